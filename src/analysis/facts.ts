@@ -1,0 +1,196 @@
+// The loop model the rules query. Extractors per language (facts/python.ts, facts/javascript.ts) build it from a
+// tree-sitter tree; rules never need to know which grammar produced it, but may look at `node` for
+// language-specific shapes.
+import type Parser from 'tree-sitter';
+import type { Language } from '../core/types.js';
+
+export type SyntaxNode = Parser.SyntaxNode;
+
+/** What a call does, from the API knowledge base (`rules/apis/*.yml`) and the repository's `apis:` config. */
+export const CALL_KINDS = [
+  'db-read', // SELECT / ORM fetch / find
+  'db-write', // INSERT / UPDATE / DELETE / ORM save
+  'db-batch', // executemany, bulk_create, bulkWrite, insertMany: already batched
+  'db-commit',
+  'http', // HTTP / RPC / any network I/O
+  'connect', // connection, client, session or pool construction
+  'sleep',
+  'queue-pop', // blocking or non-blocking pop / receive / get from a queue
+  'queue-ack', // ack / delete message / mark done
+  'file-open',
+  'regex-compile',
+  'config-load', // json/yaml/env/config file load
+  'task-spawn', // executor.submit, asyncio.create_task, threading.Thread().start, un-awaited promise factory
+  'gather', // asyncio.gather, Promise.all / allSettled: concurrency already
+  'log',
+  'lock', // SELECT ... FOR UPDATE, advisory locks, redis SET NX
+  'close', // close / release / dispose
+] as const;
+export type CallKind = (typeof CALL_KINDS)[number];
+
+export interface ArgFact {
+  text: string;
+  /** Set when the argument is a numeric literal (after unary minus, simple arithmetic of literals like 60*5). */
+  number?: number;
+  /** Set when the argument is a string literal (template strings without substitutions included). */
+  string?: string;
+  /** Keyword / named argument name (`timeout=5`, or an object-literal property `{ timeout: 5 }`). */
+  name?: string;
+}
+
+export interface CallFact {
+  /** Callee as written, whitespace removed: `requests.get`, `self.session.query`, `await fetch`→`fetch`. */
+  callee: string;
+  /** Last segment of the callee: `get`, `query`, `fetch`. */
+  method: string;
+  /** Receiver text before the method, if any: `requests`, `self.session`. */
+  receiver?: string;
+  kinds: CallKind[];
+  /** `high`: matched the knowledge base or config; `low`: guessed from the name (e.g. `fetch_orders`). */
+  confidence: 'high' | 'low';
+  line: number;
+  endLine: number;
+  text: string;
+  args: ArgFact[];
+  /** SQL text when an argument is a string literal that looks like SQL (upper-cased keywords kept as written). */
+  sql?: string;
+  /** Sleep duration in seconds when this is a sleep with a literal duration (JS ms converted to s). */
+  sleepSeconds?: number;
+  /** Blocking-pop / receive timeout in seconds when given (`timeout=5`, `BLPOP key 5`, `WaitTimeSeconds`). */
+  timeoutSeconds?: number;
+  awaited: boolean;
+  /** The call is `yield`ed / returned / assigned / passed on; false when it is a bare expression statement. */
+  resultUsed: boolean;
+  /** Variable the result is assigned to (`rows = cur.fetchall()` → `rows`). */
+  assignedTo?: string;
+  /** Inside a try block (of this loop's body, or enclosing the whole loop) whose handler catches broadly. */
+  guarded: boolean;
+  /** Inside a try block within this loop's body (any handler). */
+  inTry: boolean;
+  /** Nested in an inner loop of this loop. */
+  inInnerLoop: boolean;
+  /** Under an `if`/`switch`/ternary inside this loop. */
+  conditional: boolean;
+  /** Arguments or receiver mention a loop variable or a name assigned inside the loop body. */
+  dependsOnIteration: boolean;
+  /** Resource is managed: `with`, `async with`, try/finally close, `using`, `.close()` on every path. */
+  managed: boolean;
+  node: SyntaxNode;
+}
+
+export interface TryFact {
+  startLine: number;
+  endLine: number;
+  /** A handler catches everything (`except Exception`, bare `except`, `catch (e)`). */
+  catchesBroadly: boolean;
+  /** What the handlers do. */
+  handlerSleeps: boolean;
+  handlerContinues: boolean;
+  handlerReraises: boolean;
+  handlerBreaksOrReturns: boolean;
+  handlerLogs: boolean;
+  /** The try is inside this loop's body (true) or wraps the loop from outside (false). */
+  insideLoop: boolean;
+  node: SyntaxNode;
+}
+
+export interface ExitFact {
+  kind: 'break' | 'return' | 'raise' | 'stop-flag' | 'signal' | 'condition';
+  line: number;
+  /** For `stop-flag`: the flag's name (`self.running`, `stop_event.is_set()`, `signal.aborted`). */
+  name?: string;
+}
+
+export type LoopKind =
+  | 'for' // C-style for / python for over range
+  | 'for-each' // for x in xs / for..of / for..in / forEach
+  | 'while'
+  | 'do'
+  | 'async-for' // python `async for`
+  | 'for-await' // JS `for await`
+  | 'interval' // setInterval(fn, ms)
+  | 'timeout-recursion' // function that re-schedules itself with setTimeout
+  | 'callback-iteration'; // xs.forEach(fn) / xs.map(async fn)
+
+export interface IterableFact {
+  text: string;
+  /** `range-len` for `range(len(x))`, `query` when the iterable is a DB read result, `call` for another call. */
+  kind: 'range' | 'range-len' | 'query' | 'call' | 'name' | 'literal' | 'other';
+  /** The name of the collection for `range-len` / name iterables. */
+  collection?: string;
+}
+
+export interface AssignmentFact {
+  target: string;
+  line: number;
+  /** `+=` / `x = x + ...` on a string-like value. */
+  op: '=' | '+=' | 'other';
+  valueText: string;
+}
+
+export interface LoopFacts {
+  language: Language;
+  path: string;
+  kind: LoopKind;
+  /** Whole loop node span (1-based lines) and byte offsets into the source. */
+  startLine: number;
+  endLine: number;
+  startIndex: number;
+  endIndex: number;
+  /** Line of the loop header (`while True:` / `for (...)` / `setInterval(`). */
+  headerLine: number;
+  /** Body span. */
+  bodyStartLine: number;
+  bodyEndLine: number;
+  /** `while True`, `while (true)`, `for (;;)`, `while 1`, setInterval, self-rescheduling setTimeout. */
+  infinite: boolean;
+  /** The loop's condition text for while loops (`not stop_event.is_set()`), when present. */
+  condition?: string;
+  /** Ways out of the loop found in its body (not counting nested functions). */
+  exits: ExitFact[];
+  /** Variables bound by the loop header (`for row in rows` → `row`; `for (let i = 0; ...)` → `i`). */
+  loopVariables: string[];
+  iterable?: IterableFact;
+  /** Calls in the loop body, in source order, nested loops included (with `inInnerLoop`), nested function bodies excluded. */
+  calls: CallFact[];
+  tries: TryFact[];
+  /** Assignments in the body (for string concatenation, mutation, stop flags). */
+  assignments: AssignmentFact[];
+  /** `continue` statements: line and whether the path to it neither sleeps nor blocks. */
+  continues: { line: number; afterSleepOrBlock: boolean }[];
+  /** Nesting depth of this loop among loops of the same function (0 = outermost). */
+  depth: number;
+  /** Deepest block nesting (if/for/while/try/with) inside the body, relative to the body. */
+  maxBodyNesting: number;
+  /** Non-blank, non-comment lines in the body. */
+  bodyLines: number;
+  /** Enclosing function or method name, when any. */
+  functionName?: string;
+  /** The enclosing function is async. */
+  inAsyncFunction: boolean;
+  /** The loop body contains `await` (JS) / `await` (Python) directly, not in nested functions. */
+  hasAwait: boolean;
+  /** Source text of the loop and a normalised version (whitespace and comments folded) for fingerprints. */
+  text: string;
+  normalizedText: string;
+  /** Signal handlers registered in the file (`signal.signal`, `process.on('SIGTERM')`). */
+  fileHandlesSignals: boolean;
+  parent?: LoopFacts;
+  children: LoopFacts[];
+  node: SyntaxNode;
+  /** Body node (block / statement_block / arrow body). */
+  body: SyntaxNode;
+}
+
+/** What an extractor produces for a file. */
+export interface FileFacts {
+  language: Language;
+  path: string;
+  source: string;
+  loops: LoopFacts[];
+  /** The parse had error nodes; analysis went as far as it parsed. */
+  hasErrors: boolean;
+  /** Lines carrying `coze-loop: ignore` / `coze-loop: ignore[rule-a, rule-b]` (value: rule ids, empty = all). */
+  suppressions: Map<number, string[]>;
+  tree: Parser.Tree;
+}

@@ -1,0 +1,146 @@
+// One interface for every code host. The review pipeline (src/review) talks only to this; github/, gitlab/ and
+// local/ implement it, and test/platforms/contract.ts runs the same suite against each.
+
+/** A pull request (GitHub) or merge request (GitLab). */
+export interface ChangeRequestRef {
+  platform: 'github' | 'gitlab' | 'local';
+  /** `owner/name` on GitHub; numeric id or `group/project` path on GitLab. */
+  repo: string;
+  /** PR number / MR iid. */
+  number: number;
+  baseSha: string;
+  headSha: string;
+  /** GitLab's `diff_refs.start_sha`; equals baseSha elsewhere. */
+  startSha?: string;
+  /** Default / target branch name, for reading config. */
+  baseRef?: string;
+  headRef?: string;
+  author?: string;
+  draft?: boolean;
+  /** https URL of the PR/MR, for links. */
+  url?: string;
+}
+
+export interface ChangedFile {
+  path: string;
+  /** Previous path for renames. */
+  oldPath?: string;
+  status: 'added' | 'modified' | 'removed' | 'renamed';
+  /** Unified diff hunks for this file (`@@ -a,b +c,d @@` ...); undefined when the host omitted it (too large, binary). */
+  patch?: string;
+  binary?: boolean;
+}
+
+/** A comment the bot posted earlier, recognised by its hidden fingerprint marker. */
+export interface ExistingComment {
+  id: string;
+  /** Review thread / discussion id, to reply in or resolve. */
+  threadId?: string;
+  fingerprint: string;
+  path?: string;
+  line?: number;
+  body: string;
+  resolved?: boolean;
+}
+
+export interface InlineComment {
+  path: string;
+  /** Anchor on the new side of the diff. */
+  line: number;
+  /** For multi-line comments/suggestions: first line of the range (inclusive). */
+  startLine?: number;
+  /** Line on the old side, for unchanged (context) lines (GitLab needs both). */
+  oldLine?: number;
+  body: string;
+  fingerprint: string;
+}
+
+export interface ReviewToPublish {
+  /** Review body (GitHub); GitLab has none and puts it in the summary note. */
+  body: string;
+  comments: InlineComment[];
+}
+
+export interface PublishResult {
+  posted: InlineComment[];
+  /** Comments the host refused (422 / 400), with the host's reason; the pipeline moves them to the summary. */
+  rejected: { comment: InlineComment; reason: string }[];
+}
+
+export type StatusConclusion = 'success' | 'neutral' | 'failure';
+
+export interface StatusReport {
+  /** Check run / commit status name: `coze-loop`. */
+  name: string;
+  conclusion: StatusConclusion;
+  title: string;
+  summary: string;
+  /** Line annotations (check runs only; GitLab ignores them). */
+  annotations?: { path: string; startLine: number; endLine: number; level: 'notice' | 'warning' | 'failure'; title: string; message: string }[];
+  detailsUrl?: string;
+}
+
+export interface IssueRef {
+  number: number;
+  title: string;
+  body: string;
+  state: 'open' | 'closed';
+  url?: string;
+}
+
+export type Reaction = 'eyes' | '+1' | 'rocket' | 'confused';
+
+/** Where a slash command was typed. */
+export interface CommandOrigin {
+  /** The comment / note id the command is in. */
+  commentId: string;
+  /** Review thread / discussion to reply in; absent for a conversation comment. */
+  threadId?: string;
+  path?: string;
+  line?: number;
+}
+
+export interface Platform {
+  readonly name: 'github' | 'gitlab' | 'local';
+
+  /** Changed files with their patches, all pages. */
+  listChangedFiles(cr: ChangeRequestRef): Promise<ChangedFile[]>;
+  /** File text at a ref (commit SHA or branch); null when the file does not exist there. */
+  getFileContent(repo: string, path: string, ref: string): Promise<Buffer | null>;
+  /** Current head SHA of the PR/MR (to skip stale jobs). */
+  getHeadSha(cr: ChangeRequestRef): Promise<string>;
+
+  /** Inline comments the bot posted earlier on this PR/MR (fingerprinted). */
+  listBotComments(cr: ChangeRequestRef): Promise<ExistingComment[]>;
+  /** One review per push: all inline comments together where the host allows it. */
+  publishReview(cr: ChangeRequestRef, review: ReviewToPublish): Promise<PublishResult>;
+  /** Mark an earlier finding as fixed: reply + resolve where the host supports it. */
+  markFixed(cr: ChangeRequestRef, comment: ExistingComment, body: string): Promise<void>;
+  /** Create or edit in place the single summary comment/note (found by its hidden marker). */
+  upsertSummary(cr: ChangeRequestRef, body: string): Promise<void>;
+  /** Check run (GitHub) or commit status (GitLab) on the head SHA. */
+  reportStatus(cr: ChangeRequestRef, status: StatusReport): Promise<void>;
+
+  /** Reply to a slash command: in its thread when it has one, else a new conversation comment. */
+  reply(cr: ChangeRequestRef, origin: CommandOrigin, body: string): Promise<void>;
+  react(cr: ChangeRequestRef, origin: CommandOrigin, reaction: Reaction): Promise<void>;
+  /** Whether a user may run commands (write access / Developer+). */
+  canRunCommands(repo: string, user: string): Promise<boolean>;
+
+  /** Weekly report support. */
+  findIssues(repo: string, titlePrefix: string): Promise<IssueRef[]>;
+  createIssue(repo: string, title: string, body: string, labels: string[]): Promise<IssueRef>;
+  updateIssue(repo: string, number: number, patch: { title?: string; body?: string; state?: 'open' | 'closed' }): Promise<void>;
+  commentOnIssue(repo: string, number: number, body: string): Promise<void>;
+  /** Default branch name and its head SHA. */
+  getDefaultBranch(repo: string): Promise<{ name: string; sha: string }>;
+  /** The repository at a ref as one archive (tar.gz), to scan every file without per-file API calls. */
+  downloadArchive(repo: string, ref: string): Promise<Buffer>;
+  /** Permalink to a line range at a commit. */
+  permalink(repo: string, sha: string, path: string, startLine: number, endLine?: number): string;
+}
+
+/** Hidden markers, shared by every platform so a bot finds its own comments. */
+export const FINGERPRINT_MARKER = (fingerprint: string): string => `<!-- coze-loop:fp:${fingerprint} -->`;
+export const SUMMARY_MARKER = '<!-- coze-loop:summary -->';
+export const FINGERPRINT_PATTERN = /<!-- coze-loop:fp:([a-z0-9]+) -->/;
