@@ -193,4 +193,6 @@ export interface FileFacts {
   /** Lines carrying `coze-loop: ignore` / `coze-loop: ignore[rule-a, rule-b]` (value: rule ids, empty = all). */
   suppressions: Map<number, string[]>;
   tree: Parser.Tree;
+  /** What the extractor could not model (e.g. loops nested too deep); the engine reports them as file notes. */
+  notes?: string[];
 }

@@ -1,0 +1,253 @@
+// The API knowledge base: which calls read or write a database, talk to the network, sleep, pop a queue, ...
+// It is data (rules/apis/<language>.yml) so that adding a library is a one-line change, and a repository extends it
+// with `apis:` in its config (`send_to_bigdata` is network I/O here).
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { PROJECT_ROOT } from '../core/i18n.js';
+import { LANGUAGES } from '../core/types.js';
+import { CALL_KINDS } from './facts.js';
+const patternList = z.array(z.string().min(1));
+const kindMap = z.partialRecord(z.enum(CALL_KINDS), patternList);
+export const apiFileSchema = z.strictObject({
+    /** `javascript` covers javascript, typescript and tsx. */
+    language: z.enum(['python', 'javascript', 'typescript', 'tsx']),
+    /** Dotted-callee patterns per kind; `*` matches any characters including dots, `{a,b}` alternatives. */
+    kinds: kindMap.default({}),
+    /** Calls classified by the SQL text of their first string argument. */
+    sql_calls: patternList.default([]),
+    /** Ambiguous calls (`session.get`) that are HTTP when their arguments look like a URL request. */
+    url_calls: patternList.default([]),
+    /** Names that only suggest a kind (`fetch_*`, `obj.save`): classified with low confidence. */
+    guesses: kindMap.default({}),
+});
+/** Glob over a dotted callee: `*` is any run of characters (dots included), `{a,b}` alternatives; anchored. */
+export function compilePattern(pattern, anyReceiver = false) {
+    let out = '';
+    let inBraces = false;
+    for (const ch of pattern) {
+        if (ch === '*')
+            out += '.*';
+        else if (ch === '{') {
+            out += '(?:';
+            inBraces = true;
+        }
+        else if (ch === '}' && inBraces) {
+            out += ')';
+            inBraces = false;
+        }
+        else if (ch === ',' && inBraces)
+            out += '|';
+        else
+            out += ch.replace(/[.+?^$()|[\]\\]/g, '\\$&');
+    }
+    return new RegExp(anyReceiver ? `^(?:.*\\.)?${out}$` : `^${out}$`);
+}
+function compileKinds(map, anyReceiver = false) {
+    const out = [];
+    for (const kind of CALL_KINDS)
+        for (const p of map[kind] ?? [])
+            out.push({ kind, re: compilePattern(p, anyReceiver) });
+    return out;
+}
+function familyOf(language) {
+    return language === 'python' ? ['python'] : ['javascript', 'typescript', 'tsx'];
+}
+let builtIn;
+/** Reads and validates rules/apis/*.yml; an invalid file is an error naming the file and the key. */
+export function loadApiFiles(dir = join(PROJECT_ROOT, 'rules', 'apis')) {
+    const bases = new Map();
+    for (const language of LANGUAGES)
+        bases.set(language, { kinds: [], sql: [], url: [], guesses: [] });
+    let files = [];
+    try {
+        files = readdirSync(dir).filter((f) => f.endsWith('.yml') || f.endsWith('.yaml')).sort();
+    }
+    catch {
+        return bases;
+    }
+    for (const file of files) {
+        const result = apiFileSchema.safeParse(parseYaml(readFileSync(join(dir, file), 'utf8')));
+        if (!result.success) {
+            const issue = result.error.issues[0];
+            throw new Error(`rules/apis/${file}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+        }
+        const data = result.data;
+        for (const language of familyOf(data.language)) {
+            const base = bases.get(language);
+            base.kinds.push(...compileKinds(data.kinds));
+            base.sql.push(...data.sql_calls.map((p) => compilePattern(p)));
+            base.url.push(...data.url_calls.map((p) => compilePattern(p)));
+            base.guesses.push(...compileKinds(data.guesses));
+        }
+    }
+    return bases;
+}
+/** Callee as matched: call arguments and subscripts dropped (`db["x"].find(q).limit` → `db[].find().limit`). */
+export function normalizeCallee(callee) {
+    let out = '';
+    let depth = 0;
+    for (const ch of callee) {
+        if (ch === '(' || ch === '[') {
+            if (depth === 0)
+                out += ch;
+            depth++;
+        }
+        else if (ch === ')' || ch === ']') {
+            depth = Math.max(0, depth - 1);
+            if (depth === 0)
+                out += ch;
+        }
+        else if (depth === 0 && !/\s/.test(ch))
+            out += ch;
+    }
+    return out.startsWith('await') && !/^await[\w$]/.test(out) ? out.slice(5) : out;
+}
+const SQL_KEYWORD = /^\s*(?:--[^\n]*\n\s*|\/\*[\s\S]*?\*\/\s*)*([A-Za-z]+)/;
+/** Kinds implied by SQL text: SELECT → db-read, INSERT/UPDATE/DELETE/UPSERT → db-write, FOR UPDATE → lock, COMMIT. */
+export function classifySql(sql) {
+    const keyword = SQL_KEYWORD.exec(sql)?.[1]?.toUpperCase();
+    const kinds = new Set();
+    const upper = sql.toUpperCase();
+    switch (keyword) {
+        case 'SELECT':
+        case 'SHOW':
+        case 'VALUES':
+            kinds.add('db-read');
+            break;
+        case 'WITH':
+            kinds.add(/\b(INSERT|UPDATE|DELETE|MERGE)\b/.test(upper) ? 'db-write' : 'db-read');
+            break;
+        case 'INSERT':
+        case 'UPDATE':
+        case 'DELETE':
+        case 'UPSERT':
+        case 'MERGE':
+        case 'REPLACE':
+            kinds.add('db-write');
+            break;
+        case 'COMMIT':
+            kinds.add('db-commit');
+            break;
+        case 'LOCK':
+            kinds.add('lock');
+            break;
+        default:
+            break;
+    }
+    if (/\bFOR\s+(?:NO\s+KEY\s+)?UPDATE\b|\bSKIP\s+LOCKED\b|\bFOR\s+SHARE\b|PG_(?:TRY_)?ADVISORY/.test(upper))
+        kinds.add('lock');
+    if (kinds.has('db-write') && /\bRETURNING\b/.test(upper))
+        kinds.add('db-read');
+    return [...kinds];
+}
+const WRITE_HINT = /insert|update|delete|upsert|merge/i;
+function urlLike(args) {
+    if (!args || args.length === 0)
+        return false;
+    for (const arg of args) {
+        if (arg.name && /^(url|params|json|data|headers|timeout|auth|allow_redirects|cookies|body|method)$/.test(arg.name))
+            return true;
+    }
+    const first = args.find((a) => a.name === undefined);
+    if (!first)
+        return false;
+    if (first.string !== undefined)
+        return /^(https?:\/\/|\/)/.test(first.string);
+    return /^f["']|https?:|url|uri|endpoint|\$\{|`/i.test(first.text);
+}
+const NO_MATCH = { kinds: [], sql: false, url: false, guesses: [] };
+class DataKnowledgeBase {
+    bases;
+    extra;
+    // Pattern matching is cached per name (the same callees recur across a repository); the context-dependent part
+    // (SQL text, URL-looking arguments) is cheap and computed per call.
+    cache = new Map();
+    constructor(bases, extra) {
+        this.bases = bases;
+        this.extra = extra;
+    }
+    classify(language, callee, context) {
+        const match = this.match(language, normalizeCallee(callee));
+        if (match === NO_MATCH)
+            return { kinds: [], confidence: 'high' };
+        const kinds = new Set(match.kinds);
+        let confidence = 'high';
+        if (match.sql) {
+            if (context?.sql !== undefined && context.sql.trim() !== '') {
+                const sqlKinds = classifySql(context.sql);
+                if (sqlKinds.length > 0) {
+                    // The SQL text is more precise than the method's default (`execute` is neither read nor write).
+                    kinds.delete('db-read');
+                    kinds.delete('db-write');
+                }
+                for (const k of sqlKinds)
+                    kinds.add(k);
+            }
+            else if (kinds.size === 0) {
+                // No SQL text: a statement held in a variable (`cur.execute(INSERT_ORDER, row)`) is still a round trip;
+                // its name says read or write. A non-SQL string or no argument at all (`job.execute()`) says nothing.
+                const first = context?.args?.find((a) => a.name === undefined);
+                if (first && first.string === undefined && first.number === undefined) {
+                    kinds.add(WRITE_HINT.test(first.text) ? 'db-write' : 'db-read');
+                    confidence = 'low';
+                }
+            }
+        }
+        if (kinds.size === 0 && match.url && urlLike(context?.args))
+            kinds.add('http');
+        if (kinds.size === 0 && match.guesses.length > 0) {
+            for (const k of match.guesses)
+                kinds.add(k);
+            confidence = 'low';
+        }
+        return { kinds: [...kinds], confidence };
+    }
+    match(language, name) {
+        const key = `${language}\0${name}`;
+        const hit = this.cache.get(key);
+        if (hit)
+            return hit;
+        const base = this.bases.get(language);
+        const kinds = new Set();
+        for (const { kind, re } of this.extra)
+            if (re.test(name))
+                kinds.add(kind);
+        const guesses = new Set();
+        let sql = false;
+        let url = false;
+        if (base) {
+            for (const { kind, re } of base.kinds)
+                if (re.test(name))
+                    kinds.add(kind);
+            sql = base.sql.some((re) => re.test(name));
+            url = base.url.some((re) => re.test(name));
+            for (const { kind, re } of base.guesses)
+                if (re.test(name))
+                    guesses.add(kind);
+        }
+        const result = kinds.size === 0 && !sql && !url && guesses.size === 0 ? NO_MATCH : { kinds: [...kinds], sql, url, guesses: [...guesses] };
+        if (this.cache.size > 100_000)
+            this.cache.clear();
+        this.cache.set(key, result);
+        return result;
+    }
+}
+const kbByApis = new WeakMap();
+/** The built-in knowledge base, extended by the config's `apis:` (which wins with high confidence). */
+export function loadKnowledgeBase(config) {
+    builtIn ??= loadApiFiles();
+    const apis = config?.apis;
+    if (apis && kbByApis.has(apis))
+        return kbByApis.get(apis);
+    // A repository names its own helpers as it calls them: `send_to_bigdata` also matches `self.send_to_bigdata`.
+    const kb = new DataKnowledgeBase(builtIn, compileKinds(apis ?? {}, true));
+    if (apis)
+        kbByApis.set(apis, kb);
+    return kb;
+}
+/** For tests and the rule scaffold: forget the cached built-in files. */
+export function resetKnowledgeBaseCache() {
+    builtIn = undefined;
+}

@@ -1,0 +1,97 @@
+#!/usr/bin/env node
+// CLI throughput benchmark (`npm run bench`, after `npm run build`). Nothing here is asserted: it prints a table.
+//  (a) the Python standard library through the whole `coze-loop` process vs Ruff-WASM with its loop rules;
+//  (b) JavaScript from node_modules through `coze-loop` vs ESLint with no-await-in-loop and no-loop-func.
+// Each tool runs as its own child process under /usr/bin/time -v (when present) for wall time and peak RSS.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { javascriptTree, pythonStdlibFiles } from './cli-files.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const bin = join(root, 'bin', 'coze-loop.js');
+const MAX_BYTES = 1_000_000;
+const JS_LIMIT = Number(process.env.BENCH_JS_LIMIT ?? 4000);
+const only = process.argv.slice(2);
+
+if (!existsSync(join(root, 'dist', 'src', 'cli', 'main.js'))) {
+  console.error('bench: dist/ is missing; run `npm run build` first');
+  process.exit(2);
+}
+const timeBin = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+
+/** Runs a command, returning stdout, wall seconds and peak RSS (from time -v, else from the child's own report). */
+function measure(command, args, { cwd = root, env = {} } = {}) {
+  const full = timeBin ? [timeBin, ['-v', command, ...args]] : [command, args];
+  const started = process.hrtime.bigint();
+  const child = spawnSync(full[0], full[1], { cwd, env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 1024 * 1024 * 1024 });
+  const wall = Number(process.hrtime.bigint() - started) / 1e9;
+  if (child.error) throw child.error;
+  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(child.stderr ?? '');
+  if (child.status !== 0 && child.status !== 1) {
+    throw new Error(`${command} ${args.join(' ')} exited ${child.status}:\n${(child.stderr ?? '').slice(-2000)}`);
+  }
+  return { stdout: child.stdout, wall, maxRssMb: rss ? Number(rss[1]) / 1024 : undefined };
+}
+
+function cozeLoop(cwd, extraArgs) {
+  const run = measure('node', [bin, '--format', 'json', '--fail-on', 'none', '--no-progress', ...extraArgs, '.'], { cwd });
+  const report = JSON.parse(run.stdout);
+  return { tool: 'coze-loop', files: report.summary.filesAnalyzed, findings: report.summary.findings, skipped: report.summary.filesSkipped, wall: run.wall, maxRssMb: run.maxRssMb };
+}
+
+function helper(script, files) {
+  const list = join(mkdtempSync(join(tmpdir(), 'coze-loop-bench-')), 'files.json');
+  writeFileSync(list, JSON.stringify(files));
+  const run = measure('node', [join(root, 'bench', script), list]);
+  const out = JSON.parse(run.stdout.trim().split('\n').pop());
+  rmSync(dirname(list), { recursive: true, force: true });
+  return { tool: out.tool, files: out.files, findings: out.diagnostics, skipped: out.failures, wall: run.wall, maxRssMb: run.maxRssMb ?? out.maxRssKb / 1024 };
+}
+
+const rows = [];
+const ratios = [];
+
+function compare(name, ours, theirs) {
+  rows.push({ name, ...ours }, { name, ...theirs });
+  const oursRate = ours.files / ours.wall;
+  const theirsRate = theirs.files / theirs.wall;
+  ratios.push({ name, text: `${name}: coze-loop ${(oursRate / theirsRate).toFixed(2)}x the files/s of ${theirs.tool} (${oursRate.toFixed(0)} vs ${theirsRate.toFixed(0)} files/s); peak RSS ${ours.maxRssMb?.toFixed(0)} MB vs ${theirs.maxRssMb?.toFixed(0)} MB` });
+}
+
+if (only.length === 0 || only.includes('python')) {
+  const stdlib = execFileSync('python3', ['-c', 'import sysconfig; print(sysconfig.get_paths()["stdlib"])'], { encoding: 'utf8' }).trim();
+  const files = pythonStdlibFiles(stdlib, MAX_BYTES);
+  console.error(`bench: python stdlib ${stdlib}: ${files.length} files`);
+  const ours = cozeLoop(stdlib, ['--exclude', 'test', '--exclude', 'tests', '--exclude', 'idle_test', '--max-file-bytes', String(MAX_BYTES)]);
+  const ruff = helper('cli-ruff.js', files);
+  compare('python-stdlib', ours, ruff);
+}
+
+if (only.length === 0 || only.includes('javascript')) {
+  const scratch = mkdtempSync(join(tmpdir(), 'coze-loop-bench-js-'));
+  try {
+    const files = javascriptTree(join(root, 'node_modules'), scratch, { maxBytes: MAX_BYTES, limit: JS_LIMIT });
+    console.error(`bench: javascript tree: ${files.length} files from node_modules (copied to ${scratch})`);
+    const ours = cozeLoop(scratch, ['--max-file-bytes', String(MAX_BYTES)]);
+    const eslint = helper('cli-eslint.js', files);
+    compare('node_modules-js', ours, eslint);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+const header = ['benchmark', 'tool', 'files', 'findings', 'skipped/failed', 'wall s', 'files/s', 'peak RSS MB'];
+const table = [header, header.map(() => '---')];
+for (const r of rows) {
+  table.push([r.name, r.tool, String(r.files), String(r.findings), String(r.skipped), r.wall.toFixed(2), (r.files / r.wall).toFixed(0), r.maxRssMb === undefined ? '?' : r.maxRssMb.toFixed(0)]);
+}
+const machine = `${cpus()[0]?.model ?? 'cpu'} x${availableParallelism()}, Node ${process.version}`;
+console.log(`\ncoze-loop CLI benchmark on ${machine}\n`);
+console.log(table.map((cells) => `| ${cells.join(' | ')} |`).join('\n'));
+console.log('');
+for (const ratio of ratios) console.log(ratio.text);
+mkdirSync(join(root, 'bench', 'results'), { recursive: true });
+writeFileSync(join(root, 'bench', 'results', 'cli.json'), `${JSON.stringify({ machine, rows, ratios: ratios.map((r) => r.text) }, null, 2)}\n`);

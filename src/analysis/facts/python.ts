@@ -1,0 +1,1028 @@
+// Python loop facts: one pass to find loops, functions, classes and try statements (native descendantsOfType,
+// ranges nest in pre-order so a stack gives every loop its context without parent walks, which are O(depth) in
+// tree-sitter), then one iterative cursor walk per loop over its condition and body. Nested function and lambda
+// bodies are not the loop's code: they run when called, not per iteration.
+import type Parser from 'tree-sitter';
+import type {
+  ArgFact,
+  AssignmentFact,
+  CallFact,
+  CallKind,
+  FileFacts,
+  IterableFact,
+  LoopFacts,
+  SyntaxNode,
+  TryFact,
+} from '../facts.js';
+import type { KnowledgeBase } from '../knowledge-base.js';
+import { findSuppressions } from '../suppressions.js';
+import {
+  addExit,
+  clip,
+  compactCallee,
+  evalNumber,
+  isBlockingWait,
+  iterationDependentNames,
+  LineIndex,
+  looksLikeSql,
+  MAX_LOOP_DEPTH,
+  MAX_WALK_DEPTH,
+  methodOf,
+  normalizeLoopText,
+  stopFlagName,
+} from './common.js';
+
+const NESTED_SCOPES = new Set(['function_definition', 'lambda', 'class_definition', 'decorated_definition']);
+const COMPOUND = new Set(['if_statement', 'for_statement', 'while_statement', 'try_statement', 'with_statement', 'match_statement']);
+const COMPREHENSIONS = new Set(['list_comprehension', 'set_comprehension', 'dictionary_comprehension', 'generator_expression']);
+const BROAD_EXCEPTIONS = /^(?:Exception|BaseException|builtins\.Exception)$/;
+const SIGNAL_REGISTRATION = /\bsignal\.signal\s*\(|\badd_signal_handler\s*\(|\bsignal\s*\(\s*(?:signal\.)?SIG(?:TERM|INT|HUP|QUIT)\b|\batexit\.register\s*\(/;
+const NON_BLOCKING_POPS = new Set(['lpop', 'rpop', 'rpoplpush', 'lmove', 'spop', 'get_nowait', 'basic_get', 'get_message']);
+const REDIS_BLOCKING_POPS = new Set(['blpop', 'brpop', 'brpoplpush', 'blmove', 'bzpopmin', 'bzpopmax', 'blmpop']);
+const EXIT_CALLS = new Set(['sys.exit', 'os._exit', 'exit', 'quit']);
+const SQL_WRAPPERS = /^(?:sa\.|sqlalchemy\.|sql\.)?(?:text|SQL|Composed)$/;
+
+/** Everything the walk needs to know about the file, computed once. */
+interface FileContext {
+  path: string;
+  source: string;
+  kb: KnowledgeBase;
+  lines: LineIndex;
+  root: SyntaxNode;
+  /** Module and class constants, collected on first use (most files never need them). */
+  constants?: { numbers: Map<string, number>; strings: Map<string, string> };
+  tries: Map<number, TryRecord>;
+  handlesSignals: boolean;
+  signalLine?: number;
+  notes: string[];
+}
+
+interface Frame {
+  type: string;
+  field: string;
+  start: number;
+  /** Inner-loop depth relative to the loop being described. */
+  inner: number;
+  /** Conditional depth (if branches, handlers, case clauses, ternaries). */
+  cond: number;
+  nest: number;
+  /** Innermost try body this frame is in (index into the loop's try list), or -1. */
+  tryBody: number;
+  inFinally: boolean;
+  inWithItem: boolean;
+  branch: readonly number[];
+  call?: PendingCall;
+  binding?: Binding;
+  /** For assignments: the target's text, for `assignedTo`. */
+  assignLeft?: string;
+  tryIndex?: number;
+}
+
+/** Parents whose children's field names matter; asking the cursor for a field name costs a native call. */
+const FIELD_SENSITIVE = new Set([
+  'for_statement',
+  'while_statement',
+  'if_statement',
+  'boolean_operator',
+  'try_statement',
+  'keyword_argument',
+  'attribute',
+  'assignment',
+]);
+
+interface PendingCall {
+  fact: CallFact;
+  mentions: Set<string>;
+  branch: readonly number[];
+  inner: number;
+  inFinally: boolean;
+  inWithItem: boolean;
+  receiverRoot?: string;
+}
+
+interface Binding {
+  names: string[];
+  mentions: Set<string>;
+  hasCall: boolean;
+  accumulates: boolean;
+}
+
+export function extractPythonFacts(path: string, source: string, tree: Parser.Tree, kb: KnowledgeBase): FileFacts {
+  const root = tree.rootNode;
+  const signal = SIGNAL_REGISTRATION.exec(source);
+  const ctx: FileContext = {
+    path,
+    source,
+    kb,
+    lines: new LineIndex(source),
+    root,
+    tries: new Map(),
+    handlesSignals: signal !== null,
+    signalLine: signal ? lineAtOffset(source, signal.index) : undefined,
+    notes: [],
+  };
+  const loops: LoopFacts[] = [];
+  // Only loops are collected over the whole tree; a loop's function and try statements are looked up from the
+  // loop (native `closest`), because functions and tries outnumber loops by far.
+  const loopNodes = root.descendantsOfType(['for_statement', 'while_statement']);
+  const stack: Array<{ node: SyntaxNode; end: number; facts?: LoopFacts; fnStart: number }> = [];
+  let skippedDeep = 0;
+  for (const node of loopNodes) {
+    const start = node.startIndex;
+    while (stack.length > 0 && stack[stack.length - 1]!.end <= start) stack.pop();
+    if (stack.length >= MAX_LOOP_DEPTH) {
+      skippedDeep++;
+      stack.push({ node, end: node.endIndex, fnStart: -2 });
+      continue;
+    }
+    const fn = node.closest(['function_definition', 'class_definition']);
+    const fnStart = fn ? fn.startIndex : -1;
+    const sameFunction = stack.filter((s) => s.fnStart === fnStart);
+    const parentEntry = sameFunction[sameFunction.length - 1];
+    const enclosing: Enclosing = { fn: fn?.type === 'function_definition' ? fn : undefined, depth: sameFunction.length };
+    const facts = describeLoop(node, ctx, enclosing, parentEntry?.facts);
+    if (facts) {
+      loops.push(facts);
+      if (parentEntry?.facts) parentEntry.facts.children.push(facts);
+    }
+    stack.push({ node, end: node.endIndex, facts, fnStart });
+  }
+  if (skippedDeep > 0) ctx.notes.push(`${skippedDeep} loop(s) nested deeper than ${MAX_LOOP_DEPTH} levels were not analysed`);
+  const facts: FileFacts = {
+    language: 'python',
+    path,
+    source,
+    loops,
+    hasErrors: root.hasError,
+    suppressions: findSuppressions(source, '#'),
+    tree,
+  };
+  if (ctx.notes.length > 0) facts.notes = ctx.notes;
+  return facts;
+}
+
+function lineAtOffset(source: string, offset: number): number {
+  let line = 1;
+  for (let i = source.indexOf('\n'); i >= 0 && i < offset; i = source.indexOf('\n', i + 1)) line++;
+  return line;
+}
+
+interface Enclosing {
+  fn?: SyntaxNode;
+  /** Loops of the same function around this one. */
+  depth: number;
+}
+
+function constants(ctx: FileContext): { numbers: Map<string, number>; strings: Map<string, string> } {
+  if (!ctx.constants) {
+    ctx.constants = { numbers: new Map(), strings: new Map() };
+    collectConstants(ctx.root, ctx, '');
+    for (const cls of ctx.root.descendantsOfType('class_definition')) collectClassConstants(cls, ctx);
+  }
+  return ctx.constants;
+}
+
+/** `NAME = <number or string literal>` at module level or in a class body, for sleeps and SQL held in constants. */
+function collectConstants(block: SyntaxNode, ctx: FileContext, prefix: string): void {
+  for (const stmt of block.namedChildren) {
+    if (stmt.type !== 'expression_statement') continue;
+    const assign = stmt.namedChild(0);
+    if (!assign || assign.type !== 'assignment') continue;
+    const left = assign.childForFieldName('left');
+    const right = assign.childForFieldName('right');
+    if (!left || !right || left.type !== 'identifier') continue;
+    const value = evalNumber(right);
+    if (value !== undefined) {
+      ctx.constants!.numbers.set(prefix + left.text, value);
+      continue;
+    }
+    const str = stringTemplate(right);
+    if (str !== undefined) ctx.constants!.strings.set(prefix + left.text, str);
+  }
+}
+
+function collectClassConstants(cls: SyntaxNode, ctx: FileContext): void {
+  const body = cls.childForFieldName('body');
+  const name = cls.childForFieldName('name')?.text;
+  if (!body || !name) return;
+  for (const prefix of ['self.', 'cls.', `${name}.`]) collectConstants(body, ctx, prefix);
+}
+
+/** Raw text of a string literal; `undefined` when it has interpolations (f-strings with `{}`) or is not a string. */
+export function stringLiteral(node: SyntaxNode | null | undefined): string | undefined {
+  if (!node) return undefined;
+  if (node.type === 'concatenated_string') {
+    let out = '';
+    for (const part of node.namedChildren) {
+      const v = stringLiteral(part);
+      if (v === undefined) return undefined;
+      out += v;
+    }
+    return out;
+  }
+  if (node.type !== 'string') return undefined;
+  let start = node.startIndex;
+  let end = node.endIndex;
+  for (const child of node.children) {
+    if (child.type === 'interpolation') return undefined;
+    if (child.type === 'string_start') start = child.endIndex;
+    else if (child.type === 'string_end') end = child.startIndex;
+  }
+  const text = node.text;
+  return text.slice(start - node.startIndex, end - node.startIndex);
+}
+
+/** Like stringLiteral, but f-string interpolations are kept as written (enough to read SQL keywords). */
+function stringTemplate(node: SyntaxNode | null | undefined, depth = 0): string | undefined {
+  if (!node || depth > 8) return undefined;
+  if (node.type === 'string') {
+    const text = node.text;
+    const open = node.child(0);
+    const close = node.child(node.childCount - 1);
+    if (!open || !close || open.type !== 'string_start' || close.type !== 'string_end') return undefined;
+    return text.slice(open.endIndex - node.startIndex, close.startIndex - node.startIndex);
+  }
+  if (node.type === 'concatenated_string') return node.namedChildren.map((c) => stringTemplate(c, depth + 1) ?? '').join('');
+  if (node.type === 'binary_operator') return stringTemplate(node.childForFieldName('left'), depth + 1);
+  if (node.type === 'parenthesized_expression') return stringTemplate(node.namedChild(0), depth + 1);
+  if (node.type === 'call') {
+    const fn = node.childForFieldName('function');
+    if (fn && fn.type === 'attribute' && fn.childForFieldName('attribute')?.text === 'format') {
+      return stringTemplate(fn.childForFieldName('object'), depth + 1);
+    }
+    if (fn && SQL_WRAPPERS.test(fn.text)) return stringTemplate(node.childForFieldName('arguments')?.namedChild(0), depth + 1);
+  }
+  return undefined;
+}
+
+function bodyOf(loop: SyntaxNode): SyntaxNode {
+  return loop.childForFieldName('body') ?? loop;
+}
+
+function isInfiniteCondition(cond: SyntaxNode | null): boolean {
+  let node = cond;
+  while (node && node.type === 'parenthesized_expression') node = node.namedChild(0);
+  if (!node) return false;
+  if (node.type === 'true') return true;
+  if (node.type === 'integer') return (evalNumber(node) ?? 0) !== 0;
+  return false;
+}
+
+/** Identifier names bound by an assignment / for target (`a, (b, c)` → a, b, c; attributes bind nothing). */
+function boundNames(target: SyntaxNode | null, out: string[] = [], depth = 0): string[] {
+  if (!target || depth > 32) return out;
+  switch (target.type) {
+    case 'identifier':
+      out.push(target.text);
+      break;
+    case 'pattern_list':
+    case 'tuple_pattern':
+    case 'list_pattern':
+    case 'expression_list':
+    case 'tuple':
+    case 'list':
+    case 'parenthesized_expression':
+    case 'list_splat_pattern':
+    case 'as_pattern_target':
+      for (const child of target.namedChildren) boundNames(child, out, depth + 1);
+      break;
+    default:
+      break;
+  }
+  return out;
+}
+
+function describeIterable(right: SyntaxNode | null, loop: SyntaxNode, ctx: FileContext): IterableFact | undefined {
+  if (!right) return undefined;
+  const text = clip(right.text);
+  if (right.type === 'call') {
+    const fn = right.childForFieldName('function')?.text;
+    const args = right.childForFieldName('arguments');
+    if (fn === 'range' && args) {
+      const positional = args.namedChildren.filter((a) => a.type !== 'comment' && a.type !== 'keyword_argument');
+      const bound = positional.length === 1 ? positional[0] : positional.length >= 2 ? positional[1] : undefined;
+      if (bound && bound.type === 'call' && bound.childForFieldName('function')?.text === 'len') {
+        const collection = bound.childForFieldName('arguments')?.namedChild(0)?.text;
+        return { text, kind: 'range-len', collection };
+      }
+      return { text, kind: 'range' };
+    }
+    if (containsDbRead(right, ctx)) return { text, kind: 'query' };
+    if (fn === 'enumerate' || fn === 'reversed' || fn === 'sorted' || fn === 'zip') {
+      const inner = args?.namedChild(0);
+      if (inner && (inner.type === 'identifier' || inner.type === 'attribute')) return { text, kind: 'name', collection: inner.text };
+    }
+    return { text, kind: 'call' };
+  }
+  if (right.type === 'identifier' || right.type === 'attribute') {
+    if (right.type === 'identifier' && assignedFromDbRead(right.text, loop, ctx)) return { text, kind: 'query', collection: right.text };
+    return { text, kind: 'name', collection: right.text };
+  }
+  if (['list', 'tuple', 'set', 'dictionary', 'string', 'concatenated_string', 'integer'].includes(right.type)) return { text, kind: 'literal' };
+  return { text, kind: 'other' };
+}
+
+function classifyCallNode(call: SyntaxNode, ctx: FileContext): CallKind[] {
+  const fn = call.childForFieldName('function');
+  if (!fn) return [];
+  const args = argFacts(call.childForFieldName('arguments'));
+  return ctx.kb.classify('python', compactCallee(fn.text), { sql: sqlOfCall(call, ctx, undefined), args }).kinds;
+}
+
+function containsDbRead(expr: SyntaxNode, ctx: FileContext): boolean {
+  const calls = expr.type === 'call' ? [expr, ...expr.descendantsOfType('call')] : expr.descendantsOfType('call');
+  return calls.slice(0, 20).some((c) => classifyCallNode(c, ctx).includes('db-read'));
+}
+
+/** `rows = cur.fetchall()` a few statements before `for row in rows`, in the same or an enclosing block. */
+function assignedFromDbRead(name: string, loop: SyntaxNode, ctx: FileContext): boolean {
+  let stmt: SyntaxNode | null = loop;
+  for (let level = 0; stmt && level < 3; level++) {
+    let prev = stmt.previousNamedSibling;
+    for (let i = 0; prev && i < 25; i++, prev = prev.previousNamedSibling) {
+      if (prev.type !== 'expression_statement') continue;
+      const assign = prev.namedChild(0);
+      if (!assign || assign.type !== 'assignment') continue;
+      const left = assign.childForFieldName('left');
+      const right = assign.childForFieldName('right');
+      if (!left || !right || !boundNames(left).includes(name)) continue;
+      return containsDbRead(right, ctx);
+    }
+    const parent: SyntaxNode | null = stmt.parent;
+    if (!parent || parent.type !== 'block') return false;
+    stmt = parent.parent;
+    if (!stmt || NESTED_SCOPES.has(stmt.type) || stmt.type === 'module') return false;
+  }
+  return false;
+}
+
+function argFacts(argList: SyntaxNode | null): ArgFact[] {
+  if (!argList) return [];
+  if (argList.type !== 'argument_list') return [{ text: clip(argList.text) }];
+  const out: ArgFact[] = [];
+  for (const arg of argList.namedChildren) {
+    if (arg.type === 'comment') continue;
+    if (out.length >= 16) break;
+    if (arg.type === 'keyword_argument') {
+      const value = arg.childForFieldName('value');
+      const fact: ArgFact = { text: clip(value?.text ?? ''), name: arg.childForFieldName('name')?.text };
+      const n = evalNumber(value);
+      if (n !== undefined) fact.number = n;
+      const s = stringLiteral(value);
+      if (s !== undefined) fact.string = s;
+      out.push(fact);
+      continue;
+    }
+    const fact: ArgFact = { text: clip(arg.text) };
+    const n = evalNumber(arg);
+    if (n !== undefined) fact.number = n;
+    const s = stringLiteral(arg);
+    if (s !== undefined) fact.string = s;
+    out.push(fact);
+  }
+  return out;
+}
+
+/** SQL text of a call's first positional argument: a literal, `text("...")`, or a name bound to a string. */
+function sqlOfCall(call: SyntaxNode, ctx: FileContext, local: Map<string, string> | undefined): string | undefined {
+  const args = call.childForFieldName('arguments');
+  if (!args || args.type !== 'argument_list') return undefined;
+  let first: SyntaxNode | null = null;
+  for (const a of args.namedChildren) {
+    if (a.type === 'comment') continue;
+    if (a.type === 'keyword_argument') {
+      const name = a.childForFieldName('name')?.text;
+      if (name === 'sql' || name === 'query' || name === 'statement' || name === 'operation') first = a.childForFieldName('value');
+      if (first) break;
+      continue;
+    }
+    first = a;
+    break;
+  }
+  if (!first) return undefined;
+  if (first.type === 'identifier' || first.type === 'attribute') {
+    const name = first.text;
+    return local?.get(name) ?? constants(ctx).strings.get(name);
+  }
+  return stringTemplate(first);
+}
+
+function resolveNumber(ctx: FileContext): (name: string) => number | undefined {
+  return (name) => constants(ctx).numbers.get(name);
+}
+
+function kwarg(args: ArgFact[], ...names: string[]): ArgFact | undefined {
+  return args.find((a) => a.name !== undefined && names.includes(a.name));
+}
+
+function positional(args: ArgFact[], index: number): ArgFact | undefined {
+  return args.filter((a) => a.name === undefined)[index];
+}
+
+function sleepSeconds(call: SyntaxNode, args: ArgFact[], ctx: FileContext): number | undefined {
+  const kw = kwarg(args, 'seconds', 'secs', 'timeout', 'delay', 'delay_seconds');
+  if (kw?.number !== undefined) return kw.number;
+  const argList = call.childForFieldName('arguments');
+  const first = argList?.namedChildren.find((a) => a.type !== 'comment' && a.type !== 'keyword_argument');
+  if (kw && !first) {
+    const valueNode = argList?.namedChildren.find((a) => a.type === 'keyword_argument' && a.childForFieldName('name')?.text === kw.name);
+    return evalNumber(valueNode?.childForFieldName('value'), resolveNumber(ctx));
+  }
+  return evalNumber(first, resolveNumber(ctx));
+}
+
+/** Seconds a queue pop may block; 0 for non-blocking pops; undefined when unknown or unbounded. */
+function popTimeoutSeconds(method: string, args: ArgFact[]): number | undefined {
+  const seconds = kwarg(args, 'timeout', 'WaitTimeSeconds', 'wait_time_seconds', 'wait_time');
+  if (seconds?.number !== undefined) return REDIS_BLOCKING_POPS.has(method) && seconds.number === 0 ? undefined : seconds.number;
+  const ms = kwarg(args, 'timeout_ms');
+  if (ms?.number !== undefined) return ms.number / 1000;
+  const block = kwarg(args, 'block');
+  if (block && (block.text === 'False' || block.text === '0')) return 0;
+  if (block?.number !== undefined && (method === 'xread' || method === 'xreadgroup')) return block.number === 0 ? undefined : block.number / 1000;
+  if (NON_BLOCKING_POPS.has(method)) return 0;
+  if (method === 'xread' || method === 'xreadgroup') return block ? undefined : 0;
+  if (method === 'receive_message' || method === 'receive_messages') return seconds ? undefined : 0;
+  if (REDIS_BLOCKING_POPS.has(method)) {
+    const t = positional(args, method === 'brpoplpush' || method === 'blmove' ? 2 : 1);
+    if (t?.number !== undefined) return t.number === 0 ? undefined : t.number;
+    return undefined;
+  }
+  if (method === 'get') {
+    const blockArg = positional(args, 0);
+    if (blockArg && (blockArg.text === 'False' || blockArg.text === '0')) return 0;
+    const t = positional(args, 1);
+    if (t?.number !== undefined) return t.number;
+  }
+  return undefined;
+}
+
+interface TryRecord {
+  fact: TryFact;
+  broad: boolean;
+}
+
+/** What a try statement's handlers do, read from the handlers only (they are short). */
+function describeTry(node: SyntaxNode, ctx: FileContext): TryRecord {
+  const cached = ctx.tries.get(node.startIndex);
+  if (cached) return cached;
+  const fact: TryFact = {
+    startLine: node.startPosition.row + 1,
+    endLine: node.endPosition.row + 1,
+    catchesBroadly: false,
+    handlerSleeps: false,
+    handlerContinues: false,
+    handlerReraises: false,
+    handlerBreaksOrReturns: false,
+    handlerLogs: false,
+    insideLoop: true,
+    node,
+  };
+  for (const clause of node.namedChildren) {
+    if (clause.type !== 'except_clause' && clause.type !== 'except_group_clause') continue;
+    const value = clause.childForFieldName('value') ?? clause.namedChildren.find((c) => c.type !== 'block' && c.type !== 'comment') ?? null;
+    if (!value || catchesBroadly(value)) fact.catchesBroadly = true;
+    const block = clause.namedChildren.find((c) => c.type === 'block');
+    if (block) scanHandler(block, fact, ctx);
+  }
+  const record = { fact, broad: fact.catchesBroadly };
+  ctx.tries.set(node.startIndex, record);
+  return record;
+}
+
+function catchesBroadly(value: SyntaxNode): boolean {
+  let types = value;
+  if (types.type === 'as_pattern') types = types.namedChild(0) ?? types;
+  const names = types.type === 'tuple' || types.type === 'parenthesized_expression' ? types.namedChildren.map((c) => c.text) : [types.text];
+  return names.some((n) => BROAD_EXCEPTIONS.test(n.trim()));
+}
+
+function scanHandler(block: SyntaxNode, fact: TryFact, ctx: FileContext): void {
+  const cursor = block.walk();
+  let innerLoops = 0;
+  const loopEnds: number[] = [];
+  let depth = 0;
+  for (;;) {
+    const type = cursor.nodeType;
+    while (loopEnds.length > 0 && cursor.startIndex >= loopEnds[loopEnds.length - 1]!) {
+      loopEnds.pop();
+      innerLoops--;
+    }
+    let descend = depth < MAX_WALK_DEPTH && !NESTED_SCOPES.has(type);
+    switch (type) {
+      case 'raise_statement':
+        fact.handlerReraises = true;
+        break;
+      case 'return_statement':
+        fact.handlerBreaksOrReturns = true;
+        break;
+      case 'break_statement':
+        if (innerLoops === 0) fact.handlerBreaksOrReturns = true;
+        break;
+      case 'continue_statement':
+        if (innerLoops === 0) fact.handlerContinues = true;
+        break;
+      case 'for_statement':
+      case 'while_statement':
+        innerLoops++;
+        loopEnds.push(cursor.endIndex);
+        break;
+      case 'call': {
+        const node = cursor.currentNode;
+        const fn = node.childForFieldName('function');
+        if (fn) {
+          const callee = compactCallee(fn.text);
+          const kinds = ctx.kb.classify('python', callee).kinds;
+          if (kinds.includes('sleep')) fact.handlerSleeps = true;
+          if (kinds.includes('log')) fact.handlerLogs = true;
+          if (EXIT_CALLS.has(callee)) fact.handlerBreaksOrReturns = true;
+        }
+        break;
+      }
+      case 'string':
+        descend = false;
+        break;
+      default:
+        break;
+    }
+    if (descend && cursor.gotoFirstChild()) {
+      depth++;
+      continue;
+    }
+    while (!(depth > 0 && cursor.gotoNextSibling())) {
+      if (depth === 0 || !cursor.gotoParent()) return;
+      depth--;
+    }
+  }
+}
+
+function describeLoop(node: SyntaxNode, ctx: FileContext, enclosing: Enclosing, parent: LoopFacts | undefined): LoopFacts | undefined {
+  const isFor = node.type === 'for_statement';
+  const body = bodyOf(node);
+  const condition = isFor ? null : node.childForFieldName('condition');
+  const firstChild = node.child(0);
+  const isAsync = firstChild?.type === 'async';
+  const right = isFor ? node.childForFieldName('right') : null;
+  const iterable = isFor ? describeIterable(right, node, ctx) : undefined;
+  const kind: LoopFacts['kind'] = isAsync ? 'async-for' : isFor ? (iterable?.kind === 'range' || iterable?.kind === 'range-len' ? 'for' : 'for-each') : 'while';
+  const loopVariables = isFor ? boundNames(node.childForFieldName('left')) : [];
+  const fnNode = enclosing.fn;
+  const functionName = fnNode?.type === 'function_definition' ? fnNode.childForFieldName('name')?.text : undefined;
+  const inAsyncFunction = fnNode?.type === 'function_definition' && fnNode.child(0)?.type === 'async';
+  const infinite = !isFor && isInfiniteCondition(condition);
+  const source = ctx.source;
+
+  const facts: LoopFacts = {
+    language: 'python',
+    path: ctx.path,
+    kind,
+    startLine: node.startPosition.row + 1,
+    endLine: node.endPosition.row + 1,
+    startIndex: node.startIndex,
+    endIndex: node.endIndex,
+    headerLine: node.startPosition.row + 1,
+    bodyStartLine: body.startPosition.row + 1,
+    bodyEndLine: body.endPosition.row + 1,
+    infinite,
+    exits: [],
+    loopVariables,
+    calls: [],
+    tries: [],
+    assignments: [],
+    continues: [],
+    depth: enclosing.depth,
+    maxBodyNesting: 0,
+    bodyLines: 0,
+    inAsyncFunction,
+    hasAwait: false,
+    text: source.slice(node.startIndex, node.endIndex),
+    normalizedText: '',
+    fileHandlesSignals: ctx.handlesSignals,
+    children: [],
+    node,
+    body,
+  };
+  if (condition && !infinite) facts.condition = clip(condition.text);
+  if (iterable) facts.iterable = iterable;
+  if (functionName) facts.functionName = functionName;
+  if (parent) facts.parent = parent;
+  // A one-line body (`while x: step()`) shares the header's line; it still counts as one line of body.
+  facts.bodyLines = facts.bodyStartLine === facts.headerLine ? 1 : ctx.lines.codeLines(facts.bodyStartLine, facts.bodyEndLine, '#');
+
+  if (condition && !infinite) {
+    const flag = stopFlagName(condition.text);
+    addExit(facts.exits, flag ? { kind: 'stop-flag', line: facts.headerLine, name: flag } : { kind: 'condition', line: facts.headerLine });
+    if (condition.type === 'named_expression' || condition.descendantsOfType('named_expression').length > 0) {
+      for (const ne of condition.type === 'named_expression' ? [condition] : condition.descendantsOfType('named_expression')) {
+        const name = ne.childForFieldName('name')?.text;
+        if (name && !loopVariables.includes(name)) loopVariables.push(name);
+      }
+    }
+  }
+
+  const outerTries: TryRecord[] = [];
+  const fnStart = fnNode ? fnNode.startIndex : -1;
+  for (let t = node.closest('try_statement'), i = 0; t && t.startIndex > fnStart && i < 16; t = t.closest('try_statement'), i++) {
+    const tryBody = t.childForFieldName('body');
+    if (tryBody && tryBody.startIndex <= node.startIndex && tryBody.endIndex >= node.endIndex) {
+      const record = describeTry(t, ctx);
+      outerTries.push({ broad: record.broad, fact: { ...record.fact, insideLoop: false } });
+    }
+  }
+  const guardedFromOutside = outerTries.some((t) => t.broad);
+
+  const walker = new LoopWalker(ctx, facts, guardedFromOutside);
+  if (condition && !infinite) walker.walk(condition);
+  walker.walk(body);
+  walker.finish();
+  for (const t of outerTries) facts.tries.push(t.fact);
+
+  if (ctx.handlesSignals) addExit(facts.exits, { kind: 'signal', line: ctx.signalLine ?? 1 });
+  facts.normalizedText = normalizeLoopText(source, node.startIndex, node.endIndex, walker.comments);
+  return facts;
+}
+
+class LoopWalker {
+  readonly comments: Array<[number, number]> = [];
+  private readonly tries: TryRecord[] = [];
+  private readonly pending: PendingCall[] = [];
+  private readonly bindings: Binding[] = [];
+  private readonly openCalls: PendingCall[] = [];
+  private readonly openBindings: Binding[] = [];
+  private readonly withNames = new Set<string>();
+  private readonly closes: Array<{ target: string; inFinally: boolean; cond: number; inner: number; line: number }> = [];
+  private readonly localStrings = new Map<string, string>();
+  private readonly continues: Array<{ line: number; start: number; branch: readonly number[] }> = [];
+  private truncated = false;
+
+  constructor(
+    private readonly ctx: FileContext,
+    private readonly facts: LoopFacts,
+    private readonly guardedFromOutside: boolean,
+  ) {}
+
+  walk(root: SyntaxNode): void {
+    const cursor = root.walk();
+    const frames: Frame[] = [];
+    const base: Frame = { type: '#root', field: '', start: root.startIndex, inner: 0, cond: 0, nest: 0, tryBody: -1, inFinally: false, inWithItem: false, branch: [] };
+    let depth = 0;
+    for (;;) {
+      const parentFrame = frames.length > 0 ? frames[frames.length - 1]! : base;
+      const field = depth > 0 && FIELD_SENSITIVE.has(parentFrame.type) ? cursor.currentFieldName ?? '' : '';
+      const frame = this.enter(cursor, parentFrame, field, frames);
+      frames.push(frame);
+      let descend = frame.type !== '#skip';
+      if (descend && depth >= MAX_WALK_DEPTH) {
+        descend = false;
+        this.truncated = true;
+      }
+      if (descend && cursor.gotoFirstChild()) {
+        depth++;
+        continue;
+      }
+      this.leave(frames.pop()!);
+      let done = false;
+      while (!(depth > 0 && cursor.gotoNextSibling())) {
+        if (depth === 0 || !cursor.gotoParent()) {
+          done = true;
+          break;
+        }
+        depth--;
+        this.leave(frames.pop()!);
+      }
+      if (done) break;
+    }
+    while (frames.length > 0) this.leave(frames.pop()!);
+  }
+
+  private enter(cursor: Parser.TreeCursor, parent: Frame, field: string, frames: Frame[]): Frame {
+    const type = cursor.nodeType;
+    const frame: Frame = {
+      type,
+      field,
+      start: -1,
+      inner: parent.inner,
+      cond: parent.cond,
+      nest: parent.nest,
+      tryBody: parent.tryBody,
+      inFinally: parent.inFinally,
+      inWithItem: parent.inWithItem,
+      branch: parent.branch,
+    };
+    this.applyParentContext(frame, parent, field, type, cursor);
+    const facts = this.facts;
+    if (COMPOUND.has(type)) {
+      frame.nest = parent.nest + 1;
+      if (frame.nest > facts.maxBodyNesting) facts.maxBodyNesting = frame.nest;
+    }
+    switch (type) {
+      case 'comment':
+        this.comments.push([cursor.startIndex, cursor.endIndex]);
+        break;
+      case 'function_definition':
+      case 'lambda':
+      case 'class_definition':
+      case 'decorated_definition':
+        frame.type = '#skip';
+        break;
+      case 'call':
+        frames.push(frame);
+        this.enterCall(cursor.currentNode, frame, parent, frames);
+        frames.pop();
+        break;
+      case 'identifier':
+        if ((this.openCalls.length > 0 || this.openBindings.length > 0) && field !== 'attribute' && !(parent.type === 'keyword_argument' && field === 'name')) {
+          const name = this.ctx.source.slice(cursor.startIndex, cursor.endIndex);
+          for (const c of this.openCalls) c.mentions.add(name);
+          for (const b of this.openBindings) b.mentions.add(name);
+        }
+        break;
+      case 'assignment':
+      case 'augmented_assignment':
+        frame.assignLeft = this.enterAssignment(cursor.currentNode, frame);
+        break;
+      case 'named_expression': {
+        const node = cursor.currentNode;
+        const name = node.childForFieldName('name')?.text;
+        if (name) this.openBinding(frame, { names: [name], mentions: new Set(), hasCall: false, accumulates: false });
+        break;
+      }
+      case 'for_statement': {
+        const names = boundNames(cursor.currentNode.childForFieldName('left'));
+        if (names.length > 0) this.bindings.push({ names, mentions: new Set(), hasCall: true, accumulates: false });
+        break;
+      }
+      case 'await':
+        facts.hasAwait = true;
+        break;
+      case 'try_statement': {
+        const record = describeTry(cursor.currentNode, this.ctx);
+        this.tries.push(record);
+        facts.tries.push(record.fact);
+        frame.tryIndex = this.tries.length - 1;
+        break;
+      }
+      case 'with_item': {
+        frame.inWithItem = true;
+        const node = cursor.currentNode;
+        const value = node.childForFieldName('value');
+        if (value?.type === 'as_pattern') {
+          const alias = value.childForFieldName('alias');
+          for (const n of boundNames(alias)) this.withNames.add(n);
+          this.bindings.push({ names: boundNames(alias), mentions: new Set(), hasCall: true, accumulates: false });
+        }
+        break;
+      }
+      case 'break_statement':
+        if (frame.inner === 0) addExit(facts.exits, { kind: 'break', line: cursor.startPosition.row + 1 });
+        break;
+      case 'return_statement':
+        addExit(facts.exits, { kind: 'return', line: cursor.startPosition.row + 1 });
+        break;
+      case 'raise_statement':
+        if (frame.tryBody < 0) addExit(facts.exits, { kind: 'raise', line: cursor.startPosition.row + 1 });
+        break;
+      case 'continue_statement':
+        if (frame.inner === 0) this.continues.push({ line: cursor.startPosition.row + 1, start: cursor.startIndex, branch: frame.branch });
+        break;
+      case 'if_statement':
+        this.checkStopFlagIf(cursor.currentNode);
+        break;
+      case 'except_clause':
+      case 'except_group_clause': {
+        const node = cursor.currentNode;
+        const value = node.childForFieldName('value');
+        if (value?.type === 'as_pattern') {
+          const names = boundNames(value.childForFieldName('alias'));
+          if (names.length > 0) this.bindings.push({ names, mentions: new Set(), hasCall: true, accumulates: false });
+        }
+        break;
+      }
+      case 'string': {
+        // Only f-strings can hold calls; the prefix letters before the quote say whether this is one.
+        const head = this.ctx.source.slice(cursor.startIndex, cursor.startIndex + 3);
+        if (!/^[rRbBuU]?[fF]|^[fF]/.test(head)) frame.type = '#skip';
+        break;
+      }
+      default:
+        break;
+    }
+    return frame;
+  }
+
+  /** Context a child inherits from its parent's kind and the field it sits in. */
+  private applyParentContext(frame: Frame, parent: Frame, field: string, type: string, cursor: Parser.TreeCursor): void {
+    switch (parent.type) {
+      case 'for_statement':
+        if (field === 'body') frame.inner = parent.inner + 1;
+        if (field === 'left') frame.inner = parent.inner + 1;
+        break;
+      case 'while_statement':
+        if (field === 'body' || field === 'condition') frame.inner = parent.inner + 1;
+        break;
+      case 'list_comprehension':
+      case 'set_comprehension':
+      case 'dictionary_comprehension':
+      case 'generator_expression':
+        if (type !== 'for_in_clause') frame.inner = parent.inner + 1;
+        break;
+      case 'if_statement':
+        if (field === 'consequence' || field === 'alternative') this.branchInto(frame, parent, cursor);
+        break;
+      case 'conditional_expression':
+      case 'case_clause':
+        this.branchInto(frame, parent, cursor);
+        break;
+      case 'match_statement':
+        break;
+      case 'boolean_operator':
+        if (field === 'right') this.branchInto(frame, parent, cursor);
+        break;
+      case 'try_statement': {
+        if (field === 'body') frame.tryBody = parent.tryIndex ?? -1;
+        else if (type === 'except_clause' || type === 'except_group_clause' || type === 'else_clause') this.branchInto(frame, parent, cursor);
+        else if (type === 'finally_clause') frame.inFinally = true;
+        break;
+      }
+      default:
+        break;
+    }
+    if (COMPREHENSIONS.has(parent.type) && type === 'if_clause') this.branchInto(frame, parent, cursor);
+  }
+
+  private branchInto(frame: Frame, parent: Frame, cursor: Parser.TreeCursor): void {
+    frame.start = cursor.startIndex;
+    frame.cond = parent.cond + 1;
+    frame.branch = [...parent.branch, frame.start];
+  }
+
+  private leave(frame: Frame): void {
+    if (frame.call) {
+      const i = this.openCalls.lastIndexOf(frame.call);
+      if (i >= 0) this.openCalls.splice(i, 1);
+    }
+    if (frame.binding) {
+      const i = this.openBindings.lastIndexOf(frame.binding);
+      if (i >= 0) this.openBindings.splice(i, 1);
+    }
+  }
+
+  private openBinding(frame: Frame, binding: Binding): void {
+    this.bindings.push(binding);
+    this.openBindings.push(binding);
+    frame.binding = binding;
+  }
+
+  private enterAssignment(node: SyntaxNode, frame: Frame): string | undefined {
+    const left = node.childForFieldName('left');
+    const right = node.childForFieldName('right');
+    if (!left) return undefined;
+    const names = boundNames(left);
+    let op: AssignmentFact['op'] = 'other';
+    if (node.type === 'assignment') {
+      op = '=';
+      if (right?.type === 'binary_operator' && right.childForFieldName('operator')?.type === '+' && right.childForFieldName('left')?.text === left.text) op = '+=';
+    } else if (node.childForFieldName('operator')?.type === '+=') op = '+=';
+    if (right) {
+      this.facts.assignments.push({ target: clip(left.text, 120), line: node.startPosition.row + 1, op, valueText: clip(right.text, 200) });
+      if (names.length === 1 && frame.inner === 0) {
+        const str = stringTemplate(right);
+        if (str !== undefined) this.localStrings.set(names[0]!, str);
+      }
+    }
+    this.openBinding(frame, { names, mentions: new Set(), hasCall: false, accumulates: node.type === 'augmented_assignment' || op === '+=' });
+    return clip(left.text, 120);
+  }
+
+  private checkStopFlagIf(node: SyntaxNode): void {
+    const condition = node.childForFieldName('condition');
+    const consequence = node.childForFieldName('consequence');
+    if (!condition || !consequence) return;
+    const flag = stopFlagName(condition.text);
+    if (!flag) return;
+    const leaves = consequence.namedChildren.some((s) => s.type === 'break_statement' || s.type === 'return_statement' || s.type === 'raise_statement');
+    if (leaves) addExit(this.facts.exits, { kind: 'stop-flag', line: node.startPosition.row + 1, name: flag });
+  }
+
+  private enterCall(node: SyntaxNode, frame: Frame, parent: Frame, frames: Frame[]): void {
+    const fn = node.childForFieldName('function');
+    if (!fn) return;
+    const ctx = this.ctx;
+    const callee = compactCallee(fn.text);
+    const method = methodOf(callee);
+    const args = argFacts(node.childForFieldName('arguments'));
+    const sqlText = sqlOfCall(node, ctx, this.localStrings);
+    const { kinds, confidence } = ctx.kb.classify('python', callee, { sql: sqlText, args });
+    const text = ctx.source.slice(node.startIndex, Math.min(node.endIndex, node.startIndex + 300));
+    const fact: CallFact = {
+      callee,
+      method,
+      kinds,
+      confidence,
+      line: node.startPosition.row + 1,
+      endLine: node.endPosition.row + 1,
+      text,
+      args,
+      awaited: parent.type === 'await',
+      resultUsed: true,
+      guarded: this.guardedFromOutside || this.isGuarded(frame.tryBody),
+      inTry: frame.tryBody >= 0,
+      inInnerLoop: frame.inner > 0,
+      conditional: frame.cond > 0,
+      dependsOnIteration: false,
+      managed: frame.inWithItem,
+      node,
+    };
+    if (fn.type === 'attribute') {
+      const receiver = fn.childForFieldName('object');
+      if (receiver) fact.receiver = compactCallee(receiver.text);
+    }
+    if (sqlText !== undefined && looksLikeSql(sqlText)) fact.sql = sqlText;
+    if (kinds.includes('sleep')) {
+      const seconds = sleepSeconds(node, args, ctx);
+      if (seconds !== undefined) fact.sleepSeconds = seconds;
+    }
+    if (kinds.includes('queue-pop')) {
+      const timeout = popTimeoutSeconds(method, args);
+      if (timeout !== undefined) fact.timeoutSeconds = timeout;
+    }
+    resolveUse(frames, fact);
+    if (EXIT_CALLS.has(callee) && frame.tryBody < 0) addExit(this.facts.exits, { kind: 'raise', line: fact.line });
+    if ((method === 'close' || method === 'release' || method === 'aclose' || method === 'putconn') && fact.receiver) {
+      const target = method === 'putconn' ? args[0]?.text ?? '' : fact.receiver;
+      this.closes.push({ target, inFinally: frame.inFinally, cond: frame.cond, inner: frame.inner, line: fact.line });
+    }
+    const root = fact.receiver ? /^[A-Za-z_]\w*/.exec(fact.receiver)?.[0] : undefined;
+    const pending: PendingCall = { fact, mentions: new Set(), branch: frame.branch, inner: frame.inner, inFinally: frame.inFinally, inWithItem: frame.inWithItem };
+    if (root) pending.receiverRoot = root;
+    this.pending.push(pending);
+    this.openCalls.push(pending);
+    for (const b of this.openBindings) b.hasCall = true;
+    frame.call = pending;
+    this.facts.calls.push(fact);
+  }
+
+  private isGuarded(tryIndex: number): boolean {
+    return tryIndex >= 0 && this.tries[tryIndex]!.broad;
+  }
+
+  finish(): void {
+    const facts = this.facts;
+    if (this.truncated) this.ctx.notes.push(`loop at line ${facts.startLine}: code nested deeper than ${MAX_WALK_DEPTH} levels was not analysed`);
+    // Guarded by a try nested deeper than the innermost one: walk the chain of enclosing try bodies.
+    for (const p of this.pending) {
+      if (!p.fact.guarded && p.fact.inTry) p.fact.guarded = this.guardedByAnyEnclosingTry(p.fact);
+    }
+    const dependent = iterationDependentNames(facts.loopVariables, this.bindings);
+    for (const p of this.pending) {
+      for (const m of p.mentions) {
+        if (dependent.has(m) && m !== p.fact.callee) {
+          p.fact.dependsOnIteration = true;
+          break;
+        }
+      }
+      if (!p.fact.managed) p.fact.managed = this.isManaged(p);
+    }
+    for (const c of this.continues) {
+      const afterSleepOrBlock = this.pending.some(
+        (p) => p.inner === 0 && p.fact.node.startIndex < c.start && isPrefix(p.branch, c.branch) && isBlockingWait(p.fact.kinds, p.fact.timeoutSeconds),
+      );
+      facts.continues.push({ line: c.line, afterSleepOrBlock });
+    }
+  }
+
+  private guardedByAnyEnclosingTry(call: CallFact): boolean {
+    const start = call.node.startIndex;
+    return this.tries.some((t) => {
+      if (!t.broad) return false;
+      const body = t.fact.node.childForFieldName('body');
+      return !!body && body.startIndex <= start && body.endIndex >= call.node.endIndex;
+    });
+  }
+
+  /** A resource is managed when a `with` owns it, or it is closed in a `finally`, or closed unconditionally. */
+  private isManaged(p: PendingCall): boolean {
+    if (p.receiverRoot && this.withNames.has(p.receiverRoot)) return true;
+    const name = p.fact.assignedTo;
+    if (!name) return false;
+    return this.closes.some((c) => c.target === name && (c.inFinally || (c.cond === 0 && c.inner === p.inner && c.line >= p.fact.line)));
+  }
+}
+
+/** resultUsed / assignedTo from the call's syntactic parent (through `await` and parentheses). */
+function resolveUse(frames: Frame[], fact: CallFact): void {
+  // frames ends with the call's own frame.
+  let i = frames.length - 2;
+  while (i >= 0 && (frames[i]!.type === 'await' || frames[i]!.type === 'parenthesized_expression')) i--;
+  const parent = frames[i];
+  if (!parent) return;
+  if (parent.type === 'expression_statement') fact.resultUsed = false;
+  else if (parent.type === 'assignment' && frames[i + 1]?.field === 'right' && parent.assignLeft !== undefined) fact.assignedTo = parent.assignLeft;
+}
+
+function isPrefix(prefix: readonly number[], of: readonly number[]): boolean {
+  if (prefix.length > of.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (prefix[i] !== of[i]) return false;
+  return true;
+}
+

@@ -1,0 +1,88 @@
+// tree-sitter registry: one parser per language, created on first use and reused (creating parsers and loading
+// grammars per file would dominate the run time on large trees).
+import Parser from 'tree-sitter';
+import JavaScript from 'tree-sitter-javascript';
+import Python from 'tree-sitter-python';
+import TypeScriptGrammars from 'tree-sitter-typescript';
+import type { Language } from '../core/types.js';
+
+const EXTENSIONS: Record<string, Language> = {
+  '.py': 'python',
+  '.pyi': 'python',
+  '.js': 'javascript',
+  '.mjs': 'javascript',
+  '.cjs': 'javascript',
+  '.jsx': 'javascript',
+  '.ts': 'typescript',
+  '.mts': 'typescript',
+  '.cts': 'typescript',
+  '.tsx': 'tsx',
+};
+
+/** Language by file extension; `undefined` for anything coze-loop does not analyse (including `.d.ts`). */
+export function languageForPath(path: string): Language | undefined {
+  const lower = path.toLowerCase();
+  if (/\.d\.[mc]?ts$/.test(lower)) return undefined;
+  const dot = lower.lastIndexOf('.');
+  if (dot < 0 || dot < lower.lastIndexOf('/')) return undefined;
+  return EXTENSIONS[lower.slice(dot)];
+}
+
+export function grammarFor(language: Language): Parser.Language {
+  switch (language) {
+    case 'python':
+      return Python as unknown as Parser.Language;
+    case 'javascript':
+      return JavaScript as unknown as Parser.Language;
+    case 'typescript':
+      return (TypeScriptGrammars as unknown as { typescript: Parser.Language }).typescript;
+    case 'tsx':
+      return (TypeScriptGrammars as unknown as { tsx: Parser.Language }).tsx;
+  }
+}
+
+const parsers = new Map<Language, Parser>();
+
+function parserFor(language: Language): Parser {
+  let parser = parsers.get(language);
+  if (!parser) {
+    parser = new Parser();
+    parser.setLanguage(grammarFor(language));
+    parsers.set(language, parser);
+  }
+  return parser;
+}
+
+export interface ParseOptions {
+  /** Abandon the parse after this many milliseconds (the result is then `undefined`). */
+  timeoutMs?: number;
+}
+
+/** Parses `source`; tree-sitter always returns a tree, with ERROR nodes where the code does not parse. */
+export function parseSource(language: Language, source: string): Parser.Tree {
+  const tree = parseWithBudget(language, source);
+  if (!tree) throw new Error(`coze-loop: tree-sitter returned no tree for ${language}`);
+  return tree;
+}
+
+/** Like parseSource but gives up after `timeoutMs`, so that one pathological file cannot hang a review. */
+export function parseWithBudget(language: Language, source: string, options: ParseOptions = {}): Parser.Tree | undefined {
+  const parser = parserFor(language);
+  const deadline = options.timeoutMs === undefined ? undefined : Date.now() + options.timeoutMs;
+  try {
+    const tree = parser.parse(
+      source,
+      null,
+      deadline === undefined ? undefined : { progressCallback: () => Date.now() > deadline },
+    );
+    return tree ?? undefined;
+  } finally {
+    // A cancelled parse would otherwise resume on the next call with a different input.
+    parser.reset();
+  }
+}
+
+/** True when the tree has no ERROR or MISSING nodes. */
+export function parsesCleanly(tree: Parser.Tree): boolean {
+  return !tree.rootNode.hasError;
+}

@@ -1,0 +1,60 @@
+// A rule is data (rules/<id>.yml: metadata, docs, messages) plus a detector (src/analysis/rules/**) that turns
+// loop facts into detections. The engine (engine.ts) joins them, applies config and suppressions, and renders.
+import type { Confidence, CostEstimate, Fix, Language, Locale, Severity, Target } from '../core/types.js';
+import type { CozeLoopConfig } from '../config/schema.js';
+import type { FileFacts, LoopFacts } from './facts.js';
+import type { KnowledgeBase } from './knowledge-base.js';
+
+export interface RuleDocs {
+  what: string;
+  why: string;
+  example: string;
+  use_instead: string;
+  when_not_to_use: string;
+}
+
+export type Localized<T> = Record<Locale, T>;
+
+export interface RuleDefinition {
+  /** kebab-case, never renamed: users put it in config and suppressions. */
+  id: string;
+  title: Localized<string>;
+  target: Target;
+  severity: Severity;
+  languages: Language[];
+  docs: Localized<RuleDocs>;
+  /**
+   * Message templates by variant (`default` is required), `{{placeholders}}` filled from Detection.data.
+   * e.g. `{ default: { en: 'N+1 query: {{call}} runs once per {{loopVar}}', 'zh-CN': '...' } }`
+   */
+  messages: Record<string, Localized<string>>;
+  /** Longer explanation templates by variant (`default` required). */
+  explanations: Record<string, Localized<string>>;
+  /** Cost metric this rule estimates, when it has one. */
+  cost?: { metric: string };
+  /** How the fix is built and whether applying it blindly is safe. */
+  fix?: { strategy: string; safety: 'safe' | 'unsafe' };
+}
+
+export interface RuleContext {
+  file: FileFacts;
+  config: CozeLoopConfig;
+  locale: Locale;
+  rule: RuleDefinition;
+  kb: KnowledgeBase;
+}
+
+export interface Detection {
+  loop: LoopFacts;
+  /** Line to anchor the comment on (1-based). */
+  line: number;
+  /** Placeholder values for the message/explanation templates. */
+  data: Record<string, string | number>;
+  /** Message/explanation variant; `default` when omitted. */
+  variant?: string;
+  confidence?: Confidence;
+  cost?: CostEstimate;
+  fix?: Fix;
+}
+
+export type Detector = (loop: LoopFacts, ctx: RuleContext) => Detection | Detection[] | null | undefined;

@@ -1,0 +1,45 @@
+// Inline suppressions: `coze-loop: ignore` (every rule) or `coze-loop: ignore[rule-a, rule-b]` in a comment.
+// Detected textually per line so that it works the same for every grammar, and on files that do not parse.
+
+const MARKER = /coze-loop:\s*ignore(?:\[([^\]]*)\])?/;
+
+/**
+ * Lines (1-based) carrying a suppression comment; the value lists the rule ids, empty meaning all rules.
+ * Only text after the comment prefix counts, so a string containing the marker does not suppress anything
+ * unless it is followed by a comment on the same line.
+ */
+export function findSuppressions(source: string, commentPrefix: '#' | '//'): Map<number, string[]> {
+  const result = new Map<number, string[]>();
+  if (!source.includes('coze-loop')) return result;
+  const lines = source.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const at = line.indexOf('coze-loop');
+    if (at < 0) continue;
+    const prefixes = commentPrefix === '//' ? ['//', '/*'] : ['#'];
+    let commentStart = -1;
+    for (const prefix of prefixes) {
+      const p = line.lastIndexOf(prefix, at);
+      if (p >= 0 && p > commentStart) commentStart = p;
+    }
+    // A JSDoc/block comment continuation line (` * coze-loop: ignore`) counts too.
+    if (commentStart < 0 && commentPrefix === '//' && /^\s*\*/.test(line)) commentStart = line.indexOf('*');
+    if (commentStart < 0) continue;
+    const match = MARKER.exec(line.slice(commentStart));
+    if (!match) continue;
+    const ids = match[1] === undefined ? [] : match[1].split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+    const existing = result.get(i + 1);
+    if (existing && (existing.length === 0 || ids.length === 0)) result.set(i + 1, []);
+    else result.set(i + 1, [...(existing ?? []), ...ids]);
+  }
+  return result;
+}
+
+/** Whether a finding of `ruleId` on any of `lines` is suppressed. */
+export function isSuppressed(suppressions: Map<number, string[]>, ruleId: string, lines: Iterable<number>): boolean {
+  for (const line of lines) {
+    const ids = suppressions.get(line);
+    if (ids && (ids.length === 0 || ids.includes(ruleId))) return true;
+  }
+  return false;
+}

@@ -1,0 +1,103 @@
+// Reads files from disk and runs the engine on them. Shared by the in-process path and the worker threads, so both
+// produce the same result for the same files.
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { analyzeSource, analyzeSources } from '../analysis/engine.js';
+import type { KnowledgeBase } from '../analysis/knowledge-base.js';
+import type { CozeLoopConfig } from '../config/schema.js';
+import type { AnalysisResult, Finding, Locale, SourceInput } from '../core/types.js';
+import type { SourceFile } from './files.js';
+
+export function emptyResult(): AnalysisResult {
+  return { findings: [], skipped: [], notes: [], filesAnalyzed: 0 };
+}
+
+export function mergeResults(target: AnalysisResult, part: AnalysisResult): AnalysisResult {
+  target.findings.push(...part.findings);
+  target.skipped.push(...part.skipped);
+  target.notes.push(...part.notes);
+  target.filesAnalyzed += part.filesAnalyzed;
+  return target;
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function compareFindings(a: Finding, b: Finding): number {
+  return compareText(a.path, b.path) || a.line - b.line || compareText(a.ruleId, b.ruleId) || compareText(a.fingerprint, b.fingerprint) || compareText(a.message, b.message);
+}
+
+/** Output order independent of how files were split between threads. */
+export function sortResult(result: AnalysisResult): AnalysisResult {
+  result.findings.sort(compareFindings);
+  result.skipped.sort((a, b) => compareText(a.path, b.path) || compareText(a.reason, b.reason));
+  result.notes.sort((a, b) => compareText(a.path, b.path) || compareText(a.note, b.note));
+  return result;
+}
+
+type ReadOutcome = { input: SourceInput } | { skip: AnalysisResult['skipped'][number] };
+
+/** Reads at most maxBytes + 1 bytes so that a multi-gigabyte file costs nothing to reject. */
+function readSource(file: SourceFile, maxBytes: number): ReadOutcome {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file.absolute, 'r');
+    const size = fstatSync(fd).size;
+    if (size > maxBytes) return { skip: { path: file.path, reason: 'too-large', detail: `${size} > ${maxBytes} bytes` } };
+    const buffer = Buffer.allocUnsafe(size);
+    let offset = 0;
+    while (offset < size) {
+      const read = readSync(fd, buffer, offset, size - offset, offset);
+      if (read === 0) break;
+      offset += read;
+    }
+    return { input: { path: file.path, content: buffer.subarray(0, offset) } };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
+    return { skip: { path: file.path, reason: 'error', detail: code } };
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+export interface AnalyzeFilesOptions {
+  config: CozeLoopConfig;
+  locale: Locale;
+  maxFileBytes: number;
+  kb?: KnowledgeBase;
+}
+
+/** Files per engine call: bounds memory (contents of one batch at a time) without per-file call overhead. */
+const BATCH = 32;
+
+export function analyzeFiles(files: SourceFile[], options: AnalyzeFilesOptions): AnalysisResult {
+  const result = emptyResult();
+  for (let start = 0; start < files.length; start += BATCH) {
+    const inputs: SourceInput[] = [];
+    for (const file of files.slice(start, start + BATCH)) {
+      const outcome = readSource(file, options.maxFileBytes);
+      if ('skip' in outcome) result.skipped.push(outcome.skip);
+      else inputs.push(outcome.input);
+    }
+    mergeResults(result, analyzeBatch(inputs, options));
+  }
+  return result;
+}
+
+function analyzeBatch(inputs: SourceInput[], options: AnalyzeFilesOptions): AnalysisResult {
+  const engineOptions = { locale: options.locale, kb: options.kb };
+  try {
+    return analyzeSources(inputs, options.config, engineOptions);
+  } catch {
+    // One file that breaks the engine must not take the other files of its batch with it.
+    const result = emptyResult();
+    for (const input of inputs) {
+      try {
+        mergeResults(result, analyzeSource(input, options.config, engineOptions));
+      } catch (error) {
+        result.skipped.push({ path: input.path, reason: 'error', detail: error instanceof Error ? error.message.slice(0, 200) : 'analysis failed' });
+      }
+    }
+    return result;
+  }
+}

@@ -1,0 +1,43 @@
+// The CLI's view of the outside world, injectable so tests run `main()` in-process on temp directories.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../core/i18n.js';
+
+export interface CliStream {
+  write(text: string): unknown;
+  isTTY?: boolean;
+  columns?: number;
+}
+
+export interface CliIO {
+  stdout: CliStream;
+  stderr: CliStream;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+}
+
+export function defaultIO(overrides: Partial<CliIO> = {}): CliIO {
+  return {
+    stdout: overrides.stdout ?? process.stdout,
+    stderr: overrides.stderr ?? process.stderr,
+    cwd: overrides.cwd ?? process.cwd(),
+    env: overrides.env ?? process.env,
+  };
+}
+
+let cachedVersion: string | undefined;
+
+export function toolVersion(): string {
+  if (!cachedVersion) {
+    const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version?: string };
+    cachedVersion = pkg.version ?? '0.0.0';
+  }
+  return cachedVersion;
+}
+
+/** NO_COLOR (any non-empty value) wins; otherwise colours only on a terminal. */
+export function useColor(stream: CliStream, env: NodeJS.ProcessEnv): boolean {
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '' && env.FORCE_COLOR !== '0') return true;
+  return stream.isTTY === true && env.TERM !== 'dumb';
+}

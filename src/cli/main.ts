@@ -1,0 +1,178 @@
+// `coze-loop`: analyse files (or only the code added since a git revision) and report loop findings.
+// Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage, config or git error.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { loadRules, renderRuleDocs } from '../analysis/engine.js';
+import { ConfigError, loadConfigFile } from '../config/load.js';
+import type { CozeLoopConfig } from '../config/schema.js';
+import { t } from '../core/i18n.js';
+import { severityRank, type AnalysisResult, type Finding, type Locale } from '../core/types.js';
+import { REPORTERS } from '../report/index.js';
+import { parseArgs, sniffLocale, UsageError, type CliOptions, type FailOn } from './args.js';
+import { sortResult } from './analyze-files.js';
+import { selectFiles } from './files.js';
+import { addedSince, GitDiffError, type AddedCode } from './git-diff.js';
+import { defaultIO, toolVersion, useColor, type CliIO } from './io.js';
+import { analyzeInParallel } from './parallel.js';
+import { createProgress } from './progress.js';
+import { subcommands } from './subcommands.js';
+
+export { subcommands, type Subcommand } from './subcommands.js';
+export type { CliIO, CliStream } from './io.js';
+
+export const EXIT_OK = 0;
+export const EXIT_FINDINGS = 1;
+export const EXIT_USAGE = 2;
+
+function usageMessage(locale: Locale, error: UsageError): string {
+  return `coze-loop: ${t(locale, error.key, error.params)}\n${t(locale, 'cli.usage.see-help')}\n`;
+}
+
+export function helpText(locale: Locale): string {
+  const commands = Object.entries(subcommands)
+    .map(([name, sub]) => `  ${name.padEnd(10)}${t(locale, sub.describe)}`)
+    .join('\n');
+  return `${t(locale, 'cli.help', { version: toolVersion(), commands }).trimEnd()}\n`;
+}
+
+/** CLI flags win over the config file: the person at the terminal knows what they want for this run. */
+function applyOverrides(config: CozeLoopConfig, options: CliOptions): CozeLoopConfig {
+  return {
+    ...config,
+    targets: options.targets ?? config.targets,
+    max_file_bytes: options.maxFileBytes ?? config.max_file_bytes,
+    fail_on: options.failOn ?? config.fail_on,
+  };
+}
+
+export function exitCodeFor(findings: Finding[], failOn: FailOn): number {
+  if (failOn === 'none') return EXIT_OK;
+  const threshold = severityRank(failOn);
+  return findings.some((f) => severityRank(f.severity) >= threshold) ? EXIT_FINDINGS : EXIT_OK;
+}
+
+/** Keeps what this run asked for, whether or not the engine already filtered by it. */
+function filterFindings(result: AnalysisResult, config: CozeLoopConfig, added: AddedCode | undefined): AnalysisResult {
+  const threshold = severityRank(config.severity_threshold);
+  const findings = result.findings.filter((f) => {
+    if (!config.targets.includes(f.target)) return false;
+    if (severityRank(f.severity) < threshold) return false;
+    if (added && !added.files.get(f.path)?.has(f.line)) return false;
+    return true;
+  });
+  return { ...result, findings };
+}
+
+function readSources(cwd: string, findings: Finding[]): Map<string, string> {
+  const sources = new Map<string, string>();
+  for (const path of new Set(findings.map((f) => f.path))) {
+    try {
+      sources.set(path, readFileSync(resolve(cwd, path), 'utf8'));
+    } catch {
+      // A file that vanished since the analysis just gets no code frame.
+    }
+  }
+  return sources;
+}
+
+async function analyzeCommand(argv: string[], io: CliIO): Promise<number> {
+  const options = parseArgs(argv);
+  const flagLocale = options.locale;
+  if (options.help) {
+    io.stdout.write(helpText(flagLocale ?? 'en'));
+    return EXIT_OK;
+  }
+  if (options.version) {
+    io.stdout.write(`${toolVersion()}\n`);
+    return EXIT_OK;
+  }
+  let config: CozeLoopConfig;
+  try {
+    config = loadConfigFile(options.config, io.cwd, flagLocale ?? 'en');
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    io.stderr.write(`coze-loop: ${error.message}\n`);
+    return EXIT_USAGE;
+  }
+  const locale = flagLocale ?? config.locale;
+  config = applyOverrides(config, options);
+
+  let added: AddedCode | undefined;
+  if (options.diff !== undefined) {
+    try {
+      added = await addedSince(options.diff, io.cwd);
+    } catch (error) {
+      if (!(error instanceof GitDiffError)) throw error;
+      io.stderr.write(`coze-loop: ${t(locale, 'cli.diff.failed', { base: options.diff, message: error.message })}\n`);
+      return EXIT_USAGE;
+    }
+  }
+
+  const selection = selectFiles({
+    cwd: io.cwd,
+    paths: options.paths,
+    fileGlobs: options.files,
+    excludeGlobs: [...options.excludes, ...config.exclude],
+    includeGlobs: config.include,
+  });
+  if (selection.missing.length > 0) {
+    throw new UsageError('cli.usage.missing-path', { path: selection.missing.join(', ') });
+  }
+  const files = added ? selection.files.filter((f) => added.files.has(f.path)) : selection.files;
+
+  const progress = createProgress(io.stderr, options.progress, locale);
+  let result: AnalysisResult;
+  try {
+    result = await analyzeInParallel(files, {
+      config,
+      locale,
+      maxFileBytes: config.max_file_bytes,
+      onProgress: (done, total) => progress.update(done, total),
+    });
+  } finally {
+    progress.finish();
+  }
+  result.skipped.push(...selection.skipped);
+  result = sortResult(filterFindings(result, config, added));
+
+  const output = REPORTERS[options.format]({
+    result,
+    locale,
+    rules: options.format === 'sarif' ? loadRules() : [],
+    ruleDocs: renderRuleDocs,
+    sources: options.format === 'text' ? readSources(io.cwd, result.findings) : undefined,
+    color: options.format === 'text' && options.output === undefined && useColor(io.stdout, io.env),
+    toolVersion: toolVersion(),
+    docsBaseUrl: io.env.COZE_LOOP_DOCS_URL || undefined,
+  });
+  if (options.output !== undefined) {
+    const target = resolve(io.cwd, options.output);
+    try {
+      mkdirSync(dirname(target), { recursive: true });
+      writeFileSync(target, output);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
+      io.stderr.write(`coze-loop: ${t(locale, 'cli.output.failed', { path: options.output, code })}\n`);
+      return EXIT_USAGE;
+    }
+  } else {
+    io.stdout.write(output);
+  }
+  return exitCodeFor(result.findings, config.fail_on);
+}
+
+/** Entry point used by bin/coze-loop.js and by tests; never calls process.exit. */
+export async function main(argv: string[], overrides: Partial<CliIO> = {}): Promise<number> {
+  const io = defaultIO(overrides);
+  const [first, ...rest] = argv;
+  try {
+    if (first !== undefined && Object.hasOwn(subcommands, first)) return await subcommands[first]!.run(rest, io);
+    return await analyzeCommand(argv, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr.write(usageMessage(sniffLocale(argv) ?? 'en', error));
+      return EXIT_USAGE;
+    }
+    throw error;
+  }
+}

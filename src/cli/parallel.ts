@@ -1,0 +1,138 @@
+// Whole-repository scans use every core: a pool of worker threads over the compiled JavaScript. tree-sitter parsing
+// and rule evaluation are CPU-bound and synchronous, so threads (not async I/O) are what makes a large tree fast.
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { loadKnowledgeBase } from '../analysis/knowledge-base.js';
+import type { CozeLoopConfig } from '../config/schema.js';
+import type { AnalysisResult, Locale } from '../core/types.js';
+import { analyzeFiles, emptyResult, mergeResults, sortResult, type AnalyzeFilesOptions } from './analyze-files.js';
+import type { SourceFile } from './files.js';
+
+export interface WorkerSetup {
+  config: CozeLoopConfig;
+  locale: Locale;
+  maxFileBytes: number;
+}
+export interface WorkerRequest {
+  id: number;
+  files: SourceFile[];
+}
+export type WorkerReply = { id: number; result: AnalysisResult } | { id: number; error: string };
+
+export interface ParallelOptions extends WorkerSetup {
+  /** Thread count; default: available cores (env `COZE_LOOP_THREADS` overrides). 1 = in-process. */
+  threads?: number;
+  /** Below this many files, starting threads costs more than it saves. */
+  minFilesForThreads?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+const DEFAULT_MIN_FILES = 48;
+
+/** The compiled worker next to this module, or undefined when running from TypeScript sources (ts-jest). */
+export function compiledWorkerUrl(): URL | undefined {
+  const url = new URL('./worker.js', import.meta.url);
+  if (!import.meta.url.endsWith('.js')) return undefined;
+  return existsSync(fileURLToPath(url)) ? url : undefined;
+}
+
+export function threadCount(requested: number | undefined, env: NodeJS.ProcessEnv = process.env): number {
+  const fromEnv = Number(env.COZE_LOOP_THREADS);
+  const wanted = requested ?? (Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : availableParallelism());
+  return Math.max(1, Math.min(wanted, 64));
+}
+
+function inProcess(files: SourceFile[], options: ParallelOptions): AnalysisResult {
+  const shared: AnalyzeFilesOptions = { ...options, kb: loadKnowledgeBase(options.config) };
+  const result = emptyResult();
+  const step = 16;
+  for (let start = 0; start < files.length; start += step) {
+    mergeResults(result, analyzeFiles(files.slice(start, start + step), shared));
+    options.onProgress?.(Math.min(files.length, start + step), files.length);
+  }
+  return sortResult(result);
+}
+
+export async function analyzeInParallel(files: SourceFile[], options: ParallelOptions): Promise<AnalysisResult> {
+  const threads = Math.min(threadCount(options.threads), Math.ceil(files.length / 8));
+  const workerUrl = compiledWorkerUrl();
+  if (!workerUrl || threads <= 1 || files.length < (options.minFilesForThreads ?? DEFAULT_MIN_FILES)) {
+    return inProcess(files, options);
+  }
+  // Small chunks balance uneven file sizes across threads; not so small that messaging dominates.
+  const chunkSize = Math.max(4, Math.min(64, Math.ceil(files.length / (threads * 8))));
+  const chunks: SourceFile[][] = [];
+  for (let i = 0; i < files.length; i += chunkSize) chunks.push(files.slice(i, i + chunkSize));
+
+  const setup: WorkerSetup = { config: options.config, locale: options.locale, maxFileBytes: options.maxFileBytes };
+  const results: (AnalysisResult | undefined)[] = new Array(chunks.length);
+  const orphaned: number[] = [];
+  let next = 0;
+  let done = 0;
+
+  await new Promise<void>((resolveAll) => {
+    let live = 0;
+    const finishWorker = (): void => {
+      live--;
+      if (live === 0) resolveAll();
+    };
+    const startWorker = (): void => {
+      const worker = new Worker(workerUrl, { workerData: setup });
+      let current: number | undefined;
+      let finished = false;
+      const end = (): void => {
+        if (finished) return;
+        finished = true;
+        void worker.terminate();
+        finishWorker();
+      };
+      const dispatch = (): void => {
+        if (next >= chunks.length) {
+          current = undefined;
+          end();
+          return;
+        }
+        current = next++;
+        worker.postMessage({ id: current, files: chunks[current]! } satisfies WorkerRequest);
+      };
+      worker.on('message', (reply: WorkerReply) => {
+        if ('result' in reply) {
+          results[reply.id] = reply.result;
+          done += chunks[reply.id]!.length;
+          options.onProgress?.(done, files.length);
+        } else {
+          orphaned.push(reply.id);
+        }
+        dispatch();
+      });
+      // A thread that dies (out of memory, a native crash in a grammar) hands its chunk back to the main thread.
+      const onFailure = (): void => {
+        if (current !== undefined && results[current] === undefined) orphaned.push(current);
+        current = undefined;
+        end();
+      };
+      worker.on('error', onFailure);
+      worker.on('exit', onFailure);
+      live++;
+      dispatch();
+    };
+    for (let i = 0; i < threads; i++) startWorker();
+  });
+
+  // Chunks never handed out (every thread died) and chunks whose thread failed run here, so no file is lost.
+  for (let i = next; i < chunks.length; i++) orphaned.push(i);
+  if (orphaned.length > 0) {
+    const shared: AnalyzeFilesOptions = { ...setup, kb: loadKnowledgeBase(options.config) };
+    for (const id of [...new Set(orphaned)]) {
+      if (results[id] !== undefined) continue;
+      results[id] = analyzeFiles(chunks[id]!, shared);
+      done += chunks[id]!.length;
+      options.onProgress?.(done, files.length);
+    }
+  }
+  const merged = emptyResult();
+  for (const part of results) if (part) mergeResults(merged, part);
+  return sortResult(merged);
+}

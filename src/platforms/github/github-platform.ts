@@ -1,0 +1,484 @@
+// The Platform interface over GitHub's REST API (and one GraphQL mutation to resolve threads). Takes any
+// Octokit-compatible client: Probot's installation octokit, or @octokit/rest with throttling and retry for the
+// CI command. Only `request` and `graphql` are used, with route strings, so plugin versions do not matter.
+import type { z } from 'zod';
+import {
+  FINGERPRINT_PATTERN,
+  SUMMARY_MARKER,
+  type ChangeRequestRef,
+  type ChangedFile,
+  type CommandOrigin,
+  type ExistingComment,
+  type InlineComment,
+  type IssueRef,
+  type Platform,
+  type PublishResult,
+  type Reaction,
+  type ReviewToPublish,
+  type StatusReport,
+} from '../platform.js';
+import type { Logger, Metrics } from '../../server/deps.js';
+import {
+  branchSchema,
+  checkRunListSchema,
+  idSchema,
+  issueCommentSchema,
+  issueSchema,
+  permissionSchema,
+  pullFileSchema,
+  pullRequestSchema,
+  repositorySchema,
+  reviewCommentSchema,
+  reviewThreadsSchema,
+} from './schemas.js';
+
+export interface OctokitResponseLike {
+  status: number;
+  data: unknown;
+  headers: Record<string, string | number | undefined>;
+}
+
+/** What the adapter needs from an Octokit: `request` with route strings, and `graphql` for thread resolution. */
+export interface OctokitLike {
+  request(route: string, parameters?: Record<string, unknown>): Promise<OctokitResponseLike>;
+  graphql?: (query: string, parameters?: Record<string, unknown>) => Promise<unknown>;
+}
+
+export interface GitHubPlatformOptions {
+  /** API base URL, e.g. `https://api.github.com` or `https://ghe.example.com/api/v3`, for permalinks. */
+  baseUrl?: string;
+  /** Only comments by this login count as the bot's own; without it, any Bot account carrying the marker. */
+  botLogin?: string;
+  /** Restrict check-run lookups to this app (Probot's APP_ID). */
+  appId?: number;
+  logger?: Logger;
+  metrics?: Metrics;
+}
+
+/** Marker added to a comment whose finding was fixed, so later runs see it as resolved. */
+export const FIXED_MARKER = '<!-- coze-loop:fixed -->';
+const PER_PAGE = 100;
+const MAX_PAGES = 30;
+const ANNOTATIONS_PER_REQUEST = 50;
+const CHECK_TEXT_MAX = 65_000;
+
+export class GitHubApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+    this.name = 'GitHubApiError';
+  }
+}
+
+export function statusOf(error: unknown): number | undefined {
+  const status = (error as { status?: unknown } | null)?.status;
+  return typeof status === 'number' ? status : undefined;
+}
+
+/** GitHub's explanation of a refusal, from the error body when present. */
+export function reasonOf(error: unknown): string {
+  const data = (error as { response?: { data?: unknown } } | null)?.response?.data as { message?: unknown; errors?: unknown } | undefined;
+  const details = Array.isArray(data?.errors) ? data.errors.map((e) => (typeof e === 'string' ? e : (e as { message?: string })?.message ?? '')).filter(Boolean) : [];
+  const message = typeof data?.message === 'string' ? data.message : error instanceof Error ? error.message : 'unknown error';
+  return [message, ...details].join(': ').slice(0, 300);
+}
+
+/** `https://api.github.com` -> `https://github.com`; `http://host/api/v3` -> `http://host`. */
+export function htmlUrlFromApi(baseUrl = 'https://api.github.com'): string {
+  const trimmed = baseUrl.replace(/\/+$/, '');
+  if (trimmed === 'https://api.github.com') return 'https://github.com';
+  return trimmed.replace(/\/api\/v3$/, '');
+}
+
+function splitRepo(repo: string): { owner: string; repo: string } {
+  const [owner, name, ...rest] = repo.split('/');
+  if (!owner || !name || rest.length > 0) throw new Error(`coze-loop: "${repo}" is not an owner/name repository`);
+  return { owner, repo: name };
+}
+
+function encodePath(path: string): string {
+  return path.split('/').map(encodeURIComponent).join('/');
+}
+
+function toBuffer(data: unknown): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (data instanceof ArrayBuffer) return Buffer.from(data);
+  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  if (typeof data === 'string') return Buffer.from(data, 'utf8');
+  throw new GitHubApiError('coze-loop: unexpected file content in the GitHub response', 502);
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+function mapStatus(status: string, renamed: boolean): ChangedFile['status'] {
+  if (status === 'added' || status === 'copied') return 'added';
+  if (status === 'removed') return 'removed';
+  if (status === 'renamed' || renamed) return 'renamed';
+  return 'modified';
+}
+
+export class GitHubPlatform implements Platform {
+  readonly name = 'github' as const;
+  private readonly htmlUrl: string;
+  private readonly checkRuns = new Map<string, number>();
+
+  constructor(
+    private readonly octokit: OctokitLike,
+    private readonly options: GitHubPlatformOptions = {},
+  ) {
+    this.htmlUrl = htmlUrlFromApi(options.baseUrl);
+  }
+
+  private async call<T>(route: string, params: Record<string, unknown>, schema?: z.ZodType<T>): Promise<T> {
+    let response: OctokitResponseLike;
+    try {
+      response = await this.octokit.request(route, params);
+    } catch (error) {
+      const status = statusOf(error);
+      if (status !== undefined) this.options.metrics?.apiError('github', status);
+      throw error;
+    }
+    const remaining = Number(response.headers?.['x-ratelimit-remaining']);
+    if (Number.isFinite(remaining)) this.options.metrics?.rateLimitRemaining('github', remaining);
+    if (!schema) return response.data as T;
+    const parsed = schema.safeParse(response.data);
+    if (!parsed.success) {
+      throw new GitHubApiError(`coze-loop: unexpected GitHub response for ${route}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, 502);
+    }
+    return parsed.data;
+  }
+
+  private async paginate<T>(route: string, params: Record<string, unknown>, schema: z.ZodType<T>): Promise<T[]> {
+    const items: T[] = [];
+    for (let page = 1; page <= MAX_PAGES; page++) {
+      const data = await this.call<unknown>(route, { ...params, per_page: PER_PAGE, page });
+      if (!Array.isArray(data)) throw new GitHubApiError(`coze-loop: expected a list from ${route}`, 502);
+      for (const entry of data) {
+        const parsed = schema.safeParse(entry);
+        if (!parsed.success) throw new GitHubApiError(`coze-loop: unexpected item in ${route}: ${parsed.error.issues[0]?.message ?? ''}`, 502);
+        items.push(parsed.data);
+      }
+      if (data.length < PER_PAGE) break;
+    }
+    return items;
+  }
+
+  private isOwnComment(user: z.infer<typeof issueCommentSchema>['user']): boolean {
+    if (!user) return false;
+    return this.options.botLogin ? user.login === this.options.botLogin : user.type === 'Bot';
+  }
+
+  async getPullRequest(repo: string, number: number): Promise<ChangeRequestRef> {
+    const pr = await this.call('GET /repos/{owner}/{repo}/pulls/{pull_number}', { ...splitRepo(repo), pull_number: number }, pullRequestSchema);
+    const cr: ChangeRequestRef = {
+      platform: 'github',
+      repo,
+      number,
+      baseSha: pr.base.sha,
+      headSha: pr.head.sha,
+      baseRef: pr.base.ref,
+      headRef: pr.head.ref,
+      draft: pr.draft ?? false,
+    };
+    if (pr.html_url) cr.url = pr.html_url;
+    if (pr.user) cr.author = pr.user.login;
+    return cr;
+  }
+
+  async listChangedFiles(cr: ChangeRequestRef): Promise<ChangedFile[]> {
+    const files = await this.paginate('GET /repos/{owner}/{repo}/pulls/{pull_number}/files', { ...splitRepo(cr.repo), pull_number: cr.number }, pullFileSchema);
+    return files.map((file) => {
+      const renamed = file.previous_filename !== undefined && file.previous_filename !== file.filename;
+      const changed: ChangedFile = { path: file.filename, status: mapStatus(file.status, renamed) };
+      if (renamed) changed.oldPath = file.previous_filename;
+      if (file.patch !== undefined) changed.patch = file.patch;
+      else if ((file.changes ?? 0) === 0 && changed.status === 'renamed') changed.patch = '';
+      else if ((file.changes ?? 0) === 0 && changed.status !== 'removed') changed.binary = true;
+      return changed;
+    });
+  }
+
+  async getFileContent(repo: string, path: string, ref: string): Promise<Buffer | null> {
+    try {
+      const data = await this.call(`GET /repos/{owner}/{repo}/contents/${encodePath(path)}`, {
+        ...splitRepo(repo),
+        ref,
+        headers: { accept: 'application/vnd.github.raw' },
+      });
+      return toBuffer(data);
+    } catch (error) {
+      if (statusOf(error) === 404) return null;
+      throw error;
+    }
+  }
+
+  async getHeadSha(cr: ChangeRequestRef): Promise<string> {
+    return (await this.getPullRequest(cr.repo, cr.number)).headSha;
+  }
+
+  async listBotComments(cr: ChangeRequestRef): Promise<ExistingComment[]> {
+    const comments = await this.paginate('GET /repos/{owner}/{repo}/pulls/{pull_number}/comments', { ...splitRepo(cr.repo), pull_number: cr.number }, reviewCommentSchema);
+    const own: ExistingComment[] = [];
+    for (const comment of comments) {
+      const body = comment.body ?? '';
+      const match = FINGERPRINT_PATTERN.exec(body);
+      if (!match || !this.isOwnComment(comment.user)) continue;
+      const existing: ExistingComment = {
+        id: String(comment.id),
+        threadId: String(comment.in_reply_to_id ?? comment.id),
+        fingerprint: match[1]!,
+        body,
+        resolved: body.includes(FIXED_MARKER),
+      };
+      if (comment.path !== undefined) existing.path = comment.path;
+      const line = comment.line ?? comment.original_line;
+      if (typeof line === 'number') existing.line = line;
+      own.push(existing);
+    }
+    return own;
+  }
+
+  async publishReview(cr: ChangeRequestRef, review: ReviewToPublish): Promise<PublishResult> {
+    const result: PublishResult = { posted: [], rejected: [] };
+    await this.postReview(cr, review.body, review.comments, result);
+    return result;
+  }
+
+  /** One review; on 422, halves until the refused comments are isolated, so the others still get posted. */
+  private async postReview(cr: ChangeRequestRef, body: string, comments: InlineComment[], result: PublishResult): Promise<void> {
+    if (comments.length === 0) return;
+    try {
+      await this.call('POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews', {
+        ...splitRepo(cr.repo),
+        pull_number: cr.number,
+        commit_id: cr.headSha,
+        event: 'COMMENT',
+        body,
+        comments: comments.map(toReviewComment),
+      });
+      result.posted.push(...comments);
+    } catch (error) {
+      if (statusOf(error) !== 422) throw error;
+      if (comments.length === 1) {
+        result.rejected.push({ comment: comments[0]!, reason: reasonOf(error) });
+        this.options.logger?.warn({ path: comments[0]!.path, line: comments[0]!.line, reason: reasonOf(error) }, 'GitHub refused a review comment');
+        return;
+      }
+      const middle = Math.ceil(comments.length / 2);
+      await this.postReview(cr, body, comments.slice(0, middle), result);
+      await this.postReview(cr, body, comments.slice(middle), result);
+    }
+  }
+
+  async markFixed(cr: ChangeRequestRef, comment: ExistingComment, body: string): Promise<void> {
+    const { owner, repo } = splitRepo(cr.repo);
+    const rootId = Number(comment.threadId ?? comment.id);
+    await this.call('POST /repos/{owner}/{repo}/pulls/{pull_number}/comments/{comment_id}/replies', { owner, repo, pull_number: cr.number, comment_id: rootId, body });
+    const title = firstLine(comment.body);
+    await this.call('PATCH /repos/{owner}/{repo}/pulls/comments/{comment_id}', {
+      owner,
+      repo,
+      comment_id: Number(comment.id),
+      body: `${FIXED_MARKER}\n~~${title}~~\n\n${body}\n\n<details>\n<summary>${escapeHtml(title)}</summary>\n\n${comment.body}\n\n</details>`,
+    });
+    await this.resolveThread(cr, rootId);
+  }
+
+  /** Resolving needs GraphQL and the thread's node id; a failure leaves the reply and the edit, which suffice. */
+  private async resolveThread(cr: ChangeRequestRef, rootCommentId: number): Promise<void> {
+    if (!this.octokit.graphql) return;
+    const { owner, repo } = splitRepo(cr.repo);
+    try {
+      let cursor: string | null = null;
+      for (let page = 0; page < 10; page++) {
+        const raw = await this.octokit.graphql(
+          `query($owner: String!, $repo: String!, $number: Int!, $cursor: String) {
+            repository(owner: $owner, name: $repo) { pullRequest(number: $number) {
+              reviewThreads(first: 100, after: $cursor) {
+                nodes { id isResolved comments(first: 1) { nodes { databaseId } } }
+                pageInfo { hasNextPage endCursor }
+              } } } }`,
+          { owner, repo, number: cr.number, cursor },
+        );
+        const threads = reviewThreadsSchema.parse(raw).repository?.pullRequest?.reviewThreads;
+        if (!threads) return;
+        const thread = threads.nodes.find((n) => n.comments.nodes[0]?.databaseId === rootCommentId);
+        if (thread) {
+          if (!thread.isResolved) {
+            await this.octokit.graphql(`mutation($threadId: ID!) { resolveReviewThread(input: { threadId: $threadId }) { thread { id } } }`, { threadId: thread.id });
+          }
+          return;
+        }
+        if (!threads.pageInfo.hasNextPage) return;
+        cursor = threads.pageInfo.endCursor;
+      }
+    } catch (error) {
+      this.options.logger?.debug({ err: error, rootCommentId }, 'could not resolve the review thread');
+    }
+  }
+
+  async upsertSummary(cr: ChangeRequestRef, body: string): Promise<void> {
+    const { owner, repo } = splitRepo(cr.repo);
+    const comments = await this.paginate('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', { owner, repo, issue_number: cr.number }, issueCommentSchema);
+    const existing = comments.find((c) => (c.body ?? '').includes(SUMMARY_MARKER) && this.isOwnComment(c.user));
+    if (!existing) {
+      await this.call('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', { owner, repo, issue_number: cr.number, body });
+    } else if (existing.body !== body) {
+      await this.call('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', { owner, repo, comment_id: existing.id, body });
+    }
+  }
+
+  /** Creates the `coze-loop` check run in progress; `reportStatus` completes the same run. */
+  async startCheckRun(cr: ChangeRequestRef, name: string, title: string, summary: string, startedAt = new Date()): Promise<number> {
+    const created = await this.call(
+      'POST /repos/{owner}/{repo}/check-runs',
+      { ...splitRepo(cr.repo), name, head_sha: cr.headSha, status: 'in_progress', started_at: startedAt.toISOString(), output: { title, summary } },
+      idSchema,
+    );
+    this.checkRuns.set(`${cr.repo}@${cr.headSha}:${name}`, created.id);
+    return created.id;
+  }
+
+  private async findCheckRun(cr: ChangeRequestRef, name: string): Promise<number | undefined> {
+    const remembered = this.checkRuns.get(`${cr.repo}@${cr.headSha}:${name}`);
+    if (remembered !== undefined) return remembered;
+    const params: Record<string, unknown> = { ...splitRepo(cr.repo), ref: cr.headSha, check_name: name, filter: 'latest' };
+    if (this.options.appId !== undefined) params.app_id = this.options.appId;
+    const list = await this.call('GET /repos/{owner}/{repo}/commits/{ref}/check-runs', params, checkRunListSchema);
+    return list.check_runs.find((run) => run.name === name)?.id;
+  }
+
+  async reportStatus(cr: ChangeRequestRef, status: StatusReport): Promise<void> {
+    const { owner, repo } = splitRepo(cr.repo);
+    const annotations = (status.annotations ?? []).map((a) => ({
+      path: a.path,
+      start_line: a.startLine,
+      end_line: Math.max(a.startLine, a.endLine),
+      annotation_level: a.level,
+      title: truncate(a.title, 255),
+      message: truncate(a.message, 4_000),
+    }));
+    const chunks: (typeof annotations)[] = [];
+    for (let i = 0; i < annotations.length; i += ANNOTATIONS_PER_REQUEST) chunks.push(annotations.slice(i, i + ANNOTATIONS_PER_REQUEST));
+    const output = (chunk: typeof annotations | undefined): Record<string, unknown> => ({
+      title: truncate(status.title, 255),
+      summary: truncate(status.summary, CHECK_TEXT_MAX),
+      ...(chunk && chunk.length > 0 ? { annotations: chunk } : {}),
+    });
+    const completion: Record<string, unknown> = { status: 'completed', conclusion: status.conclusion, completed_at: new Date().toISOString(), output: output(chunks[0]) };
+    if (status.detailsUrl) completion.details_url = status.detailsUrl;
+    let id = await this.findCheckRun(cr, status.name);
+    if (id === undefined) {
+      id = (await this.call('POST /repos/{owner}/{repo}/check-runs', { owner, repo, name: status.name, head_sha: cr.headSha, ...completion }, idSchema)).id;
+      this.checkRuns.set(`${cr.repo}@${cr.headSha}:${status.name}`, id);
+    } else {
+      await this.call('PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}', { owner, repo, check_run_id: id, ...completion });
+    }
+    for (const chunk of chunks.slice(1)) {
+      await this.call('PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}', { owner, repo, check_run_id: id, output: output(chunk) });
+    }
+  }
+
+  async reply(cr: ChangeRequestRef, origin: CommandOrigin, body: string): Promise<void> {
+    const { owner, repo } = splitRepo(cr.repo);
+    if (isReviewComment(origin)) {
+      // Replies go to the thread's first comment: GitHub does not accept replies to replies.
+      const commentId = Number(origin.threadId ?? origin.commentId);
+      await this.call('POST /repos/{owner}/{repo}/pulls/{pull_number}/comments/{comment_id}/replies', { owner, repo, pull_number: cr.number, comment_id: commentId, body });
+    } else {
+      await this.call('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', { owner, repo, issue_number: cr.number, body });
+    }
+  }
+
+  async react(cr: ChangeRequestRef, origin: CommandOrigin, reaction: Reaction): Promise<void> {
+    const { owner, repo } = splitRepo(cr.repo);
+    const route = isReviewComment(origin)
+      ? 'POST /repos/{owner}/{repo}/pulls/comments/{comment_id}/reactions'
+      : 'POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions';
+    await this.call(route, { owner, repo, comment_id: Number(origin.commentId), content: reaction });
+  }
+
+  async canRunCommands(repo: string, user: string): Promise<boolean> {
+    try {
+      const result = await this.call('GET /repos/{owner}/{repo}/collaborators/{username}/permission', { ...splitRepo(repo), username: user }, permissionSchema);
+      return ['admin', 'maintain', 'write'].includes(result.role_name ?? '') || ['admin', 'write'].includes(result.permission);
+    } catch (error) {
+      if (statusOf(error) === 404 || statusOf(error) === 403) return false;
+      throw error;
+    }
+  }
+
+  /** Issues labelled `coze-loop` (the label the weekly report creates them with) whose title starts with the prefix. */
+  async findIssues(repo: string, titlePrefix: string): Promise<IssueRef[]> {
+    const found: IssueRef[] = [];
+    for (let page = 1; page <= 5; page++) {
+      const data = await this.call('GET /repos/{owner}/{repo}/issues', { ...splitRepo(repo), state: 'all', labels: 'coze-loop', sort: 'created', direction: 'desc', per_page: PER_PAGE, page });
+      if (!Array.isArray(data)) throw new GitHubApiError('coze-loop: expected a list of issues', 502);
+      for (const raw of data) {
+        const issue = issueSchema.parse(raw);
+        if (issue.pull_request === undefined && issue.title.startsWith(titlePrefix)) found.push(toIssueRef(issue));
+      }
+      if (data.length < PER_PAGE) break;
+    }
+    return found;
+  }
+
+  async createIssue(repo: string, title: string, body: string, labels: string[]): Promise<IssueRef> {
+    return toIssueRef(await this.call('POST /repos/{owner}/{repo}/issues', { ...splitRepo(repo), title, body, labels }, issueSchema));
+  }
+
+  async updateIssue(repo: string, number: number, patch: { title?: string; body?: string; state?: 'open' | 'closed' }): Promise<void> {
+    await this.call('PATCH /repos/{owner}/{repo}/issues/{issue_number}', { ...splitRepo(repo), issue_number: number, ...patch });
+  }
+
+  async commentOnIssue(repo: string, number: number, body: string): Promise<void> {
+    await this.call('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', { ...splitRepo(repo), issue_number: number, body });
+  }
+
+  async getDefaultBranch(repo: string): Promise<{ name: string; sha: string }> {
+    const { default_branch: name } = await this.call('GET /repos/{owner}/{repo}', splitRepo(repo), repositorySchema);
+    const branch = await this.call('GET /repos/{owner}/{repo}/branches/{branch}', { ...splitRepo(repo), branch: name }, branchSchema);
+    return { name, sha: branch.commit.sha };
+  }
+
+  async downloadArchive(repo: string, ref: string): Promise<Buffer> {
+    return toBuffer(await this.call('GET /repos/{owner}/{repo}/tarball/{ref}', { ...splitRepo(repo), ref }));
+  }
+
+  permalink(repo: string, sha: string, path: string, startLine: number, endLine?: number): string {
+    const anchor = endLine !== undefined && endLine !== startLine ? `#L${startLine}-L${endLine}` : `#L${startLine}`;
+    return `${this.htmlUrl}/${repo}/blob/${sha}/${encodePath(path)}${anchor}`;
+  }
+}
+
+function isReviewComment(origin: CommandOrigin): boolean {
+  return origin.threadId !== undefined || origin.path !== undefined;
+}
+
+function toReviewComment(comment: InlineComment): Record<string, unknown> {
+  const out: Record<string, unknown> = { path: comment.path, line: comment.line, side: 'RIGHT', body: comment.body };
+  if (comment.startLine !== undefined && comment.startLine < comment.line) {
+    out.start_line = comment.startLine;
+    out.start_side = 'RIGHT';
+  }
+  return out;
+}
+
+function toIssueRef(issue: z.infer<typeof issueSchema>): IssueRef {
+  const ref: IssueRef = { number: issue.number, title: issue.title, body: issue.body ?? '', state: issue.state };
+  if (issue.html_url) ref.url = issue.html_url;
+  return ref;
+}
+
+function firstLine(body: string): string {
+  const line = body.split('\n').map((l) => l.trim()).find((l) => l !== '' && !l.startsWith('<!--')) ?? '';
+  return line.replace(/[*~]/g, '').trim().slice(0, 200);
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}

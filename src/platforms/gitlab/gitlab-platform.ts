@@ -1,0 +1,450 @@
+// The GitLab side of the one Platform interface, on @gitbeaker/rest. Every response we rely on is validated with zod
+// (schemas.ts); every failure becomes a GitLabApiError that carries the HTTP status and GitLab's message but never
+// the request (its headers hold the token).
+import { Gitlab, GitbeakerRequestError, GitbeakerRetryError, GitbeakerTimeoutError } from '@gitbeaker/rest';
+import { z } from 'zod';
+import type { Logger, Metrics } from '../../server/deps.js';
+import {
+  FINGERPRINT_PATTERN,
+  SUMMARY_MARKER,
+  type ChangeRequestRef,
+  type ChangedFile,
+  type CommandOrigin,
+  type ExistingComment,
+  type InlineComment,
+  type IssueRef,
+  type Platform,
+  type PublishResult,
+  type Reaction,
+  type ReviewToPublish,
+  type StatusReport,
+} from '../platform.js';
+import { locateNewLine } from './position.js';
+import {
+  branchSchema,
+  discussionSchema,
+  issueSchema,
+  memberSchema,
+  mergeRequestDiffSchema,
+  mergeRequestSchema,
+  noteSchema,
+  projectSchema,
+  userSchema,
+  type GitLabDiff,
+  type GitLabIssue,
+  type GitLabMergeRequest,
+  type GitLabUser,
+} from './schemas.js';
+
+/** Developer: the lowest role that may push code, and so the lowest that may run commands. */
+export const DEVELOPER_ACCESS = 30;
+/** GitLab caps a commit status description; longer ones are refused. */
+const MAX_STATUS_DESCRIPTION = 255;
+const PER_PAGE = 100;
+
+const EMOJI: Record<Reaction, string> = { eyes: 'eyes', '+1': 'thumbsup', rocket: 'rocket', confused: 'confused' };
+
+export interface GitLabPlatformOptions {
+  /** Instance URL, e.g. `https://gitlab.example.com`; the REST API is under `/api/v4`. */
+  url: string;
+  token: string;
+  logger?: Logger;
+  metrics?: Metrics;
+}
+
+export class GitLabApiError extends Error {
+  /** HTTP status; 0 when GitLab never answered (timeout, network) or answered something we cannot use. */
+  readonly status: number;
+  constructor(what: string, status: number, description: string) {
+    super(`GitLab API: ${what} failed${status ? ` (${status})` : ''}: ${description}`);
+    this.name = 'GitLabApiError';
+    this.status = status;
+  }
+}
+
+/** A merge request as the review pipeline needs it, plus what the processors check before reviewing. */
+export interface GitLabChangeRequest {
+  ref: ChangeRequestRef;
+  state: string;
+  /** Null while GitLab has not computed the diff yet (just after opening). */
+  ready: boolean;
+}
+
+type GitlabApi = InstanceType<typeof Gitlab>;
+
+function statusOf(error: unknown): number {
+  const cause = (error as { cause?: { response?: { status?: unknown } } }).cause;
+  return typeof cause?.response?.status === 'number' ? cause.response.status : 0;
+}
+
+async function streamToBuffer(body: unknown): Promise<Buffer> {
+  if (body instanceof ReadableStream) return Buffer.from(await new Response(body).arrayBuffer());
+  if (body instanceof Blob) return Buffer.from(await body.arrayBuffer());
+  if (typeof body === 'string') return Buffer.from(body, 'utf8');
+  if (body == null) return Buffer.alloc(0);
+  throw new GitLabApiError('download', 0, 'unexpected response body');
+}
+
+export class GitLabPlatform implements Platform {
+  readonly name = 'gitlab' as const;
+  /** Instance base URL without a trailing slash. */
+  readonly url: string;
+  private readonly api: GitlabApi;
+  private readonly logger?: Logger;
+  private readonly metrics?: Metrics;
+  private botUser?: Promise<GitLabUser>;
+  private readonly projectUrls = new Map<string, string>();
+  private readonly diffCache = new Map<string, Promise<GitLabDiff[]>>();
+
+  constructor(options: GitLabPlatformOptions) {
+    this.url = options.url.replace(/\/+$/, '');
+    this.api = new Gitlab({ host: this.url, token: options.token });
+    this.logger = options.logger;
+    this.metrics = options.metrics;
+  }
+
+  /** Runs one API call, turning gitbeaker's errors into GitLabApiError and validating the answer. */
+  private async call<T>(what: string, schema: z.ZodType<T>, request: () => Promise<unknown>): Promise<T> {
+    let body: unknown;
+    try {
+      body = await request();
+    } catch (error) {
+      throw this.wrap(what, error);
+    }
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = issue?.path.length ? issue.path.join('.') : 'response';
+      throw new GitLabApiError(what, 0, `unexpected response shape at ${where}: ${issue?.message ?? 'invalid'}`);
+    }
+    return parsed.data;
+  }
+
+  private wrap(what: string, error: unknown): GitLabApiError {
+    if (error instanceof GitLabApiError) return error;
+    const status = statusOf(error);
+    if (status) this.metrics?.apiError('gitlab', status);
+    if (error instanceof GitbeakerRequestError) return new GitLabApiError(what, status, error.message || 'request refused');
+    if (error instanceof GitbeakerRetryError) return new GitLabApiError(what, 0, error.message);
+    if (error instanceof GitbeakerTimeoutError) return new GitLabApiError(what, 0, 'timed out');
+    return new GitLabApiError(what, 0, error instanceof Error ? error.message : String(error));
+  }
+
+  /** The bot's own user (`GET /user`), fetched once: to recognise its notes and ignore its own commands. */
+  currentUser(): Promise<GitLabUser> {
+    this.botUser ??= this.call('GET /user', userSchema, () => this.api.Users.showCurrentUser()).catch((error) => {
+      this.botUser = undefined;
+      throw error;
+    });
+    return this.botUser;
+  }
+
+  /** Lets the webhook payload's `project.web_url` serve permalinks without another API call. */
+  rememberProjectUrl(repo: string, webUrl: string): void {
+    this.projectUrls.set(repo, webUrl.replace(/\/+$/, ''));
+  }
+
+  async getMergeRequest(repo: string, iid: number): Promise<GitLabMergeRequest> {
+    return this.call(`GET merge request !${iid}`, mergeRequestSchema, () => this.api.MergeRequests.show(repo, iid));
+  }
+
+  /** The merge request with its diff refs, as the pipeline's ChangeRequestRef. */
+  async getChangeRequest(repo: string, iid: number): Promise<GitLabChangeRequest> {
+    const mr = await this.getMergeRequest(repo, iid);
+    const refs = mr.diff_refs;
+    if (mr.web_url) this.rememberProjectUrl(repo, mr.web_url.replace(/\/-\/merge_requests\/\d+$/, ''));
+    return {
+      state: mr.state,
+      ready: Boolean(refs),
+      ref: {
+        platform: 'gitlab',
+        repo,
+        number: mr.iid,
+        baseSha: refs?.base_sha ?? '',
+        startSha: refs?.start_sha ?? refs?.base_sha,
+        headSha: refs?.head_sha ?? mr.sha ?? '',
+        baseRef: mr.target_branch,
+        headRef: mr.source_branch,
+        author: mr.author?.username,
+        draft: mr.draft ?? mr.work_in_progress ?? false,
+        url: mr.web_url,
+      },
+    };
+  }
+
+  private diffs(cr: ChangeRequestRef): Promise<GitLabDiff[]> {
+    const key = `${cr.repo}!${cr.number}@${cr.headSha}`;
+    let cached = this.diffCache.get(key);
+    if (!cached) {
+      cached = this.call(`GET merge request !${cr.number} diffs`, z.array(mergeRequestDiffSchema), () =>
+        this.api.MergeRequests.allDiffs(cr.repo, cr.number, { perPage: PER_PAGE }),
+      );
+      cached.catch(() => this.diffCache.delete(key));
+      // Only the latest head of each merge request is worth keeping.
+      for (const old of this.diffCache.keys()) if (old.startsWith(`${cr.repo}!${cr.number}@`)) this.diffCache.delete(old);
+      this.diffCache.set(key, cached);
+    }
+    return cached;
+  }
+
+  async listChangedFiles(cr: ChangeRequestRef): Promise<ChangedFile[]> {
+    const diffs = await this.diffs(cr);
+    return diffs.map((d) => {
+      const status = d.deleted_file ? 'removed' : d.new_file ? 'added' : d.renamed_file ? 'renamed' : 'modified';
+      const text = d.diff ?? '';
+      const binary = /^Binary files .* differ$/m.test(text) && !text.includes('@@');
+      return {
+        path: d.new_path,
+        oldPath: d.renamed_file ? d.old_path : undefined,
+        status,
+        // GitLab sends an empty diff for too large or collapsed files: the pipeline summarises those.
+        patch: text.includes('@@') && !d.too_large ? text : undefined,
+        binary: binary || undefined,
+      } satisfies ChangedFile;
+    });
+  }
+
+  async getFileContent(repo: string, path: string, ref: string): Promise<Buffer | null> {
+    try {
+      const body = await this.api.RepositoryFiles.showRaw(repo, path, ref, { asStream: true } as { lfs?: boolean });
+      return await streamToBuffer(body);
+    } catch (error) {
+      const wrapped = this.wrap(`GET file ${path}`, error);
+      if (wrapped.status === 404) return null;
+      throw wrapped;
+    }
+  }
+
+  async getHeadSha(cr: ChangeRequestRef): Promise<string> {
+    const mr = await this.getMergeRequest(cr.repo, cr.number);
+    return mr.diff_refs?.head_sha ?? mr.sha ?? '';
+  }
+
+  async listBotComments(cr: ChangeRequestRef): Promise<ExistingComment[]> {
+    const [me, discussions] = await Promise.all([
+      this.currentUser(),
+      this.call(`GET merge request !${cr.number} discussions`, z.array(discussionSchema), () =>
+        this.api.MergeRequestDiscussions.all(cr.repo, cr.number, { perPage: PER_PAGE }),
+      ),
+    ]);
+    const found: ExistingComment[] = [];
+    for (const discussion of discussions) {
+      const first = discussion.notes[0];
+      if (!first || first.author.id !== me.id || first.body.includes(SUMMARY_MARKER)) continue;
+      const match = FINGERPRINT_PATTERN.exec(first.body);
+      if (!match?.[1]) continue;
+      found.push({
+        id: String(first.id),
+        threadId: discussion.id,
+        fingerprint: match[1],
+        path: first.position?.new_path ?? undefined,
+        line: first.position?.new_line ?? undefined,
+        body: first.body,
+        resolved: first.resolved ?? false,
+      });
+    }
+    return found;
+  }
+
+  /** The position GitLab needs for one comment; see position.ts for why unchanged lines carry both numbers. */
+  private positionFor(cr: ChangeRequestRef, comment: InlineComment, diffs: GitLabDiff[]) {
+    const diff = diffs.find((d) => d.new_path === comment.path);
+    const oldLine =
+      comment.oldLine ??
+      (() => {
+        const side = locateNewLine(diff?.diff ?? undefined, comment.line, diff?.new_file ?? false);
+        return side.kind === 'unchanged' ? side.oldLine : undefined;
+      })();
+    return {
+      positionType: 'text' as const,
+      baseSha: cr.baseSha,
+      startSha: cr.startSha ?? cr.baseSha,
+      headSha: cr.headSha,
+      oldPath: diff?.old_path ?? comment.path,
+      newPath: comment.path,
+      newLine: String(comment.line),
+      ...(oldLine !== undefined ? { oldLine: String(oldLine) } : {}),
+    };
+  }
+
+  async publishReview(cr: ChangeRequestRef, review: ReviewToPublish): Promise<PublishResult> {
+    const result: PublishResult = { posted: [], rejected: [] };
+    if (review.comments.length === 0) return result;
+    const diffs = await this.diffs(cr);
+    for (const comment of review.comments) {
+      const position = this.positionFor(cr, comment, diffs);
+      try {
+        await this.call(`POST diff discussion on ${comment.path}:${comment.line}`, discussionSchema, () =>
+          this.api.MergeRequestDiscussions.create(cr.repo, cr.number, comment.body, { position }),
+        );
+        result.posted.push(comment);
+      } catch (error) {
+        // 400 is GitLab's answer to a position it cannot place ("line_code can't be blank"); the pipeline moves the
+        // finding to the summary. Anything else (auth, outage) is not about this comment and fails the job.
+        if (error instanceof GitLabApiError && (error.status === 400 || error.status === 422)) {
+          result.rejected.push({ comment, reason: error.message });
+          this.logger?.warn({ path: comment.path, line: comment.line, status: error.status }, 'GitLab refused a diff position');
+          continue;
+        }
+        throw error;
+      }
+    }
+    return result;
+  }
+
+  async markFixed(cr: ChangeRequestRef, comment: ExistingComment, body: string): Promise<void> {
+    // A resolved discussion was already marked (or closed by a person): replying again would repeat ourselves.
+    if (!comment.threadId || comment.resolved) return;
+    const threadId = comment.threadId;
+    await this.call('POST discussion reply', noteSchema, () =>
+      this.api.MergeRequestDiscussions.addNote(cr.repo, cr.number, threadId, body),
+    );
+    await this.call('PUT resolve discussion', discussionSchema, () =>
+      (this.api.MergeRequestDiscussions as unknown as {
+        resolve(project: string, iid: number, discussion: string, resolved: boolean): Promise<unknown>;
+      }).resolve(cr.repo, cr.number, threadId, true),
+    );
+  }
+
+  async upsertSummary(cr: ChangeRequestRef, body: string): Promise<void> {
+    const text = body.includes(SUMMARY_MARKER) ? body : `${SUMMARY_MARKER}\n${body}`;
+    const [me, notes] = await Promise.all([
+      this.currentUser(),
+      this.call(`GET merge request !${cr.number} notes`, z.array(noteSchema), () =>
+        this.api.MergeRequestNotes.all(cr.repo, cr.number, { perPage: PER_PAGE, sort: 'asc', orderBy: 'created_at' }),
+      ),
+    ]);
+    const existing = notes.find((n) => n.author.id === me.id && !n.system && n.body.includes(SUMMARY_MARKER));
+    if (existing) {
+      if (existing.body === text) return;
+      await this.call('PUT summary note', noteSchema, () =>
+        this.api.MergeRequestNotes.edit(cr.repo, cr.number, existing.id, { body: text }),
+      );
+      return;
+    }
+    await this.call('POST summary note', noteSchema, () => this.api.MergeRequestNotes.create(cr.repo, cr.number, text));
+  }
+
+  async reportStatus(cr: ChangeRequestRef, status: StatusReport): Promise<void> {
+    // GitLab has no neutral state: a neutral conclusion passes, and its description says what was found.
+    const state = status.conclusion === 'failure' ? 'failed' : 'success';
+    const description = status.title.length > MAX_STATUS_DESCRIPTION ? `${status.title.slice(0, MAX_STATUS_DESCRIPTION - 1)}…` : status.title;
+    const targetUrl = status.detailsUrl ?? cr.url;
+    await this.call('POST commit status', z.object({ id: z.number().int() }), () =>
+      this.api.Commits.editStatus(cr.repo, cr.headSha, state, {
+        name: status.name,
+        description,
+        ...(targetUrl ? { targetUrl } : {}),
+      }),
+    );
+  }
+
+  async reply(cr: ChangeRequestRef, origin: CommandOrigin, body: string): Promise<void> {
+    if (origin.threadId) {
+      const threadId = origin.threadId;
+      await this.call('POST discussion reply', noteSchema, () =>
+        this.api.MergeRequestDiscussions.addNote(cr.repo, cr.number, threadId, body),
+      );
+      return;
+    }
+    await this.call('POST merge request note', noteSchema, () => this.api.MergeRequestNotes.create(cr.repo, cr.number, body));
+  }
+
+  async react(cr: ChangeRequestRef, origin: CommandOrigin, reaction: Reaction): Promise<void> {
+    try {
+      await this.call('POST award emoji', z.object({ id: z.number().int() }), () =>
+        this.api.MergeRequestNoteAwardEmojis.award(cr.repo, cr.number, Number(origin.commentId), EMOJI[reaction]),
+      );
+    } catch (error) {
+      // An acknowledgement is a courtesy: an emoji already awarded (or a deleted note) must not stop the command.
+      if (error instanceof GitLabApiError && error.status >= 400 && error.status < 500) {
+        this.logger?.debug({ status: error.status }, 'award emoji refused');
+        return;
+      }
+      throw error;
+    }
+  }
+
+  async canRunCommands(repo: string, user: string): Promise<boolean> {
+    let userId: number;
+    if (/^\d+$/.test(user)) {
+      userId = Number(user);
+    } else {
+      const users = await this.call('GET users', z.array(userSchema), () => this.api.Users.all({ username: user }));
+      const match = users.find((u) => u.username.toLowerCase() === user.toLowerCase());
+      if (!match) return false;
+      userId = match.id;
+    }
+    try {
+      // `members/all` includes members inherited from parent groups, as GitLab's own permission checks do.
+      const member = await this.call('GET project member', memberSchema, () =>
+        this.api.ProjectMembers.show(repo, userId, { includeInherited: true }),
+      );
+      return member.access_level >= DEVELOPER_ACCESS;
+    } catch (error) {
+      if (error instanceof GitLabApiError && error.status === 404) return false;
+      throw error;
+    }
+  }
+
+  private toIssueRef(issue: GitLabIssue): IssueRef {
+    return {
+      number: issue.iid,
+      title: issue.title,
+      body: issue.description ?? '',
+      state: issue.state === 'closed' ? 'closed' : 'open',
+      url: issue.web_url,
+    };
+  }
+
+  async findIssues(repo: string, titlePrefix: string): Promise<IssueRef[]> {
+    const issues = await this.call('GET issues', z.array(issueSchema), () =>
+      this.api.Issues.all({ projectId: repo, search: titlePrefix, in: 'title', perPage: PER_PAGE } as Parameters<GitlabApi['Issues']['all']>[0]),
+    );
+    return issues.filter((i) => i.title.startsWith(titlePrefix)).map((i) => this.toIssueRef(i));
+  }
+
+  async createIssue(repo: string, title: string, body: string, labels: string[]): Promise<IssueRef> {
+    const issue = await this.call('POST issue', issueSchema, () =>
+      this.api.Issues.create(repo, title, { description: body, ...(labels.length ? { labels: labels.join(',') } : {}) }),
+    );
+    return this.toIssueRef(issue);
+  }
+
+  async updateIssue(repo: string, number: number, patch: { title?: string; body?: string; state?: 'open' | 'closed' }): Promise<void> {
+    const options: { title?: string; description?: string; stateEvent?: 'close' | 'reopen' } = {};
+    if (patch.title !== undefined) options.title = patch.title;
+    if (patch.body !== undefined) options.description = patch.body;
+    if (patch.state) options.stateEvent = patch.state === 'closed' ? 'close' : 'reopen';
+    await this.call(`PUT issue #${number}`, issueSchema, () => this.api.Issues.edit(repo, number, options));
+  }
+
+  async commentOnIssue(repo: string, number: number, body: string): Promise<void> {
+    await this.call(`POST issue #${number} note`, noteSchema, () => this.api.IssueNotes.create(repo, number, body));
+  }
+
+  async getDefaultBranch(repo: string): Promise<{ name: string; sha: string }> {
+    const project = await this.call('GET project', projectSchema, () => this.api.Projects.show(repo));
+    this.rememberProjectUrl(repo, project.web_url);
+    if (!project.default_branch) throw new GitLabApiError('GET project', 0, 'the project has no default branch (empty repository)');
+    const name = project.default_branch;
+    const branch = await this.call(`GET branch ${name}`, branchSchema, () => this.api.Branches.show(repo, name));
+    return { name, sha: branch.commit.id };
+  }
+
+  async downloadArchive(repo: string, ref: string): Promise<Buffer> {
+    try {
+      const body = await this.api.Repositories.showArchive(repo, { sha: ref, fileType: 'tar.gz', asStream: true });
+      return await streamToBuffer(body);
+    } catch (error) {
+      throw this.wrap('GET archive', error);
+    }
+  }
+
+  permalink(repo: string, sha: string, path: string, startLine: number, endLine?: number): string {
+    const base = this.projectUrls.get(repo) ?? (/^\d+$/.test(repo) ? `${this.url}/projects/${repo}` : `${this.url}/${repo}`);
+    const encodedPath = path.split('/').map(encodeURIComponent).join('/');
+    const lines = endLine !== undefined && endLine !== startLine ? `L${startLine}-${endLine}` : `L${startLine}`;
+    return `${base}/-/blob/${sha}/${encodedPath}#${lines}`;
+  }
+}

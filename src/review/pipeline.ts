@@ -1,0 +1,176 @@
+// The review pipeline: change set -> analyse -> filter to the diff -> compose -> publish -> mark fixed ->
+// summary -> status. Platform-neutral: GitHub, GitLab and the CI command all run exactly this.
+import type { CozeLoopConfig } from '../config/schema.js';
+import { t } from '../core/i18n.js';
+import type { Finding } from '../core/types.js';
+import { FINGERPRINT_MARKER, type ChangeRequestRef, type ExistingComment, type InlineComment, type Platform, type StatusConclusion } from '../platforms/platform.js';
+import { renderFindingMarkdown } from '../report/markdown.js';
+import type { Logger, Metrics } from '../server/deps.js';
+import { analyseChangeSet, collectChangeSet, type ChangeSetAnalysis } from './collect.js';
+import { commentRange, oldLineOf, placeFindings } from './diff-filter.js';
+import type { DiffHunk } from './diff-view.js';
+import { assignKeys, compareFindings } from './rank.js';
+import { buildStatus } from './status.js';
+import { renderSummary } from './summary.js';
+
+export interface ReviewDeps {
+  logger: Logger;
+  metrics: Metrics;
+  now: () => Date;
+}
+
+export interface ReviewOutcome {
+  /** Every finding that belongs to this change (posted now, posted earlier, or in the summary). */
+  findings: Finding[];
+  posted: number;
+  alreadyCommented: number;
+  markedFixed: number;
+  inSummary: number;
+  conclusion: StatusConclusion;
+}
+
+export function suggestionFlavor(platform: Platform): 'github' | 'gitlab' | 'none' {
+  return platform.name === 'local' ? 'none' : platform.name;
+}
+
+/** One inline comment: the engine's Markdown plus the hidden fingerprint that makes re-runs idempotent. */
+export function renderInlineComment(finding: Finding, key: string, hunks: DiffHunk[] | null, platform: Platform, config: CozeLoopConfig): InlineComment {
+  const range = commentRange(finding, hunks);
+  const markdown = renderFindingMarkdown(finding, {
+    locale: config.locale,
+    suggestion: range.suggestion ? suggestionFlavor(platform) : 'none',
+    anchorLine: range.line,
+  });
+  const comment: InlineComment = {
+    path: finding.path,
+    line: range.line,
+    body: `${markdown.trimEnd()}\n\n${FINGERPRINT_MARKER(key)}`,
+    fingerprint: key,
+  };
+  if (range.startLine !== undefined) comment.startLine = range.startLine;
+  const oldLine = oldLineOf(hunks, range.startLine ?? range.line);
+  if (oldLine !== undefined) comment.oldLine = oldLine;
+  return comment;
+}
+
+interface Placed {
+  anchored: Finding[];
+  unanchored: Finding[];
+  preExisting: Finding[];
+  hunks: Map<string, DiffHunk[] | null>;
+}
+
+function place(analysis: ChangeSetAnalysis, config: CozeLoopConfig): Placed {
+  const placed: Placed = { anchored: [], unanchored: [], preExisting: [], hunks: new Map() };
+  for (const { file, findings } of analysis.files) {
+    placed.hunks.set(file.path, file.hunks);
+    const result = placeFindings(findings, { path: file.path, hunks: file.hunks }, config.review.comment_on);
+    placed.anchored.push(...result.anchored);
+    placed.unanchored.push(...result.unanchored);
+    placed.preExisting.push(...result.preExisting);
+  }
+  return placed;
+}
+
+/** Earlier comments whose finding is gone from a file this run looked at. */
+export function disappearedComments(existing: ExistingComment[], analysis: ChangeSetAnalysis, currentKeys: Set<string>, removed: string[]): ExistingComment[] {
+  const looked = new Set(analysis.files.filter((f) => f.analysed).map((f) => f.file.path));
+  const gone = new Set(removed);
+  return existing.filter(
+    (c) => !c.resolved && c.path !== undefined && (gone.has(c.path) || (looked.has(c.path) && !currentKeys.has(c.fingerprint))),
+  );
+}
+
+export async function runReview(platform: Platform, cr: ChangeRequestRef, config: CozeLoopConfig, deps: ReviewDeps): Promise<ReviewOutcome> {
+  const log = deps.logger.child({ repo: cr.repo, number: cr.number, headSha: cr.headSha });
+  const locale = config.locale;
+
+  const changeSet = await collectChangeSet(platform, cr, config);
+  const analysis = analyseChangeSet(changeSet.files, config, locale);
+  const allFindings = analysis.files.flatMap((f) => f.findings);
+  const keys = assignKeys(allFindings);
+  const keyOf = (finding: Finding): string => keys.get(finding) ?? finding.fingerprint;
+  const placed = place(analysis, config);
+
+  const existing = await platform.listBotComments(cr);
+  const openKeys = new Set(existing.filter((c) => !c.resolved).map((c) => c.fingerprint));
+  const fresh = placed.anchored.filter((f) => !openKeys.has(keyOf(f))).sort(compareFindings);
+  const alreadyCommented = placed.anchored.length - fresh.length;
+  const inline = fresh.slice(0, config.max_comments);
+  const overCap = fresh.slice(config.max_comments);
+
+  const byKey = new Map<string, Finding>();
+  const comments = inline.map((finding) => {
+    byKey.set(keyOf(finding), finding);
+    return renderInlineComment(finding, keyOf(finding), placed.hunks.get(finding.path) ?? null, platform, config);
+  });
+  let posted = 0;
+  const rejected: { finding: Finding; reason: string }[] = [];
+  if (comments.length > 0) {
+    const result = await platform.publishReview(cr, {
+      body: t(locale, 'review.body.new', { count: comments.length, sha: cr.headSha.slice(0, 7) }),
+      comments,
+    });
+    posted = result.posted.length;
+    for (const { comment, reason } of result.rejected) {
+      const finding = byKey.get(comment.fingerprint);
+      if (finding) rejected.push({ finding, reason });
+    }
+    if (platform.name !== 'local' && posted > 0) deps.metrics.commentsPosted(platform.name, posted);
+  }
+
+  const currentKeys = new Set(allFindings.map(keyOf));
+  let markedFixed = 0;
+  for (const comment of disappearedComments(existing, analysis, currentKeys, changeSet.removed)) {
+    try {
+      await platform.markFixed(cr, comment, t(locale, 'review.fixed.reply', { sha: cr.headSha.slice(0, 7) }));
+      markedFixed += 1;
+    } catch (error) {
+      log.warn({ err: error, commentId: comment.id }, 'could not mark a fixed finding');
+    }
+  }
+
+  const reported = [...placed.anchored, ...placed.unanchored].sort(compareFindings);
+  const summaryBody = renderSummary({
+    locale,
+    headSha: cr.headSha,
+    now: deps.now(),
+    reported,
+    posted,
+    alreadyCommented,
+    markedFixed,
+    unanchored: [...placed.unanchored].sort(compareFindings),
+    overCap,
+    rejected,
+    preExisting: placed.preExisting.length,
+    skipped: [...changeSet.skipped, ...analysis.skipped],
+    notes: analysis.notes,
+    maxComments: config.max_comments,
+    maxFileBytes: config.max_file_bytes,
+    link: (f) => platform.permalink(cr.repo, cr.headSha, f.path, f.loop.startLine, f.loop.endLine),
+  });
+  const hasNews = reported.length > 0 || markedFixed > 0 || changeSet.skipped.length + analysis.skipped.length > 0;
+  if (config.review.summary && hasNews) await platform.upsertSummary(cr, summaryBody);
+
+  const status = buildStatus(reported, config, summaryBody.replace(/<!--[\s\S]*?-->\n?/g, ''));
+  await platform.reportStatus(cr, status);
+
+  const counts = new Map<string, { target: string; count: number }>();
+  for (const f of reported) {
+    const entry = counts.get(f.ruleId) ?? { target: f.target, count: 0 };
+    entry.count += 1;
+    counts.set(f.ruleId, entry);
+  }
+  for (const [ruleId, { target, count }] of counts) deps.metrics.findingsReported(ruleId, target, count);
+
+  const outcome: ReviewOutcome = {
+    findings: reported,
+    posted,
+    alreadyCommented,
+    markedFixed,
+    inSummary: placed.unanchored.length + overCap.length + rejected.length,
+    conclusion: status.conclusion,
+  };
+  log.info({ ...outcome, findings: reported.length, files: changeSet.files.length, skipped: changeSet.skipped.length + analysis.skipped.length }, 'review done');
+  return outcome;
+}

@@ -1,0 +1,491 @@
+// The GitHub App: Probot 14 for app authentication (JWT -> installation tokens, throttling, retry), our own webhook
+// route so the answer reflects the queue (202 enqueued / 200 duplicate / 503 full), guard-clause handlers that
+// only enqueue, and processors that run the review pipeline and slash commands as the installation.
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createProbot } from 'probot';
+import { z } from 'zod';
+import { parseCommand, type ParsedCommand } from '../commands/parse.js';
+import { CommandRateLimiter } from '../commands/rate-limit.js';
+import { runCommand } from '../commands/run.js';
+import { DEFAULT_CONFIG, type CozeLoopConfig } from '../config/schema.js';
+import { t } from '../core/i18n.js';
+import { TARGETS } from '../core/types.js';
+import type { JobData, JobProcessor, JobType } from '../jobs/queue.js';
+import { GitHubPlatform, type OctokitLike } from '../platforms/github/github-platform.js';
+import type { ChangeRequestRef, CommandOrigin } from '../platforms/platform.js';
+import { BOT_CONFIG_PATH, parseBotConfig } from '../review/bot-config.js';
+import { runReview, type ReviewDeps } from '../review/pipeline.js';
+import { STATUS_NAME } from '../review/status.js';
+import type { Logger, ServiceDeps } from './deps.js';
+
+export interface GitHubService {
+  /** Handles Probot's webhook path (/api/github/webhooks) and, in set-up mode, Probot's setup pages; resolves false when the request is not its own. */
+  handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
+  processors: Partial<Record<JobType, JobProcessor>>;
+}
+
+export const DEFAULT_WEBHOOK_PATH = '/api/github/webhooks';
+/** GitHub caps webhook payloads at 25 MB. */
+const MAX_BODY_BYTES = 26 * 1024 * 1024;
+const TRUSTED_ASSOCIATIONS = new Set(['OWNER', 'MEMBER', 'COLLABORATOR']);
+const REVIEW_ACTIONS = new Set(['opened', 'reopened', 'synchronize', 'ready_for_review']);
+
+// ---- webhook payloads (only what the guards and jobs need) ----
+
+const account = z.object({ login: z.string(), type: z.string() });
+const installation = z.object({ id: z.number() });
+const repository = z.object({ full_name: z.string(), default_branch: z.string().optional() });
+
+const pullRequestEvent = z.object({
+  action: z.string(),
+  installation,
+  repository,
+  sender: account,
+  pull_request: z.object({
+    number: z.number(),
+    state: z.string().optional(),
+    draft: z.boolean().optional(),
+    html_url: z.string().optional(),
+    user: account.nullable().optional(),
+    head: z.object({ sha: z.string(), ref: z.string() }),
+    base: z.object({ sha: z.string(), ref: z.string() }),
+  }),
+});
+
+const commentBase = z.object({
+  id: z.number(),
+  body: z.string().nullable(),
+  user: account,
+  author_association: z.string().optional(),
+});
+
+const reviewCommentEvent = z.object({
+  action: z.string(),
+  installation,
+  repository,
+  sender: account,
+  comment: commentBase.extend({
+    path: z.string(),
+    line: z.number().nullable().optional(),
+    original_line: z.number().nullable().optional(),
+    in_reply_to_id: z.number().optional(),
+  }),
+  pull_request: z.object({ number: z.number() }),
+});
+
+const issueCommentEvent = z.object({
+  action: z.string(),
+  installation,
+  repository,
+  sender: account,
+  issue: z.object({ number: z.number(), pull_request: z.unknown().optional() }),
+  comment: commentBase,
+});
+
+// ---- job payloads (validated again by the processors: a queue is a boundary too) ----
+
+const reviewJob = z.object({
+  installationId: z.number(),
+  repo: z.string(),
+  number: z.number(),
+  headSha: z.string(),
+  defaultBranch: z.string().optional(),
+  action: z.string(),
+});
+
+const commandJob = z.object({
+  installationId: z.number(),
+  repo: z.string(),
+  number: z.number(),
+  defaultBranch: z.string().optional(),
+  user: z.string(),
+  trusted: z.boolean(),
+  command: z.object({
+    action: z.enum([...TARGETS, 'help', 'summary']),
+    path: z.string().optional(),
+    line: z.number().optional(),
+  }),
+  origin: z.object({
+    commentId: z.string(),
+    threadId: z.string().optional(),
+    path: z.string().optional(),
+    line: z.number().optional(),
+  }),
+});
+
+export type WebhookRoute = { kind: 'job'; job: JobData } | { kind: 'ignored'; reason: string };
+
+function ignored(reason: string): WebhookRoute {
+  return { kind: 'ignored', reason };
+}
+
+/** Guard clauses per event; the only outcome with an effect is a job to enqueue. Pure, so tests call it directly. */
+export function routeWebhook(event: string, deliveryId: string, payload: unknown): WebhookRoute {
+  if (event === 'pull_request') {
+    const parsed = pullRequestEvent.safeParse(payload);
+    if (!parsed.success) return ignored('unexpected pull_request payload');
+    const { action, sender, pull_request: pr, repository: repo, installation: inst } = parsed.data;
+    if (!REVIEW_ACTIONS.has(action)) return ignored(`pull_request.${action} is not reviewed`);
+    if (sender.type === 'Bot') return ignored('sender is a bot');
+    if (pr.state === 'closed') return ignored('pull request is closed');
+    const key = `github:${repo.full_name}#${pr.number}`;
+    return {
+      kind: 'job',
+      job: {
+        type: 'github-review',
+        id: deliveryId,
+        coalesceKey: key,
+        payload: { installationId: inst.id, repo: repo.full_name, number: pr.number, headSha: pr.head.sha, defaultBranch: repo.default_branch, action },
+      },
+    };
+  }
+  if (event === 'pull_request_review_comment') {
+    const parsed = reviewCommentEvent.safeParse(payload);
+    if (!parsed.success) return ignored('unexpected pull_request_review_comment payload');
+    const { action, sender, comment, pull_request: pr, repository: repo, installation: inst } = parsed.data;
+    if (action !== 'created') return ignored(`pull_request_review_comment.${action} is not a command`);
+    if (sender.type === 'Bot' || comment.user.type === 'Bot') return ignored('comment by a bot');
+    const command = parseCommand(comment.body ?? '');
+    if (!command) return ignored('no command');
+    const line = comment.line ?? comment.original_line ?? undefined;
+    const origin: CommandOrigin = { commentId: String(comment.id), threadId: String(comment.in_reply_to_id ?? comment.id), path: comment.path };
+    if (line !== undefined) origin.line = line;
+    return commandJobRoute(deliveryId, inst.id, repo, pr.number, comment, command, origin);
+  }
+  if (event === 'issue_comment') {
+    const parsed = issueCommentEvent.safeParse(payload);
+    if (!parsed.success) return ignored('unexpected issue_comment payload');
+    const { action, sender, comment, issue, repository: repo, installation: inst } = parsed.data;
+    if (action !== 'created') return ignored(`issue_comment.${action} is not a command`);
+    if (issue.pull_request === undefined || issue.pull_request === null) return ignored('comment on an issue, not a pull request');
+    if (sender.type === 'Bot' || comment.user.type === 'Bot') return ignored('comment by a bot');
+    const command = parseCommand(comment.body ?? '');
+    if (!command) return ignored('no command');
+    return commandJobRoute(deliveryId, inst.id, repo, issue.number, comment, command, { commentId: String(comment.id) });
+  }
+  return ignored(`event ${event} is not handled`);
+}
+
+function commandJobRoute(
+  deliveryId: string,
+  installationId: number,
+  repo: z.infer<typeof repository>,
+  number: number,
+  comment: z.infer<typeof commentBase>,
+  command: ParsedCommand,
+  origin: CommandOrigin,
+): WebhookRoute {
+  return {
+    kind: 'job',
+    job: {
+      type: 'github-command',
+      id: deliveryId,
+      payload: {
+        installationId,
+        repo: repo.full_name,
+        number,
+        defaultBranch: repo.default_branch,
+        user: comment.user.login,
+        // The association in the payload is a fast path; anyone else is checked against the permission API.
+        trusted: TRUSTED_ASSOCIATIONS.has(comment.author_association ?? ''),
+        command: { ...command },
+        origin: { ...origin },
+      },
+    },
+  };
+}
+
+// ---- signatures and HTTP ----
+
+export function signPayload(secret: string, body: string | Buffer): string {
+  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+}
+
+export function verifySignature(secret: string, body: Buffer, signature: string | undefined): boolean {
+  if (!signature || !secret) return false;
+  const expected = Buffer.from(signPayload(secret, body));
+  const given = Buffer.from(signature);
+  return expected.length === given.length && timingSafeEqual(expected, given);
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | null> {
+  if (Buffer.isBuffer(req.rawBody)) return req.rawBody;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
+    size += buffer.length;
+    if (size > MAX_BODY_BYTES) return null;
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function send(res: ServerResponse, status: number, body: Record<string, unknown>, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+// ---- credentials and set-up mode ----
+
+/** PRIVATE_KEY (PEM, PEM with `\n` escapes, or base64 of a PEM) or PRIVATE_KEY_PATH, as Probot reads them. */
+export function readPrivateKey(env: NodeJS.ProcessEnv): string | undefined {
+  let key = env.PRIVATE_KEY;
+  if (!key && env.PRIVATE_KEY_PATH) key = readFileSync(env.PRIVATE_KEY_PATH, 'utf8');
+  if (!key) return undefined;
+  key = key.trim().replace(/^"|"$/g, '');
+  if (key.includes('\\n')) key = key.replace(/\\n/g, '\n');
+  if (!key.includes('-----BEGIN')) {
+    const decoded = Buffer.from(key, 'base64').toString('utf8');
+    if (decoded.includes('-----BEGIN')) key = decoded;
+  }
+  return key;
+}
+
+export function githubBaseUrl(env: NodeJS.ProcessEnv): string {
+  return env.GHE_HOST ? `${env.GHE_PROTOCOL || 'https'}://${env.GHE_HOST}/api/v3` : 'https://api.github.com';
+}
+
+type RequestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean> | boolean;
+
+/**
+ * Probot 14 keeps its setup flow (manifest registration from app.yml) in `lib/apps/setup.js`, outside its package
+ * exports; it is loaded by file path, and when that fails the log explains the manual registration instead.
+ */
+async function probotInternal<T>(relativePath: string): Promise<T | null> {
+  try {
+    const entry = createRequire(import.meta.url).resolve('probot');
+    return (await import(pathToFileURL(join(dirname(entry), relativePath)).href)) as T;
+  } catch {
+    return null;
+  }
+}
+
+async function setupMode(env: NodeJS.ProcessEnv, logger: Logger): Promise<GitHubService | null> {
+  type SetupModule = { setupAppFactory: (options: Record<string, unknown>) => () => Promise<RequestHandler> };
+  type StaticModule = { staticFilesHandler: RequestHandler };
+  const setup = await probotInternal<SetupModule>('apps/setup.js');
+  const assets = await probotInternal<StaticModule>('server/handlers/static-files.js');
+  if (!setup) {
+    logger.warn('GitHub App credentials are missing (APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET); the GitHub side is off. Register the app from app.yml as described in docs/github-app.md.');
+    return null;
+  }
+  const handler = await setup.setupAppFactory({
+    host: env.HOST ?? 'localhost',
+    port: Number(env.PORT ?? 3000),
+    log: logger.child({ name: 'probot-setup' }),
+  })();
+  logger.info('GitHub App set-up mode: open the server root in a browser to register coze-loop from app.yml, then restart.');
+  return {
+    processors: {},
+    async handle(req, res) {
+      if (assets && (await assets.staticFilesHandler(req, res))) return true;
+      return handler(req, res);
+    },
+  };
+}
+
+async function startWebhookProxy(env: NodeJS.ProcessEnv, path: string, logger: Logger): Promise<void> {
+  if (!env.WEBHOOK_PROXY_URL) return;
+  type ProxyModule = { createWebhookProxy: (options: Record<string, unknown>) => Promise<unknown> };
+  const proxy = await probotInternal<ProxyModule>('helpers/webhook-proxy.js');
+  if (!proxy) {
+    logger.warn('WEBHOOK_PROXY_URL is set but the webhook proxy is unavailable; run `npx smee-client` yourself.');
+    return;
+  }
+  await proxy.createWebhookProxy({ url: env.WEBHOOK_PROXY_URL, host: env.HOST ?? 'localhost', port: Number(env.PORT ?? 3000), path, logger });
+}
+
+// ---- the service ----
+
+export async function createGitHubService(env: NodeJS.ProcessEnv, deps: ServiceDeps): Promise<GitHubService | null> {
+  const logger = deps.logger.child({ platform: 'github' });
+  const appId = Number(env.APP_ID);
+  let privateKey: string | undefined;
+  try {
+    privateKey = readPrivateKey(env);
+  } catch (error) {
+    logger.error({ path: env.PRIVATE_KEY_PATH, err: (error as Error).message }, 'cannot read PRIVATE_KEY_PATH; the GitHub side is off');
+    return null;
+  }
+  if (!appId || !privateKey) {
+    if (env.NODE_ENV === 'production' || env.GITLAB_URL || env.COZE_LOOP_GITHUB_SETUP === 'false') {
+      logger.info('no GitHub App credentials (APP_ID and PRIVATE_KEY or PRIVATE_KEY_PATH); the GitHub side is off');
+      return null;
+    }
+    return setupMode(env, logger);
+  }
+  let secret = env.WEBHOOK_SECRET ?? '';
+  if (!secret) {
+    if (env.NODE_ENV === 'production') {
+      logger.error('WEBHOOK_SECRET is required in production; the GitHub side is off');
+      return null;
+    }
+    secret = 'development';
+    logger.warn('WEBHOOK_SECRET is not set; using Probot\'s development secret. Set it before exposing the server.');
+  }
+
+  const baseUrl = githubBaseUrl(env);
+  const webhookPath = env.WEBHOOK_PATH || DEFAULT_WEBHOOK_PATH;
+  const probot = createProbot({ env: { ...env, APP_ID: String(appId) }, overrides: { appId, privateKey, secret, baseUrl } });
+  const limiter = new CommandRateLimiter(Number(env.COZE_LOOP_COMMANDS_PER_HOUR ?? 10) || 10, 60 * 60 * 1000, deps.now);
+  await startWebhookProxy(env, webhookPath, logger).catch((error: unknown) => logger.warn({ err: error }, 'webhook proxy failed to start'));
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path !== webhookPath) return false;
+    if (req.method !== 'POST') {
+      send(res, 405, { error: 'method not allowed' }, { allow: 'POST' });
+      return true;
+    }
+    const body = await readBody(req);
+    if (body === null) {
+      send(res, 413, { error: 'payload too large' });
+      return true;
+    }
+    const event = header(req, 'x-github-event');
+    const deliveryId = header(req, 'x-github-delivery');
+    if (!event || !deliveryId) {
+      send(res, 400, { error: 'missing X-GitHub-Event or X-GitHub-Delivery' });
+      return true;
+    }
+    if (!verifySignature(secret, body, header(req, 'x-hub-signature-256'))) {
+      logger.warn({ deliveryId, event }, 'webhook signature missing or wrong; ignored');
+      send(res, 400, { error: 'signature does not match' });
+      return true;
+    }
+    let payload: unknown;
+    try {
+      payload = JSON.parse(body.toString('utf8'));
+    } catch {
+      send(res, 400, { error: 'payload is not JSON' });
+      return true;
+    }
+    deps.metrics.webhookReceived('github', event);
+    const route = routeWebhook(event, deliveryId, payload);
+    if (route.kind === 'ignored') {
+      logger.debug({ deliveryId, event, reason: route.reason }, 'webhook ignored');
+      send(res, 200, { status: 'ignored', reason: route.reason });
+      return true;
+    }
+    let outcome;
+    try {
+      outcome = await deps.queue.enqueue(route.job);
+    } catch (error) {
+      logger.error({ deliveryId, err: error }, 'could not enqueue the webhook');
+      send(res, 503, { status: 'unavailable' }, { 'retry-after': '60' });
+      return true;
+    }
+    logger.info({ deliveryId, event, job: route.job.type, outcome }, 'webhook accepted');
+    if (outcome === 'full') send(res, 503, { status: 'full' }, { 'retry-after': '60' });
+    else send(res, outcome === 'duplicate' ? 200 : 202, { status: outcome });
+    return true;
+  };
+
+  const platformFor = async (installationId: number, jobLogger: Logger): Promise<GitHubPlatform> => {
+    const octokit = await probot.auth(installationId);
+    return new GitHubPlatform(octokit as unknown as OctokitLike, { baseUrl, appId, logger: jobLogger, metrics: deps.metrics });
+  };
+
+  const loadConfig = async (platform: GitHubPlatform, repo: string, defaultBranch: string | undefined): Promise<{ config: CozeLoopConfig; branch: string } | { error: string; branch: string }> => {
+    const branch = defaultBranch ?? (await platform.getDefaultBranch(repo)).name;
+    const content = await platform.getFileContent(repo, BOT_CONFIG_PATH, branch);
+    try {
+      return { config: parseBotConfig(content === null ? null : content.toString('utf8')), branch };
+    } catch (error) {
+      return { error: error instanceof Error ? error.message : String(error), branch };
+    }
+  };
+
+  const reviewDeps = (jobLogger: Logger): ReviewDeps => ({ logger: jobLogger, metrics: deps.metrics, now: deps.now });
+
+  const reviewProcessor: JobProcessor = async (job) => {
+    const data = reviewJob.parse(job.payload);
+    const jobLogger = logger.child({ deliveryId: job.id, repo: data.repo, number: data.number });
+    const platform = await platformFor(data.installationId, jobLogger);
+    const cr = await platform.getPullRequest(data.repo, data.number);
+    if (cr.headSha !== data.headSha) {
+      jobLogger.info({ jobSha: data.headSha, headSha: cr.headSha }, 'stale head SHA; a newer push will be reviewed');
+      return;
+    }
+    const loaded = await loadConfig(platform, data.repo, data.defaultBranch);
+    if ('error' in loaded) {
+      await platform.reportStatus(cr, configErrorStatus(loaded.error, loaded.branch));
+      jobLogger.warn({ error: loaded.error }, 'invalid repository config; reported on the check run');
+      return;
+    }
+    const { config } = loaded;
+    if (cr.draft && !config.review.drafts) {
+      jobLogger.info('draft pull request; skipped (set review.drafts to review drafts)');
+      return;
+    }
+    await platform.startCheckRun(cr, STATUS_NAME, t(config.locale, 'github.check.running.title'), t(config.locale, 'github.check.running.summary', { sha: cr.headSha.slice(0, 7) }), deps.now());
+    try {
+      await runReview(platform, cr, config, reviewDeps(jobLogger));
+    } catch (error) {
+      await platform
+        .reportStatus(cr, {
+          name: STATUS_NAME,
+          conclusion: 'neutral',
+          title: t(config.locale, 'github.check.error.title'),
+          summary: t(config.locale, 'github.check.error.summary', { sha: cr.headSha.slice(0, 7), delivery: job.id }),
+        })
+        .catch(() => undefined);
+      throw error;
+    }
+  };
+
+  const commandProcessor: JobProcessor = async (job) => {
+    const data = commandJob.parse(job.payload);
+    const jobLogger = logger.child({ deliveryId: job.id, repo: data.repo, number: data.number, command: data.command.action });
+    const platform = await platformFor(data.installationId, jobLogger);
+    const cr: ChangeRequestRef = await platform.getPullRequest(data.repo, data.number);
+    const origin = stripUndefined(data.origin) as CommandOrigin;
+    const loaded = await loadConfig(platform, data.repo, data.defaultBranch);
+    const locale = 'config' in loaded ? loaded.config.locale : DEFAULT_CONFIG.locale;
+    const prKey = `${data.repo}#${data.number}`;
+    if (!data.trusted && !(await platform.canRunCommands(data.repo, data.user))) {
+      jobLogger.info({ user: data.user }, 'command from a user without write access');
+      if (limiter.tryTake(`denied:${prKey}`)) await platform.reply(cr, origin, t(locale, 'github.command.denied', { user: data.user }));
+      return;
+    }
+    if (!limiter.tryTake(prKey)) {
+      jobLogger.info('command rate limit reached');
+      await platform.react(cr, origin, 'confused');
+      await platform.reply(cr, origin, t(locale, 'github.command.rate-limited', { limit: limiter.limit }));
+      return;
+    }
+    await platform.react(cr, origin, 'eyes');
+    if ('error' in loaded) {
+      await platform.reply(cr, origin, `**${t(locale, 'github.config.error.title', { path: BOT_CONFIG_PATH })}**\n\n${configErrorStatus(loaded.error, loaded.branch).summary}`);
+      return;
+    }
+    await runCommand(platform, cr, origin, stripUndefined(data.command) as ParsedCommand, loaded.config, reviewDeps(jobLogger));
+  };
+
+  logger.info({ appId, baseUrl, webhookPath }, 'GitHub App ready');
+  return { handle, processors: { 'github-review': reviewProcessor, 'github-command': commandProcessor } };
+}
+
+function configErrorStatus(message: string, branch: string) {
+  return {
+    name: STATUS_NAME,
+    conclusion: 'neutral' as const,
+    title: t('en', 'github.config.error.title', { path: BOT_CONFIG_PATH }),
+    summary: t('en', 'github.config.error.summary', { path: BOT_CONFIG_PATH, branch, message: message.replace(/```/g, "'''") }),
+  };
+}
+
+function stripUndefined<T extends Record<string, unknown>>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+

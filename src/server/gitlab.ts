@@ -1,0 +1,358 @@
+// The GitLab side of the service: `POST /gitlab/webhook` verifies the token, answers at once and only enqueues; the
+// processors fetch the merge request, read the config from the target branch and hand over to the review pipeline
+// or the slash commands through the GitLab platform adapter.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parseCommand } from '../commands/parse.js';
+import { CommandRateLimiter } from '../commands/rate-limit.js';
+import { runCommand } from '../commands/run.js';
+import { ConfigError, DEFAULT_CONFIG_FILE } from '../config/load.js';
+import type { CozeLoopConfig } from '../config/schema.js';
+import { t } from '../core/i18n.js';
+import type { JobData, JobProcessor, JobType } from '../jobs/queue.js';
+import { summaryJob } from '../jobs/scheduler.js';
+import { GitLabPlatform } from '../platforms/gitlab/gitlab-platform.js';
+import {
+  commandJobSchema,
+  mergeRequestHookSchema,
+  noteHookSchema,
+  reviewJobSchema,
+  reviewTrigger,
+  type CommandJob,
+  type ReviewJob,
+} from '../platforms/gitlab/webhooks.js';
+import type { ChangeRequestRef, CommandOrigin } from '../platforms/platform.js';
+import { parseBotConfig, runReview } from '../review/index.js';
+import type { Logger, ServiceDeps } from './deps.js';
+
+export const GITLAB_WEBHOOK_PATH = '/gitlab/webhook';
+/** GitLab's own payloads stay far below this; anything larger is not a webhook we want to parse. */
+export const MAX_WEBHOOK_BYTES = 5 * 1024 * 1024;
+
+export interface GitLabService {
+  /** Handles `POST /gitlab/webhook`; resolves false for any other request so the next handler can take it. */
+  handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
+  processors: Partial<Record<JobType, JobProcessor>>;
+}
+
+export interface GitLabSettings {
+  url: string;
+  token: string;
+  webhookSecret: string;
+}
+
+/** Reads the GitLab settings; null when none is set (GitLab side off), an error naming what is missing otherwise. */
+export function readGitLabSettings(env: NodeJS.ProcessEnv): GitLabSettings | null {
+  const url = env.GITLAB_URL?.trim();
+  const token = env.GITLAB_TOKEN?.trim();
+  const webhookSecret = env.GITLAB_WEBHOOK_SECRET?.trim();
+  if (!url && !token && !webhookSecret) return null;
+  const missing = [!url && 'GITLAB_URL', !token && 'GITLAB_TOKEN', !webhookSecret && 'GITLAB_WEBHOOK_SECRET'].filter(Boolean);
+  if (missing.length) throw new Error(`GitLab integration: ${missing.join(', ')} must be set too (or none of the GITLAB_* settings)`);
+  let parsed: URL;
+  try {
+    parsed = new URL(url!);
+  } catch {
+    throw new Error('GitLab integration: GITLAB_URL is not a URL (expected e.g. https://gitlab.example.com)');
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error('GitLab integration: GITLAB_URL must be http(s)');
+  // People often paste the API root; the client adds /api/v4 itself.
+  const base = `${parsed.origin}${parsed.pathname}`.replace(/\/+$/, '').replace(/\/api\/v4$/, '');
+  return { url: base, token: token!, webhookSecret: webhookSecret! };
+}
+
+/** Constant-time comparison of the X-Gitlab-Token header with the secret (digests make the lengths equal). */
+export function tokenMatches(received: string | undefined, secret: string): boolean {
+  if (!received) return false;
+  const a = createHash('sha256').update(received, 'utf8').digest();
+  const b = createHash('sha256').update(secret, 'utf8').digest();
+  return timingSafeEqual(a, b);
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function send(res: ServerResponse, status: number, body: Record<string, unknown>, extra: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...extra });
+  res.end(JSON.stringify(body));
+}
+
+type BodyResult = { ok: true; body: Buffer } | { ok: false };
+
+function readBody(req: IncomingMessage, limit: number): Promise<BodyResult> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    req.on('data', (chunk: Buffer) => {
+      if (done) return;
+      size += chunk.length;
+      if (size > limit) {
+        done = true;
+        chunks.length = 0;
+        resolve({ ok: false });
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (!done) resolve({ ok: true, body: Buffer.concat(chunks) });
+    });
+    req.on('error', (error) => {
+      if (!done) reject(error);
+    });
+  });
+}
+
+/** A delivery id safe to use as a job id; redeliveries of one event carry the same Idempotency-Key. */
+function deliveryId(req: IncomingMessage, body: Buffer): string {
+  const raw = header(req, 'idempotency-key') ?? header(req, 'x-gitlab-event-uuid');
+  if (raw && /^[\w.:-]{1,200}$/.test(raw)) return raw;
+  return `sha256-${createHash('sha256').update(body).digest('hex')}`;
+}
+
+async function readConfig(
+  platform: GitLabPlatform,
+  cr: ChangeRequestRef,
+): Promise<{ config: CozeLoopConfig } | { error: ConfigError }> {
+  const branch = cr.baseRef ?? '';
+  const content = await platform.getFileContent(cr.repo, DEFAULT_CONFIG_FILE, branch);
+  try {
+    // Same reading as the GitHub App: the status only fails when the repository sets `fail_on` itself.
+    return { config: parseBotConfig(content === null ? null : content.toString('utf8'), DEFAULT_CONFIG_FILE) };
+  } catch (error) {
+    if (error instanceof ConfigError) return { error };
+    throw error;
+  }
+}
+
+async function reportConfigError(platform: GitLabPlatform, cr: ChangeRequestRef, error: ConfigError): Promise<void> {
+  const params = { file: DEFAULT_CONFIG_FILE, branch: cr.baseRef ?? '', error: error.message, key: error.key ?? 'syntax' };
+  // The summary note is the one place the bot writes on every push: a broken config replaces it, never piles up.
+  await platform.upsertSummary(cr, t('en', 'gitlab.config.invalid-note', params));
+  await platform.reportStatus(cr, {
+    name: 'coze-loop',
+    conclusion: 'failure',
+    title: t('en', 'gitlab.config.invalid-status', params),
+    summary: error.message,
+  });
+}
+
+function makeProcessors(platform: GitLabPlatform, deps: ServiceDeps, commandsPerHour: number): Partial<Record<JobType, JobProcessor>> {
+  const limiter = new CommandRateLimiter(commandsPerHour, 60 * 60 * 1000, deps.now);
+  const reviewDeps = (logger: Logger) => ({ logger, metrics: deps.metrics, now: deps.now });
+
+  const review: JobProcessor = async (job: JobData) => {
+    const payload: ReviewJob = reviewJobSchema.parse(job.payload);
+    const logger = deps.logger.child({ delivery: job.id, project: payload.project, mr: payload.iid });
+    if (payload.projectUrl) platform.rememberProjectUrl(payload.project, payload.projectUrl);
+    const mr = await platform.getChangeRequest(payload.project, payload.iid);
+    if (mr.state !== 'opened') {
+      logger.info({ state: mr.state }, 'merge request is not open; review skipped');
+      return;
+    }
+    // A newer push has its own job (or already ran): reviewing an old head would comment on outdated lines.
+    if (payload.headSha && mr.ref.headSha && payload.headSha !== mr.ref.headSha) {
+      logger.info({ jobHead: payload.headSha, head: mr.ref.headSha }, 'stale job: the merge request head moved on');
+      return;
+    }
+    // GitLab computes diff_refs after the open event; throwing lets the queue retry with backoff.
+    if (!mr.ready) throw new Error(`merge request !${payload.iid}: GitLab has not computed its diff yet`);
+    const loaded = await readConfig(platform, mr.ref);
+    if ('error' in loaded) {
+      logger.warn({ key: loaded.error.key }, 'invalid .coze-loop.yml on the target branch');
+      await reportConfigError(platform, mr.ref, loaded.error);
+      return;
+    }
+    if (mr.ref.draft && !loaded.config.review.drafts) {
+      logger.info('draft merge request; review skipped (review.drafts is off)');
+      return;
+    }
+    const outcome = await runReview(platform, mr.ref, loaded.config, reviewDeps(logger));
+    logger.info(
+      { findings: outcome.findings.length, posted: outcome.posted, fixed: outcome.markedFixed, conclusion: outcome.conclusion },
+      'merge request reviewed',
+    );
+  };
+
+  const command: JobProcessor = async (job: JobData) => {
+    const payload: CommandJob = commandJobSchema.parse(job.payload);
+    const logger = deps.logger.child({ delivery: job.id, project: payload.project, mr: payload.iid, note: payload.noteId });
+    if (payload.projectUrl) platform.rememberProjectUrl(payload.project, payload.projectUrl);
+    const me = await platform.currentUser();
+    if (payload.authorId === me.id) return;
+    const parsed = parseCommand(payload.body);
+    if (!parsed) return;
+    const mr = await platform.getChangeRequest(payload.project, payload.iid);
+    if (!mr.ready) throw new Error(`merge request !${payload.iid}: GitLab has not computed its diff yet`);
+    const origin: CommandOrigin = {
+      commentId: String(payload.noteId),
+      ...(payload.discussionId ? { threadId: payload.discussionId } : {}),
+      ...(payload.path ? { path: payload.path } : {}),
+      ...(payload.line ? { line: payload.line } : {}),
+    };
+    if (!(await platform.canRunCommands(payload.project, String(payload.authorId)))) {
+      logger.info({ user: payload.username }, 'command from a user below Developer access; declined');
+      await platform.reply(mr.ref, origin, t('en', 'gitlab.command.not-allowed', { user: payload.username }));
+      return;
+    }
+    const loaded = await readConfig(platform, mr.ref);
+    if ('error' in loaded) {
+      const params = { file: DEFAULT_CONFIG_FILE, branch: mr.ref.baseRef ?? '', error: loaded.error.message, key: loaded.error.key ?? 'syntax' };
+      await platform.reply(mr.ref, origin, t('en', 'gitlab.config.invalid-note', params));
+      return;
+    }
+    const locale = loaded.config.locale;
+    if (!limiter.tryTake(`${payload.project}!${payload.iid}`)) {
+      logger.info('command rate limit reached for this merge request');
+      await platform.reply(mr.ref, origin, t(locale, 'gitlab.command.rate-limited', { limit: limiter.limit }));
+      return;
+    }
+    await platform.react(mr.ref, origin, 'eyes');
+    if (parsed.action === 'summary') {
+      // An on-demand run gets its own id: the weekly id would be dropped as a duplicate of this week's report.
+      const summary = summaryJob({ platform: 'gitlab', key: payload.project, payload: { project: payload.project } }, deps.now());
+      const outcome = await deps.queue.enqueue({ ...summary, id: `gitlab:${payload.project}:summary:note-${payload.noteId}` });
+      logger.info({ outcome }, 'weekly summary requested');
+    }
+    await runCommand(platform, mr.ref, origin, parsed, loaded.config, reviewDeps(logger));
+    logger.info({ action: parsed.action }, 'command answered');
+  };
+
+  return { 'gitlab-review': review, 'gitlab-command': command };
+}
+
+export interface GitLabServiceOptions {
+  /** Injected by tests; built from the settings otherwise. */
+  platform?: GitLabPlatform;
+  maxBodyBytes?: number;
+}
+
+/** The GitLab webhook route and job processors; null when no GitLab setting is present (GitLab side off). */
+export function createGitLabService(env: NodeJS.ProcessEnv, deps: ServiceDeps, options: GitLabServiceOptions = {}): GitLabService | null {
+  const settings = readGitLabSettings(env);
+  if (!settings) {
+    deps.logger.info('GitLab integration off: GITLAB_URL, GITLAB_TOKEN and GITLAB_WEBHOOK_SECRET are not set');
+    return null;
+  }
+  const platform =
+    options.platform ?? new GitLabPlatform({ url: settings.url, token: settings.token, logger: deps.logger, metrics: deps.metrics });
+  const maxBody = options.maxBodyBytes ?? MAX_WEBHOOK_BYTES;
+  const logger = deps.logger.child({ platform: 'gitlab' });
+  deps.logger.info({ url: settings.url }, 'GitLab integration on');
+
+  async function enqueue(res: ServerResponse, job: JobData): Promise<void> {
+    const outcome = await deps.queue.enqueue(job);
+    if (outcome === 'full') {
+      logger.warn({ delivery: job.id }, 'queue full; GitLab will redeliver');
+      send(res, 503, { error: 'queue full, retry later' }, { 'retry-after': '30' });
+      return;
+    }
+    logger.info({ delivery: job.id, type: job.type, outcome }, 'webhook accepted');
+    send(res, outcome === 'duplicate' ? 200 : 202, { status: outcome });
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    const path = (req.url ?? '').split('?')[0];
+    if (path !== GITLAB_WEBHOOK_PATH) return false;
+    if (req.method !== 'POST') {
+      send(res, 405, { error: 'POST only' }, { allow: 'POST' });
+      return true;
+    }
+    if (!tokenMatches(header(req, 'x-gitlab-token'), settings!.webhookSecret)) {
+      logger.warn({ event: header(req, 'x-gitlab-event') }, 'webhook with a wrong or missing X-Gitlab-Token');
+      send(res, 401, { error: 'invalid X-Gitlab-Token' }, { connection: 'close' });
+      req.resume();
+      return true;
+    }
+    const declared = Number(header(req, 'content-length'));
+    if (Number.isFinite(declared) && declared > maxBody) {
+      send(res, 413, { error: 'payload too large' }, { connection: 'close' });
+      req.resume();
+      return true;
+    }
+    const read = await readBody(req, maxBody);
+    if (!read.ok) {
+      send(res, 413, { error: 'payload too large' }, { connection: 'close' });
+      req.resume();
+      return true;
+    }
+    let payload: unknown;
+    try {
+      payload = JSON.parse(read.body.toString('utf8'));
+    } catch {
+      send(res, 400, { error: 'malformed JSON' });
+      return true;
+    }
+    const event = header(req, 'x-gitlab-event') ?? 'unknown';
+    deps.metrics.webhookReceived('gitlab', event);
+    const id = `gitlab:${deliveryId(req, read.body)}`;
+    const kind = (payload as { object_kind?: unknown } | null)?.object_kind;
+
+    if (kind === 'merge_request') {
+      const hook = mergeRequestHookSchema.safeParse(payload);
+      if (!hook.success) {
+        send(res, 400, { error: 'not a Merge Request Hook payload' });
+        return true;
+      }
+      const trigger = reviewTrigger(hook.data);
+      if (!trigger) {
+        send(res, 200, { status: 'ignored', reason: `action ${hook.data.object_attributes.action ?? 'none'}` });
+        return true;
+      }
+      const project = String(hook.data.project.id);
+      const iid = hook.data.object_attributes.iid;
+      const job: ReviewJob = {
+        project,
+        iid,
+        trigger,
+        ...(hook.data.object_attributes.last_commit?.id ? { headSha: hook.data.object_attributes.last_commit.id } : {}),
+        ...(hook.data.project.web_url ? { projectUrl: hook.data.project.web_url } : {}),
+      };
+      await enqueue(res, { type: 'gitlab-review', id, coalesceKey: `gitlab:${project}!${iid}`, payload: job });
+      return true;
+    }
+
+    if (kind === 'note') {
+      const hook = noteHookSchema.safeParse(payload);
+      if (!hook.success) {
+        send(res, 400, { error: 'not a Note Hook payload' });
+        return true;
+      }
+      const note = hook.data.object_attributes;
+      const mr = hook.data.merge_request;
+      if (note.noteable_type !== 'MergeRequest' || !mr || note.system || (note.action && note.action !== 'create')) {
+        send(res, 200, { status: 'ignored' });
+        return true;
+      }
+      if (!parseCommand(note.note)) {
+        send(res, 200, { status: 'ignored', reason: 'not a command' });
+        return true;
+      }
+      const inDiff = note.type === 'DiffNote' && note.position;
+      const job: CommandJob = {
+        project: String(hook.data.project.id),
+        iid: mr.iid,
+        noteId: note.id,
+        authorId: note.author_id,
+        username: hook.data.user.username,
+        body: note.note,
+        ...(inDiff && note.discussion_id ? { discussionId: note.discussion_id } : {}),
+        ...(inDiff && note.position?.new_path ? { path: note.position.new_path } : {}),
+        ...(inDiff && note.position?.new_line ? { line: note.position.new_line } : {}),
+        ...(hook.data.project.web_url ? { projectUrl: hook.data.project.web_url } : {}),
+      };
+      await enqueue(res, { type: 'gitlab-command', id, payload: job });
+      return true;
+    }
+
+    send(res, 200, { status: 'ignored', reason: `event ${event}` });
+    return true;
+  }
+
+  // Same setting as the GitHub side: commands per merge request per hour.
+  const commandsPerHour = Number(env.COZE_LOOP_COMMANDS_PER_HOUR ?? 10) || 10;
+  return { handle, processors: makeProcessors(platform, deps, commandsPerHour) };
+}
