@@ -170,6 +170,8 @@ export interface LoopFacts {
   inAsyncFunction: boolean;
   /** The loop body contains `await` (JS) / `await` (Python) directly, not in nested functions. */
   hasAwait: boolean;
+  /** Iterations run concurrently, not one after another (`Promise.all(xs.map(async ...))`). */
+  concurrent?: boolean;
   /** Source text of the loop and a normalised version (whitespace and comments folded) for fingerprints. */
   text: string;
   normalizedText: string;

@@ -107,6 +107,7 @@ export function loadApiFiles(dir = join(PROJECT_ROOT, 'rules', 'apis')): Map<Lan
 
 /** Callee as matched: call arguments and subscripts dropped (`db["x"].find(q).limit` → `db[].find().limit`). */
 export function normalizeCallee(callee: string): string {
+  callee = callee.replace(/^\s*await\s+/, '');
   let out = '';
   let depth = 0;
   for (const ch of callee) {
@@ -118,7 +119,7 @@ export function normalizeCallee(callee: string): string {
       if (depth === 0) out += ch;
     } else if (depth === 0 && !/\s/.test(ch)) out += ch;
   }
-  return out.startsWith('await') && !/^await[\w$]/.test(out) ? out.slice(5) : out;
+  return out;
 }
 
 const SQL_KEYWORD = /^\s*(?:--[^\n]*\n\s*|\/\*[\s\S]*?\*\/\s*)*([A-Za-z]+)/;

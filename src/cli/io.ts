@@ -16,7 +16,16 @@ export interface CliIO {
   env: NodeJS.ProcessEnv;
 }
 
+/** `coze-loop ... | head` closes the pipe early; that is the reader's choice, not an error worth a stack trace. */
+function ignoreBrokenPipe(stream: NodeJS.WriteStream): void {
+  if (stream.listenerCount('error') > 0) return;
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
+}
+
 export function defaultIO(overrides: Partial<CliIO> = {}): CliIO {
+  if (!overrides.stdout) ignoreBrokenPipe(process.stdout);
   return {
     stdout: overrides.stdout ?? process.stdout,
     stderr: overrides.stderr ?? process.stderr,

@@ -67,18 +67,19 @@ export async function analyzeInParallel(files: SourceFile[], options: ParallelOp
   for (let i = 0; i < files.length; i += chunkSize) chunks.push(files.slice(i, i + chunkSize));
 
   const setup: WorkerSetup = { config: options.config, locale: options.locale, maxFileBytes: options.maxFileBytes };
+  const shared: AnalyzeFilesOptions = { ...setup, kb: loadKnowledgeBase(options.config) };
   const results: (AnalysisResult | undefined)[] = new Array(chunks.length);
   const orphaned: number[] = [];
   let next = 0;
   let done = 0;
+  const record = (id: number, result: AnalysisResult): void => {
+    results[id] = result;
+    done += chunks[id]!.length;
+    options.onProgress?.(done, files.length);
+  };
 
-  await new Promise<void>((resolveAll) => {
-    let live = 0;
-    const finishWorker = (): void => {
-      live--;
-      if (live === 0) resolveAll();
-    };
-    const startWorker = (): void => {
+  const startWorker = (): Promise<void> =>
+    new Promise((resolveWorker) => {
       const worker = new Worker(workerUrl, { workerData: setup });
       let current: number | undefined;
       let finished = false;
@@ -86,7 +87,7 @@ export async function analyzeInParallel(files: SourceFile[], options: ParallelOp
         if (finished) return;
         finished = true;
         void worker.terminate();
-        finishWorker();
+        resolveWorker();
       };
       const dispatch = (): void => {
         if (next >= chunks.length) {
@@ -98,13 +99,8 @@ export async function analyzeInParallel(files: SourceFile[], options: ParallelOp
         worker.postMessage({ id: current, files: chunks[current]! } satisfies WorkerRequest);
       };
       worker.on('message', (reply: WorkerReply) => {
-        if ('result' in reply) {
-          results[reply.id] = reply.result;
-          done += chunks[reply.id]!.length;
-          options.onProgress?.(done, files.length);
-        } else {
-          orphaned.push(reply.id);
-        }
+        if ('result' in reply) record(reply.id, reply.result);
+        else orphaned.push(reply.id);
         dispatch();
       });
       // A thread that dies (out of memory, a native crash in a grammar) hands its chunk back to the main thread.
@@ -115,22 +111,25 @@ export async function analyzeInParallel(files: SourceFile[], options: ParallelOp
       };
       worker.on('error', onFailure);
       worker.on('exit', onFailure);
-      live++;
-      dispatch();
-    };
-    for (let i = 0; i < threads; i++) startWorker();
-  });
+      worker.once('online', dispatch);
+    });
 
-  // Chunks never handed out (every thread died) and chunks whose thread failed run here, so no file is lost.
-  for (let i = next; i < chunks.length; i++) orphaned.push(i);
-  if (orphaned.length > 0) {
-    const shared: AnalyzeFilesOptions = { ...setup, kb: loadKnowledgeBase(options.config) };
-    for (const id of [...new Set(orphaned)]) {
-      if (results[id] !== undefined) continue;
-      results[id] = analyzeFiles(chunks[id]!, shared);
-      done += chunks[id]!.length;
-      options.onProgress?.(done, files.length);
+  // The main thread is one of the analysers: it works while the workers start (loading grammars and rules takes a
+  // while), and it yields between chunks so worker replies are handled promptly.
+  const mainThread = async (): Promise<void> => {
+    while (next < chunks.length) {
+      const id = next++;
+      record(id, analyzeFiles(chunks[id]!, shared));
+      await new Promise<void>((resolveTick) => setImmediate(resolveTick));
     }
+  };
+
+  const workers = Array.from({ length: threads - 1 }, startWorker);
+  await Promise.all([mainThread(), ...workers]);
+
+  // Chunks whose thread failed run here, so no file is lost.
+  for (const id of [...new Set(orphaned)]) {
+    if (results[id] === undefined) record(id, analyzeFiles(chunks[id]!, shared));
   }
   const merged = emptyResult();
   for (const part of results) if (part) mergeResults(merged, part);

@@ -84,7 +84,7 @@ async function reportForChange(platform: Platform, cr: ChangeRequestRef, config:
 
 function report(heading: string, findings: Finding[], platform: Platform, cr: ChangeRequestRef, locale: Locale): string {
   const ordered = [...findings].sort(compareFindings);
-  const parts: string[] = [heading];
+  const parts: string[] = [];
   let size = heading.length;
   let shown = 0;
   for (const finding of ordered.slice(0, FULL_REPORTS)) {
@@ -109,5 +109,5 @@ function report(heading: string, findings: Finding[], platform: Platform, cr: Ch
     );
     parts.push(`${t(locale, 'review.command.more', { count: rest.length })}\n\n${lines.join('\n')}`);
   }
-  return parts.join('\n\n---\n\n');
+  return `${heading}\n\n${parts.join('\n\n---\n\n')}`;
 }

@@ -1,11 +1,11 @@
 // Reads `.coze-loop.yml` (or the bots' `.github/coze-loop.yml` text) into a validated config. Every error names the
 // file and the key path, because a config error is read by someone who did not write the schema.
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { configSchema, type CozeLoopConfig } from './schema.js';
-import { t } from '../core/i18n.js';
+import { PROJECT_ROOT, t } from '../core/i18n.js';
 import type { Locale } from '../core/types.js';
 
 export const DEFAULT_CONFIG_FILE = '.coze-loop.yml';
@@ -188,7 +188,41 @@ export function parseConfig(text: string, source: string, locale: Locale = 'en')
     const problems = result.error.issues.flatMap((issue) => explainIssue(issue as Issue, [], cleaned, locale));
     throw new ConfigError(source, dedupe(problems));
   }
+  const unknownRules = unknownRuleProblems(Object.keys(result.data.rules), locale);
+  if (unknownRules.length > 0) throw new ConfigError(source, unknownRules);
   return result.data;
+}
+
+let ruleIds: string[] | undefined;
+
+/** Rule ids are the names of the rule data files (`rules/<id>.yml`): cheap to list, no engine needed. */
+export function knownRuleIds(): string[] {
+  if (!ruleIds) {
+    try {
+      ruleIds = readdirSync(join(PROJECT_ROOT, 'rules'))
+        .filter((name) => name.endsWith('.yml'))
+        .map((name) => name.slice(0, -'.yml'.length))
+        .sort();
+    } catch {
+      ruleIds = [];
+    }
+  }
+  return ruleIds;
+}
+
+/** A misspelt rule id would silently leave the rule at its default: the same reason unknown keys are errors. */
+function unknownRuleProblems(ids: string[], locale: Locale): { key: string; text: string }[] {
+  const known = knownRuleIds();
+  if (known.length === 0) return [];
+  return ids
+    .filter((id) => !known.includes(id))
+    .map((id) => {
+      const suggestion = closest(id, known);
+      return {
+        key: formatKeyPath(['rules', id]),
+        text: suggestion ? t(locale, 'cli.config.unknown-rule-hint', { suggestion }) : t(locale, 'cli.config.unknown-rule'),
+      };
+    });
 }
 
 function firstLine(message: string): string {

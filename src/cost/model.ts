@@ -131,7 +131,7 @@ export function roundTripsCost(input: RoundTripsInput, cost: CostConfig, locale:
   const lat = input.latency.value;
   const prefix = base ? '1 + ' : '';
   const formula =
-    `${prefix}${term(input.items, locale)} × calls_per_item (${f(calls)}) = ${f(before)} → ${prefix}${f(calls)} = ${f(after)};` +
+    `${prefix}${term(input.items, locale)} × calls_per_item (${f(calls)}) = ${f(before)} → ${prefix}${f(calls)}${base ? ` = ${f(after)}` : ''};` +
     ` wall: ${f(before)} × ${term(input.latency, locale)} = ${formatDuration(before * lat, locale)} → ${formatDuration(after * lat, locale)}`;
   const assumptions: CostAssumption[] = [input.items.assumption, { key: 'calls_per_item', value: calls, source: 'code' }, input.latency.assumption];
   let monthly: Monthly | undefined;

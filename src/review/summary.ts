@@ -145,7 +145,7 @@ export function renderSummary(input: SummaryInput): string {
 }
 
 function fitToLimit(head: string[], sections: string[][], tail: string[], locale: Locale): string {
-  const join = (parts: string[][]): string => parts.map((p) => p.join('\n')).join('\n\n');
+  const join = (parts: string[][]): string => parts.filter((p) => p.length > 0).map((p) => p.join('\n').trim()).join('\n\n');
   const full = join([head, ...sections, tail]);
   if (full.length <= SUMMARY_MAX_CHARS) return full;
   const note = t(locale, 'review.summary.truncated');

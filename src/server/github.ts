@@ -393,7 +393,7 @@ export async function createGitHubService(env: NodeJS.ProcessEnv, deps: ServiceD
 
   const platformFor = async (installationId: number, jobLogger: Logger): Promise<GitHubPlatform> => {
     const octokit = await probot.auth(installationId);
-    return new GitHubPlatform(octokit as unknown as OctokitLike, { baseUrl, appId, logger: jobLogger, metrics: deps.metrics });
+    return new GitHubPlatform(octokit as unknown as OctokitLike, { baseUrl, appId, logger: jobLogger, metrics: deps.metrics, now: deps.now });
   };
 
   const loadConfig = async (platform: GitHubPlatform, repo: string, defaultBranch: string | undefined): Promise<{ config: CozeLoopConfig; branch: string } | { error: string; branch: string }> => {

@@ -3,6 +3,7 @@
 // or the slash commands through the GitLab platform adapter.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
 import { parseCommand } from '../commands/parse.js';
 import { CommandRateLimiter } from '../commands/rate-limit.js';
 import { runCommand } from '../commands/run.js';
@@ -10,7 +11,7 @@ import { ConfigError, DEFAULT_CONFIG_FILE } from '../config/load.js';
 import type { CozeLoopConfig } from '../config/schema.js';
 import { t } from '../core/i18n.js';
 import type { JobData, JobProcessor, JobType } from '../jobs/queue.js';
-import { summaryJob } from '../jobs/scheduler.js';
+import { summaryJob, type ListSummaryTargets } from '../jobs/scheduler.js';
 import { GitLabPlatform } from '../platforms/gitlab/gitlab-platform.js';
 import {
   commandJobSchema,
@@ -23,6 +24,7 @@ import {
 } from '../platforms/gitlab/webhooks.js';
 import type { ChangeRequestRef, CommandOrigin } from '../platforms/platform.js';
 import { parseBotConfig, runReview } from '../review/index.js';
+import { runWeeklySummaries } from '../summary/weekly.js';
 import type { Logger, ServiceDeps } from './deps.js';
 
 export const GITLAB_WEBHOOK_PATH = '/gitlab/webhook';
@@ -33,6 +35,8 @@ export interface GitLabService {
   /** Handles `POST /gitlab/webhook`; resolves false for any other request so the next handler can take it. */
   handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
   processors: Partial<Record<JobType, JobProcessor>>;
+  /** The projects in GITLAB_PROJECTS, for the weekly report schedule. */
+  listSummaryTargets: ListSummaryTargets;
 }
 
 export interface GitLabSettings {
@@ -213,7 +217,7 @@ function makeProcessors(platform: GitLabPlatform, deps: ServiceDeps, commandsPer
     await platform.react(mr.ref, origin, 'eyes');
     if (parsed.action === 'summary') {
       // An on-demand run gets its own id: the weekly id would be dropped as a duplicate of this week's report.
-      const summary = summaryJob({ platform: 'gitlab', key: payload.project, payload: { project: payload.project } }, deps.now());
+      const summary = summaryJob({ platform: 'gitlab', key: payload.project, payload: { project: payload.project, onDemand: true } }, deps.now());
       const outcome = await deps.queue.enqueue({ ...summary, id: `gitlab:${payload.project}:summary:note-${payload.noteId}` });
       logger.info({ outcome }, 'weekly summary requested');
     }
@@ -221,7 +225,30 @@ function makeProcessors(platform: GitLabPlatform, deps: ServiceDeps, commandsPer
     logger.info({ action: parsed.action }, 'command answered');
   };
 
-  return { 'gitlab-review': review, 'gitlab-command': command };
+  const weekly: JobProcessor = async (job: JobData) => {
+    const payload = weeklyJobSchema.parse(job.payload);
+    const logger = deps.logger.child({ delivery: job.id, project: payload.project, week: payload.week });
+    const loadConfig = async (): Promise<CozeLoopConfig> => {
+      const branch = await platform.getDefaultBranch(payload.project);
+      const content = await platform.getFileContent(payload.project, DEFAULT_CONFIG_FILE, branch.name);
+      return parseBotConfig(content === null ? null : content.toString('utf8'), DEFAULT_CONFIG_FILE);
+    };
+    // A scheduled run honours the repository's `summary.day`; a `/coze-loop summary` runs now.
+    const result = await runWeeklySummaries([{ platform, repo: payload.project, loadConfig }], { logger, now: deps.now }, { onlyOnConfiguredDay: !payload.onDemand });
+    if (result.failed.length) throw new Error(`weekly report failed for project ${payload.project}`);
+  };
+
+  return { 'gitlab-review': review, 'gitlab-command': command, 'weekly-summary': weekly };
+}
+
+const weeklyJobSchema = z.object({ project: z.string().min(1), week: z.string().optional(), onDemand: z.boolean().optional() });
+
+/** `GITLAB_PROJECTS`: comma-separated numeric ids or `group/project` paths that get the weekly report. */
+export function summaryProjects(env: NodeJS.ProcessEnv): string[] {
+  return (env.GITLAB_PROJECTS ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
 }
 
 export interface GitLabServiceOptions {
@@ -354,5 +381,8 @@ export function createGitLabService(env: NodeJS.ProcessEnv, deps: ServiceDeps, o
 
   // Same setting as the GitHub side: commands per merge request per hour.
   const commandsPerHour = Number(env.COZE_LOOP_COMMANDS_PER_HOUR ?? 10) || 10;
-  return { handle, processors: makeProcessors(platform, deps, commandsPerHour) };
+  const projects = summaryProjects(env);
+  const listSummaryTargets: ListSummaryTargets = async () =>
+    projects.map((project) => ({ platform: 'gitlab' as const, key: project, payload: { project } }));
+  return { handle, processors: makeProcessors(platform, deps, commandsPerHour), listSummaryTargets };
 }

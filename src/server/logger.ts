@@ -75,6 +75,6 @@ export function createLogger(options: LoggerOptions = {}): Logger & PinoLogger {
         },
       },
     },
-    options.destination ?? pino.destination({ sync: false }),
+    options.destination ?? pino.destination({ dest: 1, sync: true }),
   );
 }

@@ -79,6 +79,13 @@ describe('parseConfig', () => {
     expect(errorOf(() => parseConfig('zzz: 1\n', 'x.yml')).message).toBe('x.yml: zzz: unknown key');
   });
 
+  it('rejects rule ids that are not in the catalogue', () => {
+    expect(errorOf(() => parseConfig('rules:\n  query-in-loops: off\n', 'x.yml')).message).toBe(
+      'x.yml: rules.query-in-loops: unknown rule id (did you mean "query-in-loop"?)',
+    );
+    expect(errorOf(() => parseConfig('rules:\n  zzzzzzzz: off\n', 'x.yml')).message).toBe('x.yml: rules.zzzzzzzz: unknown rule id (see `coze-loop rules`)');
+  });
+
   it('names array elements and type errors', () => {
     expect(errorOf(() => parseConfig('targets: [optimize, speed]\n', 'x.yml')).message).toBe(
       'x.yml: targets[1]: expected one of optimize|readability|fix-bugs',

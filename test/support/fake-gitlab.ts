@@ -4,6 +4,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parsePatch } from '../../src/diff/index.js';
+import type { FakeHost, FakeHostFile } from '../platforms/contract.js';
 import { makeTarGz } from './tar.js';
 
 export interface FakeUser {
@@ -114,6 +115,8 @@ export class FakeGitLab {
   private readonly projects = new Map<number, FakeProject>();
   private readonly mergeRequests = new Map<string, FakeMergeRequest>();
   private readonly injected: { method: string; path: RegExp; status: number; body: unknown; times: number }[] = [];
+  /** `path:line` positions GitLab refuses, to exercise the 400 fallback. */
+  private readonly refused = new Set<string>();
   private server?: Server;
   private nextId = 1000;
   /** Base URL of the instance (the API is under /api/v4). */
@@ -192,6 +195,11 @@ export class FakeGitLab {
   /** Answer the next `times` matching requests with this status and body (after recording them). */
   failNext(method: string, path: RegExp, status: number, body: unknown = { message: `${status} error` }, times = 1): void {
     this.injected.push({ method, path, status, body, times });
+  }
+
+  /** GitLab will answer 400 to a diff position on this line. */
+  refuseLine(path: string, line: number): void {
+    this.refused.add(`${path}:${line}`);
   }
 
   /** A note from someone else, as a GitLab user would type it; returns the note id. */
@@ -510,6 +518,7 @@ export class FakeGitLab {
     if (!diff || diff.old_path !== position.old_path) throw new HttpError(400, LINE_CODE_ERROR);
     const newLine = position.new_line ? Number(position.new_line) : undefined;
     const oldLine = position.old_line ? Number(position.old_line) : undefined;
+    if (this.refused.has(`${position.new_path}:${newLine}`)) throw new HttpError(400, LINE_CODE_ERROR);
     const lines = parsePatch(diff.diff).flatMap((h) => h.lines);
     const match = lines.find((l) => l.newLine === newLine && (l.kind === 'add' ? oldLine === undefined : l.oldLine === oldLine));
     if (!match) throw new HttpError(400, LINE_CODE_ERROR);
@@ -557,4 +566,59 @@ export class FakeGitLab {
       web_url: `${this.url}/${p.path}/-/issues/${issue.iid}`,
     };
   }
+}
+
+/** The contract suite's view of one merge request on the fake (test/platforms/contract.ts). */
+export function gitlabFakeHost(fake: FakeGitLab, projectId: number, iid: number): FakeHost {
+  const mr = () => fake.mergeRequest(projectId, iid);
+  return {
+    setChange(files: FakeHostFile[]) {
+      const current = mr();
+      current.diffs = files.map((f) => ({
+        old_path: f.path,
+        new_path: f.path,
+        new_file: f.status === 'added',
+        deleted_file: f.status === 'removed',
+        renamed_file: f.status === 'renamed',
+        diff: f.patch ?? '',
+        ...(f.patch === undefined && f.content !== undefined && !Buffer.isBuffer(f.content) ? { too_large: true } : {}),
+      }));
+      const contents: Record<string, string | Buffer> = {};
+      for (const f of files) if (f.content !== undefined && f.status !== 'removed') contents[f.path] = f.content;
+      fake.setFiles(projectId, current.headSha, contents);
+    },
+    refuseLine: (path, line) => fake.refuseLine(path, line),
+    inlineComments() {
+      return mr()
+        .discussions.filter((d) => d.notes[0]?.type === 'DiffNote')
+        .map((d) => {
+          const first = d.notes[0]!;
+          const position = first.position ?? {};
+          return {
+            id: String(first.id),
+            path: typeof position.new_path === 'string' ? position.new_path : undefined,
+            line: typeof position.new_line === 'number' ? position.new_line : undefined,
+            body: first.body,
+            resolved: first.resolved,
+            replies: d.notes.slice(1).map((n) => n.body),
+          };
+        });
+    },
+    conversation() {
+      return mr()
+        .discussions.filter((d) => d.individual_note)
+        .map((d) => d.notes[0]!.body);
+    },
+    status() {
+      const last = fake.statuses.filter((s) => s.projectId === projectId && s.sha === mr().headSha).at(-1);
+      return last ? { name: last.name, state: last.state } : undefined;
+    },
+    reactions: () => fake.awards.map((a) => a.name),
+    grantWrite(user: string) {
+      const id = 5000 + fake.users.size;
+      fake.addUser({ id, username: user });
+      fake.setMember(projectId, id, 30);
+    },
+    close: () => fake.stop(),
+  };
 }

@@ -58,7 +58,8 @@ interface LoopDraft {
   reschedules: SyntaxNode[];
   /** setInterval / first setTimeout handle variable, for clearInterval/clearTimeout exits. */
   handle?: string;
-  assigned: Set<string>;
+  /** Assignments in the loop (and its condition), for the names whose value changes between iterations. */
+  bindings: { names: string[]; value: SyntaxNode | null; accumulates: boolean }[];
   continueNodes: SyntaxNode[];
   /** Calls appended after the walk (the interval itself, an unresolved callback). */
   trailingCalls: SyntaxNode[];
@@ -130,6 +131,8 @@ const TIMER_RECEIVERS = new Set(['', 'global.', 'globalThis.', 'window.', 'self.
 const SIGNALS = new Set(['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR2', 'beforeExit']);
 const CLOSE_METHODS = new Set(['close', 'release', 'end', 'destroy', 'dispose', 'disconnect', 'quit', 'return', 'abort', 'releaseConnection', 'unref']);
 const IO_KINDS: CallKind[] = ['http', 'db-read', 'db-write', 'db-batch', 'db-commit', 'queue-pop', 'queue-ack', 'connect', 'lock'];
+/** amqplib channel methods, emitters and streams return synchronously: not a promise left behind. */
+const SYNC_METHODS = new Set(['ack', 'nack', 'reject', 'ackAll', 'nackAll', 'publish', 'sendToQueue', 'emit', 'write', 'send', 'end', 'release', 'close']);
 const DB_KINDS = new Set<CallKind>(['db-read', 'db-write', 'db-batch', 'db-commit']);
 const BLOCKING_POPS = /^(b[lr]pop|brpoplpush|blmove|bzpopmin|bzpopmax|blmpop|bzmpop)$/i;
 const STREAM_READS = /^(xread|xreadgroup)$/i;
@@ -161,6 +164,8 @@ class Extractor {
   private readonly refsCache = new Map<number, Set<string>>();
   private readonly concurrentDrafts = new Set<LoopDraft>();
   private fileHandlesSignals = false;
+  private skippedDeep = 0;
+  private readonly dropped = new Set<LoopDraft>();
   private codeLinePrefix: Int32Array = new Int32Array(1);
 
   constructor(
@@ -177,8 +182,13 @@ class Extractor {
     this.planFunctionLoops();
     this.factPass();
     this.finish();
-    const loops = this.drafts.map((d) => d.facts).sort((a, b) => a.startIndex - b.startIndex || b.endIndex - a.endIndex);
+    const loops = this.drafts
+      .filter((d) => !this.dropped.has(d))
+      .map((d) => d.facts)
+      .sort((a, b) => a.startIndex - b.startIndex || b.endIndex - a.endIndex);
+    const notes = this.skippedDeep > 0 ? [`${this.skippedDeep} loop(s) nested deeper than ${MAX_LOOP_DEPTH} levels were not analysed`] : undefined;
     return {
+      ...(notes ? { notes } : {}),
       language: this.language,
       path: this.path,
       source: this.source,
@@ -402,7 +412,7 @@ class Extractor {
       node,
       body,
     };
-    const draft: LoopDraft = { facts, reschedules: [], assigned: new Set(), continueNodes: [], trailingCalls: [], outerGuarded: false };
+    const draft: LoopDraft = { facts, reschedules: [], bindings: [], continueNodes: [], trailingCalls: [], outerGuarded: false };
     this.drafts.push(draft);
     return draft;
   }
@@ -682,7 +692,14 @@ class Extractor {
     const drafts = this.draftsByBodyFn.get(node.id);
     if (!drafts) return { ctx: base, type: node.type };
     let inner = base;
-    for (const draft of drafts) inner = this.pushLoop(draft, inner, transparent ? ctx.fnName : undefined, info);
+    for (const draft of drafts) {
+      if (inner.active.length >= MAX_LOOP_DEPTH) {
+        this.skippedDeep++;
+        this.dropped.add(draft);
+        continue;
+      }
+      inner = this.pushLoop(draft, inner, transparent ? ctx.fnName : undefined, info);
+    }
     const bodyCtx = inner;
     // Parameters are evaluated once per call, which for these loops is once per iteration too.
     return { ctx: base, type: node.type, rule: (field) => (field === 'body' ? bodyCtx : base) };
@@ -733,6 +750,10 @@ class Extractor {
 
   private enterLoopStatement(node: SyntaxNode, ctx: Ctx): Frame {
     const type = node.type;
+    if (ctx.active.length >= MAX_LOOP_DEPTH) {
+      this.skippedDeep++;
+      return { ctx: { ...ctx, breakTarget: null, continueTarget: null }, type };
+    }
     const body = node.childForFieldName('body') ?? node;
     let kind: LoopKind = 'while';
     const headerRow = node.startPosition.row;
@@ -809,7 +830,7 @@ class Extractor {
     // `while ((job = await next()))`: the name assigned in the condition changes every iteration.
     for (const a of inner.descendantsOfType('assignment_expression')) {
       const left = a.childForFieldName('left');
-      if (left) draft.assigned.add(calleeText(left));
+      if (left) draft.bindings.push({ names: [calleeText(left)], value: a.childForFieldName('right'), accumulates: false });
     }
   }
 
@@ -1064,6 +1085,17 @@ class Extractor {
       }
     }
 
+    // `sqs.receiveMessage({ WaitTimeSeconds: 20 }).promise()`: the options sit on the previous link.
+    if (timeoutSeconds === undefined && kinds.includes('queue-pop') && fn.type === 'member_expression') {
+      const previous = fn.childForFieldName('object');
+      const options = previous?.type === 'call_expression' ? previous.childForFieldName('arguments')?.firstNamedChild : null;
+      if (options) {
+        const named: ArgFact[] = [];
+        objectArgFacts(this.resolveConst(options) ?? options, named);
+        timeoutSeconds = namedTimeout(named);
+      }
+    }
+
     if (kinds.includes('sleep') && promiseSleep === null) {
       if (this.isCallbackTimer(node, ctorName) && !this.rescheduleIds.has(node.id)) kinds = kinds.filter((k) => k !== 'sleep');
       else sleepMs = this.sleepMsOf(node, ctorName, positional);
@@ -1073,7 +1105,7 @@ class Extractor {
     if (!position.awaited && !position.resultUsed && !kinds.includes('sleep')) {
       const hasCallback = positional.some((p) => FUNCTION_TYPES.has(unwrap(p).type));
       const local = this.localAsync(fn);
-      const ioPromise = (ctx?.fn?.isAsync ?? false) && !hasCallback && kinds.some((k) => IO_KINDS.includes(k));
+      const ioPromise = (ctx?.fn?.isAsync ?? false) && !hasCallback && !SYNC_METHODS.has(method) && kinds.some((k) => IO_KINDS.includes(k));
       if (local || ioPromise || position.chained) {
         floating = true;
         if (!kinds.includes('task-spawn') && (local || ioPromise)) kinds = [...kinds, 'task-spawn'];
@@ -1396,17 +1428,16 @@ class Extractor {
     if (!cond) return;
     for (const atom of conditionAtoms(cond)) {
       const flag = stopFlagName(atom);
-      if (flag && !draft.facts.exits.some((x) => x.kind === 'stop-flag' && x.name === flag)) {
-        draft.facts.exits.push({ kind: 'stop-flag', line: atom.startPosition.row + 1, name: flag });
-      }
+      if (flag) addExit(draft.facts.exits, { kind: 'stop-flag', line: atom.startPosition.row + 1, name: flag });
     }
   }
 
   private onAssignment(node: SyntaxNode, ctx: Ctx): void {
     const facts: AssignmentFact[] = [];
+    let value: SyntaxNode | null = null;
     switch (node.type) {
       case 'variable_declarator': {
-        const value = node.childForFieldName('value');
+        value = node.childForFieldName('value');
         const valueText = value ? clip(value.text) : '';
         for (const name of boundNames(node.childForFieldName('name'))) facts.push({ target: name, line: node.startPosition.row + 1, op: '=', valueText });
         break;
@@ -1415,6 +1446,7 @@ class Extractor {
         const left = node.childForFieldName('left');
         const right = node.childForFieldName('right');
         if (!left) return;
+        value = right;
         const targets = left.type === 'identifier' || left.type === 'member_expression' || left.type === 'subscript_expression' ? [calleeText(left)] : boundNames(left);
         let op: AssignmentFact['op'] = '=';
         const r = right ? unwrap(right) : undefined;
@@ -1439,11 +1471,10 @@ class Extractor {
       default:
         return;
     }
+    const binding = { names: facts.map((f) => f.target), value, accumulates: facts.some((f) => f.op !== '=') };
     for (const e of ctx.active) {
-      for (const f of facts) {
-        e.d.facts.assignments.push(f);
-        e.d.assigned.add(f.target);
-      }
+      for (const f of facts) e.d.facts.assignments.push(f);
+      e.d.bindings.push(binding);
     }
   }
 
@@ -1455,7 +1486,13 @@ class Extractor {
       const facts = draft.facts;
       for (const target of draft.trailingCalls) this.appendTrailingCall(draft, target);
       this.finishText(facts);
-      const names = new Set<string>([...facts.loopVariables, ...draft.assigned]);
+      const names = iterationDependentNames(
+        facts.loopVariables,
+        draft.bindings.map((b) => {
+          const value = b.value ? this.mentionsOf(b.value) : { refs: new Set<string>(), hasCall: false };
+          return { names: b.names, mentions: value.refs, hasCall: value.hasCall, accumulates: b.accumulates };
+        }),
+      );
       for (const call of facts.calls) {
         if (names.size > 0) call.dependsOnIteration = this.refersTo(call.node, names);
         call.managed = this.isManaged(call.node);
@@ -1470,7 +1507,7 @@ class Extractor {
           facts.exits.push({ kind: 'signal', line: exit.line, name: exit.name });
         }
       }
-      if (this.concurrentDrafts.has(draft)) (facts as LoopFacts & { concurrent?: boolean }).concurrent = true;
+      if (this.concurrentDrafts.has(draft)) facts.concurrent = true;
     }
   }
 
@@ -1588,6 +1625,20 @@ class Extractor {
     }
     const args = call.childForFieldName('arguments');
     if (args) roots.push(args);
+    this.collectRefs(roots, refs);
+    this.refsCache.set(call.id, refs);
+    return refs;
+  }
+
+  /** Names a value mentions and whether computing it calls anything (a call's result may change every time). */
+  private mentionsOf(value: SyntaxNode): { refs: Set<string>; hasCall: boolean } {
+    const refs = new Set<string>();
+    const hasCall = this.collectRefs([value], refs);
+    return { refs, hasCall };
+  }
+
+  private collectRefs(roots: SyntaxNode[], refs: Set<string>): boolean {
+    let hasCall = false;
     for (const root of roots) {
       const cursor = root.walk();
       let seen = 0;
@@ -1596,7 +1647,10 @@ class Extractor {
         let descend = true;
         if (type === 'identifier' || type === 'shorthand_property_identifier' || type === 'this') refs.add(cursor.currentNode.text);
         else if (type === 'member_expression') refs.add(calleeText(cursor.currentNode));
-        if (++seen > 5000) descend = false;
+        else if (type === 'call_expression' || type === 'new_expression' || type === 'await_expression') hasCall = true;
+        // A callback that is itself a loop body has its own facts; huge argument trees say nothing more.
+        if (FUNCTION_TYPES.has(type) && this.draftsByBodyFn.has(cursor.currentNode.id)) descend = false;
+        if (++seen > 400) break;
         if (descend && cursor.gotoFirstChild()) continue;
         let done = false;
         while (!cursor.gotoNextSibling()) {
@@ -1608,8 +1662,7 @@ class Extractor {
         if (done) break;
       }
     }
-    this.refsCache.set(call.id, refs);
-    return refs;
+    return hasCall;
   }
 
   private refersTo(call: SyntaxNode, names: Set<string>): boolean {
@@ -1681,7 +1734,11 @@ class Extractor {
     for (const call of facts.calls) {
       if (call.node.startIndex >= cont.startIndex) break;
       if (call.inInnerLoop) continue;
-      const blocks = call.kinds.includes('sleep') || (call.kinds.includes('queue-pop') && (call.timeoutSeconds ?? 0) > 0 && isBlockingWait(call.kinds, call.timeoutSeconds));
+      // BRPOP/BLPOP with 0 and XREAD BLOCK 0 wait forever; an SQS receive with WaitTimeSeconds 0 does not wait.
+      const waits =
+        call.kinds.includes('queue-pop') &&
+        (BLOCKING_POPS.test(call.method) || (STREAM_READS.test(call.method) && call.timeoutSeconds !== undefined) || (call.timeoutSeconds ?? 0) > 0);
+      const blocks = call.kinds.includes('sleep') || (waits && isBlockingWait(call.kinds, call.timeoutSeconds));
       if (blocks && onPathTo(call.node, cont, facts.body)) return true;
     }
     return false;

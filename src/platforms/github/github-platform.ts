@@ -53,6 +53,8 @@ export interface GitHubPlatformOptions {
   appId?: number;
   logger?: Logger;
   metrics?: Metrics;
+  /** Clock for check-run timestamps. */
+  now?: () => Date;
 }
 
 /** Marker added to a comment whose finding was fixed, so later runs see it as resolved. */
@@ -333,7 +335,7 @@ export class GitHubPlatform implements Platform {
   }
 
   /** Creates the `coze-loop` check run in progress; `reportStatus` completes the same run. */
-  async startCheckRun(cr: ChangeRequestRef, name: string, title: string, summary: string, startedAt = new Date()): Promise<number> {
+  async startCheckRun(cr: ChangeRequestRef, name: string, title: string, summary: string, startedAt = this.options.now?.() ?? new Date()): Promise<number> {
     const created = await this.call(
       'POST /repos/{owner}/{repo}/check-runs',
       { ...splitRepo(cr.repo), name, head_sha: cr.headSha, status: 'in_progress', started_at: startedAt.toISOString(), output: { title, summary } },
@@ -369,7 +371,7 @@ export class GitHubPlatform implements Platform {
       summary: truncate(status.summary, CHECK_TEXT_MAX),
       ...(chunk && chunk.length > 0 ? { annotations: chunk } : {}),
     });
-    const completion: Record<string, unknown> = { status: 'completed', conclusion: status.conclusion, completed_at: new Date().toISOString(), output: output(chunks[0]) };
+    const completion: Record<string, unknown> = { status: 'completed', conclusion: status.conclusion, completed_at: (this.options.now?.() ?? new Date()).toISOString(), output: output(chunks[0]) };
     if (status.detailsUrl) completion.details_url = status.detailsUrl;
     let id = await this.findCheckRun(cr, status.name);
     if (id === undefined) {

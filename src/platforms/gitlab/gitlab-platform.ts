@@ -41,6 +41,7 @@ export const DEVELOPER_ACCESS = 30;
 /** GitLab caps a commit status description; longer ones are refused. */
 const MAX_STATUS_DESCRIPTION = 255;
 const PER_PAGE = 100;
+const MAX_CACHED_DIFFS = 32;
 
 const EMOJI: Record<Reaction, string> = { eyes: 'eyes', '+1': 'thumbsup', rocket: 'rocket', confused: 'confused' };
 
@@ -172,17 +173,21 @@ export class GitLabPlatform implements Platform {
     };
   }
 
+  /**
+   * Diffs of one diff version (base, start, head), shared by the pipeline's reads and publishReview's positions.
+   * Bounded: a long-running service sees many merge requests.
+   */
   private diffs(cr: ChangeRequestRef): Promise<GitLabDiff[]> {
-    const key = `${cr.repo}!${cr.number}@${cr.headSha}`;
+    const key = `${cr.repo}!${cr.number}@${cr.baseSha}..${cr.startSha ?? ''}..${cr.headSha}`;
     let cached = this.diffCache.get(key);
     if (!cached) {
       cached = this.call(`GET merge request !${cr.number} diffs`, z.array(mergeRequestDiffSchema), () =>
         this.api.MergeRequests.allDiffs(cr.repo, cr.number, { perPage: PER_PAGE }),
       );
       cached.catch(() => this.diffCache.delete(key));
-      // Only the latest head of each merge request is worth keeping.
       for (const old of this.diffCache.keys()) if (old.startsWith(`${cr.repo}!${cr.number}@`)) this.diffCache.delete(old);
       this.diffCache.set(key, cached);
+      while (this.diffCache.size > MAX_CACHED_DIFFS) this.diffCache.delete(this.diffCache.keys().next().value as string);
     }
     return cached;
   }

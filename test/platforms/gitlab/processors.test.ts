@@ -61,13 +61,14 @@ function reviewJob(headSha = HEAD_SHA, id = 'gitlab:delivery-1'): JobData {
 
 /** The requests every review makes before it posts. */
 /** `GET /user` happens once per processor set: the bot user is cached. */
-function expectReviewReads(options: { mr?: Record<string, unknown>; config?: string; discussions?: unknown[]; diffs?: unknown[]; source?: string; head?: string; userCached?: boolean } = {}) {
+function expectReviewReads(options: { mr?: Record<string, unknown>; config?: string; discussions?: unknown[]; diffs?: unknown[]; source?: string; head?: string; userCached?: boolean; diffsCached?: boolean } = {}) {
   const head = options.head ?? HEAD_SHA;
   scope().get('/projects/42/merge_requests/12').reply(200, mergeRequest(options.mr));
   const config = scope().get('/projects/42/repository/files/.coze-loop.yml/raw').query({ ref: 'main' });
   if (options.config === undefined) config.reply(404, { message: '404 File Not Found' });
   else config.reply(200, options.config, { 'content-type': 'text/plain' });
-  scope().get('/projects/42/merge_requests/12/diffs').query({ per_page: '100' }).reply(200, options.diffs ?? [senderDiff]);
+  // The adapter keeps the diffs of a diff version it already read.
+  if (!options.diffsCached) scope().get('/projects/42/merge_requests/12/diffs').query({ per_page: '100' }).reply(200, options.diffs ?? [senderDiff]);
   scope()
     .get(`/projects/42/repository/files/${SENDER_PATH}/raw`)
     .query({ ref: head })
@@ -158,17 +159,23 @@ describe('gitlab-review processor', () => {
     expect(status!.body).toMatchObject({ name: 'coze-loop', state: 'success' });
     expect(sent).toMatchSnapshot();
 
-    // Redelivered (or re-run) for the same head: discussions exist, the summary is unchanged.
+    // Run again for the same head (a second delivery): every finding already has its discussion; the one summary
+    // note is edited in place.
     const first = [...sent];
     sent = [];
-    expectReviewReads({ discussions: discussionsFrom(first), userCached: true });
+    expectReviewReads({ discussions: discussionsFrom(first), userCached: true, diffsCached: true });
     scope()
       .get('/projects/42/merge_requests/12/notes')
       .query(true)
       .reply(200, [{ id: 900, body: (summary!.body as { body: string }).body, author: BOT, system: false }]);
+    scope().put('/projects/42/merge_requests/12/notes/900').reply(recorder(200, () => ({ id: 900, body: 's', author: BOT })));
     scope().post(`/projects/42/statuses/${HEAD_SHA}`).reply(recorder(201, () => ({ id: 2 })));
     await runReviewJob(reviewJob(HEAD_SHA, 'gitlab:delivery-2'));
-    expect(sent.map((r) => `${r.method} ${r.path}`)).toEqual([`POST /api/v4/projects/42/statuses/${HEAD_SHA}`]);
+    expect(sent.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'PUT /api/v4/projects/42/merge_requests/12/notes/900',
+      `POST /api/v4/projects/42/statuses/${HEAD_SHA}`,
+    ]);
+    expect((sent[0]!.body as { body: string }).body).toContain(`${discussions.length} already commented earlier`);
   });
 
   it('resolves the discussions of findings a later push removed', async () => {

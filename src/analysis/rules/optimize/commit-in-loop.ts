@@ -25,7 +25,9 @@ import {
   provedReplace,
   reindent,
   say,
+  displayCallee,
   short,
+  startWithComments,
   statementOf,
   stringValue,
 } from './shared.js';
@@ -60,7 +62,7 @@ export const detectCommitInLoop: Detector = (loop, ctx) => {
     confidence: first.confidence === 'low' ? 'low' : 'high',
     variant: first.confidence === 'low' ? 'guessed' : 'default',
     data: {
-      call: short(first.callee === 'query' || /execute|query/.test(first.method) ? first.text : first.callee, 50),
+      call: /execute|query/.test(first.method) ? short(first.text, 50) : displayCallee(first),
       loopVar: loop.loopVariables[0] ?? 'item',
       items: formatNumber(items.value, ctx.locale),
     },
@@ -91,14 +93,15 @@ function moveCommitReplace(loop: LoopFacts, ctx: RuleContext, commit: CallFact) 
   const point = hoistPoint(loop, source)!;
   const all = lines(source);
   const skip = new Set<number>();
-  for (const s of [commitStmt, beginStmt]) if (s) for (let r = s.startPosition.row + 1; r <= s.endPosition.row + 1; r++) skip.add(r);
+  const firstLine = (s: SyntaxNode): number => startWithComments(s, source, loop.headerLine);
+  for (const s of [commitStmt, beginStmt]) if (s) for (let r = firstLine(s); r <= s.endPosition.row + 1; r++) skip.add(r);
   const endLine = loop.endLine;
   const out: string[] = [];
   if (beginStmt) {
-    out.push(reindent(all.slice(beginStmt.startPosition.row, beginStmt.endPosition.row + 1).join('\n'), indentOf(all[beginStmt.startPosition.row] ?? ''), point.indent));
+    out.push(reindent(all.slice(firstLine(beginStmt) - 1, beginStmt.endPosition.row + 1).join('\n'), indentOf(all[beginStmt.startPosition.row] ?? ''), point.indent));
   }
   for (let l = point.line; l <= endLine; l++) if (!skip.has(l)) out.push(all[l - 1] ?? '');
-  out.push(reindent(all.slice(commitStmt.startPosition.row, commitStmt.endPosition.row + 1).join('\n'), indentOf(all[commitStmt.startPosition.row] ?? ''), point.indent));
+  out.push(reindent(all.slice(firstLine(commitStmt) - 1, commitStmt.endPosition.row + 1).join('\n'), indentOf(all[commitStmt.startPosition.row] ?? ''), point.indent));
   return provedReplace(ctx, point.line, endLine, out.join('\n'), say(ctx, 'fix.commit.after'), 'unsafe');
 }
 

@@ -21,6 +21,7 @@ import {
   isPython,
   ownCalls,
   say,
+  displayCallee,
   short,
   statementOf,
 } from './shared.js';
@@ -55,13 +56,18 @@ export function invariantCalls(loop: LoopFacts): CallFact[] {
     if (hasKind(c, 'connect') || c.dependsOnIteration || inErrorHandler(c.node, loop) || enclosingConditions(c.node, loop).length > 0) continue;
     const node = callNode(c);
     if ([...identifiersIn(node.childForFieldName('arguments'))].some((id) => names.has(id))) continue;
-    const stmt = statementOf(c.node);
-    const key = stmt?.id ?? node.id;
+    const key = bodyChildOf(c.node, loop)?.id ?? node.id;
     if (seenStatements.has(key)) continue;
     seenStatements.add(key);
     out.push(c);
   }
   return out;
+}
+
+/** The statement directly in the loop body that contains `node`: one finding per statement. */
+function bodyChildOf(node: SyntaxNode, loop: LoopFacts): SyntaxNode | undefined {
+  for (let n: SyntaxNode | null = node; n; n = n.parent) if (n.parent?.id === loop.body.id) return n;
+  return undefined;
 }
 
 export const detectInvariantInLoop: Detector = (loop, ctx) => {
@@ -78,7 +84,7 @@ export const detectInvariantInLoop: Detector = (loop, ctx) => {
       line: call.line,
       confidence: call.confidence === 'low' ? 'low' : 'high',
       variant: regex ? (isPython(loop.language) ? 'regex-cached' : 'regex') : 'default',
-      data: { call: short(call.callee, 50), items: formatNumber(items.value, ctx.locale) },
+      data: { call: displayCallee(call), items: formatNumber(items.value, ctx.locale) },
       cost,
       fix: hoistFix(loop, ctx, call, regex),
     };
@@ -92,6 +98,12 @@ function hoistFix(loop: LoopFacts, ctx: RuleContext, call: CallFact, regex: bool
   const whole = stmt && isWholeAssignment(stmt, call);
   if (stmt && whole && call.assignedTo && loop.assignments.filter((a) => a.target === call.assignedTo).length <= 1) {
     const fix = hoistStatement(ctx, loop, stmt, description, safety);
+    if (fix) return fix;
+  }
+  // `const routing = JSON.parse(fs.readFileSync(...))`: the whole statement is invariant, move all of it
+  const top = bodyChildOf(call.node, loop);
+  if (top && top !== stmt && isDeclaration(top) && ![...identifiersIn(top)].some((id) => loopNames(loop).has(id) && !declaredBy(top, id)) && !reassigned(loop, top)) {
+    const fix = hoistStatement(ctx, loop, top, description, safety);
     if (fix) return fix;
   }
   const withStmt = enclosingWith(call, loop);
@@ -144,4 +156,21 @@ function sketch(loop: LoopFacts, call: CallFact): string {
     return [`value = ${text}  # once, before the loop`, `${(loop.node.text.split('\n')[0] ?? '').trim()}`, `    ...  # use value instead of ${short(text, 40)}`].join('\n');
   }
   return [`const value = ${text}; // once, before the loop`, `${(loop.node.text.split('\n')[0] ?? '').trim()}`, `  // use value instead of ${short(text, 40)}`, '}'].join('\n');
+}
+
+function isDeclaration(node: SyntaxNode): boolean {
+  if (node.type === 'lexical_declaration' || node.type === 'variable_declaration') return node.namedChildren.filter((c) => c.type === 'variable_declarator').length === 1;
+  return node.type === 'expression_statement' && node.namedChild(0)?.type === 'assignment';
+}
+
+/** The name is the one the declaration itself binds (its own target is not a read of loop state). */
+function declaredBy(node: SyntaxNode, name: string): boolean {
+  const decl = node.namedChildren.find((c) => c.type === 'variable_declarator' || c.type === 'assignment');
+  return (decl?.childForFieldName('name') ?? decl?.childForFieldName('left'))?.text === name;
+}
+
+function reassigned(loop: LoopFacts, node: SyntaxNode): boolean {
+  const decl = node.namedChildren.find((c) => c.type === 'variable_declarator' || c.type === 'assignment');
+  const name = (decl?.childForFieldName('name') ?? decl?.childForFieldName('left'))?.text;
+  return !name || loop.assignments.filter((a) => a.target === name).length > 1;
 }

@@ -11,6 +11,8 @@ import {
   callNode,
   codeLanguage,
   confidenceOf,
+  displayCallee,
+  isCursorFetch,
   enclosingConditions,
   fixedPollSeconds,
   hasKind,
@@ -55,7 +57,7 @@ export function isPollingLoop(loop: LoopFacts): boolean {
 /** The calls that ask for work each round (queue pops, reads, API calls), outside error handlers. */
 export function pollCalls(loop: LoopFacts): CallFact[] {
   return ownCalls(loop).filter(
-    (c) => hasKind(c, 'db-read', 'queue-pop', 'http', 'lock') && !hasKind(c, 'sleep') && !inErrorHandler(c.node, loop),
+    (c) => hasKind(c, 'db-read', 'queue-pop', 'http', 'lock') && !hasKind(c, 'sleep') && !isCursorFetch(c) && !inErrorHandler(c.node, loop),
   );
 }
 
@@ -88,7 +90,7 @@ export const detectPollingFixedInterval: Detector = (loop, ctx) => {
     confidence,
     variant: confidence === 'low' ? 'guessed' : source === 'queue' ? 'queue' : 'default',
     data: {
-      call: short(first.callee, 50),
+      call: displayCallee(first),
       seconds: formatNumber(interval.value, ctx.locale),
       perDay: formatNumber(cost.before, ctx.locale),
       after: formatNumber(cost.after, ctx.locale),
@@ -284,7 +286,7 @@ function prometheusAlert(loop: LoopFacts, ctx: RuleContext, call: CallFact) {
       ];
   const code = [
     ...instrument,
-    `# Poll call: ${short(call.callee, 60)} (${ctx.file.path}:${call.line})`,
+    `# Poll call: ${displayCallee(call)} (${ctx.file.path}:${call.line})`,
     'groups:',
     '  - name: coze-loop-idle-polling',
     '    rules:',
@@ -324,7 +326,7 @@ function eventDrivenSketch(loop: LoopFacts, ctx: RuleContext, call: CallFact, so
           '    with psycopg.connect(dsn, autocommit=True) as listener:',
           '        listener.execute("LISTEN work_ready")',
           '        while not stop.is_set():',
-          `            drain()  # the existing step around ${short(call.callee, 40)}: fetch and handle until empty`,
+          `            drain()  # the existing step around ${displayCallee(call)}: fetch and handle until empty`,
           '            # Sleeps in the kernel until a NOTIFY arrives; the timeout is a safety net for missed notifications.',
           '            for _ in listener.notifies(timeout=60, stop_after=1):',
           '                pass',
@@ -339,7 +341,7 @@ function eventDrivenSketch(loop: LoopFacts, ctx: RuleContext, call: CallFact, so
           '',
           `let draining${typed ? ': Promise<void>' : ''} = Promise.resolve();`,
           `const scheduleDrain = ()${typed ? ': void' : ''} => {`,
-          `  // drain(): the existing step around ${short(call.callee, 40)}, fetching and handling until empty`,
+          `  // drain(): the existing step around ${displayCallee(call)}, fetching and handling until empty`,
           '  draining = draining.then(drain, drain);',
           '};',
           "listener.on('notification', scheduleDrain);",

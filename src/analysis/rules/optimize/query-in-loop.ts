@@ -9,6 +9,7 @@ import { batchedReadSketch, genericBatchSketch } from './batching.js';
 import {
   ITERATING_KINDS,
   batchSize,
+  carriedAcrossIterations,
   blockFix,
   confidenceOf,
   exitsUnconditionally,
@@ -20,6 +21,7 @@ import {
   ownCalls,
   runsPerDayOf,
   say,
+  displayCallee,
   short,
   tinyLiteralIterable,
 } from './shared.js';
@@ -39,7 +41,7 @@ export function perItemReads(loop: LoopFacts): CallFact[] {
       !PAGINATION.test(c.text) &&
       !/\bIN\s*\(|=\s*ANY\s*\(|__in\b|\$in\b|\bin_\(/i.test(c.text) &&
       !inErrorHandler(c.node, loop) &&
-      !(c.assignedTo && new RegExp(`\\b${c.assignedTo.replace(/\$/g, '\\$')}\\b`).test(c.args.map((a) => a.text).join(' '))),
+      !carriedAcrossIterations(loop, c),
   );
 }
 
@@ -71,7 +73,7 @@ export const detectQueryInLoop: Detector = (loop, ctx) => {
     confidence,
     variant: confidence === 'low' ? 'guessed' : 'default',
     data: {
-      call: short(first.callee, 50),
+      call: displayCallee(first),
       loopVar: loop.loopVariables[0] ?? 'item',
       count: distinctLines,
       items: formatNumber(items.value, ctx.locale),

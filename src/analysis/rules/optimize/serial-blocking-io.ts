@@ -12,12 +12,12 @@ import {
   batchSize,
   blockFix,
   callNode,
+  carriedAcrossIterations,
   concurrencyOf,
   confidenceOf,
   freshName,
   hasEarlyExit,
   hasKind,
-  identifiersIn,
   inErrorHandler,
   indentBlock,
   indentOf,
@@ -27,29 +27,13 @@ import {
   lines,
   ownCalls,
   say,
+  displayCallee,
   short,
   tinyLiteralIterable,
   walkOwnBody,
 } from './shared.js';
 
 const SERIAL_KINDS = new Set<LoopFacts['kind']>(['for', 'for-each']);
-
-/** A name read by the call that the loop assigns after the call, or accumulates: its value comes from the previous iteration. */
-export function carriedAcrossIterations(loop: LoopFacts, call: CallFact): boolean {
-  const node = callNode(call);
-  const used = new Set<string>();
-  for (const a of argumentNodes(node)) for (const id of identifiersIn(a)) used.add(id);
-  const receiver = node.childForFieldName('function')?.childForFieldName('object');
-  for (const id of identifiersIn(receiver)) used.add(id);
-  if (call.assignedTo && used.has(call.assignedTo)) return true;
-  for (const a of loop.assignments) {
-    const target = a.target.replace(/^(self|this)\./, '');
-    if (loop.loopVariables.includes(a.target) || !used.has(target)) continue;
-    if (a.line > call.line || a.op !== '=') return true;
-  }
-  // `while`-style paging inside a for: the result feeds a variable the next call reads
-  return false;
-}
 
 export function serialCalls(loop: LoopFacts): CallFact[] {
   const py = isPython(loop.language);
@@ -85,7 +69,7 @@ export const detectSerialBlockingIo: Detector = (loop, ctx) => {
     confidence,
     variant: confidence === 'low' ? 'guessed' : isAwait ? 'await' : 'default',
     data: {
-      call: short(first.callee, 50),
+      call: displayCallee(first),
       loopVar: loop.loopVariables[0] ?? 'item',
       items: formatNumber(items.value, ctx.locale),
       before: formatNumber(cost.before, ctx.locale),

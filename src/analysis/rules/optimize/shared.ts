@@ -308,10 +308,15 @@ export function callNode(call: CallFact): SyntaxNode {
 }
 
 /** Sleep duration in seconds: from the facts, else from the first argument (`sleep(POLL_SECONDS)` included). */
-export function sleepSeconds(call: CallFact, language: Language): number | undefined {
-  if (call.sleepSeconds !== undefined) return call.sleepSeconds;
+export function sleepSeconds(call: CallFact, language: Language, loop?: LoopFacts): number | undefined {
   const node = callNode(call);
   const first = argumentNodes(node)[0];
+  // A delay variable the loop reassigns (`delay = min(delay * 2, cap)`) is a backoff, not a fixed interval.
+  if (loop && first) {
+    const names = identifiersIn(first);
+    if (loop.assignments.some((a) => names.has(a.target))) return undefined;
+  }
+  if (call.sleepSeconds !== undefined) return call.sleepSeconds;
   const value = numberValue(first?.type === 'keyword_argument' ? first.childForFieldName('value') : first);
   if (value === undefined) return undefined;
   if (isPython(language)) return value;
@@ -348,7 +353,7 @@ export function fixedPollSeconds(loop: LoopFacts): Sourced | undefined {
   let best: number | undefined;
   for (const call of ownCalls(loop)) {
     if (!hasKind(call, 'sleep') || inErrorHandler(call.node, loop)) continue;
-    const s = sleepSeconds(call, loop.language);
+    const s = sleepSeconds(call, loop.language, loop);
     if (s !== undefined && s > 0 && (best === undefined || s < best)) best = s;
   }
   return best === undefined ? undefined : fromCode('sleep_seconds', best, 's');
@@ -397,7 +402,8 @@ export function batchSize(loop: LoopFacts, cost: CostConfig): Sourced {
   if (name) {
     const value = findAssignedValue(scopeOf(loop.node), name, loop.node.startIndex);
     if (value) {
-      const viaValue = fromText(value.text) ?? fromText(stringValue(value.descendantsOfType(['string', 'identifier'])[0]) ?? '');
+      const viaValue =
+        fromText(value.text) ?? fromText(stringValue(value.descendantsOfType(['string', 'identifier'])[0]) ?? '') ?? fromText(precedingExecuteSql(value) ?? '');
       if (viaValue && viaValue.value > 0) return viaValue;
       if (value.type === 'list' || value.type === 'array') {
         const n = value.namedChildren.filter((c) => c.type !== 'comment').length;
@@ -476,7 +482,7 @@ export function hoistStatement(ctx: RuleContext, loop: LoopFacts, statement: Syn
   if (bodyStatements(loop).length < 2) return undefined;
   const all = lines(source);
   const insertLine = anchor.startPosition.row + 1;
-  const stmtStart = statement.startPosition.row + 1;
+  const stmtStart = startWithComments(statement, source, loop.headerLine);
   const stmtEnd = statement.endPosition.row + 1;
   if (stmtStart <= insertLine) return undefined;
   const loopIndent = indentOf(all[insertLine - 1] ?? '');
@@ -615,4 +621,70 @@ export function chainRoot(node: SyntaxNode): SyntaxNode {
     }
     return n;
   }
+}
+
+/** Callee without its arguments, for messages: `conn.execute("...").fetchall` → `conn.execute().fetchall`. */
+export function displayCallee(call: CallFact): string {
+  let out = '';
+  let depth = 0;
+  for (const ch of call.callee) {
+    if (ch === '(' || ch === '[') {
+      if (depth === 0) out += ch;
+      depth++;
+    } else if (ch === ')' || ch === ']') {
+      depth = Math.max(0, depth - 1);
+      if (depth === 0) out += ch;
+    } else if (depth === 0) out += ch;
+  }
+  return short(out, 60);
+}
+
+/** A cursor read that fetches what the previous execute already asked for: no extra round trip. */
+export function isCursorFetch(call: CallFact): boolean {
+  return /^fetch(one|all|many)$/.test(call.method) || (/^(fetch|fetchrow|fetchval)$/.test(call.method) && call.args.length === 0);
+}
+
+/** A name read by the call that the loop assigns after the call, or accumulates: its value comes from the previous iteration. */
+export function carriedAcrossIterations(loop: LoopFacts, call: CallFact): boolean {
+  const node = callNode(call);
+  const used = new Set<string>();
+  for (const a of argumentNodes(node)) for (const id of identifiersIn(a)) used.add(id);
+  const receiver = node.childForFieldName('function')?.childForFieldName('object');
+  for (const id of identifiersIn(receiver)) used.add(id);
+  if (call.assignedTo && used.has(call.assignedTo)) return true;
+  for (const a of loop.assignments) {
+    const target = a.target.replace(/^(self|this)\./, '');
+    if (loop.loopVariables.includes(a.target) || !used.has(target)) continue;
+    if (a.line > call.line || a.op !== '=') return true;
+  }
+  return false;
+}
+
+
+/** `rows = cur.fetchall()`: the SQL of the last `cur.execute(...)` before it, which says how many rows come back. */
+function precedingExecuteSql(value: SyntaxNode): string | undefined {
+  let n = value;
+  while ((n.type === 'call' || n.type === 'call_expression') && n.childForFieldName('function')?.type !== 'identifier') {
+    const fn = n.childForFieldName('function')!;
+    const method = (fn.childForFieldName('attribute') ?? fn.childForFieldName('property'))?.text ?? '';
+    if (!/^fetch(all|many)$/.test(method)) return undefined;
+    const receiver = fn.childForFieldName('object')?.text;
+    if (!receiver) return undefined;
+    let sql: string | undefined;
+    for (const call of scopeOf(value).descendantsOfType(['call', 'call_expression'])) {
+      if (call.startIndex >= value.startIndex) break;
+      const f = call.childForFieldName('function');
+      if (f && f.text === `${receiver}.execute`) sql = stringValue(argumentNodes(call)[0]) ?? sql;
+    }
+    return sql;
+  }
+  return undefined;
+}
+
+/** First line (1-based) of a statement including the comment lines directly above it (they describe it and move with it). */
+export function startWithComments(statement: SyntaxNode, source: string, floorLine: number): number {
+  const all = lines(source);
+  let line = statement.startPosition.row + 1;
+  while (line - 1 > floorLine && /^\s*(#|\/\/)/.test(all[line - 2] ?? '')) line--;
+  return line;
 }

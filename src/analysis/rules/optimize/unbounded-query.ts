@@ -87,7 +87,7 @@ export const detectUnboundedQuery: Detector = (loop, ctx) => {
       data: {
         call: short(read.sql ?? read.root.text, 60),
         limit: formatNumber(limit.value, ctx.locale),
-        selectStar: read.sql && /SELECT\s+\*/i.test(read.sql) ? 'SELECT *' : '',
+        selectStar: read.sql && /SELECT\s+\*/i.test(read.sql) ? say(ctx, 'unbounded.select-star') : '',
       },
       cost,
       fix: limitFix(loop, ctx, read, limit.value),

@@ -27,6 +27,7 @@ import {
   provedReplace,
   runsPerDayOf,
   say,
+  displayCallee,
   short,
   statementOf,
   stringValue,
@@ -67,14 +68,14 @@ export const detectWritePerRow: Detector = (loop, ctx) => {
     confidence,
     variant: confidence === 'low' ? 'guessed' : 'default',
     data: {
-      call: short(first.callee, 50),
+      call: displayCallee(first),
       loopVar: loop.loopVariables[0] ?? 'item',
       items: formatNumber(items.value, ctx.locale),
       before: formatNumber(cost.before, ctx.locale),
       after: formatNumber(cost.after, ctx.locale),
     },
     cost,
-    fix: (writes.length === 1 ? executemanyReplace(loop, ctx, first) : undefined) ?? blockFix(ctx, loop, batchedWriteSketch(loop, first), say(ctx, 'fix.write.batched'), 'unsafe'),
+    fix: (writes.length === 1 ? executemanyReplace(loop, ctx, first) : undefined) ?? blockFix(ctx, loop, batchedWriteSketch(loop, first, ctx), say(ctx, 'fix.write.batched'), 'unsafe'),
   };
 };
 
@@ -98,7 +99,7 @@ function executemanyReplace(loop: LoopFacts, ctx: RuleContext, call: CallFact) {
   return provedReplace(ctx, loop.startLine, loop.endLine, code, say(ctx, 'fix.write.executemany'), 'safe');
 }
 
-function batchedWriteSketch(loop: LoopFacts, call: CallFact): string {
+function batchedWriteSketch(loop: LoopFacts, call: CallFact, ctx: RuleContext): string {
   const py = isPython(loop.language);
   const typed = isTyped(loop.language);
   const parts = iterationParts(loop) ?? { pattern: py ? 'item' : 'item', iterable: py ? 'items' : 'items' };
@@ -107,6 +108,25 @@ function batchedWriteSketch(loop: LoopFacts, call: CallFact): string {
   const sql = call.sql ?? stringValue(args[0]);
   const param = /^[A-Za-z_$][\w$]*$/.test(parts.pattern) ? parts.pattern : `(${parts.pattern})`;
   if (py) {
+    if (sql !== undefined && args[1] && bodyStatements(loop).length > 1) {
+      const stmt = statementOf(call.node);
+      const all = lines(ctx.file.source);
+      if (stmt && loop.kind !== 'callback-iteration') {
+        const body = all.slice(loop.startLine - 1, loop.endLine).map((l, i) => {
+          const row = loop.startLine - 1 + i;
+          if (row === stmt.startPosition.row) return `${/^[ \t]*/.exec(l)![0]}params.append(${args[1]!.text})`;
+          return row > stmt.startPosition.row && row <= stmt.endPosition.row ? undefined : l;
+        });
+        const base = /^[ \t]*/.exec(all[loop.startLine - 1] ?? '')![0];
+        return [
+          'params = []',
+          ...body.filter((l): l is string => l !== undefined).map((l) => (l.startsWith(base) ? l.slice(base.length) : l)),
+          '# One statement for the whole batch (psycopg 3 pipelines executemany; with psycopg2 use',
+          '# psycopg2.extras.execute_values for INSERT, execute_batch for UPDATE/DELETE).',
+          `${recv}.executemany(${args[0]!.text}, params)`,
+        ].join('\n');
+      }
+    }
     if (sql !== undefined && args[1]) {
       return [
         '# One statement for the whole batch (psycopg 3 pipelines executemany; with psycopg2 use',
@@ -151,7 +171,7 @@ function batchedWriteSketch(loop: LoopFacts, call: CallFact): string {
       ].join('\n');
     }
     return [
-      `# Collect what ${short(call.callee, 40)} writes for each item, then write the batch once:`,
+      `# Collect what ${displayCallee(call)} writes for each item, then write the batch once:`,
       `rows = [<values of ${parts.pattern}> for ${parts.pattern} in ${parts.iterable}]`,
       '<one batched write: executemany / bulk_create / insert_many / a pipeline>',
     ].join('\n');
@@ -190,7 +210,7 @@ function batchedWriteSketch(loop: LoopFacts, call: CallFact): string {
   }
   if (call.method === 'create') return `await ${recv}.bulkCreate(${parts.iterable}.map(${param} => ${args[0]?.text ?? '({})'}));`;
   return [
-    `// Collect what ${short(call.callee, 40)} writes for each item, then write the batch once`,
+    `// Collect what ${displayCallee(call)} writes for each item, then write the batch once`,
     '// (multi-row INSERT, bulkWrite, insertMany, createMany or a Redis pipeline).',
     `const rows = ${parts.iterable}.map(${param} => /* values */);`,
   ].join('\n');

@@ -6,6 +6,7 @@ import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { blockFix, dedentText, fenceLanguage, lineAt, lineEndOffset, lineStartOffset, replaceFix } from '../../../fixes/lines.js';
 import { treeCalls, type TreeCall } from './calls.js';
 import { argumentsOf, descendants, endLineOf, familyOf, identifiersIn, isFunction, isLoopStatement, lineOf, statementsOf, stringValue, type Family } from './syntax.js';
+import { displayCallee } from './syntax.js';
 
 const ACK_METHODS = /^(ack|basic_ack|acknowledge|delete_message|deleteMessage|xack|mark_done|markDone|mark_processed|markProcessed|markAsDone|complete_job|completeJob)$/;
 const DONE_SQL = /^\s*UPDATE\s+[\w."`]+\s+SET\s+[\s\S]*\b(status|state)\s*=\s*'(done|processed|complete|completed|finished|success|succeeded|sent)'/i;
@@ -128,7 +129,7 @@ export const detectAckBeforeSuccess: Detector = (loop, ctx) => {
         loop,
         line: ack.line,
         variant: 'finally',
-        data: { ack: ack.callee },
+        data: { ack: displayCallee(ack.callee) },
         confidence: 'high',
         ...(code ? { fix: blockFix(code, { startLine: lineOf(finallyClause.parent!), endLine: endLineOf(finallyClause.parent!) }, { description: 'acknowledge only after success', safety: 'unsafe', language: fenceLanguage(loop.language) }) } : {}),
       });
@@ -148,7 +149,8 @@ export const detectAckBeforeSuccess: Detector = (loop, ctx) => {
         const used = args ? identifiersIn(args, family) : new Set<string>();
         const receiverRoot = (call.receiver ?? '').split('.')[0] ?? '';
         if ([...names].some((n) => used.has(n)) || names.has(receiverRoot)) {
-          work ??= call;
+          // Name the real work in the message, not the decoding step before it.
+          if (!work || /^(loads|parse|decode|get)$/.test(work.method)) work = call;
           lastWork = sibling;
         }
       }
@@ -160,7 +162,7 @@ export const detectAckBeforeSuccess: Detector = (loop, ctx) => {
       loop,
       line: ack.line,
       variant: 'before',
-      data: { ack: ack.callee, work: work.callee, work_line: work.line },
+      data: { ack: displayCallee(ack.callee), work: displayCallee(work.callee), work_line: work.line },
       confidence: 'high',
       ...(fix
         ? { fix }

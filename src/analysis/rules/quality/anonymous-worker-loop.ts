@@ -46,7 +46,7 @@ export const detectAnonymousWorkerLoop: Detector = (loop, ctx) => {
   return {
     loop,
     line: lineOf(loop.node),
-    variant: fn ? 'generic_function' : 'module_level',
+    variant: fn ? 'generic-function' : 'module-level',
     data: { function: name ?? '', lines, suggested: purpose },
     confidence: 'high',
     fix: blockFix(code, { startLine: loop.startLine, endLine: loop.endLine }, {

@@ -4,13 +4,14 @@
 // a call coze-loop cannot classify on the path keeps the rule quiet.
 import type { Detection, Detector, RuleContext } from '../../rule-types.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
-import { blockFix, fenceLanguage, replaceFix, rewriteLines, wholeLineText } from '../../../fixes/lines.js';
+import { blockFix, dedentText, fenceLanguage, replaceFix, rewriteLines, wholeLineText } from '../../../fixes/lines.js';
 import { guardedWorkerTemplate } from '../../../fixes/templates.js';
 import { isBlockingWait, returnsImmediately, treeCalls, type TreeCall } from './calls.js';
 import { busyWaitCost } from './cost.js';
 import { isInfiniteHeader, loopExits } from './shape.js';
 import { isEmptyHandler } from './guard.js';
 import { argumentsOf, contains, descendants, endLineOf, familyOf, isLoopStatement, lineOf, statementsOf, type Family } from './syntax.js';
+import { displayCallee } from './syntax.js';
 import { workerPurpose } from './worker-name.js';
 
 function ownContinues(body: SyntaxNode, family: Family): SyntaxNode[] {
@@ -83,10 +84,10 @@ function idleSleepBlock(loop: LoopFacts, ctx: RuleContext, target: SyntaxNode): 
   if (family === 'python') {
     const sleep = loop.inAsyncFunction ? 'await asyncio.sleep(IDLE_SLEEP_SECONDS)' : 'time.sleep(IDLE_SLEEP_SECONDS)';
     const loopText = source.slice(start, target.startIndex) + `${sleep}\n${indent}` + source.slice(target.startIndex, loop.node.endIndex);
-    return `${loop.inAsyncFunction ? 'import asyncio' : 'import time'}\n\nIDLE_SLEEP_SECONDS = 1.0\n\n${' '.repeat(loop.node.startPosition.column)}${loopText}\n`;
+    return `${loop.inAsyncFunction ? 'import asyncio' : 'import time'}\n\nIDLE_SLEEP_SECONDS = 1.0\n\n${dedentText(' '.repeat(loop.node.startPosition.column) + loopText)}\n`;
   }
   const loopText = source.slice(start, target.startIndex) + `await sleep(IDLE_SLEEP_MS);\n${indent}` + source.slice(target.startIndex, loop.node.endIndex);
-  return `import { setTimeout as sleep } from 'node:timers/promises';\n\nconst IDLE_SLEEP_MS = 1000;\n\n${' '.repeat(loop.node.startPosition.column)}${loopText}\n`;
+  return `import { setTimeout as sleep } from 'node:timers/promises';\n\nconst IDLE_SLEEP_MS = 1000;\n\n${dedentText(' '.repeat(loop.node.startPosition.column) + loopText)}\n`;
 }
 
 function spinOnFlag(loop: LoopFacts, ctx: RuleContext, family: Family): Detection | null {
@@ -159,8 +160,8 @@ function fallThrough(loop: LoopFacts, ctx: RuleContext, family: Family, calls: T
   return {
     loop,
     line: lineOf(loop.node),
-    variant: 'no_wait',
-    data: { call: polls[0]!.call.callee },
+    variant: 'no-wait',
+    data: { call: displayCallee(polls[0]!.call.callee) },
     confidence: 'high',
     cost: busyWaitCost(ctx.config.cost, ctx.locale),
     fix: blockFix(
@@ -196,7 +197,7 @@ export const detectBusyWait: Detector = (loop, ctx) => {
       loop,
       line: lineOf(cont),
       variant: 'continue',
-      data: { call: path[path.length - 1]?.callee ?? '' },
+      data: { call: displayCallee(path[path.length - 1]?.callee ?? '') },
       confidence: 'high',
       cost: busyWaitCost(ctx.config.cost, ctx.locale),
       fix,

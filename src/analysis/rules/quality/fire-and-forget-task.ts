@@ -7,6 +7,7 @@ import type { Detection, Detector, RuleContext } from '../../rule-types.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { blockFix, fenceLanguage, replaceFix, rewriteLines } from '../../../fixes/lines.js';
 import { calleeOf, descendants, familyOf, lineOf, methodOf, rootOf } from './syntax.js';
+import { displayCallee } from './syntax.js';
 
 const PY_SPAWN = /(^|\.)(submit|create_task|ensure_future|run_coroutine_threadsafe|apply_async|start_soon)$/;
 
@@ -116,7 +117,7 @@ export const detectFireAndForgetTask: Detector = (loop, ctx) => {
         loop,
         line: lineOf(finding.statement),
         variant: isTask ? 'task' : 'future',
-        data: { call: finding.callee },
+        data: { call: displayCallee(finding.callee) },
         confidence: 'high',
         fix: blockFix(code, { startLine: loop.startLine, endLine: loop.endLine }, {
           description: isTask ? 'keep a reference and log failures' : 'collect the futures and check their results',
@@ -141,7 +142,7 @@ export const detectFireAndForgetTask: Detector = (loop, ctx) => {
       loop,
       line: lineOf(finding.statement),
       variant: finding.variant,
-      data: { call: finding.callee },
+      data: { call: displayCallee(finding.callee) },
       confidence: 'high',
       fix,
     });

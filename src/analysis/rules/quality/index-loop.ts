@@ -162,7 +162,7 @@ export const detectIndexLoop: Detector = (loop: LoopFacts, ctx) => {
   const detection: Detection = {
     loop,
     line: lineOf(loop.node),
-    variant: family === 'python' ? 'default' : 'c_style',
+    variant: family === 'python' ? 'default' : 'c-style',
     data: { index: shape.index, collection: shape.collection, element, uses: subscripts.length },
     confidence: 'high',
     ...(fix ? { fix } : {}),

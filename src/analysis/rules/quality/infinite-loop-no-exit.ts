@@ -7,6 +7,7 @@ import { guardedWorkerTemplate } from '../../../fixes/templates.js';
 import { isBlockingWait, treeCalls } from './calls.js';
 import { isInfiniteHeader, loopExits } from './shape.js';
 import { endLineOf, familyOf, lineOf, rootOf, statementsOf } from './syntax.js';
+import { displayCallee } from './syntax.js';
 import { workerPurpose } from './worker-name.js';
 
 const SIGNAL_HANDLING = /signal\.signal\s*\(|add_signal_handler\s*\(|process\.(on|once|addListener)\s*\(\s*['"`]SIG(TERM|INT)|signal\.SIGTERM|AbortController|signal\.aborted|setup_signal|install_signal|graceful/;
@@ -28,7 +29,7 @@ export const detectInfiniteLoopNoExit: Detector = (loop, ctx) => {
     loop,
     line: lineOf(loop.node),
     variant: family === 'python' ? 'default' : 'node',
-    data: { call: worker.callee },
+    data: { call: displayCallee(worker.callee) },
     confidence: 'high',
     fix: blockFix(guardedWorkerTemplate(loop.language, { name: purpose, ...(body ? { body } : {}), async: loop.inAsyncFunction || loop.hasAwait }), { startLine: loop.startLine, endLine: loop.endLine }, {
       description: 'stop flag set by SIGTERM/SIGINT',

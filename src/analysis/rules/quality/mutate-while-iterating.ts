@@ -112,7 +112,7 @@ export const detectMutateWhileIterating: Detector = (loop, ctx) => {
         fix = undefined;
       }
     } else {
-      const item = loop.loopVariables[loop.loopVariables.length - 1] ?? 'item';
+      const item = (family === 'python' ? loop.loopVariables[loop.loopVariables.length - 1] : loop.loopVariables[0]) ?? 'item';
       fix = blockFix(
         family === 'python'
           ? `${iterated.collection}[:] = [${item} for ${item} in ${iterated.collection} if not should_remove(${item})]\n`

@@ -17,9 +17,11 @@ import {
 } from '../../../fixes/lines.js';
 import { sleepOf, treeCalls } from './calls.js';
 import { leakedDescriptorsCost } from './cost.js';
-import { calleeOf, descendants, endLineOf, enclosingFunction, familyOf, lineOf, methodOf, pythonImportedNames, rootOf, statementsOf, type Family } from './syntax.js';
+import { calleeOf, descendants, endLineOf, enclosingFunction, familyOf, lineOf, methodOf, rootOf, statementsOf, type Family } from './syntax.js';
+import { displayCallee } from './syntax.js';
 
 const PY_RESOURCE = /^((io|codecs|gzip|bz2|lzma|tarfile)\.)?open$|^(zipfile\.)?ZipFile$|\.cursor$|^(sqlite3|psycopg2?|pymysql|MySQLdb|mysql\.connector|pyodbc|oracledb|cx_Oracle|duckdb)\.connect$|^socket\.(socket|create_connection)$|^(urllib\.request\.)?urlopen$|^(tempfile\.)?(NamedTemporaryFile|TemporaryFile)$|^(requests\.)?Session$|^httpx\.Client$|^(smtplib\.)?SMTP(_SSL)?$|^(ftplib\.)?FTP$|^(pika\.)?BlockingConnection$|\.getconn$/;
+const PY_WITH_CLOSES = /^((io|codecs|gzip|bz2|lzma|tarfile)\.)?open$|^(zipfile\.)?ZipFile$|^(urllib\.request\.)?urlopen$|^(tempfile\.)?(NamedTemporaryFile|TemporaryFile)$|^(requests\.)?Session$|^httpx\.Client$|^(smtplib\.)?SMTP(_SSL)?$|^socket\.(socket|create_connection)$/;
 const PY_CLOSE = new Set(['close', 'release', 'disconnect', 'shutdown', 'quit', 'putconn', 'terminate']);
 const JS_CLOSE = new Set(['close', 'release', 'end', 'destroy', 'quit', 'disconnect', 'closeSync', 'dispose', 'unref']);
 
@@ -158,8 +160,8 @@ function buildFix(resource: Resource, usageInfo: Usage, loop: LoopFacts, ctx: Ru
   }
   let lines: string[];
   if (family === 'python') {
-    if (resource.callee.endsWith('getconn')) return undefined;
-    if (resource.callee.endsWith('.cursor') && pythonImportedNames(rootOf(loop.node)).has('sqlite3')) return undefined;
+    // Only objects whose `with` closes them: a DB-API connection's `with` commits but does not close.
+    if (!PY_WITH_CLOSES.test(resource.callee)) return undefined;
     lines = [`${indent}with ${resource.call.text} as ${resource.name}:`, innerText ? indentText(innerText.split('\n').map((l) => l).join('\n'), unit) : `${indent}${unit}pass`];
     const restText = text(rest);
     if (restText) lines.push(restText);
@@ -188,7 +190,7 @@ export const detectResourceLeakInLoop: Detector = (loop, ctx) => {
     const info = usage(resource, loop, family);
     if (info.managed || info.escapes) continue;
     if (info.closeStatements.some((c) => inFinally(c, enclosingFunction(loop.node, family) ?? rootOf(loop.node)))) continue;
-    const variant = info.closeStatements.length > 0 ? 'not_on_every_path' : 'never_closed';
+    const variant = info.closeStatements.length > 0 ? 'not-on-every-path' : 'never-closed';
     const sleep = treeCalls(loop.body, loop.language, ctx.kb, { skipFunctions: true, skipLoops: true })
       .map((c) => sleepOf(c, family))
       .find((s) => s?.seconds !== undefined);
@@ -205,9 +207,9 @@ export const detectResourceLeakInLoop: Detector = (loop, ctx) => {
       loop,
       line: lineOf(resource.statement),
       variant,
-      data: { resource: resource.name, call: resource.callee, close: resource.closeMethod },
+      data: { resource: resource.name, call: displayCallee(resource.callee), close: resource.closeMethod },
       confidence: 'high',
-      ...(variant === 'never_closed' && sleep?.seconds ? { cost: leakedDescriptorsCost(sleep.seconds, ctx.config.cost, ctx.locale) } : {}),
+      ...(variant === 'never-closed' && sleep?.seconds ? { cost: leakedDescriptorsCost(sleep.seconds, ctx.config.cost, ctx.locale) } : {}),
       fix,
     });
   }

@@ -13,6 +13,7 @@ import { outageCallsCost } from './cost.js';
 import { isEmptyHandler } from './guard.js';
 import { isInfiniteHeader } from './shape.js';
 import { clauseBlock, descendants, endLineOf, familyOf, isFunction, isLoopStatement, lineOf, statementsOf, tryParts, type Family } from './syntax.js';
+import { displayCallee } from './syntax.js';
 import { isLongRunning } from './unguarded-worker-loop.js';
 
 const IO_KINDS = new Set(['http', 'db-read', 'db-write', 'db-commit', 'queue-pop', 'queue-ack', 'connect']);
@@ -83,7 +84,7 @@ export const detectRetryWithoutBackoff: Detector = (loop, ctx) => {
         const laterSleep = bodyCalls.filter((c) => c.node.startIndex >= tryNode.endIndex).map((c) => sleepOf(c, family)).find((s) => s !== undefined);
         const sleep = handlerSleep ?? laterSleep;
         if (!sleep) {
-          detections.push(report(loop, ctx, handler, tryCall, 'no_sleep', undefined, backoffRetryTemplate(loop.language, { call: tryCall.node.text, async: loop.inAsyncFunction })));
+          detections.push(report(loop, ctx, handler, tryCall, 'no-sleep', undefined, backoffRetryTemplate(loop.language, { call: tryCall.node.text, async: loop.inAsyncFunction })));
         } else if (sleep.seconds !== undefined && !isBounded(loop, handler, family)) {
           detections.push(report(loop, ctx, handler, tryCall, 'constant', sleep.seconds, backoffRetryTemplate(loop.language, { call: tryCall.node.text, async: loop.inAsyncFunction })));
         }
@@ -97,10 +98,10 @@ export const detectRetryWithoutBackoff: Detector = (loop, ctx) => {
       const pacedBefore = bodyCalls.some((c) => c.node.endIndex <= tryNode.startIndex && isBlockingWait(c, family));
       if (pacedBefore) continue;
       const pausedAfter = bodyCalls.some((c) => c.node.startIndex >= tryNode.endIndex && isBlockingWait(c, family));
-      const statements = statementsOf(loop.body);
+      const statements = statementsOf(body);
       const text = statements.length > 0 ? wholeLineText(ctx.file.source, lineOf(statements[0]!), endLineOf(statements[statements.length - 1]!)) : undefined;
       detections.push(
-        report(loop, ctx, handler, tryCall, pausedAfter ? 'skips_sleep' : 'no_sleep', undefined, failureBackoffTemplate(loop.language, { ...(text ? { body: text } : {}), async: loop.inAsyncFunction })),
+        report(loop, ctx, handler, tryCall, pausedAfter ? 'skips-sleep' : 'no-sleep', undefined, failureBackoffTemplate(loop.language, { ...(text ? { body: text } : {}), async: loop.inAsyncFunction })),
       );
     }
   }
@@ -113,7 +114,7 @@ function report(loop: LoopFacts, ctx: RuleContext, handler: SyntaxNode, call: Tr
     loop,
     line: lineOf(handler),
     variant,
-    data: { call: call.callee, ...(sleepSeconds !== undefined ? { sleep: sleepSeconds } : {}) },
+    data: { call: displayCallee(call.callee), ...(sleepSeconds !== undefined ? { sleep: sleepSeconds } : {}) },
     confidence: call.confidence === 'high' ? 'high' : 'medium',
     cost: outageCallsCost(latency, sleepSeconds, ctx.config.cost, ctx.locale),
     fix: blockFix(code, { startLine: loop.startLine, endLine: loop.endLine }, {

@@ -328,3 +328,19 @@ export function handlerIsBroad(handler: SyntaxNode): boolean {
 
 /** Line-wise "what would run": whether any sleep-like call appears in `node` (nested functions excluded). */
 export const SLEEP_METHODS = new Set(['sleep', 'wait', 'wait_for', 'delay', 'setTimeout', 'sleepAsync']);
+
+/** A callee for messages: arguments folded (`conn.execute("SELECT ...").fetchall` → `conn.execute(...).fetchall`). */
+export function displayCallee(callee: string): string {
+  let out = '';
+  let depth = 0;
+  for (const ch of callee) {
+    if (ch === '(') {
+      if (depth === 0) out += '(';
+      depth++;
+    } else if (ch === ')') {
+      depth = Math.max(0, depth - 1);
+      if (depth === 0) out += '...)';
+    } else if (depth === 0) out += ch;
+  }
+  return out.replace(/\(\.\.\.\)$/, '');
+}

@@ -9,6 +9,7 @@ import { treeCalls } from './calls.js';
 import { hasSupervisor, isCallHandled, wrapBodyInTry } from './guard.js';
 import { isInfiniteHeader, loopExits } from './shape.js';
 import { endLineOf, familyOf, lineOf, statementsOf } from './syntax.js';
+import { displayCallee } from './syntax.js';
 import { workerPurpose } from './worker-name.js';
 
 const THROWING_KINDS: ReadonlySet<CallKind> = new Set(['http', 'db-read', 'db-write', 'db-commit', 'db-batch', 'queue-pop', 'queue-ack', 'connect', 'file-open']);
@@ -51,7 +52,7 @@ export const detectUnguardedWorkerLoop: Detector = (loop, ctx) => {
     loop,
     line: lineOf(loop.node),
     variant: loop.kind === 'interval' ? 'interval' : family === 'js' && (loop.inAsyncFunction || loop.hasAwait) ? 'async' : 'default',
-    data: { call: unguarded.callee, call_line: unguarded.line },
+    data: { call: displayCallee(unguarded.callee), call_line: unguarded.line },
     confidence: unguarded.confidence === 'high' ? 'high' : 'medium',
     fix,
   };

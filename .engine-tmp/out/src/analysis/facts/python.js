@@ -1,6 +1,5 @@
 import { findSuppressions } from '../suppressions.js';
 import { addExit, clip, compactCallee, evalNumber, isBlockingWait, iterationDependentNames, LineIndex, looksLikeSql, MAX_LOOP_DEPTH, MAX_WALK_DEPTH, methodOf, normalizeLoopText, stopFlagName, } from './common.js';
-const SCOPE_TYPES = ['for_statement', 'while_statement', 'function_definition', 'lambda', 'class_definition', 'try_statement'];
 const NESTED_SCOPES = new Set(['function_definition', 'lambda', 'class_definition', 'decorated_definition']);
 const COMPOUND = new Set(['if_statement', 'for_statement', 'while_statement', 'try_statement', 'with_statement', 'match_statement']);
 const COMPREHENSIONS = new Set(['list_comprehension', 'set_comprehension', 'dictionary_comprehension', 'generator_expression']);
@@ -10,6 +9,17 @@ const NON_BLOCKING_POPS = new Set(['lpop', 'rpop', 'rpoplpush', 'lmove', 'spop',
 const REDIS_BLOCKING_POPS = new Set(['blpop', 'brpop', 'brpoplpush', 'blmove', 'bzpopmin', 'bzpopmax', 'blmpop']);
 const EXIT_CALLS = new Set(['sys.exit', 'os._exit', 'exit', 'quit']);
 const SQL_WRAPPERS = /^(?:sa\.|sqlalchemy\.|sql\.)?(?:text|SQL|Composed)$/;
+/** Parents whose children's field names matter; asking the cursor for a field name costs a native call. */
+const FIELD_SENSITIVE = new Set([
+    'for_statement',
+    'while_statement',
+    'if_statement',
+    'boolean_operator',
+    'try_statement',
+    'keyword_argument',
+    'attribute',
+    'assignment',
+]);
 export function extractPythonFacts(path, source, tree, kb) {
     const root = tree.rootNode;
     const signal = SIGNAL_REGISTRATION.exec(source);
@@ -18,42 +28,39 @@ export function extractPythonFacts(path, source, tree, kb) {
         source,
         kb,
         lines: new LineIndex(source),
-        numbers: new Map(),
-        strings: new Map(),
+        root,
+        tries: new Map(),
         handlesSignals: signal !== null,
         signalLine: signal ? lineAtOffset(source, signal.index) : undefined,
         notes: [],
     };
-    collectConstants(root, ctx, '');
-    const scopes = root.descendantsOfType(SCOPE_TYPES).map((node) => ({ node, type: node.type, start: node.startIndex, end: node.endIndex }));
-    for (const scope of scopes)
-        if (scope.type === 'class_definition')
-            collectClassConstants(scope.node, ctx);
     const loops = [];
+    // Only loops are collected over the whole tree; a loop's function and try statements are looked up from the
+    // loop (native `closest`), because functions and tries outnumber loops by far.
+    const loopNodes = root.descendantsOfType(['for_statement', 'while_statement']);
     const stack = [];
-    const loopByStart = new Map();
     let skippedDeep = 0;
-    for (const scope of scopes) {
-        while (stack.length > 0 && stack[stack.length - 1].end <= scope.start)
+    for (const node of loopNodes) {
+        const start = node.startIndex;
+        while (stack.length > 0 && stack[stack.length - 1].end <= start)
             stack.pop();
-        if (scope.type === 'for_statement' || scope.type === 'while_statement') {
-            const enclosing = enclosingContext(stack);
-            if (enclosing.loops.length >= MAX_LOOP_DEPTH) {
-                skippedDeep++;
-            }
-            else {
-                const parentScope = enclosing.loops[enclosing.loops.length - 1];
-                const parent = parentScope ? loopByStart.get(parentScope.start) : undefined;
-                const facts = describeLoop(scope.node, ctx, enclosing, parent);
-                if (facts) {
-                    loopByStart.set(scope.start, facts);
-                    loops.push(facts);
-                    if (parent)
-                        parent.children.push(facts);
-                }
-            }
+        if (stack.length >= MAX_LOOP_DEPTH) {
+            skippedDeep++;
+            stack.push({ node, end: node.endIndex, fnStart: -2 });
+            continue;
         }
-        stack.push(scope);
+        const fn = node.closest(['function_definition', 'class_definition']);
+        const fnStart = fn ? fn.startIndex : -1;
+        const sameFunction = stack.filter((s) => s.fnStart === fnStart);
+        const parentEntry = sameFunction[sameFunction.length - 1];
+        const enclosing = { fn: fn?.type === 'function_definition' ? fn : undefined, depth: sameFunction.length };
+        const facts = describeLoop(node, ctx, enclosing, parentEntry?.facts);
+        if (facts) {
+            loops.push(facts);
+            if (parentEntry?.facts)
+                parentEntry.facts.children.push(facts);
+        }
+        stack.push({ node, end: node.endIndex, facts, fnStart });
     }
     if (skippedDeep > 0)
         ctx.notes.push(`${skippedDeep} loop(s) nested deeper than ${MAX_LOOP_DEPTH} levels were not analysed`);
@@ -76,26 +83,14 @@ function lineAtOffset(source, offset) {
         line++;
     return line;
 }
-/** The innermost function around a loop and the loops and try statements between it and the loop. */
-function enclosingContext(stack) {
-    const loops = [];
-    const tries = [];
-    let fn;
-    for (let i = stack.length - 1; i >= 0; i--) {
-        const s = stack[i];
-        if (s.type === 'function_definition' || s.type === 'lambda') {
-            fn = s;
-            break;
-        }
-        if (s.type === 'class_definition')
-            break;
-        if (s.type === 'try_statement')
-            tries.push(s);
-        else
-            loops.push(s);
+function constants(ctx) {
+    if (!ctx.constants) {
+        ctx.constants = { numbers: new Map(), strings: new Map() };
+        collectConstants(ctx.root, ctx, '');
+        for (const cls of ctx.root.descendantsOfType('class_definition'))
+            collectClassConstants(cls, ctx);
     }
-    loops.reverse();
-    return { fn, loops, tries };
+    return ctx.constants;
 }
 /** `NAME = <number or string literal>` at module level or in a class body, for sleeps and SQL held in constants. */
 function collectConstants(block, ctx, prefix) {
@@ -111,12 +106,12 @@ function collectConstants(block, ctx, prefix) {
             continue;
         const value = evalNumber(right);
         if (value !== undefined) {
-            ctx.numbers.set(prefix + left.text, value);
+            ctx.constants.numbers.set(prefix + left.text, value);
             continue;
         }
         const str = stringTemplate(right);
         if (str !== undefined)
-            ctx.strings.set(prefix + left.text, str);
+            ctx.constants.strings.set(prefix + left.text, str);
     }
 }
 function collectClassConstants(cls, ctx) {
@@ -353,12 +348,12 @@ function sqlOfCall(call, ctx, local) {
         return undefined;
     if (first.type === 'identifier' || first.type === 'attribute') {
         const name = first.text;
-        return local?.get(name) ?? ctx.strings.get(name);
+        return local?.get(name) ?? constants(ctx).strings.get(name);
     }
     return stringTemplate(first);
 }
 function resolveNumber(ctx) {
-    return (name) => ctx.numbers.get(name);
+    return (name) => constants(ctx).numbers.get(name);
 }
 function kwarg(args, ...names) {
     return args.find((a) => a.name !== undefined && names.includes(a.name));
@@ -414,7 +409,10 @@ function popTimeoutSeconds(method, args) {
     return undefined;
 }
 /** What a try statement's handlers do, read from the handlers only (they are short). */
-function describeTry(node, insideLoop, ctx) {
+function describeTry(node, ctx) {
+    const cached = ctx.tries.get(node.startIndex);
+    if (cached)
+        return cached;
     const fact = {
         startLine: node.startPosition.row + 1,
         endLine: node.endPosition.row + 1,
@@ -424,7 +422,7 @@ function describeTry(node, insideLoop, ctx) {
         handlerReraises: false,
         handlerBreaksOrReturns: false,
         handlerLogs: false,
-        insideLoop,
+        insideLoop: true,
         node,
     };
     for (const clause of node.namedChildren) {
@@ -437,7 +435,9 @@ function describeTry(node, insideLoop, ctx) {
         if (block)
             scanHandler(block, fact, ctx);
     }
-    return { fact, broad: fact.catchesBroadly };
+    const record = { fact, broad: fact.catchesBroadly };
+    ctx.tries.set(node.startIndex, record);
+    return record;
 }
 function catchesBroadly(value) {
     let types = value;
@@ -520,7 +520,7 @@ function describeLoop(node, ctx, enclosing, parent) {
     const iterable = isFor ? describeIterable(right, node, ctx) : undefined;
     const kind = isAsync ? 'async-for' : isFor ? (iterable?.kind === 'range' || iterable?.kind === 'range-len' ? 'for' : 'for-each') : 'while';
     const loopVariables = isFor ? boundNames(node.childForFieldName('left')) : [];
-    const fnNode = enclosing.fn?.node;
+    const fnNode = enclosing.fn;
     const functionName = fnNode?.type === 'function_definition' ? fnNode.childForFieldName('name')?.text : undefined;
     const inAsyncFunction = fnNode?.type === 'function_definition' && fnNode.child(0)?.type === 'async';
     const infinite = !isFor && isInfiniteCondition(condition);
@@ -543,7 +543,7 @@ function describeLoop(node, ctx, enclosing, parent) {
         tries: [],
         assignments: [],
         continues: [],
-        depth: enclosing.loops.length,
+        depth: enclosing.depth,
         maxBodyNesting: 0,
         bodyLines: 0,
         inAsyncFunction,
@@ -577,10 +577,13 @@ function describeLoop(node, ctx, enclosing, parent) {
         }
     }
     const outerTries = [];
-    for (const t of enclosing.tries) {
-        const tryBody = t.node.childForFieldName('body');
-        if (tryBody && tryBody.startIndex <= node.startIndex && tryBody.endIndex >= node.endIndex)
-            outerTries.push(describeTry(t.node, false, ctx));
+    const fnStart = fnNode ? fnNode.startIndex : -1;
+    for (let t = node.closest('try_statement'), i = 0; t && t.startIndex > fnStart && i < 16; t = t.closest('try_statement'), i++) {
+        const tryBody = t.childForFieldName('body');
+        if (tryBody && tryBody.startIndex <= node.startIndex && tryBody.endIndex >= node.endIndex) {
+            const record = describeTry(t, ctx);
+            outerTries.push({ broad: record.broad, fact: { ...record.fact, insideLoop: false } });
+        }
     }
     const guardedFromOutside = outerTries.some((t) => t.broad);
     const walker = new LoopWalker(ctx, facts, guardedFromOutside);
@@ -622,7 +625,8 @@ class LoopWalker {
         let depth = 0;
         for (;;) {
             const parentFrame = frames.length > 0 ? frames[frames.length - 1] : base;
-            const frame = this.enter(cursor, parentFrame, depth === 0 ? '' : cursor.currentFieldName ?? '');
+            const field = depth > 0 && FIELD_SENSITIVE.has(parentFrame.type) ? cursor.currentFieldName ?? '' : '';
+            const frame = this.enter(cursor, parentFrame, field, frames);
             frames.push(frame);
             let descend = frame.type !== '#skip';
             if (descend && depth >= MAX_WALK_DEPTH) {
@@ -649,12 +653,12 @@ class LoopWalker {
         while (frames.length > 0)
             this.leave(frames.pop());
     }
-    enter(cursor, parent, field) {
+    enter(cursor, parent, field, frames) {
         const type = cursor.nodeType;
         const frame = {
             type,
             field,
-            start: cursor.startIndex,
+            start: -1,
             inner: parent.inner,
             cond: parent.cond,
             nest: parent.nest,
@@ -663,7 +667,7 @@ class LoopWalker {
             inWithItem: parent.inWithItem,
             branch: parent.branch,
         };
-        this.applyParentContext(frame, parent, field, type);
+        this.applyParentContext(frame, parent, field, type, cursor);
         const facts = this.facts;
         if (COMPOUND.has(type)) {
             frame.nest = parent.nest + 1;
@@ -681,10 +685,12 @@ class LoopWalker {
                 frame.type = '#skip';
                 break;
             case 'call':
-                this.enterCall(cursor.currentNode, frame, parent);
+                frames.push(frame);
+                this.enterCall(cursor.currentNode, frame, parent, frames);
+                frames.pop();
                 break;
             case 'identifier':
-                if (field !== 'attribute' && !(parent.type === 'keyword_argument' && field === 'name')) {
+                if ((this.openCalls.length > 0 || this.openBindings.length > 0) && field !== 'attribute' && !(parent.type === 'keyword_argument' && field === 'name')) {
                     const name = this.ctx.source.slice(cursor.startIndex, cursor.endIndex);
                     for (const c of this.openCalls)
                         c.mentions.add(name);
@@ -694,7 +700,7 @@ class LoopWalker {
                 break;
             case 'assignment':
             case 'augmented_assignment':
-                this.enterAssignment(cursor.currentNode, frame);
+                frame.assignLeft = this.enterAssignment(cursor.currentNode, frame);
                 break;
             case 'named_expression': {
                 const node = cursor.currentNode;
@@ -713,10 +719,9 @@ class LoopWalker {
                 facts.hasAwait = true;
                 break;
             case 'try_statement': {
-                const record = describeTry(cursor.currentNode, true, this.ctx);
+                const record = describeTry(cursor.currentNode, this.ctx);
                 this.tries.push(record);
                 facts.tries.push(record.fact);
-                frame.node = cursor.currentNode;
                 frame.tryIndex = this.tries.length - 1;
                 break;
             }
@@ -761,17 +766,20 @@ class LoopWalker {
                 }
                 break;
             }
-            case 'string':
-                if (cursor.currentNode.descendantsOfType('interpolation').length === 0)
+            case 'string': {
+                // Only f-strings can hold calls; the prefix letters before the quote say whether this is one.
+                const head = this.ctx.source.slice(cursor.startIndex, cursor.startIndex + 3);
+                if (!/^[rRbBuU]?[fF]|^[fF]/.test(head))
                     frame.type = '#skip';
                 break;
+            }
             default:
                 break;
         }
         return frame;
     }
     /** Context a child inherits from its parent's kind and the field it sits in. */
-    applyParentContext(frame, parent, field, type) {
+    applyParentContext(frame, parent, field, type, cursor) {
         switch (parent.type) {
             case 'for_statement':
                 if (field === 'body')
@@ -792,24 +800,23 @@ class LoopWalker {
                 break;
             case 'if_statement':
                 if (field === 'consequence' || field === 'alternative')
-                    this.branchInto(frame, parent);
+                    this.branchInto(frame, parent, cursor);
                 break;
             case 'conditional_expression':
             case 'case_clause':
-                this.branchInto(frame, parent);
+                this.branchInto(frame, parent, cursor);
                 break;
             case 'match_statement':
                 break;
             case 'boolean_operator':
                 if (field === 'right')
-                    this.branchInto(frame, parent);
+                    this.branchInto(frame, parent, cursor);
                 break;
             case 'try_statement': {
-                const tryIndex = parent.tryIndex ?? -1;
                 if (field === 'body')
-                    frame.tryBody = tryIndex;
+                    frame.tryBody = parent.tryIndex ?? -1;
                 else if (type === 'except_clause' || type === 'except_group_clause' || type === 'else_clause')
-                    this.branchInto(frame, parent);
+                    this.branchInto(frame, parent, cursor);
                 else if (type === 'finally_clause')
                     frame.inFinally = true;
                 break;
@@ -818,9 +825,10 @@ class LoopWalker {
                 break;
         }
         if (COMPREHENSIONS.has(parent.type) && type === 'if_clause')
-            this.branchInto(frame, parent);
+            this.branchInto(frame, parent, cursor);
     }
-    branchInto(frame, parent) {
+    branchInto(frame, parent, cursor) {
+        frame.start = cursor.startIndex;
         frame.cond = parent.cond + 1;
         frame.branch = [...parent.branch, frame.start];
     }
@@ -845,7 +853,7 @@ class LoopWalker {
         const left = node.childForFieldName('left');
         const right = node.childForFieldName('right');
         if (!left)
-            return;
+            return undefined;
         const names = boundNames(left);
         let op = 'other';
         if (node.type === 'assignment') {
@@ -864,6 +872,7 @@ class LoopWalker {
             }
         }
         this.openBinding(frame, { names, mentions: new Set(), hasCall: false, accumulates: node.type === 'augmented_assignment' || op === '+=' });
+        return clip(left.text, 120);
     }
     checkStopFlagIf(node) {
         const condition = node.childForFieldName('condition');
@@ -877,7 +886,7 @@ class LoopWalker {
         if (leaves)
             addExit(this.facts.exits, { kind: 'stop-flag', line: node.startPosition.row + 1, name: flag });
     }
-    enterCall(node, frame, parent) {
+    enterCall(node, frame, parent, frames) {
         const fn = node.childForFieldName('function');
         if (!fn)
             return;
@@ -924,7 +933,7 @@ class LoopWalker {
             if (timeout !== undefined)
                 fact.timeoutSeconds = timeout;
         }
-        this.resolveUse(node, fact);
+        resolveUse(frames, fact);
         if (EXIT_CALLS.has(callee) && frame.tryBody < 0)
             addExit(this.facts.exits, { kind: 'raise', line: fact.line });
         if ((method === 'close' || method === 'release' || method === 'aclose' || method === 'putconn') && fact.receiver) {
@@ -941,26 +950,6 @@ class LoopWalker {
             b.hasCall = true;
         frame.call = pending;
         this.facts.calls.push(fact);
-    }
-    /** resultUsed / assignedTo from the call's syntactic parent (through `await` and parentheses). */
-    resolveUse(node, fact) {
-        let child = node;
-        let parent = node.parent;
-        while (parent && (parent.type === 'await' || parent.type === 'parenthesized_expression')) {
-            child = parent;
-            parent = parent.parent;
-        }
-        if (!parent)
-            return;
-        if (parent.type === 'expression_statement') {
-            fact.resultUsed = false;
-            return;
-        }
-        if (parent.type === 'assignment' && parent.childForFieldName('right')?.id === child.id) {
-            const left = parent.childForFieldName('left');
-            if (left)
-                fact.assignedTo = clip(left.text, 120);
-        }
     }
     isGuarded(tryIndex) {
         return tryIndex >= 0 && this.tries[tryIndex].broad;
@@ -1008,6 +997,20 @@ class LoopWalker {
             return false;
         return this.closes.some((c) => c.target === name && (c.inFinally || (c.cond === 0 && c.inner === p.inner && c.line >= p.fact.line)));
     }
+}
+/** resultUsed / assignedTo from the call's syntactic parent (through `await` and parentheses). */
+function resolveUse(frames, fact) {
+    // frames ends with the call's own frame.
+    let i = frames.length - 2;
+    while (i >= 0 && (frames[i].type === 'await' || frames[i].type === 'parenthesized_expression'))
+        i--;
+    const parent = frames[i];
+    if (!parent)
+        return;
+    if (parent.type === 'expression_statement')
+        fact.resultUsed = false;
+    else if (parent.type === 'assignment' && frames[i + 1]?.field === 'right' && parent.assignLeft !== undefined)
+        fact.assignedTo = parent.assignLeft;
 }
 function isPrefix(prefix, of) {
     if (prefix.length > of.length)

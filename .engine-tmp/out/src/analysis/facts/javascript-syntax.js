@@ -1,0 +1,326 @@
+import { clip, parseNumberLiteral } from './common.js';
+export const FUNCTION_TYPES = new Set([
+    'function_declaration',
+    'generator_function_declaration',
+    'function_expression',
+    'function',
+    'generator_function',
+    'arrow_function',
+    'method_definition',
+]);
+export const LOOP_STATEMENTS = new Set(['for_statement', 'for_in_statement', 'while_statement', 'do_statement']);
+/** Wrappers that do not change a value: `(x)`, `x!`, `x as T`, `x satisfies T`, `<T>x`. */
+const TRANSPARENT = new Set(['parenthesized_expression', 'non_null_expression', 'as_expression', 'satisfies_expression', 'type_assertion']);
+const MAX_DEPTH = 64;
+export function compact(text, max = 160) {
+    const out = text.replace(/\s+/g, '');
+    return out.length > max ? out.slice(0, max) : out;
+}
+/** Strips `(x)`, `x!`, `x as T` wrappers. */
+export function unwrap(node) {
+    let n = node;
+    for (let i = 0; i < MAX_DEPTH && TRANSPARENT.has(n.type); i++) {
+        const inner = n.type === 'type_assertion' ? n.namedChildren[n.namedChildCount - 1] : n.firstNamedChild;
+        if (!inner)
+            break;
+        n = inner;
+    }
+    return n;
+}
+/**
+ * Dotted callee text with call arguments folded to `()` and subscripts to `[]`, optional chaining and
+ * non-null assertions dropped: `db.collection('x').find` → `db.collection().find`, `a?.b!.c` → `a.b.c`.
+ */
+export function calleeText(node, depth = 0) {
+    if (depth > MAX_DEPTH)
+        return compact(node.text);
+    switch (node.type) {
+        case 'identifier':
+        case 'this':
+        case 'super':
+        case 'property_identifier':
+        case 'private_property_identifier':
+        case 'import':
+            return node.text;
+        case 'member_expression': {
+            const object = node.childForFieldName('object');
+            const property = node.childForFieldName('property');
+            return `${object ? calleeText(object, depth + 1) : ''}.${property?.text ?? ''}`;
+        }
+        case 'call_expression': {
+            const fn = node.childForFieldName('function');
+            return `${fn ? calleeText(fn, depth + 1) : ''}()`;
+        }
+        case 'new_expression': {
+            const ctor = node.childForFieldName('constructor');
+            return `new ${ctor ? calleeText(ctor, depth + 1) : ''}()`;
+        }
+        case 'subscript_expression': {
+            const object = node.childForFieldName('object');
+            return `${object ? calleeText(object, depth + 1) : ''}[]`;
+        }
+        case 'await_expression': {
+            const inner = node.firstNamedChild;
+            return inner ? calleeText(inner, depth + 1) : compact(node.text);
+        }
+        default:
+            if (TRANSPARENT.has(node.type)) {
+                const inner = unwrap(node);
+                return inner === node ? compact(node.text) : calleeText(inner, depth + 1);
+            }
+            return compact(node.text);
+    }
+}
+/** Numeric value of a literal expression: `5000`, `5_000`, `-1`, `60 * 1000`, `(30)`, `1e3`. */
+export function evalNumber(node, depth = 0) {
+    if (depth > 16)
+        return undefined;
+    const n = unwrap(node);
+    switch (n.type) {
+        case 'number':
+            return parseNumberLiteral(n.text);
+        case 'unary_expression': {
+            const op = n.childForFieldName('operator')?.type;
+            const arg = n.childForFieldName('argument');
+            const value = arg ? evalNumber(arg, depth + 1) : undefined;
+            if (value === undefined)
+                return undefined;
+            return op === '-' ? -value : op === '+' ? value : undefined;
+        }
+        case 'binary_expression': {
+            const left = n.childForFieldName('left');
+            const right = n.childForFieldName('right');
+            const op = n.childForFieldName('operator')?.type;
+            const a = left ? evalNumber(left, depth + 1) : undefined;
+            const b = right ? evalNumber(right, depth + 1) : undefined;
+            if (a === undefined || b === undefined)
+                return undefined;
+            switch (op) {
+                case '+':
+                    return a + b;
+                case '-':
+                    return a - b;
+                case '*':
+                    return a * b;
+                case '/':
+                    return b === 0 ? undefined : a / b;
+                case '**':
+                    return a ** b;
+                default:
+                    return undefined;
+            }
+        }
+        default:
+            return undefined;
+    }
+}
+/** String value of a string literal or a template literal without substitutions. */
+export function stringValue(node) {
+    const n = unwrap(node);
+    if (n.type === 'string')
+        return n.text.slice(1, -1);
+    if (n.type === 'template_string') {
+        for (let c = n.firstNamedChild; c; c = c.nextNamedSibling)
+            if (c.type === 'template_substitution')
+                return undefined;
+        return n.text.slice(1, -1);
+    }
+    return undefined;
+}
+/** Raw content of a template literal, substitutions kept as written (`SELECT ... WHERE id = ${id}`). */
+export function templateContent(node) {
+    const n = unwrap(node);
+    return n.type === 'template_string' ? n.text.slice(1, -1) : undefined;
+}
+/** Names bound by a pattern (`x`, `{ a, b: c }`, `[d, ...e]`, `f = 1`, `x: T`). */
+export function boundNames(node, out = [], depth = 0) {
+    if (!node || depth > MAX_DEPTH)
+        return out;
+    switch (node.type) {
+        case 'identifier':
+        case 'shorthand_property_identifier_pattern':
+            out.push(node.text);
+            return out;
+        case 'pair_pattern': {
+            boundNames(node.childForFieldName('value'), out, depth + 1);
+            return out;
+        }
+        case 'assignment_pattern':
+        case 'object_assignment_pattern': {
+            boundNames(node.childForFieldName('left'), out, depth + 1);
+            return out;
+        }
+        case 'required_parameter':
+        case 'optional_parameter': {
+            boundNames(node.childForFieldName('pattern'), out, depth + 1);
+            return out;
+        }
+        case 'variable_declarator': {
+            boundNames(node.childForFieldName('name'), out, depth + 1);
+            return out;
+        }
+        case 'object_pattern':
+        case 'array_pattern':
+        case 'rest_pattern':
+        case 'formal_parameters':
+        case 'lexical_declaration':
+        case 'variable_declaration':
+            for (let c = node.firstNamedChild; c; c = c.nextNamedSibling)
+                boundNames(c, out, depth + 1);
+            return out;
+        default:
+            return out;
+    }
+}
+/** The parameters node of a function-like node (`x => ...` has a single `parameter`). */
+export function functionParams(fn) {
+    return fn.childForFieldName('parameters') ?? fn.childForFieldName('parameter');
+}
+export function isAsyncFunction(fn) {
+    for (let c = fn.firstChild; c; c = c.nextSibling) {
+        if (c.type === 'async')
+            return true;
+        if (c.type === 'formal_parameters' || c.type === 'statement_block' || c.type === '=>' || c.type === 'function')
+            break;
+    }
+    return false;
+}
+/** Name a function is known by: declaration name, method name, or the variable/property it is assigned to. */
+export function functionName(fn) {
+    const own = fn.childForFieldName('name');
+    if (own)
+        return own.text;
+    const parent = fn.parent;
+    if (!parent)
+        return undefined;
+    switch (parent.type) {
+        case 'variable_declarator': {
+            const name = parent.childForFieldName('name');
+            return name?.type === 'identifier' ? name.text : undefined;
+        }
+        case 'assignment_expression': {
+            const left = parent.childForFieldName('left');
+            if (!left)
+                return undefined;
+            if (left.type === 'identifier')
+                return left.text;
+            if (left.type === 'member_expression')
+                return left.childForFieldName('property')?.text;
+            return undefined;
+        }
+        case 'pair': {
+            const key = parent.childForFieldName('key');
+            return key ? (stringValue(key) ?? key.text) : undefined;
+        }
+        case 'public_field_definition':
+        case 'field_definition':
+            return parent.childForFieldName('name')?.text ?? parent.childForFieldName('property')?.text;
+        default:
+            return undefined;
+    }
+}
+/** A literal duration string used by `ms`-style helpers: `'5s'`, `'500ms'`, `'1m'`. Value in milliseconds. */
+export function durationStringMs(text) {
+    const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|m|min|h)\s*$/i.exec(text);
+    if (!m)
+        return undefined;
+    const value = Number(m[1]);
+    const unit = m[2].toLowerCase();
+    const factor = unit === 'ms' ? 1 : unit === 's' || unit === 'sec' ? 1000 : unit === 'm' || unit === 'min' ? 60_000 : 3_600_000;
+    return value * factor;
+}
+/** ArgFact for one argument node (positional). */
+export function argFact(node) {
+    const fact = { text: clip(node.text) };
+    const number = evalNumber(node);
+    if (number !== undefined)
+        fact.number = number;
+    const string = stringValue(node);
+    if (string !== undefined)
+        fact.string = string;
+    return fact;
+}
+/** Named ArgFacts for the properties of an object-literal argument (`{ WaitTimeSeconds: 20, signal }`). */
+export function objectArgFacts(node, out) {
+    const obj = unwrap(node);
+    if (obj.type !== 'object')
+        return;
+    for (let c = obj.firstNamedChild; c; c = c.nextNamedSibling) {
+        if (c.type === 'pair') {
+            const key = c.childForFieldName('key');
+            const value = c.childForFieldName('value');
+            if (!key || !value)
+                continue;
+            const name = stringValue(key) ?? (key.type === 'computed_property_name' ? undefined : key.text);
+            if (name === undefined)
+                continue;
+            out.push({ ...argFact(value), name });
+        }
+        else if (c.type === 'shorthand_property_identifier') {
+            out.push({ text: c.text, name: c.text });
+        }
+    }
+}
+/** Conditions joined by `&&` / `||`, with `!` and parentheses stripped: the atoms a loop condition tests. */
+export function conditionAtoms(node, out = [], depth = 0) {
+    if (depth > 24)
+        return out;
+    let n = unwrap(node);
+    if (n.type === 'parenthesized_expression')
+        n = n.firstNamedChild ?? n;
+    if (n.type === 'unary_expression' && n.childForFieldName('operator')?.type === '!') {
+        const arg = n.childForFieldName('argument');
+        if (arg)
+            return conditionAtoms(arg, out, depth + 1);
+    }
+    if (n.type === 'binary_expression') {
+        const op = n.childForFieldName('operator')?.type;
+        if (op === '&&' || op === '||') {
+            const left = n.childForFieldName('left');
+            const right = n.childForFieldName('right');
+            if (left)
+                conditionAtoms(left, out, depth + 1);
+            if (right)
+                conditionAtoms(right, out, depth + 1);
+            return out;
+        }
+    }
+    out.push(n);
+    return out;
+}
+/** `true`, `1`, `!0`, `!false`: a condition that never turns false. */
+export function isAlwaysTrue(node) {
+    const n = unwrap(node.type === 'parenthesized_expression' ? (node.firstNamedChild ?? node) : node);
+    if (n.type === 'true')
+        return true;
+    if (n.type === 'number')
+        return Number(n.text) !== 0;
+    if (n.type === 'unary_expression' && n.childForFieldName('operator')?.type === '!') {
+        const arg = n.childForFieldName('argument');
+        const inner = arg ? unwrap(arg) : undefined;
+        return inner !== undefined && (inner.type === 'false' || (inner.type === 'number' && Number(inner.text) === 0));
+    }
+    return false;
+}
+const STOP_WORDS = /stop|running|^run$|alive|active|abort|shut|closing|closed|cancel|quit|exit|terminat|halt|drain|kill|keepgoing|enabled|^live|should|signal|disposed|destroyed|done|finished|paused/i;
+/**
+ * The flag a condition atom tests when it reads like a lifecycle flag: `this.stopped`, `running`,
+ * `signal.aborted`, `this.#shuttingDown`, `isRunning()`, `stopEvent.isSet()`.
+ */
+export function stopFlagName(atom) {
+    let n = atom;
+    if (n.type === 'call_expression') {
+        const args = n.childForFieldName('arguments');
+        if (args && args.namedChildCount > 0)
+            return undefined;
+        const fn = n.childForFieldName('function');
+        if (!fn)
+            return undefined;
+        n = fn;
+    }
+    if (n.type !== 'identifier' && n.type !== 'member_expression')
+        return undefined;
+    const name = calleeText(n);
+    const last = name.slice(name.lastIndexOf('.') + 1).replace(/^#/, '');
+    return STOP_WORDS.test(last) || /(^|\.)signal\.aborted$/.test(name) ? name : undefined;
+}

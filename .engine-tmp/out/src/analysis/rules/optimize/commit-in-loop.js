@@ -1,0 +1,114 @@
+// A commit per item: each one is a round trip plus a durable log flush on the server. Fires on loops over items that
+// commit unconditionally on every iteration. Quiet for worker loops (one commit per unit of work is the point),
+// chunked commits (`if i % 1000 == 0`), commits in error handlers, and loops that also call the network per item
+// (committing each item's outcome keeps the external side effect and the record in step).
+import { commitsCost, formatNumber, fromConfig } from '../../../cost/index.js';
+import { ITERATING_KINDS, batchSize, blockFix, bodyStatements, callNode, enclosingConditions, hasKind, hoistPoint, indentOf, inErrorHandler, insideGather, isPython, lines, loopStatement, ownCalls, ownsItsLines, provedReplace, reindent, say, displayCallee, short, statementOf, stringValue, } from './shared.js';
+function isTransactionSql(call, keyword) {
+    const sql = call.sql ?? stringValue(callNode(call).childForFieldName('arguments')?.namedChildren[0]);
+    return sql !== undefined && keyword.test(sql.trim());
+}
+export function perItemCommits(loop) {
+    return ownCalls(loop).filter((c) => hasKind(c, 'db-commit') &&
+        !hasKind(c, 'queue-ack') &&
+        !/consumer|kafka|offset/i.test(c.callee) &&
+        !inErrorHandler(c.node, loop) &&
+        enclosingConditions(c.node, loop).length === 0);
+}
+export const detectCommitInLoop = (loop, ctx) => {
+    if (!ITERATING_KINDS.has(loop.kind) || loop.infinite || insideGather(loop))
+        return null;
+    if (ownCalls(loop).some((c) => hasKind(c, 'http', 'queue-pop', 'queue-ack')))
+        return null;
+    const commits = perItemCommits(loop);
+    if (commits.length === 0)
+        return null;
+    const first = commits[0];
+    const items = batchSize(loop, ctx.config.cost);
+    const cost = commitsCost({ items, commitLatency: fromConfig(ctx.config.cost, 'db_query_ms') }, ctx.config.cost, ctx.locale);
+    return {
+        loop,
+        line: first.line,
+        confidence: first.confidence === 'low' ? 'low' : 'high',
+        variant: first.confidence === 'low' ? 'guessed' : 'default',
+        data: {
+            call: /execute|query/.test(first.method) ? short(first.text, 50) : displayCallee(first),
+            loopVar: loop.loopVariables[0] ?? 'item',
+            items: formatNumber(items.value, ctx.locale),
+        },
+        cost,
+        fix: moveCommitReplace(loop, ctx, first) ?? blockFix(ctx, loop, chunkedCommitSketch(loop, first, items.value), say(ctx, 'fix.commit.chunked'), 'unsafe'),
+    };
+};
+/** The statement of a call when it stands alone directly in the loop body on its own lines. */
+function ownStatement(loop, call, source) {
+    const stmt = statementOf(call.node);
+    if (!stmt || stmt.parent?.id !== loop.body.id || !ownsItsLines(stmt, source))
+        return undefined;
+    return stmt;
+}
+/** Moves the commit (and a per-iteration BEGIN) out of the loop: BEGIN before, COMMIT after. */
+function moveCommitReplace(loop, ctx, commit) {
+    const source = ctx.file.source;
+    if (loop.kind === 'callback-iteration' || !loopStatement(loop, source))
+        return undefined;
+    if (ownCalls(loop).some((c) => /rollback/i.test(c.method) || isTransactionSql(c, /^rollback\b/i)))
+        return undefined;
+    const commitStmt = ownStatement(loop, commit, source);
+    if (!commitStmt)
+        return undefined;
+    const begins = ownCalls(loop).filter((c) => /^begin$/i.test(c.method) || isTransactionSql(c, /^(begin|start\s+transaction)\b/i));
+    const beginStmt = begins.length === 1 ? ownStatement(loop, begins[0], source) : undefined;
+    if (begins.length > 0 && !beginStmt)
+        return undefined;
+    const remaining = bodyStatements(loop).filter((s) => s.id !== commitStmt.id && s.id !== beginStmt?.id);
+    if (remaining.length === 0)
+        return undefined;
+    const point = hoistPoint(loop, source);
+    const all = lines(source);
+    const skip = new Set();
+    for (const s of [commitStmt, beginStmt])
+        if (s)
+            for (let r = s.startPosition.row + 1; r <= s.endPosition.row + 1; r++)
+                skip.add(r);
+    const endLine = loop.endLine;
+    const out = [];
+    if (beginStmt) {
+        out.push(reindent(all.slice(beginStmt.startPosition.row, beginStmt.endPosition.row + 1).join('\n'), indentOf(all[beginStmt.startPosition.row] ?? ''), point.indent));
+    }
+    for (let l = point.line; l <= endLine; l++)
+        if (!skip.has(l))
+            out.push(all[l - 1] ?? '');
+    out.push(reindent(all.slice(commitStmt.startPosition.row, commitStmt.endPosition.row + 1).join('\n'), indentOf(all[commitStmt.startPosition.row] ?? ''), point.indent));
+    return provedReplace(ctx, point.line, endLine, out.join('\n'), say(ctx, 'fix.commit.after'), 'unsafe');
+}
+function chunkedCommitSketch(loop, commit, items) {
+    const chunk = Math.max(100, Math.min(1000, items));
+    const text = commit.text;
+    if (isPython(loop.language)) {
+        const header = (loop.node.text.split('\n')[0] ?? 'for item in items:').trim();
+        const counter = loop.loopVariables[0] ? `enumerate(${(loop.iterable?.text ?? 'items')}, 1)` : undefined;
+        return [
+            `COMMIT_EVERY = ${chunk}  # rows per transaction: bounded lock time and redo on failure`,
+            counter ? `for done, ${loop.node.childForFieldName('left')?.text ?? 'item'} in ${counter}:` : header,
+            '    ...  # the loop body, without the commit',
+            counter ? '    if done % COMMIT_EVERY == 0:' : '    if <rows since last commit> >= COMMIT_EVERY:',
+            `        ${text}`,
+            `${text}  # the last partial chunk`,
+        ].join('\n');
+    }
+    return [
+        `const COMMIT_EVERY = ${chunk}; // rows per transaction: bounded lock time and redo on failure`,
+        "await client.query('BEGIN');",
+        'let pending = 0;',
+        `for (const ${loop.loopVariables[0] ?? 'item'} of ${loop.iterable?.text ?? 'items'}) {`,
+        '  // the loop body, without BEGIN/COMMIT',
+        '  if (++pending === COMMIT_EVERY) {',
+        "    await client.query('COMMIT');",
+        "    await client.query('BEGIN');",
+        '    pending = 0;',
+        '  }',
+        '}',
+        "await client.query('COMMIT');",
+    ].join('\n');
+}

@@ -1,0 +1,134 @@
+// Work whose result cannot change between iterations: compiling the same regex, loading the same config or file.
+// Quiet when the arguments depend on the iteration, when the work is conditional (a cache fill), in error
+// handlers, for environment reads (cheap), and in long-running worker loops (re-reading a config on every round is
+// how hot reload works). Connections and clients belong to connection-in-loop.
+import { formatNumber, repeatedWorkCost } from '../../../cost/index.js';
+import { isPollingLoop } from './polling-fixed-interval.js';
+import { batchSize, blockFix, callNode, enclosingConditions, freshName, hasKind, hoistPoint, hoistStatement, identifiersIn, inErrorHandler, insertAndEdit, isPython, ownCalls, say, displayCallee, short, statementOf, } from './shared.js';
+const WRITE_MODE = /^['"][^'"]*[wax+][^'"]*['"]$/;
+function isRegex(call) {
+    return hasKind(call, 'regex-compile') || /^(new\s+)?RegExp$/.test(call.callee);
+}
+function isCheapEnvRead(call) {
+    return /getenv|environ|process\.env/.test(call.callee);
+}
+function opensForWriting(call) {
+    return call.args.some((a, i) => (a.name === 'mode' || i === 1 || a.name === 'flag') && WRITE_MODE.test(a.text)) || /write_|appendFile|writeFile/.test(call.method);
+}
+/** Assigned anywhere in the loop body (including the loop variables): an argument using it is not invariant. */
+function loopNames(loop) {
+    return new Set([...loop.loopVariables, ...loop.assignments.map((a) => a.target)]);
+}
+export function invariantCalls(loop) {
+    const names = loopNames(loop);
+    const out = [];
+    const seenStatements = new Set();
+    for (const c of ownCalls(loop)) {
+        const regex = isRegex(c);
+        const load = hasKind(c, 'config-load', 'file-open') && !isCheapEnvRead(c) && !opensForWriting(c);
+        if (!regex && !load)
+            continue;
+        if (hasKind(c, 'connect') || c.dependsOnIteration || inErrorHandler(c.node, loop) || enclosingConditions(c.node, loop).length > 0)
+            continue;
+        const node = callNode(c);
+        if ([...identifiersIn(node.childForFieldName('arguments'))].some((id) => names.has(id)))
+            continue;
+        const key = bodyChildOf(c.node, loop)?.id ?? node.id;
+        if (seenStatements.has(key))
+            continue;
+        seenStatements.add(key);
+        out.push(c);
+    }
+    return out;
+}
+/** The statement directly in the loop body that contains `node`: one finding per statement. */
+function bodyChildOf(node, loop) {
+    for (let n = node; n; n = n.parent)
+        if (n.parent?.id === loop.body.id)
+            return n;
+    return undefined;
+}
+export const detectInvariantInLoop = (loop, ctx) => {
+    // In a worker loop one round is one unit of work; re-reading there is rarely the cost that matters.
+    if (isPollingLoop(loop))
+        return null;
+    const calls = invariantCalls(loop);
+    if (calls.length === 0)
+        return null;
+    const items = batchSize(loop, ctx.config.cost);
+    return calls.slice(0, 3).map((call) => {
+        const regex = isRegex(call);
+        const cost = repeatedWorkCost(items, ctx.locale);
+        return {
+            loop,
+            line: call.line,
+            confidence: call.confidence === 'low' ? 'low' : 'high',
+            variant: regex ? (isPython(loop.language) ? 'regex-cached' : 'regex') : 'default',
+            data: { call: displayCallee(call), items: formatNumber(items.value, ctx.locale) },
+            cost,
+            fix: hoistFix(loop, ctx, call, regex),
+        };
+    });
+};
+function hoistFix(loop, ctx, call, regex) {
+    const safety = regex ? 'safe' : 'unsafe';
+    const description = say(ctx, regex ? 'fix.invariant.regex' : 'fix.invariant.load');
+    const stmt = statementOf(call.node);
+    const whole = stmt && isWholeAssignment(stmt, call);
+    if (stmt && whole && call.assignedTo && loop.assignments.filter((a) => a.target === call.assignedTo).length <= 1) {
+        const fix = hoistStatement(ctx, loop, stmt, description, safety);
+        if (fix)
+            return fix;
+    }
+    const withStmt = enclosingWith(call, loop);
+    if (withStmt) {
+        const fix = hoistStatement(ctx, loop, withStmt, description, safety);
+        if (fix)
+            return fix;
+    }
+    const point = hoistPoint(loop, ctx.file.source);
+    const node = callNode(call);
+    if (point && node.startPosition.row === node.endPosition.row) {
+        const py = isPython(loop.language);
+        const base = regex ? (py ? 'pattern' : 'pattern') : py ? 'loaded' : 'loaded';
+        const name = freshName(ctx.file.source, base);
+        const insert = py ? `${point.indent}${name} = ${node.text}` : `${point.indent}const ${name} = ${node.text};`;
+        const target = node.parent?.type === 'await_expression' || node.parent?.type === 'await' ? node.parent : node;
+        const fix = insertAndEdit(ctx, point.line, insert, [{ node: target, text: name }], description, safety);
+        if (fix)
+            return fix;
+    }
+    return blockFix(ctx, loop, sketch(loop, call), description, safety);
+}
+function isWholeAssignment(stmt, call) {
+    const node = callNode(call);
+    const inner = stmt.namedChild(0);
+    if (!inner)
+        return false;
+    if (inner.type === 'assignment')
+        return inner.childForFieldName('right')?.id === node.id;
+    if (stmt.type === 'lexical_declaration' || stmt.type === 'variable_declaration') {
+        const decl = stmt.namedChildren.find((c) => c.type === 'variable_declarator');
+        return stmt.namedChildren.filter((c) => c.type === 'variable_declarator').length === 1 && decl?.childForFieldName('value')?.id === node.id;
+    }
+    return false;
+}
+/** `with open("config.yml") as f: config = yaml.safe_load(f)` directly in the loop body, reading nothing from the loop. */
+function enclosingWith(call, loop) {
+    for (let n = call.node.parent; n && n.id !== loop.body.id; n = n.parent) {
+        if (n.type === 'with_statement' && n.parent?.id === loop.body.id) {
+            const names = loopNames(loop);
+            const assignedInWith = new Set(n.descendantsOfType(['assignment']).map((a) => a.childForFieldName('left')?.text ?? ''));
+            const reads = [...identifiersIn(n)].filter((id) => names.has(id) && !assignedInWith.has(id));
+            return reads.length === 0 ? n : undefined;
+        }
+    }
+    return undefined;
+}
+function sketch(loop, call) {
+    const text = callNode(call).text;
+    if (isPython(loop.language)) {
+        return [`value = ${text}  # once, before the loop`, `${(loop.node.text.split('\n')[0] ?? '').trim()}`, `    ...  # use value instead of ${short(text, 40)}`].join('\n');
+    }
+    return [`const value = ${text}; // once, before the loop`, `${(loop.node.text.split('\n')[0] ?? '').trim()}`, `  // use value instead of ${short(text, 40)}`, '}'].join('\n');
+}

@@ -1,0 +1,175 @@
+// `x in some_list` / `array.includes(x)` inside a loop scans the list on every iteration: n × m comparisons where a
+// set built once gives n lookups. Reported only when the container is visibly a list/array built from data (a
+// comprehension, `list(...)`, `.map(...)`, a query result, a `list[...]`/`T[]` annotation, a literal of more than
+// eight items); tiny literal lists, sets, dicts, strings and containers of unknown type stay quiet.
+import { comparisonsCost, formatNumber, fromCode, fromConfig } from '../../../cost/index.js';
+import { batchSize, blockFix, findAssignedValue, freshName, hoistPoint, identifiersIn, insertAndEdit, isPython, parameterAnnotation, say, scopeOf, walkOwnBody, } from './shared.js';
+const TINY_LITERAL = 8;
+const PY_LIST_VALUE = /^(\[|list\(|sorted\(|\w[\w.]*\.(fetchall|readlines|split|splitlines|values_list)\(|\[.* for .* in )/s;
+const JS_ARRAY_VALUE = /^(\[|Array\.from\(|Object\.(keys|values)\(|\w[\w.$]*\.(map|filter|split|slice|concat|flatMap)\(|await\s+\w[\w.$]*\.(findMany|findAll|find)\()/s;
+/** Whether `name` is a list/array built from data, and its size when a literal says so; undefined when unknown or tiny. */
+function listInfo(loop, name) {
+    const scope = scopeOf(loop.node);
+    const value = findAssignedValue(scope, name, loop.node.startIndex);
+    const py = isPython(loop.language);
+    if (value) {
+        if (value.type === 'list' || value.type === 'array') {
+            const n = value.namedChildren.filter((c) => c.type !== 'comment' && c.type !== 'spread_element' && c.type !== 'list_splat').length;
+            const literalOnly = value.namedChildren.every((c) => /^(string|integer|float|number|true|false|none|null)$/.test(c.type));
+            if (literalOnly && n <= TINY_LITERAL)
+                return undefined;
+            return { size: n };
+        }
+        const text = value.text.trim();
+        return (py ? PY_LIST_VALUE : JS_ARRAY_VALUE).test(text) ? {} : undefined;
+    }
+    const annotation = parameterAnnotation(scope, name);
+    if (annotation && (py ? /^(list|List|Sequence|typing\.List)\[/.test(annotation) : /\[\]$|^(Array|ReadonlyArray)</.test(annotation)))
+        return {};
+    return undefined;
+}
+function mentionsIteration(node, loop) {
+    const ids = identifiersIn(node);
+    const assigned = new Set(loop.assignments.map((a) => a.target));
+    return loop.loopVariables.some((v) => ids.has(v)) || [...ids].some((id) => assigned.has(id));
+}
+export function memberships(loop) {
+    const out = [];
+    const py = isPython(loop.language);
+    walkOwnBody(loop, (n) => {
+        if (py && n.type === 'comparison_operator' && n.childCount === 3) {
+            const op = n.child(1).type;
+            if (op !== 'in' && op !== 'not in')
+                return;
+            const right = n.child(2);
+            const left = n.child(0);
+            if (right.type !== 'identifier' || !mentionsIteration(left, loop))
+                return;
+            const info = listInfo(loop, right.text);
+            if (info)
+                out.push({ node: n, container: right.text, needle: left.text, negated: op === 'not in', ...(info.size !== undefined ? { listSize: info.size } : {}) });
+            return;
+        }
+        if (!py && n.type === 'call_expression') {
+            const fn = n.childForFieldName('function');
+            if (fn?.type !== 'member_expression')
+                return;
+            const method = fn.childForFieldName('property')?.text;
+            const obj = fn.childForFieldName('object');
+            const args = n.childForFieldName('arguments')?.namedChildren ?? [];
+            if (!obj || obj.type !== 'identifier' || args.length !== 1 || !mentionsIteration(args[0], loop))
+                return;
+            if (method !== 'includes' && method !== 'indexOf')
+                return;
+            const info = listInfo(loop, obj.text);
+            if (!info)
+                return;
+            const size = info.size !== undefined ? { listSize: info.size } : {};
+            if (method === 'includes') {
+                const parent = n.parent;
+                const negated = parent?.type === 'unary_expression' && parent.child(0)?.type === '!';
+                out.push({ node: negated ? parent : n, container: obj.text, needle: args[0].text, negated, ...size });
+                return;
+            }
+            // indexOf(x) compared with -1 / 0
+            const cmp = n.parent;
+            if (cmp?.type !== 'binary_expression')
+                return;
+            const op = cmp.childForFieldName('operator')?.text ?? '';
+            const other = (cmp.childForFieldName('left')?.id === n.id ? cmp.childForFieldName('right') : cmp.childForFieldName('left'))?.text.replace(/\s/g, '');
+            const found = (/^(!==|!=|>)$/.test(op) && other === '-1') || (op === '>=' && other === '0');
+            const missing = (/^(===|==)$/.test(op) && other === '-1') || (op === '<' && other === '0');
+            if (!found && !missing)
+                return;
+            out.push({ node: cmp, container: obj.text, needle: args[0].text, negated: missing, ...size });
+        }
+    });
+    return out;
+}
+/** The list is appended to in this loop (`seen.append(x)`): a classic quadratic de-duplication. */
+function grownInLoop(loop, name) {
+    let grown = false;
+    walkOwnBody(loop, (n) => {
+        if ((n.type === 'call' || n.type === 'call_expression') && /^(append|extend|insert|push|unshift|splice|remove|pop)$/.test(n.childForFieldName('function')?.childForFieldName(isPython(loop.language) ? 'attribute' : 'property')?.text ?? '')) {
+            const obj = n.childForFieldName('function')?.childForFieldName('object');
+            if (obj?.text === name)
+                grown = true;
+        }
+        if ((n.type === 'assignment' || n.type === 'assignment_expression' || n.type === 'augmented_assignment' || n.type === 'augmented_assignment_expression') && n.childForFieldName('left')?.text === name)
+            grown = true;
+    });
+    return grown;
+}
+export const detectMembershipInLoop = (loop, ctx) => {
+    if (loop.kind === 'interval' || loop.kind === 'timeout-recursion')
+        return null;
+    const found = memberships(loop);
+    if (found.length === 0)
+        return null;
+    const items = batchSize(loop, ctx.config.cost);
+    const byContainer = new Map();
+    for (const m of found)
+        byContainer.set(m.container, [...(byContainer.get(m.container) ?? []), m]);
+    const out = [];
+    for (const [container, list] of byContainer) {
+        const first = list[0];
+        const grown = grownInLoop(loop, container);
+        const size = first.listSize !== undefined ? fromCode('list_length', first.listSize) : fromConfig(ctx.config.cost, 'batch_size');
+        out.push({
+            loop,
+            line: first.node.startPosition.row + 1,
+            confidence: 'high',
+            variant: grown ? 'dedupe' : 'default',
+            data: { name: container, needle: first.needle, items: formatNumber(items.value, ctx.locale), size: formatNumber(size.value, ctx.locale) },
+            cost: comparisonsCost(items, size, ctx.locale),
+            fix: grown ? blockFix(ctx, loop, dedupeSketch(loop, container, first), say(ctx, 'fix.membership.dedupe', { name: container }), 'safe') : setFix(loop, ctx, container, list),
+        });
+    }
+    return out;
+};
+function setFix(loop, ctx, container, list) {
+    const py = isPython(loop.language);
+    const name = freshName(ctx.file.source, py ? `${container}_set` : `${container}Set`);
+    const description = say(ctx, 'fix.membership.set', { name: container });
+    const point = hoistPoint(loop, ctx.file.source);
+    if (point) {
+        const insert = py ? `${point.indent}${name} = set(${container})` : `${point.indent}const ${name} = new Set(${container});`;
+        const edits = list.map((m) => ({
+            node: m.node,
+            text: py ? `${m.needle} ${m.negated ? 'not in' : 'in'} ${name}` : `${m.negated ? '!' : ''}${name}.has(${m.needle})`,
+        }));
+        // Python sets need hashable elements (a list of dicts would raise); JS Set.has uses the same equality as includes.
+        const fix = insertAndEdit(ctx, point.line, insert, edits, description, py ? 'unsafe' : 'safe');
+        if (fix)
+            return fix;
+    }
+    const code = py
+        ? `${name} = set(${container})  # once, before the loop\n# in the loop: ${list[0].needle} in ${name}`
+        : `const ${name} = new Set(${container}); // once, before the loop\n// in the loop: ${name}.has(${list[0].needle})`;
+    return blockFix(ctx, loop, code, description, 'unsafe');
+}
+function dedupeSketch(loop, container, m) {
+    if (isPython(loop.language)) {
+        return [
+            `${container} = []`,
+            `${container}_seen = set()  # same elements as ${container}, for O(1) membership`,
+            `for ... in ...:`,
+            `    if ${m.needle} not in ${container}_seen:`,
+            `        ${container}_seen.add(${m.needle})`,
+            `        ${container}.append(${m.needle})`,
+            '',
+            `# or, when order is all that matters: ${container} = list(dict.fromkeys(items))`,
+        ].join('\n');
+    }
+    return [
+        `const ${container}Seen = new Set(${container}); // same elements as ${container}, for O(1) membership`,
+        'for (const ... of ...) {',
+        `  if (!${container}Seen.has(${m.needle})) {`,
+        `    ${container}Seen.add(${m.needle});`,
+        `    ${container}.push(${m.needle});`,
+        '  }',
+        '}',
+        '',
+        `// or, when order is all that matters: const unique = [...new Set(items)];`,
+    ].join('\n');
+}

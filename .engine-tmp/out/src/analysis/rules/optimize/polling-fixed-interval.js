@@ -1,0 +1,387 @@
+// A worker that asks "anything new?" every N seconds pays for every empty answer. Fires on infinite / stop-flag
+// loops, setInterval and self-rescheduling setTimeout that poll a database, queue or API and then wait a constant.
+// Quiet when the wait is a blocking pop / long poll with a timeout (the server holds the call until work arrives)
+// and when the delay already grows (backoff).
+import { formatNumber, idlePollingCost } from '../../../cost/index.js';
+import { argumentNodes, blockFix, callNode, codeLanguage, confidenceOf, displayCallee, isCursorFetch, enclosingConditions, fixedPollSeconds, hasKind, inErrorHandler, isPython, isTyped, ownCalls, runFlagCondition, say, short, } from './shared.js';
+/** Pops that block on the server until an item arrives (or their timeout passes). */
+const BLOCKING_POP = /^(blpop|brpop|brpoplpush|blmove|blmpop|bzpopmin|bzpopmax|bzmpop|basic_consume|consume|listen|notifies|subscribe)$/i;
+/** Waits for a database notification or socket readiness: already event-driven. */
+const EVENT_WAIT = /(^|\.)(select\.select|select|poll|notifies|wait_for_notify|listen|on|once)$/;
+function isBlockingPop(call) {
+    if (!hasKind(call, 'queue-pop'))
+        return false;
+    if (call.timeoutSeconds !== undefined)
+        return call.timeoutSeconds > 0;
+    if (BLOCKING_POP.test(call.method))
+        return true;
+    const args = call.args;
+    if (/_nowait$/.test(call.method) || args.some((a) => a.name === 'block' && /^(False|false|0)$/.test(a.text)))
+        return false;
+    // queue.Queue.get() and Kafka consumer.poll(timeout) block; Redis XREAD blocks with BLOCK / block=
+    if (call.method === 'get' && args.every((a) => a.name !== 'block'))
+        return true;
+    if (/^(poll|consume)$/.test(call.method) && args.length > 0)
+        return true;
+    if (/^xread(group)?$/i.test(call.method) && args.some((a) => /block/i.test(a.name ?? a.text)))
+        return true;
+    if (/receive_?message/i.test(call.method) && args.some((a) => /WaitTimeSeconds/.test(a.text) && !/WaitTimeSeconds['"]?\s*[:=]\s*0\b/.test(a.text))) {
+        return true;
+    }
+    return false;
+}
+function isEventWait(call) {
+    return EVENT_WAIT.test(call.callee) && /select|notif|listen/i.test(call.callee + call.text);
+}
+export function isPollingLoop(loop) {
+    return loop.infinite || loop.kind === 'interval' || loop.kind === 'timeout-recursion' || runFlagCondition(loop);
+}
+/** The calls that ask for work each round (queue pops, reads, API calls), outside error handlers. */
+export function pollCalls(loop) {
+    return ownCalls(loop).filter((c) => hasKind(c, 'db-read', 'queue-pop', 'http', 'lock') && !hasKind(c, 'sleep') && !isCursorFetch(c) && !inErrorHandler(c.node, loop));
+}
+function sourceOf(call) {
+    if (hasKind(call, 'queue-pop'))
+        return 'queue';
+    if (hasKind(call, 'db-read', 'lock'))
+        return 'db';
+    return 'http';
+}
+export const detectPollingFixedInterval = (loop, ctx) => {
+    if (!isPollingLoop(loop))
+        return null;
+    const own = ownCalls(loop);
+    if (own.some((c) => isBlockingPop(c) || isEventWait(c)))
+        return null;
+    const polls = pollCalls(loop);
+    if (polls.length === 0)
+        return null;
+    const interval = fixedPollSeconds(loop);
+    if (!interval)
+        return null;
+    const first = polls[0];
+    const source = sourceOf(polls.find((c) => hasKind(c, 'queue-pop')) ?? first);
+    const idleCalls = polls.filter((c) => enclosingConditions(c.node, loop).length === 0).length || 1;
+    const cost = idlePollingCost({ interval, callsPerPoll: idleCalls, after: source === 'queue' ? 'event' : 'backoff' }, ctx.config.cost, ctx.locale);
+    const confidence = confidenceOf([first]);
+    const sleepCall = own.find((c) => hasKind(c, 'sleep') && !inErrorHandler(c.node, loop));
+    const anchor = loop.kind === 'interval' || loop.kind === 'timeout-recursion' || !sleepCall ? loop.headerLine : sleepCall.line;
+    const detection = {
+        loop,
+        line: anchor,
+        confidence,
+        variant: confidence === 'low' ? 'guessed' : source === 'queue' ? 'queue' : 'default',
+        data: {
+            call: displayCallee(first),
+            seconds: formatNumber(interval.value, ctx.locale),
+            perDay: formatNumber(cost.before, ctx.locale),
+            after: formatNumber(cost.after, ctx.locale),
+            replicas: ctx.config.cost.replicas,
+        },
+        cost,
+        fix: pollingFix(loop, ctx, first, source, interval.value),
+    };
+    return detection;
+};
+function resultName(call, language) {
+    return call.assignedTo && /^[A-Za-z_$][\w$]*$/.test(call.assignedTo) ? call.assignedTo : isPython(language) ? 'batch' : 'batch';
+}
+function loopCondition(loop) {
+    if (loop.infinite || !loop.condition)
+        return isPython(loop.language) ? 'True' : 'true';
+    return loop.condition.replace(/^\((.*)\)$/s, '$1');
+}
+function pollingFix(loop, ctx, call, source, seconds) {
+    const language = ctx.file.language;
+    const extras = [prometheusAlert(loop, ctx, call), eventDrivenSketch(loop, ctx, call, source)];
+    if (source === 'queue')
+        return blockFix(ctx, loop, blockingPopCode(loop, call), say(ctx, 'fix.polling.queue'), 'unsafe', extras);
+    const code = isPython(language) ? pythonBackoff(loop, call, seconds) : jsBackoff(loop, call, seconds, isTyped(language));
+    return blockFix(ctx, loop, code, say(ctx, 'fix.polling.backoff'), 'unsafe', extras);
+}
+function pythonBackoff(loop, call, seconds) {
+    const name = resultName(call, 'python');
+    const statement = call.assignedTo ? `${name} = ${short(call.text, 200)}` : `${name} = ${short(call.text, 200)}`;
+    return [
+        'import random',
+        'import time',
+        '',
+        `IDLE_MIN_SECONDS = ${Math.min(seconds, 1)}`,
+        'IDLE_MAX_SECONDS = 300.0',
+        '',
+        'delay = IDLE_MIN_SECONDS',
+        `while ${loopCondition(loop)}:`,
+        `    ${statement}`,
+        `    if not ${name}:`,
+        '        # Idle: wait longer each time (equal jitter keeps replicas from polling in step).',
+        '        time.sleep(delay / 2 + random.uniform(0, delay / 2))',
+        '        delay = min(delay * 2, IDLE_MAX_SECONDS)',
+        '        continue',
+        '    delay = IDLE_MIN_SECONDS',
+        `    ...  # handle ${name} as before`,
+    ].join('\n');
+}
+function jsBackoff(loop, call, seconds, typed) {
+    const name = resultName(call, loop.language);
+    const expr = call.text.startsWith('await ') || !call.awaited ? call.text : `await ${call.text}`;
+    const minMs = Math.min(seconds * 1000, 1000);
+    const sleep = typed
+        ? 'const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));'
+        : 'const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));';
+    if (loop.kind === 'interval' || loop.kind === 'timeout-recursion') {
+        return [
+            `const IDLE_MIN_MS = ${minMs};`,
+            'const IDLE_MAX_MS = 300_000;',
+            '',
+            'let delay = IDLE_MIN_MS;',
+            `async function tick()${typed ? ': Promise<void>' : ''} {`,
+            '  let found = false;',
+            '  try {',
+            `    const ${name} = ${short(expr, 200)};`,
+            `    found = Boolean(${name}) && (!Array.isArray(${name}) || ${name}.length > 0);`,
+            `    // handle ${name} as before`,
+            '  } finally {',
+            '    // Idle: wait longer each time (with jitter); busy: come back quickly.',
+            '    delay = found ? IDLE_MIN_MS : Math.min(delay * 2, IDLE_MAX_MS);',
+            '    setTimeout(tick, delay / 2 + Math.random() * (delay / 2));',
+            '  }',
+            '}',
+            'void tick();',
+        ].join('\n');
+    }
+    return [
+        `const IDLE_MIN_MS = ${minMs};`,
+        'const IDLE_MAX_MS = 300_000;',
+        sleep,
+        '',
+        'let delay = IDLE_MIN_MS;',
+        `while (${loopCondition(loop)}) {`,
+        `  const ${name} = ${short(expr, 200)};`,
+        `  if (!${name} || (Array.isArray(${name}) && ${name}.length === 0)) {`,
+        '    // Idle: wait longer each time (equal jitter keeps replicas from polling in step).',
+        '    await sleep(delay / 2 + Math.random() * (delay / 2));',
+        '    delay = Math.min(delay * 2, IDLE_MAX_MS);',
+        '    continue;',
+        '  }',
+        '  delay = IDLE_MIN_MS;',
+        `  // handle ${name} as before`,
+        '}',
+    ].join('\n');
+}
+function popKey(call) {
+    const first = argumentNodes(callNode(call))[0];
+    return first ? first.text : isPython('python') ? '"jobs"' : "'jobs'";
+}
+function blockingPopCode(loop, call) {
+    const py = isPython(loop.language);
+    const receiver = call.receiver ?? (py ? 'queue' : 'queue');
+    const name = resultName(call, loop.language);
+    const cond = loopCondition(loop);
+    if (/^(l|r)pop$|^rpoplpush$|^lmove$/i.test(call.method)) {
+        const key = popKey(call);
+        if (py) {
+            return [
+                `while ${cond}:`,
+                '    # BRPOP waits on the Redis server for up to 30 s: no round trips while the list is empty.',
+                `    popped = ${receiver}.b${call.method.toLowerCase() === 'lpop' ? 'lpop' : 'rpop'}(${key}, timeout=30)`,
+                '    if popped is None:',
+                '        continue  # timeout: check the stop flag, then wait again',
+                `    _key, ${name} = popped`,
+                `    ...  # handle ${name} as before`,
+            ].join('\n');
+        }
+        return [
+            `while (${cond}) {`,
+            '  // BRPOP waits on the Redis server for up to 30 s: no round trips while the list is empty.',
+            '  // Use a dedicated connection: a blocked connection cannot serve other commands.',
+            `  const popped = await ${receiver}.b${call.method.toLowerCase() === 'lpop' ? 'lpop' : 'rpop'}(${key}, 30);`,
+            '  if (popped === null) continue; // timeout: check the stop flag, then wait again',
+            `  const [, ${name}] = popped;`,
+            `  // handle ${name} as before`,
+            '}',
+        ].join('\n');
+    }
+    if (/receive_?message/i.test(call.method) || /ReceiveMessage/.test(call.text)) {
+        if (py) {
+            return [
+                `while ${cond}:`,
+                '    # Long polling: SQS holds the request for up to 20 s until a message arrives.',
+                `    response = ${receiver}.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=20)`,
+                '    for message in response.get("Messages", []):',
+                '        ...  # handle message as before, then delete it',
+            ].join('\n');
+        }
+        return [
+            `while (${cond}) {`,
+            '  // Long polling: SQS holds the request for up to 20 s until a message arrives.',
+            '  const { Messages = [] } = await sqs.send(',
+            '    new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 20 }),',
+            '  );',
+            '  for (const message of Messages) {',
+            '    // handle message as before, then delete it',
+            '  }',
+            '}',
+        ].join('\n');
+    }
+    if (py) {
+        return [
+            `while ${cond}:`,
+            '    try:',
+            `        ${name} = ${receiver}.get(timeout=30)  # blocks until an item arrives or 30 s pass`,
+            '    except queue.Empty:',
+            '        continue  # timeout: check the stop flag, then wait again',
+            `    ...  # handle ${name} as before`,
+        ].join('\n');
+    }
+    return [
+        '// A push-based consumer: the broker delivers jobs, nothing is asked while the queue is empty.',
+        "const worker = new Worker('jobs', async (job) => {",
+        '  // handle job.data as before',
+        "}, { connection: { host: '127.0.0.1', port: 6379 }, concurrency: 1 });",
+        "process.once('SIGTERM', () => void worker.close());",
+    ].join('\n');
+}
+function metricName(loop) {
+    const base = (loop.functionName ?? 'worker').replace(/[^A-Za-z0-9_]/g, '_');
+    return base.length > 0 ? base : 'worker';
+}
+function prometheusAlert(loop, ctx, call) {
+    const worker = metricName(loop);
+    const py = isPython(ctx.file.language);
+    const instrument = py
+        ? [
+            '# Instrument the worker (prometheus_client):',
+            "#   POLLS = Counter('worker_polls_total', 'Polls by outcome', ['worker', 'result'])",
+            `#   POLLS.labels('${worker}', 'empty' if not batch else 'work').inc()`,
+        ]
+        : [
+            '# Instrument the worker (prom-client):',
+            "#   const polls = new Counter({ name: 'worker_polls_total', help: 'Polls by outcome', labelNames: ['worker', 'result'] });",
+            `#   polls.inc({ worker: '${worker}', result: batch.length === 0 ? 'empty' : 'work' });`,
+        ];
+    const code = [
+        ...instrument,
+        `# Poll call: ${displayCallee(call)} (${ctx.file.path}:${call.line})`,
+        'groups:',
+        '  - name: coze-loop-idle-polling',
+        '    rules:',
+        '      - alert: IdlePollingWorker',
+        '        # Nine polls in ten come back empty for an hour while the worker still polls more than once a minute.',
+        '        expr: |',
+        `          sum by (worker) (rate(worker_polls_total{worker="${worker}", result="empty"}[30m]))`,
+        `            / sum by (worker) (rate(worker_polls_total{worker="${worker}"}[30m])) > 0.9`,
+        `          and sum by (worker) (rate(worker_polls_total{worker="${worker}"}[30m])) > 1 / 60`,
+        '        for: 1h',
+        '        labels:',
+        '          severity: info',
+        '        annotations:',
+        '          summary: "{{ $labels.worker }} keeps polling while idle"',
+        '          description: "{{ $value | humanizePercentage }} of its polls in the last 30 minutes were empty. Switch to a blocking pop, LISTEN/NOTIFY or an idle backoff."',
+    ].join('\n');
+    return { kind: 'prometheus-alert', title: say(ctx, 'extra.prometheus-alert'), language: 'yaml', code };
+}
+function eventDrivenSketch(loop, ctx, call, source) {
+    const py = isPython(ctx.file.language);
+    const typed = isTyped(ctx.file.language);
+    const title = say(ctx, 'extra.event-driven');
+    const language = codeLanguage(ctx.file.language);
+    let code;
+    if (source === 'db') {
+        code = py
+            ? [
+                '# Producer side, once (PostgreSQL): notify after every insert into the work table.',
+                '#   CREATE FUNCTION notify_work() RETURNS trigger AS $$',
+                "#   BEGIN PERFORM pg_notify('work_ready', NEW.id::text); RETURN NEW; END $$ LANGUAGE plpgsql;",
+                '#   CREATE TRIGGER work_ready AFTER INSERT ON jobs FOR EACH ROW EXECUTE FUNCTION notify_work();',
+                'import psycopg',
+                '',
+                '',
+                'def consume(dsn: str, stop) -> None:',
+                '    with psycopg.connect(dsn, autocommit=True) as listener:',
+                '        listener.execute("LISTEN work_ready")',
+                '        while not stop.is_set():',
+                `            drain()  # the existing step around ${displayCallee(call)}: fetch and handle until empty`,
+                '            # Sleeps in the kernel until a NOTIFY arrives; the timeout is a safety net for missed notifications.',
+                '            for _ in listener.notifies(timeout=60, stop_after=1):',
+                '                pass',
+            ].join('\n')
+            : [
+                '// Producer side, once (PostgreSQL): a trigger runs pg_notify(\'work_ready\', NEW.id::text) after each insert.',
+                "import pg from 'pg';",
+                '',
+                'const listener = new pg.Client({ connectionString: process.env.DATABASE_URL });',
+                'await listener.connect();',
+                "await listener.query('LISTEN work_ready');",
+                '',
+                `let draining${typed ? ': Promise<void>' : ''} = Promise.resolve();`,
+                `const scheduleDrain = ()${typed ? ': void' : ''} => {`,
+                `  // drain(): the existing step around ${displayCallee(call)}, fetching and handling until empty`,
+                '  draining = draining.then(drain, drain);',
+                '};',
+                "listener.on('notification', scheduleDrain);",
+                'setInterval(scheduleDrain, 300_000).unref(); // safety net for missed notifications',
+                'scheduleDrain(); // rows inserted while the consumer was down',
+            ].join('\n');
+    }
+    else if (source === 'queue') {
+        code = py
+            ? [
+                'import redis',
+                '',
+                '',
+                'def consume(r: redis.Redis, stop) -> None:',
+                '    while not stop.is_set():',
+                '        popped = r.brpop("jobs", timeout=30)  # blocks on the server; None after 30 s',
+                '        if popped is None:',
+                '            continue',
+                '        _key, payload = popped',
+                '        handle(payload)',
+            ].join('\n')
+            : [
+                "import { Worker } from 'bullmq';",
+                '',
+                '// The broker pushes jobs to the worker; an empty queue costs nothing.',
+                "const worker = new Worker('jobs', async (job) => handle(job.data), {",
+                "  connection: { host: '127.0.0.1', port: 6379 },",
+                '  concurrency: 4,',
+                '});',
+                "process.once('SIGTERM', () => void worker.close());",
+            ].join('\n');
+    }
+    else {
+        code = py
+            ? [
+                '# Ask the provider for webhooks instead of polling; the endpoint only enqueues, the worker blocks on the queue.',
+                'import queue',
+                '',
+                'events: "queue.Queue[dict]" = queue.Queue(maxsize=10_000)',
+                '',
+                '',
+                'def on_webhook(payload: dict) -> None:  # called by your web framework route',
+                '    events.put_nowait(payload)',
+                '',
+                '',
+                'def consume(stop) -> None:',
+                '    while not stop.is_set():',
+                '        try:',
+                '            event = events.get(timeout=30)',
+                '        except queue.Empty:',
+                '            continue',
+                '        handle(event)',
+            ].join('\n')
+            : [
+                '// Ask the provider for webhooks instead of polling; the route only enqueues, the worker is pushed jobs.',
+                "import { Queue, Worker } from 'bullmq';",
+                '',
+                "const connection = { host: '127.0.0.1', port: 6379 };",
+                "const events = new Queue('provider-events', { connection });",
+                '',
+                `export async function onWebhook(payload${typed ? ': unknown' : ''})${typed ? ': Promise<void>' : ''} {`,
+                "  await events.add('event', payload, { removeOnComplete: true });",
+                '}',
+                '',
+                "new Worker('provider-events', async (job) => handle(job.data), { connection });",
+            ].join('\n');
+    }
+    return { kind: 'event-driven', title, language, code };
+}

@@ -1,0 +1,59 @@
+// N+1: one query per item of a collection instead of one query for the collection. Fires on loops that walk a
+// collection when a database read inside depends on the item. Quiet for batched reads (IN / __in / $in,
+// prefetch_related, executemany, Promise.all), pagination (OFFSET / cursor), locks taken per row on purpose, and
+// loops that stop after the first iteration.
+import { formatNumber, fromConfig, roundTripsCost } from '../../../cost/index.js';
+import { batchedReadSketch, genericBatchSketch } from './batching.js';
+import { ITERATING_KINDS, batchSize, carriedAcrossIterations, blockFix, confidenceOf, exitsUnconditionally, hasKind, inErrorHandler, insideGather, isBatched, iterableFromQuery, ownCalls, runsPerDayOf, say, displayCallee, tinyLiteralIterable, } from './shared.js';
+const PAGINATION = /\b(offset|page|cursor|after|before|next_token|nextToken|continuation|scroll_id|since)\b/i;
+/** Reads that run once per item: depend on the item, not batched, not a lock, not pagination, not a cursor fetch. */
+export function perItemReads(loop) {
+    return ownCalls(loop).filter((c) => hasKind(c, 'db-read') &&
+        !isBatched(c) &&
+        !hasKind(c, 'lock') &&
+        c.dependsOnIteration &&
+        !/^fetch(one|all|many)$/.test(c.method) &&
+        !(/^fetch(val|row)?$/.test(c.method) && c.args.length === 0) &&
+        !PAGINATION.test(c.text) &&
+        !/\bIN\s*\(|=\s*ANY\s*\(|__in\b|\$in\b|\bin_\(/i.test(c.text) &&
+        !inErrorHandler(c.node, loop) &&
+        !carriedAcrossIterations(loop, c));
+}
+export const detectQueryInLoop = (loop, ctx) => {
+    if (!ITERATING_KINDS.has(loop.kind) || loop.infinite)
+        return null;
+    if (insideGather(loop) || exitsUnconditionally(loop) || tinyLiteralIterable(loop))
+        return null;
+    const reads = perItemReads(loop);
+    if (reads.length === 0)
+        return null;
+    const first = reads[0];
+    const distinctLines = new Set(reads.map((r) => r.line)).size;
+    const items = batchSize(loop, ctx.config.cost);
+    const runs = runsPerDayOf(loop, ctx.locale);
+    const cost = roundTripsCost({
+        items,
+        callsPerItem: distinctLines,
+        listQuery: iterableFromQuery(loop),
+        latency: fromConfig(ctx.config.cost, 'db_query_ms'),
+        ...(runs ? { runsPerDay: runs } : {}),
+    }, ctx.config.cost, ctx.locale);
+    const confidence = confidenceOf([first]);
+    const sketch = batchedReadSketch(first, loop);
+    return {
+        loop,
+        line: first.line,
+        confidence,
+        variant: confidence === 'low' ? 'guessed' : 'default',
+        data: {
+            call: displayCallee(first),
+            loopVar: loop.loopVariables[0] ?? 'item',
+            count: distinctLines,
+            items: formatNumber(items.value, ctx.locale),
+            before: formatNumber(cost.before, ctx.locale),
+            after: formatNumber(cost.after, ctx.locale),
+        },
+        cost,
+        fix: blockFix(ctx, loop, sketch ?? genericBatchSketch(loop, first), say(ctx, sketch ? 'fix.query.batched' : 'fix.query.generic'), 'unsafe'),
+    };
+};

@@ -1,0 +1,157 @@
+// Independent network calls made one after another: the loop's wall time is the sum of every call's latency.
+// Fires on loops over items whose HTTP/RPC call (blocking in Python, awaited in JS/async Python) depends only on
+// the current item. Quiet when iterations depend on each other (cursor / token carried from one call to the next),
+// when the loop stops at the first hit (break / return: fallback and search loops), when it sleeps on purpose
+// (rate limiting), for `for await` / `async for` over a stream, and when the calls are already gathered.
+import { formatNumber, fromConfig, serialWallTimeCost } from '../../../cost/index.js';
+import { iterationParts } from './batching.js';
+import { batchSize, blockFix, carriedAcrossIterations, concurrencyOf, confidenceOf, freshName, hasEarlyExit, hasKind, inErrorHandler, indentBlock, indentOf, insideGather, isBatched, isPython, lines, ownCalls, say, displayCallee, tinyLiteralIterable, walkOwnBody, } from './shared.js';
+const SERIAL_KINDS = new Set(['for', 'for-each']);
+export function serialCalls(loop) {
+    const py = isPython(loop.language);
+    return ownCalls(loop).filter((c) => hasKind(c, 'http') &&
+        !isBatched(c) &&
+        !hasKind(c, 'task-spawn', 'db-read', 'db-write', 'queue-pop') &&
+        (py ? !loop.inAsyncFunction || c.awaited : c.awaited) &&
+        c.dependsOnIteration &&
+        !inErrorHandler(c.node, loop) &&
+        !carriedAcrossIterations(loop, c));
+}
+export const detectSerialBlockingIo = (loop, ctx) => {
+    if (!SERIAL_KINDS.has(loop.kind) || loop.infinite)
+        return null;
+    if (insideGather(loop) || tinyLiteralIterable(loop) || hasEarlyExit(loop))
+        return null;
+    if (ownCalls(loop).some((c) => hasKind(c, 'sleep')))
+        return null;
+    const calls = serialCalls(loop);
+    if (calls.length === 0)
+        return null;
+    // Any HTTP call that carries state between iterations makes the whole loop sequential.
+    if (ownCalls(loop).some((c) => hasKind(c, 'http') && carriedAcrossIterations(loop, c)))
+        return null;
+    const first = calls[0];
+    const items = batchSize(loop, ctx.config.cost);
+    const concurrency = concurrencyOf(loop, ctx.config.cost);
+    const cost = serialWallTimeCost({ items, latency: fromConfig(ctx.config.cost, 'http_call_ms'), concurrency }, ctx.config.cost, ctx.locale);
+    const confidence = confidenceOf([first]);
+    const isAwait = first.awaited;
+    return {
+        loop,
+        line: first.line,
+        confidence,
+        variant: confidence === 'low' ? 'guessed' : isAwait ? 'await' : 'default',
+        data: {
+            call: displayCallee(first),
+            loopVar: loop.loopVariables[0] ?? 'item',
+            items: formatNumber(items.value, ctx.locale),
+            before: formatNumber(cost.before, ctx.locale),
+            after: formatNumber(cost.after, ctx.locale),
+            concurrency: formatNumber(concurrency.value, ctx.locale),
+        },
+        cost,
+        fix: concurrentSketch(loop, ctx, concurrency.value),
+    };
+};
+/** Body text of the loop with this loop's `continue` statements turned into `return` (the body becomes a function). */
+function bodyAsFunction(loop, source) {
+    const edits = [];
+    walkOwnBody(loop, (n) => {
+        if (n.type === 'continue_statement')
+            edits.push(n);
+    });
+    const body = loop.body;
+    const all = lines(source);
+    const isBlock = body.type === 'statement_block' || body.type === 'block';
+    if (!isBlock)
+        return undefined;
+    let text = body.text;
+    const base = body.startIndex;
+    for (const e of edits.sort((a, b) => b.startIndex - a.startIndex)) {
+        const bytes = Buffer.from(text, 'utf8');
+        const start = e.startIndex - base;
+        const end = e.endIndex - base;
+        text = bytes.subarray(0, start).toString('utf8') + (isPython(loop.language) ? 'return' : 'return;') + bytes.subarray(end).toString('utf8');
+    }
+    if (body.type === 'statement_block')
+        text = text.replace(/^\{/, '').replace(/\}$/, '');
+    // Normalise indentation to zero: the body's first statement line sets it.
+    const firstLine = all[body.startPosition.row + (body.type === 'statement_block' ? 1 : 0)] ?? '';
+    const bodyIndent = indentOf(body.type === 'block' ? (all[body.startPosition.row] ?? '') : firstLine);
+    const out = text
+        .split('\n')
+        .map((l) => (l.startsWith(bodyIndent) ? l.slice(bodyIndent.length) : l.trimStart()))
+        .join('\n')
+        .replace(/^\s*\n/, '')
+        .replace(/\n\s*$/, '');
+    return out;
+}
+function concurrentSketch(loop, ctx, concurrency) {
+    const parts = iterationParts(loop);
+    const body = bodyAsFunction(loop, ctx.file.source);
+    if (!parts || body === undefined) {
+        return blockFix(ctx, loop, genericSketch(loop, concurrency), say(ctx, 'fix.serial.generic'), 'unsafe');
+    }
+    const source = ctx.file.source;
+    if (isPython(loop.language)) {
+        const fn = freshName(source, 'process_one');
+        const simple = /^[A-Za-z_]\w*$/.test(parts.pattern);
+        const param = simple ? parts.pattern : 'item';
+        const unpack = simple ? [] : [`${parts.pattern.replace(/^\(|\)$/g, '')} = item`];
+        if (loop.inAsyncFunction) {
+            const sem = freshName(source, 'limit');
+            return blockFix(ctx, loop, [
+                `${sem} = asyncio.Semaphore(${concurrency})  # calls in flight`,
+                '',
+                '',
+                `async def ${fn}(${param}):`,
+                `    async with ${sem}:`,
+                ...unpack.map((u) => `        ${u}`),
+                indentBlock(body, '        '),
+                '',
+                '',
+                `await asyncio.gather(*(${fn}(${param}) for ${param} in ${parts.iterable}))`,
+            ].join('\n'), say(ctx, 'fix.serial.gather'), 'unsafe');
+        }
+        return blockFix(ctx, loop, [
+            'from concurrent.futures import ThreadPoolExecutor',
+            '',
+            '',
+            `def ${fn}(${param}):`,
+            ...unpack.map((u) => `    ${u}`),
+            indentBlock(body, '    '),
+            '',
+            '',
+            `with ThreadPoolExecutor(max_workers=${concurrency}) as pool:`,
+            `    # list() re-raises the first exception from ${fn}`,
+            `    list(pool.map(${fn}, ${parts.iterable}))`,
+        ].join('\n'), say(ctx, 'fix.serial.threads'), 'unsafe');
+    }
+    const list = freshName(source, 'pending');
+    return blockFix(ctx, loop, [
+        `const CONCURRENCY = ${concurrency}; // calls in flight`,
+        `const ${list} = Array.from(${parts.iterable});`,
+        `for (let i = 0; i < ${list}.length; i += CONCURRENCY) {`,
+        `  await Promise.all(`,
+        `    ${list}.slice(i, i + CONCURRENCY).map(async (${parts.pattern}) => {`,
+        indentBlock(body, '      '),
+        '    }),',
+        '  );',
+        '}',
+    ].join('\n'), say(ctx, 'fix.serial.promise-all'), 'unsafe');
+}
+function genericSketch(loop, concurrency) {
+    if (isPython(loop.language)) {
+        return loop.inAsyncFunction
+            ? [`limit = asyncio.Semaphore(${concurrency})`, '', 'async def process_one(item):', '    async with limit:', '        ...  # the loop body', '', 'await asyncio.gather(*(process_one(item) for item in items))'].join('\n')
+            : ['from concurrent.futures import ThreadPoolExecutor', '', 'def process_one(item):', '    ...  # the loop body', '', `with ThreadPoolExecutor(max_workers=${concurrency}) as pool:`, '    list(pool.map(process_one, items))'].join('\n');
+    }
+    return [
+        `const CONCURRENCY = ${concurrency};`,
+        'for (let i = 0; i < items.length; i += CONCURRENCY) {',
+        '  await Promise.all(items.slice(i, i + CONCURRENCY).map(async (item) => {',
+        '    // the loop body',
+        '  }));',
+        '}',
+    ].join('\n');
+}

@@ -1,0 +1,686 @@
+import { fromCode, fromConfig, runsPerDay } from '../../../cost/index.js';
+import { t } from '../../../core/i18n.js';
+import { parseSource } from '../../parse.js';
+export const isPython = (language) => language === 'python';
+export const isTyped = (language) => language === 'typescript' || language === 'tsx';
+export const codeLanguage = (language) => (language === 'tsx' ? 'tsx' : language);
+export function hasKind(call, ...kinds) {
+    return kinds.some((k) => call.kinds.includes(k));
+}
+/** Already batched or already concurrent: never an N+1 or a serial call. */
+export function isBatched(call) {
+    return hasKind(call, 'db-batch', 'gather');
+}
+/** Calls that belong to this loop rather than to a nested loop (which gets its own finding). */
+export function ownCalls(loop) {
+    return loop.calls.filter((c) => !c.inInnerLoop);
+}
+const FUNCTION_TYPES = new Set([
+    'function_definition',
+    'lambda',
+    'class_definition',
+    'function_declaration',
+    'function_expression',
+    'function',
+    'arrow_function',
+    'method_definition',
+    'generator_function_declaration',
+    'generator_function',
+    'class_declaration',
+    'class',
+]);
+export function isFunctionNode(node) {
+    return FUNCTION_TYPES.has(node.type);
+}
+const LOOP_TYPES = new Set(['for_statement', 'while_statement', 'for_in_statement', 'do_statement']);
+/** Visits the loop body's own nodes: nested functions and nested loops are skipped (they are analysed on their own). */
+export function walkOwnBody(loop, visit) {
+    const childLoops = new Set(loop.children.map((c) => c.node.id));
+    const stack = [loop.body];
+    while (stack.length > 0) {
+        const node = stack.pop();
+        if (node !== loop.body && (isFunctionNode(node) || LOOP_TYPES.has(node.type) || childLoops.has(node.id)))
+            continue;
+        visit(node);
+        for (let i = node.namedChildCount - 1; i >= 0; i--)
+            stack.push(node.namedChild(i));
+    }
+}
+/** True when `node` sits in an except/catch handler between itself and the loop body. */
+export function inErrorHandler(node, loop) {
+    for (let n = node.parent; n && n.id !== loop.body.id; n = n.parent) {
+        if (n.type === 'except_clause' || n.type === 'catch_clause' || n.type === 'except_group_clause')
+            return true;
+    }
+    return false;
+}
+/** Conditions (`if`, ternaries, switch cases) between `node` and the loop body. */
+export function enclosingConditions(node, loop) {
+    const out = [];
+    for (let n = node.parent; n && n.id !== loop.body.id; n = n.parent) {
+        if (n.type === 'if_statement' || n.type === 'elif_clause' || n.type === 'conditional_expression' || n.type === 'ternary_expression' || n.type === 'switch_case') {
+            out.push(n);
+        }
+    }
+    return out;
+}
+export function conditionText(node) {
+    return (node.childForFieldName('condition') ?? node).text;
+}
+/** Identifiers mentioned in a node (names and the dotted paths' first segment). */
+export function identifiersIn(node) {
+    const out = new Set();
+    if (!node)
+        return out;
+    const stack = [node];
+    while (stack.length > 0) {
+        const n = stack.pop();
+        if (n.type === 'identifier' || n.type === 'shorthand_property_identifier')
+            out.add(n.text);
+        for (let i = 0; i < n.namedChildCount; i++)
+            stack.push(n.namedChild(i));
+    }
+    return out;
+}
+/** The statement that holds `node` as its whole expression (`x = call()`, `await call();`, `call()`). */
+export function statementOf(node) {
+    let n = node;
+    while (n && n.parent) {
+        const p = n.parent;
+        if (p.type === 'expression_statement' || p.type === 'lexical_declaration' || p.type === 'variable_declaration')
+            return p;
+        if (p.type === 'await' ||
+            p.type === 'await_expression' ||
+            p.type === 'assignment' ||
+            p.type === 'assignment_expression' ||
+            p.type === 'variable_declarator' ||
+            p.type === 'augmented_assignment' ||
+            p.type === 'parenthesized_expression') {
+            n = p;
+            continue;
+        }
+        return undefined;
+    }
+    return undefined;
+}
+/** The loop body statements (comments excluded). */
+export function bodyStatements(loop) {
+    const out = [];
+    for (let i = 0; i < loop.body.namedChildCount; i++) {
+        const c = loop.body.namedChild(i);
+        if (c.type !== 'comment')
+            out.push(c);
+    }
+    return out;
+}
+/** A `break`/`return`/`raise`/`throw` directly in the body (not under a condition): the loop runs its body once. */
+export function exitsUnconditionally(loop) {
+    return bodyStatements(loop).some((s) => ['break_statement', 'return_statement', 'raise_statement', 'throw_statement'].includes(s.type));
+}
+/** Any `break`/`return` of this loop (a search loop that stops at the first hit is sequential by design). */
+export function hasEarlyExit(loop) {
+    let found = false;
+    walkOwnBody(loop, (n) => {
+        if (n.type === 'break_statement' || n.type === 'return_statement')
+            found = true;
+    });
+    return found;
+}
+export function lines(source) {
+    return source.split(/\r?\n/);
+}
+export function indentOf(line) {
+    return /^[ \t]*/.exec(line)[0];
+}
+/** One indentation step as the file uses it (defaults: 4 spaces in Python, 2 in JS/TS). */
+export function indentUnit(loop, source) {
+    const all = lines(source);
+    const header = indentOf(all[loop.headerLine - 1] ?? '');
+    for (let l = loop.bodyStartLine; l <= loop.bodyEndLine; l++) {
+        const text = all[l - 1] ?? '';
+        if (text.trim() === '')
+            continue;
+        const ind = indentOf(text);
+        if (ind.length > header.length && ind.startsWith(header))
+            return ind.slice(header.length);
+    }
+    return isPython(loop.language) ? '    ' : '  ';
+}
+/** Re-indents a multi-line snippet so that its first line sits at `indent`. */
+export function reindent(text, fromIndent, indent) {
+    return text
+        .split('\n')
+        .map((l, i) => {
+        if (i === 0)
+            return indent + l.trimStart();
+        if (l.trim() === '')
+            return '';
+        return l.startsWith(fromIndent) ? indent + l.slice(fromIndent.length) : indent + l.trimStart();
+    })
+        .join('\n');
+}
+/** Adds `indent` to every non-blank line. */
+export function indentBlock(text, indent) {
+    return text
+        .split('\n')
+        .map((l) => (l.trim() === '' ? '' : indent + l))
+        .join('\n');
+}
+/** The statement that contains the loop and starts its own line: where hoisted code can be inserted. */
+export function loopStatement(loop, source) {
+    const all = lines(source);
+    for (let n = loop.node; n; n = n.parent) {
+        const line = all[n.startPosition.row] ?? '';
+        const isStatement = /statement$|^lexical_declaration$|^variable_declaration$|^expression_statement$/.test(n.type);
+        if (isStatement && n.startPosition.column === indentOf(line).length)
+            return n;
+        if (n.type === 'block' || n.type === 'statement_block' || n.type === 'module' || n.type === 'program')
+            return undefined;
+    }
+    return undefined;
+}
+/** True when a statement occupies whole lines (nothing else before it or after it on its lines). */
+export function ownsItsLines(node, source) {
+    const all = lines(source);
+    const first = all[node.startPosition.row] ?? '';
+    const last = all[node.endPosition.row] ?? '';
+    if (node.startPosition.column !== indentOf(first).length)
+        return false;
+    const rest = last.slice(node.endPosition.column).trim();
+    return rest === '' || rest === ';' || rest.startsWith('#') || rest.startsWith('//');
+}
+export function enclosingFunction(node) {
+    for (let n = node.parent; n; n = n.parent)
+        if (isFunctionNode(n))
+            return n;
+    return undefined;
+}
+/** The scope to search for assignments: the enclosing function, else the module. */
+export function scopeOf(node) {
+    return enclosingFunction(node) ?? node.tree.rootNode;
+}
+/**
+ * The value last assigned to `name` before `before` in `scope` (nested functions skipped), e.g. the list a loop
+ * iterates or the SQL string in a constant. Looks at `x = ...`, `x: T = ...`, `const x = ...`, `let x = ...`.
+ */
+export function findAssignedValue(scope, name, before) {
+    let found;
+    const stack = [scope];
+    while (stack.length > 0) {
+        const n = stack.pop();
+        if (n.startIndex >= before)
+            continue;
+        if (n !== scope && isFunctionNode(n))
+            continue;
+        if (n.type === 'assignment' || n.type === 'variable_declarator' || n.type === 'assignment_expression') {
+            const left = n.childForFieldName('left') ?? n.childForFieldName('name');
+            const right = n.childForFieldName('right') ?? n.childForFieldName('value');
+            if (left && right && left.text === name && (!found || n.startIndex > found.startIndex))
+                found = right;
+        }
+        for (let i = 0; i < n.namedChildCount; i++)
+            stack.push(n.namedChild(i));
+    }
+    return found;
+}
+/** A function parameter's annotation text (`rows: list[Row]` → `list[Row]`), when present. */
+export function parameterAnnotation(scope, name) {
+    const params = scope.childForFieldName('parameters');
+    if (!params)
+        return undefined;
+    for (let i = 0; i < params.namedChildCount; i++) {
+        const p = params.namedChild(i);
+        const id = p.childForFieldName('name') ?? p.childForFieldName('pattern') ?? p.namedChild(0);
+        if (id?.text !== name)
+            continue;
+        const type = p.childForFieldName('type');
+        return type?.text.replace(/^:\s*/, '');
+    }
+    return undefined;
+}
+/** Numeric value of a literal node (`30`, `0.5`, `60 * 5`, `5_000`), or of a module-level constant it names. */
+export function numberValue(node, depth = 0) {
+    if (!node || depth > 3)
+        return undefined;
+    const text = node.text.replace(/_/g, '');
+    if (node.type === 'integer' || node.type === 'float' || node.type === 'number') {
+        const v = Number(text);
+        return Number.isFinite(v) ? v : undefined;
+    }
+    if (node.type === 'parenthesized_expression')
+        return numberValue(node.namedChild(0), depth + 1);
+    if (node.type === 'binary_operator' || node.type === 'binary_expression') {
+        const l = numberValue(node.childForFieldName('left'), depth + 1);
+        const r = numberValue(node.childForFieldName('right'), depth + 1);
+        const op = node.childForFieldName('operator')?.text;
+        if (l === undefined || r === undefined)
+            return undefined;
+        if (op === '*')
+            return l * r;
+        if (op === '+')
+            return l + r;
+        if (op === '-')
+            return l - r;
+        if (op === '/' && r !== 0)
+            return l / r;
+        return undefined;
+    }
+    if (node.type === 'identifier') {
+        const value = findAssignedValue(node.tree.rootNode, node.text, node.startIndex);
+        if (value && enclosingFunction(value) === undefined)
+            return numberValue(value, depth + 1);
+    }
+    return undefined;
+}
+/** String value of a literal (or of a constant it names), concatenations of literals included. */
+export function stringValue(node, depth = 0) {
+    if (!node || depth > 3)
+        return undefined;
+    if (node.type === 'string' || node.type === 'template_string') {
+        if (node.descendantsOfType(['interpolation', 'template_substitution']).length > 0)
+            return undefined;
+        const contents = node.descendantsOfType(['string_content', 'string_fragment']);
+        return contents.map((c) => c.text).join('');
+    }
+    if (node.type === 'concatenated_string')
+        return node.namedChildren.map((c) => stringValue(c, depth + 1) ?? '').join('');
+    if (node.type === 'parenthesized_expression')
+        return stringValue(node.namedChild(0), depth + 1);
+    if (node.type === 'identifier') {
+        const value = findAssignedValue(scopeOf(node), node.text, node.startIndex) ?? findAssignedValue(node.tree.rootNode, node.text, node.startIndex);
+        return stringValue(value, depth + 1);
+    }
+    return undefined;
+}
+/** Argument nodes of a call node (positional and keyword/object arguments). */
+export function argumentNodes(call) {
+    const args = call.childForFieldName('arguments');
+    return args ? args.namedChildren.filter((c) => c.type !== 'comment') : [];
+}
+/** The call node itself (the fact's node may be an `await` wrapper). */
+export function callNode(call) {
+    let n = call.node;
+    while (n.type === 'await' || n.type === 'await_expression')
+        n = n.namedChild(0) ?? n;
+    return n;
+}
+/** Sleep duration in seconds: from the facts, else from the first argument (`sleep(POLL_SECONDS)` included). */
+export function sleepSeconds(call, language, loop) {
+    const node = callNode(call);
+    const first = argumentNodes(node)[0];
+    // A delay variable the loop reassigns (`delay = min(delay * 2, cap)`) is a backoff, not a fixed interval.
+    if (loop && first) {
+        const names = identifiersIn(first);
+        if (loop.assignments.some((a) => names.has(a.target)))
+            return undefined;
+    }
+    if (call.sleepSeconds !== undefined)
+        return call.sleepSeconds;
+    const value = numberValue(first?.type === 'keyword_argument' ? first.childForFieldName('value') : first);
+    if (value === undefined)
+        return undefined;
+    if (isPython(language))
+        return value;
+    // JS sleeps take milliseconds; `setTimeout(r, ms)` inside a promise is handled by the facts.
+    return value / 1000;
+}
+/** How often the loop runs, when it sits inside (or is) a poller with a fixed sleep. */
+export function pollerInterval(loop) {
+    for (let l = loop; l; l = l.parent) {
+        if (!(l.infinite || l.kind === 'interval' || l.kind === 'timeout-recursion' || runFlagCondition(l)))
+            continue;
+        const seconds = fixedPollSeconds(l);
+        if (seconds)
+            return seconds;
+    }
+    return undefined;
+}
+const RUN_FLAG = /run|stop|shut|alive|active|exit|quit|cancel|abort|keep|live|event|signal|terminat|closing|closed/i;
+/** `while not stop.is_set()`, `while self.running`, `while (!signal.aborted)`: a worker loop with a stop flag. */
+export function runFlagCondition(loop) {
+    if (loop.kind !== 'while' && loop.kind !== 'do')
+        return false;
+    const cond = (loop.condition ?? '').trim();
+    if (!cond || /[<>]|len\(|\.length|\bin\b/.test(cond))
+        return false;
+    return RUN_FLAG.test(cond) && /^\(?\s*(not\s+|!)?\s*[\w.$]+(\(\))?\s*\)?$/.test(cond);
+}
+/** The constant delay between polls: a literal sleep in the loop, or the interval of setInterval / setTimeout. */
+export function fixedPollSeconds(loop) {
+    if (loop.kind === 'interval' || loop.kind === 'timeout-recursion') {
+        const timer = timerMilliseconds(loop);
+        if (timer !== undefined)
+            return fromCode('interval_seconds', timer / 1000, 's');
+    }
+    let best;
+    for (const call of ownCalls(loop)) {
+        if (!hasKind(call, 'sleep') || inErrorHandler(call.node, loop))
+            continue;
+        const s = sleepSeconds(call, loop.language, loop);
+        if (s !== undefined && s > 0 && (best === undefined || s < best))
+            best = s;
+    }
+    return best === undefined ? undefined : fromCode('sleep_seconds', best, 's');
+}
+/** `setInterval(fn, 5000)` / `setTimeout(tick, 5000)`: the delay literal in milliseconds. */
+export function timerMilliseconds(loop) {
+    const candidates = [];
+    if (loop.node.type === 'call_expression')
+        candidates.push(loop.node);
+    for (let n = loop.node.parent; n && candidates.length === 0; n = n.parent) {
+        if (n.type === 'call_expression' && /set(Interval|Timeout)$/.test(n.childForFieldName('function')?.text ?? ''))
+            candidates.push(n);
+        if (n.type === 'program')
+            break;
+    }
+    const search = loop.kind === 'timeout-recursion' ? loop.body : undefined;
+    if (search)
+        candidates.push(...search.descendantsOfType('call_expression'));
+    for (const c of candidates) {
+        const fn = c.childForFieldName('function')?.text ?? '';
+        if (!/(^|\.)set(Interval|Timeout)$/.test(fn))
+            continue;
+        const ms = numberValue(argumentNodes(c)[1]);
+        if (ms !== undefined)
+            return ms;
+    }
+    return undefined;
+}
+/** Items per batch: `LIMIT 50`, `[:50]`, `range(50)`, `.limit(50)`, `take: 50`, `fetchmany(50)` near the loop, else `cost.batch_size`. */
+export function batchSize(loop, cost) {
+    const iterable = loop.iterable?.text ?? '';
+    const fromText = (text) => {
+        let m = /\bLIMIT\s+(\d+)/i.exec(text);
+        if (m)
+            return fromCode('limit', Number(m[1]));
+        m = /\[\s*(?:\d+\s*)?:\s*(\d+)\s*\]/.exec(text) ?? /\.slice\(\s*0\s*,\s*(\d+)\s*\)/.exec(text);
+        if (m)
+            return fromCode('slice', Number(m[1]));
+        m = /\b(?:limit|take|fetchmany|first|top)\s*[(:=]\s*(\d+)/i.exec(text) ?? /\bbatch_size\s*[=:]\s*(\d+)/i.exec(text);
+        if (m)
+            return fromCode('limit', Number(m[1]));
+        m = /^range\(\s*(\d+)\s*\)$/.exec(text.trim());
+        if (m)
+            return fromCode('range', Number(m[1]));
+        return undefined;
+    };
+    const direct = fromText(iterable);
+    if (direct && direct.value > 0)
+        return direct;
+    const literal = loop.node.childForFieldName('right') ?? loop.node.childForFieldName('iterable');
+    if (literal && (literal.type === 'list' || literal.type === 'array' || literal.type === 'tuple')) {
+        return fromCode('list_length', literal.namedChildren.filter((c) => c.type !== 'comment').length);
+    }
+    const name = loop.iterable?.collection ?? (/^[\w.$]+$/.test(iterable) ? iterable : undefined);
+    if (name) {
+        const value = findAssignedValue(scopeOf(loop.node), name, loop.node.startIndex);
+        if (value) {
+            const viaValue = fromText(value.text) ?? fromText(stringValue(value.descendantsOfType(['string', 'identifier'])[0]) ?? '') ?? fromText(precedingExecuteSql(value) ?? '');
+            if (viaValue && viaValue.value > 0)
+                return viaValue;
+            if (value.type === 'list' || value.type === 'array') {
+                const n = value.namedChildren.filter((c) => c.type !== 'comment').length;
+                if (n > 0)
+                    return fromCode('list_length', n);
+            }
+        }
+    }
+    return fromConfig(cost, 'batch_size');
+}
+/** Parallelism the code already chose (`max_workers=16`, `pLimit(4)`, `Semaphore(10)`, `concurrency: 5`), else config. */
+export function concurrencyOf(loop, cost) {
+    const scope = loop.node.tree.rootNode.text;
+    const m = /max_workers\s*=\s*(\d+)/.exec(scope) ??
+        /\bp[Ll]imit\(\s*(\d+)\s*\)/.exec(scope) ??
+        /Semaphore\(\s*(\d+)\s*\)/.exec(scope) ??
+        /\bconcurrency\s*[:=]\s*(\d+)/.exec(scope);
+    if (m && Number(m[1]) > 0)
+        return fromCode('max_workers', Number(m[1]));
+    return fromConfig(cost, 'concurrency');
+}
+export function runsPerDayOf(loop, locale) {
+    const interval = loop.parent ? pollerInterval(loop.parent) : undefined;
+    return interval ? runsPerDay(interval, locale) : undefined;
+}
+/** `high` unless one of the calls was only guessed from its name. */
+export function confidenceOf(calls) {
+    return calls.some((c) => c.confidence === 'low') ? 'low' : 'high';
+}
+/** Replaces `lines[start..end]` and checks that the result still parses; `undefined` when it does not. */
+export function provedReplace(ctx, startLine, endLine, code, description, safety) {
+    const all = lines(ctx.file.source);
+    const patched = [...all.slice(0, startLine - 1), ...code.split('\n'), ...all.slice(endLine)].join('\n');
+    try {
+        const tree = parseSource(ctx.file.language, patched);
+        if (tree.rootNode.hasError)
+            return undefined;
+    }
+    catch {
+        return undefined;
+    }
+    return { kind: 'replace', safety, description, startLine, endLine, code, language: codeLanguage(ctx.file.language) };
+}
+export function blockFix(ctx, loop, code, description, safety, extras) {
+    return {
+        kind: 'block',
+        safety,
+        description,
+        startLine: loop.startLine,
+        endLine: loop.endLine,
+        code,
+        language: codeLanguage(ctx.file.language),
+        ...(extras && extras.length > 0 ? { extras } : {}),
+    };
+}
+/**
+ * Moves one whole-line statement of the loop body to just before the loop (same indentation as the loop's
+ * statement). Returns the replacement for lines `insertLine..statement end` or undefined when the shape does
+ * not allow an exact, parseable rewrite.
+ */
+export function hoistStatement(ctx, loop, statement, description, safety) {
+    const source = ctx.file.source;
+    const anchor = loopStatement(loop, source);
+    if (!anchor || !ownsItsLines(statement, source))
+        return undefined;
+    if (statement.parent?.id !== loop.body.id)
+        return undefined;
+    if (bodyStatements(loop).length < 2)
+        return undefined;
+    const all = lines(source);
+    const insertLine = anchor.startPosition.row + 1;
+    const stmtStart = statement.startPosition.row + 1;
+    const stmtEnd = statement.endPosition.row + 1;
+    if (stmtStart <= insertLine)
+        return undefined;
+    const loopIndent = indentOf(all[insertLine - 1] ?? '');
+    const stmtIndent = indentOf(all[stmtStart - 1] ?? '');
+    const moved = reindent(all.slice(stmtStart - 1, stmtEnd).join('\n'), stmtIndent, loopIndent);
+    const kept = all.slice(insertLine - 1, stmtStart - 1);
+    return provedReplace(ctx, insertLine, stmtEnd, [moved, ...kept].join('\n'), description, safety);
+}
+/** A fresh identifier that does not occur in the file (`ids_set`, `ids_set_2`, ...). */
+export function freshName(source, base) {
+    let name = base;
+    for (let i = 2; new RegExp(`\\b${name.replace(/\$/g, '\\$')}\\b`).test(source); i++)
+        name = `${base}_${i}`;
+    return name;
+}
+/** camelCase / snake_case name derived from an expression (`self.allowed_ids` → `allowed_ids`). */
+export function baseName(expr) {
+    const last = expr.split(/[.\[\]()'"]/).filter((s) => /^[A-Za-z_$][\w$]*$/.test(s)).pop();
+    return last ?? 'items';
+}
+/** Loop header pieces for rewriting a for-each loop: variable pattern and iterable text. */
+export function forEachParts(loop) {
+    const left = loop.node.childForFieldName('left');
+    const right = loop.node.childForFieldName('right');
+    if (!left || !right)
+        return undefined;
+    return { pattern: left.text, iterable: right.text };
+}
+export function short(text, max = 60) {
+    const one = text.replace(/\s+/g, ' ').trim();
+    return one.length > max ? one.slice(0, max - 1) + '…' : one;
+}
+/** Text of the optimize rules' fixes and extras (templates/i18n/optimize.<locale>.yml). */
+export function say(ctx, key, params) {
+    return t(ctx.locale, `optimize.${key}`, params);
+}
+/** `Promise.all(items.map(...))`, `asyncio.gather(*(f(x) for x in xs))`: the iteration already runs concurrently. */
+export function insideGather(loop) {
+    for (let n = loop.node.parent; n; n = n.parent) {
+        if (isFunctionNode(n) || n.type === 'expression_statement' || n.type === 'block' || n.type === 'statement_block')
+            break;
+        if (n.type === 'call' || n.type === 'call_expression') {
+            const fn = n.childForFieldName('function')?.text ?? '';
+            if (/(^|\.)(all|allSettled|any|race|gather|map|imap|imap_unordered)$/.test(fn) && /Promise|gather|executor|pool|Pool|asyncio/.test(fn))
+                return true;
+        }
+    }
+    return false;
+}
+/** Loops that walk a collection (as opposed to workers and retry loops). */
+export const ITERATING_KINDS = new Set(['for', 'for-each', 'async-for', 'for-await', 'callback-iteration']);
+/** `for x in ["a", "b"]` over two items: batching or parallelising it gains next to nothing. */
+export function tinyLiteralIterable(loop, max = 2) {
+    const right = loop.node.childForFieldName('right');
+    if (right && ['list', 'tuple', 'array', 'set'].includes(right.type))
+        return right.namedChildren.length <= max;
+    const m = /^range\(\s*(\d+)\s*\)$/.exec(loop.iterable?.text ?? '');
+    return m ? Number(m[1]) <= max : false;
+}
+/** The iterable was produced by one query (`rows = cur.fetchall()`, `Order.objects.filter(...)`). */
+export function iterableFromQuery(loop) {
+    if (loop.iterable?.kind === 'query')
+        return true;
+    const text = loop.iterable?.text ?? '';
+    const QUERY = /fetchall|fetchmany|\.objects\.|\.query\(|\.execute\(|\.find(Many|All)?\(|\.select\(|scalars\(|\.all\(\)|\bSELECT\b/i;
+    if (QUERY.test(text))
+        return true;
+    const name = loop.iterable?.collection ?? (/^[\w.$]+$/.test(text) ? text : undefined);
+    if (!name)
+        return false;
+    const value = findAssignedValue(scopeOf(loop.node), name, loop.node.startIndex);
+    return value ? QUERY.test(value.text) : false;
+}
+/**
+ * Inserts `insert` (already indented, may be several lines) before `insertLine` and applies same-line node edits
+ * below it: one replacement of lines `insertLine..last edited line`, proved to parse.
+ */
+export function insertAndEdit(ctx, insertLine, insert, edits, description, safety) {
+    if (edits.length === 0)
+        return undefined;
+    if (edits.some((e) => e.node.startPosition.row !== e.node.endPosition.row || e.node.startPosition.row + 1 < insertLine))
+        return undefined;
+    const all = lines(ctx.file.source);
+    const lastLine = Math.max(...edits.map((e) => e.node.startPosition.row + 1));
+    const byLine = new Map();
+    for (const e of edits) {
+        const row = e.node.startPosition.row + 1;
+        byLine.set(row, [...(byLine.get(row) ?? []), e]);
+    }
+    const out = insert !== undefined ? insert.split('\n') : [];
+    for (let l = insertLine; l <= lastLine; l++) {
+        let text = all[l - 1] ?? '';
+        // Columns are byte-based in tree-sitter; apply right to left so earlier columns stay valid.
+        const lineEdits = (byLine.get(l) ?? []).sort((a, b) => b.node.startPosition.column - a.node.startPosition.column);
+        for (const e of lineEdits) {
+            const bytes = Buffer.from(text, 'utf8');
+            text =
+                bytes.subarray(0, e.node.startPosition.column).toString('utf8') + e.text + bytes.subarray(e.node.endPosition.column).toString('utf8');
+        }
+        out.push(text);
+    }
+    return provedReplace(ctx, insertLine, lastLine, out.join('\n'), description, safety);
+}
+/** Line where code hoisted out of the loop goes, and its indentation. */
+export function hoistPoint(loop, source) {
+    const anchor = loopStatement(loop, source);
+    if (!anchor)
+        return undefined;
+    const line = anchor.startPosition.row + 1;
+    return { line, indent: indentOf(lines(source)[line - 1] ?? '') };
+}
+/** Outermost expression of a method chain that `node` starts (`Job.objects.filter(...)[:10]`, `find(q).limit(5).toArray()`). */
+export function chainRoot(node) {
+    let n = node;
+    for (;;) {
+        const p = n.parent;
+        if (!p)
+            return n;
+        const isObject = p.childForFieldName('object')?.id === n.id || p.childForFieldName('function')?.id === n.id || (p.type === 'subscript' && p.childForFieldName('value')?.id === n.id);
+        if ((p.type === 'attribute' || p.type === 'member_expression' || p.type === 'call' || p.type === 'call_expression' || p.type === 'subscript') && isObject) {
+            n = p;
+            continue;
+        }
+        return n;
+    }
+}
+/** Callee without its arguments, for messages: `conn.execute("...").fetchall` → `conn.execute().fetchall`. */
+export function displayCallee(call) {
+    let out = '';
+    let depth = 0;
+    for (const ch of call.callee) {
+        if (ch === '(' || ch === '[') {
+            if (depth === 0)
+                out += ch;
+            depth++;
+        }
+        else if (ch === ')' || ch === ']') {
+            depth = Math.max(0, depth - 1);
+            if (depth === 0)
+                out += ch;
+        }
+        else if (depth === 0)
+            out += ch;
+    }
+    return short(out, 60);
+}
+/** A cursor read that fetches what the previous execute already asked for: no extra round trip. */
+export function isCursorFetch(call) {
+    return /^fetch(one|all|many)$/.test(call.method) || (/^(fetch|fetchrow|fetchval)$/.test(call.method) && call.args.length === 0);
+}
+/** A name read by the call that the loop assigns after the call, or accumulates: its value comes from the previous iteration. */
+export function carriedAcrossIterations(loop, call) {
+    const node = callNode(call);
+    const used = new Set();
+    for (const a of argumentNodes(node))
+        for (const id of identifiersIn(a))
+            used.add(id);
+    const receiver = node.childForFieldName('function')?.childForFieldName('object');
+    for (const id of identifiersIn(receiver))
+        used.add(id);
+    if (call.assignedTo && used.has(call.assignedTo))
+        return true;
+    for (const a of loop.assignments) {
+        const target = a.target.replace(/^(self|this)\./, '');
+        if (loop.loopVariables.includes(a.target) || !used.has(target))
+            continue;
+        if (a.line > call.line || a.op !== '=')
+            return true;
+    }
+    return false;
+}
+/** `rows = cur.fetchall()`: the SQL of the last `cur.execute(...)` before it, which says how many rows come back. */
+function precedingExecuteSql(value) {
+    let n = value;
+    while ((n.type === 'call' || n.type === 'call_expression') && n.childForFieldName('function')?.type !== 'identifier') {
+        const fn = n.childForFieldName('function');
+        const method = (fn.childForFieldName('attribute') ?? fn.childForFieldName('property'))?.text ?? '';
+        if (!/^fetch(all|many)$/.test(method))
+            return undefined;
+        const receiver = fn.childForFieldName('object')?.text;
+        if (!receiver)
+            return undefined;
+        let sql;
+        for (const call of scopeOf(value).descendantsOfType(['call', 'call_expression'])) {
+            if (call.startIndex >= value.startIndex)
+                break;
+            const f = call.childForFieldName('function');
+            if (f && f.text === `${receiver}.execute`)
+                sql = stringValue(argumentNodes(call)[0]) ?? sql;
+        }
+        return sql;
+    }
+    return undefined;
+}

@@ -1,0 +1,212 @@
+// Building a value by re-concatenation copies everything built so far on every iteration: n appends cost
+// n²/2 copies. Python: `s += piece` on str/bytes, `lst = lst + [x]`. JS/TS: `acc = [...acc, x]`,
+// `acc = acc.concat(x)`, `obj = { ...obj, k: v }`. Not reported: JS string `+=` (engines build ropes, so it is
+// linear) and Python `lst += [x]` (in-place extend).
+import { formatNumber, fromCode, fromDefault, quadraticCopyCost } from '../../../cost/index.js';
+import { batchSize, blockFix, findAssignedValue, freshName, hoistPoint, identifiersIn, indentOf, insertAndEdit, isPython, lines, ownsItsLines, provedReplace, say, scopeOf, short, statementOf, walkOwnBody, } from './shared.js';
+function isStringLiteral(node) {
+    if (!node)
+        return undefined;
+    if (node.type === 'string' || node.type === 'concatenated_string') {
+        const start = node.type === 'string' ? node.child(0)?.text ?? '' : node.namedChild(0)?.child(0)?.text ?? '';
+        return /b/i.test(start.replace(/["']/g, '')) ? 'bytes' : 'string';
+    }
+    if (node.type === 'call' && /^(str|bytes|repr|format)$/.test(node.childForFieldName('function')?.text ?? '')) {
+        return node.childForFieldName('function').text === 'bytes' ? 'bytes' : 'string';
+    }
+    if (node.type === 'call' && /\.(join|format|decode)$/.test(node.childForFieldName('function')?.text ?? ''))
+        return 'string';
+    if (node.type === 'call' && /\.encode$/.test(node.childForFieldName('function')?.text ?? ''))
+        return 'bytes';
+    if (node.type === 'binary_operator' && node.childForFieldName('operator')?.text === '%' && node.childForFieldName('left')?.type === 'string')
+        return 'string';
+    return undefined;
+}
+function pythonConcat(node, loop) {
+    const left = node.childForFieldName('left');
+    const right = node.childForFieldName('right');
+    if (!left || !right || left.type !== 'identifier')
+        return undefined;
+    const target = left.text;
+    const init = findAssignedValue(scopeOf(loop.node), target, loop.node.startIndex);
+    if (node.type === 'augmented_assignment') {
+        if (node.childForFieldName('operator')?.text !== '+=')
+            return undefined;
+        const kind = isStringLiteral(init) ?? (init === undefined ? isStringLiteral(right) : undefined);
+        if (!kind)
+            return undefined;
+        return { node, target, kind, piece: right.text };
+    }
+    // `s = s + piece` / `lst = lst + [x]`
+    if (right.type !== 'binary_operator' || right.childForFieldName('operator')?.text !== '+')
+        return undefined;
+    if (right.childForFieldName('left')?.text !== target)
+        return undefined;
+    const piece = right.childForFieldName('right');
+    if (piece.type === 'list' || (init && (init.type === 'list' || init.type === 'list_comprehension'))) {
+        return { node, target, kind: 'list', piece: piece.text };
+    }
+    const kind = isStringLiteral(init) ?? isStringLiteral(piece);
+    return kind ? { node, target, kind, piece: piece.text } : undefined;
+}
+function jsConcat(node) {
+    if (node.type !== 'assignment_expression')
+        return undefined;
+    const left = node.childForFieldName('left');
+    const right = node.childForFieldName('right');
+    if (!left || !right || left.type !== 'identifier')
+        return undefined;
+    const target = left.text;
+    if (right.type === 'array') {
+        const first = right.namedChild(0);
+        if (first?.type !== 'spread_element' || first.namedChild(0)?.text !== target)
+            return undefined;
+        const elements = right.namedChildren.slice(1).map((c) => c.text);
+        return { node, target, kind: 'list', piece: elements.join(', '), elements };
+    }
+    if (right.type === 'object') {
+        const first = right.namedChild(0);
+        if (first?.type !== 'spread_element' || first.namedChild(0)?.text !== target)
+            return undefined;
+        return { node, target, kind: 'object', piece: right.namedChildren.slice(1).map((c) => c.text).join(', ') };
+    }
+    if (right.type === 'call_expression') {
+        const fn = right.childForFieldName('function');
+        if (fn?.type === 'member_expression' && fn.childForFieldName('object')?.text === target && fn.childForFieldName('property')?.text === 'concat') {
+            const args = right.childForFieldName('arguments')?.namedChildren ?? [];
+            const elements = args.flatMap((a) => (a.type === 'array' ? a.namedChildren.map((c) => c.text) : [`...${a.text}`]));
+            return { node, target, kind: 'list', piece: args.map((a) => a.text).join(', '), elements };
+        }
+    }
+    return undefined;
+}
+export function concatenations(loop) {
+    const out = [];
+    const py = isPython(loop.language);
+    walkOwnBody(loop, (n) => {
+        const c = py ? (n.type === 'augmented_assignment' || n.type === 'assignment' ? pythonConcat(n, loop) : undefined) : jsConcat(n);
+        if (c)
+            out.push(c);
+    });
+    // an accumulator reset in this loop's own body is bounded by one iteration
+    return out.filter((c) => {
+        let reset = false;
+        walkOwnBody(loop, (n) => {
+            if ((n.type === 'assignment' || n.type === 'assignment_expression') && n.id !== c.node.id && n.childForFieldName('left')?.text === c.target) {
+                const r = n.childForFieldName('right');
+                if (!(r && r.text.startsWith(c.target)))
+                    reset = true;
+            }
+        });
+        return !reset;
+    });
+}
+export const detectStringConcatInLoop = (loop, ctx) => {
+    if (loop.kind === 'interval' || loop.kind === 'timeout-recursion' || loop.kind === 'callback-iteration')
+        return null;
+    const found = concatenations(loop);
+    if (found.length === 0)
+        return null;
+    const byTarget = new Map();
+    for (const c of found)
+        byTarget.set(c.target, [...(byTarget.get(c.target) ?? []), c]);
+    const items = batchSize(loop, ctx.config.cost);
+    const detections = [];
+    for (const [target, list] of byTarget) {
+        const first = list[0];
+        const piece = first.kind === 'list' || first.kind === 'object' ? fromCode('element_bytes', 8, 'B') : fromDefault('piece_bytes');
+        detections.push({
+            loop,
+            line: first.node.startPosition.row + 1,
+            confidence: 'high',
+            variant: first.kind === 'string' ? 'default' : first.kind,
+            data: { name: target, items: formatNumber(items.value, ctx.locale) },
+            cost: quadraticCopyCost(items, ctx.locale, piece),
+            fix: concatFix(loop, ctx, target, list),
+        });
+    }
+    return detections;
+};
+function concatFix(loop, ctx, target, list) {
+    const kind = list[0].kind;
+    const description = say(ctx, `fix.concat.${kind}`, { name: target });
+    if (isPython(loop.language))
+        return pythonFix(loop, ctx, target, list, description) ?? blockFix(ctx, loop, pythonSketch(target, kind), description, 'safe');
+    return jsFix(loop, ctx, list, description) ?? blockFix(ctx, loop, `${target}.push(/* new elements */); // instead of copying ${short(list[0].node.text, 40)}`, description, 'unsafe');
+}
+/** The accumulator is only appended to inside the loop (no other reads), so a parts list can stand in for it. */
+function onlyAppended(loop, target, list) {
+    const allowed = new Set(list.map((c) => c.node.childForFieldName('left').id));
+    for (const c of list) {
+        const r = c.node.childForFieldName('right');
+        if (c.node.type === 'assignment' && r?.childForFieldName('left'))
+            allowed.add(r.childForFieldName('left').id);
+        if (identifiersIn(c.node.type === 'assignment' ? r?.childForFieldName('right') : r).has(target))
+            return false;
+    }
+    let other = false;
+    walkOwnBody(loop, (n) => {
+        if (n.type === 'identifier' && n.text === target && !allowed.has(n.id))
+            other = true;
+    });
+    for (const child of loop.children)
+        if (identifiersIn(child.node).has(target))
+            other = true;
+    return !other;
+}
+function pythonFix(loop, ctx, target, list, description) {
+    const kind = list[0].kind;
+    if (kind === 'list') {
+        const edits = list.map((c) => {
+            const piece = c.node.childForFieldName('right').childForFieldName('right');
+            const text = piece.type === 'list' && piece.namedChildren.length === 1 ? `${target}.append(${piece.namedChildren[0].text})` : `${target}.extend(${piece.text})`;
+            return { node: c.node, text };
+        });
+        const first = Math.min(...edits.map((e) => e.node.startPosition.row + 1));
+        return insertAndEdit(ctx, first, undefined, edits, description, 'unsafe');
+    }
+    if (!onlyAppended(loop, target, list))
+        return undefined;
+    const point = hoistPoint(loop, ctx.file.source);
+    if (!point || list.some((c) => !ownsItsLines(statementOf(c.node) ?? c.node, ctx.file.source)))
+        return undefined;
+    const parts = freshName(ctx.file.source, `${target}_parts`);
+    const all = lines(ctx.file.source);
+    const out = [`${point.indent}${parts} = []`];
+    const edits = new Map(list.map((c) => [c.node.startPosition.row + 1, c]));
+    for (let l = point.line; l <= loop.endLine; l++) {
+        const c = edits.get(l);
+        if (!c) {
+            out.push(all[l - 1] ?? '');
+            continue;
+        }
+        if (c.node.startPosition.row !== c.node.endPosition.row)
+            return undefined;
+        out.push(`${indentOf(all[l - 1] ?? '')}${parts}.append(${c.piece})`);
+    }
+    out.push(`${point.indent}${target} += ${kind === 'bytes' ? 'b""' : '""'}.join(${parts})`);
+    return provedReplace(ctx, point.line, loop.endLine, out.join('\n'), description, 'safe');
+}
+function pythonSketch(target, kind) {
+    const empty = kind === 'bytes' ? 'b""' : '""';
+    return [`parts = []`, 'for ...:', '    parts.append(piece)  # instead of ' + `${target} += piece`, `${target} += ${empty}.join(parts)`].join('\n');
+}
+function jsFix(loop, ctx, list, description) {
+    const edits = [];
+    for (const c of list) {
+        let text;
+        if (c.kind === 'list' && c.elements && c.elements.length > 0)
+            text = `${c.target}.push(${c.elements.join(', ')})`;
+        if (c.kind === 'object') {
+            const obj = c.node.childForFieldName('right');
+            const rest = obj.namedChildren.slice(1);
+            text = rest.length > 0 ? `Object.assign(${c.target}, { ${rest.map((r) => r.text).join(', ')} })` : undefined;
+        }
+        if (!text)
+            return undefined;
+        edits.push({ node: c.node, text });
+    }
+    const first = Math.min(...edits.map((e) => e.node.startPosition.row + 1));
+    void loop;
+    return insertAndEdit(ctx, first, undefined, edits, description, 'unsafe');
+}

@@ -1,0 +1,146 @@
+// A polling loop that reads "everything pending" without a LIMIT: fine while the table is small, a full backlog
+// read (and lock, with FOR UPDATE) on every poll once work piles up. Quiet for bounded reads (LIMIT / FETCH FIRST /
+// TOP, slices, .limit(), take:, first/get/count/exists), aggregates and single-row lookups.
+import { formatNumber, fromConfig, fromCode, rowsReadCost } from '../../../cost/index.js';
+import { isPollingLoop } from './polling-fixed-interval.js';
+import { argumentNodes, blockFix, callNode, chainRoot, hasKind, inErrorHandler, insertAndEdit, isPython, ownCalls, pollerInterval, provedReplace, say, short, stringValue, } from './shared.js';
+const BOUNDED_CHAIN = /\[\s*\d*\s*:\s*\w+\s*\]|\[\s*\d+\s*\]|\.(limit|take|first|one|one_or_none|scalar|get|count|exists|latest|earliest|last|fetchone|fetchrow|fetchval|findOne|findUnique|findFirst|findByPk|aggregate|countDocuments|paginate)\s*\(|\btake\s*:|\blimit\s*:|\bLIMIT\b|\bFETCH\s+FIRST\b|\bTOP\s*\(?\d/i;
+const AGGREGATE = /^\s*SELECT\s+(COUNT|MAX|MIN|SUM|AVG|EXISTS|1\b|NOW|CURRENT_)/i;
+const POINT_LOOKUP = /\bWHERE\s+[\w.]*\bid\s*=\s*(%s|\?|\$\d+|:\w+|\d+)\s*(;|$|\bFOR\b)/i;
+function sqlOf(call) {
+    const first = argumentNodes(callNode(call))[0];
+    const resolved = stringValue(first);
+    if (resolved !== undefined && /^\s*(SELECT|WITH)\b/i.test(resolved)) {
+        return { sql: resolved, ...(first && (first.type === 'string' || first.type === 'template_string') ? { node: first } : {}) };
+    }
+    if (call.sql !== undefined && /^\s*(SELECT|WITH)\b/i.test(call.sql))
+        return { sql: call.sql };
+    return undefined;
+}
+const ORM_MANY = /(\.objects\.(filter|all|exclude|order_by|select_for_update)|\.query\(.*\)\.(filter|filter_by|all|order_by)|\.(findMany|findAll|find)\b|\.select\()/;
+export function unboundedReads(loop) {
+    const out = [];
+    const seen = new Set();
+    for (const call of ownCalls(loop)) {
+        if (!hasKind(call, 'db-read', 'lock') || inErrorHandler(call.node, loop))
+            continue;
+        const root = chainRoot(callNode(call));
+        if (seen.has(root.id))
+            continue;
+        seen.add(root.id);
+        const chain = root.text;
+        const sql = sqlOf(call);
+        if (sql) {
+            if (BOUNDED_CHAIN.test(sql.sql) || AGGREGATE.test(sql.sql) || POINT_LOOKUP.test(sql.sql))
+                continue;
+            if (/fetchone|fetchrow|fetchval|fetch_one|first\(/.test(chain))
+                continue;
+            out.push({ call, root, sql: sql.sql, ...(sql.node ? { sqlNode: sql.node } : {}), fullScan: !/\bWHERE\b/i.test(sql.sql) });
+            continue;
+        }
+        if (!ORM_MANY.test(chain) || BOUNDED_CHAIN.test(chain))
+            continue;
+        // the chain's value is iterated or materialised (not just passed to .count() etc., which BOUNDED_CHAIN covers)
+        const fullScan = /\.all\(\)\s*$|\.find\(\s*(\{\s*\})?\s*\)|\.findMany\(\s*\)|\.findAll\(\s*\)/.test(chain) && !/filter|where|exclude/.test(chain);
+        out.push({ call, root, fullScan });
+    }
+    return out;
+}
+export const detectUnboundedQuery = (loop, ctx) => {
+    if (!isPollingLoop(loop))
+        return null;
+    const reads = unboundedReads(loop);
+    if (reads.length === 0)
+        return null;
+    const interval = pollerInterval(loop) ?? fromCode('sleep_seconds', 60, 's');
+    const limit = fromConfig(ctx.config.cost, 'batch_size');
+    return reads.slice(0, 2).map((read) => {
+        const cost = rowsReadCost({ interval, limit }, ctx.config.cost, ctx.locale);
+        return {
+            loop,
+            line: read.call.line,
+            confidence: read.call.confidence === 'low' ? 'low' : 'high',
+            variant: read.fullScan ? 'full-scan' : 'default',
+            data: {
+                call: short(read.sql ?? read.root.text, 60),
+                limit: formatNumber(limit.value, ctx.locale),
+                selectStar: read.sql && /SELECT\s+\*/i.test(read.sql) ? say(ctx, 'unbounded.select-star') : '',
+            },
+            cost,
+            fix: limitFix(loop, ctx, read, limit.value),
+        };
+    });
+};
+/** Puts `LIMIT n` where SQL wants it: before FOR UPDATE / SKIP LOCKED / a trailing semicolon, else at the end. */
+export function addLimit(sql, n) {
+    const lock = /\s+FOR\s+(NO\s+KEY\s+UPDATE|UPDATE|SHARE|KEY\s+SHARE)\b/i.exec(sql);
+    if (lock)
+        return `${sql.slice(0, lock.index)} LIMIT ${n}${sql.slice(lock.index)}`;
+    const trailing = /(\s*;?\s*)$/.exec(sql);
+    return `${sql.slice(0, trailing.index)} LIMIT ${n}${trailing[1]}`;
+}
+function limitFix(loop, ctx, read, n) {
+    const description = say(ctx, 'fix.unbounded.limit', { limit: n });
+    if (read.sqlNode && read.sql !== undefined) {
+        const node = read.sqlNode;
+        const contents = node.descendantsOfType(['string_content', 'string_fragment']);
+        const last = contents[contents.length - 1];
+        if (last) {
+            const raw = last.text;
+            const patched = addLimit(raw, n);
+            const fix = replaceNodeText(ctx, last, patched, description);
+            if (fix)
+                return fix;
+        }
+    }
+    const root = read.root;
+    const chain = root.text;
+    if (root.startPosition.row === root.endPosition.row) {
+        let replacement;
+        if (isPython(loop.language)) {
+            if (/\.objects\./.test(chain))
+                replacement = `${chain}[:${n}]`;
+            else if (/\.all\(\)$/.test(chain))
+                replacement = chain.replace(/\.all\(\)$/, `.limit(${n}).all()`);
+        }
+        else if (/\.(findMany|findAll)\(\s*\{/.test(chain)) {
+            replacement = chain.replace(/\.(findMany|findAll)\(\s*\{/, (m, method) => `.${method}({ ${method === 'findMany' ? 'take' : 'limit'}: ${n},`);
+        }
+        else if (/\.(findMany|findAll)\(\s*\)/.test(chain)) {
+            replacement = chain.replace(/\.(findMany|findAll)\(\s*\)/, (m, method) => `.${method}({ ${method === 'findMany' ? 'take' : 'limit'}: ${n} })`);
+        }
+        else if (/\.find\([^)]*\)/.test(chain)) {
+            replacement = chain.replace(/(\.find\((?:[^()]|\([^()]*\))*\))/, `$1.limit(${n})`);
+        }
+        if (replacement && replacement !== chain) {
+            const fix = insertAndEdit(ctx, root.startPosition.row + 1, undefined, [{ node: root, text: replacement }], description, 'unsafe');
+            if (fix)
+                return fix;
+        }
+    }
+    return blockFix(ctx, loop, sketch(loop, read, n), description, 'unsafe');
+}
+function replaceNodeText(ctx, node, text, description) {
+    if (node.startPosition.row === node.endPosition.row) {
+        return insertAndEdit(ctx, node.startPosition.row + 1, undefined, [{ node, text }], description, 'unsafe');
+    }
+    // a triple-quoted / template string spanning lines: rewrite its lines as a whole
+    const src = ctx.file.source.split(/\r?\n/);
+    const startRow = node.startPosition.row;
+    const endRow = node.endPosition.row;
+    const firstLine = Buffer.from(src[startRow] ?? '', 'utf8');
+    const lastLine = Buffer.from(src[endRow] ?? '', 'utf8');
+    const before = firstLine.subarray(0, node.startPosition.column).toString('utf8');
+    const after = lastLine.subarray(node.endPosition.column).toString('utf8');
+    return provedReplace(ctx, startRow + 1, endRow + 1, `${before}${text}${after}`, description, 'unsafe');
+}
+function sketch(loop, read, n) {
+    if (read.sql !== undefined) {
+        return isPython(loop.language)
+            ? `${read.call.receiver ?? 'cur'}.execute(${JSON.stringify(addLimit(read.sql, n))})  # at most ${n} rows per poll; the rest on the next polls`
+            : `await ${read.call.receiver ?? 'db'}.${read.call.method}(${JSON.stringify(addLimit(read.sql, n))}); // at most ${n} rows per poll`;
+    }
+    return isPython(loop.language)
+        ? `batch = ${read.root.text}[:${n}]  # or .limit(${n}): at most ${n} rows per poll, ordered by a watermark column`
+        : `const batch = await ${read.root.text.replace(/^await\s+/, '')}; // add take/limit: ${n} and order by a watermark column`;
+}

@@ -1,0 +1,194 @@
+import { blockFix, dedentText, fenceLanguage, lineAt, lineEndOffset, lineStartOffset, replaceFix } from '../../../fixes/lines.js';
+import { treeCalls } from './calls.js';
+import { argumentsOf, descendants, endLineOf, familyOf, identifiersIn, isFunction, isLoopStatement, lineOf, statementsOf, stringValue } from './syntax.js';
+import { displayCallee } from './syntax.js';
+const ACK_METHODS = /^(ack|basic_ack|acknowledge|delete_message|deleteMessage|xack|mark_done|markDone|mark_processed|markProcessed|markAsDone|complete_job|completeJob)$/;
+const DONE_SQL = /^\s*UPDATE\s+[\w."`]+\s+SET\s+[\s\S]*\b(status|state)\s*=\s*'(done|processed|complete|completed|finished|success|succeeded|sent)'/i;
+const NOT_WORK = /^(print|len|str|int|float|repr|format|isinstance|debug|info|warning|warn|error|exception|log|inc|observe|labels|set|time|monotonic|now|perf_counter|sleep|close|release|commit|task_done)$/;
+function isAck(call) {
+    if (call.kinds.includes('queue-ack') && !/change_message_visibility/.test(call.callee))
+        return true;
+    if (ACK_METHODS.test(call.method))
+        return true;
+    if (call.method === 'commit' && /consumer/i.test(call.receiver ?? ''))
+        return true;
+    if (call.method === 'send' && /DeleteMessage(Batch)?Command/.test(call.node.text))
+        return true;
+    const sql = stringValue(argumentsOf(call.node).positional[0]);
+    return sql !== undefined && DONE_SQL.test(sql);
+}
+/** Message variables: the loop's own variables and names assigned from a queue pop in the body, plus derived names. */
+function messageNames(loop, calls, family) {
+    const names = new Set(loop.loopVariables.flatMap((v) => v.split(/[^\w$]+/)).filter(Boolean));
+    for (const call of calls) {
+        if (!call.kinds.includes('queue-pop'))
+            continue;
+        let current = call.node.parent;
+        while (current && current.type !== 'assignment' && current.type !== 'variable_declarator' && current.type !== 'expression_statement')
+            current = current.parent;
+        const target = current?.childForFieldName('left') ?? current?.childForFieldName('name');
+        if (target)
+            for (const name of identifiersIn(target, family))
+                names.add(name);
+    }
+    // One pass of derivation: `body = json.loads(msg.body)` makes `body` a message name too.
+    for (const node of descendants(loop.body, family, { skipFunctions: true })) {
+        if (node.type !== 'assignment' && node.type !== 'variable_declarator')
+            continue;
+        const value = node.childForFieldName('right') ?? node.childForFieldName('value');
+        const target = node.childForFieldName('left') ?? node.childForFieldName('name');
+        if (!value || !target)
+            continue;
+        const used = identifiersIn(value, family);
+        if ([...names].some((n) => used.has(n)))
+            for (const name of identifiersIn(target, family))
+                names.add(name);
+    }
+    return names;
+}
+function statementOf(node) {
+    let current = node;
+    while (current && current.parent && current.parent.type !== 'block' && current.parent.type !== 'statement_block')
+        current = current.parent;
+    return current?.parent ? current : undefined;
+}
+function inFinally(node, stop) {
+    let current = node.parent;
+    let conditional = false;
+    while (current && current.id !== stop.id) {
+        if (current.type === 'if_statement')
+            conditional = true;
+        if (current.type === 'finally_clause')
+            return conditional ? undefined : current;
+        current = current.parent;
+    }
+    return undefined;
+}
+function exitsIn(nodes, family) {
+    for (const root of nodes) {
+        const stack = [root];
+        while (stack.length > 0) {
+            const node = stack.pop();
+            if (isFunction(node, family))
+                continue;
+            if (node.type === 'continue_statement' || node.type === 'return_statement' || (node.type === 'break_statement' && !isLoopStatement(node, family)))
+                return true;
+            stack.push(...node.namedChildren);
+        }
+    }
+    return false;
+}
+function moveAckFix(ack, lastWork, between, loop, ctx, family) {
+    const source = ctx.file.source;
+    const ackStart = lineOf(ack);
+    const ackEnd = endLineOf(ack);
+    const workEnd = endLineOf(lastWork);
+    const first = lineAt(source, ackStart);
+    const last = lineAt(source, ackEnd);
+    if (first.slice(0, ack.startPosition.column).trim() !== '' || last.slice(ack.endPosition.column).replace(/;/, '').trim() !== '')
+        return undefined;
+    if (lineOf(between[0]) <= ackEnd)
+        return undefined;
+    if (exitsIn(between, family))
+        return undefined;
+    if (ack.type === 'expression_statement' && ack.namedChildren[0]?.type === 'assignment')
+        return undefined;
+    if (ack.type === 'lexical_declaration' || ack.type === 'variable_declaration')
+        return undefined;
+    const ackText = source.slice(lineStartOffset(source, ackStart), lineEndOffset(source, ackEnd)).replace(/\r\n/g, '\n');
+    const workText = source.slice(lineStartOffset(source, ackEnd + 1), lineEndOffset(source, workEnd)).replace(/\r\n/g, '\n');
+    return replaceFix({ startLine: ackStart, endLine: workEnd, code: `${workText}\n${ackText}` }, {
+        description: 'acknowledge after the work succeeded',
+        safety: 'safe',
+        language: fenceLanguage(loop.language),
+    });
+}
+function finallyFix(ack, finallyClause, loop, ctx, family) {
+    const tryNode = finallyClause.parent;
+    const body = tryNode.childForFieldName('body');
+    if (!body)
+        return undefined;
+    const unit = family === 'python' ? '    ' : '  ';
+    const bodyText = dedentText(ctx.file.source.slice(lineStartOffset(ctx.file.source, lineOf(statementsOf(body)[0] ?? body)), lineEndOffset(ctx.file.source, endLineOf(body) - (family === 'js' ? 1 : 0))));
+    const ackText = dedentText(ack.text);
+    const handlers = tryNode.namedChildren.filter((c) => c.type === 'except_clause' || c.type === 'catch_clause');
+    const indent = (text) => text.split('\n').map((l) => (l ? unit + l : l)).join('\n');
+    if (family === 'python') {
+        const handlerText = handlers.map((h) => dedentText(' '.repeat(h.startPosition.column) + h.text)).join('\n');
+        const except = handlerText || 'except Exception:\n    logger.exception("processing failed; the message stays on the queue")\n    raise';
+        return `try:\n${indent(bodyText)}\n${except}\nelse:\n${indent(ackText)}\n`;
+    }
+    const catchText = handlers.map((h) => dedentText(' '.repeat(h.startPosition.column) + h.text)).join('\n') || "catch (err) {\n  console.error('processing failed; the message stays on the queue', err);\n  throw err;\n}";
+    return `try {\n${indent(bodyText)}\n${indent(ackText)}\n} ${catchText}\n`;
+}
+export const detectAckBeforeSuccess = (loop, ctx) => {
+    const family = familyOf(loop.language);
+    const calls = treeCalls(loop.body, loop.language, ctx.kb, { skipFunctions: true, skipLoops: true });
+    const acks = calls.filter(isAck);
+    if (acks.length === 0)
+        return null;
+    const names = messageNames(loop, calls, family);
+    const detections = [];
+    for (const ack of acks) {
+        const statement = statementOf(ack.node);
+        if (!statement)
+            continue;
+        const finallyClause = inFinally(ack.node, loop.body);
+        if (finallyClause) {
+            const code = finallyFix(statement, finallyClause, loop, ctx, family);
+            detections.push({
+                loop,
+                line: ack.line,
+                variant: 'finally',
+                data: { ack: displayCallee(ack.callee) },
+                confidence: 'high',
+                ...(code ? { fix: blockFix(code, { startLine: lineOf(finallyClause.parent), endLine: endLineOf(finallyClause.parent) }, { description: 'acknowledge only after success', safety: 'unsafe', language: fenceLanguage(loop.language) }) } : {}),
+            });
+            continue;
+        }
+        const block = statement.parent;
+        const siblings = statementsOf(block);
+        const index = siblings.findIndex((s) => s.id === statement.id);
+        const later = siblings.slice(index + 1);
+        let lastWork;
+        let work;
+        for (const sibling of later) {
+            for (const call of calls) {
+                if (call.node.startIndex < sibling.startIndex || call.node.endIndex > sibling.endIndex)
+                    continue;
+                if (isAck(call) || NOT_WORK.test(call.method) || call.kinds.some((k) => k === 'log' || k === 'sleep' || k === 'close'))
+                    continue;
+                const args = call.node.childForFieldName('arguments');
+                const used = args ? identifiersIn(args, family) : new Set();
+                const receiverRoot = (call.receiver ?? '').split('.')[0] ?? '';
+                if ([...names].some((n) => used.has(n)) || names.has(receiverRoot)) {
+                    // Name the real work in the message, not the decoding step before it.
+                    if (!work || /^(loads|parse|decode|get)$/.test(work.method))
+                        work = call;
+                    lastWork = sibling;
+                }
+            }
+        }
+        if (!work || !lastWork)
+            continue;
+        const between = later.slice(0, later.findIndex((s) => s.id === lastWork.id) + 1);
+        const fix = moveAckFix(statement, lastWork, between, loop, ctx, family);
+        detections.push({
+            loop,
+            line: ack.line,
+            variant: 'before',
+            data: { ack: displayCallee(ack.callee), work: displayCallee(work.callee), work_line: work.line },
+            confidence: 'high',
+            ...(fix
+                ? { fix }
+                : {
+                    fix: blockFix(`${dedentText(between.map((s) => s.text).join('\n'))}\n${dedentText(statement.text)}\n`, { startLine: lineOf(statement), endLine: endLineOf(lastWork) }, {
+                        description: 'acknowledge after the work succeeded',
+                        safety: 'unsafe',
+                        language: fenceLanguage(loop.language),
+                    }),
+                }),
+        });
+    }
+    return detections;
+};

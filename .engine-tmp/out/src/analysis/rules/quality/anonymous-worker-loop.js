@@ -1,0 +1,61 @@
+import { blockFix, fenceLanguage, wholeLineText } from '../../../fixes/lines.js';
+import { guardedWorkerTemplate } from '../../../fixes/templates.js';
+import { countBodyLines, isInfiniteHeader, isNestingStatement, loopExits } from './shape.js';
+import { descendants, enclosingFunction, endLineOf, familyOf, lineOf, statementsOf } from './syntax.js';
+import { isGenericFunctionName, workerPurpose } from './worker-name.js';
+/** Bodies shorter than this read at a glance even without named steps. */
+const MIN_INLINE_LINES = 10;
+function functionName(node) {
+    if (!node)
+        return undefined;
+    const name = node.childForFieldName('name')?.text;
+    if (name)
+        return name;
+    // `const pollOrders = async () => { ... }`
+    const parent = node.parent;
+    if (parent?.type === 'variable_declarator')
+        return parent.childForFieldName('name')?.text;
+    if (parent?.type === 'pair')
+        return parent.childForFieldName('key')?.text;
+    return undefined;
+}
+export const detectAnonymousWorkerLoop = (loop, ctx) => {
+    if (loop.kind !== 'while' && loop.kind !== 'for')
+        return null;
+    if (!isInfiniteHeader(loop))
+        return null;
+    const family = familyOf(loop.language);
+    const fn = enclosingFunction(loop.node, family);
+    const name = functionName(fn);
+    if (fn && !isGenericFunctionName(name))
+        return null;
+    const exits = loopExits(loop);
+    if (exits.breaks.length + exits.returns.length + exits.exitCalls.length + exits.yields.length > 0)
+        return null;
+    const lines = countBodyLines(loop, ctx.file.source);
+    if (lines < MIN_INLINE_LINES)
+        return null;
+    const inlineLogic = [...descendants(loop.body, family, { skipFunctions: true })].some((n) => isNestingStatement(n, family));
+    if (!inlineLogic)
+        return null;
+    const purpose = workerPurpose(loop, loop.language, ctx.kb);
+    const statements = statementsOf(loop.body);
+    const body = statements.length > 0 ? wholeLineText(ctx.file.source, lineOf(statements[0]), endLineOf(statements[statements.length - 1])) : undefined;
+    const code = guardedWorkerTemplate(loop.language, {
+        name: purpose,
+        ...(body ? { body } : {}),
+        async: loop.inAsyncFunction || loop.hasAwait,
+    });
+    return {
+        loop,
+        line: lineOf(loop.node),
+        variant: fn ? 'generic-function' : 'module-level',
+        data: { function: name ?? '', lines, suggested: purpose },
+        confidence: 'high',
+        fix: blockFix(code, { startLine: loop.startLine, endLine: loop.endLine }, {
+            description: purpose,
+            safety: 'unsafe',
+            language: fenceLanguage(loop.language),
+        }),
+    };
+};

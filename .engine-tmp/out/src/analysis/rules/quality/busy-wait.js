@@ -1,0 +1,219 @@
+import { blockFix, dedentText, fenceLanguage, replaceFix, rewriteLines, wholeLineText } from '../../../fixes/lines.js';
+import { guardedWorkerTemplate } from '../../../fixes/templates.js';
+import { isBlockingWait, returnsImmediately, treeCalls } from './calls.js';
+import { busyWaitCost } from './cost.js';
+import { isInfiniteHeader, loopExits } from './shape.js';
+import { isEmptyHandler } from './guard.js';
+import { argumentsOf, contains, descendants, endLineOf, familyOf, isLoopStatement, lineOf, statementsOf } from './syntax.js';
+import { displayCallee } from './syntax.js';
+import { workerPurpose } from './worker-name.js';
+function ownContinues(body, family) {
+    const out = [];
+    for (const node of descendants(body, family, { skipFunctions: true, skipLoops: true }))
+        if (node.type === 'continue_statement')
+            out.push(node);
+    return out;
+}
+/** The handler around `node`, if any, below `stop`. */
+function enclosingHandler(node, stop) {
+    let current = node.parent;
+    while (current && current.id !== stop.id) {
+        if (current.type === 'except_clause' || current.type === 'catch_clause')
+            return current;
+        current = current.parent;
+    }
+    return undefined;
+}
+/** Nodes whose calls run before `target` on its path from the top of the body (earlier siblings and conditions). */
+function pathNodes(target, body) {
+    const out = [];
+    let child = target;
+    let current = target.parent;
+    while (current) {
+        for (const sibling of current.namedChildren) {
+            if (sibling.startIndex >= child.startIndex)
+                break;
+            // Earlier statements in a block run; in an if-chain only the conditions of the branches passed over run.
+            if (current.type === 'block' || current.type === 'statement_block' || current.type === 'module')
+                out.push(sibling);
+            else if (current.type === 'if_statement' || current.type === 'elif_clause' || current.type === 'while_statement') {
+                const condition = current.childForFieldName('condition');
+                if (condition && sibling.id === condition.id)
+                    out.push(sibling);
+                if (sibling.type === 'elif_clause') {
+                    const elifCondition = sibling.childForFieldName('condition');
+                    if (elifCondition)
+                        out.push(elifCondition);
+                }
+            }
+            else if (current.type === 'try_statement')
+                out.push(sibling);
+            else if (current.type !== 'else_clause' && current.type !== 'except_clause' && current.type !== 'catch_clause')
+                out.push(sibling);
+        }
+        if (current.id === body.id)
+            break;
+        child = current;
+        current = current.parent;
+    }
+    return out;
+}
+function callsUnder(nodes, calls) {
+    return calls.filter((call) => nodes.some((n) => contains(n, call.node)));
+}
+function pathSpins(path, family) {
+    return path.every((call) => returnsImmediately(call, family));
+}
+function nonBlockingGetFix(path, ctx, loop) {
+    if (loop.language !== 'python')
+        return undefined;
+    const getCall = path.find((c) => c.method === 'get_nowait' || (c.method === 'get' && argumentsOf(c.node).keywords.get('block')?.type === 'false'));
+    if (!getCall || !getCall.receiver)
+        return undefined;
+    const args = getCall.node.childForFieldName('arguments');
+    if (!args)
+        return undefined;
+    const fn = getCall.node.childForFieldName('function');
+    const rewrite = rewriteLines(ctx.file.source, [{ start: fn.startIndex, end: args.endIndex, text: `${getCall.receiver}.get(timeout=1.0)` }]);
+    return replaceFix(rewrite, { description: `${getCall.receiver}.get(timeout=1.0)`, safety: 'safe', language: 'python' });
+}
+function idleSleepBlock(loop, ctx, target) {
+    const family = familyOf(loop.language);
+    const source = ctx.file.source;
+    const start = loop.node.startIndex;
+    const indent = ' '.repeat(target.startPosition.column);
+    if (family === 'python') {
+        const sleep = loop.inAsyncFunction ? 'await asyncio.sleep(IDLE_SLEEP_SECONDS)' : 'time.sleep(IDLE_SLEEP_SECONDS)';
+        const loopText = source.slice(start, target.startIndex) + `${sleep}\n${indent}` + source.slice(target.startIndex, loop.node.endIndex);
+        return `${loop.inAsyncFunction ? 'import asyncio' : 'import time'}\n\nIDLE_SLEEP_SECONDS = 1.0\n\n${dedentText(' '.repeat(loop.node.startPosition.column) + loopText)}\n`;
+    }
+    const loopText = source.slice(start, target.startIndex) + `await sleep(IDLE_SLEEP_MS);\n${indent}` + source.slice(target.startIndex, loop.node.endIndex);
+    return `import { setTimeout as sleep } from 'node:timers/promises';\n\nconst IDLE_SLEEP_MS = 1000;\n\n${dedentText(' '.repeat(loop.node.startPosition.column) + loopText)}\n`;
+}
+function spinOnFlag(loop, ctx, family) {
+    if (loop.node.type !== 'while_statement' || isInfiniteHeader(loop))
+        return null;
+    const statements = statementsOf(loop.body);
+    const trivial = statements.every((s) => s.type === 'pass_statement' || s.type === 'continue_statement' || s.type === 'empty_statement');
+    if (!trivial)
+        return null;
+    const condition = loop.node.childForFieldName('condition');
+    if (!condition)
+        return null;
+    const calls = treeCalls(condition, loop.language, ctx.kb, { skipFunctions: true });
+    if (calls.some((c) => isBlockingWait(c, family)))
+        return null;
+    return {
+        loop,
+        line: lineOf(loop.node),
+        variant: 'spin',
+        data: { condition: condition.text.replace(/^\((.*)\)$/s, '$1') },
+        confidence: 'high',
+        cost: busyWaitCost(ctx.config.cost, ctx.locale),
+        fix: blockFix(family === 'python'
+            ? 'import threading\n\ndone = threading.Event()  # set by the producer: done.set()\n\ndone.wait()\n'
+            : "import { once } from 'node:events';\n\n// the producer emits 'done' instead of flipping a flag\nawait once(emitter, 'done');\n", { startLine: loop.startLine, endLine: loop.endLine }, { description: 'wait on an event', safety: 'unsafe', language: fenceLanguage(loop.language) }),
+    };
+}
+/** A condition that holds when the poll found work (`job`, `job is not None`, `jobs`, `len(jobs) > 0`, `if (job)`). */
+function isWorkCondition(condition, names) {
+    const text = condition.replace(/^\((.*)\)$/s, '$1').trim();
+    if (/^(not\b|!)/.test(text) || /is None|== *None|=== *(null|undefined)|== *null|\.length *=== *0|len\(.*\) *== *0/.test(text))
+        return false;
+    return names.some((name) => new RegExp(`\\b${name.replace(/[.$]/g, '\\$&')}\\b`).test(text));
+}
+function fallThrough(loop, ctx, family, calls) {
+    if (calls.some((c) => isBlockingWait(c, family)))
+        return null;
+    const statements = statementsOf(loop.body);
+    const polls = [];
+    const names = [];
+    for (const statement of statements) {
+        if (statement.type === 'if_statement' || isLoopStatement(statement, family) || statement.type === 'try_statement' || statement.type === 'with_statement')
+            continue;
+        const inStatement = calls.filter((c) => contains(statement, c.node));
+        if (!inStatement.every((c) => returnsImmediately(c, family)))
+            return null;
+        for (const call of inStatement) {
+            if (call.kinds.includes('queue-pop') || call.kinds.includes('db-read') || call.kinds.includes('http')) {
+                const assigned = statement.text.match(/^(?:const|let|var)?\s*([A-Za-z_$][\w$]*)\s*=/)?.[1];
+                polls.push({ call, ...(assigned ? { name: assigned } : {}) });
+                if (assigned)
+                    names.push(assigned);
+            }
+        }
+    }
+    if (polls.length === 0 || names.length === 0)
+        return null;
+    // Work happens only under a condition on the poll's result (or by iterating it); anything else unknown = quiet.
+    for (const statement of statements) {
+        const inStatement = calls.filter((c) => contains(statement, c.node));
+        if (inStatement.every((c) => returnsImmediately(c, family)))
+            continue;
+        if (statement.type === 'if_statement') {
+            const condition = statement.childForFieldName('condition')?.text ?? '';
+            const hasElse = statement.namedChildren.some((c) => c.type === 'else_clause' || c.type === 'elif_clause') || statement.childForFieldName('alternative') !== null;
+            if (!hasElse && isWorkCondition(condition, names))
+                continue;
+        }
+        if (isLoopStatement(statement, family)) {
+            const iterable = (statement.childForFieldName('right') ?? statement.childForFieldName('value'))?.text ?? '';
+            if (names.includes(iterable.trim()))
+                continue;
+        }
+        return null;
+    }
+    const statementsText = statements.length > 0 ? wholeLineText(ctx.file.source, lineOf(statements[0]), endLineOf(statements[statements.length - 1])) : undefined;
+    return {
+        loop,
+        line: lineOf(loop.node),
+        variant: 'no-wait',
+        data: { call: displayCallee(polls[0].call.callee) },
+        confidence: 'high',
+        cost: busyWaitCost(ctx.config.cost, ctx.locale),
+        fix: blockFix(guardedWorkerTemplate(loop.language, { name: workerPurpose(loop, loop.language, ctx.kb), ...(statementsText ? { body: statementsText } : {}), idleSeconds: 1, async: loop.inAsyncFunction }), { startLine: loop.startLine, endLine: loop.endLine }, { description: 'wait between empty polls', safety: 'unsafe', language: fenceLanguage(loop.language) }),
+    };
+}
+export const detectBusyWait = (loop, ctx) => {
+    const family = familyOf(loop.language);
+    const spin = spinOnFlag(loop, ctx, family);
+    if (spin)
+        return spin;
+    if (!isInfiniteHeader(loop))
+        return null;
+    const exits = loopExits(loop);
+    if (exits.yields.length > 0)
+        return null;
+    const calls = treeCalls(loop.body, loop.language, ctx.kb, { skipFunctions: true });
+    const detections = [];
+    for (const cont of ownContinues(loop.body, family)) {
+        // Other handlers are retries (retry-without-backoff); `except queue.Empty: continue` is the idle path.
+        const handler = enclosingHandler(cont, loop.body);
+        if (handler && !isEmptyHandler(handler))
+            continue;
+        const path = callsUnder(pathNodes(cont, loop.body), calls);
+        if (!pathSpins(path, family))
+            continue;
+        const fix = nonBlockingGetFix(path, ctx, loop) ??
+            blockFix(idleSleepBlock(loop, ctx, cont), { startLine: loop.startLine, endLine: loop.endLine }, {
+                description: 'sleep before going round again',
+                safety: 'safe',
+                language: fenceLanguage(loop.language),
+            });
+        detections.push({
+            loop,
+            line: lineOf(cont),
+            variant: 'continue',
+            data: { call: displayCallee(path[path.length - 1]?.callee ?? '') },
+            confidence: 'high',
+            cost: busyWaitCost(ctx.config.cost, ctx.locale),
+            fix,
+        });
+    }
+    if (detections.length > 0)
+        return detections;
+    const hasOwnContinue = ownContinues(loop.body, family).length > 0;
+    if (hasOwnContinue || exits.breaks.length + exits.returns.length > 0)
+        return null;
+    return fallThrough(loop, ctx, family, calls);
+};

@@ -1,0 +1,193 @@
+import { argumentsOf, calleeOf, descendants, familyOf, isCall, lineOf, methodOf, numericValue, receiverOf, stringValue, } from './syntax.js';
+export function classifyTreeCall(node, language, kb) {
+    const callee = calleeOf(node).replace(/^await/, '');
+    const method = methodOf(callee);
+    const receiver = receiverOf(callee);
+    let kinds = [];
+    let confidence = 'high';
+    try {
+        const sqlArg = argumentsOf(node).positional[0];
+        const sql = stringValue(sqlArg);
+        const result = kb.classify(language, callee, sql ? { sql } : undefined);
+        kinds = result.kinds;
+        confidence = result.confidence;
+    }
+    catch {
+        kinds = [];
+    }
+    const parent = node.parent;
+    const awaited = parent?.type === 'await_expression' || parent?.type === 'await';
+    return { node, callee, method, ...(receiver ? { receiver } : {}), line: lineOf(node), kinds, confidence, awaited };
+}
+/** Calls under `root` in source order (nested functions skipped unless asked otherwise). */
+export function treeCalls(root, language, kb, options = { skipFunctions: true }) {
+    const family = familyOf(language);
+    const out = [];
+    for (const node of descendants(root, family, options)) {
+        if (isCall(node, family))
+            out.push(classifyTreeCall(node, language, kb));
+    }
+    return out;
+}
+const PY_SLEEP_CALLEES = /^(time\.sleep|sleep|asyncio\.sleep|trio\.sleep|anyio\.sleep|gevent\.sleep|eventlet\.sleep)$/;
+const JS_SLEEP_CALLEES = /^(sleep|delay|wait|setTimeoutPromise|timers\.setTimeout|timersPromises\.setTimeout|[A-Za-z_$.]*\.(sleep|delay))$/;
+/**
+ * A sleep: `time.sleep(5)`, `await asyncio.sleep(x)`, `await sleep(5000)`, `await setTimeout(5000)` from
+ * `node:timers/promises`, or `new Promise((r) => setTimeout(r, 5000))`. JS milliseconds become seconds.
+ */
+export function sleepOf(call, family) {
+    const args = argumentsOf(call.node);
+    if (family === 'python') {
+        if (!PY_SLEEP_CALLEES.test(call.callee) && !call.kinds.includes('sleep'))
+            return undefined;
+        if (call.method === 'wait' || call.method === 'wait_for') {
+            const arg = args.keywords.get('timeout') ?? args.positional[0];
+            const value = numericValue(arg);
+            return { ...(value !== undefined ? { seconds: value, literal: arg } : {}), ...(arg ? { arg } : {}) };
+        }
+        const arg = args.positional[0] ?? args.keywords.get('seconds') ?? args.keywords.get('delay');
+        const value = numericValue(arg);
+        return { ...(value !== undefined ? { seconds: value, literal: arg } : {}), ...(arg ? { arg } : {}) };
+    }
+    if (call.node.type === 'new_expression') {
+        if (call.callee !== 'Promise')
+            return undefined;
+        const timer = [...descendants(call.node, family)].find((n) => n.type === 'call_expression' && /^(setTimeout|global\.setTimeout|globalThis\.setTimeout)$/.test(calleeOf(n)));
+        if (!timer)
+            return undefined;
+        const arg = argumentsOf(timer).positional[1];
+        const value = numericValue(arg);
+        return { ...(value !== undefined ? { seconds: value / 1000, literal: arg } : {}), ...(arg ? { arg } : {}) };
+    }
+    const isTimersPromise = call.callee === 'setTimeout' && call.awaited;
+    if (!isTimersPromise && !JS_SLEEP_CALLEES.test(call.callee) && !call.kinds.includes('sleep'))
+        return undefined;
+    if (call.callee === 'setTimeout' && !call.awaited)
+        return undefined;
+    const arg = args.positional[0];
+    const value = numericValue(arg);
+    return { ...(value !== undefined ? { seconds: value / 1000, literal: arg } : {}), ...(arg ? { arg } : {}) };
+}
+const PY_BLOCKING_POPS = new Set(['blpop', 'brpop', 'brpoplpush', 'blmove', 'bzpopmin', 'bzpopmax', 'blmpop', 'bzmpop']);
+const PY_NON_BLOCKING = new Set([
+    'get_nowait',
+    'put_nowait',
+    'lpop',
+    'rpop',
+    'rpoplpush',
+    'lmove',
+    'spop',
+    'basic_get',
+    'empty',
+    'qsize',
+    'full',
+    'is_set',
+    'len',
+    'print',
+    'str',
+    'int',
+    'float',
+    'bool',
+    'isinstance',
+    'loads',
+    'dumps',
+    'decode',
+    'encode',
+    'strip',
+    'format',
+    'append',
+    'pop',
+    'popleft',
+    'debug',
+    'info',
+    'warning',
+    'error',
+    'exception',
+    'monotonic',
+    'time',
+    'now',
+    'utcnow',
+    'execute',
+    'fetchone',
+    'fetchall',
+    'fetchmany',
+    'get_message',
+]);
+/** Calls that block the thread until something happens (or a timeout passes). */
+export function isBlockingWait(call, family) {
+    if (sleepOf(call, family))
+        return true;
+    const method = call.method;
+    const args = argumentsOf(call.node);
+    const receiver = (call.receiver ?? '').toLowerCase();
+    if (family === 'python') {
+        if (PY_BLOCKING_POPS.has(method))
+            return true;
+        if (method === 'get' && /queue|(^|_)q$|^q$|inbox|jobs|tasks|work/.test(receiver)) {
+            const block = args.keywords.get('block') ?? args.positional[0];
+            if (block?.type === 'false')
+                return false;
+            const timeout = numericValue(args.keywords.get('timeout') ?? args.positional[1]);
+            return timeout === undefined || timeout > 0;
+        }
+        if (method === 'xread' || method === 'xreadgroup')
+            return args.keywords.has('block');
+        if (method === 'receive_message' || method === 'receive_messages') {
+            const wait = numericValue(args.keywords.get('WaitTimeSeconds') ?? args.keywords.get('wait_time_seconds'));
+            return wait !== undefined && wait > 0;
+        }
+        if (method === 'poll' || method === 'consume' || method === 'get_message' || method === 'listen') {
+            const timeout = numericValue(args.keywords.get('timeout') ?? args.keywords.get('timeout_ms') ?? args.positional[0]);
+            return timeout === undefined ? method === 'listen' : timeout > 0;
+        }
+        if (['wait', 'wait_for', 'recv', 'recvfrom', 'recv_into', 'accept', 'select', 'join', 'acquire', 'input', 'readline', 'getmessage', 'result'].includes(method)) {
+            return true;
+        }
+        if (call.callee === 'select.select')
+            return true;
+        return false;
+    }
+    if (['brpop', 'blpop', 'brpoplpush', 'blmove', 'bzpopmin', 'bzpopmax', 'blmpop'].includes(method.toLowerCase()))
+        return true;
+    if (method === 'xread' || method === 'xreadgroup')
+        return /['"]BLOCK['"]/i.test(call.node.text);
+    if (/^receiveMessage$|^ReceiveMessageCommand$/.test(method) || /ReceiveMessageCommand/.test(call.node.text)) {
+        const wait = /WaitTimeSeconds\s*:\s*(\d+)/.exec(call.node.text);
+        return wait !== null && Number(wait[1]) > 0;
+    }
+    if (call.callee === 'once' || call.callee === 'events.once')
+        return true;
+    if (method === 'send' && /ReceiveMessageCommand/.test(call.node.text)) {
+        const wait = /WaitTimeSeconds\s*:\s*(\d+)/.exec(call.node.text);
+        return wait !== null && Number(wait[1]) > 0;
+    }
+    return false;
+}
+/**
+ * Calls known to return at once: non-blocking pops, cheap built-ins, logging, and plain queries (a query that finds
+ * nothing returns in milliseconds). A call coze-loop knows nothing about is *not* in this set.
+ */
+export function returnsImmediately(call, family) {
+    if (isBlockingWait(call, family))
+        return false;
+    if (family === 'python') {
+        if (PY_NON_BLOCKING.has(call.method) || PY_NON_BLOCKING.has(call.callee))
+            return true;
+        if (call.method === 'get' && /queue|(^|_)q$|^q$/.test((call.receiver ?? '').toLowerCase())) {
+            const block = argumentsOf(call.node).keywords.get('block') ?? argumentsOf(call.node).positional[0];
+            return block?.type === 'false';
+        }
+        if (call.method === 'receive_message' || call.method === 'poll')
+            return true;
+    }
+    else {
+        if (['lpop', 'rpop', 'rpoplpush', 'lmove', 'spop', 'shift', 'pop', 'log', 'info', 'debug', 'warn', 'error', 'parse', 'stringify', 'now', 'push'].includes(call.method)) {
+            return true;
+        }
+        if (call.method === 'receiveMessage' || /ReceiveMessageCommand/.test(call.node.text))
+            return true;
+    }
+    if (call.confidence === 'high' && call.kinds.some((k) => k === 'db-read' || k === 'http' || k === 'queue-pop' || k === 'log'))
+        return true;
+    return false;
+}

@@ -1,0 +1,189 @@
+import { blockFix, fenceLanguage, replaceFix, rewriteLines } from '../../../fixes/lines.js';
+import { calleeOf, descendants, enclosingFunction, familyOf, identifiersIn, lineOf, methodOf, rootOf } from './syntax.js';
+const PY_DEFER = new Set([
+    'submit', 'Thread', 'Timer', 'Process', 'call_later', 'call_soon', 'call_at', 'call_soon_threadsafe', 'add_done_callback', 'after',
+    'schedule', 'add_job', 'register', 'connect', 'on', 'subscribe', 'append', 'add', 'insert', 'put', 'setdefault', 'apply_async',
+    'run_in_executor', 'start_new_thread', 'add_callback', 'add_timeout', 'every', 'do',
+]);
+const JS_DEFER = new Set([
+    'setTimeout', 'setInterval', 'setImmediate', 'nextTick', 'queueMicrotask', 'addEventListener', 'on', 'once', 'push', 'then', 'catch',
+    'finally', 'subscribe', 'set', 'add', 'listen', 'register', 'schedule', 'unshift', 'addListener',
+]);
+function isAwaited(node) {
+    let current = node.parent;
+    while (current) {
+        if (current.type === 'await' || current.type === 'await_expression')
+            return true;
+        if (current.type === 'expression_statement' || current.type === 'block' || current.type === 'statement_block')
+            return false;
+        current = current.parent;
+    }
+    return false;
+}
+/** The closure (or a reference to a def) is handed to something that calls it later, or stored. */
+function isDeferred(node, family) {
+    let child = node;
+    let current = node.parent;
+    while (current) {
+        if (current.type === 'keyword_argument') {
+            const name = current.childForFieldName('name')?.text ?? '';
+            if (/target|callback|handler|hook|on_\w+|func|fn/.test(name)) {
+                const call = current.parent?.parent;
+                if (call && !isAwaited(call))
+                    return true;
+            }
+        }
+        if (current.type === 'argument_list' || current.type === 'arguments') {
+            const call = current.parent;
+            const method = methodOf(calleeOf(call));
+            const defer = family === 'python' ? PY_DEFER : JS_DEFER;
+            return defer.has(method) && !isAwaited(call);
+        }
+        if ((current.type === 'assignment' || current.type === 'assignment_expression') && current.childForFieldName('right')?.id === child.id) {
+            const left = current.childForFieldName('left');
+            return left !== null && left.type !== 'identifier';
+        }
+        if (['expression_statement', 'block', 'statement_block', 'return_statement'].includes(current.type))
+            return false;
+        child = current;
+        current = current.parent;
+    }
+    return false;
+}
+function pythonParams(fn) {
+    const params = fn.childForFieldName('parameters');
+    const names = new Set();
+    let hasKwargs = false;
+    for (const p of params?.namedChildren ?? []) {
+        if (p.type === 'dictionary_splat_pattern')
+            hasKwargs = true;
+        const id = p.type === 'identifier' ? p : (p.childForFieldName('name') ?? p.namedChildren.find((c) => c.type === 'identifier'));
+        if (id)
+            names.add(id.text);
+    }
+    return { names, node: params, hasKwargs };
+}
+function pythonDetections(loop, source) {
+    const left = loop.node.type === 'for_statement' ? loop.node.childForFieldName('left') : null;
+    if (!left)
+        return [];
+    const loopVars = identifiersIn(left, 'python');
+    const out = [];
+    for (const node of descendants(loop.body, 'python')) {
+        if (node.type !== 'lambda' && node.type !== 'function_definition')
+            continue;
+        const params = pythonParams(node);
+        const body = node.childForFieldName('body');
+        if (!body)
+            continue;
+        const captured = [...loopVars].filter((v) => !params.names.has(v) && identifiersIn(body, 'python').has(v));
+        if (captured.length === 0)
+            continue;
+        let deferred = false;
+        if (node.type === 'lambda')
+            deferred = isDeferred(node, 'python');
+        else {
+            const name = node.childForFieldName('name')?.text;
+            for (const use of descendants(loop.body, 'python')) {
+                if (use.type === 'identifier' && use.text === name && use.startIndex > node.endIndex && use.parent?.type !== 'call' && isDeferred(use, 'python'))
+                    deferred = true;
+            }
+        }
+        if (!deferred)
+            continue;
+        let fix;
+        if (!params.hasKwargs) {
+            const defaults = captured.map((v) => `${v}=${v}`).join(', ');
+            let edit;
+            if (node.type === 'lambda') {
+                edit = params.node
+                    ? { start: params.node.endIndex, end: params.node.endIndex, text: `, ${defaults}` }
+                    : { start: node.startIndex + 'lambda'.length, end: node.startIndex + 'lambda'.length, text: ` ${defaults}` };
+            }
+            else {
+                const p = params.node;
+                const inner = p.text.slice(1, -1).trim();
+                edit = { start: p.endIndex - 1, end: p.endIndex - 1, text: inner ? `, ${defaults}` : defaults };
+                if (inner.endsWith(','))
+                    edit = { start: p.endIndex - 1, end: p.endIndex - 1, text: ` ${defaults}` };
+            }
+            fix = replaceFix(rewriteLines(source, [edit]), { description: `bind ${defaults}`, safety: 'unsafe', language: 'python' });
+        }
+        out.push({
+            loop,
+            line: lineOf(node),
+            variant: node.type === 'lambda' ? 'lambda' : 'def',
+            data: { variable: captured.join(', ') },
+            confidence: 'high',
+            ...(fix ? { fix } : {}),
+        });
+    }
+    return out;
+}
+function varKeyword(declaration) {
+    return declaration.children.find((c) => c.type === 'var');
+}
+function jsDetections(loop, source) {
+    const vars = new Map();
+    const node = loop.node;
+    const init = node.type === 'for_statement' ? node.childForFieldName('initializer') : null;
+    if (init?.type === 'variable_declaration') {
+        for (const d of init.namedChildren)
+            if (d.type === 'variable_declarator')
+                vars.set(d.childForFieldName('name')?.text ?? '', init);
+    }
+    if (node.type === 'for_in_statement') {
+        const kind = node.childForFieldName('kind');
+        const left = node.childForFieldName('left');
+        if (kind?.text === 'var' && left?.type === 'identifier')
+            vars.set(left.text, kind);
+    }
+    for (const d of descendants(loop.body, 'js', { skipFunctions: true, skipLoops: true })) {
+        if (d.type === 'variable_declaration')
+            for (const v of d.namedChildren)
+                if (v.type === 'variable_declarator')
+                    vars.set(v.childForFieldName('name')?.text ?? '', d);
+    }
+    vars.delete('');
+    if (vars.size === 0)
+        return [];
+    const out = [];
+    const reported = new Set();
+    for (const closure of descendants(loop.body, 'js')) {
+        if (closure.type !== 'arrow_function' && closure.type !== 'function_expression' && closure.type !== 'function')
+            continue;
+        const params = closure.childForFieldName('parameters') ?? closure.childForFieldName('parameter');
+        const paramNames = params ? identifiersIn(params, 'js') : new Set();
+        const body = closure.childForFieldName('body');
+        if (!body)
+            continue;
+        const used = identifiersIn(body, 'js');
+        const captured = [...vars.keys()].filter((v) => used.has(v) && !paramNames.has(v) && !reported.has(v));
+        if (captured.length === 0 || !isDeferred(closure, 'js'))
+            continue;
+        for (const v of captured)
+            reported.add(v);
+        // `let` is only a drop-in when nothing after the loop reads the variable.
+        const scope = enclosingFunction(node, 'js') ?? rootOf(node);
+        const usedAfter = [...descendants(scope, 'js')].some((n) => n.startIndex >= node.endIndex && n.type === 'identifier' && captured.includes(n.text));
+        const edits = [];
+        for (const v of captured) {
+            const decl = vars.get(v);
+            const keyword = decl.type === 'var' ? decl : varKeyword(decl);
+            if (keyword && !edits.some((e) => e.start === keyword.startIndex))
+                edits.push({ start: keyword.startIndex, end: keyword.endIndex, text: 'let' });
+        }
+        const fix = !usedAfter && edits.length > 0
+            ? replaceFix(rewriteLines(source, edits), { description: 'var → let', safety: 'safe', language: fenceLanguage(loop.language) })
+            : blockFix(`for (let ${captured[0]} = 0; /* ... */) {\n  // a fresh binding per iteration: the callback sees this iteration's value\n}\n`, { startLine: loop.startLine, endLine: loop.endLine }, {
+                description: 'var → let',
+                safety: 'unsafe',
+                language: fenceLanguage(loop.language),
+            });
+        out.push({ loop, line: lineOf(closure), variant: 'var', data: { variable: captured.join(', ') }, confidence: 'high', fix });
+    }
+    return out;
+}
+export const detectLoopClosureCapture = (loop, ctx) => {
+    return familyOf(loop.language) === 'python' ? pythonDetections(loop, ctx.file.source) : jsDetections(loop, ctx.file.source);
+};

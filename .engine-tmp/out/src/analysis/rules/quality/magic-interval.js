@@ -1,0 +1,175 @@
+import { blockFix, dedentText, fenceLanguage, lineAt } from '../../../fixes/lines.js';
+import { sleepOf, treeCalls } from './calls.js';
+import { argumentsOf, calleeOf, compact, descendants, familyOf, lineOf, numericValue } from './syntax.js';
+const RETRY_NAME = /attempt|retr(y|ies)|tries|tried/i;
+function hasTrailingComment(source, line, family) {
+    const code = lineAt(source, line).replace(/(["'`])(?:\\.|(?!\1).)*\1/g, '""');
+    return family === 'python' ? code.includes('#') : /\/\/|\/\*/.test(code);
+}
+function inHandler(node) {
+    let current = node.parent;
+    while (current) {
+        if (current.type === 'except_clause' || current.type === 'catch_clause')
+            return true;
+        if (current.type === 'block' && current.parent?.type === 'while_statement')
+            return false;
+        current = current.parent;
+    }
+    return false;
+}
+function sleepCandidates(loop, ctx, family) {
+    const out = [];
+    for (const call of treeCalls(loop.body, loop.language, ctx.kb, { skipFunctions: true, skipLoops: true })) {
+        const sleep = sleepOf(call, family);
+        if (!sleep?.literal || sleep.seconds === undefined || sleep.seconds <= 0)
+            continue;
+        const retry = inHandler(call.node);
+        const unit = family === 'python' ? 'SECONDS' : 'MS';
+        out.push({ variant: 'sleep', literal: sleep.literal, value: numericValue(sleep.literal), name: retry ? `RETRY_DELAY_${unit}` : `POLL_INTERVAL_${unit}` });
+    }
+    return out;
+}
+function intervalCandidates(loop, family) {
+    if (family !== 'js')
+        return [];
+    const timers = [];
+    if (loop.kind === 'interval' && loop.node.type === 'call_expression')
+        timers.push(loop.node);
+    if (loop.kind === 'timeout-recursion') {
+        for (const node of descendants(loop.body, family, { skipFunctions: true })) {
+            if (node.type === 'call_expression' && /^(setTimeout|globalThis\.setTimeout)$/.test(calleeOf(node)) && node.parent?.type !== 'await_expression')
+                timers.push(node);
+        }
+    }
+    const out = [];
+    for (const timer of timers) {
+        const literal = argumentsOf(timer).positional[1];
+        const value = numericValue(literal);
+        if (!literal || value === undefined || value <= 0)
+            continue;
+        out.push({ variant: 'interval', literal, value, name: 'POLL_INTERVAL_MS' });
+    }
+    return out;
+}
+function batchCandidates(loop, ctx, family) {
+    const out = [];
+    const node = loop.node;
+    if (family === 'python' && node.type === 'for_statement') {
+        const right = node.childForFieldName('right');
+        if (right?.type === 'call' && calleeOf(right) === 'range') {
+            const args = argumentsOf(right).positional;
+            const step = args[2];
+            const value = numericValue(step);
+            if (step && value !== undefined && value > 1 && /len\(/.test(args[1]?.text ?? ''))
+                out.push({ variant: 'batch', literal: step, value, name: 'BATCH_SIZE' });
+        }
+    }
+    if (family === 'js' && node.type === 'for_statement') {
+        const increment = node.childForFieldName('increment');
+        if (increment?.type === 'augmented_assignment_expression' && /\.length/.test(node.childForFieldName('condition')?.text ?? '')) {
+            const step = increment.childForFieldName('right');
+            const value = numericValue(step);
+            if (step && value !== undefined && value > 1)
+                out.push({ variant: 'batch', literal: step, value, name: 'BATCH_SIZE' });
+        }
+    }
+    const batchMethods = family === 'python' ? /^(fetchmany|chunked|batched|islice)$/ : /^(chunk)$/;
+    for (const call of treeCalls(loop.body, loop.language, ctx.kb, { skipFunctions: true, skipLoops: true })) {
+        if (!batchMethods.test(call.method))
+            continue;
+        const args = argumentsOf(call.node).positional;
+        const literal = call.method === 'islice' ? args[args.length - 1] : call.method === 'fetchmany' ? args[0] : args[1];
+        const value = numericValue(literal);
+        if (literal && value !== undefined && value > 1)
+            out.push({ variant: 'batch', literal, value, name: 'BATCH_SIZE' });
+    }
+    return out;
+}
+function isRetryLoop(loop, family) {
+    if (RETRY_NAME.test(loop.loopVariables.join(' ')))
+        return true;
+    return [...descendants(loop.body, family, { skipFunctions: true, skipLoops: true })].some((n) => n.type === 'try_statement');
+}
+function retryCandidates(loop, family) {
+    const out = [];
+    const node = loop.node;
+    const push = (literal, counter) => {
+        const value = numericValue(literal);
+        if (literal && value !== undefined && value > 1 && Number.isInteger(value)) {
+            out.push({ variant: 'retry', literal, value, name: /retr/i.test(counter) ? 'MAX_RETRIES' : 'MAX_ATTEMPTS' });
+        }
+    };
+    if (family === 'python' && node.type === 'for_statement') {
+        const left = node.childForFieldName('left');
+        const right = node.childForFieldName('right');
+        if (left && right?.type === 'call' && calleeOf(right) === 'range' && (RETRY_NAME.test(left.text) || (left.text === '_' && isRetryLoop(loop, family)))) {
+            const args = argumentsOf(right).positional;
+            push(args.length === 1 ? args[0] : args[1], left.text);
+        }
+    }
+    if (family === 'js' && node.type === 'for_statement') {
+        const condition = node.childForFieldName('condition');
+        const cond = condition?.type === 'expression_statement' ? condition.namedChildren[0] : condition;
+        const left = cond?.childForFieldName('left');
+        if (cond?.type === 'binary_expression' && left && RETRY_NAME.test(left.text))
+            push(cond.childForFieldName('right'), left.text);
+    }
+    // Comparisons against the counter: `while attempts < 5`, `if retries >= 3:`, `if (attempt > 4)`.
+    const scopes = [loop.body];
+    const condition = node.type === 'while_statement' ? node.childForFieldName('condition') : null;
+    if (condition)
+        scopes.push(condition);
+    for (const scope of scopes) {
+        const nodes = scope === loop.body ? [...descendants(scope, family, { skipFunctions: true, skipLoops: true })] : [scope, ...descendants(scope, family)];
+        for (const n of nodes) {
+            if (n.type === 'comparison_operator') {
+                const [left, right] = n.namedChildren;
+                if (left && right && left.type === 'identifier' && RETRY_NAME.test(left.text) && /[<>]/.test(n.text))
+                    push(right, left.text);
+            }
+            else if (n.type === 'binary_expression') {
+                const op = n.childForFieldName('operator')?.text ?? '';
+                const left = n.childForFieldName('left');
+                if (left && /^[<>]=?$/.test(op) && (left.type === 'identifier' || left.type === 'member_expression') && RETRY_NAME.test(left.text))
+                    push(n.childForFieldName('right'), left.text);
+            }
+        }
+    }
+    return out;
+}
+function renderFix(loop, ctx, candidate, family) {
+    const line = lineOf(candidate.literal);
+    const original = dedentText(lineAt(ctx.file.source, line));
+    const literalText = candidate.literal.text;
+    const column = candidate.literal.startPosition.column - (lineAt(ctx.file.source, line).length - lineAt(ctx.file.source, line).trimStart().length);
+    const rewritten = original.slice(0, column) + candidate.name + original.slice(column + literalText.length);
+    const declaration = family === 'python' ? `${candidate.name} = ${literalText}` : `const ${candidate.name} = ${literalText};`;
+    return `${declaration}\n\n${rewritten}\n`;
+}
+export const detectMagicInterval = (loop, ctx) => {
+    const family = familyOf(loop.language);
+    const candidates = [...intervalCandidates(loop, family), ...sleepCandidates(loop, ctx, family), ...batchCandidates(loop, ctx, family), ...retryCandidates(loop, family)];
+    const seenLines = new Set();
+    const detections = [];
+    for (const candidate of candidates) {
+        const line = lineOf(candidate.literal);
+        if (seenLines.has(line))
+            continue;
+        if (hasTrailingComment(ctx.file.source, line, family))
+            continue;
+        seenLines.add(line);
+        detections.push({
+            loop,
+            line,
+            variant: candidate.variant,
+            data: { literal: compact(candidate.literal.text), name: candidate.name },
+            confidence: 'high',
+            fix: blockFix(renderFix(loop, ctx, candidate, family), { startLine: line, endLine: line }, {
+                description: `${candidate.name} = ${compact(candidate.literal.text)}`,
+                safety: 'safe',
+                language: fenceLanguage(loop.language),
+            }),
+        });
+    }
+    return detections;
+};

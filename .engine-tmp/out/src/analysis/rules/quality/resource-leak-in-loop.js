@@ -1,0 +1,214 @@
+import { blockFix, detectIndentUnit, fenceLanguage, hasMultilineString, indentText, leadingWhitespace, lineAt, lineEndOffset, lineStartOffset, replaceFix, } from '../../../fixes/lines.js';
+import { sleepOf, treeCalls } from './calls.js';
+import { leakedDescriptorsCost } from './cost.js';
+import { calleeOf, descendants, endLineOf, enclosingFunction, familyOf, lineOf, methodOf, rootOf, statementsOf } from './syntax.js';
+import { displayCallee } from './syntax.js';
+const PY_RESOURCE = /^((io|codecs|gzip|bz2|lzma|tarfile)\.)?open$|^(zipfile\.)?ZipFile$|\.cursor$|^(sqlite3|psycopg2?|pymysql|MySQLdb|mysql\.connector|pyodbc|oracledb|cx_Oracle|duckdb)\.connect$|^socket\.(socket|create_connection)$|^(urllib\.request\.)?urlopen$|^(tempfile\.)?(NamedTemporaryFile|TemporaryFile)$|^(requests\.)?Session$|^httpx\.Client$|^(smtplib\.)?SMTP(_SSL)?$|^(ftplib\.)?FTP$|^(pika\.)?BlockingConnection$|\.getconn$/;
+const PY_WITH_CLOSES = /^((io|codecs|gzip|bz2|lzma|tarfile)\.)?open$|^(zipfile\.)?ZipFile$|^(urllib\.request\.)?urlopen$|^(tempfile\.)?(NamedTemporaryFile|TemporaryFile)$|^(requests\.)?Session$|^httpx\.Client$|^(smtplib\.)?SMTP(_SSL)?$|^socket\.(socket|create_connection)$/;
+const PY_CLOSE = new Set(['close', 'release', 'disconnect', 'shutdown', 'quit', 'putconn', 'terminate']);
+const JS_CLOSE = new Set(['close', 'release', 'end', 'destroy', 'quit', 'disconnect', 'closeSync', 'dispose', 'unref']);
+function jsResource(callee, call) {
+    const method = methodOf(callee);
+    if (call.type === 'new_expression')
+        return /(^|\.)(Client|Socket|Connection)$/.test(callee) ? 'end' : undefined;
+    if (method === 'connect' && /pool/i.test(callee))
+        return 'release';
+    if (/^(fs\.promises|fsp|fsPromises|promises)\.open$|^open$/.test(callee) && call.parent?.type === 'await_expression')
+        return 'close';
+    if (callee === 'fs.openSync' || callee === 'openSync')
+        return 'closeSync';
+    if (/^(mysql|mysql2)\.createConnection$|^(net|tls)\.(connect|createConnection)$/.test(callee))
+        return 'end';
+    return undefined;
+}
+function resourcesIn(loop, family) {
+    const out = [];
+    for (const node of descendants(loop.body, family, { skipFunctions: true, skipLoops: true })) {
+        if (family === 'python' && node.type === 'expression_statement') {
+            const assignment = node.namedChildren[0];
+            if (assignment?.type !== 'assignment')
+                continue;
+            const left = assignment.childForFieldName('left');
+            const right = assignment.childForFieldName('right');
+            if (left?.type !== 'identifier' || right?.type !== 'call')
+                continue;
+            const callee = calleeOf(right);
+            if (!PY_RESOURCE.test(callee))
+                continue;
+            if (/^(requests\.)?(get|post)$/.test(callee))
+                continue;
+            out.push({ name: left.text, statement: node, call: right, callee, closeMethod: callee.endsWith('getconn') ? 'putconn' : 'close' });
+        }
+        else if (family === 'js' && (node.type === 'lexical_declaration' || node.type === 'variable_declaration')) {
+            if (/^\s*(await\s+)?using\b/.test(node.text))
+                continue;
+            const declarators = node.namedChildren.filter((c) => c.type === 'variable_declarator');
+            if (declarators.length !== 1)
+                continue;
+            const name = declarators[0].childForFieldName('name');
+            let value = declarators[0].childForFieldName('value');
+            if (name?.type !== 'identifier' || !value)
+                continue;
+            if (value.type === 'await_expression')
+                value = value.namedChildren[0] ?? null;
+            if (!value || (value.type !== 'call_expression' && value.type !== 'new_expression'))
+                continue;
+            const callee = calleeOf(value);
+            const closeMethod = jsResource(callee, value);
+            if (!closeMethod)
+                continue;
+            out.push({ name: name.text, statement: node, call: value, callee, closeMethod });
+        }
+    }
+    return out;
+}
+function usage(resource, loop, family) {
+    const scope = enclosingFunction(loop.node, family) ?? rootOf(loop.node);
+    const result = { managed: false, escapes: false, closeStatements: [] };
+    const closeSet = family === 'python' ? PY_CLOSE : JS_CLOSE;
+    for (const node of descendants(scope, family)) {
+        if (node.endIndex <= resource.statement.startIndex)
+            continue;
+        if (node.type === 'identifier' && node.text === resource.name) {
+            const parent = node.parent;
+            if (!parent)
+                continue;
+            // `with f:` / `with closing(f)` / `stack.enter_context(f)` manage it.
+            if (parent.type === 'with_item' || parent.type === 'as_pattern' && parent.parent?.type === 'with_item')
+                result.managed = true;
+            if (parent.type === 'argument_list' || parent.type === 'arguments') {
+                const call = parent.parent;
+                const callee = calleeOf(call);
+                const method = methodOf(callee);
+                if (/^(contextlib\.)?closing$|enter_context|enter_async_context|callback$/.test(callee))
+                    result.managed = true;
+                else if (closeSet.has(method) || method === 'putconn')
+                    result.closeStatements.push(call);
+                else if (['append', 'add', 'push', 'put', 'insert', 'extend', 'setdefault', 'set'].includes(method))
+                    result.escapes = true;
+            }
+            if (parent.type === 'return_statement' || parent.type === 'yield' || parent.type === 'yield_expression')
+                result.escapes = true;
+            if ((parent.type === 'assignment' || parent.type === 'assignment_expression') && parent.childForFieldName('right')?.id === node.id) {
+                const left = parent.childForFieldName('left');
+                if (left && left.type !== 'identifier')
+                    result.escapes = true;
+            }
+            if (parent.type === 'pair' || parent.type === 'list' || parent.type === 'array' || parent.type === 'dictionary' || parent.type === 'tuple')
+                result.escapes = true;
+            if (parent.type === 'attribute' || parent.type === 'member_expression') {
+                const outer = parent.parent;
+                const method = (parent.childForFieldName('attribute') ?? parent.childForFieldName('property'))?.text ?? '';
+                if (outer && (outer.type === 'call' || outer.type === 'call_expression') && closeSet.has(method))
+                    result.closeStatements.push(outer);
+            }
+        }
+    }
+    return result;
+}
+function inFinally(node, stop) {
+    let current = node.parent;
+    while (current) {
+        if (current.type === 'finally_clause')
+            return true;
+        if (current.id === stop.id)
+            return false;
+        current = current.parent;
+    }
+    return false;
+}
+function topStatement(node, block) {
+    let current = node;
+    while (current && current.parent && current.parent.id !== block.id)
+        current = current.parent;
+    return current?.parent?.id === block.id ? current : undefined;
+}
+function buildFix(resource, usageInfo, loop, ctx, family) {
+    const source = ctx.file.source;
+    const block = resource.statement.parent;
+    if (!block || (block.type !== 'block' && block.type !== 'statement_block'))
+        return undefined;
+    const statements = statementsOf(block);
+    const index = statements.findIndex((s) => s.id === resource.statement.id);
+    if (index < 0)
+        return undefined;
+    const closeTop = usageInfo.closeStatements.map((c) => topStatement(c, block)).find((s) => s !== undefined);
+    if (usageInfo.closeStatements.length > 0 && !closeTop)
+        return undefined;
+    const after = statements.slice(index + 1);
+    const closeIndex = closeTop ? after.findIndex((s) => s.id === closeTop.id) : -1;
+    const inner = family === 'python' && closeIndex >= 0 ? after.slice(0, closeIndex) : after.filter((s) => s.id !== closeTop?.id);
+    const rest = family === 'python' && closeIndex >= 0 ? after.slice(closeIndex + 1) : [];
+    const startLine = lineOf(resource.statement);
+    const lastNode = family === 'python' ? (closeIndex >= 0 ? after[closeIndex] : after[after.length - 1] ?? resource.statement) : after[after.length - 1] ?? resource.statement;
+    const endLine = endLineOf(lastNode);
+    if (family === 'js' && endLine >= endLineOf(block))
+        return undefined;
+    if (inner.length > 0 && lineOf(inner[0]) <= endLineOf(resource.statement))
+        return undefined;
+    const indent = leadingWhitespace(lineAt(source, startLine));
+    const unit = detectIndentUnit(source, loop.language);
+    const text = (nodes) => nodes.length === 0 ? '' : source.slice(lineStartOffset(source, lineOf(nodes[0])), lineEndOffset(source, endLineOf(nodes[nodes.length - 1]))).replace(/\r\n/g, '\n');
+    const innerText = text(inner);
+    if (hasMultilineString(innerText) || /\n/.test(resource.call.text))
+        return undefined;
+    if (closeTop && closeTop.text.trim() !== `${resource.name}.${resource.closeMethod}()` && !closeTop.text.trim().startsWith(`${resource.name}.`)) {
+        if (!(family === 'js' && /^await\s/.test(closeTop.text.trim())))
+            return undefined;
+    }
+    let lines;
+    if (family === 'python') {
+        // Only objects whose `with` closes them: a DB-API connection's `with` commits but does not close.
+        if (!PY_WITH_CLOSES.test(resource.callee))
+            return undefined;
+        lines = [`${indent}with ${resource.call.text} as ${resource.name}:`, innerText ? indentText(innerText.split('\n').map((l) => l).join('\n'), unit) : `${indent}${unit}pass`];
+        const restText = text(rest);
+        if (restText)
+            lines.push(restText);
+    }
+    else {
+        const closeText = closeTop ? closeTop.text.trim() : `${resource.name}.${resource.closeMethod}();`;
+        lines = [
+            text([resource.statement]),
+            `${indent}try {`,
+            innerText ? indentText(innerText, unit) : '',
+            `${indent}} finally {`,
+            `${indent}${unit}${closeText.endsWith(';') ? closeText : closeText + ';'}`,
+            `${indent}}`,
+        ].filter((l) => l !== '');
+    }
+    return replaceFix({ startLine, endLine, code: lines.join('\n') }, {
+        description: family === 'python' ? `with ${resource.callee}(...) as ${resource.name}` : `try/finally ${resource.name}.${resource.closeMethod}()`,
+        safety: 'safe',
+        language: fenceLanguage(loop.language),
+    });
+}
+export const detectResourceLeakInLoop = (loop, ctx) => {
+    const family = familyOf(loop.language);
+    const detections = [];
+    for (const resource of resourcesIn(loop, family)) {
+        const info = usage(resource, loop, family);
+        if (info.managed || info.escapes)
+            continue;
+        if (info.closeStatements.some((c) => inFinally(c, enclosingFunction(loop.node, family) ?? rootOf(loop.node))))
+            continue;
+        const variant = info.closeStatements.length > 0 ? 'not-on-every-path' : 'never-closed';
+        const sleep = treeCalls(loop.body, loop.language, ctx.kb, { skipFunctions: true, skipLoops: true })
+            .map((c) => sleepOf(c, family))
+            .find((s) => s?.seconds !== undefined);
+        const fix = buildFix(resource, info, loop, ctx, family) ??
+            blockFix(family === 'python'
+                ? `with ${resource.call.text} as ${resource.name}:\n    ...  # use ${resource.name}; it is closed even when this raises\n`
+                : `const ${resource.name} = await ${resource.call.text.replace(/^await\s+/, '')};\ntry {\n  // use ${resource.name}\n} finally {\n  ${resource.name}.${resource.closeMethod}();\n}\n`, { startLine: lineOf(resource.statement), endLine: endLineOf(resource.statement) }, { description: 'close on every path', safety: 'safe', language: fenceLanguage(loop.language) });
+        detections.push({
+            loop,
+            line: lineOf(resource.statement),
+            variant,
+            data: { resource: resource.name, call: displayCallee(resource.callee), close: resource.closeMethod },
+            confidence: 'high',
+            ...(variant === 'never-closed' && sleep?.seconds ? { cost: leakedDescriptorsCost(sleep.seconds, ctx.config.cost, ctx.locale) } : {}),
+            fix,
+        });
+    }
+    return detections;
+};

@@ -1,0 +1,122 @@
+import { fromConfig } from '../../../cost/index.js';
+import { blockFix, fenceLanguage, wholeLineText } from '../../../fixes/lines.js';
+import { backoffRetryTemplate, failureBackoffTemplate } from '../../../fixes/templates.js';
+import { isBlockingWait, sleepOf, treeCalls } from './calls.js';
+import { outageCallsCost } from './cost.js';
+import { isEmptyHandler } from './guard.js';
+import { isInfiniteHeader } from './shape.js';
+import { clauseBlock, descendants, endLineOf, familyOf, isFunction, isLoopStatement, lineOf, statementsOf, tryParts } from './syntax.js';
+import { displayCallee } from './syntax.js';
+import { isLongRunning } from './unguarded-worker-loop.js';
+const IO_KINDS = new Set(['http', 'db-read', 'db-write', 'db-commit', 'queue-pop', 'queue-ack', 'connect']);
+/** Statements of a subtree that leave the loop (break/return) without entering inner loops or functions. */
+function leavesLoop(root, family) {
+    const stack = [root];
+    while (stack.length > 0) {
+        const node = stack.pop();
+        if (node !== root && (isFunction(node, family) || isLoopStatement(node, family)))
+            continue;
+        if (node.type === 'break_statement' || node.type === 'return_statement')
+            return true;
+        stack.push(...node.namedChildren);
+    }
+    return false;
+}
+/** A loop that repeats the same attempt: counted `range(N)`, `while`, `for (;;)` or a counter `for`. */
+function isRetryShapedLoop(loop, family) {
+    const node = loop.node;
+    if (node.type === 'while_statement' || node.type === 'do_statement')
+        return true;
+    if (family === 'python' && node.type === 'for_statement') {
+        const right = node.childForFieldName('right');
+        return right?.type === 'call' && right.childForFieldName('function')?.text === 'range' && !/len\(/.test(right.text);
+    }
+    if (family === 'js' && node.type === 'for_statement')
+        return isInfiniteHeader(loop) || /attempt|retr|tries|try/i.test(node.childForFieldName('initializer')?.text ?? '');
+    return false;
+}
+function isBounded(loop, handler, family) {
+    if (!isInfiniteHeader(loop) && loop.node.type !== 'while_statement')
+        return true;
+    if (loop.node.type === 'while_statement' && !isInfiniteHeader(loop))
+        return true;
+    // `if attempt >= MAX: raise` inside the handler also bounds it.
+    return [...descendants(handler, family, { skipFunctions: true })].some((n) => n.type === 'raise_statement' || n.type === 'throw_statement' || n.type === 'break_statement' || n.type === 'return_statement');
+}
+function ioCallIn(block, loop, ctx) {
+    if (!block)
+        return undefined;
+    const calls = treeCalls(block, loop.language, ctx.kb, { skipFunctions: true });
+    return calls.find((c) => c.kinds.some((k) => IO_KINDS.has(k))) ?? calls[0];
+}
+function latencyFor(call, ctx) {
+    const db = call?.kinds.some((k) => k.startsWith('db') || k === 'queue-pop' || k === 'queue-ack');
+    return fromConfig(ctx.config.cost, db ? 'db_query_ms' : 'http_call_ms');
+}
+export const detectRetryWithoutBackoff = (loop, ctx) => {
+    const family = familyOf(loop.language);
+    const tries = [...descendants(loop.body, family, { skipFunctions: true, skipLoops: true })].filter((n) => n.type === 'try_statement');
+    if (tries.length === 0)
+        return null;
+    const bodyCalls = treeCalls(loop.body, loop.language, ctx.kb, { skipFunctions: true, skipLoops: true });
+    const detections = [];
+    for (const tryNode of tries) {
+        const { body, handlers, elseClause } = tryParts(tryNode);
+        for (const handler of handlers) {
+            const block = clauseBlock(handler);
+            if (!block || isEmptyHandler(handler))
+                continue;
+            const handlerCalls = bodyCalls.filter((c) => c.node.startIndex >= handler.startIndex && c.node.endIndex <= handler.endIndex);
+            const handlerSleep = handlerCalls.map((c) => sleepOf(c, family)).find((s) => s !== undefined);
+            const handlerReraises = statementsOf(block).some((s) => s.type === 'raise_statement' || s.type === 'throw_statement' || s.type === 'return_statement' || s.type === 'break_statement');
+            if (handlerReraises)
+                continue;
+            const tryCall = ioCallIn(body, loop, ctx);
+            if (!tryCall || !tryCall.kinds.some((k) => IO_KINDS.has(k)))
+                continue;
+            const successExits = (body && leavesLoop(body, family)) || (elseClause && leavesLoop(elseClause, family));
+            if (successExits && isRetryShapedLoop(loop, family)) {
+                // Any sleep on the way back round counts: in the handler or after the try.
+                const laterSleep = bodyCalls.filter((c) => c.node.startIndex >= tryNode.endIndex).map((c) => sleepOf(c, family)).find((s) => s !== undefined);
+                const sleep = handlerSleep ?? laterSleep;
+                if (!sleep) {
+                    detections.push(report(loop, ctx, handler, tryCall, 'no-sleep', undefined, backoffRetryTemplate(loop.language, { call: tryCall.node.text, async: loop.inAsyncFunction })));
+                }
+                else if (sleep.seconds !== undefined && !isBounded(loop, handler, family)) {
+                    detections.push(report(loop, ctx, handler, tryCall, 'constant', sleep.seconds, backoffRetryTemplate(loop.language, { call: tryCall.node.text, async: loop.inAsyncFunction })));
+                }
+                continue;
+            }
+            // Worker loop: the handler goes straight back to the top, past the loop's own pause.
+            if (!isLongRunning(loop) || handlerSleep)
+                continue;
+            const continues = statementsOf(block).some((s) => s.type === 'continue_statement');
+            if (!continues)
+                continue;
+            const pacedBefore = bodyCalls.some((c) => c.node.endIndex <= tryNode.startIndex && isBlockingWait(c, family));
+            if (pacedBefore)
+                continue;
+            const pausedAfter = bodyCalls.some((c) => c.node.startIndex >= tryNode.endIndex && isBlockingWait(c, family));
+            const statements = statementsOf(body);
+            const text = statements.length > 0 ? wholeLineText(ctx.file.source, lineOf(statements[0]), endLineOf(statements[statements.length - 1])) : undefined;
+            detections.push(report(loop, ctx, handler, tryCall, pausedAfter ? 'skips-sleep' : 'no-sleep', undefined, failureBackoffTemplate(loop.language, { ...(text ? { body: text } : {}), async: loop.inAsyncFunction })));
+        }
+    }
+    return detections;
+};
+function report(loop, ctx, handler, call, variant, sleepSeconds, code) {
+    const latency = latencyFor(call, ctx);
+    return {
+        loop,
+        line: lineOf(handler),
+        variant,
+        data: { call: displayCallee(call.callee), ...(sleepSeconds !== undefined ? { sleep: sleepSeconds } : {}) },
+        confidence: call.confidence === 'high' ? 'high' : 'medium',
+        cost: outageCallsCost(latency, sleepSeconds, ctx.config.cost, ctx.locale),
+        fix: blockFix(code, { startLine: loop.startLine, endLine: loop.endLine }, {
+            description: 'capped exponential backoff with jitter',
+            safety: 'unsafe',
+            language: fenceLanguage(loop.language),
+        }),
+    };
+}

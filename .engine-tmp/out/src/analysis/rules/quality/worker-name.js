@@ -1,0 +1,35 @@
+import { treeCalls } from './calls.js';
+import { argumentsOf, stringValue } from './syntax.js';
+const GENERIC_FUNCTION_NAMES = new Set([
+    'main', 'run', 'loop', 'start', 'worker', 'work', 'process', 'handler', 'handle', 'go', 'execute', 'exec', 'target',
+    'f', 'fn', 'func', 'do', 'do_work', 'dowork', 'run_forever', 'runforever', 'serve', 'task', 'job', 'daemon', 'thread',
+    'cb', 'callback', 'tick', 'step', 'body', 'inner', 'wrapper', 'anonymous', '__call__', 'call', 'init', 'setup',
+]);
+/** `main`, `run`, `worker`, `_run`, `runLoop`: a name that says nothing about the work. */
+export function isGenericFunctionName(name) {
+    if (!name)
+        return true;
+    const normalized = name.replace(/^_+|_+$/g, '').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+    if (GENERIC_FUNCTION_NAMES.has(normalized) || GENERIC_FUNCTION_NAMES.has(normalized.replace(/_/g, '')))
+        return true;
+    return /^(run|main|start|worker|loop)_(loop|worker|forever|main|thread|it)$/.test(normalized);
+}
+/** A name for what a worker loop does: `sync_orders`, `consume_emails`, `poll_api`; `worker` when nothing says. */
+export function workerPurpose(loop, language, kb) {
+    for (const call of treeCalls(loop.body, language, kb, { skipFunctions: true })) {
+        const first = argumentsOf(call.node).positional[0];
+        const text = stringValue(first);
+        if (text) {
+            const table = /\bFROM\s+["`]?([A-Za-z_][\w]*)/i.exec(text) ?? /\bUPDATE\s+["`]?([A-Za-z_][\w]*)/i.exec(text);
+            if (table)
+                return `process_${table[1].toLowerCase()}`;
+            if (call.kinds.includes('queue-pop') && /^[\w:.-]+$/.test(text))
+                return `consume_${text.replace(/[^\w]+/g, '_')}`;
+        }
+        if (call.kinds.includes('queue-pop'))
+            return 'consume_queue';
+        if (call.kinds.includes('http'))
+            return 'poll_api';
+    }
+    return 'worker';
+}

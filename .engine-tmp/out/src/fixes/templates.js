@@ -1,0 +1,316 @@
+import { indentText, dedentText } from './lines.js';
+function familyOf(language) {
+    return language === 'python' ? 'python' : 'js';
+}
+function isTypeScript(language) {
+    return language === 'typescript' || language === 'tsx';
+}
+/** snake_case from any identifier-ish text (`syncOrders` / `sync-orders` → `sync_orders`). */
+export function snakeCase(text) {
+    const cleaned = text
+        .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+        .replace(/[^A-Za-z0-9]+/g, '_')
+        .replace(/^_+|_+$/g, '')
+        .toLowerCase();
+    return /^[a-z_]/.test(cleaned) ? cleaned : `w_${cleaned}`;
+}
+/** camelCase from any identifier-ish text (`sync_orders` → `syncOrders`). */
+export function camelCase(text) {
+    const snake = snakeCase(text);
+    return snake.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase());
+}
+/** SCREAMING_SNAKE_CASE constant name. */
+export function constantCase(text) {
+    return snakeCase(text).toUpperCase();
+}
+/** A worker loop with a stop flag set by SIGTERM/SIGINT, one try/except per iteration and logging. */
+export function guardedWorkerTemplate(language, options) {
+    return familyOf(language) === 'python' ? pythonGuardedWorker(options) : jsGuardedWorker(language, options);
+}
+function pythonGuardedWorker(options) {
+    const name = snakeCase(options.name);
+    const step = `${name}_once`;
+    const body = options.body ? indentText(dedentText(options.body), '    ') : '    ...';
+    const interval = options.idleSeconds !== undefined ? `${constantCase(name)}_INTERVAL_SECONDS = ${options.idleSeconds}\n` : '';
+    if (options.async) {
+        const wait = options.idleSeconds !== undefined
+            ? [
+                '        try:',
+                `            await asyncio.wait_for(stop.wait(), timeout=${constantCase(name)}_INTERVAL_SECONDS)`,
+                '        except asyncio.TimeoutError:',
+                '            pass',
+            ]
+            : [];
+        return [
+            'import asyncio',
+            'import logging',
+            'import signal',
+            '',
+            'logger = logging.getLogger(__name__)',
+            interval,
+            `async def ${step}() -> None:`,
+            body,
+            '',
+            '',
+            `async def run_${name}() -> None:`,
+            '    stop = asyncio.Event()',
+            '    loop = asyncio.get_running_loop()',
+            '    for sig in (signal.SIGTERM, signal.SIGINT):',
+            '        loop.add_signal_handler(sig, stop.set)',
+            '    while not stop.is_set():',
+            '        try:',
+            `            await ${step}()`,
+            '        except Exception:',
+            `            logger.exception("${name}: iteration failed, continuing with the next one")`,
+            ...wait,
+            `    logger.info("${name}: stopped cleanly")`,
+            '',
+        ]
+            .filter((line, index, all) => !(line === '' && all[index - 1] === ''))
+            .join('\n');
+    }
+    const wait = options.idleSeconds !== undefined ? [`        stop.wait(${constantCase(name)}_INTERVAL_SECONDS)`] : [];
+    return [
+        'import logging',
+        'import signal',
+        'import threading',
+        '',
+        'logger = logging.getLogger(__name__)',
+        'stop = threading.Event()',
+        interval,
+        '',
+        'def _request_stop(signum, _frame) -> None:',
+        `    logger.info("${name}: signal %s received, finishing the current item", signum)`,
+        '    stop.set()',
+        '',
+        '',
+        `def ${step}() -> None:`,
+        body,
+        '',
+        '',
+        `def run_${name}() -> None:`,
+        '    signal.signal(signal.SIGTERM, _request_stop)',
+        '    signal.signal(signal.SIGINT, _request_stop)',
+        '    while not stop.is_set():',
+        '        try:',
+        `            ${step}()`,
+        '        except Exception:',
+        `            logger.exception("${name}: iteration failed, continuing with the next one")`,
+        ...wait,
+        `    logger.info("${name}: stopped cleanly")`,
+        '',
+    ]
+        .filter((line, index, all) => !(line === '' && all[index - 1] === '' && all[index - 2] === ''))
+        .join('\n');
+}
+function jsGuardedWorker(language, options) {
+    const name = camelCase(options.name);
+    const step = `${name}Once`;
+    const ts = isTypeScript(language);
+    const body = options.body ? indentText(dedentText(options.body), '  ') : '  // one unit of work';
+    const constant = `${constantCase(options.name)}_INTERVAL_MS`;
+    const lines = [`import { setTimeout as sleep } from 'node:timers/promises';`, ''];
+    if (options.idleSeconds !== undefined)
+        lines.push(`const ${constant} = ${Math.round(options.idleSeconds * 1000)};`, '');
+    lines.push(`async function ${step}()${ts ? ': Promise<void>' : ''} {`, body, '}', '', `export async function run${name[0].toUpperCase()}${name.slice(1)}(signal${ts ? ': AbortSignal' : ''})${ts ? ': Promise<void>' : ''} {`, '  while (!signal.aborted) {', '    try {', `      await ${step}();`, '    } catch (err) {', `      console.error('${name}: iteration failed, continuing with the next one', err);`, '    }');
+    if (options.idleSeconds !== undefined) {
+        lines.push(`    await sleep(${constant}, undefined, { signal }).catch(() => undefined);`);
+    }
+    lines.push('  }', `  console.info('${name}: stopped cleanly');`, '}', '', 'const controller = new AbortController();', `for (const sig of ['SIGTERM', 'SIGINT']${ts ? ' as const' : ''}) process.once(sig, () => controller.abort());`, `void run${name[0].toUpperCase()}${name.slice(1)}(controller.signal);`, '');
+    return lines.join('\n');
+}
+/** Retry with capped exponential backoff, full jitter and an attempt limit; the last failure is re-raised. */
+export function backoffRetryTemplate(language, options) {
+    const attempts = options.maxAttempts ?? 5;
+    const base = options.baseSeconds ?? 0.5;
+    const cap = options.capSeconds ?? 30;
+    const result = options.resultName ?? 'result';
+    if (familyOf(language) === 'python') {
+        const sleep = options.async ? 'await asyncio.sleep' : 'time.sleep';
+        const def = options.async ? 'async def' : 'def';
+        const call = options.async && !/^await\b/.test(options.call) ? `await ${options.call}` : options.call;
+        return [
+            options.async ? 'import asyncio' : 'import time',
+            'import logging',
+            'import random',
+            '',
+            'logger = logging.getLogger(__name__)',
+            '',
+            `MAX_ATTEMPTS = ${attempts}`,
+            `BACKOFF_BASE_SECONDS = ${base}`,
+            `BACKOFF_CAP_SECONDS = ${cap}`,
+            '',
+            '',
+            `${def} call_with_backoff():`,
+            '    for attempt in range(MAX_ATTEMPTS):',
+            '        try:',
+            `            ${result} = ${call}`,
+            `            return ${result}`,
+            `        except ${options.retryOn ?? 'Exception'}:`,
+            '            if attempt == MAX_ATTEMPTS - 1:',
+            '                raise',
+            '            delay = random.uniform(0, min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** attempt))',
+            '            logger.warning("attempt %d/%d failed, retrying in %.1f s", attempt + 1, MAX_ATTEMPTS, delay, exc_info=True)',
+            `            ${sleep}(delay)`,
+            '',
+        ].join('\n');
+    }
+    const ts = isTypeScript(language);
+    const call = /^await\b/.test(options.call) ? options.call : `await ${options.call}`;
+    return [
+        `import { setTimeout as sleep } from 'node:timers/promises';`,
+        '',
+        `const MAX_ATTEMPTS = ${attempts};`,
+        `const BACKOFF_BASE_MS = ${Math.round(base * 1000)};`,
+        `const BACKOFF_CAP_MS = ${Math.round(cap * 1000)};`,
+        '',
+        `async function callWithBackoff()${ts ? ': Promise<unknown>' : ''} {`,
+        '  for (let attempt = 0; ; attempt++) {',
+        '    try {',
+        `      return ${call};`,
+        '    } catch (err) {',
+        '      if (attempt + 1 >= MAX_ATTEMPTS) throw err;',
+        '      const delay = Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt);',
+        '      console.warn(`attempt ${attempt + 1}/${MAX_ATTEMPTS} failed, retrying in ${Math.round(delay)} ms`, err);',
+        '      await sleep(delay);',
+        '    }',
+        '  }',
+        '}',
+        '',
+    ].join('\n');
+}
+/** The SQL of an atomic claim: one statement selects and marks rows, skipping rows other workers hold. */
+export function claimQuerySql(options) {
+    const id = options.idColumn ?? 'id';
+    const limit = options.limit ?? 10;
+    return [
+        `UPDATE ${options.table}`,
+        `   SET ${options.column} = ${options.toValue}`,
+        ` WHERE ${id} IN (`,
+        `       SELECT ${id} FROM ${options.table}`,
+        `        WHERE ${options.column} = ${options.fromValue}`,
+        `        ORDER BY ${id}`,
+        `        LIMIT ${limit}`,
+        '        FOR UPDATE SKIP LOCKED)',
+        `RETURNING ${options.returning ?? '*'}`,
+    ].join('\n');
+}
+/** Claim-then-process code: each worker gets disjoint rows; the claim commits before the work starts. */
+export function claimQueryTemplate(language, options) {
+    const sql = claimQuerySql(options);
+    if (familyOf(language) === 'python') {
+        return [
+            'CLAIM_SQL = """',
+            sql,
+            '"""',
+            '',
+            '',
+            'def claim_batch(conn):',
+            '    with conn.cursor() as cur:',
+            '        cur.execute(CLAIM_SQL)',
+            '        rows = cur.fetchall()',
+            '    conn.commit()',
+            '    return rows',
+            '',
+            '',
+            'for row in claim_batch(conn):',
+            '    process(row)',
+            '',
+        ].join('\n');
+    }
+    const ts = isTypeScript(language);
+    return [
+        'const CLAIM_SQL = `',
+        sql,
+        '`;',
+        '',
+        `async function claimBatch(db${ts ? ': { query(sql: string): Promise<{ rows: unknown[] }> }' : ''}) {`,
+        '  const { rows } = await db.query(CLAIM_SQL);',
+        '  return rows;',
+        '}',
+        '',
+        'for (const row of await claimBatch(db)) {',
+        '  await processRow(row);',
+        '}',
+        '',
+    ].join('\n');
+}
+/** One query for all keys of a batch, then a dictionary lookup per item. */
+export function batchedQueryTemplate(language, options) {
+    const columns = options.columns ?? '*';
+    if (familyOf(language) === 'python') {
+        const item = 'item';
+        const keyExpr = options.keyExpr.replace(/^[A-Za-z_]\w*/, item);
+        return [
+            `keys = list({${keyExpr} for ${item} in ${options.itemsVar}})`,
+            `cur.execute("SELECT ${columns} FROM ${options.table} WHERE ${options.keyColumn} = ANY(%s)", (keys,))`,
+            `by_key = {row["${options.keyColumn}"]: row for row in cur.fetchall()}`,
+            `for ${item} in ${options.itemsVar}:`,
+            `    row = by_key.get(${keyExpr})`,
+            '',
+        ].join('\n');
+    }
+    const keyExpr = options.keyExpr.replace(/^[A-Za-z_$][\w$]*/, 'item');
+    return [
+        `const keys = [...new Set(${options.itemsVar}.map((item) => ${keyExpr}))];`,
+        `const { rows } = await db.query('SELECT ${columns} FROM ${options.table} WHERE ${options.keyColumn} = ANY($1)', [keys]);`,
+        `const byKey = new Map(rows.map((row) => [row.${options.keyColumn}, row]));`,
+        `for (const item of ${options.itemsVar}) {`,
+        `  const row = byKey.get(${keyExpr});`,
+        '}',
+        '',
+    ].join('\n');
+}
+/**
+ * A worker loop that backs off after consecutive failures (capped, with jitter) and resets after a success: an
+ * outage costs a few calls per minute instead of one per round trip.
+ */
+export function failureBackoffTemplate(language, options) {
+    if (familyOf(language) === 'python') {
+        const body = options.body ? indentText(dedentText(options.body), '        ') : '        ...';
+        const sleep = options.async ? 'await asyncio.sleep' : 'time.sleep';
+        return [
+            options.async ? 'import asyncio' : 'import time',
+            'import logging',
+            'import random',
+            '',
+            'logger = logging.getLogger(__name__)',
+            '',
+            'BACKOFF_BASE_SECONDS = 0.5',
+            'BACKOFF_CAP_SECONDS = 30',
+            '',
+            'failures = 0',
+            'while True:',
+            '    try:',
+            body,
+            '        failures = 0',
+            '    except Exception:',
+            '        failures += 1',
+            '        delay = random.uniform(0, min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** failures))',
+            '        logger.exception("iteration failed (%d in a row), backing off %.1f s", failures, delay)',
+            `        ${sleep}(delay)`,
+            '',
+        ].join('\n');
+    }
+    const body = options.body ? indentText(dedentText(options.body), '    ') : '    // one unit of work';
+    return [
+        `import { setTimeout as sleep } from 'node:timers/promises';`,
+        '',
+        'const BACKOFF_BASE_MS = 500;',
+        'const BACKOFF_CAP_MS = 30_000;',
+        '',
+        'let failures = 0;',
+        'for (;;) {',
+        '  try {',
+        body,
+        '    failures = 0;',
+        '  } catch (err) {',
+        '    failures += 1;',
+        '    const delay = Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** failures);',
+        '    console.error(`iteration failed (${failures} in a row), backing off ${Math.round(delay)} ms`, err);',
+        '    await sleep(delay);',
+        '  }',
+        '}',
+        '',
+    ].join('\n');
+}

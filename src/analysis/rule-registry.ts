@@ -1,0 +1,152 @@
+// The rule catalogue: rules/<id>.yml (metadata, docs, messages; validated with zod) joined with the detectors
+// registered in src/analysis/rules/{optimize,quality}/index.ts. A rule without both halves is a build error.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { PROJECT_ROOT } from '../core/i18n.js';
+import { LANGUAGES, SEVERITIES, TARGETS } from '../core/types.js';
+import type { Detector, RuleDefinition } from './rule-types.js';
+import { detectors as optimizeDetectors } from './rules/optimize/index.js';
+import { detectors as qualityDetectors } from './rules/quality/index.js';
+
+const localized = <T extends z.ZodType>(value: T) => z.strictObject({ en: value, 'zh-CN': value });
+const text = z.string().trim().min(1);
+
+const docsSchema = z.strictObject({
+  what: text,
+  why: text,
+  example: text,
+  use_instead: text,
+  when_not_to_use: text,
+});
+
+const variants = z
+  .record(z.string().regex(/^[a-z0-9-]+$/, 'variant names are kebab-case'), localized(text))
+  .refine((v) => 'default' in v, { message: 'a `default` variant is required' });
+
+export const ruleFileSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'rule ids are kebab-case'),
+  title: localized(text),
+  target: z.enum(TARGETS),
+  severity: z.enum(SEVERITIES),
+  languages: z.array(z.enum(LANGUAGES)).min(1),
+  docs: localized(docsSchema),
+  messages: variants,
+  explanations: variants,
+  cost: z.looseObject({ metric: text }).optional(),
+  fix: z.looseObject({ strategy: text, safety: z.enum(['safe', 'unsafe']) }).optional(),
+  /** Free-form description of the detection, for readers of the rule file; the detector is the implementation. */
+  detection: z.unknown().optional(),
+  /** Rule-specific tunables a detector may read. */
+  options: z.record(z.string(), z.unknown()).optional(),
+});
+
+export class RuleCatalogueError extends Error {
+  constructor(
+    message: string,
+    readonly file: string,
+    readonly key?: string,
+  ) {
+    super(message);
+    this.name = 'RuleCatalogueError';
+  }
+}
+
+export const RULES_DIR = join(PROJECT_ROOT, 'rules');
+
+/** Parses and validates one rule file; the error names the file and the key path. */
+export function parseRuleFile(textContent: string, file: string): RuleDefinition {
+  let data: unknown;
+  try {
+    data = parseYaml(textContent);
+  } catch (error) {
+    throw new RuleCatalogueError(`${file}: invalid YAML: ${(error as Error).message}`, file);
+  }
+  const result = ruleFileSchema.safeParse(data);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const key = issue.path.map(String).join('.') || '(root)';
+    throw new RuleCatalogueError(`${file}: ${key}: ${issue.message}`, file, key);
+  }
+  const expectedId = file.replace(/^.*\//, '').replace(/\.ya?ml$/, '');
+  if (result.data.id !== expectedId) {
+    throw new RuleCatalogueError(`${file}: id: "${result.data.id}" must match the file name "${expectedId}"`, file, 'id');
+  }
+  return result.data as RuleDefinition;
+}
+
+/** Reads rules/*.yml (the API knowledge base in rules/apis/ is not a rule). */
+export function readRuleFiles(dir = RULES_DIR): RuleDefinition[] {
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.yml') || f.endsWith('.yaml'))
+    .sort();
+  return files.map((f) => parseRuleFile(readFileSync(join(dir, f), 'utf8'), `rules/${f}`));
+}
+
+export interface RegisteredRule {
+  definition: RuleDefinition;
+  detector: Detector;
+}
+
+/**
+ * Joins definitions and detectors. A definition without a detector, or a detector without a definition, is a
+ * catalogue problem: `strict` throws on the first one; otherwise the half rule is left out and the problem listed
+ * (so that one rule under construction does not stop every other rule; the catalogue test fails on any problem).
+ */
+export function joinDetectors(
+  definitions: RuleDefinition[],
+  detectors: Record<string, Detector>,
+  strict = true,
+): { rules: RegisteredRule[]; problems: string[] } {
+  const rules: RegisteredRule[] = [];
+  const problems: string[] = [];
+  const report = (message: string, file: string) => {
+    if (strict) throw new RuleCatalogueError(message, file);
+    problems.push(message);
+  };
+  const seen = new Set<string>();
+  for (const definition of definitions) {
+    if (seen.has(definition.id)) throw new RuleCatalogueError(`rules/${definition.id}.yml: id: "${definition.id}" is defined twice`, `rules/${definition.id}.yml`, 'id');
+    seen.add(definition.id);
+    const detector = Object.prototype.hasOwnProperty.call(detectors, definition.id) ? detectors[definition.id] : undefined;
+    if (typeof detector !== 'function') {
+      report(`rules/${definition.id}.yml: no detector registered for "${definition.id}" in src/analysis/rules/{optimize,quality}/index.ts`, `rules/${definition.id}.yml`);
+      continue;
+    }
+    rules.push({ definition, detector });
+  }
+  for (const id of Object.keys(detectors)) {
+    if (!seen.has(id)) report(`detector "${id}" has no rule file rules/${id}.yml`, `rules/${id}.yml`);
+  }
+  return { rules, problems };
+}
+
+/** Every detector from both groups; an id registered in both is an error. */
+export function allDetectors(): Record<string, Detector> {
+  const merged: Record<string, Detector> = { ...optimizeDetectors };
+  for (const [id, detector] of Object.entries(qualityDetectors)) {
+    if (id in merged) throw new RuleCatalogueError(`detector "${id}" is registered in both optimize and quality`, `rules/${id}.yml`);
+    merged[id] = detector;
+  }
+  return merged;
+}
+
+let registry: Map<string, RegisteredRule> | undefined;
+let problems: string[] = [];
+
+/** The validated catalogue, loaded once per process. An invalid rule file throws, naming the file and key. */
+export function ruleRegistry(): Map<string, RegisteredRule> {
+  if (!registry) {
+    const joined = joinDetectors(readRuleFiles(), allDetectors(), false);
+    problems = joined.problems;
+    registry = new Map(joined.rules.map((r) => [r.definition.id, r]));
+  }
+  return registry;
+}
+
+/** Rules that have only one half (a file without a detector or the reverse); empty in a healthy catalogue. */
+export function catalogueProblems(): string[] {
+  ruleRegistry();
+  return [...problems];
+}

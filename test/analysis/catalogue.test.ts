@@ -1,0 +1,93 @@
+// The catalogue check (ESLint's and Ruff's build checks): every rule file validates and has docs, titles and
+// messages in both locales, fixtures that show it firing and staying quiet for each language family it declares,
+// a test that runs those fixtures, and a detector; and every detector has a rule file.
+import { describe, expect, it } from '@jest/globals';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { PROJECT_ROOT } from '../../src/core/i18n.js';
+import { LOCALES } from '../../src/core/types.js';
+import { renderRuleDocs } from '../../src/analysis/engine.js';
+import { allDetectors, catalogueProblems, readRuleFiles } from '../../src/analysis/rule-registry.js';
+import { fixtureFiles } from '../support/rule-tester.js';
+
+const JS_FAMILY = /\.(?:js|mjs|cjs|jsx|ts|mts|cts|tsx)$/;
+
+function testFiles(dir: string, out: string[] = []): string[] {
+  for (const entry of readdirSync(dir)) {
+    const full = join(dir, entry);
+    if (entry === 'fixtures' || entry === 'node_modules') continue;
+    if (statSync(full).isDirectory()) testFiles(full, out);
+    else if (entry.endsWith('.test.ts')) out.push(full);
+  }
+  return out;
+}
+
+function placeholders(template: string): string[] {
+  return [...template.matchAll(/\{\{\s*([\w.-]+)\s*\}\}/g)].map((m) => m[1]!).sort();
+}
+
+const rules = readRuleFiles();
+const tests = testFiles(join(PROJECT_ROOT, 'test')).map((file) => ({ file, text: readFileSync(file, 'utf8') }));
+
+describe('rule catalogue', () => {
+  it('has rules', () => {
+    expect(rules.length).toBeGreaterThan(0);
+  });
+
+  it('pairs every rule file with a detector and every detector with a rule file', () => {
+    expect(catalogueProblems()).toEqual([]);
+    const ids = new Set(rules.map((r) => r.id));
+    expect(Object.keys(allDetectors()).filter((id) => !ids.has(id))).toEqual([]);
+  });
+
+  for (const rule of rules) {
+    describe(rule.id, () => {
+      it('has a title and complete docs in every locale', () => {
+        for (const locale of LOCALES) {
+          expect(rule.title[locale].trim()).not.toBe('');
+          for (const key of ['what', 'why', 'example', 'use_instead', 'when_not_to_use'] as const) {
+            expect(rule.docs[locale][key].trim()).not.toBe('');
+          }
+        }
+      });
+
+      it('has every message and explanation variant in every locale, with the same placeholders', () => {
+        for (const templates of [rule.messages, rule.explanations]) {
+          expect(templates.default).toBeDefined();
+          for (const [variant, text] of Object.entries(templates)) {
+            for (const locale of LOCALES) expect(`${variant}:${text[locale]?.trim() ?? ''}`).not.toBe(`${variant}:`);
+            expect(placeholders(text['zh-CN'])).toEqual(placeholders(text.en));
+          }
+        }
+      });
+
+      it('renders docs with every section in both locales', () => {
+        for (const locale of LOCALES) {
+          const md = renderRuleDocs(rule, locale);
+          expect(md.startsWith(`# ${rule.id}: `)).toBe(true);
+          expect((md.match(/^## /gm) ?? []).length).toBe(5);
+        }
+      });
+
+      const files = fixtureFiles(rule.id);
+      if (rule.languages.includes('python')) {
+        it('has Python fixtures bad.py and good.py', () => {
+          expect(files).toEqual(expect.arrayContaining(['bad.py', 'good.py']));
+        });
+      }
+      if (rule.languages.some((l) => l !== 'python')) {
+        it('has JavaScript/TypeScript fixtures, bad and good', () => {
+          expect(files.filter((f) => f.startsWith('bad.') && JS_FAMILY.test(f)).length).toBeGreaterThan(0);
+          expect(files.filter((f) => f.startsWith('good.') && JS_FAMILY.test(f)).length).toBeGreaterThan(0);
+        });
+      }
+
+      it('has a test that runs its fixtures with describeRuleFixtures', () => {
+        const runners = tests.filter(
+          ({ text }) => text.includes('describeRuleFixtures') && (text.includes(`'${rule.id}'`) || text.includes(`"${rule.id}"`)),
+        );
+        expect(runners.map(({ file }) => relative(PROJECT_ROOT, file)).length).toBeGreaterThan(0);
+      });
+    });
+  }
+});

@@ -1,0 +1,159 @@
+import { describe, expect, it } from '@jest/globals';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { configSchema } from '../../src/config/schema.js';
+import { classifySql, compilePattern, loadApiFiles, loadKnowledgeBase, normalizeCallee } from '../../src/analysis/knowledge-base.js';
+import type { ArgFact } from '../../src/analysis/facts.js';
+
+const kb = loadKnowledgeBase();
+const kinds = (callee: string, context?: { sql?: string; args?: ArgFact[] }) => kb.classify('python', callee, context).kinds.sort();
+
+describe('patterns', () => {
+  it('`*` crosses dots, braces list alternatives, matching is anchored', () => {
+    expect(compilePattern('*.objects.filter').test('shop.models.Order.objects.filter')).toBe(true);
+    expect(compilePattern('*.objects.filter').test('Order.objects.filter().first')).toBe(false);
+    expect(compilePattern('requests.{get,post}').test('requests.post')).toBe(true);
+    expect(compilePattern('requests.{get,post}').test('requests.put')).toBe(false);
+    expect(compilePattern('{pymongo.,}MongoClient').test('MongoClient')).toBe(true);
+  });
+
+  it('normalises callees: arguments, subscripts, whitespace and await dropped', () => {
+    expect(normalizeCallee('Order.objects.filter(status="x").first')).toBe('Order.objects.filter().first');
+    expect(normalizeCallee('db["users"] .find')).toBe('db[].find');
+    expect(normalizeCallee('await fetch')).toBe('fetch');
+    expect(normalizeCallee('awaiter.run')).toBe('awaiter.run');
+  });
+});
+
+describe('SQL', () => {
+  it.each([
+    ['SELECT id FROM jobs', ['db-read']],
+    ['  select * from t where x = 1', ['db-read']],
+    ['INSERT INTO t VALUES (1)', ['db-write']],
+    ['UPDATE jobs SET status = 1', ['db-write']],
+    ['DELETE FROM t', ['db-write']],
+    ['UPDATE jobs SET s = 1 RETURNING id', ['db-read', 'db-write']],
+    ['SELECT id FROM jobs FOR UPDATE SKIP LOCKED', ['db-read', 'lock']],
+    ['COMMIT', ['db-commit']],
+    ['WITH c AS (SELECT 1) UPDATE t SET x = 1', ['db-write']],
+    ['-- comment\nSELECT 1', ['db-read']],
+  ])('%s', (sql, expected) => {
+    expect(classifySql(sql).sort()).toEqual(expected);
+  });
+});
+
+describe('built-in Python knowledge base', () => {
+  it.each([
+    ['cur.fetchall', ['db-read']],
+    ['Order.objects.filter', ['db-read']],
+    ['Order.objects.bulk_create', ['db-batch']],
+    ['Order.objects.filter().prefetch_related', ['db-batch']],
+    ['self.session.query', ['db-read']],
+    ['requests.get', ['http']],
+    ['httpx.post', ['http']],
+    ['urllib.request.urlopen', ['http']],
+    ['s3.put_object', ['http']],
+    ['sqs.receive_message', ['queue-pop']],
+    ['sqs.delete_message', ['queue-ack']],
+    ['ch.basic_ack', ['queue-ack']],
+    ['ch.basic_get', ['queue-pop']],
+    ['self.redis.blpop', ['queue-pop']],
+    ['psycopg2.connect', ['connect']],
+    ['requests.Session', ['connect']],
+    ['boto3.client', ['connect']],
+    ['time.sleep', ['sleep']],
+    ['asyncio.sleep', ['sleep']],
+    ['self._stop_event.wait', ['sleep']],
+    ['open', ['file-open']],
+    ['re.compile', ['regex-compile']],
+    ['json.load', ['config-load']],
+    ['yaml.safe_load', ['config-load']],
+    ['os.environ.get', ['config-load']],
+    ['executor.submit', ['task-spawn']],
+    ['asyncio.create_task', ['task-spawn']],
+    ['threading.Thread', ['task-spawn']],
+    ['asyncio.gather', ['gather']],
+    ['logger.info', ['log']],
+    ['logging.exception', ['log']],
+    ['conn.commit', ['db-commit']],
+    ['cur.executemany', ['db-batch']],
+    ['conn.close', ['close']],
+  ])('%s → %j', (callee, expected) => {
+    const result = kb.classify('python', callee);
+    expect(result.kinds.sort()).toEqual(expected);
+    expect(result.confidence).toBe('high');
+  });
+
+  it('does not mistake everyday methods for I/O', () => {
+    for (const callee of ['d.get', 'cache.get', 'items.append', 'x.find', 's.strip', 'np.all', 'itertools.chain', 'self.update_progress', 'jobs.get']) {
+      expect({ callee, kinds: kinds(callee) }).toEqual({ callee, kinds: [] });
+    }
+  });
+
+  it('classifies execute/query by their SQL text', () => {
+    expect(kinds('cur.execute', { sql: 'SELECT 1 FROM t' })).toEqual(['db-read']);
+    expect(kinds('cur.execute', { sql: "UPDATE jobs SET status = 'done' WHERE id = %s" })).toEqual(['db-write']);
+    expect(kinds('cur.execute', { sql: 'SELECT id FROM jobs FOR UPDATE SKIP LOCKED' })).toEqual(['db-read', 'lock']);
+    expect(kinds('Model.objects.raw', { sql: 'SELECT * FROM x' })).toEqual(['db-read']);
+  });
+
+  it('guesses execute without SQL text from the statement name, with low confidence', () => {
+    const write = kb.classify('python', 'cur.execute', { args: [{ text: 'INSERT_ORDER' }, { text: 'row' }] });
+    expect(write).toEqual({ kinds: ['db-write'], confidence: 'low' });
+    const read = kb.classify('python', 'cur.execute', { args: [{ text: 'query' }] });
+    expect(read).toEqual({ kinds: ['db-read'], confidence: 'low' });
+    expect(kinds('job.execute', { args: [] })).toEqual([]);
+    expect(kinds('engine.execute', { args: [{ text: '"hello"', string: 'hello' }] })).toEqual([]);
+  });
+
+  it('treats session/client get as HTTP only when the arguments look like a request', () => {
+    expect(kinds('self.session.get', { args: [{ text: '"https://x.test/a"', string: 'https://x.test/a' }] })).toEqual(['http']);
+    expect(kinds('client.post', { args: [{ text: 'url' }, { text: 'payload', name: 'json' }] })).toEqual(['http']);
+    expect(kb.classify('python', 'session.get', { args: [{ text: 'User' }, { text: 'user_id' }] })).toEqual({ kinds: ['db-read'], confidence: 'low' });
+  });
+
+  it('guesses I/O from names like fetch_* / *_api with low confidence', () => {
+    for (const callee of ['fetch_orders', 'self.send_invoice', 'billing_api.charge', 'sync_customers', 'upload_report', 'call_partner']) {
+      expect({ callee, ...kb.classify('python', callee) }).toEqual({ callee, kinds: ['http'], confidence: 'low' });
+    }
+    expect(kb.classify('python', 'query_users')).toEqual({ kinds: ['db-read'], confidence: 'low' });
+    expect(kb.classify('python', 'save_order')).toEqual({ kinds: ['db-write'], confidence: 'low' });
+  });
+});
+
+describe('config `apis:`', () => {
+  it('extends the knowledge base with high confidence, for bare and dotted names', () => {
+    const config = configSchema.parse({ apis: { http: ['send_to_bigdata', 'external_api.*'], 'db-read': ['repo.load_*'] } });
+    const extended = loadKnowledgeBase(config);
+    expect(extended.classify('python', 'send_to_bigdata')).toEqual({ kinds: ['http'], confidence: 'high' });
+    expect(extended.classify('python', 'self.send_to_bigdata')).toEqual({ kinds: ['http'], confidence: 'high' });
+    expect(extended.classify('python', 'external_api.push')).toEqual({ kinds: ['http'], confidence: 'high' });
+    expect(extended.classify('javascript', 'external_api.push')).toEqual({ kinds: ['http'], confidence: 'high' });
+    expect(extended.classify('python', 'repo.load_user')).toEqual({ kinds: ['db-read'], confidence: 'high' });
+    // Without the config, the name alone only suggests I/O.
+    expect(loadKnowledgeBase().classify('python', 'send_to_bigdata')).toEqual({ kinds: ['http'], confidence: 'low' });
+    expect(loadKnowledgeBase().classify('python', 'repo.load_user').kinds).toEqual([]);
+  });
+
+  it('returns the same knowledge base for the same config object', () => {
+    const config = configSchema.parse({ apis: { http: ['x'] } });
+    expect(loadKnowledgeBase(config)).toBe(loadKnowledgeBase(config));
+  });
+});
+
+describe('API files', () => {
+  it('rejects an invalid file naming the file and the key', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'coze-apis-'));
+    writeFileSync(join(dir, 'bad.yml'), 'language: python\nkinds:\n  teleport: ["x.*"]\n');
+    expect(() => loadApiFiles(dir)).toThrow(/rules\/apis\/bad\.yml: kinds: .*teleport/);
+  });
+
+  it('applies a javascript file to javascript, typescript and tsx', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'coze-apis-'));
+    writeFileSync(join(dir, 'js.yml'), 'language: javascript\nkinds:\n  http: ["axios.get"]\n');
+    const bases = loadApiFiles(dir);
+    for (const language of ['javascript', 'typescript', 'tsx'] as const) expect(bases.get(language)!.kinds.length).toBe(1);
+    expect(bases.get('python')!.kinds.length).toBe(0);
+  });
+});

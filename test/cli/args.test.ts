@@ -1,0 +1,110 @@
+import { mkdirSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import { FLAG_NAMES, parseArgs, UsageError } from '../../src/cli/args.js';
+import { globMatcher, selectFiles } from '../../src/cli/files.js';
+import { tree } from './harness.js';
+
+describe('parseArgs', () => {
+  it('reads every flag in both spellings', () => {
+    expect(
+      parseArgs([
+        '--target', 'optimize', '--target=fix-bugs', '--file', 'src/*.py', '--exclude=gen/**', '--diff', 'origin/main',
+        '--format', 'sarif', '-o', 'out.sarif', '--fail-on', 'error', '-c', 'cfg.yml', '--locale', 'zh-CN',
+        '--max-file-bytes', '2048', '--no-progress', 'src', '--', '--weird-name.py',
+      ]),
+    ).toEqual({
+      targets: ['optimize', 'fix-bugs'],
+      files: ['src/*.py'],
+      excludes: ['gen/**'],
+      diff: 'origin/main',
+      format: 'sarif',
+      output: 'out.sarif',
+      failOn: 'error',
+      config: 'cfg.yml',
+      locale: 'zh-CN',
+      maxFileBytes: 2048,
+      progress: false,
+      help: false,
+      version: false,
+      paths: ['src', '--weird-name.py'],
+    });
+  });
+
+  it('expands all and comma lists, in catalogue order', () => {
+    expect(parseArgs(['--target', 'fix-bugs,optimize']).targets).toEqual(['optimize', 'fix-bugs']);
+    expect(parseArgs(['--target', 'all']).targets).toEqual(['optimize', 'readability', 'fix-bugs']);
+    expect(parseArgs([]).targets).toBeUndefined();
+  });
+
+  it('refuses unknown flags and values with a usage error', () => {
+    const usage = (argv: string[]) => {
+      try {
+        parseArgs(argv);
+      } catch (error) {
+        return error instanceof UsageError ? [error.key, error.params] : error;
+      }
+      return undefined;
+    };
+    expect(usage(['--fromat', 'json'])).toEqual(['cli.usage.unknown-flag-hint', { flag: '--fromat', hint: '--format' }]);
+    expect(usage(['-x'])).toEqual(['cli.usage.unknown-flag', { flag: '-x' }]);
+    expect(usage(['--fail-on', 'critical'])).toEqual(['cli.usage.bad-value', { flag: '--fail-on', value: 'critical', allowed: 'none|info|warning|error' }]);
+    expect(usage(['--diff'])).toEqual(['cli.usage.missing-value', { flag: '--diff' }]);
+    expect(usage(['--help=yes'])).toEqual(['cli.usage.no-value', { flag: '--help' }]);
+    expect(usage(['--target', ','])).toEqual(['cli.usage.missing-value', { flag: '--target' }]);
+  });
+
+  it('throws nothing but UsageError on arbitrary arguments', () => {
+    const token = fc.oneof(fc.constantFrom(...FLAG_NAMES.map((f) => `--${f}`), '-o', '-c', '--', '-', 'all', 'json', '=', ''), fc.string({ maxLength: 12 }));
+    fc.assert(
+      fc.property(fc.array(token, { maxLength: 8 }), (argv) => {
+        try {
+          parseArgs(argv);
+        } catch (error) {
+          expect(error).toBeInstanceOf(UsageError);
+        }
+      }),
+    );
+  });
+});
+
+describe('file selection', () => {
+  it('matches name globs anywhere and path globs from the working directory', () => {
+    const match = globMatcher(['*.py', 'src/tasks/*.ts', 'legacy/']);
+    expect(match('a/b/c.py')).toBe(true);
+    expect(match('src/tasks/x.ts')).toBe(true);
+    expect(match('src/tasks/deep/x.ts')).toBe(false);
+    expect(match('legacy/old/x.js')).toBe(true);
+    expect(match('x.js')).toBe(false);
+  });
+
+  it('walks directories with default excludes, sorted, without following symlinks', () => {
+    const root = tree({
+      'b.py': '', 'a/x.ts': '', 'a/x.d.ts': '', 'a/notes.md': '', 'node_modules/m/i.js': '', 'venv/lib/site.py': '',
+      'pkg/dist/out.js': '', '.git/hooks/h.py': '', 'web/.hidden/z.js': '',
+    });
+    mkdirSync(join(root, 'loop'));
+    symlinkSync(root, join(root, 'loop', 'back'));
+    const selection = selectFiles({ cwd: root, paths: [], fileGlobs: [], excludeGlobs: [], includeGlobs: [] });
+    expect(selection.files.map((f) => f.path)).toEqual(['a/x.ts', 'b.py', 'web/.hidden/z.js']);
+    expect(selection.skipped).toEqual([]);
+  });
+
+  it('notes explicit files it cannot analyse and reports missing paths', () => {
+    const root = tree({ 'a.py': '', 'notes.md': '', 'gen/g.py': '' });
+    const selection = selectFiles({ cwd: root, paths: ['a.py', 'notes.md', 'gone.py', 'gen/g.py'], fileGlobs: [], excludeGlobs: ['gen/'], includeGlobs: [] });
+    expect(selection.files.map((f) => f.path)).toEqual(['a.py']);
+    expect(selection.skipped).toEqual([
+      { path: 'notes.md', reason: 'unsupported-language' },
+      { path: 'gen/g.py', reason: 'excluded' },
+    ]);
+    expect(selection.missing).toEqual(['gone.py']);
+  });
+
+  it('applies the config include list', () => {
+    const root = tree({ 'src/a.py': '', 'scripts/b.py': '' });
+    const selection = selectFiles({ cwd: root, paths: [], fileGlobs: [], excludeGlobs: [], includeGlobs: ['src/**'] });
+    expect(selection.files.map((f) => f.path)).toEqual(['src/a.py']);
+  });
+});

@@ -1,0 +1,82 @@
+// The real built CLI as a child process. CI builds before testing; without dist/ (a plain `npm test` on a fresh
+// checkout) only the entry point's presence is checked, because tests must not build dist/ themselves.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { PROJECT_ROOT } from '../../src/core/i18n.js';
+import { tree } from './harness.js';
+
+const BIN = join(PROJECT_ROOT, 'bin', 'coze-loop.js');
+const BUILT = existsSync(join(PROJECT_ROOT, 'dist', 'src', 'cli', 'main.js')) && existsSync(join(PROJECT_ROOT, 'dist', 'src', 'cli', 'worker.js'));
+
+function exec(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { PATH: process.env.PATH, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const POLLER = (i: number) =>
+  [
+    'import time',
+    '',
+    `def worker_${i}(db):`,
+    '    while True:',
+    '        rows = db.execute("SELECT * FROM jobs WHERE state = \'new\'").fetchall()',
+    '        for row in rows:',
+    '            db.execute("UPDATE jobs SET state = \'done\' WHERE id = %s", (row[0],))',
+    '            db.commit()',
+    '        time.sleep(30)',
+    '',
+  ].join('\n');
+
+describe('bin/coze-loop.js', () => {
+  it('exists and runs the compiled entry point', () => {
+    expect(existsSync(BIN)).toBe(true);
+  });
+
+  if (BUILT) describeBuilt();
+});
+
+function describeBuilt(): void {
+  describe('built', () => {
+    const files: Record<string, string | Buffer> = {};
+    for (let i = 0; i < 120; i++) files[`pkg${i % 6}/mod_${String(i).padStart(3, '0')}.py`] = POLLER(i);
+    files['pkg0/binary.py'] = Buffer.from([0, 1, 2, 3, 0xff, 0xfe]);
+    files['pkg0/latin1.py'] = Buffer.from('x = "caf\xe9"\n', 'latin1');
+    files['pkg0/broken.py'] = 'def f(:\n    while True\n        pass\n';
+    files['pkg0/deep.py'] = `x = ${'['.repeat(5000)}${']'.repeat(5000)}\n`;
+    const cwd = tree(files);
+
+    it('prints its version and exits 0', async () => {
+      const result = await exec(['--version'], cwd);
+      expect(result.code).toBe(0);
+      expect(result.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    });
+
+    it('scans a tree with worker threads, with the same output as one thread, surviving bad files', async () => {
+      const threaded = await exec(['--format', 'json', '--fail-on', 'none', '.'], cwd, { COZE_LOOP_THREADS: '2' });
+      const single = await exec(['--format', 'json', '--fail-on', 'none', '.'], cwd, { COZE_LOOP_THREADS: '1' });
+      expect(threaded.code).toBe(0);
+      expect(threaded.stderr).toBe('');
+      expect(threaded.stdout).toBe(single.stdout);
+      const report = JSON.parse(threaded.stdout);
+      expect(report.summary.filesAnalyzed + report.summary.filesSkipped).toBe(124);
+      expect(report.findings.length).toBeGreaterThan(0);
+    }, 60_000);
+
+    it('exits 1 on findings and 2 on a broken config', async () => {
+      expect((await exec(['--fail-on', 'info', 'pkg1'], cwd)).code).toBe(1);
+      const bad = tree({ '.coze-loop.yml': 'targets: [speed]\n', 'a.py': POLLER(1) });
+      const result = await exec([], bad);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain('.coze-loop.yml: targets[0]: expected one of optimize|readability|fix-bugs');
+    }, 60_000);
+  });
+}

@@ -1,0 +1,31 @@
+// The shared Platform contract, run against the GitLab adapter and the GitLab stand-in on 127.0.0.1.
+import { describePlatformContract } from '../contract.js';
+import { GitLabPlatform } from '../../../src/platforms/gitlab/gitlab-platform.js';
+import { FakeGitLab, gitlabFakeHost } from '../../support/fake-gitlab.js';
+
+const TOKEN = 'glpat-contract';
+const BASE = '1111111111111111111111111111111111111111';
+const HEAD = '2222222222222222222222222222222222222222';
+
+describePlatformContract('gitlab', async () => {
+  const fake = new FakeGitLab({ token: TOKEN });
+  await fake.start();
+  fake.addProject({ id: 42, path: 'acme/billing-worker', branchSha: BASE });
+  fake.setFiles(42, BASE, { 'worker.py': 'import time\n', 'README.md': '# billing\n' });
+  fake.addMergeRequest({
+    projectId: 42,
+    iid: 12,
+    sourceBranch: 'feature',
+    targetBranch: 'main',
+    baseSha: BASE,
+    headSha: HEAD,
+    author: { id: 7, username: 'dana' },
+    diffs: [],
+  });
+  const platform = new GitLabPlatform({ url: fake.url, token: TOKEN });
+  return {
+    platform,
+    server: gitlabFakeHost(fake, 42, 12),
+    cr: { platform: 'gitlab', repo: '42', number: 12, baseSha: BASE, startSha: BASE, headSha: HEAD, baseRef: 'main' },
+  };
+});

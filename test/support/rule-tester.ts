@@ -1,0 +1,142 @@
+// Strict fixture tester for one rule (Semgrep's markers, ESLint's strictness): in test/fixtures/rules/<id>/, a
+// comment `ruleid: <id>` sits on the line above each line the rule must report and `ok: <id>` above lines it must
+// not; exactly the marked lines fire, nothing else does; every `replace` fix applies, the patched file parses
+// without errors, and the rule no longer fires on that loop.
+import { describe, expect, it } from '@jest/globals';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { configSchema, type CozeLoopConfig } from '../../src/config/schema.js';
+import { PROJECT_ROOT } from '../../src/core/i18n.js';
+import type { Finding } from '../../src/core/types.js';
+import { analyzeSource, getRule } from '../../src/analysis/engine.js';
+import { languageForPath, parseSource } from '../../src/analysis/parse.js';
+import { applyFix } from '../../src/fixes/apply.js';
+
+export const FIXTURES_DIR = join(PROJECT_ROOT, 'test', 'fixtures', 'rules');
+
+export interface FixtureMarkers {
+  /** Lines (1-based) the rule must report. */
+  expected: number[];
+  /** Lines the rule must not report. */
+  ok: number[];
+}
+
+const MARKER = /(?:#|\/\/|\/\*)\s*(ruleid|ok):\s*([a-z0-9-]+(?:\s*,\s*[a-z0-9-]+)*)/;
+
+/** Reads `ruleid:` / `ok:` markers for one rule; a marker applies to the next line that is not itself a marker. */
+export function readMarkers(source: string, ruleId: string): FixtureMarkers {
+  const lines = source.split(/\r?\n/);
+  const expected: number[] = [];
+  const ok: number[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const match = MARKER.exec(lines[i]!);
+    if (!match) continue;
+    const ids = match[2]!.split(',').map((s) => s.trim());
+    if (!ids.includes(ruleId)) continue;
+    let target = i + 1;
+    while (target < lines.length && isMarkerOnly(lines[target]!)) target++;
+    (match[1] === 'ruleid' ? expected : ok).push(target + 1);
+  }
+  return { expected: [...new Set(expected)].sort((a, b) => a - b), ok: [...new Set(ok)].sort((a, b) => a - b) };
+}
+
+function isMarkerOnly(line: string): boolean {
+  return /^\s*(?:#|\/\/|\/\*)\s*(?:ruleid|ok):/.test(line);
+}
+
+/** Every rule on at `info`, all targets, so that the fixture sees the rule whatever its default severity. */
+export function fixtureConfig(ruleId: string): CozeLoopConfig {
+  return configSchema.parse({ rules: { [ruleId]: 'on' }, severity_threshold: 'info' });
+}
+
+export function fixtureFiles(ruleId: string): string[] {
+  const dir = join(FIXTURES_DIR, ruleId);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => languageForPath(f) !== undefined)
+    .sort();
+}
+
+export function runRule(ruleId: string, path: string, source: string): Finding[] {
+  const result = analyzeSource({ path, content: source }, fixtureConfig(ruleId), { onlyRules: [ruleId] });
+  if (result.skipped.length > 0) throw new Error(`${path} was skipped: ${JSON.stringify(result.skipped)}`);
+  return result.findings.filter((f) => f.ruleId === ruleId);
+}
+
+/** Where the loop of `finding` starts after `fix` was applied (lines move when the fix adds or removes lines). */
+function loopStartsAfterFix(finding: Finding, newLineCount: number): (line: number) => boolean {
+  const fix = finding.fix!;
+  const delta = newLineCount - (fix.endLine - fix.startLine + 1);
+  const start = finding.loop.startLine;
+  if (fix.endLine < start) return (line) => line === start + delta;
+  if (fix.startLine > start) return (line) => line === start;
+  return (line) => line >= fix.startLine && line <= fix.startLine + Math.max(0, newLineCount - 1);
+}
+
+export function describeRuleFixtures(ruleId: string): void {
+  describe(`rule ${ruleId}`, () => {
+    const files = fixtureFiles(ruleId);
+
+    it('is in the catalogue and has fixtures', () => {
+      expect(getRule(ruleId)).toBeDefined();
+      expect(files.some((f) => f.startsWith('bad.'))).toBe(true);
+      expect(files.some((f) => f.startsWith('good.'))).toBe(true);
+    });
+
+    for (const file of files) {
+      const path = `test/fixtures/rules/${ruleId}/${file}`;
+      const source = readFileSync(join(FIXTURES_DIR, ruleId, file), 'utf8');
+      const language = languageForPath(file)!;
+      const markers = readMarkers(source, ruleId);
+
+      describe(file, () => {
+        it('parses without syntax errors', () => {
+          expect(parseSource(language, source).rootNode.hasError).toBe(false);
+        });
+
+        if (file.startsWith('bad.')) {
+          it('marks at least one line with `ruleid:`', () => {
+            expect(markers.expected.length).toBeGreaterThan(0);
+          });
+        }
+        if (file.startsWith('good.')) {
+          it('marks no line with `ruleid:`', () => {
+            expect(markers.expected).toEqual([]);
+          });
+        }
+
+        it('reports exactly the lines marked `ruleid:`', () => {
+          const lines = [...new Set(runRule(ruleId, path, source).map((f) => f.line))].sort((a, b) => a - b);
+          expect(lines).toEqual(markers.expected);
+          for (const line of markers.ok) expect(lines).not.toContain(line);
+        });
+
+        it('reports each line once', () => {
+          const lines = runRule(ruleId, path, source).map((f) => f.line);
+          expect(lines.length).toBe(new Set(lines).size);
+        });
+
+        const withFixes = () => runRule(ruleId, path, source).filter((f) => f.fix?.kind === 'replace');
+        it('every replace fix applies, parses, and clears the finding on its loop', () => {
+          const before = runRule(ruleId, path, source);
+          for (const finding of withFixes()) {
+            const fix = finding.fix!;
+            const patched = applyFix(source, fix);
+            const where = `${file}:${finding.line} (fix lines ${fix.startLine}-${fix.endLine})`;
+            const tree = parseSource(language, patched);
+            if (tree.rootNode.hasError) throw new Error(`${where}: the patched file does not parse:\n${patched}`);
+            const after = runRule(ruleId, path, patched);
+            const newLineCount = fix.code === '' ? 0 : fix.code.split(/\r?\n/).length;
+            const onSameLoop = loopStartsAfterFix(finding, newLineCount);
+            const afterOnLoop = after.filter((f) => onSameLoop(f.loop.startLine));
+            const beforeOnLoop = before.filter((f) => f.loop.startLine === finding.loop.startLine);
+            const still = afterOnLoop.filter((f) => f.message === finding.message);
+            if (still.length > 0 || afterOnLoop.length >= beforeOnLoop.length) {
+              throw new Error(`${where}: the rule still fires on the loop after the fix: ${afterOnLoop.map((f) => `${f.line}: ${f.message}`).join('; ')}`);
+            }
+          }
+        });
+      });
+    }
+  });
+}
