@@ -71,7 +71,8 @@ function closestFlag(name: string): string | undefined {
   return best;
 }
 
-function distance(a: string, b: string): number {
+/** Levenshtein distance, for "did you mean" hints. */
+export function distance(a: string, b: string): number {
   const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     let prev = dp[0]!;

@@ -5,7 +5,7 @@ import { getRule, loadRules, renderRuleDocs } from '../analysis/engine.js';
 import type { RuleDefinition } from '../analysis/rule-types.js';
 import { t } from '../core/i18n.js';
 import { LANGUAGES, LOCALES, TARGETS, type Locale } from '../core/types.js';
-import { UsageError } from './args.js';
+import { distance, UsageError } from './args.js';
 import type { CliIO } from './io.js';
 
 export interface Subcommand {
@@ -129,7 +129,12 @@ async function runExplain(argv: string[], io: CliIO): Promise<number> {
   const rule = getRule(id);
   if (!rule) {
     const ids = loadRules().map((r) => r.id);
-    const near = ids.filter((candidate) => candidate.includes(id) || id.includes(candidate)).slice(0, 3);
+    const near = ids
+      .map((candidate) => ({ candidate, score: candidate.includes(id) || id.includes(candidate) ? 0 : distance(id, candidate) }))
+      .filter((entry) => entry.score <= 3)
+      .sort((a, b) => a.score - b.score || a.candidate.localeCompare(b.candidate))
+      .slice(0, 3)
+      .map((entry) => entry.candidate);
     const hint = near.length ? t(options.locale, 'cli.explain.did-you-mean', { ids: near.join(', ') }) : t(options.locale, 'cli.explain.see-rules');
     io.stderr.write(`${t(options.locale, 'cli.explain.unknown', { id })} ${hint}\n`);
     return 2;

@@ -198,12 +198,14 @@ export class GitLabPlatform implements Platform {
       const status = d.deleted_file ? 'removed' : d.new_file ? 'added' : d.renamed_file ? 'renamed' : 'modified';
       const text = d.diff ?? '';
       const binary = /^Binary files .* differ$/m.test(text) && !text.includes('@@');
+      const pureRename = d.renamed_file && text === '' && !d.too_large && !d.collapsed;
       return {
         path: d.new_path,
         oldPath: d.renamed_file ? d.old_path : undefined,
         status,
-        // GitLab sends an empty diff for too large or collapsed files: the pipeline summarises those.
-        patch: text.includes('@@') && !d.too_large ? text : undefined,
+        // GitLab sends an empty diff for too large or collapsed files (the pipeline summarises those) and for a
+        // rename without edits, which has nothing to review rather than an omitted diff.
+        patch: text.includes('@@') && !d.too_large ? text : pureRename ? '' : undefined,
         binary: binary || undefined,
       } satisfies ChangedFile;
     });

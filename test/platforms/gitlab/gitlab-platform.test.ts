@@ -140,7 +140,7 @@ describe('GitLabPlatform: reading a merge request', () => {
       { path: 'worker/sender.py', oldPath: undefined, status: 'modified', patch: SENDER_DIFF, binary: undefined },
       { path: 'new.py', oldPath: undefined, status: 'added', patch: '@@ -0,0 +1 @@\n+x = 1\n', binary: undefined },
       { path: 'gone.py', oldPath: undefined, status: 'removed', patch: '@@ -1 +0,0 @@\n-x = 1\n', binary: undefined },
-      { path: 'new/name.py', oldPath: 'old/name.py', status: 'renamed', patch: undefined, binary: undefined },
+      { path: 'new/name.py', oldPath: 'old/name.py', status: 'renamed', patch: '', binary: undefined },
       { path: 'logo.png', oldPath: undefined, status: 'modified', patch: undefined, binary: true },
       { path: 'huge.py', oldPath: undefined, status: 'modified', patch: undefined, binary: undefined },
     ]);

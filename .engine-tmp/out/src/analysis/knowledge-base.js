@@ -86,6 +86,7 @@ export function loadApiFiles(dir = join(PROJECT_ROOT, 'rules', 'apis')) {
 }
 /** Callee as matched: call arguments and subscripts dropped (`db["x"].find(q).limit` → `db[].find().limit`). */
 export function normalizeCallee(callee) {
+    callee = callee.replace(/^\s*await\s+/, '');
     let out = '';
     let depth = 0;
     for (const ch of callee) {
@@ -102,7 +103,7 @@ export function normalizeCallee(callee) {
         else if (depth === 0 && !/\s/.test(ch))
             out += ch;
     }
-    return out.startsWith('await') && !/^await[\w$]/.test(out) ? out.slice(5) : out;
+    return out;
 }
 const SQL_KEYWORD = /^\s*(?:--[^\n]*\n\s*|\/\*[\s\S]*?\*\/\s*)*([A-Za-z]+)/;
 /** Kinds implied by SQL text: SELECT → db-read, INSERT/UPDATE/DELETE/UPSERT → db-write, FOR UPDATE → lock, COMMIT. */

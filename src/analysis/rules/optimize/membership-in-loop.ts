@@ -43,7 +43,7 @@ function listInfo(loop: LoopFacts, name: string): { size?: number } | undefined 
     if (value.type === 'list' || value.type === 'array') {
       const n = value.namedChildren.filter((c) => c.type !== 'comment' && c.type !== 'spread_element' && c.type !== 'list_splat').length;
       const literalOnly = value.namedChildren.every((c) => /^(string|integer|float|number|true|false|none|null)$/.test(c.type));
-      if (literalOnly && n <= TINY_LITERAL) return undefined;
+      if (n > 0 && literalOnly && n <= TINY_LITERAL) return undefined;
       return { size: n };
     }
     const text = value.text.trim();

@@ -7,6 +7,8 @@ const TIMER_RECEIVERS = new Set(['', 'global.', 'globalThis.', 'window.', 'self.
 const SIGNALS = new Set(['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR2', 'beforeExit']);
 const CLOSE_METHODS = new Set(['close', 'release', 'end', 'destroy', 'dispose', 'disconnect', 'quit', 'return', 'abort', 'releaseConnection', 'unref']);
 const IO_KINDS = ['http', 'db-read', 'db-write', 'db-batch', 'db-commit', 'queue-pop', 'queue-ack', 'connect', 'lock'];
+/** amqplib channel methods, emitters and streams return synchronously: not a promise left behind. */
+const SYNC_METHODS = new Set(['ack', 'nack', 'reject', 'ackAll', 'nackAll', 'publish', 'sendToQueue', 'emit', 'write', 'end', 'release', 'close']);
 const DB_KINDS = new Set(['db-read', 'db-write', 'db-batch', 'db-commit']);
 const BLOCKING_POPS = /^(b[lr]pop|brpoplpush|blmove|bzpopmin|bzpopmax|blmpop|bzmpop)$/i;
 const STREAM_READS = /^(xread|xreadgroup)$/i;
@@ -19,6 +21,7 @@ const MODEL_GLOBALS = new Set([
     'Writable', 'Worker', 'Function', 'Uint8Array', 'Int32Array', 'Float64Array', 'Response', 'Request', 'Headers',
 ]);
 const MAX_HANDLER_SCAN = 20_000;
+const INDEX_TYPES = [...FUNCTION_TYPES, ...LOOP_STATEMENTS, 'comment', 'call_expression', 'variable_declarator', 'import_statement'];
 class Extractor {
     path;
     source;
@@ -76,14 +79,10 @@ class Extractor {
     }
     // ---------------------------------------------------------------- index pass
     indexPass() {
-        const cursor = this.tree.walk();
-        const intervalCalls = [];
-        const timeoutCalls = [];
-        const iterationCalls = [];
-        for (;;) {
-            const type = cursor.nodeType;
+        // descendantsOfType walks in native code and only materialises the hits: several times faster than a JS cursor.
+        for (const node of this.tree.rootNode.descendantsOfType(INDEX_TYPES)) {
+            const type = node.type;
             if (FUNCTION_TYPES.has(type)) {
-                const node = cursor.currentNode;
                 const info = { node, name: functionName(node), isAsync: isAsyncFunction(node), body: node.childForFieldName('body') };
                 this.fns.set(node.id, info);
                 if (info.name) {
@@ -94,29 +93,37 @@ class Extractor {
                         this.fnsByName.set(info.name, [info]);
                 }
             }
+            else if (LOOP_STATEMENTS.has(type)) {
+                this.loopStarts.push(node.startIndex);
+            }
             else if (type === 'comment') {
-                this.comments.push({ start: cursor.startIndex, end: cursor.endIndex });
+                this.comments.push({ start: node.startIndex, end: node.endIndex });
             }
             else if (type === 'call_expression') {
-                this.indexCall(cursor.currentNode, intervalCalls, timeoutCalls, iterationCalls);
+                this.indexCall(node, this.pendingInterval, this.pendingTimeout, this.pendingIteration);
             }
             else if (type === 'variable_declarator') {
-                this.indexDeclarator(cursor.currentNode);
+                this.indexDeclarator(node);
             }
             else if (type === 'import_statement') {
-                this.indexImport(cursor.currentNode);
-            }
-            if (cursor.gotoFirstChild())
-                continue;
-            while (!cursor.gotoNextSibling()) {
-                if (!cursor.gotoParent()) {
-                    this.pendingInterval = intervalCalls;
-                    this.pendingTimeout = timeoutCalls;
-                    this.pendingIteration = iterationCalls;
-                    return;
-                }
+                this.indexImport(node);
             }
         }
+    }
+    /** Start offsets of everything the fact pass must visit: loop statements and functions that are loop bodies. */
+    loopStarts = [];
+    containsLoop(start, end) {
+        const starts = this.loopStarts;
+        let lo = 0;
+        let hi = starts.length;
+        while (lo < hi) {
+            const mid = (lo + hi) >> 1;
+            if (starts[mid] < start)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        return lo < starts.length && starts[lo] < end;
     }
     pendingInterval = [];
     pendingTimeout = [];
@@ -230,6 +237,10 @@ class Extractor {
             this.planInterval(call);
         for (const call of this.pendingTimeout)
             this.planTimeoutRecursion(call);
+        for (const draft of this.drafts)
+            if (draft.bodyFn)
+                this.loopStarts.push(draft.bodyFn.startIndex);
+        this.loopStarts.sort((a, b) => a - b);
     }
     resolveFunction(node) {
         const n = unwrap(node);
@@ -475,7 +486,7 @@ class Extractor {
         const cursor = this.tree.walk();
         const stack = [this.enter(cursor, root, null)];
         for (;;) {
-            if (cursor.gotoFirstChild()) {
+            if (!stack[stack.length - 1].skip && cursor.gotoFirstChild()) {
                 const parent = stack[stack.length - 1];
                 const ctx = parent.rule ? parent.rule(cursor.currentFieldName) : parent.ctx;
                 stack.push(this.enter(cursor, ctx, parent.type));
@@ -498,6 +509,8 @@ class Extractor {
         const type = cursor.nodeType;
         if (!cursor.nodeIsNamed)
             return { ctx, type };
+        if (ctx.active.length === 0 && !this.containsLoop(cursor.startIndex, cursor.endIndex))
+            return { ctx, type, skip: true };
         if (FUNCTION_TYPES.has(type))
             return this.enterFunction(cursor.currentNode, ctx);
         if (LOOP_STATEMENTS.has(type))
@@ -1038,6 +1051,16 @@ class Extractor {
                 timeoutSeconds ??= namedTimeout(commandArgs);
             }
         }
+        // `sqs.receiveMessage({ WaitTimeSeconds: 20 }).promise()`: the options sit on the previous link.
+        if (timeoutSeconds === undefined && kinds.includes('queue-pop') && fn.type === 'member_expression') {
+            const previous = fn.childForFieldName('object');
+            const options = previous?.type === 'call_expression' ? previous.childForFieldName('arguments')?.firstNamedChild : null;
+            if (options) {
+                const named = [];
+                objectArgFacts(this.resolveConst(options) ?? options, named);
+                timeoutSeconds = namedTimeout(named);
+            }
+        }
         if (kinds.includes('sleep') && promiseSleep === null) {
             if (this.isCallbackTimer(node, ctorName) && !this.rescheduleIds.has(node.id))
                 kinds = kinds.filter((k) => k !== 'sleep');
@@ -1048,7 +1071,7 @@ class Extractor {
         if (!position.awaited && !position.resultUsed && !kinds.includes('sleep')) {
             const hasCallback = positional.some((p) => FUNCTION_TYPES.has(unwrap(p).type));
             const local = this.localAsync(fn);
-            const ioPromise = (ctx?.fn?.isAsync ?? false) && !hasCallback && kinds.some((k) => IO_KINDS.includes(k));
+            const ioPromise = (ctx?.fn?.isAsync ?? false) && !hasCallback && !SYNC_METHODS.has(method) && kinds.some((k) => IO_KINDS.includes(k));
             if (local || ioPromise || position.chained) {
                 floating = true;
                 if (!kinds.includes('task-spawn') && (local || ioPromise))
@@ -1648,8 +1671,11 @@ class Extractor {
                     refs.add(calleeText(cursor.currentNode));
                 else if (type === 'call_expression' || type === 'new_expression' || type === 'await_expression')
                     hasCall = true;
-                if (++seen > 5000)
+                // A callback that is itself a loop body has its own facts; huge argument trees say nothing more.
+                if (FUNCTION_TYPES.has(type) && this.draftsByBodyFn.has(cursor.currentNode.id))
                     descend = false;
+                if (++seen > 400)
+                    break;
                 if (descend && cursor.gotoFirstChild())
                     continue;
                 let done = false;

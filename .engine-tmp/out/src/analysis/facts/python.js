@@ -595,7 +595,13 @@ function describeLoop(node, ctx, enclosing, parent) {
         facts.tries.push(t.fact);
     if (ctx.handlesSignals)
         addExit(facts.exits, { kind: 'signal', line: ctx.signalLine ?? 1 });
-    facts.normalizedText = normalizeLoopText(source, node.startIndex, node.endIndex, walker.comments);
+    // Comments between the header and the body belong to the loop node, not to the walked body.
+    const comments = walker.comments;
+    for (const child of node.children)
+        if (child.type === 'comment')
+            comments.push([child.startIndex, child.endIndex]);
+    comments.sort((a, b) => a[0] - b[0]);
+    facts.normalizedText = normalizeLoopText(source, node.startIndex, node.endIndex, comments);
     return facts;
 }
 class LoopWalker {

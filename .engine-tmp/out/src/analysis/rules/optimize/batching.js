@@ -68,21 +68,33 @@ export function keyBinding(call, loop) {
         return { field: 'id', expr: positional[0].text };
     return undefined;
 }
-function keysLine(py, parts, key, typed) {
+function keysLine(py, parts, key) {
     if (py)
-        return `keys = list({${key.expr} for ${parts.pattern} in ${parts.iterable}})`;
-    const param = /^[A-Za-z_$][\w$]*$/.test(parts.pattern) ? parts.pattern : `(${parts.pattern})`;
-    return `const keys${typed ? '' : ''} = [...new Set(${parts.iterable}.map(${param} => ${key.expr}))];`;
+        return key.expr === parts.pattern ? `keys = list(set(${parts.iterable}))` : `keys = list({${key.expr} for ${parts.pattern} in ${parts.iterable}})`;
+    if (key.expr === parts.pattern)
+        return `const keys = [...new Set(${parts.iterable})];`;
+    return `const keys = [...new Set(${parts.iterable}.map((${parts.pattern}) => ${key.expr}))];`;
+}
+/** Adds the key column to an explicit select list so that the rows can be indexed by it. */
+function selectingKey(sql, column) {
+    const m = /^(\s*SELECT\s+)([\s\S]*?)(\s+FROM\b)/i.exec(sql);
+    if (!m || /(^|,)\s*\*\s*(,|$)/.test(m[2]) || new RegExp(`\\b${column}\\b`, 'i').test(m[2]))
+        return sql;
+    return `${m[1]}${column}, ${m[2]}${sql.slice(m[1].length + m[2].length)}`;
 }
 /** The batched read for an N+1 call, as a block sketch in the file's language; undefined when no shape fits. */
 export function batchedReadSketch(call, loop) {
-    const parts = iterationParts(loop);
+    const found = iterationParts(loop);
     const key = keyBinding(call, loop);
-    if (!parts || !key)
+    if (!found || !key)
         return undefined;
     const py = isPython(loop.language);
     const typed = isTyped(loop.language);
-    const keys = keysLine(py, parts, key, typed);
+    // An iterable that is an expression (a queryset, a call) is materialised once so that it is not evaluated twice.
+    const simple = /^[\w.$]+$/.test(found.iterable);
+    const materialise = simple ? [] : [py ? `items = list(${found.iterable})` : `const items = Array.from(${found.iterable});`];
+    const parts = simple ? found : { ...found, iterable: 'items' };
+    const keys = [...materialise, keysLine(py, parts, key)].join('\n');
     const recv = call.receiver ?? '';
     const method = call.method;
     const body = py ? `for ${parts.pattern} in ${parts.iterable}:` : `for (const ${parts.pattern} of ${parts.iterable}) {`;
@@ -97,8 +109,8 @@ export function batchedReadSketch(call, loop) {
             return undefined;
         if (py) {
             const placeholder = /\?/.test(sql) ? '?' : '%s';
-            const batched = sql.replace(SQL_EQ, `$1 IN ({placeholders})`);
             const col = key.field.split('.').pop();
+            const batched = selectingKey(sql, col).replace(SQL_EQ, `$1 IN ({placeholders})`);
             return [
                 keys,
                 `placeholders = ", ".join(["${placeholder}"] * len(keys))`,
@@ -111,14 +123,14 @@ export function batchedReadSketch(call, loop) {
             ].join('\n');
         }
         const dollar = /\$1/.test(sql);
-        const batched = sql.replace(SQL_EQ, dollar ? '$1 = ANY($2)' : '$1 IN (?)');
         const col = key.field.split('.').pop();
+        const batched = selectingKey(sql, col).replace(SQL_EQ, dollar ? '$1 = ANY($2)' : '$1 IN (?)');
         return [
             keys,
-            `const { rows } = await ${recv}.${method}(${JSON.stringify(batched)}, [keys]);`,
-            `const byKey = new Map(rows.map((row${typed ? ': any' : ''}) => [row.${col}, row]));`,
+            `const { rows: batchRows } = await ${recv}.${method}(${JSON.stringify(batched)}, [keys]);`,
+            `const byKey = new Map(batchRows.map((row${typed ? ': any' : ''}) => [row.${col}, row]));`,
             body,
-            lookup(target, 'byKey'),
+            lookup('row', 'byKey'),
             rest,
             ...close,
         ].join('\n');

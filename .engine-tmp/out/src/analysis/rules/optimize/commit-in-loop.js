@@ -3,7 +3,7 @@
 // chunked commits (`if i % 1000 == 0`), commits in error handlers, and loops that also call the network per item
 // (committing each item's outcome keeps the external side effect and the record in step).
 import { commitsCost, formatNumber, fromConfig } from '../../../cost/index.js';
-import { ITERATING_KINDS, batchSize, blockFix, bodyStatements, callNode, enclosingConditions, hasKind, hoistPoint, indentOf, inErrorHandler, insideGather, isPython, lines, loopStatement, ownCalls, ownsItsLines, provedReplace, reindent, say, displayCallee, short, statementOf, stringValue, } from './shared.js';
+import { ITERATING_KINDS, batchSize, blockFix, bodyStatements, callNode, enclosingConditions, hasKind, hoistPoint, indentOf, inErrorHandler, insideGather, isPython, lines, loopStatement, ownCalls, ownsItsLines, provedReplace, reindent, say, displayCallee, short, startWithComments, statementOf, stringValue, } from './shared.js';
 function isTransactionSql(call, keyword) {
     const sql = call.sql ?? stringValue(callNode(call).childForFieldName('arguments')?.namedChildren[0]);
     return sql !== undefined && keyword.test(sql.trim());
@@ -67,19 +67,20 @@ function moveCommitReplace(loop, ctx, commit) {
     const point = hoistPoint(loop, source);
     const all = lines(source);
     const skip = new Set();
+    const firstLine = (s) => startWithComments(s, source, loop.headerLine);
     for (const s of [commitStmt, beginStmt])
         if (s)
-            for (let r = s.startPosition.row + 1; r <= s.endPosition.row + 1; r++)
+            for (let r = firstLine(s); r <= s.endPosition.row + 1; r++)
                 skip.add(r);
     const endLine = loop.endLine;
     const out = [];
     if (beginStmt) {
-        out.push(reindent(all.slice(beginStmt.startPosition.row, beginStmt.endPosition.row + 1).join('\n'), indentOf(all[beginStmt.startPosition.row] ?? ''), point.indent));
+        out.push(reindent(all.slice(firstLine(beginStmt) - 1, beginStmt.endPosition.row + 1).join('\n'), indentOf(all[beginStmt.startPosition.row] ?? ''), point.indent));
     }
     for (let l = point.line; l <= endLine; l++)
         if (!skip.has(l))
             out.push(all[l - 1] ?? '');
-    out.push(reindent(all.slice(commitStmt.startPosition.row, commitStmt.endPosition.row + 1).join('\n'), indentOf(all[commitStmt.startPosition.row] ?? ''), point.indent));
+    out.push(reindent(all.slice(firstLine(commitStmt) - 1, commitStmt.endPosition.row + 1).join('\n'), indentOf(all[commitStmt.startPosition.row] ?? ''), point.indent));
     return provedReplace(ctx, point.line, endLine, out.join('\n'), say(ctx, 'fix.commit.after'), 'unsafe');
 }
 function chunkedCommitSketch(loop, commit, items) {

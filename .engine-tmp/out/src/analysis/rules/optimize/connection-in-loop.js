@@ -3,7 +3,7 @@
 // `engine.connect()`, `pool.acquire()`), when it is a reconnect in an error handler or behind a "not connected"
 // check, and when each iteration really talks to a different target (`for dsn in shards`).
 import { connectionsCost, formatNumber, fromConfig } from '../../../cost/index.js';
-import { batchSize, blockFix, callNode, conditionText, confidenceOf, enclosingConditions, hasKind, hoistPoint, hoistStatement, inErrorHandler, indentBlock, isPython, lines, ownCalls, pollerInterval, say, displayCallee, short, statementOf, } from './shared.js';
+import { batchSize, blockFix, callNode, conditionText, confidenceOf, enclosingConditions, hasKind, hoistPoint, hoistStatement, inErrorHandler, indentBlock, indentOf, isPython, lines, ownCalls, pollerInterval, say, displayCallee, startWithComments, statementOf, } from './shared.js';
 /** Borrowing from a pool is the cheap, correct way to get a connection per unit of work. */
 const POOL_CHECKOUT = /(^|\.)(pool|_pool|engine|db_pool|pg_pool|connection_pool|sessionmaker|session_factory)[\w]*\.(connect|acquire|getconn|get_connection|begin|checkout|raw_connection)$/i;
 export function perIterationConnections(loop) {
@@ -66,38 +66,68 @@ function hoistFix(loop, ctx, call, inPoller) {
     return blockFix(ctx, loop, hoistSketch(loop, ctx, call), description, 'unsafe');
 }
 function hoistSketch(loop, ctx, call) {
-    const all = lines(ctx.file.source);
-    const point = hoistPoint(loop, ctx.file.source);
-    const loopText = all.slice((point?.line ?? loop.startLine) - 1, loop.endLine).join('\n');
+    const source = ctx.file.source;
+    const all = lines(source);
+    const point = hoistPoint(loop, source);
+    const from = point?.line ?? loop.startLine;
     const base = point?.indent ?? '';
-    const dedented = loopText
-        .split('\n')
-        .map((l) => (l.startsWith(base) ? l.slice(base.length) : l))
-        .join('\n');
-    const name = call.assignedTo ?? (isPython(loop.language) ? 'client' : 'client');
     const created = callNode(call).text;
+    const dedent = (l) => (l.startsWith(base) ? l.slice(base.length) : l);
     if (isPython(loop.language)) {
-        const withItem = call.node.parent?.type === 'as_pattern' || call.node.parent?.type === 'with_item';
-        return [
-            `# Create ${short(created, 40)} once and reuse it for every iteration.`,
-            `with ${created} as ${name}:`,
-            indentBlock(withItem ? dedented.replace(/with\s+[^\n]*:\n/, '') : dedented.replace(new RegExp(`^.*${escapeRe(created)}.*\\n`, 'm'), ''), '    '),
-        ].join('\n');
+        const withStmt = withStatementOf(call, loop);
+        if (withStmt) {
+            const item = withStmt.descendantsOfType('as_pattern')[0];
+            const name = item?.childForFieldName('alias')?.text ?? item?.namedChildren[1]?.text ?? 'conn';
+            const header = startWithComments(withStmt, source, loop.headerLine);
+            const bodyNode = withStmt.childForFieldName('body');
+            const bodyStart = (bodyNode?.startPosition.row ?? withStmt.startPosition.row + 1) + 1;
+            const step = indentOf(all[bodyStart - 1] ?? '').slice(indentOf(all[withStmt.startPosition.row] ?? '').length);
+            const kept = [];
+            for (let l = from; l <= loop.endLine; l++) {
+                if (l >= header && l < bodyStart)
+                    continue;
+                const text = all[l - 1] ?? '';
+                const inBody = l >= bodyStart && l <= withStmt.endPosition.row + 1;
+                kept.push(dedent(inBody && text.startsWith(indentOf(all[withStmt.startPosition.row] ?? '') + step) ? text.replace(step, '') : text));
+            }
+            return [`# Open it once and reuse it for every iteration.`, `with ${created} as ${name}:`, indentBlock(kept.join('\n'), '    ')].join('\n');
+        }
+        const stmt = statementOf(call.node);
+        const name = call.assignedTo ?? 'client';
+        const skipFrom = stmt ? startWithComments(stmt, source, loop.headerLine) : -1;
+        const skipTo = stmt ? stmt.endPosition.row + 1 : -1;
+        const kept = all.slice(from - 1, loop.endLine).filter((_, i) => from + i < skipFrom || from + i > skipTo).map(dedent);
+        return [`# Create it once and reuse it for every iteration.`, `${name} = ${created}`, ...kept].join('\n');
     }
+    const name = call.assignedTo ?? 'client';
     const connectCall = ownCalls(loop).find((c) => c.receiver === name && /^(connect|\$connect)$/.test(c.method));
+    const closeCall = ownCalls(loop).find((c) => c.receiver === name && hasKind(c, 'close'));
+    const skip = new Set();
+    for (const c of [call, connectCall, closeCall]) {
+        const stmt = c ? statementOf(c.node) : undefined;
+        if (stmt)
+            for (let l = startWithComments(stmt, source, loop.headerLine); l <= stmt.endPosition.row + 1; l++)
+                skip.add(l);
+    }
+    const kept = all.slice(from - 1, loop.endLine).filter((_, i) => !skip.has(from + i)).map(dedent);
+    const closeMethod = closeCall?.method ?? (/Prisma/.test(created) ? '$disconnect' : /Redis/.test(created) ? 'quit' : /Mongo/.test(created) ? 'close' : 'end');
     return [
-        `// Create ${short(created, 40)} once and reuse it for every iteration.`,
+        '// Create it once and reuse it for every iteration.',
         `const ${name} = ${created};`,
         ...(connectCall ? [`await ${name}.${connectCall.method}();`] : []),
         'try {',
-        indentBlock(dedented
-            .replace(new RegExp(`^.*${escapeRe(created)}.*\\n`, 'm'), '')
-            .replace(new RegExp(`^.*\\b${escapeRe(name)}\\.(connect|\\$connect)\\(.*\\n`, 'm'), '')
-            .replace(new RegExp(`^.*\\b${escapeRe(name)}\\.(end|close|quit|disconnect|\\$disconnect|destroy)\\(.*\\n`, 'm'), ''), '  '),
+        indentBlock(kept.join('\n'), '  '),
         '} finally {',
-        `  await ${name}.${/Prisma/.test(created) ? '$disconnect' : /Redis/.test(created) ? 'quit' : /Mongo/.test(created) ? 'close' : 'end'}();`,
+        `  await ${name}.${closeMethod}();`,
         '}',
     ].join('\n');
+}
+function withStatementOf(call, loop) {
+    for (let n = call.node.parent; n && n.id !== loop.body.id; n = n.parent) {
+        if (n.type === 'with_statement')
+            return n.parent?.id === loop.body.id ? n : undefined;
+    }
+    return undefined;
 }
 function escapeRe(s) {
     return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

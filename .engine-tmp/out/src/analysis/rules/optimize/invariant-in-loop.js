@@ -80,6 +80,13 @@ function hoistFix(loop, ctx, call, regex) {
         if (fix)
             return fix;
     }
+    // `const routing = JSON.parse(fs.readFileSync(...))`: the whole statement is invariant, move all of it
+    const top = bodyChildOf(call.node, loop);
+    if (top && top !== stmt && isDeclaration(top) && ![...identifiersIn(top)].some((id) => loopNames(loop).has(id) && !declaredBy(top, id)) && !reassigned(loop, top)) {
+        const fix = hoistStatement(ctx, loop, top, description, safety);
+        if (fix)
+            return fix;
+    }
     const withStmt = enclosingWith(call, loop);
     if (withStmt) {
         const fix = hoistStatement(ctx, loop, withStmt, description, safety);
@@ -131,4 +138,19 @@ function sketch(loop, call) {
         return [`value = ${text}  # once, before the loop`, `${(loop.node.text.split('\n')[0] ?? '').trim()}`, `    ...  # use value instead of ${short(text, 40)}`].join('\n');
     }
     return [`const value = ${text}; // once, before the loop`, `${(loop.node.text.split('\n')[0] ?? '').trim()}`, `  // use value instead of ${short(text, 40)}`, '}'].join('\n');
+}
+function isDeclaration(node) {
+    if (node.type === 'lexical_declaration' || node.type === 'variable_declaration')
+        return node.namedChildren.filter((c) => c.type === 'variable_declarator').length === 1;
+    return node.type === 'expression_statement' && node.namedChild(0)?.type === 'assignment';
+}
+/** The name is the one the declaration itself binds (its own target is not a read of loop state). */
+function declaredBy(node, name) {
+    const decl = node.namedChildren.find((c) => c.type === 'variable_declarator' || c.type === 'assignment');
+    return (decl?.childForFieldName('name') ?? decl?.childForFieldName('left'))?.text === name;
+}
+function reassigned(loop, node) {
+    const decl = node.namedChildren.find((c) => c.type === 'variable_declarator' || c.type === 'assignment');
+    const name = (decl?.childForFieldName('name') ?? decl?.childForFieldName('left'))?.text;
+    return !name || loop.assignments.filter((a) => a.target === name).length > 1;
 }

@@ -488,7 +488,7 @@ export function hoistStatement(ctx, loop, statement, description, safety) {
         return undefined;
     const all = lines(source);
     const insertLine = anchor.startPosition.row + 1;
-    const stmtStart = statement.startPosition.row + 1;
+    const stmtStart = startWithComments(statement, source, loop.headerLine);
     const stmtEnd = statement.endPosition.row + 1;
     if (stmtStart <= insertLine)
         return undefined;
@@ -683,4 +683,12 @@ function precedingExecuteSql(value) {
         return sql;
     }
     return undefined;
+}
+/** First line (1-based) of a statement including the comment lines directly above it (they describe it and move with it). */
+export function startWithComments(statement, source, floorLine) {
+    const all = lines(source);
+    let line = statement.startPosition.row + 1;
+    while (line - 1 > floorLine && /^\s*(#|\/\/)/.test(all[line - 2] ?? ''))
+        line--;
+    return line;
 }

@@ -42,7 +42,7 @@ export const detectWritePerRow = (loop, ctx) => {
             after: formatNumber(cost.after, ctx.locale),
         },
         cost,
-        fix: (writes.length === 1 ? executemanyReplace(loop, ctx, first) : undefined) ?? blockFix(ctx, loop, batchedWriteSketch(loop, first), say(ctx, 'fix.write.batched'), 'unsafe'),
+        fix: (writes.length === 1 ? executemanyReplace(loop, ctx, first) : undefined) ?? blockFix(ctx, loop, batchedWriteSketch(loop, first, ctx), say(ctx, 'fix.write.batched'), 'unsafe'),
     };
 };
 const CURSOR_LIKE = /^(cur|cursor|c|conn|connection|db|self\.cur|self\.cursor|self\.conn|self\.db|[\w.]*cursor)$/i;
@@ -70,7 +70,7 @@ function executemanyReplace(loop, ctx, call) {
     const code = `${indent}${call.receiver}.executemany(${args[0].text}, [${args[1].text} for ${parts.pattern} in ${parts.iterable}])`;
     return provedReplace(ctx, loop.startLine, loop.endLine, code, say(ctx, 'fix.write.executemany'), 'safe');
 }
-function batchedWriteSketch(loop, call) {
+function batchedWriteSketch(loop, call, ctx) {
     const py = isPython(loop.language);
     const typed = isTyped(loop.language);
     const parts = iterationParts(loop) ?? { pattern: py ? 'item' : 'item', iterable: py ? 'items' : 'items' };
@@ -79,6 +79,26 @@ function batchedWriteSketch(loop, call) {
     const sql = call.sql ?? stringValue(args[0]);
     const param = /^[A-Za-z_$][\w$]*$/.test(parts.pattern) ? parts.pattern : `(${parts.pattern})`;
     if (py) {
+        if (sql !== undefined && args[1] && bodyStatements(loop).length > 1) {
+            const stmt = statementOf(call.node);
+            const all = lines(ctx.file.source);
+            if (stmt && loop.kind !== 'callback-iteration') {
+                const body = all.slice(loop.startLine - 1, loop.endLine).map((l, i) => {
+                    const row = loop.startLine - 1 + i;
+                    if (row === stmt.startPosition.row)
+                        return `${/^[ \t]*/.exec(l)[0]}params.append(${args[1].text})`;
+                    return row > stmt.startPosition.row && row <= stmt.endPosition.row ? undefined : l;
+                });
+                const base = /^[ \t]*/.exec(all[loop.startLine - 1] ?? '')[0];
+                return [
+                    'params = []',
+                    ...body.filter((l) => l !== undefined).map((l) => (l.startsWith(base) ? l.slice(base.length) : l)),
+                    '# One statement for the whole batch (psycopg 3 pipelines executemany; with psycopg2 use',
+                    '# psycopg2.extras.execute_values for INSERT, execute_batch for UPDATE/DELETE).',
+                    `${recv}.executemany(${args[0].text}, params)`,
+                ].join('\n');
+            }
+        }
         if (sql !== undefined && args[1]) {
             return [
                 '# One statement for the whole batch (psycopg 3 pipelines executemany; with psycopg2 use',
