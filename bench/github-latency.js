@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 // Webhook-to-review latency of the GitHub App for a 30-file pull request, against the local GitHub stand-in
 // (test/support/fake-github.ts) on 127.0.0.1, with the real service process (`node dist/src/server/main.js`).
-// Latency = signed webhook sent -> `coze-loop` check run completed (the last call of a review). Also reports the
-// service's resident memory (peak and after the run, from /proc).
+// Latency = signed webhook sent -> `coze-loop` check run completed; also when the review was posted and when the
+// last annotation page arrived. Also reports the
+// service's resident memory (peak and after the run, from /proc). Probot's octokit keeps GitHub's advice for
+// secondary rate limits (throttling plugin: writes at least 1 s apart), so a review's 4-6 writes (check run
+// started, review, summary, check run completed + annotation pages) put a floor of a few seconds under it.
 //
 //   npm run build && node bench/github-latency.js [--runs 30] [--files 30] [--api-latency-ms 0]
 import { spawn } from 'node:child_process';
@@ -22,7 +25,7 @@ function arg(name, fallback) {
   const index = process.argv.indexOf(`--${name}`);
   return index > 0 ? Number(process.argv[index + 1]) : fallback;
 }
-const RUNS = arg('runs', 30);
+const RUNS = arg('runs', 20);
 const FILES = arg('files', 30);
 const API_LATENCY_MS = arg('api-latency-ms', 0);
 
@@ -137,6 +140,8 @@ async function main() {
   let peak = rssKiB(child.pid);
   const sampler = setInterval(() => (peak = Math.max(peak, rssKiB(child.pid))), 20);
   const latencies = [];
+  const reviewLatencies = [];
+  const allWritten = [];
   let comments = 0;
   // Run 0 warms the process up (module loading, grammar init, JIT) and is not counted.
   for (let run = 0; run < RUNS + 1; run++) {
@@ -159,17 +164,38 @@ async function main() {
     if (res.status !== 202) throw new Error(`webhook answered ${res.status}`);
     while (!fake.checkRuns.some((r) => r.head_sha === pull.head.sha && r.status === 'completed')) await new Promise((resolve) => setTimeout(resolve, 2));
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    if (run > 0) latencies.push(ms);
+    const sentAt = Date.now() - ms;
+    // The annotation pages after the completion are part of the review: wait until writes stop, so the next run
+    // does not queue behind this one's tail in the write throttle.
+    const isWrite = (r) => r.method !== 'GET' && !r.path.includes('access_tokens');
+    for (;;) {
+      const last = fake.requests.filter(isWrite).at(-1);
+      if (last && Date.now() - last.at > 1500) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const lastWrite = fake.requests.filter(isWrite).at(-1);
+    const posted = fake.requests.find((r) => r.method === 'POST' && r.path === `/repos/${fake.fullName}/pulls/${pull.number}/reviews`);
+    if (run > 0) {
+      latencies.push(ms);
+      allWritten.push(lastWrite.at - sentAt);
+      if (posted) reviewLatencies.push(posted.at - sentAt);
+    }
     const review = fake.reviews.find((r) => r.pull_number === pull.number);
     comments += review ? review.comments.length : 0;
   }
   clearInterval(sampler);
+  if (process.env.BENCH_TRACE) {
+    const last = fake.requests.slice(-50);
+    for (const r of last) console.log(r.at - last[0].at, r.method, r.path.slice(0, 90));
+  }
   const after = rssKiB(child.pid);
   child.kill('SIGTERM');
   await new Promise((resolve) => child.once('exit', resolve));
   await fake.close();
 
   const sorted = [...latencies].sort((a, b) => a - b);
+  const reviewSorted = [...reviewLatencies].sort((a, b) => a - b);
+  const writtenSorted = [...allWritten].sort((a, b) => a - b);
   const result = {
     runs: RUNS,
     filesPerPullRequest: FILES,
@@ -178,12 +204,18 @@ async function main() {
     p50Ms: Math.round(percentile(sorted, 50)),
     p95Ms: Math.round(percentile(sorted, 95)),
     maxMs: Math.round(sorted.at(-1)),
+    reviewPostedP50Ms: Math.round(percentile(reviewSorted, 50)),
+    reviewPostedP95Ms: Math.round(percentile(reviewSorted, 95)),
+    lastWriteP50Ms: Math.round(percentile(writtenSorted, 50)),
+    lastWriteP95Ms: Math.round(percentile(writtenSorted, 95)),
     peakRssMiB: Math.round(peak / 1024),
     rssAfterMiB: Math.round(after / 1024),
     node: process.version,
   };
   console.log(`webhook -> review, ${FILES}-file pull request, ${RUNS} runs (API latency ${API_LATENCY_MS} ms):`);
   console.log(`  p50 ${result.p50Ms} ms   p95 ${result.p95Ms} ms   max ${result.maxMs} ms   ~${result.inlineCommentsPerReview} inline comments per review`);
+  console.log(`  review posted (POST /pulls/N/reviews arrives): p50 ${result.reviewPostedP50Ms} ms   p95 ${result.reviewPostedP95Ms} ms`);
+  console.log(`  everything written (last annotation page): p50 ${result.lastWriteP50Ms} ms   p95 ${result.lastWriteP95Ms} ms`);
   console.log(`  service RSS: peak ${result.peakRssMiB} MiB, after ${result.rssAfterMiB} MiB`);
   mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
   writeFileSync(join(ROOT, 'bench', 'results', 'github-latency.json'), JSON.stringify(result, null, 2) + '\n');

@@ -247,7 +247,16 @@ export class BullMqQueue implements JobQueue {
         },
       },
     );
-    this.worker.on('error', (error) => this.logger?.error({ err: error }, 'bullmq worker error'));
+    // While Redis is down every reconnect attempt fails; log each distinct error once, not once per attempt.
+    let lastWorkerError = '';
+    this.worker.on('error', (error) => {
+      if (error.message === lastWorkerError) return;
+      lastWorkerError = error.message;
+      this.logger?.error({ err: error }, 'bullmq worker error');
+    });
+    this.workerClient.on('ready', () => {
+      lastWorkerError = '';
+    });
     this.worker.on('failed', (bullJob) => {
       const key = bullJob?.id;
       const event = key ? this.failing.get(key) : undefined;

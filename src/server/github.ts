@@ -16,6 +16,8 @@ import { DEFAULT_CONFIG, type CozeLoopConfig } from '../config/schema.js';
 import { t } from '../core/i18n.js';
 import { TARGETS } from '../core/types.js';
 import type { JobData, JobProcessor, JobType } from '../jobs/queue.js';
+import { summaryJob, type ListSummaryTargets, type SummaryTarget } from '../jobs/scheduler.js';
+import { runWeeklySummaries } from '../summary/weekly.js';
 import { GitHubPlatform, type OctokitLike } from '../platforms/github/github-platform.js';
 import type { ChangeRequestRef, CommandOrigin } from '../platforms/platform.js';
 import { BOT_CONFIG_PATH, parseBotConfig } from '../review/bot-config.js';
@@ -27,6 +29,8 @@ export interface GitHubService {
   /** Handles Probot's webhook path (/api/github/webhooks) and, in set-up mode, Probot's setup pages; resolves false when the request is not its own. */
   handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
   processors: Partial<Record<JobType, JobProcessor>>;
+  /** Every repository of every installation, for the weekly report schedule. */
+  listSummaryTargets?: ListSummaryTargets;
 }
 
 export const DEFAULT_WEBHOOK_PATH = '/api/github/webhooks';
@@ -97,6 +101,17 @@ const reviewJob = z.object({
   defaultBranch: z.string().optional(),
   action: z.string(),
 });
+
+const weeklyJob = z.object({
+  installationId: z.number(),
+  repo: z.string(),
+  week: z.string().optional(),
+  onDemand: z.boolean().optional(),
+});
+
+const installationsPage = z.array(z.object({ id: z.number(), suspended_at: z.string().nullable().optional() }));
+const repositoriesPage = z.object({ repositories: z.array(z.object({ full_name: z.string(), archived: z.boolean().optional() })) });
+const MAX_LIST_PAGES = 50;
 
 const commandJob = z.object({
   installationId: z.number(),
@@ -469,11 +484,57 @@ export async function createGitHubService(env: NodeJS.ProcessEnv, deps: ServiceD
       await platform.reply(cr, origin, `**${t(locale, 'github.config.error.title', { path: BOT_CONFIG_PATH })}**\n\n${configErrorStatus(loaded.error, loaded.branch).summary}`);
       return;
     }
+    if (data.command.action === 'summary') {
+      // An on-demand run gets its own id: the scheduled id would be dropped as a duplicate of this week's report.
+      const summary = summaryJob({ platform: 'github', key: data.repo, payload: { installationId: data.installationId, repo: data.repo, onDemand: true } }, deps.now());
+      const outcome = await deps.queue.enqueue({ ...summary, id: `github:${data.repo}:summary:comment-${origin.commentId}` });
+      jobLogger.info({ outcome }, 'weekly report requested');
+    }
     await runCommand(platform, cr, origin, stripUndefined(data.command) as ParsedCommand, loaded.config, reviewDeps(jobLogger));
   };
 
+  const weeklyProcessor: JobProcessor = async (job) => {
+    const data = weeklyJob.parse(job.payload);
+    const jobLogger = logger.child({ deliveryId: job.id, repo: data.repo, week: data.week });
+    const platform = await platformFor(data.installationId, jobLogger);
+    const loadConfig = async (): Promise<CozeLoopConfig> => {
+      const branch = await platform.getDefaultBranch(data.repo);
+      const content = await platform.getFileContent(data.repo, BOT_CONFIG_PATH, branch.name);
+      return parseBotConfig(content === null ? null : content.toString('utf8'));
+    };
+    // A scheduled run honours the repository's `summary.day`; `/coze-loop summary` runs now.
+    const result = await runWeeklySummaries([{ platform, repo: data.repo, loadConfig }], { logger: jobLogger, now: deps.now }, { onlyOnConfiguredDay: !data.onDemand });
+    if (result.failed.length > 0) throw new Error(`weekly report failed for ${data.repo}`);
+  };
+
+  const listSummaryTargets: ListSummaryTargets = async () => {
+    const app = (await probot.auth()) as unknown as OctokitLike;
+    const targets: SummaryTarget[] = [];
+    for (let page = 1; page <= MAX_LIST_PAGES; page++) {
+      const installations = installationsPage.parse((await app.request('GET /app/installations', { per_page: 100, page })).data);
+      for (const installation of installations) {
+        if (installation.suspended_at) continue;
+        const octokit = (await probot.auth(installation.id)) as unknown as OctokitLike;
+        for (let repoPage = 1; repoPage <= MAX_LIST_PAGES; repoPage++) {
+          const { repositories } = repositoriesPage.parse((await octokit.request('GET /installation/repositories', { per_page: 100, page: repoPage })).data);
+          for (const repo of repositories) {
+            if (repo.archived) continue;
+            targets.push({ platform: 'github', key: repo.full_name, payload: { installationId: installation.id, repo: repo.full_name } });
+          }
+          if (repositories.length < 100) break;
+        }
+      }
+      if (installations.length < 100) break;
+    }
+    return targets;
+  };
+
   logger.info({ appId, baseUrl, webhookPath }, 'GitHub App ready');
-  return { handle, processors: { 'github-review': reviewProcessor, 'github-command': commandProcessor } };
+  return {
+    handle,
+    processors: { 'github-review': reviewProcessor, 'github-command': commandProcessor, 'weekly-summary': weeklyProcessor },
+    listSummaryTargets,
+  };
 }
 
 function configErrorStatus(message: string, branch: string) {

@@ -132,8 +132,13 @@ async function readConfig(
   }
 }
 
+/** Text for the config error messages; a fence in the YAML error must not close the note's code block. */
+function configErrorParams(cr: ChangeRequestRef, error: ConfigError): Record<string, string> {
+  return { file: DEFAULT_CONFIG_FILE, branch: cr.baseRef ?? '', error: error.message.replace(/```/g, "'''"), key: error.key ?? 'syntax' };
+}
+
 async function reportConfigError(platform: GitLabPlatform, cr: ChangeRequestRef, error: ConfigError): Promise<void> {
-  const params = { file: DEFAULT_CONFIG_FILE, branch: cr.baseRef ?? '', error: error.message, key: error.key ?? 'syntax' };
+  const params = configErrorParams(cr, error);
   // The summary note is the one place the bot writes on every push: a broken config replaces it, never piles up.
   await platform.upsertSummary(cr, t('en', 'gitlab.config.invalid-note', params));
   await platform.reportStatus(cr, {
@@ -204,8 +209,7 @@ function makeProcessors(platform: GitLabPlatform, deps: ServiceDeps, commandsPer
     }
     const loaded = await readConfig(platform, mr.ref);
     if ('error' in loaded) {
-      const params = { file: DEFAULT_CONFIG_FILE, branch: mr.ref.baseRef ?? '', error: loaded.error.message, key: loaded.error.key ?? 'syntax' };
-      await platform.reply(mr.ref, origin, t('en', 'gitlab.config.invalid-note', params));
+      await platform.reply(mr.ref, origin, t('en', 'gitlab.config.invalid-note', configErrorParams(mr.ref, loaded.error)));
       return;
     }
     const locale = loaded.config.locale;
@@ -271,7 +275,15 @@ export function createGitLabService(env: NodeJS.ProcessEnv, deps: ServiceDeps, o
   deps.logger.info({ url: settings.url }, 'GitLab integration on');
 
   async function enqueue(res: ServerResponse, job: JobData): Promise<void> {
-    const outcome = await deps.queue.enqueue(job);
+    let outcome;
+    try {
+      outcome = await deps.queue.enqueue(job);
+    } catch (error) {
+      // Redis unreachable, for instance: GitLab redelivers a failed webhook, so nothing is lost by refusing it.
+      logger.error({ delivery: job.id, err: error instanceof Error ? error.message : String(error) }, 'could not enqueue a GitLab webhook');
+      send(res, 503, { error: 'queue unavailable, retry later' });
+      return;
+    }
     if (outcome === 'full') {
       logger.warn({ delivery: job.id }, 'queue full; GitLab will redeliver');
       send(res, 503, { error: 'queue full, retry later' }, { 'retry-after': '30' });

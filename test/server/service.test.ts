@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createRequestHandler } from '../../src/server/http.js';
 import { Writable } from 'node:stream';
 import type { ServiceDeps } from '../../src/server/deps.js';
 import { createLogger } from '../../src/server/logger.js';
@@ -78,15 +80,34 @@ describe('service HTTP surface (memory mode)', () => {
     expect(sampleValue(samples, 'coze_loop_process_resident_memory_bytes')).toBeGreaterThan(0);
   });
 
-  it('answers 404 for unknown paths and 503 on /readyz and webhooks once shutting down', async () => {
+  it('answers 404 for unknown paths, and 503 on /readyz and webhooks once shutting down', async () => {
     const service = await start({});
     expect((await fetch(`${service.url}/nope`)).status).toBe(404);
-    service.server.closeIdleConnections();
-    const agentless = { headers: { connection: 'keep-alive' } };
-    const closing = service.shutdown('test');
-    expect(service.isShuttingDown()).toBe(true);
-    await closing;
-    await expect(fetch(`${service.url}/readyz`, agentless)).rejects.toThrow();
+    let shuttingDown = false;
+    const server = createServer((req, res) =>
+      void createRequestHandler({
+        role: 'all',
+        queue: service.queue,
+        metrics: service.metrics,
+        logger: service.logger,
+        routes: [{ handle: async (_req, res2) => (res2.end('handled'), true) }],
+        isShuttingDown: () => shuttingDown,
+      })(req, res),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      expect(await (await fetch(`${base}/hook`, { method: 'POST' })).text()).toBe('handled');
+      shuttingDown = true;
+      const ready = await fetch(`${base}/readyz`);
+      expect([ready.status, await ready.json()]).toEqual([503, { status: 'shutting down' }]);
+      const hook = await fetch(`${base}/hook`, { method: 'POST' });
+      expect([hook.status, hook.headers.get('retry-after')]).toEqual([503, '30']);
+      expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('starts with neither platform configured and still serves health', async () => {

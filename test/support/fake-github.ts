@@ -71,6 +71,8 @@ export interface FakeIssue {
 }
 
 export interface RecordedRequest {
+  /** Milliseconds since the epoch when the request arrived. */
+  at: number;
   method: string;
   path: string;
   body: unknown;
@@ -229,7 +231,7 @@ export class FakeGitHub {
     if (path === '/api/graphql') path = '/graphql';
     const method = req.method ?? 'GET';
     const body = method === 'GET' ? undefined : await this.readJson(req);
-    const recorded: RecordedRequest = { method, path: path + url.search, body };
+    const recorded: RecordedRequest = { at: Date.now(), method, path: path + url.search, body };
     if (req.headers.authorization) recorded.authorization = req.headers.authorization;
     this.requests.push(recorded);
     if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));

@@ -40,6 +40,7 @@ const SIGNAL_REGISTRATION = /\bsignal\.signal\s*\(|\badd_signal_handler\s*\(|\bs
 const NON_BLOCKING_POPS = new Set(['lpop', 'rpop', 'rpoplpush', 'lmove', 'spop', 'get_nowait', 'basic_get', 'get_message']);
 const REDIS_BLOCKING_POPS = new Set(['blpop', 'brpop', 'brpoplpush', 'blmove', 'bzpopmin', 'bzpopmax', 'blmpop']);
 const EXIT_CALLS = new Set(['sys.exit', 'os._exit', 'exit', 'quit']);
+const SQL_METHODS = new Set(['execute', 'executemany', 'executescript', 'query', 'raw', 'fetch', 'fetchrow', 'fetchval', 'exec_driver_sql', 'text']);
 const SQL_WRAPPERS = /^(?:sa\.|sqlalchemy\.|sql\.)?(?:text|SQL|Composed)$/;
 
 /** Everything the walk needs to know about the file, computed once. */
@@ -51,6 +52,9 @@ interface FileContext {
   root: SyntaxNode;
   /** Module and class constants, collected on first use (most files never need them). */
   constants?: { numbers: Map<string, number>; strings: Map<string, string> };
+  classConstantsLoaded?: boolean;
+  /** Per-call facts that do not depend on the enclosing loop, shared by nested loops' walks. */
+  calls: Map<number, StaticCall>;
   tries: Map<number, TryRecord>;
   handlesSignals: boolean;
   signalLine?: number;
@@ -117,35 +121,30 @@ export function extractPythonFacts(path: string, source: string, tree: Parser.Tr
     lines: new LineIndex(source),
     root,
     tries: new Map(),
+    calls: new Map(),
     handlesSignals: signal !== null,
     signalLine: signal ? lineAtOffset(source, signal.index) : undefined,
     notes: [],
   };
   const loops: LoopFacts[] = [];
-  // Only loops are collected over the whole tree; a loop's function and try statements are looked up from the
-  // loop (native `closest`), because functions and tries outnumber loops by far.
   const loopNodes = root.descendantsOfType(['for_statement', 'while_statement']);
-  const stack: Array<{ node: SyntaxNode; end: number; facts?: LoopFacts; fnStart: number }> = [];
+  const located = locateLoops(root, loopNodes);
+  const factsByStart = new Map<number, LoopFacts>();
   let skippedDeep = 0;
   for (const node of loopNodes) {
-    const start = node.startIndex;
-    while (stack.length > 0 && stack[stack.length - 1]!.end <= start) stack.pop();
-    if (stack.length >= MAX_LOOP_DEPTH) {
+    const where = located.get(node.startIndex);
+    if (!where) continue;
+    if (where.loopsAbove >= MAX_LOOP_DEPTH) {
       skippedDeep++;
-      stack.push({ node, end: node.endIndex, fnStart: -2 });
       continue;
     }
-    const fn = node.closest(['function_definition', 'class_definition']);
-    const fnStart = fn ? fn.startIndex : -1;
-    const sameFunction = stack.filter((s) => s.fnStart === fnStart);
-    const parentEntry = sameFunction[sameFunction.length - 1];
-    const enclosing: Enclosing = { fn: fn?.type === 'function_definition' ? fn : undefined, depth: sameFunction.length };
-    const facts = describeLoop(node, ctx, enclosing, parentEntry?.facts);
+    const parent = where.parentLoop === undefined ? undefined : factsByStart.get(where.parentLoop);
+    const facts = describeLoop(node, ctx, { fn: where.fn, depth: where.depth, tries: where.tries }, parent);
     if (facts) {
+      factsByStart.set(node.startIndex, facts);
       loops.push(facts);
-      if (parentEntry?.facts) parentEntry.facts.children.push(facts);
+      if (parent) parent.children.push(facts);
     }
-    stack.push({ node, end: node.endIndex, facts, fnStart });
   }
   if (skippedDeep > 0) ctx.notes.push(`${skippedDeep} loop(s) nested deeper than ${MAX_LOOP_DEPTH} levels were not analysed`);
   const facts: FileFacts = {
@@ -171,12 +170,106 @@ interface Enclosing {
   fn?: SyntaxNode;
   /** Loops of the same function around this one. */
   depth: number;
+  /** Try statements of the same function around this loop, innermost last. */
+  tries: SyntaxNode[];
 }
 
-function constants(ctx: FileContext): { numbers: Map<string, number>; strings: Map<string, string> } {
+interface Location {
+  fn?: SyntaxNode;
+  depth: number;
+  tries: SyntaxNode[];
+  parentLoop?: number;
+  /** All loops around this one, across functions (for the nesting cap). */
+  loopsAbove: number;
+}
+
+interface PathEntry {
+  type: string;
+  start: number;
+  node?: SyntaxNode;
+}
+
+/**
+ * Context of every loop from one guided walk from the root: the walk enters only nodes that contain a loop and
+ * steps over everything else with sibling moves. (`node.parent` and `closest` restart from the root in tree-sitter,
+ * which is quadratic on a module with thousands of top-level definitions.)
+ */
+function locateLoops(root: SyntaxNode, loopNodes: SyntaxNode[]): Map<number, Location> {
+  const result = new Map<number, Location>();
+  if (loopNodes.length === 0) return result;
+  const starts = loopNodes.map((n) => n.startIndex);
+  let next = 0;
+  const cursor = root.walk();
+  const path: PathEntry[] = [];
+  const pushed: boolean[] = [];
+  let depth = 0;
+  for (;;) {
+    const start = cursor.startIndex;
+    const end = cursor.endIndex;
+    while (next < starts.length && starts[next]! < start) next++;
+    const containsLoop = next < starts.length && starts[next]! < end;
+    let didPush = false;
+    if (containsLoop) {
+      const type = cursor.nodeType;
+      if (type === 'for_statement' || type === 'while_statement') {
+        if (start === starts[next]) {
+          result.set(start, describeLocation(path));
+          next++;
+        }
+        path.push({ type, start });
+        didPush = true;
+      } else if (type === 'function_definition' || type === 'class_definition' || type === 'try_statement') {
+        path.push({ type, start, node: cursor.currentNode });
+        didPush = true;
+      }
+    }
+    pushed.push(didPush);
+    if (containsLoop && cursor.gotoFirstChild()) {
+      depth++;
+      continue;
+    }
+    if (pushed.pop()) path.pop();
+    let done = false;
+    while (!(depth > 0 && cursor.gotoNextSibling())) {
+      if (depth === 0 || !cursor.gotoParent()) {
+        done = true;
+        break;
+      }
+      depth--;
+      if (pushed.pop()) path.pop();
+    }
+    if (done || next >= starts.length) break;
+  }
+  return result;
+}
+
+function describeLocation(path: PathEntry[]): Location {
+  let loopsAbove = 0;
+  for (const p of path) if (p.type === 'for_statement' || p.type === 'while_statement') loopsAbove++;
+  const location: Location = { depth: 0, tries: [], loopsAbove };
+  for (let i = path.length - 1; i >= 0; i--) {
+    const p = path[i]!;
+    if (p.type === 'function_definition' || p.type === 'class_definition') {
+      if (p.type === 'function_definition') location.fn = p.node;
+      break;
+    }
+    if (p.type === 'try_statement') location.tries.unshift(p.node!);
+    else {
+      location.depth++;
+      if (location.parentLoop === undefined) location.parentLoop = p.start;
+    }
+  }
+  return location;
+}
+
+/** Module constants on first use; class constants (`self.POLL_SECONDS`) only when such a name is looked up. */
+function constants(ctx: FileContext, name: string): { numbers: Map<string, number>; strings: Map<string, string> } {
   if (!ctx.constants) {
     ctx.constants = { numbers: new Map(), strings: new Map() };
     collectConstants(ctx.root, ctx, '');
+  }
+  if (!ctx.classConstantsLoaded && name.includes('.')) {
+    ctx.classConstantsLoaded = true;
     for (const cls of ctx.root.descendantsOfType('class_definition')) collectClassConstants(cls, ctx);
   }
   return ctx.constants;
@@ -323,10 +416,7 @@ function describeIterable(right: SyntaxNode | null, loop: SyntaxNode, ctx: FileC
 }
 
 function classifyCallNode(call: SyntaxNode, ctx: FileContext): CallKind[] {
-  const fn = call.childForFieldName('function');
-  if (!fn) return [];
-  const args = argFacts(call.childForFieldName('arguments'));
-  return ctx.kb.classify('python', compactCallee(fn.text), { sql: sqlOfCall(call, ctx, undefined), args }).kinds;
+  return staticCall(call, ctx, undefined)?.kinds ?? [];
 }
 
 function containsDbRead(expr: SyntaxNode, ctx: FileContext): boolean {
@@ -402,13 +492,64 @@ function sqlOfCall(call: SyntaxNode, ctx: FileContext, local: Map<string, string
   if (!first) return undefined;
   if (first.type === 'identifier' || first.type === 'attribute') {
     const name = first.text;
-    return local?.get(name) ?? constants(ctx).strings.get(name);
+    const fromLocal = local?.get(name);
+    if (fromLocal !== undefined) return fromLocal;
+    return SQL_METHODS.has(methodOfCall(call)) ? constants(ctx, name).strings.get(name) : undefined;
   }
   return stringTemplate(first);
 }
 
+function methodOfCall(call: SyntaxNode): string {
+  const fn = call.childForFieldName('function');
+  if (!fn) return '';
+  if (fn.type === 'attribute') return fn.childForFieldName('attribute')?.text ?? '';
+  return fn.type === 'identifier' ? fn.text : '';
+}
+
+type StaticCall = Pick<CallFact, 'callee' | 'method' | 'receiver' | 'kinds' | 'confidence' | 'line' | 'endLine' | 'text' | 'args' | 'sql' | 'sleepSeconds' | 'timeoutSeconds'>;
+
+/** What a call is, independent of the loop it is seen from; cached unless its SQL came from a loop-local name. */
+function staticCall(node: SyntaxNode, ctx: FileContext, local: Map<string, string> | undefined): StaticCall | undefined {
+  const cached = ctx.calls.get(node.startIndex);
+  if (cached) return cached;
+  const fn = node.childForFieldName('function');
+  if (!fn) return undefined;
+  const callee = compactCallee(fn.text);
+  const method = methodOf(callee);
+  const args = argFacts(node.childForFieldName('arguments'));
+  const sqlText = sqlOfCall(node, ctx, local);
+  const { kinds, confidence } = ctx.kb.classify('python', callee, { sql: sqlText, args });
+  const info: StaticCall = {
+    callee,
+    method,
+    kinds,
+    confidence,
+    line: node.startPosition.row + 1,
+    endLine: node.endPosition.row + 1,
+    text: ctx.source.slice(node.startIndex, Math.min(node.endIndex, node.startIndex + 300)),
+    args,
+  };
+  if (fn.type === 'attribute') {
+    const receiver = fn.childForFieldName('object');
+    if (receiver) info.receiver = compactCallee(receiver.text);
+  }
+  if (sqlText !== undefined && looksLikeSql(sqlText)) info.sql = sqlText;
+  if (kinds.includes('sleep')) {
+    const seconds = sleepSeconds(node, args, ctx);
+    if (seconds !== undefined) info.sleepSeconds = seconds;
+  }
+  if (kinds.includes('queue-pop')) {
+    const timeout = popTimeoutSeconds(method, args);
+    if (timeout !== undefined) info.timeoutSeconds = timeout;
+  }
+  const firstArg = node.childForFieldName('arguments')?.namedChild(0);
+  const usedLocal = firstArg?.type === 'identifier' && local?.has(firstArg.text);
+  if (!usedLocal) ctx.calls.set(node.startIndex, info);
+  return info;
+}
+
 function resolveNumber(ctx: FileContext): (name: string) => number | undefined {
-  return (name) => constants(ctx).numbers.get(name);
+  return (name) => constants(ctx, name).numbers.get(name);
 }
 
 function kwarg(args: ArgFact[], ...names: string[]): ArgFact | undefined {
@@ -621,8 +762,7 @@ function describeLoop(node: SyntaxNode, ctx: FileContext, enclosing: Enclosing, 
   }
 
   const outerTries: TryRecord[] = [];
-  const fnStart = fnNode ? fnNode.startIndex : -1;
-  for (let t = node.closest('try_statement'), i = 0; t && t.startIndex > fnStart && i < 16; t = t.closest('try_statement'), i++) {
+  for (const t of enclosing.tries) {
     const tryBody = t.childForFieldName('body');
     if (tryBody && tryBody.startIndex <= node.startIndex && tryBody.endIndex >= node.endIndex) {
       const record = describeTry(t, ctx);
@@ -909,24 +1049,12 @@ class LoopWalker {
   }
 
   private enterCall(node: SyntaxNode, frame: Frame, parent: Frame, frames: Frame[]): void {
-    const fn = node.childForFieldName('function');
-    if (!fn) return;
-    const ctx = this.ctx;
-    const callee = compactCallee(fn.text);
-    const method = methodOf(callee);
-    const args = argFacts(node.childForFieldName('arguments'));
-    const sqlText = sqlOfCall(node, ctx, this.localStrings);
-    const { kinds, confidence } = ctx.kb.classify('python', callee, { sql: sqlText, args });
-    const text = ctx.source.slice(node.startIndex, Math.min(node.endIndex, node.startIndex + 300));
+    const info = staticCall(node, this.ctx, this.localStrings);
+    if (!info) return;
+    const { callee, method, args } = info;
+    // The static part (args and kinds arrays included) is shared with other loops' views of this call.
     const fact: CallFact = {
-      callee,
-      method,
-      kinds,
-      confidence,
-      line: node.startPosition.row + 1,
-      endLine: node.endPosition.row + 1,
-      text,
-      args,
+      ...info,
       awaited: parent.type === 'await',
       resultUsed: true,
       guarded: this.guardedFromOutside || this.isGuarded(frame.tryBody),
@@ -937,19 +1065,6 @@ class LoopWalker {
       managed: frame.inWithItem,
       node,
     };
-    if (fn.type === 'attribute') {
-      const receiver = fn.childForFieldName('object');
-      if (receiver) fact.receiver = compactCallee(receiver.text);
-    }
-    if (sqlText !== undefined && looksLikeSql(sqlText)) fact.sql = sqlText;
-    if (kinds.includes('sleep')) {
-      const seconds = sleepSeconds(node, args, ctx);
-      if (seconds !== undefined) fact.sleepSeconds = seconds;
-    }
-    if (kinds.includes('queue-pop')) {
-      const timeout = popTimeoutSeconds(method, args);
-      if (timeout !== undefined) fact.timeoutSeconds = timeout;
-    }
     resolveUse(frames, fact);
     if (EXIT_CALLS.has(callee) && frame.tryBody < 0) addExit(this.facts.exits, { kind: 'raise', line: fact.line });
     if ((method === 'close' || method === 'release' || method === 'aclose' || method === 'putconn') && fact.receiver) {

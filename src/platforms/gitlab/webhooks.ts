@@ -30,6 +30,8 @@ export const mergeRequestHookSchema = z.object({
   changes: z
     .object({
       draft: z.object({ previous: z.boolean().nullable(), current: z.boolean().nullable() }).optional(),
+      /** The name older GitLab versions use for draft. */
+      work_in_progress: z.object({ previous: z.boolean().nullable(), current: z.boolean().nullable() }).optional(),
     })
     .optional(),
 });
@@ -72,7 +74,7 @@ export function reviewTrigger(hook: MergeRequestHook): 'open' | 'reopen' | 'push
   if (action === 'open') return 'open';
   if (action === 'reopen') return 'reopen';
   if (action === 'update' && oldrev) return 'push';
-  const draft = hook.changes?.draft;
+  const draft = hook.changes?.draft ?? hook.changes?.work_in_progress;
   if (action === 'update' && draft?.previous === true && draft.current === false) return 'ready';
   return null;
 }

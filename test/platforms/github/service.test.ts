@@ -12,6 +12,7 @@ import { issueCommentPayload, pullRequestPayload, reviewCommentPayload } from '.
 const found = new Map<string, Finding[]>();
 jest.unstable_mockModule('../../../src/analysis/engine.js', () => ({
   analyzeSource: (input: SourceInput): AnalysisResult => ({ findings: found.get(input.path) ?? [], skipped: [], notes: [], filesAnalyzed: 1 }),
+  analyzeSources: (): AnalysisResult => ({ findings: [], skipped: [], notes: [], filesAnalyzed: 0 }),
 }));
 const { createGitHubService, routeWebhook, signPayload } = await import('../../../src/server/github.js');
 type Service = NonNullable<Awaited<ReturnType<typeof createGitHubService>>>;
@@ -274,5 +275,33 @@ describe('processors', () => {
     api.get('/repos/acme/shop/collaborators/passerby/permission').reply(200, { permission: 'read', role_name: 'read' });
     api.post('/repos/acme/shop/issues/7/comments', { body: 'Sorry @passerby, only people with write access to this repository can run `/coze-loop` commands.' }).reply(201, { id: 71 });
     await svc.processors['github-command']!(queue.jobs[0]!, new AbortController().signal);
+  });
+
+  it('queues the weekly report for `/coze-loop summary` and says so', async () => {
+    const { svc, queue } = await service();
+    const url = await serve(svc);
+    await deliver(url, 'issue_comment', issueCommentPayload(target, { id: 80, body: '/coze-loop summary' }), { id: 'cmd-3' });
+    const api = nock(API);
+    api.post('/app/installations/4242/access_tokens').reply(201, { token: 'ghs_installation', expires_at: '2099-01-01T00:00:00Z' });
+    api.get('/repos/acme/shop/pulls/7').reply(200, { number: 7, head: { sha: HEAD, ref: 'feature' }, base: { sha: 'b'.repeat(40), ref: 'main' } });
+    api.get('/repos/acme/shop/contents/.github/coze-loop.yml').query({ ref: 'main' }).reply(404, {});
+    api.post('/repos/acme/shop/issues/comments/80/reactions', { content: 'eyes' }).reply(201, { id: 1 });
+    api.post('/repos/acme/shop/issues/7/comments', (b) => /queued/.test(b.body)).reply(201, { id: 81 });
+    await svc.processors['github-command']!(queue.jobs[0]!, new AbortController().signal);
+    expect(queue.jobs[1]).toMatchObject({ type: 'weekly-summary', id: 'github:acme/shop:summary:comment-80', payload: { installationId: 4242, repo: 'acme/shop', onDemand: true, platform: 'github' } });
+  });
+
+  it('lists every repository of every installation for the weekly schedule, skipping suspended and archived', async () => {
+    const { svc } = await service();
+    const api = nock(API);
+    api.get('/app/installations').query({ per_page: 100, page: 1 }).reply(200, [{ id: 1 }, { id: 2, suspended_at: '2026-01-01T00:00:00Z' }, { id: 3 }]);
+    api.post('/app/installations/1/access_tokens').reply(201, { token: 'ghs_one', expires_at: '2099-01-01T00:00:00Z' });
+    api.post('/app/installations/3/access_tokens').reply(201, { token: 'ghs_three', expires_at: '2099-01-01T00:00:00Z' });
+    api.get('/installation/repositories').query({ per_page: 100, page: 1 }).matchHeader('authorization', 'token ghs_one').reply(200, { repositories: [{ full_name: 'acme/shop' }, { full_name: 'acme/old', archived: true }] });
+    api.get('/installation/repositories').query({ per_page: 100, page: 1 }).matchHeader('authorization', 'token ghs_three').reply(200, { repositories: [{ full_name: 'beta/api' }] });
+    expect(await svc.listSummaryTargets!()).toEqual([
+      { platform: 'github', key: 'acme/shop', payload: { installationId: 1, repo: 'acme/shop' } },
+      { platform: 'github', key: 'beta/api', payload: { installationId: 3, repo: 'beta/api' } },
+    ]);
   });
 });

@@ -9,7 +9,6 @@ import {
   batchSize,
   blockFix,
   callNode,
-  conditionText,
   confidenceOf,
   enclosingConditions,
   hasKind,
@@ -36,9 +35,9 @@ export function perIterationConnections(loop: LoopFacts): CallFact[] {
   return ownCalls(loop).filter((c) => {
     if (!hasKind(c, 'connect') || POOL_CHECKOUT.test(c.callee) || /^(acquire|getconn|checkout)$/.test(c.method)) return false;
     if (c.dependsOnIteration || inErrorHandler(c.node, loop)) return false;
-    // `if conn is None or conn.closed: conn = connect()` is a lazy reconnect
-    const target = c.assignedTo;
-    if (target && enclosingConditions(c.node, loop).some((cond) => conditionText(cond).includes(target))) return false;
+    // `if conn is None or conn.closed: conn = connect()` is a lazy (re)connect; `return connect()` leaves the loop
+    if (enclosingConditions(c.node, loop).length > 0) return false;
+    if (c.node.parent?.type === 'return_statement' || statementOf(c.node)?.type === 'return_statement') return false;
     return true;
   });
 }

@@ -11,7 +11,9 @@ import {
   callNode,
   codeLanguage,
   confidenceOf,
+  credible,
   displayCallee,
+  distinctChains,
   isCursorFetch,
   enclosingConditions,
   fixedPollSeconds,
@@ -55,9 +57,11 @@ export function isPollingLoop(loop: LoopFacts): boolean {
 }
 
 /** The calls that ask for work each round (queue pops, reads, API calls), outside error handlers. */
-export function pollCalls(loop: LoopFacts): CallFact[] {
-  return ownCalls(loop).filter(
-    (c) => hasKind(c, 'db-read', 'queue-pop', 'http', 'lock') && !hasKind(c, 'sleep') && !isCursorFetch(c) && !inErrorHandler(c.node, loop),
+export function pollCalls(loop: LoopFacts, source: string): CallFact[] {
+  return distinctChains(ownCalls(loop)).filter(
+    (c) =>
+      hasKind(c, 'db-read', 'queue-pop', 'http', 'lock') &&
+      (c.confidence === 'high' || credible(c, source, hasKind(c, 'http') ? 'http' : 'db-read')) && !hasKind(c, 'sleep') && !isCursorFetch(c) && !inErrorHandler(c.node, loop),
   );
 }
 
@@ -73,7 +77,7 @@ export const detectPollingFixedInterval: Detector = (loop, ctx) => {
   if (!isPollingLoop(loop)) return null;
   const own = ownCalls(loop);
   if (own.some((c) => isBlockingPop(c) || isEventWait(c))) return null;
-  const polls = pollCalls(loop);
+  const polls = pollCalls(loop, ctx.file.source);
   if (polls.length === 0) return null;
   const interval = fixedPollSeconds(loop);
   if (!interval) return null;

@@ -12,6 +12,7 @@ import {
   carriedAcrossIterations,
   blockFix,
   confidenceOf,
+  credible,
   exitsUnconditionally,
   hasKind,
   inErrorHandler,
@@ -29,10 +30,11 @@ import {
 const PAGINATION = /\b(offset|page|cursor|after|before|next_token|nextToken|continuation|scroll_id|since)\b/i;
 
 /** Reads that run once per item: depend on the item, not batched, not a lock, not pagination, not a cursor fetch. */
-export function perItemReads(loop: LoopFacts): CallFact[] {
+export function perItemReads(loop: LoopFacts, source: string): CallFact[] {
   return ownCalls(loop).filter(
     (c) =>
       hasKind(c, 'db-read') &&
+      credible(c, source, 'db-read') &&
       !isBatched(c) &&
       !hasKind(c, 'lock') &&
       c.dependsOnIteration &&
@@ -48,7 +50,7 @@ export function perItemReads(loop: LoopFacts): CallFact[] {
 export const detectQueryInLoop: Detector = (loop, ctx) => {
   if (!ITERATING_KINDS.has(loop.kind) || loop.infinite) return null;
   if (insideGather(loop) || exitsUnconditionally(loop) || tinyLiteralIterable(loop)) return null;
-  const reads = perItemReads(loop);
+  const reads = perItemReads(loop, ctx.file.source);
   if (reads.length === 0) return null;
   const first = reads[0]!;
   const distinctLines = new Set(reads.map((r) => r.line)).size;

@@ -15,6 +15,7 @@ import {
   carriedAcrossIterations,
   concurrencyOf,
   confidenceOf,
+  credible,
   freshName,
   hasEarlyExit,
   hasKind,
@@ -35,11 +36,16 @@ import {
 
 const SERIAL_KINDS = new Set<LoopFacts['kind']>(['for', 'for-each']);
 
-export function serialCalls(loop: LoopFacts): CallFact[] {
+/** Writes to one socket or stream are ordered by nature: they cannot run side by side. */
+const ORDERED_STREAM = /(sock|socket|conn|connection|stream|writer|transport|channel|ws|websocket)$/i;
+
+export function serialCalls(loop: LoopFacts, source: string): CallFact[] {
   const py = isPython(loop.language);
   return ownCalls(loop).filter(
     (c) =>
       hasKind(c, 'http') &&
+      credible(c, source, 'http') &&
+      !(/^(send|sendall|sendto|sendmsg|write|writelines|drain)$/.test(c.method) && ORDERED_STREAM.test(c.receiver ?? '')) &&
       !isBatched(c) &&
       !hasKind(c, 'task-spawn', 'db-read', 'db-write', 'queue-pop') &&
       (py ? !loop.inAsyncFunction || c.awaited : c.awaited) &&
@@ -49,11 +55,18 @@ export function serialCalls(loop: LoopFacts): CallFact[] {
   );
 }
 
+/** Commands queued inside MULTI / BEGIN just before the loop must keep their order. */
+function insideTransaction(loop: LoopFacts, source: string): boolean {
+  const all = lines(source);
+  const before = all.slice(Math.max(0, loop.startLine - 6), loop.startLine - 1).join('\n');
+  return /['"`](MULTI|BEGIN|START TRANSACTION)['"`]|\.multi\(\)|\.pipeline\(\)/i.test(before);
+}
+
 export const detectSerialBlockingIo: Detector = (loop, ctx) => {
   if (!SERIAL_KINDS.has(loop.kind) || loop.infinite) return null;
-  if (insideGather(loop) || tinyLiteralIterable(loop) || hasEarlyExit(loop)) return null;
-  if (ownCalls(loop).some((c) => hasKind(c, 'sleep'))) return null;
-  const calls = serialCalls(loop);
+  if (insideGather(loop) || tinyLiteralIterable(loop, 3) || hasEarlyExit(loop)) return null;
+  if (ownCalls(loop).some((c) => hasKind(c, 'sleep')) || insideTransaction(loop, ctx.file.source)) return null;
+  const calls = serialCalls(loop, ctx.file.source);
   if (calls.length === 0) return null;
   // Any HTTP call that carries state between iterations makes the whole loop sequential.
   if (ownCalls(loop).some((c) => hasKind(c, 'http') && carriedAcrossIterations(loop, c))) return null;

@@ -641,7 +641,18 @@ export function displayCallee(call: CallFact): string {
 
 /** A cursor read that fetches what the previous execute already asked for: no extra round trip. */
 export function isCursorFetch(call: CallFact): boolean {
+  // `conn.execute(sql).fetchall()` is the query itself; `cur.fetchall()` after `cur.execute(sql)` is not
+  if (/\(/.test(call.receiver ?? '')) return false;
   return /^fetch(one|all|many)$/.test(call.method) || (/^(fetch|fetchrow|fetchval)$/.test(call.method) && call.args.length === 0);
+}
+
+/** One entry per call chain (`a.execute(...).fetchall()` may be reported as two calls on one line). */
+export function distinctChains(calls: CallFact[]): CallFact[] {
+  const seen = new Set<string>();
+  return calls.filter((c) => {
+    const key = `${c.line}:${chainRoot(callNode(c)).startIndex}`;
+    return seen.has(key) ? false : (seen.add(key), true);
+  });
 }
 
 /** A name read by the call that the loop assigns after the call, or accumulates: its value comes from the previous iteration. */
@@ -687,4 +698,24 @@ export function startWithComments(statement: SyntaxNode, source: string, floorLi
   let line = statement.startPosition.row + 1;
   while (line - 1 > floorLine && /^\s*(#|\/\/)/.test(all[line - 2] ?? '')) line--;
   return line;
+}
+
+/** Methods that are never network or database I/O, whatever the receiver is called. */
+const NEVER_IO = /^(append|extend|add|insert|update|pop|remove|discard|clear|copy|get|items|keys|values|format|join|split|strip|call_soon|call_later|call_at|call_soon_threadsafe|call_exception_handler|post_order|pre_order|invoke_later|emit|dispatch|notify_all|notifyAll|set|push|map|filter|reduce|forEach|then|catch)$/;
+
+const CONTEXT: Partial<Record<CallKind, RegExp>> = {
+  http: /\b(requests|httpx|aiohttp|urllib3?|http\.client|grpc|boto3|botocore|fetch\(|axios|got|undici|node-fetch|superagent|ky|@aws-sdk|googleapis|stripe|openai)\b/,
+  'db-read': /\b(django|sqlalchemy|psycopg2?|pymysql|MySQLdb|sqlite3|asyncpg|aiomysql|pymongo|motor|redis|peewee|tortoise|prisma|@prisma|mongoose|mongodb|sequelize|typeorm|knex|pg|mysql2?|ioredis|drizzle|kysely)\b/,
+  'db-write': /\b(django|sqlalchemy|psycopg2?|pymysql|MySQLdb|sqlite3|asyncpg|aiomysql|pymongo|motor|redis|peewee|tortoise|prisma|@prisma|mongoose|mongodb|sequelize|typeorm|knex|pg|mysql2?|ioredis|drizzle|kysely)\b/,
+};
+
+/**
+ * A call whose kind was only guessed from its name counts when the file visibly works with that kind of I/O
+ * (imports a database or HTTP library) and the method is not a plain collection or event-loop operation.
+ */
+export function credible(call: CallFact, source: string, kind: CallKind): boolean {
+  if (call.confidence === 'high') return true;
+  if (NEVER_IO.test(call.method)) return false;
+  const context = CONTEXT[kind];
+  return context ? context.test(source) : true;
 }

@@ -14,6 +14,7 @@ import {
   bodyStatements,
   callNode,
   confidenceOf,
+  credible,
   exitsUnconditionally,
   hasKind,
   inErrorHandler,
@@ -34,10 +35,11 @@ import {
   tinyLiteralIterable,
 } from './shared.js';
 
-export function perRowWrites(loop: LoopFacts): CallFact[] {
+export function perRowWrites(loop: LoopFacts, source: string): CallFact[] {
   return ownCalls(loop).filter(
     (c) =>
       hasKind(c, 'db-write') &&
+      credible(c, source, 'db-write') &&
       !isBatched(c) &&
       !hasKind(c, 'queue-ack', 'lock') &&
       c.dependsOnIteration &&
@@ -50,7 +52,7 @@ export const detectWritePerRow: Detector = (loop, ctx) => {
   if (!ITERATING_KINDS.has(loop.kind) || loop.infinite) return null;
   if (insideGather(loop) || exitsUnconditionally(loop) || tinyLiteralIterable(loop)) return null;
   if (ownCalls(loop).some((c) => hasKind(c, 'http', 'queue-pop', 'task-spawn'))) return null;
-  const writes = perRowWrites(loop);
+  const writes = perRowWrites(loop, ctx.file.source);
   if (writes.length === 0) return null;
   const first = writes[0]!;
   const distinct = new Set(writes.map((w) => w.line)).size;

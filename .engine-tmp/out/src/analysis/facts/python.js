@@ -35,32 +35,26 @@ export function extractPythonFacts(path, source, tree, kb) {
         notes: [],
     };
     const loops = [];
-    // Only loops are collected over the whole tree; a loop's function and try statements are looked up from the
-    // loop (native `closest`), because functions and tries outnumber loops by far.
     const loopNodes = root.descendantsOfType(['for_statement', 'while_statement']);
-    const stack = [];
+    const located = locateLoops(root, loopNodes);
+    const factsByStart = new Map();
     let skippedDeep = 0;
     for (const node of loopNodes) {
-        const start = node.startIndex;
-        while (stack.length > 0 && stack[stack.length - 1].end <= start)
-            stack.pop();
-        if (stack.length >= MAX_LOOP_DEPTH) {
+        const where = located.get(node.startIndex);
+        if (!where)
+            continue;
+        if (where.loopsAbove >= MAX_LOOP_DEPTH) {
             skippedDeep++;
-            stack.push({ node, end: node.endIndex, fnStart: -2 });
             continue;
         }
-        const fn = node.closest(['function_definition', 'class_definition']);
-        const fnStart = fn ? fn.startIndex : -1;
-        const sameFunction = stack.filter((s) => s.fnStart === fnStart);
-        const parentEntry = sameFunction[sameFunction.length - 1];
-        const enclosing = { fn: fn?.type === 'function_definition' ? fn : undefined, depth: sameFunction.length };
-        const facts = describeLoop(node, ctx, enclosing, parentEntry?.facts);
+        const parent = where.parentLoop === undefined ? undefined : factsByStart.get(where.parentLoop);
+        const facts = describeLoop(node, ctx, { fn: where.fn, depth: where.depth, tries: where.tries }, parent);
         if (facts) {
+            factsByStart.set(node.startIndex, facts);
             loops.push(facts);
-            if (parentEntry?.facts)
-                parentEntry.facts.children.push(facts);
+            if (parent)
+                parent.children.push(facts);
         }
-        stack.push({ node, end: node.endIndex, facts, fnStart });
     }
     if (skippedDeep > 0)
         ctx.notes.push(`${skippedDeep} loop(s) nested deeper than ${MAX_LOOP_DEPTH} levels were not analysed`);
@@ -82,6 +76,88 @@ function lineAtOffset(source, offset) {
     for (let i = source.indexOf('\n'); i >= 0 && i < offset; i = source.indexOf('\n', i + 1))
         line++;
     return line;
+}
+/**
+ * Context of every loop from one guided walk from the root: the walk enters only nodes that contain a loop and
+ * steps over everything else with sibling moves. (`node.parent` and `closest` restart from the root in tree-sitter,
+ * which is quadratic on a module with thousands of top-level definitions.)
+ */
+function locateLoops(root, loopNodes) {
+    const result = new Map();
+    if (loopNodes.length === 0)
+        return result;
+    const starts = loopNodes.map((n) => n.startIndex);
+    let next = 0;
+    const cursor = root.walk();
+    const path = [];
+    const pushed = [];
+    let depth = 0;
+    for (;;) {
+        const start = cursor.startIndex;
+        const end = cursor.endIndex;
+        while (next < starts.length && starts[next] < start)
+            next++;
+        const containsLoop = next < starts.length && starts[next] < end;
+        let didPush = false;
+        if (containsLoop) {
+            const type = cursor.nodeType;
+            if (type === 'for_statement' || type === 'while_statement') {
+                if (start === starts[next]) {
+                    result.set(start, describeLocation(path));
+                    next++;
+                }
+                path.push({ type, start });
+                didPush = true;
+            }
+            else if (type === 'function_definition' || type === 'class_definition' || type === 'try_statement') {
+                path.push({ type, start, node: cursor.currentNode });
+                didPush = true;
+            }
+        }
+        pushed.push(didPush);
+        if (containsLoop && cursor.gotoFirstChild()) {
+            depth++;
+            continue;
+        }
+        if (pushed.pop())
+            path.pop();
+        let done = false;
+        while (!(depth > 0 && cursor.gotoNextSibling())) {
+            if (depth === 0 || !cursor.gotoParent()) {
+                done = true;
+                break;
+            }
+            depth--;
+            if (pushed.pop())
+                path.pop();
+        }
+        if (done || next >= starts.length)
+            break;
+    }
+    return result;
+}
+function describeLocation(path) {
+    let loopsAbove = 0;
+    for (const p of path)
+        if (p.type === 'for_statement' || p.type === 'while_statement')
+            loopsAbove++;
+    const location = { depth: 0, tries: [], loopsAbove };
+    for (let i = path.length - 1; i >= 0; i--) {
+        const p = path[i];
+        if (p.type === 'function_definition' || p.type === 'class_definition') {
+            if (p.type === 'function_definition')
+                location.fn = p.node;
+            break;
+        }
+        if (p.type === 'try_statement')
+            location.tries.unshift(p.node);
+        else {
+            location.depth++;
+            if (location.parentLoop === undefined)
+                location.parentLoop = p.start;
+        }
+    }
+    return location;
 }
 function constants(ctx) {
     if (!ctx.constants) {
@@ -577,8 +653,7 @@ function describeLoop(node, ctx, enclosing, parent) {
         }
     }
     const outerTries = [];
-    const fnStart = fnNode ? fnNode.startIndex : -1;
-    for (let t = node.closest('try_statement'), i = 0; t && t.startIndex > fnStart && i < 16; t = t.closest('try_statement'), i++) {
+    for (const t of enclosing.tries) {
         const tryBody = t.childForFieldName('body');
         if (tryBody && tryBody.startIndex <= node.startIndex && tryBody.endIndex >= node.endIndex) {
             const record = describeTry(t, ctx);

@@ -3,7 +3,7 @@
 // Quiet when the wait is a blocking pop / long poll with a timeout (the server holds the call until work arrives)
 // and when the delay already grows (backoff).
 import { formatNumber, idlePollingCost } from '../../../cost/index.js';
-import { argumentNodes, blockFix, callNode, codeLanguage, confidenceOf, displayCallee, isCursorFetch, enclosingConditions, fixedPollSeconds, hasKind, inErrorHandler, isPython, isTyped, ownCalls, runFlagCondition, say, short, } from './shared.js';
+import { argumentNodes, blockFix, callNode, codeLanguage, confidenceOf, credible, displayCallee, isCursorFetch, enclosingConditions, fixedPollSeconds, hasKind, inErrorHandler, isPython, isTyped, ownCalls, runFlagCondition, say, short, } from './shared.js';
 /** Pops that block on the server until an item arrives (or their timeout passes). */
 const BLOCKING_POP = /^(blpop|brpop|brpoplpush|blmove|blmpop|bzpopmin|bzpopmax|bzmpop|basic_consume|consume|listen|notifies|subscribe)$/i;
 /** Waits for a database notification or socket readiness: already event-driven. */
@@ -37,8 +37,9 @@ export function isPollingLoop(loop) {
     return loop.infinite || loop.kind === 'interval' || loop.kind === 'timeout-recursion' || runFlagCondition(loop);
 }
 /** The calls that ask for work each round (queue pops, reads, API calls), outside error handlers. */
-export function pollCalls(loop) {
-    return ownCalls(loop).filter((c) => hasKind(c, 'db-read', 'queue-pop', 'http', 'lock') && !hasKind(c, 'sleep') && !isCursorFetch(c) && !inErrorHandler(c.node, loop));
+export function pollCalls(loop, source) {
+    return ownCalls(loop).filter((c) => hasKind(c, 'db-read', 'queue-pop', 'http', 'lock') &&
+        (c.confidence === 'high' || credible(c, source, hasKind(c, 'http') ? 'http' : 'db-read')) && !hasKind(c, 'sleep') && !isCursorFetch(c) && !inErrorHandler(c.node, loop));
 }
 function sourceOf(call) {
     if (hasKind(call, 'queue-pop'))
@@ -53,7 +54,7 @@ export const detectPollingFixedInterval = (loop, ctx) => {
     const own = ownCalls(loop);
     if (own.some((c) => isBlockingPop(c) || isEventWait(c)))
         return null;
-    const polls = pollCalls(loop);
+    const polls = pollCalls(loop, ctx.file.source);
     if (polls.length === 0)
         return null;
     const interval = fixedPollSeconds(loop);

@@ -4,11 +4,12 @@
 // loops that stop after the first iteration.
 import { formatNumber, fromConfig, roundTripsCost } from '../../../cost/index.js';
 import { batchedReadSketch, genericBatchSketch } from './batching.js';
-import { ITERATING_KINDS, batchSize, carriedAcrossIterations, blockFix, confidenceOf, exitsUnconditionally, hasKind, inErrorHandler, insideGather, isBatched, iterableFromQuery, ownCalls, runsPerDayOf, say, displayCallee, tinyLiteralIterable, } from './shared.js';
+import { ITERATING_KINDS, batchSize, carriedAcrossIterations, blockFix, confidenceOf, credible, exitsUnconditionally, hasKind, inErrorHandler, insideGather, isBatched, iterableFromQuery, ownCalls, runsPerDayOf, say, displayCallee, tinyLiteralIterable, } from './shared.js';
 const PAGINATION = /\b(offset|page|cursor|after|before|next_token|nextToken|continuation|scroll_id|since)\b/i;
 /** Reads that run once per item: depend on the item, not batched, not a lock, not pagination, not a cursor fetch. */
-export function perItemReads(loop) {
+export function perItemReads(loop, source) {
     return ownCalls(loop).filter((c) => hasKind(c, 'db-read') &&
+        credible(c, source, 'db-read') &&
         !isBatched(c) &&
         !hasKind(c, 'lock') &&
         c.dependsOnIteration &&
@@ -24,7 +25,7 @@ export const detectQueryInLoop = (loop, ctx) => {
         return null;
     if (insideGather(loop) || exitsUnconditionally(loop) || tinyLiteralIterable(loop))
         return null;
-    const reads = perItemReads(loop);
+    const reads = perItemReads(loop, ctx.file.source);
     if (reads.length === 0)
         return null;
     const first = reads[0];

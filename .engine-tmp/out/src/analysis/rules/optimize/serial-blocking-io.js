@@ -5,11 +5,15 @@
 // (rate limiting), for `for await` / `async for` over a stream, and when the calls are already gathered.
 import { formatNumber, fromConfig, serialWallTimeCost } from '../../../cost/index.js';
 import { iterationParts } from './batching.js';
-import { batchSize, blockFix, carriedAcrossIterations, concurrencyOf, confidenceOf, freshName, hasEarlyExit, hasKind, inErrorHandler, indentBlock, indentOf, insideGather, isBatched, isPython, lines, ownCalls, say, displayCallee, tinyLiteralIterable, walkOwnBody, } from './shared.js';
+import { batchSize, blockFix, carriedAcrossIterations, concurrencyOf, confidenceOf, credible, freshName, hasEarlyExit, hasKind, inErrorHandler, indentBlock, indentOf, insideGather, isBatched, isPython, lines, ownCalls, say, displayCallee, tinyLiteralIterable, walkOwnBody, } from './shared.js';
 const SERIAL_KINDS = new Set(['for', 'for-each']);
-export function serialCalls(loop) {
+/** Writes to one socket or stream are ordered by nature: they cannot run side by side. */
+const ORDERED_STREAM = /(sock|socket|conn|connection|stream|writer|transport|channel|ws|websocket)$/i;
+export function serialCalls(loop, source) {
     const py = isPython(loop.language);
     return ownCalls(loop).filter((c) => hasKind(c, 'http') &&
+        credible(c, source, 'http') &&
+        !(/^(send|sendall|sendto|sendmsg|write|writelines|drain)$/.test(c.method) && ORDERED_STREAM.test(c.receiver ?? '')) &&
         !isBatched(c) &&
         !hasKind(c, 'task-spawn', 'db-read', 'db-write', 'queue-pop') &&
         (py ? !loop.inAsyncFunction || c.awaited : c.awaited) &&
@@ -20,11 +24,11 @@ export function serialCalls(loop) {
 export const detectSerialBlockingIo = (loop, ctx) => {
     if (!SERIAL_KINDS.has(loop.kind) || loop.infinite)
         return null;
-    if (insideGather(loop) || tinyLiteralIterable(loop) || hasEarlyExit(loop))
+    if (insideGather(loop) || tinyLiteralIterable(loop, 3) || hasEarlyExit(loop))
         return null;
     if (ownCalls(loop).some((c) => hasKind(c, 'sleep')))
         return null;
-    const calls = serialCalls(loop);
+    const calls = serialCalls(loop, ctx.file.source);
     if (calls.length === 0)
         return null;
     // Any HTTP call that carries state between iterations makes the whole loop sequential.

@@ -692,3 +692,22 @@ export function startWithComments(statement, source, floorLine) {
         line--;
     return line;
 }
+/** Methods that are never network or database I/O, whatever the receiver is called. */
+const NEVER_IO = /^(append|extend|add|insert|update|pop|remove|discard|clear|copy|get|items|keys|values|format|join|split|strip|call_soon|call_later|call_at|call_soon_threadsafe|call_exception_handler|post_order|pre_order|invoke_later|emit|dispatch|notify_all|notifyAll|set|push|map|filter|reduce|forEach|then|catch)$/;
+const CONTEXT = {
+    http: /\b(requests|httpx|aiohttp|urllib3?|http\.client|grpc|boto3|botocore|fetch\(|axios|got|undici|node-fetch|superagent|ky|@aws-sdk|googleapis|stripe|openai)\b/,
+    'db-read': /\b(django|sqlalchemy|psycopg2?|pymysql|MySQLdb|sqlite3|asyncpg|aiomysql|pymongo|motor|redis|peewee|tortoise|prisma|@prisma|mongoose|mongodb|sequelize|typeorm|knex|pg|mysql2?|ioredis|drizzle|kysely)\b/,
+    'db-write': /\b(django|sqlalchemy|psycopg2?|pymysql|MySQLdb|sqlite3|asyncpg|aiomysql|pymongo|motor|redis|peewee|tortoise|prisma|@prisma|mongoose|mongodb|sequelize|typeorm|knex|pg|mysql2?|ioredis|drizzle|kysely)\b/,
+};
+/**
+ * A call whose kind was only guessed from its name counts when the file visibly works with that kind of I/O
+ * (imports a database or HTTP library) and the method is not a plain collection or event-loop operation.
+ */
+export function credible(call, source, kind) {
+    if (call.confidence === 'high')
+        return true;
+    if (NEVER_IO.test(call.method))
+        return false;
+    const context = CONTEXT[kind];
+    return context ? context.test(source) : true;
+}

@@ -4,9 +4,10 @@
 // that stop after the first iteration.
 import { formatNumber, fromConfig, roundTripsCost } from '../../../cost/index.js';
 import { iterationParts } from './batching.js';
-import { ITERATING_KINDS, argumentNodes, batchSize, blockFix, bodyStatements, callNode, confidenceOf, exitsUnconditionally, hasKind, inErrorHandler, insideGather, isBatched, isPython, isTyped, lines, ownCalls, ownsItsLines, provedReplace, runsPerDayOf, say, displayCallee, statementOf, stringValue, tinyLiteralIterable, } from './shared.js';
-export function perRowWrites(loop) {
+import { ITERATING_KINDS, argumentNodes, batchSize, blockFix, bodyStatements, callNode, confidenceOf, credible, exitsUnconditionally, hasKind, inErrorHandler, insideGather, isBatched, isPython, isTyped, lines, ownCalls, ownsItsLines, provedReplace, runsPerDayOf, say, displayCallee, statementOf, stringValue, tinyLiteralIterable, } from './shared.js';
+export function perRowWrites(loop, source) {
     return ownCalls(loop).filter((c) => hasKind(c, 'db-write') &&
+        credible(c, source, 'db-write') &&
         !isBatched(c) &&
         !hasKind(c, 'queue-ack', 'lock') &&
         c.dependsOnIteration &&
@@ -20,7 +21,7 @@ export const detectWritePerRow = (loop, ctx) => {
         return null;
     if (ownCalls(loop).some((c) => hasKind(c, 'http', 'queue-pop', 'task-spawn')))
         return null;
-    const writes = perRowWrites(loop);
+    const writes = perRowWrites(loop, ctx.file.source);
     if (writes.length === 0)
         return null;
     const first = writes[0];
