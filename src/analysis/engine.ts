@@ -131,8 +131,8 @@ export function maxBracketDepth(text: string): number {
   return max;
 }
 
-function extractFacts(language: Language, path: string, text: string, tree: FileFacts['tree'], kb: KnowledgeBase): FileFacts {
-  if (language === 'python') return extractPythonFacts(path, text, tree, kb);
+function extractFacts(language: Language, path: string, text: string, tree: FileFacts['tree'], kb: KnowledgeBase, deadline: number): FileFacts {
+  if (language === 'python') return extractPythonFacts(path, text, tree, kb, { deadline });
   return extractJavaScriptFacts(path, text, tree, language, kb);
 }
 
@@ -276,7 +276,7 @@ export function analyzeSource(input: SourceInput, config: CozeLoopConfig, option
       return result;
     }
     const kb = options.kb ?? loadKnowledgeBase(config);
-    const facts = extractFacts(language, path, text, tree, kb);
+    const facts = extractFacts(language, path, text, tree, kb, started + budget);
     result.filesAnalyzed = 1;
     if (facts.hasErrors) {
       const { count, line } = syntaxErrors(tree);

@@ -27,6 +27,10 @@ export interface ParallelOptions extends WorkerSetup {
   /** Below this many files, starting threads costs more than it saves. */
   minFilesForThreads?: number;
   onProgress?: (done: number, total: number) => void;
+  /** Which thread analysed each chunk (observability for tests and benchmarks). */
+  onChunk?: (by: 'main' | 'worker' | 'retry', files: number) => void;
+  /** The compiled worker script; defaults to worker.js next to this module when running from dist/. */
+  workerUrl?: URL;
 }
 
 const DEFAULT_MIN_FILES = 48;
@@ -57,7 +61,7 @@ function inProcess(files: SourceFile[], options: ParallelOptions): AnalysisResul
 
 export async function analyzeInParallel(files: SourceFile[], options: ParallelOptions): Promise<AnalysisResult> {
   const threads = Math.min(threadCount(options.threads), Math.ceil(files.length / 8));
-  const workerUrl = compiledWorkerUrl();
+  const workerUrl = options.workerUrl ?? compiledWorkerUrl();
   if (!workerUrl || threads <= 1 || files.length < (options.minFilesForThreads ?? DEFAULT_MIN_FILES)) {
     return inProcess(files, options);
   }
@@ -99,8 +103,12 @@ export async function analyzeInParallel(files: SourceFile[], options: ParallelOp
         worker.postMessage({ id: current, files: chunks[current]! } satisfies WorkerRequest);
       };
       worker.on('message', (reply: WorkerReply) => {
-        if ('result' in reply) record(reply.id, reply.result);
-        else orphaned.push(reply.id);
+        if ('result' in reply) {
+          record(reply.id, reply.result);
+          options.onChunk?.('worker', chunks[reply.id]!.length);
+        } else {
+          orphaned.push(reply.id);
+        }
         dispatch();
       });
       // A thread that dies (out of memory, a native crash in a grammar) hands its chunk back to the main thread.
@@ -120,6 +128,7 @@ export async function analyzeInParallel(files: SourceFile[], options: ParallelOp
     while (next < chunks.length) {
       const id = next++;
       record(id, analyzeFiles(chunks[id]!, shared));
+      options.onChunk?.('main', chunks[id]!.length);
       await new Promise<void>((resolveTick) => setImmediate(resolveTick));
     }
   };
@@ -129,7 +138,10 @@ export async function analyzeInParallel(files: SourceFile[], options: ParallelOp
 
   // Chunks whose thread failed run here, so no file is lost.
   for (const id of [...new Set(orphaned)]) {
-    if (results[id] === undefined) record(id, analyzeFiles(chunks[id]!, shared));
+    if (results[id] === undefined) {
+      record(id, analyzeFiles(chunks[id]!, shared));
+      options.onChunk?.('retry', chunks[id]!.length);
+    }
   }
   const merged = emptyResult();
   for (const part of results) if (part) mergeResults(merged, part);

@@ -2,10 +2,11 @@
 // route so the answer reflects the queue (202 enqueued / 200 duplicate / 503 full), guard-clause handlers that
 // only enqueue, and processors that run the review pipeline and slash commands as the installation.
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { parseEnv } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { createProbot } from 'probot';
 import { z } from 'zod';
@@ -263,7 +264,7 @@ export function readPrivateKey(env: NodeJS.ProcessEnv): string | undefined {
     const decoded = Buffer.from(key, 'base64').toString('utf8');
     if (decoded.includes('-----BEGIN')) key = decoded;
   }
-  return key;
+  return key.trim();
 }
 
 export function githubBaseUrl(env: NodeJS.ProcessEnv): string {
@@ -322,7 +323,28 @@ async function startWebhookProxy(env: NodeJS.ProcessEnv, path: string, logger: L
 
 // ---- the service ----
 
-export async function createGitHubService(env: NodeJS.ProcessEnv, deps: ServiceDeps): Promise<GitHubService | null> {
+const DOTENV_KEYS = ['APP_ID', 'PRIVATE_KEY', 'PRIVATE_KEY_PATH', 'WEBHOOK_SECRET', 'WEBHOOK_PROXY_URL', 'GHE_HOST', 'GHE_PROTOCOL'] as const;
+
+/**
+ * Probot's set-up page writes the new app's credentials to `.env` in the working directory and asks for a restart;
+ * like `probot run`, the service then reads them from there. Only the GitHub settings, never over the environment.
+ */
+export function withDotEnv(env: NodeJS.ProcessEnv, cwd = process.cwd()): NodeJS.ProcessEnv {
+  const file = join(cwd, '.env');
+  if (env.NODE_ENV === 'test' || !existsSync(file)) return env;
+  let parsed: Record<string, string>;
+  try {
+    parsed = parseEnv(readFileSync(file, 'utf8')) as Record<string, string>;
+  } catch {
+    return env;
+  }
+  const merged: NodeJS.ProcessEnv = { ...env };
+  for (const key of DOTENV_KEYS) if (!merged[key] && parsed[key]) merged[key] = parsed[key];
+  return merged;
+}
+
+export async function createGitHubService(processEnv: NodeJS.ProcessEnv, deps: ServiceDeps): Promise<GitHubService | null> {
+  const env = withDotEnv(processEnv);
   const logger = deps.logger.child({ platform: 'github' });
   const appId = Number(env.APP_ID);
   let privateKey: string | undefined;

@@ -167,8 +167,8 @@ function makeProcessors(platform: GitLabPlatform, deps: ServiceDeps, commandsPer
       logger.info({ jobHead: payload.headSha, head: mr.ref.headSha }, 'stale job: the merge request head moved on');
       return;
     }
-    // GitLab computes diff_refs after the open event; throwing lets the queue retry with backoff.
-    if (!mr.ready) throw new Error(`merge request !${payload.iid}: GitLab has not computed its diff yet`);
+    // GitLab computes diff_refs after the event; throwing lets the queue retry with backoff.
+    if (!mr.ready) throw new Error(`merge request !${payload.iid}: GitLab has not computed the diff of its head yet`);
     const loaded = await readConfig(platform, mr.ref);
     if ('error' in loaded) {
       logger.warn({ key: loaded.error.key }, 'invalid .coze-loop.yml on the target branch');
@@ -195,24 +195,24 @@ function makeProcessors(platform: GitLabPlatform, deps: ServiceDeps, commandsPer
     const parsed = parseCommand(payload.body);
     if (!parsed) return;
     const mr = await platform.getChangeRequest(payload.project, payload.iid);
-    if (!mr.ready) throw new Error(`merge request !${payload.iid}: GitLab has not computed its diff yet`);
+    if (!mr.ready) throw new Error(`merge request !${payload.iid}: GitLab has not computed the diff of its head yet`);
     const origin: CommandOrigin = {
       commentId: String(payload.noteId),
       ...(payload.discussionId ? { threadId: payload.discussionId } : {}),
       ...(payload.path ? { path: payload.path } : {}),
       ...(payload.line ? { line: payload.line } : {}),
     };
+    const loaded = await readConfig(platform, mr.ref);
+    const locale = 'config' in loaded ? loaded.config.locale : 'en';
     if (!(await platform.canRunCommands(payload.project, String(payload.authorId)))) {
       logger.info({ user: payload.username }, 'command from a user below Developer access; declined');
-      await platform.reply(mr.ref, origin, t('en', 'gitlab.command.not-allowed', { user: payload.username }));
+      await platform.reply(mr.ref, origin, t(locale, 'gitlab.command.not-allowed', { user: payload.username }));
       return;
     }
-    const loaded = await readConfig(platform, mr.ref);
     if ('error' in loaded) {
       await platform.reply(mr.ref, origin, t('en', 'gitlab.config.invalid-note', configErrorParams(mr.ref, loaded.error)));
       return;
     }
-    const locale = loaded.config.locale;
     if (!limiter.tryTake(`${payload.project}!${payload.iid}`)) {
       logger.info('command rate limit reached for this merge request');
       await platform.reply(mr.ref, origin, t(locale, 'gitlab.command.rate-limited', { limit: limiter.limit }));
@@ -362,7 +362,8 @@ export function createGitLabService(env: NodeJS.ProcessEnv, deps: ServiceDeps, o
       }
       const note = hook.data.object_attributes;
       const mr = hook.data.merge_request;
-      if (note.noteable_type !== 'MergeRequest' || !mr || note.system || (note.action && note.action !== 'create')) {
+      const own = note.author_id === platform.botUserId();
+      if (note.noteable_type !== 'MergeRequest' || !mr || note.system || own || (note.action && note.action !== 'create')) {
         send(res, 200, { status: 'ignored' });
         return true;
       }

@@ -161,3 +161,39 @@ describe('parsePatch and line helpers', () => {
     );
   });
 });
+
+describe('round trip', () => {
+  type Op = { kind: 'add' | 'del' | 'context'; text: string };
+  const line = fc.string({ maxLength: 12 }).filter((s) => !s.includes('\n') && !s.includes('\r'));
+  const hunk = fc.array(fc.record({ kind: fc.constantFrom<Op['kind']>('add', 'del', 'context'), text: line }), { minLength: 1, maxLength: 12 });
+
+  it('parses back exactly what a well-formed patch says, whatever the line contents', () => {
+    fc.assert(
+      fc.property(fc.array(hunk, { minLength: 1, maxLength: 4 }), fc.integer({ min: 1, max: 50 }), (hunks, gap) => {
+        let oldStart = 1;
+        let newStart = 1;
+        const text: string[] = [];
+        const expected: { oldStart: number; newStart: number; added: number[] }[] = [];
+        for (const ops of hunks) {
+          const oldLines = ops.filter((o) => o.kind !== 'add').length;
+          const newLines = ops.filter((o) => o.kind !== 'del').length;
+          text.push(`@@ -${oldStart},${oldLines} +${newStart},${newLines} @@`);
+          const added: number[] = [];
+          let n = newStart;
+          for (const op of ops) {
+            text.push(`${op.kind === 'add' ? '+' : op.kind === 'del' ? '-' : ' '}${op.text}`);
+            if (op.kind === 'add') added.push(n);
+            if (op.kind !== 'del') n++;
+          }
+          expected.push({ oldStart, newStart, added });
+          oldStart += oldLines + gap;
+          newStart += newLines + gap;
+        }
+        const parsed = parsePatch(text.join('\n'));
+        expect(parsed.map((h) => h.lines.map((l) => ({ kind: l.kind, text: l.text })))).toEqual(hunks);
+        expect(parsed.map((h) => h.oldStart)).toEqual(expected.map((e) => e.oldStart));
+        expect([...addedLines(parsed)]).toEqual(expected.flatMap((e) => e.added));
+      }),
+    );
+  });
+});

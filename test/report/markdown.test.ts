@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
 import { codeBlock, fence, gitlabSuggestionRange, renderFindingMarkdown, renderMarkdownReport } from '../../src/report/markdown.js';
 import { INDEX_LOOP, PER_ROW, POLLING, sampleResult } from './sample.js';
 
@@ -63,5 +64,23 @@ describe('renderMarkdownReport', () => {
   it('says so when there is nothing to report', () => {
     const text = renderMarkdownReport({ findings: [], skipped: [], notes: [], filesAnalyzed: 4 }, { locale: 'en', suggestion: 'none' });
     expect(text).toContain('No loop findings in 4 analysed file(s).');
+  });
+});
+
+describe('fence safety', () => {
+  it('keeps any patch text inside its code block', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 60 }), fc.constantFrom<'github' | 'gitlab' | 'none'>('github', 'gitlab', 'none'), (code, suggestion) => {
+        const finding = { ...PER_ROW, fix: { ...PER_ROW.fix!, code } };
+        const body = renderFindingMarkdown(finding, { locale: 'en', suggestion });
+        const open = /^(`{3,})(suggestion(?::-\d+\+\d+)?|python)$/m.exec(body);
+        expect(open).not.toBeNull();
+        const marks = open![1]!;
+        const start = body.indexOf(open![0]) + open![0].length + 1;
+        const close = body.indexOf(`\n${marks}\n`, start - 1);
+        // The first closing fence of the same length is the one the renderer wrote after the whole code.
+        expect(body.slice(start, close)).toBe(code.replace(/\n+$/, ''));
+      }),
+    );
   });
 });

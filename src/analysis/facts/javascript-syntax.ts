@@ -126,7 +126,7 @@ export function stringValue(node: SyntaxNode): string | undefined {
   const n = unwrap(node);
   if (n.type === 'string') return n.text.slice(1, -1);
   if (n.type === 'template_string') {
-    for (let c = n.firstNamedChild; c; c = c.nextNamedSibling) if (c.type === 'template_substitution') return undefined;
+    for (const c of n.namedChildren) if (c.type === 'template_substitution') return undefined;
     return n.text.slice(1, -1);
   }
   return undefined;
@@ -171,7 +171,7 @@ export function boundNames(node: SyntaxNode | null, out: string[] = [], depth = 
     case 'formal_parameters':
     case 'lexical_declaration':
     case 'variable_declaration':
-      for (let c = node.firstNamedChild; c; c = c.nextNamedSibling) boundNames(c, out, depth + 1);
+      for (const c of node.namedChildren) boundNames(c, out, depth + 1);
       return out;
     default:
       return out;
@@ -184,7 +184,7 @@ export function functionParams(fn: SyntaxNode): SyntaxNode | null {
 }
 
 export function isAsyncFunction(fn: SyntaxNode): boolean {
-  for (let c = fn.firstChild; c; c = c.nextSibling) {
+  for (const c of fn.children) {
     if (c.type === 'async') return true;
     if (c.type === 'formal_parameters' || c.type === 'statement_block' || c.type === '=>' || c.type === 'function') break;
   }
@@ -245,7 +245,7 @@ export function argFact(node: SyntaxNode): ArgFact {
 export function objectArgFacts(node: SyntaxNode, out: ArgFact[]): void {
   const obj = unwrap(node);
   if (obj.type !== 'object') return;
-  for (let c = obj.firstNamedChild; c; c = c.nextNamedSibling) {
+  for (const c of obj.namedChildren) {
     if (c.type === 'pair') {
       const key = c.childForFieldName('key');
       const value = c.childForFieldName('value');

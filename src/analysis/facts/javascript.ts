@@ -18,7 +18,7 @@ import type {
 } from '../facts.js';
 import type { KnowledgeBase } from '../knowledge-base.js';
 import { findSuppressions } from '../suppressions.js';
-import { addExit, clip, isBlockingWait, iterationDependentNames, looksLikeSql, MAX_LOOP_DEPTH } from './common.js';
+import { addExit, clip, isBlockingWait, iterationDependentNames, looksLikeSql, MAX_LOOP_DEPTH, MAX_WALK_DEPTH } from './common.js';
 import {
   FUNCTION_TYPES,
   LOOP_STATEMENTS,
@@ -177,7 +177,9 @@ class Extractor {
   private readonly concurrentDrafts = new Set<LoopDraft>();
   private fileHandlesSignals = false;
   private skippedDeep = 0;
+  private readonly notes: string[] = [];
   private readonly dropped = new Set<LoopDraft>();
+  private readonly pushed = new Set<LoopDraft>();
   private codeLinePrefix: Int32Array = new Int32Array(1);
 
   constructor(
@@ -198,7 +200,8 @@ class Extractor {
       .filter((d) => !this.dropped.has(d))
       .map((d) => d.facts)
       .sort((a, b) => a.startIndex - b.startIndex || b.endIndex - a.endIndex);
-    const notes = this.skippedDeep > 0 ? [`${this.skippedDeep} loop(s) nested deeper than ${MAX_LOOP_DEPTH} levels were not analysed`] : undefined;
+    if (this.skippedDeep > 0) this.notes.unshift(`${this.skippedDeep} loop(s) nested deeper than ${MAX_LOOP_DEPTH} levels were not analysed`);
+    const notes = this.notes.length > 0 ? this.notes : undefined;
     return {
       ...(notes ? { notes } : {}),
       language: this.language,
@@ -247,6 +250,7 @@ class Extractor {
   }
 
   private readonly pendingNames = new Map<number, string>();
+  private readonly gatheredCalls = new Set<number>();
 
   /** Start offsets of everything the fact pass must visit: loop statements and functions that are loop bodies. */
   private readonly loopStarts: number[] = [];
@@ -284,16 +288,20 @@ class Extractor {
         }
       }
       if ((name === 'process.on' || name === 'process.once' || name === 'process.addListener' || name === 'process.prependListener')) {
-        const args = node.childForFieldName('arguments');
-        const first = args?.firstNamedChild;
+        const args = node.childForFieldName('arguments')?.namedChildren ?? [];
+        const first = args[0];
         const event = first ? stringValue(first) : undefined;
         if (event !== undefined && SIGNALS.has(event)) {
           this.fileHandlesSignals = true;
-          const handler = first?.nextNamedSibling;
+          const handler = args[1];
           if (handler) this.signalHandlers.push(handler);
         }
       }
       if (fn.type === 'member_expression' && ITERATION_METHODS.has(method)) iterations.push(node);
+      if (/^Promise\.(all|allSettled|any|race)$/.test(name)) {
+        const first = node.childForFieldName('arguments')?.firstNamedChild;
+        if (first) this.gatheredCalls.add(unwrap(first).id);
+      }
     }
   }
 
@@ -312,7 +320,7 @@ class Extractor {
       if (v.type !== 'call_expression' || v.childForFieldName('function')?.text !== 'require') return;
       const source = v.childForFieldName('arguments')?.firstNamedChild;
       if (!source || !isTimersPromises(stringValue(source))) return;
-      for (let c = name.firstNamedChild; c; c = c.nextNamedSibling) {
+      for (const c of name.namedChildren) {
         if (c.type === 'shorthand_property_identifier_pattern' && c.text === 'setTimeout') this.promiseSleepNames.add('setTimeout');
         if (c.type === 'pair_pattern' && c.childForFieldName('key')?.text === 'setTimeout') {
           const alias = c.childForFieldName('value');
@@ -476,13 +484,9 @@ class Extractor {
     if (this.insideGather(call)) this.concurrentDrafts.add(draft);
   }
 
-  /** `Promise.all(xs.map(async ...))`: iterations run concurrently. */
+  /** `Promise.all(xs.map(async ...))`: iterations run concurrently (the outer call is indexed first, in pre-order). */
   private insideGather(call: SyntaxNode): boolean {
-    const args = call.parent;
-    if (args?.type !== 'arguments') return false;
-    const outer = args.parent;
-    const callee = outer?.type === 'call_expression' ? outer.childForFieldName('function') : null;
-    return callee !== null && callee !== undefined && /^Promise\.(all|allSettled|any|race)$/.test(calleeText(callee));
+    return this.gatheredCalls.has(call.id);
   }
 
   private planInterval(call: SyntaxNode): void {
@@ -585,8 +589,13 @@ class Extractor {
     };
     const cursor = this.tree.walk();
     const stack: Frame[] = [this.enter(cursor, root, null)];
+    let truncated = false;
     for (;;) {
-      if (!stack[stack.length - 1]!.skip && cursor.gotoFirstChild()) {
+      const top = stack[stack.length - 1]!;
+      // Code nested this deep is generated: its loops are not modelled, and parent walks stay bounded.
+      const tooDeep = stack.length >= MAX_WALK_DEPTH;
+      if (tooDeep && !top.skip) truncated = true;
+      if (!top.skip && !tooDeep && cursor.gotoFirstChild()) {
         const parent = stack[stack.length - 1]!;
         const ctx = parent.rule ? parent.rule(cursor.currentFieldName) : parent.ctx;
         stack.push(this.enter(cursor, ctx, parent.type));
@@ -600,7 +609,10 @@ class Extractor {
           stack.push(this.enter(cursor, ctx, parent.type));
           break;
         }
-        if (!cursor.gotoParent()) return;
+        if (!cursor.gotoParent()) {
+          if (truncated) this.notes.push(`code nested deeper than ${MAX_WALK_DEPTH} levels was not analysed`);
+          return;
+        }
       }
     }
   }
@@ -739,6 +751,7 @@ class Extractor {
   private pushLoop(draft: LoopDraft, ctx: Ctx, outerName: string | undefined, fnInfo: FunctionInfo | null): Ctx {
     const parent = ctx.active[ctx.active.length - 1]?.d;
     const facts = draft.facts;
+    this.pushed.add(draft);
     if (parent) {
       facts.parent = parent.facts;
       facts.depth = parent.facts.depth + 1;
@@ -791,9 +804,7 @@ class Extractor {
     else if (type === 'do_statement') {
       kind = 'do';
     } else if (type === 'for_in_statement') {
-      let isAwait = false;
-      for (let c = node.firstChild; c && c.type !== '('; c = c.nextSibling) if (c.type === 'await') isAwait = true;
-      kind = isAwait ? 'for-await' : 'for-each';
+      kind = node.child(1)?.type === 'await' ? 'for-await' : 'for-each';
     }
     const draft = this.newDraft(kind, node, body, headerRow);
     this.describeHeader(draft, node);
@@ -1054,8 +1065,19 @@ class Extractor {
 
   private buildShared(node: SyntaxNode, ctx: Ctx | null): SharedCall | null {
     const isNew = node.type === 'new_expression';
-    const fn = node.childForFieldName(isNew ? 'constructor' : 'function');
+    let fn = node.childForFieldName(isNew ? 'constructor' : 'function');
     if (!fn) return null;
+    // tree-sitter-typescript reads `await load<T>(x)` / `void load<T>(x)` as a call of `await load` / `void load`.
+    let prefix: 'await' | 'void' | undefined;
+    if (!isNew && node.childForFieldName('type_arguments')) {
+      if (fn.type === 'await_expression' && fn.firstNamedChild) {
+        prefix = 'await';
+        fn = fn.firstNamedChild;
+      } else if (fn.type === 'unary_expression' && fn.childForFieldName('operator')?.type === 'void' && fn.childForFieldName('argument')) {
+        prefix = 'void';
+        fn = fn.childForFieldName('argument')!;
+      }
+    }
     const argsNode = node.childForFieldName('arguments');
     const tagged = argsNode?.type === 'template_string';
     if (!isNew && fn.type === 'member_expression') {
@@ -1077,7 +1099,7 @@ class Extractor {
       positional.push(argsNode);
       args.push(argFact(argsNode));
     } else if (argsNode) {
-      for (let c = argsNode.firstNamedChild; c; c = c.nextNamedSibling) {
+      for (const c of argsNode.namedChildren) {
         if (c.type === 'comment') continue;
         positional.push(c);
         args.push(argFact(c));
@@ -1107,6 +1129,8 @@ class Extractor {
     }
 
     const position = this.usage(node);
+    if (prefix === 'await') position.awaited = true;
+    if (prefix === 'void') position.resultUsed = false;
     let timeoutSeconds = this.timeoutOf(method, positional, args, kinds);
 
     if (!isNew && method === 'send' && positional[0]) {
@@ -1206,7 +1230,7 @@ class Extractor {
     }
     if (n.type === 'object') {
       // pg `{ text: 'SELECT ...', values }`
-      for (let c = n.firstNamedChild; c; c = c.nextNamedSibling) {
+      for (const c of n.namedChildren) {
         if (c.type === 'pair' && (c.childForFieldName('key')?.text === 'text' || c.childForFieldName('key')?.text === 'sql')) {
           const v = c.childForFieldName('value');
           if (v) return stringValue(v) ?? templateContent(v);
@@ -1313,15 +1337,15 @@ class Extractor {
     if (call?.type !== 'call_expression') return null;
     const callee = call.childForFieldName('function');
     if (!callee || !/^(?:(?:global|globalThis|window)\.)?setTimeout$/.test(calleeText(callee))) return null;
-    const args = call.childForFieldName('arguments');
-    const first = args?.firstNamedChild;
+    const args = call.childForFieldName('arguments')?.namedChildren ?? [];
+    const first = args[0];
     if (!first) return null;
     const target = unwrap(first);
     const callsResolve =
       target.text === resolve ||
       (FUNCTION_TYPES.has(target.type) && target.descendantsOfType('call_expression').some((c) => c.childForFieldName('function')?.text === resolve));
     if (!callsResolve) return null;
-    const delay = first.nextNamedSibling;
+    const delay = args[1];
     return delay ? this.numberOf(delay) : 0;
   }
 
@@ -1518,6 +1542,8 @@ class Extractor {
   // ---------------------------------------------------------------- after the walk
 
   private finish(): void {
+    // A callback loop whose function the walk never reached (nested past the depth limit) is not modelled.
+    for (const draft of this.drafts) if (draft.bodyFn && !this.pushed.has(draft)) this.dropped.add(draft);
     const signal = this.signalEffects();
     for (const draft of this.drafts) {
       if (this.dropped.has(draft)) continue;
@@ -1719,6 +1745,8 @@ class Extractor {
   private isManaged(call: SyntaxNode): boolean {
     const shared = this.shared.get(call.id);
     if (shared?.managed !== undefined) return shared.managed;
+    // Only something held in a name can be closed later; a discarded result is never managed.
+    if (!shared || shared.assignedTo === undefined) return false;
     let result = false;
     let stmt: SyntaxNode | null = call;
     for (let i = 0; stmt && i < 12; i++) {
@@ -1739,7 +1767,9 @@ class Extractor {
     }
     const name = shared?.assignedTo;
     if (!result && stmt && name) {
-      for (let s = stmt.nextNamedSibling; s; s = s.nextNamedSibling) {
+      const siblings = stmt.parent?.namedChildren ?? [];
+      const at = siblings.findIndex((x) => x.id === stmt!.id);
+      for (const s of at < 0 ? [] : siblings.slice(at + 1)) {
         if (s.type === 'try_statement') {
           const fin = s.childForFieldName('finalizer');
           if (fin && closesIn(fin, name)) result = true;
@@ -1865,7 +1895,7 @@ function namedTimeout(args: ArgFact[]): number | undefined {
 function handlerIsBroad(handler: SyntaxNode): boolean {
   const body = handler.childForFieldName('body');
   if (!body) return true;
-  for (let s = body.firstNamedChild; s; s = s.nextNamedSibling) {
+  for (const s of body.namedChildren) {
     if (s.type === 'throw_statement') return false;
     if (s.type === 'if_statement' && s === body.firstNamedChild) {
       const cons = s.childForFieldName('consequence');
@@ -1888,7 +1918,7 @@ function closesIn(root: SyntaxNode, name: string): boolean {
     if (dot > 0 && CLOSE_METHODS.has(method) && callee.slice(0, dot) === name) return true;
     if (/close|release|end|destroy|dispose/i.test(method)) {
       const args = call.childForFieldName('arguments');
-      for (let a = args?.firstNamedChild; a; a = a.nextNamedSibling) if (a.text === name) return true;
+      for (const a of args?.namedChildren ?? []) if (a.text === name) return true;
     }
   }
   return false;

@@ -111,7 +111,12 @@ interface Binding {
   accumulates: boolean;
 }
 
-export function extractPythonFacts(path: string, source: string, tree: Parser.Tree, kb: KnowledgeBase): FileFacts {
+export interface ExtractOptions {
+  /** `Date.now()` value after which no further loop is described (a note says so). */
+  deadline?: number;
+}
+
+export function extractPythonFacts(path: string, source: string, tree: Parser.Tree, kb: KnowledgeBase, options: ExtractOptions = {}): FileFacts {
   const root = tree.rootNode;
   const signal = SIGNAL_REGISTRATION.exec(source);
   const ctx: FileContext = {
@@ -131,7 +136,13 @@ export function extractPythonFacts(path: string, source: string, tree: Parser.Tr
   const located = locateLoops(root, loopNodes);
   const factsByStart = new Map<number, LoopFacts>();
   let skippedDeep = 0;
+  let described = 0;
   for (const node of loopNodes) {
+    if (options.deadline !== undefined && (described & 63) === 0 && Date.now() > options.deadline) {
+      ctx.notes.push(`time budget exhausted: ${loopNodes.length - described} of ${loopNodes.length} loop(s) were not analysed`);
+      break;
+    }
+    described++;
     const where = located.get(node.startIndex);
     if (!where) continue;
     if (where.loopsAbove >= MAX_LOOP_DEPTH) {
@@ -780,7 +791,10 @@ function describeLoop(node: SyntaxNode, ctx: FileContext, enclosing: Enclosing, 
   if (ctx.handlesSignals) addExit(facts.exits, { kind: 'signal', line: ctx.signalLine ?? 1 });
   // Comments between the header and the body belong to the loop node, not to the walked body.
   const comments = walker.comments;
-  for (const child of node.children) if (child.type === 'comment') comments.push([child.startIndex, child.endIndex]);
+  const hash = source.indexOf('#', node.startIndex);
+  if (hash >= 0 && hash < body.startIndex) {
+    for (const child of node.children) if (child.type === 'comment') comments.push([child.startIndex, child.endIndex]);
+  }
   comments.sort((a, b) => a[0] - b[0]);
   facts.normalizedText = normalizeLoopText(source, node.startIndex, node.endIndex, comments);
   return facts;

@@ -51,6 +51,8 @@ export interface GitLabPlatformOptions {
   token: string;
   logger?: Logger;
   metrics?: Metrics;
+  /** Per-request timeout; gitbeaker's own default is five minutes, long enough to stall a worker. */
+  timeoutMs?: number;
 }
 
 export class GitLabApiError extends Error {
@@ -67,7 +69,7 @@ export class GitLabApiError extends Error {
 export interface GitLabChangeRequest {
   ref: ChangeRequestRef;
   state: string;
-  /** Null while GitLab has not computed the diff yet (just after opening). */
+  /** False while GitLab has not computed the diff of the current head yet (just after opening or a push). */
   ready: boolean;
 }
 
@@ -94,12 +96,13 @@ export class GitLabPlatform implements Platform {
   private readonly logger?: Logger;
   private readonly metrics?: Metrics;
   private botUser?: Promise<GitLabUser>;
+  private knownBotId?: number;
   private readonly projectUrls = new Map<string, string>();
   private readonly diffCache = new Map<string, Promise<GitLabDiff[]>>();
 
   constructor(options: GitLabPlatformOptions) {
     this.url = options.url.replace(/\/+$/, '');
-    this.api = new Gitlab({ host: this.url, token: options.token });
+    this.api = new Gitlab({ host: this.url, token: options.token, queryTimeout: options.timeoutMs ?? 60_000 });
     this.logger = options.logger;
     this.metrics = options.metrics;
   }
@@ -128,16 +131,30 @@ export class GitLabPlatform implements Platform {
     if (error instanceof GitbeakerRequestError) return new GitLabApiError(what, status, error.message || 'request refused');
     if (error instanceof GitbeakerRetryError) return new GitLabApiError(what, 0, error.message);
     if (error instanceof GitbeakerTimeoutError) return new GitLabApiError(what, 0, 'timed out');
-    return new GitLabApiError(what, 0, error instanceof Error ? error.message : String(error));
+    // fetch puts the reason (ECONNREFUSED, a TLS error) in `cause`.
+    const cause = (error as { cause?: { message?: unknown } }).cause?.message;
+    const message = error instanceof Error ? error.message : String(error);
+    return new GitLabApiError(what, 0, typeof cause === 'string' ? `${message}: ${cause}` : message);
   }
 
   /** The bot's own user (`GET /user`), fetched once: to recognise its notes and ignore its own commands. */
   currentUser(): Promise<GitLabUser> {
-    this.botUser ??= this.call('GET /user', userSchema, () => this.api.Users.showCurrentUser()).catch((error) => {
-      this.botUser = undefined;
-      throw error;
-    });
+    this.botUser ??= this.call('GET /user', userSchema, () => this.api.Users.showCurrentUser()).then(
+      (user) => {
+        this.knownBotId = user.id;
+        return user;
+      },
+      (error: unknown) => {
+        this.botUser = undefined;
+        throw error;
+      },
+    );
     return this.botUser;
+  }
+
+  /** The bot's user id once `GET /user` has answered, so the webhook handler can drop its own notes without a call. */
+  botUserId(): number | undefined {
+    return this.knownBotId;
   }
 
   /** Lets the webhook payload's `project.web_url` serve permalinks without another API call. */
@@ -153,17 +170,19 @@ export class GitLabPlatform implements Platform {
   async getChangeRequest(repo: string, iid: number): Promise<GitLabChangeRequest> {
     const mr = await this.getMergeRequest(repo, iid);
     const refs = mr.diff_refs;
+    const head = mr.sha ?? refs?.head_sha ?? '';
     if (mr.web_url) this.rememberProjectUrl(repo, mr.web_url.replace(/\/-\/merge_requests\/\d+$/, ''));
     return {
       state: mr.state,
-      ready: Boolean(refs),
+      // Right after a push GitLab still serves the previous diff version: positions must use the new one.
+      ready: Boolean(refs) && refs?.head_sha === head,
       ref: {
         platform: 'gitlab',
         repo,
         number: mr.iid,
         baseSha: refs?.base_sha ?? '',
         startSha: refs?.start_sha ?? refs?.base_sha,
-        headSha: refs?.head_sha ?? mr.sha ?? '',
+        headSha: head,
         baseRef: mr.target_branch,
         headRef: mr.source_branch,
         author: mr.author?.username,
@@ -224,7 +243,7 @@ export class GitLabPlatform implements Platform {
 
   async getHeadSha(cr: ChangeRequestRef): Promise<string> {
     const mr = await this.getMergeRequest(cr.repo, cr.number);
-    return mr.diff_refs?.head_sha ?? mr.sha ?? '';
+    return mr.sha ?? mr.diff_refs?.head_sha ?? '';
   }
 
   async listBotComments(cr: ChangeRequestRef): Promise<ExistingComment[]> {

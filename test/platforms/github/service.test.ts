@@ -3,6 +3,9 @@ import { generateKeyPairSync } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import nock from 'nock';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AnalysisResult, Finding, SourceInput } from '../../../src/core/types.js';
 import type { EnqueueOutcome, JobData, JobQueue } from '../../../src/jobs/queue.js';
 import { noopMetrics } from '../../../src/server/deps.js';
@@ -14,7 +17,7 @@ jest.unstable_mockModule('../../../src/analysis/engine.js', () => ({
   analyzeSource: (input: SourceInput): AnalysisResult => ({ findings: found.get(input.path) ?? [], skipped: [], notes: [], filesAnalyzed: 1 }),
   analyzeSources: (): AnalysisResult => ({ findings: [], skipped: [], notes: [], filesAnalyzed: 0 }),
 }));
-const { createGitHubService, routeWebhook, signPayload } = await import('../../../src/server/github.js');
+const { createGitHubService, routeWebhook, signPayload, withDotEnv, readPrivateKey } = await import('../../../src/server/github.js');
 type Service = NonNullable<Awaited<ReturnType<typeof createGitHubService>>>;
 
 const API = 'https://api.github.com';
@@ -303,5 +306,26 @@ describe('processors', () => {
       { platform: 'github', key: 'acme/shop', payload: { installationId: 1, repo: 'acme/shop' } },
       { platform: 'github', key: 'beta/api', payload: { installationId: 3, repo: 'beta/api' } },
     ]);
+  });
+});
+
+describe('credentials', () => {
+  it('reads what Probot\'s set-up page wrote to .env, without overriding the environment', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'coze-loop-env-'));
+    writeFileSync(join(dir, '.env'), `APP_ID=99\nWEBHOOK_SECRET=from-file\nPRIVATE_KEY="${privateKey.replace(/\n/g, '\\n')}"\nREDIS_URL=redis://elsewhere\n`);
+    const merged = withDotEnv({ NODE_ENV: 'development', WEBHOOK_SECRET: 'from-env' } as NodeJS.ProcessEnv, dir);
+    expect(merged).toMatchObject({ APP_ID: '99', WEBHOOK_SECRET: 'from-env' });
+    expect(merged.REDIS_URL).toBeUndefined();
+    expect(readPrivateKey(merged)).toBe(privateKey.trim());
+    expect(withDotEnv({ NODE_ENV: 'test' } as NodeJS.ProcessEnv, dir).APP_ID).toBeUndefined();
+  });
+
+  it('accepts the private key as PEM with escaped newlines, as base64, or from PRIVATE_KEY_PATH', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'coze-loop-key-'));
+    writeFileSync(join(dir, 'app.pem'), privateKey);
+    expect(readPrivateKey({ PRIVATE_KEY: privateKey.replace(/\n/g, '\\n') } as NodeJS.ProcessEnv)).toBe(privateKey.trim());
+    expect(readPrivateKey({ PRIVATE_KEY: Buffer.from(privateKey).toString('base64') } as NodeJS.ProcessEnv)).toBe(privateKey.trim());
+    expect(readPrivateKey({ PRIVATE_KEY_PATH: join(dir, 'app.pem') } as NodeJS.ProcessEnv)).toBe(privateKey.trim());
+    expect(readPrivateKey({} as NodeJS.ProcessEnv)).toBeUndefined();
   });
 });

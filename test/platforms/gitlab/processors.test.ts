@@ -264,9 +264,12 @@ describe('gitlab-review processor', () => {
     expect(sent).toEqual([]);
   });
 
-  it('retries later while GitLab has not computed the diff refs', async () => {
+  it('retries later while GitLab has not computed the diff of the head', async () => {
     scope().get('/projects/42/merge_requests/12').reply(200, mergeRequest({ diff_refs: null }));
-    await expect(runReviewJob()).rejects.toThrow(/not computed its diff yet/);
+    await expect(runReviewJob()).rejects.toThrow(/not computed the diff of its head yet/);
+    // Just after a push: the head moved, the diff refs still describe the previous version.
+    scope().get('/projects/42/merge_requests/12').reply(200, mergeRequest({ sha: HEAD2 }));
+    await expect(runReviewJob(reviewJob(HEAD2))).rejects.toThrow(/not computed the diff of its head yet/);
   });
 });
 

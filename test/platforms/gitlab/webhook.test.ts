@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import nock from 'nock';
 import { noopMetrics, type Metrics } from '../../../src/server/deps.js';
+import { GitLabPlatform } from '../../../src/platforms/gitlab/gitlab-platform.js';
 import { createGitLabService, readGitLabSettings, tokenMatches } from '../../../src/server/gitlab.js';
 import { API, GITLAB_URL, TOKEN, fixture } from './helpers.js';
 import { RecordingQueue, recordingLogger, serve } from './support.js';
@@ -154,10 +155,13 @@ describe('POST /gitlab/webhook', () => {
     expect(queue.jobs[0]!.payload).toMatchObject({ headSha: 'd0d1d2d3d4d5d6d7d8d9e0e1e2e3e4e5e6e7e8e9' });
   });
 
-  it('answers 503 when the queue is full, so GitLab redelivers later', async () => {
+  it('answers 503 when the queue is full or unreachable, so GitLab redelivers later', async () => {
     queue.nextOutcome = 'full';
-    const res = await post(fixture('merge-request-open.json'));
-    expect(res.status).toBe(503);
+    expect((await post(fixture('merge-request-open.json'))).status).toBe(503);
+    queue.enqueue = async () => {
+      throw new Error('connect ECONNREFUSED 127.0.0.1:6379');
+    };
+    expect((await post(fixture('merge-request-open.json'))).status).toBe(503);
   });
 
   it('enqueues a command from a general note, for the whole merge request', async () => {
@@ -209,6 +213,17 @@ describe('POST /gitlab/webhook', () => {
       status: 'ignored',
       reason: 'event Push Hook',
     });
+    expect(queue.jobs).toEqual([]);
+  });
+
+  it("drops the bot's own notes at the door once it knows its user", async () => {
+    class KnownBot extends GitLabPlatform {
+      override botUserId(): number | undefined {
+        return 9;
+      }
+    }
+    current = createGitLabService(env, { queue, logger, metrics, now: () => new Date() }, { platform: new KnownBot({ url: GITLAB_URL, token: TOKEN }) });
+    expect((await post(fixture('note-merge-request.json'))).json).toEqual({ status: 'ignored' });
     expect(queue.jobs).toEqual([]);
   });
 });

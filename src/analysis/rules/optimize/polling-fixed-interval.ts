@@ -25,6 +25,7 @@ import {
   runFlagCondition,
   say,
   short,
+  timerCall,
 } from './shared.js';
 
 /** Pops that block on the server until an item arrives (or their timeout passes). */
@@ -87,7 +88,8 @@ export const detectPollingFixedInterval: Detector = (loop, ctx) => {
   const cost = idlePollingCost({ interval, callsPerPoll: idleCalls, after: source === 'queue' ? 'event' : 'backoff' }, ctx.config.cost, ctx.locale);
   const confidence = confidenceOf([first]);
   const sleepCall = own.find((c) => hasKind(c, 'sleep') && !inErrorHandler(c.node, loop));
-  const anchor = loop.kind === 'interval' || loop.kind === 'timeout-recursion' || !sleepCall ? loop.headerLine : sleepCall.line;
+  const timer = loop.kind === 'interval' || loop.kind === 'timeout-recursion' ? timerCall(loop) : undefined;
+  const anchor = timer ? (loop.kind === 'interval' ? loop.headerLine : timer.node.startPosition.row + 1) : sleepCall ? sleepCall.line : loop.headerLine;
   const detection: Detection = {
     loop,
     line: anchor,
@@ -107,7 +109,7 @@ export const detectPollingFixedInterval: Detector = (loop, ctx) => {
 };
 
 function resultName(call: CallFact, language: LoopFacts['language']): string {
-  return call.assignedTo && /^[A-Za-z_$][\w$]*$/.test(call.assignedTo) ? call.assignedTo : isPython(language) ? 'batch' : 'batch';
+  return call.assignedTo && /^[A-Za-z_$][\w$]*$/.test(call.assignedTo) ? call.assignedTo : 'batch';
 }
 
 function loopCondition(loop: LoopFacts): string {
@@ -277,16 +279,17 @@ function metricName(loop: LoopFacts): string {
 function prometheusAlert(loop: LoopFacts, ctx: RuleContext, call: CallFact) {
   const worker = metricName(loop);
   const py = isPython(ctx.file.language);
+  const batch = resultName(call, ctx.file.language);
   const instrument = py
     ? [
         '# Instrument the worker (prometheus_client):',
         "#   POLLS = Counter('worker_polls_total', 'Polls by outcome', ['worker', 'result'])",
-        `#   POLLS.labels('${worker}', 'empty' if not batch else 'work').inc()`,
+        `#   POLLS.labels('${worker}', 'work' if ${batch} else 'empty').inc()`,
       ]
     : [
         '# Instrument the worker (prom-client):',
         "#   const polls = new Counter({ name: 'worker_polls_total', help: 'Polls by outcome', labelNames: ['worker', 'result'] });",
-        `#   polls.inc({ worker: '${worker}', result: batch.length === 0 ? 'empty' : 'work' });`,
+        `#   polls.inc({ worker: '${worker}', result: ${batch} && ${batch}.length !== 0 ? 'work' : 'empty' });`,
       ];
   const code = [
     ...instrument,

@@ -272,9 +272,19 @@ export function numberValue(node: SyntaxNode | null | undefined, depth = 0): num
   }
   if (node.type === 'identifier') {
     const value = findAssignedValue(node.tree.rootNode, node.text, node.startIndex);
-    if (value && enclosingFunction(value) === undefined) return numberValue(value, depth + 1);
+    if (value && enclosingFunction(value) === undefined && !reassigned(node.tree.rootNode, node.text)) return numberValue(value, depth + 1);
   }
   return undefined;
+}
+
+/** The name is assigned more than once in the file (`let delay = 1000; ... delay = delay * 2`): not a constant. */
+function reassigned(root: SyntaxNode, name: string): boolean {
+  let count = 0;
+  for (const n of root.descendantsOfType(['assignment', 'assignment_expression', 'augmented_assignment', 'augmented_assignment_expression', 'variable_declarator', 'update_expression'])) {
+    const target = n.childForFieldName('left') ?? n.childForFieldName('name') ?? n.childForFieldName('argument');
+    if (target?.text === name) count++;
+  }
+  return count > 1;
 }
 
 /** String value of a literal (or of a constant it names), concatenations of literals included. */
@@ -312,9 +322,9 @@ export function sleepSeconds(call: CallFact, language: Language, loop?: LoopFact
   const node = callNode(call);
   const first = argumentNodes(node)[0];
   // A delay variable the loop reassigns (`delay = min(delay * 2, cap)`) is a backoff, not a fixed interval.
-  if (loop && first) {
-    const names = identifiersIn(first);
-    if (loop.assignments.some((a) => names.has(a.target))) return undefined;
+  if (loop) {
+    const names = new Set(argumentNodes(node).flatMap((a) => [...identifiersIn(a)]));
+    if (loop.assignments.some((a) => names.has(a.target)) || [...names].some((n) => reassigned(node.tree.rootNode, n))) return undefined;
   }
   if (call.sleepSeconds !== undefined) return call.sleepSeconds;
   const value = numberValue(first?.type === 'keyword_argument' ? first.childForFieldName('value') : first);
@@ -361,6 +371,11 @@ export function fixedPollSeconds(loop: LoopFacts): Sourced | undefined {
 
 /** `setInterval(fn, 5000)` / `setTimeout(tick, 5000)`: the delay literal in milliseconds. */
 export function timerMilliseconds(loop: LoopFacts): number | undefined {
+  return timerCall(loop)?.ms;
+}
+
+/** The setInterval / re-scheduling setTimeout call of a timer loop and its literal delay. */
+export function timerCall(loop: LoopFacts): { node: SyntaxNode; ms: number } | undefined {
   const candidates: SyntaxNode[] = [];
   if (loop.node.type === 'call_expression') candidates.push(loop.node);
   for (let n: SyntaxNode | null = loop.node.parent; n && candidates.length === 0; n = n.parent) {
@@ -373,7 +388,7 @@ export function timerMilliseconds(loop: LoopFacts): number | undefined {
     const fn = c.childForFieldName('function')?.text ?? '';
     if (!/(^|\.)set(Interval|Timeout)$/.test(fn)) continue;
     const ms = numberValue(argumentNodes(c)[1]);
-    if (ms !== undefined) return ms;
+    if (ms !== undefined) return { node: c, ms };
   }
   return undefined;
 }

@@ -47,13 +47,32 @@ function sqlOf(call: CallFact): { sql: string; node?: SyntaxNode } | undefined {
 
 const ORM_MANY = /(\.objects\.(filter|all|exclude|order_by|select_for_update)|\.query\(.*\)\.(filter|filter_by|all|order_by)|\.(findMany|findAll|find)\b|\.select\()/;
 
+/** A call chain with its argument lists emptied: `a.find({ x: b.findMany() }).limit(5)` → `a.find().limit()`. */
+function spine(text: string): string {
+  let out = '';
+  let depth = 0;
+  for (const ch of text) {
+    if (ch === '(') {
+      if (depth === 0) out += ch;
+      depth++;
+    } else if (ch === ')') {
+      depth = Math.max(0, depth - 1);
+      if (depth === 0) out += ch;
+    } else if (depth === 0) out += ch;
+  }
+  return out;
+}
+
+/** Query chains recognised without the knowledge base (only shapes that cannot be a plain list method). */
+const DJANGO_OR_SQLALCHEMY = /\.objects\.(filter|all|exclude|order_by|select_for_update)\(|\.query\([^)]*\)\.(filter|filter_by|all|order_by)\(/;
+
 export function unboundedReads(loop: LoopFacts): Unbounded[] {
   const out: Unbounded[] = [];
   const seen = new Set<number>();
   for (const call of ownCalls(loop)) {
     const root = chainRoot(callNode(call));
     // ORM chains are recognised here too: the knowledge base classifies their first link, not always the chain
-    if ((!hasKind(call, 'db-read', 'lock') && !ORM_MANY.test(root.text)) || inErrorHandler(call.node, loop)) continue;
+    if ((!hasKind(call, 'db-read', 'lock') && !DJANGO_OR_SQLALCHEMY.test(spine(root.text))) || inErrorHandler(call.node, loop)) continue;
     if (seen.has(root.id)) continue;
     seen.add(root.id);
     const chain = root.text;
@@ -64,7 +83,7 @@ export function unboundedReads(loop: LoopFacts): Unbounded[] {
       out.push({ call, root, sql: sql.sql, ...(sql.node ? { sqlNode: sql.node } : {}), fullScan: !/\bWHERE\b/i.test(sql.sql) });
       continue;
     }
-    if (!ORM_MANY.test(chain) || BOUNDED_CHAIN.test(chain)) continue;
+    if (!ORM_MANY.test(spine(chain)) || BOUNDED_CHAIN.test(chain)) continue;
     // the chain's value is iterated or materialised (not just passed to .count() etc., which BOUNDED_CHAIN covers)
     const fullScan = /\.all\(\)\s*$|\.find\(\s*(\{\s*\})?\s*\)|\.findMany\(\s*\)|\.findAll\(\s*\)/.test(chain) && !/filter|where|exclude/.test(chain);
     out.push({ call, root, fullScan });

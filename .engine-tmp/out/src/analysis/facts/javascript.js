@@ -21,7 +21,16 @@ const MODEL_GLOBALS = new Set([
     'Writable', 'Worker', 'Function', 'Uint8Array', 'Int32Array', 'Float64Array', 'Response', 'Request', 'Headers',
 ]);
 const MAX_HANDLER_SCAN = 20_000;
-const INDEX_TYPES = [...FUNCTION_TYPES, ...LOOP_STATEMENTS, 'comment', 'call_expression', 'variable_declarator', 'import_statement'];
+const INDEX_TYPES = [
+    ...FUNCTION_TYPES,
+    ...LOOP_STATEMENTS,
+    'comment',
+    'call_expression',
+    'variable_declarator',
+    'public_field_definition',
+    'field_definition',
+    'import_statement',
+];
 class Extractor {
     path;
     source;
@@ -83,7 +92,10 @@ class Extractor {
         for (const node of this.tree.rootNode.descendantsOfType(INDEX_TYPES)) {
             const type = node.type;
             if (FUNCTION_TYPES.has(type)) {
-                const info = { node, name: functionName(node), isAsync: isAsyncFunction(node), body: node.childForFieldName('body') };
+                // Names come from the node itself or from the declarator/field indexed just before it (pre-order), not
+                // from `node.parent`, which costs a walk from the root in tree-sitter.
+                const name = node.childForFieldName('name')?.text ?? this.pendingNames.get(node.id);
+                const info = { node, name, isAsync: isAsyncFunction(node), body: node.childForFieldName('body') };
                 this.fns.set(node.id, info);
                 if (info.name) {
                     const list = this.fnsByName.get(info.name);
@@ -105,11 +117,18 @@ class Extractor {
             else if (type === 'variable_declarator') {
                 this.indexDeclarator(node);
             }
+            else if (type === 'public_field_definition' || type === 'field_definition') {
+                const value = node.childForFieldName('value');
+                const name = node.childForFieldName('name') ?? node.childForFieldName('property');
+                if (value && name && FUNCTION_TYPES.has(value.type))
+                    this.pendingNames.set(value.id, name.text);
+            }
             else if (type === 'import_statement') {
                 this.indexImport(node);
             }
         }
     }
+    pendingNames = new Map();
     /** Start offsets of everything the fact pass must visit: loop statements and functions that are loop bodies. */
     loopStarts = [];
     containsLoop(start, end) {
@@ -169,6 +188,8 @@ class Extractor {
         if (!name)
             return;
         if (name.type === 'identifier') {
+            if (value && FUNCTION_TYPES.has(value.type))
+                this.pendingNames.set(value.id, name.text);
             // A name declared twice is ambiguous: resolve neither.
             this.consts.set(name.text, this.consts.has(name.text) ? null : (value ?? null));
             return;
@@ -445,7 +466,8 @@ class Extractor {
         if (targets.size === 0)
             return;
         const passed = [];
-        for (let n = call.parent; n; n = n.parent) {
+        let climbed = 0;
+        for (let n = call.parent; n && climbed < 40; n = n.parent, climbed++) {
             if (!FUNCTION_TYPES.has(n.type))
                 continue;
             const info = this.fns.get(n.id);
@@ -716,11 +738,18 @@ class Extractor {
         this.describeHeader(draft, node);
         draft.facts.inAsyncFunction = ctx.fn?.isAsync ?? false;
         const inner = this.pushLoop(draft, ctx, undefined, ctx.fn);
-        draft.facts.functionName = ctx.fnName;
+        draft.facts.functionName = ctx.fnName ?? this.lateName(ctx.fn);
         draft.facts.inAsyncFunction = ctx.fn?.isAsync ?? false;
         // The iterable (`for..of`) and the initializer (`for (;;)`) run once; the rest runs every iteration.
         const once = type === 'for_in_statement' ? 'right' : type === 'for_statement' ? 'initializer' : '';
         return { ctx, type, rule: (field) => (field === once ? ctx : inner) };
+    }
+    /** `{ run: async () => { ... } }`, `this.poll = function () { ... }`: named by their parent, looked up only here. */
+    lateName(fn) {
+        if (!fn || fn.name !== undefined)
+            return fn?.name;
+        fn.name = functionName(fn.node);
+        return fn.name;
     }
     describeHeader(draft, node) {
         const facts = draft.facts;
@@ -1495,6 +1524,8 @@ class Extractor {
     finish() {
         const signal = this.signalEffects();
         for (const draft of this.drafts) {
+            if (this.dropped.has(draft))
+                continue;
             const facts = draft.facts;
             for (const target of draft.trailingCalls)
                 this.appendTrailingCall(draft, target);

@@ -8,6 +8,7 @@ const SIGNAL_REGISTRATION = /\bsignal\.signal\s*\(|\badd_signal_handler\s*\(|\bs
 const NON_BLOCKING_POPS = new Set(['lpop', 'rpop', 'rpoplpush', 'lmove', 'spop', 'get_nowait', 'basic_get', 'get_message']);
 const REDIS_BLOCKING_POPS = new Set(['blpop', 'brpop', 'brpoplpush', 'blmove', 'bzpopmin', 'bzpopmax', 'blmpop']);
 const EXIT_CALLS = new Set(['sys.exit', 'os._exit', 'exit', 'quit']);
+const SQL_METHODS = new Set(['execute', 'executemany', 'executescript', 'query', 'raw', 'fetch', 'fetchrow', 'fetchval', 'exec_driver_sql', 'text']);
 const SQL_WRAPPERS = /^(?:sa\.|sqlalchemy\.|sql\.)?(?:text|SQL|Composed)$/;
 /** Parents whose children's field names matter; asking the cursor for a field name costs a native call. */
 const FIELD_SENSITIVE = new Set([
@@ -30,6 +31,7 @@ export function extractPythonFacts(path, source, tree, kb) {
         lines: new LineIndex(source),
         root,
         tries: new Map(),
+        calls: new Map(),
         handlesSignals: signal !== null,
         signalLine: signal ? lineAtOffset(source, signal.index) : undefined,
         notes: [],
@@ -159,10 +161,14 @@ function describeLocation(path) {
     }
     return location;
 }
-function constants(ctx) {
+/** Module constants on first use; class constants (`self.POLL_SECONDS`) only when such a name is looked up. */
+function constants(ctx, name) {
     if (!ctx.constants) {
         ctx.constants = { numbers: new Map(), strings: new Map() };
         collectConstants(ctx.root, ctx, '');
+    }
+    if (!ctx.classConstantsLoaded && name.includes('.')) {
+        ctx.classConstantsLoaded = true;
         for (const cls of ctx.root.descendantsOfType('class_definition'))
             collectClassConstants(cls, ctx);
     }
@@ -330,11 +336,7 @@ function describeIterable(right, loop, ctx) {
     return { text, kind: 'other' };
 }
 function classifyCallNode(call, ctx) {
-    const fn = call.childForFieldName('function');
-    if (!fn)
-        return [];
-    const args = argFacts(call.childForFieldName('arguments'));
-    return ctx.kb.classify('python', compactCallee(fn.text), { sql: sqlOfCall(call, ctx, undefined), args }).kinds;
+    return staticCall(call, ctx, undefined)?.kinds ?? [];
 }
 function containsDbRead(expr, ctx) {
     const calls = expr.type === 'call' ? [expr, ...expr.descendantsOfType('call')] : expr.descendantsOfType('call');
@@ -424,12 +426,69 @@ function sqlOfCall(call, ctx, local) {
         return undefined;
     if (first.type === 'identifier' || first.type === 'attribute') {
         const name = first.text;
-        return local?.get(name) ?? constants(ctx).strings.get(name);
+        const fromLocal = local?.get(name);
+        if (fromLocal !== undefined)
+            return fromLocal;
+        return SQL_METHODS.has(methodOfCall(call)) ? constants(ctx, name).strings.get(name) : undefined;
     }
     return stringTemplate(first);
 }
+function methodOfCall(call) {
+    const fn = call.childForFieldName('function');
+    if (!fn)
+        return '';
+    if (fn.type === 'attribute')
+        return fn.childForFieldName('attribute')?.text ?? '';
+    return fn.type === 'identifier' ? fn.text : '';
+}
+/** What a call is, independent of the loop it is seen from; cached unless its SQL came from a loop-local name. */
+function staticCall(node, ctx, local) {
+    const cached = ctx.calls.get(node.startIndex);
+    if (cached)
+        return cached;
+    const fn = node.childForFieldName('function');
+    if (!fn)
+        return undefined;
+    const callee = compactCallee(fn.text);
+    const method = methodOf(callee);
+    const args = argFacts(node.childForFieldName('arguments'));
+    const sqlText = sqlOfCall(node, ctx, local);
+    const { kinds, confidence } = ctx.kb.classify('python', callee, { sql: sqlText, args });
+    const info = {
+        callee,
+        method,
+        kinds,
+        confidence,
+        line: node.startPosition.row + 1,
+        endLine: node.endPosition.row + 1,
+        text: ctx.source.slice(node.startIndex, Math.min(node.endIndex, node.startIndex + 300)),
+        args,
+    };
+    if (fn.type === 'attribute') {
+        const receiver = fn.childForFieldName('object');
+        if (receiver)
+            info.receiver = compactCallee(receiver.text);
+    }
+    if (sqlText !== undefined && looksLikeSql(sqlText))
+        info.sql = sqlText;
+    if (kinds.includes('sleep')) {
+        const seconds = sleepSeconds(node, args, ctx);
+        if (seconds !== undefined)
+            info.sleepSeconds = seconds;
+    }
+    if (kinds.includes('queue-pop')) {
+        const timeout = popTimeoutSeconds(method, args);
+        if (timeout !== undefined)
+            info.timeoutSeconds = timeout;
+    }
+    const firstArg = node.childForFieldName('arguments')?.namedChild(0);
+    const usedLocal = firstArg?.type === 'identifier' && local?.has(firstArg.text);
+    if (!usedLocal)
+        ctx.calls.set(node.startIndex, info);
+    return info;
+}
 function resolveNumber(ctx) {
-    return (name) => constants(ctx).numbers.get(name);
+    return (name) => constants(ctx, name).numbers.get(name);
 }
 function kwarg(args, ...names) {
     return args.find((a) => a.name !== undefined && names.includes(a.name));
@@ -968,25 +1027,13 @@ class LoopWalker {
             addExit(this.facts.exits, { kind: 'stop-flag', line: node.startPosition.row + 1, name: flag });
     }
     enterCall(node, frame, parent, frames) {
-        const fn = node.childForFieldName('function');
-        if (!fn)
+        const info = staticCall(node, this.ctx, this.localStrings);
+        if (!info)
             return;
-        const ctx = this.ctx;
-        const callee = compactCallee(fn.text);
-        const method = methodOf(callee);
-        const args = argFacts(node.childForFieldName('arguments'));
-        const sqlText = sqlOfCall(node, ctx, this.localStrings);
-        const { kinds, confidence } = ctx.kb.classify('python', callee, { sql: sqlText, args });
-        const text = ctx.source.slice(node.startIndex, Math.min(node.endIndex, node.startIndex + 300));
+        const { callee, method, args } = info;
+        // The static part (args and kinds arrays included) is shared with other loops' views of this call.
         const fact = {
-            callee,
-            method,
-            kinds,
-            confidence,
-            line: node.startPosition.row + 1,
-            endLine: node.endPosition.row + 1,
-            text,
-            args,
+            ...info,
             awaited: parent.type === 'await',
             resultUsed: true,
             guarded: this.guardedFromOutside || this.isGuarded(frame.tryBody),
@@ -997,23 +1044,6 @@ class LoopWalker {
             managed: frame.inWithItem,
             node,
         };
-        if (fn.type === 'attribute') {
-            const receiver = fn.childForFieldName('object');
-            if (receiver)
-                fact.receiver = compactCallee(receiver.text);
-        }
-        if (sqlText !== undefined && looksLikeSql(sqlText))
-            fact.sql = sqlText;
-        if (kinds.includes('sleep')) {
-            const seconds = sleepSeconds(node, args, ctx);
-            if (seconds !== undefined)
-                fact.sleepSeconds = seconds;
-        }
-        if (kinds.includes('queue-pop')) {
-            const timeout = popTimeoutSeconds(method, args);
-            if (timeout !== undefined)
-                fact.timeoutSeconds = timeout;
-        }
         resolveUse(frames, fact);
         if (EXIT_CALLS.has(callee) && frame.tryBody < 0)
             addExit(this.facts.exits, { kind: 'raise', line: fact.line });

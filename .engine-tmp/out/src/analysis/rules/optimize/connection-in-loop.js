@@ -3,7 +3,7 @@
 // `engine.connect()`, `pool.acquire()`), when it is a reconnect in an error handler or behind a "not connected"
 // check, and when each iteration really talks to a different target (`for dsn in shards`).
 import { connectionsCost, formatNumber, fromConfig } from '../../../cost/index.js';
-import { batchSize, blockFix, callNode, conditionText, confidenceOf, enclosingConditions, hasKind, hoistPoint, hoistStatement, inErrorHandler, indentBlock, indentOf, isPython, lines, ownCalls, pollerInterval, say, displayCallee, startWithComments, statementOf, } from './shared.js';
+import { batchSize, blockFix, callNode, confidenceOf, enclosingConditions, hasKind, hoistPoint, hoistStatement, inErrorHandler, indentBlock, indentOf, isPython, lines, ownCalls, pollerInterval, say, displayCallee, startWithComments, statementOf, } from './shared.js';
 /** Borrowing from a pool is the cheap, correct way to get a connection per unit of work. */
 const POOL_CHECKOUT = /(^|\.)(pool|_pool|engine|db_pool|pg_pool|connection_pool|sessionmaker|session_factory)[\w]*\.(connect|acquire|getconn|get_connection|begin|checkout|raw_connection)$/i;
 export function perIterationConnections(loop) {
@@ -12,9 +12,10 @@ export function perIterationConnections(loop) {
             return false;
         if (c.dependsOnIteration || inErrorHandler(c.node, loop))
             return false;
-        // `if conn is None or conn.closed: conn = connect()` is a lazy reconnect
-        const target = c.assignedTo;
-        if (target && enclosingConditions(c.node, loop).some((cond) => conditionText(cond).includes(target)))
+        // `if conn is None or conn.closed: conn = connect()` is a lazy (re)connect; `return connect()` leaves the loop
+        if (enclosingConditions(c.node, loop).length > 0)
+            return false;
+        if (c.node.parent?.type === 'return_statement' || statementOf(c.node)?.type === 'return_statement')
             return false;
         return true;
     });

@@ -3,7 +3,7 @@
 // Quiet when the wait is a blocking pop / long poll with a timeout (the server holds the call until work arrives)
 // and when the delay already grows (backoff).
 import { formatNumber, idlePollingCost } from '../../../cost/index.js';
-import { argumentNodes, blockFix, callNode, codeLanguage, confidenceOf, credible, displayCallee, isCursorFetch, enclosingConditions, fixedPollSeconds, hasKind, inErrorHandler, isPython, isTyped, ownCalls, runFlagCondition, say, short, } from './shared.js';
+import { argumentNodes, blockFix, callNode, codeLanguage, confidenceOf, credible, displayCallee, distinctChains, isCursorFetch, enclosingConditions, fixedPollSeconds, hasKind, inErrorHandler, isPython, isTyped, ownCalls, runFlagCondition, say, short, } from './shared.js';
 /** Pops that block on the server until an item arrives (or their timeout passes). */
 const BLOCKING_POP = /^(blpop|brpop|brpoplpush|blmove|blmpop|bzpopmin|bzpopmax|bzmpop|basic_consume|consume|listen|notifies|subscribe)$/i;
 /** Waits for a database notification or socket readiness: already event-driven. */
@@ -38,7 +38,7 @@ export function isPollingLoop(loop) {
 }
 /** The calls that ask for work each round (queue pops, reads, API calls), outside error handlers. */
 export function pollCalls(loop, source) {
-    return ownCalls(loop).filter((c) => hasKind(c, 'db-read', 'queue-pop', 'http', 'lock') &&
+    return distinctChains(ownCalls(loop)).filter((c) => hasKind(c, 'db-read', 'queue-pop', 'http', 'lock') &&
         (c.confidence === 'high' || credible(c, source, hasKind(c, 'http') ? 'http' : 'db-read')) && !hasKind(c, 'sleep') && !isCursorFetch(c) && !inErrorHandler(c.node, loop));
 }
 function sourceOf(call) {

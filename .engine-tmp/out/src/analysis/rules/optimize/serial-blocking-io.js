@@ -21,12 +21,18 @@ export function serialCalls(loop, source) {
         !inErrorHandler(c.node, loop) &&
         !carriedAcrossIterations(loop, c));
 }
+/** Commands queued inside MULTI / BEGIN just before the loop must keep their order. */
+function insideTransaction(loop, source) {
+    const all = lines(source);
+    const before = all.slice(Math.max(0, loop.startLine - 6), loop.startLine - 1).join('\n');
+    return /['"`](MULTI|BEGIN|START TRANSACTION)['"`]|\.multi\(\)|\.pipeline\(\)/i.test(before);
+}
 export const detectSerialBlockingIo = (loop, ctx) => {
     if (!SERIAL_KINDS.has(loop.kind) || loop.infinite)
         return null;
     if (insideGather(loop) || tinyLiteralIterable(loop, 3) || hasEarlyExit(loop))
         return null;
-    if (ownCalls(loop).some((c) => hasKind(c, 'sleep')))
+    if (ownCalls(loop).some((c) => hasKind(c, 'sleep')) || insideTransaction(loop, ctx.file.source))
         return null;
     const calls = serialCalls(loop, ctx.file.source);
     if (calls.length === 0)

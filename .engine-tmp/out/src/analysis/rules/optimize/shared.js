@@ -638,7 +638,18 @@ export function displayCallee(call) {
 }
 /** A cursor read that fetches what the previous execute already asked for: no extra round trip. */
 export function isCursorFetch(call) {
+    // `conn.execute(sql).fetchall()` is the query itself; `cur.fetchall()` after `cur.execute(sql)` is not
+    if (/\(/.test(call.receiver ?? ''))
+        return false;
     return /^fetch(one|all|many)$/.test(call.method) || (/^(fetch|fetchrow|fetchval)$/.test(call.method) && call.args.length === 0);
+}
+/** One entry per call chain (`a.execute(...).fetchall()` may be reported as two calls on one line). */
+export function distinctChains(calls) {
+    const seen = new Set();
+    return calls.filter((c) => {
+        const key = `${c.line}:${chainRoot(callNode(c)).startIndex}`;
+        return seen.has(key) ? false : (seen.add(key), true);
+    });
 }
 /** A name read by the call that the loop assigns after the call, or accumulates: its value comes from the previous iteration. */
 export function carriedAcrossIterations(loop, call) {

@@ -68,6 +68,10 @@ function jsConcat(node) {
         const first = right.namedChild(0);
         if (first?.type !== 'spread_element' || first.namedChild(0)?.text !== target)
             return undefined;
+        // `{ ...state, status: 'x' }` replaces a fixed key: the object does not grow, nothing quadratic
+        const grows = right.namedChildren.slice(1).some((c) => c.type === 'spread_element' || c.childForFieldName('key')?.type === 'computed_property_name');
+        if (!grows)
+            return undefined;
         return { node, target, kind: 'object', piece: right.namedChildren.slice(1).map((c) => c.text).join(', ') };
     }
     if (right.type === 'call_expression') {

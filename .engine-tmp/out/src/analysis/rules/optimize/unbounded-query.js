@@ -22,9 +22,10 @@ export function unboundedReads(loop) {
     const out = [];
     const seen = new Set();
     for (const call of ownCalls(loop)) {
-        if (!hasKind(call, 'db-read', 'lock') || inErrorHandler(call.node, loop))
-            continue;
         const root = chainRoot(callNode(call));
+        // ORM chains are recognised here too: the knowledge base classifies their first link, not always the chain
+        if ((!hasKind(call, 'db-read', 'lock') && !ORM_MANY.test(root.text)) || inErrorHandler(call.node, loop))
+            continue;
         if (seen.has(root.id))
             continue;
         seen.add(root.id);

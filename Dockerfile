@@ -1,0 +1,38 @@
+# syntax=docker/dockerfile:1
+# coze-loop service image. The RUN steps are the commands CI runs (.ci/run: `npm ci`, which builds through the
+# `prepare` script), so a green CI run also proves this build; test/server/dockerfile.test.ts keeps them in step.
+
+# ---- build: full dependencies, TypeScript -> dist/ ----
+FROM node:22-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+COPY bin ./bin
+COPY src ./src
+# Same command as CI: installs everything and builds dist/ through `prepare`.
+RUN npm ci --no-audit --no-fund
+
+# ---- runtime: production dependencies only, non-root, tini as PID 1 ----
+FROM node:22-bookworm-slim AS runtime
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends tini \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=3000
+COPY package.json package-lock.json ./
+# --ignore-scripts: `prepare` would run tsc (a dev dependency); dist/ comes from the build stage instead.
+# tree-sitter and its grammars load their bundled linux-x64/arm64 prebuilds, so no install script is needed.
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+COPY --from=build /app/dist ./dist
+COPY bin ./bin
+COPY rules ./rules
+COPY templates ./templates
+COPY app.yml ./
+USER node
+EXPOSE 3000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+# tini forwards SIGTERM to node and reaps zombies, so `docker stop` triggers the graceful shutdown.
+ENTRYPOINT ["/usr/bin/tini", "--"]
+CMD ["node", "dist/src/server/main.js"]

@@ -1,0 +1,173 @@
+// Scale-out end to end: one `web` and two `worker` processes (`node dist/src/server/main.js`, what `npm start` runs)
+// share one Redis and a local GitHub API stand-in. A burst of signed webhooks for many pull requests, with duplicate
+// deliveries, is sent to the web process; one worker is SIGKILLed in the middle. Every pull request must end with
+// exactly one review: none lost with the dead worker, none posted twice.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createHmac, generateKeyPairSync } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../../src/core/i18n.js';
+import { FakeGitHub } from '../support/fake-github.js';
+import { pullRequestPayload } from '../platforms/github/payloads.js';
+import { REDIS_URL, deleteKeys, freePort, requireRedis, uniquePrefix } from '../jobs/redis-helper.js';
+
+const SECRET = 'scale-out-secret';
+const MAIN = join(PROJECT_ROOT, 'dist', 'src', 'server', 'main.js');
+const PULLS = 24;
+const WORKER_CODE = [
+  'import time',
+  '',
+  '',
+  'def drain(db):',
+  '    while True:',
+  '        rows = db.execute("SELECT * FROM jobs").fetchall()',
+  '        for row in rows:',
+  '            db.execute("UPDATE jobs SET done = 1 WHERE id = %s", (row["id"],))',
+  '            db.commit()',
+  '        time.sleep(30)',
+];
+const PATCH = [`@@ -0,0 +1,${WORKER_CODE.length} @@`, ...WORKER_CODE.map((line) => `+${line}`)].join('\n');
+const headFor = (n: number) => n.toString(16).padStart(40, 'c');
+
+interface Proc {
+  name: string;
+  child: ChildProcess;
+  output: string;
+  url: string;
+}
+
+const prefix = uniquePrefix('scale-out');
+const procs: Proc[] = [];
+let fake: FakeGitHub;
+
+async function waitUntil(what: string, probe: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!probe()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${procs.map((p) => `--- ${p.name}\n${p.output.slice(-3000)}`).join('\n')}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function startProcess(name: string, role: 'web' | 'worker', privateKey: string): Promise<Proc> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [MAIN], {
+    cwd: PROJECT_ROOT,
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      NODE_ENV: 'test',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      APP_ID: '123',
+      PRIVATE_KEY: privateKey,
+      WEBHOOK_SECRET: SECRET,
+      GHE_HOST: fake.host,
+      GHE_PROTOCOL: 'http',
+      LOG_LEVEL: 'info',
+      REDIS_URL,
+      COZE_LOOP_ROLE: role,
+      COZE_LOOP_QUEUE_PREFIX: prefix,
+      COZE_LOOP_CONCURRENCY: '2',
+      // A killed worker's jobs come back after about this long (BullMQ lock expiry + stalled check).
+      COZE_LOOP_JOB_LOCK_TIMEOUT: '2s',
+      COZE_LOOP_SHUTDOWN_TIMEOUT: '5s',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const proc: Proc = { name, child, output: '', url: `http://127.0.0.1:${port}` };
+  child.stdout!.on('data', (chunk: Buffer) => (proc.output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (proc.output += chunk.toString()));
+  procs.push(proc);
+  await waitUntil(`${name} to listen`, () => proc.output.includes('"msg":"listening"') || child.exitCode !== null, 60_000);
+  if (child.exitCode !== null) throw new Error(`${name} exited at start:\n${proc.output}`);
+  return proc;
+}
+
+async function deliver(url: string, n: number, delivery: string): Promise<number> {
+  const body = JSON.stringify(pullRequestPayload('opened', { owner: 'acme', repo: 'shop', number: n, headSha: headFor(n), installationId: 4242 }));
+  const res = await fetch(`${url}/api/github/webhooks`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': 'pull_request',
+      'x-github-delivery': delivery,
+      'x-hub-signature-256': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`,
+    },
+    body,
+  });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+const reviewsPerPull = () => {
+  const counts = new Map<number, number>();
+  for (const review of fake.reviews) counts.set(review.pull_number, (counts.get(review.pull_number) ?? 0) + 1);
+  return counts;
+};
+
+beforeAll(async () => {
+  await requireRedis();
+  if (!existsSync(MAIN)) {
+    try {
+      execFileSync(process.execPath, [join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: PROJECT_ROOT, stdio: 'pipe', timeout: 400_000 });
+    } catch {
+      // Type errors elsewhere still emit JavaScript; startProcess fails clearly if the service cannot run.
+    }
+  }
+  // A little API latency so that reviews are still running when the worker is killed.
+  fake = await new FakeGitHub({ owner: 'acme', repo: 'shop', latencyMs: 15 }).start();
+  for (let n = 1; n <= PULLS; n += 1) {
+    fake.addPull({ number: n, head: { sha: headFor(n), ref: `feature-${n}` }, files: [{ filename: 'drain.py', status: 'added', patch: PATCH }] });
+    fake.setContent(headFor(n), 'drain.py', `${WORKER_CODE.join('\n')}\n`);
+  }
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+  await startProcess('web', 'web', privateKey);
+  await startProcess('worker-1', 'worker', privateKey);
+  await startProcess('worker-2', 'worker', privateKey);
+}, 480_000);
+
+afterAll(async () => {
+  await Promise.all(
+    procs.map(async ({ child }) => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }),
+  );
+  await fake?.close();
+  await deleteKeys(prefix);
+}, 60_000);
+
+describe('scale-out: web + 2 workers on Redis', () => {
+  it('reviews every pull request exactly once despite duplicate deliveries and a killed worker', async () => {
+    const [web, worker1] = procs as [Proc, Proc, Proc];
+    // Every pull request delivered once, a third of them twice more with the same delivery id (GitHub redelivery),
+    // all at once.
+    const sends: Array<Promise<number>> = [];
+    for (let n = 1; n <= PULLS; n += 1) {
+      sends.push(deliver(web.url, n, `burst-${n}`));
+      if (n % 3 === 0) sends.push(deliver(web.url, n, `burst-${n}`), deliver(web.url, n, `burst-${n}`));
+    }
+    const statuses = await Promise.all(sends);
+    expect(statuses.filter((s) => s === 202)).toHaveLength(PULLS);
+    expect(statuses.filter((s) => s === 200)).toHaveLength((PULLS / 3) * 2);
+
+    // Kill a worker while the burst is being worked off.
+    await waitUntil('the first reviews', () => fake.reviews.length >= 3, 120_000);
+    expect(fake.reviews.length).toBeLessThan(PULLS);
+    worker1.child.kill('SIGKILL');
+
+    await waitUntil('a review on every pull request', () => reviewsPerPull().size === PULLS, 120_000);
+    // Give a late duplicate (e.g. a recovered job re-running) time to show up before judging.
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    const counts = reviewsPerPull();
+    expect([...counts.keys()].sort((a, b) => a - b)).toEqual(Array.from({ length: PULLS }, (_, i) => i + 1));
+    expect([...counts.entries()].filter(([, count]) => count !== 1)).toEqual([]);
+    for (const review of fake.reviews) expect(review.commit_id).toBe(headFor(review.pull_number));
+
+    // The web process never processed anything itself.
+    expect(web.output).not.toContain('"msg":"job finished"');
+  }, 300_000);
+});

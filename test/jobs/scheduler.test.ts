@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createBullMqQueue } from '../../src/jobs/bullmq-queue.js';
+import { createMemoryQueue } from '../../src/jobs/memory-queue.js';
+import type { JobData } from '../../src/jobs/queue.js';
+import { createScheduler, isoWeek, summaryJob, validateCron, type SummaryTarget } from '../../src/jobs/scheduler.js';
+import { REDIS_URL, deleteKeys, requireRedis, uniquePrefix } from './redis-helper.js';
+
+const targets: SummaryTarget[] = [
+  { platform: 'github', key: '7/octo/widgets', payload: { installationId: 7, repo: 'octo/widgets' } },
+  { platform: 'gitlab', key: 'group/project', payload: { project: 'group/project' } },
+];
+
+describe('weekly schedule', () => {
+  it('names ISO weeks, including across a year boundary', () => {
+    expect(isoWeek(new Date('2026-11-23T08:00:00Z'))).toBe('2026-W48');
+    expect(isoWeek(new Date('2027-01-01T08:00:00Z'))).toBe('2026-W53');
+    expect(isoWeek(new Date('2024-12-30T08:00:00Z'))).toBe('2025-W01');
+  });
+
+  it('builds one job per target and week, deduplicated by that id', () => {
+    expect(summaryJob(targets[1]!, new Date('2026-11-23T08:00:00Z'))).toEqual({
+      type: 'weekly-summary',
+      id: 'gitlab:group/project:2026-W48',
+      coalesceKey: 'weekly:gitlab:group/project',
+      payload: { project: 'group/project', platform: 'gitlab', target: 'group/project', week: '2026-W48', scheduledAt: '2026-11-23T08:00:00.000Z' },
+    });
+  });
+
+  it('validates 5- and 6-field cron and defaults to Monday 08:00 UTC', () => {
+    expect(() => validateCron('0 8 * * 1')).not.toThrow();
+    expect(() => validateCron('30 0 8 * * 1')).not.toThrow();
+    expect(() => validateCron('0 8 * *')).toThrow();
+    const next = createScheduler({ queue: createMemoryQueue(), listTargets: async () => [] }).nextRun()!;
+    expect([next.getUTCDay(), next.getUTCHours(), next.getUTCMinutes()]).toEqual([1, 8, 0]);
+  });
+
+  it('memory mode: a tick fans out to every target once per week', async () => {
+    const queue = createMemoryQueue();
+    const scheduler = createScheduler({ queue, listTargets: async () => targets });
+    const monday = new Date('2026-11-23T08:00:00Z');
+    expect(await scheduler.fire(monday)).toEqual({ enqueued: 2, duplicate: 0, refused: 0 });
+    expect(await scheduler.fire(new Date('2026-11-23T08:00:05Z'))).toEqual({ enqueued: 0, duplicate: 2, refused: 0 });
+    expect(await scheduler.fire(new Date('2026-11-30T08:00:00Z'))).toEqual({ enqueued: 2, duplicate: 0, refused: 0 });
+    await queue.close(0);
+  });
+
+  it('memory mode: croner fires on the cron without polling', async () => {
+    const queue = createMemoryQueue();
+    const seen: JobData[] = [];
+    await queue.start({ 'weekly-summary': async (job) => void seen.push(job) });
+    const scheduler = createScheduler({ queue, cron: '* * * * * *', listTargets: async () => targets.slice(0, 1) });
+    await scheduler.start();
+    const deadline = Date.now() + 3000;
+    while (seen.length < 1 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    await scheduler.stop();
+    expect(seen.map((job) => job.payload.target)).toEqual(['7/octo/widgets']);
+    await queue.close(1000);
+  });
+});
+
+describe('weekly schedule on Redis', () => {
+  const prefix = uniquePrefix('schedule');
+  beforeAll(async () => {
+    await requireRedis();
+  });
+  afterAll(async () => {
+    await deleteKeys(prefix);
+  });
+
+  it('one BullMQ job scheduler for all processes: each target runs once per week however many workers tick', async () => {
+    const seen: JobData[] = [];
+    const listings: number[] = [];
+    const queues = [0, 1, 2].map(() => createBullMqQueue({ redisUrl: REDIS_URL, prefix }));
+    for (const [index, queue] of queues.entries()) {
+      const scheduler = createScheduler({
+        queue,
+        cron: '* * * * * *',
+        listTargets: async () => {
+          listings.push(index);
+          return targets;
+        },
+      });
+      await scheduler.start();
+      await queue.start({ 'weekly-summary': async (job) => void seen.push(job) });
+    }
+    const schedulers = await queues[0]!.queue.getJobSchedulers();
+    expect(schedulers.map((s) => [s.key, s.pattern, s.tz])).toEqual([['weekly-summary', '* * * * * *', 'UTC']]);
+    const deadline = Date.now() + 6000;
+    while (listings.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await Promise.all(queues.map((queue) => queue.close(1000)));
+    // Several ticks happened, but the jobs carry the ISO week in their id: one run per target this week.
+    expect(listings.length).toBeGreaterThanOrEqual(2);
+    expect(seen.map((job) => job.id).sort()).toEqual([`github:7/octo/widgets:${isoWeek(new Date())}`, `gitlab:group/project:${isoWeek(new Date())}`]);
+  }, 20_000);
+});
