@@ -56,6 +56,8 @@ const ratios = [];
 
 function compare(name, ours, theirs) {
   rows.push({ name, ...ours }, { name, ...theirs });
+  // Printed as soon as a corpus is done, so a long second corpus does not hide the first one's numbers.
+  for (const r of [ours, theirs]) console.error(`bench: ${name}: ${r.tool}: ${r.files} files in ${r.wall.toFixed(2)} s, peak RSS ${r.maxRssMb?.toFixed(0)} MB`);
   const oursRate = ours.files / ours.wall;
   const theirsRate = theirs.files / theirs.wall;
   ratios.push({ name, text: `${name}: coze-loop ${(oursRate / theirsRate).toFixed(2)}x the files/s of ${theirs.tool} (${oursRate.toFixed(0)} vs ${theirsRate.toFixed(0)} files/s); peak RSS ${ours.maxRssMb?.toFixed(0)} MB vs ${theirs.maxRssMb?.toFixed(0)} MB` });

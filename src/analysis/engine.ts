@@ -7,6 +7,7 @@ import { fill, t } from '../core/i18n.js';
 import { severityRank, type AnalysisResult, type FileNote, type Finding, type Language, type Locale, type Severity, type SkippedFile, type SourceInput } from '../core/types.js';
 import type { FileFacts, LoopFacts } from './facts.js';
 import { extractJavaScriptFacts } from './facts/javascript.js';
+import { LineIndex } from './facts/common.js';
 import { extractPythonFacts } from './facts/python.js';
 import { fingerprint } from './fingerprint.js';
 import { loadKnowledgeBase, type KnowledgeBase } from './knowledge-base.js';
@@ -196,7 +197,7 @@ function buildFinding(
   detection: Detection,
   facts: FileFacts,
   locale: Locale,
-  lineCount: number,
+  lines: LineIndex,
   notes: FileNote[],
 ): Finding {
   const def = rule.definition;
@@ -208,7 +209,7 @@ function buildFinding(
     const calls = typeof data.call === 'string' ? `\`${data.call}\`` : typeof data.callee === 'string' ? `\`${data.callee}\`` : 'a call';
     explanation = `${explanation}\n\n${t(locale, 'engine.confidence_low', { calls })}`.trim();
   }
-  const anchorText = facts.source.split('\n', detection.line)[detection.line - 1]?.trim() ?? '';
+  const anchorText = lines.line(detection.line).trim();
   const finding: Finding = {
     ruleId: def.id,
     target: def.target,
@@ -227,17 +228,11 @@ function buildFinding(
   if (detection.cost) finding.cost = detection.cost;
   if (detection.fix) {
     const fix = detection.fix;
-    const valid = fix.kind !== 'replace' || (fix.startLine >= 1 && fix.endLine >= fix.startLine && fix.endLine <= lineCount);
+    const valid = fix.kind !== 'replace' || (fix.startLine >= 1 && fix.endLine >= fix.startLine && fix.endLine <= lines.count);
     if (valid) finding.fix = fix;
     else notes.push({ path: facts.path, note: t(locale, 'engine.note.bad_fix', { rule: def.id, line: detection.line }) });
   }
   return finding;
-}
-
-function lineCountOf(source: string): number {
-  let n = 1;
-  for (let i = source.indexOf('\n'); i >= 0; i = source.indexOf('\n', i + 1)) n++;
-  return n;
 }
 
 /** Analyses one file. Never throws: problems become `skipped` (with a reason) or `notes`. */
@@ -304,7 +299,8 @@ function runRules(
 ): Finding[] {
   const rules = activeRules(facts.language, config, options.onlyRules);
   const loops = allLoops(facts);
-  const lineCount = lineCountOf(facts.source);
+  const lines = new LineIndex(facts.source);
+  const lineCount = lines.count;
   const byKey = new Map<string, Finding>();
   const failed = new Set<string>();
   let outOfTime = false;
@@ -332,7 +328,7 @@ function runRules(
         if (isSuppressed(facts.suppressions, rule.definition.id, lines)) continue;
         const key = `${rule.definition.id}\0${detection.line}`;
         if (byKey.has(key)) continue;
-        byKey.set(key, buildFinding(rule, { ...detection, loop: target }, facts, locale, lineCount, notes));
+        byKey.set(key, buildFinding(rule, { ...detection, loop: target }, facts, locale, lines, notes));
       }
     }
   }

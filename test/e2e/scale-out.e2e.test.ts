@@ -14,7 +14,9 @@ import { REDIS_URL, deleteKeys, freePort, requireRedis, uniquePrefix } from '../
 
 const SECRET = 'scale-out-secret';
 const MAIN = join(PROJECT_ROOT, 'dist', 'src', 'server', 'main.js');
-const PULLS = 24;
+// Probot's throttling spaces out each installation's writes (about a second apart), so a review takes seconds:
+// a handful of pull requests is enough to have reviews in flight when the worker dies.
+const PULLS = 8;
 const WORKER_CODE = [
   'import time',
   '',
@@ -70,7 +72,7 @@ async function startProcess(name: string, role: 'web' | 'worker', privateKey: st
       COZE_LOOP_QUEUE_PREFIX: prefix,
       COZE_LOOP_CONCURRENCY: '2',
       // A killed worker's jobs come back after about this long (BullMQ lock expiry + stalled check).
-      COZE_LOOP_JOB_LOCK_TIMEOUT: '2s',
+      COZE_LOOP_JOB_LOCK_TIMEOUT: '5s',
       COZE_LOOP_SHUTDOWN_TIMEOUT: '5s',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -143,19 +145,19 @@ afterAll(async () => {
 describe('scale-out: web + 2 workers on Redis', () => {
   it('reviews every pull request exactly once despite duplicate deliveries and a killed worker', async () => {
     const [web, worker1] = procs as [Proc, Proc, Proc];
-    // Every pull request delivered once, a third of them twice more with the same delivery id (GitHub redelivery),
+    // Every pull request delivered once, half of them twice more with the same delivery id (GitHub redelivery),
     // all at once.
     const sends: Array<Promise<number>> = [];
     for (let n = 1; n <= PULLS; n += 1) {
       sends.push(deliver(web.url, n, `burst-${n}`));
-      if (n % 3 === 0) sends.push(deliver(web.url, n, `burst-${n}`), deliver(web.url, n, `burst-${n}`));
+      if (n % 2 === 0) sends.push(deliver(web.url, n, `burst-${n}`), deliver(web.url, n, `burst-${n}`));
     }
     const statuses = await Promise.all(sends);
     expect(statuses.filter((s) => s === 202)).toHaveLength(PULLS);
-    expect(statuses.filter((s) => s === 200)).toHaveLength((PULLS / 3) * 2);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(PULLS);
 
     // Kill a worker while the burst is being worked off.
-    await waitUntil('the first reviews', () => fake.reviews.length >= 3, 120_000);
+    await waitUntil('the first reviews', () => fake.reviews.length >= 2, 120_000);
     expect(fake.reviews.length).toBeLessThan(PULLS);
     worker1.child.kill('SIGKILL');
 

@@ -201,3 +201,65 @@ export function iterationDependentNames(
 export function msToSeconds(ms: number | undefined): number | undefined {
   return ms === undefined ? undefined : ms / 1000;
 }
+
+/** Scopes whose bodies run when called, not per iteration (Python and JavaScript/TypeScript grammars). */
+export const NESTED_SCOPE_TYPES: ReadonlySet<string> = new Set([
+  'function_definition',
+  'lambda',
+  'class_definition',
+  'decorated_definition',
+  'function_declaration',
+  'function_expression',
+  'function',
+  'arrow_function',
+  'method_definition',
+  'generator_function',
+  'generator_function_declaration',
+  'class_declaration',
+  'class',
+]);
+
+const descendantCache = new WeakMap<object, Map<string, SyntaxNode[]>>();
+
+/**
+ * Nodes of the given types inside `root` (itself excluded), in source order, not entering nested functions,
+ * lambdas or classes. One cursor walk, cached per root node object and type list, so that rules asking the same
+ * question about a loop share one walk. Prefer this to recursive `namedChildren` walks: every node object the
+ * tree-sitter binding creates is expensive, and recursion overflows on deep trees.
+ */
+export function ownDescendants(root: SyntaxNode, types: readonly string[], maxDepth = MAX_WALK_DEPTH): SyntaxNode[] {
+  const key = types.join(',');
+  let perRoot = descendantCache.get(root);
+  const cached = perRoot?.get(key);
+  if (cached) return cached;
+  const wanted = new Set(types);
+  const out: SyntaxNode[] = [];
+  const cursor = root.walk();
+  let depth = 0;
+  if (cursor.gotoFirstChild()) {
+    depth = 1;
+    for (;;) {
+      const type = cursor.nodeType;
+      if (wanted.has(type)) out.push(cursor.currentNode);
+      if (!NESTED_SCOPE_TYPES.has(type) && depth < maxDepth && cursor.gotoFirstChild()) {
+        depth++;
+        continue;
+      }
+      let done = false;
+      while (!cursor.gotoNextSibling()) {
+        if (depth <= 1 || !cursor.gotoParent()) {
+          done = true;
+          break;
+        }
+        depth--;
+      }
+      if (done) break;
+    }
+  }
+  if (!perRoot) {
+    perRoot = new Map();
+    descendantCache.set(root, perRoot);
+  }
+  perRoot.set(key, out);
+  return out;
+}

@@ -197,9 +197,10 @@ export class GitHubPlatform implements Platform {
       const renamed = file.previous_filename !== undefined && file.previous_filename !== file.filename;
       const changed: ChangedFile = { path: file.filename, status: mapStatus(file.status, renamed) };
       if (renamed) changed.oldPath = file.previous_filename;
+      // No patch and no changed lines: a pure rename, a mode change or a binary file. An empty patch says "nothing
+      // to comment on" without guessing which; the engine recognises binary content when it reads the file.
       if (file.patch !== undefined) changed.patch = file.patch;
-      else if ((file.changes ?? 0) === 0 && changed.status === 'renamed') changed.patch = '';
-      else if ((file.changes ?? 0) === 0 && changed.status !== 'removed') changed.binary = true;
+      else if ((file.changes ?? 0) === 0) changed.patch = '';
       return changed;
     });
   }

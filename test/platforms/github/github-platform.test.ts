@@ -34,7 +34,7 @@ afterEach(() => {
 afterAll(() => nock.enableNetConnect());
 
 describe('GitHubPlatform requests', () => {
-  it('pages through pull request files and maps statuses, renames, binaries and omitted patches', async () => {
+  it('pages through pull request files and maps statuses, renames, unchanged files and omitted patches', async () => {
     const page1 = Array.from({ length: 100 }, (_, i) => ({ filename: `f${i}.py`, status: 'added', patch: '@@ -0,0 +1 @@\n+x', changes: 1 }));
     const page2 = [
       { filename: 'moved.py', previous_filename: 'old.py', status: 'renamed', changes: 0 },
@@ -48,7 +48,7 @@ describe('GitHubPlatform requests', () => {
     expect(files).toHaveLength(104);
     expect(files.slice(100)).toEqual([
       { path: 'moved.py', oldPath: 'old.py', status: 'renamed', patch: '' },
-      { path: 'logo.png', status: 'added', binary: true },
+      { path: 'logo.png', status: 'added', patch: '' },
       { path: 'huge.py', status: 'modified' },
       { path: 'copy.py', status: 'added', patch: '@@ -0,0 +1 @@\n+y' },
     ]);

@@ -316,9 +316,10 @@ describe('gitlab-command processor', () => {
     ]);
   });
 
-  it('declines politely for members below Developer and ignores its own notes', async () => {
+  it('declines politely (in the repository locale) for members below Developer and ignores its own notes', async () => {
     scope().get('/user').reply(200, BOT);
     scope().get('/projects/42/merge_requests/12').reply(200, mergeRequest());
+    scope().get('/projects/42/repository/files/.coze-loop.yml/raw').query({ ref: 'main' }).reply(200, 'locale: zh-CN\n', { 'content-type': 'text/plain' });
     scope().get('/projects/42/members/all/10').reply(200, { id: 10, username: 'guest', access_level: 20 });
     scope().post('/projects/42/merge_requests/12/notes').reply(recorder(201, () => ({ id: 2, body: 'r', author: BOT })));
     await runCommandJob({ authorId: 10, username: 'guest' });
@@ -327,7 +328,7 @@ describe('gitlab-command processor', () => {
       {
         method: 'POST',
         path: '/api/v4/projects/42/merge_requests/12/notes',
-        body: { body: '@guest `/coze-loop` commands are open to project members with the Developer role or higher. A maintainer can run the command for you.' },
+        body: { body: '@guest `/coze-loop` 命令仅对具有 Developer 或更高角色的项目成员开放，可请维护者代为运行。' },
       },
     ]);
   });
