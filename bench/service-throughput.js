@@ -29,6 +29,8 @@ const PULLS = Number(arg('pulls', 40));
 const RATE = Number(arg('rate', 10));
 const CONCURRENCY = String(arg('concurrency', 4));
 const ONLY = arg('only', '');
+/** Directory for each process's JSON log (LOG_LEVEL=info), to see where the time goes. */
+const LOGS = arg('logs', '');
 
 const CODE = [
   'import time',
@@ -81,9 +83,15 @@ async function startProcess(name, env) {
   const port = await freePort();
   const child = spawn(process.execPath, [MAIN], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'test', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'test', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: LOGS ? 'info' : 'warn', ...env },
+    stdio: ['ignore', LOGS ? 'pipe' : 'ignore', 'pipe'],
   });
+  if (LOGS) {
+    mkdirSync(LOGS, { recursive: true });
+    const lines = [];
+    child.stdout.on('data', (chunk) => lines.push(chunk));
+    child.once('exit', () => writeFileSync(join(LOGS, `${name}-${port}.log`), Buffer.concat(lines)));
+  }
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk.toString()));
   const url = `http://127.0.0.1:${port}`;

@@ -324,8 +324,8 @@ function runRules(
       for (const detection of detections) {
         if (!detection || !Number.isInteger(detection.line) || detection.line < 1 || detection.line > lineCount) continue;
         const target = detection.loop ?? loop;
-        const lines = [detection.line, detection.line - 1, target.headerLine, target.headerLine - 1];
-        if (isSuppressed(facts.suppressions, rule.definition.id, lines)) continue;
+        const candidates = [detection.line, detection.line - 1, target.headerLine, target.headerLine - 1];
+        if (isSuppressed(facts.suppressions, rule.definition.id, candidates)) continue;
         const key = `${rule.definition.id}\0${detection.line}`;
         if (byKey.has(key)) continue;
         byKey.set(key, buildFinding(rule, { ...detection, loop: target }, facts, locale, lines, notes));

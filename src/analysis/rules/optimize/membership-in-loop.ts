@@ -60,10 +60,14 @@ function mentionsIteration(node: SyntaxNode, loop: LoopFacts): boolean {
   return loop.loopVariables.some((v) => ids.has(v)) || [...ids].some((id) => assigned.has(id));
 }
 
+const COMPARISONS = new Set(['comparison_operator']);
+const CALLS = new Set(['call_expression']);
+const MUTATIONS = new Set(['call', 'call_expression', 'assignment', 'assignment_expression', 'augmented_assignment', 'augmented_assignment_expression']);
+
 export function memberships(loop: LoopFacts): Membership[] {
   const out: Membership[] = [];
   const py = isPython(loop.language);
-  walkOwnBody(loop, (n) => {
+  walkOwnBody(loop, py ? COMPARISONS : CALLS, (n) => {
     if (py && n.type === 'comparison_operator' && n.childCount === 3) {
       const op = n.child(1)!.type;
       if (op !== 'in' && op !== 'not in') return;
@@ -108,7 +112,7 @@ export function memberships(loop: LoopFacts): Membership[] {
 /** The list is appended to in this loop (`seen.append(x)`): a classic quadratic de-duplication. */
 function grownInLoop(loop: LoopFacts, name: string): boolean {
   let grown = false;
-  walkOwnBody(loop, (n) => {
+  walkOwnBody(loop, MUTATIONS, (n) => {
     if ((n.type === 'call' || n.type === 'call_expression') && /^(append|extend|insert|push|unshift|splice|remove|pop)$/.test(n.childForFieldName('function')?.childForFieldName(isPython(loop.language) ? 'attribute' : 'property')?.text ?? '')) {
       const obj = n.childForFieldName('function')?.childForFieldName('object');
       if (obj?.text === name) grown = true;

@@ -65,9 +65,9 @@ function insideTransaction(loop: LoopFacts, source: string): boolean {
 export const detectSerialBlockingIo: Detector = (loop, ctx) => {
   if (!SERIAL_KINDS.has(loop.kind) || loop.infinite) return null;
   if (insideGather(loop) || tinyLiteralIterable(loop, 3) || hasEarlyExit(loop)) return null;
-  if (ownCalls(loop).some((c) => hasKind(c, 'sleep')) || insideTransaction(loop, ctx.file.source)) return null;
+  if (ownCalls(loop).some((c) => hasKind(c, 'sleep'))) return null;
   const calls = serialCalls(loop, ctx.file.source);
-  if (calls.length === 0) return null;
+  if (calls.length === 0 || insideTransaction(loop, ctx.file.source)) return null;
   // Any HTTP call that carries state between iterations makes the whole loop sequential.
   if (ownCalls(loop).some((c) => hasKind(c, 'http') && carriedAcrossIterations(loop, c))) return null;
   const first = calls[0]!;
@@ -94,12 +94,12 @@ export const detectSerialBlockingIo: Detector = (loop, ctx) => {
   };
 };
 
+const CONTINUES = new Set(['continue_statement']);
+
 /** Body text of the loop with this loop's `continue` statements turned into `return` (the body becomes a function). */
 function bodyAsFunction(loop: LoopFacts, source: string): string | undefined {
   const edits: SyntaxNode[] = [];
-  walkOwnBody(loop, (n) => {
-    if (n.type === 'continue_statement') edits.push(n);
-  });
+  walkOwnBody(loop, CONTINUES, (n) => edits.push(n));
   const body = loop.body;
   const all = lines(source);
   const isBlock = body.type === 'statement_block' || body.type === 'block';

@@ -47,15 +47,30 @@ export function isFunctionNode(node: SyntaxNode): boolean {
 
 const LOOP_TYPES = new Set(['for_statement', 'while_statement', 'for_in_statement', 'do_statement']);
 
-/** Visits the loop body's own nodes: nested functions and nested loops are skipped (they are analysed on their own). */
-export function walkOwnBody(loop: LoopFacts, visit: (node: SyntaxNode) => void): void {
-  const childLoops = new Set(loop.children.map((c) => c.node.id));
-  const stack: SyntaxNode[] = [loop.body];
-  while (stack.length > 0) {
-    const node = stack.pop()!;
-    if (node !== loop.body && (isFunctionNode(node) || LOOP_TYPES.has(node.type) || childLoops.has(node.id))) continue;
-    visit(node);
-    for (let i = node.namedChildCount - 1; i >= 0; i--) stack.push(node.namedChild(i)!);
+/**
+ * Visits the loop body's own nodes of the given types: nested functions and nested loops are skipped (they are
+ * analysed on their own). A tree cursor keeps the walk cheap: nodes are only materialised when their type matches.
+ */
+export function walkOwnBody(loop: LoopFacts, types: ReadonlySet<string>, visit: (node: SyntaxNode) => void): void {
+  const childLoops = new Set(loop.children.map((c) => `${c.node.startIndex}:${c.node.endIndex}:${c.node.type}`));
+  const cursor = loop.body.walk();
+  let depth = 0;
+  for (;;) {
+    const type = cursor.nodeType;
+    const skip =
+      depth > 0 &&
+      (FUNCTION_TYPES.has(type) || LOOP_TYPES.has(type) || (type === 'call_expression' && childLoops.has(`${cursor.startIndex}:${cursor.endIndex}:${type}`)));
+    if (!skip && cursor.nodeIsNamed && types.has(type)) visit(cursor.currentNode);
+    if (!skip && cursor.gotoFirstChild()) {
+      depth++;
+      continue;
+    }
+    for (;;) {
+      if (depth === 0) return;
+      if (cursor.gotoNextSibling()) break;
+      cursor.gotoParent();
+      depth--;
+    }
   }
 }
 
@@ -133,17 +148,23 @@ export function exitsUnconditionally(loop: LoopFacts): boolean {
   return bodyStatements(loop).some((s) => ['break_statement', 'return_statement', 'raise_statement', 'throw_statement'].includes(s.type));
 }
 
+const EXIT_TYPES = new Set(['break_statement', 'return_statement']);
+
 /** Any `break`/`return` of this loop (a search loop that stops at the first hit is sequential by design). */
 export function hasEarlyExit(loop: LoopFacts): boolean {
   let found = false;
-  walkOwnBody(loop, (n) => {
-    if (n.type === 'break_statement' || n.type === 'return_statement') found = true;
+  walkOwnBody(loop, EXIT_TYPES, () => {
+    found = true;
   });
   return found;
 }
 
+let linesCache: { source: string; lines: string[] } | undefined;
+
+/** Source lines (cached for the last source: detectors ask for the same file's lines many times). */
 export function lines(source: string): string[] {
-  return source.split(/\r?\n/);
+  if (linesCache?.source !== source) linesCache = { source, lines: source.split(/\r?\n/) };
+  return linesCache.lines;
 }
 
 export function indentOf(line: string): string {

@@ -57,9 +57,9 @@ function pythonConcat(node: SyntaxNode, loop: LoopFacts): Concat | undefined {
   const right = node.childForFieldName('right');
   if (!left || !right || left.type !== 'identifier') return undefined;
   const target = left.text;
+  if (node.type === 'augmented_assignment' ? node.childForFieldName('operator')?.text !== '+=' : right.type !== 'binary_operator') return undefined;
   const init = findAssignedValue(scopeOf(loop.node), target, loop.node.startIndex);
   if (node.type === 'augmented_assignment') {
-    if (node.childForFieldName('operator')?.text !== '+=') return undefined;
     const kind = isStringLiteral(init) ?? (init === undefined ? isStringLiteral(right) : undefined);
     if (!kind) return undefined;
     return { node, target, kind, piece: right.text };
@@ -106,18 +106,23 @@ function jsConcat(node: SyntaxNode): Concat | undefined {
   return undefined;
 }
 
+const PY_ASSIGNMENTS = new Set(['assignment', 'augmented_assignment']);
+const JS_ASSIGNMENTS = new Set(['assignment_expression']);
+const RESETS = new Set(['assignment', 'assignment_expression']);
+const IDENTIFIERS = new Set(['identifier']);
+
 export function concatenations(loop: LoopFacts): Concat[] {
   const out: Concat[] = [];
   const py = isPython(loop.language);
-  walkOwnBody(loop, (n) => {
-    const c = py ? (n.type === 'augmented_assignment' || n.type === 'assignment' ? pythonConcat(n, loop) : undefined) : jsConcat(n);
+  walkOwnBody(loop, py ? PY_ASSIGNMENTS : JS_ASSIGNMENTS, (n) => {
+    const c = py ? pythonConcat(n, loop) : jsConcat(n);
     if (c) out.push(c);
   });
   // an accumulator reset in this loop's own body is bounded by one iteration
   return out.filter((c) => {
     let reset = false;
-    walkOwnBody(loop, (n) => {
-      if ((n.type === 'assignment' || n.type === 'assignment_expression') && n.id !== c.node.id && n.childForFieldName('left')?.text === c.target) {
+    walkOwnBody(loop, RESETS, (n) => {
+      if (n.id !== c.node.id && n.childForFieldName('left')?.text === c.target) {
         const r = n.childForFieldName('right');
         if (!(r && r.text.startsWith(c.target))) reset = true;
       }
@@ -166,8 +171,8 @@ function onlyAppended(loop: LoopFacts, target: string, list: Concat[]): boolean 
     if (identifiersIn(c.node.type === 'assignment' ? r?.childForFieldName('right') : r).has(target)) return false;
   }
   let other = false;
-  walkOwnBody(loop, (n) => {
-    if (n.type === 'identifier' && n.text === target && !allowed.has(n.id)) other = true;
+  walkOwnBody(loop, IDENTIFIERS, (n) => {
+    if (n.text === target && !allowed.has(n.id)) other = true;
   });
   for (const child of loop.children) if (identifiersIn(child.node).has(target)) other = true;
   return !other;
