@@ -34,13 +34,27 @@ export async function runCommand(
   const path = command.path ?? origin.path;
   const line = command.path !== undefined ? command.line : (command.line ?? origin.line);
   const body = path
-    ? await reportForFile(platform, cr, scoped, target, path, line)
-    : await reportForChange(platform, cr, scoped, target);
+    ? await reportForFile(platform, cr, scoped, target, path, line, deps)
+    : await reportForChange(platform, cr, scoped, target, deps);
   deps.logger.info({ repo: cr.repo, number: cr.number, action: target, path, line }, 'command answered');
   await platform.reply(cr, origin, body);
 }
 
-async function reportForFile(platform: Platform, cr: ChangeRequestRef, config: CozeLoopConfig, target: Target, path: string, line: number | undefined): Promise<string> {
+/** A slash command asked for this report: let the model (when configured and enabled) refine the top findings. */
+async function refined(findings: Finding[], sources: Map<string, string>, cr: ChangeRequestRef, config: CozeLoopConfig, deps: ReviewDeps): Promise<Finding[]> {
+  if (!deps.refine || findings.length === 0) return findings;
+  return deps.refine([...findings].sort(compareFindings), sources, { repo: cr.repo, headSha: cr.headSha, config, trigger: 'command' });
+}
+
+async function reportForFile(
+  platform: Platform,
+  cr: ChangeRequestRef,
+  config: CozeLoopConfig,
+  target: Target,
+  path: string,
+  line: number | undefined,
+  deps: ReviewDeps,
+): Promise<string> {
   const locale = config.locale;
   const content = await platform.getFileContent(cr.repo, path, cr.headSha);
   if (content === null) return t(locale, 'review.command.file.missing', { path });
@@ -50,14 +64,16 @@ async function reportForFile(platform: Platform, cr: ChangeRequestRef, config: C
   const analysis = analyzeSource({ path, content }, config, { locale });
   const skipped = analysis.skipped.find((s) => s.path === path);
   if (skipped) return t(locale, 'review.command.skipped', { path, reason: skipText(locale, skipped, config.max_file_bytes) });
+  const sources = new Map([[path, content.toString('utf8')]]);
   const findings = analysis.findings.filter((f) => f.target === target);
   if (line === undefined) {
     const heading = t(locale, 'review.command.heading.file', { target, path });
-    return findings.length === 0 ? t(locale, 'review.command.none.file', { target, path }) : report(heading, findings, platform, cr, locale);
+    if (findings.length === 0) return t(locale, 'review.command.none.file', { target, path });
+    return report(heading, await refined(findings, sources, cr, config, deps), platform, cr, locale);
   }
   const atLine = findingsForLoopAt(findings, line);
   if (atLine.length === 0) return t(locale, 'review.command.none.line', { target, path, line });
-  return report(t(locale, 'review.command.heading.line', { target, path, line }), atLine, platform, cr, locale);
+  return report(t(locale, 'review.command.heading.line', { target, path, line }), await refined(atLine, sources, cr, config, deps), platform, cr, locale);
 }
 
 /** Findings of the innermost loop that contains the line (the loop a reviewer points at), else anchored there. */
@@ -69,7 +85,7 @@ export function findingsForLoopAt(findings: Finding[], line: number): Finding[] 
   return containing.filter((f) => f.loop.startLine === innermost.loop.startLine && f.loop.endLine === innermost.loop.endLine);
 }
 
-async function reportForChange(platform: Platform, cr: ChangeRequestRef, config: CozeLoopConfig, target: Target): Promise<string> {
+async function reportForChange(platform: Platform, cr: ChangeRequestRef, config: CozeLoopConfig, target: Target, deps: ReviewDeps): Promise<string> {
   const locale = config.locale;
   const changeSet = await collectChangeSet(platform, cr, config);
   const analysis = analyseChangeSet(changeSet.files, config, locale);
@@ -79,7 +95,8 @@ async function reportForChange(platform: Platform, cr: ChangeRequestRef, config:
     findings.push(...placed.anchored, ...placed.unanchored);
   }
   if (findings.length === 0) return t(locale, 'review.command.none.pr', { target });
-  return report(t(locale, 'review.command.heading.pr', { target, count: findings.length }), findings, platform, cr, locale);
+  const sources = new Map(changeSet.files.map((f) => [f.path, f.content.toString('utf8')] as const));
+  return report(t(locale, 'review.command.heading.pr', { target, count: findings.length }), await refined(findings, sources, cr, config, deps), platform, cr, locale);
 }
 
 function report(heading: string, findings: Finding[], platform: Platform, cr: ChangeRequestRef, locale: Locale): string {

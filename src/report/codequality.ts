@@ -25,7 +25,9 @@ export interface CodeQualityIssue {
 export function codeQualityFingerprints(findings: Finding[]): string[] {
   const seen = new Map<string, number>();
   return findings.map((finding) => {
-    const base = `${finding.ruleId}\0${finding.path}\0${finding.fingerprint}\0${JSON.stringify(finding.data)}`;
+    // Template data can carry line numbers, so only the occurrence index (findings are sorted by line) tells
+    // apart two findings of one rule in one loop.
+    const base = `${finding.ruleId}\0${finding.path}\0${finding.fingerprint}`;
     const occurrence = seen.get(base) ?? 0;
     seen.set(base, occurrence + 1);
     return createHash('md5').update(`${base}\0${occurrence}`).digest('hex');

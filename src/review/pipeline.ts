@@ -5,6 +5,7 @@ import { t } from '../core/i18n.js';
 import type { Finding } from '../core/types.js';
 import { FINGERPRINT_MARKER, type ChangeRequestRef, type ExistingComment, type InlineComment, type Platform, type StatusConclusion } from '../platforms/platform.js';
 import { renderFindingMarkdown } from '../report/markdown.js';
+import type { RefineHook } from '../llm/hook.js';
 import type { Logger, Metrics } from '../server/deps.js';
 import { analyseChangeSet, collectChangeSet, type ChangeSetAnalysis } from './collect.js';
 import { commentRange, oldLineOf, placeFindings } from './diff-filter.js';
@@ -17,6 +18,8 @@ export interface ReviewDeps {
   logger: Logger;
   metrics: Metrics;
   now: () => Date;
+  /** Optional model refinement of the top findings (only with `llm.enabled` and `llm.auto`). */
+  refine?: RefineHook;
 }
 
 export interface ReviewOutcome {
@@ -81,6 +84,26 @@ export function disappearedComments(existing: ExistingComment[], analysis: Chang
   );
 }
 
+/** Model refinement of the comments about to be posted; keeps each finding's key, never delays past its timeout. */
+async function refineInline(
+  findings: Finding[],
+  files: { path: string; content: Buffer }[],
+  cr: ChangeRequestRef,
+  config: CozeLoopConfig,
+  deps: ReviewDeps,
+  keys: Map<Finding, string>,
+): Promise<Finding[]> {
+  if (!deps.refine || findings.length === 0) return findings;
+  const paths = new Set(findings.map((f) => f.path));
+  const sources = new Map(files.filter((f) => paths.has(f.path)).map((f) => [f.path, f.content.toString('utf8')] as const));
+  const refined = await deps.refine(findings, sources, { repo: cr.repo, headSha: cr.headSha, config, trigger: 'auto' });
+  refined.forEach((finding, i) => {
+    const key = keys.get(findings[i]!);
+    if (key !== undefined && finding !== findings[i]) keys.set(finding, key);
+  });
+  return refined;
+}
+
 export async function runReview(platform: Platform, cr: ChangeRequestRef, config: CozeLoopConfig, deps: ReviewDeps): Promise<ReviewOutcome> {
   const log = deps.logger.child({ repo: cr.repo, number: cr.number, headSha: cr.headSha });
   const locale = config.locale;
@@ -96,8 +119,8 @@ export async function runReview(platform: Platform, cr: ChangeRequestRef, config
   const openKeys = new Set(existing.filter((c) => !c.resolved).map((c) => c.fingerprint));
   const fresh = placed.anchored.filter((f) => !openKeys.has(keyOf(f))).sort(compareFindings);
   const alreadyCommented = placed.anchored.length - fresh.length;
-  const inline = fresh.slice(0, config.max_comments);
   const overCap = fresh.slice(config.max_comments);
+  const inline = await refineInline(fresh.slice(0, config.max_comments), changeSet.files, cr, config, deps, keys);
 
   const byKey = new Map<string, Finding>();
   const comments = inline.map((finding) => {

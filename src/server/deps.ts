@@ -1,5 +1,6 @@
 // What the service's handlers and processors are given, so tests control the queue, the clock and the metrics.
 import type { JobQueue } from '../jobs/queue.js';
+import type { RefineHook } from '../llm/hook.js';
 
 /** The subset of pino's logger the service uses (Probot's logger satisfies it). */
 export interface Logger {
@@ -33,4 +34,6 @@ export interface ServiceDeps {
   metrics: Metrics;
   /** Injected clock. */
   now: () => Date;
+  /** Optional LLM refinement (OPENAI_API_KEY); absent in the embedded default. */
+  refine?: RefineHook;
 }

@@ -443,7 +443,7 @@ export async function createGitHubService(processEnv: NodeJS.ProcessEnv, deps: S
     }
   };
 
-  const reviewDeps = (jobLogger: Logger): ReviewDeps => ({ logger: jobLogger, metrics: deps.metrics, now: deps.now });
+  const reviewDeps = (jobLogger: Logger): ReviewDeps => ({ logger: jobLogger, metrics: deps.metrics, now: deps.now, refine: deps.refine });
 
   const reviewProcessor: JobProcessor = async (job) => {
     const data = reviewJob.parse(job.payload);

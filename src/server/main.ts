@@ -14,6 +14,7 @@ import type { Logger, ServiceDeps } from './deps.js';
 import { EnvError, readRuntimeSettings, type RuntimeSettings } from './env.js';
 import { createGitHubService } from './github.js';
 import { createGitLabService } from './gitlab.js';
+import { createRefineHook } from '../llm/hook.js';
 import { createHttpServer } from './http.js';
 import { createLogger } from './logger.js';
 import { createMetrics, type ServiceMetrics } from './metrics.js';
@@ -93,7 +94,10 @@ export async function startService(env: NodeJS.ProcessEnv = process.env, overrid
     ...(settings.redisUrl ? { redisUrl: settings.redisUrl } : {}),
   });
   metrics.setDepthSource(() => queue.depth());
-  const deps: ServiceDeps = { queue, logger, metrics, now: overrides.now ?? (() => new Date()) };
+  const now = overrides.now ?? (() => new Date());
+  // Optional LLM refinement: only when OPENAI_API_KEY/COZE_LOOP_LLM_MODEL are set; never on the critical path.
+  const refine = createRefineHook(env, logger.child({ component: 'llm' }), now);
+  const deps: ServiceDeps = { queue, logger, metrics, now, ...(refine ? { refine } : {}) };
 
   const github = await (overrides.createGitHub ?? createGitHubService)(env, deps);
   const gitlab = await (overrides.createGitLab ?? createGitLabService)(env, deps);
@@ -108,6 +112,7 @@ export async function startService(env: NodeJS.ProcessEnv = process.env, overrid
       queue: queue.kind,
       github: github ? 'on' : 'off',
       gitlab: gitlab ? 'on' : 'off',
+      llm: refine ? 'on' : 'off',
       concurrency: settings.role === 'web' ? 0 : settings.concurrency,
     },
     services.length === 0

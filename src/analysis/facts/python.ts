@@ -791,8 +791,7 @@ function describeLoop(node: SyntaxNode, ctx: FileContext, enclosing: Enclosing, 
   if (ctx.handlesSignals) addExit(facts.exits, { kind: 'signal', line: ctx.signalLine ?? 1 });
   // Comments between the header and the body belong to the loop node, not to the walked body.
   const comments = walker.comments;
-  const hash = source.indexOf('#', node.startIndex);
-  if (hash >= 0 && hash < body.startIndex) {
+  if (body.startIndex > node.startIndex && source.slice(node.startIndex, body.startIndex).includes('#')) {
     for (const child of node.children) if (child.type === 'comment') comments.push([child.startIndex, child.endIndex]);
   }
   comments.sort((a, b) => a[0] - b[0]);

@@ -48,29 +48,23 @@ export function isFunctionNode(node: SyntaxNode): boolean {
 const LOOP_TYPES = new Set(['for_statement', 'while_statement', 'for_in_statement', 'do_statement']);
 
 /**
- * Visits the loop body's own nodes of the given types: nested functions and nested loops are skipped (they are
- * analysed on their own). A tree cursor keeps the walk cheap: nodes are only materialised when their type matches.
+ * Visits the loop body's own nodes of the given types, in source order: nodes inside nested functions and nested
+ * loops are skipped (those are analysed on their own). The search itself runs natively (descendantsOfType); only the
+ * matches walk up to check where they sit.
  */
 export function walkOwnBody(loop: LoopFacts, types: ReadonlySet<string>, visit: (node: SyntaxNode) => void): void {
-  const childLoops = new Set(loop.children.map((c) => `${c.node.startIndex}:${c.node.endIndex}:${c.node.type}`));
-  const cursor = loop.body.walk();
-  let depth = 0;
-  for (;;) {
-    const type = cursor.nodeType;
-    const skip =
-      depth > 0 &&
-      (FUNCTION_TYPES.has(type) || LOOP_TYPES.has(type) || (type === 'call_expression' && childLoops.has(`${cursor.startIndex}:${cursor.endIndex}:${type}`)));
-    if (!skip && cursor.nodeIsNamed && types.has(type)) visit(cursor.currentNode);
-    if (!skip && cursor.gotoFirstChild()) {
-      depth++;
-      continue;
+  const childLoops = new Set(loop.children.map((c) => c.node.id));
+  const bodyId = loop.body.id;
+  for (const node of loop.body.descendantsOfType([...types])) {
+    if (!node.isNamed) continue;
+    let own = true;
+    for (let p: SyntaxNode | null = node.id === bodyId ? null : node.parent; p && p.id !== bodyId; p = p.parent) {
+      if (FUNCTION_TYPES.has(p.type) || LOOP_TYPES.has(p.type) || childLoops.has(p.id)) {
+        own = false;
+        break;
+      }
     }
-    for (;;) {
-      if (depth === 0) return;
-      if (cursor.gotoNextSibling()) break;
-      cursor.gotoParent();
-      depth--;
-    }
+    if (own && (node.id === bodyId || !(FUNCTION_TYPES.has(node.type) || LOOP_TYPES.has(node.type)))) visit(node);
   }
 }
 
@@ -242,20 +236,35 @@ export function scopeOf(node: SyntaxNode): SyntaxNode {
  */
 export function findAssignedValue(scope: SyntaxNode, name: string, before: number): SyntaxNode | undefined {
   let found: SyntaxNode | undefined;
-  const stack: SyntaxNode[] = [scope];
-  while (stack.length > 0) {
-    const n = stack.pop()!;
-    if (n.startIndex >= before) continue;
-    if (n !== scope && isFunctionNode(n)) continue;
-    if (n.type === 'assignment' || n.type === 'variable_declarator' || n.type === 'assignment_expression') {
-      const left = n.childForFieldName('left') ?? n.childForFieldName('name');
-      const right = n.childForFieldName('right') ?? n.childForFieldName('value');
-      if (left && right && left.text === name && (!found || n.startIndex > found.startIndex)) found = right;
-    }
-    for (let i = 0; i < n.namedChildCount; i++) stack.push(n.namedChild(i)!);
+  for (const n of assignmentsIn(scope).get(name) ?? []) {
+    if (n.startIndex >= before) break;
+    found = n;
   }
   return found;
 }
+
+let assignmentIndex: { tree: unknown; byScope: Map<number, Map<string, SyntaxNode[]>> } | undefined;
+
+/** Right-hand sides by assigned name in one scope (nested functions excluded), in source order; cached per tree. */
+function assignmentsIn(scope: SyntaxNode): Map<string, SyntaxNode[]> {
+  if (assignmentIndex?.tree !== scope.tree) assignmentIndex = { tree: scope.tree, byScope: new Map() };
+  let index = assignmentIndex.byScope.get(scope.id);
+  if (index) return index;
+  index = new Map();
+  const owner = isFunctionNode(scope) ? scope.id : undefined;
+  for (const n of scope.descendantsOfType(ASSIGNMENT_TYPES)) {
+    const left = n.childForFieldName('left') ?? n.childForFieldName('name');
+    const right = n.childForFieldName('right') ?? n.childForFieldName('value');
+    if (!left || !right || enclosingFunction(n)?.id !== owner) continue;
+    const list = index.get(left.text) ?? [];
+    list.push(right);
+    index.set(left.text, list);
+  }
+  assignmentIndex.byScope.set(scope.id, index);
+  return index;
+}
+
+const ASSIGNMENT_TYPES = ['assignment', 'variable_declarator', 'assignment_expression'];
 
 /** A function parameter's annotation text (`rows: list[Row]` → `list[Row]`), when present. */
 export function parameterAnnotation(scope: SyntaxNode, name: string): string | undefined {

@@ -58,6 +58,7 @@ function pythonConcat(node: SyntaxNode, loop: LoopFacts): Concat | undefined {
   if (!left || !right || left.type !== 'identifier') return undefined;
   const target = left.text;
   if (node.type === 'augmented_assignment' ? node.childForFieldName('operator')?.text !== '+=' : right.type !== 'binary_operator') return undefined;
+  if (right.type === 'integer' || right.type === 'float') return undefined;
   const init = findAssignedValue(scopeOf(loop.node), target, loop.node.startIndex);
   if (node.type === 'augmented_assignment') {
     const kind = isStringLiteral(init) ?? (init === undefined ? isStringLiteral(right) : undefined);

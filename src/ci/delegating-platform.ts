@@ -1,0 +1,143 @@
+// Base for the CI wrappers around a real adapter: every call goes to the adapter unless a subclass takes it over,
+// so posting, comments and statuses stay the service's code, not a second implementation.
+import type {
+  ChangeRequestRef,
+  ChangedFile,
+  CommandOrigin,
+  ExistingComment,
+  IssueRef,
+  Platform,
+  PublishResult,
+  Reaction,
+  ReviewToPublish,
+  StatusReport,
+} from '../platforms/platform.js';
+
+export class DelegatingPlatform implements Platform {
+  readonly name: Platform['name'];
+
+  constructor(protected readonly inner: Platform) {
+    this.name = inner.name;
+  }
+
+  listChangedFiles(cr: ChangeRequestRef): Promise<ChangedFile[]> {
+    return this.inner.listChangedFiles(cr);
+  }
+  getFileContent(repo: string, path: string, ref: string): Promise<Buffer | null> {
+    return this.inner.getFileContent(repo, path, ref);
+  }
+  getHeadSha(cr: ChangeRequestRef): Promise<string> {
+    return this.inner.getHeadSha(cr);
+  }
+  listBotComments(cr: ChangeRequestRef): Promise<ExistingComment[]> {
+    return this.inner.listBotComments(cr);
+  }
+  publishReview(cr: ChangeRequestRef, review: ReviewToPublish): Promise<PublishResult> {
+    return this.inner.publishReview(cr, review);
+  }
+  markFixed(cr: ChangeRequestRef, comment: ExistingComment, body: string): Promise<void> {
+    return this.inner.markFixed(cr, comment, body);
+  }
+  upsertSummary(cr: ChangeRequestRef, body: string): Promise<void> {
+    return this.inner.upsertSummary(cr, body);
+  }
+  reportStatus(cr: ChangeRequestRef, status: StatusReport): Promise<void> {
+    return this.inner.reportStatus(cr, status);
+  }
+  reply(cr: ChangeRequestRef, origin: CommandOrigin, body: string): Promise<void> {
+    return this.inner.reply(cr, origin, body);
+  }
+  react(cr: ChangeRequestRef, origin: CommandOrigin, reaction: Reaction): Promise<void> {
+    return this.inner.react(cr, origin, reaction);
+  }
+  canRunCommands(repo: string, user: string): Promise<boolean> {
+    return this.inner.canRunCommands(repo, user);
+  }
+  findIssues(repo: string, titlePrefix: string): Promise<IssueRef[]> {
+    return this.inner.findIssues(repo, titlePrefix);
+  }
+  createIssue(repo: string, title: string, body: string, labels: string[]): Promise<IssueRef> {
+    return this.inner.createIssue(repo, title, body, labels);
+  }
+  updateIssue(repo: string, number: number, patch: { title?: string; body?: string; state?: 'open' | 'closed' }): Promise<void> {
+    return this.inner.updateIssue(repo, number, patch);
+  }
+  commentOnIssue(repo: string, number: number, body: string): Promise<void> {
+    return this.inner.commentOnIssue(repo, number, body);
+  }
+  getDefaultBranch(repo: string): Promise<{ name: string; sha: string }> {
+    return this.inner.getDefaultBranch(repo);
+  }
+  downloadArchive(repo: string, ref: string): Promise<Buffer> {
+    return this.inner.downloadArchive(repo, ref);
+  }
+  permalink(repo: string, sha: string, path: string, startLine: number, endLine?: number): string {
+    return this.inner.permalink(repo, sha, path, startLine, endLine);
+  }
+}
+
+/**
+ * The host for an offline dry run: no comments exist and nothing can be asked of it. Only the reads the review
+ * pipeline makes are answered; the changed files come from the local-git wrapper and every write is captured first.
+ */
+export class OfflinePlatform implements Platform {
+  constructor(readonly name: Platform['name']) {}
+
+  private unavailable(): never {
+    throw new Error('coze-loop: no code host in an offline dry run');
+  }
+  async listChangedFiles(): Promise<ChangedFile[]> {
+    return this.unavailable();
+  }
+  async getFileContent(): Promise<Buffer | null> {
+    return this.unavailable();
+  }
+  async getHeadSha(): Promise<string> {
+    return this.unavailable();
+  }
+  async listBotComments(): Promise<ExistingComment[]> {
+    return [];
+  }
+  async publishReview(): Promise<PublishResult> {
+    return this.unavailable();
+  }
+  async markFixed(): Promise<void> {
+    return this.unavailable();
+  }
+  async upsertSummary(): Promise<void> {
+    return this.unavailable();
+  }
+  async reportStatus(): Promise<void> {
+    return this.unavailable();
+  }
+  async reply(): Promise<void> {
+    return this.unavailable();
+  }
+  async react(): Promise<void> {
+    return this.unavailable();
+  }
+  async canRunCommands(): Promise<boolean> {
+    return false;
+  }
+  async findIssues(): Promise<IssueRef[]> {
+    return [];
+  }
+  async createIssue(): Promise<IssueRef> {
+    return this.unavailable();
+  }
+  async updateIssue(): Promise<void> {
+    return this.unavailable();
+  }
+  async commentOnIssue(): Promise<void> {
+    return this.unavailable();
+  }
+  async getDefaultBranch(): Promise<{ name: string; sha: string }> {
+    return this.unavailable();
+  }
+  async downloadArchive(): Promise<Buffer> {
+    return this.unavailable();
+  }
+  permalink(_repo: string, sha: string, path: string, startLine: number, endLine?: number): string {
+    return `${path}#L${startLine}${endLine !== undefined && endLine !== startLine ? `-L${endLine}` : ''} (${sha.slice(0, 7)})`;
+  }
+}

@@ -1,0 +1,23 @@
+// `coze-loop review`: the bot's pull/merge request review run from a CI job with the CI's own token (src/ci/).
+import { sniffLocale, UsageError } from '../cli/args.js';
+import type { CliIO } from '../cli/io.js';
+import { t } from '../core/i18n.js';
+import { parseReviewArgs } from '../ci/args.js';
+import { EXIT_ERROR, runCiReview, type CiReviewHooks } from '../ci/review.js';
+
+export async function run(argv: string[], io: CliIO, hooks: CiReviewHooks = {}): Promise<number> {
+  const locale = sniffLocale(argv) ?? 'en';
+  let args;
+  try {
+    args = parseReviewArgs(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.stderr.write(`coze-loop review: ${t(locale, error.key, error.params)}\n${t(locale, 'ci.usage.see-help')}\n`);
+    return EXIT_ERROR;
+  }
+  if (args.help) {
+    io.stdout.write(`${t(locale, 'ci.help').trimEnd()}\n`);
+    return 0;
+  }
+  return runCiReview(args, io, hooks);
+}
