@@ -71,7 +71,7 @@ async function localCommits(io: CliIO, base: string, head: string | undefined, l
 }
 
 async function prepare(args: ReviewArgs, target: CiTarget, io: CliIO, logger: Logger, hooks: Required<CiReviewHooks>): Promise<Prepared> {
-  if (target.platform === 'local' || (target.platform !== 'local' && !target.token)) {
+  if (target.platform === 'local' || !target.token) {
     // Offline dry run: no host at all; detectTarget only allows it with --dry-run and --base.
     const local = await localCommits(io, args.base!, args.head, logger);
     const name = target.platform === 'local' ? 'local' : target.platform;

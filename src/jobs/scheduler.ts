@@ -3,11 +3,16 @@
 // way the fan-out enqueues one `weekly-summary` job per target whose id carries the ISO week, so a second tick in
 // the same week (restart, two schedulers) is dropped as a duplicate.
 import { Cron } from 'croner';
+import { isoWeek } from '../core/iso-week.js';
 import type { Logger } from '../server/deps.js';
 import type { JobData, JobQueue } from './queue.js';
 import { BullMqQueue } from './bullmq-queue.js';
 
-export const DEFAULT_SUMMARY_CRON = '0 8 * * 1';
+/**
+ * Without COZE_LOOP_SUMMARY_CRON the service wakes daily at 08:00 UTC and each repository is reported on its
+ * `summary.day` (default Monday), so a repository can move its report to another day; an explicit cron is obeyed as is.
+ */
+export const DEFAULT_SUMMARY_CRON = '0 8 * * *';
 export const SUMMARY_SCHEDULER_ID = 'weekly-summary';
 
 export interface SummaryTarget {
@@ -25,6 +30,8 @@ export interface SchedulerOptions {
   listTargets: ListSummaryTargets;
   /** 5-field cron, or 6-field with seconds. Default Monday 08:00. */
   cron?: string;
+  /** Report each repository only on its `summary.day` (true for the default daily schedule). */
+  respectDay?: boolean;
   /** IANA zone the cron is read in. Default UTC. */
   timezone?: string;
   logger?: Logger;
@@ -52,28 +59,25 @@ export function validateCron(pattern: string, timezone = 'UTC'): void {
   if (!next) throw new Error(`cron pattern "${pattern}" never fires`);
 }
 
-/** ISO 8601 week, e.g. `2026-W48`. */
-export function isoWeek(date: Date): string {
-  const day = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()));
-  const weekday = day.getUTCDay() || 7;
-  day.setUTCDate(day.getUTCDate() + 4 - weekday);
-  const yearStart = Date.UTC(day.getUTCFullYear(), 0, 1);
-  const week = Math.ceil(((day.getTime() - yearStart) / 86_400_000 + 1) / 7);
-  return `${day.getUTCFullYear()}-W${String(week).padStart(2, '0')}`;
-}
+export { isoWeek };
 
-export function summaryJob(target: SummaryTarget, at: Date): JobData {
-  const week = isoWeek(at);
+/**
+ * One job per target and day: a second tick the same day (restart, several schedulers) is dropped as a duplicate,
+ * and the report itself is per ISO week (a second run that week edits the same issue). `respectDay`: report only on
+ * the repository's configured `summary.day`.
+ */
+export function summaryJob(target: SummaryTarget, at: Date, respectDay = false): JobData {
   return {
     type: 'weekly-summary',
-    id: `${target.platform}:${target.key}:${week}`,
+    id: `${target.platform}:${target.key}:${at.toISOString().slice(0, 10)}`,
     coalesceKey: `weekly:${target.platform}:${target.key}`,
-    payload: { ...target.payload, platform: target.platform, target: target.key, week, scheduledAt: at.toISOString() },
+    payload: { ...target.payload, platform: target.platform, target: target.key, week: isoWeek(at), scheduledAt: at.toISOString(), respectDay },
   };
 }
 
 export function createScheduler(options: SchedulerOptions): Scheduler {
   const cron = options.cron ?? DEFAULT_SUMMARY_CRON;
+  const respectDay = options.respectDay ?? cron === DEFAULT_SUMMARY_CRON;
   const timezone = options.timezone ?? 'UTC';
   validateCron(cron, timezone);
   const { queue, logger } = options;
@@ -83,7 +87,7 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     const targets = await options.listTargets();
     const result: FanOutResult = { enqueued: 0, duplicate: 0, refused: 0 };
     for (const target of targets) {
-      const outcome = await queue.enqueue(summaryJob(target, at));
+      const outcome = await queue.enqueue(summaryJob(target, at, respectDay));
       if (outcome === 'duplicate') result.duplicate += 1;
       else if (outcome === 'full') result.refused += 1;
       else result.enqueued += 1;

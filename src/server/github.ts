@@ -108,6 +108,7 @@ const weeklyJob = z.object({
   repo: z.string(),
   week: z.string().optional(),
   onDemand: z.boolean().optional(),
+  respectDay: z.boolean().optional(),
 });
 
 const installationsPage = z.array(z.object({ id: z.number(), suspended_at: z.string().nullable().optional() }));
@@ -525,7 +526,7 @@ export async function createGitHubService(processEnv: NodeJS.ProcessEnv, deps: S
       return parseBotConfig(content === null ? null : content.toString('utf8'));
     };
     // A scheduled run honours the repository's `summary.day`; `/coze-loop summary` runs now.
-    const result = await runWeeklySummaries([{ platform, repo: data.repo, loadConfig }], { logger: jobLogger, now: deps.now }, { onlyOnConfiguredDay: !data.onDemand });
+    const result = await runWeeklySummaries([{ platform, repo: data.repo, loadConfig }], { logger: jobLogger, now: deps.now }, { onlyOnConfiguredDay: !data.onDemand && data.respectDay === true });
     if (result.failed.length > 0) throw new Error(`weekly report failed for ${data.repo}`);
   };
 

@@ -129,6 +129,7 @@ export async function startService(env: NodeJS.ProcessEnv = process.env, overrid
       scheduler = createScheduler({
         queue,
         cron: settings.summaryCron,
+        respectDay: !env.COZE_LOOP_SUMMARY_CRON,
         logger: logger.child({ component: 'scheduler' }),
         listTargets: async () => {
           const lists = await Promise.allSettled(sources.map((list) => list()));

@@ -5,23 +5,16 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
 import type { CozeLoopConfig } from '../config/schema.js';
 import { t } from '../core/i18n.js';
+import { isoWeek } from '../core/iso-week.js';
 import { SEVERITIES, TARGETS, severityRank, type AnalysisResult, type Finding, type Locale } from '../core/types.js';
+
+export { isoWeek };
 
 export const REPORT_TITLE_PREFIX = 'coze-loop weekly loop report:';
 export const REPORT_LABEL = 'coze-loop';
 const DATA_MARKER = /<!-- coze-loop:weekly-data:([A-Za-z0-9+/=]+) -->/;
 const MAX_STORED_FINDINGS = 2_000;
 const HISTORY_WEEKS = 8;
-
-/** ISO-8601 week label, e.g. `2026-W48`. */
-export function isoWeek(date: Date): string {
-  const day = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()));
-  const weekday = day.getUTCDay() || 7;
-  day.setUTCDate(day.getUTCDate() + 4 - weekday);
-  const yearStart = Date.UTC(day.getUTCFullYear(), 0, 1);
-  const week = Math.ceil(((day.getTime() - yearStart) / 86_400_000 + 1) / 7);
-  return `${day.getUTCFullYear()}-W${String(week).padStart(2, '0')}`;
-}
 
 export function reportTitle(week: string): string {
   return `${REPORT_TITLE_PREFIX} ${week}`;

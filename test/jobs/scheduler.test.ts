@@ -17,30 +17,33 @@ describe('weekly schedule', () => {
     expect(isoWeek(new Date('2024-12-30T08:00:00Z'))).toBe('2025-W01');
   });
 
-  it('builds one job per target and week, deduplicated by that id', () => {
-    expect(summaryJob(targets[1]!, new Date('2026-11-23T08:00:00Z'))).toEqual({
+  it('builds one job per target and day, deduplicated by that id, saying whether to honour summary.day', () => {
+    expect(summaryJob(targets[1]!, new Date('2026-11-23T08:00:00Z'), true)).toEqual({
       type: 'weekly-summary',
-      id: 'gitlab:group/project:2026-W48',
+      id: 'gitlab:group/project:2026-11-23',
       coalesceKey: 'weekly:gitlab:group/project',
-      payload: { project: 'group/project', platform: 'gitlab', target: 'group/project', week: '2026-W48', scheduledAt: '2026-11-23T08:00:00.000Z' },
+      payload: { project: 'group/project', platform: 'gitlab', target: 'group/project', week: '2026-W48', scheduledAt: '2026-11-23T08:00:00.000Z', respectDay: true },
     });
+    expect(summaryJob(targets[1]!, new Date('2026-11-24T08:00:00Z')).id).toBe('gitlab:group/project:2026-11-24');
+    expect(summaryJob(targets[1]!, new Date('2026-11-24T08:00:00Z')).payload.respectDay).toBe(false);
   });
 
-  it('validates 5- and 6-field cron and defaults to Monday 08:00 UTC', () => {
+  it('validates 5- and 6-field cron and by default wakes daily at 08:00 UTC (reports follow summary.day)', () => {
     expect(() => validateCron('0 8 * * 1')).not.toThrow();
     expect(() => validateCron('30 0 8 * * 1')).not.toThrow();
     expect(() => validateCron('0 8 * *')).toThrow();
     const next = createScheduler({ queue: createMemoryQueue(), listTargets: async () => [] }).nextRun()!;
-    expect([next.getUTCDay(), next.getUTCHours(), next.getUTCMinutes()]).toEqual([1, 8, 0]);
+    expect([next.getUTCHours(), next.getUTCMinutes()]).toEqual([8, 0]);
+    expect(next.getTime() - Date.now()).toBeLessThanOrEqual(24 * 3600 * 1000);
   });
 
-  it('memory mode: a tick fans out to every target once per week', async () => {
+  it('memory mode: a tick fans out to every target once per day', async () => {
     const queue = createMemoryQueue();
     const scheduler = createScheduler({ queue, listTargets: async () => targets });
     const monday = new Date('2026-11-23T08:00:00Z');
     expect(await scheduler.fire(monday)).toEqual({ enqueued: 2, duplicate: 0, refused: 0 });
     expect(await scheduler.fire(new Date('2026-11-23T08:00:05Z'))).toEqual({ enqueued: 0, duplicate: 2, refused: 0 });
-    expect(await scheduler.fire(new Date('2026-11-30T08:00:00Z'))).toEqual({ enqueued: 2, duplicate: 0, refused: 0 });
+    expect(await scheduler.fire(new Date('2026-11-24T08:00:00Z'))).toEqual({ enqueued: 2, duplicate: 0, refused: 0 });
     await queue.close(0);
   });
 
@@ -67,7 +70,7 @@ describe('weekly schedule on Redis', () => {
     await deleteKeys(prefix);
   });
 
-  it('one BullMQ job scheduler for all processes: each target runs once per week however many workers tick', async () => {
+  it('one BullMQ job scheduler for all processes: each target runs once per tick day however many workers tick', async () => {
     const seen: JobData[] = [];
     const listings: number[] = [];
     const queues = [0, 1, 2].map(() => createBullMqQueue({ redisUrl: REDIS_URL, prefix }));
@@ -89,8 +92,9 @@ describe('weekly schedule on Redis', () => {
     while (listings.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
     await new Promise((resolve) => setTimeout(resolve, 500));
     await Promise.all(queues.map((queue) => queue.close(1000)));
-    // Several ticks happened, but the jobs carry the ISO week in their id: one run per target this week.
+    // Several ticks happened, but the jobs carry the day in their id: one run per target that day.
     expect(listings.length).toBeGreaterThanOrEqual(2);
-    expect(seen.map((job) => job.id).sort()).toEqual([`github:7/octo/widgets:${isoWeek(new Date())}`, `gitlab:group/project:${isoWeek(new Date())}`]);
+    const today = new Date().toISOString().slice(0, 10);
+    expect(seen.map((job) => job.id).sort()).toEqual([`github:7/octo/widgets:${today}`, `gitlab:group/project:${today}`]);
   }, 20_000);
 });

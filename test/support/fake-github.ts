@@ -130,6 +130,8 @@ export class FakeGitHub {
   permissions = new Map<string, string>();
   resolvedThreads = new Set<number>();
   refused = new Set<string>();
+  /** Tokens that may read but not write, like the GITHUB_TOKEN of a workflow run for a pull request from a fork. */
+  readOnlyTokens = new Set<string>();
   requests: RecordedRequest[] = [];
   defaultBranch = 'main';
   branchSha = 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb';
@@ -236,6 +238,8 @@ export class FakeGitHub {
     this.requests.push(recorded);
     if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
     if (!req.headers.authorization && !path.startsWith('/_codeload/')) return json(res, 401, { message: 'Requires authentication' });
+    const token = req.headers.authorization?.replace(/^(token|bearer)\s+/i, '');
+    if (method !== 'GET' && token !== undefined && this.readOnlyTokens.has(token)) return json(res, 403, { message: 'Resource not accessible by integration' });
     const route = this.route(method, path, url.searchParams, body as Record<string, unknown> | undefined, res);
     if (!route) json(res, 404, { message: 'Not Found', path });
   }
