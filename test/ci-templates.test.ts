@@ -20,7 +20,10 @@ function shellWords(command: string): string[] {
   return words;
 }
 
-/** The arguments after `npx --yes <package>` in each script line that runs coze-loop. */
+/**
+ * The arguments after `npx --yes <package>` in each script line that runs the analysis CLI. `coze-loop review` has
+ * its own flags and is checked in test/ci/templates.test.ts.
+ */
 function cliInvocations(lines: string[], substitute: (word: string) => string): string[][] {
   return lines
     .filter((line) => /\bnpx\b/.test(line) && /coze-loop|COZE_LOOP_PACKAGE/.test(line))
@@ -31,7 +34,8 @@ function cliInvocations(lines: string[], substitute: (word: string) => string): 
       while (args[0]?.startsWith('--yes')) args.shift();
       args.shift();
       return args;
-    });
+    })
+    .filter((args) => args[0] !== 'review');
 }
 
 function usedFlags(args: string[]): string[] {

@@ -137,7 +137,8 @@ export class OfflinePlatform implements Platform {
   async downloadArchive(): Promise<Buffer> {
     return this.unavailable();
   }
-  permalink(_repo: string, sha: string, path: string, startLine: number, endLine?: number): string {
-    return `${path}#L${startLine}${endLine !== undefined && endLine !== startLine ? `-L${endLine}` : ''} (${sha.slice(0, 7)})`;
+  /** A path relative to the checkout: there is no web page to link to. */
+  permalink(_repo: string, _sha: string, path: string, startLine: number, endLine?: number): string {
+    return `${path}#L${startLine}${endLine !== undefined && endLine !== startLine ? `-L${endLine}` : ''}`;
   }
 }

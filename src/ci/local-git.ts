@@ -69,7 +69,8 @@ export function hunksToPatch(hunks: DiffHunk[]): string {
 
 /** The change BASE -> HEAD as the hosts report it: against the merge base when there is one, like a pull request. */
 export async function changedFilesFromGit(root: string, base: string, head: string): Promise<ChangedFile[]> {
-  const common = ['-c', 'core.quotePath=true', 'diff', '--no-color', '--no-ext-diff', '--no-textconv', '--unified=3', '-M'];
+  // Explicit prefixes: a user's `diff.noprefix` / `diff.mnemonicPrefix` setting must not change the paths we parse.
+  const common = ['-c', 'core.quotePath=true', 'diff', '--no-color', '--no-ext-diff', '--no-textconv', '--src-prefix=a/', '--dst-prefix=b/', '--unified=3', '-M'];
   let text: string;
   try {
     text = await gitText(root, [...common, `${base}...${head}`, '--']);

@@ -16,13 +16,34 @@ export interface LineRewrite {
   code: string;
 }
 
+// Fix builders ask for many lines of the same (possibly multi-megabyte) source, one loop after another: scanning
+// from the top on every call made a file with many loops quadratic. The last source's line starts are kept.
+let indexedSource: string | undefined;
+let indexedStarts: number[] = [0];
+
+/** Offsets where each line starts (index 0 = line 1), for the most recently used source. */
+function lineStarts(source: string): number[] {
+  if (source === indexedSource) return indexedStarts;
+  const starts = [0];
+  for (let i = source.indexOf('\n'); i >= 0; i = source.indexOf('\n', i + 1)) starts.push(i + 1);
+  indexedSource = source;
+  indexedStarts = starts;
+  return starts;
+}
+
 export function splitLines(source: string): string[] {
   return source.split(/\r?\n/);
 }
 
 /** Text of a 1-based line without its newline ('' beyond the end). */
 export function lineAt(source: string, line: number): string {
-  return splitLines(source)[line - 1] ?? '';
+  if (!Number.isInteger(line) || line < 1) return splitLines(source)[line - 1] ?? '';
+  const starts = lineStarts(source);
+  const start = starts[line - 1];
+  if (start === undefined) return '';
+  const next = starts[line];
+  const end = next === undefined ? source.length : next - 1;
+  return source.slice(start, next !== undefined && end > start && source.charCodeAt(end - 1) === 13 ? end - 1 : end);
 }
 
 export function leadingWhitespace(text: string): string {
@@ -31,13 +52,10 @@ export function leadingWhitespace(text: string): string {
 
 /** Offset of the first character of a 1-based line. */
 export function lineStartOffset(source: string, line: number): number {
-  let offset = 0;
-  for (let current = 1; current < line; current++) {
-    const next = source.indexOf('\n', offset);
-    if (next < 0) return source.length;
-    offset = next + 1;
-  }
-  return offset;
+  if (!(line > 1)) return 0;
+  const starts = lineStarts(source);
+  const index = Math.ceil(line) - 1;
+  return index < starts.length ? starts[index]! : source.length;
 }
 
 /** Offset just past the last character of a 1-based line (before its `\r\n` / `\n`). */
@@ -49,9 +67,17 @@ export function lineEndOffset(source: string, line: number): number {
 }
 
 export function lineOfOffset(source: string, offset: number): number {
-  let line = 1;
-  for (let i = 0; i < offset && i < source.length; i++) if (source.charCodeAt(i) === 10) line++;
-  return line;
+  if (!(offset > 0)) return 1;
+  const starts = lineStarts(source);
+  // A newline at index i counts when i < offset, i.e. when the line it opens starts before offset + 1.
+  let lo = 1;
+  let hi = starts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (starts[mid]! < offset + 1) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /**

@@ -151,7 +151,7 @@ async function reportConfigError(platform: GitLabPlatform, cr: ChangeRequestRef,
 
 function makeProcessors(platform: GitLabPlatform, deps: ServiceDeps, commandsPerHour: number): Partial<Record<JobType, JobProcessor>> {
   const limiter = new CommandRateLimiter(commandsPerHour, 60 * 60 * 1000, deps.now);
-  const reviewDeps = (logger: Logger) => ({ logger, metrics: deps.metrics, now: deps.now });
+  const reviewDeps = (logger: Logger) => ({ logger, metrics: deps.metrics, now: deps.now, refine: deps.refine });
 
   const review: JobProcessor = async (job: JobData) => {
     const payload: ReviewJob = reviewJobSchema.parse(job.payload);
@@ -238,14 +238,14 @@ function makeProcessors(platform: GitLabPlatform, deps: ServiceDeps, commandsPer
       return parseBotConfig(content === null ? null : content.toString('utf8'), DEFAULT_CONFIG_FILE);
     };
     // A scheduled run honours the repository's `summary.day`; a `/coze-loop summary` runs now.
-    const result = await runWeeklySummaries([{ platform, repo: payload.project, loadConfig }], { logger, now: deps.now }, { onlyOnConfiguredDay: !payload.onDemand });
+    const result = await runWeeklySummaries([{ platform, repo: payload.project, loadConfig }], { logger, now: deps.now }, { onlyOnConfiguredDay: !payload.onDemand && payload.respectDay === true });
     if (result.failed.length) throw new Error(`weekly report failed for project ${payload.project}`);
   };
 
   return { 'gitlab-review': review, 'gitlab-command': command, 'weekly-summary': weekly };
 }
 
-const weeklyJobSchema = z.object({ project: z.string().min(1), week: z.string().optional(), onDemand: z.boolean().optional() });
+const weeklyJobSchema = z.object({ project: z.string().min(1), week: z.string().optional(), onDemand: z.boolean().optional(), respectDay: z.boolean().optional() });
 
 /** `GITLAB_PROJECTS`: comma-separated numeric ids or `group/project` paths that get the weekly report. */
 export function summaryProjects(env: NodeJS.ProcessEnv): string[] {

@@ -248,6 +248,23 @@ describe('coze-loop review on GitHub Actions', () => {
   });
 });
 
+describe('coze-loop review with flags instead of an event', () => {
+  it('--pr without a pull_request event asks the API for the SHAs', async () => {
+    found.set('worker/sender.py', []);
+    github()
+      .get(`${REPO}/pulls/7`)
+      .reply(200, { number: 7, draft: false, html_url: 'https://github.com/acme/shop/pull/7', user: { login: 'octocat', type: 'User' }, head: { sha: HEAD, ref: 'feature' }, base: { sha: BASE, ref: 'main' } });
+    noConfig();
+    changeReads();
+    const io = captureIO(githubEnv('', { GITHUB_EVENT_PATH: undefined, GITHUB_EVENT_NAME: 'workflow_dispatch' }), workspace);
+
+    expect(await run(['--pr', '7', '--dry-run'], io)).toBe(0);
+    expect(io.out()).toContain('# coze-loop review of acme/shop#7 at b0b1b2b');
+    expect(io.out()).toContain('No new inline comments.');
+    expect(io.out()).toContain('**Check run `coze-loop`: success**');
+  });
+});
+
 describe('coze-loop review set-up errors (exit 2, naming what is missing)', () => {
   it.each([
     ['GITHUB_TOKEN', { GITHUB_TOKEN: '' }],

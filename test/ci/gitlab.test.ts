@@ -1,6 +1,8 @@
 // `coze-loop review` in a GitLab merge request pipeline, driven only by GitLab CI's predefined variables and the
 // COZE_LOOP_GITLAB_TOKEN variable, against strict nock.
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import nock from 'nock';
 import type { AnalysisResult, Finding, SourceInput } from '../../src/core/types.js';
 import { makeFinding } from '../support/findings.js';
@@ -179,6 +181,26 @@ describe('coze-loop review in GitLab CI', () => {
 
     expect(await run(['--base', repo.base], io, noSleep)).toBe(1);
     expect(sent[0]!.body).toMatchObject({ 'position[head_sha]': repo.head, 'position[new_line]': '5' });
+  });
+});
+
+describe('coze-loop review in GitLab CI with a token that may not write', () => {
+  it('prints the review, writes SARIF, explains the token and exits per findings', async () => {
+    found.set('worker/sender.py', [finding('warning')]);
+    gitlab().get(MR).reply(200, mergeRequest());
+    noConfig();
+    changeReads();
+    const reply = recorder(sent);
+    gitlab().post(`${MR}/discussions`).reply(reply(403, { message: '403 Forbidden' }));
+    const io = captureIO(gitlabEnv(), workspace);
+
+    expect(await run(['--fail-on', 'error'], io, noSleep)).toBe(0);
+    expect(sent).toHaveLength(1);
+    expect(io.err()).toContain('role Developer and scope api');
+    expect(io.out()).toContain('### worker/sender.py:5');
+    expect(io.out()).toContain('**Commit status `coze-loop`: success**');
+    const sarif = JSON.parse(readFileSync(join(workspace, 'coze-loop.sarif'), 'utf8')) as { runs: { results: { level: string }[] }[] };
+    expect(sarif.runs[0]!.results).toEqual([expect.objectContaining({ level: 'warning' })]);
   });
 });
 

@@ -135,6 +135,9 @@ export const detectAckBeforeSuccess: Detector = (loop, ctx) => {
       });
       continue;
     }
+    // What is acknowledged is the message, whatever produced it: `queue.ack(message)` then `handle(message)`.
+    const acked = argumentsOf(ack.node).positional[0];
+    const ackNames = acked?.type === 'identifier' ? new Set([...names, acked.text]) : names;
     const block = statement.parent!;
     const siblings = statementsOf(block);
     const index = siblings.findIndex((s) => s.id === statement.id);
@@ -148,7 +151,7 @@ export const detectAckBeforeSuccess: Detector = (loop, ctx) => {
         const args = call.node.childForFieldName('arguments');
         const used = args ? identifiersIn(args, family) : new Set<string>();
         const receiverRoot = (call.receiver ?? '').split('.')[0] ?? '';
-        if ([...names].some((n) => used.has(n)) || names.has(receiverRoot)) {
+        if ([...ackNames].some((n) => used.has(n)) || ackNames.has(receiverRoot)) {
           // Name the real work in the message, not the decoding step before it.
           if (!work || /^(loads|parse|decode|get)$/.test(work.method)) work = call;
           lastWork = sibling;

@@ -6,6 +6,8 @@ import { guardedWorkerTemplate } from '../../../fixes/templates.js';
 import { countBodyLines, isInfiniteHeader, isNestingStatement, loopExits } from './shape.js';
 import { descendants, enclosingFunction, endLineOf, familyOf, lineOf, statementsOf } from './syntax.js';
 import { isGenericFunctionName, workerPurpose } from './worker-name.js';
+import { noExitWorkerCall, ruleMayReport } from './overlap.js';
+import { findUnguardedCall } from './unguarded-worker-loop.js';
 
 /** Bodies shorter than this read at a glance even without named steps. */
 const MIN_INLINE_LINES = 10;
@@ -34,6 +36,9 @@ export const detectAnonymousWorkerLoop: Detector = (loop, ctx) => {
   if (lines < MIN_INLINE_LINES) return null;
   const inlineLogic = [...descendants(loop.body, family, { skipFunctions: true })].some((n) => isNestingStatement(n, family));
   if (!inlineLogic) return null;
+  // The fix-bugs comment on the same header suggests the same named worker; a second one is noise.
+  if (ruleMayReport(ctx.config, 'unguarded-worker-loop', 'fix-bugs') && findUnguardedCall(loop, ctx)) return null;
+  if (ruleMayReport(ctx.config, 'infinite-loop-no-exit', 'fix-bugs') && noExitWorkerCall(loop, ctx)) return null;
 
   const purpose = workerPurpose(loop, loop.language, ctx.kb);
   const statements = statementsOf(loop.body);

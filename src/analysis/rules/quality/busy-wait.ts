@@ -6,11 +6,11 @@ import type { Detection, Detector, RuleContext } from '../../rule-types.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { blockFix, dedentText, fenceLanguage, replaceFix, rewriteLines, wholeLineText } from '../../../fixes/lines.js';
 import { guardedWorkerTemplate } from '../../../fixes/templates.js';
-import { isBlockingWait, returnsImmediately, treeCalls, type TreeCall } from './calls.js';
+import { classifyTreeCall, isBlockingWait, returnsImmediately, treeCalls, type TreeCall } from './calls.js';
 import { busyWaitCost } from './cost.js';
 import { isInfiniteHeader, loopExits } from './shape.js';
 import { isEmptyHandler } from './guard.js';
-import { argumentsOf, contains, descendants, endLineOf, familyOf, isLoopStatement, lineOf, statementsOf, type Family } from './syntax.js';
+import { argumentsOf, contains, descendants, endLineOf, familyOf, isCall, isLoopStatement, lineOf, statementsOf, type Family } from './syntax.js';
 import { displayCallee } from './syntax.js';
 import { workerPurpose } from './worker-name.js';
 
@@ -90,6 +90,8 @@ function idleSleepBlock(loop: LoopFacts, ctx: RuleContext, target: SyntaxNode): 
   return `import { setTimeout as sleep } from 'node:timers/promises';\n\nconst IDLE_SLEEP_MS = 1000;\n\n${dedentText(' '.repeat(loop.node.startPosition.column) + loopText)}\n`;
 }
 
+const STATE_PROBES = new Set(['poll', 'done', 'is_set', 'isSet', 'is_alive', 'isAlive', 'empty', 'full', 'qsize', 'locked', 'running', 'cancelled', 'exists', 'isfile', 'len', 'now', 'time', 'monotonic', 'get']);
+
 function spinOnFlag(loop: LoopFacts, ctx: RuleContext, family: Family): Detection | null {
   if (loop.node.type !== 'while_statement' || isInfiniteHeader(loop)) return null;
   const statements = statementsOf(loop.body);
@@ -97,8 +99,12 @@ function spinOnFlag(loop: LoopFacts, ctx: RuleContext, family: Family): Detectio
   if (!trivial) return null;
   const condition = loop.node.childForFieldName('condition');
   if (!condition) return null;
-  const calls = treeCalls(condition, loop.language, ctx.kb, { skipFunctions: true });
+  // `treeCalls` walks below its root, and a Python condition is often the call itself.
+  const calls = [...(isCall(condition, family) ? [classifyTreeCall(condition, loop.language, ctx.kb)] : []), ...treeCalls(condition, loop.language, ctx.kb, { skipFunctions: true })];
   if (calls.some((c) => isBlockingWait(c, family))) return null;
+  // `while f.read(n): pass` or `while (it.next().value)` does its work in the condition (drains, skips): only a
+  // condition that merely *looks* at state (a flag, `poll()`, `done()`, `is_set()`) spins.
+  if (calls.some((c) => !STATE_PROBES.has(c.method))) return null;
   return {
     loop,
     line: lineOf(loop.node),

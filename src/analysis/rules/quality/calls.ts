@@ -205,6 +205,8 @@ export function returnsImmediately(call: TreeCall, family: Family): boolean {
   if (isBlockingWait(call, family)) return false;
   if (family === 'python') {
     if (PY_NON_BLOCKING.has(call.method) || PY_NON_BLOCKING.has(call.callee)) return true;
+    // Home-made wrappers say so in their name: `get_nowait_or_none`, `try_pop_nowait`, `pop_nonblocking`.
+    if (/(^|_)(nowait|non_?blocking)(_|$)/.test(call.method)) return true;
     if (call.method === 'get' && /queue|(^|_)q$|^q$/.test((call.receiver ?? '').toLowerCase())) {
       const block = argumentsOf(call.node).keywords.get('block') ?? argumentsOf(call.node).positional[0];
       return block?.type === 'false';

@@ -29,10 +29,18 @@ function pythonFindings(loop: LoopFacts): { statement: SyntaxNode; call: SyntaxN
   return out;
 }
 
+const ASYNC_CANDIDATE_TYPES = new Set(['function_declaration', 'method_definition', 'arrow_function', 'function_expression']);
+// One walk per file, not per loop: a file with many loops would otherwise be walked once for each of them.
+const asyncNamesCache = new WeakMap<object, Set<string>>();
+
 /** Names of async functions and methods declared in the file (their calls return promises). */
 function asyncFunctionNames(root: SyntaxNode): Set<string> {
+  const cached = asyncNamesCache.get(root.tree);
+  if (cached) return cached;
   const names = new Set<string>();
+  asyncNamesCache.set(root.tree, names);
   for (const node of descendants(root, 'js')) {
+    if (!ASYNC_CANDIDATE_TYPES.has(node.type)) continue;
     const isAsync = node.children.some((c) => c.type === 'async');
     if (!isAsync) continue;
     if (node.type === 'function_declaration' || node.type === 'method_definition') {
@@ -78,6 +86,46 @@ function jsFindings(loop: LoopFacts, ctx: RuleContext): JsFinding[] {
     out.push({ statement: node, expression: expr, callee, variant: 'promise' });
   }
   return out;
+}
+
+/**
+ * `xs.forEach(async (x) => { await ... })`: forEach ignores what its callback returns, so every promise is dropped
+ * at once. Inside an async function the fix is `await Promise.all(xs.map(...))`, which keeps the same callback.
+ */
+function asyncForEach(loop: LoopFacts, ctx: RuleContext): Detection | null {
+  if (loop.kind !== 'callback-iteration' || loop.node.type !== 'call_expression') return null;
+  const fn = loop.node.childForFieldName('function');
+  if (fn?.type !== 'member_expression' || fn.childForFieldName('property')?.text !== 'forEach') return null;
+  const args = loop.node.childForFieldName('arguments');
+  const callback = args?.namedChildren[0];
+  if (!args || !callback || args.namedChildren.length !== 1) return null;
+  if (callback.type !== 'arrow_function' && callback.type !== 'function_expression') return null;
+  if (!callback.children.some((c) => c.type === 'async')) return null;
+  const receiver = fn.childForFieldName('object')!;
+  const statement = loop.node.parent;
+  const enclosingAsync = enclosingFunctionIsAsync(loop.node);
+  const fix =
+    statement?.type === 'expression_statement' && enclosingAsync
+      ? replaceFix(
+          rewriteLines(ctx.file.source, [
+            { start: loop.node.startIndex, end: args.startIndex + 1, text: `await Promise.all(${receiver.text}.map(` },
+            { start: args.endIndex - 1, end: args.endIndex, text: '))' },
+          ]),
+          { description: 'await Promise.all(...map(...))', safety: 'safe', language: fenceLanguage(loop.language) },
+        )
+      : blockFix(
+          `await Promise.all(${receiver.text}.map(${callback.text}));\n`,
+          { startLine: lineOf(loop.node), endLine: lineOf(loop.node) + loop.node.text.split('\n').length - 1 },
+          { description: 'await Promise.all(...map(...)) in an async function', safety: 'unsafe', language: fenceLanguage(loop.language) },
+        );
+  return { loop, line: lineOf(fn.childForFieldName('property')!), variant: 'foreach', data: { call: `${displayCallee(calleeOf(loop.node))}` }, confidence: 'high', fix };
+}
+
+function enclosingFunctionIsAsync(node: SyntaxNode): boolean {
+  for (let current = node.parent; current; current = current.parent) {
+    if (ASYNC_CANDIDATE_TYPES.has(current.type)) return current.children.some((c) => c.type === 'async');
+  }
+  return false;
 }
 
 export const detectFireAndForgetTask: Detector = (loop, ctx) => {
@@ -128,6 +176,8 @@ export const detectFireAndForgetTask: Detector = (loop, ctx) => {
     }
     return detections;
   }
+  const forEach = asyncForEach(loop, ctx);
+  if (forEach) detections.push(forEach);
   const hasLogger = /\blogger\b/.test(rootOf(loop.node).text) ? 'logger.error' : 'console.error';
   for (const finding of jsFindings(loop, ctx)) {
     const expr = finding.expression;

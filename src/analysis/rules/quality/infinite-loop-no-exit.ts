@@ -4,24 +4,18 @@
 import type { Detector } from '../../rule-types.js';
 import { blockFix, fenceLanguage, wholeLineText } from '../../../fixes/lines.js';
 import { guardedWorkerTemplate } from '../../../fixes/templates.js';
-import { isBlockingWait, treeCalls } from './calls.js';
-import { isInfiniteHeader, loopExits } from './shape.js';
-import { endLineOf, familyOf, lineOf, rootOf, statementsOf } from './syntax.js';
+import { noExitWorkerCall, ruleMayReport } from './overlap.js';
+import { endLineOf, familyOf, lineOf, statementsOf } from './syntax.js';
+import { findUnguardedCall } from './unguarded-worker-loop.js';
 import { displayCallee } from './syntax.js';
 import { workerPurpose } from './worker-name.js';
 
-const SIGNAL_HANDLING = /signal\.signal\s*\(|add_signal_handler\s*\(|process\.(on|once|addListener)\s*\(\s*['"`]SIG(TERM|INT)|signal\.SIGTERM|AbortController|signal\.aborted|setup_signal|install_signal|graceful/;
-
 export const detectInfiniteLoopNoExit: Detector = (loop, ctx) => {
-  if (!isInfiniteHeader(loop)) return null;
   const family = familyOf(loop.language);
-  if (family === 'python' && loop.inAsyncFunction) return null;
-  const exits = loopExits(loop);
-  if (exits.breaks.length + exits.returns.length + exits.exitCalls.length + exits.yields.length > 0) return null;
-  if (loop.fileHandlesSignals || SIGNAL_HANDLING.test(rootOf(loop.node).text)) return null;
-  const calls = treeCalls(loop.body, loop.language, ctx.kb, { skipFunctions: true });
-  const worker = calls.find((c) => isBlockingWait(c, family) || c.kinds.some((k) => ['sleep', 'queue-pop', 'db-read', 'db-write', 'http', 'queue-ack'].includes(k)));
+  const worker = noExitWorkerCall(loop, ctx);
   if (!worker) return null;
+  // unguarded-worker-loop's comment on the same header already names the missing stop flag (its `-no-stop` variant).
+  if (ruleMayReport(ctx.config, 'unguarded-worker-loop', 'fix-bugs') && findUnguardedCall(loop, ctx)) return null;
   const purpose = workerPurpose(loop, loop.language, ctx.kb);
   const statements = statementsOf(loop.body);
   const body = statements.length > 0 ? wholeLineText(ctx.file.source, lineOf(statements[0]!), endLineOf(statements[statements.length - 1]!)) : undefined;

@@ -76,9 +76,12 @@ export const detectRetryWithoutBackoff: Detector = (loop, ctx) => {
       const handlerReraises = statementsOf(block).some((s) => s.type === 'raise_statement' || s.type === 'throw_statement' || s.type === 'return_statement' || s.type === 'break_statement');
       if (handlerReraises) continue;
       const tryCall = ioCallIn(body, loop, ctx);
-      if (!tryCall || !tryCall.kinds.some((k) => IO_KINDS.has(k))) continue;
-
+      if (!tryCall) continue;
       const successExits = (body && leavesLoop(body, family)) || (elseClause && leavesLoop(elseClause, family));
+      // `while True: try: return fn() except: log` retries whatever `fn` is, for ever: the call need not be known I/O.
+      const endlessRetry = successExits && isInfiniteHeader(loop);
+      if (!endlessRetry && !tryCall.kinds.some((k) => IO_KINDS.has(k))) continue;
+
       if (successExits && isRetryShapedLoop(loop, family)) {
         // Any sleep on the way back round counts: in the handler or after the try.
         const laterSleep = bodyCalls.filter((c) => c.node.startIndex >= tryNode.endIndex).map((c) => sleepOf(c, family)).find((s) => s !== undefined);

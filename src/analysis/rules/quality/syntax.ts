@@ -62,17 +62,53 @@ export interface WalkOptions {
   skipLoops?: boolean;
 }
 
-/** Pre-order walk over named descendants (the root excluded), iterative so 5,000-deep nesting cannot overflow. */
-export function* descendants(root: SyntaxNode, family: Family, options: WalkOptions = {}): Generator<SyntaxNode> {
-  const stack: SyntaxNode[] = [...root.namedChildren].reverse();
-  while (stack.length > 0) {
-    const node = stack.pop()!;
-    yield node;
-    if (options.skipFunctions && isFunction(node, family)) continue;
-    if (options.skipLoops && isLoopStatement(node, family)) continue;
-    const children = node.namedChildren;
-    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
+const descendantCache = new WeakMap<object, Map<string, readonly SyntaxNode[]>>();
+
+/**
+ * Named descendants in pre-order (the root excluded). One TreeCursor walk per root, family and options, cached per
+ * tree: detectors ask the same question about the same loop or scope many times, and every `namedChildren` call
+ * marshals node objects across the native boundary. Iterative, so 5,000-deep nesting cannot overflow.
+ */
+export function descendants(root: SyntaxNode, family: Family, options: WalkOptions = {}): readonly SyntaxNode[] {
+  const skipFunctions = options.skipFunctions === true;
+  const skipLoops = options.skipLoops === true;
+  let perTree = descendantCache.get(root.tree);
+  if (!perTree) {
+    perTree = new Map();
+    descendantCache.set(root.tree, perTree);
   }
+  const key = `${String(root.id)}:${root.typeId}:${family}:${skipFunctions ? 1 : 0}${skipLoops ? 1 : 0}`;
+  const cached = perTree.get(key);
+  if (cached) return cached;
+  const out: SyntaxNode[] = [];
+  const functions = FUNCTION_TYPES[family];
+  const loops = LOOP_TYPES[family];
+  const cursor = root.walk();
+  let depth = 0;
+  // Only named nodes are yielded and entered, as a `namedChildren` walk would.
+  let descend = cursor.gotoFirstChild();
+  if (descend) depth = 1;
+  while (descend) {
+    let enter = false;
+    if (cursor.nodeIsNamed) {
+      out.push(cursor.currentNode);
+      const type = cursor.nodeType;
+      enter = !(skipFunctions && functions.has(type)) && !(skipLoops && loops.has(type));
+    }
+    if (enter && cursor.gotoFirstChild()) {
+      depth++;
+      continue;
+    }
+    while (!cursor.gotoNextSibling()) {
+      if (depth <= 1 || !cursor.gotoParent()) {
+        descend = false;
+        break;
+      }
+      depth--;
+    }
+  }
+  perTree.set(key, out);
+  return out;
 }
 
 export function findAll(root: SyntaxNode, family: Family, predicate: (node: SyntaxNode) => boolean, options: WalkOptions = {}): SyntaxNode[] {
@@ -109,9 +145,8 @@ export function enclosingFunction(node: SyntaxNode, family: Family): SyntaxNode 
 
 /** Root of the file. */
 export function rootOf(node: SyntaxNode): SyntaxNode {
-  let current = node;
-  while (current.parent) current = current.parent;
-  return current;
+  // `parent` restarts from the root in tree-sitter, so climbing would be quadratic in the depth.
+  return node.tree.rootNode;
 }
 
 /** Text without whitespace (callee names are compared this way). */

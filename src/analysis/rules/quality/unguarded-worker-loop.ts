@@ -1,14 +1,15 @@
 // A long-running loop (while True, a stop-flag loop, a consumer iteration, setInterval) whose body does I/O that
 // can raise, with nothing catching it: the first bad message or network blip ends the worker for good. A try
 // inside the loop is the fix, not the problem; a supervisor loop that restarts it also counts.
-import type { Detector } from '../../rule-types.js';
-import type { CallKind } from '../../facts.js';
+import type { Detector, RuleContext } from '../../rule-types.js';
+import type { CallKind, LoopFacts, SyntaxNode } from '../../facts.js';
 import { blockFix, fenceLanguage, wholeLineText } from '../../../fixes/lines.js';
 import { guardedWorkerTemplate } from '../../../fixes/templates.js';
-import { treeCalls } from './calls.js';
+import { treeCalls, type TreeCall } from './calls.js';
 import { hasSupervisor, isCallHandled, wrapBodyInTry } from './guard.js';
+import { noExitWorkerCall, ruleMayReport } from './overlap.js';
 import { isInfiniteHeader, loopExits } from './shape.js';
-import { endLineOf, familyOf, lineOf, statementsOf } from './syntax.js';
+import { clauseBlock, descendants, endLineOf, familyOf, lineOf, statementsOf, tryParts, type Family } from './syntax.js';
 import { displayCallee } from './syntax.js';
 import { workerPurpose } from './worker-name.js';
 
@@ -31,12 +32,50 @@ export function isLongRunning(loop: import('../../facts.js').LoopFacts): boolean
   return false;
 }
 
-export const detectUnguardedWorkerLoop: Detector = (loop, ctx) => {
-  if (!isLongRunning(loop) || hasSupervisor(loop)) return null;
+/**
+ * The first try in the body (nested callbacks included, e.g. `Promise.all(rows.map(async (r) => { try ... }))`)
+ * whose handlers keep the loop going rather than re-raising: the loop already protects its per-item work.
+ */
+function firstCatchingTry(loop: LoopFacts, family: Family): SyntaxNode | undefined {
+  for (const node of descendants(loop.body, family)) {
+    if (node.type !== 'try_statement') continue;
+    const { handlers } = tryParts(node);
+    const keepsGoing = handlers.some((handler) => !statementsOf(clauseBlock(handler)).some((s) => s.type === 'raise_statement' || s.type === 'throw_statement'));
+    if (keepsGoing) return node;
+  }
+  return undefined;
+}
+
+/**
+ * Once items are protected, what is left outside the try is the fetch before it (a pop, a receive, a claim) and the
+ * recovery inside a handler or `finally` (a reconnect): failing there means the infrastructure is down, and ending
+ * the worker so that its supervisor restarts it is a legitimate policy, not the one-bad-item bug this rule is for.
+ */
+function isFetchOrRecovery(call: TreeCall, perItemTry: SyntaxNode): boolean {
+  if (call.node.endIndex <= perItemTry.startIndex) return true;
+  for (let current = call.node.parent; current; current = current.parent) {
+    if (current.type === 'except_clause' || current.type === 'except_group_clause' || current.type === 'catch_clause' || current.type === 'finally_clause') return true;
+  }
+  return false;
+}
+
+/** The first call that can throw and ends the worker when it does, if the loop is a long-running one. */
+export function findUnguardedCall(loop: LoopFacts, ctx: RuleContext): TreeCall | undefined {
+  if (!isLongRunning(loop) || hasSupervisor(loop)) return undefined;
   const family = familyOf(loop.language);
   const calls = treeCalls(loop.body, loop.language, ctx.kb, { skipFunctions: true });
-  const unguarded = calls.find((call) => call.kinds.some((k) => THROWING_KINDS.has(k)) && !isCallHandled(call.node, loop.body));
+  const perItemTry = firstCatchingTry(loop, family);
+  return calls.find(
+    (call) => call.kinds.some((k) => THROWING_KINDS.has(k)) && !isCallHandled(call.node, loop.body) && !(perItemTry && isFetchOrRecovery(call, perItemTry)),
+  );
+}
+
+export const detectUnguardedWorkerLoop: Detector = (loop, ctx) => {
+  const family = familyOf(loop.language);
+  const unguarded = findUnguardedCall(loop, ctx);
   if (!unguarded) return null;
+  // One comment for both problems of the same header: infinite-loop-no-exit defers to this one.
+  const noStop = loop.kind !== 'interval' && ruleMayReport(ctx.config, 'infinite-loop-no-exit', 'fix-bugs') && noExitWorkerCall(loop, ctx) !== undefined;
   const purpose = workerPurpose(loop, loop.language, ctx.kb);
   let fix = wrapBodyInTry(loop, ctx.file.source, purpose);
   if (!fix) {
@@ -51,7 +90,7 @@ export const detectUnguardedWorkerLoop: Detector = (loop, ctx) => {
   return {
     loop,
     line: lineOf(loop.node),
-    variant: loop.kind === 'interval' ? 'interval' : family === 'js' && (loop.inAsyncFunction || loop.hasAwait) ? 'async' : 'default',
+    variant: loop.kind === 'interval' ? 'interval' : `${family === 'js' && (loop.inAsyncFunction || loop.hasAwait) ? 'async' : 'default'}${noStop ? '-no-stop' : ''}`,
     data: { call: displayCallee(unguarded.callee), call_line: unguarded.line },
     confidence: unguarded.confidence === 'high' ? 'high' : 'medium',
     fix,

@@ -1,0 +1,33 @@
+// A bad worker loop used to collect three comments on its header line (anonymous-worker-loop,
+// unguarded-worker-loop, infinite-loop-no-exit), each suggesting the same named, guarded worker. A reviewer writes
+// one: the rule that says the most speaks, the others defer to it while it is enabled for this run.
+import type { CozeLoopConfig } from '../../../config/schema.js';
+import type { Target } from '../../../core/types.js';
+import type { LoopFacts } from '../../facts.js';
+import type { RuleContext } from '../../rule-types.js';
+import { isBlockingWait, treeCalls, type TreeCall } from './calls.js';
+import { isInfiniteHeader, loopExits } from './shape.js';
+import { familyOf, rootOf } from './syntax.js';
+
+/** Whether `id` can report in this run: its target is selected and the config does not turn it off. */
+export function ruleMayReport(config: CozeLoopConfig, id: string, target: Target): boolean {
+  if (!config.targets.includes(target)) return false;
+  const setting = config.rules[id];
+  if (setting === 'off') return false;
+  if (typeof setting === 'object' && setting.enabled === false) return false;
+  return true;
+}
+
+const SIGNAL_HANDLING = /signal\.signal\s*\(|add_signal_handler\s*\(|process\.(on|once|addListener)\s*\(\s*['"`]SIG(TERM|INT)|signal\.SIGTERM|AbortController|signal\.aborted|setup_signal|install_signal|graceful/;
+
+/** The call that makes an endless loop a worker, when nothing can stop it cleanly (infinite-loop-no-exit). */
+export function noExitWorkerCall(loop: LoopFacts, ctx: RuleContext): TreeCall | undefined {
+  if (!isInfiniteHeader(loop)) return undefined;
+  const family = familyOf(loop.language);
+  if (family === 'python' && loop.inAsyncFunction) return undefined;
+  const exits = loopExits(loop);
+  if (exits.breaks.length + exits.returns.length + exits.exitCalls.length + exits.yields.length > 0) return undefined;
+  if (loop.fileHandlesSignals || SIGNAL_HANDLING.test(rootOf(loop.node).text)) return undefined;
+  const calls = treeCalls(loop.body, loop.language, ctx.kb, { skipFunctions: true });
+  return calls.find((c) => isBlockingWait(c, family) || c.kinds.some((k) => ['sleep', 'queue-pop', 'db-read', 'db-write', 'http', 'queue-ack'].includes(k)));
+}
