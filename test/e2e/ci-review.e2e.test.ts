@@ -182,6 +182,36 @@ describe('coze-loop review on GitHub Actions (against the GitHub stand-in)', () 
     expect(sarif.runs[0]!.results.length).toBeGreaterThan(0);
   });
 
+  it('with --base reads the change from the job\'s git checkout and still posts through the API', async () => {
+    const repo = mkdtempSync(join(tmpdir(), 'coze-loop-ci-e2e-git-'));
+    const git = (...args: string[]) =>
+      execFileSync('git', args, { cwd: repo, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 'ci', GIT_AUTHOR_EMAIL: 'ci@example.com', GIT_COMMITTER_NAME: 'ci', GIT_COMMITTER_EMAIL: 'ci@example.com' } }).trim();
+    git('init', '--quiet', '--initial-branch=main');
+    writeFileSync(join(repo, 'README.md'), 'shop\n');
+    git('add', '.');
+    git('commit', '--quiet', '-m', 'base');
+    const base = git('rev-parse', 'HEAD');
+    execFileSync('mkdir', ['-p', join(repo, 'worker')]);
+    writeFileSync(join(repo, 'worker', 'charge.py'), SOURCE);
+    git('add', '.');
+    git('commit', '--quiet', '-m', 'worker');
+    const head = git('rev-parse', 'HEAD');
+    // The stand-in knows the pull request's files (to refuse comments off the diff) but not their content: a
+    // review that found something read the files from git.
+    fake.addPull({ number: 8, head: { sha: head, ref: 'worker' }, base: { sha: base, ref: 'main' }, files: [{ filename: 'worker/charge.py', status: 'added', patch: PATCH }] });
+    const event = { number: 8, pull_request: { number: 8, base: { sha: base, ref: 'main', repo: { full_name: 'acme/shop' } }, head: { sha: head, ref: 'worker', repo: { full_name: 'acme/shop' } } } };
+    writeFileSync(join(repo, '..', `event-${process.pid}.json`), JSON.stringify(event));
+
+    const result = await review(['--base', base, '--fail-on', 'none'], { ...env, GITHUB_EVENT_PATH: join(repo, '..', `event-${process.pid}.json`) }, repo);
+
+    expect(result.code).toBe(0);
+    const posted = fake.reviews.filter((r) => r.pull_number === 8);
+    expect(posted).toHaveLength(1);
+    expect(posted[0]!.commit_id).toBe(head);
+    expect(posted[0]!.comments.length).toBeGreaterThan(0);
+    expect(fake.requests.some((r) => r.path.includes('/pulls/8/files') || r.path.includes('/contents/worker'))).toBe(false);
+  });
+
   it('exits 2 naming GITHUB_TOKEN when the workflow does not pass it', async () => {
     const result = await review([], { ...env, GITHUB_TOKEN: '' }, dir);
     expect(result.code).toBe(2);

@@ -27,7 +27,7 @@ describe('runtime settings', () => {
       redisUrl: undefined,
       queuePrefix: 'coze-loop',
       logLevel: 'info',
-      summaryCron: '0 8 * * 1',
+      summaryCron: '0 8 * * *',
       production: false,
     });
     expect(settings.concurrency).toBeGreaterThanOrEqual(1);

@@ -53,6 +53,27 @@ const LOOP_TYPES = new Set(['for_statement', 'while_statement', 'for_in_statemen
  * matches walk up to check where they sit.
  */
 export function walkOwnBody(loop: LoopFacts, types: ReadonlySet<string>, visit: (node: SyntaxNode) => void): void {
+  // Several rules ask about the same loop with the same type set; each parent step crosses the native boundary.
+  let perLoop = ownBodyCache.get(loop);
+  if (!perLoop) {
+    perLoop = new Map();
+    ownBodyCache.set(loop, perLoop);
+  }
+  let nodes = perLoop.get(types);
+  if (!nodes) {
+    nodes = [];
+    collectOwnBody(loop, types, nodes);
+    perLoop.set(types, nodes);
+  }
+  for (const node of nodes) visit(node);
+}
+
+const ownBodyCache = new WeakMap<LoopFacts, Map<ReadonlySet<string>, SyntaxNode[]>>();
+
+function collectOwnBody(loop: LoopFacts, types: ReadonlySet<string>, out: SyntaxNode[]): void {
+  const visit = (node: SyntaxNode): void => {
+    out.push(node);
+  };
   const childLoops = new Set(loop.children.map((c) => c.node.id));
   const bodyId = loop.body.id;
   for (const node of loop.body.descendantsOfType([...types])) {

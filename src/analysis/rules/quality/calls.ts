@@ -51,14 +51,27 @@ export function classifyTreeCall(node: SyntaxNode, language: Language, kb: Knowl
   return { node, callee, method, ...(receiver ? { receiver } : {}), line: lineOf(node), kinds, confidence, awaited };
 }
 
+// Several detectors classify the calls of the same loop body; classification reads callee text and arguments
+// through the native binding, so it is done once per tree, root, language, options and knowledge base.
+const treeCallCache = new WeakMap<object, Map<string, { kb: KnowledgeBase; calls: TreeCall[] }>>();
+
 /** Calls under `root` in source order (nested functions skipped unless asked otherwise). */
 export function treeCalls(root: SyntaxNode, language: Language, kb: KnowledgeBase, options: WalkOptions = { skipFunctions: true }): TreeCall[] {
+  let perTree = treeCallCache.get(root.tree);
+  if (!perTree) {
+    perTree = new Map();
+    treeCallCache.set(root.tree, perTree);
+  }
+  const key = `${String(root.id)}:${root.typeId}:${language}:${options.skipFunctions ? 1 : 0}${options.skipLoops ? 1 : 0}`;
+  const cached = perTree.get(key);
+  if (cached && cached.kb === kb) return [...cached.calls];
   const family = familyOf(language);
   const out: TreeCall[] = [];
   for (const node of descendants(root, family, options)) {
     if (isCall(node, family)) out.push(classifyTreeCall(node, language, kb));
   }
-  return out;
+  perTree.set(key, { kb, calls: out });
+  return [...out];
 }
 
 const PY_SLEEP_CALLEES = /^(time\.sleep|sleep|asyncio\.sleep|trio\.sleep|anyio\.sleep|gevent\.sleep|eventlet\.sleep)$/;
