@@ -1,6 +1,6 @@
 // Whole-repository scans use every core: a pool of worker threads over the compiled JavaScript. tree-sitter parsing
 // and rule evaluation are CPU-bound and synchronous, so threads (not async I/O) are what makes a large tree fast.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -59,6 +59,20 @@ function inProcess(files: SourceFile[], options: ParallelOptions): AnalysisResul
   return sortResult(result);
 }
 
+function bySizeDescending(files: SourceFile[]): SourceFile[] {
+  const sized = files.map((file, index) => {
+    let size = 0;
+    try {
+      size = statSync(file.absolute).size;
+    } catch {
+      // Unreadable files are reported by the reader; their place in the queue does not matter.
+    }
+    return { file, size, index };
+  });
+  sized.sort((a, b) => b.size - a.size || a.index - b.index);
+  return sized.map((s) => s.file);
+}
+
 export async function analyzeInParallel(files: SourceFile[], options: ParallelOptions): Promise<AnalysisResult> {
   const threads = Math.min(threadCount(options.threads), Math.ceil(files.length / 8));
   const workerUrl = options.workerUrl ?? compiledWorkerUrl();
@@ -67,8 +81,11 @@ export async function analyzeInParallel(files: SourceFile[], options: ParallelOp
   }
   // Small chunks balance uneven file sizes across threads; not so small that messaging dominates.
   const chunkSize = Math.max(4, Math.min(64, Math.ceil(files.length / (threads * 8))));
+  // Biggest files first: a large file picked up last would leave the other threads idle while it runs. The result
+  // is sorted afterwards, so the order of analysis does not show in the output.
+  const ordered = bySizeDescending(files);
   const chunks: SourceFile[][] = [];
-  for (let i = 0; i < files.length; i += chunkSize) chunks.push(files.slice(i, i + chunkSize));
+  for (let i = 0; i < ordered.length; i += chunkSize) chunks.push(ordered.slice(i, i + chunkSize));
 
   const setup: WorkerSetup = { config: options.config, locale: options.locale, maxFileBytes: options.maxFileBytes };
   const shared: AnalyzeFilesOptions = { ...setup, kb: loadKnowledgeBase(options.config) };

@@ -1,7 +1,7 @@
 // `coze-loop review` in GitHub Actions, driven only by the environment a `pull_request` job gets, against strict
 // nock: every request GitHub would receive is listed, nothing else may go out, every listed one must be made.
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import nock from 'nock';
 import type { AnalysisResult, Finding, SourceInput } from '../../src/core/types.js';
@@ -262,6 +262,27 @@ describe('coze-loop review with flags instead of an event', () => {
     expect(io.out()).toContain('# coze-loop review of acme/shop#7 at b0b1b2b');
     expect(io.out()).toContain('No new inline comments.');
     expect(io.out()).toContain('**Check run `coze-loop`: success**');
+  });
+});
+
+describe('coze-loop review --config and --help', () => {
+  it('--config takes the workspace file instead of the base commit\'s, and --sarif writes the findings too', async () => {
+    mkdirSync(join(workspace, 'ci'));
+    writeFileSync(join(workspace, 'ci', 'review.yml'), 'fail_on: none\nlocale: zh-CN\n');
+    found.set('worker/sender.py', [pollingFinding('error')]);
+    changeReads();
+    const io = captureIO(githubEnv(eventPath), workspace);
+
+    expect(await run(['--config', 'ci/review.yml', '--dry-run', '--sarif', 'out.sarif'], io)).toBe(0);
+    expect(io.out()).toContain('# coze-loop 评审：acme/shop#7');
+    expect(io.out()).toContain('检查运行 `coze-loop`：neutral');
+    expect(JSON.parse(readFileSync(join(workspace, 'out.sarif'), 'utf8')).runs[0].results).toHaveLength(1);
+  });
+
+  it('--help lists the flags and the tokens', async () => {
+    const io = captureIO({}, workspace);
+    expect(await run(['--help'], io)).toBe(0);
+    for (const text of ['--platform', '--dry-run', '--fail-on', '--sarif', 'GITHUB_TOKEN', 'COZE_LOOP_GITLAB_TOKEN']) expect(io.out()).toContain(text);
   });
 });
 

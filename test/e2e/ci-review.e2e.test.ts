@@ -3,7 +3,7 @@
 // real engine. Checks what lands on the host: review, summary, check run / discussions, note, commit status.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../src/core/i18n.js';
@@ -191,7 +191,7 @@ describe('coze-loop review on GitHub Actions (against the GitHub stand-in)', () 
     git('add', '.');
     git('commit', '--quiet', '-m', 'base');
     const base = git('rev-parse', 'HEAD');
-    execFileSync('mkdir', ['-p', join(repo, 'worker')]);
+    mkdirSync(join(repo, 'worker'));
     writeFileSync(join(repo, 'worker', 'charge.py'), SOURCE);
     git('add', '.');
     git('commit', '--quiet', '-m', 'worker');
@@ -201,6 +201,7 @@ describe('coze-loop review on GitHub Actions (against the GitHub stand-in)', () 
     fake.addPull({ number: 8, head: { sha: head, ref: 'worker' }, base: { sha: base, ref: 'main' }, files: [{ filename: 'worker/charge.py', status: 'added', patch: PATCH }] });
     const event = { number: 8, pull_request: { number: 8, base: { sha: base, ref: 'main', repo: { full_name: 'acme/shop' } }, head: { sha: head, ref: 'worker', repo: { full_name: 'acme/shop' } } } };
     writeFileSync(join(repo, '..', `event-${process.pid}.json`), JSON.stringify(event));
+    const requestsBefore = fake.requests.length;
 
     const result = await review(['--base', base, '--fail-on', 'none'], { ...env, GITHUB_EVENT_PATH: join(repo, '..', `event-${process.pid}.json`) }, repo);
 
@@ -209,7 +210,8 @@ describe('coze-loop review on GitHub Actions (against the GitHub stand-in)', () 
     expect(posted).toHaveLength(1);
     expect(posted[0]!.commit_id).toBe(head);
     expect(posted[0]!.comments.length).toBeGreaterThan(0);
-    expect(fake.requests.some((r) => r.path.includes('/pulls/8/files') || r.path.includes('/contents/worker'))).toBe(false);
+    const reads = fake.requests.slice(requestsBefore).map((r) => r.path);
+    expect(reads.filter((p) => p.includes('/files') || p.includes('/contents/worker'))).toEqual([]);
   });
 
   it('exits 2 naming GITHUB_TOKEN when the workflow does not pass it', async () => {

@@ -17,6 +17,7 @@ import {
   indentOf,
   inErrorHandler,
   insideGather,
+  iteratesChunks,
   isPython,
   lines,
   loopStatement,
@@ -49,7 +50,7 @@ export function perItemCommits(loop: LoopFacts): CallFact[] {
 }
 
 export const detectCommitInLoop: Detector = (loop, ctx) => {
-  if (!ITERATING_KINDS.has(loop.kind) || loop.infinite || insideGather(loop)) return null;
+  if (!ITERATING_KINDS.has(loop.kind) || loop.infinite || insideGather(loop) || iteratesChunks(loop)) return null;
   if (ownCalls(loop).some((c) => hasKind(c, 'http', 'queue-pop', 'queue-ack'))) return null;
   const commits = perItemCommits(loop);
   if (commits.length === 0) return null;

@@ -39,6 +39,15 @@ const SERIAL_KINDS = new Set<LoopFacts['kind']>(['for', 'for-each']);
 /** Writes to one socket or stream are ordered by nature: they cannot run side by side. */
 const ORDERED_STREAM = /(sock|socket|conn|connection|stream|writer|transport|channel|ws|websocket)$/i;
 
+/** `async with session.get(url) as resp:` awaits the request on entry, as `await` would. */
+function isAsyncWithItem(node: SyntaxNode): boolean {
+  const value = node.parent?.type === 'as_pattern' ? node.parent : node;
+  const item = value.parent;
+  if (item?.type !== 'with_item' || item.childForFieldName('value')?.id !== value.id) return false;
+  const statement = item.parent?.type === 'with_clause' ? item.parent.parent : undefined;
+  return statement?.type === 'with_statement' && statement.children.some((c) => c.type === 'async');
+}
+
 export function serialCalls(loop: LoopFacts, source: string): CallFact[] {
   const py = isPython(loop.language);
   return ownCalls(loop).filter(
@@ -48,7 +57,7 @@ export function serialCalls(loop: LoopFacts, source: string): CallFact[] {
       !(/^(send|sendall|sendto|sendmsg|write|writelines|drain)$/.test(c.method) && ORDERED_STREAM.test(c.receiver ?? '')) &&
       !isBatched(c) &&
       !hasKind(c, 'task-spawn', 'db-read', 'db-write', 'queue-pop') &&
-      (py ? !loop.inAsyncFunction || c.awaited : c.awaited) &&
+      (py ? !loop.inAsyncFunction || c.awaited || isAsyncWithItem(c.node) : c.awaited) &&
       c.dependsOnIteration &&
       !inErrorHandler(c.node, loop) &&
       !carriedAcrossIterations(loop, c),

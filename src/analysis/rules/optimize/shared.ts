@@ -612,6 +612,18 @@ export function tinyLiteralIterable(loop: LoopFacts, max = 2): boolean {
   return m ? Number(m[1]) <= max : false;
 }
 
+const CHUNK_ITERABLE = /\b(chunk(s|ed|ify)?|batch(es|ed)?|in_batches|grouper|partition(ed)?|sliced|windowed)\s*\(|\brange\(\s*0\s*,[^,]+,[^)]+\)|^(_|lodash)\.chunk\(/i;
+const CHUNK_VARIABLE = /^(chunk|batch)(_?\w*)?$|^\w*_(chunk|batch)$|^\w*(Chunk|Batch)$/;
+
+/**
+ * The loop goes over chunks (`for chunk in chunks(ids, 1000)`, `for i in range(0, len(ids), 500)`): one statement
+ * and one commit per chunk is the batching already, not a write per row.
+ */
+export function iteratesChunks(loop: LoopFacts): boolean {
+  if (CHUNK_ITERABLE.test(loop.iterable?.text ?? '')) return true;
+  return loop.loopVariables.length === 1 && CHUNK_VARIABLE.test(loop.loopVariables[0]!);
+}
+
 /** The iterable was produced by one query (`rows = cur.fetchall()`, `Order.objects.filter(...)`). */
 export function iterableFromQuery(loop: LoopFacts): boolean {
   if (loop.iterable?.kind === 'query') return true;

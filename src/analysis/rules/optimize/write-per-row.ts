@@ -20,6 +20,7 @@ import {
   inErrorHandler,
   insideGather,
   isBatched,
+  iteratesChunks,
   isPython,
   isTyped,
   lines,
@@ -43,14 +44,14 @@ export function perRowWrites(loop: LoopFacts, source: string): CallFact[] {
       !isBatched(c) &&
       !hasKind(c, 'queue-ack', 'lock') &&
       c.dependsOnIteration &&
-      !/\bIN\s*\(|=\s*ANY\s*\(|__in\b|\$in\b/i.test(c.text) &&
+      !/\bIN\s*\(|=\s*ANY\s*\(|__in\b|\$in\b|\.in_\(|\bwhereIn\(|\binArray\(/i.test(c.text) &&
       !inErrorHandler(c.node, loop),
   );
 }
 
 export const detectWritePerRow: Detector = (loop, ctx) => {
   if (!ITERATING_KINDS.has(loop.kind) || loop.infinite) return null;
-  if (insideGather(loop) || exitsUnconditionally(loop) || tinyLiteralIterable(loop)) return null;
+  if (insideGather(loop) || exitsUnconditionally(loop) || tinyLiteralIterable(loop) || iteratesChunks(loop)) return null;
   if (ownCalls(loop).some((c) => hasKind(c, 'http', 'queue-pop', 'task-spawn'))) return null;
   const writes = perRowWrites(loop, ctx.file.source);
   if (writes.length === 0) return null;

@@ -74,7 +74,7 @@ export function treeCalls(root: SyntaxNode, language: Language, kb: KnowledgeBas
   return [...out];
 }
 
-const PY_SLEEP_CALLEES = /^(time\.sleep|sleep|asyncio\.sleep|trio\.sleep|anyio\.sleep|gevent\.sleep|eventlet\.sleep)$/;
+const PY_SLEEP_CALLEES = /^(time\.sleep|sleep|asyncio\.sleep|tasks\.sleep|trio\.sleep|anyio\.sleep|gevent\.sleep|eventlet\.sleep)$/;
 const JS_SLEEP_CALLEES = /^(sleep|delay|wait|setTimeoutPromise|timers\.setTimeout|timersPromises\.setTimeout|[A-Za-z_$.]*\.(sleep|delay))$/;
 
 export interface SleepInfo {

@@ -64,6 +64,15 @@ function intervalCandidates(loop: LoopFacts, family: Family): Candidate[] {
   return out;
 }
 
+/**
+ * A stride of 2 to 9 over an array is usually its record shape (key/value pairs in a Redis reply, RGBA pixels), not
+ * a tunable batch size; it is one when the body slices a chunk of that width (`xs[i:i + 5]`, `xs.slice(i, i + 5)`).
+ */
+function isBatchStride(value: number, loop: LoopFacts): boolean {
+  if (value >= 10) return true;
+  return value > 1 && new RegExp(`\\[[\\w.]+\\s*:\\s*[\\w.]+\\s*\\+\\s*${value}\\s*\\]|\\.(slice|subarray)\\(\\s*[\\w.]+\\s*,\\s*[\\w.]+\\s*\\+\\s*${value}\\s*\\)`).test(loop.body.text);
+}
+
 function batchCandidates(loop: LoopFacts, ctx: RuleContext, family: Family): Candidate[] {
   const out: Candidate[] = [];
   const node = loop.node;
@@ -73,7 +82,7 @@ function batchCandidates(loop: LoopFacts, ctx: RuleContext, family: Family): Can
       const args = argumentsOf(right).positional;
       const step = args[2];
       const value = numericValue(step);
-      if (step && value !== undefined && value > 1 && /len\(/.test(args[1]?.text ?? '')) out.push({ variant: 'batch', literal: step, value, name: 'BATCH_SIZE' });
+      if (step && value !== undefined && isBatchStride(value, loop) && /len\(/.test(args[1]?.text ?? '')) out.push({ variant: 'batch', literal: step, value, name: 'BATCH_SIZE' });
     }
   }
   if (family === 'js' && node.type === 'for_statement') {
@@ -81,7 +90,7 @@ function batchCandidates(loop: LoopFacts, ctx: RuleContext, family: Family): Can
     if (increment?.type === 'augmented_assignment_expression' && /\.length/.test(node.childForFieldName('condition')?.text ?? '')) {
       const step = increment.childForFieldName('right');
       const value = numericValue(step);
-      if (step && value !== undefined && value > 1) out.push({ variant: 'batch', literal: step, value, name: 'BATCH_SIZE' });
+      if (step && value !== undefined && isBatchStride(value, loop)) out.push({ variant: 'batch', literal: step, value, name: 'BATCH_SIZE' });
     }
   }
   const batchMethods = family === 'python' ? /^(fetchmany|chunked|batched|islice)$/ : /^(chunk)$/;

@@ -84,6 +84,10 @@ export const detectMutateWhileIterating: Detector = (loop, ctx) => {
       if (dot < 0 || callee.slice(0, dot) !== iterated.collection) continue;
       const method = callee.slice(dot + 1);
       const args = argumentsOf(node).positional;
+      // A class iterating itself defines its own iteration (CookieJar.clear(domain, path, name) is not dict.clear()),
+      // and the built-in `clear()` takes no arguments.
+      if (iterated.collection === 'self' || iterated.collection === 'this') continue;
+      if (method === 'clear' && args.length > 0) continue;
       if (shrink.has(method)) {
         // `xs.pop()` on a list being iterated, `d.pop(k)`, `xs.splice(i, 1)`.
         const byIndex = method === 'splice' || (method === 'pop' && family === 'python' && args.length > 0 && /^\d+$|^i$|idx|index/.test(args[0]!.text));

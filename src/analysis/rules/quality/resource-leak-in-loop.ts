@@ -125,6 +125,23 @@ function inFinally(node: SyntaxNode, stop: SyntaxNode): boolean {
   return false;
 }
 
+/**
+ * `try: sock = socket.socket(...) ... except: sock.close(); raise` (or JS `catch`): every failure closes it, and the
+ * success path hands it on. A close in a handler that catches only some exceptions does not count.
+ */
+function closedOnEveryError(open: SyntaxNode, closes: SyntaxNode[], body: SyntaxNode): boolean {
+  for (let current = open.parent; current && current.id !== body.id; current = current.parent) {
+    if (current.type !== 'try_statement') continue;
+    const tryBody = current.childForFieldName('body');
+    if (!tryBody || open.startIndex < tryBody.startIndex || open.endIndex > tryBody.endIndex) continue;
+    const catchAll = current.namedChildren.filter(
+      (h) => h.type === 'catch_clause' || (h.type === 'except_clause' && /^except\s*(\((BaseException)\)|BaseException\b[^,]*)?\s*(as\s+\w+\s*)?:/.test(h.text)),
+    );
+    if (catchAll.some((h) => closes.some((c) => c.startIndex >= h.startIndex && c.endIndex <= h.endIndex))) return true;
+  }
+  return false;
+}
+
 function topStatement(node: SyntaxNode, block: SyntaxNode): SyntaxNode | undefined {
   let current: SyntaxNode | null = node;
   while (current && current.parent && current.parent.id !== block.id) current = current.parent;
@@ -183,13 +200,26 @@ function buildFix(resource: Resource, usageInfo: Usage, loop: LoopFacts, ctx: Ru
   });
 }
 
+/**
+ * `except OperationalError: conn = psycopg2.connect(dsn)` reconnects after a failure: it runs when the old
+ * connection broke, not once per iteration, and the name is the loop's long-lived connection.
+ */
+function isRecovery(statement: SyntaxNode, body: SyntaxNode): boolean {
+  for (let current = statement.parent; current && current.id !== body.id; current = current.parent) {
+    if (current.type === 'except_clause' || current.type === 'except_group_clause' || current.type === 'catch_clause') return true;
+  }
+  return false;
+}
+
 export const detectResourceLeakInLoop: Detector = (loop, ctx) => {
   const family = familyOf(loop.language);
   const detections: Detection[] = [];
   for (const resource of resourcesIn(loop, family)) {
+    if (isRecovery(resource.statement, loop.body)) continue;
     const info = usage(resource, loop, family);
     if (info.managed || info.escapes) continue;
     if (info.closeStatements.some((c) => inFinally(c, enclosingFunction(loop.node, family) ?? rootOf(loop.node)))) continue;
+    if (closedOnEveryError(resource.statement, info.closeStatements, loop.body)) continue;
     const variant = info.closeStatements.length > 0 ? 'not-on-every-path' : 'never-closed';
     const sleep = treeCalls(loop.body, loop.language, ctx.kb, { skipFunctions: true, skipLoops: true })
       .map((c) => sleepOf(c, family))

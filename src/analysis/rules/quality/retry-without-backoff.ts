@@ -12,7 +12,7 @@ import { isBlockingWait, sleepOf, treeCalls, type TreeCall } from './calls.js';
 import { outageCallsCost } from './cost.js';
 import { isEmptyHandler } from './guard.js';
 import { isInfiniteHeader } from './shape.js';
-import { clauseBlock, descendants, endLineOf, familyOf, isFunction, isLoopStatement, lineOf, statementsOf, tryParts, type Family } from './syntax.js';
+import { clauseBlock, descendants, enclosingFunction, endLineOf, familyOf, identifiersIn, isFunction, isLoopStatement, lineOf, statementsOf, tryParts, type Family } from './syntax.js';
 import { displayCallee } from './syntax.js';
 import { isLongRunning } from './unguarded-worker-loop.js';
 
@@ -49,6 +49,23 @@ function isBounded(loop: LoopFacts, handler: SyntaxNode, family: Family): boolea
   return [...descendants(handler, family, { skipFunctions: true })].some((n) => n.type === 'raise_statement' || n.type === 'throw_statement' || n.type === 'break_statement' || n.type === 'return_statement');
 }
 
+/** `except KeyboardInterrupt` / `CancelledError` / `InterruptedError` (EINTR): control flow, not a failed attempt. */
+function catchesOnlyControlFlow(handler: SyntaxNode): boolean {
+  if (handler.type !== 'except_clause' && handler.type !== 'except_group_clause') return false;
+  const typeNode = handler.namedChildren.find((c) => c.type !== 'block' && c.type !== 'comment');
+  if (!typeNode) return false;
+  const types = (typeNode.type === 'as_pattern' ? typeNode.namedChildren[0] ?? typeNode : typeNode).text.replace(/[()\s]/g, '').split(',');
+  return types.every((t) => /(^|\.)(KeyboardInterrupt|CancelledError|InterruptedError|BlockingIOError|GeneratorExit|SystemExit|StopIteration|StopAsyncIteration)$/.test(t));
+}
+
+/** `fn()` where `fn` is a parameter of the function around the loop: a generic retry helper. */
+function isParameterCall(call: TreeCall, loop: LoopFacts, family: Family): boolean {
+  if (!/^[A-Za-z_$][\w$]*$/.test(call.callee)) return false;
+  const fn = enclosingFunction(loop.node, family);
+  const params = fn?.childForFieldName('parameters') ?? fn?.childForFieldName('parameter');
+  return params !== undefined && params !== null && identifiersIn(params, family).has(call.callee);
+}
+
 function ioCallIn(block: SyntaxNode | undefined, loop: LoopFacts, ctx: RuleContext): TreeCall | undefined {
   if (!block) return undefined;
   const calls = treeCalls(block, loop.language, ctx.kb, { skipFunctions: true });
@@ -75,11 +92,15 @@ export const detectRetryWithoutBackoff: Detector = (loop, ctx) => {
       const handlerSleep = handlerCalls.map((c) => sleepOf(c, family)).find((s) => s !== undefined);
       const handlerReraises = statementsOf(block).some((s) => s.type === 'raise_statement' || s.type === 'throw_statement' || s.type === 'return_statement' || s.type === 'break_statement');
       if (handlerReraises) continue;
+      if (catchesOnlyControlFlow(handler)) continue;
       const tryCall = ioCallIn(body, loop, ctx);
       if (!tryCall) continue;
+      // A call in the try that itself blocks (`accept()`, `WaitNamedPipe(addr, 1000)`, `q.get(timeout=1)`) paces the loop.
+      if (body && treeCalls(body, loop.language, ctx.kb, { skipFunctions: true }).some((c) => isBlockingWait(c, family) || /^wait/i.test(c.method))) continue;
       const successExits = (body && leavesLoop(body, family)) || (elseClause && leavesLoop(elseClause, family));
-      // `while True: try: return fn() except: log` retries whatever `fn` is, for ever: the call need not be known I/O.
-      const endlessRetry = successExits && isInfiniteHeader(loop);
+      // `while True: try: return fn() except: log` in a retry helper retries whatever the caller passed, for ever:
+      // the call need not be known I/O when it is one of the function's parameters.
+      const endlessRetry = successExits && isInfiniteHeader(loop) && isParameterCall(tryCall, loop, family);
       if (!endlessRetry && !tryCall.kinds.some((k) => IO_KINDS.has(k))) continue;
 
       if (successExits && isRetryShapedLoop(loop, family)) {

@@ -53,6 +53,8 @@ function firstCatchingTry(loop: LoopFacts, family: Family): SyntaxNode | undefin
  */
 function isFetchOrRecovery(call: TreeCall, perItemTry: SyntaxNode): boolean {
   if (call.node.endIndex <= perItemTry.startIndex) return true;
+  // The ack after the protected work (`delete_message`, `ack`) fails only when the broker does.
+  if (call.node.startIndex >= perItemTry.endIndex && call.kinds.includes('queue-ack')) return true;
   for (let current = call.node.parent; current; current = current.parent) {
     if (current.type === 'except_clause' || current.type === 'except_group_clause' || current.type === 'catch_clause' || current.type === 'finally_clause') return true;
   }
