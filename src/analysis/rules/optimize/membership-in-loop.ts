@@ -47,6 +47,8 @@ function listInfo(loop: LoopFacts, name: string): { size?: number } | undefined 
       return { size: n };
     }
     const text = value.text.trim();
+    // `ua.split("/")[0].lower()` starts like a list but is a str: in Python, judge by the outermost call.
+    if (py && value.type === 'call' && !/(^(list|sorted)|\.(fetchall|readlines|split|splitlines|values_list))$/.test(value.childForFieldName('function')?.text ?? '')) return undefined;
     return (py ? PY_LIST_VALUE : JS_ARRAY_VALUE).test(text) ? {} : undefined;
   }
   const annotation = parameterAnnotation(scope, name);
@@ -109,11 +111,25 @@ export function memberships(loop: LoopFacts): Membership[] {
   return out;
 }
 
+/**
+ * The list loses items in this loop (`existing.remove(x)`, `xs.splice(i, 1)`): a set built before the loop would go
+ * stale, and the list is the work list, not a lookup table; neither the set nor the dedupe rewrite applies.
+ */
+function shrunkInLoop(loop: LoopFacts, name: string): boolean {
+  let shrunk = false;
+  walkOwnBody(loop, MUTATIONS, (n) => {
+    if ((n.type === 'call' || n.type === 'call_expression') && /^(remove|pop|splice|shift|discard|clear)$/.test(n.childForFieldName('function')?.childForFieldName(isPython(loop.language) ? 'attribute' : 'property')?.text ?? '')) {
+      if (n.childForFieldName('function')?.childForFieldName('object')?.text === name) shrunk = true;
+    }
+  });
+  return shrunk;
+}
+
 /** The list is appended to in this loop (`seen.append(x)`): a classic quadratic de-duplication. */
 function grownInLoop(loop: LoopFacts, name: string): boolean {
   let grown = false;
   walkOwnBody(loop, MUTATIONS, (n) => {
-    if ((n.type === 'call' || n.type === 'call_expression') && /^(append|extend|insert|push|unshift|splice|remove|pop)$/.test(n.childForFieldName('function')?.childForFieldName(isPython(loop.language) ? 'attribute' : 'property')?.text ?? '')) {
+    if ((n.type === 'call' || n.type === 'call_expression') && /^(append|extend|insert|push|unshift)$/.test(n.childForFieldName('function')?.childForFieldName(isPython(loop.language) ? 'attribute' : 'property')?.text ?? '')) {
       const obj = n.childForFieldName('function')?.childForFieldName('object');
       if (obj?.text === name) grown = true;
     }
@@ -132,6 +148,7 @@ export const detectMembershipInLoop: Detector = (loop, ctx) => {
   const out: Detection[] = [];
   for (const [container, list] of byContainer) {
     const first = list[0]!;
+    if (shrunkInLoop(loop, container)) continue;
     const grown = grownInLoop(loop, container);
     const size: Sourced = first.listSize !== undefined ? fromCode('list_length', first.listSize) : fromConfig(ctx.config.cost, 'batch_size');
     out.push({

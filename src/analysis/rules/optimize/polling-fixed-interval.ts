@@ -57,11 +57,26 @@ export function isPollingLoop(loop: LoopFacts): boolean {
   return loop.infinite || loop.kind === 'interval' || loop.kind === 'timeout-recursion' || runFlagCondition(loop);
 }
 
+/**
+ * An HTTP call that sends rather than asks (`requests.post(ping_url)`, `fetch(url, { method: 'PUT' })`): a heartbeat
+ * or a metrics push on a timer is the job, not a poll for work.
+ */
+function pushesRatherThanAsks(call: CallFact): boolean {
+  if (hasKind(call, 'db-read', 'queue-pop', 'lock')) return false;
+  // A POST whose answer is used (`jobs = client.post('/claim').json()`) is still asking for work.
+  let statement = call.node.parent;
+  while (statement && (statement.type === 'await' || statement.type === 'await_expression')) statement = statement.parent;
+  if (statement?.type !== 'expression_statement') return false;
+  if (/^(post|put|patch|delete|send_metric|push|publish|notify)$/i.test(call.method)) return true;
+  return /\bmethod\s*[:=]\s*['"`](POST|PUT|PATCH|DELETE)['"`]/i.test(call.text);
+}
+
 /** The calls that ask for work each round (queue pops, reads, API calls), outside error handlers. */
 export function pollCalls(loop: LoopFacts, source: string): CallFact[] {
   return distinctChains(ownCalls(loop)).filter(
     (c) =>
       hasKind(c, 'db-read', 'queue-pop', 'http', 'lock') &&
+      !pushesRatherThanAsks(c) &&
       (c.confidence === 'high' || credible(c, source, hasKind(c, 'http') ? 'http' : 'db-read')) && !hasKind(c, 'sleep') && !isCursorFetch(c) && !inErrorHandler(c.node, loop),
   );
 }

@@ -29,6 +29,13 @@ import {
 
 const PAGINATION = /\b(offset|page|cursor|after|before|next_token|nextToken|continuation|scroll_id|since)\b/i;
 
+/**
+ * The item is a table, not a row: `PRAGMA table_info(...)`, `SHOW COLUMNS`, or a table name formatted into the SQL
+ * (`f"SELECT count(*) FROM {table}"`). One query per table is what a dump or a schema walk needs; IN (...) cannot
+ * batch identifiers.
+ */
+const PER_TABLE = /\b(PRAGMA|SHOW\s+(COLUMNS|INDEX|CREATE)|DESCRIBE)\b|\b(FROM|INTO|TABLE|UPDATE|JOIN)\s+["`\[]?(\{|\$\{|%s|%\()/i;
+
 /** Reads that run once per item: depend on the item, not batched, not a lock, not pagination, not a cursor fetch. */
 export function perItemReads(loop: LoopFacts, source: string): CallFact[] {
   return ownCalls(loop).filter(
@@ -42,6 +49,7 @@ export function perItemReads(loop: LoopFacts, source: string): CallFact[] {
       !(/^fetch(val|row)?$/.test(c.method) && c.args.length === 0) &&
       !PAGINATION.test(c.text) &&
       !/\bIN\s*\(|=\s*ANY\s*\(|__in\b|\$in\b|\bin_\(/i.test(c.text) &&
+      !PER_TABLE.test(c.text) &&
       !inErrorHandler(c.node, loop) &&
       !carriedAcrossIterations(loop, c),
   );

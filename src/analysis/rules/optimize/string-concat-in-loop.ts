@@ -142,6 +142,7 @@ export const detectStringConcatInLoop: Detector = (loop, ctx) => {
   const detections: Detection[] = [];
   for (const [target, list] of byTarget) {
     const first = list[0]!;
+    if (readsUpToSize(loop, target)) continue;
     const piece = first.kind === 'list' || first.kind === 'object' ? fromCode('element_bytes', 8, 'B') : fromDefault('piece_bytes');
     detections.push({
       loop,
@@ -155,6 +156,17 @@ export const detectStringConcatInLoop: Detector = (loop, ctx) => {
   }
   return detections;
 };
+
+/**
+ * `while len(data) < n: data += sock.recv(n - len(data))`: the loop stops at a known size and usually runs once or
+ * twice (a short read is the exception), so there is nothing quadratic to speak of.
+ */
+function readsUpToSize(loop: LoopFacts, target: string): boolean {
+  if (loop.node.type !== 'while_statement') return false;
+  const condition = loop.node.childForFieldName('condition')?.text ?? '';
+  const escaped = target.replace(/[.$]/g, '\\$&');
+  return new RegExp(`len\\(\\s*${escaped}\\s*\\)\\s*<|\\b${escaped}\\.(length|byteLength)\\s*<`).test(condition);
+}
 
 function concatFix(loop: LoopFacts, ctx: RuleContext, target: string, list: Concat[]) {
   const kind = list[0]!.kind;

@@ -122,6 +122,16 @@ function spinOnFlag(loop: LoopFacts, ctx: RuleContext, family: Family): Detectio
   };
 }
 
+/** `const { Messages = [] } = await sqs.send(...)` / `const { rows: jobs } = ...`: the local names bound. */
+function destructuredNames(text: string): string[] {
+  const pattern = /^(?:const|let|var)\s*\{([^}]*)\}\s*=/.exec(text)?.[1];
+  if (!pattern) return [];
+  return pattern
+    .split(',')
+    .map((part) => part.split('=')[0]!.split(':').pop()!.trim())
+    .filter((name) => /^[A-Za-z_$][\w$]*$/.test(name));
+}
+
 /** A condition that holds when the poll found work (`job`, `job is not None`, `jobs`, `len(jobs) > 0`, `if (job)`). */
 function isWorkCondition(condition: string, names: string[]): boolean {
   const text = condition.replace(/^\((.*)\)$/s, '$1').trim();
@@ -143,6 +153,7 @@ function fallThrough(loop: LoopFacts, ctx: RuleContext, family: Family, calls: T
         const assigned = statement.text.match(/^(?:const|let|var)?\s*([A-Za-z_$][\w$]*)\s*=/)?.[1];
         polls.push({ call, ...(assigned ? { name: assigned } : {}) });
         if (assigned) names.push(assigned);
+        else names.push(...destructuredNames(statement.text));
       }
     }
   }

@@ -53,15 +53,17 @@ export function classifyTreeCall(node: SyntaxNode, language: Language, kb: Knowl
 
 // Several detectors classify the calls of the same loop body; classification reads callee text and arguments
 // through the native binding, so it is done once per tree, root, language, options and knowledge base.
-const treeCallCache = new WeakMap<object, Map<string, { kb: KnowledgeBase; calls: TreeCall[] }>>();
+// Only the tree being analysed is cached (files are analysed one after another).
+let treeCallTree: object | undefined;
+let treeCallCache = new Map<string, { kb: KnowledgeBase; calls: TreeCall[] }>();
 
 /** Calls under `root` in source order (nested functions skipped unless asked otherwise). */
 export function treeCalls(root: SyntaxNode, language: Language, kb: KnowledgeBase, options: WalkOptions = { skipFunctions: true }): TreeCall[] {
-  let perTree = treeCallCache.get(root.tree);
-  if (!perTree) {
-    perTree = new Map();
-    treeCallCache.set(root.tree, perTree);
+  if (treeCallTree !== root.tree) {
+    treeCallTree = root.tree;
+    treeCallCache = new Map();
   }
+  const perTree = treeCallCache;
   const key = `${String(root.id)}:${root.typeId}:${language}:${options.skipFunctions ? 1 : 0}${options.skipLoops ? 1 : 0}`;
   const cached = perTree.get(key);
   if (cached && cached.kb === kb) return [...cached.calls];

@@ -22,6 +22,8 @@ function pythonFindings(loop: LoopFacts): { statement: SyntaxNode; call: SyntaxN
     // TaskGroup / nursery own their tasks and re-raise their failures.
     const receiver = callee.slice(0, callee.lastIndexOf('.'));
     if (/^(tg|task_group|taskgroup|group|nursery)$/i.test(receiver) || /start_soon$/.test(callee)) continue;
+    // `self.create_task(...)` is the class's own method (an event loop or a supervisor that tracks its tasks).
+    if (receiver === 'self') continue;
     if (methodOf(callee) === 'submit' && !/executor|pool|ex$|^ex|client/i.test(receiver)) continue;
     if (methodOf(callee) === 'apply_async' && /pool/i.test(receiver) === false) continue;
     out.push({ statement: node, call: expr, callee });
@@ -78,10 +80,16 @@ function jsFindings(loop: LoopFacts, ctx: RuleContext): JsFinding[] {
     if (['catch', 'finally'].includes(method) && /\.catch\(/.test(expr.text)) continue;
     if (method === 'finally' || method === 'catch') continue;
     const bare = callee.replace(/^this\./, '');
-    const isAsyncLocal = asyncNames.has(bare) || asyncNames.has(method) && callee.startsWith('this.');
+    // `this.save()` is the class's own async method; `this.#state.webhooks.on(...)` is some other object's `on`.
+    const isAsyncLocal = asyncNames.has(bare) || (asyncNames.has(method) && callee === `this.${method}`);
     const kinds = ctx.kb.classify(loop.language, callee).kinds;
     const isKnownAsyncIo = (loop.inAsyncFunction || loop.hasAwait) && kinds.some((k) => k === 'http' || k === 'db-write' || k === 'queue-ack' || k === 'db-read');
     if (!isAsyncLocal && !isKnownAsyncIo) continue;
+    // Handing the promise to a collector (`queue.add(promise)`, `pending.push(p)`) keeps it, as `futures.append` does.
+    if (/^(add|push|append|enqueue|set|unshift)$/.test(method)) continue;
+    // Commands queued on a pipeline / MULTI / batch / transaction run, and fail, at its `exec()`.
+    const argNames = (expr.childForFieldName('arguments')?.namedChildren ?? []).map((a) => a.text);
+    if ([callee.slice(0, Math.max(0, callee.lastIndexOf('.'))), ...argNames].some((t) => /^(pipeline|multi|batch|transaction|tx|trx|pipe)$|Pipeline$|Multi$|Batch$/i.test(t.replace(/^this\./, '')))) continue;
     if (expr.childForFieldName('arguments')?.namedChildren.some((a) => a.type === 'arrow_function' || a.type === 'function_expression')) continue;
     out.push({ statement: node, expression: expr, callee, variant: 'promise' });
   }

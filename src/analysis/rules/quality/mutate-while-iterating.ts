@@ -128,8 +128,9 @@ export const detectMutateWhileIterating: Detector = (loop, ctx) => {
     detections.push({
       loop,
       line: lineOf(node),
-      variant: mutation.kind,
-      data: { collection: iterated.collection, operation: mutation.text },
+      // `del d[k]` is a statement, not a method: the default wording avoids rendering it as `d.del`.
+      variant: mutation.text === 'del' ? 'default' : mutation.kind,
+      data: { collection: iterated.collection, operation: mutation.text === 'del' ? compact(node.text) : mutation.text },
       confidence: 'high',
       ...(fix ? { fix } : {}),
     });

@@ -7,7 +7,8 @@ import type { LoopFacts } from '../../facts.js';
 import type { RuleContext } from '../../rule-types.js';
 import { isBlockingWait, treeCalls, type TreeCall } from './calls.js';
 import { isInfiniteHeader, loopExits } from './shape.js';
-import { familyOf, rootOf } from './syntax.js';
+import { isEmptyHandler } from './guard.js';
+import { familyOf, isFunction, rootOf } from './syntax.js';
 
 /** Whether `id` can report in this run: its target is selected and the config does not turn it off. */
 export function ruleMayReport(config: CozeLoopConfig, id: string, target: Target): boolean {
@@ -20,9 +21,24 @@ export function ruleMayReport(config: CozeLoopConfig, id: string, target: Target
 
 const SIGNAL_HANDLING = /signal\.signal\s*\(|add_signal_handler\s*\(|process\.(on|once|addListener)\s*\(\s*['"`]SIG(TERM|INT)|signal\.SIGTERM|AbortController|signal\.aborted|setup_signal|install_signal|graceful/;
 
+/**
+ * `try: while True: q.get(block=False) except queue.Empty: pass` drains until the exception: the loop is designed
+ * to end by raising, so it is neither a worker that dies nor one that cannot stop.
+ */
+export function endsByDrainException(loop: LoopFacts): boolean {
+  const family = familyOf(loop.language);
+  let child = loop.node;
+  for (let current = loop.node.parent; current; child = current, current = current.parent) {
+    if (isFunction(current, family)) return false;
+    if (current.type !== 'try_statement' || current.childForFieldName('body')?.id !== child.id) continue;
+    if (current.namedChildren.some((h) => h.type === 'except_clause' && isEmptyHandler(h))) return true;
+  }
+  return false;
+}
+
 /** The call that makes an endless loop a worker, when nothing can stop it cleanly (infinite-loop-no-exit). */
 export function noExitWorkerCall(loop: LoopFacts, ctx: RuleContext): TreeCall | undefined {
-  if (!isInfiniteHeader(loop)) return undefined;
+  if (!isInfiniteHeader(loop) || endsByDrainException(loop)) return undefined;
   const family = familyOf(loop.language);
   if (family === 'python' && loop.inAsyncFunction) return undefined;
   const exits = loopExits(loop);

@@ -115,8 +115,9 @@ export const detectRetryWithoutBackoff: Detector = (loop, ctx) => {
         continue;
       }
 
-      // Worker loop: the handler goes straight back to the top, past the loop's own pause.
-      if (!isLongRunning(loop) || handlerSleep) continue;
+      // Worker loop: the handler goes straight back to the top, past the loop's own pause. In `for msg in consumer`
+      // the `continue` moves on to the next message: skipping a bad item, not retrying the failed call.
+      if (!isLongRunning(loop) || handlerSleep || loop.kind === 'for-each' || loop.kind === 'async-for' || loop.kind === 'for-await') continue;
       const continues = statementsOf(block).some((s) => s.type === 'continue_statement');
       if (!continues) continue;
       const pacedBefore = bodyCalls.some((c) => c.node.endIndex <= tryNode.startIndex && isBlockingWait(c, family));

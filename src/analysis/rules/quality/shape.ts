@@ -3,13 +3,25 @@
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { descendants, familyOf, isFunction, isLoopStatement, lineOf, endLineOf, statementsOf, type Family } from './syntax.js';
 
+// Splitting the whole source once per loop made files with many loops quadratic; the last split is kept.
+let splitSource: string | undefined;
+let splitResult: readonly string[] = [];
+
+function sourceLines(source: string): readonly string[] {
+  if (source !== splitSource) {
+    splitResult = source.split(/\r?\n/);
+    splitSource = source;
+  }
+  return splitResult;
+}
+
 /** Non-blank, non-comment lines from the first to the last statement of the body. */
 export function countBodyLines(loop: LoopFacts, source: string): number {
   const statements = statementsOf(loop.body);
   if (statements.length === 0) return 0;
   const first = lineOf(statements[0]!);
   const last = endLineOf(statements[statements.length - 1]!);
-  const lines = source.split(/\r?\n/).slice(first - 1, last);
+  const lines = sourceLines(source).slice(first - 1, last);
   return lines.filter((line) => {
     const trimmed = line.trim();
     return trimmed !== '' && !trimmed.startsWith('#') && !trimmed.startsWith('//') && !trimmed.startsWith('/*') && !trimmed.startsWith('*');

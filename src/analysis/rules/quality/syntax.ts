@@ -62,28 +62,35 @@ export interface WalkOptions {
   skipLoops?: boolean;
 }
 
-const descendantCache = new WeakMap<object, Map<string, readonly SyntaxNode[]>>();
+interface FullWalk {
+  nodes: SyntaxNode[];
+  /** Per node: 1 = inside a nested function, 2 = inside a nested loop statement (below the root, above the node). */
+  inside: number[];
+  variants: Map<number, readonly SyntaxNode[]>;
+}
 
-/**
- * Named descendants in pre-order (the root excluded). One TreeCursor walk per root, family and options, cached per
- * tree: detectors ask the same question about the same loop or scope many times, and every `namedChildren` call
- * marshals node objects across the native boundary. Iterative, so 5,000-deep nesting cannot overflow.
- */
-export function descendants(root: SyntaxNode, family: Family, options: WalkOptions = {}): readonly SyntaxNode[] {
-  const skipFunctions = options.skipFunctions === true;
-  const skipLoops = options.skipLoops === true;
-  let perTree = descendantCache.get(root.tree);
-  if (!perTree) {
-    perTree = new Map();
-    descendantCache.set(root.tree, perTree);
+// Only the tree being analysed is cached: files are analysed one after another, and dropping the previous file's
+// node arrays at once keeps the peak memory of a long run flat.
+let walkTree: object | undefined;
+let walkCache = new Map<string, FullWalk>();
+
+/** One TreeCursor walk of every named descendant, with where each sits; the option variants are filters of it. */
+function fullWalk(root: SyntaxNode, family: Family): FullWalk {
+  if (walkTree !== root.tree) {
+    walkTree = root.tree;
+    walkCache = new Map();
   }
-  const key = `${String(root.id)}:${root.typeId}:${family}:${skipFunctions ? 1 : 0}${skipLoops ? 1 : 0}`;
+  const perTree = walkCache;
+  const key = `${String(root.id)}:${root.typeId}:${family}`;
   const cached = perTree.get(key);
   if (cached) return cached;
-  const out: SyntaxNode[] = [];
+  const nodes: SyntaxNode[] = [];
+  const inside: number[] = [];
   const functions = FUNCTION_TYPES[family];
   const loops = LOOP_TYPES[family];
   const cursor = root.walk();
+  // inherited[d] = flags every node at depth d inherits from its ancestors below the root.
+  const inherited: number[] = [0, 0];
   let depth = 0;
   // Only named nodes are yielded and entered, as a `namedChildren` walk would.
   let descend = cursor.gotoFirstChild();
@@ -91,9 +98,12 @@ export function descendants(root: SyntaxNode, family: Family, options: WalkOptio
   while (descend) {
     let enter = false;
     if (cursor.nodeIsNamed) {
-      out.push(cursor.currentNode);
+      const flags = inherited[depth]!;
+      nodes.push(cursor.currentNode);
+      inside.push(flags);
       const type = cursor.nodeType;
-      enter = !(skipFunctions && functions.has(type)) && !(skipLoops && loops.has(type));
+      inherited[depth + 1] = flags | (functions.has(type) ? 1 : 0) | (loops.has(type) ? 2 : 0);
+      enter = true;
     }
     if (enter && cursor.gotoFirstChild()) {
       depth++;
@@ -107,8 +117,29 @@ export function descendants(root: SyntaxNode, family: Family, options: WalkOptio
       depth--;
     }
   }
-  perTree.set(key, out);
-  return out;
+  const walk: FullWalk = { nodes, inside, variants: new Map([[0, nodes]]) };
+  perTree.set(key, walk);
+  return walk;
+}
+
+/**
+ * Named descendants in pre-order (the root excluded); nested functions and loops are yielded but, when the options
+ * say so, not entered. One TreeCursor walk per root and family, cached per tree: detectors ask about the same loop
+ * or scope many times with different options, and every `namedChildren` call marshals node objects across the
+ * native boundary. Iterative, so 5,000-deep nesting cannot overflow.
+ */
+export function descendants(root: SyntaxNode, family: Family, options: WalkOptions = {}): readonly SyntaxNode[] {
+  const mask = (options.skipFunctions === true ? 1 : 0) | (options.skipLoops === true ? 2 : 0);
+  const walk = fullWalk(root, family);
+  let variant = walk.variants.get(mask);
+  if (!variant) {
+    const { nodes, inside } = walk;
+    const out: SyntaxNode[] = [];
+    for (let i = 0; i < nodes.length; i++) if ((inside[i]! & mask) === 0) out.push(nodes[i]!);
+    variant = out;
+    walk.variants.set(mask, variant);
+  }
+  return variant;
 }
 
 export function findAll(root: SyntaxNode, family: Family, predicate: (node: SyntaxNode) => boolean, options: WalkOptions = {}): SyntaxNode[] {

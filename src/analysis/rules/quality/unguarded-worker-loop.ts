@@ -7,7 +7,7 @@ import { blockFix, fenceLanguage, wholeLineText } from '../../../fixes/lines.js'
 import { guardedWorkerTemplate } from '../../../fixes/templates.js';
 import { treeCalls, type TreeCall } from './calls.js';
 import { hasSupervisor, isCallHandled, wrapBodyInTry } from './guard.js';
-import { noExitWorkerCall, ruleMayReport } from './overlap.js';
+import { endsByDrainException, noExitWorkerCall, ruleMayReport } from './overlap.js';
 import { isInfiniteHeader, loopExits } from './shape.js';
 import { clauseBlock, descendants, endLineOf, familyOf, lineOf, statementsOf, tryParts, type Family } from './syntax.js';
 import { displayCallee } from './syntax.js';
@@ -63,7 +63,7 @@ function isFetchOrRecovery(call: TreeCall, perItemTry: SyntaxNode): boolean {
 
 /** The first call that can throw and ends the worker when it does, if the loop is a long-running one. */
 export function findUnguardedCall(loop: LoopFacts, ctx: RuleContext): TreeCall | undefined {
-  if (!isLongRunning(loop) || hasSupervisor(loop)) return undefined;
+  if (!isLongRunning(loop) || hasSupervisor(loop) || endsByDrainException(loop)) return undefined;
   const family = familyOf(loop.language);
   const calls = treeCalls(loop.body, loop.language, ctx.kb, { skipFunctions: true });
   const perItemTry = firstCatchingTry(loop, family);
