@@ -102,7 +102,9 @@ export async function analyzeInParallel(files: SourceFile[], options: ParallelOp
   const startWorker = (): Promise<void> =>
     new Promise((resolveWorker) => {
       const worker = new Worker(workerUrl, { workerData: setup });
-      let current: number | undefined;
+      // Two chunks in flight: the thread starts on its next chunk while the main thread, busy with its own work,
+      // has not yet handled the previous reply.
+      const inFlight = new Set<number>();
       let finished = false;
       const end = (): void => {
         if (finished) return;
@@ -111,15 +113,17 @@ export async function analyzeInParallel(files: SourceFile[], options: ParallelOp
         resolveWorker();
       };
       const dispatch = (): void => {
+        if (finished) return;
         if (next >= chunks.length) {
-          current = undefined;
-          end();
+          if (inFlight.size === 0) end();
           return;
         }
-        current = next++;
-        worker.postMessage({ id: current, files: chunks[current]! } satisfies WorkerRequest);
+        const id = next++;
+        inFlight.add(id);
+        worker.postMessage({ id, files: chunks[id]! } satisfies WorkerRequest);
       };
       worker.on('message', (reply: WorkerReply) => {
+        inFlight.delete(reply.id);
         if ('result' in reply) {
           record(reply.id, reply.result);
           options.onChunk?.('worker', chunks[reply.id]!.length);
@@ -128,25 +132,33 @@ export async function analyzeInParallel(files: SourceFile[], options: ParallelOp
         }
         dispatch();
       });
-      // A thread that dies (out of memory, a native crash in a grammar) hands its chunk back to the main thread.
+      // A thread that dies (out of memory, a native crash in a grammar) hands its chunks back to the main thread.
       const onFailure = (): void => {
-        if (current !== undefined && results[current] === undefined) orphaned.push(current);
-        current = undefined;
+        for (const id of inFlight) if (results[id] === undefined) orphaned.push(id);
+        inFlight.clear();
         end();
       };
       worker.on('error', onFailure);
       worker.on('exit', onFailure);
-      worker.once('online', dispatch);
+      // Messages posted before the thread is online are queued, so it has work the moment it has loaded; waiting
+      // for 'online' left it idle until the main thread, busy with a chunk, got round to the event.
+      dispatch();
+      dispatch();
     });
 
   // The main thread is one of the analysers: it works while the workers start (loading grammars and rules takes a
-  // while), and it yields between chunks so worker replies are handled promptly.
+  // while), and it yields between files so worker replies are handled promptly.
   const mainThread = async (): Promise<void> => {
     while (next < chunks.length) {
       const id = next++;
-      record(id, analyzeFiles(chunks[id]!, shared));
-      options.onChunk?.('main', chunks[id]!.length);
-      await new Promise<void>((resolveTick) => setImmediate(resolveTick));
+      const chunk = chunks[id]!;
+      const result = emptyResult();
+      for (const file of chunk) {
+        mergeResults(result, analyzeFiles([file], shared));
+        await new Promise<void>((resolveTick) => setImmediate(resolveTick));
+      }
+      record(id, result);
+      options.onChunk?.('main', chunk.length);
     }
   };
 

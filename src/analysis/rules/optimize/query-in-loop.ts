@@ -50,6 +50,7 @@ export function perItemReads(loop: LoopFacts, source: string): CallFact[] {
       !PAGINATION.test(c.text) &&
       !/\bIN\s*\(|=\s*ANY\s*\(|__in\b|\$in\b|\bin_\(/i.test(c.text) &&
       !PER_TABLE.test(c.text) &&
+      !PER_TABLE.test(c.sql ?? '') &&
       !inErrorHandler(c.node, loop) &&
       !carriedAcrossIterations(loop, c),
   );

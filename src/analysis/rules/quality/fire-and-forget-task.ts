@@ -82,8 +82,11 @@ function jsFindings(loop: LoopFacts, ctx: RuleContext): JsFinding[] {
     const bare = callee.replace(/^this\./, '');
     // `this.save()` is the class's own async method; `this.#state.webhooks.on(...)` is some other object's `on`.
     const isAsyncLocal = asyncNames.has(bare) || (asyncNames.has(method) && callee === `this.${method}`);
-    const kinds = ctx.kb.classify(loop.language, callee).kinds;
-    const isKnownAsyncIo = (loop.inAsyncFunction || loop.hasAwait) && kinds.some((k) => k === 'http' || k === 'db-write' || k === 'queue-ack' || k === 'db-read');
+    // Only a known API: a name that merely suggests I/O (`webhooks.on(...)` looks like a webhook call) is too weak
+    // to claim that a promise is dropped.
+    const classified = ctx.kb.classify(loop.language, callee);
+    const isKnownAsyncIo =
+      (loop.inAsyncFunction || loop.hasAwait) && classified.confidence === 'high' && classified.kinds.some((k) => k === 'http' || k === 'db-write' || k === 'queue-ack' || k === 'db-read');
     if (!isAsyncLocal && !isKnownAsyncIo) continue;
     // Handing the promise to a collector (`queue.add(promise)`, `pending.push(p)`) keeps it, as `futures.append` does.
     if (/^(add|push|append|enqueue|set|unshift)$/.test(method)) continue;
