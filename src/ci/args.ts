@@ -1,7 +1,7 @@
 // `coze-loop review` flags. Tokens are deliberately not flags: a command line shows up in process listings and CI
 // logs, environment variables (masked by both CI systems) do not.
-import { FAIL_ON, UsageError, type FailOn } from '../cli/args.js';
-import { LOCALES, TARGETS, type Locale, type Target } from '../core/types.js';
+import { addTargets, FAIL_ON, oneOf, UsageError, type FailOn } from '../cli/args.js';
+import { LOCALES, type Locale, type Target } from '../core/types.js';
 
 export const PLATFORMS = ['github', 'gitlab'] as const;
 export type CiPlatformName = (typeof PLATFORMS)[number];
@@ -27,23 +27,6 @@ export interface ReviewArgs {
 const VALUE_FLAGS = ['platform', 'pr', 'mr', 'repo', 'project', 'base', 'head', 'api-url', 'target', 'config', 'fail-on', 'locale', 'sarif'] as const;
 const SWITCHES = ['dry-run', 'help'] as const;
 export const REVIEW_FLAGS: readonly string[] = [...VALUE_FLAGS, ...SWITCHES];
-
-function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
-  if ((allowed as readonly string[]).includes(value)) return value as T;
-  throw new UsageError('cli.usage.bad-value', { flag: `--${flag}`, value, allowed: allowed.join('|') });
-}
-
-function addTargets(current: Target[] | undefined, value: string): Target[] {
-  const out = new Set(current ?? []);
-  for (const raw of value.split(',')) {
-    const name = raw.trim();
-    if (!name) continue;
-    if (name === 'all') TARGETS.forEach((target) => out.add(target));
-    else out.add(oneOf('target', name, TARGETS));
-  }
-  if (out.size === 0) throw new UsageError('cli.usage.missing-value', { flag: '--target' });
-  return TARGETS.filter((target) => out.has(target));
-}
 
 /** Git revisions and SHAs only: a value starting with `-` would be read by git as an option. */
 function revision(flag: string, value: string): string {

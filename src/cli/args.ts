@@ -86,13 +86,13 @@ export function distance(a: string, b: string): number {
   return dp[b.length]!;
 }
 
-function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
+export function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
   if ((allowed as readonly string[]).includes(value)) return value as T;
   throw new UsageError('cli.usage.bad-value', { flag: `--${flag}`, value, allowed: allowed.join('|') });
 }
 
 /** `--target optimize,fix-bugs --target readability`, with `all` standing for every target. */
-function addTargets(current: Target[] | undefined, value: string): Target[] {
+export function addTargets(current: Target[] | undefined, value: string): Target[] {
   const out = new Set(current ?? []);
   for (const raw of value.split(',')) {
     const name = raw.trim();

@@ -5,6 +5,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { loadKnowledgeBase } from '../analysis/knowledge-base.js';
+import { ruleRegistry } from '../analysis/rule-registry.js';
 import type { CozeLoopConfig } from '../config/schema.js';
 import type { AnalysisResult, Locale } from '../core/types.js';
 import { analyzeFiles, emptyResult, mergeResults, sortResult, type AnalyzeFilesOptions } from './analyze-files.js';
@@ -162,6 +163,8 @@ export async function analyzeInParallel(files: SourceFile[], options: ParallelOp
     }
   };
 
+  // Loaded before the threads start, so they inherit the validated rule definitions instead of re-reading them.
+  ruleRegistry();
   const workers = Array.from({ length: threads - 1 }, startWorker);
   await Promise.all([mainThread(), ...workers]);
 
