@@ -6,45 +6,16 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { CliIO } from '../../src/cli/io.js';
+import { BASE_SHA as BASE, HEAD_SHA as HEAD, SENDER_DIFF, SENDER_SOURCE } from '../support/sender-module.js';
 
-export const BASE = 'a9a8a7a6a5a4a3a2a1a0b9b8b7b6b5b4b3b2b1b0';
-export const HEAD = 'b0b1b2b3b4b5b6b7b8b9c0c1c2c3c4c5c6c7c8c9';
+export { BASE, HEAD };
+
 export const GH_TOKEN = 'ghs_ciTokenThatMustNeverBeLogged0123456789';
 export const GL_TOKEN = 'glpat-ciTokenThatMustNeverBeLogged';
 
-/** Lines 4-11 added to a module; 1-3 and 12 unchanged. */
-export const SENDER_PATCH = [
-  '@@ -1,4 +1,12 @@',
-  ' import time',
-  ' import requests',
-  ' ',
-  '+def send_invoices(db):',
-  '+    while True:',
-  '+        rows = db.fetchall("SELECT * FROM invoices WHERE sent = 0")',
-  '+        for row in rows:',
-  '+            requests.post("https://mail.example.com/send", json=row)',
-  '+        time.sleep(30)',
-  '+',
-  '+',
-  ' def main():',
-].join('\n');
-
-export const SENDER_SOURCE = [
-  'import time',
-  'import requests',
-  '',
-  'def send_invoices(db):',
-  '    while True:',
-  '        rows = db.fetchall("SELECT * FROM invoices WHERE sent = 0")',
-  '        for row in rows:',
-  '            requests.post("https://mail.example.com/send", json=row)',
-  '        time.sleep(30)',
-  '',
-  '',
-  'def main():',
-  '    send_invoices(None)',
-  '',
-].join('\n');
+/** The sender module's hunks as a CI job sees them (no trailing newline). */
+export const SENDER_PATCH = SENDER_DIFF.replace(/\n$/, '');
+export { SENDER_SOURCE };
 
 export interface CapturedIO extends CliIO {
   out: () => string;

@@ -7,46 +7,15 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../src/core/i18n.js';
 import { FakeGitLab } from '../support/fake-gitlab.js';
+import { BASE_SHA as BASE, HEAD_SHA as HEAD, SENDER_DIFF, SENDER_SOURCE } from '../support/sender-module.js';
 
 const TOKEN = 'glpat-e2e-token-must-not-leak';
 const SECRET = 'e2e-webhook-secret-must-not-leak';
-const BASE = 'a9a8a7a6a5a4a3a2a1a0b9b8b7b6b5b4b3b2b1b0';
-const HEAD = 'b0b1b2b3b4b5b6b7b8b9c0c1c2c3c4c5c6c7c8c9';
 const HEAD2 = 'd0d1d2d3d4d5d6d7d8d9e0e1e2e3e4e5e6e7e8e9';
 const MAIN = join(PROJECT_ROOT, 'dist', 'src', 'server', 'main.js');
 
-const DIFF = [
-  '@@ -1,4 +1,12 @@',
-  ' import time',
-  ' import requests',
-  ' ',
-  '+def send_invoices(db):',
-  '+    while True:',
-  '+        rows = db.fetchall("SELECT * FROM invoices WHERE sent = 0")',
-  '+        for row in rows:',
-  '+            requests.post("https://mail.example.com/send", json=row)',
-  '+        time.sleep(30)',
-  '+',
-  '+',
-  ' def main():',
-  '',
-].join('\n');
-const SOURCE = [
-  'import time',
-  'import requests',
-  '',
-  'def send_invoices(db):',
-  '    while True:',
-  '        rows = db.fetchall("SELECT * FROM invoices WHERE sent = 0")',
-  '        for row in rows:',
-  '            requests.post("https://mail.example.com/send", json=row)',
-  '        time.sleep(30)',
-  '',
-  '',
-  'def main():',
-  '    send_invoices(None)',
-  '',
-].join('\n');
+const DIFF = SENDER_DIFF;
+const SOURCE = SENDER_SOURCE;
 const FIXED_SOURCE = 'import time\nimport requests\n\n\ndef main():\n    pass\n';
 const FIXED_DIFF = '@@ -1,4 +1,6 @@\n import time\n import requests\n \n+\n def main():\n+    pass\n';
 
