@@ -1,7 +1,7 @@
 // The weekly summary schedule. In memory mode croner wakes this process at the cron time; in Redis mode a BullMQ
-// job scheduler produces one tick per week for the whole deployment and whichever worker takes it fans out. Either
-// way the fan-out enqueues one `weekly-summary` job per target whose id carries the ISO week, so a second tick in
-// the same week (restart, two schedulers) is dropped as a duplicate.
+// job scheduler produces one tick for the whole deployment and whichever worker takes it fans out. Either way the
+// fan-out enqueues one `weekly-summary` job per target whose id carries the day, so a second tick the same day
+// (restart, two schedulers) is dropped as a duplicate.
 import { Cron } from 'croner';
 import { isoWeek } from '../core/iso-week.js';
 import type { Logger } from '../server/deps.js';
