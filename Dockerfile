@@ -4,11 +4,19 @@
 
 # ---- build: full dependencies, TypeScript -> dist/ ----
 FROM node:22-bookworm-slim AS build
+# node-gyp compiles the native tree reader (native/flat_tree.c) during `npm ci`: it needs Python, make and a C compiler.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
+# As in CI: a reader that fails to build fails the image instead of silently shipping the slower fallback.
+ENV COZE_LOOP_REQUIRE_NATIVE=1
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY bin ./bin
+COPY scripts ./scripts
+COPY native ./native
 COPY src ./src
-# Same command as CI: installs everything and builds dist/ through `prepare`.
+# Same command as CI: installs everything and builds the reader and dist/ through `prepare`.
 RUN npm ci --no-audit --no-fund
 
 # ---- runtime: production dependencies only, non-root, tini as PID 1 ----
@@ -22,9 +30,11 @@ ENV NODE_ENV=production \
     PORT=3000
 COPY package.json package-lock.json ./
 # --ignore-scripts: `prepare` would run tsc (a dev dependency); dist/ comes from the build stage instead.
-# tree-sitter and its grammars load their bundled linux-x64/arm64 prebuilds, so no install script is needed.
+# tree-sitter and its grammars load their bundled linux-x64/arm64 prebuilds, and the tree reader comes from the build
+# stage, so no install script is needed.
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/native/build/Release/coze_loop_flat_tree.node ./native/build/Release/coze_loop_flat_tree.node
 COPY bin ./bin
 COPY rules ./rules
 COPY templates ./templates

@@ -1,10 +1,10 @@
 // The loop model the rules query. Extractors per language (facts/python.ts, facts/javascript.ts) build it from a
 // tree-sitter tree; rules never need to know which grammar produced it, but may look at `node` for
 // language-specific shapes.
-import type Parser from 'tree-sitter';
+import type { FlatNode, FlatTree } from './flat-tree.js';
 import type { Language } from '../core/types.js';
 
-export type SyntaxNode = Parser.SyntaxNode;
+export type SyntaxNode = FlatNode;
 
 /** What a call does, from the API knowledge base (`rules/apis/*.yml`) and the repository's `apis:` config. */
 export const CALL_KINDS = [
@@ -194,7 +194,7 @@ export interface FileFacts {
   hasErrors: boolean;
   /** Lines carrying `coze-loop: ignore` / `coze-loop: ignore[rule-a, rule-b]` (value: rule ids, empty = all). */
   suppressions: Map<number, string[]>;
-  tree: Parser.Tree;
+  tree: FlatTree;
   /** What the extractor could not model (e.g. loops nested too deep); the engine reports them as file notes. */
   notes?: string[];
 }

@@ -5,6 +5,7 @@ import JavaScript from 'tree-sitter-javascript';
 import Python from 'tree-sitter-python';
 import TypeScriptGrammars from 'tree-sitter-typescript';
 import type { Language } from '../core/types.js';
+import { FlatTree, flattenBindingTree, grammarNames, nativeAddon, parseNative } from './flat-tree.js';
 
 const EXTENSIONS: Record<string, Language> = {
   '.py': 'python',
@@ -59,14 +60,29 @@ export interface ParseOptions {
 }
 
 /** Parses `source`; tree-sitter always returns a tree, with ERROR nodes where the code does not parse. */
-export function parseSource(language: Language, source: string): Parser.Tree {
+export function parseSource(language: Language, source: string): FlatTree {
   const tree = parseWithBudget(language, source);
   if (!tree) throw new Error(`coze-loop: tree-sitter returned no tree for ${language}`);
   return tree;
 }
 
-/** Like parseSource but gives up after `timeoutMs`, so that one pathological file cannot hang a review. */
-export function parseWithBudget(language: Language, source: string, options: ParseOptions = {}): Parser.Tree | undefined {
+/**
+ * Like parseSource but gives up after `timeoutMs`, so that one pathological file cannot hang a review. The tree
+ * comes back flat (src/analysis/flat-tree.ts): from the native addon when it is built, else copied from the
+ * binding's tree.
+ */
+export function parseWithBudget(language: Language, source: string, options: ParseOptions = {}): FlatTree | undefined {
+  const native = nativeAddon();
+  if (native) {
+    const grammar = grammarFor(language) as unknown as object;
+    return parseNative(native, grammar, grammarNames(native, grammar), source, options.timeoutMs) ?? undefined;
+  }
+  const tree = parseBindingTree(language, source, options);
+  return tree ? flattenBindingTree(tree, source) : undefined;
+}
+
+/** The `tree-sitter` binding's own tree (the flat trees are checked against it). */
+export function parseBindingTree(language: Language, source: string, options: ParseOptions = {}): Parser.Tree | undefined {
   const parser = parserFor(language);
   const deadline = options.timeoutMs === undefined ? undefined : Date.now() + options.timeoutMs;
   try {
@@ -83,6 +99,6 @@ export function parseWithBudget(language: Language, source: string, options: Par
 }
 
 /** True when the tree has no ERROR or MISSING nodes. */
-export function parsesCleanly(tree: Parser.Tree): boolean {
+export function parsesCleanly(tree: FlatTree): boolean {
   return !tree.rootNode.hasError;
 }

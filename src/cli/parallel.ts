@@ -60,7 +60,7 @@ function inProcess(files: SourceFile[], options: ParallelOptions): AnalysisResul
   return sortResult(result);
 }
 
-function bySizeDescending(files: SourceFile[]): SourceFile[] {
+function bySizeDescending(files: SourceFile[]): Array<{ file: SourceFile; size: number }> {
   const sized = files.map((file, index) => {
     let size = 0;
     try {
@@ -71,8 +71,11 @@ function bySizeDescending(files: SourceFile[]): SourceFile[] {
     return { file, size, index };
   });
   sized.sort((a, b) => b.size - a.size || a.index - b.index);
-  return sized.map((s) => s.file);
+  return sized;
 }
+
+/** Most files one message carries: bounds what a dying thread hands back and how long a reply keeps others waiting. */
+const MAX_CHUNK_FILES = 64;
 
 export async function analyzeInParallel(files: SourceFile[], options: ParallelOptions): Promise<AnalysisResult> {
   const threads = Math.min(threadCount(options.threads), Math.ceil(files.length / 8));
@@ -80,19 +83,34 @@ export async function analyzeInParallel(files: SourceFile[], options: ParallelOp
   if (!workerUrl || threads <= 1 || files.length < (options.minFilesForThreads ?? DEFAULT_MIN_FILES)) {
     return inProcess(files, options);
   }
-  // Small chunks balance uneven file sizes across threads; not so small that messaging dominates.
-  const chunkSize = Math.max(4, Math.min(64, Math.ceil(files.length / (threads * 8))));
   // Biggest files first: a large file picked up last would leave the other threads idle while it runs. The result
   // is sorted afterwards, so the order of analysis does not show in the output.
   const ordered = bySizeDescending(files);
+  let remainingBytes = ordered.reduce((sum, entry) => sum + entry.size, 0);
+  let next = 0;
+  // Chunks are cut as they are handed out, shrinking with the work left (guided scheduling): a worker's message
+  // carries about an eighth of the remaining bytes per thread, so no thread is left with a long tail while the
+  // others have finished. The main thread takes one file at a time (it has no messages to amortise).
   const chunks: SourceFile[][] = [];
-  for (let i = 0; i < ordered.length; i += chunkSize) chunks.push(ordered.slice(i, i + chunkSize));
+  const take = (targetBytes: number, maxFiles: number): number | undefined => {
+    if (next >= ordered.length) return undefined;
+    const chunk: SourceFile[] = [];
+    let bytes = 0;
+    while (next < ordered.length && chunk.length < maxFiles && (chunk.length === 0 || bytes < targetBytes)) {
+      const entry = ordered[next++]!;
+      chunk.push(entry.file);
+      bytes += entry.size;
+    }
+    remainingBytes -= bytes;
+    chunks.push(chunk);
+    return chunks.length - 1;
+  };
+  const workerChunk = (): number | undefined => take(remainingBytes / (threads * 8), MAX_CHUNK_FILES);
 
   const setup: WorkerSetup = { config: options.config, locale: options.locale, maxFileBytes: options.maxFileBytes };
   const shared: AnalyzeFilesOptions = { ...setup, kb: loadKnowledgeBase(options.config) };
-  const results: (AnalysisResult | undefined)[] = new Array(chunks.length);
+  const results: (AnalysisResult | undefined)[] = [];
   const orphaned: number[] = [];
-  let next = 0;
   let done = 0;
   const record = (id: number, result: AnalysisResult): void => {
     results[id] = result;
@@ -115,11 +133,11 @@ export async function analyzeInParallel(files: SourceFile[], options: ParallelOp
       };
       const dispatch = (): void => {
         if (finished) return;
-        if (next >= chunks.length) {
+        const id = workerChunk();
+        if (id === undefined) {
           if (inFlight.size === 0) end();
           return;
         }
-        const id = next++;
         inFlight.add(id);
         worker.postMessage({ id, files: chunks[id]! } satisfies WorkerRequest);
       };
@@ -150,16 +168,10 @@ export async function analyzeInParallel(files: SourceFile[], options: ParallelOp
   // The main thread is one of the analysers: it works while the workers start (loading grammars and rules takes a
   // while), and it yields between files so worker replies are handled promptly.
   const mainThread = async (): Promise<void> => {
-    while (next < chunks.length) {
-      const id = next++;
-      const chunk = chunks[id]!;
-      const result = emptyResult();
-      for (const file of chunk) {
-        mergeResults(result, analyzeFiles([file], shared));
-        await new Promise<void>((resolveTick) => setImmediate(resolveTick));
-      }
-      record(id, result);
-      options.onChunk?.('main', chunk.length);
+    for (let id = take(0, 1); id !== undefined; id = take(0, 1)) {
+      record(id, analyzeFiles(chunks[id]!, shared));
+      options.onChunk?.('main', 1);
+      await new Promise<void>((resolveTick) => setImmediate(resolveTick));
     }
   };
 

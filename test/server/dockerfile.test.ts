@@ -54,7 +54,12 @@ describe('Dockerfile', () => {
     const buildNpm = dockerfile.filter((i) => i.stage === 'build' && i.keyword === 'RUN').flatMap((i) => npmCommands(i.args));
     expect(buildNpm).toEqual(['npm ci']);
     expect(npmCommands(ciScript)).toContain('npm ci');
-    expect(pkg.scripts.prepare).toBe(pkg.scripts.build);
+    // prepare = the native tree reader, then what `npm run build` builds.
+    expect(pkg.scripts.prepare).toBe(`${pkg.scripts['build:native']} && ${pkg.scripts.build}`);
+    const build = dockerfile.filter((i) => i.stage === 'build');
+    expect(build.some((i) => i.keyword === 'RUN' && /apt-get install .*\bg\+\+/.test(i.args) && /\bmake\b/.test(i.args) && /\bpython3\b/.test(i.args))).toBe(true);
+    expect(build.find((i) => i.keyword === 'ENV')?.args).toBe('COZE_LOOP_REQUIRE_NATIVE=1');
+    expect(ciScript).toMatch(/^export COZE_LOOP_REQUIRE_NATIVE=1$/m);
     for (const command of buildNpm) {
       const script = /^npm run (\S+)/.exec(command)?.[1];
       if (script) expect(pkg.scripts[script]).toBeDefined();
@@ -65,6 +70,8 @@ describe('Dockerfile', () => {
     const runtimeNpm = dockerfile.filter((i) => i.stage === 'runtime' && i.keyword === 'RUN').flatMap((i) => npmCommands(i.args));
     expect(runtimeNpm).toEqual(['npm ci --omit=dev --ignore-scripts']);
     expect(dockerfile).toContainEqual({ stage: 'runtime', keyword: 'COPY', args: '--from=build /app/dist ./dist' });
+    const reader = 'native/build/Release/coze_loop_flat_tree.node';
+    expect(dockerfile).toContainEqual({ stage: 'runtime', keyword: 'COPY', args: `--from=build /app/${reader} ./${reader}` });
   });
 
   it('runs what `npm start` runs, under tini, as the non-root node user, on 0.0.0.0:3000', () => {
@@ -99,7 +106,7 @@ describe('Dockerfile', () => {
       expect(existsSync(`${ROOT}${source}`)).toBe(true);
       expect(ignored).not.toContain(source);
     }
-    expect(sources).toEqual(expect.arrayContaining(['package-lock.json', 'src', 'rules', 'templates', 'app.yml']));
+    expect(sources).toEqual(expect.arrayContaining(['package-lock.json', 'src', 'scripts', 'native', 'rules', 'templates', 'app.yml']));
     expect(ignored).toEqual(expect.arrayContaining(['node_modules', 'dist', '.env', '*.pem']));
   });
 

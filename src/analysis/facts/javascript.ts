@@ -2,7 +2,7 @@
 // timers, signal handlers, comments) that finds the loops which are not loop statements (setInterval, a function
 // that re-schedules itself with setTimeout, forEach/async map callbacks), then one fact pass that attributes every
 // call, exit, try and assignment to all loops active at that point with loop-relative flags kept as counters.
-import type Parser from 'tree-sitter';
+import type { FlatCursor, FlatTree } from '../flat-tree.js';
 import type {
   ArgFact,
   AssignmentFact,
@@ -185,7 +185,7 @@ class Extractor {
   constructor(
     private readonly path: string,
     private readonly source: string,
-    private readonly tree: Parser.Tree,
+    private readonly tree: FlatTree,
     private readonly language: JavaScriptLanguage,
     private readonly kb: KnowledgeBase,
   ) {}
@@ -597,7 +597,7 @@ class Extractor {
       if (tooDeep && !top.skip) truncated = true;
       if (!top.skip && !tooDeep && cursor.gotoFirstChild()) {
         const parent = stack[stack.length - 1]!;
-        const ctx = parent.rule ? parent.rule(cursor.currentFieldName) : parent.ctx;
+        const ctx = parent.rule ? parent.rule(cursor.currentFieldName ?? null) : parent.ctx;
         stack.push(this.enter(cursor, ctx, parent.type));
         continue;
       }
@@ -605,7 +605,7 @@ class Extractor {
         stack.pop();
         if (cursor.gotoNextSibling()) {
           const parent = stack[stack.length - 1]!;
-          const ctx = parent.rule ? parent.rule(cursor.currentFieldName) : parent.ctx;
+          const ctx = parent.rule ? parent.rule(cursor.currentFieldName ?? null) : parent.ctx;
           stack.push(this.enter(cursor, ctx, parent.type));
           break;
         }
@@ -617,7 +617,7 @@ class Extractor {
     }
   }
 
-  private enter(cursor: Parser.TreeCursor, ctx: Ctx, parentType: string | null): Frame {
+  private enter(cursor: FlatCursor, ctx: Ctx, parentType: string | null): Frame {
     const type = cursor.nodeType;
     if (!cursor.nodeIsNamed) return { ctx, type };
     if (ctx.active.length === 0 && !this.containsLoop(cursor.startIndex, cursor.endIndex)) return { ctx, type, skip: true };
@@ -1954,7 +1954,7 @@ function onPathTo(call: SyntaxNode, target: SyntaxNode, body: SyntaxNode): boole
 export function extractJavaScriptFacts(
   path: string,
   source: string,
-  tree: Parser.Tree,
+  tree: FlatTree,
   language: JavaScriptLanguage,
   kb: KnowledgeBase,
 ): FileFacts {

@@ -2,7 +2,7 @@
 // ranges nest in pre-order so a stack gives every loop its context without parent walks, which are O(depth) in
 // tree-sitter), then one iterative cursor walk per loop over its condition and body. Nested function and lambda
 // bodies are not the loop's code: they run when called, not per iteration.
-import type Parser from 'tree-sitter';
+import type { FlatCursor, FlatTree } from '../flat-tree.js';
 import type {
   ArgFact,
   AssignmentFact,
@@ -116,7 +116,7 @@ export interface ExtractOptions {
   deadline?: number;
 }
 
-export function extractPythonFacts(path: string, source: string, tree: Parser.Tree, kb: KnowledgeBase, options: ExtractOptions = {}): FileFacts {
+export function extractPythonFacts(path: string, source: string, tree: FlatTree, kb: KnowledgeBase, options: ExtractOptions = {}): FileFacts {
   const root = tree.rootNode;
   const signal = SIGNAL_REGISTRATION.exec(source);
   const ctx: FileContext = {
@@ -852,7 +852,7 @@ class LoopWalker {
     while (frames.length > 0) this.leave(frames.pop()!);
   }
 
-  private enter(cursor: Parser.TreeCursor, parent: Frame, field: string, frames: Frame[]): Frame {
+  private enter(cursor: FlatCursor, parent: Frame, field: string, frames: Frame[]): Frame {
     const type = cursor.nodeType;
     const frame: Frame = {
       type,
@@ -968,7 +968,7 @@ class LoopWalker {
   }
 
   /** Context a child inherits from its parent's kind and the field it sits in. */
-  private applyParentContext(frame: Frame, parent: Frame, field: string, type: string, cursor: Parser.TreeCursor): void {
+  private applyParentContext(frame: Frame, parent: Frame, field: string, type: string, cursor: FlatCursor): void {
     switch (parent.type) {
       case 'for_statement':
         if (field === 'body') frame.inner = parent.inner + 1;
@@ -1007,7 +1007,7 @@ class LoopWalker {
     if (COMPREHENSIONS.has(parent.type) && type === 'if_clause') this.branchInto(frame, parent, cursor);
   }
 
-  private branchInto(frame: Frame, parent: Frame, cursor: Parser.TreeCursor): void {
+  private branchInto(frame: Frame, parent: Frame, cursor: FlatCursor): void {
     frame.start = cursor.startIndex;
     frame.cond = parent.cond + 1;
     frame.branch = [...parent.branch, frame.start];

@@ -7,6 +7,7 @@ import type { CallFact, CallKind, LoopFacts, SyntaxNode } from '../../facts.js';
 import { t } from '../../../core/i18n.js';
 import { parseSource } from '../../parse.js';
 import type { RuleContext } from '../../rule-types.js';
+import { nodesOfTypes } from '../quality/syntax.js';
 
 export const isPython = (language: Language): boolean => language === 'python';
 export const isTyped = (language: Language): boolean => language === 'typescript' || language === 'tsx';
@@ -70,22 +71,33 @@ export function walkOwnBody(loop: LoopFacts, types: ReadonlySet<string>, visit: 
 
 const ownBodyCache = new WeakMap<LoopFacts, Map<ReadonlySet<string>, SyntaxNode[]>>();
 
+const OWN_BODY_EXCLUDED: ReadonlySet<string> = new Set([...FUNCTION_TYPES, ...LOOP_TYPES]);
+
+/** `node` is `other` or contains it (so `other` is not an ancestor of `node` below `stop`). */
+function isSelfOrAncestor(node: SyntaxNode, other: SyntaxNode, stop: SyntaxNode): boolean {
+  if (node.startIndex !== other.startIndex || node.endIndex !== other.endIndex) return false;
+  const otherId = other.id;
+  if (node.id === otherId) return true;
+  for (let p = node.parent; p && p.id !== stop.id; p = p.parent) if (p.id === otherId) return false;
+  return true;
+}
+
 function collectOwnBody(loop: LoopFacts, types: ReadonlySet<string>, out: SyntaxNode[]): void {
-  const visit = (node: SyntaxNode): void => {
-    out.push(node);
-  };
-  const childLoops = new Set(loop.children.map((c) => c.node.id));
-  const bodyId = loop.body.id;
-  for (const node of loop.body.descendantsOfType([...types])) {
+  // Nested loops (the loop's children among them) and functions are the excluded ancestors; a match that is one of
+  // them is left out too, unless it is the body itself.
+  // JavaScript loops modelled on calls (`items.forEach(...)`, `setInterval(...)`) are not statements of those types.
+  const body = loop.body;
+  const bodyStart = body.startIndex;
+  const bodyEnd = body.endIndex;
+  const callLoops = loop.children.filter((c) => !LOOP_TYPES.has(c.node.type)).map((c) => c.node);
+  for (const node of nodesOfTypes(body, [...types], OWN_BODY_EXCLUDED, { includeRoot: true })) {
     if (!node.isNamed) continue;
-    let own = true;
-    for (let p: SyntaxNode | null = node.id === bodyId ? null : node.parent; p && p.id !== bodyId; p = p.parent) {
-      if (FUNCTION_TYPES.has(p.type) || LOOP_TYPES.has(p.type) || childLoops.has(p.id)) {
-        own = false;
-        break;
-      }
-    }
-    if (own && (node.id === bodyId || !(FUNCTION_TYPES.has(node.type) || LOOP_TYPES.has(node.type)))) visit(node);
+    const start = node.startIndex;
+    const end = node.endIndex;
+    const isBody = start === bodyStart && end === bodyEnd && node.id === body.id;
+    if (OWN_BODY_EXCLUDED.has(node.type) && !isBody) continue;
+    if (!isBody && callLoops.some((c) => c.startIndex <= start && end <= c.endIndex && !isSelfOrAncestor(node, c, body))) continue;
+    out.push(node);
   }
 }
 

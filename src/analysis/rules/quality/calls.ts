@@ -6,10 +6,13 @@ import type { CallKind, SyntaxNode } from '../../facts.js';
 import type { KnowledgeBase } from '../../knowledge-base.js';
 import {
   argumentsOf,
+  CALL_TYPE_LIST,
   calleeOf,
   descendants,
   familyOf,
-  isCall,
+  FUNCTION_TYPES,
+  LOOP_TYPES,
+  nodesOfTypes,
   lineOf,
   methodOf,
   numericValue,
@@ -51,29 +54,46 @@ export function classifyTreeCall(node: SyntaxNode, language: Language, kb: Knowl
   return { node, callee, method, ...(receiver ? { receiver } : {}), line: lineOf(node), kinds, confidence, awaited };
 }
 
-// Several detectors classify the calls of the same loop body; classification reads callee text and arguments
-// through the native binding, so it is done once per tree, root, language, options and knowledge base.
+// Several detectors classify the calls of the same loop body, with different options and from nested roots;
+// classification reads callee text and arguments through the native binding, so each call node is classified once
+// per tree, language and knowledge base (keyed by its byte range: two call nodes never span the same range).
 // Only the tree being analysed is cached (files are analysed one after another).
 let treeCallTree: object | undefined;
-let treeCallCache = new Map<string, { kb: KnowledgeBase; calls: TreeCall[] }>();
+let treeCallCache = new Map<string, TreeCall>();
+let treeCallKb: KnowledgeBase | undefined;
+let treeCallLanguage: Language | undefined;
+
+const EXCLUDED_BY: Record<Family, Array<ReadonlySet<string>>> = {
+  python: excludeSets('python'),
+  js: excludeSets('js'),
+};
+
+function excludeSets(family: Family): Array<ReadonlySet<string>> {
+  // Index: 1 = skip functions, 2 = skip loops, 3 = both.
+  return [new Set<string>(), new Set(FUNCTION_TYPES[family]), new Set(LOOP_TYPES[family]), new Set([...FUNCTION_TYPES[family], ...LOOP_TYPES[family]])];
+}
 
 /** Calls under `root` in source order (nested functions skipped unless asked otherwise). */
 export function treeCalls(root: SyntaxNode, language: Language, kb: KnowledgeBase, options: WalkOptions = { skipFunctions: true }): TreeCall[] {
-  if (treeCallTree !== root.tree) {
+  if (treeCallTree !== root.tree || treeCallKb !== kb || treeCallLanguage !== language) {
     treeCallTree = root.tree;
+    treeCallKb = kb;
+    treeCallLanguage = language;
     treeCallCache = new Map();
   }
-  const perTree = treeCallCache;
-  const key = `${String(root.id)}:${root.typeId}:${language}:${options.skipFunctions ? 1 : 0}${options.skipLoops ? 1 : 0}`;
-  const cached = perTree.get(key);
-  if (cached && cached.kb === kb) return [...cached.calls];
   const family = familyOf(language);
+  const mask = (options.skipFunctions === true ? 1 : 0) | (options.skipLoops === true ? 2 : 0);
   const out: TreeCall[] = [];
-  for (const node of descendants(root, family, options)) {
-    if (isCall(node, family)) out.push(classifyTreeCall(node, language, kb));
+  for (const node of nodesOfTypes(root, CALL_TYPE_LIST[family], EXCLUDED_BY[family][mask]!)) {
+    const key = `${node.startIndex}:${node.endIndex}`;
+    let call = treeCallCache.get(key);
+    if (!call) {
+      call = classifyTreeCall(node, language, kb);
+      treeCallCache.set(key, call);
+    }
+    out.push(call);
   }
-  perTree.set(key, { kb, calls: out });
-  return [...out];
+  return out;
 }
 
 const PY_SLEEP_CALLEES = /^(time\.sleep|sleep|asyncio\.sleep|tasks\.sleep|trio\.sleep|anyio\.sleep|gevent\.sleep|eventlet\.sleep)$/;

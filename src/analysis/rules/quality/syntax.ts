@@ -10,7 +10,7 @@ export function familyOf(language: Language): Family {
   return language === 'python' ? 'python' : 'js';
 }
 
-const FUNCTION_TYPES: Record<Family, ReadonlySet<string>> = {
+export const FUNCTION_TYPES: Record<Family, ReadonlySet<string>> = {
   python: new Set(['function_definition', 'lambda', 'class_definition']),
   js: new Set([
     'function_declaration',
@@ -25,14 +25,18 @@ const FUNCTION_TYPES: Record<Family, ReadonlySet<string>> = {
   ]),
 };
 
-const LOOP_TYPES: Record<Family, ReadonlySet<string>> = {
+export const LOOP_TYPES: Record<Family, ReadonlySet<string>> = {
   python: new Set(['for_statement', 'while_statement']),
   js: new Set(['for_statement', 'for_in_statement', 'while_statement', 'do_statement']),
 };
 
+export const CALL_TYPE_LIST: Record<Family, readonly string[]> = {
+  python: ['call'],
+  js: ['call_expression', 'new_expression'],
+};
 const CALL_TYPES: Record<Family, ReadonlySet<string>> = {
-  python: new Set(['call']),
-  js: new Set(['call_expression', 'new_expression']),
+  python: new Set(CALL_TYPE_LIST.python),
+  js: new Set(CALL_TYPE_LIST.js),
 };
 
 export function isFunction(node: SyntaxNode, family: Family): boolean {
@@ -140,6 +144,60 @@ export function descendants(root: SyntaxNode, family: Family, options: WalkOptio
     walk.variants.set(mask, variant);
   }
   return variant;
+}
+
+/**
+ * Nodes of the given types under `root` in source order, leaving out those that sit inside a node of an `exclude`
+ * type strictly between `root` and themselves (a match of an `exclude` type is itself kept). The search runs
+ * natively (descendantsOfType) and only the matches and the excluding nodes are materialised: a node is inside an
+ * excluding node when its byte range is; the rare cases a range cannot decide (equal ranges, zero-width nodes) climb
+ * the parents instead.
+ */
+export function nodesOfTypes(root: SyntaxNode, types: readonly string[], exclude: ReadonlySet<string>, options: { includeRoot?: boolean } = {}): SyntaxNode[] {
+  const found = root.descendantsOfType(types as string[]);
+  if (found.length === 0) return found;
+  const rootStart = root.startIndex;
+  const rootEnd = root.endIndex;
+  // descendantsOfType yields the root itself first when it has one of the types.
+  let from = 0;
+  if (!options.includeRoot && types.includes(root.type) && found[0]!.startIndex === rootStart && found[0]!.endIndex === rootEnd && found[0]!.id === root.id) from = 1;
+  if (exclude.size === 0) return from === 0 ? found : found.slice(from);
+  // Outermost excluding nodes below the root, as disjoint [start, end) ranges in source order.
+  const starts: number[] = [];
+  const ends: number[] = [];
+  for (const node of root.descendantsOfType([...exclude])) {
+    const start = node.startIndex;
+    const end = node.endIndex;
+    if (start === end) continue;
+    if (start === rootStart && end === rootEnd && node.id === root.id) continue;
+    if (ends.length > 0 && start < ends[ends.length - 1]!) continue; // nested in the previous outermost one
+    starts.push(start);
+    ends.push(end);
+  }
+  const out: SyntaxNode[] = [];
+  let k = 0;
+  for (let i = from; i < found.length; i++) {
+    const node = found[i]!;
+    const start = node.startIndex;
+    const end = node.endIndex;
+    while (k < ends.length && ends[k]! <= start) k++;
+    const ambiguous = start === end || (start === rootStart && end === rootEnd) || (k < starts.length && starts[k] === start && ends[k] === end);
+    if (ambiguous) {
+      if (!insideExcluded(node, root, exclude)) out.push(node);
+      continue;
+    }
+    if (k < starts.length && starts[k]! <= start && end <= ends[k]!) continue;
+    out.push(node);
+  }
+  return out;
+}
+
+/** Slow path of nodesOfTypes: is there an `exclude` node strictly between `node` and `root`? */
+function insideExcluded(node: SyntaxNode, root: SyntaxNode, exclude: ReadonlySet<string>): boolean {
+  const rootId = root.id;
+  if (node.id === rootId) return false;
+  for (let p = node.parent; p && p.id !== rootId; p = p.parent) if (exclude.has(p.type)) return true;
+  return false;
 }
 
 export function findAll(root: SyntaxNode, family: Family, predicate: (node: SyntaxNode) => boolean, options: WalkOptions = {}): SyntaxNode[] {

@@ -1,0 +1,319 @@
+// coze-loop's flat syntax trees: parses with the tree-sitter C library and hands the whole tree to JavaScript in
+// one call, as columns of integers (one row per node, in pre-order). Reading a tree node by node through the
+// `tree-sitter` binding costs a native call per property (about 1 µs per node); the analysis walks loop bodies many
+// times, so it reads these arrays instead (src/analysis/flat-tree.ts). The grammars are the ones the `tree-sitter-*`
+// packages already loaded: their `language` export is an External holding the TSLanguage pointer.
+#include <node_api.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <tree_sitter/api.h>
+
+// Columns of the exported table, in this order (each `count` int32 values).
+enum { COL_SYMBOL, COL_FLAGS, COL_FIELD, COL_START, COL_END, COL_START_ROW, COL_START_COL, COL_END_ROW, COL_END_COL, COL_PARENT, COL_NEXT, COL_SIZE, COLUMNS };
+enum { FLAG_NAMED = 1, FLAG_MISSING = 2, FLAG_EXTRA = 4, FLAG_HAS_ERROR = 8, FLAG_IS_ERROR = 16 };
+
+// The type tag node-tree-sitter grammars put on their `language` External.
+static const napi_type_tag LANGUAGE_TAG = {0x8AF2E5212AD58ABFULL, 0xD5006CAD83ABBA16ULL};
+
+#define CHECK(call)                                                                                     \
+  do {                                                                                                  \
+    if ((call) != napi_ok) {                                                                            \
+      napi_throw_error(env, NULL, "coze-loop flat tree: N-API call failed: " #call);                   \
+      return NULL;                                                                                      \
+    }                                                                                                   \
+  } while (0)
+
+typedef struct {
+  const TSLanguage *language;
+  TSParser *parser;
+} ParserSlot;
+
+// Parsers are per environment: each worker thread loads this module into its own environment, and a TSParser
+// must not be used by two threads at once.
+typedef struct {
+  ParserSlot slots[8];
+} Parsers;
+
+static void free_parsers(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  Parsers *parsers = (Parsers *)data;
+  for (int i = 0; i < 8; i++)
+    if (parsers->slots[i].parser) ts_parser_delete(parsers->slots[i].parser);
+  free(parsers);
+}
+
+static TSParser *parser_for(napi_env env, const TSLanguage *language) {
+  Parsers *parsers = NULL;
+  if (napi_get_instance_data(env, (void **)&parsers) != napi_ok || parsers == NULL) return NULL;
+  ParserSlot *slots = parsers->slots;
+  for (int i = 0; i < 8; i++) {
+    if (slots[i].language == language) return slots[i].parser;
+    if (slots[i].language == NULL) {
+      TSParser *parser = ts_parser_new();
+      if (!ts_parser_set_language(parser, language)) {
+        ts_parser_delete(parser);
+        return NULL;
+      }
+      slots[i].language = language;
+      slots[i].parser = parser;
+      return parser;
+    }
+  }
+  return NULL;
+}
+
+static const TSLanguage *language_arg(napi_env env, napi_value value) {
+  napi_valuetype type;
+  if (napi_typeof(env, value, &type) != napi_ok) return NULL;
+  if (type == napi_object) {
+    napi_value inner;
+    if (napi_get_named_property(env, value, "language", &inner) != napi_ok) return NULL;
+    value = inner;
+    if (napi_typeof(env, value, &type) != napi_ok) return NULL;
+  }
+  if (type != napi_external) return NULL;
+  bool tagged = false;
+  if (napi_check_object_type_tag(env, value, &LANGUAGE_TAG, &tagged) != napi_ok || !tagged) return NULL;
+  void *data = NULL;
+  if (napi_get_value_external(env, value, &data) != napi_ok) return NULL;
+  return (const TSLanguage *)data;
+}
+
+static uint64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static bool past_deadline(TSParseState *state) {
+  const uint64_t *deadline = (const uint64_t *)state->payload;
+  return *deadline != 0 && now_ns() >= *deadline;
+}
+
+typedef struct {
+  const char *bytes;
+  uint32_t length;
+} Source;
+
+static const char *read_source(void *payload, uint32_t byte_index, TSPoint position, uint32_t *bytes_read) {
+  (void)position;
+  const Source *source = (const Source *)payload;
+  if (byte_index >= source->length) {
+    *bytes_read = 0;
+    return "";
+  }
+  *bytes_read = source->length - byte_index;
+  return source->bytes + byte_index;
+}
+
+typedef struct {
+  int32_t *data;
+  size_t capacity;  // rows
+  size_t count;
+} Table;
+
+static bool grow(Table *table) {
+  size_t capacity = table->capacity < 1024 ? 1024 : table->capacity * 2;
+  int32_t *data = malloc(capacity * COLUMNS * sizeof(int32_t));
+  if (!data) return false;
+  if (table->data) {
+    for (int c = 0; c < COLUMNS; c++) memcpy(data + c * capacity, table->data + c * table->capacity, table->count * sizeof(int32_t));
+    free(table->data);
+  }
+  table->data = data;
+  table->capacity = capacity;
+  return true;
+}
+
+#define AT(table, column, row) ((table)->data[(size_t)(column) * (table)->capacity + (row)])
+
+// Pre-order walk of the visible nodes (the ones `children` and tree cursors show). Byte offsets and columns are
+// halved: the source is parsed as UTF-16, and JavaScript strings index UTF-16 code units.
+static bool flatten(TSTree *tree, Table *table) {
+  TSTreeCursor cursor = ts_tree_cursor_new(ts_tree_root_node(tree));
+  size_t depth_capacity = 256;
+  int32_t *open = malloc(depth_capacity * sizeof(int32_t));       // open[d]: the node entered at depth d
+  int32_t *last_child = malloc(depth_capacity * sizeof(int32_t));  // last_child[d]: previous sibling at depth d
+  if (!open || !last_child) goto fail;
+  size_t depth = 0;
+  last_child[0] = -1;
+  for (;;) {
+    if (table->count == table->capacity && !grow(table)) goto fail;
+    int32_t i = (int32_t)table->count++;
+    TSNode node = ts_tree_cursor_current_node(&cursor);
+    TSPoint start = ts_node_start_point(node);
+    TSPoint end = ts_node_end_point(node);
+    int32_t flags = (ts_node_is_named(node) ? FLAG_NAMED : 0) | (ts_node_is_missing(node) ? FLAG_MISSING : 0) |
+                    (ts_node_is_extra(node) ? FLAG_EXTRA : 0) | (ts_node_has_error(node) ? FLAG_HAS_ERROR : 0) |
+                    (ts_node_is_error(node) ? FLAG_IS_ERROR : 0);
+    AT(table, COL_SYMBOL, i) = ts_node_symbol(node);
+    AT(table, COL_FLAGS, i) = flags;
+    AT(table, COL_FIELD, i) = depth > 0 ? ts_tree_cursor_current_field_id(&cursor) : 0;
+    AT(table, COL_START, i) = (int32_t)(ts_node_start_byte(node) / 2);
+    AT(table, COL_END, i) = (int32_t)(ts_node_end_byte(node) / 2);
+    AT(table, COL_START_ROW, i) = (int32_t)start.row;
+    AT(table, COL_START_COL, i) = (int32_t)(start.column / 2);
+    AT(table, COL_END_ROW, i) = (int32_t)end.row;
+    AT(table, COL_END_COL, i) = (int32_t)(end.column / 2);
+    AT(table, COL_PARENT, i) = depth > 0 ? open[depth - 1] : -1;
+    AT(table, COL_NEXT, i) = -1;
+    AT(table, COL_SIZE, i) = 1;
+    if (last_child[depth] >= 0) AT(table, COL_NEXT, last_child[depth]) = i;
+    last_child[depth] = i;
+    if (ts_tree_cursor_goto_first_child(&cursor)) {
+      if (depth + 2 >= depth_capacity) {
+        depth_capacity *= 2;
+        int32_t *o = realloc(open, depth_capacity * sizeof(int32_t));
+        if (!o) goto fail;
+        open = o;
+        int32_t *l = realloc(last_child, depth_capacity * sizeof(int32_t));
+        if (!l) goto fail;
+        last_child = l;
+      }
+      open[depth] = i;
+      depth++;
+      last_child[depth] = -1;
+      continue;
+    }
+    bool done = false;
+    while (!ts_tree_cursor_goto_next_sibling(&cursor)) {
+      if (depth == 0 || !ts_tree_cursor_goto_parent(&cursor)) {
+        done = true;
+        break;
+      }
+      depth--;
+      int32_t parent = open[depth];
+      AT(table, COL_SIZE, parent) = (int32_t)table->count - parent;
+    }
+    if (done) break;
+  }
+  while (depth > 0) {
+    depth--;
+    AT(table, COL_SIZE, open[depth]) = (int32_t)table->count - open[depth];
+  }
+  free(open);
+  free(last_child);
+  ts_tree_cursor_delete(&cursor);
+  return true;
+fail:
+  free(open);
+  free(last_child);
+  ts_tree_cursor_delete(&cursor);
+  return false;
+}
+
+// parse(language, source: string, timeoutMs: number (negative: none)) -> { count, table: Int32Array } | null (timed out)
+static napi_value parse(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 2) {
+    napi_throw_type_error(env, NULL, "parse(language, source, timeoutMs)");
+    return NULL;
+  }
+  const TSLanguage *language = language_arg(env, argv[0]);
+  if (!language) {
+    napi_throw_type_error(env, NULL, "coze-loop flat tree: not a tree-sitter language");
+    return NULL;
+  }
+  TSParser *parser = parser_for(env, language);
+  if (!parser) {
+    napi_throw_error(env, NULL, "coze-loop flat tree: cannot use this language");
+    return NULL;
+  }
+  size_t length = 0;
+  CHECK(napi_get_value_string_utf16(env, argv[1], NULL, 0, &length));
+  char16_t *text = malloc((length + 1) * sizeof(char16_t));
+  if (!text) {
+    napi_throw_error(env, NULL, "coze-loop flat tree: out of memory");
+    return NULL;
+  }
+  CHECK(napi_get_value_string_utf16(env, argv[1], text, length + 1, &length));
+  double timeout_ms = -1;  // negative: no deadline
+  if (argc >= 3) {
+    napi_valuetype type;
+    CHECK(napi_typeof(env, argv[2], &type));
+    if (type == napi_number) CHECK(napi_get_value_double(env, argv[2], &timeout_ms));
+  }
+  // 0 means "already due" (the first progress check cancels), as with the binding's progress callback.
+  uint64_t deadline = timeout_ms >= 0 ? now_ns() + (uint64_t)(timeout_ms * 1e6) : 0;
+  TSParseOptions options = {.payload = &deadline, .progress_callback = past_deadline};
+  Source source = {.bytes = (const char *)text, .length = (uint32_t)(length * 2)};
+  TSInput input = {.payload = &source, .read = read_source, .encoding = TSInputEncodingUTF16LE, .decode = NULL};
+  TSTree *tree = ts_parser_parse_with_options(parser, NULL, input, options);
+  free(text);
+  ts_parser_reset(parser);
+  napi_value result;
+  if (!tree) {
+    CHECK(napi_get_null(env, &result));
+    return result;
+  }
+  Table table = {0};
+  bool ok = flatten(tree, &table);
+  ts_tree_delete(tree);
+  if (!ok) {
+    free(table.data);
+    napi_throw_error(env, NULL, "coze-loop flat tree: out of memory");
+    return NULL;
+  }
+  void *bytes = NULL;
+  napi_value buffer, array, count;
+  size_t n = table.count;
+  CHECK(napi_create_arraybuffer(env, n * COLUMNS * sizeof(int32_t), &bytes, &buffer));
+  for (int c = 0; c < COLUMNS; c++) memcpy((int32_t *)bytes + c * n, table.data + c * table.capacity, n * sizeof(int32_t));
+  free(table.data);
+  CHECK(napi_create_typedarray(env, napi_int32_array, n * COLUMNS, buffer, 0, &array));
+  CHECK(napi_create_object(env, &result));
+  CHECK(napi_create_uint32(env, (uint32_t)n, &count));
+  CHECK(napi_set_named_property(env, result, "count", count));
+  CHECK(napi_set_named_property(env, result, "table", array));
+  return result;
+}
+
+// names(language) -> { symbols: string[], fields: (string | null)[] }: type names by symbol id, field names by id.
+static napi_value names(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  const TSLanguage *language = argc > 0 ? language_arg(env, argv[0]) : NULL;
+  if (!language) {
+    napi_throw_type_error(env, NULL, "coze-loop flat tree: not a tree-sitter language");
+    return NULL;
+  }
+  uint32_t symbol_count = ts_language_symbol_count(language);
+  uint32_t field_count = ts_language_field_count(language);
+  napi_value symbols, fields, result;
+  CHECK(napi_create_array_with_length(env, symbol_count, &symbols));
+  for (uint32_t s = 0; s < symbol_count; s++) {
+    const char *name = ts_language_symbol_name(language, (TSSymbol)s);
+    napi_value value;
+    CHECK(napi_create_string_utf8(env, name ? name : "", NAPI_AUTO_LENGTH, &value));
+    CHECK(napi_set_element(env, symbols, s, value));
+  }
+  CHECK(napi_create_array_with_length(env, field_count + 1, &fields));
+  for (uint32_t f = 0; f <= field_count; f++) {
+    const char *name = f == 0 ? NULL : ts_language_field_name_for_id(language, (TSFieldId)f);
+    napi_value value;
+    if (name) CHECK(napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &value));
+    else CHECK(napi_get_null(env, &value));
+    CHECK(napi_set_element(env, fields, f, value));
+  }
+  CHECK(napi_create_object(env, &result));
+  CHECK(napi_set_named_property(env, result, "symbols", symbols));
+  CHECK(napi_set_named_property(env, result, "fields", fields));
+  return result;
+}
+
+NAPI_MODULE_INIT() {
+  napi_value fn;
+  Parsers *parsers = calloc(1, sizeof(Parsers));
+  if (!parsers || napi_set_instance_data(env, parsers, free_parsers, NULL) != napi_ok) return NULL;
+  if (napi_create_function(env, "parse", NAPI_AUTO_LENGTH, parse, NULL, &fn) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "parse", fn) != napi_ok) return NULL;
+  if (napi_create_function(env, "names", NAPI_AUTO_LENGTH, names, NULL, &fn) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "names", fn) != napi_ok) return NULL;
+  return exports;
+}
