@@ -34,6 +34,10 @@ typedef struct {
 // must not be used by two threads at once.
 typedef struct {
   ParserSlot slots[8];
+  // The last tree `parse` returned, kept for incremental re-parses of edited copies of it (proving that a suggested
+  // fix leaves valid code); one per environment, replaced by the next parse, so memory stays flat.
+  TSTree *kept;
+  uint32_t kept_id;
 } Parsers;
 
 static void free_parsers(napi_env env, void *data, void *hint) {
@@ -42,6 +46,7 @@ static void free_parsers(napi_env env, void *data, void *hint) {
   Parsers *parsers = (Parsers *)data;
   for (int i = 0; i < 8; i++)
     if (parsers->slots[i].parser) ts_parser_delete(parsers->slots[i].parser);
+  if (parsers->kept) ts_tree_delete(parsers->kept);
   free(parsers);
 }
 
@@ -205,13 +210,13 @@ fail:
   return false;
 }
 
-// parse(language, source: string, timeoutMs: number (negative: none)) -> { count, table: Int32Array } | null (timed out)
-static napi_value parse(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+// Parses the JavaScript string argv[1] with the language argv[0] and the optional deadline argv[2] (milliseconds,
+// negative: none). Returns NULL with *timed_out set when the deadline passed, NULL with a pending exception on
+// bad arguments.
+static TSTree *parse_args(napi_env env, size_t argc, napi_value *argv, bool *timed_out) {
+  *timed_out = false;
   if (argc < 2) {
-    napi_throw_type_error(env, NULL, "parse(language, source, timeoutMs)");
+    napi_throw_type_error(env, NULL, "expected (language, source, timeoutMs)");
     return NULL;
   }
   const TSLanguage *language = language_arg(env, argv[0]);
@@ -225,18 +230,20 @@ static napi_value parse(napi_env env, napi_callback_info info) {
     return NULL;
   }
   size_t length = 0;
-  CHECK(napi_get_value_string_utf16(env, argv[1], NULL, 0, &length));
+  if (napi_get_value_string_utf16(env, argv[1], NULL, 0, &length) != napi_ok) {
+    napi_throw_type_error(env, NULL, "coze-loop flat tree: source must be a string");
+    return NULL;
+  }
   char16_t *text = malloc((length + 1) * sizeof(char16_t));
   if (!text) {
     napi_throw_error(env, NULL, "coze-loop flat tree: out of memory");
     return NULL;
   }
-  CHECK(napi_get_value_string_utf16(env, argv[1], text, length + 1, &length));
+  napi_get_value_string_utf16(env, argv[1], text, length + 1, &length);
   double timeout_ms = -1;  // negative: no deadline
   if (argc >= 3) {
     napi_valuetype type;
-    CHECK(napi_typeof(env, argv[2], &type));
-    if (type == napi_number) CHECK(napi_get_value_double(env, argv[2], &timeout_ms));
+    if (napi_typeof(env, argv[2], &type) == napi_ok && type == napi_number) napi_get_value_double(env, argv[2], &timeout_ms);
   }
   // 0 means "already due" (the first progress check cancels), as with the binding's progress callback.
   uint64_t deadline = timeout_ms >= 0 ? now_ns() + (uint64_t)(timeout_ms * 1e6) : 0;
@@ -245,16 +252,29 @@ static napi_value parse(napi_env env, napi_callback_info info) {
   TSInput input = {.payload = &source, .read = read_source, .encoding = TSInputEncodingUTF16LE, .decode = NULL};
   TSTree *tree = ts_parser_parse_with_options(parser, NULL, input, options);
   free(text);
+  // A cancelled parse would otherwise resume on the next call with a different input.
   ts_parser_reset(parser);
+  if (!tree) *timed_out = true;
+  return tree;
+}
+
+// parse(language, source: string, timeoutMs: number) -> { count, table: Int32Array, keptId } | null (timed out)
+static napi_value parse(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  bool timed_out = false;
+  TSTree *tree = parse_args(env, argc, argv, &timed_out);
   napi_value result;
   if (!tree) {
+    if (!timed_out) return NULL;
     CHECK(napi_get_null(env, &result));
     return result;
   }
   Table table = {0};
   bool ok = flatten(tree, &table);
-  ts_tree_delete(tree);
   if (!ok) {
+    ts_tree_delete(tree);
     free(table.data);
     napi_throw_error(env, NULL, "coze-loop flat tree: out of memory");
     return NULL;
@@ -270,6 +290,106 @@ static napi_value parse(napi_env env, napi_callback_info info) {
   CHECK(napi_create_uint32(env, (uint32_t)n, &count));
   CHECK(napi_set_named_property(env, result, "count", count));
   CHECK(napi_set_named_property(env, result, "table", array));
+  // The tree itself is kept (until the next parse) for incremental re-parses of edited copies.
+  Parsers *parsers = NULL;
+  napi_value kept_id;
+  if (napi_get_instance_data(env, (void **)&parsers) == napi_ok && parsers) {
+    if (parsers->kept) ts_tree_delete(parsers->kept);
+    parsers->kept = tree;
+    parsers->kept_id++;
+    CHECK(napi_create_uint32(env, parsers->kept_id, &kept_id));
+    CHECK(napi_set_named_property(env, result, "keptId", kept_id));
+  } else {
+    ts_tree_delete(tree);
+  }
+  return result;
+}
+
+// hasErrorsAfterEdit(keptId, source: string, startIndex, oldEndIndex, newEndIndex, startRow, startColumn,
+// oldEndRow, oldEndColumn, newEndRow, newEndColumn) -> boolean | null: re-parses `source` (the kept tree's source
+// with one range replaced; indices and columns in UTF-16 code units) incrementally, reusing the kept tree, and says
+// whether the result has ERROR or MISSING nodes. The kept tree is not modified (an edited copy is parsed). null
+// when `keptId` is no longer the kept tree (the caller then parses from scratch).
+static napi_value has_errors_after_edit(napi_env env, napi_callback_info info) {
+  size_t argc = 11;
+  napi_value argv[11];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 11) {
+    napi_throw_type_error(env, NULL, "expected (handle, source, 9 edit numbers)");
+    return NULL;
+  }
+  uint32_t id = 0;
+  CHECK(napi_get_value_uint32(env, argv[0], &id));
+  Parsers *parsers = NULL;
+  napi_value result;
+  if (napi_get_instance_data(env, (void **)&parsers) != napi_ok || !parsers || !parsers->kept || parsers->kept_id != id) {
+    CHECK(napi_get_null(env, &result));
+    return result;
+  }
+  uint32_t numbers[9];
+  for (int i = 0; i < 9; i++) CHECK(napi_get_value_uint32(env, argv[2 + i], &numbers[i]));
+  TSInputEdit edit = {
+      .start_byte = numbers[0] * 2,
+      .old_end_byte = numbers[1] * 2,
+      .new_end_byte = numbers[2] * 2,
+      .start_point = {numbers[3], numbers[4] * 2},
+      .old_end_point = {numbers[5], numbers[6] * 2},
+      .new_end_point = {numbers[7], numbers[8] * 2},
+  };
+  const TSLanguage *language = ts_tree_language(parsers->kept);
+  TSParser *parser = parser_for(env, language);
+  if (!parser) {
+    napi_throw_error(env, NULL, "coze-loop flat tree: cannot use this language");
+    return NULL;
+  }
+  size_t length = 0;
+  if (napi_get_value_string_utf16(env, argv[1], NULL, 0, &length) != napi_ok) {
+    napi_throw_type_error(env, NULL, "coze-loop flat tree: source must be a string");
+    return NULL;
+  }
+  char16_t *text = malloc((length + 1) * sizeof(char16_t));
+  if (!text) {
+    napi_throw_error(env, NULL, "coze-loop flat tree: out of memory");
+    return NULL;
+  }
+  napi_get_value_string_utf16(env, argv[1], text, length + 1, &length);
+  TSTree *old = ts_tree_copy(parsers->kept);
+  ts_tree_edit(old, &edit);
+  uint64_t deadline = 0;
+  TSParseOptions options = {.payload = &deadline, .progress_callback = past_deadline};
+  Source source = {.bytes = (const char *)text, .length = (uint32_t)(length * 2)};
+  TSInput input = {.payload = &source, .read = read_source, .encoding = TSInputEncodingUTF16LE, .decode = NULL};
+  TSTree *tree = ts_parser_parse_with_options(parser, old, input, options);
+  free(text);
+  ts_parser_reset(parser);
+  ts_tree_delete(old);
+  if (!tree) {
+    napi_throw_error(env, NULL, "coze-loop flat tree: tree-sitter returned no tree");
+    return NULL;
+  }
+  bool errors = ts_node_has_error(ts_tree_root_node(tree));
+  ts_tree_delete(tree);
+  CHECK(napi_get_boolean(env, errors, &result));
+  return result;
+}
+
+// hasErrors(language, source: string, timeoutMs: number) -> boolean | null (timed out): does the code parse with
+// ERROR or MISSING nodes? For checks that need nothing else of the tree (is a proposed fix valid code?).
+static napi_value has_errors(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  bool timed_out = false;
+  TSTree *tree = parse_args(env, argc, argv, &timed_out);
+  napi_value result;
+  if (!tree) {
+    if (!timed_out) return NULL;
+    CHECK(napi_get_null(env, &result));
+    return result;
+  }
+  bool errors = ts_node_has_error(ts_tree_root_node(tree));
+  ts_tree_delete(tree);
+  CHECK(napi_get_boolean(env, errors, &result));
   return result;
 }
 
@@ -315,5 +435,9 @@ NAPI_MODULE_INIT() {
   if (napi_set_named_property(env, exports, "parse", fn) != napi_ok) return NULL;
   if (napi_create_function(env, "names", NAPI_AUTO_LENGTH, names, NULL, &fn) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "names", fn) != napi_ok) return NULL;
+  if (napi_create_function(env, "hasErrors", NAPI_AUTO_LENGTH, has_errors, NULL, &fn) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "hasErrors", fn) != napi_ok) return NULL;
+  if (napi_create_function(env, "hasErrorsAfterEdit", NAPI_AUTO_LENGTH, has_errors_after_edit, NULL, &fn) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "hasErrorsAfterEdit", fn) != napi_ok) return NULL;
   return exports;
 }

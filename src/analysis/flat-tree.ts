@@ -46,6 +46,8 @@ export interface GrammarNames {
 export interface FlatTable {
   count: number;
   table: Int32Array;
+  /** The native reader keeps the last tree it parsed (per thread) under this id, for incremental re-parses. */
+  keptId?: number;
 }
 
 let nextIdBase = 1;
@@ -66,6 +68,8 @@ export class FlatTree {
   readonly size: Int32Array;
   /** Ids are unique across trees: node ids from two files never compare equal. */
   readonly idBase: number;
+  /** Set when the native reader still holds this tree (see FlatTable.keptId). */
+  readonly keptId: number | undefined;
   private readonly nodes: Array<FlatNode | undefined>;
 
   constructor(
@@ -88,6 +92,7 @@ export class FlatTree {
     this.parentIndex = column(Col.Parent);
     this.next = column(Col.Next);
     this.size = column(Col.Size);
+    this.keptId = flat.keptId;
     this.idBase = nextIdBase;
     nextIdBase += n + 1;
     this.nodes = new Array<FlatNode | undefined>(n);
@@ -336,9 +341,24 @@ export class FlatNode {
   }
 }
 
-const matcherCache = new WeakMap<GrammarNames, Map<string, { ids: Set<number>; error: boolean }>>();
+interface SymbolMatcher {
+  ids: Set<number>;
+  error: boolean;
+}
 
-function symbolMatcher(names: GrammarNames, types: readonly string[]): { ids: Set<number>; error: boolean } {
+const matcherCache = new WeakMap<GrammarNames, Map<string, SymbolMatcher>>();
+// Callers mostly pass the same constant arrays: those skip building the key.
+const matcherByArray = new WeakMap<readonly string[], { names: GrammarNames; matcher: SymbolMatcher }>();
+
+function symbolMatcher(names: GrammarNames, types: readonly string[]): SymbolMatcher {
+  const byArray = matcherByArray.get(types);
+  if (byArray && byArray.names === names) return byArray.matcher;
+  const matcher = matcherFor(names, types);
+  matcherByArray.set(types, { names, matcher });
+  return matcher;
+}
+
+function matcherFor(names: GrammarNames, types: readonly string[]): SymbolMatcher {
   let perGrammar = matcherCache.get(names);
   if (!perGrammar) {
     perGrammar = new Map();
@@ -432,8 +452,10 @@ export class FlatCursor {
 
 // ---- building trees ----
 
-interface NativeAddon {
+export interface NativeAddon {
   parse(language: unknown, source: string, timeoutMs: number): FlatTable | null;
+  hasErrors(language: unknown, source: string, timeoutMs: number): boolean | null;
+  hasErrorsAfterEdit(keptId: number, source: string, ...edit: number[]): boolean | null;
   names(language: unknown): { symbols: string[]; fields: Array<string | null> };
 }
 

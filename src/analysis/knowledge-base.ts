@@ -3,6 +3,7 @@
 // with `apis:` in its config (`send_to_bigdata` is network I/O here).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { getEnvironmentData, isMainThread, setEnvironmentData } from 'node:worker_threads';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { CozeLoopConfig } from '../config/schema.js';
@@ -76,6 +77,24 @@ function familyOf(language: Language): Language[] {
 }
 
 let builtIn: Map<Language, LanguageBase> | undefined;
+
+/**
+ * Worker threads inherit the main thread's compiled API files through the environment data (a structured clone:
+ * maps, arrays and regular expressions), as they inherit the rule catalogue: reading and validating the YAML again
+ * cost every thread about 60 ms.
+ */
+const INHERITED_APIS = 'coze-loop:api-files';
+
+function inheritedApiFiles(): Map<Language, LanguageBase> | undefined {
+  if (isMainThread) return undefined;
+  const value = getEnvironmentData(INHERITED_APIS);
+  return value instanceof Map ? (value as Map<Language, LanguageBase>) : undefined;
+}
+
+function shareApiFiles(bases: Map<Language, LanguageBase>): Map<Language, LanguageBase> {
+  if (isMainThread) setEnvironmentData(INHERITED_APIS, bases);
+  return bases;
+}
 
 /** Reads and validates rules/apis/*.yml; an invalid file is an error naming the file and the key. */
 export function loadApiFiles(dir = join(PROJECT_ROOT, 'rules', 'apis')): Map<Language, LanguageBase> {
@@ -251,7 +270,7 @@ const kbByApis = new WeakMap<object, KnowledgeBase>();
 
 /** The built-in knowledge base, extended by the config's `apis:` (which wins with high confidence). */
 export function loadKnowledgeBase(config?: CozeLoopConfig): KnowledgeBase {
-  builtIn ??= loadApiFiles();
+  builtIn ??= inheritedApiFiles() ?? shareApiFiles(loadApiFiles());
   const apis = config?.apis;
   if (apis && kbByApis.has(apis)) return kbByApis.get(apis)!;
   // A repository names its own helpers as it calls them: `send_to_bigdata` also matches `self.send_to_bigdata`.

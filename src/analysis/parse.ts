@@ -81,6 +81,55 @@ export function parseWithBudget(language: Language, source: string, options: Par
   return tree ? flattenBindingTree(tree, source) : undefined;
 }
 
+/**
+ * Does `source` parse with syntax errors (ERROR or MISSING nodes)? For checks that need nothing else of the tree,
+ * such as proving that a suggested fix leaves valid code: no tree is built on the JavaScript side.
+ */
+export function hasSyntaxErrors(language: Language, source: string): boolean {
+  const native = nativeAddon();
+  if (native) {
+    const errors = native.hasErrors(grammarFor(language), source, -1);
+    if (errors === null) throw new Error(`coze-loop: tree-sitter returned no tree for ${language}`);
+    return errors;
+  }
+  const tree = parseBindingTree(language, source);
+  if (!tree) throw new Error(`coze-loop: tree-sitter returned no tree for ${language}`);
+  return tree.rootNode.hasError;
+}
+
+/** Row and column (UTF-16 code units, as tree-sitter reports them for JavaScript strings) of an offset. */
+function pointAt(text: string, index: number): [number, number] {
+  let row = 0;
+  let lineStart = 0;
+  for (let i = text.indexOf('\n'); i >= 0 && i < index; i = text.indexOf('\n', i + 1)) {
+    row++;
+    lineStart = i + 1;
+  }
+  return [row, index - lineStart];
+}
+
+/**
+ * hasSyntaxErrors for an edited copy of a tree's source: the native reader re-parses incrementally from the tree it
+ * kept (much faster on a large file with a small edit); otherwise, or when it no longer holds that tree, the edited
+ * source is parsed from scratch.
+ */
+export function hasSyntaxErrorsAfterEdit(tree: FlatTree, language: Language, edited: string): boolean {
+  const native = nativeAddon();
+  if (native && tree.keptId !== undefined) {
+    const before = tree.source;
+    const limit = Math.min(before.length, edited.length);
+    let start = 0;
+    while (start < limit && before.charCodeAt(start) === edited.charCodeAt(start)) start++;
+    let tail = 0;
+    while (tail < limit - start && before.charCodeAt(before.length - 1 - tail) === edited.charCodeAt(edited.length - 1 - tail)) tail++;
+    const oldEnd = before.length - tail;
+    const newEnd = edited.length - tail;
+    const errors = native.hasErrorsAfterEdit(tree.keptId, edited, start, oldEnd, newEnd, ...pointAt(before, start), ...pointAt(before, oldEnd), ...pointAt(edited, newEnd));
+    if (errors !== null) return errors;
+  }
+  return hasSyntaxErrors(language, edited);
+}
+
 /** The `tree-sitter` binding's own tree (the flat trees are checked against it). */
 export function parseBindingTree(language: Language, source: string, options: ParseOptions = {}): Parser.Tree | undefined {
   const parser = parserFor(language);

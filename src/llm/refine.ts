@@ -3,7 +3,7 @@
 // it applies to exactly the lines it claims, parses, clears the finding and adds no fix-bugs finding.
 import { z } from 'zod';
 import { analyzeSource } from '../analysis/engine.js';
-import { parseSource } from '../analysis/parse.js';
+import { hasSyntaxErrors } from '../analysis/parse.js';
 import type { CozeLoopConfig } from '../config/schema.js';
 import { t } from '../core/i18n.js';
 import type { AnalysisResult, Finding, Locale } from '../core/types.js';
@@ -96,7 +96,7 @@ export function validateReply(request: RefineRequest, reply: Reply, before: Anal
   if (sameLines(original, replacement)) return 'patch changes nothing';
 
   const patched = [...lines.slice(0, start - 1), ...splitLines(replacement.replace(/\n$/, '')), ...lines.slice(end)].join('\n');
-  if (parseSource(finding.language, patched).rootNode.hasError) return 'patched file does not parse';
+  if (hasSyntaxErrors(finding.language, patched)) return 'patched file does not parse';
 
   const after = analyzeSource({ path: finding.path, content: patched }, config, { locale });
   const sameRuleBefore = before.findings.filter((f) => f.ruleId === finding.ruleId).length;

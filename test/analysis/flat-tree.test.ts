@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type Parser from 'tree-sitter';
 import { FlatNode, FlatTree, flattenBindingTree, nativeAddon } from '../../src/analysis/flat-tree.js';
-import { languageForPath, parseBindingTree, parseWithBudget } from '../../src/analysis/parse.js';
+import { hasSyntaxErrors, hasSyntaxErrorsAfterEdit, languageForPath, parseBindingTree, parseWithBudget } from '../../src/analysis/parse.js';
 import { PROJECT_ROOT } from '../../src/core/i18n.js';
 import type { Language } from '../../src/core/types.js';
 
@@ -183,6 +183,43 @@ describe('flat syntax trees', () => {
     expect(FIXTURES.length).toBeGreaterThan(50);
     expect(nodes).toBeGreaterThan(10_000);
   }, 120_000);
+
+  it('answers "does this edit still parse?" incrementally exactly as a fresh parse does', () => {
+    // Edits like the fixes make (whole lines replaced) and ones that break the code, on every fixture.
+    const edits: Array<(line: string) => string> = [
+      (line) => line.replace(/\S.*/, 'pass') ,
+      (line) => line.replace(/\S.*/, 'x = 1'),
+      (line) => line.replace(/[)\]}]/, ''),
+      (line) => `${line} (`,
+      (line) => line.replace(/^\s+/, ''),
+      () => '',
+    ];
+    let checked = 0;
+    let broken = 0;
+    for (const path of FIXTURES) {
+      const language = languageForPath(path)!;
+      const source = readFileSync(path, 'utf8');
+      const lines = source.split('\n');
+      edits.forEach((edit, e) => {
+        const tree = parseWithBudget(language, source)!;
+        const at = (e * 7 + lines.length) % lines.length;
+        const edited = [...lines.slice(0, at), edit(lines[at]!), ...lines.slice(at + 1)].join('\n');
+        const fresh = hasSyntaxErrors(language, edited);
+        expect([path, at, hasSyntaxErrorsAfterEdit(tree, language, edited)]).toEqual([path, at, fresh]);
+        checked++;
+        if (fresh) broken++;
+      });
+    }
+    expect(checked).toBeGreaterThan(300);
+    expect(broken).toBeGreaterThan(50);
+  }, 60_000);
+
+  it('falls back to a fresh parse when the reader no longer holds the edited tree', () => {
+    const first = parseWithBudget('python', 'while True:\n    step()\n')!;
+    parseWithBudget('python', 'x = 1\n');
+    expect(hasSyntaxErrorsAfterEdit(first, 'python', 'while True:\n    step(\n')).toBe(true);
+    expect(hasSyntaxErrorsAfterEdit(first, 'python', 'while True:\n    step(1)\n')).toBe(false);
+  });
 
   it('keeps node identity and gives ids that differ between trees', () => {
     const a = parseWithBudget('python', 'f(x)\n')!;

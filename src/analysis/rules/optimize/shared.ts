@@ -5,7 +5,7 @@ import type { Fix, Language } from '../../../core/types.js';
 import { fromCode, fromConfig, runsPerDay, type Sourced } from '../../../cost/index.js';
 import type { CallFact, CallKind, LoopFacts, SyntaxNode } from '../../facts.js';
 import { t } from '../../../core/i18n.js';
-import { parseSource } from '../../parse.js';
+import { hasSyntaxErrorsAfterEdit } from '../../parse.js';
 import type { RuleContext } from '../../rule-types.js';
 import { nodesOfTypes } from '../quality/syntax.js';
 
@@ -526,8 +526,7 @@ export function provedReplace(
   const all = lines(ctx.file.source);
   const patched = [...all.slice(0, startLine - 1), ...code.split('\n'), ...all.slice(endLine)].join('\n');
   try {
-    const tree = parseSource(ctx.file.language, patched);
-    if (tree.rootNode.hasError) return undefined;
+    if (hasSyntaxErrorsAfterEdit(ctx.file.tree, ctx.file.language, patched)) return undefined;
   } catch {
     return undefined;
   }
