@@ -32,12 +32,16 @@ typedef struct {
 
 // Parsers are per environment: each worker thread loads this module into its own environment, and a TSParser
 // must not be used by two threads at once.
+// The last trees `parse` returned are kept for incremental re-parses of edited copies of them (proving that a
+// suggested fix leaves valid code): a ring of KEPT slots per environment, each freed by `release` or when its slot
+// is reused, so memory stays bounded while a few files are parsed ahead of the one being analysed.
+#define KEPT 8
+
 typedef struct {
   ParserSlot slots[8];
-  // The last tree `parse` returned, kept for incremental re-parses of edited copies of it (proving that a suggested
-  // fix leaves valid code); one per environment, replaced by the next parse, so memory stays flat.
-  TSTree *kept;
-  uint32_t kept_id;
+  TSTree *kept[KEPT];
+  uint32_t kept_ids[KEPT];
+  uint32_t next_kept_id;
 } Parsers;
 
 static void free_parsers(napi_env env, void *data, void *hint) {
@@ -46,8 +50,38 @@ static void free_parsers(napi_env env, void *data, void *hint) {
   Parsers *parsers = (Parsers *)data;
   for (int i = 0; i < 8; i++)
     if (parsers->slots[i].parser) ts_parser_delete(parsers->slots[i].parser);
-  if (parsers->kept) ts_tree_delete(parsers->kept);
+  for (int i = 0; i < KEPT; i++)
+    if (parsers->kept[i]) ts_tree_delete(parsers->kept[i]);
   free(parsers);
+}
+
+static Parsers *parsers_of(napi_env env) {
+  Parsers *parsers = NULL;
+  if (napi_get_instance_data(env, (void **)&parsers) != napi_ok) return NULL;
+  return parsers;
+}
+
+/** Keeps `tree` (taking ownership) and returns its id; 0 when it could not be kept (it is then freed). */
+static uint32_t keep_tree(napi_env env, TSTree *tree) {
+  Parsers *parsers = parsers_of(env);
+  if (!parsers) {
+    ts_tree_delete(tree);
+    return 0;
+  }
+  uint32_t id = ++parsers->next_kept_id;
+  if (id == 0) id = ++parsers->next_kept_id;
+  int slot = (int)(id % KEPT);
+  if (parsers->kept[slot]) ts_tree_delete(parsers->kept[slot]);
+  parsers->kept[slot] = tree;
+  parsers->kept_ids[slot] = id;
+  return id;
+}
+
+static TSTree *kept_tree(napi_env env, uint32_t id) {
+  Parsers *parsers = parsers_of(env);
+  if (!parsers || id == 0) return NULL;
+  int slot = (int)(id % KEPT);
+  return parsers->kept_ids[slot] == id ? parsers->kept[slot] : NULL;
 }
 
 static TSParser *parser_for(napi_env env, const TSLanguage *language) {
@@ -258,6 +292,33 @@ static TSTree *parse_args(napi_env env, size_t argc, napi_value *argv, bool *tim
   return tree;
 }
 
+// { count, table: Int32Array, keptId } for a flattened table (taking ownership of the table and the tree).
+static napi_value flat_result(napi_env env, Table *table, TSTree *tree) {
+  napi_value result, buffer, array, count, id;
+  void *bytes = NULL;
+  size_t n = table->count;
+  if (napi_create_arraybuffer(env, n * COLUMNS * sizeof(int32_t), &bytes, &buffer) != napi_ok) {
+    free(table->data);
+    ts_tree_delete(tree);
+    napi_throw_error(env, NULL, "coze-loop flat tree: out of memory");
+    return NULL;
+  }
+  for (int c = 0; c < COLUMNS; c++) memcpy((int32_t *)bytes + c * n, table->data + c * table->capacity, n * sizeof(int32_t));
+  free(table->data);
+  table->data = NULL;
+  uint32_t kept = keep_tree(env, tree);
+  CHECK(napi_create_typedarray(env, napi_int32_array, n * COLUMNS, buffer, 0, &array));
+  CHECK(napi_create_object(env, &result));
+  CHECK(napi_create_uint32(env, (uint32_t)n, &count));
+  CHECK(napi_set_named_property(env, result, "count", count));
+  CHECK(napi_set_named_property(env, result, "table", array));
+  if (kept != 0) {
+    CHECK(napi_create_uint32(env, kept, &id));
+    CHECK(napi_set_named_property(env, result, "keptId", id));
+  }
+  return result;
+}
+
 // parse(language, source: string, timeoutMs: number) -> { count, table: Int32Array, keptId } | null (timed out)
 static napi_value parse(napi_env env, napi_callback_info info) {
   size_t argc = 3;
@@ -272,37 +333,146 @@ static napi_value parse(napi_env env, napi_callback_info info) {
     return result;
   }
   Table table = {0};
-  bool ok = flatten(tree, &table);
-  if (!ok) {
+  if (!flatten(tree, &table)) {
     ts_tree_delete(tree);
     free(table.data);
     napi_throw_error(env, NULL, "coze-loop flat tree: out of memory");
     return NULL;
   }
-  void *bytes = NULL;
-  napi_value buffer, array, count;
-  size_t n = table.count;
-  CHECK(napi_create_arraybuffer(env, n * COLUMNS * sizeof(int32_t), &bytes, &buffer));
-  for (int c = 0; c < COLUMNS; c++) memcpy((int32_t *)bytes + c * n, table.data + c * table.capacity, n * sizeof(int32_t));
-  free(table.data);
-  CHECK(napi_create_typedarray(env, napi_int32_array, n * COLUMNS, buffer, 0, &array));
-  CHECK(napi_create_object(env, &result));
-  CHECK(napi_create_uint32(env, (uint32_t)n, &count));
-  CHECK(napi_set_named_property(env, result, "count", count));
-  CHECK(napi_set_named_property(env, result, "table", array));
-  // The tree itself is kept (until the next parse) for incremental re-parses of edited copies.
-  Parsers *parsers = NULL;
-  napi_value kept_id;
-  if (napi_get_instance_data(env, (void **)&parsers) == napi_ok && parsers) {
-    if (parsers->kept) ts_tree_delete(parsers->kept);
-    parsers->kept = tree;
-    parsers->kept_id++;
-    CHECK(napi_create_uint32(env, parsers->kept_id, &kept_id));
-    CHECK(napi_set_named_property(env, result, "keptId", kept_id));
-  } else {
-    ts_tree_delete(tree);
+  return flat_result(env, &table, tree);
+}
+
+// ---- parsing off the JavaScript thread ----
+// parseAsync(language, source, timeoutMs) -> Promise<{ count, table, keptId } | null>: the same as `parse`, with the
+// parse and the flattening done on a libuv worker thread (with a parser of its own), so that the JavaScript thread
+// analyses one file while the next ones are parsed.
+
+typedef struct {
+  napi_async_work work;
+  napi_deferred deferred;
+  const TSLanguage *language;
+  char16_t *text;
+  size_t length;
+  double timeout_ms;
+  TSTree *tree;
+  Table table;
+  bool failed;
+} ParseJob;
+
+static void parse_job_execute(napi_env env, void *data) {
+  (void)env;
+  ParseJob *job = (ParseJob *)data;
+  TSParser *parser = ts_parser_new();
+  if (!parser || !ts_parser_set_language(parser, job->language)) {
+    if (parser) ts_parser_delete(parser);
+    job->failed = true;
+    return;
   }
-  return result;
+  uint64_t deadline = job->timeout_ms >= 0 ? now_ns() + (uint64_t)(job->timeout_ms * 1e6) : 0;
+  TSParseOptions options = {.payload = &deadline, .progress_callback = past_deadline};
+  Source source = {.bytes = (const char *)job->text, .length = (uint32_t)(job->length * 2)};
+  TSInput input = {.payload = &source, .read = read_source, .encoding = TSInputEncodingUTF16LE, .decode = NULL};
+  job->tree = ts_parser_parse_with_options(parser, NULL, input, options);
+  ts_parser_delete(parser);
+  free(job->text);
+  job->text = NULL;
+  if (job->tree && !flatten(job->tree, &job->table)) {
+    ts_tree_delete(job->tree);
+    job->tree = NULL;
+    free(job->table.data);
+    job->table.data = NULL;
+    job->failed = true;
+  }
+}
+
+static void parse_job_complete(napi_env env, napi_status status, void *data) {
+  ParseJob *job = (ParseJob *)data;
+  napi_value value = NULL;
+  if (status != napi_ok || job->failed) {
+    napi_value message, error;
+    napi_create_string_utf8(env, "coze-loop flat tree: parse failed", NAPI_AUTO_LENGTH, &message);
+    napi_create_error(env, NULL, message, &error);
+    napi_reject_deferred(env, job->deferred, error);
+  } else if (!job->tree) {
+    napi_get_null(env, &value);
+    napi_resolve_deferred(env, job->deferred, value);
+  } else {
+    value = flat_result(env, &job->table, job->tree);
+    if (value) {
+      napi_resolve_deferred(env, job->deferred, value);
+    } else {
+      napi_value exception;
+      napi_get_and_clear_last_exception(env, &exception);
+      napi_reject_deferred(env, job->deferred, exception);
+    }
+  }
+  free(job->text);
+  napi_delete_async_work(env, job->work);
+  free(job);
+}
+
+static napi_value parse_async(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 2) {
+    napi_throw_type_error(env, NULL, "parseAsync(language, source, timeoutMs)");
+    return NULL;
+  }
+  const TSLanguage *language = language_arg(env, argv[0]);
+  if (!language) {
+    napi_throw_type_error(env, NULL, "coze-loop flat tree: not a tree-sitter language");
+    return NULL;
+  }
+  ParseJob *job = calloc(1, sizeof(ParseJob));
+  if (!job) {
+    napi_throw_error(env, NULL, "coze-loop flat tree: out of memory");
+    return NULL;
+  }
+  job->language = language;
+  job->timeout_ms = -1;
+  if (argc >= 3) {
+    napi_valuetype type;
+    if (napi_typeof(env, argv[2], &type) == napi_ok && type == napi_number) napi_get_value_double(env, argv[2], &job->timeout_ms);
+  }
+  size_t length = 0;
+  if (napi_get_value_string_utf16(env, argv[1], NULL, 0, &length) != napi_ok) {
+    free(job);
+    napi_throw_type_error(env, NULL, "coze-loop flat tree: source must be a string");
+    return NULL;
+  }
+  job->text = malloc((length + 1) * sizeof(char16_t));
+  if (!job->text) {
+    free(job);
+    napi_throw_error(env, NULL, "coze-loop flat tree: out of memory");
+    return NULL;
+  }
+  napi_get_value_string_utf16(env, argv[1], job->text, length + 1, &job->length);
+  napi_value promise, name;
+  CHECK(napi_create_promise(env, &job->deferred, &promise));
+  CHECK(napi_create_string_utf8(env, "coze-loop:parse", NAPI_AUTO_LENGTH, &name));
+  CHECK(napi_create_async_work(env, NULL, name, parse_job_execute, parse_job_complete, job, &job->work));
+  CHECK(napi_queue_async_work(env, job->work));
+  return promise;
+}
+
+// release(keptId): frees a kept tree early (the analysis of its file is over).
+static napi_value release(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  uint32_t id = 0;
+  if (argc > 0) napi_get_value_uint32(env, argv[0], &id);
+  Parsers *parsers = parsers_of(env);
+  if (parsers && id != 0) {
+    int slot = (int)(id % KEPT);
+    if (parsers->kept_ids[slot] == id && parsers->kept[slot]) {
+      ts_tree_delete(parsers->kept[slot]);
+      parsers->kept[slot] = NULL;
+      parsers->kept_ids[slot] = 0;
+    }
+  }
+  return NULL;
 }
 
 // hasErrorsAfterEdit(keptId, source: string, startIndex, oldEndIndex, newEndIndex, startRow, startColumn,
@@ -320,9 +490,9 @@ static napi_value has_errors_after_edit(napi_env env, napi_callback_info info) {
   }
   uint32_t id = 0;
   CHECK(napi_get_value_uint32(env, argv[0], &id));
-  Parsers *parsers = NULL;
   napi_value result;
-  if (napi_get_instance_data(env, (void **)&parsers) != napi_ok || !parsers || !parsers->kept || parsers->kept_id != id) {
+  TSTree *kept = kept_tree(env, id);
+  if (!kept) {
     CHECK(napi_get_null(env, &result));
     return result;
   }
@@ -336,7 +506,7 @@ static napi_value has_errors_after_edit(napi_env env, napi_callback_info info) {
       .old_end_point = {numbers[5], numbers[6] * 2},
       .new_end_point = {numbers[7], numbers[8] * 2},
   };
-  const TSLanguage *language = ts_tree_language(parsers->kept);
+  const TSLanguage *language = ts_tree_language(kept);
   TSParser *parser = parser_for(env, language);
   if (!parser) {
     napi_throw_error(env, NULL, "coze-loop flat tree: cannot use this language");
@@ -353,7 +523,7 @@ static napi_value has_errors_after_edit(napi_env env, napi_callback_info info) {
     return NULL;
   }
   napi_get_value_string_utf16(env, argv[1], text, length + 1, &length);
-  TSTree *old = ts_tree_copy(parsers->kept);
+  TSTree *old = ts_tree_copy(kept);
   ts_tree_edit(old, &edit);
   uint64_t deadline = 0;
   TSParseOptions options = {.payload = &deadline, .progress_callback = past_deadline};
@@ -439,5 +609,9 @@ NAPI_MODULE_INIT() {
   if (napi_set_named_property(env, exports, "hasErrors", fn) != napi_ok) return NULL;
   if (napi_create_function(env, "hasErrorsAfterEdit", NAPI_AUTO_LENGTH, has_errors_after_edit, NULL, &fn) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "hasErrorsAfterEdit", fn) != napi_ok) return NULL;
+  if (napi_create_function(env, "parseAsync", NAPI_AUTO_LENGTH, parse_async, NULL, &fn) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "parseAsync", fn) != napi_ok) return NULL;
+  if (napi_create_function(env, "release", NAPI_AUTO_LENGTH, release, NULL, &fn) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "release", fn) != napi_ok) return NULL;
   return exports;
 }

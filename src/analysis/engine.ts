@@ -11,7 +11,8 @@ import { LineIndex } from './facts/common.js';
 import { extractPythonFacts } from './facts/python.js';
 import { fingerprint } from './fingerprint.js';
 import { loadKnowledgeBase, type KnowledgeBase } from './knowledge-base.js';
-import { languageForPath, parseWithBudget } from './parse.js';
+import type { FlatTree } from './flat-tree.js';
+import { languageForPath, parseWithBudget, parseWithBudgetAsync, releaseTree } from './parse.js';
 import { ruleRegistry, type RegisteredRule } from './rule-registry.js';
 import type { Detection, RuleContext, RuleDefinition } from './rule-types.js';
 import { isSuppressed } from './suppressions.js';
@@ -167,8 +168,26 @@ function severityFor(rule: RuleDefinition, config: CozeLoopConfig): Severity | u
   return setting.severity ?? rule.severity;
 }
 
-/** Rules that apply to a language under a config, with the severity each reports at. */
+const activeRulesCache = new WeakMap<CozeLoopConfig, Map<string, Array<RegisteredRule & { severity: Severity }>>>();
+
+/** Rules that apply to a language under a config, with the severity each reports at (cached per config object). */
 function activeRules(language: Language, config: CozeLoopConfig, onlyRules?: string[]): Array<RegisteredRule & { severity: Severity }> {
+  let perConfig = activeRulesCache.get(config);
+  if (!perConfig) {
+    perConfig = new Map();
+    activeRulesCache.set(config, perConfig);
+  }
+  // What decides the list is in the key, so a config object changed in place is not served a stale list.
+  const key = `${language}\0${onlyRules ? onlyRules.join(',') : '*'}\0${config.targets.join(',')}\0${config.severity_threshold}\0${JSON.stringify(config.rules)}`;
+  let rules = perConfig.get(key);
+  if (!rules) {
+    rules = computeActiveRules(language, config, onlyRules);
+    perConfig.set(key, rules);
+  }
+  return rules;
+}
+
+function computeActiveRules(language: Language, config: CozeLoopConfig, onlyRules?: string[]): Array<RegisteredRule & { severity: Severity }> {
   const out: Array<RegisteredRule & { severity: Severity }> = [];
   const threshold = severityRank(config.severity_threshold);
   for (const rule of ruleRegistry().values()) {
@@ -235,8 +254,20 @@ function buildFinding(
   return finding;
 }
 
-/** Analyses one file. Never throws: problems become `skipped` (with a reason) or `notes`. */
-export function analyzeSource(input: SourceInput, config: CozeLoopConfig, options: AnalyzeOptions = {}): AnalysisResult {
+/** A file that passed screening and is ready to be parsed (see prepareSource). */
+export interface PreparedSource {
+  path: string;
+  language: Language;
+  text: string;
+  /** Time budget for parsing and for the analysis, each (ms). */
+  budget: number;
+}
+
+/**
+ * The part of analyzeSource before parsing: language, excludes, binary/encoding/size screening. Returns either a
+ * finished result (the file is skipped) or what to parse. Never throws.
+ */
+export function prepareSource(input: SourceInput, config: CozeLoopConfig, options: AnalyzeOptions = {}): { done: AnalysisResult } | { prepared: PreparedSource } {
   const path = normalizePath(String(input?.path ?? ''));
   const locale = options.locale ?? config.locale;
   const result: AnalysisResult = { findings: [], skipped: [], notes: [], filesAnalyzed: 0 };
@@ -244,28 +275,42 @@ export function analyzeSource(input: SourceInput, config: CozeLoopConfig, option
     const language = languageForPath(path);
     if (!language) {
       result.skipped.push({ path, reason: 'unsupported-language' });
-      return result;
+      return { done: result };
     }
     if (isExcluded(path, config)) {
       result.skipped.push({ path, reason: 'excluded' });
-      return result;
+      return { done: result };
     }
     const screened = screen(input, path, config, locale);
     if (screened.skipped) {
       result.skipped.push(screened.skipped);
-      return result;
+      return { done: result };
     }
     const text = screened.text!;
     if (language !== 'python') {
       const nesting = maxBracketDepth(text);
       if (nesting > MAX_BRACKET_NESTING) {
         result.skipped.push({ path, reason: 'too-large', detail: t(locale, 'engine.skip.too_deep', { depth: nesting, limit: MAX_BRACKET_NESTING }) });
-        return result;
+        return { done: result };
       }
     }
-    const started = Date.now();
     const budget = options.timeBudgetMs ?? 20_000 + Math.ceil(text.length / 1024) * 5;
-    const tree = parseWithBudget(language, text, { timeoutMs: budget });
+    return { prepared: { path, language, text, budget } };
+  } catch (error) {
+    result.skipped.push({ path, reason: 'error', detail: error instanceof Error ? error.message : String(error) });
+    return { done: result };
+  }
+}
+
+/**
+ * The part of analyzeSource after parsing: loop facts, rules, notes. `tree` undefined means the parse ran out of
+ * its budget. `started` is when the budget for the analysis starts counting (default: now). Never throws.
+ */
+export function analyzeParsed(prepared: PreparedSource, tree: FlatTree | undefined, config: CozeLoopConfig, options: AnalyzeOptions = {}, started = Date.now()): AnalysisResult {
+  const { path, language, text, budget } = prepared;
+  const locale = options.locale ?? config.locale;
+  const result: AnalysisResult = { findings: [], skipped: [], notes: [], filesAnalyzed: 0 };
+  try {
     if (!tree) {
       result.skipped.push({ path, reason: 'too-large', detail: t(locale, 'engine.skip.parse_timeout', { ms: budget }) });
       return result;
@@ -285,6 +330,47 @@ export function analyzeSource(input: SourceInput, config: CozeLoopConfig, option
     result.skipped.push({ path, reason: 'error', detail: error instanceof Error ? error.message : String(error) });
   }
   return result;
+}
+
+/** Analyses one file. Never throws: problems become `skipped` (with a reason) or `notes`. */
+export function analyzeSource(input: SourceInput, config: CozeLoopConfig, options: AnalyzeOptions = {}): AnalysisResult {
+  const outcome = prepareSource(input, config, options);
+  if ('done' in outcome) return outcome.done;
+  const { prepared } = outcome;
+  const started = Date.now();
+  let tree: FlatTree | undefined;
+  try {
+    tree = parseWithBudget(prepared.language, prepared.text, { timeoutMs: prepared.budget });
+  } catch (error) {
+    return { findings: [], skipped: [{ path: prepared.path, reason: 'error', detail: error instanceof Error ? error.message : String(error) }], notes: [], filesAnalyzed: 0 };
+  }
+  try {
+    return analyzeParsed(prepared, tree, config, options, started);
+  } finally {
+    if (tree) releaseTree(tree);
+  }
+}
+
+/**
+ * analyzeSource with the parse off the JavaScript thread (when the native reader is built). Start several of these
+ * before awaiting the first, and the files' parses overlap the analysis of the ones before them. Never rejects.
+ */
+export async function analyzeSourceAsync(input: SourceInput, config: CozeLoopConfig, options: AnalyzeOptions = {}): Promise<AnalysisResult> {
+  const outcome = prepareSource(input, config, options);
+  if ('done' in outcome) return outcome.done;
+  const { prepared } = outcome;
+  let tree: FlatTree | undefined;
+  try {
+    tree = await parseWithBudgetAsync(prepared.language, prepared.text, { timeoutMs: prepared.budget });
+  } catch (error) {
+    return { findings: [], skipped: [{ path: prepared.path, reason: 'error', detail: error instanceof Error ? error.message : String(error) }], notes: [], filesAnalyzed: 0 };
+  }
+  // The analysis budget counts from when the analysis starts: the file may have waited, parsed, behind others.
+  try {
+    return analyzeParsed(prepared, tree, config, options);
+  } finally {
+    if (tree) releaseTree(tree);
+  }
 }
 
 function runRules(

@@ -314,7 +314,7 @@ export class FlatNode {
    * row 0, column 0 (empty, at the very start of the file) is passed over with its subtree.
    */
   descendantsOfType(types: string | readonly string[]): FlatNode[] {
-    const wanted = typeof types === 'string' ? [types] : types;
+    const wanted = typeof types === 'string' ? singleType(types) : types;
     const tree = this.tree;
     const out: FlatNode[] = [];
     const end = this.index + tree.size[this.index]!;
@@ -339,6 +339,18 @@ export class FlatNode {
   toString(): string {
     return `(${this.type})`;
   }
+}
+
+const singleTypes = new Map<string, readonly string[]>();
+
+/** One array per type name, so that the matcher cache (by array) serves `descendantsOfType('call')` too. */
+function singleType(type: string): readonly string[] {
+  let list = singleTypes.get(type);
+  if (!list) {
+    list = [type];
+    singleTypes.set(type, list);
+  }
+  return list;
 }
 
 interface SymbolMatcher {
@@ -456,6 +468,8 @@ export interface NativeAddon {
   parse(language: unknown, source: string, timeoutMs: number): FlatTable | null;
   hasErrors(language: unknown, source: string, timeoutMs: number): boolean | null;
   hasErrorsAfterEdit(keptId: number, source: string, ...edit: number[]): boolean | null;
+  parseAsync(language: unknown, source: string, timeoutMs: number): Promise<FlatTable | null>;
+  release(keptId: number): void;
   names(language: unknown): { symbols: string[]; fields: Array<string | null> };
 }
 
@@ -502,6 +516,12 @@ export function grammarNames(native: NativeAddon, grammar: object): GrammarNames
 /** Parses with the addon; null when the deadline passed. */
 export function parseNative(native: NativeAddon, grammar: object, names: GrammarNames, source: string, timeoutMs: number | undefined): FlatTree | null {
   const flat = native.parse(grammar, source, timeoutMs ?? -1);
+  return flat ? new FlatTree(source, names, flat) : null;
+}
+
+/** parseNative on a libuv worker thread: the JavaScript thread goes on with other work meanwhile. */
+export async function parseNativeAsync(native: NativeAddon, grammar: object, names: GrammarNames, source: string, timeoutMs: number | undefined): Promise<FlatTree | null> {
+  const flat = await native.parseAsync(grammar, source, timeoutMs ?? -1);
   return flat ? new FlatTree(source, names, flat) : null;
 }
 

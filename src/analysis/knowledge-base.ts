@@ -243,11 +243,30 @@ class DataKnowledgeBase implements KnowledgeBase {
     return { kinds: [...kinds], confidence };
   }
 
+  private readonly combined = new Map<LanguageBase | undefined, RegExp>();
+
+  /** One expression matching whatever any of the language's (or the config's) patterns matches. */
+  private anyMatch(base: LanguageBase | undefined): RegExp {
+    let re = this.combined.get(base);
+    if (!re) {
+      const all = [...this.extra.map((k) => k.re), ...(base ? [...base.kinds.map((k) => k.re), ...base.sql, ...base.url, ...base.guesses.map((k) => k.re)] : [])];
+      re = all.length === 0 ? /(?!)/ : new RegExp(all.map((r) => `(?:${r.source})`).join('|'));
+      this.combined.set(base, re);
+    }
+    return re;
+  }
+
   private match(language: Language, name: string): NameMatch {
     const key = `${language}\0${name}`;
     const hit = this.cache.get(key);
     if (hit) return hit;
     const base = this.bases.get(language);
+    // Most callees match no pattern at all: one combined expression says so before the patterns are tried in order.
+    if (!this.anyMatch(base).test(name)) {
+      if (this.cache.size > 100_000) this.cache.clear();
+      this.cache.set(key, NO_MATCH);
+      return NO_MATCH;
+    }
     const kinds = new Set<CallKind>();
     for (const { kind, re } of this.extra) if (re.test(name)) kinds.add(kind);
     const guesses = new Set<CallKind>();

@@ -5,7 +5,7 @@ import JavaScript from 'tree-sitter-javascript';
 import Python from 'tree-sitter-python';
 import TypeScriptGrammars from 'tree-sitter-typescript';
 import type { Language } from '../core/types.js';
-import { FlatTree, flattenBindingTree, grammarNames, nativeAddon, parseNative } from './flat-tree.js';
+import { FlatTree, flattenBindingTree, grammarNames, nativeAddon, parseNative, parseNativeAsync } from './flat-tree.js';
 
 const EXTENSIONS: Record<string, Language> = {
   '.py': 'python',
@@ -128,6 +128,23 @@ export function hasSyntaxErrorsAfterEdit(tree: FlatTree, language: Language, edi
     if (errors !== null) return errors;
   }
   return hasSyntaxErrors(language, edited);
+}
+
+/**
+ * parseWithBudget, with the parse done off the JavaScript thread when the native reader is built (otherwise at once,
+ * on this thread). A caller that analyses files one after another starts the next files' parses before analysing
+ * the current one, so parsing and analysis overlap.
+ */
+export function parseWithBudgetAsync(language: Language, source: string, options: ParseOptions = {}): Promise<FlatTree | undefined> {
+  const native = nativeAddon();
+  if (!native) return Promise.resolve(parseWithBudget(language, source, options));
+  const grammar = grammarFor(language) as unknown as object;
+  return parseNativeAsync(native, grammar, grammarNames(native, grammar), source, options.timeoutMs).then((tree) => tree ?? undefined);
+}
+
+/** Lets the native reader free the tree it kept for `tree` (no more fixes will be proved against it). */
+export function releaseTree(tree: FlatTree): void {
+  if (tree.keptId !== undefined) nativeAddon()?.release(tree.keptId);
 }
 
 /** The `tree-sitter` binding's own tree (the flat trees are checked against it). */

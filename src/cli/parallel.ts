@@ -4,11 +4,12 @@ import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { nativeAddon } from '../analysis/flat-tree.js';
 import { loadKnowledgeBase } from '../analysis/knowledge-base.js';
 import { ruleRegistry } from '../analysis/rule-registry.js';
 import type { CozeLoopConfig } from '../config/schema.js';
 import type { AnalysisResult, Locale } from '../core/types.js';
-import { analyzeFiles, emptyResult, mergeResults, sortResult, type AnalyzeFilesOptions } from './analyze-files.js';
+import { analyzeFiles, analyzeFilesPipelined, emptyResult, mergeResults, PARSE_AHEAD, sortResult, type AnalyzeFilesOptions } from './analyze-files.js';
 import type { SourceFile } from './files.js';
 
 export interface WorkerSetup {
@@ -43,20 +44,25 @@ export function compiledWorkerUrl(): URL | undefined {
   return existsSync(fileURLToPath(url)) ? url : undefined;
 }
 
-export function threadCount(requested: number | undefined, env: NodeJS.ProcessEnv = process.env): number {
+/**
+ * JavaScript threads to analyse with. Each one keeps a parse running on a libuv thread while it analyses (the native
+ * reader's parseAsync), so by default there is one JavaScript thread per two cores; without the native reader,
+ * one per core.
+ */
+export function threadCount(requested: number | undefined, env: NodeJS.ProcessEnv = process.env, cores = availableParallelism(), pipelined = nativeAddon() !== null): number {
   const fromEnv = Number(env.COZE_LOOP_THREADS);
-  const wanted = requested ?? (Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : availableParallelism());
+  const byDefault = pipelined ? Math.floor(cores / 2) : cores;
+  const wanted = requested ?? (Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : byDefault);
   return Math.max(1, Math.min(wanted, 64));
 }
 
-function inProcess(files: SourceFile[], options: ParallelOptions): AnalysisResult {
+async function inProcess(files: SourceFile[], options: ParallelOptions): Promise<AnalysisResult> {
   const shared: AnalyzeFilesOptions = { ...options, kb: loadKnowledgeBase(options.config) };
-  const result = emptyResult();
-  const step = 16;
-  for (let start = 0; start < files.length; start += step) {
-    mergeResults(result, analyzeFiles(files.slice(start, start + step), shared));
-    options.onProgress?.(Math.min(files.length, start + step), files.length);
-  }
+  let done = 0;
+  const result = await analyzeFilesPipelined(files, shared, () => {
+    done++;
+    if (done % 16 === 0 || done === files.length) options.onProgress?.(done, files.length);
+  });
   return sortResult(result);
 }
 
@@ -168,11 +174,20 @@ export async function analyzeInParallel(files: SourceFile[], options: ParallelOp
   // The main thread is one of the analysers: it works while the workers start (loading grammars and rules takes a
   // while), and it yields between files so worker replies are handled promptly.
   const mainThread = async (): Promise<void> => {
+    // One file at a time from the shared queue, a few in flight so that their parses overlap the analysis.
+    const inFlight = new Set<Promise<void>>();
     for (let id = take(0, 1); id !== undefined; id = take(0, 1)) {
-      record(id, analyzeFiles(chunks[id]!, shared));
-      options.onChunk?.('main', 1);
-      await new Promise<void>((resolveTick) => setImmediate(resolveTick));
+      const chunkId = id;
+      const done: Promise<void> = analyzeFilesPipelined(chunks[chunkId]!, shared).then((result) => {
+        record(chunkId, result);
+        options.onChunk?.('main', chunks[chunkId]!.length);
+        inFlight.delete(done);
+      });
+      inFlight.add(done);
+      if (inFlight.size >= PARSE_AHEAD) await Promise.race(inFlight);
+      else await new Promise<void>((resolveTick) => setImmediate(resolveTick));
     }
+    await Promise.all(inFlight);
   };
 
   // Loaded before the threads start, so they inherit the validated rule definitions instead of re-reading them.

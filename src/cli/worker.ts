@@ -1,7 +1,7 @@
 // Worker-thread entry: analyses the batches of files the main thread sends, with one knowledge base per thread.
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadKnowledgeBase } from '../analysis/knowledge-base.js';
-import { analyzeFiles, type AnalyzeFilesOptions } from './analyze-files.js';
+import { analyzeFilesPipelined, type AnalyzeFilesOptions } from './analyze-files.js';
 import type { WorkerReply, WorkerRequest, WorkerSetup } from './parallel.js';
 
 const setup = workerData as WorkerSetup;
@@ -13,11 +13,8 @@ const options: AnalyzeFilesOptions = {
 };
 
 parentPort?.on('message', (request: WorkerRequest) => {
-  let reply: WorkerReply;
-  try {
-    reply = { id: request.id, result: analyzeFiles(request.files, options) };
-  } catch (error) {
-    reply = { id: request.id, error: error instanceof Error ? error.message : String(error) };
-  }
-  parentPort?.postMessage(reply);
+  analyzeFilesPipelined(request.files, options).then(
+    (result) => parentPort?.postMessage({ id: request.id, result } satisfies WorkerReply),
+    (error: unknown) => parentPort?.postMessage({ id: request.id, error: error instanceof Error ? error.message : String(error) } satisfies WorkerReply),
+  );
 });

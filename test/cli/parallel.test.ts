@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
 import { selectFiles } from '../../src/cli/files.js';
-import { analyzeInParallel } from '../../src/cli/parallel.js';
+import { analyzeInParallel, threadCount } from '../../src/cli/parallel.js';
 import { DEFAULT_CONFIG } from '../../src/config/schema.js';
 import { PROJECT_ROOT } from '../../src/core/i18n.js';
 import { tree } from './harness.js';
@@ -65,4 +65,15 @@ describe('analyzeInParallel', () => {
       expect(result.filesAnalyzed).toBe(40);
     }, 60_000);
   }
+});
+
+describe('threadCount', () => {
+  it('pairs each JavaScript thread with a parse thread when the native reader is built, else one per core', () => {
+    expect(threadCount(undefined, {}, 2, true)).toBe(1);
+    expect(threadCount(undefined, {}, 8, true)).toBe(4);
+    expect(threadCount(undefined, {}, 1, true)).toBe(1);
+    expect(threadCount(undefined, {}, 8, false)).toBe(8);
+    expect(threadCount(undefined, { COZE_LOOP_THREADS: '3' }, 8, true)).toBe(3);
+    expect(threadCount(2, { COZE_LOOP_THREADS: '3' }, 8, true)).toBe(2);
+  });
 });
