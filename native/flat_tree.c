@@ -292,19 +292,38 @@ static TSTree *parse_args(napi_env env, size_t argc, napi_value *argv, bool *tim
   return tree;
 }
 
+// Moves the columns of a table next to each other (column c from c * capacity to c * count), in place.
+static void compact(Table *table) {
+  size_t n = table->count;
+  for (int c = 1; c < COLUMNS; c++) memmove(table->data + c * n, table->data + c * table->capacity, n * sizeof(int32_t));
+  table->capacity = n;
+}
+
+static void free_table(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  free(data);
+}
+
 // { count, table: Int32Array, keptId } for a flattened table (taking ownership of the table and the tree).
 static napi_value flat_result(napi_env env, Table *table, TSTree *tree) {
   napi_value result, buffer, array, count, id;
-  void *bytes = NULL;
   size_t n = table->count;
-  if (napi_create_arraybuffer(env, n * COLUMNS * sizeof(int32_t), &bytes, &buffer) != napi_ok) {
+  // The table's memory becomes the ArrayBuffer's (freed with it): no copy on the JavaScript thread.
+  if (table->capacity != n) compact(table);
+  if (n == 0 || napi_create_external_arraybuffer(env, table->data, n * COLUMNS * sizeof(int32_t), free_table, NULL, &buffer) != napi_ok) {
+    // Fall back to a copy (external buffers can be refused by the runtime).
+    void *bytes = NULL;
+    if (napi_create_arraybuffer(env, n * COLUMNS * sizeof(int32_t), &bytes, &buffer) != napi_ok) {
+      free(table->data);
+      table->data = NULL;
+      ts_tree_delete(tree);
+      napi_throw_error(env, NULL, "coze-loop flat tree: out of memory");
+      return NULL;
+    }
+    if (n > 0) memcpy(bytes, table->data, n * COLUMNS * sizeof(int32_t));
     free(table->data);
-    ts_tree_delete(tree);
-    napi_throw_error(env, NULL, "coze-loop flat tree: out of memory");
-    return NULL;
   }
-  for (int c = 0; c < COLUMNS; c++) memcpy((int32_t *)bytes + c * n, table->data + c * table->capacity, n * sizeof(int32_t));
-  free(table->data);
   table->data = NULL;
   uint32_t kept = keep_tree(env, tree);
   CHECK(napi_create_typedarray(env, napi_int32_array, n * COLUMNS, buffer, 0, &array));
@@ -382,7 +401,9 @@ static void parse_job_execute(napi_env env, void *data) {
     free(job->table.data);
     job->table.data = NULL;
     job->failed = true;
+    return;
   }
+  if (job->tree) compact(&job->table);
 }
 
 static void parse_job_complete(napi_env env, napi_status status, void *data) {
@@ -456,7 +477,28 @@ static napi_value parse_async(napi_env env, napi_callback_info info) {
   return promise;
 }
 
-// release(keptId): frees a kept tree early (the analysis of its file is over).
+typedef struct {
+  napi_async_work work;
+  TSTree *tree;
+} DeleteJob;
+
+static void delete_job_execute(napi_env env, void *data) {
+  (void)env;
+  DeleteJob *job = (DeleteJob *)data;
+  ts_tree_delete(job->tree);
+  job->tree = NULL;
+}
+
+static void delete_job_complete(napi_env env, napi_status status, void *data) {
+  (void)status;
+  DeleteJob *job = (DeleteJob *)data;
+  if (job->tree) ts_tree_delete(job->tree);
+  napi_delete_async_work(env, job->work);
+  free(job);
+}
+
+// release(keptId): frees a kept tree early (the analysis of its file is over). Freeing a large tree takes a while,
+// so it happens on a libuv thread.
 static napi_value release(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -467,9 +509,19 @@ static napi_value release(napi_env env, napi_callback_info info) {
   if (parsers && id != 0) {
     int slot = (int)(id % KEPT);
     if (parsers->kept_ids[slot] == id && parsers->kept[slot]) {
-      ts_tree_delete(parsers->kept[slot]);
+      TSTree *tree = parsers->kept[slot];
       parsers->kept[slot] = NULL;
       parsers->kept_ids[slot] = 0;
+      DeleteJob *job = calloc(1, sizeof(DeleteJob));
+      napi_value name;
+      if (job && napi_create_string_utf8(env, "coze-loop:release", NAPI_AUTO_LENGTH, &name) == napi_ok &&
+          napi_create_async_work(env, NULL, name, delete_job_execute, delete_job_complete, job, &job->work) == napi_ok) {
+        job->tree = tree;
+        if (napi_queue_async_work(env, job->work) == napi_ok) return NULL;
+        napi_delete_async_work(env, job->work);
+      }
+      free(job);
+      ts_tree_delete(tree);
     }
   }
   return NULL;
