@@ -14,6 +14,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(root, 'bin', 'coze-loop.js');
 const MAX_BYTES = 1_000_000;
 const JS_LIMIT = Number(process.env.BENCH_JS_LIMIT ?? 4000);
+// Rounds per corpus: each round runs both tools, alternating which goes first, and the reported numbers are the
+// medians. On a shared machine a single pair can land in a busy or a quiet moment for one tool and not the other.
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 const only = process.argv.slice(2);
 
 if (!existsSync(join(root, 'dist', 'src', 'cli', 'main.js'))) {
@@ -54,22 +57,57 @@ function helper(script, files) {
 const rows = [];
 const ratios = [];
 
-function compare(name, ours, theirs) {
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+/** Runs both tools ROUNDS times (alternating the order) and records the medians and the per-round ratios. */
+function compare(name, runOurs, runTheirs) {
+  const oursRuns = [];
+  const theirRuns = [];
+  const roundRatios = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    let ours;
+    let theirs;
+    if (round % 2 === 0) {
+      ours = runOurs();
+      theirs = runTheirs();
+    } else {
+      theirs = runTheirs();
+      ours = runOurs();
+    }
+    oursRuns.push(ours);
+    theirRuns.push(theirs);
+    roundRatios.push(ours.files / ours.wall / (theirs.files / theirs.wall));
+    // Printed as each round ends, so a long run does not hide the numbers so far.
+    console.error(`bench: ${name} round ${round + 1}/${ROUNDS}: ${ours.tool} ${ours.wall.toFixed(2)} s, ${theirs.tool} ${theirs.wall.toFixed(2)} s (${roundRatios[round].toFixed(2)}x)`);
+  }
+  const summarize = (runs) => ({ ...runs[0], wall: median(runs.map((r) => r.wall)), maxRssMb: median(runs.map((r) => r.maxRssMb ?? 0)) || undefined });
+  const ours = summarize(oursRuns);
+  const theirs = summarize(theirRuns);
   rows.push({ name, ...ours }, { name, ...theirs });
-  // Printed as soon as a corpus is done, so a long second corpus does not hide the first one's numbers.
-  for (const r of [ours, theirs]) console.error(`bench: ${name}: ${r.tool}: ${r.files} files in ${r.wall.toFixed(2)} s, peak RSS ${r.maxRssMb?.toFixed(0)} MB`);
   const oursRate = ours.files / ours.wall;
   const theirsRate = theirs.files / theirs.wall;
-  ratios.push({ name, text: `${name}: coze-loop ${(oursRate / theirsRate).toFixed(2)}x the files/s of ${theirs.tool} (${oursRate.toFixed(0)} vs ${theirsRate.toFixed(0)} files/s); peak RSS ${ours.maxRssMb?.toFixed(0)} MB vs ${theirs.maxRssMb?.toFixed(0)} MB` });
+  const spread = ROUNDS > 1 ? ` (median of ${ROUNDS} rounds; per round ${roundRatios.map((r) => r.toFixed(2)).join(', ')})` : '';
+  ratios.push({
+    name,
+    median: median(roundRatios),
+    rounds: roundRatios,
+    text: `${name}: coze-loop ${median(roundRatios).toFixed(2)}x the files/s of ${theirs.tool}${spread}; ${oursRate.toFixed(0)} vs ${theirsRate.toFixed(0)} files/s at the median wall times; peak RSS ${ours.maxRssMb?.toFixed(0)} MB vs ${theirs.maxRssMb?.toFixed(0)} MB`,
+  });
 }
 
 if (only.length === 0 || only.includes('python')) {
   const stdlib = execFileSync('python3', ['-c', 'import sysconfig; print(sysconfig.get_paths()["stdlib"])'], { encoding: 'utf8' }).trim();
   const files = pythonStdlibFiles(stdlib, MAX_BYTES);
   console.error(`bench: python stdlib ${stdlib}: ${files.length} files`);
-  const ours = cozeLoop(stdlib, ['--exclude', 'test', '--exclude', 'tests', '--exclude', 'idle_test', '--max-file-bytes', String(MAX_BYTES)]);
-  const ruff = helper('cli-ruff.js', files);
-  compare('python-stdlib', ours, ruff);
+  compare(
+    'python-stdlib',
+    () => cozeLoop(stdlib, ['--exclude', 'test', '--exclude', 'tests', '--exclude', 'idle_test', '--max-file-bytes', String(MAX_BYTES)]),
+    () => helper('cli-ruff.js', files),
+  );
 }
 
 if (only.length === 0 || only.includes('javascript')) {
@@ -77,9 +115,11 @@ if (only.length === 0 || only.includes('javascript')) {
   try {
     const files = javascriptTree(join(root, 'node_modules'), scratch, { maxBytes: MAX_BYTES, limit: JS_LIMIT });
     console.error(`bench: javascript tree: ${files.length} files from node_modules (copied to ${scratch})`);
-    const ours = cozeLoop(scratch, ['--max-file-bytes', String(MAX_BYTES)]);
-    const eslint = helper('cli-eslint.js', files);
-    compare('node_modules-js', ours, eslint);
+    compare(
+      'node_modules-js',
+      () => cozeLoop(scratch, ['--max-file-bytes', String(MAX_BYTES)]),
+      () => helper('cli-eslint.js', files),
+    );
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
@@ -96,4 +136,4 @@ console.log(table.map((cells) => `| ${cells.join(' | ')} |`).join('\n'));
 console.log('');
 for (const ratio of ratios) console.log(ratio.text);
 mkdirSync(join(root, 'bench', 'results'), { recursive: true });
-writeFileSync(join(root, 'bench', 'results', 'cli.json'), `${JSON.stringify({ machine, rows, ratios: ratios.map((r) => r.text) }, null, 2)}\n`);
+writeFileSync(join(root, 'bench', 'results', 'cli.json'), `${JSON.stringify({ machine, rounds: ROUNDS, rows, ratios: ratios.map(({ name, median: m, rounds, text }) => ({ name, median: m, rounds, text })) }, null, 2)}\n`);
