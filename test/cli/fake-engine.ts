@@ -49,6 +49,12 @@ export function analyzeSource(input: SourceInput, config: CozeLoopConfig, option
   return result;
 }
 
+/** The engine's overlapped variant: the same contract, answered on a later tick. */
+export async function analyzeSourceAsync(input: SourceInput, config: CozeLoopConfig, options: { locale?: Locale } = {}): Promise<AnalysisResult> {
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  return analyzeSource(input, config, options);
+}
+
 export function analyzeSources(inputs: SourceInput[], config: CozeLoopConfig, options: { locale?: Locale } = {}): AnalysisResult {
   const result: AnalysisResult = { findings: [], skipped: [], notes: [], filesAnalyzed: 0 };
   for (const input of inputs) {
