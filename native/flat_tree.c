@@ -84,7 +84,16 @@ static TSTree *kept_tree(napi_env env, uint32_t id) {
   return parsers->kept_ids[slot] == id ? parsers->kept[slot] : NULL;
 }
 
+static TSParser *find_parser(napi_env env, const TSLanguage *language);
+
+// This environment's parser for `language`; NULL, with an exception pending, when there is none to be had.
 static TSParser *parser_for(napi_env env, const TSLanguage *language) {
+  TSParser *parser = find_parser(env, language);
+  if (!parser) napi_throw_error(env, NULL, "coze-loop flat tree: cannot use this language");
+  return parser;
+}
+
+static TSParser *find_parser(napi_env env, const TSLanguage *language) {
   Parsers *parsers = NULL;
   if (napi_get_instance_data(env, (void **)&parsers) != napi_ok || parsers == NULL) return NULL;
   ParserSlot *slots = parsers->slots;
@@ -244,50 +253,69 @@ fail:
   return false;
 }
 
+// Copies the JavaScript string `value` as UTF-16 into a new buffer (the caller frees it). NULL, with an exception
+// pending, when it is not a string or memory runs out.
+static char16_t *copy_source(napi_env env, napi_value value, size_t *length) {
+  if (napi_get_value_string_utf16(env, value, NULL, 0, length) != napi_ok) {
+    napi_throw_type_error(env, NULL, "coze-loop flat tree: source must be a string");
+    return NULL;
+  }
+  char16_t *text = malloc((*length + 1) * sizeof(char16_t));
+  if (!text) {
+    napi_throw_error(env, NULL, "coze-loop flat tree: out of memory");
+    return NULL;
+  }
+  napi_get_value_string_utf16(env, value, text, *length + 1, length);
+  return text;
+}
+
+// The timeout argument argv[index] in milliseconds (negative or absent: none).
+static double timeout_arg(napi_env env, size_t argc, napi_value *argv, size_t index) {
+  double timeout_ms = -1;
+  napi_valuetype type;
+  if (argc > index && napi_typeof(env, argv[index], &type) == napi_ok && type == napi_number) napi_get_value_double(env, argv[index], &timeout_ms);
+  return timeout_ms;
+}
+
+// Parses UTF-16 text (reusing the edited `old` tree when given: an incremental parse) with a timeout in
+// milliseconds from now; 0 means "already due" (the first progress check cancels, as with the binding's progress
+// callback), negative means none. NULL when the deadline passed.
+static TSTree *parse_text(TSParser *parser, const TSTree *old, const char16_t *text, size_t length, double timeout_ms) {
+  uint64_t deadline = timeout_ms >= 0 ? now_ns() + (uint64_t)(timeout_ms * 1e6) : 0;
+  TSParseOptions options = {.payload = &deadline, .progress_callback = past_deadline};
+  Source source = {.bytes = (const char *)text, .length = (uint32_t)(length * 2)};
+  TSInput input = {.payload = &source, .read = read_source, .encoding = TSInputEncodingUTF16LE, .decode = NULL};
+  TSTree *tree = ts_parser_parse_with_options(parser, old, input, options);
+  // A cancelled parse would otherwise resume on the next call with a different input.
+  ts_parser_reset(parser);
+  return tree;
+}
+
+// The language of a (language, source, timeoutMs) call; NULL, with an exception pending, when it is not one.
+static const TSLanguage *language_of_call(napi_env env, size_t argc, napi_value *argv) {
+  if (argc < 2) {
+    napi_throw_type_error(env, NULL, "coze-loop flat tree: expected (language, source, timeoutMs)");
+    return NULL;
+  }
+  const TSLanguage *language = language_arg(env, argv[0]);
+  if (!language) napi_throw_type_error(env, NULL, "coze-loop flat tree: not a tree-sitter language");
+  return language;
+}
+
 // Parses the JavaScript string argv[1] with the language argv[0] and the optional deadline argv[2] (milliseconds,
 // negative: none). Returns NULL with *timed_out set when the deadline passed, NULL with a pending exception on
 // bad arguments.
 static TSTree *parse_args(napi_env env, size_t argc, napi_value *argv, bool *timed_out) {
   *timed_out = false;
-  if (argc < 2) {
-    napi_throw_type_error(env, NULL, "expected (language, source, timeoutMs)");
-    return NULL;
-  }
-  const TSLanguage *language = language_arg(env, argv[0]);
-  if (!language) {
-    napi_throw_type_error(env, NULL, "coze-loop flat tree: not a tree-sitter language");
-    return NULL;
-  }
+  const TSLanguage *language = language_of_call(env, argc, argv);
+  if (!language) return NULL;
   TSParser *parser = parser_for(env, language);
-  if (!parser) {
-    napi_throw_error(env, NULL, "coze-loop flat tree: cannot use this language");
-    return NULL;
-  }
+  if (!parser) return NULL;
   size_t length = 0;
-  if (napi_get_value_string_utf16(env, argv[1], NULL, 0, &length) != napi_ok) {
-    napi_throw_type_error(env, NULL, "coze-loop flat tree: source must be a string");
-    return NULL;
-  }
-  char16_t *text = malloc((length + 1) * sizeof(char16_t));
-  if (!text) {
-    napi_throw_error(env, NULL, "coze-loop flat tree: out of memory");
-    return NULL;
-  }
-  napi_get_value_string_utf16(env, argv[1], text, length + 1, &length);
-  double timeout_ms = -1;  // negative: no deadline
-  if (argc >= 3) {
-    napi_valuetype type;
-    if (napi_typeof(env, argv[2], &type) == napi_ok && type == napi_number) napi_get_value_double(env, argv[2], &timeout_ms);
-  }
-  // 0 means "already due" (the first progress check cancels), as with the binding's progress callback.
-  uint64_t deadline = timeout_ms >= 0 ? now_ns() + (uint64_t)(timeout_ms * 1e6) : 0;
-  TSParseOptions options = {.payload = &deadline, .progress_callback = past_deadline};
-  Source source = {.bytes = (const char *)text, .length = (uint32_t)(length * 2)};
-  TSInput input = {.payload = &source, .read = read_source, .encoding = TSInputEncodingUTF16LE, .decode = NULL};
-  TSTree *tree = ts_parser_parse_with_options(parser, NULL, input, options);
+  char16_t *text = copy_source(env, argv[1], &length);
+  if (!text) return NULL;
+  TSTree *tree = parse_text(parser, NULL, text, length, timeout_arg(env, argc, argv, 2));
   free(text);
-  // A cancelled parse would otherwise resume on the next call with a different input.
-  ts_parser_reset(parser);
   if (!tree) *timed_out = true;
   return tree;
 }
@@ -338,8 +366,11 @@ static napi_value flat_result(napi_env env, Table *table, TSTree *tree) {
   return result;
 }
 
-// parse(language, source: string, timeoutMs: number) -> { count, table: Int32Array, keptId } | null (timed out)
-static napi_value parse(napi_env env, napi_callback_info info) {
+// The synchronous entry points share their arguments: (language, source: string, timeoutMs: number).
+//   parse     -> { count, table: Int32Array, keptId } | null (timed out)
+//   hasErrors -> boolean | null (timed out): does the code parse with ERROR or MISSING nodes? For checks that need
+//                nothing else of the tree (is a proposed fix valid code?).
+static napi_value parse_sync(napi_env env, napi_callback_info info, bool flat) {
   size_t argc = 3;
   napi_value argv[3];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
@@ -351,6 +382,12 @@ static napi_value parse(napi_env env, napi_callback_info info) {
     CHECK(napi_get_null(env, &result));
     return result;
   }
+  if (!flat) {
+    bool errors = ts_node_has_error(ts_tree_root_node(tree));
+    ts_tree_delete(tree);
+    CHECK(napi_get_boolean(env, errors, &result));
+    return result;
+  }
   Table table = {0};
   if (!flatten(tree, &table)) {
     ts_tree_delete(tree);
@@ -359,6 +396,14 @@ static napi_value parse(napi_env env, napi_callback_info info) {
     return NULL;
   }
   return flat_result(env, &table, tree);
+}
+
+static napi_value parse(napi_env env, napi_callback_info info) {
+  return parse_sync(env, info, true);
+}
+
+static napi_value has_errors(napi_env env, napi_callback_info info) {
+  return parse_sync(env, info, false);
 }
 
 // ---- parsing off the JavaScript thread ----
@@ -387,11 +432,8 @@ static void parse_job_execute(napi_env env, void *data) {
     job->failed = true;
     return;
   }
-  uint64_t deadline = job->timeout_ms >= 0 ? now_ns() + (uint64_t)(job->timeout_ms * 1e6) : 0;
-  TSParseOptions options = {.payload = &deadline, .progress_callback = past_deadline};
-  Source source = {.bytes = (const char *)job->text, .length = (uint32_t)(job->length * 2)};
-  TSInput input = {.payload = &source, .read = read_source, .encoding = TSInputEncodingUTF16LE, .decode = NULL};
-  job->tree = ts_parser_parse_with_options(parser, NULL, input, options);
+  // The budget counts from when the parse starts, not from when the job was queued.
+  job->tree = parse_text(parser, NULL, job->text, job->length, job->timeout_ms);
   ts_parser_delete(parser);
   free(job->text);
   job->text = NULL;
@@ -436,39 +478,20 @@ static napi_value parse_async(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value argv[3];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 2) {
-    napi_throw_type_error(env, NULL, "parseAsync(language, source, timeoutMs)");
-    return NULL;
-  }
-  const TSLanguage *language = language_arg(env, argv[0]);
-  if (!language) {
-    napi_throw_type_error(env, NULL, "coze-loop flat tree: not a tree-sitter language");
-    return NULL;
-  }
+  const TSLanguage *language = language_of_call(env, argc, argv);
+  if (!language) return NULL;
   ParseJob *job = calloc(1, sizeof(ParseJob));
   if (!job) {
     napi_throw_error(env, NULL, "coze-loop flat tree: out of memory");
     return NULL;
   }
   job->language = language;
-  job->timeout_ms = -1;
-  if (argc >= 3) {
-    napi_valuetype type;
-    if (napi_typeof(env, argv[2], &type) == napi_ok && type == napi_number) napi_get_value_double(env, argv[2], &job->timeout_ms);
-  }
-  size_t length = 0;
-  if (napi_get_value_string_utf16(env, argv[1], NULL, 0, &length) != napi_ok) {
-    free(job);
-    napi_throw_type_error(env, NULL, "coze-loop flat tree: source must be a string");
-    return NULL;
-  }
-  job->text = malloc((length + 1) * sizeof(char16_t));
+  job->timeout_ms = timeout_arg(env, argc, argv, 2);
+  job->text = copy_source(env, argv[1], &job->length);
   if (!job->text) {
     free(job);
-    napi_throw_error(env, NULL, "coze-loop flat tree: out of memory");
     return NULL;
   }
-  napi_get_value_string_utf16(env, argv[1], job->text, length + 1, &job->length);
   napi_value promise, name;
   CHECK(napi_create_promise(env, &job->deferred, &promise));
   CHECK(napi_create_string_utf8(env, "coze-loop:parse", NAPI_AUTO_LENGTH, &name));
@@ -560,54 +583,18 @@ static napi_value has_errors_after_edit(napi_env env, napi_callback_info info) {
   };
   const TSLanguage *language = ts_tree_language(kept);
   TSParser *parser = parser_for(env, language);
-  if (!parser) {
-    napi_throw_error(env, NULL, "coze-loop flat tree: cannot use this language");
-    return NULL;
-  }
+  if (!parser) return NULL;
   size_t length = 0;
-  if (napi_get_value_string_utf16(env, argv[1], NULL, 0, &length) != napi_ok) {
-    napi_throw_type_error(env, NULL, "coze-loop flat tree: source must be a string");
-    return NULL;
-  }
-  char16_t *text = malloc((length + 1) * sizeof(char16_t));
-  if (!text) {
-    napi_throw_error(env, NULL, "coze-loop flat tree: out of memory");
-    return NULL;
-  }
-  napi_get_value_string_utf16(env, argv[1], text, length + 1, &length);
+  char16_t *text = copy_source(env, argv[1], &length);
+  if (!text) return NULL;
   TSTree *old = ts_tree_copy(kept);
   ts_tree_edit(old, &edit);
-  uint64_t deadline = 0;
-  TSParseOptions options = {.payload = &deadline, .progress_callback = past_deadline};
-  Source source = {.bytes = (const char *)text, .length = (uint32_t)(length * 2)};
-  TSInput input = {.payload = &source, .read = read_source, .encoding = TSInputEncodingUTF16LE, .decode = NULL};
-  TSTree *tree = ts_parser_parse_with_options(parser, old, input, options);
+  TSTree *tree = parse_text(parser, old, text, length, -1);
   free(text);
-  ts_parser_reset(parser);
   ts_tree_delete(old);
   if (!tree) {
     napi_throw_error(env, NULL, "coze-loop flat tree: tree-sitter returned no tree");
     return NULL;
-  }
-  bool errors = ts_node_has_error(ts_tree_root_node(tree));
-  ts_tree_delete(tree);
-  CHECK(napi_get_boolean(env, errors, &result));
-  return result;
-}
-
-// hasErrors(language, source: string, timeoutMs: number) -> boolean | null (timed out): does the code parse with
-// ERROR or MISSING nodes? For checks that need nothing else of the tree (is a proposed fix valid code?).
-static napi_value has_errors(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  bool timed_out = false;
-  TSTree *tree = parse_args(env, argc, argv, &timed_out);
-  napi_value result;
-  if (!tree) {
-    if (!timed_out) return NULL;
-    CHECK(napi_get_null(env, &result));
-    return result;
   }
   bool errors = ts_node_has_error(ts_tree_root_node(tree));
   ts_tree_delete(tree);

@@ -52,6 +52,8 @@ export interface FlatTable {
 
 let nextIdBase = 1;
 
+
+
 export class FlatTree {
   readonly count: number;
   readonly symbol: Int32Array;
@@ -127,27 +129,13 @@ export class FlatTree {
   }
 }
 
-export class FlatNode {
+/** Offsets and positions of the row at `index`: shared by nodes (a fixed row) and cursors (a moving one). */
+abstract class FlatSpan {
   constructor(
     readonly tree: FlatTree,
-    readonly index: number,
+    /** The node's row in the tree's columns; fixed for a node, the current one for a cursor. */
+    public index: number,
   ) {}
-
-  get id(): number {
-    return this.tree.idBase + this.index;
-  }
-
-  get typeId(): number {
-    return this.tree.symbol[this.index]!;
-  }
-
-  get type(): string {
-    return this.tree.typeOf(this.index);
-  }
-
-  get text(): string {
-    return this.tree.source.substring(this.tree.start[this.index]!, this.tree.end[this.index]!);
-  }
 
   get startIndex(): number {
     return this.tree.start[this.index]!;
@@ -163,6 +151,25 @@ export class FlatNode {
 
   get endPosition(): Point {
     return { row: this.tree.endRow[this.index]!, column: this.tree.endCol[this.index]! };
+  }
+}
+
+export class FlatNode extends FlatSpan {
+
+  get id(): number {
+    return this.tree.idBase + this.index;
+  }
+
+  get typeId(): number {
+    return this.tree.symbol[this.index]!;
+  }
+
+  get type(): string {
+    return this.tree.typeOf(this.index);
+  }
+
+  get text(): string {
+    return this.tree.source.substring(this.tree.start[this.index]!, this.tree.end[this.index]!);
   }
 
   get isNamed(): boolean {
@@ -336,7 +343,7 @@ export class FlatNode {
     return new FlatCursor(this.tree, this.index);
   }
 
-  toString(): string {
+  override toString(): string {
     return `(${this.type})`;
   }
 }
@@ -391,14 +398,12 @@ function matcherFor(names: GrammarNames, types: readonly string[]): SymbolMatche
 }
 
 /** A cursor over one subtree: it never leaves the node it was created on, as tree-sitter's cursors do not. */
-export class FlatCursor {
-  private index: number;
-
+export class FlatCursor extends FlatSpan {
   constructor(
-    private readonly tree: FlatTree,
+    tree: FlatTree,
     private readonly rootIndex: number,
   ) {
-    this.index = rootIndex;
+    super(tree, rootIndex);
   }
 
   get nodeType(): string {
@@ -423,22 +428,6 @@ export class FlatCursor {
 
   get currentFieldName(): string | undefined {
     return this.index === this.rootIndex ? undefined : this.tree.fieldNameOf(this.index);
-  }
-
-  get startIndex(): number {
-    return this.tree.start[this.index]!;
-  }
-
-  get endIndex(): number {
-    return this.tree.end[this.index]!;
-  }
-
-  get startPosition(): Point {
-    return { row: this.tree.startRow[this.index]!, column: this.tree.startCol[this.index]! };
-  }
-
-  get endPosition(): Point {
-    return { row: this.tree.endRow[this.index]!, column: this.tree.endCol[this.index]! };
   }
 
   gotoFirstChild(): boolean {
