@@ -16,7 +16,10 @@ COPY bin ./bin
 COPY scripts ./scripts
 COPY native ./native
 COPY src ./src
-# Same command as CI: installs everything and builds the reader and dist/ through `prepare`.
+# The build validates rules/*.yml into dist/rules-catalogue.json.
+COPY rules ./rules
+COPY templates ./templates
+# Same command as CI: installs everything and builds the reader, dist/ and the rule catalogue through `prepare`.
 RUN npm ci --no-audit --no-fund
 
 # ---- runtime: production dependencies only, non-root, tini as PID 1 ----

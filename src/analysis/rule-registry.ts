@@ -1,5 +1,6 @@
 // The rule catalogue: rules/<id>.yml (metadata, docs, messages; validated with zod) joined with the detectors
 // registered in src/analysis/rules/{optimize,quality}/index.ts. A rule without both halves is a build error.
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getEnvironmentData, isMainThread, setEnvironmentData } from 'node:worker_threads';
@@ -77,12 +78,52 @@ export function parseRuleFile(textContent: string, file: string): RuleDefinition
   return result.data as RuleDefinition;
 }
 
-/** Reads rules/*.yml (the API knowledge base in rules/apis/ is not a rule). */
-export function readRuleFiles(dir = RULES_DIR): RuleDefinition[] {
+/**
+ * The catalogue as `npm run build` compiled it (scripts/compile-rules.js): the validated definitions, with a hash of
+ * the rule files they came from. Reading and validating the YAML costs ~0.2 s at every start; the compiled copy is
+ * used only while the hash still matches the files on disk.
+ */
+export const COMPILED_CATALOGUE = join(PROJECT_ROOT, 'dist', 'rules-catalogue.json');
+
+interface RuleFileTexts {
+  files: string[];
+  texts: string[];
+  hash: string;
+}
+
+function ruleFileTexts(dir: string): RuleFileTexts {
   const files = readdirSync(dir)
     .filter((f) => f.endsWith('.yml') || f.endsWith('.yaml'))
     .sort();
-  return files.map((f) => parseRuleFile(readFileSync(join(dir, f), 'utf8'), `rules/${f}`));
+  const texts = files.map((f) => readFileSync(join(dir, f), 'utf8'));
+  const hash = createHash('sha256');
+  files.forEach((f, i) => hash.update(`${f}\0${texts[i]}\0`));
+  return { files, texts, hash: hash.digest('hex') };
+}
+
+/** Parses and validates the rule files of `dir`, ignoring any compiled copy; with the hash of what was read. */
+export function compileRuleFiles(dir = RULES_DIR): { hash: string; definitions: RuleDefinition[] } {
+  const { files, texts, hash } = ruleFileTexts(dir);
+  return { hash, definitions: files.map((f, i) => parseRuleFile(texts[i]!, `rules/${f}`)) };
+}
+
+function compiledDefinitions(hash: string): RuleDefinition[] | undefined {
+  try {
+    const compiled = JSON.parse(readFileSync(COMPILED_CATALOGUE, 'utf8')) as { hash?: unknown; definitions?: unknown };
+    return compiled.hash === hash && Array.isArray(compiled.definitions) ? (compiled.definitions as RuleDefinition[]) : undefined;
+  } catch {
+    return undefined; // not built, or unreadable: the YAML is the source of truth anyway
+  }
+}
+
+/** Reads rules/*.yml (the API knowledge base in rules/apis/ is not a rule). */
+export function readRuleFiles(dir = RULES_DIR): RuleDefinition[] {
+  const { files, texts, hash } = ruleFileTexts(dir);
+  if (dir === RULES_DIR) {
+    const compiled = compiledDefinitions(hash);
+    if (compiled) return compiled;
+  }
+  return files.map((f, i) => parseRuleFile(texts[i]!, `rules/${f}`));
 }
 
 export interface RegisteredRule {

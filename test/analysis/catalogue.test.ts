@@ -7,7 +7,7 @@ import { join, relative } from 'node:path';
 import { PROJECT_ROOT } from '../../src/core/i18n.js';
 import { LOCALES } from '../../src/core/types.js';
 import { renderRuleDocs } from '../../src/analysis/engine.js';
-import { allDetectors, catalogueProblems, readRuleFiles } from '../../src/analysis/rule-registry.js';
+import { allDetectors, catalogueProblems, COMPILED_CATALOGUE, compileRuleFiles, readRuleFiles } from '../../src/analysis/rule-registry.js';
 import { fixtureFiles } from '../support/rule-tester.js';
 
 const JS_FAMILY = /\.(?:js|mjs|cjs|jsx|ts|mts|cts|tsx)$/;
@@ -32,6 +32,23 @@ const tests = testFiles(join(PROJECT_ROOT, 'test')).map((file) => ({ file, text:
 describe('rule catalogue', () => {
   it('has rules', () => {
     expect(rules.length).toBeGreaterThan(0);
+  });
+
+  it('reads the same definitions from the compiled catalogue as from the YAML, and only while it is current', () => {
+    const fresh = compileRuleFiles();
+    // Whether readRuleFiles used dist/rules-catalogue.json or (stale or not built) the YAML, the result is the same.
+    expect(rules).toEqual(fresh.definitions);
+    expect(JSON.parse(JSON.stringify(fresh.definitions))).toEqual(fresh.definitions);
+    let compiled: { hash: string; definitions: unknown } | undefined;
+    try {
+      compiled = JSON.parse(readFileSync(COMPILED_CATALOGUE, 'utf8'));
+    } catch {
+      compiled = undefined; // not built here: the YAML path is what ran above
+    }
+    if (compiled && compiled.hash === fresh.hash) expect(compiled.definitions).toEqual(fresh.definitions);
+    // A different rule set has a different hash, so an outdated compiled copy is never used.
+    const other = join(PROJECT_ROOT, 'test', 'fixtures', 'catalogue-hash');
+    expect(compileRuleFiles(other).hash).not.toBe(fresh.hash);
   });
 
   it('pairs every rule file with a detector and every detector with a rule file', () => {
