@@ -77,11 +77,29 @@ static uint32_t keep_tree(napi_env env, TSTree *tree) {
   return id;
 }
 
-static TSTree *kept_tree(napi_env env, uint32_t id) {
+// The ring slot holding the kept tree `id`, or NULL when that tree is no longer kept.
+static TSTree **kept_slot(napi_env env, uint32_t id) {
   Parsers *parsers = parsers_of(env);
   if (!parsers || id == 0) return NULL;
   int slot = (int)(id % KEPT);
-  return parsers->kept_ids[slot] == id ? parsers->kept[slot] : NULL;
+  return parsers->kept_ids[slot] == id && parsers->kept[slot] ? &parsers->kept[slot] : NULL;
+}
+
+static TSTree *kept_tree(napi_env env, uint32_t id) {
+  TSTree **slot = kept_slot(env, id);
+  return slot ? *slot : NULL;
+}
+
+// Queues `execute` on a libuv thread and `complete` back on this one.
+static napi_status queue_work(napi_env env, const char *name, napi_async_execute_callback execute, napi_async_complete_callback complete, void *data, napi_async_work *work) {
+  napi_value resource_name;
+  napi_status status = napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &resource_name);
+  if (status != napi_ok) return status;
+  status = napi_create_async_work(env, NULL, resource_name, execute, complete, data, work);
+  if (status != napi_ok) return status;
+  status = napi_queue_async_work(env, *work);
+  if (status != napi_ok) napi_delete_async_work(env, *work);
+  return status;
 }
 
 static TSParser *find_parser(napi_env env, const TSLanguage *language);
@@ -492,11 +510,9 @@ static napi_value parse_async(napi_env env, napi_callback_info info) {
     free(job);
     return NULL;
   }
-  napi_value promise, name;
+  napi_value promise;
   CHECK(napi_create_promise(env, &job->deferred, &promise));
-  CHECK(napi_create_string_utf8(env, "coze-loop:parse", NAPI_AUTO_LENGTH, &name));
-  CHECK(napi_create_async_work(env, NULL, name, parse_job_execute, parse_job_complete, job, &job->work));
-  CHECK(napi_queue_async_work(env, job->work));
+  CHECK(queue_work(env, "coze-loop:parse", parse_job_execute, parse_job_complete, job, &job->work));
   return promise;
 }
 
@@ -528,24 +544,15 @@ static napi_value release(napi_env env, napi_callback_info info) {
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   uint32_t id = 0;
   if (argc > 0) napi_get_value_uint32(env, argv[0], &id);
-  Parsers *parsers = parsers_of(env);
-  if (parsers && id != 0) {
-    int slot = (int)(id % KEPT);
-    if (parsers->kept_ids[slot] == id && parsers->kept[slot]) {
-      TSTree *tree = parsers->kept[slot];
-      parsers->kept[slot] = NULL;
-      parsers->kept_ids[slot] = 0;
-      DeleteJob *job = calloc(1, sizeof(DeleteJob));
-      napi_value name;
-      if (job && napi_create_string_utf8(env, "coze-loop:release", NAPI_AUTO_LENGTH, &name) == napi_ok &&
-          napi_create_async_work(env, NULL, name, delete_job_execute, delete_job_complete, job, &job->work) == napi_ok) {
-        job->tree = tree;
-        if (napi_queue_async_work(env, job->work) == napi_ok) return NULL;
-        napi_delete_async_work(env, job->work);
-      }
+  TSTree **slot = kept_slot(env, id);
+  if (slot) {
+    DeleteJob *job = calloc(1, sizeof(DeleteJob));
+    if (job) job->tree = *slot;
+    if (!job || queue_work(env, "coze-loop:release", delete_job_execute, delete_job_complete, job, &job->work) != napi_ok) {
+      ts_tree_delete(*slot);
       free(job);
-      ts_tree_delete(tree);
     }
+    *slot = NULL;
   }
   return NULL;
 }

@@ -297,8 +297,7 @@ export function prepareSource(input: SourceInput, config: CozeLoopConfig, option
     const budget = options.timeBudgetMs ?? 20_000 + Math.ceil(text.length / 1024) * 5;
     return { prepared: { path, language, text, budget } };
   } catch (error) {
-    result.skipped.push({ path, reason: 'error', detail: error instanceof Error ? error.message : String(error) });
-    return { done: result };
+    return { done: failedFile(path, error) };
   }
 }
 
@@ -332,6 +331,19 @@ export function analyzeParsed(prepared: PreparedSource, tree: FlatTree | undefin
   return result;
 }
 
+function failedFile(path: string, error: unknown): AnalysisResult {
+  return { findings: [], skipped: [{ path, reason: 'error', detail: error instanceof Error ? error.message : String(error) }], notes: [], filesAnalyzed: 0 };
+}
+
+/** analyzeParsed, then lets the native reader free the tree it kept for fix proofs. */
+function analyzeAndRelease(prepared: PreparedSource, tree: FlatTree | undefined, config: CozeLoopConfig, options: AnalyzeOptions, started: number): AnalysisResult {
+  try {
+    return analyzeParsed(prepared, tree, config, options, started);
+  } finally {
+    if (tree) releaseTree(tree);
+  }
+}
+
 /** Analyses one file. Never throws: problems become `skipped` (with a reason) or `notes`. */
 export function analyzeSource(input: SourceInput, config: CozeLoopConfig, options: AnalyzeOptions = {}): AnalysisResult {
   const outcome = prepareSource(input, config, options);
@@ -342,13 +354,9 @@ export function analyzeSource(input: SourceInput, config: CozeLoopConfig, option
   try {
     tree = parseWithBudget(prepared.language, prepared.text, { timeoutMs: prepared.budget });
   } catch (error) {
-    return { findings: [], skipped: [{ path: prepared.path, reason: 'error', detail: error instanceof Error ? error.message : String(error) }], notes: [], filesAnalyzed: 0 };
+    return failedFile(prepared.path, error);
   }
-  try {
-    return analyzeParsed(prepared, tree, config, options, started);
-  } finally {
-    if (tree) releaseTree(tree);
-  }
+  return analyzeAndRelease(prepared, tree, config, options, started);
 }
 
 /**
@@ -363,14 +371,10 @@ export async function analyzeSourceAsync(input: SourceInput, config: CozeLoopCon
   try {
     tree = await parseWithBudgetAsync(prepared.language, prepared.text, { timeoutMs: prepared.budget });
   } catch (error) {
-    return { findings: [], skipped: [{ path: prepared.path, reason: 'error', detail: error instanceof Error ? error.message : String(error) }], notes: [], filesAnalyzed: 0 };
+    return failedFile(prepared.path, error);
   }
   // The analysis budget counts from when the analysis starts: the file may have waited, parsed, behind others.
-  try {
-    return analyzeParsed(prepared, tree, config, options);
-  } finally {
-    if (tree) releaseTree(tree);
-  }
+  return analyzeAndRelease(prepared, tree, config, options, Date.now());
 }
 
 function runRules(

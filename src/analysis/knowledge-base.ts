@@ -262,11 +262,13 @@ class DataKnowledgeBase implements KnowledgeBase {
     if (hit) return hit;
     const base = this.bases.get(language);
     // Most callees match no pattern at all: one combined expression says so before the patterns are tried in order.
-    if (!this.anyMatch(base).test(name)) {
-      if (this.cache.size > 100_000) this.cache.clear();
-      this.cache.set(key, NO_MATCH);
-      return NO_MATCH;
-    }
+    const result = this.anyMatch(base).test(name) ? this.matchPatterns(base, name) : NO_MATCH;
+    if (this.cache.size > 100_000) this.cache.clear();
+    this.cache.set(key, result);
+    return result;
+  }
+
+  private matchPatterns(base: LanguageBase | undefined, name: string): NameMatch {
     const kinds = new Set<CallKind>();
     for (const { kind, re } of this.extra) if (re.test(name)) kinds.add(kind);
     const guesses = new Set<CallKind>();
@@ -278,11 +280,9 @@ class DataKnowledgeBase implements KnowledgeBase {
       url = base.url.some((re) => re.test(name));
       for (const { kind, re } of base.guesses) if (re.test(name)) guesses.add(kind);
     }
-    const result = kinds.size === 0 && !sql && !url && guesses.size === 0 ? NO_MATCH : { kinds: [...kinds], sql, url, guesses: [...guesses] };
-    if (this.cache.size > 100_000) this.cache.clear();
-    this.cache.set(key, result);
-    return result;
+    return kinds.size === 0 && !sql && !url && guesses.size === 0 ? NO_MATCH : { kinds: [...kinds], sql, url, guesses: [...guesses] };
   }
+
 }
 
 const kbByApis = new WeakMap<object, KnowledgeBase>();

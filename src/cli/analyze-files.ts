@@ -108,6 +108,19 @@ function analyzeBatch(inputs: SourceInput[], options: AnalyzeFilesOptions): Anal
  */
 export const PARSE_AHEAD = 3;
 
+/** Runs `run` on each item in order, with at most `limit` of them unfinished at a time. */
+export async function forEachInWindow<T>(items: Iterable<T>, limit: number, run: (item: T) => Promise<void>): Promise<void> {
+  const inFlight = new Set<Promise<void>>();
+  for (const item of items) {
+    const done: Promise<void> = run(item).then(() => {
+      inFlight.delete(done);
+    });
+    inFlight.add(done);
+    if (inFlight.size >= limit) await Promise.race(inFlight);
+  }
+  await Promise.all(inFlight);
+}
+
 /**
  * analyzeFiles with parsing overlapped with analysis (see PARSE_AHEAD). The same result as analyzeFiles; without
  * the native reader the parses simply happen in turn.
@@ -115,22 +128,11 @@ export const PARSE_AHEAD = 3;
 export async function analyzeFilesPipelined(files: SourceFile[], options: AnalyzeFilesOptions, onFile?: () => void): Promise<AnalysisResult> {
   const result = emptyResult();
   const engineOptions = { locale: options.locale, kb: options.kb };
-  const inFlight = new Set<Promise<void>>();
-  for (const file of files) {
+  await forEachInWindow(files, PARSE_AHEAD, async (file) => {
     const outcome = readSource(file, options.maxFileBytes);
-    if ('skip' in outcome) {
-      result.skipped.push(outcome.skip);
-      onFile?.();
-      continue;
-    }
-    const done: Promise<void> = analyzeSourceAsync(outcome.input, options.config, engineOptions).then((part) => {
-      mergeResults(result, part);
-      inFlight.delete(done);
-      onFile?.();
-    });
-    inFlight.add(done);
-    if (inFlight.size >= PARSE_AHEAD) await Promise.race(inFlight);
-  }
-  await Promise.all(inFlight);
+    if ('skip' in outcome) result.skipped.push(outcome.skip);
+    else mergeResults(result, await analyzeSourceAsync(outcome.input, options.config, engineOptions));
+    onFile?.();
+  });
   return result;
 }

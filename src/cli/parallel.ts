@@ -9,7 +9,7 @@ import { loadKnowledgeBase } from '../analysis/knowledge-base.js';
 import { ruleRegistry } from '../analysis/rule-registry.js';
 import type { CozeLoopConfig } from '../config/schema.js';
 import type { AnalysisResult, Locale } from '../core/types.js';
-import { analyzeFiles, analyzeFilesPipelined, emptyResult, mergeResults, PARSE_AHEAD, sortResult, type AnalyzeFilesOptions } from './analyze-files.js';
+import { analyzeFiles, analyzeFilesPipelined, emptyResult, forEachInWindow, mergeResults, PARSE_AHEAD, sortResult, type AnalyzeFilesOptions } from './analyze-files.js';
 import type { SourceFile } from './files.js';
 
 export interface WorkerSetup {
@@ -172,23 +172,16 @@ export async function analyzeInParallel(files: SourceFile[], options: ParallelOp
     });
 
   // The main thread is one of the analysers: it works while the workers start (loading grammars and rules takes a
-  // while), and it yields between files so worker replies are handled promptly.
-  const mainThread = async (): Promise<void> => {
-    // One file at a time from the shared queue, a few in flight so that their parses overlap the analysis.
-    const inFlight = new Set<Promise<void>>();
-    for (let id = take(0, 1); id !== undefined; id = take(0, 1)) {
-      const chunkId = id;
-      const done: Promise<void> = analyzeFilesPipelined(chunks[chunkId]!, shared).then((result) => {
-        record(chunkId, result);
-        options.onChunk?.('main', chunks[chunkId]!.length);
-        inFlight.delete(done);
-      });
-      inFlight.add(done);
-      if (inFlight.size >= PARSE_AHEAD) await Promise.race(inFlight);
-      else await new Promise<void>((resolveTick) => setImmediate(resolveTick));
-    }
-    await Promise.all(inFlight);
-  };
+  // while). It takes one file at a time from the shared queue, a few in flight so that their parses overlap the
+  // analysis; worker replies are handled while it waits for a parse.
+  function* mainThreadChunks(): Generator<number> {
+    for (let id = take(0, 1); id !== undefined; id = take(0, 1)) yield id;
+  }
+  const mainThread = (): Promise<void> =>
+    forEachInWindow(mainThreadChunks(), PARSE_AHEAD, async (id) => {
+      record(id, await analyzeFilesPipelined(chunks[id]!, shared));
+      options.onChunk?.('main', chunks[id]!.length);
+    });
 
   // Loaded before the threads start, so they inherit the validated rule definitions instead of re-reading them.
   ruleRegistry();

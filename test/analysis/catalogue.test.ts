@@ -2,7 +2,8 @@
 // messages in both locales, fixtures that show it firing and staying quiet for each language family it declares,
 // a test that runs those fixtures, and a detector; and every detector has a rule file.
 import { describe, expect, it } from '@jest/globals';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { PROJECT_ROOT } from '../../src/core/i18n.js';
 import { LOCALES } from '../../src/core/types.js';
@@ -47,7 +48,8 @@ describe('rule catalogue', () => {
     }
     if (compiled && compiled.hash === fresh.hash) expect(compiled.definitions).toEqual(fresh.definitions);
     // A different rule set has a different hash, so an outdated compiled copy is never used.
-    const other = join(PROJECT_ROOT, 'test', 'fixtures', 'catalogue-hash');
+    const other = mkdtempSync(join(tmpdir(), 'coze-loop-catalogue-'));
+    copyFileSync(join(PROJECT_ROOT, 'rules', 'index-loop.yml'), join(other, 'index-loop.yml'));
     expect(compileRuleFiles(other).hash).not.toBe(fresh.hash);
   });
 

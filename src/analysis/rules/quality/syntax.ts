@@ -368,11 +368,6 @@ export function loopBody(loop: LoopFacts): SyntaxNode {
   return loop.body;
 }
 
-/** Source line text (1-based) of the analysed file. */
-export function sourceLine(source: string, line: number): string {
-  return source.split(/\r?\n/)[line - 1] ?? '';
-}
-
 /** Import lines of a Python file: the module names and imported names, e.g. `time`, `logging`, `closing`. */
 export function pythonImportedNames(root: SyntaxNode): Set<string> {
   const names = new Set<string>();
