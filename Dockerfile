@@ -16,10 +16,10 @@ COPY bin ./bin
 COPY scripts ./scripts
 COPY native ./native
 COPY src ./src
-# The build validates rules/*.yml into dist/rules-catalogue.json.
+# The build validates the shipped YAML (rules, API files, texts) into dist/*.json (scripts/compile-data.js).
 COPY rules ./rules
 COPY templates ./templates
-# Same command as CI: installs everything and builds the reader, dist/ and the rule catalogue through `prepare`.
+# Same command as CI: installs everything and builds the reader, dist/ and the compiled data through `prepare`.
 RUN npm ci --no-audit --no-fund
 
 # ---- runtime: production dependencies only, non-root, tini as PID 1 ----

@@ -1,13 +1,12 @@
 // The API knowledge base: which calls read or write a database, talk to the network, sleep, pop a queue, ...
 // It is data (rules/apis/<language>.yml) so that adding a library is a one-line change, and a repository extends it
 // with `apis:` in its config (`send_to_bigdata` is network I/O here).
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getEnvironmentData, isMainThread, setEnvironmentData } from 'node:worker_threads';
-import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { CozeLoopConfig } from '../config/schema.js';
-import { PROJECT_ROOT } from '../core/i18n.js';
+import { PROJECT_ROOT, readCompiled, readDataFiles } from '../core/data-files.js';
+import { lazySchema, yaml } from '../core/lazy-modules.js';
 import { LANGUAGES, type Language } from '../core/types.js';
 import { CALL_KINDS, type ArgFact, type CallKind } from './facts.js';
 
@@ -19,22 +18,24 @@ export interface KnowledgeBase {
   ): { kinds: CallKind[]; confidence: 'high' | 'low' };
 }
 
-const patternList = z.array(z.string().min(1));
-const kindMap = z.partialRecord(z.enum(CALL_KINDS), patternList);
-
-export const apiFileSchema = z.strictObject({
-  /** `javascript` covers javascript, typescript and tsx. */
-  language: z.enum(['python', 'javascript', 'typescript', 'tsx']),
-  /** Dotted-callee patterns per kind; `*` matches any characters including dots, `{a,b}` alternatives. */
-  kinds: kindMap.default({}),
-  /** Calls classified by the SQL text of their first string argument. */
-  sql_calls: patternList.default([]),
-  /** Ambiguous calls (`session.get`) that are HTTP when their arguments look like a URL request. */
-  url_calls: patternList.default([]),
-  /** Names that only suggest a kind (`fetch_*`, `obj.save`): classified with low confidence. */
-  guesses: kindMap.default({}),
+/** The schema of rules/apis/*.yml (built with zod on first use: the compiled copy needs no validation). */
+export const apiFileSchema = lazySchema((z) => {
+  const patternList = z.array(z.string().min(1));
+  const kindMap = z.partialRecord(z.enum(CALL_KINDS), patternList);
+  return z.strictObject({
+    /** `javascript` covers javascript, typescript and tsx. */
+    language: z.enum(['python', 'javascript', 'typescript', 'tsx']),
+    /** Dotted-callee patterns per kind; `*` matches any characters including dots, `{a,b}` alternatives. */
+    kinds: kindMap.default({}),
+    /** Calls classified by the SQL text of their first string argument. */
+    sql_calls: patternList.default([]),
+    /** Ambiguous calls (`session.get`) that are HTTP when their arguments look like a URL request. */
+    url_calls: patternList.default([]),
+    /** Names that only suggest a kind (`fetch_*`, `obj.save`): classified with low confidence. */
+    guesses: kindMap.default({}),
+  });
 });
-export type ApiFile = z.infer<typeof apiFileSchema>;
+export type ApiFile = z.infer<ReturnType<typeof apiFileSchema>>;
 
 interface CompiledKinds {
   kind: CallKind;
@@ -96,23 +97,32 @@ function shareApiFiles(bases: Map<Language, LanguageBase>): Map<Language, Langua
   return bases;
 }
 
+export const API_DIR = join(PROJECT_ROOT, 'rules', 'apis');
+/** dist/api-files.json: the validated API files, written by `npm run build` (see core/data-files.ts). */
+export const COMPILED_APIS = 'api-files';
+
+function parseApiFile(text: string, file: string): ApiFile {
+  const result = apiFileSchema().safeParse(yaml().parse(text));
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new Error(`rules/apis/${file}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  return result.data;
+}
+
+/** Parses and validates the API files of `dir`, ignoring any compiled copy; with the hash of what was read. */
+export function compileApiFiles(dir = API_DIR): { hash: string; data: ApiFile[] } {
+  const { files, texts, hash } = readDataFiles(dir);
+  return { hash, data: files.map((f, i) => parseApiFile(texts[i]!, f)) };
+}
+
 /** Reads and validates rules/apis/*.yml; an invalid file is an error naming the file and the key. */
-export function loadApiFiles(dir = join(PROJECT_ROOT, 'rules', 'apis')): Map<Language, LanguageBase> {
+export function loadApiFiles(dir = API_DIR): Map<Language, LanguageBase> {
   const bases = new Map<Language, LanguageBase>();
   for (const language of LANGUAGES) bases.set(language, { kinds: [], sql: [], url: [], guesses: [] });
-  let files: string[] = [];
-  try {
-    files = readdirSync(dir).filter((f) => f.endsWith('.yml') || f.endsWith('.yaml')).sort();
-  } catch {
-    return bases;
-  }
-  for (const file of files) {
-    const result = apiFileSchema.safeParse(parseYaml(readFileSync(join(dir, file), 'utf8')));
-    if (!result.success) {
-      const issue = result.error.issues[0]!;
-      throw new Error(`rules/apis/${file}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
-    }
-    const data = result.data;
+  const { files, texts, hash } = readDataFiles(dir);
+  const compiled = dir === API_DIR ? readCompiled<ApiFile[]>(COMPILED_APIS, hash) : undefined;
+  for (const data of compiled ?? files.map((f, i) => parseApiFile(texts[i]!, f))) {
     for (const language of familyOf(data.language)) {
       const base = bases.get(language)!;
       base.kinds.push(...compileKinds(data.kinds));

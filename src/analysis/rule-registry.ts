@@ -1,47 +1,48 @@
 // The rule catalogue: rules/<id>.yml (metadata, docs, messages; validated with zod) joined with the detectors
 // registered in src/analysis/rules/{optimize,quality}/index.ts. A rule without both halves is a build error.
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getEnvironmentData, isMainThread, setEnvironmentData } from 'node:worker_threads';
-import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
-import { PROJECT_ROOT } from '../core/i18n.js';
+import { PROJECT_ROOT, readCompiled, readDataFiles } from '../core/data-files.js';
+import type { z } from 'zod';
+import { lazySchema, yaml } from '../core/lazy-modules.js';
 import { LANGUAGES, SEVERITIES, TARGETS } from '../core/types.js';
 import type { Detector, RuleDefinition } from './rule-types.js';
 import { detectors as optimizeDetectors } from './rules/optimize/index.js';
 import { detectors as qualityDetectors } from './rules/quality/index.js';
 
-const localized = <T extends z.ZodType>(value: T) => z.strictObject({ en: value, 'zh-CN': value });
-const text = z.string().trim().min(1);
+/** The schema of rules/<id>.yml (built with zod on first use: the compiled catalogue needs no validation). */
+export const ruleFileSchema = lazySchema((z) => {
+  const localized = <T extends z.ZodType>(value: T) => z.strictObject({ en: value, 'zh-CN': value });
+  const text = z.string().trim().min(1);
 
-const docsSchema = z.strictObject({
-  what: text,
-  why: text,
-  example: text,
-  use_instead: text,
-  when_not_to_use: text,
-});
+  const docsSchema = z.strictObject({
+    what: text,
+    why: text,
+    example: text,
+    use_instead: text,
+    when_not_to_use: text,
+  });
 
-const variants = z
-  .record(z.string().regex(/^[a-z0-9-]+$/, 'variant names are kebab-case'), localized(text))
-  .refine((v) => 'default' in v, { message: 'a `default` variant is required' });
+  const variants = z
+    .record(z.string().regex(/^[a-z0-9-]+$/, 'variant names are kebab-case'), localized(text))
+    .refine((v) => 'default' in v, { message: 'a `default` variant is required' });
 
-export const ruleFileSchema = z.strictObject({
-  id: z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'rule ids are kebab-case'),
-  title: localized(text),
-  target: z.enum(TARGETS),
-  severity: z.enum(SEVERITIES),
-  languages: z.array(z.enum(LANGUAGES)).min(1),
-  docs: localized(docsSchema),
-  messages: variants,
-  explanations: variants,
-  cost: z.looseObject({ metric: text }).optional(),
-  fix: z.looseObject({ strategy: text, safety: z.enum(['safe', 'unsafe']) }).optional(),
-  /** Free-form description of the detection, for readers of the rule file; the detector is the implementation. */
-  detection: z.unknown().optional(),
-  /** Rule-specific tunables a detector may read. */
-  options: z.record(z.string(), z.unknown()).optional(),
+  return z.strictObject({
+    id: z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'rule ids are kebab-case'),
+    title: localized(text),
+    target: z.enum(TARGETS),
+    severity: z.enum(SEVERITIES),
+    languages: z.array(z.enum(LANGUAGES)).min(1),
+    docs: localized(docsSchema),
+    messages: variants,
+    explanations: variants,
+    cost: z.looseObject({ metric: text }).optional(),
+    fix: z.looseObject({ strategy: text, safety: z.enum(['safe', 'unsafe']) }).optional(),
+    /** Free-form description of the detection, for readers of the rule file; the detector is the implementation. */
+    detection: z.unknown().optional(),
+    /** Rule-specific tunables a detector may read. */
+    options: z.record(z.string(), z.unknown()).optional(),
+  });
 });
 
 export class RuleCatalogueError extends Error {
@@ -61,11 +62,11 @@ export const RULES_DIR = join(PROJECT_ROOT, 'rules');
 export function parseRuleFile(textContent: string, file: string): RuleDefinition {
   let data: unknown;
   try {
-    data = parseYaml(textContent);
+    data = yaml().parse(textContent);
   } catch (error) {
     throw new RuleCatalogueError(`${file}: invalid YAML: ${(error as Error).message}`, file);
   }
-  const result = ruleFileSchema.safeParse(data);
+  const result = ruleFileSchema().safeParse(data);
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const key = issue.path.map(String).join('.') || '(root)';
@@ -79,51 +80,22 @@ export function parseRuleFile(textContent: string, file: string): RuleDefinition
 }
 
 /**
- * The catalogue as `npm run build` compiled it (scripts/compile-rules.js): the validated definitions, with a hash of
- * the rule files they came from. Reading and validating the YAML costs ~0.2 s at every start; the compiled copy is
- * used only while the hash still matches the files on disk.
+ * The catalogue as `npm run build` compiled it (scripts/compile-data.js): the validated definitions, with a hash of
+ * the rule files they came from, used only while the hash still matches the files on disk (see core/data-files.ts).
  */
-export const COMPILED_CATALOGUE = join(PROJECT_ROOT, 'dist', 'rules-catalogue.json');
-
-interface RuleFileTexts {
-  files: string[];
-  texts: string[];
-  hash: string;
-}
-
-function ruleFileTexts(dir: string): RuleFileTexts {
-  const files = readdirSync(dir)
-    .filter((f) => f.endsWith('.yml') || f.endsWith('.yaml'))
-    .sort();
-  const texts = files.map((f) => readFileSync(join(dir, f), 'utf8'));
-  const hash = createHash('sha256');
-  files.forEach((f, i) => hash.update(`${f}\0${texts[i]}\0`));
-  return { files, texts, hash: hash.digest('hex') };
-}
+export const COMPILED_CATALOGUE = 'rules-catalogue';
 
 /** Parses and validates the rule files of `dir`, ignoring any compiled copy; with the hash of what was read. */
-export function compileRuleFiles(dir = RULES_DIR): { hash: string; definitions: RuleDefinition[] } {
-  const { files, texts, hash } = ruleFileTexts(dir);
-  return { hash, definitions: files.map((f, i) => parseRuleFile(texts[i]!, `rules/${f}`)) };
-}
-
-function compiledDefinitions(hash: string): RuleDefinition[] | undefined {
-  try {
-    const compiled = JSON.parse(readFileSync(COMPILED_CATALOGUE, 'utf8')) as { hash?: unknown; definitions?: unknown };
-    return compiled.hash === hash && Array.isArray(compiled.definitions) ? (compiled.definitions as RuleDefinition[]) : undefined;
-  } catch {
-    return undefined; // not built, or unreadable: the YAML is the source of truth anyway
-  }
+export function compileRuleFiles(dir = RULES_DIR): { hash: string; data: RuleDefinition[] } {
+  const { files, texts, hash } = readDataFiles(dir);
+  return { hash, data: files.map((f, i) => parseRuleFile(texts[i]!, `rules/${f}`)) };
 }
 
 /** Reads rules/*.yml (the API knowledge base in rules/apis/ is not a rule). */
 export function readRuleFiles(dir = RULES_DIR): RuleDefinition[] {
-  const { files, texts, hash } = ruleFileTexts(dir);
-  if (dir === RULES_DIR) {
-    const compiled = compiledDefinitions(hash);
-    if (compiled) return compiled;
-  }
-  return files.map((f, i) => parseRuleFile(texts[i]!, `rules/${f}`));
+  const { files, texts, hash } = readDataFiles(dir);
+  const compiled = dir === RULES_DIR ? readCompiled<RuleDefinition[]>(COMPILED_CATALOGUE, hash) : undefined;
+  return compiled ?? files.map((f, i) => parseRuleFile(texts[i]!, `rules/${f}`));
 }
 
 export interface RegisteredRule {

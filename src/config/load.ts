@@ -2,9 +2,9 @@
 // file and the key path, because a config error is read by someone who did not write the schema.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
-import { z } from 'zod';
-import { configSchema, type CozeLoopConfig } from './schema.js';
+import type { z } from 'zod';
+import { configSchema, DEFAULT_CONFIG, type CozeLoopConfig } from './schema.js';
+import { yaml, zod } from '../core/lazy-modules.js';
 import { PROJECT_ROOT, t } from '../core/i18n.js';
 import type { Locale } from '../core/types.js';
 
@@ -72,7 +72,7 @@ function editDistance(a: string, b: string): number {
 
 /** Keys a strict object at this path accepts, for "did you mean" hints. */
 function knownKeysAt(path: readonly PropertyKey[]): string[] {
-  let schema: unknown = configSchema;
+  let schema: unknown = configSchema();
   for (const part of path) {
     schema = unwrap(schema);
     const shape = (schema as { shape?: Record<string, unknown> }).shape;
@@ -161,6 +161,7 @@ function explainIssue(issue: Issue, basePath: readonly PropertyKey[], input: unk
  * would otherwise silently keep the default the user meant to change.
  */
 export function parseConfig(text: string, source: string, locale: Locale = 'en'): CozeLoopConfig {
+  const { LineCounter, parseDocument } = yaml();
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter });
   if (document.errors.length > 0) {
@@ -183,7 +184,7 @@ export function parseConfig(text: string, source: string, locale: Locale = 'en')
   }
   // An empty section (`rules:` with nothing under it) reads as null; it means "defaults", not a type error.
   const cleaned = Object.fromEntries(Object.entries(data as Record<string, unknown>).filter(([, value]) => value !== null));
-  const result = configSchema.safeParse(cleaned);
+  const result = configSchema().safeParse(cleaned);
   if (!result.success) {
     const problems = result.error.issues.flatMap((issue) => explainIssue(issue as Issue, [], cleaned, locale));
     throw new ConfigError(source, dedupe(problems));
@@ -248,7 +249,7 @@ export function loadConfigFile(path?: string, cwd: string = process.cwd(), local
   const label = path ?? DEFAULT_CONFIG_FILE;
   const file = isAbsolute(label) ? label : resolve(cwd, label);
   if (!existsSync(file)) {
-    if (!explicit) return configSchema.parse({});
+    if (!explicit) return structuredClone(DEFAULT_CONFIG);
     throw new ConfigError(label, [{ text: t(locale, 'cli.config.missing') }]);
   }
   const stats = statSync(file);
@@ -316,7 +317,7 @@ function describeProperties(node: Record<string, unknown>, prefix: string): void
 }
 
 export function configJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  const schema = zod().toJSONSchema(configSchema(), { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
   describeProperties(schema, '');
   return {
     $schema: schema.$schema,

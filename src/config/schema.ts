@@ -1,79 +1,134 @@
-// `.coze-loop.yml` (CLI) and `.github/coze-loop.yml` (bots): one schema, validated at the boundary.
-import { z } from 'zod';
+// `.coze-loop.yml` (CLI) and `.github/coze-loop.yml` (bots): one schema, validated at the boundary. The schema is
+// built with zod on first use (core/lazy-modules.ts): a CLI run without a config file never loads zod. Defaults
+// are written once, in DEFAULTS below, and the schema fills them in from there.
+import type { z as Zod } from 'zod';
 import { CALL_KINDS } from '../analysis/facts.js';
+import { lazySchema } from '../core/lazy-modules.js';
 import { LOCALES, SEVERITIES, TARGETS } from '../core/types.js';
 
-const severity = z.enum(SEVERITIES);
-const target = z.enum(TARGETS);
-
-const ruleSetting = z.union([
-  z.enum(['off', 'on', ...SEVERITIES]),
-  z.strictObject({ enabled: z.boolean().optional(), severity: severity.optional() }),
-]);
-
-/** `apis: { http: ["send_to_bigdata", "external_api.*"], db-read: [...] }`: names or globs per call kind. */
-const apis = z.partialRecord(z.enum(CALL_KINDS), z.array(z.string().min(1)));
-
-export const costSchema = z.strictObject({
+const DEFAULT_COST = {
   /** Latency of one database round trip. */
-  db_query_ms: z.number().positive().default(5),
+  db_query_ms: 5,
   /** Latency of one HTTP/RPC call. */
-  http_call_ms: z.number().positive().default(200),
+  http_call_ms: 200,
   /** Cost of opening a connection (TCP + TLS + auth). */
-  connect_ms: z.number().positive().default(30),
+  connect_ms: 30,
   /** Parallelism assumed for the fixed version of serial I/O. */
-  concurrency: z.number().int().positive().default(8),
+  concurrency: 8,
   /** Items per batch when the code does not say. */
-  batch_size: z.number().int().positive().default(100),
+  batch_size: 100,
   /** Worker processes running the same loop. */
-  replicas: z.number().int().positive().default(1),
+  replicas: 1,
   /** Price of one CPU core-hour. */
-  core_hour: z.number().nonnegative().default(0.04),
+  core_hour: 0.04,
   /** Price of one million database queries / API calls (0 = unknown, money not shown). */
-  per_million_queries: z.number().nonnegative().default(0.2),
-  currency: z.string().min(1).max(8).default('USD'),
-});
+  per_million_queries: 0.2,
+  currency: 'USD',
+};
 
-export const configSchema = z.strictObject({
-  targets: z.array(target).min(1).default([...TARGETS]),
+const DEFAULTS = {
+  targets: [...TARGETS],
   /** Findings below this severity are not reported. */
-  severity_threshold: severity.default('info'),
-  include: z.array(z.string()).default([]),
-  exclude: z.array(z.string()).default([]),
-  rules: z.record(z.string().regex(/^[a-z0-9-]+$/, 'rule ids are kebab-case'), ruleSetting).default({}),
-  apis: apis.default({}),
-  cost: costSchema.default(costSchema.parse({})),
-  max_comments: z.number().int().min(0).max(100).default(25),
-  locale: z.enum(LOCALES).default('en'),
+  severity_threshold: 'info' as const,
+  include: [] as string[],
+  exclude: [] as string[],
+  rules: {},
+  apis: {},
+  cost: DEFAULT_COST,
+  max_comments: 25,
+  locale: 'en' as const,
   /** Files larger than this are skipped with a note. */
-  max_file_bytes: z.number().int().positive().default(1_000_000),
-  fail_on: z.enum(['none', ...SEVERITIES]).default('warning'),
-  review: z
-    .strictObject({
-      drafts: z.boolean().default(false),
-      /** Which lines findings may anchor on: added lines only, added + diff context, or the whole file. */
-      comment_on: z.enum(['added', 'context', 'file']).default('added'),
-      summary: z.boolean().default(true),
-    })
-    .default({ drafts: false, comment_on: 'added', summary: true }),
-  summary: z
-    .strictObject({
-      enabled: z.boolean().default(true),
-      day: z.enum(['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday']).default('monday'),
-    })
-    .default({ enabled: true, day: 'monday' }),
-  llm: z
-    .strictObject({
-      enabled: z.boolean().default(false),
-      auto: z.boolean().default(false),
-      max_findings: z.number().int().min(0).max(50).default(3),
-      max_tokens_per_day: z.number().int().min(0).default(200_000),
-    })
-    .default({ enabled: false, auto: false, max_findings: 3, max_tokens_per_day: 200_000 }),
-});
+  max_file_bytes: 1_000_000,
+  fail_on: 'warning' as const,
+  review: {
+    drafts: false,
+    /** Which lines findings may anchor on: added lines only, added + diff context, or the whole file. */
+    comment_on: 'added' as const,
+    summary: true,
+  },
+  summary: { enabled: true, day: 'monday' as const },
+  llm: { enabled: false, auto: false, max_findings: 3, max_tokens_per_day: 200_000 },
+};
 
-export type CozeLoopConfig = z.infer<typeof configSchema>;
-export type CostConfig = z.infer<typeof costSchema>;
-export type ConfigInput = z.input<typeof configSchema>;
+function buildSchemas(z: typeof Zod) {
+  const d = DEFAULTS;
+  const c = DEFAULT_COST;
+  const severity = z.enum(SEVERITIES);
+  const target = z.enum(TARGETS);
 
-export const DEFAULT_CONFIG: CozeLoopConfig = configSchema.parse({});
+  const ruleSetting = z.union([
+    z.enum(['off', 'on', ...SEVERITIES]),
+    z.strictObject({ enabled: z.boolean().optional(), severity: severity.optional() }),
+  ]);
+
+  /** `apis: { http: ["send_to_bigdata", "external_api.*"], db-read: [...] }`: names or globs per call kind. */
+  const apis = z.partialRecord(z.enum(CALL_KINDS), z.array(z.string().min(1)));
+
+  const costSchema = z.strictObject({
+    db_query_ms: z.number().positive().default(c.db_query_ms),
+    http_call_ms: z.number().positive().default(c.http_call_ms),
+    connect_ms: z.number().positive().default(c.connect_ms),
+    concurrency: z.number().int().positive().default(c.concurrency),
+    batch_size: z.number().int().positive().default(c.batch_size),
+    replicas: z.number().int().positive().default(c.replicas),
+    core_hour: z.number().nonnegative().default(c.core_hour),
+    per_million_queries: z.number().nonnegative().default(c.per_million_queries),
+    currency: z.string().min(1).max(8).default(c.currency),
+  });
+
+  const configSchema = z.strictObject({
+    targets: z.array(target).min(1).default(d.targets),
+    severity_threshold: severity.default(d.severity_threshold),
+    include: z.array(z.string()).default(d.include),
+    exclude: z.array(z.string()).default(d.exclude),
+    rules: z.record(z.string().regex(/^[a-z0-9-]+$/, 'rule ids are kebab-case'), ruleSetting).default(d.rules),
+    apis: apis.default(d.apis),
+    cost: costSchema.default(d.cost),
+    max_comments: z.number().int().min(0).max(100).default(d.max_comments),
+    locale: z.enum(LOCALES).default(d.locale),
+    max_file_bytes: z.number().int().positive().default(d.max_file_bytes),
+    fail_on: z.enum(['none', ...SEVERITIES]).default(d.fail_on),
+    review: z
+      .strictObject({
+        drafts: z.boolean().default(d.review.drafts),
+        comment_on: z.enum(['added', 'context', 'file']).default(d.review.comment_on),
+        summary: z.boolean().default(d.review.summary),
+      })
+      .default(d.review),
+    summary: z
+      .strictObject({
+        enabled: z.boolean().default(d.summary.enabled),
+        day: z.enum(['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday']).default(d.summary.day),
+      })
+      .default(d.summary),
+    llm: z
+      .strictObject({
+        enabled: z.boolean().default(d.llm.enabled),
+        auto: z.boolean().default(d.llm.auto),
+        max_findings: z.number().int().min(0).max(50).default(d.llm.max_findings),
+        max_tokens_per_day: z.number().int().min(0).default(d.llm.max_tokens_per_day),
+      })
+      .default(d.llm),
+  });
+  return { configSchema, costSchema };
+}
+
+type Schemas = ReturnType<typeof buildSchemas>;
+const schemas = lazySchema(buildSchemas);
+
+/** The config file's schema (zod, built on first use). */
+export function configSchema(): Schemas['configSchema'] {
+  return schemas().configSchema;
+}
+
+/** The `cost:` section's schema. */
+export function costSchema(): Schemas['costSchema'] {
+  return schemas().costSchema;
+}
+
+export type CozeLoopConfig = Zod.infer<Schemas['configSchema']>;
+export type CostConfig = Zod.infer<Schemas['costSchema']>;
+export type ConfigInput = Zod.input<Schemas['configSchema']>;
+
+/** What an empty config file means (equal to `configSchema().parse({})`, which the tests check). */
+export const DEFAULT_CONFIG: CozeLoopConfig = DEFAULTS;

@@ -1,43 +1,51 @@
 // User-facing text lives in templates/i18n/<area>.<locale>.yml (flat `key: text` maps), one file per area so
 // that parts of the product can add text without touching each other's files.
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
+import { join } from 'node:path';
+import { PROJECT_ROOT, readCompiled, readDataFiles } from './data-files.js';
+import { yaml } from './lazy-modules.js';
 import type { Locale } from './types.js';
 
-/** Repository root (works from src/ under ts-jest and from dist/src/ after the build). */
-export const PROJECT_ROOT = findRoot(dirname(fileURLToPath(import.meta.url)));
+export { PROJECT_ROOT } from './data-files.js';
 
-function findRoot(start: string): string {
-  let dir = start;
-  for (let i = 0; i < 6; i++) {
-    try {
-      readFileSync(join(dir, 'package.json'));
-      return dir;
-    } catch {
-      dir = dirname(dir);
-    }
-  }
-  throw new Error('coze-loop: cannot find the package root from ' + start);
+/** Where the text lives; `npm run build` compiles it to dist/templates.json (see data-files.ts). */
+export const TEMPLATES_DIR = join(PROJECT_ROOT, 'templates', 'i18n');
+export const COMPILED_TEMPLATES = 'templates';
+
+type Catalogs = Record<string, Record<string, string>>;
+
+/** Parses and checks every templates/i18n/<area>.<locale>.yml: texts by locale, then key. */
+export function compileTemplates(dir = TEMPLATES_DIR): { hash: string; data: Catalogs } {
+  const { files, texts, hash } = readDataFiles(dir);
+  return { hash, data: parseTemplates(files, texts) };
 }
 
+function parseTemplates(files: string[], texts: string[]): Catalogs {
+  const out: Catalogs = {};
+  files.forEach((file, i) => {
+    const locale = /^[^.]+\.(.+)\.ya?ml$/.exec(file)?.[1];
+    if (!locale) return;
+    const entries = (out[locale] ??= {});
+    const data = yaml().parse(texts[i]!) as Record<string, unknown> | null;
+    for (const [key, value] of Object.entries(data ?? {})) {
+      if (typeof value !== 'string') throw new Error(`templates/i18n/${file}: ${key} must be a string`);
+      if (Object.hasOwn(entries, key)) throw new Error(`templates/i18n/${file}: ${key} is defined twice for ${locale}`);
+      entries[key] = value;
+    }
+  });
+  return out;
+}
+
+let all: Catalogs | undefined;
 const catalogs = new Map<Locale, Map<string, string>>();
 
 function catalog(locale: Locale): Map<string, string> {
   let entries = catalogs.get(locale);
   if (entries) return entries;
-  entries = new Map();
-  const dir = join(PROJECT_ROOT, 'templates', 'i18n');
-  for (const file of readdirSync(dir).sort()) {
-    if (!file.endsWith(`.${locale}.yml`)) continue;
-    const data = parse(readFileSync(join(dir, file), 'utf8')) as Record<string, unknown> | null;
-    for (const [key, value] of Object.entries(data ?? {})) {
-      if (typeof value !== 'string') throw new Error(`templates/i18n/${file}: ${key} must be a string`);
-      if (entries.has(key)) throw new Error(`templates/i18n/${file}: ${key} is defined twice for ${locale}`);
-      entries.set(key, value);
-    }
+  if (!all) {
+    const { files, texts, hash } = readDataFiles(TEMPLATES_DIR);
+    all = readCompiled<Catalogs>(COMPILED_TEMPLATES, hash) ?? parseTemplates(files, texts);
   }
+  entries = new Map(Object.entries(all[locale] ?? {}));
   catalogs.set(locale, entries);
   return entries;
 }

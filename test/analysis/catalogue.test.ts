@@ -9,6 +9,7 @@ import { PROJECT_ROOT } from '../../src/core/i18n.js';
 import { LOCALES } from '../../src/core/types.js';
 import { renderRuleDocs } from '../../src/analysis/engine.js';
 import { allDetectors, catalogueProblems, COMPILED_CATALOGUE, compileRuleFiles, readRuleFiles } from '../../src/analysis/rule-registry.js';
+import { readCompiled } from '../../src/core/data-files.js';
 import { fixtureFiles } from '../support/rule-tester.js';
 
 const JS_FAMILY = /\.(?:js|mjs|cjs|jsx|ts|mts|cts|tsx)$/;
@@ -38,19 +39,16 @@ describe('rule catalogue', () => {
   it('reads the same definitions from the compiled catalogue as from the YAML, and only while it is current', () => {
     const fresh = compileRuleFiles();
     // Whether readRuleFiles used dist/rules-catalogue.json or (stale or not built) the YAML, the result is the same.
-    expect(rules).toEqual(fresh.definitions);
-    expect(JSON.parse(JSON.stringify(fresh.definitions))).toEqual(fresh.definitions);
-    let compiled: { hash: string; definitions: unknown } | undefined;
-    try {
-      compiled = JSON.parse(readFileSync(COMPILED_CATALOGUE, 'utf8'));
-    } catch {
-      compiled = undefined; // not built here: the YAML path is what ran above
-    }
-    if (compiled && compiled.hash === fresh.hash) expect(compiled.definitions).toEqual(fresh.definitions);
+    expect(rules).toEqual(fresh.data);
+    expect(JSON.parse(JSON.stringify(fresh.data))).toEqual(fresh.data);
+    const compiled = readCompiled<unknown>(COMPILED_CATALOGUE, fresh.hash);
+    if (compiled !== undefined) expect(compiled).toEqual(fresh.data);
+    expect(readCompiled<unknown>(COMPILED_CATALOGUE, 'not-the-hash')).toBeUndefined();
     // A different rule set has a different hash, so an outdated compiled copy is never used.
     const other = mkdtempSync(join(tmpdir(), 'coze-loop-catalogue-'));
     copyFileSync(join(PROJECT_ROOT, 'rules', 'index-loop.yml'), join(other, 'index-loop.yml'));
     expect(compileRuleFiles(other).hash).not.toBe(fresh.hash);
+    expect(readRuleFiles(other)).toEqual([rules.find((r) => r.id === 'index-loop')]);
   });
 
   it('pairs every rule file with a detector and every detector with a rule file', () => {

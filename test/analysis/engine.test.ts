@@ -1,9 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { configSchema, DEFAULT_CONFIG, type ConfigInput } from '../../src/config/schema.js';
-import { analyzeSource, analyzeSources, getRule, loadRules, renderRuleDocs } from '../../src/analysis/engine.js';
+import { analyzeSource, analyzeSources, getRule, loadRules, mayContainLoops, renderRuleDocs } from '../../src/analysis/engine.js';
 
 const INDEX_LOOP = 'def show(xs):\n    for i in range(len(xs)):\n        print(xs[i])\n';
-const config = (input: ConfigInput = {}) => configSchema.parse(input);
+const config = (input: ConfigInput = {}) => configSchema().parse(input);
 
 describe('analyzeSource: screening bad input', () => {
   it.each([
@@ -42,9 +42,26 @@ describe('analyzeSource: screening bad input', () => {
     expect(result.notes[0]!.note).toMatch(/does not parse completely .* first at line 5/);
   });
 
+  it('counts a Python file without a loop keyword as analysed without parsing it: it has nothing to report', () => {
+    for (const text of ['format(before, _for, while_)', 'x = "informal"', 'def broken(:\n    return )\n', 'xs = [1 if y else 2]']) {
+      expect(mayContainLoops('python', text)).toBe(false);
+      const result = analyzeSource({ path: 'plain.py', content: text }, DEFAULT_CONFIG);
+      expect(result).toEqual({ findings: [], skipped: [], notes: [], filesAnalyzed: 1 });
+    }
+    // Keywords as the tokenizer sees them, in code, comments and strings alike (a superset of the real loops).
+    for (const text of ['for x in y: pass', 'async for x in y: pass', 'xs = [1for x in y]', 'while(x): pass', '# for', 'x = "while"']) {
+      expect(mayContainLoops('python', text)).toBe(true);
+    }
+    // The same broken file with a loop in it is parsed, and its syntax error noted.
+    const broken = analyzeSource({ path: 'x.py', content: 'while True:\n    step()\ndef broken(:\n    return )\n' }, DEFAULT_CONFIG);
+    expect(broken.notes.map((n) => n.note).join()).toMatch(/does not parse completely/);
+    // JavaScript's loops include timers and iteration callbacks: no shortcut there.
+    expect(mayContainLoops('javascript', 'const x = 1;')).toBe(true);
+  });
+
   it('survives 5,000-deep nesting in Python and JavaScript', () => {
     const inputs = [
-      { path: 'deep-brackets.py', content: 'x = ' + '['.repeat(5000) + ']'.repeat(5000) + '\n' },
+      { path: 'deep-brackets.py', content: 'for x in ' + '['.repeat(5000) + ']'.repeat(5000) + ':\n    pass\n' },
       { path: 'deep-ifs.py', content: 'while True:\n' + Array.from({ length: 5000 }, (_, i) => ' '.repeat(i + 1) + 'if x:\n').join('') + ' '.repeat(5001) + 'pass\n' },
       { path: 'deep-loops.py', content: Array.from({ length: 5000 }, (_, i) => ' '.repeat(i) + `for x${i} in y:\n`).join('') + ' '.repeat(5000) + 'pass\n' },
       { path: 'deep-calls.js', content: 'while (true) { ' + 'f('.repeat(5000) + ')'.repeat(5000) + '; }\n' },
@@ -78,7 +95,7 @@ describe('analyzeSource: screening bad input', () => {
   });
 
   it('gives up on a file past its time budget instead of hanging', () => {
-    const content = 'x = [' + '1, '.repeat(300_000) + ']\n';
+    const content = 'for x in [' + '1, '.repeat(300_000) + ']:\n    pass\n';
     const result = analyzeSource({ path: 'slow.py', content }, config({ max_file_bytes: 4_000_000 }), { timeBudgetMs: 0 });
     expect(result.skipped[0]).toMatchObject({ reason: 'too-large' });
   });

@@ -124,7 +124,7 @@ describe('built-in Python knowledge base', () => {
 
 describe('config `apis:`', () => {
   it('extends the knowledge base with high confidence, for bare and dotted names', () => {
-    const config = configSchema.parse({ apis: { http: ['send_to_bigdata', 'external_api.*'], 'db-read': ['repo.load_*'] } });
+    const config = configSchema().parse({ apis: { http: ['send_to_bigdata', 'external_api.*'], 'db-read': ['repo.load_*'] } });
     const extended = loadKnowledgeBase(config);
     expect(extended.classify('python', 'send_to_bigdata')).toEqual({ kinds: ['http'], confidence: 'high' });
     expect(extended.classify('python', 'self.send_to_bigdata')).toEqual({ kinds: ['http'], confidence: 'high' });
@@ -137,7 +137,7 @@ describe('config `apis:`', () => {
   });
 
   it('returns the same knowledge base for the same config object', () => {
-    const config = configSchema.parse({ apis: { http: ['x'] } });
+    const config = configSchema().parse({ apis: { http: ['x'] } });
     expect(loadKnowledgeBase(config)).toBe(loadKnowledgeBase(config));
   });
 });

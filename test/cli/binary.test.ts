@@ -54,7 +54,7 @@ function describeBuilt(): void {
     files['pkg0/binary.py'] = Buffer.from([0, 1, 2, 3, 0xff, 0xfe]);
     files['pkg0/latin1.py'] = Buffer.from('x = "caf\xe9"\n', 'latin1');
     files['pkg0/broken.py'] = 'def f(:\n    while True\n        pass\n';
-    files['pkg0/deep.py'] = `x = ${'['.repeat(5000)}${']'.repeat(5000)}\n`;
+    files['pkg0/deep.py'] = `for x in ${'['.repeat(5000)}${']'.repeat(5000)}:\n    pass\n`;
     const cwd = tree(files);
 
     it('prints its version and exits 0', async () => {

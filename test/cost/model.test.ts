@@ -22,7 +22,7 @@ const cost = DEFAULT_CONFIG.cost;
 describe('assumption sources', () => {
   it('marks config values equal to the default as default and others as config', () => {
     expect(fromConfig(cost, 'replicas').assumption).toEqual({ key: 'replicas', value: 1, source: 'default' });
-    const custom = configSchema.parse({ cost: { replicas: 4, db_query_ms: 2 } }).cost;
+    const custom = configSchema().parse({ cost: { replicas: 4, db_query_ms: 2 } }).cost;
     expect(fromConfig(custom, 'replicas').assumption.source).toBe('config');
     expect(fromConfig(custom, 'db_query_ms').assumption).toEqual({ key: 'db_query_ms', value: 2, unit: 'ms', source: 'config' });
   });
@@ -53,7 +53,7 @@ describe('idlePollingCost', () => {
   });
 
   it('multiplies by replicas and calls per poll, and backs off to the cap when it cannot block', () => {
-    const custom = configSchema.parse({ cost: { replicas: 3, currency: 'CNY' } }).cost;
+    const custom = configSchema().parse({ cost: { replicas: 3, currency: 'CNY' } }).cost;
     const est = idlePollingCost({ interval: fromCode('sleep_seconds', 5, 's'), callsPerPoll: 2, after: 'backoff' }, custom, 'en');
     expect(est.before).toBe((86_400 / 5) * 2 * 3);
     expect(est.after).toBe((86_400 / 300) * 2 * 3);
@@ -63,7 +63,7 @@ describe('idlePollingCost', () => {
   });
 
   it('omits money when no price is configured', () => {
-    const free = configSchema.parse({ cost: { per_million_queries: 0 } }).cost;
+    const free = configSchema().parse({ cost: { per_million_queries: 0 } }).cost;
     const est = idlePollingCost({ interval: fromCode('sleep_seconds', 30, 's'), callsPerPoll: 1, after: 'event' }, free, 'en');
     expect(est.monthly).toBeUndefined();
     expect(est.assumptions.some((a) => a.key === 'per_million_queries')).toBe(false);

@@ -36,7 +36,7 @@ function recordingLogger(lines: LogLine[]): Logger {
   return make();
 }
 
-const config: CozeLoopConfig = configSchema.parse({ llm: { enabled: true, max_tokens_per_day: 100_000 } });
+const config: CozeLoopConfig = configSchema().parse({ llm: { enabled: true, max_tokens_per_day: 100_000 } });
 
 function indexLoopFinding(source = SOURCE): Finding {
   const finding = analyzeSource({ path: 'app/show.py', content: source }, DEFAULT_CONFIG).findings.find((f) => f.ruleId === 'index-loop');
@@ -205,7 +205,7 @@ describe('refineFinding', () => {
   });
 
   it('stops calling when the daily token budget is spent, and caches by fingerprint and head SHA', async () => {
-    const small = configSchema.parse({ llm: { enabled: true, max_tokens_per_day: 2_500 } });
+    const small = configSchema().parse({ llm: { enabled: true, max_tokens_per_day: 2_500 } });
     nock('https://api.openai.com')
       .post('/v1/chat/completions')
       .reply(200, reply({ explanation: 'Once.', patch: GOOD_PATCH }, 2_000));

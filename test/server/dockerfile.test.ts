@@ -60,9 +60,9 @@ describe('Dockerfile', () => {
     expect(build.some((i) => i.keyword === 'RUN' && /apt-get install .*\bg\+\+/.test(i.args) && /\bmake\b/.test(i.args) && /\bpython3\b/.test(i.args))).toBe(true);
     expect(build.find((i) => i.keyword === 'ENV')?.args).toBe('COZE_LOOP_REQUIRE_NATIVE=1');
     expect(ciScript).toMatch(/^export COZE_LOOP_REQUIRE_NATIVE=1$/m);
-    // The build reads what `prepare` needs besides the sources: the rule files it compiles.
+    // The build reads what `prepare` needs besides the sources: the YAML it compiles (rules, API files, texts).
     const buildCopies = build.filter((i) => i.keyword === 'COPY').map((i) => i.args.split(/\s+/)[0]);
-    expect(buildCopies).toEqual(expect.arrayContaining(['scripts', 'native', 'src', 'rules']));
+    expect(buildCopies).toEqual(expect.arrayContaining(['scripts', 'native', 'src', 'rules', 'templates']));
     for (const command of buildNpm) {
       const script = /^npm run (\S+)/.exec(command)?.[1];
       if (script) expect(pkg.scripts[script]).toBeDefined();

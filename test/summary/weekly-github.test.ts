@@ -13,7 +13,7 @@ import { makeTarGz } from '../support/tar.js';
 const API = 'https://api.github.com';
 const REPO = '/repos/acme/shop';
 const silent: Logger = { info() {}, warn() {}, error() {}, debug() {}, child: () => silent };
-const config = configSchema.parse({});
+const config = configSchema().parse({});
 
 const POLLER = [
   'import time',
@@ -148,13 +148,13 @@ describe('weekly report on GitHub', () => {
     mockIssueList([]);
     nock(API).post(`${REPO}/issues`).reply(201, { number: 60, title: 'coze-loop weekly loop report: 2026-W49', body: 'x', state: 'open' });
     const gh = platform();
-    const friday = configSchema.parse({ summary: { day: 'friday' } });
+    const friday = configSchema().parse({ summary: { day: 'friday' } });
     const result = await runWeeklySummaries(
       [
         { platform: gh, repo: 'acme/broken', loadConfig: async () => config },
         { platform: gh, repo: 'acme/shop', loadConfig: async () => config },
         { platform: gh, repo: 'acme/friday', loadConfig: async () => friday },
-        { platform: gh, repo: 'acme/off', loadConfig: async () => configSchema.parse({ summary: { enabled: false } }) },
+        { platform: gh, repo: 'acme/off', loadConfig: async () => configSchema().parse({ summary: { enabled: false } }) },
       ],
       { logger: silent, now: () => new Date('2026-11-30T08:00:00Z') },
       { onlyOnConfiguredDay: true },

@@ -46,7 +46,7 @@ function isMarkerOnly(line: string): boolean {
 
 /** Every rule on at `info`, all targets, so that the fixture sees the rule whatever its default severity. */
 export function fixtureConfig(ruleId: string): CozeLoopConfig {
-  return configSchema.parse({ rules: { [ruleId]: 'on' }, severity_threshold: 'info' });
+  return configSchema().parse({ rules: { [ruleId]: 'on' }, severity_threshold: 'info' });
 }
 
 export function fixtureFiles(ruleId: string): string[] {

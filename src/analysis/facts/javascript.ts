@@ -430,8 +430,10 @@ class Extractor {
       bodyStartLine: body.startPosition.row + 1,
       bodyEndLine: body.endPosition.row + 1,
       infinite: false,
+      condition: undefined,
       exits: [],
       loopVariables: [],
+      iterable: undefined,
       calls: [],
       tries: [],
       assignments: [],
@@ -439,11 +441,14 @@ class Extractor {
       depth: 0,
       maxBodyNesting: 0,
       bodyLines: 0,
+      functionName: undefined,
       inAsyncFunction: false,
       hasAwait: false,
+      concurrent: undefined,
       text: '',
       normalizedText: '',
       fileHandlesSignals: this.fileHandlesSignals,
+      parent: undefined,
       children: [],
       node,
       body,
@@ -1586,8 +1591,7 @@ class Extractor {
         const ms = delay ? this.numberOf(delay) : 0;
         call.kinds = unique([...call.kinds.filter((k) => k !== 'task-spawn'), 'sleep']);
         call.confidence = 'high';
-        if (ms !== undefined) call.sleepSeconds = ms / 1000;
-        else delete call.sleepSeconds;
+        call.sleepSeconds = ms === undefined ? undefined : ms / 1000;
       }
       facts.calls.push(call);
       return;
@@ -1599,14 +1603,19 @@ class Extractor {
     const call: CallFact = {
       callee,
       method: callee.slice(dot + 1),
+      receiver: dot > 0 ? callee.slice(0, dot) : undefined,
       kinds,
       confidence,
       line: target.startPosition.row + 1,
       endLine: target.endPosition.row + 1,
       text: target.text,
       args: [],
+      sql: undefined,
+      sleepSeconds: undefined,
+      timeoutSeconds: undefined,
       awaited: false,
       resultUsed: false,
+      assignedTo: undefined,
       guarded: false,
       inTry: false,
       inInnerLoop: false,
@@ -1615,7 +1624,6 @@ class Extractor {
       managed: false,
       node: target,
     };
-    if (dot > 0) call.receiver = callee.slice(0, dot);
     facts.calls.push(call);
   }
 
@@ -1630,6 +1638,9 @@ class Extractor {
       endLine: shared.endLine,
       text: shared.text,
       args: shared.args,
+      sql: undefined,
+      sleepSeconds: undefined,
+      timeoutSeconds: undefined,
       awaited: shared.awaited,
       resultUsed: shared.resultUsed,
       assignedTo: shared.assignedTo,

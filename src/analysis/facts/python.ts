@@ -533,12 +533,16 @@ function staticCall(node: SyntaxNode, ctx: FileContext, local: Map<string, strin
   const info: StaticCall = {
     callee,
     method,
+    receiver: undefined,
     kinds,
     confidence,
     line: node.startPosition.row + 1,
     endLine: node.endPosition.row + 1,
     text: ctx.source.slice(node.startIndex, Math.min(node.endIndex, node.startIndex + 300)),
     args,
+    sql: undefined,
+    sleepSeconds: undefined,
+    timeoutSeconds: undefined,
   };
   if (fn.type === 'attribute') {
     const receiver = fn.childForFieldName('object');
@@ -736,8 +740,10 @@ function describeLoop(node: SyntaxNode, ctx: FileContext, enclosing: Enclosing, 
     bodyStartLine: body.startPosition.row + 1,
     bodyEndLine: body.endPosition.row + 1,
     infinite,
+    condition: undefined,
     exits: [],
     loopVariables,
+    iterable: undefined,
     calls: [],
     tries: [],
     assignments: [],
@@ -745,11 +751,14 @@ function describeLoop(node: SyntaxNode, ctx: FileContext, enclosing: Enclosing, 
     depth: enclosing.depth,
     maxBodyNesting: 0,
     bodyLines: 0,
+    functionName: undefined,
     inAsyncFunction,
     hasAwait: false,
+    concurrent: undefined,
     text: source.slice(node.startIndex, node.endIndex),
     normalizedText: '',
     fileHandlesSignals: ctx.handlesSignals,
+    parent: undefined,
     children: [],
     node,
     body,
@@ -821,7 +830,7 @@ class LoopWalker {
   walk(root: SyntaxNode): void {
     const cursor = root.walk();
     const frames: Frame[] = [];
-    const base: Frame = { type: '#root', field: '', start: root.startIndex, inner: 0, cond: 0, nest: 0, tryBody: -1, inFinally: false, inWithItem: false, branch: [] };
+    const base: Frame = { type: '#root', field: '', start: root.startIndex, inner: 0, cond: 0, nest: 0, tryBody: -1, inFinally: false, inWithItem: false, branch: [], call: undefined, binding: undefined, assignLeft: undefined, tryIndex: undefined };
     let depth = 0;
     for (;;) {
       const parentFrame = frames.length > 0 ? frames[frames.length - 1]! : base;
@@ -865,6 +874,11 @@ class LoopWalker {
       inFinally: parent.inFinally,
       inWithItem: parent.inWithItem,
       branch: parent.branch,
+      // The optional fields too, so that every frame has one object shape.
+      call: undefined,
+      binding: undefined,
+      assignLeft: undefined,
+      tryIndex: undefined,
     };
     this.applyParentContext(frame, parent, field, type, cursor);
     const facts = this.facts;
@@ -1066,10 +1080,24 @@ class LoopWalker {
     if (!info) return;
     const { callee, method, args } = info;
     // The static part (args and kinds arrays included) is shared with other loops' views of this call.
+    // Every field written, in the interface's order: all call facts share one object shape, which keeps the rules'
+    // property reads monomorphic (a spread of `info` made one shape per combination of its optional fields).
     const fact: CallFact = {
-      ...info,
+      callee,
+      method,
+      receiver: info.receiver,
+      kinds: info.kinds,
+      confidence: info.confidence,
+      line: info.line,
+      endLine: info.endLine,
+      text: info.text,
+      args,
+      sql: info.sql,
+      sleepSeconds: info.sleepSeconds,
+      timeoutSeconds: info.timeoutSeconds,
       awaited: parent.type === 'await',
       resultUsed: true,
+      assignedTo: undefined,
       guarded: this.guardedFromOutside || this.isGuarded(frame.tryBody),
       inTry: frame.tryBody >= 0,
       inInnerLoop: frame.inner > 0,

@@ -13,7 +13,7 @@ import { FIXTURES_DIR, fixtureFiles } from '../../support/rule-tester.js';
 
 const RULES = Object.keys(detectors);
 const SOURCES = RULES.flatMap((id) => fixtureFiles(id).map((f) => ({ path: `${id}/${f}`, text: readFileSync(join(FIXTURES_DIR, id, f), 'utf8') })));
-const CONFIG = configSchema.parse({ targets: ['optimize'], severity_threshold: 'info' });
+const CONFIG = configSchema().parse({ targets: ['optimize'], severity_threshold: 'info' });
 
 const mutation = fc.oneof(
   fc.record({ kind: fc.constant('drop' as const), at: fc.nat(), count: fc.integer({ min: 1, max: 4 }) }),

@@ -24,14 +24,14 @@ describe('names guessed as I/O', () => {
   const source = ['import requests', '', 'def export_all(records):', '    for record in records:', '        send_to_bigdata(record)', ''].join('\n');
 
   it('report with low confidence and say so', () => {
-    const config = configSchema.parse({ severity_threshold: 'info' });
+    const config = configSchema().parse({ severity_threshold: 'info' });
     const [finding] = analyzeSource({ path: 'export.py', content: source }, config, { onlyRules: ['serial-blocking-io'] }).findings;
     expect(finding?.confidence).toBe('low');
     expect(finding?.message).toContain('judging by its name');
   });
 
   it('become certain once the repository declares them under `apis:`', () => {
-    const config = configSchema.parse({ severity_threshold: 'info', apis: { http: ['send_to_bigdata'] } });
+    const config = configSchema().parse({ severity_threshold: 'info', apis: { http: ['send_to_bigdata'] } });
     const [finding] = analyzeSource({ path: 'export.py', content: source }, config, { onlyRules: ['serial-blocking-io'] }).findings;
     expect(finding?.confidence).toBe('high');
     expect(finding?.message).toBe('`send_to_bigdata` blocks once per `record`: 100 calls take 20 s one after another, about 2.5 s with 8 in flight');
@@ -52,7 +52,7 @@ describe('cost figures', () => {
   ].join('\n');
 
   it('take literals from the code and the rest from config, each with its source', () => {
-    const config = configSchema.parse({ severity_threshold: 'info', cost: { replicas: 3, per_million_queries: 1, currency: 'EUR' } });
+    const config = configSchema().parse({ severity_threshold: 'info', cost: { replicas: 3, per_million_queries: 1, currency: 'EUR' } });
     const findings = analyzeSource({ path: 'poll.py', content: worker }, config, { onlyRules: ['polling-fixed-interval', 'query-in-loop'] }).findings;
     const polling = findings.find((f) => f.ruleId === 'polling-fixed-interval')!;
     expect(polling.cost).toMatchObject({ metric: 'idle_queries_per_day', before: 8640 });
