@@ -38,6 +38,11 @@ export interface ArgFact {
   name?: string;
 }
 
+/** An ArgFact with all its fields, unset ones undefined: one object shape for every argument (see LoopFacts). */
+export function argFact(text: string, number: number | undefined, string: string | undefined, name: string | undefined): ArgFact {
+  return { text, number, string, name };
+}
+
 export interface CallFact {
   /** Callee as written, whitespace removed: `requests.get`, `self.session.query`, `await fetch`→`fetch`. */
   callee: string;

@@ -1,6 +1,6 @@
 // Small, allocation-light readers over tree-sitter JavaScript/TypeScript nodes, shared by the JS fact extractor.
 // Every helper is bounded in depth: the analyser must survive thousands of nested parentheses.
-import type { ArgFact, SyntaxNode } from '../facts.js';
+import { argFact as newArgFact, type ArgFact, type SyntaxNode } from '../facts.js';
 import { clip, parseNumberLiteral } from './common.js';
 
 export const FUNCTION_TYPES = new Set([
@@ -232,13 +232,8 @@ export function durationStringMs(text: string): number | undefined {
 }
 
 /** ArgFact for one argument node (positional). */
-export function argFact(node: SyntaxNode): ArgFact {
-  const fact: ArgFact = { text: clip(node.text) };
-  const number = evalNumber(node);
-  if (number !== undefined) fact.number = number;
-  const string = stringValue(node);
-  if (string !== undefined) fact.string = string;
-  return fact;
+export function argFact(node: SyntaxNode, name?: string): ArgFact {
+  return newArgFact(clip(node.text), evalNumber(node), stringValue(node), name);
 }
 
 /** Named ArgFacts for the properties of an object-literal argument (`{ WaitTimeSeconds: 20, signal }`). */
@@ -252,9 +247,9 @@ export function objectArgFacts(node: SyntaxNode, out: ArgFact[]): void {
       if (!key || !value) continue;
       const name = stringValue(key) ?? (key.type === 'computed_property_name' ? undefined : key.text);
       if (name === undefined) continue;
-      out.push({ ...argFact(value), name });
+      out.push(argFact(value, name));
     } else if (c.type === 'shorthand_property_identifier') {
-      out.push({ text: c.text, name: c.text });
+      out.push(newArgFact(c.text, undefined, undefined, c.text));
     }
   }
 }

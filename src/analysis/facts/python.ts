@@ -3,16 +3,17 @@
 // tree-sitter), then one iterative cursor walk per loop over its condition and body. Nested function and lambda
 // bodies are not the loop's code: they run when called, not per iteration.
 import type { FlatCursor, FlatTree } from '../flat-tree.js';
-import type {
-  ArgFact,
-  AssignmentFact,
-  CallFact,
-  CallKind,
-  FileFacts,
-  IterableFact,
-  LoopFacts,
-  SyntaxNode,
-  TryFact,
+import {
+  argFact,
+  type ArgFact,
+  type AssignmentFact,
+  type CallFact,
+  type CallKind,
+  type FileFacts,
+  type IterableFact,
+  type LoopFacts,
+  type SyntaxNode,
+  type TryFact,
 } from '../facts.js';
 import type { KnowledgeBase } from '../knowledge-base.js';
 import { findSuppressions } from '../suppressions.js';
@@ -459,27 +460,17 @@ function assignedFromDbRead(name: string, loop: SyntaxNode, ctx: FileContext): b
 
 function argFacts(argList: SyntaxNode | null): ArgFact[] {
   if (!argList) return [];
-  if (argList.type !== 'argument_list') return [{ text: clip(argList.text) }];
+  if (argList.type !== 'argument_list') return [argFact(clip(argList.text), undefined, undefined, undefined)];
   const out: ArgFact[] = [];
   for (const arg of argList.namedChildren) {
     if (arg.type === 'comment') continue;
     if (out.length >= 16) break;
     if (arg.type === 'keyword_argument') {
       const value = arg.childForFieldName('value');
-      const fact: ArgFact = { text: clip(value?.text ?? ''), name: arg.childForFieldName('name')?.text };
-      const n = evalNumber(value);
-      if (n !== undefined) fact.number = n;
-      const s = stringLiteral(value);
-      if (s !== undefined) fact.string = s;
-      out.push(fact);
+      out.push(argFact(clip(value?.text ?? ''), evalNumber(value), stringLiteral(value), arg.childForFieldName('name')?.text));
       continue;
     }
-    const fact: ArgFact = { text: clip(arg.text) };
-    const n = evalNumber(arg);
-    if (n !== undefined) fact.number = n;
-    const s = stringLiteral(arg);
-    if (s !== undefined) fact.string = s;
-    out.push(fact);
+    out.push(argFact(clip(arg.text), evalNumber(arg), stringLiteral(arg), undefined));
   }
   return out;
 }
