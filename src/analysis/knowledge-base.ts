@@ -37,16 +37,41 @@ export const apiFileSchema = lazySchema((z) => {
 });
 export type ApiFile = z.infer<ReturnType<typeof apiFileSchema>>;
 
-interface CompiledKinds {
-  kind: CallKind;
+interface CompiledPattern {
   re: RegExp;
+  glob: string;
+}
+
+interface CompiledKinds extends CompiledPattern {
+  kind: CallKind;
 }
 
 interface LanguageBase {
   kinds: CompiledKinds[];
-  sql: RegExp[];
-  url: RegExp[];
+  sql: CompiledPattern[];
+  url: CompiledPattern[];
   guesses: CompiledKinds[];
+}
+
+/**
+ * The last segments of the names a glob can match (`*.{fetchall,fetchone}` → fetchall, fetchone;
+ * `get_object_or_404` → itself), or null when that segment has a wildcard (`logging.*`, `*create_engine`). A name
+ * whose last segment is not among them cannot match the anchored pattern, so most patterns need no test at all.
+ */
+export function lastSegments(glob: string): string[] | null {
+  let expanded = [''];
+  for (const part of glob.split(/(\{[^}]*\})/)) {
+    const options = part.startsWith('{') && part.endsWith('}') ? part.slice(1, -1).split(',') : [part];
+    expanded = expanded.flatMap((prefix) => options.map((o) => prefix + o));
+    if (expanded.length > 4096) return null;
+  }
+  const out = new Set<string>();
+  for (const g of expanded) {
+    const segment = g.slice(g.lastIndexOf('.') + 1);
+    if (segment.includes('*')) return null;
+    out.add(segment);
+  }
+  return [...out];
 }
 
 /** Glob over a dotted callee: `*` is any run of characters (dots included), `{a,b}` alternatives; anchored. */
@@ -69,7 +94,7 @@ export function compilePattern(pattern: string, anyReceiver = false): RegExp {
 
 function compileKinds(map: Partial<Record<CallKind, string[]>>, anyReceiver = false): CompiledKinds[] {
   const out: CompiledKinds[] = [];
-  for (const kind of CALL_KINDS) for (const p of map[kind] ?? []) out.push({ kind, re: compilePattern(p, anyReceiver) });
+  for (const kind of CALL_KINDS) for (const p of map[kind] ?? []) out.push({ kind, re: compilePattern(p, anyReceiver), glob: p });
   return out;
 }
 
@@ -126,8 +151,8 @@ export function loadApiFiles(dir = API_DIR): Map<Language, LanguageBase> {
     for (const language of familyOf(data.language)) {
       const base = bases.get(language)!;
       base.kinds.push(...compileKinds(data.kinds));
-      base.sql.push(...data.sql_calls.map((p) => compilePattern(p)));
-      base.url.push(...data.url_calls.map((p) => compilePattern(p)));
+      base.sql.push(...data.sql_calls.map((p) => ({ re: compilePattern(p), glob: p })));
+      base.url.push(...data.url_calls.map((p) => ({ re: compilePattern(p), glob: p })));
       base.guesses.push(...compileKinds(data.guesses));
     }
   }
@@ -253,26 +278,13 @@ class DataKnowledgeBase implements KnowledgeBase {
     return { kinds: [...kinds], confidence };
   }
 
-  private readonly combined = new Map<LanguageBase | undefined, RegExp>();
-
-  /** One expression matching whatever any of the language's (or the config's) patterns matches. */
-  private anyMatch(base: LanguageBase | undefined): RegExp {
-    let re = this.combined.get(base);
-    if (!re) {
-      const all = [...this.extra.map((k) => k.re), ...(base ? [...base.kinds.map((k) => k.re), ...base.sql, ...base.url, ...base.guesses.map((k) => k.re)] : [])];
-      re = all.length === 0 ? /(?!)/ : new RegExp(all.map((r) => `(?:${r.source})`).join('|'));
-      this.combined.set(base, re);
-    }
-    return re;
-  }
+  private readonly indexes = new Map<LanguageBase, BaseIndex>();
 
   private match(language: Language, name: string): NameMatch {
     const key = `${language}\0${name}`;
     const hit = this.cache.get(key);
     if (hit) return hit;
-    const base = this.bases.get(language);
-    // Most callees match no pattern at all: one combined expression says so before the patterns are tried in order.
-    const result = this.anyMatch(base).test(name) ? this.matchPatterns(base, name) : NO_MATCH;
+    const result = this.matchPatterns(this.bases.get(language), name);
     if (this.cache.size > 100_000) this.cache.clear();
     this.cache.set(key, result);
     return result;
@@ -285,14 +297,84 @@ class DataKnowledgeBase implements KnowledgeBase {
     let sql = false;
     let url = false;
     if (base) {
-      for (const { kind, re } of base.kinds) if (re.test(name)) kinds.add(kind);
-      sql = base.sql.some((re) => re.test(name));
-      url = base.url.some((re) => re.test(name));
-      for (const { kind, re } of base.guesses) if (re.test(name)) guesses.add(kind);
+      // Only the patterns that can match a name with this last segment, and the ones with a wildcard there when
+      // one expression over all of those says that one of them might; in the catalogue's order.
+      const index = this.indexOf(base);
+      const keyed = index.bySegment.get(name.slice(name.lastIndexOf('.') + 1)) ?? [];
+      const wild = index.anyWild.test(name) ? index.wild : [];
+      for (const entry of mergeByOrder(keyed, wild)) {
+        if (!entry.re.test(name)) continue;
+        if (entry.role === 'kind') kinds.add(entry.kind!);
+        else if (entry.role === 'sql') sql = true;
+        else if (entry.role === 'url') url = true;
+        else guesses.add(entry.kind!);
+      }
     }
     return kinds.size === 0 && !sql && !url && guesses.size === 0 ? NO_MATCH : { kinds: [...kinds], sql, url, guesses: [...guesses] };
   }
 
+  private indexOf(base: LanguageBase): BaseIndex {
+    let index = this.indexes.get(base);
+    if (!index) {
+      index = buildIndex(base);
+      this.indexes.set(base, index);
+    }
+    return index;
+  }
+}
+
+interface IndexEntry {
+  order: number;
+  role: 'kind' | 'sql' | 'url' | 'guess';
+  kind: CallKind | undefined;
+  re: RegExp;
+}
+
+interface BaseIndex {
+  /** Patterns by the last segment of the names they can match (see lastSegments). */
+  bySegment: Map<string, IndexEntry[]>;
+  /** Patterns with a wildcard in their last segment, and one expression matching what any of them matches. */
+  wild: IndexEntry[];
+  anyWild: RegExp;
+}
+
+function buildIndex(base: LanguageBase): BaseIndex {
+  const all: Array<[IndexEntry, string]> = [];
+  const add = (role: IndexEntry['role'], kind: CallKind | undefined, p: CompiledPattern) => all.push([{ order: all.length, role, kind, re: p.re }, p.glob]);
+  for (const p of base.kinds) add('kind', p.kind, p);
+  for (const p of base.sql) add('sql', undefined, p);
+  for (const p of base.url) add('url', undefined, p);
+  for (const p of base.guesses) add('guess', p.kind, p);
+  const bySegment = new Map<string, IndexEntry[]>();
+  const wild: IndexEntry[] = [];
+  for (const [entry, glob] of all) {
+    const segments = lastSegments(glob);
+    if (!segments) {
+      wild.push(entry);
+      continue;
+    }
+    for (const segment of segments) {
+      const list = bySegment.get(segment);
+      if (list) list.push(entry);
+      else bySegment.set(segment, [entry]);
+    }
+  }
+  const anyWild = wild.length === 0 ? /(?!)/ : new RegExp(wild.map((e) => `(?:${e.re.source})`).join('|'));
+  return { bySegment, wild, anyWild };
+}
+
+/** Two lists sorted by `order`, merged in that order. */
+function mergeByOrder(a: IndexEntry[], b: IndexEntry[]): IndexEntry[] {
+  if (b.length === 0) return a;
+  if (a.length === 0) return b;
+  const out: IndexEntry[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    if (j >= b.length || (i < a.length && a[i]!.order < b[j]!.order)) out.push(a[i++]!);
+    else out.push(b[j++]!);
+  }
+  return out;
 }
 
 const kbByApis = new WeakMap<object, KnowledgeBase>();

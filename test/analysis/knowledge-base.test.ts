@@ -3,7 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configSchema } from '../../src/config/schema.js';
-import { classifySql, compilePattern, loadApiFiles, loadKnowledgeBase, normalizeCallee } from '../../src/analysis/knowledge-base.js';
+import fc from 'fast-check';
+import { classifySql, compileApiFiles, compilePattern, lastSegments, loadApiFiles, loadKnowledgeBase, normalizeCallee } from '../../src/analysis/knowledge-base.js';
 import type { ArgFact } from '../../src/analysis/facts.js';
 
 const kb = loadKnowledgeBase();
@@ -16,6 +17,35 @@ describe('patterns', () => {
     expect(compilePattern('requests.{get,post}').test('requests.post')).toBe(true);
     expect(compilePattern('requests.{get,post}').test('requests.put')).toBe(false);
     expect(compilePattern('{pymongo.,}MongoClient').test('MongoClient')).toBe(true);
+  });
+
+  it('knows the last segment of the names a glob can match, or that it cannot say', () => {
+    expect(lastSegments('*.{fetchall,fetchone}')).toEqual(['fetchall', 'fetchone']);
+    expect(lastSegments('get_object_or_404')).toEqual(['get_object_or_404']);
+    expect(lastSegments('{session,db.session}.{delete,merge}')).toEqual(['delete', 'merge']);
+    expect(lastSegments('smtplib.SMTP().sendmail')).toEqual(['sendmail']);
+    expect(lastSegments('logging.*')).toBeNull();
+    expect(lastSegments('*create_engine')).toBeNull();
+    expect(lastSegments('{*.,}save_*')).toBeNull();
+  });
+
+  it('never indexes a catalogue pattern under a last segment its matches do not have', () => {
+    // The knowledge base tests a name only against the patterns indexed under the name's last segment (and those
+    // with a wildcard there): sound only if every name a pattern matches ends in one of its lastSegments.
+    const globs = compileApiFiles().data.flatMap((f) => [...Object.values(f.kinds).flat(), ...f.sql_calls, ...f.url_calls, ...Object.values(f.guesses).flat()]);
+    expect(globs.length).toBeGreaterThan(300);
+    const filler = fc.stringMatching(/^[a-z_.]{0,8}$/);
+    fc.assert(
+      fc.property(fc.constantFrom(...globs), fc.array(filler, { minLength: 8, maxLength: 8 }), fc.nat(), (glob, fills, pick) => {
+        // One name the glob matches: a brace alternative each, a filler for each `*`.
+        let k = 0;
+        const name = glob.replace(/\{([^}]*)\}/g, (_, alts: string) => alts.split(',')[(pick + k++) % alts.split(',').length]!).replace(/\*/g, () => fills[k++ % fills.length]!);
+        if (!compilePattern(glob).test(name)) return; // a filler made the name not match (e.g. a `*` in brackets)
+        const segments = lastSegments(glob);
+        if (segments) expect(segments).toContain(name.slice(name.lastIndexOf('.') + 1));
+      }),
+      { numRuns: 3000 },
+    );
   });
 
   it('normalises callees: arguments, subscripts, whitespace and await dropped', () => {
