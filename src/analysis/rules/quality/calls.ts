@@ -51,7 +51,7 @@ export function classifyTreeCall(node: SyntaxNode, language: Language, kb: Knowl
   }
   const parent = node.parent;
   const awaited = parent?.type === 'await_expression' || parent?.type === 'await';
-  return { node, callee, method, ...(receiver ? { receiver } : {}), line: lineOf(node), kinds, confidence, awaited };
+  return { node, callee, method, receiver: receiver || undefined, line: lineOf(node), kinds, confidence, awaited };
 }
 
 // Several detectors classify the calls of the same loop body, with different options and from nested roots;
@@ -60,6 +60,8 @@ export function classifyTreeCall(node: SyntaxNode, language: Language, kb: Knowl
 // Only the tree being analysed is cached (files are analysed one after another).
 let treeCallTree: object | undefined;
 let treeCallCache = new Map<string, TreeCall>();
+// The lists themselves too, by root node and options: a dozen detectors ask for the calls of the same loop body.
+let treeCallLists = new Map<number, readonly TreeCall[]>();
 let treeCallKb: KnowledgeBase | undefined;
 let treeCallLanguage: Language | undefined;
 
@@ -80,9 +82,13 @@ export function treeCalls(root: SyntaxNode, language: Language, kb: KnowledgeBas
     treeCallKb = kb;
     treeCallLanguage = language;
     treeCallCache = new Map();
+    treeCallLists = new Map();
   }
   const family = familyOf(language);
   const mask = (options.skipFunctions === true ? 1 : 0) | (options.skipLoops === true ? 2 : 0);
+  const listKey = root.id * 4 + mask;
+  const listed = treeCallLists.get(listKey);
+  if (listed) return listed.slice();
   const out: TreeCall[] = [];
   for (const node of nodesOfTypes(root, CALL_TYPE_LIST[family], EXCLUDED_BY[family][mask]!)) {
     const key = `${node.startIndex}:${node.endIndex}`;
@@ -93,7 +99,8 @@ export function treeCalls(root: SyntaxNode, language: Language, kb: KnowledgeBas
     }
     out.push(call);
   }
-  return out;
+  treeCallLists.set(listKey, out);
+  return out.slice();
 }
 
 const PY_SLEEP_CALLEES = /^(time\.sleep|sleep|asyncio\.sleep|tasks\.sleep|trio\.sleep|anyio\.sleep|gevent\.sleep|eventlet\.sleep)$/;
