@@ -333,7 +333,7 @@ export class FlatNode extends FlatSpan {
         continue;
       }
       const symbol = tree.symbol[i]!;
-      if (symbol === ERROR_SYMBOL ? match.error : match.ids.has(symbol)) out.push(tree.node(i));
+      if (symbol === ERROR_SYMBOL ? match.error : match.ids[symbol] === 1) out.push(tree.node(i));
       i++;
     }
     return out;
@@ -361,7 +361,8 @@ function singleType(type: string): readonly string[] {
 }
 
 interface SymbolMatcher {
-  ids: Set<number>;
+  /** 1 at the ids of the wanted symbols (a table: a Set lookup per node was a tenth of the scan). */
+  ids: Uint8Array;
   error: boolean;
 }
 
@@ -387,9 +388,9 @@ function matcherFor(names: GrammarNames, types: readonly string[]): SymbolMatche
   let matcher = perGrammar.get(key);
   if (!matcher) {
     const wanted = new Set(types);
-    const ids = new Set<number>();
+    const ids = new Uint8Array(names.symbols.length + 1);
     names.symbols.forEach((name, id) => {
-      if (wanted.has(name)) ids.add(id);
+      if (wanted.has(name)) ids[id] = 1;
     });
     matcher = { ids, error: wanted.has('ERROR') };
     perGrammar.set(key, matcher);

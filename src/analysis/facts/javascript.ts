@@ -40,6 +40,9 @@ import {
   unwrap,
 } from './javascript-syntax.js';
 
+// Node type lists passed to descendantsOfType, built once (it caches its symbol table per array).
+const ASSIGNMENTS_AND_CALLS: readonly string[] = ['assignment_expression', 'call_expression'];
+
 export type JavaScriptLanguage = 'javascript' | 'typescript' | 'tsx';
 
 interface FunctionInfo {
@@ -1832,7 +1835,7 @@ class Extractor {
     const scan = (root: SyntaxNode, depth: number): void => {
       if (scanned.has(root.id) || depth > 2) return;
       scanned.add(root.id);
-      for (const a of root.descendantsOfType(['assignment_expression', 'call_expression'])) {
+      for (const a of root.descendantsOfType(ASSIGNMENTS_AND_CALLS)) {
         if (a.type === 'assignment_expression') {
           const left = a.childForFieldName('left');
           if (left) {

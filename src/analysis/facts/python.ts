@@ -33,6 +33,9 @@ import {
   stopFlagName,
 } from './common.js';
 
+// Node type lists passed to descendantsOfType, built once (it caches its symbol table per array).
+const LOOP_STATEMENTS: readonly string[] = ['for_statement', 'while_statement'];
+
 const NESTED_SCOPES = new Set(['function_definition', 'lambda', 'class_definition', 'decorated_definition']);
 const COMPOUND = new Set(['if_statement', 'for_statement', 'while_statement', 'try_statement', 'with_statement', 'match_statement']);
 const COMPREHENSIONS = new Set(['list_comprehension', 'set_comprehension', 'dictionary_comprehension', 'generator_expression']);
@@ -133,7 +136,7 @@ export function extractPythonFacts(path: string, source: string, tree: FlatTree,
     notes: [],
   };
   const loops: LoopFacts[] = [];
-  const loopNodes = root.descendantsOfType(['for_statement', 'while_statement']);
+  const loopNodes = root.descendantsOfType(LOOP_STATEMENTS);
   const located = locateLoops(root, loopNodes);
   const factsByStart = new Map<number, LoopFacts>();
   let skippedDeep = 0;

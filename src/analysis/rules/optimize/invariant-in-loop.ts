@@ -26,6 +26,9 @@ import {
   statementOf,
 } from './shared.js';
 
+// Node type lists passed to descendantsOfType, built once (it caches its symbol table per array).
+const PY_ASSIGNMENTS: readonly string[] = ['assignment'];
+
 const WRITE_MODE = /^['"][^'"]*[wax+][^'"]*['"]$/;
 
 function isRegex(call: CallFact): boolean {
@@ -142,7 +145,7 @@ function enclosingWith(call: CallFact, loop: LoopFacts): SyntaxNode | undefined 
   for (let n: SyntaxNode | null = call.node.parent; n && n.id !== loop.body.id; n = n.parent) {
     if (n.type === 'with_statement' && n.parent?.id === loop.body.id) {
       const names = loopNames(loop);
-      const assignedInWith = new Set(n.descendantsOfType(['assignment']).map((a) => a.childForFieldName('left')?.text ?? ''));
+      const assignedInWith = new Set(n.descendantsOfType(PY_ASSIGNMENTS).map((a) => a.childForFieldName('left')?.text ?? ''));
       const reads = [...identifiersIn(n)].filter((id) => names.has(id) && !assignedInWith.has(id));
       return reads.length === 0 ? n : undefined;
     }

@@ -9,6 +9,13 @@ import { hasSyntaxErrorsAfterEdit } from '../../parse.js';
 import type { RuleContext } from '../../rule-types.js';
 import { nodesOfTypes } from '../quality/syntax.js';
 
+// Node type lists passed to descendantsOfType, built once (it caches its symbol table per array).
+const ASSIGNING_NODES: readonly string[] = ['assignment', 'assignment_expression', 'augmented_assignment', 'augmented_assignment_expression', 'variable_declarator', 'update_expression'];
+const INTERPOLATIONS: readonly string[] = ['interpolation', 'template_substitution'];
+const STRING_PIECES: readonly string[] = ['string_content', 'string_fragment'];
+const STRINGS_AND_NAMES: readonly string[] = ['string', 'identifier'];
+const CALL_NODES: readonly string[] = ['call', 'call_expression'];
+
 export const isPython = (language: Language): boolean => language === 'python';
 export const isTyped = (language: Language): boolean => language === 'typescript' || language === 'tsx';
 export const codeLanguage = (language: Language): string => (language === 'tsx' ? 'tsx' : language);
@@ -343,7 +350,7 @@ export function numberValue(node: SyntaxNode | null | undefined, depth = 0): num
 /** The name is assigned more than once in the file (`let delay = 1000; ... delay = delay * 2`): not a constant. */
 function reassigned(root: SyntaxNode, name: string): boolean {
   let count = 0;
-  for (const n of root.descendantsOfType(['assignment', 'assignment_expression', 'augmented_assignment', 'augmented_assignment_expression', 'variable_declarator', 'update_expression'])) {
+  for (const n of root.descendantsOfType(ASSIGNING_NODES)) {
     const target = n.childForFieldName('left') ?? n.childForFieldName('name') ?? n.childForFieldName('argument');
     if (target?.text === name) count++;
   }
@@ -354,8 +361,8 @@ function reassigned(root: SyntaxNode, name: string): boolean {
 export function stringValue(node: SyntaxNode | null | undefined, depth = 0): string | undefined {
   if (!node || depth > 3) return undefined;
   if (node.type === 'string' || node.type === 'template_string') {
-    if (node.descendantsOfType(['interpolation', 'template_substitution']).length > 0) return undefined;
-    const contents = node.descendantsOfType(['string_content', 'string_fragment']);
+    if (node.descendantsOfType(INTERPOLATIONS).length > 0) return undefined;
+    const contents = node.descendantsOfType(STRING_PIECES);
     return contents.map((c) => c.text).join('');
   }
   if (node.type === 'concatenated_string') return node.namedChildren.map((c) => stringValue(c, depth + 1) ?? '').join('');
@@ -481,7 +488,7 @@ export function batchSize(loop: LoopFacts, cost: CostConfig): Sourced {
     const value = findAssignedValue(scopeOf(loop.node), name, loop.node.startIndex);
     if (value) {
       const viaValue =
-        fromText(value.text) ?? fromText(stringValue(value.descendantsOfType(['string', 'identifier'])[0]) ?? '') ?? fromText(precedingExecuteSql(value) ?? '');
+        fromText(value.text) ?? fromText(stringValue(value.descendantsOfType(STRINGS_AND_NAMES)[0]) ?? '') ?? fromText(precedingExecuteSql(value) ?? '');
       if (viaValue && viaValue.value > 0) return viaValue;
       if (value.type === 'list' || value.type === 'array') {
         const n = value.namedChildren.filter((c) => c.type !== 'comment').length;
@@ -771,7 +778,7 @@ function precedingExecuteSql(value: SyntaxNode): string | undefined {
     const receiver = fn.childForFieldName('object')?.text;
     if (!receiver) return undefined;
     let sql: string | undefined;
-    for (const call of scopeOf(value).descendantsOfType(['call', 'call_expression'])) {
+    for (const call of scopeOf(value).descendantsOfType(CALL_NODES)) {
       if (call.startIndex >= value.startIndex) break;
       const f = call.childForFieldName('function');
       if (f && f.text === `${receiver}.execute`) sql = stringValue(argumentNodes(call)[0]) ?? sql;

@@ -22,6 +22,9 @@ import {
   stringValue,
 } from './shared.js';
 
+// Node type lists passed to descendantsOfType, built once (it caches its symbol table per array).
+const STRING_PIECES: readonly string[] = ['string_content', 'string_fragment'];
+
 const BOUNDED_CHAIN =
   /\[\s*\d*\s*:\s*\w+\s*\]|\[\s*\d+\s*\]|\.(limit|take|first|one|one_or_none|scalar|get|count|exists|latest|earliest|last|fetchone|fetchrow|fetchval|findOne|findUnique|findFirst|findByPk|aggregate|countDocuments|paginate)\s*\(|\btake\s*:|\blimit\s*:|\bLIMIT\b|\bFETCH\s+FIRST\b|\bTOP\s*\(?\d/i;
 const AGGREGATE = /^\s*SELECT\s+(COUNT|MAX|MIN|SUM|AVG|EXISTS|1\b|NOW|CURRENT_)/i;
@@ -127,7 +130,7 @@ function limitFix(loop: LoopFacts, ctx: RuleContext, read: Unbounded, n: number)
   const description = say(ctx, 'fix.unbounded.limit', { limit: n });
   if (read.sqlNode && read.sql !== undefined) {
     const node = read.sqlNode;
-    const contents = node.descendantsOfType(['string_content', 'string_fragment']);
+    const contents = node.descendantsOfType(STRING_PIECES);
     const last = contents[contents.length - 1];
     if (last) {
       const raw = last.text;

@@ -165,7 +165,7 @@ export function nodesOfTypes(root: SyntaxNode, types: readonly string[], exclude
   // Outermost excluding nodes below the root, as disjoint [start, end) ranges in source order.
   const starts: number[] = [];
   const ends: number[] = [];
-  for (const node of root.descendantsOfType([...exclude])) {
+  for (const node of root.descendantsOfType(typeList(exclude))) {
     const start = node.startIndex;
     const end = node.endIndex;
     if (start === end) continue;
@@ -190,6 +190,18 @@ export function nodesOfTypes(root: SyntaxNode, types: readonly string[], exclude
     out.push(node);
   }
   return out;
+}
+
+const typeLists = new WeakMap<ReadonlySet<string>, readonly string[]>();
+
+/** The set's types as one array per set (descendantsOfType caches its symbol table per array). */
+function typeList(types: ReadonlySet<string>): readonly string[] {
+  let list = typeLists.get(types);
+  if (!list) {
+    list = [...types];
+    typeLists.set(types, list);
+  }
+  return list;
 }
 
 /** Slow path of nodesOfTypes: is there an `exclude` node strictly between `node` and `root`? */
