@@ -35,6 +35,18 @@ export function splitLines(source: string): string[] {
   return source.split(/\r?\n/);
 }
 
+let splitSource: string | undefined;
+let splitResult: readonly string[] = [];
+
+/** The lines of `source`, split once for the most recent source (detectors ask for one file's lines many times). */
+export function sourceLines(source: string): readonly string[] {
+  if (source !== splitSource) {
+    splitResult = splitLines(source);
+    splitSource = source;
+  }
+  return splitResult;
+}
+
 /** Text of a 1-based line without its newline ('' beyond the end). */
 export function lineAt(source: string, line: number): string {
   if (!Number.isInteger(line) || line < 1) return splitLines(source)[line - 1] ?? '';

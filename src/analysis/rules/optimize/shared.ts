@@ -7,6 +7,7 @@ import type { CallFact, CallKind, LoopFacts, SyntaxNode } from '../../facts.js';
 import { t } from '../../../core/i18n.js';
 import { hasSyntaxErrorsAfterEdit } from '../../parse.js';
 import type { RuleContext } from '../../rule-types.js';
+import { sourceLines } from '../../../fixes/lines.js';
 import { nodesOfTypes } from '../quality/syntax.js';
 
 // Node type lists passed to descendantsOfType, built once (it caches its symbol table per array).
@@ -193,13 +194,8 @@ export function hasEarlyExit(loop: LoopFacts): boolean {
   return found;
 }
 
-let linesCache: { source: string; lines: string[] } | undefined;
-
-/** Source lines (cached for the last source: detectors ask for the same file's lines many times). */
-export function lines(source: string): string[] {
-  if (linesCache?.source !== source) linesCache = { source, lines: source.split(/\r?\n/) };
-  return linesCache.lines;
-}
+/** Source lines (split once per source: detectors ask for the same file's lines many times). */
+export const lines = sourceLines;
 
 export function indentOf(line: string): string {
   return /^[ \t]*/.exec(line)![0];

@@ -1,19 +1,9 @@
 // Shape facts computed from the loop node itself (body length, nesting, enclosing loops, exits), so that the
 // readability rules agree line for line with what a reader sees in the editor.
+import { sourceLines } from '../../../fixes/lines.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { descendants, familyOf, isFunction, isLoopStatement, lineOf, endLineOf, statementsOf, type Family } from './syntax.js';
 
-// Splitting the whole source once per loop made files with many loops quadratic; the last split is kept.
-let splitSource: string | undefined;
-let splitResult: readonly string[] = [];
-
-function sourceLines(source: string): readonly string[] {
-  if (source !== splitSource) {
-    splitResult = source.split(/\r?\n/);
-    splitSource = source;
-  }
-  return splitResult;
-}
 
 /** Non-blank, non-comment lines from the first to the last statement of the body. */
 export function countBodyLines(loop: LoopFacts, source: string): number {
