@@ -2,13 +2,22 @@
 // decimals for ordinary values and a few significant digits for small ones so that 0.017 USD does not read as 0.
 import type { Locale } from '../core/types.js';
 
+// The few number styles used, each formatter built once per locale (building one costs far more than using it).
+const STYLES = {
+  whole: { maximumFractionDigits: 0 },
+  twoDecimals: { maximumFractionDigits: 2 },
+  significant: { maximumSignificantDigits: 3 },
+  money: { minimumFractionDigits: 2, maximumFractionDigits: 2 },
+  moneyZero: { minimumFractionDigits: 0, maximumFractionDigits: 2 },
+} satisfies Record<string, Intl.NumberFormatOptions>;
+
 const formatters = new Map<string, Intl.NumberFormat>();
 
-function formatter(locale: Locale, options: Intl.NumberFormatOptions): Intl.NumberFormat {
-  const key = `${locale}|${JSON.stringify(options)}`;
+function formatter(locale: Locale, style: keyof typeof STYLES): Intl.NumberFormat {
+  const key = `${locale}|${style}`;
   let f = formatters.get(key);
   if (!f) {
-    f = new Intl.NumberFormat(locale, options);
+    f = new Intl.NumberFormat(locale, STYLES[style]);
     formatters.set(key, f);
   }
   return f;
@@ -20,9 +29,9 @@ export function formatNumber(n: number, locale: Locale): string {
   if (!Number.isFinite(n)) return n > 0 ? '∞' : '-∞';
   const abs = Math.abs(n);
   if (abs === 0) return '0';
-  if (abs >= 100) return formatter(locale, { maximumFractionDigits: 0 }).format(n);
-  if (abs >= 1) return formatter(locale, { maximumFractionDigits: 2 }).format(n);
-  return formatter(locale, { maximumSignificantDigits: 3 }).format(n);
+  if (abs >= 100) return formatter(locale, 'whole').format(n);
+  if (abs >= 1) return formatter(locale, 'twoDecimals').format(n);
+  return formatter(locale, 'significant').format(n);
 }
 
 /** Money with the currency code after the amount (`1.25 USD`): codes need no symbol table and read in any locale. */
@@ -30,7 +39,7 @@ export function formatMoney(amount: number, currency: string, locale: Locale): s
   const abs = Math.abs(amount);
   const text =
     abs >= 1 || abs === 0
-      ? formatter(locale, { minimumFractionDigits: abs === 0 ? 0 : 2, maximumFractionDigits: 2 }).format(amount)
+      ? formatter(locale, abs === 0 ? 'moneyZero' : 'money').format(amount)
       : formatNumber(amount, locale);
   return `${text} ${currency}`;
 }

@@ -123,11 +123,24 @@ export function replaceWholeLines(startLine: number, endLine: number, lines: str
   return { startLine, endLine, code: lines.join('\n') };
 }
 
+let unitSource: string | undefined;
+let unitFound = '';
+
 /** Guesses the file's indentation step: the most common positive indent increase between lines. */
 export function detectIndentUnit(source: string, language: Language): string {
+  // Fixes of several loops of one file ask in turn: the file is scanned once.
+  if (source !== unitSource) {
+    unitFound = mostCommonIndentStep(source);
+    unitSource = source;
+  }
+  if (unitFound) return unitFound;
+  return language === 'python' ? '    ' : '  ';
+}
+
+function mostCommonIndentStep(source: string): string {
   const counts = new Map<string, number>();
   let previous = '';
-  for (const line of splitLines(source)) {
+  for (const line of sourceLines(source)) {
     if (line.trim() === '') continue;
     const indent = leadingWhitespace(line);
     if (indent.length > previous.length && indent.startsWith(previous)) {
@@ -144,8 +157,7 @@ export function detectIndentUnit(source: string, language: Language): string {
       bestCount = count;
     }
   }
-  if (best) return best;
-  return language === 'python' ? '    ' : '  ';
+  return best;
 }
 
 /** Adds `prefix` in front of every non-blank line. */

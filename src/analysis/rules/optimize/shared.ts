@@ -8,7 +8,7 @@ import { t } from '../../../core/i18n.js';
 import { hasSyntaxErrorsAfterEdit } from '../../parse.js';
 import type { RuleContext } from '../../rule-types.js';
 import { sourceLines } from '../../../fixes/lines.js';
-import { nodesOfTypes } from '../quality/syntax.js';
+import { nodesOfTypes, typeList } from '../quality/syntax.js';
 
 // Node type lists passed to descendantsOfType, built once (it caches its symbol table per array).
 const ASSIGNING_NODES: readonly string[] = ['assignment', 'assignment_expression', 'augmented_assignment', 'augmented_assignment_expression', 'variable_declarator', 'update_expression'];
@@ -98,7 +98,7 @@ function collectOwnBody(loop: LoopFacts, types: ReadonlySet<string>, out: Syntax
   const bodyStart = body.startIndex;
   const bodyEnd = body.endIndex;
   const callLoops = loop.children.filter((c) => !LOOP_TYPES.has(c.node.type)).map((c) => c.node);
-  for (const node of nodesOfTypes(body, [...types], OWN_BODY_EXCLUDED, { includeRoot: true })) {
+  for (const node of nodesOfTypes(body, typeList(types), OWN_BODY_EXCLUDED, { includeRoot: true })) {
     if (!node.isNamed) continue;
     const start = node.startIndex;
     const end = node.endIndex;

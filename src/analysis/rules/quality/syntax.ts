@@ -195,7 +195,7 @@ export function nodesOfTypes(root: SyntaxNode, types: readonly string[], exclude
 const typeLists = new WeakMap<ReadonlySet<string>, readonly string[]>();
 
 /** The set's types as one array per set (descendantsOfType caches its symbol table per array). */
-function typeList(types: ReadonlySet<string>): readonly string[] {
+export function typeList(types: ReadonlySet<string>): readonly string[] {
   let list = typeLists.get(types);
   if (!list) {
     list = [...types];
