@@ -161,6 +161,8 @@ export function loadApiFiles(dir = API_DIR): Map<Language, LanguageBase> {
 
 /** Callee as matched: call arguments and subscripts dropped (`db["x"].find(q).limit` → `db[].find().limit`). */
 export function normalizeCallee(callee: string): string {
+  // Most callees (`self.session.query`) have nothing to drop: without whitespace or brackets the text is the result.
+  if (!/[\s()[\]]/.test(callee)) return callee;
   callee = callee.replace(/^\s*await\s+/, '');
   let out = '';
   let depth = 0;
@@ -239,7 +241,7 @@ const NO_MATCH: NameMatch = { kinds: [], sql: false, url: false, guesses: [] };
 class DataKnowledgeBase implements KnowledgeBase {
   // Pattern matching is cached per name (the same callees recur across a repository); the context-dependent part
   // (SQL text, URL-looking arguments) is cheap and computed per call.
-  private readonly cache = new Map<string, NameMatch>();
+  private readonly cache = new Map<Language, Map<string, NameMatch>>();
 
   constructor(
     private readonly bases: Map<Language, LanguageBase>,
@@ -281,12 +283,16 @@ class DataKnowledgeBase implements KnowledgeBase {
   private readonly indexes = new Map<LanguageBase, BaseIndex>();
 
   private match(language: Language, name: string): NameMatch {
-    const key = `${language}\0${name}`;
-    const hit = this.cache.get(key);
+    let names = this.cache.get(language);
+    if (!names) {
+      names = new Map();
+      this.cache.set(language, names);
+    }
+    const hit = names.get(name);
     if (hit) return hit;
     const result = this.matchPatterns(this.bases.get(language), name);
-    if (this.cache.size > 100_000) this.cache.clear();
-    this.cache.set(key, result);
+    if (names.size > 100_000) names.clear();
+    names.set(name, result);
     return result;
   }
 

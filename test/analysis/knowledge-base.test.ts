@@ -54,6 +54,18 @@ describe('patterns', () => {
     expect(normalizeCallee('await fetch')).toBe('fetch');
     expect(normalizeCallee('awaiter.run')).toBe('awaiter.run');
   });
+
+  it('normalises any text to a fixed point, and leaves text without spaces or brackets as it is', () => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^[a-z_. ()[\]"'\n\t]{0,24}$/), (callee) => {
+        const once = normalizeCallee(callee);
+        expect(normalizeCallee(once)).toBe(once);
+        expect(/\s/.test(once)).toBe(false);
+        if (!/[\s()[\]]/.test(callee)) expect(once).toBe(callee);
+      }),
+      { numRuns: 2000 },
+    );
+  });
 });
 
 describe('SQL', () => {
