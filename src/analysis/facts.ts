@@ -38,8 +38,12 @@ export interface ArgFact {
   name?: string;
 }
 
-/** An ArgFact with all its fields, unset ones undefined: one object shape for every argument (see LoopFacts). */
-export function argFact(text: string, number: number | undefined, string: string | undefined, name: string | undefined): ArgFact {
+// The extractors build facts through the constructors below, which write every field, unset ones as undefined, in
+// one order: V8 gives objects built with different sets of fields different shapes, and rules reading facts of
+// several shapes were deoptimised and recompiled over and over.
+
+/** An ArgFact with every field. */
+export function newArgFact(text: string, number: number | undefined, string: string | undefined, name: string | undefined): ArgFact {
   return { text, number, string, name };
 }
 
@@ -81,6 +85,34 @@ export interface CallFact {
   /** Resource is managed: `with`, `async with`, try/finally close, `using`, `.close()` on every path. */
   managed: boolean;
   node: SyntaxNode;
+}
+
+/** A CallFact with every field (see newArgFact). */
+export function newCallFact(f: CallFact): CallFact {
+  return {
+    callee: f.callee,
+    method: f.method,
+    receiver: f.receiver,
+    kinds: f.kinds,
+    confidence: f.confidence,
+    line: f.line,
+    endLine: f.endLine,
+    text: f.text,
+    args: f.args,
+    sql: f.sql,
+    sleepSeconds: f.sleepSeconds,
+    timeoutSeconds: f.timeoutSeconds,
+    awaited: f.awaited,
+    resultUsed: f.resultUsed,
+    assignedTo: f.assignedTo,
+    guarded: f.guarded,
+    inTry: f.inTry,
+    inInnerLoop: f.inInnerLoop,
+    conditional: f.conditional,
+    dependsOnIteration: f.dependsOnIteration,
+    managed: f.managed,
+    node: f.node,
+  };
 }
 
 export interface TryFact {
@@ -187,6 +219,45 @@ export interface LoopFacts {
   node: SyntaxNode;
   /** Body node (block / statement_block / arrow body). */
   body: SyntaxNode;
+}
+
+/** A LoopFacts with every field (see newArgFact). */
+export function newLoopFacts(f: LoopFacts): LoopFacts {
+  return {
+    language: f.language,
+    path: f.path,
+    kind: f.kind,
+    startLine: f.startLine,
+    endLine: f.endLine,
+    startIndex: f.startIndex,
+    endIndex: f.endIndex,
+    headerLine: f.headerLine,
+    bodyStartLine: f.bodyStartLine,
+    bodyEndLine: f.bodyEndLine,
+    infinite: f.infinite,
+    condition: f.condition,
+    exits: f.exits,
+    loopVariables: f.loopVariables,
+    iterable: f.iterable,
+    calls: f.calls,
+    tries: f.tries,
+    assignments: f.assignments,
+    continues: f.continues,
+    depth: f.depth,
+    maxBodyNesting: f.maxBodyNesting,
+    bodyLines: f.bodyLines,
+    functionName: f.functionName,
+    inAsyncFunction: f.inAsyncFunction,
+    hasAwait: f.hasAwait,
+    concurrent: f.concurrent,
+    text: f.text,
+    normalizedText: f.normalizedText,
+    fileHandlesSignals: f.fileHandlesSignals,
+    parent: f.parent,
+    children: f.children,
+    node: f.node,
+    body: f.body,
+  };
 }
 
 /** What an extractor produces for a file. */

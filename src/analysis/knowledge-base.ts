@@ -280,8 +280,6 @@ class DataKnowledgeBase implements KnowledgeBase {
     return { kinds: [...kinds], confidence };
   }
 
-  private readonly indexes = new Map<LanguageBase, BaseIndex>();
-
   private match(language: Language, name: string): NameMatch {
     let names = this.cache.get(language);
     if (!names) {
@@ -305,7 +303,7 @@ class DataKnowledgeBase implements KnowledgeBase {
     if (base) {
       // Only the patterns that can match a name with this last segment, and the ones with a wildcard there when
       // one expression over all of those says that one of them might; in the catalogue's order.
-      const index = this.indexOf(base);
+      const index = indexOf(base);
       const keyed = index.bySegment.get(name.slice(name.lastIndexOf('.') + 1)) ?? [];
       const wild = index.anyWild.test(name) ? index.wild : [];
       for (const entry of mergeByOrder(keyed, wild)) {
@@ -319,14 +317,6 @@ class DataKnowledgeBase implements KnowledgeBase {
     return kinds.size === 0 && !sql && !url && guesses.size === 0 ? NO_MATCH : { kinds: [...kinds], sql, url, guesses: [...guesses] };
   }
 
-  private indexOf(base: LanguageBase): BaseIndex {
-    let index = this.indexes.get(base);
-    if (!index) {
-      index = buildIndex(base);
-      this.indexes.set(base, index);
-    }
-    return index;
-  }
 }
 
 interface IndexEntry {
@@ -342,6 +332,18 @@ interface BaseIndex {
   /** Patterns with a wildcard in their last segment, and one expression matching what any of them matches. */
   wild: IndexEntry[];
   anyWild: RegExp;
+}
+
+// One index per language base, shared by every knowledge base built on it (one per config's `apis:`).
+const indexes = new WeakMap<LanguageBase, BaseIndex>();
+
+function indexOf(base: LanguageBase): BaseIndex {
+  let index = indexes.get(base);
+  if (!index) {
+    index = buildIndex(base);
+    indexes.set(base, index);
+  }
+  return index;
 }
 
 function buildIndex(base: LanguageBase): BaseIndex {

@@ -16,35 +16,42 @@ export interface LineRewrite {
   code: string;
 }
 
-// Fix builders ask for many lines of the same (possibly multi-megabyte) source, one loop after another: scanning
-// from the top on every call made a file with many loops quadratic. The last source's line starts are kept.
-let indexedSource: string | undefined;
-let indexedStarts: number[] = [0];
+// Fix builders and detectors ask for many lines of the same (possibly multi-megabyte) source, one loop after
+// another: scanning from the top on every call made a file with many loops quadratic. What is known about the most
+// recent source is kept, each part computed on first use.
+interface SourceMemo {
+  source: string;
+  starts?: number[];
+  lines?: readonly string[];
+  indentStep?: string;
+}
+
+let memo: SourceMemo = { source: '' };
+
+function memoFor(source: string): SourceMemo {
+  if (memo.source !== source) memo = { source };
+  return memo;
+}
 
 /** Offsets where each line starts (index 0 = line 1), for the most recently used source. */
 function lineStarts(source: string): number[] {
-  if (source === indexedSource) return indexedStarts;
-  const starts = [0];
-  for (let i = source.indexOf('\n'); i >= 0; i = source.indexOf('\n', i + 1)) starts.push(i + 1);
-  indexedSource = source;
-  indexedStarts = starts;
-  return starts;
+  const m = memoFor(source);
+  if (!m.starts) {
+    const starts = [0];
+    for (let i = source.indexOf('\n'); i >= 0; i = source.indexOf('\n', i + 1)) starts.push(i + 1);
+    m.starts = starts;
+  }
+  return m.starts;
 }
 
 export function splitLines(source: string): string[] {
   return source.split(/\r?\n/);
 }
 
-let splitSource: string | undefined;
-let splitResult: readonly string[] = [];
-
 /** The lines of `source`, split once for the most recent source (detectors ask for one file's lines many times). */
 export function sourceLines(source: string): readonly string[] {
-  if (source !== splitSource) {
-    splitResult = splitLines(source);
-    splitSource = source;
-  }
-  return splitResult;
+  const m = memoFor(source);
+  return (m.lines ??= splitLines(source));
 }
 
 /** Text of a 1-based line without its newline ('' beyond the end). */
@@ -123,17 +130,12 @@ export function replaceWholeLines(startLine: number, endLine: number, lines: str
   return { startLine, endLine, code: lines.join('\n') };
 }
 
-let unitSource: string | undefined;
-let unitFound = '';
-
 /** Guesses the file's indentation step: the most common positive indent increase between lines. */
 export function detectIndentUnit(source: string, language: Language): string {
   // Fixes of several loops of one file ask in turn: the file is scanned once.
-  if (source !== unitSource) {
-    unitFound = mostCommonIndentStep(source);
-    unitSource = source;
-  }
-  if (unitFound) return unitFound;
+  const m = memoFor(source);
+  const step = (m.indentStep ??= mostCommonIndentStep(source));
+  if (step) return step;
   return language === 'python' ? '    ' : '  ';
 }
 

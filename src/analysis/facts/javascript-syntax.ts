@@ -1,6 +1,6 @@
 // Small, allocation-light readers over tree-sitter JavaScript/TypeScript nodes, shared by the JS fact extractor.
 // Every helper is bounded in depth: the analyser must survive thousands of nested parentheses.
-import { argFact as newArgFact, type ArgFact, type SyntaxNode } from '../facts.js';
+import { newArgFact, type ArgFact, type SyntaxNode } from '../facts.js';
 import { clip, parseNumberLiteral } from './common.js';
 
 export const FUNCTION_TYPES = new Set([

@@ -3,18 +3,20 @@
 // that re-schedules itself with setTimeout, forEach/async map callbacks), then one fact pass that attributes every
 // call, exit, try and assignment to all loops active at that point with loop-relative flags kept as counters.
 import type { FlatCursor, FlatTree } from '../flat-tree.js';
-import type {
-  ArgFact,
-  AssignmentFact,
-  CallFact,
-  CallKind,
-  ExitFact,
-  FileFacts,
-  IterableFact,
-  LoopFacts,
-  LoopKind,
-  SyntaxNode,
-  TryFact,
+import {
+  newCallFact,
+  newLoopFacts,
+  type ArgFact,
+  type AssignmentFact,
+  type CallFact,
+  type CallKind,
+  type ExitFact,
+  type FileFacts,
+  type IterableFact,
+  type LoopFacts,
+  type LoopKind,
+  type SyntaxNode,
+  type TryFact,
 } from '../facts.js';
 import type { KnowledgeBase } from '../knowledge-base.js';
 import { findSuppressions } from '../suppressions.js';
@@ -421,7 +423,7 @@ class Extractor {
   }
 
   private newDraft(kind: LoopKind, node: SyntaxNode, body: SyntaxNode, headerRow: number): LoopDraft {
-    const facts: LoopFacts = {
+    const facts = newLoopFacts({
       language: this.language,
       path: this.path,
       kind,
@@ -433,10 +435,8 @@ class Extractor {
       bodyStartLine: body.startPosition.row + 1,
       bodyEndLine: body.endPosition.row + 1,
       infinite: false,
-      condition: undefined,
       exits: [],
       loopVariables: [],
-      iterable: undefined,
       calls: [],
       tries: [],
       assignments: [],
@@ -444,18 +444,15 @@ class Extractor {
       depth: 0,
       maxBodyNesting: 0,
       bodyLines: 0,
-      functionName: undefined,
       inAsyncFunction: false,
       hasAwait: false,
-      concurrent: undefined,
       text: '',
       normalizedText: '',
       fileHandlesSignals: this.fileHandlesSignals,
-      parent: undefined,
       children: [],
       node,
       body,
-    };
+    });
     const draft: LoopDraft = { facts, reschedules: [], bindings: [], continueNodes: [], trailingCalls: [], outerGuarded: false };
     this.drafts.push(draft);
     return draft;
@@ -1045,7 +1042,7 @@ class Extractor {
 
   private callFor(shared: SharedCall, ctx: Ctx, e: Active): CallFact {
     const guardedByTry = (ctx.guard > e.baseGuard || e.d.outerGuarded) && !shared.floating;
-    return {
+    return newCallFact({
       callee: shared.callee,
       method: shared.method,
       receiver: shared.receiver,
@@ -1068,7 +1065,7 @@ class Extractor {
       dependsOnIteration: false,
       managed: false,
       node: shared.node,
-    };
+    });
   }
 
   private buildShared(node: SyntaxNode, ctx: Ctx | null): SharedCall | null {
@@ -1603,7 +1600,7 @@ class Extractor {
     const callee = calleeText(target);
     const { kinds, confidence } = this.classify(callee, undefined, undefined);
     const dot = callee.lastIndexOf('.');
-    const call: CallFact = {
+    const call = newCallFact({
       callee,
       method: callee.slice(dot + 1),
       receiver: dot > 0 ? callee.slice(0, dot) : undefined,
@@ -1613,12 +1610,8 @@ class Extractor {
       endLine: target.endPosition.row + 1,
       text: target.text,
       args: [],
-      sql: undefined,
-      sleepSeconds: undefined,
-      timeoutSeconds: undefined,
       awaited: false,
       resultUsed: false,
-      assignedTo: undefined,
       guarded: false,
       inTry: false,
       inInnerLoop: false,
@@ -1626,12 +1619,12 @@ class Extractor {
       dependsOnIteration: false,
       managed: false,
       node: target,
-    };
+    });
     facts.calls.push(call);
   }
 
   private trailingFact(shared: SharedCall): CallFact {
-    return {
+    return newCallFact({
       callee: shared.callee,
       method: shared.method,
       receiver: shared.receiver,
@@ -1641,9 +1634,6 @@ class Extractor {
       endLine: shared.endLine,
       text: shared.text,
       args: shared.args,
-      sql: undefined,
-      sleepSeconds: undefined,
-      timeoutSeconds: undefined,
       awaited: shared.awaited,
       resultUsed: shared.resultUsed,
       assignedTo: shared.assignedTo,
@@ -1654,7 +1644,7 @@ class Extractor {
       dependsOnIteration: false,
       managed: false,
       node: shared.node,
-    };
+    });
   }
 
   private finishText(facts: LoopFacts): void {

@@ -4,7 +4,9 @@
 // bodies are not the loop's code: they run when called, not per iteration.
 import type { FlatCursor, FlatTree } from '../flat-tree.js';
 import {
-  argFact,
+  newArgFact,
+  newCallFact,
+  newLoopFacts,
   type ArgFact,
   type AssignmentFact,
   type CallFact,
@@ -463,17 +465,17 @@ function assignedFromDbRead(name: string, loop: SyntaxNode, ctx: FileContext): b
 
 function argFacts(argList: SyntaxNode | null): ArgFact[] {
   if (!argList) return [];
-  if (argList.type !== 'argument_list') return [argFact(clip(argList.text), undefined, undefined, undefined)];
+  if (argList.type !== 'argument_list') return [newArgFact(clip(argList.text), undefined, undefined, undefined)];
   const out: ArgFact[] = [];
   for (const arg of argList.namedChildren) {
     if (arg.type === 'comment') continue;
     if (out.length >= 16) break;
     if (arg.type === 'keyword_argument') {
       const value = arg.childForFieldName('value');
-      out.push(argFact(clip(value?.text ?? ''), evalNumber(value), stringLiteral(value), arg.childForFieldName('name')?.text));
+      out.push(newArgFact(clip(value?.text ?? ''), evalNumber(value), stringLiteral(value), arg.childForFieldName('name')?.text));
       continue;
     }
-    out.push(argFact(clip(arg.text), evalNumber(arg), stringLiteral(arg), undefined));
+    out.push(newArgFact(clip(arg.text), evalNumber(arg), stringLiteral(arg), undefined));
   }
   return out;
 }
@@ -722,7 +724,7 @@ function describeLoop(node: SyntaxNode, ctx: FileContext, enclosing: Enclosing, 
   const infinite = !isFor && isInfiniteCondition(condition);
   const source = ctx.source;
 
-  const facts: LoopFacts = {
+  const facts = newLoopFacts({
     language: 'python',
     path: ctx.path,
     kind,
@@ -734,10 +736,8 @@ function describeLoop(node: SyntaxNode, ctx: FileContext, enclosing: Enclosing, 
     bodyStartLine: body.startPosition.row + 1,
     bodyEndLine: body.endPosition.row + 1,
     infinite,
-    condition: undefined,
     exits: [],
     loopVariables,
-    iterable: undefined,
     calls: [],
     tries: [],
     assignments: [],
@@ -745,18 +745,15 @@ function describeLoop(node: SyntaxNode, ctx: FileContext, enclosing: Enclosing, 
     depth: enclosing.depth,
     maxBodyNesting: 0,
     bodyLines: 0,
-    functionName: undefined,
     inAsyncFunction,
     hasAwait: false,
-    concurrent: undefined,
     text: source.slice(node.startIndex, node.endIndex),
     normalizedText: '',
     fileHandlesSignals: ctx.handlesSignals,
-    parent: undefined,
     children: [],
     node,
     body,
-  };
+  });
   if (condition && !infinite) facts.condition = clip(condition.text);
   if (iterable) facts.iterable = iterable;
   if (functionName) facts.functionName = functionName;
@@ -1074,9 +1071,7 @@ class LoopWalker {
     if (!info) return;
     const { callee, method, args } = info;
     // The static part (args and kinds arrays included) is shared with other loops' views of this call.
-    // Every field written, in the interface's order: all call facts share one object shape, which keeps the rules'
-    // property reads monomorphic (a spread of `info` made one shape per combination of its optional fields).
-    const fact: CallFact = {
+    const fact = newCallFact({
       callee,
       method,
       receiver: info.receiver,
@@ -1091,7 +1086,6 @@ class LoopWalker {
       timeoutSeconds: info.timeoutSeconds,
       awaited: parent.type === 'await',
       resultUsed: true,
-      assignedTo: undefined,
       guarded: this.guardedFromOutside || this.isGuarded(frame.tryBody),
       inTry: frame.tryBody >= 0,
       inInnerLoop: frame.inner > 0,
@@ -1099,7 +1093,7 @@ class LoopWalker {
       dependsOnIteration: false,
       managed: frame.inWithItem,
       node,
-    };
+    });
     resolveUse(frames, fact);
     if (EXIT_CALLS.has(callee) && frame.tryBody < 0) addExit(this.facts.exits, { kind: 'raise', line: fact.line });
     if ((method === 'close' || method === 'release' || method === 'aclose' || method === 'putconn') && fact.receiver) {

@@ -19,7 +19,6 @@ import {
   insideGather,
   iteratesChunks,
   isPython,
-  lines,
   loopStatement,
   ownCalls,
   ownsItsLines,
@@ -32,6 +31,7 @@ import {
   statementOf,
   stringValue,
 } from './shared.js';
+import { sourceLines } from '../../../fixes/lines.js';
 
 function isTransactionSql(call: CallFact, keyword: RegExp): boolean {
   const sql = call.sql ?? stringValue(callNode(call).childForFieldName('arguments')?.namedChildren[0]);
@@ -92,7 +92,7 @@ function moveCommitReplace(loop: LoopFacts, ctx: RuleContext, commit: CallFact) 
   const remaining = bodyStatements(loop).filter((s) => s.id !== commitStmt.id && s.id !== beginStmt?.id);
   if (remaining.length === 0) return undefined;
   const point = hoistPoint(loop, source)!;
-  const all = lines(source);
+  const all = sourceLines(source);
   const skip = new Set<number>();
   const firstLine = (s: SyntaxNode): number => startWithComments(s, source, loop.headerLine);
   for (const s of [commitStmt, beginStmt]) if (s) for (let r = firstLine(s); r <= s.endPosition.row + 1; r++) skip.add(r);

@@ -18,7 +18,6 @@ import {
   indentBlock,
   indentOf,
   isPython,
-  lines,
   ownCalls,
   pollerInterval,
   say,
@@ -27,6 +26,7 @@ import {
   startWithComments,
   statementOf,
 } from './shared.js';
+import { sourceLines } from '../../../fixes/lines.js';
 
 /** Borrowing from a pool is the cheap, correct way to get a connection per unit of work. */
 const POOL_CHECKOUT = /(^|\.)(pool|_pool|engine|db_pool|pg_pool|connection_pool|sessionmaker|session_factory)[\w]*\.(connect|acquire|getconn|get_connection|begin|checkout|raw_connection)$/i;
@@ -90,7 +90,7 @@ function hoistFix(loop: LoopFacts, ctx: RuleContext, call: CallFact, inPoller: b
 
 function hoistSketch(loop: LoopFacts, ctx: RuleContext, call: CallFact): string {
   const source = ctx.file.source;
-  const all = lines(source);
+  const all = sourceLines(source);
   const point = hoistPoint(loop, source);
   const from = point?.line ?? loop.startLine;
   const base = point?.indent ?? '';

@@ -25,7 +25,6 @@ import {
   insideGather,
   isBatched,
   isPython,
-  lines,
   ownCalls,
   say,
   displayCallee,
@@ -33,6 +32,7 @@ import {
   tinyLiteralIterable,
   walkOwnBody,
 } from './shared.js';
+import { sourceLines } from '../../../fixes/lines.js';
 
 const SERIAL_KINDS = new Set<LoopFacts['kind']>(['for', 'for-each']);
 
@@ -66,7 +66,7 @@ export function serialCalls(loop: LoopFacts, source: string): CallFact[] {
 
 /** Commands queued inside MULTI / BEGIN just before the loop must keep their order. */
 function insideTransaction(loop: LoopFacts, source: string): boolean {
-  const all = lines(source);
+  const all = sourceLines(source);
   const before = all.slice(Math.max(0, loop.startLine - 6), loop.startLine - 1).join('\n');
   return /['"`](MULTI|BEGIN|START TRANSACTION)['"`]|\.multi\(\)|\.pipeline\(\)/i.test(before);
 }
@@ -110,7 +110,7 @@ function bodyAsFunction(loop: LoopFacts, source: string): string | undefined {
   const edits: SyntaxNode[] = [];
   walkOwnBody(loop, CONTINUES, (n) => edits.push(n));
   const body = loop.body;
-  const all = lines(source);
+  const all = sourceLines(source);
   const isBlock = body.type === 'statement_block' || body.type === 'block';
   if (!isBlock) return undefined;
   let text = body.text;

@@ -194,16 +194,13 @@ export function hasEarlyExit(loop: LoopFacts): boolean {
   return found;
 }
 
-/** Source lines (split once per source: detectors ask for the same file's lines many times). */
-export const lines = sourceLines;
-
 export function indentOf(line: string): string {
   return /^[ \t]*/.exec(line)![0];
 }
 
 /** One indentation step as the file uses it (defaults: 4 spaces in Python, 2 in JS/TS). */
 export function indentUnit(loop: LoopFacts, source: string): string {
-  const all = lines(source);
+  const all = sourceLines(source);
   const header = indentOf(all[loop.headerLine - 1] ?? '');
   for (let l = loop.bodyStartLine; l <= loop.bodyEndLine; l++) {
     const text = all[l - 1] ?? '';
@@ -236,7 +233,7 @@ export function indentBlock(text: string, indent: string): string {
 
 /** The statement that contains the loop and starts its own line: where hoisted code can be inserted. */
 export function loopStatement(loop: LoopFacts, source: string): SyntaxNode | undefined {
-  const all = lines(source);
+  const all = sourceLines(source);
   for (let n: SyntaxNode | null = loop.node; n; n = n.parent) {
     const line = all[n.startPosition.row] ?? '';
     const isStatement = /statement$|^lexical_declaration$|^variable_declaration$|^expression_statement$/.test(n.type);
@@ -248,7 +245,7 @@ export function loopStatement(loop: LoopFacts, source: string): SyntaxNode | und
 
 /** True when a statement occupies whole lines (nothing else before it or after it on its lines). */
 export function ownsItsLines(node: SyntaxNode, source: string): boolean {
-  const all = lines(source);
+  const all = sourceLines(source);
   const first = all[node.startPosition.row] ?? '';
   const last = all[node.endPosition.row] ?? '';
   if (node.startPosition.column !== indentOf(first).length) return false;
@@ -526,7 +523,7 @@ export function provedReplace(
   description: string,
   safety: 'safe' | 'unsafe',
 ): Fix | undefined {
-  const all = lines(ctx.file.source);
+  const all = sourceLines(ctx.file.source);
   const patched = [...all.slice(0, startLine - 1), ...code.split('\n'), ...all.slice(endLine)].join('\n');
   try {
     if (hasSyntaxErrorsAfterEdit(ctx.file.tree, ctx.file.language, patched)) return undefined;
@@ -560,7 +557,7 @@ export function hoistStatement(ctx: RuleContext, loop: LoopFacts, statement: Syn
   if (!anchor || !ownsItsLines(statement, source)) return undefined;
   if (statement.parent?.id !== loop.body.id) return undefined;
   if (bodyStatements(loop).length < 2) return undefined;
-  const all = lines(source);
+  const all = sourceLines(source);
   const insertLine = anchor.startPosition.row + 1;
   const stmtStart = startWithComments(statement, source, loop.headerLine);
   const stmtEnd = statement.endPosition.row + 1;
@@ -670,7 +667,7 @@ export function insertAndEdit(
 ): Fix | undefined {
   if (edits.length === 0) return undefined;
   if (edits.some((e) => e.node.startPosition.row !== e.node.endPosition.row || e.node.startPosition.row + 1 < insertLine)) return undefined;
-  const all = lines(ctx.file.source);
+  const all = sourceLines(ctx.file.source);
   const lastLine = Math.max(...edits.map((e) => e.node.startPosition.row + 1));
   const byLine = new Map<number, NodeEdit[]>();
   for (const e of edits) {
@@ -697,7 +694,7 @@ export function hoistPoint(loop: LoopFacts, source: string): { line: number; ind
   const anchor = loopStatement(loop, source);
   if (!anchor) return undefined;
   const line = anchor.startPosition.row + 1;
-  return { line, indent: indentOf(lines(source)[line - 1] ?? '') };
+  return { line, indent: indentOf(sourceLines(source)[line - 1] ?? '') };
 }
 
 /** Outermost expression of a method chain that `node` starts (`Job.objects.filter(...)[:10]`, `find(q).limit(5).toArray()`). */
@@ -786,7 +783,7 @@ function precedingExecuteSql(value: SyntaxNode): string | undefined {
 
 /** First line (1-based) of a statement including the comment lines directly above it (they describe it and move with it). */
 export function startWithComments(statement: SyntaxNode, source: string, floorLine: number): number {
-  const all = lines(source);
+  const all = sourceLines(source);
   let line = statement.startPosition.row + 1;
   while (line - 1 > floorLine && /^\s*(#|\/\/)/.test(all[line - 2] ?? '')) line--;
   return line;

@@ -15,7 +15,6 @@ import {
   indentOf,
   insertAndEdit,
   isPython,
-  lines,
   ownsItsLines,
   provedReplace,
   say,
@@ -24,6 +23,7 @@ import {
   statementOf,
   walkOwnBody,
 } from './shared.js';
+import { sourceLines } from '../../../fixes/lines.js';
 
 type Kind = 'string' | 'bytes' | 'list' | 'object';
 
@@ -206,7 +206,7 @@ function pythonFix(loop: LoopFacts, ctx: RuleContext, target: string, list: Conc
   const point = hoistPoint(loop, ctx.file.source);
   if (!point || list.some((c) => !ownsItsLines(statementOf(c.node) ?? c.node, ctx.file.source))) return undefined;
   const parts = freshName(ctx.file.source, `${target}_parts`);
-  const all = lines(ctx.file.source);
+  const all = sourceLines(ctx.file.source);
   const out = [`${point.indent}${parts} = []`];
   const edits = new Map(list.map((c) => [c.node.startPosition.row + 1, c]));
   for (let l = point.line; l <= loop.endLine; l++) {

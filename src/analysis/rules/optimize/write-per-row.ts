@@ -23,7 +23,6 @@ import {
   iteratesChunks,
   isPython,
   isTyped,
-  lines,
   ownCalls,
   ownsItsLines,
   provedReplace,
@@ -35,6 +34,7 @@ import {
   stringValue,
   tinyLiteralIterable,
 } from './shared.js';
+import { sourceLines } from '../../../fixes/lines.js';
 
 export function perRowWrites(loop: LoopFacts, source: string): CallFact[] {
   return ownCalls(loop).filter(
@@ -97,7 +97,7 @@ function executemanyReplace(loop: LoopFacts, ctx: RuleContext, call: CallFact) {
   if (args.length !== 2 || stringValue(args[0]) === undefined || args[1]!.type === 'keyword_argument') return undefined;
   const parts = iterationParts(loop);
   if (!parts) return undefined;
-  const indent = /^[ \t]*/.exec(lines(ctx.file.source)[loop.startLine - 1] ?? '')![0];
+  const indent = /^[ \t]*/.exec(sourceLines(ctx.file.source)[loop.startLine - 1] ?? '')![0];
   const code = `${indent}${call.receiver}.executemany(${args[0]!.text}, [${args[1]!.text} for ${parts.pattern} in ${parts.iterable}])`;
   return provedReplace(ctx, loop.startLine, loop.endLine, code, say(ctx, 'fix.write.executemany'), 'safe');
 }
@@ -113,7 +113,7 @@ function batchedWriteSketch(loop: LoopFacts, call: CallFact, ctx: RuleContext): 
   if (py) {
     if (sql !== undefined && args[1] && bodyStatements(loop).length > 1) {
       const stmt = statementOf(call.node);
-      const all = lines(ctx.file.source);
+      const all = sourceLines(ctx.file.source);
       if (stmt && loop.kind !== 'callback-iteration') {
         const body = all.slice(loop.startLine - 1, loop.endLine).map((l, i) => {
           const row = loop.startLine - 1 + i;
