@@ -9,6 +9,7 @@ import { PROJECT_ROOT, readCompiled, readDataFiles } from '../core/data-files.js
 import { lazySchema, yaml } from '../core/lazy-modules.js';
 import { LANGUAGES, type Language } from '../core/types.js';
 import { CALL_KINDS, type ArgFact, type CallKind } from './facts.js';
+import { leadingSqlWord } from '../core/linear-text.js';
 
 export interface KnowledgeBase {
   classify(
@@ -178,11 +179,9 @@ export function normalizeCallee(callee: string): string {
   return out;
 }
 
-const SQL_KEYWORD = /^\s*(?:--[^\n]*\n\s*|\/\*[\s\S]*?\*\/\s*)*([A-Za-z]+)/;
-
 /** Kinds implied by SQL text: SELECT → db-read, INSERT/UPDATE/DELETE/UPSERT → db-write, FOR UPDATE → lock, COMMIT. */
 export function classifySql(sql: string): CallKind[] {
-  const keyword = SQL_KEYWORD.exec(sql)?.[1]?.toUpperCase();
+  const keyword = leadingSqlWord(sql)?.toUpperCase();
   const kinds = new Set<CallKind>();
   const upper = sql.toUpperCase();
   switch (keyword) {

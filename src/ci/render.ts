@@ -4,11 +4,10 @@ import { t } from '../core/i18n.js';
 import type { Locale } from '../core/types.js';
 import type { ChangeRequestRef, Platform } from '../platforms/platform.js';
 import type { CapturedReview } from './capture.js';
-
-const HIDDEN = /<!--[\s\S]*?-->\n?/g;
+import { stripHtmlComments } from '../core/linear-text.js';
 
 function visible(markdown: string): string {
-  return markdown.replace(HIDDEN, '').trim();
+  return stripHtmlComments(markdown).trim();
 }
 
 function changeName(cr: ChangeRequestRef, platform: Platform['name']): string {

@@ -12,6 +12,7 @@ import type { ReviewDeps } from '../review/pipeline.js';
 import { compareFindings } from '../review/rank.js';
 import { skipText, SUMMARY_MAX_CHARS } from '../review/summary.js';
 import type { ParsedCommand } from './parse.js';
+import { joinLines } from '../core/linear-text.js';
 
 /** Findings rendered in full in one reply; the rest are listed in one line each. */
 const FULL_REPORTS = 10;
@@ -121,7 +122,7 @@ function report(heading: string, findings: Finding[], platform: Platform, cr: Ch
         path: f.path,
         line: f.line,
         link: platform.permalink(cr.repo, cr.headSha, f.path, f.loop.startLine, f.loop.endLine),
-        message: f.message.replace(/\s*\n\s*/g, ' '),
+        message: joinLines(f.message),
       }),
     );
     parts.push(`${t(locale, 'review.command.more', { count: rest.length })}\n\n${lines.join('\n')}`);

@@ -203,7 +203,31 @@ export function wholeLineText(source: string, startLine: number, endLine: number
 
 /** Python triple-quoted strings change meaning when re-indented; callers fall back to a block fix then. */
 export function hasMultilineString(text: string): boolean {
-  return /("""|''')[\s\S]*\n[\s\S]*\1/.test(text) || /`[^`]*\n[^`]*`/.test(text);
+  return tripleQuotedAcrossLines(text, '"""') || tripleQuotedAcrossLines(text, "'''") || backtickedAcrossLines(text);
+}
+
+/** `/Q[\s\S]*\n[\s\S]*Q/`: the first Q, a newline after it, and Q again after that (one pass, not one per Q). */
+function tripleQuotedAcrossLines(text: string, quote: string): boolean {
+  const open = text.indexOf(quote);
+  if (open < 0) return false;
+  const newline = text.indexOf('\n', open + quote.length);
+  return newline >= 0 && text.indexOf(quote, newline + 1) >= 0;
+}
+
+/** ``/`[^`]*\n[^`]*`/``: two consecutive backticks with a newline between them. */
+function backtickedAcrossLines(text: string): boolean {
+  let open = text.indexOf('`');
+  if (open < 0) return false;
+  // The first newline after the first backtick; it stays the next newline until a pair encloses it.
+  const newline = text.indexOf('\n', open + 1);
+  if (newline < 0) return false;
+  while (open >= 0) {
+    const close = text.indexOf('`', open + 1);
+    if (close < 0) return false;
+    if (newline < close) return true;
+    open = close;
+  }
+  return false;
 }
 
 export function replaceFix(

@@ -3,6 +3,7 @@
 // exponential backoff and jitter, an atomic claim query, one batched query instead of one per item.
 import type { Language } from '../core/types.js';
 import { indentText, dedentText } from './lines.js';
+import { trimChar } from '../core/linear-text.js';
 
 type Family = 'python' | 'js';
 
@@ -18,10 +19,9 @@ function isTypeScript(language: Language): boolean {
 export function snakeCase(text: string): string {
   const cleaned = text
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .replace(/[^A-Za-z0-9]+/g, '_')
-    .replace(/^_+|_+$/g, '')
-    .toLowerCase();
-  return /^[a-z_]/.test(cleaned) ? cleaned : `w_${cleaned}`;
+    .replace(/[^A-Za-z0-9]+/g, '_');
+  const trimmed = trimChar(cleaned, '_', true).toLowerCase();
+  return /^[a-z_]/.test(trimmed) ? trimmed : `w_${trimmed}`;
 }
 
 /** camelCase from any identifier-ish text (`sync_orders` → `syncOrders`). */

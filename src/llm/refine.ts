@@ -12,6 +12,7 @@ import type { Logger } from '../server/deps.js';
 import { LruCache, TokenBudget } from './budget.js';
 import type { LlmClient } from './llm-client.js';
 import { buildRefinementPrompt, REDACTED, REFINEMENT_SCHEMA } from './prompt.js';
+import { trimChar } from '../core/linear-text.js';
 
 const replySchema = z.strictObject({
   explanation: z.string().min(1).max(4000),
@@ -58,7 +59,8 @@ export function createRefineDeps(client: LlmClient, logger: Logger, now: () => D
 /** Strict parse of the reply: one JSON object, optionally fenced; nothing else accepted. */
 export function parseReply(content: string): Reply | null {
   let text = content.trim();
-  const fenced = /^```(?:json)?\s*\n([\s\S]*)\n```$/.exec(text);
+  // The endsWith check first: without a closing fence the regex retried its body from every leading newline.
+  const fenced = text.endsWith('\n```') ? /^```(?:json)?\s*\n([\s\S]*)\n```$/.exec(text) : null;
   if (fenced) text = fenced[1].trim();
   try {
     const parsed = replySchema.safeParse(JSON.parse(text));
@@ -73,7 +75,7 @@ function splitLines(source: string): string[] {
 }
 
 function sameLines(a: string, b: string): boolean {
-  const normalize = (text: string) => text.replace(/\r/g, '').split('\n').map((line) => line.trimEnd()).join('\n').replace(/\n+$/, '');
+  const normalize = (text: string) => trimChar(text.replace(/\r/g, '').split('\n').map((line) => line.trimEnd()).join('\n'), '\n');
   return normalize(a) === normalize(b);
 }
 

@@ -3,6 +3,7 @@ import { renderCost } from '../cost/index.js';
 import { t } from '../core/i18n.js';
 import type { AnalysisResult, Finding, Fix, Locale, Severity, Target } from '../core/types.js';
 import { SEVERITIES, TARGETS } from '../core/types.js';
+import { trimChar } from '../core/linear-text.js';
 
 export interface FindingRenderOptions {
   locale: Locale;
@@ -27,7 +28,7 @@ export function fence(code: string): string {
 
 export function codeBlock(code: string, info: string): string {
   const marks = fence(code);
-  return `${marks}${info}\n${code.replace(/\n+$/, '')}\n${marks}`;
+  return `${marks}${info}\n${trimChar(code, '\n')}\n${marks}`;
 }
 
 /** GitLab's multi-line suggestion header: lines above and below the anchored line that the suggestion replaces. */
@@ -47,7 +48,7 @@ function canSuggest(fix: Fix, options: FindingRenderOptions): boolean {
 
 export function ruleDocsLink(ruleId: string, locale: Locale, docsBaseUrl?: string): string {
   if (docsBaseUrl) {
-    const url = `${docsBaseUrl.replace(/\/+$/, '')}/${ruleId}.md`;
+    const url = `${trimChar(docsBaseUrl, '/')}/${ruleId}.md`;
     return t(locale, 'report.finding.docs-link', { rule: ruleId, url });
   }
   return t(locale, 'report.finding.docs-explain', { rule: ruleId });

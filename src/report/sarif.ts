@@ -4,6 +4,7 @@ import type { RuleDefinition } from '../analysis/rule-types.js';
 import { t } from '../core/i18n.js';
 import type { Finding, Severity } from '../core/types.js';
 import type { ReportContext } from './types.js';
+import { trimChar } from '../core/linear-text.js';
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 export const FINGERPRINT_KEY = 'cozeLoopFingerprint/v1';
@@ -53,7 +54,7 @@ function ruleDescriptor(rule: RuleDefinition, context: ReportContext): Record<st
       precision: 'high',
     },
   };
-  if (context.docsBaseUrl) descriptor.helpUri = `${context.docsBaseUrl.replace(/\/+$/, '')}/${rule.id}.md`;
+  if (context.docsBaseUrl) descriptor.helpUri = `${trimChar(context.docsBaseUrl, '/')}/${rule.id}.md`;
   return descriptor;
 }
 

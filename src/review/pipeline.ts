@@ -13,6 +13,7 @@ import type { DiffHunk } from './diff-view.js';
 import { assignKeys, compareFindings } from './rank.js';
 import { buildStatus } from './status.js';
 import { renderSummary } from './summary.js';
+import { stripHtmlComments } from '../core/linear-text.js';
 
 export interface ReviewDeps {
   logger: Logger;
@@ -175,7 +176,7 @@ export async function runReview(platform: Platform, cr: ChangeRequestRef, config
   const hasNews = reported.length > 0 || markedFixed > 0 || changeSet.skipped.length + analysis.skipped.length > 0;
   if (config.review.summary && hasNews) await platform.upsertSummary(cr, summaryBody);
 
-  const status = buildStatus(reported, config, summaryBody.replace(/<!--[\s\S]*?-->\n?/g, ''));
+  const status = buildStatus(reported, config, stripHtmlComments(summaryBody));
   await platform.reportStatus(cr, status);
 
   const counts = new Map<string, { target: string; count: number }>();

@@ -3,6 +3,7 @@ import { hasText, t } from '../core/i18n.js';
 import { SEVERITIES, TARGETS, type FileNote, type Finding, type Locale, type SkippedFile } from '../core/types.js';
 import { SUMMARY_MARKER } from '../platforms/platform.js';
 import { monthlySaving } from './rank.js';
+import { joinLines } from '../core/linear-text.js';
 
 /** GitHub refuses comment bodies over 65,536 characters; stay clear of it (GitLab allows more). */
 export const SUMMARY_MAX_CHARS = 60_000;
@@ -97,7 +98,7 @@ function item(input: SummaryInput, finding: Finding): string {
     path: finding.path,
     line: finding.line,
     link: input.link(finding),
-    message: finding.message.replace(/\s*\n\s*/g, ' '),
+    message: joinLines(finding.message),
   });
 }
 

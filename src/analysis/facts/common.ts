@@ -1,6 +1,7 @@
 // Language-neutral helpers shared by the Python and JavaScript/TypeScript fact extractors.
 import type { SyntaxNode } from '../facts.js';
 import type { CallKind, ExitFact } from '../facts.js';
+import { trimTrailingCalls } from '../../core/linear-text.js';
 
 /** Loops nested deeper than this (per function) are not modelled: a note says so instead of a stack overflow. */
 export const MAX_LOOP_DEPTH = 48;
@@ -20,7 +21,7 @@ export function compactCallee(text: string): string {
 
 /** Last segment of a dotted callee, ignoring trailing call parentheses: `a.b().c` → `c`, `fetch` → `fetch`. */
 export function methodOf(callee: string): string {
-  const trimmed = callee.replace(/(\(\))+$/, '');
+  const trimmed = trimTrailingCalls(callee);
   const dot = trimmed.lastIndexOf('.');
   return dot < 0 ? trimmed : trimmed.slice(dot + 1);
 }

@@ -2,6 +2,7 @@
 // produces the idiomatic batched form for the API in use (IN / ANY($1), executemany, in_bulk, findMany, $in, ...).
 import type { CallFact, LoopFacts, SyntaxNode } from '../../facts.js';
 import { argumentNodes, callNode, identifiersIn, isPython, isTyped, stringValue } from './shared.js';
+import { dropFromLastLineColon, isRegexSpace } from '../../../core/linear-text.js';
 
 export interface IterationParts {
   /** Loop variable pattern as written (`order`, `[id, row]`, `(a, b)`). */
@@ -23,7 +24,7 @@ export function iterationParts(loop: LoopFacts): IterationParts | undefined {
     if (!receiver || !params) return undefined;
     const first = params.type === 'identifier' ? params : params.namedChildren[0];
     if (!first) return undefined;
-    return { pattern: first.text.replace(/:.*$/, ''), iterable: receiver.text };
+    return { pattern: dropFromLastLineColon(first.text), iterable: receiver.text };
   }
   return undefined;
 }
@@ -44,7 +45,41 @@ function unquote(text: string): string {
   return text.replace(/^['"`]|['"`]$/g, '');
 }
 
-const SQL_EQ = /\b([A-Za-z_][\w.]*)\s*=\s*(%s|\?|\$1|:[A-Za-z_]\w*|%\([A-Za-z_]\w*\)s)/;
+const NAME_RUN = /[\w.]+/g;
+const EQ_PLACEHOLDER = /\s*=\s*(%s|\?|\$1|:[A-Za-z_]\w*|%\([A-Za-z_]\w*\)s)/y;
+
+export interface SqlEquality {
+  index: number;
+  end: number;
+  column: string;
+  placeholder: string;
+}
+
+/**
+ * The first `column = <placeholder>` of a SQL string, as `/\b([A-Za-z_][\w.]*)\s*=\s*(%s|\?|...)/` found it, but
+ * tried once per run of name characters: the pattern restarted after every dot of `a.b.c.d...` and rescanned the run.
+ */
+export function sqlEquality(sql: string): SqlEquality | undefined {
+  NAME_RUN.lastIndex = 0;
+  for (let run = NAME_RUN.exec(sql); run; run = NAME_RUN.exec(sql)) {
+    const end = run.index + run[0].length;
+    // The leftmost place the pattern could start in this run: a letter or _ at its start or right after a dot.
+    let start = -1;
+    for (let i = run.index; i < end && start < 0; i++) {
+      if (/[A-Za-z_]/.test(sql[i]!) && (i === run.index || sql[i - 1] === '.')) start = i;
+    }
+    if (start < 0) continue;
+    EQ_PLACEHOLDER.lastIndex = end;
+    const tail = EQ_PLACEHOLDER.exec(sql);
+    if (tail) return { index: start, end: end + tail[0].length, column: sql.slice(start, end), placeholder: tail[1]! };
+  }
+  return undefined;
+}
+
+function replaceEquality(sql: string, by: (eq: SqlEquality) => string): string {
+  const eq = sqlEquality(sql);
+  return eq ? `${sql.slice(0, eq.index)}${by(eq)}${sql.slice(eq.end)}` : sql;
+}
 
 /** Which field the call looks the item up by, and with what expression. */
 export function keyBinding(call: CallFact, loop: LoopFacts): KeyBinding | undefined {
@@ -54,13 +89,13 @@ export function keyBinding(call: CallFact, loop: LoopFacts): KeyBinding | undefi
   if (call.sql !== undefined || (args[0] && stringValue(args[0]) !== undefined && /\bwhere\b/i.test(stringValue(args[0]) ?? ''))) {
     const sql = call.sql ?? stringValue(args[0]) ?? '';
     const placeholders = sql.match(/%s|\?|\$\d+|:[A-Za-z_]\w*|%\([A-Za-z_]\w*\)s/g) ?? [];
-    const m = SQL_EQ.exec(sql);
+    const eq = sqlEquality(sql);
     const params = args[1];
-    if (!m || placeholders.length !== 1 || !params) return undefined;
+    if (!eq || placeholders.length !== 1 || !params) return undefined;
     const inner = params.type === 'tuple' || params.type === 'list' || params.type === 'array' ? params.namedChildren[0] : params;
     if (!inner || !mentionsIteration(inner, loop, assigned)) return undefined;
     const value = inner.type === 'pair' ? inner.childForFieldName('value') : inner;
-    return value ? { field: m[1]!, expr: value.text } : undefined;
+    return value ? { field: eq.column, expr: value.text } : undefined;
   }
   // keyword arguments (`id=order.customer_id`) and object / dict pairs (`{ where: { id: o.userId } }`)
   let best: KeyBinding | undefined;
@@ -91,9 +126,30 @@ function keysLine(py: boolean, parts: IterationParts, key: KeyBinding): string {
 
 /** Adds the key column to an explicit select list so that the rows can be indexed by it. */
 function selectingKey(sql: string, column: string): string {
-  const m = /^(\s*SELECT\s+)([\s\S]*?)(\s+FROM\b)/i.exec(sql);
-  if (!m || /(^|,)\s*\*\s*(,|$)/.test(m[2]!) || new RegExp(`\\b${column}\\b`, 'i').test(m[2]!)) return sql;
-  return `${m[1]}${column}, ${m[2]}${sql.slice(m[1]!.length + m[2]!.length)}`;
+  const m = selectList(sql);
+  if (!m) return sql;
+  const [head, list] = m;
+  if (/(^|,)\s*\*\s*(,|$)/.test(list) || new RegExp(`\\b${column}\\b`, 'i').test(list)) return sql;
+  return `${head}${column}, ${list}${sql.slice(head.length + list.length)}`;
+}
+
+const SELECT_HEAD = /^\s*SELECT\s+/i;
+const FROM_AFTER_LIST = /(?<!\s)\s+FROM\b/gi;
+
+/**
+ * `/^(\s*SELECT\s+)([\s\S]*?)(\s+FROM\b)/i` without its cubic retries over runs of spaces: [head, select list].
+ * The list starts after the spaces that follow SELECT and ends at the first run of spaces before a FROM.
+ */
+export function selectList(sql: string): [string, string] | undefined {
+  const head = SELECT_HEAD.exec(sql);
+  if (!head) return undefined;
+  const start = head[0].length;
+  FROM_AFTER_LIST.lastIndex = start;
+  const from = FROM_AFTER_LIST.exec(sql);
+  if (from) return [head[0], sql.slice(start, from.index)];
+  // `SELECT  FROM t`: the regex gave the last space before FROM back to its third group and matched an empty list.
+  if (isRegexSpace(sql.charCodeAt(start - 2)) && /^FROM\b/i.test(sql.slice(start, start + 5))) return [sql.slice(0, start - 1), ''];
+  return undefined;
 }
 
 /** The batched read for an N+1 call, as a block sketch in the file's language; undefined when no shape fits. */
@@ -123,7 +179,7 @@ export function batchedReadSketch(call: CallFact, loop: LoopFacts): string | und
     if (py) {
       const placeholder = /\?/.test(sql) ? '?' : '%s';
       const col = key.field.split('.').pop()!;
-      const batched = selectingKey(sql, col).replace(SQL_EQ, `$1 IN ({placeholders})`);
+      const batched = replaceEquality(selectingKey(sql, col), (eq) => `${eq.column} IN ({placeholders})`);
       return [
         keys,
         `placeholders = ", ".join(["${placeholder}"] * len(keys))`,
@@ -137,7 +193,7 @@ export function batchedReadSketch(call: CallFact, loop: LoopFacts): string | und
     }
     const dollar = /\$1/.test(sql);
     const col = key.field.split('.').pop()!;
-    const batched = selectingKey(sql, col).replace(SQL_EQ, dollar ? '$1 = ANY($2)' : '$1 IN (?)');
+    const batched = replaceEquality(selectingKey(sql, col), (eq) => (dollar ? `${eq.column} = ANY(${eq.placeholder})` : `${eq.column} IN (?)`));
     return [
       keys,
       `const { rows: batchRows } = await ${recv}.${method}(${JSON.stringify(batched)}, [keys]);`,

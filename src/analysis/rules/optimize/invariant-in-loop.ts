@@ -29,7 +29,9 @@ import {
 // Node type lists passed to descendantsOfType, built once (it caches its symbol table per array).
 const PY_ASSIGNMENTS: readonly string[] = ['assignment'];
 
-const WRITE_MODE = /^['"][^'"]*[wax+][^'"]*['"]$/;
+/** A quoted mode string with w, a, x or + in it (one pass; `[^'"]*[wax+][^'"]*` retried every split). */
+const QUOTED_MODE = /^['"][^'"]*['"]$/;
+export const WRITE_MODE = { test: (text: string): boolean => QUOTED_MODE.test(text) && /[wax+]/.test(text.slice(1, -1)) };
 
 function isRegex(call: CallFact): boolean {
   return hasKind(call, 'regex-compile') || /^(new\s+)?RegExp$/.test(call.callee);

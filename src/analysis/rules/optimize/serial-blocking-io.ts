@@ -33,6 +33,7 @@ import {
   walkOwnBody,
 } from './shared.js';
 import { sourceLines } from '../../../fixes/lines.js';
+import { dropTrailingBlank } from '../../../core/linear-text.js';
 
 const SERIAL_KINDS = new Set<LoopFacts['kind']>(['for', 'for-each']);
 
@@ -129,9 +130,8 @@ function bodyAsFunction(loop: LoopFacts, source: string): string | undefined {
     .split('\n')
     .map((l) => (l.startsWith(bodyIndent) ? l.slice(bodyIndent.length) : l.trimStart()))
     .join('\n')
-    .replace(/^\s*\n/, '')
-    .replace(/\n\s*$/, '');
-  return out;
+    .replace(/^\s*\n/, '');
+  return dropTrailingBlank(out);
 }
 
 function concurrentSketch(loop: LoopFacts, ctx: RuleContext, concurrency: number) {

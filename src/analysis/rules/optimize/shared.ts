@@ -410,11 +410,14 @@ export function pollerInterval(loop: LoopFacts): Sourced | undefined {
 const RUN_FLAG = /run|stop|shut|alive|active|exit|quit|cancel|abort|keep|live|event|signal|terminat|closing|closed/i;
 
 /** `while not stop.is_set()`, `while self.running`, `while (!signal.aborted)`: a worker loop with a stop flag. */
+/** `running`, `not self.stopped`, `(!this.stop())`: one flag, maybe negated (no two adjacent `\s*` runs). */
+export const RUN_FLAG_SHAPE = /^\(?\s*(?:not\s+|!\s*)?[\w.$]+(?:\(\))?\s*\)?$/;
+
 export function runFlagCondition(loop: LoopFacts): boolean {
   if (loop.kind !== 'while' && loop.kind !== 'do') return false;
   const cond = (loop.condition ?? '').trim();
   if (!cond || /[<>]|len\(|\.length|\bin\b/.test(cond)) return false;
-  return RUN_FLAG.test(cond) && /^\(?\s*(not\s+|!)?\s*[\w.$]+(\(\))?\s*\)?$/.test(cond);
+  return RUN_FLAG.test(cond) && RUN_FLAG_SHAPE.test(cond);
 }
 
 /** The constant delay between polls: a literal sleep in the loop, or the interval of setInterval / setTimeout. */
@@ -623,7 +626,23 @@ export function tinyLiteralIterable(loop: LoopFacts, max = 2): boolean {
   return m ? Number(m[1]) <= max : false;
 }
 
-const CHUNK_ITERABLE = /\b(chunk(s|ed|ify)?|batch(es|ed)?|in_batches|grouper|partition(ed)?|sliced|windowed)\s*\(|\brange\(\s*0\s*,[^,]+,[^)]+\)|^(_|lodash)\.chunk\(/i;
+const CHUNK_CALL = /\b(chunk(s|ed|ify)?|batch(es|ed)?|in_batches|grouper|partition(ed)?|sliced|windowed)\s*\(|^(_|lodash)\.chunk\(/i;
+const RANGE_WITH_STEP = /\brange\(\s*0\s*,[^,]+,/gi;
+
+/**
+ * A chunking call or `range(0, n, step)`: `/\brange\(\s*0\s*,[^,]+,[^)]+\)/i` without rescanning the rest of the
+ * text from every `range(0,` that has no closing parenthesis after it.
+ */
+export function isChunkIterable(text: string): boolean {
+  if (CHUNK_CALL.test(text)) return true;
+  RANGE_WITH_STEP.lastIndex = 0;
+  for (let m = RANGE_WITH_STEP.exec(text); m; m = RANGE_WITH_STEP.exec(text)) {
+    const after = m.index + m[0].length;
+    if (after < text.length && text.charCodeAt(after) !== 41) return text.indexOf(')', after + 1) >= 0;
+    RANGE_WITH_STEP.lastIndex = m.index + 1;
+  }
+  return false;
+}
 const CHUNK_VARIABLE = /^(chunk|batch)(_?\w*)?$|^\w*_(chunk|batch)$|^\w*(Chunk|Batch)$/;
 
 /**
@@ -631,7 +650,7 @@ const CHUNK_VARIABLE = /^(chunk|batch)(_?\w*)?$|^\w*_(chunk|batch)$|^\w*(Chunk|B
  * and one commit per chunk is the batching already, not a write per row.
  */
 export function iteratesChunks(loop: LoopFacts): boolean {
-  if (CHUNK_ITERABLE.test(loop.iterable?.text ?? '')) return true;
+  if (isChunkIterable(loop.iterable?.text ?? '')) return true;
   return loop.loopVariables.length === 1 && CHUNK_VARIABLE.test(loop.loopVariables[0]!);
 }
 

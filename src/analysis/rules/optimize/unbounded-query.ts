@@ -21,12 +21,13 @@ import {
   short,
   stringValue,
 } from './shared.js';
+import { headThenFirst, headThenTailOnLine, statementEnd } from '../../../core/linear-text.js';
 
 // Node type lists passed to descendantsOfType, built once (it caches its symbol table per array).
 const STRING_PIECES: readonly string[] = ['string_content', 'string_fragment'];
 
-const BOUNDED_CHAIN =
-  /\[\s*\d*\s*:\s*\w+\s*\]|\[\s*\d+\s*\]|\.(limit|take|first|one|one_or_none|scalar|get|count|exists|latest|earliest|last|fetchone|fetchrow|fetchval|findOne|findUnique|findFirst|findByPk|aggregate|countDocuments|paginate)\s*\(|\btake\s*:|\blimit\s*:|\bLIMIT\b|\bFETCH\s+FIRST\b|\bTOP\s*\(?\d/i;
+export const BOUNDED_CHAIN =
+  /\[\s*(?:\d+\s*)?:\s*\w+\s*\]|\[\s*\d+\s*\]|\.(limit|take|first|one|one_or_none|scalar|get|count|exists|latest|earliest|last|fetchone|fetchrow|fetchval|findOne|findUnique|findFirst|findByPk|aggregate|countDocuments|paginate)\s*\(|\btake\s*:|\blimit\s*:|\bLIMIT\b|\bFETCH\s+FIRST\b|\bTOP\s*\(?\d/i;
 const AGGREGATE = /^\s*SELECT\s+(COUNT|MAX|MIN|SUM|AVG|EXISTS|1\b|NOW|CURRENT_)/i;
 const POINT_LOOKUP = /\bWHERE\s+[\w.]*\bid\s*=\s*(%s|\?|\$\d+|:\w+|\d+)\s*(;|$|\bFOR\b)/i;
 
@@ -48,7 +49,13 @@ function sqlOf(call: CallFact): { sql: string; node?: SyntaxNode } | undefined {
   return undefined;
 }
 
-const ORM_MANY = /(\.objects\.(filter|all|exclude|order_by|select_for_update)|\.query\(.*\)\.(filter|filter_by|all|order_by)|\.(findMany|findAll|find)\b|\.select\()/;
+const ORM_MANY_LINK = /\.objects\.(filter|all|exclude|order_by|select_for_update)|\.(findMany|findAll|find)\b|\.select\(/;
+const QUERY_THEN_FILTER = /\)\.(filter|filter_by|all|order_by)/;
+
+/** `/\.query\(.*\)\.(filter|...)/` found by the first `.query(` of each line instead of a rescan from every one. */
+export function isOrmMany(spineText: string): boolean {
+  return ORM_MANY_LINK.test(spineText) || headThenTailOnLine(spineText, '.query(', QUERY_THEN_FILTER);
+}
 
 /** A call chain with its argument lists emptied: `a.find({ x: b.findMany() }).limit(5)` → `a.find().limit()`. */
 function spine(text: string): string {
@@ -67,16 +74,27 @@ function spine(text: string): string {
 }
 
 /** Query chains recognised without the knowledge base (only shapes that cannot be a plain list method). */
-const DJANGO_OR_SQLALCHEMY = /\.objects\.(filter|all|exclude|order_by|select_for_update)\(|\.query\([^)]*\)\.(filter|filter_by|all|order_by)\(/;
+// (`(?!\.query\()` ends each argument scan at the next `.query(`, which is then tried itself: one scan per character.)
+export const DJANGO_OR_SQLALCHEMY = /\.objects\.(filter|all|exclude|order_by|select_for_update)\(|\.query\((?:(?!\.query\()[^)])*\)\.(filter|filter_by|all|order_by)\(/;
+
+/** A chain that reads everything: `.all()` at the end, `.find()`, `.find({})`, `.findMany()`, `.findAll()`. */
+export const FULL_SCAN = /\.all\(\)\s*$|\.find\(\s*(?:\{\s*\}\s*)?\)|\.findMany\(\s*\)|\.findAll\(\s*\)/;
 
 export function unboundedReads(loop: LoopFacts): Unbounded[] {
   const out: Unbounded[] = [];
   const seen = new Set<number>();
+  // One spine per chain: every call of a long chain shares its root, and re-reading the root per call is quadratic.
+  const spines = new Map<number, string>();
+  const spineOf = (root: SyntaxNode): string => {
+    let text = spines.get(root.id);
+    if (text === undefined) spines.set(root.id, (text = spine(root.text)));
+    return text;
+  };
   for (const call of ownCalls(loop)) {
     const root = chainRoot(callNode(call));
-    // ORM chains are recognised here too: the knowledge base classifies their first link, not always the chain
-    if ((!hasKind(call, 'db-read', 'lock') && !DJANGO_OR_SQLALCHEMY.test(spine(root.text))) || inErrorHandler(call.node, loop)) continue;
     if (seen.has(root.id)) continue;
+    // ORM chains are recognised here too: the knowledge base classifies their first link, not always the chain
+    if ((!hasKind(call, 'db-read', 'lock') && !DJANGO_OR_SQLALCHEMY.test(spineOf(root))) || inErrorHandler(call.node, loop)) continue;
     seen.add(root.id);
     const chain = root.text;
     const sql = sqlOf(call);
@@ -86,9 +104,9 @@ export function unboundedReads(loop: LoopFacts): Unbounded[] {
       out.push({ call, root, sql: sql.sql, ...(sql.node ? { sqlNode: sql.node } : {}), fullScan: !/\bWHERE\b/i.test(sql.sql) });
       continue;
     }
-    if (!ORM_MANY.test(spine(chain)) || BOUNDED_CHAIN.test(chain)) continue;
+    if (!isOrmMany(spineOf(root)) || BOUNDED_CHAIN.test(chain)) continue;
     // the chain's value is iterated or materialised (not just passed to .count() etc., which BOUNDED_CHAIN covers)
-    const fullScan = /\.all\(\)\s*$|\.find\(\s*(\{\s*\})?\s*\)|\.findMany\(\s*\)|\.findAll\(\s*\)/.test(chain) && !/filter|where|exclude/.test(chain);
+    const fullScan = FULL_SCAN.test(chain) && !/filter|where|exclude/.test(chain);
     out.push({ call, root, fullScan });
   }
   return out;
@@ -119,11 +137,14 @@ export const detectUnboundedQuery: Detector = (loop, ctx) => {
 };
 
 /** Puts `LIMIT n` where SQL wants it: before FOR UPDATE / SKIP LOCKED / a trailing semicolon, else at the end. */
+// `(?<!\s)`: a run of spaces is tried once, from its start, not again from each of its spaces.
+const LOCK_CLAUSE = /(?<!\s)\s+FOR\s+(NO\s+KEY\s+UPDATE|UPDATE|SHARE|KEY\s+SHARE)\b/i;
+
 export function addLimit(sql: string, n: number): string {
-  const lock = /\s+FOR\s+(NO\s+KEY\s+UPDATE|UPDATE|SHARE|KEY\s+SHARE)\b/i.exec(sql);
+  const lock = LOCK_CLAUSE.exec(sql);
   if (lock) return `${sql.slice(0, lock.index)} LIMIT ${n}${sql.slice(lock.index)}`;
-  const trailing = /(\s*;?\s*)$/.exec(sql)!;
-  return `${sql.slice(0, trailing.index)} LIMIT ${n}${trailing[1]}`;
+  const end = statementEnd(sql);
+  return `${sql.slice(0, end)} LIMIT ${n}${sql.slice(end)}`;
 }
 
 function limitFix(loop: LoopFacts, ctx: RuleContext, read: Unbounded, n: number) {
@@ -150,7 +171,7 @@ function limitFix(loop: LoopFacts, ctx: RuleContext, read: Unbounded, n: number)
       replacement = chain.replace(/\.(findMany|findAll)\(\s*\{/, (m, method: string) => `.${method}({ ${method === 'findMany' ? 'take' : 'limit'}: ${n},`);
     } else if (/\.(findMany|findAll)\(\s*\)/.test(chain)) {
       replacement = chain.replace(/\.(findMany|findAll)\(\s*\)/, (m, method: string) => `.${method}({ ${method === 'findMany' ? 'take' : 'limit'}: ${n} })`);
-    } else if (/\.find\([^)]*\)/.test(chain)) {
+    } else if (headThenFirst(chain, /\.find\(/, ')')) {
       replacement = chain.replace(/(\.find\((?:[^()]|\([^()]*\))*\))/, `$1.limit(${n})`);
     }
     if (replacement && replacement !== chain) {

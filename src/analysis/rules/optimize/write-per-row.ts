@@ -35,6 +35,7 @@ import {
   tinyLiteralIterable,
 } from './shared.js';
 import { sourceLines } from '../../../fixes/lines.js';
+import { dropTrailingBrace, headThenFirst } from '../../../core/linear-text.js';
 
 export function perRowWrites(loop: LoopFacts, source: string): CallFact[] {
   return ownCalls(loop).filter(
@@ -181,7 +182,9 @@ function batchedWriteSketch(loop: LoopFacts, call: CallFact, ctx: RuleContext): 
   }
   if (sql !== undefined && /^\s*insert\b/i.test(sql) && args[1]?.type === 'array') {
     const width = args[1].namedChildren.length;
-    const stripped = sql.replace(/\bVALUES\s*\([^)]*\)/i, 'VALUES ${placeholders}');
+    // `sql.replace(/\bVALUES\s*\([^)]*\)/i, ...)` with one search for the closing parenthesis, not one per VALUES.
+    const values = headThenFirst(sql, /\bVALUES\s*\(/i, ')');
+    const stripped = values ? `${sql.slice(0, values[0])}VALUES \${placeholders}${sql.slice(values[1])}` : sql;
     return [
       '// One multi-row INSERT per chunk (keep chunks under the 65,535 bind-parameter limit).',
       `const rows = ${parts.iterable}.map(${param} => ${args[1].text});`,
@@ -198,7 +201,7 @@ function batchedWriteSketch(loop: LoopFacts, call: CallFact, ctx: RuleContext): 
     ].join('\n');
   }
   if (call.method === 'create' && /prisma|\.\w+$/.test(recv)) {
-    return `await ${recv}.createMany({ data: ${parts.iterable}.map(${param} => (${args[0]?.text.replace(/^\{\s*data:\s*/, '').replace(/\s*\}$/, '') ?? '{}'})) });`;
+    return `await ${recv}.createMany({ data: ${parts.iterable}.map(${param} => (${args[0] ? dropTrailingBrace(args[0].text.replace(/^\{\s*data:\s*/, '')) : '{}'})) });`;
   }
   if (call.method === 'insertOne') return `await ${recv}.insertMany(${parts.iterable}.map(${param} => ${args[0]?.text ?? '({})'}), { ordered: false });`;
   if (/^(updateOne|replaceOne|deleteOne|updateMany)$/.test(call.method)) {

@@ -9,7 +9,8 @@ import { argumentsOf, descendants, endLineOf, familyOf, identifiersIn, isFunctio
 import { displayCallee } from './syntax.js';
 
 const ACK_METHODS = /^(ack|basic_ack|acknowledge|delete_message|deleteMessage|xack|mark_done|markDone|mark_processed|markProcessed|markAsDone|complete_job|completeJob)$/;
-const DONE_SQL = /^\s*UPDATE\s+[\w."`]+\s+SET\s+[\s\S]*\b(status|state)\s*=\s*'(done|processed|complete|completed|finished|success|succeeded|sent)'/i;
+// `SET\s` rather than `SET\s+`: `\s+[\s\S]*` split every run of spaces both ways before failing.
+export const DONE_SQL = /^\s*UPDATE\s+[\w."`]+\s+SET\s[\s\S]*\b(status|state)\s*=\s*'(done|processed|complete|completed|finished|success|succeeded|sent)'/i;
 const NOT_WORK = /^(print|len|str|int|float|repr|format|isinstance|debug|info|warning|warn|error|exception|log|inc|observe|labels|set|time|monotonic|now|perf_counter|sleep|close|release|commit|task_done)$/;
 
 function isAck(call: TreeCall): boolean {

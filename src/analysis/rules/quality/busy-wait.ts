@@ -13,6 +13,7 @@ import { isEmptyHandler } from './guard.js';
 import { argumentsOf, contains, descendants, endLineOf, familyOf, isCall, isLoopStatement, lineOf, statementsOf, type Family } from './syntax.js';
 import { displayCallee } from './syntax.js';
 import { workerPurpose } from './worker-name.js';
+import { headThenTailOnLine } from '../../../core/linear-text.js';
 
 function ownContinues(body: SyntaxNode, family: Family): SyntaxNode[] {
   const out: SyntaxNode[] = [];
@@ -133,9 +134,9 @@ function destructuredNames(text: string): string[] {
 }
 
 /** A condition that holds when the poll found work (`job`, `job is not None`, `jobs`, `len(jobs) > 0`, `if (job)`). */
-function isWorkCondition(condition: string, names: string[]): boolean {
+export function isWorkCondition(condition: string, names: string[]): boolean {
   const text = condition.replace(/^\((.*)\)$/s, '$1').trim();
-  if (/^(not\b|!)/.test(text) || /is None|== *None|=== *(null|undefined)|== *null|\.length *=== *0|len\(.*\) *== *0/.test(text)) return false;
+  if (/^(not\b|!)/.test(text) || /is None|== *None|=== *(null|undefined)|== *null|\.length *=== *0/.test(text) || headThenTailOnLine(text, 'len(', /\) *== *0/)) return false;
   return names.some((name) => new RegExp(`\\b${name.replace(/[.$]/g, '\\$&')}\\b`).test(text));
 }
 

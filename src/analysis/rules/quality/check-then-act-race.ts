@@ -7,6 +7,7 @@ import { blockFix, fenceLanguage } from '../../../fixes/lines.js';
 import { claimQueryTemplate } from '../../../fixes/templates.js';
 import { treeCalls } from './calls.js';
 import { argumentsOf, calleeOf, descendants, enclosingFunction, familyOf, lineOf, rootOf, stringValue, type Family } from './syntax.js';
+import { dropLookupSuffix, headThenLast, isLineTerminator, skipSpaces, trailingSpaceStart } from '../../../core/linear-text.js';
 
 const STATE_COLUMN = /^(status|state|stage|phase|processed|is_processed|claimed|claimed_by|locked|locked_by|picked|picked_at|done|sent|is_sent|processing)$/i;
 
@@ -16,15 +17,59 @@ interface UpdateSql {
   where: string;
 }
 
-function parseUpdate(sql: string): UpdateSql | undefined {
-  const match = /^\s*UPDATE\s+["`]?([\w.]+)["`]?\s+SET\s+([\s\S]*?)\s+WHERE\s+([\s\S]*)$/i.exec(sql);
-  if (!match) return undefined;
+const UPDATE_HEAD = /^\s*UPDATE\s+["`]?([\w.]+)["`]?\s+SET\s+/i;
+// `(?<!\s)`: each run of spaces is tried from its start only (the lazy `SET\s+(.*?)\s+WHERE` retried every split).
+const WHERE_AFTER_SET = /(?<!\s)\s+WHERE\s+/gi;
+const ASSIGN_HEAD = /^\s*["`]?(\w+)["`]?\s*=/;
+
+/**
+ * `UPDATE t SET a = x, b = y WHERE ...`: the table, the state columns set and the WHERE text, in one pass (what
+ * `/^\s*UPDATE\s+["`]?([\w.]+)["`]?\s+SET\s+([\s\S]*?)\s+WHERE\s+([\s\S]*)$/i` matched).
+ */
+export function parseUpdate(sql: string): UpdateSql | undefined {
+  const head = UPDATE_HEAD.exec(sql);
+  if (!head) return undefined;
+  WHERE_AFTER_SET.lastIndex = head[0].length;
+  const where = WHERE_AFTER_SET.exec(sql);
+  if (!where) return undefined;
   const columns: { name: string; value: string }[] = [];
-  for (const part of match[2]!.split(',')) {
-    const assign = /^\s*["`]?(\w+)["`]?\s*=\s*(.+?)\s*$/.exec(part);
-    if (assign && STATE_COLUMN.test(assign[1]!)) columns.push({ name: assign[1]!, value: assign[2]! });
+  for (const part of sql.slice(head[0].length, where.index).split(',')) {
+    const assign = parseAssignment(part);
+    if (assign && STATE_COLUMN.test(assign.name)) columns.push(assign);
   }
-  return { table: match[1]!, columns, where: match[3]! };
+  return { table: head[1]!, columns, where: sql.slice(where.index + where[0].length) };
+}
+
+/** `col = value` of a SET list, as `/^\s*["`]?(\w+)["`]?\s*=\s*(.+?)\s*$/` read it, without its cubic retries. */
+export function parseAssignment(part: string): { name: string; value: string } | undefined {
+  const head = ASSIGN_HEAD.exec(part);
+  if (!head) return undefined;
+  const afterEq = head[0].length;
+  const start = skipSpaces(part, afterEq);
+  const end = trailingSpaceStart(part);
+  if (end > start) {
+    for (let i = start; i < end; i++) if (isLineTerminator(part.charCodeAt(i))) return undefined;
+    return { name: head[1]!, value: part.slice(start, end) };
+  }
+  // Only spaces after `=`: the regex gave the last one that is not a line end to the value.
+  let i = part.length - 1;
+  while (i >= afterEq && isLineTerminator(part.charCodeAt(i))) i--;
+  return i < afterEq ? undefined : { name: head[1]!, value: part[i]! };
+}
+
+/**
+ * The last `column <op> value` after the first WHERE, as the greedy `/\bWHERE\b[\s\S]*\bCOL\b\s*(OP)\s*([^\s)]+)?/i`
+ * found it, without one backtracking scan per WHERE. `condition` is `\bCOL\b\s*(OP)` with the g flag.
+ */
+export function lastConditionAfterWhere(sql: string, condition: RegExp): { value?: string } | undefined {
+  const where = /\bWHERE\b/i.exec(sql);
+  if (!where) return undefined;
+  condition.lastIndex = where.index + where[0].length;
+  let end = -1;
+  for (let m = condition.exec(sql); m; m = condition.exec(sql)) end = m.index + m[0].length;
+  if (end < 0) return undefined;
+  const value = /^\s*([^\s)]+)/.exec(sql.slice(end))?.[1];
+  return value ? { value } : {};
 }
 
 interface SelectSql {
@@ -34,16 +79,16 @@ interface SelectSql {
 
 function findUnlockedSelect(scope: SyntaxNode, before: number, table: string, column: string, family: Family): SelectSql | undefined {
   const tableRe = new RegExp(`\\bFROM\\s+["\`]?${table.replace(/\./g, '\\.')}["\`]?\\b`, 'i');
-  const columnRe = new RegExp(`\\bWHERE\\b[\\s\\S]*\\b${column}\\b\\s*(=|IN\\b|<>|!=|IS\\b)\\s*([^\\s)]+)?`, 'i');
+  const condition = new RegExp(`\\b${column}\\b\\s*(=|IN\\b|<>|!=|IS\\b)`, 'gi');
   for (const node of descendants(scope, family)) {
     if (node.startIndex >= before) break;
     if (node.type !== 'string' && node.type !== 'template_string') continue;
     const sql = stringValue(node) ?? '';
     if (!/^\s*SELECT\b/i.test(sql) || !tableRe.test(sql)) continue;
-    const where = columnRe.exec(sql);
+    const where = lastConditionAfterWhere(sql, condition);
     if (!where) continue;
     if (/\bFOR\s+(NO\s+KEY\s+)?UPDATE\b|\bFOR\s+SHARE\b/i.test(sql)) return undefined;
-    return { node, ...(where[2] ? { value: where[2] } : {}) };
+    return { node, ...(where.value ? { value: where.value } : {}) };
   }
   return undefined;
 }
@@ -98,11 +143,12 @@ function ormDetections(loop: LoopFacts, family: Family): Detection[] {
   const iterable = loop.node.childForFieldName('right');
   const variable = loop.node.childForFieldName('left');
   if (!iterable || variable?.type !== 'identifier') return [];
-  const filter = /\.objects\.(filter|exclude)\(([\s\S]*)\)/.exec(iterable.text);
+  // `/\.objects\.(filter|exclude)\(([\s\S]*)\)/`: from the first filter to the last closing parenthesis.
+  const filter = headThenLast(iterable.text, /\.objects\.(filter|exclude)\(/, ')');
   if (!filter || /select_for_update/.test(iterable.text)) return [];
-  const filtered = /\b(\w+)\s*=\s*([^,)]+)/.exec(filter[2]!);
-  if (!filtered || !STATE_COLUMN.test(filtered[1]!.replace(/__\w+$/, ''))) return [];
-  const column = filtered[1]!.replace(/__\w+$/, '');
+  const filtered = /\b(\w+)\s*=\s*([^,)]+)/.exec(iterable.text.slice(filter[1], filter[2]));
+  if (!filtered || !STATE_COLUMN.test(dropLookupSuffix(filtered[1]!))) return [];
+  const column = dropLookupSuffix(filtered[1]!);
   let assignment: SyntaxNode | undefined;
   let saved = false;
   for (const node of descendants(loop.body, family, { skipFunctions: true })) {
@@ -110,7 +156,7 @@ function ormDetections(loop: LoopFacts, family: Family): Detection[] {
     if (node.type === 'call' && calleeOf(node) === `${variable.text}.save`) saved = true;
   }
   if (!assignment || !saved) return [];
-  const model = /(\w+)\.objects/.exec(iterable.text)?.[1] ?? 'Model';
+  const model = /(?<!\w)(\w+)\.objects/.exec(iterable.text)?.[1] ?? 'Model';
   const to = assignment.childForFieldName('right')?.text ?? "'running'";
   const code = [
     'from django.db import transaction',

@@ -6,6 +6,7 @@ import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { blockFix, dedentText, fenceLanguage, lineAt } from '../../../fixes/lines.js';
 import { sleepOf, treeCalls } from './calls.js';
 import { argumentsOf, calleeOf, compact, descendants, familyOf, lineOf, numericValue, type Family } from './syntax.js';
+import { blankStrings } from '../../../core/linear-text.js';
 
 type Variant = 'sleep' | 'interval' | 'batch' | 'retry';
 
@@ -19,7 +20,7 @@ interface Candidate {
 const RETRY_NAME = /attempt|retr(y|ies)|tries|tried/i;
 
 function hasTrailingComment(source: string, line: number, family: Family): boolean {
-  const code = lineAt(source, line).replace(/(["'`])(?:\\.|(?!\1).)*\1/g, '""');
+  const code = blankStrings(lineAt(source, line));
   return family === 'python' ? code.includes('#') : /\/\/|\/\*/.test(code);
 }
 

@@ -24,6 +24,11 @@ const PY_RESOURCE = /^((io|codecs|gzip|bz2|lzma|tarfile)\.)?open$|^(zipfile\.)?Z
 const PY_WITH_CLOSES = /^((io|codecs|gzip|bz2|lzma|tarfile)\.)?open$|^(zipfile\.)?ZipFile$|^(urllib\.request\.)?urlopen$|^(tempfile\.)?(NamedTemporaryFile|TemporaryFile)$|^(requests\.)?Session$|^httpx\.Client$|^(smtplib\.)?SMTP(_SSL)?$|^socket\.(socket|create_connection)$/;
 const PY_CLOSE = new Set(['close', 'release', 'disconnect', 'shutdown', 'quit', 'putconn', 'terminate']);
 const JS_CLOSE = new Set(['close', 'release', 'end', 'destroy', 'quit', 'disconnect', 'closeSync', 'dispose', 'unref']);
+/**
+ * `except:`, `except BaseException ...:`, `except (BaseException) as e:`. The same language as
+ * `/^except\s*(\((BaseException)\)|BaseException\b[^,]*)?\s*(as\s+\w+\s*)?:/` without its adjacent `\s*` runs.
+ */
+export const CATCH_ALL_EXCEPT = /^except\s*(?:(?:\(BaseException\)\s*)?(?:as\s+\w+\s*)?:|BaseException\b[^,]*:)/;
 
 interface Resource {
   name: string;
@@ -135,7 +140,7 @@ function closedOnEveryError(open: SyntaxNode, closes: SyntaxNode[], body: Syntax
     const tryBody = current.childForFieldName('body');
     if (!tryBody || open.startIndex < tryBody.startIndex || open.endIndex > tryBody.endIndex) continue;
     const catchAll = current.namedChildren.filter(
-      (h) => h.type === 'catch_clause' || (h.type === 'except_clause' && /^except\s*(\((BaseException)\)|BaseException\b[^,]*)?\s*(as\s+\w+\s*)?:/.test(h.text)),
+      (h) => h.type === 'catch_clause' || (h.type === 'except_clause' && CATCH_ALL_EXCEPT.test(h.text)),
     );
     if (catchAll.some((h) => closes.some((c) => c.startIndex >= h.startIndex && c.endIndex <= h.endIndex))) return true;
   }

@@ -5,6 +5,7 @@ import type { LoopFacts } from '../../facts.js';
 import type { KnowledgeBase } from '../../knowledge-base.js';
 import { treeCalls } from './calls.js';
 import { argumentsOf, stringValue } from './syntax.js';
+import { trimChar } from '../../../core/linear-text.js';
 
 const GENERIC_FUNCTION_NAMES = new Set([
   'main', 'run', 'loop', 'start', 'worker', 'work', 'process', 'handler', 'handle', 'go', 'execute', 'exec', 'target',
@@ -15,7 +16,7 @@ const GENERIC_FUNCTION_NAMES = new Set([
 /** `main`, `run`, `worker`, `_run`, `runLoop`: a name that says nothing about the work. */
 export function isGenericFunctionName(name: string | undefined): boolean {
   if (!name) return true;
-  const normalized = name.replace(/^_+|_+$/g, '').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+  const normalized = trimChar(name, '_', true).replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
   if (GENERIC_FUNCTION_NAMES.has(normalized) || GENERIC_FUNCTION_NAMES.has(normalized.replace(/_/g, ''))) return true;
   return /^(run|main|start|worker|loop)_(loop|worker|forever|main|thread|it)$/.test(normalized);
 }
