@@ -48,6 +48,8 @@ const DEFAULTS = {
   },
   summary: { enabled: true, day: 'monday' as const },
   llm: { enabled: false, auto: false, max_findings: 3, max_tokens_per_day: 200_000 },
+  /** Per-review budget of the service (docs/operations.md, "Worker threads, deadlines and the review budget"). */
+  limits: { file_timeout_ms: 10_000, max_files: 300, max_bytes: 20_000_000, max_analysis_ms: 120_000, max_annotations: 50, max_api_writes: 100 },
 };
 
 function buildSchemas(z: typeof Zod) {
@@ -109,6 +111,17 @@ function buildSchemas(z: typeof Zod) {
         max_tokens_per_day: z.number().int().min(0).default(d.llm.max_tokens_per_day),
       })
       .default(d.llm),
+    // Upper bounds keep a repository's config from lifting the service's limits out of reach.
+    limits: z
+      .strictObject({
+        file_timeout_ms: z.number().int().min(100).max(60_000).default(d.limits.file_timeout_ms),
+        max_files: z.number().int().min(1).max(3_000).default(d.limits.max_files),
+        max_bytes: z.number().int().min(1).max(100_000_000).default(d.limits.max_bytes),
+        max_analysis_ms: z.number().int().min(100).max(600_000).default(d.limits.max_analysis_ms),
+        max_annotations: z.number().int().min(0).max(1_000).default(d.limits.max_annotations),
+        max_api_writes: z.number().int().min(4).max(500).default(d.limits.max_api_writes),
+      })
+      .default(d.limits),
   });
   return { configSchema, costSchema };
 }

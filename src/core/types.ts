@@ -97,7 +97,7 @@ export interface Finding {
 
 export interface SkippedFile {
   path: string;
-  reason: 'binary' | 'non-utf8' | 'too-large' | 'unsupported-language' | 'excluded' | 'parse-error' | 'empty' | 'generated' | 'removed' | 'no-patch' | 'error';
+  reason: 'binary' | 'non-utf8' | 'too-large' | 'unsupported-language' | 'excluded' | 'parse-error' | 'empty' | 'generated' | 'removed' | 'no-patch' | 'error' | 'timeout' | 'budget';
   detail?: string;
 }
 

@@ -1,10 +1,12 @@
 // Stage 1 and 2: the change set (changed files with their hunks and head content) and the engine's findings.
 import { analyzeSource } from '../analysis/engine.js';
 import { languageForPath } from '../analysis/parse.js';
+import { sharedAnalysisPool, type AnalysisPool } from '../analysis/worker-pool.js';
 import type { CozeLoopConfig } from '../config/schema.js';
 import type { FileNote, Finding, Locale, SkippedFile } from '../core/types.js';
 import type { ChangeRequestRef, ChangedFile, Platform } from '../platforms/platform.js';
 import { parsePatch, type DiffHunk } from './diff-view.js';
+import { ReviewBudget } from './budget.js';
 import { pathFilter, skipReason } from './file-filter.js';
 
 export interface ReviewFile {
@@ -46,9 +48,7 @@ function hunksOf(file: ChangedFile): DiffHunk[] | null {
   }
 }
 
-/** Changed files worth analysing, with their content at the head SHA; everything else with a reason. */
-export async function collectChangeSet(platform: Platform, cr: ChangeRequestRef, config: CozeLoopConfig, only?: (path: string) => boolean): Promise<ChangeSet> {
-  const changed = await platform.listChangedFiles(cr);
+function selectFiles(changed: ChangedFile[], config: CozeLoopConfig, only?: (path: string) => boolean): { wanted: ChangedFile[]; skipped: SkippedFile[]; removed: string[] } {
   const filter = pathFilter(config);
   const skipped: SkippedFile[] = [];
   const removed: string[] = [];
@@ -61,6 +61,13 @@ export async function collectChangeSet(platform: Platform, cr: ChangeRequestRef,
     if (reason) skipped.push(reason);
     else wanted.push(file);
   }
+  return { wanted, skipped, removed };
+}
+
+/** Changed files worth analysing, with their content at the head SHA; everything else with a reason. */
+export async function collectChangeSet(platform: Platform, cr: ChangeRequestRef, config: CozeLoopConfig, only?: (path: string) => boolean): Promise<ChangeSet> {
+  const changed = await platform.listChangedFiles(cr);
+  const { wanted, skipped, removed } = selectFiles(changed, config, only);
   const fetched = await mapLimit(wanted, FETCH_CONCURRENCY, async (file): Promise<ReviewFile | SkippedFile> => {
     const content = await platform.getFileContent(cr.repo, file.path, cr.headSha);
     if (content === null) return { path: file.path, reason: 'error', detail: `not found at ${cr.headSha.slice(0, 7)}` };
@@ -106,4 +113,85 @@ export function analyseChangeSet(files: ReviewFile[], config: CozeLoopConfig, lo
     }
   }
   return result;
+}
+
+export interface BudgetedReview {
+  changeSet: ChangeSet;
+  analysis: ChangeSetAnalysis;
+  budget: ReviewBudget;
+}
+
+/**
+ * The change set fetched and analysed file by file, within the review's budget (config `limits:`): at most
+ * `max_files` files, `max_bytes` of content and `max_analysis_ms` of analysis in all, each file in the analysis pool's
+ * worker threads with its deadline. A file's content is kept only while it has findings (the model refinement and
+ * the commands quote it); the others are let go as soon as they are analysed, so a large pull request is never held
+ * in memory at once. What the budget leaves out is a skip with a reason and a line of `budget.lines()`.
+ */
+export async function collectAndAnalyse(
+  platform: Platform,
+  cr: ChangeRequestRef,
+  config: CozeLoopConfig,
+  locale: Locale = config.locale,
+  options: { pool?: AnalysisPool; only?: (path: string) => boolean } = {},
+): Promise<BudgetedReview> {
+  const pool = options.pool ?? sharedAnalysisPool();
+  const budget = new ReviewBudget(config, locale);
+  const limits = budget.limits;
+  const changed = await platform.listChangedFiles(cr);
+  const { wanted, skipped, removed } = selectFiles(changed, config, options.only);
+  budget.totalFiles = wanted.length;
+  const taken = wanted.slice(0, limits.max_files);
+  for (const file of wanted.slice(limits.max_files)) {
+    budget.overFiles++;
+    skipped.push(budget.skip(file.path, `max_files ${limits.max_files}`));
+  }
+  const analysis: ChangeSetAnalysis = { files: [], skipped: [], notes: [] };
+  const files: ReviewFile[] = [];
+  const late: SkippedFile[] = [];
+  await mapLimit(taken, FETCH_CONCURRENCY, async (file) => {
+    const skipped = late;
+    if (!budget.hasRoom) {
+      if (budget.bytes > limits.max_bytes) budget.overBytes++;
+      else budget.overTime++;
+      skipped.push(budget.skip(file.path, budget.bytes > limits.max_bytes ? `max_bytes ${limits.max_bytes}` : `max_analysis_ms ${limits.max_analysis_ms}`));
+      return;
+    }
+    const content = await platform.getFileContent(cr.repo, file.path, cr.headSha);
+    if (content === null) {
+      skipped.push({ path: file.path, reason: 'error', detail: `not found at ${cr.headSha.slice(0, 7)}` });
+      return;
+    }
+    if (content.length > config.max_file_bytes) {
+      skipped.push({ path: file.path, reason: 'too-large' });
+      return;
+    }
+    budget.bytes += content.length;
+    if (budget.bytes > limits.max_bytes) {
+      budget.overBytes++;
+      skipped.push(budget.skip(file.path, `max_bytes ${limits.max_bytes}`));
+      return;
+    }
+    const hunks = hunksOf(file);
+    if (hunks === null) skipped.push({ path: file.path, reason: 'no-patch' });
+    const started = Date.now();
+    const result = await pool.analyze({ path: file.path, content }, config, { locale, timeoutMs: budget.nextDeadline() });
+    budget.analysisMs += Date.now() - started;
+    const own = result.skipped.filter((s) => s.path === file.path);
+    budget.timeouts += own.filter((s) => s.reason === 'timeout').length;
+    const entry: ReviewFile = { path: file.path, status: file.status, hunks, content: result.findings.length > 0 ? content : Buffer.alloc(0) };
+    files.push(entry);
+    analysis.skipped.push(...result.skipped);
+    analysis.notes.push(...result.notes);
+    analysis.files.push({ file: entry, findings: result.findings, analysed: own.length === 0 });
+  });
+  // Completion order depends on the network and the threads; the review reads files in the order the host listed them.
+  const order = new Map(taken.map((f, i) => [f.path, i] as const));
+  const byOrder = <T extends { path: string }>(a: T, b: T) => (order.get(a.path) ?? 0) - (order.get(b.path) ?? 0);
+  files.sort(byOrder);
+  analysis.files.sort((a, b) => byOrder(a.file, b.file));
+  skipped.push(...late.sort(byOrder));
+  analysis.skipped.sort(byOrder);
+  analysis.notes.sort(byOrder);
+  return { changeSet: { files, skipped, removed }, analysis, budget };
 }

@@ -7,7 +7,8 @@ import { FINGERPRINT_MARKER, type ChangeRequestRef, type ExistingComment, type I
 import { renderFindingMarkdown } from '../report/markdown.js';
 import type { RefineHook } from '../llm/hook.js';
 import type { Logger, Metrics } from '../server/deps.js';
-import { analyseChangeSet, collectChangeSet, type ChangeSetAnalysis } from './collect.js';
+import type { AnalysisPool } from '../analysis/worker-pool.js';
+import { collectAndAnalyse, type ChangeSetAnalysis } from './collect.js';
 import { commentRange, oldLineOf, placeFindings } from './diff-filter.js';
 import type { DiffHunk } from './diff-view.js';
 import { assignKeys, compareFindings } from './rank.js';
@@ -21,6 +22,8 @@ export interface ReviewDeps {
   now: () => Date;
   /** Optional model refinement of the top findings (only with `llm.enabled` and `llm.auto`). */
   refine?: RefineHook;
+  /** The analysis threads (default: the process-wide pool, see analysis/worker-pool.ts). */
+  pool?: AnalysisPool;
 }
 
 export interface ReviewOutcome {
@@ -109,8 +112,8 @@ export async function runReview(platform: Platform, cr: ChangeRequestRef, config
   const log = deps.logger.child({ repo: cr.repo, number: cr.number, headSha: cr.headSha });
   const locale = config.locale;
 
-  const changeSet = await collectChangeSet(platform, cr, config);
-  const analysis = analyseChangeSet(changeSet.files, config, locale);
+  const { changeSet, analysis, budget } = await collectAndAnalyse(platform, cr, config, locale, deps.pool ? { pool: deps.pool } : {});
+  const limits = budget.limits;
   const allFindings = analysis.files.flatMap((f) => f.findings);
   const keys = assignKeys(allFindings);
   const keyOf = (finding: Finding): string => keys.get(finding) ?? finding.fingerprint;
@@ -145,7 +148,15 @@ export async function runReview(platform: Platform, cr: ChangeRequestRef, config
 
   const currentKeys = new Set(allFindings.map(keyOf));
   let markedFixed = 0;
-  for (const comment of disappearedComments(existing, analysis, currentKeys, changeSet.removed)) {
+  // API writes: the review (one), the summary, the status and its extra annotation pages are spent below; marking
+  // fixed comments costs one each, so they get what is left and the rest waits for the next push.
+  budget.annotationsTotal = placed.anchored.length + placed.unanchored.length;
+  const annotationCount = Math.min(budget.annotationsTotal, limits.max_annotations);
+  const reserved = 3 + Math.max(0, Math.ceil(annotationCount / 50) - 1);
+  const gone = disappearedComments(existing, analysis, currentKeys, changeSet.removed);
+  const markable = Math.max(0, limits.max_api_writes - reserved);
+  budget.unmarkedFixed = Math.max(0, gone.length - markable);
+  for (const comment of gone.slice(0, markable)) {
     try {
       await platform.markFixed(cr, comment, t(locale, 'review.fixed.reply', { sha: cr.headSha.slice(0, 7) }));
       markedFixed += 1;
@@ -172,11 +183,13 @@ export async function runReview(platform: Platform, cr: ChangeRequestRef, config
     maxComments: config.max_comments,
     maxFileBytes: config.max_file_bytes,
     link: (f) => platform.permalink(cr.repo, cr.headSha, f.path, f.loop.startLine, f.loop.endLine),
+    limits: (budget.annotationsShown = annotationCount, budget.lines()),
   });
-  const hasNews = reported.length > 0 || markedFixed > 0 || changeSet.skipped.length + analysis.skipped.length > 0;
+  const hasNews = reported.length > 0 || markedFixed > 0 || changeSet.skipped.length + analysis.skipped.length > 0 || budget.lines().length > 0;
   if (config.review.summary && hasNews) await platform.upsertSummary(cr, summaryBody);
 
   const status = buildStatus(reported, config, stripHtmlComments(summaryBody));
+  if (status.annotations && status.annotations.length > annotationCount) status.annotations = status.annotations.slice(0, annotationCount);
   await platform.reportStatus(cr, status);
 
   const counts = new Map<string, { target: string; count: number }>();

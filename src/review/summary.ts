@@ -27,6 +27,8 @@ export interface SummaryInput {
   maxComments: number;
   maxFileBytes: number;
   link: (finding: Finding) => string;
+  /** What the review budget cut off (review/budget.ts), one Markdown line each; shown near the top when present. */
+  limits?: string[];
 }
 
 export function formatAmount(value: number, locale: Locale, digits = 2): string {
@@ -116,6 +118,7 @@ export function renderSummary(input: SummaryInput): string {
   else head.push(...totalsTable(locale, input.reported), ...savings(locale, input.reported));
   head.push('', t(locale, 'review.summary.inline', { posted: input.posted, already: input.alreadyCommented }));
   if (input.markedFixed > 0) head.push('', t(locale, 'review.summary.fixed', { count: input.markedFixed }));
+  if (input.limits && input.limits.length > 0) head.push('', t(locale, 'review.summary.budget.heading'), ...input.limits);
 
   const sections: string[][] = [];
   if (input.rejected.length > 0) {

@@ -1,0 +1,33 @@
+// Worker-thread entry of the analysis pool (src/analysis/worker-pool.ts): one file per message, analysed
+// synchronously here so that the service's event loop never runs the parser or a rule. The pool terminates this
+// thread when a file passes its deadline; nothing here needs to cooperate for that.
+import { parentPort } from 'node:worker_threads';
+import type { CozeLoopConfig } from '../config/schema.js';
+import { analyzeSource } from './engine.js';
+import { loadKnowledgeBase, type KnowledgeBase } from './knowledge-base.js';
+import type { PoolReply, PoolRequest } from './worker-pool.js';
+
+/** The last few configs by their JSON: a review sends the same config with every file. */
+const configs = new Map<string, { config: CozeLoopConfig; kb: KnowledgeBase }>();
+
+function resolve(configJson: string): { config: CozeLoopConfig; kb: KnowledgeBase } {
+  let entry = configs.get(configJson);
+  if (!entry) {
+    const config = JSON.parse(configJson) as CozeLoopConfig;
+    entry = { config, kb: loadKnowledgeBase(config) };
+    if (configs.size >= 8) configs.delete(configs.keys().next().value!);
+    configs.set(configJson, entry);
+  }
+  return entry;
+}
+
+parentPort?.on('message', (request: PoolRequest) => {
+  try {
+    const { config, kb } = resolve(request.config);
+    const content = typeof request.content === 'string' ? request.content : Buffer.from(request.content.buffer, request.content.byteOffset, request.content.byteLength);
+    const result = analyzeSource({ path: request.path, content }, config, { locale: request.locale, kb });
+    parentPort?.postMessage({ id: request.id, result } satisfies PoolReply);
+  } catch (error) {
+    parentPort?.postMessage({ id: request.id, error: error instanceof Error ? error.message : String(error) } satisfies PoolReply);
+  }
+});
