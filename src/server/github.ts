@@ -36,7 +36,6 @@ export interface GitHubService {
 }
 
 export const DEFAULT_WEBHOOK_PATH = '/api/github/webhooks';
-const TRUSTED_ASSOCIATIONS = new Set(['OWNER', 'MEMBER', 'COLLABORATOR']);
 const REVIEW_ACTIONS = new Set(['opened', 'reopened', 'synchronize', 'ready_for_review']);
 
 // ---- webhook payloads (only what the guards and jobs need) ----
@@ -120,7 +119,8 @@ const commandJob = z.object({
   number: z.number(),
   defaultBranch: z.string().optional(),
   user: z.string(),
-  trusted: z.boolean(),
+  /** Written by earlier versions; never read: the permission API decides. */
+  trusted: z.boolean().optional(),
   command: z.object({
     action: z.enum([...TARGETS, 'help', 'summary']),
     path: z.string().optional(),
@@ -207,8 +207,6 @@ function commandJobRoute(
         number,
         defaultBranch: repo.default_branch,
         user: comment.user.login,
-        // The association in the payload is a fast path; anyone else is checked against the permission API.
-        trusted: TRUSTED_ASSOCIATIONS.has(comment.author_association ?? ''),
         command: { ...command },
         origin: { ...origin },
       },
@@ -477,15 +475,21 @@ export async function createGitHubService(processEnv: NodeJS.ProcessEnv, deps: S
     const loaded = await loadConfig(platform, data.repo, data.defaultBranch);
     const locale = 'config' in loaded ? loaded.config.locale : DEFAULT_CONFIG.locale;
     const prKey = `${data.repo}#${data.number}`;
-    if (!data.trusted && !(await platform.canRunCommands(data.repo, data.user))) {
-      jobLogger.info({ user: data.user }, 'command from a user without write access');
-      if (limiter.tryTake(`denied:${prKey}`)) await platform.reply(cr, origin, t(locale, 'github.command.denied', { user: data.user }));
+    // Associations (MEMBER, COLLABORATOR) are not permissions: a read-only collaborator is a COLLABORATOR too.
+    const allowed = await platform.canRunCommands(data.repo, data.user);
+    // Writers and everyone else draw from separate buckets of the same size, so readers cannot use up the writers'.
+    const verdict = limiter.take(allowed ? prKey : `denied:${prKey}`);
+    if (verdict !== 'allowed') {
+      jobLogger.info({ user: data.user, allowed, verdict }, 'command rate limit reached');
+      if (verdict === 'refused' && allowed) {
+        await platform.react(cr, origin, 'confused');
+        await platform.reply(cr, origin, t(locale, 'github.command.rate-limited', { limit: limiter.limit }));
+      }
       return;
     }
-    if (!limiter.tryTake(prKey)) {
-      jobLogger.info('command rate limit reached');
-      await platform.react(cr, origin, 'confused');
-      await platform.reply(cr, origin, t(locale, 'github.command.rate-limited', { limit: limiter.limit }));
+    if (!allowed) {
+      jobLogger.info({ user: data.user }, 'command from a user without write access');
+      await platform.reply(cr, origin, t(locale, 'github.command.denied', { user: data.user }));
       return;
     }
     await platform.react(cr, origin, 'eyes');

@@ -204,18 +204,22 @@ function makeProcessors(platform: GitLabPlatform, deps: ServiceDeps, commandsPer
     };
     const loaded = await readConfig(platform, mr.ref);
     const locale = 'config' in loaded ? loaded.config.locale : 'en';
-    if (!(await platform.canRunCommands(payload.project, String(payload.authorId)))) {
+    const allowed = await platform.canRunCommands(payload.project, String(payload.authorId));
+    // Same rule as GitHub: every reply is rate-limited, and people below Developer have their own bucket.
+    const mrKey = `${payload.project}!${payload.iid}`;
+    const verdict = limiter.take(allowed ? mrKey : `denied:${mrKey}`);
+    if (verdict !== 'allowed') {
+      logger.info({ user: payload.username, allowed, verdict }, 'command rate limit reached for this merge request');
+      if (verdict === 'refused' && allowed) await platform.reply(mr.ref, origin, t(locale, 'gitlab.command.rate-limited', { limit: limiter.limit }));
+      return;
+    }
+    if (!allowed) {
       logger.info({ user: payload.username }, 'command from a user below Developer access; declined');
       await platform.reply(mr.ref, origin, t(locale, 'gitlab.command.not-allowed', { user: payload.username }));
       return;
     }
     if ('error' in loaded) {
       await platform.reply(mr.ref, origin, t('en', 'gitlab.config.invalid-note', configErrorParams(mr.ref, loaded.error)));
-      return;
-    }
-    if (!limiter.tryTake(`${payload.project}!${payload.iid}`)) {
-      logger.info('command rate limit reached for this merge request');
-      await platform.reply(mr.ref, origin, t(locale, 'gitlab.command.rate-limited', { limit: limiter.limit }));
       return;
     }
     await platform.react(mr.ref, origin, 'eyes');
