@@ -18,7 +18,7 @@ import { t } from '../core/i18n.js';
 import { TARGETS } from '../core/types.js';
 import type { JobData, JobProcessor, JobType } from '../jobs/queue.js';
 import { summaryJob, type ListSummaryTargets, type SummaryTarget } from '../jobs/scheduler.js';
-import { runWeeklySummaries } from '../summary/weekly.js';
+import { archiveLimitsFromEnv, runWeeklySummaries } from '../summary/weekly.js';
 import { GitHubPlatform, type OctokitLike } from '../platforms/github/github-platform.js';
 import type { ChangeRequestRef, CommandOrigin } from '../platforms/platform.js';
 import { BOT_CONFIG_PATH, parseBotConfig } from '../review/bot-config.js';
@@ -516,7 +516,7 @@ export async function createGitHubService(processEnv: NodeJS.ProcessEnv, deps: S
       return parseBotConfig(content === null ? null : content.toString('utf8'));
     };
     // A scheduled run honours the repository's `summary.day`; `/coze-loop summary` runs now.
-    const result = await runWeeklySummaries([{ platform, repo: data.repo, loadConfig }], { logger: jobLogger, now: deps.now }, { onlyOnConfiguredDay: !data.onDemand && data.respectDay === true });
+    const result = await runWeeklySummaries([{ platform, repo: data.repo, loadConfig }], { logger: jobLogger, now: deps.now, archiveLimits: archiveLimitsFromEnv(env) }, { onlyOnConfiguredDay: !data.onDemand && data.respectDay === true });
     if (result.failed.length > 0) throw new Error(`weekly report failed for ${data.repo}`);
   };
 

@@ -13,6 +13,7 @@ jest.unstable_mockModule('../../src/analysis/engine.js', () => ({
 }));
 const { createGitHubService, signPayload } = await import('../../src/server/github.js');
 const { createHttpServer } = await import('../../src/server/http.js');
+const { createMetrics } = await import('../../src/server/metrics.js');
 
 const SECRET = 'webhook-secret-for-tests';
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
@@ -48,7 +49,7 @@ async function start(extra: Record<string, string> = {}): Promise<{ port: number
   const queue = new RecordingQueue();
   const env = { APP_ID: '123', PRIVATE_KEY: privateKey, WEBHOOK_SECRET: SECRET, NODE_ENV: 'test', ...extra } as NodeJS.ProcessEnv;
   const svc = await createGitHubService(env, { queue, logger: silent, metrics: noopMetrics, now: () => new Date('2026-11-23T08:00:00Z') });
-  server = createHttpServer({ role: 'all', queue, metrics: noopMetrics, logger: silent, routes: [svc!], isShuttingDown: () => false });
+  server = createHttpServer({ role: 'all', queue, metrics: createMetrics({ processMetrics: false }), logger: silent, routes: [svc!], isShuttingDown: () => false });
   await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
   return { port: (server.address() as AddressInfo).port, queue };
 }
