@@ -68,7 +68,7 @@ export class DelegatingPlatform implements Platform {
   getDefaultBranch(repo: string): Promise<{ name: string; sha: string }> {
     return this.inner.getDefaultBranch(repo);
   }
-  downloadArchive(repo: string, ref: string): Promise<Buffer> {
+  downloadArchive(repo: string, ref: string): Promise<Buffer | AsyncIterable<Uint8Array>> {
     return this.inner.downloadArchive(repo, ref);
   }
   permalink(repo: string, sha: string, path: string, startLine: number, endLine?: number): string {

@@ -9,7 +9,7 @@ import { PROJECT_ROOT, t } from '../core/i18n.js';
 import type { Locale } from '../core/types.js';
 
 export const DEFAULT_CONFIG_FILE = '.coze-loop.yml';
-const MAX_CONFIG_BYTES = 256 * 1024;
+export const MAX_CONFIG_BYTES = 256 * 1024;
 
 export class ConfigError extends Error {
   /** File name (or other label) the text came from. */

@@ -4,6 +4,7 @@
 import type { z as Zod } from 'zod';
 import { CALL_KINDS } from '../analysis/facts.js';
 import { lazySchema } from '../core/lazy-modules.js';
+import { apiPatternProblem, GLOB_LIMITS, globProblem } from './glob.js';
 import { LOCALES, SEVERITIES, TARGETS } from '../core/types.js';
 
 const DEFAULT_COST = {
@@ -64,7 +65,16 @@ function buildSchemas(z: typeof Zod) {
   ]);
 
   /** `apis: { http: ["send_to_bigdata", "external_api.*"], db-read: [...] }`: names or globs per call kind. */
-  const apis = z.partialRecord(z.enum(CALL_KINDS), z.array(z.string().min(1)));
+  const checked = (problemOf: (pattern: string) => string | undefined) =>
+    z.string().superRefine((pattern, ctx) => {
+      const problem = problemOf(pattern);
+      if (problem) ctx.addIssue({ code: 'custom', message: `pattern too complex (${problem}): ${pattern.slice(0, 60)}` });
+    });
+  const globs = () =>
+    z.array(checked(globProblem)).superRefine((list, ctx) => {
+      if (list.length > GLOB_LIMITS.maxPatterns) ctx.addIssue({ code: 'custom', message: `at most ${GLOB_LIMITS.maxPatterns} patterns` });
+    });
+  const apis = z.partialRecord(z.enum(CALL_KINDS), z.array(checked(apiPatternProblem).min(1)));
 
   const costSchema = z.strictObject({
     db_query_ms: z.number().positive().default(c.db_query_ms),
@@ -81,8 +91,8 @@ function buildSchemas(z: typeof Zod) {
   const configSchema = z.strictObject({
     targets: z.array(target).min(1).default(d.targets),
     severity_threshold: severity.default(d.severity_threshold),
-    include: z.array(z.string()).default(d.include),
-    exclude: z.array(z.string()).default(d.exclude),
+    include: globs().default(d.include),
+    exclude: globs().default(d.exclude),
     rules: z.record(z.string().regex(/^[a-z0-9-]+$/, 'rule ids are kebab-case'), ruleSetting).default(d.rules),
     apis: apis.default(d.apis),
     cost: costSchema.default(d.cost),

@@ -134,8 +134,11 @@ export interface Platform {
   commentOnIssue(repo: string, number: number, body: string): Promise<void>;
   /** Default branch name and its head SHA. */
   getDefaultBranch(repo: string): Promise<{ name: string; sha: string }>;
-  /** The repository at a ref as one archive (tar.gz), to scan every file without per-file API calls. */
-  downloadArchive(repo: string, ref: string): Promise<Buffer>;
+  /**
+   * The repository at a ref as one archive (tar.gz), to scan every file without per-file API calls. A stream where
+   * the client allows it: the reader caps it as it arrives (src/summary/archive.ts), so it is never held whole.
+   */
+  downloadArchive(repo: string, ref: string): Promise<Buffer | AsyncIterable<Uint8Array>>;
   /** Permalink to a line range at a commit. */
   permalink(repo: string, sha: string, path: string, startLine: number, endLine?: number): string;
 }

@@ -1,5 +1,6 @@
 // Which changed files are worth fetching and analysing. Pure: decided from the path, the status and the config.
 import picomatch from 'picomatch';
+import { compileGlobs } from '../config/glob.js';
 import type { CozeLoopConfig } from '../config/schema.js';
 import type { SkippedFile } from '../core/types.js';
 import type { ChangedFile } from '../platforms/platform.js';
@@ -37,9 +38,10 @@ export interface PathFilter {
   (path: string): 'excluded' | null;
 }
 
+/** The repository's `include:`/`exclude:` globs, run by a linear-time matcher: they come from whoever edits the config. */
 export function pathFilter(config: CozeLoopConfig): PathFilter {
-  const include = config.include.length > 0 ? picomatch(config.include, { dot: true }) : null;
-  const exclude = config.exclude.length > 0 ? picomatch(config.exclude, { dot: true }) : null;
+  const include = config.include.length > 0 ? compileGlobs(config.include) : null;
+  const exclude = config.exclude.length > 0 ? compileGlobs(config.exclude) : null;
   return (path) => {
     if (exclude?.(path)) return 'excluded';
     if (include && !include(path)) return 'excluded';

@@ -1,7 +1,7 @@
 // The GitHub App: Probot 14 for app authentication (JWT -> installation tokens, throttling, retry), our own webhook
 // route so the answer reflects the queue (202 enqueued / 200 duplicate / 503 full), guard-clause handlers that
 // only enqueue, and processors that run the review pipeline and slash commands as the installation.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
@@ -18,13 +18,14 @@ import { t } from '../core/i18n.js';
 import { TARGETS } from '../core/types.js';
 import type { JobData, JobProcessor, JobType } from '../jobs/queue.js';
 import { summaryJob, type ListSummaryTargets, type SummaryTarget } from '../jobs/scheduler.js';
-import { runWeeklySummaries } from '../summary/weekly.js';
+import { archiveLimitsFromEnv, runWeeklySummaries } from '../summary/weekly.js';
 import { GitHubPlatform, type OctokitLike } from '../platforms/github/github-platform.js';
 import type { ChangeRequestRef, CommandOrigin } from '../platforms/platform.js';
 import { BOT_CONFIG_PATH, parseBotConfig } from '../review/bot-config.js';
 import { runReview, type ReviewDeps } from '../review/pipeline.js';
 import { STATUS_NAME } from '../review/status.js';
 import type { Logger, ServiceDeps } from './deps.js';
+import { DEFAULT_MAX_PENDING_BODIES, GITHUB_MAX_PAYLOAD_BYTES, PendingBodies, readSignedBody } from './webhook-body.js';
 
 export interface GitHubService {
   /** Handles Probot's webhook path (/api/github/webhooks) and, in set-up mode, Probot's setup pages; resolves false when the request is not its own. */
@@ -35,9 +36,6 @@ export interface GitHubService {
 }
 
 export const DEFAULT_WEBHOOK_PATH = '/api/github/webhooks';
-/** GitHub caps webhook payloads at 25 MB. */
-const MAX_BODY_BYTES = 26 * 1024 * 1024;
-const TRUSTED_ASSOCIATIONS = new Set(['OWNER', 'MEMBER', 'COLLABORATOR']);
 const REVIEW_ACTIONS = new Set(['opened', 'reopened', 'synchronize', 'ready_for_review']);
 
 // ---- webhook payloads (only what the guards and jobs need) ----
@@ -121,7 +119,8 @@ const commandJob = z.object({
   number: z.number(),
   defaultBranch: z.string().optional(),
   user: z.string(),
-  trusted: z.boolean(),
+  /** Written by earlier versions; never read: the permission API decides. */
+  trusted: z.boolean().optional(),
   command: z.object({
     action: z.enum([...TARGETS, 'help', 'summary']),
     path: z.string().optional(),
@@ -208,8 +207,6 @@ function commandJobRoute(
         number,
         defaultBranch: repo.default_branch,
         user: comment.user.login,
-        // The association in the payload is a fast path; anyone else is checked against the permission API.
-        trusted: TRUSTED_ASSOCIATIONS.has(comment.author_association ?? ''),
         command: { ...command },
         origin: { ...origin },
       },
@@ -223,24 +220,10 @@ export function signPayload(secret: string, body: string | Buffer): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }
 
-export function verifySignature(secret: string, body: Buffer, signature: string | undefined): boolean {
-  if (!signature || !secret) return false;
-  const expected = Buffer.from(signPayload(secret, body));
-  const given = Buffer.from(signature);
-  return expected.length === given.length && timingSafeEqual(expected, given);
-}
-
-async function readBody(req: IncomingMessage): Promise<Buffer | null> {
-  if (Buffer.isBuffer(req.rawBody)) return req.rawBody;
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
-    size += buffer.length;
-    if (size > MAX_BODY_BYTES) return null;
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks);
+/** Answers without reading the rest of the body, then closes the connection so the sender cannot keep streaming. */
+function refuse(res: ServerResponse, req: IncomingMessage, status: number, body: Record<string, unknown>, headers: Record<string, string> = {}): void {
+  res.once('finish', () => req.destroy());
+  send(res, status, body, { connection: 'close', ...headers });
 }
 
 function send(res: ServerResponse, status: number, body: Record<string, unknown>, headers: Record<string, string> = {}): void {
@@ -375,6 +358,8 @@ export async function createGitHubService(processEnv: NodeJS.ProcessEnv, deps: S
   const baseUrl = githubBaseUrl(env);
   const webhookPath = env.WEBHOOK_PATH || DEFAULT_WEBHOOK_PATH;
   const probot = createProbot({ env: { ...env, APP_ID: String(appId) }, overrides: { appId, privateKey, secret, baseUrl } });
+  const maxBodyBytes = positiveSetting(env.COZE_LOOP_WEBHOOK_MAX_BYTES, GITHUB_MAX_PAYLOAD_BYTES);
+  const pending = new PendingBodies(positiveSetting(env.COZE_LOOP_WEBHOOK_MAX_PENDING, DEFAULT_MAX_PENDING_BODIES));
   const limiter = new CommandRateLimiter(Number(env.COZE_LOOP_COMMANDS_PER_HOUR ?? 10) || 10, 60 * 60 * 1000, deps.now);
   await startWebhookProxy(env, webhookPath, logger).catch((error: unknown) => logger.warn({ err: error }, 'webhook proxy failed to start'));
 
@@ -385,22 +370,21 @@ export async function createGitHubService(processEnv: NodeJS.ProcessEnv, deps: S
       send(res, 405, { error: 'method not allowed' }, { allow: 'POST' });
       return true;
     }
-    const body = await readBody(req);
-    if (body === null) {
-      send(res, 413, { error: 'payload too large' });
-      return true;
-    }
     const event = header(req, 'x-github-event');
     const deliveryId = header(req, 'x-github-delivery');
     if (!event || !deliveryId) {
-      send(res, 400, { error: 'missing X-GitHub-Event or X-GitHub-Delivery' });
+      refuse(res, req, 400, { error: 'missing X-GitHub-Event or X-GitHub-Delivery' });
       return true;
     }
-    if (!verifySignature(secret, body, header(req, 'x-hub-signature-256'))) {
-      logger.warn({ deliveryId, event }, 'webhook signature missing or wrong; ignored');
-      send(res, 400, { error: 'signature does not match' });
+    const read = await readSignedBody(req, { secret, signature: header(req, 'x-hub-signature-256'), maxBytes: maxBodyBytes, pending });
+    if (!read.ok) {
+      if (read.status === 400) logger.warn({ deliveryId, event }, 'webhook signature missing or wrong; ignored');
+      else logger.warn({ deliveryId, event, status: read.status, pending: pending.size }, `webhook refused: ${read.error}`);
+      if (read.unread) refuse(res, req, read.status, { error: read.error }, read.headers);
+      else send(res, read.status, { error: read.error }, read.headers);
       return true;
     }
+    const body = read.body;
     let payload: unknown;
     try {
       payload = JSON.parse(body.toString('utf8'));
@@ -491,15 +475,21 @@ export async function createGitHubService(processEnv: NodeJS.ProcessEnv, deps: S
     const loaded = await loadConfig(platform, data.repo, data.defaultBranch);
     const locale = 'config' in loaded ? loaded.config.locale : DEFAULT_CONFIG.locale;
     const prKey = `${data.repo}#${data.number}`;
-    if (!data.trusted && !(await platform.canRunCommands(data.repo, data.user))) {
-      jobLogger.info({ user: data.user }, 'command from a user without write access');
-      if (limiter.tryTake(`denied:${prKey}`)) await platform.reply(cr, origin, t(locale, 'github.command.denied', { user: data.user }));
+    // Associations (MEMBER, COLLABORATOR) are not permissions: a read-only collaborator is a COLLABORATOR too.
+    const allowed = await platform.canRunCommands(data.repo, data.user);
+    // Writers and everyone else draw from separate buckets of the same size, so readers cannot use up the writers'.
+    const verdict = limiter.take(allowed ? prKey : `denied:${prKey}`);
+    if (verdict !== 'allowed') {
+      jobLogger.info({ user: data.user, allowed, verdict }, 'command rate limit reached');
+      if (verdict === 'refused' && allowed) {
+        await platform.react(cr, origin, 'confused');
+        await platform.reply(cr, origin, t(locale, 'github.command.rate-limited', { limit: limiter.limit }));
+      }
       return;
     }
-    if (!limiter.tryTake(prKey)) {
-      jobLogger.info('command rate limit reached');
-      await platform.react(cr, origin, 'confused');
-      await platform.reply(cr, origin, t(locale, 'github.command.rate-limited', { limit: limiter.limit }));
+    if (!allowed) {
+      jobLogger.info({ user: data.user }, 'command from a user without write access');
+      await platform.reply(cr, origin, t(locale, 'github.command.denied', { user: data.user }));
       return;
     }
     await platform.react(cr, origin, 'eyes');
@@ -526,7 +516,7 @@ export async function createGitHubService(processEnv: NodeJS.ProcessEnv, deps: S
       return parseBotConfig(content === null ? null : content.toString('utf8'));
     };
     // A scheduled run honours the repository's `summary.day`; `/coze-loop summary` runs now.
-    const result = await runWeeklySummaries([{ platform, repo: data.repo, loadConfig }], { logger: jobLogger, now: deps.now }, { onlyOnConfiguredDay: !data.onDemand && data.respectDay === true });
+    const result = await runWeeklySummaries([{ platform, repo: data.repo, loadConfig }], { logger: jobLogger, now: deps.now, archiveLimits: archiveLimitsFromEnv(env) }, { onlyOnConfiguredDay: !data.onDemand && data.respectDay === true });
     if (result.failed.length > 0) throw new Error(`weekly report failed for ${data.repo}`);
   };
 
@@ -567,6 +557,12 @@ function configErrorStatus(message: string, branch: string) {
     title: t('en', 'github.config.error.title', { path: BOT_CONFIG_PATH }),
     summary: t('en', 'github.config.error.summary', { path: BOT_CONFIG_PATH, branch, message: message.replace(/```/g, "'''") }),
   };
+}
+
+/** A positive integer from the environment, else the default (the service must start with a typo'd limit too). */
+function positiveSetting(value: string | undefined, fallback: number): number {
+  const n = Number(value);
+  return value && Number.isSafeInteger(n) && n > 0 ? n : fallback;
 }
 
 function stripUndefined<T extends Record<string, unknown>>(value: T): T {

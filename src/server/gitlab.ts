@@ -24,7 +24,7 @@ import {
 } from '../platforms/gitlab/webhooks.js';
 import type { ChangeRequestRef, CommandOrigin } from '../platforms/platform.js';
 import { parseBotConfig, runReview } from '../review/index.js';
-import { runWeeklySummaries } from '../summary/weekly.js';
+import { archiveLimitsFromEnv, runWeeklySummaries } from '../summary/weekly.js';
 import type { Logger, ServiceDeps } from './deps.js';
 
 export const GITLAB_WEBHOOK_PATH = '/gitlab/webhook';
@@ -149,7 +149,7 @@ async function reportConfigError(platform: GitLabPlatform, cr: ChangeRequestRef,
   });
 }
 
-function makeProcessors(platform: GitLabPlatform, deps: ServiceDeps, commandsPerHour: number): Partial<Record<JobType, JobProcessor>> {
+function makeProcessors(platform: GitLabPlatform, deps: ServiceDeps, commandsPerHour: number, env: NodeJS.ProcessEnv = {}): Partial<Record<JobType, JobProcessor>> {
   const limiter = new CommandRateLimiter(commandsPerHour, 60 * 60 * 1000, deps.now);
   const reviewDeps = (logger: Logger) => ({ logger, metrics: deps.metrics, now: deps.now, refine: deps.refine });
 
@@ -204,18 +204,22 @@ function makeProcessors(platform: GitLabPlatform, deps: ServiceDeps, commandsPer
     };
     const loaded = await readConfig(platform, mr.ref);
     const locale = 'config' in loaded ? loaded.config.locale : 'en';
-    if (!(await platform.canRunCommands(payload.project, String(payload.authorId)))) {
+    const allowed = await platform.canRunCommands(payload.project, String(payload.authorId));
+    // Same rule as GitHub: every reply is rate-limited, and people below Developer have their own bucket.
+    const mrKey = `${payload.project}!${payload.iid}`;
+    const verdict = limiter.take(allowed ? mrKey : `denied:${mrKey}`);
+    if (verdict !== 'allowed') {
+      logger.info({ user: payload.username, allowed, verdict }, 'command rate limit reached for this merge request');
+      if (verdict === 'refused' && allowed) await platform.reply(mr.ref, origin, t(locale, 'gitlab.command.rate-limited', { limit: limiter.limit }));
+      return;
+    }
+    if (!allowed) {
       logger.info({ user: payload.username }, 'command from a user below Developer access; declined');
       await platform.reply(mr.ref, origin, t(locale, 'gitlab.command.not-allowed', { user: payload.username }));
       return;
     }
     if ('error' in loaded) {
       await platform.reply(mr.ref, origin, t('en', 'gitlab.config.invalid-note', configErrorParams(mr.ref, loaded.error)));
-      return;
-    }
-    if (!limiter.tryTake(`${payload.project}!${payload.iid}`)) {
-      logger.info('command rate limit reached for this merge request');
-      await platform.reply(mr.ref, origin, t(locale, 'gitlab.command.rate-limited', { limit: limiter.limit }));
       return;
     }
     await platform.react(mr.ref, origin, 'eyes');
@@ -238,7 +242,7 @@ function makeProcessors(platform: GitLabPlatform, deps: ServiceDeps, commandsPer
       return parseBotConfig(content === null ? null : content.toString('utf8'), DEFAULT_CONFIG_FILE);
     };
     // A scheduled run honours the repository's `summary.day`; a `/coze-loop summary` runs now.
-    const result = await runWeeklySummaries([{ platform, repo: payload.project, loadConfig }], { logger, now: deps.now }, { onlyOnConfiguredDay: !payload.onDemand && payload.respectDay === true });
+    const result = await runWeeklySummaries([{ platform, repo: payload.project, loadConfig }], { logger, now: deps.now, archiveLimits: archiveLimitsFromEnv(env) }, { onlyOnConfiguredDay: !payload.onDemand && payload.respectDay === true });
     if (result.failed.length) throw new Error(`weekly report failed for project ${payload.project}`);
   };
 
@@ -397,5 +401,5 @@ export function createGitLabService(env: NodeJS.ProcessEnv, deps: ServiceDeps, o
   const projects = summaryProjects(env);
   const listSummaryTargets: ListSummaryTargets = async () =>
     projects.map((project) => ({ platform: 'gitlab' as const, key: project, payload: { project } }));
-  return { handle, processors: makeProcessors(platform, deps, commandsPerHour), listSummaryTargets };
+  return { handle, processors: makeProcessors(platform, deps, commandsPerHour, env), listSummaryTargets };
 }

@@ -86,9 +86,18 @@ export interface WeeklyReportInput {
   config: CozeLoopConfig;
   locale: Locale;
   permalink: (path: string, startLine: number, endLine?: number) => string;
-  /** Files the scan left out (too large, truncated archive), for the footnote. */
+  /** Files the scan left out (too large, vendored), for the footnote. */
   skippedCount: number;
+  /** Set when an archive cap stopped the download: the report covers only what was read before it. */
+  archiveStop?: { limit: 'compressed-bytes' | 'expanded-bytes' | 'entries'; max: number };
 }
+
+/** The operator setting behind each archive cap, named in the report so the note says what to change. */
+const ARCHIVE_SETTINGS = {
+  'compressed-bytes': 'COZE_LOOP_ARCHIVE_MAX_BYTES',
+  'expanded-bytes': 'COZE_LOOP_ARCHIVE_MAX_EXPANDED_BYTES',
+  entries: 'COZE_LOOP_ARCHIVE_MAX_ENTRIES',
+} as const;
 
 export interface WeeklyReport {
   title: string;
@@ -125,6 +134,10 @@ export function buildWeeklyReport(input: WeeklyReportInput): WeeklyReport {
     }),
   );
   lines.push('');
+  if (input.archiveStop) {
+    const { limit, max } = input.archiveStop;
+    lines.push(`> ${t(locale, `summary.archive_stopped.${limit}`, { max, setting: ARCHIVE_SETTINGS[limit] })}`, '');
+  }
 
   lines.push(`### ${t(locale, 'summary.totals')}`);
   lines.push('');

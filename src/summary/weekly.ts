@@ -8,7 +8,8 @@ import { t } from '../core/i18n.js';
 import type { AnalysisResult, SourceInput } from '../core/types.js';
 import type { IssueRef, Platform } from '../platforms/platform.js';
 import type { Logger } from '../server/deps.js';
-import { readTarGz } from './archive.js';
+import { pathFilter } from '../review/file-filter.js';
+import { DEFAULT_ARCHIVE_LIMITS, readTarGz, type ArchiveLimits, type ArchiveStop } from './archive.js';
 import { buildWeeklyReport, decodeWeeklyData, isoWeek, REPORT_LABEL, REPORT_TITLE_PREFIX, reportTitle, type WeeklyData } from './report.js';
 
 /** Paths no report should read: dependencies, builds, generated bundles. */
@@ -33,8 +34,30 @@ export interface WeeklyDeps {
   now: () => Date;
   /** Analysis entry point; the service may hand in a worker-thread pool. */
   analyze?: (inputs: SourceInput[], config: CozeLoopConfig) => AnalysisResult | Promise<AnalysisResult>;
-  /** Upper bound on the unpacked archive (bytes). */
-  maxArchiveBytes?: number;
+  /** Caps on the archive download (the service reads them from COZE_LOOP_ARCHIVE_MAX_*; see docs/security.md). */
+  archiveLimits?: Partial<Omit<ArchiveLimits, 'maxFileBytes'>>;
+}
+
+/** The archive caps from the environment; unset or invalid values keep the defaults. */
+export function archiveLimitsFromEnv(env: NodeJS.ProcessEnv): Partial<Omit<ArchiveLimits, 'maxFileBytes'>> {
+  const read = (name: string): number | undefined => {
+    const n = Number(env[name]);
+    return env[name] && Number.isSafeInteger(n) && n > 0 ? n : undefined;
+  };
+  const limits: Partial<Omit<ArchiveLimits, 'maxFileBytes'>> = {};
+  const compressed = read('COZE_LOOP_ARCHIVE_MAX_BYTES');
+  const expanded = read('COZE_LOOP_ARCHIVE_MAX_EXPANDED_BYTES');
+  const entries = read('COZE_LOOP_ARCHIVE_MAX_ENTRIES');
+  if (compressed) limits.maxCompressedBytes = compressed;
+  if (expanded) limits.maxExpandedBytes = expanded;
+  if (entries) limits.maxEntries = entries;
+  return limits;
+}
+
+/** The archive entries the engine would analyse: a supported language, not vendored, not excluded by the config. */
+export function wantedInArchive(config: CozeLoopConfig): (path: string) => boolean {
+  const filter = pathFilter(config);
+  return (path) => !!languageForPath(path) && !VENDORED(path) && !VENDORED(`./${path}`) && !filter(path);
 }
 
 export interface WeeklyOutcome {
@@ -63,17 +86,17 @@ function weekOf(title: string): string | undefined {
   return title.startsWith(REPORT_TITLE_PREFIX) ? title.slice(REPORT_TITLE_PREFIX.length).trim() : undefined;
 }
 
+export type { ArchiveStop };
+
 export async function runWeeklySummary(platform: Platform, repo: string, config: CozeLoopConfig, deps: WeeklyDeps): Promise<WeeklyOutcome> {
   const now = deps.now();
   const week = isoWeek(now);
   const locale = config.locale;
   const branch = await platform.getDefaultBranch(repo);
   const archive = await platform.downloadArchive(repo, branch.sha);
-  const contents = readTarGz(archive, {
-    maxFileBytes: config.max_file_bytes,
-    maxTotalBytes: deps.maxArchiveBytes ?? 1024 * 1024 * 1024,
-    maxEntries: 200_000,
-  });
+  const limits: ArchiveLimits = { ...DEFAULT_ARCHIVE_LIMITS, ...deps.archiveLimits, maxFileBytes: config.max_file_bytes };
+  const contents = await readTarGz(archive, limits, wantedInArchive(config));
+  if (contents.stopped) deps.logger.warn({ repo, limit: contents.stopped.limit, max: contents.stopped.max, read: contents.files.length }, 'weekly: archive cap reached; the report covers the files read before it');
   const { inputs, skipped } = selectSources(contents.files, config);
   const analyze = deps.analyze ?? ((files, cfg) => analyzeSources(files, cfg, { locale }));
   const result = await analyze(inputs, config);
@@ -100,7 +123,8 @@ export async function runWeeklySummary(platform: Platform, repo: string, config:
     config,
     locale,
     permalink: (path, start, end) => platform.permalink(repo, branch.sha, path, start, end),
-    skippedCount: skipped + contents.tooLarge.length + result.skipped.length + (contents.truncated ? 1 : 0),
+    skippedCount: skipped + contents.tooLarge.length + result.skipped.length,
+    ...(contents.stopped ? { archiveStop: contents.stopped } : {}),
   });
 
   let issue: IssueRef;

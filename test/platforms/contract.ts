@@ -1,6 +1,7 @@
 // The Platform contract: the same behaviour from every code host adapter, run against a local fake of the host.
 // Each adapter's test provides `setup` (a fresh fake host, the adapter pointed at it, and the change request).
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { archiveBytes } from '../support/tar.js';
 import { FINGERPRINT_MARKER, SUMMARY_MARKER, type ChangeRequestRef, type InlineComment, type Platform } from '../../src/platforms/platform.js';
 
 export interface FakeHostFile {
@@ -162,7 +163,7 @@ export function describePlatformContract(name: string, setup: () => Promise<{ pl
       const branch = await platform.getDefaultBranch(cr.repo);
       expect(branch.name).toBeTruthy();
       expect(branch.sha).toMatch(/^[0-9a-f]{40}$/);
-      expect((await platform.downloadArchive(cr.repo, branch.sha)).length).toBeGreaterThan(0);
+      expect((await archiveBytes(await platform.downloadArchive(cr.repo, branch.sha))).length).toBeGreaterThan(0);
       const link = platform.permalink(cr.repo, cr.headSha, 'src/worker.py', 3, 6);
       expect(link).toMatch(/^https?:\/\//);
       expect(link).toContain(cr.headSha);

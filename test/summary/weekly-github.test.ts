@@ -142,6 +142,19 @@ describe('weekly report on GitHub', () => {
     expect(data?.history.map((h) => h.week)).toEqual(['2026-W48', '2026-W49']);
   });
 
+  it('says in the report when an archive cap stopped the read, and reports what it read before it', async () => {
+    mockRepository('e'.repeat(40), { 'workers/poller.py': POLLER, 'a/sync.py': SYNC, 'b/sync.py': SYNC, 'c/sync.py': SYNC });
+    mockIssueList([]);
+    let created: { body?: string } = {};
+    nock(API)
+      .post(`${REPO}/issues`, (body) => ((created = body), true))
+      .reply(201, { number: 50, title: 'coze-loop weekly loop report: 2026-W49', body: 'x', state: 'open' });
+    await runWeeklySummary(platform(), 'acme/shop', config, { logger: silent, now: () => new Date('2026-12-01T08:00:00Z'), archiveLimits: { maxEntries: 3 } });
+    expect(created.body).toContain('**Partial report:** the repository archive has more than 3 entries');
+    expect(created.body).toContain('`COZE_LOOP_ARCHIVE_MAX_ENTRIES`');
+    expect(created.body).toContain('workers/poller.py');
+  });
+
   it('keeps going when one repository fails, and honours `summary.day` on scheduled runs', async () => {
     nock(API).get('/repos/acme/broken').reply(500, { message: 'boom' });
     mockRepository('d'.repeat(40), { 'workers/poller.py': POLLER });

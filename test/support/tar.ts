@@ -1,7 +1,7 @@
 // Builds small tar.gz archives for tests, shaped like GitHub's tarball (one top-level folder).
 import { gzipSync } from 'node:zlib';
 
-function header(name: string, size: number, type: string): Buffer {
+export function tarHeader(name: string, size: number, type: string): Buffer {
   const block = Buffer.alloc(512, 0);
   block.write(name.slice(0, 100), 0, 'utf8');
   block.write('0000644\0', 100, 'ascii');
@@ -19,23 +19,31 @@ function header(name: string, size: number, type: string): Buffer {
   return block;
 }
 
-function pad(data: Buffer): Buffer {
+export function tarPad(data: Buffer): Buffer {
   const rest = data.length % 512;
   return rest === 0 ? data : Buffer.concat([data, Buffer.alloc(512 - rest, 0)]);
 }
 
 /** files: path -> content; `top` is the folder the host wraps the tree in. */
 export function makeTarGz(files: Record<string, string | Buffer>, top = 'owner-repo-abc123'): Buffer {
-  const parts: Buffer[] = [header(`${top}/`, 0, '5')];
+  const parts: Buffer[] = [tarHeader(`${top}/`, 0, '5')];
   for (const [path, content] of Object.entries(files)) {
     const data = Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8');
     const name = `${top}/${path}`;
     if (Buffer.byteLength(name) > 100) {
       const longName = Buffer.from(name + '\0', 'utf8');
-      parts.push(header('././@LongLink', longName.length, 'L'), pad(longName));
+      parts.push(tarHeader('././@LongLink', longName.length, 'L'), tarPad(longName));
     }
-    parts.push(header(name, data.length, '0'), pad(data));
+    parts.push(tarHeader(name, data.length, '0'), tarPad(data));
   }
   parts.push(Buffer.alloc(1024, 0));
   return gzipSync(Buffer.concat(parts));
+}
+
+/** The bytes of what Platform.downloadArchive returned (a buffer or a stream). */
+export async function archiveBytes(source: Buffer | AsyncIterable<Uint8Array>): Promise<Buffer> {
+  if (Buffer.isBuffer(source)) return source;
+  const chunks: Buffer[] = [];
+  for await (const chunk of source) chunks.push(Buffer.from(chunk));
+  return Buffer.concat(chunks);
 }

@@ -448,8 +448,11 @@ export class GitHubPlatform implements Platform {
     return { name, sha: branch.commit.sha };
   }
 
-  async downloadArchive(repo: string, ref: string): Promise<Buffer> {
-    return toBuffer(await this.call('GET /repos/{owner}/{repo}/tarball/{ref}', { ...splitRepo(repo), ref }));
+  async downloadArchive(repo: string, ref: string): Promise<Buffer | AsyncIterable<Uint8Array>> {
+    // Unparsed, the body stays a stream: the archive reader counts and caps it as it arrives.
+    const data = await this.call<unknown>('GET /repos/{owner}/{repo}/tarball/{ref}', { ...splitRepo(repo), ref, request: { parseSuccessResponseBody: false } });
+    if (data && typeof data === 'object' && Symbol.asyncIterator in data) return data as AsyncIterable<Uint8Array>;
+    return toBuffer(data ?? Buffer.alloc(0));
   }
 
   permalink(repo: string, sha: string, path: string, startLine: number, endLine?: number): string {

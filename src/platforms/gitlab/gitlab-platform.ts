@@ -458,9 +458,11 @@ export class GitLabPlatform implements Platform {
     return { name, sha: branch.commit.id };
   }
 
-  async downloadArchive(repo: string, ref: string): Promise<Buffer> {
+  async downloadArchive(repo: string, ref: string): Promise<Buffer | AsyncIterable<Uint8Array>> {
     try {
-      const body = await this.api.Repositories.showArchive(repo, { sha: ref, fileType: 'tar.gz', asStream: true });
+      const body: unknown = await this.api.Repositories.showArchive(repo, { sha: ref, fileType: 'tar.gz', asStream: true });
+      // The stream goes to the archive reader as it is: it caps the bytes while they arrive.
+      if (body instanceof ReadableStream) return body as unknown as AsyncIterable<Uint8Array>;
       return await streamToBuffer(body);
     } catch (error) {
       throw this.wrap('GET archive', error);

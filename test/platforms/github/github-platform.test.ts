@@ -4,6 +4,7 @@ import nock from 'nock';
 import { FIXED_MARKER, GitHubPlatform, htmlUrlFromApi } from '../../../src/platforms/github/github-platform.js';
 import { FINGERPRINT_MARKER, SUMMARY_MARKER, type ChangeRequestRef, type InlineComment } from '../../../src/platforms/platform.js';
 import type { Metrics } from '../../../src/server/deps.js';
+import { archiveBytes } from '../../support/tar.js';
 
 const API = 'https://api.github.com';
 const HEAD = 'a'.repeat(40);
@@ -212,7 +213,10 @@ describe('GitHubPlatform requests', () => {
     nock(API).get('/repos/acme/shop').reply(200, { default_branch: 'main' });
     nock(API).get('/repos/acme/shop/branches/main').reply(200, { commit: { sha: 'c'.repeat(40) } });
     const gh = platform();
-    expect([...(await gh.downloadArchive('acme/shop', 'main'))]).toEqual([31, 139, 8, 0]);
+    const archive = await gh.downloadArchive('acme/shop', 'main');
+    // A stream, not a buffer: the archive reader caps it while it arrives.
+    expect(Buffer.isBuffer(archive)).toBe(false);
+    expect([...(await archiveBytes(archive))]).toEqual([31, 139, 8, 0]);
     expect(await gh.getDefaultBranch('acme/shop')).toEqual({ name: 'main', sha: 'c'.repeat(40) });
   });
 

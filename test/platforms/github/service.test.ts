@@ -51,8 +51,8 @@ class RecordingQueue implements JobQueue {
 
 const env = { APP_ID: '123', PRIVATE_KEY: privateKey, WEBHOOK_SECRET: SECRET, LOG_LEVEL: 'fatal', NODE_ENV: 'test' } as NodeJS.ProcessEnv;
 
-async function service(queue = new RecordingQueue()): Promise<{ svc: Service; queue: RecordingQueue }> {
-  const svc = await createGitHubService(env, { queue, logger: silent, metrics: noopMetrics, now: () => new Date('2026-11-23T08:00:00Z') });
+async function service(queue = new RecordingQueue(), extraEnv: Record<string, string> = {}): Promise<{ svc: Service; queue: RecordingQueue }> {
+  const svc = await createGitHubService({ ...env, ...extraEnv }, { queue, logger: silent, metrics: noopMetrics, now: () => new Date('2026-11-23T08:00:00Z') });
   if (!svc) throw new Error('service is off');
   return { svc, queue };
 }
@@ -119,14 +119,15 @@ describe('routeWebhook guards', () => {
       job: {
         type: 'github-command',
         id: 'd2',
-        payload: { installationId: 4242, repo: 'acme/shop', number: 7, defaultBranch: 'main', user: 'Codertocat', trusted: true, command: { action: 'optimize' }, origin: { commentId: '55', threadId: '50', path: 'worker.py', line: 12 } },
+        payload: { installationId: 4242, repo: 'acme/shop', number: 7, defaultBranch: 'main', user: 'Codertocat', command: { action: 'optimize' }, origin: { commentId: '55', threadId: '50', path: 'worker.py', line: 12 } },
       },
     });
   });
 
-  it('takes conversation commands only on pull requests, from people, and marks untrusted associations', () => {
+  it('takes conversation commands only on pull requests, from people, whatever their association', () => {
     const onPr = routeWebhook('issue_comment', 'd3', issueCommentPayload(target, { id: 9, body: '/coze-loop fix-bugs src/a.py:4', association: 'CONTRIBUTOR' }));
-    expect(onPr).toMatchObject({ kind: 'job', job: { type: 'github-command', payload: { trusted: false, command: { action: 'fix-bugs', path: 'src/a.py', line: 4 }, origin: { commentId: '9' } } } });
+    expect(onPr).toMatchObject({ kind: 'job', job: { type: 'github-command', payload: { command: { action: 'fix-bugs', path: 'src/a.py', line: 4 }, origin: { commentId: '9' } } } });
+    expect((onPr as { job: JobData }).job.payload).not.toHaveProperty('trusted');
     expect(routeWebhook('issue_comment', 'd', issueCommentPayload(target, { id: 9, body: '/coze-loop help' }, false))).toMatchObject({ kind: 'ignored' });
     expect(routeWebhook('issue_comment', 'd', issueCommentPayload(target, { id: 9, body: '/coze-loop help', login: 'coze-loop[bot]', type: 'Bot' }))).toEqual({ kind: 'ignored', reason: 'comment by a bot' });
     expect(routeWebhook('issue_comment', 'd', issueCommentPayload(target, { id: 9, body: 'LGTM' }))).toEqual({ kind: 'ignored', reason: 'no command' });
@@ -256,6 +257,7 @@ describe('processors', () => {
     api.post('/app/installations/4242/access_tokens').reply(201, { token: 'ghs_installation', expires_at: '2099-01-01T00:00:00Z' });
     api.get('/repos/acme/shop/pulls/7').reply(200, { number: 7, head: { sha: HEAD, ref: 'feature' }, base: { sha: 'b'.repeat(40), ref: 'main' } });
     api.get('/repos/acme/shop/contents/.github/coze-loop.yml').query({ ref: 'main' }).reply(404, {});
+    api.get('/repos/acme/shop/collaborators/Codertocat/permission').reply(200, { permission: 'admin', role_name: 'admin' });
     recordBodies(api, 'post', '/repos/acme/shop/pulls/comments/61/reactions', { id: 1 }, sent, 201);
     api.get('/repos/acme/shop/contents/worker.py').query({ ref: HEAD }).reply(200, CONTENT, { 'content-type': 'application/vnd.github.raw' });
     recordBodies(api, 'post', '/repos/acme/shop/pulls/7/comments/60/replies', { id: 62 }, sent, 201);
@@ -280,6 +282,38 @@ describe('processors', () => {
     await svc.processors['github-command']!(queue.jobs[0]!, new AbortController().signal);
   });
 
+  it('asks the permission API for MEMBER and COLLABORATOR too: read access is refused, whatever the association', async () => {
+    const { svc, queue } = await service();
+    const url = await serve(svc);
+    await deliver(url, 'issue_comment', issueCommentPayload(target, { id: 72, body: '/coze-loop summary', association: 'COLLABORATOR', login: 'reader' }), { id: 'cmd-4' });
+    await deliver(url, 'issue_comment', issueCommentPayload(target, { id: 73, body: '/coze-loop optimize', association: 'MEMBER', login: 'reader' }), { id: 'cmd-5' });
+    const api = nock(API);
+    api.post('/app/installations/4242/access_tokens').reply(201, { token: 'ghs_installation', expires_at: '2099-01-01T00:00:00Z' });
+    api.get('/repos/acme/shop/pulls/7').times(2).reply(200, { number: 7, head: { sha: HEAD, ref: 'feature' }, base: { sha: 'b'.repeat(40), ref: 'main' } });
+    api.get('/repos/acme/shop/contents/.github/coze-loop.yml').query({ ref: 'main' }).times(2).reply(404, {});
+    api.get('/repos/acme/shop/collaborators/reader/permission').times(2).reply(200, { permission: 'read', role_name: 'triage' });
+    api.post('/repos/acme/shop/issues/7/comments', { body: 'Sorry @reader, only people with write access to this repository can run `/coze-loop` commands.' }).times(2).reply(201, { id: 74 });
+    for (const job of queue.jobs.slice()) await svc.processors['github-command']!(job, new AbortController().signal);
+    expect(queue.jobs.map((j) => j.type)).toEqual(['github-command', 'github-command']);
+  });
+
+  it('rate-limits every reply: 12 refused commands get at most the hourly limit of notes', async () => {
+    // GitHub's throttling spaces writes a second apart: a small limit keeps the test short.
+    const { svc, queue } = await service(new RecordingQueue(), { COZE_LOOP_COMMANDS_PER_HOUR: '3' });
+    const url = await serve(svc);
+    for (let i = 0; i < 12; i++) await deliver(url, 'issue_comment', issueCommentPayload(target, { id: 100 + i, body: '/coze-loop help', association: 'NONE', login: 'passerby' }), { id: `spam-${i}` });
+    const api = nock(API);
+    api.post('/app/installations/4242/access_tokens').reply(201, { token: 'ghs_installation', expires_at: '2099-01-01T00:00:00Z' });
+    api.get('/repos/acme/shop/pulls/7').times(12).reply(200, { number: 7, head: { sha: HEAD, ref: 'feature' }, base: { sha: 'b'.repeat(40), ref: 'main' } });
+    api.get('/repos/acme/shop/contents/.github/coze-loop.yml').query({ ref: 'main' }).times(12).reply(404, {});
+    api.get('/repos/acme/shop/collaborators/passerby/permission').times(12).reply(200, { permission: 'read', role_name: 'read' });
+    let replies = 0;
+    api.post('/repos/acme/shop/issues/7/comments').times(3).reply(201, () => (replies++, { id: 75 }));
+    for (const job of queue.jobs) await svc.processors['github-command']!(job, new AbortController().signal);
+    expect(queue.jobs).toHaveLength(12);
+    expect(replies).toBe(3);
+  });
+
   it('queues the weekly report for `/coze-loop summary` and says so', async () => {
     const { svc, queue } = await service();
     const url = await serve(svc);
@@ -288,6 +322,7 @@ describe('processors', () => {
     api.post('/app/installations/4242/access_tokens').reply(201, { token: 'ghs_installation', expires_at: '2099-01-01T00:00:00Z' });
     api.get('/repos/acme/shop/pulls/7').reply(200, { number: 7, head: { sha: HEAD, ref: 'feature' }, base: { sha: 'b'.repeat(40), ref: 'main' } });
     api.get('/repos/acme/shop/contents/.github/coze-loop.yml').query({ ref: 'main' }).reply(404, {});
+    api.get('/repos/acme/shop/collaborators/Codertocat/permission').reply(200, { permission: 'admin', role_name: 'admin' });
     api.post('/repos/acme/shop/issues/comments/80/reactions', { content: 'eyes' }).reply(201, { id: 1 });
     api.post('/repos/acme/shop/issues/7/comments', (b) => /queued/.test(b.body)).reply(201, { id: 81 });
     await svc.processors['github-command']!(queue.jobs[0]!, new AbortController().signal);

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import nock from 'nock';
+import { archiveBytes } from '../../support/tar.js';
 import { GitLabApiError, GitLabPlatform } from '../../../src/platforms/gitlab/gitlab-platform.js';
 import { locateNewLine } from '../../../src/platforms/gitlab/position.js';
 import { SUMMARY_MARKER, type ChangeRequestRef, type InlineComment } from '../../../src/platforms/platform.js';
@@ -375,7 +376,7 @@ describe('GitLabPlatform: commands, issues and links', () => {
     gitlab().get('/projects/42/repository/archive.tar.gz').query({ sha: HEAD_SHA }).reply(200, archive, { 'content-type': 'application/octet-stream' });
     const gl = platform();
     expect(await gl.getDefaultBranch('42')).toEqual({ name: 'main', sha: HEAD_SHA });
-    expect(await gl.downloadArchive('42', HEAD_SHA)).toEqual(archive);
+    expect(await archiveBytes(await gl.downloadArchive('42', HEAD_SHA))).toEqual(archive);
     expect(gl.permalink('42', HEAD_SHA, 'worker/sender.py', 5, 9)).toBe(`${GITLAB_URL}/acme/billing-worker/-/blob/${HEAD_SHA}/worker/sender.py#L5-9`);
     expect(gl.permalink('42', HEAD_SHA, 'a b.py', 3)).toBe(`${GITLAB_URL}/acme/billing-worker/-/blob/${HEAD_SHA}/a%20b.py#L3`);
     expect(platform().permalink('acme/tools', HEAD_SHA, 'x.py', 1, 2)).toBe(`${GITLAB_URL}/acme/tools/-/blob/${HEAD_SHA}/x.py#L1-2`);

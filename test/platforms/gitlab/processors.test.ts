@@ -316,6 +316,19 @@ describe('gitlab-command processor', () => {
     ]);
   });
 
+  it('rate-limits "not allowed" replies too: 25 notes from a guest get at most the hourly limit of replies', async () => {
+    scope().get('/user').reply(200, BOT);
+    scope().get('/projects/42/merge_requests/12').times(25).reply(200, mergeRequest());
+    scope().get('/projects/42/repository/files/.coze-loop.yml/raw').query({ ref: 'main' }).times(25).reply(404, { message: '404 File Not Found' });
+    scope().get('/projects/42/members/all/10').times(25).reply(200, { id: 10, username: 'guest', access_level: 20 });
+    scope().post('/projects/42/merge_requests/12/notes').times(10).reply(recorder(201, () => ({ id: 2, body: 'r', author: BOT })));
+    for (let i = 0; i < 25; i++) await runCommandJob({ noteId: 6000 + i, authorId: 10, username: 'guest' });
+    expect(sent).toHaveLength(10);
+    expect(new Set(sent.map((r) => (r.body as { body: string }).body))).toEqual(
+      new Set(['@guest `/coze-loop` commands are open to project members with the Developer role or higher. A maintainer can run the command for you.']),
+    );
+  });
+
   it('declines politely (in the repository locale) for members below Developer and ignores its own notes', async () => {
     scope().get('/user').reply(200, BOT);
     scope().get('/projects/42/merge_requests/12').reply(200, mergeRequest());
