@@ -2,7 +2,7 @@
 // synchronously here so that the service's event loop never runs the parser or a rule. The pool terminates this
 // thread when a file passes its deadline; nothing here needs to cooperate for that.
 import { parentPort } from 'node:worker_threads';
-import type { CozeLoopConfig } from '../config/schema.js';
+import { DEFAULT_CONFIG, type CozeLoopConfig } from '../config/schema.js';
 import { analyzeSource } from './engine.js';
 import { loadKnowledgeBase, type KnowledgeBase } from './knowledge-base.js';
 import type { PoolReply, PoolRequest } from './worker-pool.js';
@@ -20,6 +20,12 @@ function resolve(configJson: string): { config: CozeLoopConfig; kb: KnowledgeBas
   }
   return entry;
 }
+
+// Warm up before saying ready (the pool starts a file's deadline only then): rules, the knowledge base and both
+// grammars load here, not inside the first file's time.
+analyzeSource({ path: 'warm-up.py', content: 'for x in y:\n    pass\n' }, DEFAULT_CONFIG);
+analyzeSource({ path: 'warm-up.ts', content: 'for (const x of y) {}\n' }, DEFAULT_CONFIG);
+parentPort?.postMessage({ ready: true } satisfies PoolReply);
 
 parentPort?.on('message', (request: PoolRequest) => {
   try {

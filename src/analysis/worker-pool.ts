@@ -25,7 +25,7 @@ export interface PoolRequest {
   config: string;
   locale: Locale;
 }
-export type PoolReply = { id: number; result: AnalysisResult } | { id: number; error: string };
+export type PoolReply = { id: number; result: AnalysisResult } | { id: number; error: string } | { ready: true };
 
 export const DEFAULT_FILE_TIMEOUT_MS = 10_000;
 const MAX_THREADS = 4;
@@ -55,6 +55,8 @@ interface Task {
 
 interface Slot {
   worker?: Worker;
+  /** The worker has loaded and warmed up: deadlines start counting only then. */
+  ready?: boolean;
   task?: Task;
   timer?: NodeJS.Timeout;
 }
@@ -148,7 +150,13 @@ export class AnalysisPool {
   private spawn(slot: Slot): Worker {
     const worker = new Worker(this.workerUrl!);
     worker.on('message', (reply: PoolReply) => {
-      if (slot.worker !== worker || !slot.task || slot.task.id !== reply.id) return;
+      if (slot.worker !== worker) return;
+      if ('ready' in reply) {
+        slot.ready = true;
+        if (slot.task && !slot.timer) this.arm(slot, slot.task);
+        return;
+      }
+      if (!slot.task || slot.task.id !== reply.id) return;
       const task = slot.task;
       this.finish(slot);
       task.resolve('result' in reply ? reply.result : skippedResult(task.request.path, 'error', reply.error.slice(0, 200)));
@@ -157,6 +165,7 @@ export class AnalysisPool {
     const lost = (detail: string): void => {
       if (slot.worker !== worker) return;
       slot.worker = undefined;
+      slot.ready = false;
       this.terminated++;
       const task = slot.task;
       this.finish(slot);
@@ -170,18 +179,26 @@ export class AnalysisPool {
   }
 
   private start(slot: Slot, task: Task): void {
-    slot.worker ??= this.spawn(slot);
+    if (!slot.worker) {
+      slot.ready = false;
+      slot.worker = this.spawn(slot);
+    }
     slot.task = task;
     // A busy thread keeps the process alive (a CLI run waits for it); an idle one does not.
     slot.worker.ref();
-    slot.timer = setTimeout(() => this.expire(slot, task), task.timeoutMs);
+    if (slot.ready) this.arm(slot, task);
     slot.worker.postMessage(task.request);
+  }
+
+  private arm(slot: Slot, task: Task): void {
+    slot.timer = setTimeout(() => this.expire(slot, task), task.timeoutMs);
   }
 
   private expire(slot: Slot, task: Task): void {
     if (slot.task !== task) return;
     const worker = slot.worker;
     slot.worker = undefined;
+    slot.ready = false;
     this.terminated++;
     this.finish(slot);
     if (worker) void worker.terminate();
@@ -220,4 +237,29 @@ export function sharedAnalysisPool(): AnalysisPool {
 /** Replaces the process-wide pool (tests; the service's shutdown passes undefined after closing it). */
 export function setSharedAnalysisPool(pool: AnalysisPool | undefined): void {
   shared = pool;
+}
+
+/**
+ * Many files through the pool (the weekly report): as analyzeSources, but each file in a worker thread with its
+ * deadline, `threads` at a time, findings sorted by path and line.
+ */
+export async function analyzeAllInPool(pool: AnalysisPool, inputs: SourceInput[], config: CozeLoopConfig, options: AnalyzeFileOptions = {}): Promise<AnalysisResult> {
+  const merged: AnalysisResult = { findings: [], skipped: [], notes: [], filesAnalyzed: 0 };
+  const parts: AnalysisResult[] = new Array(inputs.length);
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(inputs.length, pool.threads) }, async () => {
+    while (next < inputs.length) {
+      const index = next++;
+      parts[index] = await pool.analyze(inputs[index]!, config, options);
+    }
+  });
+  await Promise.all(lanes);
+  for (const one of parts) {
+    merged.findings.push(...one.findings);
+    merged.skipped.push(...one.skipped);
+    merged.notes.push(...one.notes);
+    merged.filesAnalyzed += one.filesAnalyzed;
+  }
+  merged.findings.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.line - b.line || (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0)));
+  return merged;
 }

@@ -1,12 +1,13 @@
 // Runs a parsed slash command and replies where it was typed: in the review thread for a line, in the
 // conversation for the whole pull request.
-import { analyzeSource } from '../analysis/engine.js';
+import { sharedAnalysisPool } from '../analysis/worker-pool.js';
 import type { CozeLoopConfig } from '../config/schema.js';
 import { t } from '../core/i18n.js';
 import type { Finding, Locale, Target } from '../core/types.js';
 import type { ChangeRequestRef, CommandOrigin, Platform } from '../platforms/platform.js';
 import { renderFindingMarkdown } from '../report/markdown.js';
-import { analyseChangeSet, collectChangeSet } from '../review/collect.js';
+import { limitsOf } from '../review/budget.js';
+import { collectAndAnalyse } from '../review/collect.js';
 import { placeFindings } from '../review/diff-filter.js';
 import type { ReviewDeps } from '../review/pipeline.js';
 import { compareFindings } from '../review/rank.js';
@@ -62,7 +63,7 @@ async function reportForFile(
   if (content.length > config.max_file_bytes) {
     return t(locale, 'review.command.skipped', { path, reason: skipText(locale, { path, reason: 'too-large' }, config.max_file_bytes) });
   }
-  const analysis = analyzeSource({ path, content }, config, { locale });
+  const analysis = await (deps.pool ?? sharedAnalysisPool()).analyze({ path, content }, config, { locale, timeoutMs: limitsOf(config).file_timeout_ms });
   const skipped = analysis.skipped.find((s) => s.path === path);
   if (skipped) return t(locale, 'review.command.skipped', { path, reason: skipText(locale, skipped, config.max_file_bytes) });
   const sources = new Map([[path, content.toString('utf8')]]);
@@ -88,8 +89,7 @@ export function findingsForLoopAt(findings: Finding[], line: number): Finding[] 
 
 async function reportForChange(platform: Platform, cr: ChangeRequestRef, config: CozeLoopConfig, target: Target, deps: ReviewDeps): Promise<string> {
   const locale = config.locale;
-  const changeSet = await collectChangeSet(platform, cr, config);
-  const analysis = analyseChangeSet(changeSet.files, config, locale);
+  const { changeSet, analysis } = await collectAndAnalyse(platform, cr, config, locale, deps.pool ? { pool: deps.pool } : {});
   const findings: Finding[] = [];
   for (const { file, findings: inFile } of analysis.files) {
     const placed = placeFindings(inFile.filter((f) => f.target === target), { path: file.path, hunks: file.hunks }, config.review.comment_on);

@@ -26,10 +26,13 @@ export class ReviewBudget {
   annotationsShown?: number;
   annotationsTotal = 0;
   unmarkedFixed = 0;
+  /** The deadline files actually got: the smaller of `limits.file_timeout_ms` and the pool's. */
+  fileTimeoutMs: number;
 
   constructor(config: CozeLoopConfig, locale: Locale = config.locale) {
     this.limits = limitsOf(config);
     this.locale = locale;
+    this.fileTimeoutMs = this.limits.file_timeout_ms;
   }
 
   /** A skip for a file the budget leaves out. */
@@ -44,7 +47,7 @@ export class ReviewBudget {
 
   /** The deadline for the next file: the per-file deadline, or what is left of the total if that is less. */
   nextDeadline(): number {
-    return Math.max(1, Math.min(this.limits.file_timeout_ms, this.limits.max_analysis_ms - this.analysisMs));
+    return Math.max(1, Math.min(this.fileTimeoutMs, this.limits.max_analysis_ms - this.analysisMs));
   }
 
   /** Summary lines for every limit that cut something off (empty when nothing was). */
@@ -55,7 +58,7 @@ export class ReviewBudget {
     if (this.overFiles > 0) say('files', { skipped: this.overFiles, total: this.totalFiles, limit: l.max_files });
     if (this.overBytes > 0) say('bytes', { skipped: this.overBytes, limit: l.max_bytes });
     if (this.overTime > 0) say('time', { skipped: this.overTime, seconds: Math.round(l.max_analysis_ms / 1000) });
-    if (this.timeouts > 0) say('timeouts', { count: this.timeouts, seconds: Math.round(l.file_timeout_ms / 100) / 10 });
+    if (this.timeouts > 0) say('timeouts', { count: this.timeouts, seconds: Math.round(this.fileTimeoutMs / 100) / 10 });
     if (this.annotationsShown !== undefined && this.annotationsShown < this.annotationsTotal) say('annotations', { shown: this.annotationsShown, total: this.annotationsTotal });
     if (this.unmarkedFixed > 0) say('writes', { count: this.unmarkedFixed });
     return out;

@@ -137,6 +137,7 @@ export async function collectAndAnalyse(
 ): Promise<BudgetedReview> {
   const pool = options.pool ?? sharedAnalysisPool();
   const budget = new ReviewBudget(config, locale);
+  budget.fileTimeoutMs = Math.min(budget.limits.file_timeout_ms, pool.fileTimeoutMs);
   const limits = budget.limits;
   const changed = await platform.listChangedFiles(cr);
   const { wanted, skipped, removed } = selectFiles(changed, config, options.only);

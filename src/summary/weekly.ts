@@ -1,7 +1,6 @@
 // Runs the weekly report for one repository through the Platform interface: one archive download, analysis of
 // every supported file, then one issue per ISO week (edited when run again the same week; last week's is closed).
 import picomatch from 'picomatch';
-import { analyzeSources } from '../analysis/engine.js';
 import { languageForPath } from '../analysis/parse.js';
 import type { CozeLoopConfig } from '../config/schema.js';
 import { t } from '../core/i18n.js';
@@ -11,6 +10,7 @@ import type { Logger } from '../server/deps.js';
 import { pathFilter } from '../review/file-filter.js';
 import { DEFAULT_ARCHIVE_LIMITS, readTarGz, type ArchiveLimits, type ArchiveStop } from './archive.js';
 import { buildWeeklyReport, decodeWeeklyData, isoWeek, REPORT_LABEL, REPORT_TITLE_PREFIX, reportTitle, type WeeklyData } from './report.js';
+import { analyzeAllInPool, sharedAnalysisPool } from '../analysis/worker-pool.js';
 
 /** Paths no report should read: dependencies, builds, generated bundles. */
 const VENDORED = picomatch([
@@ -98,7 +98,8 @@ export async function runWeeklySummary(platform: Platform, repo: string, config:
   const contents = await readTarGz(archive, limits, wantedInArchive(config));
   if (contents.stopped) deps.logger.warn({ repo, limit: contents.stopped.limit, max: contents.stopped.max, read: contents.files.length }, 'weekly: archive cap reached; the report covers the files read before it');
   const { inputs, skipped } = selectSources(contents.files, config);
-  const analyze = deps.analyze ?? ((files, cfg) => analyzeSources(files, cfg, { locale }));
+  // Off the event loop, each file with its deadline (analysis/worker-pool.ts).
+  const analyze = deps.analyze ?? ((files, cfg) => analyzeAllInPool(sharedAnalysisPool(), files, cfg, { locale }));
   const result = await analyze(inputs, config);
 
   const reports = (await platform.findIssues(repo, REPORT_TITLE_PREFIX)).filter((issue) => weekOf(issue.title));
