@@ -1,33 +1,11 @@
 // What the model is shown. The code under review is untrusted data: it is fenced with a per-request random marker,
-// secrets are masked before it leaves the process, and the model is told to treat it only as text to improve.
+// secrets are masked before it leaves the process (src/llm/secrets.ts), and the model is told to treat it only as text to improve.
 import { randomBytes } from 'node:crypto';
 import type { Finding, Locale } from '../core/types.js';
 import type { ChatMessage } from './llm-client.js';
+import { redactSecrets } from './secrets.js';
 
-export const REDACTED = '<redacted-by-coze-loop>';
-
-const SECRET_PATTERNS: RegExp[] = [
-  /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g,
-  /\bAKIA[0-9A-Z]{16}\b/g,
-  /\bgh[pousr]_[A-Za-z0-9]{20,}\b/g,
-  /\bgithub_pat_[A-Za-z0-9_]{20,}\b/g,
-  /\bglpat-[A-Za-z0-9_-]{20,}\b/g,
-  /\bsk-[A-Za-z0-9_-]{20,}\b/g,
-  /\bxox[abprs]-[A-Za-z0-9-]{10,}\b/g,
-  /\beyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\b/g,
-  // scheme://user:password@host
-  /(?<=:\/\/[^/\s:@]{1,64}:)[^@\s/]{1,128}(?=@)/g,
-];
-
-/** `password = "..."`, `apiKey: '...'`, `TOKEN="..."`: the literal is masked, the name kept. */
-const SECRET_ASSIGNMENT =
-  /((?:password|passwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|client[_-]?secret)\w*["']?\s*[:=]\s*)(["'`])([^"'`\n]{4,})\2/gi;
-
-export function redactSecrets(text: string): string {
-  let out = text;
-  for (const pattern of SECRET_PATTERNS) out = out.replace(pattern, REDACTED);
-  return out.replace(SECRET_ASSIGNMENT, (_whole, prefix: string, quote: string) => `${prefix}${quote}${REDACTED}${quote}`);
-}
+export { REDACTED, redactSecrets } from './secrets.js';
 
 export const REFINEMENT_SCHEMA = {
   type: 'object',
@@ -91,12 +69,13 @@ export function buildRefinementPrompt(input: PromptInput, nonce = randomBytes(6)
     `Cost estimate: ${input.costText}`,
     rulePatch,
     `BEGIN ${fence}`,
-    redactSecrets(numbered),
+    numbered,
     `END ${fence}`,
   ].join('\n');
 
   return [
     { role: 'system', content: system },
-    { role: 'user', content: user },
+    // Masked as a whole: the finding's message and the rule-based patch quote the code too.
+    { role: 'user', content: redactSecrets(user) },
   ];
 }
