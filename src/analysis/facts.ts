@@ -25,6 +25,7 @@ export const CALL_KINDS = [
   'log',
   'lock', // SELECT ... FOR UPDATE, advisory locks, redis SET NX
   'close', // close / release / dispose
+  'subprocess', // starts a process: subprocess.run / Popen / os.system, child_process.exec / spawn
 ] as const;
 export type CallKind = (typeof CALL_KINDS)[number];
 

@@ -30,6 +30,7 @@ export const SUMMARY_KINDS: ReadonlySet<CallKind> = new Set<CallKind>([
   'file-open',
   'task-spawn',
   'lock',
+  'subprocess',
 ]);
 
 /**
@@ -37,7 +38,7 @@ export const SUMMARY_KINDS: ReadonlySet<CallKind> = new Set<CallKind>([
  * inside a helper says nothing about the caller's resources (the helper usually closes or keeps them); a
  * connection counts only when the helper opens and closes it (a connection per call).
  */
-const APPLIED_KINDS: ReadonlySet<CallKind> = new Set<CallKind>(['db-read', 'db-write', 'db-batch', 'db-commit', 'http', 'sleep', 'queue-pop', 'queue-ack', 'lock', 'connect']);
+const APPLIED_KINDS: ReadonlySet<CallKind> = new Set<CallKind>(['db-read', 'db-write', 'db-batch', 'db-commit', 'http', 'sleep', 'queue-pop', 'queue-ack', 'lock', 'connect', 'subprocess']);
 
 export interface EffectLimits {
   enabled: boolean;
@@ -92,11 +93,17 @@ const PURE_METHODS = new Set([
   'concat', 'includes', 'indexOf', 'map', 'filter', 'reduce', 'forEach', 'some', 'every', 'find', 'has', 'set',
   'delete', 'toString', 'trim', 'toLowerCase', 'toUpperCase', 'startsWith', 'endsWith', 'padStart', 'padEnd',
   'toFixed', 'match', 'test', 'exec', 'isoformat', 'strftime', 'total_seconds', 'debug', 'info', 'warning', 'warn',
-  'error', 'exception', 'log',
+  'error', 'exception', 'log', 'title', 'capitalize', 'casefold', 'zfill', 'ljust', 'rjust', 'center', 'rsplit',
+  'splitlines', 'partition', 'rpartition', 'isdigit', 'isalpha', 'isalnum', 'isspace', 'isupper', 'islower',
+  'most_common', 'hexdigest', 'digest', 'group', 'groups', 'groupdict', 'fullmatch', 'search', 'findall', 'sub',
+  'toISOString', 'getTime', 'localeCompare', 'charAt', 'charCodeAt', 'repeat', 'flat', 'flatMap', 'fill',
+  'findIndex', 'lastIndexOf', 'reverse', 'at',
 ]);
 
 function isPure(callee: string): boolean {
   if (PURE_CALLS.has(callee)) return true;
+  // A method of a string literal (`"x".join`, `f"{a}".strip().title`, `\`${a}\`.toUpperCase`).
+  if (/^(?:[rbuf]{0,2}["']|`)/i.test(callee)) return true;
   const dot = callee.lastIndexOf('.');
   return dot > 0 && PURE_METHODS.has(callee.slice(dot + 1));
 }
