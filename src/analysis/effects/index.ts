@@ -310,7 +310,7 @@ export class FileEffects implements KnowledgeBase {
   }
 
   /** The function a call resolves to, seen from `from` (inside class `className`, when known). */
-  private resolve(from: FileTable, callee: string, className: string | undefined, hops: number): TableFunction | undefined {
+  private resolve(from: FileTable, callee: string, className: string | undefined, hops: number, loadedOnly = false): TableFunction | undefined {
     if (callee.includes('(') || callee.includes('[') || callee.startsWith('new ')) return undefined;
     const parts = callee.split('.');
     if (parts.length === 1) {
@@ -319,7 +319,7 @@ export class FileEffects implements KnowledgeBase {
       const local = from.topLevel.get(name);
       if (local) return local;
       const binding = from.imports.get(name);
-      if (binding?.name !== undefined) return this.imported(from, binding.module, binding.name, hops);
+      if (binding?.name !== undefined && !loadedOnly) return this.imported(from, binding.module, binding.name, hops);
       return undefined;
     }
     if (parts.length !== 2) return undefined;
@@ -342,7 +342,7 @@ export class FileEffects implements KnowledgeBase {
     const methods = from.classes.get(head);
     if (methods && from.classNames.has(head)) return methods.get(name);
     const binding = from.imports.get(head);
-    if (!binding) return undefined;
+    if (!binding || loadedOnly) return undefined;
     // `import db` / `import * as db` / `const db = require('./db')`: a function of that module. `from . import db`:
     // the submodule db.
     if (binding.name === undefined) return this.imported(from, binding.module, name, hops);
@@ -410,9 +410,14 @@ export class FileEffects implements KnowledgeBase {
         continue;
       }
       if (call.kinds.length > 0) opaque = true; // a name-only guess: might be I/O
-      const target = table && depth > 0 ? this.resolve(table, call.callee, fn.className, 0) : undefined;
+      const target = table ? this.resolve(table, call.callee, fn.className, 0, depth === 0) : undefined;
       if (!target) {
         if (call.kinds.length === 0 && !isPure(call.callee)) opaque = true;
+        continue;
+      }
+      if (depth === 0) {
+        // Past the depth bound: unknown, unless it is a function whose summary is being built (recursion).
+        if (!this.inProgress.has(target.key)) opaque = true;
         continue;
       }
       const inner = this.summary(target, depth - 1);
