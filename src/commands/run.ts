@@ -6,7 +6,7 @@ import { t } from '../core/i18n.js';
 import type { Finding, Locale, Target } from '../core/types.js';
 import type { ChangeRequestRef, CommandOrigin, Platform } from '../platforms/platform.js';
 import { renderFindingMarkdown } from '../report/markdown.js';
-import { analyseChangeSet, collectChangeSet } from '../review/collect.js';
+import { analyseChangeSet, collectChangeSet, collectContextFiles } from '../review/collect.js';
 import { placeFindings } from '../review/diff-filter.js';
 import type { ReviewDeps } from '../review/pipeline.js';
 import { compareFindings } from '../review/rank.js';
@@ -88,7 +88,8 @@ export function findingsForLoopAt(findings: Finding[], line: number): Finding[] 
 async function reportForChange(platform: Platform, cr: ChangeRequestRef, config: CozeLoopConfig, target: Target, deps: ReviewDeps): Promise<string> {
   const locale = config.locale;
   const changeSet = await collectChangeSet(platform, cr, config);
-  const analysis = analyseChangeSet(changeSet.files, config, locale);
+  const context = await collectContextFiles(platform, cr, changeSet.files, config);
+  const analysis = analyseChangeSet(changeSet.files, config, locale, context);
   const findings: Finding[] = [];
   for (const { file, findings: inFile } of analysis.files) {
     const placed = placeFindings(inFile.filter((f) => f.target === target), { path: file.path, hunks: file.hunks }, config.review.comment_on);

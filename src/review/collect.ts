@@ -1,6 +1,10 @@
 // Stage 1 and 2: the change set (changed files with their hunks and head content) and the engine's findings.
 import { analyzeSource } from '../analysis/engine.js';
-import { languageForPath } from '../analysis/parse.js';
+import { effectLimits, EffectIndex, moduleCandidates } from '../analysis/effects/index.js';
+import { buildFileTable } from '../analysis/effects/table.js';
+import { loadKnowledgeBase } from '../analysis/knowledge-base.js';
+import { languageForPath, parseWithBudget, releaseTree } from '../analysis/parse.js';
+import { t } from '../core/i18n.js';
 import type { CozeLoopConfig } from '../config/schema.js';
 import type { FileNote, Finding, Locale, SkippedFile } from '../core/types.js';
 import type { ChangeRequestRef, ChangedFile, Platform } from '../platforms/platform.js';
@@ -77,6 +81,106 @@ export async function collectChangeSet(platform: Platform, cr: ChangeRequestRef,
   return { files, skipped, removed };
 }
 
+/** Files the changed ones import, fetched at the head commit for effect summaries (nothing is reported on them). */
+export interface ContextFiles {
+  files: Map<string, Buffer>;
+  /** Imports the bound (effects.max_files, effects.max_depth) left unfetched. */
+  cutOff: string[];
+}
+
+/** The imports of one file: each module specifier, and for `from pkg import name` the submodule it may also be. */
+function importsOf(path: string, content: Buffer): Array<{ module: string; submodule?: string }> {
+  const language = languageForPath(path);
+  if (!language) return [];
+  const text = content.toString('utf8');
+  let tree;
+  try {
+    tree = parseWithBudget(language, text, { timeoutMs: 2_000 + Math.ceil(text.length / 1024) * 5 });
+    if (!tree) return [];
+    const table = buildFileTable(path, language, tree, loadKnowledgeBase());
+    const out = new Map<string, { module: string; submodule?: string }>();
+    for (const binding of table.imports.values()) {
+      const entry = out.get(binding.module) ?? { module: binding.module };
+      out.set(binding.module, entry);
+      // `from . import db` / `from pkg import db`: the name may be a submodule rather than a function.
+      if (language === 'python' && binding.name !== undefined) {
+        const sub = binding.module.endsWith('.') ? `${binding.module}${binding.name}` : `${binding.module}.${binding.name}`;
+        if (!out.has(sub)) out.set(sub, { module: binding.module, submodule: sub });
+      }
+    }
+    return [...out.values()];
+  } catch {
+    return [];
+  } finally {
+    if (tree) releaseTree(tree);
+  }
+}
+
+/**
+ * The files the changed files import (Python `import`/`from`, relative JS/TS `import`/`require`), and the files
+ * those import, fetched at the head commit: breadth first, at most `effects.max_depth - 1` imports away and
+ * `effects.max_files` files in all (each candidate path tried costs a request: at most 8 per file allowed).
+ */
+export async function collectContextFiles(platform: Platform, cr: ChangeRequestRef, files: ReviewFile[], config: CozeLoopConfig): Promise<ContextFiles> {
+  const limits = effectLimits(config);
+  const out: ContextFiles = { files: new Map(), cutOff: [] };
+  if (!limits.enabled || limits.max_files === 0) return out;
+  const known = new Set(files.map((f) => f.path));
+  // A Python absolute import is the repository's own only when its first segment names a directory or module of
+  // a changed file (`from app.db import x` next to `app/worker.py`); `import os` is never fetched.
+  const segments = new Set(files.flatMap((f) => f.path.replace(/\.py$/, '').split('/')));
+  const missing = new Set<string>();
+  let requests = 0;
+  const requestBudget = limits.max_files * 8;
+  let frontier = files.map((f) => ({ path: f.path, content: f.content }));
+  for (let depth = 1; depth < limits.max_depth && frontier.length > 0; depth++) {
+    const next: Array<{ path: string; content: Buffer }> = [];
+    for (const file of frontier) {
+      const language = languageForPath(file.path);
+      if (!language) continue;
+      const ownExt = file.path.slice(file.path.lastIndexOf('.'));
+      const found = new Set<string>();
+      for (const entry of importsOf(file.path, file.content)) {
+        const module = entry.submodule ?? entry.module;
+        // A submodule is looked for only when its package module was not found (`from .pkg import name`).
+        if (entry.submodule !== undefined && found.has(entry.module)) continue;
+        if (language === 'python' && !module.startsWith('.') && !segments.has(module.split('.')[0]!)) continue;
+        const all = moduleCandidates(file.path, language, module);
+        if (all.some((c) => known.has(c))) {
+          found.add(module);
+          continue;
+        }
+        const candidates = all
+          .filter((c) => !missing.has(c))
+          // The importer's own extension first (`./db` from a .ts file is most likely db.ts); at most 4 tries.
+          .sort((a, b) => Number(!a.endsWith(ownExt)) - Number(!b.endsWith(ownExt)))
+          .slice(0, 4);
+        if (candidates.length === 0) continue;
+        if (out.files.size >= limits.max_files || requests >= requestBudget) {
+          if (entry.submodule === undefined) out.cutOff.push(all[0]!);
+          continue;
+        }
+        for (const candidate of candidates) {
+          if (requests >= requestBudget) break;
+          requests++;
+          const content = await platform.getFileContent(cr.repo, candidate, cr.headSha).catch(() => null);
+          if (content === null || content.length > config.max_file_bytes) {
+            missing.add(candidate);
+            continue;
+          }
+          known.add(candidate);
+          found.add(module);
+          out.files.set(candidate, content);
+          next.push({ path: candidate, content });
+          break;
+        }
+      }
+    }
+    frontier = next;
+  }
+  return out;
+}
+
 export interface FileAnalysis {
   file: ReviewFile;
   findings: Finding[];
@@ -90,12 +194,26 @@ export interface ChangeSetAnalysis {
   notes: FileNote[];
 }
 
-/** Runs the engine per file; a file the engine cannot handle becomes a skip with a reason, never a crash. */
-export function analyseChangeSet(files: ReviewFile[], config: CozeLoopConfig, locale: Locale = config.locale): ChangeSetAnalysis {
+/**
+ * Runs the engine per file; a file the engine cannot handle becomes a skip with a reason, never a crash. The
+ * changed files and the context files (their imports at the head commit) feed the effect summaries.
+ */
+export function analyseChangeSet(files: ReviewFile[], config: CozeLoopConfig, locale: Locale = config.locale, context?: ContextFiles): ChangeSetAnalysis {
   const result: ChangeSetAnalysis = { files: [], skipped: [], notes: [] };
+  const kb = loadKnowledgeBase(config);
+  const contextFiles = new Map<string, string | Buffer>(context?.files ?? []);
+  for (const file of files) contextFiles.set(file.path, file.content);
+  const effects = new EffectIndex(kb, undefined, contextFiles);
+  if (context && context.cutOff.length > 0) {
+    const limits = effectLimits(config);
+    result.notes.push({
+      path: files[0]?.path ?? '',
+      note: t(locale, 'engine.note.effects_cut', { count: context.cutOff.length, limit: limits.max_files, files: context.cutOff.slice(0, 5).join(', ') }),
+    });
+  }
   for (const file of files) {
     try {
-      const analysis = analyzeSource({ path: file.path, content: file.content }, config, { locale });
+      const analysis = analyzeSource({ path: file.path, content: file.content }, config, { locale, kb, effects });
       const skippedHere = analysis.skipped.filter((s) => s.path === file.path);
       result.skipped.push(...analysis.skipped);
       result.notes.push(...analysis.notes);

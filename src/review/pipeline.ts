@@ -7,7 +7,7 @@ import { FINGERPRINT_MARKER, type ChangeRequestRef, type ExistingComment, type I
 import { renderFindingMarkdown } from '../report/markdown.js';
 import type { RefineHook } from '../llm/hook.js';
 import type { Logger, Metrics } from '../server/deps.js';
-import { analyseChangeSet, collectChangeSet, type ChangeSetAnalysis } from './collect.js';
+import { analyseChangeSet, collectChangeSet, collectContextFiles, type ChangeSetAnalysis } from './collect.js';
 import { commentRange, oldLineOf, placeFindings } from './diff-filter.js';
 import type { DiffHunk } from './diff-view.js';
 import { assignKeys, compareFindings } from './rank.js';
@@ -109,7 +109,8 @@ export async function runReview(platform: Platform, cr: ChangeRequestRef, config
   const locale = config.locale;
 
   const changeSet = await collectChangeSet(platform, cr, config);
-  const analysis = analyseChangeSet(changeSet.files, config, locale);
+  const context = await collectContextFiles(platform, cr, changeSet.files, config);
+  const analysis = analyseChangeSet(changeSet.files, config, locale, context);
   const allFindings = analysis.files.flatMap((f) => f.findings);
   const keys = assignKeys(allFindings);
   const keyOf = (finding: Finding): string => keys.get(finding) ?? finding.fingerprint;
