@@ -284,14 +284,17 @@ export class FileEffects implements KnowledgeBase {
       const summary = this.summary(target, this.limits.max_depth - 1);
       const applied: CallKind[] = [];
       let first: Effect | undefined;
-      let sleepSeconds: number | undefined;
+      // The helper's sleep duration is not the loop's literal (magic-interval, the polling interval): left unset.
+      const sleepSeconds: number | undefined = undefined;
       let timeoutSeconds: number | undefined;
+      // A connection a helper opens and closes around a query or request is a connection per call; a socket or a
+      // client built and handed back is not a round trip.
+      const talks = summary.effects.has('db-read') || summary.effects.has('db-write') || summary.effects.has('http');
       for (const [kind, effect] of summary.effects) {
         if (!APPLIED_KINDS.has(kind)) continue;
-        if (kind === 'connect' && !effect.managed) continue;
+        if (kind === 'connect' && (!effect.managed || !talks)) continue;
         applied.push(kind);
         if (!first || (kind !== 'sleep' && first === summary.effects.get('sleep'))) first = effect;
-        if (kind === 'sleep') sleepSeconds = effect.sleepSeconds;
         if (kind === 'queue-pop') timeoutSeconds = effect.timeoutSeconds;
       }
       if (applied.length > 0 && first) {

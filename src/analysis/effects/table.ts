@@ -5,7 +5,7 @@
 import type { Language } from '../../core/types.js';
 import type { CallKind, SyntaxNode } from '../facts.js';
 import type { FlatTree } from '../flat-tree.js';
-import type { KnowledgeBase } from '../knowledge-base.js';
+import type { Classification, KnowledgeBase } from '../knowledge-base.js';
 import { compactCallee, evalNumber, looksLikeSql, methodOf } from '../facts/common.js';
 import { argFacts, popTimeoutSeconds } from '../facts/python.js';
 import { calleeText, stringValue, templateContent } from '../facts/javascript-syntax.js';
@@ -66,6 +66,31 @@ const JS_FUNCTIONS = new Set(['function_declaration', 'generator_function_declar
 const JS_CLASSES = new Set(['class_declaration', 'class', 'abstract_class_declaration']);
 const JS_TYPES: readonly string[] = [...JS_FUNCTIONS, ...JS_CLASSES, 'call_expression', 'new_expression', 'import_statement', 'variable_declarator'];
 const CLOSE_METHODS = new Set(['close', 'release', 'end', 'dispose', 'disconnect', 'quit', 'destroy']);
+/**
+ * Method names that mean I/O only on the right receiver: `.get`, `.values`, `.query`, `.update`, `.send` are as
+ * often a dict, a query builder or a socket. A summary takes them as evidence only when the receiver reads like a
+ * database, client or session (or the SQL text says so).
+ */
+const AMBIGUOUS_METHODS = new Set([
+  'get', 'values', 'query', 'update', 'send', 'sendall', 'delete', 'save', 'find', 'all', 'filter', 'first', 'count',
+  'exists', 'remove', 'insert', 'create', 'put', 'post', 'patch', 'head', 'request', 'run', 'execute', 'call', 'fetch',
+  'read', 'write', 'open', 'connect', 'pop', 'push', 'add', 'set', 'list', 'load', 'exec', 'scan', 'keys', 'items',
+  'iterator', 'raw', 'text', 'json', 'one', 'many', 'select', 'where', 'findOne', 'findAll', 'findMany', 'aggregate',
+]);
+const CLIENT_RECEIVER = /(?:^|[._])(?:cur|cursor|curs|conn|connection|db|database|session|sess|engine|client|pool|knex|prisma|redis|r|rds|mongo|collection|coll|model|repo|repository|manager|em|queryRunner|tx|trx|transaction|http|https|api|requests|httpx|aiohttp|axios|got|superagent|urllib|s3|sqs|sns|dynamo|dynamodb|table|es|elastic|kafka|producer|consumer|channel|ch|queue|q|broker|supabase|sequelize|mongoose|orm|store|cache|dao|subprocess|os|child_process|cp|execa|asyncio|time)s?$/i;
+
+/** Whether the knowledge base's answer is evidence enough to put in a summary (see AMBIGUOUS_METHODS). */
+export function summaryEvidence(callee: string, result: Classification): boolean {
+  if (result.kinds.length === 0 || result.by === 'guess' || result.by === undefined) return false;
+  if (result.by === 'sql') return true;
+  const dot = callee.lastIndexOf('.');
+  if (dot < 0) return result.by === 'api';
+  const receiver = callee.slice(0, dot).replace(/\(\)/g, '');
+  const last = receiver.slice(receiver.lastIndexOf('.') + 1);
+  if (result.by === 'sql-hint' || result.by === 'url') return CLIENT_RECEIVER.test(last);
+  return !AMBIGUOUS_METHODS.has(callee.slice(dot + 1)) || CLIENT_RECEIVER.test(last);
+}
+
 /** Most calls a function keeps in the table: longer bodies are generated or data, and summaries need the first hits. */
 const MAX_CALLS_PER_FUNCTION = 400;
 
@@ -218,7 +243,7 @@ function buildPython(table: FileTable, tree: FlatTree, kb: KnowledgeBase): void 
           callee,
           line: node.startPosition.row + 1,
           kinds: result.kinds,
-          evidence: result.kinds.length > 0 && (result.confidence === 'high' || result.by === 'sql-hint'),
+          evidence: summaryEvidence(callee, result),
           managed: insideWithItem(stack, start),
         };
         if (result.kinds.includes('sleep')) {
@@ -353,7 +378,7 @@ function buildJavaScript(table: FileTable, tree: FlatTree, kb: KnowledgeBase): v
       callee,
       line: node.startPosition.row + 1,
       kinds,
-      evidence: kinds.length > 0 && (result.confidence === 'high' || result.by === 'sql-hint'),
+      evidence: kinds.length > 0 && summaryEvidence(name, result),
       managed: false,
     };
     if (kinds.includes('queue-pop')) {
