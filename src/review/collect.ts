@@ -97,7 +97,7 @@ function importsOf(path: string, content: Buffer): Array<{ module: string; submo
   try {
     tree = parseWithBudget(language, text, { timeoutMs: 2_000 + Math.ceil(text.length / 1024) * 5 });
     if (!tree) return [];
-    const table = buildFileTable(path, language, tree, loadKnowledgeBase());
+    const table = buildFileTable(path, language, tree);
     const out = new Map<string, { module: string; submodule?: string }>();
     for (const binding of table.imports.values()) {
       const entry = out.get(binding.module) ?? { module: binding.module };

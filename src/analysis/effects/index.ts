@@ -14,7 +14,7 @@ import type { CallKind, EffectStep } from '../facts.js';
 import type { Classification, KnowledgeBase } from '../knowledge-base.js';
 import { languageForPath, parseWithBudget, releaseTree } from '../parse.js';
 import type { FlatTree } from '../flat-tree.js';
-import { buildFileTable, type FileTable, type TableFunction } from './table.js';
+import { buildFileTable, classifyFunction, type FileTable, type TableFunction } from './table.js';
 
 /** Kinds a summary collects (what a function does that costs a round trip, a wait or a resource). */
 export const SUMMARY_KINDS: ReadonlySet<CallKind> = new Set<CallKind>([
@@ -128,7 +128,7 @@ export class EffectIndex {
   tableFor(path: string, language: Language, tree: FlatTree): FileTable {
     const cached = this.tables.get(path);
     if (cached) return cached;
-    const table = buildFileTable(path, language, tree, this.kb);
+    const table = buildFileTable(path, language, tree);
     this.tables.set(path, table);
     return table;
   }
@@ -173,7 +173,7 @@ export class EffectIndex {
         let tree: FlatTree | undefined;
         try {
           tree = parseWithBudget(language, text, { timeoutMs: 2_000 + Math.ceil(text.length / 1024) * 5 });
-          if (tree) table = buildFileTable(path, language, tree, this.kb);
+          if (tree) table = buildFileTable(path, language, tree);
         } catch {
           table = null;
         } finally {
@@ -404,6 +404,7 @@ export class FileEffects implements KnowledgeBase {
     const effects = new Map<CallKind, Effect>();
     let opaque = false;
     const table = this.tableOf(fn);
+    classifyFunction(fn, table?.language ?? this.table.language, this.base);
     for (const call of fn.calls) {
       if (call.kinds.length > 0 && call.evidence) {
         for (const kind of call.kinds) {

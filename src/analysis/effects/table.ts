@@ -6,6 +6,7 @@ import type { Language } from '../../core/types.js';
 import type { CallKind, SyntaxNode } from '../facts.js';
 import type { FlatTree } from '../flat-tree.js';
 import type { Classification, KnowledgeBase } from '../knowledge-base.js';
+import type { ArgFact } from '../facts.js';
 import { compactCallee, evalNumber, looksLikeSql, methodOf } from '../facts/common.js';
 import { argFacts, popTimeoutSeconds } from '../facts/python.js';
 import { calleeText, stringValue, templateContent } from '../facts/javascript-syntax.js';
@@ -14,10 +15,15 @@ import { calleeText, stringValue, templateContent } from '../facts/javascript-sy
 export interface TableCall {
   callee: string;
   line: number;
-  /** Kinds the knowledge base gives the call by itself (API evidence); empty when it says nothing. */
+  /**
+   * Kinds the knowledge base gives the call by itself (API evidence); empty when it says nothing. Filled in by
+   * classifyFunction when a summary first needs the function (most functions never are).
+   */
   kinds: CallKind[];
   /** The kinds rest on the API's name or its SQL (true), or only on a name that suggests I/O (false). */
   evidence: boolean;
+  /** What classification needs: the name matched, SQL text, arguments (only for methods that read them). */
+  raw?: { name: string; sql?: string; args: ArgFact[]; firstNumber?: number; notSleep?: boolean };
   sleepSeconds?: number;
   /** Queue pops: seconds the pop may block, 0 for a non-blocking pop, undefined when unknown or unbounded. */
   timeoutSeconds?: number;
@@ -38,6 +44,8 @@ export interface TableFunction {
   /** Named function nested in another function (resolved only from inside its parent). */
   nested: boolean;
   calls: TableCall[];
+  /** The calls' kinds are filled in (classifyFunction). */
+  classified: boolean;
 }
 
 /** `from .db import load as fetch` → { local: 'fetch', module: '.db', name: 'load' }; `import x.y as z` → name undefined. */
@@ -102,10 +110,10 @@ interface Scope {
   withItems?: { start: number; end: number };
 }
 
-export function buildFileTable(path: string, language: Language, tree: FlatTree, kb: KnowledgeBase): FileTable {
+export function buildFileTable(path: string, language: Language, tree: FlatTree): FileTable {
   const table: FileTable = { path, language, functions: [], topLevel: new Map(), classes: new Map(), imports: new Map(), classNames: new Set() };
-  if (language === 'python') buildPython(table, tree, kb);
-  else buildJavaScript(table, tree, kb);
+  if (language === 'python') buildPython(table, tree);
+  else buildJavaScript(table, tree);
   finishTable(table);
   return table;
 }
@@ -125,6 +133,7 @@ function addFunction(table: FileTable, name: string, className: string | undefin
     endIndex: node.endIndex,
     nested,
     calls: [],
+    classified: false,
   };
   table.functions.push(fn);
   if (className) {
@@ -170,6 +179,40 @@ function insideWithItem(stack: Scope[], start: number): boolean {
   return false;
 }
 
+/** Methods whose classification reads the arguments (SQL held in a variable, URL-like requests, pop timeouts). */
+const ARG_METHODS = /^(?:execute|executemany|query|raw|fetch|fetchrow|fetchval|exec_driver_sql|get|post|put|patch|delete|head|options|request|stream|blpop|brpop|brpoplpush|blmove|xread|xreadgroup|receive_message|receive_messages|poll|consume|get_message)$/;
+
+/** Fills in the kinds of a function's calls, once (the knowledge base is the shared one, not a file's effects). */
+export function classifyFunction(fn: TableFunction, language: Language, kb: KnowledgeBase): void {
+  if (fn.classified) return;
+  fn.classified = true;
+  for (const call of fn.calls) {
+    const raw = call.raw;
+    if (!raw) continue;
+    call.raw = undefined;
+    let result = kb.classify(language, raw.name, { sql: raw.sql, args: raw.args });
+    if (result.kinds.length === 0 && language !== 'python') {
+      // Active-record models (`User.findOne`) are listed under the placeholder receiver `$Model` (as the extractor does).
+      const dot = raw.name.indexOf('.');
+      const head = dot > 0 ? raw.name.slice(0, dot) : '';
+      if (/^[A-Z][a-z][A-Za-z0-9_]*$/.test(head)) {
+        const model = kb.classify(language, `$Model${raw.name.slice(dot)}`, { sql: raw.sql, args: raw.args });
+        if (model.kinds.length > 0) result = model;
+      }
+    }
+    let kinds = result.kinds;
+    if (raw.notSleep) kinds = kinds.filter((k) => k !== 'sleep');
+    call.kinds = kinds;
+    call.evidence = kinds.length > 0 && summaryEvidence(raw.name, result);
+    if (kinds.includes('sleep') && raw.firstNumber !== undefined) call.sleepSeconds = raw.firstNumber;
+    if (kinds.includes('queue-pop')) {
+      const method = methodOf(raw.name);
+      const timeout = language === 'python' ? popTimeoutSeconds(method, raw.args) : /^(lpop|rpop|lPop|rPop|rpoplpush|lmove|spop|getNowait|get_nowait)$/.test(method) ? 0 : undefined;
+      if (timeout !== undefined) call.timeoutSeconds = timeout;
+    }
+  }
+}
+
 function record(fn: TableFunction, call: TableCall): void {
   if (fn.calls.length < MAX_CALLS_PER_FUNCTION) fn.calls.push(call);
 }
@@ -191,7 +234,7 @@ function pyString(node: SyntaxNode | null | undefined): string | undefined {
   return undefined;
 }
 
-function buildPython(table: FileTable, tree: FlatTree, kb: KnowledgeBase): void {
+function buildPython(table: FileTable, tree: FlatTree): void {
   const stack: Scope[] = [];
   for (const node of tree.rootNode.descendantsOfType(PY_TYPES)) {
     const start = node.startIndex;
@@ -233,27 +276,15 @@ function buildPython(table: FileTable, tree: FlatTree, kb: KnowledgeBase): void 
         if (!f) break;
         const callee = compactCallee(f.text);
         const argList = node.childForFieldName('arguments');
-        const args = argFacts(argList);
+        const method = methodOf(callee);
         let sql: string | undefined;
         const first = argList?.type === 'argument_list' ? argList.namedChildren.find((a) => a.type !== 'comment' && a.type !== 'keyword_argument') : undefined;
         const literal = pyString(first);
         if (literal !== undefined && looksLikeSql(literal)) sql = literal;
-        const result = kb.classify('python', callee, { sql, args });
-        const call: TableCall = {
-          callee,
-          line: node.startPosition.row + 1,
-          kinds: result.kinds,
-          evidence: summaryEvidence(callee, result),
-          managed: insideWithItem(stack, start),
-        };
-        if (result.kinds.includes('sleep')) {
-          const seconds = evalNumber(first) ?? args.find((a) => a.name === 'seconds' || a.name === 'delay')?.number;
-          if (seconds !== undefined) call.sleepSeconds = seconds;
-        }
-        if (result.kinds.includes('queue-pop')) {
-          const timeout = popTimeoutSeconds(methodOf(callee), args);
-          if (timeout !== undefined) call.timeoutSeconds = timeout;
-        }
+        // Arguments matter to a few methods only (SQL in a variable, URL-looking requests, pop timeouts).
+        const args = ARG_METHODS.test(method) ? argFacts(argList) : [];
+        const call: TableCall = { callee, line: node.startPosition.row + 1, kinds: [], evidence: false, managed: insideWithItem(stack, start), raw: { name: callee, sql, args } };
+        if (/sleep|wait/i.test(method)) call.raw!.firstNumber = evalNumber(first) ?? args.find((a) => a.name === 'seconds' || a.name === 'delay')?.number;
         record(fn, call);
         break;
       }
@@ -309,9 +340,8 @@ function jsFunctionName(node: SyntaxNode): string | undefined {
   return undefined;
 }
 
-function buildJavaScript(table: FileTable, tree: FlatTree, kb: KnowledgeBase): void {
+function buildJavaScript(table: FileTable, tree: FlatTree): void {
   const stack: Scope[] = [];
-  const language = table.language;
   for (const node of tree.rootNode.descendantsOfType(JS_TYPES)) {
     const start = node.startIndex;
     const scope = innermost(stack, start);
@@ -361,30 +391,9 @@ function buildJavaScript(table: FileTable, tree: FlatTree, kb: KnowledgeBase): v
     if (first) sql = stringValue(first) ?? templateContent(first);
     if (sql !== undefined && !looksLikeSql(sql)) sql = undefined;
     const args = first ? [{ text: first.text.slice(0, 200), number: undefined, string: stringValue(first), name: undefined }] : [];
-    let result = kb.classify(language, name, { sql, args });
-    if (result.kinds.length === 0) {
-      // Active-record models (`User.findOne`) are listed under the placeholder receiver `$Model` (as the extractor does).
-      const dot = name.indexOf('.');
-      const head = dot > 0 ? name.slice(0, dot) : '';
-      if (/^[A-Z][a-z][A-Za-z0-9_]*$/.test(head)) {
-        const model = kb.classify(language, `$Model${name.slice(dot)}`, { sql, args });
-        if (model.kinds.length > 0) result = model;
-      }
-    }
-    let kinds = result.kinds;
-    // `new Promise(r => setTimeout(r, ms))` is a sleep: its setTimeout call is seen on its own below.
-    if (kinds.includes('sleep') && /(^|\.)setTimeout$/.test(name) && !isPromiseSleep(node)) kinds = kinds.filter((k) => k !== 'sleep');
-    const call: TableCall = {
-      callee,
-      line: node.startPosition.row + 1,
-      kinds,
-      evidence: kinds.length > 0 && summaryEvidence(name, result),
-      managed: false,
-    };
-    if (kinds.includes('queue-pop')) {
-      const method = methodOf(name);
-      if (/^(lpop|rpop|lPop|rPop|rpoplpush|lmove|spop|getNowait|get_nowait)$/.test(method)) call.timeoutSeconds = 0;
-    }
+    // `new Promise(r => setTimeout(r, ms))` is a sleep; a bare setTimeout(callback) schedules, it does not wait.
+    const notSleep = /(^|\.)setTimeout$/.test(name) && !isPromiseSleep(node);
+    const call: TableCall = { callee, line: node.startPosition.row + 1, kinds: [], evidence: false, managed: false, raw: { name, sql, args, notSleep } };
     record(fn, call);
   }
 }
