@@ -3,8 +3,10 @@
 // thread when a file passes its deadline; nothing here needs to cooperate for that.
 import { parentPort } from 'node:worker_threads';
 import { DEFAULT_CONFIG, type CozeLoopConfig } from '../config/schema.js';
+import { EffectIndex } from './effects/index.js';
 import { analyzeSource } from './engine.js';
 import { loadKnowledgeBase, type KnowledgeBase } from './knowledge-base.js';
+import { unpackSources, type SharedSourcesMessage } from './shared-sources.js';
 import type { PoolReply, PoolRequest } from './worker-pool.js';
 
 /** The last few configs by their JSON: a review sends the same config with every file. */
@@ -21,6 +23,21 @@ function resolve(configJson: string): { config: CozeLoopConfig; kb: KnowledgeBas
   return entry;
 }
 
+/** Function tables of the last few shared sets (a review sends the same set with each of its files). */
+const indexes = new Map<string, EffectIndex>();
+
+function effectsFor(context: SharedSourcesMessage | undefined, configJson: string, kb: KnowledgeBase): EffectIndex | undefined {
+  if (!context) return undefined;
+  const key = `${context.key}\n${configJson}`;
+  let index = indexes.get(key);
+  if (!index) {
+    index = new EffectIndex(kb, undefined, unpackSources(context));
+    if (indexes.size >= 4) indexes.delete(indexes.keys().next().value!);
+    indexes.set(key, index);
+  }
+  return index;
+}
+
 // Warm up before saying ready (the pool starts a file's deadline only then): rules, the knowledge base and both
 // grammars load here, not inside the first file's time.
 analyzeSource({ path: 'warm-up.py', content: 'for x in y:\n    pass\n' }, DEFAULT_CONFIG);
@@ -31,7 +48,8 @@ parentPort?.on('message', (request: PoolRequest) => {
   try {
     const { config, kb } = resolve(request.config);
     const content = typeof request.content === 'string' ? request.content : Buffer.from(request.content.buffer, request.content.byteOffset, request.content.byteLength);
-    const result = analyzeSource({ path: request.path, content }, config, { locale: request.locale, kb });
+    const effects = effectsFor(request.context, request.config, kb);
+    const result = analyzeSource({ path: request.path, content }, config, { locale: request.locale, kb, ...(effects ? { effects } : {}) });
     parentPort?.postMessage({ id: request.id, result } satisfies PoolReply);
   } catch (error) {
     parentPort?.postMessage({ id: request.id, error: error instanceof Error ? error.message : String(error) } satisfies PoolReply);

@@ -16,11 +16,21 @@ import { languageForPath, parseWithBudget, parseWithBudgetAsync, releaseTree } f
 import { ruleRegistry, type RegisteredRule } from './rule-registry.js';
 import type { Detection, RuleContext, RuleDefinition } from './rule-types.js';
 import { isSuppressed } from './suppressions.js';
+import { describeVia, summarisedCallOf } from './effects/chain.js';
+import { effectLimits, EffectIndex, FileEffects, type ContextReader } from './effects/index.js';
 
 export interface AnalyzeOptions {
   locale?: Locale;
   onlyRules?: string[];
   kb?: KnowledgeBase;
+  /**
+   * Effect summaries: the run's function tables (shared by the files of a batch; analyzeSources makes one), and
+   * where files the analysed ones import come from: `contextFiles` (path → content, e.g. fetched at a commit) and
+   * then `contextReader` (e.g. the disk). Context files only feed summaries: nothing is reported on them.
+   */
+  effects?: EffectIndex;
+  contextFiles?: ReadonlyMap<string, string | Buffer>;
+  contextReader?: ContextReader;
   /** Wall-clock budget per file for parsing and rules (default: 20 s plus 5 ms per KiB). */
   timeBudgetMs?: number;
 }
@@ -211,6 +221,11 @@ function renderTemplate(templates: RuleDefinition['messages'], variant: string |
   return fill(chosen[locale] ?? chosen.en, data);
 }
 
+function withVia(message: string, via: string | undefined, locale: Locale): string {
+  if (via === undefined || message.includes(via)) return message;
+  return t(locale, 'engine.via.suffix', { message, via });
+}
+
 function buildFinding(
   rule: RegisteredRule & { severity: Severity },
   detection: Detection,
@@ -223,7 +238,16 @@ function buildFinding(
   const loop = detection.loop;
   const data = detection.data ?? {};
   let explanation = renderTemplate(def.explanations, detection.variant, locale, data);
-  const confidence = detection.confidence ?? 'high';
+  let confidence = detection.confidence ?? 'high';
+  // A finding that rests on a summarised call names the chain behind it (`{{via}}` in a template places it).
+  const summarised = summarisedCallOf(loop, detection.line, data);
+  let via: string | undefined;
+  if (summarised?.via) {
+    via = describeVia(summarised.callee, summarised.via, facts.path, locale);
+    data.via = via;
+    if (confidence === 'high') confidence = 'medium';
+    explanation = `${explanation}\n\n${t(locale, 'engine.via.explanation', { via })}`.trim();
+  }
   if (confidence === 'low' && !explanation.includes('apis:')) {
     const calls = typeof data.call === 'string' ? `\`${data.call}\`` : typeof data.callee === 'string' ? `\`${data.callee}\`` : 'a call';
     explanation = `${explanation}\n\n${t(locale, 'engine.confidence_low', { calls })}`.trim();
@@ -238,7 +262,7 @@ function buildFinding(
     language: facts.language,
     line: detection.line,
     loop: { startLine: loop.startLine, endLine: loop.endLine },
-    message: renderTemplate(def.messages, detection.variant, locale, data),
+    message: withVia(renderTemplate(def.messages, detection.variant, locale, data), via, locale),
     explanation,
     // The anchor line's text tells apart two findings of one rule in one loop; neither depends on line numbers.
     fingerprint: fingerprint(def.id, facts.path, `${loop.normalizedText}\n${anchorText.replace(/\s+/g, ' ')}`),
@@ -331,7 +355,14 @@ export function analyzeParsed(prepared: PreparedSource, tree: FlatTree | undefin
       result.skipped.push({ path, reason: 'too-large', detail: t(locale, 'engine.skip.parse_timeout', { ms: budget }) });
       return result;
     }
-    const kb = options.kb ?? loadKnowledgeBase(config);
+    const baseKb = options.kb ?? loadKnowledgeBase(config);
+    const limits = effectLimits(config);
+    let effects: FileEffects | undefined;
+    if (limits.enabled) {
+      const index = options.effects ?? new EffectIndex(baseKb, options.contextReader, options.contextFiles);
+      effects = new FileEffects(baseKb, index, () => index.tableFor(path, language, tree), limits);
+    }
+    const kb: KnowledgeBase = effects ?? baseKb;
     const facts = extractFacts(language, path, text, tree, kb, started + budget);
     result.filesAnalyzed = 1;
     if (facts.hasErrors) {
@@ -340,6 +371,10 @@ export function analyzeParsed(prepared: PreparedSource, tree: FlatTree | undefin
     }
     for (const detail of facts.notes ?? []) result.notes.push({ path, note: t(locale, 'engine.note.extractor', { detail }) });
     result.findings = runRules(facts, config, locale, kb, options, started, budget, result.notes);
+    if (effects && effects.cutOff.size > 0) {
+      const files = [...effects.cutOff].slice(0, 5).join(', ');
+      result.notes.push({ path, note: t(locale, 'engine.note.effects_cut', { count: effects.cutOff.size, limit: limits.max_files, files }) });
+    }
   } catch (error) {
     result.filesAnalyzed = 0;
     result.findings = [];
@@ -450,8 +485,10 @@ function sortFindings(findings: Finding[]): Finding[] {
 /** Analyses many files; results are merged and findings sorted by path and line. */
 export function analyzeSources(inputs: SourceInput[], config: CozeLoopConfig, options: AnalyzeOptions = {}): AnalysisResult {
   const merged: AnalysisResult = { findings: [], skipped: [], notes: [], filesAnalyzed: 0 };
-  // Resolve the knowledge base once for the batch rather than per file.
-  const shared: AnalyzeOptions = { ...options, kb: options.kb ?? loadKnowledgeBase(config) };
+  // Resolve the knowledge base once for the batch rather than per file; the function tables too.
+  const kb = options.kb ?? loadKnowledgeBase(config);
+  const effects = options.effects ?? new EffectIndex(kb, options.contextReader, options.contextFiles);
+  const shared: AnalyzeOptions = { ...options, kb, effects };
   for (const input of inputs) {
     const one = analyzeSource(input, config, shared);
     merged.findings.push(...one.findings);

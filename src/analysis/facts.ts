@@ -25,8 +25,35 @@ export const CALL_KINDS = [
   'log',
   'lock', // SELECT ... FOR UPDATE, advisory locks, redis SET NX
   'close', // close / release / dispose
+  'subprocess', // starts a process: subprocess.run / Popen / os.system, child_process.exec / spawn
 ] as const;
 export type CallKind = (typeof CALL_KINDS)[number];
+
+/**
+ * How sure a call's kinds are: `high` from the API catalogue, the SQL text or the repository's `apis:`;
+ * `summarised` from the effect summary of the code's own function it calls (see effects/); `low` from a name that
+ * only suggests I/O.
+ */
+export type CallConfidence = 'high' | 'summarised' | 'low';
+
+/** One step of an effect chain: a call made at `line` of `path`. */
+export interface EffectStep {
+  /** The callee as written there (`self.process_one`, `get_followers`, `cur.execute`). */
+  callee: string;
+  path: string;
+  line: number;
+}
+
+/**
+ * Why a call has the kinds it has when they come from a summary: the calls inside the function it resolved to,
+ * down to the API call (`get_followers()` → `self.load()` at line 8 → `cur.execute` at db.py:10). The last step is
+ * the API call; the call in the loop itself is the CallFact.
+ */
+export interface EffectVia {
+  steps: EffectStep[];
+  /** The function the loop's call resolved to (`path#Class.name`). */
+  function: string;
+}
 
 export interface ArgFact {
   text: string;
@@ -55,8 +82,13 @@ export interface CallFact {
   /** Receiver text before the method, if any: `requests`, `self.session`. */
   receiver?: string;
   kinds: CallKind[];
-  /** `high`: matched the knowledge base or config; `low`: guessed from the name (e.g. `fetch_orders`). */
-  confidence: 'high' | 'low';
+  /**
+   * `high`: matched the knowledge base or config; `summarised`: the code's own function it calls does that (see
+   * `via`); `low`: guessed from the name (e.g. `fetch_orders`).
+   */
+  confidence: CallConfidence;
+  /** Set when the kinds come from an effect summary: the chain down to the API call. */
+  via?: EffectVia;
   line: number;
   endLine: number;
   text: string;
@@ -95,6 +127,7 @@ export function newCallFact(f: CallFact): CallFact {
     receiver: f.receiver,
     kinds: f.kinds,
     confidence: f.confidence,
+    via: f.via,
     line: f.line,
     endLine: f.endLine,
     text: f.text,

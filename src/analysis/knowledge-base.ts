@@ -8,15 +8,30 @@ import type { CozeLoopConfig } from '../config/schema.js';
 import { PROJECT_ROOT, readCompiled, readDataFiles } from '../core/data-files.js';
 import { lazySchema, yaml } from '../core/lazy-modules.js';
 import { LANGUAGES, type Language } from '../core/types.js';
-import { CALL_KINDS, type ArgFact, type CallKind } from './facts.js';
 import { leadingSqlWord } from '../core/linear-text.js';
+import { CALL_KINDS, type ArgFact, type CallConfidence, type CallKind, type EffectVia } from './facts.js';
+
+/**
+ * What the classification rests on: the API catalogue or the repository's `apis:` (`api`), the SQL text (`sql`), a
+ * SQL call whose statement sits in a variable (`sql-hint`: a round trip for sure, read or write from the name), a
+ * URL-looking request (`url`), a name that only suggests I/O (`guess`), or the effect summary of the code's own
+ * function (`summary`, see effects/).
+ */
+export type ClassifiedBy = 'api' | 'sql' | 'sql-hint' | 'url' | 'guess' | 'summary';
+
+export interface Classification {
+  kinds: CallKind[];
+  confidence: CallConfidence;
+  by?: ClassifiedBy;
+  /** For `summary`: the chain from this call down to the API call that does the I/O. */
+  via?: EffectVia;
+  /** For `summary`: the summarised sleep's seconds or queue pop's timeout, when the chain ends in one. */
+  sleepSeconds?: number;
+  timeoutSeconds?: number;
+}
 
 export interface KnowledgeBase {
-  classify(
-    language: Language,
-    callee: string,
-    context?: { sql?: string; args?: ArgFact[] },
-  ): { kinds: CallKind[]; confidence: 'high' | 'low' };
+  classify(language: Language, callee: string, context?: { sql?: string; args?: ArgFact[] }): Classification;
 }
 
 /** The schema of rules/apis/*.yml (built with zod on first use: the compiled copy needs no validation). */
@@ -247,11 +262,12 @@ class DataKnowledgeBase implements KnowledgeBase {
     private readonly extra: CompiledKinds[],
   ) {}
 
-  classify(language: Language, callee: string, context?: { sql?: string; args?: ArgFact[] }): { kinds: CallKind[]; confidence: 'high' | 'low' } {
+  classify(language: Language, callee: string, context?: { sql?: string; args?: ArgFact[] }): Classification {
     const match = this.match(language, normalizeCallee(callee));
     if (match === NO_MATCH) return { kinds: [], confidence: 'high' };
     const kinds = new Set<CallKind>(match.kinds);
-    let confidence: 'high' | 'low' = 'high';
+    let confidence: CallConfidence = 'high';
+    let by: ClassifiedBy | undefined = kinds.size > 0 ? 'api' : undefined;
     if (match.sql) {
       if (context?.sql !== undefined && context.sql.trim() !== '') {
         const sqlKinds = classifySql(context.sql);
@@ -259,6 +275,7 @@ class DataKnowledgeBase implements KnowledgeBase {
           // The SQL text is more precise than the method's default (`execute` is neither read nor write).
           kinds.delete('db-read');
           kinds.delete('db-write');
+          by = 'sql';
         }
         for (const k of sqlKinds) kinds.add(k);
       } else if (kinds.size === 0) {
@@ -268,15 +285,20 @@ class DataKnowledgeBase implements KnowledgeBase {
         if (first && first.string === undefined && first.number === undefined) {
           kinds.add(WRITE_HINT.test(first.text) ? 'db-write' : 'db-read');
           confidence = 'low';
+          by = 'sql-hint';
         }
       }
     }
-    if (kinds.size === 0 && match.url && urlLike(context?.args)) kinds.add('http');
+    if (kinds.size === 0 && match.url && urlLike(context?.args)) {
+      kinds.add('http');
+      by = 'url';
+    }
     if (kinds.size === 0 && match.guesses.length > 0) {
       for (const k of match.guesses) kinds.add(k);
       confidence = 'low';
+      by = 'guess';
     }
-    return { kinds: [...kinds], confidence };
+    return by === undefined ? { kinds: [...kinds], confidence } : { kinds: [...kinds], confidence, by };
   }
 
   private match(language: Language, name: string): NameMatch {

@@ -15,7 +15,10 @@ import { Worker } from 'node:worker_threads';
 import type { CozeLoopConfig } from '../config/schema.js';
 import { t } from '../core/i18n.js';
 import type { AnalysisResult, Locale, SourceInput } from '../core/types.js';
+import { EffectIndex } from './effects/index.js';
 import { analyzeSource } from './engine.js';
+import { loadKnowledgeBase } from './knowledge-base.js';
+import { unpackSources, type SharedSources, type SharedSourcesMessage } from './shared-sources.js';
 
 export interface PoolRequest {
   id: number;
@@ -24,6 +27,8 @@ export interface PoolRequest {
   /** The config as JSON: the worker keeps the last few parsed, with their knowledge bases. */
   config: string;
   locale: Locale;
+  /** The review's files, shared read-only, for effect summaries across files. */
+  context?: SharedSourcesMessage;
 }
 export type PoolReply = { id: number; result: AnalysisResult } | { id: number; error: string } | { ready: true };
 
@@ -44,6 +49,8 @@ export interface AnalyzeFileOptions {
   locale?: Locale;
   /** A tighter deadline for this file (never looser than the pool's). */
   timeoutMs?: number;
+  /** The files the analysed one may call into (the change and its imports), for effect summaries. */
+  context?: SharedSources;
 }
 
 interface Task {
@@ -108,7 +115,7 @@ export class AnalysisPool {
       return new Promise((resolve) =>
         setImmediate(() => {
           try {
-            resolve(analyzeSource(input, config, { locale }));
+            resolve(analyzeSource(input, config, { locale, ...inProcessEffects(config, options.context) }));
           } catch (error) {
             resolve(skippedResult(String(input.path), 'error', error instanceof Error ? error.message.slice(0, 200) : 'unknown error'));
           }
@@ -117,6 +124,7 @@ export class AnalysisPool {
     }
     return new Promise((resolve) => {
       const request: PoolRequest = { id: this.nextId++, path: String(input.path), content: input.content, config: configJson(config), locale };
+      if (options.context) request.context = options.context.message;
       this.queue.push({ id: request.id, request, timeoutMs, resolve });
       this.dispatch();
     });
@@ -213,6 +221,20 @@ export class AnalysisPool {
     slot.task = undefined;
     slot.worker?.unref();
   }
+}
+
+/** In-process analysis of a shared set: one function-table index per set and config, as a worker keeps. */
+const inProcessIndexes = new WeakMap<SharedSources, { config: CozeLoopConfig; effects: EffectIndex; kb: ReturnType<typeof loadKnowledgeBase> }>();
+
+function inProcessEffects(config: CozeLoopConfig, context: SharedSources | undefined): { effects?: EffectIndex; kb?: ReturnType<typeof loadKnowledgeBase> } {
+  if (!context) return {};
+  let entry = inProcessIndexes.get(context);
+  if (!entry || entry.config !== config) {
+    const kb = loadKnowledgeBase(config);
+    entry = { config, kb, effects: new EffectIndex(kb, undefined, unpackSources(context.message)) };
+    inProcessIndexes.set(context, entry);
+  }
+  return { effects: entry.effects, kb: entry.kb };
 }
 
 const jsonByConfig = new WeakMap<CozeLoopConfig, string>();

@@ -1,8 +1,10 @@
 // Reads files from disk and runs the engine on them. Shared by the in-process path and the worker threads, so both
 // produce the same result for the same files.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { analyzeSource, analyzeSourceAsync, analyzeSources } from '../analysis/engine.js';
-import type { KnowledgeBase } from '../analysis/knowledge-base.js';
+import { isAbsolute, join } from 'node:path';
+import { analyzeSource, analyzeSourceAsync, analyzeSources, type AnalyzeOptions } from '../analysis/engine.js';
+import { EffectIndex, type ContextReader } from '../analysis/effects/index.js';
+import { loadKnowledgeBase, type KnowledgeBase } from '../analysis/knowledge-base.js';
 import type { CozeLoopConfig } from '../config/schema.js';
 import type { AnalysisResult, Finding, Locale, SourceInput } from '../core/types.js';
 import type { SourceFile } from './files.js';
@@ -67,11 +69,31 @@ export interface AnalyzeFilesOptions {
   kb?: KnowledgeBase;
 }
 
+/**
+ * Effect summaries read the files the analysed ones import from disk (also unchanged files in a `--diff` run), by
+ * their report path: relative to the directory the report paths are relative to, or absolute.
+ */
+export function diskReader(files: SourceFile[], maxBytes: number): ContextReader {
+  const relative = files.find((f) => !isAbsolute(f.path) && f.absolute.endsWith(f.path));
+  const base = relative ? relative.absolute.slice(0, relative.absolute.length - relative.path.length) : process.cwd();
+  return (path) => {
+    const outcome = readSource({ path, absolute: isAbsolute(path) ? path : join(base, path) }, maxBytes);
+    return 'input' in outcome ? outcome.input.content : undefined;
+  };
+}
+
+function engineOptionsFor(files: SourceFile[], options: AnalyzeFilesOptions): AnalyzeOptions {
+  const kb = options.kb ?? loadKnowledgeBase(options.config);
+  const effects = new EffectIndex(kb, diskReader(files, options.maxFileBytes));
+  return { locale: options.locale, kb, effects };
+}
+
 /** Files per engine call: bounds memory (contents of one batch at a time) without per-file call overhead. */
 const BATCH = 32;
 
 export function analyzeFiles(files: SourceFile[], options: AnalyzeFilesOptions): AnalysisResult {
   const result = emptyResult();
+  const engineOptions = engineOptionsFor(files, options);
   for (let start = 0; start < files.length; start += BATCH) {
     const inputs: SourceInput[] = [];
     for (const file of files.slice(start, start + BATCH)) {
@@ -79,21 +101,20 @@ export function analyzeFiles(files: SourceFile[], options: AnalyzeFilesOptions):
       if ('skip' in outcome) result.skipped.push(outcome.skip);
       else inputs.push(outcome.input);
     }
-    mergeResults(result, analyzeBatch(inputs, options));
+    mergeResults(result, analyzeBatch(inputs, options.config, engineOptions));
   }
   return result;
 }
 
-function analyzeBatch(inputs: SourceInput[], options: AnalyzeFilesOptions): AnalysisResult {
-  const engineOptions = { locale: options.locale, kb: options.kb };
+function analyzeBatch(inputs: SourceInput[], config: CozeLoopConfig, engineOptions: AnalyzeOptions): AnalysisResult {
   try {
-    return analyzeSources(inputs, options.config, engineOptions);
+    return analyzeSources(inputs, config, engineOptions);
   } catch {
     // One file that breaks the engine must not take the other files of its batch with it.
     const result = emptyResult();
     for (const input of inputs) {
       try {
-        mergeResults(result, analyzeSource(input, options.config, engineOptions));
+        mergeResults(result, analyzeSource(input, config, engineOptions));
       } catch (error) {
         result.skipped.push({ path: input.path, reason: 'error', detail: error instanceof Error ? error.message.slice(0, 200) : 'analysis failed' });
       }
@@ -127,7 +148,7 @@ export async function forEachInWindow<T>(items: Iterable<T>, limit: number, run:
  */
 export async function analyzeFilesPipelined(files: SourceFile[], options: AnalyzeFilesOptions, onFile?: () => void): Promise<AnalysisResult> {
   const result = emptyResult();
-  const engineOptions = { locale: options.locale, kb: options.kb };
+  const engineOptions = engineOptionsFor(files, options);
   await forEachInWindow(files, PARSE_AHEAD, async (file) => {
     const outcome = readSource(file, options.maxFileBytes);
     if ('skip' in outcome) result.skipped.push(outcome.skip);

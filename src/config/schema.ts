@@ -41,6 +41,11 @@ const DEFAULTS = {
   /** Files larger than this are skipped with a note. */
   max_file_bytes: 1_000_000,
   fail_on: 'warning' as const,
+  /**
+   * Effect summaries (what the code's own functions do, followed through calls and imports): the longest chain
+   * followed (calls from the loop down to the API), and the most other files read per analysed file.
+   */
+  effects: { enabled: true, max_depth: 4, max_files: 24 },
   review: {
     drafts: false,
     /** Which lines findings may anchor on: added lines only, added + diff context, or the whole file. */
@@ -100,6 +105,13 @@ function buildSchemas(z: typeof Zod) {
     locale: z.enum(LOCALES).default(d.locale),
     max_file_bytes: z.number().int().positive().default(d.max_file_bytes),
     fail_on: z.enum(['none', ...SEVERITIES]).default(d.fail_on),
+    effects: z
+      .strictObject({
+        enabled: z.boolean().default(d.effects.enabled),
+        max_depth: z.number().int().min(1).max(12).default(d.effects.max_depth),
+        max_files: z.number().int().min(0).max(500).default(d.effects.max_files),
+      })
+      .default(d.effects),
     review: z
       .strictObject({
         drafts: z.boolean().default(d.review.drafts),

@@ -2,6 +2,10 @@
 import { analyzeSource } from '../analysis/engine.js';
 import { languageForPath } from '../analysis/parse.js';
 import { sharedAnalysisPool, type AnalysisPool } from '../analysis/worker-pool.js';
+import { effectLimits, EffectIndex, moduleCandidates } from '../analysis/effects/index.js';
+import { loadKnowledgeBase } from '../analysis/knowledge-base.js';
+import { SharedSources, scanImports } from '../analysis/shared-sources.js';
+import { t } from '../core/i18n.js';
 import type { CozeLoopConfig } from '../config/schema.js';
 import type { FileNote, Finding, Locale, SkippedFile } from '../core/types.js';
 import type { ChangeRequestRef, ChangedFile, Platform } from '../platforms/platform.js';
@@ -84,6 +88,96 @@ export async function collectChangeSet(platform: Platform, cr: ChangeRequestRef,
   return { files, skipped, removed };
 }
 
+/** Files the changed ones import, fetched at the head commit for effect summaries (nothing is reported on them). */
+export interface ContextFiles {
+  files: Map<string, Buffer>;
+  /** Imports the bound (effects.max_files, effects.max_depth) left unfetched. */
+  cutOff: string[];
+}
+
+/**
+ * The imports of one file: each module specifier, and for `from pkg import name` the submodule it may also be. A
+ * line scan (scanImports), not a parse: this runs on the event loop, which only does I/O.
+ */
+function importsOf(path: string, content: Buffer): Array<{ module: string; submodule?: string }> {
+  const language = languageForPath(path);
+  if (!language) return [];
+  const out = new Map<string, { module: string; submodule?: string }>();
+  for (const entry of scanImports(language, content.toString('utf8'))) {
+    if (!out.has(entry.module)) out.set(entry.module, { module: entry.module });
+    for (const name of entry.names) {
+      const sub = entry.module.endsWith('.') ? `${entry.module}${name}` : `${entry.module}.${name}`;
+      if (!out.has(sub)) out.set(sub, { module: entry.module, submodule: sub });
+    }
+  }
+  return [...out.values()];
+}
+
+/**
+ * The files the changed files import (Python `import`/`from`, relative JS/TS `import`/`require`), and the files
+ * those import, fetched at the head commit: breadth first, at most `effects.max_depth - 1` imports away and
+ * `effects.max_files` files in all (each candidate path tried costs a request: at most 8 per file allowed).
+ */
+export async function collectContextFiles(platform: Platform, cr: ChangeRequestRef, files: ReviewFile[], config: CozeLoopConfig): Promise<ContextFiles> {
+  const limits = effectLimits(config);
+  const out: ContextFiles = { files: new Map(), cutOff: [] };
+  if (!limits.enabled || limits.max_files === 0) return out;
+  const known = new Set(files.map((f) => f.path));
+  // A Python absolute import is the repository's own only when its first segment names a directory or module of
+  // a changed file (`from app.db import x` next to `app/worker.py`); `import os` is never fetched.
+  const segments = new Set(files.flatMap((f) => f.path.replace(/\.py$/, '').split('/')));
+  const missing = new Set<string>();
+  let requests = 0;
+  const requestBudget = limits.max_files * 8;
+  let frontier = files.map((f) => ({ path: f.path, content: f.content }));
+  for (let depth = 1; depth < limits.max_depth && frontier.length > 0; depth++) {
+    const next: Array<{ path: string; content: Buffer }> = [];
+    for (const file of frontier) {
+      const language = languageForPath(file.path);
+      if (!language) continue;
+      const ownExt = file.path.slice(file.path.lastIndexOf('.'));
+      const found = new Set<string>();
+      for (const entry of importsOf(file.path, file.content)) {
+        const module = entry.submodule ?? entry.module;
+        // A submodule is looked for only when its package module was not found (`from .pkg import name`).
+        if (entry.submodule !== undefined && found.has(entry.module)) continue;
+        if (language === 'python' && !module.startsWith('.') && !segments.has(module.split('.')[0]!)) continue;
+        const all = moduleCandidates(file.path, language, module);
+        if (all.some((c) => known.has(c))) {
+          found.add(module);
+          continue;
+        }
+        const candidates = all
+          .filter((c) => !missing.has(c))
+          // The importer's own extension first (`./db` from a .ts file is most likely db.ts); at most 4 tries.
+          .sort((a, b) => Number(!a.endsWith(ownExt)) - Number(!b.endsWith(ownExt)))
+          .slice(0, 4);
+        if (candidates.length === 0) continue;
+        if (out.files.size >= limits.max_files || requests >= requestBudget) {
+          if (entry.submodule === undefined) out.cutOff.push(all[0]!);
+          continue;
+        }
+        for (const candidate of candidates) {
+          if (requests >= requestBudget) break;
+          requests++;
+          const content = await platform.getFileContent(cr.repo, candidate, cr.headSha).catch(() => null);
+          if (content === null || content.length > config.max_file_bytes) {
+            missing.add(candidate);
+            continue;
+          }
+          known.add(candidate);
+          found.add(module);
+          out.files.set(candidate, content);
+          next.push({ path: candidate, content });
+          break;
+        }
+      }
+    }
+    frontier = next;
+  }
+  return out;
+}
+
 export interface FileAnalysis {
   file: ReviewFile;
   findings: Finding[];
@@ -97,12 +191,26 @@ export interface ChangeSetAnalysis {
   notes: FileNote[];
 }
 
-/** Runs the engine per file; a file the engine cannot handle becomes a skip with a reason, never a crash. */
-export function analyseChangeSet(files: ReviewFile[], config: CozeLoopConfig, locale: Locale = config.locale): ChangeSetAnalysis {
+/**
+ * Runs the engine per file; a file the engine cannot handle becomes a skip with a reason, never a crash. The
+ * changed files and the context files (their imports at the head commit) feed the effect summaries.
+ */
+export function analyseChangeSet(files: ReviewFile[], config: CozeLoopConfig, locale: Locale = config.locale, context?: ContextFiles): ChangeSetAnalysis {
   const result: ChangeSetAnalysis = { files: [], skipped: [], notes: [] };
+  const kb = loadKnowledgeBase(config);
+  const contextFiles = new Map<string, string | Buffer>(context?.files ?? []);
+  for (const file of files) contextFiles.set(file.path, file.content);
+  const effects = new EffectIndex(kb, undefined, contextFiles);
+  if (context && context.cutOff.length > 0) {
+    const limits = effectLimits(config);
+    result.notes.push({
+      path: files[0]?.path ?? '',
+      note: t(locale, 'engine.note.effects_cut', { count: context.cutOff.length, limit: limits.max_files, files: context.cutOff.slice(0, 5).join(', ') }),
+    });
+  }
   for (const file of files) {
     try {
-      const analysis = analyzeSource({ path: file.path, content: file.content }, config, { locale });
+      const analysis = analyzeSource({ path: file.path, content: file.content }, config, { locale, kb, effects });
       const skippedHere = analysis.skipped.filter((s) => s.path === file.path);
       result.skipped.push(...analysis.skipped);
       result.notes.push(...analysis.notes);
@@ -124,9 +232,9 @@ export interface BudgetedReview {
 /**
  * The change set fetched and analysed file by file, within the review's budget (config `limits:`): at most
  * `max_files` files, `max_bytes` of content and `max_analysis_ms` of analysis in all, each file in the analysis pool's
- * worker threads with its deadline. A file's content is kept only while it has findings (the model refinement and
- * the commands quote it); the others are let go as soon as they are analysed, so a large pull request is never held
- * in memory at once. What the budget leaves out is a skip with a reason and a line of `budget.lines()`.
+ * worker threads with its deadline. The fetched files (at most `max_bytes`) and the files they import (at most
+ * `effects.max_files`) are packed once into shared memory that every thread reads for effect summaries; after the
+ * analysis a file's content is kept only while it has findings (the model refinement and the commands quote it). What the budget leaves out is a skip with a reason and a line of `budget.lines()`.
  */
 export async function collectAndAnalyse(
   platform: Platform,
@@ -150,42 +258,66 @@ export async function collectAndAnalyse(
   const analysis: ChangeSetAnalysis = { files: [], skipped: [], notes: [] };
   const files: ReviewFile[] = [];
   const late: SkippedFile[] = [];
+  // Fetch first (within max_bytes), then the files they import (effect summaries need a changed file's helpers
+  // before any file is analysed), then analyse each file in the pool with all of them shared read-only.
+  const fetched: Array<{ file: ChangedFile; content: Buffer; hunks: DiffHunk[] | null }> = [];
   await mapLimit(taken, FETCH_CONCURRENCY, async (file) => {
-    const skipped = late;
-    if (!budget.hasRoom) {
-      if (budget.bytes > limits.max_bytes) budget.overBytes++;
-      else budget.overTime++;
-      skipped.push(budget.skip(file.path, budget.bytes > limits.max_bytes ? `max_bytes ${limits.max_bytes}` : `max_analysis_ms ${limits.max_analysis_ms}`));
-      return;
-    }
     const content = await platform.getFileContent(cr.repo, file.path, cr.headSha);
     if (content === null) {
-      skipped.push({ path: file.path, reason: 'error', detail: `not found at ${cr.headSha.slice(0, 7)}` });
+      late.push({ path: file.path, reason: 'error', detail: `not found at ${cr.headSha.slice(0, 7)}` });
       return;
     }
     if (content.length > config.max_file_bytes) {
-      skipped.push({ path: file.path, reason: 'too-large' });
+      late.push({ path: file.path, reason: 'too-large' });
       return;
     }
     budget.bytes += content.length;
     if (budget.bytes > limits.max_bytes) {
+      // Left out; a smaller file after it may still fit.
+      budget.bytes -= content.length;
       budget.overBytes++;
-      skipped.push(budget.skip(file.path, `max_bytes ${limits.max_bytes}`));
+      late.push(budget.skip(file.path, `max_bytes ${limits.max_bytes}`));
       return;
     }
     const hunks = hunksOf(file);
-    if (hunks === null) skipped.push({ path: file.path, reason: 'no-patch' });
+    if (hunks === null) late.push({ path: file.path, reason: 'no-patch' });
+    fetched.push({ file, content, hunks });
+  });
+  const context = await collectContextFiles(
+    platform,
+    cr,
+    fetched.map(({ file, content }) => ({ path: file.path, status: file.status, hunks: null, content })),
+    config,
+  );
+  if (context.cutOff.length > 0 && fetched.length > 0) {
+    analysis.notes.push({
+      path: fetched[0]!.file.path,
+      note: t(locale, 'engine.note.effects_cut', { count: context.cutOff.length, limit: effectLimits(config).max_files, files: context.cutOff.slice(0, 5).join(', ') }),
+    });
+  }
+  const sources = new Map<string, Buffer>(context.files);
+  for (const { file, content } of fetched) sources.set(file.path, content);
+  const shared = effectLimits(config).enabled && sources.size > 1 ? SharedSources.pack(sources) : undefined;
+  sources.clear();
+  await mapLimit(fetched, Math.max(1, pool.threads), async ({ file, content, hunks }) => {
+    if (budget.analysisMs >= limits.max_analysis_ms) {
+      budget.overTime++;
+      late.push(budget.skip(file.path, `max_analysis_ms ${limits.max_analysis_ms}`));
+      return;
+    }
     const started = Date.now();
-    const result = await pool.analyze({ path: file.path, content }, config, { locale, timeoutMs: budget.nextDeadline() });
+    const result = await pool.analyze({ path: file.path, content }, config, { locale, timeoutMs: budget.nextDeadline(), context: shared });
     budget.analysisMs += Date.now() - started;
     const own = result.skipped.filter((s) => s.path === file.path);
     budget.timeouts += own.filter((s) => s.reason === 'timeout').length;
+    // A file's content is kept only while it has findings (the model refinement and the commands quote it).
     const entry: ReviewFile = { path: file.path, status: file.status, hunks, content: result.findings.length > 0 ? content : Buffer.alloc(0) };
     files.push(entry);
     analysis.skipped.push(...result.skipped);
     analysis.notes.push(...result.notes);
     analysis.files.push({ file: entry, findings: result.findings, analysed: own.length === 0 });
   });
+  fetched.length = 0;
   // Completion order depends on the network and the threads; the review reads files in the order the host listed them.
   const order = new Map(taken.map((f, i) => [f.path, i] as const));
   const byOrder = <T extends { path: string }>(a: T, b: T) => (order.get(a.path) ?? 0) - (order.get(b.path) ?? 0);

@@ -142,9 +142,9 @@ describe('built-in Python knowledge base', () => {
 
   it('guesses execute without SQL text from the statement name, with low confidence', () => {
     const write = kb.classify('python', 'cur.execute', { args: [{ text: 'INSERT_ORDER' }, { text: 'row' }] });
-    expect(write).toEqual({ kinds: ['db-write'], confidence: 'low' });
+    expect(write).toEqual({ kinds: ['db-write'], confidence: 'low', by: 'sql-hint' });
     const read = kb.classify('python', 'cur.execute', { args: [{ text: 'query' }] });
-    expect(read).toEqual({ kinds: ['db-read'], confidence: 'low' });
+    expect(read).toEqual({ kinds: ['db-read'], confidence: 'low', by: 'sql-hint' });
     expect(kinds('job.execute', { args: [] })).toEqual([]);
     expect(kinds('engine.execute', { args: [{ text: '"hello"', string: 'hello' }] })).toEqual([]);
   });
@@ -152,15 +152,15 @@ describe('built-in Python knowledge base', () => {
   it('treats session/client get as HTTP only when the arguments look like a request', () => {
     expect(kinds('self.session.get', { args: [{ text: '"https://x.test/a"', string: 'https://x.test/a' }] })).toEqual(['http']);
     expect(kinds('client.post', { args: [{ text: 'url' }, { text: 'payload', name: 'json' }] })).toEqual(['http']);
-    expect(kb.classify('python', 'session.get', { args: [{ text: 'User' }, { text: 'user_id' }] })).toEqual({ kinds: ['db-read'], confidence: 'low' });
+    expect(kb.classify('python', 'session.get', { args: [{ text: 'User' }, { text: 'user_id' }] })).toEqual({ kinds: ['db-read'], confidence: 'low', by: 'guess' });
   });
 
   it('guesses I/O from names like fetch_* / *_api with low confidence', () => {
     for (const callee of ['fetch_orders', 'self.send_invoice', 'billing_api.charge', 'sync_customers', 'upload_report', 'call_partner']) {
-      expect({ callee, ...kb.classify('python', callee) }).toEqual({ callee, kinds: ['http'], confidence: 'low' });
+      expect({ callee, ...kb.classify('python', callee) }).toEqual({ callee, kinds: ['http'], confidence: 'low', by: 'guess' });
     }
-    expect(kb.classify('python', 'query_users')).toEqual({ kinds: ['db-read'], confidence: 'low' });
-    expect(kb.classify('python', 'save_order')).toEqual({ kinds: ['db-write'], confidence: 'low' });
+    expect(kb.classify('python', 'query_users')).toEqual({ kinds: ['db-read'], confidence: 'low', by: 'guess' });
+    expect(kb.classify('python', 'save_order')).toEqual({ kinds: ['db-write'], confidence: 'low', by: 'guess' });
   });
 });
 
@@ -168,13 +168,13 @@ describe('config `apis:`', () => {
   it('extends the knowledge base with high confidence, for bare and dotted names', () => {
     const config = configSchema().parse({ apis: { http: ['send_to_bigdata', 'external_api.*'], 'db-read': ['repo.load_*'] } });
     const extended = loadKnowledgeBase(config);
-    expect(extended.classify('python', 'send_to_bigdata')).toEqual({ kinds: ['http'], confidence: 'high' });
-    expect(extended.classify('python', 'self.send_to_bigdata')).toEqual({ kinds: ['http'], confidence: 'high' });
-    expect(extended.classify('python', 'external_api.push')).toEqual({ kinds: ['http'], confidence: 'high' });
-    expect(extended.classify('javascript', 'external_api.push')).toEqual({ kinds: ['http'], confidence: 'high' });
-    expect(extended.classify('python', 'repo.load_user')).toEqual({ kinds: ['db-read'], confidence: 'high' });
+    expect(extended.classify('python', 'send_to_bigdata')).toEqual({ kinds: ['http'], confidence: 'high', by: 'api' });
+    expect(extended.classify('python', 'self.send_to_bigdata')).toEqual({ kinds: ['http'], confidence: 'high', by: 'api' });
+    expect(extended.classify('python', 'external_api.push')).toEqual({ kinds: ['http'], confidence: 'high', by: 'api' });
+    expect(extended.classify('javascript', 'external_api.push')).toEqual({ kinds: ['http'], confidence: 'high', by: 'api' });
+    expect(extended.classify('python', 'repo.load_user')).toEqual({ kinds: ['db-read'], confidence: 'high', by: 'api' });
     // Without the config, the name alone only suggests I/O.
-    expect(loadKnowledgeBase().classify('python', 'send_to_bigdata')).toEqual({ kinds: ['http'], confidence: 'low' });
+    expect(loadKnowledgeBase().classify('python', 'send_to_bigdata')).toEqual({ kinds: ['http'], confidence: 'low', by: 'guess' });
     expect(loadKnowledgeBase().classify('python', 'repo.load_user').kinds).toEqual([]);
   });
 

@@ -8,8 +8,10 @@ import {
   newLoopFacts,
   type ArgFact,
   type AssignmentFact,
+  type CallConfidence,
   type CallFact,
   type CallKind,
+  type EffectVia,
   type ExitFact,
   type FileFacts,
   type IterableFact,
@@ -18,7 +20,7 @@ import {
   type SyntaxNode,
   type TryFact,
 } from '../facts.js';
-import type { KnowledgeBase } from '../knowledge-base.js';
+import type { Classification, KnowledgeBase } from '../knowledge-base.js';
 import { findSuppressions } from '../suppressions.js';
 import { addExit, clip, isBlockingWait, iterationDependentNames, looksLikeSql, MAX_LOOP_DEPTH, MAX_WALK_DEPTH } from './common.js';
 import {
@@ -113,7 +115,8 @@ interface SharedCall {
   method: string;
   receiver?: string;
   kinds: CallKind[];
-  confidence: 'high' | 'low';
+  confidence: CallConfidence;
+  via?: EffectVia;
   line: number;
   endLine: number;
   text: string;
@@ -1013,7 +1016,7 @@ class Extractor {
 
   // ---------------------------------------------------------------- calls
 
-  private classify(callee: string, sql: string | undefined, args: ArgFact[] | undefined): { kinds: CallKind[]; confidence: 'high' | 'low' } {
+  private classify(callee: string, sql: string | undefined, args: ArgFact[] | undefined): Classification {
     const result = this.kb.classify(this.language, callee, { sql, args });
     if (result.kinds.length > 0) return result;
     // Mongoose / Sequelize / TypeORM active-record models are PascalCase identifiers (`User.findOne`); the
@@ -1048,6 +1051,7 @@ class Extractor {
       receiver: shared.receiver,
       kinds: shared.kinds,
       confidence: shared.confidence,
+      via: shared.via,
       line: shared.line,
       endLine: shared.endLine,
       text: shared.text,
@@ -1119,7 +1123,9 @@ class Extractor {
     if (sql !== undefined && !looksLikeSql(sql)) sql = undefined;
 
     let kinds: CallKind[];
-    let confidence: 'high' | 'low';
+    let confidence: CallConfidence;
+    let via: EffectVia | undefined;
+    let summarisedTimeout: number | undefined;
     let sleepMs: number | undefined;
     const promiseSleep = isNew ? this.promiseSleepMs(node) : null;
     if (promiseSleep !== null) {
@@ -1127,7 +1133,12 @@ class Extractor {
       confidence = 'high';
       sleepMs = promiseSleep;
     } else {
-      ({ kinds, confidence } = this.classify(ctorName, sql, args));
+      const classified = this.classify(ctorName, sql, args);
+      ({ kinds, confidence, via } = classified);
+      if (via) {
+        summarisedTimeout = classified.timeoutSeconds;
+        if (classified.sleepSeconds !== undefined) sleepMs = classified.sleepSeconds * 1000;
+      }
       // `new ReceiveMessageCommand(...)` only builds a request object; `client.send(command)` does the I/O. A
       // sql`...` template passed to `pool.query` is the query's text, not a second query.
       if ((isNew && /Command$/.test(method)) || (tagged && node.parent?.type === 'arguments')) kinds = [];
@@ -1136,7 +1147,7 @@ class Extractor {
     const position = this.usage(node);
     if (prefix === 'await') position.awaited = true;
     if (prefix === 'void') position.resultUsed = false;
-    let timeoutSeconds = this.timeoutOf(method, positional, args, kinds);
+    let timeoutSeconds = via ? summarisedTimeout : this.timeoutOf(method, positional, args, kinds);
 
     if (!isNew && method === 'send' && positional[0]) {
       const command = this.resolveCommand(positional[0]);
@@ -1162,7 +1173,7 @@ class Extractor {
       }
     }
 
-    if (kinds.includes('sleep') && promiseSleep === null) {
+    if (kinds.includes('sleep') && promiseSleep === null && !via) {
       if (this.isCallbackTimer(node, ctorName) && !this.rescheduleIds.has(node.id)) kinds = kinds.filter((k) => k !== 'sleep');
       else sleepMs = this.sleepMsOf(node, ctorName, positional);
     }
@@ -1184,6 +1195,7 @@ class Extractor {
       receiver,
       kinds,
       confidence,
+      via,
       line: node.startPosition.row + 1,
       endLine: node.endPosition.row + 1,
       text: node.text.length > 2000 ? node.text.slice(0, 2000) : node.text,
@@ -1630,6 +1642,7 @@ class Extractor {
       receiver: shared.receiver,
       kinds: shared.kinds,
       confidence: shared.confidence,
+      via: shared.via,
       line: shared.line,
       endLine: shared.endLine,
       text: shared.text,

@@ -463,7 +463,7 @@ function assignedFromDbRead(name: string, loop: SyntaxNode, ctx: FileContext): b
   return false;
 }
 
-function argFacts(argList: SyntaxNode | null): ArgFact[] {
+export function argFacts(argList: SyntaxNode | null): ArgFact[] {
   if (!argList) return [];
   if (argList.type !== 'argument_list') return [newArgFact(clip(argList.text), undefined, undefined, undefined)];
   const out: ArgFact[] = [];
@@ -513,7 +513,7 @@ function methodOfCall(call: SyntaxNode): string {
   return fn.type === 'identifier' ? fn.text : '';
 }
 
-type StaticCall = Pick<CallFact, 'callee' | 'method' | 'receiver' | 'kinds' | 'confidence' | 'line' | 'endLine' | 'text' | 'args' | 'sql' | 'sleepSeconds' | 'timeoutSeconds'>;
+type StaticCall = Pick<CallFact, 'callee' | 'method' | 'receiver' | 'kinds' | 'confidence' | 'via' | 'line' | 'endLine' | 'text' | 'args' | 'sql' | 'sleepSeconds' | 'timeoutSeconds'>;
 
 /** What a call is, independent of the loop it is seen from; cached unless its SQL came from a loop-local name. */
 function staticCall(node: SyntaxNode, ctx: FileContext, local: Map<string, string> | undefined): StaticCall | undefined {
@@ -525,13 +525,15 @@ function staticCall(node: SyntaxNode, ctx: FileContext, local: Map<string, strin
   const method = methodOf(callee);
   const args = argFacts(node.childForFieldName('arguments'));
   const sqlText = sqlOfCall(node, ctx, local);
-  const { kinds, confidence } = ctx.kb.classify('python', callee, { sql: sqlText, args });
+  const classified = ctx.kb.classify('python', callee, { sql: sqlText, args });
+  const { kinds, confidence } = classified;
   const info: StaticCall = {
     callee,
     method,
     receiver: undefined,
     kinds,
     confidence,
+    via: classified.via,
     line: node.startPosition.row + 1,
     endLine: node.endPosition.row + 1,
     text: ctx.source.slice(node.startIndex, Math.min(node.endIndex, node.startIndex + 300)),
@@ -545,13 +547,19 @@ function staticCall(node: SyntaxNode, ctx: FileContext, local: Map<string, strin
     if (receiver) info.receiver = compactCallee(receiver.text);
   }
   if (sqlText !== undefined && looksLikeSql(sqlText)) info.sql = sqlText;
-  if (kinds.includes('sleep')) {
-    const seconds = sleepSeconds(node, args, ctx);
-    if (seconds !== undefined) info.sleepSeconds = seconds;
-  }
-  if (kinds.includes('queue-pop')) {
-    const timeout = popTimeoutSeconds(method, args);
-    if (timeout !== undefined) info.timeoutSeconds = timeout;
+  if (classified.via) {
+    // A summarised sleep or pop: its duration and timeout are the helper's, not this call's arguments'.
+    info.sleepSeconds = classified.sleepSeconds;
+    info.timeoutSeconds = classified.timeoutSeconds;
+  } else {
+    if (kinds.includes('sleep')) {
+      const seconds = sleepSeconds(node, args, ctx);
+      if (seconds !== undefined) info.sleepSeconds = seconds;
+    }
+    if (kinds.includes('queue-pop')) {
+      const timeout = popTimeoutSeconds(method, args);
+      if (timeout !== undefined) info.timeoutSeconds = timeout;
+    }
   }
   const firstArg = node.childForFieldName('arguments')?.namedChild(0);
   const usedLocal = firstArg?.type === 'identifier' && local?.has(firstArg.text);
@@ -584,7 +592,7 @@ function sleepSeconds(call: SyntaxNode, args: ArgFact[], ctx: FileContext): numb
 }
 
 /** Seconds a queue pop may block; 0 for non-blocking pops; undefined when unknown or unbounded. */
-function popTimeoutSeconds(method: string, args: ArgFact[]): number | undefined {
+export function popTimeoutSeconds(method: string, args: ArgFact[]): number | undefined {
   const seconds = kwarg(args, 'timeout', 'WaitTimeSeconds', 'wait_time_seconds', 'wait_time');
   if (seconds?.number !== undefined) return REDIS_BLOCKING_POPS.has(method) && seconds.number === 0 ? undefined : seconds.number;
   const ms = kwarg(args, 'timeout_ms');
@@ -1077,6 +1085,7 @@ class LoopWalker {
       receiver: info.receiver,
       kinds: info.kinds,
       confidence: info.confidence,
+      via: info.via,
       line: info.line,
       endLine: info.endLine,
       text: info.text,

@@ -75,17 +75,18 @@ function pushesRatherThanAsks(call: CallFact): boolean {
 export function pollCalls(loop: LoopFacts, source: string): CallFact[] {
   return distinctChains(ownCalls(loop)).filter(
     (c) =>
-      hasKind(c, 'db-read', 'queue-pop', 'http', 'lock') &&
+      hasKind(c, 'db-read', 'queue-pop', 'http', 'lock', 'subprocess') &&
       !pushesRatherThanAsks(c) &&
       (c.confidence === 'high' || credible(c, source, hasKind(c, 'http') ? 'http' : 'db-read')) && !hasKind(c, 'sleep') && !isCursorFetch(c) && !inErrorHandler(c.node, loop),
   );
 }
 
-type Source = 'queue' | 'db' | 'http';
+type Source = 'queue' | 'db' | 'http' | 'subprocess';
 
 function sourceOf(call: CallFact): Source {
   if (hasKind(call, 'queue-pop')) return 'queue';
   if (hasKind(call, 'db-read', 'lock')) return 'db';
+  if (hasKind(call, 'subprocess') && !hasKind(call, 'http')) return 'subprocess';
   return 'http';
 }
 
@@ -109,7 +110,7 @@ export const detectPollingFixedInterval: Detector = (loop, ctx) => {
     loop,
     line: anchor,
     confidence,
-    variant: confidence === 'low' ? 'guessed' : source === 'queue' ? 'queue' : 'default',
+    variant: confidence === 'low' ? 'guessed' : source === 'queue' ? 'queue' : source === 'subprocess' ? 'subprocess' : 'default',
     data: {
       call: displayCallee(first),
       seconds: formatNumber(interval.value, ctx.locale),
@@ -134,7 +135,8 @@ function loopCondition(loop: LoopFacts): string {
 
 function pollingFix(loop: LoopFacts, ctx: RuleContext, call: CallFact, source: Source, seconds: number) {
   const language = ctx.file.language;
-  const extras = [prometheusAlert(loop, ctx, call), eventDrivenSketch(loop, ctx, call, source)];
+  // A process started on a timer has no push source to sketch: the backoff and the alert only.
+  const extras = source === 'subprocess' ? [prometheusAlert(loop, ctx, call)] : [prometheusAlert(loop, ctx, call), eventDrivenSketch(loop, ctx, call, source)];
   if (source === 'queue') return blockFix(ctx, loop, blockingPopCode(loop, call), say(ctx, 'fix.polling.queue'), 'unsafe', extras);
   const code = isPython(language) ? pythonBackoff(loop, call, seconds) : jsBackoff(loop, call, seconds, isTyped(language));
   return blockFix(ctx, loop, code, say(ctx, 'fix.polling.backoff'), 'unsafe', extras);

@@ -822,7 +822,7 @@ const CONTEXT: Partial<Record<CallKind, RegExp>> = {
  * (imports a database or HTTP library) and the method is not a plain collection or event-loop operation.
  */
 export function credible(call: CallFact, source: string, kind: CallKind): boolean {
-  if (call.confidence === 'high') return true;
+  if (call.confidence !== 'low') return true;
   if (NEVER_IO.test(call.method)) return false;
   const context = CONTEXT[kind];
   return context ? context.test(source) : true;

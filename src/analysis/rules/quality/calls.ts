@@ -2,7 +2,7 @@
 // need and the knowledge base does not make: does this call *wait* (sleep, blocking pop with a timeout, event wait)
 // or return at once (non-blocking pop, a plain query) — the difference between a worker and a busy wait.
 import type { Language } from '../../../core/types.js';
-import type { CallKind, SyntaxNode } from '../../facts.js';
+import type { CallConfidence, CallKind, SyntaxNode } from '../../facts.js';
 import type { KnowledgeBase } from '../../knowledge-base.js';
 import {
   argumentsOf,
@@ -29,9 +29,11 @@ export interface TreeCall {
   receiver?: string;
   line: number;
   kinds: CallKind[];
-  confidence: 'high' | 'low';
+  confidence: CallConfidence;
   /** The call is the operand of `await`. */
   awaited: boolean;
+  /** For a queue pop seen through the code's own function (`summarised`): its timeout, 0 when it does not block. */
+  timeoutSeconds?: number;
 }
 
 export function classifyTreeCall(node: SyntaxNode, language: Language, kb: KnowledgeBase): TreeCall {
@@ -39,19 +41,23 @@ export function classifyTreeCall(node: SyntaxNode, language: Language, kb: Knowl
   const method = methodOf(callee);
   const receiver = receiverOf(callee);
   let kinds: CallKind[] = [];
-  let confidence: 'high' | 'low' = 'high';
+  let confidence: CallConfidence = 'high';
+  let timeoutSeconds: number | undefined;
   try {
     const sqlArg = argumentsOf(node).positional[0];
     const sql = stringValue(sqlArg);
     const result = kb.classify(language, callee, sql ? { sql } : undefined);
     kinds = result.kinds;
     confidence = result.confidence;
+    if (result.by === 'summary') timeoutSeconds = result.timeoutSeconds;
   } catch {
     kinds = [];
   }
   const parent = node.parent;
   const awaited = parent?.type === 'await_expression' || parent?.type === 'await';
-  return { node, callee, method, receiver: receiver || undefined, line: lineOf(node), kinds, confidence, awaited };
+  const call: TreeCall = { node, callee, method, receiver: receiver || undefined, line: lineOf(node), kinds, confidence, awaited };
+  if (timeoutSeconds !== undefined) call.timeoutSeconds = timeoutSeconds;
+  return call;
 }
 
 // Several detectors classify the calls of the same loop body, with different options and from nested roots;
@@ -199,6 +205,8 @@ const PY_NON_BLOCKING = new Set([
 /** Calls that block the thread until something happens (or a timeout passes). */
 export function isBlockingWait(call: TreeCall, family: Family): boolean {
   if (sleepOf(call, family)) return true;
+  // A pop inside the code's own function: blocking unless the summary saw a non-blocking one.
+  if (call.confidence === 'summarised' && call.kinds.includes('queue-pop')) return call.timeoutSeconds !== 0;
   const method = call.method;
   const args = argumentsOf(call.node);
   const receiver = (call.receiver ?? '').toLowerCase();
@@ -261,5 +269,10 @@ export function returnsImmediately(call: TreeCall, family: Family): boolean {
     if (call.method === 'receiveMessage' || /ReceiveMessageCommand/.test(call.node.text)) return true;
   }
   if (call.confidence === 'high' && call.kinds.some((k) => k === 'db-read' || k === 'http' || k === 'queue-pop' || k === 'log')) return true;
+  // Through the code's own function: a non-blocking pop, or a query/request with no sleep or pop beside it.
+  if (call.confidence === 'summarised') {
+    if (call.kinds.includes('queue-pop')) return call.timeoutSeconds === 0;
+    return !call.kinds.includes('sleep') && call.kinds.some((k) => k === 'db-read' || k === 'http');
+  }
   return false;
 }

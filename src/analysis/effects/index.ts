@@ -1,0 +1,439 @@
+// Effect summaries: what each of the code's own functions does (queries, writes, commits, HTTP, sleeps, queue pops,
+// subprocesses, connections...), from the API calls in its body and, to a bounded depth, from the functions it
+// calls: in the same file, methods through `self.`/`this.` and `Class.`, and functions imported from other files of
+// the repository (Python `import`/`from ... import`, relative JavaScript/TypeScript `import`/`require`).
+//
+// The engine hands the extractors a per-file knowledge base (`FileEffects`) instead of the shared one: a call the
+// API catalogue does not know, that resolves to a function whose summary has I/O, gets that I/O with the confidence
+// `summarised` and the chain (`via`) that justifies it. A call that resolves to a function that provably does no
+// I/O loses a name-only guess. Everything else is the catalogue's answer, unchanged.
+import { posix } from 'node:path';
+import type { CozeLoopConfig } from '../../config/schema.js';
+import type { Language } from '../../core/types.js';
+import type { CallKind, EffectStep } from '../facts.js';
+import type { Classification, KnowledgeBase } from '../knowledge-base.js';
+import { languageForPath, parseWithBudget, releaseTree } from '../parse.js';
+import type { FlatTree } from '../flat-tree.js';
+import { buildFileTable, classifyFunction, type FileTable, type TableFunction } from './table.js';
+
+/** Kinds a summary collects (what a function does that costs a round trip, a wait or a resource). */
+export const SUMMARY_KINDS: ReadonlySet<CallKind> = new Set<CallKind>([
+  'db-read',
+  'db-write',
+  'db-batch',
+  'db-commit',
+  'http',
+  'connect',
+  'sleep',
+  'queue-pop',
+  'queue-ack',
+  'file-open',
+  'task-spawn',
+  'lock',
+  'subprocess',
+]);
+
+/**
+ * Kinds a loop's call takes over from the summary of the function it calls. Opening a file or spawning a task
+ * inside a helper says nothing about the caller's resources (the helper usually closes or keeps them); a
+ * connection counts only when the helper opens and closes it (a connection per call).
+ */
+const APPLIED_KINDS: ReadonlySet<CallKind> = new Set<CallKind>(['db-read', 'db-write', 'db-batch', 'db-commit', 'http', 'sleep', 'queue-pop', 'queue-ack', 'lock', 'connect', 'subprocess']);
+
+export interface EffectLimits {
+  enabled: boolean;
+  /** Longest chain followed: the loop's call counts as 1, the API call as the last. */
+  max_depth: number;
+  /** Most other files read per analysed file. */
+  max_files: number;
+}
+
+export const DEFAULT_EFFECT_LIMITS: EffectLimits = { enabled: true, max_depth: 4, max_files: 24 };
+
+export function effectLimits(config: CozeLoopConfig): EffectLimits {
+  return (config as Partial<CozeLoopConfig>).effects ?? DEFAULT_EFFECT_LIMITS;
+}
+
+/** Where other files come from: the CLI reads the disk, the bots fetch files at the head commit. */
+export type ContextReader = (path: string) => string | Buffer | undefined;
+
+/** One effect of a function and the calls that lead to it. */
+interface Effect {
+  steps: EffectStep[];
+  sleepSeconds?: number;
+  timeoutSeconds?: number;
+  managed: boolean;
+}
+
+interface Summary {
+  effects: Map<CallKind, Effect>;
+  /** Calls something that is neither resolved nor known to be harmless: an empty summary proves nothing. */
+  opaque: boolean;
+}
+
+const EMPTY_OPAQUE: Summary = { effects: new Map(), opaque: true };
+
+/** Calls that never do I/O: builtins and the common methods of strings, lists, dicts, maps, arrays, promises. */
+const PURE_CALLS = new Set([
+  // Python builtins
+  'len', 'str', 'int', 'float', 'bool', 'list', 'dict', 'set', 'tuple', 'frozenset', 'range', 'enumerate', 'zip',
+  'map', 'filter', 'sorted', 'reversed', 'min', 'max', 'sum', 'any', 'all', 'abs', 'round', 'isinstance',
+  'issubclass', 'getattr', 'setattr', 'hasattr', 'repr', 'format', 'hash', 'id', 'iter', 'next', 'type', 'super',
+  'divmod', 'pow', 'chr', 'ord', 'hex', 'bytes', 'bytearray', 'callable', 'vars', 'print', 'ValueError',
+  'TypeError', 'KeyError', 'RuntimeError', 'Exception',
+  // JavaScript globals
+  'Number', 'String', 'Boolean', 'parseInt', 'parseFloat', 'isNaN', 'Array.isArray', 'Array.from', 'Object.keys',
+  'Object.values', 'Object.entries', 'Object.assign', 'Object.freeze', 'JSON.stringify', 'JSON.parse', 'Math.max',
+  'Math.min', 'Math.floor', 'Math.ceil', 'Math.round', 'Math.random', 'Math.abs', 'Date.now', 'Error',
+]);
+const PURE_METHODS = new Set([
+  'append', 'extend', 'insert', 'pop', 'remove', 'get', 'items', 'keys', 'values', 'update', 'setdefault', 'copy',
+  'join', 'split', 'strip', 'lstrip', 'rstrip', 'lower', 'upper', 'replace', 'startswith', 'endswith', 'format',
+  'encode', 'decode', 'add', 'discard', 'count', 'index', 'sort', 'push', 'shift', 'unshift', 'slice', 'splice',
+  'concat', 'includes', 'indexOf', 'map', 'filter', 'reduce', 'forEach', 'some', 'every', 'find', 'has', 'set',
+  'delete', 'toString', 'trim', 'toLowerCase', 'toUpperCase', 'startsWith', 'endsWith', 'padStart', 'padEnd',
+  'toFixed', 'match', 'test', 'exec', 'isoformat', 'strftime', 'total_seconds', 'debug', 'info', 'warning', 'warn',
+  'error', 'exception', 'log', 'title', 'capitalize', 'casefold', 'zfill', 'ljust', 'rjust', 'center', 'rsplit',
+  'splitlines', 'partition', 'rpartition', 'isdigit', 'isalpha', 'isalnum', 'isspace', 'isupper', 'islower',
+  'most_common', 'hexdigest', 'digest', 'group', 'groups', 'groupdict', 'fullmatch', 'search', 'findall', 'sub',
+  'toISOString', 'getTime', 'localeCompare', 'charAt', 'charCodeAt', 'repeat', 'flat', 'flatMap', 'fill',
+  'findIndex', 'lastIndexOf', 'reverse', 'at',
+]);
+
+function isPure(callee: string): boolean {
+  if (PURE_CALLS.has(callee)) return true;
+  // A method of a string literal (`"x".join`, `f"{a}".strip().title`, `\`${a}\`.toUpperCase`).
+  if (/^(?:[rbuf]{0,2}["']|`)/i.test(callee)) return true;
+  const dot = callee.lastIndexOf('.');
+  return dot > 0 && PURE_METHODS.has(callee.slice(dot + 1));
+}
+
+const PY_EXTENSIONS = ['.py'];
+const JS_EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.mjs', '.cjs', '.jsx'];
+
+/**
+ * The function tables of a run, by path: the analysed files' own (built from their trees) and the other files
+ * read for their summaries. One per CLI batch or worker thread, or per review; tables are small (names and lines).
+ */
+export class EffectIndex {
+  private readonly tables = new Map<string, FileTable | null>();
+
+  constructor(
+    private readonly kb: KnowledgeBase,
+    private readonly reader: ContextReader | undefined,
+    private readonly contextFiles?: ReadonlyMap<string, string | Buffer>,
+  ) {}
+
+  /** The table of a file being analysed (its tree is at hand). */
+  tableFor(path: string, language: Language, tree: FlatTree): FileTable {
+    const cached = this.tables.get(path);
+    if (cached) return cached;
+    const table = buildFileTable(path, language, tree);
+    this.tables.set(path, table);
+    return table;
+  }
+
+  /** Whether the file exists as far as the index can tell (cached, in the context map, or readable). */
+  has(path: string): boolean {
+    return this.tables.has(path) ? this.tables.get(path) !== null : this.contextFiles?.has(path) === true || this.probe(path);
+  }
+
+  private readonly probed = new Map<string, string | Buffer | undefined>();
+
+  private probe(path: string): boolean {
+    if (!this.reader) return false;
+    if (!this.probed.has(path)) {
+      let content: string | Buffer | undefined;
+      try {
+        content = this.reader(path);
+      } catch {
+        content = undefined;
+      }
+      this.probed.set(path, content);
+    }
+    return this.probed.get(path) !== undefined;
+  }
+
+  /** Whether the file's table is already built (loading it costs nothing against the bound). */
+  isLoaded(path: string): boolean {
+    return this.tables.has(path);
+  }
+
+  /** The table of another file: from the cache, or read, parsed and tabled once. null when unreadable or unparsable. */
+  load(path: string): FileTable | null {
+    if (this.tables.has(path)) return this.tables.get(path)!;
+    let table: FileTable | null = null;
+    const language = languageForPath(path);
+    let content = this.contextFiles?.get(path);
+    if (content === undefined && this.probe(path)) content = this.probed.get(path);
+    this.probed.delete(path);
+    if (language && content !== undefined) {
+      const text = typeof content === 'string' ? content : content.toString('utf8');
+      if (text.length <= 1_000_000 && !text.slice(0, 8192).includes('\0')) {
+        let tree: FlatTree | undefined;
+        try {
+          tree = parseWithBudget(language, text, { timeoutMs: 2_000 + Math.ceil(text.length / 1024) * 5 });
+          if (tree) table = buildFileTable(path, language, tree);
+        } catch {
+          table = null;
+        } finally {
+          if (tree) releaseTree(tree);
+        }
+      }
+    }
+    this.tables.set(path, table);
+    return table;
+  }
+}
+
+/** The files a module specifier may be, in order (existing ones are found by the index). */
+export function moduleCandidates(fromPath: string, language: Language, module: string): string[] {
+  const dir = posix.dirname(fromPath);
+  if (language === 'python') {
+    const level = /^\.*/.exec(module)![0].length;
+    const rest = module.slice(level).replace(/\./g, '/');
+    const bases: string[] = [];
+    if (level > 0) {
+      let base = dir;
+      for (let i = 1; i < level; i++) base = posix.dirname(base);
+      bases.push(base);
+    } else {
+      // An absolute import: the file's own directory and up to four above it (the package roots it may sit in).
+      let base = dir;
+      for (let i = 0; i < 5; i++) {
+        bases.push(base);
+        const up = posix.dirname(base);
+        if (up === base) break;
+        base = up;
+      }
+    }
+    const out: string[] = [];
+    for (const base of bases) {
+      const stem = rest === '' ? base : posix.join(base, rest);
+      if (rest !== '') out.push(`${stem}${PY_EXTENSIONS[0]}`);
+      out.push(posix.join(stem, '__init__.py'));
+    }
+    return out.map(clean);
+  }
+  if (!module.startsWith('./') && !module.startsWith('../') && module !== '.' && module !== '..') return [];
+  const stem = posix.join(dir, module);
+  const out: string[] = [];
+  const ext = posix.extname(stem);
+  if (JS_EXTENSIONS.includes(ext)) {
+    out.push(stem);
+    // TypeScript sources import their siblings by the emitted name (`./db.js` is `./db.ts`).
+    const bare = stem.slice(0, -ext.length);
+    if (ext === '.js' || ext === '.jsx') out.push(`${bare}.ts`, `${bare}.tsx`);
+    if (ext === '.mjs') out.push(`${bare}.mts`);
+    if (ext === '.cjs') out.push(`${bare}.cts`);
+  } else {
+    for (const e of JS_EXTENSIONS) out.push(`${stem}${e}`);
+    for (const e of JS_EXTENSIONS) out.push(posix.join(stem, `index${e}`));
+  }
+  return out.map(clean);
+}
+
+function clean(path: string): string {
+  return path.startsWith('./') ? path.slice(2) : path;
+}
+
+/**
+ * The knowledge base one analysed file sees: the shared one, plus what the file's own functions (and those it
+ * imports) do. Built per file by the engine; everything is computed lazily, on the first call that needs it.
+ */
+export class FileEffects implements KnowledgeBase {
+  private readonly summaries = new Map<string, Summary>();
+  private readonly inProgress = new Set<string>();
+  private readonly byCallee = new Map<string, Classification | null>();
+  /** Files consulted for this analysed file (besides itself), and the imports the bound left unfollowed. */
+  private readonly consulted = new Set<string>();
+  readonly cutOff = new Set<string>();
+  private steps = 0;
+
+  private tableValue: FileTable | undefined;
+
+  constructor(
+    private readonly base: KnowledgeBase,
+    private readonly index: EffectIndex,
+    private readonly makeTable: () => FileTable,
+    private readonly limits: EffectLimits,
+  ) {}
+
+  /** The analysed file's own table, built on first need (most calls are settled by the catalogue alone). */
+  private get table(): FileTable {
+    return (this.tableValue ??= this.makeTable());
+  }
+
+  classify(language: Language, callee: string, context?: Parameters<KnowledgeBase['classify']>[2]): Classification {
+    const direct = this.base.classify(language, callee, context);
+    if (direct.kinds.length > 0 && (direct.confidence === 'high' || direct.by === 'sql-hint')) return direct;
+    const summarised = this.summarisedCall(callee);
+    if (summarised === null) return direct;
+    // A function that provably does no I/O takes back a guess made from its name.
+    if (summarised.kinds.length === 0) return direct.by === 'guess' ? summarised : direct;
+    return summarised;
+  }
+
+  /** What a call of `callee` from this file does through the code's own functions; null when unresolved/opaque. */
+  private summarisedCall(callee: string): Classification | null {
+    const normalized = callee.replace(/^await\s*/, '');
+    if (this.byCallee.has(normalized)) return this.byCallee.get(normalized)!;
+    let out: Classification | null = null;
+    const target = this.resolve(this.table, normalized, undefined, 0);
+    if (target) {
+      const summary = this.summary(target, this.limits.max_depth - 1);
+      const applied: CallKind[] = [];
+      let first: Effect | undefined;
+      // The helper's sleep duration is not the loop's literal (magic-interval, the polling interval): left unset.
+      const sleepSeconds: number | undefined = undefined;
+      let timeoutSeconds: number | undefined;
+      // A connection a helper opens and closes around a query or request is a connection per call; a socket or a
+      // client built and handed back is not a round trip.
+      const talks = summary.effects.has('db-read') || summary.effects.has('db-write') || summary.effects.has('http');
+      for (const [kind, effect] of summary.effects) {
+        if (!APPLIED_KINDS.has(kind)) continue;
+        if (kind === 'connect' && (!effect.managed || !talks)) continue;
+        applied.push(kind);
+        if (!first || (kind !== 'sleep' && first === summary.effects.get('sleep'))) first = effect;
+        if (kind === 'queue-pop') timeoutSeconds = effect.timeoutSeconds;
+      }
+      if (applied.length > 0 && first) {
+        out = {
+          kinds: applied,
+          confidence: 'summarised',
+          by: 'summary',
+          via: { steps: first.steps, function: target.key },
+        };
+        if (sleepSeconds !== undefined) out.sleepSeconds = sleepSeconds;
+        if (timeoutSeconds !== undefined) out.timeoutSeconds = timeoutSeconds;
+      } else if (!summary.opaque) out = { kinds: [], confidence: 'high', by: 'summary' };
+    }
+    this.byCallee.set(normalized, out);
+    return out;
+  }
+
+  /** The function a call resolves to, seen from `from` (inside class `className`, when known). */
+  private resolve(from: FileTable, callee: string, className: string | undefined, hops: number, loadedOnly = false): TableFunction | undefined {
+    if (callee.includes('(') || callee.includes('[') || callee.startsWith('new ')) return undefined;
+    const parts = callee.split('.');
+    if (parts.length === 1) {
+      const name = parts[0]!;
+      if (from.classNames.has(name)) return undefined;
+      const local = from.topLevel.get(name);
+      if (local) return local;
+      const binding = from.imports.get(name);
+      if (binding?.name !== undefined && !loadedOnly) return this.imported(from, binding.module, binding.name, hops);
+      return undefined;
+    }
+    if (parts.length !== 2) return undefined;
+    const [head, name] = parts as [string, string];
+    if (head === 'self' || head === 'this' || head === 'cls') {
+      if (className !== undefined) {
+        const own = from.classes.get(className)?.get(name);
+        if (own) return own;
+      }
+      // The caller's class is not known here: a method name only one class of the file defines.
+      let found: TableFunction | undefined;
+      for (const methods of from.classes.values()) {
+        const m = methods.get(name);
+        if (!m) continue;
+        if (found) return undefined;
+        found = m;
+      }
+      return found;
+    }
+    const methods = from.classes.get(head);
+    if (methods && from.classNames.has(head)) return methods.get(name);
+    const binding = from.imports.get(head);
+    if (!binding || loadedOnly) return undefined;
+    // `import db` / `import * as db` / `const db = require('./db')`: a function of that module. `from . import db`:
+    // the submodule db.
+    if (binding.name === undefined) return this.imported(from, binding.module, name, hops);
+    if (from.language === 'python') {
+      const submodule = binding.module.endsWith('.') ? `${binding.module}${binding.name}` : `${binding.module}.${binding.name}`;
+      return this.imported(from, submodule, name, hops);
+    }
+    return undefined;
+  }
+
+  /** `name` as defined (or re-exported) by `module`, seen from `from`. */
+  private imported(from: FileTable, module: string, name: string, hops: number): TableFunction | undefined {
+    if (hops > 3) return undefined;
+    for (const candidate of moduleCandidates(from.path, from.language, module)) {
+      if (candidate === from.path) continue;
+      if (!this.index.isLoaded(candidate) && !this.index.has(candidate)) continue;
+      if (!this.consulted.has(candidate)) {
+        if (!this.index.isLoaded(candidate) && this.consulted.size >= this.limits.max_files) {
+          this.cutOff.add(candidate);
+          return undefined;
+        }
+        this.consulted.add(candidate);
+      }
+      const table = this.index.load(candidate);
+      if (!table) continue;
+      if (name === 'default') {
+        const only = [...table.topLevel.values()].filter((f) => !f.nested);
+        return only.length === 1 ? only[0] : undefined;
+      }
+      const fn = table.topLevel.get(name);
+      if (fn && !fn.nested) return fn;
+      // Re-exported (`from .db import load` in a package's __init__, `export { load } from './db'` as an import).
+      const again = table.imports.get(name);
+      if (again?.name !== undefined) return this.imported(table, again.module, again.name, hops + 1);
+      return undefined;
+    }
+    return undefined;
+  }
+
+  private tableOf(fn: TableFunction): FileTable | undefined {
+    if (fn.path === this.table.path) return this.table;
+    return this.index.load(fn.path) ?? undefined;
+  }
+
+  /**
+   * What `fn` does, following calls `depth` more levels. Memoised per function and depth; a function met again
+   * while its own summary is being built (recursion) contributes nothing more on that path.
+   */
+  private summary(fn: TableFunction, depth: number): Summary {
+    const key = `${fn.key}\0${depth}`;
+    const memo = this.summaries.get(key);
+    if (memo) return memo;
+    if (this.inProgress.has(fn.key)) return { effects: new Map(), opaque: false };
+    if (++this.steps > 20_000) return EMPTY_OPAQUE;
+    this.inProgress.add(fn.key);
+    const effects = new Map<CallKind, Effect>();
+    let opaque = false;
+    const table = this.tableOf(fn);
+    classifyFunction(fn, table?.language ?? this.table.language, this.base);
+    for (const call of fn.calls) {
+      if (call.kinds.length > 0 && call.evidence) {
+        for (const kind of call.kinds) {
+          if (!SUMMARY_KINDS.has(kind) || effects.has(kind)) continue;
+          effects.set(kind, { steps: [{ callee: call.callee, path: fn.path, line: call.line }], sleepSeconds: call.sleepSeconds, timeoutSeconds: call.timeoutSeconds, managed: call.managed });
+        }
+        continue;
+      }
+      if (call.kinds.length > 0) opaque = true; // a name-only guess: might be I/O
+      const target = table ? this.resolve(table, call.callee, fn.className, 0, depth === 0) : undefined;
+      if (!target) {
+        if (call.kinds.length === 0 && !isPure(call.callee)) opaque = true;
+        continue;
+      }
+      if (depth === 0) {
+        // Past the depth bound: unknown, unless it is a function whose summary is being built (recursion).
+        if (!this.inProgress.has(target.key)) opaque = true;
+        continue;
+      }
+      const inner = this.summary(target, depth - 1);
+      if (inner.opaque) opaque = true;
+      for (const [kind, effect] of inner.effects) {
+        if (effects.has(kind)) continue;
+        effects.set(kind, { ...effect, steps: [{ callee: call.callee, path: fn.path, line: call.line }, ...effect.steps] });
+      }
+    }
+    this.inProgress.delete(fn.key);
+    const summary = { effects, opaque };
+    this.summaries.set(key, summary);
+    return summary;
+  }
+}

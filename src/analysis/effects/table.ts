@@ -1,0 +1,452 @@
+// The function table of one file: every function and method (with its class), the calls its own body makes
+// (classified by the API knowledge base), and what the file imports from where. Built from the flat tree in one
+// native descendantsOfType pass; the table holds only strings and numbers, so it outlives the tree and is cached
+// per path for the run (see effects/index.ts). Language-neutral in shape: a language adds a builder here.
+import type { Language } from '../../core/types.js';
+import type { CallKind, SyntaxNode } from '../facts.js';
+import type { FlatTree } from '../flat-tree.js';
+import type { Classification, KnowledgeBase } from '../knowledge-base.js';
+import type { ArgFact } from '../facts.js';
+import { compactCallee, evalNumber, looksLikeSql, methodOf } from '../facts/common.js';
+import { argFacts, popTimeoutSeconds } from '../facts/python.js';
+import { calleeText, stringValue, templateContent } from '../facts/javascript-syntax.js';
+
+/** A call in a function's own body (nested named functions excluded, anonymous callbacks included). */
+export interface TableCall {
+  callee: string;
+  line: number;
+  /**
+   * Kinds the knowledge base gives the call by itself (API evidence); empty when it says nothing. Filled in by
+   * classifyFunction when a summary first needs the function (most functions never are).
+   */
+  kinds: CallKind[];
+  /** The kinds rest on the API's name or its SQL (true), or only on a name that suggests I/O (false). */
+  evidence: boolean;
+  /** What classification needs: the name matched, SQL text, arguments (only for methods that read them). */
+  raw?: { name: string; sql?: string; args: ArgFact[]; firstNumber?: number; notSleep?: boolean };
+  sleepSeconds?: number;
+  /** Queue pops: seconds the pop may block, 0 for a non-blocking pop, undefined when unknown or unbounded. */
+  timeoutSeconds?: number;
+  /** Inside `with` / `async with` / `using`, or the function also closes what it opened. */
+  managed: boolean;
+}
+
+export interface TableFunction {
+  /** `path#Class.name` or `path#name`: unique in a run (a second definition of the same name gets `@line`). */
+  key: string;
+  path: string;
+  name: string;
+  className?: string;
+  line: number;
+  endLine: number;
+  startIndex: number;
+  endIndex: number;
+  /** Named function nested in another function (resolved only from inside its parent). */
+  nested: boolean;
+  calls: TableCall[];
+  /** The calls' kinds are filled in (classifyFunction). */
+  classified: boolean;
+}
+
+/** `from .db import load as fetch` → { local: 'fetch', module: '.db', name: 'load' }; `import x.y as z` → name undefined. */
+export interface ImportBinding {
+  local: string;
+  module: string;
+  /** The imported name; undefined for a module/namespace import. */
+  name?: string;
+}
+
+export interface FileTable {
+  path: string;
+  language: Language;
+  functions: TableFunction[];
+  /** Module-level (and, when unambiguous, nested) functions by name. */
+  topLevel: Map<string, TableFunction>;
+  /** Methods by class, then by name. */
+  classes: Map<string, Map<string, TableFunction>>;
+  imports: Map<string, ImportBinding>;
+  /** Class names defined in the file (a call of one builds an object: a constructor, not a summarised function). */
+  classNames: Set<string>;
+}
+
+const PY_TYPES: readonly string[] = ['function_definition', 'class_definition', 'lambda', 'call', 'import_statement', 'import_from_statement', 'with_statement'];
+const JS_FUNCTIONS = new Set(['function_declaration', 'generator_function_declaration', 'function_expression', 'function', 'generator_function', 'arrow_function', 'method_definition']);
+const JS_CLASSES = new Set(['class_declaration', 'class', 'abstract_class_declaration']);
+const JS_TYPES: readonly string[] = [...JS_FUNCTIONS, ...JS_CLASSES, 'call_expression', 'new_expression', 'import_statement', 'variable_declarator'];
+const CLOSE_METHODS = new Set(['close', 'release', 'end', 'dispose', 'disconnect', 'quit', 'destroy']);
+/**
+ * Method names that mean I/O only on the right receiver: `.get`, `.values`, `.query`, `.update`, `.send` are as
+ * often a dict, a query builder or a socket. A summary takes them as evidence only when the receiver reads like a
+ * database, client or session (or the SQL text says so).
+ */
+const AMBIGUOUS_METHODS = new Set([
+  'get', 'values', 'query', 'update', 'send', 'sendall', 'delete', 'save', 'find', 'all', 'filter', 'first', 'count',
+  'exists', 'remove', 'insert', 'create', 'put', 'post', 'patch', 'head', 'request', 'run', 'execute', 'call', 'fetch',
+  'read', 'write', 'open', 'connect', 'pop', 'push', 'add', 'set', 'list', 'load', 'exec', 'scan', 'keys', 'items',
+  'iterator', 'raw', 'text', 'json', 'one', 'many', 'select', 'where', 'findOne', 'findAll', 'findMany', 'aggregate',
+]);
+const CLIENT_RECEIVER = /(?:^|[._])(?:cur|cursor|curs|conn|connection|db|database|session|sess|engine|client|pool|knex|prisma|redis|r|rds|mongo|collection|coll|model|repo|repository|manager|em|queryRunner|tx|trx|transaction|http|https|api|requests|httpx|aiohttp|axios|got|superagent|urllib|s3|sqs|sns|dynamo|dynamodb|table|es|elastic|kafka|producer|consumer|channel|ch|queue|q|broker|supabase|sequelize|mongoose|orm|store|cache|dao|subprocess|os|child_process|cp|execa|asyncio|time)s?$/i;
+
+/** Whether the knowledge base's answer is evidence enough to put in a summary (see AMBIGUOUS_METHODS). */
+export function summaryEvidence(callee: string, result: Classification): boolean {
+  if (result.kinds.length === 0 || result.by === 'guess' || result.by === undefined) return false;
+  if (result.by === 'sql') return true;
+  const dot = callee.lastIndexOf('.');
+  if (dot < 0) return result.by === 'api';
+  const receiver = callee.slice(0, dot).replace(/\(\)/g, '');
+  const last = receiver.slice(receiver.lastIndexOf('.') + 1);
+  if (result.by === 'sql-hint' || result.by === 'url') return CLIENT_RECEIVER.test(last);
+  return !AMBIGUOUS_METHODS.has(callee.slice(dot + 1)) || CLIENT_RECEIVER.test(last);
+}
+
+/** Most calls a function keeps in the table: longer bodies are generated or data, and summaries need the first hits. */
+const MAX_CALLS_PER_FUNCTION = 400;
+
+interface Scope {
+  end: number;
+  fn?: TableFunction;
+  className?: string;
+  /** A `with` statement (Python) whose items are managed. */
+  withItems?: { start: number; end: number };
+}
+
+export function buildFileTable(path: string, language: Language, tree: FlatTree): FileTable {
+  const table: FileTable = { path, language, functions: [], topLevel: new Map(), classes: new Map(), imports: new Map(), classNames: new Set() };
+  if (language === 'python') buildPython(table, tree);
+  else buildJavaScript(table, tree);
+  finishTable(table);
+  return table;
+}
+
+function addFunction(table: FileTable, name: string, className: string | undefined, node: SyntaxNode, nested: boolean): TableFunction {
+  const qualified = className ? `${className}.${name}` : name;
+  let key = `${table.path}#${qualified}`;
+  if (table.functions.some((f) => f.key === key)) key = `${key}@${node.startPosition.row + 1}`;
+  const fn: TableFunction = {
+    key,
+    path: table.path,
+    name,
+    className,
+    line: node.startPosition.row + 1,
+    endLine: node.endPosition.row + 1,
+    startIndex: node.startIndex,
+    endIndex: node.endIndex,
+    nested,
+    calls: [],
+    classified: false,
+  };
+  table.functions.push(fn);
+  if (className) {
+    let methods = table.classes.get(className);
+    if (!methods) table.classes.set(className, (methods = new Map()));
+    // A method defined twice (a property getter and setter, overloads): the later one wins, as at run time.
+    methods.set(name, fn);
+  }
+  return fn;
+}
+
+/** Module-level functions by name; a nested function's name is used only when no other function has it. */
+function finishTable(table: FileTable): void {
+  const nestedNames = new Map<string, TableFunction | null>();
+  for (const fn of table.functions) {
+    if (fn.className) continue;
+    if (!fn.nested) table.topLevel.set(fn.name, fn);
+    else nestedNames.set(fn.name, nestedNames.has(fn.name) ? null : fn);
+  }
+  for (const [name, fn] of nestedNames) if (fn && !table.topLevel.has(name)) table.topLevel.set(name, fn);
+  for (const fn of table.functions) {
+    // A function that closes what it opens manages it (`conn = connect(); try: ... finally: conn.close()`).
+    if (fn.calls.some((c) => CLOSE_METHODS.has(methodOf(c.callee)))) for (const c of fn.calls) c.managed = true;
+  }
+}
+
+function innermost(stack: Scope[], start: number): Scope | undefined {
+  while (stack.length > 0 && stack[stack.length - 1]!.end <= start) stack.pop();
+  return stack[stack.length - 1];
+}
+
+function enclosingFunction(stack: Scope[]): TableFunction | undefined {
+  for (let i = stack.length - 1; i >= 0; i--) if (stack[i]!.fn) return stack[i]!.fn;
+  return undefined;
+}
+
+function insideWithItem(stack: Scope[], start: number): boolean {
+  for (let i = stack.length - 1; i >= 0; i--) {
+    const s = stack[i]!;
+    if (s.fn) return false;
+    if (s.withItems && s.withItems.start <= start && start < s.withItems.end) return true;
+  }
+  return false;
+}
+
+/** Methods whose classification reads the arguments (SQL held in a variable, URL-like requests, pop timeouts). */
+const ARG_METHODS = /^(?:execute|executemany|query|raw|fetch|fetchrow|fetchval|exec_driver_sql|get|post|put|patch|delete|head|options|request|stream|blpop|brpop|brpoplpush|blmove|xread|xreadgroup|receive_message|receive_messages|poll|consume|get_message)$/;
+
+/** Fills in the kinds of a function's calls, once (the knowledge base is the shared one, not a file's effects). */
+export function classifyFunction(fn: TableFunction, language: Language, kb: KnowledgeBase): void {
+  if (fn.classified) return;
+  fn.classified = true;
+  for (const call of fn.calls) {
+    const raw = call.raw;
+    if (!raw) continue;
+    call.raw = undefined;
+    let result = kb.classify(language, raw.name, { sql: raw.sql, args: raw.args });
+    if (result.kinds.length === 0 && language !== 'python') {
+      // Active-record models (`User.findOne`) are listed under the placeholder receiver `$Model` (as the extractor does).
+      const dot = raw.name.indexOf('.');
+      const head = dot > 0 ? raw.name.slice(0, dot) : '';
+      if (/^[A-Z][a-z][A-Za-z0-9_]*$/.test(head)) {
+        const model = kb.classify(language, `$Model${raw.name.slice(dot)}`, { sql: raw.sql, args: raw.args });
+        if (model.kinds.length > 0) result = model;
+      }
+    }
+    let kinds = result.kinds;
+    if (raw.notSleep) kinds = kinds.filter((k) => k !== 'sleep');
+    call.kinds = kinds;
+    call.evidence = kinds.length > 0 && summaryEvidence(raw.name, result);
+    if (kinds.includes('sleep') && raw.firstNumber !== undefined) call.sleepSeconds = raw.firstNumber;
+    if (kinds.includes('queue-pop')) {
+      const method = methodOf(raw.name);
+      const timeout = language === 'python' ? popTimeoutSeconds(method, raw.args) : /^(lpop|rpop|lPop|rPop|rpoplpush|lmove|spop|getNowait|get_nowait)$/.test(method) ? 0 : undefined;
+      if (timeout !== undefined) call.timeoutSeconds = timeout;
+    }
+  }
+}
+
+function record(fn: TableFunction, call: TableCall): void {
+  if (fn.calls.length < MAX_CALLS_PER_FUNCTION) fn.calls.push(call);
+}
+
+// ------------------------------------------------------------------------------------------------ Python
+
+function pyString(node: SyntaxNode | null | undefined): string | undefined {
+  if (!node) return undefined;
+  if (node.type === 'string') {
+    const m = /^[a-zA-Z]*("""|'''|"|')([\s\S]*)\1$/.exec(node.text);
+    return m ? m[2] : undefined;
+  }
+  if (node.type === 'concatenated_string') return node.namedChildren.map((c) => pyString(c) ?? '').join('');
+  if (node.type === 'call') {
+    // `text("SELECT ...")`, `sa.text(...)`
+    const fn = node.childForFieldName('function')?.text ?? '';
+    if (/^(?:sa\.|sqlalchemy\.|sql\.)?text$/.test(fn)) return pyString(node.childForFieldName('arguments')?.namedChild(0));
+  }
+  return undefined;
+}
+
+function buildPython(table: FileTable, tree: FlatTree): void {
+  const stack: Scope[] = [];
+  for (const node of tree.rootNode.descendantsOfType(PY_TYPES)) {
+    const start = node.startIndex;
+    const scope = innermost(stack, start);
+    switch (node.type) {
+      case 'class_definition': {
+        const name = node.childForFieldName('name')?.text;
+        if (name && !enclosingFunction(stack)) table.classNames.add(name);
+        stack.push({ end: node.endIndex, className: name });
+        break;
+      }
+      case 'function_definition': {
+        const name = node.childForFieldName('name')?.text;
+        if (!name) {
+          stack.push({ end: node.endIndex });
+          break;
+        }
+        const className = scope && !scope.fn && scope.className !== undefined ? scope.className : undefined;
+        const nested = !className && enclosingFunction(stack) !== undefined;
+        stack.push({ end: node.endIndex, fn: addFunction(table, name, className, node, nested) });
+        break;
+      }
+      case 'lambda':
+        // A lambda's calls run when it is called, usually by the function that made it: they stay with it.
+        break;
+      case 'with_statement': {
+        const items = node.namedChildren.find((c) => c.type === 'with_clause');
+        if (items) stack.push({ end: node.endIndex, withItems: { start: items.startIndex, end: items.endIndex } });
+        break;
+      }
+      case 'import_statement':
+      case 'import_from_statement':
+        if (!enclosingFunction(stack)) pythonImport(table, node);
+        break;
+      case 'call': {
+        const fn = enclosingFunction(stack);
+        if (!fn) break;
+        const f = node.childForFieldName('function');
+        if (!f) break;
+        const callee = compactCallee(f.text);
+        const argList = node.childForFieldName('arguments');
+        const method = methodOf(callee);
+        let sql: string | undefined;
+        const first = argList?.type === 'argument_list' ? argList.namedChildren.find((a) => a.type !== 'comment' && a.type !== 'keyword_argument') : undefined;
+        const literal = pyString(first);
+        if (literal !== undefined && looksLikeSql(literal)) sql = literal;
+        // Arguments matter to a few methods only (SQL in a variable, URL-looking requests, pop timeouts).
+        const args = ARG_METHODS.test(method) ? argFacts(argList) : [];
+        const call: TableCall = { callee, line: node.startPosition.row + 1, kinds: [], evidence: false, managed: insideWithItem(stack, start), raw: { name: callee, sql, args } };
+        if (/sleep|wait/i.test(method)) call.raw!.firstNumber = evalNumber(first) ?? args.find((a) => a.name === 'seconds' || a.name === 'delay')?.number;
+        record(fn, call);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+}
+
+function pythonImport(table: FileTable, node: SyntaxNode): void {
+  if (node.type === 'import_statement') {
+    // `import a.b` binds `a` (a package: no functions of its own here); `import a.b as c` binds the module a.b.
+    for (const c of node.namedChildren) {
+      if (c.type === 'dotted_name') {
+        const text = c.text;
+        if (!text.includes('.')) table.imports.set(text, { local: text, module: text });
+      } else if (c.type === 'aliased_import') {
+        const name = c.childForFieldName('name')?.text;
+        const alias = c.childForFieldName('alias')?.text;
+        if (name && alias) table.imports.set(alias, { local: alias, module: name });
+      }
+    }
+    return;
+  }
+  const moduleNode = node.childForFieldName('module_name');
+  if (!moduleNode) return;
+  const module = moduleNode.text.replace(/\s+/g, '');
+  for (const c of node.childrenForFieldName('name')) {
+    if (c.type === 'dotted_name') table.imports.set(c.text, { local: c.text, module, name: c.text });
+    else if (c.type === 'aliased_import') {
+      const name = c.childForFieldName('name')?.text;
+      const alias = c.childForFieldName('alias')?.text;
+      if (name && alias) table.imports.set(alias, { local: alias, module, name });
+    }
+  }
+}
+
+// ------------------------------------------------------------------------------------------------ JavaScript
+
+function jsFunctionName(node: SyntaxNode): string | undefined {
+  const own = node.childForFieldName('name');
+  if (own) return own.text;
+  const parent = node.parent;
+  if (!parent) return undefined;
+  if (parent.type === 'variable_declarator') {
+    const name = parent.childForFieldName('name');
+    return name?.type === 'identifier' ? name.text : undefined;
+  }
+  if (parent.type === 'public_field_definition' || parent.type === 'field_definition') {
+    return parent.childForFieldName('name')?.text ?? parent.childForFieldName('property')?.text;
+  }
+  if (parent.type === 'pair') return parent.childForFieldName('key')?.text;
+  return undefined;
+}
+
+function buildJavaScript(table: FileTable, tree: FlatTree): void {
+  const stack: Scope[] = [];
+  for (const node of tree.rootNode.descendantsOfType(JS_TYPES)) {
+    const start = node.startIndex;
+    const scope = innermost(stack, start);
+    const type = node.type;
+    if (JS_CLASSES.has(type)) {
+      const name = node.childForFieldName('name')?.text ?? (node.parent?.type === 'variable_declarator' ? node.parent.childForFieldName('name')?.text : undefined);
+      if (name && !enclosingFunction(stack)) table.classNames.add(name);
+      stack.push({ end: node.endIndex, className: name ?? '<anonymous>' });
+      continue;
+    }
+    if (JS_FUNCTIONS.has(type)) {
+      const parentType = node.parent?.type;
+      // Callbacks (arguments, returned arrows) are not named functions: their calls stay with the enclosing one.
+      const named = type === 'function_declaration' || type === 'generator_function_declaration' || type === 'method_definition' ||
+        parentType === 'variable_declarator' || parentType === 'public_field_definition' || parentType === 'field_definition';
+      const name = named ? jsFunctionName(node) : undefined;
+      if (!name) {
+        // Its calls belong to the enclosing named function, if any (a module-level callback is nobody's body).
+        stack.push({ end: node.endIndex });
+        continue;
+      }
+      const inClass = scope && !scope.fn && scope.className !== undefined && (type === 'method_definition' || parentType === 'public_field_definition' || parentType === 'field_definition');
+      const className = inClass ? scope.className : undefined;
+      const nested = !className && enclosingFunction(stack) !== undefined;
+      stack.push({ end: node.endIndex, fn: addFunction(table, name, className, node, nested) });
+      continue;
+    }
+    if (type === 'import_statement') {
+      jsImport(table, node);
+      continue;
+    }
+    if (type === 'variable_declarator') {
+      if (!enclosingFunction(stack)) jsRequire(table, node);
+      continue;
+    }
+    // call_expression / new_expression
+    const fn = enclosingFunction(stack);
+    if (!fn) continue;
+    const isNew = type === 'new_expression';
+    const f = node.childForFieldName(isNew ? 'constructor' : 'function');
+    if (!f) continue;
+    const name = calleeText(f);
+    const callee = isNew ? `new ${name}` : name;
+    const argsNode = node.childForFieldName('arguments');
+    const first = argsNode?.type === 'template_string' ? argsNode : argsNode?.namedChildren.find((c) => c.type !== 'comment');
+    let sql: string | undefined;
+    if (first) sql = stringValue(first) ?? templateContent(first);
+    if (sql !== undefined && !looksLikeSql(sql)) sql = undefined;
+    const args = first ? [{ text: first.text.slice(0, 200), number: undefined, string: stringValue(first), name: undefined }] : [];
+    // `new Promise(r => setTimeout(r, ms))` is a sleep; a bare setTimeout(callback) schedules, it does not wait.
+    const notSleep = /(^|\.)setTimeout$/.test(name) && !isPromiseSleep(node);
+    const call: TableCall = { callee, line: node.startPosition.row + 1, kinds: [], evidence: false, managed: false, raw: { name, sql, args, notSleep } };
+    record(fn, call);
+  }
+}
+
+/** `setTimeout(resolve, ms)` inside `new Promise(...)`: the awaited-sleep idiom. */
+function isPromiseSleep(call: SyntaxNode): boolean {
+  let n: SyntaxNode | null = call.parent;
+  for (let i = 0; n && i < 6; i++, n = n.parent) {
+    if (n.type === 'new_expression') return /^Promise$/.test(n.childForFieldName('constructor')?.text ?? '');
+  }
+  return false;
+}
+
+function jsImport(table: FileTable, node: SyntaxNode): void {
+  const sourceNode = node.childForFieldName('source');
+  const module = sourceNode ? stringValue(sourceNode) : undefined;
+  if (module === undefined) return;
+  const clause = node.namedChildren.find((c) => c.type === 'import_clause');
+  if (!clause) return;
+  for (const c of clause.namedChildren) {
+    if (c.type === 'identifier') table.imports.set(c.text, { local: c.text, module, name: 'default' });
+    else if (c.type === 'namespace_import') {
+      const id = c.namedChildren.find((x) => x.type === 'identifier');
+      if (id) table.imports.set(id.text, { local: id.text, module });
+    } else if (c.type === 'named_imports') {
+      for (const spec of c.namedChildren) {
+        if (spec.type !== 'import_specifier') continue;
+        const name = spec.childForFieldName('name')?.text;
+        const alias = spec.childForFieldName('alias')?.text ?? name;
+        if (name && alias) table.imports.set(alias, { local: alias, module, name });
+      }
+    }
+  }
+}
+
+/** `const x = require('./x')`, `const { a, b: c } = require('./x')`. */
+function jsRequire(table: FileTable, node: SyntaxNode): void {
+  const value = node.childForFieldName('value');
+  if (!value || value.type !== 'call_expression' || value.childForFieldName('function')?.text !== 'require') return;
+  const arg = value.childForFieldName('arguments')?.namedChildren.find((c) => c.type !== 'comment');
+  const module = arg ? stringValue(arg) : undefined;
+  if (module === undefined) return;
+  const name = node.childForFieldName('name');
+  if (!name) return;
+  if (name.type === 'identifier') table.imports.set(name.text, { local: name.text, module });
+  else if (name.type === 'object_pattern') {
+    for (const c of name.namedChildren) {
+      if (c.type === 'shorthand_property_identifier_pattern') table.imports.set(c.text, { local: c.text, module, name: c.text });
+      else if (c.type === 'pair_pattern') {
+        const key = c.childForFieldName('key')?.text;
+        const v = c.childForFieldName('value');
+        if (key && v?.type === 'identifier') table.imports.set(v.text, { local: v.text, module, name: key });
+      }
+    }
+  }
+}

@@ -1,0 +1,84 @@
+// The bots' effect summaries: the files a change imports are fetched at the head commit (bounded), feed the
+// summaries of the changed files, get no findings of their own, and a cut-off is named in the summary.
+import { describe, expect, it } from '@jest/globals';
+import { DEFAULT_CONFIG } from '../../src/config/schema.js';
+import { analyseChangeSet, collectChangeSet, collectContextFiles } from '../../src/review/collect.js';
+import { runReview } from '../../src/review/pipeline.js';
+import { noopMetrics } from '../../src/server/deps.js';
+import { newFilePatch } from '../support/findings.js';
+import { MemoryPlatform } from '../support/memory-platform.js';
+
+const silent = { info() {}, warn() {}, error() {}, debug() {}, child: () => silent };
+const deps = { logger: silent, metrics: noopMetrics, now: () => new Date('2026-11-23T08:00:00Z') };
+const config = { ...DEFAULT_CONFIG, fail_on: 'none' as const };
+
+const WORKER = [
+  'import os',
+  'import time',
+  '',
+  'from app.store import pending_jobs',
+  'from .notify import ping_partner',
+  '',
+  '',
+  'def run(cur):',
+  '    while True:',
+  '        for job in pending_jobs(cur):',
+  '            ping_partner(job)',
+  '        time.sleep(30)',
+  '',
+].join('\n');
+const STORE = 'from .db import select_pending\n\n\ndef pending_jobs(cur):\n    return select_pending(cur)\n';
+const DB = 'def select_pending(cur):\n    cur.execute("SELECT id FROM jobs WHERE state = \'pending\'")\n    return cur.fetchall()\n';
+const NOTIFY = 'import requests\n\n\ndef ping_partner(job):\n    requests.post("https://partner.example.com/hook", json={"id": job[0]}, timeout=5)\n';
+
+function host(): { platform: MemoryPlatform; fetched: string[] } {
+  const platform = new MemoryPlatform();
+  platform.setFile('app/worker.py', WORKER, newFilePatch(WORKER.split('\n').length - 1), 'added');
+  for (const [path, text] of [['app/store.py', STORE], ['app/db.py', DB], ['app/notify.py', NOTIFY]] as const) platform.contents.set(`${platform.headSha}:${path}`, text);
+  const fetched: string[] = [];
+  const original = platform.getFileContent.bind(platform);
+  platform.getFileContent = async (repo, path, ref) => {
+    fetched.push(path);
+    return original(repo, path, ref);
+  };
+  return { platform, fetched };
+}
+
+describe('context files for the bots', () => {
+  it('fetches what the change imports (and what that imports) at the head commit, never the standard library', async () => {
+    const { platform, fetched } = host();
+    const changeSet = await collectChangeSet(platform, platform.cr(), config);
+    fetched.length = 0;
+    const context = await collectContextFiles(platform, platform.cr(), changeSet.files, config);
+    expect([...context.files.keys()].sort()).toEqual(['app/db.py', 'app/notify.py', 'app/store.py']);
+    expect(context.cutOff).toEqual([]);
+    expect(fetched.some((p) => /(^|\/)(os|time)(\.py|\/__init__\.py)$/.test(p))).toBe(false);
+    const analysis = analyseChangeSet(changeSet.files, config, 'en', context);
+    const messages = analysis.files.flatMap((f) => f.findings.map((x) => `${x.path}:${x.ruleId}: ${x.message}`));
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^app\/worker\.py:polling-fixed-interval: .* — `pending_jobs\(\)` runs `cur\.execute` \(db\.py:2\) through `select_pending\(\)`$/),
+        expect.stringMatching(/^app\/worker\.py:serial-blocking-io: .* — `ping_partner\(\)` runs `requests\.post` \(notify\.py:5\)$/),
+      ]),
+    );
+    expect(analysis.files.map((f) => f.file.path)).toEqual(['app/worker.py']);
+  });
+
+  it('stops at effects.max_files and says so in the review summary', async () => {
+    const { platform } = host();
+    const bounded = { ...config, effects: { enabled: true, max_depth: 4, max_files: 1 } };
+    const outcome = await runReview(platform, platform.cr(), bounded, deps);
+    expect(platform.summary).toContain('effect summaries: 2 imported file(s) were not read (effects.max_files = 1): app/notify.py, app/db.py');
+    expect(outcome.findings.some((f) => f.ruleId === 'serial-blocking-io')).toBe(false);
+    expect(outcome.findings.some((f) => f.ruleId === 'polling-fixed-interval')).toBe(false);
+  });
+
+  it('fetches nothing with effects disabled', async () => {
+    const { platform, fetched } = host();
+    const changeSet = await collectChangeSet(platform, platform.cr(), config);
+    fetched.length = 0;
+    const context = await collectContextFiles(platform, platform.cr(), changeSet.files, { ...config, effects: { enabled: false, max_depth: 4, max_files: 24 } });
+    expect(context.files.size).toBe(0);
+    expect(fetched).toEqual([]);
+  });
+});
