@@ -1,0 +1,37 @@
+import { describe, expect, it } from '@jest/globals';
+import { scanImports } from '../../src/analysis/shared-sources.js';
+
+describe('scanImports (the event loop finds a change\'s imports without parsing)', () => {
+  it('reads Python imports, parenthesised lists over several lines included', () => {
+    const text = ['import os, app.db as db', 'from .store import (', '    pending_jobs,', '    claim as take,', ')', 'from . import notify', '  from x.y import z  # indented'].join('\n');
+    expect(scanImports('python', text)).toEqual([
+      { module: 'os', names: [] },
+      { module: 'app.db', names: [] },
+      { module: '.store', names: ['pending_jobs', 'claim'] },
+      { module: '.', names: ['notify'] },
+      { module: 'x.y', names: ['z'] },
+    ]);
+  });
+
+  it('reads relative JavaScript/TypeScript imports and requires, not packages', () => {
+    const text = "import { a } from './a';\nexport * from \"../b\";\nconst c = require('./c.js');\nconst d = await import('./d');\nimport './side';\nimport x from 'express';\n";
+    expect(scanImports('typescript', text).map((e) => e.module)).toEqual(['./a', '../b', './c.js', './d', './side']);
+  });
+
+  it('stays linear on hostile text', () => {
+    const time = (n: number) => {
+      const text = `${'from '.repeat(n)}\n${'import('.repeat(n)}\n${"require('".repeat(n)}`;
+      const started = process.hrtime.bigint();
+      scanImports('python', text);
+      scanImports('javascript', text);
+      return Number(process.hrtime.bigint() - started);
+    };
+    // The best of five runs each, so that a garbage collection or a busy neighbour does not decide the ratio.
+    const best = (n: number) => Math.min(...Array.from({ length: 5 }, () => time(n)));
+    best(1_000);
+    const small = Math.max(best(20_000), 1);
+    const large = best(80_000);
+    // Four times the input: a linear scan takes about four times as long; a quadratic one sixteen.
+    expect(large / small).toBeLessThan(10);
+  });
+});
