@@ -32,6 +32,8 @@ export interface GitHubService {
   processors: Partial<Record<JobType, JobProcessor>>;
   /** Every repository of every installation, for the weekly report schedule. */
   listSummaryTargets?: ListSummaryTargets;
+  /** Set in set-up mode: Probot's app registration page. */
+  setupPath?: string;
 }
 
 export const DEFAULT_WEBHOOK_PATH = '/api/github/webhooks';
@@ -304,6 +306,7 @@ async function setupMode(env: NodeJS.ProcessEnv, logger: Logger): Promise<GitHub
   logger.info('GitHub App set-up mode: open the server root in a browser to register coze-loop from app.yml, then restart.');
   return {
     processors: {},
+    setupPath: '/probot',
     async handle(req, res) {
       if (assets && (await assets.staticFilesHandler(req, res))) return true;
       return handler(req, res);
