@@ -87,9 +87,19 @@ function sendAsset(req: IncomingMessage, res: ServerResponse, asset: Asset, head
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...SECURITY_HEADERS, ...headers });
+/** Reports with patches and extras run to a few hundred KB of pretty JSON; gzip makes them a tenth of that. */
+const COMPRESS_ABOVE = 8 * 1024;
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}, req?: IncomingMessage): void {
+  const text = Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+  const out: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', vary: 'accept-encoding', ...SECURITY_HEADERS, ...headers };
+  if (req && text.length > COMPRESS_ABOVE && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
+    out['content-encoding'] = 'gzip';
+    res.writeHead(status, out);
+    res.end(gzipSync(text, { level: 4 }));
+    return;
+  }
+  res.writeHead(status, out);
   res.end(text);
 }
 
@@ -174,7 +184,7 @@ export function createPlaygroundRoute(options: PlaygroundOptions): PlaygroundRou
     const finish = (outcome: string, status: number, body: unknown, headers: Record<string, string> = {}) => {
       requests.inc({ outcome });
       latency.observe({ outcome }, Number(process.hrtime.bigint() - started) / 1e9);
-      sendJson(res, status, body, headers);
+      sendJson(res, status, body, headers, req);
     };
     const decision = limiter.take(clientAddress(req, options.trustProxy ?? false));
     if (!decision.allowed) {
