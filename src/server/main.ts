@@ -159,7 +159,7 @@ export async function startService(env: NodeJS.ProcessEnv = process.env, overrid
         settings: playgroundSettings,
         metrics,
         logger: logger.child({ component: 'playground' }),
-        ...(refine ? { refine } : {}),
+        ...(refine && playgroundSettings.llm ? { refine } : {}),
         ...(github?.setupPath ? { setupPath: github.setupPath } : {}),
         trustProxy: env.COZE_LOOP_TRUST_PROXY === '1' || env.COZE_LOOP_TRUST_PROXY === 'true',
       })

@@ -1,7 +1,7 @@
 // POST /api/analyze and the page routes against a real service on 127.0.0.1: the CLI's JSON, clear 400s, 413 above
 // the size limit, 429 past the per-address limit, metrics, the off switch, and the code never reaching the logs.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main as cliMain } from '../../src/cli/main.js';
@@ -10,7 +10,7 @@ import { EnvError } from '../../src/server/env.js';
 import type { RunningService } from '../../src/server/main.js';
 import { readPlaygroundSettings } from '../../src/server/playground/settings.js';
 import { parsePrometheusText, sampleValue } from '../server/prometheus-text.js';
-import { ensureWebBuilt, POLLER, postAnalyze, readExample, ruleIds, startPlayground } from './helpers.js';
+import { ensureWebBuilt, POLLER, postAnalyze, readExample, ROOT, ruleIds, startPlayground } from './helpers.js';
 
 const running: RunningService[] = [];
 beforeAll(() => ensureWebBuilt());
@@ -151,7 +151,11 @@ describe('POST /api/analyze', () => {
       calls.push([...sources.keys()].join());
       return findings.map((f, i) => (i === 0 ? { ...f, explanation: 'refined text', data: { ...f.data, refined_by: 'test-model' } } : f));
     };
-    const { service } = await start({}, { refine });
+    const off = await start({}, { refine });
+    expect(await (await fetch(`${off.service.url}/`)).text()).toContain('"llm":false');
+    await postAnalyze(off.service.url, { code: POLLER, target: 'optimize', refine: true });
+    expect(calls).toEqual([]);
+    const { service } = await start({ COZE_LOOP_PLAYGROUND_LLM: 'on' }, { refine });
     const page = await (await fetch(`${service.url}/`)).text();
     expect(page).toContain('"llm":true');
     const rulesOnly = await postAnalyze(service.url, { code: POLLER, target: 'optimize' });
@@ -207,5 +211,13 @@ describe('playground settings', () => {
     expect(() => readPlaygroundSettings({ COZE_LOOP_PLAYGROUND_MAX_BYTES: 'lots' })).toThrow(EnvError);
     expect(() => readPlaygroundSettings({ COZE_LOOP_PLAYGROUND: 'maybe' })).toThrow(/COZE_LOOP_PLAYGROUND/);
     expect(() => readPlaygroundSettings({ COZE_LOOP_PLAYGROUND_RATE_WINDOW: 'soon' })).toThrow(/COZE_LOOP_PLAYGROUND_RATE_WINDOW/);
+  });
+
+  it('are all in the settings table of docs/operations.md', () => {
+    const names = [...readFileSync(join(ROOT, 'src/server/playground/settings.ts'), 'utf8').matchAll(/^ {2}([A-Z][A-Z0-9_]+):/gm)].map((m) => m[1]);
+    expect(names.length).toBeGreaterThanOrEqual(6);
+    const table = readFileSync(join(ROOT, 'docs/operations.md'), 'utf8');
+    expect(names.filter((name) => !table.includes(`| \`${name}\` |`))).toEqual([]);
+    expect(table).toContain('| `COZE_LOOP_TRUST_PROXY` |');
   });
 });

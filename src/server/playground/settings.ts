@@ -13,6 +13,8 @@ export interface PlaygroundSettings {
   rateWindowMs: number;
   /** Wall-clock budget of one analysis. */
   timeBudgetMs: number;
+  /** Offer the model refinement on the page (needs the service's model: OPENAI_API_KEY). Off by default: it spends tokens. */
+  llm: boolean;
   /** Folder URL of the rule docs (`<url>/<rule-id>.md`); unset: the service's own /rules/<id> pages. */
   docsBaseUrl: string | undefined;
 }
@@ -46,11 +48,15 @@ const duration = z.preprocess(
     .optional(),
 );
 
+const toggle = z.preprocess(
+  (value) => (typeof value === 'string' ? blank(value.trim().toLowerCase()) : value),
+  z.enum(['on', 'off', 'true', 'false', '1', '0'], { error: 'expected on or off' }).optional(),
+);
+const isOn = (value: string | undefined, fallback: boolean) => (value === undefined ? fallback : ['on', 'true', '1'].includes(value));
+
 const schema = z.object({
-  COZE_LOOP_PLAYGROUND: z.preprocess(
-    (value) => (typeof value === 'string' ? blank(value.trim().toLowerCase()) : value),
-    z.enum(['on', 'off', 'true', 'false', '1', '0']).optional(),
-  ),
+  COZE_LOOP_PLAYGROUND: toggle,
+  COZE_LOOP_PLAYGROUND_LLM: toggle,
   COZE_LOOP_PLAYGROUND_MAX_BYTES: count,
   COZE_LOOP_PLAYGROUND_RATE_LIMIT: count,
   COZE_LOOP_PLAYGROUND_RATE_WINDOW: duration,
@@ -63,7 +69,8 @@ export function readPlaygroundSettings(env: NodeJS.ProcessEnv): PlaygroundSettin
   if (!parsed.success) throw new EnvError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   const v = parsed.data;
   return {
-    enabled: !['off', 'false', '0'].includes(v.COZE_LOOP_PLAYGROUND ?? 'on'),
+    enabled: isOn(v.COZE_LOOP_PLAYGROUND, true),
+    llm: isOn(v.COZE_LOOP_PLAYGROUND_LLM, false),
     maxCodeBytes: v.COZE_LOOP_PLAYGROUND_MAX_BYTES ?? PLAYGROUND_DEFAULTS.maxCodeBytes,
     rateLimit: v.COZE_LOOP_PLAYGROUND_RATE_LIMIT ?? PLAYGROUND_DEFAULTS.rateLimit,
     rateWindowMs: v.COZE_LOOP_PLAYGROUND_RATE_WINDOW ?? PLAYGROUND_DEFAULTS.rateWindowMs,
