@@ -286,6 +286,11 @@ function el(tag: string, attrs: Record<string, string> = {}, ...children: Array<
   return node;
 }
 
+/** Text with `code` spans, as the engine writes messages: backticked parts become <code>, the rest stays text. */
+function withCode(text: string): Node[] {
+  return text.split('`').map((part, i) => (i % 2 === 1 ? el('code', {}, part) : document.createTextNode(part)));
+}
+
 function formatNumber(value: number): string {
   return new Intl.NumberFormat(locale, { maximumFractionDigits: value !== 0 && Math.abs(value) < 1 ? 4 : 2 }).format(value);
 }
@@ -389,7 +394,7 @@ function renderFix(fix: Fix, source: string, path: string, heading: string): HTM
     { class: 'fix' },
     el('h4', {}, heading),
     el('p', { class: 'fix-kind' }, fix.kind === 'replace' ? t(`safety.${fix.safety}` as TextKey) : t('sketch')),
-    el('p', {}, fix.description),
+    el('p', {}, ...withCode(fix.description)),
     el('div', { class: 'diff-legend', 'aria-hidden': 'true' }, el('span', { class: 'del' }, `− ${t('before')}`), el('span', { class: 'add' }, `+ ${t('after')}`)),
     view,
     buttons,
@@ -416,8 +421,8 @@ function renderCard(finding: Finding, source: string, path: string): HTMLElement
       el('span', { class: 'target-chip' }, finding.target),
       locate,
     ),
-    el('h3', { class: 'message' }, finding.message),
-    el('p', { class: 'explanation' }, finding.explanation),
+    el('h3', { class: 'message' }, ...withCode(finding.message)),
+    el('p', { class: 'explanation' }, ...withCode(finding.explanation)),
   );
   if (finding.cost) card.append(renderCost(finding.cost));
   if (finding.fix) card.append(renderFix(finding.fix, source, path, t('patch')));
@@ -465,13 +470,26 @@ async function requestAnalysis(source: string, language: PlaygroundLanguage, ref
   return { ok: true, report: parsed };
 }
 
-function renderReport(view: Shown, elapsedMs: number): void {
+/** Cards after the first few are added a batch per task, so the first result shows before a long list is built. */
+const FIRST_CARDS = 3;
+const CARDS_PER_TASK = 4;
+
+function renderReport(view: Shown, elapsedMs: number, mine: number): void {
   const { report, source, path } = view;
-  ui.cards.replaceChildren(...report.findings.map((finding) => renderCard(finding, source, path)));
+  ui.cards.replaceChildren(...report.findings.slice(0, FIRST_CARDS).map((finding) => renderCard(finding, source, path)));
+  const rest = report.findings.slice(FIRST_CARDS);
+  const tail = el('div', { class: 'cards-tail' });
+  ui.cards.append(tail);
+  const addBatch = () => {
+    if (mine !== generation || rest.length === 0) return;
+    tail.before(...rest.splice(0, CARDS_PER_TASK).map((finding) => renderCard(finding, source, path)));
+    if (rest.length > 0) setTimeout(addBatch, 0);
+  };
+  setTimeout(addBatch, 0);
   const extra: HTMLElement[] = [];
   for (const skipped of report.skipped) extra.push(el('p', { class: 'note' }, t('skipped', { reason: skipped.reason, detail: skipped.detail ?? '' })));
   if (report.notes.length > 0) extra.push(el('div', { class: 'note' }, el('h3', {}, t('notes')), el('ul', {}, ...report.notes.map((n) => el('li', {}, n.note)))));
-  ui.cards.append(...extra);
+  tail.append(...extra);
   setStatus(report.findings.length === 0 ? `${t('summary', { count: 0, ms: elapsedMs })}. ${t('noFindings')}` : t('summary', { count: report.findings.length, ms: elapsedMs }));
   ui.costPanel.hidden = false;
 }
@@ -495,7 +513,7 @@ async function runAnalysis(): Promise<void> {
       return;
     }
     shown = { source, path, report: outcome.report };
-    renderReport(shown, Math.round(performance.now() - started));
+    renderReport(shown, Math.round(performance.now() - started), mine);
     if (config.llm && outcome.report.findings.length > 0) void refineShown(mine, shown, language);
   } finally {
     if (mine === generation) {
@@ -524,7 +542,7 @@ async function refineShown(mine: number, view: Shown, language: PlaygroundLangua
     changed++;
     const section = el('section', { class: 'refinement', 'aria-label': t('llmRefined', { model: String(model) }) },
       el('h4', {}, t('llmRefined', { model: String(model) })),
-      el('p', {}, refined.explanation),
+      el('p', {}, ...withCode(refined.explanation)),
     );
     if (refined.fix) section.append(renderFix(refined.fix, view.source, view.path, t('patch')));
     card.append(section);

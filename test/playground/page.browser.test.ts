@@ -217,6 +217,9 @@ describe('the playground page', () => {
       transferred += event.encodedDataLength;
     });
     await page.goto(service.url, { waitUntil: 'networkidle' });
+    // The grammar chunk loads after the page's script: the first load is complete once the code is highlighted.
+    await page.locator('.cm-content .cm-line span').first().waitFor();
+    await page.waitForLoadState('networkidle');
     console.log(`playground first load: ${transferred} bytes transferred (${(transferred / 1024).toFixed(1)} KB)`);
     expect(transferred).toBeGreaterThan(10_000);
     expect(transferred).toBeLessThan(300 * 1024);
