@@ -303,7 +303,7 @@ async function setupMode(env: NodeJS.ProcessEnv, logger: Logger): Promise<GitHub
     port: Number(env.PORT ?? 3000),
     log: logger.child({ name: 'probot-setup' }),
   })();
-  logger.info('GitHub App set-up mode: open the server root in a browser to register coze-loop from app.yml, then restart.');
+  logger.info('GitHub App set-up mode: open /probot in a browser (the playground at / links to it) to register coze-loop from app.yml, then restart.');
   return {
     processors: {},
     setupPath: '/probot',
