@@ -133,6 +133,17 @@ describe('POST /api/analyze', () => {
     expect(sampleValue(metrics, 'coze_loop_playground_request_duration_seconds_count', { outcome: 'ok' })).toBe(3);
   });
 
+  it('time-boxes the analysis: past the budget the answer says so instead of running on', async () => {
+    const { service } = await start({ COZE_LOOP_PLAYGROUND_TIMEOUT: '1ms', COZE_LOOP_PLAYGROUND_MAX_BYTES: '2000000' });
+    const big = Array.from({ length: 400 }, (_, i) => POLLER.replace('def send_reminders', `def send_reminders_${i}`)).join('\n');
+    const started = Date.now();
+    const answer = await postAnalyze(service.url, { code: big, target: 'all' });
+    expect(answer.status).toBe(200);
+    const said = JSON.stringify([answer.json.notes, answer.json.skipped]);
+    expect(said).toMatch(/time budget|longer than 1 ms/);
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
+
   it('never writes the code to the logs, even at debug level and on errors', async () => {
     const { service, logs } = await start({ COZE_LOOP_PLAYGROUND_MAX_BYTES: '4096' });
     const marker = 'SECRET_MARKER_7f3a91';

@@ -33,6 +33,7 @@ function chromiumPath(): string {
 let browser: Browser;
 let service: RunningService;
 let limited: RunningService;
+let withModel: RunningService;
 const contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
@@ -40,6 +41,18 @@ beforeAll(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   service = (await startPlayground({ COZE_LOOP_PLAYGROUND_RATE_LIMIT: '1000' }, { setupMode: true })).service;
   limited = (await startPlayground({ COZE_LOOP_PLAYGROUND_MAX_BYTES: '4096', COZE_LOOP_PLAYGROUND_RATE_LIMIT: '3' })).service;
+  // A stand-in model that answers slowly and refines the first finding, as the OpenAI-backed hook would.
+  withModel = (
+    await startPlayground(
+      { COZE_LOOP_PLAYGROUND_LLM: 'on' },
+      {
+        refine: async (findings) => {
+          await new Promise((resolve) => setTimeout(resolve, 1500));
+          return findings.map((f, i) => (i === 0 ? { ...f, explanation: 'The model says: bound the query.', data: { ...f.data, refined_by: 'stand-in-model' } } : f));
+        },
+      },
+    )
+  ).service;
   browser = await chromium.launch({
     executablePath: chromiumPath(),
     args: process.getuid?.() === 0 ? ['--no-sandbox'] : [],
@@ -49,7 +62,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(contexts.map((c) => c.close().catch(() => undefined)));
   await browser?.close();
-  await Promise.all([service?.shutdown('test end'), limited?.shutdown('test end')]);
+  await Promise.all([service?.shutdown('test end'), limited?.shutdown('test end'), withModel?.shutdown('test end')]);
 });
 
 async function newPage(options: { width?: number; height?: number; locale?: string } = {}): Promise<Page> {
@@ -192,6 +205,24 @@ describe('the playground page', () => {
     await expect(other.getByRole('combobox', { name: 'Target', exact: true }).inputValue()).resolves.toBe('readability');
     await other.locator('article.card').first().waitFor();
     await expect(other.locator('article.card').evaluateAll((cards) => cards.map((c) => (c as HTMLElement).dataset.rule))).resolves.toEqual(['magic-interval']);
+  }, 120_000);
+
+  it('shows the rules-only result first, then the model refinement marked as such', async () => {
+    const page = await newPage();
+    await page.goto(withModel.url);
+    await page.getByRole('combobox', { name: 'Target', exact: true }).selectOption('optimize');
+    const refined = page.waitForResponse((r) => r.url().endsWith('/api/analyze') && r.request().postDataJSON()?.refine === true);
+    await analyze(page);
+    const first = page.locator('article.card').first();
+    await expect(first.locator('.refinement').count()).resolves.toBe(0);
+    await expect(page.locator('.llm-status').textContent()).resolves.toMatch(/Asking the model/);
+    await refined;
+    await first.locator('.refinement').waitFor();
+    await expect(first.locator('.refinement h4').first().textContent()).resolves.toBe('Model refinement (stand-in-model)');
+    await expect(first.locator('.refinement p').first().textContent()).resolves.toBe('The model says: bound the query.');
+    // The rules-only text stays above it.
+    await expect(first.locator('.explanation').textContent()).resolves.not.toContain('The model says');
+    await expect(page.locator('.llm-status').count()).resolves.toBe(0);
   }, 120_000);
 
   it('shows the size and rate limits clearly', async () => {
