@@ -161,7 +161,10 @@ async function languageSupport(language: PlaygroundLanguage) {
 }
 
 let grammarRequest = 0;
+let grammarLanguage: PlaygroundLanguage | undefined;
 function loadGrammar(language: PlaygroundLanguage): void {
+  if (language === grammarLanguage) return;
+  grammarLanguage = language;
   const mine = ++grammarRequest;
   void languageSupport(language).then((support) => {
     if (mine === grammarRequest) editor.dispatch({ effects: languageSlot.reconfigure(support) });
@@ -500,7 +503,8 @@ async function runAnalysis(): Promise<void> {
   const language = effectiveLanguage();
   const path = snippetPath(language);
   const started = performance.now();
-  ui.analyze.disabled = true;
+  // aria-disabled rather than disabled: a disabled button drops keyboard focus. A second press starts over.
+  ui.analyze.setAttribute('aria-disabled', 'true');
   ui.cards.setAttribute('aria-busy', 'true');
   setStatus(t('running'));
   try {
@@ -517,7 +521,7 @@ async function runAnalysis(): Promise<void> {
     if (config.llm && outcome.report.findings.length > 0) void refineShown(mine, shown, language);
   } finally {
     if (mine === generation) {
-      ui.analyze.disabled = false;
+      ui.analyze.removeAttribute('aria-disabled');
       ui.cards.removeAttribute('aria-busy');
     }
   }

@@ -97,7 +97,7 @@ async function analyze(page: Page, how: 'click' | 'keys' = 'click'): Promise<str
 }
 
 async function expectEnabled(page: Page): Promise<void> {
-  await page.waitForFunction(() => !document.getElementById('analyze').disabled);
+  await page.waitForFunction(() => document.getElementById('analyze').getAttribute('aria-disabled') !== 'true');
 }
 
 function relativeLuminance([r, g, b]: number[]): number {
