@@ -19,6 +19,8 @@ COPY src ./src
 # The build validates the shipped YAML (rules, API files, texts) into dist/*.json (scripts/compile-data.js).
 COPY rules ./rules
 COPY templates ./templates
+# The playground page (web/), bundled into dist/web by scripts/build-web.js.
+COPY web ./web
 # Same command as CI: installs everything and builds the reader, dist/ and the compiled data through `prepare`.
 RUN npm ci --no-audit --no-fund
 

@@ -33,6 +33,8 @@ export interface GitHubService {
   processors: Partial<Record<JobType, JobProcessor>>;
   /** Every repository of every installation, for the weekly report schedule. */
   listSummaryTargets?: ListSummaryTargets;
+  /** Set in set-up mode: Probot's app registration page. */
+  setupPath?: string;
 }
 
 export const DEFAULT_WEBHOOK_PATH = '/api/github/webhooks';
@@ -284,9 +286,10 @@ async function setupMode(env: NodeJS.ProcessEnv, logger: Logger): Promise<GitHub
     port: Number(env.PORT ?? 3000),
     log: logger.child({ name: 'probot-setup' }),
   })();
-  logger.info('GitHub App set-up mode: open the server root in a browser to register coze-loop from app.yml, then restart.');
+  logger.info('GitHub App set-up mode: open /probot in a browser (the playground at / links to it) to register coze-loop from app.yml, then restart.');
   return {
     processors: {},
+    setupPath: '/probot',
     async handle(req, res) {
       if (assets && (await assets.staticFilesHandler(req, res))) return true;
       return handler(req, res);

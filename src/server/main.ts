@@ -14,16 +14,20 @@ import type { Logger, ServiceDeps } from './deps.js';
 import { EnvError, readRuntimeSettings, type RuntimeSettings } from './env.js';
 import { createGitHubService } from './github.js';
 import { createGitLabService } from './gitlab.js';
-import { createRefineHook } from '../llm/hook.js';
+import { createRefineHook, type RefineHook } from '../llm/hook.js';
 import { createHttpServer } from './http.js';
 import { createLogger } from './logger.js';
 import { createMetrics, type ServiceMetrics } from './metrics.js';
+import { createPlaygroundRoute } from './playground/route.js';
+import { readPlaygroundSettings } from './playground/settings.js';
 
 /** What main needs from the GitHub and GitLab services. `listSummaryTargets` feeds the weekly schedule. */
 export interface PlatformService {
   handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
   processors: Partial<Record<JobType, JobProcessor>>;
   listSummaryTargets?: ListSummaryTargets;
+  /** Set while no GitHub App is configured: where Probot's registration page is (the playground links to it). */
+  setupPath?: string;
 }
 
 export interface ServiceOverrides {
@@ -33,6 +37,8 @@ export interface ServiceOverrides {
   now?: () => Date;
   /** Process metrics off in tests that compare output. */
   processMetrics?: boolean;
+  /** Stands in for the model refinement built from OPENAI_API_KEY (tests). */
+  refine?: RefineHook;
 }
 
 export interface RunningService {
@@ -80,6 +86,7 @@ export function mergeProcessors(services: NamedService[], logger: Logger): Parti
 
 export async function startService(env: NodeJS.ProcessEnv = process.env, overrides: ServiceOverrides = {}): Promise<RunningService> {
   const settings = readRuntimeSettings(env);
+  const playgroundSettings = readPlaygroundSettings(env);
   const logger = overrides.logger ?? createLogger({ level: settings.logLevel });
   const metrics = createMetrics({ processMetrics: overrides.processMetrics ?? true });
   const queue = createQueue({
@@ -96,7 +103,7 @@ export async function startService(env: NodeJS.ProcessEnv = process.env, overrid
   metrics.setDepthSource(() => queue.depth());
   const now = overrides.now ?? (() => new Date());
   // Optional LLM refinement: only when OPENAI_API_KEY/COZE_LOOP_LLM_MODEL are set; never on the critical path.
-  const refine = createRefineHook(env, logger.child({ component: 'llm' }), now);
+  const refine = overrides.refine ?? createRefineHook(env, logger.child({ component: 'llm' }), now);
   const deps: ServiceDeps = { queue, logger, metrics, now, ...(refine ? { refine } : {}) };
 
   const github = await (overrides.createGitHub ?? createGitHubService)(env, deps);
@@ -146,12 +153,23 @@ export async function startService(env: NodeJS.ProcessEnv = process.env, overrid
     await queue.start(mergeProcessors(named, logger));
   }
 
+  // The playground answers `/` before Probot's set-up pages (which then live under their own /probot path).
+  const playground = playgroundSettings.enabled
+    ? createPlaygroundRoute({
+        settings: playgroundSettings,
+        metrics,
+        logger: logger.child({ component: 'playground' }),
+        ...(refine && playgroundSettings.llm ? { refine } : {}),
+        ...(github?.setupPath ? { setupPath: github.setupPath } : {}),
+        trustProxy: env.COZE_LOOP_TRUST_PROXY === '1' || env.COZE_LOOP_TRUST_PROXY === 'true',
+      })
+    : undefined;
   const server = createHttpServer({
     role: settings.role,
     queue,
     metrics,
     logger,
-    routes: services,
+    routes: playground ? [playground, ...services] : services,
     isShuttingDown: () => shuttingDown,
   });
   await new Promise<void>((resolve, reject) => {

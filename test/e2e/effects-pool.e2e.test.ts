@@ -51,7 +51,7 @@ afterAll(async () => {
 
 describe('effect summaries in the analysis pool', () => {
   it('packs files once and reads them back without a copy', () => {
-    const shared = SharedSources.pack(new Map([['a.py', Buffer.from('x = 1\n')], ['b/c.ts', 'const y = "é";\n']]));
+    const shared = SharedSources.pack(new Map<string, Buffer | string>([['a.py', Buffer.from('x = 1\n')], ['b/c.ts', 'const y = "é";\n']]));
     const back = unpackSources(shared.message);
     expect([...back.keys()]).toEqual(['a.py', 'b/c.ts']);
     expect(back.get('b/c.ts')!.toString('utf8')).toBe('const y = "é";\n');

@@ -181,6 +181,8 @@ describe('webhook endpoint', () => {
     const svc = await createGitHubService({ NODE_ENV: 'development', WEBHOOK_PROXY_URL: 'https://smee.io/test-channel' } as NodeJS.ProcessEnv, deps);
     expect(svc).not.toBeNull();
     expect(svc!.processors).toEqual({});
+    // The playground at `/` links here while no app is configured.
+    expect(svc!.setupPath).toBe('/probot');
     const url = await serve(svc!);
     const page = await fetch(`${url}/probot`);
     expect(page.status).toBe(200);
