@@ -115,7 +115,8 @@ export class AnalysisPool {
       return new Promise((resolve) =>
         setImmediate(() => {
           try {
-            resolve(analyzeSource(input, config, { locale, ...inProcessEffects(config, options.context) }));
+            const budget = options.timeoutMs !== undefined ? { timeBudgetMs: timeoutMs } : {};
+            resolve(analyzeSource(input, config, { locale, ...budget, ...inProcessEffects(config, options.context) }));
           } catch (error) {
             resolve(skippedResult(String(input.path), 'error', error instanceof Error ? error.message.slice(0, 200) : 'unknown error'));
           }

@@ -2,7 +2,7 @@
 // place so the analysis can move to a worker thread with a hard deadline without touching the HTTP route.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { analyzeSource } from '../../analysis/engine.js';
+import { sharedAnalysisPool, type AnalysisPool } from '../../analysis/worker-pool.js';
 import { costSchema, DEFAULT_CONFIG, type CozeLoopConfig } from '../../config/schema.js';
 import { LOCALES, TARGETS, type AnalysisResult, type Locale, type Target } from '../../core/types.js';
 import type { RefineHook } from '../../llm/hook.js';
@@ -72,12 +72,18 @@ export function parsePlaygroundRequest(body: unknown): ParsedRequest {
 export interface AnalyzeSnippetOptions {
   timeBudgetMs: number;
   refine?: RefineHook;
+  /** The analysis threads (default: the service's shared pool): the event loop never runs the engine. */
+  pool?: AnalysisPool;
 }
 
-/** The engine on one snippet, findings limited to the requested targets. Never throws (the engine does not). */
-export function analyzeSnippet(request: PlaygroundRequest, options: AnalyzeSnippetOptions): AnalysisResult {
+/**
+ * The engine on one snippet, in a thread of the analysis pool with the playground's deadline (a snippet past it is
+ * a `timeout` skip), findings limited to the requested targets. Never throws (the pool turns failures into skips).
+ */
+export async function analyzeSnippet(request: PlaygroundRequest, options: AnalyzeSnippetOptions): Promise<AnalysisResult> {
   const path = snippetPath(request.language);
-  const result = analyzeSource({ path, content: request.code }, request.config, { locale: request.locale, timeBudgetMs: options.timeBudgetMs });
+  const pool = options.pool ?? sharedAnalysisPool();
+  const result = await pool.analyze({ path, content: request.code }, request.config, { locale: request.locale, timeoutMs: options.timeBudgetMs });
   const wanted = new Set(request.targets);
   return { ...result, findings: result.findings.filter((finding) => wanted.has(finding.target)) };
 }

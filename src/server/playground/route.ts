@@ -219,7 +219,7 @@ export function createPlaygroundRoute(options: PlaygroundOptions): PlaygroundRou
     const { request } = parsed;
     const bytes = Buffer.byteLength(request.code);
     if (bytes > settings.maxCodeBytes) return finish('too_large', 413, tooLarge);
-    let result = analyzeSnippet(request, { timeBudgetMs: settings.timeBudgetMs });
+    let result = await analyzeSnippet(request, { timeBudgetMs: settings.timeBudgetMs });
     if (request.refine && options.refine) result = await refineSnippet(request, result, options.refine);
     logger.debug(
       { bytes, language: request.language, targets: request.targets, findings: result.findings.length, refine: request.refine && !!options.refine },
