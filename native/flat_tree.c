@@ -446,19 +446,39 @@ typedef struct {
 } ParseJob;
 
 // Parsing ahead must not take the CPU from the JavaScript thread that waits on nothing: on a machine with few cores
-// a libuv thread woken for a job used to preempt it (the queueing call then took milliseconds). A thread that runs
-// these jobs is marked SCHED_BATCH (Linux): same share of the CPU, but no preemption on wake-up.
+// a libuv thread woken for a job used to preempt it (the queueing call then took milliseconds). When the process
+// asked for it (useBatchScheduling, called by the CLI only), a thread that runs these jobs is marked SCHED_BATCH
+// (Linux): same share of the CPU, but no preemption on wake-up. A service leaves it off: its libuv threads also do
+// file, DNS and crypto work for requests that wait on them.
+static volatile int batch_scheduling = 0;
+
 static void background_thread(void) {
 #if defined(__linux__) && defined(SCHED_BATCH)
   static __thread int marked = 0;
-  if (!marked) {
+  if (!marked && batch_scheduling) {
     marked = 1;
-    if (!getenv("COZE_LOOP_NO_BATCH")) {
-      struct sched_param param = {0};
-      sched_setscheduler(0, SCHED_BATCH, &param);
-    }
+    struct sched_param param = {0};
+    sched_setscheduler(0, SCHED_BATCH, &param);
   }
 #endif
+}
+
+// useBatchScheduling(on: boolean) -> boolean: from now on, libuv threads that run parse jobs are marked SCHED_BATCH
+// (process-wide: worker threads share the pool). Returns whether the platform has SCHED_BATCH.
+static napi_value use_batch_scheduling(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  bool on = false;
+  if (argc > 0) napi_get_value_bool(env, argv[0], &on);
+  batch_scheduling = on ? 1 : 0;
+  napi_value result;
+#if defined(__linux__) && defined(SCHED_BATCH)
+  CHECK(napi_get_boolean(env, true, &result));
+#else
+  CHECK(napi_get_boolean(env, false, &result));
+#endif
+  return result;
 }
 
 static void parse_job_execute(napi_env env, void *data) {
@@ -681,5 +701,7 @@ NAPI_MODULE_INIT() {
   if (napi_set_named_property(env, exports, "parseAsync", fn) != napi_ok) return NULL;
   if (napi_create_function(env, "release", NAPI_AUTO_LENGTH, release, NULL, &fn) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "release", fn) != napi_ok) return NULL;
+  if (napi_create_function(env, "useBatchScheduling", NAPI_AUTO_LENGTH, use_batch_scheduling, NULL, &fn) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "useBatchScheduling", fn) != napi_ok) return NULL;
   return exports;
 }
