@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyzeSource } from '../../src/analysis/engine.js';
 import { loadNativeAddon, nativeAddon, nativeAddonPath, type NativeAddon } from '../../src/analysis/flat-tree.js';
-import { grammarFor, hasSyntaxErrors, parseBindingTree, parseWithBudget, parseWithBudgetAsync, warmParsers } from '../../src/analysis/parse.js';
+import { grammarFor, hasSyntaxErrors, parseBindingTree, parseWithBudget, parseWithBudgetAsync, releaseTree, warmParsers } from '../../src/analysis/parse.js';
 import { bindingReader, TreeReaders, useTreeReaders } from '../../src/analysis/tree-reader.js';
 import { DEFAULT_CONFIG } from '../../src/config/schema.js';
 import { PROJECT_ROOT } from '../../src/core/i18n.js';
@@ -102,6 +102,18 @@ describe('tree readers', () => {
     expect(analyzeSource(input, DEFAULT_CONFIG).findings).toEqual(expected.findings);
     expect((await parseWithBudgetAsync('python', BAD_PY))?.keptId).toBeUndefined();
     expect(hasSyntaxErrors('python', 'while True:\n  f(\n')).toBe(true);
+  });
+
+  withAddon('frees released trees (with the next parse job, or in batches of their own) and no longer reuses them', async () => {
+    const trees = await Promise.all(Array.from({ length: 40 }, (_, i) => parseWithBudgetAsync('python', `while x:\n    f(${i})\n`)));
+    const kept = trees.map((tree) => tree!.keptId!);
+    expect(kept.every((id) => id > 0)).toBe(true);
+    // Still held: an incremental re-parse answers.
+    expect(addon!.hasErrorsAfterEdit(kept[39]!, 'while x:\n    f(39\n', 17, 18, 17, 1, 8, 1, 9, 1, 8)).toBe(true);
+    for (const tree of trees) releaseTree(tree!);
+    expect(addon!.hasErrorsAfterEdit(kept[39]!, 'while x:\n    f(39\n', 17, 18, 17, 1, 8, 1, 9, 1, 8)).toBeNull();
+    // Parsing goes on normally after the batches were handed over.
+    expect((await parseWithBudgetAsync('python', 'f(1)\n'))?.rootNode.hasError).toBe(false);
   });
 
   it('warms every language without throwing', () => {
