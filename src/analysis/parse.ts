@@ -111,12 +111,20 @@ export function parseBindingTree(language: Language, source: string, options: Pa
 /**
  * Parses a small text in every language, so that the grammars are loaded and the readers chosen (the capability
  * check runs) before the first real file: a service calls this at start-up, so the first review is not a cold one.
+ * Returns the languages that could not be parsed (never throws).
  */
-export function warmParsers(languages: readonly Language[] = ALL_LANGUAGES): void {
+export function warmParsers(languages: readonly Language[] = ALL_LANGUAGES): Language[] {
+  const failed: Language[] = [];
   for (const language of languages) {
-    const tree = parseWithBudget(language, '\n');
-    if (tree) releaseTree(tree);
+    try {
+      const tree = parseWithBudget(language, '\n');
+      if (tree) releaseTree(tree);
+    } catch {
+      // That language's files will be reported as skipped, with the reason, when they come.
+      failed.push(language);
+    }
   }
+  return failed;
 }
 
 /** True when the tree has no ERROR or MISSING nodes. */
