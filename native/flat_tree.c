@@ -41,12 +41,28 @@ typedef struct {
 // is reused, so memory stays bounded while a few files are parsed ahead of the one being analysed.
 #define KEPT 8
 
+// Trees released by JavaScript wait in `released` until the next parse job takes them to its libuv thread and frees
+// them there (freeing a large tree takes a while, and each job queued wakes a thread: one wake-up per file instead of
+// two). When RELEASED trees wait and no parse came, a job of their own frees them.
+#define RELEASED 16
+
+typedef struct {
+  TSTree *trees[RELEASED];
+  int count;
+} TreeBatch;
+
 typedef struct {
   ParserSlot slots[8];
   TSTree *kept[KEPT];
   uint32_t kept_ids[KEPT];
   uint32_t next_kept_id;
+  TreeBatch released;
 } Parsers;
+
+static void free_batch(TreeBatch *batch) {
+  for (int i = 0; i < batch->count; i++) ts_tree_delete(batch->trees[i]);
+  batch->count = 0;
+}
 
 static void free_parsers(napi_env env, void *data, void *hint) {
   (void)env;
@@ -56,6 +72,7 @@ static void free_parsers(napi_env env, void *data, void *hint) {
     if (parsers->slots[i].parser) ts_parser_delete(parsers->slots[i].parser);
   for (int i = 0; i < KEPT; i++)
     if (parsers->kept[i]) ts_tree_delete(parsers->kept[i]);
+  free_batch(&parsers->released);
   free(parsers);
 }
 
@@ -443,28 +460,50 @@ typedef struct {
   TSTree *tree;
   Table table;
   bool failed;
+  TreeBatch to_free;  // released trees this job frees before it parses
 } ParseJob;
 
 // Parsing ahead must not take the CPU from the JavaScript thread that waits on nothing: on a machine with few cores
-// a libuv thread woken for a job used to preempt it (the queueing call then took milliseconds). A thread that runs
-// these jobs is marked SCHED_BATCH (Linux): same share of the CPU, but no preemption on wake-up.
+// a libuv thread woken for a job used to preempt it (the queueing call then took milliseconds). When the process
+// asked for it (useBatchScheduling, called by the CLI only), a thread that runs these jobs is marked SCHED_BATCH
+// (Linux): same share of the CPU, but no preemption on wake-up. A service leaves it off: its libuv threads also do
+// file, DNS and crypto work for requests that wait on them.
+static volatile int batch_scheduling = 0;
+
 static void background_thread(void) {
 #if defined(__linux__) && defined(SCHED_BATCH)
   static __thread int marked = 0;
-  if (!marked) {
+  if (!marked && batch_scheduling) {
     marked = 1;
-    if (!getenv("COZE_LOOP_NO_BATCH")) {
-      struct sched_param param = {0};
-      sched_setscheduler(0, SCHED_BATCH, &param);
-    }
+    struct sched_param param = {0};
+    sched_setscheduler(0, SCHED_BATCH, &param);
   }
 #endif
+}
+
+// useBatchScheduling(on: boolean) -> boolean: from now on, libuv threads that run parse jobs are marked SCHED_BATCH
+// (process-wide: worker threads share the pool). Returns whether the platform has SCHED_BATCH.
+static napi_value use_batch_scheduling(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  bool on = false;
+  if (argc > 0) napi_get_value_bool(env, argv[0], &on);
+  batch_scheduling = on ? 1 : 0;
+  napi_value result;
+#if defined(__linux__) && defined(SCHED_BATCH)
+  CHECK(napi_get_boolean(env, true, &result));
+#else
+  CHECK(napi_get_boolean(env, false, &result));
+#endif
+  return result;
 }
 
 static void parse_job_execute(napi_env env, void *data) {
   (void)env;
   background_thread();
   ParseJob *job = (ParseJob *)data;
+  free_batch(&job->to_free);
   TSParser *parser = ts_parser_new();
   if (!parser || !ts_parser_set_language(parser, job->language)) {
     if (parser) ts_parser_delete(parser);
@@ -509,6 +548,7 @@ static void parse_job_complete(napi_env env, napi_status status, void *data) {
     }
   }
   free(job->text);
+  free_batch(&job->to_free);  // when the job did not run
   napi_delete_async_work(env, job->work);
   free(job);
 }
@@ -533,33 +573,42 @@ static napi_value parse_async(napi_env env, napi_callback_info info) {
   }
   napi_value promise;
   CHECK(napi_create_promise(env, &job->deferred, &promise));
-  CHECK(queue_work(env, "coze-loop:parse", parse_job_execute, parse_job_complete, job, &job->work));
+  Parsers *parsers = parsers_of(env);
+  if (parsers) {
+    job->to_free = parsers->released;
+    parsers->released.count = 0;
+  }
+  if (queue_work(env, "coze-loop:parse", parse_job_execute, parse_job_complete, job, &job->work) != napi_ok) {
+    if (parsers) parsers->released = job->to_free;  // still to be freed by a later job
+    free(job->text);
+    free(job);
+    napi_throw_error(env, NULL, "coze-loop flat tree: N-API call failed: queue_work");
+    return NULL;
+  }
   return promise;
 }
 
 typedef struct {
   napi_async_work work;
-  TSTree *tree;
+  TreeBatch trees;
 } DeleteJob;
 
 static void delete_job_execute(napi_env env, void *data) {
   (void)env;
   background_thread();
-  DeleteJob *job = (DeleteJob *)data;
-  ts_tree_delete(job->tree);
-  job->tree = NULL;
+  free_batch(&((DeleteJob *)data)->trees);
 }
 
 static void delete_job_complete(napi_env env, napi_status status, void *data) {
   (void)status;
   DeleteJob *job = (DeleteJob *)data;
-  if (job->tree) ts_tree_delete(job->tree);
+  free_batch(&job->trees);
   napi_delete_async_work(env, job->work);
   free(job);
 }
 
-// release(keptId): frees a kept tree early (the analysis of its file is over). Freeing a large tree takes a while,
-// so it happens on a libuv thread.
+// release(keptId): the analysis of a kept tree's file is over. The tree joins the released ones, which the next
+// parse job frees on its libuv thread; when RELEASED of them wait, a job of their own frees them.
 static napi_value release(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -567,14 +616,19 @@ static napi_value release(napi_env env, napi_callback_info info) {
   uint32_t id = 0;
   if (argc > 0) napi_get_value_uint32(env, argv[0], &id);
   TSTree **slot = kept_slot(env, id);
-  if (slot) {
+  Parsers *parsers = parsers_of(env);
+  if (!slot || !parsers) return NULL;
+  TreeBatch *released = &parsers->released;
+  released->trees[released->count++] = *slot;
+  *slot = NULL;
+  if (released->count == RELEASED) {
     DeleteJob *job = calloc(1, sizeof(DeleteJob));
-    if (job) job->tree = *slot;
+    if (job) job->trees = *released;
     if (!job || queue_work(env, "coze-loop:release", delete_job_execute, delete_job_complete, job, &job->work) != napi_ok) {
-      ts_tree_delete(*slot);
+      free_batch(released);
       free(job);
     }
-    *slot = NULL;
+    released->count = 0;
   }
   return NULL;
 }
@@ -681,5 +735,7 @@ NAPI_MODULE_INIT() {
   if (napi_set_named_property(env, exports, "parseAsync", fn) != napi_ok) return NULL;
   if (napi_create_function(env, "release", NAPI_AUTO_LENGTH, release, NULL, &fn) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "release", fn) != napi_ok) return NULL;
+  if (napi_create_function(env, "useBatchScheduling", NAPI_AUTO_LENGTH, use_batch_scheduling, NULL, &fn) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "useBatchScheduling", fn) != napi_ok) return NULL;
   return exports;
 }

@@ -1,11 +1,12 @@
 // Syntax trees as flat arrays. The `tree-sitter` binding answers every property of every node with a call into
 // native code (about 1 µs each); the extractors and detectors read loop bodies many times over, so most of the
 // analysis time went into those calls. Here the whole tree is read once, as columns of integers in pre-order (by
-// the small native addon in native/flat_tree.c, or, when that is not built, by one cursor walk through the
+// the small native addon in native/flat_tree.c, or, when that is neither built nor prebuilt, by one cursor walk through the
 // binding), and the nodes the analysis sees are plain JavaScript objects over those columns. They answer the subset
 // of tree-sitter's SyntaxNode and TreeCursor interface the analysis uses, with the same results (checked node by
 // node against the binding in test/analysis/flat-tree.test.ts).
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import type Parser from 'tree-sitter';
 
 /** Column order of the table; native/flat_tree.c writes the same order. */
@@ -461,24 +462,52 @@ export interface NativeAddon {
   parseAsync(language: unknown, source: string, timeoutMs: number): Promise<FlatTable | null>;
   release(keptId: number): void;
   names(language: unknown): { symbols: string[]; fields: Array<string | null> };
+  useBatchScheduling(on: boolean): boolean;
 }
+
+/** Every function this code calls: an addon built from an older native/flat_tree.c lacks some and is not used. */
+const ADDON_FUNCTIONS = ['parse', 'hasErrors', 'hasErrorsAfterEdit', 'parseAsync', 'release', 'names', 'useBatchScheduling'] as const;
 
 const require = createRequire(import.meta.url);
 let addon: NativeAddon | null | undefined;
 
-/** The compiled addon (native/build/Release), or null when it was not built; `COZE_LOOP_FLAT_TREE=binding` skips it. */
+/** native/ from src/analysis (ts-jest) and from dist/src/analysis (the build). */
+const NATIVE_DIRS = ['../../native', '../../../native'].map((relative) => fileURLToPath(new URL(relative, import.meta.url)));
+
+/** The addon's file: a local build (native/build/Release) first, else a prebuilt binary for this platform and CPU. */
+export function nativeAddonPath(dirs: readonly string[] = NATIVE_DIRS): string | undefined {
+  const nodeGypBuild = require('node-gyp-build') as { resolve(dir: string): string };
+  for (const dir of dirs) {
+    try {
+      return nodeGypBuild.resolve(dir);
+    } catch {
+      // Neither built nor prebuilt here.
+    }
+  }
+  return undefined;
+}
+
+/** Loads the addon at `path` when it offers every function this code calls (the capability check); else null. */
+export function loadNativeAddon(path: string): NativeAddon | null {
+  try {
+    const loaded = require(path) as Partial<Record<(typeof ADDON_FUNCTIONS)[number], unknown>>;
+    return ADDON_FUNCTIONS.every((name) => typeof loaded[name] === 'function') ? (loaded as NativeAddon) : null;
+  } catch {
+    // Built for another platform or Node.js ABI, or damaged: the binding path does the same, more slowly.
+    return null;
+  }
+}
+
+/**
+ * The native tree reader (native/: built here, or prebuilt for this platform), or null when there is none that
+ * loads and passes the capability check; `COZE_LOOP_FLAT_TREE=binding` skips it.
+ */
 export function nativeAddon(): NativeAddon | null {
   if (addon !== undefined) return addon;
   addon = null;
   if (process.env.COZE_LOOP_FLAT_TREE === 'binding') return addon;
-  for (const candidate of ['../../native/build/Release/coze_loop_flat_tree.node', '../../../native/build/Release/coze_loop_flat_tree.node']) {
-    try {
-      addon = require(candidate) as NativeAddon;
-      break;
-    } catch {
-      // Not built here (e.g. no compiler on the machine): the binding path below does the same, more slowly.
-    }
-  }
+  const path = nativeAddonPath();
+  if (path) addon = loadNativeAddon(path);
   return addon;
 }
 
@@ -501,18 +530,6 @@ export function grammarNames(native: NativeAddon, grammar: object): GrammarNames
     namesByGrammar.set(grammar, names);
   }
   return names;
-}
-
-/** Parses with the addon; null when the deadline passed. */
-export function parseNative(native: NativeAddon, grammar: object, names: GrammarNames, source: string, timeoutMs: number | undefined): FlatTree | null {
-  const flat = native.parse(grammar, source, timeoutMs ?? -1);
-  return flat ? new FlatTree(source, names, flat) : null;
-}
-
-/** parseNative on a libuv worker thread: the JavaScript thread goes on with other work meanwhile. */
-export async function parseNativeAsync(native: NativeAddon, grammar: object, names: GrammarNames, source: string, timeoutMs: number | undefined): Promise<FlatTree | null> {
-  const flat = await native.parseAsync(grammar, source, timeoutMs ?? -1);
-  return flat ? new FlatTree(source, names, flat) : null;
 }
 
 /** Copies a binding tree into the flat form with one cursor walk (the path used when the addon is not built). */

@@ -5,7 +5,8 @@ import JavaScript from 'tree-sitter-javascript';
 import Python from 'tree-sitter-python';
 import TypeScriptGrammars from 'tree-sitter-typescript';
 import type { Language } from '../core/types.js';
-import { FlatTree, flattenBindingTree, grammarNames, nativeAddon, parseNative, parseNativeAsync } from './flat-tree.js';
+import type { FlatTree } from './flat-tree.js';
+import { bindingTree, treeReaders } from './tree-reader.js';
 
 const EXTENSIONS: Record<string, Language> = {
   '.py': 'python',
@@ -19,6 +20,9 @@ const EXTENSIONS: Record<string, Language> = {
   '.cts': 'typescript',
   '.tsx': 'tsx',
 };
+
+/** Every language coze-loop analyses. */
+const ALL_LANGUAGES: readonly Language[] = [...new Set(Object.values(EXTENSIONS))];
 
 /** Language by file extension; `undefined` for anything coze-loop does not analyse (including `.d.ts`). */
 export function languageForPath(path: string): Language | undefined {
@@ -42,18 +46,6 @@ export function grammarFor(language: Language): Parser.Language {
   }
 }
 
-const parsers = new Map<Language, Parser>();
-
-function parserFor(language: Language): Parser {
-  let parser = parsers.get(language);
-  if (!parser) {
-    parser = new Parser();
-    parser.setLanguage(grammarFor(language));
-    parsers.set(language, parser);
-  }
-  return parser;
-}
-
 export interface ParseOptions {
   /** Abandon the parse after this many milliseconds (the result is then `undefined`). */
   timeoutMs?: number;
@@ -68,17 +60,12 @@ export function parseSource(language: Language, source: string): FlatTree {
 
 /**
  * Like parseSource but gives up after `timeoutMs`, so that one pathological file cannot hang a review. The tree
- * comes back flat (src/analysis/flat-tree.ts): from the native addon when it is built, else copied from the
- * binding's tree.
+ * comes back flat (src/analysis/flat-tree.ts), from the reader src/analysis/tree-reader.ts picks for the grammar:
+ * the native one when it is there and accepts the grammar, else the binding (also for a file the native one fails on).
  */
 export function parseWithBudget(language: Language, source: string, options: ParseOptions = {}): FlatTree | undefined {
-  const native = nativeAddon();
-  if (native) {
-    const grammar = grammarFor(language) as unknown as object;
-    return parseNative(native, grammar, grammarNames(native, grammar), source, options.timeoutMs) ?? undefined;
-  }
-  const tree = parseBindingTree(language, source, options);
-  return tree ? flattenBindingTree(tree, source) : undefined;
+  const grammar = grammarFor(language);
+  return treeReaders().withReader(grammar, language, (reader) => reader.parse(grammar, source, options.timeoutMs)) ?? undefined;
 }
 
 /**
@@ -86,26 +73,10 @@ export function parseWithBudget(language: Language, source: string, options: Par
  * such as proving that a suggested fix leaves valid code: no tree is built on the JavaScript side.
  */
 export function hasSyntaxErrors(language: Language, source: string): boolean {
-  const native = nativeAddon();
-  if (native) {
-    const errors = native.hasErrors(grammarFor(language), source, -1);
-    if (errors === null) throw new Error(`coze-loop: tree-sitter returned no tree for ${language}`);
-    return errors;
-  }
-  const tree = parseBindingTree(language, source);
-  if (!tree) throw new Error(`coze-loop: tree-sitter returned no tree for ${language}`);
-  return tree.rootNode.hasError;
-}
-
-/** Row and column (UTF-16 code units, as tree-sitter reports them for JavaScript strings) of an offset. */
-function pointAt(text: string, index: number): [number, number] {
-  let row = 0;
-  let lineStart = 0;
-  for (let i = text.indexOf('\n'); i >= 0 && i < index; i = text.indexOf('\n', i + 1)) {
-    row++;
-    lineStart = i + 1;
-  }
-  return [row, index - lineStart];
+  const grammar = grammarFor(language);
+  const errors = treeReaders().withReader(grammar, language, (reader) => reader.hasErrors(grammar, source));
+  if (errors === null) throw new Error(`coze-loop: tree-sitter returned no tree for ${language}`);
+  return errors;
 }
 
 /**
@@ -114,54 +85,46 @@ function pointAt(text: string, index: number): [number, number] {
  * source is parsed from scratch.
  */
 export function hasSyntaxErrorsAfterEdit(tree: FlatTree, language: Language, edited: string): boolean {
-  const native = nativeAddon();
-  if (native && tree.keptId !== undefined) {
-    const before = tree.source;
-    const limit = Math.min(before.length, edited.length);
-    let start = 0;
-    while (start < limit && before.charCodeAt(start) === edited.charCodeAt(start)) start++;
-    let tail = 0;
-    while (tail < limit - start && before.charCodeAt(before.length - 1 - tail) === edited.charCodeAt(edited.length - 1 - tail)) tail++;
-    const oldEnd = before.length - tail;
-    const newEnd = edited.length - tail;
-    const errors = native.hasErrorsAfterEdit(tree.keptId, edited, start, oldEnd, newEnd, ...pointAt(before, start), ...pointAt(before, oldEnd), ...pointAt(edited, newEnd));
-    if (errors !== null) return errors;
-  }
-  return hasSyntaxErrors(language, edited);
+  return treeReaders().hasErrorsAfterEdit(tree, edited) ?? hasSyntaxErrors(language, edited);
 }
 
 /**
- * parseWithBudget, with the parse done off the JavaScript thread when the native reader is built (otherwise at once,
- * on this thread). A caller that analyses files one after another starts the next files' parses before analysing
- * the current one, so parsing and analysis overlap.
+ * parseWithBudget, with the parse done off the JavaScript thread when the native reader serves the grammar
+ * (otherwise at once, on this thread). A caller that analyses files one after another starts the next files' parses
+ * before analysing the current one, so parsing and analysis overlap.
  */
-export function parseWithBudgetAsync(language: Language, source: string, options: ParseOptions = {}): Promise<FlatTree | undefined> {
-  const native = nativeAddon();
-  if (!native) return Promise.resolve(parseWithBudget(language, source, options));
-  const grammar = grammarFor(language) as unknown as object;
-  return parseNativeAsync(native, grammar, grammarNames(native, grammar), source, options.timeoutMs).then((tree) => tree ?? undefined);
+export async function parseWithBudgetAsync(language: Language, source: string, options: ParseOptions = {}): Promise<FlatTree | undefined> {
+  const grammar = grammarFor(language);
+  return (await treeReaders().withReaderAsync(grammar, language, (reader) => reader.parseAsync(grammar, source, options.timeoutMs))) ?? undefined;
 }
 
-/** Lets the native reader free the tree it kept for `tree` (no more fixes will be proved against it). */
+/** Lets the reader free what it kept for `tree` (no more fixes will be proved against it). */
 export function releaseTree(tree: FlatTree): void {
-  if (tree.keptId !== undefined) nativeAddon()?.release(tree.keptId);
+  treeReaders().release(tree);
 }
 
 /** The `tree-sitter` binding's own tree (the flat trees are checked against it). */
 export function parseBindingTree(language: Language, source: string, options: ParseOptions = {}): Parser.Tree | undefined {
-  const parser = parserFor(language);
-  const deadline = options.timeoutMs === undefined ? undefined : Date.now() + options.timeoutMs;
-  try {
-    const tree = parser.parse(
-      source,
-      null,
-      deadline === undefined ? undefined : { progressCallback: () => Date.now() > deadline },
-    );
-    return tree ?? undefined;
-  } finally {
-    // A cancelled parse would otherwise resume on the next call with a different input.
-    parser.reset();
+  return bindingTree(grammarFor(language), source, options.timeoutMs);
+}
+
+/**
+ * Parses a small text in every language, so that the grammars are loaded and the readers chosen (the capability
+ * check runs) before the first real file: a service calls this at start-up, so the first review is not a cold one.
+ * Returns the languages that could not be parsed (never throws).
+ */
+export function warmParsers(languages: readonly Language[] = ALL_LANGUAGES): Language[] {
+  const failed: Language[] = [];
+  for (const language of languages) {
+    try {
+      const tree = parseWithBudget(language, '\n');
+      if (tree) releaseTree(tree);
+    } catch {
+      // That language's files will be reported as skipped, with the reason, when they come.
+      failed.push(language);
+    }
   }
+  return failed;
 }
 
 /** True when the tree has no ERROR or MISSING nodes. */

@@ -3,6 +3,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { loadRules, renderRuleDocs } from '../analysis/engine.js';
+import { useBatchSchedulingForParsing } from '../analysis/tree-reader.js';
 import { ConfigError, loadConfigFile } from '../config/load.js';
 import type { CozeLoopConfig } from '../config/schema.js';
 import { t } from '../core/i18n.js';
@@ -163,6 +164,8 @@ async function analyzeCommand(argv: string[], io: CliIO): Promise<number> {
 
 /** Entry point used by bin/coze-loop.js and by tests; never calls process.exit. */
 export async function main(argv: string[], overrides: Partial<CliIO> = {}): Promise<number> {
+  // A batch run: parse-ahead threads may yield to the analysis thread (never done in the service, see tree-reader.ts).
+  useBatchSchedulingForParsing();
   const io = defaultIO(overrides);
   const [first, ...rest] = argv;
   try {

@@ -1,41 +1,82 @@
-// The libuv threads that parse ahead are SCHED_BATCH on Linux (native/flat_tree.c, background_thread): a woken parse
-// thread must not preempt the JavaScript thread. Linux-only by nature; without the native reader there are no such
-// threads; the test needs the build (dist/), which CI always has.
+// The libuv threads that parse ahead run SCHED_BATCH on Linux in the CLI only (native/flat_tree.c, background_thread;
+// src/analysis/tree-reader.ts, useBatchSchedulingForParsing): there a woken parse thread must not preempt the
+// JavaScript thread. The service never asks for it: its libuv threads also do file, DNS and crypto work. Each case
+// runs the built code (dist/) in a child process and reads its threads' policies from /proc. Linux-only by nature;
+// without the native reader there are no such threads; the test needs the build (dist/), which CI always has.
 import { describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nativeAddon } from '../../src/analysis/flat-tree.js';
 import { PROJECT_ROOT } from '../../src/core/i18n.js';
 
 const SCHED_BATCH = 3;
-// The child runs the built code (dist/), as the CLI does.
-const RUNS = process.platform === 'linux' && nativeAddon() !== null && existsSync(join(PROJECT_ROOT, 'dist', 'src', 'analysis', 'parse.js'));
+const DIST = join(PROJECT_ROOT, 'dist', 'src');
+const RUNS = process.platform === 'linux' && nativeAddon() !== null && existsSync(join(DIST, 'cli', 'main.js'));
 
 /** Scheduling policies of this process's threads other than the main one (field 41 of /proc/<pid>/task/<tid>/stat). */
-const CHILD = `
+const POLICIES = `
   const { readdirSync, readFileSync } = await import('node:fs');
-  const { parseWithBudgetAsync } = await import(${JSON.stringify(join(PROJECT_ROOT, 'dist', 'src', 'analysis', 'parse.js'))});
-  await Promise.all(Array.from({ length: 8 }, (_, i) => parseWithBudgetAsync('python', 'for x in y:\\n    f(x, ' + i + ')\\n')));
   const policies = readdirSync('/proc/self/task')
     .filter((tid) => tid !== String(process.pid))
     .map((tid) => { const stat = readFileSync('/proc/self/task/' + tid + '/stat', 'utf8'); return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[38]); });
-  console.log(JSON.stringify(policies));
+  console.log(JSON.stringify({ policies, jobs }));
 `;
 
-function policiesAfterParsing(env: Record<string, string>): number[] {
-  const child = spawnSync(process.execPath, ['--input-type=module', '-e', CHILD], { encoding: 'utf8', env: { ...process.env, ...env } });
+const SOURCES = `const sources = Array.from({ length: 24 }, (_, i) => 'for x in y:\\n    f(x, ' + i + ')\\n');`;
+
+/** What the service does: warm the grammars, then analyse files (parses on libuv threads and trees freed there). */
+const SERVICE = `
+  const { warmParsers, parseWithBudgetAsync, releaseTree } = await import(${JSON.stringify(join(DIST, 'analysis', 'parse.js'))});
+  const { analyzeSource, analyzeSourceAsync } = await import(${JSON.stringify(join(DIST, 'analysis', 'engine.js'))});
+  const { DEFAULT_CONFIG } = await import(${JSON.stringify(join(DIST, 'config', 'schema.js'))});
+  warmParsers();
+  ${SOURCES}
+  const trees = await Promise.all(sources.map((s) => parseWithBudgetAsync('python', s)));
+  for (const tree of trees) releaseTree(tree);
+  await Promise.all(sources.map((text, i) => analyzeSourceAsync({ path: 'a' + i + '.py', content: text }, DEFAULT_CONFIG)));
+  for (const [i, text] of sources.entries()) analyzeSource({ path: 'b' + i + '.py', content: text }, DEFAULT_CONFIG);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const jobs = trees.length;
+  ${POLICIES}
+`;
+
+/** What the CLI does: its entry point over a directory of Python files. */
+function cliChild(dir: string): string {
+  return `
+  const { main } = await import(${JSON.stringify(join(DIST, 'cli', 'main.js'))});
+  const quiet = { write() { return true; }, isTTY: false };
+  const code = await main(['--no-progress', '--fail-on', 'none', ${JSON.stringify(dir)}], { stdout: quiet, stderr: quiet });
+  const jobs = code;
+  ${POLICIES}
+`;
+}
+
+function policiesOf(script: string, env: Record<string, string> = {}): number[] {
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, COZE_LOOP_THREADS: '1', ...env } });
+  expect(child.stderr).not.toMatch(/Error/);
   expect(child.status).toBe(0);
-  return JSON.parse(child.stdout.trim()) as number[];
+  const { policies } = JSON.parse(child.stdout.trim().split('\n').pop()!) as { policies: number[] };
+  // Node.js always has threads besides the main one (V8 platform workers, libuv pool): the list is never empty.
+  expect(policies.length).toBeGreaterThan(1);
+  return policies;
 }
 
 describe('parse threads', () => {
-  (RUNS ? it : it.skip)('run parse jobs as SCHED_BATCH, unless COZE_LOOP_NO_BATCH is set', () => {
+  (RUNS ? it : it.skip)('run SCHED_BATCH in the CLI, unless COZE_LOOP_NO_BATCH is set, and never in the service', () => {
     // The field really is the policy: this thread is SCHED_OTHER (0).
     const self = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
     expect(Number(self.slice(self.lastIndexOf(')') + 2).split(' ')[38])).toBe(0);
     expect(readdirSync('/proc/self/task').length).toBeGreaterThan(1);
-    expect(policiesAfterParsing({})).toContain(SCHED_BATCH);
-    expect(policiesAfterParsing({ COZE_LOOP_NO_BATCH: '1' })).not.toContain(SCHED_BATCH);
+    const dir = mkdtempSync(join(tmpdir(), 'coze-loop-threads-'));
+    try {
+      for (let i = 0; i < 24; i++) writeFileSync(join(dir, `f${i}.py`), `for x in y:\n    f(x, ${i})\n`);
+      expect(policiesOf(cliChild(dir))).toContain(SCHED_BATCH);
+      expect(policiesOf(cliChild(dir), { COZE_LOOP_NO_BATCH: '1' })).not.toContain(SCHED_BATCH);
+      expect(policiesOf(SERVICE)).not.toContain(SCHED_BATCH);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 });

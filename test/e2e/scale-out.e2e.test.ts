@@ -7,7 +7,9 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { Queue } from 'bullmq';
 import { PROJECT_ROOT } from '../../src/core/i18n.js';
+import { SCHEDULE_TICK } from '../../src/jobs/bullmq-queue.js';
 import { FakeGitHub } from '../support/fake-github.js';
 import { pullRequestPayload } from '../platforms/github/payloads.js';
 import { REDIS_URL, deleteKeys, freePort, requireRedis, uniquePrefix } from '../jobs/redis-helper.js';
@@ -15,7 +17,11 @@ import { REDIS_URL, deleteKeys, freePort, requireRedis, uniquePrefix } from '../
 const SECRET = 'scale-out-secret';
 const MAIN = join(PROJECT_ROOT, 'dist', 'src', 'server', 'main.js');
 // Probot's throttling spaces out each installation's writes (about a second apart), so a review takes seconds:
-// a handful of pull requests is enough to have reviews in flight when the worker dies.
+// a handful of pull requests is enough to have reviews in flight when the worker dies. Where this test's time goes
+// (2026-12-05): with REDIS_URL set, Probot's write limiter is shared through Redis, so the ~34 writes of 8 reviews
+// run one a second across all workers; and the killed worker's hold on that limiter stalls every write of the
+// surviving worker for about a minute (no write between the kill and ~60 s later). Both are the service's
+// behaviour, not the test's.
 const PULLS = 8;
 const WORKER_CODE = [
   'import time',
@@ -42,6 +48,8 @@ interface Proc {
 const prefix = uniquePrefix('scale-out');
 const procs: Proc[] = [];
 let fake: FakeGitHub;
+/** The test's own view of the shared queue (read-only). */
+let inspector: Queue | undefined;
 
 async function waitUntil(what: string, probe: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -49,6 +57,26 @@ async function waitUntil(what: string, probe: () => boolean, timeoutMs: number):
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${procs.map((p) => `--- ${p.name}\n${p.output.slice(-3000)}`).join('\n')}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** Like waitUntil, with a probe that has to ask Redis. */
+async function waitUntilAsync(what: string, probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${procs.map((p) => `--- ${p.name}\n${p.output.slice(-3000)}`).join('\n')}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/**
+ * Review jobs not finished yet: waiting, running (including the ones a dead worker still holds, until the stalled
+ * check hands them back), prioritized, or delayed for a retry. The weekly scheduler's own delayed tick is not one.
+ */
+async function unfinishedJobs(): Promise<number> {
+  inspector ??= new Queue('coze-loop', { connection: { url: REDIS_URL }, prefix });
+  const counts = await inspector.getJobCounts('wait', 'active', 'prioritized');
+  const delayed = (await inspector.getDelayed()).filter((job) => job.name !== SCHEDULE_TICK);
+  return counts.wait! + counts.active! + counts.prioritized! + delayed.length;
 }
 
 async function startProcess(name: string, role: 'web' | 'worker', privateKey: string): Promise<Proc> {
@@ -124,9 +152,9 @@ beforeAll(async () => {
     fake.setContent(headFor(n), 'drain.py', `${WORKER_CODE.join('\n')}\n`);
   }
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
-  await startProcess('web', 'web', privateKey);
-  await startProcess('worker-1', 'worker', privateKey);
-  await startProcess('worker-2', 'worker', privateKey);
+  // The three processes start side by side (each one's start-up is mostly loading code); procs keeps this order.
+  const started = await Promise.all([startProcess('web', 'web', privateKey), startProcess('worker-1', 'worker', privateKey), startProcess('worker-2', 'worker', privateKey)]);
+  procs.splice(0, procs.length, ...started);
 }, 480_000);
 
 afterAll(async () => {
@@ -139,6 +167,7 @@ afterAll(async () => {
     }),
   );
   await fake?.close();
+  await inspector?.close();
   await deleteKeys(prefix);
 }, 60_000);
 
@@ -162,8 +191,10 @@ describe('scale-out: web + 2 workers on Redis', () => {
     worker1.child.kill('SIGKILL');
 
     await waitUntil('a review on every pull request', () => reviewsPerPull().size === PULLS, 120_000);
-    // Give a late duplicate (e.g. a recovered job re-running) time to show up before judging.
-    await new Promise((resolve) => setTimeout(resolve, 5000));
+    // Judge only once nothing is left to run: the queue counts the jobs the killed worker held as active until the
+    // stalled check hands them back, and those until a worker finishes them, so a late duplicate (a recovered job
+    // re-running) has had its chance to show up. Stronger than waiting a fixed time, and usually shorter.
+    await waitUntilAsync('the queue to drain', async () => (await unfinishedJobs()) === 0, 120_000);
     const counts = reviewsPerPull();
     expect([...counts.keys()].sort((a, b) => a - b)).toEqual(Array.from({ length: PULLS }, (_, i) => i + 1));
     expect([...counts.entries()].filter(([, count]) => count !== 1)).toEqual([]);

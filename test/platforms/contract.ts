@@ -2,6 +2,7 @@
 // Each adapter's test provides `setup` (a fresh fake host, the adapter pointed at it, and the change request).
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { archiveBytes } from '../support/tar.js';
+import type { Logger } from '../../src/server/deps.js';
 import { FINGERPRINT_MARKER, SUMMARY_MARKER, type ChangeRequestRef, type InlineComment, type Platform } from '../../src/platforms/platform.js';
 
 export interface FakeHostFile {
@@ -37,6 +38,11 @@ export interface FakeHost {
   /** Reactions / award emoji on comments, by name (`eyes`, `+1`, ...). */
   reactions(): string[];
   grantWrite(user: string): void;
+  /**
+   * From now on every list the adapter reads (changed files, inline comments, conversation comments, issues) carries
+   * one more item of an unexpected shape, as a host may send after an API change or for a deleted account.
+   */
+  addOddItems(): void;
   close(): Promise<void>;
 }
 
@@ -49,7 +55,7 @@ function comment(path: string, line: number, fingerprint: string, startLine?: nu
   return c;
 }
 
-export function describePlatformContract(name: string, setup: () => Promise<{ platform: Platform; cr: ChangeRequestRef; server: FakeHost }>): void {
+export function describePlatformContract(name: string, setup: () => Promise<{ platform: Platform; cr: ChangeRequestRef; server: FakeHost; warnings: string[] }>): void {
   describe(`Platform contract: ${name}`, () => {
     let server: FakeHost | undefined;
     const start = async () => {
@@ -151,6 +157,27 @@ export function describePlatformContract(name: string, setup: () => Promise<{ pl
       expect(await platform.canRunCommands(cr.repo, 'passer-by')).toBe(false);
     });
 
+    it('skips a list item of an unexpected shape, says so once per place, and goes on with the review', async () => {
+      const { platform, cr, server, warnings } = await start();
+      server.setChange([{ path: 'worker.py', status: 'modified', content: CONTENT, patch: PATCH }, { path: 'lib.py', status: 'added', content: 'x = 1\n', patch: '@@ -0,0 +1 @@\n+x = 1' }]);
+      server.addOddItems();
+      expect((await platform.listChangedFiles(cr)).map((f) => f.path).sort()).toEqual(['lib.py', 'worker.py']);
+      await platform.publishReview(cr, { body: 'review', comments: [comment('worker.py', 4, 'aaaaaaaaaaaaaaaa')] });
+      expect((await platform.listBotComments(cr)).map((c) => c.fingerprint)).toEqual(['aaaaaaaaaaaaaaaa']);
+      await platform.upsertSummary(cr, `${SUMMARY_MARKER}\nfirst`);
+      await platform.upsertSummary(cr, `${SUMMARY_MARKER}\nsecond`);
+      expect(server.conversation().filter((b) => b.includes(SUMMARY_MARKER))).toEqual([`${SUMMARY_MARKER}\nsecond`]);
+      const created = await platform.createIssue(cr.repo, 'coze-loop weekly loop report: 2026-W49', 'body', ['coze-loop']);
+      expect((await platform.findIssues(cr.repo, 'coze-loop weekly loop report')).map((i) => i.number)).toEqual([created.number]);
+      // Read everything again: the same problems are not reported twice.
+      await platform.listChangedFiles(cr);
+      await platform.listBotComments(cr);
+      const reported = warnings.length;
+      expect(reported).toBeGreaterThanOrEqual(4);
+      expect(new Set(warnings).size).toBe(reported);
+      for (const warning of warnings) expect(warning).toMatch(/skipped an item|defaulted a field/);
+    });
+
     it('creates, finds and closes report issues; knows the default branch; downloads the archive; links lines', async () => {
       const { platform, cr } = await start();
       const created = await platform.createIssue(cr.repo, 'coze-loop weekly loop report: 2026-W48', 'body', ['coze-loop']);
@@ -170,4 +197,20 @@ export function describePlatformContract(name: string, setup: () => Promise<{ pl
       expect(link).toContain('src/worker.py');
     });
   });
+}
+
+/** A logger that keeps the adapter's warnings (`where: problem`), for the tolerant-reading contract. */
+export function recordingLogger(): { logger: Logger; warnings: string[] } {
+  const warnings: string[] = [];
+  const logger: Logger = {
+    info() {},
+    debug() {},
+    error() {},
+    warn(obj: object | string) {
+      const fields = typeof obj === 'string' ? { problem: obj } : (obj as { where?: string; problem?: string });
+      warnings.push(`${fields.where ?? ''}: ${fields.problem ?? ''}`);
+    },
+    child: () => logger,
+  };
+  return { logger, warnings };
 }

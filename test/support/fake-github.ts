@@ -133,6 +133,9 @@ export class FakeGitHub {
   /** Tokens that may read but not write, like the GITHUB_TOKEN of a workflow run for a pull request from a fork. */
   readOnlyTokens = new Set<string>();
   requests: RecordedRequest[] = [];
+  /** Raw items added to the first page of list responses whose path matches (tests of tolerant reading). */
+  oddItems: Array<{ path: RegExp; item: unknown }> = [];
+  private routing = '';
   defaultBranch = 'main';
   branchSha = 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb';
   archive: Buffer = gzipSync(Buffer.from('fake tarball'));
@@ -223,7 +226,13 @@ export class FakeGitHub {
   private paginate(res: ServerResponse, items: unknown[], query: URLSearchParams): void {
     const perPage = Number(query.get('per_page') ?? 30);
     const page = Number(query.get('page') ?? 1);
-    json(res, 200, items.slice((page - 1) * perPage, page * perPage));
+    const odd = page === 1 ? this.oddItems.filter((o) => o.path.test(this.routing)).map((o) => o.item) : [];
+    json(res, 200, [...items.slice((page - 1) * perPage, page * perPage), ...odd]);
+  }
+
+  /** Adds `item` as it is to the first page of every list response on a path matching `path`. */
+  addOddItem(path: RegExp, item: unknown): void {
+    this.oddItems.push({ path, item });
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -246,6 +255,7 @@ export class FakeGitHub {
 
   private route(method: string, path: string, query: URLSearchParams, body: Record<string, unknown> | undefined, res: ServerResponse): boolean {
     let m: RegExpExecArray | null;
+    this.routing = path;
     if (method === 'POST' && (m = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(path))) {
       this.tokensIssued += 1;
       json(res, 201, { token: `ghs_fake${m[1]}_${this.tokensIssued}`, expires_at: new Date(Date.now() + 3_600_000).toISOString(), permissions: {}, repository_selection: 'all' });

@@ -117,6 +117,8 @@ export class FakeGitLab {
   private readonly injected: { method: string; path: RegExp; status: number; body: unknown; times: number }[] = [];
   /** `path:line` positions GitLab refuses, to exercise the 400 fallback. */
   private readonly refused = new Set<string>();
+  /** Raw items added to the first page of list responses whose path matches (tests of tolerant reading). */
+  private readonly oddItems: Array<{ path: RegExp; item: unknown }> = [];
   private server?: Server;
   private nextId = 1000;
   /** Base URL of the instance (the API is under /api/v4). */
@@ -198,6 +200,11 @@ export class FakeGitLab {
   }
 
   /** GitLab will answer 400 to a diff position on this line. */
+  /** Adds `item` as it is to the first page of every list response on a path matching `path`. */
+  addOddItem(path: RegExp, item: unknown): void {
+    this.oddItems.push({ path, item });
+  }
+
   refuseLine(path: string, line: number): void {
     this.refused.add(`${path}:${line}`);
   }
@@ -278,7 +285,8 @@ export class FakeGitLab {
   private paginate(res: ServerResponse, path: string, query: Record<string, string>, items: unknown[]): void {
     const perPage = Math.min(Number(query.per_page ?? 20) || 20, 100);
     const page = Math.max(1, Number(query.page ?? 1) || 1);
-    const slice = items.slice((page - 1) * perPage, page * perPage);
+    const odd = page === 1 ? this.oddItems.filter((o) => o.path.test(path)).map((o) => o.item) : [];
+    const slice = [...items.slice((page - 1) * perPage, page * perPage), ...odd];
     const headers: Record<string, string> = { 'x-page': String(page), 'x-per-page': String(perPage), 'x-total': String(items.length) };
     if (page * perPage < items.length) {
       const next = new URLSearchParams({ ...query, page: String(page + 1), per_page: String(perPage) });
@@ -614,6 +622,17 @@ export function gitlabFakeHost(fake: FakeGitLab, projectId: number, iid: number)
       return last ? { name: last.name, state: last.state } : undefined;
     },
     reactions: () => fake.awards.map((a) => a.name),
+    addOddItems() {
+      // One item per list that does not fit what the adapter relies on, beside real-shaped ones GitLab does send.
+      fake.addOddItem(/\/merge_requests\/\d+\/diffs$/, { old_path: 'x.py', new_path: 5, new_file: true, renamed_file: false, deleted_file: false, diff: '' });
+      fake.addOddItem(/\/merge_requests\/\d+\/discussions$/, { id: 77, individual_note: false, notes: [] });
+      // A discussion whose only note has no body (a note of a deleted system event): the note is skipped, not the list.
+      fake.addOddItem(/\/merge_requests\/\d+\/discussions$/, { id: 'f'.repeat(40), individual_note: true, notes: [{ id: 990_001, body: null, author: { id: 1, username: 'ghost' } }] });
+      fake.addOddItem(/\/merge_requests\/\d+\/notes$/, { id: 'not-a-number', body: 'odd', author: { id: 1, username: 'ghost' } });
+      // Real-shaped nulls GitLab sends (`type`, `position` and `resolved` of a plain note): kept.
+      fake.addOddItem(/\/merge_requests\/\d+\/notes$/, { id: 990_002, type: null, body: 'plain', system: false, author: { id: 1, username: 'ghost' }, position: null, resolved: null });
+      fake.addOddItem(/\/issues$/, { iid: 'x', title: 'coze-loop weekly loop report: odd', state: 'opened' });
+    },
     grantWrite(user: string) {
       const id = 5000 + fake.users.size;
       fake.addUser({ id, username: user });

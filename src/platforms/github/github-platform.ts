@@ -31,6 +31,7 @@ import {
   reviewCommentSchema,
   reviewThreadsSchema,
 } from './schemas.js';
+import { ResponseReader } from '../tolerant.js';
 
 export interface OctokitResponseLike {
   status: number;
@@ -127,12 +128,14 @@ export class GitHubPlatform implements Platform {
   readonly name = 'github' as const;
   private readonly htmlUrl: string;
   private readonly checkRuns = new Map<string, number>();
+  private readonly reader: ResponseReader;
 
   constructor(
     private readonly octokit: OctokitLike,
     private readonly options: GitHubPlatformOptions = {},
   ) {
     this.htmlUrl = htmlUrlFromApi(options.baseUrl);
+    this.reader = new ResponseReader('github', options.logger);
   }
 
   private async call<T>(route: string, params: Record<string, unknown>, schema?: z.ZodType<T>): Promise<T> {
@@ -147,10 +150,8 @@ export class GitHubPlatform implements Platform {
     const remaining = Number(response.headers?.['x-ratelimit-remaining']);
     if (Number.isFinite(remaining)) this.options.metrics?.rateLimitRemaining('github', remaining);
     if (!schema) return response.data as T;
-    const parsed = schema.safeParse(response.data);
-    if (!parsed.success) {
-      throw new GitHubApiError(`coze-loop: unexpected GitHub response for ${route}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, 502);
-    }
+    const parsed = this.reader.parse(route, schema, response.data);
+    if (!parsed.success) throw new GitHubApiError(`coze-loop: unexpected GitHub response for ${route}: ${parsed.problem}`, 502);
     return parsed.data;
   }
 
@@ -159,11 +160,8 @@ export class GitHubPlatform implements Platform {
     for (let page = 1; page <= MAX_PAGES; page++) {
       const data = await this.call<unknown>(route, { ...params, per_page: PER_PAGE, page });
       if (!Array.isArray(data)) throw new GitHubApiError(`coze-loop: expected a list from ${route}`, 502);
-      for (const entry of data) {
-        const parsed = schema.safeParse(entry);
-        if (!parsed.success) throw new GitHubApiError(`coze-loop: unexpected item in ${route}: ${parsed.error.issues[0]?.message ?? ''}`, 502);
-        items.push(parsed.data);
-      }
+      // An item that does not fit is skipped (and reported once): one odd comment or file must not fail a review.
+      items.push(...this.reader.items(route, schema, data));
       if (data.length < PER_PAGE) break;
     }
     return items;
@@ -307,7 +305,9 @@ export class GitHubPlatform implements Platform {
               } } } }`,
           { owner, repo, number: cr.number, cursor },
         );
-        const threads = reviewThreadsSchema.parse(raw).repository?.pullRequest?.reviewThreads;
+        const parsed = this.reader.parse('graphql reviewThreads', reviewThreadsSchema, raw);
+        if (!parsed.success) throw new GitHubApiError(`coze-loop: unexpected GitHub response for reviewThreads: ${parsed.problem}`, 502);
+        const threads = parsed.data.repository?.pullRequest?.reviewThreads;
         if (!threads) return;
         const thread = threads.nodes.find((n) => n.comments.nodes[0]?.databaseId === rootCommentId);
         if (thread) {
@@ -317,7 +317,7 @@ export class GitHubPlatform implements Platform {
           return;
         }
         if (!threads.pageInfo.hasNextPage) return;
-        cursor = threads.pageInfo.endCursor;
+        cursor = threads.pageInfo.endCursor ?? null;
       }
     } catch (error) {
       this.options.logger?.debug({ err: error, rootCommentId }, 'could not resolve the review thread');
@@ -421,8 +421,7 @@ export class GitHubPlatform implements Platform {
     for (let page = 1; page <= 5; page++) {
       const data = await this.call('GET /repos/{owner}/{repo}/issues', { ...splitRepo(repo), state: 'all', labels: 'coze-loop', sort: 'created', direction: 'desc', per_page: PER_PAGE, page });
       if (!Array.isArray(data)) throw new GitHubApiError('coze-loop: expected a list of issues', 502);
-      for (const raw of data) {
-        const issue = issueSchema.parse(raw);
+      for (const issue of this.reader.items('GET /repos/{owner}/{repo}/issues', issueSchema, data)) {
         if (issue.pull_request === undefined && issue.title.startsWith(titlePrefix)) found.push(toIssueRef(issue));
       }
       if (data.length < PER_PAGE) break;

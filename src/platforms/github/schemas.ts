@@ -1,55 +1,60 @@
-// The parts of GitHub's REST responses the adapter relies on, validated so a surprise is a clear error.
+// The parts of GitHub's REST responses the adapter relies on. Required fields fail the response with a clear error;
+// optional ones read as undefined when absent, null or odd, and list items that do not fit are skipped
+// (src/platforms/tolerant.ts): one odd comment or file must not fail a whole review.
 import { z } from 'zod';
+import { list, optional } from '../tolerant.js';
 
-export const userSchema = z.object({ login: z.string(), type: z.string() }).nullable();
+/** A user (GitHub sends null for a deleted account, "ghost"); one that does not fit reads as unknown (undefined). */
+export const userSchema = optional(z.object({ login: z.string(), type: optional(z.string()) }));
 
 export const pullFileSchema = z.object({
   filename: z.string(),
   status: z.string(),
-  patch: z.string().optional(),
-  previous_filename: z.string().optional(),
-  additions: z.number().optional(),
-  deletions: z.number().optional(),
-  changes: z.number().optional(),
+  /** Absent for binary files and for diffs GitHub will not show. */
+  patch: optional(z.string()),
+  previous_filename: optional(z.string()),
+  additions: optional(z.number()),
+  deletions: optional(z.number()),
+  changes: optional(z.number()),
 });
 
 export const pullRequestSchema = z.object({
   number: z.number(),
-  draft: z.boolean().optional(),
-  html_url: z.string().optional(),
-  user: userSchema.optional(),
+  draft: optional(z.boolean()),
+  html_url: optional(z.string()),
+  user: userSchema,
   head: z.object({ sha: z.string(), ref: z.string() }),
   base: z.object({ sha: z.string(), ref: z.string() }),
 });
 
 export const reviewCommentSchema = z.object({
   id: z.number(),
-  body: z.string().nullable().optional(),
-  path: z.string().optional(),
-  line: z.number().nullable().optional(),
-  original_line: z.number().nullable().optional(),
-  in_reply_to_id: z.number().optional(),
-  user: userSchema.optional(),
+  body: optional(z.string()),
+  path: optional(z.string()),
+  line: optional(z.number()),
+  original_line: optional(z.number()),
+  in_reply_to_id: optional(z.number()),
+  user: userSchema,
 });
 
 export const issueCommentSchema = z.object({
   id: z.number(),
-  body: z.string().nullable().optional(),
-  user: userSchema.optional(),
+  body: optional(z.string()),
+  user: userSchema,
 });
 
 export const idSchema = z.object({ id: z.number() });
 
-export const checkRunListSchema = z.object({ check_runs: z.array(z.object({ id: z.number(), name: z.string() })) });
+export const checkRunListSchema = z.object({ check_runs: list(z.object({ id: z.number(), name: z.string() })) });
 
-export const permissionSchema = z.object({ permission: z.string(), role_name: z.string().optional() });
+export const permissionSchema = z.object({ permission: z.string(), role_name: optional(z.string()) });
 
 export const issueSchema = z.object({
   number: z.number(),
   title: z.string(),
-  body: z.string().nullable().optional(),
+  body: optional(z.string()),
   state: z.enum(['open', 'closed']),
-  html_url: z.string().optional(),
+  html_url: optional(z.string()),
   pull_request: z.unknown().optional(),
 });
 
@@ -58,18 +63,22 @@ export const repositorySchema = z.object({ default_branch: z.string() });
 export const branchSchema = z.object({ commit: z.object({ sha: z.string() }) });
 
 export const reviewThreadsSchema = z.object({
-  repository: z.object({
-    pullRequest: z.object({
-      reviewThreads: z.object({
-        nodes: z.array(
-          z.object({
-            id: z.string(),
-            isResolved: z.boolean(),
-            comments: z.object({ nodes: z.array(z.object({ databaseId: z.number().nullable() })) }),
+  repository: z
+    .object({
+      pullRequest: z
+        .object({
+          reviewThreads: z.object({
+            nodes: list(
+              z.object({
+                id: z.string(),
+                isResolved: z.boolean(),
+                comments: z.object({ nodes: list(z.object({ databaseId: optional(z.number()) })) }),
+              }),
+            ),
+            pageInfo: z.object({ hasNextPage: z.boolean(), endCursor: optional(z.string()) }),
           }),
-        ),
-        pageInfo: z.object({ hasNextPage: z.boolean(), endCursor: z.string().nullable() }),
-      }),
-    }).nullable(),
-  }).nullable(),
+        })
+        .nullable(),
+    })
+    .nullable(),
 });

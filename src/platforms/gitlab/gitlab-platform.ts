@@ -35,6 +35,7 @@ import {
   type GitLabMergeRequest,
   type GitLabUser,
 } from './schemas.js';
+import { list, ResponseReader } from '../tolerant.js';
 
 /** Developer: the lowest role that may push code, and so the lowest that may run commands. */
 export const DEVELOPER_ACCESS = 30;
@@ -99,12 +100,14 @@ export class GitLabPlatform implements Platform {
   private knownBotId?: number;
   private readonly projectUrls = new Map<string, string>();
   private readonly diffCache = new Map<string, Promise<GitLabDiff[]>>();
+  private readonly reader: ResponseReader;
 
   constructor(options: GitLabPlatformOptions) {
     this.url = options.url.replace(/\/+$/, '');
     this.api = new Gitlab({ host: this.url, token: options.token, queryTimeout: options.timeoutMs ?? 60_000 });
     this.logger = options.logger;
     this.metrics = options.metrics;
+    this.reader = new ResponseReader('gitlab', options.logger);
   }
 
   /** Runs one API call, turning gitbeaker's errors into GitLabApiError and validating the answer. */
@@ -115,12 +118,8 @@ export class GitLabPlatform implements Platform {
     } catch (error) {
       throw this.wrap(what, error);
     }
-    const parsed = schema.safeParse(body);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const where = issue?.path.length ? issue.path.join('.') : 'response';
-      throw new GitLabApiError(what, 0, `unexpected response shape at ${where}: ${issue?.message ?? 'invalid'}`);
-    }
+    const parsed = this.reader.parse(what, schema, body);
+    if (!parsed.success) throw new GitLabApiError(what, 0, `unexpected response shape at ${parsed.problem}`);
     return parsed.data;
   }
 
@@ -200,7 +199,7 @@ export class GitLabPlatform implements Platform {
     const key = `${cr.repo}!${cr.number}@${cr.baseSha}..${cr.startSha ?? ''}..${cr.headSha}`;
     let cached = this.diffCache.get(key);
     if (!cached) {
-      cached = this.call(`GET merge request !${cr.number} diffs`, z.array(mergeRequestDiffSchema), () =>
+      cached = this.call(`GET merge request !${cr.number} diffs`, list(mergeRequestDiffSchema), () =>
         this.api.MergeRequests.allDiffs(cr.repo, cr.number, { perPage: PER_PAGE }),
       );
       cached.catch(() => this.diffCache.delete(key));
@@ -249,7 +248,7 @@ export class GitLabPlatform implements Platform {
   async listBotComments(cr: ChangeRequestRef): Promise<ExistingComment[]> {
     const [me, discussions] = await Promise.all([
       this.currentUser(),
-      this.call(`GET merge request !${cr.number} discussions`, z.array(discussionSchema), () =>
+      this.call(`GET merge request !${cr.number} discussions`, list(discussionSchema), () =>
         this.api.MergeRequestDiscussions.all(cr.repo, cr.number, { perPage: PER_PAGE }),
       ),
     ]);
@@ -336,7 +335,7 @@ export class GitLabPlatform implements Platform {
     const text = body.includes(SUMMARY_MARKER) ? body : `${SUMMARY_MARKER}\n${body}`;
     const [me, notes] = await Promise.all([
       this.currentUser(),
-      this.call(`GET merge request !${cr.number} notes`, z.array(noteSchema), () =>
+      this.call(`GET merge request !${cr.number} notes`, list(noteSchema), () =>
         this.api.MergeRequestNotes.all(cr.repo, cr.number, { perPage: PER_PAGE, sort: 'asc', orderBy: 'created_at' }),
       ),
     ]);
@@ -396,7 +395,7 @@ export class GitLabPlatform implements Platform {
     if (/^\d+$/.test(user)) {
       userId = Number(user);
     } else {
-      const users = await this.call('GET users', z.array(userSchema), () => this.api.Users.all({ username: user }));
+      const users = await this.call('GET users', list(userSchema), () => this.api.Users.all({ username: user }));
       const match = users.find((u) => u.username.toLowerCase() === user.toLowerCase());
       if (!match) return false;
       userId = match.id;
@@ -424,7 +423,7 @@ export class GitLabPlatform implements Platform {
   }
 
   async findIssues(repo: string, titlePrefix: string): Promise<IssueRef[]> {
-    const issues = await this.call('GET issues', z.array(issueSchema), () =>
+    const issues = await this.call('GET issues', list(issueSchema), () =>
       this.api.Issues.all({ projectId: repo, search: titlePrefix, in: 'title', perPage: PER_PAGE } as Parameters<GitlabApi['Issues']['all']>[0]),
     );
     return issues.filter((i) => i.title.startsWith(titlePrefix)).map((i) => this.toIssueRef(i));

@@ -1,6 +1,9 @@
 // The parts of GitLab's REST responses (API v4) the adapter relies on. Everything else GitLab sends is ignored, so a
-// newer GitLab adding fields never breaks us, and a missing field fails loudly at the boundary instead of deep inside.
+// newer GitLab adding fields never breaks us, and a missing required field fails loudly at the boundary instead of
+// deep inside. Optional fields read as undefined when absent, null or odd, and list items that do not fit are skipped
+// (src/platforms/tolerant.ts): one odd note or diff must not fail a whole review.
 import { z } from 'zod';
+import { list, optional } from '../tolerant.js';
 
 const sha = z.string().regex(/^[0-9a-f]{7,64}$/i, 'a commit SHA');
 
@@ -14,66 +17,65 @@ export const mergeRequestSchema = z.object({
   iid: z.number().int(),
   project_id: z.number().int(),
   state: z.string(),
-  sha: sha.nullable().optional(),
-  draft: z.boolean().optional(),
-  work_in_progress: z.boolean().optional(),
+  sha: optional(sha),
+  draft: optional(z.boolean()),
+  work_in_progress: optional(z.boolean()),
   source_branch: z.string(),
   target_branch: z.string(),
-  web_url: z.string().optional(),
-  author: z.object({ id: z.number().int(), username: z.string() }).nullable().optional(),
-  /** Null while GitLab is still computing the diff of a just-opened merge request. */
-  diff_refs: diffRefsSchema.nullable().optional(),
+  web_url: optional(z.string()),
+  author: optional(z.object({ id: z.number().int(), username: z.string() })),
+  /** Null while GitLab is still computing the diff of a just-opened merge request (read as undefined). */
+  diff_refs: optional(diffRefsSchema),
 });
 export type GitLabMergeRequest = z.infer<typeof mergeRequestSchema>;
 
 export const mergeRequestDiffSchema = z.object({
   old_path: z.string(),
   new_path: z.string(),
-  new_file: z.boolean(),
-  renamed_file: z.boolean(),
-  deleted_file: z.boolean(),
-  diff: z.string().nullable().optional(),
-  too_large: z.boolean().nullable().optional(),
-  collapsed: z.boolean().nullable().optional(),
+  new_file: optional(z.boolean()),
+  renamed_file: optional(z.boolean()),
+  deleted_file: optional(z.boolean()),
+  diff: optional(z.string()),
+  too_large: optional(z.boolean()),
+  collapsed: optional(z.boolean()),
 });
 export type GitLabDiff = z.infer<typeof mergeRequestDiffSchema>;
 
-const positionSchema = z
-  .object({
-    position_type: z.string().optional(),
-    new_path: z.string().nullable().optional(),
-    old_path: z.string().nullable().optional(),
-    new_line: z.number().int().nullable().optional(),
-    old_line: z.number().int().nullable().optional(),
-  })
-  .nullable()
-  .optional();
+const positionSchema = optional(
+  z.object({
+    position_type: optional(z.string()),
+    new_path: optional(z.string()),
+    old_path: optional(z.string()),
+    new_line: optional(z.number().int()),
+    old_line: optional(z.number().int()),
+  }),
+);
 
 export const noteSchema = z.object({
   id: z.number().int(),
-  type: z.string().nullable().optional(),
+  type: optional(z.string()),
   body: z.string(),
-  system: z.boolean().optional(),
+  system: optional(z.boolean()),
   author: z.object({ id: z.number().int(), username: z.string() }),
-  resolvable: z.boolean().optional(),
-  resolved: z.boolean().nullable().optional(),
+  resolvable: optional(z.boolean()),
+  resolved: optional(z.boolean()),
   position: positionSchema,
 });
 export type GitLabNote = z.infer<typeof noteSchema>;
 
 export const discussionSchema = z.object({
   id: z.string(),
-  individual_note: z.boolean().optional(),
-  notes: z.array(noteSchema),
+  individual_note: optional(z.boolean()),
+  notes: list(noteSchema),
 });
 export type GitLabDiscussion = z.infer<typeof discussionSchema>;
 
-export const memberSchema = z.object({ id: z.number().int(), username: z.string().optional(), access_level: z.number().int() });
+export const memberSchema = z.object({ id: z.number().int(), username: optional(z.string()), access_level: z.number().int() });
 
 export const projectSchema = z.object({
   id: z.number().int(),
-  path_with_namespace: z.string().optional(),
-  default_branch: z.string().nullable().optional(),
+  path_with_namespace: optional(z.string()),
+  default_branch: optional(z.string()),
   web_url: z.string(),
 });
 
@@ -82,8 +84,8 @@ export const branchSchema = z.object({ name: z.string(), commit: z.object({ id: 
 export const issueSchema = z.object({
   iid: z.number().int(),
   title: z.string(),
-  description: z.string().nullable().optional(),
+  description: optional(z.string()),
   state: z.string(),
-  web_url: z.string().optional(),
+  web_url: optional(z.string()),
 });
 export type GitLabIssue = z.infer<typeof issueSchema>;

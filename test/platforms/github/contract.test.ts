@@ -1,7 +1,7 @@
 import { Octokit } from '@octokit/rest';
 import { GitHubPlatform } from '../../../src/platforms/github/github-platform.js';
 import { FakeGitHub } from '../../support/fake-github.js';
-import { describePlatformContract, type FakeHost } from '../contract.js';
+import { describePlatformContract, recordingLogger, type FakeHost } from '../contract.js';
 
 function asFakeHost(fake: FakeGitHub, pullNumber: number): FakeHost {
   return {
@@ -29,6 +29,16 @@ function asFakeHost(fake: FakeGitHub, pullNumber: number): FakeHost {
     },
     reactions: () => fake.reactions.map((r) => r.content),
     grantWrite: (user) => fake.permissions.set(user, 'write'),
+    addOddItems() {
+      // One item per list that does not fit what the adapter relies on, beside real-shaped ones GitHub does send.
+      fake.addOddItem(/\/pulls\/\d+\/files$/, { sha: 'f'.repeat(40), filename: null, status: 'added', additions: 1, deletions: 0, changes: 1 });
+      fake.addOddItem(/\/pulls\/\d+\/comments$/, { id: 'PRRC_kwDOodd', body: 'an id that is not a number', path: 'worker.py', line: 4 });
+      // A comment of a deleted account ("ghost": user null) on an outdated line (line null): kept, not ours.
+      fake.addOddItem(/\/pulls\/\d+\/comments$/, { id: 990_001, body: 'old remark', path: 'worker.py', line: null, original_line: 4, in_reply_to_id: null, user: null });
+      fake.addOddItem(/\/issues\/\d+\/comments$/, { body: 'no id at all', user: { login: 'someone', type: 'User' } });
+      fake.addOddItem(/\/issues\/\d+\/comments$/, { id: 990_002, body: 'a user that is a string', user: 'someone' });
+      fake.addOddItem(/\/issues$/, { number: 990_003, title: null, state: 'open', labels: [{ name: 'coze-loop' }] });
+    },
     close: () => fake.close(),
   };
 }
@@ -37,9 +47,11 @@ describePlatformContract('github', async () => {
   const fake = await new FakeGitHub().start();
   const pull = fake.addPull({ number: 7 });
   const octokit = new Octokit({ auth: 'ghs_test', baseUrl: `${fake.url}/api/v3`, log: { debug() {}, info() {}, warn() {}, error() {} } });
-  const platform = new GitHubPlatform(octokit, { baseUrl: `${fake.url}/api/v3` });
+  const { logger, warnings } = recordingLogger();
+  const platform = new GitHubPlatform(octokit, { baseUrl: `${fake.url}/api/v3`, logger });
   return {
     platform,
+    warnings,
     server: asFakeHost(fake, 7),
     cr: { platform: 'github', repo: fake.fullName, number: 7, baseSha: pull.base.sha, headSha: pull.head.sha, baseRef: 'main' },
   };

@@ -1,5 +1,5 @@
 // The shared Platform contract, run against the GitLab adapter and the GitLab stand-in on 127.0.0.1.
-import { describePlatformContract } from '../contract.js';
+import { describePlatformContract, recordingLogger } from '../contract.js';
 import { GitLabPlatform } from '../../../src/platforms/gitlab/gitlab-platform.js';
 import { FakeGitLab, gitlabFakeHost } from '../../support/fake-gitlab.js';
 
@@ -22,9 +22,11 @@ describePlatformContract('gitlab', async () => {
     author: { id: 7, username: 'dana' },
     diffs: [],
   });
-  const platform = new GitLabPlatform({ url: fake.url, token: TOKEN });
+  const { logger, warnings } = recordingLogger();
+  const platform = new GitLabPlatform({ url: fake.url, token: TOKEN, logger });
   return {
     platform,
+    warnings,
     server: gitlabFakeHost(fake, 42, 12),
     cr: { platform: 'gitlab', repo: '42', number: 12, baseSha: BASE, startSha: BASE, headSha: HEAD, baseRef: 'main' },
   };
