@@ -118,6 +118,9 @@ async function analyzeCommand(argv: string[], io: CliIO): Promise<number> {
   if (selection.missing.length > 0) {
     throw new UsageError('cli.usage.missing-path', { path: selection.missing.join(', ') });
   }
+  if (selection.unmatched.length > 0) {
+    throw new UsageError('cli.usage.no-match', { glob: selection.unmatched.join(', ') });
+  }
   const files = added ? selection.files.filter((f) => added.files.has(f.path)) : selection.files;
 
   const progress = createProgress(io.stderr, options.progress, locale);
