@@ -4,6 +4,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { loadRules, renderRuleDocs } from '../analysis/engine.js';
 import { ConfigError, loadConfigFile } from '../config/load.js';
+import { applyPathOverrides, engineConfigFor } from '../config/overrides.js';
 import type { CozeLoopConfig } from '../config/schema.js';
 import { t } from '../core/i18n.js';
 import { severityRank, type AnalysisResult, type Finding, type Locale } from '../core/types.js';
@@ -126,11 +127,13 @@ async function analyzeCommand(argv: string[], io: CliIO): Promise<number> {
   }
   const files = added ? selection.files.filter((f) => added.files.has(f.path)) : selection.files;
 
+  // Per-path overrides: the engine runs with everything some override may switch on; each finding is judged below.
+  const engineConfig = engineConfigFor(config);
   const progress = createProgress(io.stderr, options.progress, locale);
   let result: AnalysisResult;
   try {
     result = await analyzeInParallel(files, {
-      config,
+      config: engineConfig,
       locale,
       maxFileBytes: config.max_file_bytes,
       onProgress: (done, total) => progress.update(done, total),
@@ -139,7 +142,8 @@ async function analyzeCommand(argv: string[], io: CliIO): Promise<number> {
     progress.finish();
   }
   result.skipped.push(...selection.skipped);
-  result = sortResult(filterFindings(result, config, added));
+  result.findings = applyPathOverrides(result.findings, config, { cwd: io.cwd, fixedTargets: options.targets !== undefined });
+  result = sortResult(filterFindings(result, engineConfig, added));
   result.findings = applySelection(result.findings, options);
 
   if (options.writeBaseline) {

@@ -48,6 +48,8 @@ const DEFAULTS = {
   },
   summary: { enabled: true, day: 'monday' as const },
   llm: { enabled: false, auto: false, max_findings: 3, max_tokens_per_day: 200_000 },
+  /** Per-path settings: `[{ files: ["tests/**"], rules: {...}, targets: [...] }]`, later entries win. */
+  overrides: [] as never[],
 };
 
 function buildSchemas(z: typeof Zod) {
@@ -109,6 +111,15 @@ function buildSchemas(z: typeof Zod) {
         max_tokens_per_day: z.number().int().min(0).default(d.llm.max_tokens_per_day),
       })
       .default(d.llm),
+    overrides: z
+      .array(
+        z.strictObject({
+          files: z.array(z.string().min(1)).min(1),
+          rules: z.record(z.string().regex(/^[a-z0-9-]+$/, 'rule ids are kebab-case'), ruleSetting).optional(),
+          targets: z.array(target).min(1).optional(),
+        }),
+      )
+      .default(d.overrides),
   });
   return { configSchema, costSchema };
 }
