@@ -24,6 +24,8 @@ export interface PlatformService {
   handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
   processors: Partial<Record<JobType, JobProcessor>>;
   listSummaryTargets?: ListSummaryTargets;
+  /** GitHub App set-up mode (registration pages, no credentials yet). */
+  setupMode?: boolean;
 }
 
 export interface ServiceOverrides {
@@ -78,9 +80,15 @@ export function mergeProcessors(services: NamedService[], logger: Logger): Parti
   return merged;
 }
 
+/** JSON for log collectors; one readable line per entry on a terminal. LOG_FORMAT=json or pretty decides instead. */
+export function wantsPrettyLogs(env: NodeJS.ProcessEnv, stdoutIsTTY: boolean): boolean {
+  if (env.LOG_FORMAT === 'json') return false;
+  return env.LOG_FORMAT === 'pretty' || stdoutIsTTY;
+}
+
 export async function startService(env: NodeJS.ProcessEnv = process.env, overrides: ServiceOverrides = {}): Promise<RunningService> {
   const settings = readRuntimeSettings(env);
-  const logger = overrides.logger ?? createLogger({ level: settings.logLevel });
+  const logger = overrides.logger ?? createLogger({ level: settings.logLevel, pretty: wantsPrettyLogs(env, process.stdout.isTTY === true) });
   const metrics = createMetrics({ processMetrics: overrides.processMetrics ?? true });
   const queue = createQueue({
     concurrency: settings.concurrency,
@@ -156,7 +164,8 @@ export async function startService(env: NodeJS.ProcessEnv = process.env, overrid
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(settings.port, settings.host, () => {
+    // Set-up mode serves pages that write credentials to .env: loopback only, unless HOST asks for more.
+    server.listen(settings.port, settings.host ?? (github?.setupMode ? '127.0.0.1' : undefined), () => {
       server.off('error', reject);
       resolve();
     });
