@@ -1,6 +1,7 @@
 // Stage 1 and 2: the change set (changed files with their hunks and head content) and the engine's findings.
 import { analyzeSource } from '../analysis/engine.js';
 import { languageForPath } from '../analysis/parse.js';
+import { applyPathOverrides, engineConfigFor } from '../config/overrides.js';
 import type { CozeLoopConfig } from '../config/schema.js';
 import type { FileNote, Finding, Locale, SkippedFile } from '../core/types.js';
 import type { ChangeRequestRef, ChangedFile, Platform } from '../platforms/platform.js';
@@ -93,9 +94,13 @@ export interface ChangeSetAnalysis {
 /** Runs the engine per file; a file the engine cannot handle becomes a skip with a reason, never a crash. */
 export function analyseChangeSet(files: ReviewFile[], config: CozeLoopConfig, locale: Locale = config.locale): ChangeSetAnalysis {
   const result: ChangeSetAnalysis = { files: [], skipped: [], notes: [] };
+  // Per-path `overrides:`: the engine runs with everything some override may switch on, each finding is then judged
+  // by its path's settings (paths are repository-relative, as the globs are).
+  const engineConfig = engineConfigFor(config);
   for (const file of files) {
     try {
-      const analysis = analyzeSource({ path: file.path, content: file.content }, config, { locale });
+      const analysis = analyzeSource({ path: file.path, content: file.content }, engineConfig, { locale });
+      analysis.findings = applyPathOverrides(analysis.findings, config, { cwd: '/' });
       const skippedHere = analysis.skipped.filter((s) => s.path === file.path);
       result.skipped.push(...analysis.skipped);
       result.notes.push(...analysis.notes);
