@@ -14,6 +14,11 @@ const CiOctokit = Octokit.plugin(throttling, retry);
 /** Retries after a rate limit before the run gives up; a CI job has minutes, not hours. */
 const RATE_LIMIT_RETRIES = 2;
 
+/** `METHOD /path - STATUS with id ... in Nms`: the line @octokit/plugin-request-log writes for a failed request. */
+export function isRequestLogLine(message: string): boolean {
+  return /^[A-Z]+ \S+ - \d{3}\b/.test(message);
+}
+
 export function createGitHubClient(token: string, apiUrl: string, logger: Logger): OctokitLike {
   const octokit = new CiOctokit({
     auth: token,
@@ -23,7 +28,10 @@ export function createGitHubClient(token: string, apiUrl: string, logger: Logger
       debug: (message: string) => logger.debug(message),
       info: (message: string) => logger.debug(message),
       warn: (message: string) => logger.warn(message),
-      error: (message: string) => logger.error(message),
+      // Octokit logs every failed request at error level (`GET /repos/o/r/contents/.github/coze-loop.yml - 404 ...`)
+      // before the caller sees it; the caller decides what the failure means (a missing config is normal), so the
+      // request log is debug detail and only the caller's own message is an error.
+      error: (message: string) => (isRequestLogLine(message) ? logger.debug(message) : logger.error(message)),
     },
     throttle: {
       onRateLimit: (retryAfter: number, _options: unknown, _octokit: unknown, retryCount: number) => {

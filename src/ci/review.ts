@@ -23,6 +23,7 @@ import { CiSetupError, detectTarget, type CiTarget } from './environment.js';
 import { createGitHubPlatform, createGitLabPlatform, githubChangeRequest, gitlabChangeRequest } from './hosts.js';
 import { GitError, LocalGitPlatform, repositoryRoot, resolveCommit } from './local-git.js';
 import { createCiLogger } from './logger.js';
+import { writeActionOutputs } from './outputs.js';
 import { renderCapturedReview } from './render.js';
 
 export const EXIT_OK = 0;
@@ -167,6 +168,7 @@ export async function runCiReview(args: ReviewArgs, io: CliIO, hooks: CiReviewHo
   }
 
   const hostName = prepared.platform.name;
+  let sarifWritten: string | undefined;
   if (platform.refused) {
     const sarifPath = args.sarif ?? DEFAULT_SARIF;
     io.stdout.write(renderCapturedReview(cr, platform.captured, { locale, platform: hostName, reason: 'read-only' }));
@@ -178,15 +180,20 @@ export async function runCiReview(args: ReviewArgs, io: CliIO, hooks: CiReviewHo
         what: platform.refused.what,
       })}\n`,
     );
-    if (written) io.stderr.write(`coze-loop: ${t(locale, 'ci.sarif.written', { path: sarifPath })}\n`);
+    if (written) {
+      sarifWritten = sarifPath;
+      io.stderr.write(`coze-loop: ${t(locale, 'ci.sarif.written', { path: sarifPath })}\n`);
+    }
   } else {
     if (args.dryRun || offline) io.stdout.write(renderCapturedReview(cr, platform.captured, { locale, platform: hostName, reason: 'dry-run' }));
     if (args.sarif !== undefined && writeSarif(args.sarif, io, outcome.findings, locale)) {
+      sarifWritten = args.sarif;
       io.stderr.write(`coze-loop: ${t(locale, 'ci.sarif.written', { path: args.sarif })}\n`);
     }
   }
 
   const code = exitCodeFor(outcome.findings, config.fail_on);
+  writeActionOutputs(io.env, { findings: outcome.findings, posted: outcome.posted, conclusion: outcome.conclusion, exitCode: code, ...(sarifWritten ? { sarif: sarifWritten } : {}) });
   io.stderr.write(
     `coze-loop: ${t(locale, platform.isCapturing ? 'ci.done.not-posted' : 'ci.done.posted', {
       findings: outcome.findings.length,

@@ -17,6 +17,17 @@ export interface CliOptions {
   config?: string;
   locale?: Locale;
   maxFileBytes?: number;
+  /** `--select` / `--ignore`: rule ids or target names (comma lists, repeatable). */
+  select: string[];
+  ignore: string[];
+  statistics: boolean;
+  baseline?: string;
+  writeBaseline: boolean;
+  showFixes: boolean;
+  /** `--fix` applies safe exact replacements; `--fix-dry-run` prints them as diffs; `--unsafe-fixes` adds the unsafe ones. */
+  fix: boolean;
+  fixDryRun: boolean;
+  unsafeFixes: boolean;
   progress: boolean;
   help: boolean;
   version: boolean;
@@ -51,6 +62,15 @@ const FLAGS: FlagSpec[] = [
   { name: 'config', alias: 'c', takesValue: true },
   { name: 'locale', takesValue: true },
   { name: 'max-file-bytes', takesValue: true },
+  { name: 'select', takesValue: true },
+  { name: 'ignore', takesValue: true },
+  { name: 'statistics', takesValue: false },
+  { name: 'baseline', takesValue: true },
+  { name: 'write-baseline', takesValue: false },
+  { name: 'show-fixes', takesValue: false },
+  { name: 'fix', takesValue: false },
+  { name: 'fix-dry-run', takesValue: false },
+  { name: 'unsafe-fixes', takesValue: false },
   { name: 'no-progress', takesValue: false },
   { name: 'help', alias: 'h', takesValue: false },
   { name: 'version', alias: 'v', takesValue: false },
@@ -105,7 +125,23 @@ export function addTargets(current: Target[] | undefined, value: string): Target
 }
 
 export function parseArgs(argv: string[]): CliOptions {
-  const options: CliOptions = { files: [], excludes: [], format: 'text', progress: true, help: false, version: false, paths: [] };
+  const options: CliOptions = {
+    files: [],
+    excludes: [],
+    format: 'text',
+    select: [],
+    ignore: [],
+    statistics: false,
+    writeBaseline: false,
+    showFixes: false,
+    fix: false,
+    fixDryRun: false,
+    unsafeFixes: false,
+    progress: true,
+    help: false,
+    version: false,
+    paths: [],
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--') {
@@ -139,6 +175,12 @@ export function parseArgs(argv: string[]): CliOptions {
       if (inline !== undefined) throw new UsageError('cli.usage.no-value', { flag: `--${name}` });
       if (name === 'no-progress') options.progress = false;
       else if (name === 'help') options.help = true;
+      else if (name === 'statistics') options.statistics = true;
+      else if (name === 'write-baseline') options.writeBaseline = true;
+      else if (name === 'show-fixes') options.showFixes = true;
+      else if (name === 'fix') options.fix = true;
+      else if (name === 'fix-dry-run') options.fixDryRun = true;
+      else if (name === 'unsafe-fixes') options.unsafeFixes = true;
       else options.version = true;
       continue;
     }
@@ -178,6 +220,13 @@ export function parseArgs(argv: string[]): CliOptions {
       case 'locale':
         options.locale = oneOf('locale', value, LOCALES);
         break;
+      case 'select':
+      case 'ignore':
+        for (const item of value.split(',')) if (item.trim()) options[name].push(item.trim());
+        break;
+      case 'baseline':
+        options.baseline = value;
+        break;
       case 'max-file-bytes': {
         const bytes = Number(value);
         if (!Number.isInteger(bytes) || bytes <= 0) throw new UsageError('cli.usage.bad-number', { flag: '--max-file-bytes', value });
@@ -186,6 +235,8 @@ export function parseArgs(argv: string[]): CliOptions {
       }
     }
   }
+  if (options.writeBaseline && options.baseline === undefined) throw new UsageError('cli.usage.needs', { flag: '--write-baseline', needs: '--baseline FILE' });
+  if (options.fix && options.fixDryRun) throw new UsageError('cli.usage.conflict', { flag: '--fix', other: '--fix-dry-run' });
   return options;
 }
 

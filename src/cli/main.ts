@@ -5,6 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { loadRules, renderRuleDocs } from '../analysis/engine.js';
 import { useBatchSchedulingForParsing } from '../analysis/tree-reader.js';
 import { ConfigError, loadConfigFile } from '../config/load.js';
+import { applyPathOverrides, engineConfigFor } from '../config/overrides.js';
 import type { CozeLoopConfig } from '../config/schema.js';
 import { t } from '../core/i18n.js';
 import { severityRank, type AnalysisResult, type Finding, type Locale } from '../core/types.js';
@@ -13,6 +14,7 @@ import { parseArgs, sniffLocale, UsageError, type CliOptions, type FailOn } from
 import { sortResult } from './analyze-files.js';
 import { selectFiles } from './files.js';
 import { addedSince, GitDiffError, type AddedCode } from './git-diff.js';
+import { applySelection, BaselineError, planFixes, readBaseline, renderFixDiffs, renderStatistics, statistics, targetsForSelection, unifiedDiff, validateSelection, withoutBaseline, writeBaseline, writePlans } from './habits.js';
 import { defaultIO, toolVersion, useColor, type CliIO } from './io.js';
 import { analyzeInParallel } from './parallel.js';
 import { createProgress } from './progress.js';
@@ -97,6 +99,8 @@ async function analyzeCommand(argv: string[], io: CliIO): Promise<number> {
   }
   const locale = flagLocale ?? config.locale;
   config = applyOverrides(config, options);
+  validateSelection(options);
+  config = { ...config, targets: targetsForSelection(config.targets, options) };
 
   let added: AddedCode | undefined;
   if (options.diff !== undefined) {
@@ -119,13 +123,18 @@ async function analyzeCommand(argv: string[], io: CliIO): Promise<number> {
   if (selection.missing.length > 0) {
     throw new UsageError('cli.usage.missing-path', { path: selection.missing.join(', ') });
   }
+  if (selection.unmatched.length > 0) {
+    throw new UsageError('cli.usage.no-match', { glob: selection.unmatched.join(', ') });
+  }
   const files = added ? selection.files.filter((f) => added.files.has(f.path)) : selection.files;
 
+  // Per-path overrides: the engine runs with everything some override may switch on; each finding is judged below.
+  const engineConfig = engineConfigFor(config);
   const progress = createProgress(io.stderr, options.progress, locale);
   let result: AnalysisResult;
   try {
     result = await analyzeInParallel(files, {
-      config,
+      config: engineConfig,
       locale,
       maxFileBytes: config.max_file_bytes,
       onProgress: (done, total) => progress.update(done, total),
@@ -134,7 +143,53 @@ async function analyzeCommand(argv: string[], io: CliIO): Promise<number> {
     progress.finish();
   }
   result.skipped.push(...selection.skipped);
-  result = sortResult(filterFindings(result, config, added));
+  result.findings = applyPathOverrides(result.findings, config, { cwd: io.cwd, fixedTargets: options.targets !== undefined });
+  result = sortResult(filterFindings(result, engineConfig, added));
+  result.findings = applySelection(result.findings, options);
+
+  if (options.writeBaseline) {
+    try {
+      writeBaseline(options.baseline!, io.cwd, result.findings);
+    } catch (error) {
+      io.stderr.write(`coze-loop: ${t(locale, 'cli.output.failed', { path: options.baseline!, code: (error as NodeJS.ErrnoException).code ?? 'EIO' })}\n`);
+      return EXIT_USAGE;
+    }
+    io.stderr.write(`coze-loop: ${t(locale, 'cli.baseline.written', { count: result.findings.length, path: options.baseline! })}\n`);
+    return EXIT_OK;
+  }
+  if (options.baseline !== undefined) {
+    try {
+      const filtered = withoutBaseline(result.findings, readBaseline(options.baseline, io.cwd));
+      result.findings = filtered.findings;
+      if (filtered.matched > 0) io.stderr.write(`coze-loop: ${t(locale, 'cli.baseline.hidden', { count: filtered.matched, path: options.baseline })}\n`);
+    } catch (error) {
+      if (!(error instanceof BaselineError)) throw error;
+      io.stderr.write(`coze-loop: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
+  }
+  if (options.fix || options.fixDryRun) {
+    const plans = planFixes(result.findings, io.cwd, options.unsafeFixes);
+    const fixed = new Set(plans.flatMap((plan) => plan.applied));
+    if (options.fixDryRun) {
+      for (const plan of plans) io.stdout.write(unifiedDiff(plan.path, plan.before, plan.after));
+      io.stderr.write(`coze-loop: ${t(locale, 'cli.fix.would', { count: fixed.size, files: plans.length })}\n`);
+      return exitCodeFor(result.findings, config.fail_on);
+    }
+    try {
+      writePlans(plans);
+    } catch (error) {
+      io.stderr.write(`coze-loop: ${t(locale, 'cli.output.failed', { path: plans[0]?.path ?? '', code: (error as NodeJS.ErrnoException).code ?? 'EIO' })}\n`);
+      return EXIT_USAGE;
+    }
+    io.stderr.write(`coze-loop: ${t(locale, 'cli.fix.applied', { count: fixed.size, files: plans.length })}\n`);
+    // What is left is reported as usual (its lines may have moved: the next run shows them exactly).
+    result.findings = result.findings.filter((f) => !fixed.has(f));
+  }
+  if (options.statistics) {
+    io.stdout.write(renderStatistics(statistics(result.findings)));
+    return exitCodeFor(result.findings, config.fail_on);
+  }
 
   const output = REPORTERS[options.format]({
     result,
@@ -158,6 +213,10 @@ async function analyzeCommand(argv: string[], io: CliIO): Promise<number> {
     }
   } else {
     io.stdout.write(output);
+  }
+  if (options.showFixes) {
+    const diffs = renderFixDiffs(result.findings, io.cwd);
+    if (diffs) io.stdout.write(`\n${diffs}`);
   }
   return exitCodeFor(result.findings, config.fail_on);
 }

@@ -6,7 +6,9 @@ import type { RuleDefinition } from '../analysis/rule-types.js';
 import { t } from '../core/i18n.js';
 import { LANGUAGES, LOCALES, TARGETS, type Locale } from '../core/types.js';
 import { distance, UsageError } from './args.js';
-import type { CliIO } from './io.js';
+import { useColor, type CliIO } from './io.js';
+import { runInit } from './init.js';
+import { renderMarkdownForTerminal } from './markdown-terminal.js';
 
 export interface Subcommand {
   /** i18n key of the one-line description shown in `--help`. */
@@ -139,13 +141,17 @@ async function runExplain(argv: string[], io: CliIO): Promise<number> {
     io.stderr.write(`${t(options.locale, 'cli.explain.unknown', { id })} ${hint}\n`);
     return 2;
   }
-  io.stdout.write(`${renderRuleDocs(rule, options.locale).trimEnd()}\n`);
+  const markdown = `${renderRuleDocs(rule, options.locale).trimEnd()}\n`;
+  // A terminal gets it rendered; a pipe, a file or `--format markdown` gets the Markdown itself.
+  const explicit = argv.some((a) => a === '--format' || a.startsWith('--format='));
+  io.stdout.write(io.stdout.isTTY === true && !explicit ? renderMarkdownForTerminal(markdown, useColor(io.stdout, io.env)) : markdown);
   return 0;
 }
 
 export const subcommands: Record<string, Subcommand> = {
   rules: { describe: 'cli.sub.rules', run: runRules },
   explain: { describe: 'cli.sub.explain', run: runExplain },
+  init: { describe: 'cli.sub.init', run: runInit },
   review: lazy('review', '../review/cli.js', 'cli.sub.review'),
   summary: lazy('summary', '../summary/cli.js', 'cli.sub.summary'),
 };

@@ -189,7 +189,10 @@ export function parseConfig(text: string, source: string, locale: Locale = 'en')
     const problems = result.error.issues.flatMap((issue) => explainIssue(issue as Issue, [], cleaned, locale));
     throw new ConfigError(source, dedupe(problems));
   }
-  const unknownRules = unknownRuleProblems(Object.keys(result.data.rules), locale);
+  const unknownRules = [
+    ...unknownRuleProblems(Object.keys(result.data.rules), locale),
+    ...result.data.overrides.flatMap((override, i) => unknownRuleProblems(Object.keys(override.rules ?? {}), locale, ['overrides', i, 'rules'])),
+  ];
   if (unknownRules.length > 0) throw new ConfigError(source, unknownRules);
   return result.data;
 }
@@ -212,7 +215,7 @@ export function knownRuleIds(): string[] {
 }
 
 /** A misspelt rule id would silently leave the rule at its default: the same reason unknown keys are errors. */
-function unknownRuleProblems(ids: string[], locale: Locale): { key: string; text: string }[] {
+function unknownRuleProblems(ids: string[], locale: Locale, at: (string | number)[] = ['rules']): { key: string; text: string }[] {
   const known = knownRuleIds();
   if (known.length === 0) return [];
   return ids
@@ -220,7 +223,7 @@ function unknownRuleProblems(ids: string[], locale: Locale): { key: string; text
     .map((id) => {
       const suggestion = closest(id, known);
       return {
-        key: formatKeyPath(['rules', id]),
+        key: formatKeyPath([...at, id]),
         text: suggestion ? t(locale, 'cli.config.unknown-rule-hint', { suggestion }) : t(locale, 'cli.config.unknown-rule'),
       };
     });
@@ -277,6 +280,7 @@ const KEY_DESCRIPTIONS: Record<string, string> = {
   include: 'Globs of files to analyse (empty: every supported file).',
   exclude: 'Globs of files to skip, in addition to node_modules, .git, vendor, dist, build, venv, site-packages.',
   rules: 'Per rule id: off | on | info | warning | error, or { enabled, severity }.',
+  overrides: 'Per-path settings, later entries win: [{ files: [globs], rules: {...}, targets: [...] }].',
   apis: 'Extra API knowledge per call kind: dotted names or globs, e.g. http: [send_to_bigdata, "external_api.*"].',
   cost: 'Assumptions behind cost estimates (latencies, concurrency, replicas, prices).',
   'cost.db_query_ms': 'Latency of one database round trip, in milliseconds.',

@@ -56,6 +56,8 @@ const DEFAULTS = {
   llm: { enabled: false, auto: false, max_findings: 3, max_tokens_per_day: 200_000 },
   /** Per-review budget of the service (docs/operations.md, "Worker threads, deadlines and the review budget"). */
   limits: { file_timeout_ms: 10_000, max_files: 300, max_bytes: 20_000_000, max_analysis_ms: 120_000, max_annotations: 50, max_api_writes: 100 },
+  /** Per-path settings: `[{ files: ["tests/**"], rules: {...}, targets: [...] }]`, later entries win. */
+  overrides: [] as never[],
 };
 
 function buildSchemas(z: typeof Zod) {
@@ -144,6 +146,15 @@ function buildSchemas(z: typeof Zod) {
         max_api_writes: z.number().int().min(4).max(500).default(d.limits.max_api_writes),
       })
       .default(d.limits),
+    overrides: z
+      .array(
+        z.strictObject({
+          files: z.array(z.string().min(1)).min(1),
+          rules: z.record(z.string().regex(/^[a-z0-9-]+$/, 'rule ids are kebab-case'), ruleSetting).optional(),
+          targets: z.array(target).min(1).optional(),
+        }),
+      )
+      .default(d.overrides),
   });
   return { configSchema, costSchema };
 }

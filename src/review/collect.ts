@@ -6,6 +6,7 @@ import { effectLimits, EffectIndex, moduleCandidates } from '../analysis/effects
 import { loadKnowledgeBase } from '../analysis/knowledge-base.js';
 import { SharedSources, scanImports } from '../analysis/shared-sources.js';
 import { t } from '../core/i18n.js';
+import { applyPathOverrides, engineConfigFor } from '../config/overrides.js';
 import type { CozeLoopConfig } from '../config/schema.js';
 import type { FileNote, Finding, Locale, SkippedFile } from '../core/types.js';
 import type { ChangeRequestRef, ChangedFile, Platform } from '../platforms/platform.js';
@@ -197,7 +198,10 @@ export interface ChangeSetAnalysis {
  */
 export function analyseChangeSet(files: ReviewFile[], config: CozeLoopConfig, locale: Locale = config.locale, context?: ContextFiles): ChangeSetAnalysis {
   const result: ChangeSetAnalysis = { files: [], skipped: [], notes: [] };
-  const kb = loadKnowledgeBase(config);
+  // Per-path `overrides:`: the engine runs with everything some override may switch on, each finding is then judged
+  // by its path's settings (paths are repository-relative, as the globs are).
+  const engineConfig = engineConfigFor(config);
+  const kb = loadKnowledgeBase(engineConfig);
   const contextFiles = new Map<string, string | Buffer>(context?.files ?? []);
   for (const file of files) contextFiles.set(file.path, file.content);
   const effects = new EffectIndex(kb, undefined, contextFiles);
@@ -210,7 +214,8 @@ export function analyseChangeSet(files: ReviewFile[], config: CozeLoopConfig, lo
   }
   for (const file of files) {
     try {
-      const analysis = analyzeSource({ path: file.path, content: file.content }, config, { locale, kb, effects });
+      const analysis = analyzeSource({ path: file.path, content: file.content }, engineConfig, { locale, kb, effects });
+      analysis.findings = applyPathOverrides(analysis.findings, config, { cwd: '/' });
       const skippedHere = analysis.skipped.filter((s) => s.path === file.path);
       result.skipped.push(...analysis.skipped);
       result.notes.push(...analysis.notes);
@@ -298,6 +303,8 @@ export async function collectAndAnalyse(
   const sources = new Map<string, Buffer>(context.files);
   for (const { file, content } of fetched) sources.set(file.path, content);
   const shared = effectLimits(config).enabled && sources.size > 1 ? SharedSources.pack(sources) : undefined;
+  // Per-path `overrides:` (see analyseChangeSet).
+  const engineConfig = engineConfigFor(config);
   sources.clear();
   await mapLimit(fetched, Math.max(1, pool.threads), async ({ file, content, hunks }) => {
     if (budget.analysisMs >= limits.max_analysis_ms) {
@@ -306,7 +313,8 @@ export async function collectAndAnalyse(
       return;
     }
     const started = Date.now();
-    const result = await pool.analyze({ path: file.path, content }, config, { locale, timeoutMs: budget.nextDeadline(), context: shared });
+    const result = await pool.analyze({ path: file.path, content }, engineConfig, { locale, timeoutMs: budget.nextDeadline(), context: shared });
+    result.findings = applyPathOverrides(result.findings, config, { cwd: '/' });
     budget.analysisMs += Date.now() - started;
     const own = result.skipped.filter((s) => s.path === file.path);
     budget.timeouts += own.filter((s) => s.reason === 'timeout').length;

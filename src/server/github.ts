@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { parseEnv } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { createProbot } from 'probot';
+import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseCommand, type ParsedCommand } from '../commands/parse.js';
 import { CommandRateLimiter } from '../commands/rate-limit.js';
@@ -35,6 +36,8 @@ export interface GitHubService {
   listSummaryTargets?: ListSummaryTargets;
   /** Set in set-up mode: Probot's app registration page. */
   setupPath?: string;
+  /** Serving Probot's app registration pages (no credentials yet): the server binds 127.0.0.1 unless HOST says otherwise. */
+  setupMode?: boolean;
 }
 
 export const DEFAULT_WEBHOOK_PATH = '/api/github/webhooks';
@@ -45,6 +48,18 @@ const REVIEW_ACTIONS = new Set(['opened', 'reopened', 'synchronize', 'ready_for_
 const account = z.object({ login: z.string(), type: z.string() });
 const installation = z.object({ id: z.number() });
 const repository = z.object({ full_name: z.string(), default_branch: z.string().optional() });
+
+const checkRunEvent = z.object({
+  action: z.string(),
+  installation,
+  repository,
+  sender: account,
+  check_run: z.object({
+    name: z.string(),
+    head_sha: z.string(),
+    pull_requests: z.array(z.object({ number: z.number(), head: z.object({ sha: z.string() }).optional() })),
+  }),
+});
 
 const pullRequestEvent = z.object({
   action: z.string(),
@@ -162,6 +177,26 @@ export function routeWebhook(event: string, deliveryId: string, payload: unknown
       },
     };
   }
+  if (event === 'check_run') {
+    const parsed = checkRunEvent.safeParse(payload);
+    if (!parsed.success) return ignored('unexpected check_run payload');
+    const { action, check_run: run, repository: repo, installation: inst } = parsed.data;
+    if (action !== 'rerequested') return ignored(`check_run.${action} is not a re-run`);
+    // "Re-run" on the review's check run in the Checks tab sends check_run.rerequested.
+    if (run.name !== STATUS_NAME) return ignored(`check run ${run.name} is not coze-loop's`);
+    // GitHub lists the pull requests of the run's head commit; it leaves the list empty for pull requests from forks.
+    const pr = run.pull_requests[0];
+    if (!pr) return ignored('the re-run check run names no pull request (GitHub leaves it empty for forks)');
+    return {
+      kind: 'job',
+      job: {
+        type: 'github-review',
+        id: deliveryId,
+        coalesceKey: `github:${repo.full_name}#${pr.number}`,
+        payload: { installationId: inst.id, repo: repo.full_name, number: pr.number, headSha: run.head_sha, defaultBranch: repo.default_branch, action: 'rerequested' },
+      },
+    };
+  }
   if (event === 'pull_request_review_comment') {
     const parsed = reviewCommentEvent.safeParse(payload);
     if (!parsed.success) return ignored('unexpected pull_request_review_comment payload');
@@ -272,25 +307,87 @@ async function probotInternal<T>(relativePath: string): Promise<T | null> {
   }
 }
 
+/**
+ * The manifest the set-up page posts to GitHub, from Probot's (app.yml + defaults) with what Probot gets wrong for
+ * this service: the webhook URL is `<public base>/api/github/webhooks` (BASE_URL), or the WEBHOOK_PROXY_URL channel
+ * that forwards there, never the local address GitHub cannot reach; `public:` is app.yml's (Probot turns false into
+ * true). Without a public URL the webhook is registered inactive and `notice` says so, to show on the page.
+ */
+export function setupManifest(probotManifest: string, env: NodeJS.ProcessEnv, requestBase: string, webhookPath: string, appPublic: boolean | undefined): { manifest: string; hookUrl: string; notice?: string } {
+  const manifest = JSON.parse(probotManifest) as Record<string, unknown>;
+  const base = env.BASE_URL?.trim().replace(/\/+$/, '');
+  const proxy = env.WEBHOOK_PROXY_URL?.trim();
+  const hookUrl = proxy || `${base || requestBase}${webhookPath}`;
+  const active = Boolean(proxy || base);
+  manifest.hook_attributes = { url: hookUrl, active };
+  if (base) {
+    manifest.redirect_url = `${base}/probot/setup`;
+  }
+  if (appPublic !== undefined) manifest.public = appPublic;
+  const notice = active
+    ? undefined
+    : `No public URL is set, so GitHub cannot deliver webhooks to ${hookUrl}. The app is registered with its webhook switched off. Set BASE_URL to this server's public address (webhooks go to BASE_URL${webhookPath}) or WEBHOOK_PROXY_URL to a smee.io channel, restart, and register again; or register now and set the webhook URL in the app's settings later.`;
+  return { manifest: JSON.stringify(manifest), hookUrl, ...(notice ? { notice } : {}) };
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}
+
 async function setupMode(env: NodeJS.ProcessEnv, logger: Logger): Promise<GitHubService | null> {
   type SetupModule = { setupAppFactory: (options: Record<string, unknown>) => () => Promise<RequestHandler> };
   type StaticModule = { staticFilesHandler: RequestHandler };
+  type ManifestModule = { ManifestCreation: new (options: Record<string, unknown>) => { pkg: { name?: string; version?: string; description?: string }; getManifest(options: { pkg: unknown; baseUrl: string }): string; createAppUrl: string } };
+  type ViewModule = { setupView: (options: { name?: string; version?: string; description?: string; createAppUrl: string; manifest: string }) => string };
   const setup = await probotInternal<SetupModule>('apps/setup.js');
   const assets = await probotInternal<StaticModule>('server/handlers/static-files.js');
+  const manifestModule = await probotInternal<ManifestModule>('manifest-creation.js');
+  const views = await probotInternal<ViewModule>('views/setup.js');
   if (!setup) {
     logger.warn('GitHub App credentials are missing (APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET); the GitHub side is off. Register the app from app.yml as described in docs/github-app.md.');
     return null;
   }
   const handler = await setup.setupAppFactory({
-    host: env.HOST ?? 'localhost',
+    host: env.HOST ?? '127.0.0.1',
     port: Number(env.PORT ?? 3000),
     log: logger.child({ name: 'probot-setup' }),
   })();
+  const webhookPath = env.WEBHOOK_PATH || DEFAULT_WEBHOOK_PATH;
+  let appPublic: boolean | undefined;
+  try {
+    const appYml = parseYaml(readFileSync(join(process.cwd(), 'app.yml'), 'utf8')) as { public?: unknown } | null;
+    if (typeof appYml?.public === 'boolean') appPublic = appYml.public;
+  } catch {
+    // No app.yml here: Probot's defaults.
+  }
+  const base = env.BASE_URL?.trim();
+  if (!base && !env.WEBHOOK_PROXY_URL) {
+    logger.warn(`GitHub App set-up mode without a public URL: set BASE_URL (webhooks go to <BASE_URL>${webhookPath}) or WEBHOOK_PROXY_URL, or GitHub cannot deliver webhooks.`);
+  }
   logger.info('GitHub App set-up mode: open /probot in a browser (the playground at / links to it) to register coze-loop from app.yml, then restart.');
+
+  /** The registration page, with the manifest fixed by setupManifest(). */
+  const page = (req: IncomingMessage, res: ServerResponse): boolean => {
+    if (!manifestModule || !views) return false;
+    const creation = new manifestModule.ManifestCreation({ updateEnv: () => ({}) });
+    const forwarded = header(req, 'x-forwarded-proto');
+    const requestBase = `${forwarded ? forwarded.split(',')[0]!.trim() : 'http'}://${header(req, 'x-forwarded-host') ?? req.headers.host ?? '127.0.0.1'}`;
+    const probotManifest = creation.getManifest({ pkg: creation.pkg, baseUrl: base?.replace(/\/+$/, '') || requestBase });
+    // Probot sets WEBHOOK_PROXY_URL in process.env when it opens a smee channel for this run.
+    const fixed = setupManifest(probotManifest, { ...env, WEBHOOK_PROXY_URL: env.WEBHOOK_PROXY_URL || process.env.WEBHOOK_PROXY_URL }, requestBase, webhookPath, appPublic);
+    let html = views.setupView({ name: creation.pkg.name, version: creation.pkg.version, description: creation.pkg.description, createAppUrl: creation.createAppUrl, manifest: fixed.manifest });
+    const note = `<p class="coze-loop-webhook" style="max-width:40em;margin:1em auto;padding:0.75em;border:1px solid #d4a72c;background:#fff8c5">Webhook URL: <code>${escapeHtml(fixed.hookUrl)}</code>${fixed.notice ? `<br><strong>${escapeHtml(fixed.notice)}</strong>` : ''}</p>`;
+    html = html.includes('<form') ? html.replace('<form', `${note}<form`) : `${note}${html}`;
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html);
+    return true;
+  };
+
   return {
     processors: {},
+    setupMode: true,
     setupPath: '/probot',
     async handle(req, res) {
+      if (req.method === 'GET' && (req.url ?? '/').split('?')[0] === '/probot' && page(req, res)) return true;
       if (assets && (await assets.staticFilesHandler(req, res))) return true;
       return handler(req, res);
     },

@@ -54,6 +54,41 @@ export interface LoggerOptions {
   /** Defaults to stdout. Tests pass a stream to read what would be printed. */
   destination?: DestinationStream;
   base?: Record<string, unknown>;
+  /** One readable line per entry (time, level, message, fields) instead of JSON: for a terminal. */
+  pretty?: boolean;
+}
+
+const LEVEL_NAMES: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
+const HIDDEN_FIELDS = new Set(['level', 'time', 'msg', 'pid', 'hostname', 'name', 'v']);
+
+/** `12:00:01.234 INFO  listening url=http://127.0.0.1:3000 role=all` for one pino JSON line (already scrubbed). */
+export function prettyLine(json: string, color = false): string {
+  let entry: Record<string, unknown>;
+  try {
+    entry = JSON.parse(json) as Record<string, unknown>;
+  } catch {
+    return json;
+  }
+  const time = typeof entry.time === 'number' ? new Date(entry.time).toISOString().slice(11, 23) : '';
+  const level = LEVEL_NAMES[Number(entry.level)] ?? String(entry.level ?? '');
+  const fields = Object.entries(entry)
+    .filter(([key]) => !HIDDEN_FIELDS.has(key))
+    .map(([key, value]) => {
+      if (key === 'err' && value && typeof value === 'object') return `err=${JSON.stringify((value as { message?: unknown }).message ?? value)}`;
+      return `${key}=${typeof value === 'string' && !/\s/.test(value) ? value : JSON.stringify(value)}`;
+    });
+  const paint = color ? (Number(entry.level) >= 50 ? '\u001b[31m' : Number(entry.level) >= 40 ? '\u001b[33m' : '\u001b[2m') : '';
+  const reset = color ? '\u001b[0m' : '';
+  return `${time} ${paint}${level.padEnd(5)}${reset} ${String(entry.msg ?? '')}${fields.length > 0 ? `  ${fields.join(' ')}` : ''}`;
+}
+
+/** A pino destination that prints prettyLine()s, synchronously, to `out`. */
+export function prettyDestination(out: { write(text: string): unknown } = process.stdout, color = false): DestinationStream {
+  return {
+    write(chunk: string) {
+      for (const line of chunk.split('\n')) if (line) out.write(`${prettyLine(line, color)}\n`);
+    },
+  };
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger & PinoLogger {
@@ -75,6 +110,6 @@ export function createLogger(options: LoggerOptions = {}): Logger & PinoLogger {
         },
       },
     },
-    options.destination ?? pino.destination({ dest: 1, sync: true }),
+    options.destination ?? (options.pretty ? prettyDestination(process.stdout, !process.env.NO_COLOR) : pino.destination({ dest: 1, sync: true })),
   );
 }

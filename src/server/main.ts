@@ -29,6 +29,8 @@ export interface PlatformService {
   listSummaryTargets?: ListSummaryTargets;
   /** Set while no GitHub App is configured: where Probot's registration page is (the playground links to it). */
   setupPath?: string;
+  /** GitHub App set-up mode (registration pages, no credentials yet). */
+  setupMode?: boolean;
 }
 
 export interface ServiceOverrides {
@@ -85,10 +87,16 @@ export function mergeProcessors(services: NamedService[], logger: Logger): Parti
   return merged;
 }
 
+/** JSON for log collectors; one readable line per entry on a terminal. LOG_FORMAT=json or pretty decides instead. */
+export function wantsPrettyLogs(env: NodeJS.ProcessEnv, stdoutIsTTY: boolean): boolean {
+  if (env.LOG_FORMAT === 'json') return false;
+  return env.LOG_FORMAT === 'pretty' || stdoutIsTTY;
+}
+
 export async function startService(env: NodeJS.ProcessEnv = process.env, overrides: ServiceOverrides = {}): Promise<RunningService> {
   const settings = readRuntimeSettings(env);
   const playgroundSettings = readPlaygroundSettings(env);
-  const logger = overrides.logger ?? createLogger({ level: settings.logLevel });
+  const logger = overrides.logger ?? createLogger({ level: settings.logLevel, pretty: wantsPrettyLogs(env, process.stdout.isTTY === true) });
   const metrics = createMetrics({ processMetrics: overrides.processMetrics ?? true });
   const queue = createQueue({
     concurrency: settings.concurrency,
@@ -178,7 +186,8 @@ export async function startService(env: NodeJS.ProcessEnv = process.env, overrid
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(settings.port, settings.host, () => {
+    // Set-up mode serves pages that write credentials to .env: loopback only, unless HOST asks for more.
+    server.listen(settings.port, settings.host ?? (github?.setupMode ? '127.0.0.1' : undefined), () => {
       server.off('error', reject);
       resolve();
     });

@@ -12,7 +12,8 @@ describe('parseArgs', () => {
       parseArgs([
         '--target', 'optimize', '--target=fix-bugs', '--file', 'src/*.py', '--exclude=gen/**', '--diff', 'origin/main',
         '--format', 'sarif', '-o', 'out.sarif', '--fail-on', 'error', '-c', 'cfg.yml', '--locale', 'zh-CN',
-        '--max-file-bytes', '2048', '--no-progress', 'src', '--', '--weird-name.py',
+        '--max-file-bytes', '2048', '--no-progress', '--select', 'query-in-loop,fix-bugs', '--ignore=magic-interval',
+        '--statistics', '--baseline', 'b.json', '--write-baseline', '--show-fixes', '--fix', '--unsafe-fixes', 'src', '--', '--weird-name.py',
       ]),
     ).toEqual({
       targets: ['optimize', 'fix-bugs'],
@@ -25,6 +26,15 @@ describe('parseArgs', () => {
       config: 'cfg.yml',
       locale: 'zh-CN',
       maxFileBytes: 2048,
+      select: ['query-in-loop', 'fix-bugs'],
+      ignore: ['magic-interval'],
+      statistics: true,
+      baseline: 'b.json',
+      writeBaseline: true,
+      showFixes: true,
+      fix: true,
+      fixDryRun: false,
+      unsafeFixes: true,
       progress: false,
       help: false,
       version: false,
@@ -106,5 +116,28 @@ describe('file selection', () => {
     const root = tree({ 'src/a.py': '', 'scripts/b.py': '' });
     const selection = selectFiles({ cwd: root, paths: [], fileGlobs: [], excludeGlobs: [], includeGlobs: ['src/**'] });
     expect(selection.files.map((f) => f.path)).toEqual(['src/a.py']);
+  });
+
+  it('takes absolute globs, globs climbing out of the working directory, and reports paths relative to it when inside', () => {
+    const root = tree({ 'proj/src/tasks/a.py': '', 'proj/src/tasks/b.py': '', 'proj/src/other/c.py': '', 'side/d.py': '', 'side/e.js': '' });
+    const cwd = join(root, 'proj');
+    const absolute = selectFiles({ cwd, paths: [], fileGlobs: [`${cwd}/src/tasks/*.py`], excludeGlobs: [], includeGlobs: [] });
+    expect(absolute.files.map((f) => f.path)).toEqual(['src/tasks/a.py', 'src/tasks/b.py']);
+    expect(absolute.unmatched).toEqual([]);
+    const outside = selectFiles({ cwd, paths: [], fileGlobs: ['../side/*.py'], excludeGlobs: [], includeGlobs: [] });
+    expect(outside.files.map((f) => f.path)).toEqual([join(root, 'side', 'd.py')]);
+    const excluded = selectFiles({ cwd, paths: ['src', join(root, 'side')], fileGlobs: [], excludeGlobs: [`${cwd}/src/tasks/**`, `${root}/side/*.js`], includeGlobs: [] });
+    expect(excluded.files.map((f) => f.path)).toEqual([join(root, 'side', 'd.py'), 'src/other/c.py']);
+  });
+
+  it('reports a --file glob or a quoted PATH glob that matches no file, and expands a PATH glob that does', () => {
+    const root = tree({ 'src/a.py': '', 'src/deep/b.py': '', 'docs/x.md': '' });
+    const none = selectFiles({ cwd: root, paths: [], fileGlobs: ['src/*.py', 'lib/**/*.py', '*.rb'], excludeGlobs: [], includeGlobs: [] });
+    expect(none.files.map((f) => f.path)).toEqual(['src/a.py']);
+    expect(none.unmatched).toEqual(['lib/**/*.py', '*.rb']);
+    const pathGlob = selectFiles({ cwd: root, paths: [`${root}/src/**/*.py`, 'nothing/*.py'], fileGlobs: [], excludeGlobs: [], includeGlobs: [] });
+    expect(pathGlob.files.map((f) => f.path)).toEqual(['src/a.py', 'src/deep/b.py']);
+    expect(pathGlob.unmatched).toEqual(['nothing/*.py']);
+    expect(pathGlob.missing).toEqual([]);
   });
 });

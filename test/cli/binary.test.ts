@@ -81,5 +81,32 @@ function describeBuilt(): void {
       expect(result.code).toBe(2);
       expect(result.stderr).toContain('.coze-loop.yml: targets[0]: expected one of optimize|readability|fix-bugs');
     }, 60_000);
+
+    it('from another directory: analyses an absolute --file glob (the GitLab CI seed line) and names a glob matching nothing', async () => {
+      const project = tree({ 'src/tasks/poll.py': POLLER(1), 'src/tasks/notes.txt': 'x\n' });
+      const elsewhere = tree({ 'README.md': 'not a project\n' });
+      const seed = await exec(['--target', 'fix-bugs', '--file', `${project}/src/tasks/*.py`, '--format', 'json', '--fail-on', 'none'], project, { CI_PROJECT_DIR: project });
+      expect(seed.code).toBe(0);
+      const inside = JSON.parse(seed.stdout);
+      expect(inside.summary.filesAnalyzed).toBe(1);
+      expect(inside.findings.length).toBeGreaterThan(0);
+      expect(new Set(inside.findings.map((f: { path: string }) => f.path))).toEqual(new Set(['src/tasks/poll.py']));
+
+      const outside = await exec(['--file', `${project}/src/tasks/*.py`, '--format', 'json', '--fail-on', 'none'], elsewhere);
+      expect(outside.code).toBe(0);
+      const report = JSON.parse(outside.stdout);
+      expect(report.summary.filesAnalyzed).toBe(1);
+      expect(report.findings[0].path).toBe(join(project, 'src', 'tasks', 'poll.py'));
+
+      const byPath = await exec([`${project}/src`, '--exclude', `${project}/src/tasks/**`, '--format', 'json'], elsewhere);
+      expect(JSON.parse(byPath.stdout).summary.filesAnalyzed).toBe(0);
+
+      const nothing = await exec(['--file', `${project}/src/jobs/*.py`], elsewhere);
+      expect(nothing.code).toBe(2);
+      expect(nothing.stderr).toContain(`no file matches ${project}/src/jobs/*.py`);
+      const missing = await exec([join(project, 'gone')], elsewhere);
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toContain('no such file or directory');
+    }, 60_000);
   });
 }

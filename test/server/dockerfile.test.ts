@@ -54,8 +54,10 @@ describe('Dockerfile', () => {
     const buildNpm = dockerfile.filter((i) => i.stage === 'build' && i.keyword === 'RUN').flatMap((i) => npmCommands(i.args));
     expect(buildNpm).toEqual(['npm ci']);
     expect(npmCommands(ciScript)).toContain('npm ci');
-    // prepare = the native tree reader, then what `npm run build` builds.
-    expect(pkg.scripts.prepare).toBe(`${pkg.scripts['build:native']} && ${pkg.scripts.build}`);
+    // prepare = the native tree reader, then what `npm run build` builds, skipped when already built from the same
+    // sources (scripts/prepare.js; test/cli/prepare.test.ts).
+    expect(pkg.scripts.prepare).toBe('node scripts/prepare.js');
+    expect(read('scripts/prepare.js')).toContain("runScript('build:native');\n    runScript('build');");
     const build = dockerfile.filter((i) => i.stage === 'build');
     expect(build.some((i) => i.keyword === 'RUN' && /apt-get install .*\bg\+\+/.test(i.args) && /\bmake\b/.test(i.args) && /\bpython3\b/.test(i.args))).toBe(true);
     expect(build.find((i) => i.keyword === 'ENV')?.args).toBe('COZE_LOOP_REQUIRE_NATIVE=1');
@@ -81,7 +83,8 @@ describe('Dockerfile', () => {
     const runtime = dockerfile.filter((i) => i.stage === 'runtime');
     const cmd = JSON.parse(runtime.find((i) => i.keyword === 'CMD')!.args) as string[];
     expect(cmd.join(' ')).toBe(pkg.scripts.start);
-    expect(JSON.parse(runtime.find((i) => i.keyword === 'ENTRYPOINT')!.args)).toEqual(['/usr/bin/tini', '--']);
+    // The entry point script runs the CMD as it is (test/e2e/image.e2e.test.ts runs it).
+    expect(JSON.parse(runtime.find((i) => i.keyword === 'ENTRYPOINT')!.args)).toEqual(['/usr/bin/tini', '--', '/app/bin/docker-entrypoint.sh']);
     expect(runtime.some((i) => i.keyword === 'RUN' && /apt-get install .*\btini\b/.test(i.args))).toBe(true);
     expect(runtime.filter((i) => i.keyword === 'USER').map((i) => i.args)).toEqual(['node']);
     expect(runtime.find((i) => i.keyword === 'ENV')!.args).toMatch(/HOST=0\.0\.0\.0/);
