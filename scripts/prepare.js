@@ -19,9 +19,9 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const STAMP = join(root, 'dist', '.build-stamp');
 /** What `build:native` and `build` read. */
-const INPUTS = ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src', 'scripts', 'native/flat_tree.c', 'native/binding.gyp', 'rules', 'templates'];
+const INPUTS = ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'src', 'scripts', 'native/flat_tree.c', 'native/binding.gyp', 'rules', 'templates', 'web'];
 /** What they write; a missing one means a build is due whatever the stamp says. */
-const OUTPUTS = ['dist/src/cli/main.js', 'dist/src/cli/worker.js', 'dist/src/ci/action.js', 'dist/templates.json', 'dist/rules-catalogue.json'];
+const OUTPUTS = ['dist/src/cli/main.js', 'dist/src/cli/worker.js', 'dist/src/ci/action.js', 'dist/templates.json', 'dist/rules-catalogue.json', 'dist/web/playground.js'];
 const NATIVE = 'native/build/Release/coze_loop_flat_tree.node';
 
 function files(path) {
