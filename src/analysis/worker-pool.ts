@@ -24,6 +24,8 @@ export interface PoolRequest {
   /** The config as JSON: the worker keeps the last few parsed, with their knowledge bases. */
   config: string;
   locale: Locale;
+  /** The file's deadline: the worker gives it to the engine as its budget, so a parse stops there natively. */
+  timeoutMs: number;
 }
 export type PoolReply = { id: number; result: AnalysisResult } | { id: number; error: string } | { ready: true };
 
@@ -116,7 +118,7 @@ export class AnalysisPool {
       );
     }
     return new Promise((resolve) => {
-      const request: PoolRequest = { id: this.nextId++, path: String(input.path), content: input.content, config: configJson(config), locale };
+      const request: PoolRequest = { id: this.nextId++, path: String(input.path), content: input.content, config: configJson(config), locale, timeoutMs };
       this.queue.push({ id: request.id, request, timeoutMs, resolve });
       this.dispatch();
     });
@@ -190,8 +192,12 @@ export class AnalysisPool {
     slot.worker.postMessage(task.request);
   }
 
+  /**
+   * The hard stop. The engine in the worker has the same deadline as its budget (a tree-sitter parse stops there
+   * by itself, rules are checked between loops); this timer, a little later, terminates whatever did not stop.
+   */
   private arm(slot: Slot, task: Task): void {
-    slot.timer = setTimeout(() => this.expire(slot, task), task.timeoutMs);
+    slot.timer = setTimeout(() => this.expire(slot, task), task.timeoutMs + Math.min(1000, 100 + task.timeoutMs / 4));
   }
 
   private expire(slot: Slot, task: Task): void {

@@ -13,7 +13,7 @@ import { sortResult } from './analyze-files.js';
 import { selectFiles } from './files.js';
 import { addedSince, GitDiffError, type AddedCode } from './git-diff.js';
 import { defaultIO, toolVersion, useColor, type CliIO } from './io.js';
-import { analyzeInParallel } from './parallel.js';
+import { analyzeInParallel, analyzeWithDeadlines, fileTimeoutFromEnv } from './parallel.js';
 import { createProgress } from './progress.js';
 import { subcommands } from './subcommands.js';
 
@@ -123,12 +123,9 @@ async function analyzeCommand(argv: string[], io: CliIO): Promise<number> {
   const progress = createProgress(io.stderr, options.progress, locale);
   let result: AnalysisResult;
   try {
-    result = await analyzeInParallel(files, {
-      config,
-      locale,
-      maxFileBytes: config.max_file_bytes,
-      onProgress: (done, total) => progress.update(done, total),
-    });
+    const parallel = { config, locale, maxFileBytes: config.max_file_bytes, onProgress: (done: number, total: number) => progress.update(done, total) };
+    const fileTimeoutMs = fileTimeoutFromEnv(io.env);
+    result = fileTimeoutMs ? await analyzeWithDeadlines(files, { ...parallel, fileTimeoutMs }) : await analyzeInParallel(files, parallel);
   } finally {
     progress.finish();
   }
