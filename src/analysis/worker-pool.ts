@@ -46,6 +46,8 @@ export interface AnalyzeFileOptions {
   locale?: Locale;
   /** A tighter deadline for this file (never looser than the pool's). */
   timeoutMs?: number;
+  /** Called with the time the file spent in a thread (not the time it waited for one). */
+  onRun?: (ms: number) => void;
 }
 
 interface Task {
@@ -53,6 +55,8 @@ interface Task {
   request: PoolRequest;
   timeoutMs: number;
   resolve: (result: AnalysisResult) => void;
+  /** When a ready thread took it (0 until then). */
+  startedAt: number;
 }
 
 interface Slot {
@@ -109,8 +113,10 @@ export class AnalysisPool {
       // caller's loop over many files still lets other events in between files.
       return new Promise((resolve) =>
         setImmediate(() => {
+          const started = Date.now();
           try {
             resolve(analyzeSource(input, config, { locale }));
+            options.onRun?.(Date.now() - started);
           } catch (error) {
             resolve(skippedResult(String(input.path), 'error', error instanceof Error ? error.message.slice(0, 200) : 'unknown error'));
           }
@@ -119,7 +125,17 @@ export class AnalysisPool {
     }
     return new Promise((resolve) => {
       const request: PoolRequest = { id: this.nextId++, path: String(input.path), content: input.content, config: configJson(config), locale, timeoutMs };
-      this.queue.push({ id: request.id, request, timeoutMs, resolve });
+      const task: Task = {
+        id: request.id,
+        request,
+        timeoutMs,
+        startedAt: 0,
+        resolve: (result) => {
+          options.onRun?.(task.startedAt > 0 ? Date.now() - task.startedAt : 0);
+          resolve(result);
+        },
+      };
+      this.queue.push(task);
       this.dispatch();
     });
   }
@@ -197,6 +213,7 @@ export class AnalysisPool {
    * by itself, rules are checked between loops); this timer, a little later, terminates whatever did not stop.
    */
   private arm(slot: Slot, task: Task): void {
+    task.startedAt = Date.now();
     slot.timer = setTimeout(() => this.expire(slot, task), task.timeoutMs + Math.min(1000, 100 + task.timeoutMs / 4));
   }
 
