@@ -4,6 +4,7 @@
 import { parentPort } from 'node:worker_threads';
 import { DEFAULT_CONFIG, type CozeLoopConfig } from '../config/schema.js';
 import { EffectIndex } from './effects/index.js';
+import { t } from '../core/i18n.js';
 import { analyzeSource } from './engine.js';
 import { loadKnowledgeBase, type KnowledgeBase } from './knowledge-base.js';
 import { unpackSources, type SharedSourcesMessage } from './shared-sources.js';
@@ -49,7 +50,12 @@ parentPort?.on('message', (request: PoolRequest) => {
     const { config, kb } = resolve(request.config);
     const content = typeof request.content === 'string' ? request.content : Buffer.from(request.content.buffer, request.content.byteOffset, request.content.byteLength);
     const effects = effectsFor(request.context, request.config, kb);
-    const result = analyzeSource({ path: request.path, content }, config, { locale: request.locale, kb, ...(effects ? { effects } : {}) });
+    const result = analyzeSource({ path: request.path, content }, config, { locale: request.locale, kb, timeBudgetMs: request.timeoutMs, ...(effects ? { effects } : {}) });
+    // A parse stopped by the budget is this file's deadline: say it as the pool does.
+    const parseTimeout = t(request.locale, 'engine.skip.parse_timeout', { ms: request.timeoutMs });
+    for (const skip of result.skipped) {
+      if (skip.detail === parseTimeout) Object.assign(skip, { reason: 'timeout', detail: t(request.locale, 'engine.skip.deadline', { seconds: Math.round(request.timeoutMs / 100) / 10 }) });
+    }
     parentPort?.postMessage({ id: request.id, result } satisfies PoolReply);
   } catch (error) {
     parentPort?.postMessage({ id: request.id, error: error instanceof Error ? error.message : String(error) } satisfies PoolReply);

@@ -29,6 +29,8 @@ export interface PoolRequest {
   locale: Locale;
   /** The review's files, shared read-only, for effect summaries across files. */
   context?: SharedSourcesMessage;
+  /** The file's deadline: the worker gives it to the engine as its budget, so a parse stops there natively. */
+  timeoutMs: number;
 }
 export type PoolReply = { id: number; result: AnalysisResult } | { id: number; error: string } | { ready: true };
 
@@ -51,6 +53,8 @@ export interface AnalyzeFileOptions {
   timeoutMs?: number;
   /** The files the analysed one may call into (the change and its imports), for effect summaries. */
   context?: SharedSources;
+  /** Called with the time the file spent in a thread (not the time it waited for one). */
+  onRun?: (ms: number) => void;
 }
 
 interface Task {
@@ -58,6 +62,8 @@ interface Task {
   request: PoolRequest;
   timeoutMs: number;
   resolve: (result: AnalysisResult) => void;
+  /** When a ready thread took it (0 until then). */
+  startedAt: number;
 }
 
 interface Slot {
@@ -114,9 +120,11 @@ export class AnalysisPool {
       // caller's loop over many files still lets other events in between files.
       return new Promise((resolve) =>
         setImmediate(() => {
+          const started = Date.now();
           try {
             const budget = options.timeoutMs !== undefined ? { timeBudgetMs: timeoutMs } : {};
             resolve(analyzeSource(input, config, { locale, ...budget, ...inProcessEffects(config, options.context) }));
+            options.onRun?.(Date.now() - started);
           } catch (error) {
             resolve(skippedResult(String(input.path), 'error', error instanceof Error ? error.message.slice(0, 200) : 'unknown error'));
           }
@@ -124,9 +132,19 @@ export class AnalysisPool {
       );
     }
     return new Promise((resolve) => {
-      const request: PoolRequest = { id: this.nextId++, path: String(input.path), content: input.content, config: configJson(config), locale };
+      const request: PoolRequest = { id: this.nextId++, path: String(input.path), content: input.content, config: configJson(config), locale, timeoutMs };
+      const task: Task = {
+        id: request.id,
+        request,
+        timeoutMs,
+        startedAt: 0,
+        resolve: (result) => {
+          options.onRun?.(task.startedAt > 0 ? Date.now() - task.startedAt : 0);
+          resolve(result);
+        },
+      };
       if (options.context) request.context = options.context.message;
-      this.queue.push({ id: request.id, request, timeoutMs, resolve });
+      this.queue.push(task);
       this.dispatch();
     });
   }
@@ -199,8 +217,13 @@ export class AnalysisPool {
     slot.worker.postMessage(task.request);
   }
 
+  /**
+   * The hard stop. The engine in the worker has the same deadline as its budget (a tree-sitter parse stops there
+   * by itself, rules are checked between loops); this timer, a little later, terminates whatever did not stop.
+   */
   private arm(slot: Slot, task: Task): void {
-    slot.timer = setTimeout(() => this.expire(slot, task), task.timeoutMs);
+    task.startedAt = Date.now();
+    slot.timer = setTimeout(() => this.expire(slot, task), task.timeoutMs + Math.min(1000, 100 + task.timeoutMs / 4));
   }
 
   private expire(slot: Slot, task: Task): void {

@@ -40,7 +40,7 @@ export function sortResult(result: AnalysisResult): AnalysisResult {
 type ReadOutcome = { input: SourceInput } | { skip: AnalysisResult['skipped'][number] };
 
 /** Reads at most maxBytes + 1 bytes so that a multi-gigabyte file costs nothing to reject. */
-function readSource(file: SourceFile, maxBytes: number): ReadOutcome {
+export function readSource(file: SourceFile, maxBytes: number): ReadOutcome {
   let fd: number | undefined;
   try {
     fd = openSync(file.absolute, 'r');

@@ -16,7 +16,7 @@ import { selectFiles } from './files.js';
 import { addedSince, GitDiffError, type AddedCode } from './git-diff.js';
 import { applySelection, BaselineError, planFixes, readBaseline, renderFixDiffs, renderStatistics, statistics, targetsForSelection, unifiedDiff, validateSelection, withoutBaseline, writeBaseline, writePlans } from './habits.js';
 import { defaultIO, toolVersion, useColor, type CliIO } from './io.js';
-import { analyzeInParallel } from './parallel.js';
+import { analyzeInParallel, analyzeWithDeadlines, fileTimeoutFromEnv } from './parallel.js';
 import { createProgress } from './progress.js';
 import { subcommands } from './subcommands.js';
 
@@ -133,12 +133,9 @@ async function analyzeCommand(argv: string[], io: CliIO): Promise<number> {
   const progress = createProgress(io.stderr, options.progress, locale);
   let result: AnalysisResult;
   try {
-    result = await analyzeInParallel(files, {
-      config: engineConfig,
-      locale,
-      maxFileBytes: config.max_file_bytes,
-      onProgress: (done, total) => progress.update(done, total),
-    });
+    const parallel = { config: engineConfig, locale, maxFileBytes: config.max_file_bytes, onProgress: (done: number, total: number) => progress.update(done, total) };
+    const fileTimeoutMs = fileTimeoutFromEnv(io.env);
+    result = fileTimeoutMs ? await analyzeWithDeadlines(files, { ...parallel, fileTimeoutMs }) : await analyzeInParallel(files, parallel);
   } finally {
     progress.finish();
   }

@@ -9,7 +9,8 @@ import { loadKnowledgeBase } from '../analysis/knowledge-base.js';
 import { ruleRegistry } from '../analysis/rule-registry.js';
 import type { CozeLoopConfig } from '../config/schema.js';
 import type { AnalysisResult, Locale } from '../core/types.js';
-import { analyzeFiles, analyzeFilesPipelined, emptyResult, forEachInWindow, mergeResults, PARSE_AHEAD, sortResult, type AnalyzeFilesOptions } from './analyze-files.js';
+import { AnalysisPool } from '../analysis/worker-pool.js';
+import { analyzeFiles, analyzeFilesPipelined, emptyResult, forEachInWindow, mergeResults, PARSE_AHEAD, readSource, sortResult, type AnalyzeFilesOptions } from './analyze-files.js';
 import type { SourceFile } from './files.js';
 
 export interface WorkerSetup {
@@ -198,4 +199,39 @@ export async function analyzeInParallel(files: SourceFile[], options: ParallelOp
   const merged = emptyResult();
   for (const part of results) if (part) mergeResults(merged, part);
   return sortResult(merged);
+}
+
+/**
+ * The CLI with hard deadlines (COZE_LOOP_FILE_TIMEOUT_MS set): every file goes through the analysis pool's worker
+ * threads (analysis/worker-pool.ts), read one at a time as a thread frees up, and a file that passes its deadline
+ * is terminated and skipped with a note. The default run keeps the faster path above (the engine's own per-file
+ * budget), which the benchmark against Ruff measures.
+ */
+export async function analyzeWithDeadlines(files: SourceFile[], options: ParallelOptions & { fileTimeoutMs: number }): Promise<AnalysisResult> {
+  const pool = new AnalysisPool({ threads: Math.max(1, threadCount(options.threads, process.env, availableParallelism(), false) - 1), fileTimeoutMs: options.fileTimeoutMs });
+  const merged = emptyResult();
+  let next = 0;
+  let done = 0;
+  try {
+    const lanes = Array.from({ length: Math.min(files.length, pool.threads) }, async () => {
+      while (next < files.length) {
+        const file = files[next++]!;
+        const read = readSource(file, options.maxFileBytes);
+        const result = 'skip' in read ? { findings: [], skipped: [read.skip], notes: [], filesAnalyzed: 0 } : await pool.analyze(read.input, options.config, { locale: options.locale });
+        mergeResults(merged, result);
+        done++;
+        if (done % 16 === 0 || done === files.length) options.onProgress?.(done, files.length);
+      }
+    });
+    await Promise.all(lanes);
+  } finally {
+    await pool.close();
+  }
+  return sortResult(merged);
+}
+
+/** COZE_LOOP_FILE_TIMEOUT_MS as a positive integer, or undefined. */
+export function fileTimeoutFromEnv(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const n = Number(env.COZE_LOOP_FILE_TIMEOUT_MS);
+  return Number.isInteger(n) && n > 0 ? n : undefined;
 }

@@ -312,10 +312,9 @@ export async function collectAndAnalyse(
       late.push(budget.skip(file.path, `max_analysis_ms ${limits.max_analysis_ms}`));
       return;
     }
-    const started = Date.now();
-    const result = await pool.analyze({ path: file.path, content }, engineConfig, { locale, timeoutMs: budget.nextDeadline(), context: shared });
+    // Time in a thread, not time queued behind the other files of this review.
+    const result = await pool.analyze({ path: file.path, content }, engineConfig, { locale, timeoutMs: budget.nextDeadline(), context: shared, onRun: (ms) => (budget.analysisMs += ms) });
     result.findings = applyPathOverrides(result.findings, config, { cwd: '/' });
-    budget.analysisMs += Date.now() - started;
     const own = result.skipped.filter((s) => s.path === file.path);
     budget.timeouts += own.filter((s) => s.reason === 'timeout').length;
     // A file's content is kept only while it has findings (the model refinement and the commands quote it).

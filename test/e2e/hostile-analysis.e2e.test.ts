@@ -116,8 +116,8 @@ describe('analysis off the event loop, with a deadline per file', () => {
     });
     await res.arrayBuffer();
     expect(res.status).toBe(202);
-    // Health checks while the review runs: each one answered within a second (on the event loop it waited for
-    // the whole parse).
+    // Health checks while the review runs: each one answered within 3 s even on a loaded 2-core machine; on the
+    // event loop each waited for the whole parse of slow.py (about 15 s).
     const latencies: number[] = [];
     const started = Date.now();
     while (!fake.checkRuns.find((r) => r.head_sha === HEAD && r.status === 'completed') && Date.now() - started < 60_000) {
@@ -129,7 +129,7 @@ describe('analysis off the event loop, with a deadline per file', () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect(latencies.length).toBeGreaterThanOrEqual(5);
-    expect(Math.max(...latencies)).toBeLessThan(1000);
+    expect(Math.max(...latencies)).toBeLessThan(3000);
     const summary = fake.issueComments.find((c) => c.body.includes(SUMMARY_MARKER))!.body;
     expect(summary).toContain('`slow.py`: stopped at its analysis deadline (analysis took longer than 1.5 s');
     expect(summary).toContain('took longer than 1.5 s to analyse and were skipped (`limits.file_timeout_ms`)');
