@@ -6,6 +6,7 @@ import { Octokit } from '@octokit/rest';
 import { toolVersion } from '../cli/io.js';
 import { GitHubPlatform, type OctokitLike } from '../platforms/github/github-platform.js';
 import { GitLabPlatform } from '../platforms/gitlab/gitlab-platform.js';
+import { FingerprintMarkers } from '../platforms/markers.js';
 import type { ChangeRequestRef } from '../platforms/platform.js';
 import type { Logger } from '../server/deps.js';
 import { CiSetupError, type GitHubTarget, type GitLabTarget } from './environment.js';
@@ -67,7 +68,8 @@ async function botLoginFor(client: OctokitLike, token: string, env: NodeJS.Proce
 export async function createGitHubPlatform(target: GitHubTarget & { token: string }, env: NodeJS.ProcessEnv, logger: Logger, now: () => Date): Promise<GitHubPlatform> {
   const client = createGitHubClient(target.token, target.apiUrl, logger);
   const botLogin = await botLoginFor(client, target.token, env, logger);
-  return new GitHubPlatform(client, { baseUrl: target.apiUrl, logger, now, ...(botLogin ? { botLogin } : {}) });
+  // CI tokens change every run, so they cannot key the markers: COZE_LOOP_MARKER_SECRET does when set (docs/security.md).
+  return new GitHubPlatform(client, { baseUrl: target.apiUrl, logger, now, markers: new FingerprintMarkers(env.COZE_LOOP_MARKER_SECRET?.trim()), ...(botLogin ? { botLogin } : {}) });
 }
 
 /** The pull request: from the event when it says everything, else from the API. */
@@ -86,8 +88,8 @@ export async function githubChangeRequest(platform: GitHubPlatform, target: GitH
   return cr;
 }
 
-export function createGitLabPlatform(target: GitLabTarget & { token: string; url: string }, logger: Logger): GitLabPlatform {
-  return new GitLabPlatform({ url: target.url, token: target.token, logger });
+export function createGitLabPlatform(target: GitLabTarget & { token: string; url: string }, logger: Logger, env: NodeJS.ProcessEnv = process.env): GitLabPlatform {
+  return new GitLabPlatform({ url: target.url, token: target.token, logger, markers: new FingerprintMarkers(env.COZE_LOOP_MARKER_SECRET?.trim()) });
 }
 
 export interface GitLabResolution {

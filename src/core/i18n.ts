@@ -2,6 +2,7 @@
 // that parts of the product can add text without touching each other's files.
 import { join } from 'node:path';
 import { PROJECT_ROOT, readCompiled, readDataFiles } from './data-files.js';
+import { codeSpan } from './markdown-text.js';
 import { yaml } from './lazy-modules.js';
 import type { Locale } from './types.js';
 
@@ -51,10 +52,17 @@ function catalog(locale: Locale): Map<string, string> {
 }
 
 /** Fills `{{name}}` placeholders; an unknown placeholder is left visible rather than silently blanked. */
+/**
+ * `{{name}}` -> the param. A param written as a code span (`` `{{name}}` ``) is quoted with codeSpan: the values are
+ * often code, and a backtick in them must not close the span.
+ */
 export function fill(template: string, params: Record<string, string | number> = {}): string {
-  return template.replace(/\{\{\s*([\w.-]+)\s*\}\}/g, (whole, name: string) =>
-    name in params ? String(params[name]) : whole,
-  );
+  return template.replace(/(`?)\{\{\s*([\w.-]+)\s*\}\}(`?)/g, (whole, open: string, name: string, close: string) => {
+    if (!(name in params)) return whole;
+    const value = String(params[name]);
+    if (open && close) return codeSpan(value);
+    return `${open}${value}${close}`;
+  });
 }
 
 /** Looks a message up by key; falls back to English, then throws (a missing key is a bug, not a blank). */

@@ -141,9 +141,14 @@ export interface Platform {
   downloadArchive(repo: string, ref: string): Promise<Buffer | AsyncIterable<Uint8Array>>;
   /** Permalink to a line range at a commit. */
   permalink(repo: string, sha: string, path: string, startLine: number, endLine?: number): string;
+  /** How this platform writes and reads fingerprint markers (signed when the service has a key); unsigned when absent. */
+  readonly markers?: FingerprintMarkers;
 }
+
+import type { FingerprintMarkers } from './markers.js';
 
 /** Hidden markers, shared by every platform so a bot finds its own comments. */
 export const FINGERPRINT_MARKER = (fingerprint: string): string => `<!-- coze-loop:fp:${fingerprint} -->`;
 export const SUMMARY_MARKER = '<!-- coze-loop:summary -->';
-export const FINGERPRINT_PATTERN = /<!-- coze-loop:fp:([a-z0-9]+) -->/;
+/** Finds a marker anywhere, signed or not: for tests and tools. Platforms read markers with FingerprintMarkers.read. */
+export const FINGERPRINT_PATTERN = /<!-- coze-loop:fp:([a-z0-9]+)(?::[0-9a-f]{32})? -->/;

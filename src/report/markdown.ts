@@ -1,6 +1,7 @@
 // The Markdown body of one finding: what the GitHub and GitLab bots post inline and what `--format markdown` prints.
 import { renderCost } from '../cost/index.js';
 import { t } from '../core/i18n.js';
+import { codeSpan, neutraliseMentions } from '../core/markdown-text.js';
 import type { AnalysisResult, Finding, Fix, Locale, Severity, Target } from '../core/types.js';
 import { SEVERITIES, TARGETS } from '../core/types.js';
 import { trimChar } from '../core/linear-text.js';
@@ -65,7 +66,7 @@ function renderFix(fix: Fix, options: FindingRenderOptions): string[] {
   const heading = t(locale, fix.kind === 'replace' ? 'report.finding.fix-heading' : 'report.finding.sketch-heading');
   const details = fix.kind === 'replace' ? [lines, safety] : [safety];
   out.push(
-    t(locale, 'report.finding.fix-title', { heading, details: details.join(t(locale, 'report.finding.separator')), description: fix.description }),
+    t(locale, 'report.finding.fix-title', { heading, details: details.join(t(locale, 'report.finding.separator')), description: neutraliseMentions(fix.description) }),
     '',
   );
   if (canSuggest(fix, options)) {
@@ -93,9 +94,10 @@ export function renderFindingMarkdown(finding: Finding, options: FindingRenderOp
   const out: string[] = [];
   const target = t(locale, `report.target.${finding.target}`);
   const severity = t(locale, `report.severity.${finding.severity}`);
-  out.push(`${SEVERITY_ICONS[finding.severity]} **${finding.message.trim()}**`, '');
+  // Message and explanation quote the code: its mentions must not ping anyone through the bot.
+  out.push(`${SEVERITY_ICONS[finding.severity]} **${neutraliseMentions(finding.message.trim())}**`, '');
   out.push(`\`${finding.ruleId}\` · ${target} · ${severity}`, '');
-  if (finding.explanation.trim()) out.push(finding.explanation.trim(), '');
+  if (finding.explanation.trim()) out.push(neutraliseMentions(finding.explanation.trim()), '');
   if (finding.confidence === 'low') out.push(`> ${t(locale, 'report.finding.low-confidence')}`, '');
   if (finding.cost) {
     out.push(`**${t(locale, 'report.finding.cost-heading')}**`, '', renderCost(finding.cost, locale).trim(), '');
@@ -144,9 +146,9 @@ function renderSkipped(result: AnalysisResult, locale: Locale): string[] {
   const out = ['<details>', `<summary>${t(locale, 'report.summary.skipped', { count: result.skipped.length, notes: result.notes.length })}</summary>`, ''];
   for (const skip of result.skipped) {
     const reason = t(locale, `report.skip.${skip.reason}`);
-    out.push(`- \`${skip.path}\`: ${reason}${skip.detail ? ` (${skip.detail})` : ''}`);
+    out.push(`- ${codeSpan(skip.path)}: ${reason}${skip.detail ? ` (${neutraliseMentions(skip.detail)})` : ''}`);
   }
-  for (const note of result.notes) out.push(`- \`${note.path}\`: ${note.note}`);
+  for (const note of result.notes) out.push(`- ${codeSpan(note.path)}: ${neutraliseMentions(note.note)}`);
   out.push('', '</details>');
   return out;
 }

@@ -3,7 +3,8 @@
 import type { CozeLoopConfig } from '../config/schema.js';
 import { t } from '../core/i18n.js';
 import type { Finding } from '../core/types.js';
-import { FINGERPRINT_MARKER, type ChangeRequestRef, type ExistingComment, type InlineComment, type Platform, type StatusConclusion } from '../platforms/platform.js';
+import { UNSIGNED_MARKERS } from '../platforms/markers.js';
+import { type ChangeRequestRef, type ExistingComment, type InlineComment, type Platform, type StatusConclusion } from '../platforms/platform.js';
 import { renderFindingMarkdown } from '../report/markdown.js';
 import type { RefineHook } from '../llm/hook.js';
 import type { Logger, Metrics } from '../server/deps.js';
@@ -41,7 +42,7 @@ export function suggestionFlavor(platform: Platform): 'github' | 'gitlab' | 'non
 }
 
 /** One inline comment: the engine's Markdown plus the hidden fingerprint that makes re-runs idempotent. */
-export function renderInlineComment(finding: Finding, key: string, hunks: DiffHunk[] | null, platform: Platform, config: CozeLoopConfig): InlineComment {
+export function renderInlineComment(finding: Finding, key: string, hunks: DiffHunk[] | null, platform: Platform, config: CozeLoopConfig, repo = ''): InlineComment {
   const range = commentRange(finding, hunks);
   const markdown = renderFindingMarkdown(finding, {
     locale: config.locale,
@@ -51,7 +52,8 @@ export function renderInlineComment(finding: Finding, key: string, hunks: DiffHu
   const comment: InlineComment = {
     path: finding.path,
     line: range.line,
-    body: `${markdown.trimEnd()}\n\n${FINGERPRINT_MARKER(key)}`,
+    // Last in the body, where quoted code cannot follow it: the platforms only read a marker there.
+    body: `${markdown.trimEnd()}\n\n${(platform.markers ?? UNSIGNED_MARKERS).write(repo, key)}`,
     fingerprint: key,
   };
   if (range.startLine !== undefined) comment.startLine = range.startLine;
@@ -129,7 +131,7 @@ export async function runReview(platform: Platform, cr: ChangeRequestRef, config
   const byKey = new Map<string, Finding>();
   const comments = inline.map((finding) => {
     byKey.set(keyOf(finding), finding);
-    return renderInlineComment(finding, keyOf(finding), placed.hunks.get(finding.path) ?? null, platform, config);
+    return renderInlineComment(finding, keyOf(finding), placed.hunks.get(finding.path) ?? null, platform, config, cr.repo);
   });
   let posted = 0;
   const rejected: { finding: Finding; reason: string }[] = [];

@@ -22,6 +22,7 @@ import { summaryJob, type ListSummaryTargets, type SummaryTarget } from '../jobs
 import { archiveLimitsFromEnv, runWeeklySummaries } from '../summary/weekly.js';
 import { GitHubPlatform, type OctokitLike } from '../platforms/github/github-platform.js';
 import type { ChangeRequestRef, CommandOrigin } from '../platforms/platform.js';
+import { FingerprintMarkers } from '../platforms/markers.js';
 import { BOT_CONFIG_PATH, parseBotConfig } from '../review/bot-config.js';
 import { runReview, type ReviewDeps } from '../review/pipeline.js';
 import { STATUS_NAME } from '../review/status.js';
@@ -458,6 +459,8 @@ export async function createGitHubService(processEnv: NodeJS.ProcessEnv, deps: S
   const baseUrl = githubBaseUrl(env);
   const webhookPath = env.WEBHOOK_PATH || DEFAULT_WEBHOOK_PATH;
   const probot = createProbot({ env: { ...env, APP_ID: String(appId) }, overrides: { appId, privateKey, secret, baseUrl } });
+  // Fingerprint markers are signed with a key only the service holds, so text in a pull request cannot forge them.
+  const markers = new FingerprintMarkers(env.COZE_LOOP_MARKER_SECRET?.trim() || secret);
   const maxBodyBytes = positiveSetting(env.COZE_LOOP_WEBHOOK_MAX_BYTES, GITHUB_MAX_PAYLOAD_BYTES);
   const pending = new PendingBodies(positiveSetting(env.COZE_LOOP_WEBHOOK_MAX_PENDING, DEFAULT_MAX_PENDING_BODIES));
   const limiter = new CommandRateLimiter(Number(env.COZE_LOOP_COMMANDS_PER_HOUR ?? 10) || 10, 60 * 60 * 1000, deps.now);
@@ -515,7 +518,7 @@ export async function createGitHubService(processEnv: NodeJS.ProcessEnv, deps: S
 
   const platformFor = async (installationId: number, jobLogger: Logger): Promise<GitHubPlatform> => {
     const octokit = await probot.auth(installationId);
-    return new GitHubPlatform(octokit as unknown as OctokitLike, { baseUrl, appId, logger: jobLogger, metrics: deps.metrics, now: deps.now });
+    return new GitHubPlatform(octokit as unknown as OctokitLike, { baseUrl, appId, logger: jobLogger, metrics: deps.metrics, now: deps.now, markers });
   };
 
   const loadConfig = async (platform: GitHubPlatform, repo: string, defaultBranch: string | undefined): Promise<{ config: CozeLoopConfig; branch: string } | { error: string; branch: string }> => {

@@ -13,6 +13,7 @@ import { t } from '../core/i18n.js';
 import type { JobData, JobProcessor, JobType } from '../jobs/queue.js';
 import { summaryJob, type ListSummaryTargets } from '../jobs/scheduler.js';
 import { GitLabPlatform } from '../platforms/gitlab/gitlab-platform.js';
+import { FingerprintMarkers } from '../platforms/markers.js';
 import {
   commandJobSchema,
   mergeRequestHookSchema,
@@ -273,7 +274,14 @@ export function createGitLabService(env: NodeJS.ProcessEnv, deps: ServiceDeps, o
     return null;
   }
   const platform =
-    options.platform ?? new GitLabPlatform({ url: settings.url, token: settings.token, logger: deps.logger, metrics: deps.metrics });
+    options.platform ??
+    new GitLabPlatform({
+      url: settings.url,
+      token: settings.token,
+      logger: deps.logger,
+      metrics: deps.metrics,
+      markers: new FingerprintMarkers(env.COZE_LOOP_MARKER_SECRET?.trim() || settings.webhookSecret),
+    });
   const maxBody = options.maxBodyBytes ?? MAX_WEBHOOK_BYTES;
   const logger = deps.logger.child({ platform: 'gitlab' });
   deps.logger.info({ url: settings.url }, 'GitLab integration on');

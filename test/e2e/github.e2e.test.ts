@@ -84,6 +84,8 @@ beforeAll(async () => {
   fake = await new FakeGitHub({ owner: 'acme', repo: 'shop' }).start();
   fake.addPull({ number: 7, head: { sha: HEAD, ref: 'feature' }, files: [{ filename: 'worker.py', status: 'added', patch: PATCH }] });
   fake.setContent(HEAD, 'worker.py', WORKER.join('\n') + '\n');
+  // Commands are checked against the permission API for everyone, whatever the comment's association.
+  fake.permissions.set('Codertocat', 'write');
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
   const port = await freePort();
   child = spawn(process.execPath, [MAIN], {

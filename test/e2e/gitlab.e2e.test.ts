@@ -156,7 +156,7 @@ describe('coze-loop service, GitLab only', () => {
     const botDiscussions = mr.discussions.filter((d) => d.notes[0]!.type === 'DiffNote' && d.notes[0]!.author.id === fake.bot.id);
     expect(botDiscussions.length).toBeGreaterThan(0);
     for (const d of botDiscussions) {
-      expect(d.notes[0]!.body).toMatch(/<!-- coze-loop:fp:[a-z0-9]+ -->/);
+      expect(d.notes[0]!.body).toMatch(/<!-- coze-loop:fp:[a-z0-9]+(?::[0-9a-f]{32})? -->/);
       expect(d.notes[0]!.position).toMatchObject({ position_type: 'text', base_sha: BASE, head_sha: HEAD, start_sha: BASE, new_path: 'worker/sender.py' });
     }
     const posts = fake.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/merge_requests/12/discussions'));

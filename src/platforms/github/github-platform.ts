@@ -2,8 +2,8 @@
 // Octokit-compatible client: Probot's installation octokit, or @octokit/rest with throttling and retry for the
 // CI command. Only `request` and `graphql` are used, with route strings, so plugin versions do not matter.
 import type { z } from 'zod';
+import { FingerprintMarkers, UNSIGNED_MARKERS } from '../markers.js';
 import {
-  FINGERPRINT_PATTERN,
   SUMMARY_MARKER,
   type ChangeRequestRef,
   type ChangedFile,
@@ -56,6 +56,8 @@ export interface GitHubPlatformOptions {
   metrics?: Metrics;
   /** Clock for check-run timestamps. */
   now?: () => Date;
+  /** Signs and checks fingerprint markers; unsigned markers when absent (see markers.ts). */
+  markers?: FingerprintMarkers;
 }
 
 /** Marker added to a comment whose finding was fixed, so later runs see it as resolved. */
@@ -129,6 +131,7 @@ export class GitHubPlatform implements Platform {
   private readonly htmlUrl: string;
   private readonly checkRuns = new Map<string, number>();
   private readonly reader: ResponseReader;
+  readonly markers: FingerprintMarkers;
 
   constructor(
     private readonly octokit: OctokitLike,
@@ -136,6 +139,7 @@ export class GitHubPlatform implements Platform {
   ) {
     this.htmlUrl = htmlUrlFromApi(options.baseUrl);
     this.reader = new ResponseReader('github', options.logger);
+    this.markers = options.markers ?? UNSIGNED_MARKERS;
   }
 
   private async call<T>(route: string, params: Record<string, unknown>, schema?: z.ZodType<T>): Promise<T> {
@@ -226,14 +230,16 @@ export class GitHubPlatform implements Platform {
     const own: ExistingComment[] = [];
     for (const comment of comments) {
       const body = comment.body ?? '';
-      const match = FINGERPRINT_PATTERN.exec(body);
-      if (!match || !this.isOwnComment(comment.user)) continue;
+      if (!this.isOwnComment(comment.user)) continue;
+      const fingerprint = this.markers.read(cr.repo, body);
+      if (!fingerprint) continue;
       const existing: ExistingComment = {
         id: String(comment.id),
         threadId: String(comment.in_reply_to_id ?? comment.id),
-        fingerprint: match[1]!,
+        fingerprint,
         body,
-        resolved: body.includes(FIXED_MARKER),
+        // The bot writes this marker first when it marks a comment fixed; quoted code never comes first.
+        resolved: body.startsWith(FIXED_MARKER),
       };
       if (comment.path !== undefined) existing.path = comment.path;
       const line = comment.line ?? comment.original_line;
@@ -284,7 +290,8 @@ export class GitHubPlatform implements Platform {
       owner,
       repo,
       comment_id: Number(comment.id),
-      body: `${FIXED_MARKER}\n~~${title}~~\n\n${body}\n\n<details>\n<summary>${escapeHtml(title)}</summary>\n\n${comment.body}\n\n</details>`,
+      // The fingerprint marker stays last, so the next run still knows this comment (and that it is fixed).
+      body: `${FIXED_MARKER}\n~~${title}~~\n\n${body}\n\n<details>\n<summary>${escapeHtml(title)}</summary>\n\n${comment.body}\n\n</details>\n\n${this.markers.write(cr.repo, comment.fingerprint)}`,
     });
     await this.resolveThread(cr, rootId);
   }

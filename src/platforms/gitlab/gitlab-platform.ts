@@ -2,10 +2,10 @@
 // (schemas.ts); every failure becomes a GitLabApiError that carries the HTTP status and GitLab's message but never
 // the request (its headers hold the token).
 import { Gitlab, GitbeakerRequestError, GitbeakerRetryError, GitbeakerTimeoutError } from '@gitbeaker/rest';
+import { FingerprintMarkers, UNSIGNED_MARKERS } from '../markers.js';
 import { z } from 'zod';
 import type { Logger, Metrics } from '../../server/deps.js';
 import {
-  FINGERPRINT_PATTERN,
   SUMMARY_MARKER,
   type ChangeRequestRef,
   type ChangedFile,
@@ -54,6 +54,8 @@ export interface GitLabPlatformOptions {
   metrics?: Metrics;
   /** Per-request timeout; gitbeaker's own default is five minutes, long enough to stall a worker. */
   timeoutMs?: number;
+  /** Signs and checks fingerprint markers; unsigned markers when absent (see markers.ts). */
+  markers?: FingerprintMarkers;
 }
 
 export class GitLabApiError extends Error {
@@ -94,6 +96,7 @@ export class GitLabPlatform implements Platform {
   /** Instance base URL without a trailing slash. */
   readonly url: string;
   private readonly api: GitlabApi;
+  readonly markers: FingerprintMarkers;
   private readonly logger?: Logger;
   private readonly metrics?: Metrics;
   private botUser?: Promise<GitLabUser>;
@@ -108,6 +111,7 @@ export class GitLabPlatform implements Platform {
     this.logger = options.logger;
     this.metrics = options.metrics;
     this.reader = new ResponseReader('gitlab', options.logger);
+    this.markers = options.markers ?? UNSIGNED_MARKERS;
   }
 
   /** Runs one API call, turning gitbeaker's errors into GitLabApiError and validating the answer. */
@@ -256,12 +260,12 @@ export class GitLabPlatform implements Platform {
     for (const discussion of discussions) {
       const first = discussion.notes[0];
       if (!first || first.author.id !== me.id || first.body.includes(SUMMARY_MARKER)) continue;
-      const match = FINGERPRINT_PATTERN.exec(first.body);
-      if (!match?.[1]) continue;
+      const fingerprint = this.markers.read(cr.repo, first.body);
+      if (!fingerprint) continue;
       found.push({
         id: String(first.id),
         threadId: discussion.id,
-        fingerprint: match[1],
+        fingerprint,
         path: first.position?.new_path ?? undefined,
         line: first.position?.new_line ?? undefined,
         body: first.body,

@@ -151,7 +151,7 @@ describe('gitlab-review processor', () => {
         'position[new_path]': 'worker/sender.py',
         'position[old_path]': 'worker/sender.py',
       });
-      expect((d.body as Record<string, string>).body).toMatch(/<!-- coze-loop:fp:[a-z0-9]+ -->$/);
+      expect((d.body as Record<string, string>).body).toMatch(/<!-- coze-loop:fp:[a-z0-9]+:[0-9a-f]{32} -->$/);
     }
     const summary = sent.find((r) => r.path.endsWith('/notes'));
     expect((summary!.body as { body: string }).body).toContain(SUMMARY_MARKER);
