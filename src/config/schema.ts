@@ -45,7 +45,7 @@ const DEFAULTS = {
    * Effect summaries (what the code's own functions do, followed through calls and imports): the longest chain
    * followed (calls from the loop down to the API), and the most other files read per analysed file.
    */
-  effects: { enabled: true, max_depth: 4, max_files: 24 },
+  effects: { enabled: true, max_depth: 3, max_files: 24 },
   review: {
     drafts: false,
     /** Which lines findings may anchor on: added lines only, added + diff context, or the whole file. */

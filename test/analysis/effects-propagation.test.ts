@@ -56,8 +56,11 @@ describe('effect summaries: propagation', () => {
       '    return a(i)',
       '',
     ].join('\n');
-    const result = analyzeSources([{ path: 'cycle.py', content: source }], config(), { onlyRules: RULES });
+    const result = analyzeSources([{ path: 'cycle.py', content: source }], config({ max_depth: 5 }), { onlyRules: RULES });
     expect(result.findings).toEqual([]);
+    // With fewer bodies followed than the chain needs (fetch_total → a → b → c), `c` is unknown: the guess stays.
+    const bounded = analyzeSources([{ path: 'cycle.py', content: source }], config({ max_depth: 3 }), { onlyRules: RULES });
+    expect(bounded.findings.map((f) => `${f.ruleId}:${f.confidence}`)).toEqual(['serial-blocking-io:low']);
     // Without summaries, the name alone (`fetch_*`) would have made it serial I/O.
     const guessed = analyzeSources([{ path: 'cycle.py', content: source }], config({ enabled: false }), { onlyRules: RULES });
     expect(guessed.findings.map((f) => f.ruleId)).toEqual(['serial-blocking-io']);

@@ -48,7 +48,7 @@ export interface EffectLimits {
   max_files: number;
 }
 
-export const DEFAULT_EFFECT_LIMITS: EffectLimits = { enabled: true, max_depth: 4, max_files: 24 };
+export const DEFAULT_EFFECT_LIMITS: EffectLimits = { enabled: true, max_depth: 3, max_files: 24 };
 
 export function effectLimits(config: CozeLoopConfig): EffectLimits {
   return (config as Partial<CozeLoopConfig>).effects ?? DEFAULT_EFFECT_LIMITS;
