@@ -6,6 +6,8 @@ import type { CozeLoopConfig } from '../config/schema.js';
 import { fill, t } from '../core/i18n.js';
 import { severityRank, type AnalysisResult, type FileNote, type Finding, type Language, type Locale, type Severity, type SkippedFile, type SourceInput } from '../core/types.js';
 import type { FileFacts, LoopFacts } from './facts.js';
+import { extractGoFacts } from './facts/go.js';
+import { extractJavaFacts } from './facts/java.js';
 import { extractJavaScriptFacts } from './facts/javascript.js';
 import { LineIndex } from './facts/common.js';
 import { extractPythonFacts } from './facts/python.js';
@@ -135,6 +137,8 @@ export function maxBracketDepth(text: string): number {
 
 function extractFacts(language: Language, path: string, text: string, tree: FileFacts['tree'], kb: KnowledgeBase, deadline: number): FileFacts {
   if (language === 'python') return extractPythonFacts(path, text, tree, kb, { deadline });
+  if (language === 'go') return extractGoFacts(path, text, tree, kb, deadline);
+  if (language === 'java') return extractJavaFacts(path, text, tree, kb, deadline);
   return extractJavaScriptFacts(path, text, tree, language, kb);
 }
 
