@@ -77,6 +77,8 @@ export interface BraceSpec {
   functionTypes: ReadonlySet<string>;
   functionName(fn: SyntaxNode): string | undefined;
   callTypes: ReadonlySet<string>;
+  /** The expression an inner loop iterates, evaluated once per run of the inner loop (Go range target, Java for-each value). */
+  iteratedOnce?(loop: SyntaxNode): SyntaxNode | null | undefined;
   callShape(node: SyntaxNode): CallShape | undefined;
   /** Statement types counted for body nesting. */
   nestingTypes: ReadonlySet<string>;
@@ -234,6 +236,8 @@ export function mentionedNames(node: SyntaxNode | null | undefined, out: Set<str
 }
 
 interface WalkState {
+  /** A child already walked (an inner loop's iterable). */
+  skip?: number;
   inInner: boolean;
   conditional: boolean;
   inTry: boolean;
@@ -414,20 +418,26 @@ class BraceExtractor {
         const shape = spec.callShape(n);
         if (shape) pending.push({ shape, node: n, state });
       }
-      if (n.id !== header.body.id && this.isLoopNode(n)) next = { ...next, inInner: true };
+      if (n.id !== header.body.id && this.isLoopNode(n)) {
+        // What an inner loop iterates is evaluated once per iteration of this loop: this loop's own work.
+        const once = spec.iteratedOnce?.(n);
+        if (once) visit(once, { ...state, depth: state.depth + 1 });
+        next = { ...next, inInner: true, skip: once?.id };
+      }
       if (spec.nestingTypes.has(type) && n.id !== header.body.id) {
         next = { ...next, nesting: next.nesting + 1 };
         maxNesting = Math.max(maxNesting, next.nesting);
       }
       if (spec.branchTypes.has(type)) next = { ...next, conditional: true };
       if (spec.handlerTypes.has(type)) next = { ...next, inHandler: true, conditional: true };
-      next = next === state ? { ...state, depth: state.depth + 1 } : { ...next, depth: state.depth + 1 };
+      next = { ...next, depth: state.depth + 1 };
       // `if` conditions run every time; only the branches are conditional.
       const condition = spec.branchTypes.has(type) ? n.childForFieldName('condition') : null;
       const initializer = spec.branchTypes.has(type) ? n.childForFieldName('initializer') : null;
       const ownPending = spec.callTypes.has(type) ? pending[pending.length - 1] : undefined;
       for (let i = 0; i < n.namedChildCount; i++) {
         const child = n.namedChild(i)!;
+        if (next.skip !== undefined && child.id === next.skip) continue;
         const runsAlways = (condition !== null && child.id === condition.id) || (initializer !== null && child.id === initializer.id);
         visit(child, runsAlways ? { ...next, conditional: state.conditional } : next);
       }

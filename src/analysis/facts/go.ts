@@ -355,6 +355,7 @@ export const GO_SPEC: BraceSpec = {
   functionName: (fn) => fn.childForFieldName('name')?.text,
   callTypes: new Set(['call_expression']),
   callShape,
+  iteratedOnce: (loop) => loop.namedChildren.find((c) => c.type === 'range_clause')?.childForFieldName('right'),
   nestingTypes: new Set(['if_statement', 'for_statement', 'expression_switch_statement', 'type_switch_statement', 'select_statement']),
   branchTypes: new Set(['if_statement', 'expression_case', 'default_case', 'type_case', 'communication_case']),
   sleepSeconds: (shape, file) => (/^time\.(Sleep|After)$/.test(shape.callee) ? goDurationSeconds(shape.args[0], file) : undefined),

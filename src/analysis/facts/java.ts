@@ -284,6 +284,7 @@ export const JAVA_SPEC: BraceSpec = {
   functionName: (fn) => fn.childForFieldName('name')?.text,
   callTypes: new Set(['method_invocation', 'object_creation_expression']),
   callShape,
+  iteratedOnce: (loop) => (loop.type === 'enhanced_for_statement' ? loop.childForFieldName('value') : undefined),
   nestingTypes: new Set(['if_statement', 'for_statement', 'enhanced_for_statement', 'while_statement', 'do_statement', 'switch_expression', 'synchronized_statement']),
   branchTypes: new Set(['if_statement', 'switch_block_statement_group', 'switch_rule', 'ternary_expression']),
   sleepSeconds: (shape, file) => {

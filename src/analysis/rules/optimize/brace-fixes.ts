@@ -113,9 +113,35 @@ export function braceBatchedWriteSketch(loop: LoopFacts, call: CallFact): string
 }
 
 /** A poller on a fixed sleep: wait with backoff while idle and stop on cancellation / interruption. */
-export function bracePollingSketch(loop: LoopFacts, call: CallFact, seconds: number): string | undefined {
+export function bracePollingSketch(loop: LoopFacts, call: CallFact, seconds: number, queue = false): string | undefined {
   if (!isBrace(loop)) return undefined;
-  const s = Number.isInteger(seconds) ? String(seconds) : String(seconds);
+  const s = String(seconds);
+  if (queue) {
+    // A non-blocking pop plus a sleep: block on the queue instead, with a timeout so the loop still checks for stop.
+    return loop.language === 'go'
+      ? [
+          'for ctx.Err() == nil {',
+          `	res, err := rdb.BLPop(ctx, ${s}*time.Second, "jobs").Result() // instead of ${call.callee}(...) + sleep`,
+          '	if err == redis.Nil {',
+          '		continue // nothing within the timeout',
+          '	}',
+          '	if err != nil {',
+          '		// log, back off, continue',
+          '		continue',
+          '	}',
+          '	handle(res[1])',
+          '}',
+        ].join('\n')
+      : [
+          'while (!Thread.currentThread().isInterrupted()) {',
+          `    Job job = queue.poll(${s}, TimeUnit.SECONDS); // blocks until an item arrives, instead of ${call.callee}() + sleep`,
+          '    if (job == null) {',
+          '        continue;',
+          '    }',
+          '    handle(job);',
+          '}',
+        ].join('\n');
+  }
   if (loop.language === 'go') {
     return [
       `const minDelay, maxDelay = ${s} * time.Second, 5 * time.Minute`,
