@@ -416,7 +416,15 @@ class BraceExtractor {
       }
       if (spec.callTypes.has(type)) {
         const shape = spec.callShape(n);
-        if (shape) pending.push({ shape, node: n, state });
+        if (shape) {
+          pending.push({ shape, node: n, state });
+          // `ps.setLong(1, item.id)`: the receiver now carries this iteration's data.
+          if (shape.receiver && /^[A-Za-z_$][\w$]*$/.test(shape.receiver) && /^(set[A-Z]\w*|bind\w*|clearParameters)$/.test(shape.method)) {
+            const mentions = new Set<string>();
+            for (const a of shape.args) mentionedNames(a, mentions);
+            bindings.push({ names: [shape.receiver], mentions, hasCall: false, accumulates: false });
+          }
+        }
       }
       if (n.id !== header.body.id && this.isLoopNode(n)) {
         // What an inner loop iterates is evaluated once per iteration of this loop: this loop's own work.

@@ -65,24 +65,15 @@ export function braceBatchedWriteSketch(loop: LoopFacts, call: CallFact): string
       return [`// GORM: one INSERT per batch of 500 instead of ${call.callee}(...) per row`, `db.CreateInBatches(${xs}, 500)`].join('\n');
     }
     return [
-      `// One transaction and one prepared statement for all rows instead of ${call.callee}(...) per row`,
-      '// (or a multi-row INSERT / pgx.CopyFrom for large batches).',
-      'tx, err := db.BeginTx(ctx, nil)',
-      'if err != nil {',
-      '\treturn err',
-      '}',
-      'defer tx.Rollback()',
-      'stmt, err := tx.PrepareContext(ctx, "INSERT INTO ... VALUES ($1, $2)")',
-      'if err != nil {',
-      '\treturn err',
-      '}',
-      'defer stmt.Close()',
+      `// One round trip for all rows instead of ${call.callee}(...) per row: pgx.Batch (or CopyFrom for bulk loads),`,
+      '// or one multi-row INSERT ... VALUES ($1, $2), ($3, $4), ... built from the slice.',
+      'batch := &pgx.Batch{}',
       `for _, ${x} := range ${xs} {`,
-      `\tif _, err := stmt.ExecContext(ctx, ${x}.A, ${x}.B); err != nil {`,
-      '\t\treturn err',
-      '\t}',
+      `	batch.Queue("INSERT INTO ... VALUES ($1, $2)", ${x}.A, ${x}.B)`,
       '}',
-      'return tx.Commit()',
+      'if err := conn.SendBatch(ctx, batch).Close(); err != nil {',
+      '	return err',
+      '}',
     ].join('\n');
   }
   if (/Repository|repository|Repo|repo/.test(call.receiver ?? '') && /^(save|saveAndFlush)$/.test(call.method)) {
