@@ -1,7 +1,7 @@
 // Fix sketches in Go's and Java's idioms for the optimize rules (the rules' detection is the shared, fact-based
 // one; only the code they suggest differs). Each returns undefined for other languages, so a detector asks here
 // first and falls back to its Python/JavaScript sketch: `braceX(loop, ...) ?? sketchX(...)`.
-import type { CallFact, LoopFacts } from '../../facts.js';
+import type { CallFact, LoopFacts, SyntaxNode } from '../../facts.js';
 
 const isBrace = (loop: LoopFacts): boolean => loop.language === 'go' || loop.language === 'java';
 
@@ -195,4 +195,24 @@ export function braceConnectionSketch(loop: LoopFacts, call: CallFact): string |
     '    }',
     '}',
   ].join('\n');
+}
+
+/**
+ * The statement of the loop body that holds `call` as its whole value (`client := redis.NewClient(o)`,
+ * `ObjectMapper m = new ObjectMapper();`, a bare call): what a hoist moves before the loop. Go and Java only.
+ */
+export function braceStatementOf(loop: LoopFacts, call: CallFact): SyntaxNode | undefined {
+  if (!isBrace(loop)) return undefined;
+  let n: SyntaxNode = call.node;
+  for (let p = n.parent; p; n = p, p = p.parent) {
+    if (p.id === loop.body.id) break;
+    if (!['expression_list', 'short_var_declaration', 'assignment_statement', 'var_spec', 'var_declaration', 'variable_declarator', 'local_variable_declaration', 'expression_statement', 'assignment_expression'].includes(p.type)) {
+      return undefined;
+    }
+  }
+  if (n.parent?.id !== loop.body.id) return undefined;
+  // Only the simple shapes: one binding whose value is the call, or the call alone.
+  if (n.type === 'expression_statement' && n.namedChild(0)?.id !== call.node.id) return undefined;
+  if (n.type === 'local_variable_declaration' && n.childrenForFieldName('declarator').length !== 1) return undefined;
+  return n;
 }
