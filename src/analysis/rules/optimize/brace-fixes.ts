@@ -216,3 +216,26 @@ export function braceStatementOf(loop: LoopFacts, call: CallFact): SyntaxNode | 
   if (n.type === 'local_variable_declaration' && n.childrenForFieldName('declarator').length !== 1) return undefined;
   return n;
 }
+
+/** String accumulation: a `strings.Builder` (Go) or a `StringBuilder` (Java) appended to, turned into a string once. */
+export function braceBuilderSketch(loop: LoopFacts, target: string, piece: string): string | undefined {
+  if (!isBrace(loop)) return undefined;
+  const header = (loop.node.text.split('\n')[0] ?? '').trim();
+  if (loop.language === 'go') {
+    return [
+      'var b strings.Builder',
+      `b.WriteString(${target}) // what ${target} held before the loop`,
+      header,
+      `\tb.WriteString(${piece}) // instead of ${target} += ${piece}`,
+      '}',
+      `${target} = b.String()`,
+    ].join('\n');
+  }
+  return [
+    `StringBuilder sb = new StringBuilder(${target});`,
+    header,
+    `    sb.append(${piece}); // instead of ${target} += ${piece}`,
+    '}',
+    `${target} = sb.toString();`,
+  ].join('\n');
+}

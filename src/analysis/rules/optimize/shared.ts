@@ -48,13 +48,19 @@ const FUNCTION_TYPES = new Set([
   'generator_function',
   'class_declaration',
   'class',
+  // Go and Java
+  'func_literal',
+  'method_declaration',
+  'constructor_declaration',
+  'lambda_expression',
+  'class_body',
 ]);
 
 export function isFunctionNode(node: SyntaxNode): boolean {
   return FUNCTION_TYPES.has(node.type);
 }
 
-const LOOP_TYPES = new Set(['for_statement', 'while_statement', 'for_in_statement', 'do_statement']);
+const LOOP_TYPES = new Set(['for_statement', 'while_statement', 'for_in_statement', 'do_statement', 'enhanced_for_statement']);
 
 /**
  * Visits the loop body's own nodes of the given types, in source order: nodes inside nested functions and nested
