@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 // CLI throughput benchmark (`npm run bench`, after `npm run build`). Nothing here is asserted: it prints a table.
 //  (a) the Python standard library through the whole `coze-loop` process vs Ruff-WASM with its loop rules;
-//  (b) JavaScript from node_modules through `coze-loop` vs ESLint with no-await-in-loop and no-loop-func.
+//  (b) JavaScript from node_modules through `coze-loop` vs ESLint with no-await-in-loop and no-loop-func;
+//  (c) Go's standard library and (d) JDK sources through `coze-loop` vs tree-sitter's parse alone (the floor).
 // Each tool runs as its own child process under /usr/bin/time -v (when present) for wall time and peak RSS.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { javascriptTree, pythonStdlibFiles } from './cli-files.js';
+import { CLI_EXCLUDED_DIRS, javascriptTree, pythonStdlibFiles, walk } from './cli-files.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(root, 'bin', 'coze-loop.js');
@@ -46,9 +47,20 @@ function cozeLoop(cwd, extraArgs) {
 }
 
 function helper(script, files) {
+  return helperWith(script, files, []);
+}
+
+function lineCount(file) {
+  const text = readFileSync(file, 'utf8');
+  let n = 0;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+function helperWith(script, files, args) {
   const list = join(mkdtempSync(join(tmpdir(), 'coze-loop-bench-')), 'files.json');
   writeFileSync(list, JSON.stringify(files));
-  const run = measure('node', [join(root, 'bench', script), list]);
+  const run = measure('node', [join(root, 'bench', script), list, ...args]);
   const out = JSON.parse(run.stdout.trim().split('\n').pop());
   rmSync(dirname(list), { recursive: true, force: true });
   return { tool: out.tool, files: out.files, findings: out.diagnostics, skipped: out.failures, wall: run.wall, maxRssMb: run.maxRssMb ?? out.maxRssKb / 1024 };
@@ -122,6 +134,40 @@ if (only.length === 0 || only.includes('javascript')) {
     );
   } finally {
     rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/** Go's standard library (test files and testdata left out) and part of the JDK's sources, against tree-sitter's own parse. */
+function braceCorpus(name, language, dir, files) {
+  const lines = files.reduce((n, f) => n + lineCount(f), 0);
+  console.error(`bench: ${name}: ${files.length} files, ${lines} lines`);
+  const extra = language === 'go' ? ['--exclude', '**/testdata/**', '--exclude', '**/*_test.go'] : [];
+  compare(name, () => cozeLoop(dir, ['--max-file-bytes', String(MAX_BYTES), ...extra]), () => helperWith('cli-treesitter.js', files, [language]));
+  const ours = rows[rows.length - 2];
+  const floor = rows[rows.length - 1];
+  const ratio = ratios[ratios.length - 1];
+  ratio.text += `; ${(lines / ours.wall).toFixed(0)} lines/s vs ${(lines / floor.wall).toFixed(0)} lines/s for the parse alone (${lines} lines)`;
+}
+
+if (only.length === 0 || only.includes('go')) {
+  const goroot = realpathSync(join(execFileSync('go', ['env', 'GOROOT'], { encoding: 'utf8' }).trim(), 'src'));
+  const files = walk(goroot, { skipDirs: new Set([...CLI_EXCLUDED_DIRS, 'testdata']), accept: (p) => p.endsWith('.go') && !p.endsWith('_test.go') && statSync(p).size <= MAX_BYTES });
+  braceCorpus('go-stdlib', 'go', goroot, files);
+}
+
+if (only.length === 0 || only.includes('java')) {
+  // JDK sources: unzipped once from the JDK's src.zip (java.base and a few service modules) into a scratch dir.
+  const zip = ['/usr/lib/jvm/openjdk-17/lib/src.zip', ...(process.env.JDK_SRC_ZIP ? [process.env.JDK_SRC_ZIP] : [])].find((z) => existsSync(z));
+  if (!zip) console.error('bench: no JDK src.zip found; skipping the Java corpus');
+  else {
+    const scratch = mkdtempSync(join(tmpdir(), 'coze-loop-bench-java-'));
+    try {
+      execFileSync('unzip', ['-q', '-o', zip, 'java.base/*', 'java.sql/*', 'java.net.http/*', 'java.logging/*', 'jdk.httpserver/*', 'java.management/*', '-d', scratch]);
+      const files = walk(scratch, { skipDirs: CLI_EXCLUDED_DIRS, accept: (p) => p.endsWith('.java') && statSync(p).size <= MAX_BYTES });
+      braceCorpus('jdk-java', 'java', scratch, files);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
   }
 }
 
