@@ -47,6 +47,21 @@ function returnsRightAfter(defer: SyntaxNode): boolean {
   return false;
 }
 
+const ONE_SHOT_BRANCHES = new Set(['communication_case', 'expression_case', 'type_case', 'default_case']);
+
+/**
+ * A defer directly in the body runs once per iteration. One under an `if` usually runs once per loop (a first-time
+ * setup, a fallback timer) unless it releases something opened in the same iteration (`f, _ := os.Open(p); defer
+ * f.Close()`); one in a select or switch case is a one-shot branch.
+ */
+function pilesUp(defer: SyntaxNode, loop: LoopFacts): boolean {
+  if (defer.parent?.id === loop.body.id) return true;
+  for (let n = defer.parent; n && n.id !== loop.body.id; n = n.parent) if (ONE_SHOT_BRANCHES.has(n.type)) return false;
+  const callee = deferredCallee(defer);
+  const receiver = callee.includes('.') ? callee.slice(0, callee.indexOf('.')) : undefined;
+  return RELEASES.test(callee) && receiver !== undefined && loop.assignments.some((a) => a.target === receiver);
+}
+
 function deferredCallee(defer: SyntaxNode): string {
   const call = defer.namedChild(0);
   const fn = call?.childForFieldName('function');
@@ -108,7 +123,7 @@ function helperSketch(loop: LoopFacts, callee: string): string {
 
 export function detectDeferInLoop(loop: LoopFacts, ctx: RuleContext): Detection[] | null {
   if (loop.language !== 'go' || loop.node.type !== 'for_statement') return null;
-  const defers = ownDefers(loop).filter((d) => !returnsRightAfter(d));
+  const defers = ownDefers(loop).filter((d) => !returnsRightAfter(d) && pilesUp(d, loop));
   if (defers.length === 0) return null;
   const fn = loop.functionName ?? 'the function';
   const fix = closureFix(loop, ctx.file.source);
