@@ -239,3 +239,30 @@ export function braceBuilderSketch(loop: LoopFacts, target: string, piece: strin
     `${target} = sb.toString();`,
   ].join('\n');
 }
+
+/** A commit per row: one transaction for the batch (or one per chunk of rows), committed once. */
+export function braceCommitSketch(loop: LoopFacts, commit: CallFact): string | undefined {
+  if (!isBrace(loop)) return undefined;
+  const x = item(loop);
+  const xs = items(loop);
+  if (loop.language === 'go') {
+    return [
+      'tx, err := db.BeginTx(ctx, nil) // one transaction for the batch',
+      'if err != nil {',
+      '\treturn err',
+      '}',
+      'defer tx.Rollback() // a no-op after Commit',
+      `for _, ${x} := range ${xs} {`,
+      `\t// the loop body, on tx, without ${commit.callee}()`,
+      '}',
+      'return tx.Commit()',
+    ].join('\n');
+  }
+  return [
+    'connection.setAutoCommit(false); // one transaction for the batch (or commit every N rows)',
+    `for (var ${x} : ${xs}) {`,
+    `    // the loop body, without ${commit.callee}()`,
+    '}',
+    'connection.commit();',
+  ].join('\n');
+}
