@@ -1,6 +1,9 @@
 // The Go and Java extractors (facts/go.ts, facts/java.ts over facts/brace.ts): loop kinds, durations, exits,
 // tries, guards, iteration dependence and the engine's screening of the two languages.
 import { describe, expect, it } from '@jest/globals';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { analyzeSource } from '../../src/analysis/engine.js';
 import type { CallFact, FileFacts, LoopFacts } from '../../src/analysis/facts.js';
 import { extractGoFacts } from '../../src/analysis/facts/go.js';
@@ -232,5 +235,26 @@ describe('Go and Java in the engine', () => {
     const plain = analyzeSource({ path: 'B.java', content: `${header}class B { String generatedName; }\n` }, config);
     expect(plain.skipped).toEqual([]);
     expect(plain.filesAnalyzed).toBe(1);
+  });
+});
+
+describe('loop-closure-capture in Go reads the go directive of the nearest go.mod', () => {
+  const source = 'package a\n\nfunc f(xs []int, run func(int)) {\n\tfor _, x := range xs {\n\t\tgo func() {\n\t\t\trun(x)\n\t\t}()\n\t}\n}\n';
+  const config = configSchema().parse({ rules: { 'loop-closure-capture': 'on' }, severity_threshold: 'info' });
+  const findings = (path: string) => analyzeSource({ path, content: source }, config, { onlyRules: ['loop-closure-capture'] }).findings;
+
+  it('reports before Go 1.22, not from 1.22 on, and not without a go.mod', () => {
+    const root = mkdtempSync(join(tmpdir(), 'coze-loop-gomod-'));
+    try {
+      for (const [dir, directive] of [['old', 'go 1.21'], ['new', 'go 1.22.3'], ['none', '']] as const) {
+        mkdirSync(join(root, dir, 'pkg'), { recursive: true });
+        if (directive) writeFileSync(join(root, dir, 'go.mod'), `module example.com/${dir}\n\n${directive}\n`);
+      }
+      expect(findings(join(root, 'old', 'pkg', 'a.go')).map((f) => f.line)).toEqual([5]);
+      expect(findings(join(root, 'new', 'pkg', 'a.go'))).toEqual([]);
+      expect(findings(join(root, 'none', 'pkg', 'a.go'))).toEqual([]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
