@@ -88,8 +88,12 @@ function closureFix(loop: LoopFacts, source: string): Detection['fix'] | undefin
   if (bodyJumps(loop)) return undefined;
   const first = loop.body.type === 'statement_list' ? loop.body : undefined;
   if (!first) return undefined;
+  // The statement list's span can run on to the closing brace's line (it ends after the last newline): use its
+  // first and last statements.
+  const last = first.namedChild(first.namedChildCount - 1);
+  if (!last) return undefined;
   const startLine = first.startPosition.row + 1;
-  const endLine = first.endPosition.row + 1;
+  const endLine = last.endPosition.row + 1;
   const lines = sourceLines(source);
   const headerLine = loop.node.startPosition.row + 1;
   const closeLine = loop.node.endPosition.row + 1;
