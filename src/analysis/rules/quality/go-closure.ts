@@ -55,11 +55,14 @@ function capturedNames(literal: SyntaxNode, loopVariables: string[]): string[] {
   return loopVariables.filter((v) => used.has(v) && !declared.has(v));
 }
 
-/** A `v := v` copy in the loop body before `node`. */
+/**
+ * A `:=` of the same name in the loop body before `node` (`v := v`, `i, c := i, c`, `k := Kind(k)`): a fresh
+ * variable per iteration shadows the loop's.
+ */
 function copiedBefore(loop: LoopFacts, name: string, node: SyntaxNode): boolean {
   for (const d of loop.body.descendantsOfType(['short_var_declaration'])) {
     if (d.startIndex > node.startIndex) continue;
-    if (d.childForFieldName('left')?.text === name && d.childForFieldName('right')?.text === name) return true;
+    if ((d.childForFieldName('left')?.namedChildren ?? []).some((n) => n.text === name)) return true;
   }
   return false;
 }
