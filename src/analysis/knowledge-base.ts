@@ -40,7 +40,7 @@ export const apiFileSchema = lazySchema((z) => {
   const kindMap = z.partialRecord(z.enum(CALL_KINDS), patternList);
   return z.strictObject({
     /** `javascript` covers javascript, typescript and tsx. */
-    language: z.enum(['python', 'javascript', 'typescript', 'tsx']),
+    language: z.enum(['python', 'javascript', 'typescript', 'tsx', 'go', 'java']),
     /** Dotted-callee patterns per kind; `*` matches any characters including dots, `{a,b}` alternatives. */
     kinds: kindMap.default({}),
     /** Calls classified by the SQL text of their first string argument. */
@@ -115,7 +115,8 @@ function compileKinds(map: Partial<Record<CallKind, string[]>>, anyReceiver = fa
 }
 
 function familyOf(language: Language): Language[] {
-  return language === 'python' ? ['python'] : ['javascript', 'typescript', 'tsx'];
+  if (language === 'python' || language === 'go' || language === 'java') return [language];
+  return ['javascript', 'typescript', 'tsx'];
 }
 
 let builtIn: Map<Language, LanguageBase> | undefined;

@@ -2,6 +2,8 @@
 // grammars per file would dominate the run time on large trees).
 import Parser from 'tree-sitter';
 import JavaScript from 'tree-sitter-javascript';
+import Go from 'tree-sitter-go';
+import Java from 'tree-sitter-java';
 import Python from 'tree-sitter-python';
 import TypeScriptGrammars from 'tree-sitter-typescript';
 import type { Language } from '../core/types.js';
@@ -19,6 +21,8 @@ const EXTENSIONS: Record<string, Language> = {
   '.mts': 'typescript',
   '.cts': 'typescript',
   '.tsx': 'tsx',
+  '.go': 'go',
+  '.java': 'java',
 };
 
 /** Every language coze-loop analyses. */
@@ -43,6 +47,10 @@ export function grammarFor(language: Language): Parser.Language {
       return (TypeScriptGrammars as unknown as { typescript: Parser.Language }).typescript;
     case 'tsx':
       return (TypeScriptGrammars as unknown as { tsx: Parser.Language }).tsx;
+    case 'go':
+      return Go as unknown as Parser.Language;
+    case 'java':
+      return Java as unknown as Parser.Language;
   }
 }
 

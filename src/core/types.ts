@@ -11,7 +11,7 @@ export function severityRank(severity: Severity): number {
   return SEVERITIES.indexOf(severity);
 }
 
-export const LANGUAGES = ['python', 'javascript', 'typescript', 'tsx'] as const;
+export const LANGUAGES = ['python', 'javascript', 'typescript', 'tsx', 'go', 'java'] as const;
 export type Language = (typeof LANGUAGES)[number];
 
 export const LOCALES = ['en', 'zh-CN'] as const;

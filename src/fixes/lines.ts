@@ -136,7 +136,8 @@ export function detectIndentUnit(source: string, language: Language): string {
   const m = memoFor(source);
   const step = (m.indentStep ??= mostCommonIndentStep(source));
   if (step) return step;
-  return language === 'python' ? '    ' : '  ';
+  if (language === 'go') return '\t';
+  return language === 'python' || language === 'java' ? '    ' : '  ';
 }
 
 function mostCommonIndentStep(source: string): string {
@@ -266,5 +267,6 @@ export function fenceLanguage(language: Language): string {
   if (language === 'python') return 'python';
   if (language === 'javascript') return 'javascript';
   if (language === 'tsx') return 'tsx';
+  if (language === 'go' || language === 'java') return language;
   return 'typescript';
 }

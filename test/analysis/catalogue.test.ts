@@ -92,7 +92,17 @@ describe('rule catalogue', () => {
           expect(files).toEqual(expect.arrayContaining(['bad.py', 'good.py']));
         });
       }
-      if (rule.languages.some((l) => l !== 'python')) {
+      if (rule.languages.includes('go')) {
+        it('has Go fixtures bad.go and good.go', () => {
+          expect(files).toEqual(expect.arrayContaining(['bad.go', 'good.go']));
+        });
+      }
+      if (rule.languages.includes('java')) {
+        it('has Java fixtures bad.java and good.java', () => {
+          expect(files).toEqual(expect.arrayContaining(['bad.java', 'good.java']));
+        });
+      }
+      if (rule.languages.some((l) => l === 'javascript' || l === 'typescript' || l === 'tsx')) {
         it('has JavaScript/TypeScript fixtures, bad and good', () => {
           expect(files.filter((f) => f.startsWith('bad.') && JS_FAMILY.test(f)).length).toBeGreaterThan(0);
           expect(files.filter((f) => f.startsWith('good.') && JS_FAMILY.test(f)).length).toBeGreaterThan(0);

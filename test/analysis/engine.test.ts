@@ -21,7 +21,7 @@ describe('analyzeSource: screening bad input', () => {
     const small = config({ max_file_bytes: 10 });
     expect(analyzeSource({ path: 'x.py', content: INDEX_LOOP }, small).skipped[0]).toMatchObject({ reason: 'too-large' });
     expect(analyzeSource({ path: 'x.py', content: Buffer.from(INDEX_LOOP) }, small).skipped[0]).toMatchObject({ reason: 'too-large' });
-    expect(analyzeSource({ path: 'main.go', content: 'package main' }, DEFAULT_CONFIG).skipped[0]).toMatchObject({ reason: 'unsupported-language' });
+    expect(analyzeSource({ path: 'main.rs', content: 'fn main() {}' }, DEFAULT_CONFIG).skipped[0]).toMatchObject({ reason: 'unsupported-language' });
     const scoped = config({ include: ['src/**'], exclude: ['src/vendor/**'] });
     expect(analyzeSource({ path: 'lib/x.py', content: INDEX_LOOP }, scoped).skipped[0]).toMatchObject({ reason: 'excluded' });
     expect(analyzeSource({ path: 'src/vendor/x.py', content: INDEX_LOOP }, scoped).skipped[0]).toMatchObject({ reason: 'excluded' });

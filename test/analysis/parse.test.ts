@@ -18,7 +18,7 @@ describe('languageForPath', () => {
     expect(languageForPath(path)).toBe(language);
   });
 
-  it.each(['README.md', 'main.go', 'types.d.ts', 'x.d.mts', 'Makefile', 'dir.py/file', '.py.bak'])('%s is not analysed', (path) => {
+  it.each(['README.md', 'main.rs', 'types.d.ts', 'x.d.mts', 'Makefile', 'dir.py/file', '.py.bak'])('%s is not analysed', (path) => {
     expect(languageForPath(path)).toBeUndefined();
   });
 });

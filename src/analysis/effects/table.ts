@@ -113,7 +113,8 @@ interface Scope {
 export function buildFileTable(path: string, language: Language, tree: FlatTree): FileTable {
   const table: FileTable = { path, language, functions: [], topLevel: new Map(), classes: new Map(), imports: new Map(), classNames: new Set() };
   if (language === 'python') buildPython(table, tree);
-  else buildJavaScript(table, tree);
+  else if (language === 'javascript' || language === 'typescript' || language === 'tsx') buildJavaScript(table, tree);
+  // Go and Java have no table builder yet: their calls are classified by the API catalogue alone.
   finishTable(table);
   return table;
 }

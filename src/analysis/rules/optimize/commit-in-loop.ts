@@ -31,6 +31,7 @@ import {
   statementOf,
   stringValue,
 } from './shared.js';
+import { braceCommitSketch } from './brace-fixes.js';
 import { sourceLines } from '../../../fixes/lines.js';
 
 function isTransactionSql(call: CallFact, keyword: RegExp): boolean {
@@ -68,7 +69,9 @@ export const detectCommitInLoop: Detector = (loop, ctx) => {
       items: formatNumber(items.value, ctx.locale),
     },
     cost,
-    fix: moveCommitReplace(loop, ctx, first) ?? blockFix(ctx, loop, chunkedCommitSketch(loop, first, items.value), say(ctx, 'fix.commit.chunked'), 'unsafe'),
+    fix:
+      (braceCommitSketch(loop, first) === undefined ? moveCommitReplace(loop, ctx, first) : undefined) ??
+      blockFix(ctx, loop, braceCommitSketch(loop, first) ?? chunkedCommitSketch(loop, first, items.value), say(ctx, 'fix.commit.chunked'), 'unsafe'),
   };
 };
 

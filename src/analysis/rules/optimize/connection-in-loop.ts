@@ -26,6 +26,7 @@ import {
   startWithComments,
   statementOf,
 } from './shared.js';
+import { braceConnectionSketch, braceStatementOf } from './brace-fixes.js';
 import { sourceLines } from '../../../fixes/lines.js';
 
 /** Borrowing from a pool is the cheap, correct way to get a connection per unit of work. */
@@ -74,18 +75,19 @@ function closedInLoop(loop: LoopFacts, name: string | undefined): boolean {
 }
 
 function hoistFix(loop: LoopFacts, ctx: RuleContext, call: CallFact, inPoller: boolean) {
-  const stmt = statementOf(call.node);
+  const brace = braceStatementOf(loop, call);
+  const stmt = brace ?? statementOf(call.node);
   const name = call.assignedTo;
   const description = say(ctx, inPoller ? 'fix.connection.hoist-poller' : 'fix.connection.hoist');
   if (stmt && name && !closedInLoop(loop, name) && loop.kind !== 'callback-iteration') {
     const reassigned = loop.assignments.filter((a) => a.target === name).length > 1;
     const awaitsConnect = ownCalls(loop).some((c) => c.receiver === name && /^(connect|\$connect)$/.test(c.method));
     if (!reassigned && !awaitsConnect) {
-      const fix = hoistStatement(ctx, loop, stmt, description, inPoller ? 'unsafe' : 'safe');
+      const fix = hoistStatement(ctx, loop, stmt, description, inPoller || brace ? 'unsafe' : 'safe');
       if (fix) return fix;
     }
   }
-  return blockFix(ctx, loop, hoistSketch(loop, ctx, call), description, 'unsafe');
+  return blockFix(ctx, loop, braceConnectionSketch(loop, call) ?? hoistSketch(loop, ctx, call), description, 'unsafe');
 }
 
 function hoistSketch(loop: LoopFacts, ctx: RuleContext, call: CallFact): string {

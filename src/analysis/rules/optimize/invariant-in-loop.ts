@@ -25,6 +25,7 @@ import {
   short,
   statementOf,
 } from './shared.js';
+import { braceStatementOf } from './brace-fixes.js';
 
 // Node type lists passed to descendantsOfType, built once (it caches its symbol table per array).
 const PY_ASSIGNMENTS: readonly string[] = ['assignment'];
@@ -99,6 +100,7 @@ export const detectInvariantInLoop: Detector = (loop, ctx) => {
 function hoistFix(loop: LoopFacts, ctx: RuleContext, call: CallFact, regex: boolean) {
   const safety = regex ? 'safe' : 'unsafe';
   const description = say(ctx, regex ? 'fix.invariant.regex' : 'fix.invariant.load');
+  if (loop.language === 'go' || loop.language === 'java') return braceHoistFix(loop, ctx, call, regex, description, safety);
   const stmt = statementOf(call.node);
   const whole = stmt && isWholeAssignment(stmt, call);
   if (stmt && whole && call.assignedTo && loop.assignments.filter((a) => a.target === call.assignedTo).length <= 1) {
@@ -178,4 +180,24 @@ function reassigned(loop: LoopFacts, node: SyntaxNode): boolean {
   const decl = node.namedChildren.find((c) => c.type === 'variable_declarator' || c.type === 'assignment');
   const name = (decl?.childForFieldName('name') ?? decl?.childForFieldName('left'))?.text;
   return !name || loop.assignments.filter((a) => a.target === name).length > 1;
+}
+
+/** Go and Java: move the declaring statement before the loop, or bind the call to a new name there. */
+function braceHoistFix(loop: LoopFacts, ctx: RuleContext, call: CallFact, regex: boolean, description: string, safety: 'safe' | 'unsafe') {
+  const stmt = braceStatementOf(loop, call);
+  if (stmt && call.assignedTo && stmt.type !== 'expression_statement' && loop.assignments.filter((a) => a.target === call.assignedTo).length <= 1) {
+    const fix = hoistStatement(ctx, loop, stmt, description, safety);
+    if (fix) return fix;
+  }
+  const point = hoistPoint(loop, ctx.file.source);
+  const node = callNode(call);
+  const name = freshName(ctx.file.source, regex ? 'pattern' : 'loaded');
+  const declaration = loop.language === 'go' ? `${name} := ${node.text}` : `${regex && /^(java\.util\.regex\.)?Pattern\.compile$/.test(call.callee) ? 'Pattern' : 'var'} ${name} = ${node.text};`;
+  if (point && node.startPosition.row === node.endPosition.row) {
+    const fix = insertAndEdit(ctx, point.line, `${point.indent}${declaration}`, [{ node, text: name }], description, safety);
+    if (fix) return fix;
+  }
+  const header = (loop.node.text.split('\n')[0] ?? '').trim();
+  const body = loop.language === 'go' ? `\t// use ${name} instead of ${short(node.text, 40)}` : `    // use ${name} instead of ${short(node.text, 40)}`;
+  return blockFix(ctx, loop, [`${declaration} // once, before the loop`, header, body, '}'].join('\n'), description, safety);
 }

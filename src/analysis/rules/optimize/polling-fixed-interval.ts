@@ -27,6 +27,7 @@ import {
   short,
   timerCall,
 } from './shared.js';
+import { bracePollingSketch } from './brace-fixes.js';
 
 /** Pops that block on the server until an item arrives (or their timeout passes). */
 const BLOCKING_POP = /^(blpop|brpop|brpoplpush|blmove|blmpop|bzpopmin|bzpopmax|bzmpop|basic_consume|consume|listen|notifies|subscribe)$/i;
@@ -135,6 +136,8 @@ function loopCondition(loop: LoopFacts): string {
 
 function pollingFix(loop: LoopFacts, ctx: RuleContext, call: CallFact, source: Source, seconds: number) {
   const language = ctx.file.language;
+  const brace = bracePollingSketch(loop, call, seconds, source === 'queue');
+  if (brace) return blockFix(ctx, loop, brace, say(ctx, source === 'queue' ? 'fix.polling.queue' : 'fix.polling.backoff'), 'unsafe', [prometheusAlert(loop, ctx, call)]);
   // A process started on a timer has no push source to sketch: the backoff and the alert only.
   const extras = source === 'subprocess' ? [prometheusAlert(loop, ctx, call)] : [prometheusAlert(loop, ctx, call), eventDrivenSketch(loop, ctx, call, source)];
   if (source === 'queue') return blockFix(ctx, loop, blockingPopCode(loop, call), say(ctx, 'fix.polling.queue'), 'unsafe', extras);

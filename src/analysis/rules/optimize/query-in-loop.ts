@@ -6,6 +6,7 @@ import { formatNumber, fromConfig, roundTripsCost } from '../../../cost/index.js
 import type { CallFact, LoopFacts } from '../../facts.js';
 import type { Detector } from '../../rule-types.js';
 import { batchedReadSketch, genericBatchSketch } from './batching.js';
+import { braceBatchedReadSketch } from './brace-fixes.js';
 import {
   ITERATING_KINDS,
   batchSize,
@@ -77,7 +78,7 @@ export const detectQueryInLoop: Detector = (loop, ctx) => {
     ctx.locale,
   );
   const confidence = confidenceOf([first]);
-  const sketch = batchedReadSketch(first, loop);
+  const sketch = braceBatchedReadSketch(loop, first) ?? batchedReadSketch(first, loop);
   return {
     loop,
     line: first.line,

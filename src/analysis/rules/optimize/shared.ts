@@ -48,13 +48,19 @@ const FUNCTION_TYPES = new Set([
   'generator_function',
   'class_declaration',
   'class',
+  // Go and Java
+  'func_literal',
+  'method_declaration',
+  'constructor_declaration',
+  'lambda_expression',
+  'class_body',
 ]);
 
 export function isFunctionNode(node: SyntaxNode): boolean {
   return FUNCTION_TYPES.has(node.type);
 }
 
-const LOOP_TYPES = new Set(['for_statement', 'while_statement', 'for_in_statement', 'do_statement']);
+const LOOP_TYPES = new Set(['for_statement', 'while_statement', 'for_in_statement', 'do_statement', 'enhanced_for_statement']);
 
 /**
  * Visits the loop body's own nodes of the given types, in source order: nodes inside nested functions and nested
@@ -619,7 +625,21 @@ export function insideGather(loop: LoopFacts): boolean {
 export const ITERATING_KINDS = new Set<LoopFacts['kind']>(['for', 'for-each', 'async-for', 'for-await', 'callback-iteration']);
 
 /** `for x in ["a", "b"]` over two items: batching or parallelising it gains next to nothing. */
+/** Items of a Go composite literal (`[]string{"a", "b"}`) or Java `List.of(a, b)` / `{a, b}` iterated; Infinity otherwise. */
+function braceLiteralItems(loop: LoopFacts): number {
+  const range = loop.node.namedChildren.find((c) => c.type === 'range_clause')?.childForFieldName('right');
+  const target = range ?? loop.node.childForFieldName('value');
+  if (!target) return Infinity;
+  if (target.type === 'composite_literal') return target.childForFieldName('body')?.namedChildren.filter((c) => c.type !== 'comment').length ?? Infinity;
+  if (target.type === 'array_creation_expression') return target.childForFieldName('value')?.namedChildCount ?? Infinity;
+  if (target.type === 'method_invocation' && /^(List|Set|Arrays)\.(of|asList)$/.test(`${target.childForFieldName('object')?.text}.${target.childForFieldName('name')?.text}`)) {
+    return target.childForFieldName('arguments')?.namedChildCount ?? Infinity;
+  }
+  return Infinity;
+}
+
 export function tinyLiteralIterable(loop: LoopFacts, max = 2): boolean {
+  if (loop.language === 'go' || loop.language === 'java') return braceLiteralItems(loop) <= max;
   const right = loop.node.childForFieldName('right');
   if (right && ['list', 'tuple', 'array', 'set'].includes(right.type)) return right.namedChildren.length <= max;
   const m = /^range\(\s*(\d+)\s*\)$/.exec(loop.iterable?.text ?? '');

@@ -24,6 +24,7 @@ import {
   walkOwnBody,
 } from './shared.js';
 import { sourceLines } from '../../../fixes/lines.js';
+import { braceBuilderSketch } from './brace-fixes.js';
 
 type Kind = 'string' | 'bytes' | 'list' | 'object';
 
@@ -112,7 +113,67 @@ const JS_ASSIGNMENTS = new Set(['assignment_expression']);
 const RESETS = new Set(['assignment', 'assignment_expression']);
 const IDENTIFIERS = new Set(['identifier']);
 
+/** Go `s += piece` on a string, Java `s += piece` on a `String` (also `s = s + piece`). */
+function braceConcat(node: SyntaxNode, loop: LoopFacts): Concat | undefined {
+  const left = node.childForFieldName('left');
+  const right = node.childForFieldName('right');
+  const target = (left?.type === 'expression_list' ? left.namedChild(0) : left)?.text;
+  const value = right?.type === 'expression_list' ? right.namedChild(0) : right;
+  if (!left || !value || !target || !/^[A-Za-z_$][\w$]*$/.test(target) || (left.type === 'expression_list' && left.namedChildCount !== 1)) return undefined;
+  const op = node.childForFieldName('operator')?.type ?? node.child(1)?.type;
+  let piece: SyntaxNode | null = value;
+  if (op === '=') {
+    // `s = s + a + b` is `(s + a) + b`: the accumulator is the leftmost operand of a chain of `+`.
+    let leftmost: SyntaxNode = value;
+    for (let depth = 0; leftmost.type === 'binary_expression' && leftmost.child(1)?.type === '+' && depth < 50; depth++) leftmost = leftmost.childForFieldName('left')!;
+    if (leftmost === value || leftmost.text !== target) return undefined;
+    piece = value.childForFieldName('right');
+  } else if (op !== '+=') return undefined;
+  if (!piece || !declaredAsString(loop, target)) return undefined;
+  return { node, target, kind: 'string', piece: piece.text };
+}
+
+/** The accumulator is declared as a string in the enclosing function (or as a field, in Java). */
+function declaredAsString(loop: LoopFacts, name: string): boolean {
+  let scope: SyntaxNode | null = loop.node.parent;
+  while (scope && !['function_declaration', 'method_declaration', 'func_literal', 'constructor_declaration', 'lambda_expression'].includes(scope.type)) scope = scope.parent;
+  const root = scope ?? loop.node.tree.rootNode;
+  if (loop.language === 'java') {
+    for (const d of root.descendantsOfType(['local_variable_declaration', 'field_declaration'])) {
+      if (d.startIndex > loop.node.startIndex) continue;
+      if (!/^(java\.lang\.)?String$/.test(d.childForFieldName('type')?.text ?? '')) continue;
+      if (d.childrenForFieldName('declarator').some((v) => v.childForFieldName('name')?.text === name)) return true;
+    }
+    return false;
+  }
+  for (const d of root.descendantsOfType(['short_var_declaration', 'var_spec'])) {
+    if (d.startIndex > loop.node.startIndex) continue;
+    if (d.type === 'var_spec') {
+      if (!d.childrenForFieldName('name').some((n) => n.text === name)) continue;
+      const type = d.childForFieldName('type')?.text;
+      const v = d.childForFieldName('value')?.namedChild(0);
+      if (type === 'string' || v?.type === 'interpreted_string_literal' || v?.type === 'raw_string_literal') return true;
+      continue;
+    }
+    const names = d.childForFieldName('left')?.namedChildren ?? [];
+    const i = names.findIndex((n) => n.text === name);
+    const v = d.childForFieldName('right')?.namedChild(i);
+    if (i >= 0 && (v?.type === 'interpreted_string_literal' || v?.type === 'raw_string_literal' || /^(fmt\.Sprint\w*|strings\.\w+)$/.test(v?.childForFieldName('function')?.text ?? ''))) return true;
+  }
+  return false;
+}
+
+const BRACE_ASSIGNMENTS: ReadonlySet<string> = new Set(['assignment_statement', 'assignment_expression']);
+
 export function concatenations(loop: LoopFacts): Concat[] {
+  if (loop.language === 'go' || loop.language === 'java') {
+    const found: Concat[] = [];
+    walkOwnBody(loop, BRACE_ASSIGNMENTS, (n) => {
+      const c = braceConcat(n, loop);
+      if (c) found.push(c);
+    });
+    return found;
+  }
   const out: Concat[] = [];
   const py = isPython(loop.language);
   walkOwnBody(loop, py ? PY_ASSIGNMENTS : JS_ASSIGNMENTS, (n) => {
@@ -172,6 +233,8 @@ function concatFix(loop: LoopFacts, ctx: RuleContext, target: string, list: Conc
   const kind = list[0]!.kind;
   const description = say(ctx, `fix.concat.${kind}`, { name: target });
   if (isPython(loop.language)) return pythonFix(loop, ctx, target, list, description) ?? blockFix(ctx, loop, pythonSketch(target, kind), description, 'safe');
+  const brace = braceBuilderSketch(loop, target, list[0]!.piece);
+  if (brace) return blockFix(ctx, loop, brace, description, 'safe');
   return jsFix(loop, ctx, list, description) ?? blockFix(ctx, loop, `${target}.push(/* new elements */); // instead of copying ${short(list[0]!.node.text, 40)}`, description, 'unsafe');
 }
 

@@ -34,6 +34,7 @@ import {
   stringValue,
   tinyLiteralIterable,
 } from './shared.js';
+import { braceBatchedWriteSketch } from './brace-fixes.js';
 import { sourceLines } from '../../../fixes/lines.js';
 import { dropTrailingBrace, headThenFirst } from '../../../core/linear-text.js';
 
@@ -79,7 +80,7 @@ export const detectWritePerRow: Detector = (loop, ctx) => {
       after: formatNumber(cost.after, ctx.locale),
     },
     cost,
-    fix: (writes.length === 1 ? executemanyReplace(loop, ctx, first) : undefined) ?? blockFix(ctx, loop, batchedWriteSketch(loop, first, ctx), say(ctx, 'fix.write.batched'), 'unsafe'),
+    fix: (writes.length === 1 ? executemanyReplace(loop, ctx, first) : undefined) ?? blockFix(ctx, loop, braceBatchedWriteSketch(loop, first) ?? batchedWriteSketch(loop, first, ctx), say(ctx, 'fix.write.batched'), 'unsafe'),
   };
 };
 

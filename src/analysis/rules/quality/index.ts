@@ -15,6 +15,7 @@ import { detectMutateWhileIterating } from './mutate-while-iterating.js';
 import { detectResourceLeakInLoop } from './resource-leak-in-loop.js';
 import { detectRetryWithoutBackoff } from './retry-without-backoff.js';
 import { detectUnguardedWorkerLoop } from './unguarded-worker-loop.js';
+import { detectDeferInLoop } from './defer-in-loop.js';
 
 export const detectors: Record<string, Detector> = {
   'magic-interval': detectMagicInterval,
@@ -32,4 +33,5 @@ export const detectors: Record<string, Detector> = {
   'ack-before-success': detectAckBeforeSuccess,
   'loop-closure-capture': detectLoopClosureCapture,
   'infinite-loop-no-exit': detectInfiniteLoopNoExit,
+  'defer-in-loop': detectDeferInLoop,
 };

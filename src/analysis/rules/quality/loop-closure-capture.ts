@@ -3,6 +3,7 @@
 // flake8-bugbear B023); JavaScript `var` has one binding for the whole function. Closures that run during the
 // iteration (`sorted(key=lambda ...)`, `xs.map(...)`, an awaited call) are fine and stay quiet.
 import type { Detection, Detector } from '../../rule-types.js';
+import { detectGoClosureCapture } from './go-closure.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { blockFix, fenceLanguage, replaceFix, rewriteLines, type TextEdit } from '../../../fixes/lines.js';
 import { calleeOf, descendants, enclosingFunction, familyOf, identifiersIn, lineOf, methodOf, rootOf, type Family } from './syntax.js';
@@ -173,5 +174,6 @@ function jsDetections(loop: LoopFacts, source: string): Detection[] {
 }
 
 export const detectLoopClosureCapture: Detector = (loop, ctx) => {
+  if (loop.language === 'go') return detectGoClosureCapture(loop, ctx);
   return familyOf(loop.language) === 'python' ? pythonDetections(loop, ctx.file.source) : jsDetections(loop, ctx.file.source);
 };

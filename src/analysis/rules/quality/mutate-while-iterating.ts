@@ -5,6 +5,7 @@
 import type { Detection, Detector } from '../../rule-types.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { blockFix, fenceLanguage, replaceFix, rewriteLines } from '../../../fixes/lines.js';
+import { detectJavaMutateWhileIterating } from './java-mutate.js';
 import { argumentsOf, calleeOf, compact, descendants, familyOf, lineOf, statementsOf, type Family } from './syntax.js';
 
 const PY_SHRINK = new Set(['remove', 'pop', 'clear', 'discard', 'popitem']);
@@ -70,6 +71,7 @@ function leavesRightAfter(node: SyntaxNode): boolean {
 }
 
 export const detectMutateWhileIterating: Detector = (loop, ctx) => {
+  if (loop.language === 'java') return detectJavaMutateWhileIterating(loop, ctx);
   const family: Family = familyOf(loop.language);
   const iterated = family === 'python' ? pythonIterated(loop.node) : jsIterated(loop);
   if (!iterated || iterated.copied) return null;

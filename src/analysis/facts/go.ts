@@ -1,0 +1,398 @@
+// Go loop facts: `for {}`, `for cond {}`, `for i := 0; ...`, `for k, v := range xs`, ticker loops (`for range
+// ticker.C`, `for range time.Tick(d)`: a wait per iteration like `setInterval`), `select` inside `for` (cases are
+// branches; `case <-ctx.Done():` is a stop flag). Errors are values in Go: a call whose error is checked by an
+// `if err != nil` that does not leave the loop counts as handled; `panic`, `log.Fatal` and `os.Exit` end the loop
+// like a raise. `defer`red calls run when the function returns, not per iteration, so they are not loop calls.
+import type { FlatTree } from '../flat-tree.js';
+import type { ExitFact, FileFacts, IterableFact, SyntaxNode } from '../facts.js';
+import type { KnowledgeBase } from '../knowledge-base.js';
+import { compactCallee } from './common.js';
+import { extractBraceFacts, foldNumber, loopLabel, within, type BraceFile, type BraceSpec, type CallShape, type LoopHeader } from './brace.js';
+
+/** Nanoseconds per unit of Go's `time` package. */
+const DURATION_UNITS: Record<string, number> = {
+  'time.Nanosecond': 1,
+  'time.Microsecond': 1e3,
+  'time.Millisecond': 1e6,
+  'time.Second': 1e9,
+  'time.Minute': 60e9,
+  'time.Hour': 3600e9,
+};
+
+const FUNCTIONS = new Set(['func_literal', 'function_declaration', 'method_declaration']);
+const BREAKABLE = new Set(['for_statement', 'expression_switch_statement', 'type_switch_statement', 'select_statement']);
+const FATAL = /^(panic|os\.Exit|log\.(Fatal|Fatalf|Fatalln|Panic|Panicf|Panicln)|runtime\.Goexit|\w+\.(Fatal|Fatalf|Panic|Panicf))$/;
+const STOP_CHANNEL = /(^|\.)(Done\(\)|done|stop|stopCh|stopC|quit|quitCh|shutdown|closing|closed|exit|cancel\w*|ctx\.Done\(\))$/i;
+
+/** Go's numeric value of an expression: durations in nanoseconds, constants followed. */
+export function goNumber(node: SyntaxNode | null | undefined, file: BraceFile): number | undefined {
+  const named = (text: string, depth: number): number | undefined => {
+    const unit = DURATION_UNITS[text];
+    if (unit !== undefined) return unit;
+    const bound = file.numbers.get(text);
+    return bound && depth < 8 ? foldNumber(bound, named, depth) : undefined;
+  };
+  return foldNumber(node, named);
+}
+
+/** Seconds of a duration expression (`30 * time.Second`, `pollInterval`, `time.Duration(n) * time.Millisecond`). */
+export function goDurationSeconds(node: SyntaxNode | null | undefined, file: BraceFile): number | undefined {
+  const ns = goNumber(node, file);
+  return ns === undefined ? undefined : ns / 1e9;
+}
+
+function statementsOf(block: SyntaxNode): SyntaxNode {
+  for (let i = 0; i < block.namedChildCount; i++) {
+    const c = block.namedChild(i)!;
+    if (c.type === 'statement_list') return c;
+  }
+  return block;
+}
+
+function namesIn(list: SyntaxNode | null): string[] {
+  if (!list) return [];
+  const out: string[] = [];
+  const nodes = list.type === 'expression_list' ? list.namedChildren : [list];
+  for (const n of nodes) if (n.type === 'identifier' && n.text !== '_') out.push(n.text);
+  return out;
+}
+
+/** `ticker := time.NewTicker(d)` / `t = time.Tick(d)` anywhere in the file: the ticker's period in seconds. */
+function tickerPeriod(name: string, file: BraceFile): number | undefined {
+  for (const decl of file.root.descendantsOfType(['short_var_declaration', 'assignment_statement'])) {
+    const left = decl.childForFieldName('left');
+    const right = decl.childForFieldName('right');
+    if (!left || !right) continue;
+    const names = left.namedChildren.map((n) => n.text);
+    const index = names.indexOf(name);
+    if (index < 0) continue;
+    const value = right.namedChild(Math.min(index, right.namedChildCount - 1));
+    if (value?.type !== 'call_expression') continue;
+    const fn = value.childForFieldName('function')?.text ?? '';
+    if (/^time\.(NewTicker|Tick)$/.test(fn)) return goDurationSeconds(value.childForFieldName('arguments')?.namedChild(0), file);
+  }
+  return undefined;
+}
+
+/** A ticker channel as a range target or a receive operand: `ticker.C`, `time.Tick(d)`. */
+function tickOf(expr: SyntaxNode, file: BraceFile): LoopHeader['tick'] | undefined {
+  if (expr.type === 'selector_expression' && expr.childForFieldName('field')?.text === 'C') {
+    const operand = expr.childForFieldName('operand')?.text ?? '';
+    if (!/tick|timer|^t$/i.test(operand) && tickerPeriod(operand, file) === undefined) return undefined;
+    return { node: expr, callee: compactCallee(expr.text), seconds: tickerPeriod(operand, file) };
+  }
+  if (expr.type === 'call_expression' && /^time\.Tick$/.test(expr.childForFieldName('function')?.text ?? '')) {
+    return { node: expr, callee: 'time.Tick', seconds: goDurationSeconds(expr.childForFieldName('arguments')?.namedChild(0), file) };
+  }
+  return undefined;
+}
+
+function describeIterable(right: SyntaxNode, file: BraceFile): IterableFact {
+  const text = right.text;
+  switch (right.type) {
+    case 'int_literal':
+      return { text, kind: 'range' };
+    case 'identifier':
+      return { text, kind: 'name', collection: text };
+    case 'selector_expression':
+      return { text, kind: 'name', collection: text };
+    case 'composite_literal':
+      return { text, kind: 'literal' };
+    case 'call_expression': {
+      const fn = compactCallee(right.childForFieldName('function')?.text ?? '');
+      const kinds = file.kb.classify('go', fn).kinds;
+      return { text, kind: kinds.includes('db-read') ? 'query' : 'call' };
+    }
+    default:
+      return { text, kind: 'other' };
+  }
+}
+
+function header(node: SyntaxNode, file: BraceFile): LoopHeader | undefined {
+  const block = node.childForFieldName('body');
+  if (!block) return undefined;
+  const body = statementsOf(block);
+  const headerLine = node.startPosition.row + 1;
+  let clause: SyntaxNode | undefined;
+  for (let i = 0; i < node.namedChildCount; i++) {
+    const c = node.namedChild(i)!;
+    if (c.id !== block.id && c.type !== 'comment') {
+      clause = c;
+      break;
+    }
+  }
+  if (!clause) {
+    // `for { ... }`; a `select` on a ticker inside makes it a ticker loop.
+    return { kind: 'while', infinite: true, loopVariables: [], body, block, headerLine, tick: selectTick(body, file) };
+  }
+  if (clause.type === 'for_clause') {
+    const init = clause.childForFieldName('initializer');
+    const condition = clause.childForFieldName('condition');
+    const vars = init && (init.type === 'short_var_declaration' || init.type === 'assignment_statement') ? namesIn(init.childForFieldName('left')) : [];
+    return {
+      kind: 'for',
+      infinite: condition === null,
+      ...(condition ? { condition: condition.text, conditionNode: condition } : {}),
+      loopVariables: vars,
+      body,
+      block,
+      headerLine,
+    };
+  }
+  if (clause.type === 'range_clause') {
+    const right = clause.childForFieldName('right');
+    const vars = namesIn(clause.childForFieldName('left'));
+    if (!right) return undefined;
+    const tick = tickOf(right, file);
+    if (tick) return { kind: 'for-each', infinite: true, loopVariables: vars, iterable: { text: right.text, kind: 'other' }, body, block, headerLine, tick };
+    return { kind: 'for-each', infinite: false, loopVariables: vars, iterable: describeIterable(right, file), body, block, headerLine };
+  }
+  // `for cond { ... }`
+  const infinite = clause.text === 'true';
+  return {
+    kind: 'while',
+    infinite,
+    ...(infinite ? {} : { condition: clause.text, conditionNode: clause }),
+    loopVariables: [],
+    body,
+    block,
+    headerLine,
+    ...(infinite ? { tick: selectTick(body, file) } : {}),
+  };
+}
+
+/** `for { select { case <-ticker.C: ... } }`: the ticker of a select directly in the body. */
+function selectTick(body: SyntaxNode, file: BraceFile): LoopHeader['tick'] | undefined {
+  for (let i = 0; i < body.namedChildCount; i++) {
+    const s = body.namedChild(i)!;
+    if (s.type !== 'select_statement') continue;
+    for (const c of s.namedChildren) {
+      if (c.type !== 'communication_case') continue;
+      const comm = c.childForFieldName('communication');
+      const recv = comm?.type === 'receive_statement' ? comm.childForFieldName('right') : comm?.type === 'expression_statement' ? comm.namedChild(0) : comm;
+      const operand = recv?.type === 'unary_expression' ? recv.childForFieldName('operand') : undefined;
+      if (!operand) continue;
+      const tick = tickOf(operand, file);
+      if (tick) return tick;
+      if (operand.type === 'call_expression' && /^time\.After$/.test(operand.childForFieldName('function')?.text ?? '')) {
+        return { node: operand, callee: 'time.After', seconds: goDurationSeconds(operand.childForFieldName('arguments')?.namedChild(0), file) };
+      }
+    }
+  }
+  return undefined;
+}
+
+function callShape(node: SyntaxNode): CallShape | undefined {
+  const fn = node.childForFieldName('function');
+  if (!fn || fn.type === 'func_literal' || fn.type === 'parenthesized_expression') return undefined;
+  const args = (node.childForFieldName('arguments')?.namedChildren ?? []).filter((a) => a.type !== 'comment');
+  const callee = compactCallee(fn.text);
+  if (fn.type === 'selector_expression') {
+    return { callee, receiver: compactCallee(fn.childForFieldName('operand')?.text ?? ''), method: fn.childForFieldName('field')?.text ?? callee, args };
+  }
+  return { callee, method: callee, args };
+}
+
+/** Is `node` inside a `defer` or `go` statement (below the loop body)? Those calls do not run in this iteration. */
+function deferredOrSpawned(node: SyntaxNode, stop: SyntaxNode): boolean {
+  for (let n = node.parent; n && n.id !== stop.id; n = n.parent) if (n.type === 'defer_statement') return true;
+  return false;
+}
+
+function exitOf(node: SyntaxNode, loop: SyntaxNode): ExitFact | undefined {
+  const line = node.startPosition.row + 1;
+  switch (node.type) {
+    case 'break_statement': {
+      const label = node.namedChild(0)?.text;
+      if (label) return label === loopLabel(loop) ? { kind: 'break', line } : undefined;
+      for (let n = node.parent; n; n = n.parent) {
+        if (BREAKABLE.has(n.type)) return n.id === loop.id ? { kind: 'break', line } : undefined;
+        if (FUNCTIONS.has(n.type)) return undefined;
+      }
+      return undefined;
+    }
+    case 'return_statement':
+      return { kind: 'return', line };
+    case 'call_expression': {
+      const fn = node.childForFieldName('function')?.text ?? '';
+      if (FATAL.test(fn) && !deferredOrSpawned(node, loop)) return { kind: 'raise', line };
+      return undefined;
+    }
+    case 'communication_case': {
+      const comm = node.childForFieldName('communication');
+      const recv = comm?.type === 'receive_statement' ? comm.childForFieldName('right') : comm?.type === 'expression_statement' ? comm.namedChild(0) : comm;
+      if (recv?.type === 'unary_expression' && recv.child(0)?.type === '<-') {
+        const operand = recv.childForFieldName('operand')?.text.replace(/\s+/g, '') ?? '';
+        if (STOP_CHANNEL.test(operand)) return { kind: 'stop-flag', line, name: `<-${operand}` };
+      }
+      return undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+function assignmentParts(node: SyntaxNode): Array<{ targets: string[]; op: '=' | '+=' | 'other'; value: SyntaxNode | null }> {
+  if (node.type === 'inc_statement' || node.type === 'dec_statement') {
+    const target = node.namedChild(0);
+    return target ? [{ targets: [target.text], op: 'other', value: target }] : [];
+  }
+  if (node.type === 'var_spec') {
+    const names = node.childrenForFieldName('name').map((n) => n.text).filter((n) => n !== '_');
+    const value = node.childForFieldName('value');
+    return names.length > 0 ? [{ targets: names, op: '=', value: value?.namedChild(0) ?? null }] : [];
+  }
+  const left = node.childForFieldName('left');
+  const right = node.childForFieldName('right');
+  if (!left || !right) return [];
+  let op: '=' | '+=' | 'other' = '=';
+  if (node.type === 'assignment_statement') {
+    const operator = node.childForFieldName('operator')?.type ?? node.child(1)?.type ?? '=';
+    op = operator === '=' ? '=' : operator === '+=' ? '+=' : 'other';
+  }
+  const lefts = left.namedChildren;
+  const rights = right.namedChildren;
+  const out: Array<{ targets: string[]; op: '=' | '+=' | 'other'; value: SyntaxNode | null }> = [];
+  lefts.forEach((l, i) => {
+    if (l.text === '_') return;
+    const value = rights.length === lefts.length ? rights[i]! : rights[0] ?? null;
+    let thisOp = op;
+    // `s = s + x` is an accumulation too.
+    if (op === '=' && value?.type === 'binary_expression' && value.childForFieldName('left')?.text === l.text && value.child(1)?.type === '+') thisOp = '+=';
+    out.push({ targets: [compactCallee(l.text)], op: thisOp, value });
+  });
+  return out;
+}
+
+function resultOf(call: SyntaxNode): { used: boolean; assignedTo?: string } {
+  const parent = call.parent;
+  if (!parent) return { used: false };
+  if (parent.type === 'expression_statement' || parent.type === 'go_statement' || parent.type === 'defer_statement') return { used: false };
+  if (parent.type === 'expression_list') {
+    const holder = parent.parent;
+    if (holder && (holder.type === 'short_var_declaration' || holder.type === 'assignment_statement') && holder.childForFieldName('right')?.id === parent.id) {
+      const first = holder.childForFieldName('left')?.namedChild(0);
+      return { used: true, ...(first && first.text !== '_' ? { assignedTo: compactCallee(first.text) } : {}) };
+    }
+    if (holder?.type === 'var_spec') {
+      const name = holder.childForFieldName('name');
+      return { used: true, ...(name && name.text !== '_' ? { assignedTo: name.text } : {}) };
+    }
+  }
+  return { used: true };
+}
+
+/** The error names a statement binds from `call` (`rows, err := q(...)` → err). */
+function errorNames(call: SyntaxNode): { names: string[]; statement?: SyntaxNode } {
+  const parent = call.parent;
+  const holder = parent?.type === 'expression_list' ? parent.parent : undefined;
+  if (!holder || (holder.type !== 'short_var_declaration' && holder.type !== 'assignment_statement')) return { names: [] };
+  const names = (holder.childForFieldName('left')?.namedChildren ?? []).map((n) => n.text).filter((n) => /^err\w*$|Err$/.test(n));
+  return { names, statement: holder };
+}
+
+function leavesLoop(block: SyntaxNode | null): boolean {
+  if (!block) return false;
+  for (const n of block.descendantsOfType(['return_statement', 'call_expression'])) {
+    if (n.type === 'return_statement') return true;
+    if (FATAL.test(n.childForFieldName('function')?.text ?? '')) return true;
+  }
+  return false;
+}
+
+/** `x, err := call(); if err != nil { ...; continue }` / `if err := call(); err != nil {...}`: handled without leaving. */
+function handledInPlace(call: SyntaxNode): boolean {
+  const { names, statement } = errorNames(call);
+  if (!statement || names.length === 0) return false;
+  let check: SyntaxNode | null = null;
+  if (statement.parent?.type === 'if_statement' && statement.parent.childForFieldName('initializer')?.id === statement.id) check = statement.parent;
+  else {
+    const next = statement.nextNamedSibling;
+    if (next?.type === 'if_statement' && names.some((n) => new RegExp(`\\b${n}\\s*!=\\s*nil\\b`).test(next.childForFieldName('condition')?.text ?? ''))) check = next;
+  }
+  if (!check) return false;
+  return !leavesLoop(check.childForFieldName('consequence'));
+}
+
+/** Closed on every path: `defer x.Close()` in the function, or `x.Close()` / `x.Body.Close()` later in the loop. */
+function managed(call: SyntaxNode, assignedTo: string | undefined, loop: SyntaxNode): boolean {
+  if (!assignedTo) return false;
+  let fn: SyntaxNode | null = call.parent;
+  while (fn && !FUNCTIONS.has(fn.type)) fn = fn.parent;
+  const scope = fn ?? loop;
+  const closer = new RegExp(`^${assignedTo.replace(/[.$]/g, '\\$&')}(\\.Body)?\\.(Close|Stop|Release|Rollback)$`);
+  for (const c of scope.descendantsOfType(['call_expression'])) {
+    if (c.startIndex < call.endIndex) continue;
+    if (!closer.test(compactCallee(c.childForFieldName('function')?.text ?? ''))) continue;
+    if (c.parent?.type === 'defer_statement' || within(c, loop)) return true;
+  }
+  return false;
+}
+
+/** `defer func() { if r := recover(); r != nil {...} }()` in the function, before the loop. */
+function recoversAround(loop: SyntaxNode): boolean {
+  let fn: SyntaxNode | null = loop.parent;
+  while (fn && !FUNCTIONS.has(fn.type)) fn = fn.parent;
+  if (!fn) return false;
+  for (const d of fn.descendantsOfType(['defer_statement'])) {
+    if (d.startIndex > loop.startIndex || within(d, loop)) continue;
+    if (/\brecover\s*\(\s*\)/.test(d.text)) return true;
+  }
+  return false;
+}
+
+const REDIS_BLOCKING = /^(BLPop|BRPop|BRPopLPush|BLMove|BZPopMin|BZPopMax|BLMPop)$/;
+const NON_BLOCKING = /^(LPop|RPop|RPopLPush|LMove|SPop|TryReceive|TryDequeue)$/;
+
+export const GO_SPEC: BraceSpec = {
+  language: 'go',
+  loopTypes: ['for_statement'],
+  header,
+  // Deferred calls run when the function returns and `go` statements start another goroutine: neither is this
+  // iteration's work (defer-in-loop reads the tree for them).
+  scopeTypes: new Set([...FUNCTIONS, 'defer_statement', 'go_statement']),
+  functionTypes: FUNCTIONS,
+  functionName: (fn) => fn.childForFieldName('name')?.text,
+  callTypes: new Set(['call_expression']),
+  callShape,
+  iteratedOnce: (loop) => loop.namedChildren.find((c) => c.type === 'range_clause')?.childForFieldName('right'),
+  nestingTypes: new Set(['if_statement', 'for_statement', 'expression_switch_statement', 'type_switch_statement', 'select_statement']),
+  branchTypes: new Set(['if_statement', 'expression_case', 'default_case', 'type_case', 'communication_case']),
+  sleepSeconds: (shape, file) => (/^time\.(Sleep|After)$/.test(shape.callee) ? goDurationSeconds(shape.args[0], file) : undefined),
+  timeoutSeconds: (shape, file) => {
+    if (NON_BLOCKING.test(shape.method)) return 0;
+    if (REDIS_BLOCKING.test(shape.method)) return goDurationSeconds(shape.args[1], file);
+    return undefined;
+  },
+  exitOf: (node, loop) => exitOf(node, loop),
+  tryTypes: new Set(),
+  describeTry: () => ({ catchesBroadly: false, handlerSleeps: false, handlerContinues: false, handlerReraises: false, handlerBreaksOrReturns: false, handlerLogs: false }),
+  tryBody: () => null,
+  handlerTypes: new Set(),
+  assignments: assignmentParts,
+  assignmentTypes: ['assignment_statement', 'short_var_declaration', 'inc_statement', 'dec_statement', 'var_spec'],
+  resultOf,
+  handledInPlace: (call) => handledInPlace(call),
+  managed: (call, assignedTo, loop) => managed(call, assignedTo, loop),
+  recoversAround: (loop) => recoversAround(loop),
+  commentPrefix: '//',
+};
+
+function collectConstants(file: BraceFile): void {
+  for (const spec of file.root.descendantsOfType(['const_spec', 'var_spec'])) {
+    // Only package-level vars are constants in practice; consts anywhere.
+    if (spec.type === 'var_spec' && spec.parent?.parent?.type !== 'source_file' && spec.parent?.type !== 'source_file') continue;
+    const names = spec.childrenForFieldName('name');
+    const values = spec.childForFieldName('value')?.namedChildren ?? [];
+    names.forEach((name, i) => {
+      const value = values[i];
+      if (!value) return;
+      if (value.type === 'interpreted_string_literal' || value.type === 'raw_string_literal') file.strings.set(name.text, value);
+      else file.numbers.set(name.text, value);
+    });
+  }
+}
+
+export function extractGoFacts(path: string, source: string, tree: FlatTree, kb: KnowledgeBase, deadline?: number): FileFacts {
+  return extractBraceFacts(GO_SPEC, collectConstants, path, source, tree, kb, deadline);
+}

@@ -1,0 +1,105 @@
+// loop-closure-capture for Go before 1.22: `go func() { use(item) }()` (or a deferred func literal) inside
+// `for _, item := range items` / `for i := 0; ...` reads the one variable the whole loop shares, so goroutines
+// see whatever value it holds when they run (usually the last one). Go 1.22 gave every iteration its own variable,
+// so the rule needs the module's language version: the `go` directive of the nearest go.mod above the file. When
+// there is none (the file is not on disk, as in a bot review) or it says 1.22 or later, nothing is reported.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { Detection, RuleContext } from '../../rule-types.js';
+import type { LoopFacts, SyntaxNode } from '../../facts.js';
+import { replaceFix, rewriteLines } from '../../../fixes/lines.js';
+
+const versions = new Map<string, [number, number] | null>();
+
+/** `go 1.21` of the nearest go.mod above `path` (cached per directory), or null. */
+export function goModVersion(path: string): [number, number] | null {
+  let dir = dirname(resolve(path));
+  const seen: string[] = [];
+  for (let i = 0; i < 64; i++) {
+    const cached = versions.get(dir);
+    if (cached !== undefined) {
+      for (const d of seen) versions.set(d, cached);
+      return cached;
+    }
+    seen.push(dir);
+    const mod = join(dir, 'go.mod');
+    if (existsSync(mod)) {
+      let version: [number, number] | null = null;
+      try {
+        const m = /^go\s+(\d+)\.(\d+)/m.exec(readFileSync(mod, 'utf8').slice(0, 65_536));
+        if (m) version = [Number(m[1]), Number(m[2])];
+      } catch {
+        version = null;
+      }
+      for (const d of seen) versions.set(d, version);
+      return version;
+    }
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  for (const d of seen) versions.set(d, null);
+  return null;
+}
+
+/** Identifiers a func literal reads, minus its own parameters and the names it declares itself (`v := v`). */
+function capturedNames(literal: SyntaxNode, loopVariables: string[]): string[] {
+  const declared = new Set<string>();
+  for (const p of literal.childForFieldName('parameters')?.descendantsOfType(['identifier']) ?? []) declared.add(p.text);
+  const body = literal.childForFieldName('body');
+  if (!body) return [];
+  for (const d of body.descendantsOfType(['short_var_declaration', 'var_spec'])) {
+    for (const n of (d.childForFieldName('left') ?? d).descendantsOfType(['identifier'])) if (d.type === 'var_spec' || n.parent?.parent?.type === 'short_var_declaration') declared.add(n.text);
+  }
+  const used = new Set(body.descendantsOfType(['identifier']).map((n) => n.text));
+  return loopVariables.filter((v) => used.has(v) && !declared.has(v));
+}
+
+/**
+ * A `:=` of the same name in the loop body before `node` (`v := v`, `i, c := i, c`, `k := Kind(k)`): a fresh
+ * variable per iteration shadows the loop's.
+ */
+function copiedBefore(loop: LoopFacts, name: string, node: SyntaxNode): boolean {
+  for (const d of loop.body.descendantsOfType(['short_var_declaration'])) {
+    if (d.startIndex > node.startIndex) continue;
+    if ((d.childForFieldName('left')?.namedChildren ?? []).some((n) => n.text === name)) return true;
+  }
+  return false;
+}
+
+export function detectGoClosureCapture(loop: LoopFacts, ctx: RuleContext): Detection[] | null {
+  if (loop.node.type !== 'for_statement' || loop.loopVariables.length === 0) return null;
+  const version = goModVersion(ctx.file.path);
+  if (!version || version[0] > 1 || (version[0] === 1 && version[1] >= 22)) return null;
+  const out: Detection[] = [];
+  for (const stmt of loop.body.descendantsOfType(['go_statement', 'defer_statement'])) {
+    // Only statements of this loop, not of an inner loop (which is reported on its own).
+    let owner: SyntaxNode | null = stmt.parent;
+    while (owner && owner.type !== 'for_statement' && owner.type !== 'func_literal') owner = owner.parent;
+    if (owner?.id !== loop.node.id) continue;
+    const call = stmt.namedChild(0);
+    const literal = call?.childForFieldName('function');
+    if (!call || literal?.type !== 'func_literal') continue;
+    const captured = capturedNames(literal, loop.loopVariables).filter((v) => !copiedBefore(loop, v, stmt));
+    if (captured.length === 0) continue;
+    // Fix: copy the variables at the top of the body (`item := item`), as the Go FAQ recommends before 1.22.
+    const first = loop.body.namedChild(0);
+    let fix;
+    if (first && first.startPosition.row > loop.node.startPosition.row) {
+      const line = ctx.file.source.split('\n')[first.startPosition.row] ?? '';
+      const indent = /^[ \t]*/.exec(line)![0];
+      const lineStart = first.startIndex - first.startPosition.column;
+      try {
+        fix = replaceFix(rewriteLines(ctx.file.source, [{ start: lineStart, end: lineStart, text: `${captured.map((v) => `${indent}${v} := ${v} // a copy per iteration (before Go 1.22)`).join('\n')}\n` }]), {
+          description: `${captured.map((v) => `${v} := ${v}`).join('; ')} at the top of the loop body`,
+          safety: 'safe',
+          language: 'go',
+        });
+      } catch {
+        fix = undefined;
+      }
+    }
+    out.push({ loop, line: stmt.startPosition.row + 1, variant: 'goroutine', data: { variable: captured.join(', '), version: `${version[0]}.${version[1]}` }, confidence: 'high', ...(fix ? { fix } : {}) });
+  }
+  return out.length > 0 ? out : null;
+}

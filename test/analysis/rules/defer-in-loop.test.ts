@@ -1,0 +1,3 @@
+import { describeRuleFixtures } from '../../support/rule-tester.js';
+
+describeRuleFixtures('defer-in-loop');
