@@ -201,8 +201,29 @@ function computeActiveRules(language: Language, config: CozeLoopConfig, onlyRule
   return out;
 }
 
+/**
+ * Loops whose condition is a constant false (`while 0:`, `while False:`, `while (false)`, `for (;false;)`) never run
+ * their body: disabled code, not a loop, for every rule. Loops inside them are dead code too. A `do … while (false)`
+ * runs its body once: a block, not a loop.
+ */
+const CONSTANT_FALSE = new Set(['0', 'False', 'None', 'false', 'null', 'undefined', 'void 0', '!1', "''", '""', '0.0']);
+
+export function isConstantFalseLoop(loop: LoopFacts): boolean {
+  for (let current: LoopFacts | undefined = loop; current; current = current.parent) {
+    let condition = current.condition?.trim();
+    while (condition && condition.startsWith('(') && condition.endsWith(')')) condition = condition.slice(1, -1).trim();
+    if (condition !== undefined && CONSTANT_FALSE.has(condition)) return true;
+  }
+  return false;
+}
+
 function allLoops(facts: FileFacts): LoopFacts[] {
-  return facts.loops;
+  return facts.loops.some(isConstantFalseLoop) ? facts.loops.filter((loop) => !isConstantFalseLoop(loop)) : facts.loops;
+}
+
+/** Test code (`test_code.paths`) is reported only for `test_code.targets` (by default fix-bugs). */
+export function isTestPath(path: string, config: CozeLoopConfig): boolean {
+  return matcher(config.test_code.paths)(path);
 }
 
 function renderTemplate(templates: RuleDefinition['messages'], variant: string | undefined, locale: Locale, data: Record<string, string | number>): string {
@@ -404,7 +425,9 @@ function runRules(
   budget: number,
   notes: FileNote[],
 ): Finding[] {
-  const rules = activeRules(facts.language, config, options.onlyRules);
+  const all = activeRules(facts.language, config, options.onlyRules);
+  const testTargets = config.test_code.targets;
+  const rules = config.targets.some((target) => !testTargets.includes(target)) && isTestPath(facts.path, config) ? all.filter((r) => testTargets.includes(r.definition.target)) : all;
   const loops = allLoops(facts);
   const lines = new LineIndex(facts.source);
   const lineCount = lines.count;

@@ -48,6 +48,14 @@ const DEFAULTS = {
   },
   summary: { enabled: true, day: 'monday' as const },
   llm: { enabled: false, auto: false, max_findings: 3, max_tokens_per_day: 200_000 },
+  /** Test code (globs) is reported only for these targets: a loop in a test runs a handful of times. */
+  test_code: {
+    paths: [
+      '**/test_*.py', '**/*_test.py', '**/*_tests.py', '**/conftest.py', '**/{test,tests,__tests__,idle_test}/**',
+      '**/*.{test,spec}.{js,jsx,mjs,cjs,ts,tsx,mts,cts}', '**/*_{test,spec}.{js,ts}',
+    ],
+    targets: ['fix-bugs'] as Array<(typeof TARGETS)[number]>,
+  },
 };
 
 function buildSchemas(z: typeof Zod) {
@@ -109,6 +117,12 @@ function buildSchemas(z: typeof Zod) {
         max_tokens_per_day: z.number().int().min(0).default(d.llm.max_tokens_per_day),
       })
       .default(d.llm),
+    test_code: z
+      .strictObject({
+        paths: z.array(z.string()).default(d.test_code.paths),
+        targets: z.array(target).default(d.test_code.targets),
+      })
+      .default(d.test_code),
   });
   return { configSchema, costSchema };
 }
