@@ -15,7 +15,7 @@ describe('schema/coze-loop.schema.json', () => {
     expect(committed.additionalProperties).toBe(false);
     const properties = committed.properties as Record<string, Record<string, unknown>>;
     expect(Object.keys(properties).sort()).toEqual(
-      ['apis', 'cost', 'exclude', 'fail_on', 'include', 'llm', 'locale', 'max_comments', 'max_file_bytes', 'review', 'rules', 'severity_threshold', 'summary', 'targets'].sort(),
+      ['apis', 'cost', 'exclude', 'fail_on', 'include', 'llm', 'locale', 'max_comments', 'max_file_bytes', 'review', 'rules', 'severity_threshold', 'summary', 'targets', 'test_code'].sort(),
     );
     expect(JSON.stringify(properties.rules)).toContain('"off"');
     expect(committed.required ?? []).toEqual([]);
