@@ -16,6 +16,7 @@ import { languageForPath, parseWithBudget, parseWithBudgetAsync, releaseTree } f
 import { ruleRegistry, type RegisteredRule } from './rule-registry.js';
 import type { Detection, RuleContext, RuleDefinition } from './rule-types.js';
 import { isSuppressed } from './suppressions.js';
+import { asSketch, describeFailure, proveReplaceFix } from '../fixes/prove.js';
 
 export interface AnalyzeOptions {
   locale?: Locale;
@@ -23,7 +24,12 @@ export interface AnalyzeOptions {
   kb?: KnowledgeBase;
   /** Wall-clock budget per file for parsing and rules (default: 20 s plus 5 ms per KiB). */
   timeBudgetMs?: number;
+  /** Prove every `replace` fix (src/fixes/prove.ts); off for the proof's own re-runs. Default true. */
+  proveFixes?: boolean;
 }
+
+/** Replace fixes proved per file; past that, a file's further patches are shown as sketches. */
+const MAX_PROOFS_PER_FILE = 40;
 
 const BINARY_PROBE_BYTES = 8 * 1024;
 /**
@@ -463,7 +469,42 @@ function runRules(
     }
   }
   if (outOfTime) notes.push({ path: facts.path, note: t(locale, 'engine.note.time_budget', { ms: budget }) });
-  return sortFindings([...byKey.values()]);
+  const findings = sortFindings([...byKey.values()]);
+  if (options.proveFixes !== false) proveFixes(findings, facts, config, options, locale);
+  return findings;
+}
+
+/**
+ * Every `replace` fix must pass src/fixes/prove.ts (parses, no unbound name, nothing unreachable, the same rules on
+ * the patched file clear the finding and add none) or it becomes a sketch; a `block` fix is a sketch and never safe.
+ */
+function proveFixes(findings: Finding[], facts: FileFacts, config: CozeLoopConfig, options: AnalyzeOptions, locale: Locale): void {
+  let proofs = 0;
+  const rerun = (patched: string): Finding[] | undefined => {
+    const result = analyzeSource({ path: facts.path, content: patched }, config, { ...options, locale, proveFixes: false });
+    return result.skipped.length > 0 ? undefined : result.findings;
+  };
+  for (const finding of findings) {
+    const fix = finding.fix;
+    if (!fix) continue;
+    if (fix.kind === 'block') {
+      if (fix.safety === 'safe') finding.fix = { ...fix, safety: 'unsafe' };
+      continue;
+    }
+    if (++proofs > MAX_PROOFS_PER_FILE) {
+      finding.fix = asSketch(fix, 'sketch: not proved, too many patches in this file');
+      continue;
+    }
+    let failure;
+    try {
+      failure = proveReplaceFix({ finding, source: facts.source, language: facts.language, tree: facts.tree, rerun, before: findings });
+    } catch (error) {
+      failure = undefined;
+      finding.fix = asSketch(fix, `sketch: not proved (${error instanceof Error ? error.message : String(error)})`);
+      continue;
+    }
+    if (failure) finding.fix = asSketch(fix, describeFailure(failure));
+  }
 }
 
 function sortFindings(findings: Finding[]): Finding[] {
