@@ -5,7 +5,7 @@ import picomatch from 'picomatch';
 import type { CozeLoopConfig } from '../config/schema.js';
 import { fill, t } from '../core/i18n.js';
 import { severityRank, type AnalysisResult, type FileNote, type Finding, type Language, type Locale, type Severity, type SkippedFile, type SourceInput } from '../core/types.js';
-import type { FileFacts, LoopFacts } from './facts.js';
+import type { FileFacts, LoopFacts, SyntaxNode } from './facts.js';
 import { extractJavaScriptFacts } from './facts/javascript.js';
 import { LineIndex } from './facts/common.js';
 import { extractPythonFacts } from './facts/python.js';
@@ -16,7 +16,8 @@ import { languageForPath, parseWithBudget, parseWithBudgetAsync, releaseTree } f
 import { ruleRegistry, type RegisteredRule } from './rule-registry.js';
 import type { Detection, RuleContext, RuleDefinition } from './rule-types.js';
 import { isSuppressed } from './suppressions.js';
-import { asSketch, describeFailure, proveReplaceFix } from '../fixes/prove.js';
+import { applyFix } from '../fixes/apply.js';
+import { applyFixes, asSketch, compareFindings, describeFailure, reduceForProof, staticChecks } from '../fixes/prove.js';
 
 export interface AnalyzeOptions {
   locale?: Locale;
@@ -484,6 +485,7 @@ function proveFixes(findings: Finding[], facts: FileFacts, config: CozeLoopConfi
     const result = analyzeSource({ path: facts.path, content: patched }, config, { ...options, locale, proveFixes: false });
     return result.skipped.length > 0 ? undefined : result.findings;
   };
+  const candidates: Finding[] = [];
   for (const finding of findings) {
     const fix = finding.fix;
     if (!fix) continue;
@@ -495,14 +497,38 @@ function proveFixes(findings: Finding[], facts: FileFacts, config: CozeLoopConfi
       finding.fix = asSketch(fix, 'sketch: not proved, too many patches in this file');
       continue;
     }
-    let failure;
     try {
-      failure = proveReplaceFix({ finding, source: facts.source, language: facts.language, tree: facts.tree, rerun, before: findings });
+      const failure = staticChecks({ finding, source: facts.source, language: facts.language, tree: facts.tree });
+      if (failure) finding.fix = asSketch(fix, describeFailure(failure));
+      else candidates.push(finding);
     } catch (error) {
-      failure = undefined;
       finding.fix = asSketch(fix, `sketch: not proved (${error instanceof Error ? error.message : String(error)})`);
-      continue;
     }
+  }
+  if (candidates.length === 0) return;
+  // One re-run with every patch applied proves them all when it clears every finding and adds none (the usual case),
+  // first on the file with the definitions no patch touches blanked out (compared with the same reduction unpatched,
+  // which must still hold every finding the patches target); otherwise each patch is re-run on the whole file on its
+  // own, to find the ones at fault.
+  const fixes = candidates.map((f) => f.fix!);
+  const reduced = reduceForProof(facts.source, facts.tree.rootNode as unknown as SyntaxNode, fixes);
+  if (reduced !== facts.source) {
+    const reducedBefore = rerun(reduced);
+    const patched = applyFixes(reduced, fixes);
+    const keys = new Set(reducedBefore?.map((f) => `${f.ruleId}\0${f.line}\0${f.message}`));
+    const allTargeted = candidates.every((f) => keys.has(`${f.ruleId}\0${f.line}\0${f.message}`));
+    const after = reducedBefore && allTargeted && patched !== undefined ? rerun(patched) : undefined;
+    if (reducedBefore && after && !compareFindings(reducedBefore, after, candidates)) return;
+  }
+  if (candidates.length > 1) {
+    const combined = applyFixes(facts.source, fixes);
+    const after = combined === undefined ? undefined : rerun(combined);
+    if (after && !compareFindings(findings, after, candidates)) return;
+  }
+  for (const finding of candidates) {
+    const fix = finding.fix!;
+    const after = rerun(applyFix(facts.source, fix));
+    const failure = after ? compareFindings(findings, after, [finding]) : ({ check: 'not-cleared' } as const);
     if (failure) finding.fix = asSketch(fix, describeFailure(failure));
   }
 }

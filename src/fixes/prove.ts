@@ -61,16 +61,6 @@ function isPython(language: Language): boolean {
   return language === 'python';
 }
 
-function* walk(root: SyntaxNode): Generator<SyntaxNode> {
-  const stack: SyntaxNode[] = [root];
-  while (stack.length > 0) {
-    const node = stack.pop()!;
-    yield node;
-    const children = node.namedChildren;
-    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
-  }
-}
-
 /** The node a pattern (`a, b = ...`, `{ x, y } = ...`) sits in, climbing through the pattern's own nodes. */
 function patternRoot(node: SyntaxNode): SyntaxNode {
   let current = node;
@@ -155,10 +145,11 @@ function shareLoop(a: SyntaxNode, b: SyntaxNode, scope: SyntaxNode, python: bool
   return false;
 }
 
+const IDENTIFIER_TYPES = ['identifier', 'shorthand_property_identifier', 'shorthand_property_identifier_pattern'] as const;
+
 function identifiers(root: SyntaxNode): SyntaxNode[] {
-  const out: SyntaxNode[] = [];
-  for (const node of walk(root)) if (node.type === 'identifier' || node.type === 'shorthand_property_identifier' || node.type === 'shorthand_property_identifier_pattern') out.push(node);
-  return out;
+  // Read from the flat tree's type column in one pass: walking node objects costs far more on a large file.
+  return root.descendantsOfType(IDENTIFIER_TYPES as unknown as string[]);
 }
 
 /**
@@ -199,8 +190,8 @@ export function unboundName(tree: FlatTree, language: Language, from: number, to
 
 /** A statement right after a `break` / `continue` / `return` / `raise` in the same block, in lines from..to. */
 export function unreachableStatement(tree: FlatTree, from: number, to: number): number | undefined {
-  for (const node of walk(tree.rootNode as unknown as SyntaxNode)) {
-    if (node.type !== 'block' && node.type !== 'statement_block') continue;
+  for (const node of (tree.rootNode as unknown as SyntaxNode).descendantsOfType(['block', 'statement_block'])) {
+    if (node.endPosition.row + 1 < from || node.startPosition.row + 1 > to) continue;
     const statements = node.namedChildren.filter((c) => c.type !== 'comment');
     for (let i = 0; i + 1 < statements.length; i++) {
       const line = statements[i + 1]!.startPosition.row + 1;
@@ -215,8 +206,8 @@ function findingKey(finding: Finding): string {
   return `${finding.ruleId}\0${finding.message.replace(/\d[\d,.]*/g, '#')}`;
 }
 
-/** Checks one `replace` fix; see the file comment. */
-export function proveReplaceFix(input: ProofInput): ProofFailure | undefined {
+/** The checks that need only the patched text (parse, names, reachability), before any re-run of the rules. */
+export function staticChecks(input: Omit<ProofInput, 'rerun' | 'before'>): ProofFailure | undefined {
   const { finding, source, language } = input;
   const fix = finding.fix!;
   const patched = applyFix(source, fix);
@@ -230,23 +221,49 @@ export function proveReplaceFix(input: ProofInput): ProofFailure | undefined {
   if (unbound) return { check: 'unbound-name', ...unbound };
   const unreachable = unreachableStatement(tree, from, to);
   if (unreachable !== undefined) {
-    const original = parseWithBudget(language, source, { timeoutMs: 5_000 });
     // Only what the patch added counts: code that was already unreachable is not the patch's doing.
-    if (!original || unreachableStatement(original, fix.startLine, fix.endLine) === undefined) return { check: 'unreachable', line: unreachable };
+    if (unreachableStatement(input.tree, fix.startLine, fix.endLine) === undefined) return { check: 'unreachable', line: unreachable };
   }
-  const after = input.rerun(patched);
-  if (!after) return { check: 'not-cleared' };
+  return undefined;
+}
+
+/**
+ * The findings after the patch(es) against those before: every target finding gone, nothing new. Findings are
+ * compared by rule and message with numbers folded, so findings that only moved do not count as new.
+ */
+export function compareFindings(before: Finding[], after: Finding[], targets: Finding[]): ProofFailure | undefined {
   const remaining = new Map<string, number>();
-  for (const f of input.before) remaining.set(findingKey(f), (remaining.get(findingKey(f)) ?? 0) + 1);
-  const target = findingKey(finding);
-  remaining.set(target, (remaining.get(target) ?? 0) - 1);
+  for (const f of before) remaining.set(findingKey(f), (remaining.get(findingKey(f)) ?? 0) + 1);
+  const targetKeys = new Set(targets.map(findingKey));
+  for (const t of targets) remaining.set(findingKey(t), (remaining.get(findingKey(t)) ?? 0) - 1);
   for (const f of after) {
     const key = findingKey(f);
     const left = remaining.get(key) ?? 0;
-    if (left <= 0) return key === target ? { check: 'not-cleared' } : { check: 'new-finding', ruleId: f.ruleId, message: f.message };
+    if (left <= 0) return targetKeys.has(key) ? { check: 'not-cleared' } : { check: 'new-finding', ruleId: f.ruleId, message: f.message };
     remaining.set(key, left - 1);
   }
   return undefined;
+}
+
+/** Checks one `replace` fix; see the file comment. */
+export function proveReplaceFix(input: ProofInput): ProofFailure | undefined {
+  const failure = staticChecks(input);
+  if (failure) return failure;
+  const after = input.rerun(applyFix(input.source, input.finding.fix!));
+  if (!after) return { check: 'not-cleared' };
+  return compareFindings(input.before, after, [input.finding]);
+}
+
+/**
+ * Applies several `replace` fixes at once (bottom to top, so earlier line numbers stay valid); `undefined` when
+ * two of them touch the same lines.
+ */
+export function applyFixes(source: string, fixes: Fix[]): string | undefined {
+  const sorted = [...fixes].sort((a, b) => b.startLine - a.startLine);
+  for (let i = 1; i < sorted.length; i++) if (sorted[i]!.endLine >= sorted[i - 1]!.startLine) return undefined;
+  let text = source;
+  for (const fix of sorted) text = applyFix(text, fix);
+  return text;
 }
 
 /** A patch that failed its proof, as a sketch: same code, shown as a block, never "safe". */
@@ -267,4 +284,37 @@ export function describeFailure(failure: ProofFailure): string {
     case 'new-finding':
       return `sketch: the patch adds a ${failure.ruleId} finding`;
   }
+}
+
+const DEFINITIONS = new Set([
+  'function_definition', 'class_definition', 'decorated_definition',
+  'function_declaration', 'generator_function_declaration', 'class_declaration', 'abstract_class_declaration',
+]);
+
+function isDefinition(node: SyntaxNode): boolean {
+  if (DEFINITIONS.has(node.type)) return true;
+  const declaration = node.type === 'export_statement' ? node.childForFieldName('declaration') : null;
+  return declaration !== null && DEFINITIONS.has(declaration.type);
+}
+
+/**
+ * The file as the proof re-runs it: top-level functions and classes that no patch touches are blanked line for line
+ * (line numbers stay put; module-level code, imports and the touched definitions stay), so proving a patch in a
+ * 5,000-line module re-analyses one function, not the module. Only definitions that own their lines are blanked.
+ */
+export function reduceForProof(source: string, root: SyntaxNode, touched: Array<{ startLine: number; endLine: number }>): string {
+  const lines = source.split('\n');
+  let blanked = false;
+  for (const statement of root.namedChildren) {
+    if (!isDefinition(statement)) continue;
+    const first = statement.startPosition.row + 1;
+    const last = statement.endPosition.row + 1;
+    if (touched.some((t) => t.startLine <= last && t.endLine >= first)) continue;
+    const before = (lines[first - 1] ?? '').slice(0, statement.startPosition.column);
+    const after = (lines[last - 1] ?? '').slice(statement.endPosition.column);
+    if (before.trim() !== '' || after.replace(/;/g, '').trim() !== '') continue;
+    for (let line = first; line <= last; line++) lines[line - 1] = lines[line - 1]!.endsWith('\r') ? '\r' : '';
+    blanked = true;
+  }
+  return blanked ? lines.join('\n') : source;
 }

@@ -5,7 +5,7 @@ import { analyzeSource } from '../../src/analysis/engine.js';
 import { parseSource } from '../../src/analysis/parse.js';
 import { configSchema } from '../../src/config/schema.js';
 import type { Finding, Fix, Language } from '../../src/core/types.js';
-import { proveReplaceFix, unboundName, unreachableStatement } from '../../src/fixes/prove.js';
+import { proveReplaceFix, reduceForProof, unboundName, unreachableStatement } from '../../src/fixes/prove.js';
 
 const config = configSchema().parse({ severity_threshold: 'info' });
 
@@ -126,5 +126,13 @@ describe('the engine proves every replace fix', () => {
     const blocks = all.filter((f) => f.fix?.kind === 'block');
     expect(blocks.length).toBeGreaterThan(0);
     for (const f of blocks) expect(f.fix?.safety).toBe('unsafe');
+  });
+});
+
+describe('the re-run reads only what the patches touch', () => {
+  it('blanks top-level definitions no patch touches, line for line', () => {
+    const source = 'import os\n\ndef a():\n    return 1\n\nX = 2\n\ndef b(xs):\n    for x in xs:\n        pass\n';
+    const reduced = reduceForProof(source, parseSource('python', source).rootNode, [{ startLine: 9, endLine: 9 }]);
+    expect(reduced.split('\n')).toEqual(['import os', '', '', '', '', 'X = 2', '', 'def b(xs):', '    for x in xs:', '        pass', '']);
   });
 });
