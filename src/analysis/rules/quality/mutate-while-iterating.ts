@@ -68,20 +68,25 @@ const INNER_LOOPS = new Set(['for_statement', 'while_statement', 'for_in_stateme
  * `break` is the ordinary "remove the first match" idiom.
  */
 function exitsAfter(node: SyntaxNode, body: SyntaxNode): boolean {
-  let child: SyntaxNode = node;
-  let crossedLoop = false;
-  for (let current = node.parent; current; current = current.parent) {
-    if (current.type === 'block' || current.type === 'statement_block' || current.id === body.id) {
-      for (const sibling of statementsOf(current)) {
-        if (sibling.startIndex <= child.startIndex) continue;
-        if (EXITS.has(sibling.type) && !(crossedLoop && sibling.type === 'break_statement')) return true;
-      }
-    }
-    if (current.id === body.id) return false;
-    if (INNER_LOOPS.has(current.type)) crossedLoop = true;
+  // The path up to the loop body; a `break` found at one level ends the nearest loop above that level, which is this
+  // loop only when no inner loop lies between that level and the body.
+  const path: SyntaxNode[] = [];
+  for (let current: SyntaxNode | null = node; current; current = current.parent) {
+    path.push(current);
+    if (current.id === body.id) break;
     // A function between the mutation and the loop (a callback iteration's body) is its own scope of exits.
     if (current.type === 'function_definition' || current.type === 'lambda') return false;
-    child = current;
+  }
+  if (path[path.length - 1]?.id !== body.id) return false;
+  for (let level = 1; level < path.length; level++) {
+    const current = path[level]!;
+    if (current.type !== 'block' && current.type !== 'statement_block' && current.id !== body.id) continue;
+    const child = path[level - 1]!;
+    const innerLoopAbove = path.slice(level + 1, -1).some((n) => INNER_LOOPS.has(n.type));
+    for (const sibling of statementsOf(current)) {
+      if (sibling.startIndex <= child.startIndex) continue;
+      if (EXITS.has(sibling.type) && !(innerLoopAbove && sibling.type === 'break_statement')) return true;
+    }
   }
   return false;
 }
