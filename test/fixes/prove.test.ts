@@ -5,7 +5,7 @@ import { analyzeSource } from '../../src/analysis/engine.js';
 import { parseSource } from '../../src/analysis/parse.js';
 import { configSchema } from '../../src/config/schema.js';
 import type { Finding, Fix, Language } from '../../src/core/types.js';
-import { proveReplaceFix, reduceForProof, unboundName, unreachableStatement } from '../../src/fixes/prove.js';
+import { compareFindings, proveReplaceFix, reduceForProof, unboundName, unreachableStatement } from '../../src/fixes/prove.js';
 
 const config = configSchema().parse({ severity_threshold: 'info' });
 
@@ -134,5 +134,16 @@ describe('the re-run reads only what the patches touch', () => {
     const source = 'import os\n\ndef a():\n    return 1\n\nX = 2\n\ndef b(xs):\n    for x in xs:\n        pass\n';
     const reduced = reduceForProof(source, parseSource('python', source).rootNode, [{ startLine: 9, endLine: 9 }]);
     expect(reduced.split('\n')).toEqual(['import os', '', '', '', '', 'X = 2', '', 'def b(xs):', '    for x in xs:', '        pass', '']);
+  });
+});
+
+describe('comparing findings before and after a patch', () => {
+  const f = (ruleId: string, message: string) => ({ ruleId, message }) as Finding;
+  it('a count the patch puts in the code is not a new finding ("100 (assumed) calls" → "100 calls")', () => {
+    const target = f('unbounded-query', 'polls without LIMIT');
+    const other = f('serial-blocking-io', '`post` blocks once per `row`: 100 (assumed) calls take 20 s');
+    expect(compareFindings([target, other], [f('serial-blocking-io', '`post` blocks once per `row`: 100 calls take 20 s')], [target])).toBeUndefined();
+    expect(compareFindings([target, other], [other, target], [target])).toEqual({ check: 'not-cleared' });
+    expect(compareFindings([target], [f('magic-interval', 'Hard-coded sleep `5`')], [target])).toMatchObject({ check: 'new-finding' });
   });
 });
