@@ -5,7 +5,7 @@ import picomatch from 'picomatch';
 import type { CozeLoopConfig } from '../config/schema.js';
 import { fill, t } from '../core/i18n.js';
 import { severityRank, type AnalysisResult, type FileNote, type Finding, type Language, type Locale, type Severity, type SkippedFile, type SourceInput } from '../core/types.js';
-import type { FileFacts, LoopFacts } from './facts.js';
+import type { FileFacts, LoopFacts, SyntaxNode } from './facts.js';
 import { extractGoFacts } from './facts/go.js';
 import { extractJavaFacts } from './facts/java.js';
 import { extractJavaScriptFacts } from './facts/javascript.js';
@@ -20,6 +20,8 @@ import type { Detection, RuleContext, RuleDefinition } from './rule-types.js';
 import { isSuppressed } from './suppressions.js';
 import { describeVia, summarisedCallOf } from './effects/chain.js';
 import { effectLimits, EffectIndex, FileEffects, type ContextReader } from './effects/index.js';
+import { applyFix } from '../fixes/apply.js';
+import { applyFixes, asSketch, compareFindings, describeFailure, reduceForProof, staticChecks } from '../fixes/prove.js';
 
 export interface AnalyzeOptions {
   locale?: Locale;
@@ -35,7 +37,12 @@ export interface AnalyzeOptions {
   contextReader?: ContextReader;
   /** Wall-clock budget per file for parsing and rules (default: 20 s plus 5 ms per KiB). */
   timeBudgetMs?: number;
+  /** Prove every `replace` fix (src/fixes/prove.ts); off for the proof's own re-runs. Default true. */
+  proveFixes?: boolean;
 }
+
+/** Replace fixes proved per file; past that, a file's further patches are shown as sketches. */
+const MAX_PROOFS_PER_FILE = 40;
 
 const BINARY_PROBE_BYTES = 8 * 1024;
 /**
@@ -218,8 +225,29 @@ function computeActiveRules(language: Language, config: CozeLoopConfig, onlyRule
   return out;
 }
 
+/**
+ * Loops whose condition is a constant false (`while 0:`, `while False:`, `while (false)`, `for (;false;)`) never run
+ * their body: disabled code, not a loop, for every rule. Loops inside them are dead code too. A `do … while (false)`
+ * runs its body once: a block, not a loop.
+ */
+const CONSTANT_FALSE = new Set(['0', 'False', 'None', 'false', 'null', 'undefined', 'void 0', '!1', "''", '""', '0.0']);
+
+export function isConstantFalseLoop(loop: LoopFacts): boolean {
+  for (let current: LoopFacts | undefined = loop; current; current = current.parent) {
+    let condition = current.condition?.trim();
+    while (condition && condition.startsWith('(') && condition.endsWith(')')) condition = condition.slice(1, -1).trim();
+    if (condition !== undefined && CONSTANT_FALSE.has(condition)) return true;
+  }
+  return false;
+}
+
 function allLoops(facts: FileFacts): LoopFacts[] {
-  return facts.loops;
+  return facts.loops.some(isConstantFalseLoop) ? facts.loops.filter((loop) => !isConstantFalseLoop(loop)) : facts.loops;
+}
+
+/** Test code (`test_code.paths`) is reported only for `test_code.targets` (by default fix-bugs). */
+export function isTestPath(path: string, config: CozeLoopConfig): boolean {
+  return matcher(config.test_code.paths)(path);
 }
 
 function renderTemplate(templates: RuleDefinition['messages'], variant: string | undefined, locale: Locale, data: Record<string, string | number>): string {
@@ -446,7 +474,9 @@ function runRules(
   budget: number,
   notes: FileNote[],
 ): Finding[] {
-  const rules = activeRules(facts.language, config, options.onlyRules);
+  const all = activeRules(facts.language, config, options.onlyRules);
+  const testTargets = config.test_code.targets;
+  const rules = config.targets.some((target) => !testTargets.includes(target)) && isTestPath(facts.path, config) ? all.filter((r) => testTargets.includes(r.definition.target)) : all;
   const loops = allLoops(facts);
   const lines = new LineIndex(facts.source);
   const lineCount = lines.count;
@@ -482,7 +512,67 @@ function runRules(
     }
   }
   if (outOfTime) notes.push({ path: facts.path, note: t(locale, 'engine.note.time_budget', { ms: budget }) });
-  return sortFindings([...byKey.values()]);
+  const findings = sortFindings([...byKey.values()]);
+  if (options.proveFixes !== false) proveFixes(findings, facts, config, options, locale);
+  return findings;
+}
+
+/**
+ * Every `replace` fix must pass src/fixes/prove.ts (parses, no unbound name, nothing unreachable, the same rules on
+ * the patched file clear the finding and add none) or it becomes a sketch; a `block` fix is a sketch and never safe.
+ */
+function proveFixes(findings: Finding[], facts: FileFacts, config: CozeLoopConfig, options: AnalyzeOptions, locale: Locale): void {
+  let proofs = 0;
+  const rerun = (patched: string): Finding[] | undefined => {
+    const result = analyzeSource({ path: facts.path, content: patched }, config, { ...options, locale, proveFixes: false });
+    return result.skipped.length > 0 ? undefined : result.findings;
+  };
+  const candidates: Finding[] = [];
+  for (const finding of findings) {
+    const fix = finding.fix;
+    if (!fix) continue;
+    if (fix.kind === 'block') {
+      if (fix.safety === 'safe') finding.fix = { ...fix, safety: 'unsafe' };
+      continue;
+    }
+    if (++proofs > MAX_PROOFS_PER_FILE) {
+      finding.fix = asSketch(fix, 'sketch: not proved, too many patches in this file');
+      continue;
+    }
+    try {
+      const failure = staticChecks({ finding, source: facts.source, language: facts.language, tree: facts.tree });
+      if (failure) finding.fix = asSketch(fix, describeFailure(failure));
+      else candidates.push(finding);
+    } catch (error) {
+      finding.fix = asSketch(fix, `sketch: not proved (${error instanceof Error ? error.message : String(error)})`);
+    }
+  }
+  if (candidates.length === 0) return;
+  // One re-run with every patch applied proves them all when it clears every finding and adds none (the usual case),
+  // first on the file with the definitions no patch touches blanked out (compared with the same reduction unpatched,
+  // which must still hold every finding the patches target); otherwise each patch is re-run on the whole file on its
+  // own, to find the ones at fault.
+  const fixes = candidates.map((f) => f.fix!);
+  const reduced = reduceForProof(facts.source, facts.tree.rootNode as unknown as SyntaxNode, fixes);
+  if (reduced !== facts.source) {
+    const reducedBefore = rerun(reduced);
+    const patched = applyFixes(reduced, fixes);
+    const keys = new Set(reducedBefore?.map((f) => `${f.ruleId}\0${f.line}\0${f.message}`));
+    const allTargeted = candidates.every((f) => keys.has(`${f.ruleId}\0${f.line}\0${f.message}`));
+    const after = reducedBefore && allTargeted && patched !== undefined ? rerun(patched) : undefined;
+    if (reducedBefore && after && !compareFindings(reducedBefore, after, candidates)) return;
+  }
+  if (candidates.length > 1) {
+    const combined = applyFixes(facts.source, fixes);
+    const after = combined === undefined ? undefined : rerun(combined);
+    if (after && !compareFindings(findings, after, candidates)) return;
+  }
+  for (const finding of candidates) {
+    const fix = finding.fix!;
+    const after = rerun(applyFix(facts.source, fix));
+    const failure = after ? compareFindings(findings, after, [finding]) : ({ check: 'not-cleared' } as const);
+    if (failure) finding.fix = asSketch(fix, describeFailure(failure));
+  }
 }
 
 function sortFindings(findings: Finding[]): Finding[] {

@@ -58,6 +58,14 @@ const DEFAULTS = {
   limits: { file_timeout_ms: 10_000, max_files: 300, max_bytes: 20_000_000, max_analysis_ms: 120_000, max_annotations: 50, max_api_writes: 100 },
   /** Per-path settings: `[{ files: ["tests/**"], rules: {...}, targets: [...] }]`, later entries win. */
   overrides: [] as never[],
+  /** Test code (globs) is reported only for these targets: a loop in a test runs a handful of times. */
+  test_code: {
+    paths: [
+      '**/test_*.py', '**/*_test.py', '**/*_tests.py', '**/conftest.py', '**/{test,tests,__tests__,idle_test}/**',
+      '**/*.{test,spec}.{js,jsx,mjs,cjs,ts,tsx,mts,cts}', '**/*_{test,spec}.{js,ts}',
+    ],
+    targets: ['fix-bugs'] as Array<(typeof TARGETS)[number]>,
+  },
 };
 
 function buildSchemas(z: typeof Zod) {
@@ -155,6 +163,12 @@ function buildSchemas(z: typeof Zod) {
         }),
       )
       .default(d.overrides),
+    test_code: z
+      .strictObject({
+        paths: z.array(z.string()).default(d.test_code.paths),
+        targets: z.array(target).default(d.test_code.targets),
+      })
+      .default(d.test_code),
   });
   return { configSchema, costSchema };
 }

@@ -1,7 +1,9 @@
 // Every number in an estimate says where it came from: a literal in the analysed code, the repository's `cost:`
 // config, or a built-in default. A reviewer who disagrees with a figure can see which knob to turn.
 import { DEFAULT_CONFIG, type CostConfig } from '../config/schema.js';
-import type { CostAssumption } from '../core/types.js';
+import { t } from '../core/i18n.js';
+import type { CostAssumption, Locale } from '../core/types.js';
+import { formatNumber } from './format.js';
 
 export type NumericCostKey = Exclude<keyof CostConfig, 'currency'>;
 
@@ -88,4 +90,13 @@ export function fromCodeOrConfig(
 export function uniqueAssumptions(list: CostAssumption[]): CostAssumption[] {
   const seen = new Set<string>();
   return list.filter((a) => (seen.has(a.key) ? false : (seen.add(a.key), true)));
+}
+
+/**
+ * An iteration count for a message: the number when the code says it (a literal list or tuple, `range(N)`, a LIMIT),
+ * else the number labelled as assumed (`100 (assumed)`), so that "100 round trips" is never read as a measurement.
+ */
+export function formatCount(count: Sourced, locale: Locale): string {
+  const n = formatNumber(count.value, locale);
+  return count.assumption.source === 'code' ? n : t(locale, 'cost.assumed_count', { n });
 }

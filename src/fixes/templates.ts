@@ -44,9 +44,20 @@ export interface GuardedWorkerOptions {
   idleSeconds?: number;
   /** The body is async (asyncio / JS async function). */
   async?: boolean;
+  /**
+   * Names the body reads from the function it came from (its parameters, locals bound before the loop): the step
+   * function takes them as parameters and the runner passes them on, so that moving the body binds no name anew.
+   */
+  params?: string[];
 }
 
-/** A worker loop with a stop flag set by SIGTERM/SIGINT, one try/except per iteration and logging. */
+/** Longest pause between attempts while every iteration keeps failing (the error persists: a database down). */
+export const MAX_FAILURE_BACKOFF_SECONDS = 60;
+
+/**
+ * A worker loop with a stop flag set by SIGTERM/SIGINT, one try/except per iteration, logging, and a capped
+ * exponential pause while iterations keep failing (a persistent error must not turn the loop into a hot spin).
+ */
 export function guardedWorkerTemplate(language: Language, options: GuardedWorkerOptions): string {
   return familyOf(language) === 'python' ? pythonGuardedWorker(options) : jsGuardedWorker(language, options);
 }
@@ -54,6 +65,7 @@ export function guardedWorkerTemplate(language: Language, options: GuardedWorker
 function pythonGuardedWorker(options: GuardedWorkerOptions): string {
   const name = snakeCase(options.name);
   const step = `${name}_once`;
+  const params = (options.params ?? []).join(', ');
   const body = options.body ? indentText(dedentText(options.body), '    ') : '    ...';
   const interval = options.idleSeconds !== undefined ? `${constantCase(name)}_INTERVAL_SECONDS = ${options.idleSeconds}\n` : '';
   if (options.async) {
@@ -73,20 +85,29 @@ function pythonGuardedWorker(options: GuardedWorkerOptions): string {
       '',
       'logger = logging.getLogger(__name__)',
       interval,
-      `async def ${step}() -> None:`,
+      `async def ${step}(${params}) -> None:`,
       body,
       '',
       '',
-      `async def run_${name}() -> None:`,
+      `async def run_${name}(${params}) -> None:`,
       '    stop = asyncio.Event()',
       '    loop = asyncio.get_running_loop()',
       '    for sig in (signal.SIGTERM, signal.SIGINT):',
       '        loop.add_signal_handler(sig, stop.set)',
+      '    failures = 0',
       '    while not stop.is_set():',
       '        try:',
-      `            await ${step}()`,
+      `            await ${step}(${params})`,
+      '            failures = 0',
       '        except Exception:',
+      '            failures += 1',
       `            logger.exception("${name}: iteration failed, continuing with the next one")`,
+      '            # Back off while the error persists instead of spinning on it.',
+      '            try:',
+      `                await asyncio.wait_for(stop.wait(), timeout=min(${MAX_FAILURE_BACKOFF_SECONDS}, 2 ** failures))`,
+      '            except asyncio.TimeoutError:',
+      '                pass',
+      '            continue',
       ...wait,
       `    logger.info("${name}: stopped cleanly")`,
       '',
@@ -109,18 +130,24 @@ function pythonGuardedWorker(options: GuardedWorkerOptions): string {
     '    stop.set()',
     '',
     '',
-    `def ${step}() -> None:`,
+    `def ${step}(${params}) -> None:`,
     body,
     '',
     '',
-    `def run_${name}() -> None:`,
+    `def run_${name}(${params}) -> None:`,
     '    signal.signal(signal.SIGTERM, _request_stop)',
     '    signal.signal(signal.SIGINT, _request_stop)',
+    '    failures = 0',
     '    while not stop.is_set():',
     '        try:',
-    `            ${step}()`,
+    `            ${step}(${params})`,
+    '            failures = 0',
     '        except Exception:',
+    '            failures += 1',
     `            logger.exception("${name}: iteration failed, continuing with the next one")`,
+    '            # Back off while the error persists instead of spinning on it.',
+    `            stop.wait(min(${MAX_FAILURE_BACKOFF_SECONDS}, 2 ** failures))`,
+    '            continue',
     ...wait,
     `    logger.info("${name}: stopped cleanly")`,
     '',
@@ -137,17 +164,25 @@ function jsGuardedWorker(language: Language, options: GuardedWorkerOptions): str
   const constant = `${constantCase(options.name)}_INTERVAL_MS`;
   const lines = [`import { setTimeout as sleep } from 'node:timers/promises';`, ''];
   if (options.idleSeconds !== undefined) lines.push(`const ${constant} = ${Math.round(options.idleSeconds * 1000)};`, '');
+  const params = (options.params ?? []).join(', ');
+  const typedParams = (options.params ?? []).map((p) => (ts ? `${p}: unknown` : p)).join(', ');
   lines.push(
-    `async function ${step}()${ts ? ': Promise<void>' : ''} {`,
+    `async function ${step}(${typedParams})${ts ? ': Promise<void>' : ''} {`,
     body,
     '}',
     '',
-    `export async function run${name[0]!.toUpperCase()}${name.slice(1)}(signal${ts ? ': AbortSignal' : ''})${ts ? ': Promise<void>' : ''} {`,
+    `export async function run${name[0]!.toUpperCase()}${name.slice(1)}(${typedParams ? `${typedParams}, ` : ''}signal${ts ? ': AbortSignal' : ''})${ts ? ': Promise<void>' : ''} {`,
+    '  let failures = 0;',
     '  while (!signal.aborted) {',
     '    try {',
-    `      await ${step}();`,
+    `      await ${step}(${params});`,
+    '      failures = 0;',
     '    } catch (err) {',
+    '      failures += 1;',
     `      console.error('${name}: iteration failed, continuing with the next one', err);`,
+    '      // Back off while the error persists instead of spinning on it.',
+    `      await sleep(Math.min(${MAX_FAILURE_BACKOFF_SECONDS * 1000}, 1000 * 2 ** failures), undefined, { signal }).catch(() => undefined);`,
+    '      continue;',
     '    }',
   );
   if (options.idleSeconds !== undefined) {
@@ -160,7 +195,7 @@ function jsGuardedWorker(language: Language, options: GuardedWorkerOptions): str
     '',
     'const controller = new AbortController();',
     `for (const sig of ['SIGTERM', 'SIGINT']${ts ? ' as const' : ''}) process.once(sig, () => controller.abort());`,
-    `void run${name[0]!.toUpperCase()}${name.slice(1)}(controller.signal);`,
+    `void run${name[0]!.toUpperCase()}${name.slice(1)}(${params ? `${params}, ` : ''}controller.signal);`,
     '',
   );
   return lines.join('\n');

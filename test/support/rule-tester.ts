@@ -1,12 +1,13 @@
 // Strict fixture tester for one rule (Semgrep's markers, ESLint's strictness): in test/fixtures/rules/<id>/, a
 // comment `ruleid: <id>` sits on the line above each line the rule must report and `ok: <id>` above lines it must
 // not; exactly the marked lines fire, nothing else does; every `replace` fix applies, the patched file parses
-// without errors, and the rule no longer fires on that loop.
+// without errors, and the rule no longer fires on that loop. `ruleid: <id>[<variant>]` also asserts the message
+// variant the finding was rendered with (its English message equals that variant's template filled with its data).
 import { describe, expect, it } from '@jest/globals';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { configSchema, type CozeLoopConfig } from '../../src/config/schema.js';
-import { PROJECT_ROOT } from '../../src/core/i18n.js';
+import { fill, PROJECT_ROOT } from '../../src/core/i18n.js';
 import type { Finding } from '../../src/core/types.js';
 import { analyzeSource, getRule } from '../../src/analysis/engine.js';
 import { languageForPath, parseSource } from '../../src/analysis/parse.js';
@@ -19,34 +20,58 @@ export interface FixtureMarkers {
   expected: number[];
   /** Lines the rule must not report. */
   ok: number[];
+  /** Line → message variant the finding on it must have (markers written `ruleid: <id>[<variant>]`). */
+  variants: Map<number, string>;
 }
 
-const MARKER = /(?:#|\/\/|\/\*)\s*(ruleid|ok):\s*([a-z0-9-]+(?:\s*,\s*[a-z0-9-]+)*)/;
+const MARKER = /(?:#|\/\/|\/\*)\s*(ruleid|ok):\s*([a-z0-9-]+(?:\[[a-z0-9-]+\])?(?:\s*,\s*[a-z0-9-]+(?:\[[a-z0-9-]+\])?)*)/;
 
 /** Reads `ruleid:` / `ok:` markers for one rule; a marker applies to the next line that is not itself a marker. */
 export function readMarkers(source: string, ruleId: string): FixtureMarkers {
   const lines = source.split(/\r?\n/);
   const expected: number[] = [];
   const ok: number[] = [];
+  const variants = new Map<number, string>();
   for (let i = 0; i < lines.length; i++) {
     const match = MARKER.exec(lines[i]!);
     if (!match) continue;
-    const ids = match[2]!.split(',').map((s) => s.trim());
-    if (!ids.includes(ruleId)) continue;
+    const entries = match[2]!.split(',').map((s) => /^([a-z0-9-]+)(?:\[([a-z0-9-]+)\])?$/.exec(s.trim())!);
+    const entry = entries.find((e) => e[1] === ruleId);
+    if (!entry) continue;
     let target = i + 1;
     while (target < lines.length && isMarkerOnly(lines[target]!)) target++;
     (match[1] === 'ruleid' ? expected : ok).push(target + 1);
+    if (match[1] === 'ruleid' && entry[2]) variants.set(target + 1, entry[2]);
   }
-  return { expected: [...new Set(expected)].sort((a, b) => a - b), ok: [...new Set(ok)].sort((a, b) => a - b) };
+  return { expected: [...new Set(expected)].sort((a, b) => a - b), ok: [...new Set(ok)].sort((a, b) => a - b), variants };
 }
 
 function isMarkerOnly(line: string): boolean {
   return /^\s*(?:#|\/\/|\/\*)\s*(?:ruleid|ok):/.test(line);
 }
 
-/** Every rule on at `info`, all targets, so that the fixture sees the rule whatever its default severity. */
+/**
+ * Every rule on at `info`, all targets, so that the fixture sees the rule whatever its default severity. Fixtures
+ * live under `test/`, which is test code: every target is reported there too (see `test_code` in the config).
+ */
 export function fixtureConfig(ruleId: string): CozeLoopConfig {
-  return configSchema().parse({ rules: { [ruleId]: 'on' }, severity_threshold: 'info' });
+  return configSchema().parse({
+    rules: { [ruleId]: 'on' },
+    severity_threshold: 'info',
+    test_code: { targets: ['optimize', 'readability', 'fix-bugs'] },
+  });
+}
+
+/**
+ * The message variants whose English template, filled with the finding's data, is the finding's message (the
+ * engine renders `default` for a variant the rule does not define; a fixture never asserts that by accident).
+ */
+export function variantsOf(finding: Finding): string[] {
+  const rule = getRule(finding.ruleId);
+  if (!rule) return [];
+  return Object.entries(rule.messages)
+    .filter(([, text]) => fill(text.en, finding.data) === finding.message)
+    .map(([variant]) => variant);
 }
 
 export function fixtureFiles(ruleId: string): string[] {
@@ -110,6 +135,16 @@ export function describeRuleFixtures(ruleId: string): void {
           expect(lines).toEqual(markers.expected);
           for (const line of markers.ok) expect(lines).not.toContain(line);
         });
+
+        if (markers.variants.size > 0) {
+          it('renders the message variant each `ruleid: <id>[<variant>]` asks for', () => {
+            const findings = runRule(ruleId, path, source);
+            for (const [line, variant] of markers.variants) {
+              const onLine = findings.filter((f) => f.line === line);
+              expect({ line, variants: onLine.flatMap(variantsOf) }).toEqual({ line, variants: expect.arrayContaining([variant]) });
+            }
+          });
+        }
 
         it('reports each line once', () => {
           const lines = runRule(ruleId, path, source).map((f) => f.line);

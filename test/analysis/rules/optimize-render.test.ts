@@ -15,7 +15,7 @@ describe.each(Object.keys(detectors))('%s renders', (ruleId) => {
     const path = `test/fixtures/rules/${ruleId}/${file}`;
     const content = readFileSync(join(FIXTURES_DIR, ruleId, file), 'utf8');
     for (const locale of LOCALES) {
-      const config = configSchema().parse({ locale, severity_threshold: 'info' });
+      const config = configSchema().parse({ locale, severity_threshold: 'info', test_code: { paths: [] } });
       const finding = analyzeSource({ path, content }, config, { onlyRules: [ruleId], locale }).findings[0]!;
       expect(finding.cost).toBeDefined();
       expect(finding.fix).toBeDefined();

@@ -34,7 +34,7 @@ describe('names guessed as I/O', () => {
     const config = configSchema().parse({ severity_threshold: 'info', apis: { http: ['send_to_bigdata'] } });
     const [finding] = analyzeSource({ path: 'export.py', content: source }, config, { onlyRules: ['serial-blocking-io'] }).findings;
     expect(finding?.confidence).toBe('high');
-    expect(finding?.message).toBe('`send_to_bigdata` blocks once per `record`: 100 calls take 20 s one after another, about 2.5 s with 8 in flight');
+    expect(finding?.message).toBe('`send_to_bigdata` blocks once per `record`: 100 (assumed) calls take 20 s one after another, about 2.5 s with 8 in flight');
   });
 });
 

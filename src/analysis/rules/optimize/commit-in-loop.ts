@@ -2,6 +2,7 @@
 // commit unconditionally on every iteration. Quiet for worker loops (one commit per unit of work is the point),
 // chunked commits (`if i % 1000 == 0`), commits in error handlers, and loops that also call the network per item
 // (committing each item's outcome keeps the external side effect and the record in step).
+import { formatCount } from '../../../cost/assumptions.js';
 import { commitsCost, formatNumber, fromConfig } from '../../../cost/index.js';
 import type { CallFact, LoopFacts, SyntaxNode } from '../../facts.js';
 import type { Detector, RuleContext } from '../../rule-types.js';
@@ -66,7 +67,7 @@ export const detectCommitInLoop: Detector = (loop, ctx) => {
     data: {
       call: /execute|query/.test(first.method) ? short(first.text, 50) : displayCallee(first),
       loopVar: loop.loopVariables[0] ?? 'item',
-      items: formatNumber(items.value, ctx.locale),
+      items: formatCount(items, ctx.locale),
     },
     cost,
     fix:

@@ -2,6 +2,7 @@
 // no connection reuse, and often a leak. Quiet when the client is borrowed from a pool (`pool.connect()`,
 // `engine.connect()`, `pool.acquire()`), when it is a reconnect in an error handler or behind a "not connected"
 // check, and when each iteration really talks to a different target (`for dsn in shards`).
+import { formatCount } from '../../../cost/assumptions.js';
 import { connectionsCost, formatNumber, fromConfig } from '../../../cost/index.js';
 import type { CallFact, LoopFacts, SyntaxNode } from '../../facts.js';
 import type { Detector, RuleContext } from '../../rule-types.js';
@@ -62,7 +63,7 @@ export const detectConnectionInLoop: Detector = (loop, ctx) => {
     data: {
       call: displayCallee(first),
       perHour: formatNumber(cost.before, ctx.locale),
-      items: formatNumber(items.value, ctx.locale),
+      items: formatCount(items, ctx.locale),
     },
     cost,
     fix: hoistFix(loop, ctx, first, Boolean(interval)),

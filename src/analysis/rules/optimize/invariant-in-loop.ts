@@ -2,6 +2,7 @@
 // Quiet when the arguments depend on the iteration, when the work is conditional (a cache fill), in error
 // handlers, for environment reads (cheap), and in long-running worker loops (re-reading a config on every round is
 // how hot reload works). Connections and clients belong to connection-in-loop.
+import { formatCount } from '../../../cost/assumptions.js';
 import { formatNumber, repeatedWorkCost } from '../../../cost/index.js';
 import type { CallFact, LoopFacts, SyntaxNode } from '../../facts.js';
 import type { Detection, Detector, RuleContext } from '../../rule-types.js';
@@ -90,7 +91,7 @@ export const detectInvariantInLoop: Detector = (loop, ctx) => {
       line: call.line,
       confidence: call.confidence === 'low' ? 'low' : 'high',
       variant: regex ? (isPython(loop.language) ? 'regex-cached' : 'regex') : 'default',
-      data: { call: displayCallee(call), items: formatNumber(items.value, ctx.locale) },
+      data: { call: displayCallee(call), items: formatCount(items, ctx.locale) },
       cost,
       fix: hoistFix(loop, ctx, call, regex),
     };

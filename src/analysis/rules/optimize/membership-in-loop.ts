@@ -2,6 +2,7 @@
 // set built once gives n lookups. Reported only when the container is visibly a list/array built from data (a
 // comprehension, `list(...)`, `.map(...)`, a query result, a `list[...]`/`T[]` annotation, a literal of more than
 // eight items); tiny literal lists, sets, dicts, strings and containers of unknown type stay quiet.
+import { formatCount } from '../../../cost/assumptions.js';
 import { comparisonsCost, formatNumber, fromCode, fromConfig, type Sourced } from '../../../cost/index.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import type { Detection, Detector, RuleContext } from '../../rule-types.js';
@@ -156,7 +157,7 @@ export const detectMembershipInLoop: Detector = (loop, ctx) => {
       line: first.node.startPosition.row + 1,
       confidence: 'high',
       variant: grown ? 'dedupe' : 'default',
-      data: { name: container, needle: first.needle, items: formatNumber(items.value, ctx.locale), size: formatNumber(size.value, ctx.locale) },
+      data: { name: container, needle: first.needle, items: formatCount(items, ctx.locale), size: formatNumber(size.value, ctx.locale) },
       cost: comparisonsCost(items, size, ctx.locale),
       fix: grown ? blockFix(ctx, loop, dedupeSketch(loop, container, first), say(ctx, 'fix.membership.dedupe', { name: container }), 'safe') : setFix(loop, ctx, container, list),
     });

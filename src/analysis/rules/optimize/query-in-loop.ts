@@ -2,6 +2,7 @@
 // collection when a database read inside depends on the item. Quiet for batched reads (IN / __in / $in,
 // prefetch_related, executemany, Promise.all), pagination (OFFSET / cursor), locks taken per row on purpose, and
 // loops that stop after the first iteration.
+import { formatCount } from '../../../cost/assumptions.js';
 import { formatNumber, fromConfig, roundTripsCost } from '../../../cost/index.js';
 import type { CallFact, LoopFacts } from '../../facts.js';
 import type { Detector } from '../../rule-types.js';
@@ -88,7 +89,7 @@ export const detectQueryInLoop: Detector = (loop, ctx) => {
       call: displayCallee(first),
       loopVar: loop.loopVariables[0] ?? 'item',
       count: distinctLines,
-      items: formatNumber(items.value, ctx.locale),
+      items: formatCount(items, ctx.locale),
       before: formatNumber(cost.before, ctx.locale),
       after: formatNumber(cost.after, ctx.locale),
     },

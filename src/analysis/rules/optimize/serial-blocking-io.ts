@@ -3,6 +3,7 @@
 // the current item. Quiet when iterations depend on each other (cursor / token carried from one call to the next),
 // when the loop stops at the first hit (break / return: fallback and search loops), when it sleeps on purpose
 // (rate limiting), for `for await` / `async for` over a stream, and when the calls are already gathered.
+import { formatCount } from '../../../cost/assumptions.js';
 import { formatNumber, fromConfig, serialWallTimeCost } from '../../../cost/index.js';
 import type { CallFact, LoopFacts, SyntaxNode } from '../../facts.js';
 import type { Detector, RuleContext } from '../../rule-types.js';
@@ -94,7 +95,7 @@ export const detectSerialBlockingIo: Detector = (loop, ctx) => {
     data: {
       call: displayCallee(first),
       loopVar: loop.loopVariables[0] ?? 'item',
-      items: formatNumber(items.value, ctx.locale),
+      items: formatCount(items, ctx.locale),
       before: formatNumber(cost.before, ctx.locale),
       after: formatNumber(cost.after, ctx.locale),
       concurrency: formatNumber(concurrency.value, ctx.locale),

@@ -475,14 +475,15 @@ export function batchSize(loop: LoopFacts, cost: CostConfig): Sourced {
     if (m) return fromCode('slice', Number(m[1]));
     m = /\b(?:limit|take|fetchmany|first|top)\s*[(:=]\s*(\d+)/i.exec(text) ?? /\bbatch_size\s*[=:]\s*(\d+)/i.exec(text);
     if (m) return fromCode('limit', Number(m[1]));
-    m = /^range\(\s*(\d+)\s*\)$/.exec(text.trim());
+    m = /^range\(\s*(?:0\s*,\s*)?(\d+)\s*\)$/.exec(text.trim());
     if (m) return fromCode('range', Number(m[1]));
     return undefined;
   };
   const direct = fromText(iterable);
   if (direct && direct.value > 0) return direct;
   const literal = loop.node.childForFieldName('right') ?? loop.node.childForFieldName('iterable');
-  if (literal && (literal.type === 'list' || literal.type === 'array' || literal.type === 'tuple')) {
+  // `for x in [a, b, c]`, `for x in (a, b, c)`, `for x in a, b, c`, `for (const x of [a, b, c])`.
+  if (literal && (literal.type === 'list' || literal.type === 'array' || literal.type === 'tuple' || literal.type === 'expression_list' || literal.type === 'set')) {
     return fromCode('list_length', literal.namedChildren.filter((c) => c.type !== 'comment').length);
   }
   const name = loop.iterable?.collection ?? (/^[\w.$]+$/.test(iterable) ? iterable : undefined);
@@ -492,7 +493,7 @@ export function batchSize(loop: LoopFacts, cost: CostConfig): Sourced {
       const viaValue =
         fromText(value.text) ?? fromText(stringValue(value.descendantsOfType(STRINGS_AND_NAMES)[0]) ?? '') ?? fromText(precedingExecuteSql(value) ?? '');
       if (viaValue && viaValue.value > 0) return viaValue;
-      if (value.type === 'list' || value.type === 'array') {
+      if (value.type === 'list' || value.type === 'array' || value.type === 'tuple' || value.type === 'set' || value.type === 'expression_list') {
         const n = value.namedChildren.filter((c) => c.type !== 'comment').length;
         if (n > 0) return fromCode('list_length', n);
       }

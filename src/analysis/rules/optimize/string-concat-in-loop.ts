@@ -2,6 +2,7 @@
 // n²/2 copies. Python: `s += piece` on str/bytes, `lst = lst + [x]`. JS/TS: `acc = [...acc, x]`,
 // `acc = acc.concat(x)`, `obj = { ...obj, k: v }`. Not reported: JS string `+=` (engines build ropes, so it is
 // linear) and Python `lst += [x]` (in-place extend).
+import { formatCount } from '../../../cost/assumptions.js';
 import { formatNumber, fromCode, fromDefault, quadraticCopyCost } from '../../../cost/index.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import type { Detection, Detector, RuleContext } from '../../rule-types.js';
@@ -210,7 +211,7 @@ export const detectStringConcatInLoop: Detector = (loop, ctx) => {
       line: first.node.startPosition.row + 1,
       confidence: 'high',
       variant: first.kind === 'string' ? 'default' : first.kind,
-      data: { name: target, items: formatNumber(items.value, ctx.locale) },
+      data: { name: target, items: formatCount(items, ctx.locale) },
       cost: quadraticCopyCost(items, ctx.locale, piece),
       fix: concatFix(loop, ctx, target, list),
     });

@@ -2,6 +2,7 @@
 // would do. Quiet for batched writes (executemany, bulk_create, insertMany, bulkWrite, IN / ANY), loops that also
 // call the network per item (the write records that item's outcome; serial-blocking-io covers the loop), and loops
 // that stop after the first iteration.
+import { formatCount } from '../../../cost/assumptions.js';
 import { formatNumber, fromConfig, roundTripsCost } from '../../../cost/index.js';
 import type { CallFact, LoopFacts } from '../../facts.js';
 import type { Detector, RuleContext } from '../../rule-types.js';
@@ -75,7 +76,7 @@ export const detectWritePerRow: Detector = (loop, ctx) => {
     data: {
       call: displayCallee(first),
       loopVar: loop.loopVariables[0] ?? 'item',
-      items: formatNumber(items.value, ctx.locale),
+      items: formatCount(items, ctx.locale),
       before: formatNumber(cost.before, ctx.locale),
       after: formatNumber(cost.after, ctx.locale),
     },

@@ -5,7 +5,7 @@ import { blockFix, fenceLanguage, wholeLineText } from '../../../fixes/lines.js'
 import { guardedWorkerTemplate } from '../../../fixes/templates.js';
 import { countBodyLines, isInfiniteHeader, isNestingStatement, loopExits } from './shape.js';
 import { descendants, enclosingFunction, endLineOf, familyOf, lineOf, statementsOf } from './syntax.js';
-import { isGenericFunctionName, workerPurpose } from './worker-name.js';
+import { isGenericFunctionName, outerNamesUsed, workerPurpose } from './worker-name.js';
 import { noExitWorkerCall, ruleMayReport } from './overlap.js';
 import { findUnguardedCall } from './unguarded-worker-loop.js';
 
@@ -47,6 +47,7 @@ export const detectAnonymousWorkerLoop: Detector = (loop, ctx) => {
     name: purpose,
     ...(body ? { body } : {}),
     async: loop.inAsyncFunction || loop.hasAwait,
+    params: outerNamesUsed(loop),
   });
   return {
     loop,

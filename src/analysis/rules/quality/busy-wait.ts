@@ -12,7 +12,7 @@ import { isInfiniteHeader, loopExits } from './shape.js';
 import { isEmptyHandler } from './guard.js';
 import { argumentsOf, contains, descendants, endLineOf, familyOf, isCall, isLoopStatement, lineOf, statementsOf, type Family } from './syntax.js';
 import { displayCallee } from './syntax.js';
-import { workerPurpose } from './worker-name.js';
+import { outerNamesUsed, workerName, workerPurpose } from './worker-name.js';
 import { headThenTailOnLine } from '../../../core/linear-text.js';
 
 function ownContinues(body: SyntaxNode, family: Family): SyntaxNode[] {
@@ -183,7 +183,7 @@ function fallThrough(loop: LoopFacts, ctx: RuleContext, family: Family, calls: T
     confidence: 'high',
     cost: busyWaitCost(ctx.config.cost, ctx.locale),
     fix: blockFix(
-      guardedWorkerTemplate(loop.language, { name: workerPurpose(loop, loop.language, ctx.kb), ...(statementsText ? { body: statementsText } : {}), idleSeconds: 1, async: loop.inAsyncFunction }),
+      guardedWorkerTemplate(loop.language, { name: workerName(loop, loop.language, ctx.kb), ...(statementsText ? { body: statementsText } : {}), idleSeconds: 1, async: loop.inAsyncFunction, params: outerNamesUsed(loop) }),
       { startLine: loop.startLine, endLine: loop.endLine },
       { description: 'wait between empty polls', safety: 'unsafe', language: fenceLanguage(loop.language) },
     ),

@@ -203,6 +203,37 @@ const PY_NON_BLOCKING = new Set([
 ]);
 
 /** Calls that block the thread until something happens (or a timeout passes). */
+/** Methods that take the next item of a queue or stream: with a timeout, each call waits up to it when idle. */
+const TAKE_METHOD = /^(b?[lr]?pop|get|take|dequeue|receive\w*|recv\w*|read\w*|next|poll|wait\w*|consume|fetch\w*|claim|reserve|listen|pull)$/i;
+const TIMEOUT_KEYS = /^(timeout|timeout_ms|timeout_seconds|block_timeout|wait|wait_time|wait_time_seconds|WaitTimeSeconds|waitTimeSeconds|blockTimeout|block)$/;
+
+/**
+ * `queue.pop(timeout=5)`, `jobs.take(timeout=t)`, `stream.read({ block: 5000 })`: a take with a timeout that is not
+ * zero (a literal or a name) blocks while the queue is empty. HTTP calls also take a timeout but return as soon as
+ * the server answers, so a known HTTP call never counts.
+ */
+function takesWithTimeout(call: TreeCall, keywords: Map<string, SyntaxNode>): boolean {
+  if (!TAKE_METHOD.test(call.method) || call.kinds.includes('http')) return false;
+  for (const [key, value] of keywords) {
+    if (TIMEOUT_KEYS.test(key) && !/^(0|0\.0|None|False|false|null|undefined)$/.test(value.text.trim())) return true;
+  }
+  return false;
+}
+
+/** Properties of an options object argument (`{ timeout: 5000 }`), as keywords. */
+function objectKeywords(call: TreeCall): Map<string, SyntaxNode> {
+  const out = new Map<string, SyntaxNode>();
+  for (const arg of argumentsOf(call.node).positional) {
+    if (arg.type !== 'object') continue;
+    for (const pair of arg.namedChildren) {
+      const key = pair.type === 'pair' ? pair.childForFieldName('key') : null;
+      const value = pair.type === 'pair' ? pair.childForFieldName('value') : null;
+      if (key && value) out.set(key.text.replace(/^['"]|['"]$/g, ''), value);
+    }
+  }
+  return out;
+}
+
 export function isBlockingWait(call: TreeCall, family: Family): boolean {
   if (sleepOf(call, family)) return true;
   // A pop inside the code's own function: blocking unless the summary saw a non-blocking one.
@@ -212,6 +243,7 @@ export function isBlockingWait(call: TreeCall, family: Family): boolean {
   const receiver = (call.receiver ?? '').toLowerCase();
   if (family === 'python') {
     if (PY_BLOCKING_POPS.has(method)) return true;
+    if (takesWithTimeout(call, args.keywords)) return true;
     if (method === 'get' && /queue|(^|_)q$|^q$|inbox|jobs|tasks|work/.test(receiver)) {
       const block = args.keywords.get('block') ?? args.positional[0];
       if (block?.type === 'false') return false;
@@ -234,6 +266,7 @@ export function isBlockingWait(call: TreeCall, family: Family): boolean {
     return false;
   }
   if (['brpop', 'blpop', 'brpoplpush', 'blmove', 'bzpopmin', 'bzpopmax', 'blmpop'].includes(method.toLowerCase())) return true;
+  if (takesWithTimeout(call, objectKeywords(call))) return true;
   if (method === 'xread' || method === 'xreadgroup') return /['"]BLOCK['"]/i.test(call.node.text);
   if (/^receiveMessage$|^ReceiveMessageCommand$/.test(method) || /ReceiveMessageCommand/.test(call.node.text)) {
     const wait = /WaitTimeSeconds\s*:\s*(\d+)/.exec(call.node.text);

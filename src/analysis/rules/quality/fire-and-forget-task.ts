@@ -6,10 +6,38 @@
 import type { Detection, Detector, RuleContext } from '../../rule-types.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { blockFix, fenceLanguage, replaceFix, rewriteLines } from '../../../fixes/lines.js';
-import { calleeOf, descendants, familyOf, lineOf, methodOf, rootOf } from './syntax.js';
+import { calleeOf, compact, descendants, familyOf, lineOf, methodOf, rootOf } from './syntax.js';
 import { displayCallee } from './syntax.js';
 
 const PY_SPAWN = /(^|\.)(submit|create_task|ensure_future|run_coroutine_threadsafe|apply_async|start_soon)$/;
+
+const GROUP_NAME = /^_*(tg|task_?group|taskgroup|group|nursery|tasks?_group|scope)$/i;
+const GROUP_FACTORY = /(^|\.)(TaskGroup|open_nursery|create_task_group|Nursery|TaskGroups?)$/;
+
+/**
+ * The receiver is a task group or nursery (`asyncio.TaskGroup`, trio's `open_nursery()`, anyio's
+ * `create_task_group()`), which keeps every task it starts and re-raises its failures when the block exits: by its
+ * name (`tg`, `self._task_group`, `nursery`) or by the `async with ... as <name>` / assignment that made it.
+ */
+function ownsItsTasks(receiver: string, from: SyntaxNode): boolean {
+  if (GROUP_NAME.test(receiver.split('.').pop() ?? '')) return true;
+  for (let current = from.parent; current; current = current.parent) {
+    if (current.type !== 'with_statement') continue;
+    for (const item of current.descendantsOfType('with_item')) {
+      const value = item.childForFieldName('value');
+      if (value?.type === 'as_pattern') {
+        const call = value.namedChildren[0];
+        const alias = value.childForFieldName('alias') ?? value.namedChildren[1];
+        if (call?.type === 'call' && alias && alias.text.trim() === receiver && GROUP_FACTORY.test(calleeOf(call))) return true;
+      }
+    }
+  }
+  for (const assignment of rootOf(from).descendantsOfType('assignment')) {
+    const right = assignment.childForFieldName('right');
+    if (compact(assignment.childForFieldName('left')?.text ?? '') === receiver && right?.type === 'call' && GROUP_FACTORY.test(calleeOf(right))) return true;
+  }
+  return false;
+}
 
 function pythonFindings(loop: LoopFacts): { statement: SyntaxNode; call: SyntaxNode; callee: string }[] {
   const out: { statement: SyntaxNode; call: SyntaxNode; callee: string }[] = [];
@@ -21,7 +49,7 @@ function pythonFindings(loop: LoopFacts): { statement: SyntaxNode; call: SyntaxN
     if (!PY_SPAWN.test(callee)) continue;
     // TaskGroup / nursery own their tasks and re-raise their failures.
     const receiver = callee.slice(0, callee.lastIndexOf('.'));
-    if (/^(tg|task_group|taskgroup|group|nursery)$/i.test(receiver) || /start_soon$/.test(callee)) continue;
+    if (/start_soon$/.test(callee) || ownsItsTasks(receiver, loop.node)) continue;
     // `self.create_task(...)` is the class's own method (an event loop or a supervisor that tracks its tasks).
     if (receiver === 'self') continue;
     if (methodOf(callee) === 'submit' && !/executor|pool|ex$|^ex|client/i.test(receiver)) continue;

@@ -76,6 +76,9 @@ export function wrapBodyInTry(loop: LoopFacts, source: string, label: string): F
   while (wrapped.length > 1 && isSleepStatement(wrapped[wrapped.length - 1]!)) wrapped = wrapped.slice(0, -1);
   if (wrapped.length === 0 || (wrapped.length === 1 && isSleepStatement(wrapped[0]!))) return undefined;
   const tail = statements.slice(wrapped.length);
+  // Without a sleep after the try, an error that persists (the database is down) would make the loop spin on it:
+  // that needs a backoff, which the guarded-worker template has and an in-place try/except cannot add safely.
+  if (tail.length === 0) return undefined;
   const firstLine = lineOf(statements[0]!);
   const lastLine = endLineOf(statements[statements.length - 1]!);
   if (firstLine <= lineOf(loop.node)) return undefined;

@@ -69,20 +69,43 @@ function pythonParams(fn: SyntaxNode): { names: Set<string>; node: SyntaxNode | 
   return { names, node: params, hasKwargs };
 }
 
+/**
+ * Names the loop body rebinds on every iteration (`y = x * 2`, `total += n`, an inner `for`'s target, `with ... as
+ * f`): a closure that reads one later sees the last iteration's value, exactly as for the loop variable (the
+ * semantics of flake8-bugbear B023 and pylint cell-var-from-loop). Names of functions defined in the body are not
+ * values that change under a closure's feet.
+ */
+function namesBoundInBody(body: SyntaxNode): Set<string> {
+  const names = new Set<string>();
+  for (const node of descendants(body, 'python', { skipFunctions: true })) {
+    let target: SyntaxNode | null = null;
+    if (node.type === 'assignment' || node.type === 'augmented_assignment') target = node.childForFieldName('left');
+    else if (node.type === 'for_statement') target = node.childForFieldName('left');
+    else if (node.type === 'as_pattern') target = node.childForFieldName('alias');
+    else if (node.type === 'named_expression') target = node.childForFieldName('name');
+    if (!target) continue;
+    if (target.type === 'identifier') names.add(target.text);
+    else if (/pattern|tuple|list/.test(target.type)) for (const id of target.descendantsOfType('identifier')) if (id.parent?.type !== 'attribute' && id.parent?.type !== 'subscript') names.add(id.text);
+    else if (target.type === 'as_pattern_target') for (const id of target.descendantsOfType('identifier')) names.add(id.text);
+  }
+  return names;
+}
+
 function pythonDetections(loop: LoopFacts, source: string): Detection[] {
   const left = loop.node.type === 'for_statement' ? loop.node.childForFieldName('left') : null;
   if (!left) return [];
-  const loopVars = identifiersIn(left, 'python');
+  const loopVars = new Set([...identifiersIn(left, 'python'), ...namesBoundInBody(loop.body)]);
   const out: Detection[] = [];
   for (const node of descendants(loop.body, 'python')) {
     if (node.type !== 'lambda' && node.type !== 'function_definition') continue;
     const params = pythonParams(node);
     const body = node.childForFieldName('body');
     if (!body) continue;
-    const captured = [...loopVars].filter((v) => !params.names.has(v) && identifiersIn(body, 'python').has(v));
+    const local = node.type === 'function_definition' ? namesBoundInBody(body) : new Set<string>();
+    const captured = [...loopVars].filter((v) => !params.names.has(v) && !local.has(v) && identifiersIn(body, 'python').has(v));
     if (captured.length === 0) continue;
     let deferred = false;
-    if (node.type === 'lambda') deferred = isDeferred(node, 'python');
+    if (node.type === 'lambda') deferred = !isImmediatelyInvoked(node) && isDeferred(node, 'python');
     else {
       const name = node.childForFieldName('name')?.text;
       for (const use of descendants(loop.body, 'python')) {
@@ -118,6 +141,18 @@ function pythonDetections(loop: LoopFacts, source: string): Detection[] {
   return out;
 }
 
+function isImmediatelyInvoked(closure: SyntaxNode): boolean {
+  let callee = closure;
+  while (callee.parent?.type === 'parenthesized_expression') callee = callee.parent;
+  const parent = callee.parent;
+  if ((parent?.type === 'call_expression' || parent?.type === 'call') && parent.childForFieldName('function')?.id === callee.id) return true;
+  // `(function () { ... }).call(this, i)` / `.apply(...)`
+  if (parent?.type === 'member_expression' && parent.childForFieldName('object')?.id === callee.id && /^(call|apply)$/.test(parent.childForFieldName('property')?.text ?? '')) {
+    return parent.parent?.type === 'call_expression' && parent.parent.childForFieldName('function')?.id === parent.id;
+  }
+  return false;
+}
+
 function varKeyword(declaration: SyntaxNode): SyntaxNode | undefined {
   return declaration.children.find((c) => c.type === 'var');
 }
@@ -143,6 +178,8 @@ function jsDetections(loop: LoopFacts, source: string): Detection[] {
   const reported = new Set<string>();
   for (const closure of descendants(loop.body, 'js')) {
     if (closure.type !== 'arrow_function' && closure.type !== 'function_expression' && closure.type !== 'function') continue;
+    // `(() => use(i))()` / `(function () { ... })()` / `.call(this)`: runs now, with this iteration's value.
+    if (isImmediatelyInvoked(closure)) continue;
     const params = closure.childForFieldName('parameters') ?? closure.childForFieldName('parameter');
     const paramNames = params ? identifiersIn(params, 'js') : new Set<string>();
     const body = closure.childForFieldName('body');

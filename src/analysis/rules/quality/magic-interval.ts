@@ -98,8 +98,12 @@ function batchCandidates(loop: LoopFacts, ctx: RuleContext, family: Family): Can
   for (const call of treeCalls(loop.body, loop.language, ctx.kb, { skipFunctions: true, skipLoops: true })) {
     if (!batchMethods.test(call.method)) continue;
     const args = argumentsOf(call.node).positional;
-    const literal = call.method === 'islice' ? args[args.length - 1] : call.method === 'fetchmany' ? args[0] : args[1];
+    // `islice(it, n)` takes a chunk of n; `islice(x, 0, 3)` / `islice(x, start, stop, step)` is a slice, and a
+    // small n (`islice(row, 3)`) is the shape of the data, not a batch size.
+    if (call.method === 'islice' && args.length !== 2) continue;
+    const literal = call.method === 'fetchmany' ? args[0] : args[1];
     const value = numericValue(literal);
+    if (call.method === 'islice' && value !== undefined && !isBatchStride(value, loop)) continue;
     if (literal && value !== undefined && value > 1) out.push({ variant: 'batch', literal, value, name: 'BATCH_SIZE' });
   }
   return out;

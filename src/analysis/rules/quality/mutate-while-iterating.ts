@@ -1,12 +1,13 @@
-// Adding to or removing from the collection a loop is iterating: Python raises for dicts and sets ("changed size
-// during iteration") and silently skips or repeats list items; a JS array spliced inside for-of/forEach skips the
-// element after each removal. Iterating a copy (`list(xs)`, `[...xs]`), a filtered rebuild, or leaving the loop
-// right after the change are all fine.
+// Adding to or removing from the collection a loop is iterating, where that is a bug: Python raises for dicts and
+// sets that change size ("changed size during iteration"); a list or JS array that shrinks while iterated forward
+// skips the element after each removal. A list that grows is a work list (its new items are visited) and is not
+// reported. Iterating a copy (`list(xs)`, `[...xs]`), a rebound name, or leaving the loop unconditionally after the
+// change are all fine.
 import type { Detection, Detector } from '../../rule-types.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { blockFix, fenceLanguage, replaceFix, rewriteLines } from '../../../fixes/lines.js';
 import { detectJavaMutateWhileIterating } from './java-mutate.js';
-import { argumentsOf, calleeOf, compact, descendants, familyOf, lineOf, statementsOf, type Family } from './syntax.js';
+import { argumentsOf, calleeOf, compact, descendants, enclosingFunction, familyOf, lineOf, rootOf, statementsOf, type Family } from './syntax.js';
 
 const PY_SHRINK = new Set(['remove', 'pop', 'clear', 'discard', 'popitem']);
 const PY_GROW = new Set(['append', 'extend', 'insert', 'add', 'update', 'setdefault']);
@@ -58,16 +59,140 @@ function jsIterated(loop: LoopFacts): Iterated | undefined {
   return undefined;
 }
 
-/** The statement right after `node` in its block leaves the loop (`break`/`return`), so iteration never resumes. */
-function leavesRightAfter(node: SyntaxNode): boolean {
-  let statement: SyntaxNode | null = node;
-  while (statement && statement.parent && statement.parent.type !== 'block' && statement.parent.type !== 'statement_block') statement = statement.parent;
-  const block = statement?.parent;
-  if (!statement || !block) return false;
-  const siblings = statementsOf(block);
-  const index = siblings.findIndex((s) => s.id === statement!.id);
-  const next = siblings[index + 1];
-  return next !== undefined && (next.type === 'break_statement' || next.type === 'return_statement' || next.type === 'raise_statement' || next.type === 'throw_statement');
+/** Statement types that end the iteration for good (`break` only when it belongs to this loop). */
+const EXITS = new Set(['break_statement', 'return_statement', 'raise_statement', 'throw_statement']);
+const INNER_LOOPS = new Set(['for_statement', 'while_statement', 'for_in_statement', 'do_statement']);
+
+/**
+ * Control cannot reach the next iteration after `node` runs: a `return`/`raise` (or a `break` of this loop) follows
+ * it unconditionally, in its own block or in a block around it, before the loop's body ends. `remove(x)` then
+ * `break` is the ordinary "remove the first match" idiom.
+ */
+function exitsAfter(node: SyntaxNode, body: SyntaxNode): boolean {
+  // The path up to the loop body; a `break` found at one level ends the nearest loop above that level, which is this
+  // loop only when no inner loop lies between that level and the body.
+  const path: SyntaxNode[] = [];
+  for (let current: SyntaxNode | null = node; current; current = current.parent) {
+    path.push(current);
+    if (current.id === body.id) break;
+    // A function between the mutation and the loop (a callback iteration's body) is its own scope of exits.
+    if (current.type === 'function_definition' || current.type === 'lambda') return false;
+  }
+  if (path[path.length - 1]?.id !== body.id) return false;
+  for (let level = 1; level < path.length; level++) {
+    const current = path[level]!;
+    if (current.type !== 'block' && current.type !== 'statement_block' && current.id !== body.id) continue;
+    const child = path[level - 1]!;
+    const innerLoopAbove = path.slice(level + 1, -1).some((n) => INNER_LOOPS.has(n.type));
+    for (const sibling of statementsOf(current)) {
+      if (sibling.startIndex <= child.startIndex) continue;
+      if (EXITS.has(sibling.type) && !(innerLoopAbove && sibling.type === 'break_statement')) return true;
+    }
+  }
+  return false;
+}
+
+type CollectionType = 'list' | 'dict' | 'set' | 'unknown';
+
+/** What a value builds: `{}` / `dict(...)` → dict, `set()` / `{a, b}` → set, `[...]` / `list(...)` → list. */
+function typeOfValue(value: SyntaxNode | null | undefined): CollectionType {
+  if (!value) return 'unknown';
+  switch (value.type) {
+    case 'dictionary':
+    case 'dictionary_comprehension':
+      return 'dict';
+    case 'set':
+    case 'set_comprehension':
+      return 'set';
+    case 'list':
+    case 'list_comprehension':
+    case 'array':
+      return 'list';
+    case 'call':
+    case 'new_expression': {
+      const callee = calleeOf(value).split('.').pop() ?? '';
+      if (/^(dict|defaultdict|OrderedDict|Counter|ChainMap|WeakKeyDictionary|WeakValueDictionary)$/.test(callee)) return 'dict';
+      if (/^(set|WeakSet)$/.test(callee)) return 'set';
+      if (/^(list|sorted)$/.test(callee)) return 'list';
+      return 'unknown';
+    }
+    default:
+      return 'unknown';
+  }
+}
+
+/** `x: dict[str, int]`, `x: List[int]`, `x: set`: the annotated type. */
+function typeOfAnnotation(annotation: string): CollectionType {
+  const head = annotation.replace(/^(typing|t)\./, '').split('[')[0]!.trim();
+  if (/^(dict|Dict|DefaultDict|OrderedDict|MutableMapping|Counter)$/.test(head)) return 'dict';
+  if (/^(set|Set|MutableSet)$/.test(head)) return 'set';
+  if (/^(list|List|MutableSequence)$/.test(head)) return 'list';
+  return 'unknown';
+}
+
+/**
+ * The type of the iterated Python collection from the last binding of its name before the loop, in the enclosing
+ * function (or the module; for `self.x`, anywhere in the file), or from a `.keys()` / `.items()` / `.values()` view.
+ */
+function pythonCollectionType(loop: LoopFacts, iterated: Iterated): CollectionType {
+  if (iterated.iterable.type === 'call' && /\.(keys|values|items)$/.test(calleeOf(iterated.iterable))) return 'dict';
+  const scope = iterated.collection.startsWith('self.') ? rootOf(loop.node) : (enclosingFunction(loop.node, 'python') ?? rootOf(loop.node));
+  let found: CollectionType = 'unknown';
+  for (const node of descendants(scope, 'python')) {
+    if (node.startIndex >= loop.node.startIndex && !iterated.collection.startsWith('self.')) break;
+    if (node.type === 'assignment') {
+      const left = node.childForFieldName('left');
+      if (!left || compact(left.text) !== iterated.collection) continue;
+      const annotation = node.childForFieldName('type');
+      const byAnnotation = annotation ? typeOfAnnotation(annotation.text) : 'unknown';
+      const byValue = typeOfValue(node.childForFieldName('right'));
+      if (byAnnotation !== 'unknown' || byValue !== 'unknown') found = byAnnotation !== 'unknown' ? byAnnotation : byValue;
+    } else if (node.type === 'typed_parameter' || node.type === 'typed_default_parameter') {
+      const name = node.namedChildren[0];
+      const annotation = node.childForFieldName('type');
+      if (name && annotation && name.text === iterated.collection) {
+        const byAnnotation = typeOfAnnotation(annotation.text);
+        if (byAnnotation !== 'unknown') found = byAnnotation;
+      }
+    }
+  }
+  return found;
+}
+
+/** The method says what the collection is when its type is unknown: `add` is a set's, `append` a list's. */
+function typeOfMethod(method: string, keyIsLoopVariable: boolean): CollectionType {
+  if (method === 'add' || method === 'discard') return 'set';
+  if (method === 'popitem' || method === 'setdefault') return 'dict';
+  if (method === 'append' || method === 'extend' || method === 'insert') return 'list';
+  if (method === 'pop' && keyIsLoopVariable) return 'dict';
+  return 'unknown';
+}
+
+/** `xs = [...]` (or `xs = xs.filter(...)`) in the loop body before `node`: the mutation is on a new object. */
+function reboundBefore(loop: LoopFacts, collection: string, node: SyntaxNode, family: Family): boolean {
+  for (const candidate of descendants(loop.body, family, { skipFunctions: loop.kind !== 'callback-iteration' })) {
+    if (candidate.startIndex >= node.startIndex) break;
+    if (candidate.type !== 'assignment' && candidate.type !== 'assignment_expression') continue;
+    const left = candidate.childForFieldName('left');
+    if (left && compact(left.text) === collection) return true;
+  }
+  return false;
+}
+
+type Variant = 'list-remove' | 'dict-size' | 'set-size' | 'shrink' | 'grow';
+
+/**
+ * What really happens, by collection type: a dict or set that changes size raises RuntimeError on the next step;
+ * a list (JS array) that shrinks while iterated forward skips the element after each removal; a list that grows
+ * has the new items visited: a work list, valid code, not reported. JS Sets and Maps visit added entries and skip
+ * deleted ones by specification (no finding), and their methods (`delete`, `add`, `set`) are not array methods.
+ */
+function variantFor(type: CollectionType, kind: 'shrink' | 'grow', family: Family): Variant | undefined {
+  if (type === 'dict') return 'dict-size';
+  if (type === 'set') return 'set-size';
+  if (kind === 'grow') return family === 'python' && type === 'unknown' ? 'grow' : undefined;
+  if (type === 'list' || family === 'js') return 'list-remove';
+  return 'shrink';
 }
 
 export const detectMutateWhileIterating: Detector = (loop, ctx) => {
@@ -75,36 +200,51 @@ export const detectMutateWhileIterating: Detector = (loop, ctx) => {
   const family: Family = familyOf(loop.language);
   const iterated = family === 'python' ? pythonIterated(loop.node) : jsIterated(loop);
   if (!iterated || iterated.copied) return null;
+  // A class iterating itself defines its own iteration (CookieJar.clear(domain, path, name) is not dict.clear()).
+  if (iterated.collection === 'self' || iterated.collection === 'this') return null;
   const shrink = family === 'python' ? PY_SHRINK : JS_SHRINK;
   const grow = family === 'python' ? PY_GROW : JS_GROW;
+  const declared = family === 'python' ? pythonCollectionType(loop, iterated) : 'list';
   const detections: Detection[] = [];
   for (const node of descendants(loop.body, family, { skipFunctions: loop.kind !== 'callback-iteration' })) {
-    let mutation: { kind: 'shrink' | 'grow'; byIndex: boolean; text: string } | undefined;
+    let mutation: { kind: 'shrink' | 'grow'; byIndex: boolean; operation: string; type: CollectionType } | undefined;
     if (node.type === 'call' || node.type === 'call_expression') {
       const callee = calleeOf(node);
       const dot = callee.lastIndexOf('.');
       if (dot < 0 || callee.slice(0, dot) !== iterated.collection) continue;
       const method = callee.slice(dot + 1);
       const args = argumentsOf(node).positional;
-      // A class iterating itself defines its own iteration (CookieJar.clear(domain, path, name) is not dict.clear()),
-      // and the built-in `clear()` takes no arguments.
-      if (iterated.collection === 'self' || iterated.collection === 'this') continue;
+      // The built-in `clear()` takes no arguments.
       if (method === 'clear' && args.length > 0) continue;
+      const keyIsLoopVariable = args[0] !== undefined && loop.loopVariables.includes(args[0].text);
+      // `d.setdefault(k, ...)` for the key being visited does not add one.
+      if (method === 'setdefault' && keyIsLoopVariable) continue;
+      const type = declared !== 'unknown' ? declared : typeOfMethod(method, keyIsLoopVariable);
       if (shrink.has(method)) {
         // `xs.pop()` on a list being iterated, `d.pop(k)`, `xs.splice(i, 1)`.
         const byIndex = method === 'splice' || (method === 'pop' && family === 'python' && args.length > 0 && /^\d+$|^i$|idx|index/.test(args[0]!.text));
-        mutation = { kind: 'shrink', byIndex, text: method };
-      } else if (grow.has(method)) mutation = { kind: 'grow', byIndex: false, text: method };
+        mutation = { kind: 'shrink', byIndex, operation: callee, type };
+      } else if (grow.has(method)) mutation = { kind: 'grow', byIndex: false, operation: callee, type };
     } else if (family === 'python' && node.type === 'delete_statement') {
       const target = node.namedChildren[0];
       const targets = target?.type === 'expression_list' ? target.namedChildren : target ? [target] : [];
       const hit = targets.find((t) => t.type === 'subscript' && compact(t.childForFieldName('value')?.text ?? '') === iterated.collection);
       if (hit) {
         const index = hit.childForFieldName('subscript')?.text ?? '';
-        mutation = { kind: 'shrink', byIndex: !loop.loopVariables.includes(index) && !/\.(keys|items)\(\)$/.test(iterated.iterable.text) ? /^\d+$|^i$|idx|index/.test(index) : false, text: 'del' };
+        const byKey = loop.loopVariables.includes(index) || /\.(keys|items)\(\)$/.test(iterated.iterable.text);
+        const type = declared !== 'unknown' ? declared : byKey ? 'dict' : 'unknown';
+        mutation = {
+          kind: 'shrink',
+          byIndex: !byKey && /^\d+$|^i$|idx|index/.test(index),
+          // The statement's own words, spaced as written: `del self.parent.children[i]`.
+          operation: node.text.replace(/\s+/g, ' ').trim(),
+          type,
+        };
       }
     }
-    if (!mutation || leavesRightAfter(node)) continue;
+    if (!mutation || exitsAfter(node, loop.body) || reboundBefore(loop, iterated.collection, node, family)) continue;
+    const variant = variantFor(mutation.type, mutation.kind, family);
+    if (!variant) continue;
     let fix;
     if (!mutation.byIndex) {
       const copy = family === 'python' ? `list(${iterated.iterable.text})` : `[...${iterated.iterable.text}]`;
@@ -130,10 +270,9 @@ export const detectMutateWhileIterating: Detector = (loop, ctx) => {
     detections.push({
       loop,
       line: lineOf(node),
-      // `del d[k]` is a statement, not a method: the default wording avoids rendering it as `d.del`.
-      variant: mutation.text === 'del' ? 'default' : mutation.kind,
-      data: { collection: iterated.collection, operation: mutation.text === 'del' ? compact(node.text) : mutation.text },
-      confidence: 'high',
+      variant,
+      data: { collection: iterated.collection, operation: mutation.operation },
+      confidence: mutation.type === 'unknown' ? 'medium' : 'high',
       ...(fix ? { fix } : {}),
     });
     // One finding per loop: the fix (iterate a copy) covers every mutation in it.

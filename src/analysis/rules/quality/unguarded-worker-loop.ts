@@ -11,7 +11,7 @@ import { endsByDrainException, noExitWorkerCall, ruleMayReport } from './overlap
 import { isInfiniteHeader, loopExits } from './shape.js';
 import { clauseBlock, descendants, endLineOf, familyOf, lineOf, statementsOf, tryParts, type Family } from './syntax.js';
 import { displayCallee } from './syntax.js';
-import { workerPurpose } from './worker-name.js';
+import { outerNamesUsed, workerName } from './worker-name.js';
 
 const THROWING_KINDS: ReadonlySet<CallKind> = new Set(['http', 'db-read', 'db-write', 'db-commit', 'db-batch', 'queue-pop', 'queue-ack', 'connect', 'file-open']);
 const STOP_FLAG = /\b(running|is_running|isRunning|keep_running|keepRunning|alive|active|stop\w*|shutdown\w*|is_set|aborted|should_\w+|shouldRun|exit\w*|terminat\w*|cancel\w*)\b/i;
@@ -78,13 +78,14 @@ export const detectUnguardedWorkerLoop: Detector = (loop, ctx) => {
   if (!unguarded) return null;
   // One comment for both problems of the same header: infinite-loop-no-exit defers to this one.
   const noStop = loop.kind !== 'interval' && ruleMayReport(ctx.config, 'infinite-loop-no-exit', 'fix-bugs') && noExitWorkerCall(loop, ctx) !== undefined;
-  const purpose = workerPurpose(loop, loop.language, ctx.kb);
-  let fix = wrapBodyInTry(loop, ctx.file.source, purpose);
+  const purpose = workerName(loop, loop.language, ctx.kb);
+  // The log line names the function the code is really in, whatever the worker would be called in a rewrite.
+  let fix = wrapBodyInTry(loop, ctx.file.source, loop.functionName ?? purpose);
   if (!fix) {
     const statements = statementsOf(loop.body);
     const body = statements.length > 0 ? wholeLineText(ctx.file.source, lineOf(statements[0]!), endLineOf(statements[statements.length - 1]!)) : undefined;
     fix = blockFix(
-      guardedWorkerTemplate(loop.language, { name: purpose, ...(body ? { body } : {}), async: loop.inAsyncFunction || loop.hasAwait }),
+      guardedWorkerTemplate(loop.language, { name: purpose, ...(body ? { body } : {}), async: loop.inAsyncFunction || loop.hasAwait, params: outerNamesUsed(loop) }),
       { startLine: loop.startLine, endLine: loop.endLine },
       { description: purpose, safety: 'unsafe', language: fenceLanguage(loop.language) },
     );

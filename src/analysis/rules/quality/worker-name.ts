@@ -4,7 +4,7 @@ import type { Language } from '../../../core/types.js';
 import type { LoopFacts } from '../../facts.js';
 import type { KnowledgeBase } from '../../knowledge-base.js';
 import { treeCalls } from './calls.js';
-import { argumentsOf, stringValue } from './syntax.js';
+import { argumentsOf, descendants, enclosingFunction, familyOf, identifiersIn, stringValue } from './syntax.js';
 import { trimChar } from '../../../core/linear-text.js';
 
 const GENERIC_FUNCTION_NAMES = new Set([
@@ -35,4 +35,36 @@ export function workerPurpose(loop: LoopFacts, language: Language, kb: Knowledge
     if (call.kinds.includes('http')) return 'poll_api';
   }
   return 'worker';
+}
+
+/**
+ * Names the loop body reads that the enclosing function binds (its parameters, `self`, locals assigned before the
+ * loop), parameters first in their declared order: a fix that moves the body into a function of its own must pass them in.
+ */
+export function outerNamesUsed(loop: LoopFacts): string[] {
+  const family = familyOf(loop.language);
+  const fn = enclosingFunction(loop.node, family);
+  if (!fn) return [];
+  const bound = new Set<string>();
+  const params = fn.childForFieldName('parameters') ?? fn.childForFieldName('parameter');
+  if (params) for (const name of identifiersIn(params, family)) bound.add(name);
+  for (const node of descendants(fn, family, { skipFunctions: true })) {
+    if (node.startIndex >= loop.node.startIndex) break;
+    const left = node.type === 'assignment' || node.type === 'assignment_expression' ? node.childForFieldName('left') : node.type === 'variable_declarator' ? node.childForFieldName('name') : null;
+    if (left?.type === 'identifier') bound.add(left.text);
+  }
+  const used = new Set<string>();
+  for (const node of descendants(loop.body, family)) {
+    if (node.type !== 'identifier' || !bound.has(node.text)) continue;
+    const parent = node.parent;
+    if ((parent?.type === 'attribute' && parent.childForFieldName('attribute')?.id === node.id) || parent?.type === 'keyword_argument' && parent.childForFieldName('name')?.id === node.id) continue;
+    used.add(node.text);
+  }
+  // The function's own order: its parameters as declared, then its locals as bound.
+  return [...bound].filter((name) => used.has(name));
+}
+
+/** The enclosing function's own name when it says what the worker does, else a name from what the loop talks to. */
+export function workerName(loop: LoopFacts, language: Language, kb: KnowledgeBase): string {
+  return loop.functionName && !isGenericFunctionName(loop.functionName) ? loop.functionName : workerPurpose(loop, language, kb);
 }

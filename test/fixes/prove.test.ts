@@ -1,0 +1,149 @@
+// Each proof check on its own (a patch that breaks that one check is refused), then the engine end to end: a patch
+// that fails becomes a sketch, never "safe"; a sound one stays a one-click suggestion.
+import { describe, expect, it } from '@jest/globals';
+import { analyzeSource } from '../../src/analysis/engine.js';
+import { parseSource } from '../../src/analysis/parse.js';
+import { configSchema } from '../../src/config/schema.js';
+import type { Finding, Fix, Language } from '../../src/core/types.js';
+import { compareFindings, proveReplaceFix, reduceForProof, unboundName, unreachableStatement } from '../../src/fixes/prove.js';
+
+const config = configSchema().parse({ severity_threshold: 'info' });
+
+function analyse(path: string, content: string, proveFixes = true): Finding[] {
+  return analyzeSource({ path, content }, config, { proveFixes }).findings;
+}
+
+function prove(path: string, language: Language, source: string, finding: Finding, fix: Partial<Fix>) {
+  const withFix: Finding = { ...finding, fix: { ...finding.fix!, kind: 'replace', ...fix } };
+  return proveReplaceFix({
+    finding: withFix,
+    source,
+    language,
+    tree: parseSource(language, source),
+    rerun: (patched) => analyse(path, patched, false),
+    before: analyse(path, source, false),
+  });
+}
+
+const DICT_LOOP = `def prune(cache):
+    for key in cache:
+        if cache[key] is None:
+            del cache[key]
+`;
+
+describe('proof checks', () => {
+  const [finding] = analyse('app/cache.py', DICT_LOOP, false).filter((f) => f.ruleId === 'mutate-while-iterating');
+
+  it('accepts a sound patch (iterate a copy)', () => {
+    expect(finding?.fix?.kind).toBe('replace');
+    expect(prove('app/cache.py', 'python', DICT_LOOP, finding!, {})).toBeUndefined();
+  });
+
+  it('refuses a patch that does not parse', () => {
+    expect(prove('app/cache.py', 'python', DICT_LOOP, finding!, { startLine: 2, endLine: 2, code: '    for key in list(cache:' })).toEqual({ check: 'parse' });
+  });
+
+  it('refuses a patch that reads a name bound nowhere (a made-up helper)', () => {
+    expect(prove('app/cache.py', 'python', DICT_LOOP, finding!, { startLine: 2, endLine: 2, code: '    for key in list(cache) if should_keep(key) else []:' })).toEqual({
+      check: 'unbound-name',
+      name: 'should_keep',
+      line: 2,
+    });
+  });
+
+  it('refuses a patch that leaves the finding in place', () => {
+    expect(prove('app/cache.py', 'python', DICT_LOOP, finding!, { startLine: 2, endLine: 2, code: '    for key in cache:  # unchanged' })).toEqual({ check: 'not-cleared' });
+  });
+
+  it('refuses a patch that adds a finding of another rule', () => {
+    const code = ['    for key in list(cache):', '        if cache[key] is None:', '            del cache[key]', '            time.sleep(30)'].join('\n');
+    const failure = prove('app/cache.py', 'python', `import time\n${DICT_LOOP}`, { ...finding!, line: finding!.line + 1 }, { startLine: 3, endLine: 5, code });
+    expect(failure).toMatchObject({ check: 'new-finding', ruleId: 'magic-interval' });
+  });
+
+  it('refuses a patch that leaves a statement unreachable (a second break)', () => {
+    const code = ['    for key in list(cache):', '        if cache[key] is None:', '            del cache[key]', '            break', '            break'].join('\n');
+    expect(prove('app/cache.py', 'python', DICT_LOOP, finding!, { startLine: 2, endLine: 4, code })).toEqual({ check: 'unreachable', line: 6 });
+  });
+
+  it('finds unreachable statements only in the lines asked about', () => {
+    const source = 'def first(items, target):\n    for item in items:\n        if item == target:\n            break\n    return item\n';
+    const tree = parseSource('python', source.replace('            break\n', '            break\n            break\n'));
+    expect(unreachableStatement(tree, 3, 5)).toBe(5);
+    expect(unreachableStatement(parseSource('python', source), 1, 5)).toBeUndefined();
+  });
+});
+
+describe('names in scope', () => {
+  const unbound = (language: Language, source: string, from = 1, to = 1000) => unboundName(parseSource(language, source), language, from, to)?.name;
+
+  it('a body moved into a helper that still reads the enclosing function parameters', () => {
+    const source = ['def sync_orders(session, api):', '    while True:', '        sync_orders_once()', '', '', 'def sync_orders_once():', '    for order in session.query(Order):', '        api.push(order)', ''].join('\n');
+    expect(unbound('python', `from models import Order\n${source}`)).toBe('session');
+  });
+
+  it('passing them as parameters binds them', () => {
+    const source = ['from models import Order', '', 'def sync_orders(session, api):', '    while True:', '        sync_orders_once(session, api)', '', '', 'def sync_orders_once(session, api):', '    for order in session.query(Order):', '        api.push(order)', ''].join('\n');
+    expect(unbound('python', source)).toBeUndefined();
+  });
+
+  it('a statement hoisted above the loop that reads a name the loop body binds', () => {
+    const source = ['def f(rows, cur):', '    limit = row.limit', '    for row in rows:', '        cur.execute("SELECT 1", (limit,))', ''].join('\n');
+    expect(unbound('python', source, 2, 2)).toBe('row');
+    expect(unbound('python', source, 3, 4)).toBeUndefined();
+  });
+
+  it('knows builtins, imports, module names, loop-carried names, comprehensions and closures', () => {
+    const source = [
+      'import time',
+      'from x import y as z',
+      'LIMIT = 5',
+      'def f(items):',
+      '    total = 0',
+      '    for item in items:',
+      '        if total > LIMIT:',
+      '            time.sleep(len(items))',
+      '        total += z(item)',
+      '        seen = [k for k in item.keys() if k]',
+      '        g = lambda v: v + total',
+      '    return sorted(seen), g',
+      '',
+    ].join('\n');
+    expect(unbound('python', source)).toBeUndefined();
+    expect(unbound('typescript', "import { a } from './a';\nconst b = 1;\nexport function f(xs: number[]) {\n  for (const x of xs) console.log(a(x) + b + Math.max(x, 0));\n}\n")).toBeUndefined();
+    expect(unbound('typescript', 'export function f(xs: number[]) {\n  for (const x of xs) shouldRemove(x);\n}\n')).toBe('shouldRemove');
+  });
+});
+
+describe('the engine proves every replace fix', () => {
+  it('keeps a sound patch as a replace fix', () => {
+    const [finding] = analyse('app/cache.py', DICT_LOOP).filter((f) => f.ruleId === 'mutate-while-iterating');
+    expect(finding?.fix).toMatchObject({ kind: 'replace', safety: 'safe' });
+  });
+
+  it('never labels a block sketch safe', () => {
+    const all = analyse('app/w.py', 'import time\n\ndef poll(cur):\n    while True:\n        cur.execute("SELECT id FROM jobs")\n        time.sleep(30)\n');
+    const blocks = all.filter((f) => f.fix?.kind === 'block');
+    expect(blocks.length).toBeGreaterThan(0);
+    for (const f of blocks) expect(f.fix?.safety).toBe('unsafe');
+  });
+});
+
+describe('the re-run reads only what the patches touch', () => {
+  it('blanks top-level definitions no patch touches, line for line', () => {
+    const source = 'import os\n\ndef a():\n    return 1\n\nX = 2\n\ndef b(xs):\n    for x in xs:\n        pass\n';
+    const reduced = reduceForProof(source, parseSource('python', source).rootNode, [{ startLine: 9, endLine: 9 }]);
+    expect(reduced.split('\n')).toEqual(['import os', '', '', '', '', 'X = 2', '', 'def b(xs):', '    for x in xs:', '        pass', '']);
+  });
+});
+
+describe('comparing findings before and after a patch', () => {
+  const f = (ruleId: string, message: string) => ({ ruleId, message }) as Finding;
+  it('a count the patch puts in the code is not a new finding ("100 (assumed) calls" → "100 calls")', () => {
+    const target = f('unbounded-query', 'polls without LIMIT');
+    const other = f('serial-blocking-io', '`post` blocks once per `row`: 100 (assumed) calls take 20 s');
+    expect(compareFindings([target, other], [f('serial-blocking-io', '`post` blocks once per `row`: 100 calls take 20 s')], [target])).toBeUndefined();
+    expect(compareFindings([target, other], [other, target], [target])).toEqual({ check: 'not-cleared' });
+    expect(compareFindings([target], [f('magic-interval', 'Hard-coded sleep `5`')], [target])).toMatchObject({ check: 'new-finding' });
+  });
+});
