@@ -513,7 +513,7 @@ function runRules(
   }
   if (outOfTime) notes.push({ path: facts.path, note: t(locale, 'engine.note.time_budget', { ms: budget }) });
   const findings = sortFindings([...byKey.values()]);
-  if (options.proveFixes !== false) proveFixes(findings, facts, config, options, locale);
+  if (options.proveFixes !== false) proveFixes(findings, facts, config, options, locale, started + budget);
   return findings;
 }
 
@@ -521,12 +521,16 @@ function runRules(
  * Every `replace` fix must pass src/fixes/prove.ts (parses, no unbound name, nothing unreachable, the same rules on
  * the patched file clear the finding and add none) or it becomes a sketch; a `block` fix is a sketch and never safe.
  */
-function proveFixes(findings: Finding[], facts: FileFacts, config: CozeLoopConfig, options: AnalyzeOptions, locale: Locale): void {
+function proveFixes(findings: Finding[], facts: FileFacts, config: CozeLoopConfig, options: AnalyzeOptions, locale: Locale, deadline: number): void {
   let proofs = 0;
+  // Proofs share the file's time budget: a re-run gets what is left of it, and one that runs out proves nothing.
   const rerun = (patched: string): Finding[] | undefined => {
-    const result = analyzeSource({ path: facts.path, content: patched }, config, { ...options, locale, proveFixes: false });
-    return result.skipped.length > 0 ? undefined : result.findings;
+    const left = deadline - Date.now();
+    if (left <= 0) return undefined;
+    const result = analyzeSource({ path: facts.path, content: patched }, config, { ...options, locale, proveFixes: false, timeBudgetMs: left });
+    return result.skipped.length > 0 || Date.now() > deadline ? undefined : result.findings;
   };
+  const outOfTime = (): boolean => Date.now() > deadline;
   const candidates: Finding[] = [];
   for (const finding of findings) {
     const fix = finding.fix;
@@ -537,6 +541,10 @@ function proveFixes(findings: Finding[], facts: FileFacts, config: CozeLoopConfi
     }
     if (++proofs > MAX_PROOFS_PER_FILE) {
       finding.fix = asSketch(fix, 'sketch: not proved, too many patches in this file');
+      continue;
+    }
+    if (outOfTime()) {
+      finding.fix = asSketch(fix, 'sketch: not proved, the file ran out of its time budget');
       continue;
     }
     try {
@@ -569,6 +577,10 @@ function proveFixes(findings: Finding[], facts: FileFacts, config: CozeLoopConfi
   }
   for (const finding of candidates) {
     const fix = finding.fix!;
+    if (outOfTime()) {
+      finding.fix = asSketch(fix, 'sketch: not proved, the file ran out of its time budget');
+      continue;
+    }
     const after = rerun(applyFix(facts.source, fix));
     const failure = after ? compareFindings(findings, after, [finding]) : ({ check: 'not-cleared' } as const);
     if (failure) finding.fix = asSketch(fix, describeFailure(failure));

@@ -220,7 +220,9 @@ export function staticChecks(input: Omit<ProofInput, 'rerun' | 'before'>): Proof
   const to = fix.startLine + Math.max(0, newLines - 1);
   const tree = parseWithBudget(language, patched, { timeoutMs: 5_000 });
   if (!tree) return { check: 'parse' };
-  const unbound = unboundName(tree, language, from, to);
+  // The scope model (bindings, parameters, imports) is Python's and JavaScript's; Go and Java patches are proved by
+  // the parse and the re-run only.
+  const unbound = language === 'go' || language === 'java' ? undefined : unboundName(tree, language, from, to);
   if (unbound) return { check: 'unbound-name', ...unbound };
   const unreachable = unreachableStatement(tree, from, to);
   if (unreachable !== undefined) {
