@@ -30,6 +30,9 @@ export interface Classification {
   timeoutSeconds?: number;
 }
 
+/** Callees longer than this are never classified (see match()). */
+export const MAX_CALLEE_CHARS = 512;
+
 export interface KnowledgeBase {
   classify(language: Language, callee: string, context?: { sql?: string; args?: ArgFact[] }): Classification;
 }
@@ -303,6 +306,9 @@ class DataKnowledgeBase implements KnowledgeBase {
   }
 
   private match(language: Language, name: string): NameMatch {
+    // No API name is this long; a repository's `apis:` globs (at most 3 wildcards, see config/glob.ts) compile to
+    // regexes that backtrack polynomially, so a callee built to be long (a 100 KB chain) is not matched at all.
+    if (name.length > MAX_CALLEE_CHARS) return NO_MATCH;
     let names = this.cache.get(language);
     if (!names) {
       names = new Map();

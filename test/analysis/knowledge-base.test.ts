@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configSchema } from '../../src/config/schema.js';
 import fc from 'fast-check';
-import { classifySql, compileApiFiles, compilePattern, lastSegments, loadApiFiles, loadKnowledgeBase, normalizeCallee } from '../../src/analysis/knowledge-base.js';
+import { classifySql, compileApiFiles, MAX_CALLEE_CHARS, compilePattern, lastSegments, loadApiFiles, loadKnowledgeBase, normalizeCallee } from '../../src/analysis/knowledge-base.js';
 import type { ArgFact } from '../../src/analysis/facts.js';
 
 const kb = loadKnowledgeBase();
@@ -165,6 +165,17 @@ describe('built-in Python knowledge base', () => {
 });
 
 describe('config `apis:`', () => {
+  it('never runs a repository glob on a callee past MAX_CALLEE_CHARS (a long built chain cannot make it backtrack)', () => {
+    const kb = loadKnowledgeBase(configSchema().parse({ apis: { http: ['a*a*a*b'] } }));
+    expect(kb.classify('python', 'aXaYab').kinds).toEqual(['http']);
+    const long = 'a'.repeat(200_000);
+    const started = Date.now();
+    expect(kb.classify('python', long).kinds).toEqual([]);
+    expect(kb.classify('python', `${'a.'.repeat(MAX_CALLEE_CHARS)}b`).kinds).toEqual([]);
+    // Without the bound this is cubic in the length: minutes, not milliseconds.
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
   it('extends the knowledge base with high confidence, for bare and dotted names', () => {
     const config = configSchema().parse({ apis: { http: ['send_to_bigdata', 'external_api.*'], 'db-read': ['repo.load_*'] } });
     const extended = loadKnowledgeBase(config);
