@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { PROJECT_ROOT } from '../../src/core/i18n.js';
 import { tree } from './harness.js';
+import { pythonPoller } from '../support/python-poller.js';
 
 const BIN = join(PROJECT_ROOT, 'bin', 'coze-loop.js');
 const BUILT = existsSync(join(PROJECT_ROOT, 'dist', 'src', 'cli', 'main.js')) && existsSync(join(PROJECT_ROOT, 'dist', 'src', 'cli', 'worker.js'));
@@ -25,19 +26,7 @@ function exec(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise
   });
 }
 
-const POLLER = (i: number) =>
-  [
-    'import time',
-    '',
-    `def worker_${i}(db):`,
-    '    while True:',
-    '        rows = db.execute("SELECT * FROM jobs WHERE state = \'new\'").fetchall()',
-    '        for row in rows:',
-    '            db.execute("UPDATE jobs SET state = \'done\' WHERE id = %s", (row[0],))',
-    '            db.commit()',
-    '        time.sleep(30)',
-    '',
-  ].join('\n');
+const POLLER = (i: number) => pythonPoller(`worker_${i}`);
 
 describe('bin/coze-loop.js', () => {
   it('exists and runs the compiled entry point', () => {

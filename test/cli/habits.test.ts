@@ -8,20 +8,10 @@ import { main } from '../../src/cli/main.js';
 import { PROJECT_ROOT } from '../../src/core/i18n.js';
 import { unifiedDiff } from '../../src/cli/habits.js';
 import { run, tree } from './harness.js';
+import { pythonPoller } from '../support/python-poller.js';
 
 const EXAMPLE = join(PROJECT_ROOT, 'examples', 'python', 'order_sync_worker.py');
-const POLLER = [
-  'import time',
-  '',
-  'def process_jobs(db):',
-  '    while True:',
-  '        rows = db.execute("SELECT * FROM jobs WHERE state = \'new\'").fetchall()',
-  '        for row in rows:',
-  '            db.execute("UPDATE jobs SET state = \'done\' WHERE id = %s", (row[0],))',
-  '            db.commit()',
-  '        time.sleep(30)',
-  '',
-].join('\n');
+const POLLER = pythonPoller();
 
 type JsonFinding = { ruleId: string; path: string; target: string; fingerprint: string; fix?: { kind: string; safety: string } };
 

@@ -9,20 +9,10 @@ import { main } from '../../src/cli/main.js';
 import { loadConfigFile } from '../../src/config/load.js';
 import { PROJECT_ROOT } from '../../src/core/i18n.js';
 import { run, tree } from './harness.js';
+import { pythonPoller } from '../support/python-poller.js';
 
 const BIN = join(PROJECT_ROOT, 'bin', 'coze-loop.js');
-const POLLER = [
-  'import time',
-  '',
-  'def process_jobs(db):',
-  '    while True:',
-  '        rows = db.execute("SELECT * FROM jobs WHERE state = \'new\'").fetchall()',
-  '        for row in rows:',
-  '            db.execute("UPDATE jobs SET state = \'done\' WHERE id = %s", (row[0],))',
-  '            db.commit()',
-  '        time.sleep(30)',
-  '',
-].join('\n');
+const POLLER = pythonPoller();
 
 function exec(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string }> {
   return new Promise((resolve) => {

@@ -6,19 +6,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { main } from '../../src/cli/main.js';
 import { run, tree } from './harness.js';
+import { pythonPoller } from '../support/python-poller.js';
 
-const POLLER = [
-  'import time',
-  '',
-  'def process_jobs(db):',
-  '    while True:',
-  '        rows = db.execute("SELECT * FROM jobs WHERE state = \'new\'").fetchall()',
-  '        for row in rows:',
-  '            db.execute("UPDATE jobs SET state = \'done\' WHERE id = %s", (row[0],))',
-  '            db.commit()',
-  '        time.sleep(30)',
-  '',
-].join('\n');
+const POLLER = pythonPoller();
 
 type JsonFinding = { ruleId: string; path: string; line: number; target: string; cost?: { formula: string } };
 

@@ -4,21 +4,9 @@ import { describe, expect, it } from '@jest/globals';
 import { parseConfig } from '../../src/config/load.js';
 import { engineConfigFor } from '../../src/config/overrides.js';
 import { analyseChangeSet } from '../../src/review/collect.js';
+import { pythonPoller } from '../support/python-poller.js';
 
-const POLLER = Buffer.from(
-  [
-    'import time',
-    '',
-    'def process_jobs(db):',
-    '    while True:',
-    '        rows = db.execute("SELECT * FROM jobs WHERE state = \'new\'").fetchall()',
-    '        for row in rows:',
-    '            db.execute("UPDATE jobs SET state = \'done\' WHERE id = %s", (row[0],))',
-    '            db.commit()',
-    '        time.sleep(30)',
-    '',
-  ].join('\n'),
-);
+const POLLER = Buffer.from(pythonPoller());
 
 describe('overrides in a review', () => {
   it('turns rules off, re-grades them and narrows targets only for the matching paths', () => {

@@ -9,20 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { PROJECT_ROOT } from '../../src/core/i18n.js';
+import { pythonPoller } from '../support/python-poller.js';
 
 const ENTRYPOINT = join(PROJECT_ROOT, 'bin', 'docker-entrypoint.sh');
-const POLLER = [
-  'import time',
-  '',
-  'def worker(db):',
-  '    while True:',
-  '        rows = db.execute("SELECT * FROM jobs WHERE state = \'new\'").fetchall()',
-  '        for row in rows:',
-  '            db.execute("UPDATE jobs SET state = \'done\' WHERE id = %s", (row[0],))',
-  '            db.commit()',
-  '        time.sleep(30)',
-  '',
-].join('\n');
+const POLLER = pythonPoller('worker');
 
 let pathDir: string;
 
