@@ -2,10 +2,11 @@
 // synchronously here so that the service's event loop never runs the parser or a rule. The pool terminates this
 // thread when a file passes its deadline; nothing here needs to cooperate for that.
 import { parentPort } from 'node:worker_threads';
-import { DEFAULT_CONFIG, type CozeLoopConfig } from '../config/schema.js';
+import type { CozeLoopConfig } from '../config/schema.js';
 import { EffectIndex } from './effects/index.js';
 import { t } from '../core/i18n.js';
 import { analyzeSource } from './engine.js';
+import { warmUp } from './warm-up.js';
 import { loadKnowledgeBase, type KnowledgeBase } from './knowledge-base.js';
 import { unpackSources, type SharedSourcesMessage } from './shared-sources.js';
 import type { PoolReply, PoolRequest } from './worker-pool.js';
@@ -39,10 +40,9 @@ function effectsFor(context: SharedSourcesMessage | undefined, configJson: strin
   return index;
 }
 
-// Warm up before saying ready (the pool starts a file's deadline only then): rules, the knowledge base and both
-// grammars load here, not inside the first file's time.
-analyzeSource({ path: 'warm-up.py', content: 'for x in y:\n    pass\n' }, DEFAULT_CONFIG);
-analyzeSource({ path: 'warm-up.ts', content: 'for (const x of y) {}\n' }, DEFAULT_CONFIG);
+// Warm up before saying ready (the pool starts a file's deadline only then): rules, the knowledge base and every
+// grammar load here, not inside the first file's time.
+warmUp();
 parentPort?.postMessage({ ready: true } satisfies PoolReply);
 
 parentPort?.on('message', (request: PoolRequest) => {

@@ -149,6 +149,16 @@ export class AnalysisPool {
     });
   }
 
+  /** Starts every thread now (each warms up on its own), so that the first file does not wait for a cold one. */
+  prestart(): void {
+    if (!this.workerUrl || this.closed) return;
+    for (const slot of this.slots) {
+      if (slot.worker) continue;
+      slot.ready = false;
+      slot.worker = this.spawn(slot);
+    }
+  }
+
   /** Stops every thread; files still queued are analysed in-process by nobody: they resolve as errors. */
   async close(): Promise<void> {
     this.closed = true;

@@ -21,6 +21,7 @@ import { createMetrics, type ServiceMetrics } from './metrics.js';
 import { createPlaygroundRoute } from './playground/route.js';
 import { readPlaygroundSettings } from './playground/settings.js';
 import { warmUp } from '../analysis/warm-up.js';
+import { sharedAnalysisPool } from '../analysis/worker-pool.js';
 
 /** What main needs from the GitHub and GitLab services. `listSummaryTargets` feeds the weekly schedule. */
 export interface PlatformService {
@@ -140,9 +141,14 @@ export async function startService(env: NodeJS.ProcessEnv = process.env, overrid
   let scheduler: Scheduler | undefined;
   const processes = settings.role !== 'web';
   if (processes) {
-    // Load the grammars, rules and knowledge base now (and check the native reader), so the first review is not cold.
-    const cold = warmUp();
-    if (cold.length > 0) logger.warn({ languages: cold }, 'could not warm the parsers of these languages');
+    // Load the grammars, rules and knowledge base now (and check the native reader), so the first review is not cold:
+    // in the analysis threads, which warm up as they start, or here when the pool analyses in-process.
+    const pool = sharedAnalysisPool();
+    if (pool.mode === 'threads') pool.prestart();
+    else {
+      const cold = warmUp();
+      if (cold.length > 0) logger.warn({ languages: cold }, 'could not warm the parsers of these languages');
+    }
     const sources = services.map((service) => service.listSummaryTargets).filter((list): list is ListSummaryTargets => !!list);
     if (sources.length > 0) {
       scheduler = createScheduler({
