@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Part of `npm run build`: parses and validates the shipped YAML once (rules/*.yml, rules/apis/*.yml,
+// Part of `npm run build`: parses and validates the shipped YAML once (rules/<id>/rule.yml, rules/apis/*.yml,
 // templates/i18n/*.yml) and writes each set to dist/<name>.json with a hash of its files, so that the CLI and the
 // service start without parsing YAML. The runtime uses a copy only while its hash matches the files on disk
 // (src/core/data-files.ts).

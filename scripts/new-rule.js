@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Scaffolds a rule: rules/<id>.yml, the detector (registered in its group's index), bad/good fixtures for Python and
+// Scaffolds a rule: rules/<id>/rule.yml, the detector (registered in its group's index), bad/good fixtures for Python and
 // TypeScript, and a test that runs them. The catalogue test fails until the docs, messages and fixtures are real.
 // Usage: npm run new-rule -- <rule-id> [--target optimize|readability|fix-bugs]
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -89,7 +89,7 @@ explanations:
 }
 
 function detectorSource(id) {
-  return `// ${id}: see rules/${id}.yml for what it finds and why.
+  return `// ${id}: see rules/${id}/rule.yml for what it finds and why.
 import type { Detection, RuleContext } from '../../rule-types.js';
 import type { LoopFacts } from '../../facts.js';
 
@@ -136,12 +136,12 @@ const group = target === 'optimize' ? 'optimize' : 'quality';
 const indexPath = join(ROOT, 'src', 'analysis', 'rules', group, 'index.ts');
 if (!existsSync(indexPath)) fail(`${relative(ROOT, indexPath)} does not exist`);
 
-writeNew(join(ROOT, 'rules', `${id}.yml`), ruleYaml(id, target));
+writeNew(join(ROOT, 'rules', id, 'rule.yml'), ruleYaml(id, target));
 writeNew(join(ROOT, 'src', 'analysis', 'rules', group, `${id}.ts`), detectorSource(id));
-for (const [file, content] of Object.entries(FIXTURES)) writeNew(join(ROOT, 'test', 'fixtures', 'rules', id, file), content(id));
+for (const [file, content] of Object.entries(FIXTURES)) writeNew(join(ROOT, 'rules', id, 'fixtures', file), content(id));
 writeNew(
   join(ROOT, 'test', 'analysis', 'rules', `${id}.test.ts`),
   `import { describeRuleFixtures } from '../../support/rule-tester.js';\n\ndescribeRuleFixtures('${id}');\n`,
 );
 register(indexPath, id);
-process.stdout.write(`registered ${id} in ${relative(ROOT, indexPath)}\nNext: write the docs in rules/${id}.yml, the detector, and real fixtures; then npm test -- test/analysis\n`);
+process.stdout.write(`registered ${id} in ${relative(ROOT, indexPath)}\nNext: write the docs in rules/${id}/rule.yml, the detector, and real fixtures; then npm test -- test/analysis\n`);

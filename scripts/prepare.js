@@ -13,7 +13,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -24,9 +24,12 @@ const INPUTS = ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.
 const OUTPUTS = ['dist/src/cli/main.js', 'dist/src/cli/worker.js', 'dist/src/ci/action.js', 'dist/templates.json', 'dist/rules-catalogue.json', 'dist/web/playground.js'];
 const NATIVE = 'native/build/Release/coze_loop_flat_tree.node';
 
+/** Inputs the build never reads: each rule's fixtures (rules/<id>/fixtures/), so that editing one does not rebuild. */
+const NOT_INPUTS = /^rules\/[^/]+\/fixtures$/;
+
 function files(path) {
   const absolute = join(root, path);
-  if (!existsSync(absolute)) return [];
+  if (!existsSync(absolute) || NOT_INPUTS.test(path.split(sep).join('/'))) return [];
   if (!statSync(absolute).isDirectory()) return [path];
   return readdirSync(absolute, { withFileTypes: true })
     .flatMap((entry) => (entry.isDirectory() || entry.isFile() ? files(join(path, entry.name)) : []))

@@ -1,8 +1,8 @@
-// The rule catalogue: rules/<id>.yml (metadata, docs, messages; validated with zod) joined with the detectors
+// The rule catalogue: rules/<id>/rule.yml (metadata, docs, messages; validated with zod) joined with the detectors
 // registered in src/analysis/rules/{optimize,quality}/index.ts. A rule without both halves is a build error.
 import { join } from 'node:path';
 import { getEnvironmentData, isMainThread, setEnvironmentData } from 'node:worker_threads';
-import { PROJECT_ROOT, readCompiled, readDataFiles } from '../core/data-files.js';
+import { PROJECT_ROOT, readCompiled, readRuleFolders } from '../core/data-files.js';
 import type { z } from 'zod';
 import { lazySchema, yaml } from '../core/lazy-modules.js';
 import { LANGUAGES, SEVERITIES, TARGETS } from '../core/types.js';
@@ -10,7 +10,7 @@ import type { Detector, RuleDefinition } from './rule-types.js';
 import { detectors as optimizeDetectors } from './rules/optimize/index.js';
 import { detectors as qualityDetectors } from './rules/quality/index.js';
 
-/** The schema of rules/<id>.yml (built with zod on first use: the compiled catalogue needs no validation). */
+/** The schema of rules/<id>/rule.yml (built with zod on first use: the compiled catalogue needs no validation). */
 export const ruleFileSchema = lazySchema((z) => {
   const localized = <T extends z.ZodType>(value: T) => z.strictObject({ en: value, 'zh-CN': value });
   const text = z.string().trim().min(1);
@@ -72,9 +72,10 @@ export function parseRuleFile(textContent: string, file: string): RuleDefinition
     const key = issue.path.map(String).join('.') || '(root)';
     throw new RuleCatalogueError(`${file}: ${key}: ${issue.message}`, file, key);
   }
-  const expectedId = file.replace(/^.*\//, '').replace(/\.ya?ml$/, '');
+  // rules/<id>/rule.yml: the id is the folder's name.
+  const expectedId = file.replace(/\/rule\.ya?ml$/, '').replace(/^.*\//, '');
   if (result.data.id !== expectedId) {
-    throw new RuleCatalogueError(`${file}: id: "${result.data.id}" must match the file name "${expectedId}"`, file, 'id');
+    throw new RuleCatalogueError(`${file}: id: "${result.data.id}" must match the folder name "${expectedId}"`, file, 'id');
   }
   return result.data as RuleDefinition;
 }
@@ -87,13 +88,13 @@ export const COMPILED_CATALOGUE = 'rules-catalogue';
 
 /** Parses and validates the rule files of `dir`, ignoring any compiled copy; with the hash of what was read. */
 export function compileRuleFiles(dir = RULES_DIR): { hash: string; data: RuleDefinition[] } {
-  const { files, texts, hash } = readDataFiles(dir);
+  const { files, texts, hash } = readRuleFolders(dir);
   return { hash, data: files.map((f, i) => parseRuleFile(texts[i]!, `rules/${f}`)) };
 }
 
-/** Reads rules/*.yml (the API knowledge base in rules/apis/ is not a rule). */
+/** Reads rules/<id>/rule.yml (the API knowledge base in rules/apis/ is not a rule). */
 export function readRuleFiles(dir = RULES_DIR): RuleDefinition[] {
-  const { files, texts, hash } = readDataFiles(dir);
+  const { files, texts, hash } = readRuleFolders(dir);
   const compiled = dir === RULES_DIR ? readCompiled<RuleDefinition[]>(COMPILED_CATALOGUE, hash) : undefined;
   return compiled ?? files.map((f, i) => parseRuleFile(texts[i]!, `rules/${f}`));
 }
@@ -121,17 +122,17 @@ export function joinDetectors(
   };
   const seen = new Set<string>();
   for (const definition of definitions) {
-    if (seen.has(definition.id)) throw new RuleCatalogueError(`rules/${definition.id}.yml: id: "${definition.id}" is defined twice`, `rules/${definition.id}.yml`, 'id');
+    if (seen.has(definition.id)) throw new RuleCatalogueError(`rules/${definition.id}/rule.yml: id: "${definition.id}" is defined twice`, `rules/${definition.id}/rule.yml`, 'id');
     seen.add(definition.id);
     const detector = Object.prototype.hasOwnProperty.call(detectors, definition.id) ? detectors[definition.id] : undefined;
     if (typeof detector !== 'function') {
-      report(`rules/${definition.id}.yml: no detector registered for "${definition.id}" in src/analysis/rules/{optimize,quality}/index.ts`, `rules/${definition.id}.yml`);
+      report(`rules/${definition.id}/rule.yml: no detector registered for "${definition.id}" in src/analysis/rules/{optimize,quality}/index.ts`, `rules/${definition.id}/rule.yml`);
       continue;
     }
     rules.push({ definition, detector });
   }
   for (const id of Object.keys(detectors)) {
-    if (!seen.has(id)) report(`detector "${id}" has no rule file rules/${id}.yml`, `rules/${id}.yml`);
+    if (!seen.has(id)) report(`detector "${id}" has no rule file rules/${id}/rule.yml`, `rules/${id}/rule.yml`);
   }
   return { rules, problems };
 }
@@ -140,7 +141,7 @@ export function joinDetectors(
 export function allDetectors(): Record<string, Detector> {
   const merged: Record<string, Detector> = { ...optimizeDetectors };
   for (const [id, detector] of Object.entries(qualityDetectors)) {
-    if (id in merged) throw new RuleCatalogueError(`detector "${id}" is registered in both optimize and quality`, `rules/${id}.yml`);
+    if (id in merged) throw new RuleCatalogueError(`detector "${id}" is registered in both optimize and quality`, `rules/${id}/rule.yml`);
     merged[id] = detector;
   }
   return merged;

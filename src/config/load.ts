@@ -1,11 +1,12 @@
 // Reads `.coze-loop.yml` (or the bots' `.github/coze-loop.yml` text) into a validated config. Every error names the
 // file and the key path, because a config error is read by someone who did not write the schema.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { configSchema, DEFAULT_CONFIG, type CozeLoopConfig } from './schema.js';
 import { yaml, zod } from '../core/lazy-modules.js';
 import { PROJECT_ROOT, t } from '../core/i18n.js';
+import { ruleFolderIds } from '../core/data-files.js';
 import type { Locale } from '../core/types.js';
 
 export const DEFAULT_CONFIG_FILE = '.coze-loop.yml';
@@ -199,18 +200,9 @@ export function parseConfig(text: string, source: string, locale: Locale = 'en')
 
 let ruleIds: string[] | undefined;
 
-/** Rule ids are the names of the rule data files (`rules/<id>.yml`): cheap to list, no engine needed. */
+/** Rule ids are the names of the rule folders (`rules/<id>/rule.yml`): cheap to list, no engine needed. */
 export function knownRuleIds(): string[] {
-  if (!ruleIds) {
-    try {
-      ruleIds = readdirSync(join(PROJECT_ROOT, 'rules'))
-        .filter((name) => name.endsWith('.yml'))
-        .map((name) => name.slice(0, -'.yml'.length))
-        .sort();
-    } catch {
-      ruleIds = [];
-    }
-  }
+  ruleIds ??= ruleFolderIds(join(PROJECT_ROOT, 'rules'));
   return ruleIds;
 }
 

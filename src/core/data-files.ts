@@ -1,10 +1,10 @@
-// The YAML data the product ships (rules/*.yml, rules/apis/*.yml, templates/i18n/*.yml) and its compiled copies.
+// The YAML data the product ships (rules/<id>/rule.yml, rules/apis/*.yml, templates/i18n/*.yml) and its compiled copies.
 // Parsing and validating the YAML costs a CLI run ~0.2 s at every start, more than the analysis of a small
 // repository. `npm run build` (scripts/compile-data.js) therefore writes each set, validated, to dist/<name>.json
 // with a hash of the files it came from; at run time the copy is used only while that hash still matches the files
 // on disk, so an edited YAML file is never shadowed by an outdated copy.
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -41,6 +41,27 @@ export function readDataFiles(dir: string): DataFiles {
   } catch {
     files = [];
   }
+  const texts = files.map((f) => readFileSync(join(dir, f), 'utf8'));
+  const hash = createHash('sha256');
+  files.forEach((f, i) => hash.update(`${f}\0${texts[i]}\0`));
+  return { files, texts, hash: hash.digest('hex') };
+}
+
+/** The ids of the rule folders of `dir` (`<id>/rule.yml`), sorted; a missing directory has none. */
+export function ruleFolderIds(dir: string): string[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory() && existsSync(join(dir, entry.name, 'rule.yml')))
+      .map((entry) => entry.name)
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
+/** The rule file of each rule folder of `dir`: `<id>/rule.yml`, sorted by id, with texts and hash as above. */
+export function readRuleFolders(dir: string): DataFiles {
+  const files = ruleFolderIds(dir).map((id) => `${id}/rule.yml`);
   const texts = files.map((f) => readFileSync(join(dir, f), 'utf8'));
   const hash = createHash('sha256');
   files.forEach((f, i) => hash.update(`${f}\0${texts[i]}\0`));

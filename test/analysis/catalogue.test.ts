@@ -2,7 +2,7 @@
 // messages in both locales, fixtures that show it firing and staying quiet for each language family it declares,
 // a test that runs those fixtures, and a detector; and every detector has a rule file.
 import { describe, expect, it } from '@jest/globals';
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { PROJECT_ROOT } from '../../src/core/i18n.js';
@@ -46,9 +46,17 @@ describe('rule catalogue', () => {
     expect(readCompiled<unknown>(COMPILED_CATALOGUE, 'not-the-hash')).toBeUndefined();
     // A different rule set has a different hash, so an outdated compiled copy is never used.
     const other = mkdtempSync(join(tmpdir(), 'coze-loop-catalogue-'));
-    copyFileSync(join(PROJECT_ROOT, 'rules', 'index-loop.yml'), join(other, 'index-loop.yml'));
+    mkdirSync(join(other, 'index-loop'));
+    copyFileSync(join(PROJECT_ROOT, 'rules', 'index-loop', 'rule.yml'), join(other, 'index-loop', 'rule.yml'));
     expect(compileRuleFiles(other).hash).not.toBe(fresh.hash);
     expect(readRuleFiles(other)).toEqual([rules.find((r) => r.id === 'index-loop')]);
+  });
+
+  it('keeps fixtures only in the rule folders (rules/<id>/fixtures/), none in the old test/fixtures/rules/', () => {
+    // A fixture left in the old place would never run: move it with `git mv test/fixtures/rules/<id>/* rules/<id>/fixtures/`.
+    const old = join(PROJECT_ROOT, 'test', 'fixtures', 'rules');
+    const left = existsSync(old) ? readdirSync(old, { recursive: true }).map(String).filter((f) => statSync(join(old, f)).isFile()) : [];
+    expect(left).toEqual([]);
   });
 
   it('pairs every rule file with a detector and every detector with a rule file', () => {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { DEFAULT_CONFIG } from '../../src/config/schema.js';
 import type { AnalysisResult, SourceInput } from '../../src/core/types.js';
 import { analyzeSource } from '../../src/analysis/engine.js';
-import { FIXTURES_DIR } from '../support/rule-tester.js';
+import { fixturesDir, RULES_DIR } from '../support/rule-tester.js';
 
 const EXTENSIONS = ['py', 'js', 'ts', 'tsx'];
 
@@ -31,10 +31,11 @@ function analyze(input: SourceInput): AnalysisResult {
 }
 
 function fixtureSources(): Array<{ path: string; text: string }> {
-  if (!existsSync(FIXTURES_DIR)) return [];
+  if (!existsSync(RULES_DIR)) return [];
   const out: Array<{ path: string; text: string }> = [];
-  for (const rule of readdirSync(FIXTURES_DIR).sort()) {
-    const dir = join(FIXTURES_DIR, rule);
+  for (const rule of readdirSync(RULES_DIR).sort()) {
+    const dir = fixturesDir(rule);
+    if (!existsSync(dir)) continue;
     for (const file of readdirSync(dir).sort()) {
       if (EXTENSIONS.includes(file.split('.').pop()!)) out.push({ path: `${rule}/${file}`, text: readFileSync(join(dir, file), 'utf8') });
     }

@@ -15,7 +15,7 @@ import { PROJECT_ROOT } from '../../src/core/i18n.js';
 
 const addon = nativeAddon();
 const python = grammarFor('python') as object;
-const BAD_PY = readFileSync(join(PROJECT_ROOT, 'test', 'fixtures', 'rules', 'busy-wait', 'bad.py'), 'utf8');
+const BAD_PY = readFileSync(join(PROJECT_ROOT, 'rules', 'busy-wait', 'fixtures', 'bad.py'), 'utf8');
 
 /** The real addon, with some of its calls made to fail as a foreign or broken build would. */
 function failing(real: NativeAddon, fail: { names?: boolean; parseOf?: string; asyncOf?: string }): NativeAddon {

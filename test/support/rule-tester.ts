@@ -1,4 +1,4 @@
-// Strict fixture tester for one rule (Semgrep's markers, ESLint's strictness): in test/fixtures/rules/<id>/, a
+// Strict fixture tester for one rule (Semgrep's markers, ESLint's strictness): in rules/<id>/fixtures/, a
 // comment `ruleid: <id>` sits on the line above each line the rule must report and `ok: <id>` above lines it must
 // not; exactly the marked lines fire, nothing else does; every `replace` fix applies, the patched file parses
 // without errors, and the rule no longer fires on that loop. `ruleid: <id>[<variant>]` also asserts the message
@@ -13,7 +13,18 @@ import { analyzeSource, getRule } from '../../src/analysis/engine.js';
 import { languageForPath, parseSource } from '../../src/analysis/parse.js';
 import { applyFix } from '../../src/fixes/apply.js';
 
-export const FIXTURES_DIR = join(PROJECT_ROOT, 'test', 'fixtures', 'rules');
+/** The rule folders: each rule's fixtures are in `rules/<id>/fixtures/`. */
+export const RULES_DIR = join(PROJECT_ROOT, 'rules');
+
+/** The fixtures folder of one rule. */
+export function fixturesDir(ruleId: string): string {
+  return join(RULES_DIR, ruleId, 'fixtures');
+}
+
+/** The repository-relative path of one fixture, as the engine sees it. */
+export function fixturePath(ruleId: string, file: string): string {
+  return `rules/${ruleId}/fixtures/${file}`;
+}
 
 export interface FixtureMarkers {
   /** Lines (1-based) the rule must report. */
@@ -75,7 +86,7 @@ export function variantsOf(finding: Finding): string[] {
 }
 
 export function fixtureFiles(ruleId: string): string[] {
-  const dir = join(FIXTURES_DIR, ruleId);
+  const dir = fixturesDir(ruleId);
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
     .filter((f) => languageForPath(f) !== undefined)
@@ -109,8 +120,8 @@ export function describeRuleFixtures(ruleId: string): void {
     });
 
     for (const file of files) {
-      const path = `test/fixtures/rules/${ruleId}/${file}`;
-      const source = readFileSync(join(FIXTURES_DIR, ruleId, file), 'utf8');
+      const path = fixturePath(ruleId, file);
+      const source = readFileSync(join(fixturesDir(ruleId), file), 'utf8');
       const language = languageForPath(file)!;
       const markers = readMarkers(source, ruleId);
 

@@ -8,12 +8,12 @@ import { detectors } from '../../../src/analysis/rules/optimize/index.js';
 import { configSchema } from '../../../src/config/schema.js';
 import { LOCALES } from '../../../src/core/types.js';
 import { renderFindingMarkdown } from '../../../src/report/markdown.js';
-import { FIXTURES_DIR } from '../../support/rule-tester.js';
+import { fixturePath, fixturesDir } from '../../support/rule-tester.js';
 
 describe.each(Object.keys(detectors))('%s renders', (ruleId) => {
   it.each(['bad.py', 'bad.ts'])('first finding of %s in both locales', (file) => {
-    const path = `test/fixtures/rules/${ruleId}/${file}`;
-    const content = readFileSync(join(FIXTURES_DIR, ruleId, file), 'utf8');
+    const path = fixturePath(ruleId, file);
+    const content = readFileSync(join(fixturesDir(ruleId), file), 'utf8');
     for (const locale of LOCALES) {
       const config = configSchema().parse({ locale, severity_threshold: 'info', test_code: { paths: [] } });
       const finding = analyzeSource({ path, content }, config, { onlyRules: [ruleId], locale }).findings[0]!;

@@ -9,10 +9,10 @@ import { languageForPath, parseSource } from '../../../src/analysis/parse.js';
 import { detectors } from '../../../src/analysis/rules/optimize/index.js';
 import { configSchema } from '../../../src/config/schema.js';
 import { applyFix } from '../../../src/fixes/apply.js';
-import { FIXTURES_DIR, fixtureFiles } from '../../support/rule-tester.js';
+import { fixtureFiles, fixturesDir } from '../../support/rule-tester.js';
 
 const RULES = Object.keys(detectors);
-const SOURCES = RULES.flatMap((id) => fixtureFiles(id).map((f) => ({ path: `${id}/${f}`, text: readFileSync(join(FIXTURES_DIR, id, f), 'utf8') })));
+const SOURCES = RULES.flatMap((id) => fixtureFiles(id).map((f) => ({ path: `${id}/${f}`, text: readFileSync(join(fixturesDir(id), f), 'utf8') })));
 const CONFIG = configSchema().parse({ targets: ['optimize'], severity_threshold: 'info' });
 
 const mutation = fc.oneof(
