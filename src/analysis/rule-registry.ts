@@ -1,5 +1,6 @@
 // The rule catalogue: rules/<id>/rule.yml (metadata, docs, messages; validated with zod) joined with the detectors
 // registered in src/analysis/rules/{optimize,quality}/index.ts. A rule without both halves is a build error.
+import { type Dirent, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { getEnvironmentData, isMainThread, setEnvironmentData } from 'node:worker_threads';
 import { PROJECT_ROOT, readCompiled, readRuleFolders } from '../core/data-files.js';
@@ -175,8 +176,86 @@ export function ruleRegistry(): Map<string, RegisteredRule> {
   return registry;
 }
 
-/** Rules that have only one half (a file without a detector or the reverse); empty in a healthy catalogue. */
-export function catalogueProblems(): string[] {
-  ruleRegistry();
-  return [...problems];
+/** Folders of rules/ that are not rules: the API knowledge base. */
+export const NOT_RULE_FOLDERS: ReadonlySet<string> = new Set(['apis']);
+
+/**
+ * What `npm run new-rule` writes where a person has to write the real thing (docs, messages, fixtures): the
+ * catalogue check reports every text that still contains it, so a scaffolded rule cannot pass unfinished.
+ */
+export const SCAFFOLD_PLACEHOLDER = 'TODO(new-rule)';
+
+/**
+ * Entries of the rules directory that are not rule folders: a folder without rule.yml (fixtures for a rule that
+ * has no rule file), or a file where a folder belongs (a rule written as `rules/<id>.yml`, the old layout).
+ */
+export function ruleFolderProblems(dir = RULES_DIR): string[] {
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [`${dir}: the rules directory cannot be read`];
+  }
+  const out: string[] = [];
+  for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+    if (entry.name.startsWith('.') || NOT_RULE_FOLDERS.has(entry.name)) continue;
+    if (entry.isDirectory()) {
+      if (!existsSync(join(dir, entry.name, 'rule.yml'))) {
+        const found = readdirSync(join(dir, entry.name)).sort().join(', ') || 'nothing';
+        out.push(`rules/${entry.name}/: a rule folder needs rule.yml (it has: ${found})`);
+      }
+    } else if (/\.ya?ml$/.test(entry.name)) {
+      const id = entry.name.replace(/\.ya?ml$/, '');
+      out.push(`rules/${entry.name}: a rule is a folder: move this file to rules/${id}/rule.yml (and its fixtures to rules/${id}/fixtures/)`);
+    } else {
+      out.push(`rules/${entry.name}: not a rule folder (rules/ holds rules/<id>/rule.yml and the API files in rules/apis/)`);
+    }
+  }
+  return out;
+}
+
+/** Key paths (`docs.en.what`) of the strings of `value` that contain `needle`. */
+function keysContaining(value: unknown, needle: string, at: string[] = []): string[] {
+  if (typeof value === 'string') return value.includes(needle) ? [at.join('.')] : [];
+  if (Array.isArray(value)) return value.flatMap((v, i) => keysContaining(v, needle, [...at, String(i)]));
+  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => keysContaining(v, needle, [...at, k]));
+  return [];
+}
+
+/** The scaffold's placeholders still in a rule file or its fixtures, named by key and file. */
+export function placeholderProblems(definitions: RuleDefinition[], dir = RULES_DIR): string[] {
+  const out: string[] = [];
+  for (const definition of definitions) {
+    const keys = keysContaining(definition, SCAFFOLD_PLACEHOLDER);
+    if (keys.length > 0) out.push(`rules/${definition.id}/rule.yml: still the new-rule scaffold's placeholder (${SCAFFOLD_PLACEHOLDER}) in ${keys.join(', ')}`);
+    const fixtures = join(dir, definition.id, 'fixtures');
+    if (!existsSync(fixtures)) continue;
+    for (const file of readdirSync(fixtures).sort()) {
+      const path = join(fixtures, file);
+      if (statSync(path).isFile() && readFileSync(path, 'utf8').includes(SCAFFOLD_PLACEHOLDER)) {
+        out.push(`rules/${definition.id}/fixtures/${file}: still the new-rule scaffold's placeholder fixture (${SCAFFOLD_PLACEHOLDER})`);
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Everything that keeps the catalogue from being complete, one message each; empty in a healthy catalogue:
+ * entries of rules/ that are not rule folders, rules that have only one half (a rule file without a detector or
+ * the reverse), and scaffold placeholders left in rule files or fixtures. `dir` other than rules/ (a copy, in
+ * tests) is read afresh and joined with the registered detectors.
+ */
+export function catalogueProblems(dir = RULES_DIR): string[] {
+  let joinProblems: string[];
+  let definitions: RuleDefinition[];
+  if (dir === RULES_DIR) {
+    ruleRegistry();
+    joinProblems = [...problems];
+    definitions = readRuleFiles();
+  } else {
+    definitions = readRuleFiles(dir);
+    joinProblems = joinDetectors(definitions, allDetectors(), false).problems;
+  }
+  return [...ruleFolderProblems(dir), ...joinProblems, ...placeholderProblems(definitions, dir)];
 }

@@ -8,7 +8,7 @@ import { join, relative } from 'node:path';
 import { PROJECT_ROOT } from '../../src/core/i18n.js';
 import { LOCALES } from '../../src/core/types.js';
 import { renderRuleDocs } from '../../src/analysis/engine.js';
-import { allDetectors, catalogueProblems, COMPILED_CATALOGUE, compileRuleFiles, readRuleFiles } from '../../src/analysis/rule-registry.js';
+import { allDetectors, catalogueProblems, COMPILED_CATALOGUE, compileRuleFiles, readRuleFiles, SCAFFOLD_PLACEHOLDER } from '../../src/analysis/rule-registry.js';
 import { readCompiled } from '../../src/core/data-files.js';
 import { fixtureFiles } from '../support/rule-tester.js';
 
@@ -63,6 +63,12 @@ describe('rule catalogue', () => {
     expect(catalogueProblems()).toEqual([]);
     const ids = new Set(rules.map((r) => r.id));
     expect(Object.keys(allDetectors()).filter((id) => !ids.has(id))).toEqual([]);
+  });
+
+  it('has no detector left as the new-rule scaffold wrote it', () => {
+    const dir = join(PROJECT_ROOT, 'src', 'analysis', 'rules');
+    const sources = readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('.ts'));
+    expect(sources.filter((f) => readFileSync(join(dir, f), 'utf8').includes(SCAFFOLD_PLACEHOLDER))).toEqual([]);
   });
 
   for (const rule of rules) {
