@@ -176,6 +176,15 @@ export function ruleRegistry(): Map<string, RegisteredRule> {
   return registry;
 }
 
+/**
+ * Where a rule's detector lives (repository-relative): `src/analysis/rules/<group>/<id>.ts`, group `optimize` for the
+ * optimize target and `quality` for readability and fix-bugs. Detectors stay in src/ (docs/engine.md, "Rule
+ * layout"); the catalogue test checks that each rule folder has its detector there.
+ */
+export function detectorPath(definition: Pick<RuleDefinition, 'id' | 'target'>): string {
+  return `src/analysis/rules/${definition.target === 'optimize' ? 'optimize' : 'quality'}/${definition.id}.ts`;
+}
+
 /** Folders of rules/ that are not rules: the API knowledge base. */
 export const NOT_RULE_FOLDERS: ReadonlySet<string> = new Set(['apis']);
 

@@ -1,4 +1,4 @@
-// A rule is data (rules/<id>.yml: metadata, docs, messages) plus a detector (src/analysis/rules/**) that turns
+// A rule is data (rules/<id>/rule.yml: metadata, docs, messages) plus a detector (src/analysis/rules/**) that turns
 // loop facts into detections. The engine (engine.ts) joins them, applies config and suppressions, and renders.
 import type { Confidence, CostEstimate, Fix, Language, Locale, Severity, Target } from '../core/types.js';
 import type { CozeLoopConfig } from '../config/schema.js';

@@ -8,7 +8,7 @@ import { join, relative } from 'node:path';
 import { PROJECT_ROOT } from '../../src/core/i18n.js';
 import { LOCALES } from '../../src/core/types.js';
 import { renderRuleDocs } from '../../src/analysis/engine.js';
-import { allDetectors, catalogueProblems, COMPILED_CATALOGUE, compileRuleFiles, readRuleFiles, SCAFFOLD_PLACEHOLDER } from '../../src/analysis/rule-registry.js';
+import { allDetectors, catalogueProblems, COMPILED_CATALOGUE, compileRuleFiles, detectorPath, readRuleFiles, SCAFFOLD_PLACEHOLDER } from '../../src/analysis/rule-registry.js';
 import { readCompiled } from '../../src/core/data-files.js';
 import { fixtureFiles } from '../support/rule-tester.js';
 
@@ -63,6 +63,10 @@ describe('rule catalogue', () => {
     expect(catalogueProblems()).toEqual([]);
     const ids = new Set(rules.map((r) => r.id));
     expect(Object.keys(allDetectors()).filter((id) => !ids.has(id))).toEqual([]);
+  });
+
+  it('finds each rule\'s detector in src/analysis/rules/<group>/<id>.ts, the group of its target (docs/engine.md, "Rule layout")', () => {
+    expect(rules.map(detectorPath).filter((path) => !existsSync(join(PROJECT_ROOT, path)))).toEqual([]);
   });
 
   it('has no detector left as the new-rule scaffold wrote it', () => {

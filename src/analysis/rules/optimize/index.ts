@@ -1,4 +1,4 @@
-// The `optimize` detectors by rule id (rule data in rules/<id>.yml).
+// The `optimize` detectors by rule id (rule data in rules/<id>/rule.yml).
 import type { Detector } from '../../rule-types.js';
 import { detectCommitInLoop } from './commit-in-loop.js';
 import { detectConnectionInLoop } from './connection-in-loop.js';

@@ -1,14 +1,12 @@
-// docs/rules-optimize.md is generated from the rule files so that the reference page cannot drift from what the
-// CLI prints with `coze-loop explain <id>`; a test fails when the checked-in page is stale.
+// The optimize parts of the generated rule reference (docs/rules/optimize.md, src/analysis/rule-docs.ts): the intro
+// and the cost model, whose formulas and defaults are not in the rule files.
 import type { CostConfig } from '../../../config/schema.js';
 import { DEFAULT_CONFIG } from '../../../config/schema.js';
 import type { Locale } from '../../../core/types.js';
 import { t } from '../../../core/i18n.js';
-import { renderRuleDocs } from '../../engine.js';
-import type { RuleDefinition } from '../../rule-types.js';
 import { BUILT_IN_DEFAULTS } from '../../../cost/index.js';
 
-const INTRO: Record<Locale, string[]> = {
+export const INTRO: Record<Locale, string[]> = {
   en: [
     'The `optimize` target finds loops that quietly burn database, API and CPU budget. Every finding carries a cost',
     'estimate (metric before → after, the formula with its numbers, and each assumption with its source: a literal in',
@@ -24,11 +22,6 @@ const INTRO: Record<Locale, string[]> = {
 };
 
 const COST_HEADING: Record<Locale, string> = { en: 'Cost model', 'zh-CN': '成本模型' };
-const CATALOGUE_HEADING: Record<Locale, string> = { en: 'Rules', 'zh-CN': '规则' };
-const COLUMNS: Record<Locale, string[]> = {
-  en: ['Rule', 'Title', 'Severity', 'Metric'],
-  'zh-CN': ['规则', '标题', '严重级别', '指标'],
-};
 
 const FORMULAS: Record<Locale, [string, string][]> = {
   en: [
@@ -60,11 +53,7 @@ const CONFIG_NOTE: Record<Locale, string> = {
   'zh-CN': '代码中没有给出的数字取自 `.coze-loop.yml` 的 `cost:`（下表为默认值）；`backoff_max_seconds`、`table_rows` 和 `piece_bytes` 是内置默认值，并始终如此标注。',
 };
 
-function demote(markdown: string): string {
-  return markdown.replace(/^(#+) /gm, (_m, hashes: string) => `${hashes}## `);
-}
-
-function costSection(locale: Locale, cost: CostConfig): string[] {
+export function costSection(locale: Locale, cost: CostConfig = DEFAULT_CONFIG.cost): string[] {
   const rows = Object.entries(cost).map(([k, v]) => `| \`${k}\` | ${t(locale, `cost.assumption.${k}`)} | ${v} |`);
   for (const [k, v] of Object.entries(BUILT_IN_DEFAULTS)) rows.push(`| \`${k}\` | ${t(locale, `cost.assumption.${k}`)} | ${v} (built-in) |`);
   return [
@@ -79,20 +68,4 @@ function costSection(locale: Locale, cost: CostConfig): string[] {
     ...rows,
     '',
   ];
-}
-
-/** The whole reference page: intro, catalogue table, cost model, then every rule's docs, in English and Chinese. */
-export function renderOptimizeReference(rules: RuleDefinition[]): string {
-  const optimize = rules.filter((r) => r.target === 'optimize').sort((a, b) => a.id.localeCompare(b.id));
-  const out: string[] = ['<!-- Generated from rules/*.yml by test/analysis/rules/optimize-docs.test.ts (UPDATE_DOCS=1). -->', ''];
-  for (const locale of ['en', 'zh-CN'] as const) {
-    out.push(locale === 'en' ? '# `optimize` rules' : '# `optimize` 规则（中文）', '', ...INTRO[locale], '');
-    out.push(`## ${CATALOGUE_HEADING[locale]}`, '', `| ${COLUMNS[locale].join(' | ')} |`, '|---|---|---|---|');
-    for (const r of optimize) out.push(`| [\`${r.id}\`](#${r.id}${locale === 'en' ? '' : '-zh'}) | ${r.title[locale]} | ${r.severity} | \`${r.cost?.metric ?? ''}\` |`);
-    out.push('', ...costSection(locale, DEFAULT_CONFIG.cost));
-    for (const r of optimize) {
-      out.push(`<a id="${r.id}${locale === 'en' ? '' : '-zh'}"></a>`, '', demote(renderRuleDocs(r, locale)).trim(), '');
-    }
-  }
-  return out.join('\n').replace(/\n{3,}/g, '\n\n');
 }

@@ -1,4 +1,4 @@
-// The readability and fix-bugs detectors, one file per rule; rule metadata lives in rules/<id>.yml.
+// The readability and fix-bugs detectors, one file per rule; rule metadata lives in rules/<id>/rule.yml.
 import type { Detector } from '../../rule-types.js';
 import { detectAckBeforeSuccess } from './ack-before-success.js';
 import { detectAnonymousWorkerLoop } from './anonymous-worker-loop.js';
