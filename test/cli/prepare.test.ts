@@ -63,6 +63,20 @@ describe('scripts/prepare.js', () => {
     expect(builds(dir)).toEqual(['native', 'build', 'native', 'build']);
   }, 60_000);
 
+  it('rebuilds for a changed rule file but not for a changed rule fixture (rules/<id>/fixtures/ is no build input)', async () => {
+    const dir = scratchProject();
+    mkdirSync(join(dir, 'rules', 'sample-rule', 'fixtures'), { recursive: true });
+    writeFileSync(join(dir, 'rules', 'sample-rule', 'rule.yml'), 'id: sample-rule\n');
+    writeFileSync(join(dir, 'rules', 'sample-rule', 'fixtures', 'bad.py'), 'pass\n');
+    await run(process.execPath, ['scripts/prepare.js'], dir);
+    writeFileSync(join(dir, 'rules', 'sample-rule', 'fixtures', 'bad.py'), 'while True:\n    pass\n');
+    expect((await run(process.execPath, ['scripts/prepare.js', '--check'], dir)).code).toBe(0);
+    writeFileSync(join(dir, 'rules', 'sample-rule', 'rule.yml'), 'id: sample-rule\nseverity: error\n');
+    const check = await run(process.execPath, ['scripts/prepare.js', '--check'], dir);
+    expect(check.code).toBe(1);
+    expect(check.stdout).toContain('sources changed');
+  }, 60_000);
+
   it('`npx <bin>` in the checkout after the install runs the command without building again', async () => {
     const dir = scratchProject();
     await run(process.execPath, ['scripts/prepare.js'], dir);
