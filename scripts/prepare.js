@@ -24,8 +24,9 @@ const INPUTS = ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.
 const OUTPUTS = ['dist/src/cli/main.js', 'dist/src/cli/worker.js', 'dist/src/ci/action.js', 'dist/templates.json', 'dist/rules-catalogue.json', 'dist/web/playground.js'];
 const NATIVE = 'native/build/Release/coze_loop_flat_tree.node';
 
-/** Inputs the build never reads: each rule's fixtures (rules/<id>/fixtures/), so that editing one does not rebuild. */
-const NOT_INPUTS = /^rules\/[^/]+\/fixtures$/;
+/** Inputs the build never reads: each rule's fixtures and snapshot (rules/<id>/fixtures/, snapshot.md), so that
+ * editing one does not rebuild. */
+const NOT_INPUTS = /^rules\/[^/]+\/(?:fixtures|snapshot\.md)$/;
 
 function files(path) {
   const absolute = join(root, path);
