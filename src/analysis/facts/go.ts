@@ -287,7 +287,7 @@ function errorNames(call: SyntaxNode): { names: string[]; statement?: SyntaxNode
   const parent = call.parent;
   const holder = parent?.type === 'expression_list' ? parent.parent : undefined;
   if (!holder || (holder.type !== 'short_var_declaration' && holder.type !== 'assignment_statement')) return { names: [] };
-  const names = (holder.childForFieldName('left')?.namedChildren ?? []).map((n) => n.text).filter((n) => /^err\w*$|Err$/.test(n));
+  const names = (holder.childForFieldName('left')?.namedChildren ?? []).map((n) => n.text).filter((n) => /^(err\w*|\w*Err)$/.test(n));
   return { names, statement: holder };
 }
 
@@ -420,10 +420,11 @@ function managed(call: SyntaxNode, assignedTo: string | undefined, loop: SyntaxN
   let fn: SyntaxNode | null = call.parent;
   while (fn && !FUNCTIONS.has(fn.type)) fn = fn.parent;
   const scope = fn ?? loop;
-  const closer = new RegExp(`^${assignedTo.replace(/[.$]/g, '\\$&')}(\\.Body)?\\.(Close|Stop|Release|Rollback)$`);
+  // Compared as text: `assignedTo` can be any expression (`*p`, `h.data[i]`), never a pattern.
+  const closers = new Set(['Close', 'Stop', 'Release', 'Rollback'].flatMap((m) => [`${assignedTo}.${m}`, `${assignedTo}.Body.${m}`]));
   for (const c of scope.descendantsOfType(['call_expression'])) {
     if (c.startIndex < call.endIndex) continue;
-    if (!closer.test(compactCallee(c.childForFieldName('function')?.text ?? ''))) continue;
+    if (!closers.has(compactCallee(c.childForFieldName('function')?.text ?? ''))) continue;
     if (c.parent?.type === 'defer_statement' || within(c, loop)) return true;
   }
   return false;

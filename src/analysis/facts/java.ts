@@ -265,11 +265,12 @@ function managed(call: SyntaxNode, assignedTo: string | undefined, loop: SyntaxN
     if (FUNCTIONS.has(n.type)) break;
   }
   if (!assignedTo) return false;
-  const closer = new RegExp(`^${assignedTo.replace(/[.$]/g, '\\$&')}\\.(close|disconnect|shutdown|release|dispose)$`);
+  // Compared as text: `assignedTo` can be any expression (`a[i]`, `this.x`), never a pattern.
+  const closers = new Set(['close', 'disconnect', 'shutdown', 'release', 'dispose'].map((m) => `${assignedTo}.${m}`));
   for (const c of loop.descendantsOfType(['method_invocation'])) {
     if (c.startIndex < call.endIndex) continue;
     const shape = callShape(c);
-    if (shape && closer.test(shape.callee)) return true;
+    if (shape && closers.has(shape.callee)) return true;
   }
   return false;
 }
