@@ -63,16 +63,18 @@ function goSelectSpin(loop: LoopFacts, ctx: RuleContext): Detection | null {
 /** Deliberate short spins: the JDK's and Go runtime's own idiom. */
 const SPIN_HINT = /^(Thread\.onSpinWait|runtime\.Gosched|LockSupport\.park\w*|Thread\.yield)$/;
 
+/** Calls that only read shared state: atomics, futures, thread and collection state. */
+const STATE_READ = /^(Load\w*|get|getAcquire|getOpaque|getPlain|getAsBoolean|getCount|getState|isDone|isAlive|isEmpty|isSet|size)$/;
+
 function emptySpin(loop: LoopFacts, ctx: RuleContext): Detection | null {
   if (loop.kind !== 'while' || loop.infinite || !loop.condition) return null;
   if (meaningful(loop.body).length > 0 || loop.node.type === 'do_statement') return null;
-  // The condition itself may wait (`while (!queue.offer(x, 1, SECONDS))`, `for !cond.Wait()`...): any call in it that does I/O or waits.
-  if (loop.calls.some((c) => c.kinds.length > 0 || SPIN_HINT.test(c.callee))) return null;
-  // A condition that only reads locals cannot change while spinning: that is a hang, not a wait (and rare); report as well.
+  // The condition may itself wait (`while (!queue.offer(x, 1, SECONDS))`): only reads of shared state are a spin.
+  if (!loop.calls.every((c) => STATE_READ.test(c.method) && !SPIN_HINT.test(c.callee))) return null;
   return {
     loop,
     line: loop.headerLine,
-    variant: 'spin',
+    variant: `${loop.language}-spin`,
     data: { condition: loop.language === 'java' ? `(${loop.condition})` : loop.condition, call: loop.condition },
     confidence: 'high',
     cost: busyWaitCost(ctx.config.cost, ctx.locale),
