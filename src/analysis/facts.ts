@@ -117,6 +117,14 @@ export interface CallFact {
   /** Resource is managed: `with`, `async with`, try/finally close, `using`, `.close()` on every path. */
   managed: boolean;
   node: SyntaxNode;
+  // --- Go/Java failure handling (set by facts/brace.ts; undefined for Python and JavaScript, whose detectors read
+  // the tree). Language-neutral: what happens to this iteration when the call fails.
+  /**
+   * `handled`: a Go `if err != nil` that stays in the loop, or a Java catch inside the loop that does not rethrow;
+   * `ends-loop`: the failure leaves the loop (`return err`, `log.Fatal`, `panic`, no catch inside the loop);
+   * `ignored`: a Go error that is discarded or never checked.
+   */
+  failure?: 'handled' | 'ends-loop' | 'ignored';
 }
 
 /** A CallFact with every field (see newArgFact). */
@@ -145,6 +153,7 @@ export function newCallFact(f: CallFact): CallFact {
     dependsOnIteration: f.dependsOnIteration,
     managed: f.managed,
     node: f.node,
+    failure: f.failure,
   };
 }
 
@@ -169,6 +178,12 @@ export interface ExitFact {
   line: number;
   /** For `stop-flag`: the flag's name (`self.running`, `stop_event.is_set()`, `signal.aborted`). */
   name?: string;
+  // --- Go/Java (set by facts/go.ts and facts/java.ts) ---
+  /**
+   * Why the exit is taken: `error` in a Go `if err != nil` branch or a Java catch; `stop` in the branch of a stop
+   * request (`case <-ctx.Done():`, `if ctx.Err() != nil`); `interrupt` in a Java `catch (InterruptedException e)`.
+   */
+  cause?: 'error' | 'stop' | 'interrupt';
 }
 
 export type LoopKind =

@@ -106,6 +106,8 @@ export interface BraceSpec {
   managed(call: SyntaxNode, assignedTo: string | undefined, loop: SyntaxNode, file: BraceFile): boolean;
   /** Does the function holding the loop recover from panics around it (Go `defer func(){ recover() }()`)? */
   recoversAround?(loop: SyntaxNode, file: BraceFile): boolean;
+  /** What a failure of the call does to the loop (CallFact.failure). */
+  failureOf?(call: SyntaxNode, loop: SyntaxNode, kinds: readonly CallKind[]): CallFact['failure'];
   commentPrefix: '//';
 }
 
@@ -628,6 +630,7 @@ class BraceExtractor {
       dependsOnIteration,
       managed: this.spec.managed(node, result.assignedTo, loop, file),
       node,
+      failure: this.spec.failureOf?.(node, loop, kinds),
     });
   }
 }

@@ -287,7 +287,7 @@ function errorNames(call: SyntaxNode): { names: string[]; statement?: SyntaxNode
   const parent = call.parent;
   const holder = parent?.type === 'expression_list' ? parent.parent : undefined;
   if (!holder || (holder.type !== 'short_var_declaration' && holder.type !== 'assignment_statement')) return { names: [] };
-  const names = (holder.childForFieldName('left')?.namedChildren ?? []).map((n) => n.text).filter((n) => /^err\w*$|Err$/.test(n));
+  const names = (holder.childForFieldName('left')?.namedChildren ?? []).map((n) => n.text).filter((n) => /^(err\w*|\w*Err)$/.test(n));
   return { names, statement: holder };
 }
 
@@ -314,16 +314,117 @@ function handledInPlace(call: SyntaxNode): boolean {
   return !leavesLoop(check.childForFieldName('consequence'));
 }
 
+// --- Failure facts (CallFact.failure, ExitFact.cause) ---
+
+const ERROR_TEST = /\b(err\w*|\w*Err)\s*!=\s*nil\b/;
+
+/** The whole expression a call's result flows out of: `db.QueryRow(...)` in `db.QueryRow(...).Scan(&x)` → the Scan call. */
+function outermostCall(call: SyntaxNode): SyntaxNode {
+  let node = call;
+  for (let p = node.parent; p; p = p.parent) {
+    if (p.type === 'selector_expression' && p.childForFieldName('operand')?.id === node.id) continue;
+    if (p.type === 'call_expression' && p.childForFieldName('function')?.id === node.id) {
+      node = p;
+      continue;
+    }
+    if (p.type === 'parenthesized_expression') continue;
+    break;
+  }
+  return node;
+}
+
+/**
+ * Does `block` leave `loop` unconditionally: a statement directly in it that returns, calls a fatal function, or
+ * breaks / jumps out (a leave under a further `if`, such as `if ctx.Err() != nil { return }`, is the stop path).
+ */
+function blockLeaves(block: SyntaxNode | null, loop: SyntaxNode): boolean {
+  if (!block) return false;
+  const list = block.type === 'block' ? statementsOf(block) : block;
+  for (const n of list.namedChildren) {
+    if (n.type === 'return_statement' || n.type === 'goto_statement') return true;
+    if (n.type === 'break_statement' && exitOf(n, loop)?.kind === 'break') return true;
+    const call = n.type === 'expression_statement' ? n.namedChild(0) : null;
+    if (call?.type === 'call_expression' && FATAL.test(call.childForFieldName('function')?.text ?? '')) return true;
+  }
+  return false;
+}
+
+/** The `if` (or `switch` case) that tests one of `names` against nil, among the statements after `statement`. */
+function errorCheckAfter(statement: SyntaxNode, names: string[]): SyntaxNode | undefined {
+  const tests = (text: string) => names.some((n) => new RegExp(`\\b${n}\\s*!=\\s*nil\\b`).test(text));
+  if (statement.parent?.type === 'if_statement' && statement.parent.childForFieldName('initializer')?.id === statement.id) {
+    return tests(statement.parent.childForFieldName('condition')?.text ?? '') ? statement.parent : undefined;
+  }
+  for (let next = statement.nextNamedSibling, seen = 0; next && seen < 8; next = next.nextNamedSibling, seen++) {
+    if (next.type === 'if_statement' && tests(next.childForFieldName('condition')?.text ?? '')) return next;
+    if (next.type === 'expression_switch_statement') {
+      for (const c of next.namedChildren) if (c.type === 'expression_case' && tests(c.childForFieldName('value')?.text ?? '')) return c;
+    }
+    // Reassigned before any check: this call's error was never looked at.
+    if ((next.type === 'short_var_declaration' || next.type === 'assignment_statement') && names.some((n) => (next.childForFieldName('left')?.namedChildren ?? []).some((l) => l.text === n))) return undefined;
+  }
+  return undefined;
+}
+
+/**
+ * What a failure of `call` does to the loop: its error checked by an `if err != nil` that stays (`handled`) or
+ * leaves (`ends-loop`: return, log.Fatal, panic, break), returned directly (`ends-loop`), or dropped (`ignored`).
+ */
+function failureOf(call: SyntaxNode, loop: SyntaxNode): 'handled' | 'ends-loop' | 'ignored' | undefined {
+  const outer = outermostCall(call);
+  const parent = outer.parent;
+  if (!parent) return undefined;
+  if (parent.type === 'expression_statement') return 'ignored';
+  if (parent.type === 'return_statement' || (parent.type === 'expression_list' && parent.parent?.type === 'return_statement')) return 'ends-loop';
+  // `if db.Ping() != nil { ... }` / `if err := tx.Commit(); err != nil { ... }`
+  if (parent.type === 'binary_expression' && /!=\s*nil$/.test(parent.text) && parent.parent?.type === 'if_statement') {
+    return blockLeaves(parent.parent.childForFieldName('consequence'), loop) ? 'ends-loop' : 'handled';
+  }
+  const { names, statement } = errorNames(outer);
+  if (!statement) return undefined;
+  if (names.length === 0) {
+    // `rows, _ := db.Query(...)`: the error is thrown away.
+    const left = statement.childForFieldName('left')?.namedChildren ?? [];
+    return left.length > 1 && left[left.length - 1]!.text === '_' ? 'ignored' : undefined;
+  }
+  const check = errorCheckAfter(statement, names);
+  if (!check) return 'ignored';
+  const branch = check.type === 'if_statement' ? check.childForFieldName('consequence') : check;
+  return blockLeaves(branch, loop) ? 'ends-loop' : 'handled';
+}
+
+const STOP_TEST = /\bctx\.Err\(\)|context\.(Canceled|DeadlineExceeded)|\.Done\(\)|\b(stop|quit|shutdown|closing|closed)\w*\b/i;
+
+/**
+ * Why an exit is taken: in the branch of a stop request (`case <-ctx.Done():`, `if ctx.Err() != nil`) → `stop`;
+ * in an error branch (`if err != nil { ... }`, `case err != nil:`) → `error`. The innermost such branch decides.
+ */
+function exitCause(node: SyntaxNode, loop: SyntaxNode): 'error' | 'stop' | undefined {
+  let child = node;
+  for (let p = node.parent; p && p.id !== loop.id; p = p.parent) {
+    if (FUNCTIONS.has(p.type)) return undefined;
+    if (p.type === 'communication_case' && exitOf(p, loop)?.kind === 'stop-flag') return 'stop';
+    const condition = p.type === 'if_statement' && p.childForFieldName('consequence')?.id === child.id ? p.childForFieldName('condition')?.text : p.type === 'expression_case' ? p.childForFieldName('value')?.text : undefined;
+    if (condition !== undefined) {
+      if (STOP_TEST.test(condition)) return 'stop';
+      if (ERROR_TEST.test(condition)) return 'error';
+    }
+    child = p;
+  }
+  return undefined;
+}
+
 /** Closed on every path: `defer x.Close()` in the function, or `x.Close()` / `x.Body.Close()` later in the loop. */
 function managed(call: SyntaxNode, assignedTo: string | undefined, loop: SyntaxNode): boolean {
   if (!assignedTo) return false;
   let fn: SyntaxNode | null = call.parent;
   while (fn && !FUNCTIONS.has(fn.type)) fn = fn.parent;
   const scope = fn ?? loop;
-  const closer = new RegExp(`^${assignedTo.replace(/[.$]/g, '\\$&')}(\\.Body)?\\.(Close|Stop|Release|Rollback)$`);
+  // Compared as text: `assignedTo` can be any expression (`*p`, `h.data[i]`), never a pattern.
+  const closers = new Set(['Close', 'Stop', 'Release', 'Rollback'].flatMap((m) => [`${assignedTo}.${m}`, `${assignedTo}.Body.${m}`]));
   for (const c of scope.descendantsOfType(['call_expression'])) {
     if (c.startIndex < call.endIndex) continue;
-    if (!closer.test(compactCallee(c.childForFieldName('function')?.text ?? ''))) continue;
+    if (!closers.has(compactCallee(c.childForFieldName('function')?.text ?? ''))) continue;
     if (c.parent?.type === 'defer_statement' || within(c, loop)) return true;
   }
   return false;
@@ -364,7 +465,12 @@ export const GO_SPEC: BraceSpec = {
     if (REDIS_BLOCKING.test(shape.method)) return goDurationSeconds(shape.args[1], file);
     return undefined;
   },
-  exitOf: (node, loop) => exitOf(node, loop),
+  exitOf: (node, loop) => {
+    const exit = exitOf(node, loop);
+    const cause = exit && exit.kind !== 'stop-flag' ? exitCause(node, loop) : undefined;
+    if (exit && cause) exit.cause = cause;
+    return exit;
+  },
   tryTypes: new Set(),
   describeTry: () => ({ catchesBroadly: false, handlerSleeps: false, handlerContinues: false, handlerReraises: false, handlerBreaksOrReturns: false, handlerLogs: false }),
   tryBody: () => null,
@@ -374,6 +480,7 @@ export const GO_SPEC: BraceSpec = {
   resultOf,
   handledInPlace: (call) => handledInPlace(call),
   managed: (call, assignedTo, loop) => managed(call, assignedTo, loop),
+  failureOf: (call, loop) => failureOf(call, loop),
   recoversAround: (loop) => recoversAround(loop),
   commentPrefix: '//',
 };

@@ -3,7 +3,7 @@
 // method invocations and constructor calls (`new ObjectMapper()` is the call `ObjectMapper`, as in JavaScript).
 // try/catch and try-with-resources are tries; `throw` outside a try and `System.exit` end the loop like a raise.
 import type { FlatTree } from '../flat-tree.js';
-import type { ExitFact, FileFacts, IterableFact, SyntaxNode } from '../facts.js';
+import type { CallKind, ExitFact, FileFacts, IterableFact, SyntaxNode } from '../facts.js';
 import type { KnowledgeBase } from '../knowledge-base.js';
 import { compactCallee } from './common.js';
 import { extractBraceFacts, foldNumber, loopLabel, within, type BraceFile, type BraceSpec, type CallShape, type LoopHeader } from './brace.js';
@@ -265,13 +265,53 @@ function managed(call: SyntaxNode, assignedTo: string | undefined, loop: SyntaxN
     if (FUNCTIONS.has(n.type)) break;
   }
   if (!assignedTo) return false;
-  const closer = new RegExp(`^${assignedTo.replace(/[.$]/g, '\\$&')}\\.(close|disconnect|shutdown|release|dispose)$`);
+  // Compared as text: `assignedTo` can be any expression (`a[i]`, `this.x`), never a pattern.
+  const closers = new Set(['close', 'disconnect', 'shutdown', 'release', 'dispose'].map((m) => `${assignedTo}.${m}`));
   for (const c of loop.descendantsOfType(['method_invocation'])) {
     if (c.startIndex < call.endIndex) continue;
     const shape = callShape(c);
-    if (shape && closer.test(shape.callee)) return true;
+    if (shape && closers.has(shape.callee)) return true;
   }
   return false;
+}
+
+// --- Failure facts (CallFact.failure, ExitFact.cause) ---
+
+function catchTypes(clause: SyntaxNode): string[] {
+  const types = clause.namedChildren.find((p) => p.type === 'catch_formal_parameter')?.namedChildren.find((p) => p.type === 'catch_type');
+  return types ? types.namedChildren.map((t) => t.text.slice(t.text.lastIndexOf('.') + 1)) : [];
+}
+
+const INTERRUPT_ONLY = /^(InterruptedException|InterruptedIOException|ClosedByInterruptException)$/;
+
+/**
+ * An exception from `call`: caught by a try inside the loop whose handler does not rethrow (`handled`), or it
+ * leaves the loop (`ends-loop`). A catch of the interruption alone handles only a wait (sleep, blocking pop).
+ */
+function failureOf(call: SyntaxNode, loop: SyntaxNode, kinds: readonly CallKind[]): 'handled' | 'ends-loop' {
+  const wait = kinds.includes('sleep') || kinds.includes('queue-pop');
+  let child = call;
+  for (let n = call.parent; n && n.id !== loop.id; n = n.parent) {
+    if (FUNCTIONS.has(n.type)) return 'handled';
+    if ((n.type === 'try_statement' || n.type === 'try_with_resources_statement') && n.childForFieldName('body')?.id === child.id) {
+      for (const c of n.namedChildren) {
+        if (c.type !== 'catch_clause') continue;
+        if (!wait && catchTypes(c).every((t) => INTERRUPT_ONLY.test(t))) continue;
+        if ((c.childForFieldName('body')?.descendantsOfType(['throw_statement']).length ?? 0) === 0) return 'handled';
+      }
+    }
+    child = n;
+  }
+  return 'ends-loop';
+}
+
+/** The catch clause between `node` and `loop`, if any. */
+function enclosingCatch(node: SyntaxNode, loop: SyntaxNode): SyntaxNode | undefined {
+  for (let n = node.parent; n && n.id !== loop.id; n = n.parent) {
+    if (n.type === 'catch_clause') return n;
+    if (FUNCTIONS.has(n.type)) return undefined;
+  }
+  return undefined;
 }
 
 export const JAVA_SPEC: BraceSpec = {
@@ -333,7 +373,15 @@ export const JAVA_SPEC: BraceSpec = {
     }
     return undefined;
   },
-  exitOf: (node, loop) => exitOf(node, loop),
+  exitOf: (node, loop) => {
+    const exit = exitOf(node, loop);
+    const clause = exit ? enclosingCatch(node, loop) : undefined;
+    if (exit && clause) {
+      const types = catchTypes(clause);
+      exit.cause = types.length > 0 && types.every((t) => INTERRUPT_ONLY.test(t)) ? 'interrupt' : 'error';
+    }
+    return exit;
+  },
   tryTypes: new Set(['try_statement', 'try_with_resources_statement']),
   describeTry: (node) => describeTry(node),
   tryBody: (node) => node.childForFieldName('body'),
@@ -343,6 +391,7 @@ export const JAVA_SPEC: BraceSpec = {
   resultOf,
   handledInPlace: () => false,
   managed: (call, assignedTo, loop) => managed(call, assignedTo, loop),
+  failureOf: (call, loop, kinds) => failureOf(call, loop, kinds),
   commentPrefix: '//',
 };
 

@@ -14,6 +14,7 @@ import { argumentsOf, contains, descendants, endLineOf, familyOf, isCall, isLoop
 import { displayCallee } from './syntax.js';
 import { outerNamesUsed, workerName, workerPurpose } from './worker-name.js';
 import { headThenTailOnLine } from '../../../core/linear-text.js';
+import { detectBraceBusyWait } from './brace-busy-wait.js';
 
 function ownContinues(body: SyntaxNode, family: Family): SyntaxNode[] {
   const out: SyntaxNode[] = [];
@@ -191,6 +192,7 @@ function fallThrough(loop: LoopFacts, ctx: RuleContext, family: Family, calls: T
 }
 
 export const detectBusyWait: Detector = (loop, ctx) => {
+  if (loop.language === 'go' || loop.language === 'java') return detectBraceBusyWait(loop, ctx);
   const family = familyOf(loop.language);
   const spin = spinOnFlag(loop, ctx, family);
   if (spin) return spin;

@@ -8,6 +8,7 @@ import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { blockFix, fenceLanguage, replaceFix, rewriteLines } from '../../../fixes/lines.js';
 import { calleeOf, compact, descendants, familyOf, lineOf, methodOf, rootOf } from './syntax.js';
 import { displayCallee } from './syntax.js';
+import { detectBraceFireAndForget } from './brace-fire-and-forget.js';
 
 const PY_SPAWN = /(^|\.)(submit|create_task|ensure_future|run_coroutine_threadsafe|apply_async|start_soon)$/;
 
@@ -168,6 +169,7 @@ function enclosingFunctionIsAsync(node: SyntaxNode): boolean {
 }
 
 export const detectFireAndForgetTask: Detector = (loop, ctx) => {
+  if (loop.language === 'go' || loop.language === 'java') return detectBraceFireAndForget(loop, ctx);
   const family = familyOf(loop.language);
   const detections: Detection[] = [];
   if (family === 'python') {

@@ -12,6 +12,7 @@ import { isInfiniteHeader, loopExits } from './shape.js';
 import { clauseBlock, descendants, endLineOf, familyOf, lineOf, statementsOf, tryParts, type Family } from './syntax.js';
 import { displayCallee } from './syntax.js';
 import { outerNamesUsed, workerName } from './worker-name.js';
+import { detectBraceUnguardedWorker, isBraceLanguage } from './brace-worker.js';
 
 const THROWING_KINDS: ReadonlySet<CallKind> = new Set(['http', 'db-read', 'db-write', 'db-commit', 'db-batch', 'queue-pop', 'queue-ack', 'connect', 'file-open']);
 const STOP_FLAG = /\b(running|is_running|isRunning|keep_running|keepRunning|alive|active|stop\w*|shutdown\w*|is_set|aborted|should_\w+|shouldRun|exit\w*|terminat\w*|cancel\w*)\b/i;
@@ -73,6 +74,7 @@ export function findUnguardedCall(loop: LoopFacts, ctx: RuleContext): TreeCall |
 }
 
 export const detectUnguardedWorkerLoop: Detector = (loop, ctx) => {
+  if (isBraceLanguage(loop)) return detectBraceUnguardedWorker(loop, ctx);
   const family = familyOf(loop.language);
   const unguarded = findUnguardedCall(loop, ctx);
   if (!unguarded) return null;

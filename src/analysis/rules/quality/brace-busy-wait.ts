@@ -1,0 +1,109 @@
+// busy-wait for Go and Java. Two shapes:
+// - Go `for { select { case ...: ... default: } }`: a select with an empty `default` never blocks, so while no
+//   channel is ready the loop goes round at full speed. Reported when the select is the whole body (nothing else
+//   in the body can block), its default neither waits nor leaves, and no case is a ticker (the wait is the select).
+//   The fix deletes the `default:` so the select blocks until a case is ready.
+// - A loop with an empty body on a condition (`for !done {}`, `while (!ready) {}`, `while (!ready);`): spins until
+//   another thread changes the condition. `Thread.onSpinWait()` / `runtime.Gosched()` in the body are deliberate,
+//   short spins (the JDK's own locks) and are left alone.
+import type { LoopFacts, SyntaxNode } from '../../facts.js';
+import type { Detection, RuleContext } from '../../rule-types.js';
+import { blockFix, fenceLanguage, lineEndOffset, lineStartOffset, replaceFix } from '../../../fixes/lines.js';
+import { busyWaitCost } from './cost.js';
+
+const COMMENTS = new Set(['comment', 'line_comment', 'block_comment']);
+
+function meaningful(node: SyntaxNode): SyntaxNode[] {
+  return node.namedChildren.filter((c) => !COMMENTS.has(c.type));
+}
+
+/** The select statement that is the loop's whole body, if it is. */
+function onlySelect(loop: LoopFacts): SyntaxNode | undefined {
+  const statements = meaningful(loop.body);
+  return statements.length === 1 && statements[0]!.type === 'select_statement' ? statements[0] : undefined;
+}
+
+/** `default:` with nothing to do (comments or `continue` only). */
+function emptyDefault(select: SyntaxNode): SyntaxNode | undefined {
+  const cases = select.namedChildren.filter((c) => c.type === 'default_case');
+  if (cases.length !== 1) return undefined;
+  const body = meaningful(cases[0]!).filter((c) => c.type !== 'statement_list' || meaningful(c).length > 0);
+  const statements = body.flatMap((c) => (c.type === 'statement_list' ? meaningful(c) : [c]));
+  return statements.every((s) => s.type === 'continue_statement' || s.type === 'empty_statement') ? cases[0] : undefined;
+}
+
+function goSelectSpin(loop: LoopFacts, ctx: RuleContext): Detection | null {
+  if (!loop.infinite || loop.calls.some((c) => c.kinds.includes('sleep'))) return null;
+  const select = onlySelect(loop);
+  const fallThrough = select ? emptyDefault(select) : undefined;
+  if (!select || !fallThrough) return null;
+  // Every other case: what it receives or sends; at least one must exist (a select with only a default is the spin shape below).
+  if (select.namedChildren.filter((c) => c.type === 'communication_case').length === 0) return null;
+  const source = ctx.file.source;
+  const start = fallThrough.startPosition.row + 1;
+  const end = fallThrough.endPosition.row + 1;
+  // Only when the default owns its lines, so deleting them leaves the other cases intact.
+  const before = source.slice(lineStartOffset(source, start), fallThrough.startIndex);
+  const after = source.slice(fallThrough.endIndex, lineEndOffset(source, end));
+  const fix =
+    before.trim() === '' && after.trim() === ''
+      ? replaceFix({ startLine: start, endLine: end, code: '' }, { description: 'block in select until a case is ready', safety: 'unsafe', language: fenceLanguage('go') })
+      : undefined;
+  return {
+    loop,
+    line: start,
+    variant: 'go-select',
+    data: { call: 'select' },
+    confidence: 'high',
+    cost: busyWaitCost(ctx.config.cost, ctx.locale),
+    ...(fix ? { fix } : {}),
+  };
+}
+
+/** Deliberate short spins: the JDK's and Go runtime's own idiom. */
+const SPIN_HINT = /^(Thread\.onSpinWait|runtime\.Gosched|LockSupport\.park\w*|Thread\.yield)$/;
+
+/** Calls that only read shared state: atomics, futures, thread and collection state. */
+const STATE_READ = /^(Load\w*|get|getAcquire|getOpaque|getPlain|getAsBoolean|getCount|getState|isDone|isAlive|isEmpty|isSet|size)$/;
+
+function emptySpin(loop: LoopFacts, ctx: RuleContext): Detection | null {
+  if (loop.kind !== 'while' || loop.infinite || !loop.condition) return null;
+  if (meaningful(loop.body).length > 0 || loop.node.type === 'do_statement') return null;
+  // The condition may itself wait (`while (!queue.offer(x, 1, SECONDS))`): only reads of shared state are a spin.
+  if (!loop.calls.every((c) => STATE_READ.test(c.method) && !SPIN_HINT.test(c.callee))) return null;
+  return {
+    loop,
+    line: loop.headerLine,
+    variant: `${loop.language}-spin`,
+    data: { condition: loop.language === 'java' ? `(${loop.condition})` : loop.condition, call: loop.condition },
+    confidence: 'high',
+    cost: busyWaitCost(ctx.config.cost, ctx.locale),
+    fix: blockFix(spinSketch(loop), { startLine: loop.startLine, endLine: loop.endLine }, { description: 'wait for a signal', safety: 'unsafe', language: fenceLanguage(loop.language) }),
+  };
+}
+
+function spinSketch(loop: LoopFacts): string {
+  if (loop.language === 'go') {
+    return [
+      '// The side that makes the condition true closes a channel (or sends on it) instead of setting a flag:',
+      'ready := make(chan struct{})',
+      '// ... elsewhere: close(ready)',
+      'select {',
+      'case <-ready:',
+      'case <-ctx.Done():',
+      '\treturn ctx.Err()',
+      '}',
+    ].join('\n');
+  }
+  return [
+    '// The side that makes the condition true counts the latch down instead of setting a flag:',
+    'private final CountDownLatch ready = new CountDownLatch(1);',
+    '// ... elsewhere: ready.countDown();',
+    'ready.await(); // or ready.await(30, TimeUnit.SECONDS) with a deadline',
+  ].join('\n');
+}
+
+export function detectBraceBusyWait(loop: LoopFacts, ctx: RuleContext): Detection | null {
+  if (loop.language === 'go') return goSelectSpin(loop, ctx) ?? emptySpin(loop, ctx);
+  return emptySpin(loop, ctx);
+}

@@ -1,0 +1,117 @@
+// fire-and-forget-task for Go and Java.
+// - Java: `executor.submit(...)` / `CompletableFuture.runAsync|supplyAsync(...)` as a bare statement in a loop. The
+//   Future holds the task's exception and nobody reads it, so a failing task fails silently (`execute(...)` would
+//   at least reach the thread's uncaught-exception handler). Kept futures, `invokeAll`, chained
+//   `.exceptionally/.whenComplete/.handle` are deliberate and stay quiet (the chain's result is the statement).
+// - Go: `go f(x)` in a loop where `f` is a function or method of the same file that returns an `error`: the
+//   goroutine throws the error away. errgroup (`g.Go(func() error { return f(x) })`) is the fix.
+import type { LoopFacts, SyntaxNode } from '../../facts.js';
+import type { Detection, RuleContext } from '../../rule-types.js';
+import { blockFix, fenceLanguage } from '../../../fixes/lines.js';
+
+const EXECUTOR = /executor|pool|service|scheduler|^ex$|^es$/i;
+const ASYNC_FACTORY = /^(CompletableFuture\.)(runAsync|supplyAsync)$/;
+
+function javaFindings(loop: LoopFacts): Detection[] {
+  const out: Detection[] = [];
+  for (const call of loop.calls) {
+    if (call.inInnerLoop || call.resultUsed) continue;
+    const submit = call.method === 'submit' && call.receiver !== undefined && EXECUTOR.test(call.receiver.split('.').pop() ?? '');
+    if (!submit && !ASYNC_FACTORY.test(call.callee)) continue;
+    out.push({
+      loop,
+      line: call.line,
+      variant: 'java-future',
+      data: { call: call.callee },
+      confidence: 'high',
+      fix: blockFix(javaSketch(loop, call.callee, call.text), { startLine: call.line, endLine: call.endLine }, {
+        description: 'keep the futures and wait for them',
+        safety: 'unsafe',
+        language: fenceLanguage('java'),
+      }),
+    });
+  }
+  return out;
+}
+
+function javaSketch(loop: LoopFacts, callee: string, text: string): string {
+  const head = loop.text.slice(0, loop.text.indexOf('{') + 1) || 'for (...) {';
+  return [
+    'List<Future<?>> futures = new ArrayList<>();',
+    head,
+    `    futures.add(${text.replace(/;\s*$/, '')});`,
+    '}',
+    'for (Future<?> future : futures) {',
+    `    future.get(); // rethrows a failure of the work ${callee}(...) started (ExecutionException)`,
+    '}',
+  ].join('\n');
+}
+
+/** Same-file functions and methods (by name) whose results include an `error`. */
+function errorReturningFunctions(root: SyntaxNode): Set<string> {
+  const out = new Set<string>();
+  for (const fn of root.descendantsOfType(['function_declaration', 'method_declaration'])) {
+    const name = fn.childForFieldName('name')?.text;
+    const result = fn.childForFieldName('result');
+    if (name && result && /(^|[\s(,])error\s*[),]?\s*$|(^|[\s(,])error\s*[,)]/.test(result.text)) out.add(name);
+  }
+  return out;
+}
+
+/** The `go` statements of this loop's own body (not in a function literal or an inner loop). */
+function ownGoStatements(loop: LoopFacts): SyntaxNode[] {
+  return loop.body.descendantsOfType(['go_statement']).filter((g) => {
+    for (let n = g.parent; n && n.id !== loop.node.id; n = n.parent) if (n.type === 'func_literal' || n.type === 'for_statement') return false;
+    return true;
+  });
+}
+
+function goFindings(loop: LoopFacts, ctx: RuleContext): Detection[] {
+  const statements = ownGoStatements(loop);
+  if (statements.length === 0) return [];
+  const failing = errorReturningFunctions(ctx.file.tree.rootNode);
+  const out: Detection[] = [];
+  for (const g of statements) {
+    const call = g.namedChildren.find((c) => c.type === 'call_expression');
+    const fn = call?.childForFieldName('function');
+    if (!call || !fn) continue;
+    const name = fn.type === 'identifier' ? fn.text : fn.type === 'selector_expression' ? fn.childForFieldName('field')?.text : undefined;
+    if (!name || !failing.has(name)) continue;
+    const callee = fn.text.replace(/\s+/g, '');
+    out.push({
+      loop,
+      line: g.startPosition.row + 1,
+      variant: 'go-error',
+      data: { call: callee },
+      confidence: 'high',
+      fix: blockFix(goSketch(loop, call.text), { startLine: loop.startLine, endLine: loop.endLine }, {
+        description: 'errgroup: wait for the goroutines and get their first error',
+        safety: 'unsafe',
+        language: fenceLanguage('go'),
+      }),
+    });
+  }
+  return out;
+}
+
+function goSketch(loop: LoopFacts, callText: string): string {
+  const head = loop.text.slice(0, loop.text.indexOf('{') + 1) || 'for ... {';
+  const copies = loop.loopVariables.map((v) => `\t${v} := ${v} // before Go 1.22: one copy per goroutine`);
+  return [
+    'g, ctx := errgroup.WithContext(ctx) // golang.org/x/sync/errgroup',
+    'g.SetLimit(8)                        // at most 8 at a time',
+    head,
+    ...copies,
+    '\tg.Go(func() error {',
+    `\t\treturn ${callText}`,
+    '\t})',
+    '}',
+    'if err := g.Wait(); err != nil { // the first error of any goroutine',
+    '\treturn err',
+    '}',
+  ].join('\n');
+}
+
+export function detectBraceFireAndForget(loop: LoopFacts, ctx: RuleContext): Detection[] {
+  return loop.language === 'go' ? goFindings(loop, ctx) : javaFindings(loop);
+}

@@ -1,0 +1,159 @@
+// Worker loops in Go and Java (unguarded-worker-loop, infinite-loop-no-exit), read from the facts alone: a worker
+// is an endless loop (or one on a stop flag) that waits every iteration (sleep, ticker, blocking pop) and whose
+// only ways out are failure and stop paths (ExitFact.cause). It is unguarded when a call that can fail ends it on
+// the first failure (CallFact.failure `ends-loop`: Go `if err != nil { return err }` / `log.Fatal`, a Java
+// exception no catch inside the loop stops). Spring `@Scheduled` methods are not workers here: Spring logs an
+// exception and runs the method again at the next delay.
+import type { CallFact, CallKind, LoopFacts } from '../../facts.js';
+import type { Detection, RuleContext } from '../../rule-types.js';
+import { isBlockingWait } from '../../facts/common.js';
+import { blockFix, fenceLanguage, wholeLineText } from '../../../fixes/lines.js';
+import { camelCase } from '../../../fixes/templates.js';
+import { displayCallee, endLineOf, lineOf, statementsOf } from './syntax.js';
+import { isGenericFunctionName } from './worker-name.js';
+
+const THROWING: ReadonlySet<CallKind> = new Set(['http', 'db-read', 'db-write', 'db-commit', 'db-batch', 'queue-ack', 'connect', 'file-open']);
+const SIGNALS = /signal\.Notify(Context)?\s*\(|Runtime\.getRuntime\(\)\.addShutdownHook|@PreDestroy|SmartLifecycle|DisposableBean/;
+
+export const isBraceLanguage = (loop: LoopFacts): boolean => loop.language === 'go' || loop.language === 'java';
+
+/** A call that blocks or sleeps each iteration (the loop's own, not an inner loop's). */
+function waits(call: CallFact): boolean {
+  return !call.inInnerLoop && isBlockingWait(call.kinds, call.timeoutSeconds);
+}
+
+/** Endless (or on a stop flag), waiting each iteration, and left only on failure or stop. */
+export function isBraceWorker(loop: LoopFacts): boolean {
+  if (loop.kind === 'interval') return false;
+  const stopHeader = loop.exits.some((e) => e.kind === 'stop-flag' && e.line === loop.headerLine);
+  if (!loop.infinite && !stopHeader) return false;
+  if (!loop.calls.some(waits)) return false;
+  return loop.exits.every((e) => e.kind === 'stop-flag' || e.kind === 'signal' || e.kind === 'condition' || e.cause !== undefined);
+}
+
+/** The loop's first call that can fail and ends the worker when it does. */
+export function braceUnguardedCall(loop: LoopFacts): CallFact | undefined {
+  if (!isBraceWorker(loop)) return undefined;
+  // A try around this loop inside an outer loop restarts it: a supervisor.
+  if (loop.language === 'java' && loop.parent && loop.tries.some((t) => !t.insideLoop && t.catchesBroadly)) return undefined;
+  return loop.calls.find((c) => c.failure === 'ends-loop' && c.confidence !== 'low' && c.kinds.some((k) => THROWING.has(k)) && !c.kinds.includes('queue-pop'));
+}
+
+/** Nothing asks the worker to stop: no stop flag or `ctx.Done()` case, no interruption that ends it, no signal handling. */
+export function braceHasNoStop(loop: LoopFacts, source: string): boolean {
+  if (loop.exits.some((e) => e.kind === 'stop-flag' || e.kind === 'signal' || e.cause === 'stop' || e.cause === 'interrupt')) return false;
+  if (loop.fileHandlesSignals || SIGNALS.test(source)) return false;
+  if (loop.language === 'go') return !/\bctx\b|context\.|\bDone\(\)/.test(loop.text);
+  // Java: an InterruptedException that leaves the loop (sleep outside any catch, or a method that throws it) stops it.
+  if (/isInterrupted\(\)|interrupted\(\)/.test(loop.text)) return false;
+  return !loop.calls.some((c) => waits(c) && c.failure === 'ends-loop');
+}
+
+function bodyText(loop: LoopFacts, source: string): string | undefined {
+  const statements = statementsOf(loop.body);
+  return statements.length > 0 ? wholeLineText(source, lineOf(statements[0]!), endLineOf(statements[statements.length - 1]!)) : undefined;
+}
+
+function indented(text: string | undefined, unit: string): string[] {
+  if (!text) return [`${unit}// ...`];
+  const lines = text.replace(/\r\n/g, '\n').split('\n');
+  const common = Math.min(...lines.filter((l) => l.trim() !== '').map((l) => /^\s*/.exec(l)![0].length));
+  return lines.map((l) => (l.trim() === '' ? '' : unit + l.slice(common)));
+}
+
+/** What the worker does, for names in the sketch: its function, else the table it reads, else `worker`. */
+export function braceWorkerName(loop: LoopFacts): string {
+  if (loop.functionName && !isGenericFunctionName(loop.functionName)) return loop.functionName;
+  for (const call of loop.calls) {
+    const table = call.sql ? /\b(?:FROM|UPDATE|INTO)\s+["`]?([A-Za-z_]\w*)/i.exec(call.sql) : null;
+    if (table) return `process_${table[1]!.toLowerCase()}`;
+    if (call.kinds.includes('queue-pop')) return 'consume_queue';
+    if (call.kinds.includes('http')) return 'poll_api';
+  }
+  return 'worker';
+}
+
+function intervalSeconds(loop: LoopFacts): number {
+  return loop.calls.find((c) => c.kinds.includes('sleep') && c.sleepSeconds !== undefined)?.sleepSeconds ?? 5;
+}
+
+/**
+ * A Go worker that survives failures: one iteration per function call (its `return err` ends the iteration, not
+ * the worker), logged, a pause that grows while failures repeat, and `ctx.Done()` to stop.
+ */
+export function goGuardedWorkerSketch(loop: LoopFacts, source: string, name: string): string {
+  const step = `${camelCase(name)}Once`;
+  const seconds = intervalSeconds(loop);
+  return [
+    `const ${camelCase(name)}Interval = ${seconds} * time.Second`,
+    '',
+    'failures := 0',
+    'for {',
+    `\tif err := ${step}(ctx); err != nil {`,
+    '\t\tfailures++',
+    `\t\tlog.Printf("${name}: iteration failed (%d in a row): %v", failures, err)`,
+    '\t} else {',
+    '\t\tfailures = 0',
+    '\t}',
+    `\tdelay := ${camelCase(name)}Interval`,
+    '\tif failures > 0 {',
+    '\t\tdelay = min(delay<<min(failures, 6), time.Minute) // back off while the error persists',
+    '\t}',
+    '\tselect {',
+    '\tcase <-ctx.Done():',
+    '\t\treturn ctx.Err()',
+    '\tcase <-time.After(delay):',
+    '\t}',
+    '}',
+    '',
+    `// ${step} is one iteration: returning an error ends this iteration, not the worker.`,
+    `func ${step}(ctx context.Context) error {`,
+    ...indented(bodyText(loop, source), '\t').filter((l) => !/^\s*time\.Sleep\(/.test(l)),
+    '\treturn nil',
+    '}',
+  ].join('\n');
+}
+
+/** A Java worker: try/catch per iteration, the sleep outside it, a pause that grows while failures repeat, interruption stops it. */
+export function javaGuardedWorkerSketch(loop: LoopFacts, source: string, name: string): string {
+  const step = `${camelCase(name)}Once`;
+  const millis = Math.round(intervalSeconds(loop) * 1000);
+  return [
+    'int failures = 0;',
+    'while (!Thread.currentThread().isInterrupted()) {',
+    '    try {',
+    `        ${step}();`,
+    '        failures = 0;',
+    '    } catch (Exception e) {',
+    '        failures++;',
+    `        log.warn("${name}: iteration failed, continuing with the next one", e);`,
+    '    }',
+    '    try {',
+    `        Thread.sleep(failures == 0 ? ${millis}L : Math.min(60_000L, ${millis}L << Math.min(failures, 6)));`,
+    '    } catch (InterruptedException e) {',
+    '        Thread.currentThread().interrupt(); // asked to stop',
+    '        return;',
+    '    }',
+    '}',
+    '',
+    `private void ${step}() throws Exception {`,
+    ...indented(bodyText(loop, source), '    ').filter((l) => !/^\s*Thread\.sleep\(/.test(l)),
+    '}',
+  ].join('\n');
+}
+
+export function detectBraceUnguardedWorker(loop: LoopFacts, ctx: RuleContext): Detection | null {
+  const call = braceUnguardedCall(loop);
+  if (!call) return null;
+  const noStop = braceHasNoStop(loop, ctx.file.source);
+  const name = braceWorkerName(loop);
+  const sketch = loop.language === 'go' ? goGuardedWorkerSketch(loop, ctx.file.source, name) : javaGuardedWorkerSketch(loop, ctx.file.source, name);
+  return {
+    loop,
+    line: loop.headerLine,
+    variant: `${loop.language}${noStop ? '-no-stop' : ''}`,
+    data: { call: displayCallee(call.callee), call_line: call.line },
+    confidence: call.confidence === 'high' ? 'high' : 'medium',
+    fix: blockFix(sketch, { startLine: loop.startLine, endLine: loop.endLine }, { description: name, safety: 'unsafe', language: fenceLanguage(loop.language) }),
+  };
+}
