@@ -291,7 +291,8 @@ function buildFinding(
   const finding: Finding = {
     ruleId: def.id,
     target: def.target,
-    severity: rule.severity,
+    // A name-only guess is a hint, never a warning or an error (docs/engine.md, "Confidence and severity").
+    severity: confidence === 'low' && severityRank(rule.severity) > severityRank('info') ? 'info' : rule.severity,
     confidence,
     path: facts.path,
     language: facts.language,
@@ -507,7 +508,8 @@ function runRules(
         if (isSuppressed(facts.suppressions, rule.definition.id, candidates)) continue;
         const key = `${rule.definition.id}\0${detection.line}`;
         if (byKey.has(key)) continue;
-        byKey.set(key, buildFinding(rule, { ...detection, loop: target }, facts, locale, lines, notes));
+        const finding = buildFinding(rule, { ...detection, loop: target }, facts, locale, lines, notes);
+        if (severityRank(finding.severity) >= severityRank(config.severity_threshold)) byKey.set(key, finding);
       }
     }
   }

@@ -10,6 +10,7 @@ import type { ArgFact } from '../facts.js';
 import { compactCallee, evalNumber, looksLikeSql, methodOf } from '../facts/common.js';
 import { argFacts, popTimeoutSeconds } from '../facts/python.js';
 import { calleeText, stringValue, templateContent } from '../facts/javascript-syntax.js';
+import { MODEL_GLOBALS } from '../facts/javascript.js';
 
 /** A call in a function's own body (nested named functions excluded, anonymous callbacks included). */
 export interface TableCall {
@@ -196,7 +197,7 @@ export function classifyFunction(fn: TableFunction, language: Language, kb: Know
       // Active-record models (`User.findOne`) are listed under the placeholder receiver `$Model` (as the extractor does).
       const dot = raw.name.indexOf('.');
       const head = dot > 0 ? raw.name.slice(0, dot) : '';
-      if (/^[A-Z][a-z][A-Za-z0-9_]*$/.test(head)) {
+      if (/^[A-Z][a-z][A-Za-z0-9_]*$/.test(head) && !MODEL_GLOBALS.has(head)) {
         const model = kb.classify(language, `$Model${raw.name.slice(dot)}`, { sql: raw.sql, args: raw.args });
         if (model.kinds.length > 0) result = model;
       }

@@ -148,7 +148,8 @@ const BLOCKING_POPS = /^(b[lr]pop|brpoplpush|blmove|bzpopmin|bzpopmax|blmpop|bzm
 const STREAM_READS = /^(xread|xreadgroup)$/i;
 const MS_NAMES = new Set(['block', 'BLOCK', 'blockMs', 'timeout', 'timeoutMs', 'maxWaitTimeInMs', 'waitTimeMs', 'pollTimeoutMs']);
 const S_NAMES = new Set(['WaitTimeSeconds', 'waitTimeSeconds', 'timeoutSeconds', 'waitSeconds']);
-const MODEL_GLOBALS = new Set([
+/** PascalCase globals that are not active-record models (`Math.max` is not `Model.max`). */
+export const MODEL_GLOBALS = new Set([
   'Array', 'Object', 'Promise', 'Math', 'JSON', 'Date', 'Number', 'String', 'Boolean', 'Reflect', 'Map', 'Set',
   'WeakMap', 'WeakSet', 'Buffer', 'Symbol', 'Intl', 'Atomics', 'BigInt', 'Error', 'RegExp', 'URL', 'URLSearchParams',
   'Proxy', 'ArrayBuffer', 'DataView', 'React', 'ReactDOM', 'Vue', 'Event', 'EventEmitter', 'Stream', 'Readable',

@@ -21,6 +21,7 @@ import {
   iteratesChunks,
   isPython,
   loopStatement,
+  notPerRow,
   ownCalls,
   ownsItsLines,
   provedReplace,
@@ -47,7 +48,8 @@ export function perItemCommits(loop: LoopFacts): CallFact[] {
       !hasKind(c, 'queue-ack') &&
       !/consumer|kafka|offset/i.test(c.callee) &&
       !inErrorHandler(c.node, loop) &&
-      enclosingConditions(c.node, loop).length === 0,
+      enclosingConditions(c.node, loop).length === 0 &&
+      !notPerRow(loop, c),
   );
 }
 

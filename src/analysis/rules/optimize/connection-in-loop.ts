@@ -26,12 +26,24 @@ import {
   short,
   startWithComments,
   statementOf,
+  walkOwnBody,
 } from './shared.js';
 import { braceConnectionSketch, braceStatementOf } from './brace-fixes.js';
 import { sourceLines } from '../../../fixes/lines.js';
 
 /** Borrowing from a pool is the cheap, correct way to get a connection per unit of work. */
 const POOL_CHECKOUT = /(^|\.)(pool|_pool|engine|db_pool|pg_pool|connection_pool|sessionmaker|session_factory)[\w]*\.(connect|acquire|getconn|get_connection|begin|checkout|raw_connection)$/i;
+
+const RETURNS = new Set(['return_statement']);
+
+/** A `return` in the loop's own body hands `name` back (`return sock`, `return sock, port`). */
+function returnsName(loop: LoopFacts, name: string): boolean {
+  let found = false;
+  walkOwnBody(loop, RETURNS, (node) => {
+    if (node.namedChildren.some((c) => c.text === name || c.namedChildren.some((d) => d.text === name))) found = true;
+  });
+  return found;
+}
 
 export function perIterationConnections(loop: LoopFacts): CallFact[] {
   return ownCalls(loop).filter((c) => {
@@ -40,6 +52,9 @@ export function perIterationConnections(loop: LoopFacts): CallFact[] {
     // `if conn is None or conn.closed: conn = connect()` is a lazy (re)connect; `return connect()` leaves the loop
     if (enclosingConditions(c.node, loop).length > 0) return false;
     if (c.node.parent?.type === 'return_statement' || statementOf(c.node)?.type === 'return_statement') return false;
+    // `for port in candidates: s = socket(); try: s.bind(...) except OSError: continue; else: return s`: a search
+    // for one working connection that leaves the loop with it, not a connection per item.
+    if (c.assignedTo !== undefined && returnsName(loop, c.assignedTo)) return false;
     return true;
   });
 }

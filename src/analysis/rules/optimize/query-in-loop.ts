@@ -21,6 +21,7 @@ import {
   insideGather,
   isBatched,
   iterableFromQuery,
+  notPerRow,
   ownCalls,
   runsPerDayOf,
   say,
@@ -54,7 +55,8 @@ export function perItemReads(loop: LoopFacts, source: string): CallFact[] {
       !PER_TABLE.test(c.text) &&
       !PER_TABLE.test(c.sql ?? '') &&
       !inErrorHandler(c.node, loop) &&
-      !carriedAcrossIterations(loop, c),
+      !carriedAcrossIterations(loop, c) &&
+      !notPerRow(loop, c),
   );
 }
 

@@ -32,6 +32,7 @@ import {
   short,
   tinyLiteralIterable,
   walkOwnBody,
+  deliberatelySerial,
 } from './shared.js';
 import { sourceLines } from '../../../fixes/lines.js';
 import { dropTrailingBlank } from '../../../core/linear-text.js';
@@ -62,7 +63,8 @@ export function serialCalls(loop: LoopFacts, source: string): CallFact[] {
       (py ? !loop.inAsyncFunction || c.awaited || isAsyncWithItem(c.node) : c.awaited) &&
       c.dependsOnIteration &&
       !inErrorHandler(c.node, loop) &&
-      !carriedAcrossIterations(loop, c),
+      !carriedAcrossIterations(loop, c) &&
+      !deliberatelySerial(loop, c),
   );
 }
 

@@ -483,7 +483,7 @@ export function batchSize(loop: LoopFacts, cost: CostConfig): Sourced {
   if (direct && direct.value > 0) return direct;
   const literal = loop.node.childForFieldName('right') ?? loop.node.childForFieldName('iterable');
   // `for x in [a, b, c]`, `for x in (a, b, c)`, `for x in a, b, c`, `for (const x of [a, b, c])`.
-  if (literal && (literal.type === 'list' || literal.type === 'array' || literal.type === 'tuple' || literal.type === 'expression_list' || literal.type === 'set')) {
+  if (literal && (literal.type === 'list' || literal.type === 'array' || literal.type === 'tuple' || literal.type === 'expression_list' || literal.type === 'set') && !hasSpread(literal)) {
     return fromCode('list_length', literal.namedChildren.filter((c) => c.type !== 'comment').length);
   }
   const name = loop.iterable?.collection ?? (/^[\w.$]+$/.test(iterable) ? iterable : undefined);
@@ -493,7 +493,7 @@ export function batchSize(loop: LoopFacts, cost: CostConfig): Sourced {
       const viaValue =
         fromText(value.text) ?? fromText(stringValue(value.descendantsOfType(STRINGS_AND_NAMES)[0]) ?? '') ?? fromText(precedingExecuteSql(value) ?? '');
       if (viaValue && viaValue.value > 0) return viaValue;
-      if (value.type === 'list' || value.type === 'array' || value.type === 'tuple' || value.type === 'set' || value.type === 'expression_list') {
+      if ((value.type === 'list' || value.type === 'array' || value.type === 'tuple' || value.type === 'set' || value.type === 'expression_list') && !hasSpread(value)) {
         const n = value.namedChildren.filter((c) => c.type !== 'comment').length;
         if (n > 0) return fromCode('list_length', n);
       }
@@ -639,10 +639,15 @@ function braceLiteralItems(loop: LoopFacts): number {
   return Infinity;
 }
 
+/** `[...xs]`, `[*xs, y]`: a literal whose length is not its element count. */
+function hasSpread(node: SyntaxNode): boolean {
+  return node.namedChildren.some((c) => c.type === 'spread_element' || c.type === 'list_splat' || c.type === 'dictionary_splat');
+}
+
 export function tinyLiteralIterable(loop: LoopFacts, max = 2): boolean {
   if (loop.language === 'go' || loop.language === 'java') return braceLiteralItems(loop) <= max;
   const right = loop.node.childForFieldName('right');
-  if (right && ['list', 'tuple', 'array', 'set'].includes(right.type)) return right.namedChildren.length <= max;
+  if (right && ['list', 'tuple', 'array', 'set'].includes(right.type) && !hasSpread(right)) return right.namedChildren.length <= max;
   const m = /^range\(\s*(\d+)\s*\)$/.exec(loop.iterable?.text ?? '');
   return m ? Number(m[1]) <= max : false;
 }
@@ -847,4 +852,91 @@ export function credible(call: CallFact, source: string, kind: CallKind): boolea
   if (NEVER_IO.test(call.method)) return false;
   const context = CONTEXT[kind];
   return context ? context.test(source) : true;
+}
+
+// Schema work, statement lists and deliberately serial loops: per-item database calls that are not N+1.
+
+/**
+ * A word at the end of a name, after a snake_case or camelCase boundary: `generatedColumns`, `pending_migrations`,
+ * `foreignKeys` end with a schema noun; `accountables` does not end with `tables`.
+ */
+function endsWithWord(words: string[]): RegExp {
+  const lower = words.join('|');
+  const upper = words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join('|');
+  return new RegExp(`(?:^|_)(?:${lower})$|(?<=[a-z0-9])(?:${upper})$`);
+}
+
+/** A collection whose size is the schema's, not the data's: one statement per column or index is what DDL needs. */
+const SCHEMA_NOUN = endsWithWord(['columns?', 'indices', 'indexes', 'foreign_?[kK]eys?', 'constraints?', 'tables?', 'schemas?', 'migrations?', 'enums?', 'sequences?', 'metadatas?', 'primary_?[kK]eys?']);
+/** Names in an iterable's text that say nothing about what is iterated. */
+const ITERABLE_PLUMBING = new Set(['this', 'self', 'cls', 'Object', 'Array', 'from', 'entries', 'values', 'keys', 'items', 'filter', 'map', 'reverse', 'slice', 'sorted', 'reversed', 'list', 'tuple', 'set', 'enumerate', 'zip', 'length', 'len', 'concat', 'flat', 'iter']);
+/** A DDL method: a schema verb and a schema noun (`addColumn`, `createIndex`, `drop_foreign_key`, `renameTable`). */
+const DDL_VERB = /^_*(?:[cC]reate|[aA]dd|[dD]rop|[aA]lter|[cC]hange|[rR]ename|[rR]emove|[eE]nsure)(?=[A-Z_])/;
+const DDL_NOUN = endsWithWord(['columns?', 'index', 'indices', 'indexes', 'tables?', 'foreign_?[kK]eys?', 'constraints?', 'schemas?', 'enum_?[tT]ypes?', 'checks?', 'uniques?', 'exclusions?', 'primary_?[kK]eys?', 'sequences?', 'triggers?', 'databases?', 'views?']);
+/** SQL that changes or inspects the schema: per table it is one statement per object, not per row. */
+const DDL_SQL = /^\s*(?:CREATE|ALTER|DROP|TRUNCATE|RENAME|COMMENT\s+ON|GRANT|REVOKE|VACUUM|REINDEX|ANALYZE)\b/i;
+/** A loop variable that holds a statement: `for (const query of queries)`, `for stmt in statements`. */
+const STATEMENT_NAME = endsWithWord(['q', 'query', 'sql', 'stmt', 'statement', 'ddl']);
+
+/** The name the iterable ends with, plumbing stripped: `this.sqlInMemory.upQueries` → `upQueries`, `[...fks]` → `fks`. */
+export function iteratedName(loop: LoopFacts): string | undefined {
+  const text = loop.iterable?.text ?? '';
+  let last: string | undefined;
+  for (const m of text.matchAll(/[A-Za-z_$][\w$]*/g)) if (!ITERABLE_PLUMBING.has(m[0])) last = m[0];
+  return last;
+}
+
+/**
+ * The loop walks the schema (columns, indices, tables, migrations, ...) or the call is DDL (`addColumn`, SQL
+ * `ALTER`): the item count is bounded by the schema, every statement is a different one, and no `IN (...)` batches
+ * them. A data migration that saves row by row is not schema work and still counts.
+ */
+export function schemaWork(loop: LoopFacts, call: CallFact): boolean {
+  if (call.sql !== undefined && DDL_SQL.test(call.sql)) return true;
+  // DDL handed to a wrapper: `this.executeQuery(conn, `CREATE EXTENSION ...`)`.
+  if (call.args.some((a) => DDL_SQL.test(a.string ?? a.text.replace(/^[a-zA-Z]{0,2}[`'"]+/, '')))) return true;
+  if (DDL_VERB.test(call.method) && DDL_NOUN.test(call.method)) return true;
+  const name = iteratedName(loop);
+  if (name !== undefined && SCHEMA_NOUN.test(name)) return true;
+  return ITERATING_KINDS.has(loop.kind) && loop.kind !== 'for' && loop.loopVariables.some((v) => v !== 'index' && SCHEMA_NOUN.test(v)); // `index` also names counters
+}
+
+/**
+ * The loop runs a list of statements, one each: the loop variable is the statement the call executes
+ * (`for (const { query } of upQueries) await this.query(query)`, `runner.queryArray([query])`). Each round trip is
+ * a different statement, not the same read per item.
+ */
+export function runsStatementList(loop: LoopFacts, call: CallFact): boolean {
+  const first = call.args.find((a) => a.name === undefined);
+  if (!first) return false;
+  const text = first.text.replace(/^\[\s*|\s*,?\s*\]$/g, '').trim();
+  const base = text.split('.')[0] ?? text;
+  return loop.loopVariables.includes(base) && (STATEMENT_NAME.test(base) || STATEMENT_NAME.test(text.split('.').pop() ?? ''));
+}
+
+const GATHER_CALL = /\b(?:Promise\.(?:all|allSettled)|asyncio\.gather|gather)\s*\(/;
+
+/**
+ * The author wrote the concurrent version too: the loop sits in one branch of an `if` whose other branch runs the
+ * same function under `Promise.all` / `gather` (serial for a driver that cannot share a connection). The engine is
+ * quiet on the concurrent twin, so the serial one is a choice, not an oversight.
+ */
+export function deliberatelySerial(loop: LoopFacts, call: CallFact): boolean {
+  const name = call.method || call.callee;
+  if (!name) return false;
+  for (let n: SyntaxNode | null = loop.node.parent; n; n = n.parent) {
+    if (isFunctionNode(n)) return false;
+    if (n.type !== 'if_statement') continue;
+    const text = n.text;
+    const loopText = loop.node.text;
+    const at = text.indexOf(loopText);
+    const rest = at >= 0 ? text.slice(0, at) + text.slice(at + loopText.length) : text;
+    if (GATHER_CALL.test(rest) && rest.includes(name)) return true;
+  }
+  return false;
+}
+
+/** Per-item database calls that are schema work, a statement list, or deliberately serial (see above). */
+export function notPerRow(loop: LoopFacts, call: CallFact): boolean {
+  return schemaWork(loop, call) || runsStatementList(loop, call) || deliberatelySerial(loop, call);
 }

@@ -24,6 +24,7 @@ import {
   iteratesChunks,
   isPython,
   isTyped,
+  notPerRow,
   ownCalls,
   ownsItsLines,
   provedReplace,
@@ -48,7 +49,8 @@ export function perRowWrites(loop: LoopFacts, source: string): CallFact[] {
       !hasKind(c, 'queue-ack', 'lock') &&
       c.dependsOnIteration &&
       !/\bIN\s*\(|=\s*ANY\s*\(|__in\b|\$in\b|\.in_\(|\bwhereIn\(|\binArray\(/i.test(c.text) &&
-      !inErrorHandler(c.node, loop),
+      !inErrorHandler(c.node, loop) &&
+      !notPerRow(loop, c),
   );
 }
 

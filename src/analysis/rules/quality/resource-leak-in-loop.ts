@@ -101,6 +101,8 @@ function usage(resource: Resource, loop: LoopFacts, family: Family): Usage {
         const callee = calleeOf(call);
         const method = methodOf(callee);
         if (/^(contextlib\.)?closing$|enter_context|enter_async_context|callback$/.test(callee)) result.managed = true;
+        // `with wrap_socket(s) as ss:` hands `s` to an object whose `with` closes both.
+        else if (call.parent?.type === 'with_item' || (call.parent?.type === 'as_pattern' && call.parent.parent?.type === 'with_item')) result.managed = true;
         else if (closeSet.has(method) || method === 'putconn') result.closeStatements.push(call);
         else if (['append', 'add', 'push', 'put', 'insert', 'extend', 'setdefault', 'set'].includes(method)) result.escapes = true;
       }
@@ -216,6 +218,39 @@ function isRecovery(statement: SyntaxNode, body: SyntaxNode): boolean {
   return false;
 }
 
+/** `with self.assertRaises(...)` / `pytest.raises(...)` / `expect(...).toThrow`: the open is expected to fail. */
+function expectedToRaise(statement: SyntaxNode, body: SyntaxNode): boolean {
+  for (let current = statement.parent; current && current.id !== body.id; current = current.parent) {
+    if (current.type === 'with_statement' && /\b(assertRaises\w*|raises)\s*\(/.test(current.childForFieldName('body') ? current.text.slice(0, current.childForFieldName('body')!.startIndex - current.startIndex) : '')) return true;
+  }
+  return false;
+}
+
+const EXITS = /\b(raise|throw|return|break)\b|\bsys\.exit\(|\bexit\(/;
+
+/**
+ * "Closed on the happy path only" needs something between the open and the close that can raise (a call). In
+ * Python it then costs a descriptor per failure only when the loop goes on after it: a worker loop (its caller
+ * restarts it), a pooled connection (`putconn`: the pool never gets it back), or a handler inside the loop that
+ * swallows the error (no raise/return/break in it). When the error leaves a finite loop, the object leaks once until
+ * the garbage collector closes it, and the error is the news. JS has no reference counting: any path that skips the
+ * close (a pool client's `release()`) counts.
+ */
+function leaksPerIteration(resource: Resource, closes: SyntaxNode[], loop: LoopFacts, family: Family): boolean {
+  const close = closes[0];
+  if (!close) return true;
+  const between = resource.statement.parent ? statementsOf(resource.statement.parent).filter((s) => s.startIndex > resource.statement.endIndex && s.endIndex < close.startIndex) : [];
+  if (!between.some((s) => s.type !== 'pass_statement' && /\w\s*\(/.test(s.text))) return false;
+  if (family !== 'python' || resource.closeMethod === 'putconn' || loop.infinite) return true;
+  const body = loop.body;
+  for (let current = resource.statement.parent; current && current.id !== body.id; current = current.parent) {
+    if (current.type !== 'try_statement') continue;
+    const handlers = current.namedChildren.filter((h) => h.type === 'except_clause' || h.type === 'catch_clause' || h.type === 'except_group_clause');
+    if (handlers.some((h) => !EXITS.test(h.text.replace(/^except[^:]*:/, '')))) return true;
+  }
+  return false;
+}
+
 export const detectResourceLeakInLoop: Detector = (loop, ctx) => {
   const family = familyOf(loop.language);
   const detections: Detection[] = [];
@@ -225,6 +260,8 @@ export const detectResourceLeakInLoop: Detector = (loop, ctx) => {
     if (info.managed || info.escapes) continue;
     if (info.closeStatements.some((c) => inFinally(c, enclosingFunction(loop.node, family) ?? rootOf(loop.node)))) continue;
     if (closedOnEveryError(resource.statement, info.closeStatements, loop.body)) continue;
+    if (expectedToRaise(resource.statement, loop.body)) continue;
+    if (info.closeStatements.length > 0 && !leaksPerIteration(resource, info.closeStatements, loop, family)) continue;
     const variant = info.closeStatements.length > 0 ? 'not-on-every-path' : 'never-closed';
     const sleep = treeCalls(loop.body, loop.language, ctx.kb, { skipFunctions: true, skipLoops: true })
       .map((c) => sleepOf(c, family))
