@@ -553,7 +553,8 @@ export async function createGitHubService(processEnv: NodeJS.ProcessEnv, deps: S
       jobLogger.info('draft pull request; skipped (set review.drafts to review drafts)');
       return;
     }
-    await platform.startCheckRun(cr, STATUS_NAME, t(config.locale, 'github.check.running.title'), t(config.locale, 'github.check.running.summary', { sha: cr.headSha.slice(0, 7) }), deps.now());
+    // No in-progress check run first: the review is the first write (Probot spaces writes a second apart), and
+    // reportStatus creates the check run already completed at the end.
     try {
       await runReview(platform, cr, config, reviewDeps(jobLogger));
     } catch (error) {
