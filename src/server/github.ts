@@ -27,6 +27,7 @@ import { BOT_CONFIG_PATH, parseBotConfig } from '../review/bot-config.js';
 import { runReview, type ReviewDeps } from '../review/pipeline.js';
 import { STATUS_NAME } from '../review/status.js';
 import type { Logger, ServiceDeps } from './deps.js';
+import { octokitWithLeasedWrites } from './github-throttle.js';
 import { DEFAULT_MAX_PENDING_BODIES, GITHUB_MAX_PAYLOAD_BYTES, PendingBodies, readSignedBody } from './webhook-body.js';
 
 export interface GitHubService {
@@ -458,7 +459,7 @@ export async function createGitHubService(processEnv: NodeJS.ProcessEnv, deps: S
 
   const baseUrl = githubBaseUrl(env);
   const webhookPath = env.WEBHOOK_PATH || DEFAULT_WEBHOOK_PATH;
-  const probot = createProbot({ env: { ...env, APP_ID: String(appId) }, overrides: { appId, privateKey, secret, baseUrl } });
+  const probot = createProbot({ env: { ...env, APP_ID: String(appId) }, overrides: { appId, privateKey, secret, baseUrl, Octokit: octokitWithLeasedWrites() } });
   // Fingerprint markers are signed with a key only the service holds, so text in a pull request cannot forge them.
   const markers = new FingerprintMarkers(env.COZE_LOOP_MARKER_SECRET?.trim() || secret);
   const maxBodyBytes = positiveSetting(env.COZE_LOOP_WEBHOOK_MAX_BYTES, GITHUB_MAX_PAYLOAD_BYTES);
@@ -553,7 +554,8 @@ export async function createGitHubService(processEnv: NodeJS.ProcessEnv, deps: S
       jobLogger.info('draft pull request; skipped (set review.drafts to review drafts)');
       return;
     }
-    await platform.startCheckRun(cr, STATUS_NAME, t(config.locale, 'github.check.running.title'), t(config.locale, 'github.check.running.summary', { sha: cr.headSha.slice(0, 7) }), deps.now());
+    // No in-progress check run first: the review is the first write (Probot spaces writes a second apart), and
+    // reportStatus creates the check run already completed at the end.
     try {
       await runReview(platform, cr, config, reviewDeps(jobLogger));
     } catch (error) {

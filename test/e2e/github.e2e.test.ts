@@ -1,19 +1,13 @@
 // End to end: the real service (`node dist/src/server/main.js`, what `npm start` runs) with Probot's standard
 // settings, pointed by GHE_HOST/GHE_PROTOCOL at a local GitHub stand-in, driven by HMAC-signed webhooks.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { generateKeyPairSync, createHmac } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
-import { PROJECT_ROOT } from '../../src/core/i18n.js';
 import { FINGERPRINT_PATTERN, SUMMARY_MARKER } from '../../src/platforms/platform.js';
 import { FakeGitHub } from '../support/fake-github.js';
+import { appPrivateKey, ensureBuilt, githubAppEnv, sendGitHubWebhook, startService, waitFor as waitForService, type ServiceProcess } from '../support/service-process.js';
 import { issueCommentPayload, pullRequestPayload, reviewCommentPayload } from '../platforms/github/payloads.js';
 
 const SECRET = 'e2e-webhook-secret';
 const HEAD = '1'.repeat(40);
-const MAIN = join(PROJECT_ROOT, 'dist', 'src', 'server', 'main.js');
 const WORKER = [
   'import time',
   '',
@@ -32,50 +26,12 @@ const WORKER = [
 const PATCH = [`@@ -0,0 +1,${WORKER.length} @@`, ...WORKER.map((l) => `+${l}`)].join('\n');
 const target = { owner: 'acme', repo: 'shop', number: 7, headSha: HEAD, installationId: 4242 };
 
-function ensureBuilt(): void {
-  const sources = ['src/server/github.ts', 'src/review/pipeline.ts', 'src/platforms/github/github-platform.ts', 'src/commands/run.ts'];
-  const built = existsSync(MAIN) ? statSync(join(PROJECT_ROOT, 'dist', 'src', 'server', 'github.js'), { throwIfNoEntry: false })?.mtimeMs ?? 0 : 0;
-  if (sources.every((s) => statSync(join(PROJECT_ROOT, s)).mtimeMs <= built)) return;
-  try {
-    execFileSync(process.execPath, [join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: PROJECT_ROOT, stdio: 'pipe', timeout: 400_000 });
-  } catch {
-    // Type errors elsewhere in the tree still emit JavaScript; the checks below fail if the service cannot start.
-  }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = probe();
-    if (value) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}\n${output.slice(-4000)}`);
-}
+const waitFor = <T>(what: string, probe: () => T | undefined | false, timeoutMs = 30_000): Promise<T> => waitForService(what, probe, timeoutMs, service ? [service] : [], 100);
 
 let fake: FakeGitHub;
-let child: ChildProcess | undefined;
-let url = '';
-let output = '';
+let service: ServiceProcess | undefined;
 
-async function send(event: string, payload: unknown, delivery: string, secret = SECRET): Promise<number> {
-  const body = JSON.stringify(payload);
-  const res = await fetch(`${url}/api/github/webhooks`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-github-event': event, 'x-github-delivery': delivery, 'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}` },
-    body,
-  });
-  await res.arrayBuffer();
-  return res.status;
-}
+const send = (event: string, payload: unknown, delivery: string, secret = SECRET): Promise<number> => sendGitHubWebhook(service!.url, secret, event, payload, delivery);
 
 const settled = () => new Promise((resolve) => setTimeout(resolve, 1500));
 
@@ -86,38 +42,11 @@ beforeAll(async () => {
   fake.setContent(HEAD, 'worker.py', WORKER.join('\n') + '\n');
   // Commands are checked against the permission API for everyone, whatever the comment's association.
   fake.permissions.set('Codertocat', 'write');
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
-  const port = await freePort();
-  child = spawn(process.execPath, [MAIN], {
-    cwd: PROJECT_ROOT,
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      NODE_ENV: 'test',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      APP_ID: '123',
-      PRIVATE_KEY: privateKey,
-      WEBHOOK_SECRET: SECRET,
-      GHE_HOST: fake.host,
-      GHE_PROTOCOL: 'http',
-      LOG_LEVEL: 'info',
-      COZE_LOOP_CONCURRENCY: '2',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  url = `http://127.0.0.1:${port}`;
-  await waitFor('the service to listen', () => output.includes('"listening"') || output.includes('listening'), 60_000);
+  service = await startService({ NODE_ENV: 'test', ...githubAppEnv(fake.host, SECRET, appPrivateKey()), COZE_LOOP_CONCURRENCY: '2' }, { name: 'github-service' });
 }, 480_000);
 
 afterAll(async () => {
-  if (child && child.exitCode === null) {
-    const exited = new Promise((resolve) => child!.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
-  }
+  await service?.stop();
   await fake?.close();
 });
 
@@ -140,6 +69,10 @@ describe('GitHub App end to end', () => {
     const summaries = fake.issueComments.filter((c) => c.body.includes(SUMMARY_MARKER));
     expect(summaries).toHaveLength(1);
     expect(summaries[0]!.body).toContain('## coze-loop review');
+    // The review is the first write, then the summary, then the check run, created already completed (no
+    // in-progress run in front of the review).
+    const writes = fake.writes().map((r) => `${r.method} ${r.path.split('?')[0]}`);
+    expect(writes).toEqual(['POST /repos/acme/shop/pulls/7/reviews', 'POST /repos/acme/shop/issues/7/comments', 'POST /repos/acme/shop/check-runs']);
     expect(run.name).toBe('coze-loop');
     expect(run.conclusion).toBe('neutral');
     expect(run.output.annotations.length).toBeGreaterThanOrEqual(comments.length);
@@ -155,8 +88,12 @@ describe('GitHub App end to end', () => {
     expect(fake.writes()).toHaveLength(writes);
 
     const runs = fake.checkRuns.length;
+    const updates = fake.checkRuns.at(-1)!.updates;
     expect(await send('pull_request', pullRequestPayload('synchronize', target), 'delivery-2')).toBe(202);
-    await waitFor('the second check run', () => fake.checkRuns.length > runs && fake.checkRuns.at(-1)!.status === 'completed');
+    // The same head's check run is found by name and completed again in place (no second run for one commit).
+    await waitFor('the check run completed again', () => fake.checkRuns.at(-1)!.updates > updates);
+    expect(fake.checkRuns).toHaveLength(runs);
+    expect(fake.checkRuns.at(-1)!.status).toBe('completed');
     expect(fake.reviews).toHaveLength(1);
     expect(fake.issueComments.filter((c) => c.body.includes(SUMMARY_MARKER))).toHaveLength(1);
   }, 60_000);

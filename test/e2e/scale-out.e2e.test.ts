@@ -3,26 +3,23 @@
 // deliveries, is sent to the web process; one worker is SIGKILLed in the middle. Every pull request must end with
 // exactly one review: none lost with the dead worker, none posted twice.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createHmac, generateKeyPairSync } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { Queue } from 'bullmq';
-import { PROJECT_ROOT } from '../../src/core/i18n.js';
 import { SCHEDULE_TICK } from '../../src/jobs/bullmq-queue.js';
 import { FakeGitHub } from '../support/fake-github.js';
 import { pullRequestPayload } from '../platforms/github/payloads.js';
-import { REDIS_URL, deleteKeys, freePort, requireRedis, uniquePrefix } from '../jobs/redis-helper.js';
+import { REDIS_URL, deleteKeys, requireRedis, uniquePrefix } from '../jobs/redis-helper.js';
+import { appPrivateKey, ensureBuilt, githubAppEnv, sendGitHubWebhook, startService, waitFor, type ServiceProcess } from '../support/service-process.js';
 
 const SECRET = 'scale-out-secret';
-const MAIN = join(PROJECT_ROOT, 'dist', 'src', 'server', 'main.js');
-// Probot's throttling spaces out each installation's writes (about a second apart), so a review takes seconds:
-// a handful of pull requests is enough to have reviews in flight when the worker dies. Where this test's time goes
-// (2026-12-05): with REDIS_URL set, Probot's write limiter is shared through Redis, so the ~34 writes of 8 reviews
-// run one a second across all workers; and the killed worker's hold on that limiter stalls every write of the
-// surviving worker for about a minute (no write between the kill and ~60 s later). Both are the service's
-// behaviour, not the test's.
+// Probot's throttling spaces out each installation's writes (a second apart; three for the review and the summary,
+// which notify people), shared through Redis by every process: a review takes seconds, so a handful of pull
+// requests is enough to have reviews in flight when the worker dies. The pull requests belong to INSTALLATIONS
+// installations (limiters are per installation), so their writes are not all queued behind one limiter. Before
+// the write limiter had leases (src/server/github-throttle.ts), the killed worker's hold on it stalled every write
+// of the surviving worker for about a minute; now for at most WRITE_LEASE_MS.
 const PULLS = 8;
+const INSTALLATIONS = 4;
+const installationOf = (n: number) => 4242 + (n % INSTALLATIONS);
 const WORKER_CODE = [
   'import time',
   '',
@@ -38,35 +35,14 @@ const WORKER_CODE = [
 const PATCH = [`@@ -0,0 +1,${WORKER_CODE.length} @@`, ...WORKER_CODE.map((line) => `+${line}`)].join('\n');
 const headFor = (n: number) => n.toString(16).padStart(40, 'c');
 
-interface Proc {
-  name: string;
-  child: ChildProcess;
-  output: string;
-  url: string;
-}
-
 const prefix = uniquePrefix('scale-out');
-const procs: Proc[] = [];
+const procs: ServiceProcess[] = [];
 let fake: FakeGitHub;
 /** The test's own view of the shared queue (read-only). */
 let inspector: Queue | undefined;
 
-async function waitUntil(what: string, probe: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${procs.map((p) => `--- ${p.name}\n${p.output.slice(-3000)}`).join('\n')}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-/** Like waitUntil, with a probe that has to ask Redis. */
-async function waitUntilAsync(what: string, probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${procs.map((p) => `--- ${p.name}\n${p.output.slice(-3000)}`).join('\n')}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const waitUntil = (what: string, probe: () => boolean, timeoutMs: number) => waitFor(what, probe, timeoutMs, procs, 100);
+const waitUntilAsync = (what: string, probe: () => Promise<boolean>, timeoutMs: number) => waitFor(what, probe, timeoutMs, procs, 100);
 
 /**
  * Review jobs not finished yet: waiting, running (including the ones a dead worker still holds, until the stalled
@@ -79,22 +55,11 @@ async function unfinishedJobs(): Promise<number> {
   return counts.wait! + counts.active! + counts.prioritized! + delayed.length;
 }
 
-async function startProcess(name: string, role: 'web' | 'worker', privateKey: string): Promise<Proc> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [MAIN], {
-    cwd: PROJECT_ROOT,
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
+function startProcess(name: string, role: 'web' | 'worker', privateKey: string): Promise<ServiceProcess> {
+  return startService(
+    {
       NODE_ENV: 'test',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      APP_ID: '123',
-      PRIVATE_KEY: privateKey,
-      WEBHOOK_SECRET: SECRET,
-      GHE_HOST: fake.host,
-      GHE_PROTOCOL: 'http',
-      LOG_LEVEL: 'info',
+      ...githubAppEnv(fake.host, SECRET, privateKey),
       REDIS_URL,
       COZE_LOOP_ROLE: role,
       COZE_LOOP_QUEUE_PREFIX: prefix,
@@ -103,32 +68,12 @@ async function startProcess(name: string, role: 'web' | 'worker', privateKey: st
       COZE_LOOP_JOB_LOCK_TIMEOUT: '5s',
       COZE_LOOP_SHUTDOWN_TIMEOUT: '5s',
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const proc: Proc = { name, child, output: '', url: `http://127.0.0.1:${port}` };
-  child.stdout!.on('data', (chunk: Buffer) => (proc.output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (proc.output += chunk.toString()));
-  procs.push(proc);
-  await waitUntil(`${name} to listen`, () => proc.output.includes('"msg":"listening"') || child.exitCode !== null, 60_000);
-  if (child.exitCode !== null) throw new Error(`${name} exited at start:\n${proc.output}`);
-  return proc;
+    { name },
+  ).then((proc) => (procs.push(proc), proc));
 }
 
-async function deliver(url: string, n: number, delivery: string): Promise<number> {
-  const body = JSON.stringify(pullRequestPayload('opened', { owner: 'acme', repo: 'shop', number: n, headSha: headFor(n), installationId: 4242 }));
-  const res = await fetch(`${url}/api/github/webhooks`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-github-event': 'pull_request',
-      'x-github-delivery': delivery,
-      'x-hub-signature-256': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`,
-    },
-    body,
-  });
-  await res.arrayBuffer();
-  return res.status;
-}
+const deliver = (url: string, n: number, delivery: string): Promise<number> =>
+  sendGitHubWebhook(url, SECRET, 'pull_request', pullRequestPayload('opened', { owner: 'acme', repo: 'shop', number: n, headSha: headFor(n), installationId: installationOf(n) }), delivery);
 
 const reviewsPerPull = () => {
   const counts = new Map<number, number>();
@@ -138,34 +83,21 @@ const reviewsPerPull = () => {
 
 beforeAll(async () => {
   await requireRedis();
-  if (!existsSync(MAIN)) {
-    try {
-      execFileSync(process.execPath, [join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: PROJECT_ROOT, stdio: 'pipe', timeout: 400_000 });
-    } catch {
-      // Type errors elsewhere still emit JavaScript; startProcess fails clearly if the service cannot run.
-    }
-  }
+  ensureBuilt();
   // A little API latency so that reviews are still running when the worker is killed.
   fake = await new FakeGitHub({ owner: 'acme', repo: 'shop', latencyMs: 15 }).start();
   for (let n = 1; n <= PULLS; n += 1) {
     fake.addPull({ number: n, head: { sha: headFor(n), ref: `feature-${n}` }, files: [{ filename: 'drain.py', status: 'added', patch: PATCH }] });
     fake.setContent(headFor(n), 'drain.py', `${WORKER_CODE.join('\n')}\n`);
   }
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+  const privateKey = appPrivateKey();
   // The three processes start side by side (each one's start-up is mostly loading code); procs keeps this order.
   const started = await Promise.all([startProcess('web', 'web', privateKey), startProcess('worker-1', 'worker', privateKey), startProcess('worker-2', 'worker', privateKey)]);
   procs.splice(0, procs.length, ...started);
 }, 480_000);
 
 afterAll(async () => {
-  await Promise.all(
-    procs.map(async ({ child }) => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    }),
-  );
+  await Promise.all(procs.map((p) => p.stop()));
   await fake?.close();
   await inspector?.close();
   await deleteKeys(prefix);
@@ -173,7 +105,7 @@ afterAll(async () => {
 
 describe('scale-out: web + 2 workers on Redis', () => {
   it('reviews every pull request exactly once despite duplicate deliveries and a killed worker', async () => {
-    const [web, worker1] = procs as [Proc, Proc, Proc];
+    const [web, worker1] = procs as [ServiceProcess, ServiceProcess, ServiceProcess];
     // Every pull request delivered once, half of them twice more with the same delivery id (GitHub redelivery),
     // all at once.
     const sends: Array<Promise<number>> = [];

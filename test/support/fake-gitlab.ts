@@ -74,6 +74,8 @@ export interface FakeIssue {
 }
 
 export interface RecordedRequest {
+  /** Milliseconds since the epoch when the request arrived. */
+  at: number;
   method: string;
   /** Path under /api/v4, decoded query excluded. */
   path: string;
@@ -330,12 +332,13 @@ export class FakeGitLab {
     const url = new URL(req.url ?? '/', this.url);
     const method = req.method ?? 'GET';
     let recorded: RecordedRequest | undefined;
+    const at = Date.now();
     try {
       if (!url.pathname.startsWith('/api/v4/')) throw new HttpError(404, { message: '404 Not Found' });
       const path = url.pathname.slice('/api/v4'.length);
       const query = Object.fromEntries(url.searchParams.entries());
       const { body, multipart } = await this.readBody(req);
-      recorded = { method, path: decodeURIComponent(path), query, body, multipart };
+      recorded = { at, method, path: decodeURIComponent(path), query, body, multipart };
       this.requests.push(recorded);
       if (req.headers['private-token'] !== this.token) throw new HttpError(401, { message: '401 Unauthorized' });
       const injected = this.injected.find((i) => i.method === method && i.path.test(path) && i.times > 0);

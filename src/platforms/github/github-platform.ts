@@ -342,17 +342,6 @@ export class GitHubPlatform implements Platform {
     }
   }
 
-  /** Creates the `coze-loop` check run in progress; `reportStatus` completes the same run. */
-  async startCheckRun(cr: ChangeRequestRef, name: string, title: string, summary: string, startedAt = this.options.now?.() ?? new Date()): Promise<number> {
-    const created = await this.call(
-      'POST /repos/{owner}/{repo}/check-runs',
-      { ...splitRepo(cr.repo), name, head_sha: cr.headSha, status: 'in_progress', started_at: startedAt.toISOString(), output: { title, summary } },
-      idSchema,
-    );
-    this.checkRuns.set(`${cr.repo}@${cr.headSha}:${name}`, created.id);
-    return created.id;
-  }
-
   private async findCheckRun(cr: ChangeRequestRef, name: string): Promise<number | undefined> {
     const remembered = this.checkRuns.get(`${cr.repo}@${cr.headSha}:${name}`);
     if (remembered !== undefined) return remembered;

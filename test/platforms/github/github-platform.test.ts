@@ -148,16 +148,17 @@ describe('GitHubPlatform requests', () => {
     await platform().upsertSummary(cr, `${SUMMARY_MARKER}\nfirst`);
   });
 
-  it('starts the check run in progress, then completes it with at most 50 annotations per request', async () => {
+  it('creates the check run already completed with the first 50 annotations, and adds the rest 50 per update', async () => {
     const bodies: unknown[] = [];
+    nock(API).get(`/repos/acme/shop/commits/${HEAD}/check-runs`).query({ check_name: 'coze-loop', filter: 'latest' }).reply(200, { total_count: 0, check_runs: [] });
     nock(API).post('/repos/acme/shop/check-runs', (b) => (bodies.push(b), true)).reply(201, { id: 77 });
-    nock(API).patch('/repos/acme/shop/check-runs/77', (b) => (bodies.push(b), true)).times(3).reply(200, { id: 77 });
+    nock(API).patch('/repos/acme/shop/check-runs/77', (b) => (bodies.push(b), true)).times(2).reply(200, { id: 77 });
     const gh = platform();
-    await gh.startCheckRun(cr, 'coze-loop', 'Analysing loops', 'coze-loop is reviewing aaaaaaa.');
     const annotations = Array.from({ length: 120 }, (_, i) => ({ path: 'a.py', startLine: i + 1, endLine: i + 1, level: 'warning' as const, title: 'polling-fixed-interval (optimize)', message: `m${i}` }));
     await gh.reportStatus(cr, { name: 'coze-loop', conclusion: 'neutral', title: '120 loop finding(s)', summary: 'advisory', annotations });
     const counts = bodies.map((b) => ((b as { output?: { annotations?: unknown[] } }).output?.annotations ?? []).length);
-    expect(counts).toEqual([0, 50, 50, 20]);
+    expect(counts).toEqual([50, 50, 20]);
+    expect(bodies[0]).toMatchObject({ name: 'coze-loop', head_sha: HEAD, status: 'completed', conclusion: 'neutral' });
     expect(bodies.map((b) => ({ ...(b as object), output: { ...(b as { output: object }).output, annotations: undefined } }))).toMatchSnapshot();
   });
 

@@ -200,7 +200,7 @@ describe('processors', () => {
   const PATCH = '@@ -1,2 +1,9 @@\n import time\n+\n+def poll(db):\n+    while True:\n+        db.fetch_jobs()\n+        time.sleep(30)\n+\n+# end\n # tail';
   const CONTENT = 'import time\n\ndef poll(db):\n    while True:\n        db.fetch_jobs()\n        time.sleep(30)\n\n# end\n# tail\n';
 
-  it('reviews a push as the installation: check run, one review, summary, completed check (exact bodies)', async () => {
+  it('reviews a push as the installation: one review first, then the summary, then the check run created completed (exact bodies)', async () => {
     const { svc, queue } = await service();
     const url = await serve(svc);
     await deliver(url, 'pull_request', pullRequestPayload('opened', target), { id: 'rev-1' });
@@ -210,15 +210,19 @@ describe('processors', () => {
     api.post('/app/installations/4242/access_tokens').reply(201, { token: 'ghs_installation', expires_at: '2099-01-01T00:00:00Z' });
     api.get('/repos/acme/shop/pulls/7').reply(200, { number: 7, draft: false, head: { sha: HEAD, ref: 'feature' }, base: { sha: 'b'.repeat(40), ref: 'main' } });
     api.get('/repos/acme/shop/contents/.github/coze-loop.yml').query({ ref: 'main' }).reply(404, { message: 'Not Found' });
-    recordBodies(api, 'post', '/repos/acme/shop/check-runs', { id: 5 }, sent, 201);
     api.get('/repos/acme/shop/pulls/7/files').query(true).reply(200, [{ filename: 'worker.py', status: 'added', patch: PATCH, changes: 8 }]);
     api.get('/repos/acme/shop/contents/worker.py').query({ ref: HEAD }).reply(200, CONTENT, { 'content-type': 'application/vnd.github.raw' });
     api.get('/repos/acme/shop/pulls/7/comments').query(true).reply(200, []);
     recordBodies(api, 'post', '/repos/acme/shop/pulls/7/reviews', { id: 1 }, sent);
     api.get('/repos/acme/shop/issues/7/comments').query(true).reply(200, []);
     recordBodies(api, 'post', '/repos/acme/shop/issues/7/comments', { id: 2 }, sent, 201);
-    recordBodies(api, 'patch', '/repos/acme/shop/check-runs/5', { id: 5 }, sent);
+    api.get(`/repos/acme/shop/commits/${HEAD}/check-runs`).query(true).reply(200, { total_count: 0, check_runs: [] });
+    recordBodies(api, 'post', '/repos/acme/shop/check-runs', { id: 5 }, sent, 201);
     await svc.processors['github-review']!(queue.jobs[0]!, new AbortController().signal);
+    // The review is the first write (the comments are what people wait for), then the summary, then the check run,
+    // created already completed: three writes, no in-progress run in front of the review.
+    expect(sent.map((s) => `${s.method} ${s.path}`)).toEqual(['POST /repos/acme/shop/pulls/7/reviews', 'POST /repos/acme/shop/issues/7/comments', 'POST /repos/acme/shop/check-runs']);
+    expect(sent[2]!.body).toMatchObject({ status: 'completed', conclusion: 'neutral', head_sha: HEAD });
     expect(sent).toMatchSnapshot();
   });
 
