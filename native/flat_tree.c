@@ -372,8 +372,9 @@ static void free_table(napi_env env, void *data, void *hint) {
   free(data);
 }
 
-// { count, table: Int32Array, keptId } for a flattened table (taking ownership of the table and the tree).
-static napi_value flat_result(napi_env env, Table *table, TSTree *tree) {
+// { count, table: Int32Array, keptId } for a flattened table (taking ownership of the table and the tree). With
+// `keep` false the tree is freed instead of kept (no keptId): a tree nobody will edit must not take a ring slot.
+static napi_value flat_result(napi_env env, Table *table, TSTree *tree, bool keep) {
   napi_value result, buffer, array, count, id;
   size_t n = table->count;
   // The table's memory becomes the ArrayBuffer's (freed with it): no copy on the JavaScript thread.
@@ -392,7 +393,9 @@ static napi_value flat_result(napi_env env, Table *table, TSTree *tree) {
     free(table->data);
   }
   table->data = NULL;
-  uint32_t kept = keep_tree(env, tree);
+  uint32_t kept = 0;
+  if (keep) kept = keep_tree(env, tree);
+  else ts_tree_delete(tree);
   CHECK(napi_create_typedarray(env, napi_int32_array, n * COLUMNS, buffer, 0, &array));
   CHECK(napi_create_object(env, &result));
   CHECK(napi_create_uint32(env, (uint32_t)n, &count));
@@ -434,7 +437,7 @@ static napi_value parse_sync(napi_env env, napi_callback_info info, bool flat) {
     napi_throw_error(env, NULL, "coze-loop flat tree: out of memory");
     return NULL;
   }
-  return flat_result(env, &table, tree);
+  return flat_result(env, &table, tree, true);
 }
 
 static napi_value parse(napi_env env, napi_callback_info info) {
@@ -538,7 +541,7 @@ static void parse_job_complete(napi_env env, napi_status status, void *data) {
     napi_get_null(env, &value);
     napi_resolve_deferred(env, job->deferred, value);
   } else {
-    value = flat_result(env, &job->table, job->tree);
+    value = flat_result(env, &job->table, job->tree, true);
     if (value) {
       napi_resolve_deferred(env, job->deferred, value);
     } else {
@@ -638,9 +641,11 @@ static napi_value release(napi_env env, napi_callback_info info) {
 // with one range replaced; indices and columns in UTF-16 code units) incrementally, reusing the kept tree, and says
 // whether the result has ERROR or MISSING nodes. The kept tree is not modified (an edited copy is parsed). null
 // when `keptId` is no longer the kept tree (the caller then parses from scratch).
-static napi_value has_errors_after_edit(napi_env env, napi_callback_info info) {
-  size_t argc = 11;
-  napi_value argv[11];
+// parseAfterEdit(the same 11 arguments, timeoutMs) -> { count, table } | null: the same incremental parse, flattened
+// as `parse` returns it (the new tree is not kept); null when `keptId` is no longer kept or the deadline passed.
+static napi_value reparse_edited(napi_env env, napi_callback_info info, bool flat) {
+  size_t argc = 12;
+  napi_value argv[12];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 11) {
     napi_throw_type_error(env, NULL, "expected (handle, source, 9 edit numbers)");
@@ -672,17 +677,39 @@ static napi_value has_errors_after_edit(napi_env env, napi_callback_info info) {
   if (!text) return NULL;
   TSTree *old = ts_tree_copy(kept);
   ts_tree_edit(old, &edit);
-  TSTree *tree = parse_text(parser, old, text, length, -1);
+  TSTree *tree = parse_text(parser, old, text, length, flat ? timeout_arg(env, argc, argv, 11) : -1);
   free(text);
   ts_tree_delete(old);
   if (!tree) {
+    if (flat) {
+      CHECK(napi_get_null(env, &result));
+      return result;
+    }
     napi_throw_error(env, NULL, "coze-loop flat tree: tree-sitter returned no tree");
     return NULL;
+  }
+  if (flat) {
+    Table table = {0};
+    if (!flatten(tree, &table)) {
+      ts_tree_delete(tree);
+      free(table.data);
+      napi_throw_error(env, NULL, "coze-loop flat tree: out of memory");
+      return NULL;
+    }
+    return flat_result(env, &table, tree, false);
   }
   bool errors = ts_node_has_error(ts_tree_root_node(tree));
   ts_tree_delete(tree);
   CHECK(napi_get_boolean(env, errors, &result));
   return result;
+}
+
+static napi_value has_errors_after_edit(napi_env env, napi_callback_info info) {
+  return reparse_edited(env, info, false);
+}
+
+static napi_value parse_after_edit(napi_env env, napi_callback_info info) {
+  return reparse_edited(env, info, true);
 }
 
 // names(language) -> { symbols: string[], fields: (string | null)[] }: type names by symbol id, field names by id.
@@ -731,6 +758,8 @@ NAPI_MODULE_INIT() {
   if (napi_set_named_property(env, exports, "hasErrors", fn) != napi_ok) return NULL;
   if (napi_create_function(env, "hasErrorsAfterEdit", NAPI_AUTO_LENGTH, has_errors_after_edit, NULL, &fn) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "hasErrorsAfterEdit", fn) != napi_ok) return NULL;
+  if (napi_create_function(env, "parseAfterEdit", NAPI_AUTO_LENGTH, parse_after_edit, NULL, &fn) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "parseAfterEdit", fn) != napi_ok) return NULL;
   if (napi_create_function(env, "parseAsync", NAPI_AUTO_LENGTH, parse_async, NULL, &fn) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "parseAsync", fn) != napi_ok) return NULL;
   if (napi_create_function(env, "release", NAPI_AUTO_LENGTH, release, NULL, &fn) != napi_ok) return NULL;

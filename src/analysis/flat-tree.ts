@@ -459,6 +459,8 @@ export interface NativeAddon {
   parse(language: unknown, source: string, timeoutMs: number): FlatTable | null;
   hasErrors(language: unknown, source: string, timeoutMs: number): boolean | null;
   hasErrorsAfterEdit(keptId: number, source: string, ...edit: number[]): boolean | null;
+  /** The incremental parse of hasErrorsAfterEdit, flattened (the new tree is not kept); the last argument is timeoutMs. */
+  parseAfterEdit(keptId: number, source: string, ...editAndTimeout: number[]): FlatTable | null;
   parseAsync(language: unknown, source: string, timeoutMs: number): Promise<FlatTable | null>;
   release(keptId: number): void;
   names(language: unknown): { symbols: string[]; fields: Array<string | null> };
@@ -466,7 +468,7 @@ export interface NativeAddon {
 }
 
 /** Every function this code calls: an addon built from an older native/flat_tree.c lacks some and is not used. */
-const ADDON_FUNCTIONS = ['parse', 'hasErrors', 'hasErrorsAfterEdit', 'parseAsync', 'release', 'names', 'useBatchScheduling'] as const;
+const ADDON_FUNCTIONS = ['parse', 'hasErrors', 'hasErrorsAfterEdit', 'parseAfterEdit', 'parseAsync', 'release', 'names', 'useBatchScheduling'] as const;
 
 const require = createRequire(import.meta.url);
 let addon: NativeAddon | null | undefined;

@@ -97,6 +97,15 @@ export function hasSyntaxErrorsAfterEdit(tree: FlatTree, language: Language, edi
 }
 
 /**
+ * parseWithBudget for an edited copy of a tree's source: the native reader re-parses incrementally from the tree it
+ * kept (a fix's patched file costs a fraction of a full parse); otherwise, or when it no longer holds that tree, the
+ * edited source is parsed from scratch. tree-sitter's incremental parse gives the tree a fresh parse would.
+ */
+export function parseAfterEdit(tree: FlatTree, language: Language, edited: string, options: ParseOptions = {}): FlatTree | undefined {
+  return treeReaders().parseAfterEdit(tree, edited, options.timeoutMs) ?? parseWithBudget(language, edited, options);
+}
+
+/**
  * parseWithBudget, with the parse done off the JavaScript thread when the native reader serves the grammar
  * (otherwise at once, on this thread). A caller that analyses files one after another starts the next files' parses
  * before analysing the current one, so parsing and analysis overlap.

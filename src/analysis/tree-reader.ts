@@ -22,6 +22,11 @@ export interface TreeReader {
   hasErrors(grammar: Grammar, source: string, timeoutMs?: number): boolean | null;
   /** hasErrors for an edited copy of `tree`'s source, reusing the tree; null when the reader no longer holds it. */
   hasErrorsAfterEdit(tree: FlatTree, edited: string): boolean | null;
+  /**
+   * The tree of an edited copy of `tree`'s source, parsed incrementally from the tree the reader kept; null when the
+   * reader no longer holds it or `timeoutMs` passed first (the caller then parses from scratch).
+   */
+  parseAfterEdit(tree: FlatTree, edited: string, timeoutMs?: number): FlatTree | null;
   /** The analysis of `tree` is over: free what the reader kept for it. */
   release(tree: FlatTree): void;
 }
@@ -73,6 +78,9 @@ export const bindingReader: TreeReader = {
   hasErrorsAfterEdit() {
     return null;
   },
+  parseAfterEdit() {
+    return null;
+  },
   release() {},
 };
 
@@ -87,6 +95,21 @@ function pointAt(text: string, index: number): [number, number] {
     lineStart = i + 1;
   }
   return [row, index - lineStart];
+}
+
+/**
+ * The edit that turns `before` into `edited`, as one replaced range (the common prefix and suffix of the two texts
+ * stay), in the nine numbers the addon takes: start, old end and new end offsets, then their rows and columns.
+ */
+function editBetween(before: string, edited: string): number[] {
+  const limit = Math.min(before.length, edited.length);
+  let start = 0;
+  while (start < limit && before.charCodeAt(start) === edited.charCodeAt(start)) start++;
+  let tail = 0;
+  while (tail < limit - start && before.charCodeAt(before.length - 1 - tail) === edited.charCodeAt(edited.length - 1 - tail)) tail++;
+  const oldEnd = before.length - tail;
+  const newEnd = edited.length - tail;
+  return [start, oldEnd, newEnd, ...pointAt(before, start), ...pointAt(before, oldEnd), ...pointAt(edited, newEnd)];
 }
 
 function nativeReader(addon: NativeAddon): TreeReader {
@@ -106,16 +129,12 @@ function nativeReader(addon: NativeAddon): TreeReader {
     },
     hasErrorsAfterEdit(tree, edited) {
       if (tree.keptId === undefined) return null;
-      // The edit as one replaced range: the common prefix and suffix of the two texts stay.
-      const before = tree.source;
-      const limit = Math.min(before.length, edited.length);
-      let start = 0;
-      while (start < limit && before.charCodeAt(start) === edited.charCodeAt(start)) start++;
-      let tail = 0;
-      while (tail < limit - start && before.charCodeAt(before.length - 1 - tail) === edited.charCodeAt(edited.length - 1 - tail)) tail++;
-      const oldEnd = before.length - tail;
-      const newEnd = edited.length - tail;
-      return addon.hasErrorsAfterEdit(tree.keptId, edited, start, oldEnd, newEnd, ...pointAt(before, start), ...pointAt(before, oldEnd), ...pointAt(edited, newEnd));
+      return addon.hasErrorsAfterEdit(tree.keptId, edited, ...editBetween(tree.source, edited));
+    },
+    parseAfterEdit(tree, edited, timeoutMs) {
+      if (tree.keptId === undefined) return null;
+      const flat = addon.parseAfterEdit(tree.keptId, edited, ...editBetween(tree.source, edited), timeoutMs ?? -1);
+      return flat ? new FlatTree(edited, tree.names, flat) : null;
     },
     release(tree) {
       if (tree.keptId !== undefined) addon.release(tree.keptId);
@@ -194,6 +213,16 @@ export class TreeReaders {
     if (tree.keptId === undefined || !this.native) return null;
     try {
       return this.native.hasErrorsAfterEdit(tree, edited);
+    } catch {
+      return null;
+    }
+  }
+
+  /** parseAfterEdit of the native reader; null when no reader holds the tree, the parse timed out or failed. */
+  parseAfterEdit(tree: FlatTree, edited: string, timeoutMs?: number): FlatTree | null {
+    if (tree.keptId === undefined || !this.native) return null;
+    try {
+      return this.native.parseAfterEdit(tree, edited, timeoutMs);
     } catch {
       return null;
     }

@@ -7,7 +7,7 @@
 import type { Finding, Fix, Language } from '../core/types.js';
 import type { FlatTree } from '../analysis/flat-tree.js';
 import type { SyntaxNode } from '../analysis/facts.js';
-import { hasSyntaxErrorsAfterEdit, parseWithBudget } from '../analysis/parse.js';
+import { parseAfterEdit } from '../analysis/parse.js';
 import { applyFix } from './apply.js';
 
 /** Why a patch was not proved; `undefined` when it was. */
@@ -214,12 +214,12 @@ export function staticChecks(input: Omit<ProofInput, 'rerun' | 'before'>): Proof
   const { finding, source, language } = input;
   const fix = finding.fix!;
   const patched = applyFix(source, fix);
-  if (hasSyntaxErrorsAfterEdit(input.tree, language, patched)) return { check: 'parse' };
+  // One incremental parse from the file's own tree gives both the syntax check and the tree the checks below read.
+  const tree = parseAfterEdit(input.tree, language, patched, { timeoutMs: 5_000 });
+  if (!tree || tree.rootNode.hasError) return { check: 'parse' };
   const newLines = fix.code === '' ? 0 : fix.code.split(/\r?\n/).length;
   const from = fix.startLine;
   const to = fix.startLine + Math.max(0, newLines - 1);
-  const tree = parseWithBudget(language, patched, { timeoutMs: 5_000 });
-  if (!tree) return { check: 'parse' };
   // The scope model (bindings, parameters, imports) is Python's and JavaScript's; Go and Java patches are proved by
   // the parse and the re-run only.
   const unbound = language === 'go' || language === 'java' ? undefined : unboundName(tree, language, from, to);

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type Parser from 'tree-sitter';
 import { FlatNode, FlatTree, flattenBindingTree, nativeAddon } from '../../src/analysis/flat-tree.js';
-import { hasSyntaxErrors, hasSyntaxErrorsAfterEdit, languageForPath, parseBindingTree, parseWithBudget } from '../../src/analysis/parse.js';
+import { hasSyntaxErrors, hasSyntaxErrorsAfterEdit, languageForPath, parseAfterEdit, parseBindingTree, parseWithBudget } from '../../src/analysis/parse.js';
 import { PROJECT_ROOT } from '../../src/core/i18n.js';
 import type { Language } from '../../src/core/types.js';
 
@@ -212,6 +212,35 @@ describe('flat syntax trees', () => {
     }
     expect(checked).toBeGreaterThan(300);
     expect(broken).toBeGreaterThan(50);
+  }, 60_000);
+
+  it('parses an edit incrementally into the tree a fresh parse gives (the fix proofs read it)', () => {
+    // Every column of the flat table, row by row, for edits that keep the code valid (what a proof goes on with).
+    const columns = (tree: FlatTree): number[][] => [tree.symbol, tree.flags, tree.field, tree.start, tree.end, tree.startRow, tree.startCol, tree.endRow, tree.endCol, tree.parentIndex, tree.next, tree.size].map((c) => [...c]);
+    const edits: Array<(line: string) => string> = [(line) => line.replace(/\S.*/, 'pass'), (line) => line.replace(/\S.*/, 'x = 1'), (line) => `${line}\n${line}`, () => ''];
+    let compared = 0;
+    for (const path of FIXTURES) {
+      const language = languageForPath(path)!;
+      const source = readFileSync(path, 'utf8');
+      const lines = source.split('\n');
+      edits.forEach((edit, e) => {
+        const tree = parseWithBudget(language, source)!;
+        const at = (e * 5 + lines.length) % lines.length;
+        const edited = [...lines.slice(0, at), edit(lines[at]!), ...lines.slice(at + 1)].join('\n');
+        const fresh = parseWithBudget(language, edited)!;
+        const incremental = parseAfterEdit(tree, language, edited)!;
+        expect(incremental.source).toBe(edited);
+        expect([path, at, incremental.rootNode.hasError]).toEqual([path, at, fresh.rootNode.hasError]);
+        if (fresh.rootNode.hasError) return;
+        expect([path, at, columns(incremental)]).toEqual([path, at, columns(fresh)]);
+        compared++;
+      });
+    }
+    expect(compared).toBeGreaterThan(150);
+    // A tree the reader no longer holds is parsed from scratch.
+    const first = parseWithBudget('python', 'while True:\n    step()\n')!;
+    for (let i = 0; i < 10; i++) parseWithBudget('python', `x = ${i}\n`);
+    expect(parseAfterEdit(first, 'python', 'while True:\n    step(1)\n')?.rootNode.hasError).toBe(false);
   }, 60_000);
 
   it('falls back to a fresh parse when the reader no longer holds the edited tree', () => {

@@ -139,7 +139,7 @@ describe('finding the addon', () => {
     writeFileSync(partial, 'module.exports = { parse() {}, names() {}, hasErrors() {}, parseAsync() {}, release() {}, hasErrorsAfterEdit() {} };\n');
     expect(loadNativeAddon(partial)).toBeNull();
     const complete = join(dir, 'complete.cjs');
-    writeFileSync(complete, 'module.exports = { parse() {}, names() {}, hasErrors() {}, parseAsync() {}, release() {}, hasErrorsAfterEdit() {}, useBatchScheduling() {} };\n');
+    writeFileSync(complete, 'module.exports = { parse() {}, names() {}, hasErrors() {}, parseAsync() {}, release() {}, hasErrorsAfterEdit() {}, parseAfterEdit() {}, useBatchScheduling() {} };\n');
     expect(loadNativeAddon(complete)).not.toBeNull();
     expect(loadNativeAddon(join(dir, 'missing.node'))).toBeNull();
   });
