@@ -7,6 +7,7 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../src/core/i18n.js';
+import { knownRuleIds } from '../../src/config/load.js';
 import { catalogueProblems, readRuleFiles, RULES_DIR, SCAFFOLD_PLACEHOLDER } from '../../src/analysis/rule-registry.js';
 
 /** A scratch checkout with a copy of rules/ and the two detector indexes the scaffold registers into. */
@@ -82,6 +83,12 @@ describe('npm run new-rule', () => {
 });
 
 describe('rules/ holds only rule folders', () => {
+  it('lists the same rule ids for the config check as the registry reads (rules/apis/ is no rule)', () => {
+    expect(knownRuleIds()).toEqual(readRuleFiles().map((r) => r.id).sort());
+    expect(knownRuleIds()).not.toContain('apis');
+    expect(knownRuleIds().length).toBeGreaterThan(20);
+  });
+
   it('reports a folder without rule.yml and a rule file in the old layout, by name', () => {
     const rules = join(scratch(), 'rules');
     mkdirSync(join(rules, 'orphan-fixtures', 'fixtures'), { recursive: true });
