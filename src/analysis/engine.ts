@@ -236,6 +236,8 @@ export function isConstantFalseLoop(loop: LoopFacts): boolean {
   for (let current: LoopFacts | undefined = loop; current; current = current.parent) {
     let condition = current.condition?.trim();
     while (condition && condition.startsWith('(') && condition.endsWith(')')) condition = condition.slice(1, -1).trim();
+    // `while a := False:` binds and tests the constant.
+    if (condition !== undefined && /^[A-Za-z_]\w*\s*:=/.test(condition)) condition = condition.slice(condition.indexOf(':=') + 2).trim();
     if (condition !== undefined && CONSTANT_FALSE.has(condition)) return true;
   }
   return false;

@@ -195,8 +195,26 @@ function variantFor(type: CollectionType, kind: 'shrink' | 'grow', family: Famil
   return 'shrink';
 }
 
+/**
+ * The code expects the error: the loop sits in `with self.assertRaises(RuntimeError):` / `pytest.raises(...)` or in
+ * a `try` with an `except RuntimeError` handler (a test of the error itself).
+ */
+function expectsRuntimeError(loop: LoopFacts): boolean {
+  for (let n = loop.node.parent; n; n = n.parent) {
+    if (n.type === 'function_definition') return false;
+    if (n.type === 'with_statement') {
+      const body = n.childForFieldName('body');
+      const header = body ? n.text.slice(0, body.startIndex - n.startIndex) : '';
+      if (/\b(assertRaises|raises)\s*\(\s*RuntimeError\b/.test(header)) return true;
+    }
+    if (n.type === 'try_statement' && n.namedChildren.some((h) => h.type === 'except_clause' && /\bRuntimeError\b/.test(h.text.slice(0, Math.max(0, h.text.indexOf(':')))))) return true;
+  }
+  return false;
+}
+
 export const detectMutateWhileIterating: Detector = (loop, ctx) => {
   if (loop.language === 'java') return detectJavaMutateWhileIterating(loop, ctx);
+  if (loop.language === 'python' && expectsRuntimeError(loop)) return null;
   const family: Family = familyOf(loop.language);
   const iterated = family === 'python' ? pythonIterated(loop.node) : jsIterated(loop);
   if (!iterated || iterated.copied) return null;

@@ -49,13 +49,17 @@ function isBounded(loop: LoopFacts, handler: SyntaxNode, family: Family): boolea
   return [...descendants(handler, family, { skipFunctions: true })].some((n) => n.type === 'raise_statement' || n.type === 'throw_statement' || n.type === 'break_statement' || n.type === 'return_statement');
 }
 
-/** `except KeyboardInterrupt` / `CancelledError` / `InterruptedError` (EINTR): control flow, not a failed attempt. */
+/**
+ * `except KeyboardInterrupt` / `CancelledError` / `InterruptedError` (EINTR): control flow, not a failed attempt. So
+ * are protocol signals that say where or when to go on: a cluster redirect (`MovedError`, `AskError`: the next try
+ * goes to another node) and TLS's `SSLWantReadError` / `SSLWantWriteError` (feed the BIO and call again).
+ */
 function catchesOnlyControlFlow(handler: SyntaxNode): boolean {
   if (handler.type !== 'except_clause' && handler.type !== 'except_group_clause') return false;
   const typeNode = handler.namedChildren.find((c) => c.type !== 'block' && c.type !== 'comment');
   if (!typeNode) return false;
   const types = (typeNode.type === 'as_pattern' ? typeNode.namedChildren[0] ?? typeNode : typeNode).text.replace(/[()\s]/g, '').split(',');
-  return types.every((t) => /(^|\.)(KeyboardInterrupt|CancelledError|InterruptedError|BlockingIOError|GeneratorExit|SystemExit|StopIteration|StopAsyncIteration)$/.test(t));
+  return types.every((t) => /(^|\.)(KeyboardInterrupt|CancelledError|InterruptedError|BlockingIOError|GeneratorExit|SystemExit|StopIteration|StopAsyncIteration|MovedError|AskError|SSLWantReadError|SSLWantWriteError)$/.test(t));
 }
 
 /** `fn()` where `fn` is a parameter of the function around the loop: a generic retry helper. */

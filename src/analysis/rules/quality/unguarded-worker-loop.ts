@@ -28,7 +28,8 @@ export function isLongRunning(loop: import('../../facts.js').LoopFacts): boolean
     return STOP_FLAG.test(condition) && !/attempt|retr|tries/i.test(condition);
   }
   if ((loop.kind === 'for-each' || loop.kind === 'async-for' || loop.kind === 'for-await') && loop.iterable) {
-    return /consumer|\.listen\(\)|subscription/i.test(loop.iterable.text);
+    // `for msg in consumer:` reads a stream; `for consumer in self.consumers:` walks a list of them.
+    return /consumer(?!s\b)|\.listen\(\)|subscription(?!s\b)/i.test(loop.iterable.text);
   }
   return false;
 }
