@@ -2,6 +2,7 @@
 // handler): by the time it runs, the variable holds the last iteration's value. Python binds names late (like
 // flake8-bugbear B023); JavaScript `var` has one binding for the whole function. Closures that run during the
 // iteration (`sorted(key=lambda ...)`, `xs.map(...)`, an awaited call) are fine and stay quiet.
+import type { FileModel } from '../../model.js';
 import type { Detection, Detector } from '../../rule-types.js';
 import { detectGoClosureCapture } from './go-closure.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
@@ -75,9 +76,9 @@ function pythonParams(fn: SyntaxNode): { names: Set<string>; node: SyntaxNode | 
  * semantics of flake8-bugbear B023 and pylint cell-var-from-loop). Names of functions defined in the body are not
  * values that change under a closure's feet.
  */
-function namesBoundInBody(body: SyntaxNode): Set<string> {
+function namesBoundInBody(body: SyntaxNode, model: FileModel): Set<string> {
   const names = new Set<string>();
-  for (const node of descendants(body, 'python', { skipFunctions: true })) {
+  for (const node of descendants(body, model, { skipFunctions: true })) {
     let target: SyntaxNode | null = null;
     if (node.type === 'assignment' || node.type === 'augmented_assignment') target = node.childForFieldName('left');
     else if (node.type === 'for_statement') target = node.childForFieldName('left');
@@ -91,24 +92,24 @@ function namesBoundInBody(body: SyntaxNode): Set<string> {
   return names;
 }
 
-function pythonDetections(loop: LoopFacts, source: string): Detection[] {
+function pythonDetections(loop: LoopFacts, source: string, model: FileModel): Detection[] {
   const left = loop.node.type === 'for_statement' ? loop.node.childForFieldName('left') : null;
   if (!left) return [];
-  const loopVars = new Set([...identifiersIn(left, 'python'), ...namesBoundInBody(loop.body)]);
+  const loopVars = new Set([...identifiersIn(left, model), ...namesBoundInBody(loop.body, model)]);
   const out: Detection[] = [];
-  for (const node of descendants(loop.body, 'python')) {
+  for (const node of descendants(loop.body, model)) {
     if (node.type !== 'lambda' && node.type !== 'function_definition') continue;
     const params = pythonParams(node);
     const body = node.childForFieldName('body');
     if (!body) continue;
-    const local = node.type === 'function_definition' ? namesBoundInBody(body) : new Set<string>();
-    const captured = [...loopVars].filter((v) => !params.names.has(v) && !local.has(v) && identifiersIn(body, 'python').has(v));
+    const local = node.type === 'function_definition' ? namesBoundInBody(body, model) : new Set<string>();
+    const captured = [...loopVars].filter((v) => !params.names.has(v) && !local.has(v) && identifiersIn(body, model).has(v));
     if (captured.length === 0) continue;
     let deferred = false;
     if (node.type === 'lambda') deferred = !isImmediatelyInvoked(node) && isDeferred(node, 'python');
     else {
       const name = node.childForFieldName('name')?.text;
-      for (const use of descendants(loop.body, 'python')) {
+      for (const use of descendants(loop.body, model)) {
         if (use.type === 'identifier' && use.text === name && use.startIndex > node.endIndex && use.parent?.type !== 'call' && isDeferred(use, 'python')) deferred = true;
       }
     }
@@ -157,7 +158,7 @@ function varKeyword(declaration: SyntaxNode): SyntaxNode | undefined {
   return declaration.children.find((c) => c.type === 'var');
 }
 
-function jsDetections(loop: LoopFacts, source: string): Detection[] {
+function jsDetections(loop: LoopFacts, source: string, model: FileModel): Detection[] {
   const vars = new Map<string, SyntaxNode>();
   const node = loop.node;
   const init = node.type === 'for_statement' ? node.childForFieldName('initializer') : null;
@@ -169,28 +170,28 @@ function jsDetections(loop: LoopFacts, source: string): Detection[] {
     const left = node.childForFieldName('left');
     if (kind?.text === 'var' && left?.type === 'identifier') vars.set(left.text, kind);
   }
-  for (const d of descendants(loop.body, 'js', { skipFunctions: true, skipLoops: true })) {
+  for (const d of descendants(loop.body, model, { skipFunctions: true, skipLoops: true })) {
     if (d.type === 'variable_declaration') for (const v of d.namedChildren) if (v.type === 'variable_declarator') vars.set(v.childForFieldName('name')?.text ?? '', d);
   }
   vars.delete('');
   if (vars.size === 0) return [];
   const out: Detection[] = [];
   const reported = new Set<string>();
-  for (const closure of descendants(loop.body, 'js')) {
+  for (const closure of descendants(loop.body, model)) {
     if (closure.type !== 'arrow_function' && closure.type !== 'function_expression' && closure.type !== 'function') continue;
     // `(() => use(i))()` / `(function () { ... })()` / `.call(this)`: runs now, with this iteration's value.
     if (isImmediatelyInvoked(closure)) continue;
     const params = closure.childForFieldName('parameters') ?? closure.childForFieldName('parameter');
-    const paramNames = params ? identifiersIn(params, 'js') : new Set<string>();
+    const paramNames = params ? identifiersIn(params, model) : new Set<string>();
     const body = closure.childForFieldName('body');
     if (!body) continue;
-    const used = identifiersIn(body, 'js');
+    const used = identifiersIn(body, model);
     const captured = [...vars.keys()].filter((v) => used.has(v) && !paramNames.has(v) && !reported.has(v));
     if (captured.length === 0 || !isDeferred(closure, 'js')) continue;
     for (const v of captured) reported.add(v);
     // `let` is only a drop-in when nothing after the loop reads the variable.
     const scope = enclosingFunction(node, 'js') ?? rootOf(node);
-    const usedAfter = [...descendants(scope, 'js')].some((n) => n.startIndex >= node.endIndex && n.type === 'identifier' && captured.includes(n.text));
+    const usedAfter = [...descendants(scope, model)].some((n) => n.startIndex >= node.endIndex && n.type === 'identifier' && captured.includes(n.text));
     const edits: TextEdit[] = [];
     for (const v of captured) {
       const decl = vars.get(v)!;
@@ -212,5 +213,5 @@ function jsDetections(loop: LoopFacts, source: string): Detection[] {
 
 export const detectLoopClosureCapture: Detector = (loop, ctx) => {
   if (loop.language === 'go') return detectGoClosureCapture(loop, ctx);
-  return familyOf(loop.language) === 'python' ? pythonDetections(loop, ctx.file.source) : jsDetections(loop, ctx.file.source);
+  return familyOf(loop.language) === 'python' ? pythonDetections(loop, ctx.file.source, ctx.model) : jsDetections(loop, ctx.file.source, ctx.model);
 };
