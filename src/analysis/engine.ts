@@ -18,6 +18,8 @@ import { languageForPath, parseWithBudget, parseWithBudgetAsync, releaseTree } f
 import { ruleRegistry, type RegisteredRule } from './rule-registry.js';
 import type { Detection, RuleContext, RuleDefinition } from './rule-types.js';
 import { isSuppressed } from './suppressions.js';
+import { FileModel } from './model.js';
+import { classifyTreeCall } from './rules/quality/calls.js';
 import { describeVia, summarisedCallOf } from './effects/chain.js';
 import { effectLimits, EffectIndex, FileEffects, type ContextReader } from './effects/index.js';
 import { applyFix } from '../fixes/apply.js';
@@ -483,6 +485,8 @@ function runRules(
   const loops = allLoops(facts);
   const lines = new LineIndex(facts.source);
   const lineCount = lines.count;
+  // The file's fact model: built once here, read by every detector, dropped with this call.
+  const model = new FileModel(facts, kb, classifyTreeCall);
   const byKey = new Map<string, Finding>();
   const failed = new Set<string>();
   let outOfTime = false;
@@ -493,7 +497,7 @@ function runRules(
     }
     for (const rule of rules) {
       if (failed.has(rule.definition.id)) continue;
-      const ctx: RuleContext = { file: facts, config, locale, rule: rule.definition, kb };
+      const ctx: RuleContext = { file: facts, model, config, locale, rule: rule.definition, kb };
       let detections: Detection[];
       try {
         const out = rule.detector(loop, ctx);

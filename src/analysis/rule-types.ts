@@ -4,6 +4,7 @@ import type { Confidence, CostEstimate, Fix, Language, Locale, Severity, Target 
 import type { CozeLoopConfig } from '../config/schema.js';
 import type { FileFacts, LoopFacts } from './facts.js';
 import type { KnowledgeBase } from './knowledge-base.js';
+import type { FileModel } from './model.js';
 
 export interface RuleDocs {
   what: string;
@@ -36,8 +37,14 @@ export interface RuleDefinition {
   fix?: { strategy: string; safety: 'safe' | 'unsafe' };
 }
 
+/**
+ * What a detector gets besides the loop: the per-file analysis context. `model` is the file's fact model (functions,
+ * classes, loops, classified calls, bindings, shared tree walks; see model.ts), built once per file by the engine
+ * and the only place per-file derived data is kept.
+ */
 export interface RuleContext {
   file: FileFacts;
+  model: FileModel;
   config: CozeLoopConfig;
   locale: Locale;
   rule: RuleDefinition;

@@ -340,14 +340,3 @@ describe('extractPythonFacts: robustness', () => {
     expect([...factsOf('while True:  # coze-loop: ignore[busy-wait]\n    pass\n').suppressions]).toEqual([[1, ['busy-wait']]]);
   });
 });
-
-describe('ownDescendants', () => {
-  it('lists nodes of the given types in source order without entering nested functions, and caches', async () => {
-    const { ownDescendants } = await import('../../src/analysis/facts/common.js');
-    const loop = loopAt('for x in xs:\n    a(x)\n    def f():\n        b()\n    g = lambda: c()\n    if x:\n        d(e())\n', 1);
-    const calls = ownDescendants(loop.body, ['call']);
-    expect(calls.map((n) => n.text)).toEqual(['a(x)', 'd(e())', 'e()']);
-    expect(ownDescendants(loop.body, ['call'])).toBe(calls);
-    expect(ownDescendants(loop.node, ['identifier']).map((n) => n.text)).toEqual(['x', 'xs', 'a', 'x', 'g', 'x', 'd', 'e']);
-  });
-});

@@ -1,6 +1,7 @@
 // Acknowledging a message (or deleting it, or marking the job done) before the work on it has succeeded, or in a
 // `finally` that also runs when the work failed: a crash or an exception loses the message for good. The ack
 // belongs after the work, so that a failure leaves the message to be redelivered.
+import type { FileModel } from '../../model.js';
 import type { Detection, Detector, RuleContext } from '../../rule-types.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { blockFix, dedentText, fenceLanguage, lineAt, lineEndOffset, lineStartOffset, replaceFix } from '../../../fixes/lines.js';
@@ -23,23 +24,23 @@ function isAck(call: TreeCall): boolean {
 }
 
 /** Message variables: the loop's own variables and names assigned from a queue pop in the body, plus derived names. */
-function messageNames(loop: LoopFacts, calls: TreeCall[], family: Family): Set<string> {
+function messageNames(loop: LoopFacts, calls: TreeCall[], model: FileModel): Set<string> {
   const names = new Set(loop.loopVariables.flatMap((v) => v.split(/[^\w$]+/)).filter(Boolean));
   for (const call of calls) {
     if (!call.kinds.includes('queue-pop')) continue;
     let current = call.node.parent;
     while (current && current.type !== 'assignment' && current.type !== 'variable_declarator' && current.type !== 'expression_statement') current = current.parent;
     const target = current?.childForFieldName('left') ?? current?.childForFieldName('name');
-    if (target) for (const name of identifiersIn(target, family)) names.add(name);
+    if (target) for (const name of identifiersIn(target, model)) names.add(name);
   }
   // One pass of derivation: `body = json.loads(msg.body)` makes `body` a message name too.
-  for (const node of descendants(loop.body, family, { skipFunctions: true })) {
+  for (const node of descendants(loop.body, model, { skipFunctions: true })) {
     if (node.type !== 'assignment' && node.type !== 'variable_declarator') continue;
     const value = node.childForFieldName('right') ?? node.childForFieldName('value');
     const target = node.childForFieldName('left') ?? node.childForFieldName('name');
     if (!value || !target) continue;
-    const used = identifiersIn(value, family);
-    if ([...names].some((n) => used.has(n))) for (const name of identifiersIn(target, family)) names.add(name);
+    const used = identifiersIn(value, model);
+    if ([...names].some((n) => used.has(n))) for (const name of identifiersIn(target, model)) names.add(name);
   }
   return names;
 }
@@ -114,11 +115,12 @@ function finallyFix(ack: SyntaxNode, finallyClause: SyntaxNode, loop: LoopFacts,
 }
 
 export const detectAckBeforeSuccess: Detector = (loop, ctx) => {
+  const { model } = ctx;
   const family = familyOf(loop.language);
-  const calls = treeCalls(loop.body, loop.language, ctx.kb, { skipFunctions: true, skipLoops: true });
+  const calls = treeCalls(loop.body, ctx.model, { skipFunctions: true, skipLoops: true });
   const acks = calls.filter(isAck);
   if (acks.length === 0) return null;
-  const names = messageNames(loop, calls, family);
+  const names = messageNames(loop, calls, model);
   const detections: Detection[] = [];
   for (const ack of acks) {
     const statement = statementOf(ack.node);
@@ -150,7 +152,7 @@ export const detectAckBeforeSuccess: Detector = (loop, ctx) => {
         if (call.node.startIndex < sibling.startIndex || call.node.endIndex > sibling.endIndex) continue;
         if (isAck(call) || NOT_WORK.test(call.method) || call.kinds.some((k) => k === 'log' || k === 'sleep' || k === 'close')) continue;
         const args = call.node.childForFieldName('arguments');
-        const used = args ? identifiersIn(args, family) : new Set<string>();
+        const used = args ? identifiersIn(args, model) : new Set<string>();
         const receiverRoot = (call.receiver ?? '').split('.')[0] ?? '';
         if ([...ackNames].some((n) => used.has(n)) || ackNames.has(receiverRoot)) {
           // Name the real work in the message, not the decoding step before it.

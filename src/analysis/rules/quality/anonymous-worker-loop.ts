@@ -24,6 +24,7 @@ function functionName(node: import('../../facts.js').SyntaxNode | undefined): st
 }
 
 export const detectAnonymousWorkerLoop: Detector = (loop, ctx) => {
+  const { model } = ctx;
   if (loop.kind !== 'while' && loop.kind !== 'for') return null;
   if (!isInfiniteHeader(loop)) return null;
   const family = familyOf(loop.language);
@@ -34,20 +35,20 @@ export const detectAnonymousWorkerLoop: Detector = (loop, ctx) => {
   if (exits.breaks.length + exits.returns.length + exits.exitCalls.length + exits.yields.length > 0) return null;
   const lines = countBodyLines(loop, ctx.file.source);
   if (lines < MIN_INLINE_LINES) return null;
-  const inlineLogic = [...descendants(loop.body, family, { skipFunctions: true })].some((n) => isNestingStatement(n, family));
+  const inlineLogic = [...descendants(loop.body, model, { skipFunctions: true })].some((n) => isNestingStatement(n, family));
   if (!inlineLogic) return null;
   // The fix-bugs comment on the same header suggests the same named worker; a second one is noise.
   if (ruleMayReport(ctx.config, 'unguarded-worker-loop', 'fix-bugs') && findUnguardedCall(loop, ctx)) return null;
   if (ruleMayReport(ctx.config, 'infinite-loop-no-exit', 'fix-bugs') && noExitWorkerCall(loop, ctx)) return null;
 
-  const purpose = workerPurpose(loop, loop.language, ctx.kb);
+  const purpose = workerPurpose(loop, ctx.model);
   const statements = statementsOf(loop.body);
   const body = statements.length > 0 ? wholeLineText(ctx.file.source, lineOf(statements[0]!), endLineOf(statements[statements.length - 1]!)) : undefined;
   const code = guardedWorkerTemplate(loop.language, {
     name: purpose,
     ...(body ? { body } : {}),
     async: loop.inAsyncFunction || loop.hasAwait,
-    params: outerNamesUsed(loop),
+    params: outerNamesUsed(loop, ctx.model),
   });
   return {
     loop,

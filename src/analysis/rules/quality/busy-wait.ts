@@ -2,6 +2,7 @@
 // a poll whose empty result falls straight back to the top, or `while not done: pass`. Each spins one core at
 // 100 % while there is no work. A blocking pop with a timeout, an event wait or any sleep on the path is a wait;
 // a call coze-loop cannot classify on the path keeps the rule quiet.
+import type { FileModel } from '../../model.js';
 import type { Detection, Detector, RuleContext } from '../../rule-types.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { blockFix, dedentText, fenceLanguage, replaceFix, rewriteLines, wholeLineText } from '../../../fixes/lines.js';
@@ -16,9 +17,9 @@ import { outerNamesUsed, workerName, workerPurpose } from './worker-name.js';
 import { headThenTailOnLine } from '../../../core/linear-text.js';
 import { detectBraceBusyWait } from './brace-busy-wait.js';
 
-function ownContinues(body: SyntaxNode, family: Family): SyntaxNode[] {
+function ownContinues(body: SyntaxNode, model: FileModel): SyntaxNode[] {
   const out: SyntaxNode[] = [];
-  for (const node of descendants(body, family, { skipFunctions: true, skipLoops: true })) if (node.type === 'continue_statement') out.push(node);
+  for (const node of descendants(body, model, { skipFunctions: true, skipLoops: true })) if (node.type === 'continue_statement') out.push(node);
   return out;
 }
 
@@ -63,8 +64,8 @@ function callsUnder(nodes: SyntaxNode[], calls: TreeCall[]): TreeCall[] {
   return calls.filter((call) => nodes.some((n) => contains(n, call.node)));
 }
 
-function pathSpins(path: TreeCall[], family: Family): boolean {
-  return path.every((call) => returnsImmediately(call, family));
+function pathSpins(path: TreeCall[], model: FileModel): boolean {
+  return path.every((call) => returnsImmediately(call, model));
 }
 
 function nonBlockingGetFix(path: TreeCall[], ctx: RuleContext, loop: LoopFacts): ReturnType<typeof replaceFix> | undefined {
@@ -95,6 +96,7 @@ function idleSleepBlock(loop: LoopFacts, ctx: RuleContext, target: SyntaxNode): 
 const STATE_PROBES = new Set(['poll', 'done', 'is_set', 'isSet', 'is_alive', 'isAlive', 'empty', 'full', 'qsize', 'locked', 'running', 'cancelled', 'exists', 'isfile', 'len', 'now', 'time', 'monotonic', 'get']);
 
 function spinOnFlag(loop: LoopFacts, ctx: RuleContext, family: Family): Detection | null {
+  const { model } = ctx;
   if (loop.node.type !== 'while_statement' || isInfiniteHeader(loop)) return null;
   const statements = statementsOf(loop.body);
   const trivial = statements.every((s) => s.type === 'pass_statement' || s.type === 'continue_statement' || s.type === 'empty_statement');
@@ -102,8 +104,8 @@ function spinOnFlag(loop: LoopFacts, ctx: RuleContext, family: Family): Detectio
   const condition = loop.node.childForFieldName('condition');
   if (!condition) return null;
   // `treeCalls` walks below its root, and a Python condition is often the call itself.
-  const calls = [...(isCall(condition, family) ? [classifyTreeCall(condition, loop.language, ctx.kb)] : []), ...treeCalls(condition, loop.language, ctx.kb, { skipFunctions: true })];
-  if (calls.some((c) => isBlockingWait(c, family))) return null;
+  const calls = [...(isCall(condition, family) ? [ctx.model.call(condition)] : []), ...treeCalls(condition, ctx.model, { skipFunctions: true })];
+  if (calls.some((c) => isBlockingWait(c, model))) return null;
   // `while f.read(n): pass` or `while (it.next().value)` does its work in the condition (drains, skips): only a
   // condition that merely *looks* at state (a flag, `poll()`, `done()`, `is_set()`) spins.
   if (calls.some((c) => !STATE_PROBES.has(c.method))) return null;
@@ -142,14 +144,15 @@ export function isWorkCondition(condition: string, names: string[]): boolean {
 }
 
 function fallThrough(loop: LoopFacts, ctx: RuleContext, family: Family, calls: TreeCall[]): Detection | null {
-  if (calls.some((c) => isBlockingWait(c, family))) return null;
+  const { model } = ctx;
+  if (calls.some((c) => isBlockingWait(c, model))) return null;
   const statements = statementsOf(loop.body);
   const polls: { call: TreeCall; name?: string }[] = [];
   const names: string[] = [];
   for (const statement of statements) {
     if (statement.type === 'if_statement' || isLoopStatement(statement, family) || statement.type === 'try_statement' || statement.type === 'with_statement') continue;
     const inStatement = calls.filter((c) => contains(statement, c.node));
-    if (!inStatement.every((c) => returnsImmediately(c, family))) return null;
+    if (!inStatement.every((c) => returnsImmediately(c, model))) return null;
     for (const call of inStatement) {
       if (call.kinds.includes('queue-pop') || call.kinds.includes('db-read') || call.kinds.includes('http')) {
         const assigned = statement.text.match(/^(?:const|let|var)?\s*([A-Za-z_$][\w$]*)\s*=/)?.[1];
@@ -163,7 +166,7 @@ function fallThrough(loop: LoopFacts, ctx: RuleContext, family: Family, calls: T
   // Work happens only under a condition on the poll's result (or by iterating it); anything else unknown = quiet.
   for (const statement of statements) {
     const inStatement = calls.filter((c) => contains(statement, c.node));
-    if (inStatement.every((c) => returnsImmediately(c, family))) continue;
+    if (inStatement.every((c) => returnsImmediately(c, model))) continue;
     if (statement.type === 'if_statement') {
       const condition = statement.childForFieldName('condition')?.text ?? '';
       const hasElse = statement.namedChildren.some((c) => c.type === 'else_clause' || c.type === 'elif_clause') || statement.childForFieldName('alternative') !== null;
@@ -184,7 +187,7 @@ function fallThrough(loop: LoopFacts, ctx: RuleContext, family: Family, calls: T
     confidence: 'high',
     cost: busyWaitCost(ctx.config.cost, ctx.locale),
     fix: blockFix(
-      guardedWorkerTemplate(loop.language, { name: workerName(loop, loop.language, ctx.kb), ...(statementsText ? { body: statementsText } : {}), idleSeconds: 1, async: loop.inAsyncFunction, params: outerNamesUsed(loop) }),
+      guardedWorkerTemplate(loop.language, { name: workerName(loop, ctx.model), ...(statementsText ? { body: statementsText } : {}), idleSeconds: 1, async: loop.inAsyncFunction, params: outerNamesUsed(loop, ctx.model) }),
       { startLine: loop.startLine, endLine: loop.endLine },
       { description: 'wait between empty polls', safety: 'unsafe', language: fenceLanguage(loop.language) },
     ),
@@ -193,20 +196,21 @@ function fallThrough(loop: LoopFacts, ctx: RuleContext, family: Family, calls: T
 
 export const detectBusyWait: Detector = (loop, ctx) => {
   if (loop.language === 'go' || loop.language === 'java') return detectBraceBusyWait(loop, ctx);
+  const { model } = ctx;
   const family = familyOf(loop.language);
   const spin = spinOnFlag(loop, ctx, family);
   if (spin) return spin;
   if (!isInfiniteHeader(loop)) return null;
   const exits = loopExits(loop);
   if (exits.yields.length > 0) return null;
-  const calls = treeCalls(loop.body, loop.language, ctx.kb, { skipFunctions: true });
+  const calls = treeCalls(loop.body, ctx.model, { skipFunctions: true });
   const detections: Detection[] = [];
-  for (const cont of ownContinues(loop.body, family)) {
+  for (const cont of ownContinues(loop.body, model)) {
     // Other handlers are retries (retry-without-backoff); `except queue.Empty: continue` is the idle path.
     const handler = enclosingHandler(cont, loop.body);
     if (handler && !isEmptyHandler(handler)) continue;
     const path = callsUnder(pathNodes(cont, loop.body), calls);
-    if (!pathSpins(path, family)) continue;
+    if (!pathSpins(path, model)) continue;
     const fix = nonBlockingGetFix(path, ctx, loop) ??
       blockFix(idleSleepBlock(loop, ctx, cont), { startLine: loop.startLine, endLine: loop.endLine }, {
         description: 'sleep before going round again',
@@ -224,7 +228,7 @@ export const detectBusyWait: Detector = (loop, ctx) => {
     });
   }
   if (detections.length > 0) return detections;
-  const hasOwnContinue = ownContinues(loop.body, family).length > 0;
+  const hasOwnContinue = ownContinues(loop.body, model).length > 0;
   if (hasOwnContinue || exits.breaks.length + exits.returns.length > 0) return null;
   return fallThrough(loop, ctx, family, calls);
 };

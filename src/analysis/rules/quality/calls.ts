@@ -1,9 +1,8 @@
 // Calls found directly in the tree, classified with the knowledge base plus the few distinctions the fix-bugs rules
 // need and the knowledge base does not make: does this call *wait* (sleep, blocking pop with a timeout, event wait)
 // or return at once (non-blocking pop, a plain query) — the difference between a worker and a busy wait.
-import type { Language } from '../../../core/types.js';
-import type { CallConfidence, CallKind, SyntaxNode } from '../../facts.js';
-import type { KnowledgeBase } from '../../knowledge-base.js';
+import type { CallKind, SyntaxNode } from '../../facts.js';
+import type { FileModel, ModelCall } from '../../model.js';
 import {
   argumentsOf,
   CALL_TYPE_LIST,
@@ -22,26 +21,20 @@ import {
   type WalkOptions,
 } from './syntax.js';
 
-export interface TreeCall {
-  node: SyntaxNode;
-  callee: string;
-  method: string;
-  receiver?: string;
-  line: number;
-  kinds: CallKind[];
-  confidence: CallConfidence;
-  /** The call is the operand of `await`. */
-  awaited: boolean;
-  /** For a queue pop seen through the code's own function (`summarised`): its timeout, 0 when it does not block. */
-  timeoutSeconds?: number;
-}
+/** A classified call of the tree (the fact model's ModelCall). */
+export type TreeCall = ModelCall;
 
-export function classifyTreeCall(node: SyntaxNode, language: Language, kb: KnowledgeBase): TreeCall {
+/**
+ * Classifies one call node with the knowledge base (the fact model calls this once per call node of a file; read
+ * calls through FileModel.call / treeCalls).
+ */
+export function classifyTreeCall(node: SyntaxNode, model: FileModel): TreeCall {
+  const { language, kb } = model;
   const callee = calleeOf(node).replace(/^await/, '');
   const method = methodOf(callee);
   const receiver = receiverOf(callee);
   let kinds: CallKind[] = [];
-  let confidence: CallConfidence = 'high';
+  let confidence: TreeCall['confidence'] = 'high';
   let timeoutSeconds: number | undefined;
   try {
     const sqlArg = argumentsOf(node).positional[0];
@@ -60,53 +53,9 @@ export function classifyTreeCall(node: SyntaxNode, language: Language, kb: Knowl
   return call;
 }
 
-// Several detectors classify the calls of the same loop body, with different options and from nested roots;
-// classification reads callee text and arguments through the native binding, so each call node is classified once
-// per tree, language and knowledge base (keyed by its byte range: two call nodes never span the same range).
-// Only the tree being analysed is cached (files are analysed one after another).
-let treeCallTree: object | undefined;
-let treeCallCache = new Map<string, TreeCall>();
-// The lists themselves too, by root node and options: a dozen detectors ask for the calls of the same loop body.
-let treeCallLists = new Map<number, readonly TreeCall[]>();
-let treeCallKb: KnowledgeBase | undefined;
-let treeCallLanguage: Language | undefined;
-
-const EXCLUDED_BY: Record<Family, Array<ReadonlySet<string>>> = {
-  python: excludeSets('python'),
-  js: excludeSets('js'),
-};
-
-function excludeSets(family: Family): Array<ReadonlySet<string>> {
-  // Index: 1 = skip functions, 2 = skip loops, 3 = both.
-  return [new Set<string>(), new Set(FUNCTION_TYPES[family]), new Set(LOOP_TYPES[family]), new Set([...FUNCTION_TYPES[family], ...LOOP_TYPES[family]])];
-}
-
-/** Calls under `root` in source order (nested functions skipped unless asked otherwise). */
-export function treeCalls(root: SyntaxNode, language: Language, kb: KnowledgeBase, options: WalkOptions = { skipFunctions: true }): TreeCall[] {
-  if (treeCallTree !== root.tree || treeCallKb !== kb || treeCallLanguage !== language) {
-    treeCallTree = root.tree;
-    treeCallKb = kb;
-    treeCallLanguage = language;
-    treeCallCache = new Map();
-    treeCallLists = new Map();
-  }
-  const family = familyOf(language);
-  const mask = (options.skipFunctions === true ? 1 : 0) | (options.skipLoops === true ? 2 : 0);
-  const listKey = root.id * 4 + mask;
-  const listed = treeCallLists.get(listKey);
-  if (listed) return listed.slice();
-  const out: TreeCall[] = [];
-  for (const node of nodesOfTypes(root, CALL_TYPE_LIST[family], EXCLUDED_BY[family][mask]!)) {
-    const key = `${node.startIndex}:${node.endIndex}`;
-    let call = treeCallCache.get(key);
-    if (!call) {
-      call = classifyTreeCall(node, language, kb);
-      treeCallCache.set(key, call);
-    }
-    out.push(call);
-  }
-  treeCallLists.set(listKey, out);
-  return out.slice();
+/** Calls under `root` in source order (nested functions skipped unless asked otherwise), classified once per file. */
+export function treeCalls(root: SyntaxNode, model: FileModel, options: WalkOptions = { skipFunctions: true }): TreeCall[] {
+  return model.calls(root, options);
 }
 
 const PY_SLEEP_CALLEES = /^(time\.sleep|sleep|asyncio\.sleep|tasks\.sleep|trio\.sleep|anyio\.sleep|gevent\.sleep|eventlet\.sleep)$/;
@@ -125,7 +74,8 @@ export interface SleepInfo {
  * A sleep: `time.sleep(5)`, `await asyncio.sleep(x)`, `await sleep(5000)`, `await setTimeout(5000)` from
  * `node:timers/promises`, or `new Promise((r) => setTimeout(r, 5000))`. JS milliseconds become seconds.
  */
-export function sleepOf(call: TreeCall, family: Family): SleepInfo | undefined {
+export function sleepOf(call: TreeCall, model: FileModel): SleepInfo | undefined {
+  const { family } = model;
   const args = argumentsOf(call.node);
   if (family === 'python') {
     if (!PY_SLEEP_CALLEES.test(call.callee) && !call.kinds.includes('sleep')) return undefined;
@@ -140,7 +90,7 @@ export function sleepOf(call: TreeCall, family: Family): SleepInfo | undefined {
   }
   if (call.node.type === 'new_expression') {
     if (call.callee !== 'Promise') return undefined;
-    const timer = [...descendants(call.node, family)].find(
+    const timer = [...descendants(call.node, model)].find(
       (n) => n.type === 'call_expression' && /^(setTimeout|global\.setTimeout|globalThis\.setTimeout)$/.test(calleeOf(n)),
     );
     if (!timer) return undefined;
@@ -234,8 +184,9 @@ function objectKeywords(call: TreeCall): Map<string, SyntaxNode> {
   return out;
 }
 
-export function isBlockingWait(call: TreeCall, family: Family): boolean {
-  if (sleepOf(call, family)) return true;
+export function isBlockingWait(call: TreeCall, model: FileModel): boolean {
+  const { family } = model;
+  if (sleepOf(call, model)) return true;
   // A pop inside the code's own function: blocking unless the summary saw a non-blocking one.
   if (call.confidence === 'summarised' && call.kinds.includes('queue-pop')) return call.timeoutSeconds !== 0;
   const method = call.method;
@@ -284,8 +235,9 @@ export function isBlockingWait(call: TreeCall, family: Family): boolean {
  * Calls known to return at once: non-blocking pops, cheap built-ins, logging, and plain queries (a query that finds
  * nothing returns in milliseconds). A call coze-loop knows nothing about is *not* in this set.
  */
-export function returnsImmediately(call: TreeCall, family: Family): boolean {
-  if (isBlockingWait(call, family)) return false;
+export function returnsImmediately(call: TreeCall, model: FileModel): boolean {
+  const { family } = model;
+  if (isBlockingWait(call, model)) return false;
   if (family === 'python') {
     if (PY_NON_BLOCKING.has(call.method) || PY_NON_BLOCKING.has(call.callee)) return true;
     // Home-made wrappers say so in their name: `get_nowait_or_none`, `try_pop_nowait`, `pop_nonblocking`.

@@ -1,6 +1,7 @@
 // Select rows in a state, then move them to another state with a second statement: two workers both read the same
 // 'pending' rows and both process them. Quiet when the select locks (`FOR UPDATE [SKIP LOCKED]`), when the update
 // re-checks the state in its WHERE (a conditional update whose row count tells who won), or when a lock is taken.
+import type { FileModel } from '../../model.js';
 import type { Detection, Detector, RuleContext } from '../../rule-types.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { blockFix, fenceLanguage } from '../../../fixes/lines.js';
@@ -77,10 +78,10 @@ interface SelectSql {
   value?: string;
 }
 
-function findUnlockedSelect(scope: SyntaxNode, before: number, table: string, column: string, family: Family): SelectSql | undefined {
+function findUnlockedSelect(scope: SyntaxNode, before: number, table: string, column: string, model: FileModel): SelectSql | undefined {
   const tableRe = new RegExp(`\\bFROM\\s+["\`]?${table.replace(/\./g, '\\.')}["\`]?\\b`, 'i');
   const condition = new RegExp(`\\b${column}\\b\\s*(=|IN\\b|<>|!=|IS\\b)`, 'gi');
-  for (const node of descendants(scope, family)) {
+  for (const node of descendants(scope, model)) {
     if (node.startIndex >= before) break;
     if (node.type !== 'string' && node.type !== 'template_string') continue;
     const sql = stringValue(node) ?? '';
@@ -94,11 +95,12 @@ function findUnlockedSelect(scope: SyntaxNode, before: number, table: string, co
 }
 
 function takesLock(scope: SyntaxNode, loop: LoopFacts, ctx: RuleContext, family: Family): boolean {
-  for (const call of treeCalls(scope, loop.language, ctx.kb, { skipFunctions: false })) {
+  const { model } = ctx;
+  for (const call of treeCalls(scope, ctx.model, { skipFunctions: false })) {
     if (call.kinds.includes('lock')) return true;
     if (/advisory|acquire|(^|\.)lock$|Lock$|redlock|setnx/i.test(call.callee)) return true;
   }
-  for (const node of descendants(scope, family)) {
+  for (const node of descendants(scope, model)) {
     if (node.type === 'with_item' && /lock/i.test(node.text)) return true;
     if ((node.type === 'string' || node.type === 'template_string') && /pg_advisory|GET_LOCK\(|FOR\s+UPDATE/i.test(node.text)) return true;
   }
@@ -106,9 +108,10 @@ function takesLock(scope: SyntaxNode, loop: LoopFacts, ctx: RuleContext, family:
 }
 
 function sqlDetections(loop: LoopFacts, ctx: RuleContext, family: Family): Detection[] {
+  const { model } = ctx;
   const scope = enclosingFunction(loop.node, family) ?? rootOf(loop.node);
   const out: Detection[] = [];
-  for (const call of treeCalls(loop.body, loop.language, ctx.kb, { skipFunctions: true, skipLoops: true })) {
+  for (const call of treeCalls(loop.body, ctx.model, { skipFunctions: true, skipLoops: true })) {
     const arg = argumentsOf(call.node).positional[0];
     const sql = stringValue(arg);
     if (!sql) continue;
@@ -116,7 +119,7 @@ function sqlDetections(loop: LoopFacts, ctx: RuleContext, family: Family): Detec
     if (!update) continue;
     for (const column of update.columns) {
       if (new RegExp(`\\b${column.name}\\b`, 'i').test(update.where)) continue;
-      const select = findUnlockedSelect(scope, call.node.startIndex, update.table, column.name, family);
+      const select = findUnlockedSelect(scope, call.node.startIndex, update.table, column.name, model);
       if (!select) continue;
       if (takesLock(scope, loop, ctx, family)) return [];
       const fromValue = select.value ?? "'pending'";
@@ -138,7 +141,8 @@ function sqlDetections(loop: LoopFacts, ctx: RuleContext, family: Family): Detec
 }
 
 /** Django: `for job in Job.objects.filter(status="pending"): job.status = "running"; job.save()`. */
-function ormDetections(loop: LoopFacts, family: Family): Detection[] {
+function ormDetections(loop: LoopFacts, model: FileModel): Detection[] {
+  const { family } = model;
   if (family !== 'python' || loop.node.type !== 'for_statement') return [];
   const iterable = loop.node.childForFieldName('right');
   const variable = loop.node.childForFieldName('left');
@@ -151,12 +155,12 @@ function ormDetections(loop: LoopFacts, family: Family): Detection[] {
   const column = dropLookupSuffix(filtered[1]!);
   let assignment: SyntaxNode | undefined;
   let saved = false;
-  for (const node of descendants(loop.body, family, { skipFunctions: true })) {
+  for (const node of descendants(loop.body, model, { skipFunctions: true })) {
     if (node.type === 'assignment' && node.childForFieldName('left')?.text === `${variable.text}.${column}` && !assignment) assignment = node;
     if (node.type === 'call' && calleeOf(node) === `${variable.text}.save`) saved = true;
   }
   if (!assignment || !saved) return [];
-  const model = /(?<!\w)(\w+)\.objects/.exec(iterable.text)?.[1] ?? 'Model';
+  const modelName = /(?<!\w)(\w+)\.objects/.exec(iterable.text)?.[1] ?? 'Model';
   const to = assignment.childForFieldName('right')?.text ?? "'running'";
   const code = [
     'from django.db import transaction',
@@ -173,7 +177,7 @@ function ormDetections(loop: LoopFacts, family: Family): Detection[] {
       loop,
       line: lineOf(assignment),
       variant: 'orm',
-      data: { table: model, column, from: filtered[2]!.trim(), to, select_line: lineOf(iterable) },
+      data: { table: modelName, column, from: filtered[2]!.trim(), to, select_line: lineOf(iterable) },
       confidence: 'high',
       fix: blockFix(code, { startLine: loop.startLine, endLine: loop.endLine }, { description: 'select_for_update(skip_locked=True)', safety: 'unsafe', language: 'python' }),
     },
@@ -182,5 +186,5 @@ function ormDetections(loop: LoopFacts, family: Family): Detection[] {
 
 export const detectCheckThenActRace: Detector = (loop, ctx) => {
   const family = familyOf(loop.language);
-  return [...sqlDetections(loop, ctx, family), ...ormDetections(loop, family)];
+  return [...sqlDetections(loop, ctx, family), ...ormDetections(loop, ctx.model)];
 };

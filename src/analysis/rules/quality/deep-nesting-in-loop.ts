@@ -49,7 +49,7 @@ function guardClauses(statements: SyntaxNode[], source: string, family: Family, 
 
 export const detectDeepNestingInLoop: Detector = (loop, ctx) => {
   if (hasEnclosingLoopInSameFunction(loop)) return null;
-  const { first, maxLevel } = deepestNesting(loop, MAX_NESTING_IN_LOOP);
+  const { first, maxLevel } = deepestNesting(loop, MAX_NESTING_IN_LOOP, ctx.model);
   if (!first) return null;
   const family = familyOf(loop.language);
   let fix;

@@ -3,6 +3,7 @@
 // is lost (or, for a promise, crashes the process as an unhandled rejection); an asyncio task without a reference
 // can even be garbage-collected mid-flight. Collected results (`futures.append(...)`, `Promise.all`), `void`,
 // `TaskGroup.create_task` and `.catch(...)` are all deliberate and stay quiet.
+import type { FileModel } from '../../model.js';
 import type { Detection, Detector, RuleContext } from '../../rule-types.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { blockFix, fenceLanguage, replaceFix, rewriteLines } from '../../../fixes/lines.js';
@@ -40,9 +41,9 @@ function ownsItsTasks(receiver: string, from: SyntaxNode): boolean {
   return false;
 }
 
-function pythonFindings(loop: LoopFacts): { statement: SyntaxNode; call: SyntaxNode; callee: string }[] {
+function pythonFindings(loop: LoopFacts, model: FileModel): { statement: SyntaxNode; call: SyntaxNode; callee: string }[] {
   const out: { statement: SyntaxNode; call: SyntaxNode; callee: string }[] = [];
-  for (const node of descendants(loop.body, 'python', { skipFunctions: true, skipLoops: true })) {
+  for (const node of descendants(loop.body, model, { skipFunctions: true, skipLoops: true })) {
     if (node.type !== 'expression_statement') continue;
     const expr = node.namedChildren[0];
     if (expr?.type !== 'call') continue;
@@ -62,28 +63,6 @@ function pythonFindings(loop: LoopFacts): { statement: SyntaxNode; call: SyntaxN
 
 const ASYNC_CANDIDATE_TYPES = new Set(['function_declaration', 'method_definition', 'arrow_function', 'function_expression']);
 // One walk per file, not per loop: a file with many loops would otherwise be walked once for each of them.
-const asyncNamesCache = new WeakMap<object, Set<string>>();
-
-/** Names of async functions and methods declared in the file (their calls return promises). */
-function asyncFunctionNames(root: SyntaxNode): Set<string> {
-  const cached = asyncNamesCache.get(root.tree);
-  if (cached) return cached;
-  const names = new Set<string>();
-  asyncNamesCache.set(root.tree, names);
-  for (const node of descendants(root, 'js')) {
-    if (!ASYNC_CANDIDATE_TYPES.has(node.type)) continue;
-    const isAsync = node.children.some((c) => c.type === 'async');
-    if (!isAsync) continue;
-    if (node.type === 'function_declaration' || node.type === 'method_definition') {
-      const name = node.childForFieldName('name')?.text;
-      if (name) names.add(name);
-    } else if ((node.type === 'arrow_function' || node.type === 'function_expression') && node.parent?.type === 'variable_declarator') {
-      const name = node.parent.childForFieldName('name')?.text;
-      if (name) names.add(name);
-    }
-  }
-  return names;
-}
 
 interface JsFinding {
   statement: SyntaxNode;
@@ -93,9 +72,10 @@ interface JsFinding {
 }
 
 function jsFindings(loop: LoopFacts, ctx: RuleContext): JsFinding[] {
-  const asyncNames = asyncFunctionNames(rootOf(loop.node));
+  const { model } = ctx;
+  const asyncNames = ctx.model.asyncFunctionNames;
   const out: JsFinding[] = [];
-  for (const node of descendants(loop.body, 'js', { skipFunctions: loop.kind !== 'callback-iteration' && loop.kind !== 'interval', skipLoops: true })) {
+  for (const node of descendants(loop.body, model, { skipFunctions: loop.kind !== 'callback-iteration' && loop.kind !== 'interval', skipLoops: true })) {
     if (node.type !== 'expression_statement') continue;
     const expr = node.namedChildren[0];
     if (expr?.type !== 'call_expression') continue;
@@ -173,7 +153,7 @@ export const detectFireAndForgetTask: Detector = (loop, ctx) => {
   const family = familyOf(loop.language);
   const detections: Detection[] = [];
   if (family === 'python') {
-    for (const finding of pythonFindings(loop)) {
+    for (const finding of pythonFindings(loop, ctx.model)) {
       const isTask = /create_task|ensure_future/.test(finding.callee);
       const code = isTask
         ? [

@@ -13,7 +13,8 @@ import {
   replaceFix,
 } from '../../../fixes/lines.js';
 import type { Fix } from '../../../core/types.js';
-import { calleeOf, endLineOf, familyOf, lineOf, methodOf, pythonLoggerExpr, rootOf, statementsOf, moduleLevelNames } from './syntax.js';
+import { calleeOf, endLineOf, familyOf, lineOf, methodOf, pythonLoggerExpr, rootOf, statementsOf } from './syntax.js';
+import type { FileModel } from '../../model.js';
 
 /** The call sits in the `try` part of a try statement, or under `with suppress(...)`, or has a `.catch()`, between it and `stop`. */
 export function isCallHandled(call: SyntaxNode, stop: SyntaxNode): boolean {
@@ -68,7 +69,7 @@ function isSleepStatement(statement: SyntaxNode): boolean {
  * Wraps every statement of the loop body except the trailing sleep in try/except (try/catch) with a log line, so
  * that one failing item is logged and the next iteration runs, still after its pause.
  */
-export function wrapBodyInTry(loop: LoopFacts, source: string, label: string): Fix | undefined {
+export function wrapBodyInTry(loop: LoopFacts, source: string, label: string, model: FileModel): Fix | undefined {
   const family = familyOf(loop.language);
   const statements = statementsOf(loop.body);
   if (statements.length === 0) return undefined;
@@ -94,11 +95,11 @@ export function wrapBodyInTry(loop: LoopFacts, source: string, label: string): F
   const message = `${label}: iteration failed, continuing with the next one`;
   let lines: string[];
   if (family === 'python') {
-    const logger = pythonLoggerExpr(rootOf(loop.node));
+    const logger = pythonLoggerExpr(model);
     if (!logger) return undefined;
     lines = [`${indent}try:`, indentText(wrappedText, unit), `${indent}except Exception:`, `${indent}${unit}${logger}.exception(${JSON.stringify(message)})`];
   } else {
-    const names = moduleLevelNames(rootOf(loop.node));
+    const names = model.moduleLevelNames;
     const logger = names.has('logger') ? 'logger.error' : names.has('log') ? 'log.error' : 'console.error';
     lines = [`${indent}try {`, indentText(wrappedText, unit), `${indent}} catch (err) {`, `${indent}${unit}${logger}('${message.replace(/'/g, "\\'")}', err);`, `${indent}}`];
   }

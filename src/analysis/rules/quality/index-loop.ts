@@ -108,6 +108,7 @@ function freshName(preferred: string, taken: Set<string>, family: Family): strin
 }
 
 export const detectIndexLoop: Detector = (loop: LoopFacts, ctx) => {
+  const { model } = ctx;
   const family = familyOf(loop.language);
   const shape = family === 'python' ? pythonShape(loop.node) : jsShape(loop.node);
   if (!shape) return null;
@@ -115,7 +116,7 @@ export const detectIndexLoop: Detector = (loop: LoopFacts, ctx) => {
   if (!body) return null;
 
   const subscripts: SyntaxNode[] = [];
-  for (const node of descendants(body, family)) {
+  for (const node of descendants(body, model)) {
     if (node.type === 'identifier' && node.text === shape.index) {
       const parent = node.parent;
       const isSubscriptIndex =
@@ -140,12 +141,12 @@ export const detectIndexLoop: Detector = (loop: LoopFacts, ctx) => {
   // Python keeps the index bound after the loop; a later read of it needs the index loop.
   const scope = enclosingFunction(loop.node, family) ?? rootOf(loop.node);
   if (family === 'python') {
-    for (const node of descendants(scope, family)) {
+    for (const node of descendants(scope, model)) {
       if (node.startIndex >= loop.node.endIndex && node.type === 'identifier' && node.text === shape.index) return null;
     }
   }
 
-  const taken = identifiersIn(scope, family);
+  const taken = identifiersIn(scope, model);
   const element = freshName(elementName(shape.collection, family), taken, family);
   const edits: TextEdit[] = [{ start: shape.header.start, end: shape.header.end, text: shape.header.render(element) }];
   for (const sub of subscripts) edits.push({ start: sub.startIndex, end: sub.endIndex, text: element });

@@ -16,7 +16,7 @@ export const detectInfiniteLoopNoExit: Detector = (loop, ctx) => {
   if (!worker) return null;
   // unguarded-worker-loop's comment on the same header already names the missing stop flag (its `-no-stop` variant).
   if (ruleMayReport(ctx.config, 'unguarded-worker-loop', 'fix-bugs') && findUnguardedCall(loop, ctx)) return null;
-  const purpose = workerName(loop, loop.language, ctx.kb);
+  const purpose = workerName(loop, ctx.model);
   const statements = statementsOf(loop.body);
   const body = statements.length > 0 ? wholeLineText(ctx.file.source, lineOf(statements[0]!), endLineOf(statements[statements.length - 1]!)) : undefined;
   return {
@@ -25,7 +25,7 @@ export const detectInfiniteLoopNoExit: Detector = (loop, ctx) => {
     variant: family === 'python' ? 'default' : 'node',
     data: { call: displayCallee(worker.callee) },
     confidence: 'high',
-    fix: blockFix(guardedWorkerTemplate(loop.language, { name: purpose, ...(body ? { body } : {}), async: loop.inAsyncFunction || loop.hasAwait, params: outerNamesUsed(loop) }), { startLine: loop.startLine, endLine: loop.endLine }, {
+    fix: blockFix(guardedWorkerTemplate(loop.language, { name: purpose, ...(body ? { body } : {}), async: loop.inAsyncFunction || loop.hasAwait, params: outerNamesUsed(loop, ctx.model) }), { startLine: loop.startLine, endLine: loop.endLine }, {
       description: 'stop flag set by SIGTERM/SIGINT',
       safety: 'unsafe',
       language: fenceLanguage(loop.language),

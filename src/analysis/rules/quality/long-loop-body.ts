@@ -33,6 +33,7 @@ function hasOwnBreak(body: SyntaxNode, family: Family): boolean {
 }
 
 export const detectLongLoopBody: Detector = (loop, ctx) => {
+  const { model } = ctx;
   if (hasEnclosingLoopInSameFunction(loop)) return null;
   const lines = countBodyLines(loop, ctx.file.source);
   if (lines <= LONG_LOOP_BODY_LINES) return null;
@@ -66,7 +67,7 @@ export const detectLongLoopBody: Detector = (loop, ctx) => {
       language: fenceLanguage(loop.language),
     });
   }
-  const nested = [...descendants(loop.body, family, { skipFunctions: true })].filter((n) => isLoopStatement(n, family)).length;
+  const nested = [...descendants(loop.body, model, { skipFunctions: true })].filter((n) => isLoopStatement(n, family)).length;
   return {
     loop,
     line: lineOf(loop.node),

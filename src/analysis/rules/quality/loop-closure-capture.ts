@@ -2,6 +2,7 @@
 // handler): by the time it runs, the variable holds the last iteration's value. Python binds names late (like
 // flake8-bugbear B023); JavaScript `var` has one binding for the whole function. Closures that run during the
 // iteration (`sorted(key=lambda ...)`, `xs.map(...)`, an awaited call) are fine and stay quiet.
+import type { FileModel } from '../../model.js';
 import type { Detection, Detector } from '../../rule-types.js';
 import { detectGoClosureCapture } from './go-closure.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
@@ -75,9 +76,9 @@ function pythonParams(fn: SyntaxNode): { names: Set<string>; node: SyntaxNode | 
  * semantics of flake8-bugbear B023 and pylint cell-var-from-loop). Names of functions defined in the body are not
  * values that change under a closure's feet.
  */
-function namesBoundInBody(body: SyntaxNode): Set<string> {
+function namesBoundInBody(body: SyntaxNode, model: FileModel): Set<string> {
   const names = new Set<string>();
-  for (const node of descendants(body, 'python', { skipFunctions: true })) {
+  for (const node of descendants(body, model, { skipFunctions: true })) {
     let target: SyntaxNode | null = null;
     if (node.type === 'assignment' || node.type === 'augmented_assignment') target = node.childForFieldName('left');
     else if (node.type === 'for_statement') target = node.childForFieldName('left');
@@ -91,24 +92,59 @@ function namesBoundInBody(body: SyntaxNode): Set<string> {
   return names;
 }
 
-function pythonDetections(loop: LoopFacts, source: string): Detection[] {
+const COMPREHENSIONS = new Set(['list_comprehension', 'set_comprehension', 'dictionary_comprehension', 'generator_expression']);
+
+/**
+ * A closure made in a comprehension: the names the comprehensions around it (below the loop body) bind in their
+ * `for` clauses, which late-bind exactly like a loop variable, and whether the closure is the element the
+ * comprehension collects (`[lambda: x for x in xs]`, `{k: lambda: v for k, v in d.items()}`): a stored closure,
+ * called after the comprehension has moved on (pylint cell-var-from-loop, B023). A closure in a comprehension's
+ * iterable or condition runs while it iterates.
+ */
+function comprehensionScope(closure: SyntaxNode, stop: SyntaxNode): { names: Set<string>; collected: boolean } {
+  const names = new Set<string>();
+  let child = closure;
+  for (let current = closure.parent; current && current.id !== stop.id; current = current.parent) {
+    if (current.type === 'function_definition' || current.type === 'lambda') break;
+    // Only the element part sees (and keeps) the clause variables; the first iterable is evaluated outside.
+    if (COMPREHENSIONS.has(current.type) && current.childForFieldName('body')?.id === child.id) {
+      for (const clause of current.namedChildren) {
+        if (clause.type !== 'for_in_clause') continue;
+        const target = clause.childForFieldName('left');
+        if (target) for (const id of target.type === 'identifier' ? [target] : target.descendantsOfType('identifier')) names.add(id.text);
+      }
+    }
+    child = current;
+  }
+  let element = closure;
+  while (element.parent?.type === 'parenthesized_expression') element = element.parent;
+  const parent = element.parent;
+  const holder = parent?.type === 'pair' ? parent : element;
+  const comprehension = holder.parent;
+  const collected = comprehension !== null && COMPREHENSIONS.has(comprehension.type) && comprehension.childForFieldName('body')?.id === holder.id;
+  return { names, collected };
+}
+
+function pythonDetections(loop: LoopFacts, source: string, model: FileModel): Detection[] {
   const left = loop.node.type === 'for_statement' ? loop.node.childForFieldName('left') : null;
-  if (!left) return [];
-  const loopVars = new Set([...identifiersIn(left, 'python'), ...namesBoundInBody(loop.body)]);
+  const loopVars = new Set([...(left ? identifiersIn(left, model) : []), ...(left ? namesBoundInBody(loop.body, model) : [])]);
   const out: Detection[] = [];
-  for (const node of descendants(loop.body, 'python')) {
+  for (const node of descendants(loop.body, model)) {
     if (node.type !== 'lambda' && node.type !== 'function_definition') continue;
+    const comprehension = node.type === 'lambda' ? comprehensionScope(node, loop.body) : { names: new Set<string>(), collected: false };
+    if (loopVars.size === 0 && comprehension.names.size === 0) continue;
     const params = pythonParams(node);
     const body = node.childForFieldName('body');
     if (!body) continue;
-    const local = node.type === 'function_definition' ? namesBoundInBody(body) : new Set<string>();
-    const captured = [...loopVars].filter((v) => !params.names.has(v) && !local.has(v) && identifiersIn(body, 'python').has(v));
+    const local = node.type === 'function_definition' ? namesBoundInBody(body, model) : new Set<string>();
+    const used = identifiersIn(body, model);
+    const captured = [...new Set([...loopVars, ...comprehension.names])].filter((v) => !params.names.has(v) && !local.has(v) && used.has(v));
     if (captured.length === 0) continue;
     let deferred = false;
-    if (node.type === 'lambda') deferred = !isImmediatelyInvoked(node) && isDeferred(node, 'python');
+    if (node.type === 'lambda') deferred = !isImmediatelyInvoked(node) && (comprehension.collected || isDeferred(node, 'python'));
     else {
       const name = node.childForFieldName('name')?.text;
-      for (const use of descendants(loop.body, 'python')) {
+      for (const use of descendants(loop.body, model)) {
         if (use.type === 'identifier' && use.text === name && use.startIndex > node.endIndex && use.parent?.type !== 'call' && isDeferred(use, 'python')) deferred = true;
       }
     }
@@ -153,11 +189,35 @@ function isImmediatelyInvoked(closure: SyntaxNode): boolean {
   return false;
 }
 
+/** Array methods whose callback's return values become the elements of a new array (JavaScript's comprehensions). */
+const ARRAY_BUILDERS = new Set(['map', 'flatMap', 'from']);
+
+/**
+ * A closure returned by an array-building callback (`ids.map((id) => () => load(id, i))`): each element of the new
+ * array is a closure kept for later, as in a Python comprehension.
+ */
+function collectedByArrayCallback(closure: SyntaxNode): boolean {
+  let node = closure;
+  while (node.parent?.type === 'parenthesized_expression') node = node.parent;
+  let callback: SyntaxNode | null = null;
+  const parent = node.parent;
+  if (parent?.type === 'arrow_function' && parent.childForFieldName('body')?.id === node.id) callback = parent;
+  else if (parent?.type === 'return_statement') {
+    const block = parent.parent;
+    const fn = block?.type === 'statement_block' ? block.parent : null;
+    if (fn && (fn.type === 'arrow_function' || fn.type === 'function_expression' || fn.type === 'function')) callback = fn;
+  }
+  const args = callback?.parent;
+  if (!callback || (args?.type !== 'arguments')) return false;
+  const call = args.parent;
+  return call?.type === 'call_expression' && ARRAY_BUILDERS.has(methodOf(calleeOf(call)));
+}
+
 function varKeyword(declaration: SyntaxNode): SyntaxNode | undefined {
   return declaration.children.find((c) => c.type === 'var');
 }
 
-function jsDetections(loop: LoopFacts, source: string): Detection[] {
+function jsDetections(loop: LoopFacts, source: string, model: FileModel): Detection[] {
   const vars = new Map<string, SyntaxNode>();
   const node = loop.node;
   const init = node.type === 'for_statement' ? node.childForFieldName('initializer') : null;
@@ -169,28 +229,28 @@ function jsDetections(loop: LoopFacts, source: string): Detection[] {
     const left = node.childForFieldName('left');
     if (kind?.text === 'var' && left?.type === 'identifier') vars.set(left.text, kind);
   }
-  for (const d of descendants(loop.body, 'js', { skipFunctions: true, skipLoops: true })) {
+  for (const d of descendants(loop.body, model, { skipFunctions: true, skipLoops: true })) {
     if (d.type === 'variable_declaration') for (const v of d.namedChildren) if (v.type === 'variable_declarator') vars.set(v.childForFieldName('name')?.text ?? '', d);
   }
   vars.delete('');
   if (vars.size === 0) return [];
   const out: Detection[] = [];
   const reported = new Set<string>();
-  for (const closure of descendants(loop.body, 'js')) {
+  for (const closure of descendants(loop.body, model)) {
     if (closure.type !== 'arrow_function' && closure.type !== 'function_expression' && closure.type !== 'function') continue;
     // `(() => use(i))()` / `(function () { ... })()` / `.call(this)`: runs now, with this iteration's value.
     if (isImmediatelyInvoked(closure)) continue;
     const params = closure.childForFieldName('parameters') ?? closure.childForFieldName('parameter');
-    const paramNames = params ? identifiersIn(params, 'js') : new Set<string>();
+    const paramNames = params ? identifiersIn(params, model) : new Set<string>();
     const body = closure.childForFieldName('body');
     if (!body) continue;
-    const used = identifiersIn(body, 'js');
+    const used = identifiersIn(body, model);
     const captured = [...vars.keys()].filter((v) => used.has(v) && !paramNames.has(v) && !reported.has(v));
-    if (captured.length === 0 || !isDeferred(closure, 'js')) continue;
+    if (captured.length === 0 || !(isDeferred(closure, 'js') || collectedByArrayCallback(closure))) continue;
     for (const v of captured) reported.add(v);
     // `let` is only a drop-in when nothing after the loop reads the variable.
     const scope = enclosingFunction(node, 'js') ?? rootOf(node);
-    const usedAfter = [...descendants(scope, 'js')].some((n) => n.startIndex >= node.endIndex && n.type === 'identifier' && captured.includes(n.text));
+    const usedAfter = [...descendants(scope, model)].some((n) => n.startIndex >= node.endIndex && n.type === 'identifier' && captured.includes(n.text));
     const edits: TextEdit[] = [];
     for (const v of captured) {
       const decl = vars.get(v)!;
@@ -212,5 +272,5 @@ function jsDetections(loop: LoopFacts, source: string): Detection[] {
 
 export const detectLoopClosureCapture: Detector = (loop, ctx) => {
   if (loop.language === 'go') return detectGoClosureCapture(loop, ctx);
-  return familyOf(loop.language) === 'python' ? pythonDetections(loop, ctx.file.source) : jsDetections(loop, ctx.file.source);
+  return familyOf(loop.language) === 'python' ? pythonDetections(loop, ctx.file.source, ctx.model) : jsDetections(loop, ctx.file.source, ctx.model);
 };

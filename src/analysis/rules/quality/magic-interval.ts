@@ -1,6 +1,7 @@
 // Tuning knobs written as bare numbers inside a loop: the sleep between polls, the interval of a timer, the size of
 // a batch, the number of attempts. Each gets a name (and ideally a config entry) so that it can be found, changed
 // and reasoned about. A literal with a comment on its line is documented and left alone, as are 0 and 1.
+import type { FileModel } from '../../model.js';
 import type { Detection, Detector, RuleContext } from '../../rule-types.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { blockFix, dedentText, fenceLanguage, lineAt } from '../../../fixes/lines.js';
@@ -35,9 +36,10 @@ function inHandler(node: SyntaxNode): boolean {
 }
 
 function sleepCandidates(loop: LoopFacts, ctx: RuleContext, family: Family): Candidate[] {
+  const { model } = ctx;
   const out: Candidate[] = [];
-  for (const call of treeCalls(loop.body, loop.language, ctx.kb, { skipFunctions: true, skipLoops: true })) {
-    const sleep = sleepOf(call, family);
+  for (const call of treeCalls(loop.body, ctx.model, { skipFunctions: true, skipLoops: true })) {
+    const sleep = sleepOf(call, model);
     if (!sleep?.literal || sleep.seconds === undefined || sleep.seconds <= 0) continue;
     const retry = inHandler(call.node);
     const unit = family === 'python' ? 'SECONDS' : 'MS';
@@ -46,12 +48,13 @@ function sleepCandidates(loop: LoopFacts, ctx: RuleContext, family: Family): Can
   return out;
 }
 
-function intervalCandidates(loop: LoopFacts, family: Family): Candidate[] {
+function intervalCandidates(loop: LoopFacts, model: FileModel): Candidate[] {
+  const { family } = model;
   if (family !== 'js') return [];
   const timers: SyntaxNode[] = [];
   if (loop.kind === 'interval' && loop.node.type === 'call_expression') timers.push(loop.node);
   if (loop.kind === 'timeout-recursion') {
-    for (const node of descendants(loop.body, family, { skipFunctions: true })) {
+    for (const node of descendants(loop.body, model, { skipFunctions: true })) {
       if (node.type === 'call_expression' && /^(setTimeout|globalThis\.setTimeout)$/.test(calleeOf(node)) && node.parent?.type !== 'await_expression') timers.push(node);
     }
   }
@@ -95,7 +98,7 @@ function batchCandidates(loop: LoopFacts, ctx: RuleContext, family: Family): Can
     }
   }
   const batchMethods = family === 'python' ? /^(fetchmany|chunked|batched|islice)$/ : /^(chunk)$/;
-  for (const call of treeCalls(loop.body, loop.language, ctx.kb, { skipFunctions: true, skipLoops: true })) {
+  for (const call of treeCalls(loop.body, ctx.model, { skipFunctions: true, skipLoops: true })) {
     if (!batchMethods.test(call.method)) continue;
     const args = argumentsOf(call.node).positional;
     // `islice(it, n)` takes a chunk of n; `islice(x, 0, 3)` / `islice(x, start, stop, step)` is a slice, and a
@@ -109,12 +112,13 @@ function batchCandidates(loop: LoopFacts, ctx: RuleContext, family: Family): Can
   return out;
 }
 
-function isRetryLoop(loop: LoopFacts, family: Family): boolean {
+function isRetryLoop(loop: LoopFacts, model: FileModel): boolean {
   if (RETRY_NAME.test(loop.loopVariables.join(' '))) return true;
-  return [...descendants(loop.body, family, { skipFunctions: true, skipLoops: true })].some((n) => n.type === 'try_statement');
+  return [...descendants(loop.body, model, { skipFunctions: true, skipLoops: true })].some((n) => n.type === 'try_statement');
 }
 
-function retryCandidates(loop: LoopFacts, family: Family): Candidate[] {
+function retryCandidates(loop: LoopFacts, model: FileModel): Candidate[] {
+  const { family } = model;
   const out: Candidate[] = [];
   const node = loop.node;
   const push = (literal: SyntaxNode | null | undefined, counter: string): void => {
@@ -126,7 +130,7 @@ function retryCandidates(loop: LoopFacts, family: Family): Candidate[] {
   if (family === 'python' && node.type === 'for_statement') {
     const left = node.childForFieldName('left');
     const right = node.childForFieldName('right');
-    if (left && right?.type === 'call' && calleeOf(right) === 'range' && (RETRY_NAME.test(left.text) || (left.text === '_' && isRetryLoop(loop, family)))) {
+    if (left && right?.type === 'call' && calleeOf(right) === 'range' && (RETRY_NAME.test(left.text) || (left.text === '_' && isRetryLoop(loop, model)))) {
       const args = argumentsOf(right).positional;
       push(args.length === 1 ? args[0] : args[1], left.text);
     }
@@ -142,7 +146,7 @@ function retryCandidates(loop: LoopFacts, family: Family): Candidate[] {
   const condition = node.type === 'while_statement' ? node.childForFieldName('condition') : null;
   if (condition) scopes.push(condition);
   for (const scope of scopes) {
-    const nodes = scope === loop.body ? [...descendants(scope, family, { skipFunctions: true, skipLoops: true })] : [scope, ...descendants(scope, family)];
+    const nodes = scope === loop.body ? [...descendants(scope, model, { skipFunctions: true, skipLoops: true })] : [scope, ...descendants(scope, model)];
     for (const n of nodes) {
       if (n.type === 'comparison_operator') {
         const [left, right] = n.namedChildren;
@@ -168,8 +172,9 @@ function renderFix(loop: LoopFacts, ctx: RuleContext, candidate: Candidate, fami
 }
 
 export const detectMagicInterval: Detector = (loop, ctx) => {
+  const { model } = ctx;
   const family = familyOf(loop.language);
-  const candidates = [...intervalCandidates(loop, family), ...sleepCandidates(loop, ctx, family), ...batchCandidates(loop, ctx, family), ...retryCandidates(loop, family)];
+  const candidates = [...intervalCandidates(loop, model), ...sleepCandidates(loop, ctx, family), ...batchCandidates(loop, ctx, family), ...retryCandidates(loop, model)];
   const seenLines = new Set<number>();
   const detections: Detection[] = [];
   for (const candidate of candidates) {

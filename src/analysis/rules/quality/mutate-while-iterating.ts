@@ -3,6 +3,7 @@
 // skips the element after each removal. A list that grows is a work list (its new items are visited) and is not
 // reported. Iterating a copy (`list(xs)`, `[...xs]`), a rebound name, or leaving the loop unconditionally after the
 // change are all fine.
+import type { FileModel } from '../../model.js';
 import type { Detection, Detector } from '../../rule-types.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { blockFix, fenceLanguage, replaceFix, rewriteLines } from '../../../fixes/lines.js';
@@ -134,11 +135,11 @@ function typeOfAnnotation(annotation: string): CollectionType {
  * The type of the iterated Python collection from the last binding of its name before the loop, in the enclosing
  * function (or the module; for `self.x`, anywhere in the file), or from a `.keys()` / `.items()` / `.values()` view.
  */
-function pythonCollectionType(loop: LoopFacts, iterated: Iterated): CollectionType {
+function pythonCollectionType(loop: LoopFacts, iterated: Iterated, model: FileModel): CollectionType {
   if (iterated.iterable.type === 'call' && /\.(keys|values|items)$/.test(calleeOf(iterated.iterable))) return 'dict';
   const scope = iterated.collection.startsWith('self.') ? rootOf(loop.node) : (enclosingFunction(loop.node, 'python') ?? rootOf(loop.node));
   let found: CollectionType = 'unknown';
-  for (const node of descendants(scope, 'python')) {
+  for (const node of descendants(scope, model)) {
     if (node.startIndex >= loop.node.startIndex && !iterated.collection.startsWith('self.')) break;
     if (node.type === 'assignment') {
       const left = node.childForFieldName('left');
@@ -169,8 +170,8 @@ function typeOfMethod(method: string, keyIsLoopVariable: boolean): CollectionTyp
 }
 
 /** `xs = [...]` (or `xs = xs.filter(...)`) in the loop body before `node`: the mutation is on a new object. */
-function reboundBefore(loop: LoopFacts, collection: string, node: SyntaxNode, family: Family): boolean {
-  for (const candidate of descendants(loop.body, family, { skipFunctions: loop.kind !== 'callback-iteration' })) {
+function reboundBefore(loop: LoopFacts, collection: string, node: SyntaxNode, model: FileModel): boolean {
+  for (const candidate of descendants(loop.body, model, { skipFunctions: loop.kind !== 'callback-iteration' })) {
     if (candidate.startIndex >= node.startIndex) break;
     if (candidate.type !== 'assignment' && candidate.type !== 'assignment_expression') continue;
     const left = candidate.childForFieldName('left');
@@ -213,6 +214,7 @@ function expectsRuntimeError(loop: LoopFacts): boolean {
 }
 
 export const detectMutateWhileIterating: Detector = (loop, ctx) => {
+  const { model } = ctx;
   if (loop.language === 'java') return detectJavaMutateWhileIterating(loop, ctx);
   if (loop.language === 'python' && expectsRuntimeError(loop)) return null;
   const family: Family = familyOf(loop.language);
@@ -222,9 +224,9 @@ export const detectMutateWhileIterating: Detector = (loop, ctx) => {
   if (iterated.collection === 'self' || iterated.collection === 'this') return null;
   const shrink = family === 'python' ? PY_SHRINK : JS_SHRINK;
   const grow = family === 'python' ? PY_GROW : JS_GROW;
-  const declared = family === 'python' ? pythonCollectionType(loop, iterated) : 'list';
+  const declared = family === 'python' ? pythonCollectionType(loop, iterated, model) : 'list';
   const detections: Detection[] = [];
-  for (const node of descendants(loop.body, family, { skipFunctions: loop.kind !== 'callback-iteration' })) {
+  for (const node of descendants(loop.body, model, { skipFunctions: loop.kind !== 'callback-iteration' })) {
     let mutation: { kind: 'shrink' | 'grow'; byIndex: boolean; operation: string; type: CollectionType } | undefined;
     if (node.type === 'call' || node.type === 'call_expression') {
       const callee = calleeOf(node);
@@ -260,7 +262,7 @@ export const detectMutateWhileIterating: Detector = (loop, ctx) => {
         };
       }
     }
-    if (!mutation || exitsAfter(node, loop.body) || reboundBefore(loop, iterated.collection, node, family)) continue;
+    if (!mutation || exitsAfter(node, loop.body) || reboundBefore(loop, iterated.collection, node, model)) continue;
     const variant = variantFor(mutation.type, mutation.kind, family);
     if (!variant) continue;
     let fix;

@@ -38,12 +38,13 @@ export function endsByDrainException(loop: LoopFacts): boolean {
 
 /** The call that makes an endless loop a worker, when nothing can stop it cleanly (infinite-loop-no-exit). */
 export function noExitWorkerCall(loop: LoopFacts, ctx: RuleContext): TreeCall | undefined {
+  const { model } = ctx;
   if (!isInfiniteHeader(loop) || endsByDrainException(loop)) return undefined;
   const family = familyOf(loop.language);
   if (family === 'python' && loop.inAsyncFunction) return undefined;
   const exits = loopExits(loop);
   if (exits.breaks.length + exits.returns.length + exits.exitCalls.length + exits.yields.length > 0) return undefined;
   if (loop.fileHandlesSignals || SIGNAL_HANDLING.test(rootOf(loop.node).text)) return undefined;
-  const calls = treeCalls(loop.body, loop.language, ctx.kb, { skipFunctions: true });
-  return calls.find((c) => isBlockingWait(c, family) || c.kinds.some((k) => ['sleep', 'queue-pop', 'db-read', 'db-write', 'http', 'queue-ack'].includes(k)));
+  const calls = treeCalls(loop.body, ctx.model, { skipFunctions: true });
+  return calls.find((c) => isBlockingWait(c, model) || c.kinds.some((k) => ['sleep', 'queue-pop', 'db-read', 'db-write', 'http', 'queue-ack'].includes(k)));
 }

@@ -1,6 +1,7 @@
 // A file, cursor, connection or socket opened in each iteration and not closed on every path: never closed, or
 // closed at the end of the happy path so that any exception in between leaks it. `with`, try/finally, `using`,
 // `closing(...)`, or handing the resource on (returned, stored, appended) keep the rule quiet.
+import type { FileModel } from '../../model.js';
 import type { Detection, Detector, RuleContext } from '../../rule-types.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import {
@@ -48,9 +49,10 @@ function jsResource(callee: string, call: SyntaxNode): string | undefined {
   return undefined;
 }
 
-function resourcesIn(loop: LoopFacts, family: Family): Resource[] {
+function resourcesIn(loop: LoopFacts, model: FileModel): Resource[] {
+  const { family } = model;
   const out: Resource[] = [];
-  for (const node of descendants(loop.body, family, { skipFunctions: true, skipLoops: true })) {
+  for (const node of descendants(loop.body, model, { skipFunctions: true, skipLoops: true })) {
     if (family === 'python' && node.type === 'expression_statement') {
       const assignment = node.namedChildren[0];
       if (assignment?.type !== 'assignment') continue;
@@ -85,11 +87,12 @@ interface Usage {
   closeStatements: SyntaxNode[];
 }
 
-function usage(resource: Resource, loop: LoopFacts, family: Family): Usage {
+function usage(resource: Resource, loop: LoopFacts, model: FileModel): Usage {
+  const { family } = model;
   const scope = enclosingFunction(loop.node, family) ?? rootOf(loop.node);
   const result: Usage = { managed: false, escapes: false, closeStatements: [] };
   const closeSet = family === 'python' ? PY_CLOSE : JS_CLOSE;
-  for (const node of descendants(scope, family)) {
+  for (const node of descendants(scope, model)) {
     if (node.endIndex <= resource.statement.startIndex) continue;
     if (node.type === 'identifier' && node.text === resource.name) {
       const parent = node.parent;
@@ -252,19 +255,20 @@ function leaksPerIteration(resource: Resource, closes: SyntaxNode[], loop: LoopF
 }
 
 export const detectResourceLeakInLoop: Detector = (loop, ctx) => {
+  const { model } = ctx;
   const family = familyOf(loop.language);
   const detections: Detection[] = [];
-  for (const resource of resourcesIn(loop, family)) {
+  for (const resource of resourcesIn(loop, model)) {
     if (isRecovery(resource.statement, loop.body)) continue;
-    const info = usage(resource, loop, family);
+    const info = usage(resource, loop, model);
     if (info.managed || info.escapes) continue;
     if (info.closeStatements.some((c) => inFinally(c, enclosingFunction(loop.node, family) ?? rootOf(loop.node)))) continue;
     if (closedOnEveryError(resource.statement, info.closeStatements, loop.body)) continue;
     if (expectedToRaise(resource.statement, loop.body)) continue;
     if (info.closeStatements.length > 0 && !leaksPerIteration(resource, info.closeStatements, loop, family)) continue;
     const variant = info.closeStatements.length > 0 ? 'not-on-every-path' : 'never-closed';
-    const sleep = treeCalls(loop.body, loop.language, ctx.kb, { skipFunctions: true, skipLoops: true })
-      .map((c) => sleepOf(c, family))
+    const sleep = treeCalls(loop.body, ctx.model, { skipFunctions: true, skipLoops: true })
+      .map((c) => sleepOf(c, model))
       .find((s) => s?.seconds !== undefined);
     const fix =
       buildFix(resource, info, loop, ctx, family) ??

@@ -3,6 +3,7 @@
 //   whose handler goes round again without sleeping, or with a constant sleep and no attempt limit;
 // - a worker loop whose handler `continue`s past the loop's own sleep, so a failing dependency is hit back to back.
 // Skipping a bad item in `for row in rows` is not a retry and stays quiet, as does a blocking pop before the try.
+import type { FileModel } from '../../model.js';
 import type { Detection, Detector, RuleContext } from '../../rule-types.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { fromConfig } from '../../../cost/index.js';
@@ -42,11 +43,11 @@ function isRetryShapedLoop(loop: LoopFacts, family: Family): boolean {
   return false;
 }
 
-function isBounded(loop: LoopFacts, handler: SyntaxNode, family: Family): boolean {
+function isBounded(loop: LoopFacts, handler: SyntaxNode, model: FileModel): boolean {
   if (!isInfiniteHeader(loop) && loop.node.type !== 'while_statement') return true;
   if (loop.node.type === 'while_statement' && !isInfiniteHeader(loop)) return true;
   // `if attempt >= MAX: raise` inside the handler also bounds it.
-  return [...descendants(handler, family, { skipFunctions: true })].some((n) => n.type === 'raise_statement' || n.type === 'throw_statement' || n.type === 'break_statement' || n.type === 'return_statement');
+  return [...descendants(handler, model, { skipFunctions: true })].some((n) => n.type === 'raise_statement' || n.type === 'throw_statement' || n.type === 'break_statement' || n.type === 'return_statement');
 }
 
 /**
@@ -63,16 +64,17 @@ function catchesOnlyControlFlow(handler: SyntaxNode): boolean {
 }
 
 /** `fn()` where `fn` is a parameter of the function around the loop: a generic retry helper. */
-function isParameterCall(call: TreeCall, loop: LoopFacts, family: Family): boolean {
+function isParameterCall(call: TreeCall, loop: LoopFacts, model: FileModel): boolean {
+  const { family } = model;
   if (!/^[A-Za-z_$][\w$]*$/.test(call.callee)) return false;
   const fn = enclosingFunction(loop.node, family);
   const params = fn?.childForFieldName('parameters') ?? fn?.childForFieldName('parameter');
-  return params !== undefined && params !== null && identifiersIn(params, family).has(call.callee);
+  return params !== undefined && params !== null && identifiersIn(params, model).has(call.callee);
 }
 
 function ioCallIn(block: SyntaxNode | undefined, loop: LoopFacts, ctx: RuleContext): TreeCall | undefined {
   if (!block) return undefined;
-  const calls = treeCalls(block, loop.language, ctx.kb, { skipFunctions: true });
+  const calls = treeCalls(block, ctx.model, { skipFunctions: true });
   return calls.find((c) => c.kinds.some((k) => IO_KINDS.has(k))) ?? calls[0];
 }
 
@@ -82,10 +84,11 @@ function latencyFor(call: TreeCall | undefined, ctx: RuleContext) {
 }
 
 export const detectRetryWithoutBackoff: Detector = (loop, ctx) => {
+  const { model } = ctx;
   const family = familyOf(loop.language);
-  const tries = [...descendants(loop.body, family, { skipFunctions: true, skipLoops: true })].filter((n) => n.type === 'try_statement');
+  const tries = [...descendants(loop.body, model, { skipFunctions: true, skipLoops: true })].filter((n) => n.type === 'try_statement');
   if (tries.length === 0) return null;
-  const bodyCalls = treeCalls(loop.body, loop.language, ctx.kb, { skipFunctions: true, skipLoops: true });
+  const bodyCalls = treeCalls(loop.body, ctx.model, { skipFunctions: true, skipLoops: true });
   const detections: Detection[] = [];
   for (const tryNode of tries) {
     const { body, handlers, elseClause } = tryParts(tryNode);
@@ -93,27 +96,27 @@ export const detectRetryWithoutBackoff: Detector = (loop, ctx) => {
       const block = clauseBlock(handler);
       if (!block || isEmptyHandler(handler)) continue;
       const handlerCalls = bodyCalls.filter((c) => c.node.startIndex >= handler.startIndex && c.node.endIndex <= handler.endIndex);
-      const handlerSleep = handlerCalls.map((c) => sleepOf(c, family)).find((s) => s !== undefined);
+      const handlerSleep = handlerCalls.map((c) => sleepOf(c, model)).find((s) => s !== undefined);
       const handlerReraises = statementsOf(block).some((s) => s.type === 'raise_statement' || s.type === 'throw_statement' || s.type === 'return_statement' || s.type === 'break_statement');
       if (handlerReraises) continue;
       if (catchesOnlyControlFlow(handler)) continue;
       const tryCall = ioCallIn(body, loop, ctx);
       if (!tryCall) continue;
       // A call in the try that itself blocks (`accept()`, `WaitNamedPipe(addr, 1000)`, `q.get(timeout=1)`) paces the loop.
-      if (body && treeCalls(body, loop.language, ctx.kb, { skipFunctions: true }).some((c) => isBlockingWait(c, family) || /^wait/i.test(c.method))) continue;
+      if (body && treeCalls(body, ctx.model, { skipFunctions: true }).some((c) => isBlockingWait(c, model) || /^wait/i.test(c.method))) continue;
       const successExits = (body && leavesLoop(body, family)) || (elseClause && leavesLoop(elseClause, family));
       // `while True: try: return fn() except: log` in a retry helper retries whatever the caller passed, for ever:
       // the call need not be known I/O when it is one of the function's parameters.
-      const endlessRetry = successExits && isInfiniteHeader(loop) && isParameterCall(tryCall, loop, family);
+      const endlessRetry = successExits && isInfiniteHeader(loop) && isParameterCall(tryCall, loop, model);
       if (!endlessRetry && !tryCall.kinds.some((k) => IO_KINDS.has(k))) continue;
 
       if (successExits && isRetryShapedLoop(loop, family)) {
         // Any sleep on the way back round counts: in the handler or after the try.
-        const laterSleep = bodyCalls.filter((c) => c.node.startIndex >= tryNode.endIndex).map((c) => sleepOf(c, family)).find((s) => s !== undefined);
+        const laterSleep = bodyCalls.filter((c) => c.node.startIndex >= tryNode.endIndex).map((c) => sleepOf(c, model)).find((s) => s !== undefined);
         const sleep = handlerSleep ?? laterSleep;
         if (!sleep) {
           detections.push(report(loop, ctx, handler, tryCall, 'no-sleep', undefined, backoffRetryTemplate(loop.language, { call: tryCall.node.text, async: loop.inAsyncFunction })));
-        } else if (sleep.seconds !== undefined && !isBounded(loop, handler, family)) {
+        } else if (sleep.seconds !== undefined && !isBounded(loop, handler, model)) {
           detections.push(report(loop, ctx, handler, tryCall, 'constant', sleep.seconds, backoffRetryTemplate(loop.language, { call: tryCall.node.text, async: loop.inAsyncFunction })));
         }
         continue;
@@ -124,9 +127,9 @@ export const detectRetryWithoutBackoff: Detector = (loop, ctx) => {
       if (!isLongRunning(loop) || handlerSleep || loop.kind === 'for-each' || loop.kind === 'async-for' || loop.kind === 'for-await') continue;
       const continues = statementsOf(block).some((s) => s.type === 'continue_statement');
       if (!continues) continue;
-      const pacedBefore = bodyCalls.some((c) => c.node.endIndex <= tryNode.startIndex && isBlockingWait(c, family));
+      const pacedBefore = bodyCalls.some((c) => c.node.endIndex <= tryNode.startIndex && isBlockingWait(c, model));
       if (pacedBefore) continue;
-      const pausedAfter = bodyCalls.some((c) => c.node.startIndex >= tryNode.endIndex && isBlockingWait(c, family));
+      const pausedAfter = bodyCalls.some((c) => c.node.startIndex >= tryNode.endIndex && isBlockingWait(c, model));
       const statements = statementsOf(body);
       const text = statements.length > 0 ? wholeLineText(ctx.file.source, lineOf(statements[0]!), endLineOf(statements[statements.length - 1]!)) : undefined;
       detections.push(

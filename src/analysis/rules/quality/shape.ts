@@ -1,5 +1,6 @@
 // Shape facts computed from the loop node itself (body length, nesting, enclosing loops, exits), so that the
 // readability rules agree line for line with what a reader sees in the editor.
+import type { FileModel } from '../../model.js';
 import { sourceLines } from '../../../fixes/lines.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { descendants, familyOf, isFunction, isLoopStatement, lineOf, endLineOf, statementsOf, type Family } from './syntax.js';
@@ -41,11 +42,11 @@ export function nestingLevel(node: SyntaxNode, loop: LoopFacts, family: Family):
 }
 
 /** The first compound statement (in source order) whose level exceeds `threshold`, and the deepest level. */
-export function deepestNesting(loop: LoopFacts, threshold: number): { first?: SyntaxNode; maxLevel: number } {
+export function deepestNesting(loop: LoopFacts, threshold: number, model: FileModel): { first?: SyntaxNode; maxLevel: number } {
   const family = familyOf(loop.language);
   let first: SyntaxNode | undefined;
   let maxLevel = 0;
-  for (const node of descendants(loop.body, family, { skipFunctions: true })) {
+  for (const node of descendants(loop.body, model, { skipFunctions: true })) {
     if (!isNestingStatement(node, family)) continue;
     const level = nestingLevel(node, loop, family);
     if (level > maxLevel) maxLevel = level;

@@ -1,6 +1,7 @@
 // A long-running loop (while True, a stop-flag loop, a consumer iteration, setInterval) whose body does I/O that
 // can raise, with nothing catching it: the first bad message or network blip ends the worker for good. A try
 // inside the loop is the fix, not the problem; a supervisor loop that restarts it also counts.
+import type { FileModel } from '../../model.js';
 import type { Detector, RuleContext } from '../../rule-types.js';
 import type { CallKind, LoopFacts, SyntaxNode } from '../../facts.js';
 import { blockFix, fenceLanguage, wholeLineText } from '../../../fixes/lines.js';
@@ -38,8 +39,8 @@ export function isLongRunning(loop: import('../../facts.js').LoopFacts): boolean
  * The first try in the body (nested callbacks included, e.g. `Promise.all(rows.map(async (r) => { try ... }))`)
  * whose handlers keep the loop going rather than re-raising: the loop already protects its per-item work.
  */
-function firstCatchingTry(loop: LoopFacts, family: Family): SyntaxNode | undefined {
-  for (const node of descendants(loop.body, family)) {
+function firstCatchingTry(loop: LoopFacts, model: FileModel): SyntaxNode | undefined {
+  for (const node of descendants(loop.body, model)) {
     if (node.type !== 'try_statement') continue;
     const { handlers } = tryParts(node);
     const keepsGoing = handlers.some((handler) => !statementsOf(clauseBlock(handler)).some((s) => s.type === 'raise_statement' || s.type === 'throw_statement'));
@@ -65,10 +66,11 @@ function isFetchOrRecovery(call: TreeCall, perItemTry: SyntaxNode): boolean {
 
 /** The first call that can throw and ends the worker when it does, if the loop is a long-running one. */
 export function findUnguardedCall(loop: LoopFacts, ctx: RuleContext): TreeCall | undefined {
+  const { model } = ctx;
   if (!isLongRunning(loop) || hasSupervisor(loop) || endsByDrainException(loop)) return undefined;
   const family = familyOf(loop.language);
-  const calls = treeCalls(loop.body, loop.language, ctx.kb, { skipFunctions: true });
-  const perItemTry = firstCatchingTry(loop, family);
+  const calls = treeCalls(loop.body, ctx.model, { skipFunctions: true });
+  const perItemTry = firstCatchingTry(loop, model);
   return calls.find(
     (call) => call.kinds.some((k) => THROWING_KINDS.has(k)) && !isCallHandled(call.node, loop.body) && !(perItemTry && isFetchOrRecovery(call, perItemTry)),
   );
@@ -81,14 +83,14 @@ export const detectUnguardedWorkerLoop: Detector = (loop, ctx) => {
   if (!unguarded) return null;
   // One comment for both problems of the same header: infinite-loop-no-exit defers to this one.
   const noStop = loop.kind !== 'interval' && ruleMayReport(ctx.config, 'infinite-loop-no-exit', 'fix-bugs') && noExitWorkerCall(loop, ctx) !== undefined;
-  const purpose = workerName(loop, loop.language, ctx.kb);
+  const purpose = workerName(loop, ctx.model);
   // The log line names the function the code is really in, whatever the worker would be called in a rewrite.
-  let fix = wrapBodyInTry(loop, ctx.file.source, loop.functionName ?? purpose);
+  let fix = wrapBodyInTry(loop, ctx.file.source, loop.functionName ?? purpose, ctx.model);
   if (!fix) {
     const statements = statementsOf(loop.body);
     const body = statements.length > 0 ? wholeLineText(ctx.file.source, lineOf(statements[0]!), endLineOf(statements[statements.length - 1]!)) : undefined;
     fix = blockFix(
-      guardedWorkerTemplate(loop.language, { name: purpose, ...(body ? { body } : {}), async: loop.inAsyncFunction || loop.hasAwait, params: outerNamesUsed(loop) }),
+      guardedWorkerTemplate(loop.language, { name: purpose, ...(body ? { body } : {}), async: loop.inAsyncFunction || loop.hasAwait, params: outerNamesUsed(loop, ctx.model) }),
       { startLine: loop.startLine, endLine: loop.endLine },
       { description: purpose, safety: 'unsafe', language: fenceLanguage(loop.language) },
     );

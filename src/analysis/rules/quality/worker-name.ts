@@ -1,5 +1,6 @@
 // Names for the code a fix extracts: taken from what the loop talks to (the table it selects from, the queue it
 // pops, the API it calls) so that the suggested function says what the worker does.
+import type { FileModel } from '../../model.js';
 import type { Language } from '../../../core/types.js';
 import type { LoopFacts } from '../../facts.js';
 import type { KnowledgeBase } from '../../knowledge-base.js';
@@ -22,8 +23,8 @@ export function isGenericFunctionName(name: string | undefined): boolean {
 }
 
 /** A name for what a worker loop does: `sync_orders`, `consume_emails`, `poll_api`; `worker` when nothing says. */
-export function workerPurpose(loop: LoopFacts, language: Language, kb: KnowledgeBase): string {
-  for (const call of treeCalls(loop.body, language, kb, { skipFunctions: true })) {
+export function workerPurpose(loop: LoopFacts, model: FileModel): string {
+  for (const call of treeCalls(loop.body, model, { skipFunctions: true })) {
     const first = argumentsOf(call.node).positional[0];
     const text = stringValue(first);
     if (text) {
@@ -41,20 +42,20 @@ export function workerPurpose(loop: LoopFacts, language: Language, kb: Knowledge
  * Names the loop body reads that the enclosing function binds (its parameters, `self`, locals assigned before the
  * loop), parameters first in their declared order: a fix that moves the body into a function of its own must pass them in.
  */
-export function outerNamesUsed(loop: LoopFacts): string[] {
+export function outerNamesUsed(loop: LoopFacts, model: FileModel): string[] {
   const family = familyOf(loop.language);
   const fn = enclosingFunction(loop.node, family);
   if (!fn) return [];
   const bound = new Set<string>();
   const params = fn.childForFieldName('parameters') ?? fn.childForFieldName('parameter');
-  if (params) for (const name of identifiersIn(params, family)) bound.add(name);
-  for (const node of descendants(fn, family, { skipFunctions: true })) {
+  if (params) for (const name of identifiersIn(params, model)) bound.add(name);
+  for (const node of descendants(fn, model, { skipFunctions: true })) {
     if (node.startIndex >= loop.node.startIndex) break;
     const left = node.type === 'assignment' || node.type === 'assignment_expression' ? node.childForFieldName('left') : node.type === 'variable_declarator' ? node.childForFieldName('name') : null;
     if (left?.type === 'identifier') bound.add(left.text);
   }
   const used = new Set<string>();
-  for (const node of descendants(loop.body, family)) {
+  for (const node of descendants(loop.body, model)) {
     if (node.type !== 'identifier' || !bound.has(node.text)) continue;
     const parent = node.parent;
     if ((parent?.type === 'attribute' && parent.childForFieldName('attribute')?.id === node.id) || parent?.type === 'keyword_argument' && parent.childForFieldName('name')?.id === node.id) continue;
@@ -65,6 +66,6 @@ export function outerNamesUsed(loop: LoopFacts): string[] {
 }
 
 /** The enclosing function's own name when it says what the worker does, else a name from what the loop talks to. */
-export function workerName(loop: LoopFacts, language: Language, kb: KnowledgeBase): string {
-  return loop.functionName && !isGenericFunctionName(loop.functionName) ? loop.functionName : workerPurpose(loop, language, kb);
+export function workerName(loop: LoopFacts, model: FileModel): string {
+  return loop.functionName && !isGenericFunctionName(loop.functionName) ? loop.functionName : workerPurpose(loop, model);
 }
