@@ -107,6 +107,11 @@ export interface Platform {
   listChangedFiles(cr: ChangeRequestRef): Promise<ChangedFile[]>;
   /** File text at a ref (commit SHA or branch); null when the file does not exist there. */
   getFileContent(repo: string, path: string, ref: string): Promise<Buffer | null>;
+  /**
+   * Several files at one ref in as few requests as the host allows (GitHub: GraphQL batches); the same answers as
+   * getFileContent per path. Optional: without it the review fetches file by file.
+   */
+  getFileContents?(repo: string, paths: string[], ref: string): Promise<Map<string, Buffer | null>>;
   /** Current head SHA of the PR/MR (to skip stale jobs). */
   getHeadSha(cr: ChangeRequestRef): Promise<string>;
 

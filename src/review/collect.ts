@@ -44,6 +44,14 @@ export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) =>
   return results;
 }
 
+/** The changed files' contents at the head: one batched call where the host offers it, else 8 requests at a time. */
+export async function fetchContents(platform: Platform, cr: ChangeRequestRef, paths: string[]): Promise<Map<string, Buffer | null>> {
+  if (paths.length === 0) return new Map();
+  if (platform.getFileContents) return platform.getFileContents(cr.repo, paths, cr.headSha);
+  const contents = await mapLimit(paths, FETCH_CONCURRENCY, (path) => platform.getFileContent(cr.repo, path, cr.headSha));
+  return new Map(paths.map((path, i) => [path, contents[i]!] as const));
+}
+
 function hunksOf(file: ChangedFile): DiffHunk[] | null {
   if (file.patch === undefined) return null;
   try {
@@ -73,8 +81,9 @@ function selectFiles(changed: ChangedFile[], config: CozeLoopConfig, only?: (pat
 export async function collectChangeSet(platform: Platform, cr: ChangeRequestRef, config: CozeLoopConfig, only?: (path: string) => boolean): Promise<ChangeSet> {
   const changed = await platform.listChangedFiles(cr);
   const { wanted, skipped, removed } = selectFiles(changed, config, only);
-  const fetched = await mapLimit(wanted, FETCH_CONCURRENCY, async (file): Promise<ReviewFile | SkippedFile> => {
-    const content = await platform.getFileContent(cr.repo, file.path, cr.headSha);
+  const contents = await fetchContents(platform, cr, wanted.map((f) => f.path));
+  const fetched = wanted.map((file): ReviewFile | SkippedFile => {
+    const content = contents.get(file.path) ?? null;
     if (content === null) return { path: file.path, reason: 'error', detail: `not found at ${cr.headSha.slice(0, 7)}` };
     if (content.length > config.max_file_bytes) return { path: file.path, reason: 'too-large' };
     return { path: file.path, status: file.status, hunks: hunksOf(file), content };
@@ -266,15 +275,16 @@ export async function collectAndAnalyse(
   // Fetch first (within max_bytes), then the files they import (effect summaries need a changed file's helpers
   // before any file is analysed), then analyse each file in the pool with all of them shared read-only.
   const fetched: Array<{ file: ChangedFile; content: Buffer; hunks: DiffHunk[] | null }> = [];
-  await mapLimit(taken, FETCH_CONCURRENCY, async (file) => {
-    const content = await platform.getFileContent(cr.repo, file.path, cr.headSha);
+  const contents = await fetchContents(platform, cr, taken.map((f) => f.path));
+  for (const file of taken) {
+    const content = contents.get(file.path) ?? null;
     if (content === null) {
       late.push({ path: file.path, reason: 'error', detail: `not found at ${cr.headSha.slice(0, 7)}` });
-      return;
+      continue;
     }
     if (content.length > config.max_file_bytes) {
       late.push({ path: file.path, reason: 'too-large' });
-      return;
+      continue;
     }
     budget.bytes += content.length;
     if (budget.bytes > limits.max_bytes) {
@@ -282,12 +292,13 @@ export async function collectAndAnalyse(
       budget.bytes -= content.length;
       budget.overBytes++;
       late.push(budget.skip(file.path, `max_bytes ${limits.max_bytes}`));
-      return;
+      continue;
     }
     const hunks = hunksOf(file);
     if (hunks === null) late.push({ path: file.path, reason: 'no-patch' });
     fetched.push({ file, content, hunks });
-  });
+  }
+  contents.clear();
   const context = await collectContextFiles(
     platform,
     cr,

@@ -79,3 +79,34 @@ export function octokitWithLeasedWrites(): typeof ProbotOctokit {
     return { ...options, throttle: { ...throttle, ...groups } };
   }) as typeof ProbotOctokit;
 }
+
+/** `https://api.github.com` -> `https://api.github.com/graphql`; GitHub Enterprise `https://host/api/v3` -> `https://host/api/graphql`. */
+export function graphqlUrl(baseUrl: string): string {
+  const trimmed = baseUrl.replace(/\/+$/, '');
+  return trimmed.endsWith('/api/v3') ? `${trimmed.slice(0, -'/v3'.length)}/graphql` : `${trimmed}/graphql`;
+}
+
+/**
+ * GraphQL queries for the installation outside the write limiter. The throttling plugin queues every GraphQL
+ * request with the writes (a second apart) because it cannot tell a query from a mutation; GitHub's advice of a
+ * second between requests is for mutations, and a query counts against the GraphQL points budget instead. Used
+ * only for reads (the batched file fetch): every mutation still goes through the octokit and its limiter.
+ */
+export function graphqlReadOutsideWriteLimiter(octokit: { auth(options?: Record<string, unknown>): Promise<unknown> }, baseUrl: string, timeoutMs = 30_000): (query: string, variables: Record<string, unknown>) => Promise<unknown> {
+  const url = graphqlUrl(baseUrl);
+  return async (query, variables) => {
+    if (/^\s*mutation\b/.test(query)) throw new Error('coze-loop: graphqlRead is for queries only');
+    const { token } = (await octokit.auth({ type: 'installation' })) as { token?: string };
+    if (!token) throw new Error('coze-loop: no installation token for the GraphQL read');
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { authorization: `token ${token}`, 'content-type': 'application/json', accept: 'application/json', 'user-agent': 'coze-loop' },
+      body: JSON.stringify({ query, variables }),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    const body = (await res.json().catch(() => null)) as { data?: unknown; errors?: Array<{ message?: string }> } | null;
+    if (!res.ok || !body) throw Object.assign(new Error(`GitHub GraphQL answered ${res.status}`), { status: res.status });
+    if (body.errors && body.errors.length > 0) throw new Error(`GitHub GraphQL: ${body.errors.map((e) => e.message ?? '?').join('; ').slice(0, 300)}`);
+    return body.data;
+  };
+}

@@ -27,7 +27,7 @@ import { BOT_CONFIG_PATH, parseBotConfig } from '../review/bot-config.js';
 import { runReview, type ReviewDeps } from '../review/pipeline.js';
 import { STATUS_NAME } from '../review/status.js';
 import type { Logger, ServiceDeps } from './deps.js';
-import { octokitWithLeasedWrites } from './github-throttle.js';
+import { graphqlReadOutsideWriteLimiter, octokitWithLeasedWrites } from './github-throttle.js';
 import { DEFAULT_MAX_PENDING_BODIES, GITHUB_MAX_PAYLOAD_BYTES, PendingBodies, readSignedBody } from './webhook-body.js';
 
 export interface GitHubService {
@@ -519,7 +519,8 @@ export async function createGitHubService(processEnv: NodeJS.ProcessEnv, deps: S
 
   const platformFor = async (installationId: number, jobLogger: Logger): Promise<GitHubPlatform> => {
     const octokit = await probot.auth(installationId);
-    return new GitHubPlatform(octokit as unknown as OctokitLike, { baseUrl, appId, logger: jobLogger, metrics: deps.metrics, now: deps.now, markers });
+    const graphqlRead = graphqlReadOutsideWriteLimiter(octokit as unknown as { auth(options?: Record<string, unknown>): Promise<unknown> }, baseUrl);
+    return new GitHubPlatform(octokit as unknown as OctokitLike, { baseUrl, appId, logger: jobLogger, metrics: deps.metrics, now: deps.now, markers, graphqlRead });
   };
 
   const loadConfig = async (platform: GitHubPlatform, repo: string, defaultBranch: string | undefined): Promise<{ config: CozeLoopConfig; branch: string } | { error: string; branch: string }> => {

@@ -1,4 +1,4 @@
-// A local stand-in for the GitHub REST API (and the two GraphQL calls the adapter makes) on 127.0.0.1. It keeps
+// A local stand-in for the GitHub REST API (and the GraphQL calls the adapter makes: threads, blob batches) on 127.0.0.1. It keeps
 // state like GitHub does (review comments, issue comments, check runs, issues), enforces the rules that make
 // GitHub answer 422 (a comment line outside the diff, a stale commit_id), and records every request.
 // Self-contained (node builtins only) so bench/github-latency.js can transpile and load it without the test setup.
@@ -455,6 +455,20 @@ export class FakeGitHub {
       const id = Number(String(variables.threadId).replace('THREAD_', ''));
       this.resolvedThreads.add(id);
       json(res, 200, { data: { resolveReviewThread: { thread: { id: variables.threadId } } } });
+      return true;
+    }
+    if (query.includes('object(expression:')) {
+      // Aliased blob lookups, `fN: object(expression: $eN) { ... on Blob { text byteSize isBinary isTruncated } }`
+      // with $eN = "ref:path": null for a missing path; text null for a binary blob, as GitHub answers.
+      const repository: Record<string, unknown> = {};
+      for (const match of query.matchAll(/(\w+): object\(expression: \$(\w+)\)/g)) {
+        const expression = String(variables[match[2]!] ?? '');
+        const colon = expression.indexOf(':');
+        const content = this.contents.get(`${expression.slice(0, colon)}:${expression.slice(colon + 1)}`);
+        const binary = content !== undefined && content.includes(0);
+        repository[match[1]!] = content === undefined ? null : { text: binary ? null : content.toString('utf8'), byteSize: content.length, isBinary: binary, isTruncated: false };
+      }
+      json(res, 200, { data: { repository } });
       return true;
     }
     if (query.includes('reviewThreads')) {

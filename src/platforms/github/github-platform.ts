@@ -19,6 +19,7 @@ import {
 } from '../platform.js';
 import type { Logger, Metrics } from '../../server/deps.js';
 import {
+  blobBatchSchema,
   branchSchema,
   checkRunListSchema,
   idSchema,
@@ -58,6 +59,12 @@ export interface GitHubPlatformOptions {
   now?: () => Date;
   /** Signs and checks fingerprint markers; unsigned markers when absent (see markers.ts). */
   markers?: FingerprintMarkers;
+  /**
+   * Runs a GraphQL query (reads only) and resolves its `data`. With it, getFileContents fetches up to
+   * FILES_PER_QUERY files per request; without it, file by file over REST (a client whose GraphQL calls wait in a
+   * write limiter, like Probot's, would make the batch slower than the reads it replaces).
+   */
+  graphqlRead?: (query: string, variables: Record<string, unknown>) => Promise<unknown>;
 }
 
 /** Marker added to a comment whose finding was fixed, so later runs see it as resolved. */
@@ -65,6 +72,9 @@ export const FIXED_MARKER = '<!-- coze-loop:fixed -->';
 const PER_PAGE = 100;
 const MAX_PAGES = 30;
 const ANNOTATIONS_PER_REQUEST = 50;
+/** Files per GraphQL query (each an aliased `object(expression: "sha:path")`); GitHub caps a query's nodes and size. */
+export const FILES_PER_QUERY = 50;
+const REST_FETCH_CONCURRENCY = 8;
 const CHECK_TEXT_MAX = 65_000;
 
 export class GitHubApiError extends Error {
@@ -219,6 +229,49 @@ export class GitHubPlatform implements Platform {
       if (statusOf(error) === 404) return null;
       throw error;
     }
+  }
+
+  /**
+   * Files at one ref, FILES_PER_QUERY per GraphQL query (`object(expression: "ref:path") { ... on Blob }`). A blob
+   * GraphQL cannot give exactly (binary, truncated, or text whose UTF-8 length differs from the blob's size, i.e.
+   * not UTF-8) and every file of a batch that failed are fetched over REST instead, so the answers are
+   * getFileContent's.
+   */
+  async getFileContents(repo: string, paths: string[], ref: string): Promise<Map<string, Buffer | null>> {
+    const out = new Map<string, Buffer | null>();
+    const rest: string[] = [];
+    const { owner, repo: name } = splitRepo(repo);
+    for (let i = 0; i < paths.length; i += FILES_PER_QUERY) {
+      const batch = paths.slice(i, i + FILES_PER_QUERY);
+      if (!this.options.graphqlRead) {
+        rest.push(...batch);
+        continue;
+      }
+      const variables: Record<string, unknown> = { owner, name };
+      const declarations = batch.map((path, j) => ((variables[`e${j}`] = `${ref}:${path}`), `$e${j}: String!`));
+      const fields = batch.map((_, j) => `f${j}: object(expression: $e${j}) { ... on Blob { text byteSize isBinary isTruncated } }`);
+      const query = `query($owner: String!, $name: String!, ${declarations.join(', ')}) { repository(owner: $owner, name: $name) { ${fields.join(' ')} } }`;
+      try {
+        const parsed = this.reader.parse('graphql object(expression:)', blobBatchSchema, await this.options.graphqlRead(query, variables));
+        if (!parsed.success || !parsed.data.repository) throw new GitHubApiError(`coze-loop: unexpected GitHub response for a file batch: ${parsed.success ? 'no repository' : parsed.problem}`, 502);
+        const found = parsed.data.repository;
+        batch.forEach((path, j) => {
+          const blob = found[`f${j}`];
+          if (blob === null || blob === undefined) out.set(path, null);
+          else if (typeof blob.text === 'string' && !blob.isBinary && !blob.isTruncated && Buffer.byteLength(blob.text) === blob.byteSize) out.set(path, Buffer.from(blob.text, 'utf8'));
+          else rest.push(path);
+        });
+      } catch (error) {
+        this.options.logger?.warn({ err: error, files: batch.length }, 'GraphQL file batch failed; fetching those files one by one');
+        rest.push(...batch);
+      }
+    }
+    for (let i = 0; i < rest.length; i += REST_FETCH_CONCURRENCY) {
+      const group = rest.slice(i, i + REST_FETCH_CONCURRENCY);
+      const contents = await Promise.all(group.map((path) => this.getFileContent(repo, path, ref)));
+      group.forEach((path, j) => out.set(path, contents[j]!));
+    }
+    return out;
   }
 
   async getHeadSha(cr: ChangeRequestRef): Promise<string> {

@@ -82,3 +82,20 @@ export const reviewThreadsSchema = z.object({
     })
     .nullable(),
 });
+
+/** Aliased `object(expression: "ref:path") { ... on Blob { ... } }` answers: null for a missing path, {} for a non-blob. */
+export const blobBatchSchema = z.object({
+  repository: z
+    .record(
+      z.string(),
+      z
+        .object({
+          text: z.string().nullable().optional(),
+          byteSize: z.number().optional(),
+          isBinary: z.boolean().nullable().optional(),
+          isTruncated: z.boolean().optional(),
+        })
+        .nullable(),
+    )
+    .nullable(),
+});

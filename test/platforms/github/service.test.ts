@@ -211,7 +211,11 @@ describe('processors', () => {
     api.get('/repos/acme/shop/pulls/7').reply(200, { number: 7, draft: false, head: { sha: HEAD, ref: 'feature' }, base: { sha: 'b'.repeat(40), ref: 'main' } });
     api.get('/repos/acme/shop/contents/.github/coze-loop.yml').query({ ref: 'main' }).reply(404, { message: 'Not Found' });
     api.get('/repos/acme/shop/pulls/7/files').query(true).reply(200, [{ filename: 'worker.py', status: 'added', patch: PATCH, changes: 8 }]);
-    api.get('/repos/acme/shop/contents/worker.py').query({ ref: HEAD }).reply(200, CONTENT, { 'content-type': 'application/vnd.github.raw' });
+    // The changed files come in one GraphQL query as the installation (not one REST read per file).
+    api
+      .post('/graphql', (b) => b.variables?.e0 === `${HEAD}:worker.py` && String(b.query).includes('f0: object(expression: $e0)'))
+      .matchHeader('authorization', 'token ghs_installation')
+      .reply(200, { data: { repository: { f0: { text: CONTENT, byteSize: Buffer.byteLength(CONTENT), isBinary: false, isTruncated: false } } } });
     api.get('/repos/acme/shop/pulls/7/comments').query(true).reply(200, []);
     recordBodies(api, 'post', '/repos/acme/shop/pulls/7/reviews', { id: 1 }, sent);
     api.get('/repos/acme/shop/issues/7/comments').query(true).reply(200, []);
@@ -223,6 +227,7 @@ describe('processors', () => {
     // created already completed: three writes, no in-progress run in front of the review.
     expect(sent.map((s) => `${s.method} ${s.path}`)).toEqual(['POST /repos/acme/shop/pulls/7/reviews', 'POST /repos/acme/shop/issues/7/comments', 'POST /repos/acme/shop/check-runs']);
     expect(sent[2]!.body).toMatchObject({ status: 'completed', conclusion: 'neutral', head_sha: HEAD });
+    expect(api.pendingMocks()).toEqual([]);
     expect(sent).toMatchSnapshot();
   });
 
