@@ -84,7 +84,7 @@ describe('no module-level caches in src/analysis', () => {
   });
 });
 
-const PY_A = readFileSync(join(ROOT, 'test/fixtures/rules/unguarded-worker-loop/bad.py'), 'utf8');
+const PY_A = readFileSync(join(ROOT, 'rules/unguarded-worker-loop/fixtures/bad.py'), 'utf8');
 const PY_B = [
   'import time',
   'import queue',
