@@ -33,8 +33,18 @@ export interface Classification {
 /** Callees longer than this are never classified (see match()). */
 export const MAX_CALLEE_CHARS = 512;
 
+/**
+ * Whether a call waits (`blocking`: a blocking pop, an event wait, a socket read, a join) or is known to return at
+ * once (`immediate`: a non-blocking pop, logging, a cheap built-in), from `waits:` in rules/apis/*.yml. The fix-bugs
+ * rules tell a worker from a busy wait with it; the call's arguments (timeouts, `block=False`) refine it in
+ * rules/quality/calls.ts.
+ */
+export type WaitClass = 'blocking' | 'immediate';
+
 export interface KnowledgeBase {
   classify(language: Language, callee: string, context?: { sql?: string; args?: ArgFact[] }): Classification;
+  /** `waits:` of the API files; undefined when the catalogue says nothing (or the base has no such data). */
+  waitOf?(language: Language, callee: string): WaitClass | undefined;
 }
 
 /** The schema of rules/apis/*.yml (built with zod on first use: the compiled copy needs no validation). */
@@ -52,6 +62,8 @@ export const apiFileSchema = lazySchema((z) => {
     url_calls: patternList.default([]),
     /** Names that only suggest a kind (`fetch_*`, `obj.save`): classified with low confidence. */
     guesses: kindMap.default({}),
+    /** Calls that wait for something (`blocking`) or return at once (`immediate`); see WaitClass. */
+    waits: z.strictObject({ blocking: patternList.default([]), immediate: patternList.default([]) }).optional(),
   });
 });
 export type ApiFile = z.infer<ReturnType<typeof apiFileSchema>>;
@@ -70,6 +82,8 @@ interface LanguageBase {
   sql: CompiledPattern[];
   url: CompiledPattern[];
   guesses: CompiledKinds[];
+  blocking: CompiledPattern[];
+  immediate: CompiledPattern[];
 }
 
 /**
@@ -164,7 +178,7 @@ export function compileApiFiles(dir = API_DIR): { hash: string; data: ApiFile[] 
 /** Reads and validates rules/apis/*.yml; an invalid file is an error naming the file and the key. */
 export function loadApiFiles(dir = API_DIR): Map<Language, LanguageBase> {
   const bases = new Map<Language, LanguageBase>();
-  for (const language of LANGUAGES) bases.set(language, { kinds: [], sql: [], url: [], guesses: [] });
+  for (const language of LANGUAGES) bases.set(language, { kinds: [], sql: [], url: [], guesses: [], blocking: [], immediate: [] });
   const { files, texts, hash } = readDataFiles(dir);
   const compiled = dir === API_DIR ? readCompiled<ApiFile[]>(COMPILED_APIS, hash) : undefined;
   for (const data of compiled ?? files.map((f, i) => parseApiFile(texts[i]!, f))) {
@@ -174,6 +188,8 @@ export function loadApiFiles(dir = API_DIR): Map<Language, LanguageBase> {
       base.sql.push(...data.sql_calls.map((p) => ({ re: compilePattern(p), glob: p })));
       base.url.push(...data.url_calls.map((p) => ({ re: compilePattern(p), glob: p })));
       base.guesses.push(...compileKinds(data.guesses));
+      base.blocking.push(...(data.waits?.blocking ?? []).map((p) => ({ re: compilePattern(p), glob: p })));
+      base.immediate.push(...(data.waits?.immediate ?? []).map((p) => ({ re: compilePattern(p), glob: p })));
     }
   }
   return bases;
@@ -265,6 +281,15 @@ class DataKnowledgeBase implements KnowledgeBase {
     private readonly bases: Map<Language, LanguageBase>,
     private readonly extra: CompiledKinds[],
   ) {}
+
+  waitOf(language: Language, callee: string): WaitClass | undefined {
+    const base = this.bases.get(language);
+    if (!base || callee.length > MAX_CALLEE_CHARS) return undefined;
+    const name = normalizeCallee(callee);
+    if (base.blocking.some((p) => p.re.test(name))) return 'blocking';
+    if (base.immediate.some((p) => p.re.test(name))) return 'immediate';
+    return undefined;
+  }
 
   classify(language: Language, callee: string, context?: { sql?: string; args?: ArgFact[] }): Classification {
     const match = this.match(language, normalizeCallee(callee));

@@ -15,7 +15,7 @@
 // src/analysis (test/analysis/no-module-caches.test.ts): it lives here, and goes with the file.
 import type { Language } from '../core/types.js';
 import type { CallConfidence, CallKind, FileFacts, LoopFacts, SyntaxNode } from './facts.js';
-import type { KnowledgeBase } from './knowledge-base.js';
+import type { KnowledgeBase, WaitClass } from './knowledge-base.js';
 import { nodesOfTypes } from './tree-query.js';
 
 export type Family = 'python' | 'js';
@@ -72,6 +72,8 @@ export interface ModelCall {
   awaited: boolean;
   /** For a queue pop seen through the code's own function (`summarised`): its timeout, 0 when it does not block. */
   timeoutSeconds?: number;
+  /** `waits:` of the API files: the call waits for something, or is known to return at once. */
+  wait?: WaitClass;
 }
 
 /** A function, method or lambda of the file. */

@@ -264,6 +264,10 @@ export class FileEffects implements KnowledgeBase {
     return (this.tableValue ??= this.makeTable());
   }
 
+  waitOf(language: Language, callee: string): ReturnType<NonNullable<KnowledgeBase['waitOf']>> {
+    return this.base.waitOf?.(language, callee);
+  }
+
   classify(language: Language, callee: string, context?: Parameters<KnowledgeBase['classify']>[2]): Classification {
     const direct = this.base.classify(language, callee, context);
     if (direct.kinds.length > 0 && (direct.confidence === 'high' || direct.by === 'sql-hint')) return direct;

@@ -50,6 +50,8 @@ export function classifyTreeCall(node: SyntaxNode, model: FileModel): TreeCall {
   const awaited = parent?.type === 'await_expression' || parent?.type === 'await';
   const call: TreeCall = { node, callee, method, receiver: receiver || undefined, line: lineOf(node), kinds, confidence, awaited };
   if (timeoutSeconds !== undefined) call.timeoutSeconds = timeoutSeconds;
+  const wait = kb.waitOf?.(language, callee);
+  if (wait !== undefined) call.wait = wait;
   return call;
 }
 
@@ -58,8 +60,6 @@ export function treeCalls(root: SyntaxNode, model: FileModel, options: WalkOptio
   return model.calls(root, options);
 }
 
-const PY_SLEEP_CALLEES = /^(time\.sleep|sleep|asyncio\.sleep|tasks\.sleep|trio\.sleep|anyio\.sleep|gevent\.sleep|eventlet\.sleep)$/;
-const JS_SLEEP_CALLEES = /^(sleep|delay|wait|setTimeoutPromise|timers\.setTimeout|timersPromises\.setTimeout|[A-Za-z_$.]*\.(sleep|delay))$/;
 
 export interface SleepInfo {
   /** Duration in seconds when the code gives a literal, else undefined. */
@@ -78,7 +78,7 @@ export function sleepOf(call: TreeCall, model: FileModel): SleepInfo | undefined
   const { family } = model;
   const args = argumentsOf(call.node);
   if (family === 'python') {
-    if (!PY_SLEEP_CALLEES.test(call.callee) && !call.kinds.includes('sleep')) return undefined;
+    if (!call.kinds.includes('sleep')) return undefined;
     if (call.method === 'wait' || call.method === 'wait_for') {
       const arg = args.keywords.get('timeout') ?? args.positional[0];
       const value = numericValue(arg);
@@ -99,58 +99,12 @@ export function sleepOf(call: TreeCall, model: FileModel): SleepInfo | undefined
     return { ...(value !== undefined ? { seconds: value / 1000, literal: arg } : {}), ...(arg ? { arg } : {}) };
   }
   const isTimersPromise = call.callee === 'setTimeout' && call.awaited;
-  if (!isTimersPromise && !JS_SLEEP_CALLEES.test(call.callee) && !call.kinds.includes('sleep')) return undefined;
+  if (!isTimersPromise && !call.kinds.includes('sleep')) return undefined;
   if (call.callee === 'setTimeout' && !call.awaited) return undefined;
   const arg = args.positional[0];
   const value = numericValue(arg);
   return { ...(value !== undefined ? { seconds: value / 1000, literal: arg } : {}), ...(arg ? { arg } : {}) };
 }
-
-const PY_BLOCKING_POPS = new Set(['blpop', 'brpop', 'brpoplpush', 'blmove', 'bzpopmin', 'bzpopmax', 'blmpop', 'bzmpop']);
-const PY_NON_BLOCKING = new Set([
-  'get_nowait',
-  'put_nowait',
-  'lpop',
-  'rpop',
-  'rpoplpush',
-  'lmove',
-  'spop',
-  'basic_get',
-  'empty',
-  'qsize',
-  'full',
-  'is_set',
-  'len',
-  'print',
-  'str',
-  'int',
-  'float',
-  'bool',
-  'isinstance',
-  'loads',
-  'dumps',
-  'decode',
-  'encode',
-  'strip',
-  'format',
-  'append',
-  'pop',
-  'popleft',
-  'debug',
-  'info',
-  'warning',
-  'error',
-  'exception',
-  'monotonic',
-  'time',
-  'now',
-  'utcnow',
-  'execute',
-  'fetchone',
-  'fetchall',
-  'fetchmany',
-  'get_message',
-]);
 
 /** Calls that block the thread until something happens (or a timeout passes). */
 /** Methods that take the next item of a queue or stream: with a timeout, each call waits up to it when idle. */
@@ -192,8 +146,9 @@ export function isBlockingWait(call: TreeCall, model: FileModel): boolean {
   const method = call.method;
   const args = argumentsOf(call.node);
   const receiver = (call.receiver ?? '').toLowerCase();
+  // Blocking pops, event waits, socket reads, joins: `waits.blocking` of rules/apis/*.yml.
+  if (call.wait === 'blocking') return true;
   if (family === 'python') {
-    if (PY_BLOCKING_POPS.has(method)) return true;
     if (takesWithTimeout(call, args.keywords)) return true;
     if (method === 'get' && /queue|(^|_)q$|^q$|inbox|jobs|tasks|work/.test(receiver)) {
       const block = args.keywords.get('block') ?? args.positional[0];
@@ -210,20 +165,14 @@ export function isBlockingWait(call: TreeCall, model: FileModel): boolean {
       const timeout = numericValue(args.keywords.get('timeout') ?? args.keywords.get('timeout_ms') ?? args.positional[0]);
       return timeout === undefined ? method === 'listen' : timeout > 0;
     }
-    if (['wait', 'wait_for', 'recv', 'recvfrom', 'recv_into', 'accept', 'select', 'join', 'acquire', 'input', 'readline', 'getmessage', 'result'].includes(method)) {
-      return true;
-    }
-    if (call.callee === 'select.select') return true;
     return false;
   }
-  if (['brpop', 'blpop', 'brpoplpush', 'blmove', 'bzpopmin', 'bzpopmax', 'blmpop'].includes(method.toLowerCase())) return true;
   if (takesWithTimeout(call, objectKeywords(call))) return true;
   if (method === 'xread' || method === 'xreadgroup') return /['"]BLOCK['"]/i.test(call.node.text);
   if (/^receiveMessage$|^ReceiveMessageCommand$/.test(method) || /ReceiveMessageCommand/.test(call.node.text)) {
     const wait = /WaitTimeSeconds\s*:\s*(\d+)/.exec(call.node.text);
     return wait !== null && Number(wait[1]) > 0;
   }
-  if (call.callee === 'once' || call.callee === 'events.once') return true;
   if (method === 'send' && /ReceiveMessageCommand/.test(call.node.text)) {
     const wait = /WaitTimeSeconds\s*:\s*(\d+)/.exec(call.node.text);
     return wait !== null && Number(wait[1]) > 0;
@@ -238,21 +187,16 @@ export function isBlockingWait(call: TreeCall, model: FileModel): boolean {
 export function returnsImmediately(call: TreeCall, model: FileModel): boolean {
   const { family } = model;
   if (isBlockingWait(call, model)) return false;
+  // Non-blocking pops, cheap built-ins, logging, plain queries: `waits.immediate` of rules/apis/*.yml.
+  if (call.wait === 'immediate') return true;
   if (family === 'python') {
-    if (PY_NON_BLOCKING.has(call.method) || PY_NON_BLOCKING.has(call.callee)) return true;
     // Home-made wrappers say so in their name: `get_nowait_or_none`, `try_pop_nowait`, `pop_nonblocking`.
     if (/(^|_)(nowait|non_?blocking)(_|$)/.test(call.method)) return true;
     if (call.method === 'get' && /queue|(^|_)q$|^q$/.test((call.receiver ?? '').toLowerCase())) {
       const block = argumentsOf(call.node).keywords.get('block') ?? argumentsOf(call.node).positional[0];
       return block?.type === 'false';
     }
-    if (call.method === 'receive_message' || call.method === 'poll') return true;
-  } else {
-    if (['lpop', 'rpop', 'rpoplpush', 'lmove', 'spop', 'shift', 'pop', 'log', 'info', 'debug', 'warn', 'error', 'parse', 'stringify', 'now', 'push'].includes(call.method)) {
-      return true;
-    }
-    if (call.method === 'receiveMessage' || /ReceiveMessageCommand/.test(call.node.text)) return true;
-  }
+  } else if (/ReceiveMessageCommand/.test(call.node.text)) return true;
   if (call.confidence === 'high' && call.kinds.some((k) => k === 'db-read' || k === 'http' || k === 'queue-pop' || k === 'log')) return true;
   // Through the code's own function: a non-blocking pop, or a query/request with no sleep or pop beside it.
   if (call.confidence === 'summarised') {

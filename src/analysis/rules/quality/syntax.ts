@@ -249,8 +249,6 @@ export function handlerIsBroad(handler: SyntaxNode): boolean {
   return /\b(Base)?Exception\b/.test(text);
 }
 
-/** Line-wise "what would run": whether any sleep-like call appears in `node` (nested functions excluded). */
-export const SLEEP_METHODS = new Set(['sleep', 'wait', 'wait_for', 'delay', 'setTimeout', 'sleepAsync']);
 
 /** A callee for messages: arguments folded (`conn.execute("SELECT ...").fetchall` → `conn.execute(...).fetchall`). */
 export function displayCallee(callee: string): string {
