@@ -17,7 +17,7 @@ const GO_HTTP = /^(http\.(Get|Post|Head|PostForm)|\w+\.(Do|Get|Post|Head|PostFor
 const GO_FILE = /^os\.(Open|Create|OpenFile)$/;
 
 const JAVA_RESOURCE =
-  /^(DriverManager\.getConnection|\w+\.(getConnection|prepareStatement|prepareCall|createStatement|executeQuery|openStream|openConnection|newBufferedReader|newBufferedWriter|newInputStream|newOutputStream)|Files\.(lines|list|walk|newDirectoryStream)|(java\.io\.)?(FileInputStream|FileOutputStream|FileReader|FileWriter|RandomAccessFile|Socket|ServerSocket|ZipFile|JarFile|Scanner|PrintWriter))$/;
+  /^(DriverManager\.getConnection|\w+\.(getConnection|prepareStatement|prepareCall|createStatement|executeQuery|openStream|newBufferedReader|newBufferedWriter|newInputStream|newOutputStream)|Files\.(lines|list|walk|newDirectoryStream)|(java\.io\.)?(FileInputStream|FileOutputStream|FileReader|FileWriter|RandomAccessFile|Socket|ServerSocket|ZipFile|JarFile|Scanner|PrintWriter))$/;
 
 /** A decorator that owns what it wraps: `new BufferedReader(new FileReader(path))` is the resource to close. */
 const JAVA_WRAPPER = /^(Buffered(Reader|Writer|InputStream|OutputStream)|InputStreamReader|OutputStreamWriter|Data(Input|Output)Stream|Object(Input|Output)Stream|GZIP(Input|Output)Stream|PrintWriter|PrintStream)$/;
@@ -31,6 +31,8 @@ interface Resource {
 
 function goResource(call: CallFact): Resource | undefined {
   if (!call.assignedTo || call.assignedTo === '_' || call.inInnerLoop) return undefined;
+  // Declared in the iteration (`:=`); a variable reassigned here is carried to the next one.
+  if (call.node.parent?.parent?.type !== 'short_var_declaration') return undefined;
   if (GO_ROWS.test(call.method) && call.kinds.includes('db-read')) return { call, name: call.assignedTo, close: `${call.assignedTo}.Close` };
   if (GO_HTTP.test(call.callee) && call.kinds.includes('http')) return { call, name: call.assignedTo, close: `${call.assignedTo}.Body.Close` };
   if (GO_FILE.test(call.callee)) return { call, name: call.assignedTo, close: `${call.assignedTo}.Close` };
@@ -40,6 +42,8 @@ function goResource(call: CallFact): Resource | undefined {
 function javaResource(call: CallFact): Resource | undefined {
   if (!call.assignedTo || call.inInnerLoop || inTryWithResources(call.node)) return undefined;
   if (!JAVA_RESOURCE.test(call.callee) && !(JAVA_WRAPPER.test(call.callee) && WRAPS_RESOURCE.test(call.text))) return undefined;
+  // Declared in the iteration; a variable of the enclosing method reassigned here is carried to the next one.
+  if (call.node.parent?.type !== 'variable_declarator') return undefined;
   // `Scanner(System.in)` and readers over a string own nothing to release.
   if (/^(Scanner|PrintWriter)$/.test(call.method) && /System\.(in|out|err)|StringReader|new String/.test(call.text)) return undefined;
   return { call, name: call.assignedTo, close: `${call.assignedTo}.close` };
