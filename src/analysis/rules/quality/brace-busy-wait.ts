@@ -11,7 +11,7 @@ import type { Detection, RuleContext } from '../../rule-types.js';
 import { blockFix, fenceLanguage, lineEndOffset, lineStartOffset, replaceFix } from '../../../fixes/lines.js';
 import { busyWaitCost } from './cost.js';
 
-const TEST_FILE = /_test\.go$|(^|\/)src\/test\/java\//;
+const TEST_FILE = /_test\.go$|(^|\/)(src\/test\/java|testdata)\//;
 const COMMENTS = new Set(['comment', 'line_comment', 'block_comment']);
 
 function meaningful(node: SyntaxNode): SyntaxNode[] {
@@ -110,7 +110,7 @@ function spinSketch(loop: LoopFacts): string {
 }
 
 export function detectBraceBusyWait(loop: LoopFacts, ctx: RuleContext): Detection | null {
-  // A spin in a Go or JUnit test is the point of it (a CPU hog, contention for a lock under test).
+  // A spin in a Go or JUnit test (or a test's data) is the point of it (a CPU hog, contention for a lock under test).
   if (TEST_FILE.test(loop.path)) return null;
   if (loop.language === 'go') return goSelectSpin(loop, ctx) ?? emptySpin(loop, ctx);
   return emptySpin(loop, ctx);

@@ -87,17 +87,11 @@ function closes(loop: LoopFacts, close: string): SyntaxNode[] {
   });
 }
 
-/** The statement of the loop body's statement list that holds `node`. */
-function statementOf(node: SyntaxNode, loop: LoopFacts): SyntaxNode | undefined {
-  let n: SyntaxNode | null = node;
-  while (n && n.parent && n.parent.id !== loop.body.id) n = n.parent;
-  return n && n.parent?.id === loop.body.id ? n : undefined;
-}
-
 /** A `continue`/`break`/`return` between the open and the close, other than the open's own `if err != nil` branch. */
 function earlyExit(resource: Resource, close: SyntaxNode, loop: LoopFacts): SyntaxNode | undefined {
-  const open = statementOf(resource.call.node, loop);
-  if (!open) return undefined;
+  // The declaring statement (`f, err := os.Open(p)`), wherever it sits (a select case, an if branch).
+  const open = resource.call.node.parent?.parent;
+  if (!open || open.type !== 'short_var_declaration') return undefined;
   const errorCheck = open.nextNamedSibling?.type === 'if_statement' && /\berr\w*\s*!=\s*nil/.test(open.nextNamedSibling.childForFieldName('condition')?.text ?? '') ? open.nextNamedSibling : undefined;
   // An if-initializer open (`if rows, err := ...; err == nil {`) keeps its error branch in the same statement.
   for (const n of loop.body.descendantsOfType(['continue_statement', 'break_statement', 'return_statement'])) {
