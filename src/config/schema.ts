@@ -63,6 +63,8 @@ const DEFAULTS = {
     paths: [
       '**/test_*.py', '**/*_test.py', '**/*_tests.py', '**/conftest.py', '**/{test,tests,__tests__,idle_test}/**',
       '**/*.{test,spec}.{js,jsx,mjs,cjs,ts,tsx,mts,cts}', '**/*_{test,spec}.{js,ts}',
+      // Go tests and test data; Java's src/test/java is under test/ above.
+      '**/*_test.go', '**/testdata/**',
     ],
     targets: ['fix-bugs'] as Array<(typeof TARGETS)[number]>,
   },

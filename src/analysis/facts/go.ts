@@ -22,7 +22,7 @@ const DURATION_UNITS: Record<string, number> = {
 const FUNCTIONS = new Set(['func_literal', 'function_declaration', 'method_declaration']);
 const BREAKABLE = new Set(['for_statement', 'expression_switch_statement', 'type_switch_statement', 'select_statement']);
 const FATAL = /^(panic|os\.Exit|log\.(Fatal|Fatalf|Fatalln|Panic|Panicf|Panicln)|runtime\.Goexit|\w+\.(Fatal|Fatalf|Panic|Panicf))$/;
-const STOP_CHANNEL = /(^|\.)(Done\(\)|done|stop|stopCh|stopC|quit|quitCh|shutdown|closing|closed|exit|cancel\w*|ctx\.Done\(\))$/i;
+const STOP_CHANNEL = /(^|\.)(Done\(\)|(done|stop|quit|shutdown|closing|closed|close|exit|term)(Ch|C|Chan)?|cancel\w*|ctx\.Done\(\))$/i;
 
 /** Go's numeric value of an expression: durations in nanoseconds, constants followed. */
 export function goNumber(node: SyntaxNode | null | undefined, file: BraceFile): number | undefined {
@@ -213,6 +213,11 @@ function exitOf(node: SyntaxNode, loop: SyntaxNode): ExitFact | undefined {
     }
     case 'return_statement':
       return { kind: 'return', line };
+    // A jump to a label outside the loop (`goto FLUSH`) leaves it like a break.
+    case 'goto_statement': {
+      const label = node.namedChild(0)?.text;
+      return label && !loop.descendantsOfType(['labeled_statement']).some((l) => (l.childForFieldName('label') ?? l.namedChild(0))?.text === label) ? { kind: 'break', line } : undefined;
+    }
     case 'call_expression': {
       const fn = node.childForFieldName('function')?.text ?? '';
       if (FATAL.test(fn) && !deferredOrSpawned(node, loop)) return { kind: 'raise', line };

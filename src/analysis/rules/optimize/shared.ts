@@ -126,7 +126,10 @@ export function inErrorHandler(node: SyntaxNode, loop: LoopFacts): boolean {
 /** Conditions (`if`, ternaries, switch cases) between `node` and the loop body. */
 export function enclosingConditions(node: SyntaxNode, loop: LoopFacts): SyntaxNode[] {
   const out: SyntaxNode[] = [];
-  for (let n: SyntaxNode | null = node.parent; n && n.id !== loop.body.id; n = n.parent) {
+  let child = node;
+  for (let n: SyntaxNode | null = node.parent; n && n.id !== loop.body.id; child = n, n = n.parent) {
+    // Go: `if err := tx.Commit(); err != nil {` runs the initializer every time; only the branches are conditional.
+    if (loop.language === 'go' && n.type === 'if_statement' && n.childForFieldName('initializer')?.id === child.id) continue;
     if (n.type === 'if_statement' || n.type === 'elif_clause' || n.type === 'conditional_expression' || n.type === 'ternary_expression' || n.type === 'switch_case') {
       out.push(n);
     }

@@ -11,6 +11,7 @@ import type { Detection, RuleContext } from '../../rule-types.js';
 import { blockFix, fenceLanguage, lineEndOffset, lineStartOffset, replaceFix } from '../../../fixes/lines.js';
 import { busyWaitCost } from './cost.js';
 
+const TEST_FILE = /_test\.go$|(^|\/)(src\/test\/java|testdata)\//;
 const COMMENTS = new Set(['comment', 'line_comment', 'block_comment']);
 
 function meaningful(node: SyntaxNode): SyntaxNode[] {
@@ -66,9 +67,14 @@ const SPIN_HINT = /^(Thread\.onSpinWait|runtime\.Gosched|LockSupport\.park\w*|Th
 /** Calls that only read shared state: atomics, futures, thread and collection state. */
 const STATE_READ = /^(Load\w*|get|getAcquire|getOpaque|getPlain|getAsBoolean|getCount|getState|isDone|isAlive|isEmpty|isSet|size)$/;
 
+/** `++`, `--` or an assignment (`=` that is not part of `==`, `!=`, `<=`, `>=`); linear: single characters and pairs. */
+const SIDE_EFFECT = /\+\+|--|(?:^|[^=!<>+\-*/%&|^])=(?:[^=]|$)|[+\-*/%&|^]=/;
+
 function emptySpin(loop: LoopFacts, ctx: RuleContext): Detection | null {
   if (loop.kind !== 'while' || loop.infinite || !loop.condition) return null;
   if (meaningful(loop.body).length > 0 || loop.node.type === 'do_statement') return null;
+  // A condition that changes something (`while (a[++i] < pivot);`, `(c = buf[p++]) != '\n'`) is a scan, not a wait.
+  if (SIDE_EFFECT.test(loop.condition)) return null;
   // The condition may itself wait (`while (!queue.offer(x, 1, SECONDS))`): only reads of shared state are a spin.
   if (!loop.calls.every((c) => STATE_READ.test(c.method) && !SPIN_HINT.test(c.callee))) return null;
   return {
@@ -104,6 +110,8 @@ function spinSketch(loop: LoopFacts): string {
 }
 
 export function detectBraceBusyWait(loop: LoopFacts, ctx: RuleContext): Detection | null {
+  // A spin in a Go or JUnit test (or a test's data) is the point of it (a CPU hog, contention for a lock under test).
+  if (TEST_FILE.test(loop.path)) return null;
   if (loop.language === 'go') return goSelectSpin(loop, ctx) ?? emptySpin(loop, ctx);
   return emptySpin(loop, ctx);
 }

@@ -157,3 +157,28 @@ export function detectBraceUnguardedWorker(loop: LoopFacts, ctx: RuleContext): D
     fix: blockFix(sketch, { startLine: loop.startLine, endLine: loop.endLine }, { description: name, safety: 'unsafe', language: fenceLanguage(loop.language) }),
   };
 }
+
+const WORKER_KINDS: ReadonlySet<CallKind> = new Set(['sleep', 'queue-pop', 'db-read', 'db-write', 'http', 'queue-ack']);
+
+/**
+ * infinite-loop-no-exit for Go and Java: an endless loop with no way out at all (no return, break, fatal call or
+ * stop case) and nothing that asks it to stop, doing a worker's calls. unguarded-worker-loop's finding on the same
+ * loop says it already (its `-no-stop` variants).
+ */
+export function detectBraceNoExit(loop: LoopFacts, ctx: RuleContext, unguardedMayReport: boolean): Detection | null {
+  if (loop.kind === 'interval' || !loop.infinite || loop.exits.length > 0) return null;
+  if (!braceHasNoStop(loop, ctx.file.source)) return null;
+  if (unguardedMayReport && braceUnguardedCall(loop)) return null;
+  const worker = loop.calls.find((c) => !c.inInnerLoop && c.kinds.some((k) => WORKER_KINDS.has(k)));
+  if (!worker) return null;
+  const name = braceWorkerName(loop);
+  const sketch = loop.language === 'go' ? goGuardedWorkerSketch(loop, ctx.file.source, name) : javaGuardedWorkerSketch(loop, ctx.file.source, name);
+  return {
+    loop,
+    line: loop.headerLine,
+    variant: loop.language,
+    data: { call: displayCallee(worker.callee) },
+    confidence: 'high',
+    fix: blockFix(sketch, { startLine: loop.startLine, endLine: loop.endLine }, { description: 'stop on ctx.Done() / interruption', safety: 'unsafe', language: fenceLanguage(loop.language) }),
+  };
+}

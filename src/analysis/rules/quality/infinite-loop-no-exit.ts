@@ -7,10 +7,12 @@ import { guardedWorkerTemplate } from '../../../fixes/templates.js';
 import { noExitWorkerCall, ruleMayReport } from './overlap.js';
 import { endLineOf, familyOf, lineOf, statementsOf } from './syntax.js';
 import { findUnguardedCall } from './unguarded-worker-loop.js';
+import { detectBraceNoExit } from './brace-worker.js';
 import { displayCallee } from './syntax.js';
 import { outerNamesUsed, workerName } from './worker-name.js';
 
 export const detectInfiniteLoopNoExit: Detector = (loop, ctx) => {
+  if (loop.language === 'go' || loop.language === 'java') return detectBraceNoExit(loop, ctx, ruleMayReport(ctx.config, 'unguarded-worker-loop', 'fix-bugs'));
   const family = familyOf(loop.language);
   const worker = noExitWorkerCall(loop, ctx);
   if (!worker) return null;

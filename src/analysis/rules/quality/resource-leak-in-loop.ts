@@ -20,6 +20,7 @@ import { sleepOf, treeCalls } from './calls.js';
 import { leakedDescriptorsCost } from './cost.js';
 import { calleeOf, descendants, endLineOf, enclosingFunction, familyOf, lineOf, methodOf, rootOf, statementsOf, type Family } from './syntax.js';
 import { displayCallee } from './syntax.js';
+import { detectBraceResourceLeak } from './brace-resource-leak.js';
 
 const PY_RESOURCE = /^((io|codecs|gzip|bz2|lzma|tarfile)\.)?open$|^(zipfile\.)?ZipFile$|\.cursor$|^(sqlite3|psycopg2?|pymysql|MySQLdb|mysql\.connector|pyodbc|oracledb|cx_Oracle|duckdb)\.connect$|^socket\.(socket|create_connection)$|^(urllib\.request\.)?urlopen$|^(tempfile\.)?(NamedTemporaryFile|TemporaryFile)$|^(requests\.)?Session$|^httpx\.Client$|^(smtplib\.)?SMTP(_SSL)?$|^(ftplib\.)?FTP$|^(pika\.)?BlockingConnection$|\.getconn$/;
 const PY_WITH_CLOSES = /^((io|codecs|gzip|bz2|lzma|tarfile)\.)?open$|^(zipfile\.)?ZipFile$|^(urllib\.request\.)?urlopen$|^(tempfile\.)?(NamedTemporaryFile|TemporaryFile)$|^(requests\.)?Session$|^httpx\.Client$|^(smtplib\.)?SMTP(_SSL)?$|^socket\.(socket|create_connection)$/;
@@ -255,6 +256,7 @@ function leaksPerIteration(resource: Resource, closes: SyntaxNode[], loop: LoopF
 }
 
 export const detectResourceLeakInLoop: Detector = (loop, ctx) => {
+  if (loop.language === 'go' || loop.language === 'java') return detectBraceResourceLeak(loop, ctx);
   const { model } = ctx;
   const family = familyOf(loop.language);
   const detections: Detection[] = [];

@@ -1,0 +1,172 @@
+// resource-leak-in-loop for Go and Java: a resource opened in each iteration and not released on every path.
+// - Go: `rows` from Query/QueryContext (sql, sqlx), `resp` from http.Get/Post/client.Do (its Body), files from
+//   os.Open/Create/OpenFile. Never closed → `never-closed`; closed later in the iteration but a `continue`,
+//   `break` or `return` between the open and the Close skips it → `go-early-exit`. `defer x.Close()` in the loop is
+//   defer-in-loop's finding and counts as closed here; a resource handed on (returned, passed to a call, stored)
+//   is its new owner's business.
+// - Java: JDBC connections, statements and result sets, streams, readers, sockets opened per iteration outside a
+//   try-with-resources. Never closed → `never-closed`; closed but not in a `finally`, in a loop that catches and
+//   goes on → `java-not-on-every-path` (every failed iteration leaks one).
+import type { CallFact, LoopFacts, SyntaxNode } from '../../facts.js';
+import type { Detection, RuleContext } from '../../rule-types.js';
+import { blockFix, fenceLanguage } from '../../../fixes/lines.js';
+import { leakedDescriptorsCost } from './cost.js';
+
+const GO_ROWS = /^(Query|QueryContext|Queryx|QueryxContext|NamedQuery|NamedQueryContext)$/;
+const GO_HTTP = /^(http\.(Get|Post|Head|PostForm)|\w+\.(Do|Get|Post|Head|PostForm))$/;
+const GO_FILE = /^os\.(Open|Create|OpenFile)$/;
+
+const JAVA_RESOURCE =
+  /^(DriverManager\.getConnection|\w+\.(getConnection|prepareStatement|prepareCall|createStatement|executeQuery|openStream|newBufferedReader|newBufferedWriter|newInputStream|newOutputStream)|Files\.(lines|list|walk|newDirectoryStream)|(java\.io\.)?(FileInputStream|FileOutputStream|FileReader|FileWriter|RandomAccessFile|Socket|ServerSocket|ZipFile|JarFile|Scanner|PrintWriter))$/;
+
+/** A decorator that owns what it wraps: `new BufferedReader(new FileReader(path))` is the resource to close. */
+const JAVA_WRAPPER = /^(Buffered(Reader|Writer|InputStream|OutputStream)|InputStreamReader|OutputStreamWriter|Data(Input|Output)Stream|Object(Input|Output)Stream|GZIP(Input|Output)Stream|PrintWriter|PrintStream)$/;
+const WRAPS_RESOURCE = /new\s+(FileInputStream|FileOutputStream|FileReader|FileWriter|RandomAccessFile)\b|\.(openStream|getInputStream|getOutputStream|newInputStream|newOutputStream)\s*\(/;
+
+interface Resource {
+  call: CallFact;
+  name: string;
+  close: string;
+}
+
+function goResource(call: CallFact): Resource | undefined {
+  if (!call.assignedTo || call.assignedTo === '_' || call.inInnerLoop) return undefined;
+  // Declared in the iteration (`:=`); a variable reassigned here is carried to the next one.
+  if (call.node.parent?.parent?.type !== 'short_var_declaration') return undefined;
+  if (GO_ROWS.test(call.method) && call.kinds.includes('db-read')) return { call, name: call.assignedTo, close: `${call.assignedTo}.Close` };
+  if (GO_HTTP.test(call.callee) && call.kinds.includes('http')) return { call, name: call.assignedTo, close: `${call.assignedTo}.Body.Close` };
+  if (GO_FILE.test(call.callee)) return { call, name: call.assignedTo, close: `${call.assignedTo}.Close` };
+  return undefined;
+}
+
+function javaResource(call: CallFact): Resource | undefined {
+  if (!call.assignedTo || call.inInnerLoop || inTryWithResources(call.node)) return undefined;
+  if (!JAVA_RESOURCE.test(call.callee) && !(JAVA_WRAPPER.test(call.callee) && WRAPS_RESOURCE.test(call.text))) return undefined;
+  // Declared in the iteration; a variable of the enclosing method reassigned here is carried to the next one.
+  if (call.node.parent?.type !== 'variable_declarator') return undefined;
+  // `Scanner(System.in)` and readers over a string own nothing to release.
+  if (/^(Scanner|PrintWriter)$/.test(call.method) && /System\.(in|out|err)|StringReader|new String/.test(call.text)) return undefined;
+  return { call, name: call.assignedTo, close: `${call.assignedTo}.close` };
+}
+
+function inTryWithResources(node: SyntaxNode): boolean {
+  for (let p = node.parent; p; p = p.parent) {
+    if (p.type === 'resource_specification') return true;
+    if (p.type === 'block' || p.type === 'method_declaration') return false;
+  }
+  return false;
+}
+
+const compact = (text: string): string => text.replace(/\s+/g, '');
+
+/** The resource leaves the iteration's hands: returned, passed to a call, stored, appended, sent on a channel. */
+function handedOn(name: string, loop: LoopFacts, after: number): boolean {
+  const nameRe = new RegExp(`(^|[^\\w$.])${name.replace(/[^\w$]/g, '')}\\b`);
+  for (const n of loop.body.descendantsOfType(['return_statement', 'argument_list', 'send_statement', 'assignment_statement', 'assignment_expression', 'keyed_element', 'literal_element'])) {
+    if (n.startIndex < after) continue;
+    if (n.type === 'argument_list') {
+      if (n.namedChildren.some((a) => compact(a.text) === name)) return true;
+      continue;
+    }
+    if (n.type === 'assignment_statement' || n.type === 'assignment_expression') {
+      const right = n.childForFieldName('right');
+      if (right && right.namedChildren.concat([right]).some((r) => compact(r.text) === name)) return true;
+      continue;
+    }
+    if (nameRe.test(n.text)) return true;
+  }
+  return false;
+}
+
+/** Calls of `close` (`rows.Close`, `resp.Body.Close`, `c.close`) in the loop body, deferred ones included. */
+function closes(loop: LoopFacts, close: string): SyntaxNode[] {
+  const type = loop.language === 'go' ? 'call_expression' : 'method_invocation';
+  return loop.body.descendantsOfType([type]).filter((c) => {
+    const callee = loop.language === 'go' ? compact(c.childForFieldName('function')?.text ?? '') : `${compact(c.childForFieldName('object')?.text ?? '')}.${c.childForFieldName('name')?.text ?? ''}`;
+    return callee === close;
+  });
+}
+
+/** A `continue`/`break`/`return` between the open and the close, other than the open's own `if err != nil` branch. */
+function earlyExit(resource: Resource, close: SyntaxNode, loop: LoopFacts): SyntaxNode | undefined {
+  // The declaring statement (`f, err := os.Open(p)`), wherever it sits (a select case, an if branch).
+  const open = resource.call.node.parent?.parent;
+  if (!open || open.type !== 'short_var_declaration') return undefined;
+  const errorCheck = open.nextNamedSibling?.type === 'if_statement' && /\berr\w*\s*!=\s*nil/.test(open.nextNamedSibling.childForFieldName('condition')?.text ?? '') ? open.nextNamedSibling : undefined;
+  // An if-initializer open (`if rows, err := ...; err == nil {`) keeps its error branch in the same statement.
+  for (const n of loop.body.descendantsOfType(['continue_statement', 'break_statement', 'return_statement'])) {
+    if (n.startIndex <= resource.call.node.endIndex || n.startIndex >= close.startIndex) continue;
+    if (errorCheck && errorCheck.startIndex <= n.startIndex && n.endIndex <= errorCheck.endIndex) continue;
+    let nested = false;
+    for (let p = n.parent; p && p.id !== loop.body.id; p = p.parent) if (p.type === 'func_literal' || p.type === 'for_statement') nested = true;
+    if (!nested) return n;
+  }
+  return undefined;
+}
+
+function inFinally(node: SyntaxNode, loop: LoopFacts): boolean {
+  for (let p = node.parent; p && p.id !== loop.node.id; p = p.parent) if (p.type === 'finally_clause') return true;
+  return false;
+}
+
+function goSketch(resource: Resource): string {
+  const { call, name } = resource;
+  return [
+    '// One function per item: its defer releases the resource at the end of the iteration, on every path.',
+    `func handleOne(ctx context.Context /* , item */) error {`,
+    `\t${name}, err := ${call.text}`,
+    '\tif err != nil {',
+    '\t\treturn err',
+    '\t}',
+    `\tdefer ${resource.close}()`,
+    `\t// ... use ${name}; an early return still closes it`,
+    ...(resource.close.endsWith('.Body.Close') ? [] : [`\treturn ${name}.Err()`]),
+    ...(resource.close.endsWith('.Body.Close') ? ['\treturn nil'] : []),
+    '}',
+  ].join('\n');
+}
+
+function javaSketch(resource: Resource): string {
+  const { call, name } = resource;
+  const declared = call.node.parent?.parent?.type === 'local_variable_declaration' ? call.node.parent.parent.childForFieldName('type')?.text ?? 'var' : 'var';
+  return [
+    `try (${declared} ${name} = ${call.text}) {`,
+    `    // ... use ${name}; it is closed when the block ends, also when something in it throws`,
+    '}',
+  ].join('\n');
+}
+
+export function detectBraceResourceLeak(loop: LoopFacts, ctx: RuleContext): Detection[] {
+  const out: Detection[] = [];
+  // Leaked per hour for a poller that sleeps a known time, as for the other languages.
+  const sleep = loop.calls.find((c) => c.kinds.includes('sleep') && c.sleepSeconds)?.sleepSeconds;
+  for (const call of loop.calls) {
+    const resource = loop.language === 'go' ? goResource(call) : javaResource(call);
+    if (!resource) continue;
+    const found = closes(loop, resource.close);
+    const base = { loop, line: call.line, confidence: 'high' as const };
+    const fix = blockFix(loop.language === 'go' ? goSketch(resource) : javaSketch(resource), { startLine: call.line, endLine: call.endLine }, {
+      description: loop.language === 'go' ? 'close with defer in a per-item function' : 'try-with-resources',
+      safety: 'unsafe',
+      language: fenceLanguage(loop.language),
+    });
+    const data = { resource: resource.name, call: call.callee, close: resource.close.slice(resource.name.length + 1) };
+    if (found.length === 0) {
+      if (call.managed || handedOn(resource.name, loop, call.node.endIndex)) continue;
+      out.push({ ...base, variant: 'never-closed', data, fix, ...(sleep ? { cost: leakedDescriptorsCost(sleep, ctx.config.cost, ctx.locale) } : {}) });
+      continue;
+    }
+    if (loop.language === 'go') {
+      // A deferred close is defer-in-loop's finding; the resource is released (late) on every path.
+      const direct = found.filter((c) => c.parent?.type !== 'defer_statement' && c.startIndex > call.node.endIndex);
+      if (direct.length === 0 || found.some((c) => c.parent?.type === 'defer_statement')) continue;
+      const exit = earlyExit(resource, direct[0]!, loop);
+      if (!exit) continue;
+      out.push({ ...base, variant: 'go-early-exit', data: { ...data, exit: exit.text.split(/\s/)[0]!, exit_line: exit.startPosition.row + 1 }, fix });
+      continue;
+    }
+    if (found.some((c) => inFinally(c, loop)) || call.failure !== 'handled') continue;
+    out.push({ ...base, variant: 'java-not-on-every-path', data, fix });
+  }
+  return out;
+}
