@@ -67,6 +67,12 @@ export interface AnalyzeFilesOptions {
   locale: Locale;
   maxFileBytes: number;
   kb?: KnowledgeBase;
+  /**
+   * The function tables of this thread's run (built with `kb`), kept across calls: a file that many analysed files
+   * import is then read and parsed once per thread, not once per batch (the main thread's batches are single files).
+   * Default: a new index per call.
+   */
+  effects?: EffectIndex;
 }
 
 /**
@@ -84,7 +90,7 @@ export function diskReader(files: SourceFile[], maxBytes: number): ContextReader
 
 function engineOptionsFor(files: SourceFile[], options: AnalyzeFilesOptions): AnalyzeOptions {
   const kb = options.kb ?? loadKnowledgeBase(options.config);
-  const effects = new EffectIndex(kb, diskReader(files, options.maxFileBytes));
+  const effects = options.effects ?? new EffectIndex(kb, diskReader(files, options.maxFileBytes));
   return { locale: options.locale, kb, effects };
 }
 
