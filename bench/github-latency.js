@@ -10,6 +10,7 @@
 // every review starts with the limiter idle, as on an idle installation.
 //
 //   npm run build && node bench/github-latency.js [--runs 15] [--files 30] [--dry-runs 5] [--api-latency-ms 0]
+//   BENCH_TRACE=1 also prints the last run's requests with their times.
 import { existsSync } from 'node:fs';
 import { arg, changeFiles, loadSupport, newFilePatch, report, rssKiB, timeDryRun, untilQuiet } from './latency-harness.js';
 
@@ -68,6 +69,8 @@ async function main() {
         requestsPerRun.push(fake.requests.length - firstRequest);
       }
       comments += fake.reviews.find((r) => r.pull_number === pull.number)?.comments.length ?? 0;
+      // BENCH_TRACE=1: every request of the last run, in ms after the webhook was sent.
+      if (process.env.BENCH_TRACE && run === RUNS) for (const r of fake.requests.slice(firstRequest)) console.log(`  +${r.at - sentAt} ms ${r.method} ${r.path.split('?')[0]}`);
     }
   } finally {
     clearInterval(sampler);

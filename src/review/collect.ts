@@ -140,7 +140,14 @@ export async function collectContextFiles(platform: Platform, cr: ChangeRequestR
   let requests = 0;
   const requestBudget = limits.max_files * 8;
   let frontier = files.map((f) => ({ path: f.path, content: f.content }));
+  // Where the host batches reads, every candidate path of a level comes in one call first; the loop below then
+  // tries candidates as before, from that answer, without a request each (on GitHub, 16 sequential reads of the
+  // candidates for one missing `./db` became one GraphQL query).
+  const prefetched = new Map<string, Buffer | null>();
+  const read = (path: string): Promise<Buffer | null> =>
+    prefetched.has(path) ? Promise.resolve(prefetched.get(path)!) : platform.getFileContent(cr.repo, path, cr.headSha).catch(() => null);
   for (let depth = 1; depth < limits.max_depth && frontier.length > 0; depth++) {
+    if (platform.getFileContents) await prefetchCandidates(platform, cr, frontier, { known, missing, segments, prefetched, limit: requestBudget - requests });
     const next: Array<{ path: string; content: Buffer }> = [];
     for (const file of frontier) {
       const language = languageForPath(file.path);
@@ -170,7 +177,7 @@ export async function collectContextFiles(platform: Platform, cr: ChangeRequestR
         for (const candidate of candidates) {
           if (requests >= requestBudget) break;
           requests++;
-          const content = await platform.getFileContent(cr.repo, candidate, cr.headSha).catch(() => null);
+          const content = await read(candidate);
           if (content === null || content.length > config.max_file_bytes) {
             missing.add(candidate);
             continue;
@@ -186,6 +193,32 @@ export async function collectContextFiles(platform: Platform, cr: ChangeRequestR
     frontier = next;
   }
   return out;
+}
+
+/** Every path the imports of `frontier` may resolve to (not known, not already missing), read in one batched call. */
+async function prefetchCandidates(
+  platform: Platform,
+  cr: ChangeRequestRef,
+  frontier: Array<{ path: string; content: Buffer }>,
+  state: { known: Set<string>; missing: Set<string>; segments: Set<string>; prefetched: Map<string, Buffer | null>; limit: number },
+): Promise<void> {
+  const wanted = new Set<string>();
+  for (const file of frontier) {
+    const language = languageForPath(file.path);
+    if (!language) continue;
+    for (const entry of importsOf(file.path, file.content)) {
+      const module = entry.submodule ?? entry.module;
+      if (language === 'python' && !module.startsWith('.') && !state.segments.has(module.split('.')[0]!)) continue;
+      const all = moduleCandidates(file.path, language, module);
+      if (all.some((c) => state.known.has(c))) continue;
+      for (const candidate of all) if (!state.missing.has(candidate) && !state.prefetched.has(candidate)) wanted.add(candidate);
+    }
+  }
+  const paths = [...wanted].slice(0, Math.max(0, state.limit));
+  if (paths.length === 0 || !platform.getFileContents) return;
+  // A failed batch leaves the loop to read file by file, as without batching.
+  const contents = await platform.getFileContents(cr.repo, paths, cr.headSha).catch(() => null);
+  if (contents) for (const path of paths) state.prefetched.set(path, contents.get(path) ?? null);
 }
 
 export interface FileAnalysis {

@@ -1,18 +1,16 @@
 // The real service as a process (`node dist/src/server/main.js`), GitLab-only (no GitHub App credentials), against
 // the GitLab stand-in on 127.0.0.1: webhooks in, discussions, summary note and commit status out.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../src/core/i18n.js';
 import { FakeGitLab } from '../support/fake-gitlab.js';
+import { ensureBuilt, sendGitLabWebhook, startService, waitFor as waitForService, type ServiceProcess } from '../support/service-process.js';
 import { BASE_SHA as BASE, HEAD_SHA as HEAD, SENDER_DIFF, SENDER_SOURCE } from '../support/sender-module.js';
 
 const TOKEN = 'glpat-e2e-token-must-not-leak';
 const SECRET = 'e2e-webhook-secret-must-not-leak';
 const HEAD2 = 'd0d1d2d3d4d5d6d7d8d9e0e1e2e3e4e5e6e7e8e9';
-const MAIN = join(PROJECT_ROOT, 'dist', 'src', 'server', 'main.js');
 
 const DIFF = SENDER_DIFF;
 const SOURCE = SENDER_SOURCE;
@@ -23,43 +21,19 @@ const riley = { id: 9, username: 'riley' };
 const guest = { id: 10, username: 'guest' };
 
 let fake: FakeGitLab;
-let child: ChildProcess;
-let serviceUrl: string;
-let logs = '';
+let service: ServiceProcess | undefined;
+/** The service's output so far (every test that reads it runs after the start). */
+const logs = (): string => service?.output ?? '';
 
 function fixture(name: string): Record<string, any> {
   const text = readFileSync(join(PROJECT_ROOT, 'test', 'fixtures', 'gitlab', name), 'utf8');
   return JSON.parse(text.replaceAll('https://gitlab.example.com', fake.url)) as Record<string, any>;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 /** Waits for a condition the service brings about asynchronously; fails with the service log on timeout. */
-async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let delay = 20;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n--- service log ---\n${logs.slice(-4000)}`);
-    await new Promise((resolve) => setTimeout(resolve, delay));
-    delay = Math.min(delay * 2, 250);
-  }
-}
+const waitFor = (what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<boolean> => waitForService(what, check, timeoutMs, service ? [service] : [], 50);
 
-async function hook(event: string, body: object, headers: Record<string, string> = {}): Promise<number> {
-  const res = await fetch(`${serviceUrl}/gitlab/webhook`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-gitlab-event': event, 'x-gitlab-token': SECRET, ...headers },
-    body: JSON.stringify(body),
-  });
-  await res.arrayBuffer();
-  return res.status;
-}
+const hook = (event: string, body: object, headers: Record<string, string> = {}): Promise<number> => sendGitLabWebhook(service!.url, SECRET, event, body, headers);
 
 function noteHook(note: { id: number; discussionId: string; body: string; author: { id: number; username: string }; position?: Record<string, unknown> }) {
   const payload = fixture(note.position ? 'note-diff-note.json' : 'note-merge-request.json');
@@ -76,8 +50,7 @@ function noteHook(note: { id: number; discussionId: string; body: string; author
 }
 
 beforeAll(async () => {
-  if (!existsSync(MAIN)) spawnSync('npm', ['run', 'build'], { cwd: PROJECT_ROOT, stdio: 'ignore' });
-  expect(existsSync(MAIN)).toBe(true);
+  ensureBuilt();
 
   fake = new FakeGitLab({ token: TOKEN });
   await fake.start();
@@ -98,51 +71,32 @@ beforeAll(async () => {
     diffs: [{ old_path: 'worker/sender.py', new_path: 'worker/sender.py', diff: DIFF }],
   });
 
-  const port = await freePort();
-  serviceUrl = `http://127.0.0.1:${port}`;
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
+  const env: Record<string, string> = {
     NODE_ENV: 'production',
     HOST: '127.0.0.1',
-    PORT: String(port),
     LOG_LEVEL: 'debug',
     COZE_LOOP_CONCURRENCY: '2',
     GITLAB_URL: fake.url,
     GITLAB_TOKEN: TOKEN,
     GITLAB_WEBHOOK_SECRET: SECRET,
   };
-  child = spawn(process.execPath, [MAIN], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout!.on('data', (d: Buffer) => (logs += d.toString('utf8')));
-  child.stderr!.on('data', (d: Buffer) => (logs += d.toString('utf8')));
-  await waitFor('the service to answer /healthz', () =>
-    fetch(`${serviceUrl}/healthz`)
-      .then((r) => r.ok)
-      .catch(() => false),
-  );
+  service = await startService(env, { name: 'gitlab-service' });
 }, 300_000);
 
 afterAll(async () => {
-  if (child && child.exitCode === null) {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, 10_000)))]);
-    clearTimeout(timer);
-    if (child.exitCode === null) child.kill('SIGKILL');
-  }
+  await service?.stop('SIGTERM', 10_000);
   await fake?.stop();
 });
 
 describe('coze-loop service, GitLab only', () => {
   it('says in its log that the GitHub side is off', () => {
-    expect(logs).toMatch(/GitHub side is off/);
+    expect(logs()).toMatch(/GitHub side is off/);
   });
 
   it('answers a wrong or missing X-Gitlab-Token with 401 and makes no API call', async () => {
     const before = fake.requests.length;
     expect(await hook('Merge Request Hook', fixture('merge-request-open.json'), { 'x-gitlab-token': 'wrong' })).toBe(401);
-    const res = await fetch(`${serviceUrl}/gitlab/webhook`, { method: 'POST', body: JSON.stringify(fixture('merge-request-open.json')) });
+    const res = await fetch(`${service!.url}/gitlab/webhook`, { method: 'POST', body: JSON.stringify(fixture('merge-request-open.json')) });
     expect(res.status).toBe(401);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(fake.requests.length).toBe(before);
@@ -223,7 +177,7 @@ describe('coze-loop service, GitLab only', () => {
   });
 
   it('never writes the token or the webhook secret to its log', () => {
-    expect(logs).not.toContain(TOKEN);
-    expect(logs).not.toContain(SECRET);
+    expect(logs()).not.toContain(TOKEN);
+    expect(logs()).not.toContain(SECRET);
   });
 });

@@ -64,6 +64,27 @@ describe('context files for the bots', () => {
     expect(analysis.files.map((f) => f.file.path)).toEqual(['app/worker.py']);
   });
 
+  it('reads the candidates of a level in one batched call where the host batches, with the same context files', async () => {
+    const { platform, fetched } = host();
+    const batches: string[][] = [];
+    const batched = Object.assign(platform, {
+      getFileContents: async (repo: string, paths: string[], ref: string) => {
+        batches.push(paths);
+        return new Map(await Promise.all(paths.map(async (path) => [path, platform.contents.has(`${ref}:${path}`) ? Buffer.from(platform.contents.get(`${ref}:${path}`)!) : null] as const)));
+      },
+    });
+    const changeSet = await collectChangeSet(batched, platform.cr(), config);
+    batches.length = 0;
+    fetched.length = 0;
+    const context = await collectContextFiles(batched, platform.cr(), changeSet.files, config);
+    expect([...context.files.keys()].sort()).toEqual(['app/db.py', 'app/notify.py', 'app/store.py']);
+    // One call per import level (worker.py's imports, then store.py's), no single reads.
+    expect(batches).toHaveLength(2);
+    expect(batches[0]).toEqual(expect.arrayContaining(['app/store.py', 'app/notify.py']));
+    expect(batches[1]).toEqual(expect.arrayContaining(['app/db.py']));
+    expect(fetched).toEqual([]);
+  });
+
   it('stops at effects.max_files and says so in the review summary', async () => {
     const { platform } = host();
     const bounded = { ...config, effects: { enabled: true, max_depth: 4, max_files: 1 } };
