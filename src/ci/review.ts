@@ -13,7 +13,7 @@ import { severityRank, type Finding, type Locale } from '../core/types.js';
 import type { ChangeRequestRef, Platform } from '../platforms/platform.js';
 import { renderSarif } from '../report/sarif.js';
 import { runReview, type ReviewOutcome } from '../review/pipeline.js';
-import { noopMetrics, type Logger } from '../server/deps.js';
+import { noopMetrics, type Logger } from '../core/observability.js';
 import { scrubString } from '../server/logger.js';
 import type { ReviewArgs } from './args.js';
 import { CapturingPlatform } from './capture.js';

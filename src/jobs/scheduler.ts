@@ -4,7 +4,7 @@
 // (restart, two schedulers) is dropped as a duplicate.
 import { Cron } from 'croner';
 import { isoWeek } from '../core/iso-week.js';
-import type { Logger } from '../server/deps.js';
+import type { Logger } from '../core/observability.js';
 import type { JobData, JobQueue } from './queue.js';
 import { BullMqQueue } from './bullmq-queue.js';
 

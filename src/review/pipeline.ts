@@ -7,7 +7,7 @@ import { UNSIGNED_MARKERS } from '../platforms/markers.js';
 import { type ChangeRequestRef, type ExistingComment, type InlineComment, type Platform, type StatusConclusion } from '../platforms/platform.js';
 import { renderFindingMarkdown } from '../report/markdown.js';
 import type { RefineHook } from '../llm/hook.js';
-import type { Logger, Metrics } from '../server/deps.js';
+import type { Logger, Metrics } from '../core/observability.js';
 import type { AnalysisPool } from '../analysis/worker-pool.js';
 import { collectAndAnalyse, type ChangeSetAnalysis } from './collect.js';
 import { commentRange, oldLineOf, placeFindings } from './diff-filter.js';

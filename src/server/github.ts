@@ -26,7 +26,8 @@ import { FingerprintMarkers } from '../platforms/markers.js';
 import { BOT_CONFIG_PATH, parseBotConfig } from '../review/bot-config.js';
 import { runReview, type ReviewDeps } from '../review/pipeline.js';
 import { STATUS_NAME } from '../review/status.js';
-import type { Logger, ServiceDeps } from './deps.js';
+import type { Logger } from '../core/observability.js';
+import type { ServiceDeps } from './deps.js';
 import { DEFAULT_MAX_PENDING_BODIES, GITHUB_MAX_PAYLOAD_BYTES, PendingBodies, readSignedBody } from './webhook-body.js';
 
 export interface GitHubService {

@@ -26,7 +26,8 @@ import {
 import type { ChangeRequestRef, CommandOrigin } from '../platforms/platform.js';
 import { parseBotConfig, runReview } from '../review/index.js';
 import { archiveLimitsFromEnv, runWeeklySummaries } from '../summary/weekly.js';
-import type { Logger, ServiceDeps } from './deps.js';
+import type { Logger } from '../core/observability.js';
+import type { ServiceDeps } from './deps.js';
 
 export const GITLAB_WEBHOOK_PATH = '/gitlab/webhook';
 /** GitLab's own payloads stay far below this; anything larger is not a webhook we want to parse. */

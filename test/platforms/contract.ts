@@ -2,7 +2,7 @@
 // Each adapter's test provides `setup` (a fresh fake host, the adapter pointed at it, and the change request).
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { archiveBytes } from '../support/tar.js';
-import type { Logger } from '../../src/server/deps.js';
+import type { Logger } from '../../src/core/observability.js';
 import { FINGERPRINT_MARKER, SUMMARY_MARKER, type ChangeRequestRef, type InlineComment, type Platform } from '../../src/platforms/platform.js';
 
 export interface FakeHostFile {

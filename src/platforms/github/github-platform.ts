@@ -17,7 +17,7 @@ import {
   type ReviewToPublish,
   type StatusReport,
 } from '../platform.js';
-import type { Logger, Metrics } from '../../server/deps.js';
+import type { Logger, Metrics } from '../../core/observability.js';
 import {
   branchSchema,
   checkRunListSchema,

@@ -4,7 +4,7 @@
 import { Gitlab, GitbeakerRequestError, GitbeakerRetryError, GitbeakerTimeoutError } from '@gitbeaker/rest';
 import { FingerprintMarkers, UNSIGNED_MARKERS } from '../markers.js';
 import { z } from 'zod';
-import type { Logger, Metrics } from '../../server/deps.js';
+import type { Logger, Metrics } from '../../core/observability.js';
 import {
   SUMMARY_MARKER,
   type ChangeRequestRef,

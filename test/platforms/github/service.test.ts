@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AnalysisResult, Finding, SourceInput } from '../../../src/core/types.js';
 import type { EnqueueOutcome, JobData, JobQueue } from '../../../src/jobs/queue.js';
-import { noopMetrics } from '../../../src/server/deps.js';
+import { noopMetrics } from '../../../src/core/observability.js';
 import { makeFinding } from '../../support/findings.js';
 import { issueCommentPayload, pullRequestPayload, reviewCommentPayload } from './payloads.js';
 

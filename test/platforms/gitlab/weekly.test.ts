@@ -2,7 +2,7 @@
 // project through the adapter (archive download, issue create/update), and `/coze-loop summary` queues a run.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { JobData } from '../../../src/jobs/queue.js';
-import { noopMetrics } from '../../../src/server/deps.js';
+import { noopMetrics } from '../../../src/core/observability.js';
 import { createGitLabService, type GitLabService } from '../../../src/server/gitlab.js';
 import { FakeGitLab } from '../../support/fake-gitlab.js';
 import { SENDER_SOURCE } from './helpers.js';
