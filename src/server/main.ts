@@ -13,8 +13,8 @@ import { createScheduler, type ListSummaryTargets, type Scheduler, type SummaryT
 import type { Logger } from '../core/observability.js';
 import type { ServiceDeps } from './deps.js';
 import { EnvError, readRuntimeSettings, type RuntimeSettings } from './env.js';
-import { createGitHubService } from './github.js';
-import { createGitLabService } from './gitlab.js';
+import { createGitHubService } from '../platforms/github/service.js';
+import { createGitLabService } from '../platforms/gitlab/service.js';
 import { createRefineHook, type RefineHook } from '../llm/hook.js';
 import { createHttpServer } from './http.js';
 import { createLogger } from './logger.js';

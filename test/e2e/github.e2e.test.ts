@@ -33,8 +33,8 @@ const PATCH = [`@@ -0,0 +1,${WORKER.length} @@`, ...WORKER.map((l) => `+${l}`)].
 const target = { owner: 'acme', repo: 'shop', number: 7, headSha: HEAD, installationId: 4242 };
 
 function ensureBuilt(): void {
-  const sources = ['src/server/github.ts', 'src/review/pipeline.ts', 'src/platforms/github/github-platform.ts', 'src/commands/run.ts'];
-  const built = existsSync(MAIN) ? statSync(join(PROJECT_ROOT, 'dist', 'src', 'server', 'github.js'), { throwIfNoEntry: false })?.mtimeMs ?? 0 : 0;
+  const sources = ['src/platforms/github/service.ts', 'src/review/pipeline.ts', 'src/platforms/github/github-platform.ts', 'src/commands/run.ts'];
+  const built = existsSync(MAIN) ? statSync(join(PROJECT_ROOT, 'dist', 'src', 'platforms', 'github', 'service.js'), { throwIfNoEntry: false })?.mtimeMs ?? 0 : 0;
   if (sources.every((s) => statSync(join(PROJECT_ROOT, s)).mtimeMs <= built)) return;
   try {
     execFileSync(process.execPath, [join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: PROJECT_ROOT, stdio: 'pipe', timeout: 400_000 });

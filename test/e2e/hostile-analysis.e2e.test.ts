@@ -24,7 +24,7 @@ const target = { owner: 'acme', repo: 'shop', number: 9, headSha: HEAD, installa
 const DEADLINE_MS = 1500;
 
 function ensureBuilt(): void {
-  const sources = ['src/server/github.ts', 'src/review/pipeline.ts', 'src/review/collect.ts', 'src/analysis/worker-pool.ts', 'src/analysis/analysis-worker.ts'];
+  const sources = ['src/platforms/github/service.ts', 'src/review/pipeline.ts', 'src/review/collect.ts', 'src/analysis/worker-pool.ts', 'src/analysis/analysis-worker.ts'];
   const built = statSync(join(PROJECT_ROOT, 'dist', 'src', 'analysis', 'worker-pool.js'), { throwIfNoEntry: false })?.mtimeMs ?? 0;
   if (existsSync(MAIN) && sources.every((s) => statSync(join(PROJECT_ROOT, s)).mtimeMs <= built)) return;
   try {

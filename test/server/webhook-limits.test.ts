@@ -11,7 +11,7 @@ jest.unstable_mockModule('../../src/analysis/engine.js', () => ({
   analyzeSource: (): AnalysisResult => ({ findings: [], skipped: [], notes: [], filesAnalyzed: 1 }),
   analyzeSources: (): AnalysisResult => ({ findings: [], skipped: [], notes: [], filesAnalyzed: 0 }),
 }));
-const { createGitHubService, signPayload } = await import('../../src/server/github.js');
+const { createGitHubService, signPayload } = await import('../../src/platforms/github/service.js');
 const { createHttpServer } = await import('../../src/server/http.js');
 const { createMetrics } = await import('../../src/server/metrics.js');
 

@@ -17,7 +17,7 @@ jest.unstable_mockModule('../../../src/analysis/engine.js', () => ({
   analyzeSource: (input: SourceInput): AnalysisResult => ({ findings: found.get(input.path) ?? [], skipped: [], notes: [], filesAnalyzed: 1 }),
   analyzeSources: (): AnalysisResult => ({ findings: [], skipped: [], notes: [], filesAnalyzed: 0 }),
 }));
-const { createGitHubService, routeWebhook, signPayload, withDotEnv, readPrivateKey } = await import('../../../src/server/github.js');
+const { createGitHubService, routeWebhook, signPayload, withDotEnv, readPrivateKey } = await import('../../../src/platforms/github/service.js');
 type Service = NonNullable<Awaited<ReturnType<typeof createGitHubService>>>;
 
 const API = 'https://api.github.com';

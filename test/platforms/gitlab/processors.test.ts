@@ -4,7 +4,7 @@ import nock from 'nock';
 import type { JobData, JobProcessor } from '../../../src/jobs/queue.js';
 import { SUMMARY_MARKER } from '../../../src/platforms/platform.js';
 import { noopMetrics } from '../../../src/core/observability.js';
-import { createGitLabService } from '../../../src/server/gitlab.js';
+import { createGitLabService } from '../../../src/platforms/gitlab/service.js';
 import { API, BASE_SHA, GITLAB_URL, HEAD_SHA, SENDER_DIFF, SENDER_SOURCE, TOKEN, parseRequestBody, type RecordedRequest } from './helpers.js';
 import { RecordingQueue, recordingLogger } from './support.js';
 

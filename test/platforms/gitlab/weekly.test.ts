@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { JobData } from '../../../src/jobs/queue.js';
 import { noopMetrics } from '../../../src/core/observability.js';
-import { createGitLabService, type GitLabService } from '../../../src/server/gitlab.js';
+import { createGitLabService, type GitLabService } from '../../../src/platforms/gitlab/service.js';
 import { FakeGitLab } from '../../support/fake-gitlab.js';
 import { SENDER_SOURCE } from './helpers.js';
 import { RecordingQueue, recordingLogger } from './support.js';

@@ -4,16 +4,16 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { parseCommand } from '../commands/parse.js';
-import { CommandRateLimiter } from '../commands/rate-limit.js';
-import { runCommand } from '../commands/run.js';
-import { ConfigError, DEFAULT_CONFIG_FILE } from '../config/load.js';
-import type { CozeLoopConfig } from '../config/schema.js';
-import { t } from '../core/i18n.js';
-import type { JobData, JobProcessor, JobType } from '../jobs/queue.js';
-import { summaryJob, type ListSummaryTargets } from '../jobs/scheduler.js';
-import { GitLabPlatform } from '../platforms/gitlab/gitlab-platform.js';
-import { FingerprintMarkers } from '../platforms/markers.js';
+import { parseCommand } from '../../commands/parse.js';
+import { CommandRateLimiter } from '../../commands/rate-limit.js';
+import { runCommand } from '../../commands/run.js';
+import { ConfigError, DEFAULT_CONFIG_FILE } from '../../config/load.js';
+import type { CozeLoopConfig } from '../../config/schema.js';
+import { t } from '../../core/i18n.js';
+import type { JobData, JobProcessor, JobType } from '../../jobs/queue.js';
+import { summaryJob, type ListSummaryTargets } from '../../jobs/scheduler.js';
+import { GitLabPlatform } from './gitlab-platform.js';
+import { FingerprintMarkers } from '../markers.js';
 import {
   commandJobSchema,
   mergeRequestHookSchema,
@@ -22,12 +22,12 @@ import {
   reviewTrigger,
   type CommandJob,
   type ReviewJob,
-} from '../platforms/gitlab/webhooks.js';
-import type { ChangeRequestRef, CommandOrigin } from '../platforms/platform.js';
-import { parseBotConfig, runReview } from '../review/index.js';
-import { archiveLimitsFromEnv, runWeeklySummaries } from '../summary/weekly.js';
-import type { Logger } from '../core/observability.js';
-import type { ServiceDeps } from './deps.js';
+} from './webhooks.js';
+import type { ChangeRequestRef, CommandOrigin } from '../platform.js';
+import { parseBotConfig, runReview } from '../../review/index.js';
+import { archiveLimitsFromEnv, runWeeklySummaries } from '../../summary/weekly.js';
+import type { Logger } from '../../core/observability.js';
+import type { ServiceDeps } from '../../server/deps.js';
 
 export const GITLAB_WEBHOOK_PATH = '/gitlab/webhook';
 /** GitLab's own payloads stay far below this; anything larger is not a webhook we want to parse. */
