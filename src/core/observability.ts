@@ -2,6 +2,8 @@
 // and the CLI depend on src/core and never on the service. src/server/logger.ts and src/server/metrics.ts implement
 // them for the service (pino, prom-client); the CLI and the CI runner have their own small loggers.
 
+import type { HostName } from './types.js';
+
 /** The subset of pino's logger the code uses (Probot's logger satisfies it). */
 export interface Logger {
   info(obj: object | string, msg?: string): void;
@@ -13,11 +15,11 @@ export interface Logger {
 
 /** Counters the handlers, adapters and processors feed; src/server/metrics.ts implements it with prom-client. */
 export interface Metrics {
-  webhookReceived(platform: 'github' | 'gitlab', event: string): void;
+  webhookReceived(platform: HostName, event: string): void;
   findingsReported(ruleId: string, target: string, count: number): void;
-  commentsPosted(platform: 'github' | 'gitlab', count: number): void;
-  apiError(platform: 'github' | 'gitlab', status: number): void;
-  rateLimitRemaining(platform: 'github' | 'gitlab', remaining: number): void;
+  commentsPosted(platform: HostName, count: number): void;
+  apiError(platform: HostName, status: number): void;
+  rateLimitRemaining(platform: HostName, remaining: number): void;
 }
 
 export const noopMetrics: Metrics = {

@@ -1,9 +1,13 @@
 // One interface for every code host. The review pipeline (src/review) talks only to this; github/, gitlab/ and
 // local/ implement it, and test/platforms/contract.ts runs the same suite against each.
 
+import type { HostName } from '../core/types.js';
+
+export type { HostName };
+
 /** A pull request (GitHub) or merge request (GitLab). */
 export interface ChangeRequestRef {
-  platform: 'github' | 'gitlab' | 'local';
+  platform: HostName | 'local';
   /** `owner/name` on GitHub; numeric id or `group/project` path on GitLab. */
   repo: string;
   /** PR number / MR iid. */
@@ -101,7 +105,7 @@ export interface CommandOrigin {
 }
 
 export interface Platform {
-  readonly name: 'github' | 'gitlab' | 'local';
+  readonly name: HostName | 'local';
 
   /** Changed files with their patches, all pages. */
   listChangedFiles(cr: ChangeRequestRef): Promise<ChangedFile[]>;
@@ -120,6 +124,11 @@ export interface Platform {
   upsertSummary(cr: ChangeRequestRef, body: string): Promise<void>;
   /** Check run (GitHub) or commit status (GitLab) on the head SHA. */
   reportStatus(cr: ChangeRequestRef, status: StatusReport): Promise<void>;
+  /**
+   * Where the host shows a review in progress (a GitHub check run): create it before the review, returning its id;
+   * a failed review then closes it with reportStatus. Hosts without one leave it out.
+   */
+  startCheckRun?(cr: ChangeRequestRef, name: string, title: string, summary: string, startedAt?: Date): Promise<number>;
 
   /** Reply to a slash command: in its thread when it has one, else a new conversation comment. */
   reply(cr: ChangeRequestRef, origin: CommandOrigin, body: string): Promise<void>;

@@ -234,7 +234,7 @@ describe('processors', () => {
     await svc.processors['github-review']!({ ...job, id: 'draft' }, new AbortController().signal);
   });
 
-  it('reports a broken repository config on the check run instead of reviewing', async () => {
+  it('reports a broken repository config as a failed check run instead of reviewing (one config policy for every host)', async () => {
     const { svc } = await service();
     const sent: { method: string; path: string; body: unknown }[] = [];
     const api = nock(API);
@@ -245,7 +245,7 @@ describe('processors', () => {
     recordBodies(api, 'post', '/repos/acme/shop/check-runs', { id: 6 }, sent, 201);
     await svc.processors['github-review']!({ type: 'github-review', id: 'cfg', payload: { installationId: 4242, repo: 'acme/shop', number: 7, headSha: HEAD, defaultBranch: 'main', action: 'opened' } }, new AbortController().signal);
     expect(sent).toHaveLength(1);
-    expect(sent[0]!.body).toMatchObject({ name: 'coze-loop', conclusion: 'neutral', output: { title: 'coze-loop: invalid configuration in .github/coze-loop.yml' } });
+    expect(sent[0]!.body).toMatchObject({ name: 'coze-loop', conclusion: 'failure', output: { title: 'coze-loop: invalid configuration in .github/coze-loop.yml' } });
     expect(JSON.stringify(sent[0]!.body)).toContain('max_comments');
   });
 

@@ -56,7 +56,7 @@ describe('GitLab weekly report', () => {
 
   it('turns a broken repository into a failed job (retried), not a crash of the others', async () => {
     const job: JobData = { type: 'weekly-summary', id: 'gitlab:77:2026-W48', payload: { platform: 'gitlab', project: '77' } };
-    await expect(service.processors['weekly-summary']!(job, new AbortController().signal)).rejects.toThrow('weekly report failed for project 77');
+    await expect(service.processors['weekly-summary']!(job, new AbortController().signal)).rejects.toThrow('weekly report failed for 77');
   });
 
   it('queues an on-demand report for `/coze-loop summary` from a Developer', async () => {
