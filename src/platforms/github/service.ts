@@ -15,7 +15,7 @@ import { parseCommand, type ParsedCommand } from '../../commands/parse.js';
 import type { ConfigError } from '../../config/load.js';
 import { t } from '../../core/i18n.js';
 import { TARGETS } from '../../core/types.js';
-import type { JobData, JobProcessor, JobType } from '../../jobs/queue.js';
+import type { JobData } from '../../jobs/queue.js';
 import type { ListSummaryTargets, SummaryTarget } from '../../jobs/scheduler.js';
 import { GitHubPlatform, type OctokitLike } from './github-platform.js';
 import type { ChangeRequestRef, CommandOrigin } from '../platform.js';
@@ -23,21 +23,12 @@ import { FingerprintMarkers } from '../markers.js';
 import { BOT_CONFIG_PATH } from '../../review/bot-config.js';
 import { STATUS_NAME } from '../../review/status.js';
 import type { Logger } from '../../core/observability.js';
-import type { ServiceDeps } from '../../server/deps.js';
+import type { HostService, ServiceDeps } from '../../server/deps.js';
 import { commandsPerHour, createProcessors, fencedError, type ConfigErrorText, type HostJobs } from '../../server/processors.js';
 import { DEFAULT_MAX_PENDING_BODIES, GITHUB_MAX_PAYLOAD_BYTES, PendingBodies, readSignedBody } from './webhook-body.js';
 
-export interface GitHubService {
-  /** Handles Probot's webhook path (/api/github/webhooks) and, in set-up mode, Probot's setup pages; resolves false when the request is not its own. */
-  handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
-  processors: Partial<Record<JobType, JobProcessor>>;
-  /** Every repository of every installation, for the weekly report schedule. */
-  listSummaryTargets?: ListSummaryTargets;
-  /** Set in set-up mode: Probot's app registration page. */
-  setupPath?: string;
-  /** Serving Probot's app registration pages (no credentials yet): the server binds 127.0.0.1 unless HOST says otherwise. */
-  setupMode?: boolean;
-}
+/** The GitHub App's webhook route (/api/github/webhooks) and processors; in set-up mode, Probot's registration pages. */
+export type GitHubService = HostService;
 
 export const DEFAULT_WEBHOOK_PATH = '/api/github/webhooks';
 const REVIEW_ACTIONS = new Set(['opened', 'reopened', 'synchronize', 'ready_for_review']);

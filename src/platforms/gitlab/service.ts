@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { parseCommand } from '../../commands/parse.js';
 import { DEFAULT_CONFIG_FILE, type ConfigError } from '../../config/load.js';
 import { t } from '../../core/i18n.js';
-import type { JobData, JobProcessor, JobType } from '../../jobs/queue.js';
+import type { JobData } from '../../jobs/queue.js';
 import type { ListSummaryTargets } from '../../jobs/scheduler.js';
 import { GitLabPlatform } from './gitlab-platform.js';
 import { FingerprintMarkers } from '../markers.js';
@@ -21,20 +21,15 @@ import {
   type ReviewJob,
 } from './webhooks.js';
 import type { CommandOrigin } from '../platform.js';
-import type { ServiceDeps } from '../../server/deps.js';
+import type { HostService, ServiceDeps } from '../../server/deps.js';
 import { commandsPerHour, createProcessors, fencedError, type ConfigErrorText, type HostJobs } from '../../server/processors.js';
 
 export const GITLAB_WEBHOOK_PATH = '/gitlab/webhook';
 /** GitLab's own payloads stay far below this; anything larger is not a webhook we want to parse. */
 export const MAX_WEBHOOK_BYTES = 5 * 1024 * 1024;
 
-export interface GitLabService {
-  /** Handles `POST /gitlab/webhook`; resolves false for any other request so the next handler can take it. */
-  handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
-  processors: Partial<Record<JobType, JobProcessor>>;
-  /** The projects in GITLAB_PROJECTS, for the weekly report schedule. */
-  listSummaryTargets: ListSummaryTargets;
-}
+/** `POST /gitlab/webhook` and the processors; the weekly report's targets are the projects in GITLAB_PROJECTS. */
+export type GitLabService = HostService & { listSummaryTargets: ListSummaryTargets };
 
 export interface GitLabSettings {
   url: string;
