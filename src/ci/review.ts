@@ -25,6 +25,8 @@ import { GitError, LocalGitPlatform, repositoryRoot, resolveCommit } from './loc
 import { createCiLogger } from './logger.js';
 import { writeActionOutputs } from './outputs.js';
 import { renderCapturedReview } from './render.js';
+import { githubSuggestions } from '../platforms/github/markdown.js';
+import { gitlabSuggestions } from '../platforms/gitlab/markdown.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FINDINGS = 1;
@@ -79,7 +81,8 @@ async function prepare(args: ReviewArgs, target: CiTarget, io: CliIO, logger: Lo
     const repo = target.platform === 'gitlab' ? target.project : target.repo;
     const number = target.platform === 'gitlab' ? target.iid : target.number;
     const cr: ChangeRequestRef = { platform: name, repo, number, baseSha: local.base, headSha: local.head };
-    return { platform: new LocalGitPlatform(new OfflinePlatform(name), local), cr, configRef: local.base };
+    const suggestions = name === 'github' ? githubSuggestions : name === 'gitlab' ? gitlabSuggestions : undefined;
+    return { platform: new LocalGitPlatform(new OfflinePlatform(name, suggestions), local), cr, configRef: local.base };
   }
 
   let inner: Platform;

@@ -150,11 +150,14 @@ export interface Platform {
   downloadArchive(repo: string, ref: string): Promise<Buffer | AsyncIterable<Uint8Array>>;
   /** Permalink to a line range at a commit. */
   permalink(repo: string, sha: string, path: string, startLine: number, endLine?: number): string;
+  /** The host's syntax for a suggested change (its Markdown flavour); absent: fixes are plain code blocks. */
+  readonly suggestions?: SuggestionSyntax;
   /** How this platform writes and reads fingerprint markers (signed when the service has a key); unsigned when absent. */
   readonly markers?: FingerprintMarkers;
 }
 
 import type { FingerprintMarkers } from './markers.js';
+import type { SuggestionSyntax } from '../report/markdown.js';
 
 /** Hidden markers, shared by every platform so a bot finds its own comments. */
 export const FINGERPRINT_MARKER = (fingerprint: string): string => `<!-- coze-loop:fp:${fingerprint} -->`;

@@ -9,6 +9,7 @@ import { configSchema } from '../../../src/config/schema.js';
 import { LOCALES } from '../../../src/core/types.js';
 import { renderFindingMarkdown } from '../../../src/report/markdown.js';
 import { FIXTURES_DIR } from '../../support/rule-tester.js';
+import { githubSuggestions } from '../../../src/platforms/github/markdown.js';
 
 describe.each(Object.keys(detectors))('%s renders', (ruleId) => {
   it.each(['bad.py', 'bad.ts'])('first finding of %s in both locales', (file) => {
@@ -21,7 +22,7 @@ describe.each(Object.keys(detectors))('%s renders', (ruleId) => {
       expect(finding.fix).toBeDefined();
       expect(finding.message).not.toMatch(/\{\{/);
       expect(finding.explanation).not.toMatch(/\{\{/);
-      expect(renderFindingMarkdown(finding, { locale, suggestion: 'github' })).toMatchSnapshot(locale);
+      expect(renderFindingMarkdown(finding, { locale, suggestion: githubSuggestions })).toMatchSnapshot(locale);
     }
   });
 });
