@@ -63,8 +63,11 @@ export interface ConfigErrorText {
   note: string;
 }
 
-/** What a host gives the processors. Returning null from an opener means "skip"; throwing lets the queue retry. */
-export interface HostJobs {
+/** What a host gives the processors: the facts that differ, and its job openers. */
+export type HostJobs = HostFacts & HostOpeners;
+
+/** Where a host keeps its config and how it words what the processors say. */
+export interface HostFacts {
   readonly name: HostName;
   /** The repository config file this host reads. */
   readonly configPath: string;
@@ -73,6 +76,10 @@ export interface HostJobs {
   /** i18n keys of the command answers in the host's words (pull request / merge request, write access / Developer). */
   readonly texts: { denied: string; rateLimited: string };
   configErrorText(error: ConfigError, branch: string, cr: ChangeRequestRef): ConfigErrorText;
+}
+
+/** Turn a queued job into what the processors act on. Returning null means "skip"; throwing lets the queue retry. */
+export interface HostOpeners {
   openReview(job: JobData): Promise<OpenedReview | null>;
   openCommand(job: JobData): Promise<OpenedCommand | null>;
   openWeekly(job: JobData): Promise<OpenedWeekly>;

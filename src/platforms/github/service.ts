@@ -24,7 +24,7 @@ import { BOT_CONFIG_PATH } from '../../review/bot-config.js';
 import { STATUS_NAME } from '../../review/status.js';
 import type { Logger } from '../../core/observability.js';
 import type { HostService, ServiceDeps } from '../../server/deps.js';
-import { commandsPerHour, createProcessors, fencedError, type ConfigErrorText, type HostJobs } from '../../server/processors.js';
+import { commandsPerHour, createProcessors, fencedError, type ConfigErrorText, type HostFacts, type HostJobs } from '../../server/processors.js';
 import { DEFAULT_MAX_PENDING_BODIES, GITHUB_MAX_PAYLOAD_BYTES, PendingBodies, readSignedBody } from './webhook-body.js';
 
 /** The GitHub App's webhook route (/api/github/webhooks) and processors; in set-up mode, Probot's registration pages. */
@@ -510,11 +510,7 @@ export async function createGitHubService(processEnv: NodeJS.ProcessEnv, deps: S
   };
 
   const jobs: HostJobs = {
-    name: 'github',
-    configPath: BOT_CONFIG_PATH,
-    statusShowsText: true,
-    texts: { denied: 'github.command.denied', rateLimited: 'github.command.rate-limited' },
-    configErrorText: (error, branch) => configErrorText(error, branch),
+    ...GITHUB_FACTS,
     async openReview(job) {
       const data = reviewJob.parse(job.payload);
       const jobLogger = logger.child({ deliveryId: job.id, repo: data.repo, number: data.number });
@@ -584,6 +580,9 @@ export async function createGitHubService(processEnv: NodeJS.ProcessEnv, deps: S
     listSummaryTargets,
   };
 }
+
+/** The config on the default branch (a pull request cannot change its own review); a check run shows text. */
+const GITHUB_FACTS: HostFacts = { name: 'github', configPath: BOT_CONFIG_PATH, statusShowsText: true, texts: { denied: 'github.command.denied', rateLimited: 'github.command.rate-limited' }, configErrorText };
 
 async function configBranch(platform: GitHubPlatform, repo: string, defaultBranch: string | undefined): Promise<string> {
   return defaultBranch ?? (await platform.getDefaultBranch(repo)).name;

@@ -22,7 +22,7 @@ import {
 } from './webhooks.js';
 import type { CommandOrigin } from '../platform.js';
 import type { HostService, ServiceDeps } from '../../server/deps.js';
-import { commandsPerHour, createProcessors, fencedError, type ConfigErrorText, type HostJobs } from '../../server/processors.js';
+import { commandsPerHour, createProcessors, fencedError, type ConfigErrorText, type HostFacts, type HostJobs } from '../../server/processors.js';
 
 export const GITLAB_WEBHOOK_PATH = '/gitlab/webhook';
 /** GitLab's own payloads stay far below this; anything larger is not a webhook we want to parse. */
@@ -115,13 +115,12 @@ function configErrorText(error: ConfigError, branch: string): ConfigErrorText {
   return { title: t('en', 'gitlab.config.invalid-status', params), summary: error.message, note: t('en', 'gitlab.config.invalid-note', params) };
 }
 
+/** The config on the target branch; a commit status has no text, so the summary note carries a config error. */
+const GITLAB_FACTS: HostFacts = { name: 'gitlab', configPath: DEFAULT_CONFIG_FILE, statusShowsText: false, texts: { denied: 'gitlab.command.not-allowed', rateLimited: 'gitlab.command.rate-limited' }, configErrorText };
+
 function gitlabJobs(platform: GitLabPlatform, deps: ServiceDeps): HostJobs {
   return {
-    name: 'gitlab',
-    configPath: DEFAULT_CONFIG_FILE,
-    statusShowsText: false,
-    texts: { denied: 'gitlab.command.not-allowed', rateLimited: 'gitlab.command.rate-limited' },
-    configErrorText: (error, branch) => configErrorText(error, branch),
+    ...GITLAB_FACTS,
     async openReview(job) {
       const payload: ReviewJob = reviewJobSchema.parse(job.payload);
       const logger = deps.logger.child({ delivery: job.id, project: payload.project, mr: payload.iid });
