@@ -4,12 +4,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { loadRules, renderRuleDocs } from '../analysis/engine.js';
-import type { FailOn } from '../cli/args.js';
 import { toolVersion, type CliIO } from '../cli/io.js';
 import { ConfigError } from '../config/load.js';
 import type { CozeLoopConfig } from '../config/schema.js';
 import { t } from '../core/i18n.js';
-import { severityRank, type Finding, type Locale } from '../core/types.js';
+import type { Finding, Locale } from '../core/types.js';
 import type { ChangeRequestRef, Platform } from '../platforms/platform.js';
 import { renderSarif } from '../report/sarif.js';
 import { runReview, type ReviewOutcome } from '../review/pipeline.js';
@@ -28,9 +27,9 @@ import { renderCapturedReview } from './render.js';
 import { githubSuggestions } from '../platforms/github/markdown.js';
 import { gitlabSuggestions } from '../platforms/gitlab/markdown.js';
 
-export const EXIT_OK = 0;
-export const EXIT_FINDINGS = 1;
-export const EXIT_ERROR = 2;
+import { EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, exitCodeFor } from '../core/exit-codes.js';
+
+export { EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, exitCodeFor };
 export const DEFAULT_SARIF = 'coze-loop.sarif';
 
 export interface CiReviewHooks {
@@ -39,11 +38,6 @@ export interface CiReviewHooks {
   sleep?: (ms: number) => Promise<void>;
 }
 
-export function exitCodeFor(findings: Finding[], failOn: FailOn): number {
-  if (failOn === 'none') return EXIT_OK;
-  const threshold = severityRank(failOn);
-  return findings.some((f) => severityRank(f.severity) >= threshold) ? EXIT_FINDINGS : EXIT_OK;
-}
 
 interface Prepared {
   platform: Platform;
