@@ -14,7 +14,7 @@ import { createGzip } from 'node:zlib';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const load = (path) => import(pathToFileURL(join(ROOT, 'dist', 'src', path)).href);
 const { readTarGz } = await load('summary/archive.js');
-const { readSignedBody, PendingBodies } = await load('server/webhook-body.js');
+const { readSignedBody, PendingBodies } = await load('platforms/github/webhook-body.js');
 const { parseBotConfig } = await load('review/bot-config.js');
 const { compileGlobs } = await load('config/glob.js');
 const { redactSecrets } = await load('llm/secrets.js');

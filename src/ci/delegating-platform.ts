@@ -12,12 +12,16 @@ import type {
   ReviewToPublish,
   StatusReport,
 } from '../platforms/platform.js';
+import type { SuggestionSyntax } from '../report/markdown.js';
 
 export class DelegatingPlatform implements Platform {
   readonly name: Platform['name'];
 
+  readonly suggestions: Platform['suggestions'];
+
   constructor(protected readonly inner: Platform) {
     this.name = inner.name;
+    this.suggestions = inner.suggestions;
   }
 
   listChangedFiles(cr: ChangeRequestRef): Promise<ChangedFile[]> {
@@ -81,7 +85,11 @@ export class DelegatingPlatform implements Platform {
  * pipeline makes are answered; the changed files come from the local-git wrapper and every write is captured first.
  */
 export class OfflinePlatform implements Platform {
-  constructor(readonly name: Platform['name']) {}
+  /** The host it stands in for, with its suggestion syntax, so an offline dry run prints what the host would post. */
+  constructor(
+    readonly name: Platform['name'],
+    readonly suggestions?: SuggestionSyntax,
+  ) {}
 
   private unavailable(): never {
     throw new Error('coze-loop: no code host in an offline dry run');

@@ -8,7 +8,7 @@ import { GitHubPlatform, type OctokitLike } from '../platforms/github/github-pla
 import { GitLabPlatform } from '../platforms/gitlab/gitlab-platform.js';
 import { FingerprintMarkers } from '../platforms/markers.js';
 import type { ChangeRequestRef } from '../platforms/platform.js';
-import type { Logger } from '../server/deps.js';
+import type { Logger } from '../core/observability.js';
 import { CiSetupError, type GitHubTarget, type GitLabTarget } from './environment.js';
 
 const CiOctokit = Octokit.plugin(throttling, retry);

@@ -1,7 +1,7 @@
 // Log lines for a CI job's console: on stderr (stdout carries the review in a dry run), one line each, secrets
 // scrubbed (an API error can echo a URL or header), quiet by default. COZE_LOOP_LOG_LEVEL=debug shows everything.
 import type { CliStream } from '../cli/io.js';
-import type { Logger } from '../server/deps.js';
+import type { Logger } from '../core/observability.js';
 import { scrub, scrubString } from '../server/logger.js';
 
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const;

@@ -4,16 +4,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { loadRules, renderRuleDocs } from '../analysis/engine.js';
-import type { FailOn } from '../cli/args.js';
 import { toolVersion, type CliIO } from '../cli/io.js';
 import { ConfigError } from '../config/load.js';
 import type { CozeLoopConfig } from '../config/schema.js';
 import { t } from '../core/i18n.js';
-import { severityRank, type Finding, type Locale } from '../core/types.js';
+import type { Finding, Locale } from '../core/types.js';
 import type { ChangeRequestRef, Platform } from '../platforms/platform.js';
 import { renderSarif } from '../report/sarif.js';
 import { runReview, type ReviewOutcome } from '../review/pipeline.js';
-import { noopMetrics, type Logger } from '../server/deps.js';
+import { noopMetrics, type Logger } from '../core/observability.js';
 import { scrubString } from '../server/logger.js';
 import type { ReviewArgs } from './args.js';
 import { CapturingPlatform } from './capture.js';
@@ -25,10 +24,12 @@ import { GitError, LocalGitPlatform, repositoryRoot, resolveCommit } from './loc
 import { createCiLogger } from './logger.js';
 import { writeActionOutputs } from './outputs.js';
 import { renderCapturedReview } from './render.js';
+import { githubSuggestions } from '../platforms/github/markdown.js';
+import { gitlabSuggestions } from '../platforms/gitlab/markdown.js';
 
-export const EXIT_OK = 0;
-export const EXIT_FINDINGS = 1;
-export const EXIT_ERROR = 2;
+import { EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, exitCodeFor } from '../core/exit-codes.js';
+
+export { EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, exitCodeFor };
 export const DEFAULT_SARIF = 'coze-loop.sarif';
 
 export interface CiReviewHooks {
@@ -37,11 +38,6 @@ export interface CiReviewHooks {
   sleep?: (ms: number) => Promise<void>;
 }
 
-export function exitCodeFor(findings: Finding[], failOn: FailOn): number {
-  if (failOn === 'none') return EXIT_OK;
-  const threshold = severityRank(failOn);
-  return findings.some((f) => severityRank(f.severity) >= threshold) ? EXIT_FINDINGS : EXIT_OK;
-}
 
 interface Prepared {
   platform: Platform;
@@ -79,7 +75,8 @@ async function prepare(args: ReviewArgs, target: CiTarget, io: CliIO, logger: Lo
     const repo = target.platform === 'gitlab' ? target.project : target.repo;
     const number = target.platform === 'gitlab' ? target.iid : target.number;
     const cr: ChangeRequestRef = { platform: name, repo, number, baseSha: local.base, headSha: local.head };
-    return { platform: new LocalGitPlatform(new OfflinePlatform(name), local), cr, configRef: local.base };
+    const suggestions = name === 'github' ? githubSuggestions : name === 'gitlab' ? gitlabSuggestions : undefined;
+    return { platform: new LocalGitPlatform(new OfflinePlatform(name, suggestions), local), cr, configRef: local.base };
   }
 
   let inner: Platform;

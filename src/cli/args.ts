@@ -3,7 +3,9 @@
 import { FORMATS, type Format } from '../report/types.js';
 import { LOCALES, SEVERITIES, TARGETS, type Locale, type Target } from '../core/types.js';
 
-export type FailOn = 'none' | (typeof SEVERITIES)[number];
+import type { FailOn } from '../core/exit-codes.js';
+
+export type { FailOn };
 export const FAIL_ON = ['none', ...SEVERITIES] as const;
 
 export interface CliOptions {

@@ -10,7 +10,7 @@ import type { CozeLoopConfig } from '../config/schema.js';
 import { t } from '../core/i18n.js';
 import { severityRank, type AnalysisResult, type Finding, type Locale } from '../core/types.js';
 import { REPORTERS } from '../report/index.js';
-import { parseArgs, sniffLocale, UsageError, type CliOptions, type FailOn } from './args.js';
+import { parseArgs, sniffLocale, UsageError, type CliOptions } from './args.js';
 import { sortResult } from './analyze-files.js';
 import { selectFiles } from './files.js';
 import { addedSince, GitDiffError, type AddedCode } from './git-diff.js';
@@ -23,9 +23,10 @@ import { subcommands } from './subcommands.js';
 export { subcommands, type Subcommand } from './subcommands.js';
 export type { CliIO, CliStream } from './io.js';
 
-export const EXIT_OK = 0;
-export const EXIT_FINDINGS = 1;
-export const EXIT_USAGE = 2;
+import { EXIT_ERROR, EXIT_OK, EXIT_FINDINGS, exitCodeFor } from '../core/exit-codes.js';
+
+export { EXIT_OK, EXIT_FINDINGS, exitCodeFor };
+export const EXIT_USAGE = EXIT_ERROR;
 
 function usageMessage(locale: Locale, error: UsageError): string {
   return `coze-loop: ${t(locale, error.key, error.params)}\n${t(locale, 'cli.usage.see-help')}\n`;
@@ -48,11 +49,6 @@ function applyOverrides(config: CozeLoopConfig, options: CliOptions): CozeLoopCo
   };
 }
 
-export function exitCodeFor(findings: Finding[], failOn: FailOn): number {
-  if (failOn === 'none') return EXIT_OK;
-  const threshold = severityRank(failOn);
-  return findings.some((f) => severityRank(f.severity) >= threshold) ? EXIT_FINDINGS : EXIT_OK;
-}
 
 /** Keeps what this run asked for, whether or not the engine already filtered by it. */
 function filterFindings(result: AnalysisResult, config: CozeLoopConfig, added: AddedCode | undefined): AnalysisResult {

@@ -119,3 +119,6 @@ export interface SourceInput {
   path: string;
   content: string | Buffer;
 }
+
+/** A code host with a folder under src/platforms/ and a line in src/platforms/registry.ts. */
+export type HostName = 'github' | 'gitlab';

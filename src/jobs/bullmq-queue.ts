@@ -3,7 +3,7 @@
 // Dedupe and coalescing state lives in Redis next to the queue so every process sees the same answer.
 import { Queue, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { Logger } from '../server/deps.js';
+import type { Logger } from '../core/observability.js';
 import type { EnqueueOutcome, JobData, JobProcessor, JobQueue, JobType } from './queue.js';
 import { noopObserver, type JobEvent, type QueueObserver } from './observer.js';
 import {

@@ -1,6 +1,6 @@
 // What both queue implementations report about each job, so logging and metrics live in one place instead of in
 // every processor. `describeJob` pulls the repository and pull/merge request out of the job for the log line.
-import type { Logger } from '../server/deps.js';
+import type { Logger } from '../core/observability.js';
 import type { EnqueueOutcome, JobData, JobType } from './queue.js';
 
 export type JobOutcome = 'completed' | 'failed' | 'retrying' | 'skipped' | 'abandoned';

@@ -1,6 +1,6 @@
 // Settings shared by the memory and BullMQ queues, with the defaults the service uses when nothing is set.
 import { availableParallelism } from 'node:os';
-import type { Logger } from '../server/deps.js';
+import type { Logger } from '../core/observability.js';
 import type { JobData, JobType } from './queue.js';
 import type { QueueObserver } from './observer.js';
 

@@ -1,7 +1,8 @@
 // One queue interface for webhooks, slash commands and the weekly report. `memory` is the embedded default;
 // `bullmq` (REDIS_URL) scales out. Handlers only enqueue; processors do the work.
+import type { HostName } from '../platforms/platform.js';
 
-export type JobType = 'github-review' | 'github-command' | 'gitlab-review' | 'gitlab-command' | 'weekly-summary';
+export type JobType = `${HostName}-review` | `${HostName}-command` | 'weekly-summary';
 
 export interface JobData {
   type: JobType;

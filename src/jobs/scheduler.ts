@@ -2,9 +2,10 @@
 // job scheduler produces one tick for the whole deployment and whichever worker takes it fans out. Either way the
 // fan-out enqueues one `weekly-summary` job per target whose id carries the day, so a second tick the same day
 // (restart, two schedulers) is dropped as a duplicate.
+import type { HostName } from '../platforms/platform.js';
 import { Cron } from 'croner';
 import { isoWeek } from '../core/iso-week.js';
-import type { Logger } from '../server/deps.js';
+import type { Logger } from '../core/observability.js';
 import type { JobData, JobQueue } from './queue.js';
 import { BullMqQueue } from './bullmq-queue.js';
 
@@ -16,7 +17,7 @@ export const DEFAULT_SUMMARY_CRON = '0 8 * * *';
 export const SUMMARY_SCHEDULER_ID = 'weekly-summary';
 
 export interface SummaryTarget {
-  platform: 'github' | 'gitlab';
+  platform: HostName;
   /** Stable identity of the target, e.g. an installation id + repository, or a GitLab project path. */
   key: string;
   /** Whatever the weekly-summary processor needs for this target. */

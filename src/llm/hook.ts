@@ -2,7 +2,7 @@
 // no hook and nothing changes; with one, each repository still decides through `llm:` in its config.
 import type { CozeLoopConfig } from '../config/schema.js';
 import type { Finding } from '../core/types.js';
-import type { Logger } from '../server/deps.js';
+import type { Logger } from '../core/observability.js';
 import { createOpenAiClient, llmSettingsFromEnv, type LlmClient } from './llm-client.js';
 import { createRefineDeps, refineFindings } from './refine.js';
 

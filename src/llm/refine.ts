@@ -8,7 +8,7 @@ import type { CozeLoopConfig } from '../config/schema.js';
 import { t } from '../core/i18n.js';
 import type { AnalysisResult, Finding, Locale } from '../core/types.js';
 import { renderCost } from '../cost/index.js';
-import type { Logger } from '../server/deps.js';
+import type { Logger } from '../core/observability.js';
 import { LruCache, TokenBudget } from './budget.js';
 import type { LlmClient } from './llm-client.js';
 import { buildRefinementPrompt, REDACTED, REFINEMENT_SCHEMA } from './prompt.js';

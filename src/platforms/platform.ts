@@ -1,9 +1,13 @@
 // One interface for every code host. The review pipeline (src/review) talks only to this; github/, gitlab/ and
 // local/ implement it, and test/platforms/contract.ts runs the same suite against each.
 
+import type { HostName } from '../core/types.js';
+
+export type { HostName };
+
 /** A pull request (GitHub) or merge request (GitLab). */
 export interface ChangeRequestRef {
-  platform: 'github' | 'gitlab' | 'local';
+  platform: HostName | 'local';
   /** `owner/name` on GitHub; numeric id or `group/project` path on GitLab. */
   repo: string;
   /** PR number / MR iid. */
@@ -101,7 +105,7 @@ export interface CommandOrigin {
 }
 
 export interface Platform {
-  readonly name: 'github' | 'gitlab' | 'local';
+  readonly name: HostName | 'local';
 
   /** Changed files with their patches, all pages. */
   listChangedFiles(cr: ChangeRequestRef): Promise<ChangedFile[]>;
@@ -123,7 +127,7 @@ export interface Platform {
   markFixed(cr: ChangeRequestRef, comment: ExistingComment, body: string): Promise<void>;
   /** Create or edit in place the single summary comment/note (found by its hidden marker). */
   upsertSummary(cr: ChangeRequestRef, body: string): Promise<void>;
-  /** Check run (GitHub) or commit status (GitLab) on the head SHA. */
+  /** Check run (GitHub, created already completed) or commit status (GitLab) on the head SHA. */
   reportStatus(cr: ChangeRequestRef, status: StatusReport): Promise<void>;
 
   /** Reply to a slash command: in its thread when it has one, else a new conversation comment. */
@@ -146,11 +150,14 @@ export interface Platform {
   downloadArchive(repo: string, ref: string): Promise<Buffer | AsyncIterable<Uint8Array>>;
   /** Permalink to a line range at a commit. */
   permalink(repo: string, sha: string, path: string, startLine: number, endLine?: number): string;
+  /** The host's syntax for a suggested change (its Markdown flavour); absent: fixes are plain code blocks. */
+  readonly suggestions?: SuggestionSyntax;
   /** How this platform writes and reads fingerprint markers (signed when the service has a key); unsigned when absent. */
   readonly markers?: FingerprintMarkers;
 }
 
 import type { FingerprintMarkers } from './markers.js';
+import type { SuggestionSyntax } from '../report/markdown.js';
 
 /** Hidden markers, shared by every platform so a bot finds its own comments. */
 export const FINGERPRINT_MARKER = (fingerprint: string): string => `<!-- coze-loop:fp:${fingerprint} -->`;

@@ -8,7 +8,7 @@
 //     itself (responses carry users' code and comments).
 // A field that is required (an id, a path, a head SHA) and does not fit still fails the response, with a clear error.
 import { z } from 'zod';
-import type { Logger } from '../server/deps.js';
+import type { Logger } from '../core/observability.js';
 
 /** What was defaulted or skipped during the current parse (parsing is synchronous: one parse at a time). */
 let notes: string[] | undefined;

@@ -6,15 +6,24 @@ import type { AnalysisResult, Finding, Fix, Locale, Severity, Target } from '../
 import { SEVERITIES, TARGETS } from '../core/types.js';
 import { trimChar } from '../core/linear-text.js';
 
+/**
+ * How a code host writes a change the reader can apply from the comment: part of the host's Markdown flavour, in
+ * src/platforms/<host>/markdown.ts. `fits` says whether a fix can be one on a comment anchored at `anchorLine`
+ * (undefined: anchored on the fix's own range); `info` is the code block's info string.
+ */
+export interface SuggestionSyntax {
+  fits(fix: Fix, anchorLine: number | undefined): boolean;
+  info(fix: Fix, anchorLine: number | undefined): string;
+}
+
 export interface FindingRenderOptions {
   locale: Locale;
-  suggestion: 'github' | 'gitlab' | 'none';
+  /** The host's suggestion syntax, or 'none' for a plain code block (CLI, replies, hosts without suggestions). */
+  suggestion: SuggestionSyntax | 'none';
   /** Folder URL of the rule docs; the link is `<docsBaseUrl>/<rule-id>.md`. Without it, points to `coze-loop explain`. */
   docsBaseUrl?: string;
   /**
-   * Line the comment is anchored on, when it is not `fix.startLine`. GitLab suggestions are relative to the anchor
-   * (`suggestion:-A+B`); GitHub replaces the comment's own line range, so a GitHub caller must anchor on
-   * fix.startLine..fix.endLine.
+   * Line the comment is anchored on, when it is not `fix.startLine`; the host's syntax decides what that allows.
    */
   anchorLine?: number;
 }
@@ -32,19 +41,9 @@ export function codeBlock(code: string, info: string): string {
   return `${marks}${info}\n${trimChar(code, '\n')}\n${marks}`;
 }
 
-/** GitLab's multi-line suggestion header: lines above and below the anchored line that the suggestion replaces. */
-export function gitlabSuggestionRange(fix: Fix, anchorLine: number = fix.startLine): string {
-  const above = Math.max(0, anchorLine - fix.startLine);
-  const below = Math.max(0, fix.endLine - anchorLine);
-  return `suggestion:-${above}+${below}`;
-}
-
-function canSuggest(fix: Fix, options: FindingRenderOptions): boolean {
+function canSuggest(fix: Fix, options: FindingRenderOptions): options is FindingRenderOptions & { suggestion: SuggestionSyntax } {
   if (options.suggestion === 'none' || fix.kind !== 'replace') return false;
-  if (options.anchorLine === undefined) return true;
-  // A suggestion whose range does not include the anchored line would edit lines the reader is not looking at.
-  if (options.suggestion === 'github') return options.anchorLine === fix.endLine;
-  return options.anchorLine >= fix.startLine && options.anchorLine <= fix.endLine;
+  return options.suggestion.fits(fix, options.anchorLine);
 }
 
 export function ruleDocsLink(ruleId: string, locale: Locale, docsBaseUrl?: string): string {
@@ -70,8 +69,7 @@ function renderFix(fix: Fix, options: FindingRenderOptions): string[] {
     '',
   );
   if (canSuggest(fix, options)) {
-    const info = options.suggestion === 'github' ? 'suggestion' : gitlabSuggestionRange(fix, options.anchorLine);
-    out.push(codeBlock(fix.code, info));
+    out.push(codeBlock(fix.code, options.suggestion.info(fix, options.anchorLine)));
   } else {
     out.push(codeBlock(fix.code, fix.language));
   }

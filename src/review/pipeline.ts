@@ -5,9 +5,9 @@ import { t } from '../core/i18n.js';
 import type { Finding } from '../core/types.js';
 import { UNSIGNED_MARKERS } from '../platforms/markers.js';
 import { type ChangeRequestRef, type ExistingComment, type InlineComment, type Platform, type StatusConclusion } from '../platforms/platform.js';
-import { renderFindingMarkdown } from '../report/markdown.js';
+import { renderFindingMarkdown, type SuggestionSyntax } from '../report/markdown.js';
 import type { RefineHook } from '../llm/hook.js';
-import type { Logger, Metrics } from '../server/deps.js';
+import type { Logger, Metrics } from '../core/observability.js';
 import type { AnalysisPool } from '../analysis/worker-pool.js';
 import { collectAndAnalyse, type ChangeSetAnalysis } from './collect.js';
 import { commentRange, oldLineOf, placeFindings } from './diff-filter.js';
@@ -37,8 +37,8 @@ export interface ReviewOutcome {
   conclusion: StatusConclusion;
 }
 
-export function suggestionFlavor(platform: Platform): 'github' | 'gitlab' | 'none' {
-  return platform.name === 'local' ? 'none' : platform.name;
+export function suggestionFlavor(platform: Platform): SuggestionSyntax | 'none' {
+  return platform.suggestions ?? 'none';
 }
 
 /** One inline comment: the engine's Markdown plus the hidden fingerprint that makes re-runs idempotent. */

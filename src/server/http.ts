@@ -3,7 +3,7 @@
 // webhooks: it turns 503 while shutting down or when Redis is unreachable.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { JobQueue } from '../jobs/queue.js';
-import type { Logger } from './deps.js';
+import type { Logger } from '../core/observability.js';
 import type { Role } from './env.js';
 import type { ServiceMetrics } from './metrics.js';
 

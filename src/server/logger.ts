@@ -1,7 +1,7 @@
 // pino JSON logs (the logger Probot uses too) with secrets removed before anything is written: fields whose name
 // says token/secret/key, and token-shaped strings wherever they appear (error messages, URLs, stack traces).
 import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
-import type { Logger } from './deps.js';
+import type { Logger } from '../core/observability.js';
 import type { LogLevel } from './env.js';
 
 export const REDACTED = '[redacted]';

@@ -5,15 +5,15 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createQueue } from '../jobs/create-queue.js';
 import { createJobObserver } from '../jobs/observer.js';
 import type { JobData, JobProcessor, JobQueue, JobType } from '../jobs/queue.js';
 import { createScheduler, type ListSummaryTargets, type Scheduler, type SummaryTarget } from '../jobs/scheduler.js';
-import type { Logger, ServiceDeps } from './deps.js';
+import type { Logger } from '../core/observability.js';
+import type { CreateHostService, HostService, ServiceDeps } from './deps.js';
+import type { HostName } from '../core/types.js';
+import { HOSTS } from '../platforms/registry.js';
 import { EnvError, readRuntimeSettings, type RuntimeSettings } from './env.js';
-import { createGitHubService } from './github.js';
-import { createGitLabService } from './gitlab.js';
 import { createRefineHook, type RefineHook } from '../llm/hook.js';
 import { createHttpServer } from './http.js';
 import { createLogger } from './logger.js';
@@ -23,20 +23,14 @@ import { readPlaygroundSettings } from './playground/settings.js';
 import { warmUp } from '../analysis/warm-up.js';
 import { sharedAnalysisPool } from '../analysis/worker-pool.js';
 
-/** What main needs from the GitHub and GitLab services. `listSummaryTargets` feeds the weekly schedule. */
-export interface PlatformService {
-  handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
-  processors: Partial<Record<JobType, JobProcessor>>;
-  listSummaryTargets?: ListSummaryTargets;
-  /** Set while no GitHub App is configured: where Probot's registration page is (the playground links to it). */
-  setupPath?: string;
-  /** GitHub App set-up mode (registration pages, no credentials yet). */
-  setupMode?: boolean;
-}
+/** What main needs from each host's service (src/platforms/<host>/service.ts). */
+export type PlatformService = HostService;
 
 export interface ServiceOverrides {
-  createGitHub?: (env: NodeJS.ProcessEnv, deps: ServiceDeps) => Promise<PlatformService | null>;
-  createGitLab?: (env: NodeJS.ProcessEnv, deps: ServiceDeps) => PlatformService | null | Promise<PlatformService | null>;
+  /** Stands in for a registered host's service (tests); `null` turns that host off. */
+  hosts?: Partial<Record<HostName, CreateHostService>>;
+  createGitHub?: CreateHostService;
+  createGitLab?: CreateHostService;
   logger?: Logger;
   now?: () => Date;
   /** Process metrics off in tests that compare output. */
@@ -59,7 +53,7 @@ export interface RunningService {
 }
 
 interface NamedService {
-  platform: 'github' | 'gitlab';
+  platform: HostName;
   service: PlatformService;
 }
 
@@ -116,19 +110,20 @@ export async function startService(env: NodeJS.ProcessEnv = process.env, overrid
   const refine = overrides.refine ?? createRefineHook(env, logger.child({ component: 'llm' }), now);
   const deps: ServiceDeps = { queue, logger, metrics, now, ...(refine ? { refine } : {}) };
 
-  const github = await (overrides.createGitHub ?? createGitHubService)(env, deps);
-  const gitlab = await (overrides.createGitLab ?? createGitLabService)(env, deps);
-  const named: NamedService[] = [
-    ...(github ? [{ platform: 'github' as const, service: github }] : []),
-    ...(gitlab ? [{ platform: 'gitlab' as const, service: gitlab }] : []),
-  ];
+  const standIns: Partial<Record<HostName, CreateHostService>> = { github: overrides.createGitHub, gitlab: overrides.createGitLab, ...overrides.hosts };
+  const named: NamedService[] = [];
+  for (const host of HOSTS) {
+    const service = await (standIns[host.name] ?? host.createService)(env, deps);
+    if (service) named.push({ platform: host.name, service });
+  }
+  // A host serving its set-up pages (GitHub App registration) has no credentials yet.
+  const setup = named.find((n) => n.service.setupPath !== undefined)?.service;
   const services = named.map(({ service }) => service);
   logger.info(
     {
       role: settings.role,
       queue: queue.kind,
-      github: github ? 'on' : 'off',
-      gitlab: gitlab ? 'on' : 'off',
+      ...Object.fromEntries(HOSTS.map((host) => [host.name, named.some((n) => n.platform === host.name) ? 'on' : 'off'])),
       llm: refine ? 'on' : 'off',
       concurrency: settings.role === 'web' ? 0 : settings.concurrency,
     },
@@ -178,7 +173,7 @@ export async function startService(env: NodeJS.ProcessEnv = process.env, overrid
         metrics,
         logger: logger.child({ component: 'playground' }),
         ...(refine && playgroundSettings.llm ? { refine } : {}),
-        ...(github?.setupPath ? { setupPath: github.setupPath } : {}),
+        ...(setup?.setupPath ? { setupPath: setup.setupPath } : {}),
         trustProxy: env.COZE_LOOP_TRUST_PROXY === '1' || env.COZE_LOOP_TRUST_PROXY === 'true',
       })
     : undefined;
@@ -193,7 +188,7 @@ export async function startService(env: NodeJS.ProcessEnv = process.env, overrid
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     // Set-up mode serves pages that write credentials to .env: loopback only, unless HOST asks for more.
-    server.listen(settings.port, settings.host ?? (github?.setupMode ? '127.0.0.1' : undefined), () => {
+    server.listen(settings.port, settings.host ?? (named.some((n) => n.service.setupMode) ? '127.0.0.1' : undefined), () => {
       server.off('error', reject);
       resolve();
     });

@@ -1,11 +1,12 @@
 // Prometheus metrics for the service (prom-client). Each service instance gets its own registry so tests and
 // several services in one process never share counters.
+import type { HostName } from '../platforms/platform.js';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Metrics } from './deps.js';
+import type { Metrics } from '../core/observability.js';
 import type { JobMetrics, JobOutcome } from '../jobs/observer.js';
 import type { EnqueueOutcome, JobType } from '../jobs/queue.js';
 
-export type Platform = 'github' | 'gitlab';
+export type Platform = HostName;
 
 export interface ServiceMetrics extends Metrics, JobMetrics {
   readonly registry: Registry;

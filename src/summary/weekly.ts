@@ -6,7 +6,7 @@ import type { CozeLoopConfig } from '../config/schema.js';
 import { t } from '../core/i18n.js';
 import type { AnalysisResult, SourceInput } from '../core/types.js';
 import type { IssueRef, Platform } from '../platforms/platform.js';
-import type { Logger } from '../server/deps.js';
+import type { Logger } from '../core/observability.js';
 import { pathFilter } from '../review/file-filter.js';
 import { DEFAULT_ARCHIVE_LIMITS, readTarGz, type ArchiveLimits, type ArchiveStop } from './archive.js';
 import { buildWeeklyReport, decodeWeeklyData, isoWeek, REPORT_LABEL, REPORT_TITLE_PREFIX, reportTitle, type WeeklyData } from './report.js';

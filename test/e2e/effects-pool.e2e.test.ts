@@ -11,7 +11,7 @@ import { PROJECT_ROOT } from '../../src/core/i18n.js';
 import { AnalysisPool } from '../../src/analysis/worker-pool.js';
 import { SharedSources, unpackSources } from '../../src/analysis/shared-sources.js';
 import { runReview } from '../../src/review/pipeline.js';
-import { noopMetrics } from '../../src/server/deps.js';
+import { noopMetrics } from '../../src/core/observability.js';
 import { newFilePatch } from '../support/findings.js';
 import { MemoryPlatform } from '../support/memory-platform.js';
 

@@ -21,7 +21,7 @@ let fake: FakeGitHub;
 let service: ServiceProcess | undefined;
 
 beforeAll(async () => {
-  ensureBuilt(['src/server/github.ts', 'src/review/pipeline.ts', 'src/review/collect.ts', 'src/analysis/worker-pool.ts', 'src/analysis/analysis-worker.ts']);
+  ensureBuilt(['src/platforms/github/service.ts', 'src/review/pipeline.ts', 'src/review/collect.ts', 'src/analysis/worker-pool.ts', 'src/analysis/analysis-worker.ts']);
   fake = await new FakeGitHub({ owner: 'acme', repo: 'shop' }).start();
   fake.addPull({
     number: 9,

@@ -15,7 +15,7 @@ const SECRET = 'scale-out-secret';
 // which notify people), shared through Redis by every process: a review takes seconds, so a handful of pull
 // requests is enough to have reviews in flight when the worker dies. The pull requests belong to INSTALLATIONS
 // installations (limiters are per installation), so their writes are not all queued behind one limiter. Before
-// the write limiter had leases (src/server/github-throttle.ts), the killed worker's hold on it stalled every write
+// the write limiter had leases (src/platforms/github/throttle.ts), the killed worker's hold on it stalled every write
 // of the surviving worker for about a minute; now for at most WRITE_LEASE_MS.
 const PULLS = 8;
 const INSTALLATIONS = 4;

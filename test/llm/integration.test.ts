@@ -7,7 +7,7 @@ import { createRefineHookFromClient } from '../../src/llm/hook.js';
 import type { CompletionRequest, LlmClient } from '../../src/llm/llm-client.js';
 import { FINGERPRINT_PATTERN } from '../../src/platforms/platform.js';
 import { runReview } from '../../src/review/pipeline.js';
-import { noopMetrics, type Logger } from '../../src/server/deps.js';
+import { noopMetrics, type Logger } from '../../src/core/observability.js';
 import { newFilePatch } from '../support/findings.js';
 import { MemoryPlatform } from '../support/memory-platform.js';
 

@@ -6,7 +6,7 @@ import type { Finding } from '../../src/core/types.js';
 import { createOpenAiClient, llmSettingsFromEnv } from '../../src/llm/llm-client.js';
 import { buildRefinementPrompt, redactSecrets } from '../../src/llm/prompt.js';
 import { createRefineDeps, refineFinding, refineFindings, type RefineDeps } from '../../src/llm/refine.js';
-import type { Logger } from '../../src/server/deps.js';
+import type { Logger } from '../../src/core/observability.js';
 
 const API_KEY = 'sk-test-0123456789abcdefghijklmnop';
 const SECRET = 'sk-live-ABCDEFGHIJKLMNOPQRSTUVWX';

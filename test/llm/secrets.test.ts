@@ -8,7 +8,7 @@ import { configSchema, DEFAULT_CONFIG } from '../../src/config/schema.js';
 import { createOpenAiClient } from '../../src/llm/llm-client.js';
 import { createRefineDeps, refineFinding } from '../../src/llm/refine.js';
 import { entropy, looksRandom, REDACTED, redactSecrets } from '../../src/llm/secrets.js';
-import type { Logger } from '../../src/server/deps.js';
+import type { Logger } from '../../src/core/observability.js';
 
 // Fake credentials in each provider's published shape (built by concatenation so no scanner mistakes this file
 // for a leak; none of them is or was ever valid).

@@ -3,7 +3,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { z } from 'zod';
 import { list, optional, ResponseReader } from '../../src/platforms/tolerant.js';
-import { recordingLogger } from './contract.js';
+import { recordingLogger } from './contract/suite.js';
 
 const comment = z.object({ id: z.number(), body: optional(z.string()), line: optional(z.number()) });
 

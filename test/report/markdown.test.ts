@@ -1,11 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { codeBlock, fence, gitlabSuggestionRange, renderFindingMarkdown, renderMarkdownReport } from '../../src/report/markdown.js';
+import { codeBlock, fence, renderFindingMarkdown, renderMarkdownReport, type SuggestionSyntax } from '../../src/report/markdown.js';
+import { githubSuggestions } from '../../src/platforms/github/markdown.js';
+import { gitlabSuggestionRange, gitlabSuggestions } from '../../src/platforms/gitlab/markdown.js';
 import { INDEX_LOOP, PER_ROW, POLLING, sampleResult } from './sample.js';
 
 describe('renderFindingMarkdown', () => {
   it('renders a GitHub suggestion for a replace fix, with cost, extras and docs link', () => {
-    const body = renderFindingMarkdown(POLLING, { locale: 'en', suggestion: 'github', docsBaseUrl: 'https://example.test/docs/rules/' });
+    const body = renderFindingMarkdown(POLLING, { locale: 'en', suggestion: githubSuggestions, docsBaseUrl: 'https://example.test/docs/rules/' });
     expect(body).toContain('```suggestion\n        time.sleep(backoff.next())\n```');
     expect(body).toContain('2,880');
     expect(body).toContain('86,400 s/day / 30 s = 2,880');
@@ -16,18 +18,18 @@ describe('renderFindingMarkdown', () => {
   });
 
   it('uses GitLab\'s relative range, spanning the replaced lines', () => {
-    const body = renderFindingMarkdown(PER_ROW, { locale: 'en', suggestion: 'gitlab' });
+    const body = renderFindingMarkdown(PER_ROW, { locale: 'en', suggestion: gitlabSuggestions });
     expect(body).toContain('```suggestion:-0+1\n        ids = [row.id for row in rows]\n');
     expect(gitlabSuggestionRange(PER_ROW.fix!)).toBe('suggestion:-0+1');
     expect(gitlabSuggestionRange(PER_ROW.fix!, 7)).toBe('suggestion:-1+0');
-    expect(renderFindingMarkdown(PER_ROW, { locale: 'en', suggestion: 'gitlab', anchorLine: 7 })).toContain('```suggestion:-1+0\n');
+    expect(renderFindingMarkdown(PER_ROW, { locale: 'en', suggestion: gitlabSuggestions, anchorLine: 7 })).toContain('```suggestion:-1+0\n');
   });
 
   it('falls back to a fenced code block when suggestions are off, the fix is structural, or the anchor is outside the range', () => {
     expect(renderFindingMarkdown(PER_ROW, { locale: 'en', suggestion: 'none' })).toContain('```python\n        ids =');
-    expect(renderFindingMarkdown(PER_ROW, { locale: 'en', suggestion: 'github', anchorLine: 6 })).not.toContain('```suggestion');
-    expect(renderFindingMarkdown(PER_ROW, { locale: 'en', suggestion: 'github', anchorLine: 7 })).toContain('```suggestion');
-    const block = renderFindingMarkdown(INDEX_LOOP, { locale: 'en', suggestion: 'github' });
+    expect(renderFindingMarkdown(PER_ROW, { locale: 'en', suggestion: githubSuggestions, anchorLine: 6 })).not.toContain('```suggestion');
+    expect(renderFindingMarkdown(PER_ROW, { locale: 'en', suggestion: githubSuggestions, anchorLine: 7 })).toContain('```suggestion');
+    const block = renderFindingMarkdown(INDEX_LOOP, { locale: 'en', suggestion: githubSuggestions });
     expect(block).not.toContain('suggestion');
     // The sketch contains ``` itself, so the fence must be longer.
     expect(block).toContain('````typescript\nfor (const item of items) {');
@@ -39,7 +41,7 @@ describe('renderFindingMarkdown', () => {
   });
 
   it('renders in Simplified Chinese', () => {
-    const body = renderFindingMarkdown(POLLING, { locale: 'zh-CN', suggestion: 'gitlab' });
+    const body = renderFindingMarkdown(POLLING, { locale: 'zh-CN', suggestion: gitlabSuggestions });
     expect(body).toContain('成本估算');
     expect(body).toContain('coze-loop explain polling-fixed-interval');
     expect(body).toMatchSnapshot();
@@ -70,7 +72,7 @@ describe('renderMarkdownReport', () => {
 describe('fence safety', () => {
   it('keeps any patch text inside its code block', () => {
     fc.assert(
-      fc.property(fc.string({ maxLength: 60 }), fc.constantFrom<'github' | 'gitlab' | 'none'>('github', 'gitlab', 'none'), (code, suggestion) => {
+      fc.property(fc.string({ maxLength: 60 }), fc.constantFrom<SuggestionSyntax | 'none'>(githubSuggestions, gitlabSuggestions, 'none'), (code, suggestion) => {
         const finding = { ...PER_ROW, fix: { ...PER_ROW.fix!, code } };
         const body = renderFindingMarkdown(finding, { locale: 'en', suggestion });
         const open = /^(`{3,})(suggestion(?::-\d+\+\d+)?|python)$/m.exec(body);

@@ -3,7 +3,7 @@
 import { beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { DEFAULT_CONFIG, type CozeLoopConfig } from '../../src/config/schema.js';
 import type { AnalysisResult, Finding, SourceInput } from '../../src/core/types.js';
-import { noopMetrics } from '../../src/server/deps.js';
+import { noopMetrics } from '../../src/core/observability.js';
 import { makeFinding, newFilePatch, source } from '../support/findings.js';
 import { MemoryPlatform } from '../support/memory-platform.js';
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from '@jest/globals';
 import { DEFAULT_CONFIG } from '../../src/config/schema.js';
 import { analyseChangeSet, collectChangeSet, collectContextFiles } from '../../src/review/collect.js';
 import { runReview } from '../../src/review/pipeline.js';
-import { noopMetrics } from '../../src/server/deps.js';
+import { noopMetrics } from '../../src/core/observability.js';
 import { newFilePatch } from '../support/findings.js';
 import { MemoryPlatform } from '../support/memory-platform.js';
 

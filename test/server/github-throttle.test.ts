@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import Bottleneck from 'bottleneck';
 import { Redis } from 'ioredis';
-import { NOTIFICATION_LEASE_MS, WRITE_LEASE_MS, leasedGroup, octokitWithLeasedWrites } from '../../src/server/github-throttle.js';
+import { NOTIFICATION_LEASE_MS, WRITE_LEASE_MS, leasedGroup, octokitWithLeasedWrites } from '../../src/platforms/github/throttle.js';
 import { FakeGitHub } from '../support/fake-github.js';
 import { startPrivateRedis } from '../jobs/redis-helper.js';
 

@@ -24,7 +24,7 @@ describe('docs/operations.md settings table', () => {
   });
 
   it('documents the GitHub and GitLab settings their services read', () => {
-    for (const file of ['src/server/github.ts', 'src/server/gitlab.ts']) {
+    for (const file of ['src/platforms/github/service.ts', 'src/platforms/gitlab/service.ts']) {
       const names = new Set([...read(file).matchAll(/env\.([A-Z][A-Z0-9_]+)/g)].map((m) => m[1]));
       expect([...names].filter((name) => !documented.has(name) && name !== 'HOST' && name !== 'PORT')).toEqual([]);
     }

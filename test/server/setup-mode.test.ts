@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { parse } from 'yaml';
 import { PROJECT_ROOT } from '../../src/core/i18n.js';
-import { routeWebhook, setupManifest } from '../../src/server/github.js';
+import { routeWebhook, setupManifest } from '../../src/platforms/github/service.js';
 import { createLogger, prettyDestination, prettyLine } from '../../src/server/logger.js';
 import { startService, wantsPrettyLogs } from '../../src/server/main.js';
 

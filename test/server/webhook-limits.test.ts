@@ -5,13 +5,13 @@ import { request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AnalysisResult } from '../../src/core/types.js';
 import type { EnqueueOutcome, JobData, JobQueue } from '../../src/jobs/queue.js';
-import { noopMetrics } from '../../src/server/deps.js';
+import { noopMetrics } from '../../src/core/observability.js';
 
 jest.unstable_mockModule('../../src/analysis/engine.js', () => ({
   analyzeSource: (): AnalysisResult => ({ findings: [], skipped: [], notes: [], filesAnalyzed: 1 }),
   analyzeSources: (): AnalysisResult => ({ findings: [], skipped: [], notes: [], filesAnalyzed: 0 }),
 }));
-const { createGitHubService, signPayload } = await import('../../src/server/github.js');
+const { createGitHubService, signPayload } = await import('../../src/platforms/github/service.js');
 const { createHttpServer } = await import('../../src/server/http.js');
 const { createMetrics } = await import('../../src/server/metrics.js');
 

@@ -5,7 +5,7 @@ import { Octokit } from '@octokit/rest';
 import nock from 'nock';
 import { configSchema } from '../../src/config/schema.js';
 import { GitHubPlatform } from '../../src/platforms/github/github-platform.js';
-import type { Logger } from '../../src/server/deps.js';
+import type { Logger } from '../../src/core/observability.js';
 import { decodeWeeklyData } from '../../src/summary/report.js';
 import { runWeeklySummaries, runWeeklySummary } from '../../src/summary/weekly.js';
 import { makeTarGz } from '../support/tar.js';

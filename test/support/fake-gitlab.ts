@@ -4,7 +4,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parsePatch } from '../../src/diff/index.js';
-import type { FakeHost, FakeHostFile } from '../platforms/contract.js';
+import type { FakeHost, FakeHostFile } from '../platforms/contract/suite.js';
 import { makeTarGz } from './tar.js';
 
 export interface FakeUser {

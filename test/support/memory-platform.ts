@@ -14,6 +14,9 @@ import {
   type ReviewToPublish,
   type StatusReport,
 } from '../../src/platforms/platform.js';
+import { githubSuggestions } from '../../src/platforms/github/markdown.js';
+import { gitlabSuggestions } from '../../src/platforms/gitlab/markdown.js';
+import type { SuggestionSyntax } from '../../src/report/markdown.js';
 
 export interface StoredComment {
   id: number;
@@ -28,6 +31,8 @@ export interface StoredComment {
 
 export class MemoryPlatform implements Platform {
   readonly name: 'github' | 'gitlab' | 'local';
+  /** The suggestion syntax of the host it imitates. */
+  readonly suggestions?: SuggestionSyntax;
   files: ChangedFile[] = [];
   /** `${ref}:${path}` -> content */
   contents = new Map<string, string | Buffer>();
@@ -47,6 +52,7 @@ export class MemoryPlatform implements Platform {
 
   constructor(name: 'github' | 'gitlab' | 'local' = 'github') {
     this.name = name;
+    if (name !== 'local') this.suggestions = name === 'github' ? githubSuggestions : gitlabSuggestions;
   }
 
   setFile(path: string, content: string, patch: string | undefined, status: ChangedFile['status'] = 'modified'): void {

@@ -12,7 +12,7 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const MAIN = join(ROOT, 'dist', 'src', 'server', 'main.js');
 
 /** Rebuilds dist/ (tsc only) when one of `sources` is newer than its compiled file, or when main.js is missing. */
-export function ensureBuilt(sources: string[] = ['src/server/github.ts', 'src/server/github-throttle.ts', 'src/server/gitlab.ts', 'src/review/pipeline.ts', 'src/review/collect.ts', 'src/platforms/github/github-platform.ts', 'src/commands/run.ts']): void {
+export function ensureBuilt(sources: string[] = ['src/platforms/github/service.ts', 'src/platforms/github/throttle.ts', 'src/platforms/gitlab/service.ts', 'src/server/processors.ts', 'src/review/pipeline.ts', 'src/review/collect.ts', 'src/platforms/github/github-platform.ts', 'src/commands/run.ts']): void {
   const compiled = (source: string) => join(ROOT, 'dist', source.replace(/\.ts$/, '.js'));
   const stale = !existsSync(MAIN) || sources.some((s) => statSync(join(ROOT, s)).mtimeMs > (statSync(compiled(s), { throwIfNoEntry: false })?.mtimeMs ?? 0));
   if (!stale) return;

@@ -3,6 +3,7 @@
 // CI command. Only `request` and `graphql` are used, with route strings, so plugin versions do not matter.
 import type { z } from 'zod';
 import { FingerprintMarkers, UNSIGNED_MARKERS } from '../markers.js';
+import { githubSuggestions } from './markdown.js';
 import {
   SUMMARY_MARKER,
   type ChangeRequestRef,
@@ -17,7 +18,7 @@ import {
   type ReviewToPublish,
   type StatusReport,
 } from '../platform.js';
-import type { Logger, Metrics } from '../../server/deps.js';
+import type { Logger, Metrics } from '../../core/observability.js';
 import {
   blobBatchSchema,
   branchSchema,
@@ -138,6 +139,7 @@ function mapStatus(status: string, renamed: boolean): ChangedFile['status'] {
 
 export class GitHubPlatform implements Platform {
   readonly name = 'github' as const;
+  readonly suggestions = githubSuggestions;
   private readonly htmlUrl: string;
   private readonly checkRuns = new Map<string, number>();
   private readonly reader: ResponseReader;

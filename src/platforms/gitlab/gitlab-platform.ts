@@ -4,7 +4,7 @@
 import { Gitlab, GitbeakerRequestError, GitbeakerRetryError, GitbeakerTimeoutError } from '@gitbeaker/rest';
 import { FingerprintMarkers, UNSIGNED_MARKERS } from '../markers.js';
 import { z } from 'zod';
-import type { Logger, Metrics } from '../../server/deps.js';
+import type { Logger, Metrics } from '../../core/observability.js';
 import {
   SUMMARY_MARKER,
   type ChangeRequestRef,
@@ -19,6 +19,7 @@ import {
   type ReviewToPublish,
   type StatusReport,
 } from '../platform.js';
+import { gitlabSuggestions } from './markdown.js';
 import { locateNewLine } from './position.js';
 import {
   branchSchema,
@@ -93,6 +94,7 @@ async function streamToBuffer(body: unknown): Promise<Buffer> {
 
 export class GitLabPlatform implements Platform {
   readonly name = 'gitlab' as const;
+  readonly suggestions = gitlabSuggestions;
   /** Instance base URL without a trailing slash. */
   readonly url: string;
   private readonly api: GitlabApi;

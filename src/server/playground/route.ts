@@ -11,7 +11,7 @@ import { DEFAULT_CONFIG } from '../../config/schema.js';
 import { PROJECT_ROOT } from '../../core/data-files.js';
 import { LOCALES, type Locale } from '../../core/types.js';
 import type { RefineHook } from '../../llm/hook.js';
-import type { Logger } from '../deps.js';
+import type { Logger } from '../../core/observability.js';
 import type { ServiceMetrics } from '../metrics.js';
 import { analyzeSnippet, parsePlaygroundRequest, refineSnippet, renderPlaygroundJson } from './analyze.js';
 import { AddressRateLimiter } from './rate-limit.js';

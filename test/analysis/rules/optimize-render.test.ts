@@ -9,6 +9,7 @@ import { detectors } from '../../../src/analysis/rules/optimize/index.js';
 import { configSchema } from '../../../src/config/schema.js';
 import { LOCALES } from '../../../src/core/types.js';
 import { renderFindingMarkdown } from '../../../src/report/markdown.js';
+import { githubSuggestions } from '../../../src/platforms/github/markdown.js';
 import { expectGolden } from '../../support/golden.js';
 import { fixturePath, fixturesDir, RULES_DIR } from '../../support/rule-tester.js';
 
@@ -27,7 +28,7 @@ describe.each(Object.keys(detectors))('%s renders', (ruleId) => {
         expect(finding.fix).toBeDefined();
         expect(finding.message).not.toMatch(/\{\{/);
         expect(finding.explanation).not.toMatch(/\{\{/);
-        sections.push(`<!-- ${file} · ${locale} -->`, '', renderFindingMarkdown(finding, { locale, suggestion: 'github' }).trimEnd(), '');
+        sections.push(`<!-- ${file} · ${locale} -->`, '', renderFindingMarkdown(finding, { locale, suggestion: githubSuggestions }).trimEnd(), '');
       }
     }
     expectGolden(join(RULES_DIR, ruleId, 'snapshot.md'), sections.join('\n'));

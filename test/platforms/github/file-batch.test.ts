@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Octokit } from '@octokit/rest';
 import { FILES_PER_QUERY, GitHubPlatform } from '../../../src/platforms/github/github-platform.js';
-import { graphqlReadOutsideWriteLimiter, graphqlUrl } from '../../../src/server/github-throttle.js';
+import { graphqlReadOutsideWriteLimiter, graphqlUrl } from '../../../src/platforms/github/throttle.js';
 import { FakeGitHub } from '../../support/fake-github.js';
 
 const HEAD = 'a'.repeat(40);

@@ -3,7 +3,7 @@ import { Octokit } from '@octokit/rest';
 import nock from 'nock';
 import { FIXED_MARKER, GitHubPlatform, htmlUrlFromApi } from '../../../src/platforms/github/github-platform.js';
 import { FINGERPRINT_MARKER, SUMMARY_MARKER, type ChangeRequestRef, type InlineComment } from '../../../src/platforms/platform.js';
-import type { Metrics } from '../../../src/server/deps.js';
+import type { Metrics } from '../../../src/core/observability.js';
 import { archiveBytes } from '../../support/tar.js';
 
 const API = 'https://api.github.com';

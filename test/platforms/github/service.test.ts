@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AnalysisResult, Finding, SourceInput } from '../../../src/core/types.js';
 import type { EnqueueOutcome, JobData, JobQueue } from '../../../src/jobs/queue.js';
-import { noopMetrics } from '../../../src/server/deps.js';
+import { noopMetrics } from '../../../src/core/observability.js';
 import { makeFinding } from '../../support/findings.js';
 import { issueCommentPayload, pullRequestPayload, reviewCommentPayload } from './payloads.js';
 
@@ -17,7 +17,7 @@ jest.unstable_mockModule('../../../src/analysis/engine.js', () => ({
   analyzeSource: (input: SourceInput): AnalysisResult => ({ findings: found.get(input.path) ?? [], skipped: [], notes: [], filesAnalyzed: 1 }),
   analyzeSources: (): AnalysisResult => ({ findings: [], skipped: [], notes: [], filesAnalyzed: 0 }),
 }));
-const { createGitHubService, routeWebhook, signPayload, withDotEnv, readPrivateKey } = await import('../../../src/server/github.js');
+const { createGitHubService, routeWebhook, signPayload, withDotEnv, readPrivateKey } = await import('../../../src/platforms/github/service.js');
 type Service = NonNullable<Awaited<ReturnType<typeof createGitHubService>>>;
 
 const API = 'https://api.github.com';
@@ -243,7 +243,7 @@ describe('processors', () => {
     await svc.processors['github-review']!({ ...job, id: 'draft' }, new AbortController().signal);
   });
 
-  it('reports a broken repository config on the check run instead of reviewing', async () => {
+  it('reports a broken repository config as a failed check run instead of reviewing (one config policy for every host)', async () => {
     const { svc } = await service();
     const sent: { method: string; path: string; body: unknown }[] = [];
     const api = nock(API);
@@ -254,7 +254,7 @@ describe('processors', () => {
     recordBodies(api, 'post', '/repos/acme/shop/check-runs', { id: 6 }, sent, 201);
     await svc.processors['github-review']!({ type: 'github-review', id: 'cfg', payload: { installationId: 4242, repo: 'acme/shop', number: 7, headSha: HEAD, defaultBranch: 'main', action: 'opened' } }, new AbortController().signal);
     expect(sent).toHaveLength(1);
-    expect(sent[0]!.body).toMatchObject({ name: 'coze-loop', conclusion: 'neutral', output: { title: 'coze-loop: invalid configuration in .github/coze-loop.yml' } });
+    expect(sent[0]!.body).toMatchObject({ name: 'coze-loop', conclusion: 'failure', output: { title: 'coze-loop: invalid configuration in .github/coze-loop.yml' } });
     expect(JSON.stringify(sent[0]!.body)).toContain('max_comments');
   });
 

@@ -3,8 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import nock from 'nock';
 import type { JobData, JobProcessor } from '../../../src/jobs/queue.js';
 import { SUMMARY_MARKER } from '../../../src/platforms/platform.js';
-import { noopMetrics } from '../../../src/server/deps.js';
-import { createGitLabService } from '../../../src/server/gitlab.js';
+import { noopMetrics } from '../../../src/core/observability.js';
+import { createGitLabService } from '../../../src/platforms/gitlab/service.js';
 import { API, BASE_SHA, GITLAB_URL, HEAD_SHA, SENDER_DIFF, SENDER_SOURCE, TOKEN, parseRequestBody, type RecordedRequest } from './helpers.js';
 import { RecordingQueue, recordingLogger } from './support.js';
 

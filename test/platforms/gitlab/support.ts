@@ -2,7 +2,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { EnqueueOutcome, JobData, JobProcessor, JobQueue, JobType } from '../../../src/jobs/queue.js';
-import type { Logger } from '../../../src/server/deps.js';
+import type { Logger } from '../../../src/core/observability.js';
 
 export class RecordingQueue implements JobQueue {
   readonly kind = 'memory' as const;

@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import nock from 'nock';
-import { noopMetrics, type Metrics } from '../../../src/server/deps.js';
+import { noopMetrics, type Metrics } from '../../../src/core/observability.js';
 import { GitLabPlatform } from '../../../src/platforms/gitlab/gitlab-platform.js';
-import { createGitLabService, readGitLabSettings, tokenMatches } from '../../../src/server/gitlab.js';
+import { createGitLabService, readGitLabSettings, tokenMatches } from '../../../src/platforms/gitlab/service.js';
 import { API, GITLAB_URL, TOKEN, fixture } from './helpers.js';
 import { RecordingQueue, recordingLogger, serve } from './support.js';
 

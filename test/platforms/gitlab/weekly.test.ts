@@ -2,8 +2,8 @@
 // project through the adapter (archive download, issue create/update), and `/coze-loop summary` queues a run.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { JobData } from '../../../src/jobs/queue.js';
-import { noopMetrics } from '../../../src/server/deps.js';
-import { createGitLabService, type GitLabService } from '../../../src/server/gitlab.js';
+import { noopMetrics } from '../../../src/core/observability.js';
+import { createGitLabService, type GitLabService } from '../../../src/platforms/gitlab/service.js';
 import { FakeGitLab } from '../../support/fake-gitlab.js';
 import { SENDER_SOURCE } from './helpers.js';
 import { RecordingQueue, recordingLogger } from './support.js';
@@ -56,7 +56,7 @@ describe('GitLab weekly report', () => {
 
   it('turns a broken repository into a failed job (retried), not a crash of the others', async () => {
     const job: JobData = { type: 'weekly-summary', id: 'gitlab:77:2026-W48', payload: { platform: 'gitlab', project: '77' } };
-    await expect(service.processors['weekly-summary']!(job, new AbortController().signal)).rejects.toThrow('weekly report failed for project 77');
+    await expect(service.processors['weekly-summary']!(job, new AbortController().signal)).rejects.toThrow('weekly report failed for 77');
   });
 
   it('queues an on-demand report for `/coze-loop summary` from a Developer', async () => {

@@ -1,9 +1,10 @@
 // The Platform contract: the same behaviour from every code host adapter, run against a local fake of the host.
-// Each adapter's test provides `setup` (a fresh fake host, the adapter pointed at it, and the change request).
+// contract.test.ts runs it for every host in src/platforms/registry.ts; each host's fixture in hosts/<name>.ts
+// provides `setup` (a fresh fake host on 127.0.0.1, the adapter pointed at it, and the change request).
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { archiveBytes } from '../support/tar.js';
-import type { Logger } from '../../src/server/deps.js';
-import { FINGERPRINT_MARKER, SUMMARY_MARKER, type ChangeRequestRef, type InlineComment, type Platform } from '../../src/platforms/platform.js';
+import { archiveBytes } from '../../support/tar.js';
+import type { Logger } from '../../../src/core/observability.js';
+import { FINGERPRINT_MARKER, SUMMARY_MARKER, type ChangeRequestRef, type InlineComment, type Platform } from '../../../src/platforms/platform.js';
 
 export interface FakeHostFile {
   path: string;
@@ -55,7 +56,10 @@ function comment(path: string, line: number, fingerprint: string, startLine?: nu
   return c;
 }
 
-export function describePlatformContract(name: string, setup: () => Promise<{ platform: Platform; cr: ChangeRequestRef; server: FakeHost; warnings: string[] }>): void {
+/** What each host's fixture (test/platforms/contract/hosts/<name>.ts) exports as `setup`. */
+export type ContractSetup = () => Promise<{ platform: Platform; cr: ChangeRequestRef; server: FakeHost; warnings: string[] }>;
+
+export function describePlatformContract(name: string, setup: ContractSetup): void {
   describe(`Platform contract: ${name}`, () => {
     let server: FakeHost | undefined;
     const start = async () => {

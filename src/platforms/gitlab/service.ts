@@ -4,16 +4,13 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { parseCommand } from '../commands/parse.js';
-import { CommandRateLimiter } from '../commands/rate-limit.js';
-import { runCommand } from '../commands/run.js';
-import { ConfigError, DEFAULT_CONFIG_FILE } from '../config/load.js';
-import type { CozeLoopConfig } from '../config/schema.js';
-import { t } from '../core/i18n.js';
-import type { JobData, JobProcessor, JobType } from '../jobs/queue.js';
-import { summaryJob, type ListSummaryTargets } from '../jobs/scheduler.js';
-import { GitLabPlatform } from '../platforms/gitlab/gitlab-platform.js';
-import { FingerprintMarkers } from '../platforms/markers.js';
+import { parseCommand } from '../../commands/parse.js';
+import { DEFAULT_CONFIG_FILE, type ConfigError } from '../../config/load.js';
+import { t } from '../../core/i18n.js';
+import type { JobData } from '../../jobs/queue.js';
+import type { ListSummaryTargets } from '../../jobs/scheduler.js';
+import { GitLabPlatform } from './gitlab-platform.js';
+import { FingerprintMarkers } from '../markers.js';
 import {
   commandJobSchema,
   mergeRequestHookSchema,
@@ -22,23 +19,17 @@ import {
   reviewTrigger,
   type CommandJob,
   type ReviewJob,
-} from '../platforms/gitlab/webhooks.js';
-import type { ChangeRequestRef, CommandOrigin } from '../platforms/platform.js';
-import { parseBotConfig, runReview } from '../review/index.js';
-import { archiveLimitsFromEnv, runWeeklySummaries } from '../summary/weekly.js';
-import type { Logger, ServiceDeps } from './deps.js';
+} from './webhooks.js';
+import type { CommandOrigin } from '../platform.js';
+import type { HostService, ServiceDeps } from '../../server/deps.js';
+import { commandsPerHour, createProcessors, fencedError, type ConfigErrorText, type HostFacts, type HostJobs } from '../../server/processors.js';
 
 export const GITLAB_WEBHOOK_PATH = '/gitlab/webhook';
 /** GitLab's own payloads stay far below this; anything larger is not a webhook we want to parse. */
 export const MAX_WEBHOOK_BYTES = 5 * 1024 * 1024;
 
-export interface GitLabService {
-  /** Handles `POST /gitlab/webhook`; resolves false for any other request so the next handler can take it. */
-  handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
-  processors: Partial<Record<JobType, JobProcessor>>;
-  /** The projects in GITLAB_PROJECTS, for the weekly report schedule. */
-  listSummaryTargets: ListSummaryTargets;
-}
+/** `POST /gitlab/webhook` and the processors; the weekly report's targets are the projects in GITLAB_PROJECTS. */
+export type GitLabService = HostService & { listSummaryTargets: ListSummaryTargets };
 
 export interface GitLabSettings {
   url: string;
@@ -118,136 +109,72 @@ function deliveryId(req: IncomingMessage, body: Buffer): string {
   return `sha256-${createHash('sha256').update(body).digest('hex')}`;
 }
 
-async function readConfig(
-  platform: GitLabPlatform,
-  cr: ChangeRequestRef,
-): Promise<{ config: CozeLoopConfig } | { error: ConfigError }> {
-  const branch = cr.baseRef ?? '';
-  const content = await platform.getFileContent(cr.repo, DEFAULT_CONFIG_FILE, branch);
-  try {
-    // Same reading as the GitHub App: the status only fails when the repository sets `fail_on` itself.
-    return { config: parseBotConfig(content === null ? null : content.toString('utf8'), DEFAULT_CONFIG_FILE) };
-  } catch (error) {
-    if (error instanceof ConfigError) return { error };
-    throw error;
-  }
+/** A broken config in GitLab's words: the commit status's description, and the note that replaces the summary. */
+function configErrorText(error: ConfigError, branch: string): ConfigErrorText {
+  const params = { file: DEFAULT_CONFIG_FILE, branch, error: fencedError(error), key: error.key ?? 'syntax' };
+  return { title: t('en', 'gitlab.config.invalid-status', params), summary: error.message, note: t('en', 'gitlab.config.invalid-note', params) };
 }
 
-/** Text for the config error messages; a fence in the YAML error must not close the note's code block. */
-function configErrorParams(cr: ChangeRequestRef, error: ConfigError): Record<string, string> {
-  return { file: DEFAULT_CONFIG_FILE, branch: cr.baseRef ?? '', error: error.message.replace(/```/g, "'''"), key: error.key ?? 'syntax' };
-}
+/** The config on the target branch; a commit status has no text, so the summary note carries a config error. */
+const GITLAB_FACTS: HostFacts = { name: 'gitlab', configPath: DEFAULT_CONFIG_FILE, statusShowsText: false, texts: { denied: 'gitlab.command.not-allowed', rateLimited: 'gitlab.command.rate-limited' }, configErrorText };
 
-async function reportConfigError(platform: GitLabPlatform, cr: ChangeRequestRef, error: ConfigError): Promise<void> {
-  const params = configErrorParams(cr, error);
-  // The summary note is the one place the bot writes on every push: a broken config replaces it, never piles up.
-  await platform.upsertSummary(cr, t('en', 'gitlab.config.invalid-note', params));
-  await platform.reportStatus(cr, {
-    name: 'coze-loop',
-    conclusion: 'failure',
-    title: t('en', 'gitlab.config.invalid-status', params),
-    summary: error.message,
-  });
-}
-
-function makeProcessors(platform: GitLabPlatform, deps: ServiceDeps, commandsPerHour: number, env: NodeJS.ProcessEnv = {}): Partial<Record<JobType, JobProcessor>> {
-  const limiter = new CommandRateLimiter(commandsPerHour, 60 * 60 * 1000, deps.now);
-  const reviewDeps = (logger: Logger) => ({ logger, metrics: deps.metrics, now: deps.now, refine: deps.refine });
-
-  const review: JobProcessor = async (job: JobData) => {
-    const payload: ReviewJob = reviewJobSchema.parse(job.payload);
-    const logger = deps.logger.child({ delivery: job.id, project: payload.project, mr: payload.iid });
-    if (payload.projectUrl) platform.rememberProjectUrl(payload.project, payload.projectUrl);
-    const mr = await platform.getChangeRequest(payload.project, payload.iid);
-    if (mr.state !== 'opened') {
-      logger.info({ state: mr.state }, 'merge request is not open; review skipped');
-      return;
-    }
-    // A newer push has its own job (or already ran): reviewing an old head would comment on outdated lines.
-    if (payload.headSha && mr.ref.headSha && payload.headSha !== mr.ref.headSha) {
-      logger.info({ jobHead: payload.headSha, head: mr.ref.headSha }, 'stale job: the merge request head moved on');
-      return;
-    }
-    // GitLab computes diff_refs after the event; throwing lets the queue retry with backoff.
-    if (!mr.ready) throw new Error(`merge request !${payload.iid}: GitLab has not computed the diff of its head yet`);
-    const loaded = await readConfig(platform, mr.ref);
-    if ('error' in loaded) {
-      logger.warn({ key: loaded.error.key }, 'invalid .coze-loop.yml on the target branch');
-      await reportConfigError(platform, mr.ref, loaded.error);
-      return;
-    }
-    if (mr.ref.draft && !loaded.config.review.drafts) {
-      logger.info('draft merge request; review skipped (review.drafts is off)');
-      return;
-    }
-    const outcome = await runReview(platform, mr.ref, loaded.config, reviewDeps(logger));
-    logger.info(
-      { findings: outcome.findings.length, posted: outcome.posted, fixed: outcome.markedFixed, conclusion: outcome.conclusion },
-      'merge request reviewed',
-    );
+function gitlabJobs(platform: GitLabPlatform, deps: ServiceDeps): HostJobs {
+  return {
+    ...GITLAB_FACTS,
+    async openReview(job) {
+      const payload: ReviewJob = reviewJobSchema.parse(job.payload);
+      const logger = deps.logger.child({ delivery: job.id, project: payload.project, mr: payload.iid });
+      if (payload.projectUrl) platform.rememberProjectUrl(payload.project, payload.projectUrl);
+      const mr = await platform.getChangeRequest(payload.project, payload.iid);
+      if (mr.state !== 'opened') {
+        logger.info({ state: mr.state }, 'merge request is not open; review skipped');
+        return null;
+      }
+      // A newer push has its own job (or already ran): reviewing an old head would comment on outdated lines.
+      if (payload.headSha && mr.ref.headSha && payload.headSha !== mr.ref.headSha) {
+        logger.info({ jobHead: payload.headSha, head: mr.ref.headSha }, 'stale job: the merge request head moved on');
+        return null;
+      }
+      // GitLab computes diff_refs after the event; throwing lets the queue retry with backoff.
+      if (!mr.ready) throw new Error(`merge request !${payload.iid}: GitLab has not computed the diff of its head yet`);
+      return { platform, cr: mr.ref, configBranch: mr.ref.baseRef ?? '', logger };
+    },
+    async openCommand(job) {
+      const payload: CommandJob = commandJobSchema.parse(job.payload);
+      const logger = deps.logger.child({ delivery: job.id, project: payload.project, mr: payload.iid, note: payload.noteId });
+      if (payload.projectUrl) platform.rememberProjectUrl(payload.project, payload.projectUrl);
+      const me = await platform.currentUser();
+      if (payload.authorId === me.id) return null;
+      const command = parseCommand(payload.body);
+      if (!command) return null;
+      const mr = await platform.getChangeRequest(payload.project, payload.iid);
+      if (!mr.ready) throw new Error(`merge request !${payload.iid}: GitLab has not computed the diff of its head yet`);
+      const origin: CommandOrigin = {
+        commentId: String(payload.noteId),
+        ...(payload.discussionId ? { threadId: payload.discussionId } : {}),
+        ...(payload.path ? { path: payload.path } : {}),
+        ...(payload.line ? { line: payload.line } : {}),
+      };
+      return {
+        platform,
+        cr: mr.ref,
+        origin,
+        command,
+        user: { name: payload.username, id: String(payload.authorId) },
+        configBranch: mr.ref.baseRef ?? '',
+        logger,
+        onDemandSummary: {
+          target: { platform: 'gitlab', key: payload.project, payload: { project: payload.project, onDemand: true } },
+          id: `gitlab:${payload.project}:summary:note-${payload.noteId}`,
+        },
+      };
+    },
+    async openWeekly(job) {
+      const payload = weeklyJobSchema.parse(job.payload);
+      const logger = deps.logger.child({ delivery: job.id, project: payload.project, week: payload.week });
+      return { platform, repo: payload.project, onDemand: payload.onDemand === true, respectDay: payload.respectDay === true, logger };
+    },
   };
-
-  const command: JobProcessor = async (job: JobData) => {
-    const payload: CommandJob = commandJobSchema.parse(job.payload);
-    const logger = deps.logger.child({ delivery: job.id, project: payload.project, mr: payload.iid, note: payload.noteId });
-    if (payload.projectUrl) platform.rememberProjectUrl(payload.project, payload.projectUrl);
-    const me = await platform.currentUser();
-    if (payload.authorId === me.id) return;
-    const parsed = parseCommand(payload.body);
-    if (!parsed) return;
-    const mr = await platform.getChangeRequest(payload.project, payload.iid);
-    if (!mr.ready) throw new Error(`merge request !${payload.iid}: GitLab has not computed the diff of its head yet`);
-    const origin: CommandOrigin = {
-      commentId: String(payload.noteId),
-      ...(payload.discussionId ? { threadId: payload.discussionId } : {}),
-      ...(payload.path ? { path: payload.path } : {}),
-      ...(payload.line ? { line: payload.line } : {}),
-    };
-    const loaded = await readConfig(platform, mr.ref);
-    const locale = 'config' in loaded ? loaded.config.locale : 'en';
-    const allowed = await platform.canRunCommands(payload.project, String(payload.authorId));
-    // Same rule as GitHub: every reply is rate-limited, and people below Developer have their own bucket.
-    const mrKey = `${payload.project}!${payload.iid}`;
-    const verdict = limiter.take(allowed ? mrKey : `denied:${mrKey}`);
-    if (verdict !== 'allowed') {
-      logger.info({ user: payload.username, allowed, verdict }, 'command rate limit reached for this merge request');
-      if (verdict === 'refused' && allowed) await platform.reply(mr.ref, origin, t(locale, 'gitlab.command.rate-limited', { limit: limiter.limit }));
-      return;
-    }
-    if (!allowed) {
-      logger.info({ user: payload.username }, 'command from a user below Developer access; declined');
-      await platform.reply(mr.ref, origin, t(locale, 'gitlab.command.not-allowed', { user: payload.username }));
-      return;
-    }
-    if ('error' in loaded) {
-      await platform.reply(mr.ref, origin, t('en', 'gitlab.config.invalid-note', configErrorParams(mr.ref, loaded.error)));
-      return;
-    }
-    await platform.react(mr.ref, origin, 'eyes');
-    if (parsed.action === 'summary') {
-      // An on-demand run gets its own id: the weekly id would be dropped as a duplicate of this week's report.
-      const summary = summaryJob({ platform: 'gitlab', key: payload.project, payload: { project: payload.project, onDemand: true } }, deps.now());
-      const outcome = await deps.queue.enqueue({ ...summary, id: `gitlab:${payload.project}:summary:note-${payload.noteId}` });
-      logger.info({ outcome }, 'weekly summary requested');
-    }
-    await runCommand(platform, mr.ref, origin, parsed, loaded.config, reviewDeps(logger));
-    logger.info({ action: parsed.action }, 'command answered');
-  };
-
-  const weekly: JobProcessor = async (job: JobData) => {
-    const payload = weeklyJobSchema.parse(job.payload);
-    const logger = deps.logger.child({ delivery: job.id, project: payload.project, week: payload.week });
-    const loadConfig = async (): Promise<CozeLoopConfig> => {
-      const branch = await platform.getDefaultBranch(payload.project);
-      const content = await platform.getFileContent(payload.project, DEFAULT_CONFIG_FILE, branch.name);
-      return parseBotConfig(content === null ? null : content.toString('utf8'), DEFAULT_CONFIG_FILE);
-    };
-    // A scheduled run honours the repository's `summary.day`; a `/coze-loop summary` runs now.
-    const result = await runWeeklySummaries([{ platform, repo: payload.project, loadConfig }], { logger, now: deps.now, archiveLimits: archiveLimitsFromEnv(env) }, { onlyOnConfiguredDay: !payload.onDemand && payload.respectDay === true });
-    if (result.failed.length) throw new Error(`weekly report failed for project ${payload.project}`);
-  };
-
-  return { 'gitlab-review': review, 'gitlab-command': command, 'weekly-summary': weekly };
 }
 
 const weeklyJobSchema = z.object({ project: z.string().min(1), week: z.string().optional(), onDemand: z.boolean().optional(), respectDay: z.boolean().optional() });
@@ -404,10 +331,9 @@ export function createGitLabService(env: NodeJS.ProcessEnv, deps: ServiceDeps, o
     return true;
   }
 
-  // Same setting as the GitHub side: commands per merge request per hour.
-  const commandsPerHour = Number(env.COZE_LOOP_COMMANDS_PER_HOUR ?? 10) || 10;
   const projects = summaryProjects(env);
   const listSummaryTargets: ListSummaryTargets = async () =>
     projects.map((project) => ({ platform: 'gitlab' as const, key: project, payload: { project } }));
-  return { handle, processors: makeProcessors(platform, deps, commandsPerHour, env), listSummaryTargets };
+  const processors = createProcessors(gitlabJobs(platform, deps), deps, { commandsPerHour: commandsPerHour(env), env });
+  return { handle, processors: { 'gitlab-review': processors.review, 'gitlab-command': processors.command, 'weekly-summary': processors.weekly }, listSummaryTargets };
 }

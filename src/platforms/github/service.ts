@@ -11,36 +11,25 @@ import { pathToFileURL } from 'node:url';
 import { createProbot } from 'probot';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { parseCommand, type ParsedCommand } from '../commands/parse.js';
-import { CommandRateLimiter } from '../commands/rate-limit.js';
-import { runCommand } from '../commands/run.js';
-import { DEFAULT_CONFIG, type CozeLoopConfig } from '../config/schema.js';
-import { t } from '../core/i18n.js';
-import { TARGETS } from '../core/types.js';
-import type { JobData, JobProcessor, JobType } from '../jobs/queue.js';
-import { summaryJob, type ListSummaryTargets, type SummaryTarget } from '../jobs/scheduler.js';
-import { archiveLimitsFromEnv, runWeeklySummaries } from '../summary/weekly.js';
-import { GitHubPlatform, type OctokitLike } from '../platforms/github/github-platform.js';
-import type { ChangeRequestRef, CommandOrigin } from '../platforms/platform.js';
-import { FingerprintMarkers } from '../platforms/markers.js';
-import { BOT_CONFIG_PATH, parseBotConfig } from '../review/bot-config.js';
-import { runReview, type ReviewDeps } from '../review/pipeline.js';
-import { STATUS_NAME } from '../review/status.js';
-import type { Logger, ServiceDeps } from './deps.js';
-import { graphqlReadOutsideWriteLimiter, octokitWithLeasedWrites } from './github-throttle.js';
+import { parseCommand, type ParsedCommand } from '../../commands/parse.js';
+import type { ConfigError } from '../../config/load.js';
+import { t } from '../../core/i18n.js';
+import { TARGETS } from '../../core/types.js';
+import type { JobData } from '../../jobs/queue.js';
+import type { ListSummaryTargets, SummaryTarget } from '../../jobs/scheduler.js';
+import { GitHubPlatform, type OctokitLike } from './github-platform.js';
+import type { ChangeRequestRef, CommandOrigin } from '../platform.js';
+import { FingerprintMarkers } from '../markers.js';
+import { BOT_CONFIG_PATH } from '../../review/bot-config.js';
+import { STATUS_NAME } from '../../review/status.js';
+import type { Logger } from '../../core/observability.js';
+import type { HostService, ServiceDeps } from '../../server/deps.js';
+import { commandsPerHour, createProcessors, fencedError, type ConfigErrorText, type HostFacts, type HostJobs } from '../../server/processors.js';
+import { graphqlReadOutsideWriteLimiter, octokitWithLeasedWrites } from './throttle.js';
 import { DEFAULT_MAX_PENDING_BODIES, GITHUB_MAX_PAYLOAD_BYTES, PendingBodies, readSignedBody } from './webhook-body.js';
 
-export interface GitHubService {
-  /** Handles Probot's webhook path (/api/github/webhooks) and, in set-up mode, Probot's setup pages; resolves false when the request is not its own. */
-  handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
-  processors: Partial<Record<JobType, JobProcessor>>;
-  /** Every repository of every installation, for the weekly report schedule. */
-  listSummaryTargets?: ListSummaryTargets;
-  /** Set in set-up mode: Probot's app registration page. */
-  setupPath?: string;
-  /** Serving Probot's app registration pages (no credentials yet): the server binds 127.0.0.1 unless HOST says otherwise. */
-  setupMode?: boolean;
-}
+/** The GitHub App's webhook route (/api/github/webhooks) and processors; in set-up mode, Probot's registration pages. */
+export type GitHubService = HostService;
 
 export const DEFAULT_WEBHOOK_PATH = '/api/github/webhooks';
 const REVIEW_ACTIONS = new Set(['opened', 'reopened', 'synchronize', 'ready_for_review']);
@@ -464,7 +453,6 @@ export async function createGitHubService(processEnv: NodeJS.ProcessEnv, deps: S
   const markers = new FingerprintMarkers(env.COZE_LOOP_MARKER_SECRET?.trim() || secret);
   const maxBodyBytes = positiveSetting(env.COZE_LOOP_WEBHOOK_MAX_BYTES, GITHUB_MAX_PAYLOAD_BYTES);
   const pending = new PendingBodies(positiveSetting(env.COZE_LOOP_WEBHOOK_MAX_PENDING, DEFAULT_MAX_PENDING_BODIES));
-  const limiter = new CommandRateLimiter(Number(env.COZE_LOOP_COMMANDS_PER_HOUR ?? 10) || 10, 60 * 60 * 1000, deps.now);
   await startWebhookProxy(env, webhookPath, logger).catch((error: unknown) => logger.warn({ err: error }, 'webhook proxy failed to start'));
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
@@ -523,108 +511,47 @@ export async function createGitHubService(processEnv: NodeJS.ProcessEnv, deps: S
     return new GitHubPlatform(octokit as unknown as OctokitLike, { baseUrl, appId, logger: jobLogger, metrics: deps.metrics, now: deps.now, markers, graphqlRead });
   };
 
-  const loadConfig = async (platform: GitHubPlatform, repo: string, defaultBranch: string | undefined): Promise<{ config: CozeLoopConfig; branch: string } | { error: string; branch: string }> => {
-    const branch = defaultBranch ?? (await platform.getDefaultBranch(repo)).name;
-    const content = await platform.getFileContent(repo, BOT_CONFIG_PATH, branch);
-    try {
-      return { config: parseBotConfig(content === null ? null : content.toString('utf8')), branch };
-    } catch (error) {
-      return { error: error instanceof Error ? error.message : String(error), branch };
-    }
-  };
-
-  const reviewDeps = (jobLogger: Logger): ReviewDeps => ({ logger: jobLogger, metrics: deps.metrics, now: deps.now, refine: deps.refine });
-
-  const reviewProcessor: JobProcessor = async (job) => {
-    const data = reviewJob.parse(job.payload);
-    const jobLogger = logger.child({ deliveryId: job.id, repo: data.repo, number: data.number });
-    const platform = await platformFor(data.installationId, jobLogger);
-    const cr = await platform.getPullRequest(data.repo, data.number);
-    if (cr.headSha !== data.headSha) {
-      jobLogger.info({ jobSha: data.headSha, headSha: cr.headSha }, 'stale head SHA; a newer push will be reviewed');
-      return;
-    }
-    const loaded = await loadConfig(platform, data.repo, data.defaultBranch);
-    if ('error' in loaded) {
-      await platform.reportStatus(cr, configErrorStatus(loaded.error, loaded.branch));
-      jobLogger.warn({ error: loaded.error }, 'invalid repository config; reported on the check run');
-      return;
-    }
-    const { config } = loaded;
-    if (cr.draft && !config.review.drafts) {
-      jobLogger.info('draft pull request; skipped (set review.drafts to review drafts)');
-      return;
-    }
-    // No in-progress check run first: the review is the first write (Probot spaces writes a second apart), and
-    // reportStatus creates the check run already completed at the end.
-    try {
-      await runReview(platform, cr, config, reviewDeps(jobLogger));
-    } catch (error) {
-      await platform
-        .reportStatus(cr, {
-          name: STATUS_NAME,
-          conclusion: 'neutral',
-          title: t(config.locale, 'github.check.error.title'),
-          summary: t(config.locale, 'github.check.error.summary', { sha: cr.headSha.slice(0, 7), delivery: job.id }),
-        })
-        .catch(() => undefined);
-      throw error;
-    }
-  };
-
-  const commandProcessor: JobProcessor = async (job) => {
-    const data = commandJob.parse(job.payload);
-    const jobLogger = logger.child({ deliveryId: job.id, repo: data.repo, number: data.number, command: data.command.action });
-    const platform = await platformFor(data.installationId, jobLogger);
-    const cr: ChangeRequestRef = await platform.getPullRequest(data.repo, data.number);
-    const origin = stripUndefined(data.origin) as CommandOrigin;
-    const loaded = await loadConfig(platform, data.repo, data.defaultBranch);
-    const locale = 'config' in loaded ? loaded.config.locale : DEFAULT_CONFIG.locale;
-    const prKey = `${data.repo}#${data.number}`;
-    // Associations (MEMBER, COLLABORATOR) are not permissions: a read-only collaborator is a COLLABORATOR too.
-    const allowed = await platform.canRunCommands(data.repo, data.user);
-    // Writers and everyone else draw from separate buckets of the same size, so readers cannot use up the writers'.
-    const verdict = limiter.take(allowed ? prKey : `denied:${prKey}`);
-    if (verdict !== 'allowed') {
-      jobLogger.info({ user: data.user, allowed, verdict }, 'command rate limit reached');
-      if (verdict === 'refused' && allowed) {
-        await platform.react(cr, origin, 'confused');
-        await platform.reply(cr, origin, t(locale, 'github.command.rate-limited', { limit: limiter.limit }));
+  const jobs: HostJobs = {
+    ...GITHUB_FACTS,
+    async openReview(job) {
+      const data = reviewJob.parse(job.payload);
+      const jobLogger = logger.child({ deliveryId: job.id, repo: data.repo, number: data.number });
+      const platform = await platformFor(data.installationId, jobLogger);
+      const cr = await platform.getPullRequest(data.repo, data.number);
+      if (cr.headSha !== data.headSha) {
+        jobLogger.info({ jobSha: data.headSha, headSha: cr.headSha }, 'stale head SHA; a newer push will be reviewed');
+        return null;
       }
-      return;
-    }
-    if (!allowed) {
-      jobLogger.info({ user: data.user }, 'command from a user without write access');
-      await platform.reply(cr, origin, t(locale, 'github.command.denied', { user: data.user }));
-      return;
-    }
-    await platform.react(cr, origin, 'eyes');
-    if ('error' in loaded) {
-      await platform.reply(cr, origin, `**${t(locale, 'github.config.error.title', { path: BOT_CONFIG_PATH })}**\n\n${configErrorStatus(loaded.error, loaded.branch).summary}`);
-      return;
-    }
-    if (data.command.action === 'summary') {
-      // An on-demand run gets its own id: the scheduled id would be dropped as a duplicate of this week's report.
-      const summary = summaryJob({ platform: 'github', key: data.repo, payload: { installationId: data.installationId, repo: data.repo, onDemand: true } }, deps.now());
-      const outcome = await deps.queue.enqueue({ ...summary, id: `github:${data.repo}:summary:comment-${origin.commentId}` });
-      jobLogger.info({ outcome }, 'weekly report requested');
-    }
-    await runCommand(platform, cr, origin, stripUndefined(data.command) as ParsedCommand, loaded.config, reviewDeps(jobLogger));
+      return { platform, cr, configBranch: await configBranch(platform, data.repo, data.defaultBranch), logger: jobLogger };
+    },
+    async openCommand(job) {
+      const data = commandJob.parse(job.payload);
+      const jobLogger = logger.child({ deliveryId: job.id, repo: data.repo, number: data.number, command: data.command.action });
+      const platform = await platformFor(data.installationId, jobLogger);
+      const cr: ChangeRequestRef = await platform.getPullRequest(data.repo, data.number);
+      const origin = stripUndefined(data.origin) as CommandOrigin;
+      return {
+        platform,
+        cr,
+        origin,
+        command: stripUndefined(data.command) as ParsedCommand,
+        user: { name: data.user, id: data.user },
+        configBranch: await configBranch(platform, data.repo, data.defaultBranch),
+        logger: jobLogger,
+        onDemandSummary: {
+          target: { platform: 'github', key: data.repo, payload: { installationId: data.installationId, repo: data.repo, onDemand: true } },
+          id: `github:${data.repo}:summary:comment-${origin.commentId}`,
+        },
+      };
+    },
+    async openWeekly(job) {
+      const data = weeklyJob.parse(job.payload);
+      const jobLogger = logger.child({ deliveryId: job.id, repo: data.repo, week: data.week });
+      const platform = await platformFor(data.installationId, jobLogger);
+      return { platform, repo: data.repo, onDemand: data.onDemand === true, respectDay: data.respectDay === true, logger: jobLogger };
+    },
   };
-
-  const weeklyProcessor: JobProcessor = async (job) => {
-    const data = weeklyJob.parse(job.payload);
-    const jobLogger = logger.child({ deliveryId: job.id, repo: data.repo, week: data.week });
-    const platform = await platformFor(data.installationId, jobLogger);
-    const loadConfig = async (): Promise<CozeLoopConfig> => {
-      const branch = await platform.getDefaultBranch(data.repo);
-      const content = await platform.getFileContent(data.repo, BOT_CONFIG_PATH, branch.name);
-      return parseBotConfig(content === null ? null : content.toString('utf8'));
-    };
-    // A scheduled run honours the repository's `summary.day`; `/coze-loop summary` runs now.
-    const result = await runWeeklySummaries([{ platform, repo: data.repo, loadConfig }], { logger: jobLogger, now: deps.now, archiveLimits: archiveLimitsFromEnv(env) }, { onlyOnConfiguredDay: !data.onDemand && data.respectDay === true });
-    if (result.failed.length > 0) throw new Error(`weekly report failed for ${data.repo}`);
-  };
+  const processors = createProcessors(jobs, deps, { commandsPerHour: commandsPerHour(env), env });
 
   const listSummaryTargets: ListSummaryTargets = async () => {
     const app = (await probot.auth()) as unknown as OctokitLike;
@@ -651,18 +578,23 @@ export async function createGitHubService(processEnv: NodeJS.ProcessEnv, deps: S
   logger.info({ appId, baseUrl, webhookPath }, 'GitHub App ready');
   return {
     handle,
-    processors: { 'github-review': reviewProcessor, 'github-command': commandProcessor, 'weekly-summary': weeklyProcessor },
+    processors: { 'github-review': processors.review, 'github-command': processors.command, 'weekly-summary': processors.weekly },
     listSummaryTargets,
   };
 }
 
-function configErrorStatus(message: string, branch: string) {
-  return {
-    name: STATUS_NAME,
-    conclusion: 'neutral' as const,
-    title: t('en', 'github.config.error.title', { path: BOT_CONFIG_PATH }),
-    summary: t('en', 'github.config.error.summary', { path: BOT_CONFIG_PATH, branch, message: message.replace(/```/g, "'''") }),
-  };
+/** The config on the default branch (a pull request cannot change its own review); a check run shows text. */
+const GITHUB_FACTS: HostFacts = { name: 'github', configPath: BOT_CONFIG_PATH, statusShowsText: true, texts: { denied: 'github.command.denied', rateLimited: 'github.command.rate-limited' }, configErrorText };
+
+async function configBranch(platform: GitHubPlatform, repo: string, defaultBranch: string | undefined): Promise<string> {
+  return defaultBranch ?? (await platform.getDefaultBranch(repo)).name;
+}
+
+/** A broken config in GitHub's words: the check run's title and summary, and the same as a comment. */
+function configErrorText(error: ConfigError, branch: string): ConfigErrorText {
+  const title = t('en', 'github.config.error.title', { path: BOT_CONFIG_PATH });
+  const summary = t('en', 'github.config.error.summary', { path: BOT_CONFIG_PATH, branch, message: fencedError(error) });
+  return { title, summary, note: `**${title}**\n\n${summary}` };
 }
 
 /** A positive integer from the environment, else the default (the service must start with a typo'd limit too). */

@@ -1,7 +1,7 @@
 import { Octokit } from '@octokit/rest';
-import { GitHubPlatform } from '../../../src/platforms/github/github-platform.js';
-import { FakeGitHub } from '../../support/fake-github.js';
-import { describePlatformContract, recordingLogger, type FakeHost } from '../contract.js';
+import { GitHubPlatform } from '../../../../src/platforms/github/github-platform.js';
+import { FakeGitHub } from '../../../support/fake-github.js';
+import { recordingLogger, type ContractSetup, type FakeHost } from '../suite.js';
 
 function asFakeHost(fake: FakeGitHub, pullNumber: number): FakeHost {
   return {
@@ -43,7 +43,8 @@ function asFakeHost(fake: FakeGitHub, pullNumber: number): FakeHost {
   };
 }
 
-describePlatformContract('github', async () => {
+/** A fresh fake host on 127.0.0.1, the adapter pointed at it, and the change request. */
+export const setup: ContractSetup = async () => {
   const fake = await new FakeGitHub().start();
   const pull = fake.addPull({ number: 7 });
   const octokit = new Octokit({ auth: 'ghs_test', baseUrl: `${fake.url}/api/v3`, log: { debug() {}, info() {}, warn() {}, error() {} } });
@@ -55,4 +56,4 @@ describePlatformContract('github', async () => {
     server: asFakeHost(fake, 7),
     cr: { platform: 'github', repo: fake.fullName, number: 7, baseSha: pull.base.sha, headSha: pull.head.sha, baseRef: 'main' },
   };
-});
+};

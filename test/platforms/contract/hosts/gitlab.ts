@@ -1,13 +1,14 @@
 // The shared Platform contract, run against the GitLab adapter and the GitLab stand-in on 127.0.0.1.
-import { describePlatformContract, recordingLogger } from '../contract.js';
-import { GitLabPlatform } from '../../../src/platforms/gitlab/gitlab-platform.js';
-import { FakeGitLab, gitlabFakeHost } from '../../support/fake-gitlab.js';
+import { recordingLogger, type ContractSetup } from '../suite.js';
+import { GitLabPlatform } from '../../../../src/platforms/gitlab/gitlab-platform.js';
+import { FakeGitLab, gitlabFakeHost } from '../../../support/fake-gitlab.js';
 
 const TOKEN = 'glpat-contract';
 const BASE = '1111111111111111111111111111111111111111';
 const HEAD = '2222222222222222222222222222222222222222';
 
-describePlatformContract('gitlab', async () => {
+/** A fresh fake host on 127.0.0.1, the adapter pointed at it, and the change request. */
+export const setup: ContractSetup = async () => {
   const fake = new FakeGitLab({ token: TOKEN });
   await fake.start();
   fake.addProject({ id: 42, path: 'acme/billing-worker', branchSha: BASE });
@@ -30,4 +31,4 @@ describePlatformContract('gitlab', async () => {
     server: gitlabFakeHost(fake, 42, 12),
     cr: { platform: 'gitlab', repo: '42', number: 12, baseSha: BASE, startSha: BASE, headSha: HEAD, baseRef: 'main' },
   };
-});
+};
