@@ -141,7 +141,24 @@ function screen(input: SourceInput, path: string, config: CozeLoopConfig, locale
   // often below a licence header longer than a KiB.
   const marker = GENERATED_MARKER.exec(head) ?? (path.endsWith('.java') ? JAVA_GENERATED.exec(text.slice(0, 16_384)) : null);
   if (marker) return { skipped: { path, reason: 'generated', detail: t(locale, 'engine.skip.generated', { marker: marker[0] }) } };
+  const averageLine = minifiedLineLength(path, text);
+  if (averageLine !== undefined) return { skipped: { path, reason: 'generated', detail: t(locale, 'engine.skip.minified', { average: averageLine }) } };
   return { text };
+}
+
+/** Shipped JavaScript bundles (`*.min.js`, a package's `dist/` built into a few lines) carry no marker; they are told
+ *  by their lines: hand-written code averages 30-40 characters a line, a minifier's output thousands. */
+const BUNDLE_PATH = /\.(?:js|mjs|cjs)$/;
+const MINIFIED_MIN_BYTES = 2048;
+const MINIFIED_AVERAGE_LINE = 250;
+
+/** The average line length of a JavaScript file that looks minified, else undefined. */
+export function minifiedLineLength(path: string, text: string): number | undefined {
+  if (!BUNDLE_PATH.test(path) || text.length < MINIFIED_MIN_BYTES) return undefined;
+  let lines = 1;
+  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) lines++;
+  const average = Math.round(text.length / lines);
+  return average > MINIFIED_AVERAGE_LINE ? average : undefined;
 }
 
 /** Deepest ( [ { nesting in the text; strings are not told apart, which only ever overestimates. */

@@ -17,6 +17,23 @@ describe('analyzeSource: screening bad input', () => {
     expect(result).toMatchObject({ findings: [], filesAnalyzed: 0, skipped: [{ path: 'a/file.py', reason }] });
   });
 
+  it('skips a minified JavaScript bundle, and only that', () => {
+    const statements = ['function run(jobs) {', '  for (var i = 0; i < jobs.length; i++) {', '    setTimeout(function () { start(jobs[i]); }, 10);', '  }', '}'];
+    for (let n = 0; n < 60; n++) statements.push(`var helper${n} = function (a, b) { return a + b * ${n}; };`);
+    const readable = statements.join('\n');
+    const bundle = statements.map((line) => line.trim()).join('');
+    const plain = analyzeSource({ path: 'dist/app.js', content: readable }, DEFAULT_CONFIG);
+    expect(plain.findings.map((f) => f.ruleId)).toContain('loop-closure-capture');
+    const minified = analyzeSource({ path: 'dist/app.js', content: bundle }, DEFAULT_CONFIG);
+    expect(minified.findings).toEqual([]);
+    expect(minified.skipped).toEqual([{ path: 'dist/app.js', reason: 'generated', detail: expect.stringMatching(/looks minified \(lines average \d+ characters\)/) }]);
+    // Only shipped JavaScript is judged by its lines: a small bundle, a TypeScript source and a Python file are read.
+    expect(analyzeSource({ path: 'app.js', content: bundle.slice(0, 2000) }, DEFAULT_CONFIG).filesAnalyzed).toBe(1);
+    expect(analyzeSource({ path: 'app.ts', content: bundle }, DEFAULT_CONFIG).findings.map((f) => f.ruleId)).toContain('loop-closure-capture');
+    const longPython = `ROWS = [${'1, '.repeat(2000)}]\n${INDEX_LOOP}`;
+    expect(analyzeSource({ path: 'rows.py', content: longPython }, DEFAULT_CONFIG).filesAnalyzed).toBe(1);
+  });
+
   it('skips files over max_file_bytes, unknown languages and excluded paths', () => {
     const small = config({ max_file_bytes: 10 });
     expect(analyzeSource({ path: 'x.py', content: INDEX_LOOP }, small).skipped[0]).toMatchObject({ reason: 'too-large' });
