@@ -178,6 +178,11 @@ function finishTable(table: FileTable): void {
     else nestedNames.set(fn.name, nestedNames.has(fn.name) ? null : fn);
   }
   for (const [name, fn] of nestedNames) if (fn && !table.topLevel.has(name)) table.topLevel.set(name, fn);
+  if (table.language === 'go' || table.language === 'java') {
+    // A chain (`repo.findById(id).orElse(null)`) is met outside in; the summary names the inner API call, listed
+    // first on its line (a stable sort: other calls keep their order).
+    for (const fn of table.functions) fn.calls.sort((a, b) => a.line - b.line || (b.callee.startsWith(`${a.callee}()`) ? -1 : a.callee.startsWith(`${b.callee}()`) ? 1 : 0));
+  }
   for (const fn of table.functions) {
     // A function that closes what it opens manages it (`conn = connect(); try: ... finally: conn.close()`).
     if (fn.calls.some((c) => CLOSE_METHODS.has(methodOf(c.callee)))) for (const c of fn.calls) c.managed = true;
