@@ -97,7 +97,12 @@ const CLIENT_RECEIVER = /(?:^|[._])(?:cur|cursor|curs|conn|connection|db|databas
  * Go and Java receivers are camelCase fields (`s.orderRepo`, `this.userRepository`, `jdbcTemplate`): the same
  * client words as a suffix.
  */
-const CAMEL_CLIENT_RECEIVER = /(?:DB|Db|Conn|Connection|Client|Pool|Repo|Repository|Dao|DAO|Template|Tx|Session|Store|Cache|Mapper|Queue|Producer|Consumer)$/;
+const CAMEL_CLIENT_RECEIVER = /(?:DB|Db|Conn|Connection|Client|Repo|Repository|Dao|DAO|Template|Tx|Session|Mapper)$/;
+/**
+ * Go/Java catalogue entries that match any receiver (`*.CopyFrom`, `*.Ack`) and whose method name other types use
+ * too (`timeseries.CopyFrom`, a test double's `Ack`): evidence only on a client-like receiver.
+ */
+const BRACE_AMBIGUOUS = new Set(['CopyFrom', 'SendBatch', 'Ack', 'Nack', 'acknowledge']);
 
 /** Whether the knowledge base's answer is evidence enough to put in a summary (see AMBIGUOUS_METHODS). */
 export function summaryEvidence(callee: string, result: Classification, language?: Language): boolean {
@@ -106,11 +111,11 @@ export function summaryEvidence(callee: string, result: Classification, language
   const brace = language === 'go' || language === 'java';
   // The Go and Java catalogues name the receiver in their patterns (`*{Repository,repo,...}.findAll`): a match is
   // evidence as it stands.
-  if (brace && result.by === 'api') return true;
   const dot = callee.lastIndexOf('.');
   if (dot < 0) return result.by === 'api';
   const receiver = callee.slice(0, dot).replace(/\(\)/g, '');
   const last = receiver.slice(receiver.lastIndexOf('.') + 1);
+  if (brace && result.by === 'api') return !BRACE_AMBIGUOUS.has(callee.slice(dot + 1)) || CLIENT_RECEIVER.test(last) || CAMEL_CLIENT_RECEIVER.test(last);
   if (result.by === 'sql-hint' || result.by === 'url') return CLIENT_RECEIVER.test(last) || (brace && CAMEL_CLIENT_RECEIVER.test(last));
   return !AMBIGUOUS_METHODS.has(callee.slice(dot + 1)) || CLIENT_RECEIVER.test(last);
 }
@@ -230,7 +235,8 @@ export function classifyFunction(fn: TableFunction, language: Language, kb: Know
       }
     }
     let kinds = result.kinds;
-    if (raw.notSleep) kinds = kinds.filter((k) => k !== 'sleep');
+    // Go: `time.After` / `time.NewTimer` in a helper is a select's timeout, not a pause of the caller.
+    if (raw.notSleep || (language === 'go' && /^time\.(?:After|NewTimer|Tick|NewTicker)$/.test(raw.name))) kinds = kinds.filter((k) => k !== 'sleep');
     call.kinds = kinds;
     call.evidence = kinds.length > 0 && summaryEvidence(raw.name, result, language);
     if (kinds.includes('sleep') && raw.firstNumber !== undefined) call.sleepSeconds = raw.firstNumber;
