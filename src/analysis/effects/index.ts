@@ -100,8 +100,13 @@ const PURE_METHODS = new Set([
   'findIndex', 'lastIndexOf', 'reverse', 'at',
 ]);
 
+/** Go builtins and standard packages that compute, and the Java classes that do. */
+const PURE_GO_JAVA = /^(?:len|cap|append|make|new|copy|delete|panic|recover|min|max|(?:strings|strconv|errors|sort|slices|maps|math|unicode|utf8|bytes)\.\w+|fmt\.(?:Sprintf|Sprint|Sprintln|Errorf)|(?:String|Math|Objects|Arrays|Collections|List|Map|Set|Optional|Integer|Long|Double|Boolean|Collectors)\.\w+)$/;
+const PURE_JAVA_METHODS = new Set(['size', 'isEmpty', 'length', 'equals', 'hashCode', 'contains', 'containsKey', 'put', 'getOrDefault', 'stream', 'collect', 'toList', 'orElse', 'isPresent', 'substring', 'compareTo', 'getName', 'getId', 'builder', 'build']);
+
 function isPure(callee: string): boolean {
-  if (PURE_CALLS.has(callee)) return true;
+  if (PURE_CALLS.has(callee) || PURE_GO_JAVA.test(callee)) return true;
+  if (PURE_JAVA_METHODS.has(callee.slice(callee.lastIndexOf('.') + 1)) && callee.includes('.')) return true;
   // A method of a string literal (`"x".join`, `f"{a}".strip().title`, `\`${a}\`.toUpperCase`).
   if (/^(?:[rbuf]{0,2}["']|`)/i.test(callee)) return true;
   const dot = callee.lastIndexOf('.');
@@ -317,7 +322,7 @@ export class FileEffects implements KnowledgeBase {
   }
 
   /** The function a call resolves to, seen from `from` (inside class `className`, when known). */
-  private resolve(from: FileTable, callee: string, className: string | undefined, hops: number, loadedOnly = false): TableFunction | undefined {
+  private resolve(from: FileTable, callee: string, className: string | undefined, hops: number, loadedOnly = false, receiver?: string): TableFunction | undefined {
     if (callee.includes('(') || callee.includes('[') || callee.startsWith('new ')) return undefined;
     const parts = callee.split('.');
     if (parts.length === 1) {
@@ -325,26 +330,21 @@ export class FileEffects implements KnowledgeBase {
       if (from.classNames.has(name)) return undefined;
       const local = from.topLevel.get(name);
       if (local) return local;
+      // Java: a bare `m()` is `this.m()`.
+      if (from.language === 'java') return this.ownMethod(from, name, className);
       const binding = from.imports.get(name);
       if (binding?.name !== undefined && !loadedOnly) return this.imported(from, binding.module, binding.name, hops);
       return undefined;
     }
     if (parts.length !== 2) return undefined;
     const [head, name] = parts as [string, string];
-    if (head === 'self' || head === 'this' || head === 'cls') {
-      if (className !== undefined) {
-        const own = from.classes.get(className)?.get(name);
-        if (own) return own;
-      }
-      // The caller's class is not known here: a method name only one class of the file defines.
-      let found: TableFunction | undefined;
-      for (const methods of from.classes.values()) {
-        const m = methods.get(name);
-        if (!m) continue;
-        if (found) return undefined;
-        found = m;
-      }
-      return found;
+    if (head === 'self' || head === 'this' || head === 'cls') return this.ownMethod(from, name, className);
+    if (from.language === 'go') {
+      // Go: `s.processBatch()` where `s` is the method's receiver (or, from a loop whose method is not known, the
+      // receiver name of the types that define the method).
+      if (receiver === head && className !== undefined) return from.classes.get(className)?.get(name);
+      const types = from.receivers.get(head);
+      return types ? this.ownMethod(from, name, undefined, types) : undefined;
     }
     const methods = from.classes.get(head);
     if (methods && from.classNames.has(head)) return methods.get(name);
@@ -358,6 +358,23 @@ export class FileEffects implements KnowledgeBase {
       return this.imported(from, submodule, name, hops);
     }
     return undefined;
+  }
+
+  /** A method of the caller's class, or (the class not known) the one method of that name the file defines. */
+  private ownMethod(from: FileTable, name: string, className: string | undefined, among?: ReadonlySet<string>): TableFunction | undefined {
+    if (className !== undefined) {
+      const own = from.classes.get(className)?.get(name);
+      if (own) return own;
+    }
+    let found: TableFunction | undefined;
+    for (const [cls, methods] of from.classes) {
+      if (among && !among.has(cls)) continue;
+      const m = methods.get(name);
+      if (!m) continue;
+      if (found) return undefined;
+      found = m;
+    }
+    return found;
   }
 
   /** `name` as defined (or re-exported) by `module`, seen from `from`. */
@@ -418,7 +435,7 @@ export class FileEffects implements KnowledgeBase {
         continue;
       }
       if (call.kinds.length > 0) opaque = true; // a name-only guess: might be I/O
-      const target = table ? this.resolve(table, call.callee, fn.className, 0, depth === 0) : undefined;
+      const target = table ? this.resolve(table, call.callee, fn.className, 0, depth === 0, fn.receiver) : undefined;
       if (!target) {
         if (call.kinds.length === 0 && !isPure(call.callee)) opaque = true;
         continue;

@@ -5,12 +5,13 @@
 import type { Language } from '../../core/types.js';
 import type { CallKind, SyntaxNode } from '../facts.js';
 import type { FlatTree } from '../flat-tree.js';
-import type { Classification, KnowledgeBase } from '../knowledge-base.js';
+import { normalizeCallee, type Classification, type KnowledgeBase } from '../knowledge-base.js';
 import type { ArgFact } from '../facts.js';
 import { compactCallee, evalNumber, looksLikeSql, methodOf } from '../facts/common.js';
 import { argFacts, popTimeoutSeconds } from '../facts/python.js';
 import { calleeText, stringValue, templateContent } from '../facts/javascript-syntax.js';
 import { MODEL_GLOBALS } from '../facts/javascript.js';
+import { stringLiteralText } from '../facts/brace.js';
 
 /** A call in a function's own body (nested named functions excluded, anonymous callbacks included). */
 export interface TableCall {
@@ -47,6 +48,8 @@ export interface TableFunction {
   calls: TableCall[];
   /** The calls' kinds are filled in (classifyFunction). */
   classified: boolean;
+  /** Go methods: the receiver's name (`s` in `func (s *Service) run()`), which plays the part of `self`. */
+  receiver?: string;
 }
 
 /** `from .db import load as fetch` → { local: 'fetch', module: '.db', name: 'load' }; `import x.y as z` → name undefined. */
@@ -68,6 +71,8 @@ export interface FileTable {
   imports: Map<string, ImportBinding>;
   /** Class names defined in the file (a call of one builds an object: a constructor, not a summarised function). */
   classNames: Set<string>;
+  /** Go: receiver names → the types whose methods use them (`s` → Service), to resolve `s.processBatch()`. */
+  receivers: Map<string, Set<string>>;
 }
 
 const PY_TYPES: readonly string[] = ['function_definition', 'class_definition', 'lambda', 'call', 'import_statement', 'import_from_statement', 'with_statement'];
@@ -88,15 +93,30 @@ const AMBIGUOUS_METHODS = new Set([
 ]);
 const CLIENT_RECEIVER = /(?:^|[._])(?:cur|cursor|curs|conn|connection|db|database|session|sess|engine|client|pool|knex|prisma|redis|r|rds|mongo|collection|coll|model|repo|repository|manager|em|queryRunner|tx|trx|transaction|http|https|api|requests|httpx|aiohttp|axios|got|superagent|urllib|s3|sqs|sns|dynamo|dynamodb|table|es|elastic|kafka|producer|consumer|channel|ch|queue|q|broker|supabase|sequelize|mongoose|orm|store|cache|dao|subprocess|os|child_process|cp|execa|asyncio|time)s?$/i;
 
+/**
+ * Go and Java receivers are camelCase fields (`s.orderRepo`, `this.userRepository`, `jdbcTemplate`): the same
+ * client words as a suffix.
+ */
+const CAMEL_CLIENT_RECEIVER = /(?:DB|Db|Conn|Connection|Client|Repo|Repository|Dao|DAO|Template|Tx|Session|Mapper)$/;
+/**
+ * Go/Java catalogue entries that match any receiver (`*.CopyFrom`, `*.Ack`) and whose method name other types use
+ * too (`timeseries.CopyFrom`, a test double's `Ack`): evidence only on a client-like receiver.
+ */
+const BRACE_AMBIGUOUS = new Set(['CopyFrom', 'SendBatch', 'Ack', 'Nack', 'acknowledge']);
+
 /** Whether the knowledge base's answer is evidence enough to put in a summary (see AMBIGUOUS_METHODS). */
-export function summaryEvidence(callee: string, result: Classification): boolean {
+export function summaryEvidence(callee: string, result: Classification, language?: Language): boolean {
   if (result.kinds.length === 0 || result.by === 'guess' || result.by === undefined) return false;
   if (result.by === 'sql') return true;
+  const brace = language === 'go' || language === 'java';
+  // The Go and Java catalogues name the receiver in their patterns (`*{Repository,repo,...}.findAll`): a match is
+  // evidence as it stands.
   const dot = callee.lastIndexOf('.');
   if (dot < 0) return result.by === 'api';
   const receiver = callee.slice(0, dot).replace(/\(\)/g, '');
   const last = receiver.slice(receiver.lastIndexOf('.') + 1);
-  if (result.by === 'sql-hint' || result.by === 'url') return CLIENT_RECEIVER.test(last);
+  if (brace && result.by === 'api') return !BRACE_AMBIGUOUS.has(callee.slice(dot + 1)) || CLIENT_RECEIVER.test(last) || CAMEL_CLIENT_RECEIVER.test(last);
+  if (result.by === 'sql-hint' || result.by === 'url') return CLIENT_RECEIVER.test(last) || (brace && CAMEL_CLIENT_RECEIVER.test(last));
   return !AMBIGUOUS_METHODS.has(callee.slice(dot + 1)) || CLIENT_RECEIVER.test(last);
 }
 
@@ -109,13 +129,20 @@ interface Scope {
   className?: string;
   /** A `with` statement (Python) whose items are managed. */
   withItems?: { start: number; end: number };
+  /** Go: a `go` statement (its calls run on another goroutine). */
+  detached?: boolean;
+  /** Java: a constructor or initializer (its calls are nobody's summary). */
+  barrier?: boolean;
+  /** Java: an anonymous class's body. */
+  anonymous?: boolean;
 }
 
 export function buildFileTable(path: string, language: Language, tree: FlatTree): FileTable {
-  const table: FileTable = { path, language, functions: [], topLevel: new Map(), classes: new Map(), imports: new Map(), classNames: new Set() };
+  const table: FileTable = { path, language, functions: [], topLevel: new Map(), classes: new Map(), imports: new Map(), classNames: new Set(), receivers: new Map() };
   if (language === 'python') buildPython(table, tree);
   else if (language === 'javascript' || language === 'typescript' || language === 'tsx') buildJavaScript(table, tree);
-  // Go and Java have no table builder yet: their calls are classified by the API catalogue alone.
+  else if (language === 'go') buildGo(table, tree);
+  else if (language === 'java') buildJava(table, tree);
   finishTable(table);
   return table;
 }
@@ -156,6 +183,11 @@ function finishTable(table: FileTable): void {
     else nestedNames.set(fn.name, nestedNames.has(fn.name) ? null : fn);
   }
   for (const [name, fn] of nestedNames) if (fn && !table.topLevel.has(name)) table.topLevel.set(name, fn);
+  if (table.language === 'go' || table.language === 'java') {
+    // A chain (`repo.findById(id).orElse(null)`) is met outside in; the summary names the inner API call, listed
+    // first on its line (a stable sort: other calls keep their order).
+    for (const fn of table.functions) fn.calls.sort((a, b) => a.line - b.line || (b.callee.startsWith(`${a.callee}()`) ? -1 : a.callee.startsWith(`${b.callee}()`) ? 1 : 0));
+  }
   for (const fn of table.functions) {
     // A function that closes what it opens manages it (`conn = connect(); try: ... finally: conn.close()`).
     if (fn.calls.some((c) => CLOSE_METHODS.has(methodOf(c.callee)))) for (const c of fn.calls) c.managed = true;
@@ -203,9 +235,10 @@ export function classifyFunction(fn: TableFunction, language: Language, kb: Know
       }
     }
     let kinds = result.kinds;
-    if (raw.notSleep) kinds = kinds.filter((k) => k !== 'sleep');
+    // Go: `time.After` / `time.NewTimer` in a helper is a select's timeout, not a pause of the caller.
+    if (raw.notSleep || (language === 'go' && /^time\.(?:After|NewTimer|Tick|NewTicker)$/.test(raw.name))) kinds = kinds.filter((k) => k !== 'sleep');
     call.kinds = kinds;
-    call.evidence = kinds.length > 0 && summaryEvidence(raw.name, result);
+    call.evidence = kinds.length > 0 && summaryEvidence(raw.name, result, language);
     if (kinds.includes('sleep') && raw.firstNumber !== undefined) call.sleepSeconds = raw.firstNumber;
     if (kinds.includes('queue-pop')) {
       const method = methodOf(raw.name);
@@ -451,4 +484,159 @@ function jsRequire(table: FileTable, node: SyntaxNode): void {
       }
     }
   }
+}
+
+// ------------------------------------------------------------------------------------------------ Go and Java
+
+/** Up to three leading arguments: the first string literal that reads as SQL (`db.QueryContext(ctx, "SELECT ...")`). */
+function braceSql(args: SyntaxNode[]): string | undefined {
+  for (const a of args.slice(0, 3)) {
+    const text = stringLiteralText(a);
+    if (text !== undefined && looksLikeSql(text)) return text.slice(0, 2000);
+  }
+  return undefined;
+}
+
+function braceArgs(args: SyntaxNode[]): ArgFact[] {
+  return args.slice(0, 3).map((a) => ({ text: a.text.slice(0, 200), number: undefined, string: stringLiteralText(a), name: undefined }));
+}
+
+const GO_TYPES: readonly string[] = ['function_declaration', 'method_declaration', 'go_statement', 'call_expression'];
+
+/** `func (s *Service[T]) run()` → { name: 's', type: 'Service' }. */
+function goReceiver(node: SyntaxNode): { name?: string; type?: string } {
+  const param = node.childForFieldName('receiver')?.namedChildren.find((c) => c.type === 'parameter_declaration');
+  if (!param) return {};
+  let type = param.childForFieldName('type');
+  while (type && (type.type === 'pointer_type' || type.type === 'generic_type' || type.type === 'parenthesized_type')) {
+    type = type.type === 'generic_type' ? type.childForFieldName('type') : type.namedChild(0);
+  }
+  return { name: param.childForFieldName('name')?.text, type: type?.type === 'type_identifier' ? type.text : undefined };
+}
+
+/**
+ * Go: functions by name, methods by their receiver's type (`s.processBatch()` inside a method of `*Service` whose
+ * receiver is `s`). Function literals belong to the function that holds them; a `go` statement starts another
+ * goroutine, which the function does not wait for: its calls are left out (the statement is a task spawn).
+ */
+function buildGo(table: FileTable, tree: FlatTree): void {
+  const stack: Scope[] = [];
+  for (const node of tree.rootNode.descendantsOfType(GO_TYPES)) {
+    innermost(stack, node.startIndex);
+    switch (node.type) {
+      case 'function_declaration': {
+        const name = node.childForFieldName('name')?.text;
+        stack.push(name ? { end: node.endIndex, fn: addFunction(table, name, undefined, node, false) } : { end: node.endIndex });
+        break;
+      }
+      case 'method_declaration': {
+        const name = node.childForFieldName('name')?.text;
+        const receiver = goReceiver(node);
+        if (!name || !receiver.type) {
+          stack.push({ end: node.endIndex });
+          break;
+        }
+        const fn = addFunction(table, name, receiver.type, node, false);
+        table.classNames.add(receiver.type);
+        if (receiver.name && receiver.name !== '_') {
+          fn.receiver = receiver.name;
+          let types = table.receivers.get(receiver.name);
+          if (!types) table.receivers.set(receiver.name, (types = new Set()));
+          types.add(receiver.type);
+        }
+        stack.push({ end: node.endIndex, fn });
+        break;
+      }
+      case 'go_statement': {
+        const fn = enclosingFunction(stack);
+        if (fn) record(fn, { callee: 'go', line: node.startPosition.row + 1, kinds: ['task-spawn'], evidence: true, managed: false });
+        // Calls inside run on the new goroutine: nobody's body here.
+        stack.push({ end: node.endIndex, detached: true });
+        break;
+      }
+      default: {
+        const fn = enclosingFunctionAttached(stack);
+        if (!fn) break;
+        const f = node.childForFieldName('function');
+        if (!f || f.type === 'func_literal' || f.type === 'parenthesized_expression') break;
+        // Arguments of chained calls dropped, as the catalogue reads them (`db.QueryRowContext().Scan`).
+        const callee = normalizeCallee(compactCallee(f.text));
+        const args = (node.childForFieldName('arguments')?.namedChildren ?? []).filter((a) => a.type !== 'comment');
+        record(fn, { callee, line: node.startPosition.row + 1, kinds: [], evidence: false, managed: false, raw: { name: callee, sql: braceSql(args), args: braceArgs(args) } });
+        break;
+      }
+    }
+  }
+}
+
+const JAVA_CLASSES = new Set(['class_declaration', 'interface_declaration', 'enum_declaration', 'record_declaration']);
+const JAVA_TYPES: readonly string[] = [...JAVA_CLASSES, 'class_body', 'method_declaration', 'constructor_declaration', 'method_invocation', 'object_creation_expression'];
+
+/**
+ * Java: methods by class (`this.m()`, bare `m()` and `Helper.m()` for a class of the file). Lambdas and the
+ * methods of anonymous classes belong to the method that holds them, as JavaScript callbacks do; constructors are
+ * not summarised (a `new` of a class of the file is not a call of a helper).
+ */
+function buildJava(table: FileTable, tree: FlatTree): void {
+  const stack: Scope[] = [];
+  for (const node of tree.rootNode.descendantsOfType(JAVA_TYPES)) {
+    const scope = innermost(stack, node.startIndex);
+    const type = node.type;
+    if (JAVA_CLASSES.has(type)) {
+      const name = node.childForFieldName('name')?.text;
+      if (name) table.classNames.add(name);
+      stack.push({ end: node.endIndex, className: name ?? '<anonymous>' });
+      continue;
+    }
+    if (type === 'class_body') {
+      // An anonymous class's body: its methods are callbacks of the enclosing method.
+      if (node.parent?.type === 'object_creation_expression') stack.push({ end: node.endIndex, anonymous: true });
+      continue;
+    }
+    if (type === 'method_declaration' || type === 'constructor_declaration') {
+      const name = node.childForFieldName('name')?.text;
+      const className = scope && !scope.fn && !scope.anonymous ? scope.className : undefined;
+      if (type === 'constructor_declaration' || !name || className === undefined) {
+        stack.push({ end: node.endIndex, ...(className === undefined ? {} : { barrier: true }) });
+        continue;
+      }
+      stack.push({ end: node.endIndex, fn: addFunction(table, name, className, node, false) });
+      continue;
+    }
+    const fn = enclosingFunctionAttached(stack);
+    if (!fn) continue;
+    let callee: string;
+    if (type === 'object_creation_expression') {
+      const t = node.childForFieldName('type');
+      if (!t) continue;
+      callee = compactCallee(t.text.replace(/<[^<>]*(<[^<>]*>[^<>]*)*>/g, ''));
+    } else {
+      const name = node.childForFieldName('name')?.text;
+      if (!name) continue;
+      const object = node.childForFieldName('object');
+      callee = object ? normalizeCallee(compactCallee(`${compactCallee(object.text)}.${name}`)) : name;
+    }
+    const args = (node.childForFieldName('arguments')?.namedChildren ?? []).filter((a) => a.type !== 'line_comment' && a.type !== 'block_comment');
+    record(fn, { callee, line: node.startPosition.row + 1, kinds: [], evidence: false, managed: insideResources(node, fn), raw: { name: callee, sql: braceSql(args), args: braceArgs(args) } });
+  }
+}
+
+/** The call opens a try-with-resources resource (closed by the statement). */
+function insideResources(node: SyntaxNode, fn: TableFunction): boolean {
+  let n: SyntaxNode | null = node.parent;
+  for (let i = 0; n && i < 8 && n.startIndex >= fn.startIndex; i++, n = n.parent) {
+    if (n.type === 'resource_specification') return true;
+    if (n.type === 'block') return false;
+  }
+  return false;
+}
+
+/** The function whose body holds the position, unless a `go` statement or a constructor stands in between. */
+function enclosingFunctionAttached(stack: Scope[]): TableFunction | undefined {
+  for (let i = stack.length - 1; i >= 0; i--) {
+    const s = stack[i]!;
+    if (s.detached || s.barrier) return undefined;
+    if (s.fn) return s.fn;
+  }
+  return undefined;
 }
