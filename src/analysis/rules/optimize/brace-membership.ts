@@ -1,7 +1,8 @@
 // membership-in-loop for Go and Java: a linear scan of a list for an item of the loop, on every iteration.
 // - Java: `name.contains(x)` / `name.indexOf(x) != -1` (or `>= 0`, `== -1`, `< 0`) where `name` is declared or built
 //   as a list (`List<T>`, `ArrayList`, `LinkedList`, `new ArrayList<>(...)`, `Arrays.asList(...)`, `.toList()`,
-//   `Collectors.toList()`, `List.of(...)` of more than eight items). Sets, maps, strings and unknown types stay quiet.
+//   `Collectors.toList()`, `List.of(...)` of more than eight items). Sets, maps, strings and unknown types stay quiet,
+//   and so do tests inside `assert` (off in production).
 // - Go: `slices.Contains(xs, x)` / `slices.Index(xs, x)`, and a call to a linear-scan helper of the same file
 //   (`func contains(s []T, v T) bool { for _, e := range s { if e == v { return true } }; return false }`).
 // The needle must depend on the iteration; a list that shrinks in the loop is a work list and is left alone, one
@@ -36,6 +37,7 @@ function own(node: SyntaxNode, loop: LoopFacts, nested: ReadonlySet<string>): bo
 }
 
 const JAVA_NESTED = new Set(['for_statement', 'enhanced_for_statement', 'while_statement', 'do_statement', 'lambda_expression', 'class_body', 'method_declaration']);
+const ASSERT: ReadonlySet<string> = new Set(['assert_statement']);
 const GO_NESTED = new Set(['for_statement', 'func_literal', 'function_declaration', 'method_declaration']);
 
 function enclosing(node: SyntaxNode, types: ReadonlySet<string>): SyntaxNode | undefined {
@@ -81,6 +83,8 @@ function javaMemberships(loop: LoopFacts): BraceMembership[] {
     const args = n.childForFieldName('arguments')?.namedChildren.filter((a) => a.type !== 'line_comment' && a.type !== 'block_comment') ?? [];
     if (!obj || (obj.type !== 'identifier' && !/^this\.\w+$/.test(obj.text)) || args.length !== 1 || !mentionsIteration(args[0]!, loop)) continue;
     if (!own(n, loop, JAVA_NESTED)) continue;
+    // `assert list.contains(x)` only runs with -ea (tests, debugging), not in production.
+    if (enclosing(n, ASSERT) !== undefined && loop.body.startIndex <= enclosing(n, ASSERT)!.startIndex) continue;
     let node = n;
     if (method === 'indexOf') {
       const cmp = n.parent;
