@@ -20,6 +20,7 @@ import {
   scopeOf,
   walkOwnBody,
 } from './shared.js';
+import { braceListChange, braceMemberships, braceSetSketch } from './brace-membership.js';
 
 const TINY_LITERAL = 8;
 
@@ -141,6 +142,7 @@ function grownInLoop(loop: LoopFacts, name: string): boolean {
 
 export const detectMembershipInLoop: Detector = (loop, ctx) => {
   if (loop.kind === 'interval' || loop.kind === 'timeout-recursion') return null;
+  if (loop.language === 'go' || loop.language === 'java') return detectBraceMembership(loop, ctx);
   const found = memberships(loop);
   if (found.length === 0) return null;
   const items = batchSize(loop, ctx.config.cost);
@@ -210,4 +212,31 @@ function dedupeSketch(loop: LoopFacts, container: string, m: Membership): string
     '',
     `// or, when order is all that matters: const unique = [...new Set(items)];`,
   ].join('\n');
+}
+
+/** Go and Java (brace-membership.ts): one finding per list, the fix a sketch of the set built once. */
+function detectBraceMembership(loop: LoopFacts, ctx: RuleContext): Detection[] | null {
+  const found = braceMemberships(loop);
+  if (found.length === 0) return null;
+  const items = batchSize(loop, ctx.config.cost);
+  const out: Detection[] = [];
+  const seen = new Set<string>();
+  for (const m of found) {
+    if (seen.has(m.container)) continue;
+    seen.add(m.container);
+    const change = braceListChange(loop, m.container);
+    if (change === 'shrinks') continue;
+    const size: Sourced = m.listSize !== undefined ? fromCode('list_length', m.listSize) : fromConfig(ctx.config.cost, 'batch_size');
+    const grows = change === 'grows';
+    out.push({
+      loop,
+      line: m.node.startPosition.row + 1,
+      confidence: 'high',
+      variant: grows ? 'dedupe' : 'default',
+      data: { name: m.container, needle: m.needle, items: formatCount(items, ctx.locale), size: formatNumber(size.value, ctx.locale) },
+      cost: comparisonsCost(items, size, ctx.locale),
+      fix: blockFix(ctx, loop, braceSetSketch(loop, m.container, m.needle, grows), say(ctx, grows ? 'fix.membership.dedupe' : 'fix.membership.set', { name: m.container }), 'unsafe'),
+    });
+  }
+  return out.length > 0 ? out : null;
 }

@@ -16,6 +16,7 @@ import { isInfiniteHeader } from './shape.js';
 import { clauseBlock, descendants, enclosingFunction, endLineOf, familyOf, identifiersIn, isFunction, isLoopStatement, lineOf, statementsOf, tryParts, type Family } from './syntax.js';
 import { displayCallee } from './syntax.js';
 import { isLongRunning } from './unguarded-worker-loop.js';
+import { detectBraceRetry } from './brace-retry.js';
 
 const IO_KINDS = new Set(['http', 'db-read', 'db-write', 'db-commit', 'queue-pop', 'queue-ack', 'connect']);
 
@@ -84,6 +85,7 @@ function latencyFor(call: TreeCall | undefined, ctx: RuleContext) {
 }
 
 export const detectRetryWithoutBackoff: Detector = (loop, ctx) => {
+  if (loop.language === 'go' || loop.language === 'java') return detectBraceRetry(loop, ctx);
   const { model } = ctx;
   const family = familyOf(loop.language);
   const tries = [...descendants(loop.body, model, { skipFunctions: true, skipLoops: true })].filter((n) => n.type === 'try_statement');

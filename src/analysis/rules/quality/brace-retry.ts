@@ -1,0 +1,145 @@
+// retry-without-backoff for Go and Java, read from the facts: a retry loop is a counted, conditional or endless
+// loop (not a range / for-each over items) around a call that can fail (HTTP, SQL, connect, queue) whose failure
+// stays in the loop (CallFact.failure `handled`; in Go also an `if err == nil { return }` success branch) and which
+// leaves the loop on success (a break/return after the call that is not an error or stop path). Reported when
+// nothing paces the next attempt (`no-sleep`), or when the only pause is a constant short sleep (10 s or less) in
+// a loop with no attempt limit (`constant`). A computed delay (`time.Sleep(backoff)`, `time.After(d)` with a
+// variable, `Thread.sleep(delay)`) is taken to be a backoff; a bounded loop with a constant pause is left alone.
+import type { CallFact, CallKind, LoopFacts, SyntaxNode } from '../../facts.js';
+import type { Detection, RuleContext } from '../../rule-types.js';
+import { fromConfig } from '../../../cost/index.js';
+import { blockFix, fenceLanguage, wholeLineText } from '../../../fixes/lines.js';
+import { outageCallsCost } from './cost.js';
+import { displayCallee } from './syntax.js';
+
+const TEST_FILE = /_test\.go$|(^|\/)(src\/test\/java|testdata)\//;
+const RETRIED: ReadonlySet<CallKind> = new Set(['http', 'db-read', 'db-write', 'db-commit', 'queue-ack', 'connect']);
+/** A constant pause longer than this is a poll interval rather than a hammering retry. */
+const SHORT_SLEEP_SECONDS = 10;
+/** An attempt counter compared in the loop: `attempt >= maxRetries`, `tries == 3`, `retries++ > n`. */
+/** Advancing an iterator, a cursor or a scanner: each round moves to the next item (`while (it.hasNext())`). */
+const ADVANCES = /^(next|nextElement|nextToken|hasNext|hasMoreElements|hasMoreTokens|Next|NextResultSet|Scan|poll|take|pop|Pop|shift)$/;
+const ATTEMPT_LIMIT = /\b\w*(?:attempt|retr|tries|tried|fail)\w*(?:\+\+)?\s*(?:>=|>|==|<=|<)/i;
+
+/** Go: the call's error tested `== nil` by an `if` that leaves the loop (the success branch). */
+function goSuccessBranch(call: SyntaxNode, loop: LoopFacts): boolean {
+  let statement: SyntaxNode | null = call;
+  while (statement && statement.parent && statement.parent.id !== loop.body.id && statement.type !== 'short_var_declaration' && statement.type !== 'assignment_statement') {
+    if (statement.parent.type === 'if_statement' && statement.parent.childForFieldName('initializer')?.id === statement.id) break;
+    statement = statement.parent;
+  }
+  if (!statement) return false;
+  const candidates: SyntaxNode[] = [];
+  if (statement.parent?.type === 'if_statement') candidates.push(statement.parent);
+  for (let next = statement.nextNamedSibling, seen = 0; next && seen < 4; next = next.nextNamedSibling, seen++) candidates.push(next);
+  return candidates.some((s) => {
+    if (s.type !== 'if_statement' || !/\berr\w*\s*==\s*nil\b/.test(s.childForFieldName('condition')?.text ?? '')) return false;
+    const consequence = s.childForFieldName('consequence');
+    return consequence !== null && /\b(return|break)\b/.test(consequence.text);
+  });
+}
+
+function retriedCall(loop: LoopFacts): CallFact | undefined {
+  return loop.calls.find(
+    (c) =>
+      !c.inInnerLoop &&
+      c.confidence !== 'low' &&
+      c.kinds.some((k) => RETRIED.has(k)) &&
+      (c.failure === 'handled' || (loop.language === 'go' && goSuccessBranch(c.node, loop))) &&
+      // A counted loop whose call reads the counter walks items (`rows[i]`), it does not repeat one attempt.
+      !(loop.kind === 'for' && loop.loopVariables.some((v) => new RegExp(`\\b${v}\\b`).test(c.text) && !/attempt|retr|tries|try/i.test(v))),
+  );
+}
+
+function isBounded(loop: LoopFacts): boolean {
+  if (!loop.infinite) return true;
+  // Gives up on some failure (`if err != nil && attempt > n { return err }`), or counts attempts.
+  return loop.exits.some((e) => e.cause === 'error') || ATTEMPT_LIMIT.test(loop.text);
+}
+
+export function detectBraceRetry(loop: LoopFacts, ctx: RuleContext): Detection | null {
+  if (TEST_FILE.test(loop.path)) return null;
+  if (loop.kind === 'for-each' || loop.kind === 'interval') return null;
+  // A loop that advances an iterator walks items: a failure skips the item, it does not retry it.
+  if (loop.calls.some((c) => !c.inInnerLoop && ADVANCES.test(c.method))) return null;
+  const call = retriedCall(loop);
+  if (!call) return null;
+  // Success leaves the loop: a break/return after the call that is neither an error nor a stop path.
+  if (!loop.exits.some((e) => (e.kind === 'break' || e.kind === 'return') && e.cause === undefined && e.line >= call.line)) return null;
+  const own = loop.calls.filter((c) => !c.inInnerLoop);
+  // A blocking pop paces the loop by itself.
+  if (own.some((c) => c.kinds.includes('queue-pop') && c.timeoutSeconds !== 0)) return null;
+  const sleeps = own.filter((c) => c.kinds.includes('sleep'));
+  let variant: 'no-sleep' | 'constant';
+  let seconds: number | undefined;
+  if (sleeps.length === 0) {
+    variant = 'no-sleep';
+  } else {
+    if (sleeps.some((s) => s.sleepSeconds === undefined)) return null;
+    seconds = Math.min(...sleeps.map((s) => s.sleepSeconds!));
+    if (seconds > SHORT_SLEEP_SECONDS || isBounded(loop)) return null;
+    variant = 'constant';
+  }
+  const latency = fromConfig(ctx.config.cost, call.kinds.some((k) => k.startsWith('db')) ? 'db_query_ms' : 'http_call_ms');
+  const statement = wholeLineText(ctx.file.source, call.line, call.line).trim();
+  return {
+    loop,
+    line: call.line,
+    variant,
+    data: { call: displayCallee(call.callee), ...(seconds !== undefined ? { sleep: seconds } : {}) },
+    confidence: call.confidence === 'high' ? 'high' : 'medium',
+    cost: outageCallsCost(latency, seconds, ctx.config.cost, ctx.locale),
+    fix: blockFix(braceBackoffSketch(loop.language as 'go' | 'java', statement), { startLine: loop.startLine, endLine: loop.endLine }, {
+      description: 'capped exponential backoff with jitter',
+      safety: 'unsafe',
+      language: fenceLanguage(loop.language),
+    }),
+  };
+}
+
+/** The retry rewritten with an attempt limit, capped exponential backoff and full jitter (Go: cancellable). */
+export function braceBackoffSketch(language: 'go' | 'java', attempt: string): string {
+  if (language === 'go') {
+    return [
+      'const (',
+      '\tmaxAttempts = 5',
+      '\tbackoffBase = 500 * time.Millisecond',
+      '\tbackoffCap  = 30 * time.Second',
+      ')',
+      '',
+      'backoff := backoffBase',
+      'for attempt := 1; ; attempt++ {',
+      `\t// the attempt, as before: ${attempt}`,
+      '\tif err == nil {',
+      '\t\tbreak',
+      '\t}',
+      '\tif attempt == maxAttempts {',
+      '\t\treturn fmt.Errorf("giving up after %d attempts: %w", attempt, err)',
+      '\t}',
+      '\tdelay := time.Duration(rand.Int64N(int64(backoff))) // full jitter (math/rand/v2)',
+      '\tselect {',
+      '\tcase <-ctx.Done():',
+      '\t\treturn ctx.Err()',
+      '\tcase <-time.After(delay):',
+      '\t}',
+      '\tbackoff = min(backoff*2, backoffCap)',
+      '}',
+    ].join('\n');
+  }
+  return [
+    'private static final int MAX_ATTEMPTS = 5;',
+    'private static final long BACKOFF_BASE_MS = 500;',
+    'private static final long BACKOFF_CAP_MS = 30_000;',
+    '',
+    'for (int attempt = 1; ; attempt++) {',
+    '    try {',
+    `        // the attempt, as before: ${attempt}`,
+    '        break;',
+    '    } catch (IOException e) { // the exception the retry catches',
+    '        if (attempt >= MAX_ATTEMPTS) throw e;',
+    '        long cap = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS << Math.min(attempt, 20));',
+    '        Thread.sleep(ThreadLocalRandom.current().nextLong(cap + 1)); // full jitter',
+    '    }',
+    '}',
+  ].join('\n');
+}
