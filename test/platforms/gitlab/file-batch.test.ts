@@ -84,6 +84,15 @@ describe('GitLabPlatform.getFileContents', () => {
     expect(restReads()).toHaveLength(2);
   });
 
+  it('asks again after a 429 instead of turning the batch into one request per file', async () => {
+    fake.setFiles(42, HEAD, { 'a.py': 'a = 1\n', 'b.py': 'b = 2\n' });
+    fake.failNext('POST', /^\/api\/graphql$/, 429, { message: 'Retry later' });
+    const contents = await platform().getFileContents('42', ['a.py', 'b.py'], HEAD);
+    expect(graphqlRequests()).toHaveLength(2);
+    expect(restReads()).toEqual([]);
+    expect(contents.get('b.py')?.toString('utf8')).toBe('b = 2\n');
+  });
+
   it('stops asking GraphQL once the instance answers 404', async () => {
     fake.setFiles(42, HEAD, { 'a.py': 'a = 1\n' });
     fake.graphqlEnabled = false;
@@ -120,6 +129,15 @@ describe('GitLabPlatform.publishReview: bounded concurrency', () => {
     // One request per comment, none repeated: the write count is the same as one at a time.
     expect(posts).toHaveLength(12);
     expect(fake.notes(42, 5).map((n) => n.body.split('\n')[0]!.trim()).sort()).toEqual(comments.filter((c) => c.line !== 7).map((c) => `finding ${c.line}`).sort());
+  });
+
+  it('retries a discussion GitLab answered 429 and posts each comment once', async () => {
+    fake.failNext('POST', /\/discussions$/, 429, { message: 'Retry later' });
+    const comments = Array.from({ length: 6 }, (_, i) => comment(i + 1));
+    const result = await platform().publishReview(cr, { body: '', comments });
+    expect(result.posted).toEqual(comments);
+    expect(fake.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/discussions'))).toHaveLength(7);
+    expect(fake.notes(42, 5)).toHaveLength(6);
   });
 
   it('stops starting new posts after a failure that is not about one comment, and fails', async () => {
