@@ -123,6 +123,13 @@ export class FakeGitLab {
   private readonly oddItems: Array<{ path: RegExp; item: unknown }> = [];
   private server?: Server;
   private nextId = 1000;
+  /** False: `/api/graphql` answers 404, as on an instance without GraphQL. */
+  graphqlEnabled = true;
+  /** Every answer waits this long first (a slower instance), so that overlapping requests can be seen. */
+  delayMs = 0;
+  /** The most requests the fake was answering at once. */
+  maxInFlight = 0;
+  private inFlight = 0;
   /** Base URL of the instance (the API is under /api/v4). */
   url = '';
 
@@ -329,11 +336,23 @@ export class FakeGitLab {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.inFlight += 1;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    try {
+      if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+      await this.answer(req, res);
+    } finally {
+      this.inFlight -= 1;
+    }
+  }
+
+  private async answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.url);
     const method = req.method ?? 'GET';
     let recorded: RecordedRequest | undefined;
     const at = Date.now();
     try {
+      if (url.pathname === '/api/graphql' && method === 'POST') return await this.graphql(req, res, at);
       if (!url.pathname.startsWith('/api/v4/')) throw new HttpError(404, { message: '404 Not Found' });
       const path = url.pathname.slice('/api/v4'.length);
       const query = Object.fromEntries(url.searchParams.entries());
@@ -351,6 +370,52 @@ export class FakeGitLab {
       if (error instanceof HttpError) this.json(res, error.status, error.body);
       else this.json(res, 500, { message: `500 fake GitLab: ${error instanceof Error ? error.message : String(error)}` });
     }
+  }
+
+  /**
+   * GitLab's GraphQL endpoint, for the one query the adapter sends: `project(fullPath:)` or `projects(ids:)`, then
+   * `repository { blobs(ref:, paths:) { nodes { path rawTextBlob size } } }`. Recorded with path `/api/graphql`. As
+   * GitLab does, a path with no blob at the ref is left out, a binary blob (a NUL byte) has a null rawTextBlob, and
+   * `size` is the blob's byte size as a string (a BigInt); text that is not UTF-8 comes back decoded lossily, so its
+   * UTF-8 length differs from `size`. `graphqlEnabled = false` answers 404, as an instance without GraphQL would.
+   */
+  private async graphql(req: IncomingMessage, res: ServerResponse, at: number): Promise<void> {
+    const { body } = await this.readBody(req);
+    this.requests.push({ at, method: 'POST', path: '/api/graphql', query: {}, body, multipart: false });
+    if (req.headers.authorization !== `Bearer ${this.token}`) throw new HttpError(401, { message: '401 Unauthorized' });
+    const injected = this.injected.find((i) => i.method === 'POST' && i.path.test('/api/graphql') && i.times > 0);
+    if (injected) {
+      injected.times -= 1;
+      throw new HttpError(injected.status, injected.body);
+    }
+    if (!this.graphqlEnabled) throw new HttpError(404, { message: '404 Not Found' });
+    const { query, variables } = body as { query?: unknown; variables?: Record<string, unknown> };
+    if (typeof query !== 'string' || !/blobs\(ref: \$ref, paths: \$paths\)/.test(query) || !variables) {
+      return this.json(res, 200, { errors: [{ message: 'fake GitLab answers only the blobs query' }] });
+    }
+    const ref = String(variables.ref);
+    const paths = Array.isArray(variables.paths) ? variables.paths.map(String) : [];
+    const repositoryOf = (id: string): Record<string, unknown> | null => {
+      let project: FakeProject;
+      try {
+        project = this.project(id);
+      } catch {
+        return null;
+      }
+      const files = project.files.get(ref);
+      const nodes = paths.flatMap((path) => {
+        const content = files?.get(path);
+        if (!content) return [];
+        const text = content.includes(0) ? null : content.toString('utf8');
+        return [{ path, rawTextBlob: text, size: String(content.length) }];
+      });
+      return { repository: { blobs: { nodes } } };
+    };
+    if (Array.isArray(variables.ids)) {
+      const nodes = variables.ids.map((gid) => repositoryOf(String(gid).replace(/^gid:\/\/gitlab\/Project\//, ''))).filter((n) => n !== null);
+      return this.json(res, 200, { data: { projects: { nodes } } });
+    }
+    return this.json(res, 200, { data: { project: repositoryOf(String(variables.path)) } });
   }
 
   private async route(res: ServerResponse, method: string, path: string, query: Record<string, string>, body: Record<string, unknown>): Promise<void> {

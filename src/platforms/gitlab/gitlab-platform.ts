@@ -22,6 +22,7 @@ import {
 import { gitlabSuggestions } from './markdown.js';
 import { locateNewLine } from './position.js';
 import {
+  blobBatchSchema,
   branchSchema,
   discussionSchema,
   issueSchema,
@@ -44,6 +45,15 @@ export const DEVELOPER_ACCESS = 30;
 const MAX_STATUS_DESCRIPTION = 255;
 const PER_PAGE = 100;
 const MAX_CACHED_DIFFS = 32;
+/** Paths per GraphQL `blobs(paths:)` query: one request for a 30-file merge request, small enough for GitLab's limits. */
+export const FILES_PER_QUERY = 50;
+/** File reads in flight when GraphQL cannot answer (binary, too large, not UTF-8, or GraphQL unavailable). */
+const REST_FETCH_CONCURRENCY = 8;
+/** Diff discussions in flight while a review is published (GitLab posts one discussion per request). */
+export const DISCUSSION_CONCURRENCY = 4;
+/** A GraphQL batch answered 429 waits Retry-After (at most this long) and is tried again, at most twice. */
+const MAX_GRAPHQL_RETRY_WAIT_MS = 30_000;
+const GRAPHQL_RETRIES = 2;
 
 const EMOJI: Record<Reaction, string> = { eyes: 'eyes', '+1': 'thumbsup', rocket: 'rocket', confused: 'confused' };
 
@@ -106,9 +116,15 @@ export class GitLabPlatform implements Platform {
   private readonly projectUrls = new Map<string, string>();
   private readonly diffCache = new Map<string, Promise<GitLabDiff[]>>();
   private readonly reader: ResponseReader;
+  private readonly token: string;
+  private readonly timeoutMs: number;
+  /** Set once the instance answers GraphQL with 404 (disabled or absent): later batches go straight to REST. */
+  private graphqlUnavailable = false;
 
   constructor(options: GitLabPlatformOptions) {
     this.url = options.url.replace(/\/+$/, '');
+    this.token = options.token;
+    this.timeoutMs = options.timeoutMs ?? 60_000;
     this.api = new Gitlab({ host: this.url, token: options.token, queryTimeout: options.timeoutMs ?? 60_000 });
     this.logger = options.logger;
     this.metrics = options.metrics;
@@ -246,6 +262,93 @@ export class GitLabPlatform implements Platform {
     }
   }
 
+  /**
+   * Files at one ref, FILES_PER_QUERY per GraphQL query (`repository { blobs(paths:, ref:) { nodes { path
+   * rawTextBlob size } } }`), so a 30-file merge request is one request instead of 30. A path GitLab does not list
+   * does not exist at the ref (null, as getFileContent's 404). A blob GraphQL cannot give exactly (binary: no
+   * rawTextBlob; truncated or not UTF-8: its UTF-8 length differs from its size) and every file of a batch that
+   * failed are read over REST instead, so the answers are getFileContent's, byte for byte.
+   */
+  async getFileContents(repo: string, paths: string[], ref: string): Promise<Map<string, Buffer | null>> {
+    const out = new Map<string, Buffer | null>();
+    const rest: string[] = [];
+    const unique = [...new Set(paths)];
+    for (let i = 0; i < unique.length; i += FILES_PER_QUERY) {
+      const batch = unique.slice(i, i + FILES_PER_QUERY);
+      if (this.graphqlUnavailable) {
+        rest.push(...batch);
+        continue;
+      }
+      try {
+        const found = await this.blobBatch(repo, batch, ref);
+        for (const path of batch) {
+          const blob = found.get(path);
+          if (!blob) out.set(path, null);
+          else if (typeof blob.rawTextBlob === 'string' && Buffer.byteLength(blob.rawTextBlob) === blob.size) out.set(path, Buffer.from(blob.rawTextBlob, 'utf8'));
+          else rest.push(path);
+        }
+      } catch (error) {
+        this.logger?.warn({ err: error, files: batch.length }, 'GitLab GraphQL file batch failed; reading those files one by one');
+        rest.push(...batch);
+      }
+    }
+    for (let i = 0; i < rest.length; i += REST_FETCH_CONCURRENCY) {
+      const group = rest.slice(i, i + REST_FETCH_CONCURRENCY);
+      const contents = await Promise.all(group.map((path) => this.getFileContent(repo, path, ref)));
+      group.forEach((path, j) => out.set(path, contents[j]!));
+    }
+    return out;
+  }
+
+  /** One GraphQL query for a batch of paths; the blobs GitLab found, by path. Throws when the answer is unusable. */
+  private async blobBatch(repo: string, paths: string[], ref: string): Promise<Map<string, { rawTextBlob?: string | null; size: number }>> {
+    const numeric = /^\d+$/.test(repo);
+    const blobs = 'repository { blobs(ref: $ref, paths: $paths) { nodes { path rawTextBlob size } } }';
+    // A numeric project id has no fullPath: `projects(ids:)` takes its global id instead.
+    const query = numeric
+      ? `query($ids: [ID!], $ref: String!, $paths: [String!]!) { projects(ids: $ids) { nodes { ${blobs} } } }`
+      : `query($path: ID!, $ref: String!, $paths: [String!]!) { project(fullPath: $path) { ${blobs} } }`;
+    const variables = { ref, paths, ...(numeric ? { ids: [`gid://gitlab/Project/${repo}`] } : { path: repo }) };
+    const what = 'POST graphql blobs';
+    let response: Response;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        response = await fetch(`${this.url}/api/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${this.token}` },
+          body: JSON.stringify({ query, variables }),
+          signal: AbortSignal.timeout(this.timeoutMs),
+        });
+      } catch (error) {
+        throw this.wrap(what, error);
+      }
+      if (response.status !== 429 || attempt >= GRAPHQL_RETRIES) break;
+      // GitLab's rate limit: wait what it asks (seconds), then ask again, rather than turn one request into fifty.
+      await response.body?.cancel();
+      const seconds = Number(response.headers.get('retry-after'));
+      await new Promise((resolve) => setTimeout(resolve, Math.min(MAX_GRAPHQL_RETRY_WAIT_MS, Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 1000)));
+    }
+    if (!response.ok) {
+      await response.body?.cancel();
+      this.metrics?.apiError('gitlab', response.status);
+      if (response.status === 404) this.graphqlUnavailable = true;
+      throw new GitLabApiError(what, response.status, 'GraphQL refused the query');
+    }
+    let body: unknown;
+    try {
+      body = await response.json();
+    } catch {
+      throw new GitLabApiError(what, 0, 'the answer is not JSON');
+    }
+    const parsed = this.reader.parse(what, blobBatchSchema, body);
+    if (!parsed.success) throw new GitLabApiError(what, 0, `unexpected response shape at ${parsed.problem}`);
+    if (parsed.data.errors?.length) throw new GitLabApiError(what, 0, `GraphQL answered ${parsed.data.errors.length} error(s)`);
+    const repository = numeric ? parsed.data.data?.projects?.nodes[0]?.repository : parsed.data.data?.project?.repository;
+    // No project (no access, or a path GitLab does not know): REST gives the precise answer for each file.
+    if (!repository?.blobs) throw new GitLabApiError(what, 0, 'no project or repository in the answer');
+    return new Map(repository.blobs.nodes.map((node) => [node.path, node] as const));
+  }
+
   async getHeadSha(cr: ChangeRequestRef): Promise<string> {
     const mr = await this.getMergeRequest(cr.repo, cr.number);
     return mr.sha ?? mr.diff_refs?.head_sha ?? '';
@@ -299,27 +402,45 @@ export class GitLabPlatform implements Platform {
   }
 
   async publishReview(cr: ChangeRequestRef, review: ReviewToPublish): Promise<PublishResult> {
-    const result: PublishResult = { posted: [], rejected: [] };
-    if (review.comments.length === 0) return result;
+    if (review.comments.length === 0) return { posted: [], rejected: [] };
     const diffs = await this.diffs(cr);
-    for (const comment of review.comments) {
-      const position = this.positionFor(cr, comment, diffs);
-      try {
-        await this.call(`POST diff discussion on ${comment.path}:${comment.line}`, discussionSchema, () =>
-          this.api.MergeRequestDiscussions.create(cr.repo, cr.number, comment.body, { position }),
-        );
-        result.posted.push(comment);
-      } catch (error) {
-        // 400 is GitLab's answer to a position it cannot place ("line_code can't be blank"); the pipeline moves the
-        // finding to the summary. Anything else (auth, outage) is not about this comment and fails the job.
-        if (error instanceof GitLabApiError && (error.status === 400 || error.status === 422)) {
-          result.rejected.push({ comment, reason: error.message });
-          this.logger?.warn({ path: comment.path, line: comment.line, status: error.status }, 'GitLab refused a diff position');
-          continue;
+    // GitLab takes one discussion per request and documents no spacing between writes, so DISCUSSION_CONCURRENCY go
+    // at once (a 429 is retried with backoff by the client). The result lists them in the review's order whatever
+    // order the answers come in; the first failure that is not about one comment stops new posts, lets those in
+    // flight finish, and fails the job.
+    const outcomes = new Array<{ posted: true } | { posted: false; reason: string } | undefined>(review.comments.length);
+    let next = 0;
+    let fatal: { error: unknown } | undefined;
+    const worker = async (): Promise<void> => {
+      while (!fatal && next < review.comments.length) {
+        const index = next++;
+        const comment = review.comments[index]!;
+        const position = this.positionFor(cr, comment, diffs);
+        try {
+          await this.call(`POST diff discussion on ${comment.path}:${comment.line}`, discussionSchema, () =>
+            this.api.MergeRequestDiscussions.create(cr.repo, cr.number, comment.body, { position }),
+          );
+          outcomes[index] = { posted: true };
+        } catch (error) {
+          // 400 is GitLab's answer to a position it cannot place ("line_code can't be blank"); the pipeline moves the
+          // finding to the summary. Anything else (auth, outage) is not about this comment and fails the job.
+          if (error instanceof GitLabApiError && (error.status === 400 || error.status === 422)) {
+            outcomes[index] = { posted: false, reason: error.message };
+            this.logger?.warn({ path: comment.path, line: comment.line, status: error.status }, 'GitLab refused a diff position');
+            continue;
+          }
+          fatal ??= { error };
         }
-        throw error;
       }
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(DISCUSSION_CONCURRENCY, review.comments.length) }, worker));
+    if (fatal) throw fatal.error;
+    const result: PublishResult = { posted: [], rejected: [] };
+    review.comments.forEach((comment, i) => {
+      const outcome = outcomes[i];
+      if (outcome?.posted) result.posted.push(comment);
+      else if (outcome) result.rejected.push({ comment, reason: outcome.reason });
+    });
     return result;
   }
 

@@ -89,3 +89,24 @@ export const issueSchema = z.object({
   web_url: optional(z.string()),
 });
 export type GitLabIssue = z.infer<typeof issueSchema>;
+
+/**
+ * GitLab GraphQL `repository { blobs(paths:, ref:) }` (getFileContents). Strict on purpose: a node that does not fit
+ * fails its batch, which is then read over REST, because a node left out would read as "no such file".
+ * `size` is a BigInt, which GitLab serialises as a string.
+ */
+export const blobNodeSchema = z.object({
+  path: z.string(),
+  rawTextBlob: z.string().nullish(),
+  size: z.union([z.number(), z.string().regex(/^\d+$/)]).transform(Number),
+});
+const blobRepositorySchema = z.object({ blobs: z.object({ nodes: z.array(blobNodeSchema) }).nullish() }).nullish();
+export const blobBatchSchema = z.object({
+  data: z
+    .object({
+      project: z.object({ repository: blobRepositorySchema }).nullish(),
+      projects: z.object({ nodes: z.array(z.object({ repository: blobRepositorySchema }).nullable()) }).nullish(),
+    })
+    .nullish(),
+  errors: z.array(z.unknown()).nullish(),
+});

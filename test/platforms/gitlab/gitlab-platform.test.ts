@@ -222,13 +222,17 @@ describe('GitLabPlatform: publishing', () => {
   it('posts one positioned diff discussion per comment (multipart), and returns a refused position as rejected', async () => {
     gitlab().get('/projects/42/merge_requests/12/diffs').query({ per_page: '100' }).reply(200, [diffEntry()]);
     const discussion = { id: 'new', individual_note: false, notes: [{ id: 1, body: 'x', author: BOT }] };
-    gitlab().post('/projects/42/merge_requests/12/discussions').reply(record(201, discussion));
-    gitlab().post('/projects/42/merge_requests/12/discussions').reply(record(201, discussion));
-    gitlab()
-      .post('/projects/42/merge_requests/12/discussions')
-      .reply(record(400, { message: '400 Bad request - Note {:line_code=>["can\'t be blank", "must be a valid line code"]}' }));
+    // The discussions go out concurrently: GitLab's answer depends on the position sent, not on arrival order.
+    const refused = { message: '400 Bad request - Note {:line_code=>["can\'t be blank", "must be a valid line code"]}' };
+    const byPosition = async function (this: { req: { headers: Record<string, string> } }, uri: string, body: unknown) {
+      const fields = (await parseRequestBody(body, this.req.headers['content-type'])) as Record<string, string>;
+      sent.push({ method: 'POST', path: uri, body: fields });
+      return (fields['position[new_line]'] === '40' ? [400, refused] : [201, discussion]) as [number, unknown];
+    };
+    gitlab().post('/projects/42/merge_requests/12/discussions').times(3).reply(byPosition);
 
     const result = await platform().publishReview(cr, { body: 'ignored on GitLab', comments: [added, context, outside] });
+    sent.sort((a, b) => Number((a.body as Record<string, string>)['position[new_line]']) - Number((b.body as Record<string, string>)['position[new_line]']));
     expect(result.posted).toEqual([added, context]);
     expect(result.rejected).toHaveLength(1);
     expect(result.rejected[0]!.comment).toEqual(outside);
