@@ -8,12 +8,12 @@ import { ConfigError, loadConfigFile } from '../config/load.js';
 import { applyPathOverrides, engineConfigFor } from '../config/overrides.js';
 import type { CozeLoopConfig } from '../config/schema.js';
 import { t } from '../core/i18n.js';
+import { addedSince, GitError, type AddedCode } from '../diff/local-git.js';
 import { severityRank, type AnalysisResult, type Finding, type Locale } from '../core/types.js';
 import { REPORTERS } from '../report/index.js';
 import { parseArgs, sniffLocale, UsageError, type CliOptions } from './args.js';
 import { sortResult } from './analyze-files.js';
 import { selectFiles } from './files.js';
-import { addedSince, GitDiffError, type AddedCode } from './git-diff.js';
 import { applySelection, BaselineError, planFixes, readBaseline, renderFixDiffs, renderStatistics, statistics, targetsForSelection, unifiedDiff, validateSelection, withoutBaseline, writeBaseline, writePlans } from './habits.js';
 import { defaultIO, toolVersion, useColor, type CliIO } from './io.js';
 import { analyzeInParallel, analyzeWithDeadlines, fileTimeoutFromEnv } from './parallel.js';
@@ -103,7 +103,7 @@ async function analyzeCommand(argv: string[], io: CliIO): Promise<number> {
     try {
       added = await addedSince(options.diff, io.cwd);
     } catch (error) {
-      if (!(error instanceof GitDiffError)) throw error;
+      if (!(error instanceof GitError)) throw error;
       io.stderr.write(`coze-loop: ${t(locale, 'cli.diff.failed', { base: options.diff, message: error.message })}\n`);
       return EXIT_USAGE;
     }
