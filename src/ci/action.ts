@@ -37,7 +37,7 @@ export function reviewArgvFromInputs(env: NodeJS.ProcessEnv): string[] {
 }
 
 export async function runAction(io: CliIO): Promise<number> {
-  const { run } = await import('../review/cli.js');
+  const { run } = await import('./cli.js');
   // An empty `github-token` input must not hide a GITHUB_TOKEN the workflow set itself.
   const env = { ...io.env };
   if (!env.GITHUB_TOKEN && env.INPUT_GITHUB_TOKEN) env.GITHUB_TOKEN = env.INPUT_GITHUB_TOKEN;

@@ -13,6 +13,7 @@ import type {
   StatusReport,
 } from '../platforms/platform.js';
 import type { SuggestionSyntax } from '../report/markdown.js';
+import { changedFilesFromGit, resolveCommit, showFile } from '../diff/local-git.js';
 
 export class DelegatingPlatform implements Platform {
   readonly name: Platform['name'];
@@ -148,5 +149,38 @@ export class OfflinePlatform implements Platform {
   /** A path relative to the checkout: there is no web page to link to. */
   permalink(_repo: string, _sha: string, path: string, startLine: number, endLine?: number): string {
     return `${path}#L${startLine}${endLine !== undefined && endLine !== startLine ? `-L${endLine}` : ''}`;
+  }
+}
+
+export interface LocalGitOptions {
+  /** Repository root of the checkout. */
+  root: string;
+  /** Commit the change is compared against. */
+  base: string;
+  /** Commit whose content is reviewed (the pull request head when the clone has it, else the checkout's HEAD). */
+  head: string;
+}
+
+/**
+ * `--base SHA`: the changed files and their content come from the checkout the CI job already has (src/diff/local-git.ts,
+ * the same change source as the CLI's `--diff`), not from the API: no per-file requests, and it works where the API's
+ * diff is truncated. Everything else (comments, summary, status) goes to the real adapter.
+ */
+export class LocalGitPlatform extends DelegatingPlatform {
+  constructor(
+    inner: Platform,
+    private readonly options: LocalGitOptions,
+  ) {
+    super(inner);
+  }
+
+  override async listChangedFiles(_cr: ChangeRequestRef): Promise<ChangedFile[]> {
+    return changedFilesFromGit(this.options.root, this.options.base, this.options.head);
+  }
+
+  /** The host's SHA may name a commit this clone lacks (a merge ref checkout); the reviewed head stands in for it. */
+  override async getFileContent(_repo: string, path: string, ref: string): Promise<Buffer | null> {
+    const commit = (await resolveCommit(this.options.root, ref)) ?? this.options.head;
+    return showFile(this.options.root, commit, path);
   }
 }

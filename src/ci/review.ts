@@ -1,26 +1,23 @@
 // `coze-loop review` from a CI job: detect the pull/merge request, build the real adapter with the job's token, wrap
 // it (local git for the diff, capture for dry runs and read-only tokens) and run the service's review pipeline.
 // Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 set-up, config, git or API error.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { loadRules, renderRuleDocs } from '../analysis/engine.js';
-import { toolVersion, type CliIO } from '../cli/io.js';
+import type { CliIO } from '../cli/io.js';
 import { ConfigError } from '../config/load.js';
 import type { CozeLoopConfig } from '../config/schema.js';
 import { t } from '../core/i18n.js';
 import type { Finding, Locale } from '../core/types.js';
 import type { ChangeRequestRef, Platform } from '../platforms/platform.js';
-import { renderSarif } from '../report/sarif.js';
+import { renderReport, writeOutput } from '../report/output.js';
+import { GitError, repositoryRoot, resolveCommit } from '../diff/local-git.js';
 import { runReview, type ReviewOutcome } from '../review/pipeline.js';
 import { noopMetrics, type Logger } from '../core/observability.js';
 import { scrubString } from '../server/logger.js';
 import type { ReviewArgs } from './args.js';
 import { CapturingPlatform } from './capture.js';
 import { applyReviewOverrides, loadReviewConfig } from './config.js';
-import { OfflinePlatform } from './delegating-platform.js';
+import { LocalGitPlatform, OfflinePlatform } from './delegating-platform.js';
 import { CiSetupError, detectTarget, type CiTarget } from './environment.js';
 import { createGitHubPlatform, createGitLabPlatform, githubChangeRequest, gitlabChangeRequest } from './hosts.js';
-import { GitError, LocalGitPlatform, repositoryRoot, resolveCommit } from './local-git.js';
 import { createCiLogger } from './logger.js';
 import { writeActionOutputs } from './outputs.js';
 import { renderCapturedReview } from './render.js';
@@ -100,23 +97,8 @@ async function prepare(args: ReviewArgs, target: CiTarget, io: CliIO, logger: Lo
 }
 
 function writeSarif(path: string, io: CliIO, findings: Finding[], locale: Locale): boolean {
-  const text = renderSarif({
-    result: { findings, skipped: [], notes: [], filesAnalyzed: new Set(findings.map((f) => f.path)).size },
-    locale,
-    rules: loadRules(),
-    ruleDocs: renderRuleDocs,
-    toolVersion: toolVersion(),
-    docsBaseUrl: io.env.COZE_LOOP_DOCS_URL || undefined,
-  });
-  const file = resolve(io.cwd, path);
-  try {
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, text);
-    return true;
-  } catch (error) {
-    io.stderr.write(`coze-loop: ${t(locale, 'cli.output.failed', { path, code: (error as NodeJS.ErrnoException).code ?? 'EIO' })}\n`);
-    return false;
-  }
+  const result = { findings, skipped: [], notes: [], filesAnalyzed: new Set(findings.map((f) => f.path)).size };
+  return writeOutput(io, renderReport('sarif', result, { locale, env: io.env }), path, locale);
 }
 
 function errorText(error: unknown): string {

@@ -1,7 +1,4 @@
 // The CLI's view of the outside world, injectable so tests run `main()` in-process on temp directories.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { PROJECT_ROOT } from '../core/i18n.js';
 
 export interface CliStream {
   write(text: string): unknown;
@@ -34,15 +31,7 @@ export function defaultIO(overrides: Partial<CliIO> = {}): CliIO {
   };
 }
 
-let cachedVersion: string | undefined;
-
-export function toolVersion(): string {
-  if (!cachedVersion) {
-    const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version?: string };
-    cachedVersion = pkg.version ?? '0.0.0';
-  }
-  return cachedVersion;
-}
+export { toolVersion } from '../core/version.js';
 
 /** NO_COLOR (any non-empty value) wins; otherwise colours only on a terminal. */
 export function useColor(stream: CliStream, env: NodeJS.ProcessEnv): boolean {

@@ -1,19 +1,18 @@
 // `coze-loop`: analyse files (or only the code added since a git revision) and report loop findings.
 // Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage, config or git error.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { loadRules, renderRuleDocs } from '../analysis/engine.js';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { useBatchSchedulingForParsing } from '../analysis/tree-reader.js';
 import { ConfigError, loadConfigFile } from '../config/load.js';
 import { applyPathOverrides, engineConfigFor } from '../config/overrides.js';
 import type { CozeLoopConfig } from '../config/schema.js';
 import { t } from '../core/i18n.js';
+import { addedSince, GitError, type AddedCode } from '../diff/local-git.js';
 import { severityRank, type AnalysisResult, type Finding, type Locale } from '../core/types.js';
-import { REPORTERS } from '../report/index.js';
+import { renderReport, writeOutput } from '../report/output.js';
 import { parseArgs, sniffLocale, UsageError, type CliOptions } from './args.js';
 import { sortResult } from './analyze-files.js';
 import { selectFiles } from './files.js';
-import { addedSince, GitDiffError, type AddedCode } from './git-diff.js';
 import { applySelection, BaselineError, planFixes, readBaseline, renderFixDiffs, renderStatistics, statistics, targetsForSelection, unifiedDiff, validateSelection, withoutBaseline, writeBaseline, writePlans } from './habits.js';
 import { defaultIO, toolVersion, useColor, type CliIO } from './io.js';
 import { analyzeInParallel, analyzeWithDeadlines, fileTimeoutFromEnv } from './parallel.js';
@@ -103,7 +102,7 @@ async function analyzeCommand(argv: string[], io: CliIO): Promise<number> {
     try {
       added = await addedSince(options.diff, io.cwd);
     } catch (error) {
-      if (!(error instanceof GitDiffError)) throw error;
+      if (!(error instanceof GitError)) throw error;
       io.stderr.write(`coze-loop: ${t(locale, 'cli.diff.failed', { base: options.diff, message: error.message })}\n`);
       return EXIT_USAGE;
     }
@@ -184,29 +183,13 @@ async function analyzeCommand(argv: string[], io: CliIO): Promise<number> {
     return exitCodeFor(result.findings, config.fail_on);
   }
 
-  const output = REPORTERS[options.format]({
-    result,
+  const output = renderReport(options.format, result, {
     locale,
-    rules: options.format === 'sarif' ? loadRules() : [],
-    ruleDocs: renderRuleDocs,
+    env: io.env,
     sources: options.format === 'text' ? readSources(io.cwd, result.findings) : undefined,
     color: options.format === 'text' && options.output === undefined && useColor(io.stdout, io.env),
-    toolVersion: toolVersion(),
-    docsBaseUrl: io.env.COZE_LOOP_DOCS_URL || undefined,
   });
-  if (options.output !== undefined) {
-    const target = resolve(io.cwd, options.output);
-    try {
-      mkdirSync(dirname(target), { recursive: true });
-      writeFileSync(target, output);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
-      io.stderr.write(`coze-loop: ${t(locale, 'cli.output.failed', { path: options.output, code })}\n`);
-      return EXIT_USAGE;
-    }
-  } else {
-    io.stdout.write(output);
-  }
+  if (!writeOutput(io, output, options.output, locale)) return EXIT_USAGE;
   if (options.showFixes) {
     const diffs = renderFixDiffs(result.findings, io.cwd);
     if (diffs) io.stdout.write(`\n${diffs}`);

@@ -1,5 +1,5 @@
 // `coze-loop <subcommand>`: the catalogue commands live here; `review` and `summary` are provided by their own
-// modules (src/review/cli.ts, src/summary/cli.ts), loaded on demand so that `coze-loop` alone stays fast and those
+// modules (src/ci/cli.ts, src/summary/cli.ts), loaded on demand so that `coze-loop` alone stays fast and those
 // modules ship independently: each exports `run(argv: string[], io: CliIO): Promise<number>`.
 import { getRule, loadRules, renderRuleDocs } from '../analysis/engine.js';
 import type { RuleDefinition } from '../analysis/rule-types.js';
@@ -152,6 +152,6 @@ export const subcommands: Record<string, Subcommand> = {
   rules: { describe: 'cli.sub.rules', run: runRules },
   explain: { describe: 'cli.sub.explain', run: runExplain },
   init: { describe: 'cli.sub.init', run: runInit },
-  review: lazy('review', '../review/cli.js', 'cli.sub.review'),
+  review: lazy('review', '../ci/cli.js', 'cli.sub.review'),
   summary: lazy('summary', '../summary/cli.js', 'cli.sub.summary'),
 };

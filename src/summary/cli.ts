@@ -1,11 +1,13 @@
 // `coze-loop summary [PATH] [--config FILE] [--locale en|zh-CN] [--previous REPORT.md] [--output FILE]`: prints the
 // weekly report's Markdown for a local checkout.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from '../cli/args.js';
 import type { CliIO } from '../cli/io.js';
 import { ConfigError, loadConfigFile } from '../config/load.js';
+import { EXIT_ERROR, EXIT_OK } from '../core/exit-codes.js';
 import { LOCALES, type Locale } from '../core/types.js';
+import { writeOutput } from '../report/output.js';
 import { summarizeCheckout } from './local.js';
 
 interface SummaryArgs {
@@ -52,7 +54,7 @@ export async function run(argv: string[], io: CliIO, now: () => Date = () => new
   } catch (error) {
     if (error instanceof ConfigError) {
       io.stderr.write(`coze-loop: ${error.message}\n`);
-      return 2;
+      return EXIT_ERROR;
     }
     throw error;
   }
@@ -61,14 +63,12 @@ export async function run(argv: string[], io: CliIO, now: () => Date = () => new
   try {
     previousReport = args.previous ? readFileSync(resolve(io.cwd, args.previous), 'utf8') : undefined;
     const markdown = await summarizeCheckout(root, { config, now: now(), previousReport });
-    if (args.output) writeFileSync(resolve(io.cwd, args.output), markdown);
-    else io.stdout.write(markdown);
-    return 0;
+    return writeOutput(io, markdown, args.output || undefined, config.locale) ? EXIT_OK : EXIT_ERROR;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EACCES' || /not a directory/.test(String(error))) {
       io.stderr.write(`coze-loop: ${error instanceof Error ? error.message : String(error)}\n`);
-      return 2;
+      return EXIT_ERROR;
     }
     throw error;
   }

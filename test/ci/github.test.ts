@@ -19,7 +19,7 @@ jest.unstable_mockModule('../../src/analysis/engine.js', () => ({
   loadRules: () => [],
   renderRuleDocs: () => '',
 }));
-const { run } = await import('../../src/review/cli.js');
+const { run } = await import('../../src/ci/cli.js');
 
 const API = 'https://api.github.com';
 const REPO = '/repos/acme/shop';

@@ -15,7 +15,7 @@ jest.unstable_mockModule('../../src/analysis/engine.js', () => ({
   loadRules: () => [],
   renderRuleDocs: () => '',
 }));
-const { run } = await import('../../src/review/cli.js');
+const { run } = await import('../../src/ci/cli.js');
 
 const API = 'https://gitlab.example.com/api/v4';
 const MR = '/projects/42/merge_requests/12';

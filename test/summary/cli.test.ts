@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
@@ -58,6 +58,18 @@ describe('coze-loop summary', () => {
     expect(second.code).toBe(0);
     expect(second.out).toContain('成本最高的 10 个循环');
     expect(second.out).toMatch(/新增 0 个，修复 [1-9]\d* 个/);
+  });
+
+  it('writes --output through the shared writer: parent folders are created, an unwritable path exits 2 with one line', async () => {
+    const dir = checkout();
+    const written = await run(['.', '--output', 'reports/2026/week.md'], dir);
+    expect(written.code).toBe(0);
+    expect(written.out).toBe('');
+    expect(readFileSync(join(dir, 'reports', '2026', 'week.md'), 'utf8')).toMatch(/^# coze-loop weekly loop report: \d{4}-W\d{2}/);
+    // A regular file where a folder is needed: no stack trace, the CLI's own `-o` message.
+    const blocked = await run(['.', '--output', 'workers/poller.py/week.md'], dir);
+    expect(blocked.code).toBe(2);
+    expect(blocked.err).toBe('coze-loop: cannot write workers/poller.py/week.md (EEXIST)\n');
   });
 
   it('exits 2 with a message for a missing directory or a bad flag', async () => {

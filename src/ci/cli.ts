@@ -1,9 +1,10 @@
-// `coze-loop review`: the bot's pull/merge request review run from a CI job with the CI's own token (src/ci/).
+// `coze-loop review`: the bot's pull/merge request review run from a CI job with the CI's own token. It lives in ci/
+// (which depends on review/, never the reverse) and is loaded on demand by src/cli/subcommands.ts and src/ci/action.ts.
 import { sniffLocale, UsageError } from '../cli/args.js';
 import type { CliIO } from '../cli/io.js';
 import { t } from '../core/i18n.js';
-import { parseReviewArgs } from '../ci/args.js';
-import { EXIT_ERROR, runCiReview, type CiReviewHooks } from '../ci/review.js';
+import { parseReviewArgs } from './args.js';
+import { EXIT_ERROR, runCiReview, type CiReviewHooks } from './review.js';
 
 export async function run(argv: string[], io: CliIO, hooks: CiReviewHooks = {}): Promise<number> {
   const locale = sniffLocale(argv) ?? 'en';

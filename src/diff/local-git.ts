@@ -1,12 +1,18 @@
-// `--base SHA`: the changed files and their content come from the checkout the CI job already has, not from the
-// API (no per-file requests, and it works where the API's diff is truncated). Posting still goes to the adapter.
+// The one local-git change source: every command that reads a change from the checkout instead of a host's API goes
+// through here. The CLI's `--diff BASE` asks for the lines added in the working tree since BASE (`addedSince`);
+// `coze-loop review --base` asks for the change BASE...HEAD as the hosts report it, and the files' bytes at a commit
+// (`changedFilesFromGit`, `showFile`). Same git invocation, same environment, same error type for both.
 import { execFile } from 'node:child_process';
-import { parseUnifiedDiff, type DiffHunk } from '../diff/index.js';
-import type { ChangeRequestRef, ChangedFile, Platform } from '../platforms/platform.js';
-import { DelegatingPlatform } from './delegating-platform.js';
+import type { ChangedFile } from '../platforms/platform.js';
+import { addedLines, parseUnifiedDiff } from './parse.js';
+import type { DiffHunk } from './parse.js';
 
 export class GitError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** `no-git`: git is not on PATH; `failed`: git ran and refused (not a repository, unknown revision, ...). */
+    readonly kind: 'no-git' | 'failed' = 'failed',
+  ) {
     super(message);
     this.name = 'GitError';
   }
@@ -19,8 +25,8 @@ export function git(cwd: string, args: string[]): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     execFile('git', args, { cwd, maxBuffer: MAX_OUTPUT, encoding: 'buffer', env: { ...process.env, GIT_PAGER: 'cat', LC_ALL: 'C' } }, (error, stdout, stderr) => {
       if (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') reject(new GitError('git was not found on PATH'));
-        else reject(new GitError(stderr.toString('utf8').trim().split('\n')[0] || error.message));
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') reject(new GitError('git was not found on PATH', 'no-git'));
+        else reject(new GitError(stderr.toString('utf8').trim().split('\n')[0] || error.message.trim().split('\n')[0] || 'git failed', 'failed'));
         return;
       }
       resolve(stdout);
@@ -57,6 +63,38 @@ export async function showFile(root: string, commit: string, path: string): Prom
   return git(root, ['cat-file', 'blob', `${commit}:${path}`]);
 }
 
+/** `git diff` options both changes use: quoted paths, no colour, no external or text-converting drivers, renames. */
+const DIFF = ['-c', 'core.quotePath=true', 'diff', '--no-color', '--no-ext-diff', '--no-textconv'];
+
+export interface AddedCode {
+  /** Path (relative to cwd, `/`-separated) -> new-side line numbers added since BASE. */
+  files: Map<string, Set<number>>;
+}
+
+/**
+ * `--diff BASE`: the working tree against BASE (committed and uncommitted changes; untracked files are not part of
+ * `git diff`). `--relative` keeps paths relative to cwd and limits the diff to cwd's subtree; `-U0` because only added
+ * lines matter; rename detection so a moved file is not reported as wholly new.
+ */
+export async function addedSince(base: string, cwd: string): Promise<AddedCode> {
+  if (base.startsWith('-')) throw new GitError(`invalid revision: ${base}`);
+  try {
+    await git(cwd, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${base}^{commit}`]);
+  } catch (error) {
+    // `--quiet` silences an unknown revision; anything git still prints (not a repository) is the better message.
+    if (error instanceof GitError && (error.kind === 'no-git' || error.message.startsWith('fatal:'))) throw error;
+    throw new GitError(`unknown revision: ${base}`);
+  }
+  const text = await gitText(cwd, [...DIFF, '--relative', '-U0', '-M', base, '--']);
+  const files = new Map<string, Set<number>>();
+  for (const file of parseUnifiedDiff(text)) {
+    if (file.binary || file.status === 'removed' || !file.newPath) continue;
+    const lines = addedLines(file.hunks);
+    if (lines.size > 0) files.set(file.newPath, lines);
+  }
+  return { files };
+}
+
 /** Hunks back to the `@@` text GitHub and GitLab hand out, which is what the pipeline parses. */
 export function hunksToPatch(hunks: DiffHunk[]): string {
   const out: string[] = [];
@@ -67,10 +105,10 @@ export function hunksToPatch(hunks: DiffHunk[]): string {
   return out.length > 0 ? `${out.join('\n')}\n` : '';
 }
 
-/** The change BASE -> HEAD as the hosts report it: against the merge base when there is one, like a pull request. */
+/** `review --base`: the change BASE -> HEAD as the hosts report it, against the merge base when there is one. */
 export async function changedFilesFromGit(root: string, base: string, head: string): Promise<ChangedFile[]> {
   // Explicit prefixes: a user's `diff.noprefix` / `diff.mnemonicPrefix` setting must not change the paths we parse.
-  const common = ['-c', 'core.quotePath=true', 'diff', '--no-color', '--no-ext-diff', '--no-textconv', '--src-prefix=a/', '--dst-prefix=b/', '--unified=3', '-M'];
+  const common = [...DIFF, '--src-prefix=a/', '--dst-prefix=b/', '--unified=3', '-M'];
   let text: string;
   try {
     text = await gitText(root, [...common, `${base}...${head}`, '--']);
@@ -89,33 +127,4 @@ export async function changedFilesFromGit(root: string, base: string, head: stri
     files.push(file);
   }
   return files;
-}
-
-export interface LocalGitOptions {
-  /** Repository root of the checkout. */
-  root: string;
-  /** Commit the change is compared against. */
-  base: string;
-  /** Commit whose content is reviewed (the pull request head when the clone has it, else the checkout's HEAD). */
-  head: string;
-}
-
-/** Changed files and contents from local git; everything else (comments, summary, status) from the real adapter. */
-export class LocalGitPlatform extends DelegatingPlatform {
-  constructor(
-    inner: Platform,
-    private readonly options: LocalGitOptions,
-  ) {
-    super(inner);
-  }
-
-  override async listChangedFiles(_cr: ChangeRequestRef): Promise<ChangedFile[]> {
-    return changedFilesFromGit(this.options.root, this.options.base, this.options.head);
-  }
-
-  /** The host's SHA may name a commit this clone lacks (a merge ref checkout); the reviewed head stands in for it. */
-  override async getFileContent(_repo: string, path: string, ref: string): Promise<Buffer | null> {
-    const commit = (await resolveCommit(this.options.root, ref)) ?? this.options.head;
-    return showFile(this.options.root, commit, path);
-  }
 }
