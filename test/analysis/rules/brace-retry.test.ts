@@ -1,5 +1,5 @@
-// The Go and Java retry rewrite suggested by retry-without-backoff parses in its language once it sits in a
-// function (Go) or a class (Java), as the suggestion says it should.
+// Go and Java suggestions: the retry rewrite of retry-without-backoff parses in its language once it sits in a
+// function (Go) or a class (Java); unbounded-query adds LIMIT to the call as written.
 import { describe, expect, it } from '@jest/globals';
 import { parseSource } from '../../../src/analysis/parse.js';
 import { braceBackoffSketch } from '../../../src/analysis/rules/quality/brace-retry.js';
@@ -25,5 +25,21 @@ describe('retry-without-backoff Go/Java rewrite', () => {
     const loop = lines.filter((l) => !l.startsWith('private static final')).join('\n');
     const file = `class C {\n${fields}\n  void f() throws Exception {\n${loop}\n  }\n}\n`;
     expect(parseSource('java', file).rootNode.hasError).toBe(false);
+  });
+});
+
+describe('unbounded-query Go/Java suggestion', () => {
+  it('adds LIMIT to the call as written, in the language (no JavaScript `await`)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { runRule, fixturesDir } = await import('../../support/rule-tester.js');
+    for (const [file, call] of [
+      ['bad.go', `db.QueryContext(ctx, "SELECT id, payload FROM jobs WHERE status = 'pending' ORDER BY id LIMIT 100")`],
+      ['bad.java', 'jdbc.queryForList("SELECT * FROM jobs LIMIT 100")'],
+    ] as const) {
+      const source = readFileSync(`${fixturesDir('unbounded-query')}/${file}`, 'utf8');
+      const [finding] = runRule('unbounded-query', `rules/unbounded-query/fixtures/${file}`, source);
+      expect(finding?.fix?.code).toContain(call);
+      expect(finding?.fix?.code).not.toMatch(/\bawait\b/);
+    }
   });
 });

@@ -197,7 +197,21 @@ function replaceNodeText(ctx: RuleContext, node: SyntaxNode, text: string, descr
   return provedReplace(ctx, startRow + 1, endRow + 1, `${before}${text}${after}`, description, 'unsafe');
 }
 
+/** Go and Java: the call as written with `LIMIT n` added to its SQL literal (or to the resolved SQL when it is built). */
+function braceSketch(read: Unbounded, n: number): string {
+  const note = `// at most ${n} rows per poll; the rest on the next polls`;
+  const call = read.call.node;
+  if (read.sql === undefined) return `${read.root.text} ${note} (add a LIMIT / setMaxResults / Pageable)`;
+  const literal = call.descendantsOfType(['interpreted_string_literal', 'raw_string_literal', 'string_literal']).find((l) => l.text.slice(1, -1) === read.sql);
+  if (literal && call.startPosition.row === call.endPosition.row) {
+    const quote = literal.text[0]!;
+    return `${call.text.replace(literal.text, `${quote}${addLimit(read.sql, n)}${quote}`)} ${note}`;
+  }
+  return `${read.call.callee}(${JSON.stringify(addLimit(read.sql, n))}, ...) ${note}`;
+}
+
 function sketch(loop: LoopFacts, read: Unbounded, n: number): string {
+  if (loop.language === 'go' || loop.language === 'java') return braceSketch(read, n);
   if (read.sql !== undefined) {
     return isPython(loop.language)
       ? `${read.call.receiver ?? 'cur'}.execute(${JSON.stringify(addLimit(read.sql, n))})  # at most ${n} rows per poll; the rest on the next polls`
