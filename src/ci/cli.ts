@@ -4,7 +4,8 @@ import { sniffLocale, UsageError } from '../cli/args.js';
 import type { CliIO } from '../cli/io.js';
 import { t } from '../core/i18n.js';
 import { parseReviewArgs } from './args.js';
-import { EXIT_ERROR, runCiReview, type CiReviewHooks } from './review.js';
+import { EXIT_ERROR, EXIT_OK } from '../core/exit-codes.js';
+import { runCiReview, type CiReviewHooks } from './review.js';
 
 export async function run(argv: string[], io: CliIO, hooks: CiReviewHooks = {}): Promise<number> {
   const locale = sniffLocale(argv) ?? 'en';
@@ -18,7 +19,7 @@ export async function run(argv: string[], io: CliIO, hooks: CiReviewHooks = {}):
   }
   if (args.help) {
     io.stdout.write(`${t(locale, 'ci.help').trimEnd()}\n`);
-    return 0;
+    return EXIT_OK;
   }
   return runCiReview(args, io, hooks);
 }

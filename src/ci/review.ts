@@ -26,7 +26,6 @@ import { gitlabSuggestions } from '../platforms/gitlab/markdown.js';
 
 import { EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, exitCodeFor } from '../core/exit-codes.js';
 
-export { EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, exitCodeFor };
 export const DEFAULT_SARIF = 'coze-loop.sarif';
 
 export interface CiReviewHooks {

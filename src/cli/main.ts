@@ -22,10 +22,7 @@ import { subcommands } from './subcommands.js';
 export { subcommands, type Subcommand } from './subcommands.js';
 export type { CliIO, CliStream } from './io.js';
 
-import { EXIT_ERROR, EXIT_OK, EXIT_FINDINGS, exitCodeFor } from '../core/exit-codes.js';
-
-export { EXIT_OK, EXIT_FINDINGS, exitCodeFor };
-export const EXIT_USAGE = EXIT_ERROR;
+import { EXIT_ERROR, EXIT_OK, exitCodeFor } from '../core/exit-codes.js';
 
 function usageMessage(locale: Locale, error: UsageError): string {
   return `coze-loop: ${t(locale, error.key, error.params)}\n${t(locale, 'cli.usage.see-help')}\n`;
@@ -90,7 +87,7 @@ async function analyzeCommand(argv: string[], io: CliIO): Promise<number> {
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     io.stderr.write(`coze-loop: ${error.message}\n`);
-    return EXIT_USAGE;
+    return EXIT_ERROR;
   }
   const locale = flagLocale ?? config.locale;
   config = applyOverrides(config, options);
@@ -104,7 +101,7 @@ async function analyzeCommand(argv: string[], io: CliIO): Promise<number> {
     } catch (error) {
       if (!(error instanceof GitError)) throw error;
       io.stderr.write(`coze-loop: ${t(locale, 'cli.diff.failed', { base: options.diff, message: error.message })}\n`);
-      return EXIT_USAGE;
+      return EXIT_ERROR;
     }
   }
 
@@ -144,7 +141,7 @@ async function analyzeCommand(argv: string[], io: CliIO): Promise<number> {
       writeBaseline(options.baseline!, io.cwd, result.findings);
     } catch (error) {
       io.stderr.write(`coze-loop: ${t(locale, 'cli.output.failed', { path: options.baseline!, code: (error as NodeJS.ErrnoException).code ?? 'EIO' })}\n`);
-      return EXIT_USAGE;
+      return EXIT_ERROR;
     }
     io.stderr.write(`coze-loop: ${t(locale, 'cli.baseline.written', { count: result.findings.length, path: options.baseline! })}\n`);
     return EXIT_OK;
@@ -157,7 +154,7 @@ async function analyzeCommand(argv: string[], io: CliIO): Promise<number> {
     } catch (error) {
       if (!(error instanceof BaselineError)) throw error;
       io.stderr.write(`coze-loop: ${error.message}\n`);
-      return EXIT_USAGE;
+      return EXIT_ERROR;
     }
   }
   if (options.fix || options.fixDryRun) {
@@ -172,7 +169,7 @@ async function analyzeCommand(argv: string[], io: CliIO): Promise<number> {
       writePlans(plans);
     } catch (error) {
       io.stderr.write(`coze-loop: ${t(locale, 'cli.output.failed', { path: plans[0]?.path ?? '', code: (error as NodeJS.ErrnoException).code ?? 'EIO' })}\n`);
-      return EXIT_USAGE;
+      return EXIT_ERROR;
     }
     io.stderr.write(`coze-loop: ${t(locale, 'cli.fix.applied', { count: fixed.size, files: plans.length })}\n`);
     // What is left is reported as usual (its lines may have moved: the next run shows them exactly).
@@ -189,7 +186,7 @@ async function analyzeCommand(argv: string[], io: CliIO): Promise<number> {
     sources: options.format === 'text' ? readSources(io.cwd, result.findings) : undefined,
     color: options.format === 'text' && options.output === undefined && useColor(io.stdout, io.env),
   });
-  if (!writeOutput(io, output, options.output, locale)) return EXIT_USAGE;
+  if (!writeOutput(io, output, options.output, locale)) return EXIT_ERROR;
   if (options.showFixes) {
     const diffs = renderFixDiffs(result.findings, io.cwd);
     if (diffs) io.stdout.write(`\n${diffs}`);
@@ -209,7 +206,7 @@ export async function main(argv: string[], overrides: Partial<CliIO> = {}): Prom
   } catch (error) {
     if (error instanceof UsageError) {
       io.stderr.write(usageMessage(sniffLocale(argv) ?? 'en', error));
-      return EXIT_USAGE;
+      return EXIT_ERROR;
     }
     throw error;
   }

@@ -8,9 +8,9 @@ import { parseReviewArgs } from '../../src/ci/args.js';
 import { CapturingPlatform, isReadOnlyRefusal } from '../../src/ci/capture.js';
 import { LocalGitPlatform, OfflinePlatform } from '../../src/ci/delegating-platform.js';
 import { CiSetupError, detectTarget, instanceUrl } from '../../src/ci/environment.js';
-import { changedFilesFromGit, hunksToPatch } from '../../src/diff/local-git.js';
+import { addedSince, changedFilesFromGit, git, GitError, hunksToPatch } from '../../src/diff/local-git.js';
 import { renderCapturedReview } from '../../src/ci/render.js';
-import { parsePatch } from '../../src/diff/index.js';
+import { addedLines, parsePatch } from '../../src/diff/index.js';
 import type { ChangeRequestRef } from '../../src/platforms/platform.js';
 import { BASE, HEAD, SENDER_PATCH, githubEnv, gitlabEnv, gitRepository, pullRequestEvent, tempDir, writeEvent } from './helpers.js';
 
@@ -120,6 +120,20 @@ describe('local git change set', () => {
     expect(byPath.get('gone.py')).toMatchObject({ status: 'removed' });
     expect(byPath.get('logo.png')).toMatchObject({ binary: true });
     expect(byPath.get('logo.png')).not.toHaveProperty('patch');
+  });
+
+  it("is the CLI's change source too: --diff BASE sees the same added lines as review --base, and the same GitError", async () => {
+    const repo = gitRepository({
+      base: { 'a.py': 'x = 1\ny = 2\n', 'gone.py': 'z = 3\n' },
+      head: { 'a.py': 'x = 1\ny = 3\nw = 4\n', 'pkg/b.py': 'print(1)\n', 'gone.py': null },
+    });
+    const review = await changedFilesFromGit(repo.dir, repo.base, repo.head);
+    const fromReview = new Map(review.filter((f) => f.patch !== undefined && f.status !== 'removed').map((f) => [f.path, addedLines(parsePatch(f.patch!))]));
+    const fromCli = (await addedSince(repo.base, repo.dir)).files;
+    expect(fromCli).toEqual(new Map([['a.py', new Set([2, 3])], ['pkg/b.py', new Set([1])]]));
+    expect(fromCli).toEqual(fromReview);
+    await expect(addedSince('no-such-branch', repo.dir)).rejects.toMatchObject({ name: 'GitError', kind: 'failed', message: 'unknown revision: no-such-branch' });
+    await expect(git(repo.dir, ['cat-file', 'blob', 'no-such-branch:a.py'])).rejects.toBeInstanceOf(GitError);
   });
 
   it('round-trips a host patch through hunks', () => {
