@@ -235,8 +235,7 @@ export function classifyFunction(fn: TableFunction, language: Language, kb: Know
       }
     }
     let kinds = result.kinds;
-    // Go: `time.After` / `time.NewTimer` in a helper is a select's timeout, not a pause of the caller.
-    if (raw.notSleep || (language === 'go' && /^time\.(?:After|NewTimer|Tick|NewTicker)$/.test(raw.name))) kinds = kinds.filter((k) => k !== 'sleep');
+    if (raw.notSleep) kinds = kinds.filter((k) => k !== 'sleep');
     call.kinds = kinds;
     call.evidence = kinds.length > 0 && summaryEvidence(raw.name, result, language);
     if (kinds.includes('sleep') && raw.firstNumber !== undefined) call.sleepSeconds = raw.firstNumber;
@@ -562,11 +561,31 @@ function buildGo(table: FileTable, tree: FlatTree): void {
         // Arguments of chained calls dropped, as the catalogue reads them (`db.QueryRowContext().Scan`).
         const callee = normalizeCallee(compactCallee(f.text));
         const args = (node.childForFieldName('arguments')?.namedChildren ?? []).filter((a) => a.type !== 'comment');
-        record(fn, { callee, line: node.startPosition.row + 1, kinds: [], evidence: false, managed: false, raw: { name: callee, sql: braceSql(args), args: braceArgs(args) } });
+        // `time.After` / `time.NewTimer` in a helper is a select's timeout, not a pause of the caller, unless the
+        // select only waits for it or for a stop signal (`case <-ctx.Done(): return; case <-time.After(d):`).
+        const notSleep = /^time\.(?:After|NewTimer|Tick|NewTicker)$/.test(callee) && !cancellableSleep(node);
+        record(fn, { callee, line: node.startPosition.row + 1, kinds: [], evidence: false, managed: false, raw: { name: callee, sql: braceSql(args), args: braceArgs(args), notSleep } });
         break;
       }
     }
   }
+}
+
+const STOP_SIGNAL = /(?:\.Done\(\)|stop|quit|done|shutdown|closing|closed|exit|term|cancel)/i;
+
+/** A `time.After` case of a select whose other cases (no default) all receive a stop signal: a cancellable sleep. */
+function cancellableSleep(call: SyntaxNode): boolean {
+  let n: SyntaxNode | null = call.parent;
+  for (let i = 0; n && i < 4 && n.type !== 'communication_case'; i++) n = n.parent;
+  const select = n?.type === 'communication_case' ? n.parent : null;
+  if (!n || select?.type !== 'select_statement') return false;
+  for (const c of select.namedChildren) {
+    if (c.id === n.id || c.type === 'comment') continue;
+    if (c.type !== 'communication_case') return false;
+    const communication = c.namedChildren[0];
+    if (!communication || !STOP_SIGNAL.test(communication.text.slice(0, 200))) return false;
+  }
+  return true;
 }
 
 const JAVA_CLASSES = new Set(['class_declaration', 'interface_declaration', 'enum_declaration', 'record_declaration']);
