@@ -160,6 +160,18 @@ import type { FingerprintMarkers } from './markers.js';
 import type { SuggestionSyntax } from '../report/markdown.js';
 
 /** Hidden markers, shared by every platform so a bot finds its own comments. */
+/** File reads in flight when a batch read cannot answer a file (binary, too large, not UTF-8, batch API unavailable). */
+export const FILE_READS_IN_FLIGHT = 8;
+
+/** Reads `paths` one request each, FILE_READS_IN_FLIGHT at a time, into `out`: the fallback of a batched getFileContents. */
+export async function readFilesOneByOne(paths: string[], read: (path: string) => Promise<Buffer | null>, out: Map<string, Buffer | null>): Promise<void> {
+  for (let i = 0; i < paths.length; i += FILE_READS_IN_FLIGHT) {
+    const group = paths.slice(i, i + FILE_READS_IN_FLIGHT);
+    const contents = await Promise.all(group.map(read));
+    group.forEach((path, j) => out.set(path, contents[j]!));
+  }
+}
+
 export const FINGERPRINT_MARKER = (fingerprint: string): string => `<!-- coze-loop:fp:${fingerprint} -->`;
 export const SUMMARY_MARKER = '<!-- coze-loop:summary -->';
 /** Finds a marker anywhere, signed or not: for tests and tools. Platforms read markers with FingerprintMarkers.read. */

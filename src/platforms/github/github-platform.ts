@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { FingerprintMarkers, UNSIGNED_MARKERS } from '../markers.js';
 import { githubSuggestions } from './markdown.js';
 import {
+  readFilesOneByOne,
   SUMMARY_MARKER,
   type ChangeRequestRef,
   type ChangedFile,
@@ -75,7 +76,6 @@ const MAX_PAGES = 30;
 const ANNOTATIONS_PER_REQUEST = 50;
 /** Files per GraphQL query (each an aliased `object(expression: "sha:path")`); GitHub caps a query's nodes and size. */
 export const FILES_PER_QUERY = 50;
-const REST_FETCH_CONCURRENCY = 8;
 const CHECK_TEXT_MAX = 65_000;
 
 export class GitHubApiError extends Error {
@@ -268,11 +268,7 @@ export class GitHubPlatform implements Platform {
         rest.push(...batch);
       }
     }
-    for (let i = 0; i < rest.length; i += REST_FETCH_CONCURRENCY) {
-      const group = rest.slice(i, i + REST_FETCH_CONCURRENCY);
-      const contents = await Promise.all(group.map((path) => this.getFileContent(repo, path, ref)));
-      group.forEach((path, j) => out.set(path, contents[j]!));
-    }
+    await readFilesOneByOne(rest, (path) => this.getFileContent(repo, path, ref), out);
     return out;
   }
 

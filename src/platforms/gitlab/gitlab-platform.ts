@@ -6,6 +6,7 @@ import { FingerprintMarkers, UNSIGNED_MARKERS } from '../markers.js';
 import { z } from 'zod';
 import type { Logger, Metrics } from '../../core/observability.js';
 import {
+  readFilesOneByOne,
   SUMMARY_MARKER,
   type ChangeRequestRef,
   type ChangedFile,
@@ -47,8 +48,6 @@ const PER_PAGE = 100;
 const MAX_CACHED_DIFFS = 32;
 /** Paths per GraphQL `blobs(paths:)` query: one request for a 30-file merge request, small enough for GitLab's limits. */
 export const FILES_PER_QUERY = 50;
-/** File reads in flight when GraphQL cannot answer (binary, too large, not UTF-8, or GraphQL unavailable). */
-const REST_FETCH_CONCURRENCY = 8;
 /** Diff discussions in flight while a review is published (GitLab posts one discussion per request). */
 export const DISCUSSION_CONCURRENCY = 4;
 /** A GraphQL batch answered 429 waits Retry-After (at most this long) and is tried again, at most twice. */
@@ -292,11 +291,7 @@ export class GitLabPlatform implements Platform {
         rest.push(...batch);
       }
     }
-    for (let i = 0; i < rest.length; i += REST_FETCH_CONCURRENCY) {
-      const group = rest.slice(i, i + REST_FETCH_CONCURRENCY);
-      const contents = await Promise.all(group.map((path) => this.getFileContent(repo, path, ref)));
-      group.forEach((path, j) => out.set(path, contents[j]!));
-    }
+    await readFilesOneByOne(rest, (path) => this.getFileContent(repo, path, ref), out);
     return out;
   }
 
