@@ -12,7 +12,7 @@ import { FakeGitHub } from '../support/fake-github.js';
 import { FakeGitLab } from '../support/fake-gitlab.js';
 
 const BIN = join(PROJECT_ROOT, 'bin', 'coze-loop.js');
-const BUILT = join(PROJECT_ROOT, 'dist', 'src', 'review', 'cli.js');
+const BUILT = join(PROJECT_ROOT, 'dist', 'src', 'ci', 'cli.js');
 const BASE = 'a9a8a7a6a5a4a3a2a1a0b9b8b7b6b5b4b3b2b1b0';
 const HEAD = 'b0b1b2b3b4b5b6b7b8b9c0c1c2c3c4c5c6c7c8c9';
 const GH_TOKEN = 'ghs_e2eTokenThatMustNotLeak0123456789abcd';

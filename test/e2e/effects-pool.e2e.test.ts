@@ -2,8 +2,6 @@
 // the files it imports are packed once into shared memory (SharedSources), and a thread resolves a changed file's
 // call into a helper two files away exactly as in-process analysis does.
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { execFileSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DEFAULT_CONFIG } from '../../src/config/schema.js';
@@ -14,22 +12,12 @@ import { runReview } from '../../src/review/pipeline.js';
 import { noopMetrics } from '../../src/core/observability.js';
 import { newFilePatch } from '../support/findings.js';
 import { MemoryPlatform } from '../support/memory-platform.js';
-
-const WORKER_JS = join(PROJECT_ROOT, 'dist', 'src', 'analysis', 'analysis-worker.js');
-
-function ensureBuilt(): void {
-  const sources = ['src/analysis/worker-pool.ts', 'src/analysis/analysis-worker.ts', 'src/analysis/shared-sources.ts', 'src/analysis/effects/index.ts', 'src/analysis/engine.ts'];
-  const built = statSync(WORKER_JS, { throwIfNoEntry: false })?.mtimeMs ?? 0;
-  if (existsSync(WORKER_JS) && sources.every((s) => statSync(join(PROJECT_ROOT, s)).mtimeMs <= built)) return;
-  try {
-    execFileSync(process.execPath, [join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: PROJECT_ROOT, stdio: 'pipe', timeout: 400_000 });
-  } catch {
-    // Type errors elsewhere still emit JavaScript; the assertions below fail if the worker is broken.
-  }
-}
+import { ensureBuilt } from '../support/service-process.js';
 
 const silent = { info() {}, warn() {}, error() {}, debug() {}, child: () => silent };
 const config = { ...DEFAULT_CONFIG, fail_on: 'none' as const };
+
+const WORKER_JS = join(PROJECT_ROOT, 'dist', 'src', 'analysis', 'analysis-worker.js');
 
 const WORKER = ['import time', '', 'from app.store import pending_jobs', '', '', 'def run(cur):', '    while True:', '        for job in pending_jobs(cur):', '            print(job)', '        time.sleep(30)', ''].join('\n');
 const STORE = 'from .db import select_pending\n\n\ndef pending_jobs(cur):\n    return select_pending(cur)\n';
@@ -59,7 +47,7 @@ describe('effect summaries in the analysis pool', () => {
   });
 
   it('finds the poll behind a helper two files away, in a worker thread', async () => {
-    ensureBuilt();
+    ensureBuilt(['src/analysis/worker-pool.ts', 'src/analysis/analysis-worker.ts', 'src/analysis/shared-sources.ts', 'src/analysis/effects/index.ts', 'src/analysis/engine.ts']);
     pool = new AnalysisPool({ threads: 1, workerUrl: pathToFileURL(WORKER_JS) });
     expect(pool.mode).toBe('threads');
     const platform = host();
