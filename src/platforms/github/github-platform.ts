@@ -18,6 +18,7 @@ import {
   type Reaction,
   type ReviewToPublish,
   type StatusReport,
+  type WriteCosts,
 } from '../platform.js';
 import type { Logger, Metrics } from '../../core/observability.js';
 import {
@@ -137,9 +138,20 @@ function mapStatus(status: string, renamed: boolean): ChangedFile['status'] {
   return 'modified';
 }
 
+/**
+ * One review for all comments (none without comments); marking fixed is a reply, an edit and a resolve; a check run
+ * is one request per ANNOTATIONS_PER_REQUEST annotations.
+ */
+export const GITHUB_WRITE_COSTS: WriteCosts = {
+  review: (comments) => (comments > 0 ? 1 : 0),
+  markFixed: 3,
+  status: (annotations) => Math.max(1, Math.ceil(annotations / ANNOTATIONS_PER_REQUEST)),
+};
+
 export class GitHubPlatform implements Platform {
   readonly name = 'github' as const;
   readonly suggestions = githubSuggestions;
+  readonly writeCosts = GITHUB_WRITE_COSTS;
   private readonly htmlUrl: string;
   private readonly checkRuns = new Map<string, number>();
   private readonly reader: ResponseReader;

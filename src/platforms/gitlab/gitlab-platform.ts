@@ -19,6 +19,7 @@ import {
   type Reaction,
   type ReviewToPublish,
   type StatusReport,
+  type WriteCosts,
 } from '../platform.js';
 import { gitlabSuggestions } from './markdown.js';
 import { locateNewLine } from './position.js';
@@ -120,9 +121,13 @@ async function streamToBuffer(body: unknown): Promise<Buffer> {
   throw new GitLabApiError('download', 0, 'unexpected response body');
 }
 
+/** One discussion per comment; marking fixed is a reply and a resolve; a commit status has no annotations. */
+export const GITLAB_WRITE_COSTS: WriteCosts = { review: (comments) => comments, markFixed: 2, status: () => 1 };
+
 export class GitLabPlatform implements Platform {
   readonly name = 'gitlab' as const;
   readonly suggestions = gitlabSuggestions;
+  readonly writeCosts = GITLAB_WRITE_COSTS;
   /** Instance base URL without a trailing slash. */
   readonly url: string;
   private readonly api: GitlabApi;
