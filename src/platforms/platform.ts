@@ -154,7 +154,26 @@ export interface Platform {
   readonly suggestions?: SuggestionSyntax;
   /** How this platform writes and reads fingerprint markers (signed when the service has a key); unsigned when absent. */
   readonly markers?: FingerprintMarkers;
+  /** The API writes this host really makes per operation, for `limits.max_api_writes`; DEFAULT_WRITE_COSTS when absent. */
+  readonly writeCosts?: WriteCosts;
 }
+
+/** API writes (requests that create or change something) per operation, as the review's write budget counts them. */
+export interface WriteCosts {
+  /** publishReview with this many comments: one review on GitHub, one discussion per comment on GitLab. */
+  review(comments: number): number;
+  /** markFixed on one earlier comment (reply, edit, resolve: what the host needs). */
+  readonly markFixed: number;
+  /** reportStatus with this many annotations (GitHub sends them 50 per request). */
+  status(annotations: number): number;
+}
+
+/** One write per operation and per 50 annotations: the budget of a host that says nothing about its writes. */
+export const DEFAULT_WRITE_COSTS: WriteCosts = {
+  review: () => 1,
+  markFixed: 1,
+  status: (annotations) => Math.max(1, Math.ceil(annotations / 50)),
+};
 
 import type { FingerprintMarkers } from './markers.js';
 import type { SuggestionSyntax } from '../report/markdown.js';

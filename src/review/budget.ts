@@ -26,6 +26,8 @@ export class ReviewBudget {
   annotationsShown?: number;
   annotationsTotal = 0;
   unmarkedFixed = 0;
+  /** Findings kept out of inline comments because the host's writes for them would pass `limits.max_api_writes`. */
+  overWrites = 0;
   /** The deadline files actually got: the smaller of `limits.file_timeout_ms` and the pool's. */
   fileTimeoutMs: number;
 
@@ -60,6 +62,7 @@ export class ReviewBudget {
     if (this.overTime > 0) say('time', { skipped: this.overTime, seconds: Math.round(l.max_analysis_ms / 1000) });
     if (this.timeouts > 0) say('timeouts', { count: this.timeouts, seconds: Math.round(this.fileTimeoutMs / 100) / 10 });
     if (this.annotationsShown !== undefined && this.annotationsShown < this.annotationsTotal) say('annotations', { shown: this.annotationsShown, total: this.annotationsTotal });
+    if (this.overWrites > 0) say('comments', { count: this.overWrites });
     if (this.unmarkedFixed > 0) say('writes', { count: this.unmarkedFixed });
     return out;
   }

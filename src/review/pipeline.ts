@@ -4,7 +4,7 @@ import type { CozeLoopConfig } from '../config/schema.js';
 import { t } from '../core/i18n.js';
 import type { Finding } from '../core/types.js';
 import { UNSIGNED_MARKERS } from '../platforms/markers.js';
-import { type ChangeRequestRef, type ExistingComment, type InlineComment, type Platform, type StatusConclusion } from '../platforms/platform.js';
+import { DEFAULT_WRITE_COSTS, type ChangeRequestRef, type ExistingComment, type InlineComment, type Platform, type StatusConclusion } from '../platforms/platform.js';
 import { renderFindingMarkdown, type SuggestionSyntax } from '../report/markdown.js';
 import type { RefineHook } from '../llm/hook.js';
 import type { Logger, Metrics } from '../core/observability.js';
@@ -125,8 +125,20 @@ export async function runReview(platform: Platform, cr: ChangeRequestRef, config
   const openKeys = new Set(existing.filter((c) => !c.resolved).map((c) => c.fingerprint));
   const fresh = placed.anchored.filter((f) => !openKeys.has(keyOf(f))).sort(compareFindings);
   const alreadyCommented = placed.anchored.length - fresh.length;
-  const overCap = fresh.slice(config.max_comments);
-  const inline = await refineInline(fresh.slice(0, config.max_comments), changeSet.files, cr, config, deps, keys);
+  // API writes, counted as the host sends them (platform.writeCosts): the summary and the status (with its
+  // annotation pages) are reserved; the review takes what its comments cost on this host (one review on GitHub, one
+  // discussion each on GitLab), so findings whose comments would pass the budget go to the summary instead; marking
+  // fixed comments gets what is left, and the rest waits for the next push.
+  const costs = platform.writeCosts ?? DEFAULT_WRITE_COSTS;
+  budget.annotationsTotal = placed.anchored.length + placed.unanchored.length;
+  const annotationCount = Math.min(budget.annotationsTotal, limits.max_annotations);
+  const reserved = 1 + costs.status(annotationCount);
+  const candidates = fresh.slice(0, config.max_comments);
+  let inlineCount = candidates.length;
+  while (inlineCount > 0 && costs.review(inlineCount) + reserved > limits.max_api_writes) inlineCount -= 1;
+  budget.overWrites = candidates.length - inlineCount;
+  const overCap = [...candidates.slice(inlineCount), ...fresh.slice(config.max_comments)];
+  const inline = await refineInline(candidates.slice(0, inlineCount), changeSet.files, cr, config, deps, keys);
 
   const byKey = new Map<string, Finding>();
   const comments = inline.map((finding) => {
@@ -150,13 +162,8 @@ export async function runReview(platform: Platform, cr: ChangeRequestRef, config
 
   const currentKeys = new Set(allFindings.map(keyOf));
   let markedFixed = 0;
-  // API writes: the review (one), the summary, the status and its extra annotation pages are spent below; marking
-  // fixed comments costs one each, so they get what is left and the rest waits for the next push.
-  budget.annotationsTotal = placed.anchored.length + placed.unanchored.length;
-  const annotationCount = Math.min(budget.annotationsTotal, limits.max_annotations);
-  const reserved = 3 + Math.max(0, Math.ceil(annotationCount / 50) - 1);
   const gone = disappearedComments(existing, analysis, currentKeys, changeSet.removed);
-  const markable = Math.max(0, limits.max_api_writes - reserved);
+  const markable = Math.max(0, Math.floor((limits.max_api_writes - reserved - costs.review(comments.length)) / costs.markFixed));
   budget.unmarkedFixed = Math.max(0, gone.length - markable);
   for (const comment of gone.slice(0, markable)) {
     try {

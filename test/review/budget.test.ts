@@ -16,6 +16,8 @@ jest.unstable_mockModule('../../src/analysis/engine.js', () => ({
   },
 }));
 const { runReview } = await import('../../src/review/pipeline.js');
+const { GITLAB_WRITE_COSTS } = await import('../../src/platforms/gitlab/gitlab-platform.js');
+const { GITHUB_WRITE_COSTS } = await import('../../src/platforms/github/github-platform.js');
 
 const silent = { info() {}, warn() {}, error() {}, debug() {}, child: () => silent };
 const deps = { logger: silent, metrics: noopMetrics, now: () => new Date('2026-12-05T08:00:00Z') };
@@ -80,6 +82,36 @@ describe('review budget', () => {
     expect(host.summary).toContain('18 earlier comment(s) whose finding is gone were not marked fixed in this push (`limits.max_api_writes`)');
     await runReview(host, host.cr(), config({ max_api_writes: 10, max_annotations: 0 }), deps);
     expect(host.comments.filter((c) => c.resolved)).toHaveLength(14);
+  });
+
+  it('counts a GitLab review as one write per discussion: comments past max_api_writes go to the summary, and says so', async () => {
+    const host = Object.assign(new MemoryPlatform('gitlab'), { writeCosts: GITLAB_WRITE_COSTS });
+    host.setFile('w.py', source(300), newFilePatch(300), 'added');
+    found.set('w.py', Array.from({ length: 30 }, (_, i) => makeFinding('w.py', i + 1, { fingerprint: `gl${i}` })));
+    await runReview(host, host.cr(), config({ max_api_writes: 10, max_annotations: 0 }), deps);
+    // The summary note and the commit status are reserved; eight discussions fit in the other eight writes.
+    expect(host.reviews[0]!.comments).toHaveLength(8);
+    expect(host.reviews[0]!.comments.length + host.summaryWrites + host.statuses.length).toBe(10);
+    expect(host.summary).toContain("17 finding(s) are listed below instead of commented inline: the host takes one request per comment and this review's writes are capped (`limits.max_api_writes`)");
+    // All 22 findings not commented (17 over the writes, 5 over max_comments) are listed in the summary.
+    expect(host.summary!.match(/^- \*\*warning\*\* /gm)?.length ?? 0).toBeGreaterThanOrEqual(22);
+    // Marking fixed is a reply and a resolve on GitLab: 8 writes left mark 4 comments.
+    found.set('w.py', []);
+    await runReview(host, host.cr(), config({ max_api_writes: 10, max_annotations: 0 }), deps);
+    expect(host.comments.filter((c) => c.resolved)).toHaveLength(4);
+    expect(host.summary).toContain('4 earlier comment(s) whose finding is gone were not marked fixed');
+  });
+
+  it('counts a GitHub review as one write whatever its comments, and a fixed mark as three', async () => {
+    const host = Object.assign(new MemoryPlatform('github'), { writeCosts: GITHUB_WRITE_COSTS });
+    host.setFile('w.py', source(300), newFilePatch(300), 'added');
+    found.set('w.py', Array.from({ length: 30 }, (_, i) => makeFinding('w.py', i + 1, { fingerprint: `gh${i}` })));
+    await runReview(host, host.cr(), config({ max_api_writes: 10, max_annotations: 0 }), deps);
+    expect(host.reviews[0]!.comments).toHaveLength(DEFAULT_CONFIG.max_comments);
+    expect(host.summary).not.toContain('listed below instead of commented inline');
+    found.set('w.py', []);
+    await runReview(host, host.cr(), config({ max_api_writes: 10, max_annotations: 0 }), deps);
+    expect(host.comments.filter((c) => c.resolved)).toHaveLength(2);
   });
 
   it('stops fetching after max_bytes of content', async () => {

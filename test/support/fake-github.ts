@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
+import { makeTarGz } from './tar.js';
 
 export interface FakeUser {
   login: string;
@@ -263,7 +264,11 @@ export class FakeGitHub {
     }
     if (method === 'POST' && path === '/graphql') return this.graphql(body ?? {}, res);
     if ((m = /^\/_codeload\/(.+)$/.exec(path))) {
-      res.writeHead(200, { 'content-type': 'application/x-gzip' }).end(this.archive);
+      // The files set at that ref as a tarball (GitHub's shape: one top-level folder), else the fixed `archive`.
+      const ref = decodeURIComponent(m[1]!.split('/tar.gz/')[1] ?? '');
+      const atRef = [...this.contents].filter(([key]) => key.startsWith(`${ref}:`)).map(([key, content]) => [key.slice(ref.length + 1), content] as const);
+      const body = ref && atRef.length > 0 ? makeTarGz(Object.fromEntries(atRef), `${this.owner}-${this.repo}-${ref.slice(0, 7)}`) : this.archive;
+      res.writeHead(200, { 'content-type': 'application/x-gzip' }).end(body);
       return true;
     }
     const prefix = `/repos/${this.owner}/${this.repo}`;

@@ -100,6 +100,7 @@ class HttpError extends Error {
   constructor(
     readonly status: number,
     readonly body: unknown,
+    readonly headers: Record<string, string> = {},
   ) {
     super(`HTTP ${status}`);
   }
@@ -116,7 +117,7 @@ export class FakeGitLab {
   readonly users = new Map<number, FakeUser>();
   private readonly projects = new Map<number, FakeProject>();
   private readonly mergeRequests = new Map<string, FakeMergeRequest>();
-  private readonly injected: { method: string; path: RegExp; status: number; body: unknown; times: number }[] = [];
+  private readonly injected: { method: string; path: RegExp; status: number; body: unknown; times: number; headers?: Record<string, string> }[] = [];
   /** `path:line` positions GitLab refuses, to exercise the 400 fallback. */
   private readonly refused = new Set<string>();
   /** Raw items added to the first page of list responses whose path matches (tests of tolerant reading). */
@@ -203,9 +204,9 @@ export class FakeGitLab {
     return this.project(projectId).issues;
   }
 
-  /** Answer the next `times` matching requests with this status and body (after recording them). */
-  failNext(method: string, path: RegExp, status: number, body: unknown = { message: `${status} error` }, times = 1): void {
-    this.injected.push({ method, path, status, body, times });
+  /** Answer the next `times` matching requests with this status and body (after recording them), and these headers. */
+  failNext(method: string, path: RegExp, status: number, body: unknown = { message: `${status} error` }, times = 1, headers?: Record<string, string>): void {
+    this.injected.push({ method, path, status, body, times, headers });
   }
 
   /** GitLab will answer 400 to a diff position on this line. */
@@ -363,11 +364,11 @@ export class FakeGitLab {
       const injected = this.injected.find((i) => i.method === method && i.path.test(path) && i.times > 0);
       if (injected) {
         injected.times -= 1;
-        throw new HttpError(injected.status, injected.body);
+        throw new HttpError(injected.status, injected.body, injected.headers);
       }
       await this.route(res, method, path, query, body as Record<string, unknown>);
     } catch (error) {
-      if (error instanceof HttpError) this.json(res, error.status, error.body);
+      if (error instanceof HttpError) this.json(res, error.status, error.body, error.headers);
       else this.json(res, 500, { message: `500 fake GitLab: ${error instanceof Error ? error.message : String(error)}` });
     }
   }

@@ -26,6 +26,7 @@ import type { Logger } from '../../core/observability.js';
 import type { HostService, ServiceDeps } from '../../server/deps.js';
 import { commandsPerHour, createProcessors, fencedError, type ConfigErrorText, type HostFacts, type HostJobs } from '../../server/processors.js';
 import { graphqlReadOutsideWriteLimiter, octokitWithLeasedWrites } from './throttle.js';
+import { archiveThresholdFrom } from '../archive-read.js';
 import { DEFAULT_MAX_PENDING_BODIES, GITHUB_MAX_PAYLOAD_BYTES, PendingBodies, readSignedBody } from './webhook-body.js';
 
 /** The GitHub App's webhook route (/api/github/webhooks) and processors; in set-up mode, Probot's registration pages. */
@@ -453,6 +454,7 @@ export async function createGitHubService(processEnv: NodeJS.ProcessEnv, deps: S
   const markers = new FingerprintMarkers(env.COZE_LOOP_MARKER_SECRET?.trim() || secret);
   const maxBodyBytes = positiveSetting(env.COZE_LOOP_WEBHOOK_MAX_BYTES, GITHUB_MAX_PAYLOAD_BYTES);
   const pending = new PendingBodies(positiveSetting(env.COZE_LOOP_WEBHOOK_MAX_PENDING, DEFAULT_MAX_PENDING_BODIES));
+  const archiveThreshold = archiveThresholdFrom(env.COZE_LOOP_ARCHIVE_THRESHOLD);
   await startWebhookProxy(env, webhookPath, logger).catch((error: unknown) => logger.warn({ err: error }, 'webhook proxy failed to start'));
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
@@ -508,7 +510,7 @@ export async function createGitHubService(processEnv: NodeJS.ProcessEnv, deps: S
   const platformFor = async (installationId: number, jobLogger: Logger): Promise<GitHubPlatform> => {
     const octokit = await probot.auth(installationId);
     const graphqlRead = graphqlReadOutsideWriteLimiter(octokit as unknown as { auth(options?: Record<string, unknown>): Promise<unknown> }, baseUrl);
-    return new GitHubPlatform(octokit as unknown as OctokitLike, { baseUrl, appId, logger: jobLogger, metrics: deps.metrics, now: deps.now, markers, graphqlRead });
+    return new GitHubPlatform(octokit as unknown as OctokitLike, { baseUrl, appId, logger: jobLogger, metrics: deps.metrics, now: deps.now, markers, graphqlRead, archiveThreshold });
   };
 
   const jobs: HostJobs = {

@@ -19,6 +19,7 @@ import {
   type Reaction,
   type ReviewToPublish,
   type StatusReport,
+  type WriteCosts,
 } from '../platform.js';
 import { gitlabSuggestions } from './markdown.js';
 import { locateNewLine } from './position.js';
@@ -39,6 +40,18 @@ import {
   type GitLabUser,
 } from './schemas.js';
 import { list, ResponseReader } from '../tolerant.js';
+import { DEFAULT_ARCHIVE_THRESHOLD, logArchiveRead, readFromArchive } from '../archive-read.js';
+import {
+  DEFAULT_RATE_LIMIT_PAUSE_MS,
+  gitlabRequester,
+  isRateLimited,
+  MAX_RATE_LIMIT_PAUSE_MS,
+  RATE_LIMIT_ATTEMPTS,
+  RateLimitGate,
+  rateLimitPauseMs,
+  responseHeadersOf,
+  REVIEW_RATE_LIMIT_WAIT_MS,
+} from './rate-limit.js';
 
 /** Developer: the lowest role that may push code, and so the lowest that may run commands. */
 export const DEVELOPER_ACCESS = 30;
@@ -50,9 +63,6 @@ const MAX_CACHED_DIFFS = 32;
 export const FILES_PER_QUERY = 50;
 /** Diff discussions in flight while a review is published (GitLab posts one discussion per request). */
 export const DISCUSSION_CONCURRENCY = 4;
-/** A GraphQL batch answered 429 waits Retry-After (at most this long) and is tried again, at most twice. */
-const MAX_GRAPHQL_RETRY_WAIT_MS = 30_000;
-const GRAPHQL_RETRIES = 2;
 
 const EMOJI: Record<Reaction, string> = { eyes: 'eyes', '+1': 'thumbsup', rocket: 'rocket', confused: 'confused' };
 
@@ -66,15 +76,28 @@ export interface GitLabPlatformOptions {
   timeoutMs?: number;
   /** Signs and checks fingerprint markers; unsigned markers when absent (see markers.ts). */
   markers?: FingerprintMarkers;
+  /** getFileContents reads the head commit's archive first from this many files on; 0: never (archive-read.ts). */
+  archiveThreshold?: number;
+  /** The pause every request honours after a rate-limit answer; tests pass one with their own clock. */
+  rateLimitGate?: RateLimitGate;
+}
+
+/** Bounds of the wait for GitLab's rate limit, per call; a review's discussions share one deadline. */
+interface RateLimitPolicy {
+  /** Epoch ms after which a rate-limited call fails instead of waiting. */
+  deadline?: number;
 }
 
 export class GitLabApiError extends Error {
   /** HTTP status; 0 when GitLab never answered (timeout, network) or answered something we cannot use. */
   readonly status: number;
-  constructor(what: string, status: number, description: string) {
+  /** True when GitLab's rate limit refused the call and waiting for it was not possible within the bounds. */
+  readonly rateLimited: boolean;
+  constructor(what: string, status: number, description: string, rateLimited = false) {
     super(`GitLab API: ${what} failed${status ? ` (${status})` : ''}: ${description}`);
     this.name = 'GitLabApiError';
     this.status = status;
+    this.rateLimited = rateLimited;
   }
 }
 
@@ -101,9 +124,13 @@ async function streamToBuffer(body: unknown): Promise<Buffer> {
   throw new GitLabApiError('download', 0, 'unexpected response body');
 }
 
+/** One discussion per comment; marking fixed is a reply and a resolve; a commit status has no annotations. */
+export const GITLAB_WRITE_COSTS: WriteCosts = { review: (comments) => comments, markFixed: 2, status: () => 1 };
+
 export class GitLabPlatform implements Platform {
   readonly name = 'gitlab' as const;
   readonly suggestions = gitlabSuggestions;
+  readonly writeCosts = GITLAB_WRITE_COSTS;
   /** Instance base URL without a trailing slash. */
   readonly url: string;
   private readonly api: GitlabApi;
@@ -119,25 +146,61 @@ export class GitLabPlatform implements Platform {
   private readonly timeoutMs: number;
   /** Set once the instance answers GraphQL with 404 (disabled or absent): later batches go straight to REST. */
   private graphqlUnavailable = false;
+  private readonly gate: RateLimitGate;
+  private readonly archiveThreshold: number;
 
   constructor(options: GitLabPlatformOptions) {
     this.url = options.url.replace(/\/+$/, '');
     this.token = options.token;
     this.timeoutMs = options.timeoutMs ?? 60_000;
-    this.api = new Gitlab({ host: this.url, token: options.token, queryTimeout: options.timeoutMs ?? 60_000 });
+    // One attempt per request (gitlabRequester): the rate-limit waits are call()'s, with GitLab's advice.
+    this.api = new Gitlab({ host: this.url, token: options.token, queryTimeout: options.timeoutMs ?? 60_000, requesterFn: gitlabRequester } as ConstructorParameters<typeof Gitlab>[0]);
+    this.gate = options.rateLimitGate ?? new RateLimitGate();
+    this.archiveThreshold = options.archiveThreshold ?? DEFAULT_ARCHIVE_THRESHOLD;
     this.logger = options.logger;
     this.metrics = options.metrics;
     this.reader = new ResponseReader('gitlab', options.logger);
     this.markers = options.markers ?? UNSIGNED_MARKERS;
   }
 
-  /** Runs one API call, turning gitbeaker's errors into GitLabApiError and validating the answer. */
-  private async call<T>(what: string, schema: z.ZodType<T>, request: () => Promise<unknown>): Promise<T> {
+  /**
+   * Runs one API call, turning gitbeaker's errors into GitLabApiError and validating the answer. A rate-limit answer
+   * (429, or 403 with RateLimit headers) pauses every request of this instance for what GitLab asks (Retry-After or
+   * RateLimit-Reset; without advice 1 s, doubling) and tries again: RATE_LIMIT_ATTEMPTS attempts, no single pause
+   * longer than MAX_RATE_LIMIT_PAUSE_MS, none past the policy's deadline. Past those bounds the call fails with a
+   * GitLabApiError marked `rateLimited` that says why.
+   */
+  private async call<T>(what: string, schema: z.ZodType<T>, request: () => Promise<unknown>, policy: RateLimitPolicy = {}): Promise<T> {
     let body: unknown;
-    try {
-      body = await request();
-    } catch (error) {
-      throw this.wrap(what, error);
+    const now = this.gate.clock;
+    for (let attempt = 1; ; attempt++) {
+      await this.gate.ready();
+      try {
+        body = await request();
+        break;
+      } catch (error) {
+        const status = statusOf(error);
+        const headers = responseHeadersOf(error);
+        if (!isRateLimited(status, headers)) throw this.wrap(what, error);
+        this.metrics?.apiError('gitlab', status);
+        const advised = rateLimitPauseMs(headers, now());
+        const pause = advised ?? DEFAULT_RATE_LIMIT_PAUSE_MS * 2 ** (attempt - 1);
+        const seconds = (ms: number): string => `${Math.ceil(ms / 1000)} s`;
+        const reason =
+          attempt >= RATE_LIMIT_ATTEMPTS
+            ? `still rate limited after ${attempt} attempts`
+            : pause > MAX_RATE_LIMIT_PAUSE_MS
+              ? `rate limited; GitLab asks to wait ${seconds(pause)}, more than the ${seconds(MAX_RATE_LIMIT_PAUSE_MS)} we wait`
+              : policy.deadline !== undefined && now() + pause > policy.deadline
+                ? `rate limited; the review's ${seconds(REVIEW_RATE_LIMIT_WAIT_MS)} of waiting for the rate limit are spent`
+                : undefined;
+        if (reason) {
+          this.logger?.warn({ what, status, attempt, pauseMs: pause }, `GitLab rate limit: giving up on this call (${reason})`);
+          throw new GitLabApiError(what, status, reason, true);
+        }
+        this.logger?.info({ what, status, attempt, pauseMs: pause }, 'GitLab rate limit: waiting as GitLab asks, then trying again');
+        this.gate.pause(pause);
+      }
     }
     const parsed = this.reader.parse(what, schema, body);
     if (!parsed.success) throw new GitLabApiError(what, 0, `unexpected response shape at ${parsed.problem}`);
@@ -147,6 +210,7 @@ export class GitLabPlatform implements Platform {
   private wrap(what: string, error: unknown): GitLabApiError {
     if (error instanceof GitLabApiError) return error;
     const status = statusOf(error);
+    if (isRateLimited(status, responseHeadersOf(error))) return new GitLabApiError(what, status, 'rate limited', true);
     if (status) this.metrics?.apiError('gitlab', status);
     if (error instanceof GitbeakerRequestError) return new GitLabApiError(what, status, error.message || 'request refused');
     if (error instanceof GitbeakerRetryError) return new GitLabApiError(what, 0, error.message);
@@ -271,7 +335,14 @@ export class GitLabPlatform implements Platform {
   async getFileContents(repo: string, paths: string[], ref: string): Promise<Map<string, Buffer | null>> {
     const out = new Map<string, Buffer | null>();
     const rest: string[] = [];
-    const unique = [...new Set(paths)];
+    let unique = [...new Set(paths)];
+    if (this.archiveThreshold > 0 && unique.length >= this.archiveThreshold) {
+      // One archive instead of unique/FILES_PER_QUERY sequential queries; what it does not give goes on below.
+      const started = performance.now();
+      const outcome = await readFromArchive(() => this.downloadArchive(repo, ref), unique, out);
+      logArchiveRead(this.logger, 'gitlab', outcome, performance.now() - started);
+      unique = outcome.rest;
+    }
     for (let i = 0; i < unique.length; i += FILES_PER_QUERY) {
       const batch = unique.slice(i, i + FILES_PER_QUERY);
       if (this.graphqlUnavailable) {
@@ -306,7 +377,8 @@ export class GitLabPlatform implements Platform {
     const variables = { ref, paths, ...(numeric ? { ids: [`gid://gitlab/Project/${repo}`] } : { path: repo }) };
     const what = 'POST graphql blobs';
     let response: Response;
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 1; ; attempt++) {
+      await this.gate.ready();
       try {
         response = await fetch(`${this.url}/api/graphql`, {
           method: 'POST',
@@ -317,11 +389,12 @@ export class GitLabPlatform implements Platform {
       } catch (error) {
         throw this.wrap(what, error);
       }
-      if (response.status !== 429 || attempt >= GRAPHQL_RETRIES) break;
-      // GitLab's rate limit: wait what it asks (seconds), then ask again, rather than turn one request into fifty.
+      if (!isRateLimited(response.status, response.headers) || attempt >= RATE_LIMIT_ATTEMPTS) break;
+      // GitLab's rate limit: wait what it asks, then ask again, rather than turn one request into fifty.
+      const pause = rateLimitPauseMs(response.headers, this.gate.clock()) ?? DEFAULT_RATE_LIMIT_PAUSE_MS;
+      if (pause > MAX_RATE_LIMIT_PAUSE_MS) break;
       await response.body?.cancel();
-      const seconds = Number(response.headers.get('retry-after'));
-      await new Promise((resolve) => setTimeout(resolve, Math.min(MAX_GRAPHQL_RETRY_WAIT_MS, Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 1000)));
+      this.gate.pause(pause);
     }
     if (!response.ok) {
       await response.body?.cancel();
@@ -400,10 +473,12 @@ export class GitLabPlatform implements Platform {
     if (review.comments.length === 0) return { posted: [], rejected: [] };
     const diffs = await this.diffs(cr);
     // GitLab takes one discussion per request and documents no spacing between writes, so DISCUSSION_CONCURRENCY go
-    // at once (a 429 is retried with backoff by the client). The result lists them in the review's order whatever
-    // order the answers come in; the first failure that is not about one comment stops new posts, lets those in
-    // flight finish, and fails the job.
+    // at once. The result lists them in the review's order whatever order the answers come in. A discussion the
+    // position or the rate limit refused is one rejected comment (the pipeline moves it to the summary); the rate
+    // limit is waited out as GitLab asks (call()), within REVIEW_RATE_LIMIT_WAIT_MS for the whole review. The first
+    // failure that is not about one comment stops new posts, lets those in flight finish, and fails the job.
     const outcomes = new Array<{ posted: true } | { posted: false; reason: string } | undefined>(review.comments.length);
+    const policy: RateLimitPolicy = { deadline: this.gate.clock() + REVIEW_RATE_LIMIT_WAIT_MS };
     let next = 0;
     let fatal: { error: unknown } | undefined;
     const worker = async (): Promise<void> => {
@@ -412,8 +487,11 @@ export class GitLabPlatform implements Platform {
         const comment = review.comments[index]!;
         const position = this.positionFor(cr, comment, diffs);
         try {
-          await this.call(`POST diff discussion on ${comment.path}:${comment.line}`, discussionSchema, () =>
-            this.api.MergeRequestDiscussions.create(cr.repo, cr.number, comment.body, { position }),
+          await this.call(
+            `POST diff discussion on ${comment.path}:${comment.line}`,
+            discussionSchema,
+            () => this.api.MergeRequestDiscussions.create(cr.repo, cr.number, comment.body, { position }),
+            policy,
           );
           outcomes[index] = { posted: true };
         } catch (error) {
@@ -422,6 +500,10 @@ export class GitLabPlatform implements Platform {
           if (error instanceof GitLabApiError && (error.status === 400 || error.status === 422)) {
             outcomes[index] = { posted: false, reason: error.message };
             this.logger?.warn({ path: comment.path, line: comment.line, status: error.status }, 'GitLab refused a diff position');
+            continue;
+          }
+          if (error instanceof GitLabApiError && error.rateLimited) {
+            outcomes[index] = { posted: false, reason: error.message };
             continue;
           }
           fatal ??= { error };
@@ -453,7 +535,25 @@ export class GitLabPlatform implements Platform {
     );
   }
 
+  /**
+   * The summary note and the commit status come after the review's discussions: when the rate limit outlasts the
+   * waits call() allows, that one write is given up with an error log line, and the review goes on (its comments are
+   * posted already); anything else still fails the job.
+   */
+  private async unlessRateLimited(what: string, cr: ChangeRequestRef, write: () => Promise<void>): Promise<void> {
+    try {
+      await write();
+    } catch (error) {
+      if (!(error instanceof GitLabApiError && error.rateLimited)) throw error;
+      this.logger?.error({ repo: cr.repo, number: cr.number, reason: error.message }, `GitLab rate limit: the ${what} was not written for this push`);
+    }
+  }
+
   async upsertSummary(cr: ChangeRequestRef, body: string): Promise<void> {
+    await this.unlessRateLimited('summary note', cr, () => this.writeSummary(cr, body));
+  }
+
+  private async writeSummary(cr: ChangeRequestRef, body: string): Promise<void> {
     const text = body.includes(SUMMARY_MARKER) ? body : `${SUMMARY_MARKER}\n${body}`;
     const [me, notes] = await Promise.all([
       this.currentUser(),
@@ -473,6 +573,10 @@ export class GitLabPlatform implements Platform {
   }
 
   async reportStatus(cr: ChangeRequestRef, status: StatusReport): Promise<void> {
+    await this.unlessRateLimited('commit status', cr, () => this.writeStatus(cr, status));
+  }
+
+  private async writeStatus(cr: ChangeRequestRef, status: StatusReport): Promise<void> {
     // GitLab has no neutral state: a neutral conclusion passes, and its description says what was found.
     const state = status.conclusion === 'failure' ? 'failed' : 'success';
     const description = status.title.length > MAX_STATUS_DESCRIPTION ? `${status.title.slice(0, MAX_STATUS_DESCRIPTION - 1)}…` : status.title;

@@ -10,6 +10,7 @@ import { t } from '../../core/i18n.js';
 import type { JobData } from '../../jobs/queue.js';
 import type { ListSummaryTargets } from '../../jobs/scheduler.js';
 import { GitLabPlatform } from './gitlab-platform.js';
+import { archiveThresholdFrom } from '../archive-read.js';
 import { FingerprintMarkers } from '../markers.js';
 import {
   commandJobSchema,
@@ -208,6 +209,7 @@ export function createGitLabService(env: NodeJS.ProcessEnv, deps: ServiceDeps, o
       logger: deps.logger,
       metrics: deps.metrics,
       markers: new FingerprintMarkers(env.COZE_LOOP_MARKER_SECRET?.trim() || settings.webhookSecret),
+      archiveThreshold: archiveThresholdFrom(env.COZE_LOOP_ARCHIVE_THRESHOLD),
     });
   const maxBody = options.maxBodyBytes ?? MAX_WEBHOOK_BYTES;
   const logger = deps.logger.child({ platform: 'gitlab' });
