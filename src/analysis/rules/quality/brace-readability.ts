@@ -452,6 +452,7 @@ function declaredType(name: string, loop: LoopFacts, lang: Brace): SyntaxNode | 
 /** Go: a string (ranging over it yields runes, not bytes) or a map; unknown types pass. */
 function goRangeChanges(type: SyntaxNode | undefined): boolean {
   if (!type) return false;
+  if ((type.type === 'slice_type' || type.type === 'array_type') && type.childForFieldName('element')?.text === 'string') return false;
   if (type.type === 'map_type' || type.type === 'interpreted_string_literal' || type.type === 'raw_string_literal') return true;
   if (type.type === 'type_identifier' && type.text === 'string') return true;
   if (type.type === 'composite_literal') return type.childForFieldName('type')?.type === 'map_type';
@@ -477,6 +478,92 @@ function javaElementType(type: SyntaxNode | undefined, access: 'array' | 'list')
   const args = type.namedChildren.find((c) => c.type === 'type_arguments')?.namedChildren ?? [];
   if (args.length !== 1 || args[0]!.type === 'wildcard') return 'var';
   return args[0]!.text;
+}
+
+/** Go: the declared type is a slice or array of something other than bytes: ranging it is certainly the same walk. */
+function goKnownSlice(type: SyntaxNode | undefined): boolean {
+  if (!type) return false;
+  const sliceType = type.type === 'composite_literal' ? type.childForFieldName('type') : type.type === 'call_expression' && type.childForFieldName('function')?.text === 'make' ? type.childForFieldName('arguments')?.namedChild(0) : type;
+  return !!sliceType && (sliceType.type === 'slice_type' || sliceType.type === 'array_type') && !/^(byte|uint8)$/.test(sliceType.childForFieldName('element')?.text ?? '');
+}
+
+/**
+ * Go: is `collection` a string by what the file says? A struct field declared `Value string` (for `c.Value`), or a
+ * range variable over a `[]string` (`for _, s := range values`).
+ */
+function goDeclaredString(collection: string, loop: LoopFacts): boolean {
+  const root = loop.node.tree.rootNode;
+  const last = collection.slice(collection.lastIndexOf('.') + 1);
+  if (collection.includes('.')) {
+    for (const field of root.descendantsOfType(['field_declaration'])) {
+      if (field.childForFieldName('type')?.text === 'string' && field.childrenForFieldName('name').some((n) => n.text === last)) return true;
+    }
+    return false;
+  }
+  const fn = enclosingFunction(loop.node, 'go');
+  if (!fn) return false;
+  for (const clause of fn.descendantsOfType(['range_clause'])) {
+    const names = clause.childForFieldName('left')?.namedChildren ?? [];
+    if (names.length < 2 || names[1]!.text !== collection) continue;
+    const right = clause.childForFieldName('right');
+    const type = right?.type === 'identifier' ? declaredType(right.text, loop, 'go') : undefined;
+    if ((type?.type === 'slice_type' || type?.type === 'array_type') && type.childForFieldName('element')?.text === 'string') return true;
+  }
+  return false;
+}
+
+const CONVERSIONS = /^(rune|byte|u?int(8|16|32|64)?|uintptr)$/;
+
+/**
+ * Go, type unknown: does the loop treat `xs[i]` as a byte (a rune literal in the body, `utf8.`, a conversion or a
+ * byte/rune helper applied to it)? Over a string such a loop must keep indexing: `range` would yield runes.
+ */
+function goByteLevel(block: SyntaxNode, reads: SyntaxNode[]): boolean {
+  if (block.descendantsOfType(['rune_literal']).length > 0 || /\butf8\./.test(block.text)) return true;
+  return reads.some((read) => {
+    const call = read.parent?.type === 'argument_list' ? read.parent.parent : undefined;
+    const fn = call?.childForFieldName('function')?.text ?? '';
+    return CONVERSIONS.test(fn) || /byte|rune|char/i.test(fn.slice(fn.lastIndexOf('.') + 1));
+  });
+}
+
+/** What the header's index loop is for, said in a comment just above it (`// not range: cleanup may add more`). */
+function commentExplainsIndex(loop: LoopFacts, source: string): boolean {
+  for (let line = loop.headerLine - 1; line >= Math.max(1, loop.headerLine - 3); line--) {
+    const text = lineAt(source, line).trim();
+    if (!text.startsWith('//') && !text.startsWith('*') && !text.startsWith('/*')) break;
+    // Lint markers and suppressions are not explanations.
+    if (/^\/\/\s*(ruleid|ok|coze-loop|nolint)\b/.test(text)) continue;
+    if (/\brange\b|for-?each|iterator|concurrent|grow|append|add more|may add|modif/i.test(text)) return true;
+  }
+  return false;
+}
+
+/**
+ * A worklist: the loop re-reads the length each time because the collection grows while it runs, through a call
+ * the loop makes (`g.scan(x)` appending to `g.items`, a closure doing `queue = append(queue, ...)`).
+ */
+function growsWhileLooping(shape: BraceIndexShape, loop: LoopFacts, lang: Brace, block: SyntaxNode): boolean {
+  const fn = enclosingFunction(loop.node, lang);
+  if (fn) {
+    // A closure of the function that appends to (Go) or adds to (Java) the collection.
+    for (const inner of walk(fn, lang).filter((n) => n.type === 'func_literal' || n.type === 'lambda_expression')) {
+      for (const n of walk(inner, lang)) {
+        if (lang === 'go' && n.type === 'call_expression' && n.childForFieldName('function')?.text === 'append' && compact(n.childForFieldName('arguments')?.namedChild(0)?.text ?? '') === shape.collection) return true;
+        if (lang === 'java' && n.type === 'method_invocation' && compact(n.childForFieldName('object')?.text ?? '') === shape.collection && LIST_CHANGES.test(n.childForFieldName('name')?.text ?? '')) return true;
+      }
+    }
+  }
+  // Go: a field of `g` (`g.newInsts`) while the body calls a method of `g` or hands `g` to a function.
+  if (lang !== 'go' || !shape.collection.includes('.')) return false;
+  const root = shape.collection.slice(0, shape.collection.indexOf('.'));
+  for (const n of walk(block, lang)) {
+    if (n.type !== 'call_expression') continue;
+    const callee = compact(n.childForFieldName('function')?.text ?? '');
+    if (callee.startsWith(`${root}.`) && !callee.startsWith(`${shape.collection}[`)) return true;
+    if ((n.childForFieldName('arguments')?.namedChildren ?? []).some((a) => a.text === root)) return true;
+  }
+  return false;
 }
 
 const RESERVED = new Set([
@@ -554,10 +641,12 @@ export function detectBraceIndexLoop(loop: LoopFacts, ctx: RuleContext): Detecti
   }
   if (reads.length === 0) return null;
 
+  if (commentExplainsIndex(loop, ctx.file.source) || growsWhileLooping(shape, loop, lang, block)) return null;
   const type = declaredType(shape.collection, loop, lang);
   let javaType: string | undefined;
   if (lang === 'go') {
-    if (goRangeChanges(type)) return null;
+    if (goRangeChanges(type) || goDeclaredString(shape.collection, loop)) return null;
+    if (!goKnownSlice(type) && goByteLevel(block, reads)) return null;
   } else {
     const element = javaElementType(type, shape.access as 'array' | 'list');
     if (element === null || element === undefined) return null;
@@ -565,7 +654,9 @@ export function detectBraceIndexLoop(loop: LoopFacts, ctx: RuleContext): Detecti
   }
   const fn = enclosingFunction(loop.node, lang) ?? loop.node.tree.rootNode;
   const taken = new Set(walk(fn, lang).filter((n) => n.type === 'identifier' || n.type === 'type_identifier').map((n) => n.text));
-  const element = freshName(elementName(shape.collection, 'js'), taken);
+  // `NAMES` (a constant) → `name`, not `nAME`.
+  const last = shape.collection.slice(shape.collection.lastIndexOf('.') + 1);
+  const element = freshName(elementName(/^[A-Z][A-Z0-9_]*$/.test(last) ? last.toLowerCase() : shape.collection, 'js'), taken);
   const header = lang === 'go' ? `_, ${element} := range ${shape.collection}` : `for (${javaType} ${element} : ${shape.collection})`;
   const edits: TextEdit[] = [{ start: shape.header.start, end: shape.header.end, text: header }];
   for (const read of reads) edits.push({ start: read.startIndex, end: read.endIndex, text: element });
