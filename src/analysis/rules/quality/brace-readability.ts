@@ -502,12 +502,19 @@ function goDeclaredString(collection: string, loop: LoopFacts): boolean {
   }
   const fn = enclosingFunction(loop.node, 'go');
   if (!fn) return false;
+  const stringSlice = (type: SyntaxNode | undefined): boolean => (type?.type === 'slice_type' || type?.type === 'array_type') && type.childForFieldName('element')?.text === 'string';
+  // `key := oldnew[i]` with `oldnew []string`.
+  const bound = declaredType(collection, loop, 'go');
+  if (bound?.type === 'index_expression') {
+    const operand = bound.childForFieldName('operand');
+    if (operand?.type === 'identifier' && stringSlice(declaredType(operand.text, loop, 'go'))) return true;
+  }
   for (const clause of fn.descendantsOfType(['range_clause'])) {
     const names = clause.childForFieldName('left')?.namedChildren ?? [];
     if (names.length < 2 || names[1]!.text !== collection) continue;
     const right = clause.childForFieldName('right');
     const type = right?.type === 'identifier' ? declaredType(right.text, loop, 'go') : undefined;
-    if ((type?.type === 'slice_type' || type?.type === 'array_type') && type.childForFieldName('element')?.text === 'string') return true;
+    if (stringSlice(type)) return true;
   }
   return false;
 }
@@ -521,6 +528,8 @@ const CONVERSIONS = /^(rune|byte|u?int(8|16|32|64)?|uintptr)$/;
 function goByteLevel(block: SyntaxNode, reads: SyntaxNode[]): boolean {
   if (block.descendantsOfType(['rune_literal']).length > 0 || /\butf8\./.test(block.text)) return true;
   return reads.some((read) => {
+    // A table lookup by the element (`mapping[key[j]]`) treats it as a small integer: a byte.
+    if (read.parent?.type === 'index_expression' && read.parent.childForFieldName('index')?.id === read.id) return true;
     const call = read.parent?.type === 'argument_list' ? read.parent.parent : undefined;
     const fn = call?.childForFieldName('function')?.text ?? '';
     return CONVERSIONS.test(fn) || /byte|rune|char/i.test(fn.slice(fn.lastIndexOf('.') + 1));
