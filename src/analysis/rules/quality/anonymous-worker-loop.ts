@@ -8,6 +8,7 @@ import { descendants, enclosingFunction, endLineOf, familyOf, lineOf, statements
 import { isGenericFunctionName, outerNamesUsed, workerPurpose } from './worker-name.js';
 import { noExitWorkerCall, ruleMayReport } from './overlap.js';
 import { findUnguardedCall } from './unguarded-worker-loop.js';
+import { detectBraceAnonymousWorker, isBrace } from './brace-readability.js';
 
 /** Bodies shorter than this read at a glance even without named steps. */
 const MIN_INLINE_LINES = 10;
@@ -24,6 +25,7 @@ function functionName(node: import('../../facts.js').SyntaxNode | undefined): st
 }
 
 export const detectAnonymousWorkerLoop: Detector = (loop, ctx) => {
+  if (isBrace(loop)) return detectBraceAnonymousWorker(loop, ctx, MIN_INLINE_LINES, isGenericFunctionName);
   const { model } = ctx;
   if (loop.kind !== 'while' && loop.kind !== 'for') return null;
   if (!isInfiniteHeader(loop)) return null;

@@ -5,6 +5,7 @@ import type { SyntaxNode } from '../../facts.js';
 import { blockFix, dedentText, detectIndentUnit, fenceLanguage, indentText, lineEndOffset, lineStartOffset } from '../../../fixes/lines.js';
 import { deepestNesting, hasEnclosingLoopInSameFunction } from './shape.js';
 import { familyOf, lineOf, statementsOf, type Family } from './syntax.js';
+import { detectBraceDeepNesting, isBrace } from './brace-readability.js';
 
 export const MAX_NESTING_IN_LOOP = 4;
 
@@ -48,6 +49,7 @@ function guardClauses(statements: SyntaxNode[], source: string, family: Family, 
 }
 
 export const detectDeepNestingInLoop: Detector = (loop, ctx) => {
+  if (isBrace(loop)) return detectBraceDeepNesting(loop, ctx, MAX_NESTING_IN_LOOP);
   if (hasEnclosingLoopInSameFunction(loop)) return null;
   const { first, maxLevel } = deepestNesting(loop, MAX_NESTING_IN_LOOP, ctx.model);
   if (!first) return null;

@@ -5,6 +5,7 @@ import type { Detection, Detector } from '../../rule-types.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { fenceLanguage, replaceFix, rewriteLines, type TextEdit } from '../../../fixes/lines.js';
 import { argumentsOf, calleeOf, compact, descendants, enclosingFunction, familyOf, identifiersIn, lineOf, rootOf, type Family } from './syntax.js';
+import { detectBraceIndexLoop, isBrace } from './brace-readability.js';
 
 const MUTATORS = new Set([
   'append', 'extend', 'insert', 'remove', 'pop', 'clear', 'sort', 'reverse', 'push', 'splice', 'shift', 'unshift', 'fill', 'copyWithin',
@@ -108,6 +109,7 @@ function freshName(preferred: string, taken: Set<string>, family: Family): strin
 }
 
 export const detectIndexLoop: Detector = (loop: LoopFacts, ctx) => {
+  if (isBrace(loop)) return detectBraceIndexLoop(loop, ctx);
   const { model } = ctx;
   const family = familyOf(loop.language);
   const shape = family === 'python' ? pythonShape(loop.node) : jsShape(loop.node);

@@ -5,6 +5,7 @@ import { blockFix, dedentText, fenceLanguage, indentText, lineStartOffset, lineE
 import { camelCase, snakeCase } from '../../../fixes/templates.js';
 import { countBodyLines, hasEnclosingLoopInSameFunction } from './shape.js';
 import { descendants, endLineOf, familyOf, isFunction, isLoopStatement, lineOf, statementsOf, type Family } from './syntax.js';
+import { detectBraceLongLoopBody, isBrace } from './brace-readability.js';
 
 export const LONG_LOOP_BODY_LINES = 50;
 
@@ -33,6 +34,7 @@ function hasOwnBreak(body: SyntaxNode, family: Family): boolean {
 }
 
 export const detectLongLoopBody: Detector = (loop, ctx) => {
+  if (isBrace(loop)) return detectBraceLongLoopBody(loop, ctx, LONG_LOOP_BODY_LINES);
   const { model } = ctx;
   if (hasEnclosingLoopInSameFunction(loop)) return null;
   const lines = countBodyLines(loop, ctx.file.source);

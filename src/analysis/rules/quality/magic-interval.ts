@@ -8,6 +8,7 @@ import { blockFix, dedentText, fenceLanguage, lineAt } from '../../../fixes/line
 import { sleepOf, treeCalls } from './calls.js';
 import { argumentsOf, calleeOf, compact, descendants, familyOf, lineOf, numericValue, type Family } from './syntax.js';
 import { blankStrings } from '../../../core/linear-text.js';
+import { detectBraceMagicInterval, isBrace } from './brace-readability.js';
 
 type Variant = 'sleep' | 'interval' | 'batch' | 'retry';
 
@@ -172,6 +173,7 @@ function renderFix(loop: LoopFacts, ctx: RuleContext, candidate: Candidate, fami
 }
 
 export const detectMagicInterval: Detector = (loop, ctx) => {
+  if (isBrace(loop)) return detectBraceMagicInterval(loop, ctx);
   const { model } = ctx;
   const family = familyOf(loop.language);
   const candidates = [...intervalCandidates(loop, model), ...sleepCandidates(loop, ctx, family), ...batchCandidates(loop, ctx, family), ...retryCandidates(loop, model)];
