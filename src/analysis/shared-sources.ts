@@ -100,7 +100,8 @@ function scanJavaImports(text: string): Array<{ module: string; names: string[] 
     fieldTypes.push(words[0]!);
   }
   for (const type of fieldTypes) {
-    if (imported.has(type) || JAVA_PLAIN_TYPES.has(type) || out.some((e) => e.module === type)) continue;
+    if (imported.has(type) || JAVA_PLAIN_TYPES.has(type)) continue;
+    imported.add(type);
     out.push({ module: type, names: [] });
   }
   return out;

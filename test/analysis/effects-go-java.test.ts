@@ -10,7 +10,7 @@ import { loadKnowledgeBase } from '../../src/analysis/knowledge-base.js';
 import { parseSource } from '../../src/analysis/parse.js';
 import { describeEffectFixtures, EFFECT_FIXTURES } from '../support/effect-tester.js';
 
-for (const folder of ['go-same-file', 'java-same-file', 'go-package']) {
+for (const folder of ['go-same-file', 'java-same-file', 'go-package', 'java-package']) {
   describeEffectFixtures(folder);
 }
 
