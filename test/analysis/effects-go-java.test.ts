@@ -8,7 +8,7 @@ import { EffectIndex, javaSourceRoot, moduleCandidates } from '../../src/analysi
 import { buildFileTable, classifyFunction, summaryEvidence } from '../../src/analysis/effects/table.js';
 import { loadKnowledgeBase } from '../../src/analysis/knowledge-base.js';
 import { parseSource } from '../../src/analysis/parse.js';
-import { describeEffectFixtures, EFFECT_FIXTURES } from '../support/effect-tester.js';
+import { analyseFolder, describeEffectFixtures, EFFECT_FIXTURES } from '../support/effect-tester.js';
 
 for (const folder of ['go-same-file', 'java-same-file', 'go-package', 'java-package']) {
   describeEffectFixtures(folder);
@@ -89,7 +89,16 @@ describe('Go: a package is the directory', () => {
     const kb = loadKnowledgeBase();
     const effects = new EffectIndex(kb, read, undefined, (d) => readdirSync(join(EFFECT_FIXTURES, d)));
     const result = analyzeSources([worker], config(), { onlyRules: rules, kb, effects });
-    expect(result.findings.map((f) => `${f.ruleId}:${f.line}`)).toEqual(['polling-fixed-interval:26', 'write-per-row:33', 'polling-fixed-interval:44', 'query-in-loop:52']);
+    expect(result.findings.map((f) => `${f.ruleId}:${f.line}`)).toEqual(['polling-fixed-interval:26', 'write-per-row:33', 'polling-fixed-interval:44', 'query-in-loop:52', 'polling-fixed-interval:77']);
+  });
+
+  it("takes the interval from a helper's literal sleep (`w.store.pause()` sleeps 15 s): the cost rests on the code", () => {
+    const result = analyseFolder('go-package', ['polling-fixed-interval']).result;
+    const tail = result.findings.find((f) => f.line === 77)!;
+    expect(tail.message).toContain('is polled every 15 s');
+    expect(tail.cost?.assumptions).toEqual(expect.arrayContaining([expect.objectContaining({ key: 'sleep_seconds', value: 15, source: 'code' })]));
+    const java = analyseFolder('java-package', ['polling-fixed-interval']).result;
+    expect(java.findings.map((f) => f.message)).toEqual(expect.arrayContaining([expect.stringMatching(/^`service\.pending` is polled every 20 s: .* — `service\.pending\(\)` runs `OrderRepository\.findPendingOrders`/)]));
   });
 
   it('without a listing or the siblings, resolves nothing across files', () => {
@@ -100,7 +109,7 @@ describe('Go: a package is the directory', () => {
   it('takes siblings from the context map (the changed files and what the bots fetched)', () => {
     const contextFiles = new Map(['store.go', 'notify.go'].map((n) => [`go-package/${n}`, readFileSync(join(dir, n), 'utf8')]));
     const result = analyzeSources([worker], config(), { onlyRules: rules, contextFiles });
-    expect(result.findings.map((f) => `${f.ruleId}:${f.line}`)).toEqual(['polling-fixed-interval:26', 'write-per-row:33', 'polling-fixed-interval:44', 'query-in-loop:52']);
+    expect(result.findings.map((f) => `${f.ruleId}:${f.line}`)).toEqual(['polling-fixed-interval:26', 'write-per-row:33', 'polling-fixed-interval:44', 'query-in-loop:52', 'polling-fixed-interval:77']);
   });
 
   it('reads at most max_files other files and says which it left out', () => {
@@ -108,7 +117,7 @@ describe('Go: a package is the directory', () => {
     const effects = new EffectIndex(kb, read, undefined, (d) => readdirSync(join(EFFECT_FIXTURES, d)));
     const result = analyzeSources([worker], config({ max_files: 1 }), { onlyRules: rules, kb, effects });
     // store.go is read first (Run's poll); notify.go, needed by heartbeat, is past the bound.
-    expect(result.findings.map((f) => `${f.ruleId}:${f.line}`)).toEqual(['polling-fixed-interval:26', 'write-per-row:33', 'query-in-loop:52']);
+    expect(result.findings.map((f) => `${f.ruleId}:${f.line}`)).toEqual(['polling-fixed-interval:26', 'write-per-row:33', 'query-in-loop:52', 'polling-fixed-interval:77']);
     expect(result.notes).toEqual([{ path: 'go-package/worker.go', note: expect.stringContaining('go-package/notify.go') }]);
   });
 

@@ -459,8 +459,11 @@ export class FileEffects implements KnowledgeBase {
       const summary = this.summary(target, this.limits.max_depth - 1);
       const applied: CallKind[] = [];
       let first: Effect | undefined;
-      // The helper's sleep duration is not the loop's literal (magic-interval, the polling interval): left unset.
-      const sleepSeconds: number | undefined = undefined;
+      // Python/JavaScript: the helper's sleep duration is not the loop's literal (magic-interval reads it): left
+      // unset. Go/Java: the extractors read literals from the tree, so the helper's literal duration is the interval
+      // the loop polls at (`w.wait()` running `time.Sleep(5 * time.Second)`).
+      const brace = this.table.language === 'go' || this.table.language === 'java';
+      const sleepSeconds: number | undefined = brace ? summary.effects.get('sleep')?.sleepSeconds : undefined;
       let timeoutSeconds: number | undefined;
       // A connection a helper opens and closes around a query or request is a connection per call; a socket or a
       // client built and handed back is not a round trip.

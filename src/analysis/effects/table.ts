@@ -11,7 +11,12 @@ import { compactCallee, evalNumber, looksLikeSql, methodOf } from '../facts/comm
 import { argFacts, popTimeoutSeconds } from '../facts/python.js';
 import { calleeText, stringValue, templateContent } from '../facts/javascript-syntax.js';
 import { MODEL_GLOBALS } from '../facts/javascript.js';
-import { stringLiteralText } from '../facts/brace.js';
+import { stringLiteralText, type BraceFile } from '../facts/brace.js';
+import { goDurationSeconds } from '../facts/go.js';
+import { javaNumber } from '../facts/java.js';
+
+/** Durations in a helper are read from literals only (the file's constants are not at hand in a table). */
+const NO_CONSTANTS = { numbers: new Map() } as unknown as BraceFile;
 
 /** A call in a function's own body (nested named functions excluded, anonymous callbacks included). */
 export interface TableCall {
@@ -616,7 +621,9 @@ function buildGo(table: FileTable, tree: FlatTree): void {
         // `time.After` / `time.NewTimer` in a helper is a select's timeout, not a pause of the caller, unless the
         // select only waits for it or for a stop signal (`case <-ctx.Done(): return; case <-time.After(d):`).
         const notSleep = /^time\.(?:After|NewTimer|Tick|NewTicker)$/.test(callee) && !cancellableSleep(node);
-        record(fn, { callee, line: node.startPosition.row + 1, kinds: [], evidence: false, managed: false, raw: { name: callee, sql: braceSql(args), args: braceArgs(args), notSleep } });
+        // A literal duration (`time.Sleep(5 * time.Second)`): the interval a loop calling the helper polls at.
+        const firstNumber = args[0] ? goDurationSeconds(args[0], NO_CONSTANTS) : undefined;
+        record(fn, { callee, line: node.startPosition.row + 1, kinds: [], evidence: false, managed: false, raw: { name: callee, sql: braceSql(args), args: braceArgs(args), notSleep, firstNumber } });
         break;
       }
     }
@@ -734,7 +741,10 @@ function buildJava(table: FileTable, tree: FlatTree): void {
       callee = object ? normalizeCallee(compactCallee(`${compactCallee(object.text)}.${name}`)) : name;
     }
     const args = (node.childForFieldName('arguments')?.namedChildren ?? []).filter((a) => a.type !== 'line_comment' && a.type !== 'block_comment');
-    record(fn, { callee, line: node.startPosition.row + 1, kinds: [], evidence: false, managed: insideResources(node, fn), raw: { name: callee, sql: braceSql(args), args: braceArgs(args) } });
+    // `Thread.sleep(5000)`: milliseconds, the interval a loop calling the helper polls at.
+    const ms = callee === 'Thread.sleep' && args[0] ? javaNumber(args[0], NO_CONSTANTS) : undefined;
+    const firstNumber = ms === undefined ? undefined : ms / 1000;
+    record(fn, { callee, line: node.startPosition.row + 1, kinds: [], evidence: false, managed: insideResources(node, fn), raw: { name: callee, sql: braceSql(args), args: braceArgs(args), firstNumber } });
   }
 }
 
