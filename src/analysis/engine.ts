@@ -622,6 +622,7 @@ export function analyzeSources(inputs: SourceInput[], config: CozeLoopConfig, op
   // Resolve the knowledge base once for the batch rather than per file; the function tables too.
   const kb = options.kb ?? loadKnowledgeBase(config);
   const effects = options.effects ?? new EffectIndex(kb, options.contextReader, options.contextFiles);
+  effects.register(inputs.map((input) => input.path));
   const shared: AnalyzeOptions = { ...options, kb, effects };
   for (const input of inputs) {
     const one = analyzeSource(input, config, shared);

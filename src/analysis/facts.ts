@@ -53,6 +53,8 @@ export interface EffectVia {
   steps: EffectStep[];
   /** The function the loop's call resolved to (`path#Class.name`). */
   function: string;
+  /** Go: the call went through a field of interface type, resolved to the package's one implementation. */
+  implementation?: { iface: string; type: string };
 }
 
 export interface ArgFact {

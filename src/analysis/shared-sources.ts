@@ -60,6 +60,53 @@ export function unpackSources(message: SharedSourcesMessage): Map<string, Buffer
  * name may be a submodule: `submodules`); JavaScript/TypeScript: relative `import ... from`, `export ... from`,
  * `import('…')`, `require('…')`.
  */
+/** `package com.acme.sync;` → `com.acme.sync` (a line scan; undefined without one). */
+export function javaPackageOf(text: string): string | undefined {
+  for (const raw of text.split('\n', 400)) {
+    const line = raw.trim();
+    if (line.startsWith('package ')) return /^[\w.]+/.exec(line.slice(8).trim())?.[0];
+    if (line.startsWith('import ') || line.startsWith('public ') || line.startsWith('class ')) return undefined;
+  }
+  return undefined;
+}
+
+/** Types of java.lang and the usual value types: never a class of the repository's package. */
+const JAVA_PLAIN_TYPES = new Set(['String', 'Object', 'Integer', 'Long', 'Boolean', 'Double', 'Float', 'Short', 'Byte', 'Character', 'Number', 'Thread', 'Runnable', 'StringBuilder', 'Class', 'Void']);
+const JAVA_MODIFIERS = new Set(['private', 'protected', 'public', 'static', 'final', 'volatile', 'transient']);
+
+/**
+ * Java: `import com.acme.x.Foo;` (not static, not wildcard) as `com.acme.x.Foo`, and the types of fields that no
+ * import names (`private final OrderService service;`) as `OrderService`: a class of the same package.
+ */
+function scanJavaImports(text: string): Array<{ module: string; names: string[] }> {
+  const imported = new Set<string>();
+  const out: Array<{ module: string; names: string[] }> = [];
+  const fieldTypes: string[] = [];
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (line.startsWith('import ')) {
+      const target = line.slice(7).trim();
+      if (target.startsWith('static ')) continue;
+      const module = /^[\w.]+/.exec(target)?.[0];
+      if (!module || module.endsWith('.') || target.slice(module.length).trim() !== ';') continue;
+      imported.add(module.slice(module.lastIndexOf('.') + 1));
+      out.push({ module, names: [] });
+      continue;
+    }
+    if (!line.endsWith(';') || line.includes('(') || line.includes('=')) continue;
+    // `@Autowired private final OrderRepository repo;`: modifiers and annotations, then the type and one name.
+    const words = line.slice(0, -1).split(/\s+/).filter((w) => !w.startsWith('@') && !JAVA_MODIFIERS.has(w));
+    if (words.length !== 2 || !/^[A-Z]\w*$/.test(words[0]!) || !/^\w+$/.test(words[1]!)) continue;
+    fieldTypes.push(words[0]!);
+  }
+  for (const type of fieldTypes) {
+    if (imported.has(type) || JAVA_PLAIN_TYPES.has(type)) continue;
+    imported.add(type);
+    out.push({ module: type, names: [] });
+  }
+  return out;
+}
+
 export function scanImports(language: Language, text: string): Array<{ module: string; names: string[] }> {
   const out: Array<{ module: string; names: string[] }> = [];
   if (language === 'python') {
@@ -91,6 +138,7 @@ export function scanImports(language: Language, text: string): Array<{ module: s
     }
     return out;
   }
+  if (language === 'java') return scanJavaImports(text);
   if (language !== 'javascript' && language !== 'typescript' && language !== 'tsx') return out;
   const seen = new Set<string>();
   const add = (module: string): void => {

@@ -1,9 +1,9 @@
 // Reads files from disk and runs the engine on them. Shared by the in-process path and the worker threads, so both
 // produce the same result for the same files.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readdirSync, readSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { analyzeSource, analyzeSourceAsync, analyzeSources, type AnalyzeOptions } from '../analysis/engine.js';
-import { EffectIndex, type ContextReader } from '../analysis/effects/index.js';
+import { EffectIndex, type ContextLister, type ContextReader } from '../analysis/effects/index.js';
 import { loadKnowledgeBase, type KnowledgeBase } from '../analysis/knowledge-base.js';
 import type { CozeLoopConfig } from '../config/schema.js';
 import type { AnalysisResult, Finding, Locale, SourceInput } from '../core/types.js';
@@ -88,9 +88,21 @@ export function diskReader(files: SourceFile[], maxBytes: number): ContextReader
   };
 }
 
+/** Lists a directory relative to the report paths (a Go package's other files, read for effect summaries). */
+export function diskLister(files: SourceFile[]): ContextLister {
+  const relative = files.find((f) => !isAbsolute(f.path) && f.absolute.endsWith(f.path));
+  const base = relative ? relative.absolute.slice(0, relative.absolute.length - relative.path.length) : process.cwd();
+  return (dir) => readdirSync(isAbsolute(dir) ? dir : join(base, dir));
+}
+
+/** The run's effect index: files read and directories listed from the disk. */
+export function diskEffectIndex(kb: KnowledgeBase, files: SourceFile[], maxBytes: number): EffectIndex {
+  return new EffectIndex(kb, diskReader(files, maxBytes), undefined, diskLister(files));
+}
+
 function engineOptionsFor(files: SourceFile[], options: AnalyzeFilesOptions): AnalyzeOptions {
   const kb = options.kb ?? loadKnowledgeBase(options.config);
-  const effects = options.effects ?? new EffectIndex(kb, diskReader(files, options.maxFileBytes));
+  const effects = options.effects ?? diskEffectIndex(kb, files, options.maxFileBytes);
   return { locale: options.locale, kb, effects };
 }
 

@@ -4,14 +4,13 @@ import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { EffectIndex } from '../analysis/effects/index.js';
 import { nativeAddon } from '../analysis/flat-tree.js';
 import { loadKnowledgeBase } from '../analysis/knowledge-base.js';
 import { ruleRegistry } from '../analysis/rule-registry.js';
 import type { CozeLoopConfig } from '../config/schema.js';
 import type { AnalysisResult, Locale } from '../core/types.js';
 import { AnalysisPool } from '../analysis/worker-pool.js';
-import { analyzeFiles, analyzeFilesPipelined, diskReader, emptyResult, forEachInWindow, mergeResults, PARSE_AHEAD, readSource, sortResult, type AnalyzeFilesOptions } from './analyze-files.js';
+import { analyzeFiles, analyzeFilesPipelined, diskEffectIndex, emptyResult, forEachInWindow, mergeResults, PARSE_AHEAD, readSource, sortResult, type AnalyzeFilesOptions } from './analyze-files.js';
 import type { SourceFile } from './files.js';
 
 export interface WorkerSetup {
@@ -117,7 +116,7 @@ export async function analyzeInParallel(files: SourceFile[], options: ParallelOp
 
   const setup: WorkerSetup = { config: options.config, locale: options.locale, maxFileBytes: options.maxFileBytes };
   const kb = loadKnowledgeBase(options.config);
-  const shared: AnalyzeFilesOptions = { ...setup, kb, effects: new EffectIndex(kb, diskReader(files, options.maxFileBytes)) };
+  const shared: AnalyzeFilesOptions = { ...setup, kb, effects: diskEffectIndex(kb, files, options.maxFileBytes) };
   const results: (AnalysisResult | undefined)[] = [];
   const orphaned: number[] = [];
   let done = 0;

@@ -4,7 +4,7 @@ import { languageForPath } from '../analysis/parse.js';
 import { sharedAnalysisPool, type AnalysisPool } from '../analysis/worker-pool.js';
 import { effectLimits, EffectIndex, moduleCandidates } from '../analysis/effects/index.js';
 import { loadKnowledgeBase } from '../analysis/knowledge-base.js';
-import { SharedSources, scanImports } from '../analysis/shared-sources.js';
+import { javaPackageOf, SharedSources, scanImports } from '../analysis/shared-sources.js';
 import { t } from '../core/i18n.js';
 import { applyPathOverrides, engineConfigFor } from '../config/overrides.js';
 import type { CozeLoopConfig } from '../config/schema.js';
@@ -109,18 +109,32 @@ export interface ContextFiles {
  * The imports of one file: each module specifier, and for `from pkg import name` the submodule it may also be. A
  * line scan (scanImports), not a parse: this runs on the event loop, which only does I/O.
  */
-function importsOf(path: string, content: Buffer): Array<{ module: string; submodule?: string }> {
+function importsOf(path: string, content: Buffer): Array<{ module: string; submodule?: string; packageName?: string }> {
   const language = languageForPath(path);
   if (!language) return [];
-  const out = new Map<string, { module: string; submodule?: string }>();
-  for (const entry of scanImports(language, content.toString('utf8'))) {
-    if (!out.has(entry.module)) out.set(entry.module, { module: entry.module });
+  const text = content.toString('utf8');
+  // Java imports resolve under the source root the file's package names.
+  const packageName = language === 'java' ? javaPackageOf(text) : undefined;
+  const out = new Map<string, { module: string; submodule?: string; packageName?: string }>();
+  for (const entry of scanImports(language, text)) {
+    if (!out.has(entry.module)) out.set(entry.module, packageName === undefined ? { module: entry.module } : { module: entry.module, packageName });
     for (const name of entry.names) {
       const sub = entry.module.endsWith('.') ? `${entry.module}${name}` : `${entry.module}.${name}`;
       if (!out.has(sub)) out.set(sub, { module: entry.module, submodule: sub });
     }
   }
   return [...out.values()];
+}
+
+/**
+ * A Java import is the repository's own when it shares the file's package's first two segments (`com.acme.x.Foo`
+ * from `com.acme.sync`); `java.util.List` or a library's class is never fetched. A bare type (same package) is.
+ */
+function ownJavaImport(module: string, packageName: string | undefined): boolean {
+  if (!module.includes('.')) return true;
+  if (packageName === undefined) return false;
+  const org = packageName.split('.').slice(0, 2).join('.');
+  return module.startsWith(`${org}.`);
 }
 
 /**
@@ -159,7 +173,8 @@ export async function collectContextFiles(platform: Platform, cr: ChangeRequestR
         // A submodule is looked for only when its package module was not found (`from .pkg import name`).
         if (entry.submodule !== undefined && found.has(entry.module)) continue;
         if (language === 'python' && !module.startsWith('.') && !segments.has(module.split('.')[0]!)) continue;
-        const all = moduleCandidates(file.path, language, module);
+        if (language === 'java' && !ownJavaImport(module, entry.packageName)) continue;
+        const all = moduleCandidates(file.path, language, module, entry.packageName);
         if (all.some((c) => known.has(c))) {
           found.add(module);
           continue;
@@ -209,7 +224,8 @@ async function prefetchCandidates(
     for (const entry of importsOf(file.path, file.content)) {
       const module = entry.submodule ?? entry.module;
       if (language === 'python' && !module.startsWith('.') && !state.segments.has(module.split('.')[0]!)) continue;
-      const all = moduleCandidates(file.path, language, module);
+      if (language === 'java' && !ownJavaImport(module, entry.packageName)) continue;
+      const all = moduleCandidates(file.path, language, module, entry.packageName);
       if (all.some((c) => state.known.has(c))) continue;
       for (const candidate of all) if (!state.missing.has(candidate) && !state.prefetched.has(candidate)) wanted.add(candidate);
     }

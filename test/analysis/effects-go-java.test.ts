@@ -1,11 +1,16 @@
 // Effect summaries for Go and Java: same-file functions and methods (Go receivers, Java `this.m()` / bare `m()`).
 import { describe, expect, it } from '@jest/globals';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { configSchema } from '../../src/config/schema.js';
+import { analyzeSources } from '../../src/analysis/engine.js';
+import { EffectIndex, javaSourceRoot, moduleCandidates } from '../../src/analysis/effects/index.js';
 import { buildFileTable, classifyFunction, summaryEvidence } from '../../src/analysis/effects/table.js';
 import { loadKnowledgeBase } from '../../src/analysis/knowledge-base.js';
 import { parseSource } from '../../src/analysis/parse.js';
-import { describeEffectFixtures } from '../support/effect-tester.js';
+import { analyseFolder, describeEffectFixtures, EFFECT_FIXTURES } from '../support/effect-tester.js';
 
-for (const folder of ['go-same-file', 'java-same-file']) {
+for (const folder of ['go-same-file', 'java-same-file', 'go-package', 'java-package']) {
   describeEffectFixtures(folder);
 }
 
@@ -57,5 +62,87 @@ func nextResult(results chan int) int {
   });
   it('a select on a result channel only bounds the wait', () => {
     expect(kindsOf('nextResult')).not.toContain('sleep');
+  });
+});
+
+function config(effects?: { max_files?: number; max_depth?: number }) {
+  return configSchema().parse({
+    severity_threshold: 'info',
+    rules: { 'polling-fixed-interval': 'on', 'write-per-row': 'on', 'query-in-loop': 'on' },
+    ...(effects ? { effects: { enabled: true, max_depth: 3, max_files: 24, ...effects } } : {}),
+  });
+}
+
+describe('Go: a package is the directory', () => {
+  const dir = join(EFFECT_FIXTURES, 'go-package');
+  const read = (p: string): string | undefined => {
+    try {
+      return readFileSync(join(EFFECT_FIXTURES, p), 'utf8');
+    } catch {
+      return undefined;
+    }
+  };
+  const worker = { path: 'go-package/worker.go', content: readFileSync(join(dir, 'worker.go'), 'utf8') };
+  const rules = ['polling-fixed-interval', 'write-per-row', 'query-in-loop'];
+
+  it('finds the other files of the package on disk when only one file is analysed (a --diff run)', () => {
+    const kb = loadKnowledgeBase();
+    const effects = new EffectIndex(kb, read, undefined, (d) => readdirSync(join(EFFECT_FIXTURES, d)));
+    const result = analyzeSources([worker], config(), { onlyRules: rules, kb, effects });
+    expect(result.findings.map((f) => `${f.ruleId}:${f.line}`)).toEqual(['polling-fixed-interval:26', 'write-per-row:33', 'polling-fixed-interval:44', 'query-in-loop:52', 'polling-fixed-interval:77']);
+  });
+
+  it("takes the interval from a helper's literal sleep (`w.store.pause()` sleeps 15 s): the cost rests on the code", () => {
+    const result = analyseFolder('go-package', ['polling-fixed-interval']).result;
+    const tail = result.findings.find((f) => f.line === 77)!;
+    expect(tail.message).toContain('is polled every 15 s');
+    expect(tail.cost?.assumptions).toEqual(expect.arrayContaining([expect.objectContaining({ key: 'sleep_seconds', value: 15, source: 'code' })]));
+    const java = analyseFolder('java-package', ['polling-fixed-interval']).result;
+    expect(java.findings.map((f) => f.message)).toEqual(expect.arrayContaining([expect.stringMatching(/^`service\.pending` is polled every 20 s: .* — `service\.pending\(\)` runs `OrderRepository\.findPendingOrders`/)]));
+  });
+
+  it('without a listing or the siblings, resolves nothing across files', () => {
+    const result = analyzeSources([worker], config(), { onlyRules: rules, contextReader: read });
+    expect(result.findings).toEqual([]);
+  });
+
+  it('takes siblings from the context map (the changed files and what the bots fetched)', () => {
+    const contextFiles = new Map(['store.go', 'notify.go'].map((n) => [`go-package/${n}`, readFileSync(join(dir, n), 'utf8')]));
+    const result = analyzeSources([worker], config(), { onlyRules: rules, contextFiles });
+    expect(result.findings.map((f) => `${f.ruleId}:${f.line}`)).toEqual(['polling-fixed-interval:26', 'write-per-row:33', 'polling-fixed-interval:44', 'query-in-loop:52', 'polling-fixed-interval:77']);
+  });
+
+  it('reads at most max_files other files and says which it left out', () => {
+    const kb = loadKnowledgeBase();
+    const effects = new EffectIndex(kb, read, undefined, (d) => readdirSync(join(EFFECT_FIXTURES, d)));
+    const result = analyzeSources([worker], config({ max_files: 1 }), { onlyRules: rules, kb, effects });
+    // store.go is read first (Run's poll); notify.go, needed by heartbeat, is past the bound.
+    expect(result.findings.map((f) => `${f.ruleId}:${f.line}`)).toEqual(['polling-fixed-interval:26', 'write-per-row:33', 'query-in-loop:52', 'polling-fixed-interval:77']);
+    expect(result.notes).toEqual([{ path: 'go-package/worker.go', note: expect.stringContaining('go-package/notify.go') }]);
+  });
+
+  it('does not take a file of another package in the same directory, nor test files', () => {
+    const purge = 'package outbox\n\nfunc sweep(ids []int64) {\n\tfor _, id := range ids {\n\t\tpurge(id)\n\t}\n}\n';
+    const helper = 'package outbox\n\nimport "database/sql"\n\nvar db *sql.DB\n\nfunc purge(id int64) {\n\tdb.Exec("DELETE FROM outbox WHERE id = $1", id)\n}\n';
+    const other = analyzeSources([{ path: 'p/sweep.go', content: purge }], config(), { onlyRules: ['write-per-row'], contextFiles: new Map([['p/purge.go', helper.replace('package outbox', 'package main')]]) });
+    expect(other.findings).toEqual([]);
+    const test = analyzeSources([{ path: 'p/sweep.go', content: purge }], config(), { onlyRules: ['write-per-row'], contextFiles: new Map([['p/purge_test.go', helper]]) });
+    expect(test.findings).toEqual([]);
+    const same = analyzeSources([{ path: 'p/sweep.go', content: purge }], config(), { onlyRules: ['write-per-row'], contextFiles: new Map([['p/purge.go', helper]]) });
+    expect(same.findings.map((f) => f.message)).toEqual([expect.stringContaining('`purge()` runs `db.Exec` (purge.go:8)')]);
+  });
+});
+
+describe('Java: classes of the package and imports', () => {
+  it('finds the source root from the package', () => {
+    expect(javaSourceRoot('svc/src/main/java/com/acme/sync/Job.java', 'com.acme.sync')).toBe('svc/src/main/java');
+    expect(javaSourceRoot('com/acme/Job.java', 'com.acme')).toBe('.');
+    expect(javaSourceRoot('svc/src/main/java/com/acme/Job.java', undefined)).toBe('svc/src/main/java');
+    expect(javaSourceRoot('odd/place/Job.java', 'com.acme')).toBeUndefined();
+  });
+  it('maps an import and a same-package class to files', () => {
+    expect(moduleCandidates('s/src/main/java/com/acme/sync/Job.java', 'java', 'com.acme.billing.BillingClient', 'com.acme.sync')).toEqual(['s/src/main/java/com/acme/billing/BillingClient.java']);
+    expect(moduleCandidates('s/src/main/java/com/acme/sync/Job.java', 'java', 'OrderService')).toEqual(['s/src/main/java/com/acme/sync/OrderService.java']);
+    expect(moduleCandidates('s/Job.java', 'java', 'java.util.List', 'com.acme')).toEqual([]);
   });
 });

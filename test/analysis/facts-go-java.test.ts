@@ -258,3 +258,56 @@ describe('loop-closure-capture in Go reads the go directive of the nearest go.mo
     }
   });
 });
+
+describe('Go: an error checked with `err == nil` is handled, not ignored', () => {
+  const facts = goFacts(`package worker
+
+func sendUntilDone(ctx context.Context, c *http.Client, req *http.Request) {
+	for {
+		resp, err := c.Do(req)
+		if err == nil {
+			resp.Body.Close()
+			return
+		}
+		time.Sleep(time.Second)
+	}
+}
+
+func sendOrGiveUp(c *http.Client, req *http.Request) {
+	for {
+		resp, err := c.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		} else {
+			return
+		}
+	}
+}
+
+func pingUntilUp(db *sql.DB) {
+	for {
+		if db.Ping() == nil {
+			return
+		}
+		time.Sleep(time.Second)
+	}
+}
+
+func dropped(c *http.Client, req *http.Request) {
+	for {
+		resp, _ := c.Do(req)
+		resp.Body.Close()
+	}
+}
+`);
+  it('a success branch that leaves: the failure retries (handled)', () => {
+    expect(call(loopAt(facts, 4), 'c.Do').failure).toBe('handled');
+    expect(call(loopAt(facts, 26), 'db.Ping').failure).toBe('handled');
+  });
+  it('an else branch that leaves: the failure ends the loop', () => {
+    expect(call(loopAt(facts, 15), 'c.Do').failure).toBe('ends-loop');
+  });
+  it('a discarded error stays ignored', () => {
+    expect(call(loopAt(facts, 35), 'c.Do').failure).toBe('ignored');
+  });
+});

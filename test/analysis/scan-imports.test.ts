@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { scanImports } from '../../src/analysis/shared-sources.js';
+import { javaPackageOf, scanImports } from '../../src/analysis/shared-sources.js';
 
 describe('scanImports (the event loop finds a change\'s imports without parsing)', () => {
   it('reads Python imports, parenthesised lists over several lines included', () => {
@@ -18,12 +18,36 @@ describe('scanImports (the event loop finds a change\'s imports without parsing)
     expect(scanImports('typescript', text).map((e) => e.module)).toEqual(['./a', '../b', './c.js', './d', './side']);
   });
 
+  it('reads Java imports (not static, not wildcard) and the types of fields no import names', () => {
+    const text = [
+      'package com.acme.sync;',
+      'import com.acme.billing.BillingClient;',
+      'import static org.junit.Assert.assertEquals;',
+      'import java.util.*;',
+      'import java.util.List;',
+      'public class Job {',
+      '    @Autowired private final OrderService service;',
+      '    private final BillingClient billing;',
+      '    private String name;',
+      '    private final List<Order> done = new ArrayList<>();',
+      '}',
+    ].join('\n');
+    expect(scanImports('java', text)).toEqual([
+      { module: 'com.acme.billing.BillingClient', names: [] },
+      { module: 'java.util.List', names: [] },
+      { module: 'OrderService', names: [] },
+    ]);
+    expect(javaPackageOf(text)).toBe('com.acme.sync');
+    expect(javaPackageOf('public class X {}')).toBeUndefined();
+  });
+
   it('stays linear on hostile text', () => {
     const time = (n: number) => {
       const text = `${'from '.repeat(n)}\n${'import('.repeat(n)}\n${"require('".repeat(n)}`;
       const started = process.hrtime.bigint();
       scanImports('python', text);
       scanImports('javascript', text);
+      scanImports('java', text);
       return Number(process.hrtime.bigint() - started);
     };
     // The best of five runs each, so that a garbage collection or a busy neighbour does not decide the ratio.

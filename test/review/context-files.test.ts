@@ -1,6 +1,9 @@
 // The bots' effect summaries: the files a change imports are fetched at the head commit (bounded), feed the
 // summaries of the changed files, get no findings of their own, and a cut-off is named in the summary.
 import { describe, expect, it } from '@jest/globals';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { EFFECT_FIXTURES } from '../support/effect-tester.js';
 import { DEFAULT_CONFIG } from '../../src/config/schema.js';
 import { analyseChangeSet, collectChangeSet, collectContextFiles } from '../../src/review/collect.js';
 import { runReview } from '../../src/review/pipeline.js';
@@ -101,5 +104,47 @@ describe('context files for the bots', () => {
     const context = await collectContextFiles(platform, platform.cr(), changeSet.files, { ...config, effects: { enabled: false, max_depth: 4, max_files: 24 } });
     expect(context.files.size).toBe(0);
     expect(fetched).toEqual([]);
+  });
+});
+
+describe('context files for the bots: Java', () => {
+  const root = join(EFFECT_FIXTURES, 'java-package');
+  const walk = (dir: string): string[] => readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? walk(join(dir, n)) : [join(dir, n)]));
+  const job = 'src/main/java/com/acme/orders/sync/SyncJob.java';
+
+  it('fetches the imported classes of the repository and the same-package field types, never java.util', async () => {
+    const platform = new MemoryPlatform();
+    const text = readFileSync(join(root, job), 'utf8');
+    platform.setFile(job, text, newFilePatch(text.split('\n').length - 1), 'added');
+    for (const full of walk(root)) {
+      const path = relative(root, full).split('\\').join('/');
+      if (path !== job) platform.contents.set(`${platform.headSha}:${path}`, readFileSync(full, 'utf8'));
+    }
+    const fetched: string[] = [];
+    const original = platform.getFileContent.bind(platform);
+    platform.getFileContent = async (repo, path, ref) => {
+      fetched.push(path);
+      return original(repo, path, ref);
+    };
+    const changeSet = await collectChangeSet(platform, platform.cr(), config);
+    fetched.length = 0;
+    const context = await collectContextFiles(platform, platform.cr(), changeSet.files, config);
+    expect([...context.files.keys()].sort()).toEqual([
+      'src/main/java/com/acme/billing/BillingClient.java',
+      'src/main/java/com/acme/orders/Notifier.java',
+      'src/main/java/com/acme/orders/Order.java',
+      'src/main/java/com/acme/orders/OrderRepository.java',
+      'src/main/java/com/acme/orders/OrderService.java',
+      'src/main/java/com/acme/orders/sync/SyncClock.java',
+    ]);
+    expect(fetched.some((p) => p.includes('java/util'))).toBe(false);
+    const analysis = analyseChangeSet(changeSet.files, config, 'en', context);
+    const messages = analysis.files.flatMap((f) => f.findings.map((x) => `${x.ruleId}: ${x.message}`));
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^polling-fixed-interval: .* — `service\.pending\(\)` runs `OrderRepository\.findPendingOrders` \(OrderRepository\.java:8\) through `orders\.findPendingOrders\(\)`$/),
+        expect.stringMatching(/^polling-fixed-interval: .* — `billing\.health\(\)` runs `restTemplate\.getForObject` \(BillingClient\.java:14\)$/),
+      ]),
+    );
   });
 });

@@ -15,12 +15,13 @@ function where(path: string, line: number, findingPath: string, locale: Locale):
 export function describeVia(callee: string, via: EffectVia, findingPath: string, locale: Locale): string {
   const api = via.steps[via.steps.length - 1]!;
   const data = { call: `${callee}()`, api: api.callee, where: where(api.path, api.line, findingPath, locale) };
-  if (via.steps.length === 1) return t(locale, 'engine.via.one', data);
+  const implementation = via.implementation ? t(locale, 'engine.via.implementation', via.implementation) : '';
+  if (via.steps.length === 1) return t(locale, 'engine.via.one', data) + implementation;
   const through = via.steps
     .slice(0, -1)
     .map((s) => `\`${s.callee}()\``)
     .join(' → ');
-  return t(locale, 'engine.via.chain', { ...data, through });
+  return t(locale, 'engine.via.chain', { ...data, through }) + implementation;
 }
 
 /**

@@ -56,6 +56,83 @@ export function effectLimits(config: CozeLoopConfig): EffectLimits {
 
 /** Where other files come from: the CLI reads the disk, the bots fetch files at the head commit. */
 export type ContextReader = (path: string) => string | Buffer | undefined;
+/** The file names of a directory (the CLI lists the disk), for Go's same-package files; undefined when unknown. */
+export type ContextLister = (dir: string) => string[] | undefined;
+
+/**
+ * A Go package as a line scan sees it (no parse): the non-test `.go` files of one directory with the same
+ * `package` clause, and which of them declares each function, method and type. Only the file that declares a
+ * callee is then parsed (and counted against `effects.max_files`).
+ */
+export interface GoPackage {
+  funcs: Map<string, string[]>;
+  /** Receiver type → method name → files. */
+  methods: Map<string, Map<string, string[]>>;
+  types: Map<string, string[]>;
+}
+
+function addTo(map: Map<string, string[]>, key: string, path: string): void {
+  const list = map.get(key);
+  if (!list) map.set(key, [path]);
+  else if (!list.includes(path)) list.push(path);
+}
+
+const GO_IDENT = /^[A-Za-z_]\w*/;
+
+/** `func (s *Store[T]) Pending(` → { type: 'Store', name: 'Pending' }; `func Load(` → { name: 'Load' }. */
+function goFuncLine(rest: string): { type?: string; name: string } | undefined {
+  let text = rest.trimStart();
+  let type: string | undefined;
+  if (text.startsWith('(')) {
+    const close = text.indexOf(')');
+    if (close < 0) return undefined;
+    const receiver = text.slice(1, close).replace(/\[.*$/, '').trim();
+    const last = receiver.slice(receiver.lastIndexOf(' ') + 1).replace(/^\*/, '');
+    if (!GO_IDENT.test(last)) return undefined;
+    type = GO_IDENT.exec(last)![0];
+    text = text.slice(close + 1).trimStart();
+  }
+  const name = GO_IDENT.exec(text)?.[0];
+  return name ? { type, name } : undefined;
+}
+
+/** Scans one Go file's declarations into the package (returns its package clause). */
+function scanGoFile(path: string, text: string, pkg: GoPackage): string | undefined {
+  let packageName: string | undefined;
+  let inTypeBlock = false;
+  for (const line of text.split('\n')) {
+    if (packageName === undefined) {
+      if (line.startsWith('package ')) packageName = GO_IDENT.exec(line.slice(8).trimStart())?.[0];
+      continue;
+    }
+    if (inTypeBlock) {
+      if (line.startsWith(')')) inTypeBlock = false;
+      else if (line.startsWith('\t') && !line.startsWith('\t\t')) {
+        const name = GO_IDENT.exec(line.slice(1))?.[0];
+        if (name) addTo(pkg.types, name, path);
+      }
+      continue;
+    }
+    if (line.startsWith('func ') || line.startsWith('func(')) {
+      const decl = goFuncLine(line.slice(4));
+      if (!decl) continue;
+      if (decl.type === undefined) addTo(pkg.funcs, decl.name, path);
+      else {
+        let methods = pkg.methods.get(decl.type);
+        if (!methods) pkg.methods.set(decl.type, (methods = new Map()));
+        addTo(methods, decl.name, path);
+      }
+    } else if (line.startsWith('type ')) {
+      const rest = line.slice(5).trimStart();
+      if (rest.startsWith('(')) inTypeBlock = true;
+      else {
+        const name = GO_IDENT.exec(rest)?.[0];
+        if (name) addTo(pkg.types, name, path);
+      }
+    }
+  }
+  return packageName;
+}
 
 /** One effect of a function and the calls that lead to it. */
 interface Effect {
@@ -122,12 +199,75 @@ const JS_EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.mjs', '.cjs', '.j
  */
 export class EffectIndex {
   private readonly tables = new Map<string, FileTable | null>();
+  /** Paths of the analysed set (their directories are Go packages even when no lister is at hand). */
+  private readonly analysed = new Set<string>();
+  private readonly packages = new Map<string, GoPackage | null>();
 
   constructor(
     private readonly kb: KnowledgeBase,
     private readonly reader: ContextReader | undefined,
     private readonly contextFiles?: ReadonlyMap<string, string | Buffer>,
+    private readonly lister?: ContextLister,
   ) {}
+
+  /** The files being analysed together (a Go file's package siblings among them resolve without a lister). */
+  register(paths: Iterable<string>): void {
+    for (const path of paths) this.analysed.add(path);
+  }
+
+  /**
+   * The Go package `packageName` in `dir`: its non-test `.go` files (listed, analysed, or in the context map) with
+   * that `package` clause, scanned by lines. Cached per directory and package name for the run.
+   */
+  goPackage(dir: string, packageName: string): GoPackage | undefined {
+    const key = `${dir}\0${packageName}`;
+    if (this.packages.has(key)) return this.packages.get(key) ?? undefined;
+    const names = new Set<string>();
+    const inDir = (p: string): boolean => posix.dirname(p) === dir;
+    for (const p of this.analysed) if (inDir(p)) names.add(p);
+    if (this.contextFiles) for (const p of this.contextFiles.keys()) if (inDir(p)) names.add(p);
+    let listed: string[] | undefined;
+    try {
+      listed = this.lister?.(dir);
+    } catch {
+      listed = undefined;
+    }
+    for (const name of listed ?? []) names.add(dir === '.' ? name : `${dir}/${name}`);
+    const pkg: GoPackage = { funcs: new Map(), methods: new Map(), types: new Map() };
+    let files = 0;
+    for (const path of [...names].sort()) {
+      if (!path.endsWith('.go') || path.endsWith('_test.go')) continue;
+      // A package of hundreds of files is scanned up to a bound; the rest is unknown (a call there stays unresolved).
+      if (++files > 400) break;
+      const text = this.text(path);
+      if (text === undefined || text.length > 1_000_000) continue;
+      const scratch: GoPackage = { funcs: new Map(), methods: new Map(), types: new Map() };
+      if (scanGoFile(path, text, scratch) !== packageName) continue;
+      for (const [n, ps] of scratch.funcs) for (const p of ps) addTo(pkg.funcs, n, p);
+      for (const [n, ps] of scratch.types) for (const p of ps) addTo(pkg.types, n, p);
+      for (const [t, ms] of scratch.methods) {
+        let methods = pkg.methods.get(t);
+        if (!methods) pkg.methods.set(t, (methods = new Map()));
+        for (const [n, ps] of ms) for (const p of ps) addTo(methods, n, p);
+      }
+    }
+    this.packages.set(key, pkg);
+    return pkg;
+  }
+
+  /** A file's text without keeping it (the package scan reads each sibling once). */
+  private text(path: string): string | undefined {
+    let content = this.contextFiles?.get(path);
+    if (content === undefined && this.reader) {
+      try {
+        content = this.reader(path);
+      } catch {
+        content = undefined;
+      }
+    }
+    if (content === undefined) return undefined;
+    return typeof content === 'string' ? content : content.toString('utf8');
+  }
 
   /** The table of a file being analysed (its tree is at hand). */
   tableFor(path: string, language: Language, tree: FlatTree): FileTable {
@@ -191,9 +331,33 @@ export class EffectIndex {
   }
 }
 
-/** The files a module specifier may be, in order (existing ones are found by the index). */
-export function moduleCandidates(fromPath: string, language: Language, module: string): string[] {
+/**
+ * Java: the source root a file sits under, from its package (`src/main/java/com/acme/y/Bar.java` in package
+ * `com.acme.y` → `src/main/java`), else the usual Maven/Gradle layout (`.../java/`); undefined when neither says.
+ */
+export function javaSourceRoot(fromPath: string, packageName: string | undefined): string | undefined {
   const dir = posix.dirname(fromPath);
+  if (packageName !== undefined) {
+    const pkgDir = packageName.split('.').join('/');
+    if (dir === pkgDir) return '.';
+    if (dir.endsWith(`/${pkgDir}`)) return dir.slice(0, dir.length - pkgDir.length - 1);
+    return undefined;
+  }
+  const at = `/${dir}/`.lastIndexOf('/java/');
+  return at >= 0 ? `/${dir}/`.slice(1, at + 5).replace(/\/$/, '') || '.' : undefined;
+}
+
+/** The files a module specifier may be, in order (existing ones are found by the index). */
+export function moduleCandidates(fromPath: string, language: Language, module: string, packageName?: string): string[] {
+  const dir = posix.dirname(fromPath);
+  if (language === 'go') return []; // same-package files: see EffectIndex.goPackage
+  if (language === 'java') {
+    // `Foo` (a class of the same package) is `Foo.java` next to the file; `com.acme.x.Foo` is under the source root.
+    if (!/^[\w$]+(?:\.[\w$]+)*$/.test(module)) return [];
+    if (!module.includes('.')) return [clean(posix.join(dir, `${module}.java`))];
+    const root = javaSourceRoot(fromPath, packageName);
+    return root === undefined ? [] : [clean(posix.join(root, `${module.split('.').join('/')}.java`))];
+  }
   if (language === 'python') {
     const level = /^\.*/.exec(module)![0].length;
     const rest = module.slice(level).replace(/\./g, '/');
@@ -254,6 +418,8 @@ export class FileEffects implements KnowledgeBase {
   private readonly consulted = new Set<string>();
   readonly cutOff = new Set<string>();
   private steps = 0;
+  /** Go: functions reached as the one implementation of an interface (function key → interface and type). */
+  private readonly implementations = new Map<string, { iface: string; type: string }>();
 
   private tableValue: FileTable | undefined;
 
@@ -293,8 +459,11 @@ export class FileEffects implements KnowledgeBase {
       const summary = this.summary(target, this.limits.max_depth - 1);
       const applied: CallKind[] = [];
       let first: Effect | undefined;
-      // The helper's sleep duration is not the loop's literal (magic-interval, the polling interval): left unset.
-      const sleepSeconds: number | undefined = undefined;
+      // Python/JavaScript: the helper's sleep duration is not the loop's literal (magic-interval reads it): left
+      // unset. Go/Java: the extractors read literals from the tree, so the helper's literal duration is the interval
+      // the loop polls at (`w.wait()` running `time.Sleep(5 * time.Second)`).
+      const brace = this.table.language === 'go' || this.table.language === 'java';
+      const sleepSeconds: number | undefined = brace ? summary.effects.get('sleep')?.sleepSeconds : undefined;
       let timeoutSeconds: number | undefined;
       // A connection a helper opens and closes around a query or request is a connection per call; a socket or a
       // client built and handed back is not a round trip.
@@ -313,6 +482,8 @@ export class FileEffects implements KnowledgeBase {
           by: 'summary',
           via: { steps: first.steps, function: target.key },
         };
+        const implementation = this.implementations.get(target.key);
+        if (implementation) out.via!.implementation = implementation;
         if (sleepSeconds !== undefined) out.sleepSeconds = sleepSeconds;
         if (timeoutSeconds !== undefined) out.timeoutSeconds = timeoutSeconds;
       } else if (!summary.opaque) out = { kinds: [], confidence: 'high', by: 'summary' };
@@ -325,6 +496,13 @@ export class FileEffects implements KnowledgeBase {
   private resolve(from: FileTable, callee: string, className: string | undefined, hops: number, loadedOnly = false, receiver?: string): TableFunction | undefined {
     if (callee.includes('(') || callee.includes('[') || callee.startsWith('new ')) return undefined;
     const parts = callee.split('.');
+    if (parts.length === 3 && (parts[0] === 'this' || from.language === 'go')) {
+      // A call through a field: `w.store.Pending()` (Go), `this.repo.findPending()` (Java).
+      const [head, field, name] = parts as [string, string, string];
+      if (from.language === 'java') return this.javaFieldMethod(from, className, field, name, loadedOnly);
+      const type = this.goReceiverType(from, head, className, receiver);
+      return type === undefined ? undefined : this.goFieldMethod(from, type, field, name, loadedOnly);
+    }
     if (parts.length === 1) {
       const name = parts[0]!;
       if (from.classNames.has(name)) return undefined;
@@ -332,6 +510,7 @@ export class FileEffects implements KnowledgeBase {
       if (local) return local;
       // Java: a bare `m()` is `this.m()`.
       if (from.language === 'java') return this.ownMethod(from, name, className);
+      if (from.language === 'go') return this.goFunction(from, name, loadedOnly);
       const binding = from.imports.get(name);
       if (binding?.name !== undefined && !loadedOnly) return this.imported(from, binding.module, binding.name, hops);
       return undefined;
@@ -341,10 +520,18 @@ export class FileEffects implements KnowledgeBase {
     if (head === 'self' || head === 'this' || head === 'cls') return this.ownMethod(from, name, className);
     if (from.language === 'go') {
       // Go: `s.processBatch()` where `s` is the method's receiver (or, from a loop whose method is not known, the
-      // receiver name of the types that define the method).
-      if (receiver === head && className !== undefined) return from.classes.get(className)?.get(name);
-      const types = from.receivers.get(head);
-      return types ? this.ownMethod(from, name, undefined, types) : undefined;
+      // receiver name of the types that define the method), in this file or another file of the package.
+      const type = this.goReceiverType(from, head, className, receiver);
+      return type === undefined ? undefined : this.goMethod(from, type, name, loadedOnly);
+    }
+    if (from.language === 'java') {
+      // `Helper.m()`: a class of the file, of the package, or imported.
+      if (/^[A-Z]/.test(head) && !from.fields.get(className ?? '')?.has(head)) {
+        const owner = this.javaClass(from, head, loadedOnly);
+        if (owner) return owner.classes.get(head)?.get(name);
+      }
+      // `repo.findPending()` through a field declared with a class of the set.
+      return this.javaFieldMethod(from, className, head, name, loadedOnly);
     }
     const methods = from.classes.get(head);
     if (methods && from.classNames.has(head)) return methods.get(name);
@@ -358,6 +545,126 @@ export class FileEffects implements KnowledgeBase {
       return this.imported(from, submodule, name, hops);
     }
     return undefined;
+  }
+
+  /** Reads another file's table, counted against `effects.max_files` (a file past the bound is noted, not read). */
+  private loadCounted(path: string, loadedOnly: boolean): FileTable | undefined {
+    if (path === this.table.path) return this.table;
+    if (this.index.isLoaded(path)) {
+      this.consulted.add(path);
+      return this.index.load(path) ?? undefined;
+    }
+    if (loadedOnly) return undefined;
+    if (!this.consulted.has(path)) {
+      if (this.consulted.size >= this.limits.max_files) {
+        this.cutOff.add(path);
+        return undefined;
+      }
+      this.consulted.add(path);
+    }
+    return this.index.load(path) ?? undefined;
+  }
+
+  // ------------------------------------------------------------------ Go: the package is the directory
+
+  private goPackageOf(from: FileTable): GoPackage | undefined {
+    if (from.packageName === undefined) return undefined;
+    return this.index.goPackage(posix.dirname(from.path), from.packageName);
+  }
+
+  /** The one file of the package (other than `from`) that declares it, when exactly one does. */
+  private static only(paths: string[] | undefined, from: FileTable): string | undefined {
+    const others = (paths ?? []).filter((p) => p !== from.path);
+    return others.length === 1 && (paths ?? []).length === 1 ? others[0] : undefined;
+  }
+
+  /** `load(ctx)`: a function of another file of the package. */
+  private goFunction(from: FileTable, name: string, loadedOnly: boolean): TableFunction | undefined {
+    const path = FileEffects.only(this.goPackageOf(from)?.funcs.get(name), from);
+    const table = path ? this.loadCounted(path, loadedOnly) : undefined;
+    return table?.packageName === from.packageName ? table?.topLevel.get(name) : undefined;
+  }
+
+  /** The type `head` stands for: the caller's receiver, or (from a loop) the one type whose methods call it that. */
+  private goReceiverType(from: FileTable, head: string, className: string | undefined, receiver: string | undefined): string | undefined {
+    if (receiver === head && className !== undefined) return className;
+    if (receiver !== undefined) return undefined;
+    const types = from.receivers.get(head);
+    return types?.size === 1 ? [...types][0] : undefined;
+  }
+
+  /** Method `name` of type `type`: in this file, or in the one other file of the package that declares it. */
+  private goMethod(from: FileTable, type: string, name: string, loadedOnly: boolean): TableFunction | undefined {
+    const own = from.classes.get(type)?.get(name);
+    if (own) return own;
+    const path = FileEffects.only(this.goPackageOf(from)?.methods.get(type)?.get(name), from);
+    const table = path ? this.loadCounted(path, loadedOnly) : undefined;
+    return table?.packageName === from.packageName ? table?.classes.get(type)?.get(name) : undefined;
+  }
+
+  /** The table declaring Go type `type` (this file, or the one file of the package that does). */
+  private goTypeTable(from: FileTable, type: string, loadedOnly: boolean): FileTable | undefined {
+    if (from.fields.has(type) || from.interfaces.has(type)) return from;
+    const path = FileEffects.only(this.goPackageOf(from)?.types.get(type), from);
+    const table = path ? this.loadCounted(path, loadedOnly) : undefined;
+    return table?.packageName === from.packageName ? table : undefined;
+  }
+
+  /**
+   * `w.store.Pending()`: the field's declared type is a struct of the package (its method), or an interface of the
+   * package with exactly one implementation among the package's types (that type's method; the chain says so).
+   */
+  private goFieldMethod(from: FileTable, type: string, field: string, name: string, loadedOnly: boolean): TableFunction | undefined {
+    const fieldType = this.goTypeTable(from, type, loadedOnly)?.fields.get(type)?.get(field);
+    if (fieldType === undefined) return undefined;
+    const declaring = this.goTypeTable(from, fieldType, loadedOnly);
+    const iface = declaring?.interfaces.get(fieldType);
+    if (!iface) return this.goMethod(from, fieldType, name, loadedOnly);
+    if (!iface.methods.has(name) || iface.methods.size === 0) return undefined;
+    const impls: string[] = [];
+    for (const [candidate, methods] of this.goPackageOf(from)?.methods ?? new Map<string, Map<string, string[]>>()) {
+      if ([...iface.methods].every((m) => methods.has(m))) impls.push(candidate);
+    }
+    // Types of this file count too (a file outside any listing, e.g. a single analysed file).
+    for (const [candidate, methods] of from.classes) {
+      if (!impls.includes(candidate) && [...iface.methods].every((m) => methods.has(m))) impls.push(candidate);
+    }
+    if (impls.length !== 1) return undefined;
+    const impl = this.goMethod(from, impls[0]!, name, loadedOnly);
+    if (impl) this.implementations.set(impl.key, { iface: fieldType, type: impls[0]! });
+    return impl;
+  }
+
+  // ------------------------------------------------------------------ Java: classes of the package and imports
+
+  /** The table that declares class `name` as seen from `from`: the file itself, an import, or the same package. */
+  private javaClass(from: FileTable, name: string, loadedOnly: boolean): FileTable | undefined {
+    if (from.classNames.has(name)) return from;
+    const binding = from.imports.get(name);
+    const module = binding ? `${binding.module}.${binding.name ?? name}` : name;
+    for (const candidate of moduleCandidates(from.path, 'java', module, from.packageName)) {
+      if (candidate === from.path) continue;
+      if (!this.index.isLoaded(candidate) && !this.index.has(candidate)) continue;
+      const table = this.loadCounted(candidate, loadedOnly);
+      if (table?.classNames.has(name)) return table;
+    }
+    return undefined;
+  }
+
+  /** `repo.m()` / `this.repo.m()` where `repo` is a field of the caller's class (or the one class with that field). */
+  private javaFieldMethod(from: FileTable, className: string | undefined, field: string, name: string, loadedOnly: boolean): TableFunction | undefined {
+    let type = className !== undefined ? from.fields.get(className)?.get(field) : undefined;
+    if (type === undefined && className === undefined) {
+      const types = new Set<string>();
+      for (const fields of from.fields.values()) {
+        const t = fields.get(field);
+        if (t !== undefined) types.add(t);
+      }
+      if (types.size === 1) type = [...types][0];
+    }
+    if (type === undefined) return undefined;
+    const owner = this.javaClass(from, type, loadedOnly);
+    return owner?.classes.get(type)?.get(name);
   }
 
   /** A method of the caller's class, or (the class not known) the one method of that name the file defines. */
@@ -411,6 +718,21 @@ export class FileEffects implements KnowledgeBase {
     return this.index.load(fn.path) ?? undefined;
   }
 
+  /** A Spring Data repository method's effects, from its interface's base and its name; opaque otherwise. */
+  private springData(fn: TableFunction, table: FileTable | undefined): Summary {
+    const iface = fn.className !== undefined ? table?.interfaces.get(fn.className) : undefined;
+    for (const base of iface?.extends ?? []) {
+      const derived = this.base.classify('java', `$SpringData.${base}.${fn.name}`);
+      if (derived.kinds.length === 0) continue;
+      const effects = new Map<CallKind, Effect>();
+      for (const kind of derived.kinds) {
+        if (SUMMARY_KINDS.has(kind)) effects.set(kind, { steps: [{ callee: `${fn.className}.${fn.name}`, path: fn.path, line: fn.line }], managed: false });
+      }
+      return { effects, opaque: false };
+    }
+    return EMPTY_OPAQUE;
+  }
+
   /**
    * What `fn` does, following calls `depth` more levels. Memoised per function and depth; a function met again
    * while its own summary is being built (recursion) contributes nothing more on that path.
@@ -425,6 +747,14 @@ export class FileEffects implements KnowledgeBase {
     const effects = new Map<CallKind, Effect>();
     let opaque = false;
     const table = this.tableOf(fn);
+    if (fn.abstract) {
+      // A method without a body does what its implementation does; Spring Data derives a repository interface's
+      // query methods from their names (`findPending` reads, `saveAll` writes): rules/apis/java.yml's `$SpringData`.
+      this.inProgress.delete(fn.key);
+      const derived = this.springData(fn, table);
+      this.summaries.set(key, derived);
+      return derived;
+    }
     classifyFunction(fn, table?.language ?? this.table.language, this.base);
     for (const call of fn.calls) {
       if (call.kinds.length > 0 && call.evidence) {

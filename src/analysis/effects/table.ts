@@ -11,7 +11,12 @@ import { compactCallee, evalNumber, looksLikeSql, methodOf } from '../facts/comm
 import { argFacts, popTimeoutSeconds } from '../facts/python.js';
 import { calleeText, stringValue, templateContent } from '../facts/javascript-syntax.js';
 import { MODEL_GLOBALS } from '../facts/javascript.js';
-import { stringLiteralText } from '../facts/brace.js';
+import { stringLiteralText, type BraceFile } from '../facts/brace.js';
+import { goDurationSeconds } from '../facts/go.js';
+import { javaNumber } from '../facts/java.js';
+
+/** Durations in a helper are read from literals only (the file's constants are not at hand in a table). */
+const NO_CONSTANTS = { numbers: new Map() } as unknown as BraceFile;
 
 /** A call in a function's own body (nested named functions excluded, anonymous callbacks included). */
 export interface TableCall {
@@ -50,6 +55,8 @@ export interface TableFunction {
   classified: boolean;
   /** Go methods: the receiver's name (`s` in `func (s *Service) run()`), which plays the part of `self`. */
   receiver?: string;
+  /** Java: a method without a body (an interface's or an abstract one): its summary is its implementation's. */
+  abstract?: boolean;
 }
 
 /** `from .db import load as fetch` → { local: 'fetch', module: '.db', name: 'load' }; `import x.y as z` → name undefined. */
@@ -73,6 +80,12 @@ export interface FileTable {
   classNames: Set<string>;
   /** Go: receiver names → the types whose methods use them (`s` → Service), to resolve `s.processBatch()`. */
   receivers: Map<string, Set<string>>;
+  /** Go: the `package` clause; Java: the `package` declaration. */
+  packageName?: string;
+  /** Go struct fields and Java fields, by type: field name → the declared type's name (`store` → `Store`). */
+  fields: Map<string, Map<string, string>>;
+  /** Interfaces declared in the file: their methods and (Java) the interfaces they extend, by simple name. */
+  interfaces: Map<string, { methods: Set<string>; extends: string[] }>;
 }
 
 const PY_TYPES: readonly string[] = ['function_definition', 'class_definition', 'lambda', 'call', 'import_statement', 'import_from_statement', 'with_statement'];
@@ -138,7 +151,7 @@ interface Scope {
 }
 
 export function buildFileTable(path: string, language: Language, tree: FlatTree): FileTable {
-  const table: FileTable = { path, language, functions: [], topLevel: new Map(), classes: new Map(), imports: new Map(), classNames: new Set(), receivers: new Map() };
+  const table: FileTable = { path, language, functions: [], topLevel: new Map(), classes: new Map(), imports: new Map(), classNames: new Set(), receivers: new Map(), fields: new Map(), interfaces: new Map() };
   if (language === 'python') buildPython(table, tree);
   else if (language === 'javascript' || language === 'typescript' || language === 'tsx') buildJavaScript(table, tree);
   else if (language === 'go') buildGo(table, tree);
@@ -500,7 +513,45 @@ function braceArgs(args: SyntaxNode[]): ArgFact[] {
   return args.slice(0, 3).map((a) => ({ text: a.text.slice(0, 200), number: undefined, string: stringLiteralText(a), name: undefined }));
 }
 
-const GO_TYPES: readonly string[] = ['function_declaration', 'method_declaration', 'go_statement', 'call_expression'];
+const GO_TYPES: readonly string[] = ['package_clause', 'type_spec', 'function_declaration', 'method_declaration', 'go_statement', 'call_expression'];
+
+/** The type a Go field or variable is declared with, by name (`*Store`, `store.Store`, `Store[T]` → `Store`). */
+function goTypeName(type: SyntaxNode | null | undefined): string | undefined {
+  while (type && (type.type === 'pointer_type' || type.type === 'generic_type' || type.type === 'parenthesized_type')) {
+    type = type.type === 'generic_type' ? type.childForFieldName('type') : type.namedChild(0);
+  }
+  return type?.type === 'type_identifier' ? type.text : undefined;
+}
+
+/** `type Worker struct { store *Store }` → fields of Worker; `type Queue interface { Pop() }` → its methods. */
+function goTypeSpec(table: FileTable, node: SyntaxNode): void {
+  const name = node.childForFieldName('name')?.text;
+  const type = node.childForFieldName('type');
+  if (!name || !type) return;
+  if (type.type === 'struct_type') {
+    const fields = new Map<string, string>();
+    const list = type.namedChildren.find((c) => c.type === 'field_declaration_list');
+    for (const field of list?.namedChildren ?? []) {
+      if (field.type !== 'field_declaration') continue;
+      const fieldType = goTypeName(field.childForFieldName('type'));
+      if (!fieldType) continue;
+      const names = field.namedChildren.filter((c) => c.type === 'field_identifier');
+      // An embedded field is named after its type (`Store` in `struct { *Store }`).
+      if (names.length === 0) fields.set(fieldType, fieldType);
+      for (const n of names) fields.set(n.text, fieldType);
+    }
+    if (fields.size > 0) table.fields.set(name, fields);
+  } else if (type.type === 'interface_type') {
+    const methods = new Set<string>();
+    for (const c of type.namedChildren) {
+      if (c.type === 'method_elem' || c.type === 'method_spec') {
+        const m = c.childForFieldName('name')?.text;
+        if (m) methods.add(m);
+      }
+    }
+    table.interfaces.set(name, { methods, extends: [] });
+  }
+}
 
 /** `func (s *Service[T]) run()` → { name: 's', type: 'Service' }. */
 function goReceiver(node: SyntaxNode): { name?: string; type?: string } {
@@ -523,6 +574,12 @@ function buildGo(table: FileTable, tree: FlatTree): void {
   for (const node of tree.rootNode.descendantsOfType(GO_TYPES)) {
     innermost(stack, node.startIndex);
     switch (node.type) {
+      case 'package_clause':
+        table.packageName = node.namedChildren.find((c) => c.type === 'package_identifier')?.text;
+        break;
+      case 'type_spec':
+        if (!enclosingFunction(stack)) goTypeSpec(table, node);
+        break;
       case 'function_declaration': {
         const name = node.childForFieldName('name')?.text;
         stack.push(name ? { end: node.endIndex, fn: addFunction(table, name, undefined, node, false) } : { end: node.endIndex });
@@ -564,7 +621,9 @@ function buildGo(table: FileTable, tree: FlatTree): void {
         // `time.After` / `time.NewTimer` in a helper is a select's timeout, not a pause of the caller, unless the
         // select only waits for it or for a stop signal (`case <-ctx.Done(): return; case <-time.After(d):`).
         const notSleep = /^time\.(?:After|NewTimer|Tick|NewTicker)$/.test(callee) && !cancellableSleep(node);
-        record(fn, { callee, line: node.startPosition.row + 1, kinds: [], evidence: false, managed: false, raw: { name: callee, sql: braceSql(args), args: braceArgs(args), notSleep } });
+        // A literal duration (`time.Sleep(5 * time.Second)`): the interval a loop calling the helper polls at.
+        const firstNumber = args[0] ? goDurationSeconds(args[0], NO_CONSTANTS) : undefined;
+        record(fn, { callee, line: node.startPosition.row + 1, kinds: [], evidence: false, managed: false, raw: { name: callee, sql: braceSql(args), args: braceArgs(args), notSleep, firstNumber } });
         break;
       }
     }
@@ -589,7 +648,25 @@ function cancellableSleep(call: SyntaxNode): boolean {
 }
 
 const JAVA_CLASSES = new Set(['class_declaration', 'interface_declaration', 'enum_declaration', 'record_declaration']);
-const JAVA_TYPES: readonly string[] = [...JAVA_CLASSES, 'class_body', 'method_declaration', 'constructor_declaration', 'method_invocation', 'object_creation_expression'];
+const JAVA_TYPES: readonly string[] = [...JAVA_CLASSES, 'package_declaration', 'import_declaration', 'field_declaration', 'class_body', 'method_declaration', 'constructor_declaration', 'method_invocation', 'object_creation_expression'];
+
+/** A Java type's simple name, without type arguments or package (`List<Order>` → `List`, `a.b.Repo` → `Repo`). */
+function javaTypeName(type: SyntaxNode | null | undefined): string | undefined {
+  if (!type) return undefined;
+  if (type.type === 'generic_type') return javaTypeName(type.namedChildren.find((c) => c.type === 'type_identifier' || c.type === 'scoped_type_identifier'));
+  if (type.type === 'scoped_type_identifier') return javaTypeName(type.namedChildren[type.namedChildren.length - 1]);
+  return type.type === 'type_identifier' ? type.text : undefined;
+}
+
+/** `import com.acme.x.Foo;` → Foo from module `com.acme.x` (static and wildcard imports are not followed). */
+function javaImport(table: FileTable, node: SyntaxNode): void {
+  if (node.namedChildren.some((c) => c.type === 'asterisk') || /^import\s+static\b/.test(node.text)) return;
+  const target = node.namedChildren.find((c) => c.type === 'scoped_identifier');
+  if (!target) return;
+  const name = target.childForFieldName('name')?.text;
+  const scope = target.childForFieldName('scope')?.text;
+  if (name && scope) table.imports.set(name, { local: name, module: scope.replace(/\s+/g, ''), name });
+}
 
 /**
  * Java: methods by class (`this.m()`, bare `m()` and `Helper.m()` for a class of the file). Lambdas and the
@@ -601,9 +678,34 @@ function buildJava(table: FileTable, tree: FlatTree): void {
   for (const node of tree.rootNode.descendantsOfType(JAVA_TYPES)) {
     const scope = innermost(stack, node.startIndex);
     const type = node.type;
+    if (type === 'package_declaration') {
+      table.packageName = node.namedChildren.find((c) => c.type === 'scoped_identifier' || c.type === 'identifier')?.text.replace(/\s+/g, '');
+      continue;
+    }
+    if (type === 'import_declaration') {
+      javaImport(table, node);
+      continue;
+    }
+    if (type === 'field_declaration') {
+      // `private final OrderRepository repo;` (injected by `@Autowired` or the constructor: the declared type is what counts).
+      const className = scope && !scope.fn && !scope.anonymous ? scope.className : undefined;
+      const fieldType = javaTypeName(node.childForFieldName('type'));
+      if (className === undefined || !fieldType) continue;
+      let fields = table.fields.get(className);
+      if (!fields) table.fields.set(className, (fields = new Map()));
+      for (const d of node.namedChildren) {
+        const n = d.type === 'variable_declarator' ? d.childForFieldName('name')?.text : undefined;
+        if (n) fields.set(n, fieldType);
+      }
+      continue;
+    }
     if (JAVA_CLASSES.has(type)) {
       const name = node.childForFieldName('name')?.text;
       if (name) table.classNames.add(name);
+      if (name && type === 'interface_declaration') {
+        const parents = node.namedChildren.find((c) => c.type === 'extends_interfaces')?.namedChildren.find((c) => c.type === 'type_list')?.namedChildren ?? [];
+        table.interfaces.set(name, { methods: new Set(), extends: parents.map((p) => javaTypeName(p)).filter((p): p is string => p !== undefined) });
+      }
       stack.push({ end: node.endIndex, className: name ?? '<anonymous>' });
       continue;
     }
@@ -619,7 +721,10 @@ function buildJava(table: FileTable, tree: FlatTree): void {
         stack.push({ end: node.endIndex, ...(className === undefined ? {} : { barrier: true }) });
         continue;
       }
-      stack.push({ end: node.endIndex, fn: addFunction(table, name, className, node, false) });
+      const fn = addFunction(table, name, className, node, false);
+      if (!node.childForFieldName('body')) fn.abstract = true;
+      table.interfaces.get(className)?.methods.add(name);
+      stack.push({ end: node.endIndex, fn });
       continue;
     }
     const fn = enclosingFunctionAttached(stack);
@@ -636,7 +741,10 @@ function buildJava(table: FileTable, tree: FlatTree): void {
       callee = object ? normalizeCallee(compactCallee(`${compactCallee(object.text)}.${name}`)) : name;
     }
     const args = (node.childForFieldName('arguments')?.namedChildren ?? []).filter((a) => a.type !== 'line_comment' && a.type !== 'block_comment');
-    record(fn, { callee, line: node.startPosition.row + 1, kinds: [], evidence: false, managed: insideResources(node, fn), raw: { name: callee, sql: braceSql(args), args: braceArgs(args) } });
+    // `Thread.sleep(5000)`: milliseconds, the interval a loop calling the helper polls at.
+    const ms = callee === 'Thread.sleep' && args[0] ? javaNumber(args[0], NO_CONSTANTS) : undefined;
+    const firstNumber = ms === undefined ? undefined : ms / 1000;
+    record(fn, { callee, line: node.startPosition.row + 1, kinds: [], evidence: false, managed: insideResources(node, fn), raw: { name: callee, sql: braceSql(args), args: braceArgs(args), firstNumber } });
   }
 }
 

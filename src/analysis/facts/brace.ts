@@ -582,7 +582,7 @@ class BraceExtractor {
   private callFact(p: Pending, loop: SyntaxNode, dependent: Set<string>, local: Map<string, SyntaxNode>, guardedAround: boolean): CallFact {
     const { shape, node, state } = p;
     const file = this.file;
-    const { kinds, confidence, sql, via } = this.classify(shape, local);
+    const { kinds, confidence, sql, via, sleepSeconds: summarisedSleep } = this.classify(shape, local);
     const args: ArgFact[] = shape.args.map((a) =>
       newArgFact(
         clip(a.text),
@@ -618,7 +618,8 @@ class BraceExtractor {
       text: clip(node.text),
       args,
       sql,
-      sleepSeconds: kinds.includes('sleep') ? this.spec.sleepSeconds(shape, file) : undefined,
+      // A helper's literal sleep (effect summaries) when the call's own arguments say nothing.
+      sleepSeconds: kinds.includes('sleep') ? this.spec.sleepSeconds(shape, file) ?? summarisedSleep : undefined,
       timeoutSeconds: kinds.includes('queue-pop') ? this.spec.timeoutSeconds(shape, file) : undefined,
       awaited: false,
       resultUsed: result.used,

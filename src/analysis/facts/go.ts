@@ -356,7 +356,8 @@ function blockLeaves(block: SyntaxNode | null, loop: SyntaxNode): boolean {
 
 /** The `if` (or `switch` case) that tests one of `names` against nil, among the statements after `statement`. */
 function errorCheckAfter(statement: SyntaxNode, names: string[]): SyntaxNode | undefined {
-  const tests = (text: string) => names.some((n) => new RegExp(`\\b${n}\\s*!=\\s*nil\\b`).test(text));
+  // `err != nil` and `err == nil` (`if err == nil { return }`: the failure path is what follows) both look at it.
+  const tests = (text: string) => names.some((n) => new RegExp(`\\b${n}\\s*[!=]=\\s*nil\\b`).test(text));
   if (statement.parent?.type === 'if_statement' && statement.parent.childForFieldName('initializer')?.id === statement.id) {
     return tests(statement.parent.childForFieldName('condition')?.text ?? '') ? statement.parent : undefined;
   }
@@ -369,6 +370,12 @@ function errorCheckAfter(statement: SyntaxNode, names: string[]): SyntaxNode | u
     if ((next.type === 'short_var_declaration' || next.type === 'assignment_statement') && names.some((n) => (next.childForFieldName('left')?.namedChildren ?? []).some((l) => l.text === n))) return undefined;
   }
   return undefined;
+}
+
+/** The `else { ... }` block of an `if` (an `else if` counts as its own statement list). */
+function elseBlock(check: SyntaxNode): SyntaxNode | null {
+  const alternative = check.childForFieldName('alternative');
+  return alternative?.type === 'block' ? alternative : null;
 }
 
 /**
@@ -385,6 +392,9 @@ function failureOf(call: SyntaxNode, loop: SyntaxNode): 'handled' | 'ends-loop' 
   if (parent.type === 'binary_expression' && /!=\s*nil$/.test(parent.text) && parent.parent?.type === 'if_statement') {
     return blockLeaves(parent.parent.childForFieldName('consequence'), loop) ? 'ends-loop' : 'handled';
   }
+  if (parent.type === 'binary_expression' && /==\s*nil$/.test(parent.text) && parent.parent?.type === 'if_statement') {
+    return blockLeaves(elseBlock(parent.parent), loop) ? 'ends-loop' : 'handled';
+  }
   const { names, statement } = errorNames(outer);
   if (!statement) return undefined;
   if (names.length === 0) {
@@ -394,6 +404,11 @@ function failureOf(call: SyntaxNode, loop: SyntaxNode): 'handled' | 'ends-loop' 
   }
   const check = errorCheckAfter(statement, names);
   if (!check) return 'ignored';
+  const condition = (check.type === 'if_statement' ? check.childForFieldName('condition') : check.childForFieldName('value'))?.text ?? '';
+  if (check.type === 'if_statement' && !names.some((n) => new RegExp(`\\b${n}\\s*!=\\s*nil\\b`).test(condition))) {
+    // `if err == nil { ...; return }`: success leaves; a failure goes to the else branch, or on with the loop.
+    return blockLeaves(elseBlock(check), loop) ? 'ends-loop' : 'handled';
+  }
   const branch = check.type === 'if_statement' ? check.childForFieldName('consequence') : check;
   return blockLeaves(branch, loop) ? 'ends-loop' : 'handled';
 }
