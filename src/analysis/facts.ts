@@ -17,6 +17,7 @@ export const CALL_KINDS = [
   'sleep',
   'queue-pop', // blocking or non-blocking pop / receive / get from a queue
   'queue-ack', // ack / delete message / mark done
+  'queue-publish', // publish / enqueue to a broker (Celery apply_async, AMQP basic_publish, Kafka send, BullMQ add)
   'file-open',
   'regex-compile',
   'config-load', // json/yaml/env/config file load

@@ -72,7 +72,7 @@ describe('rules/apis/javascript.yml through the extractor', () => {
     // queues
     ["const m = await channel.get('jobs');", 'channel.get', ['queue-pop']],
     ['channel.ack(item);', 'channel.ack', ['queue-ack']],
-    ['await producer.send({ topic: "t", messages: [item] });', 'producer.send', ['http']],
+    ['await producer.send({ topic: "t", messages: [item] });', 'producer.send', ['queue-publish']],
     ['const c = kafka.consumer({ groupId: "g" });', 'kafka.consumer', ['connect']],
     // files, config, regex, gather, log, close, tasks
     ["const cfg = JSON.parse(fs.readFileSync('config.json', 'utf8'));", 'fs.readFileSync', ['config-load']],

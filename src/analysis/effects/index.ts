@@ -27,6 +27,7 @@ export const SUMMARY_KINDS: ReadonlySet<CallKind> = new Set<CallKind>([
   'sleep',
   'queue-pop',
   'queue-ack',
+  'queue-publish',
   'file-open',
   'task-spawn',
   'lock',
@@ -38,7 +39,7 @@ export const SUMMARY_KINDS: ReadonlySet<CallKind> = new Set<CallKind>([
  * inside a helper says nothing about the caller's resources (the helper usually closes or keeps them); a
  * connection counts only when the helper opens and closes it (a connection per call).
  */
-const APPLIED_KINDS: ReadonlySet<CallKind> = new Set<CallKind>(['db-read', 'db-write', 'db-batch', 'db-commit', 'http', 'sleep', 'queue-pop', 'queue-ack', 'lock', 'connect', 'subprocess']);
+const APPLIED_KINDS: ReadonlySet<CallKind> = new Set<CallKind>(['db-read', 'db-write', 'db-batch', 'db-commit', 'http', 'sleep', 'queue-pop', 'queue-ack', 'queue-publish', 'lock', 'connect', 'subprocess']);
 
 export interface EffectLimits {
   enabled: boolean;

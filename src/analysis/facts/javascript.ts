@@ -140,7 +140,7 @@ const CHAIN_METHODS = new Set(['then', 'catch', 'finally']);
 const TIMER_RECEIVERS = new Set(['', 'global.', 'globalThis.', 'window.', 'self.']);
 const SIGNALS = new Set(['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR2', 'beforeExit']);
 const CLOSE_METHODS = new Set(['close', 'release', 'end', 'destroy', 'dispose', 'disconnect', 'quit', 'return', 'abort', 'releaseConnection', 'unref']);
-const IO_KINDS: CallKind[] = ['http', 'db-read', 'db-write', 'db-batch', 'db-commit', 'queue-pop', 'queue-ack', 'connect', 'lock'];
+const IO_KINDS: CallKind[] = ['http', 'db-read', 'db-write', 'db-batch', 'db-commit', 'queue-pop', 'queue-ack', 'queue-publish', 'connect', 'lock'];
 /** amqplib channel methods, emitters and streams return synchronously: not a promise left behind. */
 const SYNC_METHODS = new Set(['ack', 'nack', 'reject', 'ackAll', 'nackAll', 'publish', 'sendToQueue', 'emit', 'write', 'end', 'release', 'close']);
 const DB_KINDS = new Set<CallKind>(['db-read', 'db-write', 'db-batch', 'db-commit']);

@@ -55,7 +55,7 @@ export function perItemCommits(loop: LoopFacts): CallFact[] {
 
 export const detectCommitInLoop: Detector = (loop, ctx) => {
   if (!ITERATING_KINDS.has(loop.kind) || loop.infinite || insideGather(loop) || iteratesChunks(loop)) return null;
-  if (ownCalls(loop).some((c) => hasKind(c, 'http', 'queue-pop', 'queue-ack'))) return null;
+  if (ownCalls(loop).some((c) => hasKind(c, 'http', 'queue-pop', 'queue-ack', 'queue-publish'))) return null;
   const commits = perItemCommits(loop);
   if (commits.length === 0) return null;
   const first = commits[0]!;

@@ -9,6 +9,7 @@ import { hasSyntaxErrorsAfterEdit } from '../../parse.js';
 import type { RuleContext } from '../../rule-types.js';
 import { sourceLines } from '../../../fixes/lines.js';
 import { nodesOfTypes, typeList } from '../quality/syntax.js';
+import { commentSaysSerial } from './intent.js';
 
 // Node type lists passed to descendantsOfType, built once (it caches its symbol table per array).
 const ASSIGNING_NODES: readonly string[] = ['assignment', 'assignment_expression', 'augmented_assignment', 'augmented_assignment_expression', 'variable_declarator', 'update_expression'];
@@ -922,9 +923,11 @@ const GATHER_CALL = /\b(?:Promise\.(?:all|allSettled)|asyncio\.gather|gather)\s*
 /**
  * The author wrote the concurrent version too: the loop sits in one branch of an `if` whose other branch runs the
  * same function under `Promise.all` / `gather` (serial for a driver that cannot share a connection). The engine is
- * quiet on the concurrent twin, so the serial one is a choice, not an oversight.
+ * quiet on the concurrent twin, so the serial one is a choice, not an oversight. So is a loop whose comment says
+ * it runs one by one (`commentSaysSerial`).
  */
 export function deliberatelySerial(loop: LoopFacts, call: CallFact): boolean {
+  if (commentSaysSerial(loop.node)) return true; // "one by one" above the loop: see intent.ts
   const name = call.method || call.callee;
   if (!name) return false;
   for (let n: SyntaxNode | null = loop.node.parent; n; n = n.parent) {

@@ -57,7 +57,7 @@ export function perRowWrites(loop: LoopFacts, source: string): CallFact[] {
 export const detectWritePerRow: Detector = (loop, ctx) => {
   if (!ITERATING_KINDS.has(loop.kind) || loop.infinite) return null;
   if (insideGather(loop) || exitsUnconditionally(loop) || tinyLiteralIterable(loop) || iteratesChunks(loop)) return null;
-  if (ownCalls(loop).some((c) => hasKind(c, 'http', 'queue-pop', 'task-spawn'))) return null;
+  if (ownCalls(loop).some((c) => hasKind(c, 'http', 'queue-pop', 'queue-publish', 'task-spawn'))) return null;
   const writes = perRowWrites(loop, ctx.file.source);
   if (writes.length === 0) return null;
   const first = writes[0]!;

@@ -2,12 +2,12 @@
 // as a bare statement, an async call neither awaited nor collected, a `.then()` with no `.catch()`. Its exception
 // is lost (or, for a promise, crashes the process as an unhandled rejection); an asyncio task without a reference
 // can even be garbage-collected mid-flight. Collected results (`futures.append(...)`, `Promise.all`), `void`,
-// `TaskGroup.create_task` and `.catch(...)` are all deliberate and stay quiet.
-import type { FileModel } from '../../model.js';
+// `TaskGroup.create_task` and `.catch(...)` are all deliberate and stay quiet, and so is work that only waits on a
+// lock or an event (nothing in it can fail).
 import type { Detection, Detector, RuleContext } from '../../rule-types.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { blockFix, fenceLanguage, replaceFix, rewriteLines } from '../../../fixes/lines.js';
-import { calleeOf, compact, descendants, familyOf, lineOf, methodOf, rootOf } from './syntax.js';
+import { argumentsOf, calleeOf, compact, descendants, familyOf, lineOf, methodOf, rootOf } from './syntax.js';
 import { displayCallee } from './syntax.js';
 import { detectBraceFireAndForget } from './brace-fire-and-forget.js';
 
@@ -41,7 +41,35 @@ function ownsItsTasks(receiver: string, from: SyntaxNode): boolean {
   return false;
 }
 
-function pythonFindings(loop: LoopFacts, model: FileModel): { statement: SyntaxNode; call: SyntaxNode; callee: string }[] {
+/** A call that only waits or takes a lock (`sem.acquire`, `event.wait`, `time.sleep`): from the API files. */
+function onlyWaits(callee: string, ctx: RuleContext): boolean {
+  return ctx.kb.waitOf?.(ctx.file.language, callee) === 'blocking' || ctx.kb.classify(ctx.file.language, callee).kinds.some((k) => k === 'lock' || k === 'sleep');
+}
+
+/**
+ * The submitted work does nothing but wait: `submit(sem.acquire)`, or a function of this file whose body only
+ * acquires a lock or waits on an event (a test that fills a pool's workers). It has no failure for the dropped future
+ * to lose.
+ */
+function submitsOnlyAWait(call: SyntaxNode, ctx: RuleContext): boolean {
+  const target = argumentsOf(call).positional[0];
+  if (!target || (target.type !== 'identifier' && target.type !== 'attribute')) return false;
+  if (target.type === 'attribute') return onlyWaits(target.text, ctx);
+  const defs = rootOf(call).descendantsOfType('function_definition').filter((d) => d.childForFieldName('name')?.text === target.text);
+  if (defs.length !== 1) return false;
+  const statements = (defs[0]!.childForFieldName('body')?.namedChildren ?? []).filter((s) => s.type !== 'comment' && s.type !== 'pass_statement');
+  return (
+    statements.length > 0 &&
+    statements.every((s, i) => {
+      const expr = s.type === 'expression_statement' ? s.namedChildren[0] : undefined;
+      if (i === 0 && expr?.type === 'string') return true; // docstring
+      return expr?.type === 'call' && onlyWaits(calleeOf(expr), ctx);
+    })
+  );
+}
+
+function pythonFindings(loop: LoopFacts, ctx: RuleContext): { statement: SyntaxNode; call: SyntaxNode; callee: string }[] {
+  const { model } = ctx;
   const out: { statement: SyntaxNode; call: SyntaxNode; callee: string }[] = [];
   for (const node of descendants(loop.body, model, { skipFunctions: true, skipLoops: true })) {
     if (node.type !== 'expression_statement') continue;
@@ -56,6 +84,7 @@ function pythonFindings(loop: LoopFacts, model: FileModel): { statement: SyntaxN
     if (receiver === 'self') continue;
     if (methodOf(callee) === 'submit' && !/executor|pool|ex$|^ex|client/i.test(receiver)) continue;
     if (methodOf(callee) === 'apply_async' && /pool/i.test(receiver) === false) continue;
+    if (submitsOnlyAWait(expr, ctx)) continue;
     out.push({ statement: node, call: expr, callee });
   }
   return out;
@@ -95,7 +124,7 @@ function jsFindings(loop: LoopFacts, ctx: RuleContext): JsFinding[] {
     // to claim that a promise is dropped.
     const classified = ctx.kb.classify(loop.language, callee);
     const isKnownAsyncIo =
-      (loop.inAsyncFunction || loop.hasAwait) && classified.confidence === 'high' && classified.kinds.some((k) => k === 'http' || k === 'db-write' || k === 'queue-ack' || k === 'db-read');
+      (loop.inAsyncFunction || loop.hasAwait) && classified.confidence === 'high' && classified.kinds.some((k) => k === 'http' || k === 'db-write' || k === 'queue-ack' || k === 'queue-publish' || k === 'db-read');
     if (!isAsyncLocal && !isKnownAsyncIo) continue;
     // Handing the promise to a collector (`queue.add(promise)`, `pending.push(p)`) keeps it, as `futures.append` does.
     if (/^(add|push|append|enqueue|set|unshift)$/.test(method)) continue;
@@ -153,7 +182,7 @@ export const detectFireAndForgetTask: Detector = (loop, ctx) => {
   const family = familyOf(loop.language);
   const detections: Detection[] = [];
   if (family === 'python') {
-    for (const finding of pythonFindings(loop, ctx.model)) {
+    for (const finding of pythonFindings(loop, ctx)) {
       const isTask = /create_task|ensure_future/.test(finding.callee);
       const code = isTask
         ? [

@@ -93,7 +93,13 @@ function exitsAfter(node: SyntaxNode, body: SyntaxNode): boolean {
   return false;
 }
 
-type CollectionType = 'list' | 'dict' | 'set' | 'unknown';
+/** `object`: an instance of some other class (`Message(...)`), whose `keys()` and `del` are its own. */
+type CollectionType = 'list' | 'dict' | 'set' | 'object' | 'unknown';
+
+/** A class name: `Message`, `email.message.Message` (CamelCase, not a constant such as `DEFAULTS`). */
+const CLASS_NAME = /^_*[A-Z][a-z0-9]\w*$/;
+/** Base classes that make a class of the file a dict (`class Registry(dict):`). */
+const DICT_BASE = /^(?:dict|OrderedDict|defaultdict|UserDict|Counter|(?:typing\.|collections\.abc\.)?(?:Dict|MutableMapping))$/;
 
 /** What a value builds: `{}` / `dict(...)` → dict, `set()` / `{a, b}` → set, `[...]` / `list(...)` → list. */
 function typeOfValue(value: SyntaxNode | null | undefined): CollectionType {
@@ -115,7 +121,7 @@ function typeOfValue(value: SyntaxNode | null | undefined): CollectionType {
       if (/^(dict|defaultdict|OrderedDict|Counter|ChainMap|WeakKeyDictionary|WeakValueDictionary)$/.test(callee)) return 'dict';
       if (/^(set|WeakSet)$/.test(callee)) return 'set';
       if (/^(list|sorted)$/.test(callee)) return 'list';
-      return 'unknown';
+      return CLASS_NAME.test(callee) ? 'object' : 'unknown';
     }
     default:
       return 'unknown';
@@ -136,8 +142,34 @@ function typeOfAnnotation(annotation: string): CollectionType {
  * function (or the module; for `self.x`, anywhere in the file), or from a `.keys()` / `.items()` / `.values()` view.
  */
 function pythonCollectionType(loop: LoopFacts, iterated: Iterated, model: FileModel): CollectionType {
+  const bound = boundType(loop, iterated, model);
+  // `.keys()` says dict unless the name holds an instance of another class: `email.message.Message.keys()` is a
+  // list of header names, and deleting a header while walking it is fine. A class of this file that extends dict
+  // is a dict.
+  if (bound === 'object') return instanceOfDictClass(loop, iterated, model) ? 'dict' : 'object';
   if (iterated.iterable.type === 'call' && /\.(keys|values|items)$/.test(calleeOf(iterated.iterable))) return 'dict';
+  return bound;
+}
+
+/** `self._visible = Message(...)` where this file has `class Message(dict):`. */
+function instanceOfDictClass(loop: LoopFacts, iterated: Iterated, model: FileModel): boolean {
+  const classes = new Set<string>();
+  for (const node of descendants(rootOf(loop.node), model)) {
+    if (node.type !== 'class_definition') continue;
+    const bases = node.childForFieldName('superclasses')?.namedChildren ?? [];
+    if (bases.some((b) => DICT_BASE.test(b.text.split('[')[0]!.trim()))) classes.add(node.childForFieldName('name')?.text ?? '');
+  }
+  if (classes.size === 0) return false;
   const scope = iterated.collection.startsWith('self.') ? rootOf(loop.node) : (enclosingFunction(loop.node, 'python') ?? rootOf(loop.node));
+  return descendants(scope, model).some((n) => {
+    if (n.type !== 'assignment' || compact(n.childForFieldName('left')?.text ?? '') !== iterated.collection) return false;
+    const right = n.childForFieldName('right');
+    return right?.type === 'call' && classes.has(calleeOf(right).split('.').pop() ?? '');
+  });
+}
+
+/** The type from the last binding of the iterated name before the loop (for `self.x`, anywhere in the file). */
+function boundType(loop: LoopFacts, iterated: Iterated, model: FileModel): CollectionType {  const scope = iterated.collection.startsWith('self.') ? rootOf(loop.node) : (enclosingFunction(loop.node, 'python') ?? rootOf(loop.node));
   let found: CollectionType = 'unknown';
   for (const node of descendants(scope, model)) {
     if (node.startIndex >= loop.node.startIndex && !iterated.collection.startsWith('self.')) break;
@@ -180,6 +212,26 @@ function reboundBefore(loop: LoopFacts, collection: string, node: SyntaxNode, mo
   return false;
 }
 
+/**
+ * `for i, a in enumerate(xs): for j in range(i + 1, len(xs)): ... del xs[j]`: the removed element is ahead of the
+ * cursor, so the outer loop visits every element that is left (the one after it moves into a slot not visited yet).
+ */
+function aheadOfCursor(index: string, node: SyntaxNode, loop: LoopFacts): boolean {
+  const right = loop.node.childForFieldName('right');
+  if (right?.type !== 'call' || calleeOf(right) !== 'enumerate') return false;
+  const cursor = loop.loopVariables[0];
+  if (!cursor || !/^\w+$/.test(cursor) || !/^\w+$/.test(index)) return false;
+  for (let n = node.parent; n && n.id !== loop.node.id; n = n.parent) {
+    if (n.type !== 'for_statement' || n.childForFieldName('left')?.text !== index) continue;
+    const range = n.childForFieldName('right');
+    if (range?.type !== 'call' || calleeOf(range) !== 'range') return false;
+    const args = argumentsOf(range).positional;
+    const start = args.length >= 2 ? compact(args[0]!.text) : '';
+    return new RegExp(`^${cursor}\\+[1-9]\\d*$`).test(start);
+  }
+  return false;
+}
+
 type Variant = 'list-remove' | 'dict-size' | 'set-size' | 'shrink' | 'grow';
 
 /**
@@ -189,6 +241,7 @@ type Variant = 'list-remove' | 'dict-size' | 'set-size' | 'shrink' | 'grow';
  * deleted ones by specification (no finding), and their methods (`delete`, `add`, `set`) are not array methods.
  */
 function variantFor(type: CollectionType, kind: 'shrink' | 'grow', family: Family): Variant | undefined {
+  if (type === 'object') return undefined;
   if (type === 'dict') return 'dict-size';
   if (type === 'set') return 'set-size';
   if (kind === 'grow') return family === 'python' && type === 'unknown' ? 'grow' : undefined;
@@ -251,8 +304,11 @@ export const detectMutateWhileIterating: Detector = (loop, ctx) => {
       const hit = targets.find((t) => t.type === 'subscript' && compact(t.childForFieldName('value')?.text ?? '') === iterated.collection);
       if (hit) {
         const index = hit.childForFieldName('subscript')?.text ?? '';
-        const byKey = loop.loopVariables.includes(index) || /\.(keys|items)\(\)$/.test(iterated.iterable.text);
-        const type = declared !== 'unknown' ? declared : byKey ? 'dict' : 'unknown';
+        if (aheadOfCursor(index, node, loop)) continue;
+        // `for i, x in enumerate(xs): del xs[i]` deletes by position: a list, not a dict keyed by the loop variable.
+        const byPosition = calleeOf(loop.node.childForFieldName('right') ?? loop.node) === 'enumerate' && index === loop.loopVariables[0];
+        const byKey = !byPosition && (loop.loopVariables.includes(index) || /\.(keys|items)\(\)$/.test(iterated.iterable.text));
+        const type = declared !== 'unknown' ? declared : byKey ? 'dict' : byPosition ? 'list' : 'unknown';
         mutation = {
           kind: 'shrink',
           byIndex: !byKey && /^\d+$|^i$|idx|index/.test(index),

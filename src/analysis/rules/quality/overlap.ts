@@ -46,5 +46,5 @@ export function noExitWorkerCall(loop: LoopFacts, ctx: RuleContext): TreeCall | 
   if (exits.breaks.length + exits.returns.length + exits.exitCalls.length + exits.yields.length > 0) return undefined;
   if (loop.fileHandlesSignals || SIGNAL_HANDLING.test(rootOf(loop.node).text)) return undefined;
   const calls = treeCalls(loop.body, ctx.model, { skipFunctions: true });
-  return calls.find((c) => isBlockingWait(c, model) || c.kinds.some((k) => ['sleep', 'queue-pop', 'db-read', 'db-write', 'http', 'queue-ack'].includes(k)));
+  return calls.find((c) => isBlockingWait(c, model) || c.kinds.some((k) => ['sleep', 'queue-pop', 'db-read', 'db-write', 'http', 'queue-ack', 'queue-publish'].includes(k)));
 }

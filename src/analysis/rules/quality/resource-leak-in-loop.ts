@@ -111,6 +111,8 @@ function usage(resource: Resource, loop: LoopFacts, model: FileModel): Usage {
         else if (['append', 'add', 'push', 'put', 'insert', 'extend', 'setdefault', 'set'].includes(method)) result.escapes = true;
       }
       if (parent.type === 'return_statement' || parent.type === 'yield' || parent.type === 'yield_expression') result.escapes = true;
+      // `return sock, port`: the tuple of a multi-value return.
+      if (parent.type === 'expression_list' && parent.parent?.type === 'return_statement') result.escapes = true;
       if ((parent.type === 'assignment' || parent.type === 'assignment_expression') && parent.childForFieldName('right')?.id === node.id) {
         const left = parent.childForFieldName('left');
         if (left && left.type !== 'identifier') result.escapes = true;
@@ -255,6 +257,18 @@ function leaksPerIteration(resource: Resource, closes: SyntaxNode[], loop: LoopF
   return false;
 }
 
+/**
+ * The loop stops once it has a working resource and the code after the loop uses it: `for info in infos: try: sock =
+ * socket.socket(...); sock.connect(...) except OSError: continue else: break` then `use(sock)`. The search opens
+ * one per failed attempt, not one per iteration that is kept; the one it finds is handed on past the loop.
+ */
+function keptPastTheLoop(resource: Resource, loop: LoopFacts, model: FileModel): boolean {
+  const breaks = descendants(loop.body, model, { skipFunctions: true, skipLoops: true }).filter((n) => n.type === 'break_statement' && n.startIndex > resource.statement.startIndex);
+  if (breaks.length === 0) return false;
+  const scope = enclosingFunction(loop.node, model.family) ?? rootOf(loop.node);
+  return descendants(scope, model).some((n) => n.type === 'identifier' && n.text === resource.name && n.startIndex >= loop.node.endIndex && !(n.parent?.type === 'assignment' && n.parent.childForFieldName('left')?.id === n.id));
+}
+
 export const detectResourceLeakInLoop: Detector = (loop, ctx) => {
   if (loop.language === 'go' || loop.language === 'java') return detectBraceResourceLeak(loop, ctx);
   const { model } = ctx;
@@ -263,7 +277,7 @@ export const detectResourceLeakInLoop: Detector = (loop, ctx) => {
   for (const resource of resourcesIn(loop, model)) {
     if (isRecovery(resource.statement, loop.body)) continue;
     const info = usage(resource, loop, model);
-    if (info.managed || info.escapes) continue;
+    if (info.managed || info.escapes || keptPastTheLoop(resource, loop, model)) continue;
     if (info.closeStatements.some((c) => inFinally(c, enclosingFunction(loop.node, family) ?? rootOf(loop.node)))) continue;
     if (closedOnEveryError(resource.statement, info.closeStatements, loop.body)) continue;
     if (expectedToRaise(resource.statement, loop.body)) continue;

@@ -18,7 +18,7 @@ import { displayCallee } from './syntax.js';
 import { isLongRunning } from './unguarded-worker-loop.js';
 import { detectBraceRetry } from './brace-retry.js';
 
-const IO_KINDS = new Set(['http', 'db-read', 'db-write', 'db-commit', 'queue-pop', 'queue-ack', 'connect']);
+const IO_KINDS = new Set(['http', 'db-read', 'db-write', 'db-commit', 'queue-pop', 'queue-ack', 'queue-publish', 'connect']);
 
 /** Statements of a subtree that leave the loop (break/return) without entering inner loops or functions. */
 function leavesLoop(root: SyntaxNode, family: Family): boolean {
@@ -80,7 +80,7 @@ function ioCallIn(block: SyntaxNode | undefined, loop: LoopFacts, ctx: RuleConte
 }
 
 function latencyFor(call: TreeCall | undefined, ctx: RuleContext) {
-  const db = call?.kinds.some((k) => k.startsWith('db') || k === 'queue-pop' || k === 'queue-ack');
+  const db = call?.kinds.some((k) => k.startsWith('db') || k === 'queue-pop' || k === 'queue-ack' || k === 'queue-publish');
   return fromConfig(ctx.config.cost, db ? 'db_query_ms' : 'http_call_ms');
 }
 

@@ -15,7 +15,7 @@ import { displayCallee } from './syntax.js';
 import { outerNamesUsed, workerName } from './worker-name.js';
 import { detectBraceUnguardedWorker, isBraceLanguage } from './brace-worker.js';
 
-const THROWING_KINDS: ReadonlySet<CallKind> = new Set(['http', 'db-read', 'db-write', 'db-commit', 'db-batch', 'queue-pop', 'queue-ack', 'connect', 'file-open']);
+const THROWING_KINDS: ReadonlySet<CallKind> = new Set(['http', 'db-read', 'db-write', 'db-commit', 'db-batch', 'queue-pop', 'queue-ack', 'queue-publish', 'connect', 'file-open']);
 const STOP_FLAG = /\b(running|is_running|isRunning|keep_running|keepRunning|alive|active|stop\w*|shutdown\w*|is_set|aborted|should_\w+|shouldRun|exit\w*|terminat\w*|cancel\w*)\b/i;
 
 export function isLongRunning(loop: import('../../facts.js').LoopFacts): boolean {
