@@ -63,6 +63,8 @@ const MAX_CACHED_DIFFS = 32;
 export const FILES_PER_QUERY = 50;
 /** Diff discussions in flight while a review is published (GitLab posts one discussion per request). */
 export const DISCUSSION_CONCURRENCY = 4;
+/** Review archive reads per minute (GitLab allows 5 archive downloads a minute per user; one is left for the weekly scan). */
+export const ARCHIVE_READS_PER_MINUTE = 4;
 
 /**
  * The answer to a write whose body the adapter does not use (a 2xx is the whole outcome): not validated, so an
@@ -154,6 +156,8 @@ export class GitLabPlatform implements Platform {
   private graphqlUnavailable = false;
   private readonly gate: RateLimitGate;
   private readonly archiveThreshold: number;
+  /** When the review archive reads of the last minute started (takeArchiveSlot). */
+  private readonly archiveReads: number[] = [];
 
   constructor(options: GitLabPlatformOptions) {
     this.url = options.url.replace(/\/+$/, '');
@@ -342,7 +346,7 @@ export class GitLabPlatform implements Platform {
     const out = new Map<string, Buffer | null>();
     const rest: string[] = [];
     let unique = [...new Set(paths)];
-    if (this.archiveThreshold > 0 && unique.length >= this.archiveThreshold) {
+    if (this.archiveThreshold > 0 && unique.length >= this.archiveThreshold && this.takeArchiveSlot()) {
       // One archive instead of unique/FILES_PER_QUERY sequential queries; what it does not give goes on below.
       const started = performance.now();
       const outcome = await readFromArchive(() => this.downloadArchive(repo, ref), unique, out);
@@ -370,6 +374,22 @@ export class GitLabPlatform implements Platform {
     }
     await readFilesOneByOne(rest, (path) => this.getFileContent(repo, path, ref), out);
     return out;
+  }
+
+  /**
+   * GitLab limits archive downloads to 5 a minute per user (gitbeaker queues the sixth for up to a minute): a review
+   * takes the archive only while fewer than ARCHIVE_READS_PER_MINUTE reads started in the last minute, leaving room
+   * for the weekly scan, and reads in batches otherwise rather than wait.
+   */
+  private takeArchiveSlot(): boolean {
+    const now = this.gate.clock();
+    while (this.archiveReads.length > 0 && now - this.archiveReads[0]! >= 60_000) this.archiveReads.shift();
+    if (this.archiveReads.length >= ARCHIVE_READS_PER_MINUTE) {
+      this.logger?.info({ recent: this.archiveReads.length }, 'changed files: archive downloads at their per-minute limit; reading them in batches');
+      return false;
+    }
+    this.archiveReads.push(now);
+    return true;
   }
 
   /** One GraphQL query for a batch of paths; the blobs GitLab found, by path. Throws when the answer is unusable. */
