@@ -10,9 +10,10 @@
 // every review starts with the limiter idle, as on an idle installation.
 //
 //   npm run build && node bench/github-latency.js [--runs 15] [--files 30] [--dry-runs 5] [--api-latency-ms 0]
+//     [--archive-threshold N]   (changed files from which the service reads the head tarball; 0: batched reads only)
 //   BENCH_TRACE=1 also prints the last run's requests with their times.
 import { existsSync } from 'node:fs';
-import { arg, changeFiles, loadSupport, newFilePatch, report, rssKiB, timeDryRun, untilQuiet } from './latency-harness.js';
+import { archiveEnv, arg, changeFiles, loadSupport, newFilePatch, report, rssKiB, timeDryRun, untilQuiet } from './latency-harness.js';
 
 const RUNS = arg('runs', 15);
 const FILES = arg('files', 30);
@@ -36,7 +37,7 @@ async function main() {
     fake.addPull({ number: run + 1, head: { sha, ref: `bench-${run}` }, files: files.map((f) => ({ filename: f.path, status: 'added', patch: newFilePatch(f.content) })) });
     for (const f of files) fake.setContent(sha, f.path, f.content);
   }
-  const service = await startService({ NODE_ENV: 'production', LOG_LEVEL: 'warn', ...githubAppEnv(fake.host, SECRET, appPrivateKey()) }, { name: 'github-service' });
+  const service = await startService({ NODE_ENV: 'production', LOG_LEVEL: 'warn', ...githubAppEnv(fake.host, SECRET, appPrivateKey()), ...archiveEnv() }, { name: 'github-service' });
   let peak = rssKiB(service.child.pid);
   const sampler = setInterval(() => (peak = Math.max(peak, rssKiB(service.child.pid))), 20);
   const isWrite = (r) => r.method !== 'GET' && !r.path.includes('/access_tokens') && r.path !== '/graphql';
@@ -85,7 +86,7 @@ async function main() {
     reviewPosted,
     allWritten,
     dryRun,
-    extra: { apiLatencyMs: API_LATENCY_MS, inlineCommentsPerReview: Math.round(comments / (RUNS + 1)), apiRequestsPerReview: Math.round(requestsPerRun.reduce((a, b) => a + b, 0) / requestsPerRun.length), servicePeakRssMiB: Math.round(peak / 1024) },
+    extra: { apiLatencyMs: API_LATENCY_MS, archiveThreshold: archiveEnv().COZE_LOOP_ARCHIVE_THRESHOLD ?? 'default', inlineCommentsPerReview: Math.round(comments / (RUNS + 1)), apiRequestsPerReview: Math.round(requestsPerRun.reduce((a, b) => a + b, 0) / requestsPerRun.length), servicePeakRssMiB: Math.round(peak / 1024) },
   });
 }
 

@@ -5,13 +5,15 @@
 // review arrives: GitLab takes one request per discussion) and webhook sent -> all writes done (summary note and
 // commit status included), beside `coze-loop review --dry-run` on the same change in the same run.
 //
-//   npm run build && node bench/gitlab-latency.js [--runs 15] [--files 30] [--dry-runs 5]
+//   npm run build && node bench/gitlab-latency.js [--runs 15] [--files 30] [--dry-runs 5] [--api-latency-ms 0]
+//     [--archive-threshold N]   (changed files from which the service reads the head archive; 0: batched reads only)
 import { existsSync } from 'node:fs';
-import { arg, changeFiles, loadSupport, newFilePatch, report, rssKiB, timeDryRun, untilQuiet } from './latency-harness.js';
+import { archiveEnv, arg, changeFiles, loadSupport, newFilePatch, report, rssKiB, timeDryRun, untilQuiet } from './latency-harness.js';
 
 const RUNS = arg('runs', 15);
 const FILES = arg('files', 30);
 const DRY_RUNS = arg('dry-runs', 5);
+const API_LATENCY_MS = arg('api-latency-ms', 0);
 const TOKEN = 'glpat-bench-token';
 const SECRET = 'bench-webhook-secret';
 const PROJECT = 42;
@@ -41,6 +43,7 @@ async function main() {
   fake.addProject({ id: PROJECT, path: 'acme/bench', branchSha: BASE });
   fake.addUser({ id: 7, username: 'dana' });
   const files = changeFiles(FILES);
+  fake.delayMs = API_LATENCY_MS;
   for (let run = 0; run < RUNS + 1; run++) {
     const sha = (run + 1).toString(16).padStart(40, '0');
     fake.setFiles(PROJECT, sha, Object.fromEntries(files.map((f) => [f.path, f.content])));
@@ -56,7 +59,7 @@ async function main() {
     });
   }
   const service = await startService(
-    { NODE_ENV: 'production', LOG_LEVEL: 'warn', GITLAB_URL: fake.url, GITLAB_TOKEN: TOKEN, GITLAB_WEBHOOK_SECRET: SECRET },
+    { NODE_ENV: 'production', LOG_LEVEL: 'warn', GITLAB_URL: fake.url, GITLAB_TOKEN: TOKEN, GITLAB_WEBHOOK_SECRET: SECRET, ...archiveEnv() },
     { name: 'gitlab-service' },
   );
   let peak = rssKiB(service.child.pid);
@@ -97,7 +100,7 @@ async function main() {
     reviewPosted,
     allWritten,
     dryRun,
-    extra: { inlineCommentsPerReview: Math.round(comments / (RUNS + 1)), apiRequestsPerReview: Math.round(requestsPerRun.reduce((a, b) => a + b, 0) / requestsPerRun.length), servicePeakRssMiB: Math.round(peak / 1024) },
+    extra: { apiLatencyMs: API_LATENCY_MS, archiveThreshold: archiveEnv().COZE_LOOP_ARCHIVE_THRESHOLD ?? 'default', inlineCommentsPerReview: Math.round(comments / (RUNS + 1)), apiRequestsPerReview: Math.round(requestsPerRun.reduce((a, b) => a + b, 0) / requestsPerRun.length), servicePeakRssMiB: Math.round(peak / 1024) },
   });
 }
 

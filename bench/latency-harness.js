@@ -12,6 +12,12 @@ import { build } from 'esbuild';
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(ROOT, 'bin', 'coze-loop.js');
 
+/** COZE_LOOP_ARCHIVE_THRESHOLD for the service from `--archive-threshold N` (0: batched reads only), else unset. */
+export function archiveEnv() {
+  const threshold = arg('archive-threshold', undefined);
+  return threshold === undefined ? {} : { COZE_LOOP_ARCHIVE_THRESHOLD: String(threshold) };
+}
+
 export function arg(name, fallback) {
   const index = process.argv.indexOf(`--${name}`);
   return index > 0 ? Number(process.argv[index + 1]) : fallback;

@@ -7,7 +7,8 @@ import { gzipSync } from 'node:zlib';
 import { archiveThresholdFrom, CHANGE_ARCHIVE_LIMITS, DEFAULT_ARCHIVE_THRESHOLD, readFromArchive } from '../../src/platforms/archive-read.js';
 import { GitHubPlatform } from '../../src/platforms/github/github-platform.js';
 import { graphqlReadOutsideWriteLimiter } from '../../src/platforms/github/throttle.js';
-import { GitLabPlatform } from '../../src/platforms/gitlab/gitlab-platform.js';
+import { ARCHIVE_READS_PER_MINUTE, GitLabPlatform } from '../../src/platforms/gitlab/gitlab-platform.js';
+import { RateLimitGate } from '../../src/platforms/gitlab/rate-limit.js';
 import { FakeGitHub } from '../support/fake-github.js';
 import { FakeGitLab } from '../support/fake-gitlab.js';
 import { makeTarGz, tarHeader, tarPad } from '../support/tar.js';
@@ -113,6 +114,23 @@ describe('GitLabPlatform.getFileContents on a large change', () => {
     fake.requests.length = 0;
     await platform(0).getFileContents('42', Object.keys(change(400)), HEAD);
     expect(kinds().every((k) => k !== 'archive')).toBe(true);
+  });
+
+  it(`takes the archive at most ${ARCHIVE_READS_PER_MINUTE} times a minute (GitLab allows 5), reading in batches rather than waiting`, async () => {
+    const files = change(160);
+    fake.setFiles(42, HEAD, files);
+    let clock = Date.parse('2026-12-05T12:00:00Z');
+    const gl = new GitLabPlatform({ url: fake.url, token: TOKEN, logger: recordingLogger(lines), rateLimitGate: new RateLimitGate(() => clock) });
+    const archives = () => kinds().filter((k) => k === 'archive').length;
+    for (let i = 0; i < ARCHIVE_READS_PER_MINUTE + 1; i++) {
+      const contents = await gl.getFileContents('42', Object.keys(files), HEAD);
+      expect(contents.get('legacy.py')?.equals(latin1)).toBe(true);
+    }
+    expect(archives()).toBe(ARCHIVE_READS_PER_MINUTE);
+    expect(kinds().filter((k) => k === 'graphql')).toHaveLength(Math.ceil(160 / 50));
+    clock += 60_000;
+    await gl.getFileContents('42', Object.keys(files), HEAD);
+    expect(archives()).toBe(ARCHIVE_READS_PER_MINUTE + 1);
   });
 
   it('falls back to the batched reads when the archive fails, with the same answers and one warning', async () => {

@@ -112,7 +112,7 @@ describe('GitHub webhook bodies from an anonymous sender', () => {
   it('never reads a body that carries no signature', async () => {
     const { port } = await start();
     const outcome = await post(port, { 'content-length': String(1024 * 1024) }, { chunkBytes: 1024, chunks: 1, hold: true });
-    expect(outcome.status).toBe(400);
+    expect(outcome.status).toBe(401);
   });
 
   it('holds at most COZE_LOOP_WEBHOOK_MAX_PENDING unverified bodies; the next sender gets 503 at once', async () => {
@@ -144,7 +144,7 @@ describe('GitHub webhook bodies from an anonymous sender', () => {
     const { port, queue } = await start();
     const payload = Buffer.from(JSON.stringify({ zen: 'x'.repeat(300_000) }));
     const forged = await post(port, { 'x-hub-signature-256': signPayload('not-the-secret', payload) }, { chunkBytes: 0, chunks: 0, payload });
-    expect(forged.status).toBe(400);
+    expect(forged.status).toBe(401);
     const signed = await post(port, { 'x-hub-signature-256': signPayload(SECRET, payload) }, { chunkBytes: 0, chunks: 0, payload });
     expect(signed.status).toBe(200);
     expect(queue.jobs).toEqual([]);

@@ -472,7 +472,7 @@ export async function createGitHubService(processEnv: NodeJS.ProcessEnv, deps: S
     }
     const read = await readSignedBody(req, { secret, signature: header(req, 'x-hub-signature-256'), maxBytes: maxBodyBytes, pending });
     if (!read.ok) {
-      if (read.status === 400) logger.warn({ deliveryId, event }, 'webhook signature missing or wrong; ignored');
+      if (read.status === 401) logger.warn({ deliveryId, event }, 'webhook signature missing or wrong; ignored');
       else logger.warn({ deliveryId, event, status: read.status, pending: pending.size }, `webhook refused: ${read.error}`);
       if (read.unread) refuse(res, req, read.status, { error: read.error }, read.headers);
       else send(res, read.status, { error: read.error }, read.headers);

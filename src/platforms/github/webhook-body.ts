@@ -13,7 +13,7 @@ const SIGNATURE = /^sha256=[0-9a-f]{64}$/;
 
 export type SignedBody =
   | { ok: true; body: Buffer }
-  | { ok: false; status: 400 | 413 | 503; error: string; headers?: Record<string, string>; /** the sender is still sending */ unread: boolean };
+  | { ok: false; status: 401 | 413 | 503; error: string; headers?: Record<string, string>; /** the sender is still sending */ unread: boolean };
 
 /** Counts bodies being read whose signature is not yet checked. */
 export class PendingBodies {
@@ -50,12 +50,12 @@ export interface SignedBodyOptions {
 
 export async function readSignedBody(req: IncomingMessage, options: SignedBodyOptions): Promise<SignedBody> {
   const { secret, signature, maxBytes, pending } = options;
-  if (!signature || !SIGNATURE.test(signature)) return { ok: false, status: 400, error: 'signature does not match', unread: true };
+  if (!signature || !SIGNATURE.test(signature)) return { ok: false, status: 401, error: 'signature does not match', unread: true };
   // A body some middleware already read (Probot's own server, a test harness): verify it as it is.
   if (Buffer.isBuffer(req.rawBody)) {
     if (req.rawBody.length > maxBytes) return { ok: false, status: 413, error: 'payload too large', unread: false };
     const digest = createHmac('sha256', secret).update(req.rawBody).digest();
-    return matches(secret, digest, signature) ? { ok: true, body: req.rawBody } : { ok: false, status: 400, error: 'signature does not match', unread: false };
+    return matches(secret, digest, signature) ? { ok: true, body: req.rawBody } : { ok: false, status: 401, error: 'signature does not match', unread: false };
   }
   const declared = req.headers['content-length'];
   if (declared !== undefined && !(Number(declared) <= maxBytes)) return { ok: false, status: 413, error: 'payload too large', unread: true };
@@ -86,7 +86,7 @@ export async function readSignedBody(req: IncomingMessage, options: SignedBodyOp
       req.once('close', () => resolve(size > maxBytes));
     });
     if (overflow) return { ok: false, status: 413, error: 'payload too large', unread: true };
-    if (!matches(secret, hmac.digest(), signature)) return { ok: false, status: 400, error: 'signature does not match', unread: false };
+    if (!matches(secret, hmac.digest(), signature)) return { ok: false, status: 401, error: 'signature does not match', unread: false };
     return { ok: true, body: Buffer.concat(chunks, size) };
   } finally {
     pending.release();

@@ -63,6 +63,14 @@ const MAX_CACHED_DIFFS = 32;
 export const FILES_PER_QUERY = 50;
 /** Diff discussions in flight while a review is published (GitLab posts one discussion per request). */
 export const DISCUSSION_CONCURRENCY = 4;
+/** Review archive reads per minute (GitLab allows 5 archive downloads a minute per user; one is left for the weekly scan). */
+export const ARCHIVE_READS_PER_MINUTE = 4;
+
+/**
+ * The answer to a write whose body the adapter does not use (a 2xx is the whole outcome): not validated, so an
+ * answer of an unexpected shape never turns a comment GitLab did post into a failed review.
+ */
+const WRITTEN = z.unknown();
 
 const EMOJI: Record<Reaction, string> = { eyes: 'eyes', '+1': 'thumbsup', rocket: 'rocket', confused: 'confused' };
 
@@ -148,6 +156,8 @@ export class GitLabPlatform implements Platform {
   private graphqlUnavailable = false;
   private readonly gate: RateLimitGate;
   private readonly archiveThreshold: number;
+  /** When the review archive reads of the last minute started (takeArchiveSlot). */
+  private readonly archiveReads: number[] = [];
 
   constructor(options: GitLabPlatformOptions) {
     this.url = options.url.replace(/\/+$/, '');
@@ -336,7 +346,7 @@ export class GitLabPlatform implements Platform {
     const out = new Map<string, Buffer | null>();
     const rest: string[] = [];
     let unique = [...new Set(paths)];
-    if (this.archiveThreshold > 0 && unique.length >= this.archiveThreshold) {
+    if (this.archiveThreshold > 0 && unique.length >= this.archiveThreshold && this.takeArchiveSlot()) {
       // One archive instead of unique/FILES_PER_QUERY sequential queries; what it does not give goes on below.
       const started = performance.now();
       const outcome = await readFromArchive(() => this.downloadArchive(repo, ref), unique, out);
@@ -364,6 +374,22 @@ export class GitLabPlatform implements Platform {
     }
     await readFilesOneByOne(rest, (path) => this.getFileContent(repo, path, ref), out);
     return out;
+  }
+
+  /**
+   * GitLab limits archive downloads to 5 a minute per user (gitbeaker queues the sixth for up to a minute): a review
+   * takes the archive only while fewer than ARCHIVE_READS_PER_MINUTE reads started in the last minute, leaving room
+   * for the weekly scan, and reads in batches otherwise rather than wait.
+   */
+  private takeArchiveSlot(): boolean {
+    const now = this.gate.clock();
+    while (this.archiveReads.length > 0 && now - this.archiveReads[0]! >= 60_000) this.archiveReads.shift();
+    if (this.archiveReads.length >= ARCHIVE_READS_PER_MINUTE) {
+      this.logger?.info({ recent: this.archiveReads.length }, 'changed files: archive downloads at their per-minute limit; reading them in batches');
+      return false;
+    }
+    this.archiveReads.push(now);
+    return true;
   }
 
   /** One GraphQL query for a batch of paths; the blobs GitLab found, by path. Throws when the answer is unusable. */
@@ -489,7 +515,7 @@ export class GitLabPlatform implements Platform {
         try {
           await this.call(
             `POST diff discussion on ${comment.path}:${comment.line}`,
-            discussionSchema,
+            WRITTEN,
             () => this.api.MergeRequestDiscussions.create(cr.repo, cr.number, comment.body, { position }),
             policy,
           );
@@ -525,10 +551,10 @@ export class GitLabPlatform implements Platform {
     // A resolved discussion was already marked (or closed by a person): replying again would repeat ourselves.
     if (!comment.threadId || comment.resolved) return;
     const threadId = comment.threadId;
-    await this.call('POST discussion reply', noteSchema, () =>
+    await this.call('POST discussion reply', WRITTEN, () =>
       this.api.MergeRequestDiscussions.addNote(cr.repo, cr.number, threadId, body),
     );
-    await this.call('PUT resolve discussion', discussionSchema, () =>
+    await this.call('PUT resolve discussion', WRITTEN, () =>
       (this.api.MergeRequestDiscussions as unknown as {
         resolve(project: string, iid: number, discussion: string, resolved: boolean): Promise<unknown>;
       }).resolve(cr.repo, cr.number, threadId, true),
@@ -564,12 +590,12 @@ export class GitLabPlatform implements Platform {
     const existing = notes.find((n) => n.author.id === me.id && !n.system && n.body.includes(SUMMARY_MARKER));
     if (existing) {
       if (existing.body === text) return;
-      await this.call('PUT summary note', noteSchema, () =>
+      await this.call('PUT summary note', WRITTEN, () =>
         this.api.MergeRequestNotes.edit(cr.repo, cr.number, existing.id, { body: text }),
       );
       return;
     }
-    await this.call('POST summary note', noteSchema, () => this.api.MergeRequestNotes.create(cr.repo, cr.number, text));
+    await this.call('POST summary note', WRITTEN, () => this.api.MergeRequestNotes.create(cr.repo, cr.number, text));
   }
 
   async reportStatus(cr: ChangeRequestRef, status: StatusReport): Promise<void> {
@@ -581,7 +607,7 @@ export class GitLabPlatform implements Platform {
     const state = status.conclusion === 'failure' ? 'failed' : 'success';
     const description = status.title.length > MAX_STATUS_DESCRIPTION ? `${status.title.slice(0, MAX_STATUS_DESCRIPTION - 1)}…` : status.title;
     const targetUrl = status.detailsUrl ?? cr.url;
-    await this.call('POST commit status', z.object({ id: z.number().int() }), () =>
+    await this.call('POST commit status', WRITTEN, () =>
       this.api.Commits.editStatus(cr.repo, cr.headSha, state, {
         name: status.name,
         description,
@@ -593,17 +619,17 @@ export class GitLabPlatform implements Platform {
   async reply(cr: ChangeRequestRef, origin: CommandOrigin, body: string): Promise<void> {
     if (origin.threadId) {
       const threadId = origin.threadId;
-      await this.call('POST discussion reply', noteSchema, () =>
+      await this.call('POST discussion reply', WRITTEN, () =>
         this.api.MergeRequestDiscussions.addNote(cr.repo, cr.number, threadId, body),
       );
       return;
     }
-    await this.call('POST merge request note', noteSchema, () => this.api.MergeRequestNotes.create(cr.repo, cr.number, body));
+    await this.call('POST merge request note', WRITTEN, () => this.api.MergeRequestNotes.create(cr.repo, cr.number, body));
   }
 
   async react(cr: ChangeRequestRef, origin: CommandOrigin, reaction: Reaction): Promise<void> {
     try {
-      await this.call('POST award emoji', z.object({ id: z.number().int() }), () =>
+      await this.call('POST award emoji', WRITTEN, () =>
         this.api.MergeRequestNoteAwardEmojis.award(cr.repo, cr.number, Number(origin.commentId), EMOJI[reaction]),
       );
     } catch (error) {
@@ -667,11 +693,11 @@ export class GitLabPlatform implements Platform {
     if (patch.title !== undefined) options.title = patch.title;
     if (patch.body !== undefined) options.description = patch.body;
     if (patch.state) options.stateEvent = patch.state === 'closed' ? 'close' : 'reopen';
-    await this.call(`PUT issue #${number}`, issueSchema, () => this.api.Issues.edit(repo, number, options));
+    await this.call(`PUT issue #${number}`, WRITTEN, () => this.api.Issues.edit(repo, number, options));
   }
 
   async commentOnIssue(repo: string, number: number, body: string): Promise<void> {
-    await this.call(`POST issue #${number} note`, noteSchema, () => this.api.IssueNotes.create(repo, number, body));
+    await this.call(`POST issue #${number} note`, WRITTEN, () => this.api.IssueNotes.create(repo, number, body));
   }
 
   async getDefaultBranch(repo: string): Promise<{ name: string; sha: string }> {

@@ -13,14 +13,16 @@ export type GitLabUser = z.infer<typeof userSchema>;
 export const diffRefsSchema = z.object({ base_sha: sha, start_sha: sha, head_sha: sha });
 
 export const mergeRequestSchema = z.object({
-  id: z.number().int(),
+  // Not used by the review: an odd or absent value reads as undefined rather than failing it.
+  id: optional(z.number().int()),
   iid: z.number().int(),
-  project_id: z.number().int(),
+  project_id: optional(z.number().int()),
   state: z.string(),
   sha: optional(sha),
   draft: optional(z.boolean()),
   work_in_progress: optional(z.boolean()),
-  source_branch: z.string(),
+  /** Only informational (headRef). */
+  source_branch: optional(z.string()),
   target_branch: z.string(),
   web_url: optional(z.string()),
   author: optional(z.object({ id: z.number().int(), username: z.string() })),

@@ -135,13 +135,13 @@ describe('routeWebhook guards', () => {
 });
 
 describe('webhook endpoint', () => {
-  it('verifies the signature before anything else: forged or missing -> 400, nothing enqueued, no API call', async () => {
+  it('verifies the signature before anything else: forged or missing -> 401, nothing enqueued, no API call', async () => {
     const { svc, queue } = await service();
     const url = await serve(svc);
     const payload = pullRequestPayload('opened', target);
-    expect((await deliver(url, 'pull_request', payload, { signature: signPayload('wrong-secret', JSON.stringify(payload)) })).status).toBe(400);
-    expect((await deliver(url, 'pull_request', payload, { signature: null })).status).toBe(400);
-    expect((await deliver(url, 'pull_request', payload, { signature: 'sha256=00' })).status).toBe(400);
+    expect((await deliver(url, 'pull_request', payload, { signature: signPayload('wrong-secret', JSON.stringify(payload)) })).status).toBe(401);
+    expect((await deliver(url, 'pull_request', payload, { signature: null })).status).toBe(401);
+    expect((await deliver(url, 'pull_request', payload, { signature: 'sha256=00' })).status).toBe(401);
     expect(queue.jobs).toEqual([]);
   });
 

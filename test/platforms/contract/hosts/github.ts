@@ -1,4 +1,7 @@
 import { Octokit } from '@octokit/rest';
+import { createHmac, generateKeyPairSync } from 'node:crypto';
+import type { WebhookFixture } from '../webhook-suite.js';
+import { pullRequestPayload } from '../../github/payloads.js';
 import { GitHubPlatform } from '../../../../src/platforms/github/github-platform.js';
 import { FakeGitHub } from '../../../support/fake-github.js';
 import { recordingLogger, type ContractSetup, type FakeHost } from '../suite.js';
@@ -56,4 +59,24 @@ export const setup: ContractSetup = async () => {
     server: asFakeHost(fake, 7),
     cr: { platform: 'github', repo: fake.fullName, number: 7, baseSha: pull.base.sha, headSha: pull.head.sha, baseRef: 'main' },
   };
+};
+
+const SECRET = 'contract-webhook-secret';
+let privateKey: string | undefined;
+
+/** GitHub signs the body with HMAC-SHA256 (X-Hub-Signature-256) and names the event in X-GitHub-Event. */
+export const webhook: WebhookFixture = {
+  env(apiUrl) {
+    privateKey ??= generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs1', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey;
+    return { APP_ID: '123', PRIVATE_KEY: privateKey, WEBHOOK_SECRET: SECRET, GHE_HOST: new URL(apiUrl).host, GHE_PROTOCOL: 'http', NODE_ENV: 'test', LOG_LEVEL: 'fatal' };
+  },
+  path: '/api/github/webhooks',
+  reviewJob: 'github-review',
+  reviewBody: () => JSON.stringify(pullRequestPayload('opened', { owner: 'acme', repo: 'shop', number: 7, headSha: 'a'.repeat(40) })),
+  unknownBody: () => JSON.stringify({ action: 'started', starred_at: '2026-12-05T08:00:00Z', repository: { full_name: 'acme/shop' }, sender: { login: 'dana', type: 'User' } }),
+  headers(body, { event, id, secret = SECRET }) {
+    const headers: Record<string, string> = { 'content-type': 'application/json', 'x-github-event': event === 'review' ? 'pull_request' : 'star', 'x-github-delivery': id };
+    if (secret) headers['x-hub-signature-256'] = `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+    return headers;
+  },
 };
