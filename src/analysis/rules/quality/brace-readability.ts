@@ -245,22 +245,25 @@ const DISPATCH = new Set(['expression_switch_statement', 'type_switch_statement'
 
 /**
  * A dispatch loop: the body is one `switch`/`select` over the kind of the next item (an assembler's opcodes, a
- * parser's tokens, a coordinator's channels), holding at least three quarters of it. Its cases are already the
- * per-kind steps, side by side on purpose; the docs' "when not to use" names it, and it is not reported.
+ * parser's tokens, a coordinator's channels), holding at least three quarters of it, with no case longer than half
+ * the limit. Its cases are already the per-kind steps, side by side on purpose; the docs' "when not to use" names
+ * it, and it is not reported. A long case is still a long body.
  */
-function isDispatchLoop(list: SyntaxNode[]): boolean {
+function isDispatchLoop(list: SyntaxNode[], threshold: number): boolean {
   if (list.length === 0) return false;
   const span = endLineOf(list[list.length - 1]!) - lineOf(list[0]!) + 1;
   return list.some((statement) => {
     const inner = statement.type === 'labeled_statement' ? statement.namedChildren.find((c) => DISPATCH.has(c.type)) : statement.type === 'expression_statement' ? statement.namedChild(0) : statement;
-    return !!inner && DISPATCH.has(inner.type) && (endLineOf(inner) - lineOf(inner) + 1) * 4 >= span * 3;
+    if (!inner || !DISPATCH.has(inner.type) || (endLineOf(inner) - lineOf(inner) + 1) * 4 < span * 3) return false;
+    const holder = inner.namedChildren.find((c) => c.type === 'switch_block') ?? inner;
+    return holder.namedChildren.every((c) => endLineOf(c) - lineOf(c) + 1 <= threshold / 2);
   });
 }
 
 export function detectBraceLongLoopBody(loop: LoopFacts, ctx: RuleContext, threshold: number): Detection | null {
   if (loop.kind === 'interval' || hasEnclosingLoop(loop)) return null;
   const lines = bodyLines(loop, ctx.file.source);
-  if (lines <= threshold || isDispatchLoop(statements(loopBlock(loop)))) return null;
+  if (lines <= threshold || isDispatchLoop(statements(loopBlock(loop)), threshold)) return null;
   const lang = braceOf(loop);
   const block = loopBlock(loop)!;
   const list = statements(block);
