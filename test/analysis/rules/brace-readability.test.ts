@@ -107,3 +107,11 @@ describe('long-loop-body in Java', () => {
     expect(finding?.fix?.code).toContain('for (Order order : orders) {\n    processOrder(order);\n}');
   });
 });
+
+describe('index-loop over Java varargs', () => {
+  it('uses the declared element type of a varargs parameter', () => {
+    const source = 'class A {\n    static int n(Class<?>... types) {\n        int n = 0;\n        for (int i = 0; i < types.length; i++) {\n            if (types[i].isPrimitive()) n++;\n        }\n        return n;\n    }\n}\n';
+    const [finding] = runRule('index-loop', 'A.java', source);
+    expect(finding?.message).toBe('Index loop over `types` only reads `types[i]`; use `for (Class<?> type : types)`');
+  });
+});
