@@ -245,22 +245,25 @@ const DISPATCH = new Set(['expression_switch_statement', 'type_switch_statement'
 
 /**
  * A dispatch loop: the body is one `switch`/`select` over the kind of the next item (an assembler's opcodes, a
- * parser's tokens, a coordinator's channels), holding at least three quarters of it. Its cases are already the
- * per-kind steps, side by side on purpose; the docs' "when not to use" names it, and it is not reported.
+ * parser's tokens, a coordinator's channels), holding at least three quarters of it, with no case longer than half
+ * the limit. Its cases are already the per-kind steps, side by side on purpose; the docs' "when not to use" names
+ * it, and it is not reported. A long case is still a long body.
  */
-function isDispatchLoop(list: SyntaxNode[]): boolean {
+function isDispatchLoop(list: SyntaxNode[], threshold: number): boolean {
   if (list.length === 0) return false;
   const span = endLineOf(list[list.length - 1]!) - lineOf(list[0]!) + 1;
   return list.some((statement) => {
     const inner = statement.type === 'labeled_statement' ? statement.namedChildren.find((c) => DISPATCH.has(c.type)) : statement.type === 'expression_statement' ? statement.namedChild(0) : statement;
-    return !!inner && DISPATCH.has(inner.type) && (endLineOf(inner) - lineOf(inner) + 1) * 4 >= span * 3;
+    if (!inner || !DISPATCH.has(inner.type) || (endLineOf(inner) - lineOf(inner) + 1) * 4 < span * 3) return false;
+    const holder = inner.namedChildren.find((c) => c.type === 'switch_block') ?? inner;
+    return holder.namedChildren.every((c) => endLineOf(c) - lineOf(c) + 1 <= threshold / 2);
   });
 }
 
 export function detectBraceLongLoopBody(loop: LoopFacts, ctx: RuleContext, threshold: number): Detection | null {
   if (loop.kind === 'interval' || hasEnclosingLoop(loop)) return null;
   const lines = bodyLines(loop, ctx.file.source);
-  if (lines <= threshold || isDispatchLoop(statements(loopBlock(loop)))) return null;
+  if (lines <= threshold || isDispatchLoop(statements(loopBlock(loop)), threshold)) return null;
   const lang = braceOf(loop);
   const block = loopBlock(loop)!;
   const list = statements(block);
@@ -455,6 +458,10 @@ function declaredType(name: string, loop: LoopFacts, lang: Brace): SyntaxNode | 
           const i = names.findIndex((c) => c.text === bare);
           if (i >= 0 && values.length === names.length) return values[i];
         }
+      } else if (n.type === 'spread_parameter') {
+        // `Class<?>... types`: an array of the written type.
+        const declarator = n.namedChildren.find((c) => c.type === 'variable_declarator');
+        if (declarator?.childForFieldName('name')?.text === bare) return n.namedChildren.find((c) => c.id !== declarator.id && c.type !== 'modifiers');
       } else if (n.type === 'formal_parameter' || n.type === 'local_variable_declaration' || n.type === 'field_declaration') {
         const matches = n.type === 'formal_parameter' ? n.childForFieldName('name')?.text === bare : n.childrenForFieldName('declarator').some((d) => d.childForFieldName('name')?.text === bare);
         if (matches) return n.childForFieldName('type') ?? undefined;
@@ -484,6 +491,7 @@ function goRangeChanges(type: SyntaxNode | undefined): boolean {
 function javaElementType(type: SyntaxNode | undefined, access: 'array' | 'list'): string | undefined | null {
   if (!type) return access === 'array' ? 'var' : null;
   if (access === 'array') {
+    if (type.parent?.type === 'spread_parameter') return type.text;
     if (type.type !== 'array_type') return type.type === 'type_identifier' && type.text === 'var' ? 'var' : null;
     const element = type.childForFieldName('element')?.text;
     const dims = (type.childForFieldName('dimensions')?.text ?? '[]').replace(/\s+/g, '');
@@ -599,8 +607,12 @@ const RESERVED = new Set([
   'while', 'enum', 'record',
 ]);
 
-function freshName(preferred: string, taken: Set<string>): string {
-  for (const candidate of [preferred, 'item', 'element', `${preferred}Item`]) if (!taken.has(candidate) && !RESERVED.has(candidate)) return candidate;
+/** Java keywords a singular may hit (`classes` → `class`); Go's list above holds its keywords and built-ins. */
+const JAVA_RESERVED = /^(class|char|long|short|double|float|boolean|byte|int|this|super|null|final|static|public|private|protected|new|case|try|catch|throw|do|while|enum|record|switch|default|package|import|interface|var|for|if|else|return|break|continue|goto|const|void|native|assert|abstract|extends|implements|instanceof|synchronized|throws|transient|volatile|yield|true|false)$/;
+
+function freshName(preferred: string, taken: Set<string>, lang: Brace): string {
+  const reserved = (name: string): boolean => (lang === 'go' ? RESERVED.has(name) : JAVA_RESERVED.test(name));
+  for (const candidate of [preferred, 'item', 'element', `${preferred}Item`]) if (!taken.has(candidate) && !reserved(candidate)) return candidate;
   let n = 2;
   while (taken.has(`${preferred}${n}`)) n++;
   return `${preferred}${n}`;
@@ -681,7 +693,7 @@ export function detectBraceIndexLoop(loop: LoopFacts, ctx: RuleContext): Detecti
   const taken = new Set(walk(fn, lang).filter((n) => n.type === 'identifier' || n.type === 'type_identifier').map((n) => n.text));
   // `NAMES` (a constant) → `name`, not `nAME`.
   const last = shape.collection.slice(shape.collection.lastIndexOf('.') + 1);
-  const element = freshName(elementName(/^[A-Z][A-Z0-9_]*$/.test(last) ? last.toLowerCase() : shape.collection, 'js'), taken);
+  const element = freshName(elementName(/^[A-Z][A-Z0-9_]*$/.test(last) ? last.toLowerCase() : shape.collection, 'js'), taken, lang);
   const header = lang === 'go' ? `_, ${element} := range ${shape.collection}` : `for (${javaType} ${element} : ${shape.collection})`;
   const edits: TextEdit[] = [{ start: shape.header.start, end: shape.header.end, text: header }];
   for (const read of reads) edits.push({ start: read.startIndex, end: read.endIndex, text: element });
