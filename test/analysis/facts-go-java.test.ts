@@ -293,6 +293,15 @@ func pingUntilUp(db *sql.DB) {
 	}
 }
 
+func compound(c *http.Client, req *http.Request, retry bool) {
+	for {
+		resp, err := c.Do(req)
+		if !retry && err == nil && resp != nil {
+			return
+		}
+	}
+}
+
 func dropped(c *http.Client, req *http.Request) {
 	for {
 		resp, _ := c.Do(req)
@@ -307,7 +316,25 @@ func dropped(c *http.Client, req *http.Request) {
   it('an else branch that leaves: the failure ends the loop', () => {
     expect(call(loopAt(facts, 15), 'c.Do').failure).toBe('ends-loop');
   });
-  it('a discarded error stays ignored', () => {
+  it('a condition that tests more than the error is not read as its check', () => {
     expect(call(loopAt(facts, 35), 'c.Do').failure).toBe('ignored');
+  });
+  it('a discarded error stays ignored', () => {
+    expect(call(loopAt(facts, 44), 'c.Do').failure).toBe('ignored');
+  });
+});
+
+describe('infinite-loop-no-exit leaves test code alone (no deploy ever stops a test)', () => {
+  const config = configSchema().parse({ severity_threshold: 'info' });
+  const go = 'package metrics\n\nimport "time"\n\nfunc hang() {\n\tfor {\n\t\ttime.Sleep(5 * time.Second)\n\t}\n}\n';
+  const java = 'class Hang {\n  void hang(BlockingQueue<Runnable> jobs) {\n    while (true) {\n      try {\n        jobs.take().run();\n      } catch (Exception e) {\n        System.err.println(e);\n      }\n    }\n  }\n}\n';
+  const rules = (path: string, content: string) => analyzeSource({ path, content }, config, { onlyRules: ['infinite-loop-no-exit'] }).findings.map((f) => `${f.ruleId}:${f.line}`);
+  it('reports the loop in production code', () => {
+    expect(rules('metrics/hang.go', go)).toEqual(['infinite-loop-no-exit:6']);
+    expect(rules('src/main/java/a/Hang.java', java)).toEqual(['infinite-loop-no-exit:3']);
+  });
+  it('not in a _test.go file or under src/test', () => {
+    expect(rules('metrics/hang_test.go', go)).toEqual([]);
+    expect(rules('src/test/java/a/Hang.java', java)).toEqual([]);
   });
 });

@@ -356,8 +356,9 @@ function blockLeaves(block: SyntaxNode | null, loop: SyntaxNode): boolean {
 
 /** The `if` (or `switch` case) that tests one of `names` against nil, among the statements after `statement`. */
 function errorCheckAfter(statement: SyntaxNode, names: string[]): SyntaxNode | undefined {
-  // `err != nil` and `err == nil` (`if err == nil { return }`: the failure path is what follows) both look at it.
-  const tests = (text: string) => names.some((n) => new RegExp(`\\b${n}\\s*[!=]=\\s*nil\\b`).test(text));
+  // `err != nil` anywhere in the condition, or the whole condition `err == nil` (`if err == nil { return }`: the
+  // failure path is what follows; `ok && err == nil` tests something else as well, and is not read as the check).
+  const tests = (text: string) => names.some((n) => new RegExp(`\\b${n}\\s*!=\\s*nil\\b`).test(text) || text.trim() === `${n} == nil`);
   if (statement.parent?.type === 'if_statement' && statement.parent.childForFieldName('initializer')?.id === statement.id) {
     return tests(statement.parent.childForFieldName('condition')?.text ?? '') ? statement.parent : undefined;
   }
