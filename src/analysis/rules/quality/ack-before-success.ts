@@ -114,6 +114,36 @@ function finallyFix(ack: SyntaxNode, finallyClause: SyntaxNode, loop: LoopFacts,
   return `try {\n${indent(bodyText)}\n${indent(ackText)}\n} ${catchText}\n`;
 }
 
+/** A condition that names an at-most-once mode: `if queue in self._noack_queues`, `if no_ack:`, `if (autoAck)`. */
+const NO_ACK_MODE = /no_?ack|auto_?ack/i;
+const DEFINITION_TYPES: readonly string[] = ['function_definition', 'method_definition', 'function_declaration'];
+
+/** `node` runs only under an `if` (up to `stop`) whose condition names the no-ack mode. */
+function underNoAckCondition(node: SyntaxNode, stop: SyntaxNode): boolean {
+  for (let n = node.parent; n && n.id !== stop.id; n = n.parent) {
+    if (n.type === 'if_statement' && NO_ACK_MODE.test(n.childForFieldName('condition')?.text ?? '')) return true;
+  }
+  return false;
+}
+
+/**
+ * The ack happens only in the consumer's no-ack mode, where acknowledging on receipt is what was asked for
+ * (at-most-once delivery): directly under `if no_ack:`, or inside the file's own function that the loop calls
+ * (`self._message_to_python(msg)` deletes the message only `if queue in self._noack_queues`).
+ */
+function ackOnlyInNoAckMode(ack: TreeCall, loop: LoopFacts, model: FileModel): boolean {
+  if (underNoAckCondition(ack.node, loop.body)) return true;
+  if (ack.confidence !== 'summarised') return false;
+  let root: SyntaxNode = loop.node;
+  while (root.parent) root = root.parent;
+  const defs = root.descendantsOfType(DEFINITION_TYPES).filter((d) => d.childForFieldName('name')?.text === ack.method);
+  if (defs.length !== 1) return false;
+  const body = defs[0]!.childForFieldName('body');
+  if (!body) return false;
+  const inner = treeCalls(body, model, { skipFunctions: true }).filter(isAck);
+  return inner.length > 0 && inner.every((c) => underNoAckCondition(c.node, body));
+}
+
 export const detectAckBeforeSuccess: Detector = (loop, ctx) => {
   const { model } = ctx;
   const family = familyOf(loop.language);
@@ -124,7 +154,7 @@ export const detectAckBeforeSuccess: Detector = (loop, ctx) => {
   const detections: Detection[] = [];
   for (const ack of acks) {
     const statement = statementOf(ack.node);
-    if (!statement) continue;
+    if (!statement || ackOnlyInNoAckMode(ack, loop, model)) continue;
     const finallyClause = inFinally(ack.node, loop.body);
     if (finallyClause) {
       const code = finallyFix(statement, finallyClause, loop, ctx, family);

@@ -55,9 +55,9 @@ function submitsOnlyAWait(call: SyntaxNode, ctx: RuleContext): boolean {
   const target = argumentsOf(call).positional[0];
   if (!target || (target.type !== 'identifier' && target.type !== 'attribute')) return false;
   if (target.type === 'attribute') return onlyWaits(target.text, ctx);
-  const defs = rootOf(call).descendantsOfType('function_definition').filter((d) => d.childForFieldName('name')?.text === target.text);
-  if (defs.length !== 1) return false;
-  const statements = (defs[0]!.childForFieldName('body')?.namedChildren ?? []).filter((s) => s.type !== 'comment' && s.type !== 'pass_statement');
+  const def = nearestDefinition(call, target.text);
+  if (!def) return false;
+  const statements = (def.childForFieldName('body')?.namedChildren ?? []).filter((s) => s.type !== 'comment' && s.type !== 'pass_statement');
   return (
     statements.length > 0 &&
     statements.every((s, i) => {
@@ -66,6 +66,16 @@ function submitsOnlyAWait(call: SyntaxNode, ctx: RuleContext): boolean {
       return expr?.type === 'call' && onlyWaits(calleeOf(expr), ctx);
     })
   );
+}
+
+/** The `def name` the call sees: in the innermost enclosing function's body first, then outwards to the module. */
+function nearestDefinition(from: SyntaxNode, name: string): SyntaxNode | undefined {
+  for (let scope = from.parent; scope; scope = scope.parent) {
+    if (scope.type !== 'block' && scope.type !== 'module') continue;
+    const found = scope.namedChildren.find((d) => d.type === 'function_definition' && d.childForFieldName('name')?.text === name);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 function pythonFindings(loop: LoopFacts, ctx: RuleContext): { statement: SyntaxNode; call: SyntaxNode; callee: string }[] {
