@@ -8,6 +8,7 @@ import { formatNumber, fromConfig, serialWallTimeCost } from '../../../cost/inde
 import type { CallFact, LoopFacts, SyntaxNode } from '../../facts.js';
 import type { Detector, RuleContext } from '../../rule-types.js';
 import { iterationParts } from './batching.js';
+import { detectBraceSerialIo } from './brace-serial-io.js';
 import {
   argumentNodes,
   batchSize,
@@ -76,6 +77,7 @@ function insideTransaction(loop: LoopFacts, source: string): boolean {
 }
 
 export const detectSerialBlockingIo: Detector = (loop, ctx) => {
+  if (loop.language === 'go' || loop.language === 'java') return detectBraceSerialIo(loop, ctx);
   if (!SERIAL_KINDS.has(loop.kind) || loop.infinite) return null;
   if (insideGather(loop) || tinyLiteralIterable(loop, 3) || hasEarlyExit(loop)) return null;
   if (ownCalls(loop).some((c) => hasKind(c, 'sleep'))) return null;

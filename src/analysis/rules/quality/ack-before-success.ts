@@ -8,6 +8,7 @@ import { blockFix, dedentText, fenceLanguage, lineAt, lineEndOffset, lineStartOf
 import { treeCalls, type TreeCall } from './calls.js';
 import { argumentsOf, descendants, endLineOf, familyOf, identifiersIn, isFunction, isLoopStatement, lineOf, statementsOf, stringValue, type Family } from './syntax.js';
 import { displayCallee } from './syntax.js';
+import { detectBraceAck } from './brace-ack.js';
 
 const ACK_METHODS = /^(ack|basic_ack|acknowledge|delete_message|deleteMessage|xack|mark_done|markDone|mark_processed|markProcessed|markAsDone|complete_job|completeJob)$/;
 // `SET\s` rather than `SET\s+`: `\s+[\s\S]*` split every run of spaces both ways before failing.
@@ -145,6 +146,7 @@ function ackOnlyInNoAckMode(ack: TreeCall, loop: LoopFacts, model: FileModel): b
 }
 
 export const detectAckBeforeSuccess: Detector = (loop, ctx) => {
+  if (loop.language === 'go' || loop.language === 'java') return detectBraceAck(loop, ctx);
   const { model } = ctx;
   const family = familyOf(loop.language);
   const calls = treeCalls(loop.body, ctx.model, { skipFunctions: true, skipLoops: true });
