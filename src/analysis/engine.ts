@@ -459,9 +459,9 @@ export function analyzeSource(input: SourceInput, config: CozeLoopConfig, option
   if ('done' in outcome) return outcome.done;
   const { prepared } = outcome;
   const started = Date.now();
-  let tree: FlatTree | undefined;
+  let tree: FlatTree | undefined = options.effects?.takeTree(prepared.path, prepared.text);
   try {
-    tree = parseWithBudget(prepared.language, prepared.text, { timeoutMs: prepared.budget });
+    tree ??= parseWithBudget(prepared.language, prepared.text, { timeoutMs: prepared.budget });
   } catch (error) {
     return failedFile(prepared.path, error);
   }
@@ -476,9 +476,10 @@ export async function analyzeSourceAsync(input: SourceInput, config: CozeLoopCon
   const outcome = prepareSource(input, config, options);
   if ('done' in outcome) return outcome.done;
   const { prepared } = outcome;
-  let tree: FlatTree | undefined;
+  // A tree the effect index already parsed for this text (it read the file as an import first) is not parsed again.
+  let tree: FlatTree | undefined = options.effects?.takeTree(prepared.path, prepared.text);
   try {
-    tree = await parseWithBudgetAsync(prepared.language, prepared.text, { timeoutMs: prepared.budget });
+    tree ??= await parseWithBudgetAsync(prepared.language, prepared.text, { timeoutMs: prepared.budget });
   } catch (error) {
     return failedFile(prepared.path, error);
   }

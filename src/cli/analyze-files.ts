@@ -167,6 +167,8 @@ export async function forEachInWindow<T>(items: Iterable<T>, limit: number, run:
 export async function analyzeFilesPipelined(files: SourceFile[], options: AnalyzeFilesOptions, onFile?: () => void): Promise<AnalysisResult> {
   const result = emptyResult();
   const engineOptions = engineOptionsFor(files, options);
+  // A file read first as another file's import keeps its tree for its own analysis (parsed once, not twice).
+  engineOptions.effects?.expectAnalysis(files.map((file) => file.path));
   await forEachInWindow(files, PARSE_AHEAD, async (file) => {
     const outcome = readSource(file, options.maxFileBytes);
     if ('skip' in outcome) result.skipped.push(outcome.skip);

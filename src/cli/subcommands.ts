@@ -148,10 +148,17 @@ async function runExplain(argv: string[], io: CliIO): Promise<number> {
   return 0;
 }
 
+/**
+ * Subcommands whose module is loaded on demand, by specifier. bin/coze-loop.js runs these through the unbundled
+ * dist/src/cli/main.js: from the one-file bundle (scripts/bundle-cli.js) their modules would import second copies
+ * of the modules the bundle holds (another UsageError class, another rule registry).
+ */
+export const LAZY_SUBCOMMANDS = { review: '../ci/cli.js', summary: '../summary/cli.js' } as const;
+
 export const subcommands: Record<string, Subcommand> = {
   rules: { describe: 'cli.sub.rules', run: runRules },
   explain: { describe: 'cli.sub.explain', run: runExplain },
   init: { describe: 'cli.sub.init', run: runInit },
-  review: lazy('review', '../ci/cli.js', 'cli.sub.review'),
-  summary: lazy('summary', '../summary/cli.js', 'cli.sub.summary'),
+  review: lazy('review', LAZY_SUBCOMMANDS.review, 'cli.sub.review'),
+  summary: lazy('summary', LAZY_SUBCOMMANDS.summary, 'cli.sub.summary'),
 };

@@ -1,7 +1,7 @@
 // The real built CLI as a child process. CI builds before testing; without dist/ (a plain `npm test` on a fresh
 // checkout) only the entry point's presence is checked, because tests must not build dist/ themselves.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { PROJECT_ROOT } from '../../src/core/i18n.js';
@@ -45,6 +45,13 @@ function describeBuilt(): void {
     files['pkg0/broken.py'] = 'def f(:\n    while True\n        pass\n';
     files['pkg0/deep.py'] = `for x in ${'['.repeat(5000)}${']'.repeat(5000)}:\n    pass\n`;
     const cwd = tree(files);
+
+    it('reports a subcommand\'s usage error in words (the subcommand and the CLI share one UsageError)', async () => {
+      const result = await exec(['summary', '--bogus'], cwd);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain('--bogus');
+      expect(result.stderr).not.toContain('cli.usage.');
+    });
 
     it('prints its version and exits 0', async () => {
       const result = await exec(['--version'], cwd);
@@ -99,3 +106,13 @@ function describeBuilt(): void {
     }, 60_000);
   });
 }
+
+describe('bin/coze-loop.js and the one-file bundle', () => {
+  it('runs every subcommand loaded on demand through the unbundled modules', async () => {
+    const { LAZY_SUBCOMMANDS } = await import('../../src/cli/subcommands.js');
+    const source = readFileSync(BIN, 'utf8');
+    const listed = /const UNBUNDLED = new Set\(\[([^\]]*)\]\)/.exec(source)?.[1] ?? '';
+    const names = [...listed.matchAll(/'([^']+)'/g)].map((m) => m[1]).sort();
+    expect(names).toEqual(Object.keys(LAZY_SUBCOMMANDS).sort());
+  });
+});

@@ -36,3 +36,63 @@ describe('the effect index shared across batches', () => {
     expect(reads.filter((path) => path === 'helper.py')).toEqual(['helper.py']);
   });
 });
+
+describe('a tree parsed for an import is handed to that file\'s own analysis', () => {
+  const LOOPING_HELPER = `${HELPER}\ndef fetch_all(urls):\n    return [fetch(u) for u in urls if u]\n\ndef poll(url):\n    while True:\n        fetch(url)\n`;
+  const read = (cwd: string) => (path: string) => {
+    try {
+      return readFileSync(join(cwd, path));
+    } catch {
+      return undefined;
+    }
+  };
+
+  it('hands over the tree once, only for an expected path and the same text', () => {
+    const cwd = tree({ 'helper.py': LOOPING_HELPER });
+    const kb = loadKnowledgeBase(DEFAULT_CONFIG);
+    const expecting = new EffectIndex(kb, read(cwd));
+    expecting.expectAnalysis(['helper.py']);
+    expect(expecting.load('helper.py')?.topLevel.has('fetch')).toBe(true);
+    const handed = expecting.takeTree('helper.py', LOOPING_HELPER);
+    expect(handed?.source).toBe(LOOPING_HELPER);
+    expect(handed?.rootNode.type).toBe('module');
+    expect(expecting.takeTree('helper.py', LOOPING_HELPER)).toBeUndefined();
+
+    const changed = new EffectIndex(kb, read(cwd));
+    changed.expectAnalysis(['helper.py']);
+    changed.load('helper.py');
+    expect(changed.takeTree('helper.py', `${LOOPING_HELPER}\n# edited\n`)).toBeUndefined();
+
+    const notExpected = new EffectIndex(kb, read(cwd));
+    notExpected.load('helper.py');
+    expect(notExpected.takeTree('helper.py', LOOPING_HELPER)).toBeUndefined();
+  });
+
+  it('analyses the imported file from the handed tree with the findings of a fresh parse', async () => {
+    const cwd = tree({ 'helper.py': LOOPING_HELPER, 'a.py': USER(1), 'b.py': USER(2), 'c.py': USER(3), 'd.py': USER(4) });
+    // a.py first: it loads helper.py for its summaries before helper.py, behind the parse-ahead window, has its turn.
+    const files = ['a.py', 'b.py', 'c.py', 'd.py', 'helper.py'].map((path) => ({ path, absolute: join(cwd, path) }));
+    const kb = loadKnowledgeBase(DEFAULT_CONFIG);
+    const handed: string[] = [];
+    class CountingIndex extends EffectIndex {
+      override takeTree(path: string, text: string) {
+        const got = super.takeTree(path, text);
+        if (got) handed.push(path);
+        return got;
+      }
+    }
+    const options = { config: DEFAULT_CONFIG, locale: 'en' as const, maxFileBytes: 1_000_000, kb };
+    const shared = sortResult(await analyzeFilesPipelined(files, { ...options, effects: new CountingIndex(kb, read(cwd)) }));
+    expect(handed).toEqual(['helper.py']);
+    const fresh = sortResult({ findings: [], skipped: [], notes: [], filesAnalyzed: 0 });
+    for (const file of files) {
+      const one = await analyzeFilesPipelined([file], { ...options, effects: new EffectIndex(kb, read(cwd)) });
+      fresh.findings.push(...one.findings);
+      fresh.notes.push(...one.notes);
+      fresh.skipped.push(...one.skipped);
+      fresh.filesAnalyzed += one.filesAnalyzed;
+    }
+    expect(shared.findings.some((f) => f.path === 'helper.py')).toBe(true);
+    expect(shared).toEqual(sortResult(fresh));
+  });
+});
