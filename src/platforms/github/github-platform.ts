@@ -252,22 +252,23 @@ export class GitHubPlatform implements Platform {
    * Files at one ref, FILES_PER_QUERY per GraphQL query (`object(expression: "ref:path") { ... on Blob }`). A blob
    * GraphQL cannot give exactly (binary, truncated, or text whose UTF-8 length differs from the blob's size, i.e.
    * not UTF-8) and every file of a batch that failed are fetched over REST instead, so the answers are
-   * getFileContent's.
+   * getFileContent's. From `archiveThreshold` files on, the ref's tarball is read first (archive-read.ts).
    */
   async getFileContents(repo: string, paths: string[], ref: string): Promise<Map<string, Buffer | null>> {
     const out = new Map<string, Buffer | null>();
     const rest: string[] = [];
     const { owner, repo: name } = splitRepo(repo);
+    let pending = paths;
     const threshold = this.options.archiveThreshold ?? DEFAULT_ARCHIVE_THRESHOLD;
     if (threshold > 0 && paths.length >= threshold) {
       // One tarball instead of paths/FILES_PER_QUERY sequential queries; what it does not give goes on below.
       const started = performance.now();
       const outcome = await readFromArchive(() => this.downloadArchive(repo, ref), [...new Set(paths)], out);
       logArchiveRead(this.options.logger, 'github', outcome, performance.now() - started);
-      paths = outcome.rest;
+      pending = outcome.rest;
     }
-    for (let i = 0; i < paths.length; i += FILES_PER_QUERY) {
-      const batch = paths.slice(i, i + FILES_PER_QUERY);
+    for (let i = 0; i < pending.length; i += FILES_PER_QUERY) {
+      const batch = pending.slice(i, i + FILES_PER_QUERY);
       if (!this.options.graphqlRead) {
         rest.push(...batch);
         continue;

@@ -340,7 +340,8 @@ export class GitLabPlatform implements Platform {
    * rawTextBlob size } } }`), so a 30-file merge request is one request instead of 30. A path GitLab does not list
    * does not exist at the ref (null, as getFileContent's 404). A blob GraphQL cannot give exactly (binary: no
    * rawTextBlob; truncated or not UTF-8: its UTF-8 length differs from its size) and every file of a batch that
-   * failed are read over REST instead, so the answers are getFileContent's, byte for byte.
+   * failed are read over REST instead, so the answers are getFileContent's, byte for byte. From `archiveThreshold`
+   * files on, the ref's archive is read first (archive-read.ts, at most ARCHIVE_READS_PER_MINUTE times a minute).
    */
   async getFileContents(repo: string, paths: string[], ref: string): Promise<Map<string, Buffer | null>> {
     const out = new Map<string, Buffer | null>();
