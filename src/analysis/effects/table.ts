@@ -256,10 +256,12 @@ export function classifyFunction(fn: TableFunction, language: Language, kb: Know
     if (raw.notSleep) kinds = kinds.filter((k) => k !== 'sleep');
     call.kinds = kinds;
     call.evidence = kinds.length > 0 && summaryEvidence(raw.name, result, language);
-    if (call.evidence && language === 'go' && fn.receiver !== undefined && fieldType && result.by === 'api') {
+    if (call.evidence && language === 'go' && fn.receiver !== undefined && fieldType && result.by !== 'sql') {
       const parts = raw.name.split('.');
       const declared = parts.length === 3 && parts[0] === fn.receiver ? fieldType(parts[1]!) : undefined;
-      if (declared?.includes('.')) {
+      // A type of this package (`db *DB` in gorm's own Scope): its method is resolved and summarised, not guessed.
+      if (declared !== undefined && !declared.includes('.')) call.evidence = false;
+      else if (declared?.includes('.') && result.by === 'api') {
         // The type as the catalogue may spell its receiver: `redis.Client.Get`, `Client.Get`, `redis.Get`, `client.Get`.
         const [pkg, type] = declared.split('.') as [string, string];
         const spellings = [declared, type, pkg, type.charAt(0).toLowerCase() + type.slice(1)].map((r) => `${r}.${parts[2]}`);
