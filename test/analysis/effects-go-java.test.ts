@@ -89,12 +89,12 @@ describe('Go: a package is the directory', () => {
     const kb = loadKnowledgeBase();
     const effects = new EffectIndex(kb, read, undefined, (d) => readdirSync(join(EFFECT_FIXTURES, d)));
     const result = analyzeSources([worker], config(), { onlyRules: rules, kb, effects });
-    expect(result.findings.map((f) => `${f.ruleId}:${f.line}`)).toEqual(['polling-fixed-interval:26', 'write-per-row:33', 'polling-fixed-interval:44', 'query-in-loop:52', 'polling-fixed-interval:77']);
+    expect(result.findings.map((f) => `${f.ruleId}:${f.line}`)).toEqual(['polling-fixed-interval:28', 'write-per-row:35', 'polling-fixed-interval:46', 'query-in-loop:54', 'polling-fixed-interval:79', 'query-in-loop:97']);
   });
 
   it("takes the interval from a helper's literal sleep (`w.store.pause()` sleeps 15 s): the cost rests on the code", () => {
     const result = analyseFolder('go-package', ['polling-fixed-interval']).result;
-    const tail = result.findings.find((f) => f.line === 77)!;
+    const tail = result.findings.find((f) => f.line === 79)!;
     expect(tail.message).toContain('is polled every 15 s');
     expect(tail.cost?.assumptions).toEqual(expect.arrayContaining([expect.objectContaining({ key: 'sleep_seconds', value: 15, source: 'code' })]));
     const java = analyseFolder('java-package', ['polling-fixed-interval']).result;
@@ -109,7 +109,7 @@ describe('Go: a package is the directory', () => {
   it('takes siblings from the context map (the changed files and what the bots fetched)', () => {
     const contextFiles = new Map(['store.go', 'notify.go'].map((n) => [`go-package/${n}`, readFileSync(join(dir, n), 'utf8')]));
     const result = analyzeSources([worker], config(), { onlyRules: rules, contextFiles });
-    expect(result.findings.map((f) => `${f.ruleId}:${f.line}`)).toEqual(['polling-fixed-interval:26', 'write-per-row:33', 'polling-fixed-interval:44', 'query-in-loop:52', 'polling-fixed-interval:77']);
+    expect(result.findings.map((f) => `${f.ruleId}:${f.line}`)).toEqual(['polling-fixed-interval:28', 'write-per-row:35', 'polling-fixed-interval:46', 'query-in-loop:54', 'polling-fixed-interval:79', 'query-in-loop:97']);
   });
 
   it('reads at most max_files other files and says which it left out', () => {
@@ -117,7 +117,7 @@ describe('Go: a package is the directory', () => {
     const effects = new EffectIndex(kb, read, undefined, (d) => readdirSync(join(EFFECT_FIXTURES, d)));
     const result = analyzeSources([worker], config({ max_files: 1 }), { onlyRules: rules, kb, effects });
     // store.go is read first (Run's poll); notify.go, needed by heartbeat, is past the bound.
-    expect(result.findings.map((f) => `${f.ruleId}:${f.line}`)).toEqual(['polling-fixed-interval:26', 'write-per-row:33', 'query-in-loop:52', 'polling-fixed-interval:77']);
+    expect(result.findings.map((f) => `${f.ruleId}:${f.line}`)).toEqual(['polling-fixed-interval:28', 'write-per-row:35', 'query-in-loop:54', 'polling-fixed-interval:79', 'query-in-loop:97']);
     expect(result.notes).toEqual([{ path: 'go-package/worker.go', note: expect.stringContaining('go-package/notify.go') }]);
   });
 

@@ -799,7 +799,8 @@ export class FileEffects implements KnowledgeBase {
       this.summaries.set(key, derived);
       return derived;
     }
-    classifyFunction(fn, table?.language ?? this.table.language, this.base);
+    const fields = fn.className !== undefined ? table?.fields.get(fn.className) : undefined;
+    classifyFunction(fn, table?.language ?? this.table.language, this.base, fields ? (field) => fields.get(field) : undefined);
     for (const call of fn.calls) {
       if (call.kinds.length > 0 && call.evidence) {
         for (const kind of call.kinds) {

@@ -229,8 +229,13 @@ function insideWithItem(stack: Scope[], start: number): boolean {
 /** Methods whose classification reads the arguments (SQL held in a variable, URL-like requests, pop timeouts). */
 const ARG_METHODS = /^(?:execute|executemany|query|raw|fetch|fetchrow|fetchval|exec_driver_sql|get|post|put|patch|delete|head|options|request|stream|blpop|brpop|brpoplpush|blmove|xread|xreadgroup|receive_message|receive_messages|poll|consume|get_message)$/;
 
-/** Fills in the kinds of a function's calls, once (the knowledge base is the shared one, not a file's effects). */
-export function classifyFunction(fn: TableFunction, language: Language, kb: KnowledgeBase): void {
+/**
+ * Fills in the kinds of a function's calls, once (the knowledge base is the shared one, not a file's effects).
+ * `fieldType` (Go) gives the declared type of a field of the function's receiver: a catalogue match made on the
+ * field's name (`lm.cache.Get` as a Redis read) is evidence only when the declared type of another package
+ * (`*simplelru.LRU`) matches too, or is not known.
+ */
+export function classifyFunction(fn: TableFunction, language: Language, kb: KnowledgeBase, fieldType?: (field: string) => string | undefined): void {
   if (fn.classified) return;
   fn.classified = true;
   for (const call of fn.calls) {
@@ -251,6 +256,18 @@ export function classifyFunction(fn: TableFunction, language: Language, kb: Know
     if (raw.notSleep) kinds = kinds.filter((k) => k !== 'sleep');
     call.kinds = kinds;
     call.evidence = kinds.length > 0 && summaryEvidence(raw.name, result, language);
+    if (call.evidence && language === 'go' && fn.receiver !== undefined && fieldType && result.by !== 'sql') {
+      const parts = raw.name.split('.');
+      const declared = parts.length === 3 && parts[0] === fn.receiver ? fieldType(parts[1]!) : undefined;
+      // A type of this package (`db *DB` in gorm's own Scope): its method is resolved and summarised, not guessed.
+      if (declared !== undefined && !declared.includes('.')) call.evidence = false;
+      else if (declared?.includes('.') && result.by === 'api') {
+        // The type as the catalogue may spell its receiver: `redis.Client.Get`, `Client.Get`, `redis.Get`, `client.Get`.
+        const [pkg, type] = declared.split('.') as [string, string];
+        const spellings = [declared, type, pkg, type.charAt(0).toLowerCase() + type.slice(1)].map((r) => `${r}.${parts[2]}`);
+        if (spellings.every((c) => kb.classify(language, c).kinds.length === 0)) call.evidence = false;
+      }
+    }
     if (kinds.includes('sleep') && raw.firstNumber !== undefined) call.sleepSeconds = raw.firstNumber;
     if (kinds.includes('queue-pop')) {
       const method = methodOf(raw.name);
@@ -519,6 +536,12 @@ const GO_TYPES: readonly string[] = ['package_clause', 'type_spec', 'function_de
 function goTypeName(type: SyntaxNode | null | undefined): string | undefined {
   while (type && (type.type === 'pointer_type' || type.type === 'generic_type' || type.type === 'parenthesized_type')) {
     type = type.type === 'generic_type' ? type.childForFieldName('type') : type.namedChild(0);
+  }
+  if (type?.type === 'qualified_type') {
+    // Another package's type (`*simplelru.LRU`): kept qualified, so it never names a type of this package.
+    const pkg = type.childForFieldName('package')?.text;
+    const name = type.childForFieldName('name')?.text;
+    return pkg && name ? `${pkg}.${name}` : undefined;
   }
   return type?.type === 'type_identifier' ? type.text : undefined;
 }

@@ -13,17 +13,13 @@ import { displayCallee, endLineOf, lineOf, statementsOf } from './syntax.js';
 import { isGenericFunctionName } from './worker-name.js';
 import picomatch from 'picomatch';
 
-const testMatchers = new WeakMap<string[], (path: string) => boolean>();
-
 /**
  * Test code (`test_code.paths`): a test's endless loop (a fake server's handler that hangs "until killed") is no
  * deployed worker, so there is no deploy to stop it. The engine keeps fix-bugs rules on test code; this one is about
- * a deployed process's shutdown.
+ * a deployed process's shutdown. Asked last, for the rare loop that would be reported (no cache at module level).
  */
 function inTestCode(path: string, patterns: string[]): boolean {
-  let m = testMatchers.get(patterns);
-  if (!m) testMatchers.set(patterns, (m = patterns.length === 0 ? () => false : picomatch(patterns, { dot: true })));
-  return m(path.replace(/\\/g, '/').replace(/^\.\//, ''));
+  return patterns.length > 0 && picomatch(patterns, { dot: true })(path.replace(/\\/g, '/').replace(/^\.\//, ''));
 }
 
 const THROWING: ReadonlySet<CallKind> = new Set(['http', 'db-read', 'db-write', 'db-commit', 'db-batch', 'queue-ack', 'connect', 'file-open']);
@@ -181,11 +177,10 @@ const WORKER_KINDS: ReadonlySet<CallKind> = new Set(['sleep', 'queue-pop', 'db-r
  */
 export function detectBraceNoExit(loop: LoopFacts, ctx: RuleContext, unguardedMayReport: boolean): Detection | null {
   if (loop.kind === 'interval' || !loop.infinite || loop.exits.length > 0) return null;
-  if (inTestCode(ctx.file.path, ctx.config.test_code.paths)) return null;
   if (!braceHasNoStop(loop, ctx.file.source)) return null;
   if (unguardedMayReport && braceUnguardedCall(loop)) return null;
   const worker = loop.calls.find((c) => !c.inInnerLoop && c.kinds.some((k) => WORKER_KINDS.has(k)));
-  if (!worker) return null;
+  if (!worker || inTestCode(ctx.file.path, ctx.config.test_code.paths)) return null;
   const name = braceWorkerName(loop);
   const sketch = loop.language === 'go' ? goGuardedWorkerSketch(loop, ctx.file.source, name) : javaGuardedWorkerSketch(loop, ctx.file.source, name);
   return {
