@@ -5,9 +5,22 @@ import type { FileModel } from '../../model.js';
 import type { Detection, Detector, RuleContext } from '../../rule-types.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { blockFix, dedentText, fenceLanguage, lineAt, lineEndOffset, lineStartOffset, replaceFix } from '../../../fixes/lines.js';
-import { treeCalls, type TreeCall } from './calls.js';
-import { argumentsOf, descendants, endLineOf, familyOf, identifiersIn, isFunction, isLoopStatement, lineOf, statementsOf, stringValue, type Family } from './syntax.js';
-import { displayCallee } from './syntax.js';
+import {
+  argumentsOf,
+  descendants,
+  displayCallee,
+  endLineOf,
+  type Family,
+  familyOf,
+  identifiersIn,
+  isFunction,
+  isLoopStatement,
+  lineOf,
+  statementsOf,
+  stringValue,
+  type TreeCall,
+  treeCalls,
+} from '../lib/index.js';
 
 const ACK_METHODS = /^(ack|basic_ack|acknowledge|delete_message|deleteMessage|xack|mark_done|markDone|mark_processed|markProcessed|markAsDone|complete_job|completeJob)$/;
 // `SET\s` rather than `SET\s+`: `\s+[\s\S]*` split every run of spaces both ways before failing.

@@ -7,12 +7,27 @@ import type { Detection, Detector, RuleContext } from '../../rule-types.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { blockFix, dedentText, fenceLanguage, replaceFix, rewriteLines, wholeLineText } from '../../../fixes/lines.js';
 import { guardedWorkerTemplate } from '../../../fixes/templates.js';
-import { classifyTreeCall, isBlockingWait, returnsImmediately, treeCalls, type TreeCall } from './calls.js';
+import {
+  argumentsOf,
+  classifyTreeCall,
+  contains,
+  descendants,
+  displayCallee,
+  endLineOf,
+  type Family,
+  familyOf,
+  isBlockingWait,
+  isCall,
+  isLoopStatement,
+  lineOf,
+  returnsImmediately,
+  statementsOf,
+  type TreeCall,
+  treeCalls,
+} from '../lib/index.js';
 import { busyWaitCost } from './cost.js';
 import { isInfiniteHeader, loopExits } from './shape.js';
 import { isEmptyHandler } from './guard.js';
-import { argumentsOf, contains, descendants, endLineOf, familyOf, isCall, isLoopStatement, lineOf, statementsOf, type Family } from './syntax.js';
-import { displayCallee } from './syntax.js';
 import { outerNamesUsed, workerName, workerPurpose } from './worker-name.js';
 import { headThenTailOnLine } from '../../../core/linear-text.js';
 import { detectBraceBusyWait } from './brace-busy-wait.js';

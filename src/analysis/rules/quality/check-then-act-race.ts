@@ -6,8 +6,18 @@ import type { Detection, Detector, RuleContext } from '../../rule-types.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { blockFix, fenceLanguage } from '../../../fixes/lines.js';
 import { claimQueryTemplate } from '../../../fixes/templates.js';
-import { treeCalls } from './calls.js';
-import { argumentsOf, calleeOf, descendants, enclosingFunction, familyOf, lineOf, rootOf, stringValue, type Family } from './syntax.js';
+import {
+  argumentsOf,
+  calleeOf,
+  descendants,
+  enclosingFunction,
+  type Family,
+  familyOf,
+  lineOf,
+  rootOf,
+  stringValue,
+  treeCalls,
+} from '../lib/index.js';
 import { dropLookupSuffix, headThenLast, isLineTerminator, skipSpaces, trailingSpaceStart } from '../../../core/linear-text.js';
 
 const STATE_COLUMN = /^(status|state|stage|phase|processed|is_processed|claimed|claimed_by|locked|locked_by|picked|picked_at|done|sent|is_sent|processing)$/i;

@@ -7,8 +7,7 @@ import type { FileModel } from '../../model.js';
 import type { Detection, Detector, RuleContext } from '../../rule-types.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { blockFix, fenceLanguage, replaceFix, rewriteLines } from '../../../fixes/lines.js';
-import { calleeOf, compact, descendants, familyOf, lineOf, methodOf, rootOf } from './syntax.js';
-import { displayCallee } from './syntax.js';
+import { calleeOf, compact, descendants, displayCallee, familyOf, lineOf, methodOf, rootOf } from '../lib/index.js';
 import { detectBraceFireAndForget } from './brace-fire-and-forget.js';
 
 const PY_SPAWN = /(^|\.)(submit|create_task|ensure_future|run_coroutine_threadsafe|apply_async|start_soon)$/;

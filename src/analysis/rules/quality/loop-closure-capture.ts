@@ -7,7 +7,7 @@ import type { Detection, Detector } from '../../rule-types.js';
 import { detectGoClosureCapture } from './go-closure.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { blockFix, fenceLanguage, replaceFix, rewriteLines, type TextEdit } from '../../../fixes/lines.js';
-import { calleeOf, descendants, enclosingFunction, familyOf, identifiersIn, lineOf, methodOf, rootOf, type Family } from './syntax.js';
+import { calleeOf, descendants, enclosingFunction, familyOf, identifiersIn, lineOf, methodOf, rootOf, type Family } from '../lib/index.js';
 
 const PY_DEFER = new Set([
   'submit', 'Thread', 'Timer', 'Process', 'call_later', 'call_soon', 'call_at', 'call_soon_threadsafe', 'add_done_callback', 'after',
