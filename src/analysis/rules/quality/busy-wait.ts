@@ -108,8 +108,6 @@ function idleSleepBlock(loop: LoopFacts, ctx: RuleContext, target: SyntaxNode): 
   return `import { setTimeout as sleep } from 'node:timers/promises';\n\nconst IDLE_SLEEP_MS = 1000;\n\n${dedentText(' '.repeat(loop.node.startPosition.column) + loopText)}\n`;
 }
 
-const STATE_PROBES = new Set(['poll', 'done', 'is_set', 'isSet', 'is_alive', 'isAlive', 'empty', 'full', 'qsize', 'locked', 'running', 'cancelled', 'exists', 'isfile', 'len', 'now', 'time', 'monotonic', 'get']);
-
 function spinOnFlag(loop: LoopFacts, ctx: RuleContext, family: Family): Detection | null {
   const { model } = ctx;
   if (loop.node.type !== 'while_statement' || isInfiniteHeader(loop)) return null;
@@ -122,8 +120,9 @@ function spinOnFlag(loop: LoopFacts, ctx: RuleContext, family: Family): Detectio
   const calls = [...(isCall(condition, family) ? [ctx.model.call(condition)] : []), ...treeCalls(condition, ctx.model, { skipFunctions: true })];
   if (calls.some((c) => isBlockingWait(c, model))) return null;
   // `while f.read(n): pass` or `while (it.next().value)` does its work in the condition (drains, skips): only a
-  // condition that merely *looks* at state (a flag, `poll()`, `done()`, `is_set()`) spins.
-  if (calls.some((c) => !STATE_PROBES.has(c.method))) return null;
+  // condition that merely *looks* at state (a flag, `poll()`, `done()`, `is_set()`: `roles.state_probe` of
+  // rules/apis/*.yml) spins.
+  if (calls.some((c) => !ctx.kb.hasRole?.(loop.language, c.method, 'state_probe'))) return null;
   return {
     loop,
     line: lineOf(loop.node),
