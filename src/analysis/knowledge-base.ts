@@ -37,7 +37,7 @@ export const MAX_CALLEE_CHARS = 512;
  * Whether a call waits (`blocking`: a blocking pop, an event wait, a socket read, a join) or is known to return at
  * once (`immediate`: a non-blocking pop, logging, a cheap built-in), from `waits:` in rules/apis/*.yml. The fix-bugs
  * rules tell a worker from a busy wait with it; the call's arguments (timeouts, `block=False`) refine it in
- * rules/quality/calls.ts.
+ * rules/lib/calls.ts.
  */
 export type WaitClass = 'blocking' | 'immediate';
 

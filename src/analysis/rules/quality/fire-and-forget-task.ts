@@ -92,7 +92,8 @@ function jsFindings(loop: LoopFacts, ctx: RuleContext): JsFinding[] {
     const isAsyncLocal = asyncNames.has(bare) || (asyncNames.has(method) && callee === `this.${method}`);
     // Only a known API: a name that merely suggests I/O (`webhooks.on(...)` looks like a webhook call) is too weak
     // to claim that a promise is dropped.
-    const classified = ctx.kb.classify(loop.language, callee);
+    // The call as the model classified it (once per file, with its SQL argument: `db.query("UPDATE ...")`).
+    const classified = model.call(expr);
     const isKnownAsyncIo =
       (loop.inAsyncFunction || loop.hasAwait) && classified.confidence === 'high' && classified.kinds.some((k) => k === 'http' || k === 'db-write' || k === 'queue-ack' || k === 'db-read');
     if (!isAsyncLocal && !isKnownAsyncIo) continue;
