@@ -220,17 +220,24 @@ export function loadApiFiles(dir = API_DIR): Map<Language, LanguageBase> {
 export function normalizeCallee(callee: string): string {
   // Most callees (`self.session.query`) have nothing to drop: without whitespace or brackets the text is the result.
   if (!/[\s()[\]]/.test(callee)) return callee;
-  callee = callee.replace(/^\s*await\s+/, '');
+  return elideBrackets(callee.replace(/^\s*await\s+/, ''), true);
+}
+
+/**
+ * The text with what call parentheses and subscripts hold dropped, the brackets kept (`a.f(x)[0].g` → `a.f()[].g`);
+ * whitespace too when `dropSpaces`.
+ */
+export function elideBrackets(text: string, dropSpaces = false): string {
   let out = '';
   let depth = 0;
-  for (const ch of callee) {
+  for (const ch of text) {
     if (ch === '(' || ch === '[') {
       if (depth === 0) out += ch;
       depth++;
     } else if (ch === ')' || ch === ']') {
       depth = Math.max(0, depth - 1);
       if (depth === 0) out += ch;
-    } else if (depth === 0 && !/\s/.test(ch)) out += ch;
+    } else if (depth === 0 && !(dropSpaces && /\s/.test(ch))) out += ch;
   }
   return out;
 }

@@ -8,11 +8,11 @@
 // - every call node of the tree, classified once with the knowledge base (rules/apis/*.yml, the repository's
 //   `apis:`, effect summaries) as a ModelCall,
 // - names and their bindings: the assignments of a scope by name, the imported and module-level names,
-// - the walks of the tree the detectors share (`descendants`), and the own-body node lists of the optimize rules.
+// - the walks of the tree the detectors share (`descendants`) and the loop bodies' own nodes by type (`ownBodyNodes`).
 //
 // It is language-neutral: a language is an extractor (facts/<language>.ts) plus API files; the node-type sets below
 // are the only grammar knowledge here. No cache of tree-derived data lives at module level anywhere in
-// src/analysis (test/analysis/no-module-caches.test.ts): it lives here, and goes with the file.
+// src/analysis (test/analysis/fact-model.test.ts): it lives here, and goes with the file.
 import type { Language } from '../core/types.js';
 import type { CallConfidence, CallKind, FileFacts, LoopFacts, SyntaxNode } from './facts.js';
 import type { KnowledgeBase, WaitClass } from './knowledge-base.js';

@@ -5,6 +5,7 @@
 // a busy wait; how long a sleep sleeps; whether a name-guessed call is credible.
 import type { CallFact, CallKind, LoopFacts, SyntaxNode } from '../../facts.js';
 import type { FileModel, ModelCall } from '../../model.js';
+import { elideBrackets } from '../../knowledge-base.js';
 import { short } from './fixes.js';
 import {
   argumentNodes,
@@ -261,18 +262,7 @@ export function confidenceOf(calls: CallFact[]): 'high' | 'low' {
 
 /** Callee without its arguments, for optimize messages: `conn.execute("...").fetchall` → `conn.execute().fetchall` (at most 60 characters). */
 export function calleeLabel(call: CallFact): string {
-  let out = '';
-  let depth = 0;
-  for (const ch of call.callee) {
-    if (ch === '(' || ch === '[') {
-      if (depth === 0) out += ch;
-      depth++;
-    } else if (ch === ')' || ch === ']') {
-      depth = Math.max(0, depth - 1);
-      if (depth === 0) out += ch;
-    } else if (depth === 0) out += ch;
-  }
-  return short(out, 60);
+  return short(elideBrackets(call.callee), 60);
 }
 
 /** A cursor read that fetches what the previous execute already asked for: no extra round trip. */
