@@ -70,6 +70,8 @@ export interface ModelCall {
   confidence: CallConfidence;
   /** The call is the operand of `await`. */
   awaited: boolean;
+  /** The first positional argument's string literal (f-strings with `?` for placeholders), e.g. the SQL it runs. */
+  sql?: string;
   /** For a queue pop seen through the code's own function (`summarised`): its timeout, 0 when it does not block. */
   timeoutSeconds?: number;
   /** `waits:` of the API files: the call waits for something, or is known to return at once. */

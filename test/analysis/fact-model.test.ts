@@ -170,4 +170,30 @@ describe('FileModel', () => {
     expect(model.assignmentsIn(fn).get('n')!.map((n) => n.text)).toEqual(['1', '2']);
     expect(model.assignedValue(fn, 'n', model.loops[0]!.node.startIndex)?.text).toBe('1');
   });
+
+  it('keeps what the rules read from a call: its SQL, and the loop body\'s own nodes by type', () => {
+    const source = [
+      'def mark(cur, ids):',
+      '    for i in ids:',
+      '        cur.execute("UPDATE jobs SET status = \'done\' WHERE id = %s", (i,))',
+      '        for j in range(3):',
+      '            break',
+      '        log(i)',
+      '        if i:',
+      '            break',
+      '',
+    ].join('\n');
+    const tree = parseSource('python', source);
+    const model = new FileModel(extractPythonFacts('s.py', source, tree, kb), kb, classifyTreeCall);
+    const loop = model.loops.find((l) => l.depth === 0)!;
+    const calls = treeCalls(loop.body, model, { skipFunctions: true, skipLoops: true });
+    expect(calls.map((c) => [c.callee, c.sql, c.kinds])).toEqual([
+      ['cur.execute', "UPDATE jobs SET status = 'done' WHERE id = %s", ['db-write']],
+      ['log', undefined, []],
+    ]);
+    const breaks = new Set(['break_statement']);
+    // The inner loop's `break` is its own; the list is built once per loop and type set.
+    expect(model.ownBodyNodes(loop, breaks).map((n) => n.startPosition.row + 1)).toEqual([8]);
+    expect(model.ownBodyNodes(loop, breaks)).toBe(model.ownBodyNodes(loop, breaks));
+  });
 });

@@ -45,9 +45,8 @@ export function classifyTreeCall(node: SyntaxNode, model: FileModel): TreeCall {
   let kinds: CallKind[] = [];
   let confidence: TreeCall['confidence'] = 'high';
   let timeoutSeconds: number | undefined;
+  const sql = stringValue(argumentsOf(node).positional[0]);
   try {
-    const sqlArg = argumentsOf(node).positional[0];
-    const sql = stringValue(sqlArg);
     const result = kb.classify(language, callee, sql ? { sql } : undefined);
     kinds = result.kinds;
     confidence = result.confidence;
@@ -58,6 +57,7 @@ export function classifyTreeCall(node: SyntaxNode, model: FileModel): TreeCall {
   const parent = node.parent;
   const awaited = parent?.type === 'await_expression' || parent?.type === 'await';
   const call: TreeCall = { node, callee, method, receiver: receiver || undefined, line: lineOf(node), kinds, confidence, awaited };
+  if (sql !== undefined) call.sql = sql;
   if (timeoutSeconds !== undefined) call.timeoutSeconds = timeoutSeconds;
   const wait = kb.waitOf?.(language, callee);
   if (wait !== undefined) call.wait = wait;

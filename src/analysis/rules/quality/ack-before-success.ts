@@ -17,7 +17,6 @@ import {
   isLoopStatement,
   lineOf,
   statementsOf,
-  stringValue,
   type TreeCall,
   treeCalls,
 } from '../lib/index.js';
@@ -31,8 +30,7 @@ function isAck(call: TreeCall): boolean {
   if (ACK_METHODS.test(call.method)) return true;
   if (call.method === 'commit' && /consumer/i.test(call.receiver ?? '')) return true;
   if (call.method === 'send' && /DeleteMessage(Batch)?Command/.test(call.node.text)) return true;
-  const sql = stringValue(argumentsOf(call.node).positional[0]);
-  return sql !== undefined && DONE_SQL.test(sql);
+  return call.sql !== undefined && DONE_SQL.test(call.sql);
 }
 
 /** Message variables: the loop's own variables and names assigned from a queue pop in the body, plus derived names. */

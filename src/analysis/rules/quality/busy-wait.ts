@@ -9,7 +9,6 @@ import { blockFix, dedentText, fenceLanguage, replaceFix, rewriteLines, wholeLin
 import { guardedWorkerTemplate } from '../../../fixes/templates.js';
 import {
   argumentsOf,
-  classifyTreeCall,
   contains,
   descendants,
   displayCallee,

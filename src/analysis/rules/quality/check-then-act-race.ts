@@ -7,7 +7,6 @@ import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { blockFix, fenceLanguage } from '../../../fixes/lines.js';
 import { claimQueryTemplate } from '../../../fixes/templates.js';
 import {
-  argumentsOf,
   calleeOf,
   descendants,
   enclosingFunction,
@@ -122,8 +121,7 @@ function sqlDetections(loop: LoopFacts, ctx: RuleContext, family: Family): Detec
   const scope = enclosingFunction(loop.node, family) ?? rootOf(loop.node);
   const out: Detection[] = [];
   for (const call of treeCalls(loop.body, ctx.model, { skipFunctions: true, skipLoops: true })) {
-    const arg = argumentsOf(call.node).positional[0];
-    const sql = stringValue(arg);
+    const sql = call.sql;
     if (!sql) continue;
     const update = parseUpdate(sql);
     if (!update) continue;
