@@ -141,7 +141,7 @@ export const targetModules = {
   kb: 'src/analysis/knowledge-base',
   common: 'src/analysis/facts/common',
   text: 'src/core/linear-text',
-  shared: 'src/analysis/rules/optimize/shared',
+  shared: 'src/analysis/rules/lib/loops',
   invariant: 'src/analysis/rules/optimize/invariant-in-loop',
   ack: 'src/analysis/rules/quality/ack-before-success',
   busy: 'src/analysis/rules/quality/busy-wait',

@@ -19,7 +19,7 @@ import { ruleRegistry, type RegisteredRule } from './rule-registry.js';
 import type { Detection, RuleContext, RuleDefinition } from './rule-types.js';
 import { isSuppressed } from './suppressions.js';
 import { FileModel } from './model.js';
-import { classifyTreeCall } from './rules/quality/calls.js';
+import { classifyTreeCall } from './rules/lib/index.js';
 import { describeVia, summarisedCallOf } from './effects/chain.js';
 import { effectLimits, EffectIndex, FileEffects, type ContextReader } from './effects/index.js';
 import { applyFix } from '../fixes/apply.js';

@@ -37,14 +37,25 @@ export const MAX_CALLEE_CHARS = 512;
  * Whether a call waits (`blocking`: a blocking pop, an event wait, a socket read, a join) or is known to return at
  * once (`immediate`: a non-blocking pop, logging, a cheap built-in), from `waits:` in rules/apis/*.yml. The fix-bugs
  * rules tell a worker from a busy wait with it; the call's arguments (timeouts, `block=False`) refine it in
- * rules/quality/calls.ts.
+ * rules/lib/calls.ts.
  */
 export type WaitClass = 'blocking' | 'immediate';
+
+/**
+ * What a method is to a rule, beyond its I/O kind (`roles:` in rules/apis/*.yml): `state_probe`, a call that only
+ * looks at state (`poll()`, `is_set()`, `empty()`), which a spin-on-flag condition may make; `not_work`, a call that
+ * is not the work a queue acknowledgement should follow (printing, logging, metrics, clocks, conversions);
+ * `keeps_callback`, a call that keeps a function it is given to call it later (`setTimeout`, `on`, `submit`).
+ */
+export const CALL_ROLES = ['state_probe', 'not_work', 'keeps_callback'] as const;
+export type CallRole = (typeof CALL_ROLES)[number];
 
 export interface KnowledgeBase {
   classify(language: Language, callee: string, context?: { sql?: string; args?: ArgFact[] }): Classification;
   /** `waits:` of the API files; undefined when the catalogue says nothing (or the base has no such data). */
   waitOf?(language: Language, callee: string): WaitClass | undefined;
+  /** `roles:` of the API files: whether a method (the callee's last segment) has the role in this language. */
+  hasRole?(language: Language, method: string, role: CallRole): boolean;
 }
 
 /** The schema of rules/apis/*.yml (built with zod on first use: the compiled copy needs no validation). */
@@ -64,6 +75,8 @@ export const apiFileSchema = lazySchema((z) => {
     guesses: kindMap.default({}),
     /** Calls that wait for something (`blocking`) or return at once (`immediate`); see WaitClass. */
     waits: z.strictObject({ blocking: patternList.default([]), immediate: patternList.default([]) }).optional(),
+    /** Method names (the callee's last segment, no wildcards) per role; see CallRole. */
+    roles: z.partialRecord(z.enum(CALL_ROLES), z.array(z.string().regex(/^[A-Za-z_$][\w$]*$/))).optional(),
   });
 });
 export type ApiFile = z.infer<ReturnType<typeof apiFileSchema>>;
@@ -84,6 +97,7 @@ interface LanguageBase {
   guesses: CompiledKinds[];
   blocking: CompiledPattern[];
   immediate: CompiledPattern[];
+  roles: Map<CallRole, Set<string>>;
 }
 
 /**
@@ -178,7 +192,7 @@ export function compileApiFiles(dir = API_DIR): { hash: string; data: ApiFile[] 
 /** Reads and validates rules/apis/*.yml; an invalid file is an error naming the file and the key. */
 export function loadApiFiles(dir = API_DIR): Map<Language, LanguageBase> {
   const bases = new Map<Language, LanguageBase>();
-  for (const language of LANGUAGES) bases.set(language, { kinds: [], sql: [], url: [], guesses: [], blocking: [], immediate: [] });
+  for (const language of LANGUAGES) bases.set(language, { kinds: [], sql: [], url: [], guesses: [], blocking: [], immediate: [], roles: new Map() });
   const { files, texts, hash } = readDataFiles(dir);
   const compiled = dir === API_DIR ? readCompiled<ApiFile[]>(COMPILED_APIS, hash) : undefined;
   for (const data of compiled ?? files.map((f, i) => parseApiFile(texts[i]!, f))) {
@@ -190,6 +204,13 @@ export function loadApiFiles(dir = API_DIR): Map<Language, LanguageBase> {
       base.guesses.push(...compileKinds(data.guesses));
       base.blocking.push(...(data.waits?.blocking ?? []).map((p) => ({ re: compilePattern(p), glob: p })));
       base.immediate.push(...(data.waits?.immediate ?? []).map((p) => ({ re: compilePattern(p), glob: p })));
+      for (const role of CALL_ROLES) {
+        const names = data.roles?.[role];
+        if (!names) continue;
+        const set = base.roles.get(role) ?? new Set<string>();
+        for (const name of names) set.add(name);
+        base.roles.set(role, set);
+      }
     }
   }
   return bases;
@@ -199,17 +220,24 @@ export function loadApiFiles(dir = API_DIR): Map<Language, LanguageBase> {
 export function normalizeCallee(callee: string): string {
   // Most callees (`self.session.query`) have nothing to drop: without whitespace or brackets the text is the result.
   if (!/[\s()[\]]/.test(callee)) return callee;
-  callee = callee.replace(/^\s*await\s+/, '');
+  return elideBrackets(callee.replace(/^\s*await\s+/, ''), true);
+}
+
+/**
+ * The text with what call parentheses and subscripts hold dropped, the brackets kept (`a.f(x)[0].g` → `a.f()[].g`);
+ * whitespace too when `dropSpaces`.
+ */
+export function elideBrackets(text: string, dropSpaces = false): string {
   let out = '';
   let depth = 0;
-  for (const ch of callee) {
+  for (const ch of text) {
     if (ch === '(' || ch === '[') {
       if (depth === 0) out += ch;
       depth++;
     } else if (ch === ')' || ch === ']') {
       depth = Math.max(0, depth - 1);
       if (depth === 0) out += ch;
-    } else if (depth === 0 && !/\s/.test(ch)) out += ch;
+    } else if (depth === 0 && !(dropSpaces && /\s/.test(ch))) out += ch;
   }
   return out;
 }
@@ -289,6 +317,10 @@ class DataKnowledgeBase implements KnowledgeBase {
     if (base.blocking.some((p) => p.re.test(name))) return 'blocking';
     if (base.immediate.some((p) => p.re.test(name))) return 'immediate';
     return undefined;
+  }
+
+  hasRole(language: Language, method: string, role: CallRole): boolean {
+    return this.bases.get(language)?.roles.get(role)?.has(method) ?? false;
   }
 
   classify(language: Language, callee: string, context?: { sql?: string; args?: ArgFact[] }): Classification {

@@ -8,15 +8,15 @@
 // - every call node of the tree, classified once with the knowledge base (rules/apis/*.yml, the repository's
 //   `apis:`, effect summaries) as a ModelCall,
 // - names and their bindings: the assignments of a scope by name, the imported and module-level names,
-// - the walks of the tree the detectors share (`descendants`), and the own-body node lists of the optimize rules.
+// - the walks of the tree the detectors share (`descendants`) and the loop bodies' own nodes by type (`ownBodyNodes`).
 //
 // It is language-neutral: a language is an extractor (facts/<language>.ts) plus API files; the node-type sets below
 // are the only grammar knowledge here. No cache of tree-derived data lives at module level anywhere in
-// src/analysis (test/analysis/no-module-caches.test.ts): it lives here, and goes with the file.
+// src/analysis (test/analysis/fact-model.test.ts): it lives here, and goes with the file.
 import type { Language } from '../core/types.js';
 import type { CallConfidence, CallKind, FileFacts, LoopFacts, SyntaxNode } from './facts.js';
 import type { KnowledgeBase, WaitClass } from './knowledge-base.js';
-import { nodesOfTypes } from './tree-query.js';
+import { nodesOfTypes, typeList } from './tree-query.js';
 
 export type Family = 'python' | 'js';
 
@@ -70,6 +70,8 @@ export interface ModelCall {
   confidence: CallConfidence;
   /** The call is the operand of `await`. */
   awaited: boolean;
+  /** The first positional argument's string literal (f-strings with `?` for placeholders), e.g. the SQL it runs. */
+  sql?: string;
   /** For a queue pop seen through the code's own function (`summarised`): its timeout, 0 when it does not block. */
   timeoutSeconds?: number;
   /** `waits:` of the API files: the call waits for something, or is known to return at once. */
@@ -102,12 +104,13 @@ interface FullWalk {
   variants: Map<number, readonly SyntaxNode[]>;
 }
 
-/** How a call node is classified (quality/calls.ts supplies it; kept out of here so the model imports no rule code). */
+/** How a call node is classified (rules/lib/calls.ts supplies it; kept out of here so the model imports no rule code). */
 export type CallClassifier = (node: SyntaxNode, model: FileModel) => ModelCall;
 
 /** Nodes a statement's assignment writes a name with (`x = v`, `const x = v`, `x = v` in JS). */
 const ASSIGNMENT_TYPES = ['assignment', 'variable_declarator', 'assignment_expression'];
-const SCOPE_FUNCTION_TYPES = new Set([
+/** Every grammar's function, lambda, method and class node types: the scopes assignments are indexed by. */
+export const SCOPE_FUNCTION_TYPES: ReadonlySet<string> = new Set([
   ...FUNCTION_TYPES.python,
   ...FUNCTION_TYPES.js,
   // Go and Java
@@ -132,7 +135,7 @@ export class FileModel {
   private readonly callsByRange = new Map<string, ModelCall>();
   private readonly callLists = new Map<number, readonly ModelCall[]>();
   private readonly assignmentIndex = new Map<number, Map<string, SyntaxNode[]>>();
-  private readonly ownBody = new Map<LoopFacts, Map<ReadonlySet<string>, SyntaxNode[]>>();
+  private readonly ownBody = new Map<LoopFacts, Map<ReadonlySet<string>, readonly SyntaxNode[]>>();
   private functionList?: FunctionModel[];
   private classList?: ClassModel[];
   private asyncNames?: Set<string>;
@@ -252,7 +255,7 @@ export class FileModel {
     for (const n of scope.descendantsOfType(ASSIGNMENT_TYPES)) {
       const left = n.childForFieldName('left') ?? n.childForFieldName('name');
       const right = n.childForFieldName('right') ?? n.childForFieldName('value');
-      if (!left || !right || enclosingScopeFunction(n)?.id !== owner) continue;
+      if (!left || !right || enclosingScope(n)?.id !== owner) continue;
       const list = index.get(left.text) ?? [];
       list.push(right);
       index.set(left.text, list);
@@ -271,8 +274,12 @@ export class FileModel {
     return found;
   }
 
-  /** The loop body's own nodes of the given types (see optimize/shared.ts walkOwnBody), listed once per loop and set. */
-  ownBodyNodes(loop: LoopFacts, types: ReadonlySet<string>, collect: (loop: LoopFacts, types: ReadonlySet<string>, out: SyntaxNode[]) => void): SyntaxNode[] {
+  /**
+   * The loop body's own nodes of the given types, in source order (the body itself included when it has one of the
+   * types): nodes inside nested functions and nested loops are left out (those are analysed on their own). Listed
+   * once per loop and type set.
+   */
+  ownBodyNodes(loop: LoopFacts, types: ReadonlySet<string>): readonly SyntaxNode[] {
     let perLoop = this.ownBody.get(loop);
     if (!perLoop) {
       perLoop = new Map();
@@ -280,8 +287,7 @@ export class FileModel {
     }
     let nodes = perLoop.get(types);
     if (!nodes) {
-      nodes = [];
-      collect(loop, types, nodes);
+      nodes = collectOwnBody(loop, types);
       perLoop.set(types, nodes);
     }
     return nodes;
@@ -403,7 +409,45 @@ function excludeSets(family: Family): Array<ReadonlySet<string>> {
   return [new Set<string>(), new Set(FUNCTION_TYPES[family]), new Set(LOOP_TYPES[family]), new Set([...FUNCTION_TYPES[family], ...LOOP_TYPES[family]])];
 }
 
-function enclosingScopeFunction(node: SyntaxNode): SyntaxNode | undefined {
+/** The nearest function, lambda, method or class around `node` (any grammar), when there is one. */
+export function enclosingScope(node: SyntaxNode): SyntaxNode | undefined {
   for (let n = node.parent; n; n = n.parent) if (SCOPE_FUNCTION_TYPES.has(n.type)) return n;
   return undefined;
+}
+
+/** Loop statements of every grammar (Java's enhanced `for` included). */
+const ALL_LOOP_TYPES: ReadonlySet<string> = new Set(['for_statement', 'while_statement', 'for_in_statement', 'do_statement', 'enhanced_for_statement']);
+const OWN_BODY_EXCLUDED: ReadonlySet<string> = new Set([...SCOPE_FUNCTION_TYPES, ...ALL_LOOP_TYPES]);
+
+/** `node` is `other` or contains it (so `other` is not an ancestor of `node` below `stop`). */
+function isSelfOrAncestor(node: SyntaxNode, other: SyntaxNode, stop: SyntaxNode): boolean {
+  if (node.startIndex !== other.startIndex || node.endIndex !== other.endIndex) return false;
+  const otherId = other.id;
+  if (node.id === otherId) return true;
+  for (let p = node.parent; p && p.id !== stop.id; p = p.parent) if (p.id === otherId) return false;
+  return true;
+}
+
+/**
+ * The search runs natively (descendantsOfType); only the matches walk up to check where they sit. Nested loops (the
+ * loop's children among them) and functions are the excluded ancestors; a match that is one of them is left out
+ * too, unless it is the body itself. JavaScript loops modelled on calls (`items.forEach(...)`, `setInterval(...)`)
+ * are not statements of those types.
+ */
+function collectOwnBody(loop: LoopFacts, types: ReadonlySet<string>): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  const body = loop.body;
+  const bodyStart = body.startIndex;
+  const bodyEnd = body.endIndex;
+  const callLoops = loop.children.filter((c) => !ALL_LOOP_TYPES.has(c.node.type)).map((c) => c.node);
+  for (const node of nodesOfTypes(body, typeList(types), OWN_BODY_EXCLUDED, { includeRoot: true })) {
+    if (!node.isNamed) continue;
+    const start = node.startIndex;
+    const end = node.endIndex;
+    const isBody = start === bodyStart && end === bodyEnd && node.id === body.id;
+    if (OWN_BODY_EXCLUDED.has(node.type) && !isBody) continue;
+    if (!isBody && callLoops.some((c) => c.startIndex <= start && end <= c.endIndex && !isSelfOrAncestor(node, c, body))) continue;
+    out.push(node);
+  }
+  return out;
 }

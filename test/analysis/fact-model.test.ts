@@ -11,7 +11,7 @@ import { extractJavaScriptFacts } from '../../src/analysis/facts/javascript.js';
 import { loadKnowledgeBase } from '../../src/analysis/knowledge-base.js';
 import { FileModel } from '../../src/analysis/model.js';
 import { parseSource } from '../../src/analysis/parse.js';
-import { classifyTreeCall, treeCalls } from '../../src/analysis/rules/quality/calls.js';
+import { classifyTreeCall, treeCalls } from '../../src/analysis/rules/lib/calls.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -54,10 +54,6 @@ const ALLOWED = new Map<string, string>([
   ['worker-pool.ts:jsonByConfig', 'serialised config per config object'],
   ['worker-pool.ts:shared', "the process's analysis pool"],
   ['go-closure.ts:versions', 'go.mod language version per directory on disk (not per file)'],
-  // Not yet moved (optimize/ is being tuned in parallel): FileModel.assignmentsIn and FileModel.ownBodyNodes are
-  // their replacements; the optimize helpers need the model threaded through numberValue/stringValue first.
-  ['shared.ts:ownBodyCache', 'TO MOVE: per-loop node lists (WeakMap keyed by the loop, dies with it)'],
-  ['shared.ts:assignmentIndex', 'TO MOVE: last-tree assignment index'],
 ]);
 
 const MODULE_STATE = /^(?:export\s+)?(?:let|var)\s+([A-Za-z_$][\w$]*)|^(?:export\s+)?const\s+([A-Za-z_$][\w$]*)\s*(?::[^=]+)?=\s*new\s+(?:Weak)?Map\b/;
@@ -173,5 +169,31 @@ describe('FileModel', () => {
     const fn = model.functions[0]!.node;
     expect(model.assignmentsIn(fn).get('n')!.map((n) => n.text)).toEqual(['1', '2']);
     expect(model.assignedValue(fn, 'n', model.loops[0]!.node.startIndex)?.text).toBe('1');
+  });
+
+  it('keeps what the rules read from a call: its SQL, and the loop body\'s own nodes by type', () => {
+    const source = [
+      'def mark(cur, ids):',
+      '    for i in ids:',
+      '        cur.execute("UPDATE jobs SET status = \'done\' WHERE id = %s", (i,))',
+      '        for j in range(3):',
+      '            break',
+      '        log(i)',
+      '        if i:',
+      '            break',
+      '',
+    ].join('\n');
+    const tree = parseSource('python', source);
+    const model = new FileModel(extractPythonFacts('s.py', source, tree, kb), kb, classifyTreeCall);
+    const loop = model.loops.find((l) => l.depth === 0)!;
+    const calls = treeCalls(loop.body, model, { skipFunctions: true, skipLoops: true });
+    expect(calls.map((c) => [c.callee, c.sql, c.kinds])).toEqual([
+      ['cur.execute', "UPDATE jobs SET status = 'done' WHERE id = %s", ['db-write']],
+      ['log', undefined, []],
+    ]);
+    const breaks = new Set(['break_statement']);
+    // The inner loop's `break` is its own; the list is built once per loop and type set.
+    expect(model.ownBodyNodes(loop, breaks).map((n) => n.startPosition.row + 1)).toEqual([8]);
+    expect(model.ownBodyNodes(loop, breaks)).toBe(model.ownBodyNodes(loop, breaks));
   });
 });

@@ -13,7 +13,7 @@ import * as common from '../../src/analysis/facts/common.js';
 import * as kb from '../../src/analysis/knowledge-base.js';
 import * as batching from '../../src/analysis/rules/optimize/batching.js';
 import * as invariant from '../../src/analysis/rules/optimize/invariant-in-loop.js';
-import * as shared from '../../src/analysis/rules/optimize/shared.js';
+import * as shared from '../../src/analysis/rules/lib/loops.js';
 import * as unbounded from '../../src/analysis/rules/optimize/unbounded-query.js';
 import * as ack from '../../src/analysis/rules/quality/ack-before-success.js';
 import * as busy from '../../src/analysis/rules/quality/busy-wait.js';

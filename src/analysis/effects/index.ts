@@ -483,6 +483,10 @@ export class FileEffects implements KnowledgeBase {
     return this.base.waitOf?.(language, callee);
   }
 
+  hasRole(language: Language, method: string, role: Parameters<NonNullable<KnowledgeBase['hasRole']>>[2]): boolean {
+    return this.base.hasRole?.(language, method, role) ?? false;
+  }
+
   classify(language: Language, callee: string, context?: Parameters<KnowledgeBase['classify']>[2]): Classification {
     const direct = this.base.classify(language, callee, context);
     if (direct.kinds.length > 0 && (direct.confidence === 'high' || direct.by === 'sql-hint')) return direct;

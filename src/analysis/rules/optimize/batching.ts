@@ -1,7 +1,8 @@
+import type { FileModel } from '../../model.js';
 // Rewrites a per-item query or write into one batched call: finds which argument carries the item's key and
 // produces the idiomatic batched form for the API in use (IN / ANY($1), executemany, in_bulk, findMany, $in, ...).
 import type { CallFact, LoopFacts, SyntaxNode } from '../../facts.js';
-import { argumentNodes, callNode, identifiersIn, isPython, isTyped, stringValue } from './shared.js';
+import { argumentNodes, callNode, identifiersIn, isPython, isTyped, constantString } from '../lib/index.js';
 import { dropFromLastLineColon, isRegexSpace } from '../../../core/linear-text.js';
 
 export interface IterationParts {
@@ -82,12 +83,12 @@ function replaceEquality(sql: string, by: (eq: SqlEquality) => string): string {
 }
 
 /** Which field the call looks the item up by, and with what expression. */
-export function keyBinding(call: CallFact, loop: LoopFacts): KeyBinding | undefined {
+export function keyBinding(call: CallFact, loop: LoopFacts, model: FileModel): KeyBinding | undefined {
   const assigned = new Set(loop.assignments.map((a) => a.target));
   const node = callNode(call);
   const args = argumentNodes(node);
-  if (call.sql !== undefined || (args[0] && stringValue(args[0]) !== undefined && /\bwhere\b/i.test(stringValue(args[0]) ?? ''))) {
-    const sql = call.sql ?? stringValue(args[0]) ?? '';
+  if (call.sql !== undefined || (args[0] && constantString(args[0], model) !== undefined && /\bwhere\b/i.test(constantString(args[0], model) ?? ''))) {
+    const sql = call.sql ?? constantString(args[0], model) ?? '';
     const placeholders = sql.match(/%s|\?|\$\d+|:[A-Za-z_]\w*|%\([A-Za-z_]\w*\)s/g) ?? [];
     const eq = sqlEquality(sql);
     const params = args[1];
@@ -153,9 +154,9 @@ export function selectList(sql: string): [string, string] | undefined {
 }
 
 /** The batched read for an N+1 call, as a block sketch in the file's language; undefined when no shape fits. */
-export function batchedReadSketch(call: CallFact, loop: LoopFacts): string | undefined {
+export function batchedReadSketch(call: CallFact, loop: LoopFacts, model: FileModel): string | undefined {
   const found = iterationParts(loop);
-  const key = keyBinding(call, loop);
+  const key = keyBinding(call, loop, model);
   if (!found || !key) return undefined;
   const py = isPython(loop.language);
   const typed = isTyped(loop.language);
@@ -174,7 +175,7 @@ export function batchedReadSketch(call: CallFact, loop: LoopFacts): string | und
   const target = call.assignedTo && /^[A-Za-z_$][\w$]*$/.test(call.assignedTo) ? call.assignedTo : 'found';
   const rest = py ? `${ind}...  # the rest of the loop body, unchanged` : `${ind}// the rest of the loop body, unchanged`;
   if (call.sql !== undefined || /execute|query|raw/.test(method)) {
-    const sql = call.sql ?? stringValue(argumentNodes(callNode(call))[0]) ?? '';
+    const sql = call.sql ?? constantString(argumentNodes(callNode(call))[0], model) ?? '';
     if (!sql) return undefined;
     if (py) {
       const placeholder = /\?/.test(sql) ? '?' : '%s';

@@ -8,7 +8,7 @@
 // The needle must depend on the iteration; a list that shrinks in the loop is a work list and is left alone, one
 // that grows (`add`, `append`) is the quadratic de-duplication variant.
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
-import { identifiersIn } from './shared.js';
+import { identifiersIn } from '../lib/index.js';
 
 export interface BraceMembership {
   node: SyntaxNode;

@@ -1,3 +1,4 @@
+import type { FileModel } from '../../model.js';
 // A commit per item: each one is a round trip plus a durable log flush on the server. Fires on loops over items that
 // commit unconditionally on every iteration. Quiet for worker loops (one commit per unit of work is the point),
 // chunked commits (`if i % 1000 == 0`), commits in error handlers, and loops that also call the network per item
@@ -27,17 +28,17 @@ import {
   provedReplace,
   reindent,
   say,
-  displayCallee,
+  calleeLabel,
   short,
   startWithComments,
   statementOf,
-  stringValue,
-} from './shared.js';
+  constantString,
+} from '../lib/index.js';
 import { braceCommitSketch } from './brace-fixes.js';
 import { sourceLines } from '../../../fixes/lines.js';
 
-function isTransactionSql(call: CallFact, keyword: RegExp): boolean {
-  const sql = call.sql ?? stringValue(callNode(call).childForFieldName('arguments')?.namedChildren[0]);
+function isTransactionSql(call: CallFact, keyword: RegExp, model: FileModel): boolean {
+  const sql = call.sql ?? constantString(callNode(call).childForFieldName('arguments')?.namedChildren[0], model);
   return sql !== undefined && keyword.test(sql.trim());
 }
 
@@ -59,7 +60,7 @@ export const detectCommitInLoop: Detector = (loop, ctx) => {
   const commits = perItemCommits(loop);
   if (commits.length === 0) return null;
   const first = commits[0]!;
-  const items = batchSize(loop, ctx.config.cost);
+  const items = batchSize(loop, ctx.model, ctx.config.cost);
   const cost = commitsCost({ items, commitLatency: fromConfig(ctx.config.cost, 'db_query_ms') }, ctx.config.cost, ctx.locale);
   return {
     loop,
@@ -67,7 +68,7 @@ export const detectCommitInLoop: Detector = (loop, ctx) => {
     confidence: first.confidence === 'low' ? 'low' : 'high',
     variant: first.confidence === 'low' ? 'guessed' : 'default',
     data: {
-      call: /execute|query/.test(first.method) ? short(first.text, 50) : displayCallee(first),
+      call: /execute|query/.test(first.method) ? short(first.text, 50) : calleeLabel(first),
       loopVar: loop.loopVariables[0] ?? 'item',
       items: formatCount(items, ctx.locale),
     },
@@ -89,10 +90,10 @@ function ownStatement(loop: LoopFacts, call: CallFact, source: string): SyntaxNo
 function moveCommitReplace(loop: LoopFacts, ctx: RuleContext, commit: CallFact) {
   const source = ctx.file.source;
   if (loop.kind === 'callback-iteration' || !loopStatement(loop, source)) return undefined;
-  if (ownCalls(loop).some((c) => /rollback/i.test(c.method) || isTransactionSql(c, /^rollback\b/i))) return undefined;
+  if (ownCalls(loop).some((c) => /rollback/i.test(c.method) || isTransactionSql(c, /^rollback\b/i, ctx.model))) return undefined;
   const commitStmt = ownStatement(loop, commit, source);
   if (!commitStmt) return undefined;
-  const begins = ownCalls(loop).filter((c) => /^begin$/i.test(c.method) || isTransactionSql(c, /^(begin|start\s+transaction)\b/i));
+  const begins = ownCalls(loop).filter((c) => /^begin$/i.test(c.method) || isTransactionSql(c, /^(begin|start\s+transaction)\b/i, ctx.model));
   const beginStmt = begins.length === 1 ? ownStatement(loop, begins[0]!, source) : undefined;
   if (begins.length > 0 && !beginStmt) return undefined;
   const remaining = bodyStatements(loop).filter((s) => s.id !== commitStmt.id && s.id !== beginStmt?.id);

@@ -1,3 +1,4 @@
+import type { FileModel } from '../../model.js';
 // A connection, client, session or pool built on every iteration: a TCP (and TLS, and auth) handshake each time,
 // no connection reuse, and often a leak. Quiet when the client is borrowed from a pool (`pool.connect()`,
 // `engine.connect()`, `pool.acquire()`), when it is a reconnect in an error handler or behind a "not connected"
@@ -22,12 +23,12 @@ import {
   ownCalls,
   pollerInterval,
   say,
-  displayCallee,
+  calleeLabel,
   short,
   startWithComments,
   statementOf,
   walkOwnBody,
-} from './shared.js';
+} from '../lib/index.js';
 import { braceConnectionSketch, braceStatementOf } from './brace-fixes.js';
 import { sourceLines } from '../../../fixes/lines.js';
 
@@ -37,15 +38,15 @@ const POOL_CHECKOUT = /(^|\.)(pool|_pool|engine|db_pool|pg_pool|connection_pool|
 const RETURNS = new Set(['return_statement']);
 
 /** A `return` in the loop's own body hands `name` back (`return sock`, `return sock, port`). */
-function returnsName(loop: LoopFacts, name: string): boolean {
+function returnsName(loop: LoopFacts, name: string, model: FileModel): boolean {
   let found = false;
-  walkOwnBody(loop, RETURNS, (node) => {
+  walkOwnBody(loop, model, RETURNS, (node) => {
     if (node.namedChildren.some((c) => c.text === name || c.namedChildren.some((d) => d.text === name))) found = true;
   });
   return found;
 }
 
-export function perIterationConnections(loop: LoopFacts): CallFact[] {
+export function perIterationConnections(loop: LoopFacts, model: FileModel): CallFact[] {
   return ownCalls(loop).filter((c) => {
     if (!hasKind(c, 'connect') || POOL_CHECKOUT.test(c.callee) || /^(acquire|getconn|checkout)$/.test(c.method)) return false;
     if (c.dependsOnIteration || inErrorHandler(c.node, loop)) return false;
@@ -54,18 +55,18 @@ export function perIterationConnections(loop: LoopFacts): CallFact[] {
     if (c.node.parent?.type === 'return_statement' || statementOf(c.node)?.type === 'return_statement') return false;
     // `for port in candidates: s = socket(); try: s.bind(...) except OSError: continue; else: return s`: a search
     // for one working connection that leaves the loop with it, not a connection per item.
-    if (c.assignedTo !== undefined && returnsName(loop, c.assignedTo)) return false;
+    if (c.assignedTo !== undefined && returnsName(loop, c.assignedTo, model)) return false;
     return true;
   });
 }
 
 export const detectConnectionInLoop: Detector = (loop, ctx) => {
-  const connects = perIterationConnections(loop);
+  const connects = perIterationConnections(loop, ctx.model);
   if (connects.length === 0) return null;
   const first = connects[0]!;
-  const interval = pollerInterval(loop);
+  const interval = pollerInterval(loop, ctx.model);
   const connect = fromConfig(ctx.config.cost, 'connect_ms');
-  const items = batchSize(loop, ctx.config.cost);
+  const items = batchSize(loop, ctx.model, ctx.config.cost);
   const cost = interval
     ? connectionsCost({ per: 'hour', interval, connect }, ctx.config.cost, ctx.locale)
     : connectionsCost({ per: 'batch', items, connect }, ctx.config.cost, ctx.locale);
@@ -76,7 +77,7 @@ export const detectConnectionInLoop: Detector = (loop, ctx) => {
     confidence,
     variant: confidence === 'low' ? 'guessed' : interval ? 'poller' : 'default',
     data: {
-      call: displayCallee(first),
+      call: calleeLabel(first),
       perHour: formatNumber(cost.before, ctx.locale),
       items: formatCount(items, ctx.locale),
     },

@@ -22,10 +22,10 @@ import {
   isPython,
   ownCalls,
   say,
-  displayCallee,
+  calleeLabel,
   short,
   statementOf,
-} from './shared.js';
+} from '../lib/index.js';
 import { braceStatementOf } from './brace-fixes.js';
 
 // Node type lists passed to descendantsOfType, built once (it caches its symbol table per array).
@@ -82,7 +82,7 @@ export const detectInvariantInLoop: Detector = (loop, ctx) => {
   if (isPollingLoop(loop)) return null;
   const calls = invariantCalls(loop);
   if (calls.length === 0) return null;
-  const items = batchSize(loop, ctx.config.cost);
+  const items = batchSize(loop, ctx.model, ctx.config.cost);
   return calls.slice(0, 3).map((call): Detection => {
     const regex = isRegex(call);
     const cost = repeatedWorkCost(items, ctx.locale);
@@ -91,7 +91,7 @@ export const detectInvariantInLoop: Detector = (loop, ctx) => {
       line: call.line,
       confidence: call.confidence === 'low' ? 'low' : 'high',
       variant: regex ? (isPython(loop.language) ? 'regex-cached' : 'regex') : 'default',
-      data: { call: displayCallee(call), items: formatCount(items, ctx.locale) },
+      data: { call: calleeLabel(call), items: formatCount(items, ctx.locale) },
       cost,
       fix: hoistFix(loop, ctx, call, regex),
     };

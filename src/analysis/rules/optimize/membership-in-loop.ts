@@ -1,3 +1,4 @@
+import type { FileModel } from '../../model.js';
 // `x in some_list` / `array.includes(x)` inside a loop scans the list on every iteration: n × m comparisons where a
 // set built once gives n lookups. Reported only when the container is visibly a list/array built from data (a
 // comprehension, `list(...)`, `.map(...)`, a query result, a `list[...]`/`T[]` annotation, a literal of more than
@@ -9,7 +10,6 @@ import type { Detection, Detector, RuleContext } from '../../rule-types.js';
 import {
   batchSize,
   blockFix,
-  findAssignedValue,
   freshName,
   hoistPoint,
   identifiersIn,
@@ -19,7 +19,7 @@ import {
   say,
   scopeOf,
   walkOwnBody,
-} from './shared.js';
+} from '../lib/index.js';
 import { braceListChange, braceMemberships, braceSetSketch } from './brace-membership.js';
 
 const TINY_LITERAL = 8;
@@ -37,9 +37,9 @@ const PY_LIST_VALUE = /^(\[|list\(|sorted\(|\w[\w.]*\.(fetchall|readlines|split|
 const JS_ARRAY_VALUE = /^(\[|Array\.from\(|Object\.(keys|values)\(|\w[\w.$]*\.(map|filter|split|slice|concat|flatMap)\(|await\s+\w[\w.$]*\.(findMany|findAll|find)\()/s;
 
 /** Whether `name` is a list/array built from data, and its size when a literal says so; undefined when unknown or tiny. */
-function listInfo(loop: LoopFacts, name: string): { size?: number } | undefined {
+function listInfo(loop: LoopFacts, name: string, model: FileModel): { size?: number } | undefined {
   const scope = scopeOf(loop.node);
-  const value = findAssignedValue(scope, name, loop.node.startIndex);
+  const value = model.assignedValue(scope, name, loop.node.startIndex);
   const py = isPython(loop.language);
   if (value) {
     if (value.type === 'list' || value.type === 'array') {
@@ -68,17 +68,17 @@ const COMPARISONS = new Set(['comparison_operator']);
 const CALLS = new Set(['call_expression']);
 const MUTATIONS = new Set(['call', 'call_expression', 'assignment', 'assignment_expression', 'augmented_assignment', 'augmented_assignment_expression']);
 
-export function memberships(loop: LoopFacts): Membership[] {
+export function memberships(loop: LoopFacts, model: FileModel): Membership[] {
   const out: Membership[] = [];
   const py = isPython(loop.language);
-  walkOwnBody(loop, py ? COMPARISONS : CALLS, (n) => {
+  walkOwnBody(loop, model, py ? COMPARISONS : CALLS, (n) => {
     if (py && n.type === 'comparison_operator' && n.childCount === 3) {
       const op = n.child(1)!.type;
       if (op !== 'in' && op !== 'not in') return;
       const right = n.child(2)!;
       const left = n.child(0)!;
       if (right.type !== 'identifier' || !mentionsIteration(left, loop)) return;
-      const info = listInfo(loop, right.text);
+      const info = listInfo(loop, right.text, model);
       if (info) out.push({ node: n, container: right.text, needle: left.text, negated: op === 'not in', ...(info.size !== undefined ? { listSize: info.size } : {}) });
       return;
     }
@@ -90,7 +90,7 @@ export function memberships(loop: LoopFacts): Membership[] {
       const args = n.childForFieldName('arguments')?.namedChildren ?? [];
       if (!obj || obj.type !== 'identifier' || args.length !== 1 || !mentionsIteration(args[0]!, loop)) return;
       if (method !== 'includes' && method !== 'indexOf') return;
-      const info = listInfo(loop, obj.text);
+      const info = listInfo(loop, obj.text, model);
       if (!info) return;
       const size = info.size !== undefined ? { listSize: info.size } : {};
       if (method === 'includes') {
@@ -117,9 +117,9 @@ export function memberships(loop: LoopFacts): Membership[] {
  * The list loses items in this loop (`existing.remove(x)`, `xs.splice(i, 1)`): a set built before the loop would go
  * stale, and the list is the work list, not a lookup table; neither the set nor the dedupe rewrite applies.
  */
-function shrunkInLoop(loop: LoopFacts, name: string): boolean {
+function shrunkInLoop(loop: LoopFacts, name: string, model: FileModel): boolean {
   let shrunk = false;
-  walkOwnBody(loop, MUTATIONS, (n) => {
+  walkOwnBody(loop, model, MUTATIONS, (n) => {
     if ((n.type === 'call' || n.type === 'call_expression') && /^(remove|pop|splice|shift|discard|clear)$/.test(n.childForFieldName('function')?.childForFieldName(isPython(loop.language) ? 'attribute' : 'property')?.text ?? '')) {
       if (n.childForFieldName('function')?.childForFieldName('object')?.text === name) shrunk = true;
     }
@@ -128,9 +128,9 @@ function shrunkInLoop(loop: LoopFacts, name: string): boolean {
 }
 
 /** The list is appended to in this loop (`seen.append(x)`): a classic quadratic de-duplication. */
-function grownInLoop(loop: LoopFacts, name: string): boolean {
+function grownInLoop(loop: LoopFacts, name: string, model: FileModel): boolean {
   let grown = false;
-  walkOwnBody(loop, MUTATIONS, (n) => {
+  walkOwnBody(loop, model, MUTATIONS, (n) => {
     if ((n.type === 'call' || n.type === 'call_expression') && /^(append|extend|insert|push|unshift)$/.test(n.childForFieldName('function')?.childForFieldName(isPython(loop.language) ? 'attribute' : 'property')?.text ?? '')) {
       const obj = n.childForFieldName('function')?.childForFieldName('object');
       if (obj?.text === name) grown = true;
@@ -143,16 +143,16 @@ function grownInLoop(loop: LoopFacts, name: string): boolean {
 export const detectMembershipInLoop: Detector = (loop, ctx) => {
   if (loop.kind === 'interval' || loop.kind === 'timeout-recursion') return null;
   if (loop.language === 'go' || loop.language === 'java') return detectBraceMembership(loop, ctx);
-  const found = memberships(loop);
+  const found = memberships(loop, ctx.model);
   if (found.length === 0) return null;
-  const items = batchSize(loop, ctx.config.cost);
+  const items = batchSize(loop, ctx.model, ctx.config.cost);
   const byContainer = new Map<string, Membership[]>();
   for (const m of found) byContainer.set(m.container, [...(byContainer.get(m.container) ?? []), m]);
   const out: Detection[] = [];
   for (const [container, list] of byContainer) {
     const first = list[0]!;
-    if (shrunkInLoop(loop, container)) continue;
-    const grown = grownInLoop(loop, container);
+    if (shrunkInLoop(loop, container, ctx.model)) continue;
+    const grown = grownInLoop(loop, container, ctx.model);
     const size: Sourced = first.listSize !== undefined ? fromCode('list_length', first.listSize) : fromConfig(ctx.config.cost, 'batch_size');
     out.push({
       loop,
@@ -218,7 +218,7 @@ function dedupeSketch(loop: LoopFacts, container: string, m: Membership): string
 function detectBraceMembership(loop: LoopFacts, ctx: RuleContext): Detection[] | null {
   const found = braceMemberships(loop);
   if (found.length === 0) return null;
-  const items = batchSize(loop, ctx.config.cost);
+  const items = batchSize(loop, ctx.model, ctx.config.cost);
   const out: Detection[] = [];
   const seen = new Set<string>();
   for (const m of found) {

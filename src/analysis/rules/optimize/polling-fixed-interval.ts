@@ -12,7 +12,7 @@ import {
   codeLanguage,
   confidenceOf,
   credible,
-  displayCallee,
+  calleeLabel,
   distinctChains,
   isCursorFetch,
   enclosingConditions,
@@ -26,7 +26,7 @@ import {
   say,
   short,
   timerCall,
-} from './shared.js';
+} from '../lib/index.js';
 import { bracePollingSketch } from './brace-fixes.js';
 
 /** Pops that block on the server until an item arrives (or their timeout passes). */
@@ -97,7 +97,7 @@ export const detectPollingFixedInterval: Detector = (loop, ctx) => {
   if (own.some((c) => isBlockingPop(c) || isEventWait(c))) return null;
   const polls = pollCalls(loop, ctx.file.source);
   if (polls.length === 0) return null;
-  const interval = fixedPollSeconds(loop);
+  const interval = fixedPollSeconds(loop, ctx.model);
   if (!interval) return null;
   const first = polls[0]!;
   const source = sourceOf(polls.find((c) => hasKind(c, 'queue-pop')) ?? first);
@@ -105,7 +105,7 @@ export const detectPollingFixedInterval: Detector = (loop, ctx) => {
   const cost = idlePollingCost({ interval, callsPerPoll: idleCalls, after: source === 'queue' ? 'event' : 'backoff' }, ctx.config.cost, ctx.locale);
   const confidence = confidenceOf([first]);
   const sleepCall = own.find((c) => hasKind(c, 'sleep') && !inErrorHandler(c.node, loop));
-  const timer = loop.kind === 'interval' || loop.kind === 'timeout-recursion' ? timerCall(loop) : undefined;
+  const timer = loop.kind === 'interval' || loop.kind === 'timeout-recursion' ? timerCall(loop, ctx.model) : undefined;
   const anchor = timer ? (loop.kind === 'interval' ? loop.headerLine : timer.node.startPosition.row + 1) : sleepCall ? sleepCall.line : loop.headerLine;
   const detection: Detection = {
     loop,
@@ -113,7 +113,7 @@ export const detectPollingFixedInterval: Detector = (loop, ctx) => {
     confidence,
     variant: confidence === 'low' ? 'guessed' : source === 'queue' ? 'queue' : source === 'subprocess' ? 'subprocess' : 'default',
     data: {
-      call: displayCallee(first),
+      call: calleeLabel(first),
       seconds: formatNumber(interval.value, ctx.locale),
       perDay: formatNumber(cost.before, ctx.locale),
       after: formatNumber(cost.after, ctx.locale),
@@ -313,7 +313,7 @@ function prometheusAlert(loop: LoopFacts, ctx: RuleContext, call: CallFact) {
       ];
   const code = [
     ...instrument,
-    `# Poll call: ${displayCallee(call)} (${ctx.file.path}:${call.line})`,
+    `# Poll call: ${calleeLabel(call)} (${ctx.file.path}:${call.line})`,
     'groups:',
     '  - name: coze-loop-idle-polling',
     '    rules:',
@@ -353,7 +353,7 @@ function eventDrivenSketch(loop: LoopFacts, ctx: RuleContext, call: CallFact, so
           '    with psycopg.connect(dsn, autocommit=True) as listener:',
           '        listener.execute("LISTEN work_ready")',
           '        while not stop.is_set():',
-          `            drain()  # the existing step around ${displayCallee(call)}: fetch and handle until empty`,
+          `            drain()  # the existing step around ${calleeLabel(call)}: fetch and handle until empty`,
           '            # Sleeps in the kernel until a NOTIFY arrives; the timeout is a safety net for missed notifications.',
           '            for _ in listener.notifies(timeout=60, stop_after=1):',
           '                pass',
@@ -368,7 +368,7 @@ function eventDrivenSketch(loop: LoopFacts, ctx: RuleContext, call: CallFact, so
           '',
           `let draining${typed ? ': Promise<void>' : ''} = Promise.resolve();`,
           `const scheduleDrain = ()${typed ? ': void' : ''} => {`,
-          `  // drain(): the existing step around ${displayCallee(call)}, fetching and handling until empty`,
+          `  // drain(): the existing step around ${calleeLabel(call)}, fetching and handling until empty`,
           '  draining = draining.then(drain, drain);',
           '};',
           "listener.on('notification', scheduleDrain);",

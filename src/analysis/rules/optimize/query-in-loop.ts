@@ -25,10 +25,10 @@ import {
   ownCalls,
   runsPerDayOf,
   say,
-  displayCallee,
+  calleeLabel,
   short,
   tinyLiteralIterable,
-} from './shared.js';
+} from '../lib/index.js';
 
 const PAGINATION = /\b(offset|page|cursor|after|before|next_token|nextToken|continuation|scroll_id|since)\b/i;
 
@@ -67,13 +67,13 @@ export const detectQueryInLoop: Detector = (loop, ctx) => {
   if (reads.length === 0) return null;
   const first = reads[0]!;
   const distinctLines = new Set(reads.map((r) => r.line)).size;
-  const items = batchSize(loop, ctx.config.cost);
-  const runs = runsPerDayOf(loop, ctx.locale);
+  const items = batchSize(loop, ctx.model, ctx.config.cost);
+  const runs = runsPerDayOf(loop, ctx.model, ctx.locale);
   const cost = roundTripsCost(
     {
       items,
       callsPerItem: distinctLines,
-      listQuery: iterableFromQuery(loop),
+      listQuery: iterableFromQuery(loop, ctx.model),
       latency: fromConfig(ctx.config.cost, 'db_query_ms'),
       ...(runs ? { runsPerDay: runs } : {}),
     },
@@ -81,14 +81,14 @@ export const detectQueryInLoop: Detector = (loop, ctx) => {
     ctx.locale,
   );
   const confidence = confidenceOf([first]);
-  const sketch = braceBatchedReadSketch(loop, first) ?? batchedReadSketch(first, loop);
+  const sketch = braceBatchedReadSketch(loop, first) ?? batchedReadSketch(first, loop, ctx.model);
   return {
     loop,
     line: first.line,
     confidence,
     variant: confidence === 'low' ? 'guessed' : 'default',
     data: {
-      call: displayCallee(first),
+      call: calleeLabel(first),
       loopVar: loop.loopVariables[0] ?? 'item',
       count: distinctLines,
       items: formatCount(items, ctx.locale),

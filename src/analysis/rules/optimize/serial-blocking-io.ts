@@ -1,3 +1,4 @@
+import type { FileModel } from '../../model.js';
 // Independent network calls made one after another: the loop's wall time is the sum of every call's latency.
 // Fires on loops over items whose HTTP/RPC call (blocking in Python, awaited in JS/async Python) depends only on
 // the current item. Quiet when iterations depend on each other (cursor / token carried from one call to the next),
@@ -29,12 +30,12 @@ import {
   isPython,
   ownCalls,
   say,
-  displayCallee,
+  calleeLabel,
   short,
   tinyLiteralIterable,
   walkOwnBody,
   deliberatelySerial,
-} from './shared.js';
+} from '../lib/index.js';
 import { sourceLines } from '../../../fixes/lines.js';
 import { dropTrailingBlank } from '../../../core/linear-text.js';
 
@@ -79,14 +80,14 @@ function insideTransaction(loop: LoopFacts, source: string): boolean {
 export const detectSerialBlockingIo: Detector = (loop, ctx) => {
   if (loop.language === 'go' || loop.language === 'java') return detectBraceSerialIo(loop, ctx);
   if (!SERIAL_KINDS.has(loop.kind) || loop.infinite) return null;
-  if (insideGather(loop) || tinyLiteralIterable(loop, 3) || hasEarlyExit(loop)) return null;
+  if (insideGather(loop) || tinyLiteralIterable(loop, 3) || hasEarlyExit(loop, ctx.model)) return null;
   if (ownCalls(loop).some((c) => hasKind(c, 'sleep'))) return null;
   const calls = serialCalls(loop, ctx.file.source);
   if (calls.length === 0 || insideTransaction(loop, ctx.file.source)) return null;
   // Any HTTP call that carries state between iterations makes the whole loop sequential.
   if (ownCalls(loop).some((c) => hasKind(c, 'http') && carriedAcrossIterations(loop, c))) return null;
   const first = calls[0]!;
-  const items = batchSize(loop, ctx.config.cost);
+  const items = batchSize(loop, ctx.model, ctx.config.cost);
   const concurrency = concurrencyOf(loop, ctx.config.cost);
   const cost = serialWallTimeCost({ items, latency: fromConfig(ctx.config.cost, 'http_call_ms'), concurrency }, ctx.config.cost, ctx.locale);
   const confidence = confidenceOf([first]);
@@ -97,7 +98,7 @@ export const detectSerialBlockingIo: Detector = (loop, ctx) => {
     confidence,
     variant: confidence === 'low' ? 'guessed' : isAwait ? 'await' : 'default',
     data: {
-      call: displayCallee(first),
+      call: calleeLabel(first),
       loopVar: loop.loopVariables[0] ?? 'item',
       items: formatCount(items, ctx.locale),
       before: formatNumber(cost.before, ctx.locale),
@@ -112,9 +113,9 @@ export const detectSerialBlockingIo: Detector = (loop, ctx) => {
 const CONTINUES = new Set(['continue_statement']);
 
 /** Body text of the loop with this loop's `continue` statements turned into `return` (the body becomes a function). */
-function bodyAsFunction(loop: LoopFacts, source: string): string | undefined {
+function bodyAsFunction(loop: LoopFacts, source: string, model: FileModel): string | undefined {
   const edits: SyntaxNode[] = [];
-  walkOwnBody(loop, CONTINUES, (n) => edits.push(n));
+  walkOwnBody(loop, model, CONTINUES, (n) => edits.push(n));
   const body = loop.body;
   const all = sourceLines(source);
   const isBlock = body.type === 'statement_block' || body.type === 'block';
@@ -141,7 +142,7 @@ function bodyAsFunction(loop: LoopFacts, source: string): string | undefined {
 
 function concurrentSketch(loop: LoopFacts, ctx: RuleContext, concurrency: number) {
   const parts = iterationParts(loop);
-  const body = bodyAsFunction(loop, ctx.file.source);
+  const body = bodyAsFunction(loop, ctx.file.source, ctx.model);
   if (!parts || body === undefined) {
     return blockFix(ctx, loop, genericSketch(loop, concurrency), say(ctx, 'fix.serial.generic'), 'unsafe');
   }

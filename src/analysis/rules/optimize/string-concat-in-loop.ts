@@ -1,3 +1,4 @@
+import type { FileModel } from '../../model.js';
 // Building a value by re-concatenation copies everything built so far on every iteration: n appends cost
 // n²/2 copies. Python: `s += piece` on str/bytes, `lst = lst + [x]`. JS/TS: `acc = [...acc, x]`,
 // `acc = acc.concat(x)`, `obj = { ...obj, k: v }`. Not reported: JS string `+=` (engines build ropes, so it is
@@ -9,7 +10,6 @@ import type { Detection, Detector, RuleContext } from '../../rule-types.js';
 import {
   batchSize,
   blockFix,
-  findAssignedValue,
   freshName,
   hoistPoint,
   identifiersIn,
@@ -23,7 +23,7 @@ import {
   short,
   statementOf,
   walkOwnBody,
-} from './shared.js';
+} from '../lib/index.js';
 import { sourceLines } from '../../../fixes/lines.js';
 import { braceBuilderSketch } from './brace-fixes.js';
 
@@ -54,14 +54,14 @@ function isStringLiteral(node: SyntaxNode | undefined): Kind | undefined {
   return undefined;
 }
 
-function pythonConcat(node: SyntaxNode, loop: LoopFacts): Concat | undefined {
+function pythonConcat(node: SyntaxNode, loop: LoopFacts, model: FileModel): Concat | undefined {
   const left = node.childForFieldName('left');
   const right = node.childForFieldName('right');
   if (!left || !right || left.type !== 'identifier') return undefined;
   const target = left.text;
   if (node.type === 'augmented_assignment' ? node.childForFieldName('operator')?.text !== '+=' : right.type !== 'binary_operator') return undefined;
   if (right.type === 'integer' || right.type === 'float') return undefined;
-  const init = findAssignedValue(scopeOf(loop.node), target, loop.node.startIndex);
+  const init = model.assignedValue(scopeOf(loop.node), target, loop.node.startIndex);
   if (node.type === 'augmented_assignment') {
     const kind = isStringLiteral(init) ?? (init === undefined ? isStringLiteral(right) : undefined);
     if (!kind) return undefined;
@@ -166,10 +166,10 @@ function declaredAsString(loop: LoopFacts, name: string): boolean {
 
 const BRACE_ASSIGNMENTS: ReadonlySet<string> = new Set(['assignment_statement', 'assignment_expression']);
 
-export function concatenations(loop: LoopFacts): Concat[] {
+export function concatenations(loop: LoopFacts, model: FileModel): Concat[] {
   if (loop.language === 'go' || loop.language === 'java') {
     const found: Concat[] = [];
-    walkOwnBody(loop, BRACE_ASSIGNMENTS, (n) => {
+    walkOwnBody(loop, model, BRACE_ASSIGNMENTS, (n) => {
       const c = braceConcat(n, loop);
       if (c) found.push(c);
     });
@@ -177,14 +177,14 @@ export function concatenations(loop: LoopFacts): Concat[] {
   }
   const out: Concat[] = [];
   const py = isPython(loop.language);
-  walkOwnBody(loop, py ? PY_ASSIGNMENTS : JS_ASSIGNMENTS, (n) => {
-    const c = py ? pythonConcat(n, loop) : jsConcat(n);
+  walkOwnBody(loop, model, py ? PY_ASSIGNMENTS : JS_ASSIGNMENTS, (n) => {
+    const c = py ? pythonConcat(n, loop, model) : jsConcat(n);
     if (c) out.push(c);
   });
   // an accumulator reset in this loop's own body is bounded by one iteration
   return out.filter((c) => {
     let reset = false;
-    walkOwnBody(loop, RESETS, (n) => {
+    walkOwnBody(loop, model, RESETS, (n) => {
       if (n.id !== c.node.id && n.childForFieldName('left')?.text === c.target) {
         const r = n.childForFieldName('right');
         if (!(r && r.text.startsWith(c.target))) reset = true;
@@ -196,11 +196,11 @@ export function concatenations(loop: LoopFacts): Concat[] {
 
 export const detectStringConcatInLoop: Detector = (loop, ctx) => {
   if (loop.kind === 'interval' || loop.kind === 'timeout-recursion' || loop.kind === 'callback-iteration') return null;
-  const found = concatenations(loop);
+  const found = concatenations(loop, ctx.model);
   if (found.length === 0) return null;
   const byTarget = new Map<string, Concat[]>();
   for (const c of found) byTarget.set(c.target, [...(byTarget.get(c.target) ?? []), c]);
-  const items = batchSize(loop, ctx.config.cost);
+  const items = batchSize(loop, ctx.model, ctx.config.cost);
   const detections: Detection[] = [];
   for (const [target, list] of byTarget) {
     const first = list[0]!;
@@ -240,7 +240,7 @@ function concatFix(loop: LoopFacts, ctx: RuleContext, target: string, list: Conc
 }
 
 /** The accumulator is only appended to inside the loop (no other reads), so a parts list can stand in for it. */
-function onlyAppended(loop: LoopFacts, target: string, list: Concat[]): boolean {
+function onlyAppended(loop: LoopFacts, target: string, list: Concat[], model: FileModel): boolean {
   const allowed = new Set(list.map((c) => c.node.childForFieldName('left')!.id));
   for (const c of list) {
     const r = c.node.childForFieldName('right');
@@ -248,7 +248,7 @@ function onlyAppended(loop: LoopFacts, target: string, list: Concat[]): boolean 
     if (identifiersIn(c.node.type === 'assignment' ? r?.childForFieldName('right') : r).has(target)) return false;
   }
   let other = false;
-  walkOwnBody(loop, IDENTIFIERS, (n) => {
+  walkOwnBody(loop, model, IDENTIFIERS, (n) => {
     if (n.text === target && !allowed.has(n.id)) other = true;
   });
   for (const child of loop.children) if (identifiersIn(child.node).has(target)) other = true;
@@ -266,7 +266,7 @@ function pythonFix(loop: LoopFacts, ctx: RuleContext, target: string, list: Conc
     const first = Math.min(...edits.map((e) => e.node.startPosition.row + 1));
     return insertAndEdit(ctx, first, undefined, edits, description, 'unsafe');
   }
-  if (!onlyAppended(loop, target, list)) return undefined;
+  if (!onlyAppended(loop, target, list, ctx.model)) return undefined;
   const point = hoistPoint(loop, ctx.file.source);
   if (!point || list.some((c) => !ownsItsLines(statementOf(c.node) ?? c.node, ctx.file.source))) return undefined;
   const parts = freshName(ctx.file.source, `${target}_parts`);

@@ -1,3 +1,4 @@
+import type { FileModel } from '../../model.js';
 // A polling loop that reads "everything pending" without a LIMIT: fine while the table is small, a full backlog
 // read (and lock, with FOR UPDATE) on every poll once work piles up. Quiet for bounded reads (LIMIT / FETCH FIRST /
 // TOP, slices, .limit(), take:, first/get/count/exists), aggregates and single-row lookups.
@@ -19,8 +20,8 @@ import {
   provedReplace,
   say,
   short,
-  stringValue,
-} from './shared.js';
+  constantString,
+} from '../lib/index.js';
 import { headThenFirst, headThenTailOnLine, statementEnd } from '../../../core/linear-text.js';
 
 // Node type lists passed to descendantsOfType, built once (it caches its symbol table per array).
@@ -39,9 +40,9 @@ interface Unbounded {
   fullScan: boolean;
 }
 
-function sqlOf(call: CallFact): { sql: string; node?: SyntaxNode } | undefined {
+function sqlOf(call: CallFact, model: FileModel): { sql: string; node?: SyntaxNode } | undefined {
   const first = argumentNodes(callNode(call))[0];
-  const resolved = stringValue(first);
+  const resolved = constantString(first, model);
   if (resolved !== undefined && /^\s*(SELECT|WITH)\b/i.test(resolved)) {
     return { sql: resolved, ...(first && (first.type === 'string' || first.type === 'template_string') ? { node: first } : {}) };
   }
@@ -80,7 +81,7 @@ export const DJANGO_OR_SQLALCHEMY = /\.objects\.(filter|all|exclude|order_by|sel
 /** A chain that reads everything: `.all()` at the end, `.find()`, `.find({})`, `.findMany()`, `.findAll()`. */
 export const FULL_SCAN = /\.all\(\)\s*$|\.find\(\s*(?:\{\s*\}\s*)?\)|\.findMany\(\s*\)|\.findAll\(\s*\)/;
 
-export function unboundedReads(loop: LoopFacts): Unbounded[] {
+export function unboundedReads(loop: LoopFacts, model: FileModel): Unbounded[] {
   const out: Unbounded[] = [];
   const seen = new Set<number>();
   // One spine per chain: every call of a long chain shares its root, and re-reading the root per call is quadratic.
@@ -97,7 +98,7 @@ export function unboundedReads(loop: LoopFacts): Unbounded[] {
     if ((!hasKind(call, 'db-read', 'lock') && !DJANGO_OR_SQLALCHEMY.test(spineOf(root))) || inErrorHandler(call.node, loop)) continue;
     seen.add(root.id);
     const chain = root.text;
-    const sql = sqlOf(call);
+    const sql = sqlOf(call, model);
     if (sql) {
       if (BOUNDED_CHAIN.test(sql.sql) || AGGREGATE.test(sql.sql) || POINT_LOOKUP.test(sql.sql)) continue;
       if (/fetchone|fetchrow|fetchval|fetch_one|first\(/.test(chain)) continue;
@@ -114,9 +115,9 @@ export function unboundedReads(loop: LoopFacts): Unbounded[] {
 
 export const detectUnboundedQuery: Detector = (loop, ctx) => {
   if (!isPollingLoop(loop)) return null;
-  const reads = unboundedReads(loop);
+  const reads = unboundedReads(loop, ctx.model);
   if (reads.length === 0) return null;
-  const interval = pollerInterval(loop) ?? fromCode('sleep_seconds', 60, 's');
+  const interval = pollerInterval(loop, ctx.model) ?? fromCode('sleep_seconds', 60, 's');
   const limit = fromConfig(ctx.config.cost, 'batch_size');
   return reads.slice(0, 2).map((read): Detection => {
     const cost = rowsReadCost({ interval, limit }, ctx.config.cost, ctx.locale);

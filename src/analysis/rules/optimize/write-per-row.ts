@@ -30,12 +30,12 @@ import {
   provedReplace,
   runsPerDayOf,
   say,
-  displayCallee,
+  calleeLabel,
   short,
   statementOf,
-  stringValue,
+  constantString,
   tinyLiteralIterable,
-} from './shared.js';
+} from '../lib/index.js';
 import { braceBatchedWriteSketch } from './brace-fixes.js';
 import { sourceLines } from '../../../fixes/lines.js';
 import { dropTrailingBrace, headThenFirst } from '../../../core/linear-text.js';
@@ -62,8 +62,8 @@ export const detectWritePerRow: Detector = (loop, ctx) => {
   if (writes.length === 0) return null;
   const first = writes[0]!;
   const distinct = new Set(writes.map((w) => w.line)).size;
-  const items = batchSize(loop, ctx.config.cost);
-  const runs = runsPerDayOf(loop, ctx.locale);
+  const items = batchSize(loop, ctx.model, ctx.config.cost);
+  const runs = runsPerDayOf(loop, ctx.model, ctx.locale);
   const cost = roundTripsCost(
     { items, callsPerItem: distinct, listQuery: false, latency: fromConfig(ctx.config.cost, 'db_query_ms'), ...(runs ? { runsPerDay: runs } : {}) },
     ctx.config.cost,
@@ -76,7 +76,7 @@ export const detectWritePerRow: Detector = (loop, ctx) => {
     confidence,
     variant: confidence === 'low' ? 'guessed' : 'default',
     data: {
-      call: displayCallee(first),
+      call: calleeLabel(first),
       loopVar: loop.loopVariables[0] ?? 'item',
       items: formatCount(items, ctx.locale),
       before: formatNumber(cost.before, ctx.locale),
@@ -99,7 +99,7 @@ function executemanyReplace(loop: LoopFacts, ctx: RuleContext, call: CallFact) {
   if (stmts.length !== 1 || !stmt || stmt.id !== stmts[0]!.id || stmt.type !== 'expression_statement' || stmt.namedChild(0)?.id !== callNode(call).id) return undefined;
   if (!ownsItsLines(stmt, ctx.file.source)) return undefined;
   const args = argumentNodes(callNode(call));
-  if (args.length !== 2 || stringValue(args[0]) === undefined || args[1]!.type === 'keyword_argument') return undefined;
+  if (args.length !== 2 || constantString(args[0], ctx.model) === undefined || args[1]!.type === 'keyword_argument') return undefined;
   const parts = iterationParts(loop);
   if (!parts) return undefined;
   const indent = /^[ \t]*/.exec(sourceLines(ctx.file.source)[loop.startLine - 1] ?? '')![0];
@@ -113,7 +113,7 @@ function batchedWriteSketch(loop: LoopFacts, call: CallFact, ctx: RuleContext): 
   const parts = iterationParts(loop) ?? { pattern: py ? 'item' : 'item', iterable: py ? 'items' : 'items' };
   const args = argumentNodes(callNode(call));
   const recv = call.receiver ?? (py ? 'cursor' : 'db');
-  const sql = call.sql ?? stringValue(args[0]);
+  const sql = call.sql ?? constantString(args[0], ctx.model);
   const param = /^[A-Za-z_$][\w$]*$/.test(parts.pattern) ? parts.pattern : `(${parts.pattern})`;
   if (py) {
     if (sql !== undefined && args[1] && bodyStatements(loop).length > 1) {
@@ -179,7 +179,7 @@ function batchedWriteSketch(loop: LoopFacts, call: CallFact, ctx: RuleContext): 
       ].join('\n');
     }
     return [
-      `# Collect what ${displayCallee(call)} writes for each item, then write the batch once:`,
+      `# Collect what ${calleeLabel(call)} writes for each item, then write the batch once:`,
       `rows = [<values of ${parts.pattern}> for ${parts.pattern} in ${parts.iterable}]`,
       '<one batched write: executemany / bulk_create / insert_many / a pipeline>',
     ].join('\n');
@@ -220,7 +220,7 @@ function batchedWriteSketch(loop: LoopFacts, call: CallFact, ctx: RuleContext): 
   }
   if (call.method === 'create') return `await ${recv}.bulkCreate(${parts.iterable}.map(${param} => ${args[0]?.text ?? '({})'}));`;
   return [
-    `// Collect what ${displayCallee(call)} writes for each item, then write the batch once`,
+    `// Collect what ${calleeLabel(call)} writes for each item, then write the batch once`,
     '// (multi-row INSERT, bulkWrite, insertMany, createMany or a Redis pipeline).',
     `const rows = ${parts.iterable}.map(${param} => /* values */);`,
   ].join('\n');

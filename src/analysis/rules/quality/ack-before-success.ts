@@ -5,23 +5,33 @@ import type { FileModel } from '../../model.js';
 import type { Detection, Detector, RuleContext } from '../../rule-types.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { blockFix, dedentText, fenceLanguage, lineAt, lineEndOffset, lineStartOffset, replaceFix } from '../../../fixes/lines.js';
-import { treeCalls, type TreeCall } from './calls.js';
-import { argumentsOf, descendants, endLineOf, familyOf, identifiersIn, isFunction, isLoopStatement, lineOf, statementsOf, stringValue, type Family } from './syntax.js';
-import { displayCallee } from './syntax.js';
+import {
+  argumentsOf,
+  descendants,
+  displayCallee,
+  endLineOf,
+  type Family,
+  familyOf,
+  identifiersIn,
+  isFunction,
+  isLoopStatement,
+  lineOf,
+  statementsOf,
+  type TreeCall,
+  treeCalls,
+} from '../lib/index.js';
 import { detectBraceAck } from './brace-ack.js';
 
 const ACK_METHODS = /^(ack|basic_ack|acknowledge|delete_message|deleteMessage|xack|mark_done|markDone|mark_processed|markProcessed|markAsDone|complete_job|completeJob)$/;
 // `SET\s` rather than `SET\s+`: `\s+[\s\S]*` split every run of spaces both ways before failing.
 export const DONE_SQL = /^\s*UPDATE\s+[\w."`]+\s+SET\s[\s\S]*\b(status|state)\s*=\s*'(done|processed|complete|completed|finished|success|succeeded|sent)'/i;
-const NOT_WORK = /^(print|len|str|int|float|repr|format|isinstance|debug|info|warning|warn|error|exception|log|inc|observe|labels|set|time|monotonic|now|perf_counter|sleep|close|release|commit|task_done)$/;
 
 function isAck(call: TreeCall): boolean {
   if (call.kinds.includes('queue-ack') && !/change_message_visibility/.test(call.callee)) return true;
   if (ACK_METHODS.test(call.method)) return true;
   if (call.method === 'commit' && /consumer/i.test(call.receiver ?? '')) return true;
   if (call.method === 'send' && /DeleteMessage(Batch)?Command/.test(call.node.text)) return true;
-  const sql = stringValue(argumentsOf(call.node).positional[0]);
-  return sql !== undefined && DONE_SQL.test(sql);
+  return call.sql !== undefined && DONE_SQL.test(call.sql);
 }
 
 /** Message variables: the loop's own variables and names assigned from a queue pop in the body, plus derived names. */
@@ -182,7 +192,7 @@ export const detectAckBeforeSuccess: Detector = (loop, ctx) => {
     for (const sibling of later) {
       for (const call of calls) {
         if (call.node.startIndex < sibling.startIndex || call.node.endIndex > sibling.endIndex) continue;
-        if (isAck(call) || NOT_WORK.test(call.method) || call.kinds.some((k) => k === 'log' || k === 'sleep' || k === 'close')) continue;
+        if (isAck(call) || ctx.kb.hasRole?.(loop.language, call.method, 'not_work') === true || call.kinds.some((k) => k === 'log' || k === 'sleep' || k === 'close')) continue;
         const args = call.node.childForFieldName('arguments');
         const used = args ? identifiersIn(args, model) : new Set<string>();
         const receiverRoot = (call.receiver ?? '').split('.')[0] ?? '';

@@ -4,7 +4,7 @@ import type { Detector } from '../../rule-types.js';
 import { blockFix, fenceLanguage, wholeLineText } from '../../../fixes/lines.js';
 import { guardedWorkerTemplate } from '../../../fixes/templates.js';
 import { countBodyLines, isInfiniteHeader, isNestingStatement, loopExits } from './shape.js';
-import { descendants, enclosingFunction, endLineOf, familyOf, lineOf, statementsOf } from './syntax.js';
+import { descendants, enclosingFunction, endLineOf, familyOf, lineOf, statementsOf } from '../lib/index.js';
 import { isGenericFunctionName, outerNamesUsed, workerPurpose } from './worker-name.js';
 import { noExitWorkerCall, ruleMayReport } from './overlap.js';
 import { findUnguardedCall } from './unguarded-worker-loop.js';

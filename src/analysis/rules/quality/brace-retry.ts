@@ -10,7 +10,7 @@ import type { Detection, RuleContext } from '../../rule-types.js';
 import { fromConfig } from '../../../cost/index.js';
 import { blockFix, fenceLanguage, wholeLineText } from '../../../fixes/lines.js';
 import { outageCallsCost } from './cost.js';
-import { displayCallee } from './syntax.js';
+import { displayCallee } from '../lib/index.js';
 
 const TEST_FILE = /_test\.go$|(^|\/)(src\/test\/java|testdata)\//;
 const RETRIED: ReadonlySet<CallKind> = new Set(['http', 'db-read', 'db-write', 'db-commit', 'queue-ack', 'connect']);

@@ -9,7 +9,7 @@ import type { Detection, RuleContext } from '../../rule-types.js';
 import { isBlockingWait } from '../../facts/common.js';
 import { blockFix, fenceLanguage, wholeLineText } from '../../../fixes/lines.js';
 import { camelCase } from '../../../fixes/templates.js';
-import { displayCallee, endLineOf, lineOf, statementsOf } from './syntax.js';
+import { displayCallee, endLineOf, lineOf, statementsOf } from '../lib/index.js';
 import { isGenericFunctionName } from './worker-name.js';
 import picomatch from 'picomatch';
 

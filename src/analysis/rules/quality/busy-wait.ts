@@ -7,12 +7,26 @@ import type { Detection, Detector, RuleContext } from '../../rule-types.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { blockFix, dedentText, fenceLanguage, replaceFix, rewriteLines, wholeLineText } from '../../../fixes/lines.js';
 import { guardedWorkerTemplate } from '../../../fixes/templates.js';
-import { classifyTreeCall, isBlockingWait, returnsImmediately, treeCalls, type TreeCall } from './calls.js';
+import {
+  argumentsOf,
+  contains,
+  descendants,
+  displayCallee,
+  endLineOf,
+  type Family,
+  familyOf,
+  isBlockingWait,
+  isCall,
+  isLoopStatement,
+  lineOf,
+  returnsImmediately,
+  statementsOf,
+  type TreeCall,
+  treeCalls,
+} from '../lib/index.js';
 import { busyWaitCost } from './cost.js';
 import { isInfiniteHeader, loopExits } from './shape.js';
 import { isEmptyHandler } from './guard.js';
-import { argumentsOf, contains, descendants, endLineOf, familyOf, isCall, isLoopStatement, lineOf, statementsOf, type Family } from './syntax.js';
-import { displayCallee } from './syntax.js';
 import { outerNamesUsed, workerName, workerPurpose } from './worker-name.js';
 import { headThenTailOnLine } from '../../../core/linear-text.js';
 import { detectBraceBusyWait } from './brace-busy-wait.js';
@@ -93,8 +107,6 @@ function idleSleepBlock(loop: LoopFacts, ctx: RuleContext, target: SyntaxNode): 
   return `import { setTimeout as sleep } from 'node:timers/promises';\n\nconst IDLE_SLEEP_MS = 1000;\n\n${dedentText(' '.repeat(loop.node.startPosition.column) + loopText)}\n`;
 }
 
-const STATE_PROBES = new Set(['poll', 'done', 'is_set', 'isSet', 'is_alive', 'isAlive', 'empty', 'full', 'qsize', 'locked', 'running', 'cancelled', 'exists', 'isfile', 'len', 'now', 'time', 'monotonic', 'get']);
-
 function spinOnFlag(loop: LoopFacts, ctx: RuleContext, family: Family): Detection | null {
   const { model } = ctx;
   if (loop.node.type !== 'while_statement' || isInfiniteHeader(loop)) return null;
@@ -107,8 +119,9 @@ function spinOnFlag(loop: LoopFacts, ctx: RuleContext, family: Family): Detectio
   const calls = [...(isCall(condition, family) ? [ctx.model.call(condition)] : []), ...treeCalls(condition, ctx.model, { skipFunctions: true })];
   if (calls.some((c) => isBlockingWait(c, model))) return null;
   // `while f.read(n): pass` or `while (it.next().value)` does its work in the condition (drains, skips): only a
-  // condition that merely *looks* at state (a flag, `poll()`, `done()`, `is_set()`) spins.
-  if (calls.some((c) => !STATE_PROBES.has(c.method))) return null;
+  // condition that merely *looks* at state (a flag, `poll()`, `done()`, `is_set()`: `roles.state_probe` of
+  // rules/apis/*.yml) spins.
+  if (calls.some((c) => !ctx.kb.hasRole?.(loop.language, c.method, 'state_probe'))) return null;
   return {
     loop,
     line: lineOf(loop.node),

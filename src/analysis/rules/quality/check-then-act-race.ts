@@ -6,8 +6,17 @@ import type { Detection, Detector, RuleContext } from '../../rule-types.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { blockFix, fenceLanguage } from '../../../fixes/lines.js';
 import { claimQueryTemplate } from '../../../fixes/templates.js';
-import { treeCalls } from './calls.js';
-import { argumentsOf, calleeOf, descendants, enclosingFunction, familyOf, lineOf, rootOf, stringValue, type Family } from './syntax.js';
+import {
+  calleeOf,
+  descendants,
+  enclosingFunction,
+  type Family,
+  familyOf,
+  lineOf,
+  rootOf,
+  stringValue,
+  treeCalls,
+} from '../lib/index.js';
 import { dropLookupSuffix, headThenLast, isLineTerminator, skipSpaces, trailingSpaceStart } from '../../../core/linear-text.js';
 
 const STATE_COLUMN = /^(status|state|stage|phase|processed|is_processed|claimed|claimed_by|locked|locked_by|picked|picked_at|done|sent|is_sent|processing)$/i;
@@ -112,8 +121,7 @@ function sqlDetections(loop: LoopFacts, ctx: RuleContext, family: Family): Detec
   const scope = enclosingFunction(loop.node, family) ?? rootOf(loop.node);
   const out: Detection[] = [];
   for (const call of treeCalls(loop.body, ctx.model, { skipFunctions: true, skipLoops: true })) {
-    const arg = argumentsOf(call.node).positional[0];
-    const sql = stringValue(arg);
+    const sql = call.sql;
     if (!sql) continue;
     const update = parseUpdate(sql);
     if (!update) continue;

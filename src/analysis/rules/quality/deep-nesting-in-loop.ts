@@ -4,7 +4,7 @@ import type { Detector } from '../../rule-types.js';
 import type { SyntaxNode } from '../../facts.js';
 import { blockFix, dedentText, detectIndentUnit, fenceLanguage, indentText, lineEndOffset, lineStartOffset } from '../../../fixes/lines.js';
 import { deepestNesting, hasEnclosingLoopInSameFunction } from './shape.js';
-import { familyOf, lineOf, statementsOf, type Family } from './syntax.js';
+import { familyOf, lineOf, statementsOf, type Family } from '../lib/index.js';
 import { detectBraceDeepNesting, isBrace } from './brace-readability.js';
 
 export const MAX_NESTING_IN_LOOP = 4;

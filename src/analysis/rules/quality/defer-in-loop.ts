@@ -8,7 +8,7 @@ import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import type { CostEstimate } from '../../../core/types.js';
 import { formatNumber } from '../../../cost/index.js';
 import { blockFix, replaceFix, sourceLines } from '../../../fixes/lines.js';
-import { batchSize } from '../optimize/shared.js';
+import { batchSize } from '../lib/index.js';
 
 const FUNCTIONS = new Set(['func_literal', 'function_declaration', 'method_declaration']);
 const RELEASES = /\.(Close|Unlock|RUnlock|Rollback|Release|Stop|Cancel|Done|Flush|Sync)$|^(cancel\w*|wg\.Done|unlock\w*|close)$/;
@@ -71,7 +71,7 @@ function deferredCallee(defer: SyntaxNode): string {
 }
 
 function pendingCost(loop: LoopFacts, ctx: RuleContext): CostEstimate {
-  const items = batchSize(loop, ctx.config.cost);
+  const items = batchSize(loop, ctx.model, ctx.config.cost);
   const f = (n: number): string => formatNumber(n, ctx.locale);
   return {
     metric: 'deferred_calls_pending_at_peak',

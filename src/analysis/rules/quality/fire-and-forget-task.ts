@@ -7,8 +7,7 @@
 import type { Detection, Detector, RuleContext } from '../../rule-types.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { blockFix, fenceLanguage, replaceFix, rewriteLines } from '../../../fixes/lines.js';
-import { argumentsOf, calleeOf, compact, descendants, familyOf, lineOf, methodOf, rootOf } from './syntax.js';
-import { displayCallee } from './syntax.js';
+import { argumentsOf, calleeOf, compact, descendants, displayCallee, familyOf, lineOf, methodOf, rootOf } from '../lib/index.js';
 import { detectBraceFireAndForget } from './brace-fire-and-forget.js';
 
 const PY_SPAWN = /(^|\.)(submit|create_task|ensure_future|run_coroutine_threadsafe|apply_async|start_soon)$/;
@@ -132,7 +131,8 @@ function jsFindings(loop: LoopFacts, ctx: RuleContext): JsFinding[] {
     const isAsyncLocal = asyncNames.has(bare) || (asyncNames.has(method) && callee === `this.${method}`);
     // Only a known API: a name that merely suggests I/O (`webhooks.on(...)` looks like a webhook call) is too weak
     // to claim that a promise is dropped.
-    const classified = ctx.kb.classify(loop.language, callee);
+    // The call as the model classified it (once per file, with its SQL argument: `db.query("UPDATE ...")`).
+    const classified = model.call(expr);
     const isKnownAsyncIo =
       (loop.inAsyncFunction || loop.hasAwait) && classified.confidence === 'high' && classified.kinds.some((k) => k === 'http' || k === 'db-write' || k === 'queue-ack' || k === 'queue-publish' || k === 'db-read');
     if (!isAsyncLocal && !isKnownAsyncIo) continue;

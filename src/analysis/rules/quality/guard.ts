@@ -13,7 +13,7 @@ import {
   replaceFix,
 } from '../../../fixes/lines.js';
 import type { Fix } from '../../../core/types.js';
-import { calleeOf, endLineOf, familyOf, lineOf, methodOf, pythonLoggerExpr, rootOf, statementsOf } from './syntax.js';
+import { calleeOf, endLineOf, familyOf, lineOf, methodOf, pythonLoggerExpr, rootOf, statementsOf } from '../lib/index.js';
 import type { FileModel } from '../../model.js';
 
 /** The call sits in the `try` part of a try statement, or under `with suppress(...)`, or has a `.catch()`, between it and `stop`. */

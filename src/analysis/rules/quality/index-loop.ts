@@ -4,7 +4,7 @@
 import type { Detection, Detector } from '../../rule-types.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { fenceLanguage, replaceFix, rewriteLines, type TextEdit } from '../../../fixes/lines.js';
-import { argumentsOf, calleeOf, compact, descendants, enclosingFunction, familyOf, identifiersIn, lineOf, rootOf, type Family } from './syntax.js';
+import { argumentsOf, calleeOf, compact, descendants, enclosingFunction, familyOf, identifiersIn, lineOf, rootOf, type Family } from '../lib/index.js';
 import { detectBraceIndexLoop, isBrace } from './brace-readability.js';
 
 const MUTATORS = new Set([

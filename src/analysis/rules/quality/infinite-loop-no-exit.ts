@@ -5,10 +5,9 @@ import type { Detector } from '../../rule-types.js';
 import { blockFix, fenceLanguage, wholeLineText } from '../../../fixes/lines.js';
 import { guardedWorkerTemplate } from '../../../fixes/templates.js';
 import { noExitWorkerCall, ruleMayReport } from './overlap.js';
-import { endLineOf, familyOf, lineOf, statementsOf } from './syntax.js';
+import { displayCallee, endLineOf, familyOf, lineOf, statementsOf } from '../lib/index.js';
 import { findUnguardedCall } from './unguarded-worker-loop.js';
 import { detectBraceNoExit } from './brace-worker.js';
-import { displayCallee } from './syntax.js';
 import { outerNamesUsed, workerName } from './worker-name.js';
 
 export const detectInfiniteLoopNoExit: Detector = (loop, ctx) => {

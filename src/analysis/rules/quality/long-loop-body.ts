@@ -4,7 +4,7 @@ import type { SyntaxNode } from '../../facts.js';
 import { blockFix, dedentText, fenceLanguage, indentText, lineStartOffset, lineEndOffset } from '../../../fixes/lines.js';
 import { camelCase, snakeCase } from '../../../fixes/templates.js';
 import { countBodyLines, hasEnclosingLoopInSameFunction } from './shape.js';
-import { descendants, endLineOf, familyOf, isFunction, isLoopStatement, lineOf, statementsOf, type Family } from './syntax.js';
+import { descendants, endLineOf, familyOf, isFunction, isLoopStatement, lineOf, statementsOf, type Family } from '../lib/index.js';
 import { detectBraceLongLoopBody, isBrace } from './brace-readability.js';
 
 export const LONG_LOOP_BODY_LINES = 50;

@@ -7,17 +7,7 @@ import type { Detection, Detector } from '../../rule-types.js';
 import { detectGoClosureCapture } from './go-closure.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { blockFix, fenceLanguage, replaceFix, rewriteLines, type TextEdit } from '../../../fixes/lines.js';
-import { calleeOf, descendants, enclosingFunction, familyOf, identifiersIn, lineOf, methodOf, rootOf, type Family } from './syntax.js';
-
-const PY_DEFER = new Set([
-  'submit', 'Thread', 'Timer', 'Process', 'call_later', 'call_soon', 'call_at', 'call_soon_threadsafe', 'add_done_callback', 'after',
-  'schedule', 'add_job', 'register', 'connect', 'on', 'subscribe', 'append', 'add', 'insert', 'put', 'setdefault', 'apply_async',
-  'run_in_executor', 'start_new_thread', 'add_callback', 'add_timeout', 'every', 'do',
-]);
-const JS_DEFER = new Set([
-  'setTimeout', 'setInterval', 'setImmediate', 'nextTick', 'queueMicrotask', 'addEventListener', 'on', 'once', 'push', 'then', 'catch',
-  'finally', 'subscribe', 'set', 'add', 'listen', 'register', 'schedule', 'unshift', 'addListener',
-]);
+import { calleeOf, descendants, enclosingFunction, familyOf, identifiersIn, lineOf, methodOf, rootOf } from '../lib/index.js';
 
 function isAwaited(node: SyntaxNode): boolean {
   let current = node.parent;
@@ -30,7 +20,7 @@ function isAwaited(node: SyntaxNode): boolean {
 }
 
 /** The closure (or a reference to a def) is handed to something that calls it later, or stored. */
-function isDeferred(node: SyntaxNode, family: Family): boolean {
+function isDeferred(node: SyntaxNode, model: FileModel): boolean {
   let child = node;
   let current = node.parent;
   while (current) {
@@ -44,8 +34,8 @@ function isDeferred(node: SyntaxNode, family: Family): boolean {
     if (current.type === 'argument_list' || current.type === 'arguments') {
       const call = current.parent!;
       const method = methodOf(calleeOf(call));
-      const defer = family === 'python' ? PY_DEFER : JS_DEFER;
-      return defer.has(method) && !isAwaited(call);
+      // `roles.keeps_callback` of rules/apis/*.yml: timers, listeners, executors, registries, collections.
+      return model.kb.hasRole?.(model.language, method, 'keeps_callback') === true && !isAwaited(call);
     }
     if ((current.type === 'assignment' || current.type === 'assignment_expression') && current.childForFieldName('right')?.id === child.id) {
       const left = current.childForFieldName('left');
@@ -141,11 +131,11 @@ function pythonDetections(loop: LoopFacts, source: string, model: FileModel): De
     const captured = [...new Set([...loopVars, ...comprehension.names])].filter((v) => !params.names.has(v) && !local.has(v) && used.has(v));
     if (captured.length === 0) continue;
     let deferred = false;
-    if (node.type === 'lambda') deferred = !isImmediatelyInvoked(node) && (comprehension.collected || isDeferred(node, 'python'));
+    if (node.type === 'lambda') deferred = !isImmediatelyInvoked(node) && (comprehension.collected || isDeferred(node, model));
     else {
       const name = node.childForFieldName('name')?.text;
       for (const use of descendants(loop.body, model)) {
-        if (use.type === 'identifier' && use.text === name && use.startIndex > node.endIndex && use.parent?.type !== 'call' && isDeferred(use, 'python')) deferred = true;
+        if (use.type === 'identifier' && use.text === name && use.startIndex > node.endIndex && use.parent?.type !== 'call' && isDeferred(use, model)) deferred = true;
       }
     }
     if (!deferred) continue;
@@ -246,7 +236,7 @@ function jsDetections(loop: LoopFacts, source: string, model: FileModel): Detect
     if (!body) continue;
     const used = identifiersIn(body, model);
     const captured = [...vars.keys()].filter((v) => used.has(v) && !paramNames.has(v) && !reported.has(v));
-    if (captured.length === 0 || !(isDeferred(closure, 'js') || collectedByArrayCallback(closure))) continue;
+    if (captured.length === 0 || !(isDeferred(closure, model) || collectedByArrayCallback(closure))) continue;
     for (const v of captured) reported.add(v);
     // `let` is only a drop-in when nothing after the loop reads the variable.
     const scope = enclosingFunction(node, 'js') ?? rootOf(node);

@@ -5,8 +5,18 @@ import type { FileModel } from '../../model.js';
 import type { Detection, Detector, RuleContext } from '../../rule-types.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { blockFix, dedentText, fenceLanguage, lineAt } from '../../../fixes/lines.js';
-import { sleepOf, treeCalls } from './calls.js';
-import { argumentsOf, calleeOf, compact, descendants, familyOf, lineOf, numericValue, type Family } from './syntax.js';
+import {
+  argumentsOf,
+  calleeOf,
+  compact,
+  descendants,
+  type Family,
+  familyOf,
+  lineOf,
+  numericValue,
+  sleepOf,
+  treeCalls,
+} from '../lib/index.js';
 import { blankStrings } from '../../../core/linear-text.js';
 import { detectBraceMagicInterval, isBrace } from './brace-readability.js';
 

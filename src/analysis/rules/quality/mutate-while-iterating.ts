@@ -8,7 +8,7 @@ import type { Detection, Detector } from '../../rule-types.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { blockFix, fenceLanguage, replaceFix, rewriteLines } from '../../../fixes/lines.js';
 import { detectJavaMutateWhileIterating } from './java-mutate.js';
-import { argumentsOf, calleeOf, compact, descendants, enclosingFunction, familyOf, lineOf, rootOf, statementsOf, type Family } from './syntax.js';
+import { argumentsOf, calleeOf, compact, descendants, enclosingFunction, familyOf, lineOf, rootOf, statementsOf, type Family } from '../lib/index.js';
 
 const PY_SHRINK = new Set(['remove', 'pop', 'clear', 'discard', 'popitem']);
 const PY_GROW = new Set(['append', 'extend', 'insert', 'add', 'update', 'setdefault']);

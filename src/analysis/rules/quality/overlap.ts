@@ -5,10 +5,9 @@ import type { CozeLoopConfig } from '../../../config/schema.js';
 import type { Target } from '../../../core/types.js';
 import type { LoopFacts } from '../../facts.js';
 import type { RuleContext } from '../../rule-types.js';
-import { isBlockingWait, treeCalls, type TreeCall } from './calls.js';
+import { familyOf, isBlockingWait, isFunction, rootOf, type TreeCall, treeCalls } from '../lib/index.js';
 import { isInfiniteHeader, loopExits } from './shape.js';
 import { isEmptyHandler } from './guard.js';
-import { familyOf, isFunction, rootOf } from './syntax.js';
 
 /** Whether `id` can report in this run: its target is selected and the config does not turn it off. */
 export function ruleMayReport(config: CozeLoopConfig, id: string, target: Target): boolean {

@@ -16,10 +16,22 @@ import {
   lineStartOffset,
   replaceFix,
 } from '../../../fixes/lines.js';
-import { sleepOf, treeCalls } from './calls.js';
+import {
+  calleeOf,
+  descendants,
+  displayCallee,
+  enclosingFunction,
+  endLineOf,
+  type Family,
+  familyOf,
+  lineOf,
+  methodOf,
+  rootOf,
+  sleepOf,
+  statementsOf,
+  treeCalls,
+} from '../lib/index.js';
 import { leakedDescriptorsCost } from './cost.js';
-import { calleeOf, descendants, endLineOf, enclosingFunction, familyOf, lineOf, methodOf, rootOf, statementsOf, type Family } from './syntax.js';
-import { displayCallee } from './syntax.js';
 import { detectBraceResourceLeak } from './brace-resource-leak.js';
 
 const PY_RESOURCE = /^((io|codecs|gzip|bz2|lzma|tarfile)\.)?open$|^(zipfile\.)?ZipFile$|\.cursor$|^(sqlite3|psycopg2?|pymysql|MySQLdb|mysql\.connector|pyodbc|oracledb|cx_Oracle|duckdb)\.connect$|^socket\.(socket|create_connection)$|^(urllib\.request\.)?urlopen$|^(tempfile\.)?(NamedTemporaryFile|TemporaryFile)$|^(requests\.)?Session$|^httpx\.Client$|^(smtplib\.)?SMTP(_SSL)?$|^(ftplib\.)?FTP$|^(pika\.)?BlockingConnection$|\.getconn$/;

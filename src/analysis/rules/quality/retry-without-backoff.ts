@@ -9,12 +9,28 @@ import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { fromConfig } from '../../../cost/index.js';
 import { blockFix, fenceLanguage, wholeLineText } from '../../../fixes/lines.js';
 import { backoffRetryTemplate, failureBackoffTemplate } from '../../../fixes/templates.js';
-import { isBlockingWait, sleepOf, treeCalls, type TreeCall } from './calls.js';
+import {
+  clauseBlock,
+  descendants,
+  displayCallee,
+  enclosingFunction,
+  endLineOf,
+  type Family,
+  familyOf,
+  identifiersIn,
+  isBlockingWait,
+  isFunction,
+  isLoopStatement,
+  lineOf,
+  sleepOf,
+  statementsOf,
+  type TreeCall,
+  treeCalls,
+  tryParts,
+} from '../lib/index.js';
 import { outageCallsCost } from './cost.js';
 import { isEmptyHandler } from './guard.js';
 import { isInfiniteHeader } from './shape.js';
-import { clauseBlock, descendants, enclosingFunction, endLineOf, familyOf, identifiersIn, isFunction, isLoopStatement, lineOf, statementsOf, tryParts, type Family } from './syntax.js';
-import { displayCallee } from './syntax.js';
 import { isLongRunning } from './unguarded-worker-loop.js';
 import { detectBraceRetry } from './brace-retry.js';
 

@@ -3,7 +3,7 @@
 import type { FileModel } from '../../model.js';
 import { sourceLines } from '../../../fixes/lines.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
-import { descendants, familyOf, isFunction, isLoopStatement, lineOf, endLineOf, statementsOf, type Family } from './syntax.js';
+import { descendants, familyOf, isFunction, isLoopStatement, lineOf, endLineOf, statementsOf, type Family } from '../lib/index.js';
 
 /** Non-blank, non-comment lines from the first to the last statement of the body. */
 export function countBodyLines(loop: LoopFacts, source: string): number {

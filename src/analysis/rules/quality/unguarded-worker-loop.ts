@@ -6,12 +6,22 @@ import type { Detector, RuleContext } from '../../rule-types.js';
 import type { CallKind, LoopFacts, SyntaxNode } from '../../facts.js';
 import { blockFix, fenceLanguage, wholeLineText } from '../../../fixes/lines.js';
 import { guardedWorkerTemplate } from '../../../fixes/templates.js';
-import { treeCalls, type TreeCall } from './calls.js';
+import {
+  clauseBlock,
+  descendants,
+  displayCallee,
+  endLineOf,
+  type Family,
+  familyOf,
+  lineOf,
+  statementsOf,
+  type TreeCall,
+  treeCalls,
+  tryParts,
+} from '../lib/index.js';
 import { hasSupervisor, isCallHandled, wrapBodyInTry } from './guard.js';
 import { endsByDrainException, noExitWorkerCall, ruleMayReport } from './overlap.js';
 import { isInfiniteHeader, loopExits } from './shape.js';
-import { clauseBlock, descendants, endLineOf, familyOf, lineOf, statementsOf, tryParts, type Family } from './syntax.js';
-import { displayCallee } from './syntax.js';
 import { outerNamesUsed, workerName } from './worker-name.js';
 import { detectBraceUnguardedWorker, isBraceLanguage } from './brace-worker.js';
 

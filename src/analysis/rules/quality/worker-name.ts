@@ -4,8 +4,15 @@ import type { FileModel } from '../../model.js';
 import type { Language } from '../../../core/types.js';
 import type { LoopFacts } from '../../facts.js';
 import type { KnowledgeBase } from '../../knowledge-base.js';
-import { treeCalls } from './calls.js';
-import { argumentsOf, descendants, enclosingFunction, familyOf, identifiersIn, stringValue } from './syntax.js';
+import {
+  argumentsOf,
+  descendants,
+  enclosingFunction,
+  familyOf,
+  identifiersIn,
+  stringValue,
+  treeCalls,
+} from '../lib/index.js';
 import { trimChar } from '../../../core/linear-text.js';
 
 const GENERIC_FUNCTION_NAMES = new Set([

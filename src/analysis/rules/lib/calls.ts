@@ -1,10 +1,19 @@
-// Calls found directly in the tree, classified with the knowledge base plus the few distinctions the fix-bugs rules
-// need and the knowledge base does not make: does this call *wait* (sleep, blocking pop with a timeout, event wait)
-// or return at once (non-blocking pop, a plain query) — the difference between a worker and a busy wait.
-import type { CallKind, SyntaxNode } from '../../facts.js';
+// Calls, for every detector: the loop's CallFacts (what the extractor classified per iteration) and the tree's
+// ModelCalls (every call node, classified once per file by the model with the knowledge base), plus the few
+// distinctions the rules need and the knowledge base does not make: does this call *wait* (sleep, blocking pop with
+// a timeout, event wait) or return at once (non-blocking pop, a plain query) — the difference between a worker and
+// a busy wait; how long a sleep sleeps; whether a name-guessed call is credible.
+import type { CallFact, CallKind, LoopFacts, SyntaxNode } from '../../facts.js';
 import type { FileModel, ModelCall } from '../../model.js';
+import { elideBrackets } from '../../knowledge-base.js';
+import { short } from './fixes.js';
 import {
+  argumentNodes,
   argumentsOf,
+  chainRoot,
+  constantNumber,
+  identifiersIn,
+  reassigned,
   CALL_TYPE_LIST,
   calleeOf,
   descendants,
@@ -36,9 +45,8 @@ export function classifyTreeCall(node: SyntaxNode, model: FileModel): TreeCall {
   let kinds: CallKind[] = [];
   let confidence: TreeCall['confidence'] = 'high';
   let timeoutSeconds: number | undefined;
+  const sql = stringValue(argumentsOf(node).positional[0]);
   try {
-    const sqlArg = argumentsOf(node).positional[0];
-    const sql = stringValue(sqlArg);
     const result = kb.classify(language, callee, sql ? { sql } : undefined);
     kinds = result.kinds;
     confidence = result.confidence;
@@ -49,6 +57,7 @@ export function classifyTreeCall(node: SyntaxNode, model: FileModel): TreeCall {
   const parent = node.parent;
   const awaited = parent?.type === 'await_expression' || parent?.type === 'await';
   const call: TreeCall = { node, callee, method, receiver: receiver || undefined, line: lineOf(node), kinds, confidence, awaited };
+  if (sql !== undefined) call.sql = sql;
   if (timeoutSeconds !== undefined) call.timeoutSeconds = timeoutSeconds;
   const wait = kb.waitOf?.(language, callee);
   if (wait !== undefined) call.wait = wait;
@@ -205,3 +214,107 @@ export function returnsImmediately(call: TreeCall, model: FileModel): boolean {
   }
   return false;
 }
+
+const CALL_NODES: readonly string[] = ['call', 'call_expression'];
+
+export function hasKind(call: CallFact, ...kinds: CallKind[]): boolean {
+  return kinds.some((k) => call.kinds.includes(k));
+}
+
+/** Already batched or already concurrent: never an N+1 or a serial call. */
+export function isBatched(call: CallFact): boolean {
+  return hasKind(call, 'db-batch', 'gather');
+}
+
+/** Calls that belong to this loop rather than to a nested loop (which gets its own finding). */
+export function ownCalls(loop: LoopFacts): CallFact[] {
+  return loop.calls.filter((c) => !c.inInnerLoop);
+}
+
+/** The call node itself (the fact's node may be an `await` wrapper). */
+export function callNode(call: CallFact): SyntaxNode {
+  let n = call.node;
+  while (n.type === 'await' || n.type === 'await_expression') n = n.namedChild(0) ?? n;
+  return n;
+}
+
+/** Sleep duration in seconds: from the facts, else from the first argument (`sleep(POLL_SECONDS)` included). */
+export function sleepSeconds(call: CallFact, model: FileModel, loop?: LoopFacts): number | undefined {
+  const node = callNode(call);
+  const first = argumentNodes(node)[0];
+  // A delay variable the loop reassigns (`delay = min(delay * 2, cap)`) is a backoff, not a fixed interval.
+  if (loop) {
+    const names = new Set(argumentNodes(node).flatMap((a) => [...identifiersIn(a)]));
+    if (loop.assignments.some((a) => names.has(a.target)) || [...names].some((n) => reassigned(node.tree.rootNode, n))) return undefined;
+  }
+  if (call.sleepSeconds !== undefined) return call.sleepSeconds;
+  const value = constantNumber(first?.type === 'keyword_argument' ? first.childForFieldName('value') : first, model);
+  if (value === undefined) return undefined;
+  if (model.family === 'python') return value;
+  // JS sleeps take milliseconds; `setTimeout(r, ms)` inside a promise is handled by the facts.
+  return value / 1000;
+}
+
+/** `high` unless one of the calls was only guessed from its name. */
+export function confidenceOf(calls: CallFact[]): 'high' | 'low' {
+  return calls.some((c) => c.confidence === 'low') ? 'low' : 'high';
+}
+
+/** Callee without its arguments, for optimize messages: `conn.execute("...").fetchall` → `conn.execute().fetchall` (at most 60 characters). */
+export function calleeLabel(call: CallFact): string {
+  return short(elideBrackets(call.callee), 60);
+}
+
+/** A cursor read that fetches what the previous execute already asked for: no extra round trip. */
+export function isCursorFetch(call: CallFact): boolean {
+  // `conn.execute(sql).fetchall()` is the query itself; `cur.fetchall()` after `cur.execute(sql)` is not
+  if (/\(/.test(call.receiver ?? '')) return false;
+  return /^fetch(one|all|many)$/.test(call.method) || (/^(fetch|fetchrow|fetchval)$/.test(call.method) && call.args.length === 0);
+}
+
+/** One entry per call chain (`a.execute(...).fetchall()` may be reported as two calls on one line). */
+export function distinctChains(calls: CallFact[]): CallFact[] {
+  const seen = new Set<string>();
+  return calls.filter((c) => {
+    const key = `${c.line}:${chainRoot(callNode(c)).startIndex}`;
+    return seen.has(key) ? false : (seen.add(key), true);
+  });
+}
+
+/** A name read by the call that the loop assigns after the call, or accumulates: its value comes from the previous iteration. */
+export function carriedAcrossIterations(loop: LoopFacts, call: CallFact): boolean {
+  const node = callNode(call);
+  const used = new Set<string>();
+  for (const a of argumentNodes(node)) for (const id of identifiersIn(a)) used.add(id);
+  const receiver = node.childForFieldName('function')?.childForFieldName('object');
+  for (const id of identifiersIn(receiver)) used.add(id);
+  if (call.assignedTo && used.has(call.assignedTo)) return true;
+  for (const a of loop.assignments) {
+    const target = a.target.replace(/^(self|this)\./, '');
+    if (loop.loopVariables.includes(a.target) || !used.has(target)) continue;
+    if (a.line > call.line || a.op !== '=') return true;
+  }
+  return false;
+}
+
+/** Methods that are never network or database I/O, whatever the receiver is called. */
+const NEVER_IO = /^(append|extend|add|insert|update|pop|remove|discard|clear|copy|get|items|keys|values|format|join|split|strip|call_soon|call_later|call_at|call_soon_threadsafe|call_exception_handler|post_order|pre_order|invoke_later|emit|dispatch|notify_all|notifyAll|set|push|map|filter|reduce|forEach|then|catch)$/;
+
+const CONTEXT: Partial<Record<CallKind, RegExp>> = {
+  http: /\b(requests|httpx|aiohttp|urllib3?|http\.client|grpc|boto3|botocore|fetch\(|axios|got|undici|node-fetch|superagent|ky|@aws-sdk|googleapis|stripe|openai)\b/,
+  'db-read': /\b(django|sqlalchemy|psycopg2?|pymysql|MySQLdb|sqlite3|asyncpg|aiomysql|pymongo|motor|redis|peewee|tortoise|prisma|@prisma|mongoose|mongodb|sequelize|typeorm|knex|pg|mysql2?|ioredis|drizzle|kysely)\b/,
+  'db-write': /\b(django|sqlalchemy|psycopg2?|pymysql|MySQLdb|sqlite3|asyncpg|aiomysql|pymongo|motor|redis|peewee|tortoise|prisma|@prisma|mongoose|mongodb|sequelize|typeorm|knex|pg|mysql2?|ioredis|drizzle|kysely)\b/,
+};
+
+/**
+ * A call whose kind was only guessed from its name counts when the file visibly works with that kind of I/O
+ * (imports a database or HTTP library) and the method is not a plain collection or event-loop operation.
+ */
+export function credible(call: CallFact, source: string, kind: CallKind): boolean {
+  if (call.confidence !== 'low') return true;
+  if (NEVER_IO.test(call.method)) return false;
+  const context = CONTEXT[kind];
+  return context ? context.test(source) : true;
+}
+
+// Schema work, statement lists and deliberately serial loops: per-item database calls that are not N+1.

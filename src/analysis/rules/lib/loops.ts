@@ -1,0 +1,310 @@
+// Loop-level measures for every detector: how often a loop runs (poller interval, timer delay), how many items it
+// walks (batch size from LIMIT / slice / range / a literal), how parallel the code already is, whether it walks
+// chunks or a query's rows, and when per-item database work is not per-row work (schema, statement lists,
+// deliberately serial loops). Values the code gives win; the config's `cost:` defaults are labelled as such.
+import type { CostConfig } from '../../../config/schema.js';
+import { fromCode, fromConfig, runsPerDay, type Sourced } from '../../../cost/index.js';
+import type { CallFact, LoopFacts, SyntaxNode } from '../../facts.js';
+import type { FileModel } from '../../model.js';
+import type { RuleContext } from '../../rule-types.js';
+import { hasKind, ownCalls, sleepSeconds } from './calls.js';
+import { commentSaysSerial } from '../optimize/intent.js';
+import { argumentNodes, constantNumber, constantString, hasSpread, inErrorHandler, isFunctionNode, scopeOf } from './syntax.js';
+
+const CALL_NODES: readonly string[] = ['call', 'call_expression'];
+const STRINGS_AND_NAMES: readonly string[] = ['string', 'identifier'];
+
+/** How often the loop runs, when it sits inside (or is) a poller with a fixed sleep. */
+export function pollerInterval(loop: LoopFacts, model: FileModel): Sourced | undefined {
+  for (let l: LoopFacts | undefined = loop; l; l = l.parent) {
+    if (!(l.infinite || l.kind === 'interval' || l.kind === 'timeout-recursion' || runFlagCondition(l))) continue;
+    const seconds = fixedPollSeconds(l, model);
+    if (seconds) return seconds;
+  }
+  return undefined;
+}
+
+const RUN_FLAG = /run|stop|shut|alive|active|exit|quit|cancel|abort|keep|live|event|signal|terminat|closing|closed/i;
+
+/** `while not stop.is_set()`, `while self.running`, `while (!signal.aborted)`: a worker loop with a stop flag. */
+/** `running`, `not self.stopped`, `(!this.stop())`: one flag, maybe negated (no two adjacent `\s*` runs). */
+export const RUN_FLAG_SHAPE = /^\(?\s*(?:not\s+|!\s*)?[\w.$]+(?:\(\))?\s*\)?$/;
+
+export function runFlagCondition(loop: LoopFacts): boolean {
+  if (loop.kind !== 'while' && loop.kind !== 'do') return false;
+  const cond = (loop.condition ?? '').trim();
+  if (!cond || /[<>]|len\(|\.length|\bin\b/.test(cond)) return false;
+  return RUN_FLAG.test(cond) && RUN_FLAG_SHAPE.test(cond);
+}
+
+/** The constant delay between polls: a literal sleep in the loop, or the interval of setInterval / setTimeout. */
+export function fixedPollSeconds(loop: LoopFacts, model: FileModel): Sourced | undefined {
+  if (loop.kind === 'interval' || loop.kind === 'timeout-recursion') {
+    const timer = timerMilliseconds(loop, model);
+    if (timer !== undefined) return fromCode('interval_seconds', timer / 1000, 's');
+  }
+  let best: number | undefined;
+  for (const call of ownCalls(loop)) {
+    if (!hasKind(call, 'sleep') || inErrorHandler(call.node, loop)) continue;
+    const s = sleepSeconds(call, model, loop);
+    if (s !== undefined && s > 0 && (best === undefined || s < best)) best = s;
+  }
+  return best === undefined ? undefined : fromCode('sleep_seconds', best, 's');
+}
+
+/** `setInterval(fn, 5000)` / `setTimeout(tick, 5000)`: the delay literal in milliseconds. */
+export function timerMilliseconds(loop: LoopFacts, model: FileModel): number | undefined {
+  return timerCall(loop, model)?.ms;
+}
+
+/** The setInterval / re-scheduling setTimeout call of a timer loop and its literal delay. */
+export function timerCall(loop: LoopFacts, model: FileModel): { node: SyntaxNode; ms: number } | undefined {
+  const candidates: SyntaxNode[] = [];
+  if (loop.node.type === 'call_expression') candidates.push(loop.node);
+  for (let n: SyntaxNode | null = loop.node.parent; n && candidates.length === 0; n = n.parent) {
+    if (n.type === 'call_expression' && /set(Interval|Timeout)$/.test(n.childForFieldName('function')?.text ?? '')) candidates.push(n);
+    if (n.type === 'program') break;
+  }
+  const search = loop.kind === 'timeout-recursion' ? loop.body : undefined;
+  if (search) candidates.push(...search.descendantsOfType('call_expression'));
+  for (const c of candidates) {
+    const fn = c.childForFieldName('function')?.text ?? '';
+    if (!/(^|\.)set(Interval|Timeout)$/.test(fn)) continue;
+    const ms = constantNumber(argumentNodes(c)[1], model);
+    if (ms !== undefined) return { node: c, ms };
+  }
+  return undefined;
+}
+
+/** Items per batch: `LIMIT 50`, `[:50]`, `range(50)`, `.limit(50)`, `take: 50`, `fetchmany(50)` near the loop, else `cost.batch_size`. */
+export function batchSize(loop: LoopFacts, model: FileModel, cost: CostConfig): Sourced {
+  const iterable = loop.iterable?.text ?? '';
+  const fromText = (text: string): Sourced | undefined => {
+    let m = /\bLIMIT\s+(\d+)/i.exec(text);
+    if (m) return fromCode('limit', Number(m[1]));
+    m = /\[\s*(?:\d+\s*)?:\s*(\d+)\s*\]/.exec(text) ?? /\.slice\(\s*0\s*,\s*(\d+)\s*\)/.exec(text);
+    if (m) return fromCode('slice', Number(m[1]));
+    m = /\b(?:limit|take|fetchmany|first|top)\s*[(:=]\s*(\d+)/i.exec(text) ?? /\bbatch_size\s*[=:]\s*(\d+)/i.exec(text);
+    if (m) return fromCode('limit', Number(m[1]));
+    m = /^range\(\s*(?:0\s*,\s*)?(\d+)\s*\)$/.exec(text.trim());
+    if (m) return fromCode('range', Number(m[1]));
+    return undefined;
+  };
+  const direct = fromText(iterable);
+  if (direct && direct.value > 0) return direct;
+  const literal = loop.node.childForFieldName('right') ?? loop.node.childForFieldName('iterable');
+  // `for x in [a, b, c]`, `for x in (a, b, c)`, `for x in a, b, c`, `for (const x of [a, b, c])`.
+  if (literal && (literal.type === 'list' || literal.type === 'array' || literal.type === 'tuple' || literal.type === 'expression_list' || literal.type === 'set') && !hasSpread(literal)) {
+    return fromCode('list_length', literal.namedChildren.filter((c) => c.type !== 'comment').length);
+  }
+  const name = loop.iterable?.collection ?? (/^[\w.$]+$/.test(iterable) ? iterable : undefined);
+  if (name) {
+    const value = model.assignedValue(scopeOf(loop.node), name, loop.node.startIndex);
+    if (value) {
+      const viaValue =
+        fromText(value.text) ?? fromText(constantString(value.descendantsOfType(STRINGS_AND_NAMES)[0], model) ?? '') ?? fromText(precedingExecuteSql(value, model) ?? '');
+      if (viaValue && viaValue.value > 0) return viaValue;
+      if ((value.type === 'list' || value.type === 'array' || value.type === 'tuple' || value.type === 'set' || value.type === 'expression_list') && !hasSpread(value)) {
+        const n = value.namedChildren.filter((c) => c.type !== 'comment').length;
+        if (n > 0) return fromCode('list_length', n);
+      }
+    }
+  }
+  return fromConfig(cost, 'batch_size');
+}
+
+/** Parallelism the code already chose (`max_workers=16`, `pLimit(4)`, `Semaphore(10)`, `concurrency: 5`), else config. */
+export function concurrencyOf(loop: LoopFacts, cost: CostConfig): Sourced {
+  const scope = loop.node.tree.rootNode.text;
+  const m =
+    /max_workers\s*=\s*(\d+)/.exec(scope) ??
+    /\bp[Ll]imit\(\s*(\d+)\s*\)/.exec(scope) ??
+    /Semaphore\(\s*(\d+)\s*\)/.exec(scope) ??
+    /\bconcurrency\s*[:=]\s*(\d+)/.exec(scope);
+  if (m && Number(m[1]) > 0) return fromCode('max_workers', Number(m[1]));
+  return fromConfig(cost, 'concurrency');
+}
+
+export function runsPerDayOf(loop: LoopFacts, model: FileModel, locale: RuleContext['locale']): Sourced | undefined {
+  const interval = loop.parent ? pollerInterval(loop.parent, model) : undefined;
+  return interval ? runsPerDay(interval, locale) : undefined;
+}
+
+/** Loops that walk a collection (as opposed to workers and retry loops). */
+export const ITERATING_KINDS = new Set<LoopFacts['kind']>(['for', 'for-each', 'async-for', 'for-await', 'callback-iteration']);
+
+/** `for x in ["a", "b"]` over two items: batching or parallelising it gains next to nothing. */
+/** Items of a Go composite literal (`[]string{"a", "b"}`) or Java `List.of(a, b)` / `{a, b}` iterated; Infinity otherwise. */
+function braceLiteralItems(loop: LoopFacts): number {
+  const range = loop.node.namedChildren.find((c) => c.type === 'range_clause')?.childForFieldName('right');
+  const target = range ?? loop.node.childForFieldName('value');
+  if (!target) return Infinity;
+  if (target.type === 'composite_literal') return target.childForFieldName('body')?.namedChildren.filter((c) => c.type !== 'comment').length ?? Infinity;
+  if (target.type === 'array_creation_expression') return target.childForFieldName('value')?.namedChildCount ?? Infinity;
+  if (target.type === 'method_invocation' && /^(List|Set|Arrays)\.(of|asList)$/.test(`${target.childForFieldName('object')?.text}.${target.childForFieldName('name')?.text}`)) {
+    return target.childForFieldName('arguments')?.namedChildCount ?? Infinity;
+  }
+  return Infinity;
+}
+
+export function tinyLiteralIterable(loop: LoopFacts, max = 2): boolean {
+  if (loop.language === 'go' || loop.language === 'java') return braceLiteralItems(loop) <= max;
+  const right = loop.node.childForFieldName('right');
+  if (right && ['list', 'tuple', 'array', 'set'].includes(right.type) && !hasSpread(right)) return right.namedChildren.length <= max;
+  const m = /^range\(\s*(\d+)\s*\)$/.exec(loop.iterable?.text ?? '');
+  return m ? Number(m[1]) <= max : false;
+}
+
+const CHUNK_CALL = /\b(chunk(s|ed|ify)?|batch(es|ed)?|in_batches|grouper|partition(ed)?|sliced|windowed)\s*\(|^(_|lodash)\.chunk\(/i;
+
+const RANGE_WITH_STEP = /\brange\(\s*0\s*,[^,]+,/gi;
+
+/**
+ * A chunking call or `range(0, n, step)`: `/\brange\(\s*0\s*,[^,]+,[^)]+\)/i` without rescanning the rest of the
+ * text from every `range(0,` that has no closing parenthesis after it.
+ */
+export function isChunkIterable(text: string): boolean {
+  if (CHUNK_CALL.test(text)) return true;
+  RANGE_WITH_STEP.lastIndex = 0;
+  for (let m = RANGE_WITH_STEP.exec(text); m; m = RANGE_WITH_STEP.exec(text)) {
+    const after = m.index + m[0].length;
+    if (after < text.length && text.charCodeAt(after) !== 41) return text.indexOf(')', after + 1) >= 0;
+    RANGE_WITH_STEP.lastIndex = m.index + 1;
+  }
+  return false;
+}
+
+const CHUNK_VARIABLE = /^(chunk|batch)(_?\w*)?$|^\w*_(chunk|batch)$|^\w*(Chunk|Batch)$/;
+
+/**
+ * The loop goes over chunks (`for chunk in chunks(ids, 1000)`, `for i in range(0, len(ids), 500)`): one statement
+ * and one commit per chunk is the batching already, not a write per row.
+ */
+export function iteratesChunks(loop: LoopFacts): boolean {
+  if (isChunkIterable(loop.iterable?.text ?? '')) return true;
+  return loop.loopVariables.length === 1 && CHUNK_VARIABLE.test(loop.loopVariables[0]!);
+}
+
+/** The iterable was produced by one query (`rows = cur.fetchall()`, `Order.objects.filter(...)`). */
+export function iterableFromQuery(loop: LoopFacts, model: FileModel): boolean {
+  if (loop.iterable?.kind === 'query') return true;
+  const text = loop.iterable?.text ?? '';
+  const QUERY = /fetchall|fetchmany|\.objects\.|\.query\(|\.execute\(|\.find(Many|All)?\(|\.select\(|scalars\(|\.all\(\)|\bSELECT\b/i;
+  if (QUERY.test(text)) return true;
+  const name = loop.iterable?.collection ?? (/^[\w.$]+$/.test(text) ? text : undefined);
+  if (!name) return false;
+  const value = model.assignedValue(scopeOf(loop.node), name, loop.node.startIndex);
+  return value ? QUERY.test(value.text) : false;
+}
+
+/** `rows = cur.fetchall()`: the SQL of the last `cur.execute(...)` before it, which says how many rows come back. */
+function precedingExecuteSql(value: SyntaxNode, model: FileModel): string | undefined {
+  let n = value;
+  while ((n.type === 'call' || n.type === 'call_expression') && n.childForFieldName('function')?.type !== 'identifier') {
+    const fn = n.childForFieldName('function')!;
+    const method = (fn.childForFieldName('attribute') ?? fn.childForFieldName('property'))?.text ?? '';
+    if (!/^fetch(all|many)$/.test(method)) return undefined;
+    const receiver = fn.childForFieldName('object')?.text;
+    if (!receiver) return undefined;
+    let sql: string | undefined;
+    for (const call of scopeOf(value).descendantsOfType(CALL_NODES)) {
+      if (call.startIndex >= value.startIndex) break;
+      const f = call.childForFieldName('function');
+      if (f && f.text === `${receiver}.execute`) sql = constantString(argumentNodes(call)[0], model) ?? sql;
+    }
+    return sql;
+  }
+  return undefined;
+}
+
+/**
+ * A word at the end of a name, after a snake_case or camelCase boundary: `generatedColumns`, `pending_migrations`,
+ * `foreignKeys` end with a schema noun; `accountables` does not end with `tables`.
+ */
+function endsWithWord(words: string[]): RegExp {
+  const lower = words.join('|');
+  const upper = words.map((w) => w[0]!.toUpperCase() + w.slice(1)).join('|');
+  return new RegExp(`(?:^|_)(?:${lower})$|(?<=[a-z0-9])(?:${upper})$`);
+}
+
+/** A collection whose size is the schema's, not the data's: one statement per column or index is what DDL needs. */
+const SCHEMA_NOUN = endsWithWord(['columns?', 'indices', 'indexes', 'foreign_?[kK]eys?', 'constraints?', 'tables?', 'schemas?', 'migrations?', 'enums?', 'sequences?', 'metadatas?', 'primary_?[kK]eys?']);
+
+/** Names in an iterable's text that say nothing about what is iterated. */
+const ITERABLE_PLUMBING = new Set(['this', 'self', 'cls', 'Object', 'Array', 'from', 'entries', 'values', 'keys', 'items', 'filter', 'map', 'reverse', 'slice', 'sorted', 'reversed', 'list', 'tuple', 'set', 'enumerate', 'zip', 'length', 'len', 'concat', 'flat', 'iter']);
+
+/** A DDL method: a schema verb and a schema noun (`addColumn`, `createIndex`, `drop_foreign_key`, `renameTable`). */
+const DDL_VERB = /^_*(?:[cC]reate|[aA]dd|[dD]rop|[aA]lter|[cC]hange|[rR]ename|[rR]emove|[eE]nsure)(?=[A-Z_])/;
+
+const DDL_NOUN = endsWithWord(['columns?', 'index', 'indices', 'indexes', 'tables?', 'foreign_?[kK]eys?', 'constraints?', 'schemas?', 'enum_?[tT]ypes?', 'checks?', 'uniques?', 'exclusions?', 'primary_?[kK]eys?', 'sequences?', 'triggers?', 'databases?', 'views?']);
+
+/** SQL that changes or inspects the schema: per table it is one statement per object, not per row. */
+const DDL_SQL = /^\s*(?:CREATE|ALTER|DROP|TRUNCATE|RENAME|COMMENT\s+ON|GRANT|REVOKE|VACUUM|REINDEX|ANALYZE)\b/i;
+
+/** A loop variable that holds a statement: `for (const query of queries)`, `for stmt in statements`. */
+const STATEMENT_NAME = endsWithWord(['q', 'query', 'sql', 'stmt', 'statement', 'ddl']);
+
+/** The name the iterable ends with, plumbing stripped: `this.sqlInMemory.upQueries` → `upQueries`, `[...fks]` → `fks`. */
+export function iteratedName(loop: LoopFacts): string | undefined {
+  const text = loop.iterable?.text ?? '';
+  let last: string | undefined;
+  for (const m of text.matchAll(/[A-Za-z_$][\w$]*/g)) if (!ITERABLE_PLUMBING.has(m[0])) last = m[0];
+  return last;
+}
+
+/**
+ * The loop walks the schema (columns, indices, tables, migrations, ...) or the call is DDL (`addColumn`, SQL
+ * `ALTER`): the item count is bounded by the schema, every statement is a different one, and no `IN (...)` batches
+ * them. A data migration that saves row by row is not schema work and still counts.
+ */
+export function schemaWork(loop: LoopFacts, call: CallFact): boolean {
+  if (call.sql !== undefined && DDL_SQL.test(call.sql)) return true;
+  // DDL handed to a wrapper: `this.executeQuery(conn, `CREATE EXTENSION ...`)`.
+  if (call.args.some((a) => DDL_SQL.test(a.string ?? a.text.replace(/^[a-zA-Z]{0,2}[`'"]+/, '')))) return true;
+  if (DDL_VERB.test(call.method) && DDL_NOUN.test(call.method)) return true;
+  const name = iteratedName(loop);
+  if (name !== undefined && SCHEMA_NOUN.test(name)) return true;
+  return ITERATING_KINDS.has(loop.kind) && loop.kind !== 'for' && loop.loopVariables.some((v) => v !== 'index' && SCHEMA_NOUN.test(v)); // `index` also names counters
+}
+
+/**
+ * The loop runs a list of statements, one each: the loop variable is the statement the call executes
+ * (`for (const { query } of upQueries) await this.query(query)`, `runner.queryArray([query])`). Each round trip is
+ * a different statement, not the same read per item.
+ */
+export function runsStatementList(loop: LoopFacts, call: CallFact): boolean {
+  const first = call.args.find((a) => a.name === undefined);
+  if (!first) return false;
+  const text = first.text.replace(/^\[\s*|\s*,?\s*\]$/g, '').trim();
+  const base = text.split('.')[0] ?? text;
+  return loop.loopVariables.includes(base) && (STATEMENT_NAME.test(base) || STATEMENT_NAME.test(text.split('.').pop() ?? ''));
+}
+
+const GATHER_CALL = /\b(?:Promise\.(?:all|allSettled)|asyncio\.gather|gather)\s*\(/;
+
+/**
+ * The author wrote the concurrent version too: the loop sits in one branch of an `if` whose other branch runs the
+ * same function under `Promise.all` / `gather` (serial for a driver that cannot share a connection). The engine is
+ * quiet on the concurrent twin, so the serial one is a choice, not an oversight. So is a loop whose comment says
+ * it runs one by one (`commentSaysSerial`).
+ */
+export function deliberatelySerial(loop: LoopFacts, call: CallFact): boolean {
+  if (commentSaysSerial(loop.node)) return true; // "one by one" above the loop: see intent.ts
+  const name = call.method || call.callee;
+  if (!name) return false;
+  for (let n: SyntaxNode | null = loop.node.parent; n; n = n.parent) {
+    if (isFunctionNode(n)) return false;
+    if (n.type !== 'if_statement') continue;
+    const text = n.text;
+    const loopText = loop.node.text;
+    const at = text.indexOf(loopText);
+    const rest = at >= 0 ? text.slice(0, at) + text.slice(at + loopText.length) : text;
+    if (GATHER_CALL.test(rest) && rest.includes(name)) return true;
+  }
+  return false;
+}
+
+/** Per-item database calls that are schema work, a statement list, or deliberately serial (see above). */
+export function notPerRow(loop: LoopFacts, call: CallFact): boolean {
+  return schemaWork(loop, call) || runsStatementList(loop, call) || deliberatelySerial(loop, call);
+}
