@@ -160,6 +160,16 @@ describe('FileModel', () => {
     expect(model.call(calls[1]!.node)).toBe(calls[1]);
   });
 
+  it('keeps a callee whose name starts with "await" whole (awaitTermination, awaitable)', () => {
+    const source = 'function stop() {\n  while (busy) { awaitTermination(5); awaitable(); }\n}\n';
+    const tree = parseSource('javascript', source);
+    const model = new FileModel(extractJavaScriptFacts('s.js', source, tree, 'javascript', kb), kb, classifyTreeCall);
+    expect(treeCalls(model.loops[0]!.body, model).map((c) => [c.callee, c.method])).toEqual([
+      ['awaitTermination', 'awaitTermination'],
+      ['awaitable', 'awaitable'],
+    ]);
+  });
+
   it('knows the bindings of a scope and the imported and module-level names', () => {
     const source = 'import logging\nfrom time import sleep as nap\nlogger = logging.getLogger(__name__)\n\ndef f(xs):\n    n = 1\n    for x in xs:\n        n = 2\n    return n\n';
     const tree = parseSource('python', source);

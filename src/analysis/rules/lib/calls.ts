@@ -16,6 +16,7 @@ import {
   reassigned,
   CALL_TYPE_LIST,
   calleeOf,
+  compact,
   descendants,
   familyOf,
   FUNCTION_TYPES,
@@ -39,7 +40,10 @@ export type TreeCall = ModelCall;
  */
 export function classifyTreeCall(node: SyntaxNode, model: FileModel): TreeCall {
   const { language, kb } = model;
-  const callee = calleeOf(node).replace(/^await/, '');
+  // `await` written into the callee's text (an `await` the grammar folded into the function part); not the start of
+  // a name such as `awaitTermination`.
+  const fnText = node.childForFieldName('function')?.text ?? '';
+  const callee = /^await\s/.test(fnText) ? compact(fnText.replace(/^await\s+/, '')) : calleeOf(node);
   const method = methodOf(callee);
   const receiver = receiverOf(callee);
   let kinds: CallKind[] = [];

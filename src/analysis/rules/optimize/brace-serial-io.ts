@@ -22,14 +22,14 @@ import {
   confidenceOf,
   credible,
   deliberatelySerial,
-  displayCallee,
+  calleeLabel,
   hasKind,
   inErrorHandler,
   isBatched,
   ownCalls,
   say,
   tinyLiteralIterable,
-} from './shared.js';
+} from '../lib/index.js';
 
 const SERIAL_KINDS = new Set<LoopFacts['kind']>(['for', 'for-each']);
 const FUNCTIONS = new Set(['func_literal', 'function_declaration', 'method_declaration', 'lambda_expression', 'constructor_declaration', 'class_body']);
@@ -180,7 +180,7 @@ export function detectBraceSerialIo(loop: LoopFacts, ctx: RuleContext): Detectio
   if (calls.length === 0) return null;
   if (ownCalls(loop).some((c) => hasKind(c, 'http') && (carriedAcrossIterations(loop, c) || carriedThroughLocals(loop, c)))) return null;
   const first = calls[0]!;
-  const items = batchSize(loop, ctx.config.cost);
+  const items = batchSize(loop, ctx.model, ctx.config.cost);
   const concurrency = concurrencyOf(loop, ctx.config.cost);
   const cost = serialWallTimeCost({ items, latency: fromConfig(ctx.config.cost, 'http_call_ms'), concurrency }, ctx.config.cost, ctx.locale);
   const confidence = confidenceOf([first]);
@@ -191,7 +191,7 @@ export function detectBraceSerialIo(loop: LoopFacts, ctx: RuleContext): Detectio
     confidence,
     variant: confidence === 'low' ? 'guessed' : 'default',
     data: {
-      call: displayCallee(first),
+      call: calleeLabel(first),
       loopVar: loop.loopVariables[loop.loopVariables.length - 1] ?? 'item',
       items: formatCount(items, ctx.locale),
       before: formatNumber(cost.before, ctx.locale),
