@@ -160,7 +160,9 @@ function serialCalls(loop: LoopFacts, source: string): CallFact[] {
   return ownCalls(loop).filter(
     (c) =>
       hasKind(c, 'http') &&
-      (credible(c, source, 'http') || HTTP_IMPORT.test(source)) &&
+      // A name-only guess counts where the file imports an HTTP/RPC client (the shared context words, e.g. `got`, match
+      // English in Go and Java comments).
+      (c.confidence !== 'low' || (HTTP_IMPORT.test(source) && credible(c, source, 'http'))) &&
       !isBatched(c) &&
       !hasKind(c, 'task-spawn', 'db-read', 'db-write', 'queue-pop') &&
       c.dependsOnIteration &&
