@@ -20,7 +20,6 @@ import {
   carriedAcrossIterations,
   concurrencyOf,
   confidenceOf,
-  credible,
   deliberatelySerial,
   displayCallee,
   hasKind,
@@ -162,7 +161,7 @@ function serialCalls(loop: LoopFacts, source: string): CallFact[] {
       hasKind(c, 'http') &&
       // A name-only guess counts where the file imports an HTTP/RPC client (the shared context words, e.g. `got`, match
       // English in Go and Java comments).
-      (c.confidence !== 'low' || (HTTP_IMPORT.test(source) && credible(c, source, 'http'))) &&
+      (c.confidence !== 'low' || HTTP_IMPORT.test(source)) &&
       !isBatched(c) &&
       !hasKind(c, 'task-spawn', 'db-read', 'db-write', 'queue-pop') &&
       c.dependsOnIteration &&
