@@ -20,7 +20,6 @@ import {
   carriedAcrossIterations,
   concurrencyOf,
   confidenceOf,
-  credible,
   deliberatelySerial,
   calleeLabel,
   hasKind,
@@ -160,7 +159,9 @@ function serialCalls(loop: LoopFacts, source: string): CallFact[] {
   return ownCalls(loop).filter(
     (c) =>
       hasKind(c, 'http') &&
-      (credible(c, source, 'http') || HTTP_IMPORT.test(source)) &&
+      // A name-only guess counts where the file imports an HTTP/RPC client (the shared context words, e.g. `got`, match
+      // English in Go and Java comments).
+      (c.confidence !== 'low' || HTTP_IMPORT.test(source)) &&
       !isBatched(c) &&
       !hasKind(c, 'task-spawn', 'db-read', 'db-write', 'queue-pop') &&
       c.dependsOnIteration &&

@@ -14,8 +14,8 @@ import { blockFix, fenceLanguage, lineEndOffset, lineStartOffset, replaceFix } f
 
 /** Reports a failure rather than a success: what the failure path should call. */
 const NEGATIVE_ACK = /^(Nack|Nak|NakWithDelay|Term|Reject|basicNack|basicReject|nack|reject)$/;
-/** Accessors and conversions that read the message but cannot fail the work (Java getters, Go built-ins). */
-const ACCESSOR = /^(get[A-Z]\w*|is[A-Z]\w*|value|key|body|headers|topic|partition|offset|timestamp|toString|String|Error|equals|hashCode|size|length|len|cap|string|append|copy|make|new|byte|rune|Sprintf|Sprint|Sprintln|Errorf|Printf|Println|Print)$/;
+/** Accessors and conversions that read the message but cannot fail the work (Java getters, JetStream Metadata, Go built-ins). */
+const ACCESSOR = /^(get[A-Z]\w*|is[A-Z]\w*|value|key|body|headers|Metadata|Header|Subject|topic|partition|offset|timestamp|toString|String|Error|equals|hashCode|size|length|len|cap|string|append|copy|make|new|byte|rune|int|int8|int16|int32|int64|uint|uint8|uint16|uint32|uint64|float32|float64|bool|Sprintf|Sprint|Sprintln|Errorf|Printf|Println|Print)$/;
 /** Decoding steps: work, but the message names the real work after them when there is one. */
 const DECODING = /^(Unmarshal|Decode|NewDecoder|readValue|readTree|fromJson|parse\w*|valueOf)$/;
 

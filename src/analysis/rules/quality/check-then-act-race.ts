@@ -17,6 +17,7 @@ import {
   stringValue,
   treeCalls,
 } from '../lib/index.js';
+import { detectBraceRace } from './brace-race.js';
 import { dropLookupSuffix, headThenLast, isLineTerminator, skipSpaces, trailingSpaceStart } from '../../../core/linear-text.js';
 
 const STATE_COLUMN = /^(status|state|stage|phase|processed|is_processed|claimed|claimed_by|locked|locked_by|picked|picked_at|done|sent|is_sent|processing)$/i;
@@ -174,8 +175,8 @@ function ormDetections(loop: LoopFacts, model: FileModel): Detection[] {
     'from django.db import transaction',
     '',
     'with transaction.atomic():',
-    `    batch = list(${model}.objects.select_for_update(skip_locked=True).filter(${filtered[1]}=${filtered[2]!.trim()})[:10])`,
-    `    ${model}.objects.filter(pk__in=[obj.pk for obj in batch]).update(${column}=${to})`,
+    `    batch = list(${modelName}.objects.select_for_update(skip_locked=True).filter(${filtered[1]}=${filtered[2]!.trim()})[:10])`,
+    `    ${modelName}.objects.filter(pk__in=[obj.pk for obj in batch]).update(${column}=${to})`,
     `for ${variable.text} in batch:`,
     '    ...',
     '',
@@ -193,6 +194,7 @@ function ormDetections(loop: LoopFacts, model: FileModel): Detection[] {
 }
 
 export const detectCheckThenActRace: Detector = (loop, ctx) => {
+  if (loop.language === 'go' || loop.language === 'java') return detectBraceRace(loop, ctx);
   const family = familyOf(loop.language);
   return [...sqlDetections(loop, ctx, family), ...ormDetections(loop, ctx.model)];
 };
