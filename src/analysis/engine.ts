@@ -499,7 +499,8 @@ function runRules(
 ): Finding[] {
   const all = activeRules(facts.language, config, options.onlyRules);
   const testTargets = config.test_code.targets;
-  const rules = config.targets.some((target) => !testTargets.includes(target)) && isTestPath(facts.path, config) ? all.filter((r) => testTargets.includes(r.definition.target)) : all;
+  const testCode = isTestPath(facts.path, config);
+  const rules = config.targets.some((target) => !testTargets.includes(target)) && testCode ? all.filter((r) => testTargets.includes(r.definition.target)) : all;
   const loops = allLoops(facts);
   const lines = new LineIndex(facts.source);
   const lineCount = lines.count;
@@ -515,7 +516,7 @@ function runRules(
     }
     for (const rule of rules) {
       if (failed.has(rule.definition.id)) continue;
-      const ctx: RuleContext = { file: facts, model, config, locale, rule: rule.definition, kb };
+      const ctx: RuleContext = { file: facts, model, config, locale, rule: rule.definition, kb, testCode };
       let detections: Detection[];
       try {
         const out = rule.detector(loop, ctx);

@@ -49,6 +49,8 @@ export interface RuleContext {
   locale: Locale;
   rule: RuleDefinition;
   kb: KnowledgeBase;
+  /** The file is test code (`test_code.paths`); the engine already left out the targets not reported there. */
+  testCode: boolean;
 }
 
 export interface Detection {

@@ -54,6 +54,7 @@ const ALLOWED = new Map<string, string>([
   ['worker-pool.ts:jsonByConfig', 'serialised config per config object'],
   ['worker-pool.ts:shared', "the process's analysis pool"],
   ['go-closure.ts:versions', 'go.mod language version per directory on disk (not per file)'],
+  ['parse.ts:grammars', 'tree-sitter grammars, each loaded on first use'],
 ]);
 
 const MODULE_STATE = /^(?:export\s+)?(?:let|var)\s+([A-Za-z_$][\w$]*)|^(?:export\s+)?const\s+([A-Za-z_$][\w$]*)\s*(?::[^=]+)?=\s*new\s+(?:Weak)?Map\b/;

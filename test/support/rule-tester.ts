@@ -63,13 +63,14 @@ function isMarkerOnly(line: string): boolean {
 
 /**
  * Every rule on at `info`, all targets, so that the fixture sees the rule whatever its default severity. Fixtures
- * live under `test/`, which is test code: every target is reported there too (see `test_code` in the config).
+ * live under `rules/<id>/fixtures/`, which is test code by default: here no path is test code, so that a fixture is
+ * analysed as the product code it stands for (see `test_code` in the config).
  */
 export function fixtureConfig(ruleId: string): CozeLoopConfig {
   return configSchema().parse({
     rules: { [ruleId]: 'on' },
     severity_threshold: 'info',
-    test_code: { targets: ['optimize', 'readability', 'fix-bugs'] },
+    test_code: { paths: [], targets: ['optimize', 'readability', 'fix-bugs'] },
   });
 }
 

@@ -11,16 +11,6 @@ import { blockFix, fenceLanguage, wholeLineText } from '../../../fixes/lines.js'
 import { camelCase } from '../../../fixes/templates.js';
 import { displayCallee, endLineOf, lineOf, statementsOf } from '../lib/index.js';
 import { isGenericFunctionName } from './worker-name.js';
-import picomatch from 'picomatch';
-
-/**
- * Test code (`test_code.paths`): a test's endless loop (a fake server's handler that hangs "until killed") is no
- * deployed worker, so there is no deploy to stop it. The engine keeps fix-bugs rules on test code; this one is about
- * a deployed process's shutdown. Asked last, for the rare loop that would be reported (no cache at module level).
- */
-function inTestCode(path: string, patterns: string[]): boolean {
-  return patterns.length > 0 && picomatch(patterns, { dot: true })(path.replace(/\\/g, '/').replace(/^\.\//, ''));
-}
 
 const THROWING: ReadonlySet<CallKind> = new Set(['http', 'db-read', 'db-write', 'db-commit', 'db-batch', 'queue-ack', 'connect', 'file-open']);
 const SIGNALS = /signal\.Notify(Context)?\s*\(|Runtime\.getRuntime\(\)\.addShutdownHook|@PreDestroy|SmartLifecycle|DisposableBean/;
@@ -180,7 +170,9 @@ export function detectBraceNoExit(loop: LoopFacts, ctx: RuleContext, unguardedMa
   if (!braceHasNoStop(loop, ctx.file.source)) return null;
   if (unguardedMayReport && braceUnguardedCall(loop)) return null;
   const worker = loop.calls.find((c) => !c.inInnerLoop && c.kinds.some((k) => WORKER_KINDS.has(k)));
-  if (!worker || inTestCode(ctx.file.path, ctx.config.test_code.paths)) return null;
+  // Test code: a test's endless loop (a fake server's handler that hangs "until killed") is no deployed worker, so
+  // there is no deploy to stop it. The engine keeps fix-bugs rules on test code; this one is about a process's shutdown.
+  if (!worker || ctx.testCode) return null;
   const name = braceWorkerName(loop);
   const sketch = loop.language === 'go' ? goGuardedWorkerSketch(loop, ctx.file.source, name) : javaGuardedWorkerSketch(loop, ctx.file.source, name);
   return {
