@@ -288,7 +288,16 @@ function urlLike(args: ArgFact[] | undefined): boolean {
   const first = args.find((a) => a.name === undefined);
   if (!first) return false;
   if (first.string !== undefined) return /^(https?:\/\/|\/)/.test(first.string);
-  return /^f["']|https?:|url|uri|endpoint|\$\{|`/i.test(first.text);
+  // An f-string or template literal is a URL when it reads like one: `f"https://..."`, `f"/users/{id}"`,
+  // `f"{base_url}/x"`, `${this.baseUrl}/x`. A key such as `f"{i}__c"` or `user:${id}` (a dict or cache get) is not.
+  const template = /^f["']|^`/.exec(first.text);
+  if (template) {
+    const body = first.text.slice(template[0].length);
+    if (/^(?:https?:|\/)/.test(body)) return true;
+    const head = /^(?:\$?\{)([^}]{0,80})\}/.exec(body);
+    return head !== null && (/url|uri|host|base|endpoint|api|server/i.test(head[1]!) || body.charAt(head[0].length) === '/');
+  }
+  return /https?:|url|uri|endpoint/i.test(first.text);
 }
 
 interface NameMatch {

@@ -8,7 +8,7 @@ import type { CallFact, LoopFacts, SyntaxNode } from '../../facts.js';
 import type { FileModel } from '../../model.js';
 import type { RuleContext } from '../../rule-types.js';
 import { hasKind, ownCalls, sleepSeconds } from './calls.js';
-import { commentSaysSerial } from '../optimize/intent.js';
+import { commentSaysSerial } from './intent.js';
 import { argumentNodes, constantNumber, constantString, hasSpread, inErrorHandler, isFunctionNode, scopeOf } from './syntax.js';
 
 const CALL_NODES: readonly string[] = ['call', 'call_expression'];

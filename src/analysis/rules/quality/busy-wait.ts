@@ -107,6 +107,29 @@ function idleSleepBlock(loop: LoopFacts, ctx: RuleContext, target: SyntaxNode): 
   return `import { setTimeout as sleep } from 'node:timers/promises';\n\nconst IDLE_SLEEP_MS = 1000;\n\n${dedentText(' '.repeat(loop.node.startPosition.column) + loopText)}\n`;
 }
 
+/**
+ * `while not (a < b < c): pass` over the function's own parameters and locals: no other thread can change them (no
+ * attribute, item or call to read shared state through, no `global`/`nonlocal` that would share the name), so the
+ * loop never waits for anything: it either never runs or never ends. Code like this is fed to `dis` or `compile`
+ * in tests, not run; whatever it is, it is not a busy wait on a flag.
+ */
+function onlyPrivateLocals(condition: SyntaxNode, loop: LoopFacts): boolean {
+  if (condition.descendantsOfType(SHARED_READS).length > 0) return false;
+  const names = condition.descendantsOfType('identifier').map((n) => n.text);
+  if (names.length === 0) return false;
+  let fn: SyntaxNode | null = loop.node.parent;
+  while (fn && fn.type !== 'function_definition') fn = fn.parent;
+  if (!fn) return false;
+  const params = new Set(fn.childForFieldName('parameters')?.descendantsOfType('identifier').map((n) => n.text) ?? []);
+  if (!names.every((n) => params.has(n))) return false;
+  let root: SyntaxNode = fn;
+  while (root.parent) root = root.parent;
+  const shared = new Set(root.descendantsOfType(SHARING).flatMap((d) => d.descendantsOfType('identifier').map((n) => n.text)));
+  return !names.some((n) => shared.has(n));
+}
+const SHARED_READS: readonly string[] = ['attribute', 'subscript', 'call', 'await'];
+const SHARING: readonly string[] = ['global_statement', 'nonlocal_statement'];
+
 function spinOnFlag(loop: LoopFacts, ctx: RuleContext, family: Family): Detection | null {
   const { model } = ctx;
   if (loop.node.type !== 'while_statement' || isInfiniteHeader(loop)) return null;
@@ -122,6 +145,7 @@ function spinOnFlag(loop: LoopFacts, ctx: RuleContext, family: Family): Detectio
   // condition that merely *looks* at state (a flag, `poll()`, `done()`, `is_set()`: `roles.state_probe` of
   // rules/apis/*.yml) spins.
   if (calls.some((c) => !ctx.kb.hasRole?.(loop.language, c.method, 'state_probe'))) return null;
+  if (family === 'python' && onlyPrivateLocals(condition, loop)) return null;
   return {
     loop,
     line: lineOf(loop.node),
