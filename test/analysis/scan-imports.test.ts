@@ -52,11 +52,15 @@ describe('scanImports (the event loop finds a change\'s imports without parsing)
     };
     // The best of five runs each, so that a garbage collection or a busy neighbour does not decide the ratio.
     const best = (n: number) => Math.min(...Array.from({ length: 5 }, () => time(n)));
-    best(1_000);
-    const small = Math.max(best(10_000), 1);
-    const large = best(160_000);
+    const ratio = () => {
+      best(1_000);
+      return best(160_000) / Math.max(best(10_000), 1);
+    };
     // Sixteen times the input: a linear scan takes about sixteen times as long, a quadratic one 256 times. The wide
-    // gap keeps the verdict clear on a loaded machine, where a 4x step measured ratios up to 16.
-    expect(large / small).toBeLessThan(64);
+    // gap keeps the verdict clear on a loaded machine, where a 4x step measured ratios up to 16. A quadratic scan is
+    // that slow on every attempt; a busy neighbour spoils one: up to three attempts.
+    const ratios = [ratio()];
+    while (ratios.length < 3 && ratios[ratios.length - 1]! >= 64) ratios.push(ratio());
+    expect(Math.min(...ratios)).toBeLessThan(64);
   });
 });

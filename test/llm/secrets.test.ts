@@ -129,11 +129,16 @@ describe('redactSecrets: time linear in the text', () => {
   };
   for (const [name, make] of Object.entries(hostile)) {
     it(`${name}: 16x the input costs about 16x the time, not 256x`, () => {
-      time(make(25_000)); // warm up
-      const small = Math.max(time(make(50_000)), 1);
-      const large = time(make(800_000), 2);
+      const ratio = () => {
+        time(make(25_000)); // warm up
+        const small = Math.max(time(make(50_000)), 1);
+        return time(make(800_000), 2) / small;
+      };
       // Wide margins on both sides: a shared machine makes single runs noisy, and a quadratic scan would be 256x.
-      expect(large / small).toBeLessThan(64);
+      // A quadratic scan is that slow on every attempt; a busy neighbour spoils one: up to three attempts.
+      const ratios = [ratio()];
+      while (ratios.length < 3 && ratios[ratios.length - 1]! >= 64) ratios.push(ratio());
+      expect(Math.min(...ratios)).toBeLessThan(64);
     });
   }
 });
