@@ -125,9 +125,24 @@ function helperSketch(loop: LoopFacts, callee: string): string {
   ].join('\n');
 }
 
+/**
+ * Deferred calls whose delay changes what the code does, not only when something is freed: an `Unlock` held until
+ * the function returns deadlocks the next iteration's `Lock`, a `wg.Done` held keeps `Wait` from returning.
+ */
+const BLOCKING = /\.(Unlock|RUnlock|Done)$|^(unlock\w*)$/;
+
+/**
+ * In test code (`_test.go`, testdata) only those: a test's loop over its case table that defers `srv.Close()`,
+ * `cancel()` or `os.Remove(tmp)` holds a handful of resources until the test returns, which costs nothing and is
+ * often deliberate (listeners kept open for the checks after the loop).
+ */
+function reportedHere(defer: SyntaxNode, ctx: RuleContext): boolean {
+  return !ctx.testCode || BLOCKING.test(deferredCallee(defer));
+}
+
 export function detectDeferInLoop(loop: LoopFacts, ctx: RuleContext): Detection[] | null {
   if (loop.language !== 'go' || loop.node.type !== 'for_statement') return null;
-  const defers = ownDefers(loop).filter((d) => !returnsRightAfter(d) && pilesUp(d, loop));
+  const defers = ownDefers(loop).filter((d) => reportedHere(d, ctx) && !returnsRightAfter(d) && pilesUp(d, loop));
   if (defers.length === 0) return null;
   const fn = loop.functionName ?? 'the function';
   const fix = closureFix(loop, ctx.file.source);

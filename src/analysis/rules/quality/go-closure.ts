@@ -42,7 +42,10 @@ export function goModVersion(path: string): [number, number] | null {
   return null;
 }
 
-/** Identifiers a func literal reads, minus its own parameters and the names it declares itself (`v := v`). */
+/**
+ * Identifiers a func literal reads, minus its own parameters and the names it declares itself (`v := v`, an inner
+ * `for i := range a` that shadows the outer loop's `i`).
+ */
 function capturedNames(literal: SyntaxNode, loopVariables: string[]): string[] {
   const declared = new Set<string>();
   for (const p of literal.childForFieldName('parameters')?.descendantsOfType(['identifier']) ?? []) declared.add(p.text);
@@ -50,6 +53,11 @@ function capturedNames(literal: SyntaxNode, loopVariables: string[]): string[] {
   if (!body) return [];
   for (const d of body.descendantsOfType(['short_var_declaration', 'var_spec'])) {
     for (const n of (d.childForFieldName('left') ?? d).descendantsOfType(['identifier'])) if (d.type === 'var_spec' || n.parent?.parent?.type === 'short_var_declaration') declared.add(n.text);
+  }
+  for (const r of body.descendantsOfType(['range_clause'])) {
+    // `for i := range a` declares i; `for i = range a` assigns the outer one.
+    if (!r.children.some((c) => c.type === ':=')) continue;
+    for (const n of r.childForFieldName('left')?.namedChildren ?? []) if (n.type === 'identifier') declared.add(n.text);
   }
   const used = new Set(body.descendantsOfType(['identifier']).map((n) => n.text));
   return loopVariables.filter((v) => used.has(v) && !declared.has(v));
