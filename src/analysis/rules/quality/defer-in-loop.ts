@@ -167,6 +167,26 @@ function releasedVariable(defer: SyntaxNode, loop: LoopFacts): string | undefine
   return undefined;
 }
 
+/**
+ * `defer destroy(handles[i])`: the released value sits in a slot of a slice or map declared before the loop, which
+ * the code after the loop reads (a batch handed to one call): the slot is the keeping.
+ */
+function releasesOuterSlot(defer: SyntaxNode, loop: LoopFacts): boolean {
+  const call = defer.namedChild(0);
+  const fn = call?.childForFieldName('function');
+  const operand = fn?.type === 'selector_expression' ? fn.childForFieldName('operand') : undefined;
+  const firstArg = call?.childForFieldName('arguments')?.namedChild(0);
+  const declared = new Set<string>();
+  for (const d of bodyNodes(loop, new Set(['short_var_declaration', 'var_spec']))) {
+    for (const n of (d.childForFieldName('left') ?? d.childForFieldName('name') ?? d).namedChildren) if (n.type === 'identifier') declared.add(n.text);
+  }
+  for (const v of loop.loopVariables) declared.add(v);
+  return [operand, firstArg].some((c) => {
+    const base = c?.type === 'index_expression' ? c.childForFieldName('operand') : undefined;
+    return base?.type === 'identifier' && !declared.has(base.text);
+  });
+}
+
 const HOLDERS = new Set(['call_expression', 'assignment_statement', 'short_var_declaration', 'send_statement']);
 
 /** `x`, `&x` or a composite literal with such an element (`&entry{conn: x}`), for an x in `names`. */
@@ -191,6 +211,7 @@ function holds(expr: SyntaxNode | null | undefined, names: Set<string>): boolean
  * point; closing it per iteration would break the code that uses it after the loop.
  */
 function keptForAfter(defer: SyntaxNode, loop: LoopFacts): boolean {
+  if (releasesOuterSlot(defer, loop)) return true;
   const released = releasedVariable(defer, loop);
   if (released === undefined) return false;
   const names = new Set([released]);
