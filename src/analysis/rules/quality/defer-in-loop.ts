@@ -206,7 +206,7 @@ function holds(expr: SyntaxNode | null | undefined, names: Set<string>): boolean
 
 /**
  * The released value is kept for after the loop: appended to or stored in something that outlives the iteration
- * (`listeners = append(listeners, l)`, `pipes[i] = w`, `conns <- c`), itself or through a wrapper made from it
+ * (`listeners = append(listeners, l)`, `pipes[i] = w`, `*opt.file = f`, `conns <- c`), itself or through a wrapper made from it
  * (`p := ipv6.NewPacketConn(c)`, `tl := l.(*net.TCPListener)`). Holding it open until the function returns is the
  * point; closing it per iteration would break the code that uses it after the loop.
  */
@@ -234,7 +234,8 @@ function keptForAfter(defer: SyntaxNode, loop: LoopFacts): boolean {
     }
     if (n.type === 'assignment_statement') {
       const left = n.childForFieldName('left')?.namedChild(0);
-      if ((left?.type === 'index_expression' || left?.type === 'selector_expression') && holds(n.childForFieldName('right')?.namedChild(0), names)) return true;
+      const stored = left?.type === 'index_expression' || left?.type === 'selector_expression' || (left?.type === 'unary_expression' && left.childForFieldName('operator')?.text === '*');
+      if (stored && holds(n.childForFieldName('right')?.namedChild(0), names)) return true;
     }
   }
   return false;
