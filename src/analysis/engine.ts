@@ -266,6 +266,18 @@ function allLoops(facts: FileFacts): LoopFacts[] {
   return facts.loops.some(isConstantFalseLoop) ? facts.loops.filter((loop) => !isConstantFalseLoop(loop)) : facts.loops;
 }
 
+const GO_BUILD_IGNORE = /^\/\/(?:go:build|\s*\+build)\s+ignore[ \t]*$/m;
+
+/**
+ * A Go file behind `//go:build ignore` is never built into its package: it is a program run by hand (`go run gen.go`,
+ * a table generator), reviewed like test code.
+ */
+export function isGoToolProgram(path: string, source: string): boolean {
+  if (!path.endsWith('.go')) return false;
+  const pkg = source.search(/^package\s/m);
+  return GO_BUILD_IGNORE.test(source.slice(0, pkg === -1 ? 4096 : Math.min(pkg, 16_384)));
+}
+
 /** Test code (`test_code.paths`) is reported only for `test_code.targets` (by default fix-bugs). */
 export function isTestPath(path: string, config: CozeLoopConfig): boolean {
   return matcher(config.test_code.paths)(path);
@@ -499,7 +511,7 @@ function runRules(
 ): Finding[] {
   const all = activeRules(facts.language, config, options.onlyRules);
   const testTargets = config.test_code.targets;
-  const testCode = isTestPath(facts.path, config);
+  const testCode = isTestPath(facts.path, config) || isGoToolProgram(facts.path, facts.source);
   const rules = config.targets.some((target) => !testTargets.includes(target)) && testCode ? all.filter((r) => testTargets.includes(r.definition.target)) : all;
   const loops = allLoops(facts);
   const lines = new LineIndex(facts.source);

@@ -3,7 +3,7 @@
 //   os.Open/Create/OpenFile. Never closed → `never-closed`; closed later in the iteration but a `continue`,
 //   `break` or `return` between the open and the Close skips it → `go-early-exit`. `defer x.Close()` in the loop is
 //   defer-in-loop's finding and counts as closed here; a resource handed on (returned, passed to a call, stored)
-//   is its new owner's business.
+//   is its new owner's business; rows read to the end (`for rows.Next() {}` that never leaves early) close themselves.
 // - Java: JDBC connections, statements and result sets, streams, readers, sockets opened per iteration outside a
 //   try-with-resources. Never closed → `never-closed`; closed but not in a `finally`, in a loop that catches and
 //   goes on → `java-not-on-every-path` (every failed iteration leaks one).
@@ -74,6 +74,30 @@ function handedOn(name: string, loop: LoopFacts, after: number): boolean {
       continue;
     }
     if (nameRe.test(n.text)) return true;
+  }
+  return false;
+}
+
+/**
+ * Go rows read to the end: `for rows.Next() { ... }` with no `break`, `return` or `goto` in its body. When Next
+ * returns false, database/sql (and sqlx on top of it) closes the rows itself, so nothing is left open.
+ */
+function drained(name: string, loop: LoopFacts, after: number): boolean {
+  for (const f of loop.body.descendantsOfType(['for_statement'])) {
+    if (f.startIndex < after) continue;
+    const condition = f.namedChildren.find((c) => c.type === 'call_expression');
+    if (!condition || compact(condition.text) !== `${name}.Next()`) continue;
+    const body = f.childForFieldName('body');
+    if (!body) continue;
+    const leaves = body.descendantsOfType(['break_statement', 'return_statement', 'goto_statement']).some((n) => {
+      for (let p = n.parent; p && p.id !== body.id; p = p.parent) if (p.type === 'func_literal') return false;
+      // A `break` of an inner loop, select or switch stays in the drain loop; a labelled one may not.
+      if (n.type === 'break_statement' && n.namedChildCount === 0) {
+        for (let p = n.parent; p && p.id !== body.id; p = p.parent) if (['for_statement', 'select_statement', 'expression_switch_statement', 'type_switch_statement'].includes(p.type)) return false;
+      }
+      return true;
+    });
+    if (!leaves) return true;
   }
   return false;
 }
@@ -151,6 +175,7 @@ export function detectBraceResourceLeak(loop: LoopFacts, ctx: RuleContext): Dete
       language: fenceLanguage(loop.language),
     });
     const data = { resource: resource.name, call: call.callee, close: resource.close.slice(resource.name.length + 1) };
+    if (loop.language === 'go' && GO_ROWS.test(call.method) && drained(resource.name, loop, call.node.endIndex)) continue;
     if (found.length === 0) {
       if (call.managed || handedOn(resource.name, loop, call.node.endIndex)) continue;
       out.push({ ...base, variant: 'never-closed', data, fix, ...(sleep ? { cost: leakedDescriptorsCost(sleep, ctx.config.cost, ctx.locale) } : {}) });

@@ -2,7 +2,9 @@
 // the iteration, so every iteration's deferred call (a Close, an Unlock, a Rollback) waits until the whole loop is
 // done: files, rows and connections pile up open, locks stay held. A `defer` inside a function literal called per
 // iteration (`func() { defer f.Close(); ... }()`) or in a helper is the fix and is left alone, and so is a loop
-// that leaves the function in the same iteration (`return` right after, a retry that stops at the first success).
+// that leaves the function in the same iteration (`return` right after, a retry that stops at the first success),
+// and so is a value kept open on purpose for after the loop (appended, stored, sent: see keptForAfter). In test code
+// only the deferred calls whose delay blocks (an Unlock, a wg.Done) are reported.
 import type { Detection, RuleContext } from '../../rule-types.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import type { CostEstimate } from '../../../core/types.js';
@@ -125,9 +127,123 @@ function helperSketch(loop: LoopFacts, callee: string): string {
   ].join('\n');
 }
 
+/**
+ * Deferred calls whose delay changes what the code does, not only when something is freed: an `Unlock` held until
+ * the function returns deadlocks the next iteration's `Lock`, a `wg.Done` held keeps `Wait` from returning.
+ */
+const BLOCKING = /\.(Unlock|RUnlock|Done)$|^(unlock\w*)$/;
+
+/**
+ * In test code (`_test.go`, testdata) only those: a test's loop over its case table that defers `srv.Close()`,
+ * `cancel()` or `os.Remove(tmp)` holds a handful of resources until the test returns, which costs nothing and is
+ * often deliberate (listeners kept open for the checks after the loop).
+ */
+function reportedHere(defer: SyntaxNode, ctx: RuleContext): boolean {
+  return !ctx.testCode || BLOCKING.test(deferredCallee(defer));
+}
+
+/** Nodes of the loop body of the given types, not inside function literals. */
+function bodyNodes(loop: LoopFacts, types: Set<string>): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  const stack: SyntaxNode[] = [loop.body];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (types.has(n.type)) out.push(n);
+    if (FUNCTIONS.has(n.type)) continue;
+    for (let i = n.namedChildCount - 1; i >= 0; i--) stack.push(n.namedChild(i)!);
+  }
+  return out;
+}
+
+/** The variable the deferred call releases: `c` of `defer c.Close()`, `fd` of `defer syscall.Close(fd)`. */
+function releasedVariable(defer: SyntaxNode, loop: LoopFacts): string | undefined {
+  const call = defer.namedChild(0);
+  const fn = call?.childForFieldName('function');
+  const operand = fn?.type === 'selector_expression' ? fn.childForFieldName('operand') : undefined;
+  const firstArg = call?.childForFieldName('arguments')?.namedChild(0);
+  for (const candidate of [operand, firstArg]) {
+    if (candidate?.type === 'identifier' && loop.assignments.some((a) => a.target === candidate.text)) return candidate.text;
+  }
+  return undefined;
+}
+
+/**
+ * `defer destroy(handles[i])`: the released value sits in a slot of a slice or map declared before the loop, which
+ * the code after the loop reads (a batch handed to one call): the slot is the keeping.
+ */
+function releasesOuterSlot(defer: SyntaxNode, loop: LoopFacts): boolean {
+  const call = defer.namedChild(0);
+  const fn = call?.childForFieldName('function');
+  const operand = fn?.type === 'selector_expression' ? fn.childForFieldName('operand') : undefined;
+  const firstArg = call?.childForFieldName('arguments')?.namedChild(0);
+  const declared = new Set<string>();
+  for (const d of bodyNodes(loop, new Set(['short_var_declaration', 'var_spec']))) {
+    for (const n of (d.childForFieldName('left') ?? d.childForFieldName('name') ?? d).namedChildren) if (n.type === 'identifier') declared.add(n.text);
+  }
+  for (const v of loop.loopVariables) declared.add(v);
+  return [operand, firstArg].some((c) => {
+    const base = c?.type === 'index_expression' ? c.childForFieldName('operand') : undefined;
+    return base?.type === 'identifier' && !declared.has(base.text);
+  });
+}
+
+const HOLDERS = new Set(['call_expression', 'assignment_statement', 'short_var_declaration', 'send_statement']);
+
+/** `x`, `&x` or a composite literal with such an element (`&entry{conn: x}`), for an x in `names`. */
+function holds(expr: SyntaxNode | null | undefined, names: Set<string>): boolean {
+  if (!expr) return false;
+  if (expr.type === 'identifier') return names.has(expr.text);
+  if (expr.type === 'unary_expression' && expr.childForFieldName('operator')?.text === '&') return holds(expr.childForFieldName('operand'), names);
+  if (expr.type === 'composite_literal') {
+    const body = expr.childForFieldName('body');
+    for (const el of body?.namedChildren ?? []) {
+      const value = el.type === 'keyed_element' ? el.namedChild(el.namedChildCount - 1) : el;
+      if (holds(value?.type === 'literal_element' ? value.namedChild(0) : value, names)) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * The released value is kept for after the loop: appended to or stored in something that outlives the iteration
+ * (`listeners = append(listeners, l)`, `pipes[i] = w`, `*opt.file = f`, `conns <- c`), itself or through a wrapper made from it
+ * (`p := ipv6.NewPacketConn(c)`, `tl := l.(*net.TCPListener)`). Holding it open until the function returns is the
+ * point; closing it per iteration would break the code that uses it after the loop.
+ */
+function keptForAfter(defer: SyntaxNode, loop: LoopFacts): boolean {
+  if (releasesOuterSlot(defer, loop)) return true;
+  const released = releasedVariable(defer, loop);
+  if (released === undefined) return false;
+  const names = new Set([released]);
+  const nodes = bodyNodes(loop, HOLDERS).sort((a, b) => a.startIndex - b.startIndex);
+  for (const n of nodes) {
+    if (n.type !== 'short_var_declaration' && n.type !== 'assignment_statement') continue;
+    const right = n.childForFieldName('right')?.namedChild(0);
+    const wraps =
+      (right?.type === 'type_assertion_expression' && holds(right.childForFieldName('operand'), names)) ||
+      (right?.type === 'call_expression' &&
+        /(^|\.)[Nn]ew[A-Z]\w*$/.test(right.childForFieldName('function')?.text ?? '') &&
+        (right.childForFieldName('arguments')?.namedChildren ?? []).some((a) => holds(a, names)));
+    const left = n.childForFieldName('left')?.namedChild(0);
+    if (wraps && left?.type === 'identifier') names.add(left.text);
+  }
+  for (const n of nodes) {
+    if (n.type === 'send_statement' && holds(n.childForFieldName('value'), names)) return true;
+    if (n.type === 'call_expression' && n.childForFieldName('function')?.text === 'append') {
+      if ((n.childForFieldName('arguments')?.namedChildren ?? []).slice(1).some((a) => holds(a, names))) return true;
+    }
+    if (n.type === 'assignment_statement') {
+      const left = n.childForFieldName('left')?.namedChild(0);
+      const stored = left?.type === 'index_expression' || left?.type === 'selector_expression' || (left?.type === 'unary_expression' && left.childForFieldName('operator')?.text === '*');
+      if (stored && holds(n.childForFieldName('right')?.namedChild(0), names)) return true;
+    }
+  }
+  return false;
+}
+
 export function detectDeferInLoop(loop: LoopFacts, ctx: RuleContext): Detection[] | null {
   if (loop.language !== 'go' || loop.node.type !== 'for_statement') return null;
-  const defers = ownDefers(loop).filter((d) => !returnsRightAfter(d) && pilesUp(d, loop));
+  const defers = ownDefers(loop).filter((d) => reportedHere(d, ctx) && !returnsRightAfter(d) && pilesUp(d, loop) && !keptForAfter(d, loop));
   if (defers.length === 0) return null;
   const fn = loop.functionName ?? 'the function';
   const fix = closureFix(loop, ctx.file.source);

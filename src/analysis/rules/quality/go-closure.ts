@@ -42,7 +42,10 @@ export function goModVersion(path: string): [number, number] | null {
   return null;
 }
 
-/** Identifiers a func literal reads, minus its own parameters and the names it declares itself (`v := v`). */
+/**
+ * Identifiers a func literal reads, minus its own parameters and the names it declares itself (`v := v`, an inner
+ * `for i := range a` that shadows the outer loop's `i`).
+ */
 function capturedNames(literal: SyntaxNode, loopVariables: string[]): string[] {
   const declared = new Set<string>();
   for (const p of literal.childForFieldName('parameters')?.descendantsOfType(['identifier']) ?? []) declared.add(p.text);
@@ -50,6 +53,11 @@ function capturedNames(literal: SyntaxNode, loopVariables: string[]): string[] {
   if (!body) return [];
   for (const d of body.descendantsOfType(['short_var_declaration', 'var_spec'])) {
     for (const n of (d.childForFieldName('left') ?? d).descendantsOfType(['identifier'])) if (d.type === 'var_spec' || n.parent?.parent?.type === 'short_var_declaration') declared.add(n.text);
+  }
+  for (const r of body.descendantsOfType(['range_clause'])) {
+    // `for i := range a` declares i; `for i = range a` assigns the outer one.
+    if (!r.children.some((c) => c.type === ':=')) continue;
+    for (const n of r.childForFieldName('left')?.namedChildren ?? []) if (n.type === 'identifier') declared.add(n.text);
   }
   const used = new Set(body.descendantsOfType(['identifier']).map((n) => n.text));
   return loopVariables.filter((v) => used.has(v) && !declared.has(v));
@@ -63,6 +71,59 @@ function copiedBefore(loop: LoopFacts, name: string, node: SyntaxNode): boolean 
   for (const d of loop.body.descendantsOfType(['short_var_declaration'])) {
     if (d.startIndex > node.startIndex) continue;
     if ((d.childForFieldName('left')?.namedChildren ?? []).some((n) => n.text === name)) return true;
+  }
+  return false;
+}
+
+/** Nodes of `root` of the given types, not inside a nested func literal. */
+function ownNodes(root: SyntaxNode, types: Set<string>): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  const stack: SyntaxNode[] = [root];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (types.has(n.type)) out.push(n);
+    if (n.type === 'func_literal' && n.id !== root.id) continue;
+    for (let i = n.namedChildCount - 1; i >= 0; i--) stack.push(n.namedChild(i)!);
+  }
+  return out;
+}
+
+const SIGNALS = new Set(['call_expression', 'send_statement']);
+const WAITS = new Set(['unary_expression', 'call_expression']);
+
+/**
+ * The iteration waits for the goroutine before the loop variable moves on: the goroutine closes or sends on a
+ * channel (or calls `wg.Done()`) and the loop body, after the `go` statement, receives from that channel (a bare
+ * `<-done`, a `select` case) or calls `wg.Wait()`. One goroutine runs at a time and reads this iteration's value.
+ */
+function iterationWaits(loop: LoopFacts, stmt: SyntaxNode, literal: SyntaxNode): boolean {
+  const channels = new Set<string>();
+  const groups = new Set<string>();
+  for (const n of ownNodes(literal, SIGNALS)) {
+    if (n.type === 'send_statement') {
+      const ch = n.childForFieldName('channel');
+      if (ch) channels.add(ch.text);
+      continue;
+    }
+    const fn = n.childForFieldName('function');
+    if (fn?.text === 'close') {
+      const arg = n.childForFieldName('arguments')?.namedChild(0);
+      if (arg) channels.add(arg.text);
+    } else if (fn?.type === 'selector_expression' && fn.childForFieldName('field')?.text === 'Done') {
+      const wg = fn.childForFieldName('operand');
+      if (wg) groups.add(wg.text);
+    }
+  }
+  if (channels.size === 0 && groups.size === 0) return false;
+  for (const n of ownNodes(loop.body, WAITS)) {
+    if (n.startIndex < stmt.endIndex) continue;
+    if (n.type === 'unary_expression') {
+      const operand = n.childForFieldName('operand');
+      if (n.childForFieldName('operator')?.text === '<-' && operand && channels.has(operand.text)) return true;
+      continue;
+    }
+    const fn = n.childForFieldName('function');
+    if (fn?.type === 'selector_expression' && fn.childForFieldName('field')?.text === 'Wait' && groups.has(fn.childForFieldName('operand')?.text ?? '')) return true;
   }
   return false;
 }
@@ -81,7 +142,7 @@ export function detectGoClosureCapture(loop: LoopFacts, ctx: RuleContext): Detec
     const literal = call?.childForFieldName('function');
     if (!call || literal?.type !== 'func_literal') continue;
     const captured = capturedNames(literal, loop.loopVariables).filter((v) => !copiedBefore(loop, v, stmt));
-    if (captured.length === 0) continue;
+    if (captured.length === 0 || iterationWaits(loop, stmt, literal)) continue;
     // Fix: copy the variables at the top of the body (`item := item`), as the Go FAQ recommends before 1.22.
     const first = loop.body.namedChild(0);
     let fix;
