@@ -10,8 +10,6 @@ import { blockFix, fenceLanguage, replaceFix, rewriteLines } from '../../../fixe
 import { argumentsOf, calleeOf, compact, descendants, displayCallee, familyOf, lineOf, methodOf, rootOf } from '../lib/index.js';
 import { detectBraceFireAndForget } from './brace-fire-and-forget.js';
 
-const PY_SPAWN = /(^|\.)(submit|create_task|ensure_future|run_coroutine_threadsafe|apply_async|start_soon)$/;
-
 const GROUP_NAME = /^_*(tg|task_?group|taskgroup|group|nursery|tasks?_group|scope)$/i;
 const GROUP_FACTORY = /(^|\.)(TaskGroup|open_nursery|create_task_group|Nursery|TaskGroups?)$/;
 
@@ -85,10 +83,11 @@ function pythonFindings(loop: LoopFacts, ctx: RuleContext): { statement: SyntaxN
     const expr = node.namedChildren[0];
     if (expr?.type !== 'call') continue;
     const callee = calleeOf(expr);
-    if (!PY_SPAWN.test(callee)) continue;
+    // `roles: returns_task` of the API files: a call whose future or task is the only handle on the work's failure.
+    if (!ctx.kb.hasRole?.(ctx.file.language, methodOf(callee), 'returns_task')) continue;
     // TaskGroup / nursery own their tasks and re-raise their failures.
     const receiver = callee.slice(0, callee.lastIndexOf('.'));
-    if (/start_soon$/.test(callee) || ownsItsTasks(receiver, loop.node)) continue;
+    if (ownsItsTasks(receiver, loop.node)) continue;
     // `self.create_task(...)` is the class's own method (an event loop or a supervisor that tracks its tasks).
     if (receiver === 'self') continue;
     if (methodOf(callee) === 'submit' && !/executor|pool|ex$|^ex|client/i.test(receiver)) continue;
