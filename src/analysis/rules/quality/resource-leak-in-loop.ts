@@ -56,11 +56,15 @@ function opened(callee: string, call: SyntaxNode, ctx: RuleContext): ResourceOpe
   return ctx.kb.resourceOf?.(ctx.file.language, callee, { constructed: call.type === 'new_expression', awaited: call.parent?.type === 'await_expression' });
 }
 
+/** Statements that can bind a resource, and `break`: the body's own, listed once per loop by the model. */
+const BINDING_TYPES: ReadonlySet<string> = new Set(['expression_statement', 'lexical_declaration', 'variable_declaration']);
+const BREAK_TYPES: ReadonlySet<string> = new Set(['break_statement']);
+
 function resourcesIn(loop: LoopFacts, ctx: RuleContext): Resource[] {
   const { model } = ctx;
   const { family } = model;
   const out: Resource[] = [];
-  for (const node of descendants(loop.body, model, { skipFunctions: true, skipLoops: true })) {
+  for (const node of model.ownBodyNodes(loop, BINDING_TYPES)) {
     if (family === 'python' && node.type === 'expression_statement') {
       const assignment = node.namedChildren[0];
       if (assignment?.type !== 'assignment') continue;
@@ -271,7 +275,7 @@ function leaksPerIteration(resource: Resource, closes: SyntaxNode[], loop: LoopF
  * one per failed attempt, not one per iteration that is kept; the one it finds is handed on past the loop.
  */
 function keptPastTheLoop(resource: Resource, loop: LoopFacts, model: FileModel): boolean {
-  const breaks = descendants(loop.body, model, { skipFunctions: true, skipLoops: true }).filter((n) => n.type === 'break_statement' && n.startIndex > resource.statement.startIndex);
+  const breaks = model.ownBodyNodes(loop, BREAK_TYPES).filter((n) => n.startIndex > resource.statement.startIndex);
   if (breaks.length === 0) return false;
   const scope = enclosingFunction(loop.node, model.family) ?? rootOf(loop.node);
   return descendants(scope, model).some((n) => n.type === 'identifier' && n.text === resource.name && n.startIndex >= loop.node.endIndex && !(n.parent?.type === 'assignment' && n.parent.childForFieldName('left')?.id === n.id));
