@@ -48,9 +48,11 @@ export type WaitClass = 'blocking' | 'immediate';
  * `keeps_callback`, a call that keeps a function it is given to call it later (`setTimeout`, `on`, `submit`);
  * `closes`, a method that closes or gives back what a resource-opening call (`resources:`) opened (`close`,
  * `release`, `putconn`); `returns_task`, a call that starts background work and returns the only handle on its
- * failure (`submit`, `create_task`: a future or task that a bare statement drops).
+ * failure (`submit`, `create_task`: a future or task that a bare statement drops); `owns_tasks`, a call that makes a
+ * task group or nursery (`TaskGroup`, `open_nursery`), which keeps the tasks started on it; `acks`, a method that
+ * acknowledges a queue message or marks a job done (`ack`, `xack`, `mark_done`), beyond the `queue-ack` callees.
  */
-export const CALL_ROLES = ['state_probe', 'not_work', 'keeps_callback', 'closes', 'returns_task'] as const;
+export const CALL_ROLES = ['state_probe', 'not_work', 'keeps_callback', 'closes', 'returns_task', 'owns_tasks', 'acks'] as const;
 export type CallRole = (typeof CALL_ROLES)[number];
 
 export interface KnowledgeBase {

@@ -36,12 +36,12 @@ function expand(glob: string): string[] {
 
 /**
  * Names the API files give for waits, sleeps, queue pops, task spawns, closes and resource-opening calls: whole
- * callees and, for `*.name`, the method; plus the `closes` and `returns_task` roles.
+ * callees and, for `*.name`, the method; plus the `closes`, `returns_task`, `owns_tasks` and `acks` roles.
  */
 function knownNames(): Set<string> {
   const names = new Set<string>();
   for (const file of compileApiFiles().data) {
-    for (const name of [...(file.roles?.closes ?? []), ...(file.roles?.returns_task ?? [])]) names.add(name);
+    for (const role of ['closes', 'returns_task', 'owns_tasks', 'acks'] as const) for (const name of file.roles?.[role] ?? []) names.add(name);
     const globs = [
       ...(file.waits?.blocking ?? []),
       ...(file.waits?.immediate ?? []),
@@ -88,9 +88,11 @@ describe('API names live in rules/apis/*.yml', () => {
     const old = [
       "const PY_CLOSE = new Set(['close', 'release', 'disconnect', 'shutdown', 'quit', 'putconn', 'terminate']);",
       "const JS_CLOSE = new Set(['close', 'release', 'end', 'destroy', 'quit', 'disconnect', 'closeSync', 'dispose', 'unref']);",
+      'const GROUP_FACTORY = /(^|\\.)(TaskGroup|open_nursery|create_task_group|Nursery)$/;',
+      'const ACK_METHODS = /^(ack|basic_ack|acknowledge|delete_message|deleteMessage|xack|mark_done|markDone)$/;',
       'const PY_SPAWN = /(^|\\.)(submit|create_task|ensure_future|run_coroutine_threadsafe|apply_async|start_soon)$/;',
     ].join('\n');
-    expect(listLiterals(old).map((l) => l.members.filter((m) => names.has(m)).length >= 3)).toEqual([true, true, true]);
+    expect(listLiterals(old).map((l) => l.members.filter((m) => names.has(m)).length >= 3)).toEqual([true, true, true, true, true]);
   });
 
   it('finds a hard-coded list when there is one', () => {
@@ -131,6 +133,10 @@ describe('roles: method lists the rules read from the API files', () => {
     expect(kb.hasRole?.('javascript', 'putconn', 'closes')).toBe(false);
     expect(kb.hasRole?.('python', 'create_task', 'returns_task')).toBe(true);
     expect(kb.hasRole?.('python', 'start_soon', 'returns_task')).toBe(false);
+    expect(kb.hasRole?.('python', 'open_nursery', 'owns_tasks')).toBe(true);
+    expect(kb.hasRole?.('python', 'xack', 'acks')).toBe(true);
+    expect(kb.hasRole?.('typescript', 'markAsDone', 'acks')).toBe(true);
+    expect(kb.hasRole?.('typescript', 'commit', 'acks')).toBe(false);
   });
 
   it('resources: what a call opens and how it is closed', () => {
