@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileApiFiles, loadKnowledgeBase } from '../../src/analysis/knowledge-base.js';
 import { DEFAULT_CONFIG } from '../../src/config/schema.js';
+import { runRule } from '../support/rule-tester.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const DETECTOR_DIRS = ['src/analysis/rules/quality'];
@@ -153,5 +154,32 @@ describe('roles: method lists the rules read from the API files', () => {
     expect(kb.resourceOf?.('javascript', 'fs.promises.open')).toBeUndefined();
     expect(kb.resourceOf?.('tsx', 'this.pgPool.connect')).toEqual({ close: 'release', closedByWith: false });
     expect(kb.resourceOf?.('go', 'os.Open')).toBeUndefined();
+  });
+});
+
+describe('the rules read those names end to end', () => {
+  it('resource-leak-in-loop: a pool checkout is given back with putconn, a JS socket only counts as `new`', () => {
+    const py = ['def sync(pool, rows):', '    for row in rows:', '        conn = pool.getconn()', '        conn.cursor().execute("UPDATE t SET x = 1")', ''].join('\n');
+    const [leak] = runRule('resource-leak-in-loop', 'worker.py', py);
+    expect(leak?.data).toMatchObject({ resource: 'conn', close: 'putconn' });
+    // Closed on the happy path only: one exception between checkout and putconn and the pool never gets it back.
+    const happyPath = runRule('resource-leak-in-loop', 'worker.py', py + '        pool.putconn(conn)\n');
+    expect(happyPath[0]?.explanation).toContain('putconn()');
+    const lines = py.split('\n');
+    const closed = [...lines.slice(0, 3), '        try:', '    ' + lines[3], '        finally:', '            pool.putconn(conn)', ''].join('\n');
+    expect(runRule('resource-leak-in-loop', 'worker.py', closed)).toEqual([]);
+    const js = (open: string) => ['async function poll(hosts) {', '  for (const h of hosts) {', `    const s = ${open};`, '    s.write(h);', '  }', '}', ''].join('\n');
+    expect(runRule('resource-leak-in-loop', 'poll.js', js('new net.Socket()'))[0]?.data).toMatchObject({ resource: 's', close: 'end' });
+    expect(runRule('resource-leak-in-loop', 'poll.js', js('net.Socket()'))).toEqual([]);
+    expect(runRule('resource-leak-in-loop', 'poll.js', js("fs.openSync(h, 'r')"))[0]?.data).toMatchObject({ close: 'closeSync' });
+  });
+
+  it('fire-and-forget-task: returns_task and owns_tasks decide', () => {
+    const src = (receiver: string, setup: string) =>
+      ['import asyncio', '', 'async def run(jobs):', `    ${setup}`, '    for job in jobs:', `        ${receiver}.create_task(handle(job))`, ''].join('\n');
+    expect(runRule('fire-and-forget-task', 'run.py', src('loop', 'loop = asyncio.get_running_loop()'))).toHaveLength(1);
+    expect(runRule('fire-and-forget-task', 'run.py', src('pending', 'pending = asyncio.TaskGroup()'))).toEqual([]);
+    const soon = ['async def run(n, jobs):', '    for job in jobs:', '        n.start_soon(handle, job)', ''].join('\n');
+    expect(runRule('fire-and-forget-task', 'run.py', soon)).toEqual([]);
   });
 });
