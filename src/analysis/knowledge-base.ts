@@ -45,9 +45,14 @@ export type WaitClass = 'blocking' | 'immediate';
  * What a method is to a rule, beyond its I/O kind (`roles:` in rules/apis/*.yml): `state_probe`, a call that only
  * looks at state (`poll()`, `is_set()`, `empty()`), which a spin-on-flag condition may make; `not_work`, a call that
  * is not the work a queue acknowledgement should follow (printing, logging, metrics, clocks, conversions);
- * `keeps_callback`, a call that keeps a function it is given to call it later (`setTimeout`, `on`, `submit`).
+ * `keeps_callback`, a call that keeps a function it is given to call it later (`setTimeout`, `on`, `submit`);
+ * `closes`, a method that closes or gives back what a resource-opening call (`resources:`) opened (`close`,
+ * `release`, `putconn`); `returns_task`, a call that starts background work and returns the only handle on its
+ * failure (`submit`, `create_task`: a future or task that a bare statement drops); `owns_tasks`, a call that makes a
+ * task group or nursery (`TaskGroup`, `open_nursery`), which keeps the tasks started on it; `acks`, a method that
+ * acknowledges a queue message or marks a job done (`ack`, `xack`, `mark_done`), beyond the `queue-ack` callees.
  */
-export const CALL_ROLES = ['state_probe', 'not_work', 'keeps_callback'] as const;
+export const CALL_ROLES = ['state_probe', 'not_work', 'keeps_callback', 'closes', 'returns_task', 'owns_tasks', 'acks'] as const;
 export type CallRole = (typeof CALL_ROLES)[number];
 
 export interface KnowledgeBase {
@@ -56,6 +61,19 @@ export interface KnowledgeBase {
   waitOf?(language: Language, callee: string): WaitClass | undefined;
   /** `roles:` of the API files: whether a method (the callee's last segment) has the role in this language. */
   hasRole?(language: Language, method: string, role: CallRole): boolean;
+  /**
+   * `resources:` of the API files: what a call opens that the code must close (the first entry that matches), or
+   * undefined. `constructed` is `new X(...)` (JS), `awaited` an `await`ed call: entries that ask for one match only then.
+   */
+  resourceOf?(language: Language, callee: string, how?: { constructed?: boolean; awaited?: boolean }): ResourceOpen | undefined;
+}
+
+/** A resource-opening call (`resources:` in rules/apis/*.yml). */
+export interface ResourceOpen {
+  /** The method that closes it (`close`, `putconn`, `end`, `closeSync`). */
+  close: string;
+  /** Python: a `with` block over the call closes it (a DB-API connection's `with` commits but does not close). */
+  closedByWith: boolean;
 }
 
 /** The schema of rules/apis/*.yml (built with zod on first use: the compiled copy needs no validation). */
@@ -77,6 +95,21 @@ export const apiFileSchema = lazySchema((z) => {
     waits: z.strictObject({ blocking: patternList.default([]), immediate: patternList.default([]) }).optional(),
     /** Method names (the callee's last segment, no wildcards) per role; see CallRole. */
     roles: z.partialRecord(z.enum(CALL_ROLES), z.array(z.string().regex(/^[A-Za-z_$][\w$]*$/))).optional(),
+    /**
+     * Calls that open something the code must close, in order (the first match wins): the callee glob, the method
+     * that closes it, whether `with` closes it, and whether it counts only as `new X(...)` or only when awaited.
+     */
+    resources: z
+      .array(
+        z.strictObject({
+          open: z.string().min(1),
+          close: z.string().regex(/^[A-Za-z_$][\w$]*$/),
+          with: z.boolean().optional(),
+          new: z.boolean().optional(),
+          awaited: z.boolean().optional(),
+        }),
+      )
+      .optional(),
   });
 });
 export type ApiFile = z.infer<ReturnType<typeof apiFileSchema>>;
@@ -98,6 +131,7 @@ interface LanguageBase {
   blocking: CompiledPattern[];
   immediate: CompiledPattern[];
   roles: Map<CallRole, Set<string>>;
+  resources: Array<CompiledPattern & ResourceOpen & { constructed: boolean; awaited: boolean }>;
 }
 
 /**
@@ -192,7 +226,7 @@ export function compileApiFiles(dir = API_DIR): { hash: string; data: ApiFile[] 
 /** Reads and validates rules/apis/*.yml; an invalid file is an error naming the file and the key. */
 export function loadApiFiles(dir = API_DIR): Map<Language, LanguageBase> {
   const bases = new Map<Language, LanguageBase>();
-  for (const language of LANGUAGES) bases.set(language, { kinds: [], sql: [], url: [], guesses: [], blocking: [], immediate: [], roles: new Map() });
+  for (const language of LANGUAGES) bases.set(language, { kinds: [], sql: [], url: [], guesses: [], blocking: [], immediate: [], roles: new Map(), resources: [] });
   const { files, texts, hash } = readDataFiles(dir);
   const compiled = dir === API_DIR ? readCompiled<ApiFile[]>(COMPILED_APIS, hash) : undefined;
   for (const data of compiled ?? files.map((f, i) => parseApiFile(texts[i]!, f))) {
@@ -210,6 +244,9 @@ export function loadApiFiles(dir = API_DIR): Map<Language, LanguageBase> {
         const set = base.roles.get(role) ?? new Set<string>();
         for (const name of names) set.add(name);
         base.roles.set(role, set);
+      }
+      for (const r of data.resources ?? []) {
+        base.resources.push({ re: compilePattern(r.open), glob: r.open, close: r.close, closedByWith: r.with ?? false, constructed: r.new ?? false, awaited: r.awaited ?? false });
       }
     }
   }
@@ -330,6 +367,17 @@ class DataKnowledgeBase implements KnowledgeBase {
 
   hasRole(language: Language, method: string, role: CallRole): boolean {
     return this.bases.get(language)?.roles.get(role)?.has(method) ?? false;
+  }
+
+  resourceOf(language: Language, callee: string, how: { constructed?: boolean; awaited?: boolean } = {}): ResourceOpen | undefined {
+    const base = this.bases.get(language);
+    if (!base || callee.length > MAX_CALLEE_CHARS) return undefined;
+    const constructed = how.constructed ?? false;
+    for (const r of base.resources) {
+      if (r.constructed !== constructed || (r.awaited && !how.awaited) || !r.re.test(callee)) continue;
+      return { close: r.close, closedByWith: r.closedByWith };
+    }
+    return undefined;
   }
 
   classify(language: Language, callee: string, context?: { sql?: string; args?: ArgFact[] }): Classification {

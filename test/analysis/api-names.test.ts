@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileApiFiles, loadKnowledgeBase } from '../../src/analysis/knowledge-base.js';
 import { DEFAULT_CONFIG } from '../../src/config/schema.js';
+import { runRule } from '../support/rule-tester.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const DETECTOR_DIRS = ['src/analysis/rules/quality'];
@@ -20,6 +21,8 @@ const ALLOWED_LISTS = new Map<string, string>([
   ['brace-readability.ts:select,len,append', 'Go/Java keywords and built-ins a fresh loop variable must not be named'],
   ['brace-retry.ts:poll,pop,shift', "Java/Go collection, iterator and scanner advances (Queue.poll, Deque.pop, Iterator.next, Scanner.Scan): a loop that takes the next item walks items, it does not retry one"],
   ['ack-before-success.ts:loads,parse,decode', 'decoding steps, named in messages as not the real work'],
+  // Found once the guard learnt the close/spawn/resource names; left to the Go/Java work that owns defer-in-loop.
+  ['defer-in-loop.ts:Close,Release,Stop', 'NOT YET MOVED: Go release calls a deferred call may make (a `closes` role in go.yml)'],
 ]);
 
 /** `{a,b}x` → ax, bx (braces expanded; `*` kept). */
@@ -32,11 +35,23 @@ function expand(glob: string): string[] {
   return out;
 }
 
-/** Names the API files give for waits, sleeps and queue pops: whole callees and, for `*.name`, the method. */
+/**
+ * Names the API files give for waits, sleeps, queue pops, task spawns, closes and resource-opening calls: whole
+ * callees and, for `*.name`, the method; plus the `closes`, `returns_task`, `owns_tasks` and `acks` roles.
+ */
 function knownNames(): Set<string> {
   const names = new Set<string>();
   for (const file of compileApiFiles().data) {
-    const globs = [...(file.waits?.blocking ?? []), ...(file.waits?.immediate ?? []), ...(file.kinds.sleep ?? []), ...(file.kinds['queue-pop'] ?? [])];
+    for (const role of ['closes', 'returns_task', 'owns_tasks', 'acks'] as const) for (const name of file.roles?.[role] ?? []) names.add(name);
+    const globs = [
+      ...(file.waits?.blocking ?? []),
+      ...(file.waits?.immediate ?? []),
+      ...(file.kinds.sleep ?? []),
+      ...(file.kinds['queue-pop'] ?? []),
+      ...(file.kinds['task-spawn'] ?? []),
+      ...(file.kinds.close ?? []),
+      ...(file.resources ?? []).map((r) => r.open),
+    ];
     for (const glob of globs) {
       for (const name of expand(glob)) {
         const bare = name.startsWith('*.') ? name.slice(2) : name;
@@ -67,6 +82,18 @@ describe('API names live in rules/apis/*.yml', () => {
 
   it('knows the names the catalogue moved out of the detectors', () => {
     for (const name of ['time.sleep', 'asyncio.sleep', 'blpop', 'get_nowait', 'fetchall', 'events.once', 'receiveMessage']) expect(names.has(name)).toBe(true);
+    for (const name of ['putconn', 'closeSync', 'create_task', 'apply_async', 'ZipFile', 'getconn', 'openSync']) expect(names.has(name)).toBe(true);
+  });
+
+  it('would catch the resource, close and spawn lists that lived in the detectors', () => {
+    const old = [
+      "const PY_CLOSE = new Set(['close', 'release', 'disconnect', 'shutdown', 'quit', 'putconn', 'terminate']);",
+      "const JS_CLOSE = new Set(['close', 'release', 'end', 'destroy', 'quit', 'disconnect', 'closeSync', 'dispose', 'unref']);",
+      'const GROUP_FACTORY = /(^|\\.)(TaskGroup|open_nursery|create_task_group|Nursery)$/;',
+      'const ACK_METHODS = /^(ack|basic_ack|acknowledge|delete_message|deleteMessage|xack|mark_done|markDone)$/;',
+      'const PY_SPAWN = /(^|\\.)(submit|create_task|ensure_future|run_coroutine_threadsafe|apply_async|start_soon)$/;',
+    ].join('\n');
+    expect(listLiterals(old).map((l) => l.members.filter((m) => names.has(m)).length >= 3)).toEqual([true, true, true, true, true]);
   });
 
   it('finds a hard-coded list when there is one', () => {
@@ -102,5 +129,57 @@ describe('roles: method lists the rules read from the API files', () => {
     expect(kb.hasRole?.('python', 'setTimeout', 'keeps_callback')).toBe(false);
     expect(kb.hasRole?.('tsx', 'setTimeout', 'keeps_callback')).toBe(true);
     expect(kb.hasRole?.('go', 'poll', 'state_probe')).toBe(false);
+    expect(kb.hasRole?.('python', 'putconn', 'closes')).toBe(true);
+    expect(kb.hasRole?.('typescript', 'closeSync', 'closes')).toBe(true);
+    expect(kb.hasRole?.('javascript', 'putconn', 'closes')).toBe(false);
+    expect(kb.hasRole?.('python', 'create_task', 'returns_task')).toBe(true);
+    expect(kb.hasRole?.('python', 'start_soon', 'returns_task')).toBe(false);
+    expect(kb.hasRole?.('python', 'open_nursery', 'owns_tasks')).toBe(true);
+    expect(kb.hasRole?.('python', 'xack', 'acks')).toBe(true);
+    expect(kb.hasRole?.('typescript', 'markAsDone', 'acks')).toBe(true);
+    expect(kb.hasRole?.('typescript', 'commit', 'acks')).toBe(false);
+  });
+
+  it('resources: what a call opens and how it is closed', () => {
+    expect(kb.resourceOf?.('python', 'gzip.open')).toEqual({ close: 'close', closedByWith: true });
+    expect(kb.resourceOf?.('python', 'conn.cursor')).toEqual({ close: 'close', closedByWith: false });
+    expect(kb.resourceOf?.('python', 'psycopg2.connect')).toEqual({ close: 'close', closedByWith: false });
+    expect(kb.resourceOf?.('python', 'self.pool.getconn')).toEqual({ close: 'putconn', closedByWith: false });
+    expect(kb.resourceOf?.('python', 'requests.get')).toBeUndefined();
+    // JS: a client class only as `new`, the promise `open` only when awaited.
+    expect(kb.resourceOf?.('typescript', 'pg.Client', { constructed: true })).toEqual({ close: 'end', closedByWith: false });
+    expect(kb.resourceOf?.('typescript', 'pg.Client')).toBeUndefined();
+    expect(kb.resourceOf?.('javascript', 'mysql.createConnection', { constructed: true })).toBeUndefined();
+    expect(kb.resourceOf?.('javascript', 'fs.promises.open', { awaited: true })).toEqual({ close: 'close', closedByWith: false });
+    expect(kb.resourceOf?.('javascript', 'fs.promises.open')).toBeUndefined();
+    expect(kb.resourceOf?.('tsx', 'this.pgPool.connect')).toEqual({ close: 'release', closedByWith: false });
+    expect(kb.resourceOf?.('go', 'os.Open')).toBeUndefined();
+  });
+});
+
+describe('the rules read those names end to end', () => {
+  it('resource-leak-in-loop: a pool checkout is given back with putconn, a JS socket only counts as `new`', () => {
+    const py = ['def sync(pool, rows):', '    for row in rows:', '        conn = pool.getconn()', '        conn.cursor().execute("UPDATE t SET x = 1")', ''].join('\n');
+    const [leak] = runRule('resource-leak-in-loop', 'worker.py', py);
+    expect(leak?.data).toMatchObject({ resource: 'conn', close: 'putconn' });
+    // Closed on the happy path only: one exception between checkout and putconn and the pool never gets it back.
+    const happyPath = runRule('resource-leak-in-loop', 'worker.py', py + '        pool.putconn(conn)\n');
+    expect(happyPath[0]?.explanation).toContain('putconn()');
+    const lines = py.split('\n');
+    const closed = [...lines.slice(0, 3), '        try:', '    ' + lines[3], '        finally:', '            pool.putconn(conn)', ''].join('\n');
+    expect(runRule('resource-leak-in-loop', 'worker.py', closed)).toEqual([]);
+    const js = (open: string) => ['async function poll(hosts) {', '  for (const h of hosts) {', `    const s = ${open};`, '    s.write(h);', '  }', '}', ''].join('\n');
+    expect(runRule('resource-leak-in-loop', 'poll.js', js('new net.Socket()'))[0]?.data).toMatchObject({ resource: 's', close: 'end' });
+    expect(runRule('resource-leak-in-loop', 'poll.js', js('net.Socket()'))).toEqual([]);
+    expect(runRule('resource-leak-in-loop', 'poll.js', js("fs.openSync(h, 'r')"))[0]?.data).toMatchObject({ close: 'closeSync' });
+  });
+
+  it('fire-and-forget-task: returns_task and owns_tasks decide', () => {
+    const src = (receiver: string, setup: string) =>
+      ['import asyncio', '', 'async def run(jobs):', `    ${setup}`, '    for job in jobs:', `        ${receiver}.create_task(handle(job))`, ''].join('\n');
+    expect(runRule('fire-and-forget-task', 'run.py', src('loop', 'loop = asyncio.get_running_loop()'))).toHaveLength(1);
+    expect(runRule('fire-and-forget-task', 'run.py', src('pending', 'pending = asyncio.TaskGroup()'))).toEqual([]);
+    const soon = ['async def run(n, jobs):', '    for job in jobs:', '        n.start_soon(handle, job)', ''].join('\n');
+    expect(runRule('fire-and-forget-task', 'run.py', soon)).toEqual([]);
   });
 });

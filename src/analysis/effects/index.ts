@@ -487,6 +487,10 @@ export class FileEffects implements KnowledgeBase {
     return this.base.hasRole?.(language, method, role) ?? false;
   }
 
+  resourceOf(...args: Parameters<NonNullable<KnowledgeBase['resourceOf']>>): ReturnType<NonNullable<KnowledgeBase['resourceOf']>> {
+    return this.base.resourceOf?.(...args);
+  }
+
   classify(language: Language, callee: string, context?: Parameters<KnowledgeBase['classify']>[2]): Classification {
     const direct = this.base.classify(language, callee, context);
     if (direct.kinds.length > 0 && (direct.confidence === 'high' || direct.by === 'sql-hint')) return direct;

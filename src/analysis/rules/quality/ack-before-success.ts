@@ -22,13 +22,13 @@ import {
 } from '../lib/index.js';
 import { detectBraceAck } from './brace-ack.js';
 
-const ACK_METHODS = /^(ack|basic_ack|acknowledge|delete_message|deleteMessage|xack|mark_done|markDone|mark_processed|markProcessed|markAsDone|complete_job|completeJob)$/;
 // `SET\s` rather than `SET\s+`: `\s+[\s\S]*` split every run of spaces both ways before failing.
 export const DONE_SQL = /^\s*UPDATE\s+[\w."`]+\s+SET\s[\s\S]*\b(status|state)\s*=\s*'(done|processed|complete|completed|finished|success|succeeded|sent)'/i;
 
-function isAck(call: TreeCall): boolean {
+/** An ack: a `queue-ack` callee, or a method the API files give the `acks` role (`xack`, `mark_done`). */
+function isAck(call: TreeCall, ctx: RuleContext): boolean {
   if (call.kinds.includes('queue-ack') && !/change_message_visibility/.test(call.callee)) return true;
-  if (ACK_METHODS.test(call.method)) return true;
+  if (ctx.kb.hasRole?.(ctx.file.language, call.method, 'acks') === true) return true;
   if (call.method === 'commit' && /consumer/i.test(call.receiver ?? '')) return true;
   if (call.method === 'send' && /DeleteMessage(Batch)?Command/.test(call.node.text)) return true;
   return call.sql !== undefined && DONE_SQL.test(call.sql);
@@ -142,7 +142,8 @@ function underNoAckCondition(node: SyntaxNode, stop: SyntaxNode): boolean {
  * (at-most-once delivery): directly under `if no_ack:`, or inside the file's own function that the loop calls
  * (`self._message_to_python(msg)` deletes the message only `if queue in self._noack_queues`).
  */
-function ackOnlyInNoAckMode(ack: TreeCall, loop: LoopFacts, model: FileModel): boolean {
+function ackOnlyInNoAckMode(ack: TreeCall, loop: LoopFacts, ctx: RuleContext): boolean {
+  const { model } = ctx;
   if (underNoAckCondition(ack.node, loop.body)) return true;
   if (ack.confidence !== 'summarised') return false;
   let root: SyntaxNode = loop.node;
@@ -151,7 +152,7 @@ function ackOnlyInNoAckMode(ack: TreeCall, loop: LoopFacts, model: FileModel): b
   if (defs.length !== 1) return false;
   const body = defs[0]!.childForFieldName('body');
   if (!body) return false;
-  const inner = treeCalls(body, model, { skipFunctions: true }).filter(isAck);
+  const inner = treeCalls(body, model, { skipFunctions: true }).filter((c) => isAck(c, ctx));
   return inner.length > 0 && inner.every((c) => underNoAckCondition(c.node, body));
 }
 
@@ -160,13 +161,13 @@ export const detectAckBeforeSuccess: Detector = (loop, ctx) => {
   const { model } = ctx;
   const family = familyOf(loop.language);
   const calls = treeCalls(loop.body, ctx.model, { skipFunctions: true, skipLoops: true });
-  const acks = calls.filter(isAck);
+  const acks = calls.filter((c) => isAck(c, ctx));
   if (acks.length === 0) return null;
   const names = messageNames(loop, calls, model);
   const detections: Detection[] = [];
   for (const ack of acks) {
     const statement = statementOf(ack.node);
-    if (!statement || ackOnlyInNoAckMode(ack, loop, model)) continue;
+    if (!statement || ackOnlyInNoAckMode(ack, loop, ctx)) continue;
     const finallyClause = inFinally(ack.node, loop.body);
     if (finallyClause) {
       const code = finallyFix(statement, finallyClause, loop, ctx, family);
@@ -192,7 +193,7 @@ export const detectAckBeforeSuccess: Detector = (loop, ctx) => {
     for (const sibling of later) {
       for (const call of calls) {
         if (call.node.startIndex < sibling.startIndex || call.node.endIndex > sibling.endIndex) continue;
-        if (isAck(call) || ctx.kb.hasRole?.(loop.language, call.method, 'not_work') === true || call.kinds.some((k) => k === 'log' || k === 'sleep' || k === 'close')) continue;
+        if (isAck(call, ctx) || ctx.kb.hasRole?.(loop.language, call.method, 'not_work') === true || call.kinds.some((k) => k === 'log' || k === 'sleep' || k === 'close')) continue;
         const args = call.node.childForFieldName('arguments');
         const used = args ? identifiersIn(args, model) : new Set<string>();
         const receiverRoot = (call.receiver ?? '').split('.')[0] ?? '';

@@ -10,17 +10,16 @@ import { blockFix, fenceLanguage, replaceFix, rewriteLines } from '../../../fixe
 import { argumentsOf, calleeOf, compact, descendants, displayCallee, familyOf, lineOf, methodOf, rootOf } from '../lib/index.js';
 import { detectBraceFireAndForget } from './brace-fire-and-forget.js';
 
-const PY_SPAWN = /(^|\.)(submit|create_task|ensure_future|run_coroutine_threadsafe|apply_async|start_soon)$/;
-
 const GROUP_NAME = /^_*(tg|task_?group|taskgroup|group|nursery|tasks?_group|scope)$/i;
-const GROUP_FACTORY = /(^|\.)(TaskGroup|open_nursery|create_task_group|Nursery|TaskGroups?)$/;
 
 /**
  * The receiver is a task group or nursery (`asyncio.TaskGroup`, trio's `open_nursery()`, anyio's
  * `create_task_group()`), which keeps every task it starts and re-raises its failures when the block exits: by its
  * name (`tg`, `self._task_group`, `nursery`) or by the `async with ... as <name>` / assignment that made it.
  */
-function ownsItsTasks(receiver: string, from: SyntaxNode): boolean {
+function ownsItsTasks(receiver: string, from: SyntaxNode, ctx: RuleContext): boolean {
+  // `roles: owns_tasks` of the API files: the calls that make a task group or nursery.
+  const makesGroup = (call: SyntaxNode) => ctx.kb.hasRole?.(ctx.file.language, methodOf(calleeOf(call)), 'owns_tasks') === true;
   if (GROUP_NAME.test(receiver.split('.').pop() ?? '')) return true;
   for (let current = from.parent; current; current = current.parent) {
     if (current.type !== 'with_statement') continue;
@@ -29,13 +28,13 @@ function ownsItsTasks(receiver: string, from: SyntaxNode): boolean {
       if (value?.type === 'as_pattern') {
         const call = value.namedChildren[0];
         const alias = value.childForFieldName('alias') ?? value.namedChildren[1];
-        if (call?.type === 'call' && alias && alias.text.trim() === receiver && GROUP_FACTORY.test(calleeOf(call))) return true;
+        if (call?.type === 'call' && alias && alias.text.trim() === receiver && makesGroup(call)) return true;
       }
     }
   }
   for (const assignment of rootOf(from).descendantsOfType('assignment')) {
     const right = assignment.childForFieldName('right');
-    if (compact(assignment.childForFieldName('left')?.text ?? '') === receiver && right?.type === 'call' && GROUP_FACTORY.test(calleeOf(right))) return true;
+    if (compact(assignment.childForFieldName('left')?.text ?? '') === receiver && right?.type === 'call' && makesGroup(right)) return true;
   }
   return false;
 }
@@ -85,10 +84,11 @@ function pythonFindings(loop: LoopFacts, ctx: RuleContext): { statement: SyntaxN
     const expr = node.namedChildren[0];
     if (expr?.type !== 'call') continue;
     const callee = calleeOf(expr);
-    if (!PY_SPAWN.test(callee)) continue;
+    // `roles: returns_task` of the API files: a call whose future or task is the only handle on the work's failure.
+    if (!ctx.kb.hasRole?.(ctx.file.language, methodOf(callee), 'returns_task')) continue;
     // TaskGroup / nursery own their tasks and re-raise their failures.
     const receiver = callee.slice(0, callee.lastIndexOf('.'));
-    if (/start_soon$/.test(callee) || ownsItsTasks(receiver, loop.node)) continue;
+    if (ownsItsTasks(receiver, loop.node, ctx)) continue;
     // `self.create_task(...)` is the class's own method (an event loop or a supervisor that tracks its tasks).
     if (receiver === 'self') continue;
     if (methodOf(callee) === 'submit' && !/executor|pool|ex$|^ex|client/i.test(receiver)) continue;

@@ -2,6 +2,7 @@
 // closed at the end of the happy path so that any exception in between leaks it. `with`, try/finally, `using`,
 // `closing(...)`, or handing the resource on (returned, stored, appended) keep the rule quiet.
 import type { FileModel } from '../../model.js';
+import type { ResourceOpen } from '../../knowledge-base.js';
 import type { Detection, Detector, RuleContext } from '../../rule-types.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import {
@@ -34,10 +35,6 @@ import {
 import { leakedDescriptorsCost } from './cost.js';
 import { detectBraceResourceLeak } from './brace-resource-leak.js';
 
-const PY_RESOURCE = /^((io|codecs|gzip|bz2|lzma|tarfile)\.)?open$|^(zipfile\.)?ZipFile$|\.cursor$|^(sqlite3|psycopg2?|pymysql|MySQLdb|mysql\.connector|pyodbc|oracledb|cx_Oracle|duckdb)\.connect$|^socket\.(socket|create_connection)$|^(urllib\.request\.)?urlopen$|^(tempfile\.)?(NamedTemporaryFile|TemporaryFile)$|^(requests\.)?Session$|^httpx\.Client$|^(smtplib\.)?SMTP(_SSL)?$|^(ftplib\.)?FTP$|^(pika\.)?BlockingConnection$|\.getconn$/;
-const PY_WITH_CLOSES = /^((io|codecs|gzip|bz2|lzma|tarfile)\.)?open$|^(zipfile\.)?ZipFile$|^(urllib\.request\.)?urlopen$|^(tempfile\.)?(NamedTemporaryFile|TemporaryFile)$|^(requests\.)?Session$|^httpx\.Client$|^(smtplib\.)?SMTP(_SSL)?$|^socket\.(socket|create_connection)$/;
-const PY_CLOSE = new Set(['close', 'release', 'disconnect', 'shutdown', 'quit', 'putconn', 'terminate']);
-const JS_CLOSE = new Set(['close', 'release', 'end', 'destroy', 'quit', 'disconnect', 'closeSync', 'dispose', 'unref']);
 /**
  * `except:`, `except BaseException ...:`, `except (BaseException) as e:`. The same language as
  * `/^except\s*(\((BaseException)\)|BaseException\b[^,]*)?\s*(as\s+\w+\s*)?:/` without its adjacent `\s*` runs.
@@ -50,22 +47,24 @@ interface Resource {
   call: SyntaxNode;
   callee: string;
   closeMethod: string;
+  /** A `with` block over the call closes it (see `resources:` in rules/apis/*.yml). */
+  closedByWith: boolean;
 }
 
-function jsResource(callee: string, call: SyntaxNode): string | undefined {
-  const method = methodOf(callee);
-  if (call.type === 'new_expression') return /(^|\.)(Client|Socket|Connection)$/.test(callee) ? 'end' : undefined;
-  if (method === 'connect' && /pool/i.test(callee)) return 'release';
-  if (/^(fs\.promises|fsp|fsPromises|promises)\.open$|^open$/.test(callee) && call.parent?.type === 'await_expression') return 'close';
-  if (callee === 'fs.openSync' || callee === 'openSync') return 'closeSync';
-  if (/^(mysql|mysql2)\.createConnection$|^(net|tls)\.(connect|createConnection)$/.test(callee)) return 'end';
-  return undefined;
+/** What the call opens, by `resources:` of the API files (JS: `new X(...)` and awaited calls as such). */
+function opened(callee: string, call: SyntaxNode, ctx: RuleContext): ResourceOpen | undefined {
+  return ctx.kb.resourceOf?.(ctx.file.language, callee, { constructed: call.type === 'new_expression', awaited: call.parent?.type === 'await_expression' });
 }
 
-function resourcesIn(loop: LoopFacts, model: FileModel): Resource[] {
+/** Statements that can bind a resource, and `break`: the body's own, listed once per loop by the model. */
+const BINDING_TYPES: ReadonlySet<string> = new Set(['expression_statement', 'lexical_declaration', 'variable_declaration']);
+const BREAK_TYPES: ReadonlySet<string> = new Set(['break_statement']);
+
+function resourcesIn(loop: LoopFacts, ctx: RuleContext): Resource[] {
+  const { model } = ctx;
   const { family } = model;
   const out: Resource[] = [];
-  for (const node of descendants(loop.body, model, { skipFunctions: true, skipLoops: true })) {
+  for (const node of model.ownBodyNodes(loop, BINDING_TYPES)) {
     if (family === 'python' && node.type === 'expression_statement') {
       const assignment = node.namedChildren[0];
       if (assignment?.type !== 'assignment') continue;
@@ -73,9 +72,9 @@ function resourcesIn(loop: LoopFacts, model: FileModel): Resource[] {
       const right = assignment.childForFieldName('right');
       if (left?.type !== 'identifier' || right?.type !== 'call') continue;
       const callee = calleeOf(right);
-      if (!PY_RESOURCE.test(callee)) continue;
-      if (/^(requests\.)?(get|post)$/.test(callee)) continue;
-      out.push({ name: left.text, statement: node, call: right, callee, closeMethod: callee.endsWith('getconn') ? 'putconn' : 'close' });
+      const open = opened(callee, right, ctx);
+      if (!open) continue;
+      out.push({ name: left.text, statement: node, call: right, callee, closeMethod: open.close, closedByWith: open.closedByWith });
     } else if (family === 'js' && (node.type === 'lexical_declaration' || node.type === 'variable_declaration')) {
       if (/^\s*(await\s+)?using\b/.test(node.text)) continue;
       const declarators = node.namedChildren.filter((c) => c.type === 'variable_declarator');
@@ -86,9 +85,9 @@ function resourcesIn(loop: LoopFacts, model: FileModel): Resource[] {
       if (value.type === 'await_expression') value = value.namedChildren[0] ?? null;
       if (!value || (value.type !== 'call_expression' && value.type !== 'new_expression')) continue;
       const callee = calleeOf(value);
-      const closeMethod = jsResource(callee, value);
-      if (!closeMethod) continue;
-      out.push({ name: name.text, statement: node, call: value, callee, closeMethod });
+      const open = opened(callee, value, ctx);
+      if (!open) continue;
+      out.push({ name: name.text, statement: node, call: value, callee, closeMethod: open.close, closedByWith: open.closedByWith });
     }
   }
   return out;
@@ -100,11 +99,12 @@ interface Usage {
   closeStatements: SyntaxNode[];
 }
 
-function usage(resource: Resource, loop: LoopFacts, model: FileModel): Usage {
+function usage(resource: Resource, loop: LoopFacts, ctx: RuleContext): Usage {
+  const { model } = ctx;
   const { family } = model;
+  const closes = (method: string) => ctx.kb.hasRole?.(ctx.file.language, method, 'closes') ?? false;
   const scope = enclosingFunction(loop.node, family) ?? rootOf(loop.node);
   const result: Usage = { managed: false, escapes: false, closeStatements: [] };
-  const closeSet = family === 'python' ? PY_CLOSE : JS_CLOSE;
   for (const node of descendants(scope, model)) {
     if (node.endIndex <= resource.statement.startIndex) continue;
     if (node.type === 'identifier' && node.text === resource.name) {
@@ -119,7 +119,7 @@ function usage(resource: Resource, loop: LoopFacts, model: FileModel): Usage {
         if (/^(contextlib\.)?closing$|enter_context|enter_async_context|callback$/.test(callee)) result.managed = true;
         // `with wrap_socket(s) as ss:` hands `s` to an object whose `with` closes both.
         else if (call.parent?.type === 'with_item' || (call.parent?.type === 'as_pattern' && call.parent.parent?.type === 'with_item')) result.managed = true;
-        else if (closeSet.has(method) || method === 'putconn') result.closeStatements.push(call);
+        else if (closes(method)) result.closeStatements.push(call);
         else if (['append', 'add', 'push', 'put', 'insert', 'extend', 'setdefault', 'set'].includes(method)) result.escapes = true;
       }
       if (parent.type === 'return_statement' || parent.type === 'yield' || parent.type === 'yield_expression') result.escapes = true;
@@ -133,7 +133,7 @@ function usage(resource: Resource, loop: LoopFacts, model: FileModel): Usage {
       if (parent.type === 'attribute' || parent.type === 'member_expression') {
         const outer = parent.parent;
         const method = (parent.childForFieldName('attribute') ?? parent.childForFieldName('property'))?.text ?? '';
-        if (outer && (outer.type === 'call' || outer.type === 'call_expression') && closeSet.has(method)) result.closeStatements.push(outer);
+        if (outer && (outer.type === 'call' || outer.type === 'call_expression') && closes(method)) result.closeStatements.push(outer);
       }
     }
   }
@@ -203,7 +203,7 @@ function buildFix(resource: Resource, usageInfo: Usage, loop: LoopFacts, ctx: Ru
   let lines: string[];
   if (family === 'python') {
     // Only objects whose `with` closes them: a DB-API connection's `with` commits but does not close.
-    if (!PY_WITH_CLOSES.test(resource.callee)) return undefined;
+    if (!resource.closedByWith) return undefined;
     lines = [`${indent}with ${resource.call.text} as ${resource.name}:`, innerText ? indentText(innerText.split('\n').map((l) => l).join('\n'), unit) : `${indent}${unit}pass`];
     const restText = text(rest);
     if (restText) lines.push(restText);
@@ -275,7 +275,7 @@ function leaksPerIteration(resource: Resource, closes: SyntaxNode[], loop: LoopF
  * one per failed attempt, not one per iteration that is kept; the one it finds is handed on past the loop.
  */
 function keptPastTheLoop(resource: Resource, loop: LoopFacts, model: FileModel): boolean {
-  const breaks = descendants(loop.body, model, { skipFunctions: true, skipLoops: true }).filter((n) => n.type === 'break_statement' && n.startIndex > resource.statement.startIndex);
+  const breaks = model.ownBodyNodes(loop, BREAK_TYPES).filter((n) => n.startIndex > resource.statement.startIndex);
   if (breaks.length === 0) return false;
   const scope = enclosingFunction(loop.node, model.family) ?? rootOf(loop.node);
   return descendants(scope, model).some((n) => n.type === 'identifier' && n.text === resource.name && n.startIndex >= loop.node.endIndex && !(n.parent?.type === 'assignment' && n.parent.childForFieldName('left')?.id === n.id));
@@ -286,9 +286,9 @@ export const detectResourceLeakInLoop: Detector = (loop, ctx) => {
   const { model } = ctx;
   const family = familyOf(loop.language);
   const detections: Detection[] = [];
-  for (const resource of resourcesIn(loop, model)) {
+  for (const resource of resourcesIn(loop, ctx)) {
     if (isRecovery(resource.statement, loop.body)) continue;
-    const info = usage(resource, loop, model);
+    const info = usage(resource, loop, ctx);
     if (info.managed || info.escapes || keptPastTheLoop(resource, loop, model)) continue;
     if (info.closeStatements.some((c) => inFinally(c, enclosingFunction(loop.node, family) ?? rootOf(loop.node)))) continue;
     if (closedOnEveryError(resource.statement, info.closeStatements, loop.body)) continue;

@@ -34,6 +34,9 @@ import { isInfiniteHeader } from './shape.js';
 import { isLongRunning } from './unguarded-worker-loop.js';
 import { detectBraceRetry } from './brace-retry.js';
 
+/** The body's own try statements, listed once per loop by the model (the facts' `loop.tries` also hold nested loops'). */
+const TRY_TYPES: ReadonlySet<string> = new Set(['try_statement']);
+
 const IO_KINDS = new Set(['http', 'db-read', 'db-write', 'db-commit', 'queue-pop', 'queue-ack', 'queue-publish', 'connect']);
 
 /** Statements of a subtree that leave the loop (break/return) without entering inner loops or functions. */
@@ -104,7 +107,7 @@ export const detectRetryWithoutBackoff: Detector = (loop, ctx) => {
   if (loop.language === 'go' || loop.language === 'java') return detectBraceRetry(loop, ctx);
   const { model } = ctx;
   const family = familyOf(loop.language);
-  const tries = [...descendants(loop.body, model, { skipFunctions: true, skipLoops: true })].filter((n) => n.type === 'try_statement');
+  const tries = model.ownBodyNodes(loop, TRY_TYPES);
   if (tries.length === 0) return null;
   const bodyCalls = treeCalls(loop.body, ctx.model, { skipFunctions: true, skipLoops: true });
   const detections: Detection[] = [];
