@@ -241,8 +241,11 @@ const DDL_NOUN = endsWithWord(['columns?', 'index', 'indices', 'indexes', 'table
 /** SQL that changes or inspects the schema: per table it is one statement per object, not per row. */
 const DDL_SQL = /^\s*(?:CREATE|ALTER|DROP|TRUNCATE|RENAME|COMMENT\s+ON|GRANT|REVOKE|VACUUM|REINDEX|ANALYZE)\b/i;
 
-/** A class that edits the schema: its methods run DDL, one statement per model, field or index. */
-const SCHEMA_CLASS = /(?:Schema(?:Editor|Builder|Migrator)|Migrator|Migration|DDL(?:Compiler|Runner|Executor)?)$/;
+/**
+ * A class that edits the schema: its methods run DDL, one statement per model, field or index. Not a `Migration` or
+ * `Migrator`: a data migration that saves row by row is still per-row work.
+ */
+const SCHEMA_CLASS = /(?:Schema(?:Editor|Builder)|DDL(?:Compiler|Runner|Executor)?)$/;
 
 /** A loop variable that holds a statement: `for (const query of queries)`, `for stmt in statements`. */
 const STATEMENT_NAME = endsWithWord(['q', 'query', 'sql', 'stmt', 'statement', 'ddl']);
@@ -262,7 +265,7 @@ export function iteratedName(loop: LoopFacts): string | undefined {
  */
 export function schemaWork(loop: LoopFacts, call: CallFact): boolean {
   if (call.sql !== undefined && DDL_SQL.test(call.sql)) return true;
-  // A summarised method of a schema-editing class (`SchemaEditor.create_model`, `Migrator.drop_table`): what it runs is DDL.
+  // A summarised method of a schema-editing class (`SchemaEditor.create_model`, `SchemaBuilder.dropTable`): it runs DDL.
   if (call.via && SCHEMA_CLASS.test(call.via.function.slice(call.via.function.lastIndexOf('#') + 1).split('.')[0] ?? '')) return true;
   // DDL handed to a wrapper: `this.executeQuery(conn, `CREATE EXTENSION ...`)`.
   if (call.args.some((a) => DDL_SQL.test(a.string ?? a.text.replace(/^[a-zA-Z]{0,2}[`'"]+/, '')))) return true;
