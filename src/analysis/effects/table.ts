@@ -30,7 +30,7 @@ export interface TableCall {
   /** The kinds rest on the API's name or its SQL (true), or only on a name that suggests I/O (false). */
   evidence: boolean;
   /** What classification needs: the name matched, SQL text, arguments (only for methods that read them). */
-  raw?: { name: string; sql?: string; args: ArgFact[]; firstNumber?: number; notSleep?: boolean };
+  raw?: { name: string; sql?: string; args: ArgFact[]; firstNumber?: number; notSleep?: boolean; ddl?: boolean };
   sleepSeconds?: number;
   /** Queue pops: seconds the pop may block, 0 for a non-blocking pop, undefined when unknown or unbounded. */
   timeoutSeconds?: number;
@@ -254,6 +254,8 @@ export function classifyFunction(fn: TableFunction, language: Language, kb: Know
     }
     let kinds = result.kinds;
     if (raw.notSleep) kinds = kinds.filter((k) => k !== 'sleep');
+    // DDL (`conn.exec_driver_sql("drop database %s" % name)`): one statement per schema object, not a per-row query.
+    if (raw.ddl) kinds = kinds.filter((k) => k !== 'db-read' && k !== 'db-write' && k !== 'db-batch');
     call.kinds = kinds;
     call.evidence = kinds.length > 0 && summaryEvidence(raw.name, result, language);
     if (call.evidence && language === 'go' && fn.receiver !== undefined && fieldType && result.by !== 'sql') {
@@ -297,6 +299,9 @@ function pyString(node: SyntaxNode | null | undefined): string | undefined {
   }
   return undefined;
 }
+
+/** SQL that creates, changes or drops schema objects. */
+const DDL_HEAD = /^\s*(?:CREATE|ALTER|DROP|TRUNCATE|RENAME|COMMENT\s+ON|GRANT|REVOKE)\b/i;
 
 function buildPython(table: FileTable, tree: FlatTree): void {
   const stack: Scope[] = [];
@@ -348,6 +353,9 @@ function buildPython(table: FileTable, tree: FlatTree): void {
         // Arguments matter to a few methods only (SQL in a variable, URL-looking requests, pop timeouts).
         const args = ARG_METHODS.test(method) ? argFacts(argList) : [];
         const call: TableCall = { callee, line: node.startPosition.row + 1, kinds: [], evidence: false, managed: insideWithItem(stack, start), raw: { name: callee, sql, args } };
+        // `"DROP TABLE %s" % name`, `f"ALTER TABLE {t} ..."`: the statement's text before the formatting says DDL.
+        const head = literal ?? (first?.type === 'binary_operator' ? pyString(first.childForFieldName('left')) : undefined);
+        if (head !== undefined && DDL_HEAD.test(head)) call.raw!.ddl = true;
         if (/sleep|wait/i.test(method)) call.raw!.firstNumber = evalNumber(first) ?? args.find((a) => a.name === 'seconds' || a.name === 'delay')?.number;
         record(fn, call);
         break;

@@ -1,6 +1,7 @@
 // Precision on code in the wild (issue 13): per-item database calls that are not per-row work (schema walks, DDL,
-// statement lists, the serial branch of a serial/concurrent pair), resource "leaks" that are not per iteration, and
-// name-only guesses reported as hints. Each fixture under test/fixtures/precision/ marks the lines a rule must
+// also inside a summarised helper, statement lists, one batch per group, one call per database, chunked loops, the
+// serial branch of a serial/concurrent pair), sends on one open session, resource "leaks" that are not per
+// iteration, and name-only guesses reported as hints. Each fixture under test/fixtures/precision/ marks the lines a rule must
 // report (`ruleid: <id>[<variant>]`, the message variant asserted) next to the false positives it must not.
 import { describe, expect, it } from '@jest/globals';
 import { readdirSync, readFileSync } from 'node:fs';

@@ -5,7 +5,7 @@
 import type { SyntaxNode } from '../../facts.js';
 
 /** Words that say the items must be handled one after another. Linear: alternatives of fixed words, no nesting. */
-const SAYS_SERIAL = /\bone (?:by|at a) (?:one|time)\b|\bsequential(?:ly)?\b|\bserially\b|\bin sequence\b|\bnot (?:in )?parallel\b|\bmust (?:not )?run in order\b/i;
+const SAYS_SERIAL = /\bone (?:by|at a) (?:one|time)\b|\bsequential(?:ly)?\b|\bserially\b|\bin sequence\b|\bnot (?:in )?parallel\b|\bmust (?:not )?run in order\b|\bseparately for each\b/i;
 /** A comment that asks for a change (`TODO: run these concurrently, not one by one`) is not a decision. */
 const ASKS_FOR_CHANGE = /\b(?:TODO|FIXME|XXX|HACK)\b|paralleli[sz]e|speed (?:this |it )?up|too slow/i;
 
@@ -41,6 +41,10 @@ export function commentSaysSerial(loop: SyntaxNode): boolean {
   const fn = block?.parent;
   if (block && fn && BLOCK_TYPES.has(block.type) && FUNCTION_TYPES.has(fn.type) && !block.namedChildren.some((c) => c.type !== 'comment' && c.endIndex <= loop.startIndex)) {
     texts.push(...commentsAbove(statementOf(fn)));
+  }
+  // `# if batching is off, save each object separately` above `if not batch:` whose body opens with the loop.
+  if (block && fn && BLOCK_TYPES.has(block.type) && fn.type === 'if_statement' && !block.namedChildren.some((c) => c.type !== 'comment' && c.endIndex <= loop.startIndex)) {
+    texts.push(...commentsAbove(fn));
   }
   const text = texts.join('\n');
   return SAYS_SERIAL.test(text) && !ASKS_FOR_CHANGE.test(text);

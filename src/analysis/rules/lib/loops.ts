@@ -241,6 +241,12 @@ const DDL_NOUN = endsWithWord(['columns?', 'index', 'indices', 'indexes', 'table
 /** SQL that changes or inspects the schema: per table it is one statement per object, not per row. */
 const DDL_SQL = /^\s*(?:CREATE|ALTER|DROP|TRUNCATE|RENAME|COMMENT\s+ON|GRANT|REVOKE|VACUUM|REINDEX|ANALYZE)\b/i;
 
+/**
+ * A class that edits the schema: its methods run DDL, one statement per model, field or index. Not a `Migration` or
+ * `Migrator`: a data migration that saves row by row is still per-row work.
+ */
+const SCHEMA_CLASS = /(?:Schema(?:Editor|Builder)|DDL(?:Compiler|Runner|Executor)?)$/;
+
 /** A loop variable that holds a statement: `for (const query of queries)`, `for stmt in statements`. */
 const STATEMENT_NAME = endsWithWord(['q', 'query', 'sql', 'stmt', 'statement', 'ddl']);
 
@@ -259,6 +265,8 @@ export function iteratedName(loop: LoopFacts): string | undefined {
  */
 export function schemaWork(loop: LoopFacts, call: CallFact): boolean {
   if (call.sql !== undefined && DDL_SQL.test(call.sql)) return true;
+  // A summarised method of a schema-editing class (`SchemaEditor.create_model`, `SchemaBuilder.dropTable`): it runs DDL.
+  if (call.via && SCHEMA_CLASS.test(call.via.function.slice(call.via.function.lastIndexOf('#') + 1).split('.')[0] ?? '')) return true;
   // DDL handed to a wrapper: `this.executeQuery(conn, `CREATE EXTENSION ...`)`.
   if (call.args.some((a) => DDL_SQL.test(a.string ?? a.text.replace(/^[a-zA-Z]{0,2}[`'"]+/, '')))) return true;
   if (DDL_VERB.test(call.method) && DDL_NOUN.test(call.method)) return true;
@@ -304,7 +312,33 @@ export function deliberatelySerial(loop: LoopFacts, call: CallFact): boolean {
   return false;
 }
 
-/** Per-item database calls that are schema work, a statement list, or deliberately serial (see above). */
+/** A name that says it handles many at once: `_fetch_multi_columns`, `bulk_save`, `insertMany`, `load_batch`. */
+const BATCH_NAME = /(?:^|_)(?:bulk|multi|many|batch|batched)(?:_|$)|(?:^|[a-z0-9])(?:Bulk|Multi|Many|Batch)(?=[A-Z]|$)|^(?:bulk|multi|batch)(?=[A-Z])/;
+
+/**
+ * One batched call per group: the loop walks groups (`for owner, names in by_owner.items()`, `for key, rows in
+ * groupby(...)`) and hands the group itself, bare, to a call whose name says it takes many. The per-row loop is
+ * inside the batch; `bulk_insert([row])` (a one-item list) per row still counts.
+ */
+export function batchedPerGroup(loop: LoopFacts, call: CallFact): boolean {
+  if (!BATCH_NAME.test(call.method || call.callee)) return false;
+  return call.args.some((a) => loop.loopVariables.includes(a.text.trim()));
+}
+
+/** A loop variable that is a database, not a row: `for conn in connections.all()`, `for shard in shards`. */
+const CONNECTION_NAME = endsWithWord(['conn', 'connection', 'engine', 'shard', 'database', 'replica', 'db']);
+
+/**
+ * One call per database: the loop walks connections, engines or shards and the call is handed the item. Each round
+ * trip goes to a different server, so no `IN (...)` can merge them, and their number is the configuration's.
+ */
+export function perConnection(loop: LoopFacts, call: CallFact): boolean {
+  const item = loop.loopVariables.find((v) => CONNECTION_NAME.test(v));
+  if (item === undefined) return false;
+  return call.receiver?.split('.')[0] === item || call.args.some((a) => a.text.trim() === item);
+}
+
+/** Per-item database calls that are schema work, a statement list, one batch per group, one per database, or deliberately serial (see above). */
 export function notPerRow(loop: LoopFacts, call: CallFact): boolean {
-  return schemaWork(loop, call) || runsStatementList(loop, call) || deliberatelySerial(loop, call);
+  return schemaWork(loop, call) || runsStatementList(loop, call) || batchedPerGroup(loop, call) || perConnection(loop, call) || deliberatelySerial(loop, call);
 }

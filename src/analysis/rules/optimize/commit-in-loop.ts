@@ -50,6 +50,8 @@ export function perItemCommits(loop: LoopFacts): CallFact[] {
       !/consumer|kafka|offset/i.test(c.callee) &&
       !inErrorHandler(c.node, loop) &&
       enclosingConditions(c.node, loop).length === 0 &&
+      // `for tx in open_transactions: tx.commit()`: each item is its own transaction, committed once.
+      !(c.receiver !== undefined && loop.loopVariables.includes(c.receiver)) &&
       !notPerRow(loop, c),
   );
 }

@@ -20,6 +20,7 @@ import {
   inErrorHandler,
   insideGather,
   isBatched,
+  iteratesChunks,
   iterableFromQuery,
   notPerRow,
   ownCalls,
@@ -62,7 +63,8 @@ export function perItemReads(loop: LoopFacts, source: string): CallFact[] {
 
 export const detectQueryInLoop: Detector = (loop, ctx) => {
   if (!ITERATING_KINDS.has(loop.kind) || loop.infinite) return null;
-  if (insideGather(loop) || exitsUnconditionally(loop) || tinyLiteralIterable(loop)) return null;
+  // One query per chunk (`for i in range(0, len(ids), 500)`) is the batching already.
+  if (insideGather(loop) || exitsUnconditionally(loop) || tinyLiteralIterable(loop) || iteratesChunks(loop)) return null;
   const reads = perItemReads(loop, ctx.file.source);
   if (reads.length === 0) return null;
   const first = reads[0]!;

@@ -42,7 +42,20 @@ import { dropTrailingBlank } from '../../../core/linear-text.js';
 const SERIAL_KINDS = new Set<LoopFacts['kind']>(['for', 'for-each']);
 
 /** Writes to one socket or stream are ordered by nature: they cannot run side by side. */
-const ORDERED_STREAM = /(sock|socket|conn|connection|stream|writer|transport|channel|ws|websocket)$/i;
+const ORDERED_STREAM = /(sock|socket|conn|connection|stream|writer|transport|channel|ws|websocket|smtp)$/i;
+
+/** Messages handed to one open session (SMTP, a socket) go out in its order; a second session is a different design. */
+const ORDERED_SEND = /^(send|sendall|sendto|sendmsg|write|writelines|drain|sendmail|send_message)$/;
+
+/**
+ * The call writes to one ordered stream, itself or (summarised) at the end of its chain: `sock.sendall(...)`,
+ * `self._send(msg)` → `self.connection.sendmail(...)`.
+ */
+function writesToOneStream(c: CallFact): boolean {
+  const last = c.via?.steps[c.via.steps.length - 1]?.callee;
+  const [method, receiver] = last === undefined ? [c.method, c.receiver ?? ''] : [last.slice(last.lastIndexOf('.') + 1), last.slice(0, Math.max(0, last.lastIndexOf('.')))];
+  return ORDERED_SEND.test(method) && ORDERED_STREAM.test(receiver);
+}
 
 /** `async with session.get(url) as resp:` awaits the request on entry, as `await` would. */
 function isAsyncWithItem(node: SyntaxNode): boolean {
@@ -59,7 +72,7 @@ export function serialCalls(loop: LoopFacts, source: string): CallFact[] {
     (c) =>
       hasKind(c, 'http') &&
       credible(c, source, 'http') &&
-      !(/^(send|sendall|sendto|sendmsg|write|writelines|drain)$/.test(c.method) && ORDERED_STREAM.test(c.receiver ?? '')) &&
+      !writesToOneStream(c) &&
       !isBatched(c) &&
       !hasKind(c, 'task-spawn', 'db-read', 'db-write', 'queue-pop') &&
       (py ? !loop.inAsyncFunction || c.awaited || isAsyncWithItem(c.node) : c.awaited) &&
