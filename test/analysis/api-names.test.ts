@@ -162,6 +162,10 @@ describe('the rules read those names end to end', () => {
     const py = ['def sync(pool, rows):', '    for row in rows:', '        conn = pool.getconn()', '        conn.cursor().execute("UPDATE t SET x = 1")', ''].join('\n');
     const [leak] = runRule('resource-leak-in-loop', 'worker.py', py);
     expect(leak?.data).toMatchObject({ resource: 'conn', close: 'putconn' });
+    // `with pool.getconn() as conn:` would not give it back (a connection's `with` commits): the sketch is try/finally.
+    expect(leak?.fix?.code).toBe('conn = pool.getconn()\ntry:\n    ...  # use conn\nfinally:\n    pool.putconn(conn)\n');
+    const [direct] = runRule('resource-leak-in-loop', 'worker.py', py.replace('pool.getconn()', 'psycopg2.connect(dsn)'));
+    expect(direct?.fix?.code).toContain('finally:\n    conn.close()');
     // Closed on the happy path only: one exception between checkout and putconn and the pool never gets it back.
     const happyPath = runRule('resource-leak-in-loop', 'worker.py', py + '        pool.putconn(conn)\n');
     expect(happyPath[0]?.explanation).toContain('putconn()');

@@ -27,6 +27,7 @@ import {
   familyOf,
   lineOf,
   methodOf,
+  receiverOf,
   rootOf,
   sleepOf,
   statementsOf,
@@ -225,6 +226,12 @@ function buildFix(resource: Resource, usageInfo: Usage, loop: LoopFacts, ctx: Ru
   });
 }
 
+/** `conn.close()`, or for a pool checkout `pool.putconn(conn)` (the method of `resources:` on the pool). */
+function closeCall(resource: Resource): string {
+  const receiver = receiverOf(resource.callee);
+  return resource.closeMethod === 'putconn' && receiver ? `${receiver}.putconn(${resource.name})` : `${resource.name}.${resource.closeMethod}()`;
+}
+
 /**
  * `except OperationalError: conn = psycopg2.connect(dsn)` reconnects after a failure: it runs when the old
  * connection broke, not once per iteration, and the name is the loop's long-lived connection.
@@ -302,7 +309,10 @@ export const detectResourceLeakInLoop: Detector = (loop, ctx) => {
       buildFix(resource, info, loop, ctx, family) ??
       blockFix(
         family === 'python'
-          ? `with ${resource.call.text} as ${resource.name}:\n    ...  # use ${resource.name}; it is closed even when this raises\n`
+          ? resource.closedByWith
+            ? `with ${resource.call.text} as ${resource.name}:\n    ...  # use ${resource.name}; it is closed even when this raises\n`
+            : // A connection's `with` commits but does not close, and a pool checkout's does not give it back.
+              `${resource.name} = ${resource.call.text}\ntry:\n    ...  # use ${resource.name}\nfinally:\n    ${closeCall(resource)}\n`
           : `const ${resource.name} = await ${resource.call.text.replace(/^await\s+/, '')};\ntry {\n  // use ${resource.name}\n} finally {\n  ${resource.name}.${resource.closeMethod}();\n}\n`,
         { startLine: lineOf(resource.statement), endLine: endLineOf(resource.statement) },
         { description: 'close on every path', safety: 'safe', language: fenceLanguage(loop.language) },
