@@ -7,7 +7,7 @@ import type { CallKind, SyntaxNode } from '../facts.js';
 import type { FlatTree } from '../flat-tree.js';
 import { normalizeCallee, type Classification, type KnowledgeBase } from '../knowledge-base.js';
 import type { ArgFact } from '../facts.js';
-import { compactCallee, evalNumber, looksLikeSql, methodOf } from '../facts/common.js';
+import { CATALOG_SQL, compactCallee, evalNumber, looksLikeSql, methodOf } from '../facts/common.js';
 import { argFacts, popTimeoutSeconds } from '../facts/python.js';
 import { calleeText, stringValue, templateContent } from '../facts/javascript-syntax.js';
 import { MODEL_GLOBALS } from '../facts/javascript.js';
@@ -254,7 +254,7 @@ export function classifyFunction(fn: TableFunction, language: Language, kb: Know
     }
     let kinds = result.kinds;
     if (raw.notSleep) kinds = kinds.filter((k) => k !== 'sleep');
-    // DDL (`conn.exec_driver_sql("drop database %s" % name)`): one statement per schema object, not a per-row query.
+    // DDL (`conn.exec_driver_sql("drop database %s" % name)`) or a catalog read: one per schema object, not a per-row query.
     if (raw.ddl) kinds = kinds.filter((k) => k !== 'db-read' && k !== 'db-write' && k !== 'db-batch');
     call.kinds = kinds;
     call.evidence = kinds.length > 0 && summaryEvidence(raw.name, result, language);
@@ -302,6 +302,29 @@ function pyString(node: SyntaxNode | null | undefined): string | undefined {
 
 /** SQL that creates, changes or drops schema objects. */
 const DDL_HEAD = /^\s*(?:CREATE|ALTER|DROP|TRUNCATE|RENAME|COMMENT\s+ON|GRANT|REVOKE)\b/i;
+
+/**
+ * The statement argument is DDL or a catalog read: `"DROP TABLE %s" % name`, `f"ALTER TABLE {t} ..."` (the text
+ * before the formatting says so), `text("SELECT ... FROM information_schema.tables ...")`.
+ */
+function schemaStatement(first: SyntaxNode | undefined): boolean {
+  const literal = pyString(first);
+  const head = literal ?? (first?.type === 'binary_operator' ? pyString(first.childForFieldName('left')) : undefined);
+  return head !== undefined && (DDL_HEAD.test(head) || (looksLikeSql(head) && CATALOG_SQL.test(head)));
+}
+
+/** `conn.execute("SELECT ... FROM information_schema.tables ...").one()`: the fetch reads what the statement asked. */
+function chainedOnSchemaStatement(f: SyntaxNode): boolean {
+  let object = f.type === 'attribute' ? f.childForFieldName('object') : null;
+  for (let depth = 0; object?.type === 'call' && depth < 4; depth++) {
+    const args = object.childForFieldName('arguments');
+    const first = args?.type === 'argument_list' ? args.namedChildren.find((a) => a.type !== 'comment' && a.type !== 'keyword_argument') : undefined;
+    if (schemaStatement(first)) return true;
+    const fn = object.childForFieldName('function');
+    object = fn?.type === 'attribute' ? fn.childForFieldName('object') : null;
+  }
+  return false;
+}
 
 function buildPython(table: FileTable, tree: FlatTree): void {
   const stack: Scope[] = [];
@@ -353,9 +376,7 @@ function buildPython(table: FileTable, tree: FlatTree): void {
         // Arguments matter to a few methods only (SQL in a variable, URL-looking requests, pop timeouts).
         const args = ARG_METHODS.test(method) ? argFacts(argList) : [];
         const call: TableCall = { callee, line: node.startPosition.row + 1, kinds: [], evidence: false, managed: insideWithItem(stack, start), raw: { name: callee, sql, args } };
-        // `"DROP TABLE %s" % name`, `f"ALTER TABLE {t} ..."`: the statement's text before the formatting says DDL.
-        const head = literal ?? (first?.type === 'binary_operator' ? pyString(first.childForFieldName('left')) : undefined);
-        if (head !== undefined && DDL_HEAD.test(head)) call.raw!.ddl = true;
+        if (schemaStatement(first) || chainedOnSchemaStatement(f)) call.raw!.ddl = true;
         if (/sleep|wait/i.test(method)) call.raw!.firstNumber = evalNumber(first) ?? args.find((a) => a.name === 'seconds' || a.name === 'delay')?.number;
         record(fn, call);
         break;

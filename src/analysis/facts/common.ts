@@ -95,6 +95,9 @@ export function looksLikeSql(text: string): boolean {
   return SQL_START.test(text);
 }
 
+/** SQL that reads the system catalog (reflection): one lookup per table or type is schema-sized, not per row. */
+export const CATALOG_SQL = /\b(?:information_schema|pg_catalog|pg_(?:type|class|attribute|namespace|index|constraint)|sqlite_master|sqlite_schema|sys\.(?:objects|tables|columns|indexes|types)|all_(?:tables|tab_columns|constraints)|user_(?:tables|tab_columns|constraints))\b/i;
+
 /** Kinds that make a `continue` path wait rather than spin. */
 export function isBlockingWait(kinds: readonly CallKind[], timeoutSeconds: number | undefined): boolean {
   if (kinds.includes('sleep')) return true;

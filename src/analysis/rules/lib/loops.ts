@@ -5,6 +5,7 @@
 import type { CostConfig } from '../../../config/schema.js';
 import { fromCode, fromConfig, runsPerDay, type Sourced } from '../../../cost/index.js';
 import type { CallFact, LoopFacts, SyntaxNode } from '../../facts.js';
+import { CATALOG_SQL } from '../../facts/common.js';
 import type { FileModel } from '../../model.js';
 import type { RuleContext } from '../../rule-types.js';
 import { hasKind, ownCalls, sleepSeconds } from './calls.js';
@@ -264,7 +265,7 @@ export function iteratedName(loop: LoopFacts): string | undefined {
  * them. A data migration that saves row by row is not schema work and still counts.
  */
 export function schemaWork(loop: LoopFacts, call: CallFact): boolean {
-  if (call.sql !== undefined && DDL_SQL.test(call.sql)) return true;
+  if (call.sql !== undefined && (DDL_SQL.test(call.sql) || CATALOG_SQL.test(call.sql))) return true;
   // A summarised method of a schema-editing class (`SchemaEditor.create_model`, `SchemaBuilder.dropTable`): it runs DDL.
   if (call.via && SCHEMA_CLASS.test(call.via.function.slice(call.via.function.lastIndexOf('#') + 1).split('.')[0] ?? '')) return true;
   // DDL handed to a wrapper: `this.executeQuery(conn, `CREATE EXTENSION ...`)`.
