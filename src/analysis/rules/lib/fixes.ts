@@ -4,9 +4,9 @@ import type { Fix, Language } from '../../../core/types.js';
 import { t } from '../../../core/i18n.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { hasSyntaxErrorsAfterEdit } from '../../parse.js';
-import type { RuleContext } from '../../rule-types.js';
-import { sourceLines } from '../../../fixes/lines.js';
-import { bodyStatements } from './syntax.js';
+import type { Detection, RuleContext } from '../../rule-types.js';
+import { blockFix as spanFix, fenceLanguage, sourceLines } from '../../../fixes/lines.js';
+import { bodyStatements, compact, lineOf } from './syntax.js';
 
 export const isPython = (language: Language): boolean => language === 'python';
 
@@ -207,4 +207,44 @@ export function ownsItsLines(node: SyntaxNode, source: string): boolean {
   if (node.startPosition.column !== indentOf(first).length) return false;
   const rest = last.slice(node.endPosition.column).trim();
   return rest === '' || rest === ';' || rest.startsWith('#') || rest.startsWith('//');
+}
+
+/** A literal a loop should name (a sleep, an interval, a batch or retry limit) and the constant it should become. */
+export interface LiteralToName {
+  literal: SyntaxNode;
+  name: string;
+  variant?: string;
+}
+
+/**
+ * One detection per line for literals that should be named constants (magic-interval, every language): lines with a
+ * comment of their own are left alone (the comment names the number); the fix declares the constant and uses it.
+ */
+export function namedConstantDetections<C extends LiteralToName>(
+  loop: LoopFacts,
+  candidates: readonly C[],
+  commented: (line: number) => boolean,
+  render: (candidate: C) => string,
+): Detection[] {
+  const seen = new Set<number>();
+  const out: Detection[] = [];
+  for (const candidate of candidates) {
+    const line = lineOf(candidate.literal);
+    if (seen.has(line) || commented(line)) continue;
+    seen.add(line);
+    const literal = compact(candidate.literal.text);
+    out.push({
+      loop,
+      line,
+      variant: candidate.variant,
+      data: { literal, name: candidate.name },
+      confidence: 'high',
+      fix: spanFix(render(candidate), { startLine: line, endLine: line }, {
+        description: `${candidate.name} = ${literal}`,
+        safety: 'safe',
+        language: fenceLanguage(loop.language),
+      }),
+    });
+  }
+  return out;
 }

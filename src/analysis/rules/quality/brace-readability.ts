@@ -11,6 +11,7 @@ import { NUMBER_LITERALS } from '../../facts/brace.js';
 import { braceUnguardedCall, braceWorkerName, detectBraceNoExit, goGuardedWorkerSketch, javaGuardedWorkerSketch } from './brace-worker.js';
 import { ruleMayReport } from './overlap.js';
 import { elementName } from './index-loop.js';
+import { namedConstantDetections } from '../lib/fixes.js';
 
 type Brace = 'go' | 'java';
 
@@ -893,25 +894,6 @@ function renderConstantFix(loop: LoopFacts, source: string, candidate: Candidate
 export function detectBraceMagicInterval(loop: LoopFacts, ctx: RuleContext): Detection[] {
   const lang = braceOf(loop);
   const candidates = [...sleepCandidates(loop, lang), ...intervalCandidates(loop, lang), ...retryCandidates(loop, lang)];
-  const seen = new Set<number>();
-  const out: Detection[] = [];
-  for (const candidate of candidates) {
-    const line = lineOf(candidate.literal);
-    if (seen.has(line) || hasTrailingComment(ctx.file.source, line)) continue;
-    seen.add(line);
-    out.push({
-      loop,
-      line,
-      variant: candidate.variant,
-      data: { literal: compact(candidate.literal.text), name: candidate.name },
-      confidence: 'high',
-      fix: blockFix(renderConstantFix(loop, ctx.file.source, candidate, lang), { startLine: line, endLine: line }, {
-        description: `${candidate.name} = ${compact(candidate.literal.text)}`,
-        safety: 'safe',
-        language: fenceLanguage(loop.language),
-      }),
-    });
-  }
-  return out;
+  return namedConstantDetections(loop, candidates, (line) => hasTrailingComment(ctx.file.source, line), (c) => renderConstantFix(loop, ctx.file.source, c, lang));
 }
 

@@ -2,13 +2,12 @@
 // a batch, the number of attempts. Each gets a name (and ideally a config entry) so that it can be found, changed
 // and reasoned about. A literal with a comment on its line is documented and left alone, as are 0 and 1.
 import type { FileModel } from '../../model.js';
-import type { Detection, Detector, RuleContext } from '../../rule-types.js';
+import type { Detector, RuleContext } from '../../rule-types.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
-import { blockFix, dedentText, fenceLanguage, lineAt } from '../../../fixes/lines.js';
+import { dedentText, lineAt } from '../../../fixes/lines.js';
 import {
   argumentsOf,
   calleeOf,
-  compact,
   descendants,
   type Family,
   familyOf,
@@ -19,6 +18,7 @@ import {
 } from '../lib/index.js';
 import { blankStrings } from '../../../core/linear-text.js';
 import { detectBraceMagicInterval, isBrace } from './brace-readability.js';
+import { namedConstantDetections } from '../lib/fixes.js';
 
 type Variant = 'sleep' | 'interval' | 'batch' | 'retry';
 
@@ -187,25 +187,5 @@ export const detectMagicInterval: Detector = (loop, ctx) => {
   const { model } = ctx;
   const family = familyOf(loop.language);
   const candidates = [...intervalCandidates(loop, model), ...sleepCandidates(loop, ctx, family), ...batchCandidates(loop, ctx, family), ...retryCandidates(loop, model)];
-  const seenLines = new Set<number>();
-  const detections: Detection[] = [];
-  for (const candidate of candidates) {
-    const line = lineOf(candidate.literal);
-    if (seenLines.has(line)) continue;
-    if (hasTrailingComment(ctx.file.source, line, family)) continue;
-    seenLines.add(line);
-    detections.push({
-      loop,
-      line,
-      variant: candidate.variant,
-      data: { literal: compact(candidate.literal.text), name: candidate.name },
-      confidence: 'high',
-      fix: blockFix(renderFix(loop, ctx, candidate, family), { startLine: line, endLine: line }, {
-        description: `${candidate.name} = ${compact(candidate.literal.text)}`,
-        safety: 'safe',
-        language: fenceLanguage(loop.language),
-      }),
-    });
-  }
-  return detections;
+  return namedConstantDetections(loop, candidates, (line) => hasTrailingComment(ctx.file.source, line, family), (c) => renderFix(loop, ctx, c, family));
 };
