@@ -5,7 +5,8 @@ import { t } from '../../../core/i18n.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { hasSyntaxErrorsAfterEdit } from '../../parse.js';
 import type { Detection, RuleContext } from '../../rule-types.js';
-import { blockFix as spanFix, fenceLanguage, sourceLines } from '../../../fixes/lines.js';
+import { blockFix as spanFix, fenceLanguage, lineAt, sourceLines } from '../../../fixes/lines.js';
+import { blankStrings } from '../../../core/linear-text.js';
 import { bodyStatements, compact, lineOf } from './syntax.js';
 
 export const isPython = (language: Language): boolean => language === 'python';
@@ -222,15 +223,16 @@ export interface LiteralToName {
  */
 export function namedConstantDetections<C extends LiteralToName>(
   loop: LoopFacts,
+  source: string,
   candidates: readonly C[],
-  commented: (line: number) => boolean,
   render: (candidate: C) => string,
 ): Detection[] {
+  const comment = loop.language === 'python' ? /#/ : /\/\/|\/\*/;
   const seen = new Set<number>();
   const out: Detection[] = [];
   for (const candidate of candidates) {
     const line = lineOf(candidate.literal);
-    if (seen.has(line) || commented(line)) continue;
+    if (seen.has(line) || comment.test(blankStrings(lineAt(source, line)))) continue;
     seen.add(line);
     const literal = compact(candidate.literal.text);
     out.push({

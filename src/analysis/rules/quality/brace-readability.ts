@@ -6,7 +6,6 @@ import type { Detection, RuleContext } from '../../rule-types.js';
 import type { CallFact, LoopFacts, SyntaxNode } from '../../facts.js';
 import { blockFix, dedentText, detectIndentUnit, fenceLanguage, indentText, lineAt, lineEndOffset, lineStartOffset, replaceFix, rewriteLines, type TextEdit } from '../../../fixes/lines.js';
 import { camelCase } from '../../../fixes/templates.js';
-import { blankStrings } from '../../../core/linear-text.js';
 import { NUMBER_LITERALS } from '../../facts/brace.js';
 import { braceUnguardedCall, braceWorkerName, detectBraceNoExit, goGuardedWorkerSketch, javaGuardedWorkerSketch } from './brace-worker.js';
 import { ruleMayReport } from './overlap.js';
@@ -874,10 +873,6 @@ function retryCandidates(loop: LoopFacts, lang: Brace): Candidate[] {
   return out;
 }
 
-function hasTrailingComment(source: string, line: number): boolean {
-  return /\/\/|\/\*/.test(blankStrings(lineAt(source, line)));
-}
-
 function renderConstantFix(loop: LoopFacts, source: string, candidate: Candidate, lang: Brace): string {
   const line = lineOf(candidate.literal);
   const text = lineAt(source, line);
@@ -894,6 +889,6 @@ function renderConstantFix(loop: LoopFacts, source: string, candidate: Candidate
 export function detectBraceMagicInterval(loop: LoopFacts, ctx: RuleContext): Detection[] {
   const lang = braceOf(loop);
   const candidates = [...sleepCandidates(loop, lang), ...intervalCandidates(loop, lang), ...retryCandidates(loop, lang)];
-  return namedConstantDetections(loop, candidates, (line) => hasTrailingComment(ctx.file.source, line), (c) => renderConstantFix(loop, ctx.file.source, c, lang));
+  return namedConstantDetections(loop, ctx.file.source, candidates, (c) => renderConstantFix(loop, ctx.file.source, c, lang));
 }
 

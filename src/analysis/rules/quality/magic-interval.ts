@@ -16,7 +16,6 @@ import {
   sleepOf,
   treeCalls,
 } from '../lib/index.js';
-import { blankStrings } from '../../../core/linear-text.js';
 import { detectBraceMagicInterval, isBrace } from './brace-readability.js';
 import { namedConstantDetections } from '../lib/fixes.js';
 
@@ -30,11 +29,6 @@ interface Candidate {
 }
 
 const RETRY_NAME = /attempt|retr(y|ies)|tries|tried/i;
-
-function hasTrailingComment(source: string, line: number, family: Family): boolean {
-  const code = blankStrings(lineAt(source, line));
-  return family === 'python' ? code.includes('#') : /\/\/|\/\*/.test(code);
-}
 
 function inHandler(node: SyntaxNode): boolean {
   let current = node.parent;
@@ -187,5 +181,5 @@ export const detectMagicInterval: Detector = (loop, ctx) => {
   const { model } = ctx;
   const family = familyOf(loop.language);
   const candidates = [...intervalCandidates(loop, model), ...sleepCandidates(loop, ctx, family), ...batchCandidates(loop, ctx, family), ...retryCandidates(loop, model)];
-  return namedConstantDetections(loop, candidates, (line) => hasTrailingComment(ctx.file.source, line, family), (c) => renderFix(loop, ctx, c, family));
+  return namedConstantDetections(loop, ctx.file.source, candidates, (c) => renderFix(loop, ctx, c, family));
 };
