@@ -50,10 +50,23 @@ export type WaitClass = 'blocking' | 'immediate';
  * `release`, `putconn`); `returns_task`, a call that starts background work and returns the only handle on its
  * failure (`submit`, `create_task`: a future or task that a bare statement drops); `owns_tasks`, a call that makes a
  * task group or nursery (`TaskGroup`, `open_nursery`), which keeps the tasks started on it; `acks`, a method that
- * acknowledges a queue message or marks a job done (`ack`, `xack`, `mark_done`), beyond the `queue-ack` callees.
+ * acknowledges a queue message or marks a job done (`ack`, `xack`, `mark_done`), beyond the `queue-ack` callees;
+ * `releases`, a method that releases what the code holds (Go: `Close`, `Unlock`, `Rollback`, `Done`), which a
+ * `defer` in a loop holds until the function returns; `blocks_when_held`, those of them whose delay blocks other
+ * code (`Unlock`, `wg.Done`), not only frees something later; `control_flow_errors`, exception classes (the last
+ * segment of the name) that are control flow, not a failed attempt (`KeyboardInterrupt`, `CancelledError`,
+ * `StopIteration`), so a loop that catches only these is no retry.
  */
-export const CALL_ROLES = ['state_probe', 'not_work', 'keeps_callback', 'closes', 'returns_task', 'owns_tasks', 'acks'] as const;
+export const CALL_ROLES = ['state_probe', 'not_work', 'keeps_callback', 'closes', 'returns_task', 'owns_tasks', 'acks', 'releases', 'blocks_when_held', 'control_flow_errors'] as const;
 export type CallRole = (typeof CALL_ROLES)[number];
+
+/**
+ * What a call builds, beyond a resource (`builds:` in rules/apis/*.yml, callee globs): `in_process_queue`, a queue
+ * of this process (`queue.Queue()`, `asyncio.Queue()`), whose blocking `get()` waits for an item and cannot fail the
+ * way a broker's can.
+ */
+export const BUILT_VALUES = ['in_process_queue'] as const;
+export type BuiltValue = (typeof BUILT_VALUES)[number];
 
 export interface KnowledgeBase {
   classify(language: Language, callee: string, context?: { sql?: string; args?: ArgFact[] }): Classification;
@@ -66,6 +79,8 @@ export interface KnowledgeBase {
    * undefined. `constructed` is `new X(...)` (JS), `awaited` an `await`ed call: entries that ask for one match only then.
    */
   resourceOf?(language: Language, callee: string, how?: { constructed?: boolean; awaited?: boolean }): ResourceOpen | undefined;
+  /** `builds:` of the API files: whether the call (its whole callee) builds a value of that nature. */
+  builds?(language: Language, callee: string, value: BuiltValue): boolean;
 }
 
 /** A resource-opening call (`resources:` in rules/apis/*.yml). */
@@ -110,6 +125,8 @@ export const apiFileSchema = lazySchema((z) => {
         }),
       )
       .optional(),
+    /** Callee globs per nature of the value the call builds; see BuiltValue. */
+    builds: z.partialRecord(z.enum(BUILT_VALUES), patternList).optional(),
   });
 });
 export type ApiFile = z.infer<ReturnType<typeof apiFileSchema>>;
@@ -132,6 +149,7 @@ interface LanguageBase {
   immediate: CompiledPattern[];
   roles: Map<CallRole, Set<string>>;
   resources: Array<CompiledPattern & ResourceOpen & { constructed: boolean; awaited: boolean }>;
+  builds: Map<BuiltValue, CompiledPattern[]>;
 }
 
 /**
@@ -226,7 +244,7 @@ export function compileApiFiles(dir = API_DIR): { hash: string; data: ApiFile[] 
 /** Reads and validates rules/apis/*.yml; an invalid file is an error naming the file and the key. */
 export function loadApiFiles(dir = API_DIR): Map<Language, LanguageBase> {
   const bases = new Map<Language, LanguageBase>();
-  for (const language of LANGUAGES) bases.set(language, { kinds: [], sql: [], url: [], guesses: [], blocking: [], immediate: [], roles: new Map(), resources: [] });
+  for (const language of LANGUAGES) bases.set(language, { kinds: [], sql: [], url: [], guesses: [], blocking: [], immediate: [], roles: new Map(), resources: [], builds: new Map() });
   const { files, texts, hash } = readDataFiles(dir);
   const compiled = dir === API_DIR ? readCompiled<ApiFile[]>(COMPILED_APIS, hash) : undefined;
   for (const data of compiled ?? files.map((f, i) => parseApiFile(texts[i]!, f))) {
@@ -247,6 +265,10 @@ export function loadApiFiles(dir = API_DIR): Map<Language, LanguageBase> {
       }
       for (const r of data.resources ?? []) {
         base.resources.push({ re: compilePattern(r.open), glob: r.open, close: r.close, closedByWith: r.with ?? false, constructed: r.new ?? false, awaited: r.awaited ?? false });
+      }
+      for (const value of BUILT_VALUES) {
+        const globs = data.builds?.[value];
+        if (globs) base.builds.set(value, [...(base.builds.get(value) ?? []), ...globs.map((p) => ({ re: compilePattern(p), glob: p }))]);
       }
     }
   }
@@ -378,6 +400,11 @@ class DataKnowledgeBase implements KnowledgeBase {
       return { close: r.close, closedByWith: r.closedByWith };
     }
     return undefined;
+  }
+
+  builds(language: Language, callee: string, value: BuiltValue): boolean {
+    if (callee.length > MAX_CALLEE_CHARS) return false;
+    return this.bases.get(language)?.builds.get(value)?.some((p) => p.re.test(callee)) ?? false;
   }
 
   classify(language: Language, callee: string, context?: { sql?: string; args?: ArgFact[] }): Classification {

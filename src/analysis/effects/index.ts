@@ -491,6 +491,10 @@ export class FileEffects implements KnowledgeBase {
     return this.base.resourceOf?.(...args);
   }
 
+  builds(...args: Parameters<NonNullable<KnowledgeBase['builds']>>): boolean {
+    return this.base.builds?.(...args) ?? false;
+  }
+
   classify(language: Language, callee: string, context?: Parameters<KnowledgeBase['classify']>[2]): Classification {
     const direct = this.base.classify(language, callee, context);
     if (direct.kinds.length > 0 && (direct.confidence === 'high' || direct.by === 'sql-hint')) return direct;

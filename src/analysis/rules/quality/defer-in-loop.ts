@@ -13,7 +13,17 @@ import { blockFix, replaceFix, sourceLines } from '../../../fixes/lines.js';
 import { batchSize } from '../lib/index.js';
 
 const FUNCTIONS = new Set(['func_literal', 'function_declaration', 'method_declaration']);
-const RELEASES = /\.(Close|Unlock|RUnlock|Rollback|Release|Stop|Cancel|Done|Flush|Sync)$|^(cancel\w*|wg\.Done|unlock\w*|close)$/;
+
+/**
+ * A deferred call that releases what the code holds: a method of the `releases` role of rules/apis/go.yml (`c.Close`,
+ * `mu.Unlock`, `tx.Rollback`), or by Go's built-in and its naming convention for local func values, `close(ch)`,
+ * `cancel()`, `unlock()`.
+ */
+function releases(callee: string, ctx: RuleContext, role: 'releases' | 'blocks_when_held' = 'releases'): boolean {
+  const dot = callee.lastIndexOf('.');
+  if (dot >= 0) return ctx.kb.hasRole?.(ctx.file.language, callee.slice(dot + 1), role) === true;
+  return role === 'releases' ? /^(?:cancel\w*|unlock\w*|close)$/.test(callee) : /^unlock\w*$/.test(callee);
+}
 
 /** `defer` statements of this loop's own body: not in function literals, not in inner loops. */
 function ownDefers(loop: LoopFacts): SyntaxNode[] {
@@ -56,12 +66,12 @@ const ONE_SHOT_BRANCHES = new Set(['communication_case', 'expression_case', 'typ
  * setup, a fallback timer) unless it releases something opened in the same iteration (`f, _ := os.Open(p); defer
  * f.Close()`); one in a select or switch case is a one-shot branch.
  */
-function pilesUp(defer: SyntaxNode, loop: LoopFacts): boolean {
+function pilesUp(defer: SyntaxNode, loop: LoopFacts, ctx: RuleContext): boolean {
   if (defer.parent?.id === loop.body.id) return true;
   for (let n = defer.parent; n && n.id !== loop.body.id; n = n.parent) if (ONE_SHOT_BRANCHES.has(n.type)) return false;
   const callee = deferredCallee(defer);
   const receiver = callee.includes('.') ? callee.slice(0, callee.indexOf('.')) : undefined;
-  return RELEASES.test(callee) && receiver !== undefined && loop.assignments.some((a) => a.target === receiver);
+  return releases(callee, ctx) && receiver !== undefined && loop.assignments.some((a) => a.target === receiver);
 }
 
 function deferredCallee(defer: SyntaxNode): string {
@@ -128,18 +138,14 @@ function helperSketch(loop: LoopFacts, callee: string): string {
 }
 
 /**
- * Deferred calls whose delay changes what the code does, not only when something is freed: an `Unlock` held until
- * the function returns deadlocks the next iteration's `Lock`, a `wg.Done` held keeps `Wait` from returning.
- */
-const BLOCKING = /\.(Unlock|RUnlock|Done)$|^(unlock\w*)$/;
-
-/**
- * In test code (`_test.go`, testdata) only those: a test's loop over its case table that defers `srv.Close()`,
+ * In test code (`_test.go`, testdata) only deferred calls whose delay changes what the code does, not only when
+ * something is freed (the `blocks_when_held` role: an `Unlock` held until the function returns deadlocks the next
+ * iteration's `Lock`, a `wg.Done` held keeps `Wait` from returning). A test's loop over its case table that defers `srv.Close()`,
  * `cancel()` or `os.Remove(tmp)` holds a handful of resources until the test returns, which costs nothing and is
  * often deliberate (listeners kept open for the checks after the loop).
  */
 function reportedHere(defer: SyntaxNode, ctx: RuleContext): boolean {
-  return !ctx.testCode || BLOCKING.test(deferredCallee(defer));
+  return !ctx.testCode || releases(deferredCallee(defer), ctx, 'blocks_when_held');
 }
 
 /** Nodes of the loop body of the given types, not inside function literals. */
@@ -243,7 +249,7 @@ function keptForAfter(defer: SyntaxNode, loop: LoopFacts): boolean {
 
 export function detectDeferInLoop(loop: LoopFacts, ctx: RuleContext): Detection[] | null {
   if (loop.language !== 'go' || loop.node.type !== 'for_statement') return null;
-  const defers = ownDefers(loop).filter((d) => reportedHere(d, ctx) && !returnsRightAfter(d) && pilesUp(d, loop) && !keptForAfter(d, loop));
+  const defers = ownDefers(loop).filter((d) => reportedHere(d, ctx) && !returnsRightAfter(d) && pilesUp(d, loop, ctx) && !keptForAfter(d, loop));
   if (defers.length === 0) return null;
   const fn = loop.functionName ?? 'the function';
   const fix = closureFix(loop, ctx.file.source);
@@ -252,7 +258,7 @@ export function detectDeferInLoop(loop: LoopFacts, ctx: RuleContext): Detection[
     return {
       loop,
       line: d.startPosition.row + 1,
-      variant: RELEASES.test(callee) ? 'release' : 'default',
+      variant: releases(callee, ctx) ? 'release' : 'default',
       data: { call: callee, function: fn },
       confidence: 'high',
       cost: pendingCost(loop, ctx),

@@ -71,16 +71,16 @@ function isBounded(loop: LoopFacts, handler: SyntaxNode, model: FileModel): bool
 }
 
 /**
- * `except KeyboardInterrupt` / `CancelledError` / `InterruptedError` (EINTR): control flow, not a failed attempt. So
- * are protocol signals that say where or when to go on: a cluster redirect (`MovedError`, `AskError`: the next try
- * goes to another node) and TLS's `SSLWantReadError` / `SSLWantWriteError` (feed the BIO and call again).
+ * `except KeyboardInterrupt` / `CancelledError` / `InterruptedError` (EINTR): control flow, not a failed attempt, and
+ * so are protocol signals that say where or when to go on (a cluster redirect, TLS's want-read). The names are the
+ * `control_flow_errors` role of rules/apis/python.yml (the last segment of each caught class).
  */
-function catchesOnlyControlFlow(handler: SyntaxNode): boolean {
+function catchesOnlyControlFlow(handler: SyntaxNode, ctx: RuleContext): boolean {
   if (handler.type !== 'except_clause' && handler.type !== 'except_group_clause') return false;
   const typeNode = handler.namedChildren.find((c) => c.type !== 'block' && c.type !== 'comment');
   if (!typeNode) return false;
   const types = (typeNode.type === 'as_pattern' ? typeNode.namedChildren[0] ?? typeNode : typeNode).text.replace(/[()\s]/g, '').split(',');
-  return types.every((t) => /(^|\.)(KeyboardInterrupt|CancelledError|InterruptedError|BlockingIOError|GeneratorExit|SystemExit|StopIteration|StopAsyncIteration|MovedError|AskError|SSLWantReadError|SSLWantWriteError)$/.test(t));
+  return types.every((t) => ctx.kb.hasRole?.(ctx.file.language, t.slice(t.lastIndexOf('.') + 1), 'control_flow_errors') === true);
 }
 
 /** `fn()` where `fn` is a parameter of the function around the loop: a generic retry helper. */
@@ -120,7 +120,7 @@ export const detectRetryWithoutBackoff: Detector = (loop, ctx) => {
       const handlerSleep = handlerCalls.map((c) => sleepOf(c, model)).find((s) => s !== undefined);
       const handlerReraises = statementsOf(block).some((s) => s.type === 'raise_statement' || s.type === 'throw_statement' || s.type === 'return_statement' || s.type === 'break_statement');
       if (handlerReraises) continue;
-      if (catchesOnlyControlFlow(handler)) continue;
+      if (catchesOnlyControlFlow(handler, ctx)) continue;
       const tryCall = ioCallIn(body, loop, ctx);
       if (!tryCall) continue;
       // A call in the try that itself blocks (`accept()`, `WaitNamedPipe(addr, 1000)`, `q.get(timeout=1)`) paces the loop.

@@ -86,20 +86,18 @@ export function findUnguardedCall(loop: LoopFacts, ctx: RuleContext): TreeCall |
       call.kinds.some((k) => THROWING_KINDS.has(k)) &&
       !isCallHandled(call.node, loop.body) &&
       !(perItemTry && isFetchOrRecovery(call, perItemTry)) &&
-      !inProcessQueueGet(call, loop),
+      !inProcessQueueGet(call, loop, ctx),
   );
 }
 
-/** `queue.Queue()`, `asyncio.Queue()`, `LifoQueue()`, `PriorityQueue()`, `SimpleQueue()`: a queue in this process. */
-const IN_PROCESS_QUEUE = /^(?:queue\.|asyncio\.)?(?:Queue|LifoQueue|PriorityQueue|SimpleQueue)$/;
-
 /**
- * A blocking `get()` on a queue of this process (built by the standard library's `Queue()` here, or one whose
+ * A blocking `get()` on a queue of this process (built here by a call of the `in_process_queue` entry of `builds:`
+ * in rules/apis/python.yml, such as `queue.Queue()` or `asyncio.Queue()`, or one whose
  * `task_done()` the code calls: only the standard library's queues have it) waits for an item and cannot fail:
  * no network, no broker. The exceptions it can raise are cancellation (which should end the worker) and `Empty`
  * after a timeout. A queue whose constructor the file cannot see, with no `task_done()`, may be a broker's.
  */
-function inProcessQueueGet(call: TreeCall, loop: LoopFacts): boolean {
+function inProcessQueueGet(call: TreeCall, loop: LoopFacts, ctx: RuleContext): boolean {
   if (call.method !== 'get' || !call.receiver || !call.kinds.every((k) => k === 'queue-pop')) return false;
   if (/\btimeout\b|\bblock\s*=/.test(call.node.text)) return false;
   const receiver = call.receiver;
@@ -109,7 +107,7 @@ function inProcessQueueGet(call: TreeCall, loop: LoopFacts): boolean {
   for (; root.parent; root = root.parent) if (root.type === 'function_definition') outer = root;
   const builds = (node: SyntaxNode) => {
     const right = node.childForFieldName('right');
-    return node.childForFieldName('left')?.text === receiver && right?.type === 'call' && IN_PROCESS_QUEUE.test(right.childForFieldName('function')?.text ?? '');
+    return node.childForFieldName('left')?.text === receiver && right?.type === 'call' && ctx.kb.builds?.(ctx.file.language, right.childForFieldName('function')?.text ?? '', 'in_process_queue') === true;
   };
   const moduleLevel = root.namedChildren.filter((s) => s.type === 'expression_statement').map((s) => s.namedChildren[0]).filter((n): n is SyntaxNode => n?.type === 'assignment');
   if (moduleLevel.some(builds)) return true;
