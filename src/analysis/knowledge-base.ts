@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { getEnvironmentData, isMainThread, setEnvironmentData } from 'node:worker_threads';
 import type { z } from 'zod';
-import type { CozeLoopConfig } from '../config/schema.js';
+import type { ApisConfig, CozeLoopConfig } from '../config/schema.js';
 import { PROJECT_ROOT, readCompiled, readDataFiles } from '../core/data-files.js';
 import { lazySchema, yaml } from '../core/lazy-modules.js';
 import { LANGUAGES, type Language } from '../core/types.js';
@@ -376,6 +376,8 @@ class DataKnowledgeBase implements KnowledgeBase {
   constructor(
     private readonly bases: Map<Language, LanguageBase>,
     private readonly extra: CompiledKinds[],
+    /** The repository's `roles:`, `resources:` and `builds:` (every language; tried before the catalogue's). */
+    private readonly own: Omit<LanguageBase, 'kinds' | 'sql' | 'url' | 'guesses' | 'blocking' | 'immediate'> = EMPTY_OWN,
   ) {}
 
   waitOf(language: Language, callee: string): WaitClass | undefined {
@@ -388,14 +390,14 @@ class DataKnowledgeBase implements KnowledgeBase {
   }
 
   hasRole(language: Language, method: string, role: CallRole): boolean {
-    return this.bases.get(language)?.roles.get(role)?.has(method) ?? false;
+    return this.own.roles.get(role)?.has(method) === true || (this.bases.get(language)?.roles.get(role)?.has(method) ?? false);
   }
 
   resourceOf(language: Language, callee: string, how: { constructed?: boolean; awaited?: boolean } = {}): ResourceOpen | undefined {
     const base = this.bases.get(language);
     if (!base || callee.length > MAX_CALLEE_CHARS) return undefined;
     const constructed = how.constructed ?? false;
-    for (const r of base.resources) {
+    for (const r of [...this.own.resources, ...base.resources]) {
       if (r.constructed !== constructed || (r.awaited && !how.awaited) || !r.re.test(callee)) continue;
       return { close: r.close, closedByWith: r.closedByWith };
     }
@@ -404,6 +406,7 @@ class DataKnowledgeBase implements KnowledgeBase {
 
   builds(language: Language, callee: string, value: BuiltValue): boolean {
     if (callee.length > MAX_CALLEE_CHARS) return false;
+    if (this.own.builds.get(value)?.some((p) => p.re.test(callee))) return true;
     return this.bases.get(language)?.builds.get(value)?.some((p) => p.re.test(callee)) ?? false;
   }
 
@@ -556,13 +559,34 @@ function mergeByOrder(a: IndexEntry[], b: IndexEntry[]): IndexEntry[] {
 
 const kbByApis = new WeakMap<object, KnowledgeBase>();
 
+type OwnApis = Omit<LanguageBase, 'kinds' | 'sql' | 'url' | 'guesses' | 'blocking' | 'immediate'>;
+const EMPTY_OWN: OwnApis = { roles: new Map(), resources: [], builds: new Map() };
+
+/** The repository's `roles:`, `resources:` and `builds:`; globs match as its kinds' do (a bare name also as a method). */
+function compileOwn(apis: ApisConfig): OwnApis {
+  if (!apis.roles && !apis.resources && !apis.builds) return EMPTY_OWN;
+  const roles = new Map<CallRole, Set<string>>();
+  for (const role of CALL_ROLES) if (apis.roles?.[role]) roles.set(role, new Set(apis.roles[role]));
+  const resources = (apis.resources ?? []).map((r) => ({
+    re: compilePattern(r.open, true),
+    glob: r.open,
+    close: r.close,
+    closedByWith: r.with ?? false,
+    constructed: r.new ?? false,
+    awaited: r.awaited ?? false,
+  }));
+  const builds = new Map<BuiltValue, CompiledPattern[]>();
+  for (const value of BUILT_VALUES) if (apis.builds?.[value]) builds.set(value, apis.builds[value].map((p) => ({ re: compilePattern(p, true), glob: p })));
+  return { roles, resources, builds };
+}
+
 /** The built-in knowledge base, extended by the config's `apis:` (which wins with high confidence). */
 export function loadKnowledgeBase(config?: CozeLoopConfig): KnowledgeBase {
   builtIn ??= inheritedApiFiles() ?? shareApiFiles(loadApiFiles());
   const apis = config?.apis;
   if (apis && kbByApis.has(apis)) return kbByApis.get(apis)!;
   // A repository names its own helpers as it calls them: `send_to_bigdata` also matches `self.send_to_bigdata`.
-  const kb = new DataKnowledgeBase(builtIn, compileKinds(apis ?? {}, true));
+  const kb = new DataKnowledgeBase(builtIn, compileKinds(apis ?? {}, true), apis ? compileOwn(apis) : EMPTY_OWN);
   if (apis) kbByApis.set(apis, kb);
   return kb;
 }

@@ -49,6 +49,8 @@ export function configTemplate(): string {
 # Your own I/O helpers, per call kind (http, db-read, db-write, ...), as names or globs.
 # apis:
 #   http: [send_to_bigdata, "external_api.*"]
+#   roles: { acks: [finish_job] }                     # method names a rule needs by role
+#   resources: [{ open: pool.lease, close: give_back }] # calls that open something to close
 
 # Assumptions behind the cost estimates.
 # cost: { db_query_ms: 5, http_call_ms: 200, replicas: 1, core_hour: 0.04, currency: USD }

@@ -3,6 +3,8 @@
 // are written once, in DEFAULTS below, and the schema fills them in from there.
 import type { z as Zod } from 'zod';
 import { CALL_KINDS } from '../analysis/facts.js';
+import type { CallKind } from '../analysis/facts.js';
+import { BUILT_VALUES, CALL_ROLES, type BuiltValue, type CallRole } from '../analysis/knowledge-base.js';
 import { lazySchema } from '../core/lazy-modules.js';
 import { apiPatternProblem, GLOB_LIMITS, globProblem } from './glob.js';
 import { LOCALES, SEVERITIES, TARGETS } from '../core/types.js';
@@ -34,7 +36,7 @@ const DEFAULTS = {
   include: [] as string[],
   exclude: [] as string[],
   rules: {},
-  apis: {},
+  apis: {} as ApisConfig,
   cost: DEFAULT_COST,
   max_comments: 25,
   locale: 'en' as const,
@@ -70,6 +72,13 @@ const DEFAULTS = {
   },
 };
 
+/** The repository's `apis:`: callee globs per call kind, plus roles, resources and builds (see the schema below). */
+export interface ApisConfig extends Partial<Record<CallKind, string[]>> {
+  roles?: Partial<Record<CallRole, string[]>>;
+  resources?: Array<{ open: string; close: string; with?: boolean; new?: boolean; awaited?: boolean }>;
+  builds?: Partial<Record<BuiltValue, string[]>>;
+}
+
 function buildSchemas(z: typeof Zod) {
   const d = DEFAULTS;
   const c = DEFAULT_COST;
@@ -91,7 +100,30 @@ function buildSchemas(z: typeof Zod) {
     z.array(checked(globProblem)).superRefine((list, ctx) => {
       if (list.length > GLOB_LIMITS.maxPatterns) ctx.addIssue({ code: 'custom', message: `at most ${GLOB_LIMITS.maxPatterns} patterns` });
     });
-  const apis = z.partialRecord(z.enum(CALL_KINDS), z.array(checked(apiPatternProblem).min(1)));
+  const apiPatterns = () => z.array(checked(apiPatternProblem).min(1)).max(GLOB_LIMITS.maxPatterns);
+  const methodName = z.string().regex(/^[A-Za-z_$][\w$]*$/, 'a method name (letters, digits, _ and $), not a pattern');
+  /**
+   * Beside the kinds, the same sections as rules/apis/*.yml, for every language: `roles:` (method names per role),
+   * `resources:` (calls that open something to close, tried before the built-in ones) and `builds:` (callee
+   * globs per nature of the value built). Globs match as the kinds' do: a bare name also as a method.
+   */
+  const apis = z.strictObject({
+    ...Object.fromEntries(CALL_KINDS.map((kind) => [kind, apiPatterns().optional()])),
+    roles: z.strictObject(Object.fromEntries(CALL_ROLES.map((role) => [role, z.array(methodName).max(GLOB_LIMITS.maxPatterns).optional()]))).optional(),
+    resources: z
+      .array(
+        z.strictObject({
+          open: checked(apiPatternProblem).min(1),
+          close: methodName,
+          with: z.boolean().optional(),
+          new: z.boolean().optional(),
+          awaited: z.boolean().optional(),
+        }),
+      )
+      .max(GLOB_LIMITS.maxPatterns)
+      .optional(),
+    builds: z.strictObject(Object.fromEntries(BUILT_VALUES.map((value) => [value, apiPatterns().optional()]))).optional(),
+  }) as unknown as Zod.ZodType<ApisConfig, ApisConfig>;
 
   const costSchema = z.strictObject({
     db_query_ms: z.number().positive().default(c.db_query_ms),

@@ -103,7 +103,8 @@ interface Usage {
 function usage(resource: Resource, loop: LoopFacts, ctx: RuleContext): Usage {
   const { model } = ctx;
   const { family } = model;
-  const closes = (method: string) => ctx.kb.hasRole?.(ctx.file.language, method, 'closes') ?? false;
+  // The `closes` role, or the close method its `resources:` entry names (a repository's own `give_back`).
+  const closes = (method: string) => method === resource.closeMethod || (ctx.kb.hasRole?.(ctx.file.language, method, 'closes') ?? false);
   const scope = enclosingFunction(loop.node, family) ?? rootOf(loop.node);
   const result: Usage = { managed: false, escapes: false, closeStatements: [] };
   for (const node of descendants(scope, model)) {
