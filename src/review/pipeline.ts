@@ -193,8 +193,9 @@ export async function runReview(platform: Platform, cr: ChangeRequestRef, config
     maxFileBytes: config.max_file_bytes,
     link: (f) => platform.permalink(cr.repo, cr.headSha, f.path, f.loop.startLine, f.loop.endLine),
     limits: (budget.annotationsShown = annotationCount, budget.lines()),
+    reading: budget.readingLines(),
   });
-  const hasNews = reported.length > 0 || markedFixed > 0 || changeSet.skipped.length + analysis.skipped.length > 0 || budget.lines().length > 0;
+  const hasNews = reported.length > 0 || markedFixed > 0 || changeSet.skipped.length + analysis.skipped.length > 0 || budget.lines().length > 0 || budget.readingFellShort;
   if (config.review.summary && hasNews) await platform.upsertSummary(cr, summaryBody);
 
   const status = buildStatus(reported, config, stripHtmlComments(summaryBody));

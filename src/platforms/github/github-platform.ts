@@ -11,6 +11,7 @@ import {
   type ChangedFile,
   type CommandOrigin,
   type ExistingComment,
+  type FileContentsOptions,
   type InlineComment,
   type IssueRef,
   type Platform,
@@ -20,7 +21,7 @@ import {
   type StatusReport,
   type WriteCosts,
 } from '../platform.js';
-import { DEFAULT_ARCHIVE_THRESHOLD, logArchiveRead, readFromArchive } from '../archive-read.js';
+import { archiveReport, DEFAULT_ARCHIVE_THRESHOLD, logArchiveRead, readFromArchive } from '../archive-read.js';
 import type { Logger, Metrics } from '../../core/observability.js';
 import {
   blobBatchSchema,
@@ -254,7 +255,7 @@ export class GitHubPlatform implements Platform {
    * not UTF-8) and every file of a batch that failed are fetched over REST instead, so the answers are
    * getFileContent's. From `archiveThreshold` files on, the ref's tarball is read first (archive-read.ts).
    */
-  async getFileContents(repo: string, paths: string[], ref: string): Promise<Map<string, Buffer | null>> {
+  async getFileContents(repo: string, paths: string[], ref: string, options: FileContentsOptions = {}): Promise<Map<string, Buffer | null>> {
     const out = new Map<string, Buffer | null>();
     const rest: string[] = [];
     const { owner, repo: name } = splitRepo(repo);
@@ -265,6 +266,7 @@ export class GitHubPlatform implements Platform {
       const started = performance.now();
       const outcome = await readFromArchive(() => this.downloadArchive(repo, ref), [...new Set(paths)], out);
       logArchiveRead(this.options.logger, 'github', outcome, performance.now() - started);
+      options.onArchiveRead?.(archiveReport(outcome));
       pending = outcome.rest;
     }
     for (let i = 0; i < pending.length; i += FILES_PER_QUERY) {

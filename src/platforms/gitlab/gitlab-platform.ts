@@ -12,6 +12,7 @@ import {
   type ChangedFile,
   type CommandOrigin,
   type ExistingComment,
+  type FileContentsOptions,
   type InlineComment,
   type IssueRef,
   type Platform,
@@ -40,7 +41,7 @@ import {
   type GitLabUser,
 } from './schemas.js';
 import { list, ResponseReader } from '../tolerant.js';
-import { DEFAULT_ARCHIVE_THRESHOLD, logArchiveRead, readFromArchive } from '../archive-read.js';
+import { archiveReport, DEFAULT_ARCHIVE_THRESHOLD, logArchiveRead, readFromArchive } from '../archive-read.js';
 import {
   DEFAULT_RATE_LIMIT_PAUSE_MS,
   gitlabRequester,
@@ -343,16 +344,21 @@ export class GitLabPlatform implements Platform {
    * failed are read over REST instead, so the answers are getFileContent's, byte for byte. From `archiveThreshold`
    * files on, the ref's archive is read first (archive-read.ts, at most ARCHIVE_READS_PER_MINUTE times a minute).
    */
-  async getFileContents(repo: string, paths: string[], ref: string): Promise<Map<string, Buffer | null>> {
+  async getFileContents(repo: string, paths: string[], ref: string, options: FileContentsOptions = {}): Promise<Map<string, Buffer | null>> {
     const out = new Map<string, Buffer | null>();
     const rest: string[] = [];
     let unique = [...new Set(paths)];
-    if (this.archiveThreshold > 0 && unique.length >= this.archiveThreshold && this.takeArchiveSlot()) {
-      // One archive instead of unique/FILES_PER_QUERY sequential queries; what it does not give goes on below.
-      const started = performance.now();
-      const outcome = await readFromArchive(() => this.downloadArchive(repo, ref), unique, out);
-      logArchiveRead(this.logger, 'gitlab', outcome, performance.now() - started);
-      unique = outcome.rest;
+    if (this.archiveThreshold > 0 && unique.length >= this.archiveThreshold) {
+      if (this.takeArchiveSlot()) {
+        // One archive instead of unique/FILES_PER_QUERY sequential queries; what it does not give goes on below.
+        const started = performance.now();
+        const outcome = await readFromArchive(() => this.downloadArchive(repo, ref), unique, out);
+        logArchiveRead(this.logger, 'gitlab', outcome, performance.now() - started);
+        options.onArchiveRead?.(archiveReport(outcome));
+        unique = outcome.rest;
+      } else {
+        options.onArchiveRead?.({ fromArchive: 0, batched: unique.length, skipped: `archive downloads at their limit of ${ARCHIVE_READS_PER_MINUTE} a minute` });
+      }
     }
     for (let i = 0; i < unique.length; i += FILES_PER_QUERY) {
       const batch = unique.slice(i, i + FILES_PER_QUERY);
