@@ -194,6 +194,26 @@ export const DEFAULT_WRITE_COSTS: WriteCosts = {
   status: (annotations) => Math.max(1, Math.ceil(annotations / 50)),
 };
 
+/**
+ * A host's refusal for its rate limit, as every adapter throws it: `rateLimited: true` and the wait the host asked
+ * for (Retry-After, a reset time, or the host's documented default), so the review can try the write again.
+ */
+export interface RateLimitAdvice {
+  /** How long the host asks to wait before the next attempt; undefined: it gave no advice. */
+  retryAfterMs?: number;
+  status?: number;
+}
+
+/** The rate-limit advice an adapter's error carries; undefined when the error is not a rate-limit refusal. */
+export function rateLimitOf(error: unknown): RateLimitAdvice | undefined {
+  if (!error || typeof error !== 'object' || (error as { rateLimited?: unknown }).rateLimited !== true) return undefined;
+  const { retryAfterMs, status } = error as { retryAfterMs?: unknown; status?: unknown };
+  return {
+    ...(typeof retryAfterMs === 'number' && Number.isFinite(retryAfterMs) && retryAfterMs >= 0 ? { retryAfterMs } : {}),
+    ...(typeof status === 'number' ? { status } : {}),
+  };
+}
+
 import type { FingerprintMarkers } from './markers.js';
 import type { SuggestionSyntax } from '../report/markdown.js';
 
