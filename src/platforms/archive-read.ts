@@ -6,6 +6,7 @@
 // file over the per-file cap, a symlink, a path `export-ignore` leaves out, or the whole download failing) is read
 // the batched way, so the answers stay getFileContent's.
 import type { Logger } from '../core/observability.js';
+import type { ArchiveReadReport } from './platform.js';
 import { readTarGz, type ArchiveLimits, type ArchiveSource } from '../summary/archive.js';
 
 /** Changed files from which getFileContents reads the archive first (COZE_LOOP_ARCHIVE_THRESHOLD). */
@@ -27,6 +28,17 @@ export interface ArchiveReadOutcome {
   rest: string[];
   /** Why the archive gave less than asked: a cap's name, or the download's error. */
   shortfall?: string;
+  /** The download (or the archive's format) failed: the shortfall is an error, not a cap. */
+  failed?: true;
+}
+
+/** What the review's summary says about an archive read: counts and the cap hit, never the error's text. */
+export function archiveReport(outcome: ArchiveReadOutcome): ArchiveReadReport {
+  return {
+    fromArchive: outcome.fromArchive,
+    batched: outcome.rest.length,
+    ...(outcome.failed ? { failed: true } : outcome.shortfall ? { limit: outcome.shortfall } : {}),
+  };
 }
 
 /**
@@ -41,6 +53,7 @@ export async function readFromArchive(
 ): Promise<ArchiveReadOutcome> {
   const wanted = new Set(paths);
   let shortfall: string | undefined;
+  let failed = false;
   try {
     const contents = await readTarGz(await download(), limits, (path) => wanted.has(path));
     for (const file of contents.files) found.set(file.path, file.content);
@@ -48,9 +61,10 @@ export async function readFromArchive(
     else if (contents.tooLarge.length > 0) shortfall = `${contents.tooLarge.length} file(s) over ${limits.maxFileBytes} bytes`;
   } catch (error) {
     shortfall = error instanceof Error ? error.message.slice(0, 200) : 'download failed';
+    failed = true;
   }
   const rest = paths.filter((path) => !found.has(path));
-  return { fromArchive: paths.length - rest.length, rest, ...(shortfall ? { shortfall } : {}) };
+  return { fromArchive: paths.length - rest.length, rest, ...(shortfall ? { shortfall } : {}), ...(failed ? { failed: true as const } : {}) };
 }
 
 /** The one log line of an archive read. */

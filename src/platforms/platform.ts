@@ -104,6 +104,25 @@ export interface CommandOrigin {
   line?: number;
 }
 
+/** How a getFileContents call read a large change from the head commit's archive (src/platforms/archive-read.ts). */
+export interface ArchiveReadReport {
+  /** Files taken from the archive. */
+  fromArchive: number;
+  /** Files read the batched way after it (not in the archive, over a cap, or all of them when it was not read). */
+  batched: number;
+  /** The archive cap that stopped the read (`entries cap of 100000`, `3 file(s) over 5242880 bytes`). */
+  limit?: string;
+  /** The download failed; every file was read in batches. */
+  failed?: boolean;
+  /** The archive was not tried because of a host limit (GitLab's archive downloads per minute), and which. */
+  skipped?: string;
+}
+
+export interface FileContentsOptions {
+  /** Called once when the call took (or would have taken, but for a host limit) the archive path. */
+  onArchiveRead?(report: ArchiveReadReport): void;
+}
+
 export interface Platform {
   readonly name: HostName | 'local';
 
@@ -115,7 +134,7 @@ export interface Platform {
    * Several files at one ref in as few requests as the host allows (GitHub: GraphQL batches); the same answers as
    * getFileContent per path. Optional: without it the review fetches file by file.
    */
-  getFileContents?(repo: string, paths: string[], ref: string): Promise<Map<string, Buffer | null>>;
+  getFileContents?(repo: string, paths: string[], ref: string, options?: FileContentsOptions): Promise<Map<string, Buffer | null>>;
   /** Current head SHA of the PR/MR (to skip stale jobs). */
   getHeadSha(cr: ChangeRequestRef): Promise<string>;
 
@@ -174,6 +193,26 @@ export const DEFAULT_WRITE_COSTS: WriteCosts = {
   markFixed: 1,
   status: (annotations) => Math.max(1, Math.ceil(annotations / 50)),
 };
+
+/**
+ * A host's refusal for its rate limit, as every adapter throws it: `rateLimited: true` and the wait the host asked
+ * for (Retry-After, a reset time, or the host's documented default), so the review can try the write again.
+ */
+export interface RateLimitAdvice {
+  /** How long the host asks to wait before the next attempt; undefined: it gave no advice. */
+  retryAfterMs?: number;
+  status?: number;
+}
+
+/** The rate-limit advice an adapter's error carries; undefined when the error is not a rate-limit refusal. */
+export function rateLimitOf(error: unknown): RateLimitAdvice | undefined {
+  if (!error || typeof error !== 'object' || (error as { rateLimited?: unknown }).rateLimited !== true) return undefined;
+  const { retryAfterMs, status } = error as { retryAfterMs?: unknown; status?: unknown };
+  return {
+    ...(typeof retryAfterMs === 'number' && Number.isFinite(retryAfterMs) && retryAfterMs >= 0 ? { retryAfterMs } : {}),
+    ...(typeof status === 'number' ? { status } : {}),
+  };
+}
 
 import type { FingerprintMarkers } from './markers.js';
 import type { SuggestionSyntax } from '../report/markdown.js';

@@ -4,6 +4,7 @@
 import type { CozeLoopConfig } from '../config/schema.js';
 import { t } from '../core/i18n.js';
 import type { Locale, SkippedFile } from '../core/types.js';
+import type { ArchiveReadReport } from '../platforms/platform.js';
 
 export type Limits = CozeLoopConfig['limits'];
 
@@ -28,6 +29,8 @@ export class ReviewBudget {
   unmarkedFixed = 0;
   /** Findings kept out of inline comments because the host's writes for them would pass `limits.max_api_writes`. */
   overWrites = 0;
+  /** How the host read the changed files when the change was large enough for the archive path (platform.ts). */
+  archive?: ArchiveReadReport;
   /** The deadline files actually got: the smaller of `limits.file_timeout_ms` and the pool's. */
   fileTimeoutMs: number;
 
@@ -50,6 +53,23 @@ export class ReviewBudget {
   /** The deadline for the next file: the per-file deadline, or what is left of the total if that is less. */
   nextDeadline(): number {
     return Math.max(1, Math.min(this.fileTimeoutMs, this.limits.max_analysis_ms - this.analysisMs));
+  }
+
+  /** Summary lines on how a large change's files were read (archive, batches, the limit hit); empty otherwise. */
+  readingLines(): string[] {
+    const read = this.archive;
+    if (!read) return [];
+    const say = (key: string, data: Record<string, string | number> = {}) => t(this.locale, `review.reading.${key}`, data);
+    if (read.skipped) return [say('skipped', { reason: read.skipped, batched: read.batched })];
+    if (read.failed) return [say('failed', { batched: read.batched })];
+    const out = [say('archive', { fromArchive: read.fromArchive, batched: read.batched })];
+    if (read.limit) out.push(say('limit', { limit: read.limit }));
+    return out;
+  }
+
+  /** True when the archive path gave less than asked (a cap, a failed download, a host limit): worth a summary. */
+  get readingFellShort(): boolean {
+    return this.archive !== undefined && Boolean(this.archive.limit || this.archive.failed || this.archive.skipped);
   }
 
   /** Summary lines for every limit that cut something off (empty when nothing was). */

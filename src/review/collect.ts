@@ -9,7 +9,7 @@ import { t } from '../core/i18n.js';
 import { applyPathOverrides, engineConfigFor } from '../config/overrides.js';
 import type { CozeLoopConfig } from '../config/schema.js';
 import type { FileNote, Finding, Locale, SkippedFile } from '../core/types.js';
-import type { ChangeRequestRef, ChangedFile, Platform } from '../platforms/platform.js';
+import type { ChangeRequestRef, ChangedFile, FileContentsOptions, Platform } from '../platforms/platform.js';
 import { parsePatch, type DiffHunk } from './diff-view.js';
 import { ReviewBudget } from './budget.js';
 import { pathFilter, skipReason } from './file-filter.js';
@@ -45,9 +45,9 @@ export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) =>
 }
 
 /** The changed files' contents at the head: one batched call where the host offers it, else 8 requests at a time. */
-export async function fetchContents(platform: Platform, cr: ChangeRequestRef, paths: string[]): Promise<Map<string, Buffer | null>> {
+export async function fetchContents(platform: Platform, cr: ChangeRequestRef, paths: string[], options?: FileContentsOptions): Promise<Map<string, Buffer | null>> {
   if (paths.length === 0) return new Map();
-  if (platform.getFileContents) return platform.getFileContents(cr.repo, paths, cr.headSha);
+  if (platform.getFileContents) return options ? platform.getFileContents(cr.repo, paths, cr.headSha, options) : platform.getFileContents(cr.repo, paths, cr.headSha);
   const contents = await mapLimit(paths, FETCH_CONCURRENCY, (path) => platform.getFileContent(cr.repo, path, cr.headSha));
   return new Map(paths.map((path, i) => [path, contents[i]!] as const));
 }
@@ -324,7 +324,8 @@ export async function collectAndAnalyse(
   // Fetch first (within max_bytes), then the files they import (effect summaries need a changed file's helpers
   // before any file is analysed), then analyse each file in the pool with all of them shared read-only.
   const fetched: Array<{ file: ChangedFile; content: Buffer; hunks: DiffHunk[] | null }> = [];
-  const contents = await fetchContents(platform, cr, taken.map((f) => f.path));
+  // A large change is read from the head commit's archive where the host offers it; the summary says how (budget).
+  const contents = await fetchContents(platform, cr, taken.map((f) => f.path), { onArchiveRead: (read) => (budget.archive = read) });
   for (const file of taken) {
     const content = contents.get(file.path) ?? null;
     if (content === null) {

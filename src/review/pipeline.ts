@@ -16,6 +16,7 @@ import { assignKeys, compareFindings } from './rank.js';
 import { buildStatus } from './status.js';
 import { renderSummary } from './summary.js';
 import { stripHtmlComments } from '../core/linear-text.js';
+import { REVIEW_WRITE_WAIT_MS, writeHonouringRateLimit } from './rate-limited-write.js';
 
 export interface ReviewDeps {
   logger: Logger;
@@ -25,6 +26,15 @@ export interface ReviewDeps {
   refine?: RefineHook;
   /** The analysis threads (default: the process-wide pool, see analysis/worker-pool.ts). */
   pool?: AnalysisPool;
+  /**
+   * The job's deadline (epoch ms) for rate-limit waits before the summary and status writes (rate-limited-write.ts);
+   * default REVIEW_WRITE_WAIT_MS after the review starts.
+   */
+  writeDeadline?: number;
+  /** The job's abort signal: a shutdown ends those waits. */
+  signal?: AbortSignal;
+  /** Clock and sleep of those waits (tests pass a virtual clock). */
+  waits?: { now: () => number; sleep: (ms: number, signal?: AbortSignal) => Promise<void> };
 }
 
 export interface ReviewOutcome {
@@ -113,6 +123,11 @@ async function refineInline(
 export async function runReview(platform: Platform, cr: ChangeRequestRef, config: CozeLoopConfig, deps: ReviewDeps): Promise<ReviewOutcome> {
   const log = deps.logger.child({ repo: cr.repo, number: cr.number, headSha: cr.headSha });
   const locale = config.locale;
+  const writeDeadline = deps.writeDeadline ?? (deps.waits?.now ?? Date.now)() + REVIEW_WRITE_WAIT_MS;
+  // The summary and the status come after the comments: a rate-limit refusal is waited out as the host asks, within
+  // the job's deadline, and then given up with one log line rather than failing the job (the comments are posted).
+  const afterComments = (what: string, write: () => Promise<void>): Promise<boolean> =>
+    writeHonouringRateLimit(what, write, { logger: log, deadline: writeDeadline, ...(deps.signal ? { signal: deps.signal } : {}), ...deps.waits });
 
   const { changeSet, analysis, budget } = await collectAndAnalyse(platform, cr, config, locale, deps.pool ? { pool: deps.pool } : {});
   const limits = budget.limits;
@@ -193,13 +208,14 @@ export async function runReview(platform: Platform, cr: ChangeRequestRef, config
     maxFileBytes: config.max_file_bytes,
     link: (f) => platform.permalink(cr.repo, cr.headSha, f.path, f.loop.startLine, f.loop.endLine),
     limits: (budget.annotationsShown = annotationCount, budget.lines()),
+    reading: budget.readingLines(),
   });
-  const hasNews = reported.length > 0 || markedFixed > 0 || changeSet.skipped.length + analysis.skipped.length > 0 || budget.lines().length > 0;
-  if (config.review.summary && hasNews) await platform.upsertSummary(cr, summaryBody);
+  const hasNews = reported.length > 0 || markedFixed > 0 || changeSet.skipped.length + analysis.skipped.length > 0 || budget.lines().length > 0 || budget.readingFellShort;
+  if (config.review.summary && hasNews) await afterComments('summary', () => platform.upsertSummary(cr, summaryBody));
 
   const status = buildStatus(reported, config, stripHtmlComments(summaryBody));
   if (status.annotations && status.annotations.length > annotationCount) status.annotations = status.annotations.slice(0, annotationCount);
-  await platform.reportStatus(cr, status);
+  await afterComments('status', () => platform.reportStatus(cr, status));
 
   const counts = new Map<string, { target: string; count: number }>();
   for (const f of reported) {

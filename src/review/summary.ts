@@ -29,6 +29,8 @@ export interface SummaryInput {
   link: (finding: Finding) => string;
   /** What the review budget cut off (review/budget.ts), one Markdown line each; shown near the top when present. */
   limits?: string[];
+  /** How a large change's files were read (archive, batches, the limit hit; ReviewBudget.readingLines). */
+  reading?: string[];
 }
 
 export function formatAmount(value: number, locale: Locale, digits = 2): string {
@@ -119,6 +121,7 @@ export function renderSummary(input: SummaryInput): string {
   head.push('', t(locale, 'review.summary.inline', { posted: input.posted, already: input.alreadyCommented }));
   if (input.markedFixed > 0) head.push('', t(locale, 'review.summary.fixed', { count: input.markedFixed }));
   if (input.limits && input.limits.length > 0) head.push('', t(locale, 'review.summary.budget.heading'), ...input.limits);
+  if (input.reading && input.reading.length > 0) head.push('', t(locale, 'review.summary.reading.heading'), ...input.reading);
 
   const sections: string[][] = [];
   if (input.rejected.length > 0) {

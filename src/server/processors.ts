@@ -26,6 +26,7 @@ import { summaryJob, type SummaryTarget } from '../jobs/scheduler.js';
 import type { ChangeRequestRef, CommandOrigin, HostName, Platform, StatusReport } from '../platforms/platform.js';
 import { parseBotConfig } from '../review/bot-config.js';
 import { runReview, type ReviewDeps } from '../review/pipeline.js';
+import { REVIEW_WRITE_WAIT_MS, writeHonouringRateLimit } from '../review/rate-limited-write.js';
 import { STATUS_NAME } from '../review/status.js';
 import { archiveLimitsFromEnv, runWeeklySummaries } from '../summary/weekly.js';
 import type { ServiceDeps } from './deps.js';
@@ -117,23 +118,25 @@ export interface HostProcessors {
 /** The three processors for one host. */
 export function createProcessors(host: HostJobs, deps: ServiceDeps, options: ProcessorOptions): HostProcessors {
   const limiter = new CommandRateLimiter(options.commandsPerHour, 60 * 60 * 1000, deps.now);
-  const reviewDeps = (logger: Logger): ReviewDeps => ({ logger, metrics: deps.metrics, now: deps.now, refine: deps.refine });
+  const reviewDeps = (logger: Logger, signal?: AbortSignal): ReviewDeps => ({ logger, metrics: deps.metrics, now: deps.now, refine: deps.refine, ...(signal ? { signal } : {}) });
 
-  const reportConfigError = async (platform: Platform, cr: ChangeRequestRef, error: ConfigError, branch: string): Promise<void> => {
+  const reportConfigError = async (platform: Platform, cr: ChangeRequestRef, error: ConfigError, branch: string, logger: Logger, signal?: AbortSignal): Promise<void> => {
     const text = host.configErrorText(error, branch, cr);
+    // Rate limits on these writes are waited out as the review's are (review/rate-limited-write.ts).
+    const options = { logger, deadline: Date.now() + REVIEW_WRITE_WAIT_MS, ...(signal ? { signal } : {}) };
     // The summary comment is the one place the bot writes on every push: a broken config replaces it, never piles up.
-    if (!host.statusShowsText) await platform.upsertSummary(cr, text.note);
-    await platform.reportStatus(cr, { name: STATUS_NAME, conclusion: 'failure', title: text.title, summary: text.summary });
+    if (!host.statusShowsText) await writeHonouringRateLimit('summary', () => platform.upsertSummary(cr, text.note), options);
+    await writeHonouringRateLimit('status', () => platform.reportStatus(cr, { name: STATUS_NAME, conclusion: 'failure', title: text.title, summary: text.summary }), options);
   };
 
-  const review: JobProcessor = async (job) => {
+  const review: JobProcessor = async (job, signal) => {
     const opened = await host.openReview(job);
     if (!opened) return;
     const { platform, cr, logger } = opened;
     const loaded = await loadRepoConfig(platform, cr.repo, host.configPath, opened.configBranch);
     if ('error' in loaded) {
       logger.warn({ key: loaded.error.key, error: loaded.error.message }, `invalid ${host.configPath}; reported on the status`);
-      await reportConfigError(platform, cr, loaded.error, loaded.branch);
+      await reportConfigError(platform, cr, loaded.error, loaded.branch, logger, signal);
       return;
     }
     const { config } = loaded;
@@ -144,7 +147,7 @@ export function createProcessors(host: HostJobs, deps: ServiceDeps, options: Pro
     // No in-progress status first: the review is the first write (GitHub spaces writes a second apart), and the
     // pipeline reports the status already completed at the end.
     try {
-      const outcome = await runReview(platform, cr, config, reviewDeps(logger));
+      const outcome = await runReview(platform, cr, config, reviewDeps(logger, signal));
       logger.info({ findings: outcome.findings.length, posted: outcome.posted, fixed: outcome.markedFixed, conclusion: outcome.conclusion }, 'change request reviewed');
     } catch (error) {
       // Where the status carries a text, say the review failed and will be retried.

@@ -60,7 +60,7 @@ describe('readFromArchive', () => {
 
   it('never throws: a failed download or a corrupt archive leaves every path to the batched reads', async () => {
     const failed = await readFromArchive(async () => Promise.reject(new Error('GitLab API: GET archive failed (500)')), ['a.py'], new Map());
-    expect(failed).toEqual({ fromArchive: 0, rest: ['a.py'], shortfall: 'GitLab API: GET archive failed (500)' });
+    expect(failed).toEqual({ fromArchive: 0, rest: ['a.py'], shortfall: 'GitLab API: GET archive failed (500)', failed: true });
     const corrupt = await readFromArchive(async () => gzipSync(Buffer.from('not a tar')), ['a.py'], new Map());
     expect(corrupt.rest).toEqual(['a.py']);
     expect(corrupt.shortfall).toMatch(/^archive: truncated or corrupt/);

@@ -141,6 +141,8 @@ export class FakeGitHub {
   branchSha = 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb';
   archive: Buffer = gzipSync(Buffer.from('fake tarball'));
   tokensIssued = 0;
+  /** Answers injected by failNext, consumed in order. */
+  private injected: Array<{ method: string; path: RegExp; status: number; body: unknown; times: number; headers?: Record<string, string> }> = [];
   private nextId = 1000;
   private server: Server | null = null;
   private latencyMs: number;
@@ -207,6 +209,11 @@ export class FakeGitHub {
     return comment;
   }
 
+  /** Answer the next `times` matching requests (path without the API prefix) with this status, body and headers. */
+  failNext(method: string, path: RegExp, status: number, body: unknown = { message: `${status} error` }, times = 1, headers?: Record<string, string>): void {
+    this.injected.push({ method, path, status, body, times, headers });
+  }
+
   /** Requests that write (anything but GET), the ones a test counts to prove nothing was posted. */
   writes(): RecordedRequest[] {
     return this.requests.filter((r) => r.method !== 'GET' && !r.path.includes('/access_tokens') && r.path !== '/graphql');
@@ -248,6 +255,12 @@ export class FakeGitHub {
     this.requests.push(recorded);
     if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
     if (!req.headers.authorization && !path.startsWith('/_codeload/')) return json(res, 401, { message: 'Requires authentication' });
+    const injected = this.injected.find((i) => i.times > 0 && i.method === method && i.path.test(path));
+    if (injected) {
+      injected.times -= 1;
+      res.writeHead(injected.status, { 'content-type': 'application/json', ...injected.headers }).end(JSON.stringify(injected.body));
+      return;
+    }
     const token = req.headers.authorization?.replace(/^(token|bearer)\s+/i, '');
     if (method !== 'GET' && token !== undefined && this.readOnlyTokens.has(token)) return json(res, 403, { message: 'Resource not accessible by integration' });
     const route = this.route(method, path, url.searchParams, body as Record<string, unknown> | undefined, res);

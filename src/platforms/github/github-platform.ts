@@ -11,6 +11,7 @@ import {
   type ChangedFile,
   type CommandOrigin,
   type ExistingComment,
+  type FileContentsOptions,
   type InlineComment,
   type IssueRef,
   type Platform,
@@ -20,7 +21,7 @@ import {
   type StatusReport,
   type WriteCosts,
 } from '../platform.js';
-import { DEFAULT_ARCHIVE_THRESHOLD, logArchiveRead, readFromArchive } from '../archive-read.js';
+import { archiveReport, DEFAULT_ARCHIVE_THRESHOLD, logArchiveRead, readFromArchive } from '../archive-read.js';
 import type { Logger, Metrics } from '../../core/observability.js';
 import {
   blobBatchSchema,
@@ -86,10 +87,40 @@ export class GitHubApiError extends Error {
   constructor(
     message: string,
     readonly status: number,
+    /** GitHub refused the call for a rate limit (primary or secondary); retryAfterMs is its advice. */
+    readonly rateLimited = false,
+    readonly retryAfterMs?: number,
   ) {
     super(message);
     this.name = 'GitHubApiError';
   }
+}
+
+/** Without a Retry-After, GitHub's advice for a secondary rate limit is to wait at least a minute. */
+export const SECONDARY_RATE_LIMIT_WAIT_MS = 60_000;
+
+/**
+ * GitHub's rate-limit refusals (after the throttling plugin, which does not retry secondary limits for Probot): 403
+ * or 429 that says "secondary rate limit", carries Retry-After, or has no primary quota left (x-ratelimit-remaining
+ * 0). The wait: Retry-After seconds, else until x-ratelimit-reset, else a minute. Undefined for any other error.
+ */
+export function githubRateLimit(error: unknown, now = Date.now()): { retryAfterMs: number } | undefined {
+  const status = statusOf(error);
+  if (status !== 403 && status !== 429) return undefined;
+  const response = (error as { response?: { headers?: Record<string, unknown>; data?: unknown } }).response;
+  const headers = response?.headers ?? {};
+  const header = (name: string): string | undefined => {
+    const value = headers[name];
+    return typeof value === 'string' || typeof value === 'number' ? String(value).trim() : undefined;
+  };
+  const retryAfter = header('retry-after');
+  const exhausted = header('x-ratelimit-remaining') === '0';
+  const secondary = /\bsecondary rate limit/i.test(error instanceof Error ? error.message : '') || /\bsecondary rate limit/i.test(String((response?.data as { message?: unknown } | undefined)?.message ?? ''));
+  if (status === 403 && !secondary && !exhausted && retryAfter === undefined) return undefined;
+  if (retryAfter !== undefined && /^\d{1,6}$/.test(retryAfter)) return { retryAfterMs: Number(retryAfter) * 1000 };
+  const reset = header('x-ratelimit-reset');
+  if (exhausted && reset !== undefined && /^\d{1,12}$/.test(reset)) return { retryAfterMs: Math.max(0, Number(reset) * 1000 - now) + 1000 };
+  return { retryAfterMs: SECONDARY_RATE_LIMIT_WAIT_MS };
 }
 
 export function statusOf(error: unknown): number | undefined {
@@ -176,6 +207,9 @@ export class GitHubPlatform implements Platform {
     } catch (error) {
       const status = statusOf(error);
       if (status !== undefined) this.options.metrics?.apiError('github', status);
+      const limited = githubRateLimit(error);
+      // GitHub's message names the limit; the request (its token) never goes into the error.
+      if (limited) throw new GitHubApiError(`GitHub API: ${route} refused for a rate limit (${status}): ${reasonOf(error).slice(0, 200)}`, status!, true, limited.retryAfterMs);
       throw error;
     }
     const remaining = Number(response.headers?.['x-ratelimit-remaining']);
@@ -254,7 +288,7 @@ export class GitHubPlatform implements Platform {
    * not UTF-8) and every file of a batch that failed are fetched over REST instead, so the answers are
    * getFileContent's. From `archiveThreshold` files on, the ref's tarball is read first (archive-read.ts).
    */
-  async getFileContents(repo: string, paths: string[], ref: string): Promise<Map<string, Buffer | null>> {
+  async getFileContents(repo: string, paths: string[], ref: string, options: FileContentsOptions = {}): Promise<Map<string, Buffer | null>> {
     const out = new Map<string, Buffer | null>();
     const rest: string[] = [];
     const { owner, repo: name } = splitRepo(repo);
@@ -265,6 +299,7 @@ export class GitHubPlatform implements Platform {
       const started = performance.now();
       const outcome = await readFromArchive(() => this.downloadArchive(repo, ref), [...new Set(paths)], out);
       logArchiveRead(this.options.logger, 'github', outcome, performance.now() - started);
+      options.onArchiveRead?.(archiveReport(outcome));
       pending = outcome.rest;
     }
     for (let i = 0; i < pending.length; i += FILES_PER_QUERY) {

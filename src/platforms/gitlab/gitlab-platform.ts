@@ -12,6 +12,7 @@ import {
   type ChangedFile,
   type CommandOrigin,
   type ExistingComment,
+  type FileContentsOptions,
   type InlineComment,
   type IssueRef,
   type Platform,
@@ -40,7 +41,7 @@ import {
   type GitLabUser,
 } from './schemas.js';
 import { list, ResponseReader } from '../tolerant.js';
-import { DEFAULT_ARCHIVE_THRESHOLD, logArchiveRead, readFromArchive } from '../archive-read.js';
+import { archiveReport, DEFAULT_ARCHIVE_THRESHOLD, logArchiveRead, readFromArchive } from '../archive-read.js';
 import {
   DEFAULT_RATE_LIMIT_PAUSE_MS,
   gitlabRequester,
@@ -72,6 +73,9 @@ export const ARCHIVE_READS_PER_MINUTE = 4;
  */
 const WRITTEN = z.unknown();
 
+/** The summary note's and the status's writes: one attempt here, the retries are the review's (see upsertSummary). */
+const ONE_ATTEMPT: RateLimitPolicy = { attempts: 1 };
+
 const EMOJI: Record<Reaction, string> = { eyes: 'eyes', '+1': 'thumbsup', rocket: 'rocket', confused: 'confused' };
 
 export interface GitLabPlatformOptions {
@@ -94,6 +98,8 @@ export interface GitLabPlatformOptions {
 interface RateLimitPolicy {
   /** Epoch ms after which a rate-limited call fails instead of waiting. */
   deadline?: number;
+  /** Attempts of this call (default RATE_LIMIT_ATTEMPTS); 1 leaves the retries to the caller (the review's writes). */
+  attempts?: number;
 }
 
 export class GitLabApiError extends Error {
@@ -101,11 +107,14 @@ export class GitLabApiError extends Error {
   readonly status: number;
   /** True when GitLab's rate limit refused the call and waiting for it was not possible within the bounds. */
   readonly rateLimited: boolean;
-  constructor(what: string, status: number, description: string, rateLimited = false) {
+  /** For a rate-limited call: the wait GitLab asked for last (Retry-After / RateLimit-Reset), when it said. */
+  readonly retryAfterMs?: number;
+  constructor(what: string, status: number, description: string, rateLimited = false, retryAfterMs?: number) {
     super(`GitLab API: ${what} failed${status ? ` (${status})` : ''}: ${description}`);
     this.name = 'GitLabApiError';
     this.status = status;
     this.rateLimited = rateLimited;
+    if (retryAfterMs !== undefined) this.retryAfterMs = retryAfterMs;
   }
 }
 
@@ -196,17 +205,21 @@ export class GitLabPlatform implements Platform {
         const advised = rateLimitPauseMs(headers, now());
         const pause = advised ?? DEFAULT_RATE_LIMIT_PAUSE_MS * 2 ** (attempt - 1);
         const seconds = (ms: number): string => `${Math.ceil(ms / 1000)} s`;
+        const attempts = policy.attempts ?? RATE_LIMIT_ATTEMPTS;
         const reason =
-          attempt >= RATE_LIMIT_ATTEMPTS
-            ? `still rate limited after ${attempt} attempts`
+          attempt >= attempts
+            ? attempts === 1
+              ? 'rate limited'
+              : `still rate limited after ${attempt} attempts`
             : pause > MAX_RATE_LIMIT_PAUSE_MS
               ? `rate limited; GitLab asks to wait ${seconds(pause)}, more than the ${seconds(MAX_RATE_LIMIT_PAUSE_MS)} we wait`
               : policy.deadline !== undefined && now() + pause > policy.deadline
                 ? `rate limited; the review's ${seconds(REVIEW_RATE_LIMIT_WAIT_MS)} of waiting for the rate limit are spent`
                 : undefined;
         if (reason) {
-          this.logger?.warn({ what, status, attempt, pauseMs: pause }, `GitLab rate limit: giving up on this call (${reason})`);
-          throw new GitLabApiError(what, status, reason, true);
+          // A caller that retries itself (attempts: 1) logs its own outcome.
+          if (attempts > 1) this.logger?.warn({ what, status, attempt, pauseMs: pause }, `GitLab rate limit: giving up on this call (${reason})`);
+          throw new GitLabApiError(what, status, reason, true, advised ?? pause);
         }
         this.logger?.info({ what, status, attempt, pauseMs: pause }, 'GitLab rate limit: waiting as GitLab asks, then trying again');
         this.gate.pause(pause);
@@ -343,16 +356,21 @@ export class GitLabPlatform implements Platform {
    * failed are read over REST instead, so the answers are getFileContent's, byte for byte. From `archiveThreshold`
    * files on, the ref's archive is read first (archive-read.ts, at most ARCHIVE_READS_PER_MINUTE times a minute).
    */
-  async getFileContents(repo: string, paths: string[], ref: string): Promise<Map<string, Buffer | null>> {
+  async getFileContents(repo: string, paths: string[], ref: string, options: FileContentsOptions = {}): Promise<Map<string, Buffer | null>> {
     const out = new Map<string, Buffer | null>();
     const rest: string[] = [];
     let unique = [...new Set(paths)];
-    if (this.archiveThreshold > 0 && unique.length >= this.archiveThreshold && this.takeArchiveSlot()) {
-      // One archive instead of unique/FILES_PER_QUERY sequential queries; what it does not give goes on below.
-      const started = performance.now();
-      const outcome = await readFromArchive(() => this.downloadArchive(repo, ref), unique, out);
-      logArchiveRead(this.logger, 'gitlab', outcome, performance.now() - started);
-      unique = outcome.rest;
+    if (this.archiveThreshold > 0 && unique.length >= this.archiveThreshold) {
+      if (this.takeArchiveSlot()) {
+        // One archive instead of unique/FILES_PER_QUERY sequential queries; what it does not give goes on below.
+        const started = performance.now();
+        const outcome = await readFromArchive(() => this.downloadArchive(repo, ref), unique, out);
+        logArchiveRead(this.logger, 'gitlab', outcome, performance.now() - started);
+        options.onArchiveRead?.(archiveReport(outcome));
+        unique = outcome.rest;
+      } else {
+        options.onArchiveRead?.({ fromArchive: 0, batched: unique.length, skipped: `archive downloads at their limit of ${ARCHIVE_READS_PER_MINUTE} a minute` });
+      }
     }
     for (let i = 0; i < unique.length; i += FILES_PER_QUERY) {
       const batch = unique.slice(i, i + FILES_PER_QUERY);
@@ -563,21 +581,12 @@ export class GitLabPlatform implements Platform {
   }
 
   /**
-   * The summary note and the commit status come after the review's discussions: when the rate limit outlasts the
-   * waits call() allows, that one write is given up with an error log line, and the review goes on (its comments are
-   * posted already); anything else still fails the job.
+   * The summary note and the commit status come after the review's discussions. Their write is tried once here: a
+   * rate-limit refusal throws a GitLabApiError marked `rateLimited` with GitLab's advice, and the review retries it
+   * within the job's deadline (src/review/rate-limited-write.ts), then gives it up with one log line.
    */
-  private async unlessRateLimited(what: string, cr: ChangeRequestRef, write: () => Promise<void>): Promise<void> {
-    try {
-      await write();
-    } catch (error) {
-      if (!(error instanceof GitLabApiError && error.rateLimited)) throw error;
-      this.logger?.error({ repo: cr.repo, number: cr.number, reason: error.message }, `GitLab rate limit: the ${what} was not written for this push`);
-    }
-  }
-
   async upsertSummary(cr: ChangeRequestRef, body: string): Promise<void> {
-    await this.unlessRateLimited('summary note', cr, () => this.writeSummary(cr, body));
+    await this.writeSummary(cr, body);
   }
 
   private async writeSummary(cr: ChangeRequestRef, body: string): Promise<void> {
@@ -591,19 +600,13 @@ export class GitLabPlatform implements Platform {
     const existing = notes.find((n) => n.author.id === me.id && !n.system && n.body.includes(SUMMARY_MARKER));
     if (existing) {
       if (existing.body === text) return;
-      await this.call('PUT summary note', WRITTEN, () =>
-        this.api.MergeRequestNotes.edit(cr.repo, cr.number, existing.id, { body: text }),
-      );
+      await this.call('PUT summary note', WRITTEN, () => this.api.MergeRequestNotes.edit(cr.repo, cr.number, existing.id, { body: text }), ONE_ATTEMPT);
       return;
     }
-    await this.call('POST summary note', WRITTEN, () => this.api.MergeRequestNotes.create(cr.repo, cr.number, text));
+    await this.call('POST summary note', WRITTEN, () => this.api.MergeRequestNotes.create(cr.repo, cr.number, text), ONE_ATTEMPT);
   }
 
   async reportStatus(cr: ChangeRequestRef, status: StatusReport): Promise<void> {
-    await this.unlessRateLimited('commit status', cr, () => this.writeStatus(cr, status));
-  }
-
-  private async writeStatus(cr: ChangeRequestRef, status: StatusReport): Promise<void> {
     // GitLab has no neutral state: a neutral conclusion passes, and its description says what was found.
     const state = status.conclusion === 'failure' ? 'failed' : 'success';
     const description = status.title.length > MAX_STATUS_DESCRIPTION ? `${status.title.slice(0, MAX_STATUS_DESCRIPTION - 1)}…` : status.title;
@@ -614,6 +617,7 @@ export class GitLabPlatform implements Platform {
         description,
         ...(targetUrl ? { targetUrl } : {}),
       }),
+      ONE_ATTEMPT,
     );
   }
 

@@ -144,14 +144,15 @@ describe('GitLabPlatform writes under the rate limit', () => {
     expect(clock - started).toBeLessThanOrEqual(REVIEW_RATE_LIMIT_WAIT_MS);
   });
 
-  it('gives up a rate-limited summary note or commit status with an error line and does not fail the review', async () => {
+  it('tries a rate-limited summary note or commit status once and hands GitLab\'s advice to the review, which retries it', async () => {
     fake.failNext('POST', /\/merge_requests\/5\/notes$/, 429, { message: 'Retry later' }, 5, { 'Retry-After': '300' });
     fake.failNext('POST', /\/statuses\//, 429, { message: 'Retry later' }, 5, { 'Retry-After': '300' });
     const gl = platform();
-    await gl.upsertSummary(cr, 'summary');
-    await gl.reportStatus(cr, { name: 'coze-loop', conclusion: 'success', title: 'No loop findings', summary: '' });
-    const errors = lines.filter((l) => l.level === 'error').map((l) => l.msg);
-    expect(errors).toEqual(['GitLab rate limit: the summary note was not written for this push', 'GitLab rate limit: the commit status was not written for this push']);
+    await expect(gl.upsertSummary(cr, 'summary')).rejects.toMatchObject({ status: 429, rateLimited: true, retryAfterMs: 300_000 });
+    await expect(gl.reportStatus(cr, { name: 'coze-loop', conclusion: 'success', title: 'No loop findings', summary: '' })).rejects.toMatchObject({ status: 429, rateLimited: true, retryAfterMs: 300_000 });
+    // One request each, no pause of the adapter's own: the waits are the review's (test/review/rate-limited-writes.test.ts).
+    expect(fake.requests.filter((r) => r.method === 'POST' && (/\/notes$/.test(r.path) || /\/statuses\//.test(r.path)))).toHaveLength(2);
+    expect(pauses).toEqual([]);
     expect(JSON.stringify(lines)).not.toContain(TOKEN);
   });
 
