@@ -62,14 +62,14 @@ describe('labelled worker corpus', () => {
   });
 
   it('finds every labelled problem it found at the floor', () => {
-    const misses = scored.misses.map((m: { path: string; line: number; ruleId: string }) => `${m.path}:${m.line} ${m.ruleId}`);
-    expect(misses.filter((m: string) => !KNOWN_MISSES.includes(m))).toEqual([]);
+    const misses = scored.misses.map((m) => `${m.path}:${m.line} ${m.ruleId}`);
+    expect(misses.filter((m) => !KNOWN_MISSES.includes(m))).toEqual([]);
     expect(scored.total.recall).toBeGreaterThanOrEqual(FLOOR.recall);
   });
 
   it('adds no unexpected finding and keeps the clean look-alikes quiet', () => {
-    const unexpected = scored.unexpected.map((u: { path: string; line: number; ruleId: string }) => `${u.path}:${u.line} ${u.ruleId}`);
-    expect(unexpected.filter((u: string) => !KNOWN_UNEXPECTED.includes(u))).toEqual([]);
+    const unexpected = scored.unexpected.map((u) => `${u.path}:${u.line} ${u.ruleId}`);
+    expect(unexpected.filter((u) => !KNOWN_UNEXPECTED.includes(u))).toEqual([]);
     expect(scored.total.precision).toBeGreaterThanOrEqual(FLOOR.precision);
     expect(scored.quietClean).toBeGreaterThanOrEqual(FLOOR.quietClean);
   });
