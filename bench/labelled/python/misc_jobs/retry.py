@@ -8,10 +8,11 @@ import requests
 
 log = logging.getLogger(__name__)
 DSN = "postgresql://app@db/app"
+RETRY_SECONDS = 5
 
 
 def post_with_retry(url, payload):
-    for attempt in range(5):  # expect: retry-without-backoff, magic-interval
+    for attempt in range(5):  # expect: magic-interval; allow: retry-without-backoff
         try:
             return requests.post(url, json=payload, timeout=5)
         except requests.RequestException:
@@ -41,7 +42,7 @@ def wait_for_database():
 
 def fetch_until_ok(session, url):
     attempts = 0
-    while attempts < 10:  # expect: retry-without-backoff, magic-interval
+    while attempts < 10:  # expect: magic-interval; allow: retry-without-backoff
         attempts += 1
         try:
             resp = session.get(url, timeout=5)
@@ -50,3 +51,12 @@ def fetch_until_ok(session, url):
         except requests.HTTPError:
             time.sleep(3)
     return None
+
+
+def report_until_accepted(url, report):
+    while True:  # expect: retry-without-backoff
+        try:
+            return requests.put(url, json=report, timeout=10)
+        except requests.ConnectionError:
+            log.warning("collector unreachable, retrying")
+            time.sleep(RETRY_SECONDS)

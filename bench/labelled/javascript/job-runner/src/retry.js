@@ -1,7 +1,7 @@
 import { sleep } from './time.js';
 
 export async function fetchWithRetry(url) {
-  for (let attempt = 0; attempt < 5; attempt++) { // expect: retry-without-backoff, magic-interval
+  for (let attempt = 0; attempt < 5; attempt++) { // expect: magic-interval; allow: retry-without-backoff
     try {
       const res = await fetch(url);
       if (res.ok) return await res.json();
@@ -33,6 +33,19 @@ export async function connectUntilUp(client) {
       return client;
     } catch (err) {
       console.warn('not up yet', err.message);
+    }
+  }
+}
+
+const RETRY_MS = 2_000;
+
+export async function publishUntilAccepted(url, event) {
+  for (;;) { // expect: retry-without-backoff
+    try {
+      return await fetch(url, { method: 'POST', body: JSON.stringify(event) });
+    } catch (err) {
+      console.warn('collector unreachable', err.message);
+      await sleep(RETRY_MS);
     }
   }
 }
