@@ -515,11 +515,10 @@ export class FileEffects implements KnowledgeBase {
       const summary = this.summary(target, this.limits.max_depth - 1);
       const applied: CallKind[] = [];
       let first: Effect | undefined;
-      // Python/JavaScript: the helper's sleep duration is not the loop's literal (magic-interval reads it): left
-      // unset. Go/Java: the extractors read literals from the tree, so the helper's literal duration is the interval
-      // the loop polls at (`w.wait()` running `time.Sleep(5 * time.Second)`).
-      const brace = this.table.language === 'go' || this.table.language === 'java';
-      const sleepSeconds: number | undefined = brace ? summary.effects.get('sleep')?.sleepSeconds : undefined;
+      // The helper's literal (or, Python, module-constant) sleep is the interval the loop polls at (`w.wait()` running
+      // `time.Sleep(5 * time.Second)`, `idle()` running `time.sleep(IDLE_SECONDS)`). magic-interval reads the
+      // loop's own literal arguments, never this duration.
+      const sleepSeconds: number | undefined = summary.effects.get('sleep')?.sleepSeconds;
       let timeoutSeconds: number | undefined;
       // A connection a helper opens and closes around a query or request is a connection per call; a socket or a
       // client built and handed back is not a round trip.
@@ -552,6 +551,10 @@ export class FileEffects implements KnowledgeBase {
   private resolve(from: FileTable, callee: string, className: string | undefined, hops: number, loadedOnly = false, receiver?: string): TableFunction | undefined {
     if (callee.includes('(') || callee.includes('[') || callee.startsWith('new ')) return undefined;
     const parts = callee.split('.');
+    if (parts.length === 3 && (parts[0] === 'self' || parts[0] === 'this') && from.language !== 'go' && from.language !== 'java') {
+      // Python/JS/TS: `self.store.get_pending()` where the class assigned `self.store = JobStore(...)`.
+      return this.fieldMethod(from, className, parts[1]!, parts[2]!, hops, loadedOnly);
+    }
     if (parts.length === 3 && (parts[0] === 'this' || from.language === 'go')) {
       // A call through a field: `w.store.Pending()` (Go), `this.repo.findPending()` (Java).
       const [head, field, name] = parts as [string, string, string];
@@ -721,6 +724,51 @@ export class FileEffects implements KnowledgeBase {
     if (type === undefined) return undefined;
     const owner = this.javaClass(from, type, loadedOnly);
     return owner?.classes.get(type)?.get(name);
+  }
+
+  /**
+   * Python/JS/TS `self.field.m()` / `this.field.m()`: method `m` of the class the field holds (`fields`), a class of
+   * the file or one it imports (`from .store import JobStore`, `import { Repo } from './repo.js'`, `store.JobStore`
+   * through `import store`). From a loop whose class is not known: the one class of the file with that field.
+   */
+  private fieldMethod(from: FileTable, className: string | undefined, field: string, name: string, hops: number, loadedOnly: boolean): TableFunction | undefined {
+    let type = className !== undefined ? from.fields.get(className)?.get(field) : undefined;
+    if (type === undefined && className === undefined) {
+      const types = new Set<string>();
+      for (const fields of from.fields.values()) {
+        const t = fields.get(field);
+        if (t !== undefined) types.add(t);
+      }
+      if (types.size === 1) type = [...types][0];
+    }
+    if (type === undefined) return undefined;
+    const dot = type.lastIndexOf('.');
+    const head = dot < 0 ? type : type.slice(0, dot);
+    if (dot < 0 && from.classNames.has(type)) return from.classes.get(type)?.get(name);
+    const binding = from.imports.get(head);
+    if (!binding || loadedOnly) return undefined;
+    if (dot < 0) return binding.name === undefined || binding.name === 'default' ? undefined : this.importedMethod(from, binding.module, binding.name, name, hops);
+    // `store.JobStore`: `import store` / `import * as store`, or Python's `from . import store`.
+    if (binding.name === undefined) return this.importedMethod(from, binding.module, type.slice(dot + 1), name, hops);
+    if (from.language !== 'python') return undefined;
+    const submodule = binding.module.endsWith('.') ? `${binding.module}${binding.name}` : `${binding.module}.${binding.name}`;
+    return this.importedMethod(from, submodule, type.slice(dot + 1), name, hops);
+  }
+
+  /** Method `name` of class `cls` as defined (or re-exported) by `module`, seen from `from`. */
+  private importedMethod(from: FileTable, module: string, cls: string, name: string, hops: number): TableFunction | undefined {
+    if (hops > 3) return undefined;
+    for (const candidate of moduleCandidates(from.path, from.language, module)) {
+      if (candidate === from.path) continue;
+      if (!this.index.isLoaded(candidate) && !this.index.has(candidate)) continue;
+      const table = this.loadCounted(candidate, false);
+      if (!table) continue;
+      if (table.classNames.has(cls)) return table.classes.get(cls)?.get(name);
+      const again = table.imports.get(cls);
+      if (again?.name !== undefined && again.name !== 'default') return this.importedMethod(table, again.module, again.name, name, hops + 1);
+      return undefined;
+    }
+    return undefined;
   }
 
   /** A method of the caller's class, or (the class not known) the one method of that name the file defines. */

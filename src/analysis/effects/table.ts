@@ -82,7 +82,11 @@ export interface FileTable {
   receivers: Map<string, Set<string>>;
   /** Go: the `package` clause; Java: the `package` declaration. */
   packageName?: string;
-  /** Go struct fields and Java fields, by type: field name → the declared type's name (`store` → `Store`). */
+  /**
+   * Fields by class: field name → the declared type's name (`store` → `Store`). Go struct fields, Java fields; Python
+   * and JS/TS fields assigned a constructed object in a method (`self.store = JobStore(conn)`, `this.repo = new
+   * Repo(pool)`), and TypeScript typed fields and constructor parameter properties (`private readonly repo: Repo`).
+   */
   fields: Map<string, Map<string, string>>;
   /** Interfaces declared in the file: their methods and (Java) the interfaces they extend, by simple name. */
   interfaces: Map<string, { methods: Set<string>; extends: string[] }>;
@@ -91,7 +95,7 @@ export interface FileTable {
 const PY_TYPES: readonly string[] = ['function_definition', 'class_definition', 'lambda', 'call', 'import_statement', 'import_from_statement', 'with_statement'];
 const JS_FUNCTIONS = new Set(['function_declaration', 'generator_function_declaration', 'function_expression', 'function', 'generator_function', 'arrow_function', 'method_definition']);
 const JS_CLASSES = new Set(['class_declaration', 'class', 'abstract_class_declaration']);
-const JS_TYPES: readonly string[] = [...JS_FUNCTIONS, ...JS_CLASSES, 'call_expression', 'new_expression', 'import_statement', 'variable_declarator'];
+const JS_TYPES: readonly string[] = [...JS_FUNCTIONS, ...JS_CLASSES, 'call_expression', 'new_expression', 'import_statement', 'variable_declarator', 'public_field_definition'];
 const CLOSE_METHODS = new Set(['close', 'release', 'end', 'dispose', 'disconnect', 'quit', 'destroy']);
 /**
  * Method names that mean I/O only on the right receiver: `.get`, `.values`, `.query`, `.update`, `.send` are as
@@ -328,6 +332,7 @@ function chainedOnSchemaStatement(f: SyntaxNode): boolean {
 
 function buildPython(table: FileTable, tree: FlatTree): void {
   const stack: Scope[] = [];
+  const numbers = pythonModuleNumbers(tree);
   for (const node of tree.rootNode.descendantsOfType(PY_TYPES)) {
     const start = node.startIndex;
     const scope = innermost(stack, start);
@@ -377,14 +382,48 @@ function buildPython(table: FileTable, tree: FlatTree): void {
         const args = ARG_METHODS.test(method) ? argFacts(argList) : [];
         const call: TableCall = { callee, line: node.startPosition.row + 1, kinds: [], evidence: false, managed: insideWithItem(stack, start), raw: { name: callee, sql, args } };
         if (schemaStatement(first) || chainedOnSchemaStatement(f)) call.raw!.ddl = true;
-        if (/sleep|wait/i.test(method)) call.raw!.firstNumber = evalNumber(first) ?? args.find((a) => a.name === 'seconds' || a.name === 'delay')?.number;
+        if (/sleep|wait/i.test(method)) call.raw!.firstNumber = evalNumber(first, (n) => numbers.get(n)) ?? args.find((a) => a.name === 'seconds' || a.name === 'delay')?.number;
         record(fn, call);
+        if (fn.className !== undefined) ownField(table, fn.className, node, callee);
         break;
       }
       default:
         break;
     }
   }
+}
+
+/** Module-level `NAME = <number>` (`IDLE_SECONDS = 10`): a helper's `time.sleep(IDLE_SECONDS)` has that duration. */
+function pythonModuleNumbers(tree: FlatTree): Map<string, number> {
+  const numbers = new Map<string, number>();
+  for (const statement of tree.rootNode.namedChildren) {
+    const assignment = statement.type === 'expression_statement' ? statement.namedChild(0) : null;
+    if (assignment?.type !== 'assignment') continue;
+    const left = assignment.childForFieldName('left');
+    const value = evalNumber(assignment.childForFieldName('right'));
+    if (left?.type === 'identifier' && value !== undefined) numbers.set(left.text, value);
+  }
+  return numbers;
+}
+
+/**
+ * `self.store = JobStore(conn)` (Python) / `this.repo = new OutboxRepo(pool)` (JS/TS) in a method: the field holds
+ * an object of that class (a capitalised name or `module.Name`), so `self.store.get_pending()` is its method.
+ */
+function ownField(table: FileTable, className: string, call: SyntaxNode, callee: string): void {
+  const assignment = call.parent;
+  if (assignment?.type !== 'assignment' && assignment?.type !== 'assignment_expression') return;
+  const left = assignment.childForFieldName('left');
+  if (!left || assignment.childForFieldName('right')?.startIndex !== call.startIndex) return;
+  const target = /^(?:self|this)\.([A-Za-z_$][\w$]*)$/.exec(left.text);
+  const type = callee.replace(/^new /, '');
+  if (target && /^(?:[A-Za-z_$][\w$]*\.)?[A-Z][\w$]*$/.test(type)) addField(table, className, target[1]!, type);
+}
+
+function addField(table: FileTable, className: string, field: string, type: string): void {
+  let fields = table.fields.get(className);
+  if (!fields) table.fields.set(className, (fields = new Map()));
+  if (!fields.has(field)) fields.set(field, type);
 }
 
 function pythonImport(table: FileTable, node: SyntaxNode): void {
@@ -445,6 +484,10 @@ function buildJavaScript(table: FileTable, tree: FlatTree): void {
       stack.push({ end: node.endIndex, className: name ?? '<anonymous>' });
       continue;
     }
+    if (type === 'public_field_definition') {
+      if (scope && !scope.fn && scope.className !== undefined) tsTypedFields(table, scope.className, node);
+      continue;
+    }
     if (JS_FUNCTIONS.has(type)) {
       const parentType = node.parent?.type;
       // Callbacks (arguments, returned arrows) are not named functions: their calls stay with the enclosing one.
@@ -459,6 +502,7 @@ function buildJavaScript(table: FileTable, tree: FlatTree): void {
       const inClass = scope && !scope.fn && scope.className !== undefined && (type === 'method_definition' || parentType === 'public_field_definition' || parentType === 'field_definition');
       const className = inClass ? scope.className : undefined;
       const nested = !className && enclosingFunction(stack) !== undefined;
+      if (className !== undefined && type === 'method_definition' && name === 'constructor') tsTypedFields(table, className, node);
       stack.push({ end: node.endIndex, fn: addFunction(table, name, className, node, nested) });
       continue;
     }
@@ -488,6 +532,32 @@ function buildJavaScript(table: FileTable, tree: FlatTree): void {
     const notSleep = /(^|\.)setTimeout$/.test(name) && !isPromiseSleep(node);
     const call: TableCall = { callee, line: node.startPosition.row + 1, kinds: [], evidence: false, managed: false, raw: { name, sql, args, notSleep } };
     record(fn, call);
+    if (isNew && fn.className !== undefined) ownField(table, fn.className, node, callee);
+  }
+}
+
+/** The simple class name of a TypeScript annotation (`: OutboxRepo`), if that is what it is. */
+function tsTypeName(annotation: SyntaxNode | null | undefined): string | undefined {
+  const text = annotation?.type === 'type_annotation' ? annotation.text.slice(1).trim() : undefined;
+  return text !== undefined && /^[A-Z][\w$]*$/.test(text) ? text : undefined;
+}
+
+/** `private readonly repo: OutboxRepo;` in a class body, and `constructor(private readonly pool: Pool)`. */
+function tsTypedFields(table: FileTable, className: string, node: SyntaxNode): void {
+  if (node.type === 'public_field_definition') {
+    const name = node.childForFieldName('name');
+    const type = tsTypeName(node.childForFieldName('type'));
+    if (name?.type === 'property_identifier' && type) addField(table, className, name.text, type);
+    return;
+  }
+  if (node.childForFieldName('name')?.text !== 'constructor') return;
+  for (const param of node.childForFieldName('parameters')?.namedChildren ?? []) {
+    if (param.type !== 'required_parameter' && param.type !== 'optional_parameter') continue;
+    // A parameter property: `private`/`public`/`protected` or `readonly` makes the parameter a field.
+    if (!param.namedChildren.some((c) => c.type === 'accessibility_modifier' || c.type === 'override_modifier') && !/^\s*readonly\b/.test(param.text)) continue;
+    const name = param.childForFieldName('pattern');
+    const type = tsTypeName(param.childForFieldName('type'));
+    if (name?.type === 'identifier' && type) addField(table, className, name.text, type);
   }
 }
 

@@ -11,6 +11,7 @@ import { blockFix, fenceLanguage, wholeLineText } from '../../../fixes/lines.js'
 import { backoffRetryTemplate, failureBackoffTemplate } from '../../../fixes/templates.js';
 import {
   clauseBlock,
+  constantNumber,
   descendants,
   displayCallee,
   enclosingFunction,
@@ -135,10 +136,13 @@ export const detectRetryWithoutBackoff: Detector = (loop, ctx) => {
         // Any sleep on the way back round counts: in the handler or after the try.
         const laterSleep = bodyCalls.filter((c) => c.node.startIndex >= tryNode.endIndex).map((c) => sleepOf(c, model)).find((s) => s !== undefined);
         const sleep = handlerSleep ?? laterSleep;
+        // A named module constant (`time.sleep(RETRY_SECONDS)`, `await sleep(RETRY_MS)`) is as constant as a literal.
+        const named = sleep && sleep.seconds === undefined ? constantNumber(sleep.arg, model) : undefined;
+        const seconds = sleep?.seconds ?? (named === undefined ? undefined : family === 'python' ? named : named / 1000);
         if (!sleep) {
           detections.push(report(loop, ctx, handler, tryCall, 'no-sleep', undefined, backoffRetryTemplate(loop.language, { call: tryCall.node.text, async: loop.inAsyncFunction })));
-        } else if (sleep.seconds !== undefined && !isBounded(loop, handler, model)) {
-          detections.push(report(loop, ctx, handler, tryCall, 'constant', sleep.seconds, backoffRetryTemplate(loop.language, { call: tryCall.node.text, async: loop.inAsyncFunction })));
+        } else if (seconds !== undefined && !isBounded(loop, handler, model)) {
+          detections.push(report(loop, ctx, handler, tryCall, 'constant', seconds, backoffRetryTemplate(loop.language, { call: tryCall.node.text, async: loop.inAsyncFunction })));
         }
         continue;
       }

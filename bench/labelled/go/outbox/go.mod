@@ -1,0 +1,3 @@
+module example.com/outbox
+
+go 1.21
