@@ -53,6 +53,24 @@ describe('precision fixtures', () => {
   }
 });
 
+// Test code (the default `test_code.paths`), where doubles replace the I/O: fixtures under
+// test/fixtures/precision-test-code/, analysed at a test path with the default configuration.
+describe('precision fixtures in test code', () => {
+  const TEST_DIR = join(PROJECT_ROOT, 'test', 'fixtures', 'precision-test-code');
+  const config = configSchema().parse({ severity_threshold: 'info' });
+  for (const file of readdirSync(TEST_DIR).sort()) {
+    const source = readFileSync(join(TEST_DIR, file), 'utf8');
+    for (const ruleId of rulesIn(source)) {
+      const markers = readMarkers(source, ruleId);
+      it(`${file}: ${ruleId} reports exactly the marked lines, with the marked variants`, () => {
+        const findings = analyzeSource({ path: `tests/${file}`, content: source }, config, { onlyRules: [ruleId] }).findings.filter((f) => f.ruleId === ruleId);
+        expect([...new Set(findings.map((f) => f.line))].sort((a, b) => a - b)).toEqual(markers.expected);
+        for (const [line, variant] of markers.variants) expect(variantsOf(findings.find((f) => f.line === line)!)).toContain(variant);
+      });
+    }
+  }
+});
+
 describe('name-only guesses', () => {
   const config = (threshold: 'info' | 'warning') => configSchema().parse({ severity_threshold: threshold });
   const GUESS = `

@@ -78,6 +78,16 @@ function callsUnder(nodes: SyntaxNode[], calls: TreeCall[]): TreeCall[] {
   return calls.filter((call) => nodes.some((n) => contains(n, call.node)));
 }
 
+/**
+ * `s = pool.pop(0)` … `if s.tries > limit: continue`: a list or deque `pop` raises when there is nothing to take, so a
+ * `continue` after it (outside its handler) skips the item it took and the next round takes the next one. The loop
+ * works through a collection; it is not waiting for anything. (A queue pop that returns `None` when empty is a
+ * `queue-pop` and stays a poll.)
+ */
+function takesFromLocalCollection(path: TreeCall[], family: Family): boolean {
+  return family === 'python' && path.some((c) => (c.method === 'pop' || c.method === 'popleft') && c.receiver !== undefined && !c.kinds.includes('queue-pop'));
+}
+
 function pathSpins(path: TreeCall[], model: FileModel): boolean {
   return path.every((call) => returnsImmediately(call, model));
 }
@@ -128,6 +138,7 @@ function onlyPrivateLocals(condition: SyntaxNode, loop: LoopFacts): boolean {
   return !names.some((n) => shared.has(n));
 }
 const SHARED_READS: readonly string[] = ['attribute', 'subscript', 'call', 'await'];
+const SUSPENDS: readonly string[] = ['yield', 'await', 'yield_expression', 'await_expression'];
 const SHARING: readonly string[] = ['global_statement', 'nonlocal_statement'];
 
 function spinOnFlag(loop: LoopFacts, ctx: RuleContext, family: Family): Detection | null {
@@ -138,6 +149,9 @@ function spinOnFlag(loop: LoopFacts, ctx: RuleContext, family: Family): Detectio
   if (!trivial) return null;
   const condition = loop.node.childForFieldName('condition');
   if (!condition) return null;
+  // `while not (yield WAIT_R): continue` in a generator hands control back to its driver on every test: the driver
+  // waits (select, an event loop), so the loop suspends rather than spins. An `await` in the test does the same.
+  if (condition.type === 'yield' || condition.descendantsOfType(SUSPENDS).length > 0) return null;
   // `treeCalls` walks below its root, and a Python condition is often the call itself.
   const calls = [...(isCall(condition, family) ? [ctx.model.call(condition)] : []), ...treeCalls(condition, ctx.model, { skipFunctions: true })];
   if (calls.some((c) => isBlockingWait(c, model))) return null;
@@ -248,6 +262,7 @@ export const detectBusyWait: Detector = (loop, ctx) => {
     if (handler && !isEmptyHandler(handler)) continue;
     const path = callsUnder(pathNodes(cont, loop.body), calls);
     if (!pathSpins(path, model)) continue;
+    if (!handler && takesFromLocalCollection(path, family)) continue;
     const fix = nonBlockingGetFix(path, ctx, loop) ??
       blockFix(idleSleepBlock(loop, ctx, cont), { startLine: loop.startLine, endLine: loop.endLine }, {
         description: 'sleep before going round again',

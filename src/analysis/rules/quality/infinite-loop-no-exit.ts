@@ -5,16 +5,53 @@ import type { Detector } from '../../rule-types.js';
 import { blockFix, fenceLanguage, wholeLineText } from '../../../fixes/lines.js';
 import { guardedWorkerTemplate } from '../../../fixes/templates.js';
 import { noExitWorkerCall, ruleMayReport } from './overlap.js';
-import { displayCallee, endLineOf, familyOf, lineOf, statementsOf } from '../lib/index.js';
+import type { LoopFacts, SyntaxNode } from '../../facts.js';
+import type { RuleContext } from '../../rule-types.js';
+import { displayCallee, enclosingFunction, endLineOf, familyOf, lineOf, rootOf, statementsOf, treeCalls } from '../lib/index.js';
 import { findUnguardedCall } from './unguarded-worker-loop.js';
 import { detectBraceNoExit } from './brace-worker.js';
 import { outerNamesUsed, workerName } from './worker-name.js';
+
+/** Kinds of call that take, change or send something an abrupt kill would leave half done. */
+const ITEM_KINDS: readonly string[] = ['queue-pop', 'queue-ack', 'queue-publish', 'db-read', 'db-write', 'db-batch', 'db-commit', 'http', 'subprocess', 'task-spawn'];
+
+/**
+ * The loop only looks and waits (reads local state, prints, sleeps): killing it between two statements loses nothing,
+ * so the missing stop flag costs nothing either.
+ */
+function holdsNoItem(loop: LoopFacts, ctx: RuleContext): boolean {
+  return treeCalls(loop.body, ctx.model, { skipFunctions: true }).every((c) => !c.kinds.some((k) => ITEM_KINDS.includes(k)));
+}
+
+/**
+ * The loop runs in a thread its author made a daemon (`self.daemon = True`, `setDaemon(True)` or `__init__(daemon=True)` in the class, or the
+ * function passed as `target=` to a `Thread(..., daemon=True)` of the file): the interpreter drops it at exit by
+ * design.
+ */
+function isDaemonThreadLoop(loop: LoopFacts): boolean {
+  const fn = enclosingFunction(loop.node, 'python');
+  if (!fn) return false;
+  let cls: SyntaxNode | null = fn.parent;
+  while (cls && cls.type !== 'class_definition') cls = cls.parent;
+  if (cls && DAEMON_MARK.test(cls.text)) return true;
+  const name = fn.childForFieldName('name')?.text;
+  if (!name) return false;
+  return rootOf(loop.node)
+    .descendantsOfType('call')
+    .some((call) => {
+      const args = call.childForFieldName('arguments');
+      if (!args || !/\bdaemon\s*=\s*True\b/.test(args.text)) return false;
+      return args.namedChildren.some((arg) => arg.type === 'keyword_argument' && arg.childForFieldName('name')?.text === 'target' && [name, `self.${name}`].includes(arg.childForFieldName('value')?.text ?? ''));
+    });
+}
+const DAEMON_MARK = /\bself\.daemon\s*=\s*True\b|\.setDaemon\(\s*True\s*\)|__init__\([^)\n]*\bdaemon\s*=\s*True\b/;
 
 export const detectInfiniteLoopNoExit: Detector = (loop, ctx) => {
   if (loop.language === 'go' || loop.language === 'java') return detectBraceNoExit(loop, ctx, ruleMayReport(ctx.config, 'unguarded-worker-loop', 'fix-bugs'));
   const family = familyOf(loop.language);
   const worker = noExitWorkerCall(loop, ctx);
   if (!worker) return null;
+  if (family === 'python' && holdsNoItem(loop, ctx) && (isDaemonThreadLoop(loop) || enclosingFunction(loop.node, family) === undefined)) return null;
   // unguarded-worker-loop's comment on the same header already names the missing stop flag (its `-no-stop` variant).
   if (ruleMayReport(ctx.config, 'unguarded-worker-loop', 'fix-bugs') && findUnguardedCall(loop, ctx)) return null;
   const purpose = workerName(loop, ctx.model);

@@ -48,6 +48,30 @@ function isDeferred(node: SyntaxNode, model: FileModel): boolean {
   return false;
 }
 
+/** What waits for a handle until the work it stands for (and so the callback handed with it) has run. */
+const WAITS_FOR_HANDLE = new Set(['get', 'join', 'wait', 'result']);
+
+/**
+ * `res = pool.apply_async(f, error_callback=errback)` then `res.get()` (or `t = Thread(target=work)` then `t.join()`)
+ * later in the same iteration: the callback has run, with this iteration's values, before the loop moves on.
+ */
+function awaitedInIteration(use: SyntaxNode, loop: LoopFacts, model: FileModel): boolean {
+  let call: SyntaxNode | null = use.parent;
+  while (call && call.type !== 'call') {
+    if (call.type === 'block' || call.type === 'expression_statement') return false;
+    call = call.parent;
+  }
+  const assignment = call?.parent;
+  if (!call || assignment?.type !== 'assignment' || assignment.childForFieldName('right')?.id !== call.id) return false;
+  const handle = assignment.childForFieldName('left');
+  if (handle?.type !== 'identifier') return false;
+  for (const node of descendants(loop.body, model, { skipFunctions: true })) {
+    if (node.startIndex <= assignment.endIndex || node.type !== 'attribute') continue;
+    if (node.childForFieldName('object')?.text === handle.text && WAITS_FOR_HANDLE.has(node.childForFieldName('attribute')?.text ?? '')) return true;
+  }
+  return false;
+}
+
 function pythonParams(fn: SyntaxNode): { names: Set<string>; node: SyntaxNode | null; hasKwargs: boolean } {
   const params = fn.childForFieldName('parameters');
   const names = new Set<string>();
@@ -131,11 +155,11 @@ function pythonDetections(loop: LoopFacts, source: string, model: FileModel): De
     const captured = [...new Set([...loopVars, ...comprehension.names])].filter((v) => !params.names.has(v) && !local.has(v) && used.has(v));
     if (captured.length === 0) continue;
     let deferred = false;
-    if (node.type === 'lambda') deferred = !isImmediatelyInvoked(node) && (comprehension.collected || isDeferred(node, model));
+    if (node.type === 'lambda') deferred = !isImmediatelyInvoked(node) && (comprehension.collected || (isDeferred(node, model) && !awaitedInIteration(node, loop, model)));
     else {
       const name = node.childForFieldName('name')?.text;
       for (const use of descendants(loop.body, model)) {
-        if (use.type === 'identifier' && use.text === name && use.startIndex > node.endIndex && use.parent?.type !== 'call' && isDeferred(use, model)) deferred = true;
+        if (use.type === 'identifier' && use.text === name && use.startIndex > node.endIndex && use.parent?.type !== 'call' && isDeferred(use, model) && !awaitedInIteration(use, loop, model)) deferred = true;
       }
     }
     if (!deferred) continue;

@@ -148,7 +148,25 @@ function pythonCollectionType(loop: LoopFacts, iterated: Iterated, model: FileMo
   // is a dict.
   if (bound === 'object') return instanceOfDictClass(loop, iterated, model) ? 'dict' : 'object';
   if (iterated.iterable.type === 'call' && /\.(keys|values|items)$/.test(calleeOf(iterated.iterable))) return 'dict';
+  if (bound === 'unknown' && inheritedAttribute(loop, iterated, model)) return 'object';
   return bound;
+}
+
+/**
+ * `for k in self.headers: del self.headers[k]` in a class with a base class, where nothing in the file binds
+ * `self.headers`: the attribute is the base class's (a request handler's `email.message.Message`, whose iteration
+ * walks a list it replaces on delete), so `del x[k]` does not make it a dict.
+ */
+function inheritedAttribute(loop: LoopFacts, iterated: Iterated, model: FileModel): boolean {
+  if (!/^self\.\w+$/.test(iterated.collection)) return false;
+  let cls: SyntaxNode | null = loop.node.parent;
+  while (cls && cls.type !== 'class_definition') cls = cls.parent;
+  const bases = cls?.childForFieldName('superclasses')?.namedChildren.filter((b) => b.type !== 'keyword_argument' && b.text !== 'object') ?? [];
+  if (bases.length === 0) return false;
+  return !descendants(rootOf(loop.node), model).some((n) => {
+    if (n.type === 'assignment' || n.type === 'augmented_assignment') return compact(n.childForFieldName('left')?.text ?? '') === iterated.collection;
+    return false;
+  });
 }
 
 /** `self._visible = Message(...)` where this file has `class Message(dict):`. */

@@ -289,6 +289,25 @@ function keptPastTheLoop(resource: Resource, loop: LoopFacts, model: FileModel):
   return descendants(scope, model).some((n) => n.type === 'identifier' && n.text === resource.name && n.startIndex >= loop.node.endIndex && !(n.parent?.type === 'assignment' && n.parent.childForFieldName('left')?.id === n.id));
 }
 
+/** A test double installed by name: `self.fakehttp(...)`, `mock.patch(...)`, `patch.object(...)`, `stub_socket()`. */
+const INSTALLS_DOUBLE = /^(?:fake|mock|patch|stub)/i;
+
+/**
+ * Test code that swaps in a fake before the open (`self.fakehttp(data)` earlier in the iteration, a
+ * `with mock.patch(...)` around it inside the loop, or a `@mock.patch` on the test): the "connection" is an in-memory double, so leaving it open
+ * holds no descriptor.
+ */
+function opensFake(statement: SyntaxNode, loop: LoopFacts, model: FileModel): boolean {
+  // `@mock.patch("urllib.request.urlopen")` on the test method patches every iteration.
+  const fn = enclosingFunction(loop.node, 'python');
+  const decorated = fn?.parent?.type === 'decorated_definition' ? fn.parent : undefined;
+  if (decorated?.namedChildren.some((d) => d.type === 'decorator' && /\bpatch\b|\bmock\b/.test(d.text))) return true;
+  return treeCalls(loop.body, model, { skipFunctions: true }).some((call) => {
+    if (!INSTALLS_DOUBLE.test(methodOf(call.callee)) && !/(?:^|\.)mock\./.test(call.callee)) return false;
+    return call.node.startIndex < statement.startIndex;
+  });
+}
+
 export const detectResourceLeakInLoop: Detector = (loop, ctx) => {
   if (loop.language === 'go' || loop.language === 'java') return detectBraceResourceLeak(loop, ctx);
   const { model } = ctx;
@@ -301,6 +320,7 @@ export const detectResourceLeakInLoop: Detector = (loop, ctx) => {
     if (info.closeStatements.some((c) => inFinally(c, enclosingFunction(loop.node, family) ?? rootOf(loop.node)))) continue;
     if (closedOnEveryError(resource.statement, info.closeStatements, loop.body)) continue;
     if (expectedToRaise(resource.statement, loop.body)) continue;
+    if (family === 'python' && ctx.testCode && opensFake(resource.statement, loop, model)) continue;
     if (info.closeStatements.length > 0 && !leaksPerIteration(resource, info.closeStatements, loop, family)) continue;
     const variant = info.closeStatements.length > 0 ? 'not-on-every-path' : 'never-closed';
     const sleep = treeCalls(loop.body, ctx.model, { skipFunctions: true, skipLoops: true })

@@ -8,7 +8,9 @@ import { blockFix, fenceLanguage, wholeLineText } from '../../../fixes/lines.js'
 import { guardedWorkerTemplate } from '../../../fixes/templates.js';
 import {
   clauseBlock,
+  contains,
   descendants,
+  enclosingFunction,
   displayCallee,
   endLineOf,
   type Family,
@@ -36,11 +38,62 @@ export function isLongRunning(loop: import('../../facts.js').LoopFacts): boolean
   }
   if (loop.node.type === 'while_statement') {
     const condition = loop.node.childForFieldName('condition')?.text ?? '';
-    return STOP_FLAG.test(condition) && !/attempt|retr|tries/i.test(condition);
+    return STOP_FLAG.test(condition) && !/attempt|retr|tries/i.test(condition) && !ownCompletionFlag(loop);
   }
   if ((loop.kind === 'for-each' || loop.kind === 'async-for' || loop.kind === 'for-await') && loop.iterable) {
     // `for msg in consumer:` reads a stream; `for consumer in self.consumers:` walks a list of them.
-    return /consumer(?!s\b)|\.listen\(\)|subscription(?!s\b)/i.test(loop.iterable.text);
+    return /consumer(?!s\b)|\.listen\(\)|subscription(?!s\b)/i.test(loop.iterable.text) && !testedForEmptiness(loop);
+  }
+  return false;
+}
+
+/**
+ * `while should_loop:` over a local the body itself sets (`should_loop = False` once the call went through): the
+ * loop runs one operation to completion; nobody outside can stop it, so the name is not a stop flag.
+ */
+function ownCompletionFlag(loop: LoopFacts): boolean {
+  if (loop.language !== 'python') return false;
+  const condition = loop.node.childForFieldName('condition');
+  const flag = condition?.type === 'not_operator' ? condition.childForFieldName('argument') : condition;
+  if (flag?.type !== 'identifier') return false;
+  const fn = enclosingFunction(loop.node, 'python');
+  if (!fn || fn.descendantsOfType(['global_statement', 'nonlocal_statement']).some((d) => d.text.includes(flag.text))) return false;
+  return loop.body.descendantsOfType('assignment').some((a) => a.childForFieldName('left')?.text === flag.text);
+}
+
+/**
+ * `subscription = client.get_subscription(name)`, then `if not subscription: return`, then `for result in
+ * subscription:`: a value tested for emptiness is a finite batch already fetched (a stream object is always truthy).
+ */
+function testedForEmptiness(loop: LoopFacts): boolean {
+  const name = loop.iterable?.text.trim() ?? '';
+  if (loop.language !== 'python' || !/^[A-Za-z_]\w*$/.test(name)) return false;
+  const fn = enclosingFunction(loop.node, 'python');
+  if (!fn) return false;
+  const before = (n: SyntaxNode) => n.endIndex <= loop.node.startIndex;
+  const emptyTest = fn.descendantsOfType('not_operator').some((n) => before(n) && n.childForFieldName('argument')?.text === name);
+  const lenTest = fn.descendantsOfType('call').some((n) => before(n) && n.childForFieldName('function')?.text === 'len' && n.childForFieldName('arguments')?.namedChildren[0]?.text === name);
+  return emptyTest || lenTest;
+}
+
+/**
+ * The loop serves one connection: a try around it in the same function catches (without re-raising) and the
+ * function then closes what it served (`finally: writer.close()`, `self.sock.close()` after the try). After an error
+ * the connection's state is unknown, so ending its loop, logged and closed, is the right policy, not a lost worker.
+ */
+function endsSessionOnError(loop: LoopFacts, ctx: RuleContext): boolean {
+  if (loop.language !== 'python') return false;
+  const fn = enclosingFunction(loop.node, 'python');
+  if (!fn) return false;
+  for (let current = loop.node.parent; current && current.id !== fn.id; current = current.parent) {
+    if (current.type !== 'try_statement' || !contains(tryParts(current).body ?? current, loop.node)) continue;
+    const { handlers, finalizer: finallyClause } = tryParts(current);
+    const catches = handlers.some((h) => h.type === 'except_clause' && !statementsOf(clauseBlock(h)).some((st) => st.type === 'raise_statement'));
+    if (!catches && !finallyClause) continue;
+    const closes = treeCalls(fn, ctx.model, { skipFunctions: true }).some(
+      (c) => c.kinds.includes('close') && c.node.startIndex >= loop.node.endIndex && (c.node.startIndex >= current!.endIndex || (finallyClause !== undefined && contains(finallyClause, c.node))),
+    );
+    if (catches && closes) return true;
   }
   return false;
 }
@@ -77,7 +130,7 @@ function isFetchOrRecovery(call: TreeCall, perItemTry: SyntaxNode): boolean {
 /** The first call that can throw and ends the worker when it does, if the loop is a long-running one. */
 export function findUnguardedCall(loop: LoopFacts, ctx: RuleContext): TreeCall | undefined {
   const { model } = ctx;
-  if (!isLongRunning(loop) || hasSupervisor(loop) || endsByDrainException(loop)) return undefined;
+  if (!isLongRunning(loop) || hasSupervisor(loop) || endsByDrainException(loop) || endsSessionOnError(loop, ctx)) return undefined;
   const family = familyOf(loop.language);
   const calls = treeCalls(loop.body, ctx.model, { skipFunctions: true });
   const perItemTry = firstCatchingTry(loop, model);
