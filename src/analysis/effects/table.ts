@@ -9,7 +9,7 @@ import { normalizeCallee, type Classification, type KnowledgeBase } from '../kno
 import type { ArgFact } from '../facts.js';
 import { CATALOG_SQL, compactCallee, evalNumber, looksLikeSql, methodOf } from '../facts/common.js';
 import { argFacts, popTimeoutSeconds } from '../facts/python.js';
-import { calleeText, stringValue, templateContent } from '../facts/javascript-syntax.js';
+import { calleeText, isPlainValue, stringValue, templateContent } from '../facts/javascript-syntax.js';
 import { MODEL_GLOBALS } from '../facts/javascript.js';
 import { stringLiteralText, type BraceFile } from '../facts/brace.js';
 import { goDurationSeconds } from '../facts/go.js';
@@ -30,7 +30,7 @@ export interface TableCall {
   /** The kinds rest on the API's name or its SQL (true), or only on a name that suggests I/O (false). */
   evidence: boolean;
   /** What classification needs: the name matched, SQL text, arguments (only for methods that read them). */
-  raw?: { name: string; sql?: string; args: ArgFact[]; firstNumber?: number; notSleep?: boolean; ddl?: boolean };
+  raw?: { name: string; sql?: string; args: ArgFact[]; firstNumber?: number; notSleep?: boolean; ddl?: boolean; notPop?: boolean };
   sleepSeconds?: number;
   /** Queue pops: seconds the pop may block, 0 for a non-blocking pop, undefined when unknown or unbounded. */
   timeoutSeconds?: number;
@@ -258,6 +258,7 @@ export function classifyFunction(fn: TableFunction, language: Language, kb: Know
     }
     let kinds = result.kinds;
     if (raw.notSleep) kinds = kinds.filter((k) => k !== 'sleep');
+    if (raw.notPop) kinds = kinds.filter((k) => k !== 'queue-pop');
     // DDL (`conn.exec_driver_sql("drop database %s" % name)`) or a catalog read: one per schema object, not a per-row query.
     if (raw.ddl) kinds = kinds.filter((k) => k !== 'db-read' && k !== 'db-write' && k !== 'db-batch');
     call.kinds = kinds;
@@ -531,6 +532,8 @@ function buildJavaScript(table: FileTable, tree: FlatTree): void {
     // `new Promise(r => setTimeout(r, ms))` is a sleep; a bare setTimeout(callback) schedules, it does not wait.
     const notSleep = /(^|\.)setTimeout$/.test(name) && !isPromiseSleep(node);
     const call: TableCall = { callee, line: node.startPosition.row + 1, kinds: [], evidence: false, managed: false, raw: { name, sql, args, notSleep } };
+    // `const job = this.queue.dequeue()` in a plain function: an in-process queue's item, not a broker pop.
+    if (!isNew && POP_METHOD.test(name) && isPlainValue(node)) call.raw!.notPop = true;
     record(fn, call);
     if (isNew && fn.className !== undefined) ownField(table, fn.className, node, callee);
   }
@@ -560,6 +563,8 @@ function tsTypedFields(table: FileTable, className: string, node: SyntaxNode): v
     if (name?.type === 'identifier' && type) addField(table, className, name.text, type);
   }
 }
+
+const POP_METHOD = /(?:^|\.)(?:dequeue|getNextJob|take|receive|[lr]?pop|[lr]Pop|get)$/;
 
 /** `setTimeout(resolve, ms)` inside `new Promise(...)`: the awaited-sleep idiom. */
 function isPromiseSleep(call: SyntaxNode): boolean {

@@ -310,3 +310,33 @@ export function stopFlagName(atom: SyntaxNode): string | undefined {
   const last = name.slice(name.lastIndexOf('.') + 1).replace(/^#/, '');
   return STOP_WORDS.test(last) || /(^|\.)signal\.aborted$/.test(name) ? name : undefined;
 }
+
+const PROMISE_LINKS = new Set(['then', 'catch', 'finally']);
+
+/**
+ * `const job = this.queue.dequeue();` in a function that is not async, the value never awaited, chained or
+ * returned: the call hands back the item itself. A pop from an in-process structure (a priority queue, an array
+ * wrapper), not from a broker, whose pop hands back a promise or takes a callback.
+ */
+export function isPlainValue(call: SyntaxNode): boolean {
+  let n = call;
+  let p = call.parent;
+  while (p && (p.type === 'parenthesized_expression' || p.type === 'non_null_expression' || p.type === 'as_expression')) {
+    n = p;
+    p = p.parent;
+  }
+  let name: string | undefined;
+  if (p?.type === 'variable_declarator' && p.childForFieldName('value')?.id === n.id) name = p.childForFieldName('name')?.text;
+  else if (p?.type === 'assignment_expression' && p.childForFieldName('right')?.id === n.id) name = p.childForFieldName('left')?.text;
+  if (!name || !/^[A-Za-z_$][\w$]*$/.test(name)) return false;
+  let fn = p!.parent;
+  while (fn && !FUNCTION_TYPES.has(fn.type)) fn = fn.parent;
+  if (!fn || isAsyncFunction(fn) || fn.type === 'generator_function_declaration' || fn.type === 'generator_function') return false;
+  for (const use of (fn.childForFieldName('body') ?? fn).descendantsOfType('identifier')) {
+    if (use.text !== name) continue;
+    const parent = use.parent;
+    if (parent?.type === 'return_statement' || parent?.type === 'await_expression' || parent?.type === 'arrow_function') return false;
+    if (parent?.type === 'member_expression' && parent.childForFieldName('object')?.id === use.id && PROMISE_LINKS.has(parent.childForFieldName('property')?.text ?? '')) return false;
+  }
+  return true;
+}

@@ -37,6 +37,7 @@ import {
   functionParams,
   isAlwaysTrue,
   isAsyncFunction,
+  isPlainValue,
   objectArgFacts,
   stopFlagName,
   stringValue,
@@ -1178,6 +1179,8 @@ class Extractor {
       if (this.isCallbackTimer(node, ctorName) && !this.rescheduleIds.has(node.id)) kinds = kinds.filter((k) => k !== 'sleep');
       else sleepMs = this.sleepMsOf(node, ctorName, positional);
     }
+
+    if (kinds.includes('queue-pop') && !via && isPlainValue(node)) kinds = kinds.filter((k) => k !== 'queue-pop');
 
     let floating = false;
     if (!position.awaited && !position.resultUsed && !kinds.includes('sleep')) {

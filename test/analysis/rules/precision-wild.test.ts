@@ -10,6 +10,7 @@ import { analyzeSource, getRule } from '../../../src/analysis/engine.js';
 import { configSchema } from '../../../src/config/schema.js';
 import { fill, PROJECT_ROOT } from '../../../src/core/i18n.js';
 import type { Finding } from '../../../src/core/types.js';
+import { parseSource } from '../../../src/analysis/parse.js';
 import { readMarkers, runRule } from '../../support/rule-tester.js';
 
 const DIR = join(PROJECT_ROOT, 'test', 'fixtures', 'precision');
@@ -95,5 +96,24 @@ def refresh(customer_ids):
   it('fall under a warning threshold', () => {
     expect(analyzeSource({ path: 'app/jobs.py', content: GUESS }, config('warning'), { onlyRules: ['query-in-loop'] }).findings).toEqual([]);
     expect(analyzeSource({ path: 'app/jobs.py', content: EVIDENCE }, config('warning'), { onlyRules: ['query-in-loop'] }).findings).toHaveLength(1);
+  });
+});
+
+describe('resource-leak-in-loop: the JavaScript sketch opens the resource as the code does', () => {
+  const loop = (open: string[]) =>
+    ['async function poll(hosts, pool) {', '  for (const h of hosts) {', ...open.map((l) => `    ${l}`), '    s.connect(80, h);', '  }', '}', ''].join('\n');
+
+  it('keeps a constructor un-awaited (no `await new net.Socket()`) and parses', () => {
+    const [leak] = runRule('resource-leak-in-loop', 'app/poll.js', loop(['const s = new net.Socket({', '  allowHalfOpen: true,', '});']));
+    expect(leak?.fix?.kind).toBe('block');
+    expect(leak?.fix?.code).toBe('const s = new net.Socket({\n  allowHalfOpen: true,\n});\ntry {\n  // use s\n} finally {\n  s.end();\n}\n');
+    expect(leak?.fix?.code).not.toContain('await new');
+    expect(parseSource('javascript', `async function f() {\n${leak!.fix!.code}}\n`).rootNode.hasError).toBe(false);
+  });
+
+  it('keeps an awaited checkout awaited', () => {
+    const [leak] = runRule('resource-leak-in-loop', 'app/poll.js', loop(['const s = await pool.connect({', '  timeout: 5,', '});']).replace('s.connect(80, h)', 's.query(h)'));
+    expect(leak?.fix?.code).toMatch(/^const s = await pool\.connect\(\{\n/);
+    expect(leak?.fix?.code).toContain('} finally {\n  s.release();\n}');
   });
 });

@@ -6,6 +6,7 @@
 import type { CallFact, CallKind, LoopFacts, SyntaxNode } from '../../facts.js';
 import type { FileModel, ModelCall } from '../../model.js';
 import { elideBrackets } from '../../knowledge-base.js';
+import { isPlainValue } from '../../facts/javascript-syntax.js';
 import { short } from './fixes.js';
 import {
   argumentNodes,
@@ -58,6 +59,8 @@ export function classifyTreeCall(node: SyntaxNode, model: FileModel): TreeCall {
   } catch {
     kinds = [];
   }
+  // `const job = this.queue.dequeue()` in a plain JavaScript function: an in-process queue's item, not a broker pop.
+  if (kinds.includes('queue-pop') && (language === 'javascript' || language === 'typescript' || language === 'tsx') && isPlainValue(node)) kinds = kinds.filter((k) => k !== 'queue-pop');
   const parent = node.parent;
   const awaited = parent?.type === 'await_expression' || parent?.type === 'await';
   const call: TreeCall = { node, callee, method, receiver: receiver || undefined, line: lineOf(node), kinds, confidence, awaited };

@@ -234,10 +234,13 @@ const SCHEMA_NOUN = endsWithWord(['columns?', 'indices', 'indexes', 'foreign_?[k
 /** Names in an iterable's text that say nothing about what is iterated. */
 const ITERABLE_PLUMBING = new Set(['this', 'self', 'cls', 'Object', 'Array', 'from', 'entries', 'values', 'keys', 'items', 'filter', 'map', 'reverse', 'slice', 'sorted', 'reversed', 'list', 'tuple', 'set', 'enumerate', 'zip', 'length', 'len', 'concat', 'flat', 'iter']);
 
-/** A DDL method: a schema verb and a schema noun (`addColumn`, `createIndex`, `drop_foreign_key`, `renameTable`). */
+/**
+ * A DDL method: a schema verb and a schema noun (`addColumn`, `createIndex`, `drop_foreign_key`, `renameTable`;
+ * MongoDB's `createCollection`, `dropCollection`, one per model).
+ */
 const DDL_VERB = /^_*(?:[cC]reate|[aA]dd|[dD]rop|[aA]lter|[cC]hange|[rR]ename|[rR]emove|[eE]nsure)(?=[A-Z_])/;
 
-const DDL_NOUN = endsWithWord(['columns?', 'index', 'indices', 'indexes', 'tables?', 'foreign_?[kK]eys?', 'constraints?', 'schemas?', 'enum_?[tT]ypes?', 'checks?', 'uniques?', 'exclusions?', 'primary_?[kK]eys?', 'sequences?', 'triggers?', 'databases?', 'views?']);
+const DDL_NOUN = endsWithWord(['columns?', 'index', 'indices', 'indexes', 'tables?', 'foreign_?[kK]eys?', 'constraints?', 'schemas?', 'enum_?[tT]ypes?', 'checks?', 'uniques?', 'exclusions?', 'primary_?[kK]eys?', 'sequences?', 'triggers?', 'databases?', 'views?', 'collections?']);
 
 /** SQL that changes or inspects the schema: per table it is one statement per object, not per row. */
 const DDL_SQL = /^\s*(?:CREATE|ALTER|DROP|TRUNCATE|RENAME|COMMENT\s+ON|GRANT|REVOKE|VACUUM|REINDEX|ANALYZE)\b/i;

@@ -139,6 +139,29 @@ function onlyPrivateLocals(condition: SyntaxNode, loop: LoopFacts): boolean {
 }
 const SHARED_READS: readonly string[] = ['attribute', 'subscript', 'call', 'await'];
 const SUSPENDS: readonly string[] = ['yield', 'await', 'yield_expression', 'await_expression'];
+/** Expressions that change a variable (JavaScript/TypeScript `i++`, `i += n`, `x = ...`; Python's walrus). */
+const STATE_UPDATES: readonly string[] = ['update_expression', 'augmented_assignment_expression', 'assignment_expression', 'named_expression'];
+
+/**
+ * A path to `continue` that calls nothing and moves a variable from its own value (`node = node.next`, `i++`,
+ * `depth += 1`): the iteration walks a chain or counts, it does not wait. A poller's idle path calls its poll.
+ */
+const PATH_UPDATES: readonly string[] = ['update_expression', 'augmented_assignment_expression', 'augmented_assignment', 'assignment_expression', 'assignment'];
+function advancesWithoutCalls(path: SyntaxNode[], calls: TreeCall[]): boolean {
+  if (calls.length > 0) return false;
+  for (const node of path) {
+    for (const update of node.descendantsOfType(PATH_UPDATES)) {
+      if (update.type === 'update_expression' || update.type === 'augmented_assignment_expression' || update.type === 'augmented_assignment') return true;
+      if (update.type !== 'assignment_expression' && update.type !== 'assignment') continue;
+      const left = update.childForFieldName('left');
+      const right = update.childForFieldName('right');
+      if (left?.type !== 'identifier' || !right) continue;
+      const name = left.text;
+      if (right.descendantsOfType('identifier').some((id) => id.text === name) || right.text === name) return true;
+    }
+  }
+  return false;
+}
 const SHARING: readonly string[] = ['global_statement', 'nonlocal_statement'];
 
 function spinOnFlag(loop: LoopFacts, ctx: RuleContext, family: Family): Detection | null {
@@ -159,6 +182,9 @@ function spinOnFlag(loop: LoopFacts, ctx: RuleContext, family: Family): Detectio
   // condition that merely *looks* at state (a flag, `poll()`, `done()`, `is_set()`: `roles.state_probe` of
   // rules/apis/*.yml) spins.
   if (calls.some((c) => !ctx.kb.hasRole?.(loop.language, c.method, 'state_probe'))) return null;
+  // `while (buf[i++] && i < n) {}` or `while ((m = re.exec(s))) {}`: the condition itself moves (a scan to a
+  // terminator), it does not wait for someone else to flip the state.
+  if (condition.descendantsOfType(STATE_UPDATES).length > 0) return null;
   if (family === 'python' && onlyPrivateLocals(condition, loop)) return null;
   return {
     loop,
@@ -260,9 +286,11 @@ export const detectBusyWait: Detector = (loop, ctx) => {
     // Other handlers are retries (retry-without-backoff); `except queue.Empty: continue` is the idle path.
     const handler = enclosingHandler(cont, loop.body);
     if (handler && !isEmptyHandler(handler)) continue;
-    const path = callsUnder(pathNodes(cont, loop.body), calls);
+    const nodes = pathNodes(cont, loop.body);
+    const path = callsUnder(nodes, calls);
     if (!pathSpins(path, model)) continue;
     if (!handler && takesFromLocalCollection(path, family)) continue;
+    if (advancesWithoutCalls(nodes, path)) continue;
     const fix = nonBlockingGetFix(path, ctx, loop) ??
       blockFix(idleSleepBlock(loop, ctx, cont), { startLine: loop.startLine, endLine: loop.endLine }, {
         description: 'sleep before going round again',

@@ -109,6 +109,35 @@ interface JsFinding {
   variant: 'promise' | 'then';
 }
 
+/**
+ * Every async function or method of the file named `name` is one `try` whose `catch` neither rethrows nor awaits
+ * (and whose `finally`, if any, does not throw): its promise always fulfils, so dropping it loses no failure.
+ */
+function neverRejects(name: string, ctx: RuleContext): boolean {
+  const definitions = ctx.model.functions.filter((fn) => fn.isAsync && fn.name === name);
+  return definitions.length > 0 && definitions.every((fn) => catchesEverything(fn.node));
+}
+
+function catchesEverything(fn: SyntaxNode): boolean {
+  const body = fn.childForFieldName('body');
+  if (body?.type !== 'statement_block') return false;
+  const statements = body.namedChildren.filter((s) => s.type !== 'comment');
+  const only = statements[0];
+  if (statements.length !== 1 || only?.type !== 'try_statement') return false;
+  const handler = only.childForFieldName('handler');
+  const finalizer = only.childForFieldName('finalizer');
+  if (!handler) return false;
+  const raises = (node: SyntaxNode, types: readonly string[]) => node.descendantsOfType(types).some((n) => !insideNestedFunction(n, node));
+  return !raises(handler, HANDLER_FAILS) && !(finalizer && raises(finalizer, FINALLY_FAILS));
+}
+const HANDLER_FAILS: readonly string[] = ['throw_statement', 'await_expression'];
+const FINALLY_FAILS: readonly string[] = ['throw_statement'];
+
+function insideNestedFunction(node: SyntaxNode, stop: SyntaxNode): boolean {
+  for (let current = node.parent; current && current.id !== stop.id; current = current.parent) if (ASYNC_CANDIDATE_TYPES.has(current.type)) return true;
+  return false;
+}
+
 function jsFindings(loop: LoopFacts, ctx: RuleContext): JsFinding[] {
   const { model } = ctx;
   const asyncNames = ctx.model.asyncFunctionNames;
@@ -136,6 +165,8 @@ function jsFindings(loop: LoopFacts, ctx: RuleContext): JsFinding[] {
     const isKnownAsyncIo =
       (loop.inAsyncFunction || loop.hasAwait) && classified.confidence === 'high' && classified.kinds.some((k) => k === 'http' || k === 'db-write' || k === 'queue-ack' || k === 'queue-publish' || k === 'db-read');
     if (!isAsyncLocal && !isKnownAsyncIo) continue;
+    // `runAsync(fn)` whose whole body is `try { await fn() } catch (e) { onError(e) }` settles, it never rejects.
+    if (!isKnownAsyncIo && neverRejects(isAsyncLocal && asyncNames.has(bare) ? bare : method, ctx)) continue;
     // Handing the promise to a collector (`queue.add(promise)`, `pending.push(p)`) keeps it, as `futures.append` does.
     if (/^(add|push|append|enqueue|set|unshift)$/.test(method)) continue;
     // Commands queued on a pipeline / MULTI / batch / transaction run, and fail, at its `exec()`.

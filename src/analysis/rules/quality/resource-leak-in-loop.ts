@@ -7,6 +7,7 @@ import type { Detection, Detector, RuleContext } from '../../rule-types.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import {
   blockFix,
+  dedentText,
   detectIndentUnit,
   fenceLanguage,
   hasMultilineString,
@@ -16,6 +17,7 @@ import {
   lineEndOffset,
   lineStartOffset,
   replaceFix,
+  wholeLineText,
 } from '../../../fixes/lines.js';
 import {
   calleeOf,
@@ -227,6 +229,15 @@ function buildFix(resource: Resource, usageInfo: Usage, loop: LoopFacts, ctx: Ru
   });
 }
 
+/**
+ * The JavaScript sketch: the statement that opens the resource as the code wrote it (`new net.Socket(...)` stays
+ * un-awaited, `await pool.connect()` stays awaited), then try/finally around its use.
+ */
+function jsCloseSketch(resource: Resource, source: string): string {
+  const open = dedentText(wholeLineText(source, lineOf(resource.statement), endLineOf(resource.statement))).replace(/\s+$/, '');
+  return `${open}\ntry {\n  // use ${resource.name}\n} finally {\n  ${resource.name}.${resource.closeMethod}();\n}\n`;
+}
+
 /** `conn.close()`, or for a pool checkout `pool.putconn(conn)` (the method of `resources:` on the pool). */
 function closeCall(resource: Resource): string {
   const receiver = receiverOf(resource.callee);
@@ -334,9 +345,9 @@ export const detectResourceLeakInLoop: Detector = (loop, ctx) => {
             ? `with ${resource.call.text} as ${resource.name}:\n    ...  # use ${resource.name}; it is closed even when this raises\n`
             : // A connection's `with` commits but does not close, and a pool checkout's does not give it back.
               `${resource.name} = ${resource.call.text}\ntry:\n    ...  # use ${resource.name}\nfinally:\n    ${closeCall(resource)}\n`
-          : `const ${resource.name} = await ${resource.call.text.replace(/^await\s+/, '')};\ntry {\n  // use ${resource.name}\n} finally {\n  ${resource.name}.${resource.closeMethod}();\n}\n`,
+          : jsCloseSketch(resource, ctx.file.source),
         { startLine: lineOf(resource.statement), endLine: endLineOf(resource.statement) },
-        { description: 'close on every path', safety: 'safe', language: fenceLanguage(loop.language) },
+        { description: 'close on every path', safety: family === 'python' ? 'safe' : 'unsafe', language: fenceLanguage(loop.language) },
       );
     detections.push({
       loop,

@@ -84,6 +84,27 @@ function catchesOnlyControlFlow(handler: SyntaxNode, ctx: RuleContext): boolean 
   return types.every((t) => ctx.kb.hasRole?.(ctx.file.language, t.slice(t.lastIndexOf('.') + 1), 'control_flow_errors') === true);
 }
 
+/**
+ * The handler records the failure (`isFailure = true`) and a statement after the try leaves the loop on it
+ * (`if (isFailure) { terminate(); return }`): the failure ends the loop, one step later. A stream reader does this.
+ */
+function failureFlagLeaves(handlerBlock: SyntaxNode, tryNode: SyntaxNode, family: Family): boolean {
+  const flags = new Set<string>();
+  for (const node of handlerBlock.descendantsOfType(FLAG_SETS)) {
+    const left = node.childForFieldName('left');
+    if (left?.type === 'identifier' && node.childForFieldName('right')?.type === 'true') flags.add(left.text);
+  }
+  if (flags.size === 0 || !tryNode.parent) return false;
+  return statementsOf(tryNode.parent).some(
+    (s) =>
+      s.startIndex >= tryNode.endIndex &&
+      s.type === 'if_statement' &&
+      flags.has((s.childForFieldName('condition')?.text ?? '').replace(/^\((.*)\)$/s, '$1').trim()) &&
+      leavesLoop(s.childForFieldName('consequence') ?? s, family),
+  );
+}
+const FLAG_SETS: readonly string[] = ['assignment_expression', 'assignment'];
+
 /** `fn()` where `fn` is a parameter of the function around the loop: a generic retry helper. */
 function isParameterCall(call: TreeCall, loop: LoopFacts, model: FileModel): boolean {
   const { family } = model;
@@ -122,6 +143,7 @@ export const detectRetryWithoutBackoff: Detector = (loop, ctx) => {
       const handlerReraises = statementsOf(block).some((s) => s.type === 'raise_statement' || s.type === 'throw_statement' || s.type === 'return_statement' || s.type === 'break_statement');
       if (handlerReraises) continue;
       if (catchesOnlyControlFlow(handler, ctx)) continue;
+      if (failureFlagLeaves(block, tryNode, family)) continue;
       const tryCall = ioCallIn(body, loop, ctx);
       if (!tryCall) continue;
       // A call in the try that itself blocks (`accept()`, `WaitNamedPipe(addr, 1000)`, `q.get(timeout=1)`) paces the loop.
