@@ -597,24 +597,38 @@ function proveFixes(findings: Finding[], facts: FileFacts, config: CozeLoopConfi
   if (candidates.length === 0) return;
   // One re-run with every patch applied proves them all when it clears every finding and adds none (the usual case),
   // first on the file with the definitions no patch touches blanked out (compared with the same reduction unpatched,
-  // which must still hold every finding the patches target); otherwise each patch is re-run on the whole file on its
-  // own, to find the ones at fault.
+  // which must still hold every finding the patches target). Otherwise each patch is re-run on its own on that reduced
+  // file (patches that overlap, e.g. two sets built before the same loop, cannot be applied together); the ones that
+  // fail there are re-run with every patch on the whole file, then each on its own on the whole file, to find the
+  // ones at fault.
   const fixes = candidates.map((f) => f.fix!);
   const reduced = reduceForProof(facts.source, facts.tree.rootNode as unknown as SyntaxNode, fixes);
+  let unproved = candidates;
   if (reduced !== facts.source) {
     const reducedBefore = rerun(reduced);
-    const patched = applyFixes(reduced, fixes);
-    const keys = new Set(reducedBefore?.map((f) => `${f.ruleId}\0${f.line}\0${f.message}`));
-    const allTargeted = candidates.every((f) => keys.has(`${f.ruleId}\0${f.line}\0${f.message}`));
-    const after = reducedBefore && allTargeted && patched !== undefined ? rerun(patched) : undefined;
-    if (reducedBefore && after && !compareFindings(reducedBefore, after, candidates)) return;
+    const keys = new Set(reducedBefore?.map(provedKey));
+    if (reducedBefore && candidates.every((f) => keys.has(provedKey(f)))) {
+      const patched = applyFixes(reduced, fixes);
+      const after = patched !== undefined ? rerun(patched) : undefined;
+      if (after && !compareFindings(reducedBefore, after, candidates)) return;
+      // One patch at a time on the reduced file: a 79 KB module with six patches in one function re-runs 9 KB six
+      // times instead of 79 KB.
+      if (candidates.length > 1) {
+        unproved = candidates.filter((finding) => {
+          if (outOfTime()) return true;
+          const alone = rerun(applyFix(reduced, finding.fix!));
+          return !alone || compareFindings(reducedBefore, alone, [finding]) !== undefined;
+        });
+        if (unproved.length === 0) return;
+      }
+    }
   }
   if (candidates.length > 1) {
     const combined = applyFixes(facts.source, fixes);
     const after = combined === undefined ? undefined : rerun(combined);
     if (after && !compareFindings(findings, after, candidates)) return;
   }
-  for (const finding of candidates) {
+  for (const finding of unproved) {
     const fix = finding.fix!;
     if (outOfTime()) {
       finding.fix = asSketch(fix, 'sketch: not proved, the file ran out of its time budget');
@@ -624,6 +638,11 @@ function proveFixes(findings: Finding[], facts: FileFacts, config: CozeLoopConfi
     const failure = after ? compareFindings(findings, after, [finding]) : ({ check: 'not-cleared' } as const);
     if (failure) finding.fix = asSketch(fix, describeFailure(failure));
   }
+}
+
+/** A finding as the reduced proof matches it against the unpatched reduction: rule, line and message. */
+function provedKey(finding: Finding): string {
+  return `${finding.ruleId}\0${finding.line}\0${finding.message}`;
 }
 
 function sortFindings(findings: Finding[]): Finding[] {

@@ -135,6 +135,41 @@ describe('the re-run reads only what the patches touch', () => {
     const reduced = reduceForProof(source, parseSource('python', source).rootNode, [{ startLine: 9, endLine: 9 }]);
     expect(reduced.split('\n')).toEqual(['import os', '', '', '', '', 'X = 2', '', 'def b(xs):', '    for x in xs:', '        pass', '']);
   });
+  // Three patches in one function, two of them overlapping (each builds a set before the same loop), beside a
+  // definition no patch touches: they cannot be applied together, so each is proved on its own on the reduced file.
+  // The outcome must be the one a proof of each patch on the whole file gives.
+  it('proves overlapping patches one by one with the same outcome as on the whole file', () => {
+    const source = `import os
+
+
+def unrelated(a):
+    return a + 1
+
+
+def compare(names, simple_keys, checked_keys):
+    failed = []
+    simple_keys = list(simple_keys)
+    checked_keys = list(checked_keys)
+    for name in names:
+        if name not in simple_keys:
+            failed.append(name)
+        elif name not in checked_keys:
+            failed.append(name)
+    for method in names:
+        if method in simple_keys and method in checked_keys:
+            failed.append(method)
+    return failed
+`;
+    const proved = analyse('app/cmp.py', source).filter((f) => f.ruleId === 'membership-in-loop');
+    const unproved = analyse('app/cmp.py', source, false).filter((f) => f.ruleId === 'membership-in-loop');
+    expect(proved.map((f) => f.line)).toEqual([13, 15, 18]);
+    expect(proved.map((f) => f.fix?.kind)).toEqual(['replace', 'replace', 'block']);
+    for (const [i, finding] of unproved.entries()) {
+      const failure = prove('app/cmp.py', 'python', source, finding, {});
+      expect(proved[i]!.fix?.kind).toBe(failure ? 'block' : 'replace');
+    }
+    expect(proved[2]!.fix?.description).toContain('adds a membership-in-loop finding');
+  });
 });
 
 describe('comparing findings before and after a patch', () => {

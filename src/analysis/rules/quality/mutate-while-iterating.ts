@@ -295,7 +295,10 @@ export const detectMutateWhileIterating: Detector = (loop, ctx) => {
   if (iterated.collection === 'self' || iterated.collection === 'this') return null;
   const shrink = family === 'python' ? PY_SHRINK : JS_SHRINK;
   const grow = family === 'python' ? PY_GROW : JS_GROW;
-  const declared = family === 'python' ? pythonCollectionType(loop, iterated, model) : 'list';
+  // The declared type (a walk of the enclosing scope, or of the file for `self.x`) only matters once the body
+  // mutates the collection, which most loops never do.
+  let declaredType: CollectionType | undefined;
+  const declared = (): CollectionType => (declaredType ??= family === 'python' ? pythonCollectionType(loop, iterated, model) : 'list');
   const detections: Detection[] = [];
   for (const node of descendants(loop.body, model, { skipFunctions: loop.kind !== 'callback-iteration' })) {
     let mutation: { kind: 'shrink' | 'grow'; byIndex: boolean; operation: string; type: CollectionType } | undefined;
@@ -310,7 +313,7 @@ export const detectMutateWhileIterating: Detector = (loop, ctx) => {
       const keyIsLoopVariable = args[0] !== undefined && loop.loopVariables.includes(args[0].text);
       // `d.setdefault(k, ...)` for the key being visited does not add one.
       if (method === 'setdefault' && keyIsLoopVariable) continue;
-      const type = declared !== 'unknown' ? declared : typeOfMethod(method, keyIsLoopVariable);
+      const type = declared() !== 'unknown' ? declared() : typeOfMethod(method, keyIsLoopVariable);
       if (shrink.has(method)) {
         // `xs.pop()` on a list being iterated, `d.pop(k)`, `xs.splice(i, 1)`.
         const byIndex = method === 'splice' || (method === 'pop' && family === 'python' && args.length > 0 && /^\d+$|^i$|idx|index/.test(args[0]!.text));
@@ -326,7 +329,7 @@ export const detectMutateWhileIterating: Detector = (loop, ctx) => {
         // `for i, x in enumerate(xs): del xs[i]` deletes by position: a list, not a dict keyed by the loop variable.
         const byPosition = calleeOf(loop.node.childForFieldName('right') ?? loop.node) === 'enumerate' && index === loop.loopVariables[0];
         const byKey = !byPosition && (loop.loopVariables.includes(index) || /\.(keys|items)\(\)$/.test(iterated.iterable.text));
-        const type = declared !== 'unknown' ? declared : byKey ? 'dict' : byPosition ? 'list' : 'unknown';
+        const type = declared() !== 'unknown' ? declared() : byKey ? 'dict' : byPosition ? 'list' : 'unknown';
         mutation = {
           kind: 'shrink',
           byIndex: !byKey && /^\d+$|^i$|idx|index/.test(index),
