@@ -104,6 +104,18 @@ export interface CommandOrigin {
   line?: number;
 }
 
+/** One entry of listDirectory. */
+export interface DirectoryEntry {
+  /** Repository-relative path (`pkg/db.go`). */
+  path: string;
+  type: 'file' | 'dir';
+  /** Bytes, where the host says it without another request (GitHub). */
+  size?: number;
+}
+
+/** Entries one listDirectory call returns at most (GitHub's contents API stops at 1,000). */
+export const MAX_DIRECTORY_ENTRIES = 1_000;
+
 /** How a getFileContents call read a large change from the head commit's archive (src/platforms/archive-read.ts). */
 export interface ArchiveReadReport {
   /** Files taken from the archive. */
@@ -135,6 +147,12 @@ export interface Platform {
    * getFileContent per path. Optional: without it the review fetches file by file.
    */
   getFileContents?(repo: string, paths: string[], ref: string, options?: FileContentsOptions): Promise<Map<string, Buffer | null>>;
+  /**
+   * The entries of one directory at a ref (not recursive): files and sub-directories, repository-relative paths;
+   * `dir` '' is the root. Empty when the directory does not exist there. Optional (the review uses it for the
+   * same-package files of a changed Go file); every registered host implements it (test/platforms/contract).
+   */
+  listDirectory?(repo: string, ref: string, dir: string): Promise<DirectoryEntry[]>;
   /** Current head SHA of the PR/MR (to skip stale jobs). */
   getHeadSha(cr: ChangeRequestRef): Promise<string>;
 

@@ -10,6 +10,7 @@ import { applyPathOverrides, engineConfigFor } from '../config/overrides.js';
 import type { CozeLoopConfig } from '../config/schema.js';
 import type { FileNote, Finding, Locale, SkippedFile } from '../core/types.js';
 import type { ChangeRequestRef, ChangedFile, FileContentsOptions, Platform } from '../platforms/platform.js';
+import { posix } from 'node:path';
 import { parsePatch, type DiffHunk } from './diff-view.js';
 import { ReviewBudget } from './budget.js';
 import { pathFilter, skipReason } from './file-filter.js';
@@ -103,6 +104,42 @@ export interface ContextFiles {
   files: Map<string, Buffer>;
   /** Imports the bound (effects.max_files, effects.max_depth) left unfetched. */
   cutOff: string[];
+  /** Same-package `.go` files of changed Go files that effects.max_files left unfetched. */
+  siblingsCutOff?: string[];
+}
+
+/** Directories listed per review for Go package siblings (one request each). */
+const MAX_GO_DIRECTORIES = 16;
+
+/**
+ * The same-package files of the changed Go files: a Go call into another file of the package needs no import, and the
+ * CLI resolves it from the disk (EffectIndex.goPackage). The bots list each changed Go file's directory at the head
+ * (platform.listDirectory) and fetch its other non-test `.go` files into the context map, in one batched read where
+ * the host offers it, within what `effects.max_files` leaves (`room`); the rest is returned as cut off.
+ */
+export async function collectGoSiblings(platform: Platform, cr: ChangeRequestRef, files: ReviewFile[], known: Set<string>, config: CozeLoopConfig, room: number): Promise<{ files: Map<string, Buffer>; cutOff: string[] }> {
+  const out = { files: new Map<string, Buffer>(), cutOff: [] as string[] };
+  if (!platform.listDirectory) return out;
+  const dirs = [...new Set(files.filter((f) => f.path.endsWith('.go') && !f.path.endsWith('_test.go')).map((f) => posix.dirname(f.path)))].slice(0, MAX_GO_DIRECTORIES);
+  const wanted: string[] = [];
+  for (const dir of dirs) {
+    // A listing that fails leaves that package's calls unresolved, as before; the review goes on.
+    const entries = await platform.listDirectory(cr.repo, cr.headSha, dir === '.' ? '' : dir).catch(() => []);
+    for (const entry of entries) {
+      if (entry.type !== 'file' || !entry.path.endsWith('.go') || entry.path.endsWith('_test.go') || known.has(entry.path)) continue;
+      if (entry.size !== undefined && entry.size > config.max_file_bytes) continue;
+      if (posix.dirname(entry.path) !== dir) continue;
+      wanted.push(entry.path);
+    }
+  }
+  const taken = wanted.slice(0, Math.max(0, room));
+  out.cutOff.push(...wanted.slice(taken.length));
+  const contents = await fetchContents(platform, cr, taken).catch(() => new Map<string, Buffer | null>());
+  for (const path of taken) {
+    const content = contents.get(path);
+    if (content && content.length <= config.max_file_bytes) out.files.set(path, content);
+  }
+  return out;
 }
 
 /**
@@ -207,6 +244,9 @@ export async function collectContextFiles(platform: Platform, cr: ChangeRequestR
     }
     frontier = next;
   }
+  const siblings = await collectGoSiblings(platform, cr, files, known, config, limits.max_files - out.files.size);
+  for (const [path, content] of siblings.files) out.files.set(path, content);
+  if (siblings.cutOff.length > 0) out.siblingsCutOff = siblings.cutOff;
   return out;
 }
 
@@ -359,6 +399,13 @@ export async function collectAndAnalyse(
     analysis.notes.push({
       path: fetched[0]!.file.path,
       note: t(locale, 'engine.note.effects_cut', { count: context.cutOff.length, limit: effectLimits(config).max_files, files: context.cutOff.slice(0, 5).join(', ') }),
+    });
+  }
+  const siblingsCut = context.siblingsCutOff ?? [];
+  if (siblingsCut.length > 0 && fetched.length > 0) {
+    analysis.notes.push({
+      path: fetched.find(({ file }) => file.path.endsWith('.go'))?.file.path ?? fetched[0]!.file.path,
+      note: t(locale, 'engine.note.siblings_cut', { count: siblingsCut.length, limit: effectLimits(config).max_files, files: siblingsCut.slice(0, 5).join(', ') }),
     });
   }
   const sources = new Map<string, Buffer>(context.files);

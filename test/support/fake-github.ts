@@ -309,10 +309,23 @@ export class FakeGitHub {
       this.paginate(res, pull.files.map((f) => ({ sha: 'f'.repeat(40), additions: 1, deletions: 0, changes: f.changes ?? (f.patch ? 1 : 0), ...f })), query);
       return true;
     }
-    if (method === 'GET' && (m = /^\/contents\/(.+)$/.exec(rest))) {
-      const filePath = m[1]!.split('/').map(decodeURIComponent).join('/');
-      const content = this.contents.get(`${query.get('ref') ?? this.defaultBranch}:${filePath}`);
-      if (!content) return json(res, 404, { message: 'Not Found' }), true;
+    if (method === 'GET' && (m = /^\/contents(?:\/(.*))?$/.exec(rest))) {
+      const filePath = (m[1] ?? '').replace(/\/+$/, '').split('/').map(decodeURIComponent).join('/');
+      const ref = query.get('ref') ?? this.defaultBranch;
+      const content = this.contents.get(`${ref}:${filePath}`);
+      if (!content) {
+        // A directory: its entries one level down, as the contents API lists them (JSON, whatever the Accept).
+        const prefix = filePath ? `${ref}:${filePath}/` : `${ref}:`;
+        const entries = new Map<string, { type: 'file' | 'dir'; name: string; path: string; size: number; sha: string }>();
+        for (const [key, bytes] of this.contents) {
+          if (!key.startsWith(prefix)) continue;
+          const [name, ...deeper] = key.slice(prefix.length).split('/');
+          const path = filePath ? `${filePath}/${name}` : name!;
+          entries.set(path, deeper.length > 0 ? { type: 'dir', name: name!, path, size: 0, sha: 'd'.repeat(40) } : { type: 'file', name: name!, path, size: bytes.length, sha: 'f'.repeat(40) });
+        }
+        if (entries.size === 0) return json(res, 404, { message: 'Not Found' }), true;
+        return json(res, 200, [...entries.values()].sort((a, b) => a.path.localeCompare(b.path))), true;
+      }
       res.writeHead(200, { 'content-type': 'application/vnd.github.raw' }).end(content);
       return true;
     }

@@ -443,6 +443,22 @@ export class FakeGitLab {
       res.end(content);
       return;
     }
+    if ((m = /^\/projects\/([^/]+)\/repository\/tree$/.exec(path)) && method === 'GET') {
+      // One level of the tree at a ref: `blob` files and `tree` directories, paginated as GitLab does.
+      const p = this.project(decodeURIComponent(m[1]!));
+      const files = p.files.get(query.ref ?? p.defaultBranch);
+      const dir = (query.path ?? '').replace(/\/+$/, '');
+      const prefix = dir ? `${dir}/` : '';
+      const entries = new Map<string, { id: string; name: string; type: 'blob' | 'tree'; path: string; mode: string }>();
+      for (const key of files?.keys() ?? []) {
+        if (!key.startsWith(prefix)) continue;
+        const [name, ...deeper] = key.slice(prefix.length).split('/');
+        const entryPath = `${prefix}${name}`;
+        entries.set(entryPath, { id: 'e'.repeat(40), name: name!, type: deeper.length > 0 ? 'tree' : 'blob', path: entryPath, mode: deeper.length > 0 ? '040000' : '100644' });
+      }
+      if (entries.size === 0) throw new HttpError(404, { message: '404 Tree Not Found' });
+      return this.paginate(res, path, query, [...entries.values()].sort((a, b) => a.path.localeCompare(b.path)));
+    }
     if ((m = /^\/projects\/([^/]+)\/repository\/archive\.tar\.gz$/.exec(path)) && method === 'GET') {
       const p = this.project(decodeURIComponent(m[1]!));
       const files = p.files.get(query.sha ?? p.defaultBranch);

@@ -5,11 +5,13 @@ import type { z } from 'zod';
 import { FingerprintMarkers, UNSIGNED_MARKERS } from '../markers.js';
 import { githubSuggestions } from './markdown.js';
 import {
+  MAX_DIRECTORY_ENTRIES,
   readFilesOneByOne,
   SUMMARY_MARKER,
   type ChangeRequestRef,
   type ChangedFile,
   type CommandOrigin,
+  type DirectoryEntry,
   type ExistingComment,
   type FileContentsOptions,
   type InlineComment,
@@ -27,6 +29,7 @@ import {
   blobBatchSchema,
   branchSchema,
   checkRunListSchema,
+  directoryEntrySchema,
   idSchema,
   issueCommentSchema,
   issueSchema,
@@ -329,6 +332,27 @@ export class GitHubPlatform implements Platform {
     }
     await readFilesOneByOne(rest, (path) => this.getFileContent(repo, path, ref), out);
     return out;
+  }
+
+  /** One request: the contents API lists a directory (up to 1,000 entries) with each file's size. */
+  async listDirectory(repo: string, ref: string, dir: string): Promise<DirectoryEntry[]> {
+    const route = 'GET /repos/{owner}/{repo}/contents/{dir}';
+    let data: unknown;
+    try {
+      data = await this.call(`GET /repos/{owner}/{repo}/contents/${encodePath(dir.replace(/^\.?\/+|\/+$/g, ''))}`, { ...splitRepo(repo), ref });
+    } catch (error) {
+      if (statusOf(error) === 404) return [];
+      throw error;
+    }
+    // A file at that path answers an object: not a directory.
+    if (!Array.isArray(data)) return [];
+    const entries: DirectoryEntry[] = [];
+    for (const entry of this.reader.items(route, directoryEntrySchema, data)) {
+      if (entry.type !== 'file' && entry.type !== 'dir') continue;
+      entries.push({ path: entry.path, type: entry.type, ...(entry.size !== undefined ? { size: entry.size } : {}) });
+      if (entries.length >= MAX_DIRECTORY_ENTRIES) break;
+    }
+    return entries;
   }
 
   async getHeadSha(cr: ChangeRequestRef): Promise<string> {

@@ -99,3 +99,10 @@ export const blobBatchSchema = z.object({
     )
     .nullable(),
 });
+
+/** One entry of `GET /repos/{owner}/{repo}/contents/{dir}` (a directory's listing); symlinks and submodules are skipped. */
+export const directoryEntrySchema = z.object({
+  type: z.string(),
+  path: z.string(),
+  size: optional(z.number()),
+});

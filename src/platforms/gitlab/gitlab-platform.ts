@@ -6,11 +6,13 @@ import { FingerprintMarkers, UNSIGNED_MARKERS } from '../markers.js';
 import { z } from 'zod';
 import type { Logger, Metrics } from '../../core/observability.js';
 import {
+  MAX_DIRECTORY_ENTRIES,
   readFilesOneByOne,
   SUMMARY_MARKER,
   type ChangeRequestRef,
   type ChangedFile,
   type CommandOrigin,
+  type DirectoryEntry,
   type ExistingComment,
   type FileContentsOptions,
   type InlineComment,
@@ -34,6 +36,7 @@ import {
   mergeRequestSchema,
   noteSchema,
   projectSchema,
+  treeEntrySchema,
   userSchema,
   type GitLabDiff,
   type GitLabIssue,
@@ -460,6 +463,27 @@ export class GitLabPlatform implements Platform {
     // No project (no access, or a path GitLab does not know): REST gives the precise answer for each file.
     if (!repository?.blobs) throw new GitLabApiError(what, 0, 'no project or repository in the answer');
     return new Map(repository.blobs.nodes.map((node) => [node.path, node] as const));
+  }
+
+  /** The repository tree API, one level, 100 entries a page, at most MAX_DIRECTORY_ENTRIES. */
+  async listDirectory(repo: string, ref: string, dir: string): Promise<DirectoryEntry[]> {
+    const path = dir.replace(/^\.?\/+|\/+$/g, '');
+    let tree: Array<{ type: string; path: string }>;
+    try {
+      tree = await this.call(`GET repository tree ${path || '/'}`, list(treeEntrySchema), () =>
+        this.api.Repositories.allRepositoryTrees(repo, { ref, perPage: PER_PAGE, maxPages: MAX_DIRECTORY_ENTRIES / PER_PAGE, ...(path ? { path } : {}) } as Parameters<GitlabApi['Repositories']['allRepositoryTrees']>[1]),
+      );
+    } catch (error) {
+      if (error instanceof GitLabApiError && error.status === 404) return [];
+      throw error;
+    }
+    const entries: DirectoryEntry[] = [];
+    for (const entry of tree) {
+      if (entry.type === 'blob') entries.push({ path: entry.path, type: 'file' });
+      else if (entry.type === 'tree') entries.push({ path: entry.path, type: 'dir' });
+      if (entries.length >= MAX_DIRECTORY_ENTRIES) break;
+    }
+    return entries;
   }
 
   async getHeadSha(cr: ChangeRequestRef): Promise<string> {

@@ -112,3 +112,6 @@ export const blobBatchSchema = z.object({
     .nullish(),
   errors: z.array(z.unknown()).nullish(),
 });
+
+/** One entry of `GET /projects/:id/repository/tree` (a directory's listing): `blob` a file, `tree` a directory. */
+export const treeEntrySchema = z.object({ type: z.string(), path: z.string() });

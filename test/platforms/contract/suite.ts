@@ -92,6 +92,30 @@ export function describePlatformContract(name: string, setup: ContractSetup): vo
       expect(await platform.getHeadSha(cr)).toBe(cr.headSha);
     });
 
+    it('lists one directory at a ref: its files and sub-directories, the root, and nothing for a missing one', async () => {
+      const { platform, cr, server } = await start();
+      const go = (name: string) => `package sync\n\nfunc ${name}() {}\n`;
+      server.setChange([
+        { path: 'internal/sync/worker.go', status: 'added', content: go('Work'), patch: '@@ -0,0 +1 @@\n+package sync' },
+        { path: 'internal/sync/db.go', status: 'modified', content: go('Query'), patch: '@@ -1 +1 @@\n-x\n+package sync' },
+        { path: 'internal/sync/retry/backoff.go', status: 'added', content: 'package retry\n', patch: '@@ -0,0 +1 @@\n+package retry' },
+        { path: 'main.go', status: 'added', content: 'package main\n', patch: '@@ -0,0 +1 @@\n+package main' },
+      ]);
+      // Every registered host offers it: the review reads a changed Go file's package siblings through it.
+      expect(typeof platform.listDirectory).toBe('function');
+      const listed = await platform.listDirectory!(cr.repo, cr.headSha, 'internal/sync');
+      expect(listed.map((e) => [e.path, e.type]).sort()).toEqual([
+        ['internal/sync/db.go', 'file'],
+        ['internal/sync/retry', 'dir'],
+        ['internal/sync/worker.go', 'file'],
+      ]);
+      for (const entry of listed) if (entry.size !== undefined) expect(entry.size).toBe(entry.type === 'file' ? Buffer.byteLength(go(entry.path.endsWith('db.go') ? 'Query' : 'Work')) : entry.size);
+      expect((await platform.listDirectory!(cr.repo, cr.headSha, 'internal/sync/')).map((e) => e.path).sort()).toEqual(listed.map((e) => e.path).sort());
+      const root = await platform.listDirectory!(cr.repo, cr.headSha, '');
+      expect(root.map((e) => [e.path, e.type])).toEqual(expect.arrayContaining([['main.go', 'file'], ['internal', 'dir']]));
+      expect(await platform.listDirectory!(cr.repo, cr.headSha, 'no/such/dir')).toEqual([]);
+    });
+
     it('publishes one review and finds its comments again by fingerprint', async () => {
       const { platform, cr, server } = await start();
       server.setChange([{ path: 'worker.py', status: 'modified', content: CONTENT, patch: PATCH }]);
