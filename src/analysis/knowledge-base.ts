@@ -81,6 +81,12 @@ export interface KnowledgeBase {
   resourceOf?(language: Language, callee: string, how?: { constructed?: boolean; awaited?: boolean }): ResourceOpen | undefined;
   /** `builds:` of the API files: whether the call (its whole callee) builds a value of that nature. */
   builds?(language: Language, callee: string, value: BuiltValue): boolean;
+  /**
+   * Whether the catalogue knows a package as doing I/O: a pattern names it as a callee's first segment
+   * (`redis.NewClient`, `http.DefaultClient.Do`), or a receiver pattern matches the package's name (`*redis*` matches
+   * `goredis`). A type of any other package (`lru.Cache`) is not I/O as far as the catalogue knows.
+   */
+  namesPackage?(language: Language, pkg: string, method: string): boolean;
 }
 
 /** A resource-opening call (`resources:` in rules/apis/*.yml). */
@@ -158,12 +164,8 @@ interface LanguageBase {
  * whose last segment is not among them cannot match the anchored pattern, so most patterns need no test at all.
  */
 export function lastSegments(glob: string): string[] | null {
-  let expanded = [''];
-  for (const part of glob.split(/(\{[^}]*\})/)) {
-    const options = part.startsWith('{') && part.endsWith('}') ? part.slice(1, -1).split(',') : [part];
-    expanded = expanded.flatMap((prefix) => options.map((o) => prefix + o));
-    if (expanded.length > 4096) return null;
-  }
+  const expanded = expandBraces(glob);
+  if (expanded.length === 0) return null;
   const out = new Set<string>();
   for (const g of expanded) {
     const segment = g.slice(g.lastIndexOf('.') + 1);
@@ -171,6 +173,17 @@ export function lastSegments(glob: string): string[] | null {
     out.add(segment);
   }
   return [...out];
+}
+
+/** `{a,b}.x` → a.x, b.x; [] past 4096 names. */
+function expandBraces(glob: string): string[] {
+  let expanded = [''];
+  for (const part of glob.split(/(\{[^}]*\})/)) {
+    const options = part.startsWith('{') && part.endsWith('}') ? part.slice(1, -1).split(',') : [part];
+    expanded = expanded.flatMap((prefix) => options.map((o) => prefix + o));
+    if (expanded.length > 4096) return [];
+  }
+  return expanded;
 }
 
 /** Glob over a dotted callee: `*` is any run of characters (dots included), `{a,b}` alternatives; anchored. */
@@ -410,6 +423,12 @@ class DataKnowledgeBase implements KnowledgeBase {
     return this.bases.get(language)?.builds.get(value)?.some((p) => p.re.test(callee)) ?? false;
   }
 
+  namesPackage(language: Language, pkg: string, method: string): boolean {
+    const base = this.bases.get(language);
+    if (!base) return false;
+    return indexOf(base).packages.has(pkg) || this.match(language, `${pkg}.${method}`) !== NO_MATCH;
+  }
+
   classify(language: Language, callee: string, context?: { sql?: string; args?: ArgFact[] }): Classification {
     const match = this.match(language, normalizeCallee(callee));
     if (match === NO_MATCH) return { kinds: [], confidence: 'high' };
@@ -504,6 +523,8 @@ interface BaseIndex {
   /** Patterns with a wildcard in their last segment, and one expression matching what any of them matches. */
   wild: IndexEntry[];
   anyWild: RegExp;
+  /** Packages the patterns name as a callee's first segment (`http`, `redis`, `sql`): see namesPackage. */
+  packages: Set<string>;
 }
 
 // One index per language base, shared by every knowledge base built on it (one per config's `apis:`).
@@ -540,7 +561,15 @@ function buildIndex(base: LanguageBase): BaseIndex {
     }
   }
   const anyWild = wild.length === 0 ? /(?!)/ : new RegExp(wild.map((e) => `(?:${e.re.source})`).join('|'));
-  return { bySegment, wild, anyWild };
+  const packages = new Set<string>();
+  for (const [entry, glob] of all) {
+    if (entry.role === 'guess') continue;
+    for (const name of expandBraces(glob)) {
+      const first = name.slice(0, name.indexOf('.'));
+      if (/^[A-Za-z_]\w*$/.test(first)) packages.add(first);
+    }
+  }
+  return { bySegment, wild, anyWild, packages };
 }
 
 /** Two lists sorted by `order`, merged in that order. */
@@ -555,6 +584,34 @@ function mergeByOrder(a: IndexEntry[], b: IndexEntry[]): IndexEntry[] {
     else out.push(b[j++]!);
   }
   return out;
+}
+
+/**
+ * A call whose receiver's declared type is known (Go: `c *http.Client`, `cache *lru.Cache`; see
+ * facts/go-types.ts): the type decides over receiver-name patterns. A type of a package the catalogue knows as I/O
+ * is classified by its own spellings (`http.Client.Do`, `Client.Do`, `http.Do`, `client.Do`), not by the name the
+ * code gave the value (`s.client.Get` on a `*grpc.ClientConn` is no HTTP GET); a type of any other package
+ * (`lru.Cache`, `lru.` from `lru.New(...)`) takes back a catalogue match made on the name (`*cache.Get` as a Redis
+ * read). SQL text, effect summaries and guesses (already low confidence) stand; so does a type of the code's own
+ * package, whose methods summaries resolve.
+ */
+export function classifyWithType(kb: KnowledgeBase, language: Language, callee: string, type: string, context?: { sql?: string; args?: ArgFact[] }): Classification {
+  const named = kb.classify(language, callee, context);
+  const dot = type.indexOf('.');
+  if (dot < 0 || (named.by !== undefined && named.by !== 'api')) return named;
+  const method = callee.slice(callee.lastIndexOf('.') + 1);
+  const pkg = type.slice(0, dot);
+  const none: Classification = { kinds: [], confidence: 'high' };
+  if (!kb.namesPackage?.(language, pkg, method)) return named.kinds.length > 0 ? none : named;
+  if (dot === type.length - 1) return named;
+  // The type as the catalogue may spell its receiver: `redis.Client.Get`, `Client.Get`, `redis.Get`, `client.Get`.
+  const name = type.slice(dot + 1);
+  for (const receiver of [type, name, pkg, name.charAt(0).toLowerCase() + name.slice(1)]) {
+    const typed = kb.classify(language, `${receiver}.${method}`, context);
+    // The name's own match stands when the type confirms it is I/O (`cache *redis.Client`: a Redis read, not HTTP).
+    if (typed.kinds.length > 0) return named.kinds.length > 0 ? named : typed;
+  }
+  return none;
 }
 
 const kbByApis = new WeakMap<object, KnowledgeBase>();

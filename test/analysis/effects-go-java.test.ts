@@ -6,11 +6,12 @@ import { configSchema } from '../../src/config/schema.js';
 import { analyzeSources } from '../../src/analysis/engine.js';
 import { EffectIndex, javaSourceRoot, moduleCandidates } from '../../src/analysis/effects/index.js';
 import { buildFileTable, classifyFunction, summaryEvidence } from '../../src/analysis/effects/table.js';
-import { loadKnowledgeBase } from '../../src/analysis/knowledge-base.js';
+import { classifyWithType, loadKnowledgeBase } from '../../src/analysis/knowledge-base.js';
+import { goReceiverType } from '../../src/analysis/facts/go-types.js';
 import { parseSource } from '../../src/analysis/parse.js';
 import { analyseFolder, describeEffectFixtures, EFFECT_FIXTURES } from '../support/effect-tester.js';
 
-for (const folder of ['go-same-file', 'java-same-file', 'go-package', 'java-package']) {
+for (const folder of ['go-same-file', 'java-same-file', 'go-package', 'java-package', 'go-typed']) {
   describeEffectFixtures(folder);
 }
 
@@ -144,5 +145,94 @@ describe('Java: classes of the package and imports', () => {
     expect(moduleCandidates('s/src/main/java/com/acme/sync/Job.java', 'java', 'com.acme.billing.BillingClient', 'com.acme.sync')).toEqual(['s/src/main/java/com/acme/billing/BillingClient.java']);
     expect(moduleCandidates('s/src/main/java/com/acme/sync/Job.java', 'java', 'OrderService')).toEqual(['s/src/main/java/com/acme/sync/OrderService.java']);
     expect(moduleCandidates('s/Job.java', 'java', 'java.util.List', 'com.acme')).toEqual([]);
+  });
+});
+
+describe('Go: the declared type of a receiver decides over receiver-name patterns', () => {
+  const source = `package w
+
+import (
+	"net/http"
+
+	"github.com/golang/groupcache/lru"
+	goredis "github.com/redis/go-redis/v9"
+	"google.golang.org/grpc"
+)
+
+type svc struct {
+	cache  *lru.Cache
+	rdb    *goredis.Client
+	client *grpc.ClientConn
+	own    *Store
+}
+
+var shared = &http.Client{}
+
+func (s *svc) run(c *http.Client, x Doer, urls []string) {
+	local := lru.New(16)
+	var hc http.Client
+	s.cache.Get("k")
+	s.rdb.Get(ctx, "k")
+	s.client.Get("k")
+	s.own.Get("k")
+	local.Get("k")
+	c.Do(nil)
+	hc.Do(nil)
+	shared.Do(nil)
+	req, _ := http.NewRequest("GET", urls[0], nil)
+	x.Do(req)
+	x.Do(job)
+}
+`;
+  const tree = parseSource('go', source);
+  const calls = tree.rootNode.descendantsOfType('call_expression').filter((c) => /\.(Get|Do)$/.test(c.childForFieldName('function')?.text ?? ''));
+  const kb = loadKnowledgeBase();
+
+  it('finds the type from fields, parameters, locals, package vars and a request built by http.NewRequest', () => {
+    expect(calls.map((c) => `${c.childForFieldName('function')!.text}: ${goReceiverType(c) ?? '-'}`)).toEqual([
+      's.cache.Get: lru.Cache',
+      's.rdb.Get: goredis.Client',
+      's.client.Get: grpc.ClientConn',
+      's.own.Get: Store',
+      'local.Get: lru.',
+      'c.Do: http.Client',
+      'hc.Do: http.Client',
+      'shared.Do: http.Client',
+      'x.Do: http.Client',
+      'x.Do: Doer',
+    ]);
+  });
+
+  it('classifies by the type: an in-memory cache is no Redis, a client named c sends HTTP', () => {
+    const kinds = (callee: string, type: string) => classifyWithType(kb, 'go', callee, type).kinds;
+    expect(kb.classify('go', 's.cache.Get').kinds).toEqual(['db-read']);
+    expect(kinds('s.cache.Get', 'lru.Cache')).toEqual([]);
+    expect(kinds('local.Get', 'lru.')).toEqual([]);
+    expect(kinds('cache.Get', 'redis.Client')).toEqual(['db-read']);
+    // A package the catalogue knows through a receiver pattern (`*redis*`): still Redis.
+    expect(kinds('s.rdb.Get', 'goredis.Client')).toEqual(['db-read']);
+    expect(kinds('s.client.Get', 'grpc.ClientConn')).toEqual([]);
+    expect(kb.classify('go', 'c.Do').kinds).toEqual([]);
+    expect(kinds('c.Do', 'http.Client')).toEqual(['http']);
+    // A type of the code's own package is left to the summaries.
+    expect(kinds('s.own.Get', 'Store')).toEqual(kb.classify('go', 's.own.Get').kinds);
+  });
+});
+
+describe('Go: a constructor names a package only when the file imports it', () => {
+  it('`scope.NewDB()` on a variable is not the package `scope`', () => {
+    const source = `package gorm
+
+import "github.com/golang/groupcache/lru"
+
+func (scope *Scope) save(elems []int) {
+	newDB := scope.NewDB()
+	cache := lru.New(8)
+	newDB.Save(elems)
+	cache.Get("k")
+}
+`;
+    const calls = parseSource('go', source).rootNode.descendantsOfType('call_expression').filter((c) => /\.(Save|Get)$/.test(c.childForFieldName('function')?.text ?? ''));
+    expect(calls.map((c) => goReceiverType(c) ?? '-')).toEqual(['-', 'lru.']);
   });
 });

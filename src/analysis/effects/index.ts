@@ -495,6 +495,10 @@ export class FileEffects implements KnowledgeBase {
     return this.base.builds?.(...args) ?? false;
   }
 
+  namesPackage(...args: Parameters<NonNullable<KnowledgeBase['namesPackage']>>): boolean {
+    return this.base.namesPackage?.(...args) ?? false;
+  }
+
   classify(language: Language, callee: string, context?: Parameters<KnowledgeBase['classify']>[2]): Classification {
     const direct = this.base.classify(language, callee, context);
     if (direct.kinds.length > 0 && (direct.confidence === 'high' || direct.by === 'sql-hint')) return direct;

@@ -5,7 +5,7 @@
 import type { Language } from '../../core/types.js';
 import type { CallKind, SyntaxNode } from '../facts.js';
 import type { FlatTree } from '../flat-tree.js';
-import { normalizeCallee, type Classification, type KnowledgeBase } from '../knowledge-base.js';
+import { classifyWithType, normalizeCallee, type Classification, type KnowledgeBase } from '../knowledge-base.js';
 import type { ArgFact } from '../facts.js';
 import { CATALOG_SQL, compactCallee, evalNumber, looksLikeSql, methodOf } from '../facts/common.js';
 import { argFacts, popTimeoutSeconds } from '../facts/python.js';
@@ -13,6 +13,7 @@ import { calleeText, isPlainValue, stringValue, templateContent } from '../facts
 import { MODEL_GLOBALS } from '../facts/javascript.js';
 import { stringLiteralText, type BraceFile } from '../facts/brace.js';
 import { goDurationSeconds } from '../facts/go.js';
+import { goTypeName, goReceiverType } from '../facts/go-types.js';
 import { javaNumber } from '../facts/java.js';
 
 /** Durations in a helper are read from literals only (the file's constants are not at hand in a table). */
@@ -30,7 +31,8 @@ export interface TableCall {
   /** The kinds rest on the API's name or its SQL (true), or only on a name that suggests I/O (false). */
   evidence: boolean;
   /** What classification needs: the name matched, SQL text, arguments (only for methods that read them). */
-  raw?: { name: string; sql?: string; args: ArgFact[]; firstNumber?: number; notSleep?: boolean; ddl?: boolean; notPop?: boolean };
+  /** `type`: Go, the receiver's declared type where the file says (only `x.Do(req)` looks: facts/go-types.ts). */
+  raw?: { name: string; sql?: string; args: ArgFact[]; firstNumber?: number; notSleep?: boolean; ddl?: boolean; notPop?: boolean; type?: string };
   sleepSeconds?: number;
   /** Queue pops: seconds the pop may block, 0 for a non-blocking pop, undefined when unknown or unbounded. */
   timeoutSeconds?: number;
@@ -236,8 +238,8 @@ const ARG_METHODS = /^(?:execute|executemany|query|raw|fetch|fetchrow|fetchval|e
 /**
  * Fills in the kinds of a function's calls, once (the knowledge base is the shared one, not a file's effects).
  * `fieldType` (Go) gives the declared type of a field of the function's receiver: a catalogue match made on the
- * field's name (`lm.cache.Get` as a Redis read) is evidence only when the declared type of another package
- * (`*simplelru.LRU`) matches too, or is not known.
+ * field's name (`lm.cache.Get` as a Redis read) is evidence only when the declared type of another package matches
+ * too (by its spellings, and only for a package the catalogue knows as I/O: `*lru.Cache` never), or is not known.
  */
 export function classifyFunction(fn: TableFunction, language: Language, kb: KnowledgeBase, fieldType?: (field: string) => string | undefined): void {
   if (fn.classified) return;
@@ -246,7 +248,7 @@ export function classifyFunction(fn: TableFunction, language: Language, kb: Know
     const raw = call.raw;
     if (!raw) continue;
     call.raw = undefined;
-    let result = kb.classify(language, raw.name, { sql: raw.sql, args: raw.args });
+    let result = raw.type ? classifyWithType(kb, language, raw.name, raw.type, { sql: raw.sql, args: raw.args }) : kb.classify(language, raw.name, { sql: raw.sql, args: raw.args });
     if (result.kinds.length === 0 && language !== 'python') {
       // Active-record models (`User.findOne`) are listed under the placeholder receiver `$Model` (as the extractor does).
       const dot = raw.name.indexOf('.');
@@ -268,12 +270,8 @@ export function classifyFunction(fn: TableFunction, language: Language, kb: Know
       const declared = parts.length === 3 && parts[0] === fn.receiver ? fieldType(parts[1]!) : undefined;
       // A type of this package (`db *DB` in gorm's own Scope): its method is resolved and summarised, not guessed.
       if (declared !== undefined && !declared.includes('.')) call.evidence = false;
-      else if (declared?.includes('.') && result.by === 'api') {
-        // The type as the catalogue may spell its receiver: `redis.Client.Get`, `Client.Get`, `redis.Get`, `client.Get`.
-        const [pkg, type] = declared.split('.') as [string, string];
-        const spellings = [declared, type, pkg, type.charAt(0).toLowerCase() + type.slice(1)].map((r) => `${r}.${parts[2]}`);
-        if (spellings.every((c) => kb.classify(language, c).kinds.length === 0)) call.evidence = false;
-      }
+      // Another package's type decides over the field's name (`cache *lru.Cache` is no Redis): see classifyWithType.
+      else if (declared?.includes('.') && result.by === 'api' && classifyWithType(kb, language, raw.name, declared, { sql: raw.sql, args: raw.args }).kinds.length === 0) call.evidence = false;
     }
     if (kinds.includes('sleep') && raw.firstNumber !== undefined) call.sleepSeconds = raw.firstNumber;
     if (kinds.includes('queue-pop')) {
@@ -637,19 +635,6 @@ function braceArgs(args: SyntaxNode[]): ArgFact[] {
 const GO_TYPES: readonly string[] = ['package_clause', 'type_spec', 'function_declaration', 'method_declaration', 'go_statement', 'call_expression'];
 
 /** The type a Go field or variable is declared with, by name (`*Store`, `store.Store`, `Store[T]` → `Store`). */
-function goTypeName(type: SyntaxNode | null | undefined): string | undefined {
-  while (type && (type.type === 'pointer_type' || type.type === 'generic_type' || type.type === 'parenthesized_type')) {
-    type = type.type === 'generic_type' ? type.childForFieldName('type') : type.namedChild(0);
-  }
-  if (type?.type === 'qualified_type') {
-    // Another package's type (`*simplelru.LRU`): kept qualified, so it never names a type of this package.
-    const pkg = type.childForFieldName('package')?.text;
-    const name = type.childForFieldName('name')?.text;
-    return pkg && name ? `${pkg}.${name}` : undefined;
-  }
-  return type?.type === 'type_identifier' ? type.text : undefined;
-}
-
 /** `type Worker struct { store *Store }` → fields of Worker; `type Queue interface { Pop() }` → its methods. */
 function goTypeSpec(table: FileTable, node: SyntaxNode): void {
   const name = node.childForFieldName('name')?.text;
@@ -750,7 +735,9 @@ function buildGo(table: FileTable, tree: FlatTree): void {
         const notSleep = /^time\.(?:After|NewTimer|Tick|NewTicker)$/.test(callee) && !cancellableSleep(node);
         // A literal duration (`time.Sleep(5 * time.Second)`): the interval a loop calling the helper polls at.
         const firstNumber = args[0] ? goDurationSeconds(args[0], NO_CONSTANTS) : undefined;
-        record(fn, { callee, line: node.startPosition.row + 1, kinds: [], evidence: false, managed: false, raw: { name: callee, sql: braceSql(args), args: braceArgs(args), notSleep, firstNumber } });
+        // `c.Do(req)` on an `*http.Client` (declared, or the request built by `http.NewRequest`): HTTP whatever its name.
+        const type = /^[A-Za-z_]\w*\.Do$/.test(callee) ? goReceiverType(node) : undefined;
+        record(fn, { callee, line: node.startPosition.row + 1, kinds: [], evidence: false, managed: false, raw: { name: callee, sql: braceSql(args), args: braceArgs(args), notSleep, firstNumber, ...(type ? { type } : {}) } });
         break;
       }
     }

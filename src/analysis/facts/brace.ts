@@ -20,7 +20,8 @@ import {
   type SyntaxNode,
   type TryFact,
 } from '../facts.js';
-import type { Classification, KnowledgeBase } from '../knowledge-base.js';
+import { classifyWithType, type Classification, type KnowledgeBase } from '../knowledge-base.js';
+import { goReceiverType } from './go-types.js';
 import { findSuppressions } from '../suppressions.js';
 import {
   LineIndex,
@@ -452,7 +453,7 @@ class BraceExtractor {
         visit(child, runsAlways ? { ...next, conditional: state.conditional } : next);
       }
       if (ownPending && ownPending.node.id === n.id && !ownPending.state.inHandler) {
-        const kinds = this.classify(ownPending.shape, localStrings).kinds;
+        const kinds = this.classify(ownPending.shape, localStrings, ownPending.node).kinds;
         ownPending.kinds = kinds;
         if (isBlockingWait(kinds, kinds.includes('queue-pop') ? spec.timeoutSeconds(ownPending.shape, file) : undefined)) blockingEnds.push(n.endIndex);
       }
@@ -565,7 +566,7 @@ class BraceExtractor {
     return guarded;
   }
 
-  private classify(shape: CallShape, local: Map<string, SyntaxNode>): Classification & { sql?: string } {
+  private classify(shape: CallShape, local: Map<string, SyntaxNode>, node: SyntaxNode): Classification & { sql?: string } {
     let sql: string | undefined;
     for (const arg of shape.args.slice(0, 3)) {
       const text = leadingString(arg, this.file, local);
@@ -575,14 +576,20 @@ class BraceExtractor {
       }
     }
     const args = shape.args.map((a) => newArgFact(clip(a.text), undefined, stringLiteralText(a), undefined));
-    const result = this.file.kb.classify(this.spec.language, shape.callee, { ...(sql !== undefined ? { sql } : {}), args });
+    const context = { ...(sql !== undefined ? { sql } : {}), args };
+    let result = this.file.kb.classify(this.spec.language, shape.callee, context);
+    // Go: the receiver's declared type decides over receiver-name patterns (facts/go-types.ts).
+    if (this.spec.language === 'go' && ((result.kinds.length > 0 && result.by === 'api') || shape.method === 'Do')) {
+      const type = goReceiverType(node);
+      if (type !== undefined) result = classifyWithType(this.file.kb, 'go', shape.callee, type, context);
+    }
     return { ...result, ...(sql !== undefined ? { sql } : {}) };
   }
 
   private callFact(p: Pending, loop: SyntaxNode, dependent: Set<string>, local: Map<string, SyntaxNode>, guardedAround: boolean): CallFact {
     const { shape, node, state } = p;
     const file = this.file;
-    const { kinds, confidence, sql, via, sleepSeconds: summarisedSleep } = this.classify(shape, local);
+    const { kinds, confidence, sql, via, sleepSeconds: summarisedSleep } = this.classify(shape, local, node);
     const args: ArgFact[] = shape.args.map((a) =>
       newArgFact(
         clip(a.text),

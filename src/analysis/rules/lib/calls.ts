@@ -5,8 +5,9 @@
 // a busy wait; how long a sleep sleeps; whether a name-guessed call is credible.
 import type { CallFact, CallKind, LoopFacts, SyntaxNode } from '../../facts.js';
 import type { FileModel, ModelCall } from '../../model.js';
-import { elideBrackets } from '../../knowledge-base.js';
+import { classifyWithType, elideBrackets } from '../../knowledge-base.js';
 import { isPlainValue } from '../../facts/javascript-syntax.js';
+import { goReceiverType } from '../../facts/go-types.js';
 import { short } from './fixes.js';
 import {
   argumentNodes,
@@ -52,7 +53,12 @@ export function classifyTreeCall(node: SyntaxNode, model: FileModel): TreeCall {
   let timeoutSeconds: number | undefined;
   const sql = stringValue(argumentsOf(node).positional[0]);
   try {
-    const result = kb.classify(language, callee, sql ? { sql } : undefined);
+    let result = kb.classify(language, callee, sql ? { sql } : undefined);
+    // Go: the receiver's declared type decides over receiver-name patterns (facts/go-types.ts).
+    if (language === 'go' && ((result.kinds.length > 0 && result.by === 'api') || method === 'Do')) {
+      const type = goReceiverType(node);
+      if (type !== undefined) result = classifyWithType(kb, language, callee, type, sql ? { sql } : undefined);
+    }
     kinds = result.kinds;
     confidence = result.confidence;
     if (result.by === 'summary') timeoutSeconds = result.timeoutSeconds;
