@@ -590,6 +590,9 @@ export class FileEffects implements KnowledgeBase {
     }
     const methods = from.classes.get(head);
     if (methods && from.classNames.has(head)) return methods.get(name);
+    const annotated = from.imports.has(head) ? undefined : from.parameterTypes?.get(head);
+    // `def finish_all(store: JobStore, ...)`: the one class the file annotates `store` with.
+    if (annotated?.size === 1) return this.typeMethod(from, [...annotated][0]!, name, hops, loadedOnly);
     const binding = from.imports.get(head);
     if (!binding || loadedOnly) return undefined;
     // `import db` / `import * as db` / `const db = require('./db')`: a function of that module. `from . import db`:
@@ -738,6 +741,11 @@ export class FileEffects implements KnowledgeBase {
       if (types.size === 1) type = [...types][0];
     }
     if (type === undefined) return undefined;
+    return this.typeMethod(from, type, name, hops, loadedOnly);
+  }
+
+  /** Method `name` of class `type` (`JobStore` or `module.JobStore`) as `from` sees it: its own class or an import. */
+  private typeMethod(from: FileTable, type: string, name: string, hops: number, loadedOnly: boolean): TableFunction | undefined {
     const dot = type.lastIndexOf('.');
     const head = dot < 0 ? type : type.slice(0, dot);
     if (dot < 0 && from.classNames.has(type)) return from.classes.get(type)?.get(name);

@@ -88,6 +88,11 @@ export interface FileTable {
    * Repo(pool)`), and TypeScript typed fields and constructor parameter properties (`private readonly repo: Repo`).
    */
   fields: Map<string, Map<string, string>>;
+  /**
+   * Python/TS parameters annotated with a class (`store: JobStore`), by name: every type the file gives that name.
+   * `store.finish()` resolves to `JobStore.finish` when the file annotates `store` with one type only.
+   */
+  parameterTypes?: Map<string, Set<string>>;
   /** Interfaces declared in the file: their methods and (Java) the interfaces they extend, by simple name. */
   interfaces: Map<string, { methods: Set<string>; extends: string[] }>;
 }
@@ -351,6 +356,7 @@ function buildPython(table: FileTable, tree: FlatTree): void {
         }
         const className = scope && !scope.fn && scope.className !== undefined ? scope.className : undefined;
         const nested = !className && enclosingFunction(stack) !== undefined;
+        annotatedParameters(table, node, 'python');
         stack.push({ end: node.endIndex, fn: addFunction(table, name, className, node, nested) });
         break;
       }
@@ -503,6 +509,7 @@ function buildJavaScript(table: FileTable, tree: FlatTree): void {
       const className = inClass ? scope.className : undefined;
       const nested = !className && enclosingFunction(stack) !== undefined;
       if (className !== undefined && type === 'method_definition' && name === 'constructor') tsTypedFields(table, className, node);
+      annotatedParameters(table, node, 'javascript');
       stack.push({ end: node.endIndex, fn: addFunction(table, name, className, node, nested) });
       continue;
     }
@@ -533,6 +540,30 @@ function buildJavaScript(table: FileTable, tree: FlatTree): void {
     const call: TableCall = { callee, line: node.startPosition.row + 1, kinds: [], evidence: false, managed: false, raw: { name, sql, args, notSleep } };
     record(fn, call);
     if (isNew && fn.className !== undefined) ownField(table, fn.className, node, callee);
+  }
+}
+
+/**
+ * Parameters annotated with a class name: Python `store: JobStore` / `store: store_module.JobStore = None`, TS
+ * `repo: OutboxRepo` (`Optional[...]`, unions and generics are not one class: left out).
+ */
+function annotatedParameters(table: FileTable, fn: SyntaxNode, family: 'python' | 'javascript'): void {
+  for (const param of fn.childForFieldName('parameters')?.namedChildren ?? []) {
+    let name: SyntaxNode | null | undefined;
+    let type: string | undefined;
+    if (family === 'python' && (param.type === 'typed_parameter' || param.type === 'typed_default_parameter')) {
+      name = param.childForFieldName('name') ?? param.namedChildren.find((c) => c.type === 'identifier');
+      type = param.childForFieldName('type')?.text;
+      if (type !== undefined && !/^(?:[A-Za-z_]\w*\.)?[A-Z]\w*$/.test(type)) type = undefined;
+    } else if (family === 'javascript' && (param.type === 'required_parameter' || param.type === 'optional_parameter')) {
+      name = param.childForFieldName('pattern');
+      type = tsTypeName(param.childForFieldName('type'));
+    }
+    if (name?.type !== 'identifier' || type === undefined) continue;
+    table.parameterTypes ??= new Map();
+    let types = table.parameterTypes.get(name.text);
+    if (!types) table.parameterTypes.set(name.text, (types = new Set()));
+    types.add(type);
   }
 }
 
