@@ -462,6 +462,8 @@ export class FileEffects implements KnowledgeBase {
   private readonly consulted = new Set<string>();
   readonly cutOff = new Set<string>();
   private steps = 0;
+  /** Java: methods a repository interface inherits without declaring them (`save` of a JpaRepository), made once. */
+  private readonly inherited = new Map<string, TableFunction>();
   /** Go: functions reached as the one implementation of an interface (function key → interface and type). */
   private readonly implementations = new Map<string, { iface: string; type: string }>();
 
@@ -722,7 +724,24 @@ export class FileEffects implements KnowledgeBase {
     }
     if (type === undefined) return undefined;
     const owner = this.javaClass(from, type, loadedOnly);
-    return owner?.classes.get(type)?.get(name);
+    return owner?.classes.get(type)?.get(name) ?? (owner ? this.inheritedRepositoryMethod(owner, type, name) : undefined);
+  }
+
+  /**
+   * `orders.save(order)` on `interface OrderRepository extends JpaRepository<Order, Long>` that does not declare
+   * `save`: the method the interface inherits from its base, as a body-less method at the interface's line (its
+   * summary is Spring Data's `$SpringData.<base>.<method>`, or opaque when the base is not a repository).
+   */
+  private inheritedRepositoryMethod(owner: FileTable, type: string, name: string): TableFunction | undefined {
+    const iface = owner.interfaces.get(type);
+    if (!iface || iface.extends.length === 0 || iface.line === undefined) return undefined;
+    const key = `${owner.path}#${type}.${name}@inherited`;
+    let fn = this.inherited.get(key);
+    if (!fn) {
+      fn = { key, path: owner.path, name, className: type, line: iface.line, endLine: iface.line, startIndex: 0, endIndex: 0, nested: false, calls: [], classified: true, abstract: true };
+      this.inherited.set(key, fn);
+    }
+    return fn;
   }
 
   /**

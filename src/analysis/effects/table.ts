@@ -94,7 +94,7 @@ export interface FileTable {
    */
   parameterTypes?: Map<string, Set<string>>;
   /** Interfaces declared in the file: their methods and (Java) the interfaces they extend, by simple name. */
-  interfaces: Map<string, { methods: Set<string>; extends: string[] }>;
+  interfaces: Map<string, { methods: Set<string>; extends: string[]; line?: number }>;
 }
 
 const PY_TYPES: readonly string[] = ['function_definition', 'class_definition', 'lambda', 'call', 'import_statement', 'import_from_statement', 'with_statement'];
@@ -857,7 +857,7 @@ function buildJava(table: FileTable, tree: FlatTree): void {
       if (name) table.classNames.add(name);
       if (name && type === 'interface_declaration') {
         const parents = node.namedChildren.find((c) => c.type === 'extends_interfaces')?.namedChildren.find((c) => c.type === 'type_list')?.namedChildren ?? [];
-        table.interfaces.set(name, { methods: new Set(), extends: parents.map((p) => javaTypeName(p)).filter((p): p is string => p !== undefined) });
+        table.interfaces.set(name, { methods: new Set(), extends: parents.map((p) => javaTypeName(p)).filter((p): p is string => p !== undefined), line: node.startPosition.row + 1 });
       }
       stack.push({ end: node.endIndex, className: name ?? '<anonymous>' });
       continue;
