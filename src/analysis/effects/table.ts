@@ -261,12 +261,26 @@ export function classifyFunction(fn: TableFunction, language: Language, kb: Know
         if (model.kinds.length > 0) result = model;
       }
     }
+    let evidenceName = raw.name;
+    if ((result.kinds.length === 0 || result.by === 'guess') && language === 'java' && fieldType) {
+      // `http.send(request, ...)` on `private final HttpClient http`: the field's declared type names the API.
+      const parts = raw.name.split('.');
+      const field = parts.length === 3 && parts[0] === 'this' ? parts[1] : parts.length === 2 ? parts[0] : undefined;
+      const declared = field !== undefined ? fieldType(field) : undefined;
+      if (declared !== undefined && declared !== field) {
+        const typed = kb.classify(language, `${declared}.${parts[parts.length - 1]}`, { sql: raw.sql, args: raw.args });
+        if (typed.kinds.length > 0) {
+          result = typed;
+          evidenceName = `${declared}.${parts[parts.length - 1]}`;
+        }
+      }
+    }
     let kinds = result.kinds;
     if (raw.notSleep) kinds = kinds.filter((k) => k !== 'sleep');
     // DDL (`conn.exec_driver_sql("drop database %s" % name)`) or a catalog read: one per schema object, not a per-row query.
     if (raw.ddl) kinds = kinds.filter((k) => k !== 'db-read' && k !== 'db-write' && k !== 'db-batch');
     call.kinds = kinds;
-    call.evidence = kinds.length > 0 && summaryEvidence(raw.name, result, language);
+    call.evidence = kinds.length > 0 && summaryEvidence(evidenceName, result, language);
     if (call.evidence && language === 'go' && fn.receiver !== undefined && fieldType && result.by !== 'sql') {
       const parts = raw.name.split('.');
       const declared = parts.length === 3 && parts[0] === fn.receiver ? fieldType(parts[1]!) : undefined;
