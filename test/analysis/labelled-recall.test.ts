@@ -12,15 +12,8 @@ const root = join(process.cwd(), 'bench', 'labelled');
 
 /** Misses measured at the floor: a miss not in this list is a regression; one that disappears raises the floor. */
 const KNOWN_MISSES = [
-  'java/src/main/java/com/acme/sync/OrderSyncJob.java:23 serial-blocking-io',
-  'java/src/main/java/com/acme/sync/OrderSyncJob.java:37 write-per-row',
-  'javascript/job-runner/src/consumers.js:46 busy-wait',
   'javascript/job-runner/src/poller.js:57 fire-and-forget-task',
-  'python/job_poller/poller/worker.py:72 write-per-row',
-  'python/job_poller/poller/worker.py:72 commit-in-loop',
   'python/misc_jobs/housekeeping.py:101 connection-in-loop',
-  'python/shop_tasks/shop/tasks.py:27 write-per-row',
-  'python/shop_tasks/shop/tasks.py:34 write-per-row',
   'python/shop_tasks/shop/tasks.py:41 check-then-act-race',
   'typescript/outbox/src/relay.ts:35 serial-blocking-io',
 ];
@@ -35,7 +28,7 @@ const KNOWN_UNEXPECTED = [
   'python/misc_jobs/retry.py:34 connection-in-loop',
 ];
 
-const FLOOR = { recall: 80 / 91, precision: 80 / 86, quietClean: 37 };
+const FLOOR = { recall: 87 / 91, precision: 87 / 93, quietClean: 37 };
 
 function run() {
   const config = configSchema().parse({});

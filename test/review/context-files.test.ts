@@ -131,6 +131,7 @@ describe('context files for the bots: Java', () => {
     const context = await collectContextFiles(platform, platform.cr(), changeSet.files, config);
     expect([...context.files.keys()].sort()).toEqual([
       'src/main/java/com/acme/billing/BillingClient.java',
+      'src/main/java/com/acme/billing/LedgerClient.java',
       'src/main/java/com/acme/orders/Notifier.java',
       'src/main/java/com/acme/orders/Order.java',
       'src/main/java/com/acme/orders/OrderRepository.java',

@@ -462,6 +462,8 @@ export class FileEffects implements KnowledgeBase {
   private readonly consulted = new Set<string>();
   readonly cutOff = new Set<string>();
   private steps = 0;
+  /** Java: methods a repository interface inherits without declaring them (`save` of a JpaRepository), made once. */
+  private readonly inherited = new Map<string, TableFunction>();
   /** Go: functions reached as the one implementation of an interface (function key → interface and type). */
   private readonly implementations = new Map<string, { iface: string; type: string }>();
 
@@ -598,6 +600,9 @@ export class FileEffects implements KnowledgeBase {
     }
     const methods = from.classes.get(head);
     if (methods && from.classNames.has(head)) return methods.get(name);
+    const annotated = from.imports.has(head) ? undefined : from.parameterTypes?.get(head);
+    // `def finish_all(store: JobStore, ...)`: the one class the file annotates `store` with.
+    if (annotated?.size === 1) return this.typeMethod(from, [...annotated][0]!, name, hops, loadedOnly);
     const binding = from.imports.get(head);
     if (!binding || loadedOnly) return undefined;
     // `import db` / `import * as db` / `const db = require('./db')`: a function of that module. `from . import db`:
@@ -727,7 +732,24 @@ export class FileEffects implements KnowledgeBase {
     }
     if (type === undefined) return undefined;
     const owner = this.javaClass(from, type, loadedOnly);
-    return owner?.classes.get(type)?.get(name);
+    return owner?.classes.get(type)?.get(name) ?? (owner ? this.inheritedRepositoryMethod(owner, type, name) : undefined);
+  }
+
+  /**
+   * `orders.save(order)` on `interface OrderRepository extends JpaRepository<Order, Long>` that does not declare
+   * `save`: the method the interface inherits from its base, as a body-less method at the interface's line (its
+   * summary is Spring Data's `$SpringData.<base>.<method>`, or opaque when the base is not a repository).
+   */
+  private inheritedRepositoryMethod(owner: FileTable, type: string, name: string): TableFunction | undefined {
+    const iface = owner.interfaces.get(type);
+    if (!iface || iface.extends.length === 0 || iface.line === undefined) return undefined;
+    const key = `${owner.path}#${type}.${name}@inherited`;
+    let fn = this.inherited.get(key);
+    if (!fn) {
+      fn = { key, path: owner.path, name, className: type, line: iface.line, endLine: iface.line, startIndex: 0, endIndex: 0, nested: false, calls: [], classified: true, abstract: true };
+      this.inherited.set(key, fn);
+    }
+    return fn;
   }
 
   /**
@@ -746,6 +768,11 @@ export class FileEffects implements KnowledgeBase {
       if (types.size === 1) type = [...types][0];
     }
     if (type === undefined) return undefined;
+    return this.typeMethod(from, type, name, hops, loadedOnly);
+  }
+
+  /** Method `name` of class `type` (`JobStore` or `module.JobStore`) as `from` sees it: its own class or an import. */
+  private typeMethod(from: FileTable, type: string, name: string, hops: number, loadedOnly: boolean): TableFunction | undefined {
     const dot = type.lastIndexOf('.');
     const head = dot < 0 ? type : type.slice(0, dot);
     if (dot < 0 && from.classNames.has(type)) return from.classes.get(type)?.get(name);

@@ -90,8 +90,13 @@ export interface FileTable {
    * Repo(pool)`), and TypeScript typed fields and constructor parameter properties (`private readonly repo: Repo`).
    */
   fields: Map<string, Map<string, string>>;
+  /**
+   * Python/TS parameters annotated with a class (`store: JobStore`), by name: every type the file gives that name.
+   * `store.finish()` resolves to `JobStore.finish` when the file annotates `store` with one type only.
+   */
+  parameterTypes?: Map<string, Set<string>>;
   /** Interfaces declared in the file: their methods and (Java) the interfaces they extend, by simple name. */
-  interfaces: Map<string, { methods: Set<string>; extends: string[] }>;
+  interfaces: Map<string, { methods: Set<string>; extends: string[]; line?: number }>;
 }
 
 const PY_TYPES: readonly string[] = ['function_definition', 'class_definition', 'lambda', 'call', 'import_statement', 'import_from_statement', 'with_statement'];
@@ -258,13 +263,27 @@ export function classifyFunction(fn: TableFunction, language: Language, kb: Know
         if (model.kinds.length > 0) result = model;
       }
     }
+    let evidenceName = raw.name;
+    if ((result.kinds.length === 0 || result.by === 'guess') && language === 'java' && fieldType) {
+      // `http.send(request, ...)` on `private final HttpClient http`: the field's declared type names the API.
+      const parts = raw.name.split('.');
+      const field = parts.length === 3 && parts[0] === 'this' ? parts[1] : parts.length === 2 ? parts[0] : undefined;
+      const declared = field !== undefined ? fieldType(field) : undefined;
+      if (declared !== undefined && declared !== field) {
+        const typed = kb.classify(language, `${declared}.${parts[parts.length - 1]}`, { sql: raw.sql, args: raw.args });
+        if (typed.kinds.length > 0) {
+          result = typed;
+          evidenceName = `${declared}.${parts[parts.length - 1]}`;
+        }
+      }
+    }
     let kinds = result.kinds;
     if (raw.notSleep) kinds = kinds.filter((k) => k !== 'sleep');
     if (raw.notPop) kinds = kinds.filter((k) => k !== 'queue-pop');
     // DDL (`conn.exec_driver_sql("drop database %s" % name)`) or a catalog read: one per schema object, not a per-row query.
     if (raw.ddl) kinds = kinds.filter((k) => k !== 'db-read' && k !== 'db-write' && k !== 'db-batch');
     call.kinds = kinds;
-    call.evidence = kinds.length > 0 && summaryEvidence(raw.name, result, language);
+    call.evidence = kinds.length > 0 && summaryEvidence(evidenceName, result, language);
     if (call.evidence && language === 'go' && fn.receiver !== undefined && fieldType && result.by !== 'sql') {
       const parts = raw.name.split('.');
       const declared = parts.length === 3 && parts[0] === fn.receiver ? fieldType(parts[1]!) : undefined;
@@ -350,6 +369,7 @@ function buildPython(table: FileTable, tree: FlatTree): void {
         }
         const className = scope && !scope.fn && scope.className !== undefined ? scope.className : undefined;
         const nested = !className && enclosingFunction(stack) !== undefined;
+        annotatedParameters(table, node, 'python');
         stack.push({ end: node.endIndex, fn: addFunction(table, name, className, node, nested) });
         break;
       }
@@ -502,6 +522,7 @@ function buildJavaScript(table: FileTable, tree: FlatTree): void {
       const className = inClass ? scope.className : undefined;
       const nested = !className && enclosingFunction(stack) !== undefined;
       if (className !== undefined && type === 'method_definition' && name === 'constructor') tsTypedFields(table, className, node);
+      annotatedParameters(table, node, 'javascript');
       stack.push({ end: node.endIndex, fn: addFunction(table, name, className, node, nested) });
       continue;
     }
@@ -534,6 +555,30 @@ function buildJavaScript(table: FileTable, tree: FlatTree): void {
     if (!isNew && POP_METHOD.test(name) && isPlainValue(node)) call.raw!.notPop = true;
     record(fn, call);
     if (isNew && fn.className !== undefined) ownField(table, fn.className, node, callee);
+  }
+}
+
+/**
+ * Parameters annotated with a class name: Python `store: JobStore` / `store: store_module.JobStore = None`, TS
+ * `repo: OutboxRepo` (`Optional[...]`, unions and generics are not one class: left out).
+ */
+function annotatedParameters(table: FileTable, fn: SyntaxNode, family: 'python' | 'javascript'): void {
+  for (const param of fn.childForFieldName('parameters')?.namedChildren ?? []) {
+    let name: SyntaxNode | null | undefined;
+    let type: string | undefined;
+    if (family === 'python' && (param.type === 'typed_parameter' || param.type === 'typed_default_parameter')) {
+      name = param.childForFieldName('name') ?? param.namedChildren.find((c) => c.type === 'identifier');
+      type = param.childForFieldName('type')?.text;
+      if (type !== undefined && !/^(?:[A-Za-z_]\w*\.)?[A-Z]\w*$/.test(type)) type = undefined;
+    } else if (family === 'javascript' && (param.type === 'required_parameter' || param.type === 'optional_parameter')) {
+      name = param.childForFieldName('pattern');
+      type = tsTypeName(param.childForFieldName('type'));
+    }
+    if (name?.type !== 'identifier' || type === undefined) continue;
+    table.parameterTypes ??= new Map();
+    let types = table.parameterTypes.get(name.text);
+    if (!types) table.parameterTypes.set(name.text, (types = new Set()));
+    types.add(type);
   }
 }
 
@@ -818,7 +863,7 @@ function buildJava(table: FileTable, tree: FlatTree): void {
       if (name) table.classNames.add(name);
       if (name && type === 'interface_declaration') {
         const parents = node.namedChildren.find((c) => c.type === 'extends_interfaces')?.namedChildren.find((c) => c.type === 'type_list')?.namedChildren ?? [];
-        table.interfaces.set(name, { methods: new Set(), extends: parents.map((p) => javaTypeName(p)).filter((p): p is string => p !== undefined) });
+        table.interfaces.set(name, { methods: new Set(), extends: parents.map((p) => javaTypeName(p)).filter((p): p is string => p !== undefined), line: node.startPosition.row + 1 });
       }
       stack.push({ end: node.endIndex, className: name ?? '<anonymous>' });
       continue;

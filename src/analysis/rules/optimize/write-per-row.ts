@@ -40,11 +40,18 @@ import { braceBatchedWriteSketch } from './brace-fixes.js';
 import { sourceLines } from '../../../fixes/lines.js';
 import { dropTrailingBrace, headThenFirst } from '../../../core/linear-text.js';
 
+/**
+ * `for invoice in Invoice.objects.filter(...): invoice.save()`: the loop walks a query's rows, so `save` on the row
+ * is a write of that row even where the file names no ORM (the models come from another module).
+ */
+function savesQueriedRow(loop: LoopFacts, call: CallFact): boolean {
+  return loop.iterable?.kind === 'query' && call.confidence !== 'high' && call.receiver !== undefined && loop.loopVariables.includes(call.receiver) && call.method === 'save';
+}
+
 export function perRowWrites(loop: LoopFacts, source: string): CallFact[] {
   return ownCalls(loop).filter(
     (c) =>
-      hasKind(c, 'db-write') &&
-      credible(c, source, 'db-write') &&
+      ((hasKind(c, 'db-write') && credible(c, source, 'db-write')) || savesQueriedRow(loop, c)) &&
       !isBatched(c) &&
       !hasKind(c, 'queue-ack', 'lock') &&
       c.dependsOnIteration &&

@@ -20,6 +20,7 @@ import {
   isLoopStatement,
   lineOf,
   returnsImmediately,
+  runFlagCondition,
   statementsOf,
   type TreeCall,
   treeCalls,
@@ -277,7 +278,10 @@ export const detectBusyWait: Detector = (loop, ctx) => {
   const family = familyOf(loop.language);
   const spin = spinOnFlag(loop, ctx, family);
   if (spin) return spin;
-  if (!isInfiniteHeader(loop)) return null;
+  // A stop-flag worker (`while (!signal.aborted)`, `while not stop.is_set()`) spins on its `continue` path as an
+  // endless one does; only the fall-through shape stays for endless headers (the flag is the loop's own exit).
+  const flagLoop = !isInfiniteHeader(loop) && runFlagCondition(loop);
+  if (!isInfiniteHeader(loop) && !flagLoop) return null;
   const exits = loopExits(loop);
   if (exits.yields.length > 0) return null;
   const calls = treeCalls(loop.body, ctx.model, { skipFunctions: true });
@@ -308,6 +312,7 @@ export const detectBusyWait: Detector = (loop, ctx) => {
     });
   }
   if (detections.length > 0) return detections;
+  if (flagLoop) return null;
   const hasOwnContinue = ownContinues(loop.body, model).length > 0;
   if (hasOwnContinue || exits.breaks.length + exits.returns.length > 0) return null;
   return fallThrough(loop, ctx, family, calls);
