@@ -142,7 +142,7 @@ export const detectRetryWithoutBackoff: Detector = (loop, ctx) => {
       const handlerReraises = statementsOf(block).some((s) => s.type === 'raise_statement' || s.type === 'throw_statement' || s.type === 'return_statement' || s.type === 'break_statement');
       if (handlerReraises) continue;
       if (catchesOnlyControlFlow(handler)) continue;
-      if (family === 'python' && (everyBranchLeaves(block) || handlerCalls.some((c) => isBlockingWait(c, model) || HANDLER_WAIT.test(c.method)))) continue;
+      if (family === 'python' && (everyBranchLeaves(block) || handlerCalls.some((c) => sleepOf(c, model) === undefined && (isBlockingWait(c, model) || HANDLER_WAIT.test(c.method))))) continue;
       const tryCall = ioCallIn(body, loop, ctx);
       if (!tryCall) continue;
       // `queue.get_nowait()` after `while not queue.empty()`: the standard library's in-process queue, no dependency to spare.
