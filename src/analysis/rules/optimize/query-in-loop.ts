@@ -57,8 +57,18 @@ export function perItemReads(loop: LoopFacts, source: string): CallFact[] {
       !PER_TABLE.test(c.sql ?? '') &&
       !inErrorHandler(c.node, loop) &&
       !carriedAcrossIterations(loop, c) &&
-      !notPerRow(loop, c),
+      !notPerRow(loop, c) &&
+      !onTheItemItself(loop, c),
   );
+}
+
+/**
+ * `for s, r in zip(searches, responses): if r.get("error"): ...`: the receiver is the loop's own item (a response, a
+ * row, a dict), not a client, whatever its name suggests (`r` is also a common name for a Redis client). A call
+ * per client (`for conn in connections`) is one call per database, not an N+1, either way (Python).
+ */
+function onTheItemItself(loop: LoopFacts, c: CallFact): boolean {
+  return loop.language === 'python' && c.receiver !== undefined && loop.loopVariables.includes(c.receiver);
 }
 
 /**
