@@ -78,8 +78,26 @@ export function pollCalls(loop: LoopFacts, source: string): CallFact[] {
     (c) =>
       hasKind(c, 'db-read', 'queue-pop', 'http', 'lock', 'subprocess') &&
       !pushesRatherThanAsks(c) &&
-      (c.confidence === 'high' || credible(c, source, hasKind(c, 'http') ? 'http' : 'db-read')) && !hasKind(c, 'sleep') && !isCursorFetch(c) && !inErrorHandler(c.node, loop),
+      (c.confidence === 'high' || credible(c, source, hasKind(c, 'http') ? 'http' : 'db-read')) && !hasKind(c, 'sleep') && !isCursorFetch(c) && !inErrorHandler(c.node, loop) &&
+      !onExitPath(c, loop),
   );
+}
+
+const LEAVES_LOOP: readonly string[] = ['raise_statement', 'return_statement', 'break_statement'];
+
+/**
+ * `if not self.active: e = self.get_exception(); raise e`: a call in a branch that always leaves the loop runs once,
+ * on the way out; it is not the question asked every round (Python).
+ */
+function onExitPath(call: CallFact, loop: LoopFacts): boolean {
+  if (!isPython(loop.language)) return false;
+  for (let node = call.node.parent; node && node.id !== loop.body.id; node = node.parent) {
+    if (node.type === 'for_statement' || node.type === 'while_statement') return false;
+    if (node.type !== 'block' || !['if_statement', 'elif_clause', 'else_clause'].includes(node.parent?.type ?? '')) continue;
+    const last = node.namedChildren.filter((c) => c.type !== 'comment').pop();
+    if (last && LEAVES_LOOP.includes(last.type)) return true;
+  }
+  return false;
 }
 
 type Source = 'queue' | 'db' | 'http' | 'subprocess';

@@ -4,7 +4,7 @@
 // loops that stop after the first iteration.
 import { formatCount } from '../../../cost/assumptions.js';
 import { formatNumber, fromConfig, roundTripsCost } from '../../../cost/index.js';
-import type { CallFact, LoopFacts } from '../../facts.js';
+import type { CallFact, LoopFacts, SyntaxNode } from '../../facts.js';
 import type { Detector } from '../../rule-types.js';
 import { batchedReadSketch, genericBatchSketch } from './batching.js';
 import { braceBatchedReadSketch } from './brace-fixes.js';
@@ -57,8 +57,40 @@ export function perItemReads(loop: LoopFacts, source: string): CallFact[] {
       !PER_TABLE.test(c.sql ?? '') &&
       !inErrorHandler(c.node, loop) &&
       !carriedAcrossIterations(loop, c) &&
-      !notPerRow(loop, c),
+      !notPerRow(loop, c) &&
+      !onTheItemItself(loop, c),
   );
+}
+
+/**
+ * `for s, r in zip(searches, responses): if r.get("error"): ...`: the receiver is the loop's own item (a response, a
+ * row, a dict), not a client, whatever its name suggests (`r` is also a common name for a Redis client). A call
+ * per client (`for conn in connections`) is one call per database, not an N+1, either way (Python).
+ */
+function onTheItemItself(loop: LoopFacts, c: CallFact): boolean {
+  return loop.language === 'python' && c.receiver !== undefined && loop.loopVariables.includes(c.receiver);
+}
+
+/**
+ * `for field_name, source in self.mapping.items(): ... self.verify_fk(feat, ...)` in `feature_kwargs(self, feat)`,
+ * which the file calls once per feature from another loop: this loop walks the object's own configuration (a
+ * fixed handful of fields), and the round trips grow with the outer loop's items, where they are reported
+ * (through the call's summary). Reporting them here too counts the same queries twice, per field (Python).
+ */
+function walksOwnConfigPerOuterItem(loop: LoopFacts): boolean {
+  if (loop.language !== 'python' || !/^self\.\w+(?:\.(?:items|keys|values)\(\))?$/.test(loop.iterable?.text.trim() ?? '')) return false;
+  let fn: SyntaxNode | null = loop.node.parent;
+  while (fn && fn.type !== 'function_definition') fn = fn.parent;
+  const name = fn?.childForFieldName('name')?.text;
+  if (!fn || !name) return false;
+  return loop.node.tree.rootNode.descendantsOfType('call').some((call) => {
+    if (call.childForFieldName('function')?.text !== `self.${name}` || (call.startIndex >= fn!.startIndex && call.endIndex <= fn!.endIndex)) return false;
+    for (let up = call.parent; up; up = up.parent) {
+      if (up.type === 'for_statement' || up.type === 'while_statement') return true;
+      if (up.type === 'function_definition') return false;
+    }
+    return false;
+  });
 }
 
 export const detectQueryInLoop: Detector = (loop, ctx) => {
@@ -67,6 +99,7 @@ export const detectQueryInLoop: Detector = (loop, ctx) => {
   if (insideGather(loop) || exitsUnconditionally(loop) || tinyLiteralIterable(loop) || iteratesChunks(loop)) return null;
   const reads = perItemReads(loop, ctx.file.source);
   if (reads.length === 0) return null;
+  if (walksOwnConfigPerOuterItem(loop)) return null;
   const first = reads[0]!;
   const distinctLines = new Set(reads.map((r) => r.line)).size;
   const items = batchSize(loop, ctx.model, ctx.config.cost);

@@ -24,7 +24,7 @@ function holdsNoItem(loop: LoopFacts, ctx: RuleContext): boolean {
 }
 
 /**
- * The loop runs in a thread its author made a daemon (`self.daemon = True`, `setDaemon(True)` or `__init__(daemon=True)` in the class, or the
+ * The loop runs in a thread its author made a daemon (`self.daemon = True`, `setDaemon(True)` or `__init__(daemon=True)` in the class or a base class of the file, or the
  * function passed as `target=` to a `Thread(..., daemon=True)` of the file): the interpreter drops it at exit by
  * design.
  */
@@ -33,7 +33,13 @@ function isDaemonThreadLoop(loop: LoopFacts): boolean {
   if (!fn) return false;
   let cls: SyntaxNode | null = fn.parent;
   while (cls && cls.type !== 'class_definition') cls = cls.parent;
-  if (cls && DAEMON_MARK.test(cls.text)) return true;
+  // The class, or a base class of the same file (`class Reloader(ReloaderBase)`), marks its threads daemons.
+  const classes = new Map(rootOf(loop.node).descendantsOfType('class_definition').map((c) => [c.childForFieldName('name')?.text ?? '', c] as const));
+  for (let depth = 0; cls && depth < 8; depth++) {
+    if (DAEMON_MARK.test(cls.text)) return true;
+    const bases: SyntaxNode[] = cls.childForFieldName('superclasses')?.namedChildren ?? [];
+    cls = bases.map((b) => classes.get(b.text)).find((c) => c !== undefined) ?? null;
+  }
   const name = fn.childForFieldName('name')?.text;
   if (!name) return false;
   return rootOf(loop.node)

@@ -105,6 +105,27 @@ function failureFlagLeaves(handlerBlock: SyntaxNode, tryNode: SyntaxNode, family
 }
 const FLAG_SETS: readonly string[] = ['assignment_expression', 'assignment'];
 
+/** A handler that waits for the socket before going round (`select(sock, want_read, ...)`, `wait_readable()`). */
+const HANDLER_WAIT = /^(?:select|poll|wait\w*)$/;
+
+/**
+ * `except ClientError as e: if code == "PreconditionFailed": raise ... elif ...: return else: raise`: every branch
+ * of the handler leaves the loop, so this handler never retries (Python).
+ */
+function everyBranchLeaves(block: SyntaxNode): boolean {
+  const last = statementsOf(block).filter((st) => st.type !== 'comment').pop();
+  if (!last) return false;
+  if (last.type === 'raise_statement' || last.type === 'return_statement' || last.type === 'break_statement') return true;
+  if (last.type !== 'if_statement') return false;
+  const consequence = last.childForFieldName('consequence');
+  const clauses = last.namedChildren.filter((c) => c.type === 'elif_clause' || c.type === 'else_clause');
+  if (!consequence || !clauses.some((c) => c.type === 'else_clause')) return false;
+  return everyBranchLeaves(consequence) && clauses.every((c) => {
+    const branch = c.childForFieldName('consequence') ?? c.childForFieldName('body') ?? clauseBlock(c);
+    return branch !== undefined && branch !== null && everyBranchLeaves(branch);
+  });
+}
+
 /** `fn()` where `fn` is a parameter of the function around the loop: a generic retry helper. */
 function isParameterCall(call: TreeCall, loop: LoopFacts, model: FileModel): boolean {
   const { family } = model;
@@ -144,8 +165,11 @@ export const detectRetryWithoutBackoff: Detector = (loop, ctx) => {
       if (handlerReraises) continue;
       if (catchesOnlyControlFlow(handler, ctx)) continue;
       if (failureFlagLeaves(block, tryNode, family)) continue;
+      if (family === 'python' && (everyBranchLeaves(block) || handlerCalls.some((c) => sleepOf(c, model) === undefined && (isBlockingWait(c, model) || HANDLER_WAIT.test(c.method))))) continue;
       const tryCall = ioCallIn(body, loop, ctx);
       if (!tryCall) continue;
+      // `queue.get_nowait()` after `while not queue.empty()`: the standard library's in-process queue, no dependency to spare.
+      if (family === 'python' && /_nowait$/.test(tryCall.method)) continue;
       // A call in the try that itself blocks (`accept()`, `WaitNamedPipe(addr, 1000)`, `q.get(timeout=1)`) paces the loop.
       if (body && treeCalls(body, ctx.model, { skipFunctions: true }).some((c) => isBlockingWait(c, model) || /^wait/i.test(c.method))) continue;
       const successExits = (body && leavesLoop(body, family)) || (elseClause && leavesLoop(elseClause, family));
