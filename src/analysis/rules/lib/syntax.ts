@@ -473,6 +473,27 @@ export function insideGather(loop: LoopFacts): boolean {
   return false;
 }
 
+/**
+ * `promises.push(Model.update(...))` with `await Promise.all(promises)` in the same function: the loop only starts
+ * the calls and awaits them together, as `Promise.all(rows.map(...))` does (see `insideGather`).
+ */
+export function collectedForGather(call: SyntaxNode): boolean {
+  const args = call.parent;
+  const push = args?.type === 'arguments' ? args.parent : undefined;
+  const fn = push?.type === 'call_expression' ? push.childForFieldName('function') : undefined;
+  if (fn?.type !== 'member_expression' || !/^(push|unshift)$/.test(fn.childForFieldName('property')?.text ?? '')) return false;
+  const list = fn.childForFieldName('object');
+  if (list?.type !== 'identifier') return false;
+  let scope: SyntaxNode | null = push!.parent;
+  while (scope && !isFunctionNode(scope)) scope = scope.parent;
+  if (!scope) return false;
+  return scope.descendantsOfType('call_expression').some(
+    (c) =>
+      /^Promise\.(all|allSettled)$/.test(c.childForFieldName('function')?.text ?? '') &&
+      c.childForFieldName('arguments')?.namedChildren[0]?.text === list.text,
+  );
+}
+
 /** `[...xs]`, `[*xs, y]`: a literal whose length is not its element count. */
 export function hasSpread(node: SyntaxNode): boolean {
   return node.namedChildren.some((c) => c.type === 'spread_element' || c.type === 'list_splat' || c.type === 'dictionary_splat');
