@@ -90,28 +90,6 @@ function insideTransaction(loop: LoopFacts, source: string): boolean {
   return /['"`](MULTI|BEGIN|START TRANSACTION)['"`]|\.multi\(\)|\.pipeline\(\)/i.test(before);
 }
 
-/**
- * The loop is the body of a command a person runs (`run()` of a setuptools/distutils `Command` subclass, `handle()`
- * of a management `BaseCommand`, a function decorated as a CLI `command`): it walks what this one invocation was
- * given (the files it built, the names on its command line), once, while that person waits for the whole command.
- * With no count in the code, the 100-item estimate is not this loop's, and a thread pool there is not a
- * review comment.
- */
-function inCommandEntryPoint(loop: LoopFacts): boolean {
-  if (!isPython(loop.language)) return false;
-  let fn: SyntaxNode | null = loop.node.parent;
-  while (fn && fn.type !== 'function_definition') fn = fn.parent;
-  if (!fn) return false;
-  const decorated = fn.parent?.type === 'decorated_definition' ? fn.parent : undefined;
-  if (decorated?.namedChildren.some((d) => d.type === 'decorator' && /(?:^@|\.)(?:command|group)\b/.test(d.text))) return true;
-  const name = fn.childForFieldName('name')?.text ?? '';
-  if (name !== 'run' && name !== 'handle') return false;
-  let cls: SyntaxNode | null = (decorated ?? fn).parent;
-  while (cls && cls.type !== 'class_definition' && cls.type !== 'function_definition') cls = cls.parent;
-  if (cls?.type !== 'class_definition') return false;
-  return (cls.childForFieldName('superclasses')?.namedChildren ?? []).some((b) => /Command$/.test(b.text.split('.').pop() ?? ''));
-}
-
 export const detectSerialBlockingIo: Detector = (loop, ctx) => {
   if (loop.language === 'go' || loop.language === 'java') return detectBraceSerialIo(loop, ctx);
   if (!SERIAL_KINDS.has(loop.kind) || loop.infinite) return null;
@@ -123,7 +101,6 @@ export const detectSerialBlockingIo: Detector = (loop, ctx) => {
   if (ownCalls(loop).some((c) => hasKind(c, 'http') && carriedAcrossIterations(loop, c))) return null;
   const first = calls[0]!;
   const items = batchSize(loop, ctx.model, ctx.config.cost);
-  if (items.assumption.source !== 'code' && inCommandEntryPoint(loop)) return null;
   const concurrency = concurrencyOf(loop, ctx.config.cost);
   const cost = serialWallTimeCost({ items, latency: fromConfig(ctx.config.cost, 'http_call_ms'), concurrency }, ctx.config.cost, ctx.locale);
   const confidence = confidenceOf([first]);
