@@ -88,7 +88,10 @@ export function compact(text: string): string {
 /** The callee of a call node (`requests.get`, `new Client` → `Client`), whitespace removed. */
 export function calleeOf(call: SyntaxNode): string {
   const fn = call.childForFieldName('function') ?? call.childForFieldName('constructor');
-  return fn ? compact(fn.text) : '';
+  if (!fn) return '';
+  const text = compact(fn.text);
+  // `(0, util_1.delay)(ms)`: compiled TypeScript/Babel calling an imported function; the callee is `util_1.delay`.
+  return text.startsWith('(0,') && text.endsWith(')') && !/[(),]/.test(text.slice(3, -1)) ? text.slice(3, -1) : text;
 }
 
 export function methodOf(callee: string): string {
