@@ -89,8 +89,11 @@ export function compact(text: string): string {
 export function calleeOf(call: SyntaxNode): string {
   const fn = call.childForFieldName('function') ?? call.childForFieldName('constructor');
   if (!fn) return '';
-  const text = compact(fn.text);
-  // `(0, util_1.delay)(ms)`: compiled TypeScript/Babel calling an imported function; the callee is `util_1.delay`.
+  return compiledCallee(compact(fn.text));
+}
+
+/** `(0, util_1.delay)(ms)`: compiled TypeScript/Babel calling an imported function; the callee is `util_1.delay`. */
+export function compiledCallee(text: string): string {
   return text.startsWith('(0,') && text.endsWith(')') && !/[(),]/.test(text.slice(3, -1)) ? text.slice(3, -1) : text;
 }
 
