@@ -115,7 +115,7 @@ interface JsFinding {
  * `throw`): its awaited work cannot reject the promise, so dropping it loses no failure. The failure goes where the
  * handler sends it (a callback, an `error` event, a log).
  */
-function neverRejects(name: string, ctx: RuleContext): boolean {
+export function neverRejects(name: string, ctx: RuleContext): boolean {
   const definitions = ctx.model.functions.filter((fn) => fn.isAsync && fn.name === name);
   return definitions.length > 0 && definitions.every((fn) => catchesEverything(fn.node));
 }
