@@ -71,6 +71,11 @@ export function calleeText(node: SyntaxNode, depth = 0): string {
       const inner = node.firstNamedChild;
       return inner ? calleeText(inner, depth + 1) : compact(node.text);
     }
+    case 'sequence_expression': {
+      // `(0, util_1.delay)(ms)`: how TypeScript and Babel compile a call of an imported function (no `this`).
+      const parts = node.namedChildren;
+      return parts.length === 2 && parts[0]!.type === 'number' && parts[0]!.text === '0' ? calleeText(parts[1]!, depth + 1) : compact(node.text);
+    }
     default:
       if (TRANSPARENT.has(node.type)) {
         const inner = unwrap(node);

@@ -18,6 +18,7 @@ import {
   reassigned,
   CALL_TYPE_LIST,
   calleeOf,
+  compiledCallee,
   compact,
   descendants,
   familyOf,
@@ -45,7 +46,7 @@ export function classifyTreeCall(node: SyntaxNode, model: FileModel): TreeCall {
   // `await` written into the callee's text (an `await` the grammar folded into the function part); not the start of
   // a name such as `awaitTermination`.
   const fnText = node.childForFieldName('function')?.text ?? '';
-  const callee = /^await\s/.test(fnText) ? compact(fnText.replace(/^await\s+/, '')) : calleeOf(node);
+  const callee = /^await\s/.test(fnText) ? compiledCallee(compact(fnText.replace(/^await\s+/, ''))) : calleeOf(node);
   const method = methodOf(callee);
   const receiver = receiverOf(callee);
   let kinds: CallKind[] = [];

@@ -229,7 +229,7 @@ function endsWithWord(words: string[]): RegExp {
 }
 
 /** A collection whose size is the schema's, not the data's: one statement per column or index is what DDL needs. */
-const SCHEMA_NOUN = endsWithWord(['columns?', 'indices', 'indexes', 'foreign_?[kK]eys?', 'constraints?', 'tables?', 'schemas?', 'migrations?', 'enums?', 'sequences?', 'metadatas?', 'primary_?[kK]eys?']);
+const SCHEMA_NOUN = endsWithWord(['columns?', 'indices', 'indexes', 'foreign_?[kK]eys?', 'constraints?', 'tables?', 'schemas?', 'migrations?', 'migration_?[fF]iles?', 'enums?', 'sequences?', 'metadatas?', 'primary_?[kK]eys?']);
 
 /** Names in an iterable's text that say nothing about what is iterated. */
 const ITERABLE_PLUMBING = new Set(['this', 'self', 'cls', 'Object', 'Array', 'from', 'entries', 'values', 'keys', 'items', 'filter', 'map', 'reverse', 'slice', 'sorted', 'reversed', 'list', 'tuple', 'set', 'enumerate', 'zip', 'length', 'len', 'concat', 'flat', 'iter']);

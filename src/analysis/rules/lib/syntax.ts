@@ -88,7 +88,13 @@ export function compact(text: string): string {
 /** The callee of a call node (`requests.get`, `new Client` → `Client`), whitespace removed. */
 export function calleeOf(call: SyntaxNode): string {
   const fn = call.childForFieldName('function') ?? call.childForFieldName('constructor');
-  return fn ? compact(fn.text) : '';
+  if (!fn) return '';
+  return compiledCallee(compact(fn.text));
+}
+
+/** `(0, util_1.delay)(ms)`: compiled TypeScript/Babel calling an imported function; the callee is `util_1.delay`. */
+export function compiledCallee(text: string): string {
+  return text.startsWith('(0,') && text.endsWith(')') && !/[(),]/.test(text.slice(3, -1)) ? text.slice(3, -1) : text;
 }
 
 export function methodOf(callee: string): string {
@@ -471,6 +477,27 @@ export function insideGather(loop: LoopFacts): boolean {
     }
   }
   return false;
+}
+
+/**
+ * `promises.push(Model.update(...))` with `await Promise.all(promises)` in the same function: the loop only starts
+ * the calls and awaits them together, as `Promise.all(rows.map(...))` does (see `insideGather`).
+ */
+export function collectedForGather(call: SyntaxNode): boolean {
+  const args = call.parent;
+  const push = args?.type === 'arguments' ? args.parent : undefined;
+  const fn = push?.type === 'call_expression' ? push.childForFieldName('function') : undefined;
+  if (fn?.type !== 'member_expression' || !/^(push|unshift)$/.test(fn.childForFieldName('property')?.text ?? '')) return false;
+  const list = fn.childForFieldName('object');
+  if (list?.type !== 'identifier') return false;
+  let scope: SyntaxNode | null = push!.parent;
+  while (scope && !isFunctionNode(scope)) scope = scope.parent;
+  if (!scope) return false;
+  return scope.descendantsOfType('call_expression').some(
+    (c) =>
+      /^Promise\.(all|allSettled)$/.test(c.childForFieldName('function')?.text ?? '') &&
+      c.childForFieldName('arguments')?.namedChildren[0]?.text === list.text,
+  );
 }
 
 /** `[...xs]`, `[*xs, y]`: a literal whose length is not its element count. */

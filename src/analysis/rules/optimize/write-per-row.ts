@@ -31,6 +31,7 @@ import {
   runsPerDayOf,
   say,
   calleeLabel,
+  collectedForGather,
   short,
   statementOf,
   constantString,
@@ -57,6 +58,7 @@ export function perRowWrites(loop: LoopFacts, source: string): CallFact[] {
       c.dependsOnIteration &&
       !/\bIN\s*\(|=\s*ANY\s*\(|__in\b|\$in\b|\.in_\(|\bwhereIn\(|\binArray\(/i.test(c.text) &&
       !inErrorHandler(c.node, loop) &&
+      !collectedForGather(callNode(c)) &&
       !notPerRow(loop, c),
   );
 }

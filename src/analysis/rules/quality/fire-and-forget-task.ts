@@ -110,10 +110,12 @@ interface JsFinding {
 }
 
 /**
- * Every async function or method of the file named `name` is one `try` whose `catch` neither rethrows nor awaits
- * (and whose `finally`, if any, does not throw): its promise always fulfils, so dropping it loses no failure.
+ * Every async function or method of the file named `name` ends in a `try` whose `catch` neither rethrows nor awaits
+ * anything unguarded (and whose `finally`, if any, does not throw), after only synchronous setup (no `await`, no
+ * `throw`): its awaited work cannot reject the promise, so dropping it loses no failure. The failure goes where the
+ * handler sends it (a callback, an `error` event, a log).
  */
-function neverRejects(name: string, ctx: RuleContext): boolean {
+export function neverRejects(name: string, ctx: RuleContext): boolean {
   const definitions = ctx.model.functions.filter((fn) => fn.isAsync && fn.name === name);
   return definitions.length > 0 && definitions.every((fn) => catchesEverything(fn.node));
 }
@@ -122,20 +124,50 @@ function catchesEverything(fn: SyntaxNode): boolean {
   const body = fn.childForFieldName('body');
   if (body?.type !== 'statement_block') return false;
   const statements = body.namedChildren.filter((s) => s.type !== 'comment');
-  const only = statements[0];
-  if (statements.length !== 1 || only?.type !== 'try_statement') return false;
-  const handler = only.childForFieldName('handler');
-  const finalizer = only.childForFieldName('finalizer');
+  const last = statements[statements.length - 1];
+  if (last?.type !== 'try_statement') return false;
+  if (statements.slice(0, -1).some((s) => unguarded(s, SETUP_FAILS))) return false;
+  const handler = last.childForFieldName('handler');
+  const finalizer = last.childForFieldName('finalizer');
   if (!handler) return false;
-  const raises = (node: SyntaxNode, types: readonly string[]) => node.descendantsOfType(types).some((n) => !insideNestedFunction(n, node));
-  return !raises(handler, HANDLER_FAILS) && !(finalizer && raises(finalizer, FINALLY_FAILS));
+  return !unguarded(handler, HANDLER_FAILS) && !(finalizer && unguarded(finalizer, FINALLY_FAILS));
 }
+const SETUP_FAILS: readonly string[] = ['throw_statement', 'await_expression', 'return_statement'];
 const HANDLER_FAILS: readonly string[] = ['throw_statement', 'await_expression'];
 const FINALLY_FAILS: readonly string[] = ['throw_statement'];
 
-function insideNestedFunction(node: SyntaxNode, stop: SyntaxNode): boolean {
-  for (let current = node.parent; current && current.id !== stop.id; current = current.parent) if (ASYNC_CANDIDATE_TYPES.has(current.type)) return true;
-  return false;
+/** A node of `types` under `root` that is neither inside a nested function nor in the body of a try that catches. */
+function unguarded(root: SyntaxNode, types: readonly string[]): boolean {
+  return root.descendantsOfType(types).some((node) => {
+    if (node.type === 'return_statement' && node.namedChildCount === 0) return false;
+    for (let child = node, current = node.parent; current && child.id !== root.id; child = current, current = current.parent) {
+      if (ASYNC_CANDIDATE_TYPES.has(current.type)) return false;
+      if (current.type === 'try_statement' && current.childForFieldName('body')?.id === child.id && current.childForFieldName('handler')) return false;
+    }
+    return true;
+  });
+}
+
+/**
+ * A bare `name(...)` calls an async function of the file: one declared as a function (an `async next()` method is
+ * only reached as `obj.next()`), and not shadowed on the way up by a parameter or a variable holding something else
+ * (`let next = null; ... next = resolve; ... next()` calls the stored callback).
+ */
+function callsAsyncFunction(name: string, call: SyntaxNode, ctx: RuleContext): boolean {
+  if (!ctx.model.asyncFunctionNames.has(name)) return false;
+  if (!ctx.model.functions.some((fn) => fn.isAsync && fn.name === name && fn.node.type !== 'method_definition')) return false;
+  for (let scope = call.parent; scope; scope = scope.parent) {
+    if (!ASYNC_CANDIDATE_TYPES.has(scope.type)) continue;
+    const params = scope.childForFieldName('parameters') ?? scope.childForFieldName('parameter');
+    if (params?.descendantsOfType('identifier').some((id) => id.text === name)) return false;
+    const body = scope.childForFieldName('body');
+    const shadow = body?.descendantsOfType('variable_declarator').some((d) => {
+      const value = d.childForFieldName('value');
+      return d.childForFieldName('name')?.text === name && !(value && ASYNC_CANDIDATE_TYPES.has(value.type));
+    });
+    if (shadow) return false;
+  }
+  return true;
 }
 
 function jsFindings(loop: LoopFacts, ctx: RuleContext): JsFinding[] {
@@ -157,7 +189,8 @@ function jsFindings(loop: LoopFacts, ctx: RuleContext): JsFinding[] {
     if (method === 'finally' || method === 'catch') continue;
     const bare = callee.replace(/^this\./, '');
     // `this.save()` is the class's own async method; `this.#state.webhooks.on(...)` is some other object's `on`.
-    const isAsyncLocal = asyncNames.has(bare) || (asyncNames.has(method) && callee === `this.${method}`);
+    const isAsyncLocal =
+      callee === `this.${method}` ? asyncNames.has(method) : /^[A-Za-z_$][\w$]*$/.test(callee) ? callsAsyncFunction(callee, expr, ctx) : asyncNames.has(bare);
     // Only a known API: a name that merely suggests I/O (`webhooks.on(...)` looks like a webhook call) is too weak
     // to claim that a promise is dropped.
     // The call as the model classified it (once per file, with its SQL argument: `db.query("UPDATE ...")`).

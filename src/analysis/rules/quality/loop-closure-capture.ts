@@ -232,6 +232,9 @@ function varKeyword(declaration: SyntaxNode): SyntaxNode | undefined {
 }
 
 function jsDetections(loop: LoopFacts, source: string, model: FileModel): Detection[] {
+  // `keys.forEach((key) => { var task = ...; later(() => task) })`: the body is a function, called once per item, so
+  // its `var`s are bound afresh on every call (function scope), unlike a `for` body's.
+  if (loop.kind === 'callback-iteration') return [];
   const vars = new Map<string, SyntaxNode>();
   const node = loop.node;
   const init = node.type === 'for_statement' ? node.childForFieldName('initializer') : null;

@@ -26,6 +26,7 @@ import { endsByDrainException, noExitWorkerCall, ruleMayReport } from './overlap
 import { isInfiniteHeader, loopExits } from './shape.js';
 import { outerNamesUsed, workerName } from './worker-name.js';
 import { detectBraceUnguardedWorker, isBraceLanguage } from './brace-worker.js';
+import { neverRejects } from './fire-and-forget-task.js';
 
 const THROWING_KINDS: ReadonlySet<CallKind> = new Set(['http', 'db-read', 'db-write', 'db-commit', 'db-batch', 'queue-pop', 'queue-ack', 'queue-publish', 'connect', 'file-open']);
 const STOP_FLAG = /\b(running|is_running|isRunning|keep_running|keepRunning|alive|active|stop\w*|shutdown\w*|is_set|aborted|should_\w+|shouldRun|exit\w*|terminat\w*|cancel\w*)\b/i;
@@ -139,8 +140,19 @@ export function findUnguardedCall(loop: LoopFacts, ctx: RuleContext): TreeCall |
       call.kinds.some((k) => THROWING_KINDS.has(k)) &&
       !isCallHandled(call.node, loop.body) &&
       !(perItemTry && isFetchOrRecovery(call, perItemTry)) &&
-      !inProcessQueueGet(call, loop, ctx),
+      !inProcessQueueGet(call, loop, ctx) &&
+      !settlesItself(call, ctx),
   );
+}
+
+/**
+ * `this.changeVisibility(...)`: an async function or method of this file whose work sits in a try that catches and
+ * reports (an `error` event, a callback) cannot end the worker; its I/O is guarded inside (see `neverRejects`).
+ */
+function settlesItself(call: TreeCall, ctx: RuleContext): boolean {
+  if (familyOf(ctx.file.language) !== 'js') return false;
+  const name = call.callee.startsWith('this.') ? call.callee.slice(5) : call.callee;
+  return /^#?[A-Za-z_$][\w$]*$/.test(name) && neverRejects(name, ctx);
 }
 
 /**
