@@ -41,6 +41,11 @@ export interface AnalyzeOptions {
   timeBudgetMs?: number;
   /** Prove every `replace` fix (src/fixes/prove.ts); off for the proof's own re-runs. Default true. */
   proveFixes?: boolean;
+  /**
+   * The caller reads only the findings' rules, lines and messages, not their fixes (the proof's re-runs): detectors
+   * skip the checks that only decide a fix's kind (`provedReplace`'s parse of the patched file). Default false.
+   */
+  findingsOnly?: boolean;
 }
 
 /** Replace fixes proved per file; past that, a file's further patches are shown as sketches. */
@@ -514,6 +519,7 @@ function runRules(
   const testCode = isTestPath(facts.path, config) || isGoToolProgram(facts.path, facts.source);
   const rules = config.targets.some((target) => !testTargets.includes(target)) && testCode ? all.filter((r) => testTargets.includes(r.definition.target)) : all;
   const loops = allLoops(facts);
+  const findingsOnly = options.findingsOnly === true;
   const lines = new LineIndex(facts.source);
   const lineCount = lines.count;
   // The file's fact model: built once here, read by every detector, dropped with this call.
@@ -528,7 +534,7 @@ function runRules(
     }
     for (const rule of rules) {
       if (failed.has(rule.definition.id)) continue;
-      const ctx: RuleContext = { file: facts, model, config, locale, rule: rule.definition, kb, testCode };
+      const ctx: RuleContext = { file: facts, model, config, locale, rule: rule.definition, kb, testCode, findingsOnly };
       let detections: Detection[];
       try {
         const out = rule.detector(loop, ctx);
@@ -566,7 +572,7 @@ function proveFixes(findings: Finding[], facts: FileFacts, config: CozeLoopConfi
   const rerun = (patched: string): Finding[] | undefined => {
     const left = deadline - Date.now();
     if (left <= 0) return undefined;
-    const result = analyzeSource({ path: facts.path, content: patched }, config, { ...options, locale, proveFixes: false, timeBudgetMs: left });
+    const result = analyzeSource({ path: facts.path, content: patched }, config, { ...options, locale, proveFixes: false, findingsOnly: true, timeBudgetMs: left });
     return result.skipped.length > 0 || Date.now() > deadline ? undefined : result.findings;
   };
   const outOfTime = (): boolean => Date.now() > deadline;

@@ -51,6 +51,8 @@ export interface RuleContext {
   kb: KnowledgeBase;
   /** The file is test code (`test_code.paths`); the engine already left out the targets not reported there. */
   testCode: boolean;
+  /** Only the findings' rules, lines and messages are read (a proof's re-run): a fix's own checks can be skipped. */
+  findingsOnly?: boolean;
 }
 
 export interface Detection {

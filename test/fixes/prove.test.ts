@@ -1,5 +1,6 @@
 // Each proof check on its own (a patch that breaks that one check is refused), then the engine end to end: a patch
 // that fails becomes a sketch, never "safe"; a sound one stays a one-click suggestion.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import { analyzeSource } from '../../src/analysis/engine.js';
 import { parseSource } from '../../src/analysis/parse.js';
@@ -169,6 +170,24 @@ def compare(names, simple_keys, checked_keys):
       expect(proved[i]!.fix?.kind).toBe(failure ? 'block' : 'replace');
     }
     expect(proved[2]!.fix?.description).toContain('adds a membership-in-loop finding');
+  });
+});
+
+describe("a proof's re-run reads only the findings", () => {
+  // `findingsOnly` skips the parse that decides whether a detector's patch is a replace fix or a sketch; the rules,
+  // lines and messages must not change (the proof compares only those).
+  it('gives the same rules, lines and messages with and without findingsOnly', () => {
+    const keys = (findings: Finding[]) => findings.map((f) => `${f.ruleId}:${f.line}:${f.message}`);
+    let replaceFixes = 0;
+    for (const file of ['examples/python/order_sync_worker.py', 'examples/typescript/report-poller.ts']) {
+      const content = readFileSync(file, 'utf8');
+      const full = analyzeSource({ path: file, content }, config, { proveFixes: false }).findings;
+      const only = analyzeSource({ path: file, content }, config, { proveFixes: false, findingsOnly: true }).findings;
+      expect(full.length).toBeGreaterThan(0);
+      expect(keys(only)).toEqual(keys(full));
+      replaceFixes += full.filter((f) => f.fix?.kind === 'replace').length;
+    }
+    expect(replaceFixes).toBeGreaterThan(0);
   });
 });
 

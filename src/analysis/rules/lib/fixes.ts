@@ -63,10 +63,13 @@ export function provedReplace(
 ): Fix | undefined {
   const all = sourceLines(ctx.file.source);
   const patched = [...all.slice(0, startLine - 1), ...code.split('\n'), ...all.slice(endLine)].join('\n');
-  try {
-    if (hasSyntaxErrorsAfterEdit(ctx.file.tree, ctx.file.language, patched)) return undefined;
-  } catch {
-    return undefined;
+  // A proof's re-run reads no fix: the parse that only decides replace-or-sketch is skipped there.
+  if (!ctx.findingsOnly) {
+    try {
+      if (hasSyntaxErrorsAfterEdit(ctx.file.tree, ctx.file.language, patched)) return undefined;
+    } catch {
+      return undefined;
+    }
   }
   return { kind: 'replace', safety, description, startLine, endLine, code, language: codeLanguage(ctx.file.language) };
 }
