@@ -83,9 +83,6 @@ function catchesOnlyControlFlow(handler: SyntaxNode): boolean {
   return types.every((t) => /(^|\.)(KeyboardInterrupt|CancelledError|InterruptedError|BlockingIOError|GeneratorExit|SystemExit|StopIteration|StopAsyncIteration|MovedError|AskError|SSLWantReadError|SSLWantWriteError)$/.test(t));
 }
 
-/** A handler that waits for the socket before going round (`select(sock, want_read, ...)`, `wait_readable()`). */
-const HANDLER_WAIT = /^(?:select|poll|wait\w*)$/;
-
 /**
  * `except ClientError as e: if code == "PreconditionFailed": raise ... elif ...: return else: raise`: every branch
  * of the handler leaves the loop, so this handler never retries (Python).
@@ -142,7 +139,8 @@ export const detectRetryWithoutBackoff: Detector = (loop, ctx) => {
       const handlerReraises = statementsOf(block).some((s) => s.type === 'raise_statement' || s.type === 'throw_statement' || s.type === 'return_statement' || s.type === 'break_statement');
       if (handlerReraises) continue;
       if (catchesOnlyControlFlow(handler)) continue;
-      if (family === 'python' && (everyBranchLeaves(block) || handlerCalls.some((c) => sleepOf(c, model) === undefined && (isBlockingWait(c, model) || HANDLER_WAIT.test(c.method))))) continue;
+      // A handler that waits for the socket before going round (`select(sock, ...)`: `waits.blocking` of rules/apis/*.yml).
+      if (family === 'python' && (everyBranchLeaves(block) || handlerCalls.some((c) => sleepOf(c, model) === undefined && isBlockingWait(c, model)))) continue;
       const tryCall = ioCallIn(body, loop, ctx);
       if (!tryCall) continue;
       // `queue.get_nowait()` after `while not queue.empty()`: the standard library's in-process queue, no dependency to spare.
