@@ -56,8 +56,30 @@ export function perIterationConnections(loop: LoopFacts, model: FileModel): Call
     // `for port in candidates: s = socket(); try: s.bind(...) except OSError: continue; else: return s`: a search
     // for one working connection that leaves the loop with it, not a connection per item.
     if (c.assignedTo !== undefined && returnsName(loop, c.assignedTo, model)) return false;
+    if (isPython(loop.language) && leavesOnSuccess(c.node, loop)) return false;
     return true;
   });
+}
+
+const LEAVES: readonly string[] = ['break_statement', 'return_statement'];
+
+/**
+ * `while True: try: sock = socket.create_connection(addr); break except OSError as e: if e.errno == EINTR:
+ * continue; raise` (or `else: break`): the loop retries until one connection is made and leaves with it; it does not
+ * open one per item (Python).
+ */
+function leavesOnSuccess(node: SyntaxNode, loop: LoopFacts): boolean {
+  for (let up = node.parent; up && up.id !== loop.body.id; up = up.parent) {
+    if (up.type === 'for_statement' || up.type === 'while_statement') return false;
+    if (up.type !== 'try_statement') continue;
+    const body = up.childForFieldName('body');
+    const elseClause = up.namedChildren.find((c) => c.type === 'else_clause');
+    const elseBody = elseClause?.childForFieldName('body') ?? elseClause?.namedChildren.find((c) => c.type === 'block');
+    const last = (block: SyntaxNode | null | undefined) => block?.namedChildren.filter((c) => c.type !== 'comment').pop();
+    if (!body || !(body.startIndex <= node.startIndex && node.endIndex <= body.endIndex)) continue;
+    return LEAVES.includes(last(body)?.type ?? '') || LEAVES.includes(last(elseBody)?.type ?? '');
+  }
+  return false;
 }
 
 export const detectConnectionInLoop: Detector = (loop, ctx) => {

@@ -48,9 +48,6 @@ function isDeferred(node: SyntaxNode, model: FileModel): boolean {
   return false;
 }
 
-/** What waits for a handle until the work it stands for (and so the callback handed with it) has run. */
-const WAITS_FOR_HANDLE = new Set(['get', 'join', 'wait', 'result']);
-
 /**
  * `res = pool.apply_async(f, error_callback=errback)` then `res.get()` (or `t = Thread(target=work)` then `t.join()`)
  * later in the same iteration: the callback has run, with this iteration's values, before the loop moves on.
@@ -67,7 +64,10 @@ function awaitedInIteration(use: SyntaxNode, loop: LoopFacts, model: FileModel):
   if (handle?.type !== 'identifier') return false;
   for (const node of descendants(loop.body, model, { skipFunctions: true })) {
     if (node.startIndex <= assignment.endIndex || node.type !== 'attribute') continue;
-    if (node.childForFieldName('object')?.text === handle.text && WAITS_FOR_HANDLE.has(node.childForFieldName('attribute')?.text ?? '')) return true;
+    if (node.childForFieldName('object')?.text !== handle.text) continue;
+    // `t.join()`, `fut.result()`, `ev.wait()`: `waits.blocking` of rules/apis/*.yml; on the handle of async work,
+    // `get` is the async result's blocking get.
+    if (node.childForFieldName('attribute')?.text === 'get' || model.kb.waitOf?.(model.language, node.text) === 'blocking') return true;
   }
   return false;
 }

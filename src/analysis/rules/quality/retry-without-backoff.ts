@@ -105,9 +105,6 @@ function failureFlagLeaves(handlerBlock: SyntaxNode, tryNode: SyntaxNode, family
 }
 const FLAG_SETS: readonly string[] = ['assignment_expression', 'assignment'];
 
-/** A handler that waits for the socket before going round (`select(sock, want_read, ...)`, `wait_readable()`). */
-const HANDLER_WAIT = /^(?:select|poll|wait\w*)$/;
-
 /**
  * `except ClientError as e: if code == "PreconditionFailed": raise ... elif ...: return else: raise`: every branch
  * of the handler leaves the loop, so this handler never retries (Python).
@@ -165,7 +162,8 @@ export const detectRetryWithoutBackoff: Detector = (loop, ctx) => {
       if (handlerReraises) continue;
       if (catchesOnlyControlFlow(handler, ctx)) continue;
       if (failureFlagLeaves(block, tryNode, family)) continue;
-      if (family === 'python' && (everyBranchLeaves(block) || handlerCalls.some((c) => sleepOf(c, model) === undefined && (isBlockingWait(c, model) || HANDLER_WAIT.test(c.method))))) continue;
+      // A handler that waits for the socket before going round (`select(sock, ...)`: `waits.blocking` of rules/apis/*.yml).
+      if (family === 'python' && (everyBranchLeaves(block) || handlerCalls.some((c) => sleepOf(c, model) === undefined && isBlockingWait(c, model)))) continue;
       const tryCall = ioCallIn(body, loop, ctx);
       if (!tryCall) continue;
       // `queue.get_nowait()` after `while not queue.empty()`: the standard library's in-process queue, no dependency to spare.
