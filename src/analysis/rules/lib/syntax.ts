@@ -480,17 +480,25 @@ export function insideGather(loop: LoopFacts): boolean {
 }
 
 /**
- * `promises.push(Model.update(...))` with `await Promise.all(promises)` in the same function: the loop only starts
+ * `promises.push(Model.update(...))` (or `promises[i] = run(i)`) with `await Promise.all(promises)` in the same
+ * function: the loop only starts
  * the calls and awaits them together, as `Promise.all(rows.map(...))` does (see `insideGather`).
  */
 export function collectedForGather(call: SyntaxNode): boolean {
-  const args = call.parent;
-  const push = args?.type === 'arguments' ? args.parent : undefined;
-  const fn = push?.type === 'call_expression' ? push.childForFieldName('function') : undefined;
-  if (fn?.type !== 'member_expression' || !/^(push|unshift)$/.test(fn.childForFieldName('property')?.text ?? '')) return false;
-  const list = fn.childForFieldName('object');
+  const parent = call.parent;
+  let list: SyntaxNode | null | undefined;
+  if (parent?.type === 'assignment_expression' && parent.childForFieldName('right')?.id === call.id) {
+    // `promises[i] = run(i)`
+    const left = parent.childForFieldName('left');
+    list = left?.type === 'subscript_expression' ? left.childForFieldName('object') : undefined;
+  } else {
+    const push = parent?.type === 'arguments' ? parent.parent : undefined;
+    const fn = push?.type === 'call_expression' ? push.childForFieldName('function') : undefined;
+    if (fn?.type !== 'member_expression' || !/^(push|unshift)$/.test(fn.childForFieldName('property')?.text ?? '')) return false;
+    list = fn.childForFieldName('object');
+  }
   if (list?.type !== 'identifier') return false;
-  let scope: SyntaxNode | null = push!.parent;
+  let scope: SyntaxNode | null = call.parent;
   while (scope && !isFunctionNode(scope)) scope = scope.parent;
   if (!scope) return false;
   return scope.descendantsOfType('call_expression').some(

@@ -18,6 +18,8 @@ import {
   exitsUnconditionally,
   hasKind,
   inErrorHandler,
+  collectedForGather,
+  callNode,
   insideGather,
   isBatched,
   iteratesChunks,
@@ -56,6 +58,7 @@ export function perItemReads(loop: LoopFacts, source: string): CallFact[] {
       !PER_TABLE.test(c.text) &&
       !PER_TABLE.test(c.sql ?? '') &&
       !inErrorHandler(c.node, loop) &&
+      !collectedForGather(callNode(c)) &&
       !carriedAcrossIterations(loop, c) &&
       !notPerRow(loop, c) &&
       !onTheItemItself(loop, c),
