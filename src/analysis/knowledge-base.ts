@@ -66,6 +66,11 @@ export interface KnowledgeBase {
    * undefined. `constructed` is `new X(...)` (JS), `awaited` an `await`ed call: entries that ask for one match only then.
    */
   resourceOf?(language: Language, callee: string, how?: { constructed?: boolean; awaited?: boolean }): ResourceOpen | undefined;
+  /**
+   * Effect summaries (JavaScript/TypeScript): the callee resolves to an `async` function of the code's own, in this
+   * file or one it imports (`import { sendMail } from './mailer.js'`): a call of it returns a promise.
+   */
+  isAsyncFunction?(language: Language, callee: string): boolean;
 }
 
 /** A resource-opening call (`resources:` in rules/apis/*.yml). */

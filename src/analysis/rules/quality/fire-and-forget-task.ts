@@ -128,7 +128,7 @@ function jsFindings(loop: LoopFacts, ctx: RuleContext): JsFinding[] {
     if (method === 'finally' || method === 'catch') continue;
     const bare = callee.replace(/^this\./, '');
     // `this.save()` is the class's own async method; `this.#state.webhooks.on(...)` is some other object's `on`.
-    const isAsyncLocal = asyncNames.has(bare) || (asyncNames.has(method) && callee === `this.${method}`);
+    const isAsyncLocal = asyncNames.has(bare) || (asyncNames.has(method) && callee === `this.${method}`) || (ctx.kb.isAsyncFunction?.(loop.language, callee) ?? false);
     // Only a known API: a name that merely suggests I/O (`webhooks.on(...)` looks like a webhook call) is too weak
     // to claim that a promise is dropped.
     // The call as the model classified it (once per file, with its SQL argument: `db.query("UPDATE ...")`).
