@@ -87,6 +87,11 @@ export interface KnowledgeBase {
    * `goredis`). A type of any other package (`lru.Cache`) is not I/O as far as the catalogue knows.
    */
   namesPackage?(language: Language, pkg: string, method: string): boolean;
+  /**
+   * Effect summaries (JavaScript/TypeScript): the callee resolves to an `async` function of the code's own, in this
+   * file or one it imports (`import { sendMail } from './mailer.js'`): a call of it returns a promise.
+   */
+  isAsyncFunction?(language: Language, callee: string): boolean;
 }
 
 /** A resource-opening call (`resources:` in rules/apis/*.yml). */

@@ -501,6 +501,12 @@ export class FileEffects implements KnowledgeBase {
     return this.base.namesPackage?.(...args) ?? false;
   }
 
+  isAsyncFunction(language: Language, callee: string): boolean {
+    if (language !== 'javascript' && language !== 'typescript' && language !== 'tsx') return false;
+    const normalized = callee.replace(/^await\s*/, '');
+    return this.resolve(this.table, normalized, undefined, 0)?.async === true;
+  }
+
   classify(language: Language, callee: string, context?: Parameters<KnowledgeBase['classify']>[2]): Classification {
     const direct = this.base.classify(language, callee, context);
     if (direct.kinds.length > 0 && (direct.confidence === 'high' || direct.by === 'sql-hint')) return direct;

@@ -59,6 +59,8 @@ export interface TableFunction {
   receiver?: string;
   /** Java: a method without a body (an interface's or an abstract one): its summary is its implementation's. */
   abstract?: boolean;
+  /** JavaScript/TypeScript: declared `async` (a call returns a promise). */
+  async?: boolean;
 }
 
 /** `from .db import load as fetch` → { local: 'fetch', module: '.db', name: 'load' }; `import x.y as z` → name undefined. */
@@ -523,7 +525,9 @@ function buildJavaScript(table: FileTable, tree: FlatTree): void {
       const nested = !className && enclosingFunction(stack) !== undefined;
       if (className !== undefined && type === 'method_definition' && name === 'constructor') tsTypedFields(table, className, node);
       annotatedParameters(table, node, 'javascript');
-      stack.push({ end: node.endIndex, fn: addFunction(table, name, className, node, nested) });
+      const fn = addFunction(table, name, className, node, nested);
+      if (node.children.some((c) => c.type === 'async')) fn.async = true;
+      stack.push({ end: node.endIndex, fn });
       continue;
     }
     if (type === 'import_statement') {

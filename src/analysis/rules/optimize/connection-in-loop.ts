@@ -46,6 +46,14 @@ function returnsName(loop: LoopFacts, name: string, model: FileModel): boolean {
   return found;
 }
 
+/** A `break` or `return` follows `statement` in its own block (the success path leaves the loop). */
+function leavesAfter(statement: SyntaxNode | undefined): boolean {
+  for (let next = statement?.nextNamedSibling; next; next = next.nextNamedSibling) {
+    if (next.type === 'break_statement' || next.type === 'return_statement') return true;
+  }
+  return false;
+}
+
 export function perIterationConnections(loop: LoopFacts, model: FileModel): CallFact[] {
   return ownCalls(loop).filter((c) => {
     if (!hasKind(c, 'connect') || POOL_CHECKOUT.test(c.callee) || /^(acquire|getconn|checkout)$/.test(c.method)) return false;
@@ -57,6 +65,9 @@ export function perIterationConnections(loop: LoopFacts, model: FileModel): Call
     // for one working connection that leaves the loop with it, not a connection per item.
     if (c.assignedTo !== undefined && returnsName(loop, c.assignedTo, model)) return false;
     if (isPython(loop.language) && leavesOnSuccess(c.node, loop)) return false;
+    // `while True: try: conn = connect(dsn); break` / `await client.connect(); return client;`: the block leaves the
+    // loop once the connection is made, so it is made once; the loop retries a failed connect.
+    if (leavesAfter(statementOf(c.node))) return false;
     return true;
   });
 }

@@ -156,18 +156,23 @@ function unguarded(root: SyntaxNode, types: readonly string[]): boolean {
 function callsAsyncFunction(name: string, call: SyntaxNode, ctx: RuleContext): boolean {
   if (!ctx.model.asyncFunctionNames.has(name)) return false;
   if (!ctx.model.functions.some((fn) => fn.isAsync && fn.name === name && fn.node.type !== 'method_definition')) return false;
+  return !shadowed(name, call);
+}
+
+/** A parameter or a variable holding something other than a function binds `name` between the call and the module. */
+function shadowed(name: string, call: SyntaxNode): boolean {
   for (let scope = call.parent; scope; scope = scope.parent) {
     if (!ASYNC_CANDIDATE_TYPES.has(scope.type)) continue;
     const params = scope.childForFieldName('parameters') ?? scope.childForFieldName('parameter');
-    if (params?.descendantsOfType('identifier').some((id) => id.text === name)) return false;
+    if (params?.descendantsOfType('identifier').some((id) => id.text === name)) return true;
     const body = scope.childForFieldName('body');
     const shadow = body?.descendantsOfType('variable_declarator').some((d) => {
       const value = d.childForFieldName('value');
       return d.childForFieldName('name')?.text === name && !(value && ASYNC_CANDIDATE_TYPES.has(value.type));
     });
-    if (shadow) return false;
+    if (shadow) return true;
   }
-  return true;
+  return false;
 }
 
 function jsFindings(loop: LoopFacts, ctx: RuleContext): JsFinding[] {
@@ -189,8 +194,14 @@ function jsFindings(loop: LoopFacts, ctx: RuleContext): JsFinding[] {
     if (method === 'finally' || method === 'catch') continue;
     const bare = callee.replace(/^this\./, '');
     // `this.save()` is the class's own async method; `this.#state.webhooks.on(...)` is some other object's `on`.
+    // An async function of another module or of a field's class (effect summaries) returns a promise too.
+    const viaSummary = ctx.kb.isAsyncFunction?.(loop.language, callee) ?? false;
     const isAsyncLocal =
-      callee === `this.${method}` ? asyncNames.has(method) : /^[A-Za-z_$][\w$]*$/.test(callee) ? callsAsyncFunction(callee, expr, ctx) : asyncNames.has(bare);
+      callee === `this.${method}`
+        ? asyncNames.has(method) || viaSummary
+        : /^[A-Za-z_$][\w$]*$/.test(callee)
+          ? callsAsyncFunction(callee, expr, ctx) || (viaSummary && !shadowed(callee, expr))
+          : asyncNames.has(bare) || viaSummary;
     // Only a known API: a name that merely suggests I/O (`webhooks.on(...)` looks like a webhook call) is too weak
     // to claim that a promise is dropped.
     // The call as the model classified it (once per file, with its SQL argument: `db.query("UPDATE ...")`).
