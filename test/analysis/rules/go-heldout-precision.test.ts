@@ -52,3 +52,18 @@ describe('Go test code by file name and by its failure returns', () => {
     expect(lines('resource-leak-in-loop')).toEqual([37, 50]);
   });
 });
+
+describe('a receiver named only `cache`', () => {
+  it('is a guess (info) for an in-process cache, a warning when the call reads the go-redis reply or the name says Redis', () => {
+    const source = readFileSync(join(DIR, 'lookups.go'), 'utf8');
+    const config = configSchema().parse({ severity_threshold: 'info' });
+    const findings = analyzeSource({ path: 'pricing/lookups.go', content: source }, config, { onlyRules: ['query-in-loop'] }).findings;
+    expect(findings.map((f) => [f.line, f.severity])).toEqual([
+      [17, 'info'],
+      [27, 'warning'],
+      [39, 'warning'],
+    ]);
+    expect(variantsOf(findings[0]!)).toContain('guessed');
+    expect(variantsOf(findings[1]!)).toContain('default');
+  });
+});
