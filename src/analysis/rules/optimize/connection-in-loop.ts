@@ -56,8 +56,29 @@ export function perIterationConnections(loop: LoopFacts, model: FileModel): Call
     // `for port in candidates: s = socket(); try: s.bind(...) except OSError: continue; else: return s`: a search
     // for one working connection that leaves the loop with it, not a connection per item.
     if (c.assignedTo !== undefined && returnsName(loop, c.assignedTo, model)) return false;
+    if (goLeavesOnSuccess(c.node, loop)) return false;
     return true;
   });
+}
+
+/**
+ * Go: `conn, err := net.DialTimeout(...); if err == nil { conn.Close(); return true }`: the first connection that
+ * works ends the loop (a wait for a port to open, a probe of candidate addresses), so only failed dials repeat.
+ */
+function goLeavesOnSuccess(call: SyntaxNode, loop: LoopFacts): boolean {
+  if (loop.language !== 'go') return false;
+  const statement = call.parent?.parent;
+  if (statement?.type !== 'short_var_declaration' && statement?.type !== 'assignment_statement') return false;
+  const names = statement.childForFieldName('left')?.namedChildren.map((n) => n.text) ?? [];
+  const err = names[names.length - 1];
+  const next = statement.nextNamedSibling;
+  if (!err || names.length < 2 || next?.type !== 'if_statement') return false;
+  if ((next.childForFieldName('condition')?.text ?? '').replace(/\s+/g, '') !== `${err}==nil`) return false;
+  let block = next.childForFieldName('consequence');
+  const list = block?.namedChildren.find((n) => n.type === 'statement_list');
+  if (list) block = list;
+  const last = block?.namedChildren.filter((n) => n.type !== 'comment').at(-1);
+  return last?.type === 'return_statement' || (last?.type === 'break_statement' && last.namedChildCount === 0);
 }
 
 export const detectConnectionInLoop: Detector = (loop, ctx) => {
