@@ -66,7 +66,7 @@ const DEFAULTS = {
       '**/test_*.py', '**/*_test.py', '**/*_tests.py', '**/conftest.py', '**/{test,tests,__tests__,idle_test,fixtures,__fixtures__,__mocks__}/**',
       '**/*.{test,spec}.{js,jsx,mjs,cjs,ts,tsx,mts,cts}', '**/*_{test,spec}.{js,ts}',
       // Go tests and test data; Java's src/test/java is under test/ above.
-      '**/*_test.go', '**/testdata/**',
+      '**/*_test.go', '**/*_tests.go', '**/testdata/**',
     ],
     targets: ['fix-bugs'] as Array<(typeof TARGETS)[number]>,
   },

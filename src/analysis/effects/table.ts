@@ -677,6 +677,25 @@ function braceSql(args: SyntaxNode[]): string | undefined {
   return undefined;
 }
 
+/** Statements on the session's own state (prepared statements, LISTEN channels): not per-row work. */
+const SESSION_HEAD = /^\s*(?:DEALLOCATE|PREPARE|LISTEN|UNLISTEN)\b/i;
+
+/**
+ * Go: the statement is DDL or session upkeep, as a literal or as the format of `fmt.Sprintf` (`conn.Exec(ctx,
+ * fmt.Sprintf("deallocate %s", name))`, a statement cache dropping one prepared statement).
+ */
+function goSchemaStatement(args: SyntaxNode[]): boolean {
+  for (const a of args.slice(0, 2)) {
+    let text = stringLiteralText(a);
+    if (text === undefined && a.type === 'call_expression' && /^fmt\.Sprintf$/.test(a.childForFieldName('function')?.text ?? '')) {
+      text = stringLiteralText(a.childForFieldName('arguments')?.namedChildren[0]);
+    }
+    // A statement, not a Redis command name on its own (`c.Do("RENAME", a, b)`).
+    if (text !== undefined) return /\S\s+\S/.test(text) && (DDL_HEAD.test(text) || SESSION_HEAD.test(text));
+  }
+  return false;
+}
+
 function braceArgs(args: SyntaxNode[]): ArgFact[] {
   return args.slice(0, 3).map((a) => ({ text: a.text.slice(0, 200), number: undefined, string: stringLiteralText(a), name: undefined }));
 }
@@ -786,7 +805,8 @@ function buildGo(table: FileTable, tree: FlatTree): void {
         const firstNumber = args[0] ? goDurationSeconds(args[0], NO_CONSTANTS) : undefined;
         // `c.Do(req)` on an `*http.Client` (declared, or the request built by `http.NewRequest`): HTTP whatever its name.
         const type = /^[A-Za-z_]\w*\.Do$/.test(callee) ? goReceiverType(node) : undefined;
-        record(fn, { callee, line: node.startPosition.row + 1, kinds: [], evidence: false, managed: false, raw: { name: callee, sql: braceSql(args), args: braceArgs(args), notSleep, firstNumber, ...(type ? { type } : {}) } });
+        const ddl = goSchemaStatement(args);
+        record(fn, { callee, line: node.startPosition.row + 1, kinds: [], evidence: false, managed: false, raw: { name: callee, sql: braceSql(args), args: braceArgs(args), notSleep, firstNumber, ...(type ? { type } : {}), ...(ddl ? { ddl } : {}) } });
         break;
       }
     }

@@ -68,6 +68,7 @@ export function perIterationConnections(loop: LoopFacts, model: FileModel): Call
     // `while True: try: conn = connect(dsn); break` / `await client.connect(); return client;`: the block leaves the
     // loop once the connection is made, so it is made once; the loop retries a failed connect.
     if (leavesAfter(statementOf(c.node))) return false;
+    if (goLeavesOnSuccess(c.node, loop)) return false;
     return true;
   });
 }
@@ -91,6 +92,26 @@ function leavesOnSuccess(node: SyntaxNode, loop: LoopFacts): boolean {
     return LEAVES.includes(last(body)?.type ?? '') || LEAVES.includes(last(elseBody)?.type ?? '');
   }
   return false;
+}
+
+/**
+ * Go: `conn, err := net.DialTimeout(...); if err == nil { conn.Close(); return true }`: the first connection that
+ * works ends the loop (a wait for a port to open, a probe of candidate addresses), so only failed dials repeat.
+ */
+function goLeavesOnSuccess(call: SyntaxNode, loop: LoopFacts): boolean {
+  if (loop.language !== 'go') return false;
+  const statement = call.parent?.parent;
+  if (statement?.type !== 'short_var_declaration' && statement?.type !== 'assignment_statement') return false;
+  const names = statement.childForFieldName('left')?.namedChildren.map((n) => n.text) ?? [];
+  const err = names[names.length - 1];
+  const next = statement.nextNamedSibling;
+  if (!err || names.length < 2 || next?.type !== 'if_statement') return false;
+  if ((next.childForFieldName('condition')?.text ?? '').replace(/\s+/g, '') !== `${err}==nil`) return false;
+  let block = next.childForFieldName('consequence');
+  const list = block?.namedChildren.find((n) => n.type === 'statement_list');
+  if (list) block = list;
+  const last = block?.namedChildren.filter((n) => n.type !== 'comment').at(-1);
+  return last?.type === 'return_statement' || (last?.type === 'break_statement' && last.namedChildCount === 0);
 }
 
 export const detectConnectionInLoop: Detector = (loop, ctx) => {

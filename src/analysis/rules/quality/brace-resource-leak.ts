@@ -79,17 +79,21 @@ function handedOn(name: string, loop: LoopFacts, after: number): boolean {
 }
 
 /**
- * Go rows read to the end: `for rows.Next() { ... }` with no `break`, `return` or `goto` in its body. When Next
- * returns false, database/sql (and sqlx on top of it) closes the rows itself, so nothing is left open.
+ * Go rows read to the end: `for rows.Next() { ... }` (also `for i := 0; rows.Next(); i++`) with no `break`,
+ * `return` or `goto` in its body. When Next returns false, database/sql (and sqlx, pgx) closes the rows itself, so
+ * nothing is left open. In test code a `return` is the test giving up (`t.Errorf(...); return`): what it leaves open
+ * lives only as long as the test binary, so only `break` and `goto` count there.
  */
-function drained(name: string, loop: LoopFacts, after: number): boolean {
+function drained(name: string, loop: LoopFacts, after: number, testCode: boolean): boolean {
   for (const f of loop.body.descendantsOfType(['for_statement'])) {
     if (f.startIndex < after) continue;
-    const condition = f.namedChildren.find((c) => c.type === 'call_expression');
+    const clause = f.namedChildren.find((c) => c.type === 'for_clause');
+    const condition = clause ? clause.childForFieldName('condition') : f.namedChildren.find((c) => c.type === 'call_expression');
     if (!condition || compact(condition.text) !== `${name}.Next()`) continue;
     const body = f.childForFieldName('body');
     if (!body) continue;
-    const leaves = body.descendantsOfType(['break_statement', 'return_statement', 'goto_statement']).some((n) => {
+    const exits = testCode ? ['break_statement', 'goto_statement'] : ['break_statement', 'return_statement', 'goto_statement'];
+    const leaves = body.descendantsOfType(exits).some((n) => {
       for (let p = n.parent; p && p.id !== body.id; p = p.parent) if (p.type === 'func_literal') return false;
       // A `break` of an inner loop, select or switch stays in the drain loop; a labelled one may not.
       if (n.type === 'break_statement' && n.namedChildCount === 0) {
@@ -111,8 +115,11 @@ function closes(loop: LoopFacts, close: string): SyntaxNode[] {
   });
 }
 
-/** A `continue`/`break`/`return` between the open and the close, other than the open's own `if err != nil` branch. */
-function earlyExit(resource: Resource, close: SyntaxNode, loop: LoopFacts): SyntaxNode | undefined {
+/**
+ * A `continue`/`break`/`return` between the open and the close, other than the open's own `if err != nil` branch.
+ * In test code a `return` is the test giving up after reporting its failure: not a leak worth a comment.
+ */
+function earlyExit(resource: Resource, close: SyntaxNode, loop: LoopFacts, testCode: boolean): SyntaxNode | undefined {
   // The declaring statement (`f, err := os.Open(p)`), wherever it sits (a select case, an if branch).
   const open = resource.call.node.parent?.parent;
   if (!open || open.type !== 'short_var_declaration') return undefined;
@@ -120,6 +127,7 @@ function earlyExit(resource: Resource, close: SyntaxNode, loop: LoopFacts): Synt
   // An if-initializer open (`if rows, err := ...; err == nil {`) keeps its error branch in the same statement.
   for (const n of loop.body.descendantsOfType(['continue_statement', 'break_statement', 'return_statement'])) {
     if (n.startIndex <= resource.call.node.endIndex || n.startIndex >= close.startIndex) continue;
+    if (testCode && n.type === 'return_statement') continue;
     if (errorCheck && errorCheck.startIndex <= n.startIndex && n.endIndex <= errorCheck.endIndex) continue;
     let nested = false;
     for (let p = n.parent; p && p.id !== loop.body.id; p = p.parent) if (p.type === 'func_literal' || p.type === 'for_statement') nested = true;
@@ -175,7 +183,7 @@ export function detectBraceResourceLeak(loop: LoopFacts, ctx: RuleContext): Dete
       language: fenceLanguage(loop.language),
     });
     const data = { resource: resource.name, call: call.callee, close: resource.close.slice(resource.name.length + 1) };
-    if (loop.language === 'go' && GO_ROWS.test(call.method) && drained(resource.name, loop, call.node.endIndex)) continue;
+    if (loop.language === 'go' && GO_ROWS.test(call.method) && drained(resource.name, loop, call.node.endIndex, ctx.testCode)) continue;
     if (found.length === 0) {
       if (call.managed || handedOn(resource.name, loop, call.node.endIndex)) continue;
       out.push({ ...base, variant: 'never-closed', data, fix, ...(sleep ? { cost: leakedDescriptorsCost(sleep, ctx.config.cost, ctx.locale) } : {}) });
@@ -185,7 +193,7 @@ export function detectBraceResourceLeak(loop: LoopFacts, ctx: RuleContext): Dete
       // A deferred close is defer-in-loop's finding; the resource is released (late) on every path.
       const direct = found.filter((c) => c.parent?.type !== 'defer_statement' && c.startIndex > call.node.endIndex);
       if (direct.length === 0 || found.some((c) => c.parent?.type === 'defer_statement')) continue;
-      const exit = earlyExit(resource, direct[0]!, loop);
+      const exit = earlyExit(resource, direct[0]!, loop, ctx.testCode);
       if (!exit) continue;
       out.push({ ...base, variant: 'go-early-exit', data: { ...data, exit: exit.text.split(/\s/)[0]!, exit_line: exit.startPosition.row + 1 }, fix });
       continue;

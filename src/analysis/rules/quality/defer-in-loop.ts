@@ -161,12 +161,19 @@ function bodyNodes(loop: LoopFacts, types: Set<string>): SyntaxNode[] {
   return out;
 }
 
+/** `p` of cgo's `unsafe.Pointer(p)` (`defer C.free(unsafe.Pointer(p))`): the conversion releases the value itself. */
+function unconverted(arg: SyntaxNode | null | undefined): SyntaxNode | null | undefined {
+  if (arg?.type !== 'call_expression' || arg.childForFieldName('function')?.text !== 'unsafe.Pointer') return arg;
+  const args = arg.childForFieldName('arguments')?.namedChildren ?? [];
+  return args.length === 1 ? args[0] : arg;
+}
+
 /** The variable the deferred call releases: `c` of `defer c.Close()`, `fd` of `defer syscall.Close(fd)`. */
 function releasedVariable(defer: SyntaxNode, loop: LoopFacts): string | undefined {
   const call = defer.namedChild(0);
   const fn = call?.childForFieldName('function');
   const operand = fn?.type === 'selector_expression' ? fn.childForFieldName('operand') : undefined;
-  const firstArg = call?.childForFieldName('arguments')?.namedChild(0);
+  const firstArg = unconverted(call?.childForFieldName('arguments')?.namedChild(0));
   for (const candidate of [operand, firstArg]) {
     if (candidate?.type === 'identifier' && loop.assignments.some((a) => a.target === candidate.text)) return candidate.text;
   }
