@@ -54,7 +54,7 @@ export interface EffectVia {
   steps: EffectStep[];
   /** The function the loop's call resolved to (`path#Class.name`). */
   function: string;
-  /** Go: the call went through a field of interface type, resolved to the package's one implementation. */
+  /** Go and Java: the call went through a field of interface type, resolved to the package's one implementation. */
   implementation?: { iface: string; type: string };
 }
 

@@ -4,14 +4,14 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { configSchema } from '../../src/config/schema.js';
 import { analyzeSources } from '../../src/analysis/engine.js';
-import { EffectIndex, javaSourceRoot, moduleCandidates } from '../../src/analysis/effects/index.js';
+import { EffectIndex, javaSourceRoot, moduleCandidates, scanJavaClasses } from '../../src/analysis/effects/index.js';
 import { buildFileTable, classifyFunction, summaryEvidence } from '../../src/analysis/effects/table.js';
 import { classifyWithType, loadKnowledgeBase } from '../../src/analysis/knowledge-base.js';
 import { goReceiverType } from '../../src/analysis/facts/go-types.js';
 import { parseSource } from '../../src/analysis/parse.js';
 import { analyseFolder, describeEffectFixtures, EFFECT_FIXTURES } from '../support/effect-tester.js';
 
-for (const folder of ['go-same-file', 'java-same-file', 'go-package', 'java-package', 'go-typed']) {
+for (const folder of ['go-same-file', 'java-same-file', 'go-package', 'java-package', 'go-typed', 'java-interface']) {
   describeEffectFixtures(folder);
 }
 
@@ -234,5 +234,24 @@ func (scope *Scope) save(elems []int) {
 `;
     const calls = parseSource('go', source).rootNode.descendantsOfType('call_expression').filter((c) => /\.(Save|Get)$/.test(c.childForFieldName('function')?.text ?? ''));
     expect(calls.map((c) => goReceiverType(c) ?? '-')).toEqual(['-', 'lru.']);
+  });
+});
+
+describe('Java: the classes of a package and the interfaces they implement, by text', () => {
+  it('reads each header up to its brace, type arguments and qualifiers dropped', () => {
+    const text = [
+      '// this class implements nothing: a comment',
+      'public class JdbcLedgerStore extends Base<Long, String> implements LedgerStore, com.acme.Closeable {',
+      '  static final class Row implements Comparable<Row> { }',
+      '}',
+      'enum Mode implements Handler<Map<String, Long>>, Named { A }',
+      'record Point(int x, int y) { }',
+      'interface Store extends LedgerStore { }',
+    ].join('\n');
+    expect(scanJavaClasses(text)).toEqual([
+      { name: 'JdbcLedgerStore', interfaces: ['LedgerStore', 'Closeable'] },
+      { name: 'Row', interfaces: ['Comparable'] },
+      { name: 'Mode', interfaces: ['Handler', 'Named'] },
+    ]);
   });
 });

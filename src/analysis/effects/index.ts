@@ -178,6 +178,38 @@ const PURE_METHODS = new Set([
   'findIndex', 'lastIndexOf', 'reverse', 'at',
 ]);
 
+/** The most `.java` files of a directory EffectIndex.javaClassesIn reads. */
+const JAVA_SCAN_FILES = 60;
+
+/**
+ * Java classes (and enums, records) of a source text with the interfaces they implement: `class JdbcOrderStore
+ * extends Base implements OrderStore, Closeable {` → { name: JdbcOrderStore, interfaces: [OrderStore, Closeable] }.
+ * Each header is read up to its `{` (at most 2,000 characters); type arguments and package qualifiers are dropped.
+ */
+export function scanJavaClasses(text: string): Array<{ name: string; interfaces: string[] }> {
+  const out: Array<{ name: string; interfaces: string[] }> = [];
+  for (const m of text.matchAll(/\b(?:class|enum|record)\s+([A-Za-z_$][\w$]*)/g)) {
+    // Not in a comment line (`// this class implements ...`, a Javadoc line).
+    const line = text.slice(text.lastIndexOf('\n', m.index) + 1, m.index).trimStart();
+    if (line.startsWith('//') || line.startsWith('*') || line.startsWith('/*') || m[1] === 'implements' || m[1] === 'extends') continue;
+    const brace = text.indexOf('{', m.index);
+    const header = text.slice(m.index, brace < 0 ? m.index + 2000 : Math.min(brace, m.index + 2000));
+    const at = header.search(/\bimplements\b/);
+    if (at < 0) continue;
+    // Type arguments dropped by depth (`Handler<Map<K, V>>`), so their commas do not split the list.
+    let list = '';
+    let depth = 0;
+    for (const ch of header.slice(at + 'implements'.length)) {
+      if (ch === '<') depth++;
+      else if (ch === '>') depth = Math.max(0, depth - 1);
+      else if (depth === 0) list += ch;
+    }
+    const interfaces = list.split(',').map((t) => t.trim().split('.').pop()!.trim()).filter((t) => /^[A-Za-z_$][\w$]*$/.test(t));
+    out.push({ name: m[1]!, interfaces });
+  }
+  return out;
+}
+
 /** Go builtins and standard packages that compute, and the Java classes that do. */
 const PURE_GO_JAVA = /^(?:len|cap|append|make|new|copy|delete|panic|recover|min|max|(?:strings|strconv|errors|sort|slices|maps|math|unicode|utf8|bytes)\.\w+|fmt\.(?:Sprintf|Sprint|Sprintln|Errorf)|(?:String|Math|Objects|Arrays|Collections|List|Map|Set|Optional|Integer|Long|Double|Boolean|Collectors)\.\w+)$/;
 const PURE_JAVA_METHODS = new Set(['size', 'isEmpty', 'length', 'equals', 'hashCode', 'contains', 'containsKey', 'put', 'getOrDefault', 'stream', 'collect', 'toList', 'orElse', 'isPresent', 'substring', 'compareTo', 'getName', 'getId', 'builder', 'build']);
@@ -261,6 +293,40 @@ export class EffectIndex {
     }
     this.packages.set(key, pkg);
     return pkg;
+  }
+
+  private readonly javaClassesByDir = new Map<string, Array<{ path: string; name: string; interfaces: string[] }>>();
+
+  /**
+   * Java: the classes of `dir` (its `.java` files, analysed, in the context map or listed) with the interfaces each
+   * declares it implements (simple names, type arguments dropped), scanned by text once per directory and run.
+   */
+  javaClassesIn(dir: string): Array<{ path: string; name: string; interfaces: string[] }> {
+    const cached = this.javaClassesByDir.get(dir);
+    if (cached) return cached;
+    const names = new Set<string>();
+    const inDir = (p: string): boolean => posix.dirname(p) === dir;
+    for (const p of this.analysed) if (inDir(p)) names.add(p);
+    if (this.contextFiles) for (const p of this.contextFiles.keys()) if (inDir(p)) names.add(p);
+    let listed: string[] | undefined;
+    try {
+      listed = this.lister?.(dir);
+    } catch {
+      listed = undefined;
+    }
+    for (const name of listed ?? []) names.add(dir === '.' ? name : `${dir}/${name}`);
+    const out: Array<{ path: string; name: string; interfaces: string[] }> = [];
+    const files = [...names].filter((p) => p.endsWith('.java')).sort();
+    // A package of more than JAVA_SCAN_FILES files (a library's `java/util`) is not read: its interfaces have many
+    // implementations, and reading it again cost a JDK run a quarter of its time. Calls through it stay unresolved.
+    if (files.length > JAVA_SCAN_FILES) files.length = 0;
+    for (const path of files) {
+      const text = this.text(path);
+      if (text === undefined || text.length > 1_000_000) continue;
+      for (const c of scanJavaClasses(text)) out.push({ path, ...c });
+    }
+    this.javaClassesByDir.set(dir, out);
+    return out;
   }
 
   /** A file's text without keeping it (the package scan reads each sibling once). */
@@ -738,7 +804,13 @@ export class FileEffects implements KnowledgeBase {
     }
     if (type === undefined) return undefined;
     const owner = this.javaClass(from, type, loadedOnly);
-    return owner?.classes.get(type)?.get(name) ?? (owner ? this.inheritedRepositoryMethod(owner, type, name) : undefined);
+    const method = owner?.classes.get(type)?.get(name);
+    if (!owner) return undefined;
+    if (method?.abstract && owner.interfaces.has(type)) {
+      const impl = this.javaImplementation(from, owner, type, name, loadedOnly);
+      if (impl) return impl;
+    }
+    return method ?? this.inheritedRepositoryMethod(owner, type, name);
   }
 
   /**
@@ -806,6 +878,22 @@ export class FileEffects implements KnowledgeBase {
       return undefined;
     }
     return undefined;
+  }
+
+  /**
+   * Method `name` of the one class of the interface's package (its directory) that implements interface `iface`
+   * (the chain says so, as for Go). Several implementations, or none (a Spring Data repository), leave the
+   * interface's own method (its summary is then derived from its name).
+   */
+  private javaImplementation(from: FileTable, owner: FileTable, iface: string, name: string, loadedOnly: boolean): TableFunction | undefined {
+    const impls = this.index.javaClassesIn(posix.dirname(owner.path)).filter((c) => c.interfaces.includes(iface));
+    if (impls.length !== 1) return undefined;
+    const { path, name: className } = impls[0]!;
+    const table = path === from.path ? from : this.loadCounted(path, loadedOnly);
+    const impl = table?.classes.get(className)?.get(name);
+    if (!impl || impl.abstract) return undefined;
+    this.implementations.set(impl.key, { iface, type: className });
+    return impl;
   }
 
   /** A method of the caller's class, or (the class not known) the one method of that name the file defines. */
