@@ -9,6 +9,7 @@ import { createOpenAiClient } from '../../src/llm/llm-client.js';
 import { createRefineDeps, refineFinding } from '../../src/llm/refine.js';
 import { entropy, looksRandom, REDACTED, redactSecrets } from '../../src/llm/secrets.js';
 import type { Logger } from '../../src/core/observability.js';
+import { bestTime } from '../../bench/hostile-cases.js';
 
 // Fake credentials in each provider's published shape (built by concatenation so no scanner mistakes this file
 // for a leak; none of them is or was ever valid).
@@ -117,16 +118,8 @@ describe('redactSecrets: time linear in the text', () => {
     'Bearer words': (n) => 'Bearer '.repeat(n / 7),
     'long token': (n) => 'sk-'.padEnd(n, 'a-'),
   };
-  /** Best of three, in ms: one slow run on a shared machine is noise, not growth. */
-  const time = (text: string, runs = 3) => {
-    let best = Infinity;
-    for (let i = 0; i < runs; i++) {
-      const started = process.hrtime.bigint();
-      redactSecrets(text);
-      best = Math.min(best, Number(process.hrtime.bigint() - started) / 1e6);
-    }
-    return best;
-  };
+  /** Best of three, in ms of CPU time: one slow run on a shared machine is noise, not growth. */
+  const time = (text: string, runs = 3) => bestTime(() => redactSecrets(text), runs);
   for (const [name, make] of Object.entries(hostile)) {
     it(`${name}: 16x the input costs about 16x the time, not 256x`, () => {
       const ratio = () => {
