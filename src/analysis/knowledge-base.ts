@@ -597,13 +597,13 @@ function mergeByOrder(a: IndexEntry[], b: IndexEntry[]): IndexEntry[] {
  * is classified by its own spellings (`http.Client.Do`, `Client.Do`, `http.Do`, `client.Do`), not by the name the
  * code gave the value (`s.client.Get` on a `*grpc.ClientConn` is no HTTP GET); a type of any other package
  * (`lru.Cache`, `lru.` from `lru.New(...)`) takes back a catalogue match made on the name (`*cache.Get` as a Redis
- * read). SQL text, effect summaries and guesses (already low confidence) stand; so does a type of the code's own
+ * read), and so does a guess made from the name (`cache.Get`). SQL text and effect summaries stand; so does a type of the code's own
  * package, whose methods summaries resolve.
  */
 export function classifyWithType(kb: KnowledgeBase, language: Language, callee: string, type: string, context?: { sql?: string; args?: ArgFact[] }): Classification {
   const named = kb.classify(language, callee, context);
   const dot = type.indexOf('.');
-  if (dot < 0 || (named.by !== undefined && named.by !== 'api')) return named;
+  if (dot < 0 || (named.by !== undefined && named.by !== 'api' && named.by !== 'guess')) return named;
   const method = callee.slice(callee.lastIndexOf('.') + 1);
   const pkg = type.slice(0, dot);
   const none: Classification = { kinds: [], confidence: 'high' };

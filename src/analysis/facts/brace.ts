@@ -579,7 +579,7 @@ class BraceExtractor {
     const context = { ...(sql !== undefined ? { sql } : {}), args };
     let result = this.file.kb.classify(this.spec.language, shape.callee, context);
     // Go: the receiver's declared type decides over receiver-name patterns (facts/go-types.ts).
-    if (this.spec.language === 'go' && ((result.kinds.length > 0 && result.by === 'api') || shape.method === 'Do')) {
+    if (this.spec.language === 'go' && ((result.kinds.length > 0 && (result.by === 'api' || result.by === 'guess')) || shape.method === 'Do')) {
       const type = goReceiverType(node);
       if (type !== undefined) result = classifyWithType(this.file.kb, 'go', shape.callee, type, context);
     }

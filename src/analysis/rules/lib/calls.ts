@@ -56,7 +56,7 @@ export function classifyTreeCall(node: SyntaxNode, model: FileModel): TreeCall {
   try {
     let result = kb.classify(language, callee, sql ? { sql } : undefined);
     // Go: the receiver's declared type decides over receiver-name patterns (facts/go-types.ts).
-    if (language === 'go' && ((result.kinds.length > 0 && result.by === 'api') || method === 'Do')) {
+    if (language === 'go' && ((result.kinds.length > 0 && (result.by === 'api' || result.by === 'guess')) || method === 'Do')) {
       const type = goReceiverType(node);
       if (type !== undefined) result = classifyWithType(kb, language, callee, type, sql ? { sql } : undefined);
     }
