@@ -69,6 +69,7 @@ export function perIterationConnections(loop: LoopFacts, model: FileModel): Call
     // loop once the connection is made, so it is made once; the loop retries a failed connect.
     if (leavesAfter(statementOf(c.node))) return false;
     if (goLeavesOnSuccess(c.node, loop)) return false;
+    if (boundNotConnected(c, loop)) return false;
     return true;
   });
 }
@@ -93,6 +94,20 @@ function leavesOnSuccess(node: SyntaxNode, loop: LoopFacts): boolean {
   }
   return false;
 }
+
+/**
+ * Python: `sock = socket.socket(); sock.bind((ip, 0)); port = sock.getsockname()[1]`: a socket bound to have the
+ * kernel pick a free port (or to hold one) and never connected opens no connection: no handshake, nothing on the
+ * wire, one descriptor for a moment.
+ */
+function boundNotConnected(c: CallFact, loop: LoopFacts): boolean {
+  if (!isPython(loop.language) || c.assignedTo === undefined) return false;
+  const prefix = `${c.assignedTo}.`;
+  const methods = ownCalls(loop).filter((o) => o.callee.startsWith(prefix)).map((o) => o.callee.slice(prefix.length));
+  return methods.includes('bind') && !methods.some((m) => SOCKET_TALKS.has(m));
+}
+/** What a socket does once it talks to a peer: connect, send, accept a client. */
+const SOCKET_TALKS: ReadonlySet<string> = new Set(['connect', 'connect_ex', 'send', 'sendall', 'sendto', 'sendmsg', 'recv', 'recvfrom', 'listen', 'accept']);
 
 /**
  * Go: `conn, err := net.DialTimeout(...); if err == nil { conn.Close(); return true }`: the first connection that

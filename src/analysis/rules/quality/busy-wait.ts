@@ -89,6 +89,32 @@ function takesFromLocalCollection(path: TreeCall[], family: Family): boolean {
   return family === 'python' && path.some((c) => (c.method === 'pop' || c.method === 'popleft') && c.receiver !== undefined && !c.kinds.includes('queue-pop'));
 }
 
+/**
+ * `used_len += data_len` on the way to `continue`, and `if used_len >= len(data): return` leaves the loop: each round
+ * moves a cursor through finite input (a frame parser skipping a frame it does not want), so the next round looks at
+ * the next part, and the loop ends with the input. It is not waiting for anything.
+ */
+function advancesCursorToExit(path: SyntaxNode[], exits: ReturnType<typeof loopExits>): boolean {
+  const moved = new Set<string>();
+  for (const node of path) {
+    for (const step of [node, ...node.descendantsOfType(CURSOR_STEPS)]) {
+      if (!CURSOR_STEPS.includes(step.type)) continue;
+      const target = step.childForFieldName('left') ?? step.childForFieldName('argument');
+      if (target?.type === 'identifier') moved.add(target.text);
+    }
+  }
+  if (moved.size === 0) return false;
+  return [...exits.returns, ...exits.breaks].some((exit) => {
+    for (let up = exit.parent; up; up = up.parent) {
+      if (up.type !== 'if_statement' && up.type !== 'elif_clause') continue;
+      const condition = up.childForFieldName('condition');
+      return condition !== null && condition.descendantsOfType('identifier').some((id) => moved.has(id.text));
+    }
+    return false;
+  });
+}
+const CURSOR_STEPS: readonly string[] = ['augmented_assignment', 'augmented_assignment_expression', 'update_expression'];
+
 function pathSpins(path: TreeCall[], model: FileModel): boolean {
   return path.every((call) => returnsImmediately(call, model));
 }
@@ -295,6 +321,7 @@ export const detectBusyWait: Detector = (loop, ctx) => {
     if (!pathSpins(path, model)) continue;
     if (!handler && takesFromLocalCollection(path, family)) continue;
     if (advancesWithoutCalls(nodes, path)) continue;
+    if (advancesCursorToExit(nodes, exits)) continue;
     const fix = nonBlockingGetFix(path, ctx, loop) ??
       blockFix(idleSleepBlock(loop, ctx, cont), { startLine: loop.startLine, endLine: loop.endLine }, {
         description: 'sleep before going round again',

@@ -148,11 +148,51 @@ export function findUnguardedCall(loop: LoopFacts, ctx: RuleContext): TreeCall |
 /**
  * `this.changeVisibility(...)`: an async function or method of this file whose work sits in a try that catches and
  * reports (an `error` event, a callback) cannot end the worker; its I/O is guarded inside (see `neverRejects`).
+ * Python: `send_telemetry(**kw)` / `self.flush()`, a function or method of this file whose every call that can
+ * raise (I/O) sits in a `try` with a broad handler (`except Exception`, `except BaseException`, bare `except`) that
+ * does not raise again: the failure is logged or dropped there, not in the worker.
  */
 function settlesItself(call: TreeCall, ctx: RuleContext): boolean {
-  if (familyOf(ctx.file.language) !== 'js') return false;
+  const family = familyOf(ctx.file.language);
+  if (family === 'python') {
+    const name = call.callee.startsWith('self.') ? call.callee.slice(5) : call.callee;
+    if (!/^[A-Za-z_]\w*$/.test(name)) return false;
+    const definitions = ctx.model.functions.filter((fn) => fn.name === name);
+    return definitions.length > 0 && definitions.every((fn) => catchesEveryFailure(fn.node, ctx));
+  }
+  if (family !== 'js') return false;
   const name = call.callee.startsWith('this.') ? call.callee.slice(5) : call.callee;
   return /^#?[A-Za-z_$][\w$]*$/.test(name) && neverRejects(name, ctx);
+}
+
+const BROAD_EXCEPT = /^(?:Exception|BaseException)(?:\s+as\s+\w+)?$/;
+
+function catchesEveryFailure(fn: SyntaxNode, ctx: RuleContext): boolean {
+  const body = fn.childForFieldName('body');
+  if (!body || !body.descendantsOfType('try_statement').some((t) => broadHandlerOf(t))) return false;
+  // The call the worker's summary names may be classified only through the summary (`get_session().head`); what
+  // this function's own body shows as I/O must all be caught.
+  const risky = treeCalls(body, ctx.model, { skipFunctions: true }).filter((c) => c.kinds.some((k) => THROWING_KINDS.has(k)));
+  return risky.every((c) => caughtBroadly(c.node, body));
+}
+
+/** A handler of `tryNode` that catches any failure (`except Exception`, `except BaseException`, bare) and does not raise. */
+function broadHandlerOf(tryNode: SyntaxNode): boolean {
+  return tryNode.namedChildren.some((handler) => {
+    if (handler.type !== 'except_clause') return false;
+    const caught = handler.namedChildren.find((c) => c.type !== 'block' && c.type !== 'comment');
+    if (caught && !BROAD_EXCEPT.test(caught.text)) return false;
+    const block = clauseBlock(handler);
+    return block !== undefined && block !== null && block.descendantsOfType('raise_statement').length === 0;
+  });
+}
+
+/** `node` sits in the body of a try (under `root`) with a broad handler that does not raise again. */
+function caughtBroadly(node: SyntaxNode, root: SyntaxNode): boolean {
+  for (let child = node, up = node.parent; up && child.id !== root.id; child = up, up = up.parent) {
+    if (up.type === 'try_statement' && up.childForFieldName('body')?.id === child.id && broadHandlerOf(up)) return true;
+  }
+  return false;
 }
 
 /**
