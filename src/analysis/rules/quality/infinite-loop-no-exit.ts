@@ -52,12 +52,26 @@ function isDaemonThreadLoop(loop: LoopFacts): boolean {
 }
 const DAEMON_MARK = /\bself\.daemon\s*=\s*True\b|\.setDaemon\(\s*True\s*\)|__init__\([^)\n]*\bdaemon\s*=\s*True\b/;
 
+/**
+ * `try: while True: time.sleep(100) except KeyboardInterrupt: scheduler.stop()`: a loop that holds no item, inside a
+ * try that catches the interrupt and cleans up, is the command's way of waiting for Ctrl-C; it has its exit.
+ */
+function stoppedByInterrupt(loop: LoopFacts): boolean {
+  for (let child = loop.node, up = loop.node.parent; up; child = up, up = up.parent) {
+    if (up.type === 'function_definition' || up.type === 'lambda') return false;
+    if (up.type !== 'try_statement' || up.childForFieldName('body')?.id !== child.id) continue;
+    const catches = up.namedChildren.some((handler) => handler.type === 'except_clause' && /\bKeyboardInterrupt\b/.test(handler.namedChildren.find((c) => c.type !== 'block')?.text ?? ''));
+    if (catches) return true;
+  }
+  return false;
+}
+
 export const detectInfiniteLoopNoExit: Detector = (loop, ctx) => {
   if (loop.language === 'go' || loop.language === 'java') return detectBraceNoExit(loop, ctx, ruleMayReport(ctx.config, 'unguarded-worker-loop', 'fix-bugs'));
   const family = familyOf(loop.language);
   const worker = noExitWorkerCall(loop, ctx);
   if (!worker) return null;
-  if (family === 'python' && holdsNoItem(loop, ctx) && (isDaemonThreadLoop(loop) || enclosingFunction(loop.node, family) === undefined)) return null;
+  if (family === 'python' && holdsNoItem(loop, ctx) && (isDaemonThreadLoop(loop) || enclosingFunction(loop.node, family) === undefined || stoppedByInterrupt(loop))) return null;
   // unguarded-worker-loop's comment on the same header already names the missing stop flag (its `-no-stop` variant).
   if (ruleMayReport(ctx.config, 'unguarded-worker-loop', 'fix-bugs') && findUnguardedCall(loop, ctx)) return null;
   const purpose = workerName(loop, ctx.model);
