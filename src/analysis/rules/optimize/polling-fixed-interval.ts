@@ -3,7 +3,7 @@
 // Quiet when the wait is a blocking pop / long poll with a timeout (the server holds the call until work arrives)
 // and when the delay already grows (backoff).
 import { formatNumber, idlePollingCost } from '../../../cost/index.js';
-import type { CallFact, LoopFacts } from '../../facts.js';
+import type { CallFact, LoopFacts, SyntaxNode } from '../../facts.js';
 import type { Detection, Detector, RuleContext } from '../../rule-types.js';
 import {
   argumentNodes,
@@ -87,7 +87,8 @@ const LEAVES_LOOP: readonly string[] = ['raise_statement', 'return_statement', '
 
 /**
  * `if not self.active: e = self.get_exception(); raise e`: a call in a branch that always leaves the loop runs once,
- * on the way out; it is not the question asked every round (Python).
+ * on the way out; it is not the question asked every round; nor is one in a branch that sets its own once-flag
+ * (Python).
  */
 function onExitPath(call: CallFact, loop: LoopFacts): boolean {
   if (!isPython(loop.language)) return false;
@@ -96,8 +97,26 @@ function onExitPath(call: CallFact, loop: LoopFacts): boolean {
     if (node.type !== 'block' || !['if_statement', 'elif_clause', 'else_clause'].includes(node.parent?.type ?? '')) continue;
     const last = node.namedChildren.filter((c) => c.type !== 'comment').pop();
     if (last && LEAVES_LOOP.includes(last.type)) return true;
+    if (node.parent?.type === 'if_statement' && setsItsOwnFlag(node, node.parent.childForFieldName('condition'))) return true;
   }
   return false;
+}
+
+/**
+ * `if host is None and not discovered: discovered = True; self._discover_hosts()`: the branch sets a flag its own
+ * condition tests, so it runs once, not every round (Python).
+ */
+function setsItsOwnFlag(block: SyntaxNode, condition: SyntaxNode | null): boolean {
+  if (!condition) return false;
+  const tested = new Set(condition.descendantsOfType('identifier').map((id) => id.text));
+  if (condition.type === 'identifier') tested.add(condition.text);
+  return block.namedChildren.some((statement) => {
+    const assignment = statement.type === 'expression_statement' ? statement.namedChildren[0] : undefined;
+    if (assignment?.type !== 'assignment') return false;
+    const left = assignment.childForFieldName('left');
+    const right = assignment.childForFieldName('right');
+    return left?.type === 'identifier' && tested.has(left.text) && (right?.type === 'true' || right?.type === 'false');
+  });
 }
 
 type Source = 'queue' | 'db' | 'http' | 'subprocess';
