@@ -257,11 +257,11 @@ export function classifyFunction(fn: TableFunction, language: Language, kb: Know
     call.raw = undefined;
     let result = raw.type ? classifyWithType(kb, language, raw.name, raw.type, { sql: raw.sql, args: raw.args }) : kb.classify(language, raw.name, { sql: raw.sql, args: raw.args });
     if (result.kinds.length === 0 && language !== 'python') {
-      // Active-record models (`User.findOne`) are listed under the placeholder receiver `$Model` (as the extractor does).
+      // Active-record models (`User.findOne`) are listed under the placeholder receiver `$ActiveRecord` (as the extractor does).
       const dot = raw.name.indexOf('.');
       const head = dot > 0 ? raw.name.slice(0, dot) : '';
       if (/^[A-Z][a-z][A-Za-z0-9_]*$/.test(head) && !MODEL_GLOBALS.has(head)) {
-        const model = kb.classify(language, `$Model${raw.name.slice(dot)}`, { sql: raw.sql, args: raw.args });
+        const model = kb.classify(language, `$ActiveRecord${raw.name.slice(dot)}`, { sql: raw.sql, args: raw.args });
         if (model.kinds.length > 0) result = model;
       }
     }

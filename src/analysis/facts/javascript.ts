@@ -1022,12 +1022,12 @@ class Extractor {
     const result = this.kb.classify(this.language, callee, { sql, args });
     if (result.kinds.length > 0) return result;
     // Mongoose / Sequelize / TypeORM active-record models are PascalCase identifiers (`User.findOne`); the
-    // knowledge base lists their methods under the placeholder receiver `$Model`.
+    // knowledge base lists their methods under the placeholder receiver `$ActiveRecord`.
     const dot = callee.indexOf('.');
     if (dot > 0) {
       const head = callee.slice(0, dot);
       if (/^[A-Z][A-Za-z0-9_]*$/.test(head) && !MODEL_GLOBALS.has(head) && !/^[A-Z0-9_]+$/.test(head)) {
-        const model = this.kb.classify(this.language, `$Model${callee.slice(dot)}`, { sql, args });
+        const model = this.kb.classify(this.language, `$ActiveRecord${callee.slice(dot)}`, { sql, args });
         if (model.kinds.length > 0) return model;
       }
     }
