@@ -57,19 +57,13 @@ describe('the summary of a large change says how its files were read', () => {
     const fake = new FakeGitLab({ token: 'glpat-archive-summary' });
     await fake.start();
     close = () => fake.stop();
-    fake.addProject({ id: 42, path: 'acme/shop', branchSha: BASE });
     const files = change(count);
-    fake.addMergeRequest({
-      projectId: 42,
-      iid: 5,
-      sourceBranch: 'feature',
-      targetBranch: 'main',
+    fake.addShopMergeRequest({
       baseSha: BASE,
       headSha: HEAD,
-      author: { id: 7, username: 'dana' },
-      diffs: files.map((f) => ({ old_path: f.path, new_path: f.path, new_file: true, deleted_file: false, renamed_file: false, diff: f.patch })),
+      added: files.map((f) => ({ path: f.path, diff: f.patch })),
+      files: Object.fromEntries(files.map((f) => [f.path, f.content])),
     });
-    fake.setFiles(42, HEAD, Object.fromEntries(files.map((f) => [f.path, f.content])));
     const platform = new GitLabPlatform({ url: fake.url, token: 'glpat-archive-summary', archiveThreshold: threshold, ...(gate ? { rateLimitGate: gate } : {}) });
     const cr: ChangeRequestRef = { platform: 'gitlab', repo: '42', number: 5, baseSha: BASE, startSha: BASE, headSha: HEAD, baseRef: 'main' };
     return {

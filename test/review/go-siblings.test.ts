@@ -60,18 +60,7 @@ async function github(): Promise<Host & { close(): Promise<void> }> {
 async function gitlab(): Promise<Host & { close(): Promise<void> }> {
   const fake = new FakeGitLab({ token: 'glpat-go-siblings' });
   await fake.start();
-  fake.addProject({ id: 42, path: 'acme/shop', branchSha: BASE });
-  fake.addMergeRequest({
-    projectId: 42,
-    iid: 5,
-    sourceBranch: 'feature',
-    targetBranch: 'main',
-    baseSha: BASE,
-    headSha: HEAD,
-    author: { id: 7, username: 'dana' },
-    diffs: [{ old_path: CHANGED, new_path: CHANGED, new_file: true, deleted_file: false, renamed_file: false, diff: PATCH }],
-  });
-  fake.setFiles(42, HEAD, TREE);
+  fake.addShopMergeRequest({ baseSha: BASE, headSha: HEAD, added: [{ path: CHANGED, diff: PATCH }], files: TREE });
   const platform = new GitLabPlatform({ url: fake.url, token: 'glpat-go-siblings' });
   return {
     platform,

@@ -130,18 +130,7 @@ describe('runReview: the summary and status after a rate limit', () => {
     const fake = new FakeGitLab({ token: GL_TOKEN });
     await fake.start();
     close = () => fake.stop();
-    fake.addProject({ id: 42, path: 'acme/shop', branchSha: BASE });
-    fake.addMergeRequest({
-      projectId: 42,
-      iid: 5,
-      sourceBranch: 'feature',
-      targetBranch: 'main',
-      baseSha: BASE,
-      headSha: HEAD,
-      author: { id: 7, username: 'dana' },
-      diffs: [{ old_path: 'worker.py', new_path: 'worker.py', new_file: true, deleted_file: false, renamed_file: false, diff: POLLER_PATCH }],
-    });
-    fake.setFiles(42, HEAD, { 'worker.py': POLLER });
+    fake.addShopMergeRequest({ baseSha: BASE, headSha: HEAD, added: [{ path: 'worker.py', diff: POLLER_PATCH }], files: { 'worker.py': POLLER } });
     // The adapter's own pauses (reads) on the same virtual clock; the summary and status writes wait in the review.
     const platform = new GitLabPlatform({ url: fake.url, token: GL_TOKEN, logger: recorder(lines), rateLimitGate: new RateLimitGate(clock, async () => undefined) });
     const cr: ChangeRequestRef = { platform: 'gitlab', repo: '42', number: 5, baseSha: BASE, startSha: BASE, headSha: HEAD, baseRef: 'main' };

@@ -194,6 +194,26 @@ export class FakeGitLab {
     return full;
   }
 
+  /**
+   * Project 42 (`acme/shop`) with merge request !5 by `dana` from `feature` into `main`: each of `added` a new file
+   * in the diff, and `files` at the head commit (the added files and any others the test needs there).
+   */
+  addShopMergeRequest(opts: { baseSha: string; headSha: string; added: Array<{ path: string; diff: string }>; files: Record<string, string> }): FakeMergeRequest {
+    this.addProject({ id: 42, path: 'acme/shop', branchSha: opts.baseSha });
+    const mr = this.addMergeRequest({
+      projectId: 42,
+      iid: 5,
+      sourceBranch: 'feature',
+      targetBranch: 'main',
+      baseSha: opts.baseSha,
+      headSha: opts.headSha,
+      author: { id: 7, username: 'dana' },
+      diffs: opts.added.map((f) => ({ old_path: f.path, new_path: f.path, new_file: true, deleted_file: false, renamed_file: false, diff: f.diff })),
+    });
+    this.setFiles(42, opts.headSha, opts.files);
+    return mr;
+  }
+
   mergeRequest(projectId: number, iid: number): FakeMergeRequest {
     const mr = this.mergeRequests.get(`${projectId}!${iid}`);
     if (!mr) throw new Error(`fake GitLab: no merge request ${projectId}!${iid}`);

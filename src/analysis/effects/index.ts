@@ -255,13 +255,8 @@ export class EffectIndex {
     for (const path of paths) this.analysed.add(path);
   }
 
-  /**
-   * The Go package `packageName` in `dir`: its non-test `.go` files (listed, analysed, or in the context map) with
-   * that `package` clause, scanned by lines. Cached per directory and package name for the run.
-   */
-  goPackage(dir: string, packageName: string): GoPackage | undefined {
-    const key = `${dir}\0${packageName}`;
-    if (this.packages.has(key)) return this.packages.get(key) ?? undefined;
+  /** The files of `dir` the run knows: analysed, in the context map (the bots' fetched files), or listed on disk. */
+  private filesIn(dir: string): Set<string> {
     const names = new Set<string>();
     const inDir = (p: string): boolean => posix.dirname(p) === dir;
     for (const p of this.analysed) if (inDir(p)) names.add(p);
@@ -273,6 +268,17 @@ export class EffectIndex {
       listed = undefined;
     }
     for (const name of listed ?? []) names.add(dir === '.' ? name : `${dir}/${name}`);
+    return names;
+  }
+
+  /**
+   * The Go package `packageName` in `dir`: its non-test `.go` files (listed, analysed, or in the context map) with
+   * that `package` clause, scanned by lines. Cached per directory and package name for the run.
+   */
+  goPackage(dir: string, packageName: string): GoPackage | undefined {
+    const key = `${dir}\0${packageName}`;
+    if (this.packages.has(key)) return this.packages.get(key) ?? undefined;
+    const names = this.filesIn(dir);
     const pkg: GoPackage = { funcs: new Map(), methods: new Map(), types: new Map() };
     let files = 0;
     for (const path of [...names].sort()) {
@@ -304,17 +310,7 @@ export class EffectIndex {
   javaClassesIn(dir: string): Array<{ path: string; name: string; interfaces: string[] }> {
     const cached = this.javaClassesByDir.get(dir);
     if (cached) return cached;
-    const names = new Set<string>();
-    const inDir = (p: string): boolean => posix.dirname(p) === dir;
-    for (const p of this.analysed) if (inDir(p)) names.add(p);
-    if (this.contextFiles) for (const p of this.contextFiles.keys()) if (inDir(p)) names.add(p);
-    let listed: string[] | undefined;
-    try {
-      listed = this.lister?.(dir);
-    } catch {
-      listed = undefined;
-    }
-    for (const name of listed ?? []) names.add(dir === '.' ? name : `${dir}/${name}`);
+    const names = this.filesIn(dir);
     const out: Array<{ path: string; name: string; interfaces: string[] }> = [];
     const files = [...names].filter((p) => p.endsWith('.java')).sort();
     // A package of more than JAVA_SCAN_FILES files (a library's `java/util`) is not read: its interfaces have many
