@@ -789,15 +789,7 @@ export class FileEffects implements KnowledgeBase {
 
   /** `repo.m()` / `this.repo.m()` where `repo` is a field of the caller's class (or the one class with that field). */
   private javaFieldMethod(from: FileTable, className: string | undefined, field: string, name: string, loadedOnly: boolean): TableFunction | undefined {
-    let type = className !== undefined ? from.fields.get(className)?.get(field) : undefined;
-    if (type === undefined && className === undefined) {
-      const types = new Set<string>();
-      for (const fields of from.fields.values()) {
-        const t = fields.get(field);
-        if (t !== undefined) types.add(t);
-      }
-      if (types.size === 1) type = [...types][0];
-    }
+    const type = fieldTypeOf(from, className, field);
     if (type === undefined) return undefined;
     const owner = this.javaClass(from, type, loadedOnly);
     const method = owner?.classes.get(type)?.get(name);
@@ -832,15 +824,7 @@ export class FileEffects implements KnowledgeBase {
    * through `import store`). From a loop whose class is not known: the one class of the file with that field.
    */
   private fieldMethod(from: FileTable, className: string | undefined, field: string, name: string, hops: number, loadedOnly: boolean): TableFunction | undefined {
-    let type = className !== undefined ? from.fields.get(className)?.get(field) : undefined;
-    if (type === undefined && className === undefined) {
-      const types = new Set<string>();
-      for (const fields of from.fields.values()) {
-        const t = fields.get(field);
-        if (t !== undefined) types.add(t);
-      }
-      if (types.size === 1) type = [...types][0];
-    }
+    const type = fieldTypeOf(from, className, field);
     if (type === undefined) return undefined;
     return this.typeMethod(from, type, name, hops, loadedOnly);
   }
@@ -1013,4 +997,15 @@ export class FileEffects implements KnowledgeBase {
     this.summaries.set(key, summary);
     return summary;
   }
+}
+
+/** The type `field` holds in the caller's class, or (the class not known) in the one class of the file with that field. */
+function fieldTypeOf(from: FileTable, className: string | undefined, field: string): string | undefined {
+  if (className !== undefined) return from.fields.get(className)?.get(field);
+  const types = new Set<string>();
+  for (const fields of from.fields.values()) {
+    const t = fields.get(field);
+    if (t !== undefined) types.add(t);
+  }
+  return types.size === 1 ? [...types][0] : undefined;
 }
