@@ -95,14 +95,7 @@ function takesFromLocalCollection(path: TreeCall[], family: Family): boolean {
  * the next part, and the loop ends with the input. It is not waiting for anything.
  */
 function advancesCursorToExit(path: SyntaxNode[], exits: ReturnType<typeof loopExits>): boolean {
-  const moved = new Set<string>();
-  for (const node of path) {
-    for (const step of [node, ...node.descendantsOfType(CURSOR_STEPS)]) {
-      if (!CURSOR_STEPS.includes(step.type)) continue;
-      const target = step.childForFieldName('left') ?? step.childForFieldName('argument');
-      if (target?.type === 'identifier') moved.add(target.text);
-    }
-  }
+  const moved = pathSteps(path).names;
   if (moved.size === 0) return false;
   return [...exits.returns, ...exits.breaks].some((exit) => {
     for (let up = exit.parent; up; up = up.parent) {
@@ -113,7 +106,6 @@ function advancesCursorToExit(path: SyntaxNode[], exits: ReturnType<typeof loopE
     return false;
   });
 }
-const CURSOR_STEPS: readonly string[] = ['augmented_assignment', 'augmented_assignment_expression', 'update_expression'];
 
 function pathSpins(path: TreeCall[], model: FileModel): boolean {
   return path.every((call) => returnsImmediately(call, model));
@@ -175,19 +167,31 @@ const STATE_UPDATES: readonly string[] = ['update_expression', 'augmented_assign
  */
 const PATH_UPDATES: readonly string[] = ['update_expression', 'augmented_assignment_expression', 'augmented_assignment', 'assignment_expression', 'assignment'];
 function advancesWithoutCalls(path: SyntaxNode[], calls: TreeCall[]): boolean {
-  if (calls.length > 0) return false;
+  return calls.length === 0 && pathSteps(path).any;
+}
+
+/**
+ * The steps on a path: whether it moves anything from its own value (`i++`, `buf[i] += 1`, `node = node.next`), and
+ * the plain names it moves that way (`used_len += n`).
+ */
+function pathSteps(path: SyntaxNode[]): { any: boolean; names: Set<string> } {
+  const names = new Set<string>();
+  let any = false;
   for (const node of path) {
-    for (const update of node.descendantsOfType(PATH_UPDATES)) {
-      if (update.type === 'update_expression' || update.type === 'augmented_assignment_expression' || update.type === 'augmented_assignment') return true;
-      if (update.type !== 'assignment_expression' && update.type !== 'assignment') continue;
-      const left = update.childForFieldName('left');
-      const right = update.childForFieldName('right');
-      if (left?.type !== 'identifier' || !right) continue;
-      const name = left.text;
-      if (right.descendantsOfType('identifier').some((id) => id.text === name) || right.text === name) return true;
+    for (const update of [node, ...node.descendantsOfType(PATH_UPDATES)]) {
+      if (!PATH_UPDATES.includes(update.type)) continue;
+      const target = update.childForFieldName('left') ?? update.childForFieldName('argument');
+      if (update.type === 'assignment_expression' || update.type === 'assignment') {
+        const right = update.childForFieldName('right');
+        if (target?.type !== 'identifier' || !right) continue;
+        const name = target.text;
+        if (right.text !== name && !right.descendantsOfType('identifier').some((id) => id.text === name)) continue;
+      }
+      any = true;
+      if (target?.type === 'identifier') names.add(target.text);
     }
   }
-  return false;
+  return { any, names };
 }
 const SHARING: readonly string[] = ['global_statement', 'nonlocal_statement'];
 

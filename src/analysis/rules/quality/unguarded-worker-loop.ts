@@ -15,6 +15,7 @@ import {
   endLineOf,
   type Family,
   familyOf,
+  handlerIsBroad,
   lineOf,
   statementsOf,
   type TreeCall,
@@ -165,8 +166,6 @@ function settlesItself(call: TreeCall, ctx: RuleContext): boolean {
   return /^#?[A-Za-z_$][\w$]*$/.test(name) && neverRejects(name, ctx);
 }
 
-const BROAD_EXCEPT = /^(?:Exception|BaseException)(?:\s+as\s+\w+)?$/;
-
 function catchesEveryFailure(fn: SyntaxNode, ctx: RuleContext): boolean {
   const body = fn.childForFieldName('body');
   if (!body || !body.descendantsOfType('try_statement').some((t) => broadHandlerOf(t))) return false;
@@ -179,9 +178,7 @@ function catchesEveryFailure(fn: SyntaxNode, ctx: RuleContext): boolean {
 /** A handler of `tryNode` that catches any failure (`except Exception`, `except BaseException`, bare) and does not raise. */
 function broadHandlerOf(tryNode: SyntaxNode): boolean {
   return tryNode.namedChildren.some((handler) => {
-    if (handler.type !== 'except_clause') return false;
-    const caught = handler.namedChildren.find((c) => c.type !== 'block' && c.type !== 'comment');
-    if (caught && !BROAD_EXCEPT.test(caught.text)) return false;
+    if (handler.type !== 'except_clause' || !handlerIsBroad(handler)) return false;
     const block = clauseBlock(handler);
     return block !== undefined && block !== null && block.descendantsOfType('raise_statement').length === 0;
   });
