@@ -17,7 +17,7 @@ import type { FlatTree } from './flat-tree.js';
 import { languageForPath, parseWithBudget, parseWithBudgetAsync, releaseTree } from './parse.js';
 import { ruleRegistry, type RegisteredRule } from './rule-registry.js';
 import type { Detection, RuleContext, RuleDefinition } from './rule-types.js';
-import { isSuppressed } from './suppressions.js';
+import { findPeerSuppressions, isSuppressed, peerSuppressed } from './suppressions.js';
 import { FileModel } from './model.js';
 import { classifyTreeCall } from './rules/lib/index.js';
 import { describeVia, summarisedCallOf } from './effects/chain.js';
@@ -91,6 +91,7 @@ export function renderRuleDocs(rule: RuleDefinition, locale: Locale): string {
     );
   }
   lines.push(t(locale, 'engine.docs.suppress', { id: rule.id }), '');
+  if (rule.peer_codes && rule.peer_codes.length > 0) lines.push(t(locale, 'engine.docs.peer_codes', { codes: rule.peer_codes.map((c) => `\`${c}\``).join(', ') }), '');
   return lines.join('\n');
 }
 
@@ -527,6 +528,8 @@ function runRules(
   const byKey = new Map<string, Finding>();
   const failed = new Set<string>();
   let outOfTime = false;
+  /** Peer linters' suppressions (`# noqa: B023`), read when a rule that lists peer codes first reports. */
+  let peers: Map<number, string[]> | undefined;
   for (const loop of loops) {
     if (Date.now() - started > budget) {
       outOfTime = true;
@@ -549,6 +552,12 @@ function runRules(
         const target = detection.loop ?? loop;
         const candidates = [detection.line, detection.line - 1, target.headerLine, target.headerLine - 1];
         if (isSuppressed(facts.suppressions, rule.definition.id, candidates)) continue;
+        const peerCodes = rule.definition.peer_codes;
+        if (peerCodes && peerCodes.length > 0) {
+          peers ??= findPeerSuppressions(facts.source, facts.language === 'python' ? '#' : '//');
+          const span = detection.span ? Array.from({ length: Math.min(detection.span.endLine - detection.span.startLine + 1, 200) }, (_, i) => detection.span!.startLine + i) : [];
+          if (peers.size > 0 && peerSuppressed(peers, peerCodes, [...candidates, ...span])) continue;
+        }
         const key = `${rule.definition.id}\0${detection.line}`;
         if (byKey.has(key)) continue;
         const finding = buildFinding(rule, { ...detection, loop: target }, facts, locale, lines, notes);

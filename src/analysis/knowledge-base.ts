@@ -55,17 +55,21 @@ export type WaitClass = 'blocking' | 'immediate';
  * `defer` in a loop holds until the function returns; `blocks_when_held`, those of them whose delay blocks other
  * code (`Unlock`, `wg.Done`), not only frees something later; `control_flow_errors`, exception classes (the last
  * segment of the name) that are control flow, not a failed attempt (`KeyboardInterrupt`, `CancelledError`,
- * `StopIteration`), so a loop that catches only these is no retry.
+ * `StopIteration`), so a loop that catches only these is no retry; `takes_item`, a method that takes the next item
+ * of a queue or stream (`get`, `pop`, `recv`, `take`), so a loop that takes one before its try handles a new item
+ * each round instead of retrying the failed one; `stop_signals`, exceptions that stop a program or task from outside
+ * (`KeyboardInterrupt`, `CancelledError`), which a loop does not catch as its own way out.
  */
-export const CALL_ROLES = ['state_probe', 'not_work', 'keeps_callback', 'closes', 'returns_task', 'owns_tasks', 'acks', 'releases', 'blocks_when_held', 'control_flow_errors'] as const;
+export const CALL_ROLES = ['state_probe', 'not_work', 'keeps_callback', 'closes', 'returns_task', 'owns_tasks', 'acks', 'releases', 'blocks_when_held', 'control_flow_errors', 'takes_item', 'stop_signals'] as const;
 export type CallRole = (typeof CALL_ROLES)[number];
 
 /**
  * What a call builds, beyond a resource (`builds:` in rules/apis/*.yml, callee globs): `in_process_queue`, a queue
  * of this process (`queue.Queue()`, `asyncio.Queue()`), whose blocking `get()` waits for an item and cannot fail the
- * way a broker's can.
+ * way a broker's can; `in_process_database`, a database engine that runs inside this process (`sqlite3.connect`), where
+ * a query is a function call and a read per item costs no network round trip.
  */
-export const BUILT_VALUES = ['in_process_queue'] as const;
+export const BUILT_VALUES = ['in_process_queue', 'in_process_database'] as const;
 export type BuiltValue = (typeof BUILT_VALUES)[number];
 
 export interface KnowledgeBase {

@@ -25,12 +25,18 @@ const SHARED_NOTE: Record<Locale, string[]> = {
     '`fix-bugs` rules report by default (`test_code.targets`). A fix is either an exact `replace` the engine has proved',
     '(the patched file parses, every name it reads is bound where it lands, the same rules clear the finding and add',
     'none) or a `block` sketch, never labelled safe. Suppress a finding with `# coze-loop: ignore[<id>]` /',
-    '`// coze-loop: ignore[<id>]` on the loop line or the line above.',
+    '`// coze-loop: ignore[<id>]` on the loop line or the line above. A rule that a peer linter shares (its `peer_codes`,',
+    'listed on its page) also honours that linter\'s suppression of the same problem on the finding\'s lines',
+    '(`# noqa: B023`, `# pylint: disable=cell-var-from-loop`, `// eslint-disable-next-line no-loop-func`). The worker',
+    'rules (`unguarded-worker-loop`, `infinite-loop-no-exit`) do not report test code at all: a test\'s loop is no deployed worker.',
   ],
   'zh-CN': [
     '精确优先：规则没有把握时保持沉默。在测试代码中（`test_code.paths`）默认只报告 `fix-bugs` 规则（`test_code.targets`）。',
     '修复要么是经过引擎验证的精确 `replace`（补丁后的文件能解析，读到的每个名字在落点处都已绑定，同样的规则不再报告该问题且不新增问题），',
     '要么是 `block` 示例，后者从不标为安全。在循环所在行或上一行写 `# coze-loop: ignore[<id>]` / `// coze-loop: ignore[<id>]` 可抑制问题。',
+    '与同类 linter 共有的规则（其 `peer_codes`，列在规则页面上）也尊重该 linter 在问题所在行上对同一问题的抑制注释',
+    '（`# noqa: B023`、`# pylint: disable=cell-var-from-loop`、`// eslint-disable-next-line no-loop-func`）。worker 规则',
+    '（`unguarded-worker-loop`、`infinite-loop-no-exit`）完全不报告测试代码：测试里的循环不是部署运行的 worker。',
   ],
 };
 

@@ -41,6 +41,8 @@ export const ruleFileSchema = lazySchema((z) => {
     fix: z.looseObject({ strategy: text, safety: z.enum(['safe', 'unsafe']) }).optional(),
     /** Free-form description of the detection, for readers of the rule file; the detector is the implementation. */
     detection: z.unknown().optional(),
+    /** Peer linters' codes for the same problem; their inline suppressions silence this rule too. */
+    peer_codes: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9/-]*$/)).optional(),
     /** Rule-specific tunables a detector may read. */
     options: z.record(z.string(), z.unknown()).optional(),
   });

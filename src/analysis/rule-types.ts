@@ -35,6 +35,11 @@ export interface RuleDefinition {
   cost?: { metric: string };
   /** How the fix is built and whether applying it blindly is safe. */
   fix?: { strategy: string; safety: 'safe' | 'unsafe' };
+  /**
+   * Peer linters' codes for the same problem (`B023`, `cell-var-from-loop`, `no-loop-func`): a finding whose lines
+   * carry the peer's suppression (`# noqa: B023`, `// eslint-disable-next-line no-loop-func`) was already dismissed.
+   */
+  peer_codes?: string[];
 }
 
 /**
@@ -66,6 +71,8 @@ export interface Detection {
   confidence?: Confidence;
   cost?: CostEstimate;
   fix?: Fix;
+  /** The lines of what the finding is about (a closure's body), where a peer linter's suppression counts too. */
+  span?: { startLine: number; endLine: number };
 }
 
 export type Detector = (loop: LoopFacts, ctx: RuleContext) => Detection | Detection[] | null | undefined;

@@ -43,3 +43,52 @@ export function isSuppressed(suppressions: Map<number, string[]>, ruleId: string
   }
   return false;
 }
+
+/**
+ * Peer linters' suppressions, by line (1-based) → the lower-cased codes they silence there: `# noqa: B023`,
+ * `# pylint: disable=cell-var-from-loop` (Python, on the line), `// eslint-disable-line no-loop-func` (the line) and
+ * `// eslint-disable-next-line no-loop-func` (the line below). A bare `# noqa` names no code and counts for nothing:
+ * it may silence any check. A rule lists the peers' codes for the same problem (`peer_codes:` in its rule.yml); the
+ * author who dismissed that problem for the peer has dismissed it here too.
+ */
+export function findPeerSuppressions(source: string, commentPrefix: '#' | '//'): Map<number, string[]> {
+  const result = new Map<number, string[]>();
+  const add = (line: number, codes: string) => {
+    const list = codes
+      .split(/[\s,]+/)
+      .map((c) => c.trim().toLowerCase())
+      .filter((c) => /^[a-z0-9][a-z0-9/-]*$/.test(c));
+    if (list.length > 0) result.set(line, [...(result.get(line) ?? []), ...list]);
+  };
+  if (commentPrefix === '#') {
+    if (!source.includes('noqa') && !source.includes('pylint')) return result;
+    const lines = source.split('\n');
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i]!;
+      const hash = line.indexOf('#');
+      if (hash < 0) continue;
+      const comment = line.slice(hash);
+      const noqa = /#\s*noqa\s*:\s*([A-Za-z0-9, ]+)/i.exec(comment);
+      if (noqa) add(i + 1, noqa[1]!);
+      const pylint = /pylint\s*:\s*disable\s*=\s*([A-Za-z0-9,\- ]+)/.exec(comment);
+      if (pylint) add(i + 1, pylint[1]!);
+    }
+    return result;
+  }
+  if (!source.includes('eslint-disable')) return result;
+  const lines = source.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const match = /(?:\/\/|\/\*)\s*eslint-disable-(line|next-line)\s+([^*\n]*?)(?:\s+--.*)?(?:\*\/|$)/.exec(lines[i]!);
+    if (match) add(match[1] === 'line' ? i + 1 : i + 2, match[2]!);
+  }
+  return result;
+}
+
+/** Whether a peer suppression of one of `codes` sits on any of `lines`. */
+export function peerSuppressed(peers: Map<number, string[]>, codes: readonly string[], lines: Iterable<number>): boolean {
+  for (const line of lines) {
+    const silenced = peers.get(line);
+    if (silenced && codes.some((c) => silenced.includes(c.toLowerCase()))) return true;
+  }
+  return false;
+}

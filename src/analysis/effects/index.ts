@@ -14,7 +14,7 @@ import type { CallKind, EffectStep } from '../facts.js';
 import type { Classification, KnowledgeBase } from '../knowledge-base.js';
 import { languageForPath, parseWithBudget, releaseTree } from '../parse.js';
 import type { FlatTree } from '../flat-tree.js';
-import { buildFileTable, classifyFunction, type FileTable, type TableFunction } from './table.js';
+import { buildFileTable, classifyFunction, type FileTable, unaliasedPythonCallee, type TableFunction } from './table.js';
 
 /** Kinds a summary collects (what a function does that costs a round trip, a wait or a resource). */
 export const SUMMARY_KINDS: ReadonlySet<CallKind> = new Set<CallKind>([
@@ -570,7 +570,11 @@ export class FileEffects implements KnowledgeBase {
   }
 
   classify(language: Language, callee: string, context?: Parameters<KnowledgeBase['classify']>[2]): Classification {
-    const direct = this.base.classify(language, callee, context);
+    let direct = this.base.classify(language, callee, context);
+    if (direct.kinds.length === 0 && language === 'python') {
+      const real = unaliasedPythonCallee(this.table.imports, callee.replace(/^await\s*/, ''));
+      if (real !== undefined) direct = this.base.classify(language, real, context);
+    }
     if (direct.kinds.length > 0 && (direct.confidence === 'high' || direct.by === 'sql-hint')) return direct;
     const summarised = this.summarisedCall(callee);
     if (summarised === null) return direct;
@@ -965,7 +969,7 @@ export class FileEffects implements KnowledgeBase {
       return derived;
     }
     const fields = fn.className !== undefined ? table?.fields.get(fn.className) : undefined;
-    classifyFunction(fn, table?.language ?? this.table.language, this.base, fields ? (field) => fields.get(field) : undefined);
+    classifyFunction(fn, table?.language ?? this.table.language, this.base, fields ? (field) => fields.get(field) : undefined, table?.imports);
     for (const call of fn.calls) {
       if (call.kinds.length > 0 && call.evidence) {
         for (const kind of call.kinds) {

@@ -248,7 +248,22 @@ const ARG_METHODS = /^(?:execute|executemany|query|raw|fetch|fetchrow|fetchval|e
  * field's name (`lm.cache.Get` as a Redis read) is evidence only when the declared type of another package matches
  * too (by its spellings, and only for a package the catalogue knows as I/O: `*lru.Cache` never), or is not known.
  */
-export function classifyFunction(fn: TableFunction, language: Language, kb: KnowledgeBase, fieldType?: (field: string) => string | undefined): void {
+/**
+ * Python: `_time.sleep` after `import time as _time`, `_sleep` after `from time import sleep as _sleep`: the callee
+ * spelled with the names the module really has, which is how rules/apis/python.yml lists it. Undefined when the
+ * callee does not start with an aliased import.
+ */
+export function unaliasedPythonCallee(imports: ReadonlyMap<string, ImportBinding>, callee: string): string | undefined {
+  const dot = callee.indexOf('.');
+  const head = dot < 0 ? callee : callee.slice(0, dot);
+  const binding = imports.get(head);
+  if (!binding) return undefined;
+  const real = binding.name === undefined ? binding.module : `${binding.module}.${binding.name}`;
+  if (real === head) return undefined;
+  return dot < 0 ? real : real + callee.slice(dot);
+}
+
+export function classifyFunction(fn: TableFunction, language: Language, kb: KnowledgeBase, fieldType?: (field: string) => string | undefined, imports?: ReadonlyMap<string, ImportBinding>): void {
   if (fn.classified) return;
   fn.classified = true;
   for (const call of fn.calls) {
@@ -256,6 +271,10 @@ export function classifyFunction(fn: TableFunction, language: Language, kb: Know
     if (!raw) continue;
     call.raw = undefined;
     let result = raw.type ? classifyWithType(kb, language, raw.name, raw.type, { sql: raw.sql, args: raw.args }) : kb.classify(language, raw.name, { sql: raw.sql, args: raw.args });
+    if (result.kinds.length === 0 && language === 'python' && imports) {
+      const real = unaliasedPythonCallee(imports, raw.name);
+      if (real !== undefined) result = kb.classify(language, real, { sql: raw.sql, args: raw.args });
+    }
     if (result.kinds.length === 0 && language !== 'python') {
       // Active-record models (`User.findOne`) are listed under the placeholder receiver `$ActiveRecord` (as the extractor does).
       const dot = raw.name.indexOf('.');

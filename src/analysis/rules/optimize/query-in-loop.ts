@@ -5,7 +5,7 @@
 import { formatCount } from '../../../cost/assumptions.js';
 import { formatNumber, fromConfig, roundTripsCost } from '../../../cost/index.js';
 import type { CallFact, LoopFacts, SyntaxNode } from '../../facts.js';
-import type { Detector } from '../../rule-types.js';
+import type { Detector, RuleContext } from '../../rule-types.js';
 import { batchedReadSketch, genericBatchSketch } from './batching.js';
 import { braceBatchedReadSketch } from './brace-fixes.js';
 import {
@@ -29,6 +29,7 @@ import {
   runsPerDayOf,
   say,
   calleeLabel,
+  rootOf,
   short,
   tinyLiteralIterable,
 } from '../lib/index.js';
@@ -96,13 +97,34 @@ function walksOwnConfigPerOuterItem(loop: LoopFacts): boolean {
   });
 }
 
+/**
+ * Python: every connection the file opens is to a database inside this process (`sqlite3.connect`: the
+ * `in_process_database` entry of `builds:` in rules/apis/python.yml). A read per item is a library call on a local
+ * file, not a network round trip (SQLite's own advice is that many small queries are fine), so the N+1 cost this
+ * rule estimates does not exist. A file that opens no connection, or any other one, is not this case.
+ */
+function inProcessDatabaseOnly(loop: LoopFacts, ctx: RuleContext): boolean {
+  if (loop.language !== 'python') return false;
+  let opened = 0;
+  for (const call of rootOf(loop.node).descendantsOfType('call')) {
+    const callee = call.childForFieldName('function')?.text ?? '';
+    if (!/connect|Connection|engine|pool/i.test(callee)) continue;
+    if (ctx.kb.builds?.('python', callee, 'in_process_database') === true) {
+      opened++;
+      continue;
+    }
+    if (ctx.kb.classify('python', callee).kinds.includes('connect')) return false;
+  }
+  return opened > 0;
+}
+
 export const detectQueryInLoop: Detector = (loop, ctx) => {
   if (!ITERATING_KINDS.has(loop.kind) || loop.infinite) return null;
   // One query per chunk (`for i in range(0, len(ids), 500)`) is the batching already.
   if (insideGather(loop) || exitsUnconditionally(loop) || tinyLiteralIterable(loop) || iteratesChunks(loop)) return null;
   const reads = perItemReads(loop, ctx.file.source);
   if (reads.length === 0) return null;
-  if (walksOwnConfigPerOuterItem(loop)) return null;
+  if (walksOwnConfigPerOuterItem(loop) || inProcessDatabaseOnly(loop, ctx)) return null;
   const first = reads[0]!;
   const distinctLines = new Set(reads.map((r) => r.line)).size;
   const items = batchSize(loop, ctx.model, ctx.config.cost);

@@ -68,6 +68,9 @@ function stoppedByInterrupt(loop: LoopFacts): boolean {
 
 export const detectInfiniteLoopNoExit: Detector = (loop, ctx) => {
   if (loop.language === 'go' || loop.language === 'java') return detectBraceNoExit(loop, ctx, ruleMayReport(ctx.config, 'unguarded-worker-loop', 'fix-bugs'));
+  // Test code: a test's endless loop (a fake server that serves "until killed", a drain in a helper) is no deployed
+  // worker, so there is no deploy to stop it (the Go/Java detector says the same).
+  if (ctx.testCode) return null;
   const family = familyOf(loop.language);
   const worker = noExitWorkerCall(loop, ctx);
   if (!worker) return null;

@@ -7,7 +7,7 @@ import type { Detection, Detector } from '../../rule-types.js';
 import { detectGoClosureCapture } from './go-closure.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { blockFix, fenceLanguage, replaceFix, rewriteLines, type TextEdit } from '../../../fixes/lines.js';
-import { calleeOf, descendants, enclosingFunction, familyOf, identifiersIn, lineOf, methodOf, rootOf } from '../lib/index.js';
+import { calleeOf, descendants, enclosingFunction, endLineOf, familyOf, identifiersIn, lineOf, methodOf, rootOf } from '../lib/index.js';
 
 function isAwaited(node: SyntaxNode): boolean {
   let current = node.parent;
@@ -182,6 +182,7 @@ function pythonDetections(loop: LoopFacts, source: string, model: FileModel): De
     out.push({
       loop,
       line: lineOf(node),
+      span: { startLine: lineOf(node), endLine: endLineOf(node) },
       variant: node.type === 'lambda' ? 'lambda' : 'def',
       data: { variable: captured.join(', ') },
       confidence: 'high',
@@ -282,7 +283,7 @@ function jsDetections(loop: LoopFacts, source: string, model: FileModel): Detect
             safety: 'unsafe',
             language: fenceLanguage(loop.language),
           });
-    out.push({ loop, line: lineOf(closure), variant: 'var', data: { variable: captured.join(', ') }, confidence: 'high', fix });
+    out.push({ loop, line: lineOf(closure), span: { startLine: lineOf(closure), endLine: endLineOf(closure) }, variant: 'var', data: { variable: captured.join(', ') }, confidence: 'high', fix });
   }
   return out;
 }

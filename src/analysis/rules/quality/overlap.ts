@@ -3,9 +3,9 @@
 // one: the rule that says the most speaks, the others defer to it while it is enabled for this run.
 import type { CozeLoopConfig } from '../../../config/schema.js';
 import type { Target } from '../../../core/types.js';
-import type { LoopFacts } from '../../facts.js';
+import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import type { RuleContext } from '../../rule-types.js';
-import { familyOf, isBlockingWait, isFunction, rootOf, type TreeCall, treeCalls } from '../lib/index.js';
+import { clauseBlock, contains, familyOf, handlerIsBroad, isBlockingWait, isFunction, rootOf, type TreeCall, treeCalls, tryParts } from '../lib/index.js';
 import { isInfiniteHeader, loopExits } from './shape.js';
 import { isEmptyHandler } from './guard.js';
 
@@ -35,10 +35,65 @@ export function endsByDrainException(loop: LoopFacts): boolean {
   return false;
 }
 
+
+/** The tries of the enclosing function whose body holds `loop`, innermost first. */
+function enclosingTries(loop: LoopFacts): SyntaxNode[] {
+  const family = familyOf(loop.language);
+  const out: SyntaxNode[] = [];
+  for (let current = loop.node.parent; current && !isFunction(current, family); current = current.parent) {
+    if (current.type !== 'try_statement') continue;
+    const body = tryParts(current).body;
+    if (body && contains(body, loop.node)) out.push(current);
+  }
+  return out;
+}
+
+/**
+ * `try: while True: sock.recv(4096) except BlockingIOError: pass` / `except RunFinishedError: pass`: a handler
+ * around the loop that names one specific exception (not `Exception`, not an interrupt or a cancellation) and accepts
+ * it without a word is how the author ends the loop: it runs until that condition, it is not endless. (A worker
+ * that logs a lost connection there still has no stop for a deploy.)
+ */
+export function endsByNamedException(loop: LoopFacts, ctx: RuleContext): boolean {
+  if (familyOf(loop.language) !== 'python') return false;
+  // Exceptions that stop a program or a task from outside (`stop_signals` in rules/apis/python.yml): catching one
+  // is not the loop's own way out.
+  const stopping = (name: string) => ctx.kb.hasRole?.('python', name.slice(name.lastIndexOf('.') + 1), 'stop_signals') === true;
+  return enclosingTries(loop).some((t) =>
+    tryParts(t).handlers.some((h) => {
+      if (h.type !== 'except_clause' || handlerIsBroad(h)) return false;
+      const typeNode = h.namedChildren.find((c) => c.type !== 'block' && c.type !== 'comment');
+      // Accepted silently (`pass`, a plain `return`): the normal end, not an error the author logs or reports.
+      const quiet = (clauseBlock(h)?.namedChildren ?? []).every((st) => st.type === 'comment' || st.type === 'pass_statement' || (st.type === 'return_statement' && st.namedChildren.every((v) => v.type !== 'call')));
+      const types = typeNode === undefined ? [] : (typeNode.type === 'as_pattern' ? (typeNode.namedChildren[0] ?? typeNode) : typeNode).text.replace(/[()\s]/g, '').split(',');
+      return types.length > 0 && !types.some(stopping) && quiet;
+    }),
+  );
+}
+
+/**
+ * `while self.alive: ...` inside `try: ... except: self.alive = False; raise`: the author decided what an error does
+ * to this loop (it clears the loop's own run flag and ends it, and says so to the caller), which is not the
+ * forgotten guard of a worker that one bad item ends.
+ */
+export function clearsRunFlagOnError(loop: LoopFacts): boolean {
+  if (familyOf(loop.language) !== 'python' || loop.node.type !== 'while_statement') return false;
+  const condition = loop.node.childForFieldName('condition');
+  if (!condition) return false;
+  const flags = new Set(
+    [condition, ...condition.descendantsOfType(['identifier', 'attribute'])].filter((n) => n.type === 'identifier' || n.type === 'attribute').map((n) => n.text),
+  );
+  return enclosingTries(loop).some((t) =>
+    tryParts(t).handlers.some((h) =>
+      (clauseBlock(h)?.descendantsOfType('assignment') ?? []).some((a) => flags.has(a.childForFieldName('left')?.text ?? '') && /^(False|None|0)$/.test(a.childForFieldName('right')?.text ?? '')),
+    ),
+  );
+}
+
 /** The call that makes an endless loop a worker, when nothing can stop it cleanly (infinite-loop-no-exit). */
 export function noExitWorkerCall(loop: LoopFacts, ctx: RuleContext): TreeCall | undefined {
   const { model } = ctx;
-  if (!isInfiniteHeader(loop) || endsByDrainException(loop)) return undefined;
+  if (!isInfiniteHeader(loop) || endsByDrainException(loop) || endsByNamedException(loop, ctx)) return undefined;
   const family = familyOf(loop.language);
   if (family === 'python' && loop.inAsyncFunction) return undefined;
   const exits = loopExits(loop);

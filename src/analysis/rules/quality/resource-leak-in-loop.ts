@@ -295,9 +295,28 @@ function leaksPerIteration(resource: Resource, closes: SyntaxNode[], loop: LoopF
  */
 function keptPastTheLoop(resource: Resource, loop: LoopFacts, model: FileModel): boolean {
   const breaks = model.ownBodyNodes(loop, BREAK_TYPES).filter((n) => n.startIndex > resource.statement.startIndex);
-  if (breaks.length === 0) return false;
+  if (breaks.length === 0 && !openedForOneKey(resource, loop)) return false;
   const scope = enclosingFunction(loop.node, model.family) ?? rootOf(loop.node);
   return descendants(scope, model).some((n) => n.type === 'identifier' && n.text === resource.name && n.startIndex >= loop.node.endIndex && !(n.parent?.type === 'assignment' && n.parent.childForFieldName('left')?.id === n.id));
+}
+
+/**
+ * `for option, values in parse_qs(query).items(): if option == 'file': output = open(values[0], 'w')`, then
+ * `self.formatter = Formatter(output)` after the loop: the open sits in the branch for one key of the options the
+ * loop reads (`==` against a literal), so it runs once for that option, and the object it opens is what the code
+ * keeps after the loop (see keptPastTheLoop), not one per iteration.
+ */
+function openedForOneKey(resource: Resource, loop: LoopFacts): boolean {
+  if (loop.language !== 'python' || !loop.loopVariables || loop.loopVariables.length === 0) return false;
+  for (let up = resource.statement.parent; up && up.id !== loop.body.id; up = up.parent) {
+    if (up.type !== 'if_statement' && up.type !== 'elif_clause') continue;
+    const condition = up.childForFieldName('condition');
+    if (condition?.type !== 'comparison_operator' || !/^\S+\s*==\s*\S+$/.test(condition.text)) continue;
+    const [left, right] = condition.namedChildren;
+    const literal = (n: SyntaxNode | undefined) => n?.type === 'string' || n?.type === 'integer';
+    if ((literal(right) && loop.loopVariables.includes(left?.text ?? '')) || (literal(left) && loop.loopVariables.includes(right?.text ?? ''))) return true;
+  }
+  return false;
 }
 
 /** A test double installed by name: `self.fakehttp(...)`, `mock.patch(...)`, `patch.object(...)`, `stub_socket()`. */

@@ -176,7 +176,7 @@ export const detectRetryWithoutBackoff: Detector = (loop, ctx) => {
       const endlessRetry = successExits && isInfiniteHeader(loop) && isParameterCall(tryCall, loop, model);
       if (!endlessRetry && !tryCall.kinds.some((k) => IO_KINDS.has(k))) continue;
 
-      if (successExits && isRetryShapedLoop(loop, family)) {
+      if (successExits && isRetryShapedLoop(loop, family) && !takesNewItem(tryNode, tryCall, bodyCalls, ctx)) {
         // Any sleep on the way back round counts: in the handler or after the try.
         const laterSleep = bodyCalls.filter((c) => c.node.startIndex >= tryNode.endIndex).map((c) => sleepOf(c, model)).find((s) => s !== undefined);
         const sleep = handlerSleep ?? laterSleep;
@@ -208,6 +208,29 @@ export const detectRetryWithoutBackoff: Detector = (loop, ctx) => {
   }
   return detections;
 };
+
+/**
+ * `while True: future, fn = tx.get(); try: ... if result is STOP: break except ...: report(future)`: the loop takes
+ * an item (a call of the `takes_item` role of rules/apis/*.yml, before the try, whose result the failed call uses)
+ * and stays in the loop when the try succeeds. Each round works on a new item; a failure moves on to the next one
+ * rather than calling the failed operation again. (A retry leaves on success: `return`/`break` right in the try.)
+ */
+function takesNewItem(tryNode: SyntaxNode, tryCall: TreeCall, bodyCalls: TreeCall[], ctx: RuleContext): boolean {
+  const { body, elseClause } = tryParts(tryNode);
+  const leavesAtOnce = (block: SyntaxNode | undefined) => statementsOf(block).some((s) => s.type === 'break_statement' || s.type === 'return_statement');
+  if (leavesAtOnce(body) || leavesAtOnce(elseClause)) return false;
+  const takes = bodyCalls.filter((c) => c.node.endIndex <= tryNode.startIndex && ctx.kb.hasRole?.(ctx.file.language, c.method, 'takes_item') === true);
+  const bound = new Set<string>();
+  for (const take of takes) {
+    let up = take.node.parent;
+    while (up && (up.type === 'await' || up.type === 'await_expression' || up.type === 'parenthesized_expression')) up = up.parent;
+    const target = up?.type === 'assignment' ? up.childForFieldName('left') : up?.type === 'variable_declarator' ? up.childForFieldName('name') : undefined;
+    for (const id of target ? [target, ...target.descendantsOfType(['identifier', 'shorthand_property_identifier_pattern'])] : []) if (id.type !== 'pattern_list') bound.add(id.text);
+  }
+  if (bound.size === 0) return false;
+  const head = (text: string) => /^[A-Za-z_$][\w$]*/.exec(text)?.[0] ?? '';
+  return bound.has(head(tryCall.callee)) || tryCall.node.descendantsOfType('identifier').some((id) => bound.has(id.text));
+}
 
 function report(loop: LoopFacts, ctx: RuleContext, handler: SyntaxNode, call: TreeCall, variant: string, sleepSeconds: number | undefined, code: string): Detection {
   const latency = latencyFor(call, ctx);
