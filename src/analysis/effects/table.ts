@@ -257,9 +257,9 @@ export function unaliasedPythonCallee(imports: ReadonlyMap<string, ImportBinding
   const dot = callee.indexOf('.');
   const head = dot < 0 ? callee : callee.slice(0, dot);
   const binding = imports.get(head);
-  if (!binding) return undefined;
+  // Only a renamed import: `from time import sleep` binds `sleep`, spelled as the catalogue spells it already.
+  if (!binding || binding.local === (binding.name ?? binding.module)) return undefined;
   const real = binding.name === undefined ? binding.module : `${binding.module}.${binding.name}`;
-  if (real === head) return undefined;
   return dot < 0 ? real : real + callee.slice(dot);
 }
 
