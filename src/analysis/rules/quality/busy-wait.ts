@@ -322,7 +322,9 @@ export const detectBusyWait: Detector = (loop, ctx) => {
     if (handler && !isEmptyHandler(handler)) continue;
     const nodes = pathNodes(cont, loop.body);
     const path = callsUnder(nodes, calls);
-    if (!pathSpins(path, model)) continue;
+    // No call on the way back round: nothing polled and found nothing. `e = parent; continue` in a tree rebalance is
+    // an algorithm walking its structure; a flag spin is spinOnFlag's shape.
+    if (path.length === 0 || !pathSpins(path, model)) continue;
     if (!handler && takesFromLocalCollection(path, family)) continue;
     if (advancesWithoutCalls(nodes, path)) continue;
     if (advancesCursorToExit(nodes, exits)) continue;

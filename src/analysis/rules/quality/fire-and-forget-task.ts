@@ -175,6 +175,39 @@ function shadowed(name: string, call: SyntaxNode): boolean {
   return false;
 }
 
+/** `Promise.allSettled(...)`: a promise that fulfils whatever its inputs do (it reports each outcome instead). */
+const SETTLES = /^Promise\.allSettled$/;
+
+/**
+ * The chain starts at a promise that cannot reject: `Promise.allSettled([...]).then(...)`, or a name or field the
+ * same function set from one just before (`this.pending = Promise.allSettled([...]); this.pending.then(...)`).
+ * Its callback runs on success only and the inputs' failures arrive as values, so no rejection of the source is
+ * left unhandled.
+ */
+function settledRoot(thenCall: SyntaxNode): boolean {
+  let root: SyntaxNode | null = thenCall;
+  while (root?.type === 'call_expression') {
+    const fn: SyntaxNode | null = root.childForFieldName('function');
+    if (fn?.type !== 'member_expression') break;
+    if (!/^(then|catch|finally)$/.test(fn.childForFieldName('property')?.text ?? '')) break;
+    root = fn.childForFieldName('object');
+  }
+  if (!root) return false;
+  if (root.type === 'call_expression') return SETTLES.test(calleeOf(root));
+  if (root.type !== 'identifier' && root.type !== 'member_expression') return false;
+  const statement = thenCall.parent;
+  const block = statement?.parent;
+  if (!statement || !block) return false;
+  const before = block.namedChildren.filter((s) => s.endIndex <= statement.startIndex);
+  for (let i = before.length - 1; i >= 0; i--) {
+    const assignment = before[i]!.type === 'expression_statement' ? before[i]!.namedChildren[0] : undefined;
+    if (assignment?.type !== 'assignment_expression' || assignment.childForFieldName('left')?.text !== root.text) continue;
+    const right = assignment.childForFieldName('right');
+    return right?.type === 'call_expression' && SETTLES.test(calleeOf(right));
+  }
+  return false;
+}
+
 function jsFindings(loop: LoopFacts, ctx: RuleContext): JsFinding[] {
   const { model } = ctx;
   const asyncNames = ctx.model.asyncFunctionNames;
@@ -187,6 +220,7 @@ function jsFindings(loop: LoopFacts, ctx: RuleContext): JsFinding[] {
     const method = methodOf(callee);
     if (method === 'then') {
       if ((expr.childForFieldName('arguments')?.namedChildren.length ?? 0) >= 2) continue;
+      if (settledRoot(expr)) continue;
       out.push({ statement: node, expression: expr, callee, variant: 'then' });
       continue;
     }
