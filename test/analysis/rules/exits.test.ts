@@ -39,6 +39,8 @@ describe('successExits / leavesOnSuccess', () => {
     expect(exitsAfter('python', inTry, 'connect(')).toEqual({ exits: ['follows:true'], always: true, any: true });
     const inElse = 'def f(dsn):\n    for _ in range(5):\n        try:\n            c = connect(dsn)\n        except Error:\n            time.sleep(1)\n            continue\n        else:\n            c.close()\n            break\n';
     expect(exitsAfter('python', inElse, 'connect(')).toEqual({ exits: ['else:true'], always: true, any: true });
+    const returned = 'def f(fn):\n    while True:\n        try:\n            return fn()\n        except ConnectionError:\n            pass\n';
+    expect(exitsAfter('python', returned, 'fn(')).toEqual({ exits: ['follows:true'], always: true, any: true });
     // a `with` around it, the break after the `with`
     const afterWith = 'def f(addr):\n    while True:\n        with lock:\n            s = connect(addr)\n        return s\n';
     expect(exitsAfter('python', afterWith, 'connect(')).toMatchObject({ always: true });
@@ -51,6 +53,17 @@ describe('successExits / leavesOnSuccess', () => {
     expect(exitsAfter('python', inHandler, 'connect(')).toEqual({ exits: [], always: false, any: false });
     const nested = 'def f(rows):\n    for row in rows:\n        c = connect(DSN)\n        for x in row:\n            break\n';
     expect(exitsAfter('python', nested, 'connect(')).toEqual({ exits: [], always: false, any: false });
+    // in a nested loop: its `break` ends that loop, a `return` leaves this one too
+    const innerBreak = 'def f(rows):\n    for row in rows:\n        for x in row:\n            c = connect(x)\n            break\n';
+    expect(exitsAfter('python', innerBreak, 'connect(')).toEqual({ exits: [], always: false, any: false });
+    const innerReturn = 'def f(rows):\n    for row in rows:\n        for x in row:\n            c = connect(x)\n            return c\n';
+    expect(exitsAfter('python', innerReturn, 'connect(')).toEqual({ exits: ['follows:true'], always: true, any: true });
+    // a `raise` after it leaves only when asked (`raises`: the iteration never goes on, mutate-while-iterating)
+    const raised = 'def f(items):\n    for it in items:\n        items.remove(it)\n        raise Done()\n';
+    expect(exitsAfter('python', raised, 'items.remove')).toMatchObject({ always: false });
+    const facts = factsOf('python', raised);
+    const loop = facts.loops[0]!;
+    expect(leavesOnSuccess(loop.calls.find((c) => c.text.startsWith('items.remove'))!.node, loop, { raises: true })).toBe(true);
     // a `continue` before the break: the break is for another path
     const continued = 'def f(rows):\n    for row in rows:\n        c = connect(DSN)\n        c.execute(row)\n        continue\n        break\n';
     expect(exitsAfter('python', continued, 'connect(')).toMatchObject({ always: false });

@@ -51,13 +51,13 @@ export function perIterationConnections(loop: LoopFacts, model: FileModel): Call
   return ownCalls(loop).filter((c) => {
     if (!hasKind(c, 'connect') || POOL_CHECKOUT.test(c.callee) || /^(acquire|getconn|checkout)$/.test(c.method)) return false;
     if (c.dependsOnIteration || inErrorHandler(c.node, loop)) return false;
-    // `if conn is None or conn.closed: conn = connect()` is a lazy (re)connect; `return connect()` leaves the loop
+    // `if conn is None or conn.closed: conn = connect()` is a lazy (re)connect
     if (enclosingConditions(c.node, loop).length > 0) return false;
-    if (c.node.parent?.type === 'return_statement' || statementOf(c.node)?.type === 'return_statement') return false;
     // `for port in candidates: s = socket(); try: s.bind(...) except OSError: continue; else: return s`: a search
     // for one working connection that leaves the loop with it, not a connection per item.
     if (c.assignedTo !== undefined && returnsName(loop, c.assignedTo, model)) return false;
     // `while True: try: conn = connect(dsn); break` (or `else: break`), `await client.connect(); return client;`,
+    // `return connect()`,
     // Go's `conn, err := net.Dial(...); if err == nil { conn.Close(); return true }`: the loop is left once the
     // connection is made, so it is made once; the loop retries a failed connect.
     if (leavesOnSuccess(c.node, loop)) return false;
