@@ -96,24 +96,18 @@ function parse(source: string): Expr | undefined {
   // A constraint is a few tags; a line of thousands of parentheses is not read (nor recursed into).
   if (tokens.length > 200) return undefined;
   let at = 0;
-  const or = (): Expr | undefined => {
-    let left = and();
-    while (left && tokens[at] === '||') {
+  // `a || b || c` and `a && b`: left-associative chains of the next tighter level.
+  const chain = (op: '||' | '&&', next: () => Expr | undefined): Expr | undefined => {
+    let left = next();
+    while (left && tokens[at] === op) {
       at++;
-      const right = and();
-      left = right ? { or: [left, right] } : undefined;
+      const right = next();
+      left = right === undefined ? undefined : op === '||' ? { or: [left, right] } : { and: [left, right] };
     }
     return left;
   };
-  const and = (): Expr | undefined => {
-    let left = unary();
-    while (left && tokens[at] === '&&') {
-      at++;
-      const right = unary();
-      left = right ? { and: [left, right] } : undefined;
-    }
-    return left;
-  };
+  const or = (): Expr | undefined => chain('||', and);
+  const and = (): Expr | undefined => chain('&&', unary);
   const unary = (): Expr | undefined => {
     const token = tokens[at++];
     if (token === '!') {
