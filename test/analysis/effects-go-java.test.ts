@@ -6,6 +6,7 @@ import { configSchema } from '../../src/config/schema.js';
 import { analyzeSources } from '../../src/analysis/engine.js';
 import { EffectIndex, javaSourceRoot, moduleCandidates, scanJavaClasses } from '../../src/analysis/effects/index.js';
 import { buildFileTable, classifyFunction, summaryEvidence } from '../../src/analysis/effects/table.js';
+import { goBuildExcludes } from '../../src/analysis/effects/go-build.js';
 import { classifyWithType, loadKnowledgeBase } from '../../src/analysis/knowledge-base.js';
 import { goReceiverType } from '../../src/analysis/facts/go-types.js';
 import { parseSource } from '../../src/analysis/parse.js';
@@ -131,6 +132,44 @@ describe('Go: a package is the directory', () => {
     expect(test.findings).toEqual([]);
     const same = analyzeSources([{ path: 'p/sweep.go', content: purge }], config(), { onlyRules: ['write-per-row'], contextFiles: new Map([['p/purge.go', helper]]) });
     expect(same.findings.map((f) => f.message)).toEqual([expect.stringContaining('`purge()` runs `db.Exec` (purge.go:8)')]);
+  });
+});
+
+describe('Go: files a build constraint leaves out of the package', () => {
+  const purge = 'package outbox\n\nfunc sweep(ids []int64) {\n\tfor _, id := range ids {\n\t\tpurge(id)\n\t}\n}\n';
+  const helper = 'package outbox\n\nimport "database/sql"\n\nvar db *sql.DB\n\nfunc purge(id int64) {\n\tdb.Exec("DELETE FROM outbox WHERE id = $1", id)\n}\n';
+
+  it('reads `//go:build` and `// +build` headers', () => {
+    expect(goBuildExcludes('//go:build ignore\n\npackage main\n')).toBe(true);
+    expect(goBuildExcludes('// Copyright 2026 The Authors.\n\n// +build ignore\n\npackage main\n')).toBe(true);
+    expect(goBuildExcludes('//go:build ignore && linux\n\npackage main\n')).toBe(true);
+    expect(goBuildExcludes('//go:build linux && !linux\n\npackage main\n')).toBe(true);
+    expect(goBuildExcludes('//go:build (ignore)\n// +build linux\n\npackage main\n')).toBe(true);
+    // a platform or feature tag: some build includes the file
+    expect(goBuildExcludes('//go:build linux\n\npackage p\n')).toBe(false);
+    expect(goBuildExcludes('//go:build !windows && (amd64 || arm64)\n\npackage p\n')).toBe(false);
+    expect(goBuildExcludes('//go:build linux || ignore\n\npackage p\n')).toBe(false);
+    expect(goBuildExcludes('// +build ignore linux\n\npackage p\n')).toBe(false);
+    expect(goBuildExcludes('// +build ignore,linux\n\npackage p\n')).toBe(true);
+    // not a constraint: after the package clause, inside a block comment, or malformed
+    expect(goBuildExcludes('package p\n\n//go:build ignore\n')).toBe(false);
+    expect(goBuildExcludes('/* x */\n//go:build ignore\npackage p\n')).toBe(false);
+    expect(goBuildExcludes('//go:build ignore &&\n\npackage p\n')).toBe(false);
+    expect(goBuildExcludes(`//go:build ${'('.repeat(50_000)}ignore\n\npackage p\n`)).toBe(false);
+    expect(goBuildExcludes('package p\n')).toBe(false);
+  });
+
+  it('does not take the declarations of a `//go:build ignore` file of the same package', () => {
+    const ignored = analyzeSources([{ path: 'p/sweep.go', content: purge }], config(), { onlyRules: ['write-per-row'], contextFiles: new Map([['p/purge.go', `//go:build ignore\n\n${helper}`]]) });
+    expect(ignored.findings).toEqual([]);
+  });
+
+  it('does not spend the package scan bound on ignored files that sort first', () => {
+    const contextFiles = new Map<string, string>();
+    for (let i = 0; i < 400; i++) contextFiles.set(`p/a${String(i).padStart(3, '0')}_gen.go`, '// +build ignore\n\npackage main\n\nfunc main() {}\n');
+    contextFiles.set('p/purge.go', helper);
+    const result = analyzeSources([{ path: 'p/sweep.go', content: purge }], config(), { onlyRules: ['write-per-row'], contextFiles });
+    expect(result.findings.map((f) => f.message)).toEqual([expect.stringContaining('`purge()` runs `db.Exec` (purge.go:8)')]);
   });
 });
 

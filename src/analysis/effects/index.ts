@@ -15,6 +15,7 @@ import type { Classification, KnowledgeBase } from '../knowledge-base.js';
 import { languageForPath, parseWithBudget, releaseTree } from '../parse.js';
 import type { FlatTree } from '../flat-tree.js';
 import { buildFileTable, classifyFunction, type FileTable, unaliasedPythonCallee, type TableFunction } from './table.js';
+import { goBuildExcludes } from './go-build.js';
 
 /** Kinds a summary collects (what a function does that costs a round trip, a wait or a resource). */
 export const SUMMARY_KINDS: ReadonlySet<CallKind> = new Set<CallKind>([
@@ -273,7 +274,7 @@ export class EffectIndex {
 
   /**
    * The Go package `packageName` in `dir`: its non-test `.go` files (listed, analysed, or in the context map) with
-   * that `package` clause, scanned by lines. Cached per directory and package name for the run.
+   * that `package` clause and no build constraint that leaves them out (goBuildExcludes), scanned by lines. Cached per directory and package name for the run.
    */
   goPackage(dir: string, packageName: string): GoPackage | undefined {
     const key = `${dir}\0${packageName}`;
@@ -283,9 +284,11 @@ export class EffectIndex {
     let files = 0;
     for (const path of [...names].sort()) {
       if (!path.endsWith('.go') || path.endsWith('_test.go')) continue;
+      const text = this.text(path);
+      // `//go:build ignore` (a generator kept beside the package): not part of it, and not counted in the bound.
+      if (text !== undefined && text.length <= 1_000_000 && goBuildExcludes(text)) continue;
       // A package of hundreds of files is scanned up to a bound; the rest is unknown (a call there stays unresolved).
       if (++files > 400) break;
-      const text = this.text(path);
       if (text === undefined || text.length > 1_000_000) continue;
       const scratch: GoPackage = { funcs: new Map(), methods: new Map(), types: new Map() };
       if (scanGoFile(path, text, scratch) !== packageName) continue;

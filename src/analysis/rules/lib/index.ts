@@ -6,8 +6,10 @@
 //   nodes, scopes), each per-file lookup through the FileModel;
 // - calls.ts:  call classification (ModelCall, CallFact): waits, sleeps, immediate returns, labels, credibility;
 // - loops.ts:  loop measures (poll interval, batch size, concurrency, chunks, not-per-row work);
-// - fixes.ts:  fix building (indentation, proved replacements, sketches, hoisting, fresh names).
+// - fixes.ts:  fix building (indentation, proved replacements, sketches, hoisting, fresh names);
+// - exits.ts:  whether the loop is left once a statement has succeeded (successExits, leavesOnSuccess).
 export * from './syntax.js';
 export * from './calls.js';
 export * from './loops.js';
 export * from './fixes.js';
+export * from './exits.js';

@@ -306,12 +306,17 @@ export function walkOwnBody(loop: LoopFacts, model: FileModel, types: ReadonlySe
   for (const node of model.ownBodyNodes(loop, types)) visit(node);
 }
 
+const HANDLER_TYPES: ReadonlySet<string> = new Set(['except_clause', 'except_group_clause', 'catch_clause']);
+
+/** The except/catch handler (`except`, `except*`, `catch`) around `node`, below `stop` (the whole tree without one). */
+export function enclosingHandler(node: SyntaxNode, stop?: SyntaxNode): SyntaxNode | undefined {
+  for (let n: SyntaxNode | null = node.parent; n && n.id !== stop?.id; n = n.parent) if (HANDLER_TYPES.has(n.type)) return n;
+  return undefined;
+}
+
 /** True when `node` sits in an except/catch handler between itself and the loop body. */
 export function inErrorHandler(node: SyntaxNode, loop: LoopFacts): boolean {
-  for (let n: SyntaxNode | null = node.parent; n && n.id !== loop.body.id; n = n.parent) {
-    if (n.type === 'except_clause' || n.type === 'catch_clause' || n.type === 'except_group_clause') return true;
-  }
-  return false;
+  return enclosingHandler(node, loop.body) !== undefined;
 }
 
 /** Conditions (`if`, ternaries, switch cases) between `node` and the loop body. */

@@ -20,6 +20,7 @@ import {
   indentBlock,
   indentOf,
   isPython,
+  leavesOnSuccess,
   ownCalls,
   pollerInterval,
   say,
@@ -46,53 +47,23 @@ function returnsName(loop: LoopFacts, name: string, model: FileModel): boolean {
   return found;
 }
 
-/** A `break` or `return` follows `statement` in its own block (the success path leaves the loop). */
-function leavesAfter(statement: SyntaxNode | undefined): boolean {
-  for (let next = statement?.nextNamedSibling; next; next = next.nextNamedSibling) {
-    if (next.type === 'break_statement' || next.type === 'return_statement') return true;
-  }
-  return false;
-}
-
 export function perIterationConnections(loop: LoopFacts, model: FileModel): CallFact[] {
   return ownCalls(loop).filter((c) => {
     if (!hasKind(c, 'connect') || POOL_CHECKOUT.test(c.callee) || /^(acquire|getconn|checkout)$/.test(c.method)) return false;
     if (c.dependsOnIteration || inErrorHandler(c.node, loop)) return false;
-    // `if conn is None or conn.closed: conn = connect()` is a lazy (re)connect; `return connect()` leaves the loop
+    // `if conn is None or conn.closed: conn = connect()` is a lazy (re)connect
     if (enclosingConditions(c.node, loop).length > 0) return false;
-    if (c.node.parent?.type === 'return_statement' || statementOf(c.node)?.type === 'return_statement') return false;
     // `for port in candidates: s = socket(); try: s.bind(...) except OSError: continue; else: return s`: a search
     // for one working connection that leaves the loop with it, not a connection per item.
     if (c.assignedTo !== undefined && returnsName(loop, c.assignedTo, model)) return false;
-    if (isPython(loop.language) && leavesOnSuccess(c.node, loop)) return false;
-    // `while True: try: conn = connect(dsn); break` / `await client.connect(); return client;`: the block leaves the
-    // loop once the connection is made, so it is made once; the loop retries a failed connect.
-    if (leavesAfter(statementOf(c.node))) return false;
-    if (goLeavesOnSuccess(c.node, loop)) return false;
+    // `while True: try: conn = connect(dsn); break` (or `else: break`), `await client.connect(); return client;`,
+    // `return connect()`,
+    // Go's `conn, err := net.Dial(...); if err == nil { conn.Close(); return true }`: the loop is left once the
+    // connection is made, so it is made once; the loop retries a failed connect.
+    if (leavesOnSuccess(c.node, loop)) return false;
     if (boundNotConnected(c, loop)) return false;
     return true;
   });
-}
-
-const LEAVES: readonly string[] = ['break_statement', 'return_statement'];
-
-/**
- * `while True: try: sock = socket.create_connection(addr); break except OSError as e: if e.errno == EINTR:
- * continue; raise` (or `else: break`): the loop retries until one connection is made and leaves with it; it does not
- * open one per item (Python).
- */
-function leavesOnSuccess(node: SyntaxNode, loop: LoopFacts): boolean {
-  for (let up = node.parent; up && up.id !== loop.body.id; up = up.parent) {
-    if (up.type === 'for_statement' || up.type === 'while_statement') return false;
-    if (up.type !== 'try_statement') continue;
-    const body = up.childForFieldName('body');
-    const elseClause = up.namedChildren.find((c) => c.type === 'else_clause');
-    const elseBody = elseClause?.childForFieldName('body') ?? elseClause?.namedChildren.find((c) => c.type === 'block');
-    const last = (block: SyntaxNode | null | undefined) => block?.namedChildren.filter((c) => c.type !== 'comment').pop();
-    if (!body || !(body.startIndex <= node.startIndex && node.endIndex <= body.endIndex)) continue;
-    return LEAVES.includes(last(body)?.type ?? '') || LEAVES.includes(last(elseBody)?.type ?? '');
-  }
-  return false;
 }
 
 /**
@@ -108,26 +79,6 @@ function boundNotConnected(c: CallFact, loop: LoopFacts): boolean {
 }
 /** What a socket does once it talks to a peer: connect, send, accept a client. */
 const SOCKET_TALKS: ReadonlySet<string> = new Set(['connect', 'connect_ex', 'send', 'sendall', 'sendto', 'sendmsg', 'recv', 'recvfrom', 'listen', 'accept']);
-
-/**
- * Go: `conn, err := net.DialTimeout(...); if err == nil { conn.Close(); return true }`: the first connection that
- * works ends the loop (a wait for a port to open, a probe of candidate addresses), so only failed dials repeat.
- */
-function goLeavesOnSuccess(call: SyntaxNode, loop: LoopFacts): boolean {
-  if (loop.language !== 'go') return false;
-  const statement = call.parent?.parent;
-  if (statement?.type !== 'short_var_declaration' && statement?.type !== 'assignment_statement') return false;
-  const names = statement.childForFieldName('left')?.namedChildren.map((n) => n.text) ?? [];
-  const err = names[names.length - 1];
-  const next = statement.nextNamedSibling;
-  if (!err || names.length < 2 || next?.type !== 'if_statement') return false;
-  if ((next.childForFieldName('condition')?.text ?? '').replace(/\s+/g, '') !== `${err}==nil`) return false;
-  let block = next.childForFieldName('consequence');
-  const list = block?.namedChildren.find((n) => n.type === 'statement_list');
-  if (list) block = list;
-  const last = block?.namedChildren.filter((n) => n.type !== 'comment').at(-1);
-  return last?.type === 'return_statement' || (last?.type === 'break_statement' && last.namedChildCount === 0);
-}
 
 export const detectConnectionInLoop: Detector = (loop, ctx) => {
   const connects = perIterationConnections(loop, ctx.model);

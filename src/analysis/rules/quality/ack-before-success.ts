@@ -19,6 +19,7 @@ import {
   statementsOf,
   type TreeCall,
   treeCalls,
+  tryParts,
 } from '../lib/index.js';
 import { detectBraceAck } from './brace-ack.js';
 
@@ -114,7 +115,7 @@ function finallyFix(ack: SyntaxNode, finallyClause: SyntaxNode, loop: LoopFacts,
   const unit = family === 'python' ? '    ' : '  ';
   const bodyText = dedentText(ctx.file.source.slice(lineStartOffset(ctx.file.source, lineOf(statementsOf(body)[0] ?? body)), lineEndOffset(ctx.file.source, endLineOf(body) - (family === 'js' ? 1 : 0))));
   const ackText = dedentText(ack.text);
-  const handlers = tryNode.namedChildren.filter((c) => c.type === 'except_clause' || c.type === 'catch_clause');
+  const handlers = tryParts(tryNode).handlers;
   const indent = (text: string): string => text.split('\n').map((l) => (l ? unit + l : l)).join('\n');
   if (family === 'python') {
     const handlerText = handlers.map((h) => dedentText(' '.repeat(h.startPosition.column) + h.text)).join('\n');

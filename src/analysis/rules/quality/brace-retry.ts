@@ -5,12 +5,12 @@
 // nothing paces the next attempt (`no-sleep`), or when the only pause is a constant short sleep (10 s or less) in
 // a loop with no attempt limit (`constant`). A computed delay (`time.Sleep(backoff)`, `time.After(d)` with a
 // variable, `Thread.sleep(delay)`) is taken to be a backoff; a bounded loop with a constant pause is left alone.
-import type { CallFact, CallKind, LoopFacts, SyntaxNode } from '../../facts.js';
+import type { CallFact, CallKind, LoopFacts } from '../../facts.js';
 import type { Detection, RuleContext } from '../../rule-types.js';
 import { fromConfig } from '../../../cost/index.js';
 import { blockFix, fenceLanguage, wholeLineText } from '../../../fixes/lines.js';
 import { outageCallsCost } from './cost.js';
-import { displayCallee } from '../lib/index.js';
+import { displayCallee, successExits } from '../lib/index.js';
 
 const TEST_FILE = /_test\.go$|(^|\/)(src\/test\/java|testdata)\//;
 const RETRIED: ReadonlySet<CallKind> = new Set(['http', 'db-read', 'db-write', 'db-commit', 'queue-ack', 'connect']);
@@ -21,31 +21,14 @@ const SHORT_SLEEP_SECONDS = 10;
 const ADVANCES = /^(next|nextElement|nextToken|hasNext|hasMoreElements|hasMoreTokens|Next|NextResultSet|Scan|poll|take|pop|Pop|shift)$/;
 const ATTEMPT_LIMIT = /\b\w*(?:attempt|retr|tries|tried|fail)\w*(?:\+\+)?\s*(?:>=|>|==|<=|<)/i;
 
-/** Go: the call's error tested `== nil` by an `if` that leaves the loop (the success branch). */
-function goSuccessBranch(call: SyntaxNode, loop: LoopFacts): boolean {
-  let statement: SyntaxNode | null = call;
-  while (statement && statement.parent && statement.parent.id !== loop.body.id && statement.type !== 'short_var_declaration' && statement.type !== 'assignment_statement') {
-    if (statement.parent.type === 'if_statement' && statement.parent.childForFieldName('initializer')?.id === statement.id) break;
-    statement = statement.parent;
-  }
-  if (!statement) return false;
-  const candidates: SyntaxNode[] = [];
-  if (statement.parent?.type === 'if_statement') candidates.push(statement.parent);
-  for (let next = statement.nextNamedSibling, seen = 0; next && seen < 4; next = next.nextNamedSibling, seen++) candidates.push(next);
-  return candidates.some((s) => {
-    if (s.type !== 'if_statement' || !/\berr\w*\s*==\s*nil\b/.test(s.childForFieldName('condition')?.text ?? '')) return false;
-    const consequence = s.childForFieldName('consequence');
-    return consequence !== null && /\b(return|break)\b/.test(consequence.text);
-  });
-}
-
 function retriedCall(loop: LoopFacts): CallFact | undefined {
   return loop.calls.find(
     (c) =>
       !c.inInnerLoop &&
       c.confidence !== 'low' &&
       c.kinds.some((k) => RETRIED.has(k)) &&
-      (c.failure === 'handled' || (loop.language === 'go' && goSuccessBranch(c.node, loop))) &&
+      // Go: `v, err := f(); if err == nil { return v }`: the success branch leaves, a failure goes round.
+      (c.failure === 'handled' || (loop.language === 'go' && successExits(c.node, loop).some((e) => e.via === 'err-nil'))) &&
       // A counted loop whose call reads the counter walks items (`rows[i]`), it does not repeat one attempt.
       !(loop.kind === 'for' && loop.loopVariables.some((v) => new RegExp(`\\b${v}\\b`).test(c.text) && !/attempt|retr|tries|try/i.test(v))),
   );

@@ -12,6 +12,7 @@ import {
   contains,
   descendants,
   displayCallee,
+  enclosingHandler,
   endLineOf,
   type Family,
   familyOf,
@@ -38,15 +39,6 @@ function ownContinues(body: SyntaxNode, model: FileModel): SyntaxNode[] {
   return out;
 }
 
-/** The handler around `node`, if any, below `stop`. */
-function enclosingHandler(node: SyntaxNode, stop: SyntaxNode): SyntaxNode | undefined {
-  let current = node.parent;
-  while (current && current.id !== stop.id) {
-    if (current.type === 'except_clause' || current.type === 'catch_clause') return current;
-    current = current.parent;
-  }
-  return undefined;
-}
 
 /** Nodes whose calls run before `target` on its path from the top of the body (earlier siblings and conditions). */
 function pathNodes(target: SyntaxNode, body: SyntaxNode): SyntaxNode[] {

@@ -5,11 +5,11 @@
 import type { Detection, RuleContext } from '../../rule-types.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { replaceFix, rewriteLines } from '../../../fixes/lines.js';
+import { leavesOnSuccess } from '../lib/index.js';
 
 const MUTATORS = new Set(['remove', 'removeAll', 'removeIf', 'retainAll', 'clear', 'add', 'addAll', 'put', 'putAll', 'putIfAbsent', 'computeIfAbsent', 'merge']);
 const SCOPES = new Set(['lambda_expression', 'class_body', 'method_declaration']);
 const CONCURRENT = /Concurrent|CopyOnWrite|Blocking(Queue|Deque)|newKeySet/;
-const LEAVES = new Set(['break_statement', 'return_statement', 'throw_statement']);
 
 function iterated(loop: LoopFacts): { collection: string; iterable: SyntaxNode; view: boolean } | undefined {
   if (loop.node.type !== 'enhanced_for_statement') return undefined;
@@ -21,14 +21,6 @@ function iterated(loop: LoopFacts): { collection: string; iterable: SyntaxNode; 
     if (object && (object.type === 'identifier' || object.type === 'field_access')) return { collection: object.text, iterable: value, view: true };
   }
   return undefined;
-}
-
-/** A `break`/`return`/`throw` later in the same block: the iterator is never advanced after the change. */
-function leavesRightAfter(node: SyntaxNode, body: SyntaxNode): boolean {
-  let statement: SyntaxNode = node;
-  while (statement.parent && statement.parent.type !== 'block' && statement.parent.id !== body.id) statement = statement.parent;
-  for (let next = statement.nextNamedSibling; next; next = next.nextNamedSibling) if (LEAVES.has(next.type)) return true;
-  return false;
 }
 
 /** Concurrent collections have weakly consistent iterators: changing them while iterating does not throw. */
@@ -74,7 +66,8 @@ export function detectJavaMutateWhileIterating(loop: LoopFacts, ctx: RuleContext
     for (let i = n.namedChildCount - 1; i >= 0; i--) stack.push(n.namedChild(i)!);
   }
   found.sort((a, b) => a.startIndex - b.startIndex);
-  const hit = found.find((n) => !leavesRightAfter(n, loop.body) && !replacesVisitedKey(n, loop));
+  // A `break`/`return`/`throw` after the change (in its block or one around it): the iterator is never advanced again.
+  const hit = found.find((n) => !leavesOnSuccess(n, loop, { raises: true }) && !replacesVisitedKey(n, loop));
   if (!hit || declaredConcurrent(it.collection, loop.node.tree.rootNode)) return null;
   const operation = hit.childForFieldName('name')!.text;
   const copy = it.view && it.iterable.childForFieldName('name')?.text === 'entrySet' ? `new ArrayList<>(${it.iterable.text})` : `new ArrayList<>(${it.iterable.text})`;

@@ -8,7 +8,7 @@ import type { Detection, Detector } from '../../rule-types.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { blockFix, fenceLanguage, replaceFix, rewriteLines } from '../../../fixes/lines.js';
 import { detectJavaMutateWhileIterating } from './java-mutate.js';
-import { argumentsOf, calleeOf, compact, descendants, enclosingFunction, familyOf, lineOf, rootOf, statementsOf, type Family } from '../lib/index.js';
+import { argumentsOf, calleeOf, compact, descendants, enclosingFunction, familyOf, leavesOnSuccess, lineOf, rootOf, type Family } from '../lib/index.js';
 
 const PY_SHRINK = new Set(['remove', 'pop', 'clear', 'discard', 'popitem']);
 const PY_GROW = new Set(['append', 'extend', 'insert', 'add', 'update', 'setdefault']);
@@ -58,39 +58,6 @@ function jsIterated(loop: LoopFacts): Iterated | undefined {
     return { collection: compact(object.text), iterable: object, copied: false };
   }
   return undefined;
-}
-
-/** Statement types that end the iteration for good (`break` only when it belongs to this loop). */
-const EXITS = new Set(['break_statement', 'return_statement', 'raise_statement', 'throw_statement']);
-const INNER_LOOPS = new Set(['for_statement', 'while_statement', 'for_in_statement', 'do_statement']);
-
-/**
- * Control cannot reach the next iteration after `node` runs: a `return`/`raise` (or a `break` of this loop) follows
- * it unconditionally, in its own block or in a block around it, before the loop's body ends. `remove(x)` then
- * `break` is the ordinary "remove the first match" idiom.
- */
-function exitsAfter(node: SyntaxNode, body: SyntaxNode): boolean {
-  // The path up to the loop body; a `break` found at one level ends the nearest loop above that level, which is this
-  // loop only when no inner loop lies between that level and the body.
-  const path: SyntaxNode[] = [];
-  for (let current: SyntaxNode | null = node; current; current = current.parent) {
-    path.push(current);
-    if (current.id === body.id) break;
-    // A function between the mutation and the loop (a callback iteration's body) is its own scope of exits.
-    if (current.type === 'function_definition' || current.type === 'lambda') return false;
-  }
-  if (path[path.length - 1]?.id !== body.id) return false;
-  for (let level = 1; level < path.length; level++) {
-    const current = path[level]!;
-    if (current.type !== 'block' && current.type !== 'statement_block' && current.id !== body.id) continue;
-    const child = path[level - 1]!;
-    const innerLoopAbove = path.slice(level + 1, -1).some((n) => INNER_LOOPS.has(n.type));
-    for (const sibling of statementsOf(current)) {
-      if (sibling.startIndex <= child.startIndex) continue;
-      if (EXITS.has(sibling.type) && !(innerLoopAbove && sibling.type === 'break_statement')) return true;
-    }
-  }
-  return false;
 }
 
 /** `object`: an instance of some other class (`Message(...)`), whose `keys()` and `del` are its own. */
@@ -339,7 +306,9 @@ export const detectMutateWhileIterating: Detector = (loop, ctx) => {
         };
       }
     }
-    if (!mutation || exitsAfter(node, loop.body) || reboundBefore(loop, iterated.collection, node, model)) continue;
+    // `remove(x)` then `break`: control never reaches the next iteration (a return/raise, or a break of this loop,
+    // follows it in its block or one around it), the ordinary "remove the first match" idiom.
+    if (!mutation || leavesOnSuccess(node, loop, { raises: true }) || reboundBefore(loop, iterated.collection, node, model)) continue;
     const variant = variantFor(mutation.type, mutation.kind, family);
     if (!variant) continue;
     let fix;

@@ -27,6 +27,7 @@ import {
   endLineOf,
   type Family,
   familyOf,
+  inErrorHandler,
   lineOf,
   methodOf,
   receiverOf,
@@ -34,6 +35,7 @@ import {
   sleepOf,
   statementsOf,
   treeCalls,
+  tryParts,
 } from '../lib/index.js';
 import { leakedDescriptorsCost } from './cost.js';
 import { detectBraceResourceLeak } from './brace-resource-leak.js';
@@ -163,9 +165,7 @@ function closedOnEveryError(open: SyntaxNode, closes: SyntaxNode[], body: Syntax
     if (current.type !== 'try_statement') continue;
     const tryBody = current.childForFieldName('body');
     if (!tryBody || open.startIndex < tryBody.startIndex || open.endIndex > tryBody.endIndex) continue;
-    const catchAll = current.namedChildren.filter(
-      (h) => h.type === 'catch_clause' || (h.type === 'except_clause' && CATCH_ALL_EXCEPT.test(h.text)),
-    );
+    const catchAll = tryParts(current).handlers.filter((h) => h.type === 'catch_clause' || (h.type === 'except_clause' && CATCH_ALL_EXCEPT.test(h.text)));
     if (catchAll.some((h) => closes.some((c) => c.startIndex >= h.startIndex && c.endIndex <= h.endIndex))) return true;
   }
   return false;
@@ -244,17 +244,6 @@ function closeCall(resource: Resource): string {
   return resource.closeMethod === 'putconn' && receiver ? `${receiver}.putconn(${resource.name})` : `${resource.name}.${resource.closeMethod}()`;
 }
 
-/**
- * `except OperationalError: conn = psycopg2.connect(dsn)` reconnects after a failure: it runs when the old
- * connection broke, not once per iteration, and the name is the loop's long-lived connection.
- */
-function isRecovery(statement: SyntaxNode, body: SyntaxNode): boolean {
-  for (let current = statement.parent; current && current.id !== body.id; current = current.parent) {
-    if (current.type === 'except_clause' || current.type === 'except_group_clause' || current.type === 'catch_clause') return true;
-  }
-  return false;
-}
-
 /** `with self.assertRaises(...)` / `pytest.raises(...)` / `expect(...).toThrow`: the open is expected to fail. */
 function expectedToRaise(statement: SyntaxNode, body: SyntaxNode): boolean {
   for (let current = statement.parent; current && current.id !== body.id; current = current.parent) {
@@ -282,8 +271,7 @@ function leaksPerIteration(resource: Resource, closes: SyntaxNode[], loop: LoopF
   const body = loop.body;
   for (let current = resource.statement.parent; current && current.id !== body.id; current = current.parent) {
     if (current.type !== 'try_statement') continue;
-    const handlers = current.namedChildren.filter((h) => h.type === 'except_clause' || h.type === 'catch_clause' || h.type === 'except_group_clause');
-    if (handlers.some((h) => !EXITS.test(h.text.replace(/^except[^:]*:/, '')))) return true;
+    if (tryParts(current).handlers.some((h) => !EXITS.test(h.text.replace(/^except[^:]*:/, '')))) return true;
   }
   return false;
 }
@@ -344,7 +332,9 @@ export const detectResourceLeakInLoop: Detector = (loop, ctx) => {
   const family = familyOf(loop.language);
   const detections: Detection[] = [];
   for (const resource of resourcesIn(loop, ctx)) {
-    if (isRecovery(resource.statement, loop.body)) continue;
+    // `except OperationalError: conn = psycopg2.connect(dsn)` reconnects after a failure: it runs when the old
+    // connection broke, not once per iteration, and the name is the loop's long-lived connection.
+    if (inErrorHandler(resource.statement, loop)) continue;
     const info = usage(resource, loop, ctx);
     if (info.managed || info.escapes || keptPastTheLoop(resource, loop, model)) continue;
     if (info.closeStatements.some((c) => inFinally(c, enclosingFunction(loop.node, family) ?? rootOf(loop.node)))) continue;

@@ -11,6 +11,8 @@ import { blockFix, fenceLanguage, wholeLineText } from '../../../fixes/lines.js'
 import { backoffRetryTemplate, failureBackoffTemplate } from '../../../fixes/templates.js';
 import {
   clauseBlock,
+  contains,
+  containsLeave,
   constantNumber,
   descendants,
   displayCallee,
@@ -20,11 +22,10 @@ import {
   familyOf,
   identifiersIn,
   isBlockingWait,
-  isFunction,
-  isLoopStatement,
   lineOf,
   sleepOf,
   statementsOf,
+  successExits,
   type TreeCall,
   treeCalls,
   tryParts,
@@ -39,18 +40,6 @@ import { detectBraceRetry } from './brace-retry.js';
 const TRY_TYPES: ReadonlySet<string> = new Set(['try_statement']);
 
 const IO_KINDS = new Set(['http', 'db-read', 'db-write', 'db-commit', 'queue-pop', 'queue-ack', 'queue-publish', 'connect']);
-
-/** Statements of a subtree that leave the loop (break/return) without entering inner loops or functions. */
-function leavesLoop(root: SyntaxNode, family: Family): boolean {
-  const stack = [root];
-  while (stack.length > 0) {
-    const node = stack.pop()!;
-    if (node !== root && (isFunction(node, family) || isLoopStatement(node, family))) continue;
-    if (node.type === 'break_statement' || node.type === 'return_statement') return true;
-    stack.push(...node.namedChildren);
-  }
-  return false;
-}
 
 /** A loop that repeats the same attempt: counted `range(N)`, `while`, `for (;;)` or a counter `for`. */
 function isRetryShapedLoop(loop: LoopFacts, family: Family): boolean {
@@ -88,7 +77,7 @@ function catchesOnlyControlFlow(handler: SyntaxNode, ctx: RuleContext): boolean 
  * The handler records the failure (`isFailure = true`) and a statement after the try leaves the loop on it
  * (`if (isFailure) { terminate(); return }`): the failure ends the loop, one step later. A stream reader does this.
  */
-function failureFlagLeaves(handlerBlock: SyntaxNode, tryNode: SyntaxNode, family: Family): boolean {
+function failureFlagLeaves(handlerBlock: SyntaxNode, tryNode: SyntaxNode, loop: LoopFacts): boolean {
   const flags = new Set<string>();
   for (const node of handlerBlock.descendantsOfType(FLAG_SETS)) {
     const left = node.childForFieldName('left');
@@ -100,7 +89,7 @@ function failureFlagLeaves(handlerBlock: SyntaxNode, tryNode: SyntaxNode, family
       s.startIndex >= tryNode.endIndex &&
       s.type === 'if_statement' &&
       flags.has((s.childForFieldName('condition')?.text ?? '').replace(/^\((.*)\)$/s, '$1').trim()) &&
-      leavesLoop(s.childForFieldName('consequence') ?? s, family),
+      containsLeave(s.childForFieldName('consequence') ?? s, loop),
   );
 }
 const FLAG_SETS: readonly string[] = ['assignment_expression', 'assignment'];
@@ -152,7 +141,7 @@ export const detectRetryWithoutBackoff: Detector = (loop, ctx) => {
   const bodyCalls = treeCalls(loop.body, ctx.model, { skipFunctions: true, skipLoops: true });
   const detections: Detection[] = [];
   for (const tryNode of tries) {
-    const { body, handlers, elseClause } = tryParts(tryNode);
+    const { body, handlers } = tryParts(tryNode);
     for (const handler of handlers) {
       const block = clauseBlock(handler);
       if (!block || isEmptyHandler(handler)) continue;
@@ -161,7 +150,7 @@ export const detectRetryWithoutBackoff: Detector = (loop, ctx) => {
       const handlerReraises = statementsOf(block).some((s) => s.type === 'raise_statement' || s.type === 'throw_statement' || s.type === 'return_statement' || s.type === 'break_statement');
       if (handlerReraises) continue;
       if (catchesOnlyControlFlow(handler, ctx)) continue;
-      if (failureFlagLeaves(block, tryNode, family)) continue;
+      if (failureFlagLeaves(block, tryNode, loop)) continue;
       // A handler that waits for the socket before going round (`select(sock, ...)`: `waits.blocking` of rules/apis/*.yml).
       if (family === 'python' && (everyBranchLeaves(block) || handlerCalls.some((c) => sleepOf(c, model) === undefined && isBlockingWait(c, model)))) continue;
       const tryCall = ioCallIn(body, loop, ctx);
@@ -170,13 +159,16 @@ export const detectRetryWithoutBackoff: Detector = (loop, ctx) => {
       if (family === 'python' && /_nowait$/.test(tryCall.method)) continue;
       // A call in the try that itself blocks (`accept()`, `WaitNamedPipe(addr, 1000)`, `q.get(timeout=1)`) paces the loop.
       if (body && treeCalls(body, ctx.model, { skipFunctions: true }).some((c) => isBlockingWait(c, model) || /^wait/i.test(c.method))) continue;
-      const successExits = (body && leavesLoop(body, family)) || (elseClause && leavesLoop(elseClause, family));
+      // The success path leaves the loop: a break/return after the call in the try (or its else). Not one after the
+      // try: `for i in range(10000): key = new_key(); try: save(key) except CreateError: continue; return` tries a
+      // new key per collision (Django's session backends), and a conditional `break` there is a stop check.
+      const successLeaves = successExits(tryCall.node, loop).some((e) => contains(tryNode, e.node));
       // `while True: try: return fn() except: log` in a retry helper retries whatever the caller passed, for ever:
       // the call need not be known I/O when it is one of the function's parameters.
-      const endlessRetry = successExits && isInfiniteHeader(loop) && isParameterCall(tryCall, loop, model);
+      const endlessRetry = successLeaves && isInfiniteHeader(loop) && isParameterCall(tryCall, loop, model);
       if (!endlessRetry && !tryCall.kinds.some((k) => IO_KINDS.has(k))) continue;
 
-      if (successExits && isRetryShapedLoop(loop, family) && !takesNewItem(tryNode, tryCall, bodyCalls, ctx)) {
+      if (successLeaves && isRetryShapedLoop(loop, family) && !takesNewItem(tryNode, tryCall, bodyCalls, ctx)) {
         // Any sleep on the way back round counts: in the handler or after the try.
         const laterSleep = bodyCalls.filter((c) => c.node.startIndex >= tryNode.endIndex).map((c) => sleepOf(c, model)).find((s) => s !== undefined);
         const sleep = handlerSleep ?? laterSleep;
