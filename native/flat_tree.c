@@ -38,11 +38,8 @@ typedef struct {
 // must not be used by two threads at once.
 // The last trees `parse` returned are kept for incremental re-parses of edited copies of them (proving that a
 // suggested fix leaves valid code): a ring of KEPT slots per environment, each freed by `release` or when its slot
-// is reused, so memory stays bounded while a few files are parsed ahead of the one being analysed. The trees that
-// wait longer (parsed ahead as another file's import, see EffectIndex.prefetchImports) are bounded in JavaScript by
-// their source size; with fewer slots their parses evicted the tree of the file being analysed, whose fix proofs then
-// parsed from scratch.
-#define KEPT 64
+// is reused, so memory stays bounded while a few files are parsed ahead of the one being analysed.
+#define KEPT 8
 
 // Trees released by JavaScript wait in `released` until the next parse job takes them to its libuv thread and frees
 // them there (freeing a large tree takes a while, and each job queued wakes a thread: one wake-up per file instead of
@@ -719,17 +716,6 @@ static napi_value reparse_edited(napi_env env, napi_callback_info info, bool fla
   return result;
 }
 
-// holds(keptId) -> boolean: is that tree still kept (not released, its ring slot not reused)?
-static napi_value holds(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1], result;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  uint32_t id = 0;
-  if (argc < 1 || napi_get_value_uint32(env, argv[0], &id) != napi_ok) id = 0;
-  CHECK(napi_get_boolean(env, kept_tree(env, id) != NULL, &result));
-  return result;
-}
-
 static napi_value has_errors_after_edit(napi_env env, napi_callback_info info) {
   return reparse_edited(env, info, false);
 }
@@ -786,8 +772,6 @@ NAPI_MODULE_INIT() {
   if (napi_set_named_property(env, exports, "hasErrorsAfterEdit", fn) != napi_ok) return NULL;
   if (napi_create_function(env, "parseAfterEdit", NAPI_AUTO_LENGTH, parse_after_edit, NULL, &fn) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "parseAfterEdit", fn) != napi_ok) return NULL;
-  if (napi_create_function(env, "holds", NAPI_AUTO_LENGTH, holds, NULL, &fn) != napi_ok) return NULL;
-  if (napi_set_named_property(env, exports, "holds", fn) != napi_ok) return NULL;
   if (napi_create_function(env, "parseAsync", NAPI_AUTO_LENGTH, parse_async, NULL, &fn) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "parseAsync", fn) != napi_ok) return NULL;
   if (napi_create_function(env, "release", NAPI_AUTO_LENGTH, release, NULL, &fn) != napi_ok) return NULL;

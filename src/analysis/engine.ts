@@ -515,16 +515,9 @@ export async function analyzeSourceAsync(input: SourceInput, config: CozeLoopCon
   const outcome = prepareSource(input, config, options);
   if ('done' in outcome) return outcome.done;
   const { prepared } = outcome;
-  // A tree the effect index already parsed for this text (it read the file as an import first, or started its parse
-  // ahead as one) is not parsed again.
-  let tree: FlatTree | undefined;
+  // A tree the effect index already parsed for this text (it read the file as an import first) is not parsed again.
+  let tree: FlatTree | undefined = options.effects?.takeTree(prepared.path, prepared.text);
   try {
-    const taken = options.effects?.takeTreeAsync(prepared.path, prepared.text);
-    // The files this one imports that the run analyses later: parsed now on the parse threads (queued before this
-    // file's own parse, so that they are done when its analysis starts), not on this thread when a summary first
-    // needs one.
-    options.effects?.prefetchImports(prepared.path, prepared.language, prepared.text, (text) => mayContainLoops(prepared.language, text));
-    tree = await taken;
     tree ??= await parseWithBudgetAsync(prepared.language, prepared.text, { timeoutMs: prepared.budget });
   } catch (error) {
     return failedFile(prepared.path, error);

@@ -71,11 +71,8 @@ export class FlatTree {
   readonly size: Int32Array;
   /** Ids are unique across trees: node ids from two files never compare equal. */
   readonly idBase: number;
-  /**
-   * Set when the native reader still holds this tree (see FlatTable.keptId); replaced when the reader parsed the same
-   * source again to hold it anew (parse.ts, heldForEdit).
-   */
-  keptId: number | undefined;
+  /** Set when the native reader still holds this tree (see FlatTable.keptId). */
+  readonly keptId: number | undefined;
   private readonly nodes: Array<FlatNode | undefined>;
 
   constructor(
@@ -466,8 +463,6 @@ export interface NativeAddon {
   parseAfterEdit(keptId: number, source: string, ...editAndTimeout: number[]): FlatTable | null;
   parseAsync(language: unknown, source: string, timeoutMs: number): Promise<FlatTable | null>;
   release(keptId: number): void;
-  /** Is the tree `keptId` still kept? Optional: an addon built before it had it is used without it. */
-  holds?(keptId: number): boolean;
   names(language: unknown): { symbols: string[]; fields: Array<string | null> };
   useBatchScheduling(on: boolean): boolean;
 }

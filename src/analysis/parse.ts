@@ -95,20 +95,7 @@ export function hasSyntaxErrors(language: Language, source: string): boolean {
  * source is parsed from scratch.
  */
 export function hasSyntaxErrorsAfterEdit(tree: FlatTree, language: Language, edited: string): boolean {
-  heldForEdit(tree, language);
   return treeReaders().hasErrorsAfterEdit(tree, edited) ?? hasSyntaxErrors(language, edited);
-}
-
-/**
- * A tree the native reader kept but let go of since (it waited past the reader's ring of kept trees) is parsed once
- * more from its own source and held again, so that the edits proved against it (often several per file) re-parse
- * incrementally instead of each parsing the whole edited file.
- */
-function heldForEdit(tree: FlatTree, language: Language): void {
-  const readers = treeReaders();
-  if (!readers.lostHold(tree)) return;
-  const again = parseWithBudget(language, tree.source, { timeoutMs: 2_000 + Math.ceil(tree.source.length / 1024) * 5 });
-  tree.keptId = again?.keptId;
 }
 
 /**
@@ -117,7 +104,6 @@ function heldForEdit(tree: FlatTree, language: Language): void {
  * edited source is parsed from scratch. tree-sitter's incremental parse gives the tree a fresh parse would.
  */
 export function parseAfterEdit(tree: FlatTree, language: Language, edited: string, options: ParseOptions = {}): FlatTree | undefined {
-  heldForEdit(tree, language);
   return treeReaders().parseAfterEdit(tree, edited, options.timeoutMs) ?? parseWithBudget(language, edited, options);
 }
 

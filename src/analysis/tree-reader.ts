@@ -29,8 +29,6 @@ export interface TreeReader {
   parseAfterEdit(tree: FlatTree, edited: string, timeoutMs?: number): FlatTree | null;
   /** The analysis of `tree` is over: free what the reader kept for it. */
   release(tree: FlatTree): void;
-  /** Does the reader still hold `tree` for incremental re-parses? (true when it cannot tell) */
-  holds(tree: FlatTree): boolean;
 }
 
 // ---- binding ----
@@ -84,9 +82,6 @@ export const bindingReader: TreeReader = {
     return null;
   },
   release() {},
-  holds() {
-    return false;
-  },
 };
 
 // ---- native ----
@@ -143,9 +138,6 @@ function nativeReader(addon: NativeAddon): TreeReader {
     },
     release(tree) {
       if (tree.keptId !== undefined) addon.release(tree.keptId);
-    },
-    holds(tree) {
-      return tree.keptId !== undefined && (addon.holds?.(tree.keptId) ?? true);
     },
   };
 }
@@ -239,14 +231,6 @@ export class TreeReaders {
   /** The analysis of `tree` is over: the native reader may free the tree it kept for it. */
   release(tree: FlatTree): void {
     if (tree.keptId !== undefined) this.native?.release(tree);
-  }
-
-  /**
-   * Whether `tree` was kept by the native reader but no longer is (its ring slot went to later parses while it
-   * waited, e.g. parsed ahead as an import): then its source is worth parsing again to hold it for edits.
-   */
-  lostHold(tree: FlatTree): boolean {
-    return tree.keptId !== undefined && this.native != null && !this.native.holds(tree);
   }
 
   private report(label: string, what: string, error: unknown): void {

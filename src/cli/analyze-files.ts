@@ -175,6 +175,5 @@ export async function analyzeFilesPipelined(files: SourceFile[], options: Analyz
     else mergeResults(result, await analyzeSourceAsync(outcome.input, options.config, engineOptions));
     onFile?.();
   });
-  await engineOptions.effects?.dropPrefetched();
   return result;
 }

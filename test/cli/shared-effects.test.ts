@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { EffectIndex, pythonImportedModules } from '../../src/analysis/effects/index.js';
+import { EffectIndex } from '../../src/analysis/effects/index.js';
 import { loadKnowledgeBase } from '../../src/analysis/knowledge-base.js';
 import { analyzeFilesPipelined, sortResult } from '../../src/cli/analyze-files.js';
 import { DEFAULT_CONFIG } from '../../src/config/schema.js';
@@ -94,52 +94,5 @@ describe('a tree parsed for an import is handed to that file\'s own analysis', (
     }
     expect(shared.findings.some((f) => f.path === 'helper.py')).toBe(true);
     expect(shared).toEqual(sortResult(fresh));
-  });
-});
-
-describe('the imports of an analysed file parsed ahead on the parse threads', () => {
-  const LOOPING_HELPER = `${HELPER}\ndef poll(url):\n    while True:\n        fetch(url)\n`;
-  const read = (cwd: string) => (path: string) => {
-    try {
-      return readFileSync(join(cwd, path));
-    } catch {
-      return undefined;
-    }
-  };
-
-  it('names the modules of import lines, and `from X import a` also as the submodule X.a', () => {
-    const text = 'import os, sys as system\nfrom . import db\nfrom .store import (load,\n    save)\nfrom pkg.sub import thing  # note\n    import json\nx = "import nothing"\n';
-    expect(pythonImportedModules(text).sort()).toEqual(['.', '.db', '.store', '.store.load', 'json', 'os', 'pkg.sub', 'pkg.sub.thing', 'sys'].sort());
-  });
-
-  it('hands the prefetched tree to the imported file\'s own analysis once, and only for an expected file it will parse', async () => {
-    const cwd = tree({ 'helper.py': LOOPING_HELPER, 'a.py': USER(1) });
-    const kb = loadKnowledgeBase(DEFAULT_CONFIG);
-    const expecting = new EffectIndex(kb, read(cwd));
-    expecting.expectAnalysis(['a.py', 'helper.py']);
-    expecting.prefetchImports('a.py', 'python', USER(1), () => true);
-    const handed = await expecting.takeTreeAsync('helper.py', LOOPING_HELPER);
-    expect(handed?.source).toBe(LOOPING_HELPER);
-    expect(handed?.rootNode.descendantsOfType('while_statement')).toHaveLength(1);
-    expect(await expecting.takeTreeAsync('helper.py', LOOPING_HELPER)).toBeUndefined();
-
-    // Read for a summary after the prefetch finished: the table is built from the prefetched tree, which is then
-    // handed over as a tree parsed for an import.
-    const loaded = new EffectIndex(kb, read(cwd));
-    loaded.expectAnalysis(['a.py', 'helper.py']);
-    loaded.prefetchImports('a.py', 'python', USER(1), () => true);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(loaded.load('helper.py')?.topLevel.has('poll')).toBe(true);
-    expect((await loaded.takeTreeAsync('helper.py', LOOPING_HELPER))?.source).toBe(LOOPING_HELPER);
-
-    const notExpected = new EffectIndex(kb, read(cwd));
-    notExpected.expectAnalysis(['a.py']);
-    notExpected.prefetchImports('a.py', 'python', USER(1), () => true);
-    expect(await notExpected.takeTreeAsync('helper.py', LOOPING_HELPER)).toBeUndefined();
-
-    const skippedUnparsed = new EffectIndex(kb, read(cwd));
-    skippedUnparsed.expectAnalysis(['a.py', 'helper.py']);
-    skippedUnparsed.prefetchImports('a.py', 'python', USER(1), () => false);
-    expect(await skippedUnparsed.takeTreeAsync('helper.py', LOOPING_HELPER)).toBeUndefined();
   });
 });

@@ -12,7 +12,7 @@ import type { CozeLoopConfig } from '../../config/schema.js';
 import type { Language } from '../../core/types.js';
 import type { CallKind, EffectStep } from '../facts.js';
 import type { Classification, KnowledgeBase } from '../knowledge-base.js';
-import { languageForPath, parseWithBudget, parseWithBudgetAsync, releaseTree } from '../parse.js';
+import { languageForPath, parseWithBudget, releaseTree } from '../parse.js';
 import type { FlatTree } from '../flat-tree.js';
 import { buildFileTable, classifyFunction, type FileTable, type TableFunction } from './table.js';
 
@@ -230,33 +230,6 @@ function isPure(callee: string): boolean {
  */
 const HANDOFF_CHARS = 8_000_000;
 
-/**
- * The modules a Python file's top-level-looking `import` / `from ... import` lines name, with `from X import a` also
- * as the submodule `X.a`: what the file's summaries may read (prefetchImports). A line scan, not a parse: a module
- * named in a string or a comment is merely parsed early. Linear: one pass per line, no nested quantifiers.
- */
-const PY_IMPORT_LINE = /^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+([^\n#]*)|import[ \t]+([^\n#]*))/gm;
-
-export function pythonImportedModules(text: string): string[] {
-  const modules = new Set<string>();
-  for (const m of text.matchAll(PY_IMPORT_LINE)) {
-    if (m[1] !== undefined) {
-      const module = m[1];
-      if (module !== '') modules.add(module);
-      for (const part of m[2]!.split(',')) {
-        const name = part.trim().replace(/^\(/, '').split(/\s/)[0]!.replace(/\)$/, '');
-        if (/^\w+$/.test(name)) modules.add(module.endsWith('.') ? `${module}${name}` : `${module}.${name}`);
-      }
-    } else {
-      for (const part of m[3]!.split(',')) {
-        const module = part.trim().split(/\s/)[0]!;
-        if (/^\w+(?:\.\w+)*$/.test(module)) modules.add(module);
-      }
-    }
-  }
-  return [...modules];
-}
-
 const PY_EXTENSIONS = ['.py'];
 const JS_EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.mjs', '.cjs', '.jsx'];
 
@@ -429,80 +402,6 @@ export class EffectIndex {
     return undefined;
   }
 
-  /**
-   * Parses started ahead on the parse threads for files the run will analyse later and that an analysed file imports
-   * (prefetchImports): `load` then finds the tree instead of parsing on the JavaScript thread, and the file's own
-   * analysis takes it like a handed-over one. `tree` is set when the parse finished (null: it timed out or failed).
-   */
-  private readonly prefetched = new Map<string, { text: string; done: Promise<FlatTree | null>; tree: FlatTree | null | undefined }>();
-
-  /**
-   * Starts parsing, off the JavaScript thread, the files `path`'s imports may be that the run analyses later and
-   * nothing has parsed yet (Python). They would be parsed anyway, for their own analysis; started now, the parse is
-   * done by the time a summary needs the file's table. Counted against HANDOFF_CHARS while waiting. `analysed`
-   * says whether a file's own analysis will parse it (not one the engine skips unparsed, e.g. Python without loops):
-   * the others are parsed only if a summary asks for them, as before.
-   */
-  prefetchImports(path: string, language: Language, text: string, analysed: (text: string) => boolean): void {
-    if (language !== 'python' || this.pending.size === 0) return;
-    for (const module of pythonImportedModules(text)) {
-      for (const candidate of moduleCandidates(path, language, module)) {
-        if (!this.pending.has(candidate) || this.tables.has(candidate) || this.handed.has(candidate) || this.prefetched.has(candidate)) continue;
-        const content = this.text(candidate);
-        if (content === undefined || content.length > 1_000_000 || this.handedChars + content.length > HANDOFF_CHARS || !analysed(content)) continue;
-        const entry: { text: string; done: Promise<FlatTree | null>; tree: FlatTree | null | undefined } = { text: content, done: Promise.resolve(null), tree: undefined };
-        entry.done = parseWithBudgetAsync(language, content, { timeoutMs: loadTimeoutMs(content) }).then(
-          (tree) => (entry.tree = tree ?? null),
-          () => (entry.tree = null),
-        );
-        this.prefetched.set(candidate, entry);
-        this.handedChars += content.length;
-      }
-    }
-  }
-
-  /**
-   * takeTree, also waiting for a parse prefetchImports started for `path`; undefined when there is neither (the
-   * caller parses).
-   */
-  async takeTreeAsync(path: string, text: string): Promise<FlatTree | undefined> {
-    const entry = this.prefetched.get(path);
-    if (!entry) return this.takeTree(path, text);
-    this.pending.delete(path);
-    this.prefetched.delete(path);
-    this.handedChars -= entry.text.length;
-    const tree = entry.tree !== undefined ? entry.tree : await entry.done;
-    if (tree && tree.source === text) return tree;
-    if (tree) releaseTree(tree);
-    return undefined;
-  }
-
-  /** Frees the prefetched trees nobody took (files the run then skipped). */
-  async dropPrefetched(): Promise<void> {
-    const entries = [...this.prefetched.values()];
-    this.prefetched.clear();
-    for (const entry of entries) {
-      this.handedChars -= entry.text.length;
-      const tree = await entry.done;
-      if (tree) releaseTree(tree);
-    }
-  }
-
-  /** The prefetched tree of `path` when its parse has finished (for `load`); an unfinished one is freed on arrival. */
-  private takePrefetched(path: string): FlatTree | undefined {
-    const entry = this.prefetched.get(path);
-    if (!entry) return undefined;
-    this.prefetched.delete(path);
-    this.handedChars -= entry.text.length;
-    if (entry.tree === undefined) {
-      void entry.done.then((tree) => {
-        if (tree) releaseTree(tree);
-      });
-      return undefined;
-    }
-    return entry.tree ?? undefined;
-  }
-
   /** Keeps `tree` for `path`'s analysis when that is expected and the bound allows; false when the caller frees it. */
   private handOff(path: string, tree: FlatTree): boolean {
     if (!this.pending.has(path) || this.handed.has(path) || this.handedChars + tree.source.length > HANDOFF_CHARS) return false;
@@ -522,13 +421,9 @@ export class EffectIndex {
     if (language && content !== undefined) {
       const text = typeof content === 'string' ? content : content.toString('utf8');
       if (text.length <= 1_000_000 && !text.slice(0, 8192).includes('\0')) {
-        let tree: FlatTree | undefined = this.takePrefetched(path);
-        if (tree && tree.source !== text) {
-          releaseTree(tree);
-          tree = undefined;
-        }
+        let tree: FlatTree | undefined;
         try {
-          tree ??= parseWithBudget(language, text, { timeoutMs: loadTimeoutMs(text) });
+          tree = parseWithBudget(language, text, { timeoutMs: 2_000 + Math.ceil(text.length / 1024) * 5 });
           if (tree) table = buildFileTable(path, language, tree);
         } catch {
           table = null;
@@ -540,11 +435,6 @@ export class EffectIndex {
     this.tables.set(path, table);
     return table;
   }
-}
-
-/** The parse budget of a file read for its summaries (ms). */
-function loadTimeoutMs(text: string): number {
-  return 2_000 + Math.ceil(text.length / 1024) * 5;
 }
 
 /**
