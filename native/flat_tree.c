@@ -202,8 +202,10 @@ typedef struct {
   size_t count;
 } Table;
 
-static bool grow(Table *table) {
-  size_t capacity = table->capacity < 1024 ? 1024 : table->capacity * 2;
+// Room for at least `rows` rows (the table's columns move apart when it grows).
+static bool reserve(Table *table, size_t rows) {
+  if (rows <= table->capacity) return true;
+  size_t capacity = rows;
   int32_t *data = malloc(capacity * COLUMNS * sizeof(int32_t));
   if (!data) return false;
   if (table->data) {
@@ -215,12 +217,22 @@ static bool grow(Table *table) {
   return true;
 }
 
+static bool grow(Table *table) {
+  return reserve(table, table->capacity < 1024 ? 1024 : table->capacity * 2);
+}
+
 #define AT(table, column, row) ((table)->data[(size_t)(column) * (table)->capacity + (row)])
 
 // Pre-order walk of the visible nodes (the ones `children` and tree cursors show). Byte offsets and columns are
 // halved: the source is parsed as UTF-16, and JavaScript strings index UTF-16 code units.
+//
+// The table is sized up front to the tree's visible-node count (ts_node_descendant_count counts the rows this walk
+// writes), so it is written once in place: no doubling copies, no compaction, no pages touched for unused rows.
+// `grow` stays as the fallback should the count ever fall short.
 static bool flatten(TSTree *tree, Table *table) {
-  TSTreeCursor cursor = ts_tree_cursor_new(ts_tree_root_node(tree));
+  TSNode root = ts_tree_root_node(tree);
+  if (!reserve(table, ts_node_descendant_count(root))) return false;
+  TSTreeCursor cursor = ts_tree_cursor_new(root);
   size_t depth_capacity = 256;
   int32_t *open = malloc(depth_capacity * sizeof(int32_t));       // open[d]: the node entered at depth d
   int32_t *last_child = malloc(depth_capacity * sizeof(int32_t));  // last_child[d]: previous sibling at depth d
@@ -526,7 +538,7 @@ static void parse_job_execute(napi_env env, void *data) {
     job->failed = true;
     return;
   }
-  if (job->tree) compact(&job->table);
+  if (job->tree && job->table.capacity != job->table.count) compact(&job->table);
 }
 
 static void parse_job_complete(napi_env env, napi_status status, void *data) {

@@ -14,7 +14,7 @@ import { extractPythonFacts } from './facts/python.js';
 import { fingerprint } from './fingerprint.js';
 import { loadKnowledgeBase, type KnowledgeBase } from './knowledge-base.js';
 import type { FlatTree } from './flat-tree.js';
-import { languageForPath, parseWithBudget, parseWithBudgetAsync, releaseTree } from './parse.js';
+import { languageForPath, parseAfterEdit, parseWithBudget, parseWithBudgetAsync, releaseTree } from './parse.js';
 import { ruleRegistry, type RegisteredRule } from './rule-registry.js';
 import type { Detection, RuleContext, RuleDefinition } from './rule-types.js';
 import { findPeerSuppressions, isSuppressed, peerSuppressed } from './suppressions.js';
@@ -487,6 +487,28 @@ export function analyzeSource(input: SourceInput, config: CozeLoopConfig, option
 }
 
 /**
+ * analyzeSource for a fix proof's re-run of a patched text: parsed incrementally from `base`, the kept tree of the
+ * text it was patched from, when given (a patch changes a few lines; the rest of the tree is reused), else from
+ * scratch. With `keep` the tree is not released but returned with the result, as the base of later re-runs (the
+ * caller releases it). Never throws.
+ */
+function analyzeForProof(input: SourceInput, config: CozeLoopConfig, options: AnalyzeOptions, base: FlatTree | undefined, keep: boolean): { result: AnalysisResult; tree?: FlatTree } {
+  const outcome = prepareSource(input, config, options);
+  if ('done' in outcome) return { result: outcome.done };
+  const { prepared } = outcome;
+  const started = Date.now();
+  let tree: FlatTree | undefined;
+  try {
+    const budget = { timeoutMs: prepared.budget };
+    tree = base ? parseAfterEdit(base, prepared.language, prepared.text, budget) : parseWithBudget(prepared.language, prepared.text, budget);
+  } catch (error) {
+    return { result: failedFile(prepared.path, error) };
+  }
+  if (!keep || !tree) return { result: analyzeAndRelease(prepared, tree, config, options, started) };
+  return { result: analyzeParsed(prepared, tree, config, options, started), tree };
+}
+
+/**
  * analyzeSource with the parse off the JavaScript thread (when the native reader is built). Start several of these
  * before awaiting the first, and the files' parses overlap the analysis of the ones before them. Never rejects.
  */
@@ -577,11 +599,16 @@ function runRules(
  */
 function proveFixes(findings: Finding[], facts: FileFacts, config: CozeLoopConfig, options: AnalyzeOptions, locale: Locale, deadline: number): void {
   let proofs = 0;
+  // The tree of the reduced file (below), kept as the base of the re-runs patched from it.
+  let reducedTree: FlatTree | undefined;
   // Proofs share the file's time budget: a re-run gets what is left of it, and one that runs out proves nothing.
-  const rerun = (patched: string): Finding[] | undefined => {
+  // `base` is the tree of the text `patched` was made from (the file's own, or the reduced file's).
+  const rerun = (patched: string, base: FlatTree | undefined, keep = false): Finding[] | undefined => {
     const left = deadline - Date.now();
     if (left <= 0) return undefined;
-    const result = analyzeSource({ path: facts.path, content: patched }, config, { ...options, locale, proveFixes: false, findingsOnly: true, timeBudgetMs: left });
+    const proofOptions: AnalyzeOptions = { ...options, locale, proveFixes: false, findingsOnly: true, timeBudgetMs: left };
+    const { result, tree } = analyzeForProof({ path: facts.path, content: patched }, config, proofOptions, base, keep);
+    if (tree) reducedTree = tree;
     return result.skipped.length > 0 || Date.now() > deadline ? undefined : result.findings;
   };
   const outOfTime = (): boolean => Date.now() > deadline;
@@ -616,42 +643,46 @@ function proveFixes(findings: Finding[], facts: FileFacts, config: CozeLoopConfi
   // file (patches that overlap, e.g. two sets built before the same loop, cannot be applied together); the ones that
   // fail there are re-run with every patch on the whole file, then each on its own on the whole file, to find the
   // ones at fault.
-  const fixes = candidates.map((f) => f.fix!);
-  const reduced = reduceForProof(facts.source, facts.tree.rootNode as unknown as SyntaxNode, fixes);
-  let unproved = candidates;
-  if (reduced !== facts.source) {
-    const reducedBefore = rerun(reduced);
-    const keys = new Set(reducedBefore?.map(provedKey));
-    if (reducedBefore && candidates.every((f) => keys.has(provedKey(f)))) {
-      const patched = applyFixes(reduced, fixes);
-      const after = patched !== undefined ? rerun(patched) : undefined;
-      if (after && !compareFindings(reducedBefore, after, candidates)) return;
-      // One patch at a time on the reduced file: a 79 KB module with six patches in one function re-runs 9 KB six
-      // times instead of 79 KB.
-      if (candidates.length > 1) {
-        unproved = candidates.filter((finding) => {
-          if (outOfTime()) return true;
-          const alone = rerun(applyFix(reduced, finding.fix!));
-          return !alone || compareFindings(reducedBefore, alone, [finding]) !== undefined;
-        });
-        if (unproved.length === 0) return;
+  try {
+    const fixes = candidates.map((f) => f.fix!);
+    const reduced = reduceForProof(facts.source, facts.tree.rootNode as unknown as SyntaxNode, fixes);
+    let unproved = candidates;
+    if (reduced !== facts.source) {
+      const reducedBefore = rerun(reduced, undefined, true);
+      const keys = new Set(reducedBefore?.map(provedKey));
+      if (reducedBefore && candidates.every((f) => keys.has(provedKey(f)))) {
+        const patched = applyFixes(reduced, fixes);
+        const after = patched !== undefined ? rerun(patched, reducedTree) : undefined;
+        if (after && !compareFindings(reducedBefore, after, candidates)) return;
+        // One patch at a time on the reduced file: a 79 KB module with six patches in one function re-runs 9 KB six
+        // times instead of 79 KB.
+        if (candidates.length > 1) {
+          unproved = candidates.filter((finding) => {
+            if (outOfTime()) return true;
+            const alone = rerun(applyFix(reduced, finding.fix!), reducedTree);
+            return !alone || compareFindings(reducedBefore, alone, [finding]) !== undefined;
+          });
+          if (unproved.length === 0) return;
+        }
       }
     }
-  }
-  if (candidates.length > 1) {
-    const combined = applyFixes(facts.source, fixes);
-    const after = combined === undefined ? undefined : rerun(combined);
-    if (after && !compareFindings(findings, after, candidates)) return;
-  }
-  for (const finding of unproved) {
-    const fix = finding.fix!;
-    if (outOfTime()) {
-      finding.fix = asSketch(fix, 'sketch: not proved, the file ran out of its time budget');
-      continue;
+    if (candidates.length > 1) {
+      const combined = applyFixes(facts.source, fixes);
+      const after = combined === undefined ? undefined : rerun(combined, facts.tree);
+      if (after && !compareFindings(findings, after, candidates)) return;
     }
-    const after = rerun(applyFix(facts.source, fix));
-    const failure = after ? compareFindings(findings, after, [finding]) : ({ check: 'not-cleared' } as const);
-    if (failure) finding.fix = asSketch(fix, describeFailure(failure));
+    for (const finding of unproved) {
+      const fix = finding.fix!;
+      if (outOfTime()) {
+        finding.fix = asSketch(fix, 'sketch: not proved, the file ran out of its time budget');
+        continue;
+      }
+      const after = rerun(applyFix(facts.source, fix), facts.tree);
+      const failure = after ? compareFindings(findings, after, [finding]) : ({ check: 'not-cleared' } as const);
+      if (failure) finding.fix = asSketch(fix, describeFailure(failure));
+    }
+  } finally {
+    if (reducedTree) releaseTree(reducedTree);
   }
 }
 
