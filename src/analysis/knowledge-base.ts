@@ -55,9 +55,11 @@ export type WaitClass = 'blocking' | 'immediate';
  * `defer` in a loop holds until the function returns; `blocks_when_held`, those of them whose delay blocks other
  * code (`Unlock`, `wg.Done`), not only frees something later; `control_flow_errors`, exception classes (the last
  * segment of the name) that are control flow, not a failed attempt (`KeyboardInterrupt`, `CancelledError`,
- * `StopIteration`), so a loop that catches only these is no retry.
+ * `StopIteration`), so a loop that catches only these is no retry; `timeout_errors`, exception classes raised after
+ * a call waited out its timeout (`TimeoutError`, `ReadTimeout`), so a retry that catches only these is paced by the
+ * timeout, not a tight spin.
  */
-export const CALL_ROLES = ['state_probe', 'not_work', 'keeps_callback', 'closes', 'returns_task', 'owns_tasks', 'acks', 'releases', 'blocks_when_held', 'control_flow_errors'] as const;
+export const CALL_ROLES = ['state_probe', 'not_work', 'keeps_callback', 'closes', 'returns_task', 'owns_tasks', 'acks', 'releases', 'blocks_when_held', 'control_flow_errors', 'timeout_errors'] as const;
 export type CallRole = (typeof CALL_ROLES)[number];
 
 /**

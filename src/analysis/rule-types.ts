@@ -64,6 +64,11 @@ export interface Detection {
   /** Message/explanation variant; `default` when omitted. */
   variant?: string;
   confidence?: Confidence;
+  /**
+   * A lower severity than the rule's for this finding (a bounded wait on one job, a loop over a command's own
+   * arguments): the message says why. Never raises it.
+   */
+  severity?: Severity;
   cost?: CostEstimate;
   fix?: Fix;
 }

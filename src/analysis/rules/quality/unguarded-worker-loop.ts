@@ -199,7 +199,7 @@ function caughtBroadly(node: SyntaxNode, root: SyntaxNode): boolean {
  * no network, no broker. The exceptions it can raise are cancellation (which should end the worker) and `Empty`
  * after a timeout. A queue whose constructor the file cannot see, with no `task_done()`, may be a broker's.
  */
-function inProcessQueueGet(call: TreeCall, loop: LoopFacts, ctx: RuleContext): boolean {
+export function inProcessQueueGet(call: TreeCall, loop: LoopFacts, ctx: RuleContext): boolean {
   if (call.method !== 'get' || !call.receiver || !call.kinds.every((k) => k === 'queue-pop')) return false;
   if (/\btimeout\b|\bblock\s*=/.test(call.node.text)) return false;
   const receiver = call.receiver;
