@@ -35,6 +35,8 @@ import {
   tinyLiteralIterable,
   walkOwnBody,
   deliberatelySerial,
+  carriesInstanceState,
+  recursesIntoArgument,
 } from '../lib/index.js';
 import { sourceLines } from '../../../fixes/lines.js';
 import { dropTrailingBlank } from '../../../core/linear-text.js';
@@ -79,6 +81,8 @@ export function serialCalls(loop: LoopFacts, source: string): CallFact[] {
       c.dependsOnIteration &&
       !inErrorHandler(c.node, loop) &&
       !carriedAcrossIterations(loop, c) &&
+      !carriesInstanceState(loop, c) &&
+      !recursesIntoArgument(loop, c) &&
       !deliberatelySerial(loop, c),
   );
 }
