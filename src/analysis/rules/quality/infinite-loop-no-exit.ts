@@ -8,7 +8,7 @@ import { noExitWorkerCall, ruleMayReport } from './overlap.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import type { RuleContext } from '../../rule-types.js';
 import { displayCallee, enclosingFunction, endLineOf, familyOf, lineOf, rootOf, statementsOf, treeCalls } from '../lib/index.js';
-import { findUnguardedCall, inProcessQueueGet } from './unguarded-worker-loop.js';
+import { findUnguardedCall, inProcessQueueGet, relaysMessages } from './unguarded-worker-loop.js';
 import { detectBraceNoExit } from './brace-worker.js';
 import { outerNamesUsed, workerName } from './worker-name.js';
 
@@ -85,6 +85,7 @@ export const detectInfiniteLoopNoExit: Detector = (loop, ctx) => {
   if (!worker) return null;
   if (family === 'python' && holdsNoItem(loop, ctx) && (isDaemonThreadLoop(loop) || enclosingFunction(loop.node, family) === undefined || stoppedByInterrupt(loop))) return null;
   if (family === 'python' && isDaemonThreadLoop(loop) && drainsOwnQueue(loop, ctx)) return null;
+  if (relaysMessages(loop, ctx)) return null;
   // unguarded-worker-loop's comment on the same header already names the missing stop flag (its `-no-stop` variant).
   if (ruleMayReport(ctx.config, 'unguarded-worker-loop', 'fix-bugs') && findUnguardedCall(loop, ctx)) return null;
   const purpose = workerName(loop, ctx.model);
