@@ -331,7 +331,8 @@ function buildFinding(
     ruleId: def.id,
     target: def.target,
     // A name-only guess is a hint, never a warning or an error (docs/engine.md, "Confidence and severity").
-    severity: confidence === 'low' && severityRank(rule.severity) > severityRank('info') ? 'info' : rule.severity,
+    // A detection may lower its own severity (never raise it).
+    severity: confidence === 'low' && severityRank(rule.severity) > severityRank('info') ? 'info' : detection.severity && severityRank(detection.severity) < severityRank(rule.severity) ? detection.severity : rule.severity,
     confidence,
     path: facts.path,
     language: facts.language,

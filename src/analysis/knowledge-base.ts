@@ -55,12 +55,14 @@ export type WaitClass = 'blocking' | 'immediate';
  * `defer` in a loop holds until the function returns; `blocks_when_held`, those of them whose delay blocks other
  * code (`Unlock`, `wg.Done`), not only frees something later; `control_flow_errors`, exception classes (the last
  * segment of the name) that are control flow, not a failed attempt (`KeyboardInterrupt`, `CancelledError`,
- * `StopIteration`), so a loop that catches only these is no retry; `takes_item`, a method that takes the next item
- * of a queue or stream (`get`, `pop`, `recv`, `take`), so a loop that takes one before its try handles a new item
- * each round instead of retrying the failed one; `stop_signals`, exceptions that stop a program or task from outside
- * (`KeyboardInterrupt`, `CancelledError`), which a loop does not catch as its own way out.
+ * `StopIteration`), so a loop that catches only these is no retry; `timeout_errors`, exception classes raised after
+ * a call waited out its timeout (`TimeoutError`, `ReadTimeout`), so a retry that catches only these is paced by the
+ * timeout, not a tight spin; `takes_item`, a method that takes the next item of a queue or stream (`get`, `pop`,
+ * `recv`, `take`), so a loop that takes one before its try handles a new item each round instead of retrying the
+ * failed one; `stop_signals`, exceptions that stop a program or task from outside (`KeyboardInterrupt`,
+ * `CancelledError`), which a loop does not catch as its own way out.
  */
-export const CALL_ROLES = ['state_probe', 'not_work', 'keeps_callback', 'closes', 'returns_task', 'owns_tasks', 'acks', 'releases', 'blocks_when_held', 'control_flow_errors', 'takes_item', 'stop_signals'] as const;
+export const CALL_ROLES = ['state_probe', 'not_work', 'keeps_callback', 'closes', 'returns_task', 'owns_tasks', 'acks', 'releases', 'blocks_when_held', 'control_flow_errors', 'timeout_errors', 'takes_item', 'stop_signals'] as const;
 export type CallRole = (typeof CALL_ROLES)[number];
 
 /**

@@ -69,6 +69,11 @@ export interface Detection {
   /** Message/explanation variant; `default` when omitted. */
   variant?: string;
   confidence?: Confidence;
+  /**
+   * A lower severity than the rule's for this finding (a bounded wait on one job, a loop over a command's own
+   * arguments): the message says why. Never raises it.
+   */
+  severity?: Severity;
   cost?: CostEstimate;
   fix?: Fix;
   /** The lines of what the finding is about (a closure's body), where a peer linter's suppression counts too. */

@@ -340,3 +340,22 @@ describe('extractPythonFacts: robustness', () => {
     expect([...factsOf('while True:  # coze-loop: ignore[busy-wait]\n    pass\n').suppressions]).toEqual([[1, ['busy-wait']]]);
   });
 });
+
+describe('chained calls', () => {
+  // `requests.get(u).json()`: the inner call starts where the outer one does; each keeps its own callee and kinds
+  // (the per-call cache is keyed by node, not by start offset, so the first one classified does not stand for both).
+  const CHAINED = `import requests
+
+
+def fetch_all(urls):
+    out = []
+    for u in urls:
+        out.append(requests.get(u, timeout=5).json())
+    return out
+`;
+  it('keep their own callee and kinds when they share a start offset', () => {
+    const loop = loopAt(CHAINED, 6);
+    expect(call(loop, 'requests.get').kinds).toContain('http');
+    expect(call(loop, 'requests.get(u,timeout=5).json').kinds).not.toContain('http');
+  });
+});

@@ -519,6 +519,10 @@ function clean(path: string): string {
  * The knowledge base one analysed file sees: the shared one, plus what the file's own functions (and those it
  * imports) do. Built per file by the engine; everything is computed lazily, on the first call that needs it.
  */
+/** Effects of a constructor that make it a connection or a round trip (see `ownConstructor`). */
+const CONSTRUCTOR_IO: readonly CallKind[] = ['connect', 'http', 'db-read', 'db-write', 'db-batch', 'db-commit', 'queue-pop', 'queue-publish', 'subprocess'];
+const NO_IO: Classification = { kinds: [], confidence: 'high', by: 'summary' };
+
 export class FileEffects implements KnowledgeBase {
   private readonly summaries = new Map<string, Summary>();
   private readonly inProgress = new Set<string>();
@@ -578,12 +582,57 @@ export class FileEffects implements KnowledgeBase {
       const real = unaliasedPythonCallee(this.table.imports, callee.replace(/^await\s*/, ''));
       if (real !== undefined) direct = this.base.classify(language, real, context);
     }
+    if (direct.kinds.length > 0 && language === 'python' && direct.by !== 'sql-hint') {
+      const own = this.ownConstructor(callee);
+      if (own) return own;
+    }
     if (direct.kinds.length > 0 && (direct.confidence === 'high' || direct.by === 'sql-hint')) return direct;
     const summarised = this.summarisedCall(callee);
     if (summarised === null) return direct;
     // A function that provably does no I/O takes back a guess made from its name.
     if (summarised.kinds.length === 0) return direct.by === 'guess' ? summarised : direct;
     return summarised;
+  }
+
+  /**
+   * Python: `Consumer(queue, key)` where `Consumer` is a class of the code itself (defined in this file, or imported
+   * from a module of the analysed set: `from posthog.consumer import Consumer`), not the library class a bare name
+   * in rules/apis/python.yml stands for (`{confluent_kafka.,}Consumer`). The call builds that class: it does what
+   * its `__init__` does (no I/O: no kinds). The catalogue's answer stands when the `__init__` (or, without one, a base
+   * class) connects, queries or calls out, when a base class is itself a catalogue class, and when the class cannot
+   * be found. Undefined: not the code's own class.
+   */
+  private ownConstructor(callee: string): Classification | undefined {
+    if (!/^[A-Za-z_]\w*$/.test(callee)) return undefined;
+    const found = this.ownClass(this.table, callee, 0);
+    if (!found) return undefined;
+    const { table, name } = found;
+    // A base class the catalogue knows (`class Consumer(confluent_kafka.Consumer)`) connects as that class does.
+    const bases = table.bases?.get(name) ?? [];
+    if (bases.some((b) => this.base.classify('python', b).kinds.some((k) => CONSTRUCTOR_IO.includes(k)))) return undefined;
+    const init = table.classes.get(name)?.get('__init__');
+    if (!init) return bases.every((b) => b === 'object' || /^(?:[A-Za-z_]\w*\.)*(?:Thread|Process|Exception|Error|Enum|NamedTuple|TypedDict|Protocol|ABC|Generic)$/.test(b)) ? NO_IO : undefined;
+    const summary = this.summary(init, this.limits.max_depth - 1);
+    if (CONSTRUCTOR_IO.some((k) => summary.effects.has(k))) return undefined;
+    // `super().__init__(...)` hands on to a base the summary does not follow: only a plain one (or none) is known.
+    if (init.calls.some((c) => c.callee.endsWith('__init__') && c.callee.startsWith('super(')) && !bases.every((b) => b === 'object' || /(?:^|\.)(?:Thread|Process)$/.test(b))) return undefined;
+    return NO_IO;
+  }
+
+  /** The class `name` as `from` sees it: defined there, or imported from a file of the set (re-exports followed). */
+  private ownClass(from: FileTable, name: string, hops: number): { table: FileTable; name: string } | undefined {
+    if (from.classNames.has(name)) return from.topLevel.has(name) ? undefined : { table: from, name };
+    const binding = from.imports.get(name);
+    if (binding?.name === undefined || hops > 3) return undefined;
+    for (const candidate of moduleCandidates(from.path, from.language, binding.module)) {
+      if (candidate === from.path) continue;
+      if (!this.index.isLoaded(candidate) && !this.index.has(candidate)) continue;
+      const table = this.loadCounted(candidate, false);
+      if (!table) continue;
+      if (table.classNames.has(binding.name)) return { table, name: binding.name };
+      return this.ownClass(table, binding.name, hops + 1);
+    }
+    return undefined;
   }
 
   /** What a call of `callee` from this file does through the code's own functions; null when unresolved/opaque. */

@@ -97,6 +97,8 @@ export interface FileTable {
    * `store.finish()` resolves to `JobStore.finish` when the file annotates `store` with one type only.
    */
   parameterTypes?: Map<string, Set<string>>;
+  /** Python: the base classes a class of the file names (`class Consumer(Thread)` → ['Thread']), as written. */
+  bases?: Map<string, string[]>;
   /** Interfaces declared in the file: their methods and (Java) the interfaces they extend, by simple name. */
   interfaces: Map<string, { methods: Set<string>; extends: string[]; line?: number }>;
 }
@@ -378,7 +380,11 @@ function buildPython(table: FileTable, tree: FlatTree): void {
     switch (node.type) {
       case 'class_definition': {
         const name = node.childForFieldName('name')?.text;
-        if (name && !enclosingFunction(stack)) table.classNames.add(name);
+        if (name && !enclosingFunction(stack)) {
+          table.classNames.add(name);
+          const bases = (node.childForFieldName('superclasses')?.namedChildren ?? []).filter((b) => b.type !== 'keyword_argument' && b.type !== 'comment').map((b) => b.text);
+          (table.bases ??= new Map()).set(name, bases);
+        }
         stack.push({ end: node.endIndex, className: name });
         break;
       }

@@ -59,7 +59,7 @@ interface FileContext {
   /** Module and class constants, collected on first use (most files never need them). */
   constants?: { numbers: Map<string, number>; strings: Map<string, string> };
   classConstantsLoaded?: boolean;
-  /** Per-call facts that do not depend on the enclosing loop, shared by nested loops' walks. */
+  /** Per-call facts that do not depend on the enclosing loop, shared by nested loops' walks; keyed by node id (a chained call starts where its inner call does). */
   calls: Map<number, StaticCall>;
   tries: Map<number, TryRecord>;
   handlesSignals: boolean;
@@ -517,7 +517,7 @@ type StaticCall = Pick<CallFact, 'callee' | 'method' | 'receiver' | 'kinds' | 'c
 
 /** What a call is, independent of the loop it is seen from; cached unless its SQL came from a loop-local name. */
 function staticCall(node: SyntaxNode, ctx: FileContext, local: Map<string, string> | undefined): StaticCall | undefined {
-  const cached = ctx.calls.get(node.startIndex);
+  const cached = ctx.calls.get(node.id);
   if (cached) return cached;
   const fn = node.childForFieldName('function');
   if (!fn) return undefined;
@@ -563,7 +563,7 @@ function staticCall(node: SyntaxNode, ctx: FileContext, local: Map<string, strin
   }
   const firstArg = node.childForFieldName('arguments')?.namedChild(0);
   const usedLocal = firstArg?.type === 'identifier' && local?.has(firstArg.text);
-  if (!usedLocal) ctx.calls.set(node.startIndex, info);
+  if (!usedLocal) ctx.calls.set(node.id, info);
   return info;
 }
 

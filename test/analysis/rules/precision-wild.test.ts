@@ -117,3 +117,27 @@ describe('resource-leak-in-loop: the JavaScript sketch opens the resource as the
     expect(leak?.fix?.code).toContain('} finally {\n  s.release();\n}');
   });
 });
+
+// Findings a detection lowers to a hint (Detection.severity): the fixture marks the line with no variant, this
+// asserts the variant and the severity, and that a warning threshold drops them while the firing twin stays.
+describe('lowered to info', () => {
+  const LOWERED: Array<{ file: string; ruleId: string; variant: string }> = [
+    { file: 'poll_one_result.py', ruleId: 'polling-fixed-interval', variant: 'one-result' },
+  ];
+  for (const { file, ruleId, variant } of LOWERED) {
+    it(`${file}: ${ruleId} reports the unmarked-variant lines as info (${variant}), the marked ones at the rule's severity`, () => {
+      const source = readFileSync(join(DIR, file), 'utf8');
+      const markers = readMarkers(source, ruleId);
+      const findings = runRule(ruleId, `app/${file}`, source);
+      const hints = findings.filter((f) => !markers.variants.has(f.line));
+      expect(hints.length).toBeGreaterThan(0);
+      for (const hint of hints) {
+        expect(hint.severity).toBe('info');
+        expect(variantsOf(hint)).toContain(variant);
+      }
+      const warning = configSchema().parse({ severity_threshold: 'warning' });
+      const kept = analyzeSource({ path: `app/${file}`, content: source }, warning, { onlyRules: [ruleId] }).findings.filter((f) => f.ruleId === ruleId);
+      expect(kept.map((f) => f.line).sort((a, b) => a - b)).toEqual([...markers.variants.keys()].sort((a, b) => a - b));
+    });
+  }
+});

@@ -342,7 +342,80 @@ export function perConnection(loop: LoopFacts, call: CallFact): boolean {
   return call.receiver?.split('.')[0] === item || call.args.some((a) => a.text.trim() === item);
 }
 
-/** Per-item database calls that are schema work, a statement list, one batch per group, one per database, or deliberately serial (see above). */
+/**
+ * A recursive walk of the function's own argument: `def _handle(self, result): ... elif isinstance(result, list):
+ * for item in result: self._handle(item)`. The loop hands each element of the value it was given back to the
+ * same function: the input is a nested list of operations or statements, and the I/O happens once per leaf, each a
+ * different statement, where the leaf is handled. A walk that loads the children of a row (`for child in
+ * node.children: load(child)`) iterates something else than the argument and still counts (Python).
+ */
+export function recursesIntoArgument(loop: LoopFacts, call: CallFact): boolean {
+  if (loop.language !== 'python' || loop.node.type !== 'for_statement') return false;
+  let fn: SyntaxNode | null = loop.node.parent;
+  while (fn && fn.type !== 'function_definition') fn = fn.parent;
+  const name = fn?.childForFieldName('name')?.text;
+  if (!fn || !name || (call.callee !== name && call.callee !== `self.${name}` && call.callee !== `cls.${name}`)) return false;
+  const iterable = loop.node.childForFieldName('right')?.text ?? '';
+  const params = (fn.childForFieldName('parameters')?.namedChildren ?? []).map((p) => (p.type === 'identifier' ? p.text : p.childForFieldName('name')?.text ?? ''));
+  if (!params.includes(iterable)) return false;
+  return call.args.some((a) => a.name === undefined && loop.loopVariables.includes(a.text.trim()));
+}
+
+const AUGMENTED: readonly string[] = ['augmented_assignment'];
+
+/**
+ * The call is a method of the loop's class that moves the object's own state on, and reads it back on the next call:
+ * `self._do_commit(ops)` runs `parent_commit=self.parent if self.nb_commits == 0 else None ... self.nb_commits += 1`
+ * (followed through the methods it calls on `self`, three levels). Each call builds on what the previous one left
+ * (a commit on the previous commit, part N+1 after part N): the calls must stay in order, so running them side by
+ * side is wrong, not faster. A counter that is only ever incremented (statistics) is not read back and does not
+ * count (Python).
+ */
+export function carriesInstanceState(loop: LoopFacts, call: CallFact): boolean {
+  if (loop.language !== 'python' || !call.callee.startsWith('self.')) return false;
+  let cls: SyntaxNode | null = loop.node.parent;
+  while (cls && cls.type !== 'class_definition') cls = cls.parent;
+  const body = cls?.childForFieldName('body');
+  if (!body) return false;
+  const methods = new Map<string, SyntaxNode>();
+  for (const statement of body.namedChildren) {
+    const def = statement.type === 'decorated_definition' ? statement.childForFieldName('definition') : statement;
+    const name = def?.type === 'function_definition' ? def.childForFieldName('name')?.text : undefined;
+    if (def && name) methods.set(name, def);
+  }
+  const seen = new Set<string>();
+  let frontier = [call.callee.slice(5)];
+  for (let depth = 0; depth < 3 && frontier.length > 0; depth++) {
+    const next: string[] = [];
+    for (const name of frontier) {
+      if (seen.has(name) || !methods.has(name)) continue;
+      seen.add(name);
+      for (const inner of methods.get(name)!.descendantsOfType('call')) {
+        const m = /^self\.(\w+)$/.exec(inner.childForFieldName('function')?.text ?? '');
+        if (m) next.push(m[1]!);
+      }
+    }
+    frontier = next;
+  }
+  const bodies = [...seen].map((name) => methods.get(name)!);
+  const moved = new Set<string>();
+  for (const def of bodies) {
+    for (const node of def.descendantsOfType(AUGMENTED)) {
+      const left = node.childForFieldName('left');
+      if (left?.type === 'attribute' && left.childForFieldName('object')?.text === 'self') moved.add(left.childForFieldName('attribute')?.text ?? '');
+    }
+  }
+  if (moved.size === 0) return false;
+  return bodies.some((def) =>
+    def.descendantsOfType('attribute').some((node) => {
+      if (node.childForFieldName('object')?.text !== 'self' || !moved.has(node.childForFieldName('attribute')?.text ?? '')) return false;
+      const parent = node.parent;
+      return !(parent?.type === 'augmented_assignment' && parent.childForFieldName('left')?.id === node.id);
+    }),
+  );
+}
+
+/** Per-item database calls that are schema work, a statement list, one batch per group, one per database, a recursive walk of the argument, or deliberately serial (see above). */
 export function notPerRow(loop: LoopFacts, call: CallFact): boolean {
-  return schemaWork(loop, call) || runsStatementList(loop, call) || batchedPerGroup(loop, call) || perConnection(loop, call) || deliberatelySerial(loop, call);
+  return schemaWork(loop, call) || runsStatementList(loop, call) || batchedPerGroup(loop, call) || perConnection(loop, call) || recursesIntoArgument(loop, call) || deliberatelySerial(loop, call);
 }

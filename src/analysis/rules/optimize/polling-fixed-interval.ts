@@ -128,6 +128,19 @@ function sourceOf(call: CallFact): Source {
   return 'http';
 }
 
+const RETURNS: ReadonlySet<string> = new Set(['return_statement']);
+
+/**
+ * The loop waits for one result: `while True: sleep(0.5); r = get(status_url); if r["status"] == "done": return
+ * r["output"]`. It returns a value from its own body, so it ends when that one job does: the cost is a request per
+ * interval while the job runs, bounded by its run time, not a worker's queries all day whether or not there is work.
+ * A timer (`setInterval`) never returns a result this way.
+ */
+function waitsForOneResult(loop: LoopFacts, ctx: RuleContext): boolean {
+  if (loop.kind === 'interval' || loop.kind === 'timeout-recursion') return false;
+  return ctx.model.ownBodyNodes(loop, RETURNS).some((r) => r.namedChildren.some((c) => c.type !== 'comment'));
+}
+
 export const detectPollingFixedInterval: Detector = (loop, ctx) => {
   if (!isPollingLoop(loop)) return null;
   const own = ownCalls(loop);
@@ -144,21 +157,25 @@ export const detectPollingFixedInterval: Detector = (loop, ctx) => {
   const sleepCall = own.find((c) => hasKind(c, 'sleep') && !inErrorHandler(c.node, loop));
   const timer = loop.kind === 'interval' || loop.kind === 'timeout-recursion' ? timerCall(loop, ctx.model) : undefined;
   const anchor = timer ? (loop.kind === 'interval' ? loop.headerLine : timer.node.startPosition.row + 1) : sleepCall ? sleepCall.line : loop.headerLine;
+  const oneResult = confidence !== 'low' && waitsForOneResult(loop, ctx);
   const detection: Detection = {
     loop,
     line: anchor,
     confidence,
-    variant: confidence === 'low' ? 'guessed' : source === 'queue' ? 'queue' : source === 'subprocess' ? 'subprocess' : 'default',
+    variant: confidence === 'low' ? 'guessed' : oneResult ? 'one-result' : source === 'queue' ? 'queue' : source === 'subprocess' ? 'subprocess' : 'default',
     data: {
       call: calleeLabel(first),
       seconds: formatNumber(interval.value, ctx.locale),
       perDay: formatNumber(cost.before, ctx.locale),
+      perMinute: formatNumber(Math.round((60 / Math.max(interval.value, 0.001)) * idleCalls * 10) / 10, ctx.locale),
       after: formatNumber(cost.after, ctx.locale),
       replicas: ctx.config.cost.replicas,
     },
     cost,
     fix: pollingFix(loop, ctx, first, source, interval.value),
   };
+  // A bounded wait on one job is a hint: its cost ends with the job.
+  if (oneResult) detection.severity = 'info';
   return detection;
 };
 

@@ -35,6 +35,8 @@ import {
   tinyLiteralIterable,
   walkOwnBody,
   deliberatelySerial,
+  carriesInstanceState,
+  recursesIntoArgument,
 } from '../lib/index.js';
 import { sourceLines } from '../../../fixes/lines.js';
 import { dropTrailingBlank } from '../../../core/linear-text.js';
@@ -79,6 +81,8 @@ export function serialCalls(loop: LoopFacts, source: string): CallFact[] {
       c.dependsOnIteration &&
       !inErrorHandler(c.node, loop) &&
       !carriedAcrossIterations(loop, c) &&
+      !carriesInstanceState(loop, c) &&
+      !recursesIntoArgument(loop, c) &&
       !deliberatelySerial(loop, c),
   );
 }
@@ -101,7 +105,10 @@ function inCommandEntryPoint(loop: LoopFacts): boolean {
   if (!isPython(loop.language)) return false;
   let fn: SyntaxNode | null = loop.node.parent;
   while (fn && fn.type !== 'function_definition') fn = fn.parent;
-  if (!fn) return false;
+  return fn !== null && isCommandEntryPoint(fn);
+}
+
+function isCommandEntryPoint(fn: SyntaxNode): boolean {
   const decorated = fn.parent?.type === 'decorated_definition' ? fn.parent : undefined;
   if (decorated?.namedChildren.some((d) => d.type === 'decorator' && /(?:^@|\.)(?:command|group)\b/.test(d.text))) return true;
   const name = fn.childForFieldName('name')?.text ?? '';
@@ -110,6 +117,48 @@ function inCommandEntryPoint(loop: LoopFacts): boolean {
   while (cls && cls.type !== 'class_definition' && cls.type !== 'function_definition') cls = cls.parent;
   if (cls?.type !== 'class_definition') return false;
   return (cls.childForFieldName('superclasses')?.namedChildren ?? []).some((b) => /Command$/.test(b.text.split('.').pop() ?? ''));
+}
+
+/** The names a function takes, in order (`self` included), with `*args`/`**kwargs` and defaults reduced to the name. */
+function parameterNames(fn: SyntaxNode): string[] {
+  return (fn.childForFieldName('parameters')?.namedChildren ?? []).map((p) => (p.type === 'identifier' ? p.text : (p.childForFieldName('name') ?? p.namedChildren.find((c) => c.type === 'identifier'))?.text ?? ''));
+}
+
+/** `volumes` or `volumes or []`: the name an argument hands on as it is. */
+function handedOnName(arg: SyntaxNode | undefined): string | undefined {
+  if (!arg) return undefined;
+  if (arg.type === 'identifier') return arg.text;
+  if (arg.type === 'boolean_operator' && /^(?:\[\s*\]|\(\s*\))$/.test(arg.childForFieldName('right')?.text ?? '')) return handedOnName(arg.childForFieldName('left') ?? undefined);
+  return undefined;
+}
+
+/**
+ * `def _sync_volumes(volumes, *, api): for spec in volumes: api.sync(...)`, which a CLI command of the same file
+ * calls with its own option (`_sync_volumes(volume, api=api)` in a function decorated `@app.command`): the loop
+ * walks the handful of values the person typed on the command line, as `inCommandEntryPoint` does one call away.
+ */
+function iteratesCommandArguments(loop: LoopFacts): boolean {
+  if (!isPython(loop.language)) return false;
+  const iterated = handedOnName(loop.node.type === 'for_statement' ? loop.node.childForFieldName('right') ?? undefined : undefined);
+  let fn: SyntaxNode | null = loop.node.parent;
+  while (fn && fn.type !== 'function_definition') fn = fn.parent;
+  const name = fn?.childForFieldName('name')?.text;
+  if (!fn || !name || iterated === undefined) return false;
+  const params = parameterNames(fn);
+  const index = params.indexOf(iterated);
+  if (index < 0) return false;
+  const positional = index - (params[0] === 'self' || params[0] === 'cls' ? 1 : 0);
+  return loop.node.tree.rootNode.descendantsOfType('call').some((call) => {
+    const callee = call.childForFieldName('function')?.text;
+    if (callee !== name && callee !== `self.${name}`) return false;
+    const args = (call.childForFieldName('arguments')?.namedChildren ?? []).filter((a) => a.type !== 'comment');
+    const keyword = args.find((a) => a.type === 'keyword_argument' && a.childForFieldName('name')?.text === iterated);
+    const given = handedOnName(keyword ? keyword.childForFieldName('value') ?? undefined : args.filter((a) => a.type !== 'keyword_argument')[positional]);
+    if (given === undefined) return false;
+    let caller: SyntaxNode | null = call.parent;
+    while (caller && caller.type !== 'function_definition') caller = caller.parent;
+    return caller !== null && isCommandEntryPoint(caller) && parameterNames(caller).includes(given);
+  });
 }
 
 export const detectSerialBlockingIo: Detector = (loop, ctx) => {
@@ -123,7 +172,7 @@ export const detectSerialBlockingIo: Detector = (loop, ctx) => {
   if (ownCalls(loop).some((c) => hasKind(c, 'http') && carriedAcrossIterations(loop, c))) return null;
   const first = calls[0]!;
   const items = batchSize(loop, ctx.model, ctx.config.cost);
-  if (items.assumption.source !== 'code' && inCommandEntryPoint(loop)) return null;
+  if (items.assumption.source !== 'code' && (inCommandEntryPoint(loop) || iteratesCommandArguments(loop))) return null;
   const concurrency = concurrencyOf(loop, ctx.config.cost);
   const cost = serialWallTimeCost({ items, latency: fromConfig(ctx.config.cost, 'http_call_ms'), concurrency }, ctx.config.cost, ctx.locale);
   const confidence = confidenceOf([first]);

@@ -8,7 +8,7 @@ import { noExitWorkerCall, ruleMayReport } from './overlap.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import type { RuleContext } from '../../rule-types.js';
 import { displayCallee, enclosingFunction, endLineOf, familyOf, lineOf, rootOf, statementsOf, treeCalls } from '../lib/index.js';
-import { findUnguardedCall } from './unguarded-worker-loop.js';
+import { findUnguardedCall, inProcessQueueGet, relaysMessages } from './unguarded-worker-loop.js';
 import { detectBraceNoExit } from './brace-worker.js';
 import { outerNamesUsed, workerName } from './worker-name.js';
 
@@ -53,6 +53,18 @@ function isDaemonThreadLoop(loop: LoopFacts): boolean {
 const DAEMON_MARK = /\bself\.daemon\s*=\s*True\b|\.setDaemon\(\s*True\s*\)|__init__\([^)\n]*\bdaemon\s*=\s*True\b/;
 
 /**
+ * The loop takes its items from a queue of this process (`queue.Queue()` built here, or one whose `task_done()` the
+ * code calls; see `inProcessQueueGet`) and from nothing else: what is still queued dies with the process whatever
+ * the loop does, so in a daemon thread a stop flag would only save the one item in hand, which the author chose to
+ * drop by making the thread a daemon (a telemetry or log shipper). A pop from a broker is still an item in flight.
+ */
+function drainsOwnQueue(loop: LoopFacts, ctx: RuleContext): boolean {
+  const calls = treeCalls(loop.body, ctx.model, { skipFunctions: true });
+  const own = calls.filter((c) => inProcessQueueGet(c, loop, ctx));
+  return own.length > 0 && calls.every((c) => !c.kinds.includes('queue-pop') || own.includes(c));
+}
+
+/**
  * `try: while True: time.sleep(100) except KeyboardInterrupt: scheduler.stop()`: a loop that holds no item, inside a
  * try that catches the interrupt and cleans up, is the command's way of waiting for Ctrl-C; it has its exit.
  */
@@ -75,6 +87,8 @@ export const detectInfiniteLoopNoExit: Detector = (loop, ctx) => {
   const worker = noExitWorkerCall(loop, ctx);
   if (!worker) return null;
   if (family === 'python' && holdsNoItem(loop, ctx) && (isDaemonThreadLoop(loop) || enclosingFunction(loop.node, family) === undefined || stoppedByInterrupt(loop))) return null;
+  if (family === 'python' && isDaemonThreadLoop(loop) && drainsOwnQueue(loop, ctx)) return null;
+  if (relaysMessages(loop, ctx)) return null;
   // unguarded-worker-loop's comment on the same header already names the missing stop flag (its `-no-stop` variant).
   if (ruleMayReport(ctx.config, 'unguarded-worker-loop', 'fix-bugs') && findUnguardedCall(loop, ctx)) return null;
   const purpose = workerName(loop, ctx.model);

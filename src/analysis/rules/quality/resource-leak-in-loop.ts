@@ -252,6 +252,8 @@ function expectedToRaise(statement: SyntaxNode, body: SyntaxNode): boolean {
   return false;
 }
 
+const RETURNS: ReadonlySet<string> = new Set(['return_statement']);
+
 const EXITS = /\b(raise|throw|return|break)\b|\bsys\.exit\(|\bexit\(/;
 
 /**
@@ -262,12 +264,15 @@ const EXITS = /\b(raise|throw|return|break)\b|\bsys\.exit\(|\bexit\(/;
  * the garbage collector closes it, and the error is the news. JS has no reference counting: any path that skips the
  * close (a pool client's `release()`) counts.
  */
-function leaksPerIteration(resource: Resource, closes: SyntaxNode[], loop: LoopFacts, family: Family): boolean {
+function leaksPerIteration(resource: Resource, closes: SyntaxNode[], loop: LoopFacts, family: Family, model: FileModel): boolean {
   const close = closes[0];
   if (!close) return true;
   const between = resource.statement.parent ? statementsOf(resource.statement.parent).filter((s) => s.startIndex > resource.statement.endIndex && s.endIndex < close.startIndex) : [];
   if (!between.some((s) => s.type !== 'pass_statement' && /\w\s*\(/.test(s.text))) return false;
-  if (family !== 'python' || resource.closeMethod === 'putconn' || loop.infinite) return true;
+  // An endless loop is a worker its caller restarts, unless it returns what it looked for (`while True: sock =
+  // socket.socket(); sock.bind((ip, 0)); ...; sock.close(); if port not in used: return port`): a search loop that
+  // an error leaves, like a finite one.
+  if (family !== 'python' || resource.closeMethod === 'putconn' || (loop.infinite && model.ownBodyNodes(loop, RETURNS).length === 0)) return true;
   const body = loop.body;
   for (let current = resource.statement.parent; current && current.id !== body.id; current = current.parent) {
     if (current.type !== 'try_statement') continue;
@@ -341,7 +346,7 @@ export const detectResourceLeakInLoop: Detector = (loop, ctx) => {
     if (closedOnEveryError(resource.statement, info.closeStatements, loop.body)) continue;
     if (expectedToRaise(resource.statement, loop.body)) continue;
     if (family === 'python' && ctx.testCode && opensFake(resource.statement, loop, model)) continue;
-    if (info.closeStatements.length > 0 && !leaksPerIteration(resource, info.closeStatements, loop, family)) continue;
+    if (info.closeStatements.length > 0 && !leaksPerIteration(resource, info.closeStatements, loop, family, ctx.model)) continue;
     const variant = info.closeStatements.length > 0 ? 'not-on-every-path' : 'never-closed';
     const sleep = treeCalls(loop.body, ctx.model, { skipFunctions: true, skipLoops: true })
       .map((c) => sleepOf(c, model))

@@ -66,11 +66,29 @@ function isBounded(loop: LoopFacts, handler: SyntaxNode, model: FileModel): bool
  * `control_flow_errors` role of rules/apis/python.yml (the last segment of each caught class).
  */
 function catchesOnlyControlFlow(handler: SyntaxNode, ctx: RuleContext): boolean {
+  return catchesOnly(handler, ctx, 'control_flow_errors');
+}
+
+/**
+ * A retransmission: `while tries <= retries: send(request); try: return get_response() except TimeoutError: tries
+ * += 1`. The iteration sends first, the try only waits for the reply, and every failure the handler takes back round
+ * waited out the whole reply timeout (the `timeout_errors` role of rules/apis/python.yml): the loop goes round at
+ * most once per timeout, as the protocol's own retry, not in a tight spin. A handler that also catches a failure
+ * that comes back at once (`ConnectionError`) still retries without backoff, and so does a request retried at once
+ * after its own timeout with nothing sent before it (the same overloaded server asked again).
+ */
+function retransmitsAfterTimeout(handler: SyntaxNode, tryNode: SyntaxNode, loop: LoopFacts, bodyCalls: TreeCall[], ctx: RuleContext): boolean {
+  if (!catchesOnly(handler, ctx, 'timeout_errors')) return false;
+  return bodyCalls.some((c) => c.node.endIndex <= tryNode.startIndex && c.node.startIndex >= loop.body.startIndex && SENDS.test(c.method));
+}
+const SENDS = /send|write|publish|transmit/i;
+
+function catchesOnly(handler: SyntaxNode, ctx: RuleContext, role: 'control_flow_errors' | 'timeout_errors'): boolean {
   if (handler.type !== 'except_clause' && handler.type !== 'except_group_clause') return false;
   const typeNode = handler.namedChildren.find((c) => c.type !== 'block' && c.type !== 'comment');
   if (!typeNode) return false;
   const types = (typeNode.type === 'as_pattern' ? typeNode.namedChildren[0] ?? typeNode : typeNode).text.replace(/[()\s]/g, '').split(',');
-  return types.every((t) => ctx.kb.hasRole?.(ctx.file.language, t.slice(t.lastIndexOf('.') + 1), 'control_flow_errors') === true);
+  return types.every((t) => ctx.kb.hasRole?.(ctx.file.language, t.slice(t.lastIndexOf('.') + 1), role) === true);
 }
 
 /**
@@ -150,6 +168,7 @@ export const detectRetryWithoutBackoff: Detector = (loop, ctx) => {
       const handlerReraises = statementsOf(block).some((s) => s.type === 'raise_statement' || s.type === 'throw_statement' || s.type === 'return_statement' || s.type === 'break_statement');
       if (handlerReraises) continue;
       if (catchesOnlyControlFlow(handler, ctx)) continue;
+      if (family === 'python' && retransmitsAfterTimeout(handler, tryNode, loop, bodyCalls, ctx)) continue;
       if (failureFlagLeaves(block, tryNode, loop)) continue;
       // A handler that waits for the socket before going round (`select(sock, ...)`: `waits.blocking` of rules/apis/*.yml).
       if (family === 'python' && (everyBranchLeaves(block) || handlerCalls.some((c) => sleepOf(c, model) === undefined && isBlockingWait(c, model)))) continue;

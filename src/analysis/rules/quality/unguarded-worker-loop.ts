@@ -16,6 +16,7 @@ import {
   type Family,
   familyOf,
   handlerIsBroad,
+  isBlockingWait,
   lineOf,
   statementsOf,
   type TreeCall,
@@ -129,10 +130,44 @@ function isFetchOrRecovery(call: TreeCall, perItemTry: SyntaxNode): boolean {
   return false;
 }
 
+const RELAY_METHOD = /^(?:send|recv|receive|read|write|poll)/;
+const RECEIVES = /^(?:recv|receive|read)/;
+
+/**
+ * A relay: `while True: ready = dict(poller.poll()); if a in ready: b.send_multipart(a.recv_multipart())`. Every call
+ * that can fail or wait receives, sends or polls, and what one socket received goes out of another unchanged
+ * (directly, or through a name it was assigned to). There is no item to process that could be bad: a failure means
+ * a socket or its context is gone, so ending the loop is right, and closing the context is how its owner stops it.
+ * Neither a guard that goes on after the error nor a stop flag applies (Python).
+ */
+export function relaysMessages(loop: LoopFacts, ctx: RuleContext): boolean {
+  if (familyOf(loop.language) !== 'python') return false;
+  const calls = treeCalls(loop.body, ctx.model, { skipFunctions: true });
+  const io = calls.filter((c) => c.kinds.some((k) => THROWING_KINDS.has(k) || k === 'sleep' || k === 'subprocess') || isBlockingWait(c, ctx.model));
+  if (io.length === 0 || !io.every((c) => RELAY_METHOD.test(c.method))) return false;
+  const received = new Set<string>();
+  for (const assignment of loop.body.descendantsOfType('assignment')) {
+    const right = assignment.childForFieldName('right');
+    const left = assignment.childForFieldName('left');
+    if (left?.type === 'identifier' && right?.type === 'call' && RECEIVES.test(methodOfCallee(right.childForFieldName('function')?.text ?? ''))) received.add(left.text);
+  }
+  return io.some((c) => {
+    if (!/^(?:send|write)/.test(c.method)) return false;
+    const first = c.node.childForFieldName('arguments')?.namedChildren.find((a) => a.type !== 'comment' && a.type !== 'keyword_argument');
+    if (!first) return false;
+    if (first.type === 'identifier') return received.has(first.text);
+    return first.type === 'call' && RECEIVES.test(methodOfCallee(first.childForFieldName('function')?.text ?? ''));
+  });
+}
+
+function methodOfCallee(callee: string): string {
+  return callee.slice(callee.lastIndexOf('.') + 1);
+}
+
 /** The first call that can throw and ends the worker when it does, if the loop is a long-running one. */
 export function findUnguardedCall(loop: LoopFacts, ctx: RuleContext): TreeCall | undefined {
   const { model } = ctx;
-  if (!isLongRunning(loop) || hasSupervisor(loop) || endsByDrainException(loop) || endsSessionOnError(loop, ctx) || clearsRunFlagOnError(loop)) return undefined;
+  if (!isLongRunning(loop) || hasSupervisor(loop) || endsByDrainException(loop) || endsSessionOnError(loop, ctx) || clearsRunFlagOnError(loop) || relaysMessages(loop, ctx)) return undefined;
   const family = familyOf(loop.language);
   const calls = treeCalls(loop.body, ctx.model, { skipFunctions: true });
   const perItemTry = firstCatchingTry(loop, model);
@@ -199,7 +234,7 @@ function caughtBroadly(node: SyntaxNode, root: SyntaxNode): boolean {
  * no network, no broker. The exceptions it can raise are cancellation (which should end the worker) and `Empty`
  * after a timeout. A queue whose constructor the file cannot see, with no `task_done()`, may be a broker's.
  */
-function inProcessQueueGet(call: TreeCall, loop: LoopFacts, ctx: RuleContext): boolean {
+export function inProcessQueueGet(call: TreeCall, loop: LoopFacts, ctx: RuleContext): boolean {
   if (call.method !== 'get' || !call.receiver || !call.kinds.every((k) => k === 'queue-pop')) return false;
   if (/\btimeout\b|\bblock\s*=/.test(call.node.text)) return false;
   const receiver = call.receiver;
