@@ -583,7 +583,8 @@ export class FileEffects implements KnowledgeBase {
       if (real !== undefined) direct = this.base.classify(language, real, context);
     }
     if (direct.kinds.length > 0 && language === 'python' && direct.by !== 'sql-hint') {
-      const own = this.ownConstructor(callee);
+      // A name guess (`self.save_form` looks like a write) is weighed against the summary below, as for any callee.
+      const own = this.ownConstructor(callee) ?? (direct.by === 'guess' ? undefined : this.ownSelfMethod(callee));
       if (own) return own;
     }
     if (direct.kinds.length > 0 && (direct.confidence === 'high' || direct.by === 'sql-hint')) return direct;
@@ -617,6 +618,24 @@ export class FileEffects implements KnowledgeBase {
     // `super().__init__(...)` hands on to a base the summary does not follow: only a plain one (or none) is known.
     if (init.calls.some((c) => c.callee.endsWith('__init__') && c.callee.startsWith('super(')) && !bases.every((b) => b === 'object' || /(?:^|\.)(?:Thread|Process)$/.test(b))) return undefined;
     return NO_IO;
+  }
+
+  /**
+   * Python: `self.commit(line)` in a class that defines its own `commit` (a repository object's `commit(rev)` looks a
+   * revision up): the code's own method is what runs, so its summary, not the catalogue's name match (`*.commit`),
+   * says what the call does (an unknown call when the summary cannot be made). Only when every method of the file that calls `self.<name>` belongs to the one class
+   * that defines it: a sibling class calling an inherited library method of the same name is not resolved here.
+   */
+  private ownSelfMethod(callee: string): Classification | undefined {
+    const match = /^self\.([A-Za-z_]\w*)$/.exec(callee);
+    if (!match) return undefined;
+    const name = match[1]!;
+    const owners = [...this.table.classes].filter(([, methods]) => methods.has(name) && methods.get(name)!.abstract !== true).map(([cls]) => cls);
+    if (owners.length !== 1) return undefined;
+    const callers = this.table.functions.filter((fn) => fn.calls.some((c) => c.callee === callee));
+    if (callers.some((fn) => fn.className !== owners[0])) return undefined;
+    // A summary that stops at a call it cannot follow still says this is not the library's method: an unknown call.
+    return this.summarisedCall(callee) ?? { kinds: [], confidence: 'high' };
   }
 
   /** The class `name` as `from` sees it: defined there, or imported from a file of the set (re-exports followed). */
