@@ -63,9 +63,10 @@ export type CallRole = (typeof CALL_ROLES)[number];
 /**
  * What a call builds, beyond a resource (`builds:` in rules/apis/*.yml, callee globs): `in_process_queue`, a queue
  * of this process (`queue.Queue()`, `asyncio.Queue()`), whose blocking `get()` waits for an item and cannot fail the
- * way a broker's can.
+ * way a broker's can; `plain_result`, an I/O call that returns its answer at once, not a promise (amqplib's
+ * `channel.publish(...)` buffers the message and returns a boolean), so a bare call of it drops nothing.
  */
-export const BUILT_VALUES = ['in_process_queue'] as const;
+export const BUILT_VALUES = ['in_process_queue', 'plain_result'] as const;
 export type BuiltValue = (typeof BUILT_VALUES)[number];
 
 export interface KnowledgeBase {
