@@ -8,7 +8,7 @@ import type { Finding, Fix, Language } from '../core/types.js';
 import type { FlatTree } from '../analysis/flat-tree.js';
 import type { SyntaxNode } from '../analysis/facts.js';
 import { parseAfterEdit } from '../analysis/parse.js';
-import { applyFix } from './apply.js';
+import { applyBottomUp, applyFix } from './apply.js';
 
 /** Why a patch was not proved; `undefined` when it was. */
 export type ProofFailure =
@@ -324,9 +324,7 @@ export function proveReplaceFix(input: ProofInput): ProofFailure | undefined {
 export function applyFixes(source: string, fixes: Fix[]): string | undefined {
   const sorted = [...fixes].sort((a, b) => b.startLine - a.startLine);
   for (let i = 1; i < sorted.length; i++) if (sorted[i]!.endLine >= sorted[i - 1]!.startLine) return undefined;
-  let text = source;
-  for (const fix of sorted) text = applyFix(text, fix);
-  return text;
+  return applyBottomUp(source, sorted);
 }
 
 /** A patch that failed its proof, as a sketch: same code, shown as a block, never "safe". */

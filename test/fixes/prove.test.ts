@@ -6,7 +6,7 @@ import { analyzeSource } from '../../src/analysis/engine.js';
 import { parseSource } from '../../src/analysis/parse.js';
 import { configSchema } from '../../src/config/schema.js';
 import type { Finding, Fix, Language } from '../../src/core/types.js';
-import { compareFindings, passedTogether, proveReplaceFix, reduceForProof, staticChecks, unboundName, unreachableStatement } from '../../src/fixes/prove.js';
+import { applyFixes, compareFindings, passedTogether, proveReplaceFix, reduceForProof, staticChecks, unboundName, unreachableStatement } from '../../src/fixes/prove.js';
 
 const config = configSchema().parse({ severity_threshold: 'info' });
 
@@ -246,5 +246,19 @@ describe('static checks of a file\'s patches together (passedTogether)', () => {
   it('passes none when the patches overlap or the patched file does not parse', () => {
     expect(passedTogether([patch(2, 3, '  let total = 0;'), patch(3, 3, '  for (const x of xs) total += x;')], input).size).toBe(0);
     expect(passedTogether([patch(3, 3, '  for (const x of xs total += x;'), patch(8, 8, '  for (const y of ys) out.push(y);')], input).size).toBe(0);
+  });
+});
+
+describe('applyFixes', () => {
+  const fix = (startLine: number, endLine: number, code: string): Fix => ({ kind: 'replace', safety: 'safe', description: 'patch', startLine, endLine, code, language: 'javascript' });
+
+  it('applies patches given in any order at the lines of the original, keeping CRLF', () => {
+    const source = ['a', 'b', 'c', 'd', 'e'].join('\r\n');
+    expect(applyFixes(source, [fix(2, 2, 'B1\nB2'), fix(4, 5, 'D'), fix(1, 1, '')])).toBe(['B1', 'B2', 'c', 'D'].join('\r\n'));
+  });
+
+  it('refuses overlapping patches and says which range is outside the file', () => {
+    expect(applyFixes('a\nb\nc', [fix(1, 2, 'x'), fix(2, 3, 'y')])).toBeUndefined();
+    expect(() => applyFixes('a\nb', [fix(1, 1, 'x'), fix(3, 4, 'y')])).toThrow('fix range 3-4 is outside the file (1-2)');
   });
 });
