@@ -23,7 +23,7 @@ import { classifyTreeCall } from './rules/lib/index.js';
 import { describeVia, summarisedCallOf } from './effects/chain.js';
 import { effectLimits, EffectIndex, FileEffects, type ContextReader } from './effects/index.js';
 import { applyFix } from '../fixes/apply.js';
-import { applyFixes, asSketch, compareFindings, describeFailure, reduceForProof, staticChecks } from '../fixes/prove.js';
+import { applyFixes, asSketch, compareFindings, describeFailure, passedTogether, reduceForProof, staticChecks } from '../fixes/prove.js';
 
 export interface AnalyzeOptions {
   locale?: Locale;
@@ -614,6 +614,9 @@ function proveFixes(findings: Finding[], facts: FileFacts, config: CozeLoopConfi
   };
   const outOfTime = (): boolean => Date.now() > deadline;
   const candidates: Finding[] = [];
+  // The static checks of every patch the loop below proves, with one parse of the file patched with all of them.
+  const patches = findings.filter((f) => f.fix?.kind === 'replace').slice(0, MAX_PROOFS_PER_FILE);
+  const passed = passedTogether(patches, { source: facts.source, language: facts.language, tree: facts.tree });
   for (const finding of findings) {
     const fix = finding.fix;
     if (!fix) continue;
@@ -630,7 +633,7 @@ function proveFixes(findings: Finding[], facts: FileFacts, config: CozeLoopConfi
       continue;
     }
     try {
-      const failure = staticChecks({ finding, source: facts.source, language: facts.language, tree: facts.tree });
+      const failure = passed.has(finding) ? undefined : staticChecks({ finding, source: facts.source, language: facts.language, tree: facts.tree });
       if (failure) finding.fix = asSketch(fix, describeFailure(failure));
       else candidates.push(finding);
     } catch (error) {

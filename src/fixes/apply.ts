@@ -7,13 +7,24 @@ import type { Fix } from '../core/types.js';
  * (LF or CRLF) is kept.
  */
 export function applyFix(source: string, fix: Fix): string {
-  if (fix.kind !== 'replace') return source;
+  return applyBottomUp(source, [fix]);
+}
+
+/**
+ * applyFix for fixes that do not overlap, ordered from the bottom of the file to the top (so each one's line numbers
+ * are still those of `source`), with one split and one join of the source.
+ */
+export function applyBottomUp(source: string, fixes: readonly Fix[]): string {
+  if (!fixes.some((fix) => fix.kind === 'replace')) return source;
   const eol = source.includes('\r\n') ? '\r\n' : '\n';
   const lines = source.split(/\r?\n/);
-  if (!Number.isInteger(fix.startLine) || !Number.isInteger(fix.endLine) || fix.startLine < 1 || fix.endLine < fix.startLine || fix.endLine > lines.length) {
-    throw new RangeError(`coze-loop: fix range ${fix.startLine}-${fix.endLine} is outside the file (1-${lines.length})`);
+  for (const fix of fixes) {
+    if (fix.kind !== 'replace') continue;
+    if (!Number.isInteger(fix.startLine) || !Number.isInteger(fix.endLine) || fix.startLine < 1 || fix.endLine < fix.startLine || fix.endLine > lines.length) {
+      throw new RangeError(`coze-loop: fix range ${fix.startLine}-${fix.endLine} is outside the file (1-${lines.length})`);
+    }
+    const replacement = fix.code.length === 0 ? [] : fix.code.split(/\r?\n/);
+    lines.splice(fix.startLine - 1, fix.endLine - fix.startLine + 1, ...replacement);
   }
-  const replacement = fix.code.length === 0 ? [] : fix.code.split(/\r?\n/);
-  lines.splice(fix.startLine - 1, fix.endLine - fix.startLine + 1, ...replacement);
   return lines.join(eol);
 }

@@ -8,7 +8,7 @@ import type { Finding, Fix, Language } from '../core/types.js';
 import type { FlatTree } from '../analysis/flat-tree.js';
 import type { SyntaxNode } from '../analysis/facts.js';
 import { parseAfterEdit } from '../analysis/parse.js';
-import { applyFix } from './apply.js';
+import { applyBottomUp, applyFix } from './apply.js';
 
 /** Why a patch was not proved; `undefined` when it was. */
 export type ProofFailure =
@@ -158,9 +158,19 @@ function identifiers(root: SyntaxNode): SyntaxNode[] {
  * module, not a builtin. The first one, or undefined.
  */
 export function unboundName(tree: FlatTree, language: Language, from: number, to: number): { name: string; line: number } | undefined {
+  return unboundNames(tree, language, [{ from, to }])[0];
+}
+
+/**
+ * unboundName for several disjoint line ranges of one tree, in one pass over its names: for each range, the first
+ * name read there that is bound nowhere it can be seen from. A binding on a line of another range does not count
+ * (each range is a patch applied together with the others: one patch must not lean on another).
+ */
+function unboundNames(tree: FlatTree, language: Language, ranges: readonly LineRange[]): ({ name: string; line: number } | undefined)[] {
   const python = isPython(language);
   const builtins = python ? PY_BUILTINS : JS_GLOBALS;
   const all = identifiers(tree.rootNode as unknown as SyntaxNode);
+  const rangeAt = (line: number): number => ranges.findIndex((r) => line >= r.from && line <= r.to);
   const bindings = new Map<string, SyntaxNode[]>();
   for (const id of all) {
     if (!isBinding(id, python)) continue;
@@ -168,12 +178,14 @@ export function unboundName(tree: FlatTree, language: Language, from: number, to
     if (list) list.push(id);
     else bindings.set(id.text, [id]);
   }
+  const out: ({ name: string; line: number } | undefined)[] = ranges.map(() => undefined);
   // `import *` and star-imported names cannot be checked: any unknown name may come from there.
   const starImport = python ? /^\s*from\s+\S+\s+import\s+\*/m.test(tree.source) : false;
   for (const id of all) {
     const line = id.startPosition.row + 1;
-    if (line < from || line > to || !isRead(id, python) || builtins.has(id.text)) continue;
-    const candidates = bindings.get(id.text) ?? [];
+    const range = rangeAt(line);
+    if (range < 0 || out[range] !== undefined || !isRead(id, python) || builtins.has(id.text)) continue;
+    const candidates = (bindings.get(id.text) ?? []).filter((b) => ranges.length === 1 || [-1, range].includes(rangeAt(b.startPosition.row + 1)));
     const visible = enclosingScopes(id, python);
     const inner = visible[0]!;
     const ok = candidates.some((binding) => {
@@ -183,9 +195,14 @@ export function unboundName(tree: FlatTree, language: Language, from: number, to
       if (scope.id !== inner.id || scope.id === tree.rootNode.id || COMPREHENSIONS.has(scope.type)) return true;
       return binding.startIndex < id.startIndex || shareLoop(binding, id, scope, python);
     });
-    if (!ok && !(starImport && candidates.length === 0)) return { name: id.text, line };
+    if (!ok && !(starImport && candidates.length === 0)) out[range] = { name: id.text, line };
   }
-  return undefined;
+  return out;
+}
+
+interface LineRange {
+  from: number;
+  to: number;
 }
 
 /** A statement right after a `break` / `continue` / `return` / `raise` in the same block, in lines from..to. */
@@ -217,7 +234,7 @@ export function staticChecks(input: Omit<ProofInput, 'rerun' | 'before'>): Proof
   // One incremental parse from the file's own tree gives both the syntax check and the tree the checks below read.
   const tree = parseAfterEdit(input.tree, language, patched, { timeoutMs: 5_000 });
   if (!tree || tree.rootNode.hasError) return { check: 'parse' };
-  const newLines = fix.code === '' ? 0 : fix.code.split(/\r?\n/).length;
+  const newLines = newLineCount(fix);
   const from = fix.startLine;
   const to = fix.startLine + Math.max(0, newLines - 1);
   // The scope model (bindings, parameters, imports) is Python's and JavaScript's; Go and Java patches are proved by
@@ -230,6 +247,47 @@ export function staticChecks(input: Omit<ProofInput, 'rerun' | 'before'>): Proof
     if (unreachableStatement(input.tree, fix.startLine, fix.endLine) === undefined) return { check: 'unreachable', line: unreachable };
   }
   return undefined;
+}
+
+/**
+ * staticChecks for the `replace` fixes of one file at once, with one parse of the file with every patch applied
+ * (each check parses the whole file: a 500 KB module with 14 patches was parsed 14 times). The findings whose patch
+ * passed there: the file parses, and the patch's own lines read no unbound name (a binding on another patch's
+ * lines does not count: one patch must not lean on another) and leave nothing unreachable. The others (all of them
+ * when the patches overlap or the patched file does not parse) need their own staticChecks, which says why.
+ */
+export function passedTogether(findings: readonly Finding[], input: Omit<ProofInput, 'rerun' | 'before' | 'finding'>): Set<Finding> {
+  const passed = new Set<Finding>();
+  const fixes = findings.map((f) => f.fix!);
+  // A patch that only deletes lines has no lines of its own to check (staticChecks looks at the line after it).
+  if (fixes.length < 2 || fixes.some((fix) => fix.code === '')) return passed;
+  const { source, language } = input;
+  let patched: string | undefined;
+  try {
+    patched = applyFixes(source, fixes);
+  } catch {
+    return passed; // a range outside the file: staticChecks says which
+  }
+  if (patched === undefined) return passed;
+  const tree = parseAfterEdit(input.tree, language, patched, { timeoutMs: 5_000 });
+  if (!tree || tree.rootNode.hasError) return passed;
+  // Where each patch's lines land in the patched file: the patches above it moved them by the lines they added.
+  const ranges = fixes.map((fix) => {
+    const shift = fixes.reduce((sum, other) => (other.startLine < fix.startLine ? sum + newLineCount(other) - (other.endLine - other.startLine + 1) : sum), 0);
+    const from = fix.startLine + shift;
+    return { from, to: from + Math.max(0, newLineCount(fix) - 1) };
+  });
+  const unbound = language === 'go' || language === 'java' ? [] : unboundNames(tree, language, ranges);
+  fixes.forEach((fix, i) => {
+    if (unbound[i]) return;
+    const { from, to } = ranges[i]!;
+    if (unreachableStatement(tree, from, to) === undefined || unreachableStatement(input.tree, fix.startLine, fix.endLine) !== undefined) passed.add(findings[i]!);
+  });
+  return passed;
+}
+
+function newLineCount(fix: Fix): number {
+  return fix.code === '' ? 0 : fix.code.split(/\r?\n/).length;
 }
 
 /**
@@ -266,9 +324,7 @@ export function proveReplaceFix(input: ProofInput): ProofFailure | undefined {
 export function applyFixes(source: string, fixes: Fix[]): string | undefined {
   const sorted = [...fixes].sort((a, b) => b.startLine - a.startLine);
   for (let i = 1; i < sorted.length; i++) if (sorted[i]!.endLine >= sorted[i - 1]!.startLine) return undefined;
-  let text = source;
-  for (const fix of sorted) text = applyFix(text, fix);
-  return text;
+  return applyBottomUp(source, sorted);
 }
 
 /** A patch that failed its proof, as a sketch: same code, shown as a block, never "safe". */

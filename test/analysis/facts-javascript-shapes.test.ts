@@ -11,6 +11,28 @@ function analyse(lines: string[], language: 'javascript' | 'typescript' | 'tsx' 
   return extractJavaScriptFacts('shape.ts', source, parseSource(language, source), language, kb);
 }
 
+describe('extractJavaScriptFacts: body lines', () => {
+  it('counts the lines that hold code: not blank ones, nor lines of comments (a comment in a comment, CRLF, a no-break space)', () => {
+    const source = [
+      'function f(items) {',
+      '  for (const item of items) {',
+      '    /* a block comment',
+      '       over two lines */ const x = item; // code before the comment counts',
+      '',
+      '    // a line comment /* with a block opener',
+      '    \u00a0\t',
+      '    g(x); /* trailing */',
+      '    /* two */ /* comments */',
+      '    h(`${x}\r',
+      '    // inside a template: code`);',
+      '  }',
+      '}',
+    ].join('\r\n');
+    const [loop] = extractJavaScriptFacts('lines.js', source, parseSource('javascript', source), 'javascript', kb).loops;
+    expect(loop).toMatchObject({ bodyStartLine: 2, bodyEndLine: 12, bodyLines: 4 });
+  });
+});
+
 describe('extractJavaScriptFacts: loop shapes', () => {
   it('reads C-style index loops as range-len over the collection', () => {
     const facts = analyse([

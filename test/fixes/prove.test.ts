@@ -6,7 +6,7 @@ import { analyzeSource } from '../../src/analysis/engine.js';
 import { parseSource } from '../../src/analysis/parse.js';
 import { configSchema } from '../../src/config/schema.js';
 import type { Finding, Fix, Language } from '../../src/core/types.js';
-import { compareFindings, proveReplaceFix, reduceForProof, unboundName, unreachableStatement } from '../../src/fixes/prove.js';
+import { applyFixes, compareFindings, passedTogether, proveReplaceFix, reduceForProof, staticChecks, unboundName, unreachableStatement } from '../../src/fixes/prove.js';
 
 const config = configSchema().parse({ severity_threshold: 'info' });
 
@@ -199,5 +199,66 @@ describe('comparing findings before and after a patch', () => {
     expect(compareFindings([target, other], [f('serial-blocking-io', '`post` blocks once per `row`: 100 calls take 20 s')], [target])).toBeUndefined();
     expect(compareFindings([target, other], [other, target], [target])).toEqual({ check: 'not-cleared' });
     expect(compareFindings([target], [f('magic-interval', 'Hard-coded sleep `5`')], [target])).toMatchObject({ check: 'new-finding' });
+  });
+});
+
+describe('static checks of a file\'s patches together (passedTogether)', () => {
+  const SOURCE = [
+    'function sum(xs) {',
+    '  let total = 0;',
+    '  for (let i = 0; i < xs.length; i++) total += xs[i];',
+    '  return total;',
+    '}',
+    'function copy(ys) {',
+    '  const out = [];',
+    '  for (let j = 0; j < ys.length; j++) out.push(ys[j]);',
+    '  return out;',
+    '}',
+    'const unused = 1;',
+    '',
+  ].join('\n');
+  const patch = (startLine: number, endLine: number, code: string): Finding =>
+    ({ ruleId: 'index-loop', line: startLine, fix: { kind: 'replace', safety: 'safe', description: 'patch', startLine, endLine, code, language: 'javascript' } }) as Finding;
+  const input = { source: SOURCE, language: 'javascript' as const, tree: parseSource('javascript', SOURCE) };
+  const alone = (finding: Finding) => staticChecks({ ...input, finding });
+
+  it('passes every sound patch with one parse, where each passes on its own too', () => {
+    const patches = [patch(2, 3, '  let total = 0;\n  let seen = 0;\n  for (const x of xs) total += x;'), patch(8, 8, '  for (const y of ys) out.push(y);')];
+    expect(patches.map(alone)).toEqual([undefined, undefined]);
+    expect([...passedTogether(patches, input)]).toEqual(patches);
+  });
+
+  it('checks each patch at the lines it lands on, and does not let one patch lean on another\'s binding', () => {
+    // The first patch adds a line above the second; the third binds `helper`, which the second reads: on its own, the
+    // second reads an unbound name, so it is not passed together either.
+    const patches = [
+      patch(2, 2, '  let total = 0;\n  let seen = 0;'),
+      patch(8, 8, '  for (const y of ys) out.push(helper(y));'),
+      patch(11, 11, 'const helper = (v) => v;'),
+    ];
+    expect(alone(patches[1]!)).toEqual({ check: 'unbound-name', name: 'helper', line: 8 });
+    const passed = passedTogether(patches, input);
+    expect(passed.has(patches[0]!)).toBe(true);
+    expect(passed.has(patches[1]!)).toBe(false);
+    expect(passed.has(patches[2]!)).toBe(true);
+  });
+
+  it('passes none when the patches overlap or the patched file does not parse', () => {
+    expect(passedTogether([patch(2, 3, '  let total = 0;'), patch(3, 3, '  for (const x of xs) total += x;')], input).size).toBe(0);
+    expect(passedTogether([patch(3, 3, '  for (const x of xs total += x;'), patch(8, 8, '  for (const y of ys) out.push(y);')], input).size).toBe(0);
+  });
+});
+
+describe('applyFixes', () => {
+  const fix = (startLine: number, endLine: number, code: string): Fix => ({ kind: 'replace', safety: 'safe', description: 'patch', startLine, endLine, code, language: 'javascript' });
+
+  it('applies patches given in any order at the lines of the original, keeping CRLF', () => {
+    const source = ['a', 'b', 'c', 'd', 'e'].join('\r\n');
+    expect(applyFixes(source, [fix(2, 2, 'B1\nB2'), fix(4, 5, 'D'), fix(1, 1, '')])).toBe(['B1', 'B2', 'c', 'D'].join('\r\n'));
+  });
+
+  it('refuses overlapping patches and says which range is outside the file', () => {
+    expect(applyFixes('a\nb\nc', [fix(1, 2, 'x'), fix(2, 3, 'y')])).toBeUndefined();
+    expect(() => applyFixes('a\nb', [fix(1, 1, 'x'), fix(3, 4, 'y')])).toThrow('fix range 3-4 is outside the file (1-2)');
   });
 });

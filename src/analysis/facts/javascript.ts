@@ -190,7 +190,8 @@ class Extractor {
   private readonly notes: string[] = [];
   private readonly dropped = new Set<LoopDraft>();
   private readonly pushed = new Set<LoopDraft>();
-  private codeLinePrefix: Int32Array = new Int32Array(1);
+  /** Prefix sums of lines that hold code, built at the first loop that asks (codeLines). */
+  private codeLinePrefix: Int32Array | undefined;
 
   constructor(
     private readonly path: string,
@@ -202,7 +203,6 @@ class Extractor {
 
   run(): FileFacts {
     this.indexPass();
-    this.buildCodeLines();
     this.planFunctionLoops();
     this.factPass();
     this.finish();
@@ -349,29 +349,37 @@ class Extractor {
     }
   }
 
-  /** Prefix sums of lines that hold code (not blank, not only comments), for bodyLines. */
-  private buildCodeLines(): void {
-    let stripped = this.source;
-    if (this.comments.length > 0) {
-      const parts: string[] = [];
-      let at = 0;
-      for (const c of this.comments) {
-        if (c.start < at) continue;
-        parts.push(this.source.slice(at, c.start));
-        parts.push(this.source.slice(c.start, c.end).replace(/[^\n]/g, ' '));
-        at = c.end;
+  /**
+   * Prefix sums of lines that hold code (not blank, not only comments), for bodyLines: one pass over the characters,
+   * comments skipped (a comment that starts inside an earlier one is part of it), their newlines still counted.
+   */
+  private buildCodeLines(): Int32Array {
+    const source = this.source;
+    const prefix: number[] = [0];
+    let code = false;
+    const scan = (from: number, to: number, comment: boolean): void => {
+      for (let i = from; i < to; i++) {
+        const ch = source.charCodeAt(i);
+        if (ch === 10) {
+          prefix.push(prefix[prefix.length - 1]! + (code ? 1 : 0));
+          code = false;
+        } else if (!code && !comment && !isSpace(ch)) code = true;
       }
-      parts.push(this.source.slice(at));
-      stripped = parts.join('');
+    };
+    let at = 0;
+    for (const c of this.comments) {
+      if (c.start < at) continue;
+      scan(at, c.start, false);
+      scan(c.start, c.end, true);
+      at = c.end;
     }
-    const lines = stripped.split('\n');
-    const prefix = new Int32Array(lines.length + 1);
-    for (let i = 0; i < lines.length; i++) prefix[i + 1] = prefix[i]! + (/\S/.test(lines[i]!) ? 1 : 0);
-    this.codeLinePrefix = prefix;
+    scan(at, source.length, false);
+    prefix.push(prefix[prefix.length - 1]! + (code ? 1 : 0));
+    return Int32Array.from(prefix);
   }
 
   private codeLines(startRow: number, endRow: number): number {
-    const p = this.codeLinePrefix;
+    const p = (this.codeLinePrefix ??= this.buildCodeLines());
     const a = Math.max(0, Math.min(startRow, p.length - 1));
     const b = Math.max(a, Math.min(endRow + 1, p.length - 1));
     return p[b]! - p[a]!;
@@ -1980,4 +1988,11 @@ export function extractJavaScriptFacts(
   kb: KnowledgeBase,
 ): FileFacts {
   return new Extractor(path, source, tree, language, kb).run();
+}
+
+const WHITESPACE = /\s/;
+
+/** `/\s/` for one UTF-16 code unit, without a regular expression for ASCII. */
+function isSpace(ch: number): boolean {
+  return ch === 32 || (ch >= 9 && ch <= 13) || (ch >= 0x80 && WHITESPACE.test(String.fromCharCode(ch)));
 }

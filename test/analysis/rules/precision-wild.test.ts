@@ -141,3 +141,13 @@ describe('lowered to info', () => {
     });
   }
 });
+
+describe('fire-and-forget-task: the `.catch` a `then` chain gets names the chain, not its callbacks', () => {
+  it('labels the handler with the callee as displayed', () => {
+    const source = ['export function warm(pool, entries) {', '  for (const e of entries) {', '    pool.validate(e.resource, (r) => { /* keep it */ return r; }).then((ok) => ok || pool.drop(e));', '  }', '}', ''].join('\n');
+    const [dropped] = runRule('fire-and-forget-task', 'app/warm.js', source);
+    expect(dropped?.fix?.description).toBe('pool.validate(...).then(...).catch(...)');
+    expect(dropped?.fix?.code).toContain(".catch((err) => console.error('pool.validate(...).then failed', err));");
+    expect(dropped?.fix?.code.split('keep it')).toHaveLength(2); // the callback's text once: where it was
+  });
+});

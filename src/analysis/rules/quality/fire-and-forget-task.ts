@@ -208,6 +208,25 @@ function settledRoot(thenCall: SyntaxNode): boolean {
   return false;
 }
 
+/** A `then(onFulfilled, onRejected)` or `catch(...)` call: it handles the rejection of the promise it is called on. */
+function handlesRejection(call: SyntaxNode): boolean {
+  const fn = call.childForFieldName('function');
+  if (fn?.type !== 'member_expression') return false;
+  const method = fn.childForFieldName('property')?.text;
+  return method === 'catch' || (method === 'then' && (call.childForFieldName('arguments')?.namedChildren.length ?? 0) >= 2);
+}
+
+/**
+ * An earlier link of `p.catch(handle).then(use)` (or `p.then(a, onRejected).then(use)`) handles the source's
+ * rejection before this `then` runs: what is left is a throw in the callback itself, which its own code decides.
+ */
+function chainHandlesRejection(call: SyntaxNode): boolean {
+  for (let link = call.childForFieldName('function')?.childForFieldName('object'); link?.type === 'call_expression'; link = link.childForFieldName('function')?.childForFieldName('object')) {
+    if (handlesRejection(link)) return true;
+  }
+  return false;
+}
+
 function jsFindings(loop: LoopFacts, ctx: RuleContext): JsFinding[] {
   const { model } = ctx;
   const asyncNames = ctx.model.asyncFunctionNames;
@@ -219,8 +238,7 @@ function jsFindings(loop: LoopFacts, ctx: RuleContext): JsFinding[] {
     const callee = calleeOf(expr);
     const method = methodOf(callee);
     if (method === 'then') {
-      if ((expr.childForFieldName('arguments')?.namedChildren.length ?? 0) >= 2) continue;
-      if (settledRoot(expr)) continue;
+      if (handlesRejection(expr) || chainHandlesRejection(expr) || settledRoot(expr)) continue;
       out.push({ statement: node, expression: expr, callee, variant: 'then' });
       continue;
     }
@@ -240,8 +258,12 @@ function jsFindings(loop: LoopFacts, ctx: RuleContext): JsFinding[] {
     // to claim that a promise is dropped.
     // The call as the model classified it (once per file, with its SQL argument: `db.query("UPDATE ...")`).
     const classified = model.call(expr);
+    // (Not one that returns at once with a plain value, `builds: plain_result`: amqplib's `channel.publish(...)`.)
     const isKnownAsyncIo =
-      (loop.inAsyncFunction || loop.hasAwait) && classified.confidence === 'high' && classified.kinds.some((k) => k === 'http' || k === 'db-write' || k === 'queue-ack' || k === 'queue-publish' || k === 'db-read');
+      (loop.inAsyncFunction || loop.hasAwait) &&
+      classified.confidence === 'high' &&
+      classified.kinds.some((k) => k === 'http' || k === 'db-write' || k === 'queue-ack' || k === 'queue-publish' || k === 'db-read') &&
+      ctx.kb.builds?.(loop.language, callee, 'plain_result') !== true;
     if (!isAsyncLocal && !isKnownAsyncIo) continue;
     // `runAsync(fn)` whose whole body is `try { await fn() } catch (e) { onError(e) }` settles, it never rejects.
     if (!isKnownAsyncIo && neverRejects(isAsyncLocal && asyncNames.has(bare) ? bare : method, ctx)) continue;
@@ -347,10 +369,13 @@ export const detectFireAndForgetTask: Detector = (loop, ctx) => {
   }
   const forEach = asyncForEach(loop, ctx);
   if (forEach) detections.push(forEach);
-  const hasLogger = /\blogger\b/.test(rootOf(loop.node).text) ? 'logger.error' : 'console.error';
-  for (const finding of jsFindings(loop, ctx)) {
+  const findings = jsFindings(loop, ctx);
+  // Read only for a patch: a search of the whole file for every loop cost more than the rest of the rule.
+  const hasLogger = findings.length > 0 && /\blogger\b/.test(rootOf(loop.node).text) ? 'logger.error' : 'console.error';
+  for (const finding of findings) {
     const expr = finding.expression;
-    const label = finding.callee.replace(/'/g, '');
+    // `pool.validate(...).then`, not the chain's arguments (a callback's whole body) in the log line.
+    const label = displayCallee(finding.callee).replace(/'/g, '');
     const handler = `.catch((err) => ${hasLogger}('${label} failed', err))`;
     const fix = replaceFix(rewriteLines(ctx.file.source, [{ start: expr.endIndex, end: expr.endIndex, text: handler }]), {
       description: `${label}(...).catch(...)`,
