@@ -60,9 +60,10 @@ export type WaitClass = 'blocking' | 'immediate';
  * timeout, not a tight spin; `takes_item`, a method that takes the next item of a queue or stream (`get`, `pop`,
  * `recv`, `take`), so a loop that takes one before its try handles a new item each round instead of retrying the
  * failed one; `stop_signals`, exceptions that stop a program or task from outside (`KeyboardInterrupt`,
- * `CancelledError`), which a loop does not catch as its own way out.
+ * `CancelledError`), which a loop does not catch as its own way out; `control_flow_errnos`, errno names that mean
+ * "call again now" (`EINTR`, `EAGAIN`), so a handler that re-raises every other errno is no retry.
  */
-export const CALL_ROLES = ['state_probe', 'not_work', 'keeps_callback', 'closes', 'returns_task', 'owns_tasks', 'acks', 'releases', 'blocks_when_held', 'control_flow_errors', 'timeout_errors', 'takes_item', 'stop_signals'] as const;
+export const CALL_ROLES = ['state_probe', 'not_work', 'keeps_callback', 'closes', 'returns_task', 'owns_tasks', 'acks', 'releases', 'blocks_when_held', 'control_flow_errors', 'timeout_errors', 'takes_item', 'stop_signals', 'control_flow_errnos'] as const;
 export type CallRole = (typeof CALL_ROLES)[number];
 
 /**

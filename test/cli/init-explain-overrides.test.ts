@@ -7,6 +7,7 @@ import { describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
 import { main } from '../../src/cli/main.js';
 import { loadConfigFile } from '../../src/config/load.js';
+import { getRule } from '../../src/analysis/engine.js';
 import { PROJECT_ROOT } from '../../src/core/i18n.js';
 import { run, tree } from './harness.js';
 import { pythonPoller } from '../support/python-poller.js';
@@ -79,7 +80,7 @@ describe('coze-loop explain', () => {
 
 describe('overrides in the config', () => {
   it('switches rules and targets per path, later entries winning, on top of the top-level settings', async () => {
-    const cwd = tree({ 'src/jobs.py': POLLER, 'tests/test_jobs.py': POLLER, 'scripts/once.py': POLLER });
+    const cwd = tree({ 'src/jobs.py': POLLER, 'workers/jobs.py': POLLER, 'scripts/once.py': POLLER });
     const findings = async () => {
       const result = await run(main, cwd, ['--format', 'json', '--fail-on', 'none', '--no-progress']);
       expect(result.code).toBe(0);
@@ -87,14 +88,15 @@ describe('overrides in the config', () => {
     };
     const before = await findings();
     const rulesIn = (list: typeof before, path: string) => new Set(list.filter((f) => f.path === path).map((f) => f.ruleId));
-    expect(rulesIn(before, 'tests/test_jobs.py').has('unguarded-worker-loop')).toBe(true);
+    expect(rulesIn(before, 'workers/jobs.py').has('unguarded-worker-loop')).toBe(true);
+    expect([...rulesIn(before, 'workers/jobs.py')].some((id) => getRule(id)?.target !== 'fix-bugs')).toBe(true);
     writeFileSync(
       join(cwd, '.coze-loop.yml'),
       [
         'rules:',
         '  magic-interval: off',
         'overrides:',
-        '  - files: ["tests/**"]',
+        '  - files: ["workers/**"]',
         '    targets: [fix-bugs]',
         '    rules: { unguarded-worker-loop: off }',
         '  - files: ["scripts/**"]',
@@ -103,10 +105,10 @@ describe('overrides in the config', () => {
       ].join('\n'),
     );
     const after = await findings();
-    const tests = after.filter((f) => f.path === 'tests/test_jobs.py');
-    expect(tests.length).toBeGreaterThan(0);
-    for (const f of tests) expect(f.target).toBe('fix-bugs');
-    expect(rulesIn(after, 'tests/test_jobs.py').has('unguarded-worker-loop')).toBe(false);
+    const workers = after.filter((f) => f.path === 'workers/jobs.py');
+    expect(workers.length).toBeGreaterThan(0);
+    for (const f of workers) expect(f.target).toBe('fix-bugs');
+    expect(rulesIn(after, 'workers/jobs.py').has('unguarded-worker-loop')).toBe(false);
     expect(rulesIn(after, 'src/jobs.py').has('magic-interval')).toBe(false);
     expect(rulesIn(after, 'scripts/once.py').has('magic-interval')).toBe(true);
     expect(after.find((f) => f.path === 'scripts/once.py' && f.ruleId === 'commit-in-loop')?.severity).toBe('error');

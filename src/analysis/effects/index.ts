@@ -579,7 +579,7 @@ export class FileEffects implements KnowledgeBase {
   classify(language: Language, callee: string, context?: Parameters<KnowledgeBase['classify']>[2]): Classification {
     let direct = this.base.classify(language, callee, context);
     if (direct.kinds.length === 0 && language === 'python') {
-      const real = unaliasedPythonCallee(this.table.imports, callee.replace(/^await\s*/, ''));
+      const real = unaliasedPythonCallee(this.table, callee.replace(/^await\s*/, ''));
       if (real !== undefined) direct = this.base.classify(language, real, context);
     }
     if (direct.kinds.length > 0 && language === 'python' && direct.by !== 'sql-hint') {
@@ -1040,7 +1040,7 @@ export class FileEffects implements KnowledgeBase {
       return derived;
     }
     const fields = fn.className !== undefined ? table?.fields.get(fn.className) : undefined;
-    classifyFunction(fn, table?.language ?? this.table.language, this.base, fields ? (field) => fields.get(field) : undefined, table?.imports);
+    classifyFunction(fn, table?.language ?? this.table.language, this.base, fields ? (field) => fields.get(field) : undefined, table);
     for (const call of fn.calls) {
       if (call.kinds.length > 0 && call.evidence) {
         for (const kind of call.kinds) {

@@ -99,6 +99,8 @@ export interface FileTable {
   parameterTypes?: Map<string, Set<string>>;
   /** Python: the base classes a class of the file names (`class Consumer(Thread)` → ['Thread']), as written. */
   bases?: Map<string, string[]>;
+  /** Python: module-level names for an imported module's function (`SLEEP = asyncio.sleep` → `asyncio.sleep`). */
+  aliases?: Map<string, string>;
   /** Interfaces declared in the file: their methods and (Java) the interfaces they extend, by simple name. */
   interfaces: Map<string, { methods: Set<string>; extends: string[]; line?: number }>;
 }
@@ -167,7 +169,10 @@ interface Scope {
 
 export function buildFileTable(path: string, language: Language, tree: FlatTree): FileTable {
   const table: FileTable = { path, language, functions: [], topLevel: new Map(), classes: new Map(), imports: new Map(), classNames: new Set(), receivers: new Map(), fields: new Map(), interfaces: new Map() };
-  if (language === 'python') buildPython(table, tree);
+  if (language === 'python') {
+    buildPython(table, tree);
+    pythonAliases(table, tree);
+  }
   else if (language === 'javascript' || language === 'typescript' || language === 'tsx') buildJavaScript(table, tree);
   else if (language === 'go') buildGo(table, tree);
   else if (language === 'java') buildJava(table, tree);
@@ -255,17 +260,19 @@ const ARG_METHODS = /^(?:execute|executemany|query|raw|fetch|fetchrow|fetchval|e
  * spelled with the names the module really has, which is how rules/apis/python.yml lists it. Undefined when the
  * callee does not start with an aliased import.
  */
-export function unaliasedPythonCallee(imports: ReadonlyMap<string, ImportBinding>, callee: string): string | undefined {
+export function unaliasedPythonCallee(table: Pick<FileTable, 'imports' | 'aliases'>, callee: string): string | undefined {
   const dot = callee.indexOf('.');
   const head = dot < 0 ? callee : callee.slice(0, dot);
-  const binding = imports.get(head);
+  const alias = table.aliases?.get(head);
+  if (alias !== undefined) return dot < 0 ? alias : alias + callee.slice(dot);
+  const binding = table.imports.get(head);
   // Only a renamed import: `from time import sleep` binds `sleep`, spelled as the catalogue spells it already.
   if (!binding || binding.local === (binding.name ?? binding.module)) return undefined;
   const real = binding.name === undefined ? binding.module : `${binding.module}.${binding.name}`;
   return dot < 0 ? real : real + callee.slice(dot);
 }
 
-export function classifyFunction(fn: TableFunction, language: Language, kb: KnowledgeBase, fieldType?: (field: string) => string | undefined, imports?: ReadonlyMap<string, ImportBinding>): void {
+export function classifyFunction(fn: TableFunction, language: Language, kb: KnowledgeBase, fieldType?: (field: string) => string | undefined, names?: Pick<FileTable, 'imports' | 'aliases'>): void {
   if (fn.classified) return;
   fn.classified = true;
   for (const call of fn.calls) {
@@ -273,8 +280,8 @@ export function classifyFunction(fn: TableFunction, language: Language, kb: Know
     if (!raw) continue;
     call.raw = undefined;
     let result = raw.type ? classifyWithType(kb, language, raw.name, raw.type, { sql: raw.sql, args: raw.args }) : kb.classify(language, raw.name, { sql: raw.sql, args: raw.args });
-    if (result.kinds.length === 0 && language === 'python' && imports) {
-      const real = unaliasedPythonCallee(imports, raw.name);
+    if (result.kinds.length === 0 && language === 'python' && names) {
+      const real = unaliasedPythonCallee(names, raw.name);
       if (real !== undefined) result = kb.classify(language, real, { sql: raw.sql, args: raw.args });
     }
     if (result.kinds.length === 0 && language !== 'python') {
@@ -369,6 +376,20 @@ function chainedOnSchemaStatement(f: SyntaxNode): boolean {
     object = fn?.type === 'attribute' ? fn.childForFieldName('object') : null;
   }
   return false;
+}
+
+/** Module-level `SLEEP = asyncio.sleep`: a name for an imported module's function (see unaliasedPythonCallee). */
+function pythonAliases(table: FileTable, tree: FlatTree): void {
+  for (const statement of tree.rootNode.namedChildren) {
+    const assignment = statement.type === 'expression_statement' ? statement.namedChildren[0] : undefined;
+    if (assignment?.type !== 'assignment') continue;
+    const left = assignment.childForFieldName('left');
+    const right = assignment.childForFieldName('right');
+    if (left?.type !== 'identifier' || right?.type !== 'attribute' || table.imports.has(left.text)) continue;
+    const head = right.text.slice(0, right.text.indexOf('.'));
+    const binding = table.imports.get(head);
+    if (binding && binding.name === undefined) (table.aliases ??= new Map()).set(left.text, binding.module + right.text.slice(head.length));
+  }
 }
 
 function buildPython(table: FileTable, tree: FlatTree): void {

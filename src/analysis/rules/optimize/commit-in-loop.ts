@@ -50,8 +50,9 @@ export function perItemCommits(loop: LoopFacts): CallFact[] {
       !/consumer|kafka|offset/i.test(c.callee) &&
       !inErrorHandler(c.node, loop) &&
       enclosingConditions(c.node, loop).length === 0 &&
-      // `for tx in open_transactions: tx.commit()`: each item is its own transaction, committed once.
-      !(c.receiver !== undefined && loop.loopVariables.includes(c.receiver)) &&
+      // `for tx in open_transactions: tx.commit()`, `for rec in engines.values(): rec["transaction"].commit()`: each
+      // item is (or holds) its own transaction, committed once.
+      !(c.receiver !== undefined && loop.loopVariables.includes(/^[A-Za-z_$][\w$]*/.exec(c.receiver)?.[0] ?? '')) &&
       !notPerRow(loop, c),
   );
 }

@@ -42,6 +42,7 @@ function isDaemonThreadLoop(loop: LoopFacts): boolean {
   }
   const name = fn.childForFieldName('name')?.text;
   if (!name) return false;
+  if (madeDaemonAfterwards(loop, name, enclosingClassName(fn))) return true;
   return rootOf(loop.node)
     .descendantsOfType('call')
     .some((call) => {
@@ -50,6 +51,46 @@ function isDaemonThreadLoop(loop: LoopFacts): boolean {
       return args.namedChildren.some((arg) => arg.type === 'keyword_argument' && arg.childForFieldName('name')?.text === 'target' && [name, `self.${name}`].includes(arg.childForFieldName('value')?.text ?? ''));
     });
 }
+function enclosingClassName(node: SyntaxNode): string | undefined {
+  let cls: SyntaxNode | null = node.parent;
+  while (cls && cls.type !== 'class_definition') cls = cls.parent;
+  return cls?.childForFieldName('name')?.text;
+}
+
+/**
+ * `t = threading.Thread(target=self.accepter); t.daemon = True` (or `t.setDaemon(True)`), and `t =
+ * _RegularPush(...); t.daemon = True` for a thread class of the file: the thread object that runs this function (as
+ * its target, or as the loop's own class) is made a daemon right after it is built.
+ */
+function madeDaemonAfterwards(loop: LoopFacts, name: string, className: string | undefined): boolean {
+  const root = rootOf(loop.node);
+  const marks = [
+    ...root.descendantsOfType('assignment').filter((a) => a.childForFieldName('left')?.type === 'attribute' && /\.daemon$/.test(a.childForFieldName('left')!.text) && a.childForFieldName('right')?.text === 'True').map((a) => ({ node: a, object: a.childForFieldName('left')!.text.slice(0, -'.daemon'.length) })),
+    ...root.descendantsOfType('call').filter((c) => /\.setDaemon$/.test(c.childForFieldName('function')?.text ?? '') && /^\(\s*True\s*\)$/.test(c.childForFieldName('arguments')?.text ?? '')).map((c) => ({ node: c, object: c.childForFieldName('function')!.text.slice(0, -'.setDaemon'.length) })),
+  ];
+  for (const { node, object } of marks) {
+    let statement: SyntaxNode | null = node;
+    while (statement && statement.parent && statement.parent.type !== 'block' && statement.parent.type !== 'module') statement = statement.parent;
+    const block = statement?.parent;
+    if (!statement || !block) continue;
+    const built = block.namedChildren
+      .filter((st) => st.endIndex <= statement!.startIndex && st.type === 'expression_statement')
+      .map((st) => st.namedChildren[0])
+      .filter((a): a is SyntaxNode => a?.type === 'assignment' && a.childForFieldName('left')?.text === object && a.childForFieldName('right')?.type === 'call')
+      .pop()
+      ?.childForFieldName('right');
+    if (!built) continue;
+    const callee = built.childForFieldName('function')?.text ?? '';
+    if (className !== undefined && (callee === className || callee.endsWith(`.${className}`))) return true;
+    const target = built.childForFieldName('arguments')?.namedChildren.find((arg) => arg.type === 'keyword_argument' && arg.childForFieldName('name')?.text === 'target');
+    // `target=self.accepter` names the method of the class the thread is built in; `target=pump` a function.
+    const value = target?.childForFieldName('value')?.text ?? '';
+    const sameOwner = value === `self.${name}` ? className !== undefined && enclosingClassName(node) === className : value === name && className === undefined;
+    if (/(?:^|\.)Thread$/.test(callee) && sameOwner) return true;
+  }
+  return false;
+}
+
 const DAEMON_MARK = /\bself\.daemon\s*=\s*True\b|\.setDaemon\(\s*True\s*\)|__init__\([^)\n]*\bdaemon\s*=\s*True\b/;
 
 /**
@@ -62,6 +103,18 @@ function drainsOwnQueue(loop: LoopFacts, ctx: RuleContext): boolean {
   const calls = treeCalls(loop.body, ctx.model, { skipFunctions: true });
   const own = calls.filter((c) => inProcessQueueGet(c, loop, ctx));
   return own.length > 0 && calls.every((c) => !c.kinds.includes('queue-pop') || own.includes(c));
+}
+
+/** Kinds that take or change something that outlives the process: a broker's message, a row. */
+const DURABLE_KINDS: readonly string[] = ['queue-pop', 'queue-ack', 'db-read', 'db-write', 'db-batch', 'db-commit'];
+
+/**
+ * A daemon thread's loop that only accepts, spawns, sends or pushes (an accept loop handing each connection to its
+ * own thread, a metrics pusher): killing it at exit loses at most what is in memory, which the author chose by
+ * making the thread a daemon. One that pops a broker's message or writes rows still holds an item.
+ */
+function takesNothingDurable(loop: LoopFacts, ctx: RuleContext): boolean {
+  return treeCalls(loop.body, ctx.model, { skipFunctions: true }).every((c) => !c.kinds.some((k) => DURABLE_KINDS.includes(k)));
 }
 
 /**
@@ -87,7 +140,7 @@ export const detectInfiniteLoopNoExit: Detector = (loop, ctx) => {
   const worker = noExitWorkerCall(loop, ctx);
   if (!worker) return null;
   if (family === 'python' && holdsNoItem(loop, ctx) && (isDaemonThreadLoop(loop) || enclosingFunction(loop.node, family) === undefined || stoppedByInterrupt(loop))) return null;
-  if (family === 'python' && isDaemonThreadLoop(loop) && drainsOwnQueue(loop, ctx)) return null;
+  if (family === 'python' && isDaemonThreadLoop(loop) && (drainsOwnQueue(loop, ctx) || takesNothingDurable(loop, ctx))) return null;
   if (relaysMessages(loop, ctx)) return null;
   // unguarded-worker-loop's comment on the same header already names the missing stop flag (its `-no-stop` variant).
   if (ruleMayReport(ctx.config, 'unguarded-worker-loop', 'fix-bugs') && findUnguardedCall(loop, ctx)) return null;

@@ -66,7 +66,22 @@ function isBounded(loop: LoopFacts, handler: SyntaxNode, model: FileModel): bool
  * `control_flow_errors` role of rules/apis/python.yml (the last segment of each caught class).
  */
 function catchesOnlyControlFlow(handler: SyntaxNode, ctx: RuleContext): boolean {
-  return catchesOnly(handler, ctx, 'control_flow_errors');
+  return catchesOnly(handler, ctx, 'control_flow_errors') || raisesUnlessInterrupted(handler, ctx);
+}
+
+/**
+ * `except OSError as exc: if exc.errno != errno.EINTR: raise`: the handler re-raises every failure but an
+ * interrupted system call (the `control_flow_errnos` role of rules/apis/python.yml: EINTR, EAGAIN), which is the
+ * call to make again at once.
+ */
+function raisesUnlessInterrupted(handler: SyntaxNode, ctx: RuleContext): boolean {
+  if (handler.type !== 'except_clause') return false;
+  const first = statementsOf(clauseBlock(handler))[0];
+  if (first?.type !== 'if_statement') return false;
+  const condition = first.childForFieldName('condition');
+  const names = condition?.descendantsOfType('identifier').map((id) => id.text) ?? [];
+  if (!/!=|\bnot\s+in\b/.test(condition?.text ?? '') || !names.some((n) => ctx.kb.hasRole?.('python', n, 'control_flow_errnos') === true)) return false;
+  return statementsOf(first.childForFieldName('consequence')).some((st) => st.type === 'raise_statement');
 }
 
 /**
