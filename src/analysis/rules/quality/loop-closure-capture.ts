@@ -139,6 +139,22 @@ function comprehensionScope(closure: SyntaxNode, stop: SyntaxNode): { names: Set
   return { names, collected };
 }
 
+/**
+ * `def create_callbacks(tracked_actor, future): def on_start(result): use(tracked_actor, future)`: a function between
+ * the loop body and the closure binds the names again (as parameters or its own locals), so the closure reads that
+ * call's values, fixed when the factory is called: the usual cure for this very bug, not an instance of it.
+ */
+function boundByEnclosingFunctions(closure: SyntaxNode, stop: SyntaxNode, model: FileModel): Set<string> {
+  const names = new Set<string>();
+  for (let current = closure.parent; current && current.id !== stop.id; current = current.parent) {
+    if (current.type !== 'function_definition' && current.type !== 'lambda') continue;
+    for (const name of pythonParams(current).names) names.add(name);
+    const body = current.childForFieldName('body');
+    if (current.type === 'function_definition' && body) for (const name of namesBoundInBody(body, model)) names.add(name);
+  }
+  return names;
+}
+
 function pythonDetections(loop: LoopFacts, source: string, model: FileModel): Detection[] {
   const left = loop.node.type === 'for_statement' ? loop.node.childForFieldName('left') : null;
   const loopVars = new Set([...(left ? identifiersIn(left, model) : []), ...(left ? namesBoundInBody(loop.body, model) : [])]);
@@ -152,7 +168,8 @@ function pythonDetections(loop: LoopFacts, source: string, model: FileModel): De
     if (!body) continue;
     const local = node.type === 'function_definition' ? namesBoundInBody(body, model) : new Set<string>();
     const used = identifiersIn(body, model);
-    const captured = [...new Set([...loopVars, ...comprehension.names])].filter((v) => !params.names.has(v) && !local.has(v) && used.has(v));
+    const rebound = boundByEnclosingFunctions(node, loop.body, model);
+    const captured = [...new Set([...loopVars, ...comprehension.names])].filter((v) => !params.names.has(v) && !local.has(v) && !rebound.has(v) && used.has(v));
     if (captured.length === 0) continue;
     let deferred = false;
     if (node.type === 'lambda') deferred = !isImmediatelyInvoked(node) && (comprehension.collected || (isDeferred(node, model) && !awaitedInIteration(node, loop, model)));
