@@ -260,6 +260,17 @@ export function clauseBlock(clause: SyntaxNode): SyntaxNode | undefined {
   return clause.childForFieldName('body') ?? clause.namedChildren.find((c) => c.type === 'block' || c.type === 'statement_block');
 }
 
+/** The tries of the function around `node` whose body (not a handler or `finally`) holds it, innermost first. */
+export function triesAround(node: SyntaxNode, family: Family): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  for (let current = node.parent; current && !isFunction(current, family); current = current.parent) {
+    if (current.type !== 'try_statement') continue;
+    const body = tryParts(current).body;
+    if (body && contains(body, node)) out.push(current);
+  }
+  return out;
+}
+
 /** Whether a handler catches everything: bare `except`, `except Exception`/`BaseException`, any JS `catch`. */
 export function handlerIsBroad(handler: SyntaxNode): boolean {
   if (handler.type === 'catch_clause') return true;

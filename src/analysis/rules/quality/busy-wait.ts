@@ -87,7 +87,7 @@ function takesFromLocalCollection(path: TreeCall[], family: Family): boolean {
  * the next part, and the loop ends with the input. It is not waiting for anything.
  */
 function advancesCursorToExit(path: SyntaxNode[], exits: ReturnType<typeof loopExits>): boolean {
-  const moved = pathSteps(path).names;
+  const moved = pathSteps(path);
   if (moved.size === 0) return false;
   return [...exits.returns, ...exits.breaks].some((exit) => {
     for (let up = exit.parent; up; up = up.parent) {
@@ -153,37 +153,26 @@ const SUSPENDS: readonly string[] = ['yield', 'await', 'yield_expression', 'awai
 /** Expressions that change a variable (JavaScript/TypeScript `i++`, `i += n`, `x = ...`; Python's walrus). */
 const STATE_UPDATES: readonly string[] = ['update_expression', 'augmented_assignment_expression', 'assignment_expression', 'named_expression'];
 
-/**
- * A path to `continue` that calls nothing and moves a variable from its own value (`node = node.next`, `i++`,
- * `depth += 1`): the iteration walks a chain or counts, it does not wait. A poller's idle path calls its poll.
- */
+/** Expressions that move a variable on a path (`i++`, `buf[i] += 1`, `node = node.next`). */
 const PATH_UPDATES: readonly string[] = ['update_expression', 'augmented_assignment_expression', 'augmented_assignment', 'assignment_expression', 'assignment'];
-function advancesWithoutCalls(path: SyntaxNode[], calls: TreeCall[]): boolean {
-  return calls.length === 0 && pathSteps(path).any;
-}
 
-/**
- * The steps on a path: whether it moves anything from its own value (`i++`, `buf[i] += 1`, `node = node.next`), and
- * the plain names it moves that way (`used_len += n`).
- */
-function pathSteps(path: SyntaxNode[]): { any: boolean; names: Set<string> } {
+/** The plain names a path moves from their own value (`used_len += n`, `node = node.next`). */
+function pathSteps(path: SyntaxNode[]): Set<string> {
   const names = new Set<string>();
-  let any = false;
   for (const node of path) {
     for (const update of [node, ...node.descendantsOfType(PATH_UPDATES)]) {
       if (!PATH_UPDATES.includes(update.type)) continue;
       const target = update.childForFieldName('left') ?? update.childForFieldName('argument');
+      if (target?.type !== 'identifier') continue;
       if (update.type === 'assignment_expression' || update.type === 'assignment') {
         const right = update.childForFieldName('right');
-        if (target?.type !== 'identifier' || !right) continue;
         const name = target.text;
-        if (right.text !== name && !right.descendantsOfType('identifier').some((id) => id.text === name)) continue;
+        if (!right || (right.text !== name && !right.descendantsOfType('identifier').some((id) => id.text === name))) continue;
       }
-      any = true;
-      if (target?.type === 'identifier') names.add(target.text);
+      names.add(target.text);
     }
   }
-  return { any, names };
+  return names;
 }
 const SHARING: readonly string[] = ['global_statement', 'nonlocal_statement'];
 
@@ -318,7 +307,6 @@ export const detectBusyWait: Detector = (loop, ctx) => {
     // an algorithm walking its structure; a flag spin is spinOnFlag's shape.
     if (path.length === 0 || !pathSpins(path, model)) continue;
     if (!handler && takesFromLocalCollection(path, family)) continue;
-    if (advancesWithoutCalls(nodes, path)) continue;
     if (advancesCursorToExit(nodes, exits)) continue;
     const fix = nonBlockingGetFix(path, ctx, loop) ??
       blockFix(idleSleepBlock(loop, ctx, cont), { startLine: loop.startLine, endLine: loop.endLine }, {

@@ -7,7 +7,7 @@ import { guardedWorkerTemplate } from '../../../fixes/templates.js';
 import { noExitWorkerCall, ruleMayReport } from './overlap.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import type { RuleContext } from '../../rule-types.js';
-import { displayCallee, enclosingFunction, endLineOf, familyOf, lineOf, rootOf, statementsOf, treeCalls } from '../lib/index.js';
+import { displayCallee, enclosingFunction, endLineOf, familyOf, lineOf, rootOf, statementsOf, treeCalls, triesAround, tryParts } from '../lib/index.js';
 import { findUnguardedCall, inProcessQueueGet, relaysMessages } from './unguarded-worker-loop.js';
 import { detectBraceNoExit } from './brace-worker.js';
 import { outerNamesUsed, workerName } from './worker-name.js';
@@ -31,8 +31,7 @@ function holdsNoItem(loop: LoopFacts, ctx: RuleContext): boolean {
 function isDaemonThreadLoop(loop: LoopFacts): boolean {
   const fn = enclosingFunction(loop.node, 'python');
   if (!fn) return false;
-  let cls: SyntaxNode | null = fn.parent;
-  while (cls && cls.type !== 'class_definition') cls = cls.parent;
+  let cls = enclosingClass(fn);
   // The class, or a base class of the same file (`class Reloader(ReloaderBase)`), marks its threads daemons.
   const classes = new Map(rootOf(loop.node).descendantsOfType('class_definition').map((c) => [c.childForFieldName('name')?.text ?? '', c] as const));
   for (let depth = 0; cls && depth < 8; depth++) {
@@ -51,10 +50,14 @@ function isDaemonThreadLoop(loop: LoopFacts): boolean {
       return args.namedChildren.some((arg) => arg.type === 'keyword_argument' && arg.childForFieldName('name')?.text === 'target' && [name, `self.${name}`].includes(arg.childForFieldName('value')?.text ?? ''));
     });
 }
-function enclosingClassName(node: SyntaxNode): string | undefined {
-  let cls: SyntaxNode | null = node.parent;
+function enclosingClass(node: SyntaxNode): SyntaxNode | null {
+  let cls = node.parent;
   while (cls && cls.type !== 'class_definition') cls = cls.parent;
-  return cls?.childForFieldName('name')?.text;
+  return cls;
+}
+
+function enclosingClassName(node: SyntaxNode): string | undefined {
+  return enclosingClass(node)?.childForFieldName('name')?.text;
 }
 
 /**
@@ -122,13 +125,9 @@ function takesNothingDurable(loop: LoopFacts, ctx: RuleContext): boolean {
  * try that catches the interrupt and cleans up, is the command's way of waiting for Ctrl-C; it has its exit.
  */
 function stoppedByInterrupt(loop: LoopFacts): boolean {
-  for (let child = loop.node, up = loop.node.parent; up; child = up, up = up.parent) {
-    if (up.type === 'function_definition' || up.type === 'lambda') return false;
-    if (up.type !== 'try_statement' || up.childForFieldName('body')?.id !== child.id) continue;
-    const catches = up.namedChildren.some((handler) => handler.type === 'except_clause' && /\bKeyboardInterrupt\b/.test(handler.namedChildren.find((c) => c.type !== 'block')?.text ?? ''));
-    if (catches) return true;
-  }
-  return false;
+  return triesAround(loop.node, 'python').some((t) =>
+    tryParts(t).handlers.some((handler) => handler.type === 'except_clause' && /\bKeyboardInterrupt\b/.test(handler.namedChildren.find((c) => c.type !== 'block')?.text ?? '')),
+  );
 }
 
 export const detectInfiniteLoopNoExit: Detector = (loop, ctx) => {

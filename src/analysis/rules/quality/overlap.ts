@@ -5,7 +5,7 @@ import type { CozeLoopConfig } from '../../../config/schema.js';
 import type { Target } from '../../../core/types.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import type { RuleContext } from '../../rule-types.js';
-import { clauseBlock, contains, familyOf, handlerIsBroad, isBlockingWait, isFunction, rootOf, type TreeCall, treeCalls, tryParts } from '../lib/index.js';
+import { clauseBlock, familyOf, handlerIsBroad, isBlockingWait, rootOf, type TreeCall, treeCalls, triesAround, tryParts } from '../lib/index.js';
 import { isInfiniteHeader, loopExits } from './shape.js';
 import { isEmptyHandler } from './guard.js';
 
@@ -25,27 +25,7 @@ const SIGNAL_HANDLING = /signal\.signal\s*\(|add_signal_handler\s*\(|process\.(o
  * to end by raising, so it is neither a worker that dies nor one that cannot stop.
  */
 export function endsByDrainException(loop: LoopFacts): boolean {
-  const family = familyOf(loop.language);
-  let child = loop.node;
-  for (let current = loop.node.parent; current; child = current, current = current.parent) {
-    if (isFunction(current, family)) return false;
-    if (current.type !== 'try_statement' || current.childForFieldName('body')?.id !== child.id) continue;
-    if (current.namedChildren.some((h) => h.type === 'except_clause' && isEmptyHandler(h))) return true;
-  }
-  return false;
-}
-
-
-/** The tries of the enclosing function whose body holds `loop`, innermost first. */
-function enclosingTries(loop: LoopFacts): SyntaxNode[] {
-  const family = familyOf(loop.language);
-  const out: SyntaxNode[] = [];
-  for (let current = loop.node.parent; current && !isFunction(current, family); current = current.parent) {
-    if (current.type !== 'try_statement') continue;
-    const body = tryParts(current).body;
-    if (body && contains(body, loop.node)) out.push(current);
-  }
-  return out;
+  return triesAround(loop.node, familyOf(loop.language)).some((t) => t.namedChildren.some((h) => h.type === 'except_clause' && isEmptyHandler(h)));
 }
 
 /**
@@ -59,7 +39,7 @@ export function endsByNamedException(loop: LoopFacts, ctx: RuleContext): boolean
   // Exceptions that stop a program or a task from outside (`stop_signals` in rules/apis/python.yml): catching one
   // is not the loop's own way out.
   const stopping = (name: string) => ctx.kb.hasRole?.('python', name.slice(name.lastIndexOf('.') + 1), 'stop_signals') === true;
-  return enclosingTries(loop).some((t) =>
+  return triesAround(loop.node, familyOf(loop.language)).some((t) =>
     tryParts(t).handlers.some((h) => {
       if (h.type !== 'except_clause' || handlerIsBroad(h)) return false;
       const typeNode = h.namedChildren.find((c) => c.type !== 'block' && c.type !== 'comment');
@@ -83,7 +63,7 @@ export function clearsRunFlagOnError(loop: LoopFacts): boolean {
   const flags = new Set(
     [condition, ...condition.descendantsOfType(['identifier', 'attribute'])].filter((n) => n.type === 'identifier' || n.type === 'attribute').map((n) => n.text),
   );
-  return enclosingTries(loop).some((t) =>
+  return triesAround(loop.node, familyOf(loop.language)).some((t) =>
     tryParts(t).handlers.some((h) =>
       (clauseBlock(h)?.descendantsOfType('assignment') ?? []).some((a) => flags.has(a.childForFieldName('left')?.text ?? '') && /^(False|None|0)$/.test(a.childForFieldName('right')?.text ?? '')),
     ),

@@ -21,6 +21,7 @@ import {
   statementsOf,
   type TreeCall,
   treeCalls,
+  triesAround,
   tryParts,
 } from '../lib/index.js';
 import { hasSupervisor, isCallHandled, wrapBodyInTry } from './guard.js';
@@ -88,13 +89,12 @@ function endsSessionOnError(loop: LoopFacts, ctx: RuleContext): boolean {
   if (loop.language !== 'python') return false;
   const fn = enclosingFunction(loop.node, 'python');
   if (!fn) return false;
-  for (let current = loop.node.parent; current && current.id !== fn.id; current = current.parent) {
-    if (current.type !== 'try_statement' || !contains(tryParts(current).body ?? current, loop.node)) continue;
+  for (const current of triesAround(loop.node, 'python')) {
     const { handlers, finalizer: finallyClause } = tryParts(current);
     const catches = handlers.some((h) => h.type === 'except_clause' && !statementsOf(clauseBlock(h)).some((st) => st.type === 'raise_statement'));
     if (!catches && !finallyClause) continue;
     const closes = treeCalls(fn, ctx.model, { skipFunctions: true }).some(
-      (c) => c.kinds.includes('close') && c.node.startIndex >= loop.node.endIndex && (c.node.startIndex >= current!.endIndex || (finallyClause !== undefined && contains(finallyClause, c.node))),
+      (c) => c.kinds.includes('close') && c.node.startIndex >= loop.node.endIndex && (c.node.startIndex >= current.endIndex || (finallyClause !== undefined && contains(finallyClause, c.node))),
     );
     if (catches && closes) return true;
   }
