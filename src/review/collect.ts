@@ -3,6 +3,7 @@ import { analyzeSource } from '../analysis/engine.js';
 import { languageForPath } from '../analysis/parse.js';
 import { sharedAnalysisPool, type AnalysisPool } from '../analysis/worker-pool.js';
 import { effectLimits, EffectIndex, moduleCandidates } from '../analysis/effects/index.js';
+import { goBuildExcludes } from '../analysis/effects/go-build.js';
 import { loadKnowledgeBase } from '../analysis/knowledge-base.js';
 import { javaPackageOf, SharedSources, scanImports } from '../analysis/shared-sources.js';
 import { t } from '../core/i18n.js';
@@ -110,12 +111,15 @@ export interface ContextFiles {
 
 /** Directories listed per review for Go package siblings (one request each). */
 const MAX_GO_DIRECTORIES = 16;
+/** Batched reads per review for Go package siblings (the later ones only replace files a build constraint leaves out). */
+const MAX_GO_SIBLING_READS = 3;
 
 /**
  * The same-package files of the changed Go files: a Go call into another file of the package needs no import, and the
  * CLI resolves it from the disk (EffectIndex.goPackage). The bots list each changed Go file's directory at the head
  * (platform.listDirectory) and fetch its other non-test `.go` files into the context map, in one batched read where
- * the host offers it, within what `effects.max_files` leaves (`room`); the rest is returned as cut off.
+ * the host offers it, within what `effects.max_files` leaves (`room`); a file whose build constraint leaves it out
+ * of every build does not keep a place; the rest is returned as cut off.
  */
 export async function collectGoSiblings(platform: Platform, cr: ChangeRequestRef, files: ReviewFile[], known: Set<string>, config: CozeLoopConfig, room: number): Promise<{ files: Map<string, Buffer>; cutOff: string[] }> {
   const out = { files: new Map<string, Buffer>(), cutOff: [] as string[] };
@@ -132,13 +136,24 @@ export async function collectGoSiblings(platform: Platform, cr: ChangeRequestRef
       wanted.push(entry.path);
     }
   }
-  const taken = wanted.slice(0, Math.max(0, room));
-  out.cutOff.push(...wanted.slice(taken.length));
-  const contents = await fetchContents(platform, cr, taken).catch(() => new Map<string, Buffer | null>());
-  for (const path of taken) {
-    const content = contents.get(path);
-    if (content && content.length <= config.max_file_bytes) out.files.set(path, content);
+  // Names cannot tell a file the go tool leaves out (`//go:build ignore`: a generator kept beside the package), so
+  // one read takes what the room allows, and the places of the files their headers exclude are filled from the
+  // files not read yet, in at most MAX_GO_SIBLING_READS batched reads.
+  let next = 0;
+  for (let read = 0; read < MAX_GO_SIBLING_READS && next < wanted.length; read++) {
+    const free = room - out.files.size;
+    if (free <= 0) break;
+    const batch = wanted.slice(next, next + free);
+    next += batch.length;
+    const contents = await fetchContents(platform, cr, batch).catch(() => new Map<string, Buffer | null>());
+    for (const path of batch) {
+      const content = contents.get(path);
+      if (!content || content.length > config.max_file_bytes) continue;
+      if (goBuildExcludes(content.toString('utf8'))) continue;
+      out.files.set(path, content);
+    }
   }
+  out.cutOff.push(...wanted.slice(next));
   return out;
 }
 

@@ -42,11 +42,11 @@ interface Host {
   listings(): number;
 }
 
-async function github(): Promise<Host & { close(): Promise<void> }> {
+async function github(extra: Record<string, string> = {}): Promise<Host & { close(): Promise<void> }> {
   const fake = await new FakeGitHub().start();
   const pull = fake.addPull({ number: 7, head: { sha: HEAD, ref: 'feature' }, base: { sha: BASE, ref: 'main' } });
   pull.files = [{ filename: CHANGED, status: 'added', patch: PATCH }];
-  for (const [path, text] of Object.entries(TREE)) fake.setContent(HEAD, path, text);
+  for (const [path, text] of Object.entries({ ...TREE, ...extra })) fake.setContent(HEAD, path, text);
   const platform = new GitHubPlatform(new Octokit({ auth: 'ghs_go_siblings', baseUrl: fake.url, log: silent }), { baseUrl: fake.url });
   return {
     platform,
@@ -57,10 +57,10 @@ async function github(): Promise<Host & { close(): Promise<void> }> {
   };
 }
 
-async function gitlab(): Promise<Host & { close(): Promise<void> }> {
+async function gitlab(extra: Record<string, string> = {}): Promise<Host & { close(): Promise<void> }> {
   const fake = new FakeGitLab({ token: 'glpat-go-siblings' });
   await fake.start();
-  fake.addShopMergeRequest({ baseSha: BASE, headSha: HEAD, added: [{ path: CHANGED, diff: PATCH }], files: TREE });
+  fake.addShopMergeRequest({ baseSha: BASE, headSha: HEAD, added: [{ path: CHANGED, diff: PATCH }], files: { ...TREE, ...extra } });
   const platform = new GitLabPlatform({ url: fake.url, token: 'glpat-go-siblings' });
   return {
     platform,
@@ -106,9 +106,20 @@ describe.each([
     host = await start();
     await runReview(host.platform, host.cr, config(1), deps);
     const summary = host.summary()!;
-    // cleanup.go, notify.go, store.go are the non-test siblings (sorted); one fits, two are named as not read.
-    expect(summary).toMatch(/effect summaries: 2 same-package Go file\(s\) of the changed files were not read \(effects\.max_files = 1\): svc\/outbox\/notify\.go, svc\/outbox\/store\.go/);
+    // cleanup.go, notify.go, store.go are the non-test siblings (sorted). cleanup.go is `//go:build ignore`: read and
+    // set aside, so notify.go takes the one place and only store.go is named as not read.
+    expect(summary).toMatch(/effect summaries: 1 same-package Go file\(s\) of the changed files were not read \(effects\.max_files = 1\): svc\/outbox\/store\.go/);
+    expect(summary).not.toContain('cleanup.go');
     expect(summary).not.toContain('worker_test.go');
     expect(summary).not.toContain('svc/other/');
+  });
+
+  it('does not spend the bound on a file the go tool leaves out (//go:build ignore), reading the next one instead', async () => {
+    // Sorted first, a second generator beside cleanup.go: both read, recognised by their headers, and replaced by
+    // store.go in a second read (before, the three places went to a_generate.go, cleanup.go and notify.go).
+    host = await start({ 'svc/outbox/a_generate.go': '//go:build ignore\n\npackage main\n\nfunc main() {}\n' });
+    const outcome = await runReview(host.platform, host.cr, config(3), deps);
+    expect(rulesAt(outcome.findings)).toContain(`write-per-row@${lineOf('w.store.MarkSent(ctx, id)')}`);
+    expect(host.summary()).not.toContain('same-package Go file(s)');
   });
 });
