@@ -746,7 +746,7 @@ function braceArgs(args: SyntaxNode[]): ArgFact[] {
   return args.slice(0, 3).map((a) => ({ text: a.text.slice(0, 200), number: undefined, string: stringLiteralText(a), name: undefined }));
 }
 
-const GO_TYPES: readonly string[] = ['package_clause', 'type_spec', 'function_declaration', 'method_declaration', 'go_statement', 'call_expression'];
+const GO_TYPES: readonly string[] = ['package_clause', 'type_spec', 'function_declaration', 'method_declaration', 'go_statement', 'func_literal', 'call_expression'];
 
 /** The type a Go field or variable is declared with, by name (`*Store`, `store.Store`, `Store[T]` → `Store`). */
 /** `type Worker struct { store *Store }` → fields of Worker; `type Queue interface { Pop() }` → its methods. */
@@ -792,8 +792,9 @@ function goReceiver(node: SyntaxNode): { name?: string; type?: string } {
 
 /**
  * Go: functions by name, methods by their receiver's type (`s.processBatch()` inside a method of `*Service` whose
- * receiver is `s`). Function literals belong to the function that holds them; a `go` statement starts another
- * goroutine, which the function does not wait for: its calls are left out (the statement is a task spawn).
+ * receiver is `s`). Function literals belong to the function that holds them, except one it returns (a factory's
+ * handler or callback: its calls run when the caller calls the result); a `go` statement starts another goroutine,
+ * which the function does not wait for: its calls are left out (the statement is a task spawn).
  */
 function buildGo(table: FileTable, tree: FlatTree): void {
   const stack: Scope[] = [];
@@ -827,6 +828,12 @@ function buildGo(table: FileTable, tree: FlatTree): void {
           types.add(receiver.type);
         }
         stack.push({ end: node.endIndex, fn });
+        break;
+      }
+      case 'func_literal': {
+        const up = node.parent;
+        const returned = up?.type === 'return_statement' || (up?.type === 'expression_list' && up.parent?.type === 'return_statement');
+        if (returned) stack.push({ end: node.endIndex, detached: true });
         break;
       }
       case 'go_statement': {

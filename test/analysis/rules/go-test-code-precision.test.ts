@@ -48,6 +48,14 @@ describe('defer-in-loop in Go test code', () => {
     expect(deferFindings('relay/relay.go')).toEqual([12, 22]);
   });
 
+  it('treats test-support packages kept outside _test.go (fakes, shared suites, fuzz harnesses) as test code', () => {
+    for (const path of ['internal/testutil/relay.go', 'client/testing/fake_relay.go', 'storage/testsuites/suite.go', 'contrib/fuzz/relay_fuzzer.go']) {
+      expect([path, deferFindings(path)]).toEqual([path, [22]]);
+    }
+    // A package whose name only starts like one is product code.
+    expect(deferFindings('internal/testingtools/relay.go')).toEqual([12, 22]);
+  });
+
   it('reviews a `//go:build ignore` program (go run gen.go) like test code, not a file that only mentions the tag', () => {
     const tool = `// Copyright notice.\n\n//go:build ignore\n\n${TABLE_TEST}`;
     expect(isGoToolProgram('relay/gen.go', tool)).toBe(true);

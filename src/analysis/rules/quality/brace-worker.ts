@@ -4,12 +4,13 @@
 // the first failure (CallFact.failure `ends-loop`: Go `if err != nil { return err }` / `log.Fatal`, a Java
 // exception no catch inside the loop stops). Spring `@Scheduled` methods are not workers here: Spring logs an
 // exception and runs the method again at the next delay.
-import type { CallFact, CallKind, LoopFacts } from '../../facts.js';
+import type { CallFact, CallKind, LoopFacts, SyntaxNode } from '../../facts.js';
 import type { Detection, RuleContext } from '../../rule-types.js';
 import { isBlockingWait } from '../../facts/common.js';
 import { blockFix, fenceLanguage, wholeLineText } from '../../../fixes/lines.js';
 import { camelCase } from '../../../fixes/templates.js';
-import { displayCallee, endLineOf, lineOf, statementsOf } from '../lib/index.js';
+import { displayCallee, endLineOf, lineOf, rootOf, statementsOf } from '../lib/index.js';
+import { SCOPE_FUNCTION_TYPES } from '../../model.js';
 import { isGenericFunctionName } from './worker-name.js';
 
 const THROWING: ReadonlySet<CallKind> = new Set(['http', 'db-read', 'db-write', 'db-commit', 'db-batch', 'queue-ack', 'connect', 'file-open']);
@@ -165,6 +166,29 @@ const WORKER_KINDS: ReadonlySet<CallKind> = new Set(['sleep', 'queue-pop', 'db-r
  * stop case) and nothing that asks it to stop, doing a worker's calls. unguarded-worker-loop's finding on the same
  * loop says it already (its `-no-stop` variants).
  */
+/** Kinds of call that take, change or send something a kill between two statements would leave half done. */
+const ITEM_KINDS: ReadonlySet<CallKind> = new Set(['queue-pop', 'queue-ack', 'queue-publish', 'db-read', 'db-write', 'db-batch', 'db-commit', 'http', 'subprocess', 'task-spawn']);
+
+/**
+ * The Go loop runs on a goroutine of its own: its function literal is the operand of a `go` statement, or its
+ * function or method is started by one in the file (`go l.outputLoop()`). Every goroutine ends with the process.
+ */
+function runsOnGoroutine(loop: LoopFacts): boolean {
+  let fn: SyntaxNode | null = loop.node.parent;
+  while (fn && !SCOPE_FUNCTION_TYPES.has(fn.type) && fn.type !== 'function_declaration') fn = fn.parent;
+  if (!fn) return false;
+  if (fn.type === 'func_literal') return fn.parent?.type === 'call_expression' && fn.parent.parent?.type === 'go_statement';
+  const name = fn.childForFieldName('name')?.text;
+  if (!name) return false;
+  return rootOf(loop.node)
+    .descendantsOfType(['go_statement'])
+    .some((g) => {
+      const callee = g.namedChildren[0]?.childForFieldName('function');
+      const called = callee?.type === 'selector_expression' ? callee.childForFieldName('field')?.text : callee?.text;
+      return called === name;
+    });
+}
+
 export function detectBraceNoExit(loop: LoopFacts, ctx: RuleContext, unguardedMayReport: boolean): Detection | null {
   if (loop.kind === 'interval' || !loop.infinite || loop.exits.length > 0) return null;
   if (!braceHasNoStop(loop, ctx.file.source)) return null;
@@ -175,10 +199,15 @@ export function detectBraceNoExit(loop: LoopFacts, ctx: RuleContext, unguardedMa
   if (!worker || ctx.testCode) return null;
   const name = braceWorkerName(loop);
   const sketch = loop.language === 'go' ? goGuardedWorkerSketch(loop, ctx.file.source, name) : javaGuardedWorkerSketch(loop, ctx.file.source, name);
+  // A goroutine that only looks and waits (frees memory on a ticker, prints a counter, flushes an in-memory log):
+  // killed with the process between two statements it loses nothing, like a Python daemon thread that holds no
+  // item. What is left is the goroutine a caller done with it cannot end: a hint, not a warning.
+  const idle = loop.language === 'go' && loop.calls.every((c) => !c.kinds.some((k) => ITEM_KINDS.has(k))) && runsOnGoroutine(loop);
   return {
     loop,
     line: loop.headerLine,
-    variant: loop.language,
+    variant: idle ? 'go-idle' : loop.language,
+    ...(idle ? { severity: 'info' as const } : {}),
     data: { call: displayCallee(worker.callee) },
     confidence: 'high',
     fix: blockFix(sketch, { startLine: loop.startLine, endLine: loop.endLine }, { description: 'stop on ctx.Done() / interruption', safety: 'unsafe', language: fenceLanguage(loop.language) }),

@@ -3,7 +3,9 @@
 // done: files, rows and connections pile up open, locks stay held. A `defer` inside a function literal called per
 // iteration (`func() { defer f.Close(); ... }()`) or in a helper is the fix and is left alone, and so is a loop
 // that leaves the function in the same iteration (`return` right after, a retry that stops at the first success),
-// and so is a value kept open on purpose for after the loop (appended, stored, sent: see keptForAfter). In test code
+// and so is a value kept open on purpose for after the loop (appended, stored, sent: see keptForAfter), an item of a
+// collection held before the loop (releasesCollectionItem) and a cleanup that runs only on failure
+// (cleanupOnFailure). In test code
 // only the deferred calls whose delay blocks (an Unlock, a wg.Done) are reported.
 import type { Detection, RuleContext } from '../../rule-types.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
@@ -254,9 +256,39 @@ function keptForAfter(defer: SyntaxNode, loop: LoopFacts): boolean {
   return false;
 }
 
+/**
+ * `for _, c := range closers { defer c.Close() }`: the released value is the item of a collection that existed before
+ * the loop (and is not reassigned in it). Nothing is opened per iteration, so nothing piles up: deferring each release
+ * to the function's return is the point (close them all after the handler runs, hold a set of locks together).
+ */
+function releasesCollectionItem(defer: SyntaxNode, loop: LoopFacts): boolean {
+  if (!loop.node.namedChildren.some((c) => c.type === 'range_clause')) return false;
+  const call = defer.namedChild(0);
+  const fn = call?.childForFieldName('function');
+  const operand = fn?.type === 'selector_expression' ? fn.childForFieldName('operand') : unconverted(call?.childForFieldName('arguments')?.namedChild(0));
+  if (operand?.type !== 'identifier' || !loop.loopVariables.includes(operand.text)) return false;
+  return !loop.assignments.some((a) => a.target === operand.text);
+}
+
+/**
+ * `defer func() { if err == nil { return }; l.Close() }()` (or `if err != nil { ... }`): a cleanup that runs only
+ * when the function fails, undoing what each iteration set up. It has to wait for the function's result.
+ */
+function cleanupOnFailure(defer: SyntaxNode): boolean {
+  const fn = defer.namedChild(0)?.childForFieldName('function');
+  if (fn?.type !== 'func_literal') return false;
+  const block = fn.childForFieldName('body')?.namedChildren.find((c) => c.type !== 'comment');
+  const first = block?.type === 'statement_list' ? block.namedChildren.find((c) => c.type !== 'comment') : block;
+  if (first?.type !== 'if_statement') return false;
+  const condition = first.childForFieldName('condition');
+  return condition?.type === 'binary_expression' && /^(?:err|\w+Err)\s*[!=]=\s*nil$/.test(condition.text);
+}
+
 export function detectDeferInLoop(loop: LoopFacts, ctx: RuleContext): Detection[] | null {
   if (loop.language !== 'go' || loop.node.type !== 'for_statement') return null;
-  const defers = ownDefers(loop).filter((d) => reportedHere(d, ctx) && !returnsRightAfter(d) && pilesUp(d, loop, ctx) && !keptForAfter(d, loop));
+  const defers = ownDefers(loop).filter(
+    (d) => reportedHere(d, ctx) && !returnsRightAfter(d) && pilesUp(d, loop, ctx) && !keptForAfter(d, loop) && !releasesCollectionItem(d, loop) && !cleanupOnFailure(d),
+  );
   if (defers.length === 0) return null;
   const fn = loop.functionName ?? 'the function';
   const fix = closureFix(loop, ctx.file.source);

@@ -1,0 +1,28 @@
+// infinite-loop-no-exit on Go goroutines: one that holds no item (it frees memory, prints a counter) is a hint, one
+// that deletes rows or runs on the caller's goroutine stays a warning. Read from the rule's own bad.go fixture.
+import { describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { fixturePath, runRule } from '../../support/rule-tester.js';
+
+describe('infinite-loop-no-exit: idle goroutines', () => {
+  const source = readFileSync(fixturePath('infinite-loop-no-exit', 'bad.go'), 'utf8');
+  const lineOf = (text: string): number => source.split('\n').findIndex((l) => l.includes(text)) + 1;
+  const findings = runRule('infinite-loop-no-exit', 'metrics/bad.go', source);
+  const at = (line: number) => findings.find((f) => f.line === line);
+
+  it('reports a goroutine that only waits and works in memory as info, with the go-idle message', () => {
+    for (const header of ['for range time.Tick(30 * time.Second) {', 'log.Printf("%d events"']) {
+      const line = header.startsWith('for') ? lineOf(header) : lineOf(header) - 2;
+      const finding = at(line);
+      expect(finding).toBeDefined();
+      expect(finding!.severity).toBe('info');
+      expect(finding!.message).toContain('holds no item');
+    }
+  });
+
+  it('keeps a warning for a goroutine that deletes rows and for a loop on the caller goroutine', () => {
+    for (const line of [lineOf('db.Exec("DELETE FROM outbox') - 2, lineOf('s.flush()') - 2]) {
+      expect(at(line)?.severity).toBe('warning');
+    }
+  });
+});
