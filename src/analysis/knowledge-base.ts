@@ -63,7 +63,7 @@ export type WaitClass = 'blocking' | 'immediate';
  * `CancelledError`), which a loop does not catch as its own way out; `control_flow_errnos`, errno names that mean
  * "call again now" (`EINTR`, `EAGAIN`), so a handler that re-raises every other errno is no retry.
  */
-export const CALL_ROLES = ['state_probe', 'not_work', 'keeps_callback', 'closes', 'returns_task', 'owns_tasks', 'acks', 'releases', 'blocks_when_held', 'control_flow_errors', 'timeout_errors', 'takes_item', 'stop_signals', 'control_flow_errnos'] as const;
+export const CALL_ROLES = ['state_probe', 'not_work', 'keeps_callback', 'closes', 'returns_task', 'owns_tasks', 'acks', 'releases', 'blocks_when_held', 'control_flow_errors', 'timeout_errors', 'takes_item', 'stop_signals', 'control_flow_errnos', 'accepts_client'] as const;
 export type CallRole = (typeof CALL_ROLES)[number];
 
 /**

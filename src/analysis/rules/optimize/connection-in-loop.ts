@@ -2,7 +2,8 @@ import type { FileModel } from '../../model.js';
 // A connection, client, session or pool built on every iteration: a TCP (and TLS, and auth) handshake each time,
 // no connection reuse, and often a leak. Quiet when the client is borrowed from a pool (`pool.connect()`,
 // `engine.connect()`, `pool.acquire()`), when it is a reconnect in an error handler or behind a "not connected"
-// check, and when each iteration really talks to a different target (`for dsn in shards`).
+// check, when each iteration really talks to a different target (`for dsn in shards`), and when it accepts a client
+// first (a proxy's upstream connection per client).
 import { formatCount } from '../../../cost/assumptions.js';
 import { connectionsCost, formatNumber, fromConfig } from '../../../cost/index.js';
 import type { CallFact, LoopFacts, SyntaxNode } from '../../facts.js';
@@ -47,8 +48,13 @@ function returnsName(loop: LoopFacts, name: string, model: FileModel): boolean {
   return found;
 }
 
-export function perIterationConnections(loop: LoopFacts, model: FileModel): CallFact[] {
-  return ownCalls(loop).filter((c) => {
+export function perIterationConnections(loop: LoopFacts, model: FileModel, ctx?: RuleContext): CallFact[] {
+  const calls = ownCalls(loop);
+  // `for { in, _ := l.Accept(); out, _ := net.Dial("tcp", upstream); go pipe(in, out) }`: a proxy accepts a client and
+  // opens its upstream connection, one per client by design (the `accepts_client` role).
+  const accepted = calls.find((c) => ctx?.kb.hasRole?.(loop.language, c.method, 'accepts_client') === true);
+  return calls.filter((c) => {
+    if (accepted && accepted.node.startIndex < c.node.startIndex) return false;
     if (!hasKind(c, 'connect') || POOL_CHECKOUT.test(c.callee) || /^(acquire|getconn|checkout)$/.test(c.method)) return false;
     if (c.dependsOnIteration || inErrorHandler(c.node, loop)) return false;
     // `if conn is None or conn.closed: conn = connect()` is a lazy (re)connect
@@ -81,7 +87,7 @@ function boundNotConnected(c: CallFact, loop: LoopFacts): boolean {
 const SOCKET_TALKS: ReadonlySet<string> = new Set(['connect', 'connect_ex', 'send', 'sendall', 'sendto', 'sendmsg', 'recv', 'recvfrom', 'listen', 'accept']);
 
 export const detectConnectionInLoop: Detector = (loop, ctx) => {
-  const connects = perIterationConnections(loop, ctx.model);
+  const connects = perIterationConnections(loop, ctx.model, ctx);
   if (connects.length === 0) return null;
   const first = connects[0]!;
   const interval = pollerInterval(loop, ctx.model);
