@@ -258,16 +258,24 @@ function keptForAfter(defer: SyntaxNode, loop: LoopFacts): boolean {
 
 /**
  * `for _, c := range closers { defer c.Close() }`: the released value is the item of a collection that existed before
- * the loop (and is not reassigned in it). Nothing is opened per iteration, so nothing piles up: deferring each release
+ * the loop (and is not reassigned in it), a field of it (`defer s.mu.Unlock()`), or the item under its concrete type
+ * (`ts := s.(*testSink)`). Nothing is opened per iteration, so nothing piles up: deferring each release
  * to the function's return is the point (close them all after the handler runs, hold a set of locks together).
  */
 function releasesCollectionItem(defer: SyntaxNode, loop: LoopFacts): boolean {
   if (!loop.node.namedChildren.some((c) => c.type === 'range_clause')) return false;
   const call = defer.namedChild(0);
   const fn = call?.childForFieldName('function');
-  const operand = fn?.type === 'selector_expression' ? fn.childForFieldName('operand') : unconverted(call?.childForFieldName('arguments')?.namedChild(0));
-  if (operand?.type !== 'identifier' || !loop.loopVariables.includes(operand.text)) return false;
-  return !loop.assignments.some((a) => a.target === operand.text);
+  let operand = fn?.type === 'selector_expression' ? fn.childForFieldName('operand') : unconverted(call?.childForFieldName('arguments')?.namedChild(0));
+  // `ts.mu.Unlock()`: the item's own field.
+  while (operand?.type === 'selector_expression') operand = operand.childForFieldName('operand');
+  if (operand?.type !== 'identifier') return false;
+  const name = operand.text;
+  const assigned = loop.assignments.filter((a) => a.target === name);
+  if (loop.loopVariables.includes(name)) return assigned.length === 0;
+  // `ts := sink.(*testSink)`: the item itself, under its concrete type.
+  const value = assigned.length === 1 ? assigned[0]!.valueText.replace(/\s+/g, '') : '';
+  return loop.loopVariables.some((v) => value.startsWith(`${v}.(`));
 }
 
 /**
