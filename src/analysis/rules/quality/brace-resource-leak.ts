@@ -34,7 +34,9 @@ function goResource(call: CallFact): Resource | undefined {
   // Declared in the iteration (`:=`); a variable reassigned here is carried to the next one.
   if (call.node.parent?.parent?.type !== 'short_var_declaration') return undefined;
   if (GO_ROWS.test(call.method) && call.kinds.includes('db-read')) return { call, name: call.assignedTo, close: `${call.assignedTo}.Close` };
-  if (GO_HTTP.test(call.callee) && call.kinds.includes('http')) return { call, name: call.assignedTo, close: `${call.assignedTo}.Body.Close` };
+  // Only a call known to be HTTP returns an `*http.Response`: one guessed from its receiver's name (`kapi.Get` on a
+  // keys API) returns whatever that API returns.
+  if (GO_HTTP.test(call.callee) && call.kinds.includes('http') && call.confidence !== 'low') return { call, name: call.assignedTo, close: `${call.assignedTo}.Body.Close` };
   if (GO_FILE.test(call.callee)) return { call, name: call.assignedTo, close: `${call.assignedTo}.Close` };
   return undefined;
 }
