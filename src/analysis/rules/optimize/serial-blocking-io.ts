@@ -27,13 +27,16 @@ import {
   indentOf,
   insideGather,
   isBatched,
+  isChunkIterable,
   isPython,
+  iteratesChunks,
   ownCalls,
   say,
   calleeLabel,
   short,
   tinyLiteralIterable,
   walkOwnBody,
+  scopeOf,
   deliberatelySerial,
   carriesInstanceState,
   recursesIntoArgument,
@@ -161,6 +164,20 @@ function iteratesCommandArguments(loop: LoopFacts): boolean {
   });
 }
 
+/**
+ * The loop walks batches the code has already cut (`for chunk in chunks`, `for batch in self._batches(texts, n)`,
+ * `for i in range(0, len(texts), batch_size)`, also through a name: `_iter = range(0, len(texts), batch_size)`):
+ * one request per batch is the batching a size or rate limit asks for. Running batches side by side may still help,
+ * so the finding stays, as a hint without the per-item count.
+ */
+function walksBatches(loop: LoopFacts, model: FileModel): boolean {
+  if (iteratesChunks(loop)) return true;
+  const text = loop.iterable?.text.trim() ?? '';
+  if (!/^[A-Za-z_][\w.]*$/.test(text)) return false;
+  const value = model.assignedValue(scopeOf(loop.node), text, loop.node.startIndex);
+  return value !== undefined && isChunkIterable(value.text);
+}
+
 export const detectSerialBlockingIo: Detector = (loop, ctx) => {
   if (loop.language === 'go' || loop.language === 'java') return detectBraceSerialIo(loop, ctx);
   if (!SERIAL_KINDS.has(loop.kind) || loop.infinite) return null;
@@ -177,11 +194,13 @@ export const detectSerialBlockingIo: Detector = (loop, ctx) => {
   const cost = serialWallTimeCost({ items, latency: fromConfig(ctx.config.cost, 'http_call_ms'), concurrency }, ctx.config.cost, ctx.locale);
   const confidence = confidenceOf([first]);
   const isAwait = first.awaited;
+  const batches = confidence !== 'low' && walksBatches(loop, ctx.model);
   return {
     loop,
     line: first.line,
     confidence,
-    variant: confidence === 'low' ? 'guessed' : isAwait ? 'await' : 'default',
+    ...(batches ? { severity: 'info' as const } : {}),
+    variant: confidence === 'low' ? 'guessed' : batches ? 'batches' : isAwait ? 'await' : 'default',
     data: {
       call: calleeLabel(first),
       loopVar: loop.loopVariables[0] ?? 'item',
