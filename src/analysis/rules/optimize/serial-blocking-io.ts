@@ -178,6 +178,18 @@ function walksBatches(loop: LoopFacts, model: FileModel): boolean {
   return value !== undefined && isChunkIterable(value.text);
 }
 
+/**
+ * `for hop in urlpath.split("::")`, `for part in name.split(".")`: the parts of one string split on a separator (not
+ * on line breaks: the lines of a text can be many). The code does not count them, but one string holds a handful,
+ * so the 100-item estimate is not this loop's and running them side by side gains next to nothing (Python).
+ */
+function splitsOneString(loop: LoopFacts): boolean {
+  if (!isPython(loop.language)) return false;
+  const m = /\.r?split\(\s*(?:"([^"\\]*)"|'([^'\\]*)')\s*(?:,\s*(?:maxsplit\s*=\s*)?\d+\s*)?\)$/.exec(loop.iterable?.text.trim() ?? '');
+  const separator = m ? (m[1] ?? m[2]) : undefined;
+  return separator !== undefined && separator.trim() !== '';
+}
+
 export const detectSerialBlockingIo: Detector = (loop, ctx) => {
   if (loop.language === 'go' || loop.language === 'java') return detectBraceSerialIo(loop, ctx);
   if (!SERIAL_KINDS.has(loop.kind) || loop.infinite) return null;
@@ -189,7 +201,7 @@ export const detectSerialBlockingIo: Detector = (loop, ctx) => {
   if (ownCalls(loop).some((c) => hasKind(c, 'http') && carriedAcrossIterations(loop, c))) return null;
   const first = calls[0]!;
   const items = batchSize(loop, ctx.model, ctx.config.cost);
-  if (items.assumption.source !== 'code' && (inCommandEntryPoint(loop) || iteratesCommandArguments(loop))) return null;
+  if (items.assumption.source !== 'code' && (inCommandEntryPoint(loop) || iteratesCommandArguments(loop) || splitsOneString(loop))) return null;
   const concurrency = concurrencyOf(loop, ctx.config.cost);
   const cost = serialWallTimeCost({ items, latency: fromConfig(ctx.config.cost, 'http_call_ms'), concurrency }, ctx.config.cost, ctx.locale);
   const confidence = confidenceOf([first]);
