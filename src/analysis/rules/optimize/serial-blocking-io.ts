@@ -190,6 +190,27 @@ function splitsOneString(loop: LoopFacts): boolean {
   return separator !== undefined && separator.trim() !== '';
 }
 
+const YIELDS = new Set(['yield', 'yield_expression']);
+const FUNCTION_TYPES = new Set(['function_definition', 'lambda', 'function_declaration', 'generator_function_declaration', 'function_expression', 'generator_function', 'arrow_function', 'method_definition']);
+
+/**
+ * The loop is a generator's: it yields each result as it is made (a document loader's `lazy_load`, a crawler), also
+ * from a loop nested in it. The consumer pulls one item at a time and may stop early, so the calls run one by one by
+ * contract; fetching ahead would do work nobody may ask for. Still a hint: a small read-ahead overlaps the latency.
+ */
+function yieldsEachResult(loop: LoopFacts): boolean {
+  let found = false;
+  const visit = (node: SyntaxNode): void => {
+    for (const child of node.namedChildren) {
+      if (found) return;
+      if (YIELDS.has(child.type)) found = true;
+      else if (!FUNCTION_TYPES.has(child.type)) visit(child);
+    }
+  };
+  visit(loop.body);
+  return found;
+}
+
 export const detectSerialBlockingIo: Detector = (loop, ctx) => {
   if (loop.language === 'go' || loop.language === 'java') return detectBraceSerialIo(loop, ctx);
   if (!SERIAL_KINDS.has(loop.kind) || loop.infinite) return null;
@@ -207,12 +228,13 @@ export const detectSerialBlockingIo: Detector = (loop, ctx) => {
   const confidence = confidenceOf([first]);
   const isAwait = first.awaited;
   const batches = confidence !== 'low' && walksBatches(loop, ctx.model);
+  const yields = confidence !== 'low' && !batches && yieldsEachResult(loop);
   return {
     loop,
     line: first.line,
     confidence,
-    ...(batches ? { severity: 'info' as const } : {}),
-    variant: confidence === 'low' ? 'guessed' : batches ? 'batches' : isAwait ? 'await' : 'default',
+    ...(batches || yields ? { severity: 'info' as const } : {}),
+    variant: confidence === 'low' ? 'guessed' : batches ? 'batches' : yields ? 'yields' : isAwait ? 'await' : 'default',
     data: {
       call: calleeLabel(first),
       loopVar: loop.loopVariables[0] ?? 'item',
