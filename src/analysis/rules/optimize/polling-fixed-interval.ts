@@ -72,11 +72,13 @@ function pushesRatherThanAsks(call: CallFact): boolean {
   return /\bmethod\s*[:=]\s*['"`](POST|PUT|PATCH|DELETE)['"`]/i.test(call.text);
 }
 
-/** The calls that ask for work each round (queue pops, reads, API calls), outside error handlers. */
+/**
+ * The calls that ask for work each round (queue pops, reads, API calls), outside error handlers. One per chain, the
+ * asking call kept: in `requests.get(url).json()` the outer `.json()` comes first and asks nothing.
+ */
 export function pollCalls(loop: LoopFacts, source: string): CallFact[] {
-  return distinctChains(ownCalls(loop)).filter(
+  return distinctChains(ownCalls(loop).filter((c) => hasKind(c, 'db-read', 'queue-pop', 'http', 'lock', 'subprocess'))).filter(
     (c) =>
-      hasKind(c, 'db-read', 'queue-pop', 'http', 'lock', 'subprocess') &&
       !pushesRatherThanAsks(c) &&
       (c.confidence === 'high' || credible(c, source, hasKind(c, 'http') ? 'http' : 'db-read')) && !hasKind(c, 'sleep') && !isCursorFetch(c) && !inErrorHandler(c.node, loop) &&
       !onExitPath(c, loop),
