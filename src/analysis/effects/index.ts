@@ -14,7 +14,7 @@ import type { CallKind, EffectStep } from '../facts.js';
 import type { Classification, KnowledgeBase } from '../knowledge-base.js';
 import { languageForPath, parseWithBudget, releaseTree } from '../parse.js';
 import type { FlatTree } from '../flat-tree.js';
-import { buildFileTable, classifyFunction, type FileTable, unaliasedPythonCallee, type TableFunction } from './table.js';
+import { buildFileTable, classifyFunction, CLIENT_RECEIVER, type FileTable, unaliasedPythonCallee, type TableFunction } from './table.js';
 import { goBuildExcludes } from './go-build.js';
 
 /** Kinds a summary collects (what a function does that costs a round trip, a wait or a resource). */
@@ -584,7 +584,7 @@ export class FileEffects implements KnowledgeBase {
     }
     if (direct.kinds.length > 0 && language === 'python' && direct.by !== 'sql-hint') {
       // A name guess (`self.save_form` looks like a write) is weighed against the summary below, as for any callee.
-      const own = this.ownConstructor(callee) ?? (direct.by === 'guess' ? undefined : this.ownSelfMethod(callee));
+      const own = this.ownConstructor(callee) ?? (direct.by === 'guess' ? undefined : this.ownSelfMethod(callee) ?? this.ownUntypedCall(callee, direct));
       if (own) return own;
     }
     if (direct.kinds.length > 0 && (direct.confidence === 'high' || direct.by === 'sql-hint')) return direct;
@@ -638,6 +638,50 @@ export class FileEffects implements KnowledgeBase {
     return this.summarisedCall(callee) ?? { kinds: [], confidence: 'high' };
   }
 
+  /** `worker.put_object(v)` in the analysed file itself (see ownUntypedMethod): the own method's summary, or an unknown call. */
+  private ownUntypedCall(callee: string, direct: Classification): Classification | undefined {
+    if (direct.by !== 'api') return undefined;
+    const own = this.ownUntypedMethod(this.table, callee);
+    if (!own) return undefined;
+    return (own.target ? this.summarisedCall(callee, own.target) : null) ?? { kinds: [], confidence: 'high' };
+  }
+
+  /**
+   * Python: `worker.put_object(value)` where a class of the file defines `put_object` (a distributed runtime's own
+   * `Worker.put_object`) and nothing in the file says what `worker` is: the code's own method runs, not the library
+   * call a catalogue entry for any receiver stands for (`*.put_object` is S3's). Also `self.core.put_object(...)` on
+   * a field of unknown type. The catalogue stands when the entry names the receiver (`requests.get`, `*_stub.*`),
+   * when the receiver is an import or a class, is assigned anywhere in the file from a call the catalogue knows
+   * (`s3 = boto3.client("s3")`, `self.s3 = session.client("s3")`) or is annotated with a class the file does not
+   * define. Undefined: the catalogue's answer stands; otherwise the own method to summarise (a plain receiver and
+   * one class defining the name), or no target: an unknown call.
+   */
+  private ownUntypedMethod(table: FileTable, callee: string): { target?: TableFunction } | undefined {
+    if (table.language !== 'python') return undefined;
+    const match = /^(self\.)?([A-Za-z_]\w*)\.([A-Za-z_]\w*)$/.exec(callee);
+    if (!match) return undefined;
+    const field = match[1] !== undefined;
+    const receiver = match[2]!;
+    const name = match[3]!;
+    if (receiver === 'self' || receiver === 'cls' || (!field && (table.imports.has(receiver) || table.classNames.has(receiver)))) return undefined;
+    const owners: TableFunction[] = [];
+    let property = false;
+    for (const methods of table.classes.values()) {
+      const method = methods.get(name);
+      if (method && method.abstract !== true) owners.push(method);
+      if (field && methods.has(receiver)) property = true;
+    }
+    if (owners.length === 0) return undefined;
+    // A receiver named like a client (`self.session.commit()` in the class's own `commit`) is that client, unless it
+    // is a property of the code's own class (`self.transfer_manager` defined by a `def`).
+    if (CLIENT_RECEIVER.test(receiver) && !property) return undefined;
+    if (this.base.classify('python', `_.${name}`).by !== 'api') return undefined;
+    if ((table.assigned?.get(receiver) ?? []).some((built) => this.base.classify('python', built).kinds.length > 0)) return undefined;
+    const annotated = field ? undefined : table.parameterTypes?.get(receiver);
+    if (annotated && [...annotated].some((type) => !table.classNames.has(type))) return undefined;
+    return { target: owners.length === 1 && !field ? owners[0] : undefined };
+  }
+
   /** The class `name` as `from` sees it: defined there, or imported from a file of the set (re-exports followed). */
   private ownClass(from: FileTable, name: string, hops: number): { table: FileTable; name: string } | undefined {
     if (from.classNames.has(name)) return from.topLevel.has(name) ? undefined : { table: from, name };
@@ -655,11 +699,11 @@ export class FileEffects implements KnowledgeBase {
   }
 
   /** What a call of `callee` from this file does through the code's own functions; null when unresolved/opaque. */
-  private summarisedCall(callee: string): Classification | null {
+  private summarisedCall(callee: string, given?: TableFunction): Classification | null {
     const normalized = callee.replace(/^await\s*/, '');
     if (this.byCallee.has(normalized)) return this.byCallee.get(normalized)!;
     let out: Classification | null = null;
-    const target = this.resolve(this.table, normalized, undefined, 0);
+    const target = given ?? this.resolve(this.table, normalized, undefined, 0);
     if (target) {
       const summary = this.summary(target, this.limits.max_depth - 1);
       const applied: CallKind[] = [];
@@ -1042,15 +1086,17 @@ export class FileEffects implements KnowledgeBase {
     const fields = fn.className !== undefined ? table?.fields.get(fn.className) : undefined;
     classifyFunction(fn, table?.language ?? this.table.language, this.base, fields ? (field) => fields.get(field) : undefined, table);
     for (const call of fn.calls) {
-      if (call.kinds.length > 0 && call.evidence) {
+      // `worker.put_object(v)` where the file's own class defines `put_object`: that method, not `*.put_object`.
+      const own = call.kinds.length > 0 && call.evidence && table?.language === 'python' ? this.ownUntypedMethod(table, call.callee) : undefined;
+      if (call.kinds.length > 0 && call.evidence && !own) {
         for (const kind of call.kinds) {
           if (!SUMMARY_KINDS.has(kind) || effects.has(kind)) continue;
           effects.set(kind, { steps: [{ callee: call.callee, path: fn.path, line: call.line }], sleepSeconds: call.sleepSeconds, timeoutSeconds: call.timeoutSeconds, managed: call.managed });
         }
         continue;
       }
-      if (call.kinds.length > 0) opaque = true; // a name-only guess: might be I/O
-      const target = table ? this.resolve(table, call.callee, fn.className, 0, depth === 0, fn.receiver) : undefined;
+      if (call.kinds.length > 0 && !own?.target) opaque = true; // a name-only guess (or an own method of unknown effect): might be I/O
+      const target = own ? own.target : table ? this.resolve(table, call.callee, fn.className, 0, depth === 0, fn.receiver) : undefined;
       if (!target) {
         if (call.kinds.length === 0 && !isPure(call.callee)) opaque = true;
         continue;

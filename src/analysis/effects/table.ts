@@ -101,6 +101,12 @@ export interface FileTable {
   bases?: Map<string, string[]>;
   /** Python: module-level names for an imported module's function (`SLEEP = asyncio.sleep` → `asyncio.sleep`). */
   aliases?: Map<string, string>;
+  /**
+   * Python: what names are assigned from calls anywhere in the file, by the assigned name's last segment (`s3 =
+   * boto3.client("s3")` and `self.s3 = ...` → `s3` → ['boto3.client']): a receiver built by a catalogue call is that
+   * library's object (see FileEffects.ownUntypedMethod).
+   */
+  assigned?: Map<string, string[]>;
   /** Interfaces declared in the file: their methods and (Java) the interfaces they extend, by simple name. */
   interfaces: Map<string, { methods: Set<string>; extends: string[]; line?: number }>;
 }
@@ -121,7 +127,7 @@ const AMBIGUOUS_METHODS = new Set([
   'read', 'write', 'open', 'connect', 'pop', 'push', 'add', 'set', 'list', 'load', 'exec', 'scan', 'keys', 'items',
   'iterator', 'raw', 'text', 'json', 'one', 'many', 'select', 'where', 'findOne', 'findAll', 'findMany', 'aggregate',
 ]);
-const CLIENT_RECEIVER = /(?:^|[._])(?:cur|cursor|curs|conn|connection|db|database|session|sess|engine|client|pool|knex|prisma|redis|r|rds|mongo|collection|coll|model|repo|repository|manager|em|queryRunner|tx|trx|transaction|http|https|api|requests|httpx|aiohttp|axios|got|superagent|urllib|s3|sqs|sns|dynamo|dynamodb|table|es|elastic|kafka|producer|consumer|channel|ch|queue|q|broker|supabase|sequelize|mongoose|orm|store|cache|dao|subprocess|os|child_process|cp|execa|asyncio|time)s?$/i;
+export const CLIENT_RECEIVER = /(?:^|[._])(?:cur|cursor|curs|conn|connection|db|database|session|sess|engine|client|pool|knex|prisma|redis|r|rds|mongo|collection|coll|model|repo|repository|manager|em|queryRunner|tx|trx|transaction|http|https|api|requests|httpx|aiohttp|axios|got|superagent|urllib|s3|sqs|sns|dynamo|dynamodb|table|es|elastic|kafka|producer|consumer|channel|ch|queue|q|broker|supabase|sequelize|mongoose|orm|store|cache|dao|subprocess|os|child_process|cp|execa|asyncio|time)s?$/i;
 
 /**
  * Go and Java receivers are camelCase fields (`s.orderRepo`, `this.userRepository`, `jdbcTemplate`): the same
@@ -435,10 +441,11 @@ function buildPython(table: FileTable, tree: FlatTree): void {
         break;
       case 'call': {
         const fn = enclosingFunction(stack);
-        if (!fn) break;
         const f = node.childForFieldName('function');
         if (!f) break;
         const callee = compactCallee(f.text);
+        if (node.parent?.type === 'assignment') assignedFrom(table, node, callee);
+        if (!fn) break;
         const argList = node.childForFieldName('arguments');
         const method = methodOf(callee);
         let sql: string | undefined;
@@ -458,6 +465,19 @@ function buildPython(table: FileTable, tree: FlatTree): void {
         break;
     }
   }
+}
+
+/** `s3 = boto3.client("s3")`, `self.s3 = ...`: the name (its last segment) was given this call's result. */
+function assignedFrom(table: FileTable, call: SyntaxNode, callee: string): void {
+  const assignment = call.parent!;
+  const left = assignment.childForFieldName('left');
+  if (!left || assignment.childForFieldName('right')?.startIndex !== call.startIndex) return;
+  const name = left.type === 'identifier' ? left.text : left.type === 'attribute' ? left.childForFieldName('attribute')?.text : undefined;
+  if (name === undefined) return;
+  table.assigned ??= new Map();
+  const callees = table.assigned.get(name);
+  if (!callees) table.assigned.set(name, [callee]);
+  else if (callees.length < 8) callees.push(callee);
 }
 
 /** Module-level `NAME = <number>` (`IDLE_SECONDS = 10`): a helper's `time.sleep(IDLE_SECONDS)` has that duration. */

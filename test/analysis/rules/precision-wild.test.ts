@@ -123,6 +123,8 @@ describe('resource-leak-in-loop: the JavaScript sketch opens the resource as the
 describe('lowered to info', () => {
   const LOWERED: Array<{ file: string; ruleId: string; variant: string }> = [
     { file: 'poll_one_result.py', ruleId: 'polling-fixed-interval', variant: 'one-result' },
+    { file: 'batched_requests.py', ruleId: 'serial-blocking-io', variant: 'batches' },
+    { file: 'lazy_loaders.py', ruleId: 'serial-blocking-io', variant: 'yields' },
   ];
   for (const { file, ruleId, variant } of LOWERED) {
     it(`${file}: ${ruleId} reports the unmarked-variant lines as info (${variant}), the marked ones at the rule's severity`, () => {

@@ -72,11 +72,13 @@ function pushesRatherThanAsks(call: CallFact): boolean {
   return /\bmethod\s*[:=]\s*['"`](POST|PUT|PATCH|DELETE)['"`]/i.test(call.text);
 }
 
-/** The calls that ask for work each round (queue pops, reads, API calls), outside error handlers. */
+/**
+ * The calls that ask for work each round (queue pops, reads, API calls), outside error handlers. One per chain, the
+ * asking call kept: in `requests.get(url).json()` the outer `.json()` comes first and asks nothing.
+ */
 export function pollCalls(loop: LoopFacts, source: string): CallFact[] {
-  return distinctChains(ownCalls(loop)).filter(
+  return distinctChains(ownCalls(loop).filter((c) => hasKind(c, 'db-read', 'queue-pop', 'http', 'lock', 'subprocess'))).filter(
     (c) =>
-      hasKind(c, 'db-read', 'queue-pop', 'http', 'lock', 'subprocess') &&
       !pushesRatherThanAsks(c) &&
       (c.confidence === 'high' || credible(c, source, hasKind(c, 'http') ? 'http' : 'db-read')) && !hasKind(c, 'sleep') && !isCursorFetch(c) && !inErrorHandler(c.node, loop) &&
       !onExitPath(c, loop),
@@ -141,12 +143,34 @@ function waitsForOneResult(loop: LoopFacts, ctx: RuleContext): boolean {
   return ctx.model.ownBodyNodes(loop, RETURNS).some((r) => r.namedChildren.some((c) => c.type !== 'comment'));
 }
 
+const FUNCTION_NODES = new Set(['function_definition', 'function_declaration', 'method_definition', 'function_expression', 'generator_function_declaration']);
+
+/** `_do_once_health_check` / `sendHeartbeat` → ['do', 'once', 'health', 'check'] / ['send', 'heartbeat']. */
+function nameWords(name: string): string[] {
+  return name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase().split(/[^a-z0-9]+/);
+}
+
+/**
+ * A health check or heartbeat polls by design: it asks every N seconds whether a peer is alive (or says this one
+ * is), and there is no push to wait for instead. Every polled call's name says so (`self._do_once_health_check()`,
+ * `send_heartbeat()`: a word of the `health_checks` role), or the name of the function the loop runs in does. A
+ * loop that also fetches work (`fetch_jobs()` next to `send_heartbeat()`) still polls for it.
+ */
+function pollsHealth(loop: LoopFacts, ctx: RuleContext, polls: CallFact[]): boolean {
+  const health = (name: string) => nameWords(name).some((word) => ctx.kb.hasRole?.(loop.language, word, 'health_checks') === true);
+  if (polls.every((c) => health(c.method))) return true;
+  let fn: SyntaxNode | null = loop.node.parent;
+  while (fn && !FUNCTION_NODES.has(fn.type)) fn = fn.parent;
+  const fnName = fn?.childForFieldName('name')?.text;
+  return fnName !== undefined && health(fnName);
+}
+
 export const detectPollingFixedInterval: Detector = (loop, ctx) => {
   if (!isPollingLoop(loop)) return null;
   const own = ownCalls(loop);
   if (own.some((c) => isBlockingPop(c) || isEventWait(c))) return null;
   const polls = pollCalls(loop, ctx.file.source);
-  if (polls.length === 0) return null;
+  if (polls.length === 0 || pollsHealth(loop, ctx, polls)) return null;
   const interval = fixedPollSeconds(loop, ctx.model);
   if (!interval) return null;
   const first = polls[0]!;

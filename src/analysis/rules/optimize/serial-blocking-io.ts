@@ -27,13 +27,16 @@ import {
   indentOf,
   insideGather,
   isBatched,
+  isChunkIterable,
   isPython,
+  iteratesChunks,
   ownCalls,
   say,
   calleeLabel,
   short,
   tinyLiteralIterable,
   walkOwnBody,
+  scopeOf,
   deliberatelySerial,
   carriesInstanceState,
   recursesIntoArgument,
@@ -161,6 +164,53 @@ function iteratesCommandArguments(loop: LoopFacts): boolean {
   });
 }
 
+/**
+ * The loop walks batches the code has already cut (`for chunk in chunks`, `for batch in self._batches(texts, n)`,
+ * `for i in range(0, len(texts), batch_size)`, also through a name: `_iter = range(0, len(texts), batch_size)`):
+ * one request per batch is the batching a size or rate limit asks for. Running batches side by side may still help,
+ * so the finding stays, as a hint without the per-item count.
+ */
+function walksBatches(loop: LoopFacts, model: FileModel): boolean {
+  if (iteratesChunks(loop)) return true;
+  const text = loop.iterable?.text.trim() ?? '';
+  if (!/^[A-Za-z_][\w.]*$/.test(text)) return false;
+  const value = model.assignedValue(scopeOf(loop.node), text, loop.node.startIndex);
+  return value !== undefined && isChunkIterable(value.text);
+}
+
+/**
+ * `for hop in urlpath.split("::")`, `for part in name.split(".")`: the parts of one string split on a separator (not
+ * on line breaks: the lines of a text can be many). The code does not count them, but one string holds a handful,
+ * so the 100-item estimate is not this loop's and running them side by side gains next to nothing (Python).
+ */
+function splitsOneString(loop: LoopFacts): boolean {
+  if (!isPython(loop.language)) return false;
+  const m = /\.r?split\(\s*(?:"([^"\\]*)"|'([^'\\]*)')\s*(?:,\s*(?:maxsplit\s*=\s*)?\d+\s*)?\)$/.exec(loop.iterable?.text.trim() ?? '');
+  const separator = m ? (m[1] ?? m[2]) : undefined;
+  return separator !== undefined && separator.trim() !== '';
+}
+
+const YIELDS = new Set(['yield', 'yield_expression']);
+const FUNCTION_TYPES = new Set(['function_definition', 'lambda', 'function_declaration', 'generator_function_declaration', 'function_expression', 'generator_function', 'arrow_function', 'method_definition']);
+
+/**
+ * The loop is a generator's: it yields each result as it is made (a document loader's `lazy_load`, a crawler), also
+ * from a loop nested in it. The consumer pulls one item at a time and may stop early, so the calls run one by one by
+ * contract; fetching ahead would do work nobody may ask for. Still a hint: a small read-ahead overlaps the latency.
+ */
+function yieldsEachResult(loop: LoopFacts): boolean {
+  let found = false;
+  const visit = (node: SyntaxNode): void => {
+    for (const child of node.namedChildren) {
+      if (found) return;
+      if (YIELDS.has(child.type)) found = true;
+      else if (!FUNCTION_TYPES.has(child.type)) visit(child);
+    }
+  };
+  visit(loop.body);
+  return found;
+}
+
 export const detectSerialBlockingIo: Detector = (loop, ctx) => {
   if (loop.language === 'go' || loop.language === 'java') return detectBraceSerialIo(loop, ctx);
   if (!SERIAL_KINDS.has(loop.kind) || loop.infinite) return null;
@@ -172,16 +222,19 @@ export const detectSerialBlockingIo: Detector = (loop, ctx) => {
   if (ownCalls(loop).some((c) => hasKind(c, 'http') && carriedAcrossIterations(loop, c))) return null;
   const first = calls[0]!;
   const items = batchSize(loop, ctx.model, ctx.config.cost);
-  if (items.assumption.source !== 'code' && (inCommandEntryPoint(loop) || iteratesCommandArguments(loop))) return null;
+  if (items.assumption.source !== 'code' && (inCommandEntryPoint(loop) || iteratesCommandArguments(loop) || splitsOneString(loop))) return null;
   const concurrency = concurrencyOf(loop, ctx.config.cost);
   const cost = serialWallTimeCost({ items, latency: fromConfig(ctx.config.cost, 'http_call_ms'), concurrency }, ctx.config.cost, ctx.locale);
   const confidence = confidenceOf([first]);
   const isAwait = first.awaited;
+  const batches = confidence !== 'low' && walksBatches(loop, ctx.model);
+  const yields = confidence !== 'low' && !batches && yieldsEachResult(loop);
   return {
     loop,
     line: first.line,
     confidence,
-    variant: confidence === 'low' ? 'guessed' : isAwait ? 'await' : 'default',
+    ...(batches || yields ? { severity: 'info' as const } : {}),
+    variant: confidence === 'low' ? 'guessed' : batches ? 'batches' : yields ? 'yields' : isAwait ? 'await' : 'default',
     data: {
       call: calleeLabel(first),
       loopVar: loop.loopVariables[0] ?? 'item',
