@@ -116,8 +116,41 @@ interface JsFinding {
  * handler sends it (a callback, an `error` event, a log).
  */
 export function neverRejects(name: string, ctx: RuleContext): boolean {
-  const definitions = ctx.model.functions.filter((fn) => fn.isAsync && fn.name === name);
-  return definitions.length > 0 && definitions.every((fn) => catchesEverything(fn.node));
+  const definitions = ctx.model.functions.filter((fn) => fn.name === name && (fn.isAsync || resolvesOnly(fn.node)));
+  return definitions.length > 0 && definitions.every((fn) => resolvesOnly(fn.node) || catchesEverything(fn.node));
+}
+
+/**
+ * The function ends in `return new Promise((resolve) => ...)`, after synchronous setup (no `await`, `throw` or other
+ * `return`): its executor takes no `reject`, so the promise fulfils with whatever the code hands `resolve`, failures
+ * included (`resolve([])` when the command fails, `resolve('timed out')`). Built never to reject.
+ */
+function resolvesOnly(fn: SyntaxNode): boolean {
+  const body = fn.childForFieldName('body');
+  if (body?.type !== 'statement_block') return false;
+  const statements = body.namedChildren.filter((s) => s.type !== 'comment');
+  const last = statements[statements.length - 1];
+  if (last?.type !== 'return_statement' || statements.slice(0, -1).some((s) => unguarded(s, SETUP_FAILS))) return false;
+  const created = last.namedChildren[0];
+  if (created?.type !== 'new_expression' || created.childForFieldName('constructor')?.text !== 'Promise') return false;
+  const executor = created.childForFieldName('arguments')?.namedChildren;
+  if (executor?.length !== 1 || !ASYNC_CANDIDATE_TYPES.has(executor[0]!.type)) return false;
+  if (executor[0]!.childForFieldName('parameter')) return true;
+  return executor[0]!.childForFieldName('parameters')?.namedChildren.length === 1;
+}
+
+/** The first link of a `.then(...)` chain calls a function of the file that never rejects (`neverRejects`). */
+function neverRejectingRoot(thenCall: SyntaxNode, ctx: RuleContext): boolean {
+  let root: SyntaxNode | null = thenCall;
+  while (root?.type === 'call_expression') {
+    const fn: SyntaxNode | null = root.childForFieldName('function');
+    if (fn?.type !== 'member_expression' || !/^(then|catch|finally)$/.test(fn.childForFieldName('property')?.text ?? '')) break;
+    root = fn.childForFieldName('object');
+  }
+  if (root?.type !== 'call_expression' || root.id === thenCall.id) return false;
+  const callee = calleeOf(root);
+  const name = /^(?:this\.)?([A-Za-z_$][\w$]*)$/.exec(callee)?.[1];
+  return name !== undefined && (callee.startsWith('this.') || !shadowed(name, root)) && neverRejects(name, ctx);
 }
 
 function catchesEverything(fn: SyntaxNode): boolean {
@@ -238,7 +271,7 @@ function jsFindings(loop: LoopFacts, ctx: RuleContext): JsFinding[] {
     const callee = calleeOf(expr);
     const method = methodOf(callee);
     if (method === 'then') {
-      if (handlesRejection(expr) || chainHandlesRejection(expr) || settledRoot(expr)) continue;
+      if (handlesRejection(expr) || chainHandlesRejection(expr) || settledRoot(expr) || neverRejectingRoot(expr, ctx)) continue;
       out.push({ statement: node, expression: expr, callee, variant: 'then' });
       continue;
     }
