@@ -61,9 +61,11 @@ export type WaitClass = 'blocking' | 'immediate';
  * `recv`, `take`), so a loop that takes one before its try handles a new item each round instead of retrying the
  * failed one; `stop_signals`, exceptions that stop a program or task from outside (`KeyboardInterrupt`,
  * `CancelledError`), which a loop does not catch as its own way out; `control_flow_errnos`, errno names that mean
- * "call again now" (`EINTR`, `EAGAIN`), so a handler that re-raises every other errno is no retry.
+ * "call again now" (`EINTR`, `EAGAIN`), so a handler that re-raises every other errno is no retry; `sends_when_open`,
+ * a connection's method that throws only while the connection is not open (a WebSocket's `send`: a failure on an
+ * open socket arrives as an 'error' or 'close' event), so after a test that `readyState` is OPEN it cannot throw.
  */
-export const CALL_ROLES = ['state_probe', 'not_work', 'keeps_callback', 'closes', 'returns_task', 'owns_tasks', 'acks', 'releases', 'blocks_when_held', 'control_flow_errors', 'timeout_errors', 'takes_item', 'stop_signals', 'control_flow_errnos'] as const;
+export const CALL_ROLES = ['state_probe', 'not_work', 'keeps_callback', 'closes', 'returns_task', 'owns_tasks', 'acks', 'releases', 'blocks_when_held', 'control_flow_errors', 'timeout_errors', 'takes_item', 'stop_signals', 'control_flow_errnos', 'sends_when_open'] as const;
 export type CallRole = (typeof CALL_ROLES)[number];
 
 /**
