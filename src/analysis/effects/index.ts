@@ -587,6 +587,11 @@ export class FileEffects implements KnowledgeBase {
       const own = this.ownConstructor(callee) ?? (direct.by === 'guess' ? undefined : this.ownSelfMethod(callee));
       if (own) return own;
     }
+    // (A PascalCase head also with no match here: the extractor would try it as an active-record model next.)
+    if ((direct.kinds.length > 0 || /^[A-Z]/.test(callee)) && direct.by !== 'sql-hint' && (language === 'javascript' || language === 'typescript' || language === 'tsx')) {
+      const own = this.ownJsMethod(callee);
+      if (own) return own;
+    }
     if (direct.kinds.length > 0 && (direct.confidence === 'high' || direct.by === 'sql-hint')) return direct;
     const summarised = this.summarisedCall(callee);
     if (summarised === null) return direct;
@@ -636,6 +641,27 @@ export class FileEffects implements KnowledgeBase {
     if (callers.some((fn) => fn.className !== owners[0])) return undefined;
     // A summary that stops at a call it cannot follow still says this is not the library's method: an unknown call.
     return this.summarisedCall(callee) ?? { kinds: [], confidence: 'high' };
+  }
+
+  /**
+   * JS/TS: `this.sendMessage(msg)` in the one class of the file that defines `sendMessage` (every caller of it in the
+   * file sits in that class), or `RefStore.exists(...)` where `RefStore` is a class of this file that defines a
+   * static `exists`: the code's own method runs, so its body, not a catalogue pattern (`*Manager.exists`, an ORM
+   * read) or a name guess (`send*`, a request), says what the call does; an unknown call when its summary cannot
+   * be made.
+   */
+  private ownJsMethod(callee: string): Classification | undefined {
+    const match = /^(this|[A-Z][\w$]*)\.(#?[A-Za-z_$][\w$]*)$/.exec(callee);
+    if (!match) return undefined;
+    const [, head, name] = match as unknown as [string, string, string];
+    if (head !== 'this') {
+      if (!this.table.classNames.has(head) || this.table.topLevel.has(head) || !this.table.classes.get(head)?.has(name)) return undefined;
+      return this.summarisedCall(callee) ?? { kinds: [], confidence: 'high', by: 'summary' };
+    }
+    const owners = [...this.table.classes].filter(([, methods]) => methods.has(name) && methods.get(name)!.abstract !== true).map(([cls]) => cls);
+    if (owners.length !== 1) return undefined;
+    if (this.table.functions.some((fn) => fn.className !== owners[0] && fn.calls.some((c) => c.callee === callee))) return undefined;
+    return this.summarisedCall(callee) ?? { kinds: [], confidence: 'high', by: 'summary' };
   }
 
   /** The class `name` as `from` sees it: defined there, or imported from a file of the set (re-exports followed). */

@@ -1028,7 +1028,8 @@ class Extractor {
 
   private classify(callee: string, sql: string | undefined, args: ArgFact[] | undefined): Classification {
     const result = this.kb.classify(this.language, callee, { sql, args });
-    if (result.kinds.length > 0) return result;
+    // (A static method of a class of this file, `RefStore.exists`, is what its summary says: no model read.)
+    if (result.kinds.length > 0 || result.by === 'summary') return result;
     // Mongoose / Sequelize / TypeORM active-record models are PascalCase identifiers (`User.findOne`); the
     // knowledge base lists their methods under the placeholder receiver `$ActiveRecord`.
     const dot = callee.indexOf('.');
