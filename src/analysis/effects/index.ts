@@ -660,7 +660,10 @@ export class FileEffects implements KnowledgeBase {
     }
     const owners = [...this.table.classes].filter(([, methods]) => methods.has(name) && methods.get(name)!.abstract !== true).map(([cls]) => cls);
     if (owners.length !== 1) return undefined;
-    if (this.table.functions.some((fn) => fn.className !== owners[0] && fn.calls.some((c) => c.callee === callee))) return undefined;
+    // (A function nested in one of the class's methods, `const send = () => this.sendMessage(...)`, is the class's too.)
+    const methods = this.table.functions.filter((fn) => fn.className === owners[0]);
+    const inClass = (fn: TableFunction) => fn.className === owners[0] || (fn.nested && methods.some((m) => m.startIndex <= fn.startIndex && fn.endIndex <= m.endIndex));
+    if (this.table.functions.some((fn) => !inClass(fn) && fn.calls.some((c) => c.callee === callee))) return undefined;
     return this.summarisedCall(callee) ?? { kinds: [], confidence: 'high', by: 'summary' };
   }
 
