@@ -158,12 +158,40 @@ function catchesEverything(fn: SyntaxNode): boolean {
   if (body?.type !== 'statement_block') return false;
   const statements = body.namedChildren.filter((s) => s.type !== 'comment');
   const last = statements[statements.length - 1];
-  if (last?.type !== 'try_statement') return false;
+  if (last?.type !== 'try_statement') return awaitsOnlyInTries(statements);
   if (statements.slice(0, -1).some((s) => unguarded(s, SETUP_FAILS))) return false;
   const handler = last.childForFieldName('handler');
   const finalizer = last.childForFieldName('finalizer');
   if (!handler) return false;
   return !unguarded(handler, HANDLER_FAILS) && !(finalizer && unguarded(finalizer, FINALLY_FAILS));
+}
+
+/**
+ * The body's statements are tries that catch (their handlers and `finally` as above), invariant checks before the
+ * first of them (`if (entry.kind !== 'packed') throw new Error(...)`: a bug in the caller, not a failure of the
+ * work), and synchronous statements (no `await`, `throw` or value `return`) before, between and after them: every
+ * awaited step fails into a handler that reports it.
+ */
+function awaitsOnlyInTries(statements: SyntaxNode[]): boolean {
+  const first = statements.findIndex((s) => s.type === 'try_statement');
+  if (first < 0) return false;
+  return statements.every((s, i) => {
+    if (s.type === 'try_statement') {
+      const handler = s.childForFieldName('handler');
+      const finalizer = s.childForFieldName('finalizer');
+      return handler !== null && !unguarded(handler, HANDLER_FAILS) && !(finalizer && unguarded(finalizer, FINALLY_FAILS));
+    }
+    return (i < first && isInvariantCheck(s)) || !unguarded(s, SETUP_FAILS);
+  });
+}
+
+/** `if (cond) throw ...;` (or a block holding only the throw), with nothing awaited in the condition. */
+function isInvariantCheck(statement: SyntaxNode): boolean {
+  if (statement.type !== 'if_statement' || statement.childForFieldName('alternative')) return false;
+  if (statement.childForFieldName('condition')?.descendantsOfType('await_expression').length) return false;
+  const consequence = statement.childForFieldName('consequence');
+  const only = consequence?.type === 'statement_block' ? (consequence.namedChildCount === 1 ? consequence.namedChildren[0] : undefined) : consequence;
+  return only?.type === 'throw_statement';
 }
 const SETUP_FAILS: readonly string[] = ['throw_statement', 'await_expression', 'return_statement'];
 const HANDLER_FAILS: readonly string[] = ['throw_statement', 'await_expression'];
