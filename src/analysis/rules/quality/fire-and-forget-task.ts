@@ -139,8 +139,11 @@ function resolvesOnly(fn: SyntaxNode): boolean {
   return executor[0]!.childForFieldName('parameters')?.namedChildren.length === 1;
 }
 
-/** The first link of a `.then(...)` chain calls a function of the file that never rejects (`neverRejects`). */
-function neverRejectingRoot(thenCall: SyntaxNode, ctx: RuleContext): boolean {
+/**
+ * The first link of a `.then(...)` chain calls a function of the file that never rejects (`neverRejects`): by name,
+ * on `this`, or on the loop's own item (`entry.resolveLink()` over entries the file's class makes).
+ */
+function neverRejectingRoot(thenCall: SyntaxNode, ctx: RuleContext, loop: LoopFacts): boolean {
   let root: SyntaxNode | null = thenCall;
   while (root?.type === 'call_expression') {
     const fn: SyntaxNode | null = root.childForFieldName('function');
@@ -149,6 +152,8 @@ function neverRejectingRoot(thenCall: SyntaxNode, ctx: RuleContext): boolean {
   }
   if (root?.type !== 'call_expression' || root.id === thenCall.id) return false;
   const callee = calleeOf(root);
+  const onItem = /^([A-Za-z_$][\w$]*)\.([A-Za-z_$][\w$]*)$/.exec(callee);
+  if (onItem && loop.loopVariables.includes(onItem[1]!)) return neverRejects(onItem[2]!, ctx);
   const name = /^(?:this\.)?([A-Za-z_$][\w$]*)$/.exec(callee)?.[1];
   return name !== undefined && (callee.startsWith('this.') || !shadowed(name, root)) && neverRejects(name, ctx);
 }
@@ -159,7 +164,7 @@ function catchesEverything(fn: SyntaxNode): boolean {
   const statements = body.namedChildren.filter((s) => s.type !== 'comment');
   const last = statements[statements.length - 1];
   if (last?.type !== 'try_statement') return awaitsOnlyInTries(statements);
-  if (statements.slice(0, -1).some((s) => unguarded(s, SETUP_FAILS))) return false;
+  if (statements.slice(0, -1).some((s) => !returnsPlainValue(s) && unguarded(s, SETUP_FAILS))) return false;
   const handler = last.childForFieldName('handler');
   const finalizer = last.childForFieldName('finalizer');
   if (!handler) return false;
@@ -181,8 +186,17 @@ function awaitsOnlyInTries(statements: SyntaxNode[]): boolean {
       const finalizer = s.childForFieldName('finalizer');
       return handler !== null && !unguarded(handler, HANDLER_FAILS) && !(finalizer && unguarded(finalizer, FINALLY_FAILS));
     }
-    return (i < first && isInvariantCheck(s)) || !unguarded(s, SETUP_FAILS);
+    return (i < first && (isInvariantCheck(s) || returnsPlainValue(s))) || !unguarded(s, SETUP_FAILS);
   });
+}
+
+/** `if (this.cached) return this.cached;` (or `return undefined`): an early answer that calls and awaits nothing. */
+function returnsPlainValue(statement: SyntaxNode): boolean {
+  if (statement.type !== 'if_statement' || statement.childForFieldName('alternative')) return false;
+  const consequence = statement.childForFieldName('consequence');
+  const only = consequence?.type === 'statement_block' ? (consequence.namedChildCount === 1 ? consequence.namedChildren[0] : undefined) : consequence;
+  if (only?.type !== 'return_statement') return false;
+  return [statement.childForFieldName('condition'), only].every((n) => n !== null && n.descendantsOfType(['call_expression', 'await_expression', 'new_expression']).length === 0);
 }
 
 /** `if (cond) throw ...;` (or a block holding only the throw), with nothing awaited in the condition. */
@@ -299,7 +313,7 @@ function jsFindings(loop: LoopFacts, ctx: RuleContext): JsFinding[] {
     const callee = calleeOf(expr);
     const method = methodOf(callee);
     if (method === 'then') {
-      if (handlesRejection(expr) || chainHandlesRejection(expr) || settledRoot(expr) || neverRejectingRoot(expr, ctx)) continue;
+      if (handlesRejection(expr) || chainHandlesRejection(expr) || settledRoot(expr) || neverRejectingRoot(expr, ctx, loop)) continue;
       out.push({ statement: node, expression: expr, callee, variant: 'then' });
       continue;
     }
