@@ -587,6 +587,11 @@ export class FileEffects implements KnowledgeBase {
       const own = this.ownConstructor(callee) ?? (direct.by === 'guess' ? undefined : this.ownSelfMethod(callee) ?? this.ownUntypedCall(callee, direct));
       if (own) return own;
     }
+    // (A PascalCase head also with no match here: the extractor would try it as an active-record model next.)
+    if ((direct.kinds.length > 0 || /^[A-Z]/.test(callee)) && direct.by !== 'sql-hint' && (language === 'javascript' || language === 'typescript' || language === 'tsx')) {
+      const own = this.ownJsMethod(callee, direct.by === 'guess');
+      if (own) return own;
+    }
     if (direct.kinds.length > 0 && (direct.confidence === 'high' || direct.by === 'sql-hint')) return direct;
     const summarised = this.summarisedCall(callee);
     if (summarised === null) return direct;
@@ -680,6 +685,32 @@ export class FileEffects implements KnowledgeBase {
     const annotated = field ? undefined : table.parameterTypes?.get(receiver);
     if (annotated && [...annotated].some((type) => !table.classNames.has(type))) return undefined;
     return { target: owners.length === 1 && !field ? owners[0] : undefined };
+  }
+
+  /**
+   * JS/TS: `this.sendMessage(msg)` in the one class of the file that defines `sendMessage` (every caller of it in the
+   * file sits in that class), or `RefStore.exists(...)` where `RefStore` is a class of this file that defines a
+   * static `exists`: the code's own method runs, so its body, not a catalogue pattern (`*Manager.exists`, an ORM
+   * read) or a name guess (`send*`, a request), says what the call does; an unknown call when its summary cannot
+   * be made. A name guess stands against an `async` method whose summary cannot be made (`this.uploadFrom(...)`
+   * may well wait for a transfer); a synchronous one waits for no reply.
+   */
+  private ownJsMethod(callee: string, guess: boolean): Classification | undefined {
+    const match = /^(this|[A-Z][\w$]*)\.(#?[A-Za-z_$][\w$]*)$/.exec(callee);
+    if (!match) return undefined;
+    const [, head, name] = match as unknown as [string, string, string];
+    const unknown = (method: TableFunction | undefined): Classification | undefined => (guess && method?.async === true ? undefined : { kinds: [], confidence: 'high', by: 'summary' });
+    if (head !== 'this') {
+      if (!this.table.classNames.has(head) || this.table.topLevel.has(head) || !this.table.classes.get(head)?.has(name)) return undefined;
+      return this.summarisedCall(callee) ?? unknown(this.table.classes.get(head)!.get(name));
+    }
+    const owners = [...this.table.classes].filter(([, methods]) => methods.has(name) && methods.get(name)!.abstract !== true).map(([cls]) => cls);
+    if (owners.length !== 1) return undefined;
+    // (A function nested in one of the class's methods, `const send = () => this.sendMessage(...)`, is the class's too.)
+    const methods = this.table.functions.filter((fn) => fn.className === owners[0]);
+    const inClass = (fn: TableFunction) => fn.className === owners[0] || (fn.nested && methods.some((m) => m.startIndex <= fn.startIndex && fn.endIndex <= m.endIndex));
+    if (this.table.functions.some((fn) => !inClass(fn) && fn.calls.some((c) => c.callee === callee))) return undefined;
+    return this.summarisedCall(callee) ?? unknown(this.table.classes.get(owners[0]!)!.get(name));
   }
 
   /** The class `name` as `from` sees it: defined there, or imported from a file of the set (re-exports followed). */

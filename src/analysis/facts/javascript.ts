@@ -149,6 +149,8 @@ const BLOCKING_POPS = /^(b[lr]pop|brpoplpush|blmove|bzpopmin|bzpopmax|blmpop|bzm
 const STREAM_READS = /^(xread|xreadgroup)$/i;
 const MS_NAMES = new Set(['block', 'BLOCK', 'blockMs', 'timeout', 'timeoutMs', 'maxWaitTimeInMs', 'waitTimeMs', 'pollTimeoutMs']);
 const S_NAMES = new Set(['WaitTimeSeconds', 'waitTimeSeconds', 'timeoutSeconds', 'waitSeconds']);
+/** A DevTools-protocol method name (`Network.deleteCookies`, `Page.navigate`): the domain, a dot, the command. */
+const DEVTOOLS_METHOD = /^[A-Z][A-Za-z]+\.[a-z][A-Za-z]+$/;
 /** PascalCase globals that are not active-record models (`Math.max` is not `Model.max`). */
 export const MODEL_GLOBALS = new Set([
   'Array', 'Object', 'Promise', 'Math', 'JSON', 'Date', 'Number', 'String', 'Boolean', 'Reflect', 'Map', 'Set',
@@ -1028,7 +1030,8 @@ class Extractor {
 
   private classify(callee: string, sql: string | undefined, args: ArgFact[] | undefined): Classification {
     const result = this.kb.classify(this.language, callee, { sql, args });
-    if (result.kinds.length > 0) return result;
+    // (A static method of a class of this file, `RefStore.exists`, is what its summary says: no model read.)
+    if (result.kinds.length > 0 || result.by === 'summary') return result;
     // Mongoose / Sequelize / TypeORM active-record models are PascalCase identifiers (`User.findOne`); the
     // knowledge base lists their methods under the placeholder receiver `$ActiveRecord`.
     const dot = callee.indexOf('.');
@@ -1169,6 +1172,10 @@ class Extractor {
         const first = command.childForFieldName('arguments')?.firstNamedChild;
         if (first) objectArgFacts(this.resolveConst(first) ?? first, commandArgs);
         timeoutSeconds ??= namedTimeout(commandArgs);
+      } else if (!via && positional[0].type === 'string' && DEVTOOLS_METHOD.test(positional[0].text.slice(1, -1))) {
+        // `session.send('Network.deleteCookies', params)`: a DevTools-protocol command to the browser the session
+        // drives, not the AWS SDK's `client.send(command)` (which takes a command object) the catalogue matched.
+        kinds = [];
       }
     }
 

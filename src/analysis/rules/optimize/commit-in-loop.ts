@@ -33,6 +33,7 @@ import {
   startWithComments,
   statementOf,
   constantString,
+  successExits,
 } from '../lib/index.js';
 import { braceCommitSketch } from './brace-fixes.js';
 import { sourceLines } from '../../../fixes/lines.js';
@@ -53,8 +54,32 @@ export function perItemCommits(loop: LoopFacts): CallFact[] {
       // `for tx in open_transactions: tx.commit()`, `for rec in engines.values(): rec["transaction"].commit()`: each
       // item is (or holds) its own transaction, committed once.
       !(c.receiver !== undefined && loop.loopVariables.includes(/^[A-Za-z_$][\w$]*/.exec(c.receiver)?.[0] ?? '')) &&
-      !notPerRow(loop, c),
+      !notPerRow(loop, c) &&
+      !retriesUntilCommitted(c, loop),
   );
+}
+
+/**
+ * `done = await tx.if(...).then(...).commit().then((r) => r.succeeded); if (done) break;`: the loop leaves once a
+ * commit's own result says it went through, so it commits once per attempt (a compare-and-set retried after a
+ * conflict), not once per item.
+ */
+function retriesUntilCommitted(c: CallFact, loop: LoopFacts): boolean {
+  let name: string | undefined;
+  for (let up = callNode(c).parent; up && up.id !== loop.body.id && name === undefined; up = up.parent) {
+    if (up.type === 'assignment_expression' || up.type === 'assignment') name = up.childForFieldName('left')?.text;
+    else if (up.type === 'variable_declarator') name = up.childForFieldName('name')?.text;
+    else if (up.type === 'expression_statement' || up.type === 'lexical_declaration' || up.type === 'variable_declaration') break;
+  }
+  if (name === undefined || !/^[A-Za-z_$][\w$]*$/.test(name)) return false;
+  return successExits(callNode(c), loop).some((exit) => {
+    for (let up = exit.node.parent; up && up.id !== loop.body.id; up = up.parent) {
+      if (up.type !== 'if_statement') continue;
+      const condition = up.childForFieldName('condition');
+      return condition !== null && [condition, ...condition.descendantsOfType('identifier')].some((n) => n.type === 'identifier' && n.text === name) && !/[!]|\bnot\b/.test(condition.text);
+    }
+    return false;
+  });
 }
 
 export const detectCommitInLoop: Detector = (loop, ctx) => {

@@ -121,6 +121,30 @@ function setsItsOwnFlag(block: SyntaxNode, condition: SyntaxNode | null): boolea
   });
 }
 
+/** The start of an SQL statement in a string or template literal (its keyword). */
+const SQL_START = /^\s*(SELECT|WITH|DELETE|UPDATE|INSERT|MERGE|REPLACE)\b/i;
+
+/**
+ * `this.clearExpired(cutoff)`, a function of the file whose SQL (every statement literal in its body) is a
+ * DELETE or UPDATE (none `RETURNING` rows): a TTL sweep on a timer writes, it does not ask for work (nothing announces that a row expired),
+ * so the timer is the design, as a heartbeat's is. The summary alone says "query" when the statement travels in an
+ * object (`pool.query({ text: ... })`).
+ */
+function sweepsRatherThanAsks(call: CallFact, ctx: RuleContext): boolean {
+  if (!call.via) return false;
+  const name = call.callee.replace(/^(?:this|self)\./, '');
+  const definitions = ctx.model.functions.filter((fn) => fn.name === name);
+  if (definitions.length === 0) return false;
+  return definitions.every((fn) => {
+    const statements = fn.node
+      .descendantsOfType(['string', 'template_string'])
+      // (`UPDATE jobs SET owner = $1 ... RETURNING *` claims work: that one asks.)
+      .map((n) => (/\bRETURNING\b/i.test(n.text) ? 'RETURNING' : SQL_START.exec(n.text.slice(1))?.[1]?.toUpperCase()))
+      .filter((k): k is string => k !== undefined);
+    return statements.length > 0 && statements.every((k) => k === 'DELETE' || k === 'UPDATE');
+  });
+}
+
 type Source = 'queue' | 'db' | 'http' | 'subprocess';
 
 function sourceOf(call: CallFact): Source {
@@ -169,7 +193,7 @@ export const detectPollingFixedInterval: Detector = (loop, ctx) => {
   if (!isPollingLoop(loop)) return null;
   const own = ownCalls(loop);
   if (own.some((c) => isBlockingPop(c) || isEventWait(c))) return null;
-  const polls = pollCalls(loop, ctx.file.source);
+  const polls = pollCalls(loop, ctx.file.source).filter((c) => !sweepsRatherThanAsks(c, ctx));
   if (polls.length === 0 || pollsHealth(loop, ctx, polls)) return null;
   const interval = fixedPollSeconds(loop, ctx.model);
   if (!interval) return null;

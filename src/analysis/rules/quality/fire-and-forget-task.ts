@@ -116,8 +116,46 @@ interface JsFinding {
  * handler sends it (a callback, an `error` event, a log).
  */
 export function neverRejects(name: string, ctx: RuleContext): boolean {
-  const definitions = ctx.model.functions.filter((fn) => fn.isAsync && fn.name === name);
-  return definitions.length > 0 && definitions.every((fn) => catchesEverything(fn.node));
+  const definitions = ctx.model.functions.filter((fn) => fn.name === name && (fn.isAsync || resolvesOnly(fn.node)));
+  return definitions.length > 0 && definitions.every((fn) => resolvesOnly(fn.node) || catchesEverything(fn.node));
+}
+
+/**
+ * The function ends in `return new Promise((resolve) => ...)`, after synchronous setup (no `await`, `throw` or other
+ * `return`): its executor takes no `reject`, so the promise fulfils with whatever the code hands `resolve`, failures
+ * included (`resolve([])` when the command fails, `resolve('timed out')`). Built never to reject.
+ */
+function resolvesOnly(fn: SyntaxNode): boolean {
+  const body = fn.childForFieldName('body');
+  if (body?.type !== 'statement_block') return false;
+  const statements = body.namedChildren.filter((s) => s.type !== 'comment');
+  const last = statements[statements.length - 1];
+  if (last?.type !== 'return_statement' || statements.slice(0, -1).some((s) => unguarded(s, SETUP_FAILS))) return false;
+  const created = last.namedChildren[0];
+  if (created?.type !== 'new_expression' || created.childForFieldName('constructor')?.text !== 'Promise') return false;
+  const executor = created.childForFieldName('arguments')?.namedChildren;
+  if (executor?.length !== 1 || !ASYNC_CANDIDATE_TYPES.has(executor[0]!.type)) return false;
+  if (executor[0]!.childForFieldName('parameter')) return true;
+  return executor[0]!.childForFieldName('parameters')?.namedChildren.length === 1;
+}
+
+/**
+ * The first link of a `.then(...)` chain calls a function of the file that never rejects (`neverRejects`): by name,
+ * on `this`, or on the loop's own item (`entry.resolveLink()` over entries the file's class makes).
+ */
+function neverRejectingRoot(thenCall: SyntaxNode, ctx: RuleContext, loop: LoopFacts): boolean {
+  let root: SyntaxNode | null = thenCall;
+  while (root?.type === 'call_expression') {
+    const fn: SyntaxNode | null = root.childForFieldName('function');
+    if (fn?.type !== 'member_expression' || !/^(then|catch|finally)$/.test(fn.childForFieldName('property')?.text ?? '')) break;
+    root = fn.childForFieldName('object');
+  }
+  if (root?.type !== 'call_expression' || root.id === thenCall.id) return false;
+  const callee = calleeOf(root);
+  const onItem = /^([A-Za-z_$][\w$]*)\.([A-Za-z_$][\w$]*)$/.exec(callee);
+  if (onItem && loop.loopVariables.includes(onItem[1]!)) return neverRejects(onItem[2]!, ctx);
+  const name = /^(?:this\.)?([A-Za-z_$][\w$]*)$/.exec(callee)?.[1];
+  return name !== undefined && (callee.startsWith('this.') || !shadowed(name, root)) && neverRejects(name, ctx);
 }
 
 function catchesEverything(fn: SyntaxNode): boolean {
@@ -125,12 +163,49 @@ function catchesEverything(fn: SyntaxNode): boolean {
   if (body?.type !== 'statement_block') return false;
   const statements = body.namedChildren.filter((s) => s.type !== 'comment');
   const last = statements[statements.length - 1];
-  if (last?.type !== 'try_statement') return false;
-  if (statements.slice(0, -1).some((s) => unguarded(s, SETUP_FAILS))) return false;
+  if (last?.type !== 'try_statement') return awaitsOnlyInTries(statements);
+  if (statements.slice(0, -1).some((s) => !returnsPlainValue(s) && unguarded(s, SETUP_FAILS))) return false;
   const handler = last.childForFieldName('handler');
   const finalizer = last.childForFieldName('finalizer');
   if (!handler) return false;
   return !unguarded(handler, HANDLER_FAILS) && !(finalizer && unguarded(finalizer, FINALLY_FAILS));
+}
+
+/**
+ * The body's statements are tries that catch (their handlers and `finally` as above), invariant checks before the
+ * first of them (`if (entry.kind !== 'packed') throw new Error(...)`: a bug in the caller, not a failure of the
+ * work), and synchronous statements (no `await`, `throw` or value `return`) before, between and after them: every
+ * awaited step fails into a handler that reports it.
+ */
+function awaitsOnlyInTries(statements: SyntaxNode[]): boolean {
+  const first = statements.findIndex((s) => s.type === 'try_statement');
+  if (first < 0) return false;
+  return statements.every((s, i) => {
+    if (s.type === 'try_statement') {
+      const handler = s.childForFieldName('handler');
+      const finalizer = s.childForFieldName('finalizer');
+      return handler !== null && !unguarded(handler, HANDLER_FAILS) && !(finalizer && unguarded(finalizer, FINALLY_FAILS));
+    }
+    return (i < first && (isInvariantCheck(s) || returnsPlainValue(s))) || !unguarded(s, SETUP_FAILS);
+  });
+}
+
+/** `if (this.cached) return this.cached;` (or `return undefined`): an early answer that calls and awaits nothing. */
+function returnsPlainValue(statement: SyntaxNode): boolean {
+  if (statement.type !== 'if_statement' || statement.childForFieldName('alternative')) return false;
+  const consequence = statement.childForFieldName('consequence');
+  const only = consequence?.type === 'statement_block' ? (consequence.namedChildCount === 1 ? consequence.namedChildren[0] : undefined) : consequence;
+  if (only?.type !== 'return_statement') return false;
+  return [statement.childForFieldName('condition'), only].every((n) => n !== null && n.descendantsOfType(['call_expression', 'await_expression', 'new_expression']).length === 0);
+}
+
+/** `if (cond) throw ...;` (or a block holding only the throw), with nothing awaited in the condition. */
+function isInvariantCheck(statement: SyntaxNode): boolean {
+  if (statement.type !== 'if_statement' || statement.childForFieldName('alternative')) return false;
+  if (statement.childForFieldName('condition')?.descendantsOfType('await_expression').length) return false;
+  const consequence = statement.childForFieldName('consequence');
+  const only = consequence?.type === 'statement_block' ? (consequence.namedChildCount === 1 ? consequence.namedChildren[0] : undefined) : consequence;
+  return only?.type === 'throw_statement';
 }
 const SETUP_FAILS: readonly string[] = ['throw_statement', 'await_expression', 'return_statement'];
 const HANDLER_FAILS: readonly string[] = ['throw_statement', 'await_expression'];
@@ -238,7 +313,7 @@ function jsFindings(loop: LoopFacts, ctx: RuleContext): JsFinding[] {
     const callee = calleeOf(expr);
     const method = methodOf(callee);
     if (method === 'then') {
-      if (handlesRejection(expr) || chainHandlesRejection(expr) || settledRoot(expr)) continue;
+      if (handlesRejection(expr) || chainHandlesRejection(expr) || settledRoot(expr) || neverRejectingRoot(expr, ctx, loop)) continue;
       out.push({ statement: node, expression: expr, callee, variant: 'then' });
       continue;
     }

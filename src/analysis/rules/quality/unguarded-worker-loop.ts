@@ -177,9 +177,41 @@ export function findUnguardedCall(loop: LoopFacts, ctx: RuleContext): TreeCall |
       !isCallHandled(call.node, loop.body) &&
       !(perItemTry && isFetchOrRecovery(call, perItemTry)) &&
       !inProcessQueueGet(call, loop, ctx) &&
-      !settlesItself(call, ctx),
+      !settlesItself(call, ctx) &&
+      !sendsOnOpenSocket(call, ctx),
   );
 }
+
+/** `ws.readyState !== WebSocket.OPEN` (or `!= 1`), and its positive form. */
+const NOT_OPEN = /\.readyState\s*!==?\s*(?:[\w$.]*\.OPEN|1)\b/;
+const IS_OPEN = /\.readyState\s*===?\s*(?:[\w$.]*\.OPEN|1)\b/;
+
+/**
+ * `if (!conn || conn.ws.readyState !== WebSocket.OPEN) return;` then `conn.ws.send(...)` (or the send inside
+ * `if (ws.readyState === WebSocket.OPEN) { ... }`): a method with the `sends_when_open` role of the API files, on
+ * a receiver just tested to be open, throws no error that could end the worker (a WebSocket reports a failed
+ * write to its 'error' and 'close' listeners).
+ */
+function sendsOnOpenSocket(call: TreeCall, ctx: RuleContext): boolean {
+  const receiver = call.receiver;
+  if (familyOf(ctx.file.language) !== 'js' || !receiver || !ctx.kb.hasRole?.(ctx.file.language, call.method, 'sends_when_open')) return false;
+  const tests = (condition: SyntaxNode | null, open: RegExp, join: string) =>
+    condition !== null && condition.text.includes(`${receiver}.readyState`) && open.test(condition.text) && !condition.text.includes(join);
+  for (let child = call.node, up = call.node.parent; up && !ASYNC_SCOPES.has(child.type); child = up, up = up.parent) {
+    if (up.type === 'if_statement' && up.childForFieldName('consequence')?.id === child.id && tests(up.childForFieldName('condition'), IS_OPEN, '||')) return true;
+    if (up.type !== 'statement_block') continue;
+    const earlier = up.namedChildren.filter((s) => s.endIndex <= child.startIndex);
+    const guarded = earlier.some((s) => {
+      if (s.type !== 'if_statement' || s.childForFieldName('alternative')) return false;
+      const consequence = s.childForFieldName('consequence');
+      const leaves = consequence?.type === 'statement_block' ? consequence.namedChildren[consequence.namedChildCount - 1] : consequence;
+      return /^(return_statement|continue_statement|break_statement)$/.test(leaves?.type ?? '') && tests(s.childForFieldName('condition'), NOT_OPEN, '&&');
+    });
+    if (guarded) return true;
+  }
+  return false;
+}
+const ASYNC_SCOPES = new Set(['function_declaration', 'method_definition', 'arrow_function', 'function_expression']);
 
 /**
  * `this.changeVisibility(...)`: an async function or method of this file whose work sits in a try that catches and
