@@ -527,6 +527,8 @@ export class FileEffects implements KnowledgeBase {
   private readonly summaries = new Map<string, Summary>();
   private readonly inProgress = new Set<string>();
   private readonly byCallee = new Map<string, Classification | null>();
+  /** ownJsMethod's answers, per callee and whether the catalogue only guessed (it scans the file's calls once each). */
+  private readonly ownJs = new Map<string, Classification | undefined>();
   /** Files consulted for this analysed file (besides itself), and the imports the bound left unfollowed. */
   private readonly consulted = new Set<string>();
   readonly cutOff = new Set<string>();
@@ -589,7 +591,9 @@ export class FileEffects implements KnowledgeBase {
     }
     // (A PascalCase head also with no match here: the extractor would try it as an active-record model next.)
     if ((direct.kinds.length > 0 || /^[A-Z]/.test(callee)) && direct.by !== 'sql-hint' && (language === 'javascript' || language === 'typescript' || language === 'tsx')) {
-      const own = this.ownJsMethod(callee, direct.by === 'guess');
+      const key = `${direct.by === 'guess' ? 'g' : 'c'}${callee}`;
+      if (!this.ownJs.has(key)) this.ownJs.set(key, this.ownJsMethod(callee, direct.by === 'guess'));
+      const own = this.ownJs.get(key);
       if (own) return own;
     }
     if (direct.kinds.length > 0 && (direct.confidence === 'high' || direct.by === 'sql-hint')) return direct;

@@ -117,7 +117,38 @@ interface JsFinding {
  */
 export function neverRejects(name: string, ctx: RuleContext): boolean {
   const definitions = ctx.model.functions.filter((fn) => fn.name === name && (fn.isAsync || resolvesOnly(fn.node)));
-  return definitions.length > 0 && definitions.every((fn) => resolvesOnly(fn.node) || catchesEverything(fn.node));
+  const settles = definitions.filter((fn) => resolvesOnly(fn.node) || catchesEverything(fn.node));
+  // (A wrapper that hands on to another definition of the name, `await entry.realpath()`, settles when they do.)
+  return settles.length > 0 && definitions.every((fn) => settles.includes(fn) || handsOnTo(fn.node, name, ctx));
+}
+
+/**
+ * `async realpath(entry) { const e = await entry.realpath(); return asEntry ? e : e?.fullpath(); }`: every `await`
+ * is a call of the same method name, nothing is thrown, and what is returned calls only synchronous functions of
+ * the file. It rejects only if the method it hands on to does.
+ */
+function handsOnTo(fn: SyntaxNode, name: string, ctx: RuleContext): boolean {
+  const body = fn.childForFieldName('body');
+  if (body?.type !== 'statement_block' || unguarded(body, ['throw_statement'])) return false;
+  const awaits = body.descendantsOfType('await_expression').filter((a) => !insideFunction(a, body));
+  const delegates = awaits.every((a) => {
+    const call = a.namedChildren[0];
+    const callee = call?.type === 'call_expression' ? call.childForFieldName('function') : null;
+    return callee?.type === 'member_expression' && callee.childForFieldName('property')?.text === name;
+  });
+  if (awaits.length === 0 || !delegates) return false;
+  const sync = (called: string) => {
+    const definitions = ctx.model.functions.filter((f) => f.name === called);
+    return definitions.length > 0 && definitions.every((f) => !f.isAsync && !resolvesOnly(f.node));
+  };
+  return body.descendantsOfType('return_statement').every((r) =>
+    insideFunction(r, body) || r.descendantsOfType('call_expression').every((c) => c.parent?.type === 'await_expression' || sync(calleeOf(c).replace(/^.*\./, ''))),
+  );
+}
+
+function insideFunction(node: SyntaxNode, root: SyntaxNode): boolean {
+  for (let up = node.parent; up && up.id !== root.id; up = up.parent) if (ASYNC_CANDIDATE_TYPES.has(up.type)) return true;
+  return false;
 }
 
 /**
