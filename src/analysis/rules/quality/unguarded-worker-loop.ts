@@ -45,8 +45,9 @@ export function isLongRunning(loop: import('../../facts.js').LoopFacts): boolean
     return STOP_FLAG.test(condition) && !/attempt|retr|tries/i.test(condition) && !ownCompletionFlag(loop);
   }
   if ((loop.kind === 'for-each' || loop.kind === 'async-for' || loop.kind === 'for-await') && loop.iterable) {
-    // `for msg in consumer:` reads a stream; `for consumer in self.consumers:` walks a list of them.
-    return /consumer(?!s\b)|\.listen\(\)|subscription(?!s\b)/i.test(loop.iterable.text) && !testedForEmptiness(loop);
+    // `for msg in consumer:` reads a stream; `for consumer in self.consumers:` and `for i in subscription_ids:` walk
+    // a list (the word must end the name).
+    return /consumer\b|\.listen\(\)|subscription\b/i.test(loop.iterable.text) && !testedForEmptiness(loop);
   }
   return false;
 }
