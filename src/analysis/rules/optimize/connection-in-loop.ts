@@ -67,7 +67,7 @@ export function perIterationConnections(loop: LoopFacts, model: FileModel, ctx?:
     // Go's `conn, err := net.Dial(...); if err == nil { conn.Close(); return true }`: the loop is left once the
     // connection is made, so it is made once; the loop retries a failed connect.
     if (leavesOnSuccess(c.node, loop)) return false;
-    if (boundNotConnected(c, loop)) return false;
+    if (boundNotConnected(c, loop) || connectsToItem(c, calls, loop)) return false;
     return true;
   });
 }
@@ -83,6 +83,24 @@ function boundNotConnected(c: CallFact, loop: LoopFacts): boolean {
   const methods = ownCalls(loop).filter((o) => o.callee.startsWith(prefix)).map((o) => o.callee.slice(prefix.length));
   return methods.includes('bind') && !methods.some((m) => SOCKET_TALKS.has(m));
 }
+/**
+ * `sock = socket.socket(...); sock.connect((ip, 389))` in `for ip in ips:`: the object is built per iteration to
+ * reach that iteration's peer (its own connect call depends on the item), so each iteration talks to a different
+ * target, as `for dsn in shards: connect(dsn)` does.
+ */
+function connectsToItem(c: CallFact, calls: CallFact[], loop: LoopFacts): boolean {
+  if (c.assignedTo === undefined || loop.loopVariables.length === 0) return false;
+  const prefix = `${c.assignedTo}.`;
+  return calls.some(
+    (o) =>
+      o !== c &&
+      o.callee.startsWith(prefix) &&
+      SOCKET_TALKS.has(o.method) &&
+      o.method.startsWith('connect') &&
+      (o.node.childForFieldName('arguments')?.descendantsOfType('identifier') ?? []).some((id) => loop.loopVariables.includes(id.text)),
+  );
+}
+
 /** What a socket does once it talks to a peer: connect, send, accept a client. */
 const SOCKET_TALKS: ReadonlySet<string> = new Set(['connect', 'connect_ex', 'send', 'sendall', 'sendto', 'sendmsg', 'recv', 'recvfrom', 'listen', 'accept']);
 

@@ -25,8 +25,8 @@ function holdsNoItem(loop: LoopFacts, ctx: RuleContext): boolean {
 
 /**
  * The loop runs in a thread its author made a daemon (`self.daemon = True`, `setDaemon(True)` or `__init__(daemon=True)` in the class or a base class of the file, or the
- * function passed as `target=` to a `Thread(..., daemon=True)` of the file): the interpreter drops it at exit by
- * design.
+ * function passed as `target=` to a `Thread(..., daemon=True)` of the file), or in a pool's worker process (the
+ * function passed as `initializer=`): the interpreter or the pool drops it at exit by design.
  */
 function isDaemonThreadLoop(loop: LoopFacts): boolean {
   const fn = enclosingFunction(loop.node, 'python');
@@ -46,8 +46,10 @@ function isDaemonThreadLoop(loop: LoopFacts): boolean {
     .descendantsOfType('call')
     .some((call) => {
       const args = call.childForFieldName('arguments');
-      if (!args || !/\bdaemon\s*=\s*True\b/.test(args.text)) return false;
-      return args.namedChildren.some((arg) => arg.type === 'keyword_argument' && arg.childForFieldName('name')?.text === 'target' && [name, `self.${name}`].includes(arg.childForFieldName('value')?.text ?? ''));
+      if (!args) return false;
+      const passed = (keyword: string) => args.namedChildren.some((arg) => arg.type === 'keyword_argument' && arg.childForFieldName('name')?.text === keyword && [name, `self.${name}`].includes(arg.childForFieldName('value')?.text ?? ''));
+      // A process pool's `initializer=` runs in each of its workers, which the pool makes daemons and terminates.
+      return (/\bdaemon\s*=\s*True\b/.test(args.text) && passed('target')) || passed('initializer');
     });
 }
 function enclosingClass(node: SyntaxNode): SyntaxNode | null {
@@ -130,6 +132,22 @@ function stoppedByInterrupt(loop: LoopFacts): boolean {
   );
 }
 
+/**
+ * A server's accept loop (`conn, addr = sock.accept()`, the `accepts_client` role) that hands each client on (to a
+ * thread, a handler object): stopped between two accepts it loses nothing, and a stop flag would not save the
+ * clients already handed on, which live in their own threads. Its shutdown is the listener's close.
+ */
+function acceptsClients(loop: LoopFacts, ctx: RuleContext): boolean {
+  const calls = treeCalls(loop.body, ctx.model, { skipFunctions: true });
+  const accept = calls.find((c) => ctx.kb.hasRole?.(loop.language, c.method, 'accepts_client') === true);
+  if (!accept) return false;
+  const statement = accept.node.parent;
+  const left = statement?.type === 'assignment' ? statement.childForFieldName('left') : undefined;
+  const names = left ? (left.type === 'identifier' ? [left.text] : left.namedChildren.filter((n) => n.type === 'identifier').map((n) => n.text)) : [];
+  // `Thread(target=pipe, args=(conn, upstream))`, `StreamSocket(conn)`: the client is an argument, not a receiver.
+  return calls.some((c) => c !== accept && (c.node.childForFieldName('arguments')?.descendantsOfType('identifier') ?? []).some((a) => names.includes(a.text) && a.parent?.type !== 'attribute'));
+}
+
 export const detectInfiniteLoopNoExit: Detector = (loop, ctx) => {
   if (loop.language === 'go' || loop.language === 'java') return detectBraceNoExit(loop, ctx, ruleMayReport(ctx.config, 'unguarded-worker-loop', 'fix-bugs'));
   // Test code: a test's endless loop (a fake server that serves "until killed", a drain in a helper) is no deployed
@@ -141,6 +159,7 @@ export const detectInfiniteLoopNoExit: Detector = (loop, ctx) => {
   if (family === 'python' && holdsNoItem(loop, ctx) && (isDaemonThreadLoop(loop) || enclosingFunction(loop.node, family) === undefined || stoppedByInterrupt(loop))) return null;
   if (family === 'python' && isDaemonThreadLoop(loop) && (drainsOwnQueue(loop, ctx) || takesNothingDurable(loop, ctx))) return null;
   if (relaysMessages(loop, ctx)) return null;
+  if (acceptsClients(loop, ctx)) return null;
   // unguarded-worker-loop's comment on the same header already names the missing stop flag (its `-no-stop` variant).
   if (ruleMayReport(ctx.config, 'unguarded-worker-loop', 'fix-bugs') && findUnguardedCall(loop, ctx)) return null;
   const purpose = workerName(loop, ctx.model);

@@ -278,8 +278,9 @@ export const detectMutateWhileIterating: Detector = (loop, ctx) => {
       // The built-in `clear()` takes no arguments.
       if (method === 'clear' && args.length > 0) continue;
       const keyIsLoopVariable = args[0] !== undefined && loop.loopVariables.includes(args[0].text);
-      // `d.setdefault(k, ...)` for the key being visited does not add one.
-      if (method === 'setdefault' && keyIsLoopVariable) continue;
+      // `d.setdefault(k, ...)` for the key being visited does not add one; nor does `s.add(x)` of the element being
+      // visited (`for g in groups: groups.add(g)`: a set already holds it).
+      if ((method === 'setdefault' || (method === 'add' && args.length === 1)) && keyIsLoopVariable && family === 'python') continue;
       const type = declared() !== 'unknown' ? declared() : typeOfMethod(method, keyIsLoopVariable);
       if (shrink.has(method)) {
         // `xs.pop()` on a list being iterated, `d.pop(k)`, `xs.splice(i, 1)`.
