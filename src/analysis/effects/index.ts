@@ -649,7 +649,7 @@ export class FileEffects implements KnowledgeBase {
 
   /** `worker.put_object(v)` in the analysed file itself (see ownUntypedMethod): the own method's summary, or an unknown call. */
   private ownUntypedCall(callee: string, direct: Classification): Classification | undefined {
-    if (direct.by !== 'api') return undefined;
+    if (direct.by !== 'api' || !this.untypedCallShape(callee)) return undefined;
     const own = this.ownUntypedMethod(this.table, callee);
     if (!own) return undefined;
     return (own.target ? this.summarisedCall(callee, own.target) : null) ?? { kinds: [], confidence: 'high' };
@@ -666,13 +666,10 @@ export class FileEffects implements KnowledgeBase {
    * one class defining the name), or no target: an unknown call.
    */
   private ownUntypedMethod(table: FileTable, callee: string): { target?: TableFunction } | undefined {
-    if (table.language !== 'python') return undefined;
-    const match = /^(self\.)?([A-Za-z_]\w*)\.([A-Za-z_]\w*)$/.exec(callee);
-    if (!match) return undefined;
-    const field = match[1] !== undefined;
-    const receiver = match[2]!;
-    const name = match[3]!;
-    if (receiver === 'self' || receiver === 'cls' || (!field && (table.imports.has(receiver) || table.classNames.has(receiver)))) return undefined;
+    const shape = table.language === 'python' ? this.untypedCallShape(callee) : undefined;
+    if (!shape) return undefined;
+    const { field, receiver, name } = shape;
+    if (!field && (table.imports.has(receiver) || table.classNames.has(receiver))) return undefined;
     const owners: TableFunction[] = [];
     let property = false;
     for (const methods of table.classes.values()) {
@@ -684,7 +681,6 @@ export class FileEffects implements KnowledgeBase {
     // A receiver named like a client (`self.session.commit()` in the class's own `commit`) is that client, unless it
     // is a property of the code's own class (`self.transfer_manager` defined by a `def`).
     if (CLIENT_RECEIVER.test(receiver) && !property) return undefined;
-    if (this.base.classify('python', `_.${name}`).by !== 'api') return undefined;
     if ((table.assigned?.get(receiver) ?? []).some((built) => this.base.classify('python', built).kinds.length > 0)) return undefined;
     const annotated = field ? undefined : table.parameterTypes?.get(receiver);
     if (annotated && [...annotated].some((type) => !table.classNames.has(type))) return undefined;
@@ -715,6 +711,17 @@ export class FileEffects implements KnowledgeBase {
     const inClass = (fn: TableFunction) => fn.className === owners[0] || (fn.nested && methods.some((m) => m.startIndex <= fn.startIndex && fn.endIndex <= m.endIndex));
     if (this.table.functions.some((fn) => !inClass(fn) && fn.calls.some((c) => c.callee === callee))) return undefined;
     return this.summarisedCall(callee) ?? unknown(this.table.classes.get(owners[0]!)!.get(name));
+  }
+
+  /**
+   * `worker.put_object` / `self.core.put_object` whose method the catalogue lists for any receiver (`_.put_object`
+   * matches): the part of ownUntypedMethod that needs no file table (most API calls name their receiver).
+   */
+  private untypedCallShape(callee: string): { field: boolean; receiver: string; name: string } | undefined {
+    const match = /^(self\.)?([A-Za-z_]\w*)\.([A-Za-z_]\w*)$/.exec(callee);
+    if (!match || match[2] === 'self' || match[2] === 'cls') return undefined;
+    if (this.base.classify('python', `_.${match[3]!}`).by !== 'api') return undefined;
+    return { field: match[1] !== undefined, receiver: match[2]!, name: match[3]! };
   }
 
   /** The class `name` as `from` sees it: defined there, or imported from a file of the set (re-exports followed). */

@@ -320,6 +320,9 @@ export function classifyFunction(fn: TableFunction, language: Language, kb: Know
     if (raw.ddl) kinds = kinds.filter((k) => k !== 'db-read' && k !== 'db-write' && k !== 'db-batch');
     call.kinds = kinds;
     call.evidence = kinds.length > 0 && summaryEvidence(evidenceName, result, language);
+    // Python: a DB-API fetch (`data.fetchmany(n)`) reads rows of a statement executed before it, often by the caller
+    // that handed the cursor in (a converter that accepts any data); the `execute` is the round trip to report.
+    if (call.evidence && language === 'python' && /(?:^|\.)fetch(?:one|all|many)$/.test(raw.name) && kinds.every((k) => k === 'db-read')) call.evidence = false;
     if (call.evidence && language === 'go' && fn.receiver !== undefined && fieldType && result.by !== 'sql') {
       const parts = raw.name.split('.');
       const declared = parts.length === 3 && parts[0] === fn.receiver ? fieldType(parts[1]!) : undefined;

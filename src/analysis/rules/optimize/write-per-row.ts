@@ -24,6 +24,7 @@ import {
   iteratesChunks,
   isPython,
   isTyped,
+  leavesOnSuccess,
   notPerRow,
   ownCalls,
   ownsItsLines,
@@ -59,6 +60,9 @@ export function perRowWrites(loop: LoopFacts, source: string): CallFact[] {
       !/\bIN\s*\(|=\s*ANY\s*\(|__in\b|\$in\b|\.in_\(|\bwhereIn\(|\binArray\(/i.test(c.text) &&
       !inErrorHandler(c.node, loop) &&
       !collectedForGather(callNode(c)) &&
+      // `for attempt in range(5): try: cur.execute("INSERT ..."); conn.commit(); return ... except Deadlock: sleep`:
+      // the loop is left once the write succeeds, so it repeats a failed write (a retry), not one write per row.
+      !leavesOnSuccess(c.node, loop) &&
       !notPerRow(loop, c),
   );
 }

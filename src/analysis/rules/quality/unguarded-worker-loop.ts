@@ -41,7 +41,10 @@ export function isLongRunning(loop: import('../../facts.js').LoopFacts): boolean
     return exits.breaks.length + exits.returns.length + exits.exitCalls.length + exits.yields.length === 0;
   }
   if (loop.node.type === 'while_statement') {
-    const condition = loop.node.childForFieldName('condition')?.text ?? '';
+    const conditionNode = loop.node.childForFieldName('condition');
+    let condition = conditionNode?.text ?? '';
+    // `while state in ["PENDING", "RUNNING"]:` waits for one job's status; a word in a string is no run flag.
+    for (const literal of conditionNode?.descendantsOfType('string') ?? []) condition = condition.replace(literal.text, '""');
     return STOP_FLAG.test(condition) && !/attempt|retr|tries/i.test(condition) && !ownCompletionFlag(loop);
   }
   if ((loop.kind === 'for-each' || loop.kind === 'async-for' || loop.kind === 'for-await') && loop.iterable) {
