@@ -7,7 +7,7 @@ import { guardedWorkerTemplate } from '../../../fixes/templates.js';
 import { noExitWorkerCall, ruleMayReport } from './overlap.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import type { RuleContext } from '../../rule-types.js';
-import { displayCallee, enclosingFunction, endLineOf, familyOf, lineOf, rootOf, statementsOf, treeCalls, triesAround, tryParts } from '../lib/index.js';
+import { displayCallee, enclosingFunction, endLineOf, familyOf, lineOf, rootOf, statementsOf, type TreeCall, treeCalls, triesAround, tryParts } from '../lib/index.js';
 import { findUnguardedCall, inProcessQueueGet, relaysMessages } from './unguarded-worker-loop.js';
 import { detectBraceNoExit } from './brace-worker.js';
 import { outerNamesUsed, workerName } from './worker-name.js';
@@ -144,8 +144,10 @@ function acceptsClients(loop: LoopFacts, ctx: RuleContext): boolean {
   const statement = accept.node.parent;
   const left = statement?.type === 'assignment' ? statement.childForFieldName('left') : undefined;
   const names = left ? (left.type === 'identifier' ? [left.text] : left.namedChildren.filter((n) => n.type === 'identifier').map((n) => n.text)) : [];
-  // `Thread(target=pipe, args=(conn, upstream))`, `StreamSocket(conn)`: the client is an argument, not a receiver.
-  return calls.some((c) => c !== accept && (c.node.childForFieldName('arguments')?.descendantsOfType('identifier') ?? []).some((a) => names.includes(a.text) && a.parent?.type !== 'attribute'));
+  // `Thread(target=pipe, args=(conn, upstream))`, `StreamSocket(conn)`: the client is handed to a task or to an
+  // object built for it (`str(conn)` or `log(conn)` is no hand-off).
+  const handsOn = (c: TreeCall) => c.kinds.includes('task-spawn') || /^[A-Z]/.test(c.method);
+  return calls.some((c) => c !== accept && handsOn(c) && (c.node.childForFieldName('arguments')?.descendantsOfType('identifier') ?? []).some((a) => names.includes(a.text) && a.parent?.type !== 'attribute'));
 }
 
 export const detectInfiniteLoopNoExit: Detector = (loop, ctx) => {
