@@ -314,6 +314,20 @@ function settledRoot(thenCall: SyntaxNode): boolean {
   return false;
 }
 
+/**
+ * `catch (e) { Promise.resolve().then(() => { throw e; }); }`: an event dispatcher that reports a listener's error
+ * without stopping the other listeners (as the DOM does) throws it again on a later microtask, on purpose. The
+ * unhandled rejection is the report, not a promise someone forgot.
+ */
+function rethrowsOutOfBand(thenCall: SyntaxNode): boolean {
+  const object = thenCall.childForFieldName('function')?.childForFieldName('object');
+  if (object?.type !== 'call_expression' || calleeOf(object) !== 'Promise.resolve') return false;
+  const callback = thenCall.childForFieldName('arguments')?.namedChildren[0];
+  const body = callback?.type === 'arrow_function' || callback?.type === 'function_expression' ? callback.childForFieldName('body') : undefined;
+  const statements = body?.type === 'statement_block' ? body.namedChildren.filter((c) => c.type !== 'comment') : [];
+  return statements.length === 1 && statements[0]!.type === 'throw_statement';
+}
+
 /** A `then(onFulfilled, onRejected)` or `catch(...)` call: it handles the rejection of the promise it is called on. */
 function handlesRejection(call: SyntaxNode): boolean {
   const fn = call.childForFieldName('function');
@@ -344,7 +358,7 @@ function jsFindings(loop: LoopFacts, ctx: RuleContext): JsFinding[] {
     const callee = calleeOf(expr);
     const method = methodOf(callee);
     if (method === 'then') {
-      if (handlesRejection(expr) || chainHandlesRejection(expr) || settledRoot(expr) || neverRejectingRoot(expr, ctx, loop)) continue;
+      if (handlesRejection(expr) || chainHandlesRejection(expr) || settledRoot(expr) || neverRejectingRoot(expr, ctx, loop) || rethrowsOutOfBand(expr)) continue;
       out.push({ statement: node, expression: expr, callee, variant: 'then' });
       continue;
     }

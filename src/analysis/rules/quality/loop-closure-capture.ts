@@ -251,8 +251,10 @@ function varKeyword(declaration: SyntaxNode): SyntaxNode | undefined {
 
 function jsDetections(loop: LoopFacts, source: string, model: FileModel): Detection[] {
   // `keys.forEach((key) => { var task = ...; later(() => task) })`: the body is a function, called once per item, so
-  // its `var`s are bound afresh on every call (function scope), unlike a `for` body's.
-  if (loop.kind === 'callback-iteration') return [];
+  // its `var`s are bound afresh on every call (function scope), unlike a `for` body's. So is a function that
+  // schedules itself again (`function run(n) { var t = setTimeout(...); ... setTimeout(() => run(n + 1), d) }`):
+  // each round is a new call.
+  if (loop.kind === 'callback-iteration' || loop.kind === 'timeout-recursion') return [];
   const vars = new Map<string, SyntaxNode>();
   const node = loop.node;
   const init = node.type === 'for_statement' ? node.childForFieldName('initializer') : null;

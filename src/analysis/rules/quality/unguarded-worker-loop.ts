@@ -182,8 +182,24 @@ export function findUnguardedCall(loop: LoopFacts, ctx: RuleContext): TreeCall |
       !(perItemTry && isFetchOrRecovery(call, perItemTry)) &&
       !inProcessQueueGet(call, loop, ctx) &&
       !settlesItself(call, ctx) &&
-      !sendsOnOpenSocket(call, ctx),
+      !sendsOnOpenSocket(call, ctx) &&
+      !reportsThroughCallback(call, ctx),
   );
+}
+
+/**
+ * `client.executeRemote('getMonitorData', {}, function (err, list) { ... })`: a Node-style call whose last argument is
+ * a callback taking the error first reports a failure to that callback; it does not throw into the timer.
+ */
+function reportsThroughCallback(call: TreeCall, ctx: RuleContext): boolean {
+  if (familyOf(ctx.file.language) !== 'js') return false;
+  const args = call.node.childForFieldName('arguments')?.namedChildren.filter((a) => a.type !== 'comment') ?? [];
+  const last = args[args.length - 1];
+  if (!last || (last.type !== 'arrow_function' && last.type !== 'function_expression' && last.type !== 'function')) return false;
+  const params = last.childForFieldName('parameters')?.namedChildren ?? (last.childForFieldName('parameter') ? [last.childForFieldName('parameter')!] : []);
+  const first = params[0];
+  const name = first?.type === 'identifier' ? first.text : (first?.childForFieldName('pattern') ?? first?.namedChildren[0])?.text;
+  return name !== undefined && /^err(?:or)?$/i.test(name);
 }
 
 /** `ws.readyState !== WebSocket.OPEN` (or `!= 1`), and its positive form. */
