@@ -217,6 +217,22 @@ function aheadOfCursor(index: string, node: SyntaxNode, loop: LoopFacts): boolea
   return false;
 }
 
+/**
+ * `del rows[i]` and then, in the same block, `rows.insert(i + k, ...)` (a row replaced by the rows it expands to):
+ * the slot is filled again before the cursor moves, so no element is skipped.
+ */
+function refilledAt(index: string, collection: string, del: SyntaxNode): boolean {
+  if (!/^\w+$/.test(index) || !del.parent) return false;
+  const after = del.parent.namedChildren.filter((s) => s.startIndex > del.endIndex);
+  return after.some((s) =>
+    s.descendantsOfType('call').some((c) => {
+      if (compact(calleeOf(c)) !== `${collection}.insert`) return false;
+      const first = argumentsOf(c).positional[0];
+      return first !== undefined && (first.text === index || (first.type === 'binary_operator' && first.childForFieldName('left')?.text === index));
+    }),
+  );
+}
+
 type Variant = 'list-remove' | 'dict-size' | 'set-size' | 'shrink' | 'grow';
 
 /**
@@ -293,7 +309,7 @@ export const detectMutateWhileIterating: Detector = (loop, ctx) => {
       const hit = targets.find((t) => t.type === 'subscript' && compact(t.childForFieldName('value')?.text ?? '') === iterated.collection);
       if (hit) {
         const index = hit.childForFieldName('subscript')?.text ?? '';
-        if (aheadOfCursor(index, node, loop)) continue;
+        if (aheadOfCursor(index, node, loop) || refilledAt(index, iterated.collection, node)) continue;
         // `for i, x in enumerate(xs): del xs[i]` deletes by position: a list, not a dict keyed by the loop variable.
         const byPosition = calleeOf(loop.node.childForFieldName('right') ?? loop.node) === 'enumerate' && index === loop.loopVariables[0];
         const byKey = !byPosition && (loop.loopVariables.includes(index) || /\.(keys|items)\(\)$/.test(iterated.iterable.text));
