@@ -173,9 +173,12 @@ function newScope(end: number, fields: Omit<Scope, 'end'> = {}): Scope {
 }
 
 /** A table call with every field, in one order (see newScope). */
-function tableCall(callee: string, line: number, managed: boolean, raw: NonNullable<TableCall['raw']>): TableCall {
-  return { callee, line, kinds: [], evidence: false, raw: { name: raw.name, sql: raw.sql, args: raw.args, firstNumber: raw.firstNumber, notSleep: raw.notSleep, ddl: raw.ddl, notPop: raw.notPop, type: raw.type }, sleepSeconds: undefined, timeoutSeconds: undefined, managed };
+function tableCall(callee: string, line: number, managed: boolean, name: string, sql: string | undefined, args: ArgFact[], more: RawExtras = NO_EXTRAS): TableCall {
+  return { callee, line, kinds: [], evidence: false, raw: { name, sql, args, firstNumber: more.firstNumber, notSleep: more.notSleep, ddl: more.ddl, notPop: more.notPop, type: more.type }, sleepSeconds: undefined, timeoutSeconds: undefined, managed };
 }
+
+type RawExtras = Omit<NonNullable<TableCall['raw']>, 'name' | 'sql' | 'args'>;
+const NO_EXTRAS: RawExtras = {};
 
 export function buildFileTable(path: string, language: Language, tree: FlatTree): FileTable {
   const table: FileTable = { path, language, functions: [], topLevel: new Map(), classes: new Map(), imports: new Map(), classNames: new Set(), receivers: new Map(), packageName: undefined, fields: new Map(), parameterTypes: undefined, bases: undefined, aliases: undefined, interfaces: new Map() };
@@ -460,7 +463,7 @@ function buildPython(table: FileTable, tree: FlatTree): void {
         if (literal !== undefined && looksLikeSql(literal)) sql = literal;
         // Arguments matter to a few methods only (SQL in a variable, URL-looking requests, pop timeouts).
         const args = ARG_METHODS.test(method) ? argFacts(argList) : [];
-        const call = tableCall(callee, node.startPosition.row + 1, insideWithItem(stack, start), { name: callee, sql, args });
+        const call = tableCall(callee, node.startPosition.row + 1, insideWithItem(stack, start), callee, sql, args);
         if (schemaStatement(first) || chainedOnSchemaStatement(f)) call.raw!.ddl = true;
         if (/sleep|wait/i.test(method)) call.raw!.firstNumber = evalNumber(first, (n) => numbers.get(n)) ?? args.find((a) => a.name === 'seconds' || a.name === 'delay')?.number;
         record(fn, call);
@@ -613,7 +616,7 @@ function buildJavaScript(table: FileTable, tree: FlatTree): void {
     const args = first ? [{ text: first.text.slice(0, 200), number: undefined, string: stringValue(first), name: undefined }] : [];
     // `new Promise(r => setTimeout(r, ms))` is a sleep; a bare setTimeout(callback) schedules, it does not wait.
     const notSleep = /(^|\.)setTimeout$/.test(name) && !isPromiseSleep(node);
-    const call = tableCall(callee, node.startPosition.row + 1, false, { name, sql, args, notSleep });
+    const call = tableCall(callee, node.startPosition.row + 1, false, name, sql, args, { notSleep });
     // `const job = this.queue.dequeue()` in a plain function: an in-process queue's item, not a broker pop.
     if (!isNew && POP_METHOD.test(name) && isPlainValue(node)) call.raw!.notPop = true;
     record(fn, call);
@@ -865,7 +868,7 @@ function buildGo(table: FileTable, tree: FlatTree): void {
         // `c.Do(req)` on an `*http.Client` (declared, or the request built by `http.NewRequest`): HTTP whatever its name.
         const type = /^[A-Za-z_]\w*\.Do$/.test(callee) ? goReceiverType(node) : undefined;
         const ddl = goSchemaStatement(args);
-        record(fn, tableCall(callee, node.startPosition.row + 1, false, { name: callee, sql: braceSql(args), args: braceArgs(args), notSleep, firstNumber, type, ddl }));
+        record(fn, tableCall(callee, node.startPosition.row + 1, false, callee, braceSql(args), braceArgs(args), { notSleep, firstNumber, type, ddl }));
         break;
       }
     }
@@ -986,7 +989,7 @@ function buildJava(table: FileTable, tree: FlatTree): void {
     // `Thread.sleep(5000)`: milliseconds, the interval a loop calling the helper polls at.
     const ms = callee === 'Thread.sleep' && args[0] ? javaNumber(args[0], NO_CONSTANTS) : undefined;
     const firstNumber = ms === undefined ? undefined : ms / 1000;
-    record(fn, tableCall(callee, node.startPosition.row + 1, insideResources(node, fn), { name: callee, sql: braceSql(args), args: braceArgs(args), firstNumber }));
+    record(fn, tableCall(callee, node.startPosition.row + 1, insideResources(node, fn), callee, braceSql(args), braceArgs(args), { firstNumber }));
   }
 }
 
