@@ -171,20 +171,30 @@ function unboundNames(tree: FlatTree, language: Language, ranges: readonly LineR
   const builtins = python ? PY_BUILTINS : JS_GLOBALS;
   const all = identifiers(tree.rootNode as unknown as SyntaxNode);
   const rangeAt = (line: number): number => ranges.findIndex((r) => line >= r.from && line <= r.to);
+  // The names read in the ranges first: only their bindings are looked for (not every identifier of the file).
+  const reads: { id: SyntaxNode; line: number; range: number }[] = [];
+  const first = Math.min(...ranges.map((r) => r.from));
+  const last = Math.max(...ranges.map((r) => r.to));
+  for (const id of all) {
+    const line = id.startPosition.row + 1;
+    if (line < first || line > last) continue;
+    const range = rangeAt(line);
+    if (range >= 0 && isRead(id, python) && !builtins.has(id.text)) reads.push({ id, line, range });
+  }
+  const readNames = new Set(reads.map((r) => r.id.text));
   const bindings = new Map<string, SyntaxNode[]>();
   for (const id of all) {
-    if (!isBinding(id, python)) continue;
-    const list = bindings.get(id.text);
+    const text = id.text;
+    if (!readNames.has(text) || !isBinding(id, python)) continue;
+    const list = bindings.get(text);
     if (list) list.push(id);
-    else bindings.set(id.text, [id]);
+    else bindings.set(text, [id]);
   }
   const out: ({ name: string; line: number } | undefined)[] = ranges.map(() => undefined);
   // `import *` and star-imported names cannot be checked: any unknown name may come from there.
   const starImport = python ? /^\s*from\s+\S+\s+import\s+\*/m.test(tree.source) : false;
-  for (const id of all) {
-    const line = id.startPosition.row + 1;
-    const range = rangeAt(line);
-    if (range < 0 || out[range] !== undefined || !isRead(id, python) || builtins.has(id.text)) continue;
+  for (const { id, line, range } of reads) {
+    if (out[range] !== undefined) continue;
     const candidates = (bindings.get(id.text) ?? []).filter((b) => ranges.length === 1 || [-1, range].includes(rangeAt(b.startPosition.row + 1)));
     const visible = enclosingScopes(id, python);
     const inner = visible[0]!;

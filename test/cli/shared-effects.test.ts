@@ -69,8 +69,11 @@ describe('a tree parsed for an import is handed to that file\'s own analysis', (
   });
 
   it('analyses the imported file from the handed tree with the findings of a fresh parse', async () => {
-    const cwd = tree({ 'helper.py': LOOPING_HELPER, 'a.py': USER(1), 'b.py': USER(2), 'c.py': USER(3), 'd.py': USER(4) });
-    // a.py first: it loads helper.py for its summaries before helper.py, behind the parse-ahead window, has its turn.
+    // The imports come after a definition, where the CLI's import scan (importsFirst) does not look: the files keep
+    // their order. a.py first: it loads helper.py for its summaries before helper.py, behind the parse-ahead window,
+    // has its turn.
+    const late = (i: number) => `def first():\n    return None\n\n${USER(i)}`;
+    const cwd = tree({ 'helper.py': LOOPING_HELPER, 'a.py': late(1), 'b.py': late(2), 'c.py': late(3), 'd.py': late(4) });
     const files = ['a.py', 'b.py', 'c.py', 'd.py', 'helper.py'].map((path) => ({ path, absolute: join(cwd, path) }));
     const kb = loadKnowledgeBase(DEFAULT_CONFIG);
     const handed: string[] = [];

@@ -173,8 +173,21 @@ interface Scope {
   anonymous?: boolean;
 }
 
+/** A scope with every field, in one order: one object shape for the builders' hot reads (V8 deoptimised on several). */
+function newScope(end: number, fields: Omit<Scope, 'end'> = {}): Scope {
+  return { end, fn: fields.fn, className: fields.className, withItems: fields.withItems, detached: fields.detached, barrier: fields.barrier, anonymous: fields.anonymous };
+}
+
+/** A table call with every field, in one order (see newScope). */
+function tableCall(callee: string, line: number, managed: boolean, name: string, sql: string | undefined, args: ArgFact[], more: RawExtras = NO_EXTRAS): TableCall {
+  return { callee, line, kinds: [], evidence: false, raw: { name, sql, args, firstNumber: more.firstNumber, notSleep: more.notSleep, ddl: more.ddl, notPop: more.notPop, type: more.type }, sleepSeconds: undefined, timeoutSeconds: undefined, managed };
+}
+
+type RawExtras = Omit<NonNullable<TableCall['raw']>, 'name' | 'sql' | 'args'>;
+const NO_EXTRAS: RawExtras = {};
+
 export function buildFileTable(path: string, language: Language, tree: FlatTree): FileTable {
-  const table: FileTable = { path, language, functions: [], topLevel: new Map(), classes: new Map(), imports: new Map(), classNames: new Set(), receivers: new Map(), fields: new Map(), interfaces: new Map() };
+  const table: FileTable = { path, language, functions: [], topLevel: new Map(), classes: new Map(), imports: new Map(), classNames: new Set(), receivers: new Map(), packageName: undefined, fields: new Map(), parameterTypes: undefined, bases: undefined, aliases: undefined, interfaces: new Map() };
   if (language === 'python') {
     buildPython(table, tree);
     pythonAliases(table, tree);
@@ -202,6 +215,9 @@ function addFunction(table: FileTable, name: string, className: string | undefin
     nested,
     calls: [],
     classified: false,
+    receiver: undefined,
+    abstract: undefined,
+    async: undefined,
   };
   table.functions.push(fn);
   if (className) {
@@ -415,19 +431,19 @@ function buildPython(table: FileTable, tree: FlatTree): void {
           const bases = (node.childForFieldName('superclasses')?.namedChildren ?? []).filter((b) => b.type !== 'keyword_argument' && b.type !== 'comment').map((b) => b.text);
           (table.bases ??= new Map()).set(name, bases);
         }
-        stack.push({ end: node.endIndex, className: name });
+        stack.push(newScope(node.endIndex, { className: name }));
         break;
       }
       case 'function_definition': {
         const name = node.childForFieldName('name')?.text;
         if (!name) {
-          stack.push({ end: node.endIndex });
+          stack.push(newScope(node.endIndex));
           break;
         }
         const className = scope && !scope.fn && scope.className !== undefined ? scope.className : undefined;
         const nested = !className && enclosingFunction(stack) !== undefined;
         annotatedParameters(table, node, 'python');
-        stack.push({ end: node.endIndex, fn: addFunction(table, name, className, node, nested) });
+        stack.push(newScope(node.endIndex, { fn: addFunction(table, name, className, node, nested) }));
         break;
       }
       case 'lambda':
@@ -435,7 +451,7 @@ function buildPython(table: FileTable, tree: FlatTree): void {
         break;
       case 'with_statement': {
         const items = node.namedChildren.find((c) => c.type === 'with_clause');
-        if (items) stack.push({ end: node.endIndex, withItems: { start: items.startIndex, end: items.endIndex } });
+        if (items) stack.push(newScope(node.endIndex, { withItems: { start: items.startIndex, end: items.endIndex } }));
         break;
       }
       case 'import_statement':
@@ -457,7 +473,7 @@ function buildPython(table: FileTable, tree: FlatTree): void {
         if (literal !== undefined && looksLikeSql(literal)) sql = literal;
         // Arguments matter to a few methods only (SQL in a variable, URL-looking requests, pop timeouts).
         const args = ARG_METHODS.test(method) ? argFacts(argList) : [];
-        const call: TableCall = { callee, line: node.startPosition.row + 1, kinds: [], evidence: false, managed: insideWithItem(stack, start), raw: { name: callee, sql, args } };
+        const call = tableCall(callee, node.startPosition.row + 1, insideWithItem(stack, start), callee, sql, args);
         if (schemaStatement(first) || chainedOnSchemaStatement(f)) call.raw!.ddl = true;
         if (/sleep|wait/i.test(method)) call.raw!.firstNumber = evalNumber(first, (n) => numbers.get(n)) ?? args.find((a) => a.name === 'seconds' || a.name === 'delay')?.number;
         record(fn, call);
@@ -571,7 +587,7 @@ function buildJavaScript(table: FileTable, tree: FlatTree): void {
     if (JS_CLASSES.has(type)) {
       const name = node.childForFieldName('name')?.text ?? (node.parent?.type === 'variable_declarator' ? node.parent.childForFieldName('name')?.text : undefined);
       if (name && !enclosingFunction(stack)) table.classNames.add(name);
-      stack.push({ end: node.endIndex, className: name ?? '<anonymous>' });
+      stack.push(newScope(node.endIndex, { className: name ?? '<anonymous>' }));
       continue;
     }
     if (type === 'public_field_definition') {
@@ -586,7 +602,7 @@ function buildJavaScript(table: FileTable, tree: FlatTree): void {
       const name = named ? jsFunctionName(node) : undefined;
       if (!name) {
         // Its calls belong to the enclosing named function, if any (a module-level callback is nobody's body).
-        stack.push({ end: node.endIndex });
+        stack.push(newScope(node.endIndex));
         continue;
       }
       const inClass = scope && !scope.fn && scope.className !== undefined && (type === 'method_definition' || parentType === 'public_field_definition' || parentType === 'field_definition');
@@ -596,7 +612,7 @@ function buildJavaScript(table: FileTable, tree: FlatTree): void {
       annotatedParameters(table, node, 'javascript');
       const fn = addFunction(table, name, className, node, nested);
       if (node.children.some((c) => c.type === 'async')) fn.async = true;
-      stack.push({ end: node.endIndex, fn });
+      stack.push(newScope(node.endIndex, { fn }));
       continue;
     }
     if (type === 'import_statement') {
@@ -623,7 +639,7 @@ function buildJavaScript(table: FileTable, tree: FlatTree): void {
     const args = first ? [{ text: first.text.slice(0, 200), number: undefined, string: stringValue(first), name: undefined }] : [];
     // `new Promise(r => setTimeout(r, ms))` is a sleep; a bare setTimeout(callback) schedules, it does not wait.
     const notSleep = /(^|\.)setTimeout$/.test(name) && !isPromiseSleep(node);
-    const call: TableCall = { callee, line: node.startPosition.row + 1, kinds: [], evidence: false, managed: false, raw: { name, sql, args, notSleep } };
+    const call = tableCall(callee, node.startPosition.row + 1, false, name, sql, args, { notSleep });
     // `const job = this.queue.dequeue()` in a plain function: an in-process queue's item, not a broker pop.
     if (!isNew && POP_METHOD.test(name) && isPlainValue(node)) call.raw!.notPop = true;
     record(fn, call);
@@ -832,14 +848,14 @@ function buildGo(table: FileTable, tree: FlatTree): void {
         break;
       case 'function_declaration': {
         const name = node.childForFieldName('name')?.text;
-        stack.push(name ? { end: node.endIndex, fn: addFunction(table, name, undefined, node, false) } : { end: node.endIndex });
+        stack.push(newScope(node.endIndex, name ? { fn: addFunction(table, name, undefined, node, false) } : {}));
         break;
       }
       case 'method_declaration': {
         const name = node.childForFieldName('name')?.text;
         const receiver = goReceiver(node);
         if (!name || !receiver.type) {
-          stack.push({ end: node.endIndex });
+          stack.push(newScope(node.endIndex));
           break;
         }
         const fn = addFunction(table, name, receiver.type, node, false);
@@ -850,7 +866,7 @@ function buildGo(table: FileTable, tree: FlatTree): void {
           if (!types) table.receivers.set(receiver.name, (types = new Set()));
           types.add(receiver.type);
         }
-        stack.push({ end: node.endIndex, fn });
+        stack.push(newScope(node.endIndex, { fn }));
         break;
       }
       case 'func_literal': {
@@ -861,9 +877,9 @@ function buildGo(table: FileTable, tree: FlatTree): void {
       }
       case 'go_statement': {
         const fn = enclosingFunction(stack);
-        if (fn) record(fn, { callee: 'go', line: node.startPosition.row + 1, kinds: ['task-spawn'], evidence: true, managed: false });
+        if (fn) record(fn, { callee: 'go', line: node.startPosition.row + 1, kinds: ['task-spawn'], evidence: true, raw: undefined, sleepSeconds: undefined, timeoutSeconds: undefined, managed: false });
         // Calls inside run on the new goroutine: nobody's body here.
-        stack.push({ end: node.endIndex, detached: true });
+        stack.push(newScope(node.endIndex, { detached: true }));
         break;
       }
       default: {
@@ -882,7 +898,7 @@ function buildGo(table: FileTable, tree: FlatTree): void {
         // `c.Do(req)` on an `*http.Client` (declared, or the request built by `http.NewRequest`): HTTP whatever its name.
         const type = /^[A-Za-z_]\w*\.Do$/.test(callee) ? goReceiverType(node) : undefined;
         const ddl = goSchemaStatement(args);
-        record(fn, { callee, line: node.startPosition.row + 1, kinds: [], evidence: false, managed: false, raw: { name: callee, sql: braceSql(args), args: braceArgs(args), notSleep, firstNumber, ...(type ? { type } : {}), ...(ddl ? { ddl } : {}) } });
+        record(fn, tableCall(callee, node.startPosition.row + 1, false, callee, braceSql(args), braceArgs(args), { notSleep, firstNumber, type, ddl }));
         break;
       }
     }
@@ -965,25 +981,25 @@ function buildJava(table: FileTable, tree: FlatTree): void {
         const parents = node.namedChildren.find((c) => c.type === 'extends_interfaces')?.namedChildren.find((c) => c.type === 'type_list')?.namedChildren ?? [];
         table.interfaces.set(name, { methods: new Set(), extends: parents.map((p) => javaTypeName(p)).filter((p): p is string => p !== undefined), line: node.startPosition.row + 1 });
       }
-      stack.push({ end: node.endIndex, className: name ?? '<anonymous>' });
+      stack.push(newScope(node.endIndex, { className: name ?? '<anonymous>' }));
       continue;
     }
     if (type === 'class_body') {
       // An anonymous class's body: its methods are callbacks of the enclosing method.
-      if (node.parent?.type === 'object_creation_expression') stack.push({ end: node.endIndex, anonymous: true });
+      if (node.parent?.type === 'object_creation_expression') stack.push(newScope(node.endIndex, { anonymous: true }));
       continue;
     }
     if (type === 'method_declaration' || type === 'constructor_declaration') {
       const name = node.childForFieldName('name')?.text;
       const className = scope && !scope.fn && !scope.anonymous ? scope.className : undefined;
       if (type === 'constructor_declaration' || !name || className === undefined) {
-        stack.push({ end: node.endIndex, ...(className === undefined ? {} : { barrier: true }) });
+        stack.push(newScope(node.endIndex, className === undefined ? {} : { barrier: true }));
         continue;
       }
       const fn = addFunction(table, name, className, node, false);
       if (!node.childForFieldName('body')) fn.abstract = true;
       table.interfaces.get(className)?.methods.add(name);
-      stack.push({ end: node.endIndex, fn });
+      stack.push(newScope(node.endIndex, { fn }));
       continue;
     }
     const fn = enclosingFunctionAttached(stack);
@@ -1003,7 +1019,7 @@ function buildJava(table: FileTable, tree: FlatTree): void {
     // `Thread.sleep(5000)`: milliseconds, the interval a loop calling the helper polls at.
     const ms = callee === 'Thread.sleep' && args[0] ? javaNumber(args[0], NO_CONSTANTS) : undefined;
     const firstNumber = ms === undefined ? undefined : ms / 1000;
-    record(fn, { callee, line: node.startPosition.row + 1, kinds: [], evidence: false, managed: insideResources(node, fn), raw: { name: callee, sql: braceSql(args), args: braceArgs(args), firstNumber } });
+    record(fn, tableCall(callee, node.startPosition.row + 1, insideResources(node, fn), callee, braceSql(args), braceArgs(args), { firstNumber }));
   }
 }
 

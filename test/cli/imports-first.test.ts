@@ -1,0 +1,68 @@
+// The CLI analyses a Python file after the files of the run it imports, so that an import's effect summary finds
+// the imported file's table already built by that file's own analysis (no parse on the JavaScript thread first).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { EffectIndex } from '../../src/analysis/effects/index.js';
+import { loadKnowledgeBase } from '../../src/analysis/knowledge-base.js';
+import { analyzeFiles, analyzeFilesPipelined, importsFirst, sortResult } from '../../src/cli/analyze-files.js';
+import { DEFAULT_CONFIG } from '../../src/config/schema.js';
+import { tree } from './harness.js';
+
+const sourceFiles = (cwd: string, paths: string[]) => paths.map((path) => ({ path, absolute: join(cwd, path) }));
+
+describe('importsFirst', () => {
+  it('puts imported files of the run before their importers, keeps every file once, and survives cycles', () => {
+    const cwd = tree({
+      'app.py': 'import os\nfrom pkg.db import load as fetch\n\ndef run():\n    for x in fetch():\n        print(x)\n',
+      'pkg/__init__.py': '',
+      'pkg/db.py': 'from . import util\nfrom .util import (\n    helper,\n)\n\ndef load():\n    return util.helper()\n',
+      'pkg/util.py': 'import pkg.db\n\ndef helper():\n    return []\n',
+      'notes.txt': 'import app\n',
+      'solo.py': 'x = 1\n',
+    });
+    const paths = ['app.py', 'notes.txt', 'pkg/__init__.py', 'pkg/db.py', 'pkg/util.py', 'solo.py'];
+    const ordered = importsFirst(sourceFiles(cwd, paths), 1_000_000).map((e) => e.file.path);
+    expect([...ordered].sort()).toEqual(paths);
+    // util imports db back: the cycle is cut where it closes, db's own import of util still counts.
+    expect(ordered.indexOf('pkg/util.py')).toBeLessThan(ordered.indexOf('pkg/db.py'));
+    expect(ordered.indexOf('pkg/db.py')).toBeLessThan(ordered.indexOf('app.py'));
+    // Files nobody imports keep their relative order.
+    expect(ordered.indexOf('notes.txt')).toBeLessThan(ordered.indexOf('solo.py'));
+  });
+
+  it('leaves a run without Python files in its order and unread', () => {
+    const cwd = tree({ 'b.js': "const a = require('./a');\n", 'a.js': 'module.exports = 1;\n' });
+    const entries = importsFirst(sourceFiles(cwd, ['b.js', 'a.js']), 1_000_000);
+    expect(entries.map((e) => e.file.path)).toEqual(['b.js', 'a.js']);
+    expect(entries.every((e) => e.outcome === undefined)).toBe(true);
+  });
+
+  it('finds what the files find in their own order, reading the imported file at most once', async () => {
+    const cwd = tree({
+      'worker.py': 'from helper import fetch\n\ndef sync(urls):\n    out = []\n    for url in urls:\n        out.append(fetch(url))\n    return out\n',
+      // A loop over its own helper: its analysis builds its function table.
+      'helper.py': 'import requests\n\ndef fetch(url):\n    return requests.get(url, timeout=5).json()\n\ndef fetch_all(urls):\n    for url in urls:\n        fetch(url)\n',
+    });
+    const files = sourceFiles(cwd, ['worker.py', 'helper.py']);
+    const kb = loadKnowledgeBase(DEFAULT_CONFIG);
+    const reads: string[] = [];
+    const effects = new EffectIndex(kb, (path) => {
+      reads.push(path);
+      try {
+        return readFileSync(join(cwd, path));
+      } catch {
+        return undefined;
+      }
+    });
+    const options = { config: DEFAULT_CONFIG, locale: 'en' as const, maxFileBytes: 1_000_000, kb };
+    const pipelined = sortResult(await analyzeFilesPipelined(files, { ...options, effects }));
+    // helper.py goes first, but the files of one parse-ahead window are analysed as their parses finish: the
+    // summary may still read it (once) when worker.py's parse finished first.
+    expect(reads.filter((path) => path !== 'helper.py')).toEqual([]);
+    expect(reads.length).toBeLessThanOrEqual(1);
+    const inOrder = sortResult(analyzeFiles(files, options));
+    expect(pipelined.findings.some((f) => f.path === 'worker.py' && f.ruleId === 'serial-blocking-io')).toBe(true);
+    expect(pipelined).toEqual(inOrder);
+  });
+});
