@@ -1,5 +1,5 @@
 // Runs `main()` in-process with captured streams on a temporary directory.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -38,4 +38,20 @@ export async function run(main: Main, cwd: string, argv: string[], options: { tt
   const stderr = capture(options.tty);
   const code = await main(argv, { stdout, stderr, cwd, env: options.env ?? {} });
   return { code, stdout: stdout.text, stderr: stderr.text };
+}
+
+/** A reader of the files under `cwd` for an EffectIndex, recording each path it is asked for (missing: undefined). */
+export function recordingReader(cwd: string): { reads: string[]; read: (path: string) => Buffer | undefined } {
+  const reads: string[] = [];
+  return {
+    reads,
+    read: (path: string) => {
+      reads.push(path);
+      try {
+        return readFileSync(join(cwd, path));
+      } catch {
+        return undefined;
+      }
+    },
+  };
 }

@@ -1,13 +1,12 @@
 // The CLI analyses a Python file after the files of the run it imports, so that an import's effect summary finds
 // the imported file's table already built by that file's own analysis (no parse on the JavaScript thread first).
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { EffectIndex } from '../../src/analysis/effects/index.js';
 import { loadKnowledgeBase } from '../../src/analysis/knowledge-base.js';
 import { analyzeFiles, analyzeFilesPipelined, importsFirst, sortResult } from '../../src/cli/analyze-files.js';
 import { DEFAULT_CONFIG } from '../../src/config/schema.js';
-import { tree } from './harness.js';
+import { recordingReader, tree } from './harness.js';
 
 const sourceFiles = (cwd: string, paths: string[]) => paths.map((path) => ({ path, absolute: join(cwd, path) }));
 
@@ -46,15 +45,8 @@ describe('importsFirst', () => {
     });
     const files = sourceFiles(cwd, ['worker.py', 'helper.py']);
     const kb = loadKnowledgeBase(DEFAULT_CONFIG);
-    const reads: string[] = [];
-    const effects = new EffectIndex(kb, (path) => {
-      reads.push(path);
-      try {
-        return readFileSync(join(cwd, path));
-      } catch {
-        return undefined;
-      }
-    });
+    const { reads, read } = recordingReader(cwd);
+    const effects = new EffectIndex(kb, read);
     const options = { config: DEFAULT_CONFIG, locale: 'en' as const, maxFileBytes: 1_000_000, kb };
     const pipelined = sortResult(await analyzeFilesPipelined(files, { ...options, effects }));
     // helper.py goes first, but the files of one parse-ahead window are analysed as their parses finish: the

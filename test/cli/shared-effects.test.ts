@@ -1,13 +1,12 @@
 // One index of function tables per thread across the CLI's batches: a module many analysed files import is read
 // (and parsed) once, and the findings are those of one batch holding every file.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { EffectIndex } from '../../src/analysis/effects/index.js';
 import { loadKnowledgeBase } from '../../src/analysis/knowledge-base.js';
 import { analyzeFilesPipelined, sortResult } from '../../src/cli/analyze-files.js';
 import { DEFAULT_CONFIG } from '../../src/config/schema.js';
-import { tree } from './harness.js';
+import { recordingReader, tree } from './harness.js';
 
 const HELPER = 'import requests\n\ndef fetch(url):\n    return requests.get(url, timeout=5).json()\n';
 const USER = (i: number) => `from helper import fetch\n\ndef sync_${i}(urls):\n    out = []\n    for url in urls:\n        out.append(fetch(url))\n    return out\n`;
@@ -17,15 +16,8 @@ describe('the effect index shared across batches', () => {
     const cwd = tree({ 'helper.py': HELPER, 'a.py': USER(1), 'b.py': USER(2), 'c.py': USER(3) });
     const files = ['a.py', 'b.py', 'c.py'].map((path) => ({ path, absolute: join(cwd, path) }));
     const kb = loadKnowledgeBase(DEFAULT_CONFIG);
-    const reads: string[] = [];
-    const effects = new EffectIndex(kb, (path) => {
-      reads.push(path);
-      try {
-        return readFileSync(join(cwd, path));
-      } catch {
-        return undefined;
-      }
-    });
+    const { reads, read } = recordingReader(cwd);
+    const effects = new EffectIndex(kb, read);
     const options = { config: DEFAULT_CONFIG, locale: 'en' as const, maxFileBytes: 1_000_000, kb };
     const together = sortResult(await analyzeFilesPipelined(files, options));
     const parts = [];
@@ -39,13 +31,7 @@ describe('the effect index shared across batches', () => {
 
 describe('a tree parsed for an import is handed to that file\'s own analysis', () => {
   const LOOPING_HELPER = `${HELPER}\ndef fetch_all(urls):\n    return [fetch(u) for u in urls if u]\n\ndef poll(url):\n    while True:\n        fetch(url)\n`;
-  const read = (cwd: string) => (path: string) => {
-    try {
-      return readFileSync(join(cwd, path));
-    } catch {
-      return undefined;
-    }
-  };
+  const read = (cwd: string) => recordingReader(cwd).read;
 
   it('hands over the tree once, only for an expected path and the same text', () => {
     const cwd = tree({ 'helper.py': LOOPING_HELPER });
