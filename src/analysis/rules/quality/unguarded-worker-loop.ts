@@ -178,6 +178,9 @@ export function findUnguardedCall(loop: LoopFacts, ctx: RuleContext): TreeCall |
   return calls.find(
     (call) =>
       call.kinds.some((k) => THROWING_KINDS.has(k)) &&
+      // JS: a call known only by a name guess (`requestMetric.set`, `transport.send`) is no evidence that the timer's
+      // callback throws and crashes the process. (In Python the guesses held up: RLlib's `self.send_fn` is a request.)
+      !(family === 'js' && call.confidence === 'low') &&
       !isCallHandled(call.node, loop.body) &&
       !(perItemTry && isFetchOrRecovery(call, perItemTry)) &&
       !inProcessQueueGet(call, loop, ctx) &&
