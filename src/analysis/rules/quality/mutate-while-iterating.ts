@@ -186,6 +186,41 @@ function typeOfMethod(method: string, keyIsLoopVariable: boolean): CollectionTyp
   return 'unknown';
 }
 
+/**
+ * Python: the mutation sits in an inner loop that sets a flag and breaks (`found = True; break`), and the iterated
+ * loop's body, right after that inner loop, leaves on the flag (`if found: break`): control never reaches the
+ * iterated loop's next step.
+ */
+function leavesByFlag(node: SyntaxNode, loop: LoopFacts): boolean {
+  if (loop.language !== 'python') return false;
+  let inner: SyntaxNode | null = node.parent;
+  while (inner && inner.id !== loop.node.id && inner.type !== 'for_statement' && inner.type !== 'while_statement') inner = inner.parent;
+  if (!inner || inner.id === loop.node.id) return false;
+  // Between the inner loop and the iterated one, no other loop: a `break` after the inner loop leaves the iterated one.
+  for (let up = inner.parent; up && up.id !== loop.node.id; up = up.parent) if (up.type === 'for_statement' || up.type === 'while_statement') return false;
+  // `found = True` and `break` after the mutation, in its block or a block around it inside the inner loop.
+  const flags: Array<string | undefined> = [];
+  let breaks = false;
+  for (let child: SyntaxNode = node, up = node.parent; up && up.id !== inner.id; child = up, up = up.parent) {
+    if (up.type !== 'block') continue;
+    for (const c of up.namedChildren) {
+      if (c.startIndex <= child.endIndex) continue;
+      if (c.type === 'break_statement') breaks = true;
+      const assignment = c.type === 'expression_statement' ? c.namedChildren[0] : undefined;
+      if (assignment?.type === 'assignment' && assignment.childForFieldName('right')?.text === 'True') flags.push(assignment.childForFieldName('left')?.text);
+    }
+    if (breaks) break;
+  }
+  if (flags.length === 0 || !breaks) return false;
+  const next = inner.parent?.namedChildren.filter((c) => c.startIndex > inner!.endIndex) ?? [];
+  return next.some(
+    (c) =>
+      c.type === 'if_statement' &&
+      flags.includes(c.childForFieldName('condition')?.text) &&
+      (c.childForFieldName('consequence')?.namedChildren ?? []).some((x) => x.type === 'break_statement' || x.type === 'return_statement'),
+  );
+}
+
 /** `xs = [...]` (or `xs = xs.filter(...)`) in the loop body before `node`: the mutation is on a new object. */
 function reboundBefore(loop: LoopFacts, collection: string, node: SyntaxNode, model: FileModel): boolean {
   for (const candidate of descendants(loop.body, model, { skipFunctions: loop.kind !== 'callback-iteration' })) {
@@ -297,7 +332,9 @@ export const detectMutateWhileIterating: Detector = (loop, ctx) => {
       // `d.setdefault(k, ...)` for the key being visited does not add one; nor does `s.add(x)` of the element being
       // visited (`for g in groups: groups.add(g)`: a set already holds it).
       if ((method === 'setdefault' || (method === 'add' && args.length === 1)) && keyIsLoopVariable && family === 'python') continue;
-      const type = declared() !== 'unknown' ? declared() : typeOfMethod(method, keyIsLoopVariable);
+      // `for i, x in enumerate(xs): xs.pop(i)` removes by position: a list, not a dict keyed by the loop variable.
+      const byPosition = family === 'python' && calleeOf(loop.node.childForFieldName('right') ?? loop.node) === 'enumerate' && args[0]?.text === loop.loopVariables[0];
+      const type = declared() !== 'unknown' ? declared() : byPosition ? 'list' : typeOfMethod(method, keyIsLoopVariable);
       if (shrink.has(method)) {
         // `xs.pop()` on a list being iterated, `d.pop(k)`, `xs.splice(i, 1)`.
         const byIndex = method === 'splice' || (method === 'pop' && family === 'python' && args.length > 0 && /^\d+$|^i$|idx|index/.test(args[0]!.text));
@@ -325,7 +362,7 @@ export const detectMutateWhileIterating: Detector = (loop, ctx) => {
     }
     // `remove(x)` then `break`: control never reaches the next iteration (a return/raise, or a break of this loop,
     // follows it in its block or one around it), the ordinary "remove the first match" idiom.
-    if (!mutation || leavesOnSuccess(node, loop, { raises: true }) || reboundBefore(loop, iterated.collection, node, model)) continue;
+    if (!mutation || leavesOnSuccess(node, loop, { raises: true }) || leavesByFlag(node, loop) || reboundBefore(loop, iterated.collection, node, model)) continue;
     const variant = variantFor(mutation.type, mutation.kind, family);
     if (!variant) continue;
     let fix;
