@@ -167,7 +167,7 @@ const WORKER_KINDS: ReadonlySet<CallKind> = new Set(['sleep', 'queue-pop', 'db-r
  * loop says it already (its `-no-stop` variants).
  */
 /** Kinds of call that take, change or send something a kill between two statements would leave half done. */
-const ITEM_KINDS: ReadonlySet<CallKind> = new Set(['queue-pop', 'queue-ack', 'queue-publish', 'db-read', 'db-write', 'db-batch', 'db-commit', 'http', 'subprocess', 'task-spawn']);
+export const ITEM_KINDS: ReadonlySet<CallKind> = new Set(['queue-pop', 'queue-ack', 'queue-publish', 'db-read', 'db-write', 'db-batch', 'db-commit', 'http', 'subprocess', 'task-spawn']);
 
 /**
  * The Go loop runs on a goroutine of its own: its function literal is the operand of a `go` statement, or its

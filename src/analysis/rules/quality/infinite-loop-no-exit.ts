@@ -9,18 +9,16 @@ import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import type { RuleContext } from '../../rule-types.js';
 import { displayCallee, enclosingFunction, endLineOf, familyOf, lineOf, rootOf, statementsOf, type TreeCall, treeCalls, triesAround, tryParts } from '../lib/index.js';
 import { findUnguardedCall, inProcessQueueGet, relaysMessages } from './unguarded-worker-loop.js';
-import { detectBraceNoExit } from './brace-worker.js';
+import { detectBraceNoExit, ITEM_KINDS } from './brace-worker.js';
 import { outerNamesUsed, workerName } from './worker-name.js';
 
-/** Kinds of call that take, change or send something an abrupt kill would leave half done. */
-const ITEM_KINDS: readonly string[] = ['queue-pop', 'queue-ack', 'queue-publish', 'db-read', 'db-write', 'db-batch', 'db-commit', 'http', 'subprocess', 'task-spawn'];
 
 /**
  * The loop only looks and waits (reads local state, prints, sleeps): killing it between two statements loses nothing,
  * so the missing stop flag costs nothing either.
  */
 function holdsNoItem(loop: LoopFacts, ctx: RuleContext): boolean {
-  return treeCalls(loop.body, ctx.model, { skipFunctions: true }).every((c) => !c.kinds.some((k) => ITEM_KINDS.includes(k)));
+  return treeCalls(loop.body, ctx.model, { skipFunctions: true }).every((c) => !c.kinds.some((k) => ITEM_KINDS.has(k)));
 }
 
 /**

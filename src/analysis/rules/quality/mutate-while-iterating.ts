@@ -268,6 +268,11 @@ function refilledAt(index: string, collection: string, del: SyntaxNode): boolean
   );
 }
 
+/** `i` of `for i, x in enumerate(xs):`: the position of the element being visited. */
+function isEnumerateIndex(name: string, loop: LoopFacts): boolean {
+  return calleeOf(loop.node.childForFieldName('right') ?? loop.node) === 'enumerate' && name === loop.loopVariables[0];
+}
+
 type Variant = 'list-remove' | 'dict-size' | 'set-size' | 'shrink' | 'grow';
 
 /**
@@ -333,7 +338,7 @@ export const detectMutateWhileIterating: Detector = (loop, ctx) => {
       // visited (`for g in groups: groups.add(g)`: a set already holds it).
       if ((method === 'setdefault' || (method === 'add' && args.length === 1)) && keyIsLoopVariable && family === 'python') continue;
       // `for i, x in enumerate(xs): xs.pop(i)` removes by position: a list, not a dict keyed by the loop variable.
-      const byPosition = family === 'python' && calleeOf(loop.node.childForFieldName('right') ?? loop.node) === 'enumerate' && args[0]?.text === loop.loopVariables[0];
+      const byPosition = family === 'python' && args[0] !== undefined && isEnumerateIndex(args[0].text, loop);
       const type = declared() !== 'unknown' ? declared() : byPosition ? 'list' : typeOfMethod(method, keyIsLoopVariable);
       if (shrink.has(method)) {
         // `xs.pop()` on a list being iterated, `d.pop(k)`, `xs.splice(i, 1)`.
@@ -348,7 +353,7 @@ export const detectMutateWhileIterating: Detector = (loop, ctx) => {
         const index = hit.childForFieldName('subscript')?.text ?? '';
         if (aheadOfCursor(index, node, loop) || refilledAt(index, iterated.collection, node)) continue;
         // `for i, x in enumerate(xs): del xs[i]` deletes by position: a list, not a dict keyed by the loop variable.
-        const byPosition = calleeOf(loop.node.childForFieldName('right') ?? loop.node) === 'enumerate' && index === loop.loopVariables[0];
+        const byPosition = isEnumerateIndex(index, loop);
         const byKey = !byPosition && (loop.loopVariables.includes(index) || /\.(keys|items)\(\)$/.test(iterated.iterable.text));
         const type = declared() !== 'unknown' ? declared() : byKey ? 'dict' : byPosition ? 'list' : 'unknown';
         mutation = {
