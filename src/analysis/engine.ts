@@ -316,8 +316,9 @@ function buildFinding(
   // A finding that rests on a summarised call names the chain behind it (`{{via}}` in a template places it).
   const summarised = summarisedCallOf(loop, detection.line, data);
   let via: string | undefined;
-  if (summarised?.via) {
-    via = describeVia(summarised.callee, summarised.via, facts.path, locale);
+  const chain = summarised?.via ?? summarised?.opens;
+  if (summarised && chain) {
+    via = describeVia(summarised.callee, chain, facts.path, locale);
     data.via = via;
     if (confidence === 'high') confidence = 'medium';
     explanation = `${explanation}\n\n${t(locale, 'engine.via.explanation', { via })}`.trim();

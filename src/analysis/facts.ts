@@ -92,6 +92,8 @@ export interface CallFact {
   confidence: CallConfidence;
   /** Set when the kinds come from an effect summary: the chain down to the API call. */
   via?: EffectVia;
+  /** The call's own function builds a connection or client and returns it unclosed (see Classification.opens). */
+  opens?: EffectVia;
   line: number;
   endLine: number;
   text: string;
@@ -139,6 +141,7 @@ export function newCallFact(f: CallFact): CallFact {
     kinds: f.kinds,
     confidence: f.confidence,
     via: f.via,
+    opens: f.opens,
     line: f.line,
     endLine: f.endLine,
     text: f.text,

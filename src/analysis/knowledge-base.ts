@@ -28,6 +28,12 @@ export interface Classification {
   /** For `summary`: the summarised sleep's seconds or queue pop's timeout, when the chain ends in one. */
   sleepSeconds?: number;
   timeoutSeconds?: number;
+  /**
+   * For `summary`: the helper builds a connection or client and hands it back unclosed (`def get_connection(): return
+   * psycopg2.connect(DSN)`); the chain to that call. Not a kind: a factory is no round trip, and most return a shared
+   * client. connection-in-loop counts it when the caller closes what it got in the same iteration.
+   */
+  opens?: EffectVia;
 }
 
 /** Callees longer than this are never classified (see match()). */

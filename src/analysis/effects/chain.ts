@@ -33,7 +33,8 @@ export function summarisedCallOf(loop: LoopFacts, line: number, data: Record<str
   const callLine = typeof data.call_line === 'number' ? data.call_line : undefined;
   let onLine: CallFact | undefined;
   for (const c of loop.calls) {
-    if (!c.via) continue;
+    // A factory's chain (`opens`) is named only by a finding about that call.
+    if (!c.via && !(c.opens && named !== undefined && named.replace(/\(\)$/, '').replace(/^await\s+/, '') === c.callee)) continue;
     if (named !== undefined && named.replace(/\(\)$/, '').replace(/^await\s+/, '') === c.callee) return c;
     if (named !== undefined && named.includes(`${c.callee}(`)) return c;
     if ((c.line === line || c.line === callLine) && !onLine) onLine = c;

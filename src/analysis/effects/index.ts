@@ -600,7 +600,7 @@ export class FileEffects implements KnowledgeBase {
     const summarised = this.summarisedCall(callee);
     if (summarised === null) return direct;
     // A function that provably does no I/O takes back a guess made from its name.
-    if (summarised.kinds.length === 0) return direct.by === 'guess' ? summarised : direct;
+    if (summarised.kinds.length === 0) return direct.by === 'guess' || (summarised.opens && direct.kinds.length === 0) ? summarised : direct;
     return summarised;
   }
 
@@ -758,8 +758,10 @@ export class FileEffects implements KnowledgeBase {
       // A connection a helper opens and closes around a query or request is a connection per call; a socket or a
       // client built and handed back is not a round trip.
       const talks = summary.effects.has('db-read') || summary.effects.has('db-write') || summary.effects.has('http');
+      let opens: Effect | undefined;
       for (const [kind, effect] of summary.effects) {
         if (!APPLIED_KINDS.has(kind)) continue;
+        if (kind === 'connect' && !effect.managed) opens = effect;
         if (kind === 'connect' && (!effect.managed || !talks)) continue;
         applied.push(kind);
         if (!first || (kind !== 'sleep' && first === summary.effects.get('sleep'))) first = effect;
@@ -777,6 +779,7 @@ export class FileEffects implements KnowledgeBase {
         if (sleepSeconds !== undefined) out.sleepSeconds = sleepSeconds;
         if (timeoutSeconds !== undefined) out.timeoutSeconds = timeoutSeconds;
       } else if (!summary.opaque) out = { kinds: [], confidence: 'high', by: 'summary' };
+      if (out && opens) out.opens = { steps: opens.steps, function: target.key };
     }
     this.byCallee.set(normalized, out);
     return out;

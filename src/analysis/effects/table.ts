@@ -336,6 +336,11 @@ export function classifyFunction(fn: TableFunction, language: Language, kb: Know
     if (raw.ddl) kinds = kinds.filter((k) => k !== 'db-read' && k !== 'db-write' && k !== 'db-batch');
     call.kinds = kinds;
     call.evidence = kinds.length > 0 && summaryEvidence(evidenceName, result, language);
+    // `psycopg2.connect(DSN)`: a method name that means I/O only on the right receiver, which the catalogue lists under
+    // this very module (not under any receiver, as `_.connect` would match) is evidence as it stands.
+    if (!call.evidence && kinds.length > 0 && language === 'python' && result.by === 'api' && /^[a-z_][\w]*(?:\.[a-z_]\w*)*\.[A-Za-z_]\w*$/.test(evidenceName) && !evidenceName.startsWith('self.')) {
+      call.evidence = kb.classify(language, `_.${evidenceName.slice(evidenceName.lastIndexOf('.') + 1)}`).by !== 'api';
+    }
     // Python: a DB-API fetch (`data.fetchmany(n)`) reads rows of a statement executed before it, often by the caller
     // that handed the cursor in (a converter that accepts any data); the `execute` is the round trip to report.
     if (call.evidence && language === 'python' && /(?:^|\.)fetch(?:one|all|many)$/.test(raw.name) && kinds.every((k) => k === 'db-read')) call.evidence = false;

@@ -118,6 +118,7 @@ interface SharedCall {
   kinds: CallKind[];
   confidence: CallConfidence;
   via?: EffectVia;
+  opens?: EffectVia;
   line: number;
   endLine: number;
   text: string;
@@ -1065,6 +1066,7 @@ class Extractor {
       kinds: shared.kinds,
       confidence: shared.confidence,
       via: shared.via,
+      opens: shared.opens,
       line: shared.line,
       endLine: shared.endLine,
       text: shared.text,
@@ -1138,6 +1140,7 @@ class Extractor {
     let kinds: CallKind[];
     let confidence: CallConfidence;
     let via: EffectVia | undefined;
+    let opens: EffectVia | undefined;
     let summarisedTimeout: number | undefined;
     let sleepMs: number | undefined;
     const promiseSleep = isNew ? this.promiseSleepMs(node) : null;
@@ -1147,7 +1150,7 @@ class Extractor {
       sleepMs = promiseSleep;
     } else {
       const classified = this.classify(ctorName, sql, args);
-      ({ kinds, confidence, via } = classified);
+      ({ kinds, confidence, via, opens } = classified);
       if (via) {
         summarisedTimeout = classified.timeoutSeconds;
         if (classified.sleepSeconds !== undefined) sleepMs = classified.sleepSeconds * 1000;
@@ -1215,6 +1218,7 @@ class Extractor {
       kinds,
       confidence,
       via,
+      opens,
       line: node.startPosition.row + 1,
       endLine: node.endPosition.row + 1,
       text: node.text.length > 2000 ? node.text.slice(0, 2000) : node.text,
@@ -1662,6 +1666,7 @@ class Extractor {
       kinds: shared.kinds,
       confidence: shared.confidence,
       via: shared.via,
+      opens: shared.opens,
       line: shared.line,
       endLine: shared.endLine,
       text: shared.text,

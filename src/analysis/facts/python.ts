@@ -513,7 +513,7 @@ function methodOfCall(call: SyntaxNode): string {
   return fn.type === 'identifier' ? fn.text : '';
 }
 
-type StaticCall = Pick<CallFact, 'callee' | 'method' | 'receiver' | 'kinds' | 'confidence' | 'via' | 'line' | 'endLine' | 'text' | 'args' | 'sql' | 'sleepSeconds' | 'timeoutSeconds'>;
+type StaticCall = Pick<CallFact, 'callee' | 'method' | 'receiver' | 'kinds' | 'confidence' | 'via' | 'opens' | 'line' | 'endLine' | 'text' | 'args' | 'sql' | 'sleepSeconds' | 'timeoutSeconds'>;
 
 /** What a call is, independent of the loop it is seen from; cached unless its SQL came from a loop-local name. */
 function staticCall(node: SyntaxNode, ctx: FileContext, local: Map<string, string> | undefined): StaticCall | undefined {
@@ -534,6 +534,7 @@ function staticCall(node: SyntaxNode, ctx: FileContext, local: Map<string, strin
     kinds,
     confidence,
     via: classified.via,
+    opens: classified.opens,
     line: node.startPosition.row + 1,
     endLine: node.endPosition.row + 1,
     text: ctx.source.slice(node.startIndex, Math.min(node.endIndex, node.startIndex + 300)),
@@ -1086,6 +1087,7 @@ class LoopWalker {
       kinds: info.kinds,
       confidence: info.confidence,
       via: info.via,
+      opens: info.opens,
       line: info.line,
       endLine: info.endLine,
       text: info.text,

@@ -55,7 +55,8 @@ export function perIterationConnections(loop: LoopFacts, model: FileModel, ctx?:
   const accepted = calls.find((c) => ctx?.kb.hasRole?.(loop.language, c.method, 'accepts_client') === true);
   return calls.filter((c) => {
     if (accepted && accepted.node.startIndex < c.node.startIndex) return false;
-    if (!hasKind(c, 'connect') || POOL_CHECKOUT.test(c.callee) || /^(acquire|getconn|checkout)$/.test(c.method)) return false;
+    if (!hasKind(c, 'connect') && !closedFactory(c, loop)) return false;
+    if (POOL_CHECKOUT.test(c.callee) || /^(acquire|getconn|checkout)$/.test(c.method)) return false;
     if (c.dependsOnIteration || inErrorHandler(c.node, loop)) return false;
     // `if conn is None or conn.closed: conn = connect()` is a lazy (re)connect
     if (enclosingConditions(c.node, loop).length > 0) return false;
@@ -70,6 +71,17 @@ export function perIterationConnections(loop: LoopFacts, model: FileModel, ctx?:
     if (boundNotConnected(c, loop) || connectsToItem(c, calls, loop)) return false;
     return true;
   });
+}
+
+/**
+ * `conn = get_connection(); ...; conn.close()` where the code's own `get_connection` returns `psycopg2.connect(DSN)`:
+ * a factory is no connection by itself (most hand back one shared client), but closing what it returned in the same
+ * iteration shows a new connection per iteration. A pool checkout behind the helper is not one.
+ */
+function closedFactory(c: CallFact, loop: LoopFacts): boolean {
+  if (!c.opens || !closedInLoop(loop, c.assignedTo)) return false;
+  const opened = c.opens.steps[c.opens.steps.length - 1]?.callee ?? '';
+  return !POOL_CHECKOUT.test(opened) && !/(^|\.)(acquire|getconn|checkout)$/.test(opened);
 }
 
 /**

@@ -336,7 +336,12 @@ export const detectResourceLeakInLoop: Detector = (loop, ctx) => {
   const { model } = ctx;
   const family = familyOf(loop.language);
   const detections: Detection[] = [];
-  for (const resource of resourcesIn(loop, ctx)) {
+  const resources = resourcesIn(loop, ctx);
+  for (const resource of resources) {
+    // `conn = psycopg2.connect(dsn); cur = conn.cursor()`: a cursor lives and dies with a connection opened in the same
+    // iteration (DB-API: closing the connection closes its cursors). The connection is what must be closed, and its
+    // own leak, if any, is reported on it.
+    if (family === 'python' && resources.some((p) => p !== resource && p.statement.startIndex < resource.statement.startIndex && resource.callee.startsWith(`${p.name}.`))) continue;
     // `except OperationalError: conn = psycopg2.connect(dsn)` reconnects after a failure: it runs when the old
     // connection broke, not once per iteration, and the name is the loop's long-lived connection.
     if (inErrorHandler(resource.statement, loop)) continue;
