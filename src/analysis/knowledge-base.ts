@@ -135,6 +135,11 @@ export const apiFileSchema = lazySchema((z) => {
     sql_calls: patternList.default([]),
     /** Ambiguous calls (`session.get`) that are HTTP when their arguments look like a URL request. */
     url_calls: patternList.default([]),
+    /**
+     * Callees the catalogue never classifies although a pattern above would match them: an attribute of the code's
+     * own object that shares a name with an API receiver (`self.objects.get` is not a Django manager).
+     */
+    not_calls: patternList.default([]),
     /** Names that only suggest a kind (`fetch_*`, `obj.save`): classified with low confidence. */
     guesses: kindMap.default({}),
     /** Calls that wait for something (`blocking`) or return at once (`immediate`); see WaitClass. */
@@ -175,6 +180,7 @@ interface LanguageBase {
   kinds: CompiledKinds[];
   sql: CompiledPattern[];
   url: CompiledPattern[];
+  not: CompiledPattern[];
   guesses: CompiledKinds[];
   blocking: CompiledPattern[];
   immediate: CompiledPattern[];
@@ -282,7 +288,7 @@ export function compileApiFiles(dir = API_DIR): { hash: string; data: ApiFile[] 
 /** Reads and validates rules/apis/*.yml; an invalid file is an error naming the file and the key. */
 export function loadApiFiles(dir = API_DIR): Map<Language, LanguageBase> {
   const bases = new Map<Language, LanguageBase>();
-  for (const language of LANGUAGES) bases.set(language, { kinds: [], sql: [], url: [], guesses: [], blocking: [], immediate: [], roles: new Map(), resources: [], builds: new Map() });
+  for (const language of LANGUAGES) bases.set(language, { kinds: [], sql: [], url: [], not: [], guesses: [], blocking: [], immediate: [], roles: new Map(), resources: [], builds: new Map() });
   const { files, texts, hash } = readDataFiles(dir);
   const compiled = dir === API_DIR ? readCompiled<ApiFile[]>(COMPILED_APIS, hash) : undefined;
   for (const data of compiled ?? files.map((f, i) => parseApiFile(texts[i]!, f))) {
@@ -291,6 +297,7 @@ export function loadApiFiles(dir = API_DIR): Map<Language, LanguageBase> {
       base.kinds.push(...compileKinds(data.kinds));
       base.sql.push(...data.sql_calls.map((p) => ({ re: compilePattern(p), glob: p })));
       base.url.push(...data.url_calls.map((p) => ({ re: compilePattern(p), glob: p })));
+      base.not.push(...(data.not_calls ?? []).map((p) => ({ re: compilePattern(p), glob: p })));
       base.guesses.push(...compileKinds(data.guesses));
       base.blocking.push(...(data.waits?.blocking ?? []).map((p) => ({ re: compilePattern(p), glob: p })));
       base.immediate.push(...(data.waits?.immediate ?? []).map((p) => ({ re: compilePattern(p), glob: p })));
@@ -415,7 +422,7 @@ class DataKnowledgeBase implements KnowledgeBase {
     private readonly bases: Map<Language, LanguageBase>,
     private readonly extra: CompiledKinds[],
     /** The repository's `roles:`, `resources:` and `builds:` (every language; tried before the catalogue's). */
-    private readonly own: Omit<LanguageBase, 'kinds' | 'sql' | 'url' | 'guesses' | 'blocking' | 'immediate'> = EMPTY_OWN,
+    private readonly own: OwnApis = EMPTY_OWN,
   ) {}
 
   waitOf(language: Language, callee: string): WaitClass | undefined {
@@ -524,6 +531,7 @@ class DataKnowledgeBase implements KnowledgeBase {
       const wild = index.anyWild.test(name) ? index.wild : [];
       for (const entry of mergeByOrder(keyed, wild)) {
         if (!entry.re.test(name)) continue;
+        if (entry.role === 'not') return NO_MATCH;
         if (entry.role === 'kind') kinds.add(entry.kind!);
         else if (entry.role === 'sql') sql = true;
         else if (entry.role === 'url') url = true;
@@ -537,7 +545,7 @@ class DataKnowledgeBase implements KnowledgeBase {
 
 interface IndexEntry {
   order: number;
-  role: 'kind' | 'sql' | 'url' | 'guess';
+  role: 'kind' | 'sql' | 'url' | 'guess' | 'not';
   kind: CallKind | undefined;
   re: RegExp;
 }
@@ -571,6 +579,7 @@ function buildIndex(base: LanguageBase): BaseIndex {
   for (const p of base.sql) add('sql', undefined, p);
   for (const p of base.url) add('url', undefined, p);
   for (const p of base.guesses) add('guess', p.kind, p);
+  for (const p of base.not) add('not', undefined, p);
   const bySegment = new Map<string, IndexEntry[]>();
   const wild: IndexEntry[] = [];
   for (const [entry, glob] of all) {
@@ -641,7 +650,7 @@ export function classifyWithType(kb: KnowledgeBase, language: Language, callee: 
 
 const kbByApis = new WeakMap<object, KnowledgeBase>();
 
-type OwnApis = Omit<LanguageBase, 'kinds' | 'sql' | 'url' | 'guesses' | 'blocking' | 'immediate'>;
+type OwnApis = Omit<LanguageBase, 'kinds' | 'sql' | 'url' | 'not' | 'guesses' | 'blocking' | 'immediate'>;
 const EMPTY_OWN: OwnApis = { roles: new Map(), resources: [], builds: new Map() };
 
 /** The repository's `roles:`, `resources:` and `builds:`; globs match as its kinds' do (a bare name also as a method). */

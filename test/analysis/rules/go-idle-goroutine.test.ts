@@ -26,3 +26,27 @@ describe('infinite-loop-no-exit: idle goroutines', () => {
     }
   });
 });
+
+// The same for Python: a loop that only stats files and calls back (bad.py's `watch`) is a hint; the rate refresher
+// that posts what it fetched stays a warning.
+describe('infinite-loop-no-exit: idle Python loops', () => {
+  const source = readFileSync(fixturePath('infinite-loop-no-exit', 'bad.py'), 'utf8');
+  const lines = source.split('\n');
+  const findings = runRule('infinite-loop-no-exit', 'app/bad.py', source);
+  const headerAfter = (text: string): number => {
+    const from = lines.findIndex((l) => l.includes(text));
+    return lines.findIndex((l, i) => i > from && l.trim() === 'while True:') + 1;
+  };
+
+  it('reports the file watcher as info, with the idle message', () => {
+    const finding = findings.find((f) => f.line === headerAfter('def watch('));
+    expect(finding?.severity).toBe('info');
+    expect(finding?.message).toContain('holds no item');
+  });
+
+  it('keeps a warning for the loop that fetches and stores rates', () => {
+    const finding = findings.find((f) => f.line === headerAfter('def run_forever('));
+    expect(finding?.severity).toBe('warning');
+    expect(finding?.message).toContain('a deploy kills it mid-item');
+  });
+});

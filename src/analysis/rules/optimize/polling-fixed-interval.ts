@@ -5,11 +5,13 @@
 import { formatNumber, idlePollingCost } from '../../../cost/index.js';
 import type { CallFact, LoopFacts, SyntaxNode } from '../../facts.js';
 import type { Detection, Detector, RuleContext } from '../../rule-types.js';
+import type { FileModel } from '../../model.js';
 import {
   argumentNodes,
   blockFix,
   callNode,
   codeLanguage,
+  conditionText,
   confidenceOf,
   credible,
   calleeLabel,
@@ -189,8 +191,25 @@ function pollsHealth(loop: LoopFacts, ctx: RuleContext, polls: CallFact[]): bool
   return fnName !== undefined && health(fnName);
 }
 
+/**
+ * `if (results.length) { show(results.pop()); setTimeout(next, 5); } else finish();`: a timer chain that takes an item
+ * off a list each round and reschedules only while the list has items walks finite work at a pace (to let the page
+ * render between items); it stops when the list is empty. Not a poll.
+ */
+function drainsList(loop: LoopFacts, model: FileModel): boolean {
+  if (loop.kind !== 'timeout-recursion') return false;
+  const timer = timerCall(loop, model);
+  if (!timer) return false;
+  const tested = new Set<string>();
+  for (const cond of enclosingConditions(timer.node, loop)) {
+    for (const m of conditionText(cond).matchAll(/([A-Za-z_$][\w$.]*)\.length\b/g)) tested.add(m[1]!);
+  }
+  if (tested.size === 0) return false;
+  return ownCalls(loop).some((c) => c.receiver !== undefined && tested.has(c.receiver) && /^(pop|shift|splice)$/.test(c.method));
+}
+
 export const detectPollingFixedInterval: Detector = (loop, ctx) => {
-  if (!isPollingLoop(loop)) return null;
+  if (!isPollingLoop(loop) || drainsList(loop, ctx.model)) return null;
   const own = ownCalls(loop);
   if (own.some((c) => isBlockingPop(c) || isEventWait(c))) return null;
   const polls = pollCalls(loop, ctx.file.source).filter((c) => !sweepsRatherThanAsks(c, ctx));

@@ -7,6 +7,7 @@ import { formatNumber, fromConfig, roundTripsCost } from '../../../cost/index.js
 import type { CallFact, LoopFacts } from '../../facts.js';
 import type { Detector, RuleContext } from '../../rule-types.js';
 import { iterationParts } from './batching.js';
+import { inProcessDatabaseOnly } from './query-in-loop.js';
 import {
   ITERATING_KINDS,
   argumentNodes,
@@ -72,7 +73,7 @@ export const detectWritePerRow: Detector = (loop, ctx) => {
   if (insideGather(loop) || exitsUnconditionally(loop) || tinyLiteralIterable(loop) || iteratesChunks(loop)) return null;
   if (ownCalls(loop).some((c) => hasKind(c, 'http', 'queue-pop', 'queue-publish', 'task-spawn'))) return null;
   const writes = perRowWrites(loop, ctx.file.source);
-  if (writes.length === 0) return null;
+  if (writes.length === 0 || inProcessDatabaseOnly(loop, ctx)) return null;
   const first = writes[0]!;
   const distinct = new Set(writes.map((w) => w.line)).size;
   const items = batchSize(loop, ctx.model, ctx.config.cost);

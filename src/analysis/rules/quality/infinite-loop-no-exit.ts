@@ -50,6 +50,20 @@ function isDaemonThreadLoop(loop: LoopFacts): boolean {
       return (/\bdaemon\s*=\s*True\b/.test(args.text) && passed('target')) || passed('initializer');
     });
 }
+/** `threading.Thread(target=consume).start()` with no `daemon=True`: the function runs on a thread the interpreter joins at exit. */
+function runByNonDaemonThread(loop: LoopFacts): boolean {
+  const name = enclosingFunction(loop.node, 'python')?.childForFieldName('name')?.text;
+  if (!name) return false;
+  return rootOf(loop.node)
+    .descendantsOfType('call')
+    .some((call) => {
+      if (!/(^|\.)Thread$/.test(call.childForFieldName('function')?.text ?? '')) return false;
+      const args = call.childForFieldName('arguments');
+      const target = args?.namedChildren.find((a) => a.type === 'keyword_argument' && a.childForFieldName('name')?.text === 'target');
+      return [name, `self.${name}`].includes(target?.childForFieldName('value')?.text ?? '') && !/\bdaemon\s*=\s*True\b/.test(args?.text ?? '');
+    });
+}
+
 function enclosingClass(node: SyntaxNode): SyntaxNode | null {
   let cls = node.parent;
   while (cls && cls.type !== 'class_definition') cls = cls.parent;
@@ -162,13 +176,18 @@ export const detectInfiniteLoopNoExit: Detector = (loop, ctx) => {
   if (acceptsClients(loop, ctx)) return null;
   // unguarded-worker-loop's comment on the same header already names the missing stop flag (its `-no-stop` variant).
   if (ruleMayReport(ctx.config, 'unguarded-worker-loop', 'fix-bugs') && findUnguardedCall(loop, ctx)) return null;
+  // A loop that only looks and waits (stats files on a timer, prints, calls back into its caller) loses nothing when a
+  // deploy kills it between two statements: a hint that nothing can end it, as for an idle goroutine.
+  // Not one a thread of the file runs that is no daemon: the interpreter waits for that thread at exit, forever.
+  const idle = family === 'python' && holdsNoItem(loop, ctx) && !runByNonDaemonThread(loop);
   const purpose = workerName(loop, ctx.model);
   const statements = statementsOf(loop.body);
   const body = statements.length > 0 ? wholeLineText(ctx.file.source, lineOf(statements[0]!), endLineOf(statements[statements.length - 1]!)) : undefined;
   return {
     loop,
     line: lineOf(loop.node),
-    variant: family === 'python' ? 'default' : 'node',
+    variant: idle ? 'idle' : family === 'python' ? 'default' : 'node',
+    ...(idle ? { severity: 'info' as const } : {}),
     data: { call: displayCallee(worker.callee) },
     confidence: 'high',
     fix: blockFix(guardedWorkerTemplate(loop.language, { name: purpose, ...(body ? { body } : {}), async: loop.inAsyncFunction || loop.hasAwait, params: outerNamesUsed(loop, ctx.model) }), { startLine: loop.startLine, endLine: loop.endLine }, {
