@@ -183,6 +183,13 @@ function nameWords(name: string): string[] {
 function pollsHealth(loop: LoopFacts, ctx: RuleContext, polls: CallFact[]): boolean {
   const health = (name: string) => nameWords(name).some((word) => ctx.kb.hasRole?.(loop.language, word, 'health_checks') === true);
   if (polls.every((c) => health(c.method))) return true;
+  // `ws.send('PING')`: every polled call sends a string literal that names one.
+  if (polls.every((c) => { const first = argumentNodes(callNode(c))[0]; return first?.type === 'string' && health(first.text); })) return true;
+  // `this.pingLoop = setInterval(...)`, `const heartbeatTimer = setInterval(...)`: the handle the timer is kept in.
+  const timer = loop.kind === 'interval' ? timerCall(loop, ctx.model)?.node : undefined;
+  const holder = timer?.parent?.type === 'assignment_expression' ? timer.parent.childForFieldName('left') : timer?.parent?.type === 'variable_declarator' ? timer.parent.childForFieldName('name') : undefined;
+  const handle = holder?.type === 'member_expression' ? holder.childForFieldName('property')?.text : holder?.text;
+  if (handle !== undefined && health(handle)) return true;
   let fn: SyntaxNode | null = loop.node.parent;
   while (fn && !FUNCTION_NODES.has(fn.type)) fn = fn.parent;
   const fnName = fn?.childForFieldName('name')?.text;
