@@ -72,9 +72,14 @@ export type WaitClass = 'blocking' | 'immediate';
  * as a word (`_do_once_health_check`, `sendHeartbeat`) polls by design; `sends_when_open`, a connection's method
  * that throws only while the connection is not open (a WebSocket's `send`: a failure on an open socket arrives as an
  * 'error' or 'close' event), so after a test that `readyState` is OPEN it cannot throw; `accepts_client`, a method
- * that takes a listener's next client (`accept`, `Accept`), after which a connect is a proxy's upstream.
+ * that takes a listener's next client (`accept`, `Accept`), after which a connect is a proxy's upstream;
+ * `dispatches_event`, a method that hands an event to its listeners (`emit`, `dispatchEvent`): called without
+ * `await` by convention, even where a class's own `emit` is async (it looks a subscription up first), so dropping
+ * its promise loses nothing unless the method itself does I/O; `backs_off`, words that name a backoff pause
+ * (`backoff`): an awaited call whose name has one as a word (`maybeBackoff`, `backoff.backoffAndWait()`) waits
+ * before the next attempt of a retry loop.
  */
-export const CALL_ROLES = ['state_probe', 'not_work', 'keeps_callback', 'closes', 'returns_task', 'owns_tasks', 'acks', 'releases', 'blocks_when_held', 'control_flow_errors', 'timeout_errors', 'takes_item', 'stop_signals', 'control_flow_errnos', 'accepts_client', 'health_checks', 'sends_when_open'] as const;
+export const CALL_ROLES = ['state_probe', 'not_work', 'keeps_callback', 'closes', 'returns_task', 'owns_tasks', 'acks', 'releases', 'blocks_when_held', 'control_flow_errors', 'timeout_errors', 'takes_item', 'stop_signals', 'control_flow_errnos', 'accepts_client', 'health_checks', 'sends_when_open', 'dispatches_event', 'backs_off'] as const;
 export type CallRole = (typeof CALL_ROLES)[number];
 
 /**

@@ -20,6 +20,7 @@ import {
   inErrorHandler,
   insideGather,
   iteratesChunks,
+  leavesOnSuccess,
   isPython,
   loopStatement,
   notPerRow,
@@ -55,7 +56,10 @@ export function perItemCommits(loop: LoopFacts): CallFact[] {
       // item is (or holds) its own transaction, committed once.
       !(c.receiver !== undefined && loop.loopVariables.includes(/^[A-Za-z_$][\w$]*/.exec(c.receiver)?.[0] ?? '')) &&
       !notPerRow(loop, c) &&
-      !retriesUntilCommitted(c, loop),
+      !retriesUntilCommitted(c, loop) &&
+      // `try { return await this.runOnce(fn); } catch (err) { lastError = err; }`: the loop leaves whenever the
+      // commit succeeds, so it runs again only after a failure: one commit per attempt of a retry, not per item.
+      !leavesOnSuccess(callNode(c), loop),
   );
 }
 

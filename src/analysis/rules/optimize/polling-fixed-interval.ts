@@ -185,6 +185,13 @@ function nameWords(name: string): string[] {
 function pollsHealth(loop: LoopFacts, ctx: RuleContext, polls: CallFact[]): boolean {
   const health = (name: string) => nameWords(name).some((word) => ctx.kb.hasRole?.(loop.language, word, 'health_checks') === true);
   if (polls.every((c) => health(c.method))) return true;
+  // `ws.send('PING')`: every polled call sends a string literal that names one.
+  if (polls.every((c) => { const first = argumentNodes(callNode(c))[0]; return first?.type === 'string' && health(first.text); })) return true;
+  // `this.pingLoop = setInterval(...)`, `const heartbeatTimer = setInterval(...)`: the handle the timer is kept in.
+  const timer = loop.kind === 'interval' ? timerCall(loop, ctx.model)?.node : undefined;
+  const holder = timer?.parent?.type === 'assignment_expression' ? timer.parent.childForFieldName('left') : timer?.parent?.type === 'variable_declarator' ? timer.parent.childForFieldName('name') : undefined;
+  const handle = holder?.type === 'member_expression' ? holder.childForFieldName('property')?.text : holder?.text;
+  if (handle !== undefined && health(handle)) return true;
   let fn: SyntaxNode | null = loop.node.parent;
   while (fn && !FUNCTION_NODES.has(fn.type)) fn = fn.parent;
   const fnName = fn?.childForFieldName('name')?.text;
@@ -208,8 +215,33 @@ function drainsList(loop: LoopFacts, model: FileModel): boolean {
   return ownCalls(loop).some((c) => c.receiver !== undefined && tested.has(c.receiver) && /^(pop|shift|splice)$/.test(c.method));
 }
 
+/**
+ * `function send(channel, text) { ...; if (text.length >= 500) { const parts = split(text, 500); text = parts[0];
+ * setTimeout(() => send(channel, parts[1]), 350); } ... }`: the function re-schedules itself, under a test of one of
+ * its parameters, with something else in that parameter's place (the rest of the text, the next page). It goes on
+ * while that input has more and then stops: a paced send of the rest, not a poll that asks again with the same
+ * question.
+ */
+function continuesWithTheRest(loop: LoopFacts, ctx: RuleContext): boolean {
+  if (loop.kind !== 'timeout-recursion' || !loop.functionName) return false;
+  const timer = timerCall(loop, ctx.model)?.node;
+  const callback = timer ? argumentNodes(timer)[0] : undefined;
+  if (!timer || !callback || (callback.type !== 'arrow_function' && callback.type !== 'function_expression')) return false;
+  const params = (loop.node.childForFieldName('parameters')?.namedChildren ?? []).map((p) => (p.type === 'identifier' ? p.text : undefined));
+  const reentry = callback
+    .descendantsOfType('call_expression')
+    .find((c) => (c.childForFieldName('function')?.text ?? '').replace(/^this\./, '') === loop.functionName);
+  if (!reentry) return false;
+  const args = argumentNodes(reentry);
+  const tested = new Set<string>();
+  for (let up = timer.parent; up && up.id !== loop.node.id; up = up.parent) {
+    if (up.type === 'if_statement') for (const id of up.childForFieldName('condition')?.descendantsOfType('identifier') ?? []) tested.add(id.text);
+  }
+  return params.some((name, i) => name !== undefined && tested.has(name) && args[i] !== undefined && args[i]!.text !== name);
+}
+
 export const detectPollingFixedInterval: Detector = (loop, ctx) => {
-  if (!isPollingLoop(loop) || drainsList(loop, ctx.model)) return null;
+  if (!isPollingLoop(loop) || drainsList(loop, ctx.model) || continuesWithTheRest(loop, ctx)) return null;
   const own = ownCalls(loop);
   if (own.some((c) => isBlockingPop(c) || isEventWait(c))) return null;
   const polls = pollCalls(loop, ctx.file.source).filter((c) => !sweepsRatherThanAsks(c, ctx));

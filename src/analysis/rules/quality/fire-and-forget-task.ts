@@ -117,7 +117,7 @@ interface JsFinding {
  */
 export function neverRejects(name: string, ctx: RuleContext): boolean {
   const definitions = ctx.model.functions.filter((fn) => fn.name === name && (fn.isAsync || resolvesOnly(fn.node)));
-  const settles = definitions.filter((fn) => resolvesOnly(fn.node) || catchesEverything(fn.node));
+  const settles = definitions.filter((fn) => resolvesOnly(fn.node) || catchesEverything(fn.node) || awaitsNothing(fn.node));
   // (A wrapper that hands on to another definition of the name, `await entry.realpath()`, settles when they do.)
   return settles.length > 0 && definitions.every((fn) => settles.includes(fn) || handsOnTo(fn.node, name, ctx));
 }
@@ -144,6 +144,22 @@ function handsOnTo(fn: SyntaxNode, name: string, ctx: RuleContext): boolean {
   return body.descendantsOfType('return_statement').every((r) =>
     insideFunction(r, body) || r.descendantsOfType('call_expression').every((c) => c.parent?.type === 'await_expression' || sync(calleeOf(c).replace(/^.*\./, ''))),
   );
+}
+
+/**
+ * `async triggerHandlers() { do { if (busy >= limit) return; next = queue.shift(); if (next) this.runOne(next); }
+ * while (next); }`: an async function that awaits nothing, throws nothing and returns no call's result runs to its
+ * end in the call itself; its promise fulfils (a synchronous bug aside), so dropping it loses no failure. What it
+ * starts without awaiting is judged where it is started.
+ */
+function awaitsNothing(fn: SyntaxNode): boolean {
+  const body = fn.childForFieldName('body');
+  if (body?.type !== 'statement_block' || unguarded(body, ['throw_statement', 'await_expression'])) return false;
+  // `for await (const x of source)` awaits too.
+  if (body.descendantsOfType('for_in_statement').some((f) => !insideFunction(f, body) && f.children.some((c) => c.type === 'await'))) return false;
+  return body
+    .descendantsOfType('return_statement')
+    .every((r) => insideFunction(r, body) || r.descendantsOfType(['call_expression', 'new_expression']).length === 0);
 }
 
 function insideFunction(node: SyntaxNode, root: SyntaxNode): boolean {
@@ -347,6 +363,9 @@ function chainHandlesRejection(call: SyntaxNode): boolean {
   return false;
 }
 
+/** Kinds of work whose failure a dropped promise loses. */
+const DROPPED_IO: ReadonlySet<string> = new Set(['http', 'db-read', 'db-write', 'db-batch', 'db-commit', 'queue-ack', 'queue-publish', 'queue-pop', 'subprocess', 'connect']);
+
 function jsFindings(loop: LoopFacts, ctx: RuleContext): JsFinding[] {
   const { model } = ctx;
   const asyncNames = ctx.model.asyncFunctionNames;
@@ -385,6 +404,9 @@ function jsFindings(loop: LoopFacts, ctx: RuleContext): JsFinding[] {
       classified.kinds.some((k) => k === 'http' || k === 'db-write' || k === 'queue-ack' || k === 'queue-publish' || k === 'db-read') &&
       ctx.kb.builds?.(loop.language, callee, 'plain_result') !== true;
     if (!isAsyncLocal && !isKnownAsyncIo) continue;
+    // `this.emit('debug', ...)`: an event dispatch (`roles: dispatches_event`), called without `await` by
+    // convention even where the class's `emit` is async; it counts only when it does I/O itself (its summary).
+    if (ctx.kb.hasRole?.(loop.language, method, 'dispatches_event') && !classified.kinds.some((k) => DROPPED_IO.has(k))) continue;
     // `runAsync(fn)` whose whole body is `try { await fn() } catch (e) { onError(e) }` settles, it never rejects.
     if (!isKnownAsyncIo && neverRejects(isAsyncLocal && asyncNames.has(bare) ? bare : method, ctx)) continue;
     // Handing the promise to a collector (`queue.add(promise)`, `pending.push(p)`) keeps it, as `futures.append` does.

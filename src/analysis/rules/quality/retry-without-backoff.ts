@@ -145,6 +145,16 @@ function everyBranchLeaves(block: SyntaxNode): boolean {
   });
 }
 
+/**
+ * `await maybeBackoff(err)`, `await this.backoff.backoffAndWait()`: the method's name has a word of the `backs_off`
+ * role of the API files (`maybe_backoff` → maybe, backoff); in JS only when awaited (a waiting promise).
+ */
+function backsOff(call: TreeCall, family: Family, ctx: RuleContext): boolean {
+  if (family === 'js' && !call.awaited) return false;
+  const words = call.method.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase().split(/[^a-z0-9]+/);
+  return words.some((word) => ctx.kb.hasRole?.(ctx.file.language, word, 'backs_off') === true);
+}
+
 /** `fn()` where `fn` is a parameter of the function around the loop: a generic retry helper. */
 function isParameterCall(call: TreeCall, loop: LoopFacts, model: FileModel): boolean {
   const { family } = model;
@@ -206,6 +216,9 @@ export const detectRetryWithoutBackoff: Detector = (loop, ctx) => {
         // Any sleep on the way back round counts: in the handler or after the try.
         const laterSleep = bodyCalls.filter((c) => c.node.startIndex >= tryNode.endIndex).map((c) => sleepOf(c, model)).find((s) => s !== undefined);
         const sleep = handlerSleep ?? laterSleep;
+        // `try { await maybeBackoff(lastError); return await attempt(); }`: a backoff helper (`roles: backs_off`) on
+        // the way round, before the call or after the failure, paces the attempts whatever its delay.
+        if (!sleep && bodyCalls.some((c) => c.node.id !== tryCall.node.id && backsOff(c, family, ctx))) continue;
         // A named module constant (`time.sleep(RETRY_SECONDS)`, `await sleep(RETRY_MS)`) is as constant as a literal.
         const named = sleep && sleep.seconds === undefined ? constantNumber(sleep.arg, model) : undefined;
         const seconds = sleep?.seconds ?? (named === undefined ? undefined : family === 'python' ? named : named / 1000);

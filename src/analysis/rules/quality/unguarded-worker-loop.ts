@@ -7,6 +7,7 @@ import type { CallKind, LoopFacts, SyntaxNode } from '../../facts.js';
 import { blockFix, fenceLanguage, wholeLineText } from '../../../fixes/lines.js';
 import { guardedWorkerTemplate } from '../../../fixes/templates.js';
 import {
+  calleeOf,
   clauseBlock,
   contains,
   descendants,
@@ -219,7 +220,9 @@ function sendsOnOpenSocket(call: TreeCall, ctx: RuleContext): boolean {
   const receiver = call.receiver;
   if (familyOf(ctx.file.language) !== 'js' || !receiver || !ctx.kb.hasRole?.(ctx.file.language, call.method, 'sends_when_open')) return false;
   const tests = (condition: SyntaxNode | null, open: RegExp, join: string) =>
-    condition !== null && condition.text.includes(`${receiver}.readyState`) && open.test(condition.text) && !condition.text.includes(join);
+    condition !== null &&
+    ((condition.text.includes(`${receiver}.readyState`) && open.test(condition.text) && !condition.text.includes(join)) ||
+      (open === IS_OPEN && !condition.text.includes(join) && condition.descendantsOfType('call_expression').some((c) => testsOpen(calleeOf(c), receiver, ctx))));
   for (let child = call.node, up = call.node.parent; up && !ASYNC_SCOPES.has(child.type); child = up, up = up.parent) {
     if (up.type === 'if_statement' && up.childForFieldName('consequence')?.id === child.id && tests(up.childForFieldName('condition'), IS_OPEN, '||')) return true;
     if (up.type !== 'statement_block') continue;
@@ -235,6 +238,26 @@ function sendsOnOpenSocket(call: TreeCall, ctx: RuleContext): boolean {
   return false;
 }
 const ASYNC_SCOPES = new Set(['function_declaration', 'method_definition', 'arrow_function', 'function_expression']);
+
+/**
+ * `if (this._isConnected()) this.ws.send('PING')`: the condition calls a function of the file (`this.` or bare) each
+ * of whose definitions only returns a test that the receiver is open (`return this.ws !== null &&
+ * this.ws.readyState === 1;`).
+ */
+function testsOpen(callee: string, receiver: string, ctx: RuleContext): boolean {
+  const name = callee.replace(/^this\./, '');
+  if (!/^#?[A-Za-z_$][\w$]*$/.test(name)) return false;
+  const definitions = ctx.model.functions.filter((fn) => fn.name === name);
+  return (
+    definitions.length > 0 &&
+    definitions.every((fn) => {
+      const body = fn.node.childForFieldName('body');
+      const statements = body?.type === 'statement_block' ? body.namedChildren.filter((c) => c.type !== 'comment') : [];
+      const only = statements.length === 1 && statements[0]!.type === 'return_statement' ? statements[0]!.text : undefined;
+      return only !== undefined && only.includes(`${receiver}.readyState`) && IS_OPEN.test(only) && !only.includes('||');
+    })
+  );
+}
 
 /**
  * `this.changeVisibility(...)`: an async function or method of this file whose work sits in a try that catches and
