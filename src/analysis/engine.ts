@@ -463,12 +463,18 @@ function failedFile(path: string, error: unknown): AnalysisResult {
   return { findings: [], skipped: [{ path, reason: 'error', detail: error instanceof Error ? error.message : String(error) }], notes: [], filesAnalyzed: 0 };
 }
 
-/** analyzeParsed, then lets the native reader free the tree it kept for fix proofs. */
-function analyzeAndRelease(prepared: PreparedSource, tree: FlatTree | undefined, config: CozeLoopConfig, options: AnalyzeOptions, started: number): AnalysisResult {
+/**
+ * analyzeParsed, then lets the native reader free the tree it kept for fix proofs. With `ownText` (the file's own
+ * text, not a proof's patched copy) the effect index first keeps the file's table when other files import it.
+ */
+function analyzeAndRelease(prepared: PreparedSource, tree: FlatTree | undefined, config: CozeLoopConfig, options: AnalyzeOptions, started: number, ownText = false): AnalysisResult {
   try {
     return analyzeParsed(prepared, tree, config, options, started);
   } finally {
-    if (tree) releaseTree(tree);
+    if (tree) {
+      if (ownText && effectLimits(config).enabled) options.effects?.keepTableForImporters(prepared.path, prepared.language, tree);
+      releaseTree(tree);
+    }
   }
 }
 
@@ -484,7 +490,7 @@ export function analyzeSource(input: SourceInput, config: CozeLoopConfig, option
   } catch (error) {
     return failedFile(prepared.path, error);
   }
-  return analyzeAndRelease(prepared, tree, config, options, started);
+  return analyzeAndRelease(prepared, tree, config, options, started, true);
 }
 
 /**
@@ -525,7 +531,7 @@ export async function analyzeSourceAsync(input: SourceInput, config: CozeLoopCon
     return failedFile(prepared.path, error);
   }
   // The analysis budget counts from when the analysis starts: the file may have waited, parsed, behind others.
-  return analyzeAndRelease(prepared, tree, config, options, Date.now());
+  return analyzeAndRelease(prepared, tree, config, options, Date.now(), true);
 }
 
 function runRules(
