@@ -517,9 +517,11 @@ function analyzeForProof(input: SourceInput, config: CozeLoopConfig, options: An
 
 /**
  * analyzeSource with the parse off the JavaScript thread (when the native reader is built). Start several of these
- * before awaiting the first, and the files' parses overlap the analysis of the ones before them. Never rejects.
+ * before awaiting the first, and the files' parses overlap the analysis of the ones before them. `ready`, when
+ * given, is awaited after the parse and before the analysis (the CLI: the analyses of the files this one imports).
+ * Never rejects.
  */
-export async function analyzeSourceAsync(input: SourceInput, config: CozeLoopConfig, options: AnalyzeOptions = {}): Promise<AnalysisResult> {
+export async function analyzeSourceAsync(input: SourceInput, config: CozeLoopConfig, options: AnalyzeOptions = {}, ready?: Promise<void>): Promise<AnalysisResult> {
   const outcome = prepareSource(input, config, options);
   if ('done' in outcome) return outcome.done;
   const { prepared } = outcome;
@@ -527,7 +529,9 @@ export async function analyzeSourceAsync(input: SourceInput, config: CozeLoopCon
   let tree: FlatTree | undefined = options.effects?.takeTree(prepared.path, prepared.text);
   try {
     tree ??= await parseWithBudgetAsync(prepared.language, prepared.text, { timeoutMs: prepared.budget });
+    if (ready) await ready;
   } catch (error) {
+    if (tree) releaseTree(tree);
     return failedFile(prepared.path, error);
   }
   // The analysis budget counts from when the analysis starts: the file may have waited, parsed, behind others.

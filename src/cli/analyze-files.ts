@@ -188,6 +188,8 @@ export interface OrderedFile {
   file: SourceFile;
   outcome?: ReadOutcome;
   imported?: boolean;
+  /** The files of the run it imports that come before it in the order (cycles cut). */
+  imports?: OrderedFile[];
 }
 
 /**
@@ -242,7 +244,11 @@ export function importsFirst(files: SourceFile[], maxBytes: number): OrderedFile
       const next = deps[top[0]]![top[1]++];
       if (next === undefined) {
         stack.pop();
-        ordered.push(entries[top[0]]!);
+        const entry = entries[top[0]]!;
+        const before = deps[top[0]]!.filter((j) => seen[j] === 2).map((j) => entries[j]!);
+        if (before.length > 0) entry.imports = before;
+        seen[top[0]] = 2;
+        ordered.push(entry);
       } else if (!seen[next]) {
         seen[next] = 1;
         stack.push([next, 0]);
@@ -264,11 +270,25 @@ export async function analyzeFilesPipelined(files: SourceFile[], options: Analyz
   const ordered = importsFirst(files, options.maxFileBytes);
   // A file the others import keeps its table past its own analysis: their summaries do not parse it again.
   engineOptions.effects?.expectImported(ordered.filter((entry) => entry.imported).map((entry) => entry.file.path));
+  // The analyses not finished yet, by file. A file whose parse finished first still waits for the analysis of the
+  // files it imports in the same parse-ahead window: their tables come from their own trees, not from a second parse.
+  const analysing = new Map<OrderedFile, Promise<void>>();
   await forEachInWindow(ordered, PARSE_AHEAD, async (entry) => {
     const outcome = entry.outcome ?? readSource(entry.file, options.maxFileBytes);
     entry.outcome = undefined;
     if ('skip' in outcome) result.skipped.push(outcome.skip);
-    else mergeResults(result, await analyzeSourceAsync(outcome.input, options.config, engineOptions));
+    else {
+      const waits = (entry.imports ?? []).map((dep) => analysing.get(dep)).filter((p) => p !== undefined);
+      let done!: () => void;
+      analysing.set(entry, new Promise<void>((resolve) => (done = resolve)));
+      try {
+        const ready = waits.length > 0 ? Promise.all(waits).then(() => undefined) : undefined;
+        mergeResults(result, await analyzeSourceAsync(outcome.input, options.config, engineOptions, ready));
+      } finally {
+        analysing.delete(entry);
+        done();
+      }
+    }
     onFile?.();
   });
   return result;

@@ -39,11 +39,13 @@ describe('importsFirst', () => {
     expect(entries.every((e) => e.outcome === undefined)).toBe(true);
   });
 
-  it('finds what the files find in their own order, reading the imported file at most once', async () => {
+  it('finds what the files find in their own order, never reading the imported file again', async () => {
+    // Many more lines to parse than worker.py: its parse finishes last, and worker.py waits for its analysis.
+    const padding = Array.from({ length: 3000 }, (_, i) => `def pad_${i}(x):\n    return [y * ${i} for y in x]\n`).join('\n');
     const cwd = tree({
       'worker.py': 'from helper import fetch\n\ndef sync(urls):\n    out = []\n    for url in urls:\n        out.append(fetch(url))\n    return out\n',
       // A loop over its own helper: its analysis builds its function table.
-      'helper.py': 'import requests\n\ndef fetch(url):\n    return requests.get(url, timeout=5).json()\n\ndef fetch_all(urls):\n    for url in urls:\n        fetch(url)\n',
+      'helper.py': `import requests\n\ndef fetch(url):\n    return requests.get(url, timeout=5).json()\n\ndef fetch_all(urls):\n    for url in urls:\n        fetch(url)\n\n${padding}`,
     });
     const files = sourceFiles(cwd, ['worker.py', 'helper.py']);
     const kb = loadKnowledgeBase(DEFAULT_CONFIG);
@@ -51,10 +53,9 @@ describe('importsFirst', () => {
     const effects = new EffectIndex(kb, read);
     const options = { config: DEFAULT_CONFIG, locale: 'en' as const, maxFileBytes: 1_000_000, kb };
     const pipelined = sortResult(await analyzeFilesPipelined(files, { ...options, effects }));
-    // helper.py goes first, but the files of one parse-ahead window are analysed as their parses finish: the
-    // summary may still read it (once) when worker.py's parse finished first.
-    expect(reads.filter((path) => path !== 'helper.py')).toEqual([]);
-    expect(reads.length).toBeLessThanOrEqual(1);
+    // helper.py goes first; the files of one parse-ahead window are analysed as their parses finish, but worker.py
+    // waits for the analysis of the file it imports, whose table then comes from its own tree.
+    expect(reads).toEqual([]);
     const inOrder = sortResult(analyzeFiles(files, options));
     expect(pipelined.findings.some((f) => f.path === 'worker.py' && f.ruleId === 'serial-blocking-io')).toBe(true);
     expect(pipelined).toEqual(inOrder);
@@ -64,6 +65,11 @@ describe('importsFirst', () => {
     const cwd = tree({ 'app.py': 'from pkg import db\n', 'pkg/__init__.py': '', 'pkg/db.py': 'import os\n', 'solo.py': 'x = 1\n' });
     const entries = importsFirst(sourceFiles(cwd, ['app.py', 'pkg/__init__.py', 'pkg/db.py', 'solo.py']), 1_000_000);
     expect(entries.filter((e) => e.imported).map((e) => e.file.path).sort()).toEqual(['pkg/__init__.py', 'pkg/db.py']);
+    // Each file lists the files it imports that come before it (what the pipelined run waits for).
+    const app = entries.find((e) => e.file.path === 'app.py')!;
+    expect(app.imports?.map((e) => e.file.path).sort()).toEqual(['pkg/__init__.py', 'pkg/db.py']);
+    expect(app.imports?.every((dep) => entries.indexOf(dep) < entries.indexOf(app))).toBe(true);
+    expect(entries.find((e) => e.file.path === 'solo.py')!.imports).toBeUndefined();
   });
 
   it("keeps an imported file's table from its own analysis, so that its importer does not read and parse it again", async () => {
