@@ -464,12 +464,18 @@ function failedFile(path: string, error: unknown): AnalysisResult {
   return { findings: [], skipped: [{ path, reason: 'error', detail: error instanceof Error ? error.message : String(error) }], notes: [], filesAnalyzed: 0 };
 }
 
-/** analyzeParsed, then lets the native reader free the tree it kept for fix proofs. */
-function analyzeAndRelease(prepared: PreparedSource, tree: FlatTree | undefined, config: CozeLoopConfig, options: AnalyzeOptions, started: number): AnalysisResult {
+/**
+ * analyzeParsed, then lets the native reader free the tree it kept for fix proofs. With `ownText` (the file's own
+ * text, not a proof's patched copy) the effect index first keeps the file's table when other files import it.
+ */
+function analyzeAndRelease(prepared: PreparedSource, tree: FlatTree | undefined, config: CozeLoopConfig, options: AnalyzeOptions, started: number, ownText = false): AnalysisResult {
   try {
     return analyzeParsed(prepared, tree, config, options, started);
   } finally {
-    if (tree) releaseTree(tree);
+    if (tree) {
+      if (ownText && effectLimits(config).enabled) options.effects?.keepTableForImporters(prepared.path, prepared.language, tree);
+      releaseTree(tree);
+    }
   }
 }
 
@@ -485,7 +491,7 @@ export function analyzeSource(input: SourceInput, config: CozeLoopConfig, option
   } catch (error) {
     return failedFile(prepared.path, error);
   }
-  return analyzeAndRelease(prepared, tree, config, options, started);
+  return analyzeAndRelease(prepared, tree, config, options, started, true);
 }
 
 /**
@@ -512,9 +518,11 @@ function analyzeForProof(input: SourceInput, config: CozeLoopConfig, options: An
 
 /**
  * analyzeSource with the parse off the JavaScript thread (when the native reader is built). Start several of these
- * before awaiting the first, and the files' parses overlap the analysis of the ones before them. Never rejects.
+ * before awaiting the first, and the files' parses overlap the analysis of the ones before them. `ready`, when
+ * given, is awaited after the parse and before the analysis (the CLI: the analyses of the files this one imports).
+ * Never rejects.
  */
-export async function analyzeSourceAsync(input: SourceInput, config: CozeLoopConfig, options: AnalyzeOptions = {}): Promise<AnalysisResult> {
+export async function analyzeSourceAsync(input: SourceInput, config: CozeLoopConfig, options: AnalyzeOptions = {}, ready?: Promise<void>): Promise<AnalysisResult> {
   const outcome = prepareSource(input, config, options);
   if ('done' in outcome) return outcome.done;
   const { prepared } = outcome;
@@ -522,11 +530,13 @@ export async function analyzeSourceAsync(input: SourceInput, config: CozeLoopCon
   let tree: FlatTree | undefined = options.effects?.takeTree(prepared.path, prepared.text);
   try {
     tree ??= await parseWithBudgetAsync(prepared.language, prepared.text, { timeoutMs: prepared.budget });
+    if (ready) await ready;
   } catch (error) {
+    if (tree) releaseTree(tree);
     return failedFile(prepared.path, error);
   }
   // The analysis budget counts from when the analysis starts: the file may have waited, parsed, behind others.
-  return analyzeAndRelease(prepared, tree, config, options, Date.now());
+  return analyzeAndRelease(prepared, tree, config, options, Date.now(), true);
 }
 
 function runRules(

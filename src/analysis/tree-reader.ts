@@ -97,15 +97,22 @@ function pointAt(text: string, index: number): [number, number] {
   return [row, index - lineStart];
 }
 
+/** Characters editBetween compares at a time while the two texts agree. */
+const EDIT_BLOCK = 2048;
+
 /**
  * The edit that turns `before` into `edited`, as one replaced range (the common prefix and suffix of the two texts
  * stay), in the nine numbers the addon takes: start, old end and new end offsets, then their rows and columns.
  */
-function editBetween(before: string, edited: string): number[] {
+export function editBetween(before: string, edited: string): number[] {
   const limit = Math.min(before.length, edited.length);
   let start = 0;
+  // Equal blocks first (a string comparison runs in native code; a loop over characters ran interpreted, ~3 ms per
+  // 90 KB file in a CLI run), then character by character: the same result as a scan by character.
+  while (start + EDIT_BLOCK <= limit && before.slice(start, start + EDIT_BLOCK) === edited.slice(start, start + EDIT_BLOCK)) start += EDIT_BLOCK;
   while (start < limit && before.charCodeAt(start) === edited.charCodeAt(start)) start++;
   let tail = 0;
+  while (tail + EDIT_BLOCK <= limit - start && before.slice(before.length - tail - EDIT_BLOCK, before.length - tail) === edited.slice(edited.length - tail - EDIT_BLOCK, edited.length - tail)) tail += EDIT_BLOCK;
   while (tail < limit - start && before.charCodeAt(before.length - 1 - tail) === edited.charCodeAt(edited.length - 1 - tail)) tail++;
   const oldEnd = before.length - tail;
   const newEnd = edited.length - tail;

@@ -183,6 +183,15 @@ function pythonImports(text: string): string[] {
   return out;
 }
 
+/** A file of the run in importsFirst's order; `imported` when another Python file of the run imports it. */
+export interface OrderedFile {
+  file: SourceFile;
+  outcome?: ReadOutcome;
+  imported?: boolean;
+  /** The files of the run it imports that come before it in the order (cycles cut). */
+  imports?: OrderedFile[];
+}
+
 /**
  * The files in an order where a Python file comes after the files of the run it imports (depth first, cycles cut
  * where they close), each with its contents when read here. An import's effect summary then finds the imported
@@ -190,8 +199,8 @@ function pythonImports(text: string): string[] {
  * it on the JavaScript thread first. Only the order changes: the result is sorted. Runs without Python files, or
  * with more than ORDER_BYTES of them, keep their order.
  */
-export function importsFirst(files: SourceFile[], maxBytes: number): Array<{ file: SourceFile; outcome?: ReadOutcome }> {
-  const entries: Array<{ file: SourceFile; outcome?: ReadOutcome }> = files.map((file) => ({ file }));
+export function importsFirst(files: SourceFile[], maxBytes: number): OrderedFile[] {
+  const entries: OrderedFile[] = files.map((file) => ({ file }));
   if (!files.some((f) => f.path.endsWith('.py'))) return entries;
   const byPath = new Map(entries.map((e, i) => [e.file.path, i]));
   const deps: number[][] = entries.map(() => []);
@@ -222,7 +231,8 @@ export function importsFirst(files: SourceFile[], maxBytes: number): Array<{ fil
       }
     }
   }
-  const ordered: Array<{ file: SourceFile; outcome?: ReadOutcome }> = [];
+  for (const list of deps) for (const j of list) entries[j]!.imported = true;
+  const ordered: OrderedFile[] = [];
   const seen = new Uint8Array(entries.length);
   for (let root = 0; root < entries.length; root++) {
     if (seen[root]) continue;
@@ -234,7 +244,11 @@ export function importsFirst(files: SourceFile[], maxBytes: number): Array<{ fil
       const next = deps[top[0]]![top[1]++];
       if (next === undefined) {
         stack.pop();
-        ordered.push(entries[top[0]]!);
+        const entry = entries[top[0]]!;
+        const before = deps[top[0]]!.filter((j) => seen[j] === 2).map((j) => entries[j]!);
+        if (before.length > 0) entry.imports = before;
+        seen[top[0]] = 2;
+        ordered.push(entry);
       } else if (!seen[next]) {
         seen[next] = 1;
         stack.push([next, 0]);
@@ -253,11 +267,28 @@ export async function analyzeFilesPipelined(files: SourceFile[], options: Analyz
   const engineOptions = engineOptionsFor(files, options);
   // A file read first as another file's import keeps its tree for its own analysis (parsed once, not twice).
   engineOptions.effects?.expectAnalysis(files.map((file) => file.path));
-  await forEachInWindow(importsFirst(files, options.maxFileBytes), PARSE_AHEAD, async (entry) => {
+  const ordered = importsFirst(files, options.maxFileBytes);
+  // A file the others import keeps its table past its own analysis: their summaries do not parse it again.
+  engineOptions.effects?.expectImported(ordered.filter((entry) => entry.imported).map((entry) => entry.file.path));
+  // The analyses not finished yet, by file. A file whose parse finished first still waits for the analysis of the
+  // files it imports in the same parse-ahead window: their tables come from their own trees, not from a second parse.
+  const analysing = new Map<OrderedFile, Promise<void>>();
+  await forEachInWindow(ordered, PARSE_AHEAD, async (entry) => {
     const outcome = entry.outcome ?? readSource(entry.file, options.maxFileBytes);
     entry.outcome = undefined;
     if ('skip' in outcome) result.skipped.push(outcome.skip);
-    else mergeResults(result, await analyzeSourceAsync(outcome.input, options.config, engineOptions));
+    else {
+      const waits = (entry.imports ?? []).map((dep) => analysing.get(dep)).filter((p) => p !== undefined);
+      let done!: () => void;
+      analysing.set(entry, new Promise<void>((resolve) => (done = resolve)));
+      try {
+        const ready = waits.length > 0 ? Promise.all(waits).then(() => undefined) : undefined;
+        mergeResults(result, await analyzeSourceAsync(outcome.input, options.config, engineOptions, ready));
+      } finally {
+        analysing.delete(entry);
+        done();
+      }
+    }
     onFile?.();
   });
   return result;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { analyzeSource } from '../../src/analysis/engine.js';
 import { loadNativeAddon, nativeAddon, nativeAddonPath, type NativeAddon } from '../../src/analysis/flat-tree.js';
 import { grammarFor, hasSyntaxErrors, parseBindingTree, parseWithBudget, parseWithBudgetAsync, releaseTree, warmParsers } from '../../src/analysis/parse.js';
-import { bindingReader, TreeReaders, useTreeReaders } from '../../src/analysis/tree-reader.js';
+import { bindingReader, editBetween, TreeReaders, useTreeReaders } from '../../src/analysis/tree-reader.js';
 import { warmUp } from '../../src/analysis/warm-up.js';
 import { DEFAULT_CONFIG } from '../../src/config/schema.js';
 import { PROJECT_ROOT } from '../../src/core/i18n.js';
@@ -158,5 +158,40 @@ describe('finding the addon', () => {
     const readers = new TreeReaders(loaded);
     expect(readers.readerFor(python, 'python').name).toBe('native');
     expect(shape(readers.withReader(python, 'python', (reader) => reader.parse(python, BAD_PY)))).toBe(shape(parseWithBudget('python', BAD_PY)));
+  });
+});
+
+describe('editBetween', () => {
+  /** The range by a scan of every character, as editBetween computed it before it compared blocks. */
+  function byCharacter(before: string, edited: string): [number, number, number] {
+    const limit = Math.min(before.length, edited.length);
+    let start = 0;
+    while (start < limit && before.charCodeAt(start) === edited.charCodeAt(start)) start++;
+    let tail = 0;
+    while (tail < limit - start && before.charCodeAt(before.length - 1 - tail) === edited.charCodeAt(edited.length - 1 - tail)) tail++;
+    return [start, before.length - tail, edited.length - tail];
+  }
+
+  it('finds the same replaced range as a scan by character, at block edges, in repeated text and at either end', () => {
+    const base = Array.from({ length: 900 }, (_, i) => `line ${i % 7} = value(${i % 3})\n`).join('');
+    const edits: Array<[number, number, string]> = [
+      [0, 0, 'x'], [0, 5, ''], [base.length, base.length, '\n# end\n'], [base.length - 3, base.length, ''],
+      [2047, 2049, 'é😀'], [2048, 2048, 'line 1 = value(1)\n'], [4096, 4100, ''], [6000, 6000, base.slice(6000, 6100)],
+      [100, base.length - 100, ''], [10_000, 10_001, base[10_000]!],
+    ];
+    for (const [from, to, text] of edits) {
+      const edited = base.slice(0, from) + text + base.slice(to);
+      const expected = byCharacter(base, edited);
+      expect(editBetween(base, edited).slice(0, 3)).toEqual(expected);
+    }
+    expect(editBetween(base, base).slice(0, 3)).toEqual([base.length, base.length, base.length]);
+    expect(editBetween('', 'abc').slice(0, 3)).toEqual([0, 0, 3]);
+  });
+
+  it('gives rows and columns of the three offsets', () => {
+    const before = 'a = 1\nb = 2\nc = 3\n';
+    const edited = 'a = 1\nb = 22\nc = 3\n';
+    // Start after "b = 2" (the common prefix includes the old 2), old end there, new end one later.
+    expect(editBetween(before, edited)).toEqual([11, 11, 12, 1, 5, 1, 5, 1, 6]);
   });
 });

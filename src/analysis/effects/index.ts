@@ -405,6 +405,29 @@ export class EffectIndex {
     return undefined;
   }
 
+  /** Analysed files that other files of the run import (`expectImported`): their tables outlive their analysis. */
+  private readonly importedByRun = new Set<string>();
+
+  /** These analysed files are imported by others of the run (the CLI reads the import lines of its Python files). */
+  expectImported(paths: Iterable<string>): void {
+    for (const path of paths) this.importedByRun.add(path);
+  }
+
+  /**
+   * At the end of a file's own analysis, before its tree is released: when other files of the run import it and the
+   * analysis did not need its table, the table is built now from the tree at hand, so that an importer's summary
+   * does not read and parse the file a second time on this thread. The same table either way (the analysis builds
+   * it from this tree when it needs it, `tableFor`). A table that cannot be built is left to `load`.
+   */
+  keepTableForImporters(path: string, language: Language, tree: FlatTree): void {
+    if (!this.importedByRun.has(path) || this.tables.has(path)) return;
+    try {
+      this.tableFor(path, language, tree);
+    } catch {
+      // load() tries again (and records null) if an importer needs it.
+    }
+  }
+
   /** Keeps `tree` for `path`'s analysis when that is expected and the bound allows; false when the caller frees it. */
   private handOff(path: string, tree: FlatTree): boolean {
     if (!this.pending.has(path) || this.handed.has(path) || this.handedChars + tree.source.length > HANDOFF_CHARS) return false;
