@@ -34,6 +34,7 @@ import {
   statementOf,
   constantString,
   successExits,
+  leavesOnSuccess,
 } from '../lib/index.js';
 import { braceCommitSketch } from './brace-fixes.js';
 import { sourceLines } from '../../../fixes/lines.js';
@@ -55,7 +56,9 @@ export function perItemCommits(loop: LoopFacts): CallFact[] {
       // item is (or holds) its own transaction, committed once.
       !(c.receiver !== undefined && loop.loopVariables.includes(/^[A-Za-z_$][\w$]*/.exec(c.receiver)?.[0] ?? '')) &&
       !notPerRow(loop, c) &&
-      !retriesUntilCommitted(c, loop),
+      !retriesUntilCommitted(c, loop) &&
+      // Go: `if err := tx.Commit(); err != ErrConflict { return err }`: every success leaves, so one commit per attempt.
+      !(loop.language === 'go' && leavesOnSuccess(callNode(c), loop)),
   );
 }
 
