@@ -33,7 +33,10 @@ function goResource(call: CallFact): Resource | undefined {
   if (!call.assignedTo || call.assignedTo === '_' || call.inInnerLoop) return undefined;
   // Declared in the iteration (`:=`); a variable reassigned here is carried to the next one.
   if (call.node.parent?.parent?.type !== 'short_var_declaration') return undefined;
-  if (GO_ROWS.test(call.method) && call.kinds.includes('db-read')) return { call, name: call.assignedTo, close: `${call.assignedTo}.Close` };
+  // database/sql, sqlx and pgx return the rows with an error (`rows, err := db.Query(...)`); a single value is another
+  // library's query builder or self-stopping iterator (`q := client.Query(sql)`), with no Close to call.
+  const bound = call.node.parent.parent.childForFieldName('left')?.namedChildren.length ?? 0;
+  if (GO_ROWS.test(call.method) && call.kinds.includes('db-read') && bound >= 2) return { call, name: call.assignedTo, close: `${call.assignedTo}.Close` };
   // Only a call known to be HTTP returns an `*http.Response`: one guessed from its receiver's name (`kapi.Get` on a
   // keys API) returns whatever that API returns.
   if (GO_HTTP.test(call.callee) && call.kinds.includes('http') && call.confidence !== 'low') return { call, name: call.assignedTo, close: `${call.assignedTo}.Body.Close` };
