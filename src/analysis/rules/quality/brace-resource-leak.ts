@@ -44,9 +44,21 @@ function goResource(call: CallFact): Resource | undefined {
   return undefined;
 }
 
-function javaResource(call: CallFact): Resource | undefined {
+/**
+ * `new DataOutputStream(conn.getOutputStream())` over a connection or socket declared outside the loop borrows its
+ * stream: the connection stays open for the next iteration, and closing the wrapper would close it. Only a stream
+ * of something this iteration declared (`Socket s = new Socket(...)`) is owned here.
+ */
+function wrapsBorrowedStream(call: CallFact, loop: LoopFacts): boolean {
+  const streams = [...call.text.matchAll(/([A-Za-z_$][\w$]*)\s*\.\s*get(?:Input|Output)Stream\s*\(/g)].map((m) => m[1]!);
+  if (streams.length === 0 || /new\s+(FileInputStream|FileOutputStream|FileReader|FileWriter|RandomAccessFile)\b|\.(openStream|newInputStream|newOutputStream)\s*\(/.test(call.text)) return false;
+  const declared = new Set(loop.body.descendantsOfType(['variable_declarator']).map((d) => d.childForFieldName('name')?.text));
+  return streams.every((s) => !declared.has(s) && !loop.loopVariables.includes(s));
+}
+
+function javaResource(call: CallFact, loop: LoopFacts): Resource | undefined {
   if (!call.assignedTo || call.inInnerLoop || inTryWithResources(call.node)) return undefined;
-  if (!JAVA_RESOURCE.test(call.callee) && !(JAVA_WRAPPER.test(call.callee) && WRAPS_RESOURCE.test(call.text))) return undefined;
+  if (!JAVA_RESOURCE.test(call.callee) && !(JAVA_WRAPPER.test(call.callee) && WRAPS_RESOURCE.test(call.text) && !wrapsBorrowedStream(call, loop))) return undefined;
   // Declared in the iteration; a variable of the enclosing method reassigned here is carried to the next one.
   if (call.node.parent?.type !== 'variable_declarator') return undefined;
   // `Scanner(System.in)` and readers over a string own nothing to release.
@@ -178,7 +190,7 @@ export function detectBraceResourceLeak(loop: LoopFacts, ctx: RuleContext): Dete
   // Leaked per hour for a poller that sleeps a known time, as for the other languages.
   const sleep = loop.calls.find((c) => c.kinds.includes('sleep') && c.sleepSeconds)?.sleepSeconds;
   for (const call of loop.calls) {
-    const resource = loop.language === 'go' ? goResource(call) : javaResource(call);
+    const resource = loop.language === 'go' ? goResource(call) : javaResource(call, loop);
     if (!resource) continue;
     const found = closes(loop, resource.close);
     const base = { loop, line: call.line, confidence: 'high' as const };
