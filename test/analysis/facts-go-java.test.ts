@@ -326,7 +326,8 @@ func dropped(c *http.Client, req *http.Request) {
 
 describe('infinite-loop-no-exit leaves test code alone (no deploy ever stops a test)', () => {
   const config = configSchema().parse({ severity_threshold: 'info' });
-  const go = 'package metrics\n\nimport "time"\n\nfunc hang() {\n\tfor {\n\t\ttime.Sleep(5 * time.Second)\n\t}\n}\n';
+  // The loop works between its sleeps (a loop that only sleeps keeps a process up and is never reported).
+  const go = 'package metrics\n\nimport "time"\n\nfunc hang() {\n\tfor {\n\t\ttime.Sleep(5 * time.Second)\n\t\tflush()\n\t}\n}\n\nfunc flush() {}\n';
   const java = 'class Hang {\n  void hang(BlockingQueue<Runnable> jobs) {\n    while (true) {\n      try {\n        jobs.take().run();\n      } catch (Exception e) {\n        System.err.println(e);\n      }\n    }\n  }\n}\n';
   const rules = (path: string, content: string) => analyzeSource({ path, content }, config, { onlyRules: ['infinite-loop-no-exit'] }).findings.map((f) => `${f.ruleId}:${f.line}`);
   it('reports the loop in production code', () => {

@@ -21,7 +21,8 @@ import {
   type TryFact,
 } from '../facts.js';
 import { classifyWithType, type Classification, type KnowledgeBase } from '../knowledge-base.js';
-import { goReceiverType } from './go-types.js';
+import { goReceiverType, isStandardLibraryPackage } from './go-types.js';
+import { isJavaUtilReceiver } from './java-types.js';
 import { findSuppressions } from '../suppressions.js';
 import {
   LineIndex,
@@ -578,6 +579,14 @@ class BraceExtractor {
     const args = shape.args.map((a) => newArgFact(clip(a.text), undefined, stringLiteralText(a), undefined));
     const context = { ...(sql !== undefined ? { sql } : {}), args };
     let result = this.file.kb.classify(this.spec.language, shape.callee, context);
+    // Go: a guess from the name of a standard-library package's function (`heap.Push`, `signal.Notify`) does not stand.
+    if (this.spec.language === 'go' && result.by === 'guess' && shape.receiver !== undefined && /^[A-Za-z_]\w*$/.test(shape.receiver) && !local.has(shape.receiver) && isStandardLibraryPackage(node, shape.receiver)) {
+      result = { kinds: [], confidence: 'high' };
+    }
+    // Java: a receiver declared as a `java.util` collection (`Map<K, V> lineMapper`) is no mapper, DAO or client.
+    if (this.spec.language === 'java' && (result.by === 'api' || result.by === 'guess') && shape.receiver !== undefined && /^[A-Za-z_$][\w$]*$/.test(shape.receiver) && isJavaUtilReceiver(node, shape.receiver)) {
+      result = { kinds: [], confidence: 'high' };
+    }
     // Go: the receiver's declared type decides over receiver-name patterns (facts/go-types.ts).
     if (this.spec.language === 'go' && ((result.kinds.length > 0 && (result.by === 'api' || result.by === 'guess')) || shape.method === 'Do')) {
       const type = goReceiverType(node);

@@ -50,23 +50,40 @@ function typeOfValue(value: SyntaxNode | null | undefined): string | undefined {
  * `/v9` skipped; `go-redis` and `redis-go` name `redis`). `scope.NewDB()` on a variable is no package's constructor.
  */
 function imports(at: SyntaxNode, name: string): boolean {
+  return importPath(at, name) !== undefined;
+}
+
+/** The import path of the package the file imports under `name` (see imports), if it does. */
+function importPath(at: SyntaxNode, name: string): string | undefined {
   let root = at;
   while (root.parent) root = root.parent;
   for (const decl of root.namedChildren) {
     if (decl.type !== 'import_declaration') continue;
     for (const spec of decl.descendantsOfType('import_spec')) {
+      const path = (spec.childForFieldName('path')?.text ?? '').replace(/^["`]|["`]$/g, '');
       const alias = spec.childForFieldName('name')?.text;
       if (alias !== undefined) {
-        if (alias === name) return true;
+        if (alias === name) return path;
         continue;
       }
-      const segments = (spec.childForFieldName('path')?.text ?? '').replace(/^["`]|["`]$/g, '').split('/');
+      const segments = path.split('/');
       let last = segments.pop() ?? '';
       if (/^v\d+$/.test(last)) last = segments.pop() ?? '';
-      if (last.replace(/^go-|-go$|\.v\d+$/g, '') === name || last === name) return true;
+      if (last.replace(/^go-|-go$|\.v\d+$/g, '') === name || last === name) return path;
     }
   }
-  return false;
+  return undefined;
+}
+
+/**
+ * `name` is a package of Go's standard library the file imports (`heap` from `container/heap`, `signal` from
+ * `os/signal`): an import path whose first element has no dot, which Go reserves for the standard library and its
+ * tools. Its functions are no service's client, so a name guess (`heap.Push` read as a push to a server) does not
+ * stand; what the catalogue lists by name (`http.Get`, `exec.Command`, `smtp.SendMail`) is matched before any guess.
+ */
+export function isStandardLibraryPackage(at: SyntaxNode, name: string): boolean {
+  const path = importPath(at, name);
+  return path !== undefined && path !== '' && !(path.split('/')[0] ?? '').includes('.') && path !== 'C';
 }
 
 /** `name`'s declared or initialised type in one declaring statement, when the statement declares it. */

@@ -67,3 +67,19 @@ describe('a receiver named only `cache`', () => {
     expect(variantsOf(findings[1]!)).toContain('default');
   });
 });
+
+// goheld2 (certmagic, centrifuge, go-imap, go-smtp, cloud.google.com/go and more): centrifuge's in-memory broker
+// expires streams off a `container/heap` queue, and `heap.Push` was read as a push to a server by a name guess.
+describe('a name guess on a standard-library package', () => {
+  it('does not stand: a goroutine that pops an in-memory heap is idle (info); one that pushes to a client package is not', () => {
+    const source = readFileSync(join(DIR, 'expiry_heap.go'), 'utf8');
+    const config = configSchema().parse({ severity_threshold: 'info' });
+    const findings = analyzeSource({ path: 'memhub/expiry_heap.go', content: source }, config, { onlyRules: ['infinite-loop-no-exit'] }).findings;
+    const line = (text: string) => source.split('\n').findIndex((l) => l.includes(text)) + 1;
+    expect(findings.map((f) => [f.line, f.severity])).toEqual([
+      [line('func (h *hub) expire()') + 1, 'info'],
+      [line('func (h *hub) forward()') + 1, 'warning'],
+    ]);
+    expect(variantsOf(findings[0]!)).toContain('go-idle');
+  });
+});

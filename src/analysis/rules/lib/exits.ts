@@ -150,7 +150,8 @@ function onFailurePath(leave: SyntaxNode, top: SyntaxNode): boolean {
 
 /**
  * Go: `statement` assigns the call's error (`conn, err := net.Dial(...)`, `err = db.Ping()`: the last name) and `branch` is an
- * `if err == nil {` (alone, or with `&&` conditions) whose block leaves the loop: on every success when the block
+ * `if err == nil {` or a test against one sentinel error (`if err != ErrConflict {`, `!errors.Is(err, ErrConflict)`),
+ * alone or with `&&` conditions, whose block leaves the loop: on every success when the block
  * ends with the leave and the condition is the error test alone.
  */
 function errNilBranch(statement: SyntaxNode, branch: SyntaxNode, inSwitch: boolean): SuccessExit[] {
@@ -160,7 +161,10 @@ function errNilBranch(statement: SyntaxNode, branch: SyntaxNode, inSwitch: boole
   const err = names[names.length - 1];
   if (!err || !/^err\w*$/.test(err)) return [];
   const conjuncts = (branch.childForFieldName('condition')?.text ?? '').replace(/\s+/g, '').split('&&');
-  if (!conjuncts.includes(`${err}==nil`)) return [];
+  // `err == nil`, or a test against one sentinel (`err != ErrConflict`, `!errors.Is(err, ErrConflict)`): taken on
+  // success too, so only that one error goes round again.
+  const sentinel = (c: string) => (c.startsWith(`${err}!=`) && c !== `${err}!=nil` && /^[\w.]+$/.test(c.slice(err.length + 2))) || (c.startsWith(`!errors.Is(${err},`) && c.endsWith(')'));
+  if (!conjuncts.includes(`${err}==nil`) && !conjuncts.some(sentinel)) return [];
   const consequence = branch.childForFieldName('consequence');
   if (!consequence) return [];
   const statements = (consequence.namedChildren.find((n) => n.type === 'statement_list') ?? consequence).namedChildren.filter((n) => n.type !== 'comment');

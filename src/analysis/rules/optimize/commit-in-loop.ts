@@ -58,7 +58,8 @@ export function perItemCommits(loop: LoopFacts): CallFact[] {
       !notPerRow(loop, c) &&
       !retriesUntilCommitted(c, loop) &&
       // `try { return await this.runOnce(fn); } catch (err) { lastError = err; }`: the loop leaves whenever the
-      // commit succeeds, so it runs again only after a failure: one commit per attempt of a retry, not per item.
+      // commit succeeds, so it runs again only after a failure: one commit per attempt of a retry, not per item (Go:
+      // `if err := tx.Commit(); err != ErrConflict { return err }`).
       !leavesOnSuccess(callNode(c), loop),
   );
 }

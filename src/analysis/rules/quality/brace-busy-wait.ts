@@ -1,7 +1,8 @@
 // busy-wait for Go and Java. Two shapes:
 // - Go `for { select { case ...: ... default: } }`: a select with an empty `default` never blocks, so while no
 //   channel is ready the loop goes round at full speed. Reported when the select is the whole body (nothing else
-//   in the body can block), its default neither waits nor leaves, and no case is a ticker (the wait is the select).
+//   in the body can block), its default neither waits nor leaves (`continue outer` of an enclosing, labelled loop
+//   leaves), and no case is a ticker (the wait is the select).
 //   The fix deletes the `default:` so the select blocks until a case is ready.
 // - A loop with an empty body on a condition (`for !done {}`, `while (!ready) {}`, `while (!ready);`): spins until
 //   another thread changes the condition. `Thread.onSpinWait()` / `runtime.Gosched()` in the body are deliberate,
@@ -24,19 +25,32 @@ function onlySelect(loop: LoopFacts): SyntaxNode | undefined {
   return statements.length === 1 && statements[0]!.type === 'select_statement' ? statements[0] : undefined;
 }
 
-/** `default:` with nothing to do (comments or `continue` only). */
-function emptyDefault(select: SyntaxNode): SyntaxNode | undefined {
+/** The label of a labelled loop (`next: for ...`), if it has one. */
+function loopLabel(loop: LoopFacts): string | undefined {
+  const parent = loop.node.parent;
+  return parent?.type === 'labeled_statement' ? parent.namedChildren.find((c) => c.type === 'label_name')?.text : undefined;
+}
+
+/** A `continue` that goes round this loop again: unlabelled, or labelled with this loop's own label. A
+ *  `continue outer` leaves this loop for the next step of an enclosing one. */
+function continuesThisLoop(statement: SyntaxNode, loop: LoopFacts): boolean {
+  const label = statement.namedChildren.find((c) => c.type === 'label_name')?.text;
+  return label === undefined || label === loopLabel(loop);
+}
+
+/** `default:` with nothing to do (comments or a `continue` of this loop only). */
+function emptyDefault(select: SyntaxNode, loop: LoopFacts): SyntaxNode | undefined {
   const cases = select.namedChildren.filter((c) => c.type === 'default_case');
   if (cases.length !== 1) return undefined;
   const body = meaningful(cases[0]!).filter((c) => c.type !== 'statement_list' || meaningful(c).length > 0);
   const statements = body.flatMap((c) => (c.type === 'statement_list' ? meaningful(c) : [c]));
-  return statements.every((s) => s.type === 'continue_statement' || s.type === 'empty_statement') ? cases[0] : undefined;
+  return statements.every((s) => (s.type === 'continue_statement' && continuesThisLoop(s, loop)) || s.type === 'empty_statement') ? cases[0] : undefined;
 }
 
 function goSelectSpin(loop: LoopFacts, ctx: RuleContext): Detection | null {
   if (!loop.infinite || loop.calls.some((c) => c.kinds.includes('sleep'))) return null;
   const select = onlySelect(loop);
-  const fallThrough = select ? emptyDefault(select) : undefined;
+  const fallThrough = select ? emptyDefault(select, loop) : undefined;
   if (!select || !fallThrough) return null;
   // Every other case: what it receives or sends; at least one must exist (a select with only a default is the spin shape below).
   if (select.namedChildren.filter((c) => c.type === 'communication_case').length === 0) return null;

@@ -4,7 +4,9 @@
 //   at least reach the thread's uncaught-exception handler). Kept futures, `invokeAll`, chained
 //   `.exceptionally/.whenComplete/.handle` are deliberate and stay quiet (the chain's result is the statement).
 // - Go: `go f(x)` in a loop where `f` is a function or method of the same file that returns an `error`: the
-//   goroutine throws the error away. errgroup (`g.Go(func() error { return f(x) })`) is the fix.
+//   goroutine throws the error away. errgroup (`g.Go(func() error { return f(x) })`) is the fix. A server's accept
+//   loop that hands the accepted client to its handler (`go s.serve(newConn(c))`) is left alone: the handler's
+//   error ends that one session.
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import type { Detection, RuleContext } from '../../rule-types.js';
 import { blockFix, fenceLanguage } from '../../../fixes/lines.js';
@@ -66,10 +68,57 @@ function ownGoStatements(loop: LoopFacts): SyntaxNode[] {
   });
 }
 
+/** The identifiers a Go declaration or assignment binds (`c, err := l.Accept()`, `var conn Conn = f(c)`). */
+function boundNames(statement: SyntaxNode): string[] {
+  const left =
+    statement.type === 'short_var_declaration' || statement.type === 'assignment_statement'
+      ? statement.childForFieldName('left')
+      : statement.type === 'var_spec'
+        ? statement
+        : undefined;
+  if (!left) return [];
+  if (left.type === 'identifier') return [left.text];
+  return left.namedChildren.filter((n) => n.type === 'identifier' && n.parent?.childForFieldName('value')?.id !== n.id).map((n) => n.text);
+}
+
+/** The right-hand side of a Go declaration or assignment. */
+function boundValue(statement: SyntaxNode): SyntaxNode | undefined {
+  return statement.childForFieldName(statement.type === 'var_spec' ? 'value' : 'right') ?? undefined;
+}
+
+/**
+ * The client an accept loop takes (`c, err := l.Accept()`, the `accepts_client` role) and the names built from it
+ * in the same body (`conn := newConn(s, c)`, `conn = wrap(conn)`). A goroutine handed one of them serves that
+ * client: its error ends that client's session (the handler answers and closes the connection), and the accept
+ * loop has nothing to do with it, so dropping it is the server's design, not a lost failure.
+ */
+function acceptedClientNames(loop: LoopFacts, ctx: RuleContext): Set<string> {
+  const names = new Set<string>();
+  const accepts = loop.calls.filter((c) => !c.inInnerLoop && ctx.kb.hasRole?.(loop.language, c.method, 'accepts_client') === true);
+  if (accepts.length === 0) return names;
+  const statements = loop.body.descendantsOfType(['short_var_declaration', 'assignment_statement', 'var_spec']).filter((s) => {
+    for (let n = s.parent; n && n.id !== loop.node.id; n = n.parent) if (n.type === 'func_literal' || n.type === 'for_statement') return false;
+    return true;
+  });
+  for (const s of statements) {
+    const value = boundValue(s);
+    const line = s.startPosition.row + 1;
+    if (value && accepts.some((a) => a.line === line && value.text.replace(/\s+/g, '').includes(a.callee))) for (const n of boundNames(s)) if (n !== 'err' && n !== '_') names.add(n);
+  }
+  if (names.size === 0) return names;
+  // Names built from the client, in source order (one pass is enough: a wrapper is declared after what it wraps).
+  for (const s of statements) {
+    const value = boundValue(s);
+    if (value && value.descendantsOfType(['identifier']).some((i) => names.has(i.text))) for (const n of boundNames(s)) if (n !== 'err' && n !== '_') names.add(n);
+  }
+  return names;
+}
+
 function goFindings(loop: LoopFacts, ctx: RuleContext): Detection[] {
   const statements = ownGoStatements(loop);
   if (statements.length === 0) return [];
   const failing = errorReturningFunctions(ctx.file.tree.rootNode);
+  const clients = acceptedClientNames(loop, ctx);
   const out: Detection[] = [];
   for (const g of statements) {
     const call = g.namedChildren.find((c) => c.type === 'call_expression');
@@ -77,6 +126,8 @@ function goFindings(loop: LoopFacts, ctx: RuleContext): Detection[] {
     if (!call || !fn) continue;
     const name = fn.type === 'identifier' ? fn.text : fn.type === 'selector_expression' ? fn.childForFieldName('field')?.text : undefined;
     if (!name || !failing.has(name)) continue;
+    const args = call.childForFieldName('arguments');
+    if (clients.size > 0 && args?.descendantsOfType(['identifier']).some((i) => clients.has(i.text))) continue;
     const callee = fn.text.replace(/\s+/g, '');
     out.push({
       loop,

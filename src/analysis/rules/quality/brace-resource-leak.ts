@@ -33,7 +33,10 @@ function goResource(call: CallFact): Resource | undefined {
   if (!call.assignedTo || call.assignedTo === '_' || call.inInnerLoop) return undefined;
   // Declared in the iteration (`:=`); a variable reassigned here is carried to the next one.
   if (call.node.parent?.parent?.type !== 'short_var_declaration') return undefined;
-  if (GO_ROWS.test(call.method) && call.kinds.includes('db-read')) return { call, name: call.assignedTo, close: `${call.assignedTo}.Close` };
+  // database/sql, sqlx and pgx return the rows with an error (`rows, err := db.Query(...)`); a single value is another
+  // library's query builder or self-stopping iterator (`q := client.Query(sql)`), with no Close to call.
+  const bound = call.node.parent.parent.childForFieldName('left')?.namedChildren.length ?? 0;
+  if (GO_ROWS.test(call.method) && call.kinds.includes('db-read') && bound >= 2) return { call, name: call.assignedTo, close: `${call.assignedTo}.Close` };
   // Only a call known to be HTTP returns an `*http.Response`: one guessed from its receiver's name (`kapi.Get` on a
   // keys API) returns whatever that API returns.
   if (GO_HTTP.test(call.callee) && call.kinds.includes('http') && call.confidence !== 'low') return { call, name: call.assignedTo, close: `${call.assignedTo}.Body.Close` };
@@ -41,9 +44,21 @@ function goResource(call: CallFact): Resource | undefined {
   return undefined;
 }
 
-function javaResource(call: CallFact): Resource | undefined {
+/**
+ * `new DataOutputStream(conn.getOutputStream())` over a connection or socket declared outside the loop borrows its
+ * stream: the connection stays open for the next iteration, and closing the wrapper would close it. Only a stream
+ * of something this iteration declared (`Socket s = new Socket(...)`) is owned here.
+ */
+function wrapsBorrowedStream(call: CallFact, loop: LoopFacts): boolean {
+  const streams = [...call.text.matchAll(/([A-Za-z_$][\w$]*)\s*\.\s*get(?:Input|Output)Stream\s*\(/g)].map((m) => m[1]!);
+  if (streams.length === 0 || /new\s+(FileInputStream|FileOutputStream|FileReader|FileWriter|RandomAccessFile)\b|\.(openStream|newInputStream|newOutputStream)\s*\(/.test(call.text)) return false;
+  const declared = new Set(loop.body.descendantsOfType(['variable_declarator']).map((d) => d.childForFieldName('name')?.text));
+  return streams.every((s) => !declared.has(s) && !loop.loopVariables.includes(s));
+}
+
+function javaResource(call: CallFact, loop: LoopFacts): Resource | undefined {
   if (!call.assignedTo || call.inInnerLoop || inTryWithResources(call.node)) return undefined;
-  if (!JAVA_RESOURCE.test(call.callee) && !(JAVA_WRAPPER.test(call.callee) && WRAPS_RESOURCE.test(call.text))) return undefined;
+  if (!JAVA_RESOURCE.test(call.callee) && !(JAVA_WRAPPER.test(call.callee) && WRAPS_RESOURCE.test(call.text) && !wrapsBorrowedStream(call, loop))) return undefined;
   // Declared in the iteration; a variable of the enclosing method reassigned here is carried to the next one.
   if (call.node.parent?.type !== 'variable_declarator') return undefined;
   // `Scanner(System.in)` and readers over a string own nothing to release.
@@ -175,7 +190,7 @@ export function detectBraceResourceLeak(loop: LoopFacts, ctx: RuleContext): Dete
   // Leaked per hour for a poller that sleeps a known time, as for the other languages.
   const sleep = loop.calls.find((c) => c.kinds.includes('sleep') && c.sleepSeconds)?.sleepSeconds;
   for (const call of loop.calls) {
-    const resource = loop.language === 'go' ? goResource(call) : javaResource(call);
+    const resource = loop.language === 'go' ? goResource(call) : javaResource(call, loop);
     if (!resource) continue;
     const found = closes(loop, resource.close);
     const base = { loop, line: call.line, confidence: 'high' as const };

@@ -194,6 +194,9 @@ export function detectBraceNoExit(loop: LoopFacts, ctx: RuleContext, unguardedMa
   if (!braceHasNoStop(loop, ctx.file.source)) return null;
   if (unguardedMayReport && braceUnguardedCall(loop)) return null;
   const worker = loop.calls.find((c) => !c.inInnerLoop && c.kinds.some((k) => WORKER_KINDS.has(k)));
+  // A loop that only sleeps (`while (true) { Thread.sleep(Long.MAX_VALUE); }` after `main` started its server
+  // threads) keeps the process up: it does no work a stop could save, and the process's exit is its end.
+  if (loop.calls.length > 0 && loop.calls.every((c) => c.kinds.includes('sleep'))) return null;
   // Test code: a test's endless loop (a fake server's handler that hangs "until killed") is no deployed worker, so
   // there is no deploy to stop it. The engine keeps fix-bugs rules on test code; this one is about a process's shutdown.
   if (!worker || ctx.testCode) return null;
