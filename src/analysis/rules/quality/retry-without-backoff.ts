@@ -146,6 +146,26 @@ function everyBranchLeaves(block: SyntaxNode): boolean {
 }
 
 /**
+ * `except Exception: if self._read_next_hdu(): continue / else: raise`: the handler goes round only when a call in
+ * its condition reports progress (the next section read, another candidate left) and gives up otherwise. Each retry
+ * follows a change of state, bounded by it; it does not hammer an unchanged dependency (Python).
+ */
+function retriesOnlyAfterProgress(block: SyntaxNode): boolean {
+  const statements = statementsOf(block).filter((st) => st.type !== 'comment');
+  const last = statements[statements.length - 1];
+  if (statements.length !== 1 || last?.type !== 'if_statement') return false;
+  const condition = last.childForFieldName('condition');
+  if (!condition || (condition.type !== 'call' && condition.descendantsOfType('call').length === 0)) return false;
+  const consequence = last.childForFieldName('consequence');
+  const clauses = last.namedChildren.filter((c) => c.type === 'elif_clause' || c.type === 'else_clause');
+  const otherwise = clauses.length === 1 && clauses[0]!.type === 'else_clause' ? clauseBlock(clauses[0]!) : undefined;
+  if (!consequence || !otherwise) return false;
+  const goesRound = (b: SyntaxNode) => statementsOf(b).filter((st) => st.type !== 'comment').every((st) => st.type === 'continue_statement' || st.type === 'pass_statement');
+  // `if progressed(): continue / else: raise`, or its negation `if not progressed(): raise / else: continue`.
+  return (goesRound(consequence) && everyBranchLeaves(otherwise)) || (everyBranchLeaves(consequence) && goesRound(otherwise));
+}
+
+/**
  * `await maybeBackoff(err)`, `await this.backoff.backoffAndWait()`: the method's name has a word of the `backs_off`
  * role of the API files (`maybe_backoff` → maybe, backoff); in JS only when awaited (a waiting promise).
  */
@@ -195,6 +215,7 @@ export const detectRetryWithoutBackoff: Detector = (loop, ctx) => {
       if (catchesOnlyControlFlow(handler, ctx)) continue;
       if (family === 'python' && retransmitsAfterTimeout(handler, tryNode, loop, bodyCalls, ctx)) continue;
       if (failureFlagLeaves(block, tryNode, loop)) continue;
+      if (family === 'python' && retriesOnlyAfterProgress(block)) continue;
       // A handler that waits for the socket before going round (`select(sock, ...)`: `waits.blocking` of rules/apis/*.yml).
       if (family === 'python' && (everyBranchLeaves(block) || handlerCalls.some((c) => sleepOf(c, model) === undefined && isBlockingWait(c, model)))) continue;
       const tryCall = ioCallIn(body, loop, ctx);
