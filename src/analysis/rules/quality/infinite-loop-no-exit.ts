@@ -23,7 +23,8 @@ function holdsNoItem(loop: LoopFacts, ctx: RuleContext): boolean {
 
 /**
  * The loop runs in a thread its author made a daemon (`self.daemon = True`, `setDaemon(True)` or `__init__(daemon=True)` in the class or a base class of the file, or the
- * function passed as `target=` to a `Thread(..., daemon=True)` of the file), or in a pool's worker process (the
+ * function passed as `target=` to a `Thread(..., daemon=True)` of the file, a static or class method also as
+ * `Class.method` or `cls.method`), or in a pool's worker process (the
  * function passed as `initializer=`): the interpreter or the pool drops it at exit by design.
  */
 function isDaemonThreadLoop(loop: LoopFacts): boolean {
@@ -39,13 +40,17 @@ function isDaemonThreadLoop(loop: LoopFacts): boolean {
   }
   const name = fn.childForFieldName('name')?.text;
   if (!name) return false;
-  if (madeDaemonAfterwards(loop, name, enclosingClassName(fn))) return true;
+  const className = enclosingClassName(fn);
+  if (madeDaemonAfterwards(loop, name, className)) return true;
+  // `target=self.run`, and for a static or class method `target=Cache._sweep` (its own class by name) or `target=cls._reap`.
+  // `cls._reap` only from inside the same class: another class may have a method of the same name.
+  const targets = (call: SyntaxNode) => [name, `self.${name}`, ...(className !== undefined ? [`${className}.${name}`, ...(enclosingClassName(call) === className ? [`cls.${name}`] : [])] : [])];
   return rootOf(loop.node)
     .descendantsOfType('call')
     .some((call) => {
       const args = call.childForFieldName('arguments');
       if (!args) return false;
-      const passed = (keyword: string) => args.namedChildren.some((arg) => arg.type === 'keyword_argument' && arg.childForFieldName('name')?.text === keyword && [name, `self.${name}`].includes(arg.childForFieldName('value')?.text ?? ''));
+      const passed = (keyword: string) => args.namedChildren.some((arg) => arg.type === 'keyword_argument' && arg.childForFieldName('name')?.text === keyword && targets(call).includes(arg.childForFieldName('value')?.text ?? ''));
       // A process pool's `initializer=` runs in each of its workers, which the pool makes daemons and terminates.
       return (/\bdaemon\s*=\s*True\b/.test(args.text) && passed('target')) || passed('initializer');
     });
