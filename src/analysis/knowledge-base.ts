@@ -66,9 +66,11 @@ export type WaitClass = 'blocking' | 'immediate';
  * as a word (`_do_once_health_check`, `sendHeartbeat`) polls by design; `sends_when_open`, a connection's method
  * that throws only while the connection is not open (a WebSocket's `send`: a failure on an open socket arrives as an
  * 'error' or 'close' event), so after a test that `readyState` is OPEN it cannot throw; `accepts_client`, a method
- * that takes a listener's next client (`accept`, `Accept`), after which a connect is a proxy's upstream.
+ * that takes a listener's next client (`accept`, `Accept`), after which a connect is a proxy's upstream;
+ * `reads_terminal`, a call that reads a line typed at the terminal (`input`, a prompt session's `prompt`), whose loop
+ * is an interactive session, not a worker.
  */
-export const CALL_ROLES = ['state_probe', 'not_work', 'keeps_callback', 'closes', 'returns_task', 'owns_tasks', 'acks', 'releases', 'blocks_when_held', 'control_flow_errors', 'timeout_errors', 'takes_item', 'stop_signals', 'control_flow_errnos', 'accepts_client', 'health_checks', 'sends_when_open'] as const;
+export const CALL_ROLES = ['state_probe', 'not_work', 'keeps_callback', 'closes', 'returns_task', 'owns_tasks', 'acks', 'releases', 'blocks_when_held', 'control_flow_errors', 'timeout_errors', 'takes_item', 'stop_signals', 'control_flow_errnos', 'accepts_client', 'health_checks', 'sends_when_open', 'reads_terminal'] as const;
 export type CallRole = (typeof CALL_ROLES)[number];
 
 /**

@@ -8,7 +8,7 @@ import { noExitWorkerCall, ruleMayReport } from './overlap.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import type { RuleContext } from '../../rule-types.js';
 import { displayCallee, enclosingFunction, endLineOf, familyOf, lineOf, rootOf, statementsOf, type TreeCall, treeCalls, triesAround, tryParts } from '../lib/index.js';
-import { findUnguardedCall, inProcessQueueGet, relaysMessages } from './unguarded-worker-loop.js';
+import { findUnguardedCall, inProcessQueueGet, readsTerminal, relaysMessages } from './unguarded-worker-loop.js';
 import { detectBraceNoExit, ITEM_KINDS } from './brace-worker.js';
 import { outerNamesUsed, workerName } from './worker-name.js';
 
@@ -165,6 +165,8 @@ export const detectInfiniteLoopNoExit: Detector = (loop, ctx) => {
   if (family === 'python' && isDaemonThreadLoop(loop) && (drainsOwnQueue(loop, ctx) || takesNothingDurable(loop, ctx))) return null;
   if (relaysMessages(loop, ctx)) return null;
   if (acceptsClients(loop, ctx)) return null;
+  // An interactive session (a REPL reading `input()`) ends at the person's EOF or Ctrl-C; no deploy stops it.
+  if (readsTerminal(loop, ctx)) return null;
   // unguarded-worker-loop's comment on the same header already names the missing stop flag (its `-no-stop` variant).
   if (ruleMayReport(ctx.config, 'unguarded-worker-loop', 'fix-bugs') && findUnguardedCall(loop, ctx)) return null;
   const purpose = workerName(loop, ctx.model);

@@ -307,12 +307,35 @@ export function inProcessQueueGet(call: TreeCall, loop: LoopFacts, ctx: RuleCont
   return outer.descendantsOfType('assignment').some(builds) || outer.text.includes(`${receiver}.task_done(`);
 }
 
+/**
+ * The loop reads what a person types (`roles: reads_terminal`: `input()`, a prompt session's `prompt`), directly or
+ * through a method of its own class (`code = await self.prompt_for_code()`): an interactive session (a REPL, a
+ * console), not a worker. An error there reaches the person at the keyboard, and no deploy stops it mid-item.
+ */
+export function readsTerminal(loop: LoopFacts, ctx: RuleContext): boolean {
+  if (familyOf(loop.language) !== 'python') return false;
+  const reads = (method: string) => ctx.kb.hasRole?.(loop.language, method, 'reads_terminal') === true;
+  const calls = treeCalls(loop.node, ctx.model, { skipFunctions: true });
+  if (calls.some((c) => reads(c.method))) return true;
+  let cls = loop.node.parent;
+  while (cls && cls.type !== 'class_definition') cls = cls.parent;
+  const methods = (cls?.childForFieldName('body')?.namedChildren ?? [])
+    .map((d) => (d.type === 'decorated_definition' ? d.childForFieldName('definition') : d))
+    .filter((d): d is SyntaxNode => d?.type === 'function_definition');
+  return calls.some((c) => {
+    if (c.callee !== `self.${c.method}`) return false;
+    const body = methods.find((m) => m.childForFieldName('name')?.text === c.method)?.childForFieldName('body');
+    return body !== undefined && body !== null && treeCalls(body, ctx.model, { skipFunctions: true }).some((inner) => reads(inner.method));
+  });
+}
+
 export const detectUnguardedWorkerLoop: Detector = (loop, ctx) => {
   if (isBraceLanguage(loop)) return detectBraceUnguardedWorker(loop, ctx);
   // Test code: a loop in a test that an exception ends fails the test, which is what a test is for; no deployed
   // worker is lost.
   if (ctx.testCode) return null;
   const family = familyOf(loop.language);
+  if (readsTerminal(loop, ctx)) return null;
   const unguarded = findUnguardedCall(loop, ctx);
   if (!unguarded) return null;
   // One comment for both problems of the same header: infinite-loop-no-exit defers to this one.
