@@ -304,7 +304,12 @@ export function inProcessQueueGet(call: TreeCall, loop: LoopFacts, ctx: RuleCont
   const moduleLevel = root.namedChildren.filter((s) => s.type === 'expression_statement').map((s) => s.namedChildren[0]).filter((n): n is SyntaxNode => n?.type === 'assignment');
   if (moduleLevel.some(builds)) return true;
   if (!outer) return false;
-  return outer.descendantsOfType('assignment').some(builds) || outer.text.includes(`${receiver}.task_done(`);
+  if (outer.descendantsOfType('assignment').some(builds) || outer.text.includes(`${receiver}.task_done(`)) return true;
+  // `self._traces = queue.Queue(maxsize=4)` in `__init__`, drained by another method of the same class.
+  if (!receiver.startsWith('self.')) return false;
+  let cls = outer.parent;
+  while (cls && cls.type !== 'class_definition') cls = cls.parent;
+  return cls !== null && cls.descendantsOfType('assignment').some(builds);
 }
 
 /**
