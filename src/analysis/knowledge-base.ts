@@ -77,9 +77,11 @@ export type WaitClass = 'blocking' | 'immediate';
  * `await` by convention, even where a class's own `emit` is async (it looks a subscription up first), so dropping
  * its promise loses nothing unless the method itself does I/O; `backs_off`, words that name a backoff pause
  * (`backoff`): an awaited call whose name has one as a word (`maybeBackoff`, `backoff.backoffAndWait()`) waits
- * before the next attempt of a retry loop.
+ * before the next attempt of a retry loop;
+ * `reads_terminal`, a call that reads a line typed at the terminal (`input`, a prompt session's `prompt`), whose loop
+ * is an interactive session, not a worker.
  */
-export const CALL_ROLES = ['state_probe', 'not_work', 'keeps_callback', 'closes', 'returns_task', 'owns_tasks', 'acks', 'releases', 'blocks_when_held', 'control_flow_errors', 'timeout_errors', 'takes_item', 'stop_signals', 'control_flow_errnos', 'accepts_client', 'health_checks', 'sends_when_open', 'dispatches_event', 'backs_off'] as const;
+export const CALL_ROLES = ['state_probe', 'not_work', 'keeps_callback', 'closes', 'returns_task', 'owns_tasks', 'acks', 'releases', 'blocks_when_held', 'control_flow_errors', 'timeout_errors', 'takes_item', 'stop_signals', 'control_flow_errnos', 'accepts_client', 'health_checks', 'sends_when_open', 'dispatches_event', 'backs_off', 'reads_terminal'] as const;
 export type CallRole = (typeof CALL_ROLES)[number];
 
 /**

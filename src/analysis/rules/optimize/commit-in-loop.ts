@@ -1,8 +1,9 @@
 import type { FileModel } from '../../model.js';
 // A commit per item: each one is a round trip plus a durable log flush on the server. Fires on loops over items that
 // commit unconditionally on every iteration. Quiet for worker loops (one commit per unit of work is the point),
-// chunked commits (`if i % 1000 == 0`), commits in error handlers, and loops that also call the network per item
-// (committing each item's outcome keeps the external side effect and the record in step).
+// chunked commits (`if i % 1000 == 0`), commits in error handlers, loops that also call the network per item
+// (committing each item's outcome keeps the external side effect and the record in step), and loops paced by a sleep
+// on every iteration.
 import { formatCount } from '../../../cost/assumptions.js';
 import { commitsCost, formatNumber, fromConfig } from '../../../cost/index.js';
 import type { CallFact, LoopFacts, SyntaxNode } from '../../facts.js';
@@ -90,6 +91,10 @@ function retriesUntilCommitted(c: CallFact, loop: LoopFacts): boolean {
 export const detectCommitInLoop: Detector = (loop, ctx) => {
   if (!ITERATING_KINDS.has(loop.kind) || loop.infinite || insideGather(loop) || iteratesChunks(loop)) return null;
   if (ownCalls(loop).some((c) => hasKind(c, 'http', 'queue-pop', 'queue-ack', 'queue-publish'))) return null;
+  // A loop that sleeps on every iteration (`time.sleep(random.uniform(1, 5))` to stagger workers, a throttle) is
+  // paced by the sleep: its commits are one per unit of work at the pace the author chose, not a batch. A sleep only
+  // in an error handler or under a condition does not pace the loop.
+  if (ownCalls(loop).some((c) => hasKind(c, 'sleep') && !inErrorHandler(c.node, loop) && enclosingConditions(c.node, loop).length === 0)) return null;
   const commits = perItemCommits(loop);
   if (commits.length === 0) return null;
   const first = commits[0]!;

@@ -101,16 +101,19 @@ function walksOwnConfigPerOuterItem(loop: LoopFacts): boolean {
  * Python: every connection the file opens is to a database inside this process (`sqlite3.connect`: the
  * `in_process_database` entry of `builds:` in rules/apis/python.yml). A read per item is a library call on a local
  * file, not a network round trip (SQLite's own advice is that many small queries are fine), so the N+1 cost this
- * rule estimates does not exist; nor does write-per-row's for one INSERT per row in the implicit transaction (a commit
- * per row still costs a sync to disk: commit-in-loop). A file that opens no connection, or any other one, is not this case.
+ * rule estimates does not exist (write-per-row says the same of writes). A file that opens no connection, or any
+ * other one, is not this case.
  */
-export function inProcessDatabaseOnly(loop: LoopFacts, ctx: RuleContext): boolean {
+export function inProcessDatabaseOnly(loop: LoopFacts, ctx: RuleContext, options: { transactional?: boolean } = {}): boolean {
   if (loop.language !== 'python') return false;
   let opened = 0;
   for (const call of rootOf(loop.node).descendantsOfType('call')) {
     const callee = call.childForFieldName('function')?.text ?? '';
     if (!/connect|Connection|engine|pool/i.test(callee)) continue;
     if (ctx.kb.builds?.('python', callee, 'in_process_database') === true) {
+      // `sqlite3.connect(path, isolation_level=None)` (or `autocommit=True`) commits every statement: a write per row
+      // is a transaction, and a disk sync, per row.
+      if (options.transactional && /\bisolation_level\s*=\s*None\b|\bautocommit\s*=\s*True\b/.test(call.childForFieldName('arguments')?.text ?? '')) return false;
       opened++;
       continue;
     }

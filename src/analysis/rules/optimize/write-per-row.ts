@@ -1,7 +1,7 @@
 // INSERT / UPDATE / DELETE once per item: one round trip (and often one fsync) per row where one batched statement
 // would do. Quiet for batched writes (executemany, bulk_create, insertMany, bulkWrite, IN / ANY), loops that also
-// call the network per item (the write records that item's outcome; serial-blocking-io covers the loop), and loops
-// that stop after the first iteration.
+// call the network per item (the write records that item's outcome; serial-blocking-io covers the loop), loops
+// that stop after the first iteration, and files whose only database runs in the process (SQLite).
 import { formatCount } from '../../../cost/assumptions.js';
 import { formatNumber, fromConfig, roundTripsCost } from '../../../cost/index.js';
 import type { CallFact, LoopFacts } from '../../facts.js';
@@ -73,7 +73,11 @@ export const detectWritePerRow: Detector = (loop, ctx) => {
   if (insideGather(loop) || exitsUnconditionally(loop) || tinyLiteralIterable(loop) || iteratesChunks(loop)) return null;
   if (ownCalls(loop).some((c) => hasKind(c, 'http', 'queue-pop', 'queue-publish', 'task-spawn'))) return null;
   const writes = perRowWrites(loop, ctx.file.source);
-  if (writes.length === 0 || inProcessDatabaseOnly(loop, ctx)) return null;
+  if (writes.length === 0) return null;
+  // Every connection of the file is to a database inside this process (`sqlite3.connect`), none in autocommit mode: an
+  // INSERT per row is a library call inside the transaction the driver opened, not a round trip (a commit per row is
+  // commit-in-loop's).
+  if (inProcessDatabaseOnly(loop, ctx, { transactional: true })) return null;
   const first = writes[0]!;
   const distinct = new Set(writes.map((w) => w.line)).size;
   const items = batchSize(loop, ctx.model, ctx.config.cost);

@@ -99,6 +99,27 @@ function advancesCursorToExit(path: SyntaxNode[], exits: ReturnType<typeof loopE
   });
 }
 
+/**
+ * `alpha -= 2 * math.pi; continue` after a search whose only call is `len(checkpoints)` on a list the function built:
+ * every call on the way back is a bare function (no receiver, no known I/O) of the function's own locals, which no
+ * other thread can change, and the path moves a variable from its own value. Each round computes from new state; the
+ * loop is a search, not a wait for something outside it.
+ */
+function computesOverLocals(path: TreeCall[], nodes: SyntaxNode[], loop: LoopFacts, family: Family): boolean {
+  if (family !== 'python' || pathSteps(nodes).size === 0) return false;
+  let fn: SyntaxNode | null = loop.node.parent;
+  while (fn && fn.type !== 'function_definition') fn = fn.parent;
+  if (!fn) return false;
+  const params = new Set(fn.childForFieldName('parameters')?.descendantsOfType('identifier').map((n) => n.text) ?? []);
+  const shared = new Set(fn.descendantsOfType(SHARING).flatMap((d) => d.descendantsOfType('identifier').map((n) => n.text)));
+  const locals = new Set(fn.descendantsOfType('assignment').map((a) => a.childForFieldName('left')).filter((l): l is SyntaxNode => l?.type === 'identifier').map((l) => l.text));
+  return path.every((call) => {
+    const args = call.node.childForFieldName('arguments');
+    if (call.receiver !== undefined || call.kinds.length > 0 || !args || args.namedChildren.length === 0) return false;
+    return args.namedChildren.every((arg) => arg.type === 'identifier' && locals.has(arg.text) && !params.has(arg.text) && !shared.has(arg.text));
+  });
+}
+
 function pathSpins(path: TreeCall[], model: FileModel): boolean {
   return path.every((call) => returnsImmediately(call, model));
 }
@@ -308,6 +329,7 @@ export const detectBusyWait: Detector = (loop, ctx) => {
     if (path.length === 0 || !pathSpins(path, model)) continue;
     if (!handler && takesFromLocalCollection(path, family)) continue;
     if (advancesCursorToExit(nodes, exits)) continue;
+    if (!handler && computesOverLocals(path, nodes, loop, family)) continue;
     const fix = nonBlockingGetFix(path, ctx, loop) ??
       blockFix(idleSleepBlock(loop, ctx, cont), { startLine: loop.startLine, endLine: loop.endLine }, {
         description: 'sleep before going round again',

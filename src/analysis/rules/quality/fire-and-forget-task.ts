@@ -3,7 +3,7 @@
 // is lost (or, for a promise, crashes the process as an unhandled rejection); an asyncio task without a reference
 // can even be garbage-collected mid-flight. Collected results (`futures.append(...)`, `Promise.all`), `void`,
 // `TaskGroup.create_task` and `.catch(...)` are all deliberate and stay quiet, and so is work that only waits on a
-// lock or an event (nothing in it can fail).
+// lock or an event (nothing in it can fail) or a function of the file that catches the failure of every call it makes.
 import type { Detection, Detector, RuleContext } from '../../rule-types.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { blockFix, fenceLanguage, replaceFix, rewriteLines } from '../../../fixes/lines.js';
@@ -66,6 +66,47 @@ function submitsOnlyAWait(call: SyntaxNode, ctx: RuleContext): boolean {
   );
 }
 
+/**
+ * The submitted work is a function of this file (`submit(delete_files, node)`, or `submit(self._delete_files, node)`
+ * for a method of the calling class) that catches the failures of every call it makes: each call sits in the body of
+ * a `try` whose handlers do not re-raise, in such a handler (the log line), or is a log call, and nothing is raised
+ * outside a handler. Its future would only ever hold `None`; dropping it loses no failure.
+ */
+function submitsSelfHandling(call: SyntaxNode, ctx: RuleContext): boolean {
+  const target = argumentsOf(call).positional[0];
+  let def: SyntaxNode | undefined;
+  if (target?.type === 'identifier') def = nearestDefinition(call, target.text);
+  else if (target?.type === 'attribute' && target.childForFieldName('object')?.text === 'self') {
+    let cls = call.parent;
+    while (cls && cls.type !== 'class_definition') cls = cls.parent;
+    const name = target.childForFieldName('attribute')?.text;
+    def = cls?.childForFieldName('body')?.namedChildren
+      .map((d) => (d.type === 'decorated_definition' ? d.childForFieldName('definition') : d))
+      .find((d): d is SyntaxNode => d?.type === 'function_definition' && d.childForFieldName('name')?.text === name);
+  }
+  const body = def?.childForFieldName('body');
+  if (!def || !body) return false;
+  const inNested = (node: SyntaxNode) => {
+    for (let up = node.parent; up && up.id !== def!.id; up = up.parent) if (up.type === 'function_definition' || up.type === 'lambda') return true;
+    return false;
+  };
+  const reraises = (clause: SyntaxNode) => clause.descendantsOfType('raise_statement').some((r) => !inNested(r));
+  // A call in a handler (the log line) counts as handled; a `raise` there does not.
+  const caught = (node: SyntaxNode, handlerCounts = true) => {
+    for (let child = node, up = node.parent; up && child.id !== def!.id; child = up, up = up.parent) {
+      if (handlerCounts && (up.type === 'except_clause' || up.type === 'except_group_clause')) return true;
+      if (up.type === 'try_statement' && up.childForFieldName('body')?.id === child.id) {
+        const handlers = up.namedChildren.filter((c) => c.type === 'except_clause' || c.type === 'except_group_clause');
+        if (handlers.length > 0 && !handlers.some(reraises)) return true;
+      }
+    }
+    return false;
+  };
+  const calls = ctx.model.calls(body, { skipFunctions: true });
+  if (calls.length === 0) return false;
+  return calls.every((c) => c.kinds.includes('log') || caught(c.node)) && body.descendantsOfType('raise_statement').every((r) => inNested(r) || caught(r, false));
+}
+
 /** The `def name` the call sees: in the innermost enclosing function's body first, then outwards to the module. */
 function nearestDefinition(from: SyntaxNode, name: string): SyntaxNode | undefined {
   for (let scope = from.parent; scope; scope = scope.parent) {
@@ -93,7 +134,7 @@ function pythonFindings(loop: LoopFacts, ctx: RuleContext): { statement: SyntaxN
     if (receiver === 'self') continue;
     if (methodOf(callee) === 'submit' && !/executor|pool|ex$|^ex|client/i.test(receiver)) continue;
     if (methodOf(callee) === 'apply_async' && /pool/i.test(receiver) === false) continue;
-    if (submitsOnlyAWait(expr, ctx)) continue;
+    if (submitsOnlyAWait(expr, ctx) || submitsSelfHandling(expr, ctx)) continue;
     out.push({ statement: node, call: expr, callee });
   }
   return out;

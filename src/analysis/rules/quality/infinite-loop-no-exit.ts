@@ -8,7 +8,7 @@ import { noExitWorkerCall, ruleMayReport } from './overlap.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import type { RuleContext } from '../../rule-types.js';
 import { displayCallee, enclosingFunction, endLineOf, familyOf, lineOf, rootOf, statementsOf, type TreeCall, treeCalls, triesAround, tryParts } from '../lib/index.js';
-import { findUnguardedCall, inProcessQueueGet, relaysMessages } from './unguarded-worker-loop.js';
+import { findUnguardedCall, inProcessQueueGet, readsTerminal, relaysMessages } from './unguarded-worker-loop.js';
 import { detectBraceNoExit, ITEM_KINDS } from './brace-worker.js';
 import { outerNamesUsed, workerName } from './worker-name.js';
 
@@ -23,7 +23,8 @@ function holdsNoItem(loop: LoopFacts, ctx: RuleContext): boolean {
 
 /**
  * The loop runs in a thread its author made a daemon (`self.daemon = True`, `setDaemon(True)` or `__init__(daemon=True)` in the class or a base class of the file, or the
- * function passed as `target=` to a `Thread(..., daemon=True)` of the file), or in a pool's worker process (the
+ * function passed as `target=` to a `Thread(..., daemon=True)` of the file, a static or class method also as
+ * `Class.method` or `cls.method`), or in a pool's worker process (the
  * function passed as `initializer=`): the interpreter or the pool drops it at exit by design.
  */
 function isDaemonThreadLoop(loop: LoopFacts): boolean {
@@ -39,28 +40,35 @@ function isDaemonThreadLoop(loop: LoopFacts): boolean {
   }
   const name = fn.childForFieldName('name')?.text;
   if (!name) return false;
-  if (madeDaemonAfterwards(loop, name, enclosingClassName(fn))) return true;
+  const className = enclosingClassName(fn);
+  if (madeDaemonAfterwards(loop, name, className)) return true;
+  // `target=self.run`, and for a static or class method `target=Cache._sweep` (its own class by name) or `target=cls._reap`.
+  // `cls._reap` only from inside the same class: another class may have a method of the same name.
+  const targets = (call: SyntaxNode) => [name, `self.${name}`, ...(className !== undefined ? [`${className}.${name}`, ...(enclosingClassName(call) === className ? [`cls.${name}`] : [])] : [])];
   return rootOf(loop.node)
     .descendantsOfType('call')
     .some((call) => {
       const args = call.childForFieldName('arguments');
       if (!args) return false;
-      const passed = (keyword: string) => args.namedChildren.some((arg) => arg.type === 'keyword_argument' && arg.childForFieldName('name')?.text === keyword && [name, `self.${name}`].includes(arg.childForFieldName('value')?.text ?? ''));
+      const passed = (keyword: string) => args.namedChildren.some((arg) => arg.type === 'keyword_argument' && arg.childForFieldName('name')?.text === keyword && targets(call).includes(arg.childForFieldName('value')?.text ?? ''));
       // A process pool's `initializer=` runs in each of its workers, which the pool makes daemons and terminates.
       return (/\bdaemon\s*=\s*True\b/.test(args.text) && passed('target')) || passed('initializer');
     });
 }
 /** `threading.Thread(target=consume).start()` with no `daemon=True`: the function runs on a thread the interpreter joins at exit. */
 function runByNonDaemonThread(loop: LoopFacts): boolean {
-  const name = enclosingFunction(loop.node, 'python')?.childForFieldName('name')?.text;
-  if (!name) return false;
+  const fn = enclosingFunction(loop.node, 'python');
+  const name = fn?.childForFieldName('name')?.text;
+  if (!fn || !name) return false;
+  const className = enclosingClassName(fn);
+  const targets = [name, `self.${name}`, `cls.${name}`, ...(className ? [`${className}.${name}`] : [])];
   return rootOf(loop.node)
     .descendantsOfType('call')
     .some((call) => {
       if (!/(^|\.)Thread$/.test(call.childForFieldName('function')?.text ?? '')) return false;
       const args = call.childForFieldName('arguments');
       const target = args?.namedChildren.find((a) => a.type === 'keyword_argument' && a.childForFieldName('name')?.text === 'target');
-      return [name, `self.${name}`].includes(target?.childForFieldName('value')?.text ?? '') && !/\bdaemon\s*=\s*True\b/.test(args?.text ?? '');
+      return targets.includes(target?.childForFieldName('value')?.text ?? '') && !/\bdaemon\s*=\s*True\b/.test(args?.text ?? '');
     });
 }
 
@@ -174,6 +182,8 @@ export const detectInfiniteLoopNoExit: Detector = (loop, ctx) => {
   if (family === 'python' && isDaemonThreadLoop(loop) && (drainsOwnQueue(loop, ctx) || takesNothingDurable(loop, ctx))) return null;
   if (relaysMessages(loop, ctx)) return null;
   if (acceptsClients(loop, ctx)) return null;
+  // An interactive session (a REPL reading `input()`) ends at the person's EOF or Ctrl-C; no deploy stops it.
+  if (readsTerminal(loop, ctx)) return null;
   // unguarded-worker-loop's comment on the same header already names the missing stop flag (its `-no-stop` variant).
   if (ruleMayReport(ctx.config, 'unguarded-worker-loop', 'fix-bugs') && findUnguardedCall(loop, ctx)) return null;
   // A loop that only looks and waits (stats files on a timer, prints, calls back into its caller) loses nothing when a

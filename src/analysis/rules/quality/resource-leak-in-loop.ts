@@ -129,8 +129,8 @@ function usage(resource: Resource, loop: LoopFacts, ctx: RuleContext): Usage {
         else if (['append', 'add', 'push', 'put', 'insert', 'extend', 'setdefault', 'set'].includes(method)) result.escapes = true;
       }
       if (parent.type === 'return_statement' || parent.type === 'yield' || parent.type === 'yield_expression') result.escapes = true;
-      // `return sock, port` / `yield meta, zf, relpath`: the tuple of a multi-value return or yield.
-      if (parent.type === 'expression_list' && (parent.parent?.type === 'return_statement' || parent.parent?.type === 'yield')) result.escapes = true;
+      // `return sock, port` / `yield meta, zf, path`: the tuple of a multi-value return or yield.
+      if (parent.type === 'expression_list' && ['return_statement', 'yield', 'yield_expression'].includes(parent.parent?.type ?? '')) result.escapes = true;
       if ((parent.type === 'assignment' || parent.type === 'assignment_expression') && parent.childForFieldName('right')?.id === node.id) {
         const left = parent.childForFieldName('left');
         if (left && left.type !== 'identifier') result.escapes = true;

@@ -327,7 +327,34 @@ export function inProcessQueueGet(call: TreeCall, loop: LoopFacts, ctx: RuleCont
   const moduleLevel = root.namedChildren.filter((s) => s.type === 'expression_statement').map((s) => s.namedChildren[0]).filter((n): n is SyntaxNode => n?.type === 'assignment');
   if (moduleLevel.some(builds)) return true;
   if (!outer) return false;
-  return outer.descendantsOfType('assignment').some(builds) || outer.text.includes(`${receiver}.task_done(`);
+  if (outer.descendantsOfType('assignment').some(builds) || outer.text.includes(`${receiver}.task_done(`)) return true;
+  // `self._traces = queue.Queue(maxsize=4)` in `__init__`, drained by another method of the same class.
+  if (!receiver.startsWith('self.')) return false;
+  let cls = outer.parent;
+  while (cls && cls.type !== 'class_definition') cls = cls.parent;
+  return cls !== null && cls.descendantsOfType('assignment').some(builds);
+}
+
+/**
+ * The loop reads what a person types (`roles: reads_terminal`: `input()`, a prompt session's `prompt`), directly or
+ * through a method of its own class (`code = await self.prompt_for_code()`): an interactive session (a REPL, a
+ * console), not a worker. An error there reaches the person at the keyboard, and no deploy stops it mid-item.
+ */
+export function readsTerminal(loop: LoopFacts, ctx: RuleContext): boolean {
+  if (familyOf(loop.language) !== 'python') return false;
+  const reads = (method: string) => ctx.kb.hasRole?.(loop.language, method, 'reads_terminal') === true;
+  const calls = treeCalls(loop.node, ctx.model, { skipFunctions: true });
+  if (calls.some((c) => reads(c.method))) return true;
+  let cls = loop.node.parent;
+  while (cls && cls.type !== 'class_definition') cls = cls.parent;
+  const methods = (cls?.childForFieldName('body')?.namedChildren ?? [])
+    .map((d) => (d.type === 'decorated_definition' ? d.childForFieldName('definition') : d))
+    .filter((d): d is SyntaxNode => d?.type === 'function_definition');
+  return calls.some((c) => {
+    if (c.callee !== `self.${c.method}`) return false;
+    const body = methods.find((m) => m.childForFieldName('name')?.text === c.method)?.childForFieldName('body');
+    return body !== undefined && body !== null && treeCalls(body, ctx.model, { skipFunctions: true }).some((inner) => reads(inner.method));
+  });
 }
 
 export const detectUnguardedWorkerLoop: Detector = (loop, ctx) => {
@@ -336,6 +363,7 @@ export const detectUnguardedWorkerLoop: Detector = (loop, ctx) => {
   // worker is lost.
   if (ctx.testCode) return null;
   const family = familyOf(loop.language);
+  if (readsTerminal(loop, ctx)) return null;
   const unguarded = findUnguardedCall(loop, ctx);
   if (!unguarded) return null;
   // One comment for both problems of the same header: infinite-loop-no-exit defers to this one.
