@@ -98,6 +98,8 @@ export function batchSize(loop: LoopFacts, model: FileModel, cost: CostConfig): 
   if (literal && (literal.type === 'list' || literal.type === 'array' || literal.type === 'tuple' || literal.type === 'expression_list' || literal.type === 'set') && !hasSpread(literal)) {
     return fromCode('list_length', literal.namedChildren.filter((c) => c.type !== 'comment').length);
   }
+  const ownList = loop.language === 'python' ? classListLength(loop.node, iterable.trim()) : undefined;
+  if (ownList !== undefined) return fromCode('list_length', ownList);
   const name = loop.iterable?.collection ?? (/^[\w.$]+$/.test(iterable) ? iterable : undefined);
   if (name) {
     const value = model.assignedValue(scopeOf(loop.node), name, loop.node.startIndex);
@@ -112,6 +114,42 @@ export function batchSize(loop: LoopFacts, model: FileModel, cost: CostConfig): 
     }
   }
   return fromConfig(cost, 'batch_size');
+}
+
+/**
+ * `for f in self.raw_file_names:` where the class defines `raw_file_names` as a list literal (`names = ["a", "b"]`)
+ * or as a property that returns one, or a comprehension over one (`return [f"{n}.txt" for n in ["train", "test"]]`):
+ * the number of items the code states (Python).
+ */
+function classListLength(node: SyntaxNode, iterable: string): number | undefined {
+  const m = /^self\.([A-Za-z_]\w*)$/.exec(iterable);
+  if (!m) return undefined;
+  let cls: SyntaxNode | null = node.parent;
+  while (cls && cls.type !== 'class_definition') cls = cls.parent;
+  const body = cls?.childForFieldName('body');
+  if (!body) return undefined;
+  const lengthOf = (value: SyntaxNode | null | undefined): number | undefined => {
+    if (!value) return undefined;
+    if ((value.type === 'list' || value.type === 'tuple') && !value.namedChildren.some((c) => c.type === 'list_splat')) return value.namedChildren.filter((c) => c.type !== 'comment').length;
+    if (value.type === 'list_comprehension' && !value.namedChildren.some((c) => c.type === 'if_clause')) {
+      const clauses = value.namedChildren.filter((c) => c.type === 'for_in_clause');
+      return clauses.length === 1 ? lengthOf(clauses[0]!.childForFieldName('right')) : undefined;
+    }
+    return undefined;
+  };
+  for (const member of body.namedChildren) {
+    if (member.type === 'expression_statement') {
+      const assignment = member.namedChildren[0];
+      if (assignment?.type === 'assignment' && assignment.childForFieldName('left')?.text === m[1]) return lengthOf(assignment.childForFieldName('right'));
+      continue;
+    }
+    if (member.type !== 'decorated_definition' || !member.namedChildren.some((d) => d.type === 'decorator' && d.text.trim() === '@property')) continue;
+    const fn = member.childForFieldName('definition');
+    if (fn?.childForFieldName('name')?.text !== m[1]) continue;
+    const statements = (fn.childForFieldName('body')?.namedChildren ?? []).filter((s) => s.type !== 'comment' && !(s.type === 'expression_statement' && s.namedChildren[0]?.type === 'string'));
+    return statements.length === 1 && statements[0]!.type === 'return_statement' ? lengthOf(statements[0]!.namedChildren[0]) : undefined;
+  }
+  return undefined;
 }
 
 /** Parallelism the code already chose (`max_workers=16`, `pLimit(4)`, `Semaphore(10)`, `concurrency: 5`), else config. */

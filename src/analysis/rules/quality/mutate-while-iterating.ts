@@ -221,13 +221,20 @@ function leavesByFlag(node: SyntaxNode, loop: LoopFacts): boolean {
   );
 }
 
-/** `xs = [...]` (or `xs = xs.filter(...)`) in the loop body before `node`: the mutation is on a new object. */
+/**
+ * `xs = [...]` (or `xs = xs.filter(...)`, `a, xs = split(xs)`) in the loop body before `node`: the mutation is on a new
+ * object. So is one on the loop's own variable of the same name (`for i, args in enumerate(args): args.pop('stride')`):
+ * the loop rebinds the name to each element, and the iterator keeps the collection.
+ */
 function reboundBefore(loop: LoopFacts, collection: string, node: SyntaxNode, model: FileModel): boolean {
+  if (loop.loopVariables.includes(collection)) return true;
   for (const candidate of descendants(loop.body, model, { skipFunctions: loop.kind !== 'callback-iteration' })) {
     if (candidate.startIndex >= node.startIndex) break;
     if (candidate.type !== 'assignment' && candidate.type !== 'assignment_expression') continue;
     const left = candidate.childForFieldName('left');
-    if (left && compact(left.text) === collection) return true;
+    if (!left) continue;
+    if (compact(left.text) === collection) return true;
+    if ((left.type === 'pattern_list' || left.type === 'tuple_pattern') && left.namedChildren.some((t) => t.text === collection)) return true;
   }
   return false;
 }
