@@ -10,7 +10,7 @@ import type { FileModel } from '../../model.js';
 import type { RuleContext } from '../../rule-types.js';
 import { hasKind, ownCalls, sleepSeconds } from './calls.js';
 import { commentSaysSerial } from './intent.js';
-import { argumentNodes, constantNumber, constantString, hasSpread, inErrorHandler, isFunctionNode, scopeOf } from './syntax.js';
+import { argumentNodes, classMethods, constantNumber, constantString, enclosingClass, hasSpread, inErrorHandler, isFunctionNode, scopeOf } from './syntax.js';
 
 const CALL_NODES: readonly string[] = ['call', 'call_expression'];
 const STRINGS_AND_NAMES: readonly string[] = ['string', 'identifier'];
@@ -124,9 +124,7 @@ export function batchSize(loop: LoopFacts, model: FileModel, cost: CostConfig): 
 function classListLength(node: SyntaxNode, iterable: string): number | undefined {
   const m = /^self\.([A-Za-z_]\w*)$/.exec(iterable);
   if (!m) return undefined;
-  let cls: SyntaxNode | null = node.parent;
-  while (cls && cls.type !== 'class_definition') cls = cls.parent;
-  const body = cls?.childForFieldName('body');
+  const body = enclosingClass(node)?.childForFieldName('body');
   if (!body) return undefined;
   const lengthOf = (value: SyntaxNode | null | undefined): number | undefined => {
     if (!value) return undefined;
@@ -411,15 +409,12 @@ const AUGMENTED: readonly string[] = ['augmented_assignment'];
  */
 export function carriesInstanceState(loop: LoopFacts, call: CallFact): boolean {
   if (loop.language !== 'python' || !call.callee.startsWith('self.')) return false;
-  let cls: SyntaxNode | null = loop.node.parent;
-  while (cls && cls.type !== 'class_definition') cls = cls.parent;
-  const body = cls?.childForFieldName('body');
-  if (!body) return false;
+  const cls = enclosingClass(loop.node);
+  if (!cls?.childForFieldName('body')) return false;
   const methods = new Map<string, SyntaxNode>();
-  for (const statement of body.namedChildren) {
-    const def = statement.type === 'decorated_definition' ? statement.childForFieldName('definition') : statement;
-    const name = def?.type === 'function_definition' ? def.childForFieldName('name')?.text : undefined;
-    if (def && name) methods.set(name, def);
+  for (const def of classMethods(cls)) {
+    const name = def.childForFieldName('name')?.text;
+    if (name) methods.set(name, def);
   }
   const seen = new Set<string>();
   let frontier = [call.callee.slice(5)];

@@ -63,6 +63,20 @@ export function ancestors(node: SyntaxNode, stopAt?: SyntaxNode): SyntaxNode[] {
   return out;
 }
 
+/** The Python class (`class_definition`) a node sits in, or null. */
+export function enclosingClass(node: SyntaxNode): SyntaxNode | null {
+  let cls = node.parent;
+  while (cls && cls.type !== 'class_definition') cls = cls.parent;
+  return cls;
+}
+
+/** The methods a Python class body defines, in order (a decorated one unwrapped). */
+export function classMethods(cls: SyntaxNode | null): SyntaxNode[] {
+  return (cls?.childForFieldName('body')?.namedChildren ?? [])
+    .map((d) => (d.type === 'decorated_definition' ? d.childForFieldName('definition') : d))
+    .filter((d): d is SyntaxNode => d?.type === 'function_definition');
+}
+
 export function enclosingFunction(node: SyntaxNode, family: Family): SyntaxNode | undefined {
   let current = node.parent;
   while (current) {

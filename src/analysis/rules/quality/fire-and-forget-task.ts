@@ -7,7 +7,7 @@
 import type { Detection, Detector, RuleContext } from '../../rule-types.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { blockFix, fenceLanguage, replaceFix, rewriteLines } from '../../../fixes/lines.js';
-import { argumentsOf, calleeOf, compact, descendants, displayCallee, familyOf, lineOf, methodOf, rootOf } from '../lib/index.js';
+import { argumentsOf, calleeOf, classMethods, compact, descendants, displayCallee, enclosingClass, familyOf, lineOf, methodOf, rootOf } from '../lib/index.js';
 import { detectBraceFireAndForget } from './brace-fire-and-forget.js';
 
 const GROUP_NAME = /^_*(tg|task_?group|taskgroup|group|nursery|tasks?_group|scope)$/i;
@@ -77,12 +77,8 @@ function submitsSelfHandling(call: SyntaxNode, ctx: RuleContext): boolean {
   let def: SyntaxNode | undefined;
   if (target?.type === 'identifier') def = nearestDefinition(call, target.text);
   else if (target?.type === 'attribute' && target.childForFieldName('object')?.text === 'self') {
-    let cls = call.parent;
-    while (cls && cls.type !== 'class_definition') cls = cls.parent;
     const name = target.childForFieldName('attribute')?.text;
-    def = cls?.childForFieldName('body')?.namedChildren
-      .map((d) => (d.type === 'decorated_definition' ? d.childForFieldName('definition') : d))
-      .find((d): d is SyntaxNode => d?.type === 'function_definition' && d.childForFieldName('name')?.text === name);
+    def = classMethods(enclosingClass(call)).find((d) => d.childForFieldName('name')?.text === name);
   }
   const body = def?.childForFieldName('body');
   if (!def || !body) return false;

@@ -7,7 +7,7 @@ import { guardedWorkerTemplate } from '../../../fixes/templates.js';
 import { noExitWorkerCall, ruleMayReport } from './overlap.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import type { RuleContext } from '../../rule-types.js';
-import { displayCallee, enclosingFunction, endLineOf, familyOf, lineOf, rootOf, statementsOf, type TreeCall, treeCalls, triesAround, tryParts } from '../lib/index.js';
+import { displayCallee, enclosingClass, enclosingFunction, endLineOf, familyOf, lineOf, rootOf, statementsOf, type TreeCall, treeCalls, triesAround, tryParts } from '../lib/index.js';
 import { findUnguardedCall, inProcessQueueGet, readsTerminal, relaysMessages } from './unguarded-worker-loop.js';
 import { detectBraceNoExit, ITEM_KINDS } from './brace-worker.js';
 import { outerNamesUsed, workerName } from './worker-name.js';
@@ -40,42 +40,35 @@ function isDaemonThreadLoop(loop: LoopFacts): boolean {
   }
   const name = fn.childForFieldName('name')?.text;
   if (!name) return false;
-  const className = enclosingClassName(fn);
-  if (madeDaemonAfterwards(loop, name, className)) return true;
-  // `target=self.run`, and for a static or class method `target=Cache._sweep` (its own class by name) or `target=cls._reap`.
-  // `cls._reap` only from inside the same class: another class may have a method of the same name.
-  const targets = (call: SyntaxNode) => [name, `self.${name}`, ...(className !== undefined ? [`${className}.${name}`, ...(enclosingClassName(call) === className ? [`cls.${name}`] : [])] : [])];
-  return rootOf(loop.node)
-    .descendantsOfType('call')
-    .some((call) => {
-      const args = call.childForFieldName('arguments');
-      if (!args) return false;
-      const passed = (keyword: string) => args.namedChildren.some((arg) => arg.type === 'keyword_argument' && arg.childForFieldName('name')?.text === keyword && targets(call).includes(arg.childForFieldName('value')?.text ?? ''));
-      // A process pool's `initializer=` runs in each of its workers, which the pool makes daemons and terminates.
-      return (/\bdaemon\s*=\s*True\b/.test(args.text) && passed('target')) || passed('initializer');
-    });
+  if (madeDaemonAfterwards(loop, name, enclosingClassName(fn))) return true;
+  // A process pool's `initializer=` runs in each of its workers, which the pool makes daemons and terminates.
+  return callsPassing(fn, 'target').some((args) => DAEMON_TRUE.test(args.text)) || callsPassing(fn, 'initializer').length > 0;
 }
+
+const DAEMON_TRUE = /\bdaemon\s*=\s*True\b/;
+
+/**
+ * The argument lists of the file's calls that pass the function `fn` as `keyword=`: `target=run`, `target=self.run`,
+ * and for a static or class method `target=Cache._sweep` (its own class by name) or `target=cls._reap` (only from
+ * inside the same class: another class may have a method of the same name).
+ */
+function callsPassing(fn: SyntaxNode, keyword: string): SyntaxNode[] {
+  const name = fn.childForFieldName('name')?.text;
+  if (!name) return [];
+  const className = enclosingClassName(fn);
+  const targets = (call: SyntaxNode) => [name, `self.${name}`, ...(className !== undefined ? [`${className}.${name}`, ...(enclosingClassName(call) === className ? [`cls.${name}`] : [])] : [])];
+  const out: SyntaxNode[] = [];
+  for (const call of rootOf(fn).descendantsOfType('call')) {
+    const args = call.childForFieldName('arguments');
+    if (args?.namedChildren.some((arg) => arg.type === 'keyword_argument' && arg.childForFieldName('name')?.text === keyword && targets(call).includes(arg.childForFieldName('value')?.text ?? ''))) out.push(args);
+  }
+  return out;
+}
+
 /** `threading.Thread(target=consume).start()` with no `daemon=True`: the function runs on a thread the interpreter joins at exit. */
 function runByNonDaemonThread(loop: LoopFacts): boolean {
   const fn = enclosingFunction(loop.node, 'python');
-  const name = fn?.childForFieldName('name')?.text;
-  if (!fn || !name) return false;
-  const className = enclosingClassName(fn);
-  const targets = [name, `self.${name}`, `cls.${name}`, ...(className ? [`${className}.${name}`] : [])];
-  return rootOf(loop.node)
-    .descendantsOfType('call')
-    .some((call) => {
-      if (!/(^|\.)Thread$/.test(call.childForFieldName('function')?.text ?? '')) return false;
-      const args = call.childForFieldName('arguments');
-      const target = args?.namedChildren.find((a) => a.type === 'keyword_argument' && a.childForFieldName('name')?.text === 'target');
-      return targets.includes(target?.childForFieldName('value')?.text ?? '') && !/\bdaemon\s*=\s*True\b/.test(args?.text ?? '');
-    });
-}
-
-function enclosingClass(node: SyntaxNode): SyntaxNode | null {
-  let cls = node.parent;
-  while (cls && cls.type !== 'class_definition') cls = cls.parent;
-  return cls;
+  return fn !== undefined && callsPassing(fn, 'target').some((args) => /(^|\.)Thread$/.test(args.parent?.childForFieldName('function')?.text ?? '') && !DAEMON_TRUE.test(args.text));
 }
 
 function enclosingClassName(node: SyntaxNode): string | undefined {

@@ -8,7 +8,7 @@ import type { Detection, Detector } from '../../rule-types.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { blockFix, fenceLanguage, replaceFix, rewriteLines } from '../../../fixes/lines.js';
 import { detectJavaMutateWhileIterating } from './java-mutate.js';
-import { argumentsOf, calleeOf, compact, descendants, enclosingFunction, familyOf, leavesOnSuccess, lineOf, rootOf, type Family } from '../lib/index.js';
+import { argumentsOf, calleeOf, compact, descendants, enclosingClass, enclosingFunction, familyOf, leavesOnSuccess, lineOf, rootOf, type Family } from '../lib/index.js';
 
 const PY_SHRINK = new Set(['remove', 'pop', 'clear', 'discard', 'popitem']);
 const PY_GROW = new Set(['append', 'extend', 'insert', 'add', 'update', 'setdefault']);
@@ -126,8 +126,7 @@ function pythonCollectionType(loop: LoopFacts, iterated: Iterated, model: FileMo
  */
 function inheritedAttribute(loop: LoopFacts, iterated: Iterated, model: FileModel): boolean {
   if (!/^self\.\w+$/.test(iterated.collection)) return false;
-  let cls: SyntaxNode | null = loop.node.parent;
-  while (cls && cls.type !== 'class_definition') cls = cls.parent;
+  const cls = enclosingClass(loop.node);
   const bases = cls?.childForFieldName('superclasses')?.namedChildren.filter((b) => b.type !== 'keyword_argument' && b.text !== 'object') ?? [];
   if (bases.length === 0) return false;
   return !descendants(rootOf(loop.node), model).some((n) => {

@@ -8,9 +8,11 @@ import { blockFix, fenceLanguage, wholeLineText } from '../../../fixes/lines.js'
 import { guardedWorkerTemplate } from '../../../fixes/templates.js';
 import {
   calleeOf,
+  classMethods,
   clauseBlock,
   contains,
   descendants,
+  enclosingClass,
   enclosingFunction,
   displayCallee,
   endLineOf,
@@ -330,8 +332,7 @@ export function inProcessQueueGet(call: TreeCall, loop: LoopFacts, ctx: RuleCont
   if (outer.descendantsOfType('assignment').some(builds) || outer.text.includes(`${receiver}.task_done(`)) return true;
   // `self._traces = queue.Queue(maxsize=4)` in `__init__`, drained by another method of the same class.
   if (!receiver.startsWith('self.')) return false;
-  let cls = outer.parent;
-  while (cls && cls.type !== 'class_definition') cls = cls.parent;
+  const cls = enclosingClass(outer);
   return cls !== null && cls.descendantsOfType('assignment').some(builds);
 }
 
@@ -345,11 +346,7 @@ export function readsTerminal(loop: LoopFacts, ctx: RuleContext): boolean {
   const reads = (method: string) => ctx.kb.hasRole?.(loop.language, method, 'reads_terminal') === true;
   const calls = treeCalls(loop.node, ctx.model, { skipFunctions: true });
   if (calls.some((c) => reads(c.method))) return true;
-  let cls = loop.node.parent;
-  while (cls && cls.type !== 'class_definition') cls = cls.parent;
-  const methods = (cls?.childForFieldName('body')?.namedChildren ?? [])
-    .map((d) => (d.type === 'decorated_definition' ? d.childForFieldName('definition') : d))
-    .filter((d): d is SyntaxNode => d?.type === 'function_definition');
+  const methods = classMethods(enclosingClass(loop.node));
   return calls.some((c) => {
     if (c.callee !== `self.${c.method}`) return false;
     const body = methods.find((m) => m.childForFieldName('name')?.text === c.method)?.childForFieldName('body');
@@ -363,9 +360,9 @@ export const detectUnguardedWorkerLoop: Detector = (loop, ctx) => {
   // worker is lost.
   if (ctx.testCode) return null;
   const family = familyOf(loop.language);
-  if (readsTerminal(loop, ctx)) return null;
   const unguarded = findUnguardedCall(loop, ctx);
-  if (!unguarded) return null;
+  // (Asked only of a loop with an unguarded call: it walks the loop's calls and its class's methods.)
+  if (!unguarded || readsTerminal(loop, ctx)) return null;
   // One comment for both problems of the same header: infinite-loop-no-exit defers to this one.
   const noStop = loop.kind !== 'interval' && ruleMayReport(ctx.config, 'infinite-loop-no-exit', 'fix-bugs') && noExitWorkerCall(loop, ctx) !== undefined;
   const purpose = workerName(loop, ctx.model);
