@@ -96,7 +96,7 @@ export const BUILT_VALUES = ['in_process_queue', 'in_process_database', 'plain_r
 export type BuiltValue = (typeof BUILT_VALUES)[number];
 
 export interface KnowledgeBase {
-  classify(language: Language, callee: string, context?: { sql?: string; args?: ArgFact[] }): Classification;
+  classify(language: Language, callee: string, context?: ClassifyContext): Classification;
   /** `waits:` of the API files; undefined when the catalogue says nothing (or the base has no such data). */
   waitOf?(language: Language, callee: string): WaitClass | undefined;
   /** `roles:` of the API files: whether a method (the callee's last segment) has the role in this language. */
@@ -119,6 +119,15 @@ export interface KnowledgeBase {
    * file or one it imports (`import { sendMail } from './mailer.js'`): a call of it returns a promise.
    */
   isAsyncFunction?(language: Language, callee: string): boolean;
+}
+
+/** What a classification may know of the call besides its name. */
+export interface ClassifyContext {
+  /** The SQL text of its first argument. */
+  sql?: string;
+  args?: ArgFact[];
+  /** How many arguments it passes, when `args` is not the whole list (see `min_args`); unknown counts as enough. */
+  argCount?: number;
 }
 
 /** A resource-opening call (`resources:` in rules/apis/*.yml). */
@@ -147,6 +156,12 @@ export const apiFileSchema = lazySchema((z) => {
      * own object that shares a name with an API receiver (`self.objects.get` is not a Django manager).
      */
     not_calls: patternList.default([]),
+    /**
+     * Callee patterns with the fewest arguments the API's call takes (an S3 `get_object` names a bucket and a key in
+     * every client: boto3's `Bucket=`/`Key=`, minio's two positional ones): the same name called with fewer is another
+     * object's method (pypdf's `ref.get_object()`, `reader.get_object(ref)`) and the patterns above do not classify it.
+     */
+    min_args: z.record(z.string().min(1), z.number().int().min(1)).default({}),
     /** Names that only suggest a kind (`fetch_*`, `obj.save`): classified with low confidence. */
     guesses: kindMap.default({}),
     /** Calls that wait for something (`blocking`) or return at once (`immediate`); see WaitClass. */
@@ -188,6 +203,7 @@ interface LanguageBase {
   sql: CompiledPattern[];
   url: CompiledPattern[];
   not: CompiledPattern[];
+  minArgs: Array<CompiledPattern & { count: number }>;
   guesses: CompiledKinds[];
   blocking: CompiledPattern[];
   immediate: CompiledPattern[];
@@ -295,7 +311,7 @@ export function compileApiFiles(dir = API_DIR): { hash: string; data: ApiFile[] 
 /** Reads and validates rules/apis/*.yml; an invalid file is an error naming the file and the key. */
 export function loadApiFiles(dir = API_DIR): Map<Language, LanguageBase> {
   const bases = new Map<Language, LanguageBase>();
-  for (const language of LANGUAGES) bases.set(language, { kinds: [], sql: [], url: [], not: [], guesses: [], blocking: [], immediate: [], roles: new Map(), resources: [], builds: new Map() });
+  for (const language of LANGUAGES) bases.set(language, { kinds: [], sql: [], url: [], not: [], minArgs: [], guesses: [], blocking: [], immediate: [], roles: new Map(), resources: [], builds: new Map() });
   const { files, texts, hash } = readDataFiles(dir);
   const compiled = dir === API_DIR ? readCompiled<ApiFile[]>(COMPILED_APIS, hash) : undefined;
   for (const data of compiled ?? files.map((f, i) => parseApiFile(texts[i]!, f))) {
@@ -305,6 +321,7 @@ export function loadApiFiles(dir = API_DIR): Map<Language, LanguageBase> {
       base.sql.push(...data.sql_calls.map((p) => ({ re: compilePattern(p), glob: p })));
       base.url.push(...data.url_calls.map((p) => ({ re: compilePattern(p), glob: p })));
       base.not.push(...(data.not_calls ?? []).map((p) => ({ re: compilePattern(p), glob: p })));
+      for (const [p, count] of Object.entries(data.min_args ?? {})) base.minArgs.push({ re: compilePattern(p), glob: p, count });
       base.guesses.push(...compileKinds(data.guesses));
       base.blocking.push(...(data.waits?.blocking ?? []).map((p) => ({ re: compilePattern(p), glob: p })));
       base.immediate.push(...(data.waits?.immediate ?? []).map((p) => ({ re: compilePattern(p), glob: p })));
@@ -416,9 +433,11 @@ interface NameMatch {
   sql: boolean;
   url: boolean;
   guesses: CallKind[];
+  /** The fewest arguments the API's call takes (`min_args`), 0 when the name says nothing of them. */
+  minArgs: number;
 }
 
-const NO_MATCH: NameMatch = { kinds: [], sql: false, url: false, guesses: [] };
+const NO_MATCH: NameMatch = { kinds: [], sql: false, url: false, guesses: [], minArgs: 0 };
 
 class DataKnowledgeBase implements KnowledgeBase {
   // Pattern matching is cached per name (the same callees recur across a repository); the context-dependent part
@@ -468,9 +487,10 @@ class DataKnowledgeBase implements KnowledgeBase {
     return indexOf(base).packages.has(pkg) || this.match(language, `${pkg}.${method}`) !== NO_MATCH;
   }
 
-  classify(language: Language, callee: string, context?: { sql?: string; args?: ArgFact[] }): Classification {
+  classify(language: Language, callee: string, context?: ClassifyContext): Classification {
     const match = this.match(language, normalizeCallee(callee));
     if (match === NO_MATCH) return { kinds: [], confidence: 'high' };
+    if (match.minArgs > 0 && (context?.argCount ?? context?.args?.length ?? match.minArgs) < match.minArgs) return { kinds: [], confidence: 'high' };
     const kinds = new Set<CallKind>(match.kinds);
     let confidence: CallConfidence = 'high';
     let by: ClassifiedBy | undefined = kinds.size > 0 ? 'api' : undefined;
@@ -530,6 +550,7 @@ class DataKnowledgeBase implements KnowledgeBase {
     const guesses = new Set<CallKind>();
     let sql = false;
     let url = false;
+    let minArgs = 0;
     if (base) {
       // Only the patterns that can match a name with this last segment, and the ones with a wildcard there when
       // one expression over all of those says that one of them might; in the catalogue's order.
@@ -539,20 +560,23 @@ class DataKnowledgeBase implements KnowledgeBase {
       for (const entry of mergeByOrder(keyed, wild)) {
         if (!entry.re.test(name)) continue;
         if (entry.role === 'not') return NO_MATCH;
-        if (entry.role === 'kind') kinds.add(entry.kind!);
+        if (entry.role === 'min-args') minArgs = Math.max(minArgs, entry.count);
+        else if (entry.role === 'kind') kinds.add(entry.kind!);
         else if (entry.role === 'sql') sql = true;
         else if (entry.role === 'url') url = true;
         else guesses.add(entry.kind!);
       }
     }
-    return kinds.size === 0 && !sql && !url && guesses.size === 0 ? NO_MATCH : { kinds: [...kinds], sql, url, guesses: [...guesses] };
+    return kinds.size === 0 && !sql && !url && guesses.size === 0 ? NO_MATCH : { kinds: [...kinds], sql, url, guesses: [...guesses], minArgs };
   }
 
 }
 
 interface IndexEntry {
   order: number;
-  role: 'kind' | 'sql' | 'url' | 'guess' | 'not';
+  role: 'kind' | 'sql' | 'url' | 'guess' | 'not' | 'min-args';
+  /** `min-args`: the count. */
+  count: number;
   kind: CallKind | undefined;
   re: RegExp;
 }
@@ -581,12 +605,13 @@ function indexOf(base: LanguageBase): BaseIndex {
 
 function buildIndex(base: LanguageBase): BaseIndex {
   const all: Array<[IndexEntry, string]> = [];
-  const add = (role: IndexEntry['role'], kind: CallKind | undefined, p: CompiledPattern) => all.push([{ order: all.length, role, kind, re: p.re }, p.glob]);
+  const add = (role: IndexEntry['role'], kind: CallKind | undefined, p: CompiledPattern, count = 0) => all.push([{ order: all.length, role, kind, re: p.re, count }, p.glob]);
   for (const p of base.kinds) add('kind', p.kind, p);
   for (const p of base.sql) add('sql', undefined, p);
   for (const p of base.url) add('url', undefined, p);
   for (const p of base.guesses) add('guess', p.kind, p);
   for (const p of base.not) add('not', undefined, p);
+  for (const p of base.minArgs) add('min-args', undefined, p, p.count);
   const bySegment = new Map<string, IndexEntry[]>();
   const wild: IndexEntry[] = [];
   for (const [entry, glob] of all) {
@@ -604,7 +629,7 @@ function buildIndex(base: LanguageBase): BaseIndex {
   const anyWild = wild.length === 0 ? /(?!)/ : new RegExp(wild.map((e) => `(?:${e.re.source})`).join('|'));
   const packages = new Set<string>();
   for (const [entry, glob] of all) {
-    if (entry.role === 'guess') continue;
+    if (entry.role === 'guess' || entry.role === 'min-args') continue;
     for (const name of expandBraces(glob)) {
       const first = name.slice(0, name.indexOf('.'));
       if (/^[A-Za-z_]\w*$/.test(first)) packages.add(first);
@@ -636,7 +661,7 @@ function mergeByOrder(a: IndexEntry[], b: IndexEntry[]): IndexEntry[] {
  * read), and so does a guess made from the name (`cache.Get`). SQL text and effect summaries stand; so does a type of the code's own
  * package, whose methods summaries resolve.
  */
-export function classifyWithType(kb: KnowledgeBase, language: Language, callee: string, type: string, context?: { sql?: string; args?: ArgFact[] }): Classification {
+export function classifyWithType(kb: KnowledgeBase, language: Language, callee: string, type: string, context?: ClassifyContext): Classification {
   const named = kb.classify(language, callee, context);
   const dot = type.indexOf('.');
   if (dot < 0 || (named.by !== undefined && named.by !== 'api' && named.by !== 'guess')) return named;
@@ -657,7 +682,7 @@ export function classifyWithType(kb: KnowledgeBase, language: Language, callee: 
 
 const kbByApis = new WeakMap<object, KnowledgeBase>();
 
-type OwnApis = Omit<LanguageBase, 'kinds' | 'sql' | 'url' | 'not' | 'guesses' | 'blocking' | 'immediate'>;
+type OwnApis = Omit<LanguageBase, 'kinds' | 'sql' | 'url' | 'not' | 'minArgs' | 'guesses' | 'blocking' | 'immediate'>;
 const EMPTY_OWN: OwnApis = { roles: new Map(), resources: [], builds: new Map() };
 
 /** The repository's `roles:`, `resources:` and `builds:`; globs match as its kinds' do (a bare name also as a method). */

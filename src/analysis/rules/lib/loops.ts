@@ -107,7 +107,7 @@ export function batchSize(loop: LoopFacts, model: FileModel, cost: CostConfig): 
       const viaValue =
         fromText(value.text) ?? fromText(constantString(value.descendantsOfType(STRINGS_AND_NAMES)[0], model) ?? '') ?? fromText(precedingExecuteSql(value, model) ?? '');
       if (viaValue && viaValue.value > 0) return viaValue;
-      if ((value.type === 'list' || value.type === 'array' || value.type === 'tuple' || value.type === 'set' || value.type === 'expression_list') && !hasSpread(value)) {
+      if ((value.type === 'list' || value.type === 'array' || value.type === 'tuple' || value.type === 'set' || value.type === 'expression_list') && !hasSpread(value) && keptUntil(value, loop.node, name)) {
         const n = value.namedChildren.filter((c) => c.type !== 'comment').length;
         if (n > 0) return fromCode('list_length', n);
       }
@@ -115,6 +115,30 @@ export function batchSize(loop: LoopFacts, model: FileModel, cost: CostConfig): 
   }
   return fromConfig(cost, 'batch_size');
 }
+
+/**
+ * The literal `value` bound to `name` is still what the loop walks: its assignment runs whenever the loop does (it
+ * sits in a block around the loop, not in an `if` of its own: `if not isinstance(c, list): c = [c]`), and nothing
+ * grows the collection between the two (`name.append(...)`, `name += ...`).
+ */
+function keptUntil(value: SyntaxNode, loop: SyntaxNode, name: string): boolean {
+  let statement: SyntaxNode = value;
+  while (statement.parent && !BLOCKS.has(statement.parent.type)) statement = statement.parent;
+  const block = statement.parent;
+  if (!block) return false;
+  let around = false;
+  for (let up = loop.parent; up; up = up.parent) {
+    if (up.id === block.id) {
+      around = true;
+      break;
+    }
+  }
+  if (!around) return false;
+  const between = loop.tree.rootNode.text.slice(value.endIndex, loop.startIndex);
+  const escaped = name.replace(/[.$]/g, '\\$&');
+  return !new RegExp(`(?:^|[^\\w.$])${escaped}\\s*(?:\\.\\s*(?:append|extend|insert|push|unshift|add|update)\\s*\\(|\\+=)`).test(between);
+}
+const BLOCKS: ReadonlySet<string> = new Set(['block', 'statement_block', 'module', 'program', 'statement_list']);
 
 /**
  * `for f in self.raw_file_names:` where the class defines `raw_file_names` as a list literal (`names = ["a", "b"]`)
@@ -148,6 +172,11 @@ function classListLength(node: SyntaxNode, iterable: string): number | undefined
     return statements.length === 1 && statements[0]!.type === 'return_statement' ? lengthOf(statements[0]!.namedChildren[0]) : undefined;
   }
   return undefined;
+}
+
+/** The code says there are at most `max` items (`ids[:3]`, `range(2)`, `LIMIT 3`): a call per item costs nothing worth a comment. */
+export function fewStatedItems(items: Sourced, max = 3): boolean {
+  return items.assumption.source === 'code' && items.value <= max;
 }
 
 /** Parallelism the code already chose (`max_workers=16`, `pLimit(4)`, `Semaphore(10)`, `concurrency: 5`), else config. */

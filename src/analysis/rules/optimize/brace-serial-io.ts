@@ -16,7 +16,9 @@ import type { Detection, RuleContext } from '../../rule-types.js';
 import { goModVersion } from '../quality/go-closure.js';
 import {
   batchSize,
+  fewStatedItems,
   blockFix,
+  callNode,
   carriedAcrossIterations,
   concurrencyOf,
   confidenceOf,
@@ -25,6 +27,7 @@ import {
   hasKind,
   inErrorHandler,
   isBatched,
+  leavesOnSuccess,
   ownCalls,
   say,
   tinyLiteralIterable,
@@ -168,6 +171,7 @@ function serialCalls(loop: LoopFacts, source: string): CallFact[] {
       !inErrorHandler(c.node, loop) &&
       !carriedAcrossIterations(loop, c) &&
       !carriedThroughLocals(loop, c) &&
+      !leavesOnSuccess(callNode(c), loop) &&
       !deliberatelySerial(loop, c),
   );
 }
@@ -182,6 +186,7 @@ export function detectBraceSerialIo(loop: LoopFacts, ctx: RuleContext): Detectio
   if (ownCalls(loop).some((c) => hasKind(c, 'http') && (carriedAcrossIterations(loop, c) || carriedThroughLocals(loop, c)))) return null;
   const first = calls[0]!;
   const items = batchSize(loop, ctx.model, ctx.config.cost);
+  if (fewStatedItems(items)) return null;
   const concurrency = concurrencyOf(loop, ctx.config.cost);
   const cost = serialWallTimeCost({ items, latency: fromConfig(ctx.config.cost, 'http_call_ms'), concurrency }, ctx.config.cost, ctx.locale);
   const confidence = confidenceOf([first]);

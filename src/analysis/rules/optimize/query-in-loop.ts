@@ -11,6 +11,7 @@ import { braceBatchedReadSketch } from './brace-fixes.js';
 import {
   ITERATING_KINDS,
   batchSize,
+  fewStatedItems,
   carriedAcrossIterations,
   blockFix,
   confidenceOf,
@@ -22,6 +23,7 @@ import {
   callNode,
   insideGather,
   isBatched,
+  leavesOnSuccess,
   iteratesChunks,
   iterableFromQuery,
   notPerRow,
@@ -62,6 +64,7 @@ export function perItemReads(loop: LoopFacts, source: string): CallFact[] {
       !collectedForGather(callNode(c)) &&
       !carriedAcrossIterations(loop, c) &&
       !notPerRow(loop, c) &&
+      !leavesOnSuccess(callNode(c), loop) &&
       !onTheItemItself(loop, c),
   );
 }
@@ -132,6 +135,7 @@ export const detectQueryInLoop: Detector = (loop, ctx) => {
   const first = reads[0]!;
   const distinctLines = new Set(reads.map((r) => r.line)).size;
   const items = batchSize(loop, ctx.model, ctx.config.cost);
+  if (fewStatedItems(items)) return null;
   const runs = runsPerDayOf(loop, ctx.model, ctx.locale);
   const cost = roundTripsCost(
     {

@@ -13,8 +13,10 @@ import { detectBraceSerialIo } from './brace-serial-io.js';
 import {
   argumentNodes,
   batchSize,
+  fewStatedItems,
   blockFix,
   callNode,
+  leavesOnSuccess,
   carriedAcrossIterations,
   concurrencyOf,
   confidenceOf,
@@ -86,6 +88,7 @@ export function serialCalls(loop: LoopFacts, source: string): CallFact[] {
       !carriedAcrossIterations(loop, c) &&
       !carriesInstanceState(loop, c) &&
       !recursesIntoArgument(loop, c) &&
+      !leavesOnSuccess(callNode(c), loop) &&
       !deliberatelySerial(loop, c),
   );
 }
@@ -224,7 +227,7 @@ export const detectSerialBlockingIo: Detector = (loop, ctx) => {
   const items = batchSize(loop, ctx.model, ctx.config.cost);
   // The code says there are at most three (`self.raw_file_names[:2]`, `range(3)`, `LIMIT 3`): running them together
   // would save a few hundred milliseconds once, as for a literal of three (tinyLiteralIterable above).
-  if (items.assumption.source === 'code' && items.value <= 3) return null;
+  if (fewStatedItems(items)) return null;
   if (items.assumption.source !== 'code' && (inCommandEntryPoint(loop) || iteratesCommandArguments(loop) || splitsOneString(loop))) return null;
   const concurrency = concurrencyOf(loop, ctx.config.cost);
   const cost = serialWallTimeCost({ items, latency: fromConfig(ctx.config.cost, 'http_call_ms'), concurrency }, ctx.config.cost, ctx.locale);

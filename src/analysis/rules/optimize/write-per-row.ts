@@ -12,6 +12,7 @@ import {
   ITERATING_KINDS,
   argumentNodes,
   batchSize,
+  fewStatedItems,
   blockFix,
   bodyStatements,
   callNode,
@@ -81,6 +82,7 @@ export const detectWritePerRow: Detector = (loop, ctx) => {
   const first = writes[0]!;
   const distinct = new Set(writes.map((w) => w.line)).size;
   const items = batchSize(loop, ctx.model, ctx.config.cost);
+  if (fewStatedItems(items)) return null;
   const runs = runsPerDayOf(loop, ctx.model, ctx.locale);
   const cost = roundTripsCost(
     { items, callsPerItem: distinct, listQuery: false, latency: fromConfig(ctx.config.cost, 'db_query_ms'), ...(runs ? { runsPerDay: runs } : {}) },

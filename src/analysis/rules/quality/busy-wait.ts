@@ -177,23 +177,49 @@ const STATE_UPDATES: readonly string[] = ['update_expression', 'augmented_assign
 /** Expressions that move a variable on a path (`i++`, `buf[i] += 1`, `node = node.next`). */
 const PATH_UPDATES: readonly string[] = ['update_expression', 'augmented_assignment_expression', 'augmented_assignment', 'assignment_expression', 'assignment'];
 
-/** The plain names a path moves from their own value (`used_len += n`, `node = node.next`). */
+/**
+ * The plain names a path moves from their own value (`used_len += n`, `node = node.next`), also through a local the
+ * path took from it (`inner = call.callee.expr` ... `call = inner`).
+ */
 function pathSteps(path: SyntaxNode[]): Set<string> {
   const names = new Set<string>();
-  for (const node of path) {
-    for (const update of [node, ...node.descendantsOfType(PATH_UPDATES)]) {
-      if (!PATH_UPDATES.includes(update.type)) continue;
-      const target = update.childForFieldName('left') ?? update.childForFieldName('argument');
-      if (target?.type !== 'identifier') continue;
-      if (update.type === 'assignment_expression' || update.type === 'assignment') {
-        const right = update.childForFieldName('right');
-        const name = target.text;
-        if (!right || (right.text !== name && !right.descendantsOfType('identifier').some((id) => id.text === name))) continue;
-      }
-      names.add(target.text);
+  const updates = path.flatMap((node) => [node, ...node.descendantsOfType(PATH_UPDATES)]).filter((u) => PATH_UPDATES.includes(u.type));
+  // Names each plain assignment of the path read: `inner = call.callee.expr` took `inner` from `call`.
+  const takenFrom = new Map<string, Set<string>>();
+  for (const update of updates) {
+    const target = update.childForFieldName('left');
+    const right = update.childForFieldName('right');
+    if ((update.type !== 'assignment' && update.type !== 'assignment_expression') || target?.type !== 'identifier' || !right) continue;
+    const read = takenFrom.get(target.text) ?? new Set<string>();
+    for (const id of right.descendantsOfType('identifier')) read.add(id.text);
+    if (right.type === 'identifier') read.add(right.text);
+    takenFrom.set(target.text, read);
+  }
+  for (const update of updates) {
+    const target = update.childForFieldName('left') ?? update.childForFieldName('argument');
+    if (target?.type !== 'identifier') continue;
+    if (update.type === 'assignment_expression' || update.type === 'assignment') {
+      const right = update.childForFieldName('right');
+      const name = target.text;
+      if (!right) continue;
+      const read = right.type === 'identifier' ? [right.text] : right.descendantsOfType('identifier').map((id) => id.text);
+      if (right.text !== name && !read.some((id) => id === name || (id !== name && takenFrom.get(id)?.has(name) === true))) continue;
     }
+    names.add(target.text);
   }
   return names;
+}
+
+/**
+ * `if isinstance(call.callee, RefExpr): ... elif isinstance(inner, CallExpr): call = inner; continue`: the way back
+ * round moves a name that the checks on it read, so the next round checks the next link of a chain (or the next part
+ * of the input). With no I/O on the way, the loop walks a structure; it is not waiting for anything (Python).
+ */
+function walksWhatItChecks(path: TreeCall[], nodes: SyntaxNode[], family: Family): boolean {
+  if (family !== 'python' || path.some((call) => call.kinds.length > 0)) return false;
+  const moved = pathSteps(nodes);
+  if (moved.size === 0) return false;
+  return path.some((call) => call.node.descendantsOfType('identifier').some((id) => moved.has(id.text)));
 }
 const SHARING: readonly string[] = ['global_statement', 'nonlocal_statement'];
 
@@ -330,6 +356,7 @@ export const detectBusyWait: Detector = (loop, ctx) => {
     if (!handler && takesFromLocalCollection(path, family)) continue;
     if (advancesCursorToExit(nodes, exits)) continue;
     if (!handler && computesOverLocals(path, nodes, loop, family)) continue;
+    if (!handler && walksWhatItChecks(path, nodes, family)) continue;
     const fix = nonBlockingGetFix(path, ctx, loop) ??
       blockFix(idleSleepBlock(loop, ctx, cont), { startLine: loop.startLine, endLine: loop.endLine }, {
         description: 'sleep before going round again',
