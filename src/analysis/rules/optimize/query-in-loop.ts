@@ -45,6 +45,15 @@ const PAGINATION = /\b(offset|page|cursor|after|before|next_token|nextToken|cont
  */
 const PER_TABLE = /\b(PRAGMA|SHOW\s+(COLUMNS|INDEX|CREATE)|DESCRIBE)\b|\b(FROM|INTO|TABLE|UPDATE|JOIN)\s+["`\[]?(\{|\$\{|%s|%\()/i;
 
+/**
+ * The call's text from its arguments on: the SQL and options that say "per table" or "per page", not the callee (a
+ * helper named `describe`, a DB-API cursor named `cursor`).
+ */
+function argumentText(c: CallFact): string {
+  const open = c.text.indexOf('(');
+  return open < 0 ? '' : c.text.slice(open);
+}
+
 /** Reads that run once per item: depend on the item, not batched, not a lock, not pagination, not a cursor fetch. */
 export function perItemReads(loop: LoopFacts, source: string): CallFact[] {
   return ownCalls(loop).filter(
@@ -56,9 +65,9 @@ export function perItemReads(loop: LoopFacts, source: string): CallFact[] {
       c.dependsOnIteration &&
       !/^fetch(one|all|many)$/.test(c.method) &&
       !(/^fetch(val|row)?$/.test(c.method) && c.args.length === 0) &&
-      !PAGINATION.test(c.text) &&
-      !/\bIN\s*\(|=\s*ANY\s*\(|__in\b|\$in\b|\bin_\(/i.test(c.text) &&
-      !PER_TABLE.test(c.text) &&
+      !PAGINATION.test(argumentText(c)) &&
+      !/\bIN\s*\(|=\s*ANY\s*\(|__in\b|\$in\b|\bin_\(/i.test(argumentText(c)) &&
+      !PER_TABLE.test(argumentText(c)) &&
       !PER_TABLE.test(c.sql ?? '') &&
       !inErrorHandler(c.node, loop) &&
       !collectedForGather(callNode(c)) &&
