@@ -90,14 +90,19 @@ function blockLeaves(block: SyntaxNode | null, loopLabel: string | undefined): b
   return statements.length > 0 && leaves(statements[statements.length - 1]!, loopLabel);
 }
 
-/** A `continue` in the statement that goes round this loop again (not one of an inner loop, nor in a function literal). */
+/**
+ * A `continue` in the statement that may go round this loop again: an unlabelled one outside inner loops, a labelled
+ * one anywhere (it may name this loop or one around it), a `goto`; not in a function literal.
+ */
 function continuesLoop(statement: SyntaxNode): boolean {
-  const stack: SyntaxNode[] = [statement];
+  const stack: Array<[SyntaxNode, boolean]> = [[statement, false]];
   while (stack.length > 0) {
-    const n = stack.pop()!;
-    if (n.type === 'continue_statement' || n.type === 'goto_statement') return true;
-    if (FUNCTIONS.has(n.type) || n.type === 'for_statement') continue;
-    for (let i = n.namedChildCount - 1; i >= 0; i--) stack.push(n.namedChild(i)!);
+    const [n, inner] = stack.pop()!;
+    if (n.type === 'goto_statement') return true;
+    if (n.type === 'continue_statement' && (!inner || n.namedChildCount > 0)) return true;
+    if (FUNCTIONS.has(n.type)) continue;
+    const nested = inner || n.type === 'for_statement';
+    for (let i = n.namedChildCount - 1; i >= 0; i--) stack.push([n.namedChild(i)!, nested]);
   }
   return false;
 }
