@@ -929,7 +929,14 @@ function cancellableSleep(call: SyntaxNode): boolean {
 }
 
 const JAVA_CLASSES = new Set(['class_declaration', 'interface_declaration', 'enum_declaration', 'record_declaration']);
-const JAVA_TYPES: readonly string[] = [...JAVA_CLASSES, 'package_declaration', 'import_declaration', 'field_declaration', 'class_body', 'method_declaration', 'constructor_declaration', 'method_invocation', 'object_creation_expression'];
+const JAVA_TYPES: readonly string[] = [...JAVA_CLASSES, 'package_declaration', 'import_declaration', 'field_declaration', 'class_body', 'method_declaration', 'constructor_declaration', 'method_invocation', 'object_creation_expression', 'lambda_expression'];
+
+/** `return new Source() { ... }` / `return () -> ...`: the value a method returns, whose code runs when the caller uses it. */
+function javaReturned(node: SyntaxNode): boolean {
+  let up = node.parent;
+  while (up?.type === 'parenthesized_expression' || up?.type === 'cast_expression') up = up.parent;
+  return up?.type === 'return_statement';
+}
 
 /** A Java type's simple name, without type arguments or package (`List<Order>` → `List`, `a.b.Repo` → `Repo`). */
 function javaTypeName(type: SyntaxNode | null | undefined): string | undefined {
@@ -991,8 +998,14 @@ function buildJava(table: FileTable, tree: FlatTree): void {
       continue;
     }
     if (type === 'class_body') {
-      // An anonymous class's body: its methods are callbacks of the enclosing method.
-      if (node.parent?.type === 'object_creation_expression') stack.push(newScope(node.endIndex, { anonymous: true }));
+      // An anonymous class's body: its methods are callbacks of the enclosing method, unless the method returns the
+      // object (`return new JavaFileObject() { ... }`): they run when the caller uses it, not in this body.
+      if (node.parent?.type === 'object_creation_expression') stack.push(newScope(node.endIndex, javaReturned(node.parent) ? { anonymous: true, detached: true } : { anonymous: true }));
+      continue;
+    }
+    if (type === 'lambda_expression') {
+      // Likewise a returned lambda (`return () -> conn.getInputStream();`), as a Go function literal.
+      if (javaReturned(node)) stack.push(newScope(node.endIndex, { detached: true }));
       continue;
     }
     if (type === 'method_declaration' || type === 'constructor_declaration') {

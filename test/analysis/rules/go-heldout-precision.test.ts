@@ -83,3 +83,17 @@ describe('a name guess on a standard-library package', () => {
     expect(variantsOf(findings[0]!)).toContain('go-idle');
   });
 });
+
+// goheld3 (mongo-driver, badger, nats, alertmanager, elastic and more): a driver's benchmark harness times one
+// insert or one lookup per iteration on purpose.
+describe('a benchmark harness', () => {
+  it('is test code under a `benchmark/` (or `benchmarks/`, `bench/`) directory; the same loop in a product package writes per row', () => {
+    const source = readFileSync(join(DIR, 'insert_timings.go'), 'utf8');
+    const config = configSchema().parse({});
+    const lines = (path: string) => analyzeSource({ path, content: source }, config, { onlyRules: ['write-per-row'] }).findings.map((f) => [f.line, f.severity]);
+    const marked = readMarkers(source, 'write-per-row').expected;
+    expect(marked).toHaveLength(1);
+    expect(lines('store/insert_timings.go')).toEqual([[marked[0], 'warning']]);
+    for (const dir of ['benchmark', 'benchmarks', 'bench']) expect(lines(`driver/${dir}/insert_timings.go`)).toEqual([]);
+  });
+});

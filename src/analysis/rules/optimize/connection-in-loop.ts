@@ -2,8 +2,8 @@ import type { FileModel } from '../../model.js';
 // A connection, client, session or pool built on every iteration: a TCP (and TLS, and auth) handshake each time,
 // no connection reuse, and often a leak. Quiet when the client is borrowed from a pool (`pool.connect()`,
 // `engine.connect()`, `pool.acquire()`), when it is a reconnect in an error handler or behind a "not connected"
-// check, when each iteration really talks to a different target (`for dsn in shards`), and when it accepts a client
-// first (a proxy's upstream connection per client).
+// check, when each iteration really talks to a different target (`for dsn in shards`), when it accepts a client
+// first (a proxy's upstream connection per client), and when Go hands it over on a channel (a session factory).
 import { formatCount } from '../../../cost/assumptions.js';
 import { connectionsCost, formatNumber, fromConfig } from '../../../cost/index.js';
 import type { CallFact, LoopFacts, SyntaxNode } from '../../facts.js';
@@ -69,8 +69,37 @@ export function perIterationConnections(loop: LoopFacts, model: FileModel, ctx?:
     // connection is made, so it is made once; the loop retries a failed connect.
     if (leavesOnSuccess(c.node, loop)) return false;
     if (boundNotConnected(c, loop) || connectsToItem(c, calls, loop)) return false;
+    if (c.assignedTo !== undefined && sentOnChannel(loop, c.assignedTo, model)) return false;
     return true;
   });
+}
+
+const SENDS: ReadonlySet<string> = new Set(['send_statement']);
+
+/** `x`, `&x` or a composite literal holding one of them as an element's value (`session{conn: x, id: n}`). */
+function holdsName(expr: SyntaxNode | null | undefined, name: string): boolean {
+  if (!expr) return false;
+  if (expr.type === 'identifier') return expr.text === name;
+  if (expr.type === 'unary_expression' && expr.childForFieldName('operator')?.text === '&') return holdsName(expr.childForFieldName('operand'), name);
+  if (expr.type !== 'composite_literal') return false;
+  return (expr.childForFieldName('body')?.namedChildren ?? []).some((el) => {
+    const value = el.type === 'keyed_element' ? el.namedChild(el.namedChildCount - 1) : el;
+    return holdsName(value?.type === 'literal_element' ? value.namedChild(0) : value, name);
+  });
+}
+
+/**
+ * Go: `next <- session{conn: conn}` / `out <- c`: the connection made in the iteration is handed to whoever receives
+ * it (a reconnecting session factory, a pool filler). Each connection has its own taker, who uses and closes it;
+ * making it once would hand every taker the same one.
+ */
+function sentOnChannel(loop: LoopFacts, name: string, model: FileModel): boolean {
+  if (loop.language !== 'go') return false;
+  let sent = false;
+  walkOwnBody(loop, model, SENDS, (node) => {
+    if (holdsName(node.childForFieldName('value'), name)) sent = true;
+  });
+  return sent;
 }
 
 /**

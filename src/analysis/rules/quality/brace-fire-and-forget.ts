@@ -49,15 +49,33 @@ function javaSketch(loop: LoopFacts, callee: string, text: string): string {
   ].join('\n');
 }
 
-/** Same-file functions and methods (by name) whose results include an `error`. */
-function errorReturningFunctions(root: SyntaxNode): Set<string> {
-  const out = new Set<string>();
+/**
+ * Same-file functions and methods (by name) whose results include an `error`, apart: a bare call `f(x)` can only be
+ * a function (or a local variable), never a method, which needs a receiver or a package before its name.
+ */
+function errorReturningFunctions(root: SyntaxNode): { functions: Set<string>; methods: Set<string> } {
+  const functions = new Set<string>();
+  const methods = new Set<string>();
   for (const fn of root.descendantsOfType(['function_declaration', 'method_declaration'])) {
     const name = fn.childForFieldName('name')?.text;
     const result = fn.childForFieldName('result');
-    if (name && result && /(^|[\s(,])error\s*[),]?\s*$|(^|[\s(,])error\s*[,)]/.test(result.text)) out.add(name);
+    if (name && result && /(^|[\s(,])error\s*[),]?\s*$|(^|[\s(,])error\s*[,)]/.test(result.text)) (fn.type === 'method_declaration' ? methods : functions).add(name);
   }
-  return out;
+  return { functions, methods };
+}
+
+/**
+ * Whether the function around `node` binds `name` itself (`flush := func(b []entry) { ... }`, `var flush = ...`, a
+ * parameter): a bare call of that name then calls the local value, not the file's function of the same name.
+ */
+function boundLocally(name: string, node: SyntaxNode): boolean {
+  let fn: SyntaxNode | null = node.parent;
+  while (fn && fn.type !== 'function_declaration' && fn.type !== 'method_declaration' && fn.type !== 'func_literal') fn = fn.parent;
+  if (!fn) return false;
+  const params = fn.childForFieldName('parameters');
+  if (params?.descendantsOfType(['identifier']).some((i) => i.text === name)) return true;
+  const body = fn.childForFieldName('body');
+  return (body?.descendantsOfType(['short_var_declaration', 'var_spec']) ?? []).some((s) => boundNames(s).includes(name));
 }
 
 /** The `go` statements of this loop's own body (not in a function literal or an inner loop). */
@@ -124,8 +142,10 @@ function goFindings(loop: LoopFacts, ctx: RuleContext): Detection[] {
     const call = g.namedChildren.find((c) => c.type === 'call_expression');
     const fn = call?.childForFieldName('function');
     if (!call || !fn) continue;
-    const name = fn.type === 'identifier' ? fn.text : fn.type === 'selector_expression' ? fn.childForFieldName('field')?.text : undefined;
-    if (!name || !failing.has(name)) continue;
+    const bare = fn.type === 'identifier';
+    const name = bare ? fn.text : fn.type === 'selector_expression' ? fn.childForFieldName('field')?.text : undefined;
+    if (!name) continue;
+    if (bare ? !failing.functions.has(name) || boundLocally(name, g) : !failing.methods.has(name) && !failing.functions.has(name)) continue;
     const args = call.childForFieldName('arguments');
     if (clients.size > 0 && args?.descendantsOfType(['identifier']).some((i) => clients.has(i.text))) continue;
     const callee = fn.text.replace(/\s+/g, '');

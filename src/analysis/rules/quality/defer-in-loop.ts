@@ -2,7 +2,8 @@
 // the iteration, so every iteration's deferred call (a Close, an Unlock, a Rollback) waits until the whole loop is
 // done: files, rows and connections pile up open, locks stay held. A `defer` inside a function literal called per
 // iteration (`func() { defer f.Close(); ... }()`) or in a helper is the fix and is left alone, and so is a loop
-// that leaves the function in the same iteration (`return` right after, a retry that stops at the first success),
+// that leaves the function in the same iteration (`return` right after, a retry that stops at the first success,
+// every path after the defer returning or breaking: leavesAfterDefer),
 // and so is a value kept open on purpose for after the loop (appended, stored, sent: see keptForAfter), an item of a
 // collection held before the loop (releasesCollectionItem) and a cleanup that runs only on failure
 // (cleanupOnFailure). In test code
@@ -58,6 +59,75 @@ function bodyJumps(loop: LoopFacts): boolean {
 /** A `return` follows the defer in its own block: the function leaves in the iteration that deferred. */
 function returnsRightAfter(defer: SyntaxNode): boolean {
   for (let n = defer.nextNamedSibling; n; n = n.nextNamedSibling) if (n.type === 'return_statement') return true;
+  return false;
+}
+
+/** A statement after which the iteration never goes on: `return`, `panic(...)`, `os.Exit`/`log.Fatal*`, a `break` of the loop, an if/else whose branches all do. */
+function leaves(statement: SyntaxNode, loopLabel: string | undefined): boolean {
+  switch (statement.type) {
+    case 'return_statement':
+      return true;
+    case 'break_statement': {
+      const label = statement.namedChild(0)?.text;
+      return label === undefined || label === loopLabel;
+    }
+    case 'expression_statement': {
+      const fn = statement.namedChild(0)?.type === 'call_expression' ? statement.namedChild(0)!.childForFieldName('function')?.text : undefined;
+      return fn !== undefined && /^(?:panic|os\.Exit|log\.(?:Fatal|Panic)\w*)$/.test(fn);
+    }
+    case 'if_statement': {
+      const alternative = statement.childForFieldName('alternative');
+      return alternative !== null && blockLeaves(statement.childForFieldName('consequence'), loopLabel) && (alternative.type === 'if_statement' ? leaves(alternative, loopLabel) : blockLeaves(alternative, loopLabel));
+    }
+    default:
+      return false;
+  }
+}
+
+function blockLeaves(block: SyntaxNode | null, loopLabel: string | undefined): boolean {
+  const list = block?.namedChildren.find((c) => c.type === 'statement_list') ?? block;
+  const statements = (list?.namedChildren ?? []).filter((c) => c.type !== 'comment');
+  return statements.length > 0 && leaves(statements[statements.length - 1]!, loopLabel);
+}
+
+/**
+ * A `continue` in the statement that may go round this loop again: an unlabelled one outside inner loops, a labelled
+ * one anywhere (it may name this loop or one around it), a `goto`; not in a function literal.
+ */
+function continuesLoop(statement: SyntaxNode): boolean {
+  const stack: Array<[SyntaxNode, boolean]> = [[statement, false]];
+  while (stack.length > 0) {
+    const [n, inner] = stack.pop()!;
+    if (n.type === 'goto_statement') return true;
+    if (n.type === 'continue_statement' && (!inner || n.namedChildCount > 0)) return true;
+    if (FUNCTIONS.has(n.type)) continue;
+    const nested = inner || n.type === 'for_statement';
+    for (let i = n.namedChildCount - 1; i >= 0; i--) stack.push([n.namedChild(i)!, nested]);
+  }
+  return false;
+}
+
+/**
+ * Once the defer has run, every path leaves the loop: the statements after it (in its block, then in the blocks
+ * around it up to the loop body) reach a `return` or a `break` of the loop before any `continue` (a retry loop whose
+ * failed attempts go round before the response is deferred, `if resp.Body != nil { defer resp.Body.Close() }`,
+ * then returns or breaks). The defer runs once per call, whatever the loop did before.
+ */
+function leavesAfterDefer(defer: SyntaxNode, loop: LoopFacts): boolean {
+  const labelled = loop.node.parent?.type === 'labeled_statement' ? loop.node.parent.childForFieldName('label')?.text : undefined;
+  for (let n: SyntaxNode = defer; n.id !== loop.body.id; n = n.parent!) {
+    if (!n.parent || ONE_SHOT_BRANCHES.has(n.parent.type) || (n.parent.parent && ONE_SHOT_BRANCHES.has(n.parent.parent.type))) return false;
+    // Only statements of one list run one after another (not an if's else after its then).
+    if (n.parent.type === 'statement_list' || n.parent.id === loop.body.id) {
+      for (let s = n.nextNamedSibling; s; s = s.nextNamedSibling) {
+        if (continuesLoop(s)) return false;
+        if (leaves(s, labelled)) return true;
+      }
+    } else if (n.parent.type !== 'block' && n.parent.type !== 'if_statement') {
+      // A case of a switch or select (whose `break` is its own), an inner loop: no claim.
+      return false;
+    }
+  }
   return false;
 }
 
@@ -295,7 +365,7 @@ function cleanupOnFailure(defer: SyntaxNode): boolean {
 export function detectDeferInLoop(loop: LoopFacts, ctx: RuleContext): Detection[] | null {
   if (loop.language !== 'go' || loop.node.type !== 'for_statement') return null;
   const defers = ownDefers(loop).filter(
-    (d) => reportedHere(d, ctx) && !returnsRightAfter(d) && pilesUp(d, loop, ctx) && !keptForAfter(d, loop) && !releasesCollectionItem(d, loop) && !cleanupOnFailure(d),
+    (d) => reportedHere(d, ctx) && !returnsRightAfter(d) && pilesUp(d, loop, ctx) && !leavesAfterDefer(d, loop) && !keptForAfter(d, loop) && !releasesCollectionItem(d, loop) && !cleanupOnFailure(d),
   );
   if (defers.length === 0) return null;
   const fn = loop.functionName ?? 'the function';

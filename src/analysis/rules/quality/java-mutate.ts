@@ -2,6 +2,7 @@
 // the map whose keySet/values/entrySet is iterated) throws ConcurrentModificationException on the next step of the
 // iterator. Leaving the loop right after the change is fine (the iterator is never advanced again), and so is
 // iterating a copy (`new ArrayList<>(list)`), which is also the suggested fix (or `removeIf` / `Iterator.remove`).
+// A container class of the file that is no java.util collection keeps its own rules (ownContainerClass).
 import type { Detection, RuleContext } from '../../rule-types.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { replaceFix, rewriteLines } from '../../../fixes/lines.js';
@@ -36,6 +37,33 @@ function declaredConcurrent(collection: string, root: SyntaxNode): boolean {
   return false;
 }
 
+/** The declared type of a field, local or parameter of the file (`SymbMap symb;` → `SymbMap`), without type arguments. */
+function declaredType(collection: string, root: SyntaxNode): string | undefined {
+  const name = collection.replace(/^this\./, '');
+  if (name.includes('.')) return undefined;
+  for (const d of root.descendantsOfType(['field_declaration', 'local_variable_declaration', 'formal_parameter'])) {
+    const named = d.type === 'formal_parameter' ? d.childForFieldName('name')?.text === name : d.childrenForFieldName('declarator').some((v) => v.childForFieldName('name')?.text === name);
+    if (named) return d.childForFieldName('type')?.text.replace(/<[\s\S]*$/, '').trim();
+  }
+  return undefined;
+}
+
+const COLLECTION_SUPER = /\b(?:\w*Map|\w*List|\w*Set|\w*Collection|\w*Queue|\w*Deque|Iterable|Vector|Stack|Hashtable|Dictionary)\b/;
+
+/**
+ * `SymbMap symb; ... for (Entry e : symb.entrySet()) symb.put(...)` where `class SymbMap` is declared in this file
+ * and extends or implements no collection: its methods are its own (this `entrySet()` builds a new list), and the
+ * ConcurrentModificationException is a java.util contract that the file's class does not take on.
+ */
+function ownContainerClass(collection: string, root: SyntaxNode): boolean {
+  const type = declaredType(collection, root);
+  if (!type || !/^[A-Z]\w*$/.test(type)) return false;
+  const decl = root.descendantsOfType(['class_declaration']).find((c) => c.childForFieldName('name')?.text === type);
+  if (!decl) return false;
+  const supers = decl.namedChildren.filter((c) => c.type === 'superclass' || c.type === 'super_interfaces').map((c) => c.text).join(' ');
+  return !COLLECTION_SUPER.test(supers);
+}
+
 /** `map.put(key, v)` for the key being visited replaces a value: not a structural change, no exception. */
 function replacesVisitedKey(call: SyntaxNode, loop: LoopFacts): boolean {
   if (call.childForFieldName('name')?.text !== 'put') return false;
@@ -68,7 +96,7 @@ export function detectJavaMutateWhileIterating(loop: LoopFacts, ctx: RuleContext
   found.sort((a, b) => a.startIndex - b.startIndex);
   // A `break`/`return`/`throw` after the change (in its block or one around it): the iterator is never advanced again.
   const hit = found.find((n) => !leavesOnSuccess(n, loop, { raises: true }) && !replacesVisitedKey(n, loop));
-  if (!hit || declaredConcurrent(it.collection, loop.node.tree.rootNode)) return null;
+  if (!hit || declaredConcurrent(it.collection, loop.node.tree.rootNode) || ownContainerClass(it.collection, loop.node.tree.rootNode)) return null;
   const operation = hit.childForFieldName('name')!.text;
   const copy = it.view && it.iterable.childForFieldName('name')?.text === 'entrySet' ? `new ArrayList<>(${it.iterable.text})` : `new ArrayList<>(${it.iterable.text})`;
   let fix;
