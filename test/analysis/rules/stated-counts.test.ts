@@ -76,4 +76,20 @@ def refresh(ids):
     expect(run(source(50), 'query-in-loop')).toHaveLength(1);
     expect(run(source(50), 'write-per-row')[0]!.message).toMatch(/\b50 round trips/);
   });
+
+  it('a plain string literal is walked character by character', () => {
+    const findings = run(
+      `${HEAD}
+def base_counts(matrix_id):
+    counts = {}
+    for base in "ACGT":
+        cur.execute("SELECT val FROM matrix_data WHERE id = %s AND row = %s", (matrix_id, base))
+        counts[base] = [r[0] for r in cur.fetchall()]
+    return counts
+`,
+      'query-in-loop',
+    );
+    expect(findings).toHaveLength(1);
+    expect(findings[0]!.message).toMatch(/\b4 round trips for 4 items/);
+  });
 });

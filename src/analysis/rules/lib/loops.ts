@@ -98,6 +98,11 @@ export function batchSize(loop: LoopFacts, model: FileModel, cost: CostConfig): 
   if (literal && (literal.type === 'list' || literal.type === 'array' || literal.type === 'tuple' || literal.type === 'expression_list' || literal.type === 'set') && !hasSpread(literal)) {
     return fromCode('list_length', literal.namedChildren.filter((c) => c.type !== 'comment').length);
   }
+  // `for base in "ACGT":` walks the characters of a plain string literal (Python).
+  if (literal && loop.language === 'python' && literal.type === 'string') {
+    const text = constantString(literal, model);
+    if (text !== undefined && text.length > 0) return fromCode('list_length', [...text].length);
+  }
   const ownList = loop.language === 'python' ? classListLength(loop.node, iterable.trim()) : undefined;
   if (ownList !== undefined) return fromCode('list_length', ownList);
   const name = loop.iterable?.collection ?? (/^[\w.$]+$/.test(iterable) ? iterable : undefined);
