@@ -724,6 +724,13 @@ export class FileEffects implements KnowledgeBase {
     const [, head, name] = match as unknown as [string, string, string];
     const unknown = (method: TableFunction | undefined): Classification | undefined => (guess && method?.async === true ? undefined : { kinds: [], confidence: 'high', by: 'summary' });
     if (head !== 'this') {
+      // `Util.exists(value)` where `const Util = require('./util')` (or `import * as Util`): the module's own
+      // function runs, so its body, not the active-record guess a PascalCase head gets (`Util.exists`, a model's
+      // read), says what the call does.
+      if (!this.table.classNames.has(head) && this.table.imports.get(head)?.name === undefined && this.table.imports.has(head)) {
+        const target = this.resolve(this.table, callee, undefined, 0);
+        return target ? this.summarisedCall(callee, target) ?? unknown(target) : undefined;
+      }
       if (!this.table.classNames.has(head) || this.table.topLevel.has(head) || !this.table.classes.get(head)?.has(name)) return undefined;
       return this.summarisedCall(callee) ?? unknown(this.table.classes.get(head)!.get(name));
     }

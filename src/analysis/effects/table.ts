@@ -567,6 +567,16 @@ function pythonImport(table: FileTable, node: SyntaxNode): void {
 
 // ------------------------------------------------------------------------------------------------ JavaScript
 
+/** `exports.f = function ...` / `module.exports.f = async () => ...`: the exported name, `f`. */
+function commonJsExport(node: SyntaxNode): string | undefined {
+  const assignment = node.parent!;
+  const left = assignment.childForFieldName('left');
+  if (assignment.childForFieldName('right')?.id !== node.id || left?.type !== 'member_expression') return undefined;
+  const object = left.childForFieldName('object')?.text;
+  const property = left.childForFieldName('property');
+  return (object === 'exports' || object === 'module.exports') && property?.type === 'property_identifier' ? property.text : undefined;
+}
+
 function jsFunctionName(node: SyntaxNode): string | undefined {
   const own = node.childForFieldName('name');
   if (own) return own.text;
@@ -602,9 +612,11 @@ function buildJavaScript(table: FileTable, tree: FlatTree): void {
     if (JS_FUNCTIONS.has(type)) {
       const parentType = node.parent?.type;
       // Callbacks (arguments, returned arrows) are not named functions: their calls stay with the enclosing one.
+      // `exports.exists = function (value) { ... }` at module level (CommonJS): the module's function `exists`.
+      const exported = parentType === 'assignment_expression' && !enclosingFunction(stack) ? commonJsExport(node) : undefined;
       const named = type === 'function_declaration' || type === 'generator_function_declaration' || type === 'method_definition' ||
         parentType === 'variable_declarator' || parentType === 'public_field_definition' || parentType === 'field_definition';
-      const name = named ? jsFunctionName(node) : undefined;
+      const name = exported ?? (named ? jsFunctionName(node) : undefined);
       if (!name) {
         // Its calls belong to the enclosing named function, if any (a module-level callback is nobody's body).
         stack.push(newScope(node.endIndex));
