@@ -1168,7 +1168,7 @@ export class FileEffects implements KnowledgeBase {
       const own = call.kinds.length > 0 && call.evidence && table?.language === 'python' ? this.ownUntypedMethod(table, call.callee) : undefined;
       if (call.kinds.length > 0 && call.evidence && !own) {
         for (const kind of call.kinds) {
-          if (!SUMMARY_KINDS.has(kind) || effects.has(kind)) continue;
+          if (!SUMMARY_KINDS.has(kind) || effects.has(kind) || (kind === 'db-commit' && call.commitOnRequest)) continue;
           effects.set(kind, { steps: [{ callee: call.callee, path: fn.path, line: call.line }], sleepSeconds: call.sleepSeconds, timeoutSeconds: call.timeoutSeconds, managed: call.managed });
         }
         continue;
@@ -1187,7 +1187,7 @@ export class FileEffects implements KnowledgeBase {
       const inner = this.summary(target, depth - 1);
       if (inner.opaque) opaque = true;
       for (const [kind, effect] of inner.effects) {
-        if (effects.has(kind)) continue;
+        if (effects.has(kind) || (kind === 'db-commit' && call.commitOnRequest)) continue;
         effects.set(kind, { ...effect, steps: [{ callee: call.callee, path: fn.path, line: call.line }, ...effect.steps] });
       }
     }
