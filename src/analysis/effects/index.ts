@@ -614,8 +614,9 @@ export class FileEffects implements KnowledgeBase {
     }
     // (A PascalCase head also with no match here: the extractor would try it as an active-record model next.)
     if ((direct.kinds.length > 0 || /^[A-Z]/.test(callee)) && direct.by !== 'sql-hint' && (language === 'javascript' || language === 'typescript' || language === 'tsx')) {
-      const key = `${direct.by === 'guess' ? 'g' : 'c'}${callee}`;
-      if (!this.ownJs.has(key)) this.ownJs.set(key, this.ownJsMethod(callee, direct.by === 'guess'));
+      const catalogued = direct.kinds.length > 0 && direct.by !== 'guess';
+      const key = `${direct.by === 'guess' ? 'g' : catalogued ? 'k' : 'c'}${callee}`;
+      if (!this.ownJs.has(key)) this.ownJs.set(key, this.ownJsMethod(callee, direct.by === 'guess', catalogued));
       const own = this.ownJs.get(key);
       if (own) return own;
     }
@@ -718,12 +719,21 @@ export class FileEffects implements KnowledgeBase {
    * be made. A name guess stands against an `async` method whose summary cannot be made (`this.uploadFrom(...)`
    * may well wait for a transfer); a synchronous one waits for no reply.
    */
-  private ownJsMethod(callee: string, guess: boolean): Classification | undefined {
+  private ownJsMethod(callee: string, guess: boolean, catalogued = false): Classification | undefined {
     const match = /^(this|[A-Z][\w$]*)\.(#?[A-Za-z_$][\w$]*)$/.exec(callee);
     if (!match) return undefined;
     const [, head, name] = match as unknown as [string, string, string];
     const unknown = (method: TableFunction | undefined): Classification | undefined => (guess && method?.async === true ? undefined : { kinds: [], confidence: 'high', by: 'summary' });
     if (head !== 'this') {
+      // `Util.exists(value)` where `const Util = require('./util')` (or `import * as Util`): the module's own
+      // function runs, so its body, not the active-record guess a PascalCase head gets (`Util.exists`, a model's
+      // read), says what the call does.
+      // (A call the catalogue knows from evidence, `Db.query('SELECT ...')`, keeps that answer.)
+      if (!this.table.classNames.has(head) && this.table.imports.get(head)?.name === undefined && this.table.imports.has(head)) {
+        if (catalogued) return undefined;
+        const target = this.resolve(this.table, callee, undefined, 0);
+        return target ? this.summarisedCall(callee, target) ?? unknown(target) : undefined;
+      }
       if (!this.table.classNames.has(head) || this.table.topLevel.has(head) || !this.table.classes.get(head)?.has(name)) return undefined;
       return this.summarisedCall(callee) ?? unknown(this.table.classes.get(head)!.get(name));
     }
@@ -1158,7 +1168,7 @@ export class FileEffects implements KnowledgeBase {
       const own = call.kinds.length > 0 && call.evidence && table?.language === 'python' ? this.ownUntypedMethod(table, call.callee) : undefined;
       if (call.kinds.length > 0 && call.evidence && !own) {
         for (const kind of call.kinds) {
-          if (!SUMMARY_KINDS.has(kind) || effects.has(kind)) continue;
+          if (!SUMMARY_KINDS.has(kind) || effects.has(kind) || (kind === 'db-commit' && call.commitOnRequest)) continue;
           effects.set(kind, { steps: [{ callee: call.callee, path: fn.path, line: call.line }], sleepSeconds: call.sleepSeconds, timeoutSeconds: call.timeoutSeconds, managed: call.managed });
         }
         continue;
@@ -1177,7 +1187,7 @@ export class FileEffects implements KnowledgeBase {
       const inner = this.summary(target, depth - 1);
       if (inner.opaque) opaque = true;
       for (const [kind, effect] of inner.effects) {
-        if (effects.has(kind)) continue;
+        if (effects.has(kind) || (kind === 'db-commit' && call.commitOnRequest)) continue;
         effects.set(kind, { ...effect, steps: [{ callee: call.callee, path: fn.path, line: call.line }, ...effect.steps] });
       }
     }

@@ -38,6 +38,11 @@ export interface TableCall {
   timeoutSeconds?: number;
   /** Inside `with` / `async with` / `using`, or the function also closes what it opened. */
   managed: boolean;
+  /**
+   * JS/TS: in the branch for a `'commit'` request (`if (op.type === 'commit') await this._commit()`, `case
+   * 'commit':`): the function commits when its caller asks for a commit, not on every call.
+   */
+  commitOnRequest: boolean;
 }
 
 export interface TableFunction {
@@ -180,7 +185,7 @@ function newScope(end: number, fields: Omit<Scope, 'end'> = {}): Scope {
 
 /** A table call with every field, in one order (see newScope). */
 function tableCall(callee: string, line: number, managed: boolean, name: string, sql: string | undefined, args: ArgFact[], more: RawExtras = NO_EXTRAS): TableCall {
-  return { callee, line, kinds: [], evidence: false, raw: { name, sql, args, argCount: more.argCount, firstNumber: more.firstNumber, notSleep: more.notSleep, ddl: more.ddl, notPop: more.notPop, type: more.type }, sleepSeconds: undefined, timeoutSeconds: undefined, managed };
+  return { callee, line, kinds: [], evidence: false, raw: { name, sql, args, argCount: more.argCount, firstNumber: more.firstNumber, notSleep: more.notSleep, ddl: more.ddl, notPop: more.notPop, type: more.type }, sleepSeconds: undefined, timeoutSeconds: undefined, managed, commitOnRequest: false };
 }
 
 type RawExtras = Omit<NonNullable<TableCall['raw']>, 'name' | 'sql' | 'args'>;
@@ -568,6 +573,34 @@ function pythonImport(table: FileTable, node: SyntaxNode): void {
 
 // ------------------------------------------------------------------------------------------------ JavaScript
 
+/**
+ * The call sits in the branch an operation code selects: the consequence of an `if` whose condition compares with
+ * the string `word` (`opType === 'commit'`), or a `case 'commit':` of a switch, inside the same function.
+ */
+function inRequestBranch(node: SyntaxNode, word: string): boolean {
+  const names = (n: SyntaxNode) => (n.type === 'string' && n.text.slice(1, -1).toLowerCase() === word);
+  for (let child = node, up = node.parent; up; child = up, up = up.parent) {
+    if (JS_FUNCTIONS.has(up.type)) return false;
+    if (up.type === 'if_statement' && up.childForFieldName('consequence')?.id === child.id) {
+      const condition = up.childForFieldName('condition');
+      const tests = condition?.descendantsOfType('binary_expression') ?? [];
+      if (tests.some((t) => /^[!=]==?$/.test(t.childForFieldName('operator')?.text ?? '') && t.childForFieldName('operator')!.text.startsWith('=') && [t.childForFieldName('left'), t.childForFieldName('right')].some((o) => o !== null && names(o)))) return true;
+    }
+    if (up.type === 'switch_case' && up.childForFieldName('value') !== null && names(up.childForFieldName('value')!)) return true;
+  }
+  return false;
+}
+
+/** `exports.f = function ...` / `module.exports.f = async () => ...`: the exported name, `f`. */
+function commonJsExport(node: SyntaxNode): string | undefined {
+  const assignment = node.parent!;
+  const left = assignment.childForFieldName('left');
+  if (assignment.childForFieldName('right')?.id !== node.id || left?.type !== 'member_expression') return undefined;
+  const object = left.childForFieldName('object')?.text;
+  const property = left.childForFieldName('property');
+  return (object === 'exports' || object === 'module.exports') && property?.type === 'property_identifier' ? property.text : undefined;
+}
+
 function jsFunctionName(node: SyntaxNode): string | undefined {
   const own = node.childForFieldName('name');
   if (own) return own.text;
@@ -603,9 +636,11 @@ function buildJavaScript(table: FileTable, tree: FlatTree): void {
     if (JS_FUNCTIONS.has(type)) {
       const parentType = node.parent?.type;
       // Callbacks (arguments, returned arrows) are not named functions: their calls stay with the enclosing one.
+      // `exports.exists = function (value) { ... }` at module level (CommonJS): the module's function `exists`.
+      const exported = parentType === 'assignment_expression' && !enclosingFunction(stack) ? commonJsExport(node) : undefined;
       const named = type === 'function_declaration' || type === 'generator_function_declaration' || type === 'method_definition' ||
         parentType === 'variable_declarator' || parentType === 'public_field_definition' || parentType === 'field_definition';
-      const name = named ? jsFunctionName(node) : undefined;
+      const name = exported ?? (named ? jsFunctionName(node) : undefined);
       if (!name) {
         // Its calls belong to the enclosing named function, if any (a module-level callback is nobody's body).
         stack.push(newScope(node.endIndex));
@@ -648,6 +683,7 @@ function buildJavaScript(table: FileTable, tree: FlatTree): void {
     const call = tableCall(callee, node.startPosition.row + 1, false, name, sql, args, { notSleep });
     // `const job = this.queue.dequeue()` in a plain function: an in-process queue's item, not a broker pop.
     if (!isNew && POP_METHOD.test(name) && isPlainValue(node)) call.raw!.notPop = true;
+    if (!isNew && /commit/i.test(name) && inRequestBranch(node, 'commit')) call.commitOnRequest = true;
     record(fn, call);
     if (isNew && fn.className !== undefined) ownField(table, fn.className, node, callee);
   }
@@ -883,7 +919,7 @@ function buildGo(table: FileTable, tree: FlatTree): void {
       }
       case 'go_statement': {
         const fn = enclosingFunction(stack);
-        if (fn) record(fn, { callee: 'go', line: node.startPosition.row + 1, kinds: ['task-spawn'], evidence: true, raw: undefined, sleepSeconds: undefined, timeoutSeconds: undefined, managed: false });
+        if (fn) record(fn, { callee: 'go', line: node.startPosition.row + 1, kinds: ['task-spawn'], evidence: true, raw: undefined, sleepSeconds: undefined, timeoutSeconds: undefined, managed: false, commitOnRequest: false });
         // Calls inside run on the new goroutine: nobody's body here.
         stack.push(newScope(node.endIndex, { detached: true }));
         break;

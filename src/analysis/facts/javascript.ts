@@ -1418,7 +1418,9 @@ class Extractor {
 
   /** How a call's value is used: awaited, assigned, discarded, chained with then/catch. */
   private usage(node: SyntaxNode): { awaited: boolean; resultUsed: boolean; assignedTo?: string; catchChained: boolean; chained: boolean } {
-    let awaited = false;
+    // `await this.send<Payload>(body)`: the TypeScript grammar reads the awaited generic call as a call of
+    // `await this.send` (type arguments bind after the await); the call is awaited all the same.
+    let awaited = node.childForFieldName('function')?.type === 'await_expression';
     let catchChained = false;
     let chained = false;
     let n = node;

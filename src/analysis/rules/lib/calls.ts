@@ -302,6 +302,10 @@ export function carriedAcrossIterations(loop: LoopFacts, call: CallFact): boolea
   for (const a of argumentNodes(node)) for (const id of identifiersIn(a)) used.add(id);
   const receiver = node.childForFieldName('function')?.childForFieldName('object');
   for (const id of identifiersIn(receiver)) used.add(id);
+  // `const sts = new STSClient({ credentials }); ... await sts.send(cmd); credentials = ...`: what the call uses
+  // through a value the loop builds before it (a client, a request) counts as used (role chaining, a cursor in
+  // a request object).
+  for (const [name, value] of builtBefore(node, loop)) if (used.has(name)) for (const id of identifiersIn(value)) used.add(id);
   if (call.assignedTo && used.has(call.assignedTo)) return true;
   for (const a of loop.assignments) {
     const target = a.target.replace(/^(self|this)\./, '');
@@ -309,6 +313,18 @@ export function carriedAcrossIterations(loop: LoopFacts, call: CallFact): boolea
     if (a.line > call.line || a.op !== '=') return true;
   }
   return false;
+}
+
+/** Names the loop's body binds with `const x = ...` (or Python `x = ...`) before `call`, last binding first, and their values. */
+function builtBefore(call: SyntaxNode, loop: LoopFacts): Array<[string, SyntaxNode]> {
+  const out: Array<[string, SyntaxNode]> = [];
+  for (const n of loop.body.descendantsOfType(['variable_declarator', 'assignment'])) {
+    if (n.endIndex > call.startIndex) continue;
+    const name = n.childForFieldName('name') ?? n.childForFieldName('left');
+    const value = n.childForFieldName('value') ?? n.childForFieldName('right');
+    if (name?.type === 'identifier' && value) out.push([name.text, value]);
+  }
+  return out.reverse();
 }
 
 /** Methods that are never network or database I/O, whatever the receiver is called. */
@@ -329,6 +345,22 @@ export function credible(call: CallFact, source: string, kind: CallKind): boolea
   if (NEVER_IO.test(call.method)) return false;
   const context = CONTEXT[kind];
   return context ? context.test(source) : true;
+}
+
+/**
+ * `socket.send(frame)` in a function that also reads `socket.readyState` (`if (socket.readyState ===
+ * WebSocket.OPEN) socket.send(...)`, perhaps in a callback beside the loop): the receiver is a WebSocket, however it
+ * was obtained, and its `send` (a method of the `sends_when_open` role) queues the frame and returns nothing; a
+ * failed write reaches the socket's 'error' and 'close' listeners. No promise to drop, no I/O error to retry.
+ */
+export function sendsOnStatefulSocket(node: SyntaxNode, receiver: string | undefined, method: string, model: FileModel): boolean {
+  if (model.family !== 'js' || !receiver || !/^[\w$.#]+$/.test(receiver)) return false;
+  if (model.kb.hasRole?.(model.language, method, 'sends_when_open') !== true) return false;
+  let scope: SyntaxNode | null = node.parent;
+  while (scope && !FUNCTION_TYPES.js.has(scope.type)) scope = scope.parent;
+  if (!scope) return false;
+  const state = `${receiver}.readyState`;
+  return scope.descendantsOfType('member_expression').some((m) => m.text === state);
 }
 
 // Schema work, statement lists and deliberately serial loops: per-item database calls that are not N+1.

@@ -101,7 +101,9 @@ export function compact(text: string): string {
 
 /** The callee of a call node (`requests.get`, `new Client` → `Client`), whitespace removed. */
 export function calleeOf(call: SyntaxNode): string {
-  const fn = call.childForFieldName('function') ?? call.childForFieldName('constructor');
+  let fn = call.childForFieldName('function') ?? call.childForFieldName('constructor');
+  // `await this.send<T>(x)` parses as a call of `await this.send` (TypeScript type arguments): the callee is inside.
+  if (fn?.type === 'await_expression') fn = fn.firstNamedChild;
   if (!fn) return '';
   return compiledCallee(compact(fn.text));
 }

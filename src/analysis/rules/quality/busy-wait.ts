@@ -82,6 +82,20 @@ function takesFromLocalCollection(path: TreeCall[], family: Family): boolean {
 }
 
 /**
+ * `c = str[i++]; if (c === '}') { pop(stack.pop(), stack); continue; }` in a parser: a JavaScript loop with no `await`
+ * or `yield` of its own runs to its end before any other code of the process can, so a pop or check of in-process
+ * state on its `continue` path cannot find something another party put there since the last round. The loop works
+ * through its own data (a stack, a cursor); whatever it is, it is not waiting for work. A poll of another process
+ * (a Redis `lpop`, a request) has to be awaited to be read and keeps the finding.
+ */
+function synchronousOverOwnData(path: TreeCall[], loop: LoopFacts, model: FileModel, family: Family): boolean {
+  if (family !== 'js') return false;
+  if (loop.node.children.some((c) => c.type === 'await')) return false;
+  if (descendants(loop.node, model, { skipFunctions: true }).some((n) => SUSPENDS.includes(n.type))) return false;
+  return path.every((c) => !c.kinds.some((k) => k === 'http' || k === 'db-read' || k === 'queue-pop'));
+}
+
+/**
  * `used_len += data_len` on the way to `continue`, and `if used_len >= len(data): return` leaves the loop: each round
  * moves a cursor through finite input (a frame parser skipping a frame it does not want), so the next round looks at
  * the next part, and the loop ends with the input. It is not waiting for anything.
@@ -354,6 +368,7 @@ export const detectBusyWait: Detector = (loop, ctx) => {
     // an algorithm walking its structure; a flag spin is spinOnFlag's shape.
     if (path.length === 0 || !pathSpins(path, model)) continue;
     if (!handler && takesFromLocalCollection(path, family)) continue;
+    if (!handler && synchronousOverOwnData(path, loop, model, family)) continue;
     if (advancesCursorToExit(nodes, exits)) continue;
     if (!handler && computesOverLocals(path, nodes, loop, family)) continue;
     if (!handler && walksWhatItChecks(path, nodes, family)) continue;

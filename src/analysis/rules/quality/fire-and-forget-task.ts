@@ -7,7 +7,7 @@
 import type { Detection, Detector, RuleContext } from '../../rule-types.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { blockFix, fenceLanguage, replaceFix, rewriteLines } from '../../../fixes/lines.js';
-import { argumentsOf, calleeOf, classMethods, compact, descendants, displayCallee, enclosingClass, familyOf, lineOf, methodOf, rootOf } from '../lib/index.js';
+import { argumentsOf, calleeOf, classMethods, compact, descendants, displayCallee, enclosingClass, familyOf, lineOf, methodOf, rootOf, sendsOnStatefulSocket } from '../lib/index.js';
 import { detectBraceFireAndForget } from './brace-fire-and-forget.js';
 
 const GROUP_NAME = /^_*(tg|task_?group|taskgroup|group|nursery|tasks?_group|scope)$/i;
@@ -368,6 +368,59 @@ function settledRoot(thenCall: SyntaxNode): boolean {
 }
 
 /**
+ * `Promise.all([new Promise((resolve) => sensor.read(resolve)), ...]).then(report)`, or over a list the function
+ * fills only with such promises (`signals.push(new Promise((done) => led.fade(ms, done)))`): each input's executor
+ * takes no `reject` (inline, or a function of the file with one parameter: `new Promise(readTemperature)`), so no
+ * input rejects and neither does their combination. The inputs are callbacks turned into promises to join them.
+ */
+function joinsResolvingPromises(thenCall: SyntaxNode): boolean {
+  let root: SyntaxNode | null = thenCall;
+  while (root?.type === 'call_expression') {
+    const fn: SyntaxNode | null = root.childForFieldName('function');
+    if (fn?.type !== 'member_expression' || !/^(then|catch|finally)$/.test(fn.childForFieldName('property')?.text ?? '')) break;
+    root = fn.childForFieldName('object');
+  }
+  if (root?.type !== 'call_expression' || root.id === thenCall.id || !/^Promise\.(all|race|any)$/.test(calleeOf(root))) return false;
+  const input = root.childForFieldName('arguments')?.namedChildren;
+  if (input?.length !== 1) return false;
+  const list = input[0]!;
+  if (list.type === 'array') return list.namedChildren.some((e) => e.type !== 'comment') && list.namedChildren.every((e) => e.type === 'comment' || resolvingPromise(e));
+  if (list.type !== 'identifier') return false;
+  let scope: SyntaxNode | null = root.parent;
+  while (scope && !ASYNC_CANDIDATE_TYPES.has(scope.type)) scope = scope.parent;
+  if (!scope) return false;
+  const name = list.text;
+  const declared = scope.descendantsOfType('variable_declarator').filter((d) => d.childForFieldName('name')?.text === name);
+  if (declared.length !== 1 || declared[0]!.childForFieldName('value')?.type !== 'array' || declared[0]!.childForFieldName('value')!.namedChildren.length > 0) return false;
+  if (scope.descendantsOfType(['assignment_expression', 'augmented_assignment_expression']).some((a) => a.childForFieldName('left')?.text === name)) return false;
+  const uses = scope.descendantsOfType('identifier').filter((id) => id.text === name && id.parent?.type === 'member_expression' && id.parent.childForFieldName('object')?.id === id.id);
+  const pushes = uses.map((id) => id.parent!.parent).filter((c): c is SyntaxNode => c?.type === 'call_expression' && /\.push$/.test(calleeOf(c)));
+  return pushes.length > 0 && pushes.every((c) => (c.childForFieldName('arguments')?.namedChildren ?? []).every((a) => a.type === 'comment' || resolvingPromise(a)));
+}
+
+/** `new Promise((resolve) => ...)` or `new Promise(readSensor)` with a file function of one parameter. */
+function resolvingPromise(node: SyntaxNode): boolean {
+  if (node.type !== 'new_expression' || node.childForFieldName('constructor')?.text !== 'Promise') return false;
+  const args = node.childForFieldName('arguments')?.namedChildren;
+  if (args?.length !== 1) return false;
+  let executor: SyntaxNode | null | undefined = args[0]!;
+  if (executor.type === 'identifier') {
+    const name = executor.text;
+    let root: SyntaxNode = executor;
+    while (root.parent) root = root.parent;
+    const bound = [
+      ...root.descendantsOfType('variable_declarator').filter((d) => d.childForFieldName('name')?.text === name).map((d) => d.childForFieldName('value')),
+      ...root.descendantsOfType('function_declaration').filter((d) => d.childForFieldName('name')?.text === name),
+    ];
+    if (bound.length !== 1) return false;
+    executor = bound[0];
+  }
+  if (!executor || !ASYNC_CANDIDATE_TYPES.has(executor.type)) return false;
+  if (executor.childForFieldName('parameter')) return true;
+  return (executor.childForFieldName('parameters')?.namedChildren.length ?? 2) <= 1;
+}
+
+/**
  * `catch (e) { Promise.resolve().then(() => { throw e; }); }`: an event dispatcher that reports a listener's error
  * without stopping the other listeners (as the DOM does) throws it again on a later microtask, on purpose. The
  * unhandled rejection is the report, not a promise someone forgot.
@@ -411,10 +464,12 @@ function jsFindings(loop: LoopFacts, ctx: RuleContext): JsFinding[] {
     if (node.type !== 'expression_statement') continue;
     const expr = node.namedChildren[0];
     if (expr?.type !== 'call_expression') continue;
+    // `await this.send<T>(x)`: awaited (the TypeScript grammar puts the `await` around the callee).
+    if (expr.childForFieldName('function')?.type === 'await_expression') continue;
     const callee = calleeOf(expr);
     const method = methodOf(callee);
     if (method === 'then') {
-      if (handlesRejection(expr) || chainHandlesRejection(expr) || settledRoot(expr) || neverRejectingRoot(expr, ctx, loop) || rethrowsOutOfBand(expr)) continue;
+      if (handlesRejection(expr) || chainHandlesRejection(expr) || settledRoot(expr) || joinsResolvingPromises(expr) || neverRejectingRoot(expr, ctx, loop) || rethrowsOutOfBand(expr)) continue;
       out.push({ statement: node, expression: expr, callee, variant: 'then' });
       continue;
     }
@@ -439,7 +494,8 @@ function jsFindings(loop: LoopFacts, ctx: RuleContext): JsFinding[] {
       (loop.inAsyncFunction || loop.hasAwait) &&
       classified.confidence === 'high' &&
       classified.kinds.some((k) => k === 'http' || k === 'db-write' || k === 'queue-ack' || k === 'queue-publish' || k === 'db-read') &&
-      ctx.kb.builds?.(loop.language, callee, 'plain_result') !== true;
+      ctx.kb.builds?.(loop.language, callee, 'plain_result') !== true &&
+      !sendsOnStatefulSocket(expr, callee.slice(0, Math.max(0, callee.lastIndexOf('.'))), method, model);
     if (!isAsyncLocal && !isKnownAsyncIo) continue;
     // `this.emit('debug', ...)`: an event dispatch (`roles: dispatches_event`), called without `await` by
     // convention even where the class's `emit` is async; it counts only when it does I/O itself (its summary).

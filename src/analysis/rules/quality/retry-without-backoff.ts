@@ -23,6 +23,7 @@ import {
   identifiersIn,
   isBlockingWait,
   lineOf,
+  sendsOnStatefulSocket,
   sleepOf,
   statementsOf,
   successExits,
@@ -186,7 +187,8 @@ function isParameterCall(call: TreeCall, loop: LoopFacts, model: FileModel): boo
 
 function ioCallIn(block: SyntaxNode | undefined, loop: LoopFacts, ctx: RuleContext): TreeCall | undefined {
   if (!block) return undefined;
-  const calls = treeCalls(block, ctx.model, { skipFunctions: true });
+  // A WebSocket's `send` queues a frame and fails through the socket's events: not the call that failed.
+  const calls = treeCalls(block, ctx.model, { skipFunctions: true }).filter((c) => !sendsOnStatefulSocket(c.node, c.receiver, c.method, ctx.model));
   return calls.find((c) => c.kinds.some((k) => IO_KINDS.has(k))) ?? calls[0];
 }
 
