@@ -81,7 +81,7 @@ export type WaitClass = 'blocking' | 'immediate';
  * `reads_terminal`, a call that reads a line typed at the terminal (`input`, a prompt session's `prompt`), whose loop
  * is an interactive session, not a worker.
  */
-export const CALL_ROLES = ['state_probe', 'not_work', 'keeps_callback', 'closes', 'returns_task', 'owns_tasks', 'acks', 'releases', 'blocks_when_held', 'control_flow_errors', 'timeout_errors', 'takes_item', 'stop_signals', 'control_flow_errnos', 'accepts_client', 'health_checks', 'sends_when_open', 'dispatches_event', 'backs_off', 'reads_terminal'] as const;
+export const CALL_ROLES = ['state_probe', 'not_work', 'keeps_callback', 'closes', 'returns_task', 'owns_tasks', 'acks', 'releases', 'blocks_when_held', 'control_flow_errors', 'timeout_errors', 'takes_item', 'stop_signals', 'control_flow_errnos', 'accepts_client', 'health_checks', 'sends_when_open', 'dispatches_event', 'backs_off', 'reads_terminal', 'names_bucket_and_key'] as const;
 export type CallRole = (typeof CALL_ROLES)[number];
 
 /**
@@ -95,8 +95,18 @@ export type CallRole = (typeof CALL_ROLES)[number];
 export const BUILT_VALUES = ['in_process_queue', 'in_process_database', 'plain_result'] as const;
 export type BuiltValue = (typeof BUILT_VALUES)[number];
 
+/**
+ * What a call's arguments say, for classify: the SQL text, the arguments (when collected), and `bare`, set when the
+ * call has no argument or one positional argument alone (no keyword, no `*`/`**` splat; see `names_bucket_and_key`).
+ */
+export interface CallContext {
+  sql?: string;
+  args?: ArgFact[];
+  bare?: boolean;
+}
+
 export interface KnowledgeBase {
-  classify(language: Language, callee: string, context?: { sql?: string; args?: ArgFact[] }): Classification;
+  classify(language: Language, callee: string, context?: CallContext): Classification;
   /** `waits:` of the API files; undefined when the catalogue says nothing (or the base has no such data). */
   waitOf?(language: Language, callee: string): WaitClass | undefined;
   /** `roles:` of the API files: whether a method (the callee's last segment) has the role in this language. */
@@ -468,9 +478,14 @@ class DataKnowledgeBase implements KnowledgeBase {
     return indexOf(base).packages.has(pkg) || this.match(language, `${pkg}.${method}`) !== NO_MATCH;
   }
 
-  classify(language: Language, callee: string, context?: { sql?: string; args?: ArgFact[] }): Classification {
-    const match = this.match(language, normalizeCallee(callee));
+  classify(language: Language, callee: string, context?: CallContext): Classification {
+    const name = normalizeCallee(callee);
+    const match = this.match(language, name);
     if (match === NO_MATCH) return { kinds: [], confidence: 'high' };
+    // An object store's get/put names a bucket and a key (boto3 takes keywords only, minio two positionals): with no
+    // argument, or one positional alone, `ref.get_object()` / `reader.get_object(num)` is another object's method of
+    // that name (a PDF library resolving a reference), not the catalogue's `*.get_object`.
+    if (context?.bare === true && match.kinds.length > 0 && this.hasRole(language, name.slice(name.lastIndexOf('.') + 1), 'names_bucket_and_key')) return { kinds: [], confidence: 'high' };
     const kinds = new Set<CallKind>(match.kinds);
     let confidence: CallConfidence = 'high';
     let by: ClassifiedBy | undefined = kinds.size > 0 ? 'api' : undefined;
@@ -636,7 +651,7 @@ function mergeByOrder(a: IndexEntry[], b: IndexEntry[]): IndexEntry[] {
  * read), and so does a guess made from the name (`cache.Get`). SQL text and effect summaries stand; so does a type of the code's own
  * package, whose methods summaries resolve.
  */
-export function classifyWithType(kb: KnowledgeBase, language: Language, callee: string, type: string, context?: { sql?: string; args?: ArgFact[] }): Classification {
+export function classifyWithType(kb: KnowledgeBase, language: Language, callee: string, type: string, context?: CallContext): Classification {
   const named = kb.classify(language, callee, context);
   const dot = type.indexOf('.');
   if (dot < 0 || (named.by !== undefined && named.by !== 'api' && named.by !== 'guess')) return named;

@@ -8,7 +8,7 @@ import type { FlatTree } from '../flat-tree.js';
 import { classifyWithType, normalizeCallee, type Classification, type KnowledgeBase } from '../knowledge-base.js';
 import type { ArgFact } from '../facts.js';
 import { CATALOG_SQL, compactCallee, evalNumber, looksLikeSql, methodOf } from '../facts/common.js';
-import { argFacts, popTimeoutSeconds } from '../facts/python.js';
+import { argFacts, bareArguments, popTimeoutSeconds } from '../facts/python.js';
 import { calleeText, isPlainValue, stringValue, templateContent } from '../facts/javascript-syntax.js';
 import { MODEL_GLOBALS } from '../facts/javascript.js';
 import { stringLiteralText, type BraceFile } from '../facts/brace.js';
@@ -32,7 +32,7 @@ export interface TableCall {
   evidence: boolean;
   /** What classification needs: the name matched, SQL text, arguments (only for methods that read them). */
   /** `type`: Go, the receiver's declared type where the file says (only `x.Do(req)` looks: facts/go-types.ts). */
-  raw?: { name: string; sql?: string; args: ArgFact[]; firstNumber?: number; notSleep?: boolean; ddl?: boolean; notPop?: boolean; type?: string };
+  raw?: { name: string; sql?: string; args: ArgFact[]; bare?: boolean; firstNumber?: number; notSleep?: boolean; ddl?: boolean; notPop?: boolean; type?: string };
   sleepSeconds?: number;
   /** Queue pops: seconds the pop may block, 0 for a non-blocking pop, undefined when unknown or unbounded. */
   timeoutSeconds?: number;
@@ -180,7 +180,7 @@ function newScope(end: number, fields: Omit<Scope, 'end'> = {}): Scope {
 
 /** A table call with every field, in one order (see newScope). */
 function tableCall(callee: string, line: number, managed: boolean, name: string, sql: string | undefined, args: ArgFact[], more: RawExtras = NO_EXTRAS): TableCall {
-  return { callee, line, kinds: [], evidence: false, raw: { name, sql, args, firstNumber: more.firstNumber, notSleep: more.notSleep, ddl: more.ddl, notPop: more.notPop, type: more.type }, sleepSeconds: undefined, timeoutSeconds: undefined, managed };
+  return { callee, line, kinds: [], evidence: false, raw: { name, sql, args, bare: more.bare, firstNumber: more.firstNumber, notSleep: more.notSleep, ddl: more.ddl, notPop: more.notPop, type: more.type }, sleepSeconds: undefined, timeoutSeconds: undefined, managed };
 }
 
 type RawExtras = Omit<NonNullable<TableCall['raw']>, 'name' | 'sql' | 'args'>;
@@ -301,10 +301,10 @@ export function classifyFunction(fn: TableFunction, language: Language, kb: Know
     const raw = call.raw;
     if (!raw) continue;
     call.raw = undefined;
-    let result = raw.type ? classifyWithType(kb, language, raw.name, raw.type, { sql: raw.sql, args: raw.args }) : kb.classify(language, raw.name, { sql: raw.sql, args: raw.args });
+    let result = raw.type ? classifyWithType(kb, language, raw.name, raw.type, { sql: raw.sql, args: raw.args }) : kb.classify(language, raw.name, { sql: raw.sql, args: raw.args, bare: raw.bare });
     if (result.kinds.length === 0 && language === 'python' && names) {
       const real = unaliasedPythonCallee(names, raw.name);
-      if (real !== undefined) result = kb.classify(language, real, { sql: raw.sql, args: raw.args });
+      if (real !== undefined) result = kb.classify(language, real, { sql: raw.sql, args: raw.args, bare: raw.bare });
     }
     if (result.kinds.length === 0 && language !== 'python') {
       // Active-record models (`User.findOne`) are listed under the placeholder receiver `$ActiveRecord` (as the extractor does).
@@ -479,6 +479,7 @@ function buildPython(table: FileTable, tree: FlatTree): void {
         // Arguments matter to a few methods only (SQL in a variable, URL-looking requests, pop timeouts).
         const args = ARG_METHODS.test(method) ? argFacts(argList) : [];
         const call = tableCall(callee, node.startPosition.row + 1, insideWithItem(stack, start), callee, sql, args);
+        if (bareArguments(argList)) call.raw!.bare = true;
         if (schemaStatement(first) || chainedOnSchemaStatement(f)) call.raw!.ddl = true;
         if (/sleep|wait/i.test(method)) call.raw!.firstNumber = evalNumber(first, (n) => numbers.get(n)) ?? args.find((a) => a.name === 'seconds' || a.name === 'delay')?.number;
         record(fn, call);

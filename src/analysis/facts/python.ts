@@ -480,6 +480,23 @@ export function argFacts(argList: SyntaxNode | null): ArgFact[] {
   return out;
 }
 
+/**
+ * The call has no argument, or one positional argument alone: no keyword argument and no `*`/`**` splat (which may
+ * hold any number). An object store's get/put names a bucket and a key, so such a call is not one (see
+ * `names_bucket_and_key` in rules/apis/python.yml).
+ */
+export function bareArguments(argList: SyntaxNode | null): boolean {
+  if (!argList) return true;
+  if (argList.type !== 'argument_list') return true;
+  let count = 0;
+  for (const arg of argList.namedChildren) {
+    if (arg.type === 'comment') continue;
+    if (arg.type === 'keyword_argument' || arg.type === 'list_splat' || arg.type === 'dictionary_splat') return false;
+    if (++count > 1) return false;
+  }
+  return true;
+}
+
 /** SQL text of a call's first positional argument: a literal, `text("...")`, or a name bound to a string. */
 function sqlOfCall(call: SyntaxNode, ctx: FileContext, local: Map<string, string> | undefined): string | undefined {
   const args = call.childForFieldName('arguments');
@@ -523,9 +540,10 @@ function staticCall(node: SyntaxNode, ctx: FileContext, local: Map<string, strin
   if (!fn) return undefined;
   const callee = compactCallee(fn.text);
   const method = methodOf(callee);
-  const args = argFacts(node.childForFieldName('arguments'));
+  const argList = node.childForFieldName('arguments');
+  const args = argFacts(argList);
   const sqlText = sqlOfCall(node, ctx, local);
-  const classified = ctx.kb.classify('python', callee, { sql: sqlText, args });
+  const classified = ctx.kb.classify('python', callee, { sql: sqlText, args, bare: bareArguments(argList) });
   const { kinds, confidence } = classified;
   const info: StaticCall = {
     callee,
