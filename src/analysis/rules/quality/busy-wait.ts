@@ -120,6 +120,16 @@ function computesOverLocals(path: TreeCall[], nodes: SyntaxNode[], loop: LoopFac
   });
 }
 
+/**
+ * Python: the way back round awaits an object, not a call (`await clock_edge`, `await self._ready`): a trigger, event
+ * or future built once and awaited every round suspends the coroutine until it fires (a simulation's next clock
+ * edge), so the `continue` after it does not spin. An awaited call (`await asyncio.sleep(0)`, `await q.get_nowait()`)
+ * is judged as a call.
+ */
+function awaitsObject(nodes: SyntaxNode[]): boolean {
+  return nodes.some((node) => [node, ...node.descendantsOfType('await')].some((a) => a.type === 'await' && ['identifier', 'attribute'].includes(a.namedChildren[0]?.type ?? '')));
+}
+
 function pathSpins(path: TreeCall[], model: FileModel): boolean {
   return path.every((call) => returnsImmediately(call, model));
 }
@@ -327,6 +337,7 @@ export const detectBusyWait: Detector = (loop, ctx) => {
     // No call on the way back round: nothing polled and found nothing. `e = parent; continue` in a tree rebalance is
     // an algorithm walking its structure; a flag spin is spinOnFlag's shape.
     if (path.length === 0 || !pathSpins(path, model)) continue;
+    if (family === 'python' && awaitsObject(nodes)) continue;
     if (!handler && takesFromLocalCollection(path, family)) continue;
     if (advancesCursorToExit(nodes, exits)) continue;
     if (!handler && computesOverLocals(path, nodes, loop, family)) continue;
