@@ -113,10 +113,19 @@ function computesOverLocals(path: TreeCall[], nodes: SyntaxNode[], loop: LoopFac
   const params = new Set(fn.childForFieldName('parameters')?.descendantsOfType('identifier').map((n) => n.text) ?? []);
   const shared = new Set(fn.descendantsOfType(SHARING).flatMap((d) => d.descendantsOfType('identifier').map((n) => n.text)));
   const locals = new Set(fn.descendantsOfType('assignment').map((a) => a.childForFieldName('left')).filter((l): l is SyntaxNode => l?.type === 'identifier').map((l) => l.text));
+  const own = (name: string) => locals.has(name) && !params.has(name) && !shared.has(name);
+  // A local, a field of one (`isinstance(call.callee, RefExpr)` walking a syntax tree), or a class name the function
+  // never assigns (the type an `isinstance` tests against).
+  const ownValue = (arg: SyntaxNode): boolean => {
+    if (arg.type === 'identifier') return own(arg.text) || (/^[A-Z][A-Za-z0-9]*$/.test(arg.text) && !locals.has(arg.text) && !params.has(arg.text) && !shared.has(arg.text));
+    let root: SyntaxNode | null = arg;
+    while (root?.type === 'attribute') root = root.childForFieldName('object');
+    return arg.type === 'attribute' && root?.type === 'identifier' && own(root.text);
+  };
   return path.every((call) => {
     const args = call.node.childForFieldName('arguments');
     if (call.receiver !== undefined || call.kinds.length > 0 || !args || args.namedChildren.length === 0) return false;
-    return args.namedChildren.every((arg) => arg.type === 'identifier' && locals.has(arg.text) && !params.has(arg.text) && !shared.has(arg.text));
+    return args.namedChildren.every(ownValue);
   });
 }
 
@@ -198,7 +207,10 @@ function pathSteps(path: SyntaxNode[]): Set<string> {
       if (update.type === 'assignment_expression' || update.type === 'assignment') {
         const right = update.childForFieldName('right');
         const name = target.text;
-        if (!right || (right.text !== name && !right.descendantsOfType('identifier').some((id) => id.text === name))) continue;
+        const mentions = (node: SyntaxNode) => node.text === name || node.descendantsOfType('identifier').some((id) => id.text === name);
+        // `callee_expr = call.callee.expr` earlier on the path, then `call = callee_expr`: moved through a temporary.
+        const viaTemporary = right?.type === 'identifier' && path.some((n) => [n, ...n.descendantsOfType('assignment')].some((a) => a.type === 'assignment' && a.childForFieldName('left')?.text === right.text && mentions(a.childForFieldName('right') ?? a)));
+        if (!right || (!mentions(right) && !viaTemporary)) continue;
       }
       names.add(target.text);
     }
