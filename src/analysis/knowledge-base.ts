@@ -130,6 +130,13 @@ export interface ClassifyContext {
   argCount?: number;
 }
 
+/** How many arguments a call passes, for `min_args`: unknown, or a `*`/`**` splat (any number), counts as plenty. */
+function argumentsGiven(context: ClassifyContext | undefined): number {
+  if (context?.argCount !== undefined) return context.argCount;
+  if (!context?.args || context.args.some((a) => a.name === undefined && a.text.startsWith('*'))) return Number.POSITIVE_INFINITY;
+  return context.args.length;
+}
+
 /** A resource-opening call (`resources:` in rules/apis/*.yml). */
 export interface ResourceOpen {
   /** The method that closes it (`close`, `putconn`, `end`, `closeSync`). */
@@ -490,7 +497,7 @@ class DataKnowledgeBase implements KnowledgeBase {
   classify(language: Language, callee: string, context?: ClassifyContext): Classification {
     const match = this.match(language, normalizeCallee(callee));
     if (match === NO_MATCH) return { kinds: [], confidence: 'high' };
-    if (match.minArgs > 0 && (context?.argCount ?? context?.args?.length ?? match.minArgs) < match.minArgs) return { kinds: [], confidence: 'high' };
+    if (match.minArgs > 0 && argumentsGiven(context) < match.minArgs) return { kinds: [], confidence: 'high' };
     const kinds = new Set<CallKind>(match.kinds);
     let confidence: CallConfidence = 'high';
     let by: ClassifiedBy | undefined = kinds.size > 0 ? 'api' : undefined;

@@ -523,7 +523,8 @@ function staticCall(node: SyntaxNode, ctx: FileContext, local: Map<string, strin
   if (!fn) return undefined;
   const callee = compactCallee(fn.text);
   const method = methodOf(callee);
-  const args = argFacts(node.childForFieldName('arguments'));
+  const argList = node.childForFieldName('arguments');
+  const args = argFacts(argList);
   const sqlText = sqlOfCall(node, ctx, local);
   const classified = ctx.kb.classify('python', callee, { sql: sqlText, args });
   const { kinds, confidence } = classified;

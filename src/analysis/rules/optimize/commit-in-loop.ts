@@ -56,6 +56,7 @@ export function perItemCommits(loop: LoopFacts): CallFact[] {
       // `for tx in open_transactions: tx.commit()`, `for rec in engines.values(): rec["transaction"].commit()`: each
       // item is (or holds) its own transaction, committed once.
       !(c.receiver !== undefined && loop.loopVariables.includes(/^[A-Za-z_$][\w$]*/.exec(c.receiver)?.[0] ?? '')) &&
+      !commitsItemsConnection(c, loop) &&
       !notPerRow(loop, c) &&
       !retriesUntilCommitted(c, loop) &&
       // `try { return await this.runOnce(fn); } catch (err) { lastError = err; }`: the loop leaves whenever the
@@ -63,6 +64,19 @@ export function perItemCommits(loop: LoopFacts): CallFact[] {
       // `if err := tx.Commit(); err != ErrConflict { return err }`).
       !leavesOnSuccess(callNode(c), loop),
   );
+}
+
+/**
+ * Python: `for i in self.dirty_shards: self.dbs[i].commit()`: the receiver is an item of a collection picked by the
+ * loop variable, one connection per shard or database; each is committed once, nothing to batch.
+ */
+function commitsItemsConnection(c: CallFact, loop: LoopFacts): boolean {
+  if (loop.language !== 'python') return false;
+  const fn = callNode(c).childForFieldName('function');
+  const object = fn?.type === 'attribute' ? fn.childForFieldName('object') : null;
+  if (object?.type !== 'subscript') return false;
+  const index = object.childForFieldName('subscript');
+  return index?.type === 'identifier' && loop.loopVariables.includes(index.text);
 }
 
 /**

@@ -119,7 +119,8 @@ function walksOwnConfigPerOuterItem(loop: LoopFacts): boolean {
 export function inProcessDatabaseOnly(loop: LoopFacts, ctx: RuleContext, options: { transactional?: boolean } = {}): boolean {
   if (loop.language !== 'python') return false;
   let opened = 0;
-  for (const call of rootOf(loop.node).descendantsOfType('call')) {
+  const root = rootOf(loop.node);
+  for (const call of root.descendantsOfType('call')) {
     const callee = call.childForFieldName('function')?.text ?? '';
     if (!/connect|Connection|engine|pool/i.test(callee)) continue;
     if (ctx.kb.builds?.('python', callee, 'in_process_database') === true) {
@@ -131,7 +132,35 @@ export function inProcessDatabaseOnly(loop: LoopFacts, ctx: RuleContext, options
     }
     if (ctx.kb.classify('python', callee).kinds.includes('connect')) return false;
   }
-  return opened > 0;
+  // A file that opens no connection itself but works on one handed in (`def report(con: apsw.Connection)`, or a
+  // wrapper of the package's own): its imports say which engine that is. Only for reads: whether a connection built
+  // elsewhere commits every statement (apsw's default, `isolation_level=None`) is not visible here.
+  return opened > 0 || (opened === 0 && !options.transactional && importsInProcessDatabaseOnly(root, ctx));
+}
+
+/**
+ * Python: the module imports a database engine that runs inside this process (`import sqlite3`, `import apsw`: a
+ * module whose `connect`/`Connection` is an `in_process_database` build) and no module whose connection the
+ * catalogue knows as a server's (`psycopg2.connect`, `asyncpg.create_pool`).
+ */
+function importsInProcessDatabaseOnly(root: SyntaxNode, ctx: RuleContext): boolean {
+  let local = false;
+  for (const statement of root.namedChildren) {
+    if (statement.type !== 'import_statement' && statement.type !== 'import_from_statement') continue;
+    const modules = statement.type === 'import_from_statement'
+      ? [statement.childForFieldName('module_name')?.text ?? '']
+      : statement.namedChildren.map((n) => (n.type === 'aliased_import' ? n.childForFieldName('name')?.text ?? '' : n.text));
+    for (const module of modules) {
+      if (module === '' || module.startsWith('.')) continue;
+      if (['connect', 'Connection'].some((f) => ctx.kb.builds?.('python', `${module}.${f}`, 'in_process_database') === true)) {
+        local = true;
+        continue;
+      }
+      const packages = [module, module.split('.')[0]!];
+      if (packages.some((m) => ['connect', 'create_pool'].some((f) => ctx.kb.classify('python', `${m}.${f}`).kinds.includes('connect')))) return false;
+    }
+  }
+  return local;
 }
 
 export const detectQueryInLoop: Detector = (loop, ctx) => {

@@ -127,11 +127,30 @@ function computesOverLocals(path: TreeCall[], nodes: SyntaxNode[], loop: LoopFac
   const params = new Set(fn.childForFieldName('parameters')?.descendantsOfType('identifier').map((n) => n.text) ?? []);
   const shared = new Set(fn.descendantsOfType(SHARING).flatMap((d) => d.descendantsOfType('identifier').map((n) => n.text)));
   const locals = new Set(fn.descendantsOfType('assignment').map((a) => a.childForFieldName('left')).filter((l): l is SyntaxNode => l?.type === 'identifier').map((l) => l.text));
+  const own = (name: string) => locals.has(name) && !params.has(name) && !shared.has(name);
+  // A local, a field of one (`isinstance(call.callee, RefExpr)` walking a syntax tree), or a class name the function
+  // never assigns (the type an `isinstance` tests against).
+  const ownValue = (arg: SyntaxNode): boolean => {
+    if (arg.type === 'identifier') return own(arg.text) || (/^[A-Z][A-Za-z0-9]*$/.test(arg.text) && !locals.has(arg.text) && !params.has(arg.text) && !shared.has(arg.text));
+    let root: SyntaxNode | null = arg;
+    while (root?.type === 'attribute') root = root.childForFieldName('object');
+    return arg.type === 'attribute' && root?.type === 'identifier' && own(root.text);
+  };
   return path.every((call) => {
     const args = call.node.childForFieldName('arguments');
     if (call.receiver !== undefined || call.kinds.length > 0 || !args || args.namedChildren.length === 0) return false;
-    return args.namedChildren.every((arg) => arg.type === 'identifier' && locals.has(arg.text) && !params.has(arg.text) && !shared.has(arg.text));
+    return args.namedChildren.every(ownValue);
   });
+}
+
+/**
+ * Python: the way back round awaits an object, not a call (`await clock_edge`, `await self._ready`): a trigger, event
+ * or future built once and awaited every round suspends the coroutine until it fires (a simulation's next clock
+ * edge), so the `continue` after it does not spin. An awaited call (`await asyncio.sleep(0)`, `await q.get_nowait()`)
+ * is judged as a call.
+ */
+function awaitsObject(nodes: SyntaxNode[]): boolean {
+  return nodes.some((node) => [node, ...node.descendantsOfType('await')].some((a) => a.type === 'await' && ['identifier', 'attribute'].includes(a.namedChildren[0]?.type ?? '')));
 }
 
 function pathSpins(path: TreeCall[], model: FileModel): boolean {
@@ -367,6 +386,7 @@ export const detectBusyWait: Detector = (loop, ctx) => {
     // No call on the way back round: nothing polled and found nothing. `e = parent; continue` in a tree rebalance is
     // an algorithm walking its structure; a flag spin is spinOnFlag's shape.
     if (path.length === 0 || !pathSpins(path, model)) continue;
+    if (family === 'python' && awaitsObject(nodes)) continue;
     if (!handler && takesFromLocalCollection(path, family)) continue;
     if (!handler && synchronousOverOwnData(path, loop, model, family)) continue;
     if (advancesCursorToExit(nodes, exits)) continue;

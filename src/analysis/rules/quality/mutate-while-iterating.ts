@@ -31,7 +31,10 @@ function pythonIterated(node: SyntaxNode): Iterated | undefined {
   if (right.type === 'identifier' || right.type === 'attribute') return { collection: compact(right.text), iterable: right, copied: false };
   if (right.type === 'call') {
     const callee = calleeOf(right);
-    const args = argumentsOf(right).positional;
+    const { positional: args, keywords } = argumentsOf(right);
+    // A dict's views take no argument: `db.keys("autorestore/*")` (a store's keys matching a pattern, Redis's
+    // `KEYS pattern`) returns a fresh list, not a view of what the loop then deletes from.
+    if (/\.(keys|values|items)$/.test(callee) && (args.length > 0 || keywords.size > 0)) return undefined;
     if (/\.(keys|values|items)$/.test(callee)) return { collection: callee.replace(/\.(keys|values|items)$/, ''), iterable: right, copied: false };
     if (callee === 'enumerate' && args[0] && (args[0].type === 'identifier' || args[0].type === 'attribute')) return { collection: compact(args[0].text), iterable: args[0], copied: false };
     if (callee === 'reversed') return undefined;

@@ -98,10 +98,16 @@ function endsSessionOnError(loop: LoopFacts, ctx: RuleContext): boolean {
   if (!fn) return false;
   for (const current of triesAround(loop.node, 'python')) {
     const { handlers, finalizer: finallyClause } = tryParts(current);
-    const catches = handlers.some((h) => h.type === 'except_clause' && !statementsOf(clauseBlock(h)).some((st) => st.type === 'raise_statement'));
+    const catching = handlers.filter((h) => h.type === 'except_clause' && !statementsOf(clauseBlock(h)).some((st) => st.type === 'raise_statement'));
+    const catches = catching.length > 0;
     if (!catches && !finallyClause) continue;
+    // The close may also sit in the catching handler itself (`except ReadError: self.close(1011, "stream error")`),
+    // and be the class's own `close` (a method name with the `closes` role: its summary carries no close kind).
     const closes = treeCalls(fn, ctx.model, { skipFunctions: true }).some(
-      (c) => c.kinds.includes('close') && c.node.startIndex >= loop.node.endIndex && (c.node.startIndex >= current.endIndex || (finallyClause !== undefined && contains(finallyClause, c.node))),
+      (c) =>
+        (c.kinds.includes('close') || ctx.kb.hasRole?.('python', methodOfCallee(calleeOf(c.node).replace(/^await\s*/, '')), 'closes') === true) &&
+        c.node.startIndex >= loop.node.endIndex &&
+        (c.node.startIndex >= current.endIndex || (finallyClause !== undefined && contains(finallyClause, c.node)) || catching.some((h) => contains(h, c.node))),
     );
     if (catches && closes) return true;
   }
@@ -315,7 +321,10 @@ function caughtBroadly(node: SyntaxNode, root: SyntaxNode): boolean {
  * after a timeout. A queue whose constructor the file cannot see, with no `task_done()`, may be a broker's.
  */
 export function inProcessQueueGet(call: TreeCall, loop: LoopFacts, ctx: RuleContext): boolean {
-  if (call.method !== 'get' || !call.receiver || !call.kinds.every((k) => k === 'queue-pop')) return false;
+  if (!call.receiver || !call.kinds.every((k) => k === 'queue-pop')) return false;
+  // A non-blocking take (`get_nowait`) under a probe of the same queue (`if not self.queue.empty():`) finds an item
+  // in a queue this process fills and one loop drains, like a blocking `get()`.
+  if (call.method !== 'get' && !(ctx.kb.waitOf?.(ctx.file.language, call.callee) === 'immediate' && probedFirst(call, loop, ctx))) return false;
   if (/\btimeout\b|\bblock\s*=/.test(call.node.text)) return false;
   const receiver = call.receiver;
   // The outermost function around the loop (a worker nested in the function that fills the queue), and the module.
@@ -330,10 +339,34 @@ export function inProcessQueueGet(call: TreeCall, loop: LoopFacts, ctx: RuleCont
   if (moduleLevel.some(builds)) return true;
   if (!outer) return false;
   if (outer.descendantsOfType('assignment').some(builds) || outer.text.includes(`${receiver}.task_done(`)) return true;
-  // `self._traces = queue.Queue(maxsize=4)` in `__init__`, drained by another method of the same class.
+  // `self._traces = queue.Queue(maxsize=4)` in `__init__`, drained by another method of the same class (or of a
+  // class of the file that inherits that `__init__`).
   if (!receiver.startsWith('self.')) return false;
-  const cls = enclosingClass(outer);
-  return cls !== null && cls.descendantsOfType('assignment').some(builds);
+  return classAndFileBases(enclosingClass(outer), root).some((cls) => cls.descendantsOfType('assignment').some(builds));
+}
+
+/** A Python class and the base classes the same file defines (`class Source(StreamBase):`), nearest first. */
+function classAndFileBases(cls: SyntaxNode | null, root: SyntaxNode): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  const byName = new Map(root.namedChildren.filter((n) => n.type === 'class_definition').map((n) => [n.childForFieldName('name')?.text ?? '', n] as const));
+  const visit = (node: SyntaxNode | null | undefined) => {
+    if (!node || out.includes(node) || out.length >= 8) return;
+    out.push(node);
+    for (const base of node.childForFieldName('superclasses')?.namedChildren ?? []) if (base.type === 'identifier') visit(byName.get(base.text));
+  };
+  visit(cls);
+  return out;
+}
+
+/** An `if` between the loop and the call tests the call's receiver with a state probe (`not q.empty()`, `q.qsize()`). */
+function probedFirst(call: TreeCall, loop: LoopFacts, ctx: RuleContext): boolean {
+  for (let node = call.node.parent; node && node.id !== loop.body.id; node = node.parent) {
+    if (node.type !== 'if_statement') continue;
+    const condition = node.childForFieldName('condition');
+    const probes = (condition ? [condition, ...condition.descendantsOfType('call')] : []).filter((c) => c.type === 'call');
+    if (probes.some((p) => { const callee = calleeOf(p); return callee === `${call.receiver}.${methodOfCallee(callee)}` && ctx.kb.hasRole?.(ctx.file.language, methodOfCallee(callee), 'state_probe') === true; })) return true;
+  }
+  return false;
 }
 
 /**
