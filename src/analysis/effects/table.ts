@@ -484,8 +484,8 @@ function buildPython(table: FileTable, tree: FlatTree): void {
         // Arguments matter to a few methods only (SQL in a variable, URL-looking requests, pop timeouts).
         const args = ARG_METHODS.test(method) ? argFacts(argList) : [];
         const call = tableCall(callee, node.startPosition.row + 1, insideWithItem(stack, start), callee, sql, args);
-        // A `*args`/`**kwargs` splat may hold any number: the count is unknown, which min_args takes as enough.
-        call.raw!.argCount = argList?.type !== 'argument_list' ? 1 : argList.namedChildren.some((a) => a.type === 'list_splat' || a.type === 'dictionary_splat') ? undefined : argList.namedChildCount;
+        // A `*args`/`**kwargs` splat may hold any number: counted as enough for min_args.
+        call.raw!.argCount = argList?.type !== 'argument_list' ? 1 : argList.namedChildren.some((a) => a.type === 'list_splat' || a.type === 'dictionary_splat') ? Number.POSITIVE_INFINITY : argList.namedChildCount;
         if (schemaStatement(first) || chainedOnSchemaStatement(f)) call.raw!.ddl = true;
         if (/sleep|wait/i.test(method)) call.raw!.firstNumber = evalNumber(first, (n) => numbers.get(n)) ?? args.find((a) => a.name === 'seconds' || a.name === 'delay')?.number;
         record(fn, call);
