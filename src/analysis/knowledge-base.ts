@@ -247,21 +247,32 @@ function expandBraces(glob: string): string[] {
   return expanded;
 }
 
+/** Characters a glob takes literally that a regular expression would not. */
+const REGEX_SPECIAL = /[.+?^$()|[\]\\]/g;
+
 /** Glob over a dotted callee: `*` is any run of characters (dots included), `{a,b}` alternatives; anchored. */
 export function compilePattern(pattern: string, anyReceiver = false): RegExp {
+  // The text between the glob's own characters is escaped a run at a time: one replace per character cost ~25 ms
+  // of every CLI start (the API files' ~1,000 patterns, run before V8 optimises anything).
   let out = '';
   let inBraces = false;
-  for (const ch of pattern) {
-    if (ch === '*') out += '.*';
+  let from = 0;
+  for (let i = 0; i < pattern.length; i++) {
+    const ch = pattern[i];
+    let glob: string;
+    if (ch === '*') glob = '.*';
     else if (ch === '{') {
-      out += '(?:';
+      glob = '(?:';
       inBraces = true;
     } else if (ch === '}' && inBraces) {
-      out += ')';
+      glob = ')';
       inBraces = false;
-    } else if (ch === ',' && inBraces) out += '|';
-    else out += ch.replace(/[.+?^$()|[\]\\]/g, '\\$&');
+    } else if (ch === ',' && inBraces) glob = '|';
+    else continue;
+    out += pattern.slice(from, i).replace(REGEX_SPECIAL, '\\$&') + glob;
+    from = i + 1;
   }
+  out += pattern.slice(from).replace(REGEX_SPECIAL, '\\$&');
   return new RegExp(anyReceiver ? `^(?:.*\\.)?${out}$` : `^${out}$`);
 }
 

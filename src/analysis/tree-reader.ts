@@ -6,7 +6,8 @@
 // check: it can read the grammar's names and parse an empty text with it); a native call that throws for one file
 // is retried through the binding for that file, so a refused grammar or a failing call never turns a file into a
 // skip that the binding could have read. Each fallback is reported once per grammar and reason.
-import Parser from 'tree-sitter';
+import { createRequire } from 'node:module';
+import type Parser from 'tree-sitter';
 import { FlatTree, flattenBindingTree, grammarNames, nativeAddon, type GrammarNames, type NativeAddon } from './flat-tree.js';
 
 /** A grammar as the `tree-sitter-*` packages export it (what `Parser#setLanguage` takes). */
@@ -34,11 +35,15 @@ export interface TreeReader {
 // ---- binding ----
 
 const bindingParsers = new WeakMap<Grammar, Parser>();
+const require = createRequire(import.meta.url);
 
 function bindingParser(grammar: Grammar): Parser {
   let parser = bindingParsers.get(grammar);
   if (!parser) {
-    parser = new Parser();
+    // Loaded at first use: with the native reader a run never needs it, and loading it (its JavaScript and its own
+    // addon) cost ~20 ms of every CLI start.
+    const TreeSitter = require('tree-sitter') as typeof Parser;
+    parser = new TreeSitter();
     parser.setLanguage(grammar as Parser.Language);
     bindingParsers.set(grammar, parser);
   }
