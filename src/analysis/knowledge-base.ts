@@ -128,6 +128,8 @@ export interface ClassifyContext {
   args?: ArgFact[];
   /** How many arguments it passes, when `args` is not the whole list (see `min_args`); unknown counts as enough. */
   argCount?: number;
+  /** How many positional arguments it passes (see `max_positional`), not counting a `*` splat (it may hold none). */
+  positional?: number;
 }
 
 /** How many arguments a call passes, for `min_args`: unknown, or a `*`/`**` splat (any number), counts as plenty. */
@@ -135,6 +137,15 @@ function argumentsGiven(context: ClassifyContext | undefined): number {
   if (context?.argCount !== undefined) return context.argCount;
   if (!context?.args || context.args.some((a) => a.name === undefined && a.text.startsWith('*'))) return Number.POSITIVE_INFINITY;
   return context.args.length;
+}
+
+/**
+ * How many positional arguments a call passes, for `max_positional`: a `*` splat may hold none, so it does not count
+ * (like unknown arguments, it leaves the call classified).
+ */
+function positionalGiven(context: ClassifyContext | undefined): number {
+  if (context?.positional !== undefined) return context.positional;
+  return context?.args?.filter((a) => a.name === undefined && !a.text.startsWith('*')).length ?? 0;
 }
 
 /** A resource-opening call (`resources:` in rules/apis/*.yml). */
@@ -169,6 +180,12 @@ export const apiFileSchema = lazySchema((z) => {
      * object's method (pypdf's `ref.get_object()`, `reader.get_object(ref)`) and the patterns above do not classify it.
      */
     min_args: z.record(z.string().min(1), z.number().int().min(1)).default({}),
+    /**
+     * Callee patterns with the most positional arguments the API's call takes (boto3's methods take keywords only:
+     * DynamoDB's `table.get_item(Key=...)`; redis-py's `get(name)` one): the same name called with more is another
+     * object's method (jedi's `values.get_item(index, node)`, a dict's `r.get("key", [])`), not classified.
+     */
+    max_positional: z.record(z.string().min(1), z.number().int().min(0)).default({}),
     /** Names that only suggest a kind (`fetch_*`, `obj.save`): classified with low confidence. */
     guesses: kindMap.default({}),
     /** Calls that wait for something (`blocking`) or return at once (`immediate`); see WaitClass. */
@@ -211,6 +228,7 @@ interface LanguageBase {
   url: CompiledPattern[];
   not: CompiledPattern[];
   minArgs: Array<CompiledPattern & { count: number }>;
+  maxPositional: Array<CompiledPattern & { count: number }>;
   guesses: CompiledKinds[];
   blocking: CompiledPattern[];
   immediate: CompiledPattern[];
@@ -329,7 +347,7 @@ export function compileApiFiles(dir = API_DIR): { hash: string; data: ApiFile[] 
 /** Reads and validates rules/apis/*.yml; an invalid file is an error naming the file and the key. */
 export function loadApiFiles(dir = API_DIR): Map<Language, LanguageBase> {
   const bases = new Map<Language, LanguageBase>();
-  for (const language of LANGUAGES) bases.set(language, { kinds: [], sql: [], url: [], not: [], minArgs: [], guesses: [], blocking: [], immediate: [], roles: new Map(), resources: [], builds: new Map() });
+  for (const language of LANGUAGES) bases.set(language, { kinds: [], sql: [], url: [], not: [], minArgs: [], maxPositional: [], guesses: [], blocking: [], immediate: [], roles: new Map(), resources: [], builds: new Map() });
   const { files, texts, hash } = readDataFiles(dir);
   const compiled = dir === API_DIR ? readCompiled<ApiFile[]>(COMPILED_APIS, hash) : undefined;
   for (const data of compiled ?? files.map((f, i) => parseApiFile(texts[i]!, f))) {
@@ -340,6 +358,7 @@ export function loadApiFiles(dir = API_DIR): Map<Language, LanguageBase> {
       base.url.push(...data.url_calls.map((p) => ({ re: compilePattern(p), glob: p })));
       base.not.push(...(data.not_calls ?? []).map((p) => ({ re: compilePattern(p), glob: p })));
       for (const [p, count] of Object.entries(data.min_args ?? {})) base.minArgs.push({ re: compilePattern(p), glob: p, count });
+      for (const [p, count] of Object.entries(data.max_positional ?? {})) base.maxPositional.push({ re: compilePattern(p), glob: p, count });
       base.guesses.push(...compileKinds(data.guesses));
       base.blocking.push(...(data.waits?.blocking ?? []).map((p) => ({ re: compilePattern(p), glob: p })));
       base.immediate.push(...(data.waits?.immediate ?? []).map((p) => ({ re: compilePattern(p), glob: p })));
@@ -453,9 +472,11 @@ interface NameMatch {
   guesses: CallKind[];
   /** The fewest arguments the API's call takes (`min_args`), 0 when the name says nothing of them. */
   minArgs: number;
+  /** The most positional arguments the API's call takes (`max_positional`), infinite when the name says nothing. */
+  maxPositional: number;
 }
 
-const NO_MATCH: NameMatch = { kinds: [], sql: false, url: false, guesses: [], minArgs: 0 };
+const NO_MATCH: NameMatch = { kinds: [], sql: false, url: false, guesses: [], minArgs: 0, maxPositional: Number.POSITIVE_INFINITY };
 
 class DataKnowledgeBase implements KnowledgeBase {
   // Pattern matching is cached per name (the same callees recur across a repository); the context-dependent part
@@ -509,6 +530,7 @@ class DataKnowledgeBase implements KnowledgeBase {
     const match = this.match(language, normalizeCallee(callee));
     if (match === NO_MATCH) return { kinds: [], confidence: 'high' };
     if (match.minArgs > 0 && argumentsGiven(context) < match.minArgs) return { kinds: [], confidence: 'high' };
+    if (positionalGiven(context) > match.maxPositional) return { kinds: [], confidence: 'high' };
     const kinds = new Set<CallKind>(match.kinds);
     let confidence: CallConfidence = 'high';
     let by: ClassifiedBy | undefined = kinds.size > 0 ? 'api' : undefined;
@@ -569,6 +591,7 @@ class DataKnowledgeBase implements KnowledgeBase {
     let sql = false;
     let url = false;
     let minArgs = 0;
+    let maxPositional = Number.POSITIVE_INFINITY;
     if (base) {
       // Only the patterns that can match a name with this last segment, and the ones with a wildcard there when
       // one expression over all of those says that one of them might; in the catalogue's order.
@@ -579,20 +602,21 @@ class DataKnowledgeBase implements KnowledgeBase {
         if (!entry.re.test(name)) continue;
         if (entry.role === 'not') return NO_MATCH;
         if (entry.role === 'min-args') minArgs = Math.max(minArgs, entry.count);
+        else if (entry.role === 'max-positional') maxPositional = Math.min(maxPositional, entry.count);
         else if (entry.role === 'kind') kinds.add(entry.kind!);
         else if (entry.role === 'sql') sql = true;
         else if (entry.role === 'url') url = true;
         else guesses.add(entry.kind!);
       }
     }
-    return kinds.size === 0 && !sql && !url && guesses.size === 0 ? NO_MATCH : { kinds: [...kinds], sql, url, guesses: [...guesses], minArgs };
+    return kinds.size === 0 && !sql && !url && guesses.size === 0 ? NO_MATCH : { kinds: [...kinds], sql, url, guesses: [...guesses], minArgs, maxPositional };
   }
 
 }
 
 interface IndexEntry {
   order: number;
-  role: 'kind' | 'sql' | 'url' | 'guess' | 'not' | 'min-args';
+  role: 'kind' | 'sql' | 'url' | 'guess' | 'not' | 'min-args' | 'max-positional';
   /** `min-args`: the count. */
   count: number;
   kind: CallKind | undefined;
@@ -630,6 +654,7 @@ function buildIndex(base: LanguageBase): BaseIndex {
   for (const p of base.guesses) add('guess', p.kind, p);
   for (const p of base.not) add('not', undefined, p);
   for (const p of base.minArgs) add('min-args', undefined, p, p.count);
+  for (const p of base.maxPositional) add('max-positional', undefined, p, p.count);
   const bySegment = new Map<string, IndexEntry[]>();
   const wild: IndexEntry[] = [];
   for (const [entry, glob] of all) {
@@ -700,7 +725,7 @@ export function classifyWithType(kb: KnowledgeBase, language: Language, callee: 
 
 const kbByApis = new WeakMap<object, KnowledgeBase>();
 
-type OwnApis = Omit<LanguageBase, 'kinds' | 'sql' | 'url' | 'not' | 'minArgs' | 'guesses' | 'blocking' | 'immediate'>;
+type OwnApis = Omit<LanguageBase, 'kinds' | 'sql' | 'url' | 'not' | 'minArgs' | 'maxPositional' | 'guesses' | 'blocking' | 'immediate'>;
 const EMPTY_OWN: OwnApis = { roles: new Map(), resources: [], builds: new Map() };
 
 /** The repository's `roles:`, `resources:` and `builds:`; globs match as its kinds' do (a bare name also as a method). */

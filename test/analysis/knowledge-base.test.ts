@@ -155,6 +155,17 @@ describe('built-in Python knowledge base', () => {
     expect(kb.classify('python', 'session.get', { args: [{ text: 'User' }, { text: 'user_id' }] })).toEqual({ kinds: ['db-read'], confidence: 'low', by: 'guess' });
   });
 
+  it('max_positional: a keyword-only or one-name API called with more positional arguments is another method', () => {
+    // boto3's DynamoDB methods take keywords only; redis-py's get(name) one name.
+    expect(kinds('table.get_item', { args: [{ text: '{"id": 1}', name: 'Key' }] })).toEqual(['http']);
+    expect(kinds('values.get_item', { args: [{ text: 'index' }, { text: 'node' }] })).toEqual([]);
+    expect(kb.classify('python', 'self.get_item', { argCount: 1, positional: 1 }).kinds).toEqual([]);
+    expect(kinds('table.put_item', { args: [{ text: '**request' }] })).toEqual(['http']);
+    expect(kinds('r.get', { args: [{ text: 'key' }] })).toEqual(['db-read']);
+    expect(kinds('r.get', { args: [{ text: '"provides"', string: 'provides' }, { text: '[]' }] })).toEqual([]);
+    expect(kinds('r.get', { args: [{ text: '*keys' }] })).toEqual(['db-read']);
+  });
+
   it('guesses I/O from names like fetch_* / *_api with low confidence', () => {
     for (const callee of ['fetch_orders', 'self.send_invoice', 'billing_api.charge', 'sync_customers', 'upload_report', 'call_partner']) {
       expect({ callee, ...kb.classify('python', callee) }).toEqual({ callee, kinds: ['http'], confidence: 'low', by: 'guess' });

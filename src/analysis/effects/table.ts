@@ -32,7 +32,7 @@ export interface TableCall {
   evidence: boolean;
   /** What classification needs: the name matched, SQL text, arguments (only for methods that read them). */
   /** `type`: Go, the receiver's declared type where the file says (only `x.Do(req)` looks: facts/go-types.ts). */
-  raw?: { name: string; sql?: string; args: ArgFact[]; argCount?: number; firstNumber?: number; notSleep?: boolean; ddl?: boolean; notPop?: boolean; type?: string };
+  raw?: { name: string; sql?: string; args: ArgFact[]; argCount?: number; positional?: number; firstNumber?: number; notSleep?: boolean; ddl?: boolean; notPop?: boolean; type?: string };
   sleepSeconds?: number;
   /** Queue pops: seconds the pop may block, 0 for a non-blocking pop, undefined when unknown or unbounded. */
   timeoutSeconds?: number;
@@ -185,7 +185,7 @@ function newScope(end: number, fields: Omit<Scope, 'end'> = {}): Scope {
 
 /** A table call with every field, in one order (see newScope). */
 function tableCall(callee: string, line: number, managed: boolean, name: string, sql: string | undefined, args: ArgFact[], more: RawExtras = NO_EXTRAS): TableCall {
-  return { callee, line, kinds: [], evidence: false, raw: { name, sql, args, argCount: more.argCount, firstNumber: more.firstNumber, notSleep: more.notSleep, ddl: more.ddl, notPop: more.notPop, type: more.type }, sleepSeconds: undefined, timeoutSeconds: undefined, managed, commitOnRequest: false };
+  return { callee, line, kinds: [], evidence: false, raw: { name, sql, args, argCount: more.argCount, positional: more.positional, firstNumber: more.firstNumber, notSleep: more.notSleep, ddl: more.ddl, notPop: more.notPop, type: more.type }, sleepSeconds: undefined, timeoutSeconds: undefined, managed, commitOnRequest: false };
 }
 
 type RawExtras = Omit<NonNullable<TableCall['raw']>, 'name' | 'sql' | 'args'>;
@@ -306,17 +306,17 @@ export function classifyFunction(fn: TableFunction, language: Language, kb: Know
     const raw = call.raw;
     if (!raw) continue;
     call.raw = undefined;
-    let result = raw.type ? classifyWithType(kb, language, raw.name, raw.type, { sql: raw.sql, args: raw.args, argCount: raw.argCount }) : kb.classify(language, raw.name, { sql: raw.sql, args: raw.args, argCount: raw.argCount });
+    let result = raw.type ? classifyWithType(kb, language, raw.name, raw.type, { sql: raw.sql, args: raw.args, argCount: raw.argCount, positional: raw.positional }) : kb.classify(language, raw.name, { sql: raw.sql, args: raw.args, argCount: raw.argCount, positional: raw.positional });
     if (result.kinds.length === 0 && language === 'python' && names) {
       const real = unaliasedPythonCallee(names, raw.name);
-      if (real !== undefined) result = kb.classify(language, real, { sql: raw.sql, args: raw.args, argCount: raw.argCount });
+      if (real !== undefined) result = kb.classify(language, real, { sql: raw.sql, args: raw.args, argCount: raw.argCount, positional: raw.positional });
     }
     if (result.kinds.length === 0 && language !== 'python') {
       // Active-record models (`User.findOne`) are listed under the placeholder receiver `$ActiveRecord` (as the extractor does).
       const dot = raw.name.indexOf('.');
       const head = dot > 0 ? raw.name.slice(0, dot) : '';
       if (/^[A-Z][a-z][A-Za-z0-9_]*$/.test(head) && !MODEL_GLOBALS.has(head)) {
-        const model = kb.classify(language, `$ActiveRecord${raw.name.slice(dot)}`, { sql: raw.sql, args: raw.args, argCount: raw.argCount });
+        const model = kb.classify(language, `$ActiveRecord${raw.name.slice(dot)}`, { sql: raw.sql, args: raw.args, argCount: raw.argCount, positional: raw.positional });
         if (model.kinds.length > 0) result = model;
       }
     }
@@ -327,7 +327,7 @@ export function classifyFunction(fn: TableFunction, language: Language, kb: Know
       const field = parts.length === 3 && parts[0] === 'this' ? parts[1] : parts.length === 2 ? parts[0] : undefined;
       const declared = field !== undefined ? fieldType(field) : undefined;
       if (declared !== undefined && declared !== field) {
-        const typed = kb.classify(language, `${declared}.${parts[parts.length - 1]}`, { sql: raw.sql, args: raw.args, argCount: raw.argCount });
+        const typed = kb.classify(language, `${declared}.${parts[parts.length - 1]}`, { sql: raw.sql, args: raw.args, argCount: raw.argCount, positional: raw.positional });
         if (typed.kinds.length > 0) {
           result = typed;
           evidenceName = `${declared}.${parts[parts.length - 1]}`;
@@ -355,7 +355,7 @@ export function classifyFunction(fn: TableFunction, language: Language, kb: Know
       // A type of this package (`db *DB` in gorm's own Scope): its method is resolved and summarised, not guessed.
       if (declared !== undefined && !declared.includes('.')) call.evidence = false;
       // Another package's type decides over the field's name (`cache *lru.Cache` is no Redis): see classifyWithType.
-      else if (declared?.includes('.') && result.by === 'api' && classifyWithType(kb, language, raw.name, declared, { sql: raw.sql, args: raw.args, argCount: raw.argCount }).kinds.length === 0) call.evidence = false;
+      else if (declared?.includes('.') && result.by === 'api' && classifyWithType(kb, language, raw.name, declared, { sql: raw.sql, args: raw.args, argCount: raw.argCount, positional: raw.positional }).kinds.length === 0) call.evidence = false;
     }
     if (kinds.includes('sleep') && raw.firstNumber !== undefined) call.sleepSeconds = raw.firstNumber;
     if (kinds.includes('queue-pop')) {
@@ -486,6 +486,8 @@ function buildPython(table: FileTable, tree: FlatTree): void {
         const call = tableCall(callee, node.startPosition.row + 1, insideWithItem(stack, start), callee, sql, args);
         // A `*args`/`**kwargs` splat may hold any number: counted as enough for min_args.
         call.raw!.argCount = argList?.type !== 'argument_list' ? 1 : argList.namedChildren.some((a) => a.type === 'list_splat' || a.type === 'dictionary_splat') ? Number.POSITIVE_INFINITY : argList.namedChildCount;
+        // Positional arguments, for max_positional: a `*args` splat may hold none, so it does not count.
+        call.raw!.positional = argList?.type !== 'argument_list' ? 1 : argList.namedChildren.filter((a) => a.type !== 'comment' && a.type !== 'keyword_argument' && a.type !== 'list_splat' && a.type !== 'dictionary_splat').length;
         if (schemaStatement(first) || chainedOnSchemaStatement(f)) call.raw!.ddl = true;
         if (/sleep|wait/i.test(method)) call.raw!.firstNumber = evalNumber(first, (n) => numbers.get(n)) ?? args.find((a) => a.name === 'seconds' || a.name === 'delay')?.number;
         record(fn, call);
