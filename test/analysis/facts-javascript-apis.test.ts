@@ -124,6 +124,11 @@ describe('rules/apis/javascript.yml through the extractor', () => {
     expect(sleepOf('await new Promise((r) => setTimeout(r, 750));')).toBe(0.75);
     expect(sleepOf('await new Promise((resolve) => { setTimeout(() => resolve(), 3000); });')).toBe(3);
     expect(sleepOf('await setTimeout(4000);', "import { setTimeout } from 'node:timers/promises';")).toBe(4);
+    // A module binding of timers/promises, as TypeScript's CommonJS output and namespace imports write it.
+    expect(sleepOf('await (0, promises_1.setTimeout)(2000);', 'const promises_1 = require("timers/promises");')).toBe(2);
+    expect(sleepOf('await waits.setTimeout(500);', 'const waits = __importStar(require("node:timers/promises"));')).toBe(0.5);
+    expect(sleepOf('await tp.setTimeout(250);', "import * as tp from 'node:timers/promises';")).toBe(0.25);
+    expect(sleepOf('await scheduler.setTimeout(250);', "const scheduler = require('./scheduler');")).toBeUndefined();
     expect(sleepOf('await wait(BACKOFF);', 'const BACKOFF = 1_500;')).toBe(1.5);
     expect(sleepOf('await sleep(5);', 'const sleep = (s) => new Promise((r) => setTimeout(r, s * 1000));')).toBe(5);
   });

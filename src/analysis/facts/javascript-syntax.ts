@@ -345,3 +345,54 @@ export function isPlainValue(call: SyntaxNode): boolean {
   }
   return true;
 }
+
+/** The module a `require('m')` names, also through a compiled interop wrapper (`__importStar(require('m'))`). */
+export function requiredSource(value: SyntaxNode): string | undefined {
+  let v = unwrap(value);
+  for (let depth = 0; depth < 3 && v.type === 'call_expression'; depth++) {
+    const fn = v.childForFieldName('function')?.text;
+    const first = v.childForFieldName('arguments')?.firstNamedChild;
+    if (!first) return undefined;
+    if (fn === 'require') return first.type === 'string' ? stringValue(first) : undefined;
+    if (!fn || !/^(?:tslib_\d+\.)?__import(?:Star|Default)$|^_interopRequire(?:Wildcard|Default)$/.test(fn)) return undefined;
+    v = unwrap(first);
+  }
+  return undefined;
+}
+
+export function isTimersPromises(source: string | undefined): boolean {
+  return source === 'timers/promises' || source === 'node:timers/promises';
+}
+
+
+/**
+ * Whether `alias` is the file's binding of the timers/promises module (`const promises_1 = require("timers/promises")`,
+ * through an interop wrapper, or `import * as alias from 'node:timers/promises'`), so `alias.setTimeout(ms)` sleeps.
+ */
+const timersAliases = new WeakMap<object, Set<string>>();
+export function bindsTimersPromises(root: SyntaxNode, alias: string): boolean {
+  const key: object = (root as { tree?: object }).tree ?? root;
+  let names = timersAliases.get(key);
+  if (!names) {
+    names = new Set();
+    for (const st of root.namedChildren) {
+      if (st.type === 'lexical_declaration' || st.type === 'variable_declaration') {
+        for (const d of st.namedChildren) {
+          if (d.type !== 'variable_declarator') continue;
+          const name = d.childForFieldName('name');
+          const value = d.childForFieldName('value');
+          if (name?.type === 'identifier' && value && isTimersPromises(requiredSource(value))) names.add(name.text);
+        }
+      } else if (st.type === 'import_statement') {
+        const source = st.childForFieldName('source');
+        if (!source || !isTimersPromises(stringValue(source))) continue;
+        for (const ns of st.descendantsOfType('namespace_import')) {
+          const id = ns.namedChildren.find((c) => c.type === 'identifier');
+          if (id) names.add(id.text);
+        }
+      }
+    }
+    timersAliases.set(key, names);
+  }
+  return names.has(alias);
+}

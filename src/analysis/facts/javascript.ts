@@ -41,6 +41,8 @@ import {
   objectArgFacts,
   stopFlagName,
   stringValue,
+  isTimersPromises,
+  requiredSource,
   templateContent,
   unwrap,
 } from './javascript-syntax.js';
@@ -324,6 +326,9 @@ class Extractor {
     if (!name) return;
     if (name.type === 'identifier') {
       if (value && FUNCTION_TYPES.has(value.type)) this.pendingNames.set(value.id, name.text);
+      // `const promises_1 = require("timers/promises")` (TypeScript's CommonJS output, also through __importStar):
+      // `(0, promises_1.setTimeout)(ms)` is the promise sleep.
+      if (value && isTimersPromises(requiredSource(value))) this.promiseSleepNames.add(`${name.text}.setTimeout`);
       // A name declared twice is ambiguous: resolve neither.
       this.consts.set(name.text, this.consts.has(name.text) ? null : (value ?? null));
       return;
@@ -346,6 +351,10 @@ class Extractor {
   private indexImport(node: SyntaxNode): void {
     const source = node.childForFieldName('source');
     if (!source || !isTimersPromises(stringValue(source))) return;
+    for (const ns of node.descendantsOfType('namespace_import')) {
+      const alias = ns.namedChildren.find((c) => c.type === 'identifier');
+      if (alias) this.promiseSleepNames.add(`${alias.text}.setTimeout`);
+    }
     for (const spec of node.descendantsOfType('import_specifier')) {
       if (spec.childForFieldName('name')?.text !== 'setTimeout') continue;
       this.promiseSleepNames.add(spec.childForFieldName('alias')?.text ?? 'setTimeout');
@@ -1151,6 +1160,12 @@ class Extractor {
     } else {
       const classified = this.classify(ctorName, sql, args);
       ({ kinds, confidence, via, opens } = classified);
+      // A module alias of timers/promises (`promises_1.setTimeout`, `tp.setTimeout`) or a renamed import of its
+      // setTimeout is the promise sleep whatever the catalogue's name patterns say.
+      if (!isNew && !via && this.promiseSleepNames.has(ctorName) && !kinds.includes('sleep')) {
+        kinds = ['sleep'];
+        confidence = 'high';
+      }
       if (via) {
         summarisedTimeout = classified.timeoutSeconds;
         if (classified.sleepSeconds !== undefined) sleepMs = classified.sleepSeconds * 1000;
@@ -1910,10 +1925,6 @@ class Extractor {
     }
     if (signal.clears.has(handle)) draft.facts.exits.push({ kind: 'signal', line: draft.facts.headerLine, name: `${fn}(${handle})` });
   }
-}
-
-function isTimersPromises(source: string | undefined): boolean {
-  return source === 'timers/promises' || source === 'node:timers/promises';
 }
 
 function isCallLike(node: SyntaxNode): boolean {

@@ -6,7 +6,7 @@
 import type { CallFact, CallKind, LoopFacts, SyntaxNode } from '../../facts.js';
 import type { FileModel, ModelCall } from '../../model.js';
 import { classifyWithType, elideBrackets } from '../../knowledge-base.js';
-import { isPlainValue } from '../../facts/javascript-syntax.js';
+import { bindsTimersPromises, isPlainValue } from '../../facts/javascript-syntax.js';
 import { goReceiverType } from '../../facts/go-types.js';
 import { short } from './fixes.js';
 import {
@@ -16,6 +16,7 @@ import {
   constantNumber,
   identifiersIn,
   reassigned,
+  rootOf,
   CALL_TYPE_LIST,
   calleeOf,
   compiledCallee,
@@ -33,6 +34,10 @@ import {
   type Family,
   type WalkOptions,
 } from './syntax.js';
+
+function isJsLanguage(language: string): boolean {
+  return language === 'javascript' || language === 'typescript' || language === 'tsx';
+}
 
 /** A classified call of the tree (the fact model's ModelCall). */
 export type TreeCall = ModelCall;
@@ -68,6 +73,12 @@ export function classifyTreeCall(node: SyntaxNode, model: FileModel): TreeCall {
   }
   // `const job = this.queue.dequeue()` in a plain JavaScript function: an in-process queue's item, not a broker pop.
   if (kinds.includes('queue-pop') && (language === 'javascript' || language === 'typescript' || language === 'tsx') && isPlainValue(node)) kinds = kinds.filter((k) => k !== 'queue-pop');
+  // `(0, promises_1.setTimeout)(ms)` / `timers.setTimeout(ms)` where the receiver is the file's binding of
+  // timers/promises (TypeScript's CommonJS output of `import { setTimeout } from 'timers/promises'`): a sleep.
+  if (method === 'setTimeout' && receiver && /^[A-Za-z_$][\w$]*$/.test(receiver) && !kinds.includes('sleep') && isJsLanguage(language) && bindsTimersPromises(rootOf(node), receiver)) {
+    kinds = ['sleep'];
+    confidence = 'high';
+  }
   const parent = node.parent;
   const awaited = parent?.type === 'await_expression' || parent?.type === 'await';
   const call: TreeCall = { node, callee, method, receiver: receiver || undefined, line: lineOf(node), kinds, confidence, awaited };

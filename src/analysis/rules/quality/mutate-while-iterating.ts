@@ -230,6 +230,7 @@ function leavesByFlag(node: SyntaxNode, loop: LoopFacts): boolean {
  */
 function reboundBefore(loop: LoopFacts, collection: string, node: SyntaxNode, model: FileModel): boolean {
   if (loop.loopVariables.includes(collection)) return true;
+  if (familyOf(loop.language) === 'js' && shadowedInBody(loop, collection, node)) return true;
   for (const candidate of descendants(loop.body, model, { skipFunctions: loop.kind !== 'callback-iteration' })) {
     if (candidate.startIndex >= node.startIndex) break;
     if (candidate.type !== 'assignment' && candidate.type !== 'assignment_expression') continue;
@@ -237,6 +238,45 @@ function reboundBefore(loop: LoopFacts, collection: string, node: SyntaxNode, mo
     if (!left) continue;
     if (compact(left.text) === collection) return true;
     if ((left.type === 'pattern_list' || left.type === 'tuple_pattern') && left.namedChildren.some((t) => t.text === collection)) return true;
+  }
+  return false;
+}
+
+const JS_DECLARATIONS: ReadonlySet<string> = new Set(['lexical_declaration', 'variable_declaration']);
+const JS_FUNCTIONS: ReadonlySet<string> = new Set(['arrow_function', 'function_expression', 'function', 'function_declaration', 'method_definition', 'generator_function', 'generator_function_declaration']);
+
+/** Whether a declaration names `name` (`let n = ...`, `const { n } = ...`, `var [n] = ...`). */
+function declares(declaration: SyntaxNode, name: string): boolean {
+  return declaration.namedChildren.some((d) => {
+    if (d.type !== 'variable_declarator') return false;
+    const target = d.childForFieldName('name');
+    if (!target) return false;
+    if (target.type === 'identifier') return target.text === name;
+    return target.descendantsOfType(['identifier', 'shorthand_property_identifier_pattern']).some((id) => id.text === name);
+  });
+}
+
+/**
+ * JavaScript: the mutated name is a binding of the loop body's own, not the iterated collection: a `let`/`const` in a
+ * block around the call inside the body (a callback's `let n = e.match(re)` shadowing the `n` its forEach walks), or
+ * a `var` or parameter of a function nested in the body.
+ */
+function shadowedInBody(loop: LoopFacts, name: string, node: SyntaxNode): boolean {
+  const body = loop.body;
+  for (let n = node.parent; n; n = n.parent) {
+    const insideBody = n.startIndex >= body.startIndex && n.endIndex <= body.endIndex;
+    if (!insideBody) return false;
+    const scopeOfFunction = n.parent !== null && JS_FUNCTIONS.has(n.parent.type) && n.parent.startIndex >= loop.node.startIndex;
+    for (const st of n.namedChildren) {
+      if (st.startIndex >= node.startIndex) break;
+      if (st.type === 'lexical_declaration' && declares(st, name)) return true;
+      if (st.type === 'variable_declaration' && scopeOfFunction && declares(st, name)) return true;
+    }
+    if (JS_FUNCTIONS.has(n.type) && n.id !== loop.node.id) {
+      const params = n.childForFieldName('parameters') ?? n.childForFieldName('parameter');
+      if (params && (params.text === name || params.descendantsOfType(['identifier', 'shorthand_property_identifier_pattern']).some((id) => id.text === name))) return true;
+    }
+    if (n.id === body.id) return false;
   }
   return false;
 }
