@@ -145,12 +145,19 @@ function earlyExit(resource: Resource, close: SyntaxNode, loop: LoopFacts, testC
   for (const n of loop.body.descendantsOfType(['continue_statement', 'break_statement', 'return_statement'])) {
     if (n.startIndex <= resource.call.node.endIndex || n.startIndex >= close.startIndex) continue;
     if (testCode && n.type === 'return_statement') continue;
+    // `return f` (`return f, nil`, `return &conn{f}`): the caller takes the resource, nothing leaks on that path.
+    if (n.type === 'return_statement' && returnsResource(n, resource.name)) continue;
     if (errorCheck && errorCheck.startIndex <= n.startIndex && n.endIndex <= errorCheck.endIndex) continue;
     let nested = false;
     for (let p = n.parent; p && p.id !== loop.body.id; p = p.parent) if (p.type === 'func_literal' || p.type === 'for_statement') nested = true;
     if (!nested) return n;
   }
   return undefined;
+}
+
+function returnsResource(ret: SyntaxNode, name: string): boolean {
+  const nameRe = new RegExp(`(^|[^\\w$.])${name.replace(/[^\w$]/g, '')}\\b(?!\\s*\\.)`);
+  return ret.namedChildren.some((r) => nameRe.test(r.text));
 }
 
 function inFinally(node: SyntaxNode, loop: LoopFacts): boolean {
