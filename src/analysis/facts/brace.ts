@@ -377,10 +377,11 @@ class BraceExtractor {
       if (spec.scopeTypes.has(type)) return;
       const exit = state.inInner ? undefined : spec.exitOf(n, node, file);
       if (exit) addExit(exits, exit);
-      // Exits found inside inner loops still end this loop when they return / raise.
+      // Exits found inside inner loops still end this loop when they return / raise, or break (or goto) to a label
+      // of this loop or one around it (an unlabelled break there leaves the inner loop: exitOf gives nothing).
       if (state.inInner) {
         const inner = spec.exitOf(n, node, file);
-        if (inner && inner.kind !== 'break' && inner.kind !== 'stop-flag') addExit(exits, inner);
+        if (inner && inner.kind !== 'stop-flag') addExit(exits, inner);
       }
       if (type === 'continue_statement' && !state.inInner) {
         const label = n.namedChild(0)?.text;
@@ -657,6 +658,14 @@ export function loopLabel(loop: SyntaxNode): string | undefined {
   const parent = loop.parent;
   if (parent?.type === 'labeled_statement') return (parent.childForFieldName('label') ?? parent.namedChild(0))?.text;
   return undefined;
+}
+
+/** `label` names `loop` or a statement around it: a `break label` leaves `loop` too. */
+export function labelAround(loop: SyntaxNode, label: string): boolean {
+  for (let p = loop.parent; p; p = p.parent) {
+    if (p.type === 'labeled_statement' && (p.childForFieldName('label') ?? p.namedChild(0))?.text === label) return true;
+  }
+  return false;
 }
 
 export function extractBraceFacts(

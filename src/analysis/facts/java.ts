@@ -6,7 +6,7 @@ import type { FlatTree } from '../flat-tree.js';
 import type { CallKind, ExitFact, FileFacts, IterableFact, SyntaxNode } from '../facts.js';
 import type { KnowledgeBase } from '../knowledge-base.js';
 import { compactCallee } from './common.js';
-import { extractBraceFacts, foldNumber, loopLabel, within, type BraceFile, type BraceSpec, type CallShape, type LoopHeader } from './brace.js';
+import { extractBraceFacts, foldNumber, labelAround, loopLabel, within, type BraceFile, type BraceSpec, type CallShape, type LoopHeader } from './brace.js';
 
 const LOOPS = ['while_statement', 'for_statement', 'enhanced_for_statement', 'do_statement'];
 const FUNCTIONS = new Set(['method_declaration', 'constructor_declaration', 'lambda_expression', 'compact_constructor_declaration']);
@@ -189,7 +189,8 @@ function exitOf(node: SyntaxNode, loop: SyntaxNode): ExitFact | undefined {
   switch (node.type) {
     case 'break_statement': {
       const label = node.namedChild(0)?.type === 'identifier' ? node.namedChild(0)!.text : undefined;
-      if (label) return label === loopLabel(loop) ? { kind: 'break', line } : undefined;
+      // `break outer` from a loop inside the labelled one leaves this loop as well.
+      if (label) return labelAround(loop, label) ? { kind: 'break', line } : undefined;
       for (let n = node.parent; n; n = n.parent) {
         if (BREAKABLE.has(n.type)) return n.id === loop.id ? { kind: 'break', line } : undefined;
         if (FUNCTIONS.has(n.type)) return undefined;

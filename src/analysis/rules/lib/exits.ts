@@ -164,8 +164,12 @@ function errNilBranch(statement: SyntaxNode, branch: SyntaxNode, inSwitch: boole
   // `err == nil`, or a test against one sentinel (`err != ErrConflict`, `!errors.Is(err, ErrConflict)`): taken on
   // success too, so only that one error goes round again.
   const sentinel = (c: string) => (c.startsWith(`${err}!=`) && c !== `${err}!=nil` && /^[\w.]+$/.test(c.slice(err.length + 2))) || (c.startsWith(`!errors.Is(${err},`) && c.endsWith(')'));
-  if (!conjuncts.includes(`${err}==nil`) && !conjuncts.some(sentinel)) return [];
-  const consequence = branch.childForFieldName('consequence');
+  // `if err != nil { ... } else { return conn }`: the `else` is the success branch.
+  const elseOfFailure = conjuncts.length === 1 && conjuncts[0] === `${err}!=nil`;
+  if (!elseOfFailure && !conjuncts.includes(`${err}==nil`) && !conjuncts.some(sentinel)) return [];
+  const alternative = branch.childForFieldName('alternative');
+  if (elseOfFailure && alternative?.type !== 'block') return [];
+  const consequence = elseOfFailure ? alternative : branch.childForFieldName('consequence');
   if (!consequence) return [];
   const statements = (consequence.namedChildren.find((n) => n.type === 'statement_list') ?? consequence).namedChildren.filter((n) => n.type !== 'comment');
   const last = statements[statements.length - 1];

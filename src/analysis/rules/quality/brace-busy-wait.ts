@@ -84,11 +84,17 @@ const STATE_READ = /^(Load\w*|get|getAcquire|getOpaque|getPlain|getAsBoolean|get
 /** `++`, `--` or an assignment (`=` that is not part of `==`, `!=`, `<=`, `>=`); linear: single characters and pairs. */
 const SIDE_EFFECT = /\+\+|--|(?:^|[^=!<>+\-*/%&|^])=(?:[^=]|$)|[+\-*/%&|^]=/;
 
+/** A Java char or Go rune literal: `' '`, `')'`, `'\\n'`, `'\\u0020'`. */
+const CHAR_LITERAL = /'(?:[^'\\\n]|\\[^'\n]{1,5})'/;
+
 function emptySpin(loop: LoopFacts, ctx: RuleContext): Detection | null {
   if (loop.kind !== 'while' || loop.infinite || !loop.condition) return null;
   if (meaningful(loop.body).length > 0 || loop.node.type === 'do_statement') return null;
   // A condition that changes something (`while (a[++i] < pivot);`, `(c = buf[p++]) != '\n'`) is a scan, not a wait.
   if (SIDE_EFFECT.test(loop.condition)) return null;
+  // A call's result compared with a character literal (`while (buf.get() != ')');`, `while (in.read() > ' ');`) reads
+  // the next character of a buffer or stream: each call moves on, a scan to a delimiter, not a wait on shared state.
+  if (CHAR_LITERAL.test(loop.condition) && loop.calls.length > 0) return null;
   // The condition may itself wait (`while (!queue.offer(x, 1, SECONDS))`): only reads of shared state are a spin.
   if (!loop.calls.every((c) => STATE_READ.test(c.method) && !SPIN_HINT.test(c.callee))) return null;
   return {

@@ -13,7 +13,7 @@ import { blockFix, fenceLanguage } from '../../../fixes/lines.js';
 import { leakedDescriptorsCost } from './cost.js';
 
 const GO_ROWS = /^(Query|QueryContext|Queryx|QueryxContext|NamedQuery|NamedQueryContext)$/;
-const GO_HTTP = /^(http\.(Get|Post|Head|PostForm)|\w+\.(Do|Get|Post|Head|PostForm))$/;
+const GO_HTTP = /^(http\.(Get|Post|Head|PostForm)|(?:\w+\.)+(Do|Get|Post|Head|PostForm))$/;
 const GO_FILE = /^os\.(Open|Create|OpenFile)$/;
 
 const JAVA_RESOURCE =
@@ -38,8 +38,9 @@ function goResource(call: CallFact): Resource | undefined {
   const bound = call.node.parent.parent.childForFieldName('left')?.namedChildren.length ?? 0;
   if (GO_ROWS.test(call.method) && call.kinds.includes('db-read') && bound >= 2) return { call, name: call.assignedTo, close: `${call.assignedTo}.Close` };
   // Only a call known to be HTTP returns an `*http.Response`: one guessed from its receiver's name (`kapi.Get` on a
-  // keys API) returns whatever that API returns.
-  if (GO_HTTP.test(call.callee) && call.kinds.includes('http') && call.confidence !== 'low') return { call, name: call.assignedTo, close: `${call.assignedTo}.Body.Close` };
+  // keys API) returns whatever that API returns. net/http's Do/Get/Post/Head return (resp, err): a wrapper that returns
+  // more (`resp, body, err := c.client.Do(ctx, action)`, etcd's httpClient) has read and closed the body itself.
+  if (GO_HTTP.test(call.callee) && call.kinds.includes('http') && call.confidence !== 'low' && bound === 2) return { call, name: call.assignedTo, close: `${call.assignedTo}.Body.Close` };
   if (GO_FILE.test(call.callee)) return { call, name: call.assignedTo, close: `${call.assignedTo}.Close` };
   return undefined;
 }
@@ -145,12 +146,19 @@ function earlyExit(resource: Resource, close: SyntaxNode, loop: LoopFacts, testC
   for (const n of loop.body.descendantsOfType(['continue_statement', 'break_statement', 'return_statement'])) {
     if (n.startIndex <= resource.call.node.endIndex || n.startIndex >= close.startIndex) continue;
     if (testCode && n.type === 'return_statement') continue;
+    // `return f` (`return f, nil`, `return &conn{f}`): the caller takes the resource, nothing leaks on that path.
+    if (n.type === 'return_statement' && returnsResource(n, resource.name)) continue;
     if (errorCheck && errorCheck.startIndex <= n.startIndex && n.endIndex <= errorCheck.endIndex) continue;
     let nested = false;
     for (let p = n.parent; p && p.id !== loop.body.id; p = p.parent) if (p.type === 'func_literal' || p.type === 'for_statement') nested = true;
     if (!nested) return n;
   }
   return undefined;
+}
+
+function returnsResource(ret: SyntaxNode, name: string): boolean {
+  const nameRe = new RegExp(`(^|[^\\w$.])${name.replace(/[^\w$]/g, '')}\\b(?!\\s*\\.)`);
+  return ret.namedChildren.some((r) => nameRe.test(r.text));
 }
 
 function inFinally(node: SyntaxNode, loop: LoopFacts): boolean {
