@@ -369,30 +369,25 @@ export function isTimersPromises(source: string | undefined): boolean {
  * Whether `alias` is the file's binding of the timers/promises module (`const promises_1 = require("timers/promises")`,
  * through an interop wrapper, or `import * as alias from 'node:timers/promises'`), so `alias.setTimeout(ms)` sleeps.
  */
-const timersAliases = new WeakMap<object, Set<string>>();
 export function bindsTimersPromises(root: SyntaxNode, alias: string): boolean {
-  const key: object = (root as { tree?: object }).tree ?? root;
-  let names = timersAliases.get(key);
-  if (!names) {
-    names = new Set();
-    for (const st of root.namedChildren) {
-      if (st.type === 'lexical_declaration' || st.type === 'variable_declaration') {
-        for (const d of st.namedChildren) {
-          if (d.type !== 'variable_declarator') continue;
-          const name = d.childForFieldName('name');
-          const value = d.childForFieldName('value');
-          if (name?.type === 'identifier' && value && isTimersPromises(requiredSource(value))) names.add(name.text);
-        }
-      } else if (st.type === 'import_statement') {
-        const source = st.childForFieldName('source');
-        if (!source || !isTimersPromises(stringValue(source))) continue;
-        for (const ns of st.descendantsOfType('namespace_import')) {
-          const id = ns.namedChildren.find((c) => c.type === 'identifier');
-          if (id) names.add(id.text);
-        }
+  // Asked only of `x.setTimeout(...)` calls (rare), so the module's top-level statements are read each time rather
+  // than cached per tree (per-file data lives on the FileModel, not at module level).
+  for (const st of root.namedChildren) {
+    if (st.type === 'lexical_declaration' || st.type === 'variable_declaration') {
+      for (const d of st.namedChildren) {
+        if (d.type !== 'variable_declarator') continue;
+        const name = d.childForFieldName('name');
+        if (name?.type !== 'identifier' || name.text !== alias) continue;
+        const value = d.childForFieldName('value');
+        if (value && isTimersPromises(requiredSource(value))) return true;
+      }
+    } else if (st.type === 'import_statement') {
+      const source = st.childForFieldName('source');
+      if (!source || !isTimersPromises(stringValue(source))) continue;
+      for (const ns of st.descendantsOfType('namespace_import')) {
+        if (ns.namedChildren.some((c) => c.type === 'identifier' && c.text === alias)) return true;
       }
     }
-    timersAliases.set(key, names);
   }
-  return names.has(alias);
+  return false;
 }
