@@ -90,9 +90,10 @@ export type CallRole = (typeof CALL_ROLES)[number];
  * way a broker's can; `in_process_database`, a database engine that runs inside this process (`sqlite3.connect`), where
  * a query is a function call and a read per item costs no network round trip; `plain_result`, an I/O call that
  * returns its answer at once, not a promise (amqplib's `channel.publish(...)` buffers the message and returns a
- * boolean), so a bare call of it drops nothing.
+ * boolean), so a bare call of it drops nothing; `ui_events`, the events a window's event queue holds
+ * (`pygame.event.get()`): a loop that pumps them is an interactive frame loop, not a worker.
  */
-export const BUILT_VALUES = ['in_process_queue', 'in_process_database', 'plain_result'] as const;
+export const BUILT_VALUES = ['in_process_queue', 'in_process_database', 'plain_result', 'ui_events'] as const;
 export type BuiltValue = (typeof BUILT_VALUES)[number];
 
 export interface KnowledgeBase {
