@@ -90,9 +90,10 @@ export type CallRole = (typeof CALL_ROLES)[number];
  * way a broker's can; `in_process_database`, a database engine that runs inside this process (`sqlite3.connect`), where
  * a query is a function call and a read per item costs no network round trip; `plain_result`, an I/O call that
  * returns its answer at once, not a promise (amqplib's `channel.publish(...)` buffers the message and returns a
- * boolean), so a bare call of it drops nothing.
+ * boolean), so a bare call of it drops nothing; `ui_events`, the events a window's event queue holds
+ * (`pygame.event.get()`): a loop that pumps them is an interactive frame loop, not a worker.
  */
-export const BUILT_VALUES = ['in_process_queue', 'in_process_database', 'plain_result'] as const;
+export const BUILT_VALUES = ['in_process_queue', 'in_process_database', 'plain_result', 'ui_events'] as const;
 export type BuiltValue = (typeof BUILT_VALUES)[number];
 
 export interface KnowledgeBase {
@@ -444,6 +445,14 @@ export function classifySql(sql: string): CallKind[] {
 }
 
 const WRITE_HINT = /insert|update|delete|upsert|merge/i;
+/**
+ * `fig.get_layout_engine().execute(fig)`, `self.get_render_engine().run(scene)`: the receiver is what a getter named
+ * for some other kind of engine (`get_<what>_engine()`) returns, and what it is handed does not read as a statement.
+ * A layout or render engine, not a database one; `db.get_engine().execute(stmt)` and a statement-like argument
+ * (`get_read_engine().execute(query)`, `select(...)`) keep the hint.
+ */
+const QUALIFIED_ENGINE_GETTER = /(?:^|\.)get_[a-z0-9]+(?:_[a-z0-9]+)*_engine\(\)\.\w+$/i;
+const STATEMENT_LIKE = /sql|query|stmt|statement|select|insert|update|delete|upsert|merge|text\(|ddl|dml|command|cmd|^(?:q|s)$/i;
 
 function urlLike(args: ArgFact[] | undefined): boolean {
   if (!args || args.length === 0) return false;
@@ -548,7 +557,7 @@ class DataKnowledgeBase implements KnowledgeBase {
         // No SQL text: a statement held in a variable (`cur.execute(INSERT_ORDER, row)`) is still a round trip;
         // its name says read or write. A non-SQL string or no argument at all (`job.execute()`) says nothing.
         const first = context?.args?.find((a) => a.name === undefined);
-        if (first && first.string === undefined && first.number === undefined) {
+        if (first && first.string === undefined && first.number === undefined && !(QUALIFIED_ENGINE_GETTER.test(normalizeCallee(callee)) && !STATEMENT_LIKE.test(first.text))) {
           kinds.add(WRITE_HINT.test(first.text) ? 'db-write' : 'db-read');
           confidence = 'low';
           by = 'sql-hint';

@@ -167,6 +167,57 @@ function iteratesCommandArguments(loop: LoopFacts): boolean {
   });
 }
 
+/** `dict.fromkeys(x)`, `sorted(set(x))`, `list(x)`: the same values, deduplicated, ordered or copied. */
+function unwrapCopies(node: SyntaxNode): SyntaxNode {
+  let current = node;
+  for (;;) {
+    if (current.type === 'parenthesized_expression' && current.namedChildCount === 1) { current = current.namedChildren[0]!; continue; }
+    if (current.type !== 'call') return current;
+    const callee = current.childForFieldName('function')?.text ?? '';
+    const args = (current.childForFieldName('arguments')?.namedChildren ?? []).filter((a) => a.type !== 'comment');
+    if (!/^(?:dict\.fromkeys|sorted|set|list|tuple|reversed|frozenset)$/.test(callee) || args.length === 0 || args[0]!.type === 'keyword_argument') return current;
+    current = args[0]!;
+  }
+}
+
+/** `parser.parse_args()`, `parser.parse_known_args()[0]`: the namespace argparse builds from the command line. */
+function isParsedArguments(value: SyntaxNode | undefined): boolean {
+  if (!value) return false;
+  const text = value.text.replace(/\s+/g, '');
+  return /\.parse_(?:known_)?(?:intermixed_)?args\([^()]*\)(?:\[0\])?$/.test(text);
+}
+
+/**
+ * `for name in dict.fromkeys(options.name)` in `def install(options: argparse.Namespace)`, `for url in args.urls`
+ * after `args = parser.parse_args()`, `for path in sys.argv[1:]`: the loop walks the values the person typed on the
+ * command line (argparse's namespace, the raw argument list), directly or through one name. A handful of typed
+ * values, not the 100-item estimate; as `inCommandEntryPoint`, quiet when the code gives no count.
+ */
+function iteratesTypedValues(loop: LoopFacts, model: FileModel): boolean {
+  if (!isPython(loop.language) || loop.node.type !== 'for_statement') return false;
+  let iterable = loop.node.childForFieldName('right');
+  if (!iterable) return false;
+  let fn: SyntaxNode | null = loop.node.parent;
+  while (fn && fn.type !== 'function_definition') fn = fn.parent;
+  const scope = scopeOf(loop.node);
+  iterable = unwrapCopies(iterable);
+  if (iterable.type === 'identifier') {
+    const value = model.assignedValue(scope, iterable.text, loop.node.startIndex);
+    if (!value) return false;
+    iterable = unwrapCopies(value);
+  }
+  if (iterable.type === 'subscript' && iterable.childForFieldName('value')?.text === 'sys.argv') return true;
+  if (iterable.text === 'sys.argv') return true;
+  if (iterable.type !== 'attribute') return false;
+  const holder = iterable.childForFieldName('object');
+  if (holder?.type !== 'identifier') return false;
+  const parameter = (fn?.childForFieldName('parameters')?.namedChildren ?? []).find(
+    (p) => (p.type === 'typed_parameter' || p.type === 'typed_default_parameter') && (p.childForFieldName('name') ?? p.namedChildren.find((c) => c.type === 'identifier'))?.text === holder.text,
+  );
+  if (parameter) return /^['"]?(?:argparse\.)?Namespace['"]?$/.test(parameter.childForFieldName('type')?.text.trim() ?? '');
+  return isParsedArguments(model.assignedValue(scope, holder.text, loop.node.startIndex));
+}
+
 /**
  * The loop walks batches the code has already cut (`for chunk in chunks`, `for batch in self._batches(texts, n)`,
  * `for i in range(0, len(texts), batch_size)`, also through a name: `_iter = range(0, len(texts), batch_size)`):
@@ -228,7 +279,7 @@ export const detectSerialBlockingIo: Detector = (loop, ctx) => {
   // The code says there are at most three (`self.raw_file_names[:2]`, `range(3)`, `LIMIT 3`): running them together
   // would save a few hundred milliseconds once, as for a literal of three (tinyLiteralIterable above).
   if (fewStatedItems(items)) return null;
-  if (items.assumption.source !== 'code' && (inCommandEntryPoint(loop) || iteratesCommandArguments(loop) || splitsOneString(loop))) return null;
+  if (items.assumption.source !== 'code' && (inCommandEntryPoint(loop) || iteratesCommandArguments(loop) || iteratesTypedValues(loop, ctx.model) || splitsOneString(loop))) return null;
   const concurrency = concurrencyOf(loop, ctx.config.cost);
   const cost = serialWallTimeCost({ items, latency: fromConfig(ctx.config.cost, 'http_call_ms'), concurrency }, ctx.config.cost, ctx.locale);
   const confidence = confidenceOf([first]);

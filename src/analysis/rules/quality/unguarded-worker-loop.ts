@@ -372,13 +372,14 @@ function probedFirst(call: TreeCall, loop: LoopFacts, ctx: RuleContext): boolean
 /**
  * The loop reads what a person types (`roles: reads_terminal`: `input()`, a prompt session's `prompt`), directly or
  * through a method of its own class (`code = await self.prompt_for_code()`): an interactive session (a REPL, a
- * console), not a worker. An error there reaches the person at the keyboard, and no deploy stops it mid-item.
+ * console), not a worker. An error there reaches the person at the keyboard, and no deploy stops it mid-item. The
+ * same for a frame loop that pumps a window's event queue (`builds: ui_events`: `for event in pygame.event.get()`).
  */
 export function readsTerminal(loop: LoopFacts, ctx: RuleContext): boolean {
   if (familyOf(loop.language) !== 'python') return false;
   const reads = (method: string) => ctx.kb.hasRole?.(loop.language, method, 'reads_terminal') === true;
   const calls = treeCalls(loop.node, ctx.model, { skipFunctions: true });
-  if (calls.some((c) => reads(c.method))) return true;
+  if (calls.some((c) => reads(c.method) || ctx.kb.builds?.(loop.language, c.callee, 'ui_events') === true)) return true;
   const methods = classMethods(enclosingClass(loop.node));
   return calls.some((c) => {
     if (c.callee !== `self.${c.method}`) return false;
