@@ -74,12 +74,39 @@ function tickerPeriod(name: string, file: BraceFile): number | undefined {
   return undefined;
 }
 
-/** A ticker channel as a range target or a receive operand: `ticker.C`, `time.Tick(d)`. */
+/**
+ * `name := time.NewTicker(d).C` / `name = time.Tick(d)` somewhere in the file: the channel's period in seconds
+ * (undefined when not a constant), null when `name` is never bound to a ticker's channel. A timer's channel
+ * (`time.NewTimer(d).C`) fires once, a deadline rather than a pace, and is not one.
+ */
+function tickerChannelPeriod(name: string, file: BraceFile): number | undefined | null {
+  for (const decl of file.root.descendantsOfType(['short_var_declaration', 'assignment_statement'])) {
+    const left = decl.childForFieldName('left');
+    const right = decl.childForFieldName('right');
+    if (!left || !right) continue;
+    const index = left.namedChildren.findIndex((n) => n.text === name);
+    if (index < 0 || right.namedChildCount !== left.namedChildCount) continue;
+    let value = right.namedChild(index);
+    if (value?.type === 'selector_expression' && value.childForFieldName('field')?.text === 'C') value = value.childForFieldName('operand');
+    else if (value?.type === 'call_expression' && value.childForFieldName('function')?.text !== 'time.Tick') continue;
+    if (value?.type !== 'call_expression') continue;
+    if (!/^time\.(NewTicker|Tick)$/.test(value.childForFieldName('function')?.text ?? '')) continue;
+    return goDurationSeconds(value.childForFieldName('arguments')?.namedChild(0), file);
+  }
+  return null;
+}
+
+/** A ticker channel as a range target or a receive operand: `ticker.C`, `time.Tick(d)`, a name bound to one. */
 function tickOf(expr: SyntaxNode, file: BraceFile): LoopHeader['tick'] | undefined {
   if (expr.type === 'selector_expression' && expr.childForFieldName('field')?.text === 'C') {
     const operand = expr.childForFieldName('operand')?.text ?? '';
     if (!/tick|timer|^t$/i.test(operand) && tickerPeriod(operand, file) === undefined) return undefined;
     return { node: expr, callee: compactCallee(expr.text), seconds: tickerPeriod(operand, file) };
+  }
+  // `tickChan := time.NewTicker(d).C` (or `time.Tick(d)`) read through a local name.
+  if (expr.type === 'identifier') {
+    const period = tickerChannelPeriod(expr.text, file);
+    if (period !== null) return { node: expr, callee: expr.text, seconds: period };
   }
   if (expr.type === 'call_expression' && /^time\.Tick$/.test(expr.childForFieldName('function')?.text ?? '')) {
     return { node: expr, callee: 'time.Tick', seconds: goDurationSeconds(expr.childForFieldName('arguments')?.namedChild(0), file) };

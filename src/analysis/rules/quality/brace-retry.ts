@@ -34,10 +34,24 @@ function retriedCall(loop: LoopFacts): CallFact | undefined {
   );
 }
 
-function isBounded(loop: LoopFacts): boolean {
+function isBounded(loop: LoopFacts, source: string): boolean {
   if (!loop.infinite) return true;
   // Gives up on some failure (`if err != nil && attempt > n { return err }`), or counts attempts.
-  return loop.exits.some((e) => e.cause === 'error') || ATTEMPT_LIMIT.test(loop.text);
+  return loop.exits.some((e) => e.cause === 'error') || ATTEMPT_LIMIT.test(loop.text) || hasDeadline(loop, source);
+}
+
+/**
+ * Go: a select case on a one-shot timer made before the loop (`deadline := time.NewTimer(d).C`, `t :=
+ * time.NewTimer(d)` read as `t.C`) that returns: the loop gives up when the timer fires.
+ */
+function hasDeadline(loop: LoopFacts, source: string): boolean {
+  if (loop.language !== 'go') return false;
+  for (const m of loop.text.matchAll(/case\s*<-\s*(\w+)(\.C)?\s*:\s*\n\s*return\b/g)) {
+    const name = m[1]!;
+    const bound = m[2] ? `${name}\\s*:?=\\s*time\\.NewTimer\\(` : `${name}\\s*:?=\\s*time\\.NewTimer\\(.*\\)\\.C\\b`;
+    if (new RegExp(`\\b${bound}`).test(source)) return true;
+  }
+  return false;
 }
 
 export function detectBraceRetry(loop: LoopFacts, ctx: RuleContext): Detection | null {
@@ -60,7 +74,7 @@ export function detectBraceRetry(loop: LoopFacts, ctx: RuleContext): Detection |
   } else {
     if (sleeps.some((s) => s.sleepSeconds === undefined)) return null;
     seconds = Math.min(...sleeps.map((s) => s.sleepSeconds!));
-    if (seconds > SHORT_SLEEP_SECONDS || isBounded(loop)) return null;
+    if (seconds > SHORT_SLEEP_SECONDS || isBounded(loop, ctx.file.source)) return null;
     variant = 'constant';
   }
   const latency = fromConfig(ctx.config.cost, call.kinds.some((k) => k.startsWith('db')) ? 'db_query_ms' : 'http_call_ms');

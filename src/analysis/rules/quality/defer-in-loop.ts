@@ -336,16 +336,25 @@ function releasesCollectionItem(defer: SyntaxNode, loop: LoopFacts): boolean {
   if (!loop.node.namedChildren.some((c) => c.type === 'range_clause')) return false;
   const call = defer.namedChild(0);
   const fn = call?.childForFieldName('function');
-  let operand = fn?.type === 'selector_expression' ? fn.childForFieldName('operand') : unconverted(call?.childForFieldName('arguments')?.namedChild(0));
+  const firstArg = unconverted(call?.childForFieldName('arguments')?.namedChild(0));
+  // The method's receiver (`c.Close()`), else the first argument of a package function (`C.free(opt.iov_base)`,
+  // `syscall.Close(fd)`): a package name is neither a loop variable nor assigned in the loop.
+  const candidates = fn?.type === 'selector_expression' ? [fn.childForFieldName('operand'), firstArg] : [firstArg];
+  return candidates.some((c) => isCollectionItem(c, loop));
+}
+
+function isCollectionItem(expr: SyntaxNode | null | undefined, loop: LoopFacts): boolean {
+  let operand = expr;
   // `ts.mu.Unlock()`: the item's own field.
   while (operand?.type === 'selector_expression') operand = operand.childForFieldName('operand');
   if (operand?.type !== 'identifier') return false;
   const name = operand.text;
   const assigned = loop.assignments.filter((a) => a.target === name);
   if (loop.loopVariables.includes(name)) return assigned.length === 0;
-  // `ts := sink.(*testSink)`: the item itself, under its concrete type.
+  // `ts := sink.(*testSink)`: the item itself, under its concrete type; `store := s`: a per-iteration copy of the
+  // item (the pre-Go 1.22 idiom for a loop variable that a closure or defer keeps).
   const value = assigned.length === 1 ? assigned[0]!.valueText.replace(/\s+/g, '') : '';
-  return loop.loopVariables.some((v) => value.startsWith(`${v}.(`));
+  return loop.loopVariables.some((v) => value.startsWith(`${v}.(`) || value === v);
 }
 
 /**
