@@ -626,7 +626,7 @@ class DataKnowledgeBase implements KnowledgeBase {
 interface IndexEntry {
   order: number;
   role: 'kind' | 'sql' | 'url' | 'guess' | 'not' | 'min-args' | 'max-positional';
-  /** `min-args`: the count. */
+  /** `min-args` / `max-positional`: the bound. */
   count: number;
   kind: CallKind | undefined;
   re: RegExp;
@@ -681,7 +681,8 @@ function buildIndex(base: LanguageBase): BaseIndex {
   const anyWild = wild.length === 0 ? /(?!)/ : new RegExp(wild.map((e) => `(?:${e.re.source})`).join('|'));
   const packages = new Set<string>();
   for (const [entry, glob] of all) {
-    if (entry.role === 'guess' || entry.role === 'min-args') continue;
+    // Guesses and argument bounds name no API of their own.
+    if (entry.role === 'guess' || entry.role === 'min-args' || entry.role === 'max-positional') continue;
     for (const name of expandBraces(glob)) {
       const first = name.slice(0, name.indexOf('.'));
       if (/^[A-Za-z_]\w*$/.test(first)) packages.add(first);

@@ -362,6 +362,26 @@ export function runsStatementList(loop: LoopFacts, call: CallFact): boolean {
   return loop.loopVariables.includes(base) && (STATEMENT_NAME.test(base) || STATEMENT_NAME.test(text.split('.').pop() ?? ''));
 }
 
+/** A list named for the statements it holds: `queries`, `statements`, `this.migrations`, `pendingQueries`. */
+const STATEMENT_LIST = /(?:^|[._$])(?:queries|statements|stmts|sqls|scripts|migrations)$|[a-z](?:Queries|Statements|Stmts|Sqls|Scripts|Migrations)$/;
+
+/**
+ * The list the loop walks is named for the statements it holds (runsStatementList asks the loop variable's name):
+ * `for (const statement of statements) await db.query(statement)`, `results[i] = await this.run(queries[i])`: the
+ * list holds the queries themselves (a script, a migration's statements, a caller's batch of different queries),
+ * run in order, and the call is handed the item whole. Different statements cannot be folded into one `IN (...)`:
+ * the item is the SQL, not a key of a row.
+ */
+export function walksStatementList(loop: LoopFacts, c: CallFact): boolean {
+  const first = c.args.find((a) => a.name === undefined)?.text.trim();
+  if (first === undefined) return false;
+  // `queries[i]` under `for (let i = 0; i < queries.length - 1; i++)`: the list is the indexed one.
+  const indexed = /^([\w$.]+)\[([\w$]+)\]$/.exec(first);
+  if (indexed) return loop.loopVariables.includes(indexed[2]!) && STATEMENT_LIST.test(indexed[1]!);
+  const list = (loop.iterable?.collection ?? loop.iterable?.text ?? '').trim();
+  return loop.loopVariables.includes(first) && STATEMENT_LIST.test(list);
+}
+
 const GATHER_CALL = /\b(?:Promise\.(?:all|allSettled)|asyncio\.gather|gather)\s*\(/;
 
 /**

@@ -27,6 +27,7 @@ import {
   iteratesChunks,
   iterableFromQuery,
   notPerRow,
+  walksStatementList,
   ownCalls,
   runsPerDayOf,
   say,
@@ -56,8 +57,9 @@ function argumentText(c: CallFact): string {
 
 /** Reads that run once per item: depend on the item, not batched, not a lock, not pagination, not a cursor fetch. */
 export function perItemReads(loop: LoopFacts, source: string): CallFact[] {
-  return ownCalls(loop).filter(
-    (c) =>
+  return ownCalls(loop).filter((c) => {
+    const args = argumentText(c);
+    return (
       hasKind(c, 'db-read') &&
       credible(c, source, 'db-read') &&
       !isBatched(c) &&
@@ -65,9 +67,9 @@ export function perItemReads(loop: LoopFacts, source: string): CallFact[] {
       c.dependsOnIteration &&
       !/^fetch(one|all|many)$/.test(c.method) &&
       !(/^fetch(val|row)?$/.test(c.method) && c.args.length === 0) &&
-      !PAGINATION.test(argumentText(c)) &&
-      !/\bIN\s*\(|=\s*ANY\s*\(|__in\b|\$in\b|\bin_\(/i.test(argumentText(c)) &&
-      !PER_TABLE.test(argumentText(c)) &&
+      !PAGINATION.test(args) &&
+      !/\bIN\s*\(|=\s*ANY\s*\(|__in\b|\$in\b|\bin_\(/i.test(args) &&
+      !PER_TABLE.test(args) &&
       !PER_TABLE.test(c.sql ?? '') &&
       !inErrorHandler(c.node, loop) &&
       !collectedForGather(callNode(c)) &&
@@ -75,27 +77,9 @@ export function perItemReads(loop: LoopFacts, source: string): CallFact[] {
       !notPerRow(loop, c) &&
       !leavesOnSuccess(callNode(c), loop) &&
       !onTheItemItself(loop, c) &&
-      !runsStatementList(loop, c),
-  );
-}
-
-/** A list named for the statements it holds: `queries`, `statements`, `this.migrations`, `pendingQueries`. */
-const STATEMENT_LIST = /(?:^|[._$])(?:queries|statements|stmts|sqls|scripts|migrations)$|[a-z](?:Queries|Statements|Stmts|Sqls|Scripts|Migrations)$/;
-
-/**
- * `for (const statement of statements) await db.query(statement)`, `results[i] = await this.run(queries[i])`: the
- * list holds the queries themselves (a script, a migration's statements, a caller's batch of different queries),
- * run in order, and the call is handed the item whole. Different statements cannot be folded into one `IN (...)`:
- * the item is the SQL, not a key of a row.
- */
-function runsStatementList(loop: LoopFacts, c: CallFact): boolean {
-  const first = c.args.find((a) => a.name === undefined)?.text.trim();
-  if (first === undefined) return false;
-  // `queries[i]` under `for (let i = 0; i < queries.length - 1; i++)`: the list is the indexed one.
-  const indexed = /^([\w$.]+)\[([\w$]+)\]$/.exec(first);
-  if (indexed) return loop.loopVariables.includes(indexed[2]!) && STATEMENT_LIST.test(indexed[1]!);
-  const list = (loop.iterable?.collection ?? loop.iterable?.text ?? '').trim();
-  return loop.loopVariables.includes(first) && STATEMENT_LIST.test(list);
+      !walksStatementList(loop, c)
+    );
+  });
 }
 
 /**
@@ -155,7 +139,7 @@ export function inProcessDatabaseOnly(loop: LoopFacts, ctx: RuleContext, options
   // A file that opens no connection itself but works on one handed in (`def report(con: apsw.Connection)`, or a
   // wrapper of the package's own): its imports say which engine that is. Only for reads: whether a connection built
   // elsewhere commits every statement (apsw's default, `isolation_level=None`) is not visible here.
-  return opened > 0 || (opened === 0 && !options.transactional && importsInProcessDatabaseOnly(root, ctx));
+  return opened > 0 || (!options.transactional && importsInProcessDatabaseOnly(root, ctx));
 }
 
 /**
