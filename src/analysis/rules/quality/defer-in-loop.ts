@@ -6,7 +6,7 @@
 // every path after the defer returning or breaking: leavesAfterDefer),
 // and so is a value kept open on purpose for after the loop (appended, stored, sent: see keptForAfter), an item of a
 // collection held before the loop (releasesCollectionItem) and a cleanup that runs only on failure
-// (cleanupOnFailure). In test code
+// (cleanupOnFailure), and a release the iteration also makes itself before it goes round (releasedAtRoundEnd). In test code
 // only the deferred calls whose delay blocks (an Unlock, a wg.Done) are reported.
 import type { Detection, RuleContext } from '../../rule-types.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
@@ -371,10 +371,46 @@ function cleanupOnFailure(defer: SyntaxNode): boolean {
   return condition?.type === 'binary_expression' && /^(?:err|\w+Err)\s*[!=]=\s*nil$/.test(condition.text);
 }
 
+/** The call a statement makes as itself: `x.Release()`, `_ = f.Close()`, `err = t.Commit()`, `if err := f.Close(); err != nil {`. */
+function statementCall(statement: SyntaxNode): SyntaxNode | undefined {
+  let n: SyntaxNode | null | undefined = statement;
+  if (n.type === 'if_statement') n = n.childForFieldName('initializer');
+  if (n?.type === 'expression_statement') n = n.namedChild(0);
+  else if (n?.type === 'assignment_statement' || n?.type === 'short_var_declaration') {
+    const right = n.childForFieldName('right');
+    n = right?.namedChildCount === 1 ? right.namedChild(0) : undefined;
+  }
+  return n?.type === 'call_expression' ? n : undefined;
+}
+
+/**
+ * `it, err := s.Prefix(k); ...; defer it.Release(); ...; it.Release()`: the iteration makes the same call itself as a
+ * statement of the loop body (not under an `if`), and no `continue` between the defer and that call goes round
+ * without it. The defer is a guard for the early returns; on the way to the next iteration the value is already
+ * released, so nothing is held past the round that opened it (the pending call at return finds it released).
+ */
+function releasedAtRoundEnd(defer: SyntaxNode, loop: LoopFacts): boolean {
+  const call = defer.namedChild(0);
+  if (call?.type !== 'call_expression' || call.childForFieldName('function')?.type === 'func_literal') return false;
+  const key = call.text.replace(/\s+/g, '');
+  let top: SyntaxNode = defer;
+  while (top.parent && top.parent.id !== loop.body.id) top = top.parent;
+  if (top.parent?.id !== loop.body.id) return false;
+  // The rest of the defer's own statement (a defer under `if x != nil {`) may not go round either.
+  for (let n: SyntaxNode = defer; n.id !== top.id; n = n.parent!) {
+    for (let s = n.nextNamedSibling; s; s = s.nextNamedSibling) if (continuesLoop(s)) return false;
+  }
+  for (let s = top.nextNamedSibling; s; s = s.nextNamedSibling) {
+    if (statementCall(s)?.text.replace(/\s+/g, '') === key) return true;
+    if (continuesLoop(s)) return false;
+  }
+  return false;
+}
+
 export function detectDeferInLoop(loop: LoopFacts, ctx: RuleContext): Detection[] | null {
   if (loop.language !== 'go' || loop.node.type !== 'for_statement') return null;
   const defers = ownDefers(loop).filter(
-    (d) => reportedHere(d, ctx) && !returnsRightAfter(d) && pilesUp(d, loop, ctx) && !leavesAfterDefer(d, loop) && !keptForAfter(d, loop) && !releasesCollectionItem(d, loop) && !cleanupOnFailure(d),
+    (d) => reportedHere(d, ctx) && !returnsRightAfter(d) && pilesUp(d, loop, ctx) && !leavesAfterDefer(d, loop) && !keptForAfter(d, loop) && !releasesCollectionItem(d, loop) && !cleanupOnFailure(d) && !releasedAtRoundEnd(d, loop),
   );
   if (defers.length === 0) return null;
   const fn = loop.functionName ?? 'the function';
