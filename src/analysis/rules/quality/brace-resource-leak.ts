@@ -147,7 +147,7 @@ function earlyExit(resource: Resource, close: SyntaxNode, loop: LoopFacts, testC
     if (n.startIndex <= resource.call.node.endIndex || n.startIndex >= close.startIndex) continue;
     if (testCode && n.type === 'return_statement') continue;
     // `return f` (`return f, nil`, `return &conn{f}`): the caller takes the resource, nothing leaks on that path.
-    if (n.type === 'return_statement' && returnsResource(n, resource.name)) continue;
+    if (n.type === 'return_statement' && returnsResource(n, resource.name, resource.close)) continue;
     if (errorCheck && errorCheck.startIndex <= n.startIndex && n.endIndex <= errorCheck.endIndex) continue;
     let nested = false;
     for (let p = n.parent; p && p.id !== loop.body.id; p = p.parent) if (p.type === 'func_literal' || p.type === 'for_statement') nested = true;
@@ -156,9 +156,15 @@ function earlyExit(resource: Resource, close: SyntaxNode, loop: LoopFacts, testC
   return undefined;
 }
 
-function returnsResource(ret: SyntaxNode, name: string): boolean {
-  const nameRe = new RegExp(`(^|[^\\w$.])${name.replace(/[^\w$]/g, '')}\\b(?!\\s*\\.)`);
-  return ret.namedChildren.some((r) => nameRe.test(r.text));
+/**
+ * `return f` (`return f, nil`, `return &conn{f}`), or the part that the close releases: `return resp.Body, nil` hands
+ * the response's body to the caller, who reads and closes it.
+ */
+function returnsResource(ret: SyntaxNode, name: string, close: string): boolean {
+  const owner = close.slice(0, close.lastIndexOf('.'));
+  const escape = (s: string): string => s.replace(/[^\w$.]/g, '').replace(/[.$]/g, (c) => `\\${c}`);
+  const res = [name, owner].map((n) => new RegExp(`(^|[^\\w$.])${escape(n)}\\b(?!\\s*\\.)`));
+  return ret.namedChildren.some((r) => res.some((re) => re.test(r.text)));
 }
 
 function inFinally(node: SyntaxNode, loop: LoopFacts): boolean {
