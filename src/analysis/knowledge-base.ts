@@ -452,6 +452,12 @@ const WRITE_HINT = /insert|update|delete|upsert|merge/i;
  * (`get_read_engine().execute(query)`, `select(...)`) keep the hint.
  */
 const QUALIFIED_ENGINE_GETTER = /(?:^|\.)get_[a-z0-9]+(?:_[a-z0-9]+)*_engine\(\)\.\w+$/i;
+/**
+ * Go: a context value (`ctx`, `r.Context()`, `t.context`, `context.Background()`). `Exec(ctx)`/`Query(ctx)` given only
+ * a context has no statement at all: it runs something already built (a query object of an in-process expression
+ * engine, a prepared command), not SQL held in a variable.
+ */
+const GO_CONTEXT_ARG = /^(?:[\w.]*\.)?(?:ctx|\w*Ctx|context|\w*Context\(\)|context\.(?:Background|TODO)\(\))$/;
 const STATEMENT_LIKE = /sql|query|stmt|statement|select|insert|update|delete|upsert|merge|text\(|ddl|dml|command|cmd|^(?:q|s)$/i;
 
 function urlLike(args: ArgFact[] | undefined): boolean {
@@ -556,7 +562,8 @@ class DataKnowledgeBase implements KnowledgeBase {
       } else if (kinds.size === 0) {
         // No SQL text: a statement held in a variable (`cur.execute(INSERT_ORDER, row)`) is still a round trip;
         // its name says read or write. A non-SQL string or no argument at all (`job.execute()`) says nothing.
-        const first = context?.args?.find((a) => a.name === undefined);
+        const positional = context?.args?.filter((a) => a.name === undefined) ?? [];
+        const first = language === 'go' && positional.every((a) => GO_CONTEXT_ARG.test(a.text.trim())) ? undefined : positional[0];
         if (first && first.string === undefined && first.number === undefined && !(QUALIFIED_ENGINE_GETTER.test(normalizeCallee(callee)) && !STATEMENT_LIKE.test(first.text))) {
           kinds.add(WRITE_HINT.test(first.text) ? 'db-write' : 'db-read');
           confidence = 'low';
