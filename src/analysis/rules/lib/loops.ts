@@ -211,11 +211,42 @@ function braceLiteralItems(loop: LoopFacts): number {
   const target = range ?? loop.node.childForFieldName('value');
   if (!target) return Infinity;
   if (target.type === 'composite_literal') return target.childForFieldName('body')?.namedChildren.filter((c) => c.type !== 'comment').length ?? Infinity;
+  if (target.type === 'identifier' && loop.language === 'go') {
+    const literal = goLocalLiteral(loop.node, target.text);
+    return literal ? literal.childForFieldName('body')?.namedChildren.filter((c) => c.type !== 'comment').length ?? Infinity : Infinity;
+  }
   if (target.type === 'array_creation_expression') return target.childForFieldName('value')?.namedChildCount ?? Infinity;
   if (target.type === 'method_invocation' && /^(List|Set|Arrays)\.(of|asList)$/.test(`${target.childForFieldName('object')?.text}.${target.childForFieldName('name')?.text}`)) {
     return target.childForFieldName('arguments')?.namedChildCount ?? Infinity;
   }
   return Infinity;
+}
+
+/**
+ * Go: `sides := map[K]V{a: ..., b: ...}` (or `var sides = []T{...}`) in a block around the loop, the last binding of
+ * `name` before it, with nothing between the two that stores into, appends to, reassigns or takes the address of
+ * `name`, and that does not hand it to a call: the loop walks exactly the literal's entries.
+ */
+function goLocalLiteral(loop: SyntaxNode, name: string): SyntaxNode | undefined {
+  for (let inner: SyntaxNode = loop, block = loop.parent; block; inner = block, block = block.parent) {
+    if (block.type === 'function_declaration' || block.type === 'method_declaration' || block.type === 'func_literal') return undefined;
+    if (block.type !== 'statement_list' && block.type !== 'block') continue;
+    for (let s = inner.previousNamedSibling; s; s = s.previousNamedSibling) {
+      const spec = s.type === 'var_declaration' ? s.namedChildren.find((c) => c.type === 'var_spec') : s;
+      if (!spec || (spec.type !== 'short_var_declaration' && spec.type !== 'var_spec')) continue;
+      const names = spec.type === 'var_spec' ? spec.namedChildren.filter((c) => c.type === 'identifier') : spec.childForFieldName('left')?.namedChildren ?? [];
+      if (!names.some((n) => n.text === name)) continue;
+      const values = (spec.type === 'var_spec' ? spec.childForFieldName('value') : spec.childForFieldName('right'))?.namedChildren ?? [];
+      const value = names.length === 1 && values.length === 1 ? values[0] : undefined;
+      if (value?.type !== 'composite_literal') return undefined;
+      const between = loop.tree.rootNode.text.slice(value.endIndex, loop.startIndex);
+      const escaped = name.replace(/[.$]/g, '\\$&');
+      const touched = new RegExp(`(?:^|[^\\w.])(?:${escaped}\\s*(?:\\[[^\\]]*\\]\\s*)?(?:[-+*/|&^]|<<|>>)?=(?!=)|${escaped}\\s*,[^=\\n]*=|&\\s*${escaped}\\b|append\\(\\s*${escaped}\\b)|[(,]\\s*${escaped}\\s*(?:[,)]|(?:,[^=\\n]*)?:?=(?!=))`);
+      // A map handed to a call (`fill(sides)`) may come back with more entries; an empty literal is filled later.
+      return touched.test(between) || (value.childForFieldName('body')?.namedChildCount ?? 0) === 0 ? undefined : value;
+    }
+  }
+  return undefined;
 }
 
 export function tinyLiteralIterable(loop: LoopFacts, max = 2): boolean {
