@@ -30,8 +30,32 @@ function retriedCall(loop: LoopFacts): CallFact | undefined {
       // Go: `v, err := f(); if err == nil { return v }`: the success branch leaves, a failure goes round.
       (c.failure === 'handled' || (loop.language === 'go' && successExits(c.node, loop).some((e) => e.via === 'err-nil'))) &&
       // A counted loop whose call reads the counter walks items (`rows[i]`), it does not repeat one attempt.
-      !(loop.kind === 'for' && loop.loopVariables.some((v) => new RegExp(`\\b${v}\\b`).test(c.text) && !/attempt|retr|tries|try/i.test(v))),
+      !(loop.kind === 'for' && loop.loopVariables.some((v) => new RegExp(`\\b${v}\\b`).test(c.text) && !/attempt|retr|tries|try/i.test(v))) &&
+      !advancesArgument(c, loop),
   );
+}
+
+/**
+ * `for { e, err := w.fetch(ctx, seq); ...; seq += 1; if err == errSkip { continue } }`: the loop steps a number the call
+ * is given (`seq++`, `seq += 1`, `page = page + 1`), so the next round asks for the next entry, page or offset: a
+ * walk whose skipped items go round, not a retry of one request. An attempt counter handed to the call
+ * (`fetch(attempt)`) is still a retry.
+ */
+function advancesArgument(call: CallFact, loop: LoopFacts): boolean {
+  const args = call.node.childForFieldName('arguments')?.namedChildren ?? [];
+  const names = new Set(args.filter((a) => a.type === 'identifier' && !/attempt|retr|tries|try/i.test(a.text)).map((a) => a.text));
+  if (names.size === 0) return false;
+  for (const n of loop.body.descendantsOfType(['inc_statement', 'dec_statement', 'assignment_statement'])) {
+    if (n.startIndex < call.node.endIndex) continue;
+    const target = n.type === 'assignment_statement' ? n.childForFieldName('left')?.namedChildren : [n.namedChild(0)];
+    const name = target?.length === 1 && target[0]?.type === 'identifier' ? target[0].text : undefined;
+    if (name === undefined || !names.has(name)) continue;
+    if (n.type !== 'assignment_statement') return true;
+    const operator = n.childForFieldName('operator')?.text ?? '';
+    const right = n.childForFieldName('right')?.text.replace(/\s+/g, '') ?? '';
+    if (/^[-+]=$/.test(operator) || (operator === '=' && new RegExp(`^${name}[-+]`).test(right))) return true;
+  }
+  return false;
 }
 
 function isBounded(loop: LoopFacts, source: string): boolean {
