@@ -402,6 +402,29 @@ export function exitsUnconditionally(loop: LoopFacts): boolean {
   return bodyStatements(loop).some((s) => ['break_statement', 'return_statement', 'raise_statement', 'throw_statement'].includes(s.type));
 }
 
+/**
+ * Go: a statement of the body is an endless `for { ... }` that nothing leaves but a `return` (no `break` of it, no
+ * `goto`, no labelled `break`/`continue` that may name an outer loop): once the body gets there it never finishes,
+ * so the loop never goes round (a service that dials once, then serves a channel for the life of the process).
+ */
+export function neverGoesRound(loop: LoopFacts): boolean {
+  if (loop.language !== 'go') return false;
+  return bodyStatements(loop).some((s) => {
+    if (s.type !== 'for_statement' || s.namedChildren.some((c) => c.type !== 'block' && c.type !== 'comment')) return false;
+    const stack: Array<[SyntaxNode, boolean]> = (s.childForFieldName('body')?.namedChildren ?? []).map((c) => [c, false]);
+    while (stack.length > 0) {
+      const [n, inner] = stack.pop()!;
+      if (n.type === 'goto_statement') return false;
+      if ((n.type === 'break_statement' || n.type === 'continue_statement') && n.namedChildCount > 0) return false;
+      if (n.type === 'break_statement' && !inner) return false;
+      if (n.type === 'func_literal') continue;
+      const nested = inner || ['for_statement', 'select_statement', 'expression_switch_statement', 'type_switch_statement'].includes(n.type);
+      for (const c of n.namedChildren) stack.push([c, nested]);
+    }
+    return true;
+  });
+}
+
 const EXIT_TYPES = new Set(['break_statement', 'return_statement']);
 
 /** Any `break`/`return` of this loop (a search loop that stops at the first hit is sequential by design). */

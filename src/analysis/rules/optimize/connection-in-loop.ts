@@ -22,6 +22,7 @@ import {
   indentOf,
   isPython,
   leavesOnSuccess,
+  neverGoesRound,
   ownCalls,
   pollerInterval,
   say,
@@ -146,6 +147,8 @@ function connectsToItem(c: CallFact, calls: CallFact[], loop: LoopFacts): boolea
 const SOCKET_TALKS: ReadonlySet<string> = new Set(['connect', 'connect_ex', 'send', 'sendall', 'sendto', 'sendmsg', 'recv', 'recvfrom', 'listen', 'accept']);
 
 export const detectConnectionInLoop: Detector = (loop, ctx) => {
+  // Go: the body ends up in an endless inner loop it never leaves (serving for the life of the process): one connect.
+  if (neverGoesRound(loop)) return null;
   const connects = perIterationConnections(loop, ctx.model, ctx);
   if (connects.length === 0) return null;
   const first = connects[0]!;
