@@ -13,7 +13,7 @@ import { calleeText, isPlainValue, stringValue, templateContent } from '../facts
 import { MODEL_GLOBALS } from '../facts/javascript.js';
 import { stringLiteralText, type BraceFile } from '../facts/brace.js';
 import { goDurationSeconds } from '../facts/go.js';
-import { goTypeName, goReceiverType, goParameterReceiverType } from '../facts/go-types.js';
+import { goTypeName, goReceiverType } from '../facts/go-types.js';
 import { javaNumber } from '../facts/java.js';
 
 /** Durations in a helper are read from literals only (the file's constants are not at hand in a table). */
@@ -941,8 +941,7 @@ function buildGo(table: FileTable, tree: FlatTree): void {
         // A literal duration (`time.Sleep(5 * time.Second)`): the interval a loop calling the helper polls at.
         const firstNumber = args[0] ? goDurationSeconds(args[0], NO_CONSTANTS) : undefined;
         // `c.Do(req)` on an `*http.Client` (declared, or the request built by `http.NewRequest`): HTTP whatever its name.
-        // A parameter declared with another package's type (`db asserts.RODatabase`): the type decides over the name.
-        const type = /^[A-Za-z_]\w*\.Do$/.test(callee) ? goReceiverType(node) : /^[A-Za-z_]\w*\.\w+$/.test(callee) ? goParameterReceiverType(node) : undefined;
+        const type = /^[A-Za-z_]\w*\.Do$/.test(callee) ? goReceiverType(node) : undefined;
         const ddl = goSchemaStatement(args);
         record(fn, tableCall(callee, node.startPosition.row + 1, false, callee, braceSql(args), braceArgs(args), { notSleep, firstNumber, type, ddl }));
         break;

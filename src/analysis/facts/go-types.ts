@@ -158,27 +158,6 @@ export function goNameType(name: string, at: SyntaxNode): string | undefined {
   return undefined;
 }
 
-/**
- * Summaries (effects/table.ts): the declared type of `x` in `x.M(...)` when `x` is a parameter of an enclosing
- * function declared with another package's type (`db asserts.RODatabase`, `c *http.Client`), as goNameType reads it
- * (a later declaration in a block may shadow it). The parameter lists are checked first, so most calls cost a walk
- * up to their function and no more.
- */
-export function goParameterReceiverType(call: SyntaxNode): string | undefined {
-  const fn = call.childForFieldName('function');
-  const operand = fn?.type === 'selector_expression' ? fn.childForFieldName('operand') : undefined;
-  if (operand?.type !== 'identifier') return undefined;
-  const name = operand.text;
-  let parameter = false;
-  for (let n = call.parent; n && !parameter; n = n.parent) {
-    if (!FUNCTIONS.has(n.type)) continue;
-    parameter = (n.childForFieldName('parameters')?.namedChildren ?? []).some((p) => p.type === 'parameter_declaration' && p.childrenForFieldName('name').some((x) => x.text === name));
-  }
-  if (!parameter) return undefined;
-  const type = goNameType(name, call);
-  return type?.includes('.') ? type : undefined;
-}
-
 /** The struct type `type` of the file: field name → declared type. */
 function structField(root: SyntaxNode, type: string, field: string): string | undefined {
   for (const decl of root.namedChildren) {
