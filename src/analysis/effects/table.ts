@@ -9,7 +9,7 @@ import { classifyWithType, normalizeCallee, type Classification, type KnowledgeB
 import type { ArgFact } from '../facts.js';
 import { CATALOG_SQL, compactCallee, evalNumber, looksLikeSql, methodOf } from '../facts/common.js';
 import { argFacts, popTimeoutSeconds } from '../facts/python.js';
-import { calleeText, isPlainValue, stringValue, templateContent } from '../facts/javascript-syntax.js';
+import { calleeText, isPlainValue, isSqlFragment, sendsToPeer, stringValue, templateContent } from '../facts/javascript-syntax.js';
 import { MODEL_GLOBALS } from '../facts/javascript.js';
 import { stringLiteralText, type BraceFile } from '../facts/brace.js';
 import { goDurationSeconds } from '../facts/go.js';
@@ -32,7 +32,7 @@ export interface TableCall {
   evidence: boolean;
   /** What classification needs: the name matched, SQL text, arguments (only for methods that read them). */
   /** `type`: Go, the receiver's declared type where the file says (only `x.Do(req)` looks: facts/go-types.ts). */
-  raw?: { name: string; sql?: string; args: ArgFact[]; argCount?: number; positional?: number; firstNumber?: number; notSleep?: boolean; ddl?: boolean; notPop?: boolean; type?: string };
+  raw?: { name: string; sql?: string; args: ArgFact[]; argCount?: number; positional?: number; firstNumber?: number; notSleep?: boolean; ddl?: boolean; notPop?: boolean; notIo?: boolean; type?: string };
   sleepSeconds?: number;
   /** Queue pops: seconds the pop may block, 0 for a non-blocking pop, undefined when unknown or unbounded. */
   timeoutSeconds?: number;
@@ -185,7 +185,7 @@ function newScope(end: number, fields: Omit<Scope, 'end'> = {}): Scope {
 
 /** A table call with every field, in one order (see newScope). */
 function tableCall(callee: string, line: number, managed: boolean, name: string, sql: string | undefined, args: ArgFact[], more: RawExtras = NO_EXTRAS): TableCall {
-  return { callee, line, kinds: [], evidence: false, raw: { name, sql, args, argCount: more.argCount, positional: more.positional, firstNumber: more.firstNumber, notSleep: more.notSleep, ddl: more.ddl, notPop: more.notPop, type: more.type }, sleepSeconds: undefined, timeoutSeconds: undefined, managed, commitOnRequest: false };
+  return { callee, line, kinds: [], evidence: false, raw: { name, sql, args, argCount: more.argCount, positional: more.positional, firstNumber: more.firstNumber, notSleep: more.notSleep, ddl: more.ddl, notPop: more.notPop, notIo: more.notIo, type: more.type }, sleepSeconds: undefined, timeoutSeconds: undefined, managed, commitOnRequest: false };
 }
 
 type RawExtras = Omit<NonNullable<TableCall['raw']>, 'name' | 'sql' | 'args'>;
@@ -337,6 +337,8 @@ export function classifyFunction(fn: TableFunction, language: Language, kb: Know
     let kinds = result.kinds;
     if (raw.notSleep) kinds = kinds.filter((k) => k !== 'sleep');
     if (raw.notPop) kinds = kinds.filter((k) => k !== 'queue-pop');
+    // A SQL fragment handed to a builder (`.where(knex.raw(...))`), a message to a connected peer (`client.send(text)`).
+    if (raw.notIo && result.by !== 'summary') kinds = [];
     // DDL (`conn.exec_driver_sql("drop database %s" % name)`) or a catalog read: one per schema object, not a per-row query.
     if (raw.ddl) kinds = kinds.filter((k) => k !== 'db-read' && k !== 'db-write' && k !== 'db-batch');
     call.kinds = kinds;
@@ -686,6 +688,7 @@ function buildJavaScript(table: FileTable, tree: FlatTree): void {
     const call = tableCall(callee, node.startPosition.row + 1, false, name, sql, args, { notSleep });
     // `const job = this.queue.dequeue()` in a plain function: an in-process queue's item, not a broker pop.
     if (!isNew && POP_METHOD.test(name) && isPlainValue(node)) call.raw!.notPop = true;
+    if (!isNew && (isSqlFragment(node) || (/(^|\.)send$/.test(name) && sendsToPeer(name.slice(0, Math.max(0, name.lastIndexOf('.'))), (argsNode?.namedChildren ?? []).filter((c) => c.type !== 'comment'))))) call.raw!.notIo = true;
     if (!isNew && /commit/i.test(name) && inRequestBranch(node, 'commit')) call.commitOnRequest = true;
     record(fn, call);
     if (isNew && fn.className !== undefined) ownField(table, fn.className, node, callee);

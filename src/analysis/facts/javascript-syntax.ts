@@ -391,3 +391,38 @@ export function bindsTimersPromises(root: SyntaxNode, alias: string): boolean {
   }
   return false;
 }
+
+/** Nodes that hold or make an object: a name, a property, `new X()`, a call of something named for commands. */
+const COMMAND_HOLDERS: ReadonlySet<string> = new Set(['identifier', 'member_expression', 'subscript_expression', 'new_expression', 'await_expression', 'parenthesized_expression', 'ternary_expression']);
+const SEND_OPTIONS: ReadonlySet<string> = new Set(['object', 'arrow_function', 'function_expression', 'function', 'identifier', 'member_expression', 'undefined', 'null']);
+
+/** Arguments the AWS SDK's `client.send(command, options?, callback?)` could have been given. */
+function mayBeCommand(positional: readonly SyntaxNode[]): boolean {
+  const first = positional[0];
+  if (!first) return false;
+  const commandLike = COMMAND_HOLDERS.has(first.type) || (first.type === 'call_expression' && /command/i.test(first.childForFieldName('function')?.text ?? ''));
+  return commandLike && positional.slice(1).every((a) => SEND_OPTIONS.has(a.type));
+}
+
+/**
+ * `client.send(fmtMessage('ping'))`, `opts.client.send(topic, payload)`: a message written to a connected peer (a
+ * WebSocket or IPC client) on something named a client, not the AWS SDK's `client.send(command)`, whose one argument
+ * is a command object (`new XCommand(...)` or a name holding one) and whose second, if any, is options or a callback.
+ */
+export function sendsToPeer(receiver: string | undefined, positional: readonly SyntaxNode[]): boolean {
+  return /client$/i.test(receiver ?? '') && !mayBeCommand(positional);
+}
+
+/**
+ * `query.where(knex.raw('lower(name) = ?', [v]))`, `.andOn(col, '=', knex.raw(cast))`: a raw SQL fragment handed
+ * to a query builder's method is part of that builder's statement; it runs nothing by itself (knex's `raw` is lazy
+ * and runs only when awaited or `.then`-ed, as a statement of its own).
+ */
+export function isSqlFragment(node: SyntaxNode): boolean {
+  if (node.type !== 'call_expression') return false;
+  const fn = node.childForFieldName('function');
+  if (fn?.type !== 'member_expression' || fn.childForFieldName('property')?.text !== 'raw') return false;
+  const args = node.parent;
+  const call = args?.type === 'arguments' ? args.parent : null;
+  return call?.type === 'call_expression' && call.childForFieldName('function')?.type === 'member_expression';
+}

@@ -43,6 +43,8 @@ import {
   stringValue,
   isTimersPromises,
   requiredSource,
+  isSqlFragment,
+  sendsToPeer,
   templateContent,
   unwrap,
 } from './javascript-syntax.js';
@@ -154,6 +156,7 @@ const MS_NAMES = new Set(['block', 'BLOCK', 'blockMs', 'timeout', 'timeoutMs', '
 const S_NAMES = new Set(['WaitTimeSeconds', 'waitTimeSeconds', 'timeoutSeconds', 'waitSeconds']);
 /** A DevTools-protocol method name (`Network.deleteCookies`, `Page.navigate`): the domain, a dot, the command. */
 const DEVTOOLS_METHOD = /^[A-Z][A-Za-z]+\.[a-z][A-Za-z]+$/;
+
 /** PascalCase globals that are not active-record models (`Math.max` is not `Model.max`). */
 export const MODEL_GLOBALS = new Set([
   'Array', 'Object', 'Promise', 'Math', 'JSON', 'Date', 'Number', 'String', 'Boolean', 'Reflect', 'Map', 'Set',
@@ -1172,7 +1175,7 @@ class Extractor {
       }
       // `new ReceiveMessageCommand(...)` only builds a request object; `client.send(command)` does the I/O. A
       // sql`...` template passed to `pool.query` is the query's text, not a second query.
-      if ((isNew && /Command$/.test(method)) || (tagged && node.parent?.type === 'arguments')) kinds = [];
+      if ((isNew && /Command$/.test(method)) || (tagged && node.parent?.type === 'arguments') || isSqlFragment(node)) kinds = [];
     }
 
     const position = this.usage(node);
@@ -1193,6 +1196,8 @@ class Extractor {
       } else if (!via && positional[0].type === 'string' && DEVTOOLS_METHOD.test(positional[0].text.slice(1, -1))) {
         // `session.send('Network.deleteCookies', params)`: a DevTools-protocol command to the browser the session
         // drives, not the AWS SDK's `client.send(command)` (which takes a command object) the catalogue matched.
+        kinds = [];
+      } else if (!via && sendsToPeer(receiver, positional)) {
         kinds = [];
       }
     }

@@ -6,7 +6,7 @@
 import type { CallFact, CallKind, LoopFacts, SyntaxNode } from '../../facts.js';
 import type { FileModel, ModelCall } from '../../model.js';
 import { classifyWithType, elideBrackets } from '../../knowledge-base.js';
-import { bindsTimersPromises, isPlainValue } from '../../facts/javascript-syntax.js';
+import { bindsTimersPromises, isPlainValue, isSqlFragment, sendsToPeer } from '../../facts/javascript-syntax.js';
 import { goReceiverType } from '../../facts/go-types.js';
 import { short } from './fixes.js';
 import {
@@ -57,6 +57,7 @@ export function classifyTreeCall(node: SyntaxNode, model: FileModel): TreeCall {
   let kinds: CallKind[] = [];
   let confidence: TreeCall['confidence'] = 'high';
   let timeoutSeconds: number | undefined;
+  let by: string | undefined;
   const sql = stringValue(argumentsOf(node).positional[0]);
   try {
     let result = kb.classify(language, callee, sql ? { sql } : undefined);
@@ -67,6 +68,7 @@ export function classifyTreeCall(node: SyntaxNode, model: FileModel): TreeCall {
     }
     kinds = result.kinds;
     confidence = result.confidence;
+    by = result.by;
     if (result.by === 'summary') timeoutSeconds = result.timeoutSeconds;
   } catch {
     kinds = [];
@@ -79,6 +81,10 @@ export function classifyTreeCall(node: SyntaxNode, model: FileModel): TreeCall {
     kinds = ['sleep'];
     confidence = 'high';
   }
+  // `client.send(fmtMessage('ping'))`: a message to a connected peer, not the AWS SDK's `client.send(command)`.
+  if (method === 'send' && kinds.includes('http') && by === 'api' && isJsLanguage(language) && sendsToPeer(receiver, argumentsOf(node).positional)) kinds = [];
+  // `q.where(knex.raw('x = ?', [v]))`: a SQL fragment of the builder's statement, no query of its own.
+  if (method === 'raw' && by !== 'summary' && isJsLanguage(language) && isSqlFragment(node)) kinds = [];
   const parent = node.parent;
   const awaited = parent?.type === 'await_expression' || parent?.type === 'await';
   const call: TreeCall = { node, callee, method, receiver: receiver || undefined, line: lineOf(node), kinds, confidence, awaited };

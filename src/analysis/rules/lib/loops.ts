@@ -329,8 +329,12 @@ function endsWithWord(words: string[]): RegExp {
   return new RegExp(`(?:^|_)(?:${lower})$|(?<=[a-z0-9])(?:${upper})$`);
 }
 
-/** A collection whose size is the schema's, not the data's: one statement per column or index is what DDL needs. */
-const SCHEMA_NOUN = endsWithWord(['columns?', 'indices', 'indexes', 'foreign_?[kK]eys?', 'constraints?', 'tables?', 'schemas?', 'migrations?', 'migration_?[fF]iles?', 'enums?', 'sequences?', 'metadatas?', 'primary_?[kK]eys?']);
+/**
+ * A collection whose size is the schema's, not the data's: one statement per column or index is what DDL needs, and
+ * an ORM's walk over a model's attributes (`Object.entries(meta.attributes)`: one join table per relation) or over
+ * its models (`for (const model of contentTypes.models)`: one table each) runs one statement per schema object.
+ */
+const SCHEMA_NOUN = endsWithWord(['columns?', 'indices', 'indexes', 'foreign_?[kK]eys?', 'constraints?', 'tables?', 'schemas?', 'migrations?', 'migration_?[fF]iles?', 'enums?', 'sequences?', 'metadatas?', 'primary_?[kK]eys?', 'attributes?', 'models?']);
 
 /** Names in an iterable's text that say nothing about what is iterated. */
 const ITERABLE_PLUMBING = new Set(['this', 'self', 'cls', 'Object', 'Array', 'from', 'entries', 'values', 'keys', 'items', 'filter', 'map', 'reverse', 'slice', 'sorted', 'reversed', 'list', 'tuple', 'set', 'enumerate', 'zip', 'length', 'len', 'concat', 'flat', 'iter']);

@@ -370,8 +370,9 @@ function settledRoot(thenCall: SyntaxNode): boolean {
 /**
  * `Promise.all([new Promise((resolve) => sensor.read(resolve)), ...]).then(report)`, or over a list the function
  * fills only with such promises (`signals.push(new Promise((done) => led.fade(ms, done)))`): each input's executor
- * takes no `reject` (inline, or a function of the file with one parameter: `new Promise(readTemperature)`), so no
- * input rejects and neither does their combination. The inputs are callbacks turned into promises to join them.
+ * takes no `reject` (inline, or a function of the file with one parameter: `new Promise(readTemperature)`), or the
+ * input is a chain that ends in a settling `.catch` (caughtChain), so no input rejects and neither does their
+ * combination. The inputs are callbacks turned into promises to join them.
  */
 function joinsResolvingPromises(thenCall: SyntaxNode): boolean {
   let root: SyntaxNode | null = thenCall;
@@ -384,7 +385,7 @@ function joinsResolvingPromises(thenCall: SyntaxNode): boolean {
   const input = root.childForFieldName('arguments')?.namedChildren;
   if (input?.length !== 1) return false;
   const list = input[0]!;
-  if (list.type === 'array') return list.namedChildren.some((e) => e.type !== 'comment') && list.namedChildren.every((e) => e.type === 'comment' || resolvingPromise(e));
+  if (list.type === 'array') return list.namedChildren.some((e) => e.type !== 'comment') && list.namedChildren.every((e) => e.type === 'comment' || resolvingPromise(e) || caughtChain(e));
   if (list.type !== 'identifier') return false;
   let scope: SyntaxNode | null = root.parent;
   while (scope && !ASYNC_CANDIDATE_TYPES.has(scope.type)) scope = scope.parent;
@@ -395,7 +396,27 @@ function joinsResolvingPromises(thenCall: SyntaxNode): boolean {
   if (scope.descendantsOfType(['assignment_expression', 'augmented_assignment_expression']).some((a) => a.childForFieldName('left')?.text === name)) return false;
   const uses = scope.descendantsOfType('identifier').filter((id) => id.text === name && id.parent?.type === 'member_expression' && id.parent.childForFieldName('object')?.id === id.id);
   const pushes = uses.map((id) => id.parent!.parent).filter((c): c is SyntaxNode => c?.type === 'call_expression' && /\.push$/.test(calleeOf(c)));
-  return pushes.length > 0 && pushes.every((c) => (c.childForFieldName('arguments')?.namedChildren ?? []).every((a) => a.type === 'comment' || resolvingPromise(a)));
+  return pushes.length > 0 && pushes.every((c) => (c.childForFieldName('arguments')?.namedChildren ?? []).every((a) => a.type === 'comment' || resolvingPromise(a) || caughtChain(a)));
+}
+
+/**
+ * `install(mod).then(report).catch((err) => retry.push(mod))`: a chain that ends in a `.catch` whose handler
+ * neither throws nor returns a rejection settles whatever happens before it.
+ */
+function caughtChain(node: SyntaxNode): boolean {
+  if (node.type !== 'call_expression') return false;
+  const fn = node.childForFieldName('function');
+  if (fn?.type !== 'member_expression' || fn.childForFieldName('property')?.text !== 'catch') return false;
+  const args = node.childForFieldName('arguments')?.namedChildren ?? [];
+  const handler = args[0];
+  if (args.length !== 1 || !handler || !ASYNC_CANDIDATE_TYPES.has(handler.type)) return false;
+  const body = handler.childForFieldName('body');
+  if (!body) return false;
+  const rejects = (n: SyntaxNode): boolean => {
+    if (n.type === 'throw_statement' || (n.type === 'call_expression' && calleeOf(n) === 'Promise.reject')) return true;
+    return n.namedChildren.some((c) => !ASYNC_CANDIDATE_TYPES.has(c.type) && rejects(c));
+  };
+  return !rejects(body);
 }
 
 /** `new Promise((resolve) => ...)` or `new Promise(readSensor)` with a file function of one parameter. */
@@ -526,6 +547,7 @@ function asyncForEach(loop: LoopFacts, ctx: RuleContext): Detection | null {
   if (!args || !callback || args.namedChildren.length !== 1) return null;
   if (callback.type !== 'arrow_function' && callback.type !== 'function_expression') return null;
   if (!callback.children.some((c) => c.type === 'async')) return null;
+  if (cannotReject(callback, ctx)) return null;
   const receiver = fn.childForFieldName('object')!;
   const statement = loop.node.parent;
   const enclosingAsync = enclosingFunctionIsAsync(loop.node);
@@ -544,6 +566,27 @@ function asyncForEach(loop: LoopFacts, ctx: RuleContext): Detection | null {
           { description: 'await Promise.all(...map(...)) in an async function', safety: 'unsafe', language: fenceLanguage(loop.language) },
         );
   return { loop, line: lineOf(fn.childForFieldName('property')!), variant: 'foreach', data: { call: `${displayCallee(calleeOf(loop.node))}` }, confidence: 'high', fix };
+}
+
+/**
+ * An async callback whose promise cannot reject on awaited work: it awaits nothing (it runs to its end before
+ * `forEach` moves on, like a plain callback), or every `await` sits in the body of a `try` with a `catch` in the
+ * callback (a fan-out that handles each item's failure itself). A promise that only settles is not lost work.
+ */
+function cannotReject(callback: SyntaxNode, ctx: RuleContext): boolean {
+  for (const node of ctx.model.descendants(callback, { skipFunctions: true })) {
+    const awaits = node.type === 'await_expression' || (node.type === 'for_in_statement' && node.children.some((c) => c.type === 'await'));
+    if (!awaits) continue;
+    let caught = false;
+    for (let child = node, up = node.parent; up && up.id !== callback.id; child = up, up = up.parent) {
+      if (up.type === 'try_statement' && up.childForFieldName('body')?.id === child.id && up.childForFieldName('handler')) {
+        caught = true;
+        break;
+      }
+    }
+    if (!caught) return false;
+  }
+  return true;
 }
 
 function enclosingFunctionIsAsync(node: SyntaxNode): boolean {

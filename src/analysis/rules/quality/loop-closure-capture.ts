@@ -7,6 +7,7 @@ import type { Detection, Detector } from '../../rule-types.js';
 import { detectGoClosureCapture } from './go-closure.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { blockFix, fenceLanguage, replaceFix, rewriteLines, type TextEdit } from '../../../fixes/lines.js';
+import { successExits } from '../lib/exits.js';
 import { calleeOf, descendants, enclosingFunction, endLineOf, familyOf, identifiersIn, lineOf, methodOf, rootOf } from '../lib/index.js';
 
 function isAwaited(node: SyntaxNode): boolean {
@@ -245,6 +246,102 @@ function collectedByArrayCallback(closure: SyntaxNode): boolean {
   return call?.type === 'call_expression' && ARRAY_BUILDERS.has(methodOf(calleeOf(call)));
 }
 
+const JS_FUNCTIONS: ReadonlySet<string> = new Set(['arrow_function', 'function_expression', 'function', 'function_declaration', 'generator_function', 'generator_function_declaration', 'method_definition']);
+
+/**
+ * The names `fn` binds itself: its parameters, and the `var`/`let`/`const` declarations, `for (var k in ...)` heads,
+ * function declarations and catch parameters of its own body (nested functions skipped). A use of such a name in
+ * `fn` reads `fn`'s binding, whatever a loop around `fn` declares (`var` is hoisted to the function).
+ */
+function ownBindings(fn: SyntaxNode, model: FileModel): Set<string> {
+  const names = new Set<string>();
+  const params = fn.childForFieldName('parameters') ?? fn.childForFieldName('parameter');
+  if (params) for (const n of identifiersIn(params, model)) names.add(n);
+  const body = fn.childForFieldName('body');
+  if (!body) return names;
+  for (const d of descendants(body, model, { skipFunctions: true })) {
+    if (d.type === 'variable_declarator') {
+      const name = d.childForFieldName('name');
+      if (name?.type === 'identifier') names.add(name.text);
+      else for (const n of identifiersIn(name, model)) names.add(n);
+    } else if (d.type === 'for_in_statement' && d.childForFieldName('kind') && d.childForFieldName('left')?.type === 'identifier') {
+      names.add(d.childForFieldName('left')!.text);
+    } else if (d.type === 'function_declaration' || d.type === 'generator_function_declaration') {
+      const name = d.childForFieldName('name');
+      if (name) names.add(name.text);
+    } else if (d.type === 'catch_clause') {
+      for (const n of identifiersIn(d.childForFieldName('parameter'), model)) names.add(n);
+    }
+  }
+  return names;
+}
+
+/**
+ * The loop's `var`s that `closure` reads through the loop's own binding: a use inside a function (the closure, or one
+ * between it and the loop body) that declares the name itself reads that function's binding instead
+ * (`bar.on('close', function () { for (var i in streams) ... })` inside `for (var i in users)`).
+ */
+function loopBindingsRead(closure: SyntaxNode, vars: ReadonlyMap<string, SyntaxNode>, loopBody: SyntaxNode, model: FileModel): Set<string> {
+  const read = new Set<string>();
+  const bindings = new Map<number, Set<string>>();
+  const bound = (fn: SyntaxNode): Set<string> => {
+    let names = bindings.get(fn.id);
+    if (!names) {
+      names = ownBindings(fn, model);
+      bindings.set(fn.id, names);
+    }
+    return names;
+  };
+  for (const use of descendants(closure, model)) {
+    if (use.type !== 'identifier' && use.type !== 'shorthand_property_identifier') continue;
+    if (!vars.has(use.text) || read.has(use.text)) continue;
+    let shadowed = false;
+    for (let up = use.parent; up && up.id !== loopBody.id; up = up.parent) {
+      if (JS_FUNCTIONS.has(up.type) && bound(up).has(use.text)) {
+        shadowed = true;
+        break;
+      }
+    }
+    if (!shadowed) read.add(use.text);
+  }
+  return read;
+}
+
+const CONSTANT_VALUES: ReadonlySet<string> = new Set(['this', 'number', 'string', 'true', 'false', 'null', 'undefined']);
+
+/**
+ * A `var` that holds the same value on every iteration (`var self = this;`, `var limit = 10;`, a copy of a name the
+ * loop never assigns) and that nothing in the loop assigns again: a callback that reads it after the loop sees the
+ * value it saw in its own iteration.
+ */
+function sameOnEveryIteration(name: string, loop: LoopFacts, vars: ReadonlyMap<string, SyntaxNode>, model: FileModel): boolean {
+  let declared = false;
+  const assignedInLoop = (n: string): boolean =>
+    descendants(loop.node, model).some((d) => {
+      if (d.type === 'assignment_expression' || d.type === 'augmented_assignment_expression') return d.childForFieldName('left')?.text === n;
+      if (d.type === 'update_expression') return d.childForFieldName('argument')?.text === n;
+      if (d.type === 'for_in_statement') return d.childForFieldName('left')?.text === n;
+      return false;
+    });
+  for (const d of descendants(loop.body, model, { skipFunctions: true })) {
+    if (d.type !== 'variable_declarator' || d.childForFieldName('name')?.text !== name) continue;
+    const value = d.childForFieldName('value');
+    if (!value) return false;
+    const constant = CONSTANT_VALUES.has(value.type) || (value.type === 'identifier' && value.text !== name && !vars.has(value.text) && !assignedInLoop(value.text));
+    if (!constant) return false;
+    declared = true;
+  }
+  return declared && !assignedInLoop(name);
+}
+
+/**
+ * The closure is made on the way out of the loop: it is part of a `return`/`throw` (`return load(x).then(cb)`) or one
+ * runs right after it, so the loop never reaches another iteration that could change what it reads.
+ */
+function madeOnTheWayOut(closure: SyntaxNode, loop: LoopFacts): boolean {
+  return successExits(closure, loop, { raises: true }).some((e) => e.always && (e.node.type === 'return_statement' || e.node.type === 'throw_statement'));
+}
+
 function varKeyword(declaration: SyntaxNode): SyntaxNode | undefined {
   return declaration.children.find((c) => c.type === 'var');
 }
@@ -281,9 +378,10 @@ function jsDetections(loop: LoopFacts, source: string, model: FileModel): Detect
     const paramNames = params ? identifiersIn(params, model) : new Set<string>();
     const body = closure.childForFieldName('body');
     if (!body) continue;
-    const used = identifiersIn(body, model);
-    const captured = [...vars.keys()].filter((v) => used.has(v) && !paramNames.has(v) && !reported.has(v));
+    const used = loopBindingsRead(closure, vars, loop.body, model);
+    const captured = [...vars.keys()].filter((v) => used.has(v) && !paramNames.has(v) && !reported.has(v) && !sameOnEveryIteration(v, loop, vars, model));
     if (captured.length === 0 || !(isDeferred(closure, model) || collectedByArrayCallback(closure))) continue;
+    if (madeOnTheWayOut(closure, loop)) continue;
     for (const v of captured) reported.add(v);
     // `let` is only a drop-in when nothing after the loop reads the variable.
     const scope = enclosingFunction(node, 'js') ?? rootOf(node);
