@@ -19,6 +19,13 @@ function declaredType(at: SyntaxNode, name: string): SyntaxNode | undefined {
   return undefined;
 }
 
+/** The simple name of `name`'s declared type without type arguments (`ExecutorCompletionService<Void>` → `ExecutorCompletionService`). */
+export function declaredTypeName(at: SyntaxNode, name: string): string | undefined {
+  const type = declaredType(at, name);
+  if (!type) return undefined;
+  return (type.type === 'generic_type' ? type.namedChildren[0] : type)?.text.replace(/\s+/g, '').split('.').pop();
+}
+
 /**
  * `name` is declared (in the enclosing method or class) with a type of `java.util` (`Map`, `HashMap<K, V>`, `List`,
  * `java.util.Map`): an in-memory collection, never a DAO, mapper or client whatever the variable is called. The
