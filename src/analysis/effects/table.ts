@@ -67,6 +67,8 @@ export interface TableFunction {
   abstract?: boolean;
   /** JavaScript/TypeScript: declared `async` (a call returns a promise). */
   async?: boolean;
+  /** Java: the declared return type's simple name (`DriverDelegate getDelegate()`), for `getDelegate().m()`. */
+  returnType?: string;
 }
 
 /** `from .db import load as fetch` → { local: 'fetch', module: '.db', name: 'load' }; `import x.y as z` → name undefined. */
@@ -1060,6 +1062,8 @@ function buildJava(table: FileTable, tree: FlatTree): void {
       }
       const fn = addFunction(table, name, className, node, false);
       if (!node.childForFieldName('body')) fn.abstract = true;
+      const returnType = javaTypeName(node.childForFieldName('type'));
+      if (returnType !== undefined) fn.returnType = returnType;
       table.interfaces.get(className)?.methods.add(name);
       stack.push(newScope(node.endIndex, { fn }));
       continue;
