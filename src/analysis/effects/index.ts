@@ -820,6 +820,12 @@ export class FileEffects implements KnowledgeBase {
 
   /** The function a call resolves to, seen from `from` (inside class `className`, when known). */
   private resolve(from: FileTable, callee: string, className: string | undefined, hops: number, loadedOnly = false, receiver?: string): TableFunction | undefined {
+    // Java: `getDelegate().selectTrigger(conn, key)`: method `m` of the type the class's own method declares it returns.
+    const returned = from.language === 'java' ? /^(?:this\.)?([a-z]\w*)\(\)\.(\w+)$/.exec(callee) : null;
+    if (returned) {
+      const type = this.ownMethod(from, returned[1]!, className)?.returnType;
+      return type === undefined ? undefined : this.javaTypeMethod(from, type, returned[2]!, loadedOnly);
+    }
     if (callee.includes('(') || callee.includes('[') || callee.startsWith('new ')) return undefined;
     const parts = callee.split('.');
     if (parts.length === 3 && (parts[0] === 'self' || parts[0] === 'this') && from.language !== 'go' && from.language !== 'java') {
@@ -988,6 +994,11 @@ export class FileEffects implements KnowledgeBase {
   private javaFieldMethod(from: FileTable, className: string | undefined, field: string, name: string, loadedOnly: boolean): TableFunction | undefined {
     const type = fieldTypeOf(from, className, field);
     if (type === undefined) return undefined;
+    return this.javaTypeMethod(from, type, name, loadedOnly);
+  }
+
+  /** Method `name` of the Java class or interface `type` as `from` sees it (an interface's one implementation). */
+  private javaTypeMethod(from: FileTable, type: string, name: string, loadedOnly: boolean): TableFunction | undefined {
     const owner = this.javaClass(from, type, loadedOnly);
     const method = owner?.classes.get(type)?.get(name);
     if (!owner) return undefined;

@@ -15,6 +15,7 @@ import { stringLiteralText, type BraceFile } from '../facts/brace.js';
 import { goDurationSeconds } from '../facts/go.js';
 import { goTypeName, goReceiverType } from '../facts/go-types.js';
 import { javaNumber } from '../facts/java.js';
+import { urlReadOrigin } from '../facts/java-types.js';
 
 /** Durations in a helper are read from literals only (the file's constants are not at hand in a table). */
 const NO_CONSTANTS = { numbers: new Map() } as unknown as BraceFile;
@@ -32,7 +33,7 @@ export interface TableCall {
   evidence: boolean;
   /** What classification needs: the name matched, SQL text, arguments (only for methods that read them). */
   /** `type`: Go, the receiver's declared type where the file says (only `x.Do(req)` looks: facts/go-types.ts). */
-  raw?: { name: string; sql?: string; args: ArgFact[]; argCount?: number; positional?: number; firstNumber?: number; notSleep?: boolean; ddl?: boolean; notPop?: boolean; notIo?: boolean; type?: string };
+  raw?: { name: string; sql?: string; args: ArgFact[]; argCount?: number; positional?: number; firstNumber?: number; notSleep?: boolean; ddl?: boolean; notPop?: boolean; notIo?: boolean; type?: string; handedUrl?: boolean };
   sleepSeconds?: number;
   /** Queue pops: seconds the pop may block, 0 for a non-blocking pop, undefined when unknown or unbounded. */
   timeoutSeconds?: number;
@@ -66,6 +67,8 @@ export interface TableFunction {
   abstract?: boolean;
   /** JavaScript/TypeScript: declared `async` (a call returns a promise). */
   async?: boolean;
+  /** Java: the declared return type's simple name (`DriverDelegate getDelegate()`), for `getDelegate().m()`. */
+  returnType?: string;
 }
 
 /** `from .db import load as fetch` → { local: 'fetch', module: '.db', name: 'load' }; `import x.y as z` → name undefined. */
@@ -185,7 +188,7 @@ function newScope(end: number, fields: Omit<Scope, 'end'> = {}): Scope {
 
 /** A table call with every field, in one order (see newScope). */
 function tableCall(callee: string, line: number, managed: boolean, name: string, sql: string | undefined, args: ArgFact[], more: RawExtras = NO_EXTRAS): TableCall {
-  return { callee, line, kinds: [], evidence: false, raw: { name, sql, args, argCount: more.argCount, positional: more.positional, firstNumber: more.firstNumber, notSleep: more.notSleep, ddl: more.ddl, notPop: more.notPop, notIo: more.notIo, type: more.type }, sleepSeconds: undefined, timeoutSeconds: undefined, managed, commitOnRequest: false };
+  return { callee, line, kinds: [], evidence: false, raw: { name, sql, args, argCount: more.argCount, positional: more.positional, firstNumber: more.firstNumber, notSleep: more.notSleep, ddl: more.ddl, notPop: more.notPop, notIo: more.notIo, type: more.type, handedUrl: more.handedUrl }, sleepSeconds: undefined, timeoutSeconds: undefined, managed, commitOnRequest: false };
 }
 
 type RawExtras = Omit<NonNullable<TableCall['raw']>, 'name' | 'sql' | 'args'>;
@@ -339,6 +342,9 @@ export function classifyFunction(fn: TableFunction, language: Language, kb: Know
     if (raw.notPop) kinds = kinds.filter((k) => k !== 'queue-pop');
     // A SQL fragment handed to a builder (`.where(knex.raw(...))`), a message to a connected peer (`client.send(text)`).
     if (raw.notIo && result.by !== 'summary') kinds = [];
+    // Java: a helper that reads the URL it is handed (or a class-path resource) reads whatever its caller names; that
+    // is no evidence of a network round trip (facts/java-types.ts urlReadOrigin).
+    if (raw.handedUrl) kinds = kinds.filter((k) => k !== 'http');
     // DDL (`conn.exec_driver_sql("drop database %s" % name)`) or a catalog read: one per schema object, not a per-row query.
     if (raw.ddl) kinds = kinds.filter((k) => k !== 'db-read' && k !== 'db-write' && k !== 'db-batch');
     call.kinds = kinds;
@@ -1059,6 +1065,8 @@ function buildJava(table: FileTable, tree: FlatTree): void {
       }
       const fn = addFunction(table, name, className, node, false);
       if (!node.childForFieldName('body')) fn.abstract = true;
+      const returnType = javaTypeName(node.childForFieldName('type'));
+      if (returnType !== undefined) fn.returnType = returnType;
       table.interfaces.get(className)?.methods.add(name);
       stack.push(newScope(node.endIndex, { fn }));
       continue;
@@ -1080,7 +1088,9 @@ function buildJava(table: FileTable, tree: FlatTree): void {
     // `Thread.sleep(5000)`: milliseconds, the interval a loop calling the helper polls at.
     const ms = callee === 'Thread.sleep' && args[0] ? javaNumber(args[0], NO_CONSTANTS) : undefined;
     const firstNumber = ms === undefined ? undefined : ms / 1000;
-    record(fn, tableCall(callee, node.startPosition.row + 1, insideResources(node, fn), callee, braceSql(args), braceArgs(args), { firstNumber }));
+    // A URL read whose URL is a resource lookup, a parameter or field the caller fills, or whose receiver is not a URL.
+    const handedUrl = type === 'method_invocation' && /^(?:openStream|getInputStream|connect|getResponseCode|getContent|getHeaderFields|getContentLength)$/.test(node.childForFieldName('name')?.text ?? '') && urlReadOrigin(node) !== undefined;
+    record(fn, tableCall(callee, node.startPosition.row + 1, insideResources(node, fn), callee, braceSql(args), braceArgs(args), { firstNumber, ...(handedUrl ? { handedUrl } : {}) }));
   }
 }
 

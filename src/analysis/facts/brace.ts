@@ -22,7 +22,7 @@ import {
 } from '../facts.js';
 import { classifyWithType, type Classification, type KnowledgeBase } from '../knowledge-base.js';
 import { goReceiverType, isStandardLibraryPackage } from './go-types.js';
-import { isJavaUtilReceiver } from './java-types.js';
+import { isJavaUtilReceiver, urlReadOrigin } from './java-types.js';
 import { findSuppressions } from '../suppressions.js';
 import {
   LineIndex,
@@ -587,6 +587,15 @@ class BraceExtractor {
     // Java: a receiver declared as a `java.util` collection (`Map<K, V> lineMapper`) is no mapper, DAO or client.
     if (this.spec.language === 'java' && (result.by === 'api' || result.by === 'guess') && shape.receiver !== undefined && /^[A-Za-z_$][\w$]*$/.test(shape.receiver) && isJavaUtilReceiver(node, shape.receiver)) {
       result = { kinds: [], confidence: 'high' };
+    }
+    // Java: a URL read of a class-path or jar resource (`getClass().getResource(n).openStream()`), or `openStream` on
+    // a receiver declared with another type than `URL` (its own method), is no HTTP request.
+    if (this.spec.language === 'java' && result.by === 'api' && result.kinds.includes('http')) {
+      const origin = urlReadOrigin(node);
+      if (origin === 'resource' || origin === 'other-type') {
+        const kinds = result.kinds.filter((k) => k !== 'http');
+        result = kinds.length > 0 ? { ...result, kinds } : { kinds: [], confidence: 'high' };
+      }
     }
     // Go: the receiver's declared type decides over receiver-name patterns (facts/go-types.ts).
     if (this.spec.language === 'go' && ((result.kinds.length > 0 && (result.by === 'api' || result.by === 'guess')) || shape.method === 'Do')) {

@@ -19,6 +19,13 @@ function declaredType(at: SyntaxNode, name: string): SyntaxNode | undefined {
   return undefined;
 }
 
+/** The simple name of `name`'s declared type without type arguments (`ExecutorCompletionService<Void>` → `ExecutorCompletionService`). */
+export function declaredTypeName(at: SyntaxNode, name: string): string | undefined {
+  const type = declaredType(at, name);
+  if (!type) return undefined;
+  return (type.type === 'generic_type' ? type.namedChildren[0] : type)?.text.replace(/\s+/g, '').split('.').pop();
+}
+
 /**
  * `name` is declared (in the enclosing method or class) with a type of `java.util` (`Map`, `HashMap<K, V>`, `List`,
  * `java.util.Map`): an in-memory collection, never a DAO, mapper or client whatever the variable is called. The
@@ -34,4 +41,143 @@ export function isJavaUtilReceiver(at: SyntaxNode, name: string): boolean {
   let root = at;
   while (root.parent) root = root.parent;
   return root.namedChildren.some((c) => c.type === 'import_declaration' && /^import\s+java\.util\.(\*|[A-Z]\w*)\s*;$/.test(c.text.trim()) && (c.text.includes('*') || c.text.replace(/\s+/g, '').endsWith(`.${base};`)));
+}
+
+/** The declaration node of `name` seen from `at` (the enclosing method's locals and parameters, then the class's fields). */
+function declarationOf(at: SyntaxNode, name: string): SyntaxNode | undefined {
+  for (let scope: SyntaxNode | null = at.parent; scope; scope = scope.parent) {
+    if (!SCOPES.has(scope.type)) continue;
+    for (const decl of scope.descendantsOfType(DECLARATIONS)) {
+      const names = decl.type === 'local_variable_declaration' || decl.type === 'field_declaration'
+        ? decl.namedChildren.filter((c) => c.type === 'variable_declarator').map((d) => d.childForFieldName('name')?.text)
+        : [decl.childForFieldName('name')?.text];
+      if (names.includes(name)) return decl;
+    }
+  }
+  return undefined;
+}
+
+/** `(URL) x`, `(x)` → `x`. */
+function unwrapped(node: SyntaxNode): SyntaxNode {
+  let n = node;
+  for (let i = 0; i < 4; i++) {
+    if (n.type === 'parenthesized_expression' && n.namedChild(0)) n = n.namedChild(0)!;
+    else if (n.type === 'cast_expression' && n.childForFieldName('value')) n = n.childForFieldName('value')!;
+    else break;
+  }
+  return n;
+}
+
+const URL_TYPE = /^(?:java\.net\.)?URL$/;
+const RESOURCE_LOOKUPS = /^(?:getResource|getSystemResource|findResource|getJarEntryURL|getJarFileURL)$/;
+const RESOURCE_LISTS = /^(?:getResources|getSystemResources|findResources)$/;
+
+function baseTypeName(type: SyntaxNode | null | undefined): string {
+  return ((type?.type === 'generic_type' ? type.namedChildren[0] : type)?.text ?? '').replace(/\s+/g, '');
+}
+
+/** The values a method's local `name` is given: its initialiser and every plain assignment in the method. */
+function assignedValues(decl: SyntaxNode, name: string): SyntaxNode[] {
+  const values: SyntaxNode[] = [];
+  const declarator = decl.namedChildren.find((c) => c.type === 'variable_declarator' && c.childForFieldName('name')?.text === name);
+  const init = declarator?.childForFieldName('value');
+  if (init) values.push(init);
+  let scope: SyntaxNode | null = decl.parent;
+  while (scope && !SCOPES.has(scope.type)) scope = scope.parent;
+  for (const a of scope?.descendantsOfType(['assignment_expression']) ?? []) {
+    const left = a.childForFieldName('left');
+    const right = a.childForFieldName('right');
+    if (left?.type === 'identifier' && left.text === name && right && a.childForFieldName('operator')?.text === '=') values.push(right);
+  }
+  return values;
+}
+
+type UrlOrigin = 'resource' | 'handed' | 'other-type';
+
+/**
+ * Where the URL a call reads comes from. `resource`: a class-path, servlet-context or jar lookup (`getResource(...)`,
+ * an element of `getResources(...)`, `JarFactory.getJarEntryURL(...)`, `file.toURI().toURL()`): a local read.
+ * `handed`: a parameter or field declared `URL` (or a cast of a parameter, `(URL) source`) that the method does not
+ * build: it reads whatever its caller names. Undefined when the code builds it here (`new URL(s)`) or cannot tell.
+ */
+function urlValueOrigin(value: SyntaxNode, depth: number): UrlOrigin | undefined {
+  const v = unwrapped(value);
+  if (v.type === 'method_invocation') {
+    const name = v.childForFieldName('name')?.text ?? '';
+    if (RESOURCE_LOOKUPS.test(name)) return 'resource';
+    const object = v.childForFieldName('object');
+    if (name === 'toURL' && object?.type === 'method_invocation' && /^(?:toURI|toUri)$/.test(object.childForFieldName('name')?.text ?? '')) return 'resource';
+    if (/^(?:nextElement|next)$/.test(name) && object) {
+      const o = unwrapped(object);
+      if (o.type === 'method_invocation' && RESOURCE_LISTS.test(o.childForFieldName('name')?.text ?? '')) return 'resource';
+      if (o.type === 'identifier' && depth < 3) {
+        const decl = declarationOf(o, o.text);
+        if (decl?.type === 'local_variable_declaration') {
+          const values = assignedValues(decl, o.text);
+          if (values.length > 0 && values.every((x) => { const u = unwrapped(x); return u.type === 'method_invocation' && RESOURCE_LISTS.test(u.childForFieldName('name')?.text ?? ''); })) return 'resource';
+        }
+      }
+    }
+    return undefined;
+  }
+  if (v.type === 'field_access' && v.childForFieldName('object')?.type === 'this') return identifierOrigin(v, v.childForFieldName('field')?.text ?? '', depth, false);
+  if (v.type === 'identifier') return identifierOrigin(v, v.text, depth, false);
+  return undefined;
+}
+
+function identifierOrigin(at: SyntaxNode, name: string, depth: number, openStreamReceiver: boolean): UrlOrigin | undefined {
+  if (depth > 3) return undefined;
+  const decl = declarationOf(at, name);
+  if (!decl) return undefined;
+  const type = baseTypeName(decl.childForFieldName('type'));
+  const isUrl = URL_TYPE.test(type);
+  // `path.openStream()` on a `TldResourcePath path`: that type's own method, not java.net.URL's.
+  if (openStreamReceiver && !isUrl && /^[A-Z][\w.]*$/.test(type) && type !== 'Object') return 'other-type';
+  if (decl.type === 'formal_parameter') return isUrl || type === 'Object' ? 'handed' : undefined;
+  if (decl.type === 'field_declaration') {
+    if (!isUrl) return undefined;
+    const declarator = decl.namedChildren.find((c) => c.type === 'variable_declarator' && c.childForFieldName('name')?.text === name);
+    const init = declarator?.childForFieldName('value');
+    return init ? urlValueOrigin(init, depth + 1) ?? (init.type === 'null_literal' ? 'handed' : undefined) : 'handed';
+  }
+  if (decl.type !== 'local_variable_declaration' || !(isUrl || type === 'var')) return undefined;
+  const origins = assignedValues(decl, name).filter((x) => x.type !== 'null_literal').map((x) => urlValueOrigin(x, depth + 1));
+  if (origins.length === 0 || origins.some((o) => o === undefined)) return undefined;
+  return origins.every((o) => o === 'resource') ? 'resource' : 'handed';
+}
+
+/**
+ * For a call that reads a URL (`u.openStream()`, `u.openConnection().getInputStream()`, `conn.getInputStream()` on a
+ * connection opened from `u` in the method), where `u` comes from (see urlValueOrigin); `other-type` when the
+ * receiver of `openStream` is declared with a type that is not `URL` (its own method). Undefined otherwise.
+ */
+export function urlReadOrigin(call: SyntaxNode): UrlOrigin | undefined {
+  if (call.type !== 'method_invocation') return undefined;
+  const name = call.childForFieldName('name')?.text ?? '';
+  const object = call.childForFieldName('object');
+  if (!object) return undefined;
+  const o = unwrapped(object);
+  if (name === 'openStream') {
+    if (o.type === 'identifier') return identifierOrigin(o, o.text, 0, true);
+    if (o.type === 'field_access' && o.childForFieldName('object')?.type === 'this') return identifierOrigin(o, o.childForFieldName('field')?.text ?? '', 0, true);
+    return urlValueOrigin(o, 0);
+  }
+  const opened = (n: SyntaxNode): SyntaxNode | undefined => {
+    const u = unwrapped(n);
+    return u.type === 'method_invocation' && u.childForFieldName('name')?.text === 'openConnection' ? u.childForFieldName('object') ?? undefined : undefined;
+  };
+  let url = opened(o);
+  if (!url && o.type === 'identifier') {
+    const decl = declarationOf(o, o.text);
+    if (decl?.type === 'local_variable_declaration') {
+      const urls = assignedValues(decl, o.text).filter((x) => x.type !== 'null_literal').map(opened);
+      if (urls.length > 0 && urls.every((u) => u !== undefined)) {
+        const origins = urls.map((u) => urlValueOrigin(u!, 0));
+        if (origins.every((x) => x === 'resource')) return 'resource';
+        if (origins.every((x) => x === 'resource' || x === 'handed')) return 'handed';
+        return undefined;
+      }
+    }
+  }
+  return url ? urlValueOrigin(url, 0) : undefined;
 }

@@ -128,7 +128,8 @@ function boundNotConnected(c: CallFact, loop: LoopFacts): boolean {
 /**
  * `sock = socket.socket(...); sock.connect((ip, 389))` in `for ip in ips:`: the object is built per iteration to
  * reach that iteration's peer (its own connect call depends on the item), so each iteration talks to a different
- * target, as `for dsn in shards: connect(dsn)` does.
+ * target, as `for dsn in shards: connect(dsn)` does. Java's `new Socket()` then `socket.connect(addr, timeout)` with
+ * an address built from the item (a liveness probe of each member) is the same.
  */
 function connectsToItem(c: CallFact, calls: CallFact[], loop: LoopFacts): boolean {
   if (c.assignedTo === undefined || loop.loopVariables.length === 0) return false;
@@ -139,7 +140,10 @@ function connectsToItem(c: CallFact, calls: CallFact[], loop: LoopFacts): boolea
       o.callee.startsWith(prefix) &&
       SOCKET_TALKS.has(o.method) &&
       o.method.startsWith('connect') &&
-      (o.node.childForFieldName('arguments')?.descendantsOfType('identifier') ?? []).some((id) => loop.loopVariables.includes(id.text)),
+      ((o.node.childForFieldName('arguments')?.descendantsOfType('identifier') ?? []).some((id) => loop.loopVariables.includes(id.text)) ||
+        // Java: `InetSocketAddress addr = new InetSocketAddress(member.host(), port); socket.connect(addr, timeout)`:
+        // the address is built from the item (the facts follow the names to a fixed point).
+        (loop.language === 'java' && o.dependsOnIteration)),
   );
 }
 

@@ -7,7 +7,8 @@ import { formatNumber, fromConfig, roundTripsCost } from '../../../cost/index.js
 import type { CallFact, LoopFacts } from '../../facts.js';
 import type { Detector, RuleContext } from '../../rule-types.js';
 import { iterationParts } from './batching.js';
-import { inProcessDatabaseOnly } from './query-in-loop.js';
+import { detectQueryInLoop, inProcessDatabaseOnly } from './query-in-loop.js';
+import { ruleMayReport } from '../quality/overlap.js';
 import {
   ITERATING_KINDS,
   argumentNodes,
@@ -80,6 +81,12 @@ export const detectWritePerRow: Detector = (loop, ctx) => {
   // commit-in-loop's).
   if (inProcessDatabaseOnly(loop, ctx, { transactional: true })) return null;
   const first = writes[0]!;
+  // A helper that reads and writes (`storeTrigger(conn, t)`: an exists check, then an insert or update) is reported
+  // once, by query-in-loop's `read-write` message on the same line, which says both; one comment per line.
+  if (hasKind(first, 'db-read') && ruleMayReport(ctx.config, 'query-in-loop', 'optimize')) {
+    const read = detectQueryInLoop(loop, ctx);
+    if (read && !Array.isArray(read) && read.line === first.line && read.variant === 'read-write') return null;
+  }
   const distinct = new Set(writes.map((w) => w.line)).size;
   const items = batchSize(loop, ctx.model, ctx.config.cost);
   if (fewStatedItems(items)) return null;

@@ -2,7 +2,8 @@
 // - Java: `executor.submit(...)` / `CompletableFuture.runAsync|supplyAsync(...)` as a bare statement in a loop. The
 //   Future holds the task's exception and nobody reads it, so a failing task fails silently (`execute(...)` would
 //   at least reach the thread's uncaught-exception handler). Kept futures, `invokeAll`, chained
-//   `.exceptionally/.whenComplete/.handle` are deliberate and stay quiet (the chain's result is the statement).
+//   `.exceptionally/.whenComplete/.handle` are deliberate and stay quiet (the chain's result is the statement), and so
+//   is a submit to a `CompletionService`, which queues every finished future for the code's `take()`/`poll()`.
 // - Go: `go f(x)` in a loop where `f` is a function or method of the same file that returns an `error`: the
 //   goroutine throws the error away. errgroup (`g.Go(func() error { return f(x) })`) is the fix. A server's accept
 //   loop that hands the accepted client to its handler (`go s.serve(newConn(c))`) is left alone: the handler's
@@ -10,6 +11,8 @@
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import type { Detection, RuleContext } from '../../rule-types.js';
 import { blockFix, fenceLanguage } from '../../../fixes/lines.js';
+import { declaredTypeName } from '../../facts/java-types.js';
+import { callNode } from '../lib/index.js';
 
 const EXECUTOR = /executor|pool|service|scheduler|^ex$|^es$/i;
 const ASYNC_FACTORY = /^(CompletableFuture\.)(runAsync|supplyAsync)$/;
@@ -20,6 +23,8 @@ function javaFindings(loop: LoopFacts): Detection[] {
     if (call.inInnerLoop || call.resultUsed) continue;
     const submit = call.method === 'submit' && call.receiver !== undefined && EXECUTOR.test(call.receiver.split('.').pop() ?? '');
     if (!submit && !ASYNC_FACTORY.test(call.callee)) continue;
+    // `ExecutorCompletionService.submit`: the service keeps each future and hands it back, finished, to `take()`.
+    if (submit && /CompletionService$/.test(declaredTypeName(callNode(call), call.receiver!.replace(/^this\./, '').split('.').pop()!) ?? '')) continue;
     out.push({
       loop,
       line: call.line,

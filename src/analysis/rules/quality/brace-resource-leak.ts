@@ -62,9 +62,21 @@ function javaResource(call: CallFact, loop: LoopFacts): Resource | undefined {
   if (!JAVA_RESOURCE.test(call.callee) && !(JAVA_WRAPPER.test(call.callee) && WRAPS_RESOURCE.test(call.text) && !wrapsBorrowedStream(call, loop))) return undefined;
   // Declared in the iteration; a variable of the enclosing method reassigned here is carried to the next one.
   if (call.node.parent?.type !== 'variable_declarator') return undefined;
+  // `MariaPooled item = idle.pollFirst(); Connection c = item.getConnection(); ... return item;` (or `abort(item)`): a
+  // no-argument `getConnection()` on an object the iteration took and hands on reads that object's connection, which
+  // goes wherever its owner goes; nothing is opened here.
+  if (call.method === 'getConnection' && ownedByHandedItem(call, loop)) return undefined;
   // `Scanner(System.in)` and readers over a string own nothing to release.
   if (/^(Scanner|PrintWriter)$/.test(call.method) && /System\.(in|out|err)|StringReader|new String/.test(call.text)) return undefined;
   return { call, name: call.assignedTo, close: `${call.assignedTo}.close` };
+}
+
+function ownedByHandedItem(call: CallFact, loop: LoopFacts): boolean {
+  const node = call.node.type === 'method_invocation' ? call.node : undefined;
+  const owner = node?.childForFieldName('object');
+  if (!node || owner?.type !== 'identifier' || (node.childForFieldName('arguments')?.namedChildCount ?? 0) > 0) return false;
+  const declaredHere = loop.body.descendantsOfType(['variable_declarator']).some((d) => d.childForFieldName('name')?.text === owner.text && d.startIndex < node.startIndex);
+  return declaredHere && handedOn(owner.text, loop, node.endIndex);
 }
 
 function inTryWithResources(node: SyntaxNode): boolean {

@@ -5,7 +5,7 @@
 // nothing paces the next attempt (`no-sleep`), or when the only pause is a constant short sleep (10 s or less) in
 // a loop with no attempt limit (`constant`). A computed delay (`time.Sleep(backoff)`, `time.After(d)` with a
 // variable, `Thread.sleep(delay)`) is taken to be a backoff; a bounded loop with a constant pause is left alone.
-import type { CallFact, CallKind, LoopFacts } from '../../facts.js';
+import type { CallFact, CallKind, LoopFacts, SyntaxNode } from '../../facts.js';
 import type { Detection, RuleContext } from '../../rule-types.js';
 import { fromConfig } from '../../../cost/index.js';
 import { blockFix, fenceLanguage, wholeLineText } from '../../../fixes/lines.js';
@@ -78,6 +78,66 @@ function hasDeadline(loop: LoopFacts, source: string): boolean {
   return false;
 }
 
+/** A Java integer literal (`2`, `2L`). */
+function intLiteral(node: SyntaxNode | null | undefined): number | undefined {
+  const text = node?.type === 'decimal_integer_literal' ? node.text.replace(/[lL_]/g, '') : undefined;
+  return text !== undefined && /^\d+$/.test(text) ? Number(text) : undefined;
+}
+
+/**
+ * Java: how many times the loop can run, when its header says so. `for (int i = 0; i < 2; i++)` (also `<=`, from any
+ * literal start) and `int tries = 2; while (tries > 0) { ... tries--; }` (the counter declared with a literal in the
+ * statement before the loop, counted down in the body).
+ */
+function statedAttempts(loop: LoopFacts): number | undefined {
+  const node = loop.node;
+  if (node.type === 'for_statement') {
+    const init = node.childForFieldName('init');
+    const declarator = init?.type === 'local_variable_declaration' ? init.namedChildren.find((c) => c.type === 'variable_declarator') : undefined;
+    const name = declarator?.childForFieldName('name')?.text;
+    const from = intLiteral(declarator?.childForFieldName('value'));
+    const condition = node.childForFieldName('condition');
+    const update = node.childForFieldName('update')?.text.replace(/\s+/g, '');
+    if (!name || from === undefined || condition?.type !== 'binary_expression' || (update !== `${name}++` && update !== `++${name}`)) return undefined;
+    const to = intLiteral(condition.childForFieldName('right'));
+    const op = condition.childForFieldName('operator')?.text;
+    if (condition.childForFieldName('left')?.text !== name || to === undefined || (op !== '<' && op !== '<=')) return undefined;
+    return Math.max(0, to - from + (op === '<=' ? 1 : 0));
+  }
+  if (node.type !== 'while_statement') return undefined;
+  const m = /^\(?\s*(\w+)\s*>\s*0\s*\)?$/.exec(loop.condition ?? '');
+  const previous = node.previousNamedSibling;
+  if (!m || previous?.type !== 'local_variable_declaration') return undefined;
+  const name = m[1]!;
+  const declarator = previous.namedChildren.find((c) => c.type === 'variable_declarator' && c.childForFieldName('name')?.text === name);
+  const count = intLiteral(declarator?.childForFieldName('value'));
+  const countsDown = loop.body.descendantsOfType(['update_expression']).some((u) => u.text.replace(/\s+/g, '') === `${name}--` || u.text.replace(/\s+/g, '') === `--${name}`);
+  return count !== undefined && countsDown ? count : undefined;
+}
+
+/**
+ * Java: `int tries = 2; while (tries > 0) { try { open(); ps.executeUpdate(); return; } catch (SQLException e) {
+ * log(e); close(); } tries--; }`: one more attempt after the handler dropped the connection, which the next attempt
+ * opens again. A stale pooled or idle connection fails once and works on a fresh one: a reconnect, not a hammering
+ * retry (at most two attempts, and the handler closes something the catalogue knows as a close).
+ */
+function retriesOnceOnFreshConnection(loop: LoopFacts, call: CallFact, ctx: RuleContext): boolean {
+  if (loop.language !== 'java') return false;
+  const attempts = statedAttempts(loop);
+  if (attempts === undefined || attempts > 2) return false;
+  for (const handler of loop.body.descendantsOfType(['catch_clause'])) {
+    const tryNode = handler.parent;
+    if (!tryNode || tryNode.startIndex > call.node.startIndex || call.node.endIndex > tryNode.endIndex) continue;
+    const closes = handler.descendantsOfType(['method_invocation']).some((m) => {
+      const name = m.childForFieldName('name')?.text ?? '';
+      const object = m.childForFieldName('object')?.text;
+      return ctx.kb.classify(loop.language, `${object ? object.replace(/\s+/g, '') : 'this'}.${name}`).kinds.includes('close');
+    });
+    if (closes) return true;
+  }
+  return false;
+}
+
 export function detectBraceRetry(loop: LoopFacts, ctx: RuleContext): Detection | null {
   if (TEST_FILE.test(loop.path)) return null;
   if (loop.kind === 'for-each' || loop.kind === 'interval') return null;
@@ -91,6 +151,7 @@ export function detectBraceRetry(loop: LoopFacts, ctx: RuleContext): Detection |
   // A blocking pop paces the loop by itself.
   if (own.some((c) => c.kinds.includes('queue-pop') && c.timeoutSeconds !== 0)) return null;
   const sleeps = own.filter((c) => c.kinds.includes('sleep'));
+  if (sleeps.length === 0 && retriesOnceOnFreshConnection(loop, call, ctx)) return null;
   let variant: 'no-sleep' | 'constant';
   let seconds: number | undefined;
   if (sleeps.length === 0) {

@@ -24,17 +24,96 @@ function iterated(loop: LoopFacts): { collection: string; iterable: SyntaxNode; 
   return undefined;
 }
 
-/** Concurrent collections have weakly consistent iterators: changing them while iterating does not throw. */
-function declaredConcurrent(collection: string, root: SyntaxNode): boolean {
+/**
+ * Concurrent collections have weakly consistent iterators: changing them while iterating does not throw. The
+ * collection is read back to where it was made: its own declaration (`new CopyOnWriteArrayList<>()`, a `ConcurrentMap`
+ * type), a field of a class of the file reached through another object (`registration.listeners`, every field of
+ * that name being concurrent), a local that copies a field or takes a view of it (`List<F> fs = instance.factories;`,
+ * `Collection<S> ss = semaphores.values();`), or a parameter of a private method that every call in the file hands a
+ * concurrent collection (`closeAll(idleDeque)`).
+ */
+function declaredConcurrent(collection: string, root: SyntaxNode, scope: SyntaxNode | undefined, depth = 0): boolean {
+  if (depth > 4) return false;
   const name = collection.replace(/^this\./, '');
-  if (name.includes('.')) return false;
-  for (const d of root.descendantsOfType(['field_declaration', 'local_variable_declaration', 'formal_parameter'])) {
-    const declarator = d.type === 'formal_parameter' ? undefined : d.childrenForFieldName('declarator').find((v) => v.childForFieldName('name')?.text === name);
-    const named = d.type === 'formal_parameter' ? d.childForFieldName('name')?.text === name : declarator !== undefined;
-    const created = declarator?.childForFieldName('value')?.text ?? '';
-    if (named && CONCURRENT.test(`${d.childForFieldName('type')?.text ?? ''} ${/^new\s/.test(created) ? created : ''}`)) return true;
+  if (name.includes('.')) {
+    // `registration.listeners`, `instance.userFactories`: a field of some class of the file.
+    if (!/^[\w.]+$/.test(name)) return false;
+    const field = name.slice(name.lastIndexOf('.') + 1);
+    const fields = root.descendantsOfType(['field_declaration']).filter((d) => d.childrenForFieldName('declarator').some((v) => v.childForFieldName('name')?.text === field));
+    return fields.length > 0 && fields.every((d) => concurrentDeclaration(d, field));
+  }
+  // A local or parameter of the loop's own method hides the fields of that name.
+  let locals: SyntaxNode[] = [];
+  for (let s = scope; s && locals.length === 0; s = enclosingMethod(s)) {
+    const own = s;
+    locals = own.descendantsOfType(['local_variable_declaration', 'formal_parameter']).filter((d) => declares(d, name) && enclosingMethod(d) === own);
+  }
+  const declarations = locals.length > 0 ? locals : root.descendantsOfType(['field_declaration']).filter((d) => declares(d, name));
+  for (const d of declarations) {
+    if (d.type === 'formal_parameter') {
+      if (CONCURRENT.test(d.childForFieldName('type')?.text ?? '') || everyCallerConcurrent(d, root, depth)) return true;
+      continue;
+    }
+    if (concurrentDeclaration(d, name)) return true;
+    // A local or field that copies another collection's reference, or takes a view of it, shares its iterator.
+    const declarator = d.childrenForFieldName('declarator').find((v) => v.childForFieldName('name')?.text === name);
+    const value = declarator?.childForFieldName('value');
+    const source = value ? copiedCollection(value) : undefined;
+    if (source && source !== name && declaredConcurrent(source, root, d.type === 'field_declaration' ? undefined : scope, depth + 1)) return true;
   }
   return false;
+}
+
+function declares(d: SyntaxNode, name: string): boolean {
+  if (d.type === 'formal_parameter') return d.childForFieldName('name')?.text === name;
+  return d.childrenForFieldName('declarator').some((v) => v.childForFieldName('name')?.text === name);
+}
+
+const METHOD_SCOPES = new Set(['method_declaration', 'constructor_declaration', 'lambda_expression', 'class_body']);
+
+/** The method, constructor or lambda a node belongs to (a class body: none). */
+function enclosingMethod(node: SyntaxNode): SyntaxNode | undefined {
+  for (let n = node.parent; n; n = n.parent) {
+    if (METHOD_SCOPES.has(n.type)) return n.type === 'class_body' ? undefined : n;
+  }
+  return undefined;
+}
+
+function concurrentDeclaration(d: SyntaxNode, name: string): boolean {
+  const declarator = d.childrenForFieldName('declarator').find((v) => v.childForFieldName('name')?.text === name);
+  const created = declarator?.childForFieldName('value')?.text ?? '';
+  return CONCURRENT.test(`${d.childForFieldName('type')?.text ?? ''} ${/^new\s/.test(created) ? created : ''}`);
+}
+
+/** `instance.userFactories` → itself; `semaphores.values()` → `semaphores` (a view); anything else: no copy. */
+function copiedCollection(value: SyntaxNode): string | undefined {
+  if (value.type === 'identifier' || value.type === 'field_access') return value.text;
+  if (value.type === 'method_invocation' && /^(keySet|values|entrySet|navigableKeySet|descendingMap|descendingKeySet)$/.test(value.childForFieldName('name')?.text ?? '') && (value.childForFieldName('arguments')?.namedChildCount ?? 0) === 0) {
+    const object = value.childForFieldName('object');
+    if (object && (object.type === 'identifier' || object.type === 'field_access')) return object.text;
+  }
+  return undefined;
+}
+
+/** A parameter of a private method that every call of it in the file (at least one) hands a concurrent collection. */
+function everyCallerConcurrent(param: SyntaxNode, root: SyntaxNode, depth: number): boolean {
+  const list = param.parent;
+  const method = list?.parent;
+  if (!list || list.type !== 'formal_parameters' || !method || method.type !== 'method_declaration') return false;
+  if (!/\bprivate\b/.test(method.namedChildren.find((c) => c.type === 'modifiers')?.text ?? '')) return false;
+  const index = list.namedChildren.filter((c) => c.type === 'formal_parameter').indexOf(param);
+  const arity = list.namedChildren.filter((c) => c.type === 'formal_parameter' || c.type === 'spread_parameter').length;
+  const methodName = method.childForFieldName('name')?.text;
+  if (index < 0 || !methodName) return false;
+  const calls = root.descendantsOfType(['method_invocation']).filter((c) => {
+    if (c.childForFieldName('name')?.text !== methodName) return false;
+    const object = c.childForFieldName('object');
+    return (!object || object.type === 'this') && (c.childForFieldName('arguments')?.namedChildCount ?? -1) === arity;
+  });
+  return calls.length > 0 && calls.every((c) => {
+    const arg = c.childForFieldName('arguments')!.namedChild(index);
+    return arg !== null && (arg.type === 'identifier' || arg.type === 'field_access') && declaredConcurrent(arg.text, root, enclosingMethod(c), depth + 1);
+  });
 }
 
 /** The declared type of a field, local or parameter of the file (`SymbMap symb;` → `SymbMap`), without type arguments. */
@@ -96,7 +175,7 @@ export function detectJavaMutateWhileIterating(loop: LoopFacts, ctx: RuleContext
   found.sort((a, b) => a.startIndex - b.startIndex);
   // A `break`/`return`/`throw` after the change (in its block or one around it): the iterator is never advanced again.
   const hit = found.find((n) => !leavesOnSuccess(n, loop, { raises: true }) && !replacesVisitedKey(n, loop));
-  if (!hit || declaredConcurrent(it.collection, loop.node.tree.rootNode) || ownContainerClass(it.collection, loop.node.tree.rootNode)) return null;
+  if (!hit || declaredConcurrent(it.collection, loop.node.tree.rootNode, enclosingMethod(loop.node)) || ownContainerClass(it.collection, loop.node.tree.rootNode)) return null;
   const operation = hit.childForFieldName('name')!.text;
   const copy = it.view && it.iterable.childForFieldName('name')?.text === 'entrySet' ? `new ArrayList<>(${it.iterable.text})` : `new ArrayList<>(${it.iterable.text})`;
   let fix;
