@@ -322,6 +322,23 @@ function isEnumerateIndex(name: string, loop: LoopFacts): boolean {
   return calleeOf(loop.node.childForFieldName('right') ?? loop.node) === 'enumerate' && name === loop.loopVariables[0];
 }
 
+/**
+ * Python: `while pending: for m in pending: if done(m): pending.remove(m)`: the loop sits in a `while` that runs
+ * until the same collection is empty, so an element skipped after a removal is visited on the next pass (a wait
+ * for every member to finish, a round-robin over iterators until all are exhausted). Only the skip is forgiven: a
+ * set or dict still raises.
+ */
+function drainedByEnclosingWhile(loop: LoopFacts, collection: string): boolean {
+  if (loop.language !== 'python') return false;
+  const escaped = collection.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const drains = new RegExp(`^(?:${escaped}|len\\(${escaped}\\)(?:>0|!=0)?)$`);
+  for (let up = loop.node.parent; up; up = up.parent) {
+    if (up.type === 'function_definition' || up.type === 'lambda' || up.type === 'class_definition') return false;
+    if (up.type === 'while_statement') return drains.test(compact(up.childForFieldName('condition')?.text ?? ''));
+  }
+  return false;
+}
+
 type Variant = 'list-remove' | 'dict-size' | 'set-size' | 'shrink' | 'grow';
 
 /**
@@ -419,6 +436,8 @@ export const detectMutateWhileIterating: Detector = (loop, ctx) => {
     if (!mutation || leavesOnSuccess(node, loop, { raises: true }) || leavesByFlag(node, loop) || reboundBefore(loop, iterated.collection, node, model)) continue;
     const variant = variantFor(mutation.type, mutation.kind, family);
     if (!variant) continue;
+    // A list that shrinks skips an element, which a drain loop around it visits on its next pass.
+    if ((variant === 'list-remove' || variant === 'shrink') && drainedByEnclosingWhile(loop, iterated.collection)) continue;
     let fix;
     if (!mutation.byIndex) {
       const copy = family === 'python' ? `list(${iterated.iterable.text})` : `[...${iterated.iterable.text}]`;
