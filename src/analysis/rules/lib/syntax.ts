@@ -404,9 +404,17 @@ export function exitsUnconditionally(loop: LoopFacts): boolean {
 
 const EXIT_TYPES = new Set(['break_statement', 'return_statement']);
 
-/** Any `break`/`return` of this loop (a search loop that stops at the first hit is sequential by design). */
+/**
+ * Any `break`/`return` of this loop (a search loop that stops at the first hit is sequential by design); a `return`
+ * in a loop nested in the body leaves this loop too (`for server in servers: ... for port in ports: if ok: return
+ * address`: a failover that stops at the first server that answers).
+ */
 export function hasEarlyExit(loop: LoopFacts, model: FileModel): boolean {
-  return model.ownBodyNodes(loop, EXIT_TYPES).length > 0;
+  if (model.ownBodyNodes(loop, EXIT_TYPES).length > 0) return true;
+  return loop.body.descendantsOfType('return_statement').some((r) => {
+    for (let n = r.parent; n && n.id !== loop.body.id; n = n.parent) if (SCOPE_FUNCTION_TYPES.has(n.type)) return false;
+    return true;
+  });
 }
 
 /** The scope to search for assignments: the enclosing function, else the module. */
