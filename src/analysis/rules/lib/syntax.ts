@@ -493,6 +493,26 @@ export function constantString(node: SyntaxNode | null | undefined, model: FileM
   return undefined;
 }
 
+/**
+ * The statement's whole text when the code spells all of it: a literal without interpolation, adjacent literals, a
+ * constant, or `.format(...)` of such a template whose placeholders sit inside words (`pg_{0}_lsn_diff`), not as
+ * words of their own that could stand for a clause. Undefined when any part comes from elsewhere.
+ */
+export function wholeSqlText(node: SyntaxNode | null | undefined, model: FileModel, depth = 0): string | undefined {
+  if (!node || depth > 4) return undefined;
+  if (node.type === 'parenthesized_expression') return wholeSqlText(node.namedChild(0), model, depth + 1);
+  if (node.type === 'concatenated_string') {
+    const parts = node.namedChildren.map((c) => wholeSqlText(c, model, depth + 1));
+    return parts.every((p) => p !== undefined) ? parts.join('') : undefined;
+  }
+  if (node.type === 'call' && /\.format$/.test(calleeOf(node))) {
+    const template = wholeSqlText(node.childForFieldName('function')?.childForFieldName('object'), model, depth + 1);
+    return template !== undefined && !/(?<!\w)\{\w*\}(?!\w)/.test(template) ? template : undefined;
+  }
+  if (node.type === 'string' || node.type === 'identifier') return constantString(node, model);
+  return undefined;
+}
+
 /** Argument nodes of a call node (positional and keyword/object arguments). */
 export function argumentNodes(call: SyntaxNode): SyntaxNode[] {
   const args = call.childForFieldName('arguments');

@@ -9,7 +9,7 @@ import { isPollingLoop } from './polling-fixed-interval.js';
 import {
   argumentNodes,
   blockFix,
-  calleeOf,
+  wholeSqlText,
   callNode,
   chainRoot,
   hasKind,
@@ -48,26 +48,6 @@ function sqlOf(call: CallFact, model: FileModel): { sql: string; node?: SyntaxNo
     return { sql: resolved, ...(first && (first.type === 'string' || first.type === 'template_string') ? { node: first } : {}) };
   }
   if (call.sql !== undefined && /^\s*(SELECT|WITH)\b/i.test(call.sql)) return { sql: call.sql };
-  return undefined;
-}
-
-/**
- * The statement's whole text when the code spells all of it: a literal without interpolation, adjacent literals, a
- * constant, or `.format(...)` of such a template whose placeholders sit inside words (`pg_{0}_lsn_diff`), not as
- * words of their own that could stand for a clause. Undefined when any part comes from elsewhere.
- */
-function wholeSql(node: SyntaxNode | null | undefined, model: FileModel, depth = 0): string | undefined {
-  if (!node || depth > 4) return undefined;
-  if (node.type === 'parenthesized_expression') return wholeSql(node.namedChild(0), model, depth + 1);
-  if (node.type === 'concatenated_string') {
-    const parts = node.namedChildren.map((c) => wholeSql(c, model, depth + 1));
-    return parts.every((p) => p !== undefined) ? parts.join('') : undefined;
-  }
-  if (node.type === 'call' && /\.format$/.test(calleeOf(node))) {
-    const template = wholeSql(node.childForFieldName('function')?.childForFieldName('object'), model, depth + 1);
-    return template !== undefined && !/(?<!\w)\{\w*\}(?!\w)/.test(template) ? template : undefined;
-  }
-  if (node.type === 'string' || node.type === 'identifier') return constantString(node, model);
   return undefined;
 }
 
@@ -124,7 +104,7 @@ export function unboundedReads(loop: LoopFacts, model: FileModel): Unbounded[] {
       if (BOUNDED_CHAIN.test(sql.sql) || AGGREGATE.test(sql.sql) || POINT_LOOKUP.test(sql.sql)) continue;
       // `SELECT pg_is_in_recovery()`, `SELECT CASE ... END`: expressions, no table; one row whatever the database holds.
       // Only when the whole statement is in the code (a `+ table` or a lone `{}` placeholder may bring the FROM).
-      const whole = wholeSql(argumentNodes(callNode(call))[0], model);
+      const whole = wholeSqlText(argumentNodes(callNode(call))[0], model);
       if (whole !== undefined && !/\bFROM\b/i.test(whole)) continue;
       if (/fetchone|fetchrow|fetchval|fetch_one|first\(/.test(chain)) continue;
       out.push({ call, root, sql: sql.sql, ...(sql.node ? { sqlNode: sql.node } : {}), fullScan: !/\bWHERE\b/i.test(sql.sql) });
