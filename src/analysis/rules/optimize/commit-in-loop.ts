@@ -89,7 +89,8 @@ function commitsItemsConnection(c: CallFact, loop: LoopFacts): boolean {
 function rollsBackPerItem(c: CallFact, loop: LoopFacts): boolean {
   if (loop.language !== 'python' || c.receiver === undefined) return false;
   const receiver = c.receiver;
-  return ownCalls(loop).some((other) => other.receiver === receiver && /^(?:rollback|abort)$/i.test(other.method));
+  // A rollback followed by `raise` (or a return/break) ends the batch on the first failure: not per-item isolation.
+  return ownCalls(loop).some((other) => other.receiver === receiver && /^(?:rollback|abort)$/i.test(other.method) && !leavesOnSuccess(callNode(other), loop, { raises: true }));
 }
 
 /**
