@@ -1175,6 +1175,8 @@ export class FileEffects implements KnowledgeBase {
     const fields = fn.className !== undefined ? table?.fields.get(fn.className) : undefined;
     classifyFunction(fn, table?.language ?? this.table.language, this.base, fields ? (field) => fields.get(field) : undefined, table);
     for (const call of fn.calls) {
+      // A call that fills a lasting cache runs once per key: not what each call of `fn` does.
+      if (call.onCacheMiss) continue;
       // `worker.put_object(v)` where the file's own class defines `put_object`: that method, not `*.put_object`.
       const own = call.kinds.length > 0 && call.evidence && table?.language === 'python' ? this.ownUntypedMethod(table, call.callee) : undefined;
       if (call.kinds.length > 0 && call.evidence && !own) {

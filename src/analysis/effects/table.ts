@@ -44,6 +44,11 @@ export interface TableCall {
    * 'commit':`): the function commits when its caller asks for a commit, not on every call.
    */
   commitOnRequest: boolean;
+  /**
+   * Python: in the branch that fills a cache that outlives the call (`if not self.index: self.index = open(...)`,
+   * `if action is MISSING: ...; CACHE[key] = action`): it runs once per key, not on every call.
+   */
+  onCacheMiss: boolean;
 }
 
 export interface TableFunction {
@@ -188,7 +193,7 @@ function newScope(end: number, fields: Omit<Scope, 'end'> = {}): Scope {
 
 /** A table call with every field, in one order (see newScope). */
 function tableCall(callee: string, line: number, managed: boolean, name: string, sql: string | undefined, args: ArgFact[], more: RawExtras = NO_EXTRAS): TableCall {
-  return { callee, line, kinds: [], evidence: false, raw: { name, sql, args, argCount: more.argCount, positional: more.positional, firstNumber: more.firstNumber, notSleep: more.notSleep, ddl: more.ddl, notPop: more.notPop, notIo: more.notIo, type: more.type, handedUrl: more.handedUrl }, sleepSeconds: undefined, timeoutSeconds: undefined, managed, commitOnRequest: false };
+  return { callee, line, kinds: [], evidence: false, raw: { name, sql, args, argCount: more.argCount, positional: more.positional, firstNumber: more.firstNumber, notSleep: more.notSleep, ddl: more.ddl, notPop: more.notPop, notIo: more.notIo, type: more.type, handedUrl: more.handedUrl }, sleepSeconds: undefined, timeoutSeconds: undefined, managed, commitOnRequest: false, onCacheMiss: false };
 }
 
 type RawExtras = Omit<NonNullable<TableCall['raw']>, 'name' | 'sql' | 'args'>;
@@ -498,6 +503,7 @@ function buildPython(table: FileTable, tree: FlatTree): void {
         call.raw!.positional = argList?.type !== 'argument_list' ? 1 : argList.namedChildren.filter((a) => a.type !== 'comment' && a.type !== 'keyword_argument' && a.type !== 'list_splat' && a.type !== 'dictionary_splat').length;
         if (schemaStatement(first) || chainedOnSchemaStatement(f)) call.raw!.ddl = true;
         if (/sleep|wait/i.test(method)) call.raw!.firstNumber = evalNumber(first, (n) => numbers.get(n)) ?? args.find((a) => a.name === 'seconds' || a.name === 'delay')?.number;
+        if (pyFillsCache(node)) call.onCacheMiss = true;
         record(fn, call);
         if (fn.className !== undefined) ownField(table, fn.className, node, callee);
         break;
@@ -506,6 +512,66 @@ function buildPython(table: FileTable, tree: FlatTree): void {
         break;
     }
   }
+}
+
+/** `not x`, `x is None`, `x is MISSING` (a sentinel constant), `x == None`: the tested name, when the test is for absence. */
+const MISSING_TEST = /^(?:not\s+([\w.]+)|([\w.]+)\s+(?:is|==)\s+(?:None|_*[A-Z][A-Z0-9_]*))$/;
+/** `key not in cache`: the mapping. */
+const NOT_IN_TEST = /^[\w.]+\s+not\s+in\s+([\w.]+)$/;
+
+/**
+ * Python: `call` sits in the branch of an `if` that tests for a missing value and fills a cache that outlives the
+ * function: `if not self.index: self.index = self.open_index()` (lazy initialisation of an attribute), `if action is
+ * MISSING: action = query(); CACHE[key] = action` or `if key not in self._memo: self._memo[key] = load(key)` (a
+ * memo: the mapping is an attribute, a module-level name, or a local read from one, `m = CACHE.setdefault(k, {})`).
+ * The call then runs once per key, not once per call of the function. A local dict built in the call does not count.
+ */
+function pyFillsCache(call: SyntaxNode): boolean {
+  let child: SyntaxNode = call;
+  for (let up = call.parent; up; child = up, up = up.parent) {
+    if (up.type === 'function_definition' || up.type === 'lambda' || up.type === 'class_definition' || up.type === 'module') return false;
+    if (up.type !== 'if_statement' || up.childForFieldName('consequence')?.id !== child.id) continue;
+    const condition = (up.childForFieldName('condition')?.text ?? '').replace(/\s+/g, ' ').trim();
+    const missing = MISSING_TEST.exec(condition);
+    const tested = missing ? (missing[1] ?? missing[2])! : undefined;
+    const mapping = NOT_IN_TEST.exec(condition)?.[1];
+    if (tested === undefined && mapping === undefined) continue;
+    const fn = enclosingDef(up);
+    const stores = child.descendantsOfType('assignment').map((a) => a.childForFieldName('left')).filter((l): l is SyntaxNode => l !== null);
+    const fills = stores.some((left) => {
+      if (left.type === 'attribute' && tested !== undefined && left.text.replace(/\s+/g, '') === tested) return /^(?:self|cls)\./.test(tested);
+      if (left.type !== 'subscript') return false;
+      const target = left.childForFieldName('value')?.text.replace(/\s+/g, '') ?? '';
+      return (mapping === undefined || target === mapping) && outlivesCall(target, fn);
+    });
+    if (fills) return true;
+  }
+  return false;
+}
+
+function enclosingDef(node: SyntaxNode): SyntaxNode | null {
+  let n: SyntaxNode | null = node.parent;
+  while (n && n.type !== 'function_definition') n = n.parent;
+  return n;
+}
+
+/**
+ * A mapping that is still there after the function returns: an attribute of `self`/`cls`, a name the function does not
+ * bind (a module-level one), or a local bound from a lookup on one (`m = CACHE.setdefault(k, {})`, `m = self._by_id[k]`).
+ */
+function outlivesCall(target: string, fn: SyntaxNode | null, depth = 0): boolean {
+  if (/^(?:self|cls)\.\w/.test(target)) return true;
+  if (!/^\w+$/.test(target) || !fn || depth > 1) return false;
+  const bindings = fn.descendantsOfType('assignment').filter((a) => a.childForFieldName('left')?.text === target);
+  const params = fn.childForFieldName('parameters')?.namedChildren ?? [];
+  if (params.some((p) => (p.type === 'identifier' ? p.text : p.namedChildren[0]?.text) === target)) return false;
+  if (bindings.length === 0) return true;
+  if (bindings.length > 1) return false;
+  const right = bindings[0]!.childForFieldName('right');
+  if (!right) return false;
+  // `CACHE.setdefault(k, {})`, `CACHE.get(k)`, `self._by_id[k]`: the object inside the lasting mapping.
+  const base = right.type === 'call' ? right.childForFieldName('function')?.childForFieldName('object') : right.type === 'subscript' ? right.childForFieldName('value') : null;
+  return base !== null && base !== undefined && outlivesCall(base.text.replace(/\s+/g, ''), fn, depth + 1);
 }
 
 /** `s3 = boto3.client("s3")`, `self.s3 = ...`: the name (its last segment) was given this call's result. */
@@ -931,7 +997,7 @@ function buildGo(table: FileTable, tree: FlatTree): void {
       }
       case 'go_statement': {
         const fn = enclosingFunction(stack);
-        if (fn) record(fn, { callee: 'go', line: node.startPosition.row + 1, kinds: ['task-spawn'], evidence: true, raw: undefined, sleepSeconds: undefined, timeoutSeconds: undefined, managed: false, commitOnRequest: false });
+        if (fn) record(fn, { callee: 'go', line: node.startPosition.row + 1, kinds: ['task-spawn'], evidence: true, raw: undefined, sleepSeconds: undefined, timeoutSeconds: undefined, managed: false, commitOnRequest: false, onCacheMiss: false });
         // Calls inside run on the new goroutine: nobody's body here.
         stack.push(newScope(node.endIndex, { detached: true }));
         break;

@@ -123,6 +123,7 @@ describe('resource-leak-in-loop: the JavaScript sketch opens the resource as the
 describe('lowered to info', () => {
   const LOWERED: Array<{ file: string; ruleId: string; variant: string }> = [
     { file: 'poll_one_result.py', ruleId: 'polling-fixed-interval', variant: 'one-result' },
+    { file: 'shutdown_waits.py', ruleId: 'polling-fixed-interval', variant: 'one-result' },
     { file: 'batched_requests.py', ruleId: 'serial-blocking-io', variant: 'batches' },
     { file: 'lazy_loaders.py', ruleId: 'serial-blocking-io', variant: 'yields' },
   ];

@@ -62,6 +62,8 @@ export function successExits(node: SyntaxNode, loop: LoopFacts, options: ExitOpt
   const raises = options.raises ?? false;
   const out: SuccessExit[] = [];
   let child = node;
+  // Python: a statement after `node` may `continue` (at any level), so a later one that always leaves may not run.
+  let mayContinue = false;
   // Up to the loop body, whose own statements after `child` count too.
   for (let up = node.parent; up && child.id !== loop.body.id; child = up, up = up.parent) {
     if (up.id === loop.node.id) break;
@@ -72,9 +74,18 @@ export function successExits(node: SyntaxNode, loop: LoopFacts, options: ExitOpt
       // Once `child` has run, every statement after it in the sequence runs (until a `continue` of its own).
       const inSwitch = breakStaysInside(up, loop);
       for (let next = child.nextNamedSibling; next && next.type !== 'continue_statement'; next = next.nextNamedSibling) {
+        // Python: a statement every path of which leaves (`if t is bool: return b` / `else: raise ...`, a `try`
+        // whose body returns and whose handlers re-raise) leaves as surely as a bare `return`, unless a statement
+        // before it may `continue` instead.
+        if (loop.language === 'python' && !mayContinue && pyAlwaysLeaves(next, inSwitch, raises)) {
+          out.push({ node: next, via: 'follows', always: true });
+          break;
+        }
         out.push(...leavesIn(next, 'follows', inSwitch, raises));
+        if (loop.language === 'python') mayContinue ||= continuesIn(next);
         if (loop.language === 'go') out.push(...errNilBranch(child, next, inSwitch));
       }
+      for (let next = child.nextNamedSibling; next && !mayContinue; next = next.nextNamedSibling) if (next.type === 'continue_statement') mayContinue = true;
     } else if (up.type === 'try_statement' && up.childForFieldName('body')?.id === child.id) {
       const elseClause = up.namedChildren.find((c) => c.type === 'else_clause');
       const inSwitch = breakStaysInside(up, loop);
@@ -123,6 +134,55 @@ function leavesIn(statement: SyntaxNode, via: SuccessExit['via'], inSwitch: bool
   };
   for (const c of statement.namedChildren) visit(c, inSwitch || BREAK_TARGETS.has(statement.type));
   return out;
+}
+
+/**
+ * Python: every path through `statement` leaves the loop: it is a leave itself; a block one of whose statements does,
+ * with no `continue` before it; an `if` with an `else` whose branches all do; a `try` whose body (or `else`) does and
+ * whose handlers all do (or whose `finally` does); a `with` whose body does. Nested loops and functions never do
+ * (their leaves are their own).
+ */
+function pyAlwaysLeaves(statement: SyntaxNode, inSwitch: boolean, raises: boolean): boolean {
+  if (isLeave(statement, inSwitch, raises)) return true;
+  const block = (n: SyntaxNode | null | undefined): boolean => {
+    if (!n) return false;
+    if (n.type !== 'block') return pyAlwaysLeaves(n, inSwitch, raises);
+    for (const s of n.namedChildren) {
+      if (continuesIn(s)) return false;
+      if (pyAlwaysLeaves(s, inSwitch, raises)) return true;
+    }
+    return false;
+  };
+  switch (statement.type) {
+    case 'block':
+      return block(statement);
+    case 'if_statement': {
+      const alternatives = statement.childrenForFieldName('alternative');
+      if (alternatives.length === 0 || alternatives[alternatives.length - 1]!.type !== 'else_clause') return false;
+      if (!block(statement.childForFieldName('consequence'))) return false;
+      return alternatives.every((a) => block(a.childForFieldName(a.type === 'elif_clause' ? 'consequence' : 'body')));
+    }
+    case 'try_statement': {
+      const finallyClause = statement.namedChildren.find((c) => c.type === 'finally_clause');
+      if (finallyClause && block(finallyClause.namedChildren.find((c) => c.type === 'block'))) return true;
+      const elseClause = statement.namedChildren.find((c) => c.type === 'else_clause');
+      if (!block(statement.childForFieldName('body')) && !block(elseClause?.childForFieldName('body'))) return false;
+      return statement.namedChildren
+        .filter((c) => HANDLERS.has(c.type))
+        .every((h) => block(h.namedChildren.find((c) => c.type === 'block')));
+    }
+    case 'with_statement':
+      return block(statement.childForFieldName('body'));
+    default:
+      return false;
+  }
+}
+
+/** A `continue` of the loop in `n` (not in a nested loop or function). */
+function continuesIn(n: SyntaxNode): boolean {
+  if (n.type === 'continue_statement') return true;
+  if (LOOPS.has(n.type) || SCOPE_FUNCTION_TYPES.has(n.type)) return false;
+  return n.namedChildren.some(continuesIn);
 }
 
 /** Nested loops and functions (their leaves are their own) and error handlers (not the success path). */

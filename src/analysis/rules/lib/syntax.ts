@@ -427,9 +427,17 @@ export function neverGoesRound(loop: LoopFacts): boolean {
 
 const EXIT_TYPES = new Set(['break_statement', 'return_statement']);
 
-/** Any `break`/`return` of this loop (a search loop that stops at the first hit is sequential by design). */
+/**
+ * Any `break`/`return` of this loop (a search loop that stops at the first hit is sequential by design); a `return`
+ * in a loop nested in the body leaves this loop too (`for server in servers: ... for port in ports: if ok: return
+ * address`: a failover that stops at the first server that answers).
+ */
 export function hasEarlyExit(loop: LoopFacts, model: FileModel): boolean {
-  return model.ownBodyNodes(loop, EXIT_TYPES).length > 0;
+  if (model.ownBodyNodes(loop, EXIT_TYPES).length > 0) return true;
+  return loop.body.descendantsOfType('return_statement').some((r) => {
+    for (let n = r.parent; n && n.id !== loop.body.id; n = n.parent) if (SCOPE_FUNCTION_TYPES.has(n.type)) return false;
+    return true;
+  });
 }
 
 /** The scope to search for assignments: the enclosing function, else the module. */
@@ -505,6 +513,26 @@ export function constantString(node: SyntaxNode | null | undefined, model: FileM
     const value = model.assignedValue(scopeOf(node), node.text, node.startIndex) ?? model.assignedValue(node.tree.rootNode, node.text, node.startIndex);
     return constantString(value, model, depth + 1);
   }
+  return undefined;
+}
+
+/**
+ * The statement's whole text when the code spells all of it: a literal without interpolation, adjacent literals, a
+ * constant, or `.format(...)` of such a template whose placeholders sit inside words (`pg_{0}_lsn_diff`), not as
+ * words of their own that could stand for a clause. Undefined when any part comes from elsewhere.
+ */
+export function wholeSqlText(node: SyntaxNode | null | undefined, model: FileModel, depth = 0): string | undefined {
+  if (!node || depth > 4) return undefined;
+  if (node.type === 'parenthesized_expression') return wholeSqlText(node.namedChild(0), model, depth + 1);
+  if (node.type === 'concatenated_string') {
+    const parts = node.namedChildren.map((c) => wholeSqlText(c, model, depth + 1));
+    return parts.every((p) => p !== undefined) ? parts.join('') : undefined;
+  }
+  if (node.type === 'call' && /\.format$/.test(calleeOf(node))) {
+    const template = wholeSqlText(node.childForFieldName('function')?.childForFieldName('object'), model, depth + 1);
+    return template !== undefined && !/(?<!\w)\{\w*\}(?!\w)/.test(template) ? template : undefined;
+  }
+  if (node.type === 'string' || node.type === 'identifier') return constantString(node, model);
   return undefined;
 }
 

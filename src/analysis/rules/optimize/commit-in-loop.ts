@@ -57,6 +57,7 @@ export function perItemCommits(loop: LoopFacts): CallFact[] {
       // item is (or holds) its own transaction, committed once.
       !(c.receiver !== undefined && loop.loopVariables.includes(/^[A-Za-z_$][\w$]*/.exec(c.receiver)?.[0] ?? '')) &&
       !commitsItemsConnection(c, loop) &&
+      !rollsBackPerItem(c, loop) &&
       !notPerRow(loop, c) &&
       !retriesUntilCommitted(c, loop) &&
       // `try { return await this.runOnce(fn); } catch (err) { lastError = err; }`: the loop leaves whenever the
@@ -77,6 +78,19 @@ function commitsItemsConnection(c: CallFact, loop: LoopFacts): boolean {
   if (object?.type !== 'subscript') return false;
   const index = object.childForFieldName('subscript');
   return index?.type === 'identifier' && loop.loopVariables.includes(index.text);
+}
+
+/**
+ * Python: the loop also rolls back (or aborts) the same transaction when an item fails and goes on with the next
+ * (`except IntegrityError: tx.rollback(); ...`, a queue runner's `config.db.abort()` for a message that could not be
+ * handled): each item is its own unit of work by design. One commit for the batch would undo the good items with the
+ * bad one, or need a savepoint per item.
+ */
+function rollsBackPerItem(c: CallFact, loop: LoopFacts): boolean {
+  if (loop.language !== 'python' || c.receiver === undefined) return false;
+  const receiver = c.receiver;
+  // A rollback followed by `raise` (or a return/break) ends the batch on the first failure: not per-item isolation.
+  return ownCalls(loop).some((other) => other.receiver === receiver && /^(?:rollback|abort)$/i.test(other.method) && !leavesOnSuccess(callNode(other), loop, { raises: true }));
 }
 
 /**

@@ -28,6 +28,7 @@ import {
   say,
   short,
   timerCall,
+  wholeSqlText,
 } from '../lib/index.js';
 import { bracePollingSketch } from './brace-fixes.js';
 
@@ -169,6 +170,45 @@ function waitsForOneResult(loop: LoopFacts, ctx: RuleContext): boolean {
   return ctx.model.ownBodyNodes(loop, RETURNS).some((r) => r.namedChildren.some((c) => c.type !== 'comment'));
 }
 
+/**
+ * `data = self.controldata(); if data.get("state") == "shut down": break`: the loop breaks on what its own poll
+ * returned, so it ends when the awaited state arrives (a shutdown, a replica catching up), as a wait for one job's
+ * result does: its cost ends there.
+ */
+function waitsForOneState(loop: LoopFacts, polls: CallFact[]): boolean {
+  if (!isPython(loop.language) || loop.kind === 'interval' || loop.kind === 'timeout-recursion') return false;
+  const names = new Set(polls.map((c) => c.assignedTo).filter((n): n is string => n !== undefined && /^\w+$/.test(n)));
+  if (names.size === 0) return false;
+  return successExitsOfBody(loop).some((brk) => {
+    for (let up = brk.parent; up && up.id !== loop.body.id; up = up.parent) {
+      if (up.type !== 'if_statement' && up.type !== 'elif_clause') continue;
+      const condition = up.childForFieldName('condition');
+      if (condition && [condition, ...condition.descendantsOfType('identifier')].some((id) => id.type === 'identifier' && names.has(id.text))) return true;
+    }
+    return false;
+  });
+}
+
+/** The `break` statements of the loop's own body (not of a nested loop or function). */
+function successExitsOfBody(loop: LoopFacts): SyntaxNode[] {
+  return loop.body.descendantsOfType('break_statement').filter((b) => {
+    for (let n = b.parent; n && n.id !== loop.body.id; n = n.parent) if (LOOP_OR_SCOPE.has(n.type)) return false;
+    return true;
+  });
+}
+
+const LOOP_OR_SCOPE: ReadonlySet<string> = new Set(['for_statement', 'while_statement', 'function_definition', 'lambda', 'class_definition']);
+
+/**
+ * `cur.execute("SELECT 1")`, `SELECT pg_is_in_recovery()`: a statement that reads no table (its whole text is in the
+ * code and has no FROM) asks the server about itself, a liveness or state probe; it cannot be fetching work.
+ */
+function probesServer(call: CallFact, ctx: RuleContext): boolean {
+  if (!hasKind(call, 'db-read') || hasKind(call, 'http', 'queue-pop', 'subprocess')) return false;
+  const whole = wholeSqlText(argumentNodes(callNode(call))[0], ctx.model);
+  return whole !== undefined && /^\s*SELECT\b/i.test(whole) && !/\bFROM\b/i.test(whole);
+}
+
 const FUNCTION_NODES = new Set(['function_definition', 'function_declaration', 'method_definition', 'function_expression', 'generator_function_declaration']);
 
 /** `_do_once_health_check` / `sendHeartbeat` → ['do', 'once', 'health', 'check'] / ['send', 'heartbeat']. */
@@ -244,7 +284,7 @@ export const detectPollingFixedInterval: Detector = (loop, ctx) => {
   if (!isPollingLoop(loop) || drainsList(loop, ctx.model) || continuesWithTheRest(loop, ctx)) return null;
   const own = ownCalls(loop);
   if (own.some((c) => isBlockingPop(c) || isEventWait(c))) return null;
-  const polls = pollCalls(loop, ctx.file.source).filter((c) => !sweepsRatherThanAsks(c, ctx));
+  const polls = pollCalls(loop, ctx.file.source).filter((c) => !sweepsRatherThanAsks(c, ctx) && !probesServer(c, ctx));
   if (polls.length === 0 || pollsHealth(loop, ctx, polls)) return null;
   const interval = fixedPollSeconds(loop, ctx.model);
   if (!interval) return null;
@@ -256,7 +296,7 @@ export const detectPollingFixedInterval: Detector = (loop, ctx) => {
   const sleepCall = own.find((c) => hasKind(c, 'sleep') && !inErrorHandler(c.node, loop));
   const timer = loop.kind === 'interval' || loop.kind === 'timeout-recursion' ? timerCall(loop, ctx.model) : undefined;
   const anchor = timer ? (loop.kind === 'interval' ? loop.headerLine : timer.node.startPosition.row + 1) : sleepCall ? sleepCall.line : loop.headerLine;
-  const oneResult = confidence !== 'low' && waitsForOneResult(loop, ctx);
+  const oneResult = confidence !== 'low' && (waitsForOneResult(loop, ctx) || waitsForOneState(loop, polls));
   const detection: Detection = {
     loop,
     line: anchor,

@@ -9,6 +9,7 @@ import { isPollingLoop } from './polling-fixed-interval.js';
 import {
   argumentNodes,
   blockFix,
+  wholeSqlText,
   callNode,
   chainRoot,
   hasKind,
@@ -101,6 +102,10 @@ export function unboundedReads(loop: LoopFacts, model: FileModel): Unbounded[] {
     const sql = sqlOf(call, model);
     if (sql) {
       if (BOUNDED_CHAIN.test(sql.sql) || AGGREGATE.test(sql.sql) || POINT_LOOKUP.test(sql.sql)) continue;
+      // `SELECT pg_is_in_recovery()`, `SELECT CASE ... END`: expressions, no table; one row whatever the database holds.
+      // Only when the whole statement is in the code (a `+ table` or a lone `{}` placeholder may bring the FROM).
+      const whole = wholeSqlText(argumentNodes(callNode(call))[0], model);
+      if (whole !== undefined && !/\bFROM\b/i.test(whole)) continue;
       if (/fetchone|fetchrow|fetchval|fetch_one|first\(/.test(chain)) continue;
       out.push({ call, root, sql: sql.sql, ...(sql.node ? { sqlNode: sql.node } : {}), fullScan: !/\bWHERE\b/i.test(sql.sql) });
       continue;

@@ -117,6 +117,7 @@ function pythonCollectionType(loop: LoopFacts, iterated: Iterated, model: FileMo
   // list of header names, and deleting a header while walking it is fine. A class of this file that extends dict
   // is a dict.
   if (bound === 'object') return instanceOfDictClass(loop, iterated, model) ? 'dict' : 'object';
+  if (bound === 'unknown' && callsForeignMethod(loop, iterated, model)) return 'object';
   if (iterated.iterable.type === 'call' && /\.(keys|values|items)$/.test(calleeOf(iterated.iterable))) return 'dict';
   if (bound === 'unknown' && inheritedAttribute(loop, iterated, model)) return 'object';
   return bound;
@@ -135,6 +136,33 @@ function inheritedAttribute(loop: LoopFacts, iterated: Iterated, model: FileMode
   return !descendants(rootOf(loop.node), model).some((n) => {
     if (n.type === 'assignment' || n.type === 'augmented_assignment') return compact(n.childForFieldName('left')?.text ?? '') === iterated.collection;
     return false;
+  });
+}
+
+/** The methods of Python's own dict, list and set: a collection of unknown type that has only these may be one. */
+const BUILTIN_COLLECTION_METHODS: ReadonlySet<string> = new Set([
+  'keys', 'values', 'items', 'get', 'pop', 'popitem', 'setdefault', 'update', 'clear', 'copy', 'fromkeys',
+  'append', 'extend', 'insert', 'remove', 'index', 'count', 'sort', 'reverse',
+  'add', 'discard', 'union', 'intersection', 'difference', 'symmetric_difference', 'issubset', 'issuperset', 'isdisjoint',
+  'intersection_update', 'difference_update', 'symmetric_difference_update',
+]);
+
+/**
+ * `def add_message(self, msg): ... msg.get_all(h) ... for h in msg.keys(): del msg[h]`: the function calls a method
+ * on the collection that no dict, list or set has (`get_all`, `set_payload`, a tag file's `save()`), so it is an
+ * instance of another class (an `email.message.Message`, whose `keys()` is a list of header names and whose
+ * iteration walks a list that `del` replaces), not a dict.
+ */
+function callsForeignMethod(loop: LoopFacts, iterated: Iterated, model: FileModel): boolean {
+  const scope = enclosingFunction(loop.node, 'python');
+  if (!scope) return false;
+  return descendants(scope, model).some((n) => {
+    if (n.type !== 'call') return false;
+    const callee = compact(calleeOf(n));
+    const dot = callee.lastIndexOf('.');
+    if (dot < 0 || callee.slice(0, dot) !== iterated.collection) return false;
+    const method = callee.slice(dot + 1);
+    return !method.startsWith('__') && !BUILTIN_COLLECTION_METHODS.has(method);
   });
 }
 
@@ -322,6 +350,23 @@ function isEnumerateIndex(name: string, loop: LoopFacts): boolean {
   return calleeOf(loop.node.childForFieldName('right') ?? loop.node) === 'enumerate' && name === loop.loopVariables[0];
 }
 
+/**
+ * Python: `while pending: for m in pending: if done(m): pending.remove(m)`: the loop sits in a `while` that runs
+ * until the same collection is empty, so an element skipped after a removal is visited on the next pass (a wait
+ * for every member to finish, a round-robin over iterators until all are exhausted). Only the skip is forgiven: a
+ * set or dict still raises.
+ */
+function drainedByEnclosingWhile(loop: LoopFacts, collection: string): boolean {
+  if (loop.language !== 'python') return false;
+  const escaped = collection.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const drains = new RegExp(`^(?:${escaped}|len\\(${escaped}\\)(?:>0|!=0)?)$`);
+  for (let up = loop.node.parent; up; up = up.parent) {
+    if (up.type === 'function_definition' || up.type === 'lambda' || up.type === 'class_definition') return false;
+    if (up.type === 'while_statement') return drains.test(compact(up.childForFieldName('condition')?.text ?? ''));
+  }
+  return false;
+}
+
 type Variant = 'list-remove' | 'dict-size' | 'set-size' | 'shrink' | 'grow';
 
 /**
@@ -419,6 +464,8 @@ export const detectMutateWhileIterating: Detector = (loop, ctx) => {
     if (!mutation || leavesOnSuccess(node, loop, { raises: true }) || leavesByFlag(node, loop) || reboundBefore(loop, iterated.collection, node, model)) continue;
     const variant = variantFor(mutation.type, mutation.kind, family);
     if (!variant) continue;
+    // A list that shrinks skips an element, which a drain loop around it visits on its next pass.
+    if ((variant === 'list-remove' || variant === 'shrink') && drainedByEnclosingWhile(loop, iterated.collection)) continue;
     let fix;
     if (!mutation.byIndex) {
       const copy = family === 'python' ? `list(${iterated.iterable.text})` : `[...${iterated.iterable.text}]`;
