@@ -413,11 +413,6 @@ export class EffectIndex {
     for (const path of paths) this.importedByRun.add(path);
   }
 
-  /** Whether `keepTableForImporters` would build `path`'s table (others of the run import it; not built yet). */
-  keepsTableFor(path: string): boolean {
-    return this.importedByRun.has(path) && !this.tables.has(path);
-  }
-
   /**
    * At the end of a file's own analysis, before its tree is released: when other files of the run import it and the
    * analysis did not need its table, the table is built now from the tree at hand, so that an importer's summary
@@ -425,7 +420,7 @@ export class EffectIndex {
    * it from this tree when it needs it, `tableFor`). A table that cannot be built is left to `load`.
    */
   keepTableForImporters(path: string, language: Language, tree: FlatTree): void {
-    if (!this.keepsTableFor(path)) return;
+    if (!this.importedByRun.has(path) || this.tables.has(path)) return;
     try {
       this.tableFor(path, language, tree);
     } catch {
