@@ -59,14 +59,35 @@ describe('analyzeSource: screening bad input', () => {
     expect(result.notes[0]!.note).toMatch(/does not parse completely .* first at line 5/);
   });
 
-  it('counts a Python file without a loop keyword as analysed without parsing it: it has nothing to report', () => {
-    for (const text of ['format(before, _for, while_)', 'x = "informal"', 'def broken(:\n    return )\n', 'xs = [1 if y else 2]']) {
+  it('counts a Python file without a loop statement as analysed without parsing it: it has nothing to report', () => {
+    const plain = [
+      'format(before, _for, while_)',
+      'x = "informal"',
+      'def broken(:\n    return )\n',
+      'xs = [1 if y else 2]',
+      // Comprehensions are no loop statements; nor is a keyword inside a line.
+      'xs = [1for x in y]',
+      'total = sum(x for x in y)\n# for each item',
+      'x = "while"',
+    ];
+    for (const text of plain) {
       expect(mayContainLoops('python', text)).toBe(false);
       const result = analyzeSource({ path: 'plain.py', content: text }, DEFAULT_CONFIG);
       expect(result).toEqual({ findings: [], skipped: [], notes: [], filesAnalyzed: 1 });
     }
-    // Keywords as the tokenizer sees them, in code, comments and strings alike (a superset of the real loops).
-    for (const text of ['for x in y: pass', 'async for x in y: pass', 'xs = [1for x in y]', 'while(x): pass', '# for', 'x = "while"']) {
+    // A keyword that starts a line (after indentation, `;` or `:`, as code that does not parse may put it), in code,
+    // comments and strings alike: a superset of the real loops.
+    const loops = [
+      'for x in y: pass',
+      'async for x in y: pass',
+      'def f():\n\tif a:\n\t\twhile(x): pass',
+      'x = 1\r\n  \f for x in y: pass',
+      'x = 1; for x in y: pass',
+      'if x: while y: pass',
+      '"""\nfor the record\n"""',
+      'async \\\nfor x in y: pass',
+    ];
+    for (const text of loops) {
       expect(mayContainLoops('python', text)).toBe(true);
     }
     // The same broken file with a loop in it is parsed, and its syntax error noted.

@@ -491,16 +491,18 @@ function buildPython(table: FileTable, tree: FlatTree): void {
         const argList = node.childForFieldName('arguments');
         const method = methodOf(callee);
         let sql: string | undefined;
-        const first = argList?.type === 'argument_list' ? argList.namedChildren.find((a) => a.type !== 'comment' && a.type !== 'keyword_argument') : undefined;
+        // The argument nodes, read once (every call of the file comes through here).
+        const argNodes = argList?.type === 'argument_list' ? argList.namedChildren : undefined;
+        const first = argNodes?.find((a) => a.type !== 'comment' && a.type !== 'keyword_argument');
         const literal = pyString(first);
         if (literal !== undefined && looksLikeSql(literal)) sql = literal;
         // Arguments matter to a few methods only (SQL in a variable, URL-looking requests, pop timeouts).
         const args = ARG_METHODS.test(method) ? argFacts(argList) : [];
         const call = tableCall(callee, node.startPosition.row + 1, insideWithItem(stack, start), callee, sql, args);
         // A `*args`/`**kwargs` splat may hold any number: counted as enough for min_args.
-        call.raw!.argCount = argList?.type !== 'argument_list' ? 1 : argList.namedChildren.some((a) => a.type === 'list_splat' || a.type === 'dictionary_splat') ? Number.POSITIVE_INFINITY : argList.namedChildCount;
+        call.raw!.argCount = !argNodes ? 1 : argNodes.some((a) => a.type === 'list_splat' || a.type === 'dictionary_splat') ? Number.POSITIVE_INFINITY : argNodes.length;
         // Positional arguments, for max_positional: a `*args` splat may hold none, so it does not count.
-        call.raw!.positional = argList?.type !== 'argument_list' ? 1 : argList.namedChildren.filter((a) => a.type !== 'comment' && a.type !== 'keyword_argument' && a.type !== 'list_splat' && a.type !== 'dictionary_splat').length;
+        call.raw!.positional = !argNodes ? 1 : argNodes.filter((a) => a.type !== 'comment' && a.type !== 'keyword_argument' && a.type !== 'list_splat' && a.type !== 'dictionary_splat').length;
         if (schemaStatement(first) || chainedOnSchemaStatement(f)) call.raw!.ddl = true;
         if (/sleep|wait/i.test(method)) call.raw!.firstNumber = evalNumber(first, (n) => numbers.get(n)) ?? args.find((a) => a.name === 'seconds' || a.name === 'delay')?.number;
         if (pyFillsCache(node)) call.onCacheMiss = true;

@@ -821,6 +821,11 @@ class LoopWalker {
   private readonly localStrings = new Map<string, string>();
   private readonly continues: Array<{ line: number; start: number; branch: readonly number[] }> = [];
   private truncated = false;
+  /**
+   * One frame object per depth of the walk, reused: a frame lives only while its node is on the walk's stack (the
+   * walk of every loop body entered half a million of them on the standard library).
+   */
+  private readonly framePool: Frame[] = [];
 
   constructor(
     private readonly ctx: FileContext,
@@ -864,23 +869,26 @@ class LoopWalker {
 
   private enter(cursor: FlatCursor, parent: Frame, field: string, frames: Frame[]): Frame {
     const type = cursor.nodeType;
-    const frame: Frame = {
-      type,
-      field,
-      start: -1,
-      inner: parent.inner,
-      cond: parent.cond,
-      nest: parent.nest,
-      tryBody: parent.tryBody,
-      inFinally: parent.inFinally,
-      inWithItem: parent.inWithItem,
-      branch: parent.branch,
-      // The optional fields too, so that every frame has one object shape.
-      call: undefined,
-      binding: undefined,
-      assignLeft: undefined,
-      tryIndex: undefined,
-    };
+    let frame = this.framePool[frames.length];
+    if (!frame) {
+      // Every field, the optional ones too, so that every frame has one object shape.
+      frame = { type, field, start: -1, inner: 0, cond: 0, nest: 0, tryBody: -1, inFinally: false, inWithItem: false, branch: parent.branch, call: undefined, binding: undefined, assignLeft: undefined, tryIndex: undefined };
+      this.framePool[frames.length] = frame;
+    }
+    frame.type = type;
+    frame.field = field;
+    frame.start = -1;
+    frame.inner = parent.inner;
+    frame.cond = parent.cond;
+    frame.nest = parent.nest;
+    frame.tryBody = parent.tryBody;
+    frame.inFinally = parent.inFinally;
+    frame.inWithItem = parent.inWithItem;
+    frame.branch = parent.branch;
+    frame.call = undefined;
+    frame.binding = undefined;
+    frame.assignLeft = undefined;
+    frame.tryIndex = undefined;
     this.applyParentContext(frame, parent, field, type, cursor);
     const facts = this.facts;
     if (COMPOUND.has(type)) {
