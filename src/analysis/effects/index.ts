@@ -71,7 +71,14 @@ export interface GoPackage {
   /** Receiver type → method name → files. */
   methods: Map<string, Map<string, string[]>>;
   types: Map<string, string[]>;
+  /** The package clause of its files. */
+  name?: string;
 }
+
+/** Directories a run reads as another package of the same Go module (imports followed from loops' calls). */
+export const GO_IMPORTED_PACKAGES = 64;
+/** Directories walked up from a Go file's to find its module's `go.mod`. */
+const GO_MODULE_DEPTH = 12;
 
 function addTo(map: Map<string, string[]>, key: string, path: string): void {
   const list = map.get(key);
@@ -276,8 +283,8 @@ export class EffectIndex {
    * The Go package `packageName` in `dir`: its non-test `.go` files (listed, analysed, or in the context map) with
    * that `package` clause and no build constraint that leaves them out (goBuildExcludes), scanned by lines. Cached per directory and package name for the run.
    */
-  goPackage(dir: string, packageName: string): GoPackage | undefined {
-    const key = `${dir}\0${packageName}`;
+  goPackage(dir: string, packageName: string | undefined): GoPackage | undefined {
+    const key = `${dir}\0${packageName ?? '*'}`;
     if (this.packages.has(key)) return this.packages.get(key) ?? undefined;
     const names = this.filesIn(dir);
     const pkg: GoPackage = { funcs: new Map(), methods: new Map(), types: new Map() };
@@ -291,7 +298,10 @@ export class EffectIndex {
       if (++files > 400) break;
       if (text === undefined || text.length > 1_000_000) continue;
       const scratch: GoPackage = { funcs: new Map(), methods: new Map(), types: new Map() };
-      if (scanGoFile(path, text, scratch) !== packageName) continue;
+      const clause = scanGoFile(path, text, scratch);
+      // An imported directory (no clause given): the clause of its first file, unless that is a command.
+      if (packageName === undefined && clause !== undefined && clause !== 'main' && !clause.endsWith('_test')) packageName = clause;
+      if (clause !== packageName) continue;
       for (const [n, ps] of scratch.funcs) for (const p of ps) addTo(pkg.funcs, n, p);
       for (const [n, ps] of scratch.types) for (const p of ps) addTo(pkg.types, n, p);
       for (const [t, ms] of scratch.methods) {
@@ -300,8 +310,64 @@ export class EffectIndex {
         for (const [n, ps] of ms) for (const p of ps) addTo(methods, n, p);
       }
     }
+    pkg.name = packageName;
     this.packages.set(key, pkg);
     return pkg;
+  }
+
+  private readonly goModules = new Map<string, { root: string; path: string } | null>();
+
+  /**
+   * The Go module a directory belongs to: the nearest `go.mod` walking up (at most GO_MODULE_DEPTH directories),
+   * its directory and its `module` path. Cached per directory for the run.
+   */
+  goModule(dir: string): { root: string; path: string } | undefined {
+    const walked: string[] = [];
+    let found: { root: string; path: string } | null = null;
+    let at = dir;
+    for (let i = 0; i < GO_MODULE_DEPTH; i++) {
+      const cached = this.goModules.get(at);
+      if (cached !== undefined) {
+        found = cached;
+        break;
+      }
+      walked.push(at);
+      const text = this.text(at === '.' ? 'go.mod' : posix.join(at, 'go.mod'));
+      if (text !== undefined) {
+        const module = /^module\s+"?([^\s"]+)"?\s*$/m.exec(text.slice(0, 100_000))?.[1];
+        found = module ? { root: at, path: module } : null;
+        break;
+      }
+      const up = posix.dirname(at);
+      if (up === at) break;
+      at = up;
+    }
+    for (const d of walked) this.goModules.set(d, found);
+    return found ?? undefined;
+  }
+
+  /** Imported directories read so far this run (bounded by GO_IMPORTED_PACKAGES). */
+  private readonly goImportedDirs = new Set<string>();
+
+  /**
+   * The package an import path names when it is another package of the importing file's own module
+   * (`example.com/app/internal/store` from a file under the module `example.com/app` → `<module root>/internal/store`);
+   * undefined for the standard library, another module, or past the run's bound of imported directories.
+   */
+  goImportedPackage(fromDir: string, importPath: string): GoPackage | undefined {
+    const module = this.goModule(fromDir);
+    if (!module || !importPath.startsWith(`${module.path}/`)) return undefined;
+    const rest = importPath.slice(module.path.length + 1);
+    if (rest.split('/').some((s) => s === '' || s === '.' || s === '..')) return undefined;
+    const dir = module.root === '.' ? rest : posix.join(module.root, rest);
+    if (!this.goImportedDirs.has(dir)) {
+      if (this.goImportedDirs.size >= GO_IMPORTED_PACKAGES) return undefined;
+      this.goImportedDirs.add(dir);
+    }
+    // A directory with a go.mod of its own below the root is another module.
+    if (this.goModule(dir)?.root !== module.root) return undefined;
+    const pkg = this.goPackage(dir, undefined);
+    return pkg?.name === undefined ? undefined : pkg;
   }
 
   private readonly javaClassesByDir = new Map<string, Array<{ path: string; name: string; interfaces: string[] }>>();
@@ -621,7 +687,7 @@ export class FileEffects implements KnowledgeBase {
       if (own) return own;
     }
     if (direct.kinds.length > 0 && (direct.confidence === 'high' || direct.by === 'sql-hint')) return direct;
-    const summarised = this.summarisedCall(callee);
+    const summarised = (language === 'go' ? this.goTypedCall(callee, context) : undefined) ?? this.summarisedCall(callee);
     if (summarised === null) return direct;
     // A function that provably does no I/O takes back a guess made from its name.
     if (summarised.kinds.length === 0) return direct.by === 'guess' || (summarised.opens && direct.kinds.length === 0) ? summarised : direct;
@@ -773,10 +839,32 @@ export class FileEffects implements KnowledgeBase {
     return undefined;
   }
 
+  /**
+   * Go `repo.Load()` where the file declares `repo` with a type of another package of the module (`repo
+   * *store.Repo`, a parameter or a variable: the loop's extractor says, ClassifyContext.goReceiverType): that
+   * type's method. Undefined when the receiver is not so typed (the call resolves as any other).
+   */
+  private goTypedCall(callee: string, context: Parameters<KnowledgeBase['classify']>[2]): Classification | null | undefined {
+    if (!context?.goReceiverType) return undefined;
+    const parts = callee.split('.');
+    if (parts.length !== 2 || this.table.imports.has(parts[0]!)) return undefined;
+    const type = context.goReceiverType();
+    if (type === undefined || !/^[A-Za-z_]\w*\.[A-Z]\w*$/.test(type)) return undefined;
+    const key = `${callee}\0${type}`;
+    if (this.byCallee.has(key)) return this.byCallee.get(key)!;
+    const target = this.goImportedMethod(this.table, type, parts[1]!, false);
+    if (!target) {
+      this.byCallee.set(key, null);
+      return undefined;
+    }
+    return this.summarisedCall(callee, target, key);
+  }
+
   /** What a call of `callee` from this file does through the code's own functions; null when unresolved/opaque. */
-  private summarisedCall(callee: string, given?: TableFunction): Classification | null {
+  private summarisedCall(callee: string, given?: TableFunction, cacheKey?: string): Classification | null {
     const normalized = callee.replace(/^await\s*/, '');
-    if (this.byCallee.has(normalized)) return this.byCallee.get(normalized)!;
+    const key = cacheKey ?? normalized;
+    if (this.byCallee.has(key)) return this.byCallee.get(key)!;
     let out: Classification | null = null;
     const target = given ?? this.resolve(this.table, normalized, undefined, 0);
     if (target) {
@@ -814,7 +902,7 @@ export class FileEffects implements KnowledgeBase {
       } else if (!summary.opaque) out = { kinds: [], confidence: 'high', by: 'summary' };
       if (out && opens) out.opens = { steps: opens.steps, function: target.key };
     }
-    this.byCallee.set(normalized, out);
+    this.byCallee.set(key, out);
     return out;
   }
 
@@ -852,7 +940,9 @@ export class FileEffects implements KnowledgeBase {
       // Go: `s.processBatch()` where `s` is the method's receiver (or, from a loop whose method is not known, the
       // receiver name of the types that define the method), in this file or another file of the package.
       const type = this.goReceiverType(from, head, className, receiver);
-      return type === undefined ? undefined : this.goMethod(from, type, name, loadedOnly);
+      if (type !== undefined) return this.goMethod(from, type, name, loadedOnly);
+      // `store.Load(ctx, id)`: an exported function of another package of the module (not where `store` is the receiver).
+      return receiver === head ? undefined : this.goImportedFunction(from, head, name, loadedOnly);
     }
     if (from.language === 'java') {
       // `Helper.m()`: a class of the file, of the package, or imported.
@@ -948,8 +1038,11 @@ export class FileEffects implements KnowledgeBase {
    * package with exactly one implementation among the package's types (that type's method; the chain says so).
    */
   private goFieldMethod(from: FileTable, type: string, field: string, name: string, loadedOnly: boolean): TableFunction | undefined {
-    const fieldType = this.goTypeTable(from, type, loadedOnly)?.fields.get(type)?.get(field);
+    const declaringStruct = this.goTypeTable(from, type, loadedOnly);
+    const fieldType = declaringStruct?.fields.get(type)?.get(field);
     if (fieldType === undefined) return undefined;
+    // `srv *rest.Client`: a type of another package of the module, as the declaring file imports it.
+    if (fieldType.includes('.')) return this.goImportedMethod(declaringStruct!, fieldType, name, loadedOnly);
     const declaring = this.goTypeTable(from, fieldType, loadedOnly);
     const iface = declaring?.interfaces.get(fieldType);
     if (!iface) return this.goMethod(from, fieldType, name, loadedOnly);
@@ -966,6 +1059,43 @@ export class FileEffects implements KnowledgeBase {
     const impl = this.goMethod(from, impls[0]!, name, loadedOnly);
     if (impl) this.implementations.set(impl.key, { iface: fieldType, type: impls[0]! });
     return impl;
+  }
+
+  // ------------------------------------------------------------------ Go: other packages of the same module
+
+  /**
+   * The package `qualifier` names in `from` when the file imports one of its own module's packages under it
+   * (EffectIndex.goImportedPackage); an unaliased import binds the last path element, so the directory's package
+   * clause must be that name.
+   */
+  private goImportedPackage(from: FileTable, qualifier: string): GoPackage | undefined {
+    const binding = from.imports.get(qualifier);
+    if (binding === undefined || binding.name !== undefined) return undefined;
+    const pkg = this.index.goImportedPackage(posix.dirname(from.path), binding.module);
+    if (!pkg || (!binding.aliased && pkg.name !== qualifier)) return undefined;
+    return pkg;
+  }
+
+  /** `store.Load()`: exported function `Load` of the package the file imports as `store`, declared in one file. */
+  private goImportedFunction(from: FileTable, qualifier: string, name: string, loadedOnly: boolean): TableFunction | undefined {
+    if (!/^[A-Z]/.test(name)) return undefined;
+    const pkg = this.goImportedPackage(from, qualifier);
+    const paths = pkg?.funcs.get(name);
+    if (!pkg || paths?.length !== 1) return undefined;
+    const table = this.loadCounted(paths[0]!, loadedOnly);
+    return table?.packageName === pkg.name ? table?.topLevel.get(name) : undefined;
+  }
+
+  /** `srv.CallJSON()` with `srv *rest.Client`: exported method `CallJSON` of type `Client` of the package `rest` names. */
+  private goImportedMethod(from: FileTable, qualifiedType: string, name: string, loadedOnly: boolean): TableFunction | undefined {
+    const dot = qualifiedType.indexOf('.');
+    const type = qualifiedType.slice(dot + 1);
+    if (!/^[A-Z]/.test(name) || !/^[A-Z]\w*$/.test(type)) return undefined;
+    const pkg = this.goImportedPackage(from, qualifiedType.slice(0, dot));
+    const paths = pkg?.methods.get(type)?.get(name);
+    if (!pkg || paths?.length !== 1) return undefined;
+    const table = this.loadCounted(paths[0]!, loadedOnly);
+    return table?.packageName === pkg.name ? table?.classes.get(type)?.get(name) : undefined;
   }
 
   // ------------------------------------------------------------------ Java: classes of the package and imports

@@ -74,6 +74,8 @@ export interface ImportBinding {
   module: string;
   /** The imported name; undefined for a module/namespace import. */
   name?: string;
+  /** Go: the import names its package (`st "example.com/app/store"`) rather than taking its package clause. */
+  aliased?: boolean;
 }
 
 export interface FileTable {
@@ -833,7 +835,7 @@ function braceArgs(args: SyntaxNode[]): ArgFact[] {
   return args.slice(0, 3).map((a) => ({ text: a.text.slice(0, 200), number: undefined, string: stringLiteralText(a), name: undefined }));
 }
 
-const GO_TYPES: readonly string[] = ['package_clause', 'type_spec', 'function_declaration', 'method_declaration', 'go_statement', 'func_literal', 'call_expression'];
+const GO_TYPES: readonly string[] = ['package_clause', 'import_spec', 'type_spec', 'function_declaration', 'method_declaration', 'go_statement', 'func_literal', 'call_expression'];
 
 /** The type a Go field or variable is declared with, by name (`*Store`, `store.Store`, `Store[T]` → `Store`). */
 /** `type Worker struct { store *Store }` → fields of Worker; `type Queue interface { Pop() }` → its methods. */
@@ -866,6 +868,25 @@ function goTypeSpec(table: FileTable, node: SyntaxNode): void {
   }
 }
 
+/**
+ * `import "example.com/app/internal/store"` → `store` bound to that path (the last element, a major version `/v2`
+ * skipped; the package clause of the directory must then say `store`: see FileEffects.goImportedPackage);
+ * `import st "example.com/app/internal/store"` → `st`, aliased. Blank and dot imports bind nothing.
+ */
+function goImport(table: FileTable, node: SyntaxNode): void {
+  const path = (node.childForFieldName('path')?.text ?? '').replace(/^["`]|["`]$/g, '');
+  if (path === '') return;
+  const alias = node.childForFieldName('name')?.text;
+  if (alias !== undefined) {
+    if (/^[A-Za-z_]\w*$/.test(alias) && alias !== '_') table.imports.set(alias, { local: alias, module: path, aliased: true });
+    return;
+  }
+  const segments = path.split('/');
+  let last = segments.pop() ?? '';
+  if (/^v\d+$/.test(last) && segments.length > 0) last = segments.pop()!;
+  if (/^[A-Za-z_]\w*$/.test(last)) table.imports.set(last, { local: last, module: path });
+}
+
 /** `func (s *Service[T]) run()` → { name: 's', type: 'Service' }. */
 function goReceiver(node: SyntaxNode): { name?: string; type?: string } {
   const param = node.childForFieldName('receiver')?.namedChildren.find((c) => c.type === 'parameter_declaration');
@@ -890,6 +911,9 @@ function buildGo(table: FileTable, tree: FlatTree): void {
     switch (node.type) {
       case 'package_clause':
         table.packageName = node.namedChildren.find((c) => c.type === 'package_identifier')?.text;
+        break;
+      case 'import_spec':
+        goImport(table, node);
         break;
       case 'type_spec':
         if (!enclosingFunction(stack)) goTypeSpec(table, node);
@@ -943,8 +967,9 @@ function buildGo(table: FileTable, tree: FlatTree): void {
         const notSleep = /^time\.(?:After|NewTimer|Tick|NewTicker)$/.test(callee) && !cancellableSleep(node);
         // A literal duration (`time.Sleep(5 * time.Second)`): the interval a loop calling the helper polls at.
         const firstNumber = args[0] ? goDurationSeconds(args[0], NO_CONSTANTS) : undefined;
-        // `c.Do(req)` on an `*http.Client` (declared, or the request built by `http.NewRequest`): HTTP whatever its name.
-        const type = /^[A-Za-z_]\w*\.Do$/.test(callee) ? goReceiverType(node) : undefined;
+        // `c.Do(req)` on an `*http.Client` (declared, or the request built by `http.NewRequest`), or `c.hc.Do(req)` on a
+        // receiver's field so declared: HTTP whatever its name, as the loop's own calls read it (facts/brace.ts).
+        const type = /^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)?\.Do$/.test(callee) ? goReceiverType(node) : undefined;
         const ddl = goSchemaStatement(args);
         record(fn, tableCall(callee, node.startPosition.row + 1, false, callee, braceSql(args), braceArgs(args), { notSleep, firstNumber, type, ddl }));
         break;
