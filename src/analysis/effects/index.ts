@@ -75,8 +75,13 @@ export interface GoPackage {
   name?: string;
 }
 
-/** Directories a run reads as another package of the same Go module (imports followed from loops' calls). */
-export const GO_IMPORTED_PACKAGES = 64;
+/**
+ * Packages of the same Go module an analysed file's summaries follow (imports of its loops' calls, and of the
+ * helpers they reach), and directories a run reads as such packages (a safety bound for a monorepo: past it, what
+ * a file resolves can depend on which files came first).
+ */
+export const GO_IMPORTED_PER_FILE = 8;
+export const GO_IMPORTED_PER_RUN = 1000;
 /** Directories walked up from a Go file's to find its module's `go.mod`. */
 const GO_MODULE_DEPTH = 12;
 
@@ -354,18 +359,22 @@ export class EffectIndex {
    * (`example.com/app/internal/store` from a file under the module `example.com/app` → `<module root>/internal/store`);
    * undefined for the standard library, another module, or past the run's bound of imported directories.
    */
-  goImportedPackage(fromDir: string, importPath: string): GoPackage | undefined {
+  goImportDir(fromDir: string, importPath: string): string | undefined {
     const module = this.goModule(fromDir);
     if (!module || !importPath.startsWith(`${module.path}/`)) return undefined;
     const rest = importPath.slice(module.path.length + 1);
     if (rest.split('/').some((s) => s === '' || s === '.' || s === '..')) return undefined;
     const dir = module.root === '.' ? rest : posix.join(module.root, rest);
+    // A directory with a go.mod of its own below the root is another module.
+    return this.goModule(dir)?.root === module.root ? dir : undefined;
+  }
+
+  /** The package of an imported directory (goImportDir), scanned once per run; undefined past GO_IMPORTED_PER_RUN. */
+  goImportedPackage(dir: string): GoPackage | undefined {
     if (!this.goImportedDirs.has(dir)) {
-      if (this.goImportedDirs.size >= GO_IMPORTED_PACKAGES) return undefined;
+      if (this.goImportedDirs.size >= GO_IMPORTED_PER_RUN) return undefined;
       this.goImportedDirs.add(dir);
     }
-    // A directory with a go.mod of its own below the root is another module.
-    if (this.goModule(dir)?.root !== module.root) return undefined;
     const pkg = this.goPackage(dir, undefined);
     return pkg?.name === undefined ? undefined : pkg;
   }
@@ -624,6 +633,8 @@ export class FileEffects implements KnowledgeBase {
   private steps = 0;
   /** Java: methods a repository interface inherits without declaring them (`save` of a JpaRepository), made once. */
   private readonly inherited = new Map<string, TableFunction>();
+  /** Go: directories of other packages of the module this file's summaries followed (GO_IMPORTED_PER_FILE). */
+  private readonly goImported = new Set<string>();
   /** Go: functions reached as the one implementation of an interface (function key → interface and type). */
   private readonly implementations = new Map<string, { iface: string; type: string }>();
 
@@ -1071,9 +1082,22 @@ export class FileEffects implements KnowledgeBase {
   private goImportedPackage(from: FileTable, qualifier: string): GoPackage | undefined {
     const binding = from.imports.get(qualifier);
     if (binding === undefined || binding.name !== undefined) return undefined;
-    const pkg = this.index.goImportedPackage(posix.dirname(from.path), binding.module);
+    const dir = this.index.goImportDir(posix.dirname(from.path), binding.module);
+    if (dir === undefined) return undefined;
+    if (!this.goImported.has(dir)) {
+      // Past the bound the call stays unresolved (not a note: effects_cut counts files against max_files).
+      if (this.goImported.size >= GO_IMPORTED_PER_FILE) return undefined;
+      this.goImported.add(dir);
+    }
+    const pkg = this.index.goImportedPackage(dir);
     if (!pkg || (!binding.aliased && pkg.name !== qualifier)) return undefined;
     return pkg;
+  }
+
+  /** `state.State` as `from` names it: a type of another package of the module (its import path is the module's). */
+  private ownGoType(from: FileTable, type: string): boolean {
+    const binding = from.imports.get(type.slice(0, type.indexOf('.')));
+    return binding !== undefined && binding.name === undefined && this.index.goImportDir(posix.dirname(from.path), binding.module) !== undefined;
   }
 
   /** `store.Load()`: exported function `Load` of the package the file imports as `store`, declared in one file. */
@@ -1292,7 +1316,7 @@ export class FileEffects implements KnowledgeBase {
       return derived;
     }
     const fields = fn.className !== undefined ? table?.fields.get(fn.className) : undefined;
-    classifyFunction(fn, table?.language ?? this.table.language, this.base, fields ? (field) => fields.get(field) : undefined, table);
+    classifyFunction(fn, table?.language ?? this.table.language, this.base, fields ? (field) => fields.get(field) : undefined, table, table?.language === 'go' ? (type) => this.ownGoType(table, type) : undefined);
     for (const call of fn.calls) {
       // `worker.put_object(v)` where the file's own class defines `put_object`: that method, not `*.put_object`.
       const own = call.kinds.length > 0 && call.evidence && table?.language === 'python' ? this.ownUntypedMethod(table, call.callee) : undefined;

@@ -13,7 +13,7 @@ import { calleeText, isPlainValue, isSqlFragment, sendsToPeer, stringValue, temp
 import { MODEL_GLOBALS } from '../facts/javascript.js';
 import { stringLiteralText, type BraceFile } from '../facts/brace.js';
 import { goDurationSeconds } from '../facts/go.js';
-import { goTypeName, goReceiverType } from '../facts/go-types.js';
+import { goTypeName, goReceiverType, goParameterType } from '../facts/go-types.js';
 import { javaNumber } from '../facts/java.js';
 
 /** Durations in a helper are read from literals only (the file's constants are not at hand in a table). */
@@ -32,7 +32,7 @@ export interface TableCall {
   evidence: boolean;
   /** What classification needs: the name matched, SQL text, arguments (only for methods that read them). */
   /** `type`: Go, the receiver's declared type where the file says (only `x.Do(req)` looks: facts/go-types.ts). */
-  raw?: { name: string; sql?: string; args: ArgFact[]; argCount?: number; positional?: number; firstNumber?: number; notSleep?: boolean; ddl?: boolean; notPop?: boolean; notIo?: boolean; type?: string };
+  raw?: { name: string; sql?: string; args: ArgFact[]; argCount?: number; positional?: number; firstNumber?: number; notSleep?: boolean; ddl?: boolean; notPop?: boolean; notIo?: boolean; type?: string; paramType?: string };
   sleepSeconds?: number;
   /** Queue pops: seconds the pop may block, 0 for a non-blocking pop, undefined when unknown or unbounded. */
   timeoutSeconds?: number;
@@ -187,7 +187,7 @@ function newScope(end: number, fields: Omit<Scope, 'end'> = {}): Scope {
 
 /** A table call with every field, in one order (see newScope). */
 function tableCall(callee: string, line: number, managed: boolean, name: string, sql: string | undefined, args: ArgFact[], more: RawExtras = NO_EXTRAS): TableCall {
-  return { callee, line, kinds: [], evidence: false, raw: { name, sql, args, argCount: more.argCount, positional: more.positional, firstNumber: more.firstNumber, notSleep: more.notSleep, ddl: more.ddl, notPop: more.notPop, notIo: more.notIo, type: more.type }, sleepSeconds: undefined, timeoutSeconds: undefined, managed, commitOnRequest: false };
+  return { callee, line, kinds: [], evidence: false, raw: { name, sql, args, argCount: more.argCount, positional: more.positional, firstNumber: more.firstNumber, notSleep: more.notSleep, ddl: more.ddl, notPop: more.notPop, notIo: more.notIo, type: more.type, paramType: more.paramType }, sleepSeconds: undefined, timeoutSeconds: undefined, managed, commitOnRequest: false };
 }
 
 type RawExtras = Omit<NonNullable<TableCall['raw']>, 'name' | 'sql' | 'args'>;
@@ -301,7 +301,7 @@ export function unaliasedPythonCallee(table: Pick<FileTable, 'imports' | 'aliase
   return dot < 0 ? real : real + callee.slice(dot);
 }
 
-export function classifyFunction(fn: TableFunction, language: Language, kb: KnowledgeBase, fieldType?: (field: string) => string | undefined, names?: Pick<FileTable, 'imports' | 'aliases'>): void {
+export function classifyFunction(fn: TableFunction, language: Language, kb: KnowledgeBase, fieldType?: (field: string) => string | undefined, names?: Pick<FileTable, 'imports' | 'aliases'>, ownGoType?: (type: string) => boolean): void {
   if (fn.classified) return;
   fn.classified = true;
   for (const call of fn.calls) {
@@ -353,11 +353,15 @@ export function classifyFunction(fn: TableFunction, language: Language, kb: Know
     // Python: a DB-API fetch (`data.fetchmany(n)`) reads rows of a statement executed before it, often by the caller
     // that handed the cursor in (a converter that accepts any data); the `execute` is the round trip to report.
     if (call.evidence && language === 'python' && /(?:^|\.)fetch(?:one|all|many)$/.test(raw.name) && kinds.every((k) => k === 'db-read')) call.evidence = false;
+    // A parameter declared with a type of the code's own module (`db Finder` of this package, `st *state.State` of
+    // another package of the module): the code's method, resolved and summarised, never the catalogue's by name.
+    if (call.evidence && language === 'go' && raw.paramType !== undefined && result.by !== 'sql' && (!raw.paramType.includes('.') || ownGoType?.(raw.paramType) === true)) call.evidence = false;
     if (call.evidence && language === 'go' && fn.receiver !== undefined && fieldType && result.by !== 'sql') {
       const parts = raw.name.split('.');
       const declared = parts.length === 3 && parts[0] === fn.receiver ? fieldType(parts[1]!) : undefined;
-      // A type of this package (`db *DB` in gorm's own Scope): its method is resolved and summarised, not guessed.
-      if (declared !== undefined && !declared.includes('.')) call.evidence = false;
+      // A type of this package (`db *DB` in gorm's own Scope), or of another package of the module (`pool
+      // chunkenc.Pool`): its method is resolved and summarised, not guessed.
+      if (declared !== undefined && (!declared.includes('.') || ownGoType?.(declared) === true)) call.evidence = false;
       // Another package's type decides over the field's name (`cache *lru.Cache` is no Redis): see classifyWithType.
       else if (declared?.includes('.') && result.by === 'api' && classifyWithType(kb, language, raw.name, declared, { sql: raw.sql, args: raw.args, argCount: raw.argCount, positional: raw.positional }).kinds.length === 0) call.evidence = false;
     }
@@ -970,8 +974,10 @@ function buildGo(table: FileTable, tree: FlatTree): void {
         // `c.Do(req)` on an `*http.Client` (declared, or the request built by `http.NewRequest`), or `c.hc.Do(req)` on a
         // receiver's field so declared: HTTP whatever its name, as the loop's own calls read it (facts/brace.ts).
         const type = /^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)?\.Do$/.test(callee) ? goReceiverType(node) : undefined;
+        // `db.Find(...)` where `db Finder` is a parameter: its declared type (the code's own or a library's).
+        const paramType = type === undefined && /^[A-Za-z_]\w*\.[A-Za-z_]\w*$/.test(callee) ? goParameterType(node) : undefined;
         const ddl = goSchemaStatement(args);
-        record(fn, tableCall(callee, node.startPosition.row + 1, false, callee, braceSql(args), braceArgs(args), { notSleep, firstNumber, type, ddl }));
+        record(fn, tableCall(callee, node.startPosition.row + 1, false, callee, braceSql(args), braceArgs(args), { notSleep, firstNumber, type, ddl, paramType }));
         break;
       }
     }

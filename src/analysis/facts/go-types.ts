@@ -158,6 +158,24 @@ export function goNameType(name: string, at: SyntaxNode): string | undefined {
   return undefined;
 }
 
+/**
+ * Summaries (effects/table.ts): the declared type of `x` in `x.M(...)` when `x` is a parameter of an enclosing
+ * function (`db Finder`, `st *state.State`, `c *http.Client`), as goNameType reads it (a later declaration in a
+ * block may shadow it). Undefined when `x` is no parameter: most calls cost a walk up to their function.
+ */
+export function goParameterType(call: SyntaxNode): string | undefined {
+  const fn = call.childForFieldName('function');
+  const operand = fn?.type === 'selector_expression' ? fn.childForFieldName('operand') : undefined;
+  if (operand?.type !== 'identifier') return undefined;
+  const name = operand.text;
+  let parameter = false;
+  for (let n = call.parent; n && !parameter; n = n.parent) {
+    if (!FUNCTIONS.has(n.type)) continue;
+    parameter = (n.childForFieldName('parameters')?.namedChildren ?? []).some((p) => p.type === 'parameter_declaration' && p.childrenForFieldName('name').some((x) => x.text === name));
+  }
+  return parameter ? goNameType(name, call) : undefined;
+}
+
 /** The struct type `type` of the file: field name → declared type. */
 function structField(root: SyntaxNode, type: string, field: string): string | undefined {
   for (const decl of root.namedChildren) {
