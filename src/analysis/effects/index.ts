@@ -858,7 +858,7 @@ export class FileEffects implements KnowledgeBase {
   private goTypedCall(callee: string, context: Parameters<KnowledgeBase['classify']>[2]): Classification | null | undefined {
     if (!context?.goReceiverType) return undefined;
     const parts = callee.split('.');
-    if (parts.length !== 2 || this.table.imports.has(parts[0]!)) return undefined;
+    if (parts.length !== 2 || !/^[A-Z]/.test(parts[1]!) || this.table.imports.has(parts[0]!) || !this.importsOwnModule()) return undefined;
     const type = context.goReceiverType();
     if (type === undefined || !/^[A-Za-z_]\w*\.[A-Z]\w*$/.test(type)) return undefined;
     const key = `${callee}\0${type}`;
@@ -869,6 +869,17 @@ export class FileEffects implements KnowledgeBase {
       return undefined;
     }
     return this.summarisedCall(callee, target, key);
+  }
+
+  private ownImports: boolean | undefined;
+
+  /** Whether the file imports any other package of its own module (else no receiver type can lead there). */
+  private importsOwnModule(): boolean {
+    if (this.ownImports === undefined) {
+      const dir = posix.dirname(this.table.path);
+      this.ownImports = [...this.table.imports.values()].some((b) => b.name === undefined && this.index.goImportDir(dir, b.module) !== undefined);
+    }
+    return this.ownImports;
   }
 
   /** What a call of `callee` from this file does through the code's own functions; null when unresolved/opaque. */

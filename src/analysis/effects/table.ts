@@ -974,8 +974,9 @@ function buildGo(table: FileTable, tree: FlatTree): void {
         // `c.Do(req)` on an `*http.Client` (declared, or the request built by `http.NewRequest`), or `c.hc.Do(req)` on a
         // receiver's field so declared: HTTP whatever its name, as the loop's own calls read it (facts/brace.ts).
         const type = /^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)?\.Do$/.test(callee) ? goReceiverType(node) : undefined;
-        // `db.Find(...)` where `db Finder` is a parameter: its declared type (the code's own or a library's).
-        const paramType = type === undefined && /^[A-Za-z_]\w*\.[A-Za-z_]\w*$/.test(callee) ? goParameterType(node) : undefined;
+        // `db.Find(...)` where `db Finder` is a parameter: its declared type (the code's own or a library's). Only an
+        // exported method: the catalogue's Go APIs all are.
+        const paramType = type === undefined && /^[A-Za-z_]\w*\.[A-Z]\w*$/.test(callee) ? goParameterType(node) : undefined;
         const ddl = goSchemaStatement(args);
         record(fn, tableCall(callee, node.startPosition.row + 1, false, callee, braceSql(args), braceArgs(args), { notSleep, firstNumber, type, ddl, paramType }));
         break;

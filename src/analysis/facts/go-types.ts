@@ -159,21 +159,22 @@ export function goNameType(name: string, at: SyntaxNode): string | undefined {
 }
 
 /**
- * Summaries (effects/table.ts): the declared type of `x` in `x.M(...)` when `x` is a parameter of an enclosing
- * function (`db Finder`, `st *state.State`, `c *http.Client`), as goNameType reads it (a later declaration in a
- * block may shadow it). Undefined when `x` is no parameter: most calls cost a walk up to their function.
+ * Summaries (effects/table.ts): the declared type of `x` in `x.M(...)` when `x` is a parameter of the nearest
+ * enclosing function that declares it (`db Finder`, `st *state.State`, `c *http.Client`). A redeclaration in an
+ * inner block (`db := other()`) is not looked for: a walk up to the function is all a call costs.
  */
 export function goParameterType(call: SyntaxNode): string | undefined {
   const fn = call.childForFieldName('function');
   const operand = fn?.type === 'selector_expression' ? fn.childForFieldName('operand') : undefined;
   if (operand?.type !== 'identifier') return undefined;
   const name = operand.text;
-  let parameter = false;
-  for (let n = call.parent; n && !parameter; n = n.parent) {
+  for (let n = call.parent; n; n = n.parent) {
     if (!FUNCTIONS.has(n.type)) continue;
-    parameter = (n.childForFieldName('parameters')?.namedChildren ?? []).some((p) => p.type === 'parameter_declaration' && p.childrenForFieldName('name').some((x) => x.text === name));
+    for (const p of n.childForFieldName('parameters')?.namedChildren ?? []) {
+      if (p.type === 'parameter_declaration' && p.childrenForFieldName('name').some((x) => x.text === name)) return goTypeName(p.childForFieldName('type'));
+    }
   }
-  return parameter ? goNameType(name, call) : undefined;
+  return undefined;
 }
 
 /** The struct type `type` of the file: field name → declared type. */
