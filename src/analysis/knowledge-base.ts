@@ -131,6 +131,11 @@ export interface ClassifyContext {
   argCount?: number;
   /** How many positional arguments it passes (see `max_positional`), not counting a `*` splat (it may hold none). */
   positional?: number;
+  /**
+   * Go: the declared type of the call's receiver where the file says (`repo *store.Repo` → `store.Repo`; see
+   * facts/go-types.ts), computed on demand: effect summaries resolve a method of another package of the module by it.
+   */
+  goReceiverType?: () => string | undefined;
 }
 
 /** How many arguments a call passes, for `min_args`: unknown, or a `*`/`**` splat (any number), counts as plenty. */

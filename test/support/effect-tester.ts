@@ -28,15 +28,18 @@ export interface EffectMarker {
   via?: string;
 }
 
-function filesUnder(dir: string): string[] {
+function filesUnder(dir: string, also?: (name: string) => boolean): string[] {
   const out: string[] = [];
   for (const name of readdirSync(dir).sort()) {
     const full = join(dir, name);
-    if (statSync(full).isDirectory()) out.push(...filesUnder(full));
-    else if (languageForPath(name)) out.push(full);
+    if (statSync(full).isDirectory()) out.push(...filesUnder(full, also));
+    else if (languageForPath(name) || also?.(name)) out.push(full);
   }
   return out;
 }
+
+/** Files the engine reads for context only, never analyses: a Go module's `go.mod`. */
+const CONTEXT_ONLY = (name: string): boolean => name === 'go.mod';
 
 export function readEffectMarkers(path: string, source: string): EffectMarker[] {
   const lines = source.split(/\r?\n/);
@@ -57,9 +60,9 @@ export function readEffectMarkers(path: string, source: string): EffectMarker[] 
 export function analyseFolder(folder: string, rules: string[], only?: (path: string) => boolean): { result: AnalysisResult; sources: Map<string, string> } {
   const dir = join(EFFECT_FIXTURES, folder);
   const sources = new Map<string, string>();
-  for (const full of filesUnder(dir)) sources.set(relative(EFFECT_FIXTURES, full).split('\\').join('/'), readFileSync(full, 'utf8'));
+  for (const full of filesUnder(dir, CONTEXT_ONLY)) sources.set(relative(EFFECT_FIXTURES, full).split('\\').join('/'), readFileSync(full, 'utf8'));
   const config = configSchema().parse({ severity_threshold: 'info', rules: Object.fromEntries(rules.map((r) => [r, 'on'])) });
-  const inputs = [...sources].filter(([p]) => !only || only(p)).map(([path, content]) => ({ path, content }));
+  const inputs = [...sources].filter(([p]) => languageForPath(p) && (!only || only(p))).map(([path, content]) => ({ path, content }));
   const reads: string[] = [];
   const result = analyzeSources(inputs, config, {
     onlyRules: rules,

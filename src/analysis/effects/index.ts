@@ -71,7 +71,19 @@ export interface GoPackage {
   /** Receiver type → method name → files. */
   methods: Map<string, Map<string, string[]>>;
   types: Map<string, string[]>;
+  /** The package clause of its files. */
+  name?: string;
 }
+
+/**
+ * Packages of the same Go module an analysed file's summaries follow (imports of its loops' calls, and of the
+ * helpers they reach), and directories a run reads as such packages (a safety bound for a monorepo: past it, what
+ * a file resolves can depend on which files came first).
+ */
+export const GO_IMPORTED_PER_FILE = 8;
+export const GO_IMPORTED_PER_RUN = 1000;
+/** Directories walked up from a Go file's to find its module's `go.mod`. */
+const GO_MODULE_DEPTH = 12;
 
 function addTo(map: Map<string, string[]>, key: string, path: string): void {
   const list = map.get(key);
@@ -276,8 +288,8 @@ export class EffectIndex {
    * The Go package `packageName` in `dir`: its non-test `.go` files (listed, analysed, or in the context map) with
    * that `package` clause and no build constraint that leaves them out (goBuildExcludes), scanned by lines. Cached per directory and package name for the run.
    */
-  goPackage(dir: string, packageName: string): GoPackage | undefined {
-    const key = `${dir}\0${packageName}`;
+  goPackage(dir: string, packageName: string | undefined): GoPackage | undefined {
+    const key = `${dir}\0${packageName ?? '*'}`;
     if (this.packages.has(key)) return this.packages.get(key) ?? undefined;
     const names = this.filesIn(dir);
     const pkg: GoPackage = { funcs: new Map(), methods: new Map(), types: new Map() };
@@ -291,7 +303,10 @@ export class EffectIndex {
       if (++files > 400) break;
       if (text === undefined || text.length > 1_000_000) continue;
       const scratch: GoPackage = { funcs: new Map(), methods: new Map(), types: new Map() };
-      if (scanGoFile(path, text, scratch) !== packageName) continue;
+      const clause = scanGoFile(path, text, scratch);
+      // An imported directory (no clause given): the clause of its first file, unless that is a command.
+      if (packageName === undefined && clause !== undefined && clause !== 'main' && !clause.endsWith('_test')) packageName = clause;
+      if (clause !== packageName) continue;
       for (const [n, ps] of scratch.funcs) for (const p of ps) addTo(pkg.funcs, n, p);
       for (const [n, ps] of scratch.types) for (const p of ps) addTo(pkg.types, n, p);
       for (const [t, ms] of scratch.methods) {
@@ -300,8 +315,68 @@ export class EffectIndex {
         for (const [n, ps] of ms) for (const p of ps) addTo(methods, n, p);
       }
     }
+    pkg.name = packageName;
     this.packages.set(key, pkg);
     return pkg;
+  }
+
+  private readonly goModules = new Map<string, { root: string; path: string } | null>();
+
+  /**
+   * The Go module a directory belongs to: the nearest `go.mod` walking up (at most GO_MODULE_DEPTH directories),
+   * its directory and its `module` path. Cached per directory for the run.
+   */
+  goModule(dir: string): { root: string; path: string } | undefined {
+    const walked: string[] = [];
+    let found: { root: string; path: string } | null = null;
+    let at = dir;
+    for (let i = 0; i < GO_MODULE_DEPTH; i++) {
+      const cached = this.goModules.get(at);
+      if (cached !== undefined) {
+        found = cached;
+        break;
+      }
+      walked.push(at);
+      const text = this.text(at === '.' ? 'go.mod' : posix.join(at, 'go.mod'));
+      if (text !== undefined) {
+        const module = /^module\s+"?([^\s"]+)"?\s*$/m.exec(text.slice(0, 100_000))?.[1];
+        found = module ? { root: at, path: module } : null;
+        break;
+      }
+      const up = posix.dirname(at);
+      if (up === at) break;
+      at = up;
+    }
+    for (const d of walked) this.goModules.set(d, found);
+    return found ?? undefined;
+  }
+
+  /** Imported directories read so far this run (bounded by GO_IMPORTED_PACKAGES). */
+  private readonly goImportedDirs = new Set<string>();
+
+  /**
+   * The package an import path names when it is another package of the importing file's own module
+   * (`example.com/app/internal/store` from a file under the module `example.com/app` → `<module root>/internal/store`);
+   * undefined for the standard library, another module, or past the run's bound of imported directories.
+   */
+  goImportDir(fromDir: string, importPath: string): string | undefined {
+    const module = this.goModule(fromDir);
+    if (!module || !importPath.startsWith(`${module.path}/`)) return undefined;
+    const rest = importPath.slice(module.path.length + 1);
+    if (rest.split('/').some((s) => s === '' || s === '.' || s === '..')) return undefined;
+    const dir = module.root === '.' ? rest : posix.join(module.root, rest);
+    // A directory with a go.mod of its own below the root is another module.
+    return this.goModule(dir)?.root === module.root ? dir : undefined;
+  }
+
+  /** The package of an imported directory (goImportDir), scanned once per run; undefined past GO_IMPORTED_PER_RUN. */
+  goImportedPackage(dir: string): GoPackage | undefined {
+    if (!this.goImportedDirs.has(dir)) {
+      if (this.goImportedDirs.size >= GO_IMPORTED_PER_RUN) return undefined;
+      this.goImportedDirs.add(dir);
+    }
+    const pkg = this.goPackage(dir, undefined);
+    return pkg?.name === undefined ? undefined : pkg;
   }
 
   private readonly javaClassesByDir = new Map<string, Array<{ path: string; name: string; interfaces: string[] }>>();
@@ -558,6 +633,8 @@ export class FileEffects implements KnowledgeBase {
   private steps = 0;
   /** Java: methods a repository interface inherits without declaring them (`save` of a JpaRepository), made once. */
   private readonly inherited = new Map<string, TableFunction>();
+  /** Go: directories of other packages of the module this file's summaries followed (GO_IMPORTED_PER_FILE). */
+  private readonly goImported = new Set<string>();
   /** Go: functions reached as the one implementation of an interface (function key → interface and type). */
   private readonly implementations = new Map<string, { iface: string; type: string }>();
 
@@ -621,7 +698,7 @@ export class FileEffects implements KnowledgeBase {
       if (own) return own;
     }
     if (direct.kinds.length > 0 && (direct.confidence === 'high' || direct.by === 'sql-hint')) return direct;
-    const summarised = this.summarisedCall(callee);
+    const summarised = (language === 'go' ? this.goTypedCall(callee, context) : undefined) ?? this.summarisedCall(callee);
     if (summarised === null) return direct;
     // A function that provably does no I/O takes back a guess made from its name.
     if (summarised.kinds.length === 0) return direct.by === 'guess' || (summarised.opens && direct.kinds.length === 0) ? summarised : direct;
@@ -773,10 +850,43 @@ export class FileEffects implements KnowledgeBase {
     return undefined;
   }
 
+  /**
+   * Go `repo.Load()` where the file declares `repo` with a type of another package of the module (`repo
+   * *store.Repo`, a parameter or a variable: the loop's extractor says, ClassifyContext.goReceiverType): that
+   * type's method. Undefined when the receiver is not so typed (the call resolves as any other).
+   */
+  private goTypedCall(callee: string, context: Parameters<KnowledgeBase['classify']>[2]): Classification | null | undefined {
+    if (!context?.goReceiverType) return undefined;
+    const parts = callee.split('.');
+    if (parts.length !== 2 || !/^[A-Z]/.test(parts[1]!) || this.table.imports.has(parts[0]!) || !this.importsOwnModule()) return undefined;
+    const type = context.goReceiverType();
+    if (type === undefined || !/^[A-Za-z_]\w*\.[A-Z]\w*$/.test(type)) return undefined;
+    const key = `${callee}\0${type}`;
+    if (this.byCallee.has(key)) return this.byCallee.get(key)!;
+    const target = this.goImportedMethod(this.table, type, parts[1]!, false);
+    if (!target) {
+      this.byCallee.set(key, null);
+      return undefined;
+    }
+    return this.summarisedCall(callee, target, key);
+  }
+
+  private ownImports: boolean | undefined;
+
+  /** Whether the file imports any other package of its own module (else no receiver type can lead there). */
+  private importsOwnModule(): boolean {
+    if (this.ownImports === undefined) {
+      const dir = posix.dirname(this.table.path);
+      this.ownImports = [...this.table.imports.values()].some((b) => b.name === undefined && this.index.goImportDir(dir, b.module) !== undefined);
+    }
+    return this.ownImports;
+  }
+
   /** What a call of `callee` from this file does through the code's own functions; null when unresolved/opaque. */
-  private summarisedCall(callee: string, given?: TableFunction): Classification | null {
+  private summarisedCall(callee: string, given?: TableFunction, cacheKey?: string): Classification | null {
     const normalized = callee.replace(/^await\s*/, '');
-    if (this.byCallee.has(normalized)) return this.byCallee.get(normalized)!;
+    const key = cacheKey ?? normalized;
+    if (this.byCallee.has(key)) return this.byCallee.get(key)!;
     let out: Classification | null = null;
     const target = given ?? this.resolve(this.table, normalized, undefined, 0);
     if (target) {
@@ -814,7 +924,7 @@ export class FileEffects implements KnowledgeBase {
       } else if (!summary.opaque) out = { kinds: [], confidence: 'high', by: 'summary' };
       if (out && opens) out.opens = { steps: opens.steps, function: target.key };
     }
-    this.byCallee.set(normalized, out);
+    this.byCallee.set(key, out);
     return out;
   }
 
@@ -858,7 +968,9 @@ export class FileEffects implements KnowledgeBase {
       // Go: `s.processBatch()` where `s` is the method's receiver (or, from a loop whose method is not known, the
       // receiver name of the types that define the method), in this file or another file of the package.
       const type = this.goReceiverType(from, head, className, receiver);
-      return type === undefined ? undefined : this.goMethod(from, type, name, loadedOnly);
+      if (type !== undefined) return this.goMethod(from, type, name, loadedOnly);
+      // `store.Load(ctx, id)`: an exported function of another package of the module (not where `store` is the receiver).
+      return receiver === head ? undefined : this.goImportedFunction(from, head, name, loadedOnly);
     }
     if (from.language === 'java') {
       // `Helper.m()`: a class of the file, of the package, or imported.
@@ -954,8 +1066,11 @@ export class FileEffects implements KnowledgeBase {
    * package with exactly one implementation among the package's types (that type's method; the chain says so).
    */
   private goFieldMethod(from: FileTable, type: string, field: string, name: string, loadedOnly: boolean): TableFunction | undefined {
-    const fieldType = this.goTypeTable(from, type, loadedOnly)?.fields.get(type)?.get(field);
+    const declaringStruct = this.goTypeTable(from, type, loadedOnly);
+    const fieldType = declaringStruct?.fields.get(type)?.get(field);
     if (fieldType === undefined) return undefined;
+    // `srv *rest.Client`: a type of another package of the module, as the declaring file imports it.
+    if (fieldType.includes('.')) return this.goImportedMethod(declaringStruct!, fieldType, name, loadedOnly);
     const declaring = this.goTypeTable(from, fieldType, loadedOnly);
     const iface = declaring?.interfaces.get(fieldType);
     if (!iface) return this.goMethod(from, fieldType, name, loadedOnly);
@@ -972,6 +1087,56 @@ export class FileEffects implements KnowledgeBase {
     const impl = this.goMethod(from, impls[0]!, name, loadedOnly);
     if (impl) this.implementations.set(impl.key, { iface: fieldType, type: impls[0]! });
     return impl;
+  }
+
+  // ------------------------------------------------------------------ Go: other packages of the same module
+
+  /**
+   * The package `qualifier` names in `from` when the file imports one of its own module's packages under it
+   * (EffectIndex.goImportedPackage); an unaliased import binds the last path element, so the directory's package
+   * clause must be that name.
+   */
+  private goImportedPackage(from: FileTable, qualifier: string): GoPackage | undefined {
+    const binding = from.imports.get(qualifier);
+    if (binding === undefined || binding.name !== undefined) return undefined;
+    const dir = this.index.goImportDir(posix.dirname(from.path), binding.module);
+    if (dir === undefined) return undefined;
+    if (!this.goImported.has(dir)) {
+      // Past the bound the call stays unresolved (not a note: effects_cut counts files against max_files).
+      if (this.goImported.size >= GO_IMPORTED_PER_FILE) return undefined;
+      this.goImported.add(dir);
+    }
+    const pkg = this.index.goImportedPackage(dir);
+    if (!pkg || (!binding.aliased && pkg.name !== qualifier)) return undefined;
+    return pkg;
+  }
+
+  /** `state.State` as `from` names it: a type of another package of the module (its import path is the module's). */
+  private ownGoType(from: FileTable, type: string): boolean {
+    const binding = from.imports.get(type.slice(0, type.indexOf('.')));
+    return binding !== undefined && binding.name === undefined && this.index.goImportDir(posix.dirname(from.path), binding.module) !== undefined;
+  }
+
+  /** `store.Load()`: exported function `Load` of the package the file imports as `store`, declared in one file. */
+  private goImportedFunction(from: FileTable, qualifier: string, name: string, loadedOnly: boolean): TableFunction | undefined {
+    if (!/^[A-Z]/.test(name)) return undefined;
+    const pkg = this.goImportedPackage(from, qualifier);
+    const paths = pkg?.funcs.get(name);
+    if (!pkg || paths?.length !== 1) return undefined;
+    const table = this.loadCounted(paths[0]!, loadedOnly);
+    return table?.packageName === pkg.name ? table?.topLevel.get(name) : undefined;
+  }
+
+  /** `srv.CallJSON()` with `srv *rest.Client`: exported method `CallJSON` of type `Client` of the package `rest` names. */
+  private goImportedMethod(from: FileTable, qualifiedType: string, name: string, loadedOnly: boolean): TableFunction | undefined {
+    const dot = qualifiedType.indexOf('.');
+    const type = qualifiedType.slice(dot + 1);
+    if (!/^[A-Z]/.test(name) || !/^[A-Z]\w*$/.test(type)) return undefined;
+    const pkg = this.goImportedPackage(from, qualifiedType.slice(0, dot));
+    const paths = pkg?.methods.get(type)?.get(name);
+    if (!pkg || paths?.length !== 1) return undefined;
+    const table = this.loadCounted(paths[0]!, loadedOnly);
+    return table?.packageName === pkg.name ? table?.classes.get(type)?.get(name) : undefined;
   }
 
   // ------------------------------------------------------------------ Java: classes of the package and imports
@@ -1173,7 +1338,7 @@ export class FileEffects implements KnowledgeBase {
       return derived;
     }
     const fields = fn.className !== undefined ? table?.fields.get(fn.className) : undefined;
-    classifyFunction(fn, table?.language ?? this.table.language, this.base, fields ? (field) => fields.get(field) : undefined, table);
+    classifyFunction(fn, table?.language ?? this.table.language, this.base, fields ? (field) => fields.get(field) : undefined, table, table?.language === 'go' ? (type) => this.ownGoType(table, type) : undefined);
     for (const call of fn.calls) {
       // A call that fills a lasting cache runs once per key: not what each call of `fn` does.
       if (call.onCacheMiss) continue;

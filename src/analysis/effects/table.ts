@@ -13,7 +13,7 @@ import { calleeText, isPlainValue, isSqlFragment, sendsToPeer, stringValue, temp
 import { MODEL_GLOBALS } from '../facts/javascript.js';
 import { stringLiteralText, type BraceFile } from '../facts/brace.js';
 import { goDurationSeconds } from '../facts/go.js';
-import { goTypeName, goReceiverType } from '../facts/go-types.js';
+import { goTypeName, goReceiverType, goParameterType } from '../facts/go-types.js';
 import { javaNumber } from '../facts/java.js';
 import { urlReadOrigin } from '../facts/java-types.js';
 
@@ -33,7 +33,7 @@ export interface TableCall {
   evidence: boolean;
   /** What classification needs: the name matched, SQL text, arguments (only for methods that read them). */
   /** `type`: Go, the receiver's declared type where the file says (only `x.Do(req)` looks: facts/go-types.ts). */
-  raw?: { name: string; sql?: string; args: ArgFact[]; argCount?: number; positional?: number; firstNumber?: number; notSleep?: boolean; ddl?: boolean; notPop?: boolean; notIo?: boolean; type?: string; handedUrl?: boolean };
+  raw?: { name: string; sql?: string; args: ArgFact[]; argCount?: number; positional?: number; firstNumber?: number; notSleep?: boolean; ddl?: boolean; notPop?: boolean; notIo?: boolean; type?: string; handedUrl?: boolean; paramType?: string };
   sleepSeconds?: number;
   /** Queue pops: seconds the pop may block, 0 for a non-blocking pop, undefined when unknown or unbounded. */
   timeoutSeconds?: number;
@@ -82,6 +82,8 @@ export interface ImportBinding {
   module: string;
   /** The imported name; undefined for a module/namespace import. */
   name?: string;
+  /** Go: the import names its package (`st "example.com/app/store"`) rather than taking its package clause. */
+  aliased?: boolean;
 }
 
 export interface FileTable {
@@ -193,7 +195,7 @@ function newScope(end: number, fields: Omit<Scope, 'end'> = {}): Scope {
 
 /** A table call with every field, in one order (see newScope). */
 function tableCall(callee: string, line: number, managed: boolean, name: string, sql: string | undefined, args: ArgFact[], more: RawExtras = NO_EXTRAS): TableCall {
-  return { callee, line, kinds: [], evidence: false, raw: { name, sql, args, argCount: more.argCount, positional: more.positional, firstNumber: more.firstNumber, notSleep: more.notSleep, ddl: more.ddl, notPop: more.notPop, notIo: more.notIo, type: more.type, handedUrl: more.handedUrl }, sleepSeconds: undefined, timeoutSeconds: undefined, managed, commitOnRequest: false, onCacheMiss: false };
+  return { callee, line, kinds: [], evidence: false, raw: { name, sql, args, argCount: more.argCount, positional: more.positional, firstNumber: more.firstNumber, notSleep: more.notSleep, ddl: more.ddl, notPop: more.notPop, notIo: more.notIo, type: more.type, handedUrl: more.handedUrl, paramType: more.paramType }, sleepSeconds: undefined, timeoutSeconds: undefined, managed, commitOnRequest: false, onCacheMiss: false };
 }
 
 type RawExtras = Omit<NonNullable<TableCall['raw']>, 'name' | 'sql' | 'args'>;
@@ -307,7 +309,7 @@ export function unaliasedPythonCallee(table: Pick<FileTable, 'imports' | 'aliase
   return dot < 0 ? real : real + callee.slice(dot);
 }
 
-export function classifyFunction(fn: TableFunction, language: Language, kb: KnowledgeBase, fieldType?: (field: string) => string | undefined, names?: Pick<FileTable, 'imports' | 'aliases'>): void {
+export function classifyFunction(fn: TableFunction, language: Language, kb: KnowledgeBase, fieldType?: (field: string) => string | undefined, names?: Pick<FileTable, 'imports' | 'aliases'>, ownGoType?: (type: string) => boolean): void {
   if (fn.classified) return;
   fn.classified = true;
   for (const call of fn.calls) {
@@ -362,11 +364,15 @@ export function classifyFunction(fn: TableFunction, language: Language, kb: Know
     // Python: a DB-API fetch (`data.fetchmany(n)`) reads rows of a statement executed before it, often by the caller
     // that handed the cursor in (a converter that accepts any data); the `execute` is the round trip to report.
     if (call.evidence && language === 'python' && /(?:^|\.)fetch(?:one|all|many)$/.test(raw.name) && kinds.every((k) => k === 'db-read')) call.evidence = false;
+    // A parameter declared with a type of the code's own module (`db Finder` of this package, `st *state.State` of
+    // another package of the module): the code's method, resolved and summarised, never the catalogue's by name.
+    if (call.evidence && language === 'go' && raw.paramType !== undefined && result.by !== 'sql' && (!raw.paramType.includes('.') || ownGoType?.(raw.paramType) === true)) call.evidence = false;
     if (call.evidence && language === 'go' && fn.receiver !== undefined && fieldType && result.by !== 'sql') {
       const parts = raw.name.split('.');
       const declared = parts.length === 3 && parts[0] === fn.receiver ? fieldType(parts[1]!) : undefined;
-      // A type of this package (`db *DB` in gorm's own Scope): its method is resolved and summarised, not guessed.
-      if (declared !== undefined && !declared.includes('.')) call.evidence = false;
+      // A type of this package (`db *DB` in gorm's own Scope), or of another package of the module (`pool
+      // chunkenc.Pool`): its method is resolved and summarised, not guessed.
+      if (declared !== undefined && (!declared.includes('.') || ownGoType?.(declared) === true)) call.evidence = false;
       // Another package's type decides over the field's name (`cache *lru.Cache` is no Redis): see classifyWithType.
       else if (declared?.includes('.') && result.by === 'api' && classifyWithType(kb, language, raw.name, declared, { sql: raw.sql, args: raw.args, argCount: raw.argCount, positional: raw.positional }).kinds.length === 0) call.evidence = false;
     }
@@ -907,7 +913,7 @@ function braceArgs(args: SyntaxNode[]): ArgFact[] {
   return args.slice(0, 3).map((a) => ({ text: a.text.slice(0, 200), number: undefined, string: stringLiteralText(a), name: undefined }));
 }
 
-const GO_TYPES: readonly string[] = ['package_clause', 'type_spec', 'function_declaration', 'method_declaration', 'go_statement', 'func_literal', 'call_expression'];
+const GO_TYPES: readonly string[] = ['package_clause', 'import_spec', 'type_spec', 'function_declaration', 'method_declaration', 'go_statement', 'func_literal', 'call_expression'];
 
 /** The type a Go field or variable is declared with, by name (`*Store`, `store.Store`, `Store[T]` → `Store`). */
 /** `type Worker struct { store *Store }` → fields of Worker; `type Queue interface { Pop() }` → its methods. */
@@ -940,6 +946,25 @@ function goTypeSpec(table: FileTable, node: SyntaxNode): void {
   }
 }
 
+/**
+ * `import "example.com/app/internal/store"` → `store` bound to that path (the last element, a major version `/v2`
+ * skipped; the package clause of the directory must then say `store`: see FileEffects.goImportedPackage);
+ * `import st "example.com/app/internal/store"` → `st`, aliased. Blank and dot imports bind nothing.
+ */
+function goImport(table: FileTable, node: SyntaxNode): void {
+  const path = (node.childForFieldName('path')?.text ?? '').replace(/^["`]|["`]$/g, '');
+  if (path === '') return;
+  const alias = node.childForFieldName('name')?.text;
+  if (alias !== undefined) {
+    if (/^[A-Za-z_]\w*$/.test(alias) && alias !== '_') table.imports.set(alias, { local: alias, module: path, aliased: true });
+    return;
+  }
+  const segments = path.split('/');
+  let last = segments.pop() ?? '';
+  if (/^v\d+$/.test(last) && segments.length > 0) last = segments.pop()!;
+  if (/^[A-Za-z_]\w*$/.test(last)) table.imports.set(last, { local: last, module: path });
+}
+
 /** `func (s *Service[T]) run()` → { name: 's', type: 'Service' }. */
 function goReceiver(node: SyntaxNode): { name?: string; type?: string } {
   const param = node.childForFieldName('receiver')?.namedChildren.find((c) => c.type === 'parameter_declaration');
@@ -964,6 +989,9 @@ function buildGo(table: FileTable, tree: FlatTree): void {
     switch (node.type) {
       case 'package_clause':
         table.packageName = node.namedChildren.find((c) => c.type === 'package_identifier')?.text;
+        break;
+      case 'import_spec':
+        goImport(table, node);
         break;
       case 'type_spec':
         if (!enclosingFunction(stack)) goTypeSpec(table, node);
@@ -1017,10 +1045,14 @@ function buildGo(table: FileTable, tree: FlatTree): void {
         const notSleep = /^time\.(?:After|NewTimer|Tick|NewTicker)$/.test(callee) && !cancellableSleep(node);
         // A literal duration (`time.Sleep(5 * time.Second)`): the interval a loop calling the helper polls at.
         const firstNumber = args[0] ? goDurationSeconds(args[0], NO_CONSTANTS) : undefined;
-        // `c.Do(req)` on an `*http.Client` (declared, or the request built by `http.NewRequest`): HTTP whatever its name.
-        const type = /^[A-Za-z_]\w*\.Do$/.test(callee) ? goReceiverType(node) : undefined;
+        // `c.Do(req)` on an `*http.Client` (declared, or the request built by `http.NewRequest`), or `c.hc.Do(req)` on a
+        // receiver's field so declared: HTTP whatever its name, as the loop's own calls read it (facts/brace.ts).
+        const type = /^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)?\.Do$/.test(callee) ? goReceiverType(node) : undefined;
+        // `db.Find(...)` where `db Finder` is a parameter: its declared type (the code's own or a library's). Only an
+        // exported method: the catalogue's Go APIs all are.
+        const paramType = type === undefined && /^[A-Za-z_]\w*\.[A-Z]\w*$/.test(callee) ? goParameterType(node) : undefined;
         const ddl = goSchemaStatement(args);
-        record(fn, tableCall(callee, node.startPosition.row + 1, false, callee, braceSql(args), braceArgs(args), { notSleep, firstNumber, type, ddl }));
+        record(fn, tableCall(callee, node.startPosition.row + 1, false, callee, braceSql(args), braceArgs(args), { notSleep, firstNumber, type, ddl, paramType }));
         break;
       }
     }

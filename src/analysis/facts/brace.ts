@@ -578,7 +578,11 @@ class BraceExtractor {
       }
     }
     const args = shape.args.map((a) => newArgFact(clip(a.text), undefined, stringLiteralText(a), undefined));
-    const context = { ...(sql !== undefined ? { sql } : {}), args };
+    let receiverType: { type: string | undefined } | undefined;
+    const typeOf = (): string | undefined => (receiverType ??= { type: goReceiverType(node) }).type;
+    // Go: a receiver not bound in the loop's body (`repo` a parameter `repo *store.Repo`) may be typed by the file.
+    const typed = this.spec.language === 'go' && shape.receiver !== undefined && /^[A-Za-z_]\w*$/.test(shape.receiver) && !local.has(shape.receiver);
+    const context = { ...(sql !== undefined ? { sql } : {}), args, ...(typed ? { goReceiverType: typeOf } : {}) };
     let result = this.file.kb.classify(this.spec.language, shape.callee, context);
     // Go: a guess from the name of a standard-library package's function (`heap.Push`, `signal.Notify`) does not stand.
     if (this.spec.language === 'go' && result.by === 'guess' && shape.receiver !== undefined && /^[A-Za-z_]\w*$/.test(shape.receiver) && !local.has(shape.receiver) && isStandardLibraryPackage(node, shape.receiver)) {
@@ -599,7 +603,7 @@ class BraceExtractor {
     }
     // Go: the receiver's declared type decides over receiver-name patterns (facts/go-types.ts).
     if (this.spec.language === 'go' && ((result.kinds.length > 0 && (result.by === 'api' || result.by === 'guess')) || shape.method === 'Do')) {
-      const type = goReceiverType(node);
+      const type = typeOf();
       if (type !== undefined) result = classifyWithType(this.file.kb, 'go', shape.callee, type, context);
     }
     return { ...result, ...(sql !== undefined ? { sql } : {}) };

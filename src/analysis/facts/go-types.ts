@@ -158,6 +158,25 @@ export function goNameType(name: string, at: SyntaxNode): string | undefined {
   return undefined;
 }
 
+/**
+ * Summaries (effects/table.ts): the declared type of `x` in `x.M(...)` when `x` is a parameter of the nearest
+ * enclosing function that declares it (`db Finder`, `st *state.State`, `c *http.Client`). A redeclaration in an
+ * inner block (`db := other()`) is not looked for: a walk up to the function is all a call costs.
+ */
+export function goParameterType(call: SyntaxNode): string | undefined {
+  const fn = call.childForFieldName('function');
+  const operand = fn?.type === 'selector_expression' ? fn.childForFieldName('operand') : undefined;
+  if (operand?.type !== 'identifier') return undefined;
+  const name = operand.text;
+  for (let n = call.parent; n; n = n.parent) {
+    if (!FUNCTIONS.has(n.type)) continue;
+    for (const p of n.childForFieldName('parameters')?.namedChildren ?? []) {
+      if (p.type === 'parameter_declaration' && p.childrenForFieldName('name').some((x) => x.text === name)) return goTypeName(p.childForFieldName('type'));
+    }
+  }
+  return undefined;
+}
+
 /** The struct type `type` of the file: field name → declared type. */
 function structField(root: SyntaxNode, type: string, field: string): string | undefined {
   for (const decl of root.namedChildren) {
