@@ -7,16 +7,7 @@ const SCOPES = new Set(['method_declaration', 'constructor_declaration', 'lambda
 
 /** The declared type of `name` as written (`Map<Integer, List<Location>>`), looked up in the enclosing method, then the class. */
 function declaredType(at: SyntaxNode, name: string): SyntaxNode | undefined {
-  for (let scope: SyntaxNode | null = at.parent; scope; scope = scope.parent) {
-    if (!SCOPES.has(scope.type)) continue;
-    for (const decl of scope.descendantsOfType(DECLARATIONS)) {
-      const names = decl.type === 'local_variable_declaration' || decl.type === 'field_declaration'
-        ? decl.namedChildren.filter((c) => c.type === 'variable_declarator').map((d) => d.childForFieldName('name')?.text)
-        : [decl.childForFieldName('name')?.text];
-      if (names.includes(name)) return decl.childForFieldName('type') ?? undefined;
-    }
-  }
-  return undefined;
+  return declarationOf(at, name)?.childForFieldName('type') ?? undefined;
 }
 
 /** The simple name of `name`'s declared type without type arguments (`ExecutorCompletionService<Void>` → `ExecutorCompletionService`). */
