@@ -122,12 +122,97 @@ const MAX_GO_SIBLING_READS = 3;
  * of every build does not keep a place; the rest is returned as cut off.
  */
 export async function collectGoSiblings(platform: Platform, cr: ChangeRequestRef, files: ReviewFile[], known: Set<string>, config: CozeLoopConfig, room: number): Promise<{ files: Map<string, Buffer>; cutOff: string[] }> {
+  const dirs = [...new Set(files.filter((f) => f.path.endsWith('.go') && !f.path.endsWith('_test.go')).map((f) => posix.dirname(f.path)))].slice(0, MAX_GO_DIRECTORIES);
+  return readGoPackages(platform, cr, dirs, known, config, room);
+}
+
+/** Imported packages of the repository's own Go module fetched per review (one listing each). */
+const MAX_GO_IMPORTED_DIRECTORIES = 8;
+/** Directories walked up from a changed Go file for its module's `go.mod` (as EffectIndex.goModule does). */
+const GO_MODULE_DEPTH = 12;
+
+/** The import paths of a Go file: `import "x"`, `import alias "x"` and the lines of `import ( ... )` blocks. */
+function goImportPaths(text: string): string[] {
+  const head = text.slice(0, 200_000);
+  const out = new Set<string>();
+  for (const block of head.matchAll(/^import\s*\(([\s\S]*?)^\)/gm)) for (const m of block[1]!.matchAll(/^\s*(?:[\w.]+\s+)?"([^"\n]+)"/gm)) out.add(m[1]!);
+  for (const m of head.matchAll(/^import\s+(?:[\w.]+\s+)?"([^"\n]+)"/gm)) out.add(m[1]!);
+  return [...out];
+}
+
+/**
+ * The packages of the repository's own Go module that the changed Go files import (`example.com/app/internal/store`
+ * from a module `example.com/app` → `<module root>/internal/store`): the CLI's effect summaries follow calls into
+ * them from the disk (EffectIndex.goImportDir), so the bots fetch the module's `go.mod` (the nearest one walking up
+ * from each changed file, read in one batched call) and each imported package's non-test `.go` files, at most
+ * MAX_GO_IMPORTED_DIRECTORIES packages, within what `effects.max_files` leaves. The standard library and other
+ * modules are never fetched. What the bound leaves out is returned as cut off.
+ */
+export async function collectGoImports(platform: Platform, cr: ChangeRequestRef, files: ReviewFile[], known: Set<string>, config: CozeLoopConfig, room: number): Promise<{ files: Map<string, Buffer>; cutOff: string[] }> {
+  const out = { files: new Map<string, Buffer>(), cutOff: [] as string[] };
+  const goFiles = files.filter((f) => f.path.endsWith('.go') && !f.path.endsWith('_test.go'));
+  if (goFiles.length === 0 || room <= 0) return out;
+  const ancestors = (dir: string): string[] => {
+    const list: string[] = [];
+    for (let at = dir, i = 0; i < GO_MODULE_DEPTH; i++) {
+      list.push(at);
+      const up = posix.dirname(at);
+      if (up === at) break;
+      at = up;
+    }
+    return list;
+  };
+  const modPath = (dir: string): string => (dir === '.' ? 'go.mod' : posix.join(dir, 'go.mod'));
+  const candidates = [...new Set(goFiles.flatMap((f) => ancestors(posix.dirname(f.path)).map(modPath)))];
+  const mods = await fetchContents(platform, cr, candidates).catch(() => new Map<string, Buffer | null>());
+  const moduleOf = (dir: string): { root: string; path: string; file: string } | undefined => {
+    for (const at of ancestors(dir)) {
+      const content = mods.get(modPath(at));
+      if (!content) continue;
+      const module = /^module\s+"?([^\s"]+)"?\s*$/m.exec(content.toString('utf8').slice(0, 100_000))?.[1];
+      return module ? { root: at, path: module, file: modPath(at) } : undefined;
+    }
+    return undefined;
+  };
+  const ownDirs = new Set(goFiles.map((f) => posix.dirname(f.path)));
+  const dirs: string[] = [];
+  const modFiles = new Set<string>();
+  for (const file of goFiles) {
+    const module = moduleOf(posix.dirname(file.path));
+    if (!module) continue;
+    for (const path of goImportPaths(file.content.toString('utf8'))) {
+      if (!path.startsWith(`${module.path}/`)) continue;
+      const rest = path.slice(module.path.length + 1);
+      if (rest.split('/').some((s) => s === '' || s === '.' || s === '..')) continue;
+      const dir = module.root === '.' ? rest : posix.join(module.root, rest);
+      if (ownDirs.has(dir) || dirs.includes(dir)) continue;
+      modFiles.add(module.file);
+      if (dirs.length < MAX_GO_IMPORTED_DIRECTORIES) dirs.push(dir);
+      else out.cutOff.push(path);
+    }
+  }
+  if (dirs.length === 0) return out;
+  // The module file goes along: the summaries map an import path to a directory through it.
+  for (const file of modFiles) {
+    if (known.has(file) || out.files.size >= room) continue;
+    out.files.set(file, mods.get(file)!);
+  }
+  const read = await readGoPackages(platform, cr, dirs, known, config, room - out.files.size);
+  for (const [path, content] of read.files) out.files.set(path, content);
+  out.cutOff.push(...read.cutOff);
+  return out;
+}
+
+/**
+ * The non-test `.go` files of `dirs` at the head: one listing per directory (a failed listing leaves that package's
+ * calls unresolved), then one batched read that takes what `room` allows; a file whose build constraint leaves it out
+ * of every build gives its place to the next one, in at most MAX_GO_SIBLING_READS reads.
+ */
+async function readGoPackages(platform: Platform, cr: ChangeRequestRef, dirs: string[], known: Set<string>, config: CozeLoopConfig, room: number): Promise<{ files: Map<string, Buffer>; cutOff: string[] }> {
   const out = { files: new Map<string, Buffer>(), cutOff: [] as string[] };
   if (!platform.listDirectory) return out;
-  const dirs = [...new Set(files.filter((f) => f.path.endsWith('.go') && !f.path.endsWith('_test.go')).map((f) => posix.dirname(f.path)))].slice(0, MAX_GO_DIRECTORIES);
   const wanted: string[] = [];
   for (const dir of dirs) {
-    // A listing that fails leaves that package's calls unresolved, as before; the review goes on.
     const entries = await platform.listDirectory(cr.repo, cr.headSha, dir === '.' ? '' : dir).catch(() => []);
     for (const entry of entries) {
       if (entry.type !== 'file' || !entry.path.endsWith('.go') || entry.path.endsWith('_test.go') || known.has(entry.path)) continue;
@@ -136,9 +221,6 @@ export async function collectGoSiblings(platform: Platform, cr: ChangeRequestRef
       wanted.push(entry.path);
     }
   }
-  // Names cannot tell a file the go tool leaves out (`//go:build ignore`: a generator kept beside the package), so
-  // one read takes what the room allows, and the places of the files their headers exclude are filled from the
-  // files not read yet, in at most MAX_GO_SIBLING_READS batched reads.
   let next = 0;
   for (let read = 0; read < MAX_GO_SIBLING_READS && next < wanted.length; read++) {
     const free = room - out.files.size;
@@ -260,8 +342,14 @@ export async function collectContextFiles(platform: Platform, cr: ChangeRequestR
     frontier = next;
   }
   const siblings = await collectGoSiblings(platform, cr, files, known, config, limits.max_files - out.files.size);
-  for (const [path, content] of siblings.files) out.files.set(path, content);
+  for (const [path, content] of siblings.files) {
+    out.files.set(path, content);
+    known.add(path);
+  }
   if (siblings.cutOff.length > 0) out.siblingsCutOff = siblings.cutOff;
+  const imported = await collectGoImports(platform, cr, files, known, config, limits.max_files - out.files.size);
+  for (const [path, content] of imported.files) out.files.set(path, content);
+  out.cutOff.push(...imported.cutOff);
   return out;
 }
 
