@@ -4,21 +4,15 @@
 // `effects.max_files`, and say in the summary what the bound left out. The whole pipeline, with the real engine,
 // against the GitHub and GitLab stand-ins on 127.0.0.1; the package is test/fixtures/effects/go-package.
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { Octokit } from '@octokit/rest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_CONFIG, type CozeLoopConfig } from '../../src/config/schema.js';
 import { PROJECT_ROOT } from '../../src/core/i18n.js';
 import { noopMetrics } from '../../src/core/observability.js';
-import { GitHubPlatform } from '../../src/platforms/github/github-platform.js';
-import { GitLabPlatform } from '../../src/platforms/gitlab/gitlab-platform.js';
-import { SUMMARY_MARKER, type ChangeRequestRef, type Platform } from '../../src/platforms/platform.js';
 import { runReview } from '../../src/review/pipeline.js';
-import { FakeGitHub } from '../support/fake-github.js';
-import { FakeGitLab } from '../support/fake-gitlab.js';
+import { addedPatch, githubReviewHost, gitlabReviewHost, rulesAt, silentLogger, withoutListing, type ReviewHost } from '../support/review-hosts.js';
 
-const silent = { info() {}, warn() {}, error() {}, debug() {}, child: () => silent };
-const deps = { logger: silent, metrics: noopMetrics, now: () => new Date('2026-12-05T08:00:00Z') };
+const deps = { logger: silentLogger, metrics: noopMetrics, now: () => new Date('2026-12-05T08:00:00Z') };
 const BASE = '1'.repeat(40);
 const HEAD = '2'.repeat(40);
 const FIXTURE = join(PROJECT_ROOT, 'test', 'fixtures', 'effects', 'go-package');
@@ -30,59 +24,18 @@ const TREE: Record<string, string> = {
 };
 const CHANGED = 'svc/outbox/worker.go';
 const content = TREE[CHANGED]!;
-const PATCH = `@@ -0,0 +1,${content.split('\n').length - 1} @@\n` + content.trimEnd().split('\n').map((l) => `+${l}`).join('\n');
 const config = (maxFiles = DEFAULT_CONFIG.effects.max_files): CozeLoopConfig => ({ ...DEFAULT_CONFIG, fail_on: 'none', effects: { ...DEFAULT_CONFIG.effects, max_files: maxFiles } });
 const lineOf = (text: string): number => content.split('\n').findIndex((l) => l.includes(text)) + 1;
 
-interface Host {
-  platform: Platform;
-  cr: ChangeRequestRef;
-  summary(): string | undefined;
-  /** Paths whose content the review fetched (any read API). */
-  listings(): number;
-}
-
-async function github(extra: Record<string, string> = {}): Promise<Host & { close(): Promise<void> }> {
-  const fake = await new FakeGitHub().start();
-  const pull = fake.addPull({ number: 7, head: { sha: HEAD, ref: 'feature' }, base: { sha: BASE, ref: 'main' } });
-  pull.files = [{ filename: CHANGED, status: 'added', patch: PATCH }];
-  for (const [path, text] of Object.entries({ ...TREE, ...extra })) fake.setContent(HEAD, path, text);
-  const platform = new GitHubPlatform(new Octokit({ auth: 'ghs_go_siblings', baseUrl: fake.url, log: silent }), { baseUrl: fake.url });
-  return {
-    platform,
-    cr: { platform: 'github', repo: fake.fullName, number: 7, baseSha: BASE, headSha: HEAD, baseRef: 'main' },
-    summary: () => fake.issueComments.find((c) => c.body.includes(SUMMARY_MARKER))?.body,
-    listings: () => fake.requests.filter((r) => /\/contents\/svc\/outbox(\?|$)/.test(r.path)).length,
-    close: () => fake.close(),
-  };
-}
-
-async function gitlab(extra: Record<string, string> = {}): Promise<Host & { close(): Promise<void> }> {
-  const fake = new FakeGitLab({ token: 'glpat-go-siblings' });
-  await fake.start();
-  fake.addShopMergeRequest({ baseSha: BASE, headSha: HEAD, added: [{ path: CHANGED, diff: PATCH }], files: { ...TREE, ...extra } });
-  const platform = new GitLabPlatform({ url: fake.url, token: 'glpat-go-siblings' });
-  return {
-    platform,
-    cr: { platform: 'gitlab', repo: '42', number: 5, baseSha: BASE, startSha: BASE, headSha: HEAD, baseRef: 'main' },
-    summary: () => fake.notes(42, 5).find((n) => n.body.includes(SUMMARY_MARKER))?.body,
-    listings: () => fake.requests.filter((r) => r.path.includes('/repository/tree')).length,
-    close: () => fake.stop(),
-  };
-}
-
-/** The same adapter without listDirectory: the bots as they were, seeing only the files in the change. */
-function withoutListing(platform: Platform): Platform {
-  return new Proxy(platform, { get: (target, key) => (key === 'listDirectory' ? undefined : Reflect.get(target, key, target)) as unknown });
-}
-
-const rulesAt = (findings: Array<{ ruleId: string; line: number }>): string[] => findings.map((f) => `${f.ruleId}@${f.line}`).sort();
+/** The change on either host, with extra files at the head. */
+const onHost = (start: typeof githubReviewHost) => (extra: Record<string, string> = {}): Promise<ReviewHost> =>
+  start({ changed: CHANGED, patch: addedPatch(content), tree: { ...TREE, ...extra }, base: BASE, head: HEAD, token: 'glpat-go-siblings' });
 
 describe.each([
-  ['GitHub', github],
-  ['GitLab', gitlab],
+  ['GitHub', onHost(githubReviewHost)],
+  ['GitLab', onHost(gitlabReviewHost)],
 ])('%s: same-package Go files of a changed Go file', (_name, start) => {
-  let host: (Host & { close(): Promise<void> }) | undefined;
+  let host: ReviewHost | undefined;
   afterEach(async () => {
     await host?.close();
     host = undefined;
@@ -94,7 +47,7 @@ describe.each([
     const found = rulesAt(outcome.findings);
     // store.go's MarkSent and the package's sqlQueue.Claim are only known from the siblings.
     expect(found).toEqual(expect.arrayContaining([`write-per-row@${lineOf('w.store.MarkSent(ctx, id)')}`, `query-in-loop@${lineOf('w.queue.Claim(ctx, kind)')}`]));
-    expect(host.listings()).toBe(1);
+    expect(host.listings('svc/outbox')).toBe(1);
     expect(host.summary()).not.toContain('same-package Go file(s)');
 
     host.summary = () => undefined;
