@@ -2,7 +2,7 @@
 import { analyzeSource } from '../analysis/engine.js';
 import { languageForPath } from '../analysis/parse.js';
 import { sharedAnalysisPool, type AnalysisPool } from '../analysis/worker-pool.js';
-import { effectLimits, EffectIndex, moduleCandidates } from '../analysis/effects/index.js';
+import { effectLimits, EffectIndex, GO_MODULE_DEPTH, goModulePath, moduleCandidates } from '../analysis/effects/index.js';
 import { goBuildExcludes } from '../analysis/effects/go-build.js';
 import { loadKnowledgeBase } from '../analysis/knowledge-base.js';
 import { javaPackageOf, SharedSources, scanImports } from '../analysis/shared-sources.js';
@@ -128,8 +128,6 @@ export async function collectGoSiblings(platform: Platform, cr: ChangeRequestRef
 
 /** Imported packages of the repository's own Go module fetched per review (one listing each). */
 const MAX_GO_IMPORTED_DIRECTORIES = 8;
-/** Directories walked up from a changed Go file for its module's `go.mod` (as EffectIndex.goModule does). */
-const GO_MODULE_DEPTH = 12;
 
 /** The import paths of a Go file: `import "x"`, `import alias "x"` and the lines of `import ( ... )` blocks. */
 function goImportPaths(text: string): string[] {
@@ -169,7 +167,7 @@ export async function collectGoImports(platform: Platform, cr: ChangeRequestRef,
     for (const at of ancestors(dir)) {
       const content = mods.get(modPath(at));
       if (!content) continue;
-      const module = /^module\s+"?([^\s"]+)"?\s*$/m.exec(content.toString('utf8').slice(0, 100_000))?.[1];
+      const module = goModulePath(content.toString('utf8'));
       return module ? { root: at, path: module, file: modPath(at) } : undefined;
     }
     return undefined;

@@ -83,7 +83,12 @@ export interface GoPackage {
 export const GO_IMPORTED_PER_FILE = 8;
 export const GO_IMPORTED_PER_RUN = 1000;
 /** Directories walked up from a Go file's to find its module's `go.mod`. */
-const GO_MODULE_DEPTH = 12;
+export const GO_MODULE_DEPTH = 12;
+
+/** The module path a `go.mod` declares (`module example.com/app`), if it has one. */
+export function goModulePath(text: string): string | undefined {
+  return /^module\s+"?([^\s"]+)"?\s*$/m.exec(text.slice(0, 100_000))?.[1];
+}
 
 function addTo(map: Map<string, string[]>, key: string, path: string): void {
   const list = map.get(key);
@@ -339,7 +344,7 @@ export class EffectIndex {
       walked.push(at);
       const text = this.text(at === '.' ? 'go.mod' : posix.join(at, 'go.mod'));
       if (text !== undefined) {
-        const module = /^module\s+"?([^\s"]+)"?\s*$/m.exec(text.slice(0, 100_000))?.[1];
+        const module = goModulePath(text);
         found = module ? { root: at, path: module } : null;
         break;
       }

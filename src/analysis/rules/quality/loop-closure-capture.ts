@@ -2,7 +2,7 @@
 // handler): by the time it runs, the variable holds the last iteration's value. Python binds names late (like
 // flake8-bugbear B023); JavaScript `var` has one binding for the whole function. Closures that run during the
 // iteration (`sorted(key=lambda ...)`, `xs.map(...)`, an awaited call) are fine and stay quiet.
-import type { FileModel } from '../../model.js';
+import { FUNCTION_TYPES, type FileModel } from '../../model.js';
 import type { Detection, Detector } from '../../rule-types.js';
 import { detectGoClosureCapture } from './go-closure.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
@@ -246,8 +246,6 @@ function collectedByArrayCallback(closure: SyntaxNode): boolean {
   return call?.type === 'call_expression' && ARRAY_BUILDERS.has(methodOf(calleeOf(call)));
 }
 
-const JS_FUNCTIONS: ReadonlySet<string> = new Set(['arrow_function', 'function_expression', 'function', 'function_declaration', 'generator_function', 'generator_function_declaration', 'method_definition']);
-
 /**
  * The names `fn` binds itself: its parameters, and the `var`/`let`/`const` declarations, `for (var k in ...)` heads,
  * function declarations and catch parameters of its own body (nested functions skipped). A use of such a name in
@@ -297,7 +295,7 @@ function loopBindingsRead(closure: SyntaxNode, vars: ReadonlyMap<string, SyntaxN
     if (!vars.has(use.text) || read.has(use.text)) continue;
     let shadowed = false;
     for (let up = use.parent; up && up.id !== loopBody.id; up = up.parent) {
-      if (JS_FUNCTIONS.has(up.type) && bound(up).has(use.text)) {
+      if (FUNCTION_TYPES.js.has(up.type) && bound(up).has(use.text)) {
         shadowed = true;
         break;
       }
@@ -314,24 +312,34 @@ const CONSTANT_VALUES: ReadonlySet<string> = new Set(['this', 'number', 'string'
  * loop never assigns) and that nothing in the loop assigns again: a callback that reads it after the loop sees the
  * value it saw in its own iteration.
  */
-function sameOnEveryIteration(name: string, loop: LoopFacts, vars: ReadonlyMap<string, SyntaxNode>, model: FileModel): boolean {
+function sameOnEveryIteration(name: string, loop: LoopFacts, vars: ReadonlyMap<string, SyntaxNode>, assigned: ReadonlySet<string>, model: FileModel): boolean {
   let declared = false;
-  const assignedInLoop = (n: string): boolean =>
-    descendants(loop.node, model).some((d) => {
-      if (d.type === 'assignment_expression' || d.type === 'augmented_assignment_expression') return d.childForFieldName('left')?.text === n;
-      if (d.type === 'update_expression') return d.childForFieldName('argument')?.text === n;
-      if (d.type === 'for_in_statement') return d.childForFieldName('left')?.text === n;
-      return false;
-    });
   for (const d of descendants(loop.body, model, { skipFunctions: true })) {
     if (d.type !== 'variable_declarator' || d.childForFieldName('name')?.text !== name) continue;
     const value = d.childForFieldName('value');
     if (!value) return false;
-    const constant = CONSTANT_VALUES.has(value.type) || (value.type === 'identifier' && value.text !== name && !vars.has(value.text) && !assignedInLoop(value.text));
+    const constant = CONSTANT_VALUES.has(value.type) || (value.type === 'identifier' && value.text !== name && !vars.has(value.text) && !assigned.has(value.text));
     if (!constant) return false;
     declared = true;
   }
-  return declared && !assignedInLoop(name);
+  return declared && !assigned.has(name);
+}
+
+/** Names the loop assigns anywhere, its callbacks included: `x = ...`, `x += ...`, `x++`, `for (x in ...)`. */
+function assignedInLoop(loop: LoopFacts, model: FileModel): Set<string> {
+  const names = new Set<string>();
+  for (const d of descendants(loop.node, model)) {
+    const target =
+      d.type === 'assignment_expression' || d.type === 'augmented_assignment_expression'
+        ? d.childForFieldName('left')
+        : d.type === 'update_expression'
+          ? d.childForFieldName('argument')
+          : d.type === 'for_in_statement'
+            ? d.childForFieldName('left')
+            : null;
+    if (target) names.add(target.text);
+  }
+  return names;
 }
 
 /**
@@ -370,6 +378,7 @@ function jsDetections(loop: LoopFacts, source: string, model: FileModel): Detect
   if (vars.size === 0) return [];
   const out: Detection[] = [];
   const reported = new Set<string>();
+  let assigned: Set<string> | undefined;
   for (const closure of descendants(loop.body, model)) {
     if (closure.type !== 'arrow_function' && closure.type !== 'function_expression' && closure.type !== 'function') continue;
     // `(() => use(i))()` / `(function () { ... })()` / `.call(this)`: runs now, with this iteration's value.
@@ -379,7 +388,7 @@ function jsDetections(loop: LoopFacts, source: string, model: FileModel): Detect
     const body = closure.childForFieldName('body');
     if (!body) continue;
     const used = loopBindingsRead(closure, vars, loop.body, model);
-    const captured = [...vars.keys()].filter((v) => used.has(v) && !paramNames.has(v) && !reported.has(v) && !sameOnEveryIteration(v, loop, vars, model));
+    const captured = [...vars.keys()].filter((v) => used.has(v) && !paramNames.has(v) && !reported.has(v) && !sameOnEveryIteration(v, loop, vars, (assigned ??= assignedInLoop(loop, model)), model));
     if (captured.length === 0 || !(isDeferred(closure, model) || collectedByArrayCallback(closure))) continue;
     if (madeOnTheWayOut(closure, loop)) continue;
     for (const v of captured) reported.add(v);
