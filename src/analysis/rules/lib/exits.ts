@@ -236,3 +236,14 @@ function errNilBranch(statement: SyntaxNode, branch: SyntaxNode, inSwitch: boole
   if (last && isLeave(last, inSwitch)) return [{ node: last, via: 'err-nil', always: conjuncts.length === 1 }];
   return leavesIn(consequence, 'err-nil', inSwitch, false).map((e) => ({ ...e, via: 'err-nil' as const }));
 }
+
+/**
+ * The loop's own condition waits on what the call returned: `for (int updates = 0; updates == 0;) { ... updates =
+ * executeUpdate(casUpdate); }`, `while not claimed: claimed = try_claim(row)`. The loop repeats the call until it
+ * succeeds (a compare-and-swap or claim retried after losing a race), so it is one write retried, not one per row.
+ */
+export function conditionWaitsOn(assignedTo: string | undefined, loop: LoopFacts): boolean {
+  if (!assignedTo || !/^[A-Za-z_$][\w$]*$/.test(assignedTo)) return false;
+  const condition = loop.node.childForFieldName('condition');
+  return condition !== null && new RegExp(`(^|[^\\w$.])${assignedTo.replace(/\$/g, '\\$')}(?![\\w$])`).test(condition.text);
+}

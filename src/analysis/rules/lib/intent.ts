@@ -9,17 +9,31 @@ const SAYS_SERIAL = /\bone (?:by|at a) (?:one|time)\b|\bsequential(?:ly)?\b|\bse
 /** A comment that asks for a change (`TODO: run these concurrently, not one by one`) is not a decision. */
 const ASKS_FOR_CHANGE = /\b(?:TODO|FIXME|XXX|HACK)\b|paralleli[sz]e|speed (?:this |it )?up|too slow/i;
 
-const FUNCTION_TYPES = new Set(['function_definition', 'function_declaration', 'function_expression', 'function', 'arrow_function', 'method_definition', 'generator_function_declaration', 'generator_function']);
+const FUNCTION_TYPES = new Set([
+  'function_definition',
+  'function_declaration',
+  'function_expression',
+  'function',
+  'arrow_function',
+  'method_definition',
+  'generator_function_declaration',
+  'generator_function',
+  'method_declaration', // Java and Go
+  'constructor_declaration',
+  'func_literal',
+]);
+/** Comment nodes: `comment` (Python, JS/TS, Go), `line_comment` and `block_comment` (Java). */
+const COMMENT_TYPES = new Set(['comment', 'line_comment', 'block_comment']);
 const BLOCK_TYPES = new Set(['block', 'statement_block']);
 
 /** The comments right above `node` (no other statement between), nearest last. */
 function commentsAbove(node: SyntaxNode): string[] {
   const out: string[] = [];
   let s = node.previousSibling;
-  for (; s && s.type === 'comment'; s = s.previousSibling) out.unshift(s.text);
+  for (; s && COMMENT_TYPES.has(s.type); s = s.previousSibling) out.unshift(s.text);
   // tree-sitter-python hangs the comments that open a block on the block's parent, just before the block.
   if (!s && node.parent?.type === 'block') {
-    for (let p = node.parent.previousSibling; p && p.type === 'comment'; p = p.previousSibling) out.unshift(p.text);
+    for (let p = node.parent.previousSibling; p && COMMENT_TYPES.has(p.type); p = p.previousSibling) out.unshift(p.text);
   }
   return out;
 }
@@ -39,11 +53,11 @@ export function commentSaysSerial(loop: SyntaxNode): boolean {
   const texts = commentsAbove(loop);
   const block = loop.parent;
   const fn = block?.parent;
-  if (block && fn && BLOCK_TYPES.has(block.type) && FUNCTION_TYPES.has(fn.type) && !block.namedChildren.some((c) => c.type !== 'comment' && c.endIndex <= loop.startIndex)) {
+  if (block && fn && BLOCK_TYPES.has(block.type) && FUNCTION_TYPES.has(fn.type) && !block.namedChildren.some((c) => !COMMENT_TYPES.has(c.type) && c.endIndex <= loop.startIndex)) {
     texts.push(...commentsAbove(statementOf(fn)));
   }
   // `# if batching is off, save each object separately` above `if not batch:` whose body opens with the loop.
-  if (block && fn && BLOCK_TYPES.has(block.type) && fn.type === 'if_statement' && !block.namedChildren.some((c) => c.type !== 'comment' && c.endIndex <= loop.startIndex)) {
+  if (block && fn && BLOCK_TYPES.has(block.type) && fn.type === 'if_statement' && !block.namedChildren.some((c) => !COMMENT_TYPES.has(c.type) && c.endIndex <= loop.startIndex)) {
     texts.push(...commentsAbove(fn));
   }
   const text = texts.join('\n');

@@ -390,11 +390,22 @@ export function schemaWork(loop: LoopFacts, call: CallFact): boolean {
  * a different statement, not the same read per item.
  */
 export function runsStatementList(loop: LoopFacts, call: CallFact): boolean {
-  const first = call.args.find((a) => a.name === undefined);
+  const positional = call.args.filter((a) => a.name === undefined);
+  const first = positional[0];
   if (!first) return false;
   const text = first.text.replace(/^\[\s*|\s*,?\s*\]$/g, '').trim();
   const base = text.split('.')[0] ?? text;
-  return loop.loopVariables.includes(base) && (STATEMENT_NAME.test(base) || STATEMENT_NAME.test(text.split('.').pop() ?? ''));
+  if (loop.loopVariables.includes(base) && (STATEMENT_NAME.test(base) || STATEMENT_NAME.test(text.split('.').pop() ?? ''))) return true;
+  // Handed to a helper after the statement object or connection it runs on: `executeSchemaStatement(stmt, sqlStmt)`
+  // (not after SQL text, where a loop variable is a bound parameter: `query("... WHERE id = ?", q)`).
+  return first.string === undefined && positional.slice(1).some((a) => statementItem(loop, a.text.trim()));
+}
+
+/** The loop's item is a statement: a loop variable named for one (`sqlStmt`), or a statement list indexed by the loop's counter (`sql[i]`). */
+function statementItem(loop: LoopFacts, text: string): boolean {
+  const indexed = /^([\w$.]+)\[([\w$]+)\]$/.exec(text);
+  if (indexed) return loop.loopVariables.includes(indexed[2]!) && (STATEMENT_LIST.test(indexed[1]!) || STATEMENT_NAME.test(indexed[1]!.split('.').pop()!));
+  return loop.loopVariables.includes(text) && STATEMENT_NAME.test(text);
 }
 
 /** A list named for the statements it holds: `queries`, `statements`, `this.migrations`, `pendingQueries`. */
@@ -411,8 +422,9 @@ export function walksStatementList(loop: LoopFacts, c: CallFact): boolean {
   const first = c.args.find((a) => a.name === undefined)?.text.trim();
   if (first === undefined) return false;
   // `queries[i]` under `for (let i = 0; i < queries.length - 1; i++)`: the list is the indexed one.
-  const indexed = /^([\w$.]+)\[([\w$]+)\]$/.exec(first);
-  if (indexed) return loop.loopVariables.includes(indexed[2]!) && STATEMENT_LIST.test(indexed[1]!);
+  // `queries[i]`, and `sql[i]` / `ddl[i]`: an array indexed by the loop's counter is a list of statements when it is
+  // named for them or for one (a `String[] sql` of a compiled bulk update, a table's `ddl`): one statement is not indexed.
+  if (/^[\w$.]+\[[\w$]+\]$/.test(first)) return statementItem(loop, first);
   const list = (loop.iterable?.collection ?? loop.iterable?.text ?? '').trim();
   return loop.loopVariables.includes(first) && STATEMENT_LIST.test(list);
 }
@@ -537,7 +549,34 @@ export function carriesInstanceState(loop: LoopFacts, call: CallFact): boolean {
   );
 }
 
-/** Per-item database calls that are schema work, a statement list, one batch per group, one per database, a recursive walk of the argument, or deliberately serial (see above). */
+/**
+ * A composite forwards the call it implements to each of its parts: `public int executeUpdate(String sql) { for (T s
+ * : this) ret += s.executeUpdate(sql); }`, `executeDelete` over `_executors[i]`, `def flush(self): for w in
+ * self.writers: w.flush()`. The receiver is the item (or the list indexed by the loop's counter) and the method is the
+ * enclosing function's own name: the loop is the fan-out the class exists for, its count is the number of parts
+ * (slices, stores, delegates; the configuration's), and each part is a different target. Whether a composite is
+ * the right tool is the caller's question, not this loop's.
+ */
+export function forwardsToEachPart(loop: LoopFacts, call: CallFact): boolean {
+  if (!call.method || call.receiver === undefined) return false;
+  let fn: SyntaxNode | null = loop.node.parent;
+  while (fn && !isFunctionNode(fn)) fn = fn.parent;
+  if (fn?.childForFieldName('name')?.text !== call.method) return false;
+  const receiver = call.receiver.trim();
+  const indexed = /^[\w$.]+\[([\w$]+)\]$/.exec(receiver);
+  return loop.loopVariables.includes(indexed ? indexed[1]! : receiver);
+}
+
+/** Per-item database calls that are schema work, a statement list (by the item's or the list's name), one batch per group, one per database, a recursive walk of the argument, a composite's fan-out, or deliberately serial (see above). */
 export function notPerRow(loop: LoopFacts, call: CallFact): boolean {
-  return schemaWork(loop, call) || runsStatementList(loop, call) || batchedPerGroup(loop, call) || perConnection(loop, call) || recursesIntoArgument(loop, call) || deliberatelySerial(loop, call);
+  return (
+    schemaWork(loop, call) ||
+    runsStatementList(loop, call) ||
+    batchedPerGroup(loop, call) ||
+    perConnection(loop, call) ||
+    recursesIntoArgument(loop, call) ||
+    walksStatementList(loop, call) ||
+    forwardsToEachPart(loop, call) ||
+    deliberatelySerial(loop, call)
+  );
 }

@@ -27,7 +27,6 @@ import {
   iteratesChunks,
   iterableFromQuery,
   notPerRow,
-  walksStatementList,
   ownCalls,
   runsPerDayOf,
   say,
@@ -76,8 +75,7 @@ export function perItemReads(loop: LoopFacts, source: string): CallFact[] {
       !carriedAcrossIterations(loop, c) &&
       !notPerRow(loop, c) &&
       !leavesOnSuccess(callNode(c), loop) &&
-      !onTheItemItself(loop, c) &&
-      !walksStatementList(loop, c)
+      !onTheItemItself(loop, c)
     );
   });
 }

@@ -27,6 +27,7 @@ import {
   iteratesChunks,
   isPython,
   isTyped,
+  conditionWaitsOn,
   leavesOnSuccess,
   notPerRow,
   ownCalls,
@@ -66,6 +67,7 @@ export function perRowWrites(loop: LoopFacts, source: string): CallFact[] {
       // `for attempt in range(5): try: cur.execute("INSERT ..."); conn.commit(); return ... except Deadlock: sleep`:
       // the loop is left once the write succeeds, so it repeats a failed write (a retry), not one write per row.
       !leavesOnSuccess(c.node, loop) &&
+      !conditionWaitsOn(c.assignedTo, loop) &&
       !notPerRow(loop, c),
   );
 }

@@ -66,9 +66,20 @@ function javaResource(call: CallFact, loop: LoopFacts): Resource | undefined {
   // no-argument `getConnection()` on an object the iteration took and hands on reads that object's connection, which
   // goes wherever its owner goes; nothing is opened here.
   if (call.method === 'getConnection' && ownedByHandedItem(call, loop)) return undefined;
+  // A JDBC connection is a `java.sql.Connection`: declared with a type (not `var`) in a file that never names
+  // java.sql, `getConnection()` is another library's accessor (Jetty's `endPoint.getConnection()` returns the
+  // endpoint's protocol handler), which opens nothing.
+  if (call.method === 'getConnection' && !/\bjava\.sql\b/.test(loop.node.tree.rootNode.text) && declaredWithType(call.node)) return undefined;
   // `Scanner(System.in)` and readers over a string own nothing to release.
   if (/^(Scanner|PrintWriter)$/.test(call.method) && /System\.(in|out|err)|StringReader|new String/.test(call.text)) return undefined;
   return { call, name: call.assignedTo, close: `${call.assignedTo}.close` };
+}
+
+/** `Connection c = x.getConnection()` (a declared type), not `var c = ...`. */
+function declaredWithType(node: SyntaxNode): boolean {
+  const declaration = node.parent?.type === 'variable_declarator' ? node.parent.parent : null;
+  const type = declaration?.childForFieldName('type')?.text;
+  return type !== undefined && type !== 'var';
 }
 
 function ownedByHandedItem(call: CallFact, loop: LoopFacts): boolean {
@@ -99,8 +110,11 @@ function handedOn(name: string, loop: LoopFacts, after: number): boolean {
       continue;
     }
     if (n.type === 'assignment_statement' || n.type === 'assignment_expression') {
+      // `held = res`, `a, b = res, other`: the value itself, or one of a list of values; not a call made on it
+      // (`total += in.available()` reads the resource, it does not store it).
       const right = n.childForFieldName('right');
-      if (right && right.namedChildren.concat([right]).some((r) => compact(r.text) === name)) return true;
+      const values = right && (right.type === 'expression_list' || right.type === 'array_initializer') ? right.namedChildren : right ? [right] : [];
+      if (values.some((r) => compact(r.text) === name)) return true;
       continue;
     }
     if (nameRe.test(n.text)) return true;

@@ -1,6 +1,6 @@
 // mutate-while-iterating for Java: `for (T x : list) { list.remove(x); }` (or add/put/clear on the collection, or on
 // the map whose keySet/values/entrySet is iterated) throws ConcurrentModificationException on the next step of the
-// iterator. Leaving the loop right after the change is fine (the iterator is never advanced again), and so is
+// iterator. Leaving the loop right after the change (or in the branch a `remove(...)` that returned true opens) is fine (the iterator is never advanced again), and so is
 // iterating a copy (`new ArrayList<>(list)`), which is also the suggested fix (or `removeIf` / `Iterator.remove`).
 // A container class of the file that is no java.util collection keeps its own rules (ownContainerClass).
 import type { Detection, RuleContext } from '../../rule-types.js';
@@ -10,7 +10,7 @@ import { leavesOnSuccess } from '../lib/index.js';
 
 const MUTATORS = new Set(['remove', 'removeAll', 'removeIf', 'retainAll', 'clear', 'add', 'addAll', 'put', 'putAll', 'putIfAbsent', 'computeIfAbsent', 'merge']);
 const SCOPES = new Set(['lambda_expression', 'class_body', 'method_declaration']);
-const CONCURRENT = /Concurrent|CopyOnWrite|Blocking(Queue|Deque)|newKeySet/;
+const CONCURRENT = /Concurrent|CopyOnWrite|Blocking(Queue|Deque)|DelayQueue|TransferQueue|newKeySet/;
 
 function iterated(loop: LoopFacts): { collection: string; iterable: SyntaxNode; view: boolean } | undefined {
   if (loop.node.type !== 'enhanced_for_statement') return undefined;
@@ -157,6 +157,27 @@ function replacesVisitedKey(call: SyntaxNode, loop: LoopFacts): boolean {
   return false;
 }
 
+/** Mutators whose boolean result says whether the collection changed (`Collection.remove`, `Set.add`, ...). */
+const REPORTS_CHANGE = new Set(['remove', 'removeAll', 'removeIf', 'retainAll', 'add', 'addAll']);
+const EXITS = new Set(['return_statement', 'break_statement', 'throw_statement']);
+
+/**
+ * `if (sub.getId().equals(id) && subs.remove(sub)) { ...; return key; }`: the change is the `if`'s condition, and
+ * the branch it opens when the collection did change leaves the loop. When `remove` returns false nothing changed,
+ * so the iterator is never advanced after a change.
+ */
+function exitsWhenChanged(call: SyntaxNode, loop: LoopFacts): boolean {
+  if (!REPORTS_CHANGE.has(call.childForFieldName('name')?.text ?? '')) return false;
+  let n: SyntaxNode = call;
+  while (n.parent && (n.parent.type === 'parenthesized_expression' || (n.parent.type === 'binary_expression' && n.parent.childForFieldName('operator')?.text === '&&'))) n = n.parent;
+  const branch = n.parent;
+  if (branch?.type !== 'if_statement' || branch.childForFieldName('condition')?.id !== n.id) return false;
+  if (loop.node.startIndex > branch.startIndex || branch.endIndex > loop.node.endIndex) return false;
+  const then = branch.childForFieldName('consequence');
+  const last = then?.type === 'block' ? then.namedChildren.filter((c) => c.type !== 'line_comment' && c.type !== 'block_comment').pop() : then;
+  return last !== undefined && last !== null && EXITS.has(last.type);
+}
+
 export function detectJavaMutateWhileIterating(loop: LoopFacts, ctx: RuleContext): Detection[] | null {
   const it = iterated(loop);
   if (!it) return null;
@@ -174,7 +195,7 @@ export function detectJavaMutateWhileIterating(loop: LoopFacts, ctx: RuleContext
   }
   found.sort((a, b) => a.startIndex - b.startIndex);
   // A `break`/`return`/`throw` after the change (in its block or one around it): the iterator is never advanced again.
-  const hit = found.find((n) => !leavesOnSuccess(n, loop, { raises: true }) && !replacesVisitedKey(n, loop));
+  const hit = found.find((n) => !leavesOnSuccess(n, loop, { raises: true }) && !replacesVisitedKey(n, loop) && !exitsWhenChanged(n, loop));
   if (!hit || declaredConcurrent(it.collection, loop.node.tree.rootNode, enclosingMethod(loop.node)) || ownContainerClass(it.collection, loop.node.tree.rootNode)) return null;
   const operation = hit.childForFieldName('name')!.text;
   const copy = it.view && it.iterable.childForFieldName('name')?.text === 'entrySet' ? `new ArrayList<>(${it.iterable.text})` : `new ArrayList<>(${it.iterable.text})`;
