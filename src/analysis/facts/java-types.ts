@@ -87,7 +87,7 @@ type UrlOrigin = 'resource' | 'handed' | 'other-type';
 
 /**
  * Where the URL a call reads comes from. `resource`: a class-path, servlet-context or jar lookup (`getResource(...)`,
- * an element of `getResources(...)`, `JarFactory.getJarEntryURL(...)`, `file.toURI().toURL()`): a local read.
+ * an element of `getResources(...)`, also walked by a for-each, `JarFactory.getJarEntryURL(...)`, `file.toURI().toURL()`): a local read.
  * `handed`: a parameter or field declared `URL` (or a cast of a parameter, `(URL) source`) that the method does not
  * build: it reads whatever its caller names. Undefined when the code builds it here (`new URL(s)`) or cannot tell.
  */
@@ -130,6 +130,11 @@ function identifierOrigin(at: SyntaxNode, name: string, depth: number, openStrea
     const declarator = decl.namedChildren.find((c) => c.type === 'variable_declarator' && c.childForFieldName('name')?.text === name);
     const init = declarator?.childForFieldName('value');
     return init ? urlValueOrigin(init, depth + 1) ?? (init.type === 'null_literal' ? 'handed' : undefined) : 'handed';
+  }
+  // `for (URL url : LoaderUtil.findResources(name))`: each element of a class-path resource listing.
+  if (decl.type === 'enhanced_for_statement') {
+    const listing = unwrapped(decl.childForFieldName('value') ?? decl);
+    return (isUrl || type === 'var') && listing.type === 'method_invocation' && RESOURCE_LISTS.test(listing.childForFieldName('name')?.text ?? '') ? 'resource' : undefined;
   }
   if (decl.type !== 'local_variable_declaration' || !(isUrl || type === 'var')) return undefined;
   const origins = assignedValues(decl, name).filter((x) => x.type !== 'null_literal').map((x) => urlValueOrigin(x, depth + 1));
