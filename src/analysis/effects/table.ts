@@ -1062,7 +1062,9 @@ function buildGo(table: FileTable, tree: FlatTree): void {
         // `bucketDB.Get(key)` on a value of the function's own making: the other packages' types of the parameters
         // of the functions around it (`func(tx *bolt.Tx)`), which say whose database such a value belongs to.
         const scopeTypes = type === undefined && paramType === undefined && /^[A-Za-z_]\w*\.[A-Z]\w*$/.test(callee) ? goEnclosingParameterTypes(node) : undefined;
-        record(fn, tableCall(callee, node.startPosition.row + 1, false, callee, braceSql(args), braceArgs(args), { notSleep, firstNumber, type, ddl, paramType, ...(scopeTypes?.length ? { scopeTypes } : {}) }));
+        // `t := time.NewTimer(d)` then `<-t.C`: classified as the `time.Sleep(d)` it is (timerWaitedOn).
+        const name = callee === 'time.NewTimer' && !notSleep ? 'time.Sleep' : callee;
+        record(fn, tableCall(callee, node.startPosition.row + 1, false, name, braceSql(args), braceArgs(args), { notSleep, firstNumber, type, ddl, paramType, ...(scopeTypes?.length ? { scopeTypes } : {}) }));
         break;
       }
     }
@@ -1071,9 +1073,48 @@ function buildGo(table: FileTable, tree: FlatTree): void {
 
 const STOP_SIGNAL = /(?:\.Done\(\)|stop|quit|done|shutdown|closing|closed|exit|term|cancel)/i;
 
-/** A `time.After` case of a select whose other cases (no default) all receive a stop signal: a cancellable sleep. */
+/**
+ * A `time.After` case of a select whose other cases (no default) all receive a stop signal, or a `time.NewTimer`
+ * the function waits on (timerWaitedOn): a cancellable sleep.
+ */
 function cancellableSleep(call: SyntaxNode): boolean {
-  let n: SyntaxNode | null = call.parent;
+  const timer = timerName(call);
+  if (timer !== undefined) return timerWaitedOn(call, timer);
+  return waitCase(call);
+}
+
+/** `t := time.NewTimer(d)` (or `var t = ...`): `t`. */
+function timerName(call: SyntaxNode): string | undefined {
+  if (call.childForFieldName('function')?.text !== 'time.NewTimer') return undefined;
+  const list = call.parent;
+  const decl = list?.type === 'expression_list' ? list.parent : undefined;
+  if (!list || !decl || (decl.type !== 'short_var_declaration' && decl.type !== 'var_spec') || list.namedChildCount !== 1) return undefined;
+  const left = decl.type === 'var_spec' ? decl.childrenForFieldName('name') : decl.childForFieldName('left')?.namedChildren ?? [];
+  return left.length === 1 && left[0]!.type === 'identifier' ? left[0]!.text : undefined;
+}
+
+/**
+ * A timer the function then waits on (`t := time.NewTimer(d)` and `<-t.C` as a statement, or as a select case whose
+ * other cases all receive a stop signal): the same pause as `time.Sleep(d)`. A `t.C` case beside a case for a reply
+ * bounds that wait instead, and a timer handed on or reset is not read here.
+ */
+function timerWaitedOn(call: SyntaxNode, timer: string): boolean {
+  let fn: SyntaxNode | null = call.parent;
+  while (fn && fn.type !== 'function_declaration' && fn.type !== 'method_declaration' && fn.type !== 'func_literal') fn = fn.parent;
+  const body = fn?.childForFieldName('body');
+  if (!body) return false;
+  let waits = 0;
+  for (const n of body.descendantsOfType('unary_expression')) {
+    if (n.childForFieldName('operator')?.text !== '<-' || n.childForFieldName('operand')?.text !== `${timer}.C`) continue;
+    if (n.parent?.type === 'expression_statement' || waitCase(n)) waits++;
+    else return false;
+  }
+  return waits > 0;
+}
+
+/** `node` is (in) the communication of a select case whose other cases (no default) all receive a stop signal. */
+function waitCase(node: SyntaxNode): boolean {
+  let n: SyntaxNode | null = node.parent;
   for (let i = 0; n && i < 4 && n.type !== 'communication_case'; i++) n = n.parent;
   const select = n?.type === 'communication_case' ? n.parent : null;
   if (!n || select?.type !== 'select_statement') return false;
