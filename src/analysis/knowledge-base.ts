@@ -88,7 +88,8 @@ export type CallRole = (typeof CALL_ROLES)[number];
  * What a call builds, beyond a resource (`builds:` in rules/apis/*.yml, callee globs): `in_process_queue`, a queue
  * of this process (`queue.Queue()`, `asyncio.Queue()`), whose blocking `get()` waits for an item and cannot fail the
  * way a broker's can; `in_process_database`, a database engine that runs inside this process (`sqlite3.connect`), where
- * a query is a function call and a read per item costs no network round trip; `plain_result`, an I/O call that
+ * a query is a function call and a read per item costs no network round trip (Go lists the types of such a database,
+ * `bolt.Tx`, `bolt.Bucket`: a name-matched call inside a function handed one is no round trip, effects/table.ts); `plain_result`, an I/O call that
  * returns its answer at once, not a promise (amqplib's `channel.publish(...)` buffers the message and returns a
  * boolean), so a bare call of it drops nothing; `ui_events`, the events a window's event queue holds
  * (`pygame.event.get()`): a loop that pumps them is an interactive frame loop, not a worker.

@@ -13,7 +13,7 @@ import { calleeText, isPlainValue, isSqlFragment, sendsToPeer, stringValue, temp
 import { MODEL_GLOBALS } from '../facts/javascript.js';
 import { stringLiteralText, type BraceFile } from '../facts/brace.js';
 import { goDurationSeconds } from '../facts/go.js';
-import { goTypeName, goReceiverType, goParameterType } from '../facts/go-types.js';
+import { goTypeName, goReceiverType, goParameterType, goEnclosingParameterTypes } from '../facts/go-types.js';
 import { javaNumber } from '../facts/java.js';
 import { urlReadOrigin } from '../facts/java-types.js';
 
@@ -33,7 +33,7 @@ export interface TableCall {
   evidence: boolean;
   /** What classification needs: the name matched, SQL text, arguments (only for methods that read them). */
   /** `type`: Go, the receiver's declared type where the file says (only `x.Do(req)` looks: facts/go-types.ts). */
-  raw?: { name: string; sql?: string; args: ArgFact[]; argCount?: number; positional?: number; firstNumber?: number; notSleep?: boolean; ddl?: boolean; notPop?: boolean; notIo?: boolean; type?: string; handedUrl?: boolean; paramType?: string };
+  raw?: { name: string; sql?: string; args: ArgFact[]; argCount?: number; positional?: number; firstNumber?: number; notSleep?: boolean; ddl?: boolean; notPop?: boolean; notIo?: boolean; type?: string; handedUrl?: boolean; paramType?: string; scopeTypes?: string[] };
   sleepSeconds?: number;
   /** Queue pops: seconds the pop may block, 0 for a non-blocking pop, undefined when unknown or unbounded. */
   timeoutSeconds?: number;
@@ -195,7 +195,7 @@ function newScope(end: number, fields: Omit<Scope, 'end'> = {}): Scope {
 
 /** A table call with every field, in one order (see newScope). */
 function tableCall(callee: string, line: number, managed: boolean, name: string, sql: string | undefined, args: ArgFact[], more: RawExtras = NO_EXTRAS): TableCall {
-  return { callee, line, kinds: [], evidence: false, raw: { name, sql, args, argCount: more.argCount, positional: more.positional, firstNumber: more.firstNumber, notSleep: more.notSleep, ddl: more.ddl, notPop: more.notPop, notIo: more.notIo, type: more.type, handedUrl: more.handedUrl, paramType: more.paramType }, sleepSeconds: undefined, timeoutSeconds: undefined, managed, commitOnRequest: false, onCacheMiss: false };
+  return { callee, line, kinds: [], evidence: false, raw: { name, sql, args, argCount: more.argCount, positional: more.positional, firstNumber: more.firstNumber, notSleep: more.notSleep, ddl: more.ddl, notPop: more.notPop, notIo: more.notIo, type: more.type, handedUrl: more.handedUrl, paramType: more.paramType, scopeTypes: more.scopeTypes }, sleepSeconds: undefined, timeoutSeconds: undefined, managed, commitOnRequest: false, onCacheMiss: false };
 }
 
 type RawExtras = Omit<NonNullable<TableCall['raw']>, 'name' | 'sql' | 'args'>;
@@ -354,6 +354,13 @@ export function classifyFunction(fn: TableFunction, language: Language, kb: Know
     if (raw.handedUrl) kinds = kinds.filter((k) => k !== 'http');
     // DDL (`conn.exec_driver_sql("drop database %s" % name)`) or a catalog read: one per schema object, not a per-row query.
     if (raw.ddl) kinds = kinds.filter((k) => k !== 'db-read' && k !== 'db-write' && k !== 'db-batch');
+    // Go: a database call matched by its receiver's name (`shelfDB.Get(key)`, no SQL text) on a value the function
+    // makes itself, inside a function handed an embedded database's transaction or bucket (`func(tx *bolt.Tx)`, `b
+    // *bolt.Bucket`: an `in_process_database` type of rules/apis/go.yml). The value is that database's bucket, and its
+    // read is a lookup in a file this process has mapped, no round trip (the Python policy for sqlite3).
+    if (language === 'go' && raw.scopeTypes && (result.by === 'api' || result.by === 'guess' || result.by === 'sql-hint') && raw.scopeTypes.some((t) => kb.builds?.(language, t, 'in_process_database') === true)) {
+      kinds = kinds.filter((k) => k !== 'db-read' && k !== 'db-write' && k !== 'db-batch');
+    }
     call.kinds = kinds;
     call.evidence = kinds.length > 0 && summaryEvidence(evidenceName, result, language);
     // `psycopg2.connect(DSN)`: a method name that means I/O only on the right receiver, which the catalogue lists under
@@ -1052,7 +1059,12 @@ function buildGo(table: FileTable, tree: FlatTree): void {
         // exported method: the catalogue's Go APIs all are.
         const paramType = type === undefined && /^[A-Za-z_]\w*\.[A-Z]\w*$/.test(callee) ? goParameterType(node) : undefined;
         const ddl = goSchemaStatement(args);
-        record(fn, tableCall(callee, node.startPosition.row + 1, false, callee, braceSql(args), braceArgs(args), { notSleep, firstNumber, type, ddl, paramType }));
+        // `bucketDB.Get(key)` on a value of the function's own making: the other packages' types of the parameters
+        // of the functions around it (`func(tx *bolt.Tx)`), which say whose database such a value belongs to.
+        const scopeTypes = type === undefined && paramType === undefined && /^[A-Za-z_]\w*\.[A-Z]\w*$/.test(callee) ? goEnclosingParameterTypes(node) : undefined;
+        // `t := time.NewTimer(d)` then `<-t.C`: classified as the `time.Sleep(d)` it is (timerWaitedOn).
+        const name = callee === 'time.NewTimer' && !notSleep ? 'time.Sleep' : callee;
+        record(fn, tableCall(callee, node.startPosition.row + 1, false, name, braceSql(args), braceArgs(args), { notSleep, firstNumber, type, ddl, paramType, ...(scopeTypes?.length ? { scopeTypes } : {}) }));
         break;
       }
     }
@@ -1061,9 +1073,48 @@ function buildGo(table: FileTable, tree: FlatTree): void {
 
 const STOP_SIGNAL = /(?:\.Done\(\)|stop|quit|done|shutdown|closing|closed|exit|term|cancel)/i;
 
-/** A `time.After` case of a select whose other cases (no default) all receive a stop signal: a cancellable sleep. */
+/**
+ * A `time.After` case of a select whose other cases (no default) all receive a stop signal, or a `time.NewTimer`
+ * the function waits on (timerWaitedOn): a cancellable sleep.
+ */
 function cancellableSleep(call: SyntaxNode): boolean {
-  let n: SyntaxNode | null = call.parent;
+  const timer = timerName(call);
+  if (timer !== undefined) return timerWaitedOn(call, timer);
+  return waitCase(call);
+}
+
+/** `t := time.NewTimer(d)` (or `var t = ...`): `t`. */
+function timerName(call: SyntaxNode): string | undefined {
+  if (call.childForFieldName('function')?.text !== 'time.NewTimer') return undefined;
+  const list = call.parent;
+  const decl = list?.type === 'expression_list' ? list.parent : undefined;
+  if (!list || !decl || (decl.type !== 'short_var_declaration' && decl.type !== 'var_spec') || list.namedChildCount !== 1) return undefined;
+  const left = decl.type === 'var_spec' ? decl.childrenForFieldName('name') : decl.childForFieldName('left')?.namedChildren ?? [];
+  return left.length === 1 && left[0]!.type === 'identifier' ? left[0]!.text : undefined;
+}
+
+/**
+ * A timer the function then waits on (`t := time.NewTimer(d)` and `<-t.C` as a statement, or as a select case whose
+ * other cases all receive a stop signal): the same pause as `time.Sleep(d)`. A `t.C` case beside a case for a reply
+ * bounds that wait instead, and a timer handed on or reset is not read here.
+ */
+function timerWaitedOn(call: SyntaxNode, timer: string): boolean {
+  let fn: SyntaxNode | null = call.parent;
+  while (fn && fn.type !== 'function_declaration' && fn.type !== 'method_declaration' && fn.type !== 'func_literal') fn = fn.parent;
+  const body = fn?.childForFieldName('body');
+  if (!body) return false;
+  let waits = 0;
+  for (const n of body.descendantsOfType('unary_expression')) {
+    if (n.childForFieldName('operator')?.text !== '<-' || n.childForFieldName('operand')?.text !== `${timer}.C`) continue;
+    if (n.parent?.type === 'expression_statement' || waitCase(n)) waits++;
+    else return false;
+  }
+  return waits > 0;
+}
+
+/** `node` is (in) the communication of a select case whose other cases (no default) all receive a stop signal. */
+function waitCase(node: SyntaxNode): boolean {
+  let n: SyntaxNode | null = node.parent;
   for (let i = 0; n && i < 4 && n.type !== 'communication_case'; i++) n = n.parent;
   const select = n?.type === 'communication_case' ? n.parent : null;
   if (!n || select?.type !== 'select_statement') return false;

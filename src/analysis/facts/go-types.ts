@@ -227,3 +227,20 @@ export function goReceiverType(call: SyntaxNode): string | undefined {
   }
   return type;
 }
+
+/**
+ * Summaries (effects/table.ts): the declared types of another package (`bolt.Tx`, `context.Context`) of the
+ * parameters of every function around `at`, innermost first (a callback's `func(tx *bolt.Tx)`, then its method's).
+ */
+export function goEnclosingParameterTypes(at: SyntaxNode): string[] {
+  const types: string[] = [];
+  for (let n = at.parent; n; n = n.parent) {
+    if (!FUNCTIONS.has(n.type)) continue;
+    for (const p of n.childForFieldName('parameters')?.namedChildren ?? []) {
+      if (p.type !== 'parameter_declaration') continue;
+      const type = goTypeName(p.childForFieldName('type'));
+      if (type?.includes('.') && !types.includes(type)) types.push(type);
+    }
+  }
+  return types;
+}

@@ -3,8 +3,9 @@
 // serial branch of a serial/concurrent pair), sends on one open session, resource "leaks" that are not per
 // iteration, and name-only guesses reported as hints. Each fixture under test/fixtures/precision/ marks the lines a rule must
 // report (`ruleid: <id>[<variant>]`, the message variant asserted) next to the false positives it must not.
-import { describe, expect, it } from '@jest/globals';
-import { readdirSync, readFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyzeSource, getRule } from '../../../src/analysis/engine.js';
 import { configSchema } from '../../../src/config/schema.js';
@@ -32,10 +33,27 @@ function rulesIn(source: string): string[] {
   return [...ids].filter((id) => id !== '').sort();
 }
 
+const modules: string[] = [];
+afterAll(() => {
+  for (const root of modules) rmSync(root, { recursive: true, force: true });
+});
+
+/** `<tmp>/app/<file>` under a temporary `go.mod` with the given `go` directive. */
+function goModulePath(file: string, directive: string): string {
+  const root = mkdtempSync(join(tmpdir(), 'coze-loop-precision-'));
+  modules.push(root);
+  writeFileSync(join(root, 'go.mod'), `module example.com/fixture\n\n${directive}\n`);
+  mkdirSync(join(root, 'app'));
+  return join(root, 'app', file);
+}
+
 describe('precision fixtures', () => {
   for (const file of readdirSync(DIR).sort()) {
     const source = readFileSync(join(DIR, file), 'utf8');
-    const path = `app/${file}`;
+    // A Go fixture whose rule reads the module's language version (loop-closure-capture before Go 1.22) says it in a
+    // `// go.mod: go 1.21` line: it is analysed at a path under a temporary module with that directive.
+    const directive = /^\/\/ go\.mod: (go \d+\.\d+)$/m.exec(source)?.[1];
+    const path = directive ? goModulePath(file, directive) : `app/${file}`;
     for (const ruleId of rulesIn(source)) {
       const markers = readMarkers(source, ruleId);
       it(`${file}: ${ruleId} reports exactly the marked lines, with the marked variants`, () => {

@@ -71,6 +71,7 @@ export function perIterationConnections(loop: LoopFacts, model: FileModel, ctx?:
     if (leavesOnSuccess(c.node, loop)) return false;
     if (boundNotConnected(c, loop) || connectsToItem(c, calls, loop)) return false;
     if (c.assignedTo !== undefined && sentOnChannel(loop, c.assignedTo, model)) return false;
+    if (c.assignedTo !== undefined && pairedWithReceivedClient(loop, c, model)) return false;
     return true;
   });
 }
@@ -101,6 +102,42 @@ function sentOnChannel(loop: LoopFacts, name: string, model: FileModel): boolean
     if (holdsName(node.childForFieldName('value'), name)) sent = true;
   });
   return sent;
+}
+
+const RECEIVES_AND_SPAWNS: ReadonlySet<string> = new Set(['short_var_declaration', 'assignment_statement', 'go_statement']);
+
+/**
+ * Go: `remote := <-clients; local, err := net.Dial(...); ...; go pipe(remote, local)`: the iteration takes a client
+ * connection handed over a channel (something it closes, `remote.Close()`, not a message) before the dial, and gives
+ * the pair to one goroutine: a relay, one upstream per client by design, as after a listener's `Accept` (the
+ * `accepts_client` role). A dial handed on with a received message (`go send(c, msg)`) is still one per item.
+ */
+function pairedWithReceivedClient(loop: LoopFacts, call: CallFact, model: FileModel): boolean {
+  if (loop.language !== 'go') return false;
+  const received = new Set<string>();
+  const goroutines: SyntaxNode[] = [];
+  walkOwnBody(loop, model, RECEIVES_AND_SPAWNS, (node) => {
+    if (node.type === 'go_statement') {
+      if (node.startIndex > call.node.endIndex) goroutines.push(node);
+      return;
+    }
+    if (node.startIndex > call.node.startIndex) return;
+    const left = node.childForFieldName('left')?.namedChildren ?? [];
+    const right = node.childForFieldName('right')?.namedChildren ?? [];
+    if (left.length !== 1 || right.length !== 1 || left[0]!.type !== 'identifier') return;
+    const value = right[0]!;
+    if (value.type === 'unary_expression' && value.childForFieldName('operator')?.text === '<-') received.add(left[0]!.text);
+  });
+  const clients = [...received].filter((name) => new RegExp(`\\b${name}\\.Close\\(`).test(loop.body.text));
+  if (clients.length === 0) return false;
+  return goroutines.some((g) => {
+    const spawned = g.namedChild(0);
+    const args = spawned?.childForFieldName('arguments')?.namedChildren ?? [];
+    const fn = spawned?.childForFieldName('function');
+    const body = fn?.type === 'func_literal' ? fn.text : '';
+    const hands = (name: string): boolean => args.some((a) => holdsName(a, name)) || new RegExp(`\\b${name}\\b`).test(body);
+    return hands(call.assignedTo!) && clients.some(hands);
+  });
 }
 
 /**

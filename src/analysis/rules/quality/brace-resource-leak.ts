@@ -167,7 +167,7 @@ function earlyExit(resource: Resource, close: SyntaxNode, loop: LoopFacts, testC
   // The declaring statement (`f, err := os.Open(p)`), wherever it sits (a select case, an if branch).
   const open = resource.call.node.parent?.parent;
   if (!open || open.type !== 'short_var_declaration') return undefined;
-  const errorCheck = open.nextNamedSibling?.type === 'if_statement' && /\berr\w*\s*!=\s*nil/.test(open.nextNamedSibling.childForFieldName('condition')?.text ?? '') ? open.nextNamedSibling : undefined;
+  const errorCheck = openErrorCheck(open);
   // An if-initializer open (`if rows, err := ...; err == nil {`) keeps its error branch in the same statement.
   for (const n of loop.body.descendantsOfType(['continue_statement', 'break_statement', 'return_statement'])) {
     if (n.startIndex <= resource.call.node.endIndex || n.startIndex >= close.startIndex) continue;
@@ -178,6 +178,24 @@ function earlyExit(resource: Resource, close: SyntaxNode, loop: LoopFacts, testC
     let nested = false;
     for (let p = n.parent; p && p.id !== loop.body.id; p = p.parent) if (p.type === 'func_literal' || p.type === 'for_statement') nested = true;
     if (!nested) return n;
+  }
+  return undefined;
+}
+
+/**
+ * The open's own `if err != nil` check: the first `if` after the declaring statement that tests its error, with only
+ * statements that do not name that error in between (`resp, err := c.Do(req); log.Print("sent"); if err != nil {`):
+ * the error is still the open's, so the resource is nil on that branch.
+ */
+function openErrorCheck(open: SyntaxNode): SyntaxNode | undefined {
+  const declared = open.childForFieldName('left')?.namedChildren ?? [];
+  const err = declared[declared.length - 1]?.text ?? '';
+  if (!/^err\w*$/.test(err)) return undefined;
+  const names = new RegExp(`\\b${err}\\b`);
+  for (let n = open.nextNamedSibling; n; n = n.nextNamedSibling) {
+    if (n.type === 'comment') continue;
+    if (n.type === 'if_statement' && new RegExp(`\\b${err}\\s*!=\\s*nil`).test(n.childForFieldName('condition')?.text ?? '')) return n;
+    if (names.test(n.text)) return undefined;
   }
   return undefined;
 }

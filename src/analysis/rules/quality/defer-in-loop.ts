@@ -290,6 +290,28 @@ function holds(expr: SyntaxNode | null | undefined, names: Set<string>): boolean
 }
 
 /**
+ * cgo: `C.set_peer(ps, i, addr)` hands the released value to C together with a value declared before the loop that
+ * the function reads after it (the C array the loop fills, then passes to one C call): C keeps the pointer there, so
+ * it must live until the function returns. A C call given only per-iteration values (`C.ping(addr)`) keeps nothing.
+ */
+function handedToCWithOuter(call: SyntaxNode, names: Set<string>, loop: LoopFacts): boolean {
+  if (!/^C\.\w+$/.test(call.childForFieldName('function')?.text ?? '')) return false;
+  const args = call.childForFieldName('arguments')?.namedChildren ?? [];
+  if (!args.some((a) => holds(unconverted(a), names))) return false;
+  let fn: SyntaxNode | null = loop.node.parent;
+  while (fn && !FUNCTIONS.has(fn.type)) fn = fn.parent;
+  const after = fn ? fn.text.slice(loop.node.endIndex - fn.startIndex) : '';
+  const declaredInLoop = new Set(loop.loopVariables);
+  for (const d of bodyNodes(loop, new Set(['short_var_declaration', 'var_spec']))) {
+    for (const n of (d.childForFieldName('left') ?? d.childForFieldName('name') ?? d).namedChildren) if (n.type === 'identifier') declaredInLoop.add(n.text);
+  }
+  return args.some((a) => {
+    const base = a.type === 'unary_expression' ? a.childForFieldName('operand') : a;
+    return base?.type === 'identifier' && !names.has(base.text) && !declaredInLoop.has(base.text) && new RegExp(`\\b${base.text}\\b`).test(after);
+  });
+}
+
+/**
  * The released value is kept for after the loop: appended to or stored in something that outlives the iteration
  * (`listeners = append(listeners, l)`, `pipes[i] = w`, `*opt.file = f`, `conns <- c`), itself or through a wrapper made from it
  * (`p := ipv6.NewPacketConn(c)`, `tl := l.(*net.TCPListener)`). Holding it open until the function returns is the
@@ -314,6 +336,7 @@ function keptForAfter(defer: SyntaxNode, loop: LoopFacts): boolean {
   }
   for (const n of nodes) {
     if (n.type === 'send_statement' && holds(n.childForFieldName('value'), names)) return true;
+    if (n.type === 'call_expression' && handedToCWithOuter(n, names, loop)) return true;
     if (n.type === 'call_expression' && n.childForFieldName('function')?.text === 'append') {
       if ((n.childForFieldName('arguments')?.namedChildren ?? []).slice(1).some((a) => holds(a, names))) return true;
     }

@@ -128,6 +128,43 @@ function iterationWaits(loop: LoopFacts, stmt: SyntaxNode, literal: SyntaxNode):
   return false;
 }
 
+const LOOP_EXITS = ['continue_statement', 'break_statement', 'goto_statement'];
+
+/**
+ * A `continue`, `goto`, or a `break` that may leave the loop, in `node` (not in a nested loop or func literal; an
+ * unlabelled `break` inside a switch or select only leaves that).
+ */
+function mayLeaveIteration(node: SyntaxNode): boolean {
+  for (const exit of node.descendantsOfType(LOOP_EXITS)) {
+    let nested = false;
+    for (let p = exit.parent; p && p.id !== node.id && !nested; p = p.parent) {
+      if (p.type === 'for_statement' || p.type === 'func_literal') nested = true;
+      else if (exit.type === 'break_statement' && exit.namedChildCount === 0 && /^(?:expression_switch_statement|type_switch_statement|select_statement)$/.test(p.type)) nested = true;
+    }
+    if (!nested) return true;
+  }
+  return false;
+}
+
+/**
+ * A `defer` after which the iteration always returns: the statements after it, in its block and in each enclosing
+ * block up to the loop body, reach a `return` with no `continue`/`break`/`goto` on the way. Deferred calls run when
+ * the function returns, and it returns in that very pass, so the loop variable still holds that pass's value.
+ */
+function returnsAfter(stmt: SyntaxNode, loop: LoopFacts): boolean {
+  let node: SyntaxNode = stmt;
+  for (let depth = 0; depth < 32 && node.parent; depth++) {
+    for (let next = node.nextNamedSibling; next; next = next.nextNamedSibling) {
+      if (next.type === 'comment') continue;
+      if (mayLeaveIteration(next)) return false;
+      if (next.type === 'return_statement') return true;
+    }
+    if (node.parent.id === loop.body.id || node.parent.id === loop.node.id) return false;
+    node = node.parent;
+  }
+  return false;
+}
+
 export function detectGoClosureCapture(loop: LoopFacts, ctx: RuleContext): Detection[] | null {
   if (loop.node.type !== 'for_statement' || loop.loopVariables.length === 0) return null;
   const version = goModVersion(ctx.file.path);
@@ -143,6 +180,7 @@ export function detectGoClosureCapture(loop: LoopFacts, ctx: RuleContext): Detec
     if (!call || literal?.type !== 'func_literal') continue;
     const captured = capturedNames(literal, loop.loopVariables).filter((v) => !copiedBefore(loop, v, stmt));
     if (captured.length === 0 || iterationWaits(loop, stmt, literal)) continue;
+    if (stmt.type === 'defer_statement' && returnsAfter(stmt, loop)) continue;
     // Fix: copy the variables at the top of the body (`item := item`), as the Go FAQ recommends before 1.22.
     const first = loop.body.namedChild(0);
     let fix;
