@@ -284,7 +284,24 @@ const CHUNK_VARIABLE = /^(chunk|batch)(_?\w*)?$|^\w*_(chunk|batch)$|^\w*(Chunk|B
  */
 export function iteratesChunks(loop: LoopFacts): boolean {
   if (isChunkIterable(loop.iterable?.text ?? '')) return true;
+  if (steppedSliceLoop(loop)) return true;
   return loop.loopVariables.length === 1 && CHUNK_VARIABLE.test(loop.loopVariables[0]!);
+}
+
+/**
+ * JavaScript's `range(0, n, step)`: `for (let start = 0; start < ids.length; start += this.chunkSize)` whose body cuts
+ * `ids.slice(start, start + this.chunkSize)`. The counter moves a whole step per round and the body takes that
+ * step's slice, so each round handles one chunk.
+ */
+function steppedSliceLoop(loop: LoopFacts): boolean {
+  if (loop.node.type !== 'for_statement') return false;
+  const increment = loop.node.childForFieldName('increment');
+  if (increment?.type !== 'augmented_assignment_expression' || increment.child(1)?.text !== '+=') return false;
+  const counter = increment.childForFieldName('left')?.text ?? '';
+  const step = increment.childForFieldName('right')?.text ?? '';
+  if (!/^[A-Za-z_$][\w$]*$/.test(counter) || step === '1') return false;
+  const body = loop.body.text;
+  return new RegExp(`\\.(?:slice|subarray)\\(\\s*${counter.replace(/\$/g, '\\$')}\\s*,`).test(body);
 }
 
 /** The iterable was produced by one query (`rows = cur.fetchall()`, `Order.objects.filter(...)`). */
