@@ -373,6 +373,9 @@ const DDL_SQL = /^\s*(?:CREATE|ALTER|DROP|TRUNCATE|RENAME|COMMENT\s+ON|GRANT|REV
  */
 const SCHEMA_CLASS = /(?:Schema(?:Editor|Builder)|DDL(?:Compiler|Runner|Executor)?)$/;
 
+/** A call that runs one migration: `executeMigration`, `runMigration`, `apply_migration`. */
+const MIGRATION_CALL = endsWithWord(['migration']);
+
 /** A loop variable that holds a statement: `for (const query of queries)`, `for stmt in statements`. */
 const STATEMENT_NAME = endsWithWord(['q', 'query', 'sql', 'stmt', 'statement', 'ddl']);
 
@@ -396,6 +399,9 @@ export function schemaWork(loop: LoopFacts, call: CallFact): boolean {
   // DDL handed to a wrapper: `this.executeQuery(conn, `CREATE EXTENSION ...`)`.
   if (call.args.some((a) => DDL_SQL.test(a.string ?? a.text.replace(/^[a-zA-Z]{0,2}[`'"]+/, '')))) return true;
   if (DDL_VERB.test(call.method) && DDL_NOUN.test(call.method)) return true;
+  // A migrator running one migration per round (`this.executeMigration(files[name])`, `run_migration(m)`): each is a
+  // schema change of its own, in its own transaction by design; a loop inside a data migration is another loop.
+  if (MIGRATION_CALL.test(call.method) && call.args.some((a) => loop.loopVariables.some((v) => new RegExp(`(?:^|[^\\w$])${v.replace(/\$/g, '\\$')}(?![\\w$])`).test(a.text)))) return true;
   const name = iteratedName(loop);
   if (name !== undefined && SCHEMA_NOUN.test(name)) return true;
   return ITERATING_KINDS.has(loop.kind) && loop.kind !== 'for' && loop.loopVariables.some((v) => v !== 'index' && SCHEMA_NOUN.test(v)); // `index` also names counters
