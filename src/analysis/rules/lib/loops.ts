@@ -561,6 +561,25 @@ export function carriesInstanceState(loop: LoopFacts, call: CallFact): boolean {
 }
 
 /** Per-item database calls that are schema work, a statement list, one batch per group, one per database, a recursive walk of the argument, or deliberately serial (see above). */
+/**
+ * `statuses.get(id) ?? (await store.getStatus(id))`, `cache.get(k) or load(k)`: the call runs only when the lookup
+ * missed, after a batch read filled the map or once per key of a cache; the loop's round trips are the misses, not
+ * one per item.
+ */
+export function fallbackOnMiss(call: CallFact): boolean {
+  let n: SyntaxNode = call.node;
+  while (n.parent && ['await_expression', 'await', 'parenthesized_expression'].includes(n.parent.type)) n = n.parent;
+  const parent = n.parent;
+  if (!parent || (parent.type !== 'binary_expression' && parent.type !== 'boolean_operator')) return false;
+  const operator = parent.childForFieldName('operator')?.text;
+  if (!(operator === '??' || operator === '||' || operator === 'or') || parent.childForFieldName('right')?.id !== n.id) return false;
+  const left = parent.childForFieldName('left');
+  if (left?.type === 'subscript_expression' || left?.type === 'subscript') return true;
+  if (left?.type !== 'call_expression' && left?.type !== 'call') return false;
+  const fn = left.childForFieldName('function');
+  return (fn?.childForFieldName('property') ?? fn?.childForFieldName('attribute'))?.text === 'get';
+}
+
 export function notPerRow(loop: LoopFacts, call: CallFact): boolean {
-  return schemaWork(loop, call) || runsStatementList(loop, call) || batchedPerGroup(loop, call) || perConnection(loop, call) || recursesIntoArgument(loop, call) || deliberatelySerial(loop, call);
+  return fallbackOnMiss(call) || schemaWork(loop, call) || runsStatementList(loop, call) || batchedPerGroup(loop, call) || perConnection(loop, call) || recursesIntoArgument(loop, call) || deliberatelySerial(loop, call);
 }
