@@ -560,7 +560,6 @@ export function carriesInstanceState(loop: LoopFacts, call: CallFact): boolean {
   );
 }
 
-/** Per-item database calls that are schema work, a statement list, one batch per group, one per database, a recursive walk of the argument, or deliberately serial (see above). */
 /**
  * `statuses.get(id) ?? (await store.getStatus(id))`, `cache.get(k) or load(k)`: the call runs only when the lookup
  * missed, after a batch read filled the map or once per key of a cache; the loop's round trips are the misses, not
@@ -580,6 +579,7 @@ export function fallbackOnMiss(call: CallFact): boolean {
   return (fn?.childForFieldName('property') ?? fn?.childForFieldName('attribute'))?.text === 'get';
 }
 
+/** Per-item database calls that run only on a lookup's miss, or are schema work, a statement list, one batch per group, one per database, a recursive walk of the argument, or deliberately serial (see above). */
 export function notPerRow(loop: LoopFacts, call: CallFact): boolean {
   return fallbackOnMiss(call) || schemaWork(loop, call) || runsStatementList(loop, call) || batchedPerGroup(loop, call) || perConnection(loop, call) || recursesIntoArgument(loop, call) || deliberatelySerial(loop, call);
 }
