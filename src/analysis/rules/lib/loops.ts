@@ -284,7 +284,24 @@ const CHUNK_VARIABLE = /^(chunk|batch)(_?\w*)?$|^\w*_(chunk|batch)$|^\w*(Chunk|B
  */
 export function iteratesChunks(loop: LoopFacts): boolean {
   if (isChunkIterable(loop.iterable?.text ?? '')) return true;
+  if (steppedSliceLoop(loop)) return true;
   return loop.loopVariables.length === 1 && CHUNK_VARIABLE.test(loop.loopVariables[0]!);
+}
+
+/**
+ * JavaScript's `range(0, n, step)`: `for (let start = 0; start < ids.length; start += this.chunkSize)` whose body cuts
+ * `ids.slice(start, start + this.chunkSize)`. The counter moves a whole step per round and the body takes that
+ * step's slice, so each round handles one chunk.
+ */
+function steppedSliceLoop(loop: LoopFacts): boolean {
+  if (loop.node.type !== 'for_statement') return false;
+  const increment = loop.node.childForFieldName('increment');
+  if (increment?.type !== 'augmented_assignment_expression' || increment.child(1)?.text !== '+=') return false;
+  const counter = increment.childForFieldName('left')?.text ?? '';
+  const step = increment.childForFieldName('right')?.text ?? '';
+  if (!/^[A-Za-z_$][\w$]*$/.test(counter) || step === '1') return false;
+  const body = loop.body.text;
+  return new RegExp(`\\.(?:slice|subarray)\\(\\s*${counter.replace(/\$/g, '\\$')}\\s*,`).test(body);
 }
 
 /** The iterable was produced by one query (`rows = cur.fetchall()`, `Order.objects.filter(...)`). */
@@ -356,6 +373,9 @@ const DDL_SQL = /^\s*(?:CREATE|ALTER|DROP|TRUNCATE|RENAME|COMMENT\s+ON|GRANT|REV
  */
 const SCHEMA_CLASS = /(?:Schema(?:Editor|Builder)|DDL(?:Compiler|Runner|Executor)?)$/;
 
+/** A call that runs one migration: `executeMigration`, `runMigration`, `apply_migration`. */
+const MIGRATION_CALL = endsWithWord(['migration']);
+
 /** A loop variable that holds a statement: `for (const query of queries)`, `for stmt in statements`. */
 const STATEMENT_NAME = endsWithWord(['q', 'query', 'sql', 'stmt', 'statement', 'ddl']);
 
@@ -379,6 +399,9 @@ export function schemaWork(loop: LoopFacts, call: CallFact): boolean {
   // DDL handed to a wrapper: `this.executeQuery(conn, `CREATE EXTENSION ...`)`.
   if (call.args.some((a) => DDL_SQL.test(a.string ?? a.text.replace(/^[a-zA-Z]{0,2}[`'"]+/, '')))) return true;
   if (DDL_VERB.test(call.method) && DDL_NOUN.test(call.method)) return true;
+  // A migrator running one migration per round (`this.executeMigration(files[name])`, `run_migration(m)`): each is a
+  // schema change of its own, in its own transaction by design; a loop inside a data migration is another loop.
+  if (MIGRATION_CALL.test(call.method) && call.args.some((a) => loop.loopVariables.some((v) => new RegExp(`(?:^|[^\\w$])${v.replace(/\$/g, '\\$')}(?![\\w$])`).test(a.text)))) return true;
   const name = iteratedName(loop);
   if (name !== undefined && SCHEMA_NOUN.test(name)) return true;
   return ITERATING_KINDS.has(loop.kind) && loop.kind !== 'for' && loop.loopVariables.some((v) => v !== 'index' && SCHEMA_NOUN.test(v)); // `index` also names counters
@@ -567,9 +590,29 @@ export function forwardsToEachPart(loop: LoopFacts, call: CallFact): boolean {
   return loop.loopVariables.includes(indexed ? indexed[1]! : receiver);
 }
 
-/** Per-item database calls that are schema work, a statement list (by the item's or the list's name), one batch per group, one per database, a recursive walk of the argument, a composite's fan-out, or deliberately serial (see above). */
+/**
+ * `statuses.get(id) ?? (await store.getStatus(id))`, `cache.get(k) or load(k)`: the call runs only when the lookup
+ * missed, after a batch read filled the map or once per key of a cache; the loop's round trips are the misses, not
+ * one per item.
+ */
+export function fallbackOnMiss(call: CallFact): boolean {
+  let n: SyntaxNode = call.node;
+  while (n.parent && ['await_expression', 'await', 'parenthesized_expression'].includes(n.parent.type)) n = n.parent;
+  const parent = n.parent;
+  if (!parent || (parent.type !== 'binary_expression' && parent.type !== 'boolean_operator')) return false;
+  const operator = parent.childForFieldName('operator')?.text;
+  if (!(operator === '??' || operator === '||' || operator === 'or') || parent.childForFieldName('right')?.id !== n.id) return false;
+  const left = parent.childForFieldName('left');
+  if (left?.type === 'subscript_expression' || left?.type === 'subscript') return true;
+  if (left?.type !== 'call_expression' && left?.type !== 'call') return false;
+  const fn = left.childForFieldName('function');
+  return (fn?.childForFieldName('property') ?? fn?.childForFieldName('attribute'))?.text === 'get';
+}
+
+/** Per-item database calls that run only on a lookup's miss, or are schema work, a statement list (by the item's or the list's name), one batch per group, one per database, a recursive walk of the argument, a composite's fan-out, or deliberately serial (see above). */
 export function notPerRow(loop: LoopFacts, call: CallFact): boolean {
   return (
+    fallbackOnMiss(call) ||
     schemaWork(loop, call) ||
     runsStatementList(loop, call) ||
     batchedPerGroup(loop, call) ||

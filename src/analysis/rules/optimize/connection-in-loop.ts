@@ -58,6 +58,9 @@ export function perIterationConnections(loop: LoopFacts, model: FileModel, ctx?:
     if (accepted && accepted.node.startIndex < c.node.startIndex) return false;
     if (!hasKind(c, 'connect') && !closedFactory(c, loop)) return false;
     if (POOL_CHECKOUT.test(c.callee) || /^(acquire|getconn|checkout)$/.test(c.method)) return false;
+    // A helper that borrows from a pool and releases (`borrowClient(pool)` running `pool.connect()`): the summary's
+    // connection is a checkout, as it is when the loop calls `pool.connect()` itself.
+    if (!c.opens && c.via && POOL_CHECKOUT.test(c.via.steps[c.via.steps.length - 1]?.callee ?? '')) return false;
     if (c.dependsOnIteration || inErrorHandler(c.node, loop)) return false;
     // `if conn is None or conn.closed: conn = connect()` is a lazy (re)connect
     if (enclosingConditions(c.node, loop).length > 0) return false;

@@ -16,6 +16,7 @@ import {
   isFunction,
   isLoopStatement,
   lineOf,
+  scopeOf,
   statementsOf,
   type TreeCall,
   treeCalls,
@@ -157,6 +158,24 @@ function ackOnlyInNoAckMode(ack: TreeCall, loop: LoopFacts, ctx: RuleContext): b
   return inner.length > 0 && inner.every((c) => underNoAckCondition(c.node, body));
 }
 
+/**
+ * `removed.push(String(job.id))` on a list the function made (`const removed = []`, `x = []`): noting what was done
+ * in memory (the call and what its arguments compute), which cannot fail like the work an ack should follow (a
+ * cleanup loop whose remove is the work itself).
+ */
+function appendsToLocalList(call: TreeCall, loop: LoopFacts, model: FileModel): boolean {
+  for (let n: SyntaxNode | null = call.node; n && n.id !== loop.body.id; n = n.parent) {
+    if (n.type !== 'call_expression' && n.type !== 'call') continue;
+    const fn = n.childForFieldName('function');
+    const receiver = fn?.childForFieldName('object');
+    const method = (fn?.childForFieldName('property') ?? fn?.childForFieldName('attribute'))?.text ?? '';
+    if (!receiver || receiver.type !== 'identifier' || !/^(push|unshift|append)$/.test(method)) continue;
+    const value = model.assignedValue(scopeOf(loop.node), receiver.text, loop.node.startIndex);
+    if (value?.type === 'array' || value?.type === 'list') return true;
+  }
+  return false;
+}
+
 export const detectAckBeforeSuccess: Detector = (loop, ctx) => {
   if (loop.language === 'go' || loop.language === 'java') return detectBraceAck(loop, ctx);
   const { model } = ctx;
@@ -195,6 +214,7 @@ export const detectAckBeforeSuccess: Detector = (loop, ctx) => {
       for (const call of calls) {
         if (call.node.startIndex < sibling.startIndex || call.node.endIndex > sibling.endIndex) continue;
         if (isAck(call, ctx) || ctx.kb.hasRole?.(loop.language, call.method, 'not_work') === true || call.kinds.some((k) => k === 'log' || k === 'sleep' || k === 'close')) continue;
+        if (appendsToLocalList(call, loop, model)) continue;
         const args = call.node.childForFieldName('arguments');
         const used = args ? identifiersIn(args, model) : new Set<string>();
         const receiverRoot = (call.receiver ?? '').split('.')[0] ?? '';

@@ -455,6 +455,17 @@ function rethrowsOutOfBand(thenCall: SyntaxNode): boolean {
   return statements.length === 1 && statements[0]!.type === 'throw_statement';
 }
 
+/**
+ * `then?.(result)` after `const { then, ...query } = item`, or `query.then?.(result)`: a field named `then` that may
+ * be absent, called as a plain hook (a statement builder's post-processing step). A promise's `then` is always
+ * there and is called as a method, so a bare `then(...)` or an optional call of it is no promise chain.
+ */
+function thenIsPlainField(call: SyntaxNode): boolean {
+  const fn = call.childForFieldName('function');
+  if (fn?.type === 'identifier') return true;
+  return call.children.some((c) => c.type === 'optional_chain');
+}
+
 /** A `then(onFulfilled, onRejected)` or `catch(...)` call: it handles the rejection of the promise it is called on. */
 function handlesRejection(call: SyntaxNode): boolean {
   const fn = call.childForFieldName('function');
@@ -490,6 +501,7 @@ function jsFindings(loop: LoopFacts, ctx: RuleContext): JsFinding[] {
     const callee = calleeOf(expr);
     const method = methodOf(callee);
     if (method === 'then') {
+      if (thenIsPlainField(expr)) continue;
       if (handlesRejection(expr) || chainHandlesRejection(expr) || settledRoot(expr) || joinsResolvingPromises(expr) || neverRejectingRoot(expr, ctx, loop) || rethrowsOutOfBand(expr)) continue;
       out.push({ statement: node, expression: expr, callee, variant: 'then' });
       continue;

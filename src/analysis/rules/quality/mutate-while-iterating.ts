@@ -251,6 +251,35 @@ function leavesByFlag(node: SyntaxNode, loop: LoopFacts): boolean {
   );
 }
 
+/** An `await` in `statement` that is not inside a function nested in it. */
+function awaitsAtTopLevel(statement: SyntaxNode): boolean {
+  return statement.descendantsOfType('await_expression').some((a) => {
+    for (let n = a.parent; n && n.id !== statement.id; n = n.parent) if (JS_FUNCTIONS.has(n.type)) return false;
+    return true;
+  });
+}
+
+/**
+ * `xs.map(async (x) => { await rm(x); xs.splice(xs.indexOf(x), 1); })`: forEach and map call an async callback for
+ * every element before any of them resumes, so a mutation that follows an `await` of the callback (a statement
+ * before it in its own block or a block around it) runs after the iteration is over and skips nothing.
+ */
+function afterAwaitInAsyncCallback(node: SyntaxNode, loop: LoopFacts): boolean {
+  if (loop.kind !== 'callback-iteration' || familyOf(loop.language) !== 'js') return false;
+  const callback = loop.node.childForFieldName('arguments')?.namedChildren[0];
+  if (!callback || !JS_FUNCTIONS.has(callback.type) || !callback.children.some((c) => c.type === 'async')) return false;
+  for (let n: SyntaxNode | null = node; n && n.id !== callback.id; n = n.parent) {
+    const parent = n.parent;
+    if (!parent || (JS_FUNCTIONS.has(parent.type) && parent.id !== callback.id)) return false;
+    if (parent.type !== 'statement_block') continue;
+    for (const sibling of parent.namedChildren) {
+      if (sibling.startIndex >= n.startIndex) break;
+      if ((sibling.type === 'expression_statement' || JS_DECLARATIONS.has(sibling.type)) && awaitsAtTopLevel(sibling)) return true;
+    }
+  }
+  return false;
+}
+
 /**
  * `xs = [...]` (or `xs = xs.filter(...)`, `a, xs = split(xs)`) in the loop body before `node`: the mutation is on a new
  * object. So is one on the loop's own variable of the same name (`for i, args in enumerate(args): args.pop('stride')`):
@@ -461,7 +490,7 @@ export const detectMutateWhileIterating: Detector = (loop, ctx) => {
     }
     // `remove(x)` then `break`: control never reaches the next iteration (a return/raise, or a break of this loop,
     // follows it in its block or one around it), the ordinary "remove the first match" idiom.
-    if (!mutation || leavesOnSuccess(node, loop, { raises: true }) || leavesByFlag(node, loop) || reboundBefore(loop, iterated.collection, node, model)) continue;
+    if (!mutation || leavesOnSuccess(node, loop, { raises: true }) || afterAwaitInAsyncCallback(node, loop) || leavesByFlag(node, loop) || reboundBefore(loop, iterated.collection, node, model)) continue;
     const variant = variantFor(mutation.type, mutation.kind, family);
     if (!variant) continue;
     // A list that shrinks skips an element, which a drain loop around it visits on its next pass.

@@ -238,7 +238,10 @@ export const detectRetryWithoutBackoff: Detector = (loop, ctx) => {
       if (successLeaves && isRetryShapedLoop(loop, family) && !takesNewItem(tryNode, tryCall, bodyCalls, ctx)) {
         // Any sleep on the way back round counts: in the handler or after the try.
         const laterSleep = bodyCalls.filter((c) => c.node.startIndex >= tryNode.endIndex).map((c) => sleepOf(c, model)).find((s) => s !== undefined);
-        const sleep = handlerSleep ?? laterSleep;
+        // A sleep that opens every round (a statement of the loop body itself, before the try) paces the retry too:
+        // `while (polling) { await delay(interval); try { return await poll(); } catch { log } }`.
+        const openingSleep = bodyCalls.filter((c) => c.node.endIndex <= tryNode.startIndex && ownStatementOf(c.node, loop.body)).map((c) => sleepOf(c, model)).find((s) => s !== undefined);
+        const sleep = handlerSleep ?? laterSleep ?? openingSleep;
         // `try { await maybeBackoff(lastError); return await attempt(); }`: a backoff helper (`roles: backs_off`) on
         // the way round, before the call or after the failure, paces the attempts whatever its delay.
         if (!sleep && bodyCalls.some((c) => c.node.id !== tryCall.node.id && backsOff(c, family, ctx))) continue;
@@ -270,6 +273,17 @@ export const detectRetryWithoutBackoff: Detector = (loop, ctx) => {
   }
   return detections;
 };
+
+/** The call is a statement of `body` itself (`await sleep(ms);`, `time.sleep(1)`), not one inside an `if` or a nested block. */
+function ownStatementOf(call: SyntaxNode, body: SyntaxNode): boolean {
+  let n: SyntaxNode | null = call;
+  while (n?.parent && n.parent.id !== body.id) {
+    const up: SyntaxNode = n.parent;
+    if (!['await_expression', 'await', 'expression_statement', 'parenthesized_expression'].includes(up.type)) return false;
+    n = up;
+  }
+  return n?.parent?.id === body.id && (n.type === 'expression_statement' || n.type === 'await_expression' || n.type === 'await');
+}
 
 /**
  * `while True: future, fn = tx.get(); try: ... if result is STOP: break except ...: report(future)`: the loop takes
