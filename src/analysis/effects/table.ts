@@ -472,6 +472,7 @@ function buildPython(table: FileTable, tree: FlatTree): void {
         const className = scope && !scope.fn && scope.className !== undefined ? scope.className : undefined;
         const nested = !className && enclosingFunction(stack) !== undefined;
         annotatedParameters(table, node, 'python');
+        if (className !== undefined) pythonInjectedFields(table, className, node);
         stack.push(newScope(node.endIndex, { fn: addFunction(table, name, className, node, nested) }));
         break;
       }
@@ -796,6 +797,30 @@ function annotatedParameters(table: FileTable, fn: SyntaxNode, family: 'python' 
     let types = table.parameterTypes.get(name.text);
     if (!types) table.parameterTypes.set(name.text, (types = new Set()));
     types.add(type);
+  }
+}
+
+/**
+ * Python `def __init__(self, store: JobStore): self.store = store`: a field assigned, as one of the method's own
+ * statements, the parameter the method annotates with one class (the same shapes as annotatedParameters) holds an
+ * object of that class, as `self.store = JobStore(conn)` does: the dependency handed in rather than built.
+ */
+function pythonInjectedFields(table: FileTable, className: string, fn: SyntaxNode): void {
+  const types = new Map<string, string>();
+  for (const param of fn.childForFieldName('parameters')?.namedChildren ?? []) {
+    if (param.type !== 'typed_parameter' && param.type !== 'typed_default_parameter') continue;
+    const name = param.childForFieldName('name') ?? param.namedChildren.find((c) => c.type === 'identifier');
+    const type = param.childForFieldName('type')?.text;
+    if (name?.type === 'identifier' && type !== undefined && /^(?:[A-Za-z_]\w*\.)?[A-Z]\w*$/.test(type)) types.set(name.text, type);
+  }
+  if (types.size === 0) return;
+  for (const statement of fn.childForFieldName('body')?.namedChildren ?? []) {
+    const assignment = statement.type === 'expression_statement' ? statement.namedChild(0) : null;
+    if (assignment?.type !== 'assignment') continue;
+    const target = /^self\.([A-Za-z_]\w*)$/.exec(assignment.childForFieldName('left')?.text ?? '');
+    const right = assignment.childForFieldName('right');
+    const type = right?.type === 'identifier' ? types.get(right.text) : undefined;
+    if (target && type !== undefined) addField(table, className, target[1]!, type);
   }
 }
 
