@@ -104,7 +104,8 @@ export interface FileTable {
   /**
    * Fields by class: field name → the declared type's name (`store` → `Store`). Go struct fields, Java fields; Python
    * and JS/TS fields assigned a constructed object in a method (`self.store = JobStore(conn)`, `this.repo = new
-   * Repo(pool)`), and TypeScript typed fields and constructor parameter properties (`private readonly repo: Repo`).
+   * Repo(pool)`) or, in Python, the method's parameter annotated with one class (`self.store = store`), and
+   * TypeScript typed fields and constructor parameter properties (`private readonly repo: Repo`).
    */
   fields: Map<string, Map<string, string>>;
   /**
@@ -122,6 +123,8 @@ export interface FileTable {
    * library's object (see FileEffects.ownUntypedMethod).
    */
   assigned?: Map<string, string[]>;
+  /** Python: module-level `NAME = <number>` (`POLL_INTERVAL = 15`), for a sleep that imports the name. */
+  numbers?: Map<string, number>;
   /** Interfaces declared in the file: their methods and (Java) the interfaces they extend, by simple name. */
   interfaces: Map<string, { methods: Set<string>; extends: string[]; line?: number }>;
 }
@@ -449,6 +452,7 @@ function pythonAliases(table: FileTable, tree: FlatTree): void {
 function buildPython(table: FileTable, tree: FlatTree): void {
   const stack: Scope[] = [];
   const numbers = pythonModuleNumbers(tree);
+  if (numbers.size > 0) table.numbers = numbers;
   for (const node of tree.rootNode.descendantsOfType(PY_TYPES)) {
     const start = node.startIndex;
     const scope = innermost(stack, start);
@@ -614,10 +618,13 @@ function pythonModuleNumbers(tree: FlatTree): Map<string, number> {
  * an object of that class (a capitalised name or `module.Name`), so `self.store.get_pending()` is its method.
  */
 function ownField(table: FileTable, className: string, call: SyntaxNode, callee: string): void {
-  const assignment = call.parent;
+  // Python `self.store = store or JobStore(dsn)`: the default built when none is handed in is that class too.
+  const defaulted = call.parent?.type === 'boolean_operator' && call.parent.childForFieldName('operator')?.text === 'or' && call.parent.childForFieldName('right')?.startIndex === call.startIndex;
+  const value = defaulted ? call.parent! : call;
+  const assignment = value.parent;
   if (assignment?.type !== 'assignment' && assignment?.type !== 'assignment_expression') return;
   const left = assignment.childForFieldName('left');
-  if (!left || assignment.childForFieldName('right')?.startIndex !== call.startIndex) return;
+  if (!left || assignment.childForFieldName('right')?.startIndex !== value.startIndex) return;
   const target = /^(?:self|this)\.([A-Za-z_$][\w$]*)$/.exec(left.text);
   const type = callee.replace(/^new /, '');
   if (target && /^(?:[A-Za-z_$][\w$]*\.)?[A-Z][\w$]*$/.test(type)) addField(table, className, target[1]!, type);

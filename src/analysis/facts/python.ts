@@ -590,7 +590,10 @@ function sleepSeconds(call: SyntaxNode, args: ArgFact[], ctx: FileContext): numb
     const valueNode = argList?.namedChildren.find((a) => a.type === 'keyword_argument' && a.childForFieldName('name')?.text === kw.name);
     return evalNumber(valueNode?.childForFieldName('value'), resolveNumber(ctx));
   }
-  return evalNumber(first, resolveNumber(ctx)) ?? (first?.type === 'attribute' ? constructorDefault(first) : undefined);
+  const value = evalNumber(first, resolveNumber(ctx)) ?? (first?.type === 'attribute' ? constructorDefault(first) : undefined);
+  if (value !== undefined || (first?.type !== 'identifier' && first?.type !== 'attribute')) return value;
+  // `time.sleep(POLL_INTERVAL)` with `from app.settings import POLL_INTERVAL`: the settings module's number.
+  return ctx.kb.importedNumber?.('python', first.text);
 }
 
 /**
