@@ -1020,6 +1020,9 @@ export class FileEffects implements KnowledgeBase {
     }
     const methods = from.classes.get(head);
     if (methods && from.classNames.has(head)) return methods.get(name);
+    // `store = JobStore(DSN)` at module level, bound nowhere else in the file.
+    const object = from.moduleObjects?.get(head);
+    if (object !== undefined) return this.typeMethod(from, object, name, hops, loadedOnly);
     const annotated = from.imports.has(head) ? undefined : from.parameterTypes?.get(head);
     // `def finish_all(store: JobStore, ...)`: the one class the file annotates `store` with.
     if (annotated?.size === 1) return this.typeMethod(from, [...annotated][0]!, name, hops, loadedOnly);

@@ -123,6 +123,11 @@ export interface FileTable {
    * library's object (see FileEffects.ownUntypedMethod).
    */
   assigned?: Map<string, string[]>;
+  /**
+   * Python: module-level objects of a class (`store = JobStore(DSN)` → `store` → `JobStore`), for names bound nowhere
+   * else in the file (no other assignment, parameter or loop target that could shadow them).
+   */
+  moduleObjects?: Map<string, string>;
   /** Python: module-level `NAME = <number>` (`POLL_INTERVAL = 15`), for a sleep that imports the name. */
   numbers?: Map<string, number>;
   /** Interfaces declared in the file: their methods and (Java) the interfaces they extend, by simple name. */
@@ -449,6 +454,40 @@ function pythonAliases(table: FileTable, tree: FlatTree): void {
   }
 }
 
+const PY_BINDING_PARENTS = new Set(['parameters', 'lambda_parameters', 'default_parameter', 'typed_parameter', 'typed_default_parameter', 'as_pattern_target', 'global_statement', 'nonlocal_statement', 'pattern_list', 'tuple_pattern', 'list_pattern', 'list_splat_pattern', 'dictionary_splat_pattern']);
+
+/**
+ * `store = JobStore(DSN)` at module level: `store.get_pending()` in the file's functions is JobStore's method, when
+ * nothing else in the file binds `store` (one assignment in all, no parameter, loop target or `global` of that name).
+ */
+function pythonModuleObjects(table: FileTable, tree: FlatTree): void {
+  const candidates = new Map<string, string>();
+  for (const statement of tree.rootNode.namedChildren) {
+    const assignment = statement.type === 'expression_statement' ? statement.namedChildren[0] : undefined;
+    if (assignment?.type !== 'assignment') continue;
+    const left = assignment.childForFieldName('left');
+    const right = assignment.childForFieldName('right');
+    const callee = right?.type === 'call' ? right.childForFieldName('function')?.text : undefined;
+    if (left?.type !== 'identifier' || callee === undefined || !/^(?:[A-Za-z_]\w*\.)?[A-Z]\w*$/.test(callee)) continue;
+    candidates.set(left.text, callee);
+  }
+  if (candidates.size === 0) return;
+  const bindings = new Map<string, number>();
+  for (const id of tree.rootNode.descendantsOfType('identifier')) {
+    if (!candidates.has(id.text)) continue;
+    const parent = id.parent;
+    const bound =
+      (parent !== null && PY_BINDING_PARENTS.has(parent.type)) ||
+      ((parent?.type === 'assignment' || parent?.type === 'augmented_assignment' || parent?.type === 'for_statement' || parent?.type === 'for_in_clause' || parent?.type === 'named_expression') &&
+        (parent.childForFieldName('left') ?? parent.childForFieldName('name'))?.startIndex === id.startIndex);
+    if (bound) bindings.set(id.text, (bindings.get(id.text) ?? 0) + 1);
+  }
+  for (const [name, callee] of candidates) {
+    if (bindings.get(name) !== 1 || table.imports.has(name)) continue;
+    (table.moduleObjects ??= new Map()).set(name, callee);
+  }
+}
+
 function buildPython(table: FileTable, tree: FlatTree): void {
   const stack: Scope[] = [];
   const numbers = pythonModuleNumbers(tree);
@@ -525,6 +564,7 @@ function buildPython(table: FileTable, tree: FlatTree): void {
         break;
     }
   }
+  pythonModuleObjects(table, tree);
 }
 
 /** `not x`, `x is None`, `x is MISSING` (a sentinel constant), `x == None`: the tested name, when the test is for absence. */
