@@ -121,6 +121,11 @@ export interface KnowledgeBase {
    * file or one it imports (`import { sendMail } from './mailer.js'`): a call of it returns a promise.
    */
   isAsyncFunction?(language: Language, callee: string): boolean;
+  /**
+   * Python: the number an imported module-level constant holds (`POLL_INTERVAL` from `from app.settings import
+   * POLL_INTERVAL`, `settings.POLL_INTERVAL` from `from app import settings`), read from that module's file.
+   */
+  importedNumber?(language: Language, name: string): number | undefined;
 }
 
 /** What a classification may know of the call besides its name. */

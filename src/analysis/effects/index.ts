@@ -683,6 +683,38 @@ export class FileEffects implements KnowledgeBase {
     return this.resolve(this.table, normalized, undefined, 0)?.async === true;
   }
 
+  importedNumber(language: Language, name: string): number | undefined {
+    if (language !== 'python') return undefined;
+    const match = /^([A-Za-z_]\w*)(?:\.([A-Za-z_]\w*))?$/.exec(name);
+    if (!match) return undefined;
+    const [, head, attribute] = match as unknown as [string, string, string | undefined];
+    const binding = this.table.imports.get(head);
+    if (!binding) return undefined;
+    if (attribute === undefined) {
+      // `from app.settings import POLL_INTERVAL`: the constant itself (one re-export followed).
+      if (binding.name === undefined) return undefined;
+      return this.moduleNumber(this.table, binding.module, binding.name, 0);
+    }
+    // `import settings` / `from app import settings`: a constant of that module.
+    const module = binding.name === undefined ? binding.module : binding.module.endsWith('.') ? `${binding.module}${binding.name}` : `${binding.module}.${binding.name}`;
+    return this.moduleNumber(this.table, module, attribute, 0);
+  }
+
+  private moduleNumber(from: FileTable, module: string, name: string, hops: number): number | undefined {
+    if (hops > 1) return undefined;
+    for (const candidate of moduleCandidates(from.path, from.language, module)) {
+      if (candidate === from.path) continue;
+      if (!this.index.isLoaded(candidate) && !this.index.has(candidate)) continue;
+      const table = this.loadCounted(candidate, false);
+      if (!table) continue;
+      const value = table.numbers?.get(name);
+      if (value !== undefined) return value;
+      const again = table.imports.get(name);
+      return again?.name !== undefined ? this.moduleNumber(table, again.module, again.name, hops + 1) : undefined;
+    }
+    return undefined;
+  }
+
   classify(language: Language, callee: string, context?: Parameters<KnowledgeBase['classify']>[2]): Classification {
     let direct = this.base.classify(language, callee, context);
     if (direct.kinds.length === 0 && language === 'python') {
@@ -988,6 +1020,9 @@ export class FileEffects implements KnowledgeBase {
     }
     const methods = from.classes.get(head);
     if (methods && from.classNames.has(head)) return methods.get(name);
+    // `store = JobStore(DSN)` at module level, bound nowhere else in the file.
+    const object = from.moduleObjects?.get(head);
+    if (object !== undefined) return this.typeMethod(from, object, name, hops, loadedOnly);
     const annotated = from.imports.has(head) ? undefined : from.parameterTypes?.get(head);
     // `def finish_all(store: JobStore, ...)`: the one class the file annotates `store` with.
     if (annotated?.size === 1) return this.typeMethod(from, [...annotated][0]!, name, hops, loadedOnly);

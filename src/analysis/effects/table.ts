@@ -104,7 +104,8 @@ export interface FileTable {
   /**
    * Fields by class: field name → the declared type's name (`store` → `Store`). Go struct fields, Java fields; Python
    * and JS/TS fields assigned a constructed object in a method (`self.store = JobStore(conn)`, `this.repo = new
-   * Repo(pool)`), and TypeScript typed fields and constructor parameter properties (`private readonly repo: Repo`).
+   * Repo(pool)`) or, in Python, the method's parameter annotated with one class (`self.store = store`), and
+   * TypeScript typed fields and constructor parameter properties (`private readonly repo: Repo`).
    */
   fields: Map<string, Map<string, string>>;
   /**
@@ -122,6 +123,13 @@ export interface FileTable {
    * library's object (see FileEffects.ownUntypedMethod).
    */
   assigned?: Map<string, string[]>;
+  /**
+   * Python: module-level objects of a class (`store = JobStore(DSN)` → `store` → `JobStore`), for names bound nowhere
+   * else in the file (no other assignment, parameter or loop target that could shadow them).
+   */
+  moduleObjects?: Map<string, string>;
+  /** Python: module-level `NAME = <number>` (`POLL_INTERVAL = 15`), for a sleep that imports the name. */
+  numbers?: Map<string, number>;
   /** Interfaces declared in the file: their methods and (Java) the interfaces they extend, by simple name. */
   interfaces: Map<string, { methods: Set<string>; extends: string[]; line?: number }>;
 }
@@ -453,9 +461,44 @@ function pythonAliases(table: FileTable, tree: FlatTree): void {
   }
 }
 
+const PY_BINDING_PARENTS = new Set(['parameters', 'lambda_parameters', 'default_parameter', 'typed_parameter', 'typed_default_parameter', 'as_pattern_target', 'global_statement', 'nonlocal_statement', 'pattern_list', 'tuple_pattern', 'list_pattern', 'list_splat_pattern', 'dictionary_splat_pattern']);
+
+/**
+ * `store = JobStore(DSN)` at module level: `store.get_pending()` in the file's functions is JobStore's method, when
+ * nothing else in the file binds `store` (one assignment in all, no parameter, loop target or `global` of that name).
+ */
+function pythonModuleObjects(table: FileTable, tree: FlatTree): void {
+  const candidates = new Map<string, string>();
+  for (const statement of tree.rootNode.namedChildren) {
+    const assignment = statement.type === 'expression_statement' ? statement.namedChildren[0] : undefined;
+    if (assignment?.type !== 'assignment') continue;
+    const left = assignment.childForFieldName('left');
+    const right = assignment.childForFieldName('right');
+    const callee = right?.type === 'call' ? right.childForFieldName('function')?.text : undefined;
+    if (left?.type !== 'identifier' || callee === undefined || !/^(?:[A-Za-z_]\w*\.)?[A-Z]\w*$/.test(callee)) continue;
+    candidates.set(left.text, callee);
+  }
+  if (candidates.size === 0) return;
+  const bindings = new Map<string, number>();
+  for (const id of tree.rootNode.descendantsOfType('identifier')) {
+    if (!candidates.has(id.text)) continue;
+    const parent = id.parent;
+    const bound =
+      (parent !== null && PY_BINDING_PARENTS.has(parent.type)) ||
+      ((parent?.type === 'assignment' || parent?.type === 'augmented_assignment' || parent?.type === 'for_statement' || parent?.type === 'for_in_clause' || parent?.type === 'named_expression') &&
+        (parent.childForFieldName('left') ?? parent.childForFieldName('name'))?.startIndex === id.startIndex);
+    if (bound) bindings.set(id.text, (bindings.get(id.text) ?? 0) + 1);
+  }
+  for (const [name, callee] of candidates) {
+    if (bindings.get(name) !== 1 || table.imports.has(name)) continue;
+    (table.moduleObjects ??= new Map()).set(name, callee);
+  }
+}
+
 function buildPython(table: FileTable, tree: FlatTree): void {
   const stack: Scope[] = [];
   const numbers = pythonModuleNumbers(tree);
+  if (numbers.size > 0) table.numbers = numbers;
   for (const node of tree.rootNode.descendantsOfType(PY_TYPES)) {
     const start = node.startIndex;
     const scope = innermost(stack, start);
@@ -479,6 +522,7 @@ function buildPython(table: FileTable, tree: FlatTree): void {
         const className = scope && !scope.fn && scope.className !== undefined ? scope.className : undefined;
         const nested = !className && enclosingFunction(stack) !== undefined;
         annotatedParameters(table, node, 'python');
+        if (className !== undefined) pythonInjectedFields(table, className, node);
         stack.push(newScope(node.endIndex, { fn: addFunction(table, name, className, node, nested) }));
         break;
       }
@@ -527,6 +571,7 @@ function buildPython(table: FileTable, tree: FlatTree): void {
         break;
     }
   }
+  pythonModuleObjects(table, tree);
 }
 
 /** `not x`, `x is None`, `x is MISSING` (a sentinel constant), `x == None`: the tested name, when the test is for absence. */
@@ -620,10 +665,13 @@ function pythonModuleNumbers(tree: FlatTree): Map<string, number> {
  * an object of that class (a capitalised name or `module.Name`), so `self.store.get_pending()` is its method.
  */
 function ownField(table: FileTable, className: string, call: SyntaxNode, callee: string): void {
-  const assignment = call.parent;
+  // Python `self.store = store or JobStore(dsn)`: the default built when none is handed in is that class too.
+  const defaulted = call.parent?.type === 'boolean_operator' && call.parent.childForFieldName('operator')?.text === 'or' && call.parent.childForFieldName('right')?.startIndex === call.startIndex;
+  const value = defaulted ? call.parent! : call;
+  const assignment = value.parent;
   if (assignment?.type !== 'assignment' && assignment?.type !== 'assignment_expression') return;
   const left = assignment.childForFieldName('left');
-  if (!left || assignment.childForFieldName('right')?.startIndex !== call.startIndex) return;
+  if (!left || assignment.childForFieldName('right')?.startIndex !== value.startIndex) return;
   const target = /^(?:self|this)\.([A-Za-z_$][\w$]*)$/.exec(left.text);
   const type = callee.replace(/^new /, '');
   if (target && /^(?:[A-Za-z_$][\w$]*\.)?[A-Z][\w$]*$/.test(type)) addField(table, className, target[1]!, type);
@@ -803,6 +851,30 @@ function annotatedParameters(table: FileTable, fn: SyntaxNode, family: 'python' 
     let types = table.parameterTypes.get(name.text);
     if (!types) table.parameterTypes.set(name.text, (types = new Set()));
     types.add(type);
+  }
+}
+
+/**
+ * Python `def __init__(self, store: JobStore): self.store = store`: a field assigned, as one of the method's own
+ * statements, the parameter the method annotates with one class (the same shapes as annotatedParameters) holds an
+ * object of that class, as `self.store = JobStore(conn)` does: the dependency handed in rather than built.
+ */
+function pythonInjectedFields(table: FileTable, className: string, fn: SyntaxNode): void {
+  const types = new Map<string, string>();
+  for (const param of fn.childForFieldName('parameters')?.namedChildren ?? []) {
+    if (param.type !== 'typed_parameter' && param.type !== 'typed_default_parameter') continue;
+    const name = param.childForFieldName('name') ?? param.namedChildren.find((c) => c.type === 'identifier');
+    const type = param.childForFieldName('type')?.text;
+    if (name?.type === 'identifier' && type !== undefined && /^(?:[A-Za-z_]\w*\.)?[A-Z]\w*$/.test(type)) types.set(name.text, type);
+  }
+  if (types.size === 0) return;
+  for (const statement of fn.childForFieldName('body')?.namedChildren ?? []) {
+    const assignment = statement.type === 'expression_statement' ? statement.namedChild(0) : null;
+    if (assignment?.type !== 'assignment') continue;
+    const target = /^self\.([A-Za-z_]\w*)$/.exec(assignment.childForFieldName('left')?.text ?? '');
+    const right = assignment.childForFieldName('right');
+    const type = right?.type === 'identifier' ? types.get(right.text) : undefined;
+    if (target && type !== undefined) addField(table, className, target[1]!, type);
   }
 }
 

@@ -590,7 +590,40 @@ function sleepSeconds(call: SyntaxNode, args: ArgFact[], ctx: FileContext): numb
     const valueNode = argList?.namedChildren.find((a) => a.type === 'keyword_argument' && a.childForFieldName('name')?.text === kw.name);
     return evalNumber(valueNode?.childForFieldName('value'), resolveNumber(ctx));
   }
-  return evalNumber(first, resolveNumber(ctx));
+  const value = evalNumber(first, resolveNumber(ctx)) ?? (first?.type === 'attribute' ? constructorDefault(first) : undefined);
+  if (value !== undefined || (first?.type !== 'identifier' && first?.type !== 'attribute')) return value;
+  // `time.sleep(POLL_INTERVAL)` with `from app.settings import POLL_INTERVAL`: the settings module's number.
+  return ctx.kb.importedNumber?.('python', first.text);
+}
+
+/**
+ * `time.sleep(self.interval)` where the class's `__init__` sets `self.interval = interval` from a parameter with a
+ * number as its default (`interval=1`), or to a number, and no other statement of the class assigns it: the interval
+ * the code gives unless a caller passes another. An attribute assigned anywhere else (a backoff that doubles it) has
+ * none.
+ */
+function constructorDefault(attribute: SyntaxNode): number | undefined {
+  const match = /^self\.([A-Za-z_]\w*)$/.exec(attribute.text);
+  if (!match) return undefined;
+  let cls: SyntaxNode | null = attribute.parent;
+  while (cls && cls.type !== 'class_definition') cls = cls.parent;
+  const body = cls?.childForFieldName('body');
+  if (!body) return undefined;
+  const target = attribute.text;
+  const writes = body.descendantsOfType(['assignment', 'augmented_assignment']).filter((a) => a.childForFieldName('left')?.text === target);
+  if (writes.length !== 1) return undefined;
+  const write = writes[0]!;
+  const init = write.parent?.parent?.parent;
+  if (write.parent?.type !== 'expression_statement' || init?.type !== 'function_definition' || init.childForFieldName('name')?.text !== '__init__') return undefined;
+  if (init.parent?.id !== body.id && init.parent?.parent?.id !== body.id) return undefined;
+  const right = write.childForFieldName('right');
+  if (write.type !== 'assignment' || !right) return undefined;
+  if (right.type !== 'identifier') return evalNumber(right);
+  for (const param of init.childForFieldName('parameters')?.namedChildren ?? []) {
+    if (param.type !== 'default_parameter' && param.type !== 'typed_default_parameter') continue;
+    if (param.childForFieldName('name')?.text === right.text) return evalNumber(param.childForFieldName('value'));
+  }
+  return undefined;
 }
 
 /** Seconds a queue pop may block; 0 for non-blocking pops; undefined when unknown or unbounded. */
