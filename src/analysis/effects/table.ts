@@ -33,7 +33,7 @@ export interface TableCall {
   evidence: boolean;
   /** What classification needs: the name matched, SQL text, arguments (only for methods that read them). */
   /** `type`: Go, the receiver's declared type where the file says (only `x.Do(req)` looks: facts/go-types.ts). */
-  raw?: { name: string; sql?: string; args: ArgFact[]; argCount?: number; positional?: number; firstNumber?: number; notSleep?: boolean; ddl?: boolean; notPop?: boolean; notIo?: boolean; type?: string; handedUrl?: boolean; paramType?: string };
+  raw?: { name: string; sql?: string; args: ArgFact[]; argCount?: number; positional?: number; firstNumber?: number; notSleep?: boolean; ddl?: boolean; notPop?: boolean; notIo?: boolean; type?: string; handedUrl?: boolean; paramType?: string; itemReceiver?: boolean };
   sleepSeconds?: number;
   /** Queue pops: seconds the pop may block, 0 for a non-blocking pop, undefined when unknown or unbounded. */
   timeoutSeconds?: number;
@@ -195,7 +195,7 @@ function newScope(end: number, fields: Omit<Scope, 'end'> = {}): Scope {
 
 /** A table call with every field, in one order (see newScope). */
 function tableCall(callee: string, line: number, managed: boolean, name: string, sql: string | undefined, args: ArgFact[], more: RawExtras = NO_EXTRAS): TableCall {
-  return { callee, line, kinds: [], evidence: false, raw: { name, sql, args, argCount: more.argCount, positional: more.positional, firstNumber: more.firstNumber, notSleep: more.notSleep, ddl: more.ddl, notPop: more.notPop, notIo: more.notIo, type: more.type, handedUrl: more.handedUrl, paramType: more.paramType }, sleepSeconds: undefined, timeoutSeconds: undefined, managed, commitOnRequest: false, onCacheMiss: false };
+  return { callee, line, kinds: [], evidence: false, raw: { name, sql, args, argCount: more.argCount, positional: more.positional, firstNumber: more.firstNumber, notSleep: more.notSleep, ddl: more.ddl, notPop: more.notPop, notIo: more.notIo, type: more.type, handedUrl: more.handedUrl, paramType: more.paramType, itemReceiver: more.itemReceiver }, sleepSeconds: undefined, timeoutSeconds: undefined, managed, commitOnRequest: false, onCacheMiss: false };
 }
 
 type RawExtras = Omit<NonNullable<TableCall['raw']>, 'name' | 'sql' | 'args'>;
@@ -349,6 +349,9 @@ export function classifyFunction(fn: TableFunction, language: Language, kb: Know
     if (raw.notPop) kinds = kinds.filter((k) => k !== 'queue-pop');
     // A SQL fragment handed to a builder (`.where(knex.raw(...))`), a message to a connected peer (`client.send(text)`).
     if (raw.notIo && result.by !== 'summary') kinds = [];
+    // Python: `r.get("text")` on the element of a `for`/comprehension that encloses the call is the item (a row, a
+    // JSON dict), not the client its name suggests (`r` for Redis): no query, as query-in-loop's onTheItemItself.
+    if (raw.itemReceiver && result.by === 'api') kinds = kinds.filter((k) => k !== 'db-read' && k !== 'db-write' && k !== 'db-batch');
     // Java: a helper that reads the URL it is handed (or a class-path resource) reads whatever its caller names; that
     // is no evidence of a network round trip (facts/java-types.ts urlReadOrigin).
     if (raw.handedUrl) kinds = kinds.filter((k) => k !== 'http');
@@ -512,6 +515,7 @@ function buildPython(table: FileTable, tree: FlatTree): void {
         if (schemaStatement(first) || chainedOnSchemaStatement(f)) call.raw!.ddl = true;
         if (/sleep|wait/i.test(method)) call.raw!.firstNumber = evalNumber(first, (n) => numbers.get(n)) ?? args.find((a) => a.name === 'seconds' || a.name === 'delay')?.number;
         if (pyFillsCache(node)) call.onCacheMiss = true;
+        if (f.type === 'attribute' && f.childForFieldName('object')?.type === 'identifier' && boundByEnclosingIteration(node, f.childForFieldName('object')!.text)) call.raw!.itemReceiver = true;
         record(fn, call);
         if (fn.className !== undefined) ownField(table, fn.className, node, callee);
         break;
@@ -555,6 +559,29 @@ function pyFillsCache(call: SyntaxNode): boolean {
     if (fills) return true;
   }
   return false;
+}
+
+const PY_COMPREHENSIONS: ReadonlySet<string> = new Set(['list_comprehension', 'set_comprehension', 'dictionary_comprehension', 'generator_expression']);
+
+/**
+ * Python: `name` is the target of a `for` statement whose body holds `call`, or of a comprehension that holds it
+ * (`[r["text"] for r in runs if r.get("text")]`), within the function: the call's receiver is an element of what
+ * the loop walks.
+ */
+function boundByEnclosingIteration(call: SyntaxNode, name: string): boolean {
+  let child: SyntaxNode = call;
+  for (let up = call.parent; up; child = up, up = up.parent) {
+    if (up.type === 'function_definition' || up.type === 'lambda' || up.type === 'class_definition' || up.type === 'module') return false;
+    if (up.type === 'for_statement' && up.childForFieldName('body')?.id === child.id && bindsName(up.childForFieldName('left'), name)) return true;
+    if (PY_COMPREHENSIONS.has(up.type) && up.namedChildren.some((c) => c.type === 'for_in_clause' && bindsName(c.childForFieldName('left'), name))) return true;
+  }
+  return false;
+}
+
+function bindsName(target: SyntaxNode | null, name: string): boolean {
+  if (!target) return false;
+  if (target.type === 'identifier') return target.text === name;
+  return (target.type === 'pattern_list' || target.type === 'tuple_pattern' || target.type === 'list_pattern' || target.type === 'tuple' || target.type === 'list') && target.namedChildren.some((c) => bindsName(c, name));
 }
 
 function enclosingDef(node: SyntaxNode): SyntaxNode | null {
