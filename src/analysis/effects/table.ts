@@ -535,8 +535,8 @@ const NOT_IN_TEST = /^[\w.]+\s+not\s+in\s+([\w.]+)$/;
  * Python: `call` sits in the branch of an `if` that tests for a missing value and fills a cache that outlives the
  * function: `if not self.index: self.index = self.open_index()` (lazy initialisation of an attribute), `if action is
  * MISSING: action = query(); CACHE[key] = action` or `if key not in self._memo: self._memo[key] = load(key)` (a
- * memo: the mapping is an attribute, a module-level name, or a local read from one, `m = CACHE.setdefault(k, {})`).
- * The call then runs once per key, not once per call of the function. A local dict built in the call does not count.
+ * memo: the mapping is an attribute, a module-level name, or a local read from one, `m = CACHE.setdefault(k, {})`;
+ * stored into by subscript, or by `CACHE.update(rows)`/`CACHE.setdefault(k, v)`). The call then runs once per key, not once per call of the function. A local dict built in the call does not count.
  */
 function pyFillsCache(call: SyntaxNode): boolean {
   let child: SyntaxNode = call;
@@ -557,9 +557,18 @@ function pyFillsCache(call: SyntaxNode): boolean {
       return (mapping === undefined || target === mapping) && outlivesCall(target, fn);
     });
     if (fills) return true;
+    // `if code not in _parents: cursor.execute(...); _parents.update(cursor)`: the lasting mapping filled in one call.
+    const filled = mapping ?? tested;
+    if (filled !== undefined && /^[\w.]+$/.test(filled) && outlivesCall(filled, fn) && child.descendantsOfType('call').some((c) => {
+      const f = c.childForFieldName('function');
+      return f?.type === 'attribute' && FILLS_MAPPING.test(f.childForFieldName('attribute')?.text ?? '') && f.childForFieldName('object')?.text.replace(/\s+/g, '') === filled;
+    })) return true;
   }
   return false;
 }
+
+/** Methods that store into a dict in place (pyFillsCache). */
+const FILLS_MAPPING = /^(?:update|setdefault)$/;
 
 const PY_COMPREHENSIONS: ReadonlySet<string> = new Set(['list_comprehension', 'set_comprehension', 'dictionary_comprehension', 'generator_expression']);
 
