@@ -8,7 +8,7 @@ import type { CallFact, LoopFacts, SyntaxNode } from '../../facts.js';
 import { CATALOG_SQL } from '../../facts/common.js';
 import type { FileModel } from '../../model.js';
 import type { RuleContext } from '../../rule-types.js';
-import { hasKind, ownCalls, sleepSeconds } from './calls.js';
+import { callNode, hasKind, ownCalls, sleepSeconds } from './calls.js';
 import { commentSaysSerial } from './intent.js';
 import { argumentNodes, classMethods, constantNumber, constantString, enclosingClass, hasSpread, inErrorHandler, isFunctionNode, scopeOf } from './syntax.js';
 
@@ -463,8 +463,32 @@ const CONNECTION_NAME = endsWithWord(['conn', 'connection', 'engine', 'shard', '
  */
 export function perConnection(loop: LoopFacts, call: CallFact): boolean {
   const item = loop.loopVariables.find((v) => CONNECTION_NAME.test(v));
-  if (item === undefined) return false;
-  return call.receiver?.split('.')[0] === item || call.args.some((a) => a.text.trim() === item);
+  if (item !== undefined && (call.receiver?.split('.')[0] === item || call.args.some((a) => a.text.trim() === item))) return true;
+  return handedIterationConnection(loop, call);
+}
+
+/**
+ * Python: `conn = psycopg2.connect(**params(db_name))` in the body, then `self._test(conn)`: the call is handed a
+ * connection the same iteration opened (to the item's own database, a listing of databases tested one by one), so
+ * each round trip goes to another server, as perConnection's. Opening a connection per item is connection-in-loop's
+ * concern, not an N+1.
+ */
+function handedIterationConnection(loop: LoopFacts, call: CallFact): boolean {
+  if (loop.language !== 'python') return false;
+  const opened = new Set<string>();
+  for (const c of ownCalls(loop)) {
+    if (!c.kinds.includes('connect') || c.node.id === call.node.id) continue;
+    const node = callNode(c);
+    const parent = node.parent;
+    if (parent?.type === 'assignment' && parent.childForFieldName('right')?.id === node.id && parent.childForFieldName('left')?.type === 'identifier') opened.add(parent.childForFieldName('left')!.text);
+    if (parent?.type === 'as_pattern') {
+      const alias = parent.childForFieldName('alias');
+      const name = alias?.type === 'as_pattern_target' ? alias.namedChild(0) : alias;
+      if (name?.type === 'identifier') opened.add(name.text);
+    }
+  }
+  if (opened.size === 0) return false;
+  return (call.receiver !== undefined && opened.has(call.receiver.split('.')[0]!)) || call.args.some((a) => opened.has(a.text.trim()));
 }
 
 /**
