@@ -516,7 +516,8 @@ function handedIterationConnection(loop: LoopFacts, call: CallFact): boolean {
   if (loop.language !== 'python') return false;
   const opened = new Set<string>();
   for (const c of ownCalls(loop)) {
-    if (!c.kinds.includes('connect') || c.node.id === call.node.id) continue;
+    // A bare `connect(...)` imported from a driver (`from psycopg2 import connect`, often in a try/except) is named for it.
+    if ((!c.kinds.includes('connect') && c.method !== 'connect') || c.node.id === call.node.id) continue;
     const node = callNode(c);
     const parent = node.parent;
     if (parent?.type === 'assignment' && parent.childForFieldName('right')?.id === node.id && parent.childForFieldName('left')?.type === 'identifier') opened.add(parent.childForFieldName('left')!.text);
