@@ -351,7 +351,11 @@ export function classifyFunction(fn: TableFunction, language: Language, kb: Know
     if (raw.notIo && result.by !== 'summary') kinds = [];
     // Python: `r.get("text")` on the element of a `for`/comprehension that encloses the call is the item (a row, a
     // JSON dict), not the client its name suggests (`r` for Redis): no query, as query-in-loop's onTheItemItself.
-    if (raw.itemReceiver && result.by === 'api') kinds = kinds.filter((k) => k !== 'db-read' && k !== 'db-write' && k !== 'db-batch');
+    // Only when the match rests on the receiver's name: a method the catalogue knows on any receiver (`u.save()`,
+    // `db.find_one(...)` over a list of models or databases) keeps its kinds.
+    if (raw.itemReceiver && result.by === 'api' && kb.classify(language, `_.${raw.name.slice(raw.name.lastIndexOf('.') + 1)}`).kinds.length === 0) {
+      kinds = kinds.filter((k) => k !== 'db-read' && k !== 'db-write' && k !== 'db-batch');
+    }
     // Java: a helper that reads the URL it is handed (or a class-path resource) reads whatever its caller names; that
     // is no evidence of a network round trip (facts/java-types.ts urlReadOrigin).
     if (raw.handedUrl) kinds = kinds.filter((k) => k !== 'http');
