@@ -508,8 +508,8 @@ export function perConnection(loop: LoopFacts, call: CallFact): boolean {
 
 /**
  * Python: `conn = psycopg2.connect(**params(db_name))` in the body, then `self._test(conn)`: the call is handed a
- * connection the same iteration opened (to the item's own database, a listing of databases tested one by one), so
- * each round trip goes to another server, as perConnection's. Opening a connection per item is connection-in-loop's
+ * connection the same iteration opened to the item's own database (the connect reads the iteration: a listing of
+ * databases tested one by one), so each round trip goes to another server, as perConnection's. Opening a connection per item is connection-in-loop's
  * concern, not an N+1.
  */
 function handedIterationConnection(loop: LoopFacts, call: CallFact): boolean {
@@ -517,7 +517,9 @@ function handedIterationConnection(loop: LoopFacts, call: CallFact): boolean {
   const opened = new Set<string>();
   for (const c of ownCalls(loop)) {
     // A bare `connect(...)` imported from a driver (`from psycopg2 import connect`, often in a try/except) is named for it.
-    if ((!c.kinds.includes('connect') && c.method !== 'connect') || c.node.id === call.node.id) continue;
+    // Only a connection to the item's own database (its arguments read the iteration): `connect(dsn)` each round
+    // reaches the same server, where the per-row work is still per row.
+    if ((!c.kinds.includes('connect') && c.method !== 'connect') || c.node.id === call.node.id || !c.dependsOnIteration) continue;
     const node = callNode(c);
     const parent = node.parent;
     if (parent?.type === 'assignment' && parent.childForFieldName('right')?.id === node.id && parent.childForFieldName('left')?.type === 'identifier') opened.add(parent.childForFieldName('left')!.text);
