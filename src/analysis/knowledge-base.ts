@@ -120,6 +120,11 @@ export interface KnowledgeBase {
    * file or one it imports (`import { sendMail } from './mailer.js'`): a call of it returns a promise.
    */
   isAsyncFunction?(language: Language, callee: string): boolean;
+  /**
+   * Effect summaries (Python): the callee resolves to a generator function of the code's own (its body yields): a
+   * call of it only makes the generator; its I/O runs where the generator is iterated.
+   */
+  isGeneratorFunction?(language: Language, callee: string): boolean;
 }
 
 /** What a classification may know of the call besides its name. */

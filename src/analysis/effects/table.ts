@@ -72,6 +72,8 @@ export interface TableFunction {
   abstract?: boolean;
   /** JavaScript/TypeScript: declared `async` (a call returns a promise). */
   async?: boolean;
+  /** Python: its body yields: a call only makes the generator, the body runs as it is iterated. */
+  generator?: boolean;
   /** Java: the declared return type's simple name (`DriverDelegate getDelegate()`), for `getDelegate().m()`. */
   returnType?: string;
 }
@@ -126,7 +128,7 @@ export interface FileTable {
   interfaces: Map<string, { methods: Set<string>; extends: string[]; line?: number }>;
 }
 
-const PY_TYPES: readonly string[] = ['function_definition', 'class_definition', 'lambda', 'call', 'import_statement', 'import_from_statement', 'with_statement'];
+const PY_TYPES: readonly string[] = ['function_definition', 'class_definition', 'lambda', 'call', 'import_statement', 'import_from_statement', 'with_statement', 'yield'];
 const JS_FUNCTIONS = new Set(['function_declaration', 'generator_function_declaration', 'function_expression', 'function', 'generator_function', 'arrow_function', 'method_definition']);
 const JS_CLASSES = new Set(['class_declaration', 'class', 'abstract_class_declaration']);
 const JS_TYPES: readonly string[] = [...JS_FUNCTIONS, ...JS_CLASSES, 'call_expression', 'new_expression', 'import_statement', 'variable_declarator', 'public_field_definition'];
@@ -494,6 +496,14 @@ function buildPython(table: FileTable, tree: FlatTree): void {
       case 'import_from_statement':
         if (!enclosingFunction(stack)) pythonImport(table, node);
         break;
+      case 'yield': {
+        // A `yield` of the function itself (not of a lambda or comprehension inside it) makes it a generator.
+        let up = node.parent;
+        while (up && up.type !== 'function_definition' && up.type !== 'lambda' && !PY_COMPREHENSIONS.has(up.type)) up = up.parent;
+        const fn = enclosingFunction(stack);
+        if (up?.type === 'function_definition' && fn && fn.startIndex === up.startIndex) fn.generator = true;
+        break;
+      }
       case 'call': {
         const fn = enclosingFunction(stack);
         const f = node.childForFieldName('function');
