@@ -126,6 +126,11 @@ export interface KnowledgeBase {
    * POLL_INTERVAL`, `settings.POLL_INTERVAL` from `from app import settings`), read from that module's file.
    */
   importedNumber?(language: Language, name: string): number | undefined;
+  /**
+   * Effect summaries (Python): the callee resolves to a generator function of the code's own (its body yields): a
+   * call of it only makes the generator; its I/O runs where the generator is iterated.
+   */
+  isGeneratorFunction?(language: Language, callee: string): boolean;
 }
 
 /** What a classification may know of the call besides its name. */

@@ -715,6 +715,11 @@ export class FileEffects implements KnowledgeBase {
     return undefined;
   }
 
+  isGeneratorFunction(language: Language, callee: string): boolean {
+    if (language !== 'python') return false;
+    return this.resolve(this.table, callee, undefined, 0)?.generator === true;
+  }
+
   classify(language: Language, callee: string, context?: Parameters<KnowledgeBase['classify']>[2]): Classification {
     let direct = this.base.classify(language, callee, context);
     if (direct.kinds.length === 0 && language === 'python') {

@@ -33,7 +33,7 @@ export interface TableCall {
   evidence: boolean;
   /** What classification needs: the name matched, SQL text, arguments (only for methods that read them). */
   /** `type`: Go, the receiver's declared type where the file says (only `x.Do(req)` looks: facts/go-types.ts). */
-  raw?: { name: string; sql?: string; args: ArgFact[]; argCount?: number; positional?: number; firstNumber?: number; notSleep?: boolean; ddl?: boolean; notPop?: boolean; notIo?: boolean; type?: string; handedUrl?: boolean; paramType?: string; scopeTypes?: string[] };
+  raw?: { name: string; sql?: string; args: ArgFact[]; argCount?: number; positional?: number; firstNumber?: number; notSleep?: boolean; ddl?: boolean; notPop?: boolean; notIo?: boolean; type?: string; handedUrl?: boolean; paramType?: string; scopeTypes?: string[]; itemReceiver?: boolean };
   sleepSeconds?: number;
   /** Queue pops: seconds the pop may block, 0 for a non-blocking pop, undefined when unknown or unbounded. */
   timeoutSeconds?: number;
@@ -72,6 +72,8 @@ export interface TableFunction {
   abstract?: boolean;
   /** JavaScript/TypeScript: declared `async` (a call returns a promise). */
   async?: boolean;
+  /** Python: its body yields: a call only makes the generator, the body runs as it is iterated. */
+  generator?: boolean;
   /** Java: the declared return type's simple name (`DriverDelegate getDelegate()`), for `getDelegate().m()`. */
   returnType?: string;
 }
@@ -134,7 +136,7 @@ export interface FileTable {
   interfaces: Map<string, { methods: Set<string>; extends: string[]; line?: number }>;
 }
 
-const PY_TYPES: readonly string[] = ['function_definition', 'class_definition', 'lambda', 'call', 'import_statement', 'import_from_statement', 'with_statement'];
+const PY_TYPES: readonly string[] = ['function_definition', 'class_definition', 'lambda', 'call', 'import_statement', 'import_from_statement', 'with_statement', 'yield'];
 const JS_FUNCTIONS = new Set(['function_declaration', 'generator_function_declaration', 'function_expression', 'function', 'generator_function', 'arrow_function', 'method_definition']);
 const JS_CLASSES = new Set(['class_declaration', 'class', 'abstract_class_declaration']);
 const JS_TYPES: readonly string[] = [...JS_FUNCTIONS, ...JS_CLASSES, 'call_expression', 'new_expression', 'import_statement', 'variable_declarator', 'public_field_definition'];
@@ -203,7 +205,7 @@ function newScope(end: number, fields: Omit<Scope, 'end'> = {}): Scope {
 
 /** A table call with every field, in one order (see newScope). */
 function tableCall(callee: string, line: number, managed: boolean, name: string, sql: string | undefined, args: ArgFact[], more: RawExtras = NO_EXTRAS): TableCall {
-  return { callee, line, kinds: [], evidence: false, raw: { name, sql, args, argCount: more.argCount, positional: more.positional, firstNumber: more.firstNumber, notSleep: more.notSleep, ddl: more.ddl, notPop: more.notPop, notIo: more.notIo, type: more.type, handedUrl: more.handedUrl, paramType: more.paramType, scopeTypes: more.scopeTypes }, sleepSeconds: undefined, timeoutSeconds: undefined, managed, commitOnRequest: false, onCacheMiss: false };
+  return { callee, line, kinds: [], evidence: false, raw: { name, sql, args, argCount: more.argCount, positional: more.positional, firstNumber: more.firstNumber, notSleep: more.notSleep, ddl: more.ddl, notPop: more.notPop, notIo: more.notIo, type: more.type, handedUrl: more.handedUrl, paramType: more.paramType, scopeTypes: more.scopeTypes, itemReceiver: more.itemReceiver }, sleepSeconds: undefined, timeoutSeconds: undefined, managed, commitOnRequest: false, onCacheMiss: false };
 }
 
 type RawExtras = Omit<NonNullable<TableCall['raw']>, 'name' | 'sql' | 'args'>;
@@ -357,6 +359,13 @@ export function classifyFunction(fn: TableFunction, language: Language, kb: Know
     if (raw.notPop) kinds = kinds.filter((k) => k !== 'queue-pop');
     // A SQL fragment handed to a builder (`.where(knex.raw(...))`), a message to a connected peer (`client.send(text)`).
     if (raw.notIo && result.by !== 'summary') kinds = [];
+    // Python: `r.get("text")` on the element of a `for`/comprehension that encloses the call is the item (a row, a
+    // JSON dict), not the client its name suggests (`r` for Redis): no query, as query-in-loop's onTheItemItself.
+    // Only when the match rests on the receiver's name: a method the catalogue knows on any receiver (`u.save()`,
+    // `db.find_one(...)` over a list of models or databases) keeps its kinds.
+    if (raw.itemReceiver && result.by === 'api' && kb.classify(language, `_.${raw.name.slice(raw.name.lastIndexOf('.') + 1)}`).kinds.length === 0) {
+      kinds = kinds.filter((k) => k !== 'db-read' && k !== 'db-write' && k !== 'db-batch');
+    }
     // Java: a helper that reads the URL it is handed (or a class-path resource) reads whatever its caller names; that
     // is no evidence of a network round trip (facts/java-types.ts urlReadOrigin).
     if (raw.handedUrl) kinds = kinds.filter((k) => k !== 'http');
@@ -538,6 +547,14 @@ function buildPython(table: FileTable, tree: FlatTree): void {
       case 'import_from_statement':
         if (!enclosingFunction(stack)) pythonImport(table, node);
         break;
+      case 'yield': {
+        // A `yield` of the function itself (not of a lambda or comprehension inside it) makes it a generator.
+        let up = node.parent;
+        while (up && up.type !== 'function_definition' && up.type !== 'lambda' && !PY_COMPREHENSIONS.has(up.type)) up = up.parent;
+        const fn = enclosingFunction(stack);
+        if (up?.type === 'function_definition' && fn && fn.startIndex === up.startIndex) fn.generator = true;
+        break;
+      }
       case 'call': {
         const fn = enclosingFunction(stack);
         const f = node.childForFieldName('function');
@@ -563,6 +580,7 @@ function buildPython(table: FileTable, tree: FlatTree): void {
         if (schemaStatement(first) || chainedOnSchemaStatement(f)) call.raw!.ddl = true;
         if (/sleep|wait/i.test(method)) call.raw!.firstNumber = evalNumber(first, (n) => numbers.get(n)) ?? args.find((a) => a.name === 'seconds' || a.name === 'delay')?.number;
         if (pyFillsCache(node)) call.onCacheMiss = true;
+        if (f.type === 'attribute' && f.childForFieldName('object')?.type === 'identifier' && boundByEnclosingIteration(node, f.childForFieldName('object')!.text)) call.raw!.itemReceiver = true;
         record(fn, call);
         if (fn.className !== undefined) ownField(table, fn.className, node, callee);
         break;
@@ -583,8 +601,8 @@ const NOT_IN_TEST = /^[\w.]+\s+not\s+in\s+([\w.]+)$/;
  * Python: `call` sits in the branch of an `if` that tests for a missing value and fills a cache that outlives the
  * function: `if not self.index: self.index = self.open_index()` (lazy initialisation of an attribute), `if action is
  * MISSING: action = query(); CACHE[key] = action` or `if key not in self._memo: self._memo[key] = load(key)` (a
- * memo: the mapping is an attribute, a module-level name, or a local read from one, `m = CACHE.setdefault(k, {})`).
- * The call then runs once per key, not once per call of the function. A local dict built in the call does not count.
+ * memo: the mapping is an attribute, a module-level name, or a local read from one, `m = CACHE.setdefault(k, {})`;
+ * stored into by subscript, or by `CACHE.update(rows)`/`CACHE.setdefault(k, v)`). The call then runs once per key, not once per call of the function. A local dict built in the call does not count.
  */
 function pyFillsCache(call: SyntaxNode): boolean {
   let child: SyntaxNode = call;
@@ -605,8 +623,40 @@ function pyFillsCache(call: SyntaxNode): boolean {
       return (mapping === undefined || target === mapping) && outlivesCall(target, fn);
     });
     if (fills) return true;
+    // `if code not in _parents: cursor.execute(...); _parents.update(cursor)`: the lasting mapping filled in one call.
+    const filled = mapping ?? tested;
+    if (filled !== undefined && /^[\w.]+$/.test(filled) && outlivesCall(filled, fn) && child.descendantsOfType('call').some((c) => {
+      const f = c.childForFieldName('function');
+      return f?.type === 'attribute' && FILLS_MAPPING.test(f.childForFieldName('attribute')?.text ?? '') && f.childForFieldName('object')?.text.replace(/\s+/g, '') === filled;
+    })) return true;
   }
   return false;
+}
+
+/** Methods that store into a dict in place (pyFillsCache). */
+const FILLS_MAPPING = /^(?:update|setdefault)$/;
+
+const PY_COMPREHENSIONS: ReadonlySet<string> = new Set(['list_comprehension', 'set_comprehension', 'dictionary_comprehension', 'generator_expression']);
+
+/**
+ * Python: `name` is the target of a `for` statement whose body holds `call`, or of a comprehension that holds it
+ * (`[r["text"] for r in runs if r.get("text")]`), within the function: the call's receiver is an element of what
+ * the loop walks.
+ */
+function boundByEnclosingIteration(call: SyntaxNode, name: string): boolean {
+  let child: SyntaxNode = call;
+  for (let up = call.parent; up; child = up, up = up.parent) {
+    if (up.type === 'function_definition' || up.type === 'lambda' || up.type === 'class_definition' || up.type === 'module') return false;
+    if (up.type === 'for_statement' && up.childForFieldName('body')?.id === child.id && bindsName(up.childForFieldName('left'), name)) return true;
+    if (PY_COMPREHENSIONS.has(up.type) && up.namedChildren.some((c) => c.type === 'for_in_clause' && bindsName(c.childForFieldName('left'), name))) return true;
+  }
+  return false;
+}
+
+function bindsName(target: SyntaxNode | null, name: string): boolean {
+  if (!target) return false;
+  if (target.type === 'identifier') return target.text === name;
+  return (target.type === 'pattern_list' || target.type === 'tuple_pattern' || target.type === 'list_pattern' || target.type === 'tuple' || target.type === 'list') && target.namedChildren.some((c) => bindsName(c, name));
 }
 
 function enclosingDef(node: SyntaxNode): SyntaxNode | null {

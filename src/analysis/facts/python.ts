@@ -526,7 +526,12 @@ function staticCall(node: SyntaxNode, ctx: FileContext, local: Map<string, strin
   const argList = node.childForFieldName('arguments');
   const args = argFacts(argList);
   const sqlText = sqlOfCall(node, ctx, local);
-  const classified = ctx.kb.classify('python', callee, { sql: sqlText, args });
+  let classified = ctx.kb.classify('python', callee, { sql: sqlText, args });
+  // `generators.append(self.client.issues_of(project))` where `issues_of` yields: the call makes a generator that
+  // the code iterates later (after the loop, `itertools.chain(*generators)`); its I/O runs there, not here.
+  if (classified.via && classified.kinds.length > 0 && storedUnconsumed(node) && ctx.kb.isGeneratorFunction?.('python', callee) === true) {
+    classified = { kinds: [], confidence: 'high' };
+  }
   const { kinds, confidence } = classified;
   const info: StaticCall = {
     callee,
@@ -567,6 +572,18 @@ function staticCall(node: SyntaxNode, ctx: FileContext, local: Map<string, strin
   const usedLocal = firstArg?.type === 'identifier' && local?.has(firstArg.text);
   if (!usedLocal) ctx.calls.set(node.id, info);
   return info;
+}
+
+/** Methods that keep a value in a collection without iterating it. */
+const STORES = /^(?:append|appendleft|add|insert|put|put_nowait)$/;
+
+/** The call's value is handed straight to a method that stores it (`pending.append(make())`), not consumed. */
+function storedUnconsumed(call: SyntaxNode): boolean {
+  const list = call.parent;
+  if (list?.type !== 'argument_list') return false;
+  const outer = list.parent;
+  const fn = outer?.type === 'call' ? outer.childForFieldName('function') : null;
+  return fn?.type === 'attribute' && STORES.test(fn.childForFieldName('attribute')?.text ?? '');
 }
 
 function resolveNumber(ctx: FileContext): (name: string) => number | undefined {

@@ -8,7 +8,7 @@ import type { CallFact, LoopFacts, SyntaxNode } from '../../facts.js';
 import { CATALOG_SQL } from '../../facts/common.js';
 import type { FileModel } from '../../model.js';
 import type { RuleContext } from '../../rule-types.js';
-import { hasKind, ownCalls, sleepSeconds } from './calls.js';
+import { callNode, hasKind, ownCalls, sleepSeconds } from './calls.js';
 import { commentSaysSerial } from './intent.js';
 import { argumentNodes, classMethods, constantNumber, constantString, enclosingClass, hasSpread, inErrorHandler, isFunctionNode, scopeOf } from './syntax.js';
 
@@ -118,6 +118,8 @@ export function batchSize(loop: LoopFacts, model: FileModel, cost: CostConfig): 
       }
     }
   }
+  const guarded = loop.language === 'python' ? lengthGuard(loop.node, iterable.trim()) : undefined;
+  if (guarded !== undefined) return fromCode('list_length', guarded);
   return fromConfig(cost, 'batch_size');
 }
 
@@ -175,6 +177,43 @@ function classListLength(node: SyntaxNode, iterable: string): number | undefined
     if (fn?.childForFieldName('name')?.text !== m[1]) continue;
     const statements = (fn.childForFieldName('body')?.namedChildren ?? []).filter((s) => s.type !== 'comment' && !(s.type === 'expression_statement' && s.namedChildren[0]?.type === 'string'));
     return statements.length === 1 && statements[0]!.type === 'return_statement' ? lengthOf(statements[0]!.namedChildren[0]) : undefined;
+  }
+  return undefined;
+}
+
+const LENGTH_BELOW = /^len\(\s*([\w.]+)\s*\)\s*(<=?|==)\s*(\d+)$|^(\d+)\s*(>=?|==)\s*len\(\s*([\w.]+)\s*\)$/;
+
+/**
+ * Python: `if not nested and len(ids) < 2: for id_ in ids: ...`: an `if` whose branch holds the loop tests the
+ * length of what the loop walks (one operand of an `and` chain), so the code states how many items there are at
+ * most. Undefined when no enclosing condition bounds it (or the name is rebound in the branch before the loop).
+ */
+function lengthGuard(loopNode: SyntaxNode, iterable: string): number | undefined {
+  if (!/^[\w.]+$/.test(iterable)) return undefined;
+  let child: SyntaxNode = loopNode;
+  for (let up = loopNode.parent; up; child = up, up = up.parent) {
+    if (isFunctionNode(up) || up.type === 'class_definition' || up.type === 'module') return undefined;
+    if (up.type !== 'if_statement' || up.childForFieldName('consequence')?.id !== child.id) continue;
+    const between = up.childForFieldName('consequence')!.text.slice(0, loopNode.startIndex - child.startIndex);
+    if (new RegExp(`(?:^|[^\\w.])${iterable.replace(/\./g, '\\.')}\\s*(?:[-+*/|&]?=(?!=)|\\.(?:append|extend|insert|add|update)\\()`).test(between)) return undefined;
+    let bound: number | undefined;
+    const visit = (n: SyntaxNode | null): void => {
+      if (!n) return;
+      if (n.type === 'parenthesized_expression') return visit(n.namedChild(0));
+      if (n.type === 'boolean_operator' && n.childForFieldName('operator')?.text === 'and') {
+        visit(n.childForFieldName('left'));
+        visit(n.childForFieldName('right'));
+        return;
+      }
+      const m = LENGTH_BELOW.exec(n.text.replace(/\s+/g, ' ').trim());
+      if (!m || (m[1] ?? m[6]) !== iterable) return;
+      const op = m[2] ?? { '>': '<', '>=': '<=', '==': '==' }[m[5]!]!;
+      const k = Number(m[3] ?? m[4]);
+      const most = op === '<' ? k - 1 : k;
+      bound = bound === undefined ? most : Math.min(bound, most);
+    };
+    visit(up.childForFieldName('condition'));
+    if (bound !== undefined) return Math.max(bound, 0);
   }
   return undefined;
 }
@@ -498,8 +537,35 @@ const CONNECTION_NAME = endsWithWord(['conn', 'connection', 'engine', 'shard', '
  */
 export function perConnection(loop: LoopFacts, call: CallFact): boolean {
   const item = loop.loopVariables.find((v) => CONNECTION_NAME.test(v));
-  if (item === undefined) return false;
-  return call.receiver?.split('.')[0] === item || call.args.some((a) => a.text.trim() === item);
+  if (item !== undefined && (call.receiver?.split('.')[0] === item || call.args.some((a) => a.text.trim() === item))) return true;
+  return handedIterationConnection(loop, call);
+}
+
+/**
+ * Python: `conn = psycopg2.connect(**params(db_name))` in the body, then `self._test(conn)`: the call is handed a
+ * connection the same iteration opened to the item's own database (the connect reads the iteration: a listing of
+ * databases tested one by one), so each round trip goes to another server, as perConnection's. Opening a connection per item is connection-in-loop's
+ * concern, not an N+1.
+ */
+function handedIterationConnection(loop: LoopFacts, call: CallFact): boolean {
+  if (loop.language !== 'python') return false;
+  const opened = new Set<string>();
+  for (const c of ownCalls(loop)) {
+    // A bare `connect(...)` imported from a driver (`from psycopg2 import connect`, often in a try/except) is named for it.
+    // Only a connection to the item's own database (its arguments read the iteration): `connect(dsn)` each round
+    // reaches the same server, where the per-row work is still per row.
+    if ((!c.kinds.includes('connect') && c.method !== 'connect') || c.node.id === call.node.id || !c.dependsOnIteration) continue;
+    const node = callNode(c);
+    const parent = node.parent;
+    if (parent?.type === 'assignment' && parent.childForFieldName('right')?.id === node.id && parent.childForFieldName('left')?.type === 'identifier') opened.add(parent.childForFieldName('left')!.text);
+    if (parent?.type === 'as_pattern') {
+      const alias = parent.childForFieldName('alias');
+      const name = alias?.type === 'as_pattern_target' ? alias.namedChild(0) : alias;
+      if (name?.type === 'identifier') opened.add(name.text);
+    }
+  }
+  if (opened.size === 0) return false;
+  return (call.receiver !== undefined && opened.has(call.receiver.split('.')[0]!)) || call.args.some((a) => opened.has(a.text.trim()));
 }
 
 /**

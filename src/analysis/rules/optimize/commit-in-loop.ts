@@ -63,9 +63,30 @@ export function perItemCommits(loop: LoopFacts): CallFact[] {
       // `try { return await this.runOnce(fn); } catch (err) { lastError = err; }`: the loop leaves whenever the
       // commit succeeds, so it runs again only after a failure: one commit per attempt of a retry, not per item (Go:
       // `if err := tx.Commit(); err != ErrConflict { return err }`).
-      !leavesOnSuccess(callNode(c), loop),
+      !leavesOnSuccess(callNode(c), loop) &&
+      !finallyOfLeavingTry(c, loop),
   );
 }
+
+/**
+ * Python: `for count in range(retries, -1, -1): try: find = check(); break / except OperationalError: if count:
+ * continue; raise / finally: transaction.commit()`: the commit is in the `finally` of a `try` whose body leaves the
+ * loop (a `break` or `return` among its own statements), so the loop goes round again only after the body raised and
+ * a handler went on: one commit per attempt of a retry, not per item.
+ */
+function finallyOfLeavingTry(c: CallFact, loop: LoopFacts): boolean {
+  if (loop.language !== 'python') return false;
+  let child: SyntaxNode = callNode(c);
+  for (let up = child.parent; up && up.id !== loop.body.id && up.id !== loop.node.id; child = up, up = up.parent) {
+    if (PY_LOOP_TYPES.has(up.type) || up.type === 'function_definition' || up.type === 'lambda') return false;
+    if (up.type !== 'try_statement' || child.type !== 'finally_clause') continue;
+    const body = up.childForFieldName('body');
+    return (body?.namedChildren ?? []).some((s) => s.type === 'break_statement' || s.type === 'return_statement');
+  }
+  return false;
+}
+
+const PY_LOOP_TYPES: ReadonlySet<string> = new Set(['for_statement', 'while_statement']);
 
 /**
  * Python: `for i in self.dirty_shards: self.dbs[i].commit()`: the receiver is an item of a collection picked by the

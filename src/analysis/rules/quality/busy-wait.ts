@@ -252,7 +252,27 @@ function walksWhatItChecks(path: TreeCall[], nodes: SyntaxNode[], family: Family
   if (family !== 'python' || path.some((call) => call.kinds.length > 0)) return false;
   const moved = pathSteps(nodes);
   if (moved.size === 0) return false;
-  return path.some((call) => call.node.descendantsOfType('identifier').some((id) => moved.has(id.text)));
+  if (path.some((call) => call.node.descendantsOfType('identifier').some((id) => moved.has(id.text)))) return true;
+  // `c = buf[i]; i += 1; if c == "\0": ... done.append(current); continue`: each round reads the next element of
+  // the data at an index the round moves, so it scans the data towards its end; it is not polling. An index that
+  // wraps round (`slots[i % n]`) visits the same places again and does not count.
+  return nodes.some((n) => [n, ...n.descendantsOfType('subscript')].some((s) => s.type === 'subscript' && !isAssignedTo(s) && s.childrenForFieldName('subscript').some((i) => movingIndex(i, moved))));
+}
+
+/** `i`, `i + 1`, `pos - 2`: an index that is a moved name, offset by a constant at most. */
+function movingIndex(index: SyntaxNode, moved: Set<string>): boolean {
+  if (index.type === 'identifier') return moved.has(index.text);
+  if (index.type !== 'binary_operator' || !/^[^%]*$/.test(index.text)) return false;
+  const operator = index.childForFieldName('operator')?.text;
+  const left = index.childForFieldName('left');
+  const right = index.childForFieldName('right');
+  return (operator === '+' || operator === '-') && left?.type === 'identifier' && moved.has(left.text) && right?.type === 'integer';
+}
+
+/** The subscript is (part of) the target of an assignment: a store, not a read. */
+function isAssignedTo(node: SyntaxNode): boolean {
+  const parent = node.parent;
+  return (parent?.type === 'assignment' || parent?.type === 'augmented_assignment') && parent.childForFieldName('left')?.id === node.id;
 }
 const SHARING: readonly string[] = ['global_statement', 'nonlocal_statement'];
 
