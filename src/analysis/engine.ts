@@ -368,7 +368,8 @@ function buildFinding(
  * after it; three quotes to three); a string that is not closed (one quote at the end of its line, or any at the end
  * of the file) makes the file count as having loops, as before. A superset of tree-sitter's loops in every file that
  * parses; in one that does not, its error recovery may read a loop out of a string that is closed, which is no loop.
- * JavaScript has no such shortcut: its loops include timers and iteration-method callbacks (see facts/javascript.ts).
+ * With `stringsCount` (a file that other files of the run import, see prepareSource) a keyword in a string or a
+ * comment counts as before. JavaScript has no such shortcut: its loops include timers and iteration-method callbacks (see facts/javascript.ts).
  */
 const PYTHON_LOOP_STATEMENT = /(?:^|[;:])(?:[^\S\r\n\u2028\u2029]|[\u2060\u200b])*(?:async(?:[^\S\r\n\u2028\u2029]|[\u2060\u200b])+)?(?:for|while)(?![A-Za-z0-9_])/gm;
 /** What starts a string or a comment in Python code. */
@@ -400,12 +401,13 @@ function pythonTokenEnd(text: string, at: number): number {
   return -1;
 }
 
-export function mayContainLoops(language: Language, text: string): boolean {
+export function mayContainLoops(language: Language, text: string, stringsCount = false): boolean {
   if (language !== 'python') return true;
   // `code`: the text before it is lexed, and it is in code (not in a string or a comment).
   let code = 0;
   PYTHON_LOOP_STATEMENT.lastIndex = 0;
   for (let m = PYTHON_LOOP_STATEMENT.exec(text); m; m = PYTHON_LOOP_STATEMENT.exec(text)) {
+    if (stringsCount) return true;
     const keyword = m.index + m[0].length - 1;
     for (;;) {
       PYTHON_STRING_OR_COMMENT.lastIndex = code;
@@ -464,7 +466,10 @@ export function prepareSource(input: SourceInput, config: CozeLoopConfig, option
         return { done: result };
       }
     }
-    if (!mayContainLoops(language, text)) {
+    // A file the run's other files import keeps the old test (a loop keyword in its strings counts): it is parsed at
+    // its turn as before, so its table is built from its own tree for their summaries (keepTableForImporters), not
+    // read from disk by the first summary that needs it, against that file's effects.max_files bound.
+    if (!mayContainLoops(language, text, options.effects?.isImportedByRun(path) === true)) {
       result.filesAnalyzed = 1;
       return { done: result };
     }
