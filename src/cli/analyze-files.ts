@@ -147,6 +147,12 @@ function analyzeBatch(inputs: SourceInput[], config: CozeLoopConfig, engineOptio
  */
 export const PARSE_AHEAD = 3;
 
+/**
+ * Files in flight in analyzeFilesPipelined, which analyses them in order: a file whose parse takes long (a large
+ * module) holds up the files after it, so their parses run further ahead than PARSE_AHEAD's.
+ */
+const ORDERED_AHEAD = 6;
+
 /** Runs `run` on each item in order, with at most `limit` of them unfinished at a time. */
 export async function forEachInWindow<T>(items: Iterable<T>, limit: number, run: (item: T) => Promise<void>): Promise<void> {
   const inFlight = new Set<Promise<void>>();
@@ -293,7 +299,7 @@ export async function analyzeFilesPipelined(files: SourceFile[], options: Analyz
   // from a second parse, and which tables an analysis finds built (free against effects.max_files, and all that
   // `loadedOnly` lookups see) does not depend on the parse threads' timing, nor then does the report.
   let before: Promise<unknown> = Promise.resolve();
-  await forEachInWindow(ordered, PARSE_AHEAD, async (entry) => {
+  await forEachInWindow(ordered, ORDERED_AHEAD, async (entry) => {
     const outcome = entry.outcome ?? readSource(entry.file, options.maxFileBytes);
     entry.outcome = undefined;
     const previous = before;
