@@ -147,12 +147,6 @@ function analyzeBatch(inputs: SourceInput[], config: CozeLoopConfig, engineOptio
  */
 export const PARSE_AHEAD = 3;
 
-/**
- * Files in flight in analyzeFilesPipelined, which analyses them in order: a file whose parse takes long (a large
- * module) holds up the files after it, so their parses run further ahead than PARSE_AHEAD's.
- */
-const ORDERED_AHEAD = 6;
-
 /** Runs `run` on each item in order, with at most `limit` of them unfinished at a time. */
 export async function forEachInWindow<T>(items: Iterable<T>, limit: number, run: (item: T) => Promise<void>): Promise<void> {
   const inFlight = new Set<Promise<void>>();
@@ -294,22 +288,24 @@ export async function analyzeFilesPipelined(files: SourceFile[], options: Analyz
   const ordered = importsFirst(files, options.maxFileBytes);
   // A file the others import keeps its table past its own analysis: their summaries do not parse it again.
   engineOptions.effects?.expectImported(ordered.filter((entry) => entry.imported).map((entry) => entry.file.path));
-  // Files are analysed in this order, whatever order their parses finish in (a file waits, its parse done, for the
-  // analyses of every file before it, among them the files it imports): their tables come from their own trees, not
-  // from a second parse, and which tables an analysis finds built (free against effects.max_files, and all that
-  // `loadedOnly` lookups see) does not depend on the parse threads' timing, nor then does the report.
-  let before: Promise<unknown> = Promise.resolve();
-  await forEachInWindow(ordered, ORDERED_AHEAD, async (entry) => {
+  // The analyses not finished yet, by file. A file whose parse finished first still waits for the analysis of the
+  // files it imports in the same parse-ahead window: their tables come from their own trees, not from a second parse.
+  const analysing = new Map<OrderedFile, Promise<void>>();
+  await forEachInWindow(ordered, PARSE_AHEAD, async (entry) => {
     const outcome = entry.outcome ?? readSource(entry.file, options.maxFileBytes);
     entry.outcome = undefined;
-    const previous = before;
-    let done!: () => void;
-    before = Promise.all([previous, new Promise<void>((resolve) => (done = resolve))]);
-    try {
-      if ('skip' in outcome) result.skipped.push(outcome.skip);
-      else mergeResults(result, await analyzeSourceAsync(outcome.input, options.config, engineOptions, previous.then(() => undefined)));
-    } finally {
-      done();
+    if ('skip' in outcome) result.skipped.push(outcome.skip);
+    else {
+      const waits = (entry.imports ?? []).map((dep) => analysing.get(dep)).filter((p) => p !== undefined);
+      let done!: () => void;
+      analysing.set(entry, new Promise<void>((resolve) => (done = resolve)));
+      try {
+        const ready = waits.length > 0 ? Promise.all(waits).then(() => undefined) : undefined;
+        mergeResults(result, await analyzeSourceAsync(outcome.input, options.config, engineOptions, ready));
+      } finally {
+        analysing.delete(entry);
+        done();
+      }
     }
     onFile?.();
   });
