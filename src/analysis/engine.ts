@@ -369,7 +369,8 @@ function buildFinding(
  * of the file) makes the file count as having loops, as before. A superset of tree-sitter's loops in every file that
  * parses; in one that does not, its error recovery may read a loop out of a string that is closed, which is no loop.
  * With `stringsCount` (a file that other files of the run import, see prepareSource) a keyword in a string or a
- * comment counts as before. JavaScript has no such shortcut: its loops include timers and iteration-method callbacks (see facts/javascript.ts).
+ * comment counts as before. JavaScript has no such shortcut: its loops include timers and iteration-method callbacks
+ * (see facts/javascript.ts).
  */
 const PYTHON_LOOP_STATEMENT = /(?:^|[;:])(?:[^\S\r\n\u2028\u2029]|[\u2060\u200b])*(?:async(?:[^\S\r\n\u2028\u2029]|[\u2060\u200b])+)?(?:for|while)(?![A-Za-z0-9_])/gm;
 /** What starts a string or a comment in Python code. */
