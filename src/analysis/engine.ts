@@ -374,13 +374,69 @@ function buildFinding(
  * statement starts a line: Python puts nothing but indentation before it (not `;`, nor another statement's `:`), so
  * a file where no line starts with `for`, `async for` or `while` as a token has none. `;` and `:` count as line
  * starts too, so that code that does not parse (where tree-sitter may still read a loop) is looked at as before.
- * Keywords that start lines of strings and comments count as well: a superset, never a miss. JavaScript has no such
- * shortcut: its loops include timers and iteration-method callbacks (see facts/javascript.ts).
+ * Such a keyword counts when it stands in code: one inside a string or a comment does not (`pydoc_data/topics.py`,
+ * 756 KB of strings, was parsed for the `for` lines of its text). The strings and comments are told as Python's
+ * tokenizer tells them (`#` to the end of the line; a quote to its closing quote, a backslash escaping the character
+ * after it; three quotes to three); a string that is not closed (one quote at the end of its line, or any at the end
+ * of the file) makes the file count as having loops, as before. A superset of tree-sitter's loops in every file that
+ * parses; in one that does not, its error recovery may read a loop out of a string that is closed, which is no loop.
+ * With `stringsCount` (a file that other files of the run import, see prepareSource) a keyword in a string or a
+ * comment counts as before. JavaScript has no such shortcut: its loops include timers and iteration-method callbacks
+ * (see facts/javascript.ts).
  */
-const PYTHON_LOOP_STATEMENT = /(?:^|[;:])(?:[^\S\r\n\u2028\u2029]|[\u2060\u200b])*(?:async(?:[^\S\r\n\u2028\u2029]|[\u2060\u200b])+)?(?:for|while)(?![A-Za-z0-9_])/m;
+const PYTHON_LOOP_STATEMENT = /(?:^|[;:])(?:[^\S\r\n\u2028\u2029]|[\u2060\u200b])*(?:async(?:[^\S\r\n\u2028\u2029]|[\u2060\u200b])+)?(?:for|while)(?![A-Za-z0-9_])/gm;
+/** What starts a string or a comment in Python code. */
+const PYTHON_STRING_OR_COMMENT = /["'#]/g;
+/** The end of a comment (as early as any line terminator: a comment read too short leaves more text counted as code). */
+const PYTHON_LINE_END = /[\r\n\u2028\u2029]/g;
+/** Inside a string: an escape, its closing quote(s), or (one-quote strings) the end of its line. */
+const PYTHON_STRING_END: Record<string, RegExp> = {
+  '"': /\\[\s\S]|"|[\r\n\u2028\u2029]/g,
+  "'": /\\[\s\S]|'|[\r\n\u2028\u2029]/g,
+  '"""': /\\[\s\S]|"""/g,
+  "'''": /\\[\s\S]|'''/g,
+};
 
-export function mayContainLoops(language: Language, text: string): boolean {
-  return language !== 'python' || PYTHON_LOOP_STATEMENT.test(text);
+/** Where the string or comment starting at `at` ends (the index after it); -1 for a string that is not closed. */
+function pythonTokenEnd(text: string, at: number): number {
+  const c = text[at]!;
+  if (c === '#') {
+    PYTHON_LINE_END.lastIndex = at;
+    return PYTHON_LINE_END.exec(text)?.index ?? text.length;
+  }
+  const quote = text.startsWith(c + c + c, at) ? c + c + c : c;
+  const end = PYTHON_STRING_END[quote]!;
+  end.lastIndex = at + quote.length;
+  for (let m = end.exec(text); m; m = end.exec(text)) {
+    if (m[0] === quote) return m.index + quote.length;
+    if (m[0][0] !== '\\') return -1;
+  }
+  return -1;
+}
+
+export function mayContainLoops(language: Language, text: string, stringsCount = false): boolean {
+  if (language !== 'python') return true;
+  // `code`: the text before it is lexed, and it is in code (not in a string or a comment).
+  let code = 0;
+  PYTHON_LOOP_STATEMENT.lastIndex = 0;
+  for (let m = PYTHON_LOOP_STATEMENT.exec(text); m; m = PYTHON_LOOP_STATEMENT.exec(text)) {
+    if (stringsCount) return true;
+    const keyword = m.index + m[0].length - 1;
+    for (;;) {
+      PYTHON_STRING_OR_COMMENT.lastIndex = code;
+      const start = PYTHON_STRING_OR_COMMENT.exec(text);
+      if (!start || start.index > keyword) return true;
+      const end = pythonTokenEnd(text, start.index);
+      if (end < 0) return true;
+      code = end;
+      if (end > keyword) {
+        // The keyword is inside this string or comment: look for the next one after it.
+        PYTHON_LOOP_STATEMENT.lastIndex = end;
+        break;
+      }
+    }
+  }
+  return false;
 }
 
 /** A file that passed screening and is ready to be parsed (see prepareSource). */
@@ -423,7 +479,10 @@ export function prepareSource(input: SourceInput, config: CozeLoopConfig, option
         return { done: result };
       }
     }
-    if (!mayContainLoops(language, text)) {
+    // A file the run's other files import keeps the old test (a loop keyword in its strings counts): it is parsed at
+    // its turn as before, so its table is built from its own tree for their summaries (keepTableForImporters), not
+    // read from disk by the first summary that needs it, against that file's effects.max_files bound.
+    if (!mayContainLoops(language, text, options.effects?.isImportedByRun(path) === true)) {
       result.filesAnalyzed = 1;
       return { done: result };
     }

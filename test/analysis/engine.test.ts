@@ -69,14 +69,18 @@ describe('analyzeSource: screening bad input', () => {
       'xs = [1for x in y]',
       'total = sum(x for x in y)\n# for each item',
       'x = "while"',
+      // A keyword that starts a line of a string or a comment is no loop statement.
+      '"""\nfor the record\n"""',
+      "x = f'''{y}\n  while waiting: {z}\n'''  # note: for later",
+      'x = "a \\" ; for" \\\n  "b"',
     ];
     for (const text of plain) {
       expect(mayContainLoops('python', text)).toBe(false);
       const result = analyzeSource({ path: 'plain.py', content: text }, DEFAULT_CONFIG);
       expect(result).toEqual({ findings: [], skipped: [], notes: [], filesAnalyzed: 1 });
     }
-    // A keyword that starts a line (after indentation, `;` or `:`, as code that does not parse may put it), in code,
-    // comments and strings alike: a superset of the real loops.
+    // A keyword that starts a line (after indentation, `;` or `:`, as code that does not parse may put it) in code: a
+    // superset of the real loops. A string that is not closed leaves the rest of the file counted as code.
     const loops = [
       'for x in y: pass',
       'async for x in y: pass',
@@ -84,8 +88,11 @@ describe('analyzeSource: screening bad input', () => {
       'x = 1\r\n  \f for x in y: pass',
       'x = 1; for x in y: pass',
       'if x: while y: pass',
-      '"""\nfor the record\n"""',
       'async \\\nfor x in y: pass',
+      '"""x""" ; for x in y: pass',
+      '"""\nfor the record\n""" # note: for\nwhile x: pass',
+      "x = 'abc\nfor x in y: pass",
+      'x = """\nfor x in y: pass',
     ];
     for (const text of loops) {
       expect(mayContainLoops('python', text)).toBe(true);

@@ -493,6 +493,11 @@ export class EffectIndex {
     for (const path of paths) this.importedByRun.add(path);
   }
 
+  /** Other files of the run import this one (`expectImported`). */
+  isImportedByRun(path: string): boolean {
+    return this.importedByRun.has(path);
+  }
+
   /**
    * At the end of a file's own analysis, before its tree is released: when other files of the run import it and the
    * analysis did not need its table, the table is built now from the tree at hand, so that an importer's summary
