@@ -322,7 +322,8 @@ function buildFinding(
   // A finding that rests on a summarised call names the chain behind it (`{{via}}` in a template places it).
   const summarised = summarisedCallOf(loop, detection.line, data);
   let via: string | undefined;
-  const chain = summarised?.via ?? summarised?.opens;
+  const kindSteps = detection.evidenceKind ? summarised?.via?.byKind?.[detection.evidenceKind] : undefined;
+  const chain = kindSteps && summarised?.via ? { ...summarised.via, steps: kindSteps } : summarised?.via ?? summarised?.opens;
   let deep = false;
   if (summarised && chain) {
     via = describeVia(summarised.callee, chain, facts.path, locale);

@@ -56,6 +56,11 @@ export interface EffectVia {
   function: string;
   /** Go and Java: the call went through a field of interface type, resolved to the package's one implementation. */
   implementation?: { iface: string; type: string };
+  /**
+   * The chain to each other kind the summary gives the call, where it differs from `steps` (the first kind's): a
+   * finding about a connect or a commit names the chain to that call, not to the query the function also runs.
+   */
+  byKind?: Partial<Record<CallKind, EffectStep[]>>;
 }
 
 export interface ArgFact {

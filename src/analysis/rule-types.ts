@@ -2,7 +2,7 @@
 // loop facts into detections. The engine (engine.ts) joins them, applies config and suppressions, and renders.
 import type { Confidence, CostEstimate, Fix, Language, Locale, Severity, Target } from '../core/types.js';
 import type { CozeLoopConfig } from '../config/schema.js';
-import type { FileFacts, LoopFacts } from './facts.js';
+import type { CallKind, FileFacts, LoopFacts } from './facts.js';
 import type { KnowledgeBase } from './knowledge-base.js';
 import type { FileModel } from './model.js';
 
@@ -76,6 +76,8 @@ export interface Detection {
   severity?: Severity;
   cost?: CostEstimate;
   fix?: Fix;
+  /** The call kind the finding is about, when a summarised call has several: its message names the chain to that kind. */
+  evidenceKind?: CallKind;
   /** The lines of what the finding is about (a closure's body), where a peer linter's suppression counts too. */
   span?: { startLine: number; endLine: number };
 }

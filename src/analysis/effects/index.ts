@@ -964,6 +964,10 @@ export class FileEffects implements KnowledgeBase {
           by: 'summary',
           via: { steps: first.steps, function: target.key },
         };
+        for (const kind of applied) {
+          const effect = summary.effects.get(kind);
+          if (effect && effect !== first) (out.via!.byKind ??= {})[kind] = effect.steps;
+        }
         const implementation = this.implementations.get(target.key);
         if (implementation) out.via!.implementation = implementation;
         if (sleepSeconds !== undefined) out.sleepSeconds = sleepSeconds;

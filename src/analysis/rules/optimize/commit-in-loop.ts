@@ -153,6 +153,7 @@ export const detectCommitInLoop: Detector = (loop, ctx) => {
     loop,
     line: first.line,
     confidence: first.confidence === 'low' ? 'low' : 'high',
+    evidenceKind: 'db-commit',
     variant: first.confidence === 'low' ? 'guessed' : 'default',
     data: {
       call: /execute|query/.test(first.method) ? short(first.text, 50) : calleeLabel(first),

@@ -207,6 +207,7 @@ export const detectConnectionInLoop: Detector = (loop, ctx) => {
     loop,
     line: first.line,
     confidence,
+    evidenceKind: 'connect',
     variant: confidence === 'low' ? 'guessed' : interval ? 'poller' : 'default',
     data: {
       call: calleeLabel(first),

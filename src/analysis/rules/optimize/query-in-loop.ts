@@ -194,6 +194,7 @@ export const detectQueryInLoop: Detector = (loop, ctx) => {
     loop,
     line: first.line,
     confidence,
+    evidenceKind: 'db-read',
     // A call that also writes (an INSERT that reads its id back through a helper, `find_one_and_update`) is no N+1
     // read: the message says what the chain does.
     variant: confidence === 'low' ? 'guessed' : hasKind(first, 'db-write') ? 'read-write' : 'default',

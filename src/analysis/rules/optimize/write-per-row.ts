@@ -103,6 +103,7 @@ export const detectWritePerRow: Detector = (loop, ctx) => {
     loop,
     line: first.line,
     confidence,
+    evidenceKind: 'db-write',
     variant: confidence === 'low' ? 'guessed' : 'default',
     data: {
       call: calleeLabel(first),
