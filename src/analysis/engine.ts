@@ -20,7 +20,7 @@ import type { Detection, RuleContext, RuleDefinition } from './rule-types.js';
 import { findPeerSuppressions, isSuppressed, peerSuppressed } from './suppressions.js';
 import { FileModel } from './model.js';
 import { classifyTreeCall } from './rules/lib/index.js';
-import { describeVia, summarisedCallOf } from './effects/chain.js';
+import { describeVia, evidenceChain, summarisedCallOf } from './effects/chain.js';
 import { effectLimits, EffectIndex, FileEffects, type ContextReader } from './effects/index.js';
 import { applyFix } from '../fixes/apply.js';
 import { applyFixes, asSketch, compareFindings, describeFailure, passedTogether, reduceForProof, staticChecks } from '../fixes/prove.js';
@@ -322,8 +322,7 @@ function buildFinding(
   // A finding that rests on a summarised call names the chain behind it (`{{via}}` in a template places it).
   const summarised = summarisedCallOf(loop, detection.line, data);
   let via: string | undefined;
-  const kindSteps = detection.evidenceKind ? summarised?.via?.byKind?.[detection.evidenceKind] : undefined;
-  const chain = kindSteps && summarised?.via ? { ...summarised.via, steps: kindSteps } : summarised?.via ?? summarised?.opens;
+  const chain = summarised ? evidenceChain(summarised, detection.evidenceKind) : undefined;
   let deep = false;
   if (summarised && chain) {
     via = describeVia(summarised.callee, chain, facts.path, locale);

@@ -3,7 +3,7 @@
 // `self.send()`".
 import { t } from '../../core/i18n.js';
 import type { Locale } from '../../core/types.js';
-import type { CallFact, EffectVia, LoopFacts } from '../facts.js';
+import type { CallFact, CallKind, EffectVia, LoopFacts } from '../facts.js';
 
 function where(path: string, line: number, findingPath: string, locale: Locale): string {
   if (path === findingPath) return t(locale, 'engine.via.line', { line });
@@ -22,6 +22,16 @@ export function describeVia(callee: string, via: EffectVia, findingPath: string,
     .map((s) => `\`${s.callee}()\``)
     .join(' → ');
   return t(locale, 'engine.via.chain', { ...data, through }) + implementation;
+}
+
+/**
+ * The chain a finding about `call` names: the one to the kind the finding is about when the summary gives the call
+ * several (`EffectVia.byKind`), else the first kind's, else the chain to the connection or client it opens.
+ */
+export function evidenceChain(call: CallFact, kind: CallKind | undefined): EffectVia | undefined {
+  const steps = kind !== undefined ? call.via?.byKind?.[kind] : undefined;
+  if (steps && call.via) return { ...call.via, steps };
+  return call.via ?? call.opens;
 }
 
 /**

@@ -3,27 +3,15 @@
 // updates that must see each other's writes, one connection that cannot run two queries at once), so the optimize
 // rules that would batch or parallelise the loop stay quiet. A TODO that asks for the opposite does not count.
 import type { SyntaxNode } from '../../facts.js';
+import { COMMENT_TYPES, isFunctionNode } from './syntax.js';
 
 /** Words that say the items must be handled one after another. Linear: alternatives of fixed words, no nesting. */
 const SAYS_SERIAL = /\bone (?:by|at a) (?:one|time)\b|\bsequential(?:ly)?\b|\bserially\b|\bin sequence\b|\bnot (?:in )?parallel\b|\bmust (?:not )?run in order\b|\bseparately for each\b/i;
 /** A comment that asks for a change (`TODO: run these concurrently, not one by one`) is not a decision. */
 const ASKS_FOR_CHANGE = /\b(?:TODO|FIXME|XXX|HACK)\b|paralleli[sz]e|speed (?:this |it )?up|too slow/i;
 
-const FUNCTION_TYPES = new Set([
-  'function_definition',
-  'function_declaration',
-  'function_expression',
-  'function',
-  'arrow_function',
-  'method_definition',
-  'generator_function_declaration',
-  'generator_function',
-  'method_declaration', // Java and Go
-  'constructor_declaration',
-  'func_literal',
-]);
-/** Comment nodes: `comment` (Python, JS/TS, Go), `line_comment` and `block_comment` (Java). */
-const COMMENT_TYPES = new Set(['comment', 'line_comment', 'block_comment']);
+/** A function or method of any grammar (isFunctionNode's scopes without classes and lambdas). */
+const isFunctionBody = (node: SyntaxNode): boolean => isFunctionNode(node) && !/class|lambda/.test(node.type);
 const BLOCK_TYPES = new Set(['block', 'statement_block']);
 
 /** The comments right above `node` (no other statement between), nearest last. */
@@ -52,14 +40,12 @@ function statementOf(fn: SyntaxNode): SyntaxNode {
 export function commentSaysSerial(loop: SyntaxNode): boolean {
   const texts = commentsAbove(loop);
   const block = loop.parent;
-  const fn = block?.parent;
-  if (block && fn && BLOCK_TYPES.has(block.type) && FUNCTION_TYPES.has(fn.type) && !block.namedChildren.some((c) => !COMMENT_TYPES.has(c.type) && c.endIndex <= loop.startIndex)) {
-    texts.push(...commentsAbove(statementOf(fn)));
-  }
-  // `# if batching is off, save each object separately` above `if not batch:` whose body opens with the loop.
-  if (block && fn && BLOCK_TYPES.has(block.type) && fn.type === 'if_statement' && !block.namedChildren.some((c) => !COMMENT_TYPES.has(c.type) && c.endIndex <= loop.startIndex)) {
-    texts.push(...commentsAbove(fn));
-  }
+  const owner = block?.parent;
+  // The loop opens its block: the comments above the function whose body it opens count, and so do those above an
+  // `if` whose branch it opens (`# if batching is off, save each object separately` above `if not batch:`).
+  const opensBlock = block && owner && BLOCK_TYPES.has(block.type) && !block.namedChildren.some((c) => !COMMENT_TYPES.has(c.type) && c.endIndex <= loop.startIndex);
+  if (opensBlock && isFunctionBody(owner)) texts.push(...commentsAbove(statementOf(owner)));
+  if (opensBlock && owner.type === 'if_statement') texts.push(...commentsAbove(owner));
   const text = texts.join('\n');
   return SAYS_SERIAL.test(text) && !ASKS_FOR_CHANGE.test(text);
 }

@@ -463,10 +463,16 @@ export function runsStatementList(loop: LoopFacts, call: CallFact): boolean {
   return first.string === undefined && positional.slice(1).some((a) => statementItem(loop, a.text.trim()));
 }
 
+/** `sql[i]`, `this._executors[i]`: the list and the index of an element read by a plain index. */
+function elementOf(text: string): { list: string; index: string } | undefined {
+  const m = /^([\w$.]+)\[([\w$]+)\]$/.exec(text);
+  return m ? { list: m[1]!, index: m[2]! } : undefined;
+}
+
 /** The loop's item is a statement: a loop variable named for one (`sqlStmt`), or a statement list indexed by the loop's counter (`sql[i]`). */
 function statementItem(loop: LoopFacts, text: string): boolean {
-  const indexed = /^([\w$.]+)\[([\w$]+)\]$/.exec(text);
-  if (indexed) return loop.loopVariables.includes(indexed[2]!) && (STATEMENT_LIST.test(indexed[1]!) || STATEMENT_NAME.test(indexed[1]!.split('.').pop()!));
+  const element = elementOf(text);
+  if (element) return loop.loopVariables.includes(element.index) && (STATEMENT_LIST.test(element.list) || STATEMENT_NAME.test(element.list.split('.').pop()!));
   return loop.loopVariables.includes(text) && STATEMENT_NAME.test(text);
 }
 
@@ -486,7 +492,7 @@ export function walksStatementList(loop: LoopFacts, c: CallFact): boolean {
   // `queries[i]` under `for (let i = 0; i < queries.length - 1; i++)`: the list is the indexed one.
   // `queries[i]`, and `sql[i]` / `ddl[i]`: an array indexed by the loop's counter is a list of statements when it is
   // named for them or for one (a `String[] sql` of a compiled bulk update, a table's `ddl`): one statement is not indexed.
-  if (/^[\w$.]+\[[\w$]+\]$/.test(first)) return statementItem(loop, first);
+  if (elementOf(first)) return statementItem(loop, first);
   const list = (loop.iterable?.collection ?? loop.iterable?.text ?? '').trim();
   return loop.loopVariables.includes(first) && STATEMENT_LIST.test(list);
 }
@@ -544,8 +550,8 @@ export function perConnection(loop: LoopFacts, call: CallFact): boolean {
 /**
  * Python: `conn = psycopg2.connect(**params(db_name))` in the body, then `self._test(conn)`: the call is handed a
  * connection the same iteration opened to the item's own database (the connect reads the iteration: a listing of
- * databases tested one by one), so each round trip goes to another server, as perConnection's. Opening a connection per item is connection-in-loop's
- * concern, not an N+1.
+ * databases tested one by one), so each round trip goes to another server, as perConnection's. Opening a connection
+ * per item is connection-in-loop's concern, not an N+1.
  */
 function handedIterationConnection(loop: LoopFacts, call: CallFact): boolean {
   if (loop.language !== 'python') return false;
@@ -652,8 +658,7 @@ export function forwardsToEachPart(loop: LoopFacts, call: CallFact): boolean {
   while (fn && !isFunctionNode(fn)) fn = fn.parent;
   if (fn?.childForFieldName('name')?.text !== call.method) return false;
   const receiver = call.receiver.trim();
-  const indexed = /^[\w$.]+\[([\w$]+)\]$/.exec(receiver);
-  return loop.loopVariables.includes(indexed ? indexed[1]! : receiver);
+  return loop.loopVariables.includes(elementOf(receiver)?.index ?? receiver);
 }
 
 /**

@@ -320,6 +320,9 @@ const INTERPOLATIONS: readonly string[] = ['interpolation', 'template_substituti
 
 const STRING_PIECES: readonly string[] = ['string_content', 'string_fragment'];
 
+/** Comment nodes of every grammar: `comment` (Python, JS/TS, Go), `line_comment` and `block_comment` (Java). */
+export const COMMENT_TYPES: ReadonlySet<string> = new Set(['comment', 'line_comment', 'block_comment']);
+
 /** A function, lambda, method or class node of any grammar (the scopes of model.assignmentsIn). */
 export function isFunctionNode(node: SyntaxNode): boolean {
   return SCOPE_FUNCTION_TYPES.has(node.type);

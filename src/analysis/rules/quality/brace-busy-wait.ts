@@ -11,12 +11,12 @@ import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import type { Detection, RuleContext } from '../../rule-types.js';
 import { blockFix, fenceLanguage, lineEndOffset, lineStartOffset, replaceFix } from '../../../fixes/lines.js';
 import { busyWaitCost } from './cost.js';
+import { COMMENT_TYPES } from '../lib/syntax.js';
 
 const TEST_FILE = /_test\.go$|(^|\/)(src\/test\/java|testdata)\//;
-const COMMENTS = new Set(['comment', 'line_comment', 'block_comment']);
 
 function meaningful(node: SyntaxNode): SyntaxNode[] {
-  return node.namedChildren.filter((c) => !COMMENTS.has(c.type));
+  return node.namedChildren.filter((c) => !COMMENT_TYPES.has(c.type));
 }
 
 /** The select statement that is the loop's whole body, if it is. */

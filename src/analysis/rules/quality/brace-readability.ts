@@ -11,6 +11,7 @@ import { braceUnguardedCall, braceWorkerName, detectBraceNoExit, goGuardedWorker
 import { ruleMayReport } from './overlap.js';
 import { elementName } from './index-loop.js';
 import { namedConstantDetections } from '../lib/fixes.js';
+import { COMMENT_TYPES } from '../lib/syntax.js';
 
 type Brace = 'go' | 'java';
 
@@ -40,7 +41,6 @@ const NESTING: Record<Brace, ReadonlySet<string>> = {
     'synchronized_statement',
   ]),
 };
-const COMMENTS = new Set(['comment', 'line_comment', 'block_comment']);
 const WALK_BUDGET = 200_000;
 
 export const isBrace = (loop: LoopFacts): boolean => loop.language === 'go' || loop.language === 'java';
@@ -73,10 +73,10 @@ function statements(block: SyntaxNode | null | undefined): SyntaxNode[] {
   if (block.type === 'block') {
     const inner = block.namedChildren.find((c) => c.type === 'statement_list');
     if (inner) list = inner;
-    else if (block.namedChildren.every((c) => COMMENTS.has(c.type))) return [];
+    else if (block.namedChildren.every((c) => COMMENT_TYPES.has(c.type))) return [];
   }
   if (list.type !== 'statement_list' && list.type !== 'block') return [list];
-  return list.namedChildren.filter((c) => !COMMENTS.has(c.type));
+  return list.namedChildren.filter((c) => !COMMENT_TYPES.has(c.type));
 }
 
 /** The `{ ... }` of a loop statement. */
@@ -395,7 +395,7 @@ function goIndexShape(node: SyntaxNode): BraceIndexShape | undefined {
   if (cond.child(1)?.type !== '<' || cond.childForFieldName('left')?.text !== index) return undefined;
   const len = cond.childForFieldName('right');
   if (len?.type !== 'call_expression' || len.childForFieldName('function')?.text !== 'len') return undefined;
-  const args = len.childForFieldName('arguments')?.namedChildren.filter((a) => !COMMENTS.has(a.type)) ?? [];
+  const args = len.childForFieldName('arguments')?.namedChildren.filter((a) => !COMMENT_TYPES.has(a.type)) ?? [];
   if (args.length !== 1 || !plainTarget(args[0])) return undefined;
   if (!isIncrement(clause.childForFieldName('update'), index)) return undefined;
   return { index, collection: compact(args[0]!.text), access: 'go', header: { start: clause.startIndex, end: clause.endIndex } };
@@ -788,7 +788,7 @@ function sleepCandidates(loop: LoopFacts, lang: Brace): Candidate[] {
   for (const call of loop.calls) {
     if (call.inInnerLoop || !call.kinds.includes('sleep') || isTick(call)) continue;
     if (call.node.type !== 'call_expression' && call.node.type !== 'method_invocation') continue;
-    const arg = (call.node.childForFieldName('arguments')?.namedChildren ?? []).filter((a) => !COMMENTS.has(a.type))[0];
+    const arg = (call.node.childForFieldName('arguments')?.namedChildren ?? []).filter((a) => !COMMENT_TYPES.has(a.type))[0];
     if (!isMagic(arg, lang)) continue;
     // Java: `TimeUnit.SECONDS.sleep(30)` → _SECONDS, `Thread.sleep(5000)` → _MS, `Thread.sleep(Duration.ofSeconds(5))` → a Duration.
     const timeUnit = /(?:^|\.)([A-Z]+)\.sleep$/.exec(call.callee)?.[1];
@@ -842,7 +842,7 @@ function intervalCandidates(loop: LoopFacts, lang: Brace): Candidate[] {
       if (names.length === 1 && names[0]!.text === operand && values[0]?.type === 'call_expression') call = values[0];
     }
   }
-  const arg = call?.childForFieldName('arguments')?.namedChildren.filter((a) => !COMMENTS.has(a.type))[0];
+  const arg = call?.childForFieldName('arguments')?.namedChildren.filter((a) => !COMMENT_TYPES.has(a.type))[0];
   return arg && isMagic(arg, lang) ? [{ variant: 'period', literal: arg, name: 'pollInterval' }] : [];
 }
 
@@ -859,7 +859,7 @@ function retryCandidates(loop: LoopFacts, lang: Brace): Candidate[] {
   if (lang === 'java') header = loop.node.type === 'enhanced_for_statement' ? undefined : loop.node.childForFieldName('condition');
   else {
     // `for i := 0; attempt < 5; ...` (a for clause) or `for attempt < 5 { ... }` (a bare condition).
-    const clause = loop.node.namedChildren.find((c) => c.type !== 'block' && !COMMENTS.has(c.type));
+    const clause = loop.node.namedChildren.find((c) => c.type !== 'block' && !COMMENT_TYPES.has(c.type));
     header = clause?.type === 'for_clause' ? clause.childForFieldName('condition') : clause?.type === 'range_clause' ? undefined : clause;
   }
   if (header) comparisons.push(header.type === 'parenthesized_expression' ? header.namedChild(0) ?? header : header);

@@ -1,12 +1,13 @@
 // mutate-while-iterating for Java: `for (T x : list) { list.remove(x); }` (or add/put/clear on the collection, or on
 // the map whose keySet/values/entrySet is iterated) throws ConcurrentModificationException on the next step of the
-// iterator. Leaving the loop right after the change (or in the branch a `remove(...)` that returned true opens) is fine (the iterator is never advanced again), and so is
-// iterating a copy (`new ArrayList<>(list)`), which is also the suggested fix (or `removeIf` / `Iterator.remove`).
+// iterator. Leaving the loop right after the change (or in the branch a `remove(...)` that returned true opens) is
+// fine (the iterator is never advanced again), and so is iterating a copy (`new ArrayList<>(list)`), which is also
+// the suggested fix (or `removeIf` / `Iterator.remove`).
 // A container class of the file that is no java.util collection keeps its own rules (ownContainerClass).
 import type { Detection, RuleContext } from '../../rule-types.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { replaceFix, rewriteLines } from '../../../fixes/lines.js';
-import { leavesOnSuccess } from '../lib/index.js';
+import { COMMENT_TYPES, leavesOnSuccess } from '../lib/index.js';
 
 const MUTATORS = new Set(['remove', 'removeAll', 'removeIf', 'retainAll', 'clear', 'add', 'addAll', 'put', 'putAll', 'putIfAbsent', 'computeIfAbsent', 'merge']);
 const SCOPES = new Set(['lambda_expression', 'class_body', 'method_declaration']);
@@ -174,7 +175,7 @@ function exitsWhenChanged(call: SyntaxNode, loop: LoopFacts): boolean {
   if (branch?.type !== 'if_statement' || branch.childForFieldName('condition')?.id !== n.id) return false;
   if (loop.node.startIndex > branch.startIndex || branch.endIndex > loop.node.endIndex) return false;
   const then = branch.childForFieldName('consequence');
-  const last = then?.type === 'block' ? then.namedChildren.filter((c) => c.type !== 'line_comment' && c.type !== 'block_comment').pop() : then;
+  const last = then?.type === 'block' ? then.namedChildren.filter((c) => !COMMENT_TYPES.has(c.type)).pop() : then;
   return last !== undefined && last !== null && EXITS.has(last.type);
 }
 
