@@ -428,13 +428,17 @@ export class EffectIndex {
     if (cached) return cached;
     const table = buildFileTable(path, language, tree);
     this.tables.set(path, table);
+    this.readable.add(path);
     return table;
   }
 
   /** Whether the file exists as far as the index can tell (cached, in the context map, or readable). */
   has(path: string): boolean {
-    return this.tables.has(path) ? this.tables.get(path) !== null : this.contextFiles?.has(path) === true || this.probe(path);
+    return this.tables.has(path) ? this.readable.has(path) : this.contextFiles?.has(path) === true || this.probe(path);
   }
+
+  /** Files `load` found (parsed or not): `has` answers the same before and after a load. */
+  private readonly readable = new Set<string>();
 
   private readonly probed = new Map<string, string | Buffer | undefined>();
 
@@ -452,7 +456,7 @@ export class EffectIndex {
     return this.probed.get(path) !== undefined;
   }
 
-  /** Whether the file's table is already built (loading it costs nothing against the bound). */
+  /** Whether the file's table is already built (loading it again costs no parse; it still counts against the bound). */
   isLoaded(path: string): boolean {
     return this.tables.has(path);
   }
@@ -529,6 +533,7 @@ export class EffectIndex {
     let content = this.contextFiles?.get(path);
     if (content === undefined && this.probe(path)) content = this.probed.get(path);
     this.probed.delete(path);
+    if (content !== undefined) this.readable.add(path);
     if (language && content !== undefined) {
       const text = typeof content === 'string' ? content : content.toString('utf8');
       if (text.length <= 1_000_000 && !text.slice(0, 8192).includes('\0')) {
@@ -709,7 +714,7 @@ export class FileEffects implements KnowledgeBase {
     if (hops > 1) return undefined;
     for (const candidate of moduleCandidates(from.path, from.language, module)) {
       if (candidate === from.path) continue;
-      if (!this.index.isLoaded(candidate) && !this.index.has(candidate)) continue;
+      if (!this.index.has(candidate)) continue;
       const table = this.loadCounted(candidate, false);
       if (!table) continue;
       const value = table.numbers?.get(name);
@@ -888,7 +893,7 @@ export class FileEffects implements KnowledgeBase {
     if (binding?.name === undefined || hops > 3) return undefined;
     for (const candidate of moduleCandidates(from.path, from.language, binding.module)) {
       if (candidate === from.path) continue;
-      if (!this.index.isLoaded(candidate) && !this.index.has(candidate)) continue;
+      if (!this.index.has(candidate)) continue;
       const table = this.loadCounted(candidate, false);
       if (!table) continue;
       if (table.classNames.has(binding.name)) return { table, name: binding.name };
@@ -1052,14 +1057,15 @@ export class FileEffects implements KnowledgeBase {
     return undefined;
   }
 
-  /** Reads another file's table, counted against `effects.max_files` (a file past the bound is noted, not read). */
+  /**
+   * Reads another file's table, counted against `effects.max_files` (a file past the bound is noted, not read).
+   * A table some other analysis already built counts too, and `loadedOnly` (a look past the depth bound) sees only
+   * files this analysis consulted: what a file's analysis reads never depends on which files of the run were analysed
+   * before it, so two runs give the same report.
+   */
   private loadCounted(path: string, loadedOnly: boolean): FileTable | undefined {
     if (path === this.table.path) return this.table;
-    if (this.index.isLoaded(path)) {
-      this.consulted.add(path);
-      return this.index.load(path) ?? undefined;
-    }
-    if (loadedOnly) return undefined;
+    if (loadedOnly) return this.consulted.has(path) ? (this.index.load(path) ?? undefined) : undefined;
     if (!this.consulted.has(path)) {
       if (this.consulted.size >= this.limits.max_files) {
         this.cutOff.add(path);
@@ -1202,7 +1208,7 @@ export class FileEffects implements KnowledgeBase {
     const module = binding ? `${binding.module}.${binding.name ?? name}` : name;
     for (const candidate of moduleCandidates(from.path, 'java', module, from.packageName)) {
       if (candidate === from.path) continue;
-      if (!this.index.isLoaded(candidate) && !this.index.has(candidate)) continue;
+      if (!this.index.has(candidate)) continue;
       const table = this.loadCounted(candidate, loadedOnly);
       if (table?.classNames.has(name)) return table;
     }
@@ -1276,7 +1282,7 @@ export class FileEffects implements KnowledgeBase {
     if (hops > 3) return undefined;
     for (const candidate of moduleCandidates(from.path, from.language, module)) {
       if (candidate === from.path) continue;
-      if (!this.index.isLoaded(candidate) && !this.index.has(candidate)) continue;
+      if (!this.index.has(candidate)) continue;
       const table = this.loadCounted(candidate, false);
       if (!table) continue;
       if (table.classNames.has(cls)) return table.classes.get(cls)?.get(name);
@@ -1325,9 +1331,9 @@ export class FileEffects implements KnowledgeBase {
     if (hops > 3) return undefined;
     for (const candidate of moduleCandidates(from.path, from.language, module)) {
       if (candidate === from.path) continue;
-      if (!this.index.isLoaded(candidate) && !this.index.has(candidate)) continue;
+      if (!this.index.has(candidate)) continue;
       if (!this.consulted.has(candidate)) {
-        if (!this.index.isLoaded(candidate) && this.consulted.size >= this.limits.max_files) {
+        if (this.consulted.size >= this.limits.max_files) {
           this.cutOff.add(candidate);
           return undefined;
         }
