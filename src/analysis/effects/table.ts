@@ -319,6 +319,31 @@ export function unaliasedPythonCallee(table: Pick<FileTable, 'imports' | 'aliase
   return dot < 0 ? real : real + callee.slice(dot);
 }
 
+/**
+ * Python: the catalogue's answer for a callee bound by an import, spelled with the names the module really has:
+ * renamed imports (unaliasedPythonCallee) and `from requests import get` / `from psycopg2 import connect` (the bare
+ * `get(url)` and `connect(dsn)` are too common a name to list, but the import says which function runs). A
+ * not-renamed import counts only when the module decides the match: a name any receiver matches (`*.query` for
+ * `from app.db import query`, the code's own module) is not evidence, and the summary of the code's own function
+ * says what it does. Undefined when neither applies or the catalogue knows nothing more.
+ */
+export function classifyImportedPython(kb: Pick<KnowledgeBase, 'classify'>, names: Pick<FileTable, 'imports' | 'aliases'>, callee: string, context?: Parameters<KnowledgeBase['classify']>[2]): Classification | undefined {
+  const renamed = unaliasedPythonCallee(names, callee);
+  if (renamed !== undefined) {
+    const result = kb.classify('python', renamed, context);
+    return result.kinds.length > 0 ? result : undefined;
+  }
+  const dot = callee.indexOf('.');
+  const head = dot < 0 ? callee : callee.slice(0, dot);
+  const binding = names.imports.get(head);
+  if (binding?.name === undefined || binding.module.startsWith('.') || binding.local !== binding.name) return undefined;
+  const rest = dot < 0 ? '' : callee.slice(dot);
+  const result = kb.classify('python', `${binding.module}.${binding.name}${rest}`, context);
+  if (result.kinds.length === 0 || result.by === 'guess' || result.by === 'sql-hint') return undefined;
+  if (kb.classify('python', `_coze_any_.${binding.name}${rest}`, context).kinds.length > 0) return undefined;
+  return result;
+}
+
 export function classifyFunction(fn: TableFunction, language: Language, kb: KnowledgeBase, fieldType?: (field: string) => string | undefined, names?: Pick<FileTable, 'imports' | 'aliases'>, ownGoType?: (type: string) => boolean): void {
   if (fn.classified) return;
   fn.classified = true;
@@ -328,8 +353,7 @@ export function classifyFunction(fn: TableFunction, language: Language, kb: Know
     call.raw = undefined;
     let result = raw.type ? classifyWithType(kb, language, raw.name, raw.type, { sql: raw.sql, args: raw.args, argCount: raw.argCount, positional: raw.positional }) : kb.classify(language, raw.name, { sql: raw.sql, args: raw.args, argCount: raw.argCount, positional: raw.positional });
     if (result.kinds.length === 0 && language === 'python' && names) {
-      const real = unaliasedPythonCallee(names, raw.name);
-      if (real !== undefined) result = kb.classify(language, real, { sql: raw.sql, args: raw.args, argCount: raw.argCount, positional: raw.positional });
+      result = classifyImportedPython(kb, names, raw.name, { sql: raw.sql, args: raw.args, argCount: raw.argCount, positional: raw.positional }) ?? result;
     }
     if (result.kinds.length === 0 && language !== 'python') {
       // Active-record models (`User.findOne`) are listed under the placeholder receiver `$ActiveRecord` (as the extractor does).
