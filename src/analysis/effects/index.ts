@@ -14,7 +14,7 @@ import type { CallKind, EffectStep } from '../facts.js';
 import type { Classification, KnowledgeBase } from '../knowledge-base.js';
 import { languageForPath, parseWithBudget, releaseTree } from '../parse.js';
 import type { FlatTree } from '../flat-tree.js';
-import { buildFileTable, classifyFunction, classifyImportedPython, CLIENT_RECEIVER, type FileTable, type TableFunction } from './table.js';
+import { buildFileTable, classifyFunction, classifyImported, CLIENT_RECEIVER, type FileTable, type TableFunction } from './table.js';
 import { goBuildExcludes } from './go-build.js';
 
 /** Kinds a summary collects (what a function does that costs a round trip, a wait or a resource). */
@@ -732,9 +732,7 @@ export class FileEffects implements KnowledgeBase {
 
   classify(language: Language, callee: string, context?: Parameters<KnowledgeBase['classify']>[2]): Classification {
     let direct = this.base.classify(language, callee, context);
-    if (direct.kinds.length === 0 && language === 'python') {
-      direct = classifyImportedPython(this.base, this.table, callee.replace(/^await\s*/, ''), context) ?? direct;
-    }
+    if (direct.kinds.length === 0) direct = classifyImported(this.base, language, this.table, callee.replace(/^await\s*/, ''), context) ?? direct;
     if (direct.kinds.length > 0 && language === 'python' && direct.by !== 'sql-hint') {
       // A name guess (`self.save_form` looks like a write) is weighed against the summary below, as for any callee.
       const own = this.ownConstructor(callee) ?? (direct.by === 'guess' ? undefined : this.ownSelfMethod(callee) ?? this.ownUntypedCall(callee, direct));

@@ -320,27 +320,35 @@ export function unaliasedPythonCallee(table: Pick<FileTable, 'imports' | 'aliase
 }
 
 /**
- * Python: the catalogue's answer for a callee bound by an import, spelled with the names the module really has:
+ * The catalogue's answer for a callee bound by an import, spelled with the names the module really has. Python:
  * renamed imports (unaliasedPythonCallee) and `from requests import get` / `from psycopg2 import connect` (the bare
- * `get(url)` and `connect(dsn)` are too common a name to list, but the import says which function runs). A
- * not-renamed import counts only when the module decides the match: a name any receiver matches (`*.query` for
- * `from app.db import query`, the code's own module) is not evidence, and the summary of the code's own function
- * says what it does. Undefined when neither applies or the catalogue knows nothing more.
+ * `get(url)` and `connect(dsn)` are too common a name to list, but the import says which function runs).
+ * JavaScript/TypeScript: a named import or destructured require of a package (`import { request } from 'undici'`,
+ * `const { exec } = require('node:child_process')`). An import counts (renamed Python imports aside) only when the
+ * module decides the match: a name any receiver matches (`*.query` for `from app.db import query`, the code's own
+ * module) is not evidence, and the summary of the code's own function says what it does. Undefined when none
+ * applies or the catalogue knows nothing more.
  */
-export function classifyImportedPython(kb: Pick<KnowledgeBase, 'classify'>, names: Pick<FileTable, 'imports' | 'aliases'>, callee: string, context?: Parameters<KnowledgeBase['classify']>[2]): Classification | undefined {
-  const renamed = unaliasedPythonCallee(names, callee);
-  if (renamed !== undefined) {
-    const result = kb.classify('python', renamed, context);
-    return result.kinds.length > 0 ? result : undefined;
-  }
+export function classifyImported(kb: Pick<KnowledgeBase, 'classify'>, language: Language, names: Pick<FileTable, 'imports' | 'aliases'>, callee: string, context?: Parameters<KnowledgeBase['classify']>[2]): Classification | undefined {
+  if (language === 'python') {
+    const renamed = unaliasedPythonCallee(names, callee);
+    if (renamed !== undefined) {
+      const result = kb.classify('python', renamed, context);
+      return result.kinds.length > 0 ? result : undefined;
+    }
+  } else if (language !== 'javascript' && language !== 'typescript' && language !== 'tsx') return undefined;
   const dot = callee.indexOf('.');
   const head = dot < 0 ? callee : callee.slice(0, dot);
   const binding = names.imports.get(head);
-  if (binding?.name === undefined || binding.module.startsWith('.') || binding.local !== binding.name) return undefined;
+  if (binding?.name === undefined || binding.name === 'default' || binding.module.startsWith('.') || binding.module.startsWith('/')) return undefined;
+  if (language === 'python' && binding.local !== binding.name) return undefined;
+  const module = language === 'python' ? binding.module : binding.module.replace(/^node:/, '');
+  // A package the catalogue can spell (`undici`, `child_process`); `@aws-sdk/client-s3` and `fs/promises` are not.
+  if (language !== 'python' && !/^[A-Za-z_$][\w$-]*$/.test(module)) return undefined;
   const rest = dot < 0 ? '' : callee.slice(dot);
-  const result = kb.classify('python', `${binding.module}.${binding.name}${rest}`, context);
+  const result = kb.classify(language, `${module.replace(/-/g, '_')}.${binding.name}${rest}`, context);
   if (result.kinds.length === 0 || result.by === 'guess' || result.by === 'sql-hint') return undefined;
-  if (kb.classify('python', `_coze_any_.${binding.name}${rest}`, context).kinds.length > 0) return undefined;
+  if (kb.classify(language, `_coze_any_.${binding.name}${rest}`, context).kinds.length > 0) return undefined;
   return result;
 }
 
@@ -352,8 +360,8 @@ export function classifyFunction(fn: TableFunction, language: Language, kb: Know
     if (!raw) continue;
     call.raw = undefined;
     let result = raw.type ? classifyWithType(kb, language, raw.name, raw.type, { sql: raw.sql, args: raw.args, argCount: raw.argCount, positional: raw.positional }) : kb.classify(language, raw.name, { sql: raw.sql, args: raw.args, argCount: raw.argCount, positional: raw.positional });
-    if (result.kinds.length === 0 && language === 'python' && names) {
-      result = classifyImportedPython(kb, names, raw.name, { sql: raw.sql, args: raw.args, argCount: raw.argCount, positional: raw.positional }) ?? result;
+    if (result.kinds.length === 0 && names) {
+      result = classifyImported(kb, language, names, raw.name, { sql: raw.sql, args: raw.args, argCount: raw.argCount, positional: raw.positional }) ?? result;
     }
     if (result.kinds.length === 0 && language !== 'python') {
       // Active-record models (`User.findOne`) are listed under the placeholder receiver `$ActiveRecord` (as the extractor does).
