@@ -324,7 +324,37 @@ const CHUNK_VARIABLE = /^(chunk|batch)(_?\w*)?$|^\w*_(chunk|batch)$|^\w*(Chunk|B
 export function iteratesChunks(loop: LoopFacts): boolean {
   if (isChunkIterable(loop.iterable?.text ?? '')) return true;
   if (steppedSliceLoop(loop)) return true;
+  if (scaledCounterLoop(loop)) return true;
   return loop.loopVariables.length === 1 && CHUNK_VARIABLE.test(loop.loopVariables[0]!);
+}
+
+/**
+ * The counter numbers batches and the body scales it by the batch size where a batch starts: `for (let i = 0; i <
+ * batches; i++)` with `skip: i * BATCH_SIZE`, `.offset(i * pageSize)`, `ids.slice(i * size, ...)`, `ids[i*size:]`,
+ * or `const begin = i * BATCH_SIZE` handed to `slice(begin, end)`. Each round reads or writes one batch (or page):
+ * one statement per batch is the batching already.
+ */
+function scaledCounterLoop(loop: LoopFacts): boolean {
+  let counter: string | undefined;
+  if (loop.node.type === 'for_statement') {
+    const increment = loop.node.childForFieldName('increment') ?? loop.node.childForFieldName('update');
+    const text = increment?.text.replace(/\s+/g, '') ?? '';
+    counter = /^(?:\+\+([A-Za-z_$][\w$]*)|([A-Za-z_$][\w$]*)(?:\+\+|\+=1))$/.exec(text)?.slice(1).find((g) => g !== undefined);
+  } else if (loop.loopVariables.length === 1 && /^range\(/.test(loop.iterable?.text ?? '')) {
+    counter = loop.loopVariables[0];
+  }
+  if (!counter) return false;
+  const c = counter.replace(/\$/g, '\\$');
+  const scaled = `(?:${c}\\s*\\*(?!\\*)\\s*[\\w$.]+|[\\w$.\\])]+\\s*\\*\\s*${c})(?![\\w$])`;
+  const body = loop.body.text;
+  const startsBatch = (start: string) =>
+    new RegExp(`(?:\\.(?:slice|subarray|subList|skip|offset)\\(\\s*|\\b(?:skip|offset|from|start|startAt|startIndex)\\s*[:=]\\s*)(?<![\\w$])${start}(?:\\s*[,)}]|\\s*$)|\\[\\s*(?<![\\w$])${start}\\s*:`, 'm').test(body);
+  if (startsBatch(scaled)) return true;
+  // `const begin = i * BATCH_SIZE; ... ids.slice(begin, end)`
+  for (const m of body.matchAll(new RegExp(`(?:^|[^\\w$.])([A-Za-z_$][\\w$]*)\\s*:?=\\s*${scaled}`, 'g'))) {
+    if (m[1] !== counter && startsBatch(m[1]!.replace(/\$/g, '\\$'))) return true;
+  }
+  return false;
 }
 
 /**
