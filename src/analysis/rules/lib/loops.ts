@@ -711,9 +711,53 @@ export function fallbackOnMiss(call: CallFact): boolean {
 }
 
 /** Per-item database calls that run only on a lookup's miss, or are schema work, a statement list (by the item's or the list's name), one batch per group, one per database, a recursive walk of the argument, a composite's fan-out, or deliberately serial (see above). */
+/** A file of migration steps: a `migrations` (or `migration`) folder on its path (knex, Django, Alembic, TypeORM). */
+const MIGRATION_DIR = /(?:^|[\\/])migrations?[\\/]/i;
+
+const UPDATE_METHOD = /^(?:update|updateOne|update_one|replaceOne|replace_one)$/;
+
+const CALL_TYPES = ['call_expression', 'call'];
+
+/**
+ * A migration step that rewrites each row with a value computed from that row: `for (const post of posts) { const
+ * html = render(post.mobiledoc); await knex('posts').update({ html }).where({ id: post.id }); }`. The step runs once,
+ * and one statement cannot carry a different value per row without a `CASE` per id. Only an UPDATE whose new values
+ * come from the row (the loop's variable or a name the body assigns); an insert per row (`insert(list)` batches it),
+ * a delete, an update to one constant (`whereIn` batches it) and a read per row are still per-row work. A data
+ * migration outside a migrations folder is not recognised.
+ */
+export function rewritesEachRowOnce(loop: LoopFacts, call: CallFact): boolean {
+  if (!MIGRATION_DIR.test(loop.path)) return false;
+  const outer = callNode(call);
+  let values: SyntaxNode[] | undefined;
+  if (call.sql !== undefined) {
+    if (!/^\s*UPDATE\b/i.test(call.sql)) return false;
+    values = argumentNodes(outer).slice(1);
+  } else {
+    for (const n of [outer, ...outer.descendantsOfType(CALL_TYPES)]) {
+      const fn = n.childForFieldName('function');
+      const method = (fn?.childForFieldName('property') ?? fn?.childForFieldName('attribute'))?.text ?? '';
+      if (!UPDATE_METHOD.test(method)) continue;
+      const args = argumentNodes(n);
+      values = args.length === 1 ? args : args.slice(1);
+      break;
+    }
+  }
+  if (!values || values.length === 0) return false;
+  const names = new Set(loop.loopVariables);
+  for (const d of loop.body.descendantsOfType(['variable_declarator', 'assignment_expression', 'assignment'])) {
+    const target = d.childForFieldName('name') ?? d.childForFieldName('left');
+    for (const id of target ? [target, ...target.descendantsOfType(['identifier', 'shorthand_property_identifier_pattern'])] : []) {
+      if (/^[A-Za-z_$][\w$]*$/.test(id.text)) names.add(id.text);
+    }
+  }
+  return values.some((v) => [v, ...v.descendantsOfType(['identifier', 'shorthand_property_identifier'])].some((id) => (id.type === 'identifier' || id.type === 'shorthand_property_identifier') && names.has(id.text)));
+}
+
 export function notPerRow(loop: LoopFacts, call: CallFact): boolean {
   return (
     fallbackOnMiss(call) ||
+    rewritesEachRowOnce(loop, call) ||
     schemaWork(loop, call) ||
     runsStatementList(loop, call) ||
     batchedPerGroup(loop, call) ||
