@@ -53,7 +53,10 @@ describe('precision fixtures', () => {
     // A Go fixture whose rule reads the module's language version (loop-closure-capture before Go 1.22) says it in a
     // `// go.mod: go 1.21` line: it is analysed at a path under a temporary module with that directive.
     const directive = /^\/\/ go\.mod: (go \d+\.\d+)$/m.exec(source)?.[1];
-    const path = directive ? goModulePath(file, directive) : `app/${file}`;
+    // A fixture whose rule reads the file's place in the project (a migrations folder) says it in a
+    // `// analysed at: db/migrations/x.js` line (`#` in Python).
+    const at = /^(?:\/\/|#) analysed at: (\S+)$/m.exec(source)?.[1];
+    const path = directive ? goModulePath(file, directive) : at ?? `app/${file}`;
     for (const ruleId of rulesIn(source)) {
       const markers = readMarkers(source, ruleId);
       it(`${file}: ${ruleId} reports exactly the marked lines, with the marked variants`, () => {

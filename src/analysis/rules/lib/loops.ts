@@ -324,7 +324,37 @@ const CHUNK_VARIABLE = /^(chunk|batch)(_?\w*)?$|^\w*_(chunk|batch)$|^\w*(Chunk|B
 export function iteratesChunks(loop: LoopFacts): boolean {
   if (isChunkIterable(loop.iterable?.text ?? '')) return true;
   if (steppedSliceLoop(loop)) return true;
+  if (scaledCounterLoop(loop)) return true;
   return loop.loopVariables.length === 1 && CHUNK_VARIABLE.test(loop.loopVariables[0]!);
+}
+
+/**
+ * The counter numbers batches and the body scales it by the batch size where a batch starts: `for (let i = 0; i <
+ * batches; i++)` with `skip: i * BATCH_SIZE`, `.offset(i * pageSize)`, `ids.slice(i * size, ...)`, `ids[i*size:]`,
+ * or `const begin = i * BATCH_SIZE` handed to `slice(begin, end)`. Each round reads or writes one batch (or page):
+ * one statement per batch is the batching already.
+ */
+function scaledCounterLoop(loop: LoopFacts): boolean {
+  let counter: string | undefined;
+  if (loop.node.type === 'for_statement') {
+    const increment = loop.node.childForFieldName('increment') ?? loop.node.childForFieldName('update');
+    const text = increment?.text.replace(/\s+/g, '') ?? '';
+    counter = /^(?:\+\+([A-Za-z_$][\w$]*)|([A-Za-z_$][\w$]*)(?:\+\+|\+=1))$/.exec(text)?.slice(1).find((g) => g !== undefined);
+  } else if (loop.loopVariables.length === 1 && /^range\(/.test(loop.iterable?.text ?? '')) {
+    counter = loop.loopVariables[0];
+  }
+  if (!counter) return false;
+  const c = counter.replace(/\$/g, '\\$');
+  const scaled = `(?:${c}\\s*\\*(?!\\*)\\s*[\\w$.]+|[\\w$.\\])]+\\s*\\*\\s*${c})(?![\\w$])`;
+  const body = loop.body.text;
+  const startsBatch = (start: string) =>
+    new RegExp(`(?:\\.(?:slice|subarray|subList|skip|offset)\\(\\s*|\\b(?:skip|offset|from|start|startAt|startIndex)\\s*[:=]\\s*)(?<![\\w$])${start}(?:\\s*[,)}]|\\s*$)|\\[\\s*(?<![\\w$])${start}\\s*:`, 'm').test(body);
+  if (startsBatch(scaled)) return true;
+  // `const begin = i * BATCH_SIZE; ... ids.slice(begin, end)`
+  for (const m of body.matchAll(new RegExp(`(?:^|[^\\w$.])([A-Za-z_$][\\w$]*)\\s*:?=\\s*${scaled}`, 'g'))) {
+    if (m[1] !== counter && startsBatch(m[1]!.replace(/\$/g, '\\$'))) return true;
+  }
+  return false;
 }
 
 /**
@@ -681,9 +711,53 @@ export function fallbackOnMiss(call: CallFact): boolean {
 }
 
 /** Per-item database calls that run only on a lookup's miss, or are schema work, a statement list (by the item's or the list's name), one batch per group, one per database, a recursive walk of the argument, a composite's fan-out, or deliberately serial (see above). */
+/** A file of migration steps: a `migrations` (or `migration`) folder on its path (knex, Django, Alembic, TypeORM). */
+const MIGRATION_DIR = /(?:^|[\\/])migrations?[\\/]/i;
+
+const UPDATE_METHOD = /^(?:update|updateOne|update_one|replaceOne|replace_one)$/;
+
+const CALL_TYPES = ['call_expression', 'call'];
+
+/**
+ * A migration step that rewrites each row with a value computed from that row: `for (const post of posts) { const
+ * html = render(post.mobiledoc); await knex('posts').update({ html }).where({ id: post.id }); }`. The step runs once,
+ * and one statement cannot carry a different value per row without a `CASE` per id. Only an UPDATE whose new values
+ * come from the row (the loop's variable or a name the body assigns); an insert per row (`insert(list)` batches it),
+ * a delete, an update to one constant (`whereIn` batches it) and a read per row are still per-row work. A data
+ * migration outside a migrations folder is not recognised.
+ */
+export function rewritesEachRowOnce(loop: LoopFacts, call: CallFact): boolean {
+  if (!MIGRATION_DIR.test(loop.path)) return false;
+  const outer = callNode(call);
+  let values: SyntaxNode[] | undefined;
+  if (call.sql !== undefined) {
+    if (!/^\s*UPDATE\b/i.test(call.sql)) return false;
+    values = argumentNodes(outer).slice(1);
+  } else {
+    for (const n of [outer, ...outer.descendantsOfType(CALL_TYPES)]) {
+      const fn = n.childForFieldName('function');
+      const method = (fn?.childForFieldName('property') ?? fn?.childForFieldName('attribute'))?.text ?? '';
+      if (!UPDATE_METHOD.test(method)) continue;
+      const args = argumentNodes(n);
+      values = args.length === 1 ? args : args.slice(1);
+      break;
+    }
+  }
+  if (!values || values.length === 0) return false;
+  const names = new Set(loop.loopVariables);
+  for (const d of loop.body.descendantsOfType(['variable_declarator', 'assignment_expression', 'assignment'])) {
+    const target = d.childForFieldName('name') ?? d.childForFieldName('left');
+    for (const id of target ? [target, ...target.descendantsOfType(['identifier', 'shorthand_property_identifier_pattern'])] : []) {
+      if (/^[A-Za-z_$][\w$]*$/.test(id.text)) names.add(id.text);
+    }
+  }
+  return values.some((v) => [v, ...v.descendantsOfType(['identifier', 'shorthand_property_identifier'])].some((id) => (id.type === 'identifier' || id.type === 'shorthand_property_identifier') && names.has(id.text)));
+}
+
 export function notPerRow(loop: LoopFacts, call: CallFact): boolean {
   return (
     fallbackOnMiss(call) ||
+    rewritesEachRowOnce(loop, call) ||
     schemaWork(loop, call) ||
     runsStatementList(loop, call) ||
     batchedPerGroup(loop, call) ||

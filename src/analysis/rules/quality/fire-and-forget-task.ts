@@ -330,8 +330,17 @@ function shadowed(name: string, call: SyntaxNode): boolean {
       return d.childForFieldName('name')?.text === name && !(value && ASYNC_CANDIDATE_TYPES.has(value.type));
     });
     if (shadow) return true;
+    // `function update(node) { ... }` declared in the same function (a helper beside the loop): a bare `update(...)`
+    // calls that declaration, never a method or another module's async `update`. Synchronous, it returns no promise.
+    const local = body?.descendantsOfType('function_declaration').some((d) => d.childForFieldName('name')?.text === name && !d.children.some((c) => c.type === 'async') && enclosingFunction(d) === scope);
+    if (local) return true;
   }
   return false;
+}
+
+function enclosingFunction(node: SyntaxNode): SyntaxNode | null {
+  for (let n = node.parent; n; n = n.parent) if (ASYNC_CANDIDATE_TYPES.has(n.type)) return n;
+  return null;
 }
 
 /** `Promise.allSettled(...)`: a promise that fulfils whatever its inputs do (it reports each outcome instead). */
