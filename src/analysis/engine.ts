@@ -284,6 +284,25 @@ export function isGoToolProgram(path: string, source: string): boolean {
   return GO_BUILD_IGNORE.test(source.slice(0, pkg === -1 ? 4096 : Math.min(pkg, 16_384)));
 }
 
+/** `t *testing.T`, `b *testing.B`, `f *testing.F`, `tb testing.TB`: the handle `go test` gives a test. */
+const GO_TEST_HANDLE = /^\*?testing\.(?:T|B|F|TB)$/;
+const GO_IMPORTS_TESTING = /^\s*(?:import\s+)?"testing"\s*$/m;
+
+/**
+ * Go: a loop in a function that takes a test's handle (`t *testing.T`, `tb testing.TB`), or in a closure inside one,
+ * runs only under `go test`, whatever the file is called: a conformance suite or helper kept out of `_test.go` so that
+ * other packages' tests can import it (a driver test kit's `testSignedURL(t *testing.T, ...)`). Reviewed as test code.
+ */
+export function inGoTestFunction(loop: LoopFacts, source: string): boolean {
+  if (loop.language !== 'go' || !GO_IMPORTS_TESTING.test(source)) return false;
+  for (let n: SyntaxNode | null = loop.node.parent; n; n = n.parent) {
+    if (n.type !== 'function_declaration' && n.type !== 'method_declaration' && n.type !== 'func_literal') continue;
+    const params = n.childForFieldName('parameters')?.namedChildren ?? [];
+    if (params.some((p) => GO_TEST_HANDLE.test(p.childForFieldName('type')?.text.replace(/\s+/g, '') ?? ''))) return true;
+  }
+  return false;
+}
+
 /** Test code (`test_code.paths`) is reported only for `test_code.targets` (by default fix-bugs). */
 export function isTestPath(path: string, config: CozeLoopConfig): boolean {
   return matcher(config.test_code.paths)(path);
@@ -626,7 +645,8 @@ function runRules(
   const all = activeRules(facts.language, config, options.onlyRules);
   const testTargets = config.test_code.targets;
   const testCode = isTestPath(facts.path, config) || isGoToolProgram(facts.path, facts.source);
-  const rules = config.targets.some((target) => !testTargets.includes(target)) && testCode ? all.filter((r) => testTargets.includes(r.definition.target)) : all;
+  const narrowed = config.targets.some((target) => !testTargets.includes(target));
+  const testRules = narrowed ? all.filter((r) => testTargets.includes(r.definition.target)) : all;
   const loops = allLoops(facts);
   const findingsOnly = options.findingsOnly === true;
   const lines = new LineIndex(facts.source);
@@ -643,9 +663,11 @@ function runRules(
       outOfTime = true;
       break;
     }
-    for (const rule of rules) {
+    // Test code by its path, or (Go) a loop in a function given a test's handle.
+    const loopTest = testCode || inGoTestFunction(loop, facts.source);
+    for (const rule of loopTest ? testRules : all) {
       if (failed.has(rule.definition.id)) continue;
-      const ctx: RuleContext = { file: facts, model, config, locale, rule: rule.definition, kb, testCode, findingsOnly };
+      const ctx: RuleContext = { file: facts, model, config, locale, rule: rule.definition, kb, testCode: loopTest, findingsOnly };
       let detections: Detection[];
       try {
         const out = rule.detector(loop, ctx);

@@ -147,6 +147,8 @@ export interface ClassifyContext {
    * facts/go-types.ts), computed on demand: effect summaries resolve a method of another package of the module by it.
    */
   goReceiverType?: () => string | undefined;
+  /** Go: the `New…` call of another package that bound the receiver (`sql.NewAccessor`; see go-types goConstructorOf). */
+  goConstructor?: () => string | undefined;
 }
 
 /** How many arguments a call passes, for `min_args`: unknown, or a `*`/`**` splat (any number), counts as plenty. */

@@ -90,6 +90,22 @@ export function goModulePath(text: string): string | undefined {
   return /^module\s+"?([^\s"]+)"?\s*$/m.exec(text.slice(0, 100_000))?.[1];
 }
 
+/**
+ * Go code from before modules (no `go.mod` above the file), laid out as `$GOPATH/src/<import path>`: an import of
+ * the file's own repository (`github.com/acme/app/store` from `<gopath>/src/github.com/acme/app/cmd/x`: the import
+ * path's host, owner and repository are three directories the file sits under) is that repository's directory.
+ * Undefined for any other import: another repository is another module.
+ */
+export function goPathRepository(fromDir: string, importPath: string): { root: string; path: string } | undefined {
+  const repo = importPath.split('/').slice(0, 3);
+  if (repo.length < 3 || !repo[0]!.includes('.')) return undefined;
+  const dirs = fromDir.split('/');
+  for (let i = dirs.length - 3; i >= 0; i--) {
+    if (dirs[i] === repo[0] && dirs[i + 1] === repo[1] && dirs[i + 2] === repo[2]) return { root: dirs.slice(0, i + 3).join('/'), path: repo.join('/') };
+  }
+  return undefined;
+}
+
 function addTo(map: Map<string, string[]>, key: string, path: string): void {
   const list = map.get(key);
   if (!list) map.set(key, [path]);
@@ -365,13 +381,14 @@ export class EffectIndex {
    * undefined for the standard library, another module, or past the run's bound of imported directories.
    */
   goImportDir(fromDir: string, importPath: string): string | undefined {
-    const module = this.goModule(fromDir);
+    const declared = this.goModule(fromDir);
+    const module = declared ?? goPathRepository(fromDir, importPath);
     if (!module || !importPath.startsWith(`${module.path}/`)) return undefined;
     const rest = importPath.slice(module.path.length + 1);
     if (rest.split('/').some((s) => s === '' || s === '.' || s === '..')) return undefined;
     const dir = module.root === '.' ? rest : posix.join(module.root, rest);
     // A directory with a go.mod of its own below the root is another module.
-    return this.goModule(dir)?.root === module.root ? dir : undefined;
+    return this.goModule(dir)?.root === declared?.root ? dir : undefined;
   }
 
   /** The package of an imported directory (goImportDir), scanned once per run; undefined past GO_IMPORTED_PER_RUN. */
@@ -908,7 +925,17 @@ export class FileEffects implements KnowledgeBase {
     if (!context?.goReceiverType) return undefined;
     const parts = callee.split('.');
     if (parts.length !== 2 || !/^[A-Z]/.test(parts[1]!) || this.table.imports.has(parts[0]!) || !this.importsOwnModule()) return undefined;
-    const type = context.goReceiverType();
+    let type = context.goReceiverType();
+    // `a := store.NewAccessor(db)`, `a, err := store.Open(dsn)`: a function of another package of the module made
+    // the value; its declared first result there (`*Accessor`) names the type.
+    if (type === undefined || /^[A-Za-z_]\w*\.$/.test(type)) {
+      const made = context.goConstructor?.();
+      const dot = made?.indexOf('.') ?? -1;
+      if (made !== undefined && dot > 0 && (type === undefined || made.startsWith(type))) {
+        const result = this.goImportedFunction(this.table, made.slice(0, dot), made.slice(dot + 1), false)?.returnType;
+        if (result !== undefined) type = `${made.slice(0, dot)}.${result}`;
+      }
+    }
     if (type === undefined || !/^[A-Za-z_]\w*\.[A-Z]\w*$/.test(type)) return undefined;
     const key = `${callee}\0${type}`;
     if (this.byCallee.has(key)) return this.byCallee.get(key)!;

@@ -74,7 +74,10 @@ export interface TableFunction {
   async?: boolean;
   /** Python: its body yields: a call only makes the generator, the body runs as it is iterated. */
   generator?: boolean;
-  /** Java: the declared return type's simple name (`DriverDelegate getDelegate()`), for `getDelegate().m()`. */
+  /**
+   * Java: the declared return type's simple name (`DriverDelegate getDelegate()`), for `getDelegate().m()`. Go: a
+   * function's first result when it is a type of its own package (`func NewAccessor(...) *Accessor`).
+   */
   returnType?: string;
 }
 
@@ -1159,7 +1162,12 @@ function buildGo(table: FileTable, tree: FlatTree): void {
         break;
       case 'function_declaration': {
         const name = node.childForFieldName('name')?.text;
-        stack.push(newScope(node.endIndex, name ? { fn: addFunction(table, name, undefined, node, false) } : {}));
+        const fn = name ? addFunction(table, name, undefined, node, false) : undefined;
+        // A constructor's type (`func NewAccessor(db *sqlx.DB) *Accessor`, `func New(...) (*Client, error)`): the
+        // first result's type of this package, for `a := store.NewAccessor(db); a.Upsert(...)` in another package.
+        const result = goFirstResultType(node.childForFieldName('result'));
+        if (fn && result !== undefined && !result.includes('.')) fn.returnType = result;
+        stack.push(newScope(node.endIndex, fn ? { fn } : {}));
         break;
       }
       case 'method_declaration': {
@@ -1223,6 +1231,14 @@ function buildGo(table: FileTable, tree: FlatTree): void {
       }
     }
   }
+}
+
+/** The type of a Go function's first result: `*Accessor`, `(*Client, error)` → `Accessor`, `Client`. */
+function goFirstResultType(result: SyntaxNode | null): string | undefined {
+  if (!result) return undefined;
+  if (result.type !== 'parameter_list') return goTypeName(result);
+  const first = result.namedChildren.find((c) => c.type === 'parameter_declaration');
+  return goTypeName(first?.childForFieldName('type'));
 }
 
 const STOP_SIGNAL = /(?:\.Done\(\)|stop|quit|done|shutdown|closing|closed|exit|term|cancel)/i;

@@ -21,7 +21,7 @@ import {
   type TryFact,
 } from '../facts.js';
 import { classifyWithType, type Classification, type KnowledgeBase } from '../knowledge-base.js';
-import { goReceiverType, isStandardLibraryPackage } from './go-types.js';
+import { goConstructorOf, goReceiverType, isStandardLibraryPackage } from './go-types.js';
 import { isJavaUtilReceiver, urlReadOrigin } from './java-types.js';
 import { findSuppressions } from '../suppressions.js';
 import {
@@ -582,7 +582,8 @@ class BraceExtractor {
     const typeOf = (): string | undefined => (receiverType ??= { type: goReceiverType(node) }).type;
     // Go: a receiver not bound in the loop's body (`repo` a parameter `repo *store.Repo`) may be typed by the file.
     const typed = this.spec.language === 'go' && shape.receiver !== undefined && /^[A-Za-z_]\w*$/.test(shape.receiver) && !local.has(shape.receiver);
-    const context = { ...(sql !== undefined ? { sql } : {}), args, ...(typed ? { goReceiverType: typeOf } : {}) };
+    const constructor = (): string | undefined => goConstructorOf(shape.receiver!, node);
+    const context = { ...(sql !== undefined ? { sql } : {}), args, ...(typed ? { goReceiverType: typeOf, goConstructor: constructor } : {}) };
     let result = this.file.kb.classify(this.spec.language, shape.callee, context);
     // Go: a guess from the name of a standard-library package's function (`heap.Push`, `signal.Notify`) does not stand.
     if (this.spec.language === 'go' && result.by === 'guess' && shape.receiver !== undefined && /^[A-Za-z_]\w*$/.test(shape.receiver) && !local.has(shape.receiver) && isStandardLibraryPackage(node, shape.receiver)) {

@@ -86,8 +86,10 @@ export function isStandardLibraryPackage(at: SyntaxNode, name: string): boolean 
   return path !== undefined && path !== '' && !(path.split('/')[0] ?? '').includes('.') && path !== 'C';
 }
 
+type ValueReader = (value: SyntaxNode | undefined) => string | undefined;
+
 /** `name`'s declared or initialised type in one declaring statement, when the statement declares it. */
-function typeIn(statement: SyntaxNode, name: string): string | undefined | null {
+function typeIn(statement: SyntaxNode, name: string, valueType: ValueReader = valueTypeOf): string | undefined | null {
   if (statement.type === 'short_var_declaration' || statement.type === 'assignment_statement') {
     const left = statement.childForFieldName('left')?.namedChildren ?? [];
     const right = statement.childForFieldName('right')?.namedChildren ?? [];
@@ -103,7 +105,7 @@ function typeIn(statement: SyntaxNode, name: string): string | undefined | null 
       const i = names.findIndex((n) => n.text === name);
       if (i < 0) continue;
       const declared = goTypeName(spec.childForFieldName('type'));
-      if (declared) return declared;
+      if (declared) return valueType === valueTypeOf ? declared : undefined;
       const values = spec.childForFieldName('value')?.namedChildren ?? [];
       return valueType(values.length === names.length ? values[i] : i === 0 ? values[0] : undefined);
     }
@@ -117,12 +119,28 @@ function requestOf(value: SyntaxNode | undefined): string | undefined {
   return /^http\.NewRequest(?:WithContext)?$/.test(value.childForFieldName('function')?.text ?? '') ? 'http.Request' : undefined;
 }
 
-function valueType(value: SyntaxNode | undefined): string | undefined {
+function valueTypeOf(value: SyntaxNode | undefined): string | undefined {
   return requestOf(value) ?? typeOfValue(value);
 }
 
+/**
+ * The call of an imported package's function that last bound `name` before `at` (`a := store.NewAccessor(db)`, `a,
+ * err := store.Open(dsn)` → `store.NewAccessor`, `store.Open`): the effect summaries read that function's declared
+ * first result when the package is another of the module (`func NewAccessor(...) *Accessor`).
+ */
+export function goConstructorOf(name: string, at: SyntaxNode): string | undefined {
+  return goNameType(name, at, constructorOf);
+}
+
+function constructorOf(value: SyntaxNode | undefined): string | undefined {
+  const fn = value?.type === 'call_expression' ? value.childForFieldName('function') : undefined;
+  const operand = fn?.type === 'selector_expression' ? fn.childForFieldName('operand') : undefined;
+  const field = fn?.childForFieldName('field')?.text ?? '';
+  return operand?.type === 'identifier' && /^[A-Z]/.test(field) && imports(value!, operand.text) ? `${operand.text}.${field}` : undefined;
+}
+
 /** The declared type of `name` where `at` is: parameters, earlier statements of enclosing blocks, package vars. */
-export function goNameType(name: string, at: SyntaxNode): string | undefined {
+export function goNameType(name: string, at: SyntaxNode, valueType: ValueReader = valueTypeOf): string | undefined {
   let child = at;
   for (let n = at.parent; n; child = n, n = n.parent) {
     const list = n.type === 'statement_list' || n.type === 'source_file' || (n.type === 'block' && !n.namedChildren.some((c) => c.type === 'statement_list')) ? n : undefined;
@@ -133,7 +151,7 @@ export function goNameType(name: string, at: SyntaxNode): string | undefined {
         // In a block only what comes before the call; package-level declarations are visible everywhere.
         if (list.type !== 'source_file' && s.startIndex >= child.startIndex) break;
         if (++seen > MAX_STATEMENTS) break;
-        const t = typeIn(s, name);
+        const t = typeIn(s, name, valueType);
         // The last declaration or assignment before the call wins (`c = &http.Client{...}` after `var c Doer`).
         if (t !== null) found = t;
       }
@@ -142,7 +160,7 @@ export function goNameType(name: string, at: SyntaxNode): string | undefined {
     if (n.type === 'if_statement' || n.type === 'for_clause' || n.type === 'expression_switch_statement' || n.type === 'type_switch_statement') {
       const init = n.childForFieldName('initializer');
       if (init && init.id !== child.id) {
-        const t = typeIn(init, name);
+        const t = typeIn(init, name, valueType);
         if (t !== null) return t;
       }
     }
@@ -150,7 +168,7 @@ export function goNameType(name: string, at: SyntaxNode): string | undefined {
       for (const list of [n.childForFieldName('parameters'), n.childForFieldName('receiver')]) {
         for (const p of list?.namedChildren ?? []) {
           if (p.type !== 'parameter_declaration') continue;
-          if (p.childrenForFieldName('name').some((x) => x.text === name)) return goTypeName(p.childForFieldName('type'));
+          if (p.childrenForFieldName('name').some((x) => x.text === name)) return valueType === valueTypeOf ? goTypeName(p.childForFieldName('type')) : undefined;
         }
       }
     }

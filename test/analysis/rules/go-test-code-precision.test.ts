@@ -33,6 +33,9 @@ func TestCounterUnderLock(t *testing.T) {
 }
 `;
 
+/** The same loops in functions that take no test handle: product code wherever the file is. */
+const PRODUCT = TABLE_TEST.replace(/\(t \*testing\.T\)/g, '(t *checker)');
+
 function deferFindings(path: string, content = TABLE_TEST): number[] {
   const config = configSchema().parse({ severity_threshold: 'info' });
   const result = analyzeSource({ path, content }, config, { onlyRules: ['defer-in-loop'] });
@@ -45,24 +48,29 @@ describe('defer-in-loop in Go test code', () => {
   });
 
   it('reports both in product code', () => {
-    expect(deferFindings('relay/relay.go')).toEqual([12, 22]);
+    expect(deferFindings('relay/relay.go', PRODUCT)).toEqual([12, 22]);
+  });
+
+  it('treats a function given a test handle (t *testing.T) as test code whatever its file is called', () => {
+    expect(deferFindings('relay/relay.go')).toEqual([22]);
+    expect(deferFindings('relay/kit.go', TABLE_TEST.replace(/\(t \*testing\.T\)/g, '(tb testing.TB)'))).toEqual([22]);
   });
 
   it('treats test-support packages kept outside _test.go (fakes, shared suites, fuzz harnesses) as test code', () => {
     for (const path of ['internal/testutil/relay.go', 'client/testing/fake_relay.go', 'storage/testsuites/suite.go', 'contrib/fuzz/relay_fuzzer.go']) {
-      expect([path, deferFindings(path)]).toEqual([path, [22]]);
+      expect([path, deferFindings(path, PRODUCT)]).toEqual([path, [22]]);
     }
     // A package whose name only starts like one is product code.
-    expect(deferFindings('internal/testingtools/relay.go')).toEqual([12, 22]);
+    expect(deferFindings('internal/testingtools/relay.go', PRODUCT)).toEqual([12, 22]);
   });
 
   it('reviews a `//go:build ignore` program (go run gen.go) like test code, not a file that only mentions the tag', () => {
-    const tool = `// Copyright notice.\n\n//go:build ignore\n\n${TABLE_TEST}`;
+    const tool = `// Copyright notice.\n\n//go:build ignore\n\n${PRODUCT}`;
     expect(isGoToolProgram('relay/gen.go', tool)).toBe(true);
     expect(deferFindings('relay/gen.go', tool)).toEqual([26]);
-    const legacy = `// +build ignore\n\n${TABLE_TEST}`;
+    const legacy = `// +build ignore\n\n${PRODUCT}`;
     expect(isGoToolProgram('relay/gen.go', legacy)).toBe(true);
-    const mention = `${TABLE_TEST}\n// run with //go:build ignore\n`;
+    const mention = `${PRODUCT}\n// run with //go:build ignore\n`;
     expect(isGoToolProgram('relay/relay.go', mention)).toBe(false);
     expect(isGoToolProgram('relay/relay.go', `//go:build ignore && linux\n\n${TABLE_TEST}`)).toBe(false);
     expect(deferFindings('relay/relay.go', mention)).toEqual([12, 22]);

@@ -524,8 +524,16 @@ export function walksStatementList(loop: LoopFacts, c: CallFact): boolean {
   // named for them or for one (a `String[] sql` of a compiled bulk update, a table's `ddl`): one statement is not indexed.
   if (elementOf(first)) return statementItem(loop, first);
   const list = (loop.iterable?.collection ?? loop.iterable?.text ?? '').trim();
-  return loop.loopVariables.includes(first) && STATEMENT_LIST.test(list);
+  if (loop.loopVariables.includes(first) && STATEMENT_LIST.test(list)) return true;
+  // `for _, input := range strings.Split(args[1], ";") { sh.Process(ctx, input) }`: the pieces of a script cut at
+  // its statement separator, each handed whole to the call (after a context or a connection, or first; not after SQL
+  // text, where the piece is a bound parameter: `Exec("DELETE ... WHERE id = ?", id)` over `Split(ids, ";")`).
+  const positional = c.args.filter((a) => a.name === undefined);
+  return SPLIT_ON_SEMICOLON.test(list) && positional.every((a) => a.string === undefined) && positional.some((a) => loop.loopVariables.includes(a.text.trim()));
 }
+
+/** `strings.Split(script, ";")`, `sql.split(";")`, `text.split(';\n')`: a script cut into its statements. */
+const SPLIT_ON_SEMICOLON = /\b[Ss]plit(?:N|After|AfterN)?\s*\(\s*(?:(?:[^()]|\([^()]*\))*?,\s*)?["'`];\s*(?:\\n)?["'`]/;
 
 const GATHER_CALL = /\b(?:Promise\.(?:all|allSettled)|asyncio\.gather|gather)\s*\(/;
 

@@ -31,8 +31,55 @@ function retriedCall(loop: LoopFacts): CallFact | undefined {
       (c.failure === 'handled' || (loop.language === 'go' && successExits(c.node, loop).some((e) => e.via === 'err-nil'))) &&
       // A counted loop whose call reads the counter walks items (`rows[i]`), it does not repeat one attempt.
       !(loop.kind === 'for' && loop.loopVariables.some((v) => new RegExp(`\\b${v}\\b`).test(c.text) && !/attempt|retr|tries|try/i.test(v))) &&
-      !advancesArgument(c, loop),
+      !advancesArgument(c, loop) &&
+      !(loop.language === 'go' && !loop.infinite && drawsCandidate(c, loop)),
   );
+}
+
+/** A draw from a random source: `rand.Intn(1024)`, `rand.Int(rand.Reader, max)`, a helper named so (`randomPort()`). */
+function isRandomDraw(call: SyntaxNode): boolean {
+  const fn = call.childForFieldName('function');
+  if (!fn) return false;
+  if (fn.type === 'selector_expression' && fn.childForFieldName('operand')?.text === 'rand') return true;
+  const name = fn.type === 'selector_expression' ? fn.childForFieldName('field')?.text : fn.text;
+  return /random/i.test(name ?? '');
+}
+
+/** The names an assignment binds: `a, err :=`, `x.cfg.Name =` (the root `x`), `var a =`. */
+function boundNames(n: SyntaxNode): string[] {
+  const left = n.type === 'var_spec' ? n.childrenForFieldName('name') : (n.childForFieldName('left')?.namedChildren ?? []);
+  const out: string[] = [];
+  for (let target of left) {
+    while (target.type === 'selector_expression' || target.type === 'index_expression') target = target.namedChild(0)!;
+    if (target.type === 'identifier' && target.text !== '_' && !/^err/.test(target.text)) out.push(target.text);
+  }
+  return out;
+}
+
+/**
+ * Go: `for tries := 0; tries < n; tries++ { port := rand.Intn(1024); addr := ...port...; c := &http.Client{...addr...};
+ * resp, err := c.Get(u); if err != nil { continue } ... }`: each round hands the call a value drawn at random in that
+ * round (a source port, a generated name), through the locals the round builds from it. A bounded search for a free
+ * candidate: the next attempt is not the same request again. An endless loop of such draws is still a retry.
+ */
+function drawsCandidate(call: CallFact, loop: LoopFacts): boolean {
+  const drawn = new Set<string>();
+  const assignments = loop.body
+    .descendantsOfType(['short_var_declaration', 'assignment_statement', 'var_spec'])
+    .filter((n) => n.endIndex <= call.node.startIndex);
+  for (const n of assignments) {
+    const right = n.type === 'var_spec' ? n.childrenForFieldName('value') : (n.childForFieldName('right')?.namedChildren ?? []);
+    const fromDraw = right.some(
+      (r) =>
+        (r.type === 'call_expression' && isRandomDraw(r)) ||
+        r.descendantsOfType(['call_expression']).some(isRandomDraw) ||
+        r.descendantsOfType(['identifier']).some((id) => drawn.has(id.text)) ||
+        (r.type === 'identifier' && drawn.has(r.text)),
+    );
+    if (fromDraw) for (const name of boundNames(n)) drawn.add(name);
+  }
+  if (drawn.size === 0) return false;
+  return call.node.descendantsOfType(['identifier']).some((id) => drawn.has(id.text));
 }
 
 /**
