@@ -167,6 +167,9 @@ export function detectBraceRetry(loop: LoopFacts, ctx: RuleContext): Detection |
   const own = loop.calls.filter((c) => !c.inInnerLoop);
   // A blocking pop paces the loop by itself.
   if (own.some((c) => c.kinds.includes('queue-pop') && c.timeoutSeconds !== 0)) return null;
+  // So does a call that waits for a person (a modal dialog, `waits: blocking` in rules/apis/java.yml): the next
+  // attempt comes when they answer.
+  if (own.some((c) => ctx.kb.waitOf?.(loop.language, c.callee) === 'blocking')) return null;
   const sleeps = own.filter((c) => c.kinds.includes('sleep'));
   if (sleeps.length === 0 && retriesOnceOnFreshConnection(loop, call, ctx)) return null;
   let variant: 'no-sleep' | 'constant';
