@@ -116,15 +116,6 @@ function urlValueOrigin(value: SyntaxNode, depth: number): UrlOrigin | undefined
   }
   if (v.type === 'field_access' && v.childForFieldName('object')?.type === 'this') return identifierOrigin(v, v.childForFieldName('field')?.text ?? '', depth, false);
   if (v.type === 'identifier') return identifierOrigin(v, v.text, depth, false);
-  // `new URL(spec)` of a `String spec` parameter parses what the caller names, as a `URL` parameter would be;
-  // `new URL(BASE + id)` builds its own.
-  if (v.type === 'object_creation_expression' && URL_TYPE.test(baseTypeName(v.childForFieldName('type')))) {
-    const args = v.childForFieldName('arguments')?.namedChildren.filter((c) => c.type !== 'line_comment' && c.type !== 'block_comment') ?? [];
-    const arg = args.length === 1 ? unwrapped(args[0]!) : undefined;
-    if (arg?.type !== 'identifier') return undefined;
-    const decl = declarationOf(arg, arg.text);
-    return decl?.type === 'formal_parameter' && /^(?:java\.lang\.)?String$/.test(baseTypeName(decl.childForFieldName('type'))) ? 'handed' : undefined;
-  }
   return undefined;
 }
 
