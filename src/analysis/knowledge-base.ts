@@ -285,24 +285,8 @@ function expandBraces(glob: string): string[] {
 /** Characters a glob takes literally that a regular expression would not. */
 const REGEX_SPECIAL = /[.+?^$()|[\]\\]/g;
 
-/**
- * Glob over a dotted callee: `*` is any run of characters (dots included), `{a,b}` alternatives; anchored. With
- * `methodStar` (the Java catalogue), a `*` in the method name, after the pattern's last dot outside braces, does not
- * run past a call: `*mapper.get*` matches `orderMapper.getById` but not `mapper.getJsonFactory().createJsonGenerator`,
- * a chain that is named by its inner call (classified on its own, with its own arguments) and whose last method is
- * another object's.
- */
-export function compilePattern(pattern: string, anyReceiver = false, methodStar = false): RegExp {
-  let lastDot = -1;
-  if (methodStar) {
-    let depth = 0;
-    for (let i = 0; i < pattern.length; i++) {
-      const c = pattern[i];
-      if (c === '{') depth++;
-      else if (c === '}') depth--;
-      else if (c === '.' && depth === 0) lastDot = i;
-    }
-  }
+/** Glob over a dotted callee: `*` is any run of characters (dots included), `{a,b}` alternatives; anchored. */
+export function compilePattern(pattern: string, anyReceiver = false): RegExp {
   // The text between the glob's own characters is escaped a run at a time: one replace per character cost ~25 ms
   // of every CLI start (the API files' ~1,000 patterns, run before V8 optimises anything).
   let out = '';
@@ -311,7 +295,7 @@ export function compilePattern(pattern: string, anyReceiver = false, methodStar 
   for (let i = 0; i < pattern.length; i++) {
     const ch = pattern[i];
     let glob: string;
-    if (ch === '*') glob = methodStar && lastDot >= 0 && i > lastDot ? '[^()]*' : '.*';
+    if (ch === '*') glob = '.*';
     else if (ch === '{') {
       glob = '(?:';
       inBraces = true;
@@ -327,9 +311,9 @@ export function compilePattern(pattern: string, anyReceiver = false, methodStar 
   return new RegExp(anyReceiver ? `^(?:.*\\.)?${out}$` : `^${out}$`);
 }
 
-function compileKinds(map: Partial<Record<CallKind, string[]>>, anyReceiver = false, methodStar = false): CompiledKinds[] {
+function compileKinds(map: Partial<Record<CallKind, string[]>>, anyReceiver = false): CompiledKinds[] {
   const out: CompiledKinds[] = [];
-  for (const kind of CALL_KINDS) for (const p of map[kind] ?? []) out.push({ kind, re: compilePattern(p, anyReceiver, methodStar), glob: p });
+  for (const kind of CALL_KINDS) for (const p of map[kind] ?? []) out.push({ kind, re: compilePattern(p, anyReceiver), glob: p });
   return out;
 }
 
@@ -386,14 +370,19 @@ export function loadApiFiles(dir = API_DIR): Map<Language, LanguageBase> {
   for (const data of compiled ?? files.map((f, i) => parseApiFile(texts[i]!, f))) {
     for (const language of familyOf(data.language)) {
       const base = bases.get(language)!;
-      const methodStar = language === 'java';
-      base.kinds.push(...compileKinds(data.kinds, false, methodStar));
-      base.sql.push(...data.sql_calls.map((p) => ({ re: compilePattern(p, false, methodStar), glob: p })));
+      base.kinds.push(...compileKinds(data.kinds));
+      base.sql.push(...data.sql_calls.map((p) => ({ re: compilePattern(p), glob: p })));
       base.url.push(...data.url_calls.map((p) => ({ re: compilePattern(p), glob: p })));
       base.not.push(...(data.not_calls ?? []).map((p) => ({ re: compilePattern(p), glob: p })));
-      for (const [p, count] of Object.entries(data.min_args ?? {})) base.minArgs.push({ re: compilePattern(p, false, methodStar), glob: p, count });
+      for (const [p, count] of Object.entries(data.min_args ?? {})) {
+        base.minArgs.push({ re: compilePattern(p), glob: p, count });
+        // `mapper.getJsonFactory().createJsonGenerator(writer)` matches `*mapper.get*` across the chain, but the
+        // bound is about the inner call (`getJsonFactory()`, no argument), classified on its own; the outer call's
+        // arguments say nothing about it, so a chain past such a call is not the API's (a bound no call meets).
+        if (/\*[^.{}]*$|\*[^.]*\}$/.test(p)) base.minArgs.push({ re: compilePattern(`${p}().*`), glob: `${p}().*`, count: Number.MAX_SAFE_INTEGER });
+      }
       for (const [p, count] of Object.entries(data.max_positional ?? {})) base.maxPositional.push({ re: compilePattern(p), glob: p, count });
-      base.guesses.push(...compileKinds(data.guesses, false, methodStar));
+      base.guesses.push(...compileKinds(data.guesses));
       base.blocking.push(...(data.waits?.blocking ?? []).map((p) => ({ re: compilePattern(p), glob: p })));
       base.immediate.push(...(data.waits?.immediate ?? []).map((p) => ({ re: compilePattern(p), glob: p })));
       for (const role of CALL_ROLES) {
