@@ -376,7 +376,13 @@ export function loadApiFiles(dir = API_DIR): Map<Language, LanguageBase> {
       base.sql.push(...data.sql_calls.map((p) => ({ re: compilePattern(p), glob: p })));
       base.url.push(...data.url_calls.map((p) => ({ re: compilePattern(p), glob: p })));
       base.not.push(...(data.not_calls ?? []).map((p) => ({ re: compilePattern(p), glob: p })));
-      for (const [p, count] of Object.entries(data.min_args ?? {})) base.minArgs.push({ re: compilePattern(p), glob: p, count });
+      for (const [p, count] of Object.entries(data.min_args ?? {})) {
+        base.minArgs.push({ re: compilePattern(p), glob: p, count });
+        // `mapper.getJsonFactory().createJsonGenerator(writer)` matches `*mapper.get*` across the chain, but the
+        // bound is about the inner call (`getJsonFactory()`, no argument), classified on its own; the outer call's
+        // arguments say nothing about it, so a chain past such a call is not the API's (a bound no call meets).
+        if (/\*[^.{}]*$|\*[^.]*\}$/.test(p)) base.minArgs.push({ re: compilePattern(`${p}().*`), glob: `${p}().*`, count: Number.MAX_SAFE_INTEGER });
+      }
       for (const [p, count] of Object.entries(data.max_positional ?? {})) base.maxPositional.push({ re: compilePattern(p), glob: p, count });
       base.guesses.push(...compileKinds(data.guesses));
       base.blocking.push(...(data.waits?.blocking ?? []).map((p) => ({ re: compilePattern(p), glob: p })));

@@ -97,6 +97,9 @@ function urlValueOrigin(value: SyntaxNode, depth: number): UrlOrigin | undefined
     const name = v.childForFieldName('name')?.text ?? '';
     if (RESOURCE_LOOKUPS.test(name)) return 'resource';
     const object = v.childForFieldName('object');
+    // `betterJarUrl(cl.getResource(path))`: a URL made from a resource's URL alone (a jar-URL fix-up) is that resource.
+    const args = v.childForFieldName('arguments')?.namedChildren.filter((c) => c.type !== 'line_comment' && c.type !== 'block_comment') ?? [];
+    if (args.length === 1 && depth < 3 && urlValueOrigin(args[0]!, depth + 1) === 'resource') return 'resource';
     if (name === 'toURL' && object?.type === 'method_invocation' && /^(?:toURI|toUri)$/.test(object.childForFieldName('name')?.text ?? '')) return 'resource';
     if (/^(?:nextElement|next)$/.test(name) && object) {
       const o = unwrapped(object);

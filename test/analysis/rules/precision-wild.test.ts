@@ -150,6 +150,7 @@ describe('lowered to info', () => {
   const LOWERED: Array<{ file: string; ruleId: string; variant: string }> = [
     { file: 'poll_one_result.py', ruleId: 'polling-fixed-interval', variant: 'one-result' },
     { file: 'shutdown_waits.py', ruleId: 'polling-fixed-interval', variant: 'one-result' },
+    { file: 'OpenWhenReady.java', ruleId: 'polling-fixed-interval', variant: 'one-result' },
     { file: 'batched_requests.py', ruleId: 'serial-blocking-io', variant: 'batches' },
     { file: 'lazy_loaders.py', ruleId: 'serial-blocking-io', variant: 'yields' },
   ];

@@ -535,6 +535,18 @@ export function walksStatementList(loop: LoopFacts, c: CallFact): boolean {
 /** `strings.Split(script, ";")`, `sql.split(";")`, `text.split(';\n')`: a script cut into its statements. */
 const SPLIT_ON_SEMICOLON = /\b[Ss]plit(?:N|After|AfterN)?\s*\(\s*(?:(?:[^()]|\([^()]*\))*?,\s*)?["'`];\s*(?:\\n)?["'`]/;
 
+/**
+ * The statement the call runs was prepared in this iteration from the loop's statement (`for (String query :
+ * statements) { update = tx.getUpdateQuery(query); update.executeUpdate(); }`, `ps = conn.prepareStatement(sql)`):
+ * the receiver is assigned, earlier in the body, by a call handed the item the way runsStatementList and
+ * walksStatementList read it. A statement prepared from constant SQL and bound to the item still runs once per row.
+ */
+export function runsPreparedStatement(loop: LoopFacts, call: CallFact): boolean {
+  const receiver = call.receiver;
+  if (receiver === undefined || !/^[\w$]+$/.test(receiver)) return false;
+  return loop.calls.some((p) => p !== call && p.assignedTo === receiver && p.line <= call.line && !p.inInnerLoop && (runsStatementList(loop, p) || walksStatementList(loop, p)));
+}
+
 const GATHER_CALL = /\b(?:Promise\.(?:all|allSettled)|asyncio\.gather|gather)\s*\(/;
 
 /**
@@ -768,6 +780,7 @@ export function notPerRow(loop: LoopFacts, call: CallFact): boolean {
     rewritesEachRowOnce(loop, call) ||
     schemaWork(loop, call) ||
     runsStatementList(loop, call) ||
+    runsPreparedStatement(loop, call) ||
     batchedPerGroup(loop, call) ||
     perConnection(loop, call) ||
     recursesIntoArgument(loop, call) ||

@@ -173,10 +173,10 @@ function waitsForOneResult(loop: LoopFacts, ctx: RuleContext): boolean {
 /**
  * `data = self.controldata(); if data.get("state") == "shut down": break`: the loop breaks on what its own poll
  * returned, so it ends when the awaited state arrives (a shutdown, a replica catching up), as a wait for one job's
- * result does: its cost ends there.
+ * result does: its cost ends there. Java and Go alike (`is = conn.getInputStream(); ...; if (is != null) break;`).
  */
 function waitsForOneState(loop: LoopFacts, polls: CallFact[]): boolean {
-  if (!isPython(loop.language) || loop.kind === 'interval' || loop.kind === 'timeout-recursion') return false;
+  if (!(isPython(loop.language) || loop.language === 'java' || loop.language === 'go') || loop.kind === 'interval' || loop.kind === 'timeout-recursion') return false;
   const names = new Set(polls.map((c) => c.assignedTo).filter((n): n is string => n !== undefined && /^\w+$/.test(n)));
   if (names.size === 0) return false;
   return successExitsOfBody(loop).some((brk) => {
@@ -197,7 +197,12 @@ function successExitsOfBody(loop: LoopFacts): SyntaxNode[] {
   });
 }
 
-const LOOP_OR_SCOPE: ReadonlySet<string> = new Set(['for_statement', 'while_statement', 'function_definition', 'lambda', 'class_definition']);
+const LOOP_OR_SCOPE: ReadonlySet<string> = new Set([
+  'for_statement', 'while_statement', 'function_definition', 'lambda', 'class_definition',
+  // Java and Go (`for_statement` is Go's every loop; a Go `break` in a `switch`/`select` leaves that statement)
+  'enhanced_for_statement', 'do_statement', 'method_declaration', 'lambda_expression', 'class_body', 'switch_expression',
+  'func_literal', 'function_declaration', 'expression_switch_statement', 'type_switch_statement', 'select_statement',
+]);
 
 /**
  * `cur.execute("SELECT 1")`, `SELECT pg_is_in_recovery()`: a statement that reads no table (its whole text is in the

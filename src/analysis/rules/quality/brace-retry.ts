@@ -29,8 +29,9 @@ function retriedCall(loop: LoopFacts): CallFact | undefined {
       c.kinds.some((k) => RETRIED.has(k)) &&
       // Go: `v, err := f(); if err == nil { return v }`: the success branch leaves, a failure goes round.
       (c.failure === 'handled' || (loop.language === 'go' && successExits(c.node, loop).some((e) => e.via === 'err-nil'))) &&
-      // A counted loop whose call reads the counter walks items (`rows[i]`), it does not repeat one attempt.
-      !(loop.kind === 'for' && loop.loopVariables.some((v) => new RegExp(`\\b${v}\\b`).test(c.text) && !/attempt|retr|tries|try/i.test(v))) &&
+      // A counted loop whose call reads the counter walks items (`rows[i]`), it does not repeat one attempt; the
+      // counter is also one declared before the loop and stepped in its header (`for (; i < dirs.size(); i++)`).
+      !(loop.kind === 'for' && countersOf(loop).some((v) => new RegExp(`\\b${v}\\b`).test(c.text) && !/attempt|retr|tries|try/i.test(v))) &&
       !advancesArgument(c, loop) &&
       !(loop.language === 'go' && !loop.infinite && drawsCandidate(c, loop)),
   );
@@ -80,6 +81,22 @@ function drawsCandidate(call: CallFact, loop: LoopFacts): boolean {
   }
   if (drawn.size === 0) return false;
   return call.node.descendantsOfType(['identifier']).some((id) => drawn.has(id.text));
+}
+
+/**
+ * A counted loop's counters: the names its header declares or assigns (`loopVariables`), and the names its update
+ * clause steps (`for (; index < dirs.size(); index++)` over an `index` declared before the loop; Go's `for ; i < n;
+ * i++ {`).
+ */
+function countersOf(loop: LoopFacts): string[] {
+  const names = new Set(loop.loopVariables);
+  const updates = loop.language === 'java' ? loop.node.childrenForFieldName('update') : loop.node.descendantsOfType('for_clause').filter((f) => f.parent === loop.node).flatMap((f) => f.childrenForFieldName('update'));
+  for (const u of updates) {
+    const stepped = u.type === 'update_expression' || u.type === 'inc_statement' || u.type === 'dec_statement' ? u.namedChild(0) : u.type === 'assignment_expression' || u.type === 'assignment_statement' ? u.childForFieldName('left') : null;
+    const target = stepped?.type === 'expression_list' ? (stepped.namedChildCount === 1 ? stepped.namedChild(0) : null) : stepped;
+    if (target?.type === 'identifier') names.add(target.text);
+  }
+  return [...names];
 }
 
 /**
@@ -197,6 +214,9 @@ export function detectBraceRetry(loop: LoopFacts, ctx: RuleContext): Detection |
   const own = loop.calls.filter((c) => !c.inInnerLoop);
   // A blocking pop paces the loop by itself.
   if (own.some((c) => c.kinds.includes('queue-pop') && c.timeoutSeconds !== 0)) return null;
+  // So does a call that waits for a person (a modal dialog, `waits: blocking` in rules/apis/java.yml): the next
+  // attempt comes when they answer.
+  if (own.some((c) => ctx.kb.waitOf?.(loop.language, c.callee) === 'blocking')) return null;
   const sleeps = own.filter((c) => c.kinds.includes('sleep'));
   if (sleeps.length === 0 && retriesOnceOnFreshConnection(loop, call, ctx)) return null;
   let variant: 'no-sleep' | 'constant';
