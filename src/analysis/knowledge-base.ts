@@ -205,6 +205,12 @@ export const apiFileSchema = lazySchema((z) => {
      * object's method (jedi's `values.get_item(index, node)`, a dict's `r.get("key", [])`), not classified.
      */
     max_positional: z.record(z.string().min(1), z.number().int().min(0)).default({}),
+    /**
+     * The same bound for one kind only (`db-commit: {"*.commit": 0}`): a call with more positional arguments is not
+     * of that kind but keeps the others its name has (a DB-API `conn.commit()` takes none; GitPython's
+     * `repo.commit(sha)` looks a commit up, while a Kafka consumer's `consumer.commit(msg)` still acknowledges).
+     */
+    max_positional_by_kind: z.partialRecord(z.enum(CALL_KINDS), z.record(z.string().min(1), z.number().int().min(0))).default({}),
     /** Names that only suggest a kind (`fetch_*`, `obj.save`): classified with low confidence. */
     guesses: kindMap.default({}),
     /** Calls that wait for something (`blocking`) or return at once (`immediate`); see WaitClass. */
@@ -248,6 +254,7 @@ interface LanguageBase {
   not: CompiledPattern[];
   minArgs: Array<CompiledPattern & { count: number }>;
   maxPositional: Array<CompiledPattern & { count: number }>;
+  kindMaxPositional: Array<CompiledKinds & { count: number }>;
   guesses: CompiledKinds[];
   blocking: CompiledPattern[];
   immediate: CompiledPattern[];
@@ -366,7 +373,7 @@ export function compileApiFiles(dir = API_DIR): { hash: string; data: ApiFile[] 
 /** Reads and validates rules/apis/*.yml; an invalid file is an error naming the file and the key. */
 export function loadApiFiles(dir = API_DIR): Map<Language, LanguageBase> {
   const bases = new Map<Language, LanguageBase>();
-  for (const language of LANGUAGES) bases.set(language, { kinds: [], sql: [], url: [], not: [], minArgs: [], maxPositional: [], guesses: [], blocking: [], immediate: [], roles: new Map(), resources: [], builds: new Map() });
+  for (const language of LANGUAGES) bases.set(language, { kinds: [], sql: [], url: [], not: [], minArgs: [], maxPositional: [], kindMaxPositional: [], guesses: [], blocking: [], immediate: [], roles: new Map(), resources: [], builds: new Map() });
   const { files, texts, hash } = readDataFiles(dir);
   const compiled = dir === API_DIR ? readCompiled<ApiFile[]>(COMPILED_APIS, hash) : undefined;
   for (const data of compiled ?? files.map((f, i) => parseApiFile(texts[i]!, f))) {
@@ -384,6 +391,9 @@ export function loadApiFiles(dir = API_DIR): Map<Language, LanguageBase> {
         if (/\*[^.{}]*$|\*[^.]*\}$/.test(p)) base.minArgs.push({ re: compilePattern(`${p}().*`), glob: `${p}().*`, count: Number.MAX_SAFE_INTEGER });
       }
       for (const [p, count] of Object.entries(data.max_positional ?? {})) base.maxPositional.push({ re: compilePattern(p), glob: p, count });
+      for (const [kind, bounds] of Object.entries(data.max_positional_by_kind ?? {}) as Array<[CallKind, Record<string, number>]>) {
+        for (const [p, count] of Object.entries(bounds)) base.kindMaxPositional.push({ re: compilePattern(p), glob: p, kind, count });
+      }
       base.guesses.push(...compileKinds(data.guesses));
       base.blocking.push(...(data.waits?.blocking ?? []).map((p) => ({ re: compilePattern(p), glob: p })));
       base.immediate.push(...(data.waits?.immediate ?? []).map((p) => ({ re: compilePattern(p), glob: p })));
@@ -513,9 +523,11 @@ interface NameMatch {
   minArgs: number;
   /** The most positional arguments the API's call takes (`max_positional`), infinite when the name says nothing. */
   maxPositional: number;
+  /** Kinds the call is not when it passes more positional arguments than the bound (`max_positional_by_kind`). */
+  kindMaxPositional: Array<[CallKind, number]>;
 }
 
-const NO_MATCH: NameMatch = { kinds: [], sql: false, url: false, guesses: [], minArgs: 0, maxPositional: Number.POSITIVE_INFINITY };
+const NO_MATCH: NameMatch = { kinds: [], sql: false, url: false, guesses: [], minArgs: 0, maxPositional: Number.POSITIVE_INFINITY, kindMaxPositional: [] };
 
 class DataKnowledgeBase implements KnowledgeBase {
   // Pattern matching is cached per name (the same callees recur across a repository); the context-dependent part
@@ -571,6 +583,8 @@ class DataKnowledgeBase implements KnowledgeBase {
     if (match.minArgs > 0 && argumentsGiven(context) < match.minArgs) return { kinds: [], confidence: 'high' };
     if (positionalGiven(context) > match.maxPositional) return { kinds: [], confidence: 'high' };
     const kinds = new Set<CallKind>(match.kinds);
+    for (const [kind, count] of match.kindMaxPositional) if (positionalGiven(context) > count) kinds.delete(kind);
+    if (kinds.size === 0 && match.kinds.length > 0 && !match.sql && !match.url && match.guesses.length === 0) return { kinds: [], confidence: 'high' };
     let confidence: CallConfidence = 'high';
     let by: ClassifiedBy | undefined = kinds.size > 0 ? 'api' : undefined;
     if (match.sql) {
@@ -632,6 +646,7 @@ class DataKnowledgeBase implements KnowledgeBase {
     let url = false;
     let minArgs = 0;
     let maxPositional = Number.POSITIVE_INFINITY;
+    const kindMaxPositional: Array<[CallKind, number]> = [];
     if (base) {
       // Only the patterns that can match a name with this last segment, and the ones with a wildcard there when
       // one expression over all of those says that one of them might; in the catalogue's order.
@@ -643,20 +658,21 @@ class DataKnowledgeBase implements KnowledgeBase {
         if (entry.role === 'not') return NO_MATCH;
         if (entry.role === 'min-args') minArgs = Math.max(minArgs, entry.count);
         else if (entry.role === 'max-positional') maxPositional = Math.min(maxPositional, entry.count);
+        else if (entry.role === 'kind-max-positional') kindMaxPositional.push([entry.kind!, entry.count]);
         else if (entry.role === 'kind') kinds.add(entry.kind!);
         else if (entry.role === 'sql') sql = true;
         else if (entry.role === 'url') url = true;
         else guesses.add(entry.kind!);
       }
     }
-    return kinds.size === 0 && !sql && !url && guesses.size === 0 ? NO_MATCH : { kinds: [...kinds], sql, url, guesses: [...guesses], minArgs, maxPositional };
+    return kinds.size === 0 && !sql && !url && guesses.size === 0 ? NO_MATCH : { kinds: [...kinds], sql, url, guesses: [...guesses], minArgs, maxPositional, kindMaxPositional };
   }
 
 }
 
 interface IndexEntry {
   order: number;
-  role: 'kind' | 'sql' | 'url' | 'guess' | 'not' | 'min-args' | 'max-positional';
+  role: 'kind' | 'sql' | 'url' | 'guess' | 'not' | 'min-args' | 'max-positional' | 'kind-max-positional';
   /** `min-args` / `max-positional`: the bound. */
   count: number;
   kind: CallKind | undefined;
@@ -695,6 +711,7 @@ function buildIndex(base: LanguageBase): BaseIndex {
   for (const p of base.not) add('not', undefined, p);
   for (const p of base.minArgs) add('min-args', undefined, p, p.count);
   for (const p of base.maxPositional) add('max-positional', undefined, p, p.count);
+  for (const p of base.kindMaxPositional) add('kind-max-positional', p.kind, p, p.count);
   const bySegment = new Map<string, IndexEntry[]>();
   const wild: IndexEntry[] = [];
   for (const [entry, glob] of all) {
@@ -766,7 +783,7 @@ export function classifyWithType(kb: KnowledgeBase, language: Language, callee: 
 
 const kbByApis = new WeakMap<object, KnowledgeBase>();
 
-type OwnApis = Omit<LanguageBase, 'kinds' | 'sql' | 'url' | 'not' | 'minArgs' | 'maxPositional' | 'guesses' | 'blocking' | 'immediate'>;
+type OwnApis = Omit<LanguageBase, 'kinds' | 'sql' | 'url' | 'not' | 'minArgs' | 'maxPositional' | 'kindMaxPositional' | 'guesses' | 'blocking' | 'immediate'>;
 const EMPTY_OWN: OwnApis = { roles: new Map(), resources: [], builds: new Map() };
 
 /** The repository's `roles:`, `resources:` and `builds:`; globs match as its kinds' do (a bare name also as a method). */

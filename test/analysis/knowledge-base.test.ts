@@ -166,6 +166,15 @@ describe('built-in Python knowledge base', () => {
     expect(kinds('r.get', { args: [{ text: '*keys' }] })).toEqual(['db-read']);
   });
 
+  it('max_positional_by_kind: a commit with positional arguments is no database commit, other kinds stay', () => {
+    // DB-API, SQLAlchemy and Django commits take no positional argument; GitPython's repo.commit(sha) looks one up.
+    expect(kinds('conn.commit', { args: [] })).toEqual(['db-commit']);
+    expect(kinds('repo.commit', { args: [{ text: 'sha' }] })).toEqual([]);
+    expect(kinds('transaction.commit', { args: [{ text: '"default"', name: 'using' }] })).toEqual(['db-commit']);
+    // A Kafka consumer's commit(msg) is still an acknowledgement.
+    expect(kinds('consumer.commit', { args: [{ text: 'msg' }] })).toEqual(['queue-ack']);
+  });
+
   it('guesses I/O from names like fetch_* / *_api with low confidence', () => {
     for (const callee of ['fetch_orders', 'self.send_invoice', 'billing_api.charge', 'sync_customers', 'upload_report', 'call_partner']) {
       expect({ callee, ...kb.classify('python', callee) }).toEqual({ callee, kinds: ['http'], confidence: 'low', by: 'guess' });

@@ -73,6 +73,12 @@ export function classifyTreeCall(node: SyntaxNode, model: FileModel): TreeCall {
   } catch {
     kinds = [];
   }
+  // `def retry(fn, delay, wait_fn=time.sleep): ... wait_fn(delay)`: a parameter whose default is a sleep is the sleep
+  // the function waits with (injected so that tests can pass a fake); only a sleep, so no new I/O is read into it.
+  if (kinds.length === 0 && language === 'python' && /^[A-Za-z_]\w*$/.test(callee) && sleepParameterDefault(node, callee, model)) {
+    kinds = ['sleep'];
+    confidence = 'high';
+  }
   // `const job = this.queue.dequeue()` in a plain JavaScript function: an in-process queue's item, not a broker pop.
   if (kinds.includes('queue-pop') && (language === 'javascript' || language === 'typescript' || language === 'tsx') && isPlainValue(node)) kinds = kinds.filter((k) => k !== 'queue-pop');
   // `(0, promises_1.setTimeout)(ms)` / `timers.setTimeout(ms)` where the receiver is the file's binding of
@@ -93,6 +99,26 @@ export function classifyTreeCall(node: SyntaxNode, model: FileModel): TreeCall {
   const wait = kb.waitOf?.(language, callee);
   if (wait !== undefined) call.wait = wait;
   return call;
+}
+
+/** `name` is a parameter of the Python function around `node` whose default value the catalogue knows as a sleep. */
+function sleepParameterDefault(node: SyntaxNode, name: string, model: FileModel): boolean {
+  let fn: SyntaxNode | null = node.parent;
+  while (fn && fn.type !== 'function_definition' && fn.type !== 'lambda') fn = fn.parent;
+  if (fn?.type !== 'function_definition') return false;
+  for (const param of fn.childForFieldName('parameters')?.namedChildren ?? []) {
+    if (param.type !== 'default_parameter' && param.type !== 'typed_default_parameter') continue;
+    if (param.childForFieldName('name')?.text !== name) continue;
+    const value = param.childForFieldName('value');
+    if (!value || (value.type !== 'attribute' && value.type !== 'identifier')) return false;
+    try {
+      const kinds = model.kb.classify(model.language, compact(value.text)).kinds;
+      return kinds.length === 1 && kinds[0] === 'sleep';
+    } catch {
+      return false;
+    }
+  }
+  return false;
 }
 
 /** Calls under `root` in source order (nested functions skipped unless asked otherwise), classified once per file. */

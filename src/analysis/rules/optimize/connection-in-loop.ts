@@ -49,6 +49,22 @@ function returnsName(loop: LoopFacts, name: string, model: FileModel): boolean {
   return found;
 }
 
+const ASSIGNMENTS = new Set(['assignment']);
+
+/** A `return` in the loop's own body hands back a name assigned from a call on `name` (`port = s.getsockname()[1]`). */
+function returnsWhatItFound(loop: LoopFacts, name: string, model: FileModel): boolean {
+  if (loop.language !== 'python') return false;
+  const found = new Set<string>();
+  walkOwnBody(loop, model, ASSIGNMENTS, (node) => {
+    const left = node.childForFieldName('left');
+    const right = node.childForFieldName('right');
+    if (left?.type !== 'identifier' || left.text === name || !right) return;
+    const calls = right.type === 'call' ? [right, ...right.descendantsOfType('call')] : right.descendantsOfType('call');
+    if (calls.some((call) => call.childForFieldName('function')?.text.startsWith(`${name}.`) === true)) found.add(left.text);
+  });
+  return [...found].some((n) => returnsName(loop, n, model));
+}
+
 export function perIterationConnections(loop: LoopFacts, model: FileModel, ctx?: RuleContext): CallFact[] {
   const calls = ownCalls(loop);
   // `for { in, _ := l.Accept(); out, _ := net.Dial("tcp", upstream); go pipe(in, out) }`: a proxy accepts a client and
@@ -67,6 +83,9 @@ export function perIterationConnections(loop: LoopFacts, model: FileModel, ctx?:
     // `for port in candidates: s = socket(); try: s.bind(...) except OSError: continue; else: return s`: a search
     // for one working connection that leaves the loop with it, not a connection per item.
     if (c.assignedTo !== undefined && returnsName(loop, c.assignedTo, model)) return false;
+    // `s = socket.socket(); s.bind(("", port)); found = s.getsockname()[1]; s.close(); return found`: the same
+    // search, leaving with what it learned through the connection (a free port) instead of the connection itself.
+    if (c.assignedTo !== undefined && returnsWhatItFound(loop, c.assignedTo, model)) return false;
     // `while True: try: conn = connect(dsn); break` (or `else: break`), `await client.connect(); return client;`,
     // `return connect()`,
     // Go's `conn, err := net.Dial(...); if err == nil { conn.Close(); return true }`: the loop is left once the

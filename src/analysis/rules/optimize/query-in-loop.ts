@@ -75,9 +75,45 @@ export function perItemReads(loop: LoopFacts, source: string): CallFact[] {
       !carriedAcrossIterations(loop, c) &&
       !notPerRow(loop, c) &&
       !leavesOnSuccess(callNode(c), loop) &&
-      !onTheItemItself(loop, c)
+      !onTheItemItself(loop, c) &&
+      !prefetchedRelation(loop, c)
     );
   });
+}
+
+/** What a prefetched related manager answers from its cache: Django builds these from the prefetched rows. */
+const CACHED_MANAGER_CALL = /^([A-Za-z_]\w*)\.([A-Za-z_]\w*_set)\.(all|count|exists)$/;
+
+/**
+ * `for dt in DeviceType.objects.prefetch_related("device_set"): dt.device_set.count()`: the rows the loop walks were
+ * fetched with that relation (`prefetch_related("device_set")`, `Prefetch("device_set", ...)`, or a longer lookup
+ * starting with it), on the iterable itself or on the name it was assigned to earlier in the function. `all()`,
+ * `count()` and `exists()` on the item's related manager then read Django's prefetch cache, no query. A filter, an
+ * `order_by` or a relation the lookups do not name still runs one query per item (Python).
+ */
+function prefetchedRelation(loop: LoopFacts, c: CallFact): boolean {
+  const m = loop.language === 'python' ? CACHED_MANAGER_CALL.exec(c.callee) : null;
+  const iterable = loop.node.type === 'for_statement' ? loop.node.childForFieldName('right') : null;
+  if (!m || !loop.loopVariables.includes(m[1]!) || !iterable) return false;
+  const relation = m[2]!;
+  const sources: SyntaxNode[] = [iterable];
+  const name = iterable.type === 'identifier' ? iterable.text : undefined;
+  if (name) {
+    let fn: SyntaxNode | null = loop.node.parent;
+    while (fn && fn.type !== 'function_definition') fn = fn.parent;
+    for (const a of fn?.descendantsOfType('assignment') ?? []) {
+      const right = a.childForFieldName('right');
+      if (a.childForFieldName('left')?.text === name && right && a.endIndex <= loop.node.startIndex) sources.push(right);
+    }
+  }
+  return sources.some((source) =>
+    [source, ...source.descendantsOfType('call')].some((call) => {
+      if (call.type !== 'call' || !/(?:^|\.)prefetch_related$/.test(call.childForFieldName('function')?.text ?? '')) return false;
+      const args = call.childForFieldName('arguments')?.namedChildren ?? [];
+      const lookups = args.flatMap((arg) => (arg.type === 'string' ? [arg] : arg.type === 'call' ? (arg.childForFieldName('arguments')?.namedChildren.slice(0, 1).filter((f) => f.type === 'string') ?? []) : []));
+      return lookups.some((l) => l.text.replace(/^[rbuf]*['"]+|['"]+$/gi, '').split('__')[0] === relation);
+    }),
+  );
 }
 
 /**

@@ -14,6 +14,7 @@ import {
   chainRoot,
   hasKind,
   inErrorHandler,
+  leavesOnSuccess,
   insertAndEdit,
   isPython,
   ownCalls,
@@ -97,6 +98,9 @@ export function unboundedReads(loop: LoopFacts, model: FileModel): Unbounded[] {
     if (seen.has(root.id)) continue;
     // ORM chains are recognised here too: the knowledge base classifies their first link, not always the chain
     if ((!hasKind(call, 'db-read', 'lock') && !DJANGO_OR_SQLALCHEMY.test(spineOf(root))) || inErrorHandler(call.node, loop)) continue;
+    // `while True: try: cursor.execute("SELECT * FROM django_migrations"); break except OperationalError: sleep(d)`:
+    // a wait until the database answers; the loop ends on the first read that succeeds, so the table is read once.
+    if (leavesOnSuccess(callNode(call), loop)) continue;
     seen.add(root.id);
     const chain = root.text;
     const sql = sqlOf(call, model);

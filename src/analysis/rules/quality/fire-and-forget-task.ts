@@ -103,6 +103,35 @@ function submitsSelfHandling(call: SyntaxNode, ctx: RuleContext): boolean {
   return calls.every((c) => c.kinds.includes('log') || caught(c.node)) && body.descendantsOfType('raise_statement').every((r) => inNested(r) || caught(r, false));
 }
 
+/**
+ * `pool.apply_async(func=run_and_report, args=[job])` where `def run_and_report(job): job.run(); done.put(job)`, and
+ * the function drains `done` after the loop (`done.get(True, wait)`): every submitted job hands its outcome to a
+ * queue the caller waits on, so the dropped handle loses nothing (a job that fails never arrives, and the caller's
+ * wait ends in its timeout).
+ */
+function reportsThroughQueue(call: SyntaxNode, loop: LoopFacts): boolean {
+  const args = argumentsOf(call);
+  const target = args.positional[0] ?? args.keywords.get('func') ?? args.keywords.get('fn');
+  if (target?.type !== 'identifier') return false;
+  const def = nearestDefinition(call, target.text);
+  if (!def) return false;
+  const queues = new Set<string>();
+  for (const c of def.descendantsOfType('call')) {
+    const fn = c.childForFieldName('function');
+    const method = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : undefined;
+    const receiver = fn?.childForFieldName('object');
+    if ((method === 'put' || method === 'put_nowait') && receiver?.type === 'identifier') queues.add(receiver.text);
+  }
+  if (queues.size === 0) return false;
+  let scope: SyntaxNode | null = loop.node.parent;
+  while (scope && scope.type !== 'function_definition') scope = scope.parent;
+  return (scope?.descendantsOfType('call') ?? []).some((c) => {
+    if (c.startIndex < loop.node.endIndex) return false;
+    const fn = c.childForFieldName('function');
+    return fn?.type === 'attribute' && fn.childForFieldName('attribute')?.text === 'get' && queues.has(fn.childForFieldName('object')?.text ?? '');
+  });
+}
+
 /** The `def name` the call sees: in the innermost enclosing function's body first, then outwards to the module. */
 function nearestDefinition(from: SyntaxNode, name: string): SyntaxNode | undefined {
   for (let scope = from.parent; scope; scope = scope.parent) {
@@ -130,7 +159,7 @@ function pythonFindings(loop: LoopFacts, ctx: RuleContext): { statement: SyntaxN
     if (receiver === 'self') continue;
     if (methodOf(callee) === 'submit' && !/executor|pool|ex$|^ex|client/i.test(receiver)) continue;
     if (methodOf(callee) === 'apply_async' && /pool/i.test(receiver) === false) continue;
-    if (submitsOnlyAWait(expr, ctx) || submitsSelfHandling(expr, ctx)) continue;
+    if (submitsOnlyAWait(expr, ctx) || submitsSelfHandling(expr, ctx) || reportsThroughQueue(expr, loop)) continue;
     out.push({ statement: node, call: expr, callee });
   }
   return out;

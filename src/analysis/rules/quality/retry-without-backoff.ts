@@ -81,7 +81,10 @@ function raisesUnlessInterrupted(handler: SyntaxNode, ctx: RuleContext): boolean
   if (first?.type !== 'if_statement') return false;
   const condition = first.childForFieldName('condition');
   const names = condition?.descendantsOfType('identifier').map((id) => id.text) ?? [];
-  if (!/!=|\bnot\s+in\b/.test(condition?.text ?? '') || !names.some((n) => ctx.kb.hasRole?.('python', n, 'control_flow_errnos') === true)) return false;
+  // `exc.errno != errno.EINTR`, `exc.errno not in (EINTR, EAGAIN)`, or the negation of the equality (`if not
+  // (err.args and err.args[0] == errno.EINTR): raise`, the socket.error spelling of older code).
+  const negated = condition?.type === 'not_operator' && /==|\bin\b/.test(condition.childForFieldName('argument')?.text ?? '');
+  if ((!negated && !/!=|\bnot\s+in\b/.test(condition?.text ?? '')) || !names.some((n) => ctx.kb.hasRole?.('python', n, 'control_flow_errnos') === true)) return false;
   return statementsOf(first.childForFieldName('consequence')).some((st) => st.type === 'raise_statement');
 }
 

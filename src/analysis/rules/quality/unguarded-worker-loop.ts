@@ -293,7 +293,12 @@ function catchesEveryFailure(fn: SyntaxNode, ctx: RuleContext): boolean {
   // The call the worker's summary names may be classified only through the summary (`get_session().head`); what
   // this function's own body shows as I/O must all be caught.
   const risky = treeCalls(body, ctx.model, { skipFunctions: true }).filter((c) => c.kinds.some((k) => THROWING_KINDS.has(k)));
-  return risky.every((c) => caughtBroadly(c.node, body));
+  // The helper may take its item before the try that protects the work (`task = self.queue.get()`, then `try:
+  // task.run() except Exception: log`), as a loop body may (`isFetchOrRecovery`): a failed take means the queue or
+  // broker is gone, not that one item was bad. Only the first broad try among the body's own statements counts, and
+  // only a take (`queue-pop`) before it; other I/O there (a request, a write) must still be caught.
+  const guard = statementsOf(body).find((s) => s.type === 'try_statement' && broadHandlerOf(s));
+  return risky.every((c) => caughtBroadly(c.node, body) || (guard !== undefined && c.kinds.every((k) => k === 'queue-pop') && isFetchOrRecovery(c, guard)));
 }
 
 /** A handler of `tryNode` that catches any failure (`except Exception`, `except BaseException`, bare) and does not raise. */
