@@ -141,6 +141,7 @@ export class FileModel {
   private asyncNames?: Set<string>;
   private imported?: Set<string>;
   private moduleLevel?: Set<string>;
+  private readonly memos = new Map<string, unknown>();
   // --- end of caches ----------------------------------------------------------------------------------------------
 
   constructor(facts: FileFacts, kb: KnowledgeBase, classify: CallClassifier) {
@@ -151,6 +152,14 @@ export class FileModel {
     this.kb = kb;
     this.facts = facts;
     this.classify = classify;
+  }
+
+  /** A value a helper derives from the whole file once (a prefilter, an index), kept for this file only. */
+  memo<T>(key: string, compute: () => T): T {
+    if (this.memos.has(key)) return this.memos.get(key) as T;
+    const value = compute();
+    this.memos.set(key, value);
+    return value;
   }
 
   get root(): SyntaxNode {

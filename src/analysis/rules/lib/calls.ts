@@ -101,8 +101,18 @@ export function classifyTreeCall(node: SyntaxNode, model: FileModel): TreeCall {
   return call;
 }
 
+/** Names given a default that ends in `sleep` (`wait_fn=time.sleep`, `pause: Callable = asyncio.sleep`). */
+function sleepDefaultNames(source: string): Set<string> {
+  const names = new Set<string>();
+  for (const m of source.matchAll(/\b([A-Za-z_]\w*)\s*(?::[^=,()\n]*)?=\s*[A-Za-z_][\w.]*sleep\b/g)) names.add(m[1]!);
+  return names;
+}
+
 /** `name` is a parameter of the Python function around `node` whose default value the catalogue knows as a sleep. */
 function sleepParameterDefault(node: SyntaxNode, name: string, model: FileModel): boolean {
+  // Asked for every bare call the catalogue does not know (`len(x)`, the code's own functions): first the names the
+  // file gives a default spelled like a sleep (`wait_fn=time.sleep`), found once per file by text.
+  if (!model.memo('sleep-defaults', () => sleepDefaultNames(model.source)).has(name)) return false;
   let fn: SyntaxNode | null = node.parent;
   while (fn && fn.type !== 'function_definition' && fn.type !== 'lambda') fn = fn.parent;
   if (fn?.type !== 'function_definition') return false;
