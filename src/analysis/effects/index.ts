@@ -1356,14 +1356,9 @@ export class FileEffects implements KnowledgeBase {
     for (const candidate of moduleCandidates(from.path, from.language, module)) {
       if (candidate === from.path) continue;
       if (!this.index.has(candidate)) continue;
-      if (!this.consulted.has(candidate)) {
-        if (this.consulted.size >= this.limits.max_files) {
-          this.cutOff.add(candidate);
-          return undefined;
-        }
-        this.consulted.add(candidate);
-      }
-      const table = this.index.load(candidate);
+      const table = this.loadCounted(candidate, false);
+      // Past the bound the name stays unresolved (the note names the file); an unparsable file, the next candidate.
+      if (this.cutOff.has(candidate)) return undefined;
       if (!table) continue;
       if (name === 'default') {
         const only = [...table.topLevel.values()].filter((f) => !f.nested);

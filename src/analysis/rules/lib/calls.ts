@@ -23,6 +23,7 @@ import {
   compact,
   descendants,
   familyOf,
+  enclosingFunction,
   FUNCTION_TYPES,
   LOOP_TYPES,
   nodesOfTypes,
@@ -123,8 +124,7 @@ function sleepParameterDefault(node: SyntaxNode, name: string, model: FileModel)
   // Asked for every bare call the catalogue does not know (`len(x)`, the code's own functions): first the names the
   // file gives a default spelled like a sleep (`wait_fn=time.sleep`), found once per file by text.
   if (!model.memo('sleep-defaults', () => sleepDefaultNames(model.source)).has(name)) return false;
-  let fn: SyntaxNode | null = node.parent;
-  while (fn && fn.type !== 'function_definition' && fn.type !== 'lambda') fn = fn.parent;
+  const fn = enclosingFunction(node, 'python');
   if (fn?.type !== 'function_definition') return false;
   for (const param of fn.childForFieldName('parameters')?.namedChildren ?? []) {
     if (param.type !== 'default_parameter' && param.type !== 'typed_default_parameter') continue;

@@ -730,7 +730,6 @@ export function fallbackOnMiss(call: CallFact): boolean {
   return (fn?.childForFieldName('property') ?? fn?.childForFieldName('attribute'))?.text === 'get';
 }
 
-/** Per-item database calls that run only on a lookup's miss, or are schema work, a statement list (by the item's or the list's name), one batch per group, one per database, a recursive walk of the argument, a composite's fan-out, or deliberately serial (see above). */
 /** A file of migration steps: a `migrations` (or `migration`) folder on its path (knex, Django, Alembic, TypeORM). */
 const MIGRATION_DIR = /(?:^|[\\/])migrations?[\\/]/i;
 
@@ -774,6 +773,11 @@ export function rewritesEachRowOnce(loop: LoopFacts, call: CallFact): boolean {
   return values.some((v) => [v, ...v.descendantsOfType(['identifier', 'shorthand_property_identifier'])].some((id) => (id.type === 'identifier' || id.type === 'shorthand_property_identifier') && names.has(id.text)));
 }
 
+/**
+ * Per-item database calls that run only on a lookup's miss, rewrite each row once in a migration, are schema work, a
+ * statement list (by the item's or the list's name, or prepared from it), one batch per group, one per database, a
+ * recursive walk of the argument, a composite's fan-out, or deliberately serial (see above).
+ */
 export function notPerRow(loop: LoopFacts, call: CallFact): boolean {
   return (
     fallbackOnMiss(call) ||

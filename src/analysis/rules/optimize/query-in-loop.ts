@@ -10,6 +10,7 @@ import { batchedReadSketch, genericBatchSketch } from './batching.js';
 import { braceBatchedReadSketch } from './brace-fixes.js';
 import {
   ITERATING_KINDS,
+  enclosingFunction,
   batchSize,
   fewStatedItems,
   carriedAcrossIterations,
@@ -99,9 +100,7 @@ function prefetchedRelation(loop: LoopFacts, c: CallFact): boolean {
   const sources: SyntaxNode[] = [iterable];
   const name = iterable.type === 'identifier' ? iterable.text : undefined;
   if (name) {
-    let fn: SyntaxNode | null = loop.node.parent;
-    while (fn && fn.type !== 'function_definition') fn = fn.parent;
-    for (const a of fn?.descendantsOfType('assignment') ?? []) {
+    for (const a of enclosingFunction(loop.node, 'python')?.descendantsOfType('assignment') ?? []) {
       const right = a.childForFieldName('right');
       if (a.childForFieldName('left')?.text === name && right && a.endIndex <= loop.node.startIndex) sources.push(right);
     }

@@ -7,7 +7,7 @@
 import type { Detection, Detector, RuleContext } from '../../rule-types.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { blockFix, fenceLanguage, replaceFix, rewriteLines } from '../../../fixes/lines.js';
-import { argumentsOf, calleeOf, classMethods, compact, descendants, displayCallee, enclosingClass, familyOf, lineOf, methodOf, rootOf, sendsOnStatefulSocket } from '../lib/index.js';
+import { argumentsOf, calleeOf, classMethods, compact, descendants, displayCallee, enclosingClass, enclosingFunction, familyOf, lineOf, methodOf, rootOf, sendsOnStatefulSocket } from '../lib/index.js';
 import { detectBraceFireAndForget } from './brace-fire-and-forget.js';
 
 const GROUP_NAME = /^_*(tg|task_?group|taskgroup|group|nursery|tasks?_group|scope)$/i;
@@ -123,8 +123,7 @@ function reportsThroughQueue(call: SyntaxNode, loop: LoopFacts): boolean {
     if ((method === 'put' || method === 'put_nowait') && receiver?.type === 'identifier') queues.add(receiver.text);
   }
   if (queues.size === 0) return false;
-  let scope: SyntaxNode | null = loop.node.parent;
-  while (scope && scope.type !== 'function_definition') scope = scope.parent;
+  const scope = enclosingFunction(loop.node, 'python');
   return (scope?.descendantsOfType('call') ?? []).some((c) => {
     if (c.startIndex < loop.node.endIndex) return false;
     const fn = c.childForFieldName('function');
@@ -361,15 +360,10 @@ function shadowed(name: string, call: SyntaxNode): boolean {
     if (shadow) return true;
     // `function update(node) { ... }` declared in the same function (a helper beside the loop): a bare `update(...)`
     // calls that declaration, never a method or another module's async `update`. Synchronous, it returns no promise.
-    const local = body?.descendantsOfType('function_declaration').some((d) => d.childForFieldName('name')?.text === name && !d.children.some((c) => c.type === 'async') && enclosingFunction(d) === scope);
+    const local = body?.descendantsOfType('function_declaration').some((d) => d.childForFieldName('name')?.text === name && !d.children.some((c) => c.type === 'async') && enclosingFunction(d, 'js')?.id === scope.id);
     if (local) return true;
   }
   return false;
-}
-
-function enclosingFunction(node: SyntaxNode): SyntaxNode | null {
-  for (let n = node.parent; n; n = n.parent) if (ASYNC_CANDIDATE_TYPES.has(n.type)) return n;
-  return null;
 }
 
 /** `Promise.allSettled(...)`: a promise that fulfils whatever its inputs do (it reports each outcome instead). */
