@@ -76,7 +76,7 @@ export function renderRuleDocs(rule: RuleDefinition, locale: Locale): string {
   const lines = [
     `# ${rule.id}: ${rule.title[locale] ?? rule.title.en}`,
     '',
-    `**${t(locale, 'engine.docs.target')}:** \`${rule.target}\` · **${t(locale, 'engine.docs.severity')}:** \`${rule.severity}\` · **${t(locale, 'engine.docs.languages')}:** ${rule.languages.join(', ')}`,
+    `**${t(locale, 'engine.docs.target')}:** \`${rule.target}\` · **${t(locale, 'engine.docs.severity')}:** \`${rule.severity}\`${rule.assumed_count_severity ? ` (${t(locale, 'engine.docs.severity_assumed', { severity: `\`${rule.assumed_count_severity}\`` })})` : ''} · **${t(locale, 'engine.docs.languages')}:** ${rule.languages.join(', ')}`,
     '',
     section('what', docs.what),
     section('why', docs.why),
@@ -208,6 +208,9 @@ function syntaxErrors(tree: FileFacts['tree']): { count: number; line: number } 
   return { count, line: node.startPosition.row + 1 };
 }
 
+/** A rule as it runs under a config: the severity it reports at, and whether the config chose that severity. */
+type ActiveRule = RegisteredRule & { severity: Severity; severitySet: boolean };
+
 function severityFor(rule: RuleDefinition, config: CozeLoopConfig): Severity | undefined {
   const setting = config.rules[rule.id];
   if (setting === undefined || setting === 'on') return rule.severity;
@@ -217,10 +220,10 @@ function severityFor(rule: RuleDefinition, config: CozeLoopConfig): Severity | u
   return setting.severity ?? rule.severity;
 }
 
-const activeRulesCache = new WeakMap<CozeLoopConfig, Map<string, Array<RegisteredRule & { severity: Severity }>>>();
+const activeRulesCache = new WeakMap<CozeLoopConfig, Map<string, ActiveRule[]>>();
 
 /** Rules that apply to a language under a config, with the severity each reports at (cached per config object). */
-function activeRules(language: Language, config: CozeLoopConfig, onlyRules?: string[]): Array<RegisteredRule & { severity: Severity }> {
+function activeRules(language: Language, config: CozeLoopConfig, onlyRules?: string[]): ActiveRule[] {
   let perConfig = activeRulesCache.get(config);
   if (!perConfig) {
     perConfig = new Map();
@@ -236,8 +239,8 @@ function activeRules(language: Language, config: CozeLoopConfig, onlyRules?: str
   return rules;
 }
 
-function computeActiveRules(language: Language, config: CozeLoopConfig, onlyRules?: string[]): Array<RegisteredRule & { severity: Severity }> {
-  const out: Array<RegisteredRule & { severity: Severity }> = [];
+function computeActiveRules(language: Language, config: CozeLoopConfig, onlyRules?: string[]): ActiveRule[] {
+  const out: ActiveRule[] = [];
   const threshold = severityRank(config.severity_threshold);
   for (const rule of ruleRegistry().values()) {
     const def = rule.definition;
@@ -245,7 +248,8 @@ function computeActiveRules(language: Language, config: CozeLoopConfig, onlyRule
     if (!def.languages.includes(language) || !config.targets.includes(def.target)) continue;
     const severity = severityFor(def, config);
     if (!severity || severityRank(severity) < threshold) continue;
-    out.push({ ...rule, severity });
+    const setting = config.rules[def.id];
+    out.push({ ...rule, severity, severitySet: typeof setting === 'object' ? setting.severity !== undefined : setting !== undefined && setting !== 'on' });
   }
   return out;
 }
@@ -320,13 +324,18 @@ function renderTemplate(templates: RuleDefinition['messages'], variant: string |
  */
 const DEEP_CHAIN_STEPS = 3;
 
+/** The lowest of the severities given (the rule's, then each reason to lower it). */
+function lowest(base: Severity, ...lower: Array<Severity | undefined>): Severity {
+  return lower.reduce<Severity>((min, s) => (s !== undefined && severityRank(s) < severityRank(min) ? s : min), base);
+}
+
 function withVia(message: string, via: string | undefined, locale: Locale): string {
   if (via === undefined || message.includes(via)) return message;
   return t(locale, 'engine.via.suffix', { message, via });
 }
 
 function buildFinding(
-  rule: RegisteredRule & { severity: Severity },
+  rule: ActiveRule,
   detection: Detection,
   facts: FileFacts,
   locale: Locale,
@@ -358,13 +367,25 @@ function buildFinding(
     const calls = typeof data.call === 'string' ? `\`${data.call}\`` : typeof data.callee === 'string' ? `\`${data.callee}\`` : 'a call';
     explanation = `${explanation}\n\n${t(locale, 'engine.confidence_low', { calls })}`.trim();
   }
+  // An iteration count the code does not state makes the cost a guess about the data: on the held-out sets reviewers
+  // kept a quarter of such N+1-family findings (docs/engine.md, "Severity follows measured precision"), so they are
+  // reported at the rule's `assumed_count_severity`, unless the repository's config chose the rule's severity.
+  const countAssumed = def.assumed_count_severity !== undefined && !rule.severitySet && detection.itemsSource !== undefined && detection.itemsSource !== 'code';
+  if (countAssumed && severityRank(def.assumed_count_severity!) < severityRank(rule.severity)) {
+    explanation = `${explanation}\n\n${t(locale, 'engine.count_assumed', { id: def.id, severity: def.assumed_count_severity! })}`.trim();
+  }
   const anchorText = lines.line(detection.line).trim();
   const finding: Finding = {
     ruleId: def.id,
     target: def.target,
     // A name-only guess is a hint, never a warning or an error (docs/engine.md, "Confidence and severity").
     // A detection may lower its own severity (never raise it).
-    severity: confidence === 'low' && severityRank(rule.severity) > severityRank('info') ? 'info' : detection.severity && severityRank(detection.severity) < severityRank(rule.severity) ? detection.severity : rule.severity,
+    severity: lowest(
+      rule.severity,
+      confidence === 'low' ? 'info' : undefined,
+      detection.severity,
+      countAssumed ? def.assumed_count_severity : undefined,
+    ),
     confidence,
     path: facts.path,
     language: facts.language,

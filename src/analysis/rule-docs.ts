@@ -2,6 +2,7 @@
 // from what `coze-loop explain <id>` prints and what the comments say: one page per rule (`<id>.md`, the URL
 // `COZE_LOOP_DOCS_URL` points comments at), one page per target, and an index. `npm run docs:rules` rewrites them;
 // test/analysis/rule-docs.test.ts fails when a committed page differs from what this renders.
+import { t } from '../core/i18n.js';
 import { TARGETS, type Locale, type Target } from '../core/types.js';
 import { renderRuleDocs } from './engine.js';
 import { detectorPath } from './rule-registry.js';
@@ -91,7 +92,7 @@ function table(rules: RuleDefinition[], locale: Locale): string[] {
     `|${columns.map(() => '---').join('|')}|`,
     ...rules.map(
       (r) =>
-        `| [\`${r.id}\`](${r.id}.md) | ${r.title[locale]} | ${r.severity} | ${r.languages.join(', ')} | ${r.cost ? `\`${r.cost.metric}\`` : '—'} | ${r.fix?.safety ?? '—'} |`,
+        `| [\`${r.id}\`](${r.id}.md) | ${r.title[locale]} | ${r.severity}${r.assumed_count_severity ? ` (${t(locale, 'engine.docs.severity_assumed', { severity: r.assumed_count_severity })})` : ''} | ${r.languages.join(', ')} | ${r.cost ? `\`${r.cost.metric}\`` : '—'} | ${r.fix?.safety ?? '—'} |`,
     ),
   ];
 }

@@ -33,6 +33,8 @@ export const ruleFileSchema = lazySchema((z) => {
     title: localized(text),
     target: z.enum(TARGETS),
     severity: z.enum(SEVERITIES),
+    /** Severity of a finding whose iteration count is assumed, not stated by the code (lower than `severity`). */
+    assumed_count_severity: z.enum(SEVERITIES).optional(),
     languages: z.array(z.enum(LANGUAGES)).min(1),
     docs: localized(docsSchema),
     messages: variants,

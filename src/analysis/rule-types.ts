@@ -1,6 +1,6 @@
 // A rule is data (rules/<id>/rule.yml: metadata, docs, messages) plus a detector (src/analysis/rules/**) that turns
 // loop facts into detections. The engine (engine.ts) joins them, applies config and suppressions, and renders.
-import type { Confidence, CostEstimate, Fix, Language, Locale, Severity, Target } from '../core/types.js';
+import type { Confidence, CostAssumption, CostEstimate, Fix, Language, Locale, Severity, Target } from '../core/types.js';
 import type { CozeLoopConfig } from '../config/schema.js';
 import type { CallKind, FileFacts, LoopFacts } from './facts.js';
 import type { KnowledgeBase } from './knowledge-base.js';
@@ -22,6 +22,11 @@ export interface RuleDefinition {
   title: Localized<string>;
   target: Target;
   severity: Severity;
+  /**
+   * The severity of a finding whose iteration count the code does not state (`100 (assumed)`): its cost rests on a
+   * guess about the data (docs/engine.md, "Severity follows measured precision"). Lower than `severity`.
+   */
+  assumed_count_severity?: Severity;
   languages: Language[];
   docs: Localized<RuleDocs>;
   /**
@@ -74,6 +79,11 @@ export interface Detection {
    * arguments): the message says why. Never raises it.
    */
   severity?: Severity;
+  /**
+   * Where the iteration count behind the cost came from: `code` when the code states it (a literal list, `range(N)`,
+   * a LIMIT), else `config` / `default` (the assumed `cost.batch_size`). Read with the rule's `assumed_count_severity`.
+   */
+  itemsSource?: CostAssumption['source'];
   cost?: CostEstimate;
   fix?: Fix;
   /** The call kind the finding is about, when a summarised call has several: its message names the chain to that kind. */

@@ -204,6 +204,7 @@ export function detectBraceSerialIo(loop: LoopFacts, ctx: RuleContext): Detectio
       after: formatNumber(cost.after, ctx.locale),
       concurrency: formatNumber(concurrency.value, ctx.locale),
     },
+    itemsSource: items.assumption.source,
     cost,
     fix: blockFix(ctx, loop, sketch, say(ctx, loop.language === 'go' ? 'fix.serial.errgroup' : 'fix.serial.executor'), 'unsafe'),
   };

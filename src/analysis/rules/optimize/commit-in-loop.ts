@@ -160,6 +160,7 @@ export const detectCommitInLoop: Detector = (loop, ctx) => {
       loopVar: loop.loopVariables[0] ?? 'item',
       items: formatCount(items, ctx.locale),
     },
+    itemsSource: items.assumption.source,
     cost,
     fix:
       (braceCommitSketch(loop, first) === undefined ? moveCommitReplace(loop, ctx, first) : undefined) ??

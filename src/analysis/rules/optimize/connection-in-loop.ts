@@ -233,6 +233,8 @@ export const detectConnectionInLoop: Detector = (loop, ctx) => {
       perHour: formatNumber(cost.before, ctx.locale),
       items: formatCount(items, ctx.locale),
     },
+    // A connection per poll costs the same whatever the data: only the per-item count is a guess about it.
+    ...(interval ? {} : { itemsSource: items.assumption.source }),
     cost,
     fix: hoistFix(loop, ctx, first, Boolean(interval)),
   };

@@ -241,6 +241,7 @@ export const detectQueryInLoop: Detector = (loop, ctx) => {
       before: formatNumber(cost.before, ctx.locale),
       after: formatNumber(cost.after, ctx.locale),
     },
+    itemsSource: items.assumption.source,
     cost,
     fix: blockFix(ctx, loop, sketch ?? genericBatchSketch(loop, first), say(ctx, sketch ? 'fix.query.batched' : 'fix.query.generic'), 'unsafe'),
   };

@@ -300,6 +300,7 @@ export const detectSerialBlockingIo: Detector = (loop, ctx) => {
       after: formatNumber(cost.after, ctx.locale),
       concurrency: formatNumber(concurrency.value, ctx.locale),
     },
+    itemsSource: items.assumption.source,
     cost,
     fix: concurrentSketch(loop, ctx, concurrency.value),
   };

@@ -112,6 +112,7 @@ export const detectWritePerRow: Detector = (loop, ctx) => {
       before: formatNumber(cost.before, ctx.locale),
       after: formatNumber(cost.after, ctx.locale),
     },
+    itemsSource: items.assumption.source,
     cost,
     fix: (writes.length === 1 ? executemanyReplace(loop, ctx, first) : undefined) ?? blockFix(ctx, loop, braceBatchedWriteSketch(loop, first) ?? batchedWriteSketch(loop, first, ctx), say(ctx, 'fix.write.batched'), 'unsafe'),
   };
