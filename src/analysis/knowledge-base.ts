@@ -79,9 +79,11 @@ export type WaitClass = 'blocking' | 'immediate';
  * (`backoff`): an awaited call whose name has one as a word (`maybeBackoff`, `backoff.backoffAndWait()`) waits
  * before the next attempt of a retry loop;
  * `reads_terminal`, a call that reads a line typed at the terminal (`input`, a prompt session's `prompt`), whose loop
- * is an interactive session, not a worker.
+ * is an interactive session, not a worker;
+ * `takes_sql`, a method whose first argument is the SQL text it runs or prepares (JDBC's `prepareStatement`,
+ * `executeUpdate`): handed the item of a list of strings, each round runs a different statement.
  */
-export const CALL_ROLES = ['state_probe', 'not_work', 'keeps_callback', 'closes', 'returns_task', 'owns_tasks', 'acks', 'releases', 'blocks_when_held', 'control_flow_errors', 'timeout_errors', 'takes_item', 'stop_signals', 'control_flow_errnos', 'accepts_client', 'health_checks', 'sends_when_open', 'dispatches_event', 'backs_off', 'reads_terminal'] as const;
+export const CALL_ROLES = ['state_probe', 'not_work', 'keeps_callback', 'closes', 'returns_task', 'owns_tasks', 'acks', 'releases', 'blocks_when_held', 'control_flow_errors', 'timeout_errors', 'takes_item', 'stop_signals', 'control_flow_errnos', 'accepts_client', 'health_checks', 'sends_when_open', 'dispatches_event', 'backs_off', 'reads_terminal', 'takes_sql'] as const;
 export type CallRole = (typeof CALL_ROLES)[number];
 
 /**
