@@ -103,6 +103,11 @@ export interface KnowledgeBase {
   classify(language: Language, callee: string, context?: ClassifyContext): Classification;
   /** `waits:` of the API files; undefined when the catalogue says nothing (or the base has no such data). */
   waitOf?(language: Language, callee: string): WaitClass | undefined;
+  /**
+   * `receiver_types:` of the API files: false when a pattern matching the callee asks for receiver types and the
+   * receiver's declared type (a simple name) is none of them: another type's method of the same name.
+   */
+  receiverTypeAllows?(language: Language, callee: string, type: string): boolean;
   /** `roles:` of the API files: whether a method (the callee's last segment) has the role in this language. */
   hasRole?(language: Language, method: string, role: CallRole): boolean;
   /**
@@ -213,6 +218,13 @@ export const apiFileSchema = lazySchema((z) => {
      * `repo.commit(sha)` looks a commit up, while a Kafka consumer's `consumer.commit(msg)` still acknowledges).
      */
     max_positional_by_kind: z.partialRecord(z.enum(CALL_KINDS), z.record(z.string().min(1), z.number().int().min(0))).default({}),
+    /**
+     * Callee patterns whose receiver must be declared with one of these types (simple-name globs) where the code
+     * declares it: JDBC's `executeUpdate` on any receiver is a statement's, but `command.executeUpdate(null)` on a
+     * `CommandInterface command` (a database engine's own command) is that type's method, left to its summary.
+     * A receiver whose type the code does not state (a parameter of a lambda, `var`, a chain) keeps the match.
+     */
+    receiver_types: z.record(z.string().min(1), z.array(z.string().min(1))).default({}),
     /** Names that only suggest a kind (`fetch_*`, `obj.save`): classified with low confidence. */
     guesses: kindMap.default({}),
     /** Calls that wait for something (`blocking`) or return at once (`immediate`); see WaitClass. */
@@ -256,6 +268,7 @@ interface LanguageBase {
   not: CompiledPattern[];
   minArgs: Array<CompiledPattern & { count: number }>;
   maxPositional: Array<CompiledPattern & { count: number }>;
+  receiverTypes: Array<CompiledPattern & { types: RegExp[] }>;
   kindMaxPositional: Array<CompiledKinds & { count: number }>;
   guesses: CompiledKinds[];
   blocking: CompiledPattern[];
@@ -375,7 +388,7 @@ export function compileApiFiles(dir = API_DIR): { hash: string; data: ApiFile[] 
 /** Reads and validates rules/apis/*.yml; an invalid file is an error naming the file and the key. */
 export function loadApiFiles(dir = API_DIR): Map<Language, LanguageBase> {
   const bases = new Map<Language, LanguageBase>();
-  for (const language of LANGUAGES) bases.set(language, { kinds: [], sql: [], url: [], not: [], minArgs: [], maxPositional: [], kindMaxPositional: [], guesses: [], blocking: [], immediate: [], roles: new Map(), resources: [], builds: new Map() });
+  for (const language of LANGUAGES) bases.set(language, { kinds: [], sql: [], url: [], not: [], minArgs: [], maxPositional: [], receiverTypes: [], kindMaxPositional: [], guesses: [], blocking: [], immediate: [], roles: new Map(), resources: [], builds: new Map() });
   const { files, texts, hash } = readDataFiles(dir);
   const compiled = dir === API_DIR ? readCompiled<ApiFile[]>(COMPILED_APIS, hash) : undefined;
   for (const data of compiled ?? files.map((f, i) => parseApiFile(texts[i]!, f))) {
@@ -393,6 +406,7 @@ export function loadApiFiles(dir = API_DIR): Map<Language, LanguageBase> {
         if (/\*[^.{}]*$|\*[^.]*\}$/.test(p)) base.minArgs.push({ re: compilePattern(`${p}().*`), glob: `${p}().*`, count: Number.MAX_SAFE_INTEGER });
       }
       for (const [p, count] of Object.entries(data.max_positional ?? {})) base.maxPositional.push({ re: compilePattern(p), glob: p, count });
+      for (const [p, types] of Object.entries(data.receiver_types ?? {})) base.receiverTypes.push({ re: compilePattern(p), glob: p, types: types.map((t) => compilePattern(t)) });
       for (const [kind, bounds] of Object.entries(data.max_positional_by_kind ?? {}) as Array<[CallKind, Record<string, number>]>) {
         for (const [p, count] of Object.entries(bounds)) base.kindMaxPositional.push({ re: compilePattern(p), glob: p, kind, count });
       }
@@ -565,6 +579,15 @@ class DataKnowledgeBase implements KnowledgeBase {
       return { close: r.close, closedByWith: r.closedByWith };
     }
     return undefined;
+  }
+
+  receiverTypeAllows(language: Language, callee: string, type: string): boolean {
+    if (callee.length > MAX_CALLEE_CHARS) return true;
+    const name = normalizeCallee(callee);
+    for (const entry of this.bases.get(language)?.receiverTypes ?? []) {
+      if (entry.re.test(name) && !entry.types.some((t) => t.test(type))) return false;
+    }
+    return true;
   }
 
   builds(language: Language, callee: string, value: BuiltValue): boolean {
@@ -785,7 +808,7 @@ export function classifyWithType(kb: KnowledgeBase, language: Language, callee: 
 
 const kbByApis = new WeakMap<object, KnowledgeBase>();
 
-type OwnApis = Omit<LanguageBase, 'kinds' | 'sql' | 'url' | 'not' | 'minArgs' | 'maxPositional' | 'kindMaxPositional' | 'guesses' | 'blocking' | 'immediate'>;
+type OwnApis = Omit<LanguageBase, 'kinds' | 'sql' | 'url' | 'not' | 'minArgs' | 'maxPositional' | 'receiverTypes' | 'kindMaxPositional' | 'guesses' | 'blocking' | 'immediate'>;
 const EMPTY_OWN: OwnApis = { roles: new Map(), resources: [], builds: new Map() };
 
 /** The repository's `roles:`, `resources:` and `builds:`; globs match as its kinds' do (a bare name also as a method). */

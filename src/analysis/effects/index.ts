@@ -696,6 +696,10 @@ export class FileEffects implements KnowledgeBase {
     return this.base.resourceOf?.(...args);
   }
 
+  receiverTypeAllows(...args: Parameters<NonNullable<KnowledgeBase['receiverTypeAllows']>>): boolean {
+    return this.base.receiverTypeAllows?.(...args) ?? true;
+  }
+
   builds(...args: Parameters<NonNullable<KnowledgeBase['builds']>>): boolean {
     return this.base.builds?.(...args) ?? false;
   }

@@ -234,3 +234,25 @@ export function ownMethodParameters(at: SyntaxNode, method: string, count: numbe
   }
   return out;
 }
+
+/**
+ * The declared type of a method call's receiver, as its simple name (`command.executeUpdate(...)` on a local
+ * `CommandInterface command` → `CommandInterface`; `this.stmt` → the field's type; `translators[i]` of a
+ * `QueryTranslator[] translators` → `QueryTranslator`), or undefined when the file does not say (or says `var`).
+ */
+export function receiverDeclaredType(call: SyntaxNode): string | undefined {
+  if (call.type !== 'method_invocation') return undefined;
+  let object = call.childForFieldName('object');
+  let element = false;
+  if (object?.type === 'array_access') {
+    object = object.childForFieldName('array');
+    element = true;
+  }
+  if (!object) return undefined;
+  const name = object.type === 'identifier' ? object.text : object.type === 'field_access' && object.childForFieldName('object')?.type === 'this' ? object.childForFieldName('field')?.text : undefined;
+  if (name === undefined) return undefined;
+  const type = declaredTypeName(object, name);
+  if (type === undefined || type === 'var') return undefined;
+  if (element) return type.endsWith('[]') ? type.slice(0, -2) : undefined;
+  return type.endsWith('[]') ? undefined : type;
+}
