@@ -79,9 +79,11 @@ export type WaitClass = 'blocking' | 'immediate';
  * (`backoff`): an awaited call whose name has one as a word (`maybeBackoff`, `backoff.backoffAndWait()`) waits
  * before the next attempt of a retry loop;
  * `reads_terminal`, a call that reads a line typed at the terminal (`input`, a prompt session's `prompt`), whose loop
- * is an interactive session, not a worker.
+ * is an interactive session, not a worker;
+ * `takes_sql`, a method whose first argument is the SQL text it runs or prepares (JDBC's `prepareStatement`,
+ * `executeUpdate`): handed the item of a list of strings, each round runs a different statement.
  */
-export const CALL_ROLES = ['state_probe', 'not_work', 'keeps_callback', 'closes', 'returns_task', 'owns_tasks', 'acks', 'releases', 'blocks_when_held', 'control_flow_errors', 'timeout_errors', 'takes_item', 'stop_signals', 'control_flow_errnos', 'accepts_client', 'health_checks', 'sends_when_open', 'dispatches_event', 'backs_off', 'reads_terminal'] as const;
+export const CALL_ROLES = ['state_probe', 'not_work', 'keeps_callback', 'closes', 'returns_task', 'owns_tasks', 'acks', 'releases', 'blocks_when_held', 'control_flow_errors', 'timeout_errors', 'takes_item', 'stop_signals', 'control_flow_errnos', 'accepts_client', 'health_checks', 'sends_when_open', 'dispatches_event', 'backs_off', 'reads_terminal', 'takes_sql'] as const;
 export type CallRole = (typeof CALL_ROLES)[number];
 
 /**
@@ -101,6 +103,11 @@ export interface KnowledgeBase {
   classify(language: Language, callee: string, context?: ClassifyContext): Classification;
   /** `waits:` of the API files; undefined when the catalogue says nothing (or the base has no such data). */
   waitOf?(language: Language, callee: string): WaitClass | undefined;
+  /**
+   * `receiver_types:` of the API files: false when a pattern matching the callee asks for receiver types and the
+   * receiver's declared type (a simple name) is none of them: another type's method of the same name.
+   */
+  receiverTypeAllows?(language: Language, callee: string, type: string): boolean;
   /** `roles:` of the API files: whether a method (the callee's last segment) has the role in this language. */
   hasRole?(language: Language, method: string, role: CallRole): boolean;
   /**
@@ -211,6 +218,13 @@ export const apiFileSchema = lazySchema((z) => {
      * `repo.commit(sha)` looks a commit up, while a Kafka consumer's `consumer.commit(msg)` still acknowledges).
      */
     max_positional_by_kind: z.partialRecord(z.enum(CALL_KINDS), z.record(z.string().min(1), z.number().int().min(0))).default({}),
+    /**
+     * Callee patterns whose receiver must be declared with one of these types (simple-name globs) where the code
+     * declares it: JDBC's `executeUpdate` on any receiver is a statement's, but `command.executeUpdate(null)` on a
+     * `CommandInterface command` (a database engine's own command) is that type's method, left to its summary.
+     * A receiver whose type the code does not state (a parameter of a lambda, `var`, a chain) keeps the match.
+     */
+    receiver_types: z.record(z.string().min(1), z.array(z.string().min(1))).default({}),
     /** Names that only suggest a kind (`fetch_*`, `obj.save`): classified with low confidence. */
     guesses: kindMap.default({}),
     /** Calls that wait for something (`blocking`) or return at once (`immediate`); see WaitClass. */
@@ -254,6 +268,7 @@ interface LanguageBase {
   not: CompiledPattern[];
   minArgs: Array<CompiledPattern & { count: number }>;
   maxPositional: Array<CompiledPattern & { count: number }>;
+  receiverTypes: Array<CompiledPattern & { types: RegExp[] }>;
   kindMaxPositional: Array<CompiledKinds & { count: number }>;
   guesses: CompiledKinds[];
   blocking: CompiledPattern[];
@@ -373,7 +388,7 @@ export function compileApiFiles(dir = API_DIR): { hash: string; data: ApiFile[] 
 /** Reads and validates rules/apis/*.yml; an invalid file is an error naming the file and the key. */
 export function loadApiFiles(dir = API_DIR): Map<Language, LanguageBase> {
   const bases = new Map<Language, LanguageBase>();
-  for (const language of LANGUAGES) bases.set(language, { kinds: [], sql: [], url: [], not: [], minArgs: [], maxPositional: [], kindMaxPositional: [], guesses: [], blocking: [], immediate: [], roles: new Map(), resources: [], builds: new Map() });
+  for (const language of LANGUAGES) bases.set(language, { kinds: [], sql: [], url: [], not: [], minArgs: [], maxPositional: [], receiverTypes: [], kindMaxPositional: [], guesses: [], blocking: [], immediate: [], roles: new Map(), resources: [], builds: new Map() });
   const { files, texts, hash } = readDataFiles(dir);
   const compiled = dir === API_DIR ? readCompiled<ApiFile[]>(COMPILED_APIS, hash) : undefined;
   for (const data of compiled ?? files.map((f, i) => parseApiFile(texts[i]!, f))) {
@@ -391,6 +406,7 @@ export function loadApiFiles(dir = API_DIR): Map<Language, LanguageBase> {
         if (/\*[^.{}]*$|\*[^.]*\}$/.test(p)) base.minArgs.push({ re: compilePattern(`${p}().*`), glob: `${p}().*`, count: Number.MAX_SAFE_INTEGER });
       }
       for (const [p, count] of Object.entries(data.max_positional ?? {})) base.maxPositional.push({ re: compilePattern(p), glob: p, count });
+      for (const [p, types] of Object.entries(data.receiver_types ?? {})) base.receiverTypes.push({ re: compilePattern(p), glob: p, types: types.map((t) => compilePattern(t)) });
       for (const [kind, bounds] of Object.entries(data.max_positional_by_kind ?? {}) as Array<[CallKind, Record<string, number>]>) {
         for (const [p, count] of Object.entries(bounds)) base.kindMaxPositional.push({ re: compilePattern(p), glob: p, kind, count });
       }
@@ -563,6 +579,15 @@ class DataKnowledgeBase implements KnowledgeBase {
       return { close: r.close, closedByWith: r.closedByWith };
     }
     return undefined;
+  }
+
+  receiverTypeAllows(language: Language, callee: string, type: string): boolean {
+    if (callee.length > MAX_CALLEE_CHARS) return true;
+    const name = normalizeCallee(callee);
+    for (const entry of this.bases.get(language)?.receiverTypes ?? []) {
+      if (entry.re.test(name) && !entry.types.some((t) => t.test(type))) return false;
+    }
+    return true;
   }
 
   builds(language: Language, callee: string, value: BuiltValue): boolean {
@@ -783,7 +808,7 @@ export function classifyWithType(kb: KnowledgeBase, language: Language, callee: 
 
 const kbByApis = new WeakMap<object, KnowledgeBase>();
 
-type OwnApis = Omit<LanguageBase, 'kinds' | 'sql' | 'url' | 'not' | 'minArgs' | 'maxPositional' | 'kindMaxPositional' | 'guesses' | 'blocking' | 'immediate'>;
+type OwnApis = Omit<LanguageBase, 'kinds' | 'sql' | 'url' | 'not' | 'minArgs' | 'maxPositional' | 'receiverTypes' | 'kindMaxPositional' | 'guesses' | 'blocking' | 'immediate'>;
 const EMPTY_OWN: OwnApis = { roles: new Map(), resources: [], builds: new Map() };
 
 /** The repository's `roles:`, `resources:` and `builds:`; globs match as its kinds' do (a bare name also as a method). */

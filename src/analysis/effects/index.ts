@@ -696,6 +696,10 @@ export class FileEffects implements KnowledgeBase {
     return this.base.resourceOf?.(...args);
   }
 
+  receiverTypeAllows(...args: Parameters<NonNullable<KnowledgeBase['receiverTypeAllows']>>): boolean {
+    return this.base.receiverTypeAllows?.(...args) ?? true;
+  }
+
   builds(...args: Parameters<NonNullable<KnowledgeBase['builds']>>): boolean {
     return this.base.builds?.(...args) ?? false;
   }
@@ -1382,6 +1386,9 @@ export class FileEffects implements KnowledgeBase {
   /** A Spring Data repository method's effects, from its interface's base and its name; opaque otherwise. */
   private springData(fn: TableFunction, table: FileTable | undefined): Summary {
     const iface = fn.className !== undefined ? table?.interfaces.get(fn.className) : undefined;
+    // A method name the catalogue knows on any receiver (`executeUpdate`) says nothing of Spring Data's naming: an
+    // engine's `interface CommandInterface extends AutoCloseable` declares its own `executeUpdate`.
+    if (iface && this.base.classify('java', `_.${fn.name}`).by === 'api') return EMPTY_OPAQUE;
     for (const base of iface?.extends ?? []) {
       const derived = this.base.classify('java', `$SpringData.${base}.${fn.name}`);
       if (derived.kinds.length === 0) continue;

@@ -15,7 +15,7 @@ import { stringLiteralText, type BraceFile } from '../facts/brace.js';
 import { goDurationSeconds } from '../facts/go.js';
 import { goTypeName, goReceiverType, goParameterType, goEnclosingParameterTypes } from '../facts/go-types.js';
 import { javaNumber } from '../facts/java.js';
-import { urlReadOrigin } from '../facts/java-types.js';
+import { receiverDeclaredType, urlReadOrigin } from '../facts/java-types.js';
 
 /** Durations in a helper are read from literals only (the file's constants are not at hand in a table). */
 const NO_CONSTANTS = { numbers: new Map() } as unknown as BraceFile;
@@ -33,7 +33,7 @@ export interface TableCall {
   evidence: boolean;
   /** What classification needs: the name matched, SQL text, arguments (only for methods that read them). */
   /** `type`: Go, the receiver's declared type where the file says (only `x.Do(req)` looks: facts/go-types.ts). */
-  raw?: { name: string; sql?: string; args: ArgFact[]; argCount?: number; positional?: number; firstNumber?: number; notSleep?: boolean; ddl?: boolean; notPop?: boolean; notIo?: boolean; type?: string; handedUrl?: boolean; paramType?: string; scopeTypes?: string[]; itemReceiver?: boolean };
+  raw?: { name: string; sql?: string; args: ArgFact[]; argCount?: number; positional?: number; firstNumber?: number; notSleep?: boolean; ddl?: boolean; notPop?: boolean; notIo?: boolean; type?: string; handedUrl?: boolean; paramType?: string; scopeTypes?: string[]; itemReceiver?: boolean; receiverType?: string };
   sleepSeconds?: number;
   /** Queue pops: seconds the pop may block, 0 for a non-blocking pop, undefined when unknown or unbounded. */
   timeoutSeconds?: number;
@@ -208,7 +208,7 @@ function newScope(end: number, fields: Omit<Scope, 'end'> = {}): Scope {
 
 /** A table call with every field, in one order (see newScope). */
 function tableCall(callee: string, line: number, managed: boolean, name: string, sql: string | undefined, args: ArgFact[], more: RawExtras = NO_EXTRAS): TableCall {
-  return { callee, line, kinds: [], evidence: false, raw: { name, sql, args, argCount: more.argCount, positional: more.positional, firstNumber: more.firstNumber, notSleep: more.notSleep, ddl: more.ddl, notPop: more.notPop, notIo: more.notIo, type: more.type, handedUrl: more.handedUrl, paramType: more.paramType, scopeTypes: more.scopeTypes, itemReceiver: more.itemReceiver }, sleepSeconds: undefined, timeoutSeconds: undefined, managed, commitOnRequest: false, onCacheMiss: false };
+  return { callee, line, kinds: [], evidence: false, raw: { name, sql, args, argCount: more.argCount, positional: more.positional, firstNumber: more.firstNumber, notSleep: more.notSleep, ddl: more.ddl, notPop: more.notPop, notIo: more.notIo, type: more.type, handedUrl: more.handedUrl, paramType: more.paramType, scopeTypes: more.scopeTypes, itemReceiver: more.itemReceiver, receiverType: more.receiverType }, sleepSeconds: undefined, timeoutSeconds: undefined, managed, commitOnRequest: false, onCacheMiss: false };
 }
 
 type RawExtras = Omit<NonNullable<TableCall['raw']>, 'name' | 'sql' | 'args'>;
@@ -375,6 +375,8 @@ export function classifyFunction(fn: TableFunction, language: Language, kb: Know
         if (model.kinds.length > 0) result = model;
       }
     }
+    // Java: a receiver declared with a type the catalogue's pattern does not take (`receiver_types:`).
+    if (language === 'java' && raw.receiverType !== undefined && result.kinds.length > 0 && kb.receiverTypeAllows?.(language, raw.name, raw.receiverType) === false) result = { kinds: [], confidence: 'high' };
     let evidenceName = raw.name;
     if ((result.kinds.length === 0 || result.by === 'guess') && language === 'java' && fieldType) {
       // `http.send(request, ...)` on `private final HttpClient http`: the field's declared type names the API.
@@ -383,7 +385,7 @@ export function classifyFunction(fn: TableFunction, language: Language, kb: Know
       const declared = field !== undefined ? fieldType(field) : undefined;
       if (declared !== undefined && declared !== field) {
         const typed = kb.classify(language, `${declared}.${parts[parts.length - 1]}`, { sql: raw.sql, args: raw.args, argCount: raw.argCount, positional: raw.positional });
-        if (typed.kinds.length > 0) {
+        if (typed.kinds.length > 0 && kb.receiverTypeAllows?.(language, `${declared}.${parts[parts.length - 1]}`, declared) !== false) {
           result = typed;
           evidenceName = `${declared}.${parts[parts.length - 1]}`;
         }
@@ -1411,7 +1413,9 @@ function buildJava(table: FileTable, tree: FlatTree): void {
     const firstNumber = ms === undefined ? undefined : ms / 1000;
     // A URL read whose URL is a resource lookup, a parameter or field the caller fills, or whose receiver is not a URL.
     const handedUrl = type === 'method_invocation' && /^(?:openStream|getInputStream|connect|getResponseCode|getContent|getHeaderFields|getContentLength)$/.test(node.childForFieldName('name')?.text ?? '') && urlReadOrigin(node) !== undefined;
-    record(fn, tableCall(callee, node.startPosition.row + 1, insideResources(node, fn), callee, braceSql(args), braceArgs(args), { firstNumber, ...(handedUrl ? { handedUrl } : {}) }));
+    // The receiver's declared type, for the catalogue's `receiver_types:` (a database engine's own `executeUpdate`).
+    const receiverType = type === 'method_invocation' ? receiverDeclaredType(node) : undefined;
+    record(fn, tableCall(callee, node.startPosition.row + 1, insideResources(node, fn), callee, braceSql(args), braceArgs(args), { firstNumber, ...(handedUrl ? { handedUrl } : {}), ...(receiverType !== undefined ? { receiverType } : {}) }));
   }
 }
 

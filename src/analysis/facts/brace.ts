@@ -22,7 +22,7 @@ import {
 } from '../facts.js';
 import { classifyWithType, type Classification, type KnowledgeBase } from '../knowledge-base.js';
 import { goConstructorOf, goReceiverType, isStandardLibraryPackage } from './go-types.js';
-import { isJavaUtilReceiver, urlReadOrigin } from './java-types.js';
+import { isJavaUtilReceiver, receiverDeclaredType, urlReadOrigin } from './java-types.js';
 import { findSuppressions } from '../suppressions.js';
 import {
   LineIndex,
@@ -592,6 +592,12 @@ class BraceExtractor {
     // Java: a receiver declared as a `java.util` collection (`Map<K, V> lineMapper`) is no mapper, DAO or client.
     if (this.spec.language === 'java' && (result.by === 'api' || result.by === 'guess') && shape.receiver !== undefined && /^[A-Za-z_$][\w$]*$/.test(shape.receiver) && isJavaUtilReceiver(node, shape.receiver)) {
       result = { kinds: [], confidence: 'high' };
+    }
+    // Java: a receiver declared with a type the catalogue's pattern does not take (`receiver_types:`):
+    // `command.executeUpdate(null)` on a `CommandInterface command` is that type's method, not JDBC's.
+    if (this.spec.language === 'java' && result.kinds.length > 0 && result.by !== 'summary') {
+      const type = receiverDeclaredType(node);
+      if (type !== undefined && this.file.kb.receiverTypeAllows?.('java', shape.callee, type) === false) result = { kinds: [], confidence: 'high' };
     }
     // Java: a URL read of a class-path or jar resource (`getClass().getResource(n).openStream()`), or `openStream` on
     // a receiver declared with another type than `URL` (its own method), is no HTTP request.

@@ -180,3 +180,79 @@ export function urlReadOrigin(call: SyntaxNode): UrlOrigin | undefined {
   }
   return url ? urlValueOrigin(url, 0) : undefined;
 }
+
+/** A list of strings: `String[]`, `List<String>`, `ArrayList<String>`, `Collection<String>`. */
+const STRING_LIST_TYPE = /^(?:String\[\]|(?:java\.util\.)?(?:List|ArrayList|LinkedList|Collection|Iterable|Vector)<String>)$/;
+
+/**
+ * The value is the iteration's own statement text (Java): an element of a list of strings indexed by the loop's
+ * counter (`deletes[i]` of a `String[] deletes`, `script.get(i)` of a `List<String>`), a for-each variable declared
+ * `String`, or a local of the loop body given only such a value or what a call makes of one (`formatter.format(sql)`,
+ * `sql.trim()`). Whether it is handed where SQL goes is the caller's question (see notPerRow's runsItsOwnSqlText).
+ */
+export function iterationString(node: SyntaxNode, body: SyntaxNode, loopVariables: readonly string[], depth = 0): boolean {
+  if (depth > 3) return false;
+  const v = unwrapped(node);
+  const counter = (n: SyntaxNode | null | undefined) => n?.type === 'identifier' && loopVariables.includes(n.text);
+  const stringList = (n: SyntaxNode | null | undefined) => {
+    if (!n) return false;
+    const name = n.type === 'identifier' ? n.text : n.type === 'field_access' && n.childForFieldName('object')?.type === 'this' ? n.childForFieldName('field')?.text : undefined;
+    if (name === undefined) return false;
+    return STRING_LIST_TYPE.test(declarationOf(n, name)?.childForFieldName('type')?.text.replace(/\s+/g, '') ?? '');
+  };
+  if (v.type === 'array_access') return counter(v.childForFieldName('index')) && stringList(v.childForFieldName('array'));
+  if (v.type === 'method_invocation') {
+    const name = v.childForFieldName('name')?.text;
+    const args = v.childForFieldName('arguments')?.namedChildren.filter((c) => c.type !== 'line_comment' && c.type !== 'block_comment') ?? [];
+    if (name === 'get' && args.length === 1 && counter(args[0]) && stringList(v.childForFieldName('object'))) return true;
+    // What a call makes of the statement alone: `format(sql)`, `sql.trim()`. Not `String.format(TEMPLATE, ids[i])`,
+    // where the item fills a template: the statement is the template's, the item a value in it.
+    const object = v.childForFieldName('object');
+    if (object && iterationString(object, body, loopVariables, depth + 1)) return true;
+    return args.length === 1 && iterationString(args[0]!, body, loopVariables, depth + 1);
+  }
+  if (v.type !== 'identifier') return false;
+  const decl = declarationOf(v, v.text);
+  if (!decl) return false;
+  if (decl.type === 'enhanced_for_statement') return loopVariables.includes(v.text) && baseTypeName(decl.childForFieldName('type')) === 'String';
+  if (decl.type !== 'local_variable_declaration' || decl.startIndex < body.startIndex || decl.endIndex > body.endIndex) return false;
+  if (baseTypeName(decl.childForFieldName('type')) !== 'String') return false;
+  const values = assignedValues(decl, v.text);
+  return values.length > 0 && values.every((x) => iterationString(x, body, loopVariables, depth + 1));
+}
+
+/** The parameters of the file's methods named `method` that take `count` arguments: `[type, name]` each. */
+export function ownMethodParameters(at: SyntaxNode, method: string, count: number): Array<Array<{ type: string; name: string }>> {
+  let root = at;
+  while (root.parent) root = root.parent;
+  const out: Array<Array<{ type: string; name: string }>> = [];
+  for (const m of root.descendantsOfType('method_declaration')) {
+    if (m.childForFieldName('name')?.text !== method) continue;
+    const params = (m.childForFieldName('parameters')?.namedChildren ?? []).filter((p) => p.type === 'formal_parameter');
+    if (params.length !== count) continue;
+    out.push(params.map((p) => ({ type: baseTypeName(p.childForFieldName('type')), name: p.childForFieldName('name')?.text ?? '' })));
+  }
+  return out;
+}
+
+/**
+ * The declared type of a method call's receiver, as its simple name (`command.executeUpdate(...)` on a local
+ * `CommandInterface command` → `CommandInterface`; `this.stmt` → the field's type; `translators[i]` of a
+ * `QueryTranslator[] translators` → `QueryTranslator`), or undefined when the file does not say (or says `var`).
+ */
+export function receiverDeclaredType(call: SyntaxNode): string | undefined {
+  if (call.type !== 'method_invocation') return undefined;
+  let object = call.childForFieldName('object');
+  let element = false;
+  if (object?.type === 'array_access') {
+    object = object.childForFieldName('array');
+    element = true;
+  }
+  if (!object) return undefined;
+  const name = object.type === 'identifier' ? object.text : object.type === 'field_access' && object.childForFieldName('object')?.type === 'this' ? object.childForFieldName('field')?.text : undefined;
+  if (name === undefined) return undefined;
+  const type = declaredTypeName(object, name);
+  if (type === undefined || type === 'var') return undefined;
+  if (element) return type.endsWith('[]') ? type.slice(0, -2) : undefined;
+  return type.endsWith('[]') ? undefined : type;
+}

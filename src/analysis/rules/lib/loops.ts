@@ -6,6 +6,7 @@ import type { CostConfig } from '../../../config/schema.js';
 import { fromCode, fromConfig, runsPerDay, type Sourced } from '../../../cost/index.js';
 import type { CallFact, LoopFacts, SyntaxNode } from '../../facts.js';
 import { CATALOG_SQL } from '../../facts/common.js';
+import { iterationString, ownMethodParameters } from '../../facts/java-types.js';
 import type { FileModel } from '../../model.js';
 import type { RuleContext } from '../../rule-types.js';
 import { callNode, hasKind, ownCalls, sleepSeconds } from './calls.js';
@@ -541,10 +542,34 @@ const SPLIT_ON_SEMICOLON = /\b[Ss]plit(?:N|After|AfterN)?\s*\(\s*(?:(?:[^()]|\([
  * the receiver is assigned, earlier in the body, by a call handed the item the way runsStatementList and
  * walksStatementList read it. A statement prepared from constant SQL and bound to the item still runs once per row.
  */
-export function runsPreparedStatement(loop: LoopFacts, call: CallFact): boolean {
+export function runsPreparedStatement(loop: LoopFacts, call: CallFact, kb?: RuleContext['kb']): boolean {
   const receiver = call.receiver;
   if (receiver === undefined || !/^[\w$]+$/.test(receiver)) return false;
-  return loop.calls.some((p) => p !== call && p.assignedTo === receiver && p.line <= call.line && !p.inInnerLoop && (runsStatementList(loop, p) || walksStatementList(loop, p)));
+  return loop.calls.some((p) => p !== call && p.assignedTo === receiver && p.line <= call.line && !p.inInnerLoop && (runsStatementList(loop, p) || walksStatementList(loop, p) || runsItsOwnSqlText(loop, p, kb)));
+}
+
+/** A parameter named for the statement it takes: `sql`, `query`, `stmt`, `ddl`, `createSQL`. */
+const SQL_PARAMETER = /^(?:q|query|sql|stmt|statement|ddl)$|(?<=[a-z0-9])(?:Query|Sql|SQL|Stmt|Statement|Ddl|DDL)$/;
+
+/**
+ * Java: the statement text itself is the iteration's item, handed where SQL goes: `ps =
+ * session.prepareStatement(deletes[i])` over a `String[] deletes`, `stmt.executeUpdate(formatted)` with `formatted`
+ * made from `createSQL[j]`, `execute(script, out, statement, createSQL[j])` into a method of the file whose parameter
+ * there is a `String sql`. Each round trip runs a different statement (a generated script, one statement per table of
+ * a hierarchy), which no `IN (...)` folds, whatever the list is called. SQL comes first in the calls of the
+ * `takes_sql` role (rules/apis/java.yml: `prepareStatement`, `executeUpdate`, ...); a key handed to a repository
+ * (`deleteById(ids[i])`) or a value filling a template (`String.format(DELETE, ids[i])`) is no statement.
+ */
+export function runsItsOwnSqlText(loop: LoopFacts, call: CallFact, kb?: RuleContext['kb']): boolean {
+  if (loop.language !== 'java') return false;
+  const node = callNode(call);
+  if (node.type !== 'method_invocation') return false;
+  const args = argumentNodes(node).filter((a) => a.type !== 'line_comment' && a.type !== 'block_comment');
+  const params = ownMethodParameters(node, call.method, args.length);
+  return args.some((a, k) => {
+    const sqlSlot = (k === 0 && kb?.hasRole?.('java', call.method, 'takes_sql') === true) || (params.length > 0 && params.every((ps) => ps[k]!.type === 'String' && SQL_PARAMETER.test(ps[k]!.name)));
+    return sqlSlot && iterationString(a, loop.body, loop.loopVariables);
+  });
 }
 
 const GATHER_CALL = /\b(?:Promise\.(?:all|allSettled)|asyncio\.gather|gather)\s*\(/;
@@ -775,16 +800,17 @@ export function rewritesEachRowOnce(loop: LoopFacts, call: CallFact): boolean {
 
 /**
  * Per-item database calls that run only on a lookup's miss, rewrite each row once in a migration, are schema work, a
- * statement list (by the item's or the list's name, or prepared from it), one batch per group, one per database, a
+ * statement list (by the item's or the list's name, a Java string item handed as the SQL, or prepared from one), one batch per group, one per database, a
  * recursive walk of the argument, a composite's fan-out, or deliberately serial (see above).
  */
-export function notPerRow(loop: LoopFacts, call: CallFact): boolean {
+export function notPerRow(loop: LoopFacts, call: CallFact, kb?: RuleContext['kb']): boolean {
   return (
     fallbackOnMiss(call) ||
     rewritesEachRowOnce(loop, call) ||
     schemaWork(loop, call) ||
     runsStatementList(loop, call) ||
-    runsPreparedStatement(loop, call) ||
+    runsPreparedStatement(loop, call, kb) ||
+    runsItsOwnSqlText(loop, call, kb) ||
     batchedPerGroup(loop, call) ||
     perConnection(loop, call) ||
     recursesIntoArgument(loop, call) ||

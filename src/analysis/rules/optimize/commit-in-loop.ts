@@ -45,7 +45,7 @@ function isTransactionSql(call: CallFact, keyword: RegExp, model: FileModel): bo
   return sql !== undefined && keyword.test(sql.trim());
 }
 
-export function perItemCommits(loop: LoopFacts): CallFact[] {
+export function perItemCommits(loop: LoopFacts, kb?: RuleContext['kb']): CallFact[] {
   return ownCalls(loop).filter(
     (c) =>
       hasKind(c, 'db-commit') &&
@@ -58,7 +58,7 @@ export function perItemCommits(loop: LoopFacts): CallFact[] {
       !(c.receiver !== undefined && loop.loopVariables.includes(/^[A-Za-z_$][\w$]*/.exec(c.receiver)?.[0] ?? '')) &&
       !commitsItemsConnection(c, loop) &&
       !rollsBackPerItem(c, loop) &&
-      !notPerRow(loop, c) &&
+      !notPerRow(loop, c, kb) &&
       !retriesUntilCommitted(c, loop) &&
       // `try { return await this.runOnce(fn); } catch (err) { lastError = err; }`: the loop leaves whenever the
       // commit succeeds, so it runs again only after a failure: one commit per attempt of a retry, not per item (Go:
@@ -144,7 +144,7 @@ export const detectCommitInLoop: Detector = (loop, ctx) => {
   // paced by the sleep: its commits are one per unit of work at the pace the author chose, not a batch. A sleep only
   // in an error handler or under a condition does not pace the loop.
   if (ownCalls(loop).some((c) => hasKind(c, 'sleep') && !inErrorHandler(c.node, loop) && enclosingConditions(c.node, loop).length === 0)) return null;
-  const commits = perItemCommits(loop);
+  const commits = perItemCommits(loop, ctx.kb);
   if (commits.length === 0) return null;
   const first = commits[0]!;
   const items = batchSize(loop, ctx.model, ctx.config.cost);

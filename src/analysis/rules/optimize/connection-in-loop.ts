@@ -69,7 +69,9 @@ export function perIterationConnections(loop: LoopFacts, model: FileModel, ctx?:
   const calls = ownCalls(loop);
   // `for { in, _ := l.Accept(); out, _ := net.Dial("tcp", upstream); go pipe(in, out) }`: a proxy accepts a client and
   // opens its upstream connection, one per client by design (the `accepts_client` role).
-  const accepted = calls.find((c) => ctx?.kb.hasRole?.(loop.language, c.method, 'accepts_client') === true);
+  // The client is kept (`conn, addr = s.accept()`, `Socket client = server.accept()`): Java's `consumer.accept(item)`
+  // returns nothing.
+  const accepted = calls.find((c) => c.resultUsed && ctx?.kb.hasRole?.(loop.language, c.method, 'accepts_client') === true);
   return calls.filter((c) => {
     if (accepted && accepted.node.startIndex < c.node.startIndex) return false;
     if (!hasKind(c, 'connect') && !closedFactory(c, loop)) return false;

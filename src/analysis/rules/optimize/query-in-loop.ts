@@ -56,7 +56,7 @@ function argumentText(c: CallFact): string {
 }
 
 /** Reads that run once per item: depend on the item, not batched, not a lock, not pagination, not a cursor fetch. */
-export function perItemReads(loop: LoopFacts, source: string): CallFact[] {
+export function perItemReads(loop: LoopFacts, source: string, kb?: RuleContext['kb']): CallFact[] {
   return ownCalls(loop).filter((c) => {
     const args = argumentText(c);
     return (
@@ -74,7 +74,7 @@ export function perItemReads(loop: LoopFacts, source: string): CallFact[] {
       !inErrorHandler(c.node, loop) &&
       !collectedForGather(callNode(c)) &&
       !carriedAcrossIterations(loop, c) &&
-      !notPerRow(loop, c) &&
+      !notPerRow(loop, c, kb) &&
       !leavesOnSuccess(callNode(c), loop) &&
       !onTheItemItself(loop, c) &&
       !prefetchedRelation(loop, c)
@@ -204,7 +204,7 @@ export const detectQueryInLoop: Detector = (loop, ctx) => {
   if (!ITERATING_KINDS.has(loop.kind) || loop.infinite) return null;
   // One query per chunk (`for i in range(0, len(ids), 500)`) is the batching already.
   if (insideGather(loop) || exitsUnconditionally(loop) || tinyLiteralIterable(loop) || iteratesChunks(loop)) return null;
-  const reads = perItemReads(loop, ctx.file.source);
+  const reads = perItemReads(loop, ctx.file.source, ctx.kb);
   if (reads.length === 0) return null;
   if (walksOwnConfigPerOuterItem(loop) || inProcessDatabaseOnly(loop, ctx)) return null;
   const first = reads[0]!;

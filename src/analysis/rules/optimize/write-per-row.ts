@@ -54,7 +54,7 @@ function savesQueriedRow(loop: LoopFacts, call: CallFact): boolean {
   return loop.iterable?.kind === 'query' && call.confidence !== 'high' && call.receiver !== undefined && loop.loopVariables.includes(call.receiver) && call.method === 'save';
 }
 
-export function perRowWrites(loop: LoopFacts, source: string): CallFact[] {
+export function perRowWrites(loop: LoopFacts, source: string, kb?: RuleContext['kb']): CallFact[] {
   return ownCalls(loop).filter(
     (c) =>
       ((hasKind(c, 'db-write') && credible(c, source, 'db-write')) || savesQueriedRow(loop, c)) &&
@@ -68,7 +68,7 @@ export function perRowWrites(loop: LoopFacts, source: string): CallFact[] {
       // the loop is left once the write succeeds, so it repeats a failed write (a retry), not one write per row.
       !leavesOnSuccess(c.node, loop) &&
       !conditionWaitsOn(c.assignedTo, loop) &&
-      !notPerRow(loop, c),
+      !notPerRow(loop, c, kb),
   );
 }
 
@@ -76,7 +76,7 @@ export const detectWritePerRow: Detector = (loop, ctx) => {
   if (!ITERATING_KINDS.has(loop.kind) || loop.infinite) return null;
   if (insideGather(loop) || exitsUnconditionally(loop) || tinyLiteralIterable(loop) || iteratesChunks(loop)) return null;
   if (ownCalls(loop).some((c) => hasKind(c, 'http', 'queue-pop', 'queue-publish', 'task-spawn'))) return null;
-  const writes = perRowWrites(loop, ctx.file.source);
+  const writes = perRowWrites(loop, ctx.file.source, ctx.kb);
   if (writes.length === 0) return null;
   // Every connection of the file is to a database inside this process (`sqlite3.connect`), none in autocommit mode: an
   // INSERT per row is a library call inside the transaction the driver opened, not a round trip (a commit per row is

@@ -25,6 +25,8 @@ function javaFindings(loop: LoopFacts): Detection[] {
     if (!submit && !ASYNC_FACTORY.test(call.callee)) continue;
     // `ExecutorCompletionService.submit`: the service keeps each future and hands it back, finished, to `take()`.
     if (submit && /CompletionService$/.test(declaredTypeName(callNode(call), call.receiver!.replace(/^this\./, '').split('.').pop()!) ?? '')) continue;
+    // The work handles its own failures: nothing is left in the future to read.
+    if (handlesOwnFailures(callNode(call))) continue;
     out.push({
       loop,
       line: call.line,
@@ -39,6 +41,36 @@ function javaFindings(loop: LoopFacts): Detection[] {
     });
   }
   return out;
+}
+
+/**
+ * `executor.submit(new Runnable() { public void run() { Closeable c = ref.get(); if (c == null) return; try {
+ * c.close(); } catch (IOException e) { log(e); } } })`, `submit(() -> { try { ... } catch (Exception e) { ... } })`:
+ * the submitted work (an anonymous `Runnable`/`Callable` or a block lambda written in the call) ends in a `try` whose
+ * catches handle the failure and do not throw again, after only local declarations and guards that return. The
+ * author decided what a failure does (a best-effort close at shutdown, a logged error); the future would hold
+ * nothing worth reading. Work that calls out without a try, or whose catch rethrows, still fires.
+ */
+function handlesOwnFailures(call: SyntaxNode): boolean {
+  const args = call.childForFieldName('arguments')?.namedChildren.filter((a) => a.type !== 'line_comment' && a.type !== 'block_comment') ?? [];
+  if (args.length !== 1) return false;
+  const work = args[0]!;
+  let body: SyntaxNode | null | undefined;
+  if (work.type === 'lambda_expression') body = work.childForFieldName('body');
+  else if (work.type === 'object_creation_expression') {
+    const methods = (work.namedChildren.find((c) => c.type === 'class_body')?.namedChildren ?? []).filter((m) => m.type === 'method_declaration');
+    body = methods.find((m) => /^(run|call)$/.test(m.childForFieldName('name')?.text ?? ''))?.childForFieldName('body');
+  }
+  if (body?.type !== 'block') return false;
+  const statements = body.namedChildren.filter((c) => c.type !== 'line_comment' && c.type !== 'block_comment');
+  const last = statements[statements.length - 1];
+  if (!last || (last.type !== 'try_statement' && last.type !== 'try_with_resources_statement')) return false;
+  const catches = last.namedChildren.filter((c) => c.type === 'catch_clause');
+  if (catches.length === 0 || catches.some((c) => c.descendantsOfType('throw_statement').length > 0)) return false;
+  // Before the try: locals and guards that return (`if (c == null) return;`).
+  return statements.slice(0, -1).every(
+    (st) => st.type === 'local_variable_declaration' || (st.type === 'if_statement' && !st.childForFieldName('alternative') && /^(?:\{\s*)?return\b[^;]*;(?:\s*\})?$/.test(st.childForFieldName('consequence')?.text.trim() ?? '')),
+  );
 }
 
 function javaSketch(loop: LoopFacts, callee: string, text: string): string {

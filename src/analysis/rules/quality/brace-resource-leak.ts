@@ -72,8 +72,38 @@ function javaResource(call: CallFact, loop: LoopFacts): Resource | undefined {
   if (call.method === 'getConnection' && !/\bjava\.sql\b/.test(loop.node.tree.rootNode.text) && declaredWithType(call.node)) return undefined;
   // `Scanner(System.in)` and readers over a string own nothing to release.
   if (/^(Scanner|PrintWriter)$/.test(call.method) && /System\.(in|out|err)|StringReader|new String/.test(call.text)) return undefined;
+  if (closedWithItsMaker(call, loop)) return undefined;
   return { call, name: call.assignedTo, close: `${call.assignedTo}.close` };
 }
+
+/**
+ * JDBC closes what a statement or connection made along with it: a `ResultSet` when its statement is closed or
+ * executed again, a statement when its connection is closed. So `rs = ps.executeQuery()` on a statement the loop
+ * did not make this round (prepared before the loop, or taken from a cache) is closed by the next round's
+ * `executeQuery` and the last one with the statement; on a statement made this round, the statement's own
+ * lifetime decides (its open is reported if it leaks). A statement from a connection that this round's
+ * try-with-resources closes (`try (Connection c = ...) { PreparedStatement p = c.prepareStatement(...); }`) is
+ * closed with it.
+ */
+function closedWithItsMaker(call: CallFact, loop: LoopFacts): boolean {
+  const node = call.node.type === 'method_invocation' ? call.node : undefined;
+  const maker = node?.childForFieldName('object');
+  if (!node || !maker || !JDBC_CHILD.test(call.method)) return false;
+  const name = maker.type === 'identifier' ? maker.text : maker.type === 'field_access' && maker.childForFieldName('object')?.type === 'this' ? maker.childForFieldName('field')?.text : undefined;
+  if (name === undefined) return false;
+  const declarations = loop.body.descendantsOfType(['variable_declarator', 'resource']).filter((d) => d.childForFieldName('name')?.text === name && d.startIndex < node.startIndex);
+  const madeHere = maker.type === 'identifier' && declarations.length > 0;
+  if (call.method === 'executeQuery') {
+    if (!madeHere) return true;
+    // Made this round: by an open this rule tracks (reported itself when it leaks) or a try-with-resources.
+    return declarations.some((d) => d.type === 'resource' || JAVA_RESOURCE.test(compact(d.childForFieldName('value')?.text ?? '').replace(/\(.*$/s, '')));
+  }
+  // A statement: its connection is this round's try-with-resources resource.
+  return madeHere && declarations.some((d) => d.type === 'resource');
+}
+
+/** What a JDBC statement or connection makes and closes with itself. */
+const JDBC_CHILD = /^(executeQuery|prepareStatement|prepareCall|createStatement)$/;
 
 /** `Connection c = x.getConnection()` (a declared type), not `var c = ...`. */
 function declaredWithType(node: SyntaxNode): boolean {
@@ -211,6 +241,15 @@ function returnsResource(ret: SyntaxNode, name: string, close: string): boolean 
   return ret.namedChildren.some((r) => res.some((re) => re.test(r.text)));
 }
 
+/** A call, constructor or `throw` of the loop body between the open and the first close after it. */
+function mayThrowBefore(open: SyntaxNode, found: SyntaxNode[], loop: LoopFacts): boolean {
+  const close = found.filter((c) => c.startIndex > open.endIndex).sort((a, b) => a.startIndex - b.startIndex)[0];
+  if (!close) return true;
+  return loop.body
+    .descendantsOfType(['method_invocation', 'object_creation_expression', 'throw_statement'])
+    .some((n) => n.startIndex > open.endIndex && n.endIndex <= close.startIndex);
+}
+
 function inFinally(node: SyntaxNode, loop: LoopFacts): boolean {
   for (let p = node.parent; p && p.id !== loop.node.id; p = p.parent) if (p.type === 'finally_clause') return true;
   return false;
@@ -274,6 +313,9 @@ export function detectBraceResourceLeak(loop: LoopFacts, ctx: RuleContext): Dete
       continue;
     }
     if (found.some((c) => inFinally(c, loop)) || call.failure !== 'handled') continue;
+    // `Socket s = new Socket(host, port); s.close();`: nothing between the open and the close can throw, so the close
+    // runs whenever the open succeeded (a failed open leaves nothing to close).
+    if (!mayThrowBefore(call.node, found, loop)) continue;
     out.push({ ...base, variant: 'java-not-on-every-path', data, fix });
   }
   return out;

@@ -167,6 +167,25 @@ const WORKER_KINDS: ReadonlySet<CallKind> = new Set(['sleep', 'queue-pop', 'db-r
  * loop says it already (its `-no-stop` variants).
  */
 /** Kinds of call that take, change or send something a kill between two statements would leave half done. */
+/** Kinds that take or change something that outlives the process: a broker's message, a row. */
+const DURABLE_KINDS: ReadonlySet<CallKind> = new Set(['queue-pop', 'queue-ack', 'db-write', 'db-batch', 'db-commit']);
+
+/**
+ * The loop is in `run()` of a class that makes itself a daemon thread (`setDaemon(true)` in its own body, e.g. its
+ * constructor: `class QueryThread extends Thread { QueryThread() { setDaemon(true); } public void run() { ... } }`).
+ */
+function inDaemonThreadClass(loop: LoopFacts): boolean {
+  let fn: SyntaxNode | null = loop.node.parent;
+  while (fn && fn.type !== 'method_declaration' && fn.type !== 'lambda_expression' && fn.type !== 'class_body') fn = fn.parent;
+  if (fn?.type !== 'method_declaration' || fn.childForFieldName('name')?.text !== 'run') return false;
+  const cls = fn.parent?.parent;
+  if (cls?.type !== 'class_declaration' || !/^Thread$|\.Thread$/.test(cls.childForFieldName('superclass')?.namedChildren[0]?.text ?? '')) return false;
+  return (cls.childForFieldName('body')?.descendantsOfType('method_invocation') ?? []).some((c) => {
+    const object = c.childForFieldName('object')?.text;
+    return c.childForFieldName('name')?.text === 'setDaemon' && (object === undefined || object === 'this') && /^\(\s*true\s*\)$/.test(c.childForFieldName('arguments')?.text ?? '');
+  });
+}
+
 export const ITEM_KINDS: ReadonlySet<CallKind> = new Set(['queue-pop', 'queue-ack', 'queue-publish', 'db-read', 'db-write', 'db-batch', 'db-commit', 'http', 'subprocess', 'task-spawn']);
 
 /**
@@ -200,6 +219,10 @@ export function detectBraceNoExit(loop: LoopFacts, ctx: RuleContext, unguardedMa
   // Test code: a test's endless loop (a fake server's handler that hangs "until killed") is no deployed worker, so
   // there is no deploy to stop it. The engine keeps fix-bugs rules on test code; this one is about a process's shutdown.
   if (!worker || ctx.testCode) return null;
+  // A Java daemon thread whose loop takes or changes nothing that outlives the process (no broker pop or ack, no
+  // write or commit: it reads, computes, hands results to the UI): the author chose to have it die with the
+  // process, and its exit loses nothing a stop flag would save. Python's daemon threads are read the same way.
+  if (loop.language === 'java' && inDaemonThreadClass(loop) && loop.calls.every((c) => !c.kinds.some((k) => DURABLE_KINDS.has(k)))) return null;
   const name = braceWorkerName(loop);
   const sketch = loop.language === 'go' ? goGuardedWorkerSketch(loop, ctx.file.source, name) : javaGuardedWorkerSketch(loop, ctx.file.source, name);
   // A goroutine that only looks and waits (frees memory on a ticker, prints a counter, flushes an in-memory log):
