@@ -451,6 +451,28 @@ function caughtChain(node: SyntaxNode): boolean {
   return !rejects(body);
 }
 
+/**
+ * `promiseWait(50).then(() => this.resync$.next())`, `sleep(ms).then(...)` (timers/promises) or `new Promise((r) =>
+ * setTimeout(r, ms)).then(...)`: the chain starts at a pause, a call the model knows only as a sleep (the API files,
+ * or a helper of another module whose summary is a timer) or a promise whose executor takes no `reject`. A timer
+ * fulfils, it does not fail, so the source leaves no rejection unhandled; what the callback does is its own code (as
+ * for `settledRoot`). A pause handed an abort `signal` rejects when aborted, so it does not count.
+ */
+function timerRoot(thenCall: SyntaxNode, ctx: RuleContext): boolean {
+  let root: SyntaxNode | null = thenCall;
+  while (root?.type === 'call_expression') {
+    const fn: SyntaxNode | null = root.childForFieldName('function');
+    if (fn?.type !== 'member_expression' || !/^(then|catch|finally)$/.test(fn.childForFieldName('property')?.text ?? '')) break;
+    root = fn.childForFieldName('object');
+  }
+  while (root?.type === 'parenthesized_expression') root = root.namedChildren[0] ?? null;
+  if (!root || root.id === thenCall.id) return false;
+  if (resolvingPromise(root)) return true;
+  if (root.type !== 'call_expression' || /\bsignal\b/.test(root.childForFieldName('arguments')?.text ?? '')) return false;
+  const kinds = ctx.model.call(root).kinds;
+  return kinds.length > 0 && kinds.every((k) => k === 'sleep');
+}
+
 /** `new Promise((resolve) => ...)` or `new Promise(readSensor)` with a file function of one parameter. */
 function resolvingPromise(node: SyntaxNode): boolean {
   if (node.type !== 'new_expression' || node.childForFieldName('constructor')?.text !== 'Promise') return false;
@@ -534,7 +556,7 @@ function jsFindings(loop: LoopFacts, ctx: RuleContext): JsFinding[] {
     const method = methodOf(callee);
     if (method === 'then') {
       if (thenIsPlainField(expr)) continue;
-      if (handlesRejection(expr) || chainHandlesRejection(expr) || settledRoot(expr) || joinsResolvingPromises(expr) || neverRejectingRoot(expr, ctx, loop) || rethrowsOutOfBand(expr)) continue;
+      if (handlesRejection(expr) || chainHandlesRejection(expr) || settledRoot(expr) || joinsResolvingPromises(expr) || neverRejectingRoot(expr, ctx, loop) || timerRoot(expr, ctx) || rethrowsOutOfBand(expr)) continue;
       out.push({ statement: node, expression: expr, callee, variant: 'then' });
       continue;
     }
