@@ -539,6 +539,21 @@ function chainHandlesRejection(call: SyntaxNode): boolean {
   return false;
 }
 
+/**
+ * `for await (const m of messages) { ...; m.ack(); }`: the loop's own message acknowledges itself, with no argument.
+ * That is the message-object API of the brokers that hand out such objects (NATS JetStream, Pub/Sub, Cloudflare
+ * Queues): it records or sends the acknowledgement and returns nothing (their promise forms have other names,
+ * `ackAck`, `ackWithResponse`). An acknowledgement that returns a promise is a client's method handed the message or
+ * its id (`receiver.completeMessage(msg)`, `consumer.acknowledge(msg)`, `redis.xack(key, group, id)`).
+ */
+function acksItself(call: SyntaxNode, kinds: readonly string[], loop: LoopFacts): boolean {
+  if (kinds.length === 0 || !kinds.every((k) => k === 'queue-ack')) return false;
+  const fn = call.childForFieldName('function');
+  const receiver = fn?.type === 'member_expression' ? fn.childForFieldName('object') : null;
+  if (receiver?.type !== 'identifier' || !loop.loopVariables.includes(receiver.text)) return false;
+  return (call.childForFieldName('arguments')?.namedChildren.filter((a) => a.type !== 'comment').length ?? 0) === 0;
+}
+
 /** Kinds of work whose failure a dropped promise loses. */
 const DROPPED_IO: ReadonlySet<string> = new Set(['http', 'db-read', 'db-write', 'db-batch', 'db-commit', 'queue-ack', 'queue-publish', 'queue-pop', 'subprocess', 'connect']);
 
@@ -582,6 +597,7 @@ function jsFindings(loop: LoopFacts, ctx: RuleContext): JsFinding[] {
       classified.confidence === 'high' &&
       classified.kinds.some((k) => k === 'http' || k === 'db-write' || k === 'queue-ack' || k === 'queue-publish' || k === 'db-read') &&
       ctx.kb.builds?.(loop.language, callee, 'plain_result') !== true &&
+      !acksItself(expr, classified.kinds, loop) &&
       !sendsOnStatefulSocket(expr, callee.slice(0, Math.max(0, callee.lastIndexOf('.'))), method, model);
     if (!isAsyncLocal && !isKnownAsyncIo) continue;
     // `this.emit('debug', ...)`: an event dispatch (`roles: dispatches_event`), called without `await` by
