@@ -1369,6 +1369,13 @@ export class FileEffects implements KnowledgeBase {
       // Re-exported (`from .db import load` in a package's __init__, `export { load } from './db'` as an import).
       const again = table.imports.get(name);
       if (again?.name !== undefined) return this.imported(table, again.module, again.name, hops + 1);
+      // A barrel's `export * from './db'`: the first module re-exported whole that defines or re-exports the name.
+      if (!again && name !== 'default') {
+        for (const star of table.starExports ?? []) {
+          const found = this.imported(table, star, name, hops + 1);
+          if (found) return found;
+        }
+      }
       return undefined;
     }
     return undefined;

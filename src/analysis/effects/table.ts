@@ -9,7 +9,7 @@ import { classifyWithType, normalizeCallee, type Classification, type KnowledgeB
 import type { ArgFact } from '../facts.js';
 import { CATALOG_SQL, compactCallee, evalNumber, looksLikeSql, methodOf } from '../facts/common.js';
 import { argFacts, popTimeoutSeconds } from '../facts/python.js';
-import { calleeText, isPlainValue, isSqlFragment, sendsToPeer, stringValue, templateContent } from '../facts/javascript-syntax.js';
+import { calleeText, fetchesInlineUrl, isPlainValue, isSqlFragment, sendsToPeer, stringValue, templateContent } from '../facts/javascript-syntax.js';
 import { MODEL_GLOBALS } from '../facts/javascript.js';
 import { stringLiteralText, type BraceFile } from '../facts/brace.js';
 import { goDurationSeconds } from '../facts/go.js';
@@ -137,12 +137,14 @@ export interface FileTable {
   numbers?: Map<string, number>;
   /** Interfaces declared in the file: their methods and (Java) the interfaces they extend, by simple name. */
   interfaces: Map<string, { methods: Set<string>; extends: string[]; line?: number }>;
+  /** JS/TS: the modules a barrel re-exports whole (`export * from './utils-promise'`), as written, in order. */
+  starExports?: string[];
 }
 
 const PY_TYPES: readonly string[] = ['function_definition', 'class_definition', 'lambda', 'call', 'import_statement', 'import_from_statement', 'with_statement', 'yield'];
 const JS_FUNCTIONS = new Set(['function_declaration', 'generator_function_declaration', 'function_expression', 'function', 'generator_function', 'arrow_function', 'method_definition']);
 const JS_CLASSES = new Set(['class_declaration', 'class', 'abstract_class_declaration']);
-const JS_TYPES: readonly string[] = [...JS_FUNCTIONS, ...JS_CLASSES, 'call_expression', 'new_expression', 'import_statement', 'variable_declarator', 'public_field_definition'];
+const JS_TYPES: readonly string[] = [...JS_FUNCTIONS, ...JS_CLASSES, 'call_expression', 'new_expression', 'import_statement', 'export_statement', 'variable_declarator', 'public_field_definition'];
 const CLOSE_METHODS = new Set(['close', 'release', 'end', 'dispose', 'disconnect', 'quit', 'destroy']);
 /**
  * Method names that mean I/O only on the right receiver: `.get`, `.values`, `.query`, `.update`, `.send` are as
@@ -885,6 +887,10 @@ function buildJavaScript(table: FileTable, tree: FlatTree): void {
       jsImport(table, node);
       continue;
     }
+    if (type === 'export_statement') {
+      jsReExport(table, node);
+      continue;
+    }
     if (type === 'variable_declarator') {
       if (!enclosingFunction(stack)) jsRequire(table, node);
       continue;
@@ -909,6 +915,8 @@ function buildJavaScript(table: FileTable, tree: FlatTree): void {
     // `const job = this.queue.dequeue()` in a plain function: an in-process queue's item, not a broker pop.
     if (!isNew && POP_METHOD.test(name) && isPlainValue(node)) call.raw!.notPop = true;
     if (!isNew && (isSqlFragment(node) || (/(^|\.)send$/.test(name) && sendsToPeer(name.slice(0, Math.max(0, name.lastIndexOf('.'))), (argsNode?.namedChildren ?? []).filter((c) => c.type !== 'comment'))))) call.raw!.notIo = true;
+    // `fetch(`data:${type};base64,${b64}`)`: a data: or blob: URL is decoded in process, no request.
+    if (!isNew && /(^|\.)fetch$/.test(name) && fetchesInlineUrl((argsNode?.namedChildren ?? []).filter((c) => c.type !== 'comment'))) call.raw!.notIo = true;
     if (!isNew && /commit/i.test(name) && inRequestBranch(node, 'commit')) call.commitOnRequest = true;
     record(fn, call);
     if (isNew && fn.className !== undefined) ownField(table, fn.className, node, callee);
@@ -1019,6 +1027,34 @@ function jsImport(table: FileTable, node: SyntaxNode): void {
       }
     }
   }
+}
+
+/**
+ * A barrel's re-exports: `export { load, save as store } from './db'` binds the names as an import would (what
+ * another file imports from the barrel is the module's function), `export * as db from './db'` binds the namespace,
+ * and `export * from './db'` lists the module among those searched for a name the barrel does not define.
+ */
+function jsReExport(table: FileTable, node: SyntaxNode): void {
+  const sourceNode = node.childForFieldName('source');
+  const module = sourceNode ? stringValue(sourceNode) : undefined;
+  if (module === undefined) return;
+  const clause = node.namedChildren.find((c) => c.type === 'export_clause');
+  if (clause) {
+    for (const spec of clause.namedChildren) {
+      if (spec.type !== 'export_specifier') continue;
+      const name = spec.childForFieldName('name')?.text;
+      const alias = spec.childForFieldName('alias')?.text ?? name;
+      if (name && alias && !table.imports.has(alias)) table.imports.set(alias, { local: alias, module, name });
+    }
+    return;
+  }
+  const namespace = node.namedChildren.find((c) => c.type === 'namespace_export');
+  if (namespace) {
+    const id = namespace.namedChildren.find((x) => x.type === 'identifier');
+    if (id && !table.imports.has(id.text)) table.imports.set(id.text, { local: id.text, module });
+    return;
+  }
+  if (node.children.some((c) => c.type === '*')) (table.starExports ??= []).push(module);
 }
 
 /** `const x = require('./x')`, `const { a, b: c } = require('./x')`. */
