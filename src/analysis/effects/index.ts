@@ -1428,6 +1428,10 @@ export class FileEffects implements KnowledgeBase {
     for (const call of fn.calls) {
       // A call that fills a lasting cache runs once per key: not what each call of `fn` does.
       if (call.onCacheMiss) continue;
+      // A call in a callback handed to a listener, timer or registry (`server.on(...)`, `server.tool(...)`): the
+      // callback runs later, when its event comes, not when `fn` is called.
+      const language = table?.language ?? this.table.language;
+      if (call.deferredBy?.some((method) => this.hasRole(language, method, 'keeps_callback'))) continue;
       // `worker.put_object(v)` where the file's own class defines `put_object`: that method, not `*.put_object`.
       const own = call.kinds.length > 0 && call.evidence && table?.language === 'python' ? this.ownUntypedMethod(table, call.callee) : undefined;
       if (call.kinds.length > 0 && call.evidence && !own) {

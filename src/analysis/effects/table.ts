@@ -40,6 +40,12 @@ export interface TableCall {
   /** Inside `with` / `async with` / `using`, or the function also closes what it opened. */
   managed: boolean;
   /**
+   * JS/TS: the methods that were handed a callback holding this call, between the call and its function
+   * (`server.on('message', async (m) => ...)` → ['on']; promise chains left out): a method of the `keeps_callback`
+   * role keeps the callback to call it later, so the call is no part of what one call of the function does.
+   */
+  deferredBy?: string[];
+  /**
    * JS/TS: in the branch for a `'commit'` request (`if (op.type === 'commit') await this._commit()`, `case
    * 'commit':`): the function commits when its caller asks for a commit, not on every call.
    */
@@ -912,6 +918,8 @@ function buildJavaScript(table: FileTable, tree: FlatTree): void {
     // `new Promise(r => setTimeout(r, ms))` is a sleep; a bare setTimeout(callback) schedules, it does not wait.
     const notSleep = /(^|\.)setTimeout$/.test(name) && !isPromiseSleep(node);
     const call = tableCall(callee, node.startPosition.row + 1, false, name, sql, args, { notSleep });
+    const deferredBy = callbackHolders(node);
+    if (deferredBy.length > 0) call.deferredBy = deferredBy;
     // `const job = this.queue.dequeue()` in a plain function: an in-process queue's item, not a broker pop.
     if (!isNew && POP_METHOD.test(name) && isPlainValue(node)) call.raw!.notPop = true;
     if (!isNew && (isSqlFragment(node) || (/(^|\.)send$/.test(name) && sendsToPeer(name.slice(0, Math.max(0, name.lastIndexOf('.'))), (argsNode?.namedChildren ?? []).filter((c) => c.type !== 'comment'))))) call.raw!.notIo = true;
@@ -1027,6 +1035,24 @@ function jsImport(table: FileTable, node: SyntaxNode): void {
       }
     }
   }
+}
+
+/**
+ * The methods whose call hands over a callback that holds `node` (`server.tool(name, schema, async (args) => { ...
+ * node ... })` → ['tool']), from the innermost callback out to the first function that is no call's argument. A
+ * promise chain's `then`/`catch`/`finally` runs its callback as part of the work, so it is not listed.
+ */
+function callbackHolders(node: SyntaxNode): string[] {
+  const out: string[] = [];
+  for (let n = node.parent; n; n = n.parent) {
+    if (!JS_FUNCTIONS.has(n.type)) continue;
+    const holder = n.parent?.type === 'arguments' ? n.parent.parent : null;
+    if (holder?.type !== 'call_expression') break;
+    const callee = holder.childForFieldName('function');
+    const method = callee?.type === 'member_expression' ? callee.childForFieldName('property')?.text : callee?.text;
+    if (method && !/^(then|catch|finally)$/.test(method)) out.push(method);
+  }
+  return out;
 }
 
 /**
