@@ -1373,6 +1373,13 @@ export class FileEffects implements KnowledgeBase {
       // Re-exported (`from .db import load` in a package's __init__, `export { load } from './db'` as an import).
       const again = table.imports.get(name);
       if (again?.name !== undefined) return this.imported(table, again.module, again.name, hops + 1);
+      // A barrel's `export * from './db'`: the first module re-exported whole that defines or re-exports the name.
+      if (!again && name !== 'default') {
+        for (const star of table.starExports ?? []) {
+          const found = this.imported(table, star, name, hops + 1);
+          if (found) return found;
+        }
+      }
       return undefined;
     }
     return undefined;
@@ -1428,6 +1435,10 @@ export class FileEffects implements KnowledgeBase {
     for (const call of fn.calls) {
       // A call that fills a lasting cache runs once per key: not what each call of `fn` does.
       if (call.onCacheMiss) continue;
+      // A call in a callback handed to a listener, timer or registry (`server.on(...)`, `server.tool(...)`): the
+      // callback runs later, when its event comes, not when `fn` is called.
+      const language = table?.language ?? this.table.language;
+      if (call.deferredBy?.some((method) => this.hasRole(language, method, 'keeps_callback'))) continue;
       // `worker.put_object(v)` where the file's own class defines `put_object`: that method, not `*.put_object`.
       const own = call.kinds.length > 0 && call.evidence && table?.language === 'python' ? this.ownUntypedMethod(table, call.callee) : undefined;
       if (call.kinds.length > 0 && call.evidence && !own) {

@@ -9,7 +9,7 @@ import { classifyWithType, normalizeCallee, type Classification, type KnowledgeB
 import type { ArgFact } from '../facts.js';
 import { CATALOG_SQL, compactCallee, evalNumber, looksLikeSql, methodOf } from '../facts/common.js';
 import { argFacts, popTimeoutSeconds } from '../facts/python.js';
-import { calleeText, isPlainValue, isSqlFragment, sendsToPeer, stringValue, templateContent } from '../facts/javascript-syntax.js';
+import { calleeText, fetchesInlineUrl, isPlainValue, isSqlFragment, sendsToPeer, stringValue, templateContent } from '../facts/javascript-syntax.js';
 import { MODEL_GLOBALS } from '../facts/javascript.js';
 import { stringLiteralText, type BraceFile } from '../facts/brace.js';
 import { goDurationSeconds } from '../facts/go.js';
@@ -39,6 +39,12 @@ export interface TableCall {
   timeoutSeconds?: number;
   /** Inside `with` / `async with` / `using`, or the function also closes what it opened. */
   managed: boolean;
+  /**
+   * JS/TS: the methods that were handed a callback holding this call, between the call and its function
+   * (`server.on('message', async (m) => ...)` → ['on']; promise chains left out): a method of the `keeps_callback`
+   * role keeps the callback to call it later, so the call is no part of what one call of the function does.
+   */
+  deferredBy?: string[];
   /**
    * JS/TS: in the branch for a `'commit'` request (`if (op.type === 'commit') await this._commit()`, `case
    * 'commit':`): the function commits when its caller asks for a commit, not on every call.
@@ -137,12 +143,14 @@ export interface FileTable {
   numbers?: Map<string, number>;
   /** Interfaces declared in the file: their methods and (Java) the interfaces they extend, by simple name. */
   interfaces: Map<string, { methods: Set<string>; extends: string[]; line?: number }>;
+  /** JS/TS: the modules a barrel re-exports whole (`export * from './utils-promise'`), as written, in order. */
+  starExports?: string[];
 }
 
 const PY_TYPES: readonly string[] = ['function_definition', 'class_definition', 'lambda', 'call', 'import_statement', 'import_from_statement', 'with_statement', 'yield'];
 const JS_FUNCTIONS = new Set(['function_declaration', 'generator_function_declaration', 'function_expression', 'function', 'generator_function', 'arrow_function', 'method_definition']);
 const JS_CLASSES = new Set(['class_declaration', 'class', 'abstract_class_declaration']);
-const JS_TYPES: readonly string[] = [...JS_FUNCTIONS, ...JS_CLASSES, 'call_expression', 'new_expression', 'import_statement', 'variable_declarator', 'public_field_definition'];
+const JS_TYPES: readonly string[] = [...JS_FUNCTIONS, ...JS_CLASSES, 'call_expression', 'new_expression', 'import_statement', 'export_statement', 'variable_declarator', 'public_field_definition'];
 const CLOSE_METHODS = new Set(['close', 'release', 'end', 'dispose', 'disconnect', 'quit', 'destroy']);
 /**
  * Method names that mean I/O only on the right receiver: `.get`, `.values`, `.query`, `.update`, `.send` are as
@@ -887,6 +895,10 @@ function buildJavaScript(table: FileTable, tree: FlatTree): void {
       jsImport(table, node);
       continue;
     }
+    if (type === 'export_statement') {
+      jsReExport(table, node);
+      continue;
+    }
     if (type === 'variable_declarator') {
       if (!enclosingFunction(stack)) jsRequire(table, node);
       continue;
@@ -908,9 +920,13 @@ function buildJavaScript(table: FileTable, tree: FlatTree): void {
     // `new Promise(r => setTimeout(r, ms))` is a sleep; a bare setTimeout(callback) schedules, it does not wait.
     const notSleep = /(^|\.)setTimeout$/.test(name) && !isPromiseSleep(node);
     const call = tableCall(callee, node.startPosition.row + 1, false, name, sql, args, { notSleep });
+    const deferredBy = callbackHolders(node);
+    if (deferredBy.length > 0) call.deferredBy = deferredBy;
     // `const job = this.queue.dequeue()` in a plain function: an in-process queue's item, not a broker pop.
     if (!isNew && POP_METHOD.test(name) && isPlainValue(node)) call.raw!.notPop = true;
     if (!isNew && (isSqlFragment(node) || (/(^|\.)send$/.test(name) && sendsToPeer(name.slice(0, Math.max(0, name.lastIndexOf('.'))), (argsNode?.namedChildren ?? []).filter((c) => c.type !== 'comment'))))) call.raw!.notIo = true;
+    // `fetch(`data:${type};base64,${b64}`)`: a data: or blob: URL is decoded in process, no request.
+    if (!isNew && /(^|\.)fetch$/.test(name) && fetchesInlineUrl((argsNode?.namedChildren ?? []).filter((c) => c.type !== 'comment'))) call.raw!.notIo = true;
     if (!isNew && /commit/i.test(name) && inRequestBranch(node, 'commit')) call.commitOnRequest = true;
     record(fn, call);
     if (isNew && fn.className !== undefined) ownField(table, fn.className, node, callee);
@@ -1021,6 +1037,52 @@ function jsImport(table: FileTable, node: SyntaxNode): void {
       }
     }
   }
+}
+
+/**
+ * The methods whose call hands over a callback that holds `node` (`server.tool(name, schema, async (args) => { ...
+ * node ... })` → ['tool']), from the innermost callback out to the first function that is no call's argument. A
+ * promise chain's `then`/`catch`/`finally` runs its callback as part of the work, so it is not listed.
+ */
+function callbackHolders(node: SyntaxNode): string[] {
+  const out: string[] = [];
+  for (let n = node.parent; n; n = n.parent) {
+    if (!JS_FUNCTIONS.has(n.type)) continue;
+    const holder = n.parent?.type === 'arguments' ? n.parent.parent : null;
+    if (holder?.type !== 'call_expression') break;
+    const callee = holder.childForFieldName('function');
+    const method = callee?.type === 'member_expression' ? callee.childForFieldName('property')?.text : callee?.text;
+    if (method && !/^(then|catch|finally)$/.test(method)) out.push(method);
+  }
+  return out;
+}
+
+/**
+ * A barrel's re-exports: `export { load, save as store } from './db'` binds the names as an import would (what
+ * another file imports from the barrel is the module's function), `export * as db from './db'` binds the namespace,
+ * and `export * from './db'` lists the module among those searched for a name the barrel does not define.
+ */
+function jsReExport(table: FileTable, node: SyntaxNode): void {
+  const sourceNode = node.childForFieldName('source');
+  const module = sourceNode ? stringValue(sourceNode) : undefined;
+  if (module === undefined) return;
+  const clause = node.namedChildren.find((c) => c.type === 'export_clause');
+  if (clause) {
+    for (const spec of clause.namedChildren) {
+      if (spec.type !== 'export_specifier') continue;
+      const name = spec.childForFieldName('name')?.text;
+      const alias = spec.childForFieldName('alias')?.text ?? name;
+      if (name && alias && !table.imports.has(alias)) table.imports.set(alias, { local: alias, module, name });
+    }
+    return;
+  }
+  const namespace = node.namedChildren.find((c) => c.type === 'namespace_export');
+  if (namespace) {
+    const id = namespace.namedChildren.find((x) => x.type === 'identifier');
+    if (id && !table.imports.has(id.text)) table.imports.set(id.text, { local: id.text, module });
+    return;
+  }
+  if (node.children.some((c) => c.type === '*')) (table.starExports ??= []).push(module);
 }
 
 /** `const x = require('./x')`, `const { a, b: c } = require('./x')`. */

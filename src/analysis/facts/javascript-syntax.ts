@@ -414,6 +414,16 @@ export function sendsToPeer(receiver: string | undefined, positional: readonly S
 }
 
 /**
+ * `fetch(`data:${type};base64,${payload}`)`, `fetch('blob:...')`: the URL carries its content (a data: URL) or names
+ * an object of this page (a blob: URL); the response is decoded in process, with no request on the network.
+ */
+export function fetchesInlineUrl(positional: readonly SyntaxNode[]): boolean {
+  const first = positional[0];
+  if (first?.type !== 'string' && first?.type !== 'template_string') return false;
+  return /^["'`](?:data|blob):/.test(first.text);
+}
+
+/**
  * `query.where(knex.raw('lower(name) = ?', [v]))`, `.andOn(col, '=', knex.raw(cast))`: a raw SQL fragment handed
  * to a query builder's method is part of that builder's statement; it runs nothing by itself (knex's `raw` is lazy
  * and runs only when awaited or `.then`-ed, as a statement of its own).

@@ -44,6 +44,7 @@ import {
   isTimersPromises,
   requiredSource,
   isSqlFragment,
+  fetchesInlineUrl,
   sendsToPeer,
   templateContent,
   unwrap,
@@ -1176,6 +1177,8 @@ class Extractor {
       // `new ReceiveMessageCommand(...)` only builds a request object; `client.send(command)` does the I/O. A
       // sql`...` template passed to `pool.query` is the query's text, not a second query.
       if ((isNew && /Command$/.test(method)) || (tagged && node.parent?.type === 'arguments') || isSqlFragment(node)) kinds = [];
+      // `fetch(`data:${type};base64,${b64}`)`: a data: or blob: URL is decoded in process, not requested.
+      if (!isNew && !via && method === 'fetch' && fetchesInlineUrl(positional)) kinds = [];
     }
 
     const position = this.usage(node);

@@ -6,7 +6,7 @@
 import type { CallFact, CallKind, LoopFacts, SyntaxNode } from '../../facts.js';
 import type { FileModel, ModelCall } from '../../model.js';
 import { classifyWithType, elideBrackets } from '../../knowledge-base.js';
-import { bindsTimersPromises, isPlainValue, isSqlFragment, sendsToPeer } from '../../facts/javascript-syntax.js';
+import { bindsTimersPromises, fetchesInlineUrl, isPlainValue, isSqlFragment, sendsToPeer } from '../../facts/javascript-syntax.js';
 import { goReceiverType } from '../../facts/go-types.js';
 import { short } from './fixes.js';
 import {
@@ -90,6 +90,8 @@ export function classifyTreeCall(node: SyntaxNode, model: FileModel): TreeCall {
   }
   // `client.send(fmtMessage('ping'))`: a message to a connected peer, not the AWS SDK's `client.send(command)`.
   if (method === 'send' && kinds.includes('http') && by === 'api' && isJsLanguage(language) && sendsToPeer(receiver, argumentsOf(node).positional)) kinds = [];
+  // `await fetch(`data:${type};base64,${b64}`)`: decoding a data: (or blob:) URL, not a request.
+  if (method === 'fetch' && kinds.includes('http') && by === 'api' && isJsLanguage(language) && fetchesInlineUrl(argumentsOf(node).positional)) kinds = [];
   // `q.where(knex.raw('x = ?', [v]))`: a SQL fragment of the builder's statement, no query of its own.
   if (method === 'raw' && by !== 'summary' && isJsLanguage(language) && isSqlFragment(node)) kinds = [];
   const parent = node.parent;

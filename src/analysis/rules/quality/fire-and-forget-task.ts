@@ -451,6 +451,28 @@ function caughtChain(node: SyntaxNode): boolean {
   return !rejects(body);
 }
 
+/**
+ * `promiseWait(50).then(() => this.resync$.next())`, `sleep(ms).then(...)` (timers/promises) or `new Promise((r) =>
+ * setTimeout(r, ms)).then(...)`: the chain starts at a pause, a call the model knows only as a sleep (the API files,
+ * or a helper of another module whose summary is a timer) or a promise whose executor takes no `reject`. A timer
+ * fulfils, it does not fail, so the source leaves no rejection unhandled; what the callback does is its own code (as
+ * for `settledRoot`). A pause handed an abort `signal` rejects when aborted, so it does not count.
+ */
+function timerRoot(thenCall: SyntaxNode, ctx: RuleContext): boolean {
+  let root: SyntaxNode | null = thenCall;
+  while (root?.type === 'call_expression') {
+    const fn: SyntaxNode | null = root.childForFieldName('function');
+    if (fn?.type !== 'member_expression' || !/^(then|catch|finally)$/.test(fn.childForFieldName('property')?.text ?? '')) break;
+    root = fn.childForFieldName('object');
+  }
+  while (root?.type === 'parenthesized_expression') root = root.namedChildren[0] ?? null;
+  if (!root || root.id === thenCall.id) return false;
+  if (resolvingPromise(root)) return true;
+  if (root.type !== 'call_expression' || /\bsignal\b/.test(root.childForFieldName('arguments')?.text ?? '')) return false;
+  const kinds = ctx.model.call(root).kinds;
+  return kinds.length > 0 && kinds.every((k) => k === 'sleep');
+}
+
 /** `new Promise((resolve) => ...)` or `new Promise(readSensor)` with a file function of one parameter. */
 function resolvingPromise(node: SyntaxNode): boolean {
   if (node.type !== 'new_expression' || node.childForFieldName('constructor')?.text !== 'Promise') return false;
@@ -517,6 +539,21 @@ function chainHandlesRejection(call: SyntaxNode): boolean {
   return false;
 }
 
+/**
+ * `for await (const m of messages) { ...; m.ack(); }`: the loop's own message acknowledges itself, with no argument.
+ * That is the message-object API of the brokers that hand out such objects (NATS JetStream, Pub/Sub, Cloudflare
+ * Queues): it records or sends the acknowledgement and returns nothing (their promise forms have other names,
+ * `ackAck`, `ackWithResponse`). An acknowledgement that returns a promise is a client's method handed the message or
+ * its id (`receiver.completeMessage(msg)`, `consumer.acknowledge(msg)`, `redis.xack(key, group, id)`).
+ */
+function acksItself(call: SyntaxNode, kinds: readonly string[], loop: LoopFacts): boolean {
+  if (kinds.length === 0 || !kinds.every((k) => k === 'queue-ack')) return false;
+  const fn = call.childForFieldName('function');
+  const receiver = fn?.type === 'member_expression' ? fn.childForFieldName('object') : null;
+  if (receiver?.type !== 'identifier' || !loop.loopVariables.includes(receiver.text)) return false;
+  return (call.childForFieldName('arguments')?.namedChildren.filter((a) => a.type !== 'comment').length ?? 0) === 0;
+}
+
 /** Kinds of work whose failure a dropped promise loses. */
 const DROPPED_IO: ReadonlySet<string> = new Set(['http', 'db-read', 'db-write', 'db-batch', 'db-commit', 'queue-ack', 'queue-publish', 'queue-pop', 'subprocess', 'connect']);
 
@@ -534,7 +571,7 @@ function jsFindings(loop: LoopFacts, ctx: RuleContext): JsFinding[] {
     const method = methodOf(callee);
     if (method === 'then') {
       if (thenIsPlainField(expr)) continue;
-      if (handlesRejection(expr) || chainHandlesRejection(expr) || settledRoot(expr) || joinsResolvingPromises(expr) || neverRejectingRoot(expr, ctx, loop) || rethrowsOutOfBand(expr)) continue;
+      if (handlesRejection(expr) || chainHandlesRejection(expr) || settledRoot(expr) || joinsResolvingPromises(expr) || neverRejectingRoot(expr, ctx, loop) || timerRoot(expr, ctx) || rethrowsOutOfBand(expr)) continue;
       out.push({ statement: node, expression: expr, callee, variant: 'then' });
       continue;
     }
@@ -560,6 +597,7 @@ function jsFindings(loop: LoopFacts, ctx: RuleContext): JsFinding[] {
       classified.confidence === 'high' &&
       classified.kinds.some((k) => k === 'http' || k === 'db-write' || k === 'queue-ack' || k === 'queue-publish' || k === 'db-read') &&
       ctx.kb.builds?.(loop.language, callee, 'plain_result') !== true &&
+      !acksItself(expr, classified.kinds, loop) &&
       !sendsOnStatefulSocket(expr, callee.slice(0, Math.max(0, callee.lastIndexOf('.'))), method, model);
     if (!isAsyncLocal && !isKnownAsyncIo) continue;
     // `this.emit('debug', ...)`: an event dispatch (`roles: dispatches_event`), called without `await` by

@@ -57,8 +57,18 @@ function isRetryShapedLoop(loop: LoopFacts, family: Family): boolean {
 function isBounded(loop: LoopFacts, handler: SyntaxNode, model: FileModel): boolean {
   if (!isInfiniteHeader(loop) && loop.node.type !== 'while_statement') return true;
   if (loop.node.type === 'while_statement' && !isInfiniteHeader(loop)) return true;
-  // `if attempt >= MAX: raise` inside the handler also bounds it.
-  return [...descendants(handler, model, { skipFunctions: true })].some((n) => n.type === 'raise_statement' || n.type === 'throw_statement' || n.type === 'break_statement' || n.type === 'return_statement');
+  // `if attempt >= MAX: raise` inside the handler also bounds it, and so does ending the process there (`if
+  // (++failures > 6) process.exit(13)`, `sys.exit(1)`: a command-line wait that gives up).
+  return [...descendants(handler, model, { skipFunctions: true })].some(
+    (n) => n.type === 'raise_statement' || n.type === 'throw_statement' || n.type === 'break_statement' || n.type === 'return_statement' || exitsProcess(n),
+  );
+}
+
+/** `process.exit(code)`, `sys.exit()`, `os._exit(1)`, `exit()`: the call ends the program. */
+function exitsProcess(node: SyntaxNode): boolean {
+  if (node.type !== 'call' && node.type !== 'call_expression') return false;
+  const fn = node.childForFieldName('function')?.text.replace(/\s+/g, '') ?? '';
+  return /^(sys\.exit|exit|quit|os\._exit|process\.exit)$/.test(fn);
 }
 
 /**

@@ -48,7 +48,7 @@ export function isLongRunning(loop: import('../../facts.js').LoopFacts): boolean
     let condition = conditionNode?.text ?? '';
     // `while state in ["PENDING", "RUNNING"]:` waits for one job's status; a word in a string is no run flag.
     for (const literal of conditionNode?.descendantsOfType('string') ?? []) condition = condition.replace(literal.text, '""');
-    return STOP_FLAG.test(condition) && !/attempt|retr|tries/i.test(condition) && !ownCompletionFlag(loop);
+    return STOP_FLAG.test(condition) && !/attempt|retr|tries/i.test(condition) && !ownCompletionFlag(loop) && !endsWhenDone(loop);
   }
   if ((loop.kind === 'for-each' || loop.kind === 'async-for' || loop.kind === 'for-await') && loop.iterable) {
     // `for msg in consumer:` reads a stream; `for consumer in self.consumers:` and `for i in subscription_ids:` walk
@@ -70,6 +70,48 @@ function ownCompletionFlag(loop: LoopFacts): boolean {
   const fn = enclosingFunction(loop.node, 'python');
   if (!fn || fn.descendantsOfType(['global_statement', 'nonlocal_statement']).some((d) => d.text.includes(flag.text))) return false;
   return loop.body.descendantsOfType('assignment').some((a) => a.childForFieldName('left')?.text === flag.text);
+}
+
+/**
+ * JavaScript: `while (!done && !this.stopped) { ...; if (batch.length < size) done = true; }`, `while
+ * (!state.canceled) { const page = await next(cp); if (page.length === 0) break; ... }` or a compare-and-set retry
+ * that returns once its write went through: the loop also ends by itself when its work is done (a `break` or
+ * `return` that no stop-flag test guards, outside any `catch` or `finally`, or a negated local of the condition that
+ * the body sets), and the stop flag only cuts it short. It is one operation with a caller (a catch-up pass, a drain,
+ * a retried write), not a worker that must outlive a failure: a rejection belongs to that caller.
+ */
+function endsWhenDone(loop: LoopFacts): boolean {
+  if (familyOf(loop.language) !== 'js') return false;
+  const condition = loop.node.childForFieldName('condition');
+  const conjuncts: SyntaxNode[] = [];
+  const split = (n: SyntaxNode | null | undefined): void => {
+    if (!n) return;
+    if (n.type === 'parenthesized_expression') return split(n.namedChildren[0]);
+    if (n.type === 'binary_expression' && n.childForFieldName('operator')?.text === '&&') {
+      split(n.childForFieldName('left'));
+      split(n.childForFieldName('right'));
+      return;
+    }
+    conjuncts.push(n);
+  };
+  split(condition);
+  const fn = enclosingFunction(loop.node, 'js');
+  const localFlags = conjuncts
+    .filter((c) => c.type === 'unary_expression' && c.childForFieldName('operator')?.text === '!' && c.childForFieldName('argument')?.type === 'identifier')
+    .map((c) => c.childForFieldName('argument')!.text)
+    .filter((name) => !STOP_FLAG.test(name) && fn !== undefined && fn.descendantsOfType('variable_declarator').some((d) => d.childForFieldName('name')?.text === name));
+  const setsFlag = loop.body
+    .descendantsOfType('assignment_expression')
+    .some((a) => localFlags.includes(a.childForFieldName('left')?.text ?? '') && a.childForFieldName('right')?.text === 'true');
+  if (setsFlag) return true;
+  const { breaks, returns } = loopExits(loop);
+  return [...breaks, ...returns].some((exit) => {
+    for (let up = exit.parent; up && up.id !== loop.node.id; up = up.parent) {
+      if (up.type === 'catch_clause' || up.type === 'finally_clause') return false;
+      if (up.type === 'if_statement' && STOP_FLAG.test(up.childForFieldName('condition')?.text ?? '')) return false;
+    }
+    return true;
+  });
 }
 
 /**
