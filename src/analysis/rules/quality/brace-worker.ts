@@ -189,6 +189,15 @@ function runsOnGoroutine(loop: LoopFacts): boolean {
     });
 }
 
+/**
+ * `package main`: the file is a program, which no other code imports. Its loops live as long as the program does,
+ * however they were started (its `main`, a callback a library runs on its own goroutine, a `go` statement in another
+ * file of the program), and the program ends when it is stopped: a loop that holds no item (no queue, DB, HTTP or
+ * subprocess call) loses nothing then, and there is no caller that could be done with it. Quiet, as a Python
+ * script's top-level loop that holds no item is.
+ */
+const GO_PROGRAM = /^package[ \t]+main\b/m;
+
 export function detectBraceNoExit(loop: LoopFacts, ctx: RuleContext, unguardedMayReport: boolean): Detection | null {
   if (loop.kind === 'interval' || !loop.infinite || loop.exits.length > 0) return null;
   if (!braceHasNoStop(loop, ctx.file.source)) return null;
@@ -205,7 +214,10 @@ export function detectBraceNoExit(loop: LoopFacts, ctx: RuleContext, unguardedMa
   // A goroutine that only looks and waits (frees memory on a ticker, prints a counter, flushes an in-memory log):
   // killed with the process between two statements it loses nothing, like a Python daemon thread that holds no
   // item. What is left is the goroutine a caller done with it cannot end: a hint, not a warning.
-  const idle = loop.language === 'go' && loop.calls.every((c) => !c.kinds.some((k) => ITEM_KINDS.has(k))) && runsOnGoroutine(loop);
+  const holdsNoItem = loop.language === 'go' && loop.calls.every((c) => !c.kinds.some((k) => ITEM_KINDS.has(k)));
+  // A program's loop that holds no item (its stats printer, a demo's ticker), as Python's script-level loop.
+  if (holdsNoItem && GO_PROGRAM.test(ctx.file.source)) return null;
+  const idle = holdsNoItem && runsOnGoroutine(loop);
   return {
     loop,
     line: loop.headerLine,
