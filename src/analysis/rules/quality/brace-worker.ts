@@ -214,17 +214,25 @@ export function detectBraceNoExit(loop: LoopFacts, ctx: RuleContext, unguardedMa
   // A goroutine that only looks and waits (frees memory on a ticker, prints a counter, flushes an in-memory log):
   // killed with the process between two statements it loses nothing, like a Python daemon thread that holds no
   // item. What is left is the goroutine a caller done with it cannot end: a hint, not a warning.
-  const holdsNoItem = loop.language === 'go' && loop.calls.every((c) => !c.kinds.some((k) => ITEM_KINDS.has(k)));
+  const itemCalls = loop.calls.filter((c) => c.kinds.some((k) => ITEM_KINDS.has(k)));
+  const holdsNoItem = loop.language === 'go' && itemCalls.length === 0;
   // A program's loop that holds no item (its stats printer, a demo's ticker), as Python's script-level loop.
-  if (holdsNoItem && GO_PROGRAM.test(ctx.file.source)) return null;
-  const idle = holdsNoItem && runsOnGoroutine(loop);
+  const program = loop.language === 'go' && GO_PROGRAM.test(ctx.file.source);
+  if (holdsNoItem && program) return null;
+  const goroutine = loop.language === 'go' && runsOnGoroutine(loop);
+  const idle = holdsNoItem && goroutine;
+  // The finding's confidence follows its weakest evidence (docs/engine.md, "Confidence and severity"): the call that
+  // makes the loop a worker, and for a program's loop or a goroutine, which would be quiet or a hint if it held no
+  // item, the calls that hold one. When those are only guessed from a name (`dc.Send` read as HTTP by the `Send*`
+  // guess), the finding is a hint.
+  const guessed = worker.confidence === 'low' || ((program || goroutine) && itemCalls.length > 0 && itemCalls.every((c) => c.confidence === 'low'));
   return {
     loop,
     line: loop.headerLine,
     variant: idle ? 'go-idle' : loop.language,
     ...(idle ? { severity: 'info' as const } : {}),
     data: { call: displayCallee(worker.callee) },
-    confidence: 'high',
+    confidence: guessed ? 'low' : 'high',
     fix: blockFix(sketch, { startLine: loop.startLine, endLine: loop.endLine }, { description: 'stop on ctx.Done() / interruption', safety: 'unsafe', language: fenceLanguage(loop.language) }),
   };
 }
