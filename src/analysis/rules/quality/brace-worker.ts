@@ -11,6 +11,7 @@ import { blockFix, fenceLanguage, wholeLineText } from '../../../fixes/lines.js'
 import { camelCase } from '../../../fixes/templates.js';
 import { displayCallee, endLineOf, lineOf, rootOf, statementsOf } from '../lib/index.js';
 import { SCOPE_FUNCTION_TYPES } from '../../model.js';
+import { importsPackageNamed } from '../../facts/go-types.js';
 import { isGenericFunctionName } from './worker-name.js';
 
 const THROWING: ReadonlySet<CallKind> = new Set(['http', 'db-read', 'db-write', 'db-commit', 'db-batch', 'queue-ack', 'connect', 'file-open']);
@@ -223,9 +224,12 @@ export function detectBraceNoExit(loop: LoopFacts, ctx: RuleContext, unguardedMa
   const idle = holdsNoItem && goroutine;
   // The finding's confidence follows its weakest evidence (docs/engine.md, "Confidence and severity"): the call that
   // makes the loop a worker, and for a program's loop or a goroutine, which would be quiet or a hint if it held no
-  // item, the calls that hold one. When those are only guessed from a name (`dc.Send` read as HTTP by the `Send*`
-  // guess), the finding is a hint.
-  const guessed = worker.confidence === 'low' || ((program || goroutine) && itemCalls.length > 0 && itemCalls.every((c) => c.confidence === 'low'));
+  // item, the calls that hold one. When those are only guessed from a name on a value the file does not type
+  // (`dc.SendText` read as HTTP by the `Send*` guess), the finding is a hint. A guessed function of a client package
+  // the file imports (`relay.PushEntry`) stands, as the guesses on package names do (a standard library's do not).
+  const nameOnly = (c: CallFact): boolean =>
+    c.confidence === 'low' && !(loop.language === 'go' && c.receiver !== undefined && /^[A-Za-z_]\w*$/.test(c.receiver) && importsPackageNamed(c.node, c.receiver));
+  const guessed = nameOnly(worker) || ((program || goroutine) && itemCalls.length > 0 && itemCalls.every(nameOnly));
   return {
     loop,
     line: loop.headerLine,
