@@ -53,6 +53,11 @@ function imports(at: SyntaxNode, name: string): boolean {
   return importPath(at, name) !== undefined;
 }
 
+/** `name` is a package the file imports (an alias or the import path's last segment): `relay` of `relay.PushEntry`. */
+export function importsPackageNamed(at: SyntaxNode, name: string): boolean {
+  return imports(at, name);
+}
+
 /** The import path of the package the file imports under `name` (see imports), if it does. */
 function importPath(at: SyntaxNode, name: string): string | undefined {
   let root = at;

@@ -2,6 +2,8 @@
 // that deletes rows or runs on the caller's goroutine stays a warning. Read from the rule's own bad.go fixture.
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../../../src/core/i18n.js';
 import { fixturePath, runRule } from '../../support/rule-tester.js';
 
 describe('infinite-loop-no-exit: idle goroutines', () => {
@@ -48,5 +50,30 @@ describe('infinite-loop-no-exit: idle Python loops', () => {
     const finding = findings.find((f) => f.line === headerAfter('def run_forever('));
     expect(finding?.severity).toBe('warning');
     expect(finding?.message).toContain('a deploy kills it mid-item');
+  });
+});
+
+// A program's loop (package main) that would hold no item but for a call guessed from its name (`dc.SendText` by
+// the `Send*` guess) rests on that guess: a hint, as every finding whose weakest evidence is a name. Its twin that
+// posts with net/http stays a warning. Fixture: test/fixtures/precision/program_guessed_sends.go.
+describe('infinite-loop-no-exit: a worker known only by a guessed name', () => {
+  const source = readFileSync(join(PROJECT_ROOT, 'test', 'fixtures', 'precision', 'program_guessed_sends.go'), 'utf8');
+  const lines = source.split('\n');
+  const findings = runRule('infinite-loop-no-exit', 'demo/main.go', source);
+  const headerIn = (fn: string): number => {
+    const from = lines.findIndex((l) => l.startsWith(`func ${fn}(`));
+    return lines.findIndex((l, i) => i > from && l.trim() === 'for {') + 1;
+  };
+
+  it('reports the guessed send as info with low confidence', () => {
+    const finding = findings.find((f) => f.line === headerIn('greet'));
+    expect(finding?.severity).toBe('info');
+    expect(finding?.confidence).toBe('low');
+  });
+
+  it('keeps a warning for the loop that posts with net/http', () => {
+    const finding = findings.find((f) => f.line === headerIn('report'));
+    expect(finding?.severity).toBe('warning');
+    expect(finding?.confidence).toBe('high');
   });
 });

@@ -112,13 +112,31 @@ function alreadyConcurrent(loop: LoopFacts, ctx: RuleContext): boolean {
   return false;
 }
 
-/** `for x := range ch` where `ch` is declared as a channel in the function: a stream, not a batch. */
-function rangesOverChannel(loop: LoopFacts): boolean {
+/**
+ * `c.queue` where the file declares the field `queue` as a channel (`queue chan *packet` in a struct, `queue:
+ * make(chan ...)` in a literal, `c.queue = make(chan ...)`): a client's queue drained by its worker. Items arrive one
+ * by one over time; how many are in flight is the number of goroutines draining it, not this loop's choice.
+ */
+function channelField(right: SyntaxNode, source: string): boolean {
+  if (right.type !== 'selector_expression') return false;
+  const name = right.childForFieldName('field')?.text;
+  if (!name || !/^\w+$/.test(name)) return false;
+  const chan = String.raw`(?:<-\s*)?chan\b`;
+  const declared = new RegExp(
+    String.raw`^[ \t]*${name}(?:\s*,\s*\w+)*[ \t]+${chan}|(?:^|[\s{,])${name}\s*:\s*make\(\s*${chan}|\.${name}\s*=\s*make\(\s*${chan}`,
+    'm',
+  );
+  return declared.test(source);
+}
+
+/** `for x := range ch` where `ch` is declared as a channel in the function, or a field the file declares as one: a stream, not a batch. */
+function rangesOverChannel(loop: LoopFacts, source: string): boolean {
   if (loop.language !== 'go') return false;
   const range = loop.node.namedChildren.find((c) => c.type === 'range_clause');
   const right = range?.childForFieldName('right');
   if (!right) return false;
   if (right.type === 'unary_expression' || /^time\.(Tick|After)\b/.test(right.text) || /\.C$/.test(right.text)) return true;
+  if (channelField(right, source)) return true;
   if (right.type !== 'identifier') return false;
   let fn: SyntaxNode | null = loop.node.parent;
   while (fn && fn.type !== 'function_declaration' && fn.type !== 'method_declaration' && fn.type !== 'func_literal') fn = fn.parent;
@@ -178,7 +196,7 @@ function serialCalls(loop: LoopFacts, source: string): CallFact[] {
 
 export function detectBraceSerialIo(loop: LoopFacts, ctx: RuleContext): Detection | null {
   if (!SERIAL_KINDS.has(loop.kind) || loop.infinite) return null;
-  if (tinyLiteralIterable(loop, 3) || stopsEarly(loop) || rangesOverChannel(loop)) return null;
+  if (tinyLiteralIterable(loop, 3) || stopsEarly(loop) || rangesOverChannel(loop, ctx.file.source)) return null;
   if (ownCalls(loop).some((c) => hasKind(c, 'sleep'))) return null;
   if (alreadyConcurrent(loop, ctx)) return null;
   const calls = serialCalls(loop, ctx.file.source);

@@ -11,6 +11,7 @@ import { blockFix, fenceLanguage, wholeLineText } from '../../../fixes/lines.js'
 import { camelCase } from '../../../fixes/templates.js';
 import { displayCallee, endLineOf, lineOf, rootOf, statementsOf } from '../lib/index.js';
 import { SCOPE_FUNCTION_TYPES } from '../../model.js';
+import { importsPackageNamed } from '../../facts/go-types.js';
 import { isGenericFunctionName } from './worker-name.js';
 
 const THROWING: ReadonlySet<CallKind> = new Set(['http', 'db-read', 'db-write', 'db-commit', 'db-batch', 'queue-ack', 'connect', 'file-open']);
@@ -208,6 +209,15 @@ function runsOnGoroutine(loop: LoopFacts): boolean {
     });
 }
 
+/**
+ * `package main`: the file is a program, which no other code imports. Its loops live as long as the program does,
+ * however they were started (its `main`, a callback a library runs on its own goroutine, a `go` statement in another
+ * file of the program), and the program ends when it is stopped: a loop that holds no item (no queue, DB, HTTP or
+ * subprocess call) loses nothing then, and there is no caller that could be done with it. Quiet, as a Python
+ * script's top-level loop that holds no item is.
+ */
+const GO_PROGRAM = /^package[ \t]+main\b/m;
+
 export function detectBraceNoExit(loop: LoopFacts, ctx: RuleContext, unguardedMayReport: boolean): Detection | null {
   if (loop.kind === 'interval' || !loop.infinite || loop.exits.length > 0) return null;
   if (!braceHasNoStop(loop, ctx.file.source)) return null;
@@ -228,14 +238,28 @@ export function detectBraceNoExit(loop: LoopFacts, ctx: RuleContext, unguardedMa
   // A goroutine that only looks and waits (frees memory on a ticker, prints a counter, flushes an in-memory log):
   // killed with the process between two statements it loses nothing, like a Python daemon thread that holds no
   // item. What is left is the goroutine a caller done with it cannot end: a hint, not a warning.
-  const idle = loop.language === 'go' && loop.calls.every((c) => !c.kinds.some((k) => ITEM_KINDS.has(k))) && runsOnGoroutine(loop);
+  const itemCalls = loop.calls.filter((c) => c.kinds.some((k) => ITEM_KINDS.has(k)));
+  const holdsNoItem = loop.language === 'go' && itemCalls.length === 0;
+  // A program's loop that holds no item (its stats printer, a demo's ticker), as Python's script-level loop.
+  const program = loop.language === 'go' && GO_PROGRAM.test(ctx.file.source);
+  if (holdsNoItem && program) return null;
+  const goroutine = loop.language === 'go' && runsOnGoroutine(loop);
+  const idle = holdsNoItem && goroutine;
+  // The finding's confidence follows its weakest evidence (docs/engine.md, "Confidence and severity"): the call that
+  // makes the loop a worker, and for a program's loop or a goroutine, which would be quiet or a hint if it held no
+  // item, the calls that hold one. When those are only guessed from a name on a value the file does not type
+  // (`dc.SendText` read as HTTP by the `Send*` guess), the finding is a hint. A guessed function of a client package
+  // the file imports (`relay.PushEntry`) stands, as the guesses on package names do (a standard library's do not).
+  const nameOnly = (c: CallFact): boolean =>
+    c.confidence === 'low' && !(loop.language === 'go' && c.receiver !== undefined && /^[A-Za-z_]\w*$/.test(c.receiver) && importsPackageNamed(c.node, c.receiver));
+  const guessed = nameOnly(worker) || ((program || goroutine) && itemCalls.length > 0 && itemCalls.every(nameOnly));
   return {
     loop,
     line: loop.headerLine,
     variant: idle ? 'go-idle' : loop.language,
     ...(idle ? { severity: 'info' as const } : {}),
     data: { call: displayCallee(worker.callee) },
-    confidence: 'high',
+    confidence: guessed ? 'low' : 'high',
     fix: blockFix(sketch, { startLine: loop.startLine, endLine: loop.endLine }, { description: 'stop on ctx.Done() / interruption', safety: 'unsafe', language: fenceLanguage(loop.language) }),
   };
 }

@@ -240,13 +240,17 @@ function unconverted(arg: SyntaxNode | null | undefined): SyntaxNode | null | un
   return args.length === 1 ? args[0] : arg;
 }
 
-/** The variable the deferred call releases: `c` of `defer c.Close()`, `fd` of `defer syscall.Close(fd)`. */
+/**
+ * The variable the deferred call releases: `c` of `defer c.Close()`, `fd` of `defer syscall.Close(fd)`, `dst` of
+ * `defer c.rm(ctx, dst)` (an argument after the context Go passes first): the first, in that order, that the
+ * iteration assigns.
+ */
 function releasedVariable(defer: SyntaxNode, loop: LoopFacts): string | undefined {
   const call = defer.namedChild(0);
   const fn = call?.childForFieldName('function');
   const operand = fn?.type === 'selector_expression' ? fn.childForFieldName('operand') : undefined;
-  const firstArg = unconverted(call?.childForFieldName('arguments')?.namedChild(0));
-  for (const candidate of [operand, firstArg]) {
+  const args = (call?.childForFieldName('arguments')?.namedChildren ?? []).map((a) => unconverted(a));
+  for (const candidate of [operand, ...args]) {
     if (candidate?.type === 'identifier' && loop.assignments.some((a) => a.target === candidate.text)) return candidate.text;
   }
   return undefined;
