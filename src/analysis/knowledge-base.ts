@@ -92,9 +92,11 @@ export type CallRole = (typeof CALL_ROLES)[number];
  * `bolt.Tx`, `bolt.Bucket`: a name-matched call inside a function handed one is no round trip, effects/table.ts); `plain_result`, an I/O call that
  * returns its answer at once, not a promise (amqplib's `channel.publish(...)` buffers the message and returns a
  * boolean), so a bare call of it drops nothing; `ui_events`, the events a window's event queue holds
- * (`pygame.event.get()`): a loop that pumps them is an interactive frame loop, not a worker.
+ * (`pygame.event.get()`): a loop that pumps them is an interactive frame loop, not a worker; `protocol_client`, a
+ * connection that speaks a protocol other than a database's (HTTP, mail, file transfer, SSH: `urllib3.PoolManager`),
+ * so it carries no query: a file that opens one beside an in-process database still queries only that database.
  */
-export const BUILT_VALUES = ['in_process_queue', 'in_process_database', 'plain_result', 'ui_events'] as const;
+export const BUILT_VALUES = ['in_process_queue', 'in_process_database', 'plain_result', 'ui_events', 'protocol_client'] as const;
 export type BuiltValue = (typeof BUILT_VALUES)[number];
 
 export interface KnowledgeBase {

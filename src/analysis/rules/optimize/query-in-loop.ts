@@ -151,7 +151,8 @@ function walksOwnConfigPerOuterItem(loop: LoopFacts): boolean {
  * `in_process_database` entry of `builds:` in rules/apis/python.yml). A read per item is a library call on a local
  * file, not a network round trip (SQLite's own advice is that many small queries are fine), so the N+1 cost this
  * rule estimates does not exist (write-per-row says the same of writes). A file that opens no connection, or any
- * other one, is not this case.
+ * other one that could carry a query, is not this case; a client of another protocol (`protocol_client`: an HTTP pool
+ * that fetches pages, an SMTP client) beside the local database is.
  */
 export function inProcessDatabaseOnly(loop: LoopFacts, ctx: RuleContext, options: { transactional?: boolean } = {}): boolean {
   if (loop.language !== 'python') return false;
@@ -167,7 +168,9 @@ export function inProcessDatabaseOnly(loop: LoopFacts, ctx: RuleContext, options
       opened++;
       continue;
     }
-    if (ctx.kb.classify('python', callee).kinds.includes('connect')) return false;
+    // An HTTP pool, a mail or SSH client (`builds: protocol_client`) carries no query: the file's database reads
+    // still go to the in-process one.
+    if (ctx.kb.classify('python', callee).kinds.includes('connect') && ctx.kb.builds?.('python', callee, 'protocol_client') !== true) return false;
   }
   // A file that opens no connection itself but works on one handed in (`def report(con: apsw.Connection)`, or a
   // wrapper of the package's own): its imports say which engine that is. Only for reads: whether a connection built
