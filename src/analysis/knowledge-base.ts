@@ -129,6 +129,11 @@ export interface KnowledgeBase {
    */
   importedNumber?(language: Language, name: string): number | undefined;
   /**
+   * Effect summaries (Python): for each module of the code's own that the file imports from, the modules it imports
+   * (`from .sql_db import SqlDB` → `['os', 'queue', 'sqlite3', ...]`).
+   */
+  packageImports?(language: Language): string[][];
+  /**
    * Effect summaries (Python): the callee resolves to a generator function of the code's own (its body yields): a
    * call of it only makes the generator; its I/O runs where the generator is iterated.
    */

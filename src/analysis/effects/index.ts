@@ -710,6 +710,33 @@ export class FileEffects implements KnowledgeBase {
     return this.resolve(this.table, normalized, undefined, 0)?.async === true;
   }
 
+  /**
+   * Python: for each module of the code's own that the analysed file imports from (`from .sql_db import SqlDB`,
+   * `from app import store`: a file of the set), the modules that module imports in turn, read through the effects
+   * bound. query-in-loop asks it which database engines the package's own helpers bring in.
+   */
+  packageImports(language: Language): string[][] {
+    if (language !== 'python') return [];
+    const out: string[][] = [];
+    const seen = new Set<string>();
+    for (const binding of this.table.imports.values()) {
+      const modules = [binding.module];
+      if (binding.name !== undefined) modules.push(binding.module.endsWith('.') ? `${binding.module}${binding.name}` : `${binding.module}.${binding.name}`);
+      for (const module of modules) {
+        for (const candidate of moduleCandidates(this.table.path, language, module)) {
+          if (candidate === this.table.path || !this.index.has(candidate)) continue;
+          if (!seen.has(candidate)) {
+            seen.add(candidate);
+            const table = this.loadCounted(candidate, false);
+            if (table) out.push([...table.imports.values()].map((b) => b.module));
+          }
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
   importedNumber(language: Language, name: string): number | undefined {
     if (language !== 'python') return undefined;
     const match = /^([A-Za-z_]\w*)(?:\.([A-Za-z_]\w*))?$/.exec(name);

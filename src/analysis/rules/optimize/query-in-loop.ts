@@ -181,26 +181,38 @@ export function inProcessDatabaseOnly(loop: LoopFacts, ctx: RuleContext, options
 /**
  * Python: the module imports a database engine that runs inside this process (`import sqlite3`, `import apsw`: a
  * module whose `connect`/`Connection` is an `in_process_database` build) and no module whose connection the
- * catalogue knows as a server's (`psycopg2.connect`, `asyncpg.create_pool`).
+ * catalogue knows as a server's (`psycopg2.connect`, `asyncpg.create_pool`). A module that imports neither may work
+ * through a helper module of its own package (`from .sql_db import SqlDB`, whose class opens the connection): then
+ * the same test over the modules those helpers import (effect summaries' `packageImports`).
  */
 function importsInProcessDatabaseOnly(root: SyntaxNode, ctx: RuleContext): boolean {
-  let local = false;
+  const own: string[] = [];
   for (const statement of root.namedChildren) {
     if (statement.type !== 'import_statement' && statement.type !== 'import_from_statement') continue;
     const modules = statement.type === 'import_from_statement'
       ? [statement.childForFieldName('module_name')?.text ?? '']
       : statement.namedChildren.map((n) => (n.type === 'aliased_import' ? n.childForFieldName('name')?.text ?? '' : n.text));
-    for (const module of modules) {
-      if (module === '' || module.startsWith('.')) continue;
-      if (['connect', 'Connection'].some((f) => ctx.kb.builds?.('python', `${module}.${f}`, 'in_process_database') === true)) {
-        local = true;
-        continue;
-      }
-      const packages = [module, module.split('.')[0]!];
-      if (packages.some((m) => ['connect', 'create_pool'].some((f) => ctx.kb.classify('python', `${m}.${f}`).kinds.includes('connect')))) return false;
-    }
+    own.push(...modules);
   }
-  return local;
+  const mine = databaseEngines(own, ctx);
+  if (mine !== 'none') return mine === 'in-process';
+  const helpers = (ctx.kb.packageImports?.('python') ?? []).map((modules) => databaseEngines(modules, ctx));
+  return !helpers.includes('server') && helpers.includes('in-process');
+}
+
+/** Which database engines a list of imported modules brings in: any server's wins over an in-process one. */
+function databaseEngines(modules: string[], ctx: RuleContext): 'server' | 'in-process' | 'none' {
+  let local = false;
+  for (const module of modules) {
+    if (module === '' || module.startsWith('.')) continue;
+    if (['connect', 'Connection'].some((f) => ctx.kb.builds?.('python', `${module}.${f}`, 'in_process_database') === true)) {
+      local = true;
+      continue;
+    }
+    const packages = [module, module.split('.')[0]!];
+    if (packages.some((m) => ['connect', 'create_pool'].some((f) => ctx.kb.classify('python', `${m}.${f}`).kinds.includes('connect')))) return 'server';
+  }
+  return local ? 'in-process' : 'none';
 }
 
 export const detectQueryInLoop: Detector = (loop, ctx) => {
