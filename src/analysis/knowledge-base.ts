@@ -130,9 +130,10 @@ export interface KnowledgeBase {
   importedNumber?(language: Language, name: string): number | undefined;
   /**
    * Effect summaries (Python): for each module of the code's own that the file imports from, the modules it imports
-   * (`from .sql_db import SqlDB` → `['os', 'queue', 'sqlite3', ...]`).
+   * (`from .sql_db import SqlDB` → `['os', 'queue', 'sqlite3', ...]`) and whether the in-process database connections
+   * its functions open keep the driver's transactions (`transactional`) or may commit every statement (`autocommit`).
    */
-  packageImports?(language: Language): string[][];
+  packageImports?(language: Language): { modules: string[]; localConnections?: 'transactional' | 'autocommit' }[];
   /**
    * Effect summaries (Python): the callee resolves to a generator function of the code's own (its body yields): a
    * call of it only makes the generator; its I/O runs where the generator is iterated.

@@ -712,12 +712,15 @@ export class FileEffects implements KnowledgeBase {
 
   /**
    * Python: for each module of the code's own that the analysed file imports from (`from .sql_db import SqlDB`,
-   * `from app import store`: a file of the set), the modules that module imports in turn, read through the effects
-   * bound. query-in-loop asks it which database engines the package's own helpers bring in.
+   * `from app import store`: a file of the set), the modules that module imports in turn, and how its functions open
+   * an in-process database (`builds: in_process_database`): `transactional` when every such call leaves the
+   * driver's transactions on (no `isolation_level=None`, no `autocommit=True`, nothing computed there), `autocommit`
+   * when one may commit every statement, undefined when none is seen. Read through the effects bound. query-in-loop
+   * and write-per-row ask it which database engines the package's own helpers bring in.
    */
-  packageImports(language: Language): string[][] {
+  packageImports(language: Language): { modules: string[]; localConnections?: 'transactional' | 'autocommit' }[] {
     if (language !== 'python') return [];
-    const out: string[][] = [];
+    const out: { modules: string[]; localConnections?: 'transactional' | 'autocommit' }[] = [];
     const seen = new Set<string>();
     for (const binding of this.table.imports.values()) {
       const modules = [binding.module];
@@ -728,13 +731,27 @@ export class FileEffects implements KnowledgeBase {
           if (!seen.has(candidate)) {
             seen.add(candidate);
             const table = this.loadCounted(candidate, false);
-            if (table) out.push([...table.imports.values()].map((b) => b.module));
+            if (table) out.push({ modules: [...table.imports.values()].map((b) => b.module), localConnections: this.localConnections(table) });
           }
           break;
         }
       }
     }
     return out;
+  }
+
+  private localConnections(table: FileTable): 'transactional' | 'autocommit' | undefined {
+    let seen: 'transactional' | 'autocommit' | undefined;
+    for (const fn of table.functions) {
+      for (const call of fn.calls) {
+        if (this.base.builds?.(table.language, call.callee, 'in_process_database') !== true) continue;
+        const args = call.raw?.args ?? [];
+        const keepsTransactions = args.every((a) => (a.name !== 'isolation_level' || a.string !== undefined) && (a.name !== 'autocommit' || a.text === 'False'));
+        if (!keepsTransactions) return 'autocommit';
+        seen = 'transactional';
+      }
+    }
+    return seen;
   }
 
   importedNumber(language: Language, name: string): number | undefined {

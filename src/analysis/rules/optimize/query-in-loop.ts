@@ -173,9 +173,10 @@ export function inProcessDatabaseOnly(loop: LoopFacts, ctx: RuleContext, options
     if (ctx.kb.classify('python', callee).kinds.includes('connect') && ctx.kb.builds?.('python', callee, 'protocol_client') !== true) return false;
   }
   // A file that opens no connection itself but works on one handed in (`def report(con: apsw.Connection)`, or a
-  // wrapper of the package's own): its imports say which engine that is. Only for reads: whether a connection built
-  // elsewhere commits every statement (apsw's default, `isolation_level=None`) is not visible here.
-  return opened > 0 || (!options.transactional && importsInProcessDatabaseOnly(root, ctx));
+  // wrapper of the package's own): its imports say which engine that is. For writes only through a helper module of
+  // the package whose connect calls show the mode: whether a connection built elsewhere commits every statement
+  // (apsw's default, `isolation_level=None`) is not visible from an import alone.
+  return opened > 0 || importsInProcessDatabaseOnly(root, ctx, options.transactional === true);
 }
 
 /**
@@ -185,7 +186,7 @@ export function inProcessDatabaseOnly(loop: LoopFacts, ctx: RuleContext, options
  * through a helper module of its own package (`from .sql_db import SqlDB`, whose class opens the connection): then
  * the same test over the modules those helpers import (effect summaries' `packageImports`).
  */
-function importsInProcessDatabaseOnly(root: SyntaxNode, ctx: RuleContext): boolean {
+function importsInProcessDatabaseOnly(root: SyntaxNode, ctx: RuleContext, transactional: boolean): boolean {
   const own: string[] = [];
   for (const statement of root.namedChildren) {
     if (statement.type !== 'import_statement' && statement.type !== 'import_from_statement') continue;
@@ -195,9 +196,12 @@ function importsInProcessDatabaseOnly(root: SyntaxNode, ctx: RuleContext): boole
     own.push(...modules);
   }
   const mine = databaseEngines(own, ctx);
-  if (mine !== 'none') return mine === 'in-process';
-  const helpers = (ctx.kb.packageImports?.('python') ?? []).map((modules) => databaseEngines(modules, ctx));
-  return !helpers.includes('server') && helpers.includes('in-process');
+  // Writes: whether a connection built elsewhere commits every statement is not visible from an import alone.
+  if (mine !== 'none') return !transactional && mine === 'in-process';
+  const helpers = (ctx.kb.packageImports?.('python') ?? []).map((helper) => ({ engines: databaseEngines(helper.modules, ctx), connections: helper.localConnections }));
+  if (helpers.some((h) => h.engines === 'server') || !helpers.some((h) => h.engines === 'in-process')) return false;
+  // Writes: the helpers' own `sqlite3.connect(...)` calls must be seen, and none in autocommit mode.
+  return !transactional || helpers.filter((h) => h.engines === 'in-process').every((h) => h.connections === 'transactional');
 }
 
 /** Which database engines a list of imported modules brings in: any server's wins over an in-process one. */
