@@ -744,7 +744,11 @@ export class FileEffects implements KnowledgeBase {
     let seen: 'transactional' | 'autocommit' | undefined;
     for (const fn of table.functions) {
       for (const call of fn.calls) {
-        if (this.base.builds?.(table.language, call.callee, 'in_process_database') !== true) continue;
+        // `import sqlite3.dbapi2 as sqlite` then `sqlite.connect(...)`: the callee as the module names it.
+        const dot = call.callee.indexOf('.');
+        const binding = dot > 0 ? table.imports.get(call.callee.slice(0, dot)) : undefined;
+        const callee = binding === undefined ? call.callee : `${binding.module}${binding.name === undefined ? '' : `.${binding.name}`}${call.callee.slice(dot)}`;
+        if (this.base.builds?.(table.language, callee, 'in_process_database') !== true) continue;
         const args = call.raw?.args ?? [];
         const keepsTransactions = args.every((a) => (a.name !== 'isolation_level' || a.string !== undefined) && (a.name !== 'autocommit' || a.text === 'False'));
         if (!keepsTransactions) return 'autocommit';

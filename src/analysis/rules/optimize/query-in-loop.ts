@@ -158,9 +158,14 @@ export function inProcessDatabaseOnly(loop: LoopFacts, ctx: RuleContext, options
   if (loop.language !== 'python') return false;
   let opened = 0;
   const root = rootOf(loop.node);
+  const aliases = importAliases(root);
   for (const call of root.descendantsOfType('call')) {
-    const callee = call.childForFieldName('function')?.text ?? '';
-    if (!/connect|Connection|engine|pool/i.test(callee)) continue;
+    const written = call.childForFieldName('function')?.text ?? '';
+    if (!/connect|Connection|engine|pool/i.test(written)) continue;
+    // `import sqlite3.dbapi2 as sqlite` then `sqlite.connect(...)`: the callee as the module names it.
+    const dot = written.indexOf('.');
+    const module = dot > 0 ? aliases.get(written.slice(0, dot)) : undefined;
+    const callee = module === undefined ? written : `${module}${written.slice(dot)}`;
     if (ctx.kb.builds?.('python', callee, 'in_process_database') === true) {
       // `sqlite3.connect(path, isolation_level=None)` (or `autocommit=True`) commits every statement: a write per row
       // is a transaction, and a disk sync, per row.
@@ -177,6 +182,25 @@ export function inProcessDatabaseOnly(loop: LoopFacts, ctx: RuleContext, options
   // the package whose connect calls show the mode: whether a connection built elsewhere commits every statement
   // (apsw's default, `isolation_level=None`) is not visible from an import alone.
   return opened > 0 || importsInProcessDatabaseOnly(root, ctx, options.transactional === true);
+}
+
+/** Python: names the module binds to another module by an aliased or `from` import (`sqlite` → `sqlite3.dbapi2`). */
+function importAliases(root: SyntaxNode): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const statement of root.descendantsOfType(['import_statement', 'import_from_statement'])) {
+    const from = statement.type === 'import_from_statement' ? statement.childForFieldName('module_name')?.text : undefined;
+    if (from?.startsWith('.')) continue;
+    for (const n of statement.namedChildren) {
+      if (n.type === 'aliased_import') {
+        const name = n.childForFieldName('name')?.text;
+        const alias = n.childForFieldName('alias')?.text;
+        if (name && alias) out.set(alias, from ? `${from}.${name}` : name);
+      } else if (from && n.type === 'dotted_name' && n.id !== statement.childForFieldName('module_name')?.id) {
+        out.set(n.text, `${from}.${n.text}`);
+      }
+    }
+  }
+  return out;
 }
 
 /**
@@ -200,8 +224,8 @@ function importsInProcessDatabaseOnly(root: SyntaxNode, ctx: RuleContext, transa
   if (mine !== 'none') return !transactional && mine === 'in-process';
   const helpers = (ctx.kb.packageImports?.('python') ?? []).map((helper) => ({ engines: databaseEngines(helper.modules, ctx), connections: helper.localConnections }));
   if (helpers.some((h) => h.engines === 'server') || !helpers.some((h) => h.engines === 'in-process')) return false;
-  // Writes: the helpers' own `sqlite3.connect(...)` calls must be seen, and none in autocommit mode.
-  return !transactional || helpers.filter((h) => h.engines === 'in-process').every((h) => h.connections === 'transactional');
+  // Writes: a helper's own `sqlite3.connect(...)` call must be seen, and none in autocommit mode.
+  return !transactional || (helpers.some((h) => h.connections === 'transactional') && !helpers.some((h) => h.connections === 'autocommit'));
 }
 
 /** Which database engines a list of imported modules brings in: any server's wins over an in-process one. */
