@@ -740,7 +740,36 @@ export class FileEffects implements KnowledgeBase {
     return out;
   }
 
-  private localConnections(table: FileTable): 'transactional' | 'autocommit' | undefined {
+  /**
+   * How `table`'s functions open an in-process database (see packageImports). A module that opens none itself (a
+   * client class built on the package's store) answers for the modules of the set it imports, one step further.
+   */
+  private localConnections(table: FileTable, further = true): 'transactional' | 'autocommit' | undefined {
+    const own = this.ownLocalConnections(table);
+    if (own !== undefined || !further) return own;
+    let seen: 'transactional' | 'autocommit' | undefined;
+    const read = new Set<string>();
+    for (const binding of table.imports.values()) {
+      const modules = [binding.module];
+      if (binding.name !== undefined) modules.push(binding.module.endsWith('.') ? `${binding.module}${binding.name}` : `${binding.module}.${binding.name}`);
+      for (const module of modules) {
+        for (const candidate of moduleCandidates(table.path, table.language, module)) {
+          if (candidate === table.path || candidate === this.table.path || !this.index.has(candidate)) continue;
+          if (!read.has(candidate)) {
+            read.add(candidate);
+            const next = this.loadCounted(candidate, false);
+            const found = next ? this.ownLocalConnections(next) : undefined;
+            if (found === 'autocommit') return found;
+            seen ??= found;
+          }
+          break;
+        }
+      }
+    }
+    return seen;
+  }
+
+  private ownLocalConnections(table: FileTable): 'transactional' | 'autocommit' | undefined {
     let seen: 'transactional' | 'autocommit' | undefined;
     for (const fn of table.functions) {
       for (const call of fn.calls) {
