@@ -94,9 +94,11 @@ export type CallRole = (typeof CALL_ROLES)[number];
  * `bolt.Tx`, `bolt.Bucket`: a name-matched call inside a function handed one is no round trip, effects/table.ts); `plain_result`, an I/O call that
  * returns its answer at once, not a promise (amqplib's `channel.publish(...)` buffers the message and returns a
  * boolean), so a bare call of it drops nothing; `ui_events`, the events a window's event queue holds
- * (`pygame.event.get()`): a loop that pumps them is an interactive frame loop, not a worker.
+ * (`pygame.event.get()`): a loop that pumps them is an interactive frame loop, not a worker; `protocol_client`, a
+ * connection that speaks a protocol other than a database's (HTTP, mail, file transfer, SSH: `urllib3.PoolManager`),
+ * so it carries no query: a file that opens one beside an in-process database still queries only that database.
  */
-export const BUILT_VALUES = ['in_process_queue', 'in_process_database', 'plain_result', 'ui_events'] as const;
+export const BUILT_VALUES = ['in_process_queue', 'in_process_database', 'plain_result', 'ui_events', 'protocol_client'] as const;
 export type BuiltValue = (typeof BUILT_VALUES)[number];
 
 export interface KnowledgeBase {
@@ -133,6 +135,12 @@ export interface KnowledgeBase {
    * POLL_INTERVAL`, `settings.POLL_INTERVAL` from `from app import settings`), read from that module's file.
    */
   importedNumber?(language: Language, name: string): number | undefined;
+  /**
+   * Effect summaries (Python): for each module of the code's own that the file imports from, the modules it imports
+   * (`from .sql_db import SqlDB` → `['os', 'queue', 'sqlite3', ...]`) and whether the in-process database connections
+   * its functions open keep the driver's transactions (`transactional`) or may commit every statement (`autocommit`).
+   */
+  packageImports?(language: Language): { modules: string[]; localConnections?: 'transactional' | 'autocommit' }[];
   /**
    * Effect summaries (Python): the callee resolves to a generator function of the code's own (its body yields): a
    * call of it only makes the generator; its I/O runs where the generator is iterated.

@@ -714,6 +714,83 @@ export class FileEffects implements KnowledgeBase {
     return this.resolve(this.table, normalized, undefined, 0)?.async === true;
   }
 
+  /**
+   * Python: for each module of the code's own that the analysed file imports from (`from .sql_db import SqlDB`,
+   * `from app import store`: a file of the set), the modules that module imports in turn, and how its functions open
+   * an in-process database (`builds: in_process_database`): `transactional` when every such call leaves the
+   * driver's transactions on (no `isolation_level=None`, no `autocommit=True`, nothing computed there), `autocommit`
+   * when one may commit every statement, undefined when none is seen. Read through the effects bound. query-in-loop
+   * and write-per-row ask it which database engines the package's own helpers bring in.
+   */
+  packageImports(language: Language): { modules: string[]; localConnections?: 'transactional' | 'autocommit' }[] {
+    if (language !== 'python') return [];
+    const out: { modules: string[]; localConnections?: 'transactional' | 'autocommit' }[] = [];
+    const seen = new Set<string>();
+    for (const binding of this.table.imports.values()) {
+      const modules = [binding.module];
+      if (binding.name !== undefined) modules.push(binding.module.endsWith('.') ? `${binding.module}${binding.name}` : `${binding.module}.${binding.name}`);
+      for (const module of modules) {
+        for (const candidate of moduleCandidates(this.table.path, language, module)) {
+          if (candidate === this.table.path || !this.index.has(candidate)) continue;
+          if (!seen.has(candidate)) {
+            seen.add(candidate);
+            const table = this.loadCounted(candidate, false);
+            if (table) out.push({ modules: [...table.imports.values()].map((b) => b.module), localConnections: this.localConnections(table) });
+          }
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * How `table`'s functions open an in-process database (see packageImports). A module that opens none itself (a
+   * client class built on the package's store) answers for the modules of the set it imports, one step further.
+   */
+  private localConnections(table: FileTable, further = true): 'transactional' | 'autocommit' | undefined {
+    const own = this.ownLocalConnections(table);
+    if (own !== undefined || !further) return own;
+    let seen: 'transactional' | 'autocommit' | undefined;
+    const read = new Set<string>();
+    for (const binding of table.imports.values()) {
+      const modules = [binding.module];
+      if (binding.name !== undefined) modules.push(binding.module.endsWith('.') ? `${binding.module}${binding.name}` : `${binding.module}.${binding.name}`);
+      for (const module of modules) {
+        for (const candidate of moduleCandidates(table.path, table.language, module)) {
+          if (candidate === table.path || candidate === this.table.path || !this.index.has(candidate)) continue;
+          if (!read.has(candidate)) {
+            read.add(candidate);
+            const next = this.loadCounted(candidate, false);
+            const found = next ? this.ownLocalConnections(next) : undefined;
+            if (found === 'autocommit') return found;
+            seen ??= found;
+          }
+          break;
+        }
+      }
+    }
+    return seen;
+  }
+
+  private ownLocalConnections(table: FileTable): 'transactional' | 'autocommit' | undefined {
+    let seen: 'transactional' | 'autocommit' | undefined;
+    for (const fn of table.functions) {
+      for (const call of fn.calls) {
+        // `import sqlite3.dbapi2 as sqlite` then `sqlite.connect(...)`: the callee as the module names it.
+        const dot = call.callee.indexOf('.');
+        const binding = dot > 0 ? table.imports.get(call.callee.slice(0, dot)) : undefined;
+        const callee = binding === undefined ? call.callee : `${binding.module}${binding.name === undefined ? '' : `.${binding.name}`}${call.callee.slice(dot)}`;
+        if (this.base.builds?.(table.language, callee, 'in_process_database') !== true) continue;
+        const args = call.raw?.args ?? [];
+        const keepsTransactions = args.every((a) => (a.name !== 'isolation_level' || a.string !== undefined) && (a.name !== 'autocommit' || a.text === 'False'));
+        if (!keepsTransactions) return 'autocommit';
+        seen = 'transactional';
+      }
+    }
+    return seen;
+  }
+
   importedNumber(language: Language, name: string): number | undefined {
     if (language !== 'python') return undefined;
     const match = /^([A-Za-z_]\w*)(?:\.([A-Za-z_]\w*))?$/.exec(name);

@@ -305,7 +305,7 @@ function insideWithItem(stack: Scope[], start: number): boolean {
 }
 
 /** Methods whose classification reads the arguments (SQL held in a variable, URL-like requests, pop timeouts). */
-const ARG_METHODS = /^(?:execute|executemany|query|raw|fetch|fetchrow|fetchval|exec_driver_sql|get|post|put|patch|delete|head|options|request|stream|blpop|brpop|brpoplpush|blmove|xread|xreadgroup|receive_message|receive_messages|poll|consume|get_message)$/;
+const ARG_METHODS = /^(?:connect|execute|executemany|query|raw|fetch|fetchrow|fetchval|exec_driver_sql|get|post|put|patch|delete|head|options|request|stream|blpop|brpop|brpoplpush|blmove|xread|xreadgroup|receive_message|receive_messages|poll|consume|get_message)$/;
 
 /**
  * Fills in the kinds of a function's calls, once (the knowledge base is the shared one, not a file's effects).

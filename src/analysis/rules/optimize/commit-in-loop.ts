@@ -137,6 +137,91 @@ function retriesUntilCommitted(c: CallFact, loop: LoopFacts): boolean {
   });
 }
 
+/**
+ * Python: `self.add_record(url, title, delay_commit=True)` (or the same value in its position) where the function the
+ * call resolves to, in this file, commits only under a test of that parameter (`if not delay_commit:`, `if commit
+ * and ...:`) that the argument makes false: the call turns the commit off, and the caller commits once after the
+ * loop. Every call in the function's body that commits (directly or through a summary) must sit under such a test.
+ */
+function commitSwitchedOff(c: CallFact, ctx: RuleContext): boolean {
+  const target = c.via?.function;
+  if (ctx.file.language !== 'python' || target === undefined || !target.startsWith(`${ctx.file.path}#`)) return false;
+  const qualified = target.slice(ctx.file.path.length + 1);
+  const dot = qualified.lastIndexOf('.');
+  const name = qualified.slice(dot + 1);
+  const className = dot < 0 ? undefined : qualified.slice(0, dot);
+  const definitions = ctx.model.functions.filter((fn) => fn.name === name && fn.className === className && fn.node.type === 'function_definition');
+  if (definitions.length !== 1) return false;
+  const fn = definitions[0]!.node;
+  const body = fn.childForFieldName('body');
+  if (!body) return false;
+  const params = (fn.childForFieldName('parameters')?.namedChildren ?? []).map(parameterName);
+  if (className !== undefined && !isStaticMethod(fn)) params.shift();
+  const commits = ctx.model.calls(body).filter((k) => k.kinds.includes('db-commit'));
+  if (commits.length === 0) return false;
+  const call = callNode(c);
+  return commits.every((commit) => {
+    for (let child = commit.node, up = commit.node.parent; up && up.id !== fn.id; child = up, up = up.parent) {
+      if (up.type !== 'if_statement' || up.childForFieldName('consequence')?.id !== child.id) continue;
+      const test = parameterTest(up.childForFieldName('condition'));
+      if (test === undefined) continue;
+      const value = argumentFor(call, params, test.name);
+      if (value !== undefined && value !== test.runsWhen) return true;
+    }
+    return false;
+  });
+}
+
+/** The name a Python parameter binds (`self`, `commit=True`, `commit: bool = True`), or '' for `*args`, `**kw`. */
+function parameterName(p: SyntaxNode): string {
+  if (p.type === 'identifier') return p.text;
+  if (p.type === 'default_parameter' || p.type === 'typed_default_parameter') return p.childForFieldName('name')?.text ?? '';
+  if (p.type === 'typed_parameter') return p.namedChildren[0]?.type === 'identifier' ? p.namedChildren[0]!.text : '';
+  return '';
+}
+
+function isStaticMethod(fn: SyntaxNode): boolean {
+  return fn.parent?.type === 'decorated_definition' && fn.parent.namedChildren.some((d) => d.type === 'decorator' && /^@staticmethod\b/.test(d.text));
+}
+
+/**
+ * `not delay_commit` (runs when the parameter is false) or `commit` (runs when it is true), alone or as one operand of
+ * an `and` chain (the whole test is false when that operand is).
+ */
+function parameterTest(condition: SyntaxNode | null): { name: string; runsWhen: boolean } | undefined {
+  if (!condition) return undefined;
+  if (condition.type === 'parenthesized_expression') return parameterTest(condition.namedChildren[0] ?? null);
+  if (condition.type === 'identifier') return { name: condition.text, runsWhen: true };
+  if (condition.type === 'not_operator') {
+    const operand = condition.childForFieldName('argument');
+    return operand?.type === 'identifier' ? { name: operand.text, runsWhen: false } : undefined;
+  }
+  if (condition.type === 'boolean_operator' && condition.childForFieldName('operator')?.text === 'and') {
+    return parameterTest(condition.childForFieldName('left')) ?? parameterTest(condition.childForFieldName('right'));
+  }
+  return undefined;
+}
+
+/** The literal `True`/`False` the call passes for parameter `name` (by keyword, or in its position), if it does. */
+function argumentFor(call: SyntaxNode, params: string[], name: string): boolean | undefined {
+  const index = params.indexOf(name);
+  if (index < 0) return undefined;
+  const args = call.childForFieldName('arguments')?.namedChildren.filter((a) => a.type !== 'comment') ?? [];
+  let position = 0;
+  for (const arg of args) {
+    if (arg.type === 'keyword_argument') {
+      if (arg.childForFieldName('name')?.text !== name) continue;
+      const value = arg.childForFieldName('value')?.text;
+      return value === 'True' ? true : value === 'False' ? false : undefined;
+    }
+    // `*item` / `**options`: which parameter the rest binds is not visible.
+    if (arg.type === 'list_splat' || arg.type === 'dictionary_splat') return undefined;
+    if (position === index) return arg.text === 'True' ? true : arg.text === 'False' ? false : undefined;
+    position++;
+  }
+  return undefined;
+}
+
 export const detectCommitInLoop: Detector = (loop, ctx) => {
   if (!ITERATING_KINDS.has(loop.kind) || loop.infinite || insideGather(loop) || iteratesChunks(loop)) return null;
   if (ownCalls(loop).some((c) => hasKind(c, 'http', 'queue-pop', 'queue-ack', 'queue-publish'))) return null;
@@ -144,7 +229,7 @@ export const detectCommitInLoop: Detector = (loop, ctx) => {
   // paced by the sleep: its commits are one per unit of work at the pace the author chose, not a batch. A sleep only
   // in an error handler or under a condition does not pace the loop.
   if (ownCalls(loop).some((c) => hasKind(c, 'sleep') && !inErrorHandler(c.node, loop) && enclosingConditions(c.node, loop).length === 0)) return null;
-  const commits = perItemCommits(loop, ctx.kb);
+  const commits = perItemCommits(loop, ctx.kb).filter((c) => !commitSwitchedOff(c, ctx));
   if (commits.length === 0) return null;
   const first = commits[0]!;
   const items = batchSize(loop, ctx.model, ctx.config.cost);

@@ -151,15 +151,21 @@ function walksOwnConfigPerOuterItem(loop: LoopFacts): boolean {
  * `in_process_database` entry of `builds:` in rules/apis/python.yml). A read per item is a library call on a local
  * file, not a network round trip (SQLite's own advice is that many small queries are fine), so the N+1 cost this
  * rule estimates does not exist (write-per-row says the same of writes). A file that opens no connection, or any
- * other one, is not this case.
+ * other one that could carry a query, is not this case; a client of another protocol (`protocol_client`: an HTTP pool
+ * that fetches pages, an SMTP client) beside the local database is.
  */
 export function inProcessDatabaseOnly(loop: LoopFacts, ctx: RuleContext, options: { transactional?: boolean } = {}): boolean {
   if (loop.language !== 'python') return false;
   let opened = 0;
   const root = rootOf(loop.node);
+  const aliases = importAliases(root);
   for (const call of root.descendantsOfType('call')) {
-    const callee = call.childForFieldName('function')?.text ?? '';
-    if (!/connect|Connection|engine|pool/i.test(callee)) continue;
+    const written = call.childForFieldName('function')?.text ?? '';
+    if (!/connect|Connection|engine|pool/i.test(written)) continue;
+    // `import sqlite3.dbapi2 as sqlite` then `sqlite.connect(...)`: the callee as the module names it.
+    const dot = written.indexOf('.');
+    const module = dot > 0 ? aliases.get(written.slice(0, dot)) : undefined;
+    const callee = module === undefined ? written : `${module}${written.slice(dot)}`;
     if (ctx.kb.builds?.('python', callee, 'in_process_database') === true) {
       // `sqlite3.connect(path, isolation_level=None)` (or `autocommit=True`) commits every statement: a write per row
       // is a transaction, and a disk sync, per row.
@@ -167,37 +173,74 @@ export function inProcessDatabaseOnly(loop: LoopFacts, ctx: RuleContext, options
       opened++;
       continue;
     }
-    if (ctx.kb.classify('python', callee).kinds.includes('connect')) return false;
+    // An HTTP pool, a mail or SSH client (`builds: protocol_client`) carries no query: the file's database reads
+    // still go to the in-process one.
+    if (ctx.kb.classify('python', callee).kinds.includes('connect') && ctx.kb.builds?.('python', callee, 'protocol_client') !== true) return false;
   }
   // A file that opens no connection itself but works on one handed in (`def report(con: apsw.Connection)`, or a
-  // wrapper of the package's own): its imports say which engine that is. Only for reads: whether a connection built
-  // elsewhere commits every statement (apsw's default, `isolation_level=None`) is not visible here.
-  return opened > 0 || (!options.transactional && importsInProcessDatabaseOnly(root, ctx));
+  // wrapper of the package's own): its imports say which engine that is. For writes only through a helper module of
+  // the package whose connect calls show the mode: whether a connection built elsewhere commits every statement
+  // (apsw's default, `isolation_level=None`) is not visible from an import alone.
+  return opened > 0 || importsInProcessDatabaseOnly(root, ctx, options.transactional === true);
+}
+
+/** Python: names the module binds to another module by an aliased or `from` import (`sqlite` → `sqlite3.dbapi2`). */
+function importAliases(root: SyntaxNode): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const statement of root.descendantsOfType(['import_statement', 'import_from_statement'])) {
+    const from = statement.type === 'import_from_statement' ? statement.childForFieldName('module_name')?.text : undefined;
+    if (from?.startsWith('.')) continue;
+    for (const n of statement.namedChildren) {
+      if (n.type === 'aliased_import') {
+        const name = n.childForFieldName('name')?.text;
+        const alias = n.childForFieldName('alias')?.text;
+        if (name && alias) out.set(alias, from ? `${from}.${name}` : name);
+      } else if (from && n.type === 'dotted_name' && n.id !== statement.childForFieldName('module_name')?.id) {
+        out.set(n.text, `${from}.${n.text}`);
+      }
+    }
+  }
+  return out;
 }
 
 /**
  * Python: the module imports a database engine that runs inside this process (`import sqlite3`, `import apsw`: a
  * module whose `connect`/`Connection` is an `in_process_database` build) and no module whose connection the
- * catalogue knows as a server's (`psycopg2.connect`, `asyncpg.create_pool`).
+ * catalogue knows as a server's (`psycopg2.connect`, `asyncpg.create_pool`). A module that imports neither may work
+ * through a helper module of its own package (`from .sql_db import SqlDB`, whose class opens the connection): then
+ * the same test over the modules those helpers import (effect summaries' `packageImports`).
  */
-function importsInProcessDatabaseOnly(root: SyntaxNode, ctx: RuleContext): boolean {
-  let local = false;
+function importsInProcessDatabaseOnly(root: SyntaxNode, ctx: RuleContext, transactional: boolean): boolean {
+  const own: string[] = [];
   for (const statement of root.namedChildren) {
     if (statement.type !== 'import_statement' && statement.type !== 'import_from_statement') continue;
     const modules = statement.type === 'import_from_statement'
       ? [statement.childForFieldName('module_name')?.text ?? '']
       : statement.namedChildren.map((n) => (n.type === 'aliased_import' ? n.childForFieldName('name')?.text ?? '' : n.text));
-    for (const module of modules) {
-      if (module === '' || module.startsWith('.')) continue;
-      if (['connect', 'Connection'].some((f) => ctx.kb.builds?.('python', `${module}.${f}`, 'in_process_database') === true)) {
-        local = true;
-        continue;
-      }
-      const packages = [module, module.split('.')[0]!];
-      if (packages.some((m) => ['connect', 'create_pool'].some((f) => ctx.kb.classify('python', `${m}.${f}`).kinds.includes('connect')))) return false;
-    }
+    own.push(...modules);
   }
-  return local;
+  const mine = databaseEngines(own, ctx);
+  // Writes: whether a connection built elsewhere commits every statement is not visible from an import alone.
+  if (mine !== 'none') return !transactional && mine === 'in-process';
+  const helpers = (ctx.kb.packageImports?.('python') ?? []).map((helper) => ({ engines: databaseEngines(helper.modules, ctx), connections: helper.localConnections }));
+  if (helpers.some((h) => h.engines === 'server') || !helpers.some((h) => h.engines === 'in-process')) return false;
+  // Writes: a helper's own `sqlite3.connect(...)` call must be seen, and none in autocommit mode.
+  return !transactional || (helpers.some((h) => h.connections === 'transactional') && !helpers.some((h) => h.connections === 'autocommit'));
+}
+
+/** Which database engines a list of imported modules brings in: any server's wins over an in-process one. */
+function databaseEngines(modules: string[], ctx: RuleContext): 'server' | 'in-process' | 'none' {
+  let local = false;
+  for (const module of modules) {
+    if (module === '' || module.startsWith('.')) continue;
+    if (['connect', 'Connection'].some((f) => ctx.kb.builds?.('python', `${module}.${f}`, 'in_process_database') === true)) {
+      local = true;
+      continue;
+    }
+    const packages = [module, module.split('.')[0]!];
+    if (packages.some((m) => ['connect', 'create_pool'].some((f) => ctx.kb.classify('python', `${m}.${f}`).kinds.includes('connect')))) return 'server';
+  }
+  return local ? 'in-process' : 'none';
 }
 
 export const detectQueryInLoop: Detector = (loop, ctx) => {
