@@ -371,7 +371,9 @@ function buildFinding(
   // kept a quarter of such N+1-family findings (docs/engine.md, "Severity follows measured precision"), so they are
   // reported at the rule's `assumed_count_severity`, unless the repository's config chose the rule's severity.
   const countAssumed = def.assumed_count_severity !== undefined && !rule.severitySet && detection.itemsSource !== undefined && detection.itemsSource !== 'code';
-  if (countAssumed && severityRank(def.assumed_count_severity!) < severityRank(rule.severity)) {
+  // The sentence is said only when the count is what lowers the finding (a name-only guess is already a hint and says why).
+  const otherwise = lowest(rule.severity, confidence === 'low' ? 'info' : undefined, detection.severity);
+  if (countAssumed && severityRank(def.assumed_count_severity!) < severityRank(otherwise)) {
     explanation = `${explanation}\n\n${t(locale, 'engine.count_assumed', { id: def.id, severity: def.assumed_count_severity! })}`.trim();
   }
   const anchorText = lines.line(detection.line).trim();

@@ -65,6 +65,12 @@ describe('severity of an assumed iteration count', () => {
     expect(switchedOn.severity).toBe('info');
   });
 
+  it('says it only when the count is what lowers the finding: a name-only guess is a hint already and says why', () => {
+    const guess = only(run('app/jobs.py', 'import psycopg2\n\ndef refresh(customer_ids):\n    for customer_id in customer_ids:\n        query_customer_orders(customer_id)\n'), 'query-in-loop');
+    expect([guess.severity, guess.confidence]).toEqual(['info', 'low']);
+    expect(saysAssumed(guess)).toBe(false);
+  });
+
   it('falls under a warning threshold, while a stated count stays', () => {
     expect(run('app/jobs.py', PY_READS('customer_ids'), {}, 'warning').filter((f) => f.ruleId === 'query-in-loop')).toEqual([]);
     expect(run('app/jobs.py', PY_READS('range(500)'), {}, 'warning').filter((f) => f.ruleId === 'query-in-loop')).toHaveLength(1);
