@@ -46,14 +46,20 @@ export function applyPathOverrides(findings: Finding[], config: CozeLoopConfig, 
   for (const finding of findings) {
     let targets: readonly Target[] = config.targets;
     let setting: RuleSetting | undefined = config.rules[finding.ruleId];
+    // The engine already graded the finding under the top-level setting (confidence, an assumed count); only an
+    // override's own setting re-grades it.
+    let overridden = false;
     config.overrides.forEach((override, i) => {
       if (!matchers[i]!(finding.path)) return;
       if (override.targets && !options.fixedTargets) targets = override.targets;
       const own = override.rules?.[finding.ruleId];
-      if (own !== undefined) setting = own;
+      if (own !== undefined) {
+        setting = own;
+        overridden = true;
+      }
     });
     if (!targets.includes(finding.target) || isOff(setting)) continue;
-    const severity = severityOf(setting);
+    const severity = overridden ? severityOf(setting) : undefined;
     out.push(severity && severity !== finding.severity ? { ...finding, severity } : finding);
   }
   return out;
