@@ -97,6 +97,26 @@ describe('severity of an assumed iteration count', () => {
     expect([commits.severity, saysAssumed(commits)]).toEqual(['info', true]);
   });
 
+  it('leaves per-item calls inside a poller warnings: they repeat on every poll, over the backlog its read returns', () => {
+    const poller = `
+import time
+
+def sync_forever(cur):
+    while True:
+        cur.execute("SELECT id, customer_id FROM orders WHERE status = 'paid'")
+        for order in cur.fetchall():
+            cur.execute("SELECT * FROM customers WHERE id = %s", (order[1],))
+        time.sleep(30)
+`;
+    const finding = only(run('app/sync.py', poller), 'query-in-loop');
+    expect(finding.message).toContain('(assumed)');
+    expect(finding.severity).toBe('warning');
+    expect(saysAssumed(finding)).toBe(false);
+    // The same loop run once (no poller around it) is graded as any other.
+    const once = only(run('app/sync.py', poller.replace('while True:', 'if True:').replace('time.sleep(30)', 'pass')), 'query-in-loop');
+    expect([once.severity, saysAssumed(once)]).toEqual(['info', true]);
+  });
+
   it('leaves a connection per poll a warning: its cost does not depend on the data', () => {
     const poller = `
 import time

@@ -8,7 +8,7 @@ import type { CallFact, LoopFacts, SyntaxNode } from '../../facts.js';
 import { CATALOG_SQL } from '../../facts/common.js';
 import { iterationString, ownMethodParameters } from '../../facts/java-types.js';
 import type { FileModel } from '../../model.js';
-import type { RuleContext } from '../../rule-types.js';
+import type { Detection, RuleContext } from '../../rule-types.js';
 import { callNode, hasKind, ownCalls, sleepSeconds } from './calls.js';
 import { commentSaysSerial } from './intent.js';
 import { argumentNodes, classMethods, constantNumber, constantString, enclosingClass, hasSpread, inErrorHandler, isFunctionNode, scopeOf } from './syntax.js';
@@ -234,6 +234,16 @@ export function concurrencyOf(loop: LoopFacts, cost: CostConfig): Sourced {
     /\bconcurrency\s*[:=]\s*(\d+)/.exec(scope);
   if (m && Number(m[1]) > 0) return fromCode('max_workers', Number(m[1]));
   return fromConfig(cost, 'concurrency');
+}
+
+/**
+ * Where the item count behind a per-item cost came from, for the severity grading (`Detection.itemsSource`, the
+ * rule's `assumed_count_severity`). Nothing when the loop runs inside a poller: its per-item calls repeat on every
+ * poll, over whatever backlog the poll's read returns, so the count is not what decides whether the cost matters
+ * (and none of the labelled held-out N+1 findings the grading rests on sat in a poller).
+ */
+export function gradedItems(loop: LoopFacts, model: FileModel, items: Sourced): Pick<Detection, 'itemsSource'> {
+  return loop.parent && pollerInterval(loop.parent, model) ? {} : { itemsSource: items.assumption.source };
 }
 
 export function runsPerDayOf(loop: LoopFacts, model: FileModel, locale: RuleContext['locale']): Sourced | undefined {

@@ -16,6 +16,7 @@ import type { Detection, RuleContext } from '../../rule-types.js';
 import { goModVersion } from '../quality/go-closure.js';
 import {
   batchSize,
+  gradedItems,
   fewStatedItems,
   blockFix,
   callNode,
@@ -222,7 +223,7 @@ export function detectBraceSerialIo(loop: LoopFacts, ctx: RuleContext): Detectio
       after: formatNumber(cost.after, ctx.locale),
       concurrency: formatNumber(concurrency.value, ctx.locale),
     },
-    itemsSource: items.assumption.source,
+    ...gradedItems(loop, ctx.model, items),
     cost,
     fix: blockFix(ctx, loop, sketch, say(ctx, loop.language === 'go' ? 'fix.serial.errgroup' : 'fix.serial.executor'), 'unsafe'),
   };

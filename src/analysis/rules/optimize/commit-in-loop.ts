@@ -11,6 +11,7 @@ import type { Detector, RuleContext } from '../../rule-types.js';
 import {
   ITERATING_KINDS,
   batchSize,
+  gradedItems,
   blockFix,
   bodyStatements,
   callNode,
@@ -245,7 +246,7 @@ export const detectCommitInLoop: Detector = (loop, ctx) => {
       loopVar: loop.loopVariables[0] ?? 'item',
       items: formatCount(items, ctx.locale),
     },
-    itemsSource: items.assumption.source,
+    ...gradedItems(loop, ctx.model, items),
     cost,
     fix:
       (braceCommitSketch(loop, first) === undefined ? moveCommitReplace(loop, ctx, first) : undefined) ??

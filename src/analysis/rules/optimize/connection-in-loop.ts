@@ -10,6 +10,7 @@ import type { CallFact, LoopFacts, SyntaxNode } from '../../facts.js';
 import type { Detector, RuleContext } from '../../rule-types.js';
 import {
   batchSize,
+  gradedItems,
   blockFix,
   callNode,
   confidenceOf,
@@ -236,7 +237,7 @@ export const detectConnectionInLoop: Detector = (loop, ctx) => {
       items: formatCount(items, ctx.locale),
     },
     // A connection per poll costs the same whatever the data: only the per-item count is a guess about it.
-    ...(interval ? {} : { itemsSource: items.assumption.source }),
+    ...(interval ? {} : gradedItems(loop, ctx.model, items)),
     cost,
     fix: hoistFix(loop, ctx, first, Boolean(interval)),
   };

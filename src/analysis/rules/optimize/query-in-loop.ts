@@ -12,6 +12,7 @@ import {
   ITERATING_KINDS,
   enclosingFunction,
   batchSize,
+  gradedItems,
   fewStatedItems,
   carriedAcrossIterations,
   blockFix,
@@ -284,7 +285,7 @@ export const detectQueryInLoop: Detector = (loop, ctx) => {
       before: formatNumber(cost.before, ctx.locale),
       after: formatNumber(cost.after, ctx.locale),
     },
-    itemsSource: items.assumption.source,
+    ...gradedItems(loop, ctx.model, items),
     cost,
     fix: blockFix(ctx, loop, sketch ?? genericBatchSketch(loop, first), say(ctx, sketch ? 'fix.query.batched' : 'fix.query.generic'), 'unsafe'),
   };

@@ -13,6 +13,7 @@ import { detectBraceSerialIo } from './brace-serial-io.js';
 import {
   argumentNodes,
   batchSize,
+  gradedItems,
   fewStatedItems,
   blockFix,
   callNode,
@@ -300,7 +301,7 @@ export const detectSerialBlockingIo: Detector = (loop, ctx) => {
       after: formatNumber(cost.after, ctx.locale),
       concurrency: formatNumber(concurrency.value, ctx.locale),
     },
-    itemsSource: items.assumption.source,
+    ...gradedItems(loop, ctx.model, items),
     cost,
     fix: concurrentSketch(loop, ctx, concurrency.value),
   };

@@ -13,6 +13,7 @@ import {
   ITERATING_KINDS,
   argumentNodes,
   batchSize,
+  gradedItems,
   fewStatedItems,
   blockFix,
   bodyStatements,
@@ -112,7 +113,7 @@ export const detectWritePerRow: Detector = (loop, ctx) => {
       before: formatNumber(cost.before, ctx.locale),
       after: formatNumber(cost.after, ctx.locale),
     },
-    itemsSource: items.assumption.source,
+    ...gradedItems(loop, ctx.model, items),
     cost,
     fix: (writes.length === 1 ? executemanyReplace(loop, ctx, first) : undefined) ?? blockFix(ctx, loop, braceBatchedWriteSketch(loop, first) ?? batchedWriteSketch(loop, first, ctx), say(ctx, 'fix.write.batched'), 'unsafe'),
   };
