@@ -211,13 +211,14 @@ function syntaxErrors(tree: FileFacts['tree']): { count: number; line: number } 
 /** A rule as it runs under a config: the severity it reports at, and whether the config chose that severity. */
 type ActiveRule = RegisteredRule & { severity: Severity; severitySet: boolean };
 
-function severityFor(rule: RuleDefinition, config: CozeLoopConfig): Severity | undefined {
+/** The severity a rule reports at under a config, and whether the config chose it; undefined when it is off. */
+function severityFor(rule: RuleDefinition, config: CozeLoopConfig): Pick<ActiveRule, 'severity' | 'severitySet'> | undefined {
   const setting = config.rules[rule.id];
-  if (setting === undefined || setting === 'on') return rule.severity;
+  if (setting === undefined || setting === 'on') return { severity: rule.severity, severitySet: false };
   if (setting === 'off') return undefined;
-  if (typeof setting === 'string') return setting;
+  if (typeof setting === 'string') return { severity: setting, severitySet: true };
   if (setting.enabled === false) return undefined;
-  return setting.severity ?? rule.severity;
+  return setting.severity === undefined ? { severity: rule.severity, severitySet: false } : { severity: setting.severity, severitySet: true };
 }
 
 const activeRulesCache = new WeakMap<CozeLoopConfig, Map<string, ActiveRule[]>>();
@@ -246,10 +247,9 @@ function computeActiveRules(language: Language, config: CozeLoopConfig, onlyRule
     const def = rule.definition;
     if (onlyRules && !onlyRules.includes(def.id)) continue;
     if (!def.languages.includes(language) || !config.targets.includes(def.target)) continue;
-    const severity = severityFor(def, config);
-    if (!severity || severityRank(severity) < threshold) continue;
-    const setting = config.rules[def.id];
-    out.push({ ...rule, severity, severitySet: typeof setting === 'object' ? setting.severity !== undefined : setting !== undefined && setting !== 'on' });
+    const graded = severityFor(def, config);
+    if (!graded || severityRank(graded.severity) < threshold) continue;
+    out.push({ ...rule, ...graded });
   }
   return out;
 }
@@ -290,15 +290,16 @@ export function isGoToolProgram(path: string, source: string): boolean {
 
 /** `t *testing.T`, `b *testing.B`, `f *testing.F`, `tb testing.TB`: the handle `go test` gives a test. */
 const GO_TEST_HANDLE = /^\*?testing\.(?:T|B|F|TB)$/;
+/** A Go file that imports `testing`: only its functions can take a test's handle (inGoTestFunction). */
 const GO_IMPORTS_TESTING = /^\s*(?:import\s+)?"testing"\s*$/m;
 
 /**
  * Go: a loop in a function that takes a test's handle (`t *testing.T`, `tb testing.TB`), or in a closure inside one,
  * runs only under `go test`, whatever the file is called: a conformance suite or helper kept out of `_test.go` so that
  * other packages' tests can import it (a driver test kit's `testSignedURL(t *testing.T, ...)`). Reviewed as test code.
+ * Asked only for a file that imports `testing` (GO_IMPORTS_TESTING, once per file in runRules).
  */
-export function inGoTestFunction(loop: LoopFacts, source: string): boolean {
-  if (loop.language !== 'go' || !GO_IMPORTS_TESTING.test(source)) return false;
+function inGoTestFunction(loop: LoopFacts): boolean {
   for (let n: SyntaxNode | null = loop.node.parent; n; n = n.parent) {
     if (n.type !== 'function_declaration' && n.type !== 'method_declaration' && n.type !== 'func_literal') continue;
     const params = n.childForFieldName('parameters')?.namedChildren ?? [];
@@ -371,7 +372,9 @@ function buildFinding(
   // kept a quarter of such N+1-family findings (docs/engine.md, "Severity follows measured precision"), so they are
   // reported at the rule's `assumed_count_severity`, unless the repository's config chose the rule's severity.
   const countAssumed = def.assumed_count_severity !== undefined && !rule.severitySet && detection.itemsSource !== undefined && detection.itemsSource !== 'code';
-  // The sentence is said only when the count is what lowers the finding (a name-only guess is already a hint and says why).
+  // A name-only guess is a hint, never a warning or an error (docs/engine.md, "Confidence and severity"); a detection
+  // may lower its own severity (never raise it). The count's sentence is said only when the count is what lowers the
+  // finding (a name-only guess is already a hint and says why).
   const otherwise = lowest(rule.severity, confidence === 'low' ? 'info' : undefined, detection.severity);
   if (countAssumed && severityRank(def.assumed_count_severity!) < severityRank(otherwise)) {
     explanation = `${explanation}\n\n${t(locale, 'engine.count_assumed', { id: def.id, severity: def.assumed_count_severity! })}`.trim();
@@ -380,14 +383,7 @@ function buildFinding(
   const finding: Finding = {
     ruleId: def.id,
     target: def.target,
-    // A name-only guess is a hint, never a warning or an error (docs/engine.md, "Confidence and severity").
-    // A detection may lower its own severity (never raise it).
-    severity: lowest(
-      rule.severity,
-      confidence === 'low' ? 'info' : undefined,
-      detection.severity,
-      countAssumed ? def.assumed_count_severity : undefined,
-    ),
+    severity: lowest(otherwise, countAssumed ? def.assumed_count_severity : undefined),
     confidence,
     path: facts.path,
     language: facts.language,
@@ -671,6 +667,8 @@ function runRules(
   const narrowed = config.targets.some((target) => !testTargets.includes(target));
   const testRules = narrowed ? all.filter((r) => testTargets.includes(r.definition.target)) : all;
   const loops = allLoops(facts);
+  // Go: a file that imports `testing` may hold test functions outside `_test.go` (checked per loop below).
+  const goTesting = !testCode && facts.language === 'go' && GO_IMPORTS_TESTING.test(facts.source);
   const findingsOnly = options.findingsOnly === true;
   const lines = new LineIndex(facts.source);
   const lineCount = lines.count;
@@ -687,7 +685,7 @@ function runRules(
       break;
     }
     // Test code by its path, or (Go) a loop in a function given a test's handle.
-    const loopTest = testCode || inGoTestFunction(loop, facts.source);
+    const loopTest = testCode || (goTesting && inGoTestFunction(loop));
     for (const rule of loopTest ? testRules : all) {
       if (failed.has(rule.definition.id)) continue;
       const ctx: RuleContext = { file: facts, model, config, locale, rule: rule.definition, kb, testCode: loopTest, findingsOnly };

@@ -586,6 +586,11 @@ export function javaSourceRoot(fromPath: string, packageName: string | undefined
   return at >= 0 ? `/${dir}/`.slice(1, at + 5).replace(/\/$/, '') || '.' : undefined;
 }
 
+/** Python: the module a `from` import names when the imported name is a submodule (`from app import db` → `app.db`). */
+function submoduleOf(binding: { module: string; name: string }): string {
+  return binding.module.endsWith('.') ? `${binding.module}${binding.name}` : `${binding.module}.${binding.name}`;
+}
+
 /** The files a module specifier may be, in order (existing ones are found by the index). */
 export function moduleCandidates(fromPath: string, language: Language, module: string, packageName?: string): string[] {
   const dir = posix.dirname(fromPath);
@@ -725,23 +730,28 @@ export class FileEffects implements KnowledgeBase {
   packageImports(language: Language): { modules: string[]; localConnections?: 'transactional' | 'autocommit' }[] {
     if (language !== 'python') return [];
     const out: { modules: string[]; localConnections?: 'transactional' | 'autocommit' }[] = [];
-    const seen = new Set<string>();
-    for (const binding of this.table.imports.values()) {
-      const modules = [binding.module];
-      if (binding.name !== undefined) modules.push(binding.module.endsWith('.') ? `${binding.module}${binding.name}` : `${binding.module}.${binding.name}`);
-      for (const module of modules) {
-        for (const candidate of moduleCandidates(this.table.path, language, module)) {
-          if (candidate === this.table.path || !this.index.has(candidate)) continue;
-          if (!seen.has(candidate)) {
-            seen.add(candidate);
-            const table = this.loadCounted(candidate, false);
-            if (table) out.push({ modules: [...table.imports.values()].map((b) => b.module), localConnections: this.localConnections(table) });
-          }
-          break;
-        }
-      }
+    for (const file of this.importedFiles(this.table, [this.table.path])) {
+      const table = this.loadCounted(file, false);
+      if (table) out.push({ modules: [...table.imports.values()].map((b) => b.module), localConnections: this.localConnections(table) });
     }
     return out;
+  }
+
+  /**
+   * Python: the files of the analysed set that `table`'s imports name, in import order, each once: for each binding
+   * its module and, for `from app import db`, the submodule `app.db`; of a module's candidates the first the index
+   * has that is not in `skip`.
+   */
+  private importedFiles(table: FileTable, skip: readonly string[]): string[] {
+    const files: string[] = [];
+    for (const binding of table.imports.values()) {
+      const modules = binding.name === undefined ? [binding.module] : [binding.module, submoduleOf({ module: binding.module, name: binding.name })];
+      for (const module of modules) {
+        const file = moduleCandidates(table.path, table.language, module).find((c) => !skip.includes(c) && this.index.has(c));
+        if (file !== undefined && !files.includes(file)) files.push(file);
+      }
+    }
+    return files;
   }
 
   /**
@@ -752,23 +762,11 @@ export class FileEffects implements KnowledgeBase {
     const own = this.ownLocalConnections(table);
     if (own !== undefined || !further) return own;
     let seen: 'transactional' | 'autocommit' | undefined;
-    const read = new Set<string>();
-    for (const binding of table.imports.values()) {
-      const modules = [binding.module];
-      if (binding.name !== undefined) modules.push(binding.module.endsWith('.') ? `${binding.module}${binding.name}` : `${binding.module}.${binding.name}`);
-      for (const module of modules) {
-        for (const candidate of moduleCandidates(table.path, table.language, module)) {
-          if (candidate === table.path || candidate === this.table.path || !this.index.has(candidate)) continue;
-          if (!read.has(candidate)) {
-            read.add(candidate);
-            const next = this.loadCounted(candidate, false);
-            const found = next ? this.ownLocalConnections(next) : undefined;
-            if (found === 'autocommit') return found;
-            seen ??= found;
-          }
-          break;
-        }
-      }
+    for (const file of this.importedFiles(table, [table.path, this.table.path])) {
+      const next = this.loadCounted(file, false);
+      const found = next ? this.ownLocalConnections(next) : undefined;
+      if (found === 'autocommit') return found;
+      seen ??= found;
     }
     return seen;
   }
@@ -804,7 +802,7 @@ export class FileEffects implements KnowledgeBase {
       return this.moduleNumber(this.table, binding.module, binding.name, 0);
     }
     // `import settings` / `from app import settings`: a constant of that module.
-    const module = binding.name === undefined ? binding.module : binding.module.endsWith('.') ? `${binding.module}${binding.name}` : `${binding.module}.${binding.name}`;
+    const module = binding.name === undefined ? binding.module : submoduleOf({ module: binding.module, name: binding.name });
     return this.moduleNumber(this.table, module, attribute, 0);
   }
 
@@ -1156,8 +1154,7 @@ export class FileEffects implements KnowledgeBase {
     // the submodule db.
     if (binding.name === undefined) return this.imported(from, binding.module, name, hops);
     if (from.language === 'python') {
-      const submodule = binding.module.endsWith('.') ? `${binding.module}${binding.name}` : `${binding.module}.${binding.name}`;
-      return this.imported(from, submodule, name, hops);
+      return this.imported(from, submoduleOf({ module: binding.module, name: binding.name }), name, hops);
     }
     return undefined;
   }
@@ -1378,8 +1375,7 @@ export class FileEffects implements KnowledgeBase {
     // `store.JobStore`: `import store` / `import * as store`, or Python's `from . import store`.
     if (binding.name === undefined) return this.importedMethod(from, binding.module, type.slice(dot + 1), name, hops);
     if (from.language !== 'python') return undefined;
-    const submodule = binding.module.endsWith('.') ? `${binding.module}${binding.name}` : `${binding.module}.${binding.name}`;
-    return this.importedMethod(from, submodule, type.slice(dot + 1), name, hops);
+    return this.importedMethod(from, submoduleOf({ module: binding.module, name: binding.name }), type.slice(dot + 1), name, hops);
   }
 
   /** Method `name` of class `cls` as defined (or re-exported) by `module`, seen from `from`. */

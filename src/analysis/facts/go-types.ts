@@ -40,7 +40,7 @@ function typeOfValue(value: SyntaxNode | null | undefined): string | undefined {
     const fn = value.childForFieldName('function');
     if (fn?.type === 'identifier' && fn.text === 'new') return goTypeName(value.childForFieldName('arguments')?.namedChild(0));
     const operand = fn?.type === 'selector_expression' ? fn.childForFieldName('operand') : undefined;
-    if (operand?.type === 'identifier' && /^New/.test(fn!.childForFieldName('field')?.text ?? '') && imports(value, operand.text)) return `${operand.text}.`;
+    if (operand?.type === 'identifier' && /^New/.test(fn!.childForFieldName('field')?.text ?? '') && importsPackageNamed(value, operand.text)) return `${operand.text}.`;
   }
   return undefined;
 }
@@ -49,16 +49,11 @@ function typeOfValue(value: SyntaxNode | null | undefined): string | undefined {
  * Whether the file imports a package under `name`: an alias, or the import path's last segment (a major version
  * `/v9` skipped; `go-redis` and `redis-go` name `redis`). `scope.NewDB()` on a variable is no package's constructor.
  */
-function imports(at: SyntaxNode, name: string): boolean {
+export function importsPackageNamed(at: SyntaxNode, name: string): boolean {
   return importPath(at, name) !== undefined;
 }
 
-/** `name` is a package the file imports (an alias or the import path's last segment): `relay` of `relay.PushEntry`. */
-export function importsPackageNamed(at: SyntaxNode, name: string): boolean {
-  return imports(at, name);
-}
-
-/** The import path of the package the file imports under `name` (see imports), if it does. */
+/** The import path of the package the file imports under `name` (see importsPackageNamed), if it does. */
 function importPath(at: SyntaxNode, name: string): string | undefined {
   let root = at;
   while (root.parent) root = root.parent;
@@ -141,7 +136,7 @@ function constructorOf(value: SyntaxNode | undefined): string | undefined {
   const fn = value?.type === 'call_expression' ? value.childForFieldName('function') : undefined;
   const operand = fn?.type === 'selector_expression' ? fn.childForFieldName('operand') : undefined;
   const field = fn?.childForFieldName('field')?.text ?? '';
-  return operand?.type === 'identifier' && /^[A-Z]/.test(field) && imports(value!, operand.text) ? `${operand.text}.${field}` : undefined;
+  return operand?.type === 'identifier' && /^[A-Z]/.test(field) && importsPackageNamed(value!, operand.text) ? `${operand.text}.${field}` : undefined;
 }
 
 /** The declared type of `name` where `at` is: parameters, earlier statements of enclosing blocks, package vars. */

@@ -243,11 +243,16 @@ export function concurrencyOf(loop: LoopFacts, cost: CostConfig): Sourced {
  * (and none of the labelled held-out N+1 findings the grading rests on sat in a poller).
  */
 export function gradedItems(loop: LoopFacts, model: FileModel, items: Sourced): Pick<Detection, 'itemsSource'> {
-  return loop.parent && pollerInterval(loop.parent, model) ? {} : { itemsSource: items.assumption.source };
+  return enclosingPollInterval(loop, model) ? {} : { itemsSource: items.assumption.source };
+}
+
+/** The fixed interval of a poller the loop runs inside (its own loop is not counted). */
+function enclosingPollInterval(loop: LoopFacts, model: FileModel): Sourced | undefined {
+  return loop.parent ? pollerInterval(loop.parent, model) : undefined;
 }
 
 export function runsPerDayOf(loop: LoopFacts, model: FileModel, locale: RuleContext['locale']): Sourced | undefined {
-  const interval = loop.parent ? pollerInterval(loop.parent, model) : undefined;
+  const interval = enclosingPollInterval(loop, model);
   return interval ? runsPerDay(interval, locale) : undefined;
 }
 

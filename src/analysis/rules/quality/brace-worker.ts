@@ -162,12 +162,6 @@ export function detectBraceUnguardedWorker(loop: LoopFacts, ctx: RuleContext): D
 
 const WORKER_KINDS: ReadonlySet<CallKind> = new Set(['sleep', 'queue-pop', 'db-read', 'db-write', 'http', 'queue-ack']);
 
-/**
- * infinite-loop-no-exit for Go and Java: an endless loop with no way out at all (no return, break, fatal call or
- * stop case) and nothing that asks it to stop, doing a worker's calls. unguarded-worker-loop's finding on the same
- * loop says it already (its `-no-stop` variants).
- */
-/** Kinds of call that take, change or send something a kill between two statements would leave half done. */
 /** Kinds that take or change something that outlives the process: a broker's message, a row. */
 const DURABLE_KINDS: ReadonlySet<CallKind> = new Set(['queue-pop', 'queue-ack', 'db-write', 'db-batch', 'db-commit']);
 
@@ -187,6 +181,7 @@ function inDaemonThreadClass(loop: LoopFacts): boolean {
   });
 }
 
+/** Kinds of call that take, change or send something a kill between two statements would leave half done. */
 export const ITEM_KINDS: ReadonlySet<CallKind> = new Set(['queue-pop', 'queue-ack', 'queue-publish', 'db-read', 'db-write', 'db-batch', 'db-commit', 'http', 'subprocess', 'task-spawn']);
 
 /**
@@ -218,6 +213,11 @@ function runsOnGoroutine(loop: LoopFacts): boolean {
  */
 const GO_PROGRAM = /^package[ \t]+main\b/m;
 
+/**
+ * infinite-loop-no-exit for Go and Java: an endless loop with no way out at all (no return, break, fatal call or
+ * stop case) and nothing that asks it to stop, doing a worker's calls. unguarded-worker-loop's finding on the same
+ * loop says it already (its `-no-stop` variants).
+ */
 export function detectBraceNoExit(loop: LoopFacts, ctx: RuleContext, unguardedMayReport: boolean): Detection | null {
   if (loop.kind === 'interval' || !loop.infinite || loop.exits.length > 0) return null;
   if (!braceHasNoStop(loop, ctx.file.source)) return null;

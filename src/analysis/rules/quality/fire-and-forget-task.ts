@@ -251,17 +251,23 @@ function resolvesOnly(fn: SyntaxNode): boolean {
   return executor[0]!.childForFieldName('parameters')?.namedChildren.length === 1;
 }
 
-/**
- * The first link of a `.then(...)` chain calls a function of the file that never rejects (`neverRejects`): by name,
- * on `this`, or on the loop's own item (`entry.resolveLink()` over entries the file's class makes).
- */
-function neverRejectingRoot(thenCall: SyntaxNode, ctx: RuleContext, loop: LoopFacts): boolean {
+/** The promise a `.then`/`.catch`/`.finally` chain starts from: `load(id)` of `load(id).then(a).catch(b)`. */
+function chainRoot(thenCall: SyntaxNode): SyntaxNode | null {
   let root: SyntaxNode | null = thenCall;
   while (root?.type === 'call_expression') {
     const fn: SyntaxNode | null = root.childForFieldName('function');
     if (fn?.type !== 'member_expression' || !/^(then|catch|finally)$/.test(fn.childForFieldName('property')?.text ?? '')) break;
     root = fn.childForFieldName('object');
   }
+  return root;
+}
+
+/**
+ * The first link of a `.then(...)` chain calls a function of the file that never rejects (`neverRejects`): by name,
+ * on `this`, or on the loop's own item (`entry.resolveLink()` over entries the file's class makes).
+ */
+function neverRejectingRoot(thenCall: SyntaxNode, ctx: RuleContext, loop: LoopFacts): boolean {
+  const root = chainRoot(thenCall);
   if (root?.type !== 'call_expression' || root.id === thenCall.id) return false;
   const callee = calleeOf(root);
   const onItem = /^([A-Za-z_$][\w$]*)\.([A-Za-z_$][\w$]*)$/.exec(callee);
@@ -376,13 +382,7 @@ const SETTLES = /^Promise\.allSettled$/;
  * left unhandled.
  */
 function settledRoot(thenCall: SyntaxNode): boolean {
-  let root: SyntaxNode | null = thenCall;
-  while (root?.type === 'call_expression') {
-    const fn: SyntaxNode | null = root.childForFieldName('function');
-    if (fn?.type !== 'member_expression') break;
-    if (!/^(then|catch|finally)$/.test(fn.childForFieldName('property')?.text ?? '')) break;
-    root = fn.childForFieldName('object');
-  }
+  const root = chainRoot(thenCall);
   if (!root) return false;
   if (root.type === 'call_expression') return SETTLES.test(calleeOf(root));
   if (root.type !== 'identifier' && root.type !== 'member_expression') return false;
@@ -407,12 +407,7 @@ function settledRoot(thenCall: SyntaxNode): boolean {
  * combination. The inputs are callbacks turned into promises to join them.
  */
 function joinsResolvingPromises(thenCall: SyntaxNode): boolean {
-  let root: SyntaxNode | null = thenCall;
-  while (root?.type === 'call_expression') {
-    const fn: SyntaxNode | null = root.childForFieldName('function');
-    if (fn?.type !== 'member_expression' || !/^(then|catch|finally)$/.test(fn.childForFieldName('property')?.text ?? '')) break;
-    root = fn.childForFieldName('object');
-  }
+  const root = chainRoot(thenCall);
   if (root?.type !== 'call_expression' || root.id === thenCall.id || !/^Promise\.(all|race|any)$/.test(calleeOf(root))) return false;
   const input = root.childForFieldName('arguments')?.namedChildren;
   if (input?.length !== 1) return false;
@@ -459,12 +454,7 @@ function caughtChain(node: SyntaxNode): boolean {
  * for `settledRoot`). A pause handed an abort `signal` rejects when aborted, so it does not count.
  */
 function timerRoot(thenCall: SyntaxNode, ctx: RuleContext): boolean {
-  let root: SyntaxNode | null = thenCall;
-  while (root?.type === 'call_expression') {
-    const fn: SyntaxNode | null = root.childForFieldName('function');
-    if (fn?.type !== 'member_expression' || !/^(then|catch|finally)$/.test(fn.childForFieldName('property')?.text ?? '')) break;
-    root = fn.childForFieldName('object');
-  }
+  let root = chainRoot(thenCall);
   while (root?.type === 'parenthesized_expression') root = root.namedChildren[0] ?? null;
   if (!root || root.id === thenCall.id) return false;
   if (resolvingPromise(root)) return true;
