@@ -52,6 +52,12 @@ const DEFAULTS = {
     drafts: false,
     /** Which lines findings may anchor on: added lines only, added + diff context, or the whole file. */
     comment_on: 'added' as const,
+    /**
+     * Lowest severity posted as an inline comment; findings below it (hints) are listed in the summary. The default
+     * keeps hints, whose kept share on held-out code is lowest, out of the diff (docs/engine.md, "Severity follows
+     * measured precision").
+     */
+    inline_severity: 'warning' as const,
     summary: true,
   },
   summary: { enabled: true, day: 'monday' as const },
@@ -160,6 +166,7 @@ function buildSchemas(z: typeof Zod) {
       .strictObject({
         drafts: z.boolean().default(d.review.drafts),
         comment_on: z.enum(['added', 'context', 'file']).default(d.review.comment_on),
+        inline_severity: severity.default(d.review.inline_severity),
         summary: z.boolean().default(d.review.summary),
       })
       .default(d.review),

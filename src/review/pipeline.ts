@@ -2,7 +2,7 @@
 // summary -> status. Platform-neutral: GitHub, GitLab and the CI command all run exactly this.
 import type { CozeLoopConfig } from '../config/schema.js';
 import { t } from '../core/i18n.js';
-import type { Finding } from '../core/types.js';
+import { severityRank, type Finding } from '../core/types.js';
 import { UNSIGNED_MARKERS } from '../platforms/markers.js';
 import { DEFAULT_WRITE_COSTS, type ChangeRequestRef, type ExistingComment, type InlineComment, type Platform, type StatusConclusion } from '../platforms/platform.js';
 import { renderFindingMarkdown, type SuggestionSyntax } from '../report/markdown.js';
@@ -138,8 +138,12 @@ export async function runReview(platform: Platform, cr: ChangeRequestRef, config
 
   const existing = await platform.listBotComments(cr);
   const openKeys = new Set(existing.filter((c) => !c.resolved).map((c) => c.fingerprint));
-  const fresh = placed.anchored.filter((f) => !openKeys.has(keyOf(f))).sort(compareFindings);
-  const alreadyCommented = placed.anchored.length - fresh.length;
+  const notCommented = placed.anchored.filter((f) => !openKeys.has(keyOf(f))).sort(compareFindings);
+  const alreadyCommented = placed.anchored.length - notCommented.length;
+  // Findings below review.inline_severity (hints, by default) are listed in the summary, not posted on the diff.
+  const inlineFloor = severityRank(config.review.inline_severity);
+  const fresh = notCommented.filter((f) => severityRank(f.severity) >= inlineFloor);
+  const belowInline = notCommented.filter((f) => severityRank(f.severity) < inlineFloor);
   // API writes, counted as the host sends them (platform.writeCosts): the summary and the status (with its
   // annotation pages) are reserved; the review takes what its comments cost on this host (one review on GitHub, one
   // discussion each on GitLab), so findings whose comments would pass the budget go to the summary instead; marking
@@ -200,6 +204,8 @@ export async function runReview(platform: Platform, cr: ChangeRequestRef, config
     markedFixed,
     unanchored: [...placed.unanchored].sort(compareFindings),
     overCap,
+    belowInline,
+    inlineSeverity: config.review.inline_severity,
     rejected,
     preExisting: placed.preExisting.length,
     skipped: [...changeSet.skipped, ...analysis.skipped],
@@ -230,7 +236,7 @@ export async function runReview(platform: Platform, cr: ChangeRequestRef, config
     posted,
     alreadyCommented,
     markedFixed,
-    inSummary: placed.unanchored.length + overCap.length + rejected.length,
+    inSummary: placed.unanchored.length + overCap.length + belowInline.length + rejected.length,
     conclusion: status.conclusion,
   };
   log.info({ ...outcome, findings: reported.length, files: changeSet.files.length, skipped: changeSet.skipped.length + analysis.skipped.length }, 'review done');

@@ -1,6 +1,6 @@
 // The single summary comment/note: totals, savings, and everything that is not an inline comment.
 import { hasText, t } from '../core/i18n.js';
-import { SEVERITIES, TARGETS, type FileNote, type Finding, type Locale, type SkippedFile } from '../core/types.js';
+import { SEVERITIES, TARGETS, type FileNote, type Severity, type Finding, type Locale, type SkippedFile } from '../core/types.js';
 import { SUMMARY_MARKER } from '../platforms/platform.js';
 import { monthlySaving } from './rank.js';
 import { joinLines } from '../core/linear-text.js';
@@ -20,6 +20,9 @@ export interface SummaryInput {
   markedFixed: number;
   unanchored: Finding[];
   overCap: Finding[];
+  /** Findings below `review.inline_severity`, listed here instead of posted inline. */
+  belowInline?: Finding[];
+  inlineSeverity?: Severity;
   rejected: { finding: Finding; reason: string }[];
   preExisting: number;
   skipped: SkippedFile[];
@@ -136,6 +139,10 @@ export function renderSummary(input: SummaryInput): string {
   }
   if (input.overCap.length > 0) {
     sections.push([t(locale, 'review.summary.overcap.heading', { max: input.maxComments }), '', ...input.overCap.map((f) => item(input, f))]);
+  }
+  if (input.belowInline && input.belowInline.length > 0) {
+    const severity = t(locale, `review.severity.${input.inlineSeverity ?? 'warning'}`);
+    sections.push([t(locale, 'review.summary.belowinline.heading', { severity }), '', ...input.belowInline.map((f) => item(input, f))]);
   }
   if (input.skipped.length > 0) {
     const listed = input.skipped.slice(0, MAX_SKIPPED_LISTED).map((s) =>

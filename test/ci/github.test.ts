@@ -185,7 +185,7 @@ describe('coze-loop review on GitHub Actions', () => {
 
   it('falls back to printing and SARIF when a fork pull request gets a read-only token, and exits per findings', async () => {
     eventPath = writeEvent(workspace, pullRequestEvent({ headRepo: 'contributor/shop' }));
-    found.set('worker/sender.py', [pollingFinding('info')]);
+    found.set('worker/sender.py', [pollingFinding('warning')]);
     noConfig();
     changeReads();
     const reply = recorder(sent);
@@ -194,9 +194,9 @@ describe('coze-loop review on GitHub Actions', () => {
       .reply(reply(403, { message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest' }));
     const io = captureIO(githubEnv(eventPath), workspace);
 
-    const code = await run([], io);
+    const code = await run(['--fail-on', 'error'], io);
 
-    // An info finding is below the default fail-on (warning): the 403 alone must not fail the job.
+    // A warning is below --fail-on error: the 403 alone must not fail the job.
     expect(code).toBe(0);
     expect(sent).toHaveLength(1);
     expect(io.err()).toContain('comes from a fork');
@@ -204,7 +204,7 @@ describe('coze-loop review on GitHub Actions', () => {
     expect(io.out()).toContain('### worker/sender.py:9');
     expect(io.out()).toContain('could not post this review');
     const sarif = JSON.parse(readFileSync(join(workspace, 'coze-loop.sarif'), 'utf8')) as { runs: { results: { ruleId: string; level: string }[] }[] };
-    expect(sarif.runs[0]!.results).toEqual([expect.objectContaining({ ruleId: 'polling-fixed-interval', level: 'note' })]);
+    expect(sarif.runs[0]!.results).toEqual([expect.objectContaining({ ruleId: 'polling-fixed-interval', level: 'warning' })]);
   });
 
   it('still fails the fork job when its findings reach --fail-on, writing SARIF to --sarif', async () => {

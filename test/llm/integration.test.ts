@@ -30,7 +30,8 @@ class ScriptedClient implements LlmClient {
 function setup(llm: Partial<CozeLoopConfig['llm']>, answer = JSON.stringify({ explanation: 'The index only reads items: iterate over them.', patch: PATCH })) {
   const client = new ScriptedClient(answer);
   const refine = createRefineHookFromClient(client, silent, now, 5_000);
-  const config = configSchema().parse({ targets: ['readability'], fail_on: 'none', llm: { enabled: true, max_findings: 3, ...llm } });
+  // Readability findings are hints (info): posted inline only with review.inline_severity: info.
+  const config = configSchema().parse({ targets: ['readability'], fail_on: 'none', review: { inline_severity: 'info' }, llm: { enabled: true, max_findings: 3, ...llm } });
   const host = new MemoryPlatform();
   host.setFile('show.py', SOURCE, newFilePatch(3), 'added');
   return { client, host, config, deps: { logger: silent, metrics: noopMetrics, now, refine } };

@@ -9,7 +9,8 @@ import { MemoryPlatform } from '../support/memory-platform.js';
 
 const silent = { info() {}, warn() {}, error() {}, debug() {}, child: () => silent };
 const deps = { logger: silent, metrics: noopMetrics, now: () => new Date('2026-12-05T08:00:00Z') };
-const config = { ...DEFAULT_CONFIG, fail_on: 'none' as const, severity_threshold: 'info' as const };
+// Hints posted inline too: these tests are about the comments' shape, not which severities are posted.
+const config = { ...DEFAULT_CONFIG, fail_on: 'none' as const, severity_threshold: 'info' as const, review: { ...DEFAULT_CONFIG.review, inline_severity: 'info' as const } };
 
 const GO = [
   'package counters',

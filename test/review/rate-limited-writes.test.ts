@@ -21,7 +21,8 @@ const GH_TOKEN = 'ghs_rate_limited_writes_token';
 const GL_TOKEN = 'glpat-rate-limited-writes';
 const POLLER = 'import time\n\ndef work(db):\n    while True:\n        db.poll()\n        time.sleep(30)\n';
 const POLLER_PATCH = '@@ -0,0 +1,6 @@\n' + POLLER.trimEnd().split('\n').map((l) => `+${l}`).join('\n');
-const config = { ...DEFAULT_CONFIG, fail_on: 'none' as const };
+// Hints posted inline too: these tests are about the comments' shape, not which severities are posted.
+const config = { ...DEFAULT_CONFIG, fail_on: 'none' as const, review: { ...DEFAULT_CONFIG.review, inline_severity: 'info' as const } };
 
 interface Line {
   level: string;
