@@ -137,7 +137,7 @@ def watch(dsn):
   });
 
   it('says it on the rule page', () => {
-    expect(renderRuleDocs(getRule('query-in-loop')!, 'en')).toContain('`warning` (`info` when the item count is assumed)');
+    expect(renderRuleDocs(getRule('query-in-loop')!, 'en')).toContain('`warning` (`info` when the item count is assumed and the loop is not inside a poller)');
     expect(renderRuleDocs(getRule('defer-in-loop')!, 'en')).not.toContain('when the item count is assumed');
   });
 });
