@@ -42,7 +42,7 @@ describe('review.inline_severity', () => {
     expect(infos).toBeGreaterThan(0);
     expect(outcome.posted).toBe(outcome.findings.length - infos);
     expect(outcome.inSummary).toBe(infos);
-    const hints = summary.slice(summary.indexOf('### Hints (below warning'));
+    const hints = summary.slice(summary.indexOf('### Listed here, not commented inline (below warning'));
     expect(hints).toContain('`review.inline_severity`');
     expect(hints).toContain('invariant-in-loop');
     expect(hints).not.toContain('polling-fixed-interval');
@@ -52,14 +52,14 @@ describe('review.inline_severity', () => {
     const all = await review(configWith('info'));
     expect(all.outcome.posted).toBe(all.outcome.findings.length);
     expect(all.inline.some((c) => c.body.includes('invariant-in-loop'))).toBe(true);
-    expect(all.summary).not.toContain('### Hints');
+    expect(all.summary).not.toContain('not commented inline');
 
     const errors = await review(configWith('error'));
     const errorCount = errors.outcome.findings.filter((f) => f.severity === 'error').length;
     expect(errorCount).toBeGreaterThan(0);
     expect(errors.outcome.posted).toBe(errorCount);
     expect(errors.outcome.inSummary).toBe(errors.outcome.findings.length - errorCount);
-    const below = errors.summary.slice(errors.summary.indexOf('### Hints (below error'));
+    const below = errors.summary.slice(errors.summary.indexOf('### Listed here, not commented inline (below error'));
     expect(below).toContain('polling-fixed-interval');
     expect(below).toContain('invariant-in-loop');
   });
