@@ -73,7 +73,12 @@ export function successExits(node: SyntaxNode, loop: LoopFacts, options: ExitOpt
     if (SEQUENCES.has(up.type)) {
       // Once `child` has run, every statement after it in the sequence runs (until a `continue` of its own).
       const inSwitch = breakStaysInside(up, loop);
-      for (let next = child.nextNamedSibling; next && next.type !== 'continue_statement'; next = next.nextNamedSibling) {
+      for (let next = child.nextNamedSibling; next; next = next.nextNamedSibling) {
+        if (next.type === 'continue_statement') {
+          // `continue outer;` names a loop around this one: it leaves this loop as surely as a `break`.
+          if (continuesOuter(next, loop)) out.push({ node: next, via: 'follows', always: true });
+          break;
+        }
         // Python: a statement every path of which leaves (`if t is bool: return b` / `else: raise ...`, a `try`
         // whose body returns and whose handlers re-raise) leaves as surely as a bare `return`, unless a statement
         // before it may `continue` instead.
@@ -81,7 +86,7 @@ export function successExits(node: SyntaxNode, loop: LoopFacts, options: ExitOpt
           out.push({ node: next, via: 'follows', always: true });
           break;
         }
-        out.push(...leavesIn(next, 'follows', inSwitch, raises));
+        out.push(...leavesIn(next, 'follows', inSwitch, raises, loop));
         if (loop.language === 'python') mayContinue ||= continuesIn(next);
         if (loop.language === 'go') out.push(...errNilBranch(child, next, inSwitch));
       }
@@ -90,7 +95,7 @@ export function successExits(node: SyntaxNode, loop: LoopFacts, options: ExitOpt
       const elseClause = up.namedChildren.find((c) => c.type === 'else_clause');
       const inSwitch = breakStaysInside(up, loop);
       const block = elseClause?.childForFieldName('body') ?? elseClause?.namedChildren.find((c) => c.type === 'block');
-      for (const s of block?.namedChildren ?? []) out.push(...leavesIn(s, 'else', inSwitch, raises));
+      for (const s of block?.namedChildren ?? []) out.push(...leavesIn(s, 'else', inSwitch, raises, loop));
     } else if (up.type === 'if_statement' && loop.language === 'go' && up.childForFieldName('initializer')?.id === child.id) {
       // `if conn, err := net.Dial(...); err == nil { return }`: the initializer always runs, the branch on success.
       out.push(...errNilBranch(child, up, breakStaysInside(up, loop)));
@@ -107,7 +112,7 @@ export function leavesOnSuccess(node: SyntaxNode, loop: LoopFacts, options: Exit
 
 /** `root` (a block or statement in the loop's body) holds a `break`/`return` that leaves the loop, off the failure path. */
 export function containsLeave(root: SyntaxNode, loop: LoopFacts): boolean {
-  return leavesIn(root, 'follows', breakStaysInside(root, loop), false).length > 0;
+  return leavesIn(root, 'follows', breakStaysInside(root, loop), false, loop).length > 0;
 }
 
 /** A `switch`/`select` or a nested loop from `node` up to the loop body: an unlabelled `break` there leaves that. */
@@ -119,13 +124,13 @@ function breakStaysInside(node: SyntaxNode, loop: LoopFacts): boolean {
 }
 
 /** The leaves in `statement` (itself, or nested in its branches): unconditional only when it is the leave itself. */
-function leavesIn(statement: SyntaxNode, via: SuccessExit['via'], inSwitch: boolean, raises: boolean): SuccessExit[] {
-  if (isLeave(statement, inSwitch, raises)) return [{ node: statement, via, always: true }];
+function leavesIn(statement: SyntaxNode, via: SuccessExit['via'], inSwitch: boolean, raises: boolean, loop?: LoopFacts): SuccessExit[] {
+  if (isLeave(statement, inSwitch, raises) || (loop && continuesOuter(statement, loop))) return [{ node: statement, via, always: true }];
   const out: SuccessExit[] = [];
   if (isOpaque(statement)) return out;
   const visit = (n: SyntaxNode, switched: boolean): void => {
     if (isOpaque(n)) return;
-    if (isLeave(n, switched, raises)) {
+    if (isLeave(n, switched, raises) || (loop && continuesOuter(n, loop))) {
       if (!onFailurePath(n, statement)) out.push({ node: n, via, always: false });
       return;
     }
@@ -194,6 +199,20 @@ function isOpaque(n: SyntaxNode): boolean {
 function isLeave(n: SyntaxNode, inSwitch: boolean, raises = false): boolean {
   if (n.type === 'return_statement' || (raises && (n.type === 'raise_statement' || n.type === 'throw_statement'))) return true;
   return n.type === 'break_statement' && (!inSwitch || n.namedChildCount > 0);
+}
+
+/**
+ * `continue outer;` (Java, JavaScript, Go) whose label names a loop around `loop`, not `loop` itself: the rest of
+ * `loop` is skipped and it is never stepped again in this run, so it leaves `loop` like a labelled `break`.
+ */
+function continuesOuter(n: SyntaxNode, loop: LoopFacts): boolean {
+  if (n.type !== 'continue_statement' || n.namedChildCount === 0) return false;
+  const label = n.namedChild(0)!.text;
+  for (let up = loop.node.parent; up; up = up.parent) {
+    if (SCOPE_FUNCTION_TYPES.has(up.type)) return false;
+    if (up.type === 'labeled_statement' && up.namedChild(0)?.text === label) return up.id !== loop.node.parent?.id;
+  }
+  return false;
 }
 
 /** Go: `leave` sits in an `if err != nil` branch (or the `else` of `if err == nil`) below `top`. */

@@ -27,6 +27,8 @@ interface Resource {
   call: CallFact;
   name: string;
   close: string;
+  /** A wrapper over a stream of something this round made (`client` of `client.getInputStream()`): closing that closes the stream. */
+  owner?: string;
 }
 
 function goResource(call: CallFact): Resource | undefined {
@@ -73,7 +75,21 @@ function javaResource(call: CallFact, loop: LoopFacts): Resource | undefined {
   // `Scanner(System.in)` and readers over a string own nothing to release.
   if (/^(Scanner|PrintWriter)$/.test(call.method) && /System\.(in|out|err)|StringReader|new String/.test(call.text)) return undefined;
   if (closedWithItsMaker(call, loop)) return undefined;
-  return { call, name: call.assignedTo, close: `${call.assignedTo}.close` };
+  const owner = JAVA_WRAPPER.test(call.callee) ? streamOwner(call, loop) : undefined;
+  return { call, name: call.assignedTo, close: `${call.assignedTo}.close`, ...(owner ? { owner } : {}) };
+}
+
+/**
+ * `new BufferedReader(new InputStreamReader(client.getInputStream()))` where `client` is this round's socket (declared
+ * in the loop): the stream is the socket's, and `client.close()` closes it with the socket, so closing the owner
+ * releases what the wrapper holds (a buffer has nothing else to release).
+ */
+function streamOwner(call: CallFact, loop: LoopFacts): string | undefined {
+  const owners = new Set([...call.text.matchAll(/([A-Za-z_$][\w$]*)\s*\.\s*get(?:Input|Output)Stream\s*\(/g)].map((m) => m[1]!));
+  if (owners.size !== 1 || /new\s+(FileInputStream|FileOutputStream|FileReader|FileWriter|RandomAccessFile)\b|\.(openStream|newInputStream|newOutputStream)\s*\(/.test(call.text)) return undefined;
+  const owner = [...owners][0]!;
+  const declared = loop.body.descendantsOfType(['variable_declarator']).some((d) => d.childForFieldName('name')?.text === owner && d.startIndex < call.node.startIndex);
+  return declared || loop.loopVariables.includes(owner) ? owner : undefined;
 }
 
 /**
@@ -289,7 +305,7 @@ export function detectBraceResourceLeak(loop: LoopFacts, ctx: RuleContext): Dete
   for (const call of loop.calls) {
     const resource = loop.language === 'go' ? goResource(call) : javaResource(call, loop);
     if (!resource) continue;
-    const found = closes(loop, resource.close);
+    const found = [...closes(loop, resource.close), ...(resource.owner ? closes(loop, `${resource.owner}.close`) : [])].sort((a, b) => a.startIndex - b.startIndex);
     const base = { loop, line: call.line, confidence: 'high' as const };
     const fix = blockFix(loop.language === 'go' ? goSketch(resource) : javaSketch(resource), { startLine: call.line, endLine: call.endLine }, {
       description: loop.language === 'go' ? 'close with defer in a per-item function' : 'try-with-resources',

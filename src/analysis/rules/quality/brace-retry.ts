@@ -22,19 +22,32 @@ const ADVANCES = /^(next|nextElement|nextToken|hasNext|hasMoreElements|hasMoreTo
 const ATTEMPT_LIMIT = /\b\w*(?:attempt|retr|tries|tried|fail)\w*(?:\+\+)?\s*(?:>=|>|==|<=|<)/i;
 
 function retriedCall(loop: LoopFacts): CallFact | undefined {
-  return loop.calls.find(
+  const attempts = loop.calls.filter((c) => !c.inInnerLoop && c.confidence !== 'low' && c.kinds.some((k) => RETRIED.has(k)));
+  // Java: one round's attempt is several calls: the open and the calls that set up what it made (`Socket s = new
+  // Socket(); s.bind(new InetSocketAddress(local, port)); s.connect(new InetSocketAddress(addrs[i], port), t)`). When
+  // any of them goes to the round's own candidate, so does the attempt.
+  if (loop.language === 'java') {
+    const made = new Set(attempts.map((c) => c.assignedTo).filter((n): n is string => n !== undefined));
+    const round = loop.calls.filter((c) => !c.inInnerLoop && (attempts.includes(c) || (c.receiver !== undefined && made.has(c.receiver))));
+    if (round.some((c) => readsCounter(c, loop) || advancesArgument(c, loop))) return undefined;
+  }
+  return attempts.find(
     (c) =>
-      !c.inInnerLoop &&
-      c.confidence !== 'low' &&
-      c.kinds.some((k) => RETRIED.has(k)) &&
       // Go: `v, err := f(); if err == nil { return v }`: the success branch leaves, a failure goes round.
       (c.failure === 'handled' || (loop.language === 'go' && successExits(c.node, loop).some((e) => e.via === 'err-nil'))) &&
-      // A counted loop whose call reads the counter walks items (`rows[i]`), it does not repeat one attempt; the
-      // counter is also one declared before the loop and stepped in its header (`for (; i < dirs.size(); i++)`).
-      !(loop.kind === 'for' && countersOf(loop).some((v) => new RegExp(`\\b${v}\\b`).test(c.text) && !/attempt|retr|tries|try/i.test(v))) &&
+      !readsCounter(c, loop) &&
       !advancesArgument(c, loop) &&
       !(loop.language === 'go' && !loop.infinite && drawsCandidate(c, loop)),
   );
+}
+
+/**
+ * A counted loop whose call reads the counter walks items (`rows[i]`), it does not repeat one attempt; the counter is
+ * also one declared before the loop and stepped in its header (`for (; i < dirs.size(); i++)`). An attempt counter
+ * (`attempt`, `retries`, `tries`) is no item.
+ */
+function readsCounter(call: CallFact, loop: LoopFacts): boolean {
+  return loop.kind === 'for' && countersOf(loop).some((v) => new RegExp(`\\b${v}\\b`).test(call.text) && !/attempt|retr|tries|try/i.test(v));
 }
 
 /** A draw from a random source: `rand.Intn(1024)`, `rand.Int(rand.Reader, max)`, a helper named so (`randomPort()`). */
@@ -107,14 +120,17 @@ function countersOf(loop: LoopFacts): string[] {
  */
 function advancesArgument(call: CallFact, loop: LoopFacts): boolean {
   const args = call.node.childForFieldName('arguments')?.namedChildren ?? [];
-  const names = new Set(args.filter((a) => a.type === 'identifier' && !/attempt|retr|tries|try/i.test(a.text)).map((a) => a.text));
+  // Java: also a name inside an argument (`s.bind(new InetSocketAddress(local, port))`).
+  const named = loop.language === 'java' ? args.flatMap((a) => (a.type === 'identifier' ? [a] : a.descendantsOfType(['identifier']))) : args.filter((a) => a.type === 'identifier');
+  const names = new Set(named.filter((a) => !/attempt|retr|tries|try/i.test(a.text)).map((a) => a.text));
   if (names.size === 0) return false;
-  for (const n of loop.body.descendantsOfType(['inc_statement', 'dec_statement', 'assignment_statement'])) {
+  for (const n of loop.body.descendantsOfType(['inc_statement', 'dec_statement', 'assignment_statement', 'update_expression', 'assignment_expression'])) {
     if (n.startIndex < call.node.endIndex) continue;
-    const target = n.type === 'assignment_statement' ? n.childForFieldName('left')?.namedChildren : [n.namedChild(0)];
+    const target =
+      n.type === 'assignment_statement' ? n.childForFieldName('left')?.namedChildren : n.type === 'assignment_expression' ? [n.childForFieldName('left')] : [n.namedChild(0)];
     const name = target?.length === 1 && target[0]?.type === 'identifier' ? target[0].text : undefined;
     if (name === undefined || !names.has(name)) continue;
-    if (n.type !== 'assignment_statement') return true;
+    if (n.type !== 'assignment_statement' && n.type !== 'assignment_expression') return true;
     const operator = n.childForFieldName('operator')?.text ?? '';
     const right = n.childForFieldName('right')?.text.replace(/\s+/g, '') ?? '';
     if (/^[-+]=$/.test(operator) || (operator === '=' && new RegExp(`^${name}[-+]`).test(right))) return true;
