@@ -6,7 +6,8 @@
 // every path after the defer returning or breaking: leavesAfterDefer),
 // and so is a value kept open on purpose for after the loop (appended, stored, sent: see keptForAfter), an item of a
 // collection held before the loop (releasesCollectionItem) and a cleanup that runs only on failure
-// (cleanupOnFailure), and a release the iteration also makes itself before it goes round (releasedAtRoundEnd). In test code
+// (cleanupOnFailure), a release the iteration also makes itself before it goes round (releasedAtRoundEnd), and a loop
+// over the components of one file path (walksPathComponents). In test code
 // only the deferred calls whose delay blocks (an Unlock, a wg.Done) are reported.
 import type { Detection, RuleContext } from '../../rule-types.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
