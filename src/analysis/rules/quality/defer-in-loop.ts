@@ -532,11 +532,22 @@ function walksPathComponents(loop: LoopFacts, model: FileModel): boolean {
   return splitsPath(lastGoAssignment(scope, collection.text, loop.node.startIndex), scope, model);
 }
 
+/**
+ * `mu.Lock(); defer mu.Unlock()` on a lock the loop does not reassign: a deferred release that blocks when held
+ * (an Unlock, a wg.Done) of the same value every round deadlocks or stalls the second round however short the loop.
+ */
+function sameLockEachRound(defer: SyntaxNode, loop: LoopFacts, ctx: RuleContext): boolean {
+  const callee = deferredCallee(defer);
+  if (!releases(callee, ctx, 'blocks_when_held')) return false;
+  const root = /^(\w+)\./.exec(callee)?.[1];
+  return root === undefined || (!loop.assignments.some((a) => a.target === root) && !loop.loopVariables.includes(root));
+}
+
 export function detectDeferInLoop(loop: LoopFacts, ctx: RuleContext): Detection[] | null {
   if (loop.language !== 'go' || loop.node.type !== 'for_statement') return null;
-  if (walksPathComponents(loop, ctx.model)) return null;
+  const pathWalk = walksPathComponents(loop, ctx.model);
   const defers = ownDefers(loop).filter(
-    (d) => reportedHere(d, ctx) && !returnsRightAfter(d) && pilesUp(d, loop, ctx) && !leavesAfterDefer(d, loop) && !keptForAfter(d, loop) && !releasesCollectionItem(d, loop) && !cleanupOnFailure(d) && !releasedAtRoundEnd(d, loop),
+    (d) => reportedHere(d, ctx) && !returnsRightAfter(d) && pilesUp(d, loop, ctx) && !leavesAfterDefer(d, loop) && !keptForAfter(d, loop) && !releasesCollectionItem(d, loop) && !cleanupOnFailure(d) && !releasedAtRoundEnd(d, loop) && !(pathWalk && !sameLockEachRound(d, loop, ctx)),
   );
   if (defers.length === 0) return null;
   const fn = loop.functionName ?? 'the function';
