@@ -6,7 +6,8 @@
 // every path after the defer returning or breaking: leavesAfterDefer),
 // and so is a value kept open on purpose for after the loop (appended, stored, sent: see keptForAfter), an item of a
 // collection held before the loop (releasesCollectionItem) and a cleanup that runs only on failure
-// (cleanupOnFailure), and a release the iteration also makes itself before it goes round (releasedAtRoundEnd). In test code
+// (cleanupOnFailure), a release the iteration also makes itself before it goes round (releasedAtRoundEnd), and a loop
+// over the components of one file path (walksPathComponents). In test code
 // only the deferred calls whose delay blocks (an Unlock, a wg.Done) are reported.
 import type { Detection, RuleContext } from '../../rule-types.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
@@ -14,6 +15,8 @@ import type { CostEstimate } from '../../../core/types.js';
 import { formatNumber } from '../../../cost/index.js';
 import { blockFix, replaceFix, sourceLines } from '../../../fixes/lines.js';
 import { batchSize } from '../lib/index.js';
+import { scopeOf } from '../lib/syntax.js';
+import type { FileModel } from '../../model.js';
 
 const FUNCTIONS = new Set(['func_literal', 'function_declaration', 'method_declaration']);
 
@@ -434,10 +437,117 @@ function releasedAtRoundEnd(defer: SyntaxNode, loop: LoopFacts): boolean {
   return false;
 }
 
+/**
+ * The values Go assigns to `name` in `scope` before byte `before` (`x := v`, `x = v`, `var x = v`), in source order;
+ * not inside function literals. (The file model's assignment index covers the other languages' assignment nodes.)
+ */
+function goAssignments(scope: SyntaxNode, name: string, before = Infinity): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  for (const n of scope.descendantsOfType(['short_var_declaration', 'assignment_statement', 'var_spec'])) {
+    if (n.startIndex >= before) break;
+    let owner = n.parent;
+    while (owner && !FUNCTIONS.has(owner.type)) owner = owner.parent;
+    if (owner && owner.id !== scope.id) continue;
+    const left = n.childForFieldName('left') ?? n.childForFieldName('name');
+    const right = n.childForFieldName('right') ?? n.childForFieldName('value');
+    if (left?.text === name && right) out.push(right);
+  }
+  return out;
+}
+
+function lastGoAssignment(scope: SyntaxNode, name: string, before: number): SyntaxNode | undefined {
+  const all = goAssignments(scope, name, before);
+  return all[all.length - 1];
+}
+
+/** `"/"`, `string(filepath.Separator)`, `string(os.PathSeparator)`: the separator of a file path's components. */
+function isPathSeparator(expr: SyntaxNode | null | undefined, scope: SyntaxNode, model: FileModel, depth = 0): boolean {
+  if (expr?.type === 'expression_list' && expr.namedChildCount === 1) expr = expr.namedChild(0);
+  if (!expr) return false;
+  const text = expr.text.replace(/\s+/g, '');
+  if (/^(?:"\/"|`\/`|"\\\\"|string\((?:filepath|os)\.(?:Path)?Separator\))$/.test(text)) return true;
+  if (expr.type !== 'identifier' || depth > 0) return false;
+  return isPathSeparator(lastGoAssignment(scope, expr.text, expr.startIndex), scope, model, depth + 1);
+}
+
+/**
+ * `strings.Split(p, "/")`, `strings.Split(p, string(filepath.Separator))`, or a call of a function of this file whose
+ * returned value is such a split (`splitpath(filepath.Dir(p))`): the components of one file path.
+ */
+function splitsPath(value: SyntaxNode | null | undefined, scope: SyntaxNode, model: FileModel, depth = 0): boolean {
+  if (value?.type === 'expression_list' && value.namedChildCount === 1) value = value.namedChild(0);
+  if (value?.type !== 'call_expression') return false;
+  const fn = value.childForFieldName('function')?.text ?? '';
+  const args = value.childForFieldName('arguments')?.namedChildren ?? [];
+  if (/^strings\.Split(?:After)?N?$/.test(fn)) return isPathSeparator(args[1], scope, model);
+  if (depth > 0 || !/^\w+$/.test(fn)) return false;
+  const helper = model.functions.find((f) => f.name === fn && f.node.type === 'function_declaration');
+  const body = helper?.node.childForFieldName('body');
+  if (!helper || !body) return false;
+  const returns: SyntaxNode[] = [];
+  const stack: SyntaxNode[] = [body];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (n.type === 'return_statement') returns.push(n);
+    else if (!FUNCTIONS.has(n.type)) for (const c of n.namedChildren) stack.push(c);
+  }
+  return (
+    returns.length > 0 &&
+    returns.every((r) => {
+      let e = r.namedChild(0);
+      if (e?.type === 'expression_list') e = e.namedChild(0);
+      if (e?.type === 'call_expression') return splitsPath(e, helper.node, model, depth + 1);
+      if (e?.type !== 'identifier') return false;
+      // `parts := strings.Split(p, sep)`, then at most `parts = append([]string{sep}, parts...)`: still the path's parts.
+      const values = goAssignments(helper.node, e.text);
+      const own = new RegExp(`\\b${e.text}\\b`);
+      return values.length > 0 && splitsPath(values[0], helper.node, model, depth + 1) && values.slice(1).every((v) => {
+          const call = v.type === 'expression_list' && v.namedChildCount === 1 ? v.namedChild(0)! : v;
+          return call.type === 'call_expression' && call.childForFieldName('function')?.text === 'append' && own.test(call.childForFieldName('arguments')?.text ?? '');
+        });
+    })
+  );
+}
+
+/**
+ * `for _, c := range strings.Split(p, "/")`, `for i := start; i <= len(parts); i++` over `parts :=
+ * splitpath(filepath.Dir(p))`: the loop walks the components of one file path (the split's own variable, assigned
+ * once before the loop), so it goes round as many times as the path is deep. The deferred calls it piles up (a read
+ * lock per mount crossed, a descriptor per directory opened on the way down, a mode restored per parent) are a
+ * handful, and holding them together until the function returns is usually the walk's point.
+ */
+function walksPathComponents(loop: LoopFacts, model: FileModel): boolean {
+  const scope = scopeOf(loop.node);
+  const range = loop.node.namedChildren.find((c) => c.type === 'range_clause');
+  let collection: SyntaxNode | null | undefined = range?.childForFieldName('right');
+  if (!range) {
+    const condition = loop.node.namedChildren.find((c) => c.type === 'for_clause')?.childForFieldName('condition');
+    const len = condition?.type === 'binary_expression' ? condition.childForFieldName('right') : undefined;
+    if (len?.type !== 'call_expression' || len.childForFieldName('function')?.text !== 'len') return false;
+    collection = len.childForFieldName('arguments')?.namedChild(0);
+  }
+  if (!collection) return false;
+  if (collection.type === 'call_expression') return splitsPath(collection, scope, model);
+  if (collection.type !== 'identifier' || loop.assignments.some((a) => a.target === collection!.text)) return false;
+  return splitsPath(lastGoAssignment(scope, collection.text, loop.node.startIndex), scope, model);
+}
+
+/**
+ * `mu.Lock(); defer mu.Unlock()` on a lock the loop does not reassign: a deferred release that blocks when held
+ * (an Unlock, a wg.Done) of the same value every round deadlocks or stalls the second round however short the loop.
+ */
+function sameLockEachRound(defer: SyntaxNode, loop: LoopFacts, ctx: RuleContext): boolean {
+  const callee = deferredCallee(defer);
+  if (!releases(callee, ctx, 'blocks_when_held')) return false;
+  const root = /^(\w+)\./.exec(callee)?.[1];
+  return root === undefined || (!loop.assignments.some((a) => a.target === root) && !loop.loopVariables.includes(root));
+}
+
 export function detectDeferInLoop(loop: LoopFacts, ctx: RuleContext): Detection[] | null {
   if (loop.language !== 'go' || loop.node.type !== 'for_statement') return null;
+  const pathWalk = walksPathComponents(loop, ctx.model);
   const defers = ownDefers(loop).filter(
-    (d) => reportedHere(d, ctx) && !returnsRightAfter(d) && pilesUp(d, loop, ctx) && !leavesAfterDefer(d, loop) && !keptForAfter(d, loop) && !releasesCollectionItem(d, loop) && !cleanupOnFailure(d) && !releasedAtRoundEnd(d, loop),
+    (d) => reportedHere(d, ctx) && !returnsRightAfter(d) && pilesUp(d, loop, ctx) && !leavesAfterDefer(d, loop) && !keptForAfter(d, loop) && !releasesCollectionItem(d, loop) && !cleanupOnFailure(d) && !releasedAtRoundEnd(d, loop) && !(pathWalk && !sameLockEachRound(d, loop, ctx)),
   );
   if (defers.length === 0) return null;
   const fn = loop.functionName ?? 'the function';
