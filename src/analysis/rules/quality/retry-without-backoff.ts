@@ -255,6 +255,10 @@ export const detectRetryWithoutBackoff: Detector = (loop, ctx) => {
         // `while (polling) { await delay(interval); try { return await poll(); } catch { log } }`.
         const openingSleep = bodyCalls.filter((c) => c.node.endIndex <= tryNode.startIndex && ownStatementOf(c.node, loop.body)).map((c) => sleepOf(c, model)).find((s) => s !== undefined);
         const sleep = handlerSleep ?? laterSleep ?? openingSleep;
+        // `except socket.error as e: if e.errno not in WOULD_BLOCK: raise` and then `trampoline(fd, write=True)`
+        // after the try: a wait for the socket (`waits.blocking` of rules/apis/*.yml) on the way round paces the
+        // next attempt, as one in the handler does (Python).
+        if (!sleep && family === 'python' && bodyCalls.some((c) => c.node.startIndex >= tryNode.endIndex && sleepOf(c, model) === undefined && isBlockingWait(c, model))) continue;
         // `try { await maybeBackoff(lastError); return await attempt(); }`: a backoff helper (`roles: backs_off`) on
         // the way round, before the call or after the failure, paces the attempts whatever its delay.
         if (!sleep && bodyCalls.some((c) => c.node.id !== tryCall.node.id && backsOff(c, family, ctx))) continue;
