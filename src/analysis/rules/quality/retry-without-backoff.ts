@@ -180,6 +180,57 @@ function retriesOnlyAfterProgress(block: SyntaxNode): boolean {
 }
 
 /**
+ * `except RedisError: if retry: retry = False / else: break`, or `except OSError: if retried: raise / retried = True`:
+ * the handler goes round only while a flag says it has not yet, and clears that flag on the way; nothing else in the
+ * loop sets it again. The call runs at most twice (a reconnect and one more try), not a tight spin (Python).
+ */
+function retriesOnce(block: SyntaxNode, loop: LoopFacts): boolean {
+  const statements = statementsOf(block).filter((st) => st.type !== 'comment');
+  for (const [index, statement] of statements.entries()) {
+    if (statement.type !== 'if_statement') continue;
+    const test = onceFlagTest(statement.childForFieldName('condition'));
+    const consequence = statement.childForFieldName('consequence');
+    if (!test || !consequence) continue;
+    const clauses = statement.namedChildren.filter((c) => c.type === 'elif_clause' || c.type === 'else_clause');
+    let clears: SyntaxNode[];
+    if (clauses.length === 1 && clauses[0]!.type === 'else_clause') {
+      // `if flag: flag = False ... else: leave` (or `if not flag: flag = True ... else: leave`).
+      const otherwise = clauseBlock(clauses[0]!);
+      if (!otherwise || !everyBranchLeaves(otherwise)) continue;
+      clears = statementsOf(consequence);
+    } else if (clauses.length === 0 && everyBranchLeaves(consequence)) {
+      // `if flag_says_done: leave` and then `flag = <done>` later in the handler.
+      clears = statements.slice(index + 1);
+    } else continue;
+    const setsTo = (st: SyntaxNode, value: boolean) => {
+      const assignment = st.type === 'expression_statement' ? st.namedChildren[0] : undefined;
+      if (assignment?.type !== 'assignment' || assignment.childForFieldName('left')?.text !== test.name) return false;
+      const right = assignment.childForFieldName('right')?.type ?? '';
+      return value ? right === 'true' : right === 'false' || right === 'none' || assignment.childForFieldName('right')?.text === '0';
+    };
+    // The branch that goes round makes the test take the leaving branch next time: `if flag: ... else: leave`
+    // clears a plain flag (sets a negated one), `if flag: leave` followed by an assignment sets it.
+    const clearing = clears.filter((st) => setsTo(st, clauses.length === 0 ? !test.negated : test.negated));
+    if (clearing.length === 0) continue;
+    // Nothing else in the loop sets the flag again.
+    const others = loop.body
+      .descendantsOfType(['assignment', 'augmented_assignment'])
+      .filter((a) => a.childForFieldName('left')?.text === test.name && !clearing.some((c) => c.namedChildren[0]?.id === a.id));
+    if (others.length === 0) return true;
+  }
+  return false;
+}
+
+/** `flag`, `self.retry`, `not flag`: the once-flag a handler's `if` tests, and whether it is negated. */
+function onceFlagTest(condition: SyntaxNode | null): { name: string; negated: boolean } | undefined {
+  if (!condition) return undefined;
+  const negated = condition.type === 'not_operator';
+  const operand = negated ? condition.childForFieldName('argument') : condition;
+  if (!operand || (operand.type !== 'identifier' && operand.type !== 'attribute')) return undefined;
+  return { name: operand.text, negated };
+}
+
+/**
  * `await maybeBackoff(err)`, `await this.backoff.backoffAndWait()`: the method's name has a word of the `backs_off`
  * role of the API files (`maybe_backoff` → maybe, backoff); in JS only when awaited (a waiting promise).
  */
@@ -231,6 +282,7 @@ export const detectRetryWithoutBackoff: Detector = (loop, ctx) => {
       if (family === 'python' && retransmitsAfterTimeout(handler, tryNode, loop, bodyCalls, ctx)) continue;
       if (failureFlagLeaves(block, tryNode, loop)) continue;
       if (family === 'python' && retriesOnlyAfterProgress(block)) continue;
+      if (family === 'python' && retriesOnce(block, loop)) continue;
       // A handler that waits for the socket before going round (`select(sock, ...)`: `waits.blocking` of rules/apis/*.yml).
       if (family === 'python' && (everyBranchLeaves(block) || handlerCalls.some((c) => sleepOf(c, model) === undefined && isBlockingWait(c, model)))) continue;
       const tryCall = ioCallIn(body, loop, ctx);
