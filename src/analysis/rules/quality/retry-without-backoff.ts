@@ -10,6 +10,7 @@ import { fromConfig } from '../../../cost/index.js';
 import { blockFix, fenceLanguage, wholeLineText } from '../../../fixes/lines.js';
 import { backoffRetryTemplate, failureBackoffTemplate } from '../../../fixes/templates.js';
 import {
+  argumentsOf,
   clauseBlock,
   contains,
   containsLeave,
@@ -221,6 +222,32 @@ function retriesOnce(block: SyntaxNode, loop: LoopFacts): boolean {
   return false;
 }
 
+/**
+ * `for t in range(tries): try: srv.bind(("", base_port + t)); break / except OSError: pass`, or `except OSError: port
+ * += 1`: each round hands a call of the try another target, the loop's counter in an expression (`base + t`,
+ * `hosts[i]`) or a name the handler steps on. A search for a free port or the next host, not the same call made
+ * again at once; a log line that prints the attempt number does not count (Python).
+ */
+function triesAnotherTarget(tryBody: SyntaxNode, handlerBlock: SyntaxNode, loop: LoopFacts, ctx: RuleContext): boolean {
+  const left = loop.node.type === 'for_statement' ? loop.node.childForFieldName('left') : null;
+  const counter = new Set(left ? [left, ...left.descendantsOfType('identifier')].filter((n) => n.type === 'identifier').map((n) => n.text) : []);
+  const stepped = new Set(
+    handlerBlock.descendantsOfType('augmented_assignment').map((a) => a.childForFieldName('left')).filter((l): l is SyntaxNode => l?.type === 'identifier').map((l) => l.text),
+  );
+  if (counter.size === 0 && stepped.size === 0) return false;
+  for (const call of tryBody.descendantsOfType('call')) {
+    if (ctx.kb.waitOf?.(ctx.file.language, calleeText(call)) === 'immediate') continue;
+    for (const arg of argumentsOf(call).positional) {
+      for (const id of arg.type === 'identifier' ? [arg] : arg.descendantsOfType('identifier')) {
+        if (stepped.has(id.text)) return true;
+        if (counter.has(id.text) && (id.parent?.type === 'binary_operator' || (id.parent?.type === 'subscript' && id.parent.childForFieldName('value')?.id !== id.id))) return true;
+      }
+    }
+  }
+  return false;
+}
+const calleeText = (call: SyntaxNode) => (call.childForFieldName('function')?.text ?? '').replace(/\s+/g, '');
+
 /** `flag`, `self.retry`, `not flag`: the once-flag a handler's `if` tests, and whether it is negated. */
 function onceFlagTest(condition: SyntaxNode | null): { name: string; negated: boolean } | undefined {
   if (!condition) return undefined;
@@ -283,6 +310,7 @@ export const detectRetryWithoutBackoff: Detector = (loop, ctx) => {
       if (failureFlagLeaves(block, tryNode, loop)) continue;
       if (family === 'python' && retriesOnlyAfterProgress(block)) continue;
       if (family === 'python' && retriesOnce(block, loop)) continue;
+      if (family === 'python' && body && triesAnotherTarget(body, block, loop, ctx)) continue;
       // A handler that waits for the socket before going round (`select(sock, ...)`: `waits.blocking` of rules/apis/*.yml).
       if (family === 'python' && (everyBranchLeaves(block) || handlerCalls.some((c) => sleepOf(c, model) === undefined && isBlockingWait(c, model)))) continue;
       const tryCall = ioCallIn(body, loop, ctx);
