@@ -238,9 +238,12 @@ function triesAnotherTarget(tryBody: SyntaxNode, handlerBlock: SyntaxNode, loop:
   for (const call of tryBody.descendantsOfType('call')) {
     if (ctx.kb.waitOf?.(ctx.file.language, calleeText(call)) === 'immediate') continue;
     for (const arg of argumentsOf(call).positional) {
-      for (const id of arg.type === 'identifier' ? [arg] : arg.descendantsOfType('identifier')) {
-        if (stepped.has(id.text)) return true;
-        if (counter.has(id.text) && (id.parent?.type === 'binary_operator' || (id.parent?.type === 'subscript' && id.parent.childForFieldName('value')?.id !== id.id))) return true;
+      // Part of an address or a computed value (`(host, port)`, `base + t`, `hosts[i]`), not passed alone: a bare
+      // `fetch(url, attempt)` may only number the attempt.
+      for (const id of arg.descendantsOfType('identifier')) {
+        const up = id.parent;
+        const part = up?.type === 'binary_operator' || up?.type === 'tuple' || (up?.type === 'subscript' && up.childForFieldName('value')?.id !== id.id);
+        if (part && (stepped.has(id.text) || counter.has(id.text))) return true;
       }
     }
   }
