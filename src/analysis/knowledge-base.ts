@@ -81,9 +81,12 @@ export type WaitClass = 'blocking' | 'immediate';
  * `reads_terminal`, a call that reads a line typed at the terminal (`input`, a prompt session's `prompt`), whose loop
  * is an interactive session, not a worker;
  * `takes_sql`, a method whose first argument is the SQL text it runs or prepares (JDBC's `prepareStatement`,
- * `executeUpdate`): handed the item of a list of strings, each round runs a different statement.
+ * `executeUpdate`): handed the item of a list of strings, each round runs a different statement;
+ * `empty_errors`, exception classes a non-blocking take raises when there is nothing to take (`queue.Empty`,
+ * asyncio's `QueueEmpty`, `IndexError` from an empty deque): a loop of such takes inside a try that catches one
+ * ends at the first empty take (a drain), it does not spin.
  */
-export const CALL_ROLES = ['state_probe', 'not_work', 'keeps_callback', 'closes', 'returns_task', 'owns_tasks', 'acks', 'releases', 'blocks_when_held', 'control_flow_errors', 'timeout_errors', 'takes_item', 'stop_signals', 'control_flow_errnos', 'accepts_client', 'health_checks', 'sends_when_open', 'dispatches_event', 'backs_off', 'reads_terminal', 'takes_sql'] as const;
+export const CALL_ROLES = ['state_probe', 'not_work', 'keeps_callback', 'closes', 'returns_task', 'owns_tasks', 'acks', 'releases', 'blocks_when_held', 'control_flow_errors', 'timeout_errors', 'takes_item', 'stop_signals', 'control_flow_errnos', 'accepts_client', 'health_checks', 'sends_when_open', 'dispatches_event', 'backs_off', 'reads_terminal', 'takes_sql', 'empty_errors'] as const;
 export type CallRole = (typeof CALL_ROLES)[number];
 
 /**

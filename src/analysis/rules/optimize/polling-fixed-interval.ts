@@ -31,6 +31,7 @@ import {
   wholeSqlText,
 } from '../lib/index.js';
 import { bracePollingSketch } from './brace-fixes.js';
+import { isInProcessQueue } from '../quality/unguarded-worker-loop.js';
 
 /** Pops that block on the server until an item arrives (or their timeout passes). */
 const BLOCKING_POP = /^(blpop|brpop|brpoplpush|blmove|blmpop|bzpopmin|bzpopmax|bzmpop|basic_consume|consume|listen|notifies|subscribe)$/i;
@@ -285,11 +286,20 @@ function continuesWithTheRest(loop: LoopFacts, ctx: RuleContext): boolean {
   return params.some((name, i) => name !== undefined && tested.has(name) && args[i] !== undefined && args[i]!.text !== name);
 }
 
+/**
+ * `q = Queue(); ...; while True: try: line = q.get_nowait() except Empty: time.sleep(0.1)`: a pop from a queue this
+ * process built (`in_process_queue` of `builds:` in rules/apis/python.yml), fed by its own threads, asks no server:
+ * an empty answer is a memory read, not a round trip, and the sleep only sets how soon the loop sees the next item.
+ */
+function popsOwnQueue(call: CallFact, loop: LoopFacts, ctx: RuleContext): boolean {
+  return isPython(loop.language) && call.confidence === 'high' && hasKind(call, 'queue-pop') && call.receiver !== undefined && isInProcessQueue(call.receiver, loop, ctx);
+}
+
 export const detectPollingFixedInterval: Detector = (loop, ctx) => {
   if (!isPollingLoop(loop) || drainsList(loop, ctx.model) || continuesWithTheRest(loop, ctx)) return null;
   const own = ownCalls(loop);
   if (own.some((c) => isBlockingPop(c) || isEventWait(c))) return null;
-  const polls = pollCalls(loop, ctx.file.source).filter((c) => !sweepsRatherThanAsks(c, ctx) && !probesServer(c, ctx));
+  const polls = pollCalls(loop, ctx.file.source).filter((c) => !sweepsRatherThanAsks(c, ctx) && !probesServer(c, ctx) && !popsOwnQueue(c, loop, ctx));
   if (polls.length === 0 || pollsHealth(loop, ctx, polls)) return null;
   const interval = fixedPollSeconds(loop, ctx.model);
   if (!interval) return null;

@@ -25,6 +25,8 @@ import {
   statementsOf,
   type TreeCall,
   treeCalls,
+  triesAround,
+  tryParts,
 } from '../lib/index.js';
 import { busyWaitCost } from './cost.js';
 import { isInfiniteHeader, loopExits } from './shape.js';
@@ -383,6 +385,23 @@ function fallThrough(loop: LoopFacts, ctx: RuleContext, family: Family, calls: T
   };
 }
 
+/**
+ * `try: while True: msg = q.get_nowait() ... except asyncio.QueueEmpty: ...`: a try around the loop catches what a
+ * take raises when nothing is left (the `empty_errors` role of rules/apis/python.yml), and no try in the loop catches
+ * it first. The first empty take leaves the loop: a drain of what is queued, which never goes round on an empty
+ * answer (Python).
+ */
+function drainsUntilEmpty(loop: LoopFacts, ctx: RuleContext): boolean {
+  const catchesEmpty = (handler: SyntaxNode) => {
+    if (handler.type !== 'except_clause') return false;
+    const typeNode = handler.namedChildren.find((c) => c.type !== 'block' && c.type !== 'comment');
+    const types = typeNode === undefined ? [] : (typeNode.type === 'as_pattern' ? (typeNode.namedChildren[0] ?? typeNode) : typeNode).text.replace(/[()\s]/g, '').split(',');
+    return types.some((t) => ctx.kb.hasRole?.('python', t.slice(t.lastIndexOf('.') + 1), 'empty_errors') === true);
+  };
+  if (!triesAround(loop.node, 'python').some((t) => tryParts(t).handlers.some(catchesEmpty))) return false;
+  return !loop.body.descendantsOfType('try_statement').some((t) => tryParts(t).handlers.some(catchesEmpty));
+}
+
 export const detectBusyWait: Detector = (loop, ctx) => {
   if (loop.language === 'go' || loop.language === 'java') return detectBraceBusyWait(loop, ctx);
   const { model } = ctx;
@@ -395,6 +414,7 @@ export const detectBusyWait: Detector = (loop, ctx) => {
   if (!isInfiniteHeader(loop) && !flagLoop) return null;
   const exits = loopExits(loop);
   if (exits.yields.length > 0) return null;
+  if (family === 'python' && drainsUntilEmpty(loop, ctx)) return null;
   const calls = treeCalls(loop.body, ctx.model, { skipFunctions: true });
   const detections: Detection[] = [];
   for (const cont of ownContinues(loop.body, model)) {

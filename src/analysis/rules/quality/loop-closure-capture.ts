@@ -29,7 +29,9 @@ function isDeferred(node: SyntaxNode, model: FileModel): boolean {
       const name = current.childForFieldName('name')?.text ?? '';
       if (/target|callback|handler|hook|on_\w+|func|fn/.test(name)) {
         const call = current.parent?.parent;
-        if (call && !isAwaited(call)) return true;
+        // `subprocess.Popen(argv, preexec_fn=setup)`: a call that starts a process (the `subprocess` kind of
+        // rules/apis/*.yml) runs the function in the child before it returns, with this iteration's values.
+        if (call && !isAwaited(call) && !model.call(call).kinds.includes('subprocess')) return true;
       }
     }
     if (current.type === 'argument_list' || current.type === 'arguments') {

@@ -195,6 +195,11 @@ function boundType(loop: LoopFacts, iterated: Iterated, model: FileModel): Colle
       const byAnnotation = annotation ? typeOfAnnotation(annotation.text) : 'unknown';
       const byValue = typeOfValue(node.childForFieldName('right'));
       if (byAnnotation !== 'unknown' || byValue !== 'unknown') found = byAnnotation !== 'unknown' ? byAnnotation : byValue;
+    } else if (node.type === 'as_pattern' && node.parent?.type === 'with_item') {
+      // `with closing(dbm.open(path)) as db:`: what a context manager hands out (a database handle, a file, a
+      // session) is an object of its own class whose `keys()` is its own, not a dict, which has no `__enter__`.
+      const target = node.childForFieldName('alias') ?? node.namedChildren[node.namedChildren.length - 1];
+      if (target && compact(target.text) === iterated.collection) found = 'object';
     } else if (node.type === 'typed_parameter' || node.type === 'typed_default_parameter') {
       const name = node.namedChildren[0];
       const annotation = node.childForFieldName('type');

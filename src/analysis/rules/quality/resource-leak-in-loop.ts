@@ -312,6 +312,21 @@ function openedForOneKey(resource: Resource, loop: LoopFacts): boolean {
   return false;
 }
 
+/**
+ * `if f == '-': fd = io.open(stdin.fileno(), 'rb'); objs.append(Upload(fd)); break`: a `break` or `return` of the
+ * same block follows the open unconditionally, so the open runs once, on the way out of the loop; whatever it leaks,
+ * it is not one per iteration (the block is not in a loop nested inside this one, whose exit it would be).
+ */
+function leavesAfterOpening(resource: Resource, loop: LoopFacts): boolean {
+  const block = resource.statement.parent;
+  if (!block) return false;
+  for (let up: SyntaxNode | null = block; up && up.id !== loop.body.id; up = up.parent) {
+    if (LOOP_NODES.has(up.type)) return false;
+  }
+  return statementsOf(block).some((s) => s.startIndex > resource.statement.endIndex && (s.type === 'break_statement' || s.type === 'return_statement'));
+}
+const LOOP_NODES: ReadonlySet<string> = new Set(['for_statement', 'while_statement', 'for_in_statement', 'do_statement']);
+
 /** A test double installed by name: `self.fakehttp(...)`, `mock.patch(...)`, `patch.object(...)`, `stub_socket()`. */
 const INSTALLS_DOUBLE = /^(?:fake|mock|patch|stub)/i;
 
@@ -346,7 +361,7 @@ export const detectResourceLeakInLoop: Detector = (loop, ctx) => {
     // connection broke, not once per iteration, and the name is the loop's long-lived connection.
     if (inErrorHandler(resource.statement, loop)) continue;
     const info = usage(resource, loop, ctx);
-    if (info.managed || info.escapes || keptPastTheLoop(resource, loop, model)) continue;
+    if (info.managed || info.escapes || keptPastTheLoop(resource, loop, model) || leavesAfterOpening(resource, loop)) continue;
     if (info.closeStatements.some((c) => inFinally(c, enclosingFunction(loop.node, family) ?? rootOf(loop.node)))) continue;
     if (closedOnEveryError(resource.statement, info.closeStatements, loop.body)) continue;
     if (expectedToRaise(resource.statement, loop.body)) continue;

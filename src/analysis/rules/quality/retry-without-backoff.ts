@@ -10,6 +10,7 @@ import { fromConfig } from '../../../cost/index.js';
 import { blockFix, fenceLanguage, wholeLineText } from '../../../fixes/lines.js';
 import { backoffRetryTemplate, failureBackoffTemplate } from '../../../fixes/templates.js';
 import {
+  argumentsOf,
   clauseBlock,
   contains,
   containsLeave,
@@ -180,6 +181,86 @@ function retriesOnlyAfterProgress(block: SyntaxNode): boolean {
 }
 
 /**
+ * `except RedisError: if retry: retry = False / else: break`, or `except OSError: if retried: raise / retried = True`:
+ * the handler goes round only while a flag says it has not yet, and clears that flag on the way; nothing else in the
+ * loop sets it again. The call runs at most twice (a reconnect and one more try), not a tight spin (Python).
+ */
+function retriesOnce(block: SyntaxNode, loop: LoopFacts): boolean {
+  const statements = statementsOf(block).filter((st) => st.type !== 'comment');
+  for (const [index, statement] of statements.entries()) {
+    if (statement.type !== 'if_statement') continue;
+    const test = onceFlagTest(statement.childForFieldName('condition'));
+    const consequence = statement.childForFieldName('consequence');
+    if (!test || !consequence) continue;
+    const clauses = statement.namedChildren.filter((c) => c.type === 'elif_clause' || c.type === 'else_clause');
+    let clears: SyntaxNode[];
+    if (clauses.length === 1 && clauses[0]!.type === 'else_clause') {
+      // `if flag: flag = False ... else: leave` (or `if not flag: flag = True ... else: leave`).
+      const otherwise = clauseBlock(clauses[0]!);
+      if (!otherwise || !everyBranchLeaves(otherwise)) continue;
+      clears = statementsOf(consequence);
+    } else if (clauses.length === 0 && everyBranchLeaves(consequence)) {
+      // `if flag_says_done: leave` and then `flag = <done>` later in the handler.
+      clears = statements.slice(index + 1);
+    } else continue;
+    const setsTo = (st: SyntaxNode, value: boolean) => {
+      const assignment = st.type === 'expression_statement' ? st.namedChildren[0] : undefined;
+      if (assignment?.type !== 'assignment' || assignment.childForFieldName('left')?.text !== test.name) return false;
+      const right = assignment.childForFieldName('right')?.type ?? '';
+      return value ? right === 'true' : right === 'false' || right === 'none' || assignment.childForFieldName('right')?.text === '0';
+    };
+    // The branch that goes round makes the test take the leaving branch next time: `if flag: ... else: leave`
+    // clears a plain flag (sets a negated one), `if flag: leave` followed by an assignment sets it.
+    const clearing = clears.filter((st) => setsTo(st, clauses.length === 0 ? !test.negated : test.negated));
+    if (clearing.length === 0) continue;
+    // Nothing else in the loop sets the flag again.
+    const others = loop.body
+      .descendantsOfType(['assignment', 'augmented_assignment'])
+      .filter((a) => a.childForFieldName('left')?.text === test.name && !clearing.some((c) => c.namedChildren[0]?.id === a.id));
+    if (others.length === 0) return true;
+  }
+  return false;
+}
+
+/**
+ * `for t in range(tries): try: srv.bind(("", base_port + t)); break / except OSError: pass`, or `except OSError: port
+ * += 1`: each round hands a call of the try another target, the loop's counter in an expression (`base + t`,
+ * `hosts[i]`) or a name the handler steps on. A search for a free port or the next host, not the same call made
+ * again at once; a log line that prints the attempt number does not count (Python).
+ */
+function triesAnotherTarget(tryBody: SyntaxNode, handlerBlock: SyntaxNode, loop: LoopFacts, ctx: RuleContext): boolean {
+  const left = loop.node.type === 'for_statement' ? loop.node.childForFieldName('left') : null;
+  const counter = new Set(left ? [left, ...left.descendantsOfType('identifier')].filter((n) => n.type === 'identifier').map((n) => n.text) : []);
+  const stepped = new Set(
+    handlerBlock.descendantsOfType('augmented_assignment').map((a) => a.childForFieldName('left')).filter((l): l is SyntaxNode => l?.type === 'identifier').map((l) => l.text),
+  );
+  if (counter.size === 0 && stepped.size === 0) return false;
+  for (const call of tryBody.descendantsOfType('call')) {
+    if (ctx.kb.waitOf?.(ctx.file.language, calleeText(call)) === 'immediate') continue;
+    for (const arg of argumentsOf(call).positional) {
+      // Part of an address or a computed value (`(host, port)`, `base + t`, `hosts[i]`), not passed alone: a bare
+      // `fetch(url, attempt)` may only number the attempt.
+      for (const id of arg.descendantsOfType('identifier')) {
+        const up = id.parent;
+        const part = up?.type === 'binary_operator' || up?.type === 'tuple' || (up?.type === 'subscript' && up.childForFieldName('value')?.id !== id.id);
+        if (part && (stepped.has(id.text) || counter.has(id.text))) return true;
+      }
+    }
+  }
+  return false;
+}
+const calleeText = (call: SyntaxNode) => (call.childForFieldName('function')?.text ?? '').replace(/\s+/g, '');
+
+/** `flag`, `self.retry`, `not flag`: the once-flag a handler's `if` tests, and whether it is negated. */
+function onceFlagTest(condition: SyntaxNode | null): { name: string; negated: boolean } | undefined {
+  if (!condition) return undefined;
+  const negated = condition.type === 'not_operator';
+  const operand = negated ? condition.childForFieldName('argument') : condition;
+  if (!operand || (operand.type !== 'identifier' && operand.type !== 'attribute')) return undefined;
+  return { name: operand.text, negated };
+}
+
+/**
  * `await maybeBackoff(err)`, `await this.backoff.backoffAndWait()`: the method's name has a word of the `backs_off`
  * role of the API files (`maybe_backoff` → maybe, backoff); in JS only when awaited (a waiting promise).
  */
@@ -231,6 +312,8 @@ export const detectRetryWithoutBackoff: Detector = (loop, ctx) => {
       if (family === 'python' && retransmitsAfterTimeout(handler, tryNode, loop, bodyCalls, ctx)) continue;
       if (failureFlagLeaves(block, tryNode, loop)) continue;
       if (family === 'python' && retriesOnlyAfterProgress(block)) continue;
+      if (family === 'python' && retriesOnce(block, loop)) continue;
+      if (family === 'python' && body && triesAnotherTarget(body, block, loop, ctx)) continue;
       // A handler that waits for the socket before going round (`select(sock, ...)`: `waits.blocking` of rules/apis/*.yml).
       if (family === 'python' && (everyBranchLeaves(block) || handlerCalls.some((c) => sleepOf(c, model) === undefined && isBlockingWait(c, model)))) continue;
       const tryCall = ioCallIn(body, loop, ctx);
@@ -255,6 +338,10 @@ export const detectRetryWithoutBackoff: Detector = (loop, ctx) => {
         // `while (polling) { await delay(interval); try { return await poll(); } catch { log } }`.
         const openingSleep = bodyCalls.filter((c) => c.node.endIndex <= tryNode.startIndex && ownStatementOf(c.node, loop.body)).map((c) => sleepOf(c, model)).find((s) => s !== undefined);
         const sleep = handlerSleep ?? laterSleep ?? openingSleep;
+        // `except socket.error as e: if e.errno not in WOULD_BLOCK: raise` and then `trampoline(fd, write=True)`
+        // after the try: a wait for the socket (`waits.blocking` of rules/apis/*.yml) on the way round paces the
+        // next attempt, as one in the handler does (Python).
+        if (!sleep && family === 'python' && bodyCalls.some((c) => c.node.startIndex >= tryNode.endIndex && sleepOf(c, model) === undefined && isBlockingWait(c, model))) continue;
         // `try { await maybeBackoff(lastError); return await attempt(); }`: a backoff helper (`roles: backs_off`) on
         // the way round, before the call or after the failure, paces the attempts whatever its delay.
         if (!sleep && bodyCalls.some((c) => c.node.id !== tryCall.node.id && backsOff(c, family, ctx))) continue;

@@ -373,7 +373,16 @@ export function inProcessQueueGet(call: TreeCall, loop: LoopFacts, ctx: RuleCont
   // in a queue this process fills and one loop drains, like a blocking `get()`.
   if (call.method !== 'get' && !(ctx.kb.waitOf?.(ctx.file.language, call.callee) === 'immediate' && probedFirst(call, loop, ctx))) return false;
   if (/\btimeout\b|\bblock\s*=/.test(call.node.text)) return false;
-  const receiver = call.receiver;
+  return isInProcessQueue(call.receiver, loop, ctx);
+}
+
+/**
+ * `receiver` is a queue of this process: built by a call of the `in_process_queue` entry of `builds:` (rules/apis/
+ * python.yml: `queue.Queue()`, `asyncio.Queue()`) at module level, in the outermost function around the loop or, for
+ * `self.` fields, in a method of the loop's class (or a base class of the file), or one whose `task_done()` that
+ * function calls (only the standard library's queues have it). Its pops are memory operations, no round trip.
+ */
+export function isInProcessQueue(receiver: string, loop: LoopFacts, ctx: RuleContext): boolean {
   // The outermost function around the loop (a worker nested in the function that fills the queue), and the module.
   let outer: SyntaxNode | undefined;
   let root: SyntaxNode = loop.node;
