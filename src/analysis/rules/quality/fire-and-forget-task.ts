@@ -399,16 +399,26 @@ function callsAsyncFunction(name: string, call: SyntaxNode, ctx: RuleContext): b
   return !shadowed(name, call);
 }
 
-/** A parameter or a variable holding something other than a function binds `name` between the call and the module. */
+/**
+ * A parameter or a variable holding something other than a function binds `name` between the call and the module,
+ * and so does a destructuring pattern, of a declaration or of a `for...of` around the call (`for (const { onReady }
+ * of Object.values(this.streams)) onReady()`): the name holds a field of each item, whatever function of the file
+ * happens to share it.
+ */
 function shadowed(name: string, call: SyntaxNode): boolean {
+  const patternBinds = (pattern: SyntaxNode | null | undefined) =>
+    pattern !== null && pattern !== undefined && (pattern.type === 'identifier' ? pattern.text === name : pattern.descendantsOfType(['identifier', 'shorthand_property_identifier_pattern']).some((id) => id.text === name));
   for (let scope = call.parent; scope; scope = scope.parent) {
+    if (scope.type === 'for_in_statement' && patternBinds(scope.childForFieldName('left'))) return true;
     if (!ASYNC_CANDIDATE_TYPES.has(scope.type)) continue;
     const params = scope.childForFieldName('parameters') ?? scope.childForFieldName('parameter');
     if (params?.descendantsOfType('identifier').some((id) => id.text === name)) return true;
     const body = scope.childForFieldName('body');
     const shadow = body?.descendantsOfType('variable_declarator').some((d) => {
       const value = d.childForFieldName('value');
-      return d.childForFieldName('name')?.text === name && !(value && ASYNC_CANDIDATE_TYPES.has(value.type));
+      const bound = d.childForFieldName('name');
+      if (bound && bound.type !== 'identifier') return patternBinds(bound);
+      return bound?.text === name && !(value && ASYNC_CANDIDATE_TYPES.has(value.type));
     });
     if (shadow) return true;
     // `function update(node) { ... }` declared in the same function (a helper beside the loop): a bare `update(...)`
