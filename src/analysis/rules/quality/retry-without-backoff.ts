@@ -200,12 +200,14 @@ function isParameterCall(call: TreeCall, loop: LoopFacts, model: FileModel): boo
 
 /**
  * A call in the round, other than the retried one, of a function the caller passed in (a parameter of the function
- * around the loop, or a member of one: `authParams.password(hint)`), waited for (awaited in JavaScript), whose
+ * around the loop, or in JavaScript a member of one: `authParams.password(hint)`; not a queue take, `takes_item`),
+ * waited for (awaited in JavaScript), whose
  * result either feeds the retried call (a new code, password or name typed for this attempt) or, in the handler,
  * decides whether the loop gives up (`if (await onError(err)) throw ...`). The next attempt comes when the caller's
  * function answers: an interactive sign-in asks the person again, it does not hammer the server.
  */
-function pacedByCaller(loop: LoopFacts, handler: SyntaxNode, tryCall: TreeCall, bodyCalls: TreeCall[], model: FileModel): boolean {
+function pacedByCaller(loop: LoopFacts, handler: SyntaxNode, tryCall: TreeCall, bodyCalls: TreeCall[], ctx: RuleContext): boolean {
+  const { model } = ctx;
   const fn = enclosingFunction(loop.node, model.family);
   const list = fn?.childForFieldName('parameters') ?? fn?.childForFieldName('parameter');
   // (`{ password, onError }` destructured in the signature names the caller's functions too.)
@@ -214,7 +216,11 @@ function pacedByCaller(loop: LoopFacts, handler: SyntaxNode, tryCall: TreeCall, 
   // Not the caller's client doing the work (`db.query()` on a `db` parameter): a call the catalogue knows as I/O.
   const fromCaller = (c: TreeCall) => {
     const head = /^[A-Za-z_$][\w$]*/.exec(c.callee)?.[0];
-    return c.node.id !== tryCall.node.id && head !== undefined && params.has(head) && !c.kinds.some((k) => IO_KINDS.has(k)) && (model.family !== 'js' || c.awaited) && contains(loop.body, c.node);
+    if (c.node.id === tryCall.node.id || head === undefined || !params.has(head) || !contains(loop.body, c.node)) return false;
+    if (c.kinds.some((k) => IO_KINDS.has(k)) || ctx.kb.hasRole?.(ctx.file.language, c.method, 'takes_item') === true) return false;
+    // Python: the callable itself (`ask_code()`); a method of a passed object (`tx.get()`) is that object's work.
+    // JavaScript: awaited, so the round waits for the answer (`await opts.askCode()`).
+    return model.family === 'js' ? c.awaited : c.callee === head;
   };
   const boundName = (call: SyntaxNode): string | undefined => {
     let up = call.parent;
@@ -298,7 +304,7 @@ export const detectRetryWithoutBackoff: Detector = (loop, ctx) => {
         // `phoneCode = await params.askCode(); await client.signIn(phoneCode)` / `catch (e) { if (await
         // params.onError(e)) throw ... }`: each round waits for the caller's own function (a prompt for a new input,
         // or a failure hook that decides whether to go on), so the caller paces the attempts.
-        if (pacedByCaller(loop, handler, tryCall, bodyCalls, model)) continue;
+        if (pacedByCaller(loop, handler, tryCall, bodyCalls, ctx)) continue;
         // `try { await maybeBackoff(lastError); return await attempt(); }`: a backoff helper (`roles: backs_off`) on
         // the way round, before the call or after the failure, paces the attempts whatever its delay.
         if (!sleep && bodyCalls.some((c) => c.node.id !== tryCall.node.id && backsOff(c, family, ctx))) continue;
