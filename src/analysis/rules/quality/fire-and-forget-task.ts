@@ -180,9 +180,11 @@ interface JsFinding {
  * `throw`): its awaited work cannot reject the promise, so dropping it loses no failure. The failure goes where the
  * handler sends it (a callback, an `error` event, a log).
  */
-export function neverRejects(name: string, ctx: RuleContext): boolean {
+export function neverRejects(name: string, ctx: RuleContext, seen: ReadonlySet<string> = new Set()): boolean {
+  if (seen.has(name)) return false;
   const definitions = ctx.model.functions.filter((fn) => fn.name === name && (fn.isAsync || resolvesOnly(fn.node)));
-  const settles = definitions.filter((fn) => resolvesOnly(fn.node) || catchesEverything(fn.node) || awaitsNothing(fn.node));
+  const inner = new Set([...seen, name]);
+  const settles = definitions.filter((fn) => resolvesOnly(fn.node) || catchesEverything(fn.node) || awaitsNothing(fn.node) || awaitsOnlySettling(fn.node, ctx, inner));
   // (A wrapper that hands on to another definition of the name, `await entry.realpath()`, settles when they do.)
   return settles.length > 0 && definitions.every((fn) => settles.includes(fn) || handsOnTo(fn.node, name, ctx));
 }
@@ -225,6 +227,51 @@ function awaitsNothing(fn: SyntaxNode): boolean {
   return body
     .descendantsOfType('return_statement')
     .every((r) => insideFunction(r, body) || r.descendantsOfType(['call_expression', 'new_expression']).length === 0);
+}
+
+/**
+ * `async loadKey(k) { if (loaded.has(k)) return; const p = this.readStored(k); pending[k] = p; const v = await p;
+ * merge(k, v); }`: every `await` outside a catching try is of a call (or of a name the body bound to one, once) of a
+ * function of the file that itself never rejects (`neverRejects`: the stored read catches every error and returns
+ * null), nothing is thrown, and a `return` hands back no call but such a function's. The awaited work cannot reject,
+ * so neither can this promise: the catch one function down already holds the failure. The synchronous steps around
+ * it count as for `awaitsOnlyInTries`.
+ */
+function awaitsOnlySettling(fn: SyntaxNode, ctx: RuleContext, seen: ReadonlySet<string>): boolean {
+  const body = fn.childForFieldName('body');
+  if (body?.type !== 'statement_block' || unguarded(body, ['throw_statement'])) return false;
+  if (body.descendantsOfType('for_in_statement').some((f) => !insideFunction(f, body) && f.children.some((c) => c.type === 'await'))) return false;
+  const settlingCall = (node: SyntaxNode | null | undefined): boolean => {
+    if (node?.type !== 'call_expression') return false;
+    const name = /^(?:this\.)?([A-Za-z_$][\w$]*)$/.exec(calleeOf(node))?.[1];
+    return name !== undefined && (calleeOf(node).startsWith('this.') || !shadowed(name, node)) && neverRejects(name, ctx, seen);
+  };
+  // Names bound once, by a declarator, to a settling call: `const p = this.readStored(k); ... await p`.
+  const bound = new Map<string, number>();
+  for (const d of body.descendantsOfType('variable_declarator')) {
+    const id = d.childForFieldName('name');
+    if (id?.type !== 'identifier' || insideFunction(d, body)) continue;
+    bound.set(id.text, settlingCall(d.childForFieldName('value')) ? (bound.get(id.text) ?? 0) + 1 : 2);
+  }
+  const reassigned = new Set(body.descendantsOfType(['assignment_expression', 'augmented_assignment_expression']).map((a) => a.childForFieldName('left')?.text ?? ''));
+  const settlingName = (node: SyntaxNode | null | undefined) => node?.type === 'identifier' && bound.get(node.text) === 1 && !reassigned.has(node.text);
+  const awaits = body.descendantsOfType('await_expression').filter((a) => !insideFunction(a, body) && !caughtWithin(a, body));
+  if (awaits.length === 0) return false;
+  if (!awaits.every((a) => settlingCall(a.namedChildren[0]) || settlingName(a.namedChildren[0]))) return false;
+  return body.descendantsOfType('return_statement').every((r) => {
+    if (insideFunction(r, body)) return true;
+    const value = r.namedChildren[0];
+    const plain = (n: SyntaxNode) => n.descendantsOfType(['call_expression', 'new_expression']).length === 0;
+    return !value || plain(value) || settlingCall(value) || (value.type === 'await_expression' && settlingCall(value.namedChildren[0]));
+  });
+}
+
+/** `node` sits in the body of a try (with a `catch`) under `root`. */
+function caughtWithin(node: SyntaxNode, root: SyntaxNode): boolean {
+  for (let child = node, up = node.parent; up && child.id !== root.id; child = up, up = up.parent) {
+    if (up.type === 'try_statement' && up.childForFieldName('body')?.id === child.id && up.childForFieldName('handler')) return true;
+  }
+  return false;
 }
 
 function insideFunction(node: SyntaxNode, root: SyntaxNode): boolean {
@@ -352,16 +399,26 @@ function callsAsyncFunction(name: string, call: SyntaxNode, ctx: RuleContext): b
   return !shadowed(name, call);
 }
 
-/** A parameter or a variable holding something other than a function binds `name` between the call and the module. */
+/**
+ * A parameter or a variable holding something other than a function binds `name` between the call and the module,
+ * and so does a destructuring pattern, of a declaration or of a `for...of` around the call (`for (const { onReady }
+ * of Object.values(this.streams)) onReady()`): the name holds a field of each item, whatever function of the file
+ * happens to share it.
+ */
 function shadowed(name: string, call: SyntaxNode): boolean {
+  const patternBinds = (pattern: SyntaxNode | null | undefined) =>
+    pattern !== null && pattern !== undefined && (pattern.type === 'identifier' ? pattern.text === name : pattern.descendantsOfType(['identifier', 'shorthand_property_identifier_pattern']).some((id) => id.text === name));
   for (let scope = call.parent; scope; scope = scope.parent) {
+    if (scope.type === 'for_in_statement' && patternBinds(scope.childForFieldName('left'))) return true;
     if (!ASYNC_CANDIDATE_TYPES.has(scope.type)) continue;
     const params = scope.childForFieldName('parameters') ?? scope.childForFieldName('parameter');
     if (params?.descendantsOfType('identifier').some((id) => id.text === name)) return true;
     const body = scope.childForFieldName('body');
     const shadow = body?.descendantsOfType('variable_declarator').some((d) => {
       const value = d.childForFieldName('value');
-      return d.childForFieldName('name')?.text === name && !(value && ASYNC_CANDIDATE_TYPES.has(value.type));
+      const bound = d.childForFieldName('name');
+      if (bound && bound.type !== 'identifier') return patternBinds(bound);
+      return bound?.text === name && !(value && ASYNC_CANDIDATE_TYPES.has(value.type));
     });
     if (shadow) return true;
     // `function update(node) { ... }` declared in the same function (a helper beside the loop): a bare `update(...)`

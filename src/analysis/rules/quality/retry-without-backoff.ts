@@ -279,6 +279,52 @@ function isParameterCall(call: TreeCall, loop: LoopFacts, model: FileModel): boo
   return params !== undefined && params !== null && identifiersIn(params, model).has(call.callee);
 }
 
+/**
+ * A call in the round, other than the retried one, of a function the caller passed in (a parameter of the function
+ * around the loop, or in JavaScript a member of one: `authParams.password(hint)`; not a queue take, `takes_item`),
+ * waited for (awaited in JavaScript), whose
+ * result either feeds the retried call (a new code, password or name typed for this attempt) or, in the handler,
+ * decides whether the loop gives up (`if (await onError(err)) throw ...`). The next attempt comes when the caller's
+ * function answers: an interactive sign-in asks the person again, it does not hammer the server.
+ */
+function pacedByCaller(loop: LoopFacts, handler: SyntaxNode, tryCall: TreeCall, bodyCalls: TreeCall[], ctx: RuleContext): boolean {
+  const { model } = ctx;
+  const fn = enclosingFunction(loop.node, model.family);
+  const list = fn?.childForFieldName('parameters') ?? fn?.childForFieldName('parameter');
+  // (`{ password, onError }` destructured in the signature names the caller's functions too.)
+  const params = new Set([...identifiersIn(list, model), ...(list?.descendantsOfType('shorthand_property_identifier_pattern').map((id) => id.text) ?? [])]);
+  if (params.size === 0) return false;
+  // Not the caller's client doing the work (`db.query()` on a `db` parameter): a call the catalogue knows as I/O.
+  const fromCaller = (c: TreeCall) => {
+    const head = /^[A-Za-z_$][\w$]*/.exec(c.callee)?.[0];
+    if (c.node.id === tryCall.node.id || head === undefined || !params.has(head) || !contains(loop.body, c.node)) return false;
+    if (c.kinds.some((k) => IO_KINDS.has(k)) || ctx.kb.hasRole?.(ctx.file.language, c.method, 'takes_item') === true) return false;
+    // Python: the callable itself (`ask_code()`); a method of a passed object (`tx.get()`) is that object's work.
+    // JavaScript: awaited, so the round waits for the answer (`await opts.askCode()`).
+    return model.family === 'js' ? c.awaited : c.callee === head;
+  };
+  const boundName = (call: SyntaxNode): string | undefined => {
+    let up = call.parent;
+    while (up && ['await_expression', 'await', 'parenthesized_expression'].includes(up.type)) up = up.parent;
+    const target = up?.type === 'variable_declarator' ? up.childForFieldName('name') : up?.type === 'assignment_expression' || up?.type === 'assignment' ? up.childForFieldName('left') : undefined;
+    return target?.type === 'identifier' ? target.text : undefined;
+  };
+  const leaves = (n: SyntaxNode | null | undefined) => n !== null && n !== undefined && (['throw_statement', 'raise_statement', 'return_statement', 'break_statement'].includes(n.type) || n.descendantsOfType(['throw_statement', 'raise_statement', 'return_statement', 'break_statement']).length > 0);
+  const decides = (c: TreeCall) => {
+    const name = boundName(c.node);
+    return handler.descendantsOfType('if_statement').some((s) => {
+      const condition = s.childForFieldName('condition');
+      if (!condition || !leaves(s.childForFieldName('consequence'))) return false;
+      return contains(condition, c.node) || (name !== undefined && identifiersIn(condition, model).has(name));
+    });
+  };
+  const feeds = (c: TreeCall) => {
+    const name = boundName(c.node);
+    return name !== undefined && c.node.endIndex <= tryCall.node.startIndex && identifiersIn(tryCall.node, model).has(name);
+  };
+  return bodyCalls.some((c) => fromCaller(c) && (contains(handler, c.node) ? decides(c) : feeds(c)));
+}
+
 function ioCallIn(block: SyntaxNode | undefined, loop: LoopFacts, ctx: RuleContext): TreeCall | undefined {
   if (!block) return undefined;
   // A WebSocket's `send` queues a frame and fails through the socket's events: not the call that failed.
@@ -342,6 +388,10 @@ export const detectRetryWithoutBackoff: Detector = (loop, ctx) => {
         // after the try: a wait for the socket (`waits.blocking` of rules/apis/*.yml) on the way round paces the
         // next attempt, as one in the handler does (Python).
         if (!sleep && family === 'python' && bodyCalls.some((c) => c.node.startIndex >= tryNode.endIndex && sleepOf(c, model) === undefined && isBlockingWait(c, model))) continue;
+        // `phoneCode = await params.askCode(); await client.signIn(phoneCode)` / `catch (e) { if (await
+        // params.onError(e)) throw ... }`: each round waits for the caller's own function (a prompt for a new input,
+        // or a failure hook that decides whether to go on), so the caller paces the attempts.
+        if (pacedByCaller(loop, handler, tryCall, bodyCalls, ctx)) continue;
         // `try { await maybeBackoff(lastError); return await attempt(); }`: a backoff helper (`roles: backs_off`) on
         // the way round, before the call or after the failure, paces the attempts whatever its delay.
         if (!sleep && bodyCalls.some((c) => c.node.id !== tryCall.node.id && backsOff(c, family, ctx))) continue;
