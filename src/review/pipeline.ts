@@ -142,8 +142,9 @@ export async function runReview(platform: Platform, cr: ChangeRequestRef, config
   const alreadyCommented = placed.anchored.length - notCommented.length;
   // Findings below review.inline_severity (hints, by default) are listed in the summary, not posted on the diff.
   const inlineFloor = severityRank(config.review.inline_severity);
-  const fresh = notCommented.filter((f) => severityRank(f.severity) >= inlineFloor);
-  const belowInline = notCommented.filter((f) => severityRank(f.severity) < inlineFloor);
+  const fresh: Finding[] = [];
+  const belowInline: Finding[] = [];
+  for (const f of notCommented) (severityRank(f.severity) >= inlineFloor ? fresh : belowInline).push(f);
   // API writes, counted as the host sends them (platform.writeCosts): the summary and the status (with its
   // annotation pages) are reserved; the review takes what its comments cost on this host (one review on GitHub, one
   // discussion each on GitLab), so findings whose comments would pass the budget go to the summary instead; marking
@@ -204,8 +205,7 @@ export async function runReview(platform: Platform, cr: ChangeRequestRef, config
     markedFixed,
     unanchored: [...placed.unanchored].sort(compareFindings),
     overCap,
-    belowInline,
-    inlineSeverity: config.review.inline_severity,
+    belowInline: { severity: config.review.inline_severity, findings: belowInline },
     rejected,
     preExisting: placed.preExisting.length,
     skipped: [...changeSet.skipped, ...analysis.skipped],

@@ -20,9 +20,8 @@ export interface SummaryInput {
   markedFixed: number;
   unanchored: Finding[];
   overCap: Finding[];
-  /** Findings below `review.inline_severity`, listed here instead of posted inline. */
-  belowInline?: Finding[];
-  inlineSeverity?: Severity;
+  /** Findings below `review.inline_severity` (`severity`), listed here instead of posted inline. */
+  belowInline?: { severity: Severity; findings: Finding[] };
   rejected: { finding: Finding; reason: string }[];
   preExisting: number;
   skipped: SkippedFile[];
@@ -140,9 +139,9 @@ export function renderSummary(input: SummaryInput): string {
   if (input.overCap.length > 0) {
     sections.push([t(locale, 'review.summary.overcap.heading', { max: input.maxComments }), '', ...input.overCap.map((f) => item(input, f))]);
   }
-  if (input.belowInline && input.belowInline.length > 0) {
-    const severity = t(locale, `review.severity.${input.inlineSeverity ?? 'warning'}`);
-    sections.push([t(locale, 'review.summary.belowinline.heading', { severity }), '', ...input.belowInline.map((f) => item(input, f))]);
+  if (input.belowInline && input.belowInline.findings.length > 0) {
+    const severity = t(locale, `review.severity.${input.belowInline.severity}`);
+    sections.push([t(locale, 'review.summary.belowinline.heading', { severity }), '', ...input.belowInline.findings.map((f) => item(input, f))]);
   }
   if (input.skipped.length > 0) {
     const listed = input.skipped.slice(0, MAX_SKIPPED_LISTED).map((s) =>

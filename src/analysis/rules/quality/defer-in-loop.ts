@@ -545,9 +545,11 @@ function sameLockEachRound(defer: SyntaxNode, loop: LoopFacts, ctx: RuleContext)
 
 export function detectDeferInLoop(loop: LoopFacts, ctx: RuleContext): Detection[] | null {
   if (loop.language !== 'go' || loop.node.type !== 'for_statement') return null;
-  const pathWalk = walksPathComponents(loop, ctx.model);
+  // Asked only for a defer that passes every other test (most Go loops have none).
+  let pathWalk: boolean | undefined;
+  const walksPath = () => (pathWalk ??= walksPathComponents(loop, ctx.model));
   const defers = ownDefers(loop).filter(
-    (d) => reportedHere(d, ctx) && !returnsRightAfter(d) && pilesUp(d, loop, ctx) && !leavesAfterDefer(d, loop) && !keptForAfter(d, loop) && !releasesCollectionItem(d, loop) && !cleanupOnFailure(d) && !releasedAtRoundEnd(d, loop) && !(pathWalk && !sameLockEachRound(d, loop, ctx)),
+    (d) => reportedHere(d, ctx) && !returnsRightAfter(d) && pilesUp(d, loop, ctx) && !leavesAfterDefer(d, loop) && !keptForAfter(d, loop) && !releasesCollectionItem(d, loop) && !cleanupOnFailure(d) && !releasedAtRoundEnd(d, loop) && !(walksPath() && !sameLockEachRound(d, loop, ctx)),
   );
   if (defers.length === 0) return null;
   const fn = loop.functionName ?? 'the function';

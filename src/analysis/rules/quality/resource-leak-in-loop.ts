@@ -28,6 +28,7 @@ import {
   type Family,
   familyOf,
   inErrorHandler,
+  isLoopStatement,
   lineOf,
   methodOf,
   receiverOf,
@@ -321,11 +322,10 @@ function leavesAfterOpening(resource: Resource, loop: LoopFacts): boolean {
   const block = resource.statement.parent;
   if (!block) return false;
   for (let up: SyntaxNode | null = block; up && up.id !== loop.body.id; up = up.parent) {
-    if (LOOP_NODES.has(up.type)) return false;
+    if (isLoopStatement(up, familyOf(loop.language))) return false;
   }
   return statementsOf(block).some((s) => s.startIndex > resource.statement.endIndex && (s.type === 'break_statement' || s.type === 'return_statement'));
 }
-const LOOP_NODES: ReadonlySet<string> = new Set(['for_statement', 'while_statement', 'for_in_statement', 'do_statement']);
 
 /** A test double installed by name: `self.fakehttp(...)`, `mock.patch(...)`, `patch.object(...)`, `stub_socket()`. */
 const INSTALLS_DOUBLE = /^(?:fake|mock|patch|stub)/i;

@@ -11,6 +11,7 @@ import { blockFix, fenceLanguage, wholeLineText } from '../../../fixes/lines.js'
 import { backoffRetryTemplate, failureBackoffTemplate } from '../../../fixes/templates.js';
 import {
   argumentsOf,
+  calleeOf,
   clauseBlock,
   contains,
   containsLeave,
@@ -236,7 +237,7 @@ function triesAnotherTarget(tryBody: SyntaxNode, handlerBlock: SyntaxNode, loop:
   );
   if (counter.size === 0 && stepped.size === 0) return false;
   for (const call of tryBody.descendantsOfType('call')) {
-    if (ctx.kb.waitOf?.(ctx.file.language, calleeText(call)) === 'immediate') continue;
+    if (ctx.kb.waitOf?.(ctx.file.language, calleeOf(call)) === 'immediate') continue;
     for (const arg of argumentsOf(call).positional) {
       // Part of an address or a computed value (`(host, port)`, `base + t`, `hosts[i]`), not passed alone: a bare
       // `fetch(url, attempt)` may only number the attempt.
@@ -249,7 +250,6 @@ function triesAnotherTarget(tryBody: SyntaxNode, handlerBlock: SyntaxNode, loop:
   }
   return false;
 }
-const calleeText = (call: SyntaxNode) => (call.childForFieldName('function')?.text ?? '').replace(/\s+/g, '');
 
 /** `flag`, `self.retry`, `not flag`: the once-flag a handler's `if` tests, and whether it is negated. */
 function onceFlagTest(condition: SyntaxNode | null): { name: string; negated: boolean } | undefined {
