@@ -101,9 +101,11 @@ export type CallRole = (typeof CALL_ROLES)[number];
  * boolean), so a bare call of it drops nothing; `ui_events`, the events a window's event queue holds
  * (`pygame.event.get()`): a loop that pumps them is an interactive frame loop, not a worker; `protocol_client`, a
  * connection that speaks a protocol other than a database's (HTTP, mail, file transfer, SSH: `urllib3.PoolManager`),
- * so it carries no query: a file that opens one beside an in-process database still queries only that database.
+ * so it carries no query: a file that opens one beside an in-process database still queries only that database;
+ * `terminal_input`, what the process's standard input gives (`sys.stdin.read()`): a loop that pumps it serves the
+ * person at the terminal (or the pipe), which stops it with Ctrl-C or end of input, not a deploy.
  */
-export const BUILT_VALUES = ['in_process_queue', 'in_process_database', 'plain_result', 'ui_events', 'protocol_client'] as const;
+export const BUILT_VALUES = ['in_process_queue', 'in_process_database', 'plain_result', 'ui_events', 'protocol_client', 'terminal_input'] as const;
 export type BuiltValue = (typeof BUILT_VALUES)[number];
 
 export interface KnowledgeBase {

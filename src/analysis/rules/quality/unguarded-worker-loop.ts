@@ -489,7 +489,10 @@ export const detectUnguardedWorkerLoop: Detector = (loop, ctx) => {
   // (Asked only of a loop with an unguarded call: it walks the loop's calls and its class's methods.)
   if (!unguarded || readsTerminal(loop, ctx)) return null;
   // One comment for both problems of the same header: infinite-loop-no-exit defers to this one.
-  const noStop = loop.kind !== 'interval' && ruleMayReport(ctx.config, 'infinite-loop-no-exit', 'fix-bugs') && noExitWorkerCall(loop, ctx) !== undefined;
+  // A loop that pumps standard input (`builds: terminal_input`) ends with its input or Ctrl-C: no deploy stops it
+  // mid-item, so the message says nothing of a stop flag.
+  const pumpsStdin = treeCalls(loop.body, ctx.model, { skipFunctions: true }).some((c) => ctx.kb.builds?.(loop.language, c.callee, 'terminal_input') === true);
+  const noStop = loop.kind !== 'interval' && !pumpsStdin && ruleMayReport(ctx.config, 'infinite-loop-no-exit', 'fix-bugs') && noExitWorkerCall(loop, ctx) !== undefined;
   const purpose = workerName(loop, ctx.model);
   // The log line names the function the code is really in, whatever the worker would be called in a rewrite.
   let fix = wrapBodyInTry(loop, ctx.file.source, loop.functionName ?? purpose, ctx.model);
