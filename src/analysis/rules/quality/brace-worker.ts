@@ -144,6 +144,22 @@ export function javaGuardedWorkerSketch(loop: LoopFacts, source: string, name: s
   ].join('\n');
 }
 
+/**
+ * Java: the exceptions the explanation names for the call, from what its classified effects are, never a list for
+ * calls it does not make: a database call's `DataAccessException` or `SQLException`, a request's `IOException` or
+ * `RestClientException`, a connection's or file's `IOException`; a broker acknowledgement's client exception is
+ * unchecked (`RuntimeException`).
+ */
+function javaFailures(kinds: readonly CallKind[]): string {
+  const names: string[] = [];
+  const add = (...more: string[]) => { for (const n of more) if (!names.includes(n)) names.push(n); };
+  if (kinds.some((k) => k.startsWith('db-'))) add('`DataAccessException`', '`SQLException`');
+  if (kinds.includes('http')) add('`IOException`', '`RestClientException`');
+  if (kinds.includes('connect') || kinds.includes('file-open')) add('`IOException`');
+  if (names.length === 0) add('`RuntimeException`');
+  return names.join(', ');
+}
+
 export function detectBraceUnguardedWorker(loop: LoopFacts, ctx: RuleContext): Detection | null {
   const call = braceUnguardedCall(loop);
   if (!call) return null;
@@ -154,7 +170,7 @@ export function detectBraceUnguardedWorker(loop: LoopFacts, ctx: RuleContext): D
     loop,
     line: loop.headerLine,
     variant: `${loop.language}${noStop ? '-no-stop' : ''}`,
-    data: { call: displayCallee(call.callee), call_line: call.line },
+    data: { call: displayCallee(call.callee), call_line: call.line, raises: javaFailures(call.kinds) },
     confidence: call.confidence === 'high' ? 'high' : 'medium',
     fix: blockFix(sketch, { startLine: loop.startLine, endLine: loop.endLine }, { description: name, safety: 'unsafe', language: fenceLanguage(loop.language) }),
   };

@@ -7,7 +7,7 @@
 import type { Detection, Detector, RuleContext } from '../../rule-types.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { blockFix, fenceLanguage, replaceFix, rewriteLines } from '../../../fixes/lines.js';
-import { argumentsOf, calleeOf, classMethods, compact, descendants, displayCallee, enclosingClass, enclosingFunction, familyOf, lineOf, methodOf, rootOf, sendsOnStatefulSocket } from '../lib/index.js';
+import { argumentsOf, calleeOf, classMethods, compact, descendants, displayCallee, enclosingClass, enclosingFunction, familyOf, handlerIsBroad, lineOf, methodOf, rootOf, sendsOnStatefulSocket } from '../lib/index.js';
 import { detectBraceFireAndForget } from './brace-fire-and-forget.js';
 
 const GROUP_NAME = /^_*(tg|task_?group|taskgroup|group|nursery|tasks?_group|scope)$/i;
@@ -98,9 +98,20 @@ function submitsSelfHandling(call: SyntaxNode, ctx: RuleContext): boolean {
     }
     return false;
   };
+  // `finally: graph.node_done(service)` after `except Exception: log.exception(...)`: bookkeeping that runs however
+  // the work ended, under a try that catches everything, and does nothing the summaries know can fail (no I/O).
+  const bookkeeping = (c: { node: SyntaxNode; kinds: readonly string[] }) => {
+    if (c.kinds.some((k) => k !== 'log' && k !== 'lock')) return false;
+    for (let up = c.node.parent; up && up.id !== def!.id; up = up.parent) {
+      if (up.type !== 'finally_clause') continue;
+      const owner = up.parent;
+      return owner?.type === 'try_statement' && owner.namedChildren.some((h) => h.type === 'except_clause' && handlerIsBroad(h) && !reraises(h));
+    }
+    return false;
+  };
   const calls = ctx.model.calls(body, { skipFunctions: true });
   if (calls.length === 0) return false;
-  return calls.every((c) => c.kinds.includes('log') || caught(c.node)) && body.descendantsOfType('raise_statement').every((r) => inNested(r) || caught(r, false));
+  return calls.every((c) => c.kinds.includes('log') || caught(c.node) || bookkeeping(c)) && body.descendantsOfType('raise_statement').every((r) => inNested(r) || caught(r, false));
 }
 
 /**

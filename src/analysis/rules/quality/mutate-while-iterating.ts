@@ -63,8 +63,12 @@ function jsIterated(loop: LoopFacts): Iterated | undefined {
   return undefined;
 }
 
-/** `object`: an instance of some other class (`Message(...)`), whose `keys()` and `del` are its own. */
-type CollectionType = 'list' | 'dict' | 'set' | 'object' | 'unknown';
+/**
+ * `object`: an instance of some other class (`Message(...)`), whose `keys()` and `del` are its own. `snapshot`: a
+ * `collections.ChainMap`, whose `__iter__` (and so `keys()`) walks a dict it builds afresh from its maps on every
+ * call (its views go through it): deleting or adding keys during the loop changes nothing it walks.
+ */
+type CollectionType = 'list' | 'dict' | 'set' | 'object' | 'snapshot' | 'unknown';
 
 /** A class name: `Message`, `email.message.Message` (CamelCase, not a constant such as `DEFAULTS`). */
 const CLASS_NAME = /^_*[A-Z][a-z0-9]\w*$/;
@@ -88,7 +92,8 @@ function typeOfValue(value: SyntaxNode | null | undefined): CollectionType {
     case 'call':
     case 'new_expression': {
       const callee = calleeOf(value).split('.').pop() ?? '';
-      if (/^(dict|defaultdict|OrderedDict|Counter|ChainMap|WeakKeyDictionary|WeakValueDictionary)$/.test(callee)) return 'dict';
+      if (callee === 'ChainMap') return 'snapshot';
+      if (/^(dict|defaultdict|OrderedDict|Counter|WeakKeyDictionary|WeakValueDictionary)$/.test(callee)) return 'dict';
       if (/^(set|WeakSet)$/.test(callee)) return 'set';
       if (/^(list|sorted)$/.test(callee)) return 'list';
       return CLASS_NAME.test(callee) ? 'object' : 'unknown';
@@ -102,6 +107,7 @@ function typeOfValue(value: SyntaxNode | null | undefined): CollectionType {
 function typeOfAnnotation(annotation: string): CollectionType {
   const head = annotation.replace(/^(typing|t)\./, '').split('[')[0]!.trim();
   if (/^(dict|Dict|DefaultDict|OrderedDict|MutableMapping|Counter)$/.test(head)) return 'dict';
+  if (/^(?:collections\.)?ChainMap$/.test(head)) return 'snapshot';
   if (/^(set|Set|MutableSet)$/.test(head)) return 'set';
   if (/^(list|List|MutableSequence)$/.test(head)) return 'list';
   return 'unknown';
@@ -116,6 +122,7 @@ function pythonCollectionType(loop: LoopFacts, iterated: Iterated, model: FileMo
   // `.keys()` says dict unless the name holds an instance of another class: `email.message.Message.keys()` is a
   // list of header names, and deleting a header while walking it is fine. A class of this file that extends dict
   // is a dict.
+  if (bound === 'snapshot') return bound;
   if (bound === 'object') return instanceOfDictClass(loop, iterated, model) ? 'dict' : 'object';
   if (bound === 'unknown' && callsForeignMethod(loop, iterated, model)) return 'object';
   if (iterated.iterable.type === 'call' && /\.(keys|values|items)$/.test(calleeOf(iterated.iterable))) return 'dict';
@@ -495,6 +502,8 @@ export const detectMutateWhileIterating: Detector = (loop, ctx) => {
     }
     // `remove(x)` then `break`: control never reaches the next iteration (a return/raise, or a break of this loop,
     // follows it in its block or one around it), the ordinary "remove the first match" idiom.
+    // A ChainMap's views walk the fresh dict its `__iter__` builds: no change during the loop affects the walk.
+    if (mutation?.type === 'snapshot') continue;
     if (!mutation || leavesOnSuccess(node, loop, { raises: true }) || afterAwaitInAsyncCallback(node, loop) || leavesByFlag(node, loop) || reboundBefore(loop, iterated.collection, node, model)) continue;
     const variant = variantFor(mutation.type, mutation.kind, family);
     if (!variant) continue;
