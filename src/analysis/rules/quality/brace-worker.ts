@@ -7,9 +7,9 @@
 import type { CallFact, CallKind, LoopFacts, SyntaxNode } from '../../facts.js';
 import type { Detection, RuleContext } from '../../rule-types.js';
 import { isBlockingWait } from '../../facts/common.js';
-import { blockFix, fenceLanguage, wholeLineText } from '../../../fixes/lines.js';
+import { blockFix, fenceLanguage } from '../../../fixes/lines.js';
 import { camelCase } from '../../../fixes/templates.js';
-import { displayCallee, endLineOf, lineOf, rootOf, statementsOf } from '../lib/index.js';
+import { displayCallee, movedBody, rootOf } from '../lib/index.js';
 import { SCOPE_FUNCTION_TYPES } from '../../model.js';
 import { importsPackageNamed } from '../../facts/go-types.js';
 import { isGenericFunctionName } from './worker-name.js';
@@ -51,9 +51,9 @@ export function braceHasNoStop(loop: LoopFacts, source: string): boolean {
   return !loop.calls.some((c) => waits(c) && c.failure === 'ends-loop');
 }
 
+/** The body for the step function: the loop's own `continue` ends the step (`return nil` in Go's `error` step). */
 function bodyText(loop: LoopFacts, source: string): string | undefined {
-  const statements = statementsOf(loop.body);
-  return statements.length > 0 ? wholeLineText(source, lineOf(statements[0]!), endLineOf(statements[statements.length - 1]!)) : undefined;
+  return movedBody(loop, source, { continueAs: loop.language === 'go' ? 'return nil' : 'return;' }).text;
 }
 
 function indented(text: string | undefined, unit: string): string[] {

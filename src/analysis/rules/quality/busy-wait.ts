@@ -5,7 +5,7 @@
 import type { FileModel } from '../../model.js';
 import type { Detection, Detector, RuleContext } from '../../rule-types.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
-import { blockFix, dedentText, fenceLanguage, replaceFix, rewriteLines, wholeLineText } from '../../../fixes/lines.js';
+import { blockFix, dedentText, fenceLanguage, replaceFix, rewriteLines } from '../../../fixes/lines.js';
 import { guardedWorkerTemplate } from '../../../fixes/templates.js';
 import {
   argumentsOf,
@@ -13,7 +13,6 @@ import {
   descendants,
   displayCallee,
   enclosingHandler,
-  endLineOf,
   type Family,
   familyOf,
   isBlockingWait,
@@ -27,6 +26,7 @@ import {
   treeCalls,
   triesAround,
   tryParts,
+  workerStepBody,
 } from '../lib/index.js';
 import { busyWaitCost } from './cost.js';
 import { isInfiniteHeader, loopExits } from './shape.js';
@@ -369,7 +369,7 @@ function fallThrough(loop: LoopFacts, ctx: RuleContext, family: Family, calls: T
     }
     return null;
   }
-  const statementsText = statements.length > 0 ? wholeLineText(ctx.file.source, lineOf(statements[0]!), endLineOf(statements[statements.length - 1]!)) : undefined;
+  const { text: statementsText, stops } = workerStepBody(loop, ctx.file.source);
   return {
     loop,
     line: lineOf(loop.node),
@@ -378,7 +378,7 @@ function fallThrough(loop: LoopFacts, ctx: RuleContext, family: Family, calls: T
     confidence: 'high',
     cost: busyWaitCost(ctx.config.cost, ctx.locale),
     fix: blockFix(
-      guardedWorkerTemplate(loop.language, { name: workerName(loop, ctx.model), ...(statementsText ? { body: statementsText } : {}), idleSeconds: 1, async: loop.inAsyncFunction, params: outerNamesUsed(loop, ctx.model) }),
+      guardedWorkerTemplate(loop.language, { name: workerName(loop, ctx.model), ...(statementsText ? { body: statementsText, stops } : {}), idleSeconds: 1, async: loop.inAsyncFunction, params: outerNamesUsed(loop, ctx.model) }),
       { startLine: loop.startLine, endLine: loop.endLine },
       { description: 'wait between empty polls', safety: 'unsafe', language: fenceLanguage(loop.language) },
     ),

@@ -15,7 +15,8 @@ import type { Detection, RuleContext } from '../../rule-types.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import type { CostEstimate } from '../../../core/types.js';
 import { formatNumber } from '../../../cost/index.js';
-import { blockFix, replaceFix, sourceLines } from '../../../fixes/lines.js';
+import { blockFix } from '../../../fixes/lines.js';
+import { closureFix } from './defer-closure.js';
 import { batchSize, tinyLiteralIterable } from '../lib/index.js';
 import { scopeOf } from '../lib/syntax.js';
 import type { FileModel } from '../../model.js';
@@ -47,18 +48,6 @@ function ownDefers(loop: LoopFacts): SyntaxNode[] {
     for (let i = n.namedChildCount - 1; i >= 0; i--) stack.push(n.namedChild(i)!);
   }
   return out.sort((a, b) => a.startIndex - b.startIndex);
-}
-
-/** Statements that leave or jump in the loop: wrapping the body in a closure would change what they do. */
-function bodyJumps(loop: LoopFacts): boolean {
-  const stack: SyntaxNode[] = [loop.body];
-  while (stack.length > 0) {
-    const n = stack.pop()!;
-    if (n.type === 'return_statement' || n.type === 'break_statement' || n.type === 'continue_statement' || n.type === 'goto_statement' || n.type === 'fallthrough_statement') return true;
-    if (FUNCTIONS.has(n.type)) continue;
-    for (let i = n.namedChildCount - 1; i >= 0; i--) stack.push(n.namedChild(i)!);
-  }
-  return false;
 }
 
 /** A `return` follows the defer in its own block: the function leaves in the iteration that deferred. */
@@ -193,29 +182,6 @@ function pendingCost(loop: LoopFacts, ctx: RuleContext): CostEstimate {
     formula: `${items.assumption.key} (${f(items.value)}) deferred calls held until the function returns → 1 per iteration`,
     assumptions: [items.assumption],
   };
-}
-
-/** `func() { <body> }()` around the body's statements: the deferred calls then run at the end of each iteration. */
-function closureFix(loop: LoopFacts, source: string): Detection['fix'] | undefined {
-  if (bodyJumps(loop)) return undefined;
-  const first = loop.body.type === 'statement_list' ? loop.body : undefined;
-  if (!first) return undefined;
-  // The statement list's span can run on to the closing brace's line (it ends after the last newline): use its
-  // first and last statements.
-  const last = first.namedChild(first.namedChildCount - 1);
-  if (!last) return undefined;
-  const startLine = first.startPosition.row + 1;
-  const endLine = last.endPosition.row + 1;
-  const lines = sourceLines(source);
-  const headerLine = loop.node.startPosition.row + 1;
-  const closeLine = loop.node.endPosition.row + 1;
-  // The statements must own their lines: nothing of the header or the closing brace on them.
-  if (startLine <= headerLine || endLine >= closeLine) return undefined;
-  const body = lines.slice(startLine - 1, endLine);
-  const indent = /^[ \t]*/.exec(body[0] ?? '')![0];
-  const unit = indent.startsWith('\t') || indent === '' ? '\t' : '    ';
-  const code = [`${indent}func() {`, ...body.map((l) => (l.trim() === '' ? l : unit + l)), `${indent}}()`].join('\n');
-  return replaceFix({ startLine, endLine, code }, { description: 'run each iteration in func() { ... }() so its defers run per iteration', safety: 'safe', language: 'go' });
 }
 
 function helperSketch(loop: LoopFacts, callee: string): string {

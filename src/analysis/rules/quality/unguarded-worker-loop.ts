@@ -4,7 +4,7 @@
 import type { FileModel } from '../../model.js';
 import type { Detector, RuleContext } from '../../rule-types.js';
 import type { CallKind, LoopFacts, SyntaxNode } from '../../facts.js';
-import { blockFix, fenceLanguage, wholeLineText } from '../../../fixes/lines.js';
+import { blockFix, fenceLanguage } from '../../../fixes/lines.js';
 import { guardedWorkerTemplate } from '../../../fixes/templates.js';
 import {
   calleeOf,
@@ -15,7 +15,6 @@ import {
   enclosingClass,
   enclosingFunction,
   displayCallee,
-  endLineOf,
   type Family,
   familyOf,
   handlerIsBroad,
@@ -26,6 +25,7 @@ import {
   treeCalls,
   triesAround,
   tryParts,
+  workerStepBody,
 } from '../lib/index.js';
 import { hasSupervisor, isCallHandled, wrapBodyInTry } from './guard.js';
 import { clearsRunFlagOnError, endsByDrainException, noExitWorkerCall, ruleMayReport } from './overlap.js';
@@ -497,10 +497,9 @@ export const detectUnguardedWorkerLoop: Detector = (loop, ctx) => {
   // The log line names the function the code is really in, whatever the worker would be called in a rewrite.
   let fix = wrapBodyInTry(loop, ctx.file.source, loop.functionName ?? purpose, ctx.model);
   if (!fix) {
-    const statements = statementsOf(loop.body);
-    const body = statements.length > 0 ? wholeLineText(ctx.file.source, lineOf(statements[0]!), endLineOf(statements[statements.length - 1]!)) : undefined;
+    const { text: body, stops } = workerStepBody(loop, ctx.file.source);
     fix = blockFix(
-      guardedWorkerTemplate(loop.language, { name: purpose, ...(body ? { body } : {}), async: loop.inAsyncFunction || loop.hasAwait, params: outerNamesUsed(loop, ctx.model) }),
+      guardedWorkerTemplate(loop.language, { name: purpose, ...(body ? { body, stops } : {}), async: loop.inAsyncFunction || loop.hasAwait, params: outerNamesUsed(loop, ctx.model) }),
       { startLine: loop.startLine, endLine: loop.endLine },
       { description: purpose, safety: 'unsafe', language: fenceLanguage(loop.language) },
     );
