@@ -11,6 +11,7 @@ import { CATALOG_SQL, compactCallee, evalNumber, looksLikeSql, methodOf } from '
 import { argFacts, popTimeoutSeconds } from '../facts/python.js';
 import { calleeText, fetchesInlineUrl, isPlainValue, isSqlFragment, sendsToPeer, stringValue, templateContent } from '../facts/javascript-syntax.js';
 import { MODEL_GLOBALS } from '../facts/javascript.js';
+import { catchesEverything } from '../facts/javascript-settles.js';
 import { stringLiteralText, type BraceFile } from '../facts/brace.js';
 import { goDurationSeconds } from '../facts/go.js';
 import { goTypeName, goReceiverType, goParameterType, goEnclosingParameterTypes } from '../facts/go-types.js';
@@ -78,6 +79,11 @@ export interface TableFunction {
   abstract?: boolean;
   /** JavaScript/TypeScript: declared `async` (a call returns a promise). */
   async?: boolean;
+  /**
+   * JavaScript/TypeScript: its work sits in a `try` whose `catch` reports and does not throw again, after only
+   * synchronous setup (`catchesEverything`): a call of it neither throws nor rejects, whatever I/O its summary holds.
+   */
+  guarded?: boolean;
   /** Python: its body yields: a call only makes the generator, the body runs as it is iterated. */
   generator?: boolean;
   /**
@@ -888,6 +894,7 @@ function buildJavaScript(table: FileTable, tree: FlatTree): void {
       annotatedParameters(table, node, 'javascript');
       const fn = addFunction(table, name, className, node, nested);
       if (node.children.some((c) => c.type === 'async')) fn.async = true;
+      if (catchesEverything(node)) fn.guarded = true;
       stack.push(newScope(node.endIndex, { fn }));
       continue;
     }
