@@ -82,7 +82,7 @@ function indexWalk(node: SyntaxNode): Iterated | undefined {
   const bound = test.childForFieldName('right');
   if (bound?.type !== 'member_expression' || bound.childForFieldName('property')?.text !== 'length') return undefined;
   const array = bound.childForFieldName('object');
-  if (!array || (array.type !== 'identifier' && array.type !== 'member_expression')) return undefined;
+  if (!array || (array.type !== 'identifier' && array.type !== 'member_expression' && array.type !== 'subscript_expression')) return undefined;
   const step = node.childForFieldName('increment')?.text.replace(/\s+/g, '');
   if (step !== `${index}++` && step !== `++${index}` && step !== `${index}+=1`) return undefined;
   return { collection: compact(array.text), iterable: array, copied: false, index };
