@@ -1152,7 +1152,7 @@ export class FileEffects implements KnowledgeBase {
       return this.javaFieldMethod(from, className, head, name, loadedOnly);
     }
     const methods = from.classes.get(head);
-    if (methods && from.classNames.has(head)) return methods.get(name);
+    if (methods && (from.classNames.has(head) || from.objectLiterals?.has(head))) return methods.get(name);
     // `store = JobStore(DSN)` at module level, bound nowhere else in the file.
     const object = from.moduleObjects?.get(head);
     if (object !== undefined) return this.typeMethod(from, object, name, hops, loadedOnly);

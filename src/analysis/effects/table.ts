@@ -145,6 +145,8 @@ export interface FileTable {
    * else in the file (no other assignment, parameter or loop target that could shadow them).
    */
   moduleObjects?: Map<string, string>;
+  /** JS/TS: module-level object literals whose methods `classes` lists under the variable's name (`const shim = { m() {} }`). */
+  objectLiterals?: Set<string>;
   /** Python: module-level `NAME = <number>` (`POLL_INTERVAL = 15`), for a sleep that imports the name. */
   numbers?: Map<string, number>;
   /** Interfaces declared in the file: their methods and (Java) the interfaces they extend, by simple name. */
@@ -842,6 +844,17 @@ function commonJsExport(node: SyntaxNode): string | undefined {
   return (object === 'exports' || object === 'module.exports') && property?.type === 'property_identifier' ? property.text : undefined;
 }
 
+/** The module-level variable an object literal holding `node` (a method, or a function as a property's value) is bound to. */
+function objectLiteralOwner(node: SyntaxNode): string | undefined {
+  const holder = node.parent?.type === 'pair' ? node.parent : node;
+  const object = holder.parent;
+  if (object?.type !== 'object' || (holder.type === 'pair' && holder.childForFieldName('value')?.id !== node.id)) return undefined;
+  const declarator = object.parent;
+  if (declarator?.type !== 'variable_declarator' || declarator.childForFieldName('value')?.id !== object.id) return undefined;
+  const name = declarator.childForFieldName('name');
+  return name?.type === 'identifier' ? name.text : undefined;
+}
+
 function jsFunctionName(node: SyntaxNode): string | undefined {
   const own = node.childForFieldName('name');
   if (own) return own.text;
@@ -879,8 +892,12 @@ function buildJavaScript(table: FileTable, tree: FlatTree): void {
       // Callbacks (arguments, returned arrows) are not named functions: their calls stay with the enclosing one.
       // `exports.exists = function (value) { ... }` at module level (CommonJS): the module's function `exists`.
       const exported = parentType === 'assignment_expression' && !enclosingFunction(stack) ? commonJsExport(node) : undefined;
+      // `const shim = { msleep() {...}, fetchAll: async function () {...} }` at module level: methods of the object
+      // `shim`, so `shim.fetchAll()` resolves to them (as `Class.m()` does).
+      const owner = enclosingFunction(stack) ? undefined : objectLiteralOwner(node);
       const named = type === 'function_declaration' || type === 'generator_function_declaration' || type === 'method_definition' ||
-        parentType === 'variable_declarator' || parentType === 'public_field_definition' || parentType === 'field_definition';
+        parentType === 'variable_declarator' || parentType === 'public_field_definition' || parentType === 'field_definition' ||
+        (parentType === 'pair' && owner !== undefined);
       const name = exported ?? (named ? jsFunctionName(node) : undefined);
       if (!name) {
         // Its calls belong to the enclosing named function, if any (a module-level callback is nobody's body).
@@ -888,13 +905,20 @@ function buildJavaScript(table: FileTable, tree: FlatTree): void {
         continue;
       }
       const inClass = scope && !scope.fn && scope.className !== undefined && (type === 'method_definition' || parentType === 'public_field_definition' || parentType === 'field_definition');
-      const className = inClass ? scope.className : undefined;
+      const className = inClass ? scope.className : parentType === 'pair' ? owner : undefined;
       const nested = !className && enclosingFunction(stack) !== undefined;
       if (className !== undefined && type === 'method_definition' && name === 'constructor') tsTypedFields(table, className, node);
       annotatedParameters(table, node, 'javascript');
       const fn = addFunction(table, name, className, node, nested);
       if (node.children.some((c) => c.type === 'async')) fn.async = true;
       if (catchesEverything(node)) fn.guarded = true;
+      if (owner !== undefined && !inClass) {
+        // (An object's shorthand method stays a module-level name too, as it was: `module.exports = { run() {} }`.)
+        let methods = table.classes.get(owner);
+        if (!methods) table.classes.set(owner, (methods = new Map()));
+        methods.set(name, fn);
+        (table.objectLiterals ??= new Set()).add(owner);
+      }
       stack.push(newScope(node.endIndex, { fn }));
       continue;
     }
