@@ -255,12 +255,48 @@ function typeOfMethod(method: string, keyIsLoopVariable: boolean): CollectionTyp
 }
 
 /**
+ * JavaScript: `for (j = 0; j < xs.length; j++) { if (found) break; ... for (k ...) { if (...) { xs.splice(j, 1); found =
+ * true; break; } } }`: the index walk's body leaves on the flag, first thing (or right after the inner loop), so no
+ * element is visited after the removal.
+ */
+function jsLeavesByFlag(node: SyntaxNode, loop: LoopFacts): boolean {
+  const LOOPS = ['for_statement', 'for_in_statement', 'while_statement', 'do_statement'];
+  let inner: SyntaxNode | null = node.parent;
+  while (inner && inner.id !== loop.node.id && !LOOPS.includes(inner.type)) inner = inner.parent;
+  if (!inner || inner.id === loop.node.id) return false;
+  for (let up = inner.parent; up && up.id !== loop.node.id; up = up.parent) if (LOOPS.includes(up.type)) return false;
+  const flags: string[] = [];
+  let breaks = false;
+  for (let child: SyntaxNode = node, up = node.parent; up && up.id !== inner.id; child = up, up = up.parent) {
+    if (up.type !== 'statement_block') continue;
+    for (const c of up.namedChildren) {
+      if (c.startIndex <= child.endIndex) continue;
+      if (c.type === 'break_statement') breaks = true;
+      const assignment = c.type === 'expression_statement' ? c.namedChildren[0] : undefined;
+      if (assignment?.type === 'assignment_expression' && assignment.childForFieldName('right')?.text === 'true') flags.push(assignment.childForFieldName('left')?.text ?? '');
+    }
+    if (breaks) break;
+  }
+  if (flags.length === 0 || !breaks) return false;
+  const leaves = (c: SyntaxNode) => {
+    if (c.type !== 'if_statement') return false;
+    const condition = c.childForFieldName('condition')?.text.replace(/^\(|\)$/g, '').trim();
+    const consequence = c.childForFieldName('consequence');
+    const only = consequence?.type === 'statement_block' ? consequence.namedChildren[0] : consequence;
+    return condition !== undefined && flags.includes(condition) && (only?.type === 'break_statement' || only?.type === 'return_statement');
+  };
+  const body = loop.body.type === 'statement_block' ? loop.body.namedChildren.filter((c) => c.type !== 'comment') : [];
+  const after = inner.parent?.namedChildren.filter((c) => c.startIndex > inner!.endIndex) ?? [];
+  return (body[0] !== undefined && leaves(body[0])) || after.some(leaves);
+}
+
+/**
  * Python: the mutation sits in an inner loop that sets a flag and breaks (`found = True; break`), and the iterated
  * loop's body, right after that inner loop, leaves on the flag (`if found: break`): control never reaches the
  * iterated loop's next step.
  */
 function leavesByFlag(node: SyntaxNode, loop: LoopFacts): boolean {
-  if (loop.language !== 'python') return false;
+  if (loop.language !== 'python') return jsLeavesByFlag(node, loop);
   let inner: SyntaxNode | null = node.parent;
   while (inner && inner.id !== loop.node.id && inner.type !== 'for_statement' && inner.type !== 'while_statement') inner = inner.parent;
   if (!inner || inner.id === loop.node.id) return false;
