@@ -39,6 +39,23 @@ export function runFlagCondition(loop: LoopFacts): boolean {
   return RUN_FLAG.test(cond) && RUN_FLAG_SHAPE.test(cond);
 }
 
+/**
+ * Expressions that write a variable: `i++`, `n <<= 1`, `x = next` (Java, JavaScript/TypeScript), Python's walrus
+ * `(x := f(x))`. Go has none: its assignments and `i++` are statements, never part of a condition.
+ */
+const CONDITION_WRITES: readonly string[] = ['update_expression', 'augmented_assignment_expression', 'assignment_expression', 'named_expression'];
+
+/**
+ * A loop condition that writes a variable (`while ((newlen <<= 1) < target) {}`, `while (a[++i] < pivot);`,
+ * `while ((m = re.exec(s))) {}`, `while (n := n * 2) < t: pass`) computes something each time it is tested: the loop
+ * with an empty body is a calculation or a scan that moves its own state, not a wait for another thread to change
+ * the state it reads (busy-wait, every language). Read from the syntax tree, so every operator counts (`<<=`,
+ * `>>>=`, `??=`).
+ */
+export function conditionWrites(condition: SyntaxNode): boolean {
+  return CONDITION_WRITES.includes(condition.type) || condition.descendantsOfType(CONDITION_WRITES).length > 0;
+}
+
 /** The constant delay between polls: a literal sleep in the loop, or the interval of setInterval / setTimeout. */
 export function fixedPollSeconds(loop: LoopFacts, model: FileModel): Sourced | undefined {
   if (loop.kind === 'interval' || loop.kind === 'timeout-recursion') {
