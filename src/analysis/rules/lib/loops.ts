@@ -74,6 +74,17 @@ export function runsInProgramEntry(loop: LoopFacts, file: FileFacts): boolean {
   return false;
 }
 
+/**
+ * The loop runs in the program's entry point (`runsInProgramEntry`) and ends: neither it nor a loop around it is
+ * endless. What it opens or defers is held at most until the program ends, moments after the loop (a command over
+ * its arguments). An endless loop in `main` (a server's accept loop, a monitor) runs as long as the process does, so a
+ * leak per round there still exhausts descriptors.
+ */
+export function endsWithTheProgram(loop: LoopFacts, file: FileFacts): boolean {
+  for (let l: LoopFacts | undefined = loop; l; l = l.parent) if (l.infinite) return false;
+  return runsInProgramEntry(loop, file);
+}
+
 /** The constant delay between polls: a literal sleep in the loop, or the interval of setInterval / setTimeout. */
 export function fixedPollSeconds(loop: LoopFacts, model: FileModel): Sourced | undefined {
   if (loop.kind === 'interval' || loop.kind === 'timeout-recursion') {

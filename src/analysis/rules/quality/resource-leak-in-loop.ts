@@ -33,7 +33,7 @@ import {
   methodOf,
   receiverOf,
   rootOf,
-  runsInProgramEntry,
+  endsWithTheProgram,
   sleepOf,
   statementsOf,
   treeCalls,
@@ -348,8 +348,8 @@ function opensFake(statement: SyntaxNode, loop: LoopFacts, model: FileModel): bo
 }
 
 export const detectResourceLeakInLoop: Detector = (loop, ctx) => {
-  // A loop of the program's entry point (`main` over its arguments): what it leaks closes with the process, moments later.
-  if (runsInProgramEntry(loop, ctx.file)) return null;
+  // A finite loop of the program's entry point (`main` over its arguments): what it leaks closes with the process, moments later.
+  if (endsWithTheProgram(loop, ctx.file)) return null;
   if (loop.language === 'go' || loop.language === 'java') return detectBraceResourceLeak(loop, ctx);
   const { model } = ctx;
   const family = familyOf(loop.language);
