@@ -48,7 +48,34 @@ export function braceHasNoStop(loop: LoopFacts, source: string): boolean {
   if (loop.language === 'go') return !/\bctx\b|context\.|\bDone\(\)/.test(loop.text);
   // Java: an InterruptedException that leaves the loop (sleep outside any catch, or a method that throws it) stops it.
   if (/isInterrupted\(\)|interrupted\(\)/.test(loop.text)) return false;
+  if (interruptionLeaves(loop)) return false;
   return !loop.calls.some((c) => waits(c) && c.failure === 'ends-loop');
+}
+
+const JAVA_CALLS: readonly string[] = ['method_invocation', 'object_creation_expression', 'explicit_constructor_invocation'];
+
+/**
+ * Java: `try { while (true) { ... lock.wait(); ... } } catch (InterruptedException e) { ... }`, the loop the only
+ * statement of the try's body that calls anything. InterruptedException is a checked exception: javac accepts that
+ * catch only when a call in the try body can throw it and no catch nearer the call takes it first. So a call of the
+ * loop waits interruptibly (`wait()`, `sleep`, `take()`, `join()`, `await()`, or a method of the code's own that
+ * declares the exception), and an interrupt leaves the loop there: interrupting the thread is the loop's way out, as
+ * a stop flag would be. Read from the syntax alone, no list of waiting methods.
+ */
+function interruptionLeaves(loop: LoopFacts): boolean {
+  if (loop.language !== 'java') return false;
+  const statement = loop.node.parent?.type === 'labeled_statement' ? loop.node.parent : loop.node;
+  const block = statement.parent;
+  const tryNode = block?.parent;
+  if (!block || block.type !== 'block' || tryNode?.type !== 'try_statement' || tryNode.childForFieldName('body')?.id !== block.id) return false;
+  if (block.namedChildren.some((s) => s.id !== statement.id && (JAVA_CALLS.includes(s.type) || s.descendantsOfType(JAVA_CALLS).length > 0))) return false;
+  return tryNode.namedChildren.some((c) => c.type === 'catch_clause' && caughtTypes(c).includes('InterruptedException'));
+}
+
+/** The simple names of the types a Java catch clause catches (`catch (InterruptedException | IOException e)`). */
+function caughtTypes(clause: SyntaxNode): string[] {
+  const types = clause.namedChildren.find((p) => p.type === 'catch_formal_parameter')?.namedChildren.find((p) => p.type === 'catch_type');
+  return types ? types.namedChildren.map((t) => t.text.slice(t.text.lastIndexOf('.') + 1)) : [];
 }
 
 /** The body for the step function: the loop's own `continue` ends the step (`return nil` in Go's `error` step). */

@@ -9,6 +9,7 @@ import { blockFix, dedentText, fenceLanguage, replaceFix, rewriteLines } from '.
 import { guardedWorkerTemplate } from '../../../fixes/templates.js';
 import {
   argumentsOf,
+  conditionWrites,
   contains,
   descendants,
   displayCallee,
@@ -206,8 +207,6 @@ function onlyPrivateLocals(condition: SyntaxNode, loop: LoopFacts): boolean {
 }
 const SHARED_READS: readonly string[] = ['attribute', 'subscript', 'call', 'await'];
 const SUSPENDS: readonly string[] = ['yield', 'await', 'yield_expression', 'await_expression'];
-/** Expressions that change a variable (JavaScript/TypeScript `i++`, `i += n`, `x = ...`; Python's walrus). */
-const STATE_UPDATES: readonly string[] = ['update_expression', 'augmented_assignment_expression', 'assignment_expression', 'named_expression'];
 
 /** Expressions that move a variable on a path (`i++`, `buf[i] += 1`, `node = node.next`). */
 const PATH_UPDATES: readonly string[] = ['update_expression', 'augmented_assignment_expression', 'augmented_assignment', 'assignment_expression', 'assignment'];
@@ -298,7 +297,7 @@ function spinOnFlag(loop: LoopFacts, ctx: RuleContext, family: Family): Detectio
   if (calls.some((c) => !ctx.kb.hasRole?.(loop.language, c.method, 'state_probe'))) return null;
   // `while (buf[i++] && i < n) {}` or `while ((m = re.exec(s))) {}`: the condition itself moves (a scan to a
   // terminator), it does not wait for someone else to flip the state.
-  if (condition.descendantsOfType(STATE_UPDATES).length > 0) return null;
+  if (conditionWrites(condition)) return null;
   if (family === 'python' && onlyPrivateLocals(condition, loop)) return null;
   return {
     loop,

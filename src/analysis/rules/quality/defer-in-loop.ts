@@ -17,7 +17,7 @@ import type { CostEstimate } from '../../../core/types.js';
 import { formatNumber } from '../../../cost/index.js';
 import { blockFix } from '../../../fixes/lines.js';
 import { closureFix } from './defer-closure.js';
-import { batchSize, tinyLiteralIterable } from '../lib/index.js';
+import { batchSize, endsWithTheProgram, tinyLiteralIterable } from '../lib/index.js';
 import { scopeOf } from '../lib/syntax.js';
 import type { FileModel } from '../../model.js';
 
@@ -614,6 +614,9 @@ function sameLockEachRound(defer: SyntaxNode, loop: LoopFacts, ctx: RuleContext)
 }
 
 export function detectDeferInLoop(loop: LoopFacts, ctx: RuleContext): Detection[] | null {
+  // A finite loop of `func main()`: what it defers runs when the program returns, when the process ends and every file
+  // and connection closes anyway (a command's `-f` files, each kept open for the request sent after the loop).
+  if (endsWithTheProgram(loop, ctx.file)) return null;
   if (loop.language !== 'go' || loop.node.type !== 'for_statement') return null;
   // Asked only for a defer that passes every other test (most Go loops have none).
   let pathWalk: boolean | undefined;

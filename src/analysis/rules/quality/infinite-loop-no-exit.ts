@@ -7,7 +7,7 @@ import { guardedWorkerTemplate } from '../../../fixes/templates.js';
 import { noExitWorkerCall, ruleMayReport } from './overlap.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import type { RuleContext } from '../../rule-types.js';
-import { displayCallee, enclosingClass, enclosingFunction, familyOf, lineOf, rootOf, type TreeCall, treeCalls, triesAround, tryParts, workerStepBody } from '../lib/index.js';
+import { displayCallee, enclosingClass, runsInProgramEntry, enclosingFunction, familyOf, lineOf, rootOf, type TreeCall, treeCalls, triesAround, tryParts, workerStepBody } from '../lib/index.js';
 import { findUnguardedCall, inProcessQueueGet, readsTerminal, relaysMessages } from './unguarded-worker-loop.js';
 import { detectBraceNoExit, ITEM_KINDS } from './brace-worker.js';
 import { outerNamesUsed, workerName } from './worker-name.js';
@@ -164,6 +164,9 @@ function acceptsClients(loop: LoopFacts, ctx: RuleContext): boolean {
 }
 
 export const detectInfiniteLoopNoExit: Detector = (loop, ctx) => {
+  // The program's entry point (a demo's `main`, a command's `__main__` block): the program is the loop, and the person
+  // who started it stops it; there is no deploy, caller or thread owner to ask it to stop.
+  if (runsInProgramEntry(loop, ctx.file)) return null;
   if (loop.language === 'go' || loop.language === 'java') return detectBraceNoExit(loop, ctx, ruleMayReport(ctx.config, 'unguarded-worker-loop', 'fix-bugs'));
   // Test code: a test's endless loop (a fake server that serves "until killed", a drain in a helper) is no deployed
   // worker, so there is no deploy to stop it (the Go/Java detector says the same).
