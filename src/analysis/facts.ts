@@ -332,4 +332,11 @@ export interface FileFacts {
   tree: FlatTree;
   /** What the extractor could not model (e.g. loops nested too deep); the engine reports them as file notes. */
   notes?: string[];
+  /**
+   * Code that runs as the program's entry point, read per language by the extractor: Java's `static void
+   * main(String[])` and the constructors and private methods of its class that only `main` calls in the file; Go's
+   * `func main()` of `package main`; Python's `if __name__ == "__main__":` block and the module's functions that only
+   * that block calls. The rules ask about it through `runsInProgramEntry` (rules/lib/loops.ts).
+   */
+  entryScopes?: SyntaxNode[];
 }

@@ -84,9 +84,11 @@ export type WaitClass = 'blocking' | 'immediate';
  * `executeUpdate`): handed the item of a list of strings, each round runs a different statement;
  * `empty_errors`, exception classes a non-blocking take raises when there is nothing to take (`queue.Empty`,
  * asyncio's `QueueEmpty`, `IndexError` from an empty deque): a loop of such takes inside a try that catches one
- * ends at the first empty take (a drain), it does not spin.
+ * ends at the first empty take (a drain), it does not spin;
+ * `observes_task`, a method of a task or future that hands its outcome to a callback when it ends
+ * (`add_done_callback`): a worker coroutine started as a task with one has an owner that sees it fail.
  */
-export const CALL_ROLES = ['state_probe', 'not_work', 'keeps_callback', 'closes', 'returns_task', 'owns_tasks', 'acks', 'releases', 'blocks_when_held', 'control_flow_errors', 'timeout_errors', 'takes_item', 'stop_signals', 'control_flow_errnos', 'accepts_client', 'health_checks', 'sends_when_open', 'dispatches_event', 'backs_off', 'reads_terminal', 'takes_sql', 'empty_errors'] as const;
+export const CALL_ROLES = ['state_probe', 'not_work', 'keeps_callback', 'closes', 'returns_task', 'owns_tasks', 'acks', 'releases', 'blocks_when_held', 'control_flow_errors', 'timeout_errors', 'takes_item', 'stop_signals', 'control_flow_errnos', 'accepts_client', 'health_checks', 'sends_when_open', 'dispatches_event', 'backs_off', 'reads_terminal', 'takes_sql', 'empty_errors', 'observes_task'] as const;
 export type CallRole = (typeof CALL_ROLES)[number];
 
 /**
@@ -99,9 +101,11 @@ export type CallRole = (typeof CALL_ROLES)[number];
  * boolean), so a bare call of it drops nothing; `ui_events`, the events a window's event queue holds
  * (`pygame.event.get()`): a loop that pumps them is an interactive frame loop, not a worker; `protocol_client`, a
  * connection that speaks a protocol other than a database's (HTTP, mail, file transfer, SSH: `urllib3.PoolManager`),
- * so it carries no query: a file that opens one beside an in-process database still queries only that database.
+ * so it carries no query: a file that opens one beside an in-process database still queries only that database;
+ * `terminal_input`, what the process's standard input gives (`sys.stdin.read()`): a loop that pumps it serves the
+ * person at the terminal (or the pipe), which stops it with Ctrl-C or end of input, not a deploy.
  */
-export const BUILT_VALUES = ['in_process_queue', 'in_process_database', 'plain_result', 'ui_events', 'protocol_client'] as const;
+export const BUILT_VALUES = ['in_process_queue', 'in_process_database', 'plain_result', 'ui_events', 'protocol_client', 'terminal_input'] as const;
 export type BuiltValue = (typeof BUILT_VALUES)[number];
 
 export interface KnowledgeBase {
@@ -133,6 +137,8 @@ export interface KnowledgeBase {
    * file or one it imports (`import { sendMail } from './mailer.js'`): a call of it returns a promise.
    */
   isAsyncFunction?(language: Language, callee: string): boolean;
+  /** JS/TS: the call resolves to a function of the code's own whose work is all caught and not rethrown (effect summaries). */
+  neverThrows?(language: Language, callee: string): boolean;
   /**
    * Python: the number an imported module-level constant holds (`POLL_INTERVAL` from `from app.settings import
    * POLL_INTERVAL`, `settings.POLL_INTERVAL` from `from app import settings`), read from that module's file.

@@ -49,6 +49,11 @@ export interface GuardedWorkerOptions {
    * function takes them as parameters and the runner passes them on, so that moving the body binds no name anew.
    */
   params?: string[];
+  /**
+   * The body's `break` was rewritten to return a stop value (rules/lib/moved-body.ts): the runner leaves its loop when
+   * the step returns true.
+   */
+  stops?: boolean;
 }
 
 /** Longest pause between attempts while every iteration keeps failing (the error persists: a database down). */
@@ -85,7 +90,7 @@ function pythonGuardedWorker(options: GuardedWorkerOptions): string {
       '',
       'logger = logging.getLogger(__name__)',
       interval,
-      `async def ${step}(${params}) -> None:`,
+      `async def ${step}(${params}) -> ${options.stops ? 'bool' : 'None'}:`,
       body,
       '',
       '',
@@ -97,7 +102,7 @@ function pythonGuardedWorker(options: GuardedWorkerOptions): string {
       '    failures = 0',
       '    while not stop.is_set():',
       '        try:',
-      `            await ${step}(${params})`,
+      ...(options.stops ? [`            if await ${step}(${params}):`, '                break'] : [`            await ${step}(${params})`]),
       '            failures = 0',
       '        except Exception:',
       '            failures += 1',
@@ -130,7 +135,7 @@ function pythonGuardedWorker(options: GuardedWorkerOptions): string {
     '    stop.set()',
     '',
     '',
-    `def ${step}(${params}) -> None:`,
+    `def ${step}(${params}) -> ${options.stops ? 'bool' : 'None'}:`,
     body,
     '',
     '',
@@ -140,7 +145,7 @@ function pythonGuardedWorker(options: GuardedWorkerOptions): string {
     '    failures = 0',
     '    while not stop.is_set():',
     '        try:',
-    `            ${step}(${params})`,
+    ...(options.stops ? [`            if ${step}(${params}):`, '                break'] : [`            ${step}(${params})`]),
     '            failures = 0',
     '        except Exception:',
     '            failures += 1',
@@ -167,7 +172,7 @@ function jsGuardedWorker(language: Language, options: GuardedWorkerOptions): str
   const params = (options.params ?? []).join(', ');
   const typedParams = (options.params ?? []).map((p) => (ts ? `${p}: unknown` : p)).join(', ');
   lines.push(
-    `async function ${step}(${typedParams})${ts ? ': Promise<void>' : ''} {`,
+    `async function ${step}(${typedParams})${ts ? `: Promise<${options.stops ? 'boolean' : 'void'}>` : ''} {`,
     body,
     '}',
     '',
@@ -175,7 +180,7 @@ function jsGuardedWorker(language: Language, options: GuardedWorkerOptions): str
     '  let failures = 0;',
     '  while (!signal.aborted) {',
     '    try {',
-    `      await ${step}(${params});`,
+    options.stops ? `      if (await ${step}(${params})) break;` : `      await ${step}(${params});`,
     '      failures = 0;',
     '    } catch (err) {',
     '      failures += 1;',

@@ -142,4 +142,46 @@ describe('effect summaries: other files', () => {
     expect(moduleCandidates('src/worker.ts', 'typescript', '../lib/db')).toContain('lib/db/index.ts');
     expect(moduleCandidates('src/worker.ts', 'typescript', 'pg')).toEqual([]);
   });
+  it('does not report a dropped call of an imported function whose whole body is guarded (jsprec10)', () => {
+    // Modelled on a socket transport's method dispatcher: `dispatch` hands every failure to the client's callback,
+    // so the handler that calls it for each method without awaiting loses nothing; `forward` lets it escape.
+    const handlers = [
+      "import { dispatch, forward } from './dispatch';",
+      '',
+      'export async function handleAll(app: any, socket: any, calls: any[]) {',
+      '  for (const c of calls) {',
+      '    dispatch(app, socket, c.path, c.args);',
+      '  }',
+      '  for (const c of calls) {',
+      '    forward(app, c.path, c.args);',
+      '  }',
+      '  await socket.flush();',
+      '}',
+      '',
+    ].join('\n');
+    const dispatch = [
+      'export async function dispatch(app: any, socket: any, path: string, args: any[]) {',
+      "  const callback = typeof args[args.length - 1] === 'function' ? args.pop() : () => {};",
+      '  const trace = `call on ${path}`;',
+      '  try {',
+      '    const service = app.lookup(path);',
+      "    if (!service) throw new Error(`no service ${path}`);",
+      '    const result = await service.run(...args);',
+      '    callback(null, result);',
+      '  } catch (error) {',
+      '    socket.log(trace, error);',
+      '    callback(error);',
+      '  }',
+      '}',
+      '',
+      'export async function forward(app: any, path: string, args: any[]) {',
+      '  const service = app.lookup(path);',
+      '  return await service.run(...args);',
+      '}',
+      '',
+    ].join('\n');
+    const contextFiles = new Map([['src/dispatch.ts', dispatch]]);
+    const result = analyzeSources([{ path: 'src/handlers.ts', content: handlers }], config(), { onlyRules: ['fire-and-forget-task'], contextFiles });
+    expect(result.findings.map((f) => f.line)).toEqual([8]);
+  });
 });

@@ -713,6 +713,17 @@ export class FileEffects implements KnowledgeBase {
     return this.base.namesPackage?.(...args) ?? false;
   }
 
+  /**
+   * JavaScript/TypeScript: the call resolves (as for isAsyncFunction: the file's own function, an imported one, a
+   * method of a field's class) to a function whose work fails into a catch that does not throw again
+   * (`TableFunction.guarded`): the call neither throws nor rejects.
+   */
+  neverThrows(language: Language, callee: string): boolean {
+    if (language !== 'javascript' && language !== 'typescript' && language !== 'tsx') return false;
+    const normalized = callee.replace(/^await\s*/, '');
+    return this.resolve(this.table, normalized, undefined, 0)?.guarded === true;
+  }
+
   isAsyncFunction(language: Language, callee: string): boolean {
     if (language !== 'javascript' && language !== 'typescript' && language !== 'tsx') return false;
     const normalized = callee.replace(/^await\s*/, '');
@@ -1141,7 +1152,7 @@ export class FileEffects implements KnowledgeBase {
       return this.javaFieldMethod(from, className, head, name, loadedOnly);
     }
     const methods = from.classes.get(head);
-    if (methods && from.classNames.has(head)) return methods.get(name);
+    if (methods && (from.classNames.has(head) || from.objectLiterals?.has(head))) return methods.get(name);
     // `store = JobStore(DSN)` at module level, bound nowhere else in the file.
     const object = from.moduleObjects?.get(head);
     if (object !== undefined) return this.typeMethod(from, object, name, hops, loadedOnly);

@@ -11,6 +11,7 @@ import { CATALOG_SQL, compactCallee, evalNumber, looksLikeSql, methodOf } from '
 import { argFacts, popTimeoutSeconds } from '../facts/python.js';
 import { calleeText, fetchesInlineUrl, isPlainValue, isSqlFragment, sendsToPeer, stringValue, templateContent } from '../facts/javascript-syntax.js';
 import { MODEL_GLOBALS } from '../facts/javascript.js';
+import { catchesEverything } from '../facts/javascript-settles.js';
 import { stringLiteralText, type BraceFile } from '../facts/brace.js';
 import { goDurationSeconds } from '../facts/go.js';
 import { goTypeName, goReceiverType, goParameterType, goEnclosingParameterTypes } from '../facts/go-types.js';
@@ -78,6 +79,11 @@ export interface TableFunction {
   abstract?: boolean;
   /** JavaScript/TypeScript: declared `async` (a call returns a promise). */
   async?: boolean;
+  /**
+   * JavaScript/TypeScript: its work sits in a `try` whose `catch` reports and does not throw again, after only
+   * synchronous setup (`catchesEverything`): a call of it neither throws nor rejects, whatever I/O its summary holds.
+   */
+  guarded?: boolean;
   /** Python: its body yields: a call only makes the generator, the body runs as it is iterated. */
   generator?: boolean;
   /**
@@ -139,6 +145,8 @@ export interface FileTable {
    * else in the file (no other assignment, parameter or loop target that could shadow them).
    */
   moduleObjects?: Map<string, string>;
+  /** JS/TS: module-level object literals whose methods `classes` lists under the variable's name (`const shim = { m() {} }`). */
+  objectLiterals?: Set<string>;
   /** Python: module-level `NAME = <number>` (`POLL_INTERVAL = 15`), for a sleep that imports the name. */
   numbers?: Map<string, number>;
   /** Interfaces declared in the file: their methods and (Java) the interfaces they extend, by simple name. */
@@ -836,6 +844,17 @@ function commonJsExport(node: SyntaxNode): string | undefined {
   return (object === 'exports' || object === 'module.exports') && property?.type === 'property_identifier' ? property.text : undefined;
 }
 
+/** The module-level variable an object literal holding `node` (a method, or a function as a property's value) is bound to. */
+function objectLiteralOwner(node: SyntaxNode): string | undefined {
+  const holder = node.parent?.type === 'pair' ? node.parent : node;
+  const object = holder.parent;
+  if (object?.type !== 'object' || (holder.type === 'pair' && holder.childForFieldName('value')?.id !== node.id)) return undefined;
+  const declarator = object.parent;
+  if (declarator?.type !== 'variable_declarator' || declarator.childForFieldName('value')?.id !== object.id) return undefined;
+  const name = declarator.childForFieldName('name');
+  return name?.type === 'identifier' ? name.text : undefined;
+}
+
 function jsFunctionName(node: SyntaxNode): string | undefined {
   const own = node.childForFieldName('name');
   if (own) return own.text;
@@ -873,8 +892,12 @@ function buildJavaScript(table: FileTable, tree: FlatTree): void {
       // Callbacks (arguments, returned arrows) are not named functions: their calls stay with the enclosing one.
       // `exports.exists = function (value) { ... }` at module level (CommonJS): the module's function `exists`.
       const exported = parentType === 'assignment_expression' && !enclosingFunction(stack) ? commonJsExport(node) : undefined;
+      // `const shim = { msleep() {...}, fetchAll: async function () {...} }` at module level: methods of the object
+      // `shim`, so `shim.fetchAll()` resolves to them (as `Class.m()` does).
+      const owner = enclosingFunction(stack) ? undefined : objectLiteralOwner(node);
       const named = type === 'function_declaration' || type === 'generator_function_declaration' || type === 'method_definition' ||
-        parentType === 'variable_declarator' || parentType === 'public_field_definition' || parentType === 'field_definition';
+        parentType === 'variable_declarator' || parentType === 'public_field_definition' || parentType === 'field_definition' ||
+        (parentType === 'pair' && owner !== undefined);
       const name = exported ?? (named ? jsFunctionName(node) : undefined);
       if (!name) {
         // Its calls belong to the enclosing named function, if any (a module-level callback is nobody's body).
@@ -882,12 +905,20 @@ function buildJavaScript(table: FileTable, tree: FlatTree): void {
         continue;
       }
       const inClass = scope && !scope.fn && scope.className !== undefined && (type === 'method_definition' || parentType === 'public_field_definition' || parentType === 'field_definition');
-      const className = inClass ? scope.className : undefined;
+      const className = inClass ? scope.className : parentType === 'pair' ? owner : undefined;
       const nested = !className && enclosingFunction(stack) !== undefined;
       if (className !== undefined && type === 'method_definition' && name === 'constructor') tsTypedFields(table, className, node);
       annotatedParameters(table, node, 'javascript');
       const fn = addFunction(table, name, className, node, nested);
       if (node.children.some((c) => c.type === 'async')) fn.async = true;
+      if (catchesEverything(node)) fn.guarded = true;
+      if (owner !== undefined && !inClass) {
+        // (An object's shorthand method stays a module-level name too, as it was: `module.exports = { run() {} }`.)
+        let methods = table.classes.get(owner);
+        if (!methods) table.classes.set(owner, (methods = new Map()));
+        methods.set(name, fn);
+        (table.objectLiterals ??= new Set()).add(owner);
+      }
       stack.push(newScope(node.endIndex, { fn }));
       continue;
     }

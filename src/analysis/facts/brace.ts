@@ -73,6 +73,8 @@ export interface BraceSpec {
   loopTypes: readonly string[];
   /** Loop-like nodes that are not loop statements (Java `@Scheduled` methods). */
   extraLoops?(root: SyntaxNode, file: BraceFile): SyntaxNode[];
+  /** The program's entry point and what only it calls (FileFacts.entryScopes): Java's `main`, Go's `func main()`. */
+  entryScopes?(root: SyntaxNode, file: BraceFile): SyntaxNode[];
   header(node: SyntaxNode, file: BraceFile): LoopHeader | undefined;
   /** Nested function bodies: run when called, not per iteration. */
   scopeTypes: ReadonlySet<string>;
@@ -330,6 +332,8 @@ class BraceExtractor {
       tree: this.tree,
     };
     if (this.notes.length > 0) facts.notes = this.notes;
+    const entries = this.spec.entryScopes?.(root, this.file) ?? [];
+    if (entries.length > 0) facts.entryScopes = entries;
     return facts;
   }
 

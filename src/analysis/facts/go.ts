@@ -494,8 +494,16 @@ function recoversAround(loop: SyntaxNode): boolean {
 const REDIS_BLOCKING = /^(BLPop|BRPop|BRPopLPush|BLMove|BZPopMin|BZPopMax|BLMPop)$/;
 const NON_BLOCKING = /^(LPop|RPop|RPopLPush|LMove|SPop|TryReceive|TryDequeue)$/;
 
+/** `func main()` of `package main`: the program's entry point. */
+function goEntryScopes(root: SyntaxNode): SyntaxNode[] {
+  const pkg = root.namedChildren.find((c) => c.type === 'package_clause');
+  if (pkg?.namedChildren[0]?.text !== 'main') return [];
+  return root.namedChildren.filter((f) => f.type === 'function_declaration' && f.childForFieldName('name')?.text === 'main' && (f.childForFieldName('parameters')?.namedChildren.length ?? 0) === 0);
+}
+
 export const GO_SPEC: BraceSpec = {
   language: 'go',
+  entryScopes: (root) => goEntryScopes(root),
   loopTypes: ['for_statement'],
   header,
   // Deferred calls run when the function returns and `go` statements start another goroutine: neither is this

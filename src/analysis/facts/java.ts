@@ -315,10 +315,56 @@ function enclosingCatch(node: SyntaxNode, loop: SyntaxNode): SyntaxNode | undefi
   return undefined;
 }
 
+/**
+ * `public static void main(String[] args)` (or `String... args`): the program's entry point. With it, the constructors
+ * of its class when `new TheClass(...)` appears only inside `main` (a demo or command whose constructor runs the
+ * program), and its class's private methods that only that code calls (no other call of that name in the file).
+ */
+/** `String[] args`, `String... args`, `final String args[]`, `java.lang.String[] argv`. */
+const MAIN_PARAMETER = /^(?:final\s+)?(?:java\.lang\.)?String\s*(?:\[\s*\]|\.\.\.)\s*\w+$|^(?:final\s+)?(?:java\.lang\.)?String\s+\w+\s*\[\s*\]$/;
+
+function javaEntryScopes(root: SyntaxNode): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  for (const main of root.descendantsOfType(['method_declaration'])) {
+    if (main.childForFieldName('name')?.text !== 'main' || main.childForFieldName('type')?.text !== 'void') continue;
+    const modifiers = main.namedChildren.find((c) => c.type === 'modifiers')?.text ?? '';
+    if (!/\bstatic\b/.test(modifiers)) continue;
+    const params = main.childForFieldName('parameters')?.namedChildren.filter((p) => p.type === 'formal_parameter' || p.type === 'spread_parameter') ?? [];
+    if (params.length !== 1 || !MAIN_PARAMETER.test(params[0]!.text)) continue;
+    out.push(main);
+    const body = main.parent;
+    const cls = body?.parent;
+    const className = cls?.type === 'class_declaration' ? cls.childForFieldName('name')?.text : undefined;
+    if (!body || !className) continue;
+    const inMain = (n: SyntaxNode) => within(n, main);
+    const constructed = root.descendantsOfType(['object_creation_expression']).filter((c) => c.childForFieldName('type')?.text === className);
+    if (constructed.length > 0 && constructed.every(inMain)) out.push(...body.namedChildren.filter((m) => m.type === 'constructor_declaration'));
+    // Private methods of the class that only the entry code calls, and those that only they call (`main` → the
+    // constructor → `processInput(args)`), to a fixed point.
+    const invocations = root.descendantsOfType(['method_invocation']);
+    const inEntry = (n: SyntaxNode) => out.some((scope) => within(n, scope));
+    const candidates = body.namedChildren.filter((m) => m.type === 'method_declaration' && m.id !== main.id && /\bprivate\b/.test(m.namedChildren.find((c) => c.type === 'modifiers')?.text ?? ''));
+    for (let added = true; added; ) {
+      added = false;
+      for (const method of candidates) {
+        if (out.includes(method)) continue;
+        const name = method.childForFieldName('name')?.text;
+        const calls = invocations.filter((c) => c.childForFieldName('name')?.text === name);
+        if (calls.length > 0 && calls.every(inEntry)) {
+          out.push(method);
+          added = true;
+        }
+      }
+    }
+  }
+  return out;
+}
+
 export const JAVA_SPEC: BraceSpec = {
   language: 'java',
   loopTypes: LOOPS,
   extraLoops: (root, file) => root.descendantsOfType(['method_declaration']).filter((m) => m.text.includes('Scheduled') && scheduledDelay(m, file) !== undefined),
+  entryScopes: (root) => javaEntryScopes(root),
   header,
   scopeTypes: SCOPES,
   functionTypes: FUNCTIONS,

@@ -174,7 +174,40 @@ export function extractPythonFacts(path: string, source: string, tree: FlatTree,
     tree,
   };
   if (ctx.notes.length > 0) facts.notes = ctx.notes;
+  const entries = pythonEntryScopes(root);
+  if (entries.length > 0) facts.entryScopes = entries;
   return facts;
+}
+
+const MAIN_GUARD = /^__name__\s*==\s*(['"])__main__\1$|^(['"])__main__\2\s*==\s*__name__$/;
+
+/**
+ * The module's `if __name__ == "__main__":` blocks (the program's entry point when the file is run) and the
+ * module-level functions that only that code calls in the file (`main()`, and the helpers only `main` calls).
+ */
+function pythonEntryScopes(root: SyntaxNode): SyntaxNode[] {
+  const guards = root.namedChildren.filter((c) => c.type === 'if_statement' && MAIN_GUARD.test(c.childForFieldName('condition')?.text.trim() ?? ''));
+  if (guards.length === 0) return [];
+  const out: SyntaxNode[] = [...guards];
+  const inEntry = (n: SyntaxNode) => out.some((g) => g.startIndex <= n.startIndex && n.endIndex <= g.endIndex);
+  const calls = root.descendantsOfType('call');
+  const functions = root.namedChildren
+    .map((top) => (top.type === 'decorated_definition' ? top.childForFieldName('definition') : top))
+    .filter((fn): fn is SyntaxNode => fn?.type === 'function_definition');
+  // To a fixed point: `main()` called from the block, and the helpers only `main` calls.
+  for (let added = true; added; ) {
+    added = false;
+    for (const fn of functions) {
+      if (out.includes(fn)) continue;
+      const name = fn.childForFieldName('name')?.text;
+      const own = calls.filter((c) => c.childForFieldName('function')?.type === 'identifier' && c.childForFieldName('function')?.text === name);
+      if (own.length > 0 && own.every(inEntry)) {
+        out.push(fn);
+        added = true;
+      }
+    }
+  }
+  return out;
 }
 
 function lineAtOffset(source: string, offset: number): number {

@@ -7,9 +7,11 @@
 // - calls.ts:  call classification (ModelCall, CallFact): waits, sleeps, immediate returns, labels, credibility;
 // - loops.ts:  loop measures (poll interval, batch size, concurrency, chunks, not-per-row work);
 // - fixes.ts:  fix building (indentation, proved replacements, sketches, hoisting, fresh names);
-// - exits.ts:  whether the loop is left once a statement has succeeded (successExits, leavesOnSuccess).
+// - exits.ts:  whether the loop is left once a statement has succeeded (successExits, leavesOnSuccess);
+// - moved-body.ts: a loop body moved into a function of its own (its continue/break rewritten).
 export * from './syntax.js';
 export * from './calls.js';
 export * from './loops.js';
 export * from './fixes.js';
 export * from './exits.js';
+export * from './moved-body.js';

@@ -4,10 +4,10 @@
 // deliberately serial loops). Values the code gives win; the config's `cost:` defaults are labelled as such.
 import type { CostConfig } from '../../../config/schema.js';
 import { fromCode, fromConfig, runsPerDay, type Sourced } from '../../../cost/index.js';
-import type { CallFact, LoopFacts, SyntaxNode } from '../../facts.js';
+import type { CallFact, FileFacts, LoopFacts, SyntaxNode } from '../../facts.js';
 import { CATALOG_SQL } from '../../facts/common.js';
 import { iterationString, ownMethodParameters } from '../../facts/java-types.js';
-import type { FileModel } from '../../model.js';
+import { type FileModel, SCOPE_FUNCTION_TYPES } from '../../model.js';
 import type { Detection, RuleContext } from '../../rule-types.js';
 import { callNode, hasKind, ownCalls, sleepSeconds } from './calls.js';
 import { commentSaysSerial } from './intent.js';
@@ -37,6 +37,52 @@ export function runFlagCondition(loop: LoopFacts): boolean {
   const cond = (loop.condition ?? '').trim();
   if (!cond || /[<>]|len\(|\.length|\bin\b/.test(cond)) return false;
   return RUN_FLAG.test(cond) && RUN_FLAG_SHAPE.test(cond);
+}
+
+/**
+ * Expressions that write a variable: `i++`, `n <<= 1`, `x = next` (Java, JavaScript/TypeScript), Python's walrus
+ * `(x := f(x))`. Go has none: its assignments and `i++` are statements, never part of a condition.
+ */
+const CONDITION_WRITES: readonly string[] = ['update_expression', 'augmented_assignment_expression', 'assignment_expression', 'named_expression'];
+
+/**
+ * A loop condition that writes a variable (`while ((newlen <<= 1) < target) {}`, `while (a[++i] < pivot);`,
+ * `while ((m = re.exec(s))) {}`, `while (n := n * 2) < t: pass`) computes something each time it is tested: the loop
+ * with an empty body is a calculation or a scan that moves its own state, not a wait for another thread to change
+ * the state it reads (busy-wait, every language). Read from the syntax tree, so every operator counts (`<<=`,
+ * `>>>=`, `??=`).
+ */
+export function conditionWrites(condition: SyntaxNode): boolean {
+  return CONDITION_WRITES.includes(condition.type) || condition.descendantsOfType(CONDITION_WRITES).length > 0;
+}
+
+/**
+ * The loop runs in the program's entry point (FileFacts.entryScopes, which each language's extractor reads: Java's
+ * `static void main(String[])`, Go's `func main()` of `package main`, Python's `if __name__ == "__main__":` block) or
+ * in a function only that entry point calls, and not inside a function, lambda or class nested in it (a callback or a
+ * thread body runs elsewhere). Whatever such a loop opens or defers dies with the process moments after the loop
+ * (a command over its arguments, a demo's chat loop that Ctrl-C ends): no leak outlives it, and no deploy has to stop it.
+ */
+export function runsInProgramEntry(loop: LoopFacts, file: FileFacts): boolean {
+  const scopes = file.entryScopes;
+  if (!scopes || scopes.length === 0) return false;
+  const ids = new Set(scopes.map((s) => s.id));
+  for (let n = loop.node.parent; n; n = n.parent) {
+    if (ids.has(n.id)) return true;
+    if (SCOPE_FUNCTION_TYPES.has(n.type)) return false;
+  }
+  return false;
+}
+
+/**
+ * The loop runs in the program's entry point (`runsInProgramEntry`) and ends: neither it nor a loop around it is
+ * endless. What it opens or defers is held at most until the program ends, moments after the loop (a command over
+ * its arguments). An endless loop in `main` (a server's accept loop, a monitor) runs as long as the process does, so a
+ * leak per round there still exhausts descriptors.
+ */
+export function endsWithTheProgram(loop: LoopFacts, file: FileFacts): boolean {
+  for (let l: LoopFacts | undefined = loop; l; l = l.parent) if (l.infinite) return false;
+  return runsInProgramEntry(loop, file);
 }
 
 /** The constant delay between polls: a literal sleep in the loop, or the interval of setInterval / setTimeout. */

@@ -1,10 +1,10 @@
 // A `while True` worker at module level or inside `main()`/`run()`, with no stop condition and all of its work
 // written inline: the reader has to execute it in their head to learn what it does and how it ends.
 import type { Detector } from '../../rule-types.js';
-import { blockFix, fenceLanguage, wholeLineText } from '../../../fixes/lines.js';
+import { blockFix, fenceLanguage } from '../../../fixes/lines.js';
 import { guardedWorkerTemplate } from '../../../fixes/templates.js';
 import { countBodyLines, isInfiniteHeader, isNestingStatement, loopExits } from './shape.js';
-import { descendants, enclosingFunction, endLineOf, familyOf, lineOf, statementsOf } from '../lib/index.js';
+import { descendants, enclosingFunction, familyOf, lineOf, workerStepBody } from '../lib/index.js';
 import { isGenericFunctionName, outerNamesUsed, workerPurpose } from './worker-name.js';
 import { noExitWorkerCall, ruleMayReport } from './overlap.js';
 import { findUnguardedCall } from './unguarded-worker-loop.js';
@@ -44,11 +44,10 @@ export const detectAnonymousWorkerLoop: Detector = (loop, ctx) => {
   if (ruleMayReport(ctx.config, 'infinite-loop-no-exit', 'fix-bugs') && noExitWorkerCall(loop, ctx)) return null;
 
   const purpose = workerPurpose(loop, ctx.model);
-  const statements = statementsOf(loop.body);
-  const body = statements.length > 0 ? wholeLineText(ctx.file.source, lineOf(statements[0]!), endLineOf(statements[statements.length - 1]!)) : undefined;
+  const { text: body, stops } = workerStepBody(loop, ctx.file.source);
   const code = guardedWorkerTemplate(loop.language, {
     name: purpose,
-    ...(body ? { body } : {}),
+    ...(body ? { body, stops } : {}),
     async: loop.inAsyncFunction || loop.hasAwait,
     params: outerNamesUsed(loop, ctx.model),
   });

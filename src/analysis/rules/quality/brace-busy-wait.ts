@@ -12,6 +12,7 @@ import type { Detection, RuleContext } from '../../rule-types.js';
 import { blockFix, fenceLanguage, lineEndOffset, lineStartOffset, replaceFix } from '../../../fixes/lines.js';
 import { busyWaitCost } from './cost.js';
 import { COMMENT_TYPES } from '../lib/syntax.js';
+import { conditionWrites } from '../lib/loops.js';
 
 const TEST_FILE = /_test\.go$|(^|\/)(src\/test\/java|testdata)\//;
 
@@ -81,8 +82,6 @@ const SPIN_HINT = /^(Thread\.onSpinWait|runtime\.Gosched|LockSupport\.park\w*|Th
 /** Calls that only read shared state: atomics, futures, thread and collection state. */
 const STATE_READ = /^(Load\w*|get|getAcquire|getOpaque|getPlain|getAsBoolean|getCount|getState|isDone|isAlive|isEmpty|isSet|size)$/;
 
-/** `++`, `--` or an assignment (`=` that is not part of `==`, `!=`, `<=`, `>=`); linear: single characters and pairs. */
-const SIDE_EFFECT = /\+\+|--|(?:^|[^=!<>+\-*/%&|^])=(?:[^=]|$)|[+\-*/%&|^]=/;
 
 /** A Java char or Go rune literal: `' '`, `')'`, `'\\n'`, `'\\u0020'`. */
 const CHAR_LITERAL = /'(?:[^'\\\n]|\\[^'\n]{1,5})'/;
@@ -90,8 +89,10 @@ const CHAR_LITERAL = /'(?:[^'\\\n]|\\[^'\n]{1,5})'/;
 function emptySpin(loop: LoopFacts, ctx: RuleContext): Detection | null {
   if (loop.kind !== 'while' || loop.infinite || !loop.condition) return null;
   if (meaningful(loop.body).length > 0 || loop.node.type === 'do_statement') return null;
-  // A condition that changes something (`while (a[++i] < pivot);`, `(c = buf[p++]) != '\n'`) is a scan, not a wait.
-  if (SIDE_EFFECT.test(loop.condition)) return null;
+  // A condition that changes something (`while (a[++i] < pivot);`, `(c = buf[p++]) != '\n'`, `while ((newlen <<= 1) <
+  // targetLength) {}`) is a scan or a calculation, not a wait: the shared test every language's busy-wait uses.
+  const condition = loop.node.childForFieldName('condition') ?? loop.node.namedChildren.find((c) => c.type !== 'block' && !COMMENT_TYPES.has(c.type));
+  if (condition && conditionWrites(condition)) return null;
   // A call's result compared with a character literal (`while (buf.get() != ')');`, `while (in.read() > ' ');`) reads
   // the next character of a buffer or stream: each call moves on, a scan to a delimiter, not a wait on shared state.
   if (CHAR_LITERAL.test(loop.condition) && loop.calls.length > 0) return null;

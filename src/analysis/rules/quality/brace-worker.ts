@@ -7,9 +7,9 @@
 import type { CallFact, CallKind, LoopFacts, SyntaxNode } from '../../facts.js';
 import type { Detection, RuleContext } from '../../rule-types.js';
 import { isBlockingWait } from '../../facts/common.js';
-import { blockFix, fenceLanguage, wholeLineText } from '../../../fixes/lines.js';
+import { blockFix, fenceLanguage } from '../../../fixes/lines.js';
 import { camelCase } from '../../../fixes/templates.js';
-import { displayCallee, endLineOf, lineOf, rootOf, statementsOf } from '../lib/index.js';
+import { displayCallee, movedBody, rootOf } from '../lib/index.js';
 import { SCOPE_FUNCTION_TYPES } from '../../model.js';
 import { importsPackageNamed } from '../../facts/go-types.js';
 import { isGenericFunctionName } from './worker-name.js';
@@ -48,12 +48,39 @@ export function braceHasNoStop(loop: LoopFacts, source: string): boolean {
   if (loop.language === 'go') return !/\bctx\b|context\.|\bDone\(\)/.test(loop.text);
   // Java: an InterruptedException that leaves the loop (sleep outside any catch, or a method that throws it) stops it.
   if (/isInterrupted\(\)|interrupted\(\)/.test(loop.text)) return false;
+  if (interruptionLeaves(loop)) return false;
   return !loop.calls.some((c) => waits(c) && c.failure === 'ends-loop');
 }
 
+const JAVA_CALLS: readonly string[] = ['method_invocation', 'object_creation_expression', 'explicit_constructor_invocation'];
+
+/**
+ * Java: `try { while (true) { ... lock.wait(); ... } } catch (InterruptedException e) { ... }`, the loop the only
+ * statement of the try's body that calls anything. InterruptedException is a checked exception: javac accepts that
+ * catch only when a call in the try body can throw it and no catch nearer the call takes it first. So a call of the
+ * loop waits interruptibly (`wait()`, `sleep`, `take()`, `join()`, `await()`, or a method of the code's own that
+ * declares the exception), and an interrupt leaves the loop there: interrupting the thread is the loop's way out, as
+ * a stop flag would be. Read from the syntax alone, no list of waiting methods.
+ */
+function interruptionLeaves(loop: LoopFacts): boolean {
+  if (loop.language !== 'java') return false;
+  const statement = loop.node.parent?.type === 'labeled_statement' ? loop.node.parent : loop.node;
+  const block = statement.parent;
+  const tryNode = block?.parent;
+  if (!block || block.type !== 'block' || tryNode?.type !== 'try_statement' || tryNode.childForFieldName('body')?.id !== block.id) return false;
+  if (block.namedChildren.some((s) => s.id !== statement.id && (JAVA_CALLS.includes(s.type) || s.descendantsOfType(JAVA_CALLS).length > 0))) return false;
+  return tryNode.namedChildren.some((c) => c.type === 'catch_clause' && caughtTypes(c).includes('InterruptedException'));
+}
+
+/** The simple names of the types a Java catch clause catches (`catch (InterruptedException | IOException e)`). */
+function caughtTypes(clause: SyntaxNode): string[] {
+  const types = clause.namedChildren.find((p) => p.type === 'catch_formal_parameter')?.namedChildren.find((p) => p.type === 'catch_type');
+  return types ? types.namedChildren.map((t) => t.text.slice(t.text.lastIndexOf('.') + 1)) : [];
+}
+
+/** The body for the step function: the loop's own `continue` ends the step (`return nil` in Go's `error` step). */
 function bodyText(loop: LoopFacts, source: string): string | undefined {
-  const statements = statementsOf(loop.body);
-  return statements.length > 0 ? wholeLineText(source, lineOf(statements[0]!), endLineOf(statements[statements.length - 1]!)) : undefined;
+  return movedBody(loop, source, { continueAs: loop.language === 'go' ? 'return nil' : 'return;' }).text;
 }
 
 function indented(text: string | undefined, unit: string): string[] {
@@ -144,6 +171,22 @@ export function javaGuardedWorkerSketch(loop: LoopFacts, source: string, name: s
   ].join('\n');
 }
 
+/**
+ * Java: the exceptions the explanation names for the call, from what its classified effects are, never a list for
+ * calls it does not make: a database call's `DataAccessException` or `SQLException`, a request's `IOException` or
+ * `RestClientException`, a connection's or file's `IOException`; a broker acknowledgement's client exception is
+ * unchecked (`RuntimeException`).
+ */
+function javaFailures(kinds: readonly CallKind[]): string {
+  const names: string[] = [];
+  const add = (...more: string[]) => { for (const n of more) if (!names.includes(n)) names.push(n); };
+  if (kinds.some((k) => k.startsWith('db-'))) add('`DataAccessException`', '`SQLException`');
+  if (kinds.includes('http')) add('`IOException`', '`RestClientException`');
+  if (kinds.includes('connect') || kinds.includes('file-open')) add('`IOException`');
+  if (names.length === 0) add('`RuntimeException`');
+  return names.join(', ');
+}
+
 export function detectBraceUnguardedWorker(loop: LoopFacts, ctx: RuleContext): Detection | null {
   const call = braceUnguardedCall(loop);
   if (!call) return null;
@@ -154,7 +197,7 @@ export function detectBraceUnguardedWorker(loop: LoopFacts, ctx: RuleContext): D
     loop,
     line: loop.headerLine,
     variant: `${loop.language}${noStop ? '-no-stop' : ''}`,
-    data: { call: displayCallee(call.callee), call_line: call.line },
+    data: { call: displayCallee(call.callee), call_line: call.line, raises: javaFailures(call.kinds) },
     confidence: call.confidence === 'high' ? 'high' : 'medium',
     fix: blockFix(sketch, { startLine: loop.startLine, endLine: loop.endLine }, { description: name, safety: 'unsafe', language: fenceLanguage(loop.language) }),
   };

@@ -5,15 +5,15 @@
 import type { FileModel } from '../../model.js';
 import type { Detection, Detector, RuleContext } from '../../rule-types.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
-import { blockFix, dedentText, fenceLanguage, replaceFix, rewriteLines, wholeLineText } from '../../../fixes/lines.js';
+import { blockFix, dedentText, fenceLanguage, replaceFix, rewriteLines } from '../../../fixes/lines.js';
 import { guardedWorkerTemplate } from '../../../fixes/templates.js';
 import {
   argumentsOf,
+  conditionWrites,
   contains,
   descendants,
   displayCallee,
   enclosingHandler,
-  endLineOf,
   type Family,
   familyOf,
   isBlockingWait,
@@ -27,6 +27,7 @@ import {
   treeCalls,
   triesAround,
   tryParts,
+  workerStepBody,
 } from '../lib/index.js';
 import { busyWaitCost } from './cost.js';
 import { isInfiniteHeader, loopExits } from './shape.js';
@@ -206,8 +207,6 @@ function onlyPrivateLocals(condition: SyntaxNode, loop: LoopFacts): boolean {
 }
 const SHARED_READS: readonly string[] = ['attribute', 'subscript', 'call', 'await'];
 const SUSPENDS: readonly string[] = ['yield', 'await', 'yield_expression', 'await_expression'];
-/** Expressions that change a variable (JavaScript/TypeScript `i++`, `i += n`, `x = ...`; Python's walrus). */
-const STATE_UPDATES: readonly string[] = ['update_expression', 'augmented_assignment_expression', 'assignment_expression', 'named_expression'];
 
 /** Expressions that move a variable on a path (`i++`, `buf[i] += 1`, `node = node.next`). */
 const PATH_UPDATES: readonly string[] = ['update_expression', 'augmented_assignment_expression', 'augmented_assignment', 'assignment_expression', 'assignment'];
@@ -298,7 +297,7 @@ function spinOnFlag(loop: LoopFacts, ctx: RuleContext, family: Family): Detectio
   if (calls.some((c) => !ctx.kb.hasRole?.(loop.language, c.method, 'state_probe'))) return null;
   // `while (buf[i++] && i < n) {}` or `while ((m = re.exec(s))) {}`: the condition itself moves (a scan to a
   // terminator), it does not wait for someone else to flip the state.
-  if (condition.descendantsOfType(STATE_UPDATES).length > 0) return null;
+  if (conditionWrites(condition)) return null;
   if (family === 'python' && onlyPrivateLocals(condition, loop)) return null;
   return {
     loop,
@@ -369,7 +368,7 @@ function fallThrough(loop: LoopFacts, ctx: RuleContext, family: Family, calls: T
     }
     return null;
   }
-  const statementsText = statements.length > 0 ? wholeLineText(ctx.file.source, lineOf(statements[0]!), endLineOf(statements[statements.length - 1]!)) : undefined;
+  const { text: statementsText, stops } = workerStepBody(loop, ctx.file.source);
   return {
     loop,
     line: lineOf(loop.node),
@@ -378,7 +377,7 @@ function fallThrough(loop: LoopFacts, ctx: RuleContext, family: Family, calls: T
     confidence: 'high',
     cost: busyWaitCost(ctx.config.cost, ctx.locale),
     fix: blockFix(
-      guardedWorkerTemplate(loop.language, { name: workerName(loop, ctx.model), ...(statementsText ? { body: statementsText } : {}), idleSeconds: 1, async: loop.inAsyncFunction, params: outerNamesUsed(loop, ctx.model) }),
+      guardedWorkerTemplate(loop.language, { name: workerName(loop, ctx.model), ...(statementsText ? { body: statementsText, stops } : {}), idleSeconds: 1, async: loop.inAsyncFunction, params: outerNamesUsed(loop, ctx.model) }),
       { startLine: loop.startLine, endLine: loop.endLine },
       { description: 'wait between empty polls', safety: 'unsafe', language: fenceLanguage(loop.language) },
     ),

@@ -7,14 +7,17 @@
 // and so is a value kept open on purpose for after the loop (appended, stored, sent: see keptForAfter), an item of a
 // collection held before the loop (releasesCollectionItem) and a cleanup that runs only on failure
 // (cleanupOnFailure), a release the iteration also makes itself before it goes round (releasedAtRoundEnd), and a loop
-// over the components of one file path (walksPathComponents). In test code
+// over the components of one file path (walksPathComponents) or over a literal of one or two entries
+// (`range []bool{false, true}`: at most two calls pending), a value handed to a goroutine started in the iteration
+// (handedToGoroutine) and a value made lazily once per call under `if x == nil` (madeOnce). In test code
 // only the deferred calls whose delay blocks (an Unlock, a wg.Done) are reported.
 import type { Detection, RuleContext } from '../../rule-types.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import type { CostEstimate } from '../../../core/types.js';
 import { formatNumber } from '../../../cost/index.js';
-import { blockFix, replaceFix, sourceLines } from '../../../fixes/lines.js';
-import { batchSize } from '../lib/index.js';
+import { blockFix } from '../../../fixes/lines.js';
+import { closureFix } from './defer-closure.js';
+import { batchSize, endsWithTheProgram, tinyLiteralIterable } from '../lib/index.js';
 import { scopeOf } from '../lib/syntax.js';
 import type { FileModel } from '../../model.js';
 
@@ -45,18 +48,6 @@ function ownDefers(loop: LoopFacts): SyntaxNode[] {
     for (let i = n.namedChildCount - 1; i >= 0; i--) stack.push(n.namedChild(i)!);
   }
   return out.sort((a, b) => a.startIndex - b.startIndex);
-}
-
-/** Statements that leave or jump in the loop: wrapping the body in a closure would change what they do. */
-function bodyJumps(loop: LoopFacts): boolean {
-  const stack: SyntaxNode[] = [loop.body];
-  while (stack.length > 0) {
-    const n = stack.pop()!;
-    if (n.type === 'return_statement' || n.type === 'break_statement' || n.type === 'continue_statement' || n.type === 'goto_statement' || n.type === 'fallthrough_statement') return true;
-    if (FUNCTIONS.has(n.type)) continue;
-    for (let i = n.namedChildCount - 1; i >= 0; i--) stack.push(n.namedChild(i)!);
-  }
-  return false;
 }
 
 /** A `return` follows the defer in its own block: the function leaves in the iteration that deferred. */
@@ -146,7 +137,30 @@ function pilesUp(defer: SyntaxNode, loop: LoopFacts, ctx: RuleContext): boolean 
   for (let n = defer.parent; n && n.id !== loop.body.id; n = n.parent) if (ONE_SHOT_BRANCHES.has(n.type)) return false;
   const callee = deferredCallee(defer);
   const receiver = callee.includes('.') ? callee.slice(0, callee.indexOf('.')) : undefined;
-  return releases(callee, ctx) && receiver !== undefined && loop.assignments.some((a) => a.target === receiver);
+  return releases(callee, ctx) && receiver !== undefined && loop.assignments.some((a) => a.target === receiver) && !madeOnce(defer, loop, receiver);
+}
+
+/**
+ * `if t == nil { t = newTimer(); defer t.Stop() }` with `t` declared before the loop: a value made lazily on the first
+ * round that needs it. Every assignment of `t` in the loop sits in that `if` and none sets it back to nil, so the
+ * branch, and its defer, runs at most once per call.
+ */
+function madeOnce(defer: SyntaxNode, loop: LoopFacts, receiver: string): boolean {
+  if (loop.loopVariables.includes(receiver)) return false;
+  const nilTest = new RegExp(`^(?:${receiver}\\s*==\\s*nil|nil\\s*==\\s*${receiver})$`);
+  for (let n = defer.parent; n && n.id !== loop.body.id; n = n.parent) {
+    if (n.type !== 'if_statement') continue;
+    const consequence = n.childForFieldName('consequence');
+    if (!consequence || defer.startIndex < consequence.startIndex || defer.endIndex > consequence.endIndex) return false;
+    if (!nilTest.test(n.childForFieldName('condition')?.text.trim() ?? '')) return false;
+    const first = consequence.startPosition.row + 1;
+    const last = consequence.endPosition.row + 1;
+    const declared = bodyNodes(loop, new Set(['short_var_declaration', 'var_spec'])).some((d) =>
+      (d.childForFieldName('left') ?? d.childForFieldName('name') ?? d).namedChildren.some((c) => c.type === 'identifier' && c.text === receiver),
+    );
+    return !declared && loop.assignments.filter((a) => a.target === receiver).every((a) => a.line >= first && a.line <= last && a.valueText.trim() !== 'nil');
+  }
+  return false;
 }
 
 function deferredCallee(defer: SyntaxNode): string {
@@ -168,29 +182,6 @@ function pendingCost(loop: LoopFacts, ctx: RuleContext): CostEstimate {
     formula: `${items.assumption.key} (${f(items.value)}) deferred calls held until the function returns → 1 per iteration`,
     assumptions: [items.assumption],
   };
-}
-
-/** `func() { <body> }()` around the body's statements: the deferred calls then run at the end of each iteration. */
-function closureFix(loop: LoopFacts, source: string): Detection['fix'] | undefined {
-  if (bodyJumps(loop)) return undefined;
-  const first = loop.body.type === 'statement_list' ? loop.body : undefined;
-  if (!first) return undefined;
-  // The statement list's span can run on to the closing brace's line (it ends after the last newline): use its
-  // first and last statements.
-  const last = first.namedChild(first.namedChildCount - 1);
-  if (!last) return undefined;
-  const startLine = first.startPosition.row + 1;
-  const endLine = last.endPosition.row + 1;
-  const lines = sourceLines(source);
-  const headerLine = loop.node.startPosition.row + 1;
-  const closeLine = loop.node.endPosition.row + 1;
-  // The statements must own their lines: nothing of the header or the closing brace on them.
-  if (startLine <= headerLine || endLine >= closeLine) return undefined;
-  const body = lines.slice(startLine - 1, endLine);
-  const indent = /^[ \t]*/.exec(body[0] ?? '')![0];
-  const unit = indent.startsWith('\t') || indent === '' ? '\t' : '    ';
-  const code = [`${indent}func() {`, ...body.map((l) => (l.trim() === '' ? l : unit + l)), `${indent}}()`].join('\n');
-  return replaceFix({ startLine, endLine, code }, { description: 'run each iteration in func() { ... }() so its defers run per iteration', safety: 'safe', language: 'go' });
 }
 
 function helperSketch(loop: LoopFacts, callee: string): string {
@@ -260,14 +251,15 @@ function releasedVariable(defer: SyntaxNode, loop: LoopFacts): string | undefine
 }
 
 /**
- * `defer destroy(handles[i])`: the released value sits in a slot of a slice or map declared before the loop, which
- * the code after the loop reads (a batch handed to one call): the slot is the keeping.
+ * `defer destroy(handles[i])`, `defer C.free(unsafe.Pointer(cstrs[i]))`: the released value sits in a slot of a slice
+ * or map declared before the loop, which the code after the loop reads (a batch handed to one call): the slot is the
+ * keeping.
  */
 function releasesOuterSlot(defer: SyntaxNode, loop: LoopFacts): boolean {
   const call = defer.namedChild(0);
   const fn = call?.childForFieldName('function');
   const operand = fn?.type === 'selector_expression' ? fn.childForFieldName('operand') : undefined;
-  const firstArg = call?.childForFieldName('arguments')?.namedChild(0);
+  const firstArg = unconverted(call?.childForFieldName('arguments')?.namedChild(0));
   const declared = new Set<string>();
   for (const d of bodyNodes(loop, new Set(['short_var_declaration', 'var_spec']))) {
     for (const n of (d.childForFieldName('left') ?? d.childForFieldName('name') ?? d).namedChildren) if (n.type === 'identifier') declared.add(n.text);
@@ -324,7 +316,7 @@ function handedToCWithOuter(call: SyntaxNode, names: Set<string>, loop: LoopFact
  * (`p := ipv6.NewPacketConn(c)`, `tl := l.(*net.TCPListener)`). Holding it open until the function returns is the
  * point; closing it per iteration would break the code that uses it after the loop.
  */
-function keptForAfter(defer: SyntaxNode, loop: LoopFacts): boolean {
+function keptForAfter(defer: SyntaxNode, loop: LoopFacts, ctx: RuleContext): boolean {
   if (releasesOuterSlot(defer, loop)) return true;
   const released = releasedVariable(defer, loop);
   if (released === undefined) return false;
@@ -341,9 +333,11 @@ function keptForAfter(defer: SyntaxNode, loop: LoopFacts): boolean {
     const left = n.childForFieldName('left')?.namedChild(0);
     if (wraps && left?.type === 'identifier') names.add(left.text);
   }
+  if (handedToGoroutine(loop, derivedFrom(names, nodes), ctx)) return true;
   for (const n of nodes) {
     if (n.type === 'send_statement' && holds(n.childForFieldName('value'), names)) return true;
     if (n.type === 'call_expression' && handedToCWithOuter(n, names, loop)) return true;
+    if (n.type === 'call_expression' && recordHandedToOuter(n, names, loop)) return true;
     if (n.type === 'call_expression' && n.childForFieldName('function')?.text === 'append') {
       if ((n.childForFieldName('arguments')?.namedChildren ?? []).slice(1).some((a) => holds(a, names))) return true;
     }
@@ -352,6 +346,82 @@ function keptForAfter(defer: SyntaxNode, loop: LoopFacts): boolean {
       const stored = left?.type === 'index_expression' || left?.type === 'selector_expression' || (left?.type === 'unary_expression' && left.childForFieldName('operator')?.text === '*');
       if (stored && holds(n.childForFieldName('right')?.namedChild(0), names)) return true;
     }
+  }
+  return false;
+}
+
+/**
+ * `op.Var(k, Upload{Name: name, Body: f})`: a record built around the released value is handed to a method of a value
+ * declared before the loop that the function uses after it (the request the loop fills, then sends). The record is
+ * the keeping, as a store into a slot would be; a bare `dst.Write(f)` or `io.Copy(dst, f)` reads it and keeps nothing.
+ */
+function recordHandedToOuter(call: SyntaxNode, names: Set<string>, loop: LoopFacts): boolean {
+  const fn = call.childForFieldName('function');
+  const receiver = fn?.type === 'selector_expression' ? fn.childForFieldName('operand') : undefined;
+  if (receiver?.type !== 'identifier' || names.has(receiver.text) || loop.loopVariables.includes(receiver.text)) return false;
+  const records = (call.childForFieldName('arguments')?.namedChildren ?? []).filter((a) => {
+    const literal = a.type === 'unary_expression' ? a.childForFieldName('operand') : a;
+    return literal?.type === 'composite_literal' && holds(literal, names);
+  });
+  if (records.length === 0) return false;
+  const declaredInLoop = bodyNodes(loop, new Set(['short_var_declaration', 'var_spec'])).some((d) =>
+    (d.childForFieldName('left') ?? d.childForFieldName('name') ?? d).namedChildren.some((c) => c.type === 'identifier' && c.text === receiver.text),
+  );
+  if (declaredInLoop) return false;
+  let owner: SyntaxNode | null = loop.node.parent;
+  while (owner && !FUNCTIONS.has(owner.type)) owner = owner.parent;
+  const after = owner ? owner.text.slice(loop.node.endIndex - owner.startIndex) : '';
+  return new RegExp(`\\b${receiver.text}\\b`).test(after);
+}
+
+/**
+ * The names the iteration makes from the released value (`r := io.NewSectionReader(ra, 0, n)`, then `r, err =
+ * decompress(r)`): every name assigned in the loop body, outside function literals, from an expression that mentions
+ * one of them, and so on.
+ */
+function derivedFrom(names: Set<string>, nodes: SyntaxNode[]): Set<string> {
+  const out = new Set(names);
+  for (let grew = true, round = 0; grew && round < 4; round++) {
+    grew = false;
+    for (const n of nodes) {
+      if (n.type !== 'short_var_declaration' && n.type !== 'assignment_statement') continue;
+      const right = n.childForFieldName('right');
+      if (!right || !mentions(right, out)) continue;
+      for (const l of n.childForFieldName('left')?.namedChildren ?? []) {
+        if (l.type === 'identifier' && l.text !== '_' && !out.has(l.text)) {
+          out.add(l.text);
+          grew = true;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+function mentions(node: SyntaxNode, names: Set<string>): boolean {
+  if (node.type === 'identifier') return names.has(node.text);
+  return node.descendantsOfType('identifier').some((i) => names.has(i.text));
+}
+
+/**
+ * The iteration hands the released value (or something made from it) to concurrent work: `go copyOut(r)`, `go func()
+ * { ... r ... }()`, `eg.Go(func() error { ... r ... })` (a `task-spawn` call of rules/apis/go.yml). That work may
+ * still read it after the iteration, until the function waits for it after the loop: closing it at the end of the
+ * iteration would pull it from under the goroutine, so holding it until the function returns is the point.
+ */
+function handedToGoroutine(loop: LoopFacts, names: Set<string>, ctx: RuleContext): boolean {
+  const literalUses = (fn: SyntaxNode | null | undefined) => fn?.type === 'func_literal' && mentions(fn.childForFieldName('body') ?? fn, names);
+  for (const n of bodyNodes(loop, new Set(['go_statement', 'call_expression']))) {
+    if (n.type === 'go_statement') {
+      const call = n.namedChild(0);
+      const fn = call?.childForFieldName('function');
+      if (literalUses(fn) || (call?.childForFieldName('arguments')?.namedChildren ?? []).some((a) => mentions(a, names))) return true;
+      continue;
+    }
+    const args = n.childForFieldName('arguments')?.namedChildren ?? [];
+    if (!args.some((a) => literalUses(a))) continue;
+    const callee = (n.childForFieldName('function')?.text ?? '').replace(/\s+/g, '');
+    if (ctx.kb.classify(loop.language, callee).kinds.includes('task-spawn')) return true;
   }
   return false;
 }
@@ -544,12 +614,15 @@ function sameLockEachRound(defer: SyntaxNode, loop: LoopFacts, ctx: RuleContext)
 }
 
 export function detectDeferInLoop(loop: LoopFacts, ctx: RuleContext): Detection[] | null {
+  // A finite loop of `func main()`: what it defers runs when the program returns, when the process ends and every file
+  // and connection closes anyway (a command's `-f` files, each kept open for the request sent after the loop).
+  if (endsWithTheProgram(loop, ctx.file)) return null;
   if (loop.language !== 'go' || loop.node.type !== 'for_statement') return null;
   // Asked only for a defer that passes every other test (most Go loops have none).
   let pathWalk: boolean | undefined;
   const walksPath = () => (pathWalk ??= walksPathComponents(loop, ctx.model));
   const defers = ownDefers(loop).filter(
-    (d) => reportedHere(d, ctx) && !returnsRightAfter(d) && pilesUp(d, loop, ctx) && !leavesAfterDefer(d, loop) && !keptForAfter(d, loop) && !releasesCollectionItem(d, loop) && !cleanupOnFailure(d) && !releasedAtRoundEnd(d, loop) && !(walksPath() && !sameLockEachRound(d, loop, ctx)),
+    (d) => reportedHere(d, ctx) && !returnsRightAfter(d) && pilesUp(d, loop, ctx) && !leavesAfterDefer(d, loop) && !keptForAfter(d, loop, ctx) && !releasesCollectionItem(d, loop) && !cleanupOnFailure(d) && !releasedAtRoundEnd(d, loop) && !((walksPath() || tinyLiteralIterable(loop)) && !sameLockEachRound(d, loop, ctx)),
   );
   if (defers.length === 0) return null;
   const fn = loop.functionName ?? 'the function';

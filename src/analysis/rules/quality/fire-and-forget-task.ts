@@ -7,8 +7,9 @@
 import type { Detection, Detector, RuleContext } from '../../rule-types.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { blockFix, fenceLanguage, replaceFix, rewriteLines } from '../../../fixes/lines.js';
-import { argumentsOf, calleeOf, classMethods, compact, descendants, displayCallee, enclosingClass, enclosingFunction, familyOf, lineOf, methodOf, rootOf, sendsOnStatefulSocket } from '../lib/index.js';
+import { argumentsOf, calleeOf, classMethods, compact, descendants, displayCallee, enclosingClass, enclosingFunction, familyOf, handlerIsBroad, lineOf, methodOf, rootOf, sendsOnStatefulSocket } from '../lib/index.js';
 import { detectBraceFireAndForget } from './brace-fire-and-forget.js';
+import { catchesEverything, SETUP_FAILS, unguarded } from '../../facts/javascript-settles.js';
 
 const GROUP_NAME = /^_*(tg|task_?group|taskgroup|group|nursery|tasks?_group|scope)$/i;
 
@@ -98,9 +99,20 @@ function submitsSelfHandling(call: SyntaxNode, ctx: RuleContext): boolean {
     }
     return false;
   };
+  // `finally: graph.node_done(service)` after `except Exception: log.exception(...)`: bookkeeping that runs however
+  // the work ended, under a try that catches everything, and does nothing the summaries know can fail (no I/O).
+  const bookkeeping = (c: { node: SyntaxNode; kinds: readonly string[] }) => {
+    if (c.kinds.some((k) => k !== 'log' && k !== 'lock')) return false;
+    for (let up = c.node.parent; up && up.id !== def!.id; up = up.parent) {
+      if (up.type !== 'finally_clause') continue;
+      const owner = up.parent;
+      return owner?.type === 'try_statement' && owner.namedChildren.some((h) => h.type === 'except_clause' && handlerIsBroad(h) && !reraises(h));
+    }
+    return false;
+  };
   const calls = ctx.model.calls(body, { skipFunctions: true });
   if (calls.length === 0) return false;
-  return calls.every((c) => c.kinds.includes('log') || caught(c.node)) && body.descendantsOfType('raise_statement').every((r) => inNested(r) || caught(r, false));
+  return calls.every((c) => c.kinds.includes('log') || caught(c.node) || bookkeeping(c)) && body.descendantsOfType('raise_statement').every((r) => inNested(r) || caught(r, false));
 }
 
 /**
@@ -321,71 +333,6 @@ function neverRejectingRoot(thenCall: SyntaxNode, ctx: RuleContext, loop: LoopFa
   if (onItem && loop.loopVariables.includes(onItem[1]!)) return neverRejects(onItem[2]!, ctx);
   const name = /^(?:this\.)?([A-Za-z_$][\w$]*)$/.exec(callee)?.[1];
   return name !== undefined && (callee.startsWith('this.') || !shadowed(name, root)) && neverRejects(name, ctx);
-}
-
-function catchesEverything(fn: SyntaxNode): boolean {
-  const body = fn.childForFieldName('body');
-  if (body?.type !== 'statement_block') return false;
-  const statements = body.namedChildren.filter((s) => s.type !== 'comment');
-  const last = statements[statements.length - 1];
-  if (last?.type !== 'try_statement') return awaitsOnlyInTries(statements);
-  if (statements.slice(0, -1).some((s) => !returnsPlainValue(s) && unguarded(s, SETUP_FAILS))) return false;
-  const handler = last.childForFieldName('handler');
-  const finalizer = last.childForFieldName('finalizer');
-  if (!handler) return false;
-  return !unguarded(handler, HANDLER_FAILS) && !(finalizer && unguarded(finalizer, FINALLY_FAILS));
-}
-
-/**
- * The body's statements are tries that catch (their handlers and `finally` as above), invariant checks before the
- * first of them (`if (entry.kind !== 'packed') throw new Error(...)`: a bug in the caller, not a failure of the
- * work), and synchronous statements (no `await`, `throw` or value `return`) before, between and after them: every
- * awaited step fails into a handler that reports it.
- */
-function awaitsOnlyInTries(statements: SyntaxNode[]): boolean {
-  const first = statements.findIndex((s) => s.type === 'try_statement');
-  if (first < 0) return false;
-  return statements.every((s, i) => {
-    if (s.type === 'try_statement') {
-      const handler = s.childForFieldName('handler');
-      const finalizer = s.childForFieldName('finalizer');
-      return handler !== null && !unguarded(handler, HANDLER_FAILS) && !(finalizer && unguarded(finalizer, FINALLY_FAILS));
-    }
-    return (i < first && (isInvariantCheck(s) || returnsPlainValue(s))) || !unguarded(s, SETUP_FAILS);
-  });
-}
-
-/** `if (this.cached) return this.cached;` (or `return undefined`): an early answer that calls and awaits nothing. */
-function returnsPlainValue(statement: SyntaxNode): boolean {
-  if (statement.type !== 'if_statement' || statement.childForFieldName('alternative')) return false;
-  const consequence = statement.childForFieldName('consequence');
-  const only = consequence?.type === 'statement_block' ? (consequence.namedChildCount === 1 ? consequence.namedChildren[0] : undefined) : consequence;
-  if (only?.type !== 'return_statement') return false;
-  return [statement.childForFieldName('condition'), only].every((n) => n !== null && n.descendantsOfType(['call_expression', 'await_expression', 'new_expression']).length === 0);
-}
-
-/** `if (cond) throw ...;` (or a block holding only the throw), with nothing awaited in the condition. */
-function isInvariantCheck(statement: SyntaxNode): boolean {
-  if (statement.type !== 'if_statement' || statement.childForFieldName('alternative')) return false;
-  if (statement.childForFieldName('condition')?.descendantsOfType('await_expression').length) return false;
-  const consequence = statement.childForFieldName('consequence');
-  const only = consequence?.type === 'statement_block' ? (consequence.namedChildCount === 1 ? consequence.namedChildren[0] : undefined) : consequence;
-  return only?.type === 'throw_statement';
-}
-const SETUP_FAILS: readonly string[] = ['throw_statement', 'await_expression', 'return_statement'];
-const HANDLER_FAILS: readonly string[] = ['throw_statement', 'await_expression'];
-const FINALLY_FAILS: readonly string[] = ['throw_statement'];
-
-/** A node of `types` under `root` that is neither inside a nested function nor in the body of a try that catches. */
-function unguarded(root: SyntaxNode, types: readonly string[]): boolean {
-  return root.descendantsOfType(types).some((node) => {
-    if (node.type === 'return_statement' && node.namedChildCount === 0) return false;
-    for (let child = node, current = node.parent; current && child.id !== root.id; child = current, current = current.parent) {
-      if (ASYNC_CANDIDATE_TYPES.has(current.type)) return false;
-      if (current.type === 'try_statement' && current.childForFieldName('body')?.id === child.id && current.childForFieldName('handler')) return false;
-    }
-    return true;
-  });
 }
 
 /**
@@ -630,7 +577,7 @@ function jsFindings(loop: LoopFacts, ctx: RuleContext): JsFinding[] {
     const viaSummary = ctx.kb.isAsyncFunction?.(loop.language, callee) ?? false;
     const isAsyncLocal =
       callee === `this.${method}`
-        ? asyncNames.has(method) || viaSummary
+        ? !ownSyncMethod(method, expr) && (asyncNames.has(method) || viaSummary)
         : /^[A-Za-z_$][\w$]*$/.test(callee)
           ? callsAsyncFunction(callee, expr, ctx) || (viaSummary && !shadowed(callee, expr))
           : asyncNames.has(bare) || viaSummary;
@@ -652,6 +599,9 @@ function jsFindings(loop: LoopFacts, ctx: RuleContext): JsFinding[] {
     if (ctx.kb.hasRole?.(loop.language, method, 'dispatches_event') && !classified.kinds.some((k) => DROPPED_IO.has(k))) continue;
     // `runAsync(fn)` whose whole body is `try { await fn() } catch (e) { onError(e) }` settles, it never rejects.
     if (!isKnownAsyncIo && neverRejects(isAsyncLocal && asyncNames.has(bare) ? bare : method, ctx)) continue;
+    // The same of a function the summaries resolve in another file or a field's class (`import { runMethod } from
+    // './utils'`, whose whole body is a try that hands the error to a callback).
+    if (!isKnownAsyncIo && (ctx.kb.neverThrows?.(loop.language, callee) ?? false)) continue;
     // Handing the promise to a collector (`queue.add(promise)`, `pending.push(p)`) keeps it, as `futures.append` does.
     if (/^(add|push|append|enqueue|set|unshift)$/.test(method)) continue;
     // Commands queued on a pipeline / MULTI / batch / transaction run, and fail, at its `exec()`.
@@ -661,6 +611,39 @@ function jsFindings(loop: LoopFacts, ctx: RuleContext): JsFinding[] {
     out.push({ statement: node, expression: expr, callee, variant: 'promise' });
   }
   return out;
+}
+
+const JS_CLASS_TYPES = new Set(['class_declaration', 'class', 'abstract_class_declaration']);
+
+/**
+ * `this.stop()` in a class whose own body defines `stop()` without `async` (a method, or a field holding a plain
+ * function): the call runs that method, whatever another class of the file (an esbuild bundle holds many, often as
+ * `var LivenessMonitor = class { ... }`) declares `async stop(...)`. A method the class only inherits is not decided
+ * here.
+ */
+function ownSyncMethod(method: string, call: SyntaxNode): boolean {
+  let cls: SyntaxNode | null = call.parent;
+  for (; cls && !JS_CLASS_TYPES.has(cls.type); cls = cls.parent) {
+    // A `function` (not an arrow) binds its own `this`.
+    if (cls.type === 'function_expression' || cls.type === 'function_declaration') return false;
+  }
+  const members = cls?.childForFieldName('body')?.namedChildren ?? [];
+  const own = members.filter((m) => {
+    if (m.type === 'method_definition') return m.childForFieldName('name')?.text === method && !['get', 'set'].includes(m.children[0]?.text ?? '');
+    if (m.type === 'public_field_definition' || m.type === 'field_definition') {
+      const value = m.childForFieldName('value');
+      return (m.childForFieldName('name') ?? m.childForFieldName('property'))?.text === method && (value?.type === 'arrow_function' || value?.type === 'function_expression');
+    }
+    return false;
+  });
+  const definition = (m: SyntaxNode) => (m.type === 'method_definition' ? m : m.childForFieldName('value')!);
+  // (One that hands back a call's result, `stop() { return this.client.close(); }`, may return a promise: not decided.)
+  const returnsCall = (fn: SyntaxNode) => {
+    const body = fn.childForFieldName('body');
+    if (body?.type !== 'statement_block') return body !== null && body.descendantsOfType(['call_expression', 'new_expression']).length > 0;
+    return body.descendantsOfType('return_statement').some((r) => !insideFunction(r, body) && r.descendantsOfType(['call_expression', 'new_expression']).length > 0);
+  };
+  return own.length > 0 && own.every((m) => !definition(m).children.some((c) => c.type === 'async' || c.text === '*') && !returnsCall(definition(m)));
 }
 
 /**

@@ -2,12 +2,12 @@
 // handles SIGTERM. A deploy kills it mid-item. Generators (`yield`) and asyncio coroutines (stopped by task
 // cancellation) are excluded; a loop that does no I/O or waiting is not a worker.
 import type { Detector } from '../../rule-types.js';
-import { blockFix, fenceLanguage, wholeLineText } from '../../../fixes/lines.js';
+import { blockFix, fenceLanguage } from '../../../fixes/lines.js';
 import { guardedWorkerTemplate } from '../../../fixes/templates.js';
 import { noExitWorkerCall, ruleMayReport } from './overlap.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import type { RuleContext } from '../../rule-types.js';
-import { displayCallee, enclosingClass, enclosingFunction, endLineOf, familyOf, lineOf, rootOf, statementsOf, type TreeCall, treeCalls, triesAround, tryParts } from '../lib/index.js';
+import { displayCallee, enclosingClass, runsInProgramEntry, enclosingFunction, familyOf, lineOf, rootOf, type TreeCall, treeCalls, triesAround, tryParts, workerStepBody } from '../lib/index.js';
 import { findUnguardedCall, inProcessQueueGet, readsTerminal, relaysMessages } from './unguarded-worker-loop.js';
 import { detectBraceNoExit, ITEM_KINDS } from './brace-worker.js';
 import { outerNamesUsed, workerName } from './worker-name.js';
@@ -164,6 +164,9 @@ function acceptsClients(loop: LoopFacts, ctx: RuleContext): boolean {
 }
 
 export const detectInfiniteLoopNoExit: Detector = (loop, ctx) => {
+  // The program's entry point (a demo's `main`, a command's `__main__` block): the program is the loop, and the person
+  // who started it stops it; there is no deploy, caller or thread owner to ask it to stop.
+  if (runsInProgramEntry(loop, ctx.file)) return null;
   if (loop.language === 'go' || loop.language === 'java') return detectBraceNoExit(loop, ctx, ruleMayReport(ctx.config, 'unguarded-worker-loop', 'fix-bugs'));
   // Test code: a test's endless loop (a fake server that serves "until killed", a drain in a helper) is no deployed
   // worker, so there is no deploy to stop it (the Go/Java detector says the same).
@@ -184,8 +187,7 @@ export const detectInfiniteLoopNoExit: Detector = (loop, ctx) => {
   // Not one a thread of the file runs that is no daemon: the interpreter waits for that thread at exit, forever.
   const idle = family === 'python' && holdsNoItem(loop, ctx) && !runByNonDaemonThread(loop);
   const purpose = workerName(loop, ctx.model);
-  const statements = statementsOf(loop.body);
-  const body = statements.length > 0 ? wholeLineText(ctx.file.source, lineOf(statements[0]!), endLineOf(statements[statements.length - 1]!)) : undefined;
+  const { text: body, stops } = workerStepBody(loop, ctx.file.source);
   return {
     loop,
     line: lineOf(loop.node),
@@ -193,7 +195,7 @@ export const detectInfiniteLoopNoExit: Detector = (loop, ctx) => {
     ...(idle ? { severity: 'info' as const } : {}),
     data: { call: displayCallee(worker.callee) },
     confidence: 'high',
-    fix: blockFix(guardedWorkerTemplate(loop.language, { name: purpose, ...(body ? { body } : {}), async: loop.inAsyncFunction || loop.hasAwait, params: outerNamesUsed(loop, ctx.model) }), { startLine: loop.startLine, endLine: loop.endLine }, {
+    fix: blockFix(guardedWorkerTemplate(loop.language, { name: purpose, ...(body ? { body, stops } : {}), async: loop.inAsyncFunction || loop.hasAwait, params: outerNamesUsed(loop, ctx.model) }), { startLine: loop.startLine, endLine: loop.endLine }, {
       description: 'stop flag set by SIGTERM/SIGINT',
       safety: 'unsafe',
       language: fenceLanguage(loop.language),

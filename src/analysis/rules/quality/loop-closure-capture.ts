@@ -170,7 +170,7 @@ function pythonDetections(loop: LoopFacts, source: string, model: FileModel): De
     const body = node.childForFieldName('body');
     if (!body) continue;
     const local = node.type === 'function_definition' ? namesBoundInBody(body, model) : new Set<string>();
-    const used = identifiersIn(body, model);
+    const used = namesReadIn(body, model);
     const rebound = boundByEnclosingFunctions(node, loop.body, model);
     const captured = [...new Set([...loopVars, ...comprehension.names])].filter((v) => !params.names.has(v) && !local.has(v) && !rebound.has(v) && used.has(v));
     if (captured.length === 0) continue;
@@ -210,6 +210,22 @@ function pythonDetections(loop: LoopFacts, source: string, model: FileModel): De
     });
   }
   return out;
+}
+
+/**
+ * The names a Python body reads: its identifiers less the ones that name something else, a keyword argument's name
+ * (`torch.empty(n, dtype=_dtype)` reads `_dtype`, not a loop variable `dtype`) and an attribute (`op.dtype`).
+ */
+function namesReadIn(body: SyntaxNode, model: FileModel): Set<string> {
+  const names = new Set<string>();
+  for (const n of [body, ...model.descendants(body)]) {
+    if (n.type !== 'identifier') continue;
+    const parent = n.parent;
+    if (parent?.type === 'keyword_argument' && parent.childForFieldName('name')?.id === n.id) continue;
+    if (parent?.type === 'attribute' && parent.childForFieldName('attribute')?.id === n.id) continue;
+    names.add(n.text);
+  }
+  return names;
 }
 
 function isImmediatelyInvoked(closure: SyntaxNode): boolean {

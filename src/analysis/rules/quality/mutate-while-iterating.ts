@@ -22,6 +22,8 @@ interface Iterated {
   iterable: SyntaxNode;
   /** The iterable is already a copy / a fresh sequence. */
   copied: boolean;
+  /** JS `for (let i = 0; i < xs.length; i++)`: the index that walks `xs` forwards (only `xs.splice(i, ...)` counts). */
+  index?: string;
 }
 
 function pythonIterated(node: SyntaxNode): Iterated | undefined {
@@ -52,6 +54,7 @@ function jsIterated(loop: LoopFacts): Iterated | undefined {
     if (right.type === 'call_expression' && /\.entries$/.test(calleeOf(right))) return { collection: calleeOf(right).replace(/\.entries$/, ''), iterable: right, copied: false };
     return undefined;
   }
+  if (node.type === 'for_statement') return indexWalk(node);
   if (node.type === 'call_expression') {
     const callee = calleeOf(node);
     const dot = callee.lastIndexOf('.');
@@ -63,8 +66,42 @@ function jsIterated(loop: LoopFacts): Iterated | undefined {
   return undefined;
 }
 
-/** `object`: an instance of some other class (`Message(...)`), whose `keys()` and `del` are its own. */
-type CollectionType = 'list' | 'dict' | 'set' | 'object' | 'unknown';
+/**
+ * `for (let i = 0; i < pools.length; i++) { ... pools.splice(i, 1); ... }`: an index that walks the array forwards,
+ * one step per pass, bounded by its current length. Removing element `i` moves the next one to `i`, which the `i++`
+ * then skips, unless the body steps back (`i--`) or assigns the index itself.
+ */
+function indexWalk(node: SyntaxNode): Iterated | undefined {
+  const init = node.childForFieldName('initializer');
+  const declarator = init?.descendantsOfType('variable_declarator')[0];
+  const index = declarator?.childForFieldName('name')?.text;
+  if (!index || !/^[A-Za-z_$][\w$]*$/.test(index)) return undefined;
+  const condition = node.childForFieldName('condition');
+  const test = condition?.type === 'expression_statement' ? condition.namedChildren[0] : condition;
+  if (test?.type !== 'binary_expression' || test.childForFieldName('left')?.text !== index || !['<', '<='].includes(test.childForFieldName('operator')?.text ?? '')) return undefined;
+  const bound = test.childForFieldName('right');
+  if (bound?.type !== 'member_expression' || bound.childForFieldName('property')?.text !== 'length') return undefined;
+  const array = bound.childForFieldName('object');
+  if (!array || (array.type !== 'identifier' && array.type !== 'member_expression' && array.type !== 'subscript_expression')) return undefined;
+  const step = node.childForFieldName('increment')?.text.replace(/\s+/g, '');
+  if (step !== `${index}++` && step !== `++${index}` && step !== `${index}+=1`) return undefined;
+  return { collection: compact(array.text), iterable: array, copied: false, index };
+}
+
+/** The body moves the index itself (`i--`, `--i`, `i -= 1`, `i = j`): a removal is compensated for. */
+function stepsIndex(body: SyntaxNode, index: string): boolean {
+  return body.descendantsOfType(['update_expression', 'assignment_expression', 'augmented_assignment_expression']).some((n) => {
+    const target = n.type === 'update_expression' ? n.namedChildren[0] : n.childForFieldName('left');
+    return target?.text === index;
+  });
+}
+
+/**
+ * `object`: an instance of some other class (`Message(...)`), whose `keys()` and `del` are its own. `snapshot`: a
+ * `collections.ChainMap`, whose `__iter__` (and so `keys()`) walks a dict it builds afresh from its maps on every
+ * call (its views go through it): deleting or adding keys during the loop changes nothing it walks.
+ */
+type CollectionType = 'list' | 'dict' | 'set' | 'object' | 'snapshot' | 'unknown';
 
 /** A class name: `Message`, `email.message.Message` (CamelCase, not a constant such as `DEFAULTS`). */
 const CLASS_NAME = /^_*[A-Z][a-z0-9]\w*$/;
@@ -88,7 +125,8 @@ function typeOfValue(value: SyntaxNode | null | undefined): CollectionType {
     case 'call':
     case 'new_expression': {
       const callee = calleeOf(value).split('.').pop() ?? '';
-      if (/^(dict|defaultdict|OrderedDict|Counter|ChainMap|WeakKeyDictionary|WeakValueDictionary)$/.test(callee)) return 'dict';
+      if (callee === 'ChainMap') return 'snapshot';
+      if (/^(dict|defaultdict|OrderedDict|Counter|WeakKeyDictionary|WeakValueDictionary)$/.test(callee)) return 'dict';
       if (/^(set|WeakSet)$/.test(callee)) return 'set';
       if (/^(list|sorted)$/.test(callee)) return 'list';
       return CLASS_NAME.test(callee) ? 'object' : 'unknown';
@@ -102,6 +140,7 @@ function typeOfValue(value: SyntaxNode | null | undefined): CollectionType {
 function typeOfAnnotation(annotation: string): CollectionType {
   const head = annotation.replace(/^(typing|t)\./, '').split('[')[0]!.trim();
   if (/^(dict|Dict|DefaultDict|OrderedDict|MutableMapping|Counter)$/.test(head)) return 'dict';
+  if (/^(?:collections\.)?ChainMap$/.test(head)) return 'snapshot';
   if (/^(set|Set|MutableSet)$/.test(head)) return 'set';
   if (/^(list|List|MutableSequence)$/.test(head)) return 'list';
   return 'unknown';
@@ -116,6 +155,7 @@ function pythonCollectionType(loop: LoopFacts, iterated: Iterated, model: FileMo
   // `.keys()` says dict unless the name holds an instance of another class: `email.message.Message.keys()` is a
   // list of header names, and deleting a header while walking it is fine. A class of this file that extends dict
   // is a dict.
+  if (bound === 'snapshot') return bound;
   if (bound === 'object') return instanceOfDictClass(loop, iterated, model) ? 'dict' : 'object';
   if (bound === 'unknown' && callsForeignMethod(loop, iterated, model)) return 'object';
   if (iterated.iterable.type === 'call' && /\.(keys|values|items)$/.test(calleeOf(iterated.iterable))) return 'dict';
@@ -222,12 +262,48 @@ function typeOfMethod(method: string, keyIsLoopVariable: boolean): CollectionTyp
 }
 
 /**
+ * JavaScript: `for (j = 0; j < xs.length; j++) { if (found) break; ... for (k ...) { if (...) { xs.splice(j, 1); found =
+ * true; break; } } }`: the index walk's body leaves on the flag, first thing (or right after the inner loop), so no
+ * element is visited after the removal.
+ */
+function jsLeavesByFlag(node: SyntaxNode, loop: LoopFacts): boolean {
+  const LOOPS = ['for_statement', 'for_in_statement', 'while_statement', 'do_statement'];
+  let inner: SyntaxNode | null = node.parent;
+  while (inner && inner.id !== loop.node.id && !LOOPS.includes(inner.type)) inner = inner.parent;
+  if (!inner || inner.id === loop.node.id) return false;
+  for (let up = inner.parent; up && up.id !== loop.node.id; up = up.parent) if (LOOPS.includes(up.type)) return false;
+  const flags: string[] = [];
+  let breaks = false;
+  for (let child: SyntaxNode = node, up = node.parent; up && up.id !== inner.id; child = up, up = up.parent) {
+    if (up.type !== 'statement_block') continue;
+    for (const c of up.namedChildren) {
+      if (c.startIndex <= child.endIndex) continue;
+      if (c.type === 'break_statement') breaks = true;
+      const assignment = c.type === 'expression_statement' ? c.namedChildren[0] : undefined;
+      if (assignment?.type === 'assignment_expression' && assignment.childForFieldName('right')?.text === 'true') flags.push(assignment.childForFieldName('left')?.text ?? '');
+    }
+    if (breaks) break;
+  }
+  if (flags.length === 0 || !breaks) return false;
+  const leaves = (c: SyntaxNode) => {
+    if (c.type !== 'if_statement') return false;
+    const condition = c.childForFieldName('condition')?.text.replace(/^\(|\)$/g, '').trim();
+    const consequence = c.childForFieldName('consequence');
+    const only = consequence?.type === 'statement_block' ? consequence.namedChildren[0] : consequence;
+    return condition !== undefined && flags.includes(condition) && (only?.type === 'break_statement' || only?.type === 'return_statement');
+  };
+  const body = loop.body.type === 'statement_block' ? loop.body.namedChildren.filter((c) => c.type !== 'comment') : [];
+  const after = inner.parent?.namedChildren.filter((c) => c.startIndex > inner!.endIndex) ?? [];
+  return (body[0] !== undefined && leaves(body[0])) || after.some(leaves);
+}
+
+/**
  * Python: the mutation sits in an inner loop that sets a flag and breaks (`found = True; break`), and the iterated
  * loop's body, right after that inner loop, leaves on the flag (`if found: break`): control never reaches the
  * iterated loop's next step.
  */
 function leavesByFlag(node: SyntaxNode, loop: LoopFacts): boolean {
-  if (loop.language !== 'python') return false;
+  if (loop.language !== 'python') return jsLeavesByFlag(node, loop);
   let inner: SyntaxNode | null = node.parent;
   while (inner && inner.id !== loop.node.id && inner.type !== 'for_statement' && inner.type !== 'while_statement') inner = inner.parent;
   if (!inner || inner.id === loop.node.id) return false;
@@ -459,6 +535,9 @@ export const detectMutateWhileIterating: Detector = (loop, ctx) => {
       if (dot < 0 || callee.slice(0, dot) !== iterated.collection) continue;
       const method = callee.slice(dot + 1);
       const args = argumentsOf(node).positional;
+      // An index walk only skips when the element at the index is spliced out (`splice(i, 0, x)` inserts) and the index
+      // still steps on.
+      if (iterated.index !== undefined && (method !== 'splice' || args[0]?.text !== iterated.index || args[1]?.text === '0' || stepsIndex(loop.body, iterated.index))) continue;
       // The built-in `clear()` takes no arguments.
       if (method === 'clear' && args.length > 0) continue;
       const keyIsLoopVariable = args[0] !== undefined && loop.loopVariables.includes(args[0].text);
@@ -495,6 +574,8 @@ export const detectMutateWhileIterating: Detector = (loop, ctx) => {
     }
     // `remove(x)` then `break`: control never reaches the next iteration (a return/raise, or a break of this loop,
     // follows it in its block or one around it), the ordinary "remove the first match" idiom.
+    // A ChainMap's views walk the fresh dict its `__iter__` builds: no change during the loop affects the walk.
+    if (mutation?.type === 'snapshot') continue;
     if (!mutation || leavesOnSuccess(node, loop, { raises: true }) || afterAwaitInAsyncCallback(node, loop) || leavesByFlag(node, loop) || reboundBefore(loop, iterated.collection, node, model)) continue;
     const variant = variantFor(mutation.type, mutation.kind, family);
     if (!variant) continue;

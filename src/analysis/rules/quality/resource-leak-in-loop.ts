@@ -33,6 +33,7 @@ import {
   methodOf,
   receiverOf,
   rootOf,
+  endsWithTheProgram,
   sleepOf,
   statementsOf,
   treeCalls,
@@ -347,6 +348,8 @@ function opensFake(statement: SyntaxNode, loop: LoopFacts, model: FileModel): bo
 }
 
 export const detectResourceLeakInLoop: Detector = (loop, ctx) => {
+  // A finite loop of the program's entry point (`main` over its arguments): what it leaks closes with the process, moments later.
+  if (endsWithTheProgram(loop, ctx.file)) return null;
   if (loop.language === 'go' || loop.language === 'java') return detectBraceResourceLeak(loop, ctx);
   const { model } = ctx;
   const family = familyOf(loop.language);

@@ -4,7 +4,7 @@
 import type { FileModel } from '../../model.js';
 import type { Detector, RuleContext } from '../../rule-types.js';
 import type { CallKind, LoopFacts, SyntaxNode } from '../../facts.js';
-import { blockFix, fenceLanguage, wholeLineText } from '../../../fixes/lines.js';
+import { blockFix, fenceLanguage } from '../../../fixes/lines.js';
 import { guardedWorkerTemplate } from '../../../fixes/templates.js';
 import {
   calleeOf,
@@ -15,7 +15,6 @@ import {
   enclosingClass,
   enclosingFunction,
   displayCallee,
-  endLineOf,
   type Family,
   familyOf,
   handlerIsBroad,
@@ -26,6 +25,7 @@ import {
   treeCalls,
   triesAround,
   tryParts,
+  workerStepBody,
 } from '../lib/index.js';
 import { hasSupervisor, isCallHandled, wrapBodyInTry } from './guard.js';
 import { clearsRunFlagOnError, endsByDrainException, noExitWorkerCall, ruleMayReport } from './overlap.js';
@@ -215,6 +215,41 @@ export function relaysMessages(loop: LoopFacts, ctx: RuleContext): boolean {
   });
 }
 
+/**
+ * Python: the loop's coroutine is started as a task in this file (`self._task = asyncio.ensure_future(self._run(s))`,
+ * a `returns_task` call handed a call of the enclosing function) and the task gets a done-callback (`roles:
+ * observes_task`, `self._task.add_done_callback(self._done_handler)`, on the name the task was assigned to in the
+ * same function, or chained): the task's owner sees it end, with its exception, and reacts (closes the stream,
+ * reconnects). A failure does not go unnoticed; ending the loop is the design, reported to that callback.
+ */
+function observedByItsTask(loop: LoopFacts, ctx: RuleContext): boolean {
+  if (loop.language !== 'python' || !loop.inAsyncFunction) return false;
+  const fn = enclosingFunction(loop.node, 'python');
+  const name = fn?.childForFieldName('name')?.text;
+  if (!fn || !name) return false;
+  const kb = ctx.kb;
+  const observes = (call: SyntaxNode) => kb.hasRole?.('python', methodOfCallee(calleeOf(call)), 'observes_task') === true;
+  let root: SyntaxNode = fn;
+  while (root.parent) root = root.parent;
+  for (const start of root.descendantsOfType('call')) {
+    if (kb.hasRole?.('python', methodOfCallee(calleeOf(start)), 'returns_task') !== true) continue;
+    const first = start.childForFieldName('arguments')?.namedChildren.find((a) => a.type !== 'comment' && a.type !== 'keyword_argument');
+    const inner = first?.type === 'await' ? first.namedChildren[0] : first;
+    const target = inner?.type === 'call' ? calleeOf(inner) : '';
+    if (target.replace(/^(?:self|cls)\./, '') !== name) continue;
+    // `self._run(...)` is the method of the class that starts it: the loop's own class, not another `_run`.
+    if (target !== name && enclosingClass(start)?.id !== enclosingClass(fn)?.id) continue;
+    // `asyncio.ensure_future(self._run(s)).add_done_callback(done)`.
+    const chained = start.parent?.type === 'attribute' && start.parent.parent?.type === 'call' ? start.parent.parent : undefined;
+    if (chained && observes(chained)) return true;
+    const assignment = start.parent?.type === 'assignment' ? start.parent : undefined;
+    const task = assignment?.childForFieldName('left')?.text;
+    const scope = enclosingFunction(start, 'python') ?? root;
+    if (task && scope.descendantsOfType('call').some((c) => c.startIndex > start.endIndex && observes(c) && calleeOf(c) === `${task}.${methodOfCallee(calleeOf(c))}`)) return true;
+  }
+  return false;
+}
+
 function methodOfCallee(callee: string): string {
   return callee.slice(callee.lastIndexOf('.') + 1);
 }
@@ -222,7 +257,7 @@ function methodOfCallee(callee: string): string {
 /** The first call that can throw and ends the worker when it does, if the loop is a long-running one. */
 export function findUnguardedCall(loop: LoopFacts, ctx: RuleContext): TreeCall | undefined {
   const { model } = ctx;
-  if (!isLongRunning(loop) || hasSupervisor(loop) || endsByDrainException(loop) || endsSessionOnError(loop, ctx) || clearsRunFlagOnError(loop) || relaysMessages(loop, ctx)) return undefined;
+  if (!isLongRunning(loop) || hasSupervisor(loop) || endsByDrainException(loop) || endsSessionOnError(loop, ctx) || clearsRunFlagOnError(loop) || relaysMessages(loop, ctx) || observedByItsTask(loop, ctx)) return undefined;
   const family = familyOf(loop.language);
   const calls = treeCalls(loop.body, ctx.model, { skipFunctions: true });
   const perItemTry = firstCatchingTry(loop, model);
@@ -326,7 +361,10 @@ function settlesItself(call: TreeCall, ctx: RuleContext): boolean {
   }
   if (family !== 'js') return false;
   const name = call.callee.startsWith('this.') ? call.callee.slice(5) : call.callee;
-  return /^#?[A-Za-z_$][\w$]*$/.test(name) && neverRejects(name, ctx);
+  if (/^#?[A-Za-z_$][\w$]*$/.test(name) && neverRejects(name, ctx)) return true;
+  // `await this.queue.getTracks()` where the field's class (or an imported module) catches and logs the store's
+  // failure and returns nothing: the summary's I/O is real, but it cannot throw into the worker.
+  return ctx.kb.neverThrows?.(ctx.file.language, call.callee) ?? false;
 }
 
 function catchesEveryFailure(fn: SyntaxNode, ctx: RuleContext): boolean {
@@ -454,15 +492,17 @@ export const detectUnguardedWorkerLoop: Detector = (loop, ctx) => {
   // (Asked only of a loop with an unguarded call: it walks the loop's calls and its class's methods.)
   if (!unguarded || readsTerminal(loop, ctx)) return null;
   // One comment for both problems of the same header: infinite-loop-no-exit defers to this one.
-  const noStop = loop.kind !== 'interval' && ruleMayReport(ctx.config, 'infinite-loop-no-exit', 'fix-bugs') && noExitWorkerCall(loop, ctx) !== undefined;
+  // A loop that pumps standard input (`builds: terminal_input`) ends with its input or Ctrl-C: no deploy stops it
+  // mid-item, so the message says nothing of a stop flag.
+  const pumpsStdin = treeCalls(loop.body, ctx.model, { skipFunctions: true }).some((c) => ctx.kb.builds?.(loop.language, c.callee, 'terminal_input') === true);
+  const noStop = loop.kind !== 'interval' && !pumpsStdin && ruleMayReport(ctx.config, 'infinite-loop-no-exit', 'fix-bugs') && noExitWorkerCall(loop, ctx) !== undefined;
   const purpose = workerName(loop, ctx.model);
   // The log line names the function the code is really in, whatever the worker would be called in a rewrite.
   let fix = wrapBodyInTry(loop, ctx.file.source, loop.functionName ?? purpose, ctx.model);
   if (!fix) {
-    const statements = statementsOf(loop.body);
-    const body = statements.length > 0 ? wholeLineText(ctx.file.source, lineOf(statements[0]!), endLineOf(statements[statements.length - 1]!)) : undefined;
+    const { text: body, stops } = workerStepBody(loop, ctx.file.source);
     fix = blockFix(
-      guardedWorkerTemplate(loop.language, { name: purpose, ...(body ? { body } : {}), async: loop.inAsyncFunction || loop.hasAwait, params: outerNamesUsed(loop, ctx.model) }),
+      guardedWorkerTemplate(loop.language, { name: purpose, ...(body ? { body, stops } : {}), async: loop.inAsyncFunction || loop.hasAwait, params: outerNamesUsed(loop, ctx.model) }),
       { startLine: loop.startLine, endLine: loop.endLine },
       { description: purpose, safety: 'unsafe', language: fenceLanguage(loop.language) },
     );

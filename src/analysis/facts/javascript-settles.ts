@@ -1,0 +1,78 @@
+// Syntactic tests that a JavaScript/TypeScript function settles by itself: its work fails into a `catch` that does not
+// throw again. Shared by fire-and-forget-task and unguarded-worker-loop (on the file's own functions) and by the effect
+// table (`TableFunction.guarded`, for functions of other files and of a field's class).
+import type { SyntaxNode } from '../facts.js';
+
+const FUNCTION_SCOPES = new Set(['function_declaration', 'method_definition', 'arrow_function', 'function_expression']);
+
+/**
+ * The function's body ends in a `try` whose `catch` neither rethrows nor awaits anything unguarded (and whose
+ * `finally`, if any, does not throw), after only synchronous setup (no `await`, no `throw`), or its body is such tries
+ * between synchronous statements (`awaitsOnlyInTries`): its work cannot throw out of it (nor reject its promise), and
+ * the failure goes where the handler sends it (a callback, an `error` event, a log).
+ */
+export function catchesEverything(fn: SyntaxNode): boolean {
+  const body = fn.childForFieldName('body');
+  if (body?.type !== 'statement_block') return false;
+  const statements = body.namedChildren.filter((s) => s.type !== 'comment');
+  const last = statements[statements.length - 1];
+  if (last?.type !== 'try_statement') return awaitsOnlyInTries(statements);
+  if (statements.slice(0, -1).some((s) => !returnsPlainValue(s) && unguarded(s, SETUP_FAILS))) return false;
+  const handler = last.childForFieldName('handler');
+  const finalizer = last.childForFieldName('finalizer');
+  if (!handler) return false;
+  return !unguarded(handler, HANDLER_FAILS) && !(finalizer && unguarded(finalizer, FINALLY_FAILS));
+}
+
+/**
+ * The body's statements are tries that catch (their handlers and `finally` as above), invariant checks before the
+ * first of them (`if (entry.kind !== 'packed') throw new Error(...)`: a bug in the caller, not a failure of the
+ * work), and synchronous statements (no `await`, `throw` or value `return`) before, between and after them: every
+ * awaited step fails into a handler that reports it.
+ */
+function awaitsOnlyInTries(statements: SyntaxNode[]): boolean {
+  const first = statements.findIndex((s) => s.type === 'try_statement');
+  if (first < 0) return false;
+  return statements.every((s, i) => {
+    if (s.type === 'try_statement') {
+      const handler = s.childForFieldName('handler');
+      const finalizer = s.childForFieldName('finalizer');
+      return handler !== null && !unguarded(handler, HANDLER_FAILS) && !(finalizer && unguarded(finalizer, FINALLY_FAILS));
+    }
+    return (i < first && (isInvariantCheck(s) || returnsPlainValue(s))) || !unguarded(s, SETUP_FAILS);
+  });
+}
+
+/** `if (this.cached) return this.cached;` (or `return undefined`): an early answer that calls and awaits nothing. */
+function returnsPlainValue(statement: SyntaxNode): boolean {
+  if (statement.type !== 'if_statement' || statement.childForFieldName('alternative')) return false;
+  const consequence = statement.childForFieldName('consequence');
+  const only = consequence?.type === 'statement_block' ? (consequence.namedChildCount === 1 ? consequence.namedChildren[0] : undefined) : consequence;
+  if (only?.type !== 'return_statement') return false;
+  return [statement.childForFieldName('condition'), only].every((n) => n !== null && n.descendantsOfType(['call_expression', 'await_expression', 'new_expression']).length === 0);
+}
+
+/** `if (cond) throw ...;` (or a block holding only the throw), with nothing awaited in the condition. */
+function isInvariantCheck(statement: SyntaxNode): boolean {
+  if (statement.type !== 'if_statement' || statement.childForFieldName('alternative')) return false;
+  if (statement.childForFieldName('condition')?.descendantsOfType('await_expression').length) return false;
+  const consequence = statement.childForFieldName('consequence');
+  const only = consequence?.type === 'statement_block' ? (consequence.namedChildCount === 1 ? consequence.namedChildren[0] : undefined) : consequence;
+  return only?.type === 'throw_statement';
+}
+export const SETUP_FAILS: readonly string[] = ['throw_statement', 'await_expression', 'return_statement'];
+const HANDLER_FAILS: readonly string[] = ['throw_statement', 'await_expression'];
+const FINALLY_FAILS: readonly string[] = ['throw_statement'];
+
+/** A node of `types` under `root` that is neither inside a nested function nor in the body of a try that catches. */
+export function unguarded(root: SyntaxNode, types: readonly string[]): boolean {
+  return root.descendantsOfType(types).some((node) => {
+    if (node.type === 'return_statement' && node.namedChildCount === 0) return false;
+    for (let child = node, current = node.parent; current && child.id !== root.id; child = current, current = current.parent) {
+      if (FUNCTION_SCOPES.has(current.type)) return false;
+      if (current.type === 'try_statement' && current.childForFieldName('body')?.id === child.id && current.childForFieldName('handler')) return false;
+    }
+    return true;
+  });
+}
+
