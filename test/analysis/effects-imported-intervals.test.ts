@@ -66,12 +66,12 @@ describe('effect summaries: a poll interval imported from a settings module', ()
   const at = (path: string) => result.findings.filter((f) => f.path === path && f.ruleId === 'polling-fixed-interval');
 
   it('reads `from app.settings import POLL_INTERVAL` as the number the module assigns', () => {
-    expect(at('app/by_name.py').map((f) => [f.line, f.severity])).toEqual([[11, 'warning']]);
+    expect(at('app/by_name.py').map((f) => [f.line, f.severity])).toEqual([[11, 'info']]);
     expect(at('app/by_name.py')[0]!.message).toContain('`get_pending` is polled every 15 s');
   });
 
   it('reads `settings.POLL_INTERVAL` through `from app import settings`', () => {
-    expect(at('app/by_module.py').map((f) => [f.line, f.severity])).toEqual([[11, 'warning']]);
+    expect(at('app/by_module.py').map((f) => [f.line, f.severity])).toEqual([[11, 'info']]);
     expect(at('app/by_module.py')[0]!.message).toContain('every 15 s');
   });
 

@@ -65,10 +65,13 @@ describe('GitHub App end to end', () => {
       expect(comment.line).toBeLessThanOrEqual(WORKER.length);
       expect(comment.body).toMatch(FINGERPRINT_PATTERN);
     }
-    expect(comments.map((c) => c.body).join('\n')).toContain('polling-fixed-interval');
+    // Warnings and errors inline; the fixed-interval poll is a hint (info by measured precision), listed in the summary.
+    expect(comments.map((c) => c.body).join('\n')).toContain('serial-blocking-io');
+    expect(comments.map((c) => c.body).join('\n')).not.toContain('polling-fixed-interval');
     const summaries = fake.issueComments.filter((c) => c.body.includes(SUMMARY_MARKER));
     expect(summaries).toHaveLength(1);
     expect(summaries[0]!.body).toContain('## coze-loop review');
+    expect(summaries[0]!.body.slice(summaries[0]!.body.indexOf('Listed here, not commented inline'))).toContain('polling-fixed-interval');
     // The review is the first write, then the summary, then the check run, created already completed (no
     // in-progress run in front of the review).
     const writes = fake.writes().map((r) => `${r.method} ${r.path.split('?')[0]}`);
@@ -108,14 +111,14 @@ describe('GitHub App end to end', () => {
   }, 30_000);
 
   it('answers a slash command in a review thread, in that thread', async () => {
-    const root = fake.reviewComments.find((c) => c.in_reply_to_id === undefined && c.body.includes('polling-fixed-interval'))!;
+    const root = fake.reviewComments.find((c) => c.in_reply_to_id === undefined && c.body.includes('serial-blocking-io'))!;
     const human = fake.addHumanReviewComment(7, 'worker.py', root.line, '/coze-loop optimize');
     human.in_reply_to_id = root.id;
     const payload = reviewCommentPayload(target, { id: human.id, inReplyTo: root.id, body: human.body, path: 'worker.py', line: root.line });
     expect(await send('pull_request_review_comment', payload, 'delivery-cmd-1')).toBe(202);
     const reply = await waitFor('the thread reply', () => fake.reviewComments.find((c) => c.in_reply_to_id === root.id && c.user.type === 'Bot' && c.body.includes('### coze-loop `optimize`')));
     expect(reply.body).toContain(`\`worker.py\` line ${root.line}`);
-    expect(reply.body).toContain('polling-fixed-interval');
+    expect(reply.body).toContain('serial-blocking-io');
     expect(fake.reactions).toContainEqual({ subject: 'review-comment', id: human.id, content: 'eyes' });
   }, 60_000);
 

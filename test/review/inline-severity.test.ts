@@ -10,8 +10,8 @@ import { pythonPoller } from '../support/python-poller.js';
 const silent = { info() {}, warn() {}, error() {}, debug() {}, child: () => silent };
 const deps = { logger: silent, metrics: noopMetrics, now: () => new Date('2026-12-06T08:00:00Z') };
 
-// A poller (warnings: a fixed interval, a query and a commit per row inside the poll) and a hint (a regex compiled
-// per item, info).
+// A poller (warnings: a write and a commit per row inside the poll; hints: its fixed interval, graded info by measured
+// precision) and another hint (a regex compiled per item).
 const SOURCE =
   pythonPoller() +
   ['', '', 'import re', '', '', 'def names_with_digits(names):', '    for name in names:', '        pattern = re.compile(r"\\d+")', '        if pattern.match(name):', '            print(name)', ''].join('\n');
@@ -35,9 +35,11 @@ describe('review.inline_severity', () => {
     const { outcome, inline, summary } = await review(configWith());
     const severities = new Map(outcome.findings.map((f) => [f.ruleId, f.severity]));
     expect(severities.get('invariant-in-loop')).toBe('info');
-    expect(severities.get('polling-fixed-interval')).toBe('warning');
-    expect(inline.some((c) => c.body.includes('polling-fixed-interval'))).toBe(true);
+    expect(severities.get('write-per-row')).toBe('warning');
+    expect(severities.get('polling-fixed-interval')).toBe('info');
+    expect(inline.some((c) => c.body.includes('write-per-row'))).toBe(true);
     expect(inline.some((c) => c.body.includes('invariant-in-loop'))).toBe(false);
+    expect(inline.some((c) => c.body.includes('polling-fixed-interval'))).toBe(false);
     const infos = outcome.findings.filter((f) => f.severity === 'info').length;
     expect(infos).toBeGreaterThan(0);
     expect(outcome.posted).toBe(outcome.findings.length - infos);
@@ -45,7 +47,8 @@ describe('review.inline_severity', () => {
     const hints = summary.slice(summary.indexOf('### Listed here, not commented inline (below warning'));
     expect(hints).toContain('`review.inline_severity`');
     expect(hints).toContain('invariant-in-loop');
-    expect(hints).not.toContain('polling-fixed-interval');
+    expect(hints).toContain('polling-fixed-interval');
+    expect(hints).not.toContain('write-per-row');
   });
 
   it('posts hints inline too at info, and only errors at error', async () => {
