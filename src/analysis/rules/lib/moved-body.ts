@@ -22,23 +22,71 @@ export interface MovedBody {
   stops: boolean;
 }
 
-/** The label of a labelled `break`/`continue` (Python has none). */
-function jumpLabel(jump: SyntaxNode): string | undefined {
-  return (jump.childForFieldName('label') ?? jump.namedChildren.find((c) => c.type === 'label_name' || c.type === 'identifier' || c.type === 'statement_identifier'))?.text;
+/** The label of a labelled `break`/`continue`/`labeled_statement` (Python has none). */
+function labelOf(node: SyntaxNode): string | undefined {
+  return (node.childForFieldName('label') ?? node.namedChildren.find((c) => c.type === 'label_name' || c.type === 'identifier' || c.type === 'statement_identifier'))?.text;
 }
 
-/** The loop's label, when it has one (`outer: for ...`). */
-function loopLabel(loop: LoopFacts): string | undefined {
-  const parent = loop.node.parent;
-  if (parent?.type !== 'labeled_statement') return undefined;
-  return (parent.childForFieldName('label') ?? parent.namedChildren.find((c) => c.type === 'label_name' || c.type === 'identifier' || c.type === 'statement_identifier'))?.text;
+/** A `break`, `continue` or `return` that leaves the loop's iteration. */
+export interface LoopJump {
+  node: SyntaxNode;
+  kind: 'continue' | 'break' | 'return';
+}
+
+/**
+ * The jumps of the loop's body that leave its iteration: its own `continue`s and `break`s (unlabelled, or labelled
+ * with the loop's label) and the enclosing function's `return`s. Jumps of nested loops and switches, to labels inside
+ * the body, and anything in a nested function are not listed. `escapes`: the body also jumps where no function of its
+ * own could follow (a `goto`, a labelled jump to an outer loop).
+ */
+export function loopJumps(loop: LoopFacts): { jumps: LoopJump[]; escapes: boolean } {
+  const label = loop.node.parent?.type === 'labeled_statement' ? labelOf(loop.node.parent) : undefined;
+  const jumps: LoopJump[] = [];
+  let escapes = false;
+  const visit = (n: SyntaxNode, inLoop: boolean, inSwitch: boolean, innerLabels: ReadonlySet<string>): void => {
+    if (FUNCTIONS.has(n.type)) return;
+    switch (n.type) {
+      case 'goto_statement':
+        escapes = true;
+        return;
+      case 'return_statement':
+        jumps.push({ node: n, kind: 'return' });
+        return;
+      case 'break_statement':
+      case 'continue_statement': {
+        const target = labelOf(n);
+        const kind = n.type === 'break_statement' ? 'break' : 'continue';
+        if (target !== undefined) {
+          if (target === label) jumps.push({ node: n, kind });
+          else if (!innerLabels.has(target)) escapes = true;
+          return;
+        }
+        // An unlabelled break belongs to the innermost loop or switch (select); a continue to the innermost loop.
+        if (!inLoop && !(kind === 'break' && inSwitch)) jumps.push({ node: n, kind });
+        return;
+      }
+      default:
+        break;
+    }
+    let labels = innerLabels;
+    if (n.type === 'labeled_statement') {
+      const name = labelOf(n);
+      if (name !== undefined) labels = new Set([...innerLabels, name]);
+    }
+    const loopHere = inLoop || LOOPS.has(n.type);
+    const switchHere = inSwitch || SWITCHES.has(n.type);
+    for (const child of n.namedChildren) visit(child, loopHere, switchHere, labels);
+  };
+  visit(loop.body, false, false, new Set());
+  return { jumps, escapes };
 }
 
 /**
  * The loop body's text for a function of its own, with the loop's `continue` statements replaced by `continueAs` and,
  * when `breakAs` is given, its `break` statements by `breakAs` (else they stay, and the sketch is not valid code).
+ * `continueAs` may depend on whether a break was rewritten (a step that can stop returns a value on every path).
  */
-export function movedBody(loop: LoopFacts, source: string, options: { continueAs: string; breakAs?: string }): MovedBody {
+export function movedBody(loop: LoopFacts, source: string, options: { continueAs: string | ((stops: boolean) => string); breakAs?: string }): MovedBody {
   // Go's body is a statement_list whose span runs on to the closing brace's line: its statements, not the list.
   const statements = loop.body.type === 'statement_list' ? loop.body.namedChildren.filter((c) => c.type !== 'comment') : statementsOf(loop.body);
   if (statements.length === 0) return { text: undefined, stops: false };
@@ -47,28 +95,14 @@ export function movedBody(loop: LoopFacts, source: string, options: { continueAs
   let text = wholeLineText(source, startLine, endLineOf(statements[statements.length - 1]!));
   // CRLF sources: wholeLineText drops the \r, so offsets into `text` are only exact for \n sources.
   if (source.slice(base, base + text.length) !== text) return { text, stops: false };
-  const label = loopLabel(loop);
-  const edits: { start: number; end: number; text: string }[] = [];
-  let stops = false;
-  const visit = (n: SyntaxNode, inLoop: boolean, inSwitch: boolean): void => {
-    if (FUNCTIONS.has(n.type)) return;
-    if (n.type === 'continue_statement' || n.type === 'break_statement') {
-      const target = jumpLabel(n);
-      const own = target !== undefined ? target === label : n.type === 'continue_statement' ? !inLoop : !inLoop && !inSwitch;
-      if (!own) return;
-      if (n.type === 'continue_statement') edits.push({ start: n.startIndex, end: n.endIndex, text: options.continueAs });
-      else if (options.breakAs !== undefined) {
-        edits.push({ start: n.startIndex, end: n.endIndex, text: options.breakAs });
-        stops = true;
-      }
-      return;
-    }
-    const loopHere = inLoop || LOOPS.has(n.type);
-    const switchHere = inSwitch || SWITCHES.has(n.type);
-    for (const child of n.namedChildren) visit(child, loopHere, switchHere);
-  };
-  for (const statement of statements) visit(statement, false, false);
-  for (const edit of edits.sort((a, b) => b.start - a.start)) text = text.slice(0, edit.start - base) + edit.text + text.slice(edit.end - base);
+  const { jumps } = loopJumps(loop);
+  const stops = options.breakAs !== undefined && jumps.some((j) => j.kind === 'break');
+  const continueAs = typeof options.continueAs === 'string' ? options.continueAs : options.continueAs(stops);
+  // From the end, so that earlier offsets hold; the enclosing function's returns stay as they are.
+  for (const jump of jumps.filter((j) => j.kind !== 'return').sort((a, b) => b.node.startIndex - a.node.startIndex)) {
+    const replacement = jump.kind === 'continue' ? continueAs : options.breakAs;
+    if (replacement !== undefined) text = text.slice(0, jump.node.startIndex - base) + replacement + text.slice(jump.node.endIndex - base);
+  }
   return { text, stops };
 }
 
@@ -78,9 +112,9 @@ export function movedBody(loop: LoopFacts, source: string, options: { continueAs
  */
 export function workerStepBody(loop: LoopFacts, source: string): MovedBody {
   const python = loop.language === 'python';
-  const first = movedBody(loop, source, { continueAs: python ? 'return' : 'return;', breakAs: python ? 'return True' : 'return true;' });
-  if (!first.stops || first.text === undefined) return first;
-  const moved = movedBody(loop, source, { continueAs: python ? 'return False' : 'return false;', breakAs: python ? 'return True' : 'return true;' });
-  const indent = /^[ \t]*/.exec(moved.text!)![0];
-  return { text: `${moved.text}\n${indent}${python ? 'return False' : 'return false;'}`, stops: true };
+  const no = python ? 'return False' : 'return false;';
+  const moved = movedBody(loop, source, { continueAs: (stops) => (stops ? no : python ? 'return' : 'return;'), breakAs: python ? 'return True' : 'return true;' });
+  if (!moved.stops || moved.text === undefined) return moved;
+  const indent = /^[ \t]*/.exec(moved.text)![0];
+  return { text: `${moved.text}\n${indent}${no}`, stops: true };
 }

@@ -17,62 +17,10 @@
 import type { Detection } from '../../rule-types.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { lineStartOffset, replaceFix, sourceLines } from '../../../fixes/lines.js';
+import { loopJumps } from '../lib/index.js';
 
 const FUNCTIONS = new Set(['func_literal', 'function_declaration', 'method_declaration']);
 const SWITCHES = new Set(['expression_switch_statement', 'type_switch_statement', 'select_statement']);
-
-/** A `break`, `continue` or `return` that leaves this loop's iteration, and what it becomes in the closure. */
-interface Jump {
-  node: SyntaxNode;
-  kind: 'continue' | 'break' | 'return';
-}
-
-/**
- * The jumps of the loop's body that leave the iteration, or undefined when one cannot be carried out of a closure (a
- * `goto`, a labelled jump to an outer loop).
- */
-function iterationJumps(loop: LoopFacts): Jump[] | undefined {
-  const label = loop.node.parent?.type === 'labeled_statement' ? loop.node.parent.childForFieldName('label')?.text : undefined;
-  const jumps: Jump[] = [];
-  let ok = true;
-  const visit = (n: SyntaxNode, inLoop: boolean, inSwitch: boolean, innerLabels: ReadonlySet<string>): void => {
-    if (!ok || FUNCTIONS.has(n.type)) return;
-    switch (n.type) {
-      case 'goto_statement':
-        ok = false;
-        return;
-      case 'return_statement':
-        jumps.push({ node: n, kind: 'return' });
-        return;
-      case 'break_statement':
-      case 'continue_statement': {
-        const target = n.namedChild(0)?.text;
-        const kind = n.type === 'break_statement' ? 'break' : 'continue';
-        if (target !== undefined) {
-          if (target === label) jumps.push({ node: n, kind });
-          else if (!innerLabels.has(target)) ok = false;
-          return;
-        }
-        // An unlabelled break belongs to the innermost loop, switch or select; a continue to the innermost loop.
-        if (inLoop || (kind === 'break' && inSwitch)) return;
-        jumps.push({ node: n, kind });
-        return;
-      }
-      default:
-        break;
-    }
-    let labels = innerLabels;
-    if (n.type === 'labeled_statement') {
-      const name = n.childForFieldName('label')?.text;
-      if (name !== undefined) labels = new Set([...innerLabels, name]);
-    }
-    const loopHere = inLoop || n.type === 'for_statement';
-    const switchHere = inSwitch || SWITCHES.has(n.type);
-    for (let i = 0; i < n.namedChildCount; i++) visit(n.namedChild(i)!, loopHere, switchHere, labels);
-  };
-  visit(loop.body, false, false, new Set());
-  return ok ? jumps : undefined;
-}
 
 /** The enclosing function's result types (one per value returned) and whether they are named; undefined: no function. */
 function resultTypes(loop: LoopFacts): { types: string[]; named: boolean } | undefined {
@@ -159,7 +107,7 @@ function freshName(base: string, used: ReadonlySet<string>): string {
   for (let i = 2; ; i++) if (!used.has(`${base}${i}`)) return `${base}${i}`;
 }
 
-/** The values a `return` statement hands back, as written, or undefined when it has none. */
+/** The values a `return` statement hands back, as written (none for a bare `return`). */
 function returnedValues(statement: SyntaxNode): SyntaxNode[] {
   const list = statement.namedChild(0);
   if (!list) return [];
@@ -184,8 +132,8 @@ export function closureFix(loop: LoopFacts, source: string): Detection['fix'] | 
   const closeLine = loop.node.endPosition.row + 1;
   // The statements must own their lines: nothing of the header or the closing brace on them.
   if (startLine <= headerLine || endLine >= closeLine) return undefined;
-  const jumps = iterationJumps(loop);
-  if (!jumps) return undefined;
+  const { jumps, escapes } = loopJumps(loop);
+  if (escapes) return undefined;
   // Go rejects a label nobody uses: the loop's label stays used by the `break` after the call, so a labelled
   // `continue` with no break to carry it cannot be rewritten.
   const label = loop.node.parent?.type === 'labeled_statement' ? loop.node.parent.childForFieldName('label')?.text : undefined;
