@@ -69,6 +69,15 @@ export function getRule(id: string): RuleDefinition | undefined {
   return ruleRegistry().get(id)?.definition;
 }
 
+/** The lower severities a rule reports some findings at: ` (info when the item count is assumed …; info for …)`. */
+export function severityNotes(rule: RuleDefinition, locale: Locale, code: (s: string) => string = (s) => s): string {
+  const notes = [
+    ...(rule.assumed_count_severity ? [t(locale, 'engine.docs.severity_assumed', { severity: code(rule.assumed_count_severity) })] : []),
+    ...Object.entries(rule.variant_severity ?? {}).map(([variant, graded]) => t(locale, 'engine.docs.severity_variant', { severity: code(graded.severity), variant: `\`${variant}\`` })),
+  ];
+  return notes.length > 0 ? ` (${notes.join('; ')})` : '';
+}
+
 /** Markdown docs of a rule: what / why / example / use instead / when not to use, in the locale. */
 export function renderRuleDocs(rule: RuleDefinition, locale: Locale): string {
   const docs = rule.docs[locale] ?? rule.docs.en;
@@ -76,7 +85,7 @@ export function renderRuleDocs(rule: RuleDefinition, locale: Locale): string {
   const lines = [
     `# ${rule.id}: ${rule.title[locale] ?? rule.title.en}`,
     '',
-    `**${t(locale, 'engine.docs.target')}:** \`${rule.target}\` · **${t(locale, 'engine.docs.severity')}:** \`${rule.severity}\`${rule.assumed_count_severity ? ` (${t(locale, 'engine.docs.severity_assumed', { severity: `\`${rule.assumed_count_severity}\`` })})` : ''} · **${t(locale, 'engine.docs.languages')}:** ${rule.languages.join(', ')}`,
+    `**${t(locale, 'engine.docs.target')}:** \`${rule.target}\` · **${t(locale, 'engine.docs.severity')}:** \`${rule.severity}\`${severityNotes(rule, locale, (s) => `\`${s}\``)} · **${t(locale, 'engine.docs.languages')}:** ${rule.languages.join(', ')}`,
     '',
     section('what', docs.what),
     section('why', docs.why),
@@ -379,11 +388,18 @@ function buildFinding(
   if (countAssumed && severityRank(def.assumed_count_severity!) < severityRank(otherwise)) {
     explanation = `${explanation}\n\n${t(locale, 'engine.count_assumed', { id: def.id, severity: def.assumed_count_severity! })}`.trim();
   }
+  // A variant graded on the held-out labels (`variant_severity` in the rule file) says why, when it is what lowers the
+  // finding; the repository's config setting the rule's severity keeps that severity.
+  const graded = rule.severitySet ? undefined : def.variant_severity?.[detection.variant ?? 'default'];
+  const gradedSeverity = lowest(otherwise, countAssumed ? def.assumed_count_severity : undefined);
+  if (graded && severityRank(graded.severity) < severityRank(gradedSeverity)) {
+    explanation = `${explanation}\n\n${t(locale, 'engine.variant_graded', { id: def.id, severity: graded.severity, reason: graded.reason[locale] ?? graded.reason.en, base: rule.severity })}`.trim();
+  }
   const anchorText = lines.line(detection.line).trim();
   const finding: Finding = {
     ruleId: def.id,
     target: def.target,
-    severity: lowest(otherwise, countAssumed ? def.assumed_count_severity : undefined),
+    severity: lowest(gradedSeverity, graded?.severity),
     confidence,
     path: facts.path,
     language: facts.language,

@@ -4,7 +4,7 @@
 // test/analysis/rule-docs.test.ts fails when a committed page differs from what this renders.
 import { t } from '../core/i18n.js';
 import { TARGETS, type Locale, type Target } from '../core/types.js';
-import { renderRuleDocs } from './engine.js';
+import { renderRuleDocs, severityNotes } from './engine.js';
 import { detectorPath } from './rule-registry.js';
 import type { RuleDefinition } from './rule-types.js';
 import { costSection, INTRO as OPTIMIZE_INTRO } from './rules/optimize/reference.js';
@@ -92,7 +92,7 @@ function table(rules: RuleDefinition[], locale: Locale): string[] {
     `|${columns.map(() => '---').join('|')}|`,
     ...rules.map(
       (r) =>
-        `| [\`${r.id}\`](${r.id}.md) | ${r.title[locale]} | ${r.severity}${r.assumed_count_severity ? ` (${t(locale, 'engine.docs.severity_assumed', { severity: r.assumed_count_severity })})` : ''} | ${r.languages.join(', ')} | ${r.cost ? `\`${r.cost.metric}\`` : '—'} | ${r.fix?.safety ?? '—'} |`,
+        `| [\`${r.id}\`](${r.id}.md) | ${r.title[locale]} | ${r.severity}${severityNotes(r, locale)} | ${r.languages.join(', ')} | ${r.cost ? `\`${r.cost.metric}\`` : '—'} | ${r.fix?.safety ?? '—'} |`,
     ),
   ];
 }

@@ -6,7 +6,7 @@ import { getEnvironmentData, isMainThread, setEnvironmentData } from 'node:worke
 import { PROJECT_ROOT, readCompiled, readRuleFolders } from '../core/data-files.js';
 import type { z } from 'zod';
 import { lazySchema, yaml } from '../core/lazy-modules.js';
-import { LANGUAGES, SEVERITIES, TARGETS } from '../core/types.js';
+import { LANGUAGES, SEVERITIES, TARGETS, severityRank } from '../core/types.js';
 import type { Detector, RuleDefinition } from './rule-types.js';
 import { detectors as optimizeDetectors } from './rules/optimize/index.js';
 import { detectors as qualityDetectors } from './rules/quality/index.js';
@@ -35,6 +35,8 @@ export const ruleFileSchema = lazySchema((z) => {
     severity: z.enum(SEVERITIES),
     /** Severity of a finding whose iteration count is assumed, not stated by the code (lower than `severity`). */
     assumed_count_severity: z.enum(SEVERITIES).optional(),
+    /** A variant's own, lower severity, with the reason its findings' explanation gives. */
+    variant_severity: z.record(z.string(), z.strictObject({ severity: z.enum(SEVERITIES), reason: localized(text) })).optional(),
     languages: z.array(z.enum(LANGUAGES)).min(1),
     docs: localized(docsSchema),
     messages: variants,
@@ -81,6 +83,14 @@ export function parseRuleFile(textContent: string, file: string): RuleDefinition
   const expectedId = file.replace(/\/rule\.ya?ml$/, '').replace(/^.*\//, '');
   if (result.data.id !== expectedId) {
     throw new RuleCatalogueError(`${file}: id: "${result.data.id}" must match the folder name "${expectedId}"`, file, 'id');
+  }
+  // A graded variant is one the rule reports, below the rule's own severity (grading never raises a finding).
+  for (const [variant, graded] of Object.entries(result.data.variant_severity ?? {})) {
+    const key = `variant_severity.${variant}`;
+    if (!(variant in result.data.messages)) throw new RuleCatalogueError(`${file}: ${key}: "${variant}" is not a variant of messages`, file, key);
+    if (severityRank(graded.severity) >= severityRank(result.data.severity)) {
+      throw new RuleCatalogueError(`${file}: ${key}.severity: "${graded.severity}" must be lower than the rule's "${result.data.severity}"`, file, key);
+    }
   }
   return result.data as RuleDefinition;
 }

@@ -16,6 +16,12 @@ export interface RuleDocs {
 
 export type Localized<T> = Record<Locale, T>;
 
+/** A variant's own severity and why: "reviewers kept 2 of 15 such findings on code in the wild". */
+export interface VariantSeverity {
+  severity: Severity;
+  reason: Localized<string>;
+}
+
 export interface RuleDefinition {
   /** kebab-case, never renamed: users put it in config and suppressions. */
   id: string;
@@ -27,6 +33,12 @@ export interface RuleDefinition {
    * guess about the data (docs/engine.md, "Severity follows measured precision"). Lower than `severity`.
    */
   assumed_count_severity?: Severity;
+  /**
+   * A lower severity for the findings of one variant, graded on the held-out labels (docs/engine.md, "Severity
+   * follows measured precision"), with the reason the finding's explanation gives. Unless the repository's config
+   * sets the rule's severity.
+   */
+  variant_severity?: Record<string, VariantSeverity>;
   languages: Language[];
   docs: Localized<RuleDocs>;
   /**

@@ -2,6 +2,10 @@
 // state is reported at the rule's `assumed_count_severity` (info), says why, and is a warning again when the code
 // states the count or the repository's config sets the rule's severity.
 import { describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseRuleFile } from '../../src/analysis/rule-registry.js';
+import { PROJECT_ROOT } from '../../src/core/i18n.js';
 import { analyzeSource, getRule, renderRuleDocs } from '../../src/analysis/engine.js';
 import { configSchema } from '../../src/config/schema.js';
 import { t } from '../../src/core/i18n.js';
@@ -33,7 +37,7 @@ describe('severity of an assumed iteration count', () => {
       const rule = getRule(id)!;
       expect([rule.severity, rule.assumed_count_severity]).toEqual(['warning', 'info']);
     }
-    // The rules whose findings reviewers keep do not.
+    // The other rules do not (some grade a variant instead: below).
     for (const id of ['unguarded-worker-loop', 'resource-leak-in-loop', 'fire-and-forget-task', 'defer-in-loop', 'polling-fixed-interval']) {
       expect(getRule(id)!.assumed_count_severity).toBeUndefined();
     }
@@ -139,5 +143,116 @@ def watch(dsn):
   it('says it on the rule page', () => {
     expect(renderRuleDocs(getRule('query-in-loop')!, 'en')).toContain('`warning` (`info` when the item count is assumed and the loop is not inside a poller)');
     expect(renderRuleDocs(getRule('defer-in-loop')!, 'en')).not.toContain('when the item count is assumed');
+  });
+});
+
+// A variant graded on the held-out labels (`variant_severity` in the rule file): resource-leak-in-loop's close skipped
+// only when a call before it throws, defer-in-loop's deferred call that releases nothing the API files know.
+describe('severity of a graded variant', () => {
+  const graded = (f: Finding) => f.explanation.includes(t('en', 'engine.variant_graded', { id: f.ruleId, severity: 'info', base: 'warning', reason: '' }).split(':')[0]!);
+  const PY_SKIPPED_CLOSE = `
+def export(paths):
+    for path in paths:
+        try:
+            out = open(path + ".bak", "w")
+            out.write(render(path))
+            out.close()
+        except OSError:
+            log.warning("skipped %s", path)
+`;
+  const PY_NEVER_CLOSED = 'def export(paths):\n    for path in paths:\n        out = open(path + ".bak", "w")\n        out.write(render(path))\n';
+  const JAVA_SKIPPED_CLOSE = `
+class Export {
+    void export(java.util.List<String> paths) {
+        for (String path : paths) {
+            try {
+                java.io.FileOutputStream out = new java.io.FileOutputStream(path + ".bak");
+                out.write(render(path));
+                out.close();
+            } catch (java.io.IOException e) {
+                log.warn("skipped " + path, e);
+            }
+        }
+    }
+}
+`;
+  const GO_DEFERS = (call: string) => `package app
+
+/*
+#include <stdlib.h>
+*/
+import "C"
+
+import (
+\t"os"
+\t"unsafe"
+)
+
+func load(names []string) error {
+\tfor _, name := range names {
+\t\tcs := C.CString(name)
+\t\tf, err := os.Open(name)
+\t\tif err != nil {
+\t\t\treturn err
+\t\t}
+\t\tdefer ${call}
+\t\tuse(cs, f)
+\t}
+\treturn nil
+}
+`;
+
+  it('reports the graded variant at its severity, with the reason and the way back', () => {
+    const py = only(run('app/export.py', PY_SKIPPED_CLOSE), 'resource-leak-in-loop');
+    expect(py.severity).toBe('info');
+    expect(graded(py)).toBe(true);
+    expect(py.explanation).toContain('reviewers kept 2 of 16 such findings');
+    expect(py.explanation).toContain('`rules: { resource-leak-in-loop: warning }`');
+    const java = only(run('app/Export.java', JAVA_SKIPPED_CLOSE), 'resource-leak-in-loop');
+    expect([java.severity, graded(java)]).toEqual(['info', true]);
+    const free = only(run('app/load.go', GO_DEFERS('C.free(unsafe.Pointer(cs))')), 'defer-in-loop');
+    expect([free.severity, graded(free)]).toEqual(['info', true]);
+    expect(free.explanation).toContain('`apis: { roles: { releases: [...] } }`');
+    // Still reported with its patch: nothing is dropped.
+    expect(py.fix).toBeDefined();
+  });
+
+  it("leaves the rule's other variants at the rule's severity", () => {
+    const never = only(run('app/export.py', PY_NEVER_CLOSED), 'resource-leak-in-loop');
+    expect([never.severity, graded(never)]).toEqual(['warning', false]);
+    const close = only(run('app/load.go', GO_DEFERS('f.Close()')), 'defer-in-loop');
+    expect([close.severity, graded(close)]).toEqual(['warning', false]);
+  });
+
+  it("keeps the severity the repository's config sets for the rule, and a release the repository declares", () => {
+    expect(only(run('app/export.py', PY_SKIPPED_CLOSE, { 'resource-leak-in-loop': 'warning' }), 'resource-leak-in-loop').severity).toBe('warning');
+    expect(only(run('app/export.py', PY_SKIPPED_CLOSE, { 'resource-leak-in-loop': { severity: 'error' } }), 'resource-leak-in-loop').severity).toBe('error');
+    expect(only(run('app/export.py', PY_SKIPPED_CLOSE, { 'resource-leak-in-loop': 'on' }), 'resource-leak-in-loop').severity).toBe('info');
+    const declared = analyzeSource(
+      { path: 'app/load.go', content: GO_DEFERS('C.free(unsafe.Pointer(cs))') },
+      configSchema().parse({ severity_threshold: 'info', apis: { roles: { releases: ['free'] } } }),
+    ).findings.filter((f) => f.ruleId === 'defer-in-loop');
+    expect(declared.map((f) => f.severity)).toEqual(['warning']);
+  });
+
+  it('falls under a warning threshold', () => {
+    expect(run('app/export.py', PY_SKIPPED_CLOSE, {}, 'warning').filter((f) => f.ruleId === 'resource-leak-in-loop')).toEqual([]);
+    expect(run('app/export.py', PY_NEVER_CLOSED, {}, 'warning').filter((f) => f.ruleId === 'resource-leak-in-loop')).toHaveLength(1);
+  });
+
+  it('says it on the rule page and in the catalogue', () => {
+    expect(renderRuleDocs(getRule('resource-leak-in-loop')!, 'en')).toContain('`warning` (`info` for the `not-on-every-path` variant; `info` for the `java-not-on-every-path` variant)');
+    expect(renderRuleDocs(getRule('defer-in-loop')!, 'zh-CN')).toContain('`default` 变体为 `info`');
+  });
+
+  it('rejects a graded variant the rule does not report, or one not below the rule', () => {
+    const rule = readFileSync(join(PROJECT_ROOT, 'rules', 'defer-in-loop', 'rule.yml'), 'utf8');
+    expect(() => parseRuleFile(rule.replace('variant_severity:\n  default:', 'variant_severity:\n  nope:'), 'rules/defer-in-loop/rule.yml')).toThrow(
+      /variant_severity\.nope: "nope" is not a variant of messages/,
+    );
+    expect(() => parseRuleFile(rule.replace(/(variant_severity:\n  default:\n    severity:) info/, '$1 error'), 'rules/defer-in-loop/rule.yml')).toThrow(
+      /variant_severity\.default\.severity: "error" must be lower than the rule's "warning"/,
+    );
+    expect(parseRuleFile(rule, 'rules/defer-in-loop/rule.yml').variant_severity?.default?.severity).toBe('info');
   });
 });

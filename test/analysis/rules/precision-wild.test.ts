@@ -47,9 +47,14 @@ function goModulePath(file: string, directive: string): string {
   return join(root, 'app', file);
 }
 
-/** A marked finding's severity: the rule's, or its `assumed_count_severity` when the explanation says the count is assumed. */
-function expectedSeverity(ruleId: string, finding: Finding): string {
+/**
+ * A marked finding's severity: the rule's; its `assumed_count_severity` when the explanation says the count is assumed;
+ * its variant's `variant_severity` for a graded variant (the marker names the variant).
+ */
+function expectedSeverity(ruleId: string, finding: Finding, variant: string): string {
   const rule = getRule(ruleId)!;
+  const graded = rule.variant_severity?.[variant];
+  if (graded) return graded.severity;
   const lower = rule.assumed_count_severity;
   if (lower === undefined) return rule.severity;
   return finding.explanation.includes(t('en', 'engine.count_assumed', { id: ruleId, severity: lower })) ? lower : rule.severity;
@@ -81,8 +86,9 @@ describe('precision fixtures', () => {
           const finding = findings.find((f) => f.line === line)!;
           expect(variantsOf(finding)).toContain(variant);
           // Evidence from the API, SQL or a summary: reported at the rule's own severity, not demoted, unless the
-          // rule grades an assumed iteration count lower and the finding's count is assumed (it then says so).
-          expect(finding.severity).toBe(expectedSeverity(ruleId, finding));
+          // rule grades an assumed iteration count lower and the finding's count is assumed (it then says so), or
+          // grades the marked variant lower on measured precision.
+          expect(finding.severity).toBe(expectedSeverity(ruleId, finding, variant));
         }
       });
     }
