@@ -117,6 +117,11 @@ export interface KnowledgeBase {
    * receiver's declared type (a simple name) is none of them: another type's method of the same name.
    */
   receiverTypeAllows?(language: Language, callee: string, type: string): boolean;
+  /**
+   * The call resolves to a function of the code's own whose summary provably does no I/O (no catalogue call, nothing
+   * unresolved below it): effect summaries only; undefined or false otherwise.
+   */
+  doesNoIo?(language: Language, callee: string): boolean;
   /** `roles:` of the API files: whether a method (the callee's last segment) has the role in this language. */
   hasRole?(language: Language, method: string, role: CallRole): boolean;
   /**

@@ -724,6 +724,12 @@ export class FileEffects implements KnowledgeBase {
     return this.resolve(this.table, normalized, undefined, 0)?.guarded === true;
   }
 
+  doesNoIo(language: Language, callee: string): boolean {
+    if (language !== this.table.language) return false;
+    const summarised = this.summarisedCall(callee);
+    return summarised !== null && summarised.kinds.length === 0 && summarised.opens === undefined;
+  }
+
   isAsyncFunction(language: Language, callee: string): boolean {
     if (language !== 'javascript' && language !== 'typescript' && language !== 'tsx') return false;
     const normalized = callee.replace(/^await\s*/, '');

@@ -30,10 +30,19 @@ export const DONE_SQL = /^\s*UPDATE\s+[\w."`]+\s+SET\s[\s\S]*\b(status|state)\s*
 /** An ack: a `queue-ack` callee, or a method the API files give the `acks` role (`xack`, `mark_done`). */
 function isAck(call: TreeCall, ctx: RuleContext): boolean {
   if (call.kinds.includes('queue-ack') && !/change_message_visibility/.test(call.callee)) return true;
-  if (ctx.kb.hasRole?.(ctx.file.language, call.method, 'acks') === true) return true;
+  if (ctx.kb.hasRole?.(ctx.file.language, call.method, 'acks') === true) return !ownBookkeeping(call, ctx);
   if (call.method === 'commit' && /consumer/i.test(call.receiver ?? '')) return true;
   if (call.method === 'send' && /DeleteMessage(Batch)?Command/.test(call.node.text)) return true;
   return call.sql !== undefined && DONE_SQL.test(call.sql);
+}
+
+/**
+ * `self.mark_done(top, left, bottom, right)` where `mark_done` is the code's own function and its summary shows that
+ * it provably does no I/O (no broker, database or HTTP call, nothing unresolved): a parser's note of what it has
+ * scanned, not a message's acknowledgement. The name alone made it an ack.
+ */
+function ownBookkeeping(call: TreeCall, ctx: RuleContext): boolean {
+  return ctx.kb.doesNoIo?.(ctx.file.language, call.callee) === true;
 }
 
 /** Message variables: the loop's own variables and names assigned from a queue pop in the body, plus derived names. */

@@ -48,6 +48,36 @@ function isDaemonThreadLoop(loop: LoopFacts): boolean {
 const DAEMON_TRUE = /\bdaemon\s*=\s*True\b/;
 
 /**
+ * The loop's function is the `target=` of a `multiprocessing.Process` whose handle its owner stops with a signal: the
+ * file calls `terminate()` or `kill()` on the name the process was assigned to, or the function that builds it returns
+ * it (`p = Process(target=sync_forever, args=...); return p`: the caller holds the only handle, and a loop in a child
+ * process cannot see a flag of the parent's anyway). Stopping by process kill is the owner's design, not a missing
+ * exit; a `Thread` cannot be killed, so it does not count.
+ */
+function terminatedByOwner(loop: LoopFacts): boolean {
+  const fn = enclosingFunction(loop.node, 'python');
+  if (!fn) return false;
+  const root = rootOf(loop.node);
+  for (const args of callsPassing(fn, 'target')) {
+    const call = args.parent;
+    if (!call || !/(?:^|\.)Process$/.test(call.childForFieldName('function')?.text ?? '')) continue;
+    const holder = call.parent;
+    if (holder?.type === 'return_statement') return true;
+    if (holder?.type !== 'assignment' || holder.childForFieldName('right')?.id !== call.id) continue;
+    const name = holder.childForFieldName('left')?.text ?? '';
+    if (!/^[\w.]+$/.test(name)) continue;
+    const signalled = root.descendantsOfType('call').some((c) => {
+      const callee = c.childForFieldName('function')?.text ?? '';
+      return callee === `${name}.terminate` || callee === `${name}.kill`;
+    });
+    const owner = enclosingFunction(call, 'python');
+    const returned = owner?.descendantsOfType('return_statement').some((r) => r.namedChildren[0]?.text === name && enclosingFunction(r, 'python')?.id === owner.id) === true;
+    if (signalled || (returned && !name.includes('.'))) return true;
+  }
+  return false;
+}
+
+/**
  * The argument lists of the file's calls that pass the function `fn` as `keyword=`: `target=run`, `target=self.run`,
  * and for a static or class method `target=Cache._sweep` (its own class by name) or `target=cls._reap` (only from
  * inside the same class: another class may have a method of the same name).
@@ -176,6 +206,7 @@ export const detectInfiniteLoopNoExit: Detector = (loop, ctx) => {
   if (!worker) return null;
   if (family === 'python' && holdsNoItem(loop, ctx) && (isDaemonThreadLoop(loop) || enclosingFunction(loop.node, family) === undefined || stoppedByInterrupt(loop))) return null;
   if (family === 'python' && isDaemonThreadLoop(loop) && (drainsOwnQueue(loop, ctx) || takesNothingDurable(loop, ctx))) return null;
+  if (family === 'python' && terminatedByOwner(loop)) return null;
   if (relaysMessages(loop, ctx)) return null;
   if (acceptsClients(loop, ctx)) return null;
   // An interactive session (a REPL reading `input()`) ends at the person's EOF or Ctrl-C; no deploy stops it.

@@ -276,11 +276,24 @@ function leaksPerIteration(resource: Resource, closes: SyntaxNode[], loop: LoopF
   // an error leaves, like a finite one.
   if (family !== 'python' || resource.closeMethod === 'putconn' || (loop.infinite && model.ownBodyNodes(loop, RETURNS).length === 0)) return true;
   const body = loop.body;
+  // A handler that lets the loop go on after an error leaks one per failure, unless it closes the resource itself
+  // (`except socket.error: if sock: sock.close()` around `sock.settimeout(t); sock.connect(sa)`): the errors it
+  // catches close it, and any other error leaves the loop (a leak once, which the garbage collector closes).
+  // The success path must close it too, or hand it on past the loop (the address it connected to).
+  const closesIn = (handler: SyntaxNode) => closes.some((c) => c.startIndex >= handler.startIndex && c.endIndex <= handler.endIndex);
+  let successCloses: boolean | undefined;
+  const closedOnSuccess = () => (successCloses ??= closes.some((c) => !inErrorHandler(c, loop)) || usedAfterLoop(resource, loop, model));
   for (let current = resource.statement.parent; current && current.id !== body.id; current = current.parent) {
     if (current.type !== 'try_statement') continue;
-    if (tryParts(current).handlers.some((h) => !EXITS.test(h.text.replace(/^except[^:]*:/, '')))) return true;
+    if (tryParts(current).handlers.some((h) => !EXITS.test(h.text.replace(/^except[^:]*:/, '')) && !(closesIn(h) && closedOnSuccess()))) return true;
   }
   return false;
+}
+
+/** The resource's name is read after the loop (`if not sock: raise ...`, `return wrap(sock)`): the last one is kept. */
+function usedAfterLoop(resource: Resource, loop: LoopFacts, model: FileModel): boolean {
+  const scope = enclosingFunction(loop.node, model.family) ?? rootOf(loop.node);
+  return descendants(scope, model).some((n) => n.type === 'identifier' && n.text === resource.name && n.startIndex >= loop.node.endIndex && !(n.parent?.type === 'assignment' && n.parent.childForFieldName('left')?.id === n.id));
 }
 
 /**

@@ -48,7 +48,7 @@ export function isLongRunning(loop: import('../../facts.js').LoopFacts): boolean
     let condition = conditionNode?.text ?? '';
     // `while state in ["PENDING", "RUNNING"]:` waits for one job's status; a word in a string is no run flag.
     for (const literal of conditionNode?.descendantsOfType('string') ?? []) condition = condition.replace(literal.text, '""');
-    return STOP_FLAG.test(condition) && !/attempt|retr|tries/i.test(condition) && !ownCompletionFlag(loop) && !endsWhenDone(loop);
+    return STOP_FLAG.test(condition) && !/attempt|retr|tries/i.test(condition) && !ownCompletionFlag(loop) && !endsWhenDone(loop) && !resultForCaller(loop);
   }
   if ((loop.kind === 'for-each' || loop.kind === 'async-for' || loop.kind === 'for-await') && loop.iterable) {
     // `for msg in consumer:` reads a stream; `for consumer in self.consumers:` and `for i in subscription_ids:` walk
@@ -70,6 +70,27 @@ function ownCompletionFlag(loop: LoopFacts): boolean {
   const fn = enclosingFunction(loop.node, 'python');
   if (!fn || fn.descendantsOfType(['global_statement', 'nonlocal_statement']).some((d) => d.text.includes(flag.text))) return false;
   return loop.body.descendantsOfType('assignment').some((a) => a.childForFieldName('left')?.text === flag.text);
+}
+
+/**
+ * Python: `es = Optimiser(x0); while not es.stop(): ...` or `while work.nit < maxiter and not terminate: ...`, then
+ * `return summary(es)`: the function's last statement hands a computed value back to its caller, and the loop sits
+ * in the function's own body before it. The loop is one computation the caller waits for (an optimiser or solver
+ * iterating to its termination test), not a worker that must outlive a failure: an exception belongs to that
+ * caller. A thread's target returns nothing (its value is dropped), and a literal status (`return True`) is no result.
+ */
+function resultForCaller(loop: LoopFacts): boolean {
+  if (loop.language !== 'python') return false;
+  const fn = enclosingFunction(loop.node, 'python');
+  const body = fn?.childForFieldName('body');
+  if (!fn || !body || loop.node.parent?.id !== body.id) return false;
+  const statements = statementsOf(body);
+  const last = statements[statements.length - 1];
+  if (!last || last.type !== 'return_statement' || last.startIndex < loop.node.endIndex) return false;
+  const value = last.namedChildren[0];
+  if (!value || ['true', 'false', 'none', 'integer', 'float', 'string'].includes(value.type)) return false;
+  // A generator's `return` ends its iteration; its loop may be a stream's pump.
+  return !fn.descendantsOfType(['yield']).some((y) => enclosingFunction(y, 'python')?.id === fn.id);
 }
 
 /**
