@@ -398,6 +398,7 @@ function buildFinding(
   const anchorText = lines.line(detection.line).trim();
   const finding: Finding = {
     ruleId: def.id,
+    variant: detection.variant ?? 'default',
     target: def.target,
     severity: lowest(gradedSeverity, graded?.severity),
     confidence,

@@ -74,6 +74,11 @@ export type Confidence = 'high' | 'medium' | 'low';
 
 export interface Finding {
   ruleId: string;
+  /**
+   * Which of the rule's findings this is (its message variant: `never-closed`, `not-on-every-path`; `default` when the
+   * rule has one kind). Rule pages name them, and a variant may be graded to its own severity (`variant_severity`).
+   */
+  variant?: string;
   target: Target;
   severity: Severity;
   confidence: Confidence;
