@@ -86,11 +86,10 @@ function javaResource(call: CallFact, loop: LoopFacts): Resource | undefined {
 /** Opens a file when given a name, a `File` or a `Path`; over anything else it holds what its argument holds. */
 const SELF_OPENING = /^(Scanner|PrintWriter|PrintStream)$/;
 const STREAM_TYPE = /(Writer|Reader|Stream|Readable|Channel)$/;
-const STRING_METHOD = /^(substring|trim|strip|toString|nextLine|readLine|replace|replaceAll|toLowerCase|toUpperCase|getText|format|join|valueOf|group)$/;
 
 /**
  * What a `Scanner`, `PrintWriter` or `PrintStream` made per iteration holds, read from its first argument:
- * - `'nothing'`: a `String` to scan (`new Scanner(line.substring(i))`, `new Scanner(text)` of a `String`), a stream or
+ * - `'nothing'`: a `String` to scan (`new Scanner(line.substring(i))` of a `String line`, `new Scanner(text)` of a `String`), a stream or
  *   writer the loop did not make (`new PrintWriter(args.getOutputStream())`, `new PrintWriter(out)` of a parameter or
  *   field: the caller's own stream, which closing would close for the caller), or an in-memory object
  *   (`new PrintWriter(new StringWriter())`): no descriptor to release;
@@ -107,7 +106,11 @@ function wrappedArgument(call: CallFact, loop: LoopFacts): 'nothing' | { owner: 
   if (/\bnew\s+File\b|\bPaths?\s*\.\s*(get|of)\b|\.to(File|Path)\s*\(/.test(arg.text)) return undefined;
   if (arg.type === 'object_creation_expression') return 'nothing';
   if (arg.type === 'string_literal' || arg.type === 'binary_expression') return scanner ? 'nothing' : undefined;
-  if (arg.type === 'method_invocation') return scanner && STRING_METHOD.test(arg.childForFieldName('name')?.text ?? '') ? 'nothing' : undefined;
+  // `new Scanner(line.substring(i))`: a method of a `String` (a Scanner has no constructor for what else it returns).
+  if (arg.type === 'method_invocation') {
+    const of = arg.childForFieldName('object');
+    return scanner && of && (of.type === 'string_literal' || (of.type === 'identifier' && declaredTypeName(node, of.text) === 'String')) ? 'nothing' : undefined;
+  }
   const name = arg.type === 'identifier' ? arg.text : arg.type === 'field_access' && arg.childForFieldName('object')?.type === 'this' ? arg.childForFieldName('field')?.text : undefined;
   if (!name) return undefined;
   const type = declaredTypeName(node, name);
