@@ -343,6 +343,16 @@ function javaEntryScopes(root: SyntaxNode): SyntaxNode[] {
     // constructor → `processInput(args)`), to a fixed point.
     const invocations = root.descendantsOfType(['method_invocation']);
     const inEntry = (n: SyntaxNode) => out.some((scope) => within(n, scope));
+    // Another class of the file that only the entry code makes (a demo's generator thread, `new GenThread(name)` in
+    // `main`): a part of the program, which lives as long as the program does. Its constructors and `run()`.
+    for (const other of root.descendantsOfType(['class_declaration'])) {
+      const name = other.childForFieldName('name')?.text;
+      if (!name || other.id === cls!.id || within(cls!, other)) continue;
+      const made = root.descendantsOfType(['object_creation_expression']).filter((c) => c.childForFieldName('type')?.text.replace(/<[\s\S]*$/, '') === name);
+      if (made.length === 0 || !made.every(inEntry)) continue;
+      const members = other.childForFieldName('body')?.namedChildren ?? [];
+      out.push(...members.filter((m) => m.type === 'constructor_declaration' || (m.type === 'method_declaration' && m.childForFieldName('name')?.text === 'run' && (m.childForFieldName('parameters')?.namedChildCount ?? 0) === 0)));
+    }
     const candidates = body.namedChildren.filter((m) => m.type === 'method_declaration' && m.id !== main.id && /\bprivate\b/.test(m.namedChildren.find((c) => c.type === 'modifiers')?.text ?? ''));
     for (let added = true; added; ) {
       added = false;

@@ -57,12 +57,15 @@ function handlesOwnFailures(call: SyntaxNode): boolean {
   const work = args[0]!;
   let body: SyntaxNode | null | undefined;
   if (work.type === 'lambda_expression') body = work.childForFieldName('body');
-  else if (work.type === 'object_creation_expression') {
-    const methods = (work.namedChildren.find((c) => c.type === 'class_body')?.namedChildren ?? []).filter((m) => m.type === 'method_declaration');
-    body = methods.find((m) => /^(run|call)$/.test(m.childForFieldName('name')?.text ?? ''))?.childForFieldName('body');
+  else if (work.type === 'object_creation_expression' && work.namedChildren.some((c) => c.type === 'class_body')) {
+    body = runBody(work.namedChildren.find((c) => c.type === 'class_body'));
+  } else {
+    // `submit(new QueueProcessor())`, `submit(task)` of a class this file declares: its run()/call() is the work.
+    body = runBody(namedTaskClass(work)?.childForFieldName('body'));
   }
   if (body?.type !== 'block') return false;
   const statements = body.namedChildren.filter((c) => c.type !== 'line_comment' && c.type !== 'block_comment');
+  if (catchesAll(statements, body)) return true;
   const last = statements[statements.length - 1];
   if (!last || (last.type !== 'try_statement' && last.type !== 'try_with_resources_statement')) return false;
   const catches = last.namedChildren.filter((c) => c.type === 'catch_clause');
@@ -71,6 +74,93 @@ function handlesOwnFailures(call: SyntaxNode): boolean {
   return statements.slice(0, -1).every(
     (st) => st.type === 'local_variable_declaration' || (st.type === 'if_statement' && !st.childForFieldName('alternative') && /^(?:\{\s*)?return\b[^;]*;(?:\s*\})?$/.test(st.childForFieldName('consequence')?.text.trim() ?? '')),
   );
+}
+
+/** The body of `run()` or `call()` (no parameters) of a class body. */
+function runBody(classBody: SyntaxNode | null | undefined): SyntaxNode | null | undefined {
+  const methods = (classBody?.namedChildren ?? []).filter((m) => m.type === 'method_declaration');
+  const run = methods.find((m) => /^(run|call)$/.test(m.childForFieldName('name')?.text ?? '') && (m.childForFieldName('parameters')?.namedChildCount ?? 0) === 0);
+  return run?.childForFieldName('body');
+}
+
+/** `new Name(...)` or a variable declared as `Name` (a loop's `for (Name task : tasks)`), where this file declares `class Name`. */
+function namedTaskClass(work: SyntaxNode): SyntaxNode | undefined {
+  let name: string | undefined;
+  if (work.type === 'object_creation_expression') name = work.childForFieldName('type')?.text.replace(/<[\s\S]*$/, '');
+  else if (work.type === 'identifier') name = declaredTypeName(work, work.text);
+  if (!name || !/^[A-Z][\w$]*$/.test(name)) return undefined;
+  return work.tree.rootNode.descendantsOfType(['class_declaration']).find((c) => c.childForFieldName('name')?.text === name);
+}
+
+const BROAD_CATCH = /^(Throwable|Exception)$/;
+
+/**
+ * The work catches everything around what it does: a `try` whose handler takes `Throwable` or `Exception` (and
+ * rethrows nothing) holds the work, and the rest of the body (a queue processor's `while (!destroyed)` loop, the
+ * guards and bookkeeping around the try) is only locals, other tries whose handlers rethrow nothing, branches and
+ * loops made of the same, and calls on objects of the JDK's `java.util` packages (a collection, an `AtomicBoolean`,
+ * the `ExecutorService` it resubmits to, a `java.util.logging` logger), which do not fail but by a bug.
+ */
+function catchesAll(statements: SyntaxNode[], body: SyntaxNode): boolean {
+  let broad = false;
+  const safe = (st: SyntaxNode): boolean => {
+    switch (st.type) {
+      case 'line_comment':
+      case 'block_comment':
+      case 'empty_statement':
+      case 'return_statement':
+      case 'break_statement':
+      case 'continue_statement':
+      case 'local_variable_declaration':
+        return true;
+      case 'try_statement':
+      case 'try_with_resources_statement': {
+        const catches = st.namedChildren.filter((c) => c.type === 'catch_clause');
+        if (catches.length === 0 || catches.some((c) => c.descendantsOfType('throw_statement').length > 0)) return false;
+        if (catches.some((c) => catchTypeNames(c).some((t) => BROAD_CATCH.test(t)))) broad = true;
+        const fin = st.namedChildren.find((c) => c.type === 'finally_clause');
+        return !fin || fin.namedChildren.every((b) => b.type !== 'block' || b.namedChildren.every(safe));
+      }
+      case 'block':
+        return st.namedChildren.every(safe);
+      case 'if_statement':
+        return [st.childForFieldName('consequence'), st.childForFieldName('alternative')].every((b) => !b || safe(b.type === 'else' ? b.namedChild(0)! : b));
+      case 'while_statement':
+      case 'do_statement':
+      case 'for_statement':
+      case 'enhanced_for_statement':
+      case 'synchronized_statement': {
+        const inner = st.childForFieldName('body') ?? st.namedChildren.find((c) => c.type === 'block');
+        return !!inner && safe(inner);
+      }
+      case 'expression_statement':
+        return st.descendantsOfType(['method_invocation']).every((c) => {
+          const object = c.childForFieldName('object');
+          const name = object?.type === 'identifier' ? object.text : object?.type === 'field_access' && object.childForFieldName('object')?.type === 'this' ? object.childForFieldName('field')?.text : undefined;
+          return name !== undefined && jdkUtilReceiver(c, name);
+        }) && st.descendantsOfType(['object_creation_expression']).every((n) => n.childForFieldName('type')?.text === body.parent?.parent?.parent?.childForFieldName('name')?.text);
+      default:
+        return false;
+    }
+  };
+  return statements.every(safe) && broad;
+}
+
+function catchTypeNames(clause: SyntaxNode): string[] {
+  const types = clause.namedChildren.find((p) => p.type === 'catch_formal_parameter')?.namedChildren.find((p) => p.type === 'catch_type');
+  return types ? types.namedChildren.map((t) => t.text.slice(t.text.lastIndexOf('.') + 1)) : [];
+}
+
+/** `name` is declared with a type the file imports from `java.util` or one of its packages (`java.util.concurrent`, `.logging`). */
+function jdkUtilReceiver(at: SyntaxNode, name: string): boolean {
+  const type = declaredTypeName(at, name);
+  if (!type) return false;
+  const root = at.tree.rootNode;
+  return root.namedChildren.some((c) => {
+    if (c.type !== 'import_declaration') return false;
+    const text = c.text.replace(/\s+/g, '');
+    return new RegExp(`^importjava\\.util(\\.[a-z]\\w*)*\\.(\\*|${type.replace(/\$/g, '\\$')});$`).test(text);
+  });
 }
 
 function javaSketch(loop: LoopFacts, callee: string, text: string): string {

@@ -11,6 +11,8 @@ import type { CallFact, LoopFacts, SyntaxNode } from '../../facts.js';
 import type { Detection, RuleContext } from '../../rule-types.js';
 import { blockFix, fenceLanguage } from '../../../fixes/lines.js';
 import { leakedDescriptorsCost } from './cost.js';
+import { labelAround } from '../../facts/brace.js';
+import { declaredTypeName } from '../../facts/java-types.js';
 
 const GO_ROWS = /^(Query|QueryContext|Queryx|QueryxContext|NamedQuery|NamedQueryContext)$/;
 const GO_HTTP = /^(http\.(Get|Post|Head|PostForm)|(?:\w+\.)+(Do|Get|Post|Head|PostForm))$/;
@@ -74,9 +76,118 @@ function javaResource(call: CallFact, loop: LoopFacts): Resource | undefined {
   if (call.method === 'getConnection' && !/\bjava\.sql\b/.test(loop.node.tree.rootNode.text) && declaredWithType(call.node)) return undefined;
   // `Scanner(System.in)` and readers over a string own nothing to release.
   if (/^(Scanner|PrintWriter)$/.test(call.method) && /System\.(in|out|err)|StringReader|new String/.test(call.text)) return undefined;
+  const over = SELF_OPENING.test(call.method) ? wrappedArgument(call, loop) : undefined;
+  if (over === 'nothing') return undefined;
   if (closedWithItsMaker(call, loop)) return undefined;
-  const owner = JAVA_WRAPPER.test(call.callee) ? streamOwner(call, loop) : undefined;
+  const owner = typeof over === 'object' ? over.owner : JAVA_WRAPPER.test(call.callee) ? streamOwner(call, loop) : undefined;
   return { call, name: call.assignedTo, close: `${call.assignedTo}.close`, ...(owner ? { owner } : {}) };
+}
+
+/** Opens a file when given a name, a `File` or a `Path`; over anything else it holds what its argument holds. */
+const SELF_OPENING = /^(Scanner|PrintWriter|PrintStream)$/;
+const STREAM_TYPE = /(Writer|Reader|Stream|Readable|Channel)$/;
+
+/**
+ * What a `Scanner`, `PrintWriter` or `PrintStream` made per iteration holds, read from its first argument:
+ * - `'nothing'`: a `String` to scan (`new Scanner(line.substring(i))` of a `String line`, `new Scanner(text)` of a `String`), a stream or
+ *   writer the loop did not make (`new PrintWriter(args.getOutputStream())`, `new PrintWriter(out)` of a parameter or
+ *   field: the caller's own stream, which closing would close for the caller), or an in-memory object
+ *   (`new PrintWriter(new StringWriter())`): no descriptor to release;
+ * - `{ owner }`: a stream or writer this iteration declared (`Writer w = ...openWriter(); new PrintWriter(w)`): closing
+ *   `w` releases what the wrapper holds, so a `w.close()` counts as closing it;
+ * - `undefined`: a file name, `File` or `Path`, or an argument it cannot tell: a resource of its own.
+ */
+function wrappedArgument(call: CallFact, loop: LoopFacts): 'nothing' | { owner: string } | undefined {
+  const node = call.node.type === 'object_creation_expression' ? call.node : undefined;
+  const arg = node?.childForFieldName('arguments')?.namedChildren.find((a) => a.type !== 'line_comment' && a.type !== 'block_comment');
+  if (!node || !arg) return undefined;
+  const scanner = call.method === 'Scanner';
+  if (WRAPS_RESOURCE.test(arg.text)) return wrapsBorrowedStream(call, loop) ? 'nothing' : undefined;
+  if (/\bnew\s+File\b|\bPaths?\s*\.\s*(get|of)\b|\.to(File|Path)\s*\(/.test(arg.text)) return undefined;
+  if (arg.type === 'object_creation_expression') return 'nothing';
+  if (arg.type === 'string_literal' || arg.type === 'binary_expression') return scanner ? 'nothing' : undefined;
+  // `new Scanner(line.substring(i))`: a method of a `String` (a Scanner has no constructor for what else it returns).
+  if (arg.type === 'method_invocation') {
+    const of = arg.childForFieldName('object');
+    return scanner && of && (of.type === 'string_literal' || (of.type === 'identifier' && declaredTypeName(node, of.text) === 'String')) ? 'nothing' : undefined;
+  }
+  const name = arg.type === 'identifier' ? arg.text : arg.type === 'field_access' && arg.childForFieldName('object')?.type === 'this' ? arg.childForFieldName('field')?.text : undefined;
+  if (!name) return undefined;
+  const type = declaredTypeName(node, name);
+  if (type === 'String') return scanner ? 'nothing' : undefined;
+  if (!type || !STREAM_TYPE.test(type)) return undefined;
+  const declaredHere = arg.type === 'identifier' && (loop.loopVariables.includes(name) || loop.body.descendantsOfType(['variable_declarator']).some((d) => d.childForFieldName('name')?.text === name && d.startIndex < node.startIndex));
+  return declaredHere ? { owner: name } : 'nothing';
+}
+
+/**
+ * The catches (of tries around the open, inside the loop) that would take a failure of the work between the open
+ * and its close all end the loop: the handler's own statements include a `break` of this loop (or of a label
+ * around it), a `return`, a `throw`, `System.exit`, or set the loop's flag so the condition fails (`running =
+ * false` in `while (running)`, `closed = true` in `while (!closed)`). A catch of the interruption alone is not
+ * counted (it takes a timed-out wait, not the failure of the work), as in CallFact.failure.
+ */
+function failureEndsLoop(open: SyntaxNode, loop: LoopFacts): boolean {
+  const handlers: SyntaxNode[] = [];
+  let child = open;
+  for (let n = open.parent; n && n.id !== loop.node.id; n = n.parent) {
+    if ((n.type === 'try_statement' || n.type === 'try_with_resources_statement') && n.childForFieldName('body')?.id === child.id) {
+      for (const c of n.namedChildren) {
+        if (c.type !== 'catch_clause') continue;
+        const types = catchTypes(c);
+        if (types.length > 0 && types.every((t) => /^(InterruptedException|InterruptedIOException|ClosedByInterruptException)$/.test(t))) continue;
+        handlers.push(c);
+      }
+    }
+    child = n;
+  }
+  if (handlers.length === 0) return false;
+  const flags = loopFlags(loop);
+  return handlers.every((h) => catchEndsLoop(h, loop, flags));
+}
+
+function catchTypes(clause: SyntaxNode): string[] {
+  const types = clause.namedChildren.find((p) => p.type === 'catch_formal_parameter')?.namedChildren.find((p) => p.type === 'catch_type');
+  return types ? types.namedChildren.map((t) => t.text.slice(t.text.lastIndexOf('.') + 1)) : [];
+}
+
+/** `while (running)` → running must stay true; `while (!closed && ...)` → closed must stay false. */
+function loopFlags(loop: LoopFacts): Map<string, boolean> {
+  const flags = new Map<string, boolean>();
+  const condition = loop.node.childForFieldName('condition');
+  const text = (condition?.text ?? '').replace(/^\(|\)$/g, '').trim();
+  for (const part of text.split('&&')) {
+    const m = /^(!?)\s*(?:this\.)?([A-Za-z_$][\w$]*)$/.exec(part.trim());
+    if (m) flags.set(m[2]!, m[1] !== '!');
+  }
+  return flags;
+}
+
+function catchEndsLoop(clause: SyntaxNode, loop: LoopFacts, flags: Map<string, boolean>): boolean {
+  const body = clause.childForFieldName('body');
+  for (const st of body?.namedChildren ?? []) {
+    if (st.type === 'return_statement' || st.type === 'throw_statement') return true;
+    if (st.type === 'break_statement') {
+      const label = st.namedChildren.find((c) => c.type === 'identifier')?.text;
+      if (label ? labelAround(loop.node, label) : !innerBreakTarget(st, loop)) return true;
+    }
+    if (st.type !== 'expression_statement') continue;
+    const e = st.namedChild(0);
+    if (e?.type === 'method_invocation' && compact(`${e.childForFieldName('object')?.text ?? ''}.${e.childForFieldName('name')?.text ?? ''}`) === 'System.exit') return true;
+    if (e?.type !== 'assignment_expression' || e.child(1)?.type !== '=') continue;
+    const target = e.childForFieldName('left')?.text.replace(/^this\./, '') ?? '';
+    const value = e.childForFieldName('right')?.text;
+    if (flags.has(target) && (value === 'true' || value === 'false') && (value === 'true') !== flags.get(target)) return true;
+  }
+  return false;
+}
+
+/** An unlabelled `break` inside a switch or loop of the handler leaves that, not the loop. */
+function innerBreakTarget(node: SyntaxNode, loop: LoopFacts): boolean {
+  for (let p = node.parent; p && p.id !== loop.node.id; p = p.parent) {
+    if (['for_statement', 'enhanced_for_statement', 'while_statement', 'do_statement', 'switch_expression', 'switch_block'].includes(p.type)) return true;
+  }
+  return false;
 }
 
 /**
@@ -332,6 +443,10 @@ export function detectBraceResourceLeak(loop: LoopFacts, ctx: RuleContext): Dete
     // `Socket s = new Socket(host, port); s.close();`: nothing between the open and the close can throw, so the close
     // runs whenever the open succeeded (a failed open leaves nothing to close).
     if (!mayThrowBefore(call.node, found, loop)) continue;
+    // Every catch that could take a failure between the open and the close ends the loop (`break`, `break RESTART`,
+    // `running = false` on a `while (running)`, `return`): a failed round is the last one, so at most one resource
+    // leaks, once, not one per iteration.
+    if (failureEndsLoop(call.node, loop)) continue;
     out.push({ ...base, variant: 'java-not-on-every-path', data, fix });
   }
   return out;

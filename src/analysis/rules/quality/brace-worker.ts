@@ -217,10 +217,36 @@ function inDaemonThreadClass(loop: LoopFacts): boolean {
   while (fn && fn.type !== 'method_declaration' && fn.type !== 'lambda_expression' && fn.type !== 'class_body') fn = fn.parent;
   if (fn?.type !== 'method_declaration' || fn.childForFieldName('name')?.text !== 'run') return false;
   const cls = fn.parent?.parent;
-  if (cls?.type !== 'class_declaration' || !/^Thread$|\.Thread$/.test(cls.childForFieldName('superclass')?.namedChildren[0]?.text ?? '')) return false;
+  if (cls?.type !== 'class_declaration') return false;
+  if (madeDaemonByCreator(cls)) return true;
+  if (!/^Thread$|\.Thread$/.test(cls.childForFieldName('superclass')?.namedChildren[0]?.text ?? '')) return false;
   return (cls.childForFieldName('body')?.descendantsOfType('method_invocation') ?? []).some((c) => {
     const object = c.childForFieldName('object')?.text;
     return c.childForFieldName('name')?.text === 'setDaemon' && (object === undefined || object === 'this') && /^\(\s*true\s*\)$/.test(c.childForFieldName('arguments')?.text ?? '');
+  });
+}
+
+/**
+ * Every `new Processor(...)` of the file is made a daemon by the code that creates it: `Thread t = new Thread(new
+ * Processor()); t.setDaemon(true);` for a Runnable, `hup = new Hup(...); hup.setDaemon(true);` for a Thread subclass
+ * (the thread's variable, declared or assigned there, gets `setDaemon(true)` in the same block).
+ */
+function madeDaemonByCreator(cls: SyntaxNode): boolean {
+  const name = cls.childForFieldName('name')?.text;
+  if (!name) return false;
+  const made = rootOf(cls).descendantsOfType(['object_creation_expression']).filter((c) => c.childForFieldName('type')?.text.replace(/<[\s\S]*$/, '') === name);
+  return made.length > 0 && made.every((creation) => {
+    let thread: SyntaxNode = creation;
+    const wrapper = creation.parent?.type === 'argument_list' ? creation.parent.parent : undefined;
+    if (wrapper?.type === 'object_creation_expression' && /^(java\.lang\.)?Thread$/.test(wrapper.childForFieldName('type')?.text ?? '')) thread = wrapper;
+    const holder = thread.parent;
+    const variable = holder?.type === 'variable_declarator' ? holder.childForFieldName('name')?.text : holder?.type === 'assignment_expression' ? holder.childForFieldName('left')?.text : undefined;
+    let block = holder?.parent;
+    while (block && block.type !== 'block' && block.type !== 'constructor_body') block = block.parent;
+    if (!variable || !block) return false;
+    return block.descendantsOfType(['method_invocation']).some(
+      (c) => c.childForFieldName('name')?.text === 'setDaemon' && c.childForFieldName('object')?.text === variable && /^\(\s*true\s*\)$/.test(c.childForFieldName('arguments')?.text ?? '') && c.startIndex > thread.endIndex,
+    );
   });
 }
 

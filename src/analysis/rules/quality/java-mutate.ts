@@ -82,8 +82,23 @@ function enclosingMethod(node: SyntaxNode): SyntaxNode | undefined {
 
 function concurrentDeclaration(d: SyntaxNode, name: string): boolean {
   const declarator = d.childrenForFieldName('declarator').find((v) => v.childForFieldName('name')?.text === name);
-  const created = declarator?.childForFieldName('value')?.text ?? '';
-  return CONCURRENT.test(`${d.childForFieldName('type')?.text ?? ''} ${/^new\s/.test(created) ? created : ''}`);
+  const value = declarator?.childForFieldName('value');
+  const created = value?.text ?? '';
+  return CONCURRENT.test(`${d.childForFieldName('type')?.text ?? ''} ${/^new\s/.test(created) ? created : ''}`) || concurrentFactory(value);
+}
+
+/**
+ * A factory that makes a concurrent collection: its own name says so (`Sets.newConcurrentHashSet()`,
+ * `ConcurrentHashMap.newKeySet()`, `Queues.newConcurrentLinkedQueue()`), or a set backed by a concurrent map
+ * (`Collections.newSetFromMap(new ConcurrentHashMap<>())`). A factory that copies (`Lists.newArrayList(queue)`) does not
+ * count, whatever its argument is.
+ */
+function concurrentFactory(value: SyntaxNode | null | undefined): boolean {
+  if (value?.type !== 'method_invocation') return false;
+  const method = value.childForFieldName('name')?.text ?? '';
+  if (CONCURRENT.test(method) || (method === 'newKeySet' && /Concurrent/.test(value.childForFieldName('object')?.text ?? ''))) return true;
+  const arg = value.childForFieldName('arguments')?.namedChild(0);
+  return method === 'newSetFromMap' && arg?.type === 'object_creation_expression' && CONCURRENT.test(arg.childForFieldName('type')?.text ?? '');
 }
 
 /** `instance.userFactories` → itself; `semaphores.values()` → `semaphores` (a view); anything else: no copy. */
