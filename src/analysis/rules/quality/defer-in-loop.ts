@@ -656,12 +656,15 @@ function caseLeaves(statements: SyntaxNode[], loopLabel: string | undefined): bo
  * `t := time.NewTimer(d); defer t.Stop(); select { case <-t.C: ...; case <-stop: return }`: after the defer, the
  * iteration waits in a select whose every case but the receive from `t.C` leaves the loop, so the loop goes round
  * only once the timer has fired. Each pending `Stop` is of a spent timer: nothing is held until the function
- * returns. A case that goes round before the timer fired (a `continue`, a `break` of the select) still counts.
+ * returns. A case that goes round before the timer fired (a `continue`, a `break` of the select) still counts, and
+ * so does a ticker, which stays live after it fired.
  */
 function goesRoundOnlyAfterFiring(defer: SyntaxNode, loop: LoopFacts): boolean {
   const callee = deferredCallee(defer);
   const timer = /^(\w+)\.Stop$/.exec(callee)?.[1];
-  if (timer === undefined || !loop.assignments.some((a) => a.target === timer)) return false;
+  const made = loop.assignments.filter((a) => a.target === timer);
+  // A ticker (`time.NewTicker`, `clock.Ticker()`) that fired is still live: it fires again until stopped.
+  if (timer === undefined || made.length === 0 || made.some((a) => /Tick/.test(/^[^(]*/.exec(a.valueText)![0]))) return false;
   const labelled = loop.node.parent?.type === 'labeled_statement' ? loop.node.parent.childForFieldName('label')?.text : undefined;
   let top: SyntaxNode = defer;
   while (top.parent && top.parent.id !== loop.body.id && top.parent.type !== 'statement_list') top = top.parent;
