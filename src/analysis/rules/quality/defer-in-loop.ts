@@ -447,9 +447,13 @@ function mentions(node: SyntaxNode, names: Set<string>): boolean {
  * The iteration hands the released value (or something made from it) to concurrent work: `go copyOut(r)`, `go func()
  * { ... r ... }()`, `eg.Go(func() error { ... r ... })` (a `task-spawn` call of rules/apis/go.yml). That work may
  * still read it after the iteration, until the function waits for it after the loop: closing it at the end of the
- * iteration would pull it from under the goroutine, so holding it until the function returns is the point.
+ * iteration would pull it from under the goroutine, so holding it until the function returns is the point. An
+ * iteration that waits for its goroutines itself (`g.Wait()` in the body) keeps nothing past the round.
  */
 function handedToGoroutine(loop: LoopFacts, names: Set<string>, ctx: RuleContext): boolean {
+  // The iteration waits for its goroutines itself (`g.Wait()`, `wg.Wait()`: the `gather` kind): they are done with the
+  // value by the end of the round, so the deferred release could run there.
+  if (bodyNodes(loop, new Set(['call_expression'])).some((c) => ctx.kb.classify(loop.language, (c.childForFieldName('function')?.text ?? '').replace(/\s+/g, '')).kinds.includes('gather'))) return false;
   const literalUses = (fn: SyntaxNode | null | undefined) => fn?.type === 'func_literal' && mentions(fn.childForFieldName('body') ?? fn, names);
   for (const n of bodyNodes(loop, new Set(['go_statement', 'call_expression']))) {
     if (n.type === 'go_statement') {
