@@ -86,9 +86,11 @@ export type WaitClass = 'blocking' | 'immediate';
  * asyncio's `QueueEmpty`, `IndexError` from an empty deque): a loop of such takes inside a try that catches one
  * ends at the first empty take (a drain), it does not spin;
  * `observes_task`, a method of a task or future that hands its outcome to a callback when it ends
- * (`add_done_callback`): a worker coroutine started as a task with one has an owner that sees it fail.
+ * (`add_done_callback`): a worker coroutine started as a task with one has an owner that sees it fail;
+ * `frees_memory`, a function that only gives memory back (cgo's `C.free`): nothing scarce (a descriptor, a lock, a
+ * connection) waits for it, so a `defer` of one in a loop holds bytes, not resources.
  */
-export const CALL_ROLES = ['state_probe', 'not_work', 'keeps_callback', 'closes', 'returns_task', 'owns_tasks', 'acks', 'releases', 'blocks_when_held', 'control_flow_errors', 'timeout_errors', 'takes_item', 'stop_signals', 'control_flow_errnos', 'accepts_client', 'health_checks', 'sends_when_open', 'dispatches_event', 'backs_off', 'reads_terminal', 'takes_sql', 'empty_errors', 'observes_task'] as const;
+export const CALL_ROLES = ['state_probe', 'not_work', 'keeps_callback', 'closes', 'returns_task', 'owns_tasks', 'acks', 'releases', 'blocks_when_held', 'control_flow_errors', 'timeout_errors', 'takes_item', 'stop_signals', 'control_flow_errnos', 'accepts_client', 'health_checks', 'sends_when_open', 'dispatches_event', 'backs_off', 'reads_terminal', 'takes_sql', 'empty_errors', 'observes_task', 'frees_memory'] as const;
 export type CallRole = (typeof CALL_ROLES)[number];
 
 /**
@@ -103,9 +105,11 @@ export type CallRole = (typeof CALL_ROLES)[number];
  * connection that speaks a protocol other than a database's (HTTP, mail, file transfer, SSH: `urllib3.PoolManager`),
  * so it carries no query: a file that opens one beside an in-process database still queries only that database;
  * `terminal_input`, what the process's standard input gives (`sys.stdin.read()`): a loop that pumps it serves the
- * person at the terminal (or the pipe), which stops it with Ctrl-C or end of input, not a deploy.
+ * person at the terminal (or the pipe), which stops it with Ctrl-C or end of input, not a deploy;
+ * `c_string`, a C copy of a Go string (cgo's `C.CString(s)`): a NUL-terminated name or path for one C call, bytes the
+ * Go code had already.
  */
-export const BUILT_VALUES = ['in_process_queue', 'in_process_database', 'plain_result', 'ui_events', 'protocol_client', 'terminal_input'] as const;
+export const BUILT_VALUES = ['in_process_queue', 'in_process_database', 'plain_result', 'ui_events', 'protocol_client', 'terminal_input', 'c_string'] as const;
 export type BuiltValue = (typeof BUILT_VALUES)[number];
 
 export interface KnowledgeBase {

@@ -7,7 +7,8 @@
 // - Go: `go f(x)` in a loop where `f` is a function or method of the same file that returns an `error`: the
 //   goroutine throws the error away. errgroup (`g.Go(func() error { return f(x) })`) is the fix. A server's accept
 //   loop that hands the accepted client to its handler (`go s.serve(newConn(c))`) is left alone: the handler's
-//   error ends that one session.
+//   error ends that one session, and so is a teardown started on its own goroutine (`go c.Close()`, `go
+//   tnc.Disconnect()`): a failed close of what the code lets go of has no one to report to.
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import type { Detection, RuleContext } from '../../rule-types.js';
 import { blockFix, fenceLanguage } from '../../../fixes/lines.js';
@@ -276,6 +277,10 @@ function goFindings(loop: LoopFacts, ctx: RuleContext): Detection[] {
     const args = call.childForFieldName('arguments');
     if (clients.size > 0 && args?.descendantsOfType(['identifier']).some((i) => clients.has(i.text))) continue;
     const callee = fn.text.replace(/\s+/g, '');
+    // `go tnc.Disconnect()`, `go c.Close()`: a teardown (the `close` kind of rules/apis/go.yml) started on its own
+    // goroutine, often because a synchronous call would wait for the very loop that starts it. Its error is the
+    // failure to close something the code is letting go of: there is nothing to retry or report it to.
+    if (!bare && ctx.kb.classify(loop.language, callee).kinds.includes('close')) continue;
     out.push({
       loop,
       line: g.startPosition.row + 1,

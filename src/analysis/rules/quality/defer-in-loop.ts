@@ -235,6 +235,28 @@ function unconverted(arg: SyntaxNode | null | undefined): SyntaxNode | null | un
 }
 
 /**
+ * `cs := C.CString(name); defer C.free(unsafe.Pointer(cs))`: the deferred call only gives memory back (`frees_memory`
+ * in rules/apis/go.yml) and what it frees is a C copy of a Go string the iteration made (`builds: c_string`), a name
+ * or path for a C call. Until the function returns the loop holds a few bytes per round, no descriptor, lock or
+ * connection: not worth a closure per iteration. A C buffer per round (`C.malloc(n)`, `C.CBytes(chunk)`) is memory
+ * that grows with the input and still counts.
+ */
+function freesCString(defer: SyntaxNode, loop: LoopFacts, ctx: RuleContext): boolean {
+  const callee = deferredCallee(defer);
+  if (ctx.kb.hasRole?.(loop.language, callee.slice(callee.lastIndexOf('.') + 1), 'frees_memory') !== true) return false;
+  const arg = unconverted(defer.namedChild(0)?.childForFieldName('arguments')?.namedChild(0));
+  if (arg?.type !== 'identifier') return false;
+  const values = loop.assignments.filter((a) => a.target === arg.text);
+  return (
+    values.length > 0 &&
+    values.every((a) => {
+      const made = /^([\w.]+)\(/.exec(a.valueText.replace(/\s+/g, ''));
+      return made !== null && ctx.kb.builds?.(loop.language, made[1]!, 'c_string') === true;
+    })
+  );
+}
+
+/**
  * The variable the deferred call releases: `c` of `defer c.Close()`, `fd` of `defer syscall.Close(fd)`, `dst` of
  * `defer c.rm(ctx, dst)` (an argument after the context Go passes first): the first, in that order, that the
  * iteration assigns.
@@ -248,6 +270,24 @@ function releasedVariable(defer: SyntaxNode, loop: LoopFacts): string | undefine
     if (candidate?.type === 'identifier' && loop.assignments.some((a) => a.target === candidate.text)) return candidate.text;
   }
   return undefined;
+}
+
+/**
+ * `ctx, cancel := context.WithTimeout(ctx, d); defer cancel()`: a bare func value released with no argument stands for
+ * what the iteration bound together with it (the context it cancels). What it releases is that value, so the
+ * context handed to a goroutine the iteration starts (`eg.Go(func() error { ... ctx ... })`) is kept the same way a
+ * reader would be: cancelling it at the end of the round would stop the work before the function waits for it.
+ */
+function boundWithReleaser(defer: SyntaxNode, loop: LoopFacts): string[] {
+  const call = defer.namedChild(0);
+  const fn = call?.childForFieldName('function');
+  if (fn?.type !== 'identifier' || (call?.childForFieldName('arguments')?.namedChildCount ?? 0) > 0) return [];
+  for (const d of bodyNodes(loop, new Set(['short_var_declaration', 'assignment_statement']))) {
+    const left = (d.childForFieldName('left')?.namedChildren ?? []).filter((c) => c.type === 'identifier');
+    if (!left.some((c) => c.text === fn.text)) continue;
+    return left.map((c) => c.text).filter((n) => n !== fn.text && n !== '_');
+  }
+  return [];
 }
 
 /**
@@ -319,8 +359,8 @@ function handedToCWithOuter(call: SyntaxNode, names: Set<string>, loop: LoopFact
 function keptForAfter(defer: SyntaxNode, loop: LoopFacts, ctx: RuleContext): boolean {
   if (releasesOuterSlot(defer, loop)) return true;
   const released = releasedVariable(defer, loop);
-  if (released === undefined) return false;
-  const names = new Set([released]);
+  const names = new Set(released === undefined ? boundWithReleaser(defer, loop) : [released]);
+  if (names.size === 0) return false;
   const nodes = bodyNodes(loop, HOLDERS).sort((a, b) => a.startIndex - b.startIndex);
   for (const n of nodes) {
     if (n.type !== 'short_var_declaration' && n.type !== 'assignment_statement') continue;
@@ -407,9 +447,13 @@ function mentions(node: SyntaxNode, names: Set<string>): boolean {
  * The iteration hands the released value (or something made from it) to concurrent work: `go copyOut(r)`, `go func()
  * { ... r ... }()`, `eg.Go(func() error { ... r ... })` (a `task-spawn` call of rules/apis/go.yml). That work may
  * still read it after the iteration, until the function waits for it after the loop: closing it at the end of the
- * iteration would pull it from under the goroutine, so holding it until the function returns is the point.
+ * iteration would pull it from under the goroutine, so holding it until the function returns is the point. An
+ * iteration that waits for its goroutines itself (`g.Wait()` in the body) keeps nothing past the round.
  */
 function handedToGoroutine(loop: LoopFacts, names: Set<string>, ctx: RuleContext): boolean {
+  // The iteration waits for its goroutines itself (`g.Wait()`, `wg.Wait()`: the `gather` kind): they are done with the
+  // value by the end of the round, so the deferred release could run there.
+  if (bodyNodes(loop, new Set(['call_expression'])).some((c) => ctx.kb.classify(loop.language, (c.childForFieldName('function')?.text ?? '').replace(/\s+/g, '')).kinds.includes('gather'))) return false;
   const literalUses = (fn: SyntaxNode | null | undefined) => fn?.type === 'func_literal' && mentions(fn.childForFieldName('body') ?? fn, names);
   for (const n of bodyNodes(loop, new Set(['go_statement', 'call_expression']))) {
     if (n.type === 'go_statement') {
@@ -602,6 +646,50 @@ function walksPathComponents(loop: LoopFacts, model: FileModel): boolean {
   return splitsPath(lastGoAssignment(scope, collection.text, loop.node.startIndex), scope, model);
 }
 
+/** The last statement of a select case, not counting comments: it leaves the loop (a `break` there must name the loop). */
+function caseLeaves(statements: SyntaxNode[], loopLabel: string | undefined): boolean {
+  const last = statements[statements.length - 1];
+  if (!last || statements.some((st) => continuesLoop(st))) return false;
+  // An unlabelled `break` anywhere in the case ends the select, not the loop, and goes round.
+  if (statements.some((st) => (st.type === 'break_statement' ? [st] : st.descendantsOfType('break_statement')).some((b) => b.namedChildCount === 0))) return false;
+  if (last.type === 'break_statement') return loopLabel !== undefined && last.namedChild(0)?.text === loopLabel;
+  return leaves(last, loopLabel);
+}
+
+/**
+ * `t := time.NewTimer(d); defer t.Stop(); select { case <-t.C: ...; case <-stop: return }`: after the defer, the
+ * iteration waits in a select whose every case but the receive from `t.C` leaves the loop, so the loop goes round
+ * only once the timer has fired. Each pending `Stop` is of a spent timer: nothing is held until the function
+ * returns. A case that goes round before the timer fired (a `continue`, a `break` of the select) still counts, and
+ * so does a ticker, which stays live after it fired.
+ */
+function goesRoundOnlyAfterFiring(defer: SyntaxNode, loop: LoopFacts): boolean {
+  const callee = deferredCallee(defer);
+  const timer = /^(\w+)\.Stop$/.exec(callee)?.[1];
+  const made = loop.assignments.filter((a) => a.target === timer);
+  // A ticker (`time.NewTicker`, `clock.Ticker()`) that fired is still live: it fires again until stopped.
+  if (timer === undefined || made.length === 0 || made.some((a) => /Tick/.test(/^[^(]*/.exec(a.valueText)![0]))) return false;
+  const labelled = loop.node.parent?.type === 'labeled_statement' ? loop.node.parent.childForFieldName('label')?.text : undefined;
+  let top: SyntaxNode = defer;
+  while (top.parent && top.parent.id !== loop.body.id && top.parent.type !== 'statement_list') top = top.parent;
+  if (top.parent?.id !== loop.body.id && top.parent?.parent?.id !== loop.body.id) return false;
+  const fired = new RegExp(`^(?:[\\w\\s,]*:?=\\s*)?<-\\s*${timer}\\.C$`);
+  for (let s = top.nextNamedSibling; s; s = s.nextNamedSibling) {
+    if (s.type === 'select_statement') {
+      const cases = s.namedChildren.filter((c) => c.type === 'communication_case' || c.type === 'default_case');
+      const onTimer = (c: SyntaxNode) => c.type === 'communication_case' && fired.test(c.childForFieldName('communication')?.text.replace(/\s+/g, ' ').trim() ?? '');
+      const statements = (c: SyntaxNode) =>
+        c.namedChildren
+          .filter((x) => x.id !== c.childForFieldName('communication')?.id)
+          .flatMap((x) => (x.type === 'statement_list' ? x.namedChildren : [x]))
+          .filter((x) => x.type !== 'comment');
+      return cases.some(onTimer) && cases.every((c) => onTimer(c) || caseLeaves(statements(c), labelled));
+    }
+    if (continuesLoop(s) || s.descendantsOfType('break_statement').length > 0) return false;
+  }
+  return false;
+}
+
 /**
  * `mu.Lock(); defer mu.Unlock()` on a lock the loop does not reassign: a deferred release that blocks when held
  * (an Unlock, a wg.Done) of the same value every round deadlocks or stalls the second round however short the loop.
@@ -622,7 +710,7 @@ export function detectDeferInLoop(loop: LoopFacts, ctx: RuleContext): Detection[
   let pathWalk: boolean | undefined;
   const walksPath = () => (pathWalk ??= walksPathComponents(loop, ctx.model));
   const defers = ownDefers(loop).filter(
-    (d) => reportedHere(d, ctx) && !returnsRightAfter(d) && pilesUp(d, loop, ctx) && !leavesAfterDefer(d, loop) && !keptForAfter(d, loop, ctx) && !releasesCollectionItem(d, loop) && !cleanupOnFailure(d) && !releasedAtRoundEnd(d, loop) && !((walksPath() || tinyLiteralIterable(loop)) && !sameLockEachRound(d, loop, ctx)),
+    (d) => reportedHere(d, ctx) && !returnsRightAfter(d) && pilesUp(d, loop, ctx) && !leavesAfterDefer(d, loop) && !keptForAfter(d, loop, ctx) && !releasesCollectionItem(d, loop) && !cleanupOnFailure(d) && !releasedAtRoundEnd(d, loop) && !freesCString(d, loop, ctx) && !goesRoundOnlyAfterFiring(d, loop) && !((walksPath() || tinyLiteralIterable(loop)) && !sameLockEachRound(d, loop, ctx)),
   );
   if (defers.length === 0) return null;
   const fn = loop.functionName ?? 'the function';
