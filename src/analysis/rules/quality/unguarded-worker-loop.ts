@@ -344,7 +344,8 @@ function heartbeatOfOpenSocket(call: TreeCall, loop: LoopFacts, ctx: RuleContext
     const invoked = parent?.type === 'arguments' ? parent.parent : null;
     const callee = invoked?.type === 'call_expression' ? calleeOf(invoked) : '';
     const args = parent?.namedChildren ?? [];
-    return new RegExp(`^${receiver.replace(/[.$]/g, '\\$&')}\\.(on|once|addEventListener|addListener)$`).test(callee) && args[0]?.text.slice(1, -1) === event && args[1]?.id === fn.id;
+    const listens = callee.startsWith(`${receiver}.`) && /^(on|once|addEventListener|addListener)$/.test(callee.slice(receiver.length + 1));
+    return listens && /^['"`]/.test(args[0]?.text ?? '') && args[0]!.text.slice(1, -1) === event && args[1]?.id === fn.id;
   };
   let opener: SyntaxNode | undefined;
   for (let up = loop.node.parent; up; up = up.parent) {
