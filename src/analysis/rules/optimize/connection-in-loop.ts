@@ -97,7 +97,64 @@ export function perIterationConnections(loop: LoopFacts, model: FileModel, ctx?:
     if (boundNotConnected(c, loop) || connectsToItem(c, calls, loop)) return false;
     if (c.assignedTo !== undefined && sentOnChannel(loop, c.assignedTo, model)) return false;
     if (c.assignedTo !== undefined && pairedWithReceivedClient(loop, c, model)) return false;
+    if (c.assignedTo !== undefined && reconnectsOnClose(loop, c.assignedTo)) return false;
     return true;
+  });
+}
+
+/** Events a connection emits once it is gone (or failed to come up). */
+const GONE_EVENTS = /^['"`](close|closed|error|end|disconnect|disconnected|exit)['"`]$/;
+const LISTENS = /^(on|once|addEventListener|addListener|prependListener|prependOnceListener)$/;
+
+/**
+ * JavaScript: `function connect() { const socket = new WebSocket(url); const onClose = () => { ...;
+ * setTimeout(() => connect(), 1000); }; socket.addEventListener('close', onClose); }`: the function reschedules
+ * itself only from a listener of the new connection's own `close`/`error`/`end` event (`socket.on('close', ...)`,
+ * `socket.onclose = ...`). The next connection is made after this one is gone: a reconnect, never more than one
+ * live connection, not a connection per round.
+ */
+function reconnectsOnClose(loop: LoopFacts, name: string): boolean {
+  if (loop.kind !== 'timeout-recursion') return false;
+  const fn = loop.node;
+  const self = fn.childForFieldName('name')?.text ?? (fn.parent?.type === 'variable_declarator' ? fn.parent.childForFieldName('name')?.text : undefined);
+  if (!self) return false;
+  const reenters = (cb: SyntaxNode | undefined): boolean => {
+    if (!cb) return false;
+    if (cb.type === 'identifier' || cb.type === 'member_expression') return cb.text === self || cb.text === `this.${self}`;
+    return cb.descendantsOfType('call_expression').some((c) => {
+      const f = c.childForFieldName('function')?.text;
+      return f === self || f === `this.${self}`;
+    });
+  };
+  const calls = fn.descendantsOfType('call_expression');
+  const reschedules = calls.filter((c) => /^(setTimeout|setImmediate|process\.nextTick|queueMicrotask)$/.test(c.childForFieldName('function')?.text ?? '') && reenters(c.childForFieldName('arguments')?.namedChildren[0]));
+  if (reschedules.length === 0) return false;
+  // The listeners of the connection's "gone" events: inline functions, or names bound to functions in this one.
+  const listenerNodes = new Set<number>();
+  const listenerNames = new Set<string>();
+  const take = (handler: SyntaxNode | null | undefined) => {
+    if (!handler) return;
+    if (handler.type === 'identifier') listenerNames.add(handler.text);
+    else if (handler.type === 'arrow_function' || handler.type === 'function_expression' || handler.type === 'function') listenerNodes.add(handler.id);
+  };
+  for (const c of calls) {
+    const f = c.childForFieldName('function');
+    if (f?.type !== 'member_expression' || f.childForFieldName('object')?.text !== name || !LISTENS.test(f.childForFieldName('property')?.text ?? '')) continue;
+    const args = c.childForFieldName('arguments')?.namedChildren ?? [];
+    if (args[0] && GONE_EVENTS.test(args[0].text)) take(args[1]);
+  }
+  for (const a of fn.descendantsOfType('assignment_expression')) {
+    if (/^(onclose|onerror|onend)$/.test(a.childForFieldName('left')?.text.slice(name.length + 1) ?? '') && a.childForFieldName('left')?.text.startsWith(`${name}.`)) take(a.childForFieldName('right'));
+  }
+  for (const d of fn.descendantsOfType('variable_declarator')) {
+    const value = d.childForFieldName('value');
+    if (value && listenerNames.has(d.childForFieldName('name')?.text ?? '') && (value.type === 'arrow_function' || value.type === 'function_expression' || value.type === 'function')) listenerNodes.add(value.id);
+  }
+  for (const d of fn.descendantsOfType('function_declaration')) if (listenerNames.has(d.childForFieldName('name')?.text ?? '')) listenerNodes.add(d.id);
+  if (listenerNodes.size === 0) return false;
+  return reschedules.every((r) => {
+    for (let up = r.parent; up && up.id !== fn.id; up = up.parent) if (listenerNodes.has(up.id)) return true;
+    return false;
   });
 }
 

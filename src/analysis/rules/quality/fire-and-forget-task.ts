@@ -253,11 +253,7 @@ function awaitsOnlySettling(fn: SyntaxNode, ctx: RuleContext, seen: ReadonlySet<
   const body = fn.childForFieldName('body');
   if (body?.type !== 'statement_block' || unguarded(body, ['throw_statement'])) return false;
   if (body.descendantsOfType('for_in_statement').some((f) => !insideFunction(f, body) && f.children.some((c) => c.type === 'await'))) return false;
-  const settlingCall = (node: SyntaxNode | null | undefined): boolean => {
-    if (node?.type !== 'call_expression') return false;
-    const name = /^(?:this\.)?([A-Za-z_$][\w$]*)$/.exec(calleeOf(node))?.[1];
-    return name !== undefined && (calleeOf(node).startsWith('this.') || !shadowed(name, node)) && neverRejects(name, ctx, seen);
-  };
+  const settlingCall = (node: SyntaxNode | null | undefined): boolean => settles(node, ctx, seen);
   // Names bound once, by a declarator, to a settling call: `const p = this.readStored(k); ... await p`.
   const bound = new Map<string, number>();
   for (const d of body.descendantsOfType('variable_declarator')) {
@@ -276,6 +272,28 @@ function awaitsOnlySettling(fn: SyntaxNode, ctx: RuleContext, seen: ReadonlySet<
     const plain = (n: SyntaxNode) => n.descendantsOfType(['call_expression', 'new_expression']).length === 0;
     return !value || plain(value) || settlingCall(value) || (value.type === 'await_expression' && settlingCall(value.namedChildren[0]));
   });
+}
+
+/**
+ * A call whose promise cannot reject: `name(...)` or `this.name(...)` of a function of the file that never rejects
+ * (`neverRejects`); a call the effect summaries resolve (an imported function, a method of a field's class) to one
+ * whose work fails into a catch that does not throw again (`neverThrows`); or `this.transport.sendRtp(...)` on some
+ * other receiver when no API file knows the call and every function of the file with that name is async and never
+ * rejects (a bundle or a module holding the receiver's class: `async sendRtp(p) { try { ... } catch (e) { log(e);
+ * return 0; } }`). Whatever the receiver, the method it runs is one of those.
+ */
+function settles(node: SyntaxNode | null | undefined, ctx: RuleContext, seen: ReadonlySet<string> = new Set()): boolean {
+  if (node?.type !== 'call_expression') return false;
+  const callee = calleeOf(node);
+  const name = /^(?:this\.)?([A-Za-z_$][\w$]*)$/.exec(callee)?.[1];
+  if (name !== undefined) return (callee.startsWith('this.') || !shadowed(name, node)) && neverRejects(name, ctx, seen);
+  if (!/^[\w$.#]+$/.test(callee)) return false;
+  if (ctx.kb.neverThrows?.(ctx.file.language, callee)) return true;
+  const method = methodOf(callee);
+  // (A name the API files know, `client.query`, is that API's call; a guess from the name alone proves nothing.)
+  if (ctx.model.call(node).confidence === 'high') return false;
+  const named = ctx.model.functions.filter((fn) => fn.name === method);
+  return named.length > 0 && named.every((fn) => fn.isAsync || resolvesOnly(fn.node)) && neverRejects(method, ctx, seen);
 }
 
 /** `node` sits in the body of a try (with a `catch`) under `root`. */
@@ -298,11 +316,18 @@ function insideFunction(node: SyntaxNode, root: SyntaxNode): boolean {
  */
 function resolvesOnly(fn: SyntaxNode): boolean {
   const body = fn.childForFieldName('body');
-  if (body?.type !== 'statement_block') return false;
+  // `const check = () => new Promise((resolve) => { ... })`: an arrow whose expression body is that promise.
+  let created: SyntaxNode | null | undefined = body;
+  while (created?.type === 'parenthesized_expression') created = created.namedChildren[0];
+  if (body?.type !== 'statement_block') return fn.type === 'arrow_function' && created !== null && created !== undefined && resolverOnly(created);
   const statements = body.namedChildren.filter((s) => s.type !== 'comment');
   const last = statements[statements.length - 1];
   if (last?.type !== 'return_statement' || statements.slice(0, -1).some((s) => unguarded(s, SETUP_FAILS))) return false;
-  const created = last.namedChildren[0];
+  return last.namedChildren[0] !== undefined && resolverOnly(last.namedChildren[0]);
+}
+
+/** `new Promise((resolve) => ...)`: an executor of one parameter, which takes no `reject`. */
+function resolverOnly(created: SyntaxNode): boolean {
   if (created?.type !== 'new_expression' || created.childForFieldName('constructor')?.text !== 'Promise') return false;
   const executor = created.childForFieldName('arguments')?.namedChildren;
   if (executor?.length !== 1 || !ASYNC_CANDIDATE_TYPES.has(executor[0]!.type)) return false;
@@ -683,12 +708,15 @@ function asyncForEach(loop: LoopFacts, ctx: RuleContext): Detection | null {
 /**
  * An async callback whose promise cannot reject on awaited work: it awaits nothing (it runs to its end before
  * `forEach` moves on, like a plain callback), or every `await` sits in the body of a `try` with a `catch` in the
- * callback (a fan-out that handles each item's failure itself). A promise that only settles is not lost work.
+ * callback (a fan-out that handles each item's failure itself) or awaits a call that cannot reject (`settles`: a
+ * retransmit whose send catches and logs its own failure). A promise that only settles is not lost work.
  */
 function cannotReject(callback: SyntaxNode, ctx: RuleContext): boolean {
   for (const node of ctx.model.descendants(callback, { skipFunctions: true })) {
     const awaits = node.type === 'await_expression' || (node.type === 'for_in_statement' && node.children.some((c) => c.type === 'await'));
     if (!awaits) continue;
+    // `await this.transport.sendRtp(packet)`: the awaited call itself cannot reject (`settles`).
+    if (node.type === 'await_expression' && settles(node.namedChildren[0], ctx)) continue;
     let caught = false;
     for (let child = node, up = node.parent; up && up.id !== callback.id; child = up, up = up.parent) {
       if (up.type === 'try_statement' && up.childForFieldName('body')?.id === child.id && up.childForFieldName('handler')) {

@@ -511,6 +511,25 @@ function expectsRuntimeError(loop: LoopFacts): boolean {
   return false;
 }
 
+/** `splice(start, n, x1, ..., xn)`: a literal count and exactly that many inserted items, none spread. */
+function replacesInPlace(args: readonly SyntaxNode[]): boolean {
+  const count = args[1]?.type === 'number' ? Number(args[1].text) : NaN;
+  return Number.isInteger(count) && count > 0 && args.length - 2 === count && !args.some((a) => a.type === 'spread_element');
+}
+
+/**
+ * `splice(i)`, `splice(i, xs.length - i)`, `splice(i, xs.length)` or `splice(i, Infinity)`: everything from `i` on
+ * goes. Whatever `i` is, no element after the cut is left to be skipped: those before it are visited as usual.
+ */
+function truncatesAt(args: readonly SyntaxNode[], collection: string): boolean {
+  const start = args[0] ? compact(args[0].text) : undefined;
+  if (start === undefined || args.some((a) => a.type === 'spread_element')) return false;
+  if (args.length === 1) return true;
+  if (args.length !== 2) return false;
+  const count = compact(args[1]!.text);
+  return count === 'Infinity' || count === `${collection}.length` || count === `${collection}.length-${start}`;
+}
+
 export const detectMutateWhileIterating: Detector = (loop, ctx) => {
   const { model } = ctx;
   if (loop.language === 'java') return detectJavaMutateWhileIterating(loop, ctx);
@@ -538,6 +557,12 @@ export const detectMutateWhileIterating: Detector = (loop, ctx) => {
       // An index walk only skips when the element at the index is spliced out (`splice(i, 0, x)` inserts) and the index
       // still steps on.
       if (iterated.index !== undefined && (method !== 'splice' || args[0]?.text !== iterated.index || args[1]?.text === '0' || stepsIndex(loop.body, iterated.index))) continue;
+      // `xs.splice(i, 3, a, '=', b)` puts back as many elements as it takes out: the length and every later index
+      // stay as they were, so nothing is skipped (a replacement, like `xs[i] = y`).
+      if (method === 'splice' && replacesInPlace(args)) continue;
+      // `xs.splice(i)` / `xs.splice(i, xs.length - i)` cuts the array off: no element is left after the cut to be
+      // skipped, and the walk ends there (a truncation, not a removal from the middle).
+      if (method === 'splice' && truncatesAt(args, iterated.collection)) continue;
       // The built-in `clear()` takes no arguments.
       if (method === 'clear' && args.length > 0) continue;
       const keyIsLoopVariable = args[0] !== undefined && loop.loopVariables.includes(args[0].text);

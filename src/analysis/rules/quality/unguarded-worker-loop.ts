@@ -293,6 +293,7 @@ export function findUnguardedCall(loop: LoopFacts, ctx: RuleContext): TreeCall |
       !inProcessQueueGet(call, loop, ctx) &&
       !settlesItself(call, ctx) &&
       !sendsOnOpenSocket(call, ctx) &&
+      !heartbeatOfOpenSocket(call, loop, ctx) &&
       !reportsThroughCallback(call, ctx),
   );
 }
@@ -344,6 +345,44 @@ function sendsOnOpenSocket(call: TreeCall, ctx: RuleContext): boolean {
   return false;
 }
 const ASYNC_SCOPES = new Set(['function_declaration', 'method_definition', 'arrow_function', 'function_expression']);
+
+/**
+ * `ws.onopen = () => { const beat = setInterval(() => ws.send('ping'), 10000); ws.onclose = () => clearInterval(beat);
+ * }` (or `ws.on('open', ...)` / `addEventListener('open', ...)` with the `close` listener beside it): a heartbeat
+ * started by the socket's own `open` listener and stopped by its `close` listener. When the timer fires the socket
+ * has opened, so the send (a method of the `sends_when_open` role, which throws only while the socket is still
+ * connecting) cannot throw: after a close a WebSocket drops the frame or reports it to a callback.
+ */
+function heartbeatOfOpenSocket(call: TreeCall, loop: LoopFacts, ctx: RuleContext): boolean {
+  const receiver = call.receiver;
+  if (loop.kind !== 'interval' || familyOf(ctx.file.language) !== 'js' || !receiver || !ctx.kb.hasRole?.(ctx.file.language, call.method, 'sends_when_open')) return false;
+  const handle = loop.node.parent?.type === 'variable_declarator' ? loop.node.parent.childForFieldName('name')?.text : loop.node.parent?.type === 'assignment_expression' ? loop.node.parent.childForFieldName('left')?.text : undefined;
+  if (!handle) return false;
+  // The listener of `event` on the receiver that `fn` is: `ws.onopen = fn`, `ws.on('open', fn)`, `ws.addEventListener('open', fn)`.
+  const listensTo = (fn: SyntaxNode, event: string): boolean => {
+    const parent = fn.parent;
+    if (parent?.type === 'assignment_expression') return parent.childForFieldName('left')?.text === `${receiver}.on${event}`;
+    const invoked = parent?.type === 'arguments' ? parent.parent : null;
+    const callee = invoked?.type === 'call_expression' ? calleeOf(invoked) : '';
+    const args = parent?.namedChildren ?? [];
+    const listens = callee.startsWith(`${receiver}.`) && /^(on|once|addEventListener|addListener)$/.test(callee.slice(receiver.length + 1));
+    return listens && /^['"`]/.test(args[0]?.text ?? '') && args[0]!.text.slice(1, -1) === event && args[1]?.id === fn.id;
+  };
+  let opener: SyntaxNode | undefined;
+  for (let up = loop.node.parent; up; up = up.parent) {
+    if (!ASYNC_SCOPES.has(up.type)) continue;
+    if (listensTo(up, 'open')) opener = up;
+    break;
+  }
+  if (!opener) return false;
+  // Stopped by the same socket's close listener (in the opener or beside it).
+  let scope: SyntaxNode = opener;
+  for (let up = opener.parent; up; up = up.parent) {
+    scope = up;
+    if (ASYNC_SCOPES.has(up.type)) break;
+  }
+  return scope.descendantsOfType(['arrow_function', 'function_expression']).some((fn) => listensTo(fn, 'close') && fn.descendantsOfType('call_expression').some((c) => calleeOf(c) === 'clearInterval' && c.childForFieldName('arguments')?.namedChildren[0]?.text === handle));
+}
 
 /**
  * `if (this._isConnected()) this.ws.send('PING')`: the condition calls a function of the file (`this.` or bare) each
