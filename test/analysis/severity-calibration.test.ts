@@ -216,6 +216,23 @@ func load(names []string) error {
     expect(py.fix).toBeDefined();
   });
 
+  it("grades Java's endless thread loop, not Go's or Python's", () => {
+    const java = only(
+      run(
+        'app/Dispatcher.java',
+        'import java.util.concurrent.BlockingQueue;\n\nclass Dispatcher implements Runnable {\n    private final BlockingQueue<Job> queue;\n    private final java.net.http.HttpClient client;\n    public void run() {\n        while (true) {\n            try {\n                Job job = queue.take();\n                client.send(job.request(), null);\n            } catch (Exception e) {\n                log(e);\n            }\n        }\n    }\n}\n',
+      ),
+      'infinite-loop-no-exit',
+    );
+    expect([java.variant, java.severity, graded(java)]).toEqual(['java', 'info', true]);
+    expect(java.explanation).toContain('reviewers kept 0 of 11 such findings');
+    const go = only(
+      run('app/pump.go', 'package app\n\nimport (\n\t"net/http"\n\t"time"\n)\n\nfunc Pump(url string) {\n\tfor {\n\t\tresp, err := http.Get(url)\n\t\tif err == nil {\n\t\t\tresp.Body.Close()\n\t\t}\n\t\ttime.Sleep(time.Second)\n\t}\n}\n'),
+      'infinite-loop-no-exit',
+    );
+    expect([go.variant, go.severity, graded(go)]).toEqual(['go', 'warning', false]);
+  });
+
   it("leaves the rule's other variants at the rule's severity", () => {
     const never = only(run('app/export.py', PY_NEVER_CLOSED), 'resource-leak-in-loop');
     expect([never.severity, graded(never)]).toEqual(['warning', false]);
