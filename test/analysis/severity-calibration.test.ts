@@ -233,6 +233,14 @@ func load(names []string) error {
     expect([go.variant, go.severity, graded(go)]).toEqual(['go', 'warning', false]);
   });
 
+  it("grades a Go goroutine's dropped error", () => {
+    const bad = readFileSync(join(PROJECT_ROOT, 'rules', 'fire-and-forget-task', 'fixtures', 'bad.go'), 'utf8');
+    const dropped = run('app/send.go', bad).filter((f) => f.ruleId === 'fire-and-forget-task' && f.variant === 'go-error');
+    expect(dropped.length).toBeGreaterThan(0);
+    for (const f of dropped) expect([f.severity, graded(f)]).toEqual(['info', true]);
+    expect(dropped[0]!.explanation).toContain('kept 0 of 5 times');
+  });
+
   it("leaves the rule's other variants at the rule's severity", () => {
     const never = only(run('app/export.py', PY_NEVER_CLOSED), 'resource-leak-in-loop');
     expect([never.severity, graded(never)]).toEqual(['warning', false]);

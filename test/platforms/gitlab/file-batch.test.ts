@@ -120,6 +120,9 @@ describe('GitLabPlatform.publishReview: bounded concurrency', () => {
 
   it(`posts ${DISCUSSION_CONCURRENCY} discussions at a time and reports them in the review's order`, async () => {
     fake.refuseLine('w.py', 7);
+    // Long enough that every wave overlaps fully even on a loaded machine (30 ms once saw only 3 at a time in CI
+    // while four other sessions ran).
+    fake.delayMs = 200;
     const comments = Array.from({ length: 12 }, (_, i) => comment(i + 1));
     const result = await platform().publishReview(cr, { body: '', comments });
     expect(fake.maxInFlight).toBe(DISCUSSION_CONCURRENCY);
