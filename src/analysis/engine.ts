@@ -391,8 +391,8 @@ function buildFinding(
   // A variant graded on the held-out labels (`variant_severity` in the rule file) says why, when it is what lowers the
   // finding; the repository's config setting the rule's severity keeps that severity.
   const graded = rule.severitySet ? undefined : def.variant_severity?.[detection.variant ?? 'default'];
-  const gradedSeverity = lowest(otherwise, countAssumed ? def.assumed_count_severity : undefined);
-  if (graded && severityRank(graded.severity) < severityRank(gradedSeverity)) {
+  const ungraded = lowest(otherwise, countAssumed ? def.assumed_count_severity : undefined);
+  if (graded && severityRank(graded.severity) < severityRank(ungraded)) {
     explanation = `${explanation}\n\n${t(locale, 'engine.variant_graded', { id: def.id, severity: graded.severity, reason: graded.reason[locale] ?? graded.reason.en, base: rule.severity })}`.trim();
   }
   const anchorText = lines.line(detection.line).trim();
@@ -400,7 +400,7 @@ function buildFinding(
     ruleId: def.id,
     variant: detection.variant ?? 'default',
     target: def.target,
-    severity: lowest(gradedSeverity, graded?.severity),
+    severity: lowest(ungraded, graded?.severity),
     confidence,
     path: facts.path,
     language: facts.language,

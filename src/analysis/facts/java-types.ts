@@ -21,18 +21,30 @@ export function declaredTypeName(at: SyntaxNode, name: string): string | undefin
  * `name` is declared (in the enclosing method or class) with a type of `java.util` (`Map`, `HashMap<K, V>`, `List`,
  * `java.util.Map`): an in-memory collection, never a DAO, mapper or client whatever the variable is called. The
  * simple name counts when the file imports it from `java.util` (by name or `java.util.*`). Subpackages
- * (`java.util.concurrent`'s blocking queues) are not included: their `take`/`poll` do wait.
+ * (`java.util.concurrent`'s blocking queues) are not included unless asked for: their `take`/`poll` do wait, but
+ * like the rest of the JDK's utilities they fail only by a bug (`{ subpackages: true }`).
  */
-export function isJavaUtilReceiver(at: SyntaxNode, name: string): boolean {
+export function isJavaUtilReceiver(at: SyntaxNode, name: string, options: { subpackages?: boolean } = {}): boolean {
   const type = declaredType(at, name);
   if (!type) return false;
   const base = (type.type === 'generic_type' ? type.namedChildren[0] : type)?.text.replace(/\s+/g, '') ?? '';
-  if (/^java\.util\.[A-Z]\w*$/.test(base)) return true;
+  const pkg = options.subpackages ? 'java\\.util(?:\\.[a-z]\\w*)*' : 'java\\.util';
+  if (new RegExp(`^${pkg}\\.[A-Z]\\w*$`).test(base)) return true;
   if (!/^[A-Z]\w*$/.test(base)) return false;
   let root = at;
   while (root.parent) root = root.parent;
-  return root.namedChildren.some((c) => c.type === 'import_declaration' && /^import\s+java\.util\.(\*|[A-Z]\w*)\s*;$/.test(c.text.trim()) && (c.text.includes('*') || c.text.replace(/\s+/g, '').endsWith(`.${base};`)));
+  const imports = new RegExp(`^import${pkg}\\.(\\*|${base});$`);
+  return root.namedChildren.some((c) => c.type === 'import_declaration' && imports.test(c.text.replace(/\s+/g, '')));
 }
+
+/** The simple names of the types a catch clause catches (`catch (InterruptedException | java.io.IOException e)`). */
+export function catchTypes(clause: SyntaxNode): string[] {
+  const types = clause.namedChildren.find((p) => p.type === 'catch_formal_parameter')?.namedChildren.find((p) => p.type === 'catch_type');
+  return types ? types.namedChildren.map((t) => t.text.slice(t.text.lastIndexOf('.') + 1)) : [];
+}
+
+/** What a catch of the interruption alone takes: a timed-out or interrupted wait, not the failure of the work. */
+export const INTERRUPT_ONLY = /^(InterruptedException|InterruptedIOException|ClosedByInterruptException)$/;
 
 /** The declaration node of `name` seen from `at` (the enclosing method's locals and parameters, then the class's fields). */
 function declarationOf(at: SyntaxNode, name: string): SyntaxNode | undefined {

@@ -7,6 +7,7 @@ import type { CallKind, ExitFact, FileFacts, IterableFact, SyntaxNode } from '..
 import type { KnowledgeBase } from '../knowledge-base.js';
 import { compactCallee } from './common.js';
 import { extractBraceFacts, foldNumber, labelAround, loopLabel, within, type BraceFile, type BraceSpec, type CallShape, type LoopHeader } from './brace.js';
+import { catchTypes, INTERRUPT_ONLY } from './java-types.js';
 
 const LOOPS = ['while_statement', 'for_statement', 'enhanced_for_statement', 'do_statement'];
 const FUNCTIONS = new Set(['method_declaration', 'constructor_declaration', 'lambda_expression', 'compact_constructor_declaration']);
@@ -277,13 +278,6 @@ function managed(call: SyntaxNode, assignedTo: string | undefined, loop: SyntaxN
 }
 
 // --- Failure facts (CallFact.failure, ExitFact.cause) ---
-
-function catchTypes(clause: SyntaxNode): string[] {
-  const types = clause.namedChildren.find((p) => p.type === 'catch_formal_parameter')?.namedChildren.find((p) => p.type === 'catch_type');
-  return types ? types.namedChildren.map((t) => t.text.slice(t.text.lastIndexOf('.') + 1)) : [];
-}
-
-const INTERRUPT_ONLY = /^(InterruptedException|InterruptedIOException|ClosedByInterruptException)$/;
 
 /**
  * An exception from `call`: caught by a try inside the loop whose handler does not rethrow (`handled`), or it

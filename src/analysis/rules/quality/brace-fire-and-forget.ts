@@ -12,7 +12,7 @@
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import type { Detection, RuleContext } from '../../rule-types.js';
 import { blockFix, fenceLanguage } from '../../../fixes/lines.js';
-import { declaredTypeName } from '../../facts/java-types.js';
+import { catchTypes, declaredTypeName, isJavaUtilReceiver } from '../../facts/java-types.js';
 import { callNode } from '../lib/index.js';
 
 const EXECUTOR = /executor|pool|service|scheduler|^ex$|^es$/i;
@@ -118,7 +118,7 @@ function catchesAll(statements: SyntaxNode[], body: SyntaxNode): boolean {
       case 'try_with_resources_statement': {
         const catches = st.namedChildren.filter((c) => c.type === 'catch_clause');
         if (catches.length === 0 || catches.some((c) => c.descendantsOfType('throw_statement').length > 0)) return false;
-        if (catches.some((c) => catchTypeNames(c).some((t) => BROAD_CATCH.test(t)))) broad = true;
+        if (catches.some((c) => catchTypes(c).some((t) => BROAD_CATCH.test(t)))) broad = true;
         const fin = st.namedChildren.find((c) => c.type === 'finally_clause');
         return !fin || fin.namedChildren.every((b) => b.type !== 'block' || b.namedChildren.every(safe));
       }
@@ -138,30 +138,13 @@ function catchesAll(statements: SyntaxNode[], body: SyntaxNode): boolean {
         return st.descendantsOfType(['method_invocation']).every((c) => {
           const object = c.childForFieldName('object');
           const name = object?.type === 'identifier' ? object.text : object?.type === 'field_access' && object.childForFieldName('object')?.type === 'this' ? object.childForFieldName('field')?.text : undefined;
-          return name !== undefined && jdkUtilReceiver(c, name);
+          return name !== undefined && isJavaUtilReceiver(c, name, { subpackages: true });
         }) && st.descendantsOfType(['object_creation_expression']).every((n) => n.childForFieldName('type')?.text === body.parent?.parent?.parent?.childForFieldName('name')?.text);
       default:
         return false;
     }
   };
   return statements.every(safe) && broad;
-}
-
-function catchTypeNames(clause: SyntaxNode): string[] {
-  const types = clause.namedChildren.find((p) => p.type === 'catch_formal_parameter')?.namedChildren.find((p) => p.type === 'catch_type');
-  return types ? types.namedChildren.map((t) => t.text.slice(t.text.lastIndexOf('.') + 1)) : [];
-}
-
-/** `name` is declared with a type the file imports from `java.util` or one of its packages (`java.util.concurrent`, `.logging`). */
-function jdkUtilReceiver(at: SyntaxNode, name: string): boolean {
-  const type = declaredTypeName(at, name);
-  if (!type) return false;
-  const root = at.tree.rootNode;
-  return root.namedChildren.some((c) => {
-    if (c.type !== 'import_declaration') return false;
-    const text = c.text.replace(/\s+/g, '');
-    return new RegExp(`^importjava\\.util(\\.[a-z]\\w*)*\\.(\\*|${type.replace(/\$/g, '\\$')});$`).test(text);
-  });
 }
 
 function javaSketch(loop: LoopFacts, callee: string, text: string): string {

@@ -12,7 +12,7 @@ import type { Detection, RuleContext } from '../../rule-types.js';
 import { blockFix, fenceLanguage } from '../../../fixes/lines.js';
 import { leakedDescriptorsCost } from './cost.js';
 import { labelAround } from '../../facts/brace.js';
-import { declaredTypeName } from '../../facts/java-types.js';
+import { catchTypes, declaredTypeName, INTERRUPT_ONLY } from '../../facts/java-types.js';
 
 const GO_ROWS = /^(Query|QueryContext|Queryx|QueryxContext|NamedQuery|NamedQueryContext)$/;
 const GO_HTTP = /^(http\.(Get|Post|Head|PostForm)|(?:\w+\.)+(Do|Get|Post|Head|PostForm))$/;
@@ -135,7 +135,7 @@ function failureEndsLoop(open: SyntaxNode, loop: LoopFacts): boolean {
       for (const c of n.namedChildren) {
         if (c.type !== 'catch_clause') continue;
         const types = catchTypes(c);
-        if (types.length > 0 && types.every((t) => /^(InterruptedException|InterruptedIOException|ClosedByInterruptException)$/.test(t))) continue;
+        if (types.length > 0 && types.every((t) => INTERRUPT_ONLY.test(t))) continue;
         handlers.push(c);
       }
     }
@@ -144,11 +144,6 @@ function failureEndsLoop(open: SyntaxNode, loop: LoopFacts): boolean {
   if (handlers.length === 0) return false;
   const flags = loopFlags(loop);
   return handlers.every((h) => catchEndsLoop(h, loop, flags));
-}
-
-function catchTypes(clause: SyntaxNode): string[] {
-  const types = clause.namedChildren.find((p) => p.type === 'catch_formal_parameter')?.namedChildren.find((p) => p.type === 'catch_type');
-  return types ? types.namedChildren.map((t) => t.text.slice(t.text.lastIndexOf('.') + 1)) : [];
 }
 
 /** `while (running)` → running must stay true; `while (!closed && ...)` → closed must stay false. */

@@ -12,6 +12,7 @@ import { camelCase } from '../../../fixes/templates.js';
 import { displayCallee, movedBody, rootOf } from '../lib/index.js';
 import { SCOPE_FUNCTION_TYPES } from '../../model.js';
 import { importsPackageNamed } from '../../facts/go-types.js';
+import { catchTypes } from '../../facts/java-types.js';
 import { isGenericFunctionName } from './worker-name.js';
 
 const THROWING: ReadonlySet<CallKind> = new Set(['http', 'db-read', 'db-write', 'db-commit', 'db-batch', 'queue-ack', 'connect', 'file-open']);
@@ -69,13 +70,7 @@ function interruptionLeaves(loop: LoopFacts): boolean {
   const tryNode = block?.parent;
   if (!block || block.type !== 'block' || tryNode?.type !== 'try_statement' || tryNode.childForFieldName('body')?.id !== block.id) return false;
   if (block.namedChildren.some((s) => s.id !== statement.id && (JAVA_CALLS.includes(s.type) || s.descendantsOfType(JAVA_CALLS).length > 0))) return false;
-  return tryNode.namedChildren.some((c) => c.type === 'catch_clause' && caughtTypes(c).includes('InterruptedException'));
-}
-
-/** The simple names of the types a Java catch clause catches (`catch (InterruptedException | IOException e)`). */
-function caughtTypes(clause: SyntaxNode): string[] {
-  const types = clause.namedChildren.find((p) => p.type === 'catch_formal_parameter')?.namedChildren.find((p) => p.type === 'catch_type');
-  return types ? types.namedChildren.map((t) => t.text.slice(t.text.lastIndexOf('.') + 1)) : [];
+  return tryNode.namedChildren.some((c) => c.type === 'catch_clause' && catchTypes(c).includes('InterruptedException'));
 }
 
 /** The body for the step function: the loop's own `continue` ends the step (`return nil` in Go's `error` step). */
