@@ -18,6 +18,7 @@ import type { Detection } from '../../rule-types.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { lineStartOffset, replaceFix, sourceLines } from '../../../fixes/lines.js';
 import { loopJumps } from '../lib/index.js';
+import { loopLabel } from '../../facts/brace.js';
 
 const FUNCTIONS = new Set(['func_literal', 'function_declaration', 'method_declaration']);
 const SWITCHES = new Set(['expression_switch_statement', 'type_switch_statement', 'select_statement']);
@@ -136,7 +137,7 @@ export function closureFix(loop: LoopFacts, source: string): Detection['fix'] | 
   if (escapes) return undefined;
   // Go rejects a label nobody uses: the loop's label stays used by the `break` after the call, so a labelled
   // `continue` with no break to carry it cannot be rewritten.
-  const label = loop.node.parent?.type === 'labeled_statement' ? loop.node.parent.childForFieldName('label')?.text : undefined;
+  const label = loopLabel(loop.node);
   const labelled = jumps.some((j) => j.node.namedChild(0) !== null && j.kind !== 'return');
   if (labelled && !jumps.some((j) => j.kind === 'break')) return undefined;
   const returns = jumps.filter((j) => j.kind === 'return');

@@ -20,6 +20,7 @@ import { closureFix } from './defer-closure.js';
 import { batchSize, endsWithTheProgram, tinyLiteralIterable } from '../lib/index.js';
 import { scopeOf } from '../lib/syntax.js';
 import type { FileModel } from '../../model.js';
+import { loopLabel } from '../../facts/brace.js';
 
 const FUNCTIONS = new Set(['func_literal', 'function_declaration', 'method_declaration']);
 
@@ -108,7 +109,7 @@ function continuesLoop(statement: SyntaxNode): boolean {
  * then returns or breaks). The defer runs once per call, whatever the loop did before.
  */
 function leavesAfterDefer(defer: SyntaxNode, loop: LoopFacts): boolean {
-  const labelled = loop.node.parent?.type === 'labeled_statement' ? loop.node.parent.childForFieldName('label')?.text : undefined;
+  const labelled = loopLabel(loop.node);
   for (let n: SyntaxNode = defer; n.id !== loop.body.id; n = n.parent!) {
     if (!n.parent || ONE_SHOT_BRANCHES.has(n.parent.type) || (n.parent.parent && ONE_SHOT_BRANCHES.has(n.parent.parent.type))) return false;
     // Only statements of one list run one after another (not an if's else after its then).
@@ -669,7 +670,7 @@ function goesRoundOnlyAfterFiring(defer: SyntaxNode, loop: LoopFacts): boolean {
   const made = loop.assignments.filter((a) => a.target === timer);
   // A ticker (`time.NewTicker`, `clock.Ticker()`) that fired is still live: it fires again until stopped.
   if (timer === undefined || made.length === 0 || made.some((a) => /Tick/.test(/^[^(]*/.exec(a.valueText)![0]))) return false;
-  const labelled = loop.node.parent?.type === 'labeled_statement' ? loop.node.parent.childForFieldName('label')?.text : undefined;
+  const labelled = loopLabel(loop.node);
   let top: SyntaxNode = defer;
   while (top.parent && top.parent.id !== loop.body.id && top.parent.type !== 'statement_list') top = top.parent;
   if (top.parent?.id !== loop.body.id && top.parent?.parent?.id !== loop.body.id) return false;
