@@ -241,6 +241,30 @@ func load(names []string) error {
     expect(dropped[0]!.explanation).toContain('kept 0 of 5 times');
   });
 
+  it('grades an acknowledgement that is only a name, and keeps one with a queue in sight or declared', () => {
+    const loop = (ack: string, header = '') => `${header}
+def apply(transaction, engine, items, applied):
+    for item in items:
+        ${ack}
+        engine.update_config(item.path)
+`;
+    const byName = only(run('app/apply.py', loop('transaction.ack(item)')), 'ack-before-success');
+    expect([byName.variant, byName.severity]).toEqual(['name-only', 'info']);
+    expect(byName.explanation).toContain('kept 0 of 5');
+    expect(byName.explanation).toContain('`apis: { roles: { broker_acks: [...] } }`');
+    // A pop from a queue elsewhere in the file shows what is acknowledged: the rule's own severity.
+    const popped = only(run('app/apply.py', loop('transaction.ack(item)', 'import boto3\nsqs = boto3.client("sqs")\n\ndef fetch(url):\n    return sqs.receive_message(QueueUrl=url)\n')), 'ack-before-success');
+    expect([popped.variant, popped.severity]).toEqual(['before', 'error']);
+    // A broker-only acknowledgement needs nothing else.
+    const deleted = only(run('app/apply.py', loop('sqs.delete_message(QueueUrl=url, ReceiptHandle=item)')), 'ack-before-success');
+    expect([deleted.variant, deleted.severity]).toEqual(['before', 'error']);
+    // What the repository declares: its own `acks` or `broker_acks`.
+    for (const role of ['acks', 'broker_acks']) {
+      const declared = analyzeSource({ path: 'app/apply.py', content: loop('inbox.finish_job(item)') }, configSchema().parse({ severity_threshold: 'info', apis: { roles: { [role]: ['finish_job'] } } })).findings.filter((f) => f.ruleId === 'ack-before-success');
+      expect(declared.map((f) => [f.variant, f.severity])).toEqual([['before', 'error']]);
+    }
+  });
+
   it("leaves the rule's other variants at the rule's severity", () => {
     const never = only(run('app/export.py', PY_NEVER_CLOSED), 'resource-leak-in-loop');
     expect([never.severity, graded(never)]).toEqual(['warning', false]);
