@@ -90,7 +90,7 @@ export type WaitClass = 'blocking' | 'immediate';
  * `frees_memory`, a function that only gives memory back (cgo's `C.free`): nothing scarce (a descriptor, a lock, a
  * connection) waits for it, so a `defer` of one in a loop holds bytes, not resources.
  */
-export const CALL_ROLES = ['state_probe', 'not_work', 'keeps_callback', 'closes', 'returns_task', 'owns_tasks', 'acks', 'broker_acks', 'releases', 'blocks_when_held', 'control_flow_errors', 'timeout_errors', 'takes_item', 'stop_signals', 'control_flow_errnos', 'accepts_client', 'health_checks', 'sends_when_open', 'dispatches_event', 'backs_off', 'reads_terminal', 'takes_sql', 'empty_errors', 'observes_task', 'frees_memory'] as const;
+export const CALL_ROLES = ['state_probe', 'not_work', 'keeps_callback', 'closes', 'returns_task', 'owns_tasks', 'acks', 'broker_acks', 'broker_packages', 'releases', 'blocks_when_held', 'control_flow_errors', 'timeout_errors', 'takes_item', 'stop_signals', 'control_flow_errnos', 'accepts_client', 'health_checks', 'sends_when_open', 'dispatches_event', 'backs_off', 'reads_terminal', 'takes_sql', 'empty_errors', 'observes_task', 'frees_memory'] as const;
 export type CallRole = (typeof CALL_ROLES)[number];
 
 /**

@@ -250,7 +250,7 @@ def apply(transaction, engine, items, applied):
 `;
     const byName = only(run('app/apply.py', loop('transaction.ack(item)')), 'ack-before-success');
     expect([byName.variant, byName.severity]).toEqual(['name-only', 'info']);
-    expect(byName.explanation).toContain('kept 0 of 5');
+    expect(byName.explanation).toContain('kept 0 of 6 such findings');
     expect(byName.explanation).toContain('`apis: { roles: { broker_acks: [...] } }`');
     // A pop from a queue elsewhere in the file shows what is acknowledged: the rule's own severity.
     const popped = only(run('app/apply.py', loop('transaction.ack(item)', 'import boto3\nsqs = boto3.client("sqs")\n\ndef fetch(url):\n    return sqs.receive_message(QueueUrl=url)\n')), 'ack-before-success');
@@ -258,6 +258,29 @@ def apply(transaction, engine, items, applied):
     // A broker-only acknowledgement needs nothing else.
     const deleted = only(run('app/apply.py', loop('sqs.delete_message(QueueUrl=url, ReceiptHandle=item)')), 'ack-before-success');
     expect([deleted.variant, deleted.severity]).toEqual(['before', 'error']);
+    // Go: an import of a broker's package shows the queue; a mail index's `DeleteMessage` alone does not.
+    const goLoop = (imports: string) => `package mail
+
+import (
+${imports}
+)
+
+func Remove(index Index, names []string) error {
+	for _, name := range names {
+		if err := index.DeleteMessage(name); err != nil {
+			return err
+		}
+		if err := os.Remove(name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+`;
+    const mail = only(run('app/mail.go', goLoop('\t"os"')), 'ack-before-success');
+    expect([mail.variant, mail.severity]).toEqual(['name-only', 'info']);
+    const queued = only(run('app/mail.go', goLoop('\t"os"\n\n\t"github.com/aws/aws-sdk-go-v2/service/sqs"')), 'ack-before-success');
+    expect([queued.variant, queued.severity]).toEqual(['before', 'error']);
     // What the repository declares: its own `acks` or `broker_acks`.
     for (const role of ['acks', 'broker_acks']) {
       const declared = analyzeSource({ path: 'app/apply.py', content: loop('inbox.finish_job(item)') }, configSchema().parse({ severity_threshold: 'info', apis: { roles: { [role]: ['finish_job'] } } })).findings.filter((f) => f.ruleId === 'ack-before-success');
