@@ -327,3 +327,43 @@ func Remove(index Index, names []string) error {
     expect(parseRuleFile(rule, 'rules/defer-in-loop/rule.yml').variant_severity?.default?.severity).toBe('info');
   });
 });
+
+// Example and demo programs (`example_code.paths`, docs/engine.md "Example code"): reported at most at `info`.
+describe('severity of example code', () => {
+  const KEEP_ALIVE = `async function main(client) {
+  await client.subscribe('quotes');
+  while (true) {
+    await client.ping();
+    await new Promise((resolve) => setTimeout(resolve, 10000));
+  }
+}
+main(makeClient());
+`;
+  const endless = (path: string, config: Record<string, unknown> = {}) =>
+    analyzeSource({ path, content: KEEP_ALIVE }, configSchema().parse({ severity_threshold: 'info', ...config })).findings.filter((f) => f.ruleId === 'infinite-loop-no-exit');
+
+  it('caps a finding in an examples folder at info, and says why and how to report it again', () => {
+    const app = endless('src/quotes/listen.js');
+    expect(app.map((f) => f.severity)).toEqual(['warning']);
+    for (const path of ['examples/node/quotes/listen.js', 'sdk/example/listen.js', 'openjpa-examples/jest/listen.js', 'docs/tutorials/listen.js', 'demo/listen.js']) {
+      const example = endless(path);
+      expect([path, example.map((f) => f.severity)]).toEqual([path, ['info']]);
+      expect(example[0]!.explanation).toContain('`example_code: { paths: [] }`');
+    }
+  });
+
+  it('reports examples like the rest when the repository says so, or at the severity it chooses', () => {
+    expect(endless('examples/listen.js', { example_code: { paths: [] } }).map((f) => f.severity)).toEqual(['warning']);
+    expect(endless('examples/listen.js', { example_code: { severity: 'warning' } }).map((f) => f.severity)).toEqual(['warning']);
+    expect(endless('samples/listen.js').map((f) => f.severity)).toEqual(['warning']);
+  });
+
+  it('falls under a warning threshold, so the bots do not comment on it inline', () => {
+    const findings = analyzeSource({ path: 'examples/listen.js', content: KEEP_ALIVE }, configSchema().parse({ severity_threshold: 'warning' })).findings;
+    expect(findings.filter((f) => f.ruleId === 'infinite-loop-no-exit')).toEqual([]);
+  });
+
+  it('rejects a severity that is not one', () => {
+    expect(() => configSchema().parse({ example_code: { severity: 'loud' } })).toThrow();
+  });
+});
