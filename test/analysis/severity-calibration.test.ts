@@ -288,6 +288,33 @@ func Remove(index Index, names []string) error {
     }
   });
 
+  it("grades an unguarded loop that has its own way to end, not the worker without a stop flag", () => {
+    const source = `import time
+import requests
+
+
+def sync(stop):
+    while not stop.is_set():
+        resp = requests.get("http://api.internal/jobs")
+        handle(resp.json())
+        stop.wait(5)
+
+
+def sync_forever():
+    while True:
+        resp = requests.get("http://api.internal/jobs")
+        handle(resp.json())
+        time.sleep(5)
+`;
+    const found = run('app/sync.py', source).filter((f) => f.ruleId === 'unguarded-worker-loop');
+    expect(found.map((f) => [f.line, f.variant, f.severity])).toEqual([
+      [6, 'default', 'info'],
+      [13, 'default-no-stop', 'error'],
+    ]);
+    expect(found[0]!.explanation).toContain('kept 3 of 16 such findings');
+    expect(only(run('app/sync.py', source, { 'unguarded-worker-loop': 'error' }).filter((f) => f.line === 6), 'unguarded-worker-loop').severity).toBe('error');
+  });
+
   it("leaves the rule's other variants at the rule's severity", () => {
     const never = only(run('app/export.py', PY_NEVER_CLOSED), 'resource-leak-in-loop');
     expect([never.severity, graded(never)]).toEqual(['warning', false]);
