@@ -59,7 +59,7 @@ writeFileSync(join(CLI, 'analysis-worker.js'), "// The analysis pool's worker fo
 console.log('coze-loop: bundled the CLI into dist/src/cli/main.bundle.cjs');
 
 // The code cache: one training run of the CLI, in process (no worker threads), on the rules' own fixtures (every
-// language, most detectors and fix proofs; rules/ ships with the package, unlike test/ and examples/), through
+// language, most detectors and fix proofs; rules/ ships with the package, unlike test/ and samples/), through
 // bin/coze-loop.js so that V8 runs with the CLI's flags (a cache made under other flags is rejected). At exit it
 // writes the bytecode of every function the run compiled. Without a cache the bundle is compiled as before.
 const training = spawnSync(process.execPath, [join(ROOT, 'bin', 'coze-loop.js'), '--format', 'json', '--fail-on', 'none', '--no-progress', '--target', 'all', 'rules'], {

@@ -322,6 +322,11 @@ export function isTestPath(path: string, config: CozeLoopConfig): boolean {
   return matcher(config.test_code.paths)(path);
 }
 
+/** Example and demo programs (`example_code.paths`): their findings are reported at most at `example_code.severity`. */
+export function isExamplePath(path: string, config: CozeLoopConfig): boolean {
+  return config.example_code.paths.length > 0 && matcher(config.example_code.paths)(path);
+}
+
 function renderTemplate(templates: RuleDefinition['messages'], variant: string | undefined, locale: Locale, data: Record<string, string | number>): string {
   const chosen = (variant !== undefined && templates[variant]) || templates.default;
   if (!chosen) return '';
@@ -351,6 +356,7 @@ function buildFinding(
   locale: Locale,
   lines: LineIndex,
   notes: FileNote[],
+  exampleCeiling?: Severity,
 ): Finding {
   const def = rule.definition;
   const loop = detection.loop;
@@ -395,12 +401,17 @@ function buildFinding(
   if (graded && severityRank(graded.severity) < severityRank(ungraded)) {
     explanation = `${explanation}\n\n${t(locale, 'engine.variant_graded', { id: def.id, severity: graded.severity, reason: graded.reason[locale] ?? graded.reason.en, base: rule.severity })}`.trim();
   }
+  // Example code (`example_code.paths`) is capped, and says so when the cap is what lowers the finding.
+  const before = lowest(ungraded, graded?.severity);
+  if (exampleCeiling !== undefined && severityRank(exampleCeiling) < severityRank(before)) {
+    explanation = `${explanation}\n\n${t(locale, 'engine.example_graded', { severity: exampleCeiling, base: before })}`.trim();
+  }
   const anchorText = lines.line(detection.line).trim();
   const finding: Finding = {
     ruleId: def.id,
     variant: detection.variant ?? 'default',
     target: def.target,
-    severity: lowest(ungraded, graded?.severity),
+    severity: lowest(before, exampleCeiling),
     confidence,
     path: facts.path,
     language: facts.language,
@@ -681,6 +692,7 @@ function runRules(
   const all = activeRules(facts.language, config, options.onlyRules);
   const testTargets = config.test_code.targets;
   const testCode = isTestPath(facts.path, config) || isGoToolProgram(facts.path, facts.source);
+  const exampleCeiling = !testCode && isExamplePath(facts.path, config) ? config.example_code.severity : undefined;
   const narrowed = config.targets.some((target) => !testTargets.includes(target));
   const testRules = narrowed ? all.filter((r) => testTargets.includes(r.definition.target)) : all;
   const loops = allLoops(facts);
@@ -728,7 +740,7 @@ function runRules(
         }
         const key = `${rule.definition.id}\0${detection.line}`;
         if (byKey.has(key)) continue;
-        const finding = buildFinding(rule, { ...detection, loop: target }, facts, locale, lines, notes);
+        const finding = buildFinding(rule, { ...detection, loop: target }, facts, locale, lines, notes, exampleCeiling);
         if (severityRank(finding.severity) >= severityRank(config.severity_threshold)) byKey.set(key, finding);
       }
     }

@@ -90,7 +90,7 @@ export type WaitClass = 'blocking' | 'immediate';
  * `frees_memory`, a function that only gives memory back (cgo's `C.free`): nothing scarce (a descriptor, a lock, a
  * connection) waits for it, so a `defer` of one in a loop holds bytes, not resources.
  */
-export const CALL_ROLES = ['state_probe', 'not_work', 'keeps_callback', 'closes', 'returns_task', 'owns_tasks', 'acks', 'releases', 'blocks_when_held', 'control_flow_errors', 'timeout_errors', 'takes_item', 'stop_signals', 'control_flow_errnos', 'accepts_client', 'health_checks', 'sends_when_open', 'dispatches_event', 'backs_off', 'reads_terminal', 'takes_sql', 'empty_errors', 'observes_task', 'frees_memory'] as const;
+export const CALL_ROLES = ['state_probe', 'not_work', 'keeps_callback', 'closes', 'returns_task', 'owns_tasks', 'acks', 'broker_acks', 'broker_packages', 'releases', 'blocks_when_held', 'control_flow_errors', 'timeout_errors', 'takes_item', 'stop_signals', 'control_flow_errnos', 'accepts_client', 'health_checks', 'sends_when_open', 'dispatches_event', 'backs_off', 'reads_terminal', 'takes_sql', 'empty_errors', 'observes_task', 'frees_memory'] as const;
 export type CallRole = (typeof CALL_ROLES)[number];
 
 /**
@@ -128,6 +128,8 @@ export interface KnowledgeBase {
   doesNoIo?(language: Language, callee: string): boolean;
   /** `roles:` of the API files: whether a method (the callee's last segment) has the role in this language. */
   hasRole?(language: Language, method: string, role: CallRole): boolean;
+  /** The repository's own `apis: { roles: ... }` gives the method the role (what the team said, not the catalogue). */
+  declaresRole?(method: string, role: CallRole): boolean;
   /**
    * `resources:` of the API files: what a call opens that the code must close (the first entry that matches), or
    * undefined. `constructed` is `new X(...)` (JS), `awaited` an `await`ed call: entries that ask for one match only then.
@@ -590,6 +592,10 @@ class DataKnowledgeBase implements KnowledgeBase {
     if (base.blocking.some((p) => p.re.test(name))) return 'blocking';
     if (base.immediate.some((p) => p.re.test(name))) return 'immediate';
     return undefined;
+  }
+
+  declaresRole(method: string, role: CallRole): boolean {
+    return this.own.roles.get(role)?.has(method) === true;
   }
 
   hasRole(language: Language, method: string, role: CallRole): boolean {

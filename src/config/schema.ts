@@ -76,6 +76,14 @@ const DEFAULTS = {
     ],
     targets: ['fix-bugs'] as Array<(typeof TARGETS)[number]>,
   },
+  /**
+   * Example and demo programs (globs): reported at most at this severity, since a demo's keep-alive loop or one-shot
+   * script is not production code (docs/engine.md, "Example code").
+   */
+  example_code: {
+    paths: ['**/{example,examples,_examples,demo,demos,tutorial,tutorials}/**', '**/*[-_]{example,examples}/**'],
+    severity: 'info' as (typeof SEVERITIES)[number],
+  },
 };
 
 /** The repository's `apis:`: callee globs per call kind, plus roles, resources and builds (see the schema below). */
@@ -210,6 +218,12 @@ function buildSchemas(z: typeof Zod) {
         targets: z.array(target).default(d.test_code.targets),
       })
       .default(d.test_code),
+    example_code: z
+      .strictObject({
+        paths: z.array(z.string()).default(d.example_code.paths),
+        severity: severity.default(d.example_code.severity),
+      })
+      .default(d.example_code),
   });
   return { configSchema, costSchema };
 }

@@ -20,7 +20,7 @@ function filesUnder(dir: string): string[] {
   return out.sort();
 }
 
-const FIXTURES = [...filesUnder(join(PROJECT_ROOT, 'rules')), ...filesUnder(join(PROJECT_ROOT, 'examples'))];
+const FIXTURES = [...filesUnder(join(PROJECT_ROOT, 'rules')), ...filesUnder(join(PROJECT_ROOT, 'samples'))];
 
 // Inputs where offsets, positions and error nodes are easy to get wrong.
 const EDGE_CASES: Array<[Language, string]> = [

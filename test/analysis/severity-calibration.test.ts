@@ -241,6 +241,80 @@ func load(names []string) error {
     expect(dropped[0]!.explanation).toContain('kept 0 of 5 times');
   });
 
+  it('grades an acknowledgement that is only a name, and keeps one with a queue in sight or declared', () => {
+    const loop = (ack: string, header = '') => `${header}
+def apply(transaction, engine, items, applied):
+    for item in items:
+        ${ack}
+        engine.update_config(item.path)
+`;
+    const byName = only(run('app/apply.py', loop('transaction.ack(item)')), 'ack-before-success');
+    expect([byName.variant, byName.severity]).toEqual(['name-only', 'info']);
+    expect(byName.explanation).toContain('kept 0 of 6 such findings');
+    expect(byName.explanation).toContain('`apis: { roles: { broker_acks: [...] } }`');
+    // A pop from a queue elsewhere in the file shows what is acknowledged: the rule's own severity.
+    const popped = only(run('app/apply.py', loop('transaction.ack(item)', 'import boto3\nsqs = boto3.client("sqs")\n\ndef fetch(url):\n    return sqs.receive_message(QueueUrl=url)\n')), 'ack-before-success');
+    expect([popped.variant, popped.severity]).toEqual(['before', 'error']);
+    // A broker-only acknowledgement needs nothing else.
+    const deleted = only(run('app/apply.py', loop('sqs.delete_message(QueueUrl=url, ReceiptHandle=item)')), 'ack-before-success');
+    expect([deleted.variant, deleted.severity]).toEqual(['before', 'error']);
+    // Go: an import of a broker's package shows the queue; a mail index's `DeleteMessage` alone does not.
+    const goLoop = (imports: string) => `package mail
+
+import (
+${imports}
+)
+
+func Remove(index Index, names []string) error {
+	for _, name := range names {
+		if err := index.DeleteMessage(name); err != nil {
+			return err
+		}
+		if err := os.Remove(name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+`;
+    const mail = only(run('app/mail.go', goLoop('\t"os"')), 'ack-before-success');
+    expect([mail.variant, mail.severity]).toEqual(['name-only', 'info']);
+    const queued = only(run('app/mail.go', goLoop('\t"os"\n\n\t"github.com/aws/aws-sdk-go-v2/service/sqs"')), 'ack-before-success');
+    expect([queued.variant, queued.severity]).toEqual(['before', 'error']);
+    // What the repository declares: its own `acks` or `broker_acks`.
+    for (const role of ['acks', 'broker_acks']) {
+      const declared = analyzeSource({ path: 'app/apply.py', content: loop('inbox.finish_job(item)') }, configSchema().parse({ severity_threshold: 'info', apis: { roles: { [role]: ['finish_job'] } } })).findings.filter((f) => f.ruleId === 'ack-before-success');
+      expect(declared.map((f) => [f.variant, f.severity])).toEqual([['before', 'error']]);
+    }
+  });
+
+  it("grades an unguarded loop that has its own way to end, not the worker without a stop flag", () => {
+    const source = `import time
+import requests
+
+
+def sync(stop):
+    while not stop.is_set():
+        resp = requests.get("http://api.internal/jobs")
+        handle(resp.json())
+        stop.wait(5)
+
+
+def sync_forever():
+    while True:
+        resp = requests.get("http://api.internal/jobs")
+        handle(resp.json())
+        time.sleep(5)
+`;
+    const found = run('app/sync.py', source).filter((f) => f.ruleId === 'unguarded-worker-loop');
+    expect(found.map((f) => [f.line, f.variant, f.severity])).toEqual([
+      [6, 'default', 'info'],
+      [13, 'default-no-stop', 'error'],
+    ]);
+    expect(found[0]!.explanation).toContain('kept 3 of 16 such findings');
+    expect(only(run('app/sync.py', source, { 'unguarded-worker-loop': 'error' }).filter((f) => f.line === 6), 'unguarded-worker-loop').severity).toBe('error');
+  });
+
   it("leaves the rule's other variants at the rule's severity", () => {
     const never = only(run('app/export.py', PY_NEVER_CLOSED), 'resource-leak-in-loop');
     expect([never.severity, graded(never)]).toEqual(['warning', false]);
@@ -278,5 +352,45 @@ func load(names []string) error {
       /variant_severity\.default\.severity: "error" must be lower than the rule's "warning"/,
     );
     expect(parseRuleFile(rule, 'rules/defer-in-loop/rule.yml').variant_severity?.default?.severity).toBe('info');
+  });
+});
+
+// Example and demo programs (`example_code.paths`, docs/engine.md "Example code"): reported at most at `info`.
+describe('severity of example code', () => {
+  const KEEP_ALIVE = `async function main(client) {
+  await client.subscribe('quotes');
+  while (true) {
+    await client.ping();
+    await new Promise((resolve) => setTimeout(resolve, 10000));
+  }
+}
+main(makeClient());
+`;
+  const endless = (path: string, config: Record<string, unknown> = {}) =>
+    analyzeSource({ path, content: KEEP_ALIVE }, configSchema().parse({ severity_threshold: 'info', ...config })).findings.filter((f) => f.ruleId === 'infinite-loop-no-exit');
+
+  it('caps a finding in an examples folder at info, and says why and how to report it again', () => {
+    const app = endless('src/quotes/listen.js');
+    expect(app.map((f) => f.severity)).toEqual(['warning']);
+    for (const path of ['examples/node/quotes/listen.js', 'sdk/example/listen.js', 'openjpa-examples/jest/listen.js', 'docs/tutorials/listen.js', 'demo/listen.js']) {
+      const example = endless(path);
+      expect([path, example.map((f) => f.severity)]).toEqual([path, ['info']]);
+      expect(example[0]!.explanation).toContain('`example_code: { paths: [] }`');
+    }
+  });
+
+  it('reports examples like the rest when the repository says so, or at the severity it chooses', () => {
+    expect(endless('examples/listen.js', { example_code: { paths: [] } }).map((f) => f.severity)).toEqual(['warning']);
+    expect(endless('examples/listen.js', { example_code: { severity: 'warning' } }).map((f) => f.severity)).toEqual(['warning']);
+    expect(endless('samples/listen.js').map((f) => f.severity)).toEqual(['warning']);
+  });
+
+  it('falls under a warning threshold, so the bots do not comment on it inline', () => {
+    const findings = analyzeSource({ path: 'examples/listen.js', content: KEEP_ALIVE }, configSchema().parse({ severity_threshold: 'warning' })).findings;
+    expect(findings.filter((f) => f.ruleId === 'infinite-loop-no-exit')).toEqual([]);
+  });
+
+  it('rejects a severity that is not one', () => {
+    expect(() => configSchema().parse({ example_code: { severity: 'loud' } })).toThrow();
   });
 });

@@ -10,7 +10,7 @@ const BIN = join(PROJECT_ROOT, 'bin', 'coze-loop.js');
 const BUILT = existsSync(join(PROJECT_ROOT, 'dist', 'src', 'cli', 'main.js'));
 
 function run(env: Record<string, string>): string {
-  return execFileSync(process.execPath, [BIN, '--format', 'json', '--fail-on', 'none', '--no-progress', 'examples', 'rules'], {
+  return execFileSync(process.execPath, [BIN, '--format', 'json', '--fail-on', 'none', '--no-progress', 'samples', 'rules'], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, COZE_LOOP_THREADS: '1', ...env },
     encoding: 'utf8',

@@ -10,7 +10,7 @@ import { unifiedDiff } from '../../src/cli/habits.js';
 import { run, tree } from './harness.js';
 import { pythonPoller } from '../support/python-poller.js';
 
-const EXAMPLE = join(PROJECT_ROOT, 'examples', 'python', 'order_sync_worker.py');
+const EXAMPLE = join(PROJECT_ROOT, 'samples', 'python', 'order_sync_worker.py');
 const POLLER = pythonPoller();
 
 type JsonFinding = { ruleId: string; path: string; target: string; fingerprint: string; fix?: { kind: string; safety: string } };

@@ -15,7 +15,7 @@ describe('schema/coze-loop.schema.json', () => {
     expect(committed.additionalProperties).toBe(false);
     const properties = committed.properties as Record<string, Record<string, unknown>>;
     expect(Object.keys(properties).sort()).toEqual(
-      ['apis', 'cost', 'effects', 'exclude', 'fail_on', 'include', 'limits', 'llm', 'locale', 'max_comments', 'max_file_bytes', 'overrides', 'review', 'rules', 'severity_threshold', 'summary', 'targets', 'test_code'].sort(),
+      ['apis', 'cost', 'effects', 'exclude', 'fail_on', 'include', 'limits', 'llm', 'locale', 'max_comments', 'max_file_bytes', 'overrides', 'review', 'rules', 'severity_threshold', 'summary', 'targets', 'test_code', 'example_code'].sort(),
     );
     expect(JSON.stringify(properties.rules)).toContain('"off"');
     expect(committed.required ?? []).toEqual([]);

@@ -76,7 +76,7 @@ describe('compiled data', () => {
       return JSON.parse(child.stderr.trim().split('\n').pop()!) as string[];
     };
     const project = mkdtempSync(join(tmpdir(), 'coze-loop-start-'));
-    cpSync(join(PROJECT_ROOT, 'examples'), project, { recursive: true });
+    cpSync(join(PROJECT_ROOT, 'samples'), project, { recursive: true });
     expect(loaded(project)).toEqual([]);
     writeFileSync(join(project, '.coze-loop.yml'), 'targets: [optimize]\n');
     expect(loaded(project).sort()).toEqual(['yaml', 'zod']);

@@ -179,7 +179,7 @@ describe("a proof's re-run reads only the findings", () => {
   it('gives the same rules, lines and messages with and without findingsOnly', () => {
     const keys = (findings: Finding[]) => findings.map((f) => `${f.ruleId}:${f.line}:${f.message}`);
     let replaceFixes = 0;
-    for (const file of ['examples/python/order_sync_worker.py', 'examples/typescript/report-poller.ts']) {
+    for (const file of ['samples/python/order_sync_worker.py', 'samples/typescript/report-poller.ts']) {
       const content = readFileSync(file, 'utf8');
       const full = analyzeSource({ path: file, content }, config, { proveFixes: false }).findings;
       const only = analyzeSource({ path: file, content }, config, { proveFixes: false, findingsOnly: true }).findings;

@@ -697,6 +697,10 @@ export class FileEffects implements KnowledgeBase {
     return this.base.hasRole?.(language, method, role) ?? false;
   }
 
+  declaresRole(...args: Parameters<NonNullable<KnowledgeBase['declaresRole']>>): boolean {
+    return this.base.declaresRole?.(...args) ?? false;
+  }
+
   resourceOf(...args: Parameters<NonNullable<KnowledgeBase['resourceOf']>>): ReturnType<NonNullable<KnowledgeBase['resourceOf']>> {
     return this.base.resourceOf?.(...args);
   }

@@ -59,7 +59,7 @@ describe('infinite-loop-no-exit: idle Python loops', () => {
 describe('infinite-loop-no-exit: a worker known only by a guessed name', () => {
   const source = readFileSync(join(PROJECT_ROOT, 'test', 'fixtures', 'precision', 'program_guessed_sends.go'), 'utf8');
   const lines = source.split('\n');
-  const findings = runRule('infinite-loop-no-exit', 'demo/main.go', source);
+  const findings = runRule('infinite-loop-no-exit', 'cmd/agent/main.go', source);
   const headerIn = (fn: string): number => {
     const from = lines.findIndex((l) => l.startsWith(`func ${fn}(`));
     return lines.findIndex((l, i) => i > from && l.trim() === 'for {') + 1;

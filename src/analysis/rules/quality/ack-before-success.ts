@@ -27,10 +27,11 @@ import { detectBraceAck } from './brace-ack.js';
 // `SET\s` rather than `SET\s+`: `\s+[\s\S]*` split every run of spaces both ways before failing.
 export const DONE_SQL = /^\s*UPDATE\s+[\w."`]+\s+SET\s[\s\S]*\b(status|state)\s*=\s*'(done|processed|complete|completed|finished|success|succeeded|sent)'/i;
 
-/** An ack: a `queue-ack` callee, or a method the API files give the `acks` role (`xack`, `mark_done`). */
+/** An ack: a `queue-ack` callee, or a method the API files give the `acks` or `broker_acks` role (`xack`, `mark_done`). */
 function isAck(call: TreeCall, ctx: RuleContext): boolean {
   if (call.kinds.includes('queue-ack') && !/change_message_visibility/.test(call.callee)) return true;
-  if (ctx.kb.hasRole?.(ctx.file.language, call.method, 'acks') === true) return !ownBookkeeping(call, ctx);
+  const { language } = ctx.file;
+  if (ctx.kb.hasRole?.(language, call.method, 'acks') === true || ctx.kb.hasRole?.(language, call.method, 'broker_acks') === true) return !ownBookkeeping(call, ctx);
   if (call.method === 'commit' && /consumer/i.test(call.receiver ?? '')) return true;
   if (call.method === 'send' && /DeleteMessage(Batch)?Command/.test(call.node.text)) return true;
   return call.sql !== undefined && DONE_SQL.test(call.sql);
@@ -43,6 +44,27 @@ function isAck(call: TreeCall, ctx: RuleContext): boolean {
  */
 function ownBookkeeping(call: TreeCall, ctx: RuleContext): boolean {
   return ctx.kb.doesNoIo?.(ctx.file.language, call.callee) === true;
+}
+
+/**
+ * Something shows that the acknowledged thing is a queued message: the ack is one only a broker or job queue has
+ * (`broker_acks`: `sqs.delete_message`, `basic_ack`, `xack`) or one the repository's `apis:` declares, a Kafka consumer's commit, an SQS delete command, a
+ * job-table `UPDATE ... SET status = 'done'` (its own or in the code's function it calls), or the file pops from or publishes to a queue the API files know (or
+ * calls its own function that does). Without any of these, `transaction.ack(path)` or a callback named `acknowledge`
+ * is only a name: a config transaction or a table of callbacks, where nothing is redelivered.
+ */
+function queueInSight(ack: TreeCall, ctx: RuleContext): boolean {
+  if (ack.sql !== undefined || ack.method === 'commit' || ack.method === 'send') return true;
+  if (ctx.kb.hasRole?.(ctx.file.language, ack.method, 'broker_acks') === true) return true;
+  // The repository's own `apis: { roles: { acks: [finish_job] } }`: the team says it acknowledges.
+  if (ctx.kb.declaresRole?.(ack.method, 'acks') === true) return true;
+  // The code's own `mark_done(job_id)` whose summary writes a row or acknowledges through a client.
+  if (ack.confidence === 'summarised' && ack.kinds.some((k) => k === 'db-write' || k === 'queue-ack' || k === 'queue-pop')) return true;
+  let root: SyntaxNode = ack.node;
+  while (root.parent) root = root.parent;
+  return treeCalls(root, ctx.model, { skipFunctions: false }).some(
+    (c) => c.confidence !== 'low' && c.kinds.some((k) => k === 'queue-pop' || k === 'queue-publish'),
+  );
 }
 
 /** Message variables: the loop's own variables and names assigned from a queue pop in the body, plus derived names. */
@@ -203,7 +225,7 @@ export const detectAckBeforeSuccess: Detector = (loop, ctx) => {
       detections.push({
         loop,
         line: ack.line,
-        variant: 'finally',
+        variant: queueInSight(ack, ctx) ? 'finally' : 'name-only',
         data: { ack: displayCallee(ack.callee) },
         confidence: 'high',
         ...(code ? { fix: blockFix(code, { startLine: lineOf(finallyClause.parent!), endLine: endLineOf(finallyClause.parent!) }, { description: 'acknowledge only after success', safety: 'unsafe', language: fenceLanguage(loop.language) }) } : {}),
@@ -240,7 +262,7 @@ export const detectAckBeforeSuccess: Detector = (loop, ctx) => {
     detections.push({
       loop,
       line: ack.line,
-      variant: 'before',
+      variant: queueInSight(ack, ctx) ? 'before' : 'name-only',
       data: { ack: displayCallee(ack.callee), work: displayCallee(work.callee), work_line: work.line },
       confidence: 'high',
       ...(fix

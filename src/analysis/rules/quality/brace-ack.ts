@@ -324,6 +324,28 @@ function droppedFailure(statement: SyntaxNode, loop: LoopFacts, names: Set<strin
   return undefined;
 }
 
+/**
+ * Something shows a queue (as `queueInSight` for Python/JS): the file imports a broker's package (an import path or
+ * name segment in the `broker_packages` role: `amqp091`, `nats`, `sarama`, `sqs`, `com.rabbitmq`, `javax.jms`,
+ * `org.apache.kafka`), a loop of the file pops from or publishes to a queue the API files know, or the ack is one the
+ * repository or the catalogue gives the `broker_acks` role. Without any, `m.db.DeleteMessage(name)` on a mail index
+ * is a name only.
+ */
+function queueInSight(ack: CallFact, loop: LoopFacts, ctx: RuleContext): boolean {
+  const { language } = loop;
+  if (ctx.kb.hasRole?.(language, ack.method, 'broker_acks') === true) return true;
+  if (ctx.file.loops.some((l) => l.calls.some((c) => c.kinds.includes('queue-pop') || c.kinds.includes('queue-publish')))) return true;
+  let root: SyntaxNode = loop.node;
+  while (root.parent) root = root.parent;
+  for (const decl of root.namedChildren) {
+    if (decl.type !== 'import_declaration') continue;
+    for (const segment of decl.text.replace(/^import\b/, '').split(/[^\w]+/)) {
+      if (segment && ctx.kb.hasRole?.(language, segment, 'broker_packages') === true) return true;
+    }
+  }
+  return false;
+}
+
 export function detectBraceAck(loop: LoopFacts, ctx: RuleContext): Detection[] {
   const acks = loop.calls.filter((c) => !c.inInnerLoop && isAck(c));
   if (acks.length === 0) return [];
@@ -331,5 +353,9 @@ export function detectBraceAck(loop: LoopFacts, ctx: RuleContext): Detection[] {
   const before = beforeDetections(loop, ctx, acks, names);
   const fin = loop.language === 'java' ? finallyDetections(loop, ctx, acks) : [];
   const reported = new Set([...before, ...fin].map((d) => d.line));
-  return [...before, ...fin, ...ignoredErrorDetections(loop, ctx, acks, names, reported)];
+  const all = [...before, ...fin, ...ignoredErrorDetections(loop, ctx, acks, names, reported)];
+  return all.map((d) => {
+    const ack = acks.find((a) => a.line === d.line);
+    return ack && !queueInSight(ack, loop, ctx) ? { ...d, variant: 'name-only' } : d;
+  });
 }
