@@ -438,7 +438,24 @@ function catchesEveryFailure(fn: SyntaxNode, ctx: RuleContext): boolean {
   // broker is gone, not that one item was bad. Only the first broad try among the body's own statements counts, and
   // only a take (`queue-pop`) before it; other I/O there (a request, a write) must still be caught.
   const guard = statementsOf(body).find((s) => s.type === 'try_statement' && broadHandlerOf(s));
-  return risky.every((c) => caughtBroadly(c.node, body) || (guard !== undefined && c.kinds.every((k) => k === 'queue-pop') && isFetchOrRecovery(c, guard)));
+  return risky.every((c) => caughtBroadly(c.node, body) || (guard !== undefined && c.kinds.every((k) => k === 'queue-pop') && isFetchOrRecovery(c, guard)) || ownQueueTake(c, body, ctx));
+}
+
+/**
+ * `try: name, args = self.command_queue.get(False) except Empty: break` in a helper that drains the commands its
+ * class's own `queue.Queue()` holds (cylc's scheduler): a take from a queue of this process (see `isInProcessQueue`)
+ * has no network or broker to fail; a blocking `get()` only waits, and a non-blocking one or one with a timeout
+ * raises only `Empty`, here in a try whose handler does not raise again. The take cannot end the worker.
+ */
+function ownQueueTake(call: TreeCall, body: SyntaxNode, ctx: RuleContext): boolean {
+  if (!call.receiver || !call.kinds.every((k) => k === 'queue-pop') || !isInProcessQueue(call.receiver, call, ctx)) return false;
+  const bounded = /\btimeout\b|\bblock\s*=/.test(call.node.text) || call.method !== 'get' || (call.node.childForFieldName('arguments')?.namedChildren.length ?? 0) > 0;
+  if (!bounded) return true;
+  for (let child = call.node, up = call.node.parent; up && child.id !== body.id; child = up, up = up.parent) {
+    if (up.type !== 'try_statement' || up.childForFieldName('body')?.id !== child.id) continue;
+    if (tryParts(up).handlers.some((h) => h.type === 'except_clause' && clauseBlock(h)?.descendantsOfType('raise_statement').length === 0)) return true;
+  }
+  return false;
 }
 
 /** A handler of `tryNode` that catches any failure (`except Exception`, `except BaseException`, bare) and does not raise. */
@@ -480,7 +497,7 @@ export function inProcessQueueGet(call: TreeCall, loop: LoopFacts, ctx: RuleCont
  * `self.` fields, in a method of the loop's class (or a base class of the file), or one whose `task_done()` that
  * function calls (only the standard library's queues have it). Its pops are memory operations, no round trip.
  */
-export function isInProcessQueue(receiver: string, loop: LoopFacts, ctx: RuleContext): boolean {
+export function isInProcessQueue(receiver: string, loop: Pick<LoopFacts, 'node'>, ctx: RuleContext): boolean {
   // The outermost function around the loop (a worker nested in the function that fills the queue), and the module.
   let outer: SyntaxNode | undefined;
   let root: SyntaxNode = loop.node;
