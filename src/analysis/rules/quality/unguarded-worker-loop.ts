@@ -465,12 +465,10 @@ function settlesItself(call: TreeCall, ctx: RuleContext): boolean {
 
 function catchesEveryFailure(fn: SyntaxNode, ctx: RuleContext): boolean {
   const body = fn.childForFieldName('body');
-  if (!body) return false;
+  if (!body || !body.descendantsOfType('try_statement').some((t) => broadHandlerOf(t))) return false;
   // The call the worker's summary names may be classified only through the summary (`get_session().head`); what
   // this function's own body shows as I/O must all be caught.
   const risky = treeCalls(body, ctx.model, { skipFunctions: true }).filter((c) => c.kinds.some((k) => THROWING_KINDS.has(k)));
-  // A helper whose only I/O is taking from its class's own queue (`ownQueueTake`) needs no broad try.
-  if (!body.descendantsOfType('try_statement').some((t) => broadHandlerOf(t))) return risky.length > 0 && risky.every((c) => ownQueueTake(c, body, ctx));
   // The helper may take its item before the try that protects the work (`task = self.queue.get()`, then `try:
   // task.run() except Exception: log`), as a loop body may (`isFetchOrRecovery`): a failed take means the queue or
   // broker is gone, not that one item was bad. Only the first broad try among the body's own statements counts, and
