@@ -105,13 +105,7 @@ function submitsOnlyAWait(call: SyntaxNode, ctx: RuleContext): boolean {
  * outside a handler. Its future would only ever hold `None`; dropping it loses no failure.
  */
 function submitsSelfHandling(call: SyntaxNode, ctx: RuleContext): boolean {
-  let target: SyntaxNode | undefined = argumentsOf(call).positional[0];
-  // `loop.create_task(self.on_raw(message))`, `ensure_future(handle(msg))`: the coroutine a task runs is the call's
-  // argument; its function is what must catch.
-  // A task's coroutine must catch every exception (a broad handler): its exception is the one thing the dropped task
-  // would have held.
-  const coroutine = target?.type === 'call' && methodOf(calleeOf(call)) !== 'submit' && methodOf(calleeOf(call)) !== 'apply_async';
-  if (coroutine) target = target!.childForFieldName('function') ?? undefined;
+  const target = argumentsOf(call).positional[0];
   let def: SyntaxNode | undefined;
   if (target?.type === 'identifier') def = nearestDefinition(call, target.text);
   else if (target?.type === 'attribute' && target.childForFieldName('object')?.text === 'self') {
@@ -131,7 +125,7 @@ function submitsSelfHandling(call: SyntaxNode, ctx: RuleContext): boolean {
       if (handlerCounts && (up.type === 'except_clause' || up.type === 'except_group_clause')) return true;
       if (up.type === 'try_statement' && up.childForFieldName('body')?.id === child.id) {
         const handlers = up.namedChildren.filter((c) => c.type === 'except_clause' || c.type === 'except_group_clause');
-        if (handlers.length > 0 && !handlers.some(reraises) && (!coroutine || handlers.some((h) => handlerIsBroad(h)))) return true;
+        if (handlers.length > 0 && !handlers.some(reraises)) return true;
       }
     }
     return false;
