@@ -166,6 +166,12 @@ export interface KnowledgeBase {
    * call of it only makes the generator; its I/O runs where the generator is iterated.
    */
   isGeneratorFunction?(language: Language, callee: string): boolean;
+  /**
+   * Python: `className` is a class of the code's own (this file, or imported from a module of the analysed set) that
+   * defines `method` itself: whether a call of that method hands back a value (see TableFunction.returnsValue).
+   * Undefined when the class or the method is not found (effect summaries only).
+   */
+  ownMethodReturnsValue?(language: Language, className: string, method: string): boolean | undefined;
 }
 
 /** What a classification may know of the call besides its name. */

@@ -842,6 +842,13 @@ export class FileEffects implements KnowledgeBase {
     return undefined;
   }
 
+  ownMethodReturnsValue(language: Language, className: string, method: string): boolean | undefined {
+    if (language !== 'python' || this.table.language !== 'python') return undefined;
+    const found = this.ownClass(this.table, className, 0);
+    const fn = found ? found.table.classes.get(found.name)?.get(method) : undefined;
+    return fn ? fn.returnsValue === true : undefined;
+  }
+
   isGeneratorFunction(language: Language, callee: string): boolean {
     if (language !== 'python') return false;
     return this.resolve(this.table, callee, undefined, 0)?.generator === true;

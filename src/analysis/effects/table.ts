@@ -87,6 +87,11 @@ export interface TableFunction {
   /** Python: its body yields: a call only makes the generator, the body runs as it is iterated. */
   generator?: boolean;
   /**
+   * Python: a call of it hands back a value: a `return <value>` of its own body (not of a nested function or lambda),
+   * or it is `async def` (a coroutine) or a generator. Unset: it returns None.
+   */
+  returnsValue?: boolean;
+  /**
    * Java: the declared return type's simple name (`DriverDelegate getDelegate()`), for `getDelegate().m()`. Go: a
    * function's first result when it is a type of its own package (`func NewAccessor(...) *Accessor`).
    */
@@ -155,7 +160,7 @@ export interface FileTable {
   starExports?: string[];
 }
 
-const PY_TYPES: readonly string[] = ['function_definition', 'class_definition', 'lambda', 'call', 'import_statement', 'import_from_statement', 'with_statement', 'yield'];
+const PY_TYPES: readonly string[] = ['function_definition', 'class_definition', 'lambda', 'call', 'import_statement', 'import_from_statement', 'with_statement', 'yield', 'return_statement'];
 const JS_FUNCTIONS = new Set(['function_declaration', 'generator_function_declaration', 'function_expression', 'function', 'generator_function', 'arrow_function', 'method_definition']);
 const JS_CLASSES = new Set(['class_declaration', 'class', 'abstract_class_declaration']);
 const JS_TYPES: readonly string[] = [...JS_FUNCTIONS, ...JS_CLASSES, 'call_expression', 'new_expression', 'import_statement', 'export_statement', 'variable_declarator', 'public_field_definition'];
@@ -585,7 +590,18 @@ function buildPython(table: FileTable, tree: FlatTree): void {
         const nested = !className && enclosingFunction(stack) !== undefined;
         annotatedParameters(table, node, 'python');
         if (className !== undefined) pythonInjectedFields(table, className, node);
-        stack.push(newScope(node.endIndex, { fn: addFunction(table, name, className, node, nested) }));
+        const added = addFunction(table, name, className, node, nested);
+        if (node.children.some((c) => c.type === 'async')) added.returnsValue = true;
+        stack.push(newScope(node.endIndex, { fn: added }));
+        break;
+      }
+      case 'return_statement': {
+        // `return value` of the function itself: a call of it hands that value back.
+        const fn = enclosingFunction(stack);
+        if (!fn || node.namedChildren.length === 0) break;
+        let up = node.parent;
+        while (up && up.type !== 'function_definition' && up.type !== 'lambda') up = up.parent;
+        if (up?.type === 'function_definition' && up.startIndex === fn.startIndex) fn.returnsValue = true;
         break;
       }
       case 'lambda':
@@ -605,7 +621,7 @@ function buildPython(table: FileTable, tree: FlatTree): void {
         let up = node.parent;
         while (up && up.type !== 'function_definition' && up.type !== 'lambda' && !PY_COMPREHENSIONS.has(up.type)) up = up.parent;
         const fn = enclosingFunction(stack);
-        if (up?.type === 'function_definition' && fn && fn.startIndex === up.startIndex) fn.generator = true;
+        if (up?.type === 'function_definition' && fn && fn.startIndex === up.startIndex) fn.generator = fn.returnsValue = true;
         break;
       }
       case 'call': {

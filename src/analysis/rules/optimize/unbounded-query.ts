@@ -80,6 +80,9 @@ function spine(text: string): string {
 // (`(?!\.query\()` ends each argument scan at the next `.query(`, which is then tried itself: one scan per character.)
 export const DJANGO_OR_SQLALCHEMY = /\.objects\.(filter|all|exclude|order_by|select_for_update)\(|\.query\((?:(?!\.query\()[^)])*\)\.(filter|filter_by|all|order_by)\(/;
 
+/** The statement's only FROM source is a function called with at least one argument (no JOIN, no second source). */
+const FUNCTION_SOURCE = /^\s*SELECT\b(?:(?!\bFROM\b)[^;])*\bFROM\s+[\w."]+\s*\(\s*[^()\s][^()]*\)(?:\s+(?:AS\s+)?\w+)?\s*(?:;?\s*$|\b(?:ORDER|LIMIT|WHERE|GROUP)\b)(?![\s\S]*\bJOIN\b)/i;
+
 /** A chain that reads everything: `.all()` at the end, `.find()`, `.find({})`, `.findMany()`, `.findAll()`. */
 export const FULL_SCAN = /\.all\(\)\s*$|\.find\(\s*(?:\{\s*\}\s*)?\)|\.findMany\(\s*\)|\.findAll\(\s*\)/;
 
@@ -110,6 +113,10 @@ export function unboundedReads(loop: LoopFacts, model: FileModel): Unbounded[] {
       // Only when the whole statement is in the code (a `+ table` or a lone `{}` placeholder may bring the FROM).
       const whole = wholeSqlText(argumentNodes(callNode(call))[0], model);
       if (whole !== undefined && !/\bFROM\b/i.test(whole)) continue;
+      // `select * from pgq.next_batch_info(%s, %s)`, `SELECT * FROM get_batch_events(%s)`: the one source is a function
+      // of the database called with arguments, not a table; which rows it returns is what those arguments select (a
+      // consumer's next batch, one batch's events), the way a WHERE would. Not when it joins or lists a table too.
+      if (whole !== undefined && FUNCTION_SOURCE.test(whole)) continue;
       if (/fetchone|fetchrow|fetchval|fetch_one|first\(/.test(chain)) continue;
       out.push({ call, root, sql: sql.sql, ...(sql.node ? { sqlNode: sql.node } : {}), fullScan: !/\bWHERE\b/i.test(sql.sql) });
       continue;

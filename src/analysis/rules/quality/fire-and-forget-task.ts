@@ -40,6 +40,37 @@ function ownsItsTasks(receiver: string, from: SyntaxNode, ctx: RuleContext): boo
   return false;
 }
 
+/**
+ * `async with StreamerManager() as manager:` (or `manager = StreamerManager(...)`) in the function around the loop,
+ * where `StreamerManager` is a class of the code's own that defines `create_task` itself and that method returns
+ * nothing (it keeps the task in `self.tasks`): the call is that method, not asyncio's, and it hands back no task or
+ * future to keep. Nothing is dropped. A method that returns its task (or is `async def`) still counts.
+ */
+function ownMethodWithoutHandle(receiver: string, method: string, loop: LoopFacts, ctx: RuleContext): boolean {
+  if (!/^[A-Za-z_]\w*$/.test(receiver) || !ctx.kb.ownMethodReturnsValue) return false;
+  const scope = enclosingFunction(loop.node, 'python');
+  if (!scope) return false;
+  const classes = new Set<string>();
+  const constructed = (value: SyntaxNode | null | undefined) => {
+    const fn = value?.type === 'call' ? value.childForFieldName('function') : undefined;
+    if (fn?.type === 'identifier') classes.add(fn.text);
+  };
+  for (const item of scope.descendantsOfType('with_item')) {
+    const value = item.childForFieldName('value');
+    if (value?.type !== 'as_pattern' || value.startIndex > loop.node.startIndex) continue;
+    const alias = value.childForFieldName('alias') ?? value.namedChildren[1];
+    if (alias?.text.trim() === receiver) constructed(value.namedChildren[0]);
+  }
+  for (const assignment of scope.descendantsOfType('assignment')) {
+    if (assignment.childForFieldName('left')?.text !== receiver) continue;
+    const right = assignment.childForFieldName('right');
+    if (right?.type !== 'call') return false;
+    constructed(right);
+  }
+  if (classes.size !== 1) return false;
+  return ctx.kb.ownMethodReturnsValue('python', [...classes][0]!, method) === false;
+}
+
 /** A call that only waits or takes a lock (`sem.acquire`, `event.wait`, `time.sleep`): from the API files. */
 function onlyWaits(callee: string, ctx: RuleContext): boolean {
   return ctx.kb.waitOf?.(ctx.file.language, callee) === 'blocking' || ctx.kb.classify(ctx.file.language, callee).kinds.some((k) => k === 'lock' || k === 'sleep');
@@ -168,6 +199,7 @@ function pythonFindings(loop: LoopFacts, ctx: RuleContext): { statement: SyntaxN
     if (ownsItsTasks(receiver, loop.node, ctx)) continue;
     // `self.create_task(...)` is the class's own method (an event loop or a supervisor that tracks its tasks).
     if (receiver === 'self') continue;
+    if (ownMethodWithoutHandle(receiver, methodOf(callee), loop, ctx)) continue;
     if (methodOf(callee) === 'submit' && !/executor|pool|ex$|^ex|client/i.test(receiver)) continue;
     if (methodOf(callee) === 'apply_async' && /pool/i.test(receiver) === false) continue;
     if (submitsOnlyAWait(expr, ctx) || submitsSelfHandling(expr, ctx) || reportsThroughQueue(expr, loop)) continue;

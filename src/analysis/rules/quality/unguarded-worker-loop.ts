@@ -271,6 +271,42 @@ function observedByItsTask(loop: LoopFacts, ctx: RuleContext): boolean {
   return false;
 }
 
+/**
+ * Python: `def start(self): while True: try: self._start_network() except socket.error: log(...)` and the loop sits
+ * in `_start_network`: every call of the loop's function in the file (`self._start_network()` of the same class, or
+ * the bare function) is made, not handed on as an argument, in the body of a try whose handlers do not raise again,
+ * inside a loop of the caller. That caller is the supervisor that `hasSupervisor` looks for in the same function: a
+ * failure ends this inner loop, is caught there and the session starts again (reconnects).
+ */
+function supervisedByCaller(loop: LoopFacts): boolean {
+  if (loop.language !== 'python') return false;
+  const fn = enclosingFunction(loop.node, 'python');
+  const name = fn?.childForFieldName('name')?.text;
+  if (!fn || !name) return false;
+  const cls = enclosingClass(fn);
+  let root: SyntaxNode = fn;
+  while (root.parent) root = root.parent;
+  const sites = root.descendantsOfType('call').filter((c) => {
+    const callee = c.childForFieldName('function')?.text ?? '';
+    return cls ? callee === `self.${name}` && enclosingClass(c)?.id === cls.id : callee === name;
+  });
+  if (sites.length === 0) return false;
+  return sites.every((site) => {
+    const holder = site.parent?.type === 'await' ? site.parent : site;
+    if (!['expression_statement', 'assignment'].includes(holder.parent?.type ?? '')) return false;
+    let inTry = false;
+    for (let child: SyntaxNode = holder, up = holder.parent; up; child = up, up = up.parent) {
+      if (up.type === 'function_definition' || up.type === 'lambda') return false;
+      if (up.type === 'try_statement' && up.childForFieldName('body')?.id === child.id) {
+        const { handlers } = tryParts(up);
+        if (handlers.length > 0 && !handlers.some((h) => statementsOf(clauseBlock(h)).some((st) => st.type === 'raise_statement'))) inTry = true;
+      }
+      if (inTry && (up.type === 'while_statement' || up.type === 'for_statement')) return true;
+    }
+    return false;
+  });
+}
+
 function methodOfCallee(callee: string): string {
   return callee.slice(callee.lastIndexOf('.') + 1);
 }
@@ -278,7 +314,7 @@ function methodOfCallee(callee: string): string {
 /** The first call that can throw and ends the worker when it does, if the loop is a long-running one. */
 export function findUnguardedCall(loop: LoopFacts, ctx: RuleContext): TreeCall | undefined {
   const { model } = ctx;
-  if (!isLongRunning(loop) || hasSupervisor(loop) || endsByDrainException(loop) || endsSessionOnError(loop, ctx) || clearsRunFlagOnError(loop) || relaysMessages(loop, ctx) || observedByItsTask(loop, ctx)) return undefined;
+  if (!isLongRunning(loop) || hasSupervisor(loop) || supervisedByCaller(loop) || endsByDrainException(loop) || endsSessionOnError(loop, ctx) || clearsRunFlagOnError(loop) || relaysMessages(loop, ctx) || observedByItsTask(loop, ctx)) return undefined;
   const family = familyOf(loop.language);
   const calls = treeCalls(loop.body, ctx.model, { skipFunctions: true });
   const perItemTry = firstCatchingTry(loop, model);
@@ -438,7 +474,24 @@ function catchesEveryFailure(fn: SyntaxNode, ctx: RuleContext): boolean {
   // broker is gone, not that one item was bad. Only the first broad try among the body's own statements counts, and
   // only a take (`queue-pop`) before it; other I/O there (a request, a write) must still be caught.
   const guard = statementsOf(body).find((s) => s.type === 'try_statement' && broadHandlerOf(s));
-  return risky.every((c) => caughtBroadly(c.node, body) || (guard !== undefined && c.kinds.every((k) => k === 'queue-pop') && isFetchOrRecovery(c, guard)));
+  return risky.every((c) => caughtBroadly(c.node, body) || (guard !== undefined && c.kinds.every((k) => k === 'queue-pop') && isFetchOrRecovery(c, guard)) || ownQueueTake(c, body, ctx));
+}
+
+/**
+ * `try: name, args = self.command_queue.get(False) except Empty: break` in a helper that drains the commands its
+ * class's own `queue.Queue()` holds (cylc's scheduler): a take from a queue of this process (see `isInProcessQueue`)
+ * has no network or broker to fail; a blocking `get()` only waits, and a non-blocking one or one with a timeout
+ * raises only `Empty`, here in a try whose handler does not raise again. The take cannot end the worker.
+ */
+function ownQueueTake(call: TreeCall, body: SyntaxNode, ctx: RuleContext): boolean {
+  if (!call.receiver || !call.kinds.every((k) => k === 'queue-pop') || !isInProcessQueue(call.receiver, call, ctx)) return false;
+  const bounded = /\btimeout\b|\bblock\s*=/.test(call.node.text) || call.method !== 'get' || (call.node.childForFieldName('arguments')?.namedChildren.length ?? 0) > 0;
+  if (!bounded) return true;
+  for (let child = call.node, up = call.node.parent; up && child.id !== body.id; child = up, up = up.parent) {
+    if (up.type !== 'try_statement' || up.childForFieldName('body')?.id !== child.id) continue;
+    if (tryParts(up).handlers.some((h) => h.type === 'except_clause' && clauseBlock(h)?.descendantsOfType('raise_statement').length === 0)) return true;
+  }
+  return false;
 }
 
 /** A handler of `tryNode` that catches any failure (`except Exception`, `except BaseException`, bare) and does not raise. */
@@ -480,7 +533,7 @@ export function inProcessQueueGet(call: TreeCall, loop: LoopFacts, ctx: RuleCont
  * `self.` fields, in a method of the loop's class (or a base class of the file), or one whose `task_done()` that
  * function calls (only the standard library's queues have it). Its pops are memory operations, no round trip.
  */
-export function isInProcessQueue(receiver: string, loop: LoopFacts, ctx: RuleContext): boolean {
+export function isInProcessQueue(receiver: string, loop: Pick<LoopFacts, 'node'>, ctx: RuleContext): boolean {
   // The outermost function around the loop (a worker nested in the function that fills the queue), and the module.
   let outer: SyntaxNode | undefined;
   let root: SyntaxNode = loop.node;
