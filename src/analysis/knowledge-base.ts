@@ -164,6 +164,11 @@ export interface KnowledgeBase {
    * call of it only makes the generator; its I/O runs where the generator is iterated.
    */
   isGeneratorFunction?(language: Language, callee: string): boolean;
+  /**
+   * Effect summaries (Go): the receiver types of the analysed file's package (its other files too, by the package's
+   * line scan) that declare a method `name` (`render` → `['Bar', 'pState']`); undefined when the package is not known.
+   */
+  goMethodReceivers?(name: string): string[] | undefined;
 }
 
 /** What a classification may know of the call besides its name. */

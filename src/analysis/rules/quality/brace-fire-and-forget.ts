@@ -191,13 +191,15 @@ function errorReturningFunctions(root: SyntaxNode): { functions: Set<string>; me
 /**
  * Whether the method call `x.name(...)` returns an `error`, as far as the file says. The receiver's declared type
  * decides when the file knows it (`go bar.render(tw)` with `bar *Bar` calls `(*Bar).render`, not `(*pState).render`);
- * a type of another package, or one with no such method here, is not this file's method. When the type is not known,
- * the name decides only if every method of that name in the file returns an error: with `(*Bar).render()` and
- * `(*pState).render() error` both declared, which one runs is not known, so no return type is claimed.
+ * a type of another package, or one with no such method in this file, is not this file's method. When the type is
+ * not known, the name decides only if no other type of the package declares a method of that name (its other files
+ * too, where the effect summaries see them) and every one the file declares returns an error: with `(*Bar).render()`
+ * in bar.go and `(*pState).render() error` in progress.go, which one runs is not known, so no return type is claimed.
  */
-function methodReturnsError(call: SyntaxNode, byType: Map<string, boolean>): boolean {
+function methodReturnsError(call: SyntaxNode, name: string, byType: Map<string, boolean>, ctx: RuleContext): boolean {
   const type = goReceiverType(call);
   if (type !== undefined) return !type.includes('.') && byType.get(type) === true;
+  if ((ctx.kb.goMethodReceivers?.(name) ?? []).some((t) => !byType.has(t))) return false;
   return [...byType.values()].every((failing) => failing);
 }
 
@@ -286,7 +288,7 @@ function goFindings(loop: LoopFacts, ctx: RuleContext): Detection[] {
       if (!failing.functions.has(name) || boundLocally(name, g)) continue;
     } else {
       const byType = failing.methods.get(name);
-      if (byType ? !methodReturnsError(call, byType) : !failing.functions.has(name)) continue;
+      if (byType ? !methodReturnsError(call, name, byType, ctx) : !failing.functions.has(name)) continue;
     }
     const args = call.childForFieldName('arguments');
     if (clients.size > 0 && args?.descendantsOfType(['identifier']).some((i) => clients.has(i.text))) continue;
