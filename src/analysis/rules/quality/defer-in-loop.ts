@@ -312,13 +312,22 @@ function releasesOuterSlot(defer: SyntaxNode, loop: LoopFacts): boolean {
   });
 }
 
+/** A constructor's name (`bufio.NewReader`, `NewConn`, `newEntry`): what it returns wraps what it is given. */
+const WRAPPER_CONSTRUCTOR = /(^|\.)[Nn]ew[A-Z]\w*$/;
+
 const HOLDERS = new Set(['call_expression', 'assignment_statement', 'short_var_declaration', 'send_statement']);
 
-/** `x`, `&x` or a composite literal with such an element (`&entry{conn: x}`), for an x in `names`. */
+/**
+ * `x`, `&x`, a composite literal with such an element (`&entry{conn: x}`) or a wrapper a constructor makes around one
+ * (`bufio.NewReader(gz)`, `newEntry(x)`: a `New…`/`new…` call given it), for an x in `names`.
+ */
 function holds(expr: SyntaxNode | null | undefined, names: Set<string>): boolean {
   if (!expr) return false;
   if (expr.type === 'identifier') return names.has(expr.text);
   if (expr.type === 'unary_expression' && expr.childForFieldName('operator')?.text === '&') return holds(expr.childForFieldName('operand'), names);
+  if (expr.type === 'call_expression' && WRAPPER_CONSTRUCTOR.test(expr.childForFieldName('function')?.text ?? '')) {
+    return (expr.childForFieldName('arguments')?.namedChildren ?? []).some((a) => holds(a, names));
+  }
   if (expr.type === 'composite_literal') {
     const body = expr.childForFieldName('body');
     for (const el of body?.namedChildren ?? []) {
@@ -369,7 +378,7 @@ function keptForAfter(defer: SyntaxNode, loop: LoopFacts, ctx: RuleContext): boo
     const wraps =
       (right?.type === 'type_assertion_expression' && holds(right.childForFieldName('operand'), names)) ||
       (right?.type === 'call_expression' &&
-        /(^|\.)[Nn]ew[A-Z]\w*$/.test(right.childForFieldName('function')?.text ?? '') &&
+        WRAPPER_CONSTRUCTOR.test(right.childForFieldName('function')?.text ?? '') &&
         (right.childForFieldName('arguments')?.namedChildren ?? []).some((a) => holds(a, names)));
     const left = n.childForFieldName('left')?.namedChild(0);
     if (wraps && left?.type === 'identifier') names.add(left.text);
