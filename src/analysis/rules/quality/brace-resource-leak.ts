@@ -14,7 +14,7 @@ import { leakedDescriptorsCost } from './cost.js';
 import { labelAround } from '../../facts/brace.js';
 import { catchTypes, declaredTypeName, INTERRUPT_ONLY } from '../../facts/java-types.js';
 
-const GO_ROWS = /^(Query|QueryContext|Queryx|QueryxContext|NamedQuery|NamedQueryContext)$/;
+export const GO_ROWS = /^(Query|QueryContext|Queryx|QueryxContext|NamedQuery|NamedQueryContext)$/;
 const GO_HTTP = /^(http\.(Get|Post|Head|PostForm)|(?:\w+\.)+(Do|Get|Post|Head|PostForm))$/;
 const GO_FILE = /^os\.(Open|Create|OpenFile)$/;
 
