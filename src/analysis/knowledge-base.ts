@@ -172,6 +172,11 @@ export interface KnowledgeBase {
    * Undefined when the class or the method is not found (effect summaries only).
    */
   ownMethodReturnsValue?(language: Language, className: string, method: string): boolean | undefined;
+  /**
+   * Effect summaries (Go): the receiver types of the analysed file's package (its other files too, by the package's
+   * line scan) that declare a method `name` (`render` → `['Bar', 'pState']`); undefined when the package is not known.
+   */
+  goMethodReceivers?(name: string): string[] | undefined;
 }
 
 /** What a classification may know of the call besides its name. */

@@ -12,7 +12,7 @@ import { goReceiverType } from '../../src/analysis/facts/go-types.js';
 import { parseSource } from '../../src/analysis/parse.js';
 import { analyseFolder, describeEffectFixtures, EFFECT_FIXTURES } from '../support/effect-tester.js';
 
-for (const folder of ['go-same-file', 'java-same-file', 'go-package', 'java-package', 'go-typed', 'java-interface', 'go-module', 'go-gopath']) {
+for (const folder of ['go-same-file', 'java-same-file', 'go-package', 'java-package', 'go-typed', 'java-interface', 'go-module', 'go-gopath', 'go-method-receivers']) {
   describeEffectFixtures(folder);
 }
 

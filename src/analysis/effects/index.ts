@@ -849,6 +849,13 @@ export class FileEffects implements KnowledgeBase {
     return fn ? fn.returnsValue === true : undefined;
   }
 
+  goMethodReceivers(name: string): string[] | undefined {
+    if (this.table.language !== 'go') return undefined;
+    const pkg = this.goPackageOf(this.table);
+    if (!pkg) return undefined;
+    return [...pkg.methods].filter(([, methods]) => methods.has(name)).map(([type]) => type);
+  }
+
   isGeneratorFunction(language: Language, callee: string): boolean {
     if (language !== 'python') return false;
     return this.resolve(this.table, callee, undefined, 0)?.generator === true;

@@ -13,6 +13,7 @@ import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import type { Detection, RuleContext } from '../../rule-types.js';
 import { blockFix, fenceLanguage } from '../../../fixes/lines.js';
 import { catchTypes, declaredTypeName, isJavaUtilReceiver } from '../../facts/java-types.js';
+import { goReceiverType, goTypeName } from '../../facts/go-types.js';
 import { callNode } from '../lib/index.js';
 
 const EXECUTOR = /executor|pool|service|scheduler|^ex$|^es$/i;
@@ -161,18 +162,45 @@ function javaSketch(loop: LoopFacts, callee: string, text: string): string {
 }
 
 /**
- * Same-file functions and methods (by name) whose results include an `error`, apart: a bare call `f(x)` can only be
- * a function (or a local variable), never a method, which needs a receiver or a package before its name.
+ * Same-file functions (by name) whose results include an `error`, and same-file methods by name and receiver type
+ * (`func (s *pState) render(...) error` → render → pState → true): a bare call `f(x)` can only be a function (or a
+ * local variable), never a method, which needs a receiver or a package before its name; a method call is resolved
+ * on its receiver's type (see methodReturnsError), since two types of one package may both have a `render`.
  */
-function errorReturningFunctions(root: SyntaxNode): { functions: Set<string>; methods: Set<string> } {
+function errorReturningFunctions(root: SyntaxNode): { functions: Set<string>; methods: Map<string, Map<string, boolean>> } {
   const functions = new Set<string>();
-  const methods = new Set<string>();
+  const methods = new Map<string, Map<string, boolean>>();
   for (const fn of root.descendantsOfType(['function_declaration', 'method_declaration'])) {
     const name = fn.childForFieldName('name')?.text;
+    if (!name) continue;
     const result = fn.childForFieldName('result');
-    if (name && result && /(^|[\s(,])error\s*[),]?\s*$|(^|[\s(,])error\s*[,)]/.test(result.text)) (fn.type === 'method_declaration' ? methods : functions).add(name);
+    const failing = !!result && /(^|[\s(,])error\s*[),]?\s*$|(^|[\s(,])error\s*[,)]/.test(result.text);
+    if (fn.type === 'function_declaration') {
+      if (failing) functions.add(name);
+      continue;
+    }
+    const receiver = fn.childForFieldName('receiver')?.namedChildren.find((p) => p.type === 'parameter_declaration');
+    const type = goTypeName(receiver?.childForFieldName('type')) ?? '?';
+    const byType = methods.get(name) ?? new Map<string, boolean>();
+    byType.set(type, (byType.get(type) ?? false) || failing);
+    methods.set(name, byType);
   }
   return { functions, methods };
+}
+
+/**
+ * Whether the method call `x.name(...)` returns an `error`, as far as the file says. The receiver's declared type
+ * decides when the file knows it (`go bar.render(tw)` with `bar *Bar` calls `(*Bar).render`, not `(*pState).render`);
+ * a type of another package, or one with no such method in this file, is not this file's method. When the type is
+ * not known, the name decides only if no other type of the package declares a method of that name (its other files
+ * too, where the effect summaries see them) and every one the file declares returns an error: with `(*Bar).render()`
+ * in bar.go and `(*pState).render() error` in progress.go, which one runs is not known, so no return type is claimed.
+ */
+function methodReturnsError(call: SyntaxNode, name: string, byType: Map<string, boolean>, ctx: RuleContext): boolean {
+  const type = goReceiverType(call);
+  if (type !== undefined) return !type.includes('.') && byType.get(type) === true;
+  if ((ctx.kb.goMethodReceivers?.(name) ?? []).some((t) => !byType.has(t))) return false;
+  return [...byType.values()].every((failing) => failing);
 }
 
 /**
@@ -256,7 +284,12 @@ function goFindings(loop: LoopFacts, ctx: RuleContext): Detection[] {
     const bare = fn.type === 'identifier';
     const name = bare ? fn.text : fn.type === 'selector_expression' ? fn.childForFieldName('field')?.text : undefined;
     if (!name) continue;
-    if (bare ? !failing.functions.has(name) || boundLocally(name, g) : !failing.methods.has(name) && !failing.functions.has(name)) continue;
+    if (bare) {
+      if (!failing.functions.has(name) || boundLocally(name, g)) continue;
+    } else {
+      const byType = failing.methods.get(name);
+      if (byType ? !methodReturnsError(call, name, byType, ctx) : !failing.functions.has(name)) continue;
+    }
     const args = call.childForFieldName('arguments');
     if (clients.size > 0 && args?.descendantsOfType(['identifier']).some((i) => clients.has(i.text))) continue;
     const callee = fn.text.replace(/\s+/g, '');

@@ -14,7 +14,7 @@ import { leakedDescriptorsCost } from './cost.js';
 import { labelAround } from '../../facts/brace.js';
 import { catchTypes, declaredTypeName, INTERRUPT_ONLY } from '../../facts/java-types.js';
 
-const GO_ROWS = /^(Query|QueryContext|Queryx|QueryxContext|NamedQuery|NamedQueryContext)$/;
+export const GO_ROWS = /^(Query|QueryContext|Queryx|QueryxContext|NamedQuery|NamedQueryContext)$/;
 const GO_HTTP = /^(http\.(Get|Post|Head|PostForm)|(?:\w+\.)+(Do|Get|Post|Head|PostForm))$/;
 const GO_FILE = /^os\.(Open|Create|OpenFile)$/;
 
@@ -337,13 +337,22 @@ function earlyExit(resource: Resource, close: SyntaxNode, loop: LoopFacts, testC
 /**
  * The open's own `if err != nil` check: the first `if` after the declaring statement that tests its error, with only
  * statements that do not name that error in between (`resp, err := c.Do(req); log.Print("sent"); if err != nil {`):
- * the error is still the open's, so the resource is nil on that branch.
+ * the error is still the open's, so the resource is nil on that branch. An open in an `if` initializer (`if f, err :=
+ * os.Open(p); err != nil { return 1 } else { f.Close() }`) has its error branch in the same statement: the branch
+ * the condition takes when the open failed (the consequence of `err != nil`, the else of `err == nil`).
  */
 function openErrorCheck(open: SyntaxNode): SyntaxNode | undefined {
   const declared = open.childForFieldName('left')?.namedChildren ?? [];
   const err = declared[declared.length - 1]?.text ?? '';
   if (!/^err\w*$/.test(err)) return undefined;
   const names = new RegExp(`\\b${err}\\b`);
+  const owner = open.parent;
+  if (owner?.type === 'if_statement' && owner.childForFieldName('initializer')?.id === open.id) {
+    const condition = owner.childForFieldName('condition')?.text.trim() ?? '';
+    if (new RegExp(`^${err}\\s*!=\\s*nil$`).test(condition)) return owner.childForFieldName('consequence') ?? undefined;
+    if (new RegExp(`^${err}\\s*==\\s*nil$`).test(condition)) return owner.childForFieldName('alternative') ?? undefined;
+    return undefined;
+  }
   for (let n = open.nextNamedSibling; n; n = n.nextNamedSibling) {
     if (n.type === 'comment') continue;
     if (n.type === 'if_statement' && new RegExp(`\\b${err}\\s*!=\\s*nil`).test(n.childForFieldName('condition')?.text ?? '')) return n;

@@ -6,7 +6,8 @@
 // every path after the defer returning or breaking: leavesAfterDefer),
 // and so is a value kept open on purpose for after the loop (appended, stored, sent: see keptForAfter), an item of a
 // collection held before the loop (releasesCollectionItem) and a cleanup that runs only on failure
-// (cleanupOnFailure), a release the iteration also makes itself before it goes round (releasedAtRoundEnd), and a loop
+// (cleanupOnFailure), a release the iteration also makes itself before it goes round (releasedAtRoundEnd), query rows
+// the iteration reads to the end before it goes round (drainedAtRoundEnd: database/sql closed them), and a loop
 // over the components of one file path (walksPathComponents) or over a literal of one or two entries
 // (`range []bool{false, true}`: at most two calls pending), a value handed to a goroutine started in the iteration
 // (handedToGoroutine) and a value made lazily once per call under `if x == nil` (madeOnce). In test code
@@ -21,6 +22,7 @@ import { batchSize, endsWithTheProgram, tinyLiteralIterable } from '../lib/index
 import { scopeOf } from '../lib/syntax.js';
 import type { FileModel } from '../../model.js';
 import { loopLabel } from '../../facts/brace.js';
+import { GO_ROWS } from './brace-resource-leak.js';
 
 const FUNCTIONS = new Set(['func_literal', 'function_declaration', 'method_declaration']);
 
@@ -312,13 +314,22 @@ function releasesOuterSlot(defer: SyntaxNode, loop: LoopFacts): boolean {
   });
 }
 
+/** A constructor's name (`bufio.NewReader`, `NewConn`, `newEntry`): what it returns wraps what it is given. */
+const WRAPPER_CONSTRUCTOR = /(^|\.)[Nn]ew[A-Z]\w*$/;
+
 const HOLDERS = new Set(['call_expression', 'assignment_statement', 'short_var_declaration', 'send_statement']);
 
-/** `x`, `&x` or a composite literal with such an element (`&entry{conn: x}`), for an x in `names`. */
+/**
+ * `x`, `&x`, a composite literal with such an element (`&entry{conn: x}`) or a wrapper a constructor makes around one
+ * (`bufio.NewReader(gz)`, `newEntry(x)`: a `New…`/`new…` call given it), for an x in `names`.
+ */
 function holds(expr: SyntaxNode | null | undefined, names: Set<string>): boolean {
   if (!expr) return false;
   if (expr.type === 'identifier') return names.has(expr.text);
   if (expr.type === 'unary_expression' && expr.childForFieldName('operator')?.text === '&') return holds(expr.childForFieldName('operand'), names);
+  if (expr.type === 'call_expression' && WRAPPER_CONSTRUCTOR.test(expr.childForFieldName('function')?.text ?? '')) {
+    return (expr.childForFieldName('arguments')?.namedChildren ?? []).some((a) => holds(a, names));
+  }
   if (expr.type === 'composite_literal') {
     const body = expr.childForFieldName('body');
     for (const el of body?.namedChildren ?? []) {
@@ -369,7 +380,7 @@ function keptForAfter(defer: SyntaxNode, loop: LoopFacts, ctx: RuleContext): boo
     const wraps =
       (right?.type === 'type_assertion_expression' && holds(right.childForFieldName('operand'), names)) ||
       (right?.type === 'call_expression' &&
-        /(^|\.)[Nn]ew[A-Z]\w*$/.test(right.childForFieldName('function')?.text ?? '') &&
+        WRAPPER_CONSTRUCTOR.test(right.childForFieldName('function')?.text ?? '') &&
         (right.childForFieldName('arguments')?.namedChildren ?? []).some((a) => holds(a, names)));
     const left = n.childForFieldName('left')?.namedChild(0);
     if (wraps && left?.type === 'identifier') names.add(left.text);
@@ -553,6 +564,62 @@ function releasedAtRoundEnd(defer: SyntaxNode, loop: LoopFacts): boolean {
 }
 
 /**
+ * `rows, err := db.QueryContext(ctx, q, id); ...; defer rows.Close(); for rows.Next() { ... }`: rows of a query
+ * (`Query`, `QueryContext`, sqlx's `Queryx`..., bound by the call or handed to it to fill, as ent's `tx.Query(ctx, q,
+ * args, rows)`) that the iteration reads to the end before it goes round. When Next reports the end, database/sql
+ * (sqlx, pgx) has closed the rows itself, so the pending Close holds nothing. The drain loop is a statement of the
+ * loop body after the defer with no `continue` of this loop before it, and it is left only by its end or by a
+ * `return` (which runs the defers anyway): no `break`, labelled `continue` or `goto` in it.
+ */
+function drainedAtRoundEnd(defer: SyntaxNode, loop: LoopFacts): boolean {
+  const fn = defer.namedChild(0)?.childForFieldName('function');
+  const rows = fn?.type === 'selector_expression' && fn.childForFieldName('field')?.text === 'Close' ? fn.childForFieldName('operand') : undefined;
+  if (rows?.type !== 'identifier') return false;
+  const name = rows.text;
+  const fromQuery = loop.calls.some((c) => {
+    if (!GO_ROWS.test(c.method) || c.node.startIndex > defer.startIndex) return false;
+    const args = c.node.childForFieldName('arguments')?.namedChildren ?? [];
+    const last = args[args.length - 1];
+    if (last?.type === 'identifier' && last.text === name) return true;
+    const binding = c.node.parent?.parent;
+    const left = binding?.type === 'short_var_declaration' || binding?.type === 'assignment_statement' ? binding.childForFieldName('left')?.namedChild(0) : undefined;
+    return left?.type === 'identifier' && left.text === name;
+  });
+  if (!fromQuery) return false;
+  let top: SyntaxNode = defer;
+  while (top.parent && top.parent.id !== loop.body.id) top = top.parent;
+  if (top.parent?.id !== loop.body.id) return false;
+  for (let n: SyntaxNode = defer; n.id !== top.id; n = n.parent!) {
+    for (let s = n.nextNamedSibling; s; s = s.nextNamedSibling) if (continuesLoop(s)) return false;
+  }
+  for (let s = top.nextNamedSibling; s; s = s.nextNamedSibling) {
+    if (drains(s, name)) return true;
+    if (continuesLoop(s)) return false;
+  }
+  return false;
+}
+
+/** `for rows.Next() { ... }` (or `for i := 0; rows.Next(); i++`) left only at its end or by a `return`. */
+function drains(statement: SyntaxNode, name: string): boolean {
+  if (statement.type !== 'for_statement') return false;
+  const clause = statement.namedChildren.find((c) => c.type === 'for_clause');
+  const condition = clause ? clause.childForFieldName('condition') : statement.namedChildren.find((c) => c.type === 'call_expression');
+  if (condition?.text.replace(/\s+/g, '') !== `${name}.Next()`) return false;
+  const body = statement.childForFieldName('body');
+  if (!body) return false;
+  return !body.descendantsOfType(['break_statement', 'continue_statement', 'goto_statement']).some((n) => {
+    for (let p = n.parent; p && p.id !== body.id; p = p.parent) if (FUNCTIONS.has(p.type)) return false;
+    if (n.type === 'goto_statement' || n.namedChildCount > 0) return true;
+    if (n.type === 'continue_statement') return false;
+    // An unlabelled `break` of an inner loop, select or switch stays in the drain loop.
+    for (let p = n.parent; p && p.id !== body.id; p = p.parent) if (BREAK_TARGETS.has(p.type)) return false;
+    return true;
+  });
+}
+
+const BREAK_TARGETS = new Set(['for_statement', 'select_statement', 'expression_switch_statement', 'type_switch_statement']);
+
+/**
  * The values Go assigns to `name` in `scope` before byte `before` (`x := v`, `x = v`, `var x = v`), in source order;
  * not inside function literals. (The file model's assignment index covers the other languages' assignment nodes.)
  */
@@ -711,7 +778,7 @@ export function detectDeferInLoop(loop: LoopFacts, ctx: RuleContext): Detection[
   let pathWalk: boolean | undefined;
   const walksPath = () => (pathWalk ??= walksPathComponents(loop, ctx.model));
   const defers = ownDefers(loop).filter(
-    (d) => reportedHere(d, ctx) && !returnsRightAfter(d) && pilesUp(d, loop, ctx) && !leavesAfterDefer(d, loop) && !keptForAfter(d, loop, ctx) && !releasesCollectionItem(d, loop) && !cleanupOnFailure(d) && !releasedAtRoundEnd(d, loop) && !freesCString(d, loop, ctx) && !goesRoundOnlyAfterFiring(d, loop) && !((walksPath() || tinyLiteralIterable(loop)) && !sameLockEachRound(d, loop, ctx)),
+    (d) => reportedHere(d, ctx) && !returnsRightAfter(d) && pilesUp(d, loop, ctx) && !leavesAfterDefer(d, loop) && !keptForAfter(d, loop, ctx) && !releasesCollectionItem(d, loop) && !cleanupOnFailure(d) && !releasedAtRoundEnd(d, loop) && !drainedAtRoundEnd(d, loop) && !freesCString(d, loop, ctx) && !goesRoundOnlyAfterFiring(d, loop) && !((walksPath() || tinyLiteralIterable(loop)) && !sameLockEachRound(d, loop, ctx)),
   );
   if (defers.length === 0) return null;
   const fn = loop.functionName ?? 'the function';
