@@ -28,6 +28,8 @@ function javaFindings(loop: LoopFacts): Detection[] {
     if (submit && /CompletionService$/.test(declaredTypeName(callNode(call), call.receiver!.replace(/^this\./, '').split('.').pop()!) ?? '')) continue;
     // The work handles its own failures: nothing is left in the future to read.
     if (handlesOwnFailures(callNode(call))) continue;
+    // The submitted work is itself a future the code holds on to: its failure is read there, not in submit's copy.
+    if (submit && keptFutureTask(callNode(call))) continue;
     out.push({
       loop,
       line: call.line,
@@ -74,6 +76,28 @@ function handlesOwnFailures(call: SyntaxNode): boolean {
   // Before the try: locals and guards that return (`if (c == null) return;`).
   return statements.slice(0, -1).every(
     (st) => st.type === 'local_variable_declaration' || (st.type === 'if_statement' && !st.childForFieldName('alternative') && /^(?:\{\s*)?return\b[^;]*;(?:\s*\})?$/.test(st.childForFieldName('consequence')?.text.trim() ?? '')),
+  );
+}
+
+const FUTURE_TASK = /^\w*Future(?:Task)?$/;
+const METHOD_SCOPES = new Set(['method_declaration', 'constructor_declaration', 'lambda_expression']);
+
+/**
+ * `FutureTask<?> task = new FutureTask<>(work, null); executor.submit(task); task.get(1, SECONDS);`,
+ * `ListenableFutureTask<R> t = ListenableFutureTask.create(c); Futures.addCallback(t, cb); pool.submit(t);
+ * futures.add(t);`: the submitted object is a local declared as a future (a `RunnableFuture`), which is where the
+ * work's result and exception land, and the method uses that local again outside the submit (reads it, keeps it,
+ * hands it on). The future `submit` returns only wraps it; dropping that copy loses nothing.
+ */
+function keptFutureTask(call: SyntaxNode): boolean {
+  const args = call.childForFieldName('arguments')?.namedChildren.filter((a) => a.type !== 'line_comment' && a.type !== 'block_comment') ?? [];
+  const work = args.length === 1 ? args[0]! : undefined;
+  if (work?.type !== 'identifier' || !FUTURE_TASK.test(declaredTypeName(work, work.text) ?? '')) return false;
+  let scope: SyntaxNode | null = call.parent;
+  while (scope && !METHOD_SCOPES.has(scope.type)) scope = scope.parent;
+  if (!scope) return false;
+  return scope.descendantsOfType(['identifier']).some(
+    (id) => id.text === work.text && (id.startIndex < call.startIndex || id.endIndex > call.endIndex) && id.parent?.type !== 'variable_declarator' && !(id.parent?.type === 'field_access' && id.parent.childForFieldName('field')?.id === id.id) && !(id.parent?.type === 'method_invocation' && id.parent.childForFieldName('name')?.id === id.id),
   );
 }
 
