@@ -205,7 +205,7 @@ function isLeave(n: SyntaxNode, inSwitch: boolean, raises = false): boolean {
  * `continue outer;` (Java, JavaScript, Go) whose label names a loop around `loop`, not `loop` itself: the rest of
  * `loop` is skipped and it is never stepped again in this run, so it leaves `loop` like a labelled `break`.
  */
-function continuesOuter(n: SyntaxNode, loop: LoopFacts): boolean {
+export function continuesOuter(n: SyntaxNode, loop: LoopFacts): boolean {
   if (n.type !== 'continue_statement' || n.namedChildCount === 0) return false;
   const label = n.namedChild(0)!.text;
   for (let up = loop.node.parent; up; up = up.parent) {

@@ -29,6 +29,8 @@ function javaFindings(loop: LoopFacts): Detection[] {
     if (submit && /CompletionService$/.test(declaredTypeName(callNode(call), call.receiver!.replace(/^this\./, '').split('.').pop()!) ?? '')) continue;
     // The work handles its own failures: nothing is left in the future to read.
     if (handlesOwnFailures(callNode(call))) continue;
+    // The submitted work is itself a future the code holds on to: its failure is read there, not in submit's copy.
+    if (submit && keptFutureTask(callNode(call))) continue;
     out.push({
       loop,
       line: call.line,
@@ -62,8 +64,13 @@ function handlesOwnFailures(call: SyntaxNode): boolean {
   else if (work.type === 'object_creation_expression' && work.namedChildren.some((c) => c.type === 'class_body')) {
     body = runBody(work.namedChildren.find((c) => c.type === 'class_body'));
   } else {
+    // `Runnable task = () -> { try { ... } catch (Throwable t) { failure.set(t); } finally { done.countDown(); } };
+    // ...; pool.submit(task)`: a local of the method made once from a lambda or an anonymous class, never reassigned.
+    const local = work.type === 'identifier' ? localWork(work) : undefined;
+    if (local?.type === 'lambda_expression') body = local.childForFieldName('body');
+    else if (local) body = runBody(local.namedChildren.find((c) => c.type === 'class_body'));
     // `submit(new QueueProcessor())`, `submit(task)` of a class this file declares: its run()/call() is the work.
-    body = runBody(namedTaskClass(work)?.childForFieldName('body'));
+    else body = runBody(namedTaskClass(work)?.childForFieldName('body'));
   }
   if (body?.type !== 'block') return false;
   const statements = body.namedChildren.filter((c) => c.type !== 'line_comment' && c.type !== 'block_comment');
@@ -76,6 +83,41 @@ function handlesOwnFailures(call: SyntaxNode): boolean {
   return statements.slice(0, -1).every(
     (st) => st.type === 'local_variable_declaration' || (st.type === 'if_statement' && !st.childForFieldName('alternative') && /^(?:\{\s*)?return\b[^;]*;(?:\s*\})?$/.test(st.childForFieldName('consequence')?.text.trim() ?? '')),
   );
+}
+
+const FUTURE_TASK = /^\w*Future(?:Task)?$/;
+const METHOD_SCOPES = new Set(['method_declaration', 'constructor_declaration', 'lambda_expression']);
+
+/**
+ * `FutureTask<?> task = new FutureTask<>(work, null); executor.submit(task); task.get(1, SECONDS);`,
+ * `ListenableFutureTask<R> t = ListenableFutureTask.create(c); Futures.addCallback(t, cb); pool.submit(t);
+ * futures.add(t);`: the submitted object is a local declared as a future (a `RunnableFuture`), which is where the
+ * work's result and exception land, and the method uses that local again outside the submit (reads it, keeps it,
+ * hands it on). The future `submit` returns only wraps it; dropping that copy loses nothing.
+ */
+function keptFutureTask(call: SyntaxNode): boolean {
+  const args = call.childForFieldName('arguments')?.namedChildren.filter((a) => a.type !== 'line_comment' && a.type !== 'block_comment') ?? [];
+  const work = args.length === 1 ? args[0]! : undefined;
+  if (work?.type !== 'identifier' || !FUTURE_TASK.test(declaredTypeName(work, work.text) ?? '')) return false;
+  let scope: SyntaxNode | null = call.parent;
+  while (scope && !METHOD_SCOPES.has(scope.type)) scope = scope.parent;
+  if (!scope) return false;
+  return scope.descendantsOfType(['identifier']).some(
+    (id) => id.text === work.text && (id.startIndex < call.startIndex || id.endIndex > call.endIndex) && id.parent?.type !== 'variable_declarator' && !(id.parent?.type === 'field_access' && id.parent.childForFieldName('field')?.id === id.id) && !(id.parent?.type === 'method_invocation' && id.parent.childForFieldName('name')?.id === id.id),
+  );
+}
+
+/** The lambda or anonymous class a local of the enclosing method is declared with, when nothing assigns it again. */
+function localWork(work: SyntaxNode): SyntaxNode | undefined {
+  let scope: SyntaxNode | null = work.parent;
+  while (scope && !METHOD_SCOPES.has(scope.type)) scope = scope.parent;
+  if (!scope) return undefined;
+  const declarators = scope.descendantsOfType(['variable_declarator']).filter((d) => d.childForFieldName('name')?.text === work.text);
+  if (declarators.length !== 1 || declarators[0]!.parent?.type !== 'local_variable_declaration') return undefined;
+  if (scope.descendantsOfType(['assignment_expression']).some((a) => a.childForFieldName('left')?.text === work.text)) return undefined;
+  const value = declarators[0]!.childForFieldName('value');
+  if (value?.type === 'lambda_expression') return value;
+  return value?.type === 'object_creation_expression' && value.namedChildren.some((c) => c.type === 'class_body') ? value : undefined;
 }
 
 /** The body of `run()` or `call()` (no parameters) of a class body. */
@@ -118,6 +160,12 @@ function catchesAll(statements: SyntaxNode[], body: SyntaxNode): boolean {
       case 'try_statement':
       case 'try_with_resources_statement': {
         const catches = st.namedChildren.filter((c) => c.type === 'catch_clause');
+        // `try { <safe statements> } finally { latch.countDown(); }`: nothing to catch in the body.
+        if (catches.length === 0 && st.type === 'try_statement') {
+          const fin = st.namedChildren.find((c) => c.type === 'finally_clause');
+          const inner = st.childForFieldName('body');
+          return !!inner && safe(inner) && (!fin || fin.namedChildren.every((b) => b.type !== 'block' || b.namedChildren.every(safe)));
+        }
         if (catches.length === 0 || catches.some((c) => c.descendantsOfType('throw_statement').length > 0)) return false;
         if (catches.some((c) => catchTypes(c).some((t) => BROAD_CATCH.test(t)))) broad = true;
         const fin = st.namedChildren.find((c) => c.type === 'finally_clause');

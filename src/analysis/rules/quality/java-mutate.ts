@@ -1,13 +1,14 @@
 // mutate-while-iterating for Java: `for (T x : list) { list.remove(x); }` (or add/put/clear on the collection, or on
 // the map whose keySet/values/entrySet is iterated) throws ConcurrentModificationException on the next step of the
 // iterator. Leaving the loop right after the change (or in the branch a `remove(...)` that returned true opens) is
-// fine (the iterator is never advanced again), and so is iterating a copy (`new ArrayList<>(list)`), which is also
+// fine (the iterator is never advanced again; `continue outer;` to a loop around the for-each leaves it too, and so does
+// a later `if (changed) break;` on a flag set beside the change), and so is iterating a copy (`new ArrayList<>(list)`), which is also
 // the suggested fix (or `removeIf` / `Iterator.remove`).
 // A container class of the file that is no java.util collection keeps its own rules (ownContainerClass).
 import type { Detection, RuleContext } from '../../rule-types.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { replaceFix, rewriteLines } from '../../../fixes/lines.js';
-import { COMMENT_TYPES, leavesOnSuccess } from '../lib/index.js';
+import { COMMENT_TYPES, continuesOuter, leavesOnSuccess } from '../lib/index.js';
 
 const MUTATORS = new Set(['remove', 'removeAll', 'removeIf', 'retainAll', 'clear', 'add', 'addAll', 'put', 'putAll', 'putIfAbsent', 'computeIfAbsent', 'merge']);
 const SCOPES = new Set(['lambda_expression', 'class_body', 'method_declaration']);
@@ -191,7 +192,57 @@ function exitsWhenChanged(call: SyntaxNode, loop: LoopFacts): boolean {
   if (loop.node.startIndex > branch.startIndex || branch.endIndex > loop.node.endIndex) return false;
   const then = branch.childForFieldName('consequence');
   const last = then?.type === 'block' ? then.namedChildren.filter((c) => !COMMENT_TYPES.has(c.type)).pop() : then;
-  return last !== undefined && last !== null && EXITS.has(last.type);
+  return last !== undefined && last !== null && leavesForEach(last, loop);
+}
+
+/** `return`, `throw`, `break` (labelled or not) or `continue outer;` naming a statement around the for-each. */
+function leavesForEach(st: SyntaxNode, loop: LoopFacts): boolean {
+  return EXITS.has(st.type) || continuesOuter(st, loop);
+}
+
+/** `flag = true;` */
+function setsFlag(st: SyntaxNode): string | undefined {
+  const e = st.type === 'expression_statement' ? st.namedChild(0) : undefined;
+  if (e?.type !== 'assignment_expression' || e.childForFieldName('operator')?.text !== '=') return undefined;
+  const left = e.childForFieldName('left');
+  return left?.type === 'identifier' && e.childForFieldName('right')?.text === 'true' ? left.text : undefined;
+}
+
+/**
+ * `for (Desc s : substitutes) { if (result.get(k) == null) { grew = true; result.put(k, s); } } if (grew) continue
+ * mainLoop;`: the change sets a flag beside it (in its own block, or in the branch its `if` condition opens), and a
+ * statement of the for-each's body after the change tests that flag and leaves the for-each (`return`, `break`,
+ * `throw`, `continue outer`), with no `flag = false` and no plain `continue` in between. Once the collection changed,
+ * the for-each's iterator is never advanced again.
+ */
+function leavesOnFlag(call: SyntaxNode, loop: LoopFacts): boolean {
+  if (loop.body.type !== 'block') return false;
+  // The statement of the loop's body that holds the change, and the flags set beside the change.
+  const flags = new Set<string>();
+  let top: SyntaxNode | undefined;
+  for (let n: SyntaxNode = call; n.parent; n = n.parent) {
+    const up = n.parent;
+    if (SCOPES.has(up.type)) return false;
+    if (up.type === 'block' && up.id !== loop.body.id) for (const st of up.namedChildren) { const f = setsFlag(st); if (f) flags.add(f); }
+    if (up.type === 'if_statement' && up.childForFieldName('condition')?.id === n.id) {
+      const then = up.childForFieldName('consequence');
+      for (const st of then?.type === 'block' ? then.namedChildren : then ? [then] : []) { const f = setsFlag(st); if (f) flags.add(f); }
+    }
+    if (up.id === loop.body.id) { top = n; break; }
+  }
+  // A plain `continue` in the changing statement may step the iterator before the test is reached.
+  if (!top || flags.size === 0 || top.descendantsOfType(['continue_statement']).some((c) => c.namedChildCount === 0)) return false;
+  const resets = loop.body.descendantsOfType(['assignment_expression']).some((a) => flags.has(a.childForFieldName('left')?.text ?? '') && a.childForFieldName('right')?.text !== 'true');
+  if (resets) return false;
+  for (let next = top.nextNamedSibling; next; next = next.nextNamedSibling) {
+    if (next.type === 'if_statement' && flags.has(next.childForFieldName('condition')?.text.replace(/^\(\s*|\s*\)$/g, '') ?? '')) {
+      const then = next.childForFieldName('consequence');
+      const last = then?.type === 'block' ? then.namedChildren.filter((c) => !COMMENT_TYPES.has(c.type)).pop() : then;
+      if (last && leavesForEach(last, loop)) return true;
+    }
+    if (next.type === 'continue_statement' || next.descendantsOfType(['continue_statement']).some((c) => c.namedChildCount === 0)) return false;
+  }
+  return false;
 }
 
 export function detectJavaMutateWhileIterating(loop: LoopFacts, ctx: RuleContext): Detection[] | null {
@@ -211,7 +262,7 @@ export function detectJavaMutateWhileIterating(loop: LoopFacts, ctx: RuleContext
   }
   found.sort((a, b) => a.startIndex - b.startIndex);
   // A `break`/`return`/`throw` after the change (in its block or one around it): the iterator is never advanced again.
-  const hit = found.find((n) => !leavesOnSuccess(n, loop, { raises: true }) && !replacesVisitedKey(n, loop) && !exitsWhenChanged(n, loop));
+  const hit = found.find((n) => !leavesOnSuccess(n, loop, { raises: true }) && !replacesVisitedKey(n, loop) && !exitsWhenChanged(n, loop) && !leavesOnFlag(n, loop));
   if (!hit || declaredConcurrent(it.collection, loop.node.tree.rootNode, enclosingMethod(loop.node)) || ownContainerClass(it.collection, loop.node.tree.rootNode)) return null;
   const operation = hit.childForFieldName('name')!.text;
   const copy = it.view && it.iterable.childForFieldName('name')?.text === 'entrySet' ? `new ArrayList<>(${it.iterable.text})` : `new ArrayList<>(${it.iterable.text})`;
