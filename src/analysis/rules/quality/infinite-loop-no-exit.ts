@@ -8,7 +8,7 @@ import { noExitWorkerCall, ruleMayReport } from './overlap.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import type { RuleContext } from '../../rule-types.js';
 import { displayCallee, enclosingClass, runsInProgramEntry, enclosingFunction, familyOf, lineOf, rootOf, type TreeCall, treeCalls, triesAround, tryParts, workerStepBody } from '../lib/index.js';
-import { findUnguardedCall, inProcessQueueGet, readsTerminal, relaysMessages } from './unguarded-worker-loop.js';
+import { findUnguardedCall, inProcessQueueGet, readsTerminal, relaysMessages, supervisedByCaller } from './unguarded-worker-loop.js';
 import { detectBraceNoExit, ITEM_KINDS } from './brace-worker.js';
 import { outerNamesUsed, workerName } from './worker-name.js';
 
@@ -207,6 +207,9 @@ export const detectInfiniteLoopNoExit: Detector = (loop, ctx) => {
   if (family === 'python' && holdsNoItem(loop, ctx) && (isDaemonThreadLoop(loop) || enclosingFunction(loop.node, family) === undefined || stoppedByInterrupt(loop))) return null;
   if (family === 'python' && isDaemonThreadLoop(loop) && (drainsOwnQueue(loop, ctx) || takesNothingDurable(loop, ctx))) return null;
   if (family === 'python' && terminatedByOwner(loop)) return null;
+  // A session loop its caller re-runs from a try inside the caller's own loop (a reconnect supervisor): the stop
+  // belongs to that outer loop, which this rule checks on its own; one finding for the pair, not two.
+  if (family === 'python' && supervisedByCaller(loop)) return null;
   if (relaysMessages(loop, ctx)) return null;
   if (acceptsClients(loop, ctx)) return null;
   // An interactive session (a REPL reading `input()`) ends at the person's EOF or Ctrl-C; no deploy stops it.

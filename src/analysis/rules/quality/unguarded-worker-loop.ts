@@ -278,7 +278,7 @@ function observedByItsTask(loop: LoopFacts, ctx: RuleContext): boolean {
  * inside a loop of the caller. That caller is the supervisor that `hasSupervisor` looks for in the same function: a
  * failure ends this inner loop, is caught there and the session starts again (reconnects).
  */
-function supervisedByCaller(loop: LoopFacts): boolean {
+export function supervisedByCaller(loop: LoopFacts): boolean {
   if (loop.language !== 'python') return false;
   const fn = enclosingFunction(loop.node, 'python');
   const name = fn?.childForFieldName('name')?.text;
