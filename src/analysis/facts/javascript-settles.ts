@@ -83,7 +83,7 @@ export function unguarded(root: SyntaxNode, types: readonly string[]): boolean {
 
 
 /** `await new Promise((resolve) => ...)` (parentheses allowed): the executor has one parameter, so no `reject`. */
-function awaitsResolverOnly(awaited: SyntaxNode): boolean {
+export function awaitsResolverOnly(awaited: SyntaxNode): boolean {
   let created = awaited.namedChildren[0];
   while (created?.type === 'parenthesized_expression') created = created.namedChildren[0];
   if (created?.type !== 'new_expression' || created.childForFieldName('constructor')?.text !== 'Promise') return false;

@@ -9,7 +9,7 @@ import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { blockFix, fenceLanguage, replaceFix, rewriteLines } from '../../../fixes/lines.js';
 import { argumentsOf, calleeOf, classMethods, compact, descendants, displayCallee, enclosingClass, enclosingFunction, familyOf, handlerIsBroad, lineOf, methodOf, rootOf, sendsOnStatefulSocket } from '../lib/index.js';
 import { detectBraceFireAndForget } from './brace-fire-and-forget.js';
-import { catchesEverything, SETUP_FAILS, unguarded } from '../../facts/javascript-settles.js';
+import { awaitsResolverOnly, catchesEverything, SETUP_FAILS, unguarded } from '../../facts/javascript-settles.js';
 
 const GROUP_NAME = /^_*(tg|task_?group|taskgroup|group|nursery|tasks?_group|scope)$/i;
 
@@ -709,7 +709,8 @@ function asyncForEach(loop: LoopFacts, ctx: RuleContext): Detection | null {
  * An async callback whose promise cannot reject on awaited work: it awaits nothing (it runs to its end before
  * `forEach` moves on, like a plain callback), or every `await` sits in the body of a `try` with a `catch` in the
  * callback (a fan-out that handles each item's failure itself) or awaits a call that cannot reject (`settles`: a
- * retransmit whose send catches and logs its own failure). A promise that only settles is not lost work.
+ * retransmit whose send catches and logs its own failure) or a promise whose executor takes no `reject` (a pause
+ * before a staggered resubscribe). A promise that only settles is not lost work.
  */
 function cannotReject(callback: SyntaxNode, ctx: RuleContext): boolean {
   for (const node of ctx.model.descendants(callback, { skipFunctions: true })) {
@@ -717,6 +718,8 @@ function cannotReject(callback: SyntaxNode, ctx: RuleContext): boolean {
     if (!awaits) continue;
     // `await this.transport.sendRtp(packet)`: the awaited call itself cannot reject (`settles`).
     if (node.type === 'await_expression' && settles(node.namedChildren[0], ctx)) continue;
+    // `await new Promise((r) => setTimeout(r, 1000))`: a pause, or a wait for a callback, that has no `reject`.
+    if (node.type === 'await_expression' && awaitsResolverOnly(node)) continue;
     let caught = false;
     for (let child = node, up = node.parent; up && up.id !== callback.id; child = up, up = up.parent) {
       if (up.type === 'try_statement' && up.childForFieldName('body')?.id === child.id && up.childForFieldName('handler')) {
