@@ -245,7 +245,8 @@ function awaitsNothing(fn: SyntaxNode): boolean {
  * `async loadKey(k) { if (loaded.has(k)) return; const p = this.readStored(k); pending[k] = p; const v = await p;
  * merge(k, v); }`: every `await` outside a catching try is of a call (or of a name the body bound to one, once) of a
  * function of the file that itself never rejects (`neverRejects`: the stored read catches every error and returns
- * null), nothing is thrown, and a `return` hands back no call but such a function's. The awaited work cannot reject,
+ * null), or of a promise whose executor takes no `reject` (bound to a name, or kept in a field: `holdsResolverOnly`),
+ * nothing is thrown, and a `return` hands back no call but such a function's. The awaited work cannot reject,
  * so neither can this promise: the catch one function down already holds the failure. The synchronous steps around
  * it count as for `awaitsOnlyInTries`.
  */
@@ -259,19 +260,54 @@ function awaitsOnlySettling(fn: SyntaxNode, ctx: RuleContext, seen: ReadonlySet<
   for (const d of body.descendantsOfType('variable_declarator')) {
     const id = d.childForFieldName('name');
     if (id?.type !== 'identifier' || insideFunction(d, body)) continue;
-    bound.set(id.text, settlingCall(d.childForFieldName('value')) ? (bound.get(id.text) ?? 0) + 1 : 2);
+    const value = d.childForFieldName('value');
+    bound.set(id.text, settlingCall(value) || (value !== null && resolverOnly(value)) ? (bound.get(id.text) ?? 0) + 1 : 2);
   }
   const reassigned = new Set(body.descendantsOfType(['assignment_expression', 'augmented_assignment_expression']).map((a) => a.childForFieldName('left')?.text ?? ''));
   const settlingName = (node: SyntaxNode | null | undefined) => node?.type === 'identifier' && bound.get(node.text) === 1 && !reassigned.has(node.text);
   const awaits = body.descendantsOfType('await_expression').filter((a) => !insideFunction(a, body) && !caughtWithin(a, body));
   if (awaits.length === 0) return false;
-  if (!awaits.every((a) => settlingCall(a.namedChildren[0]) || settlingName(a.namedChildren[0]))) return false;
+  const held = (node: SyntaxNode | null | undefined) => node !== null && node !== undefined && holdsResolverOnly(node, body, (n) => resolverOnly(n) || settlingName(n));
+  if (!awaits.every((a) => settlingCall(a.namedChildren[0]) || settlingName(a.namedChildren[0]) || held(a.namedChildren[0]))) return false;
   return body.descendantsOfType('return_statement').every((r) => {
     if (insideFunction(r, body)) return true;
     const value = r.namedChildren[0];
     const plain = (n: SyntaxNode) => n.descendantsOfType(['call_expression', 'new_expression']).length === 0;
     return !value || plain(value) || settlingCall(value) || (value.type === 'await_expression' && settlingCall(value.namedChildren[0]));
   });
+}
+
+/**
+ * `this.jobs[id].done = { promise: new Promise((res) => { finish = res; }) }; ...; await this.jobs[id].done.promise`:
+ * a deferred the function keeps in a field, built from a promise whose executor takes no `reject` (inline, or a name
+ * `fulfils` accepts: `{ resolve, promise: waiting }` after `let waiting = new Promise((res) => ...)`). Every
+ * assignment the function makes to that field (or to the awaited path itself) is such a promise, such an object, or
+ * `null`/`undefined`; it is settled by calling the resolver, never rejected.
+ */
+function holdsResolverOnly(awaited: SyntaxNode, body: SyntaxNode, fulfils: (node: SyntaxNode) => boolean): boolean {
+  if (awaited.type !== 'member_expression') return false;
+  const path = compact(awaited.text);
+  const owner = compact(awaited.childForFieldName('object')?.text ?? '');
+  const field = awaited.childForFieldName('property')?.text ?? '';
+  const empty = (n: SyntaxNode) => n.type === 'null' || n.type === 'undefined';
+  let built = 0;
+  for (const a of body.descendantsOfType('assignment_expression')) {
+    const left = compact(a.childForFieldName('left')?.text ?? '');
+    const right = a.childForFieldName('right');
+    if (!right || (left !== path && left !== owner)) continue;
+    if (empty(right)) continue;
+    if (left === path) {
+      if (!fulfils(right)) return false;
+      built++;
+      continue;
+    }
+    if (right.type !== 'object') return false;
+    const pair = right.namedChildren.find((p) => p.type === 'pair' && p.childForFieldName('key')?.text === field);
+    const value = pair?.childForFieldName('value');
+    if (!value || !fulfils(value)) return false;
+    built++;
+  }
+  return built > 0;
 }
 
 /**
