@@ -484,7 +484,16 @@ function joinsResolvingPromises(thenCall: SyntaxNode): boolean {
   if (!scope) return false;
   const name = list.text;
   const declared = scope.descendantsOfType('variable_declarator').filter((d) => d.childForFieldName('name')?.text === name);
-  if (declared.length !== 1 || declared[0]!.childForFieldName('value')?.type !== 'array' || declared[0]!.childForFieldName('value')!.namedChildren.length > 0) return false;
+  // The list starts empty or with promises that cannot reject (`const racers = [timeoutPromise]`, the name bound once
+  // in the function to `new Promise((resolve) => ...)`).
+  const boundResolving = (e: SyntaxNode): boolean => {
+    if (e.type !== 'identifier') return false;
+    const bound = scope!.descendantsOfType('variable_declarator').filter((d) => d.childForFieldName('name')?.text === e.text);
+    const value = bound.length === 1 ? bound[0]!.childForFieldName('value') : null;
+    return value !== null && resolvingPromise(value) && !scope!.descendantsOfType('assignment_expression').some((a) => a.childForFieldName('left')?.text === e.text);
+  };
+  const start = declared.length === 1 ? declared[0]!.childForFieldName('value') : null;
+  if (start?.type !== 'array' || !start.namedChildren.every((e) => e.type === 'comment' || resolvingPromise(e) || boundResolving(e))) return false;
   if (scope.descendantsOfType(['assignment_expression', 'augmented_assignment_expression']).some((a) => a.childForFieldName('left')?.text === name)) return false;
   const uses = scope.descendantsOfType('identifier').filter((id) => id.text === name && id.parent?.type === 'member_expression' && id.parent.childForFieldName('object')?.id === id.id);
   const pushes = uses.map((id) => id.parent!.parent).filter((c): c is SyntaxNode => c?.type === 'call_expression' && /\.push$/.test(calleeOf(c)));
@@ -528,8 +537,12 @@ function timerRoot(thenCall: SyntaxNode, ctx: RuleContext): boolean {
   return kinds.length > 0 && kinds.every((k) => k === 'sleep');
 }
 
-/** `new Promise((resolve) => ...)` or `new Promise(readSensor)` with a file function of one parameter. */
+/**
+ * `new Promise((resolve) => ...)` or `new Promise(readSensor)` with a file function of one parameter, or a field
+ * that only ever holds such a promise (`resolvingField`).
+ */
 function resolvingPromise(node: SyntaxNode): boolean {
+  if (node.type === 'member_expression') return resolvingField(node);
   if (node.type !== 'new_expression' || node.childForFieldName('constructor')?.text !== 'Promise') return false;
   const args = node.childForFieldName('arguments')?.namedChildren;
   if (args?.length !== 1) return false;
@@ -548,6 +561,32 @@ function resolvingPromise(node: SyntaxNode): boolean {
   if (!executor || !ASYNC_CANDIDATE_TYPES.has(executor.type)) return false;
   if (executor.childForFieldName('parameter')) return true;
   return (executor.childForFieldName('parameters')?.namedChildren.length ?? 2) <= 1;
+}
+
+/**
+ * `client.drainPromise`, where every assignment of the file to a field of that name (`this.drainPromise = new
+ * Promise((resolve) => { this.drainResolve = resolve; })`, `... = null`) and every object-literal key of that name
+ * holds a promise whose executor takes no `reject`, or `null`/`undefined`: a deferred the file settles only by
+ * resolving it. Nothing of the file can make it reject.
+ */
+function resolvingField(node: SyntaxNode): boolean {
+  const field = node.childForFieldName('property')?.text;
+  if (!field || node.childForFieldName('property')?.type !== 'property_identifier') return false;
+  let root: SyntaxNode = node;
+  while (root.parent) root = root.parent;
+  const empty = (n: SyntaxNode) => n.type === 'null' || n.type === 'undefined';
+  let built = 0;
+  for (const a of root.descendantsOfType(['assignment_expression', 'pair'])) {
+    const target = a.type === 'pair' ? a.childForFieldName('key') : a.childForFieldName('left');
+    const named = a.type === 'pair' ? target?.text === field : target?.type === 'member_expression' && target.childForFieldName('property')?.text === field;
+    if (!named) continue;
+    const value = a.childForFieldName(a.type === 'pair' ? 'value' : 'right');
+    if (!value || empty(value)) continue;
+    if (value.type !== 'new_expression' || !resolvingPromise(value)) return false;
+    built++;
+  }
+  // (`obj[field] = ...`, a destructuring or an `Object.assign` would escape this count: a name that common is no proof.)
+  return built > 0 && !root.descendantsOfType('augmented_assignment_expression').some((a) => a.childForFieldName('left')?.text.endsWith(`.${field}`));
 }
 
 /**
