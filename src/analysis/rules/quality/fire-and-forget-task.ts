@@ -574,6 +574,8 @@ function resolvingField(node: SyntaxNode): boolean {
   if (!field || node.childForFieldName('property')?.type !== 'property_identifier') return false;
   let root: SyntaxNode = node;
   while (root.parent) root = root.parent;
+  // (One text search before the walk: most fields are never set to a promise built in the file.)
+  if (!/^[\w$]+$/.test(field) || !new RegExp(`\\b${field.replace(/\$/g, '\\$')}\\s*[=:]\\s*new\\s+Promise\\b`).test(root.text)) return false;
   const empty = (n: SyntaxNode) => n.type === 'null' || n.type === 'undefined';
   let built = 0;
   for (const a of root.descendantsOfType(['assignment_expression', 'pair'])) {
