@@ -529,22 +529,38 @@ function keptUniqueByKey(loop: LoopFacts, iterated: Iterated, removal: SyntaxNod
   });
 }
 
-/** The `push` of `added` onto `list` runs only when the list does not hold it yet. */
+/**
+ * The `push` of `added` onto `list` runs only when the list does not hold it yet: under `if (!list.includes(x))`
+ * (`!list.some(...)`, `!list.find(...)`, `list.indexOf(x) === -1`, `list.findIndex(...) < 0`), or after `if
+ * (list.includes(x)) return;` (or `continue`; `indexOf(x) !== -1`, `>= 0`) in a block around it.
+ */
 function absentBefore(push: SyntaxNode, list: string, added: string): boolean {
-  const holds = (cond: SyntaxNode | null | undefined): boolean => {
-    const text = compact(cond?.text ?? '');
-    return [`${list}.includes(`, `${list}.some(`, `${list}.find(`, `${list}.findIndex(`, `${list}.indexOf(`].some((p) => text.includes(p)) && text.includes(added.split('.')[0]!);
+  const escaped = list.replace(/[.$[\]]/g, (c) => `\\${c}`);
+  const probe = `${escaped}\\.(?:includes|some|find)\\(`;
+  const position = `${escaped}\\.(?:indexOf|findIndex)\\([^)]*(?:\\([^)]*\\)[^)]*)*\\)`;
+  const mentions = (text: string) => text.includes(added.split('.')[0]!);
+  const absent = (cond: SyntaxNode | null | undefined): boolean => {
+    let text = compact(cond?.text ?? '').replace(/\s+/g, '');
+    if (text.startsWith('(') && text.endsWith(')')) text = text.slice(1, -1);
+    // (`!list.includes(x) && ready` still pushes only an absent value; `... || force` may push a present one.)
+    return mentions(text) && !text.includes('||') && (new RegExp(`^!${probe}`).test(text) || new RegExp(`^${position}(?:===?-1|<0)(?:&&|$)`).test(text));
+  };
+  const present = (cond: SyntaxNode | null | undefined): boolean => {
+    let text = compact(cond?.text ?? '').replace(/\s+/g, '');
+    if (text.startsWith('(') && text.endsWith(')')) text = text.slice(1, -1);
+    // (`if (list.includes(x) || stale) return;` leaves whenever the value is there; `... && stale` may not.)
+    return mentions(text) && !text.includes('&&') && (new RegExp(`^${probe}`).test(text) || new RegExp(`^${position}(?:!==?-1|>=0|>-1)(?:\\|\\||$)`).test(text));
   };
   for (let child = push, up = push.parent; up; child = up, up = up.parent) {
     if (JS_FUNCTIONS.has(up.type)) break;
-    if (up.type === 'if_statement' && up.childForFieldName('consequence')?.id === child.id && holds(up.childForFieldName('condition'))) return true;
+    if (up.type === 'if_statement' && up.childForFieldName('consequence')?.id === child.id && absent(up.childForFieldName('condition'))) return true;
     // `if (list.includes(x)) return;` (or `continue`) earlier in the same block.
     if (up.type === 'statement_block') {
       for (const s of up.namedChildren) {
         if (s.endIndex > child.startIndex) break;
         const only = s.type === 'if_statement' ? s.childForFieldName('consequence') : undefined;
         const exit = only?.type === 'statement_block' ? only.namedChildren[only.namedChildren.length - 1] : only;
-        if (s.type === 'if_statement' && !s.childForFieldName('alternative') && (exit?.type === 'return_statement' || exit?.type === 'continue_statement') && holds(s.childForFieldName('condition'))) return true;
+        if (s.type === 'if_statement' && !s.childForFieldName('alternative') && (exit?.type === 'return_statement' || exit?.type === 'continue_statement') && present(s.childForFieldName('condition'))) return true;
       }
     }
   }
