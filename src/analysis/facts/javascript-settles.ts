@@ -64,10 +64,15 @@ export const SETUP_FAILS: readonly string[] = ['throw_statement', 'await_express
 const HANDLER_FAILS: readonly string[] = ['throw_statement', 'await_expression'];
 const FINALLY_FAILS: readonly string[] = ['throw_statement'];
 
-/** A node of `types` under `root` that is neither inside a nested function nor in the body of a try that catches. */
+/**
+ * A node of `types` under `root` that is neither inside a nested function nor in the body of a try that catches. An
+ * `await` of a promise built to fulfil (`await new Promise((resolve) => setTimeout(resolve, ms))`, `await new
+ * Promise((done) => waiters.push(done))`: an executor that takes no `reject`) cannot throw, so it is no failure.
+ */
 export function unguarded(root: SyntaxNode, types: readonly string[]): boolean {
   return root.descendantsOfType(types).some((node) => {
     if (node.type === 'return_statement' && node.namedChildCount === 0) return false;
+    if (node.type === 'await_expression' && awaitsResolverOnly(node)) return false;
     for (let child = node, current = node.parent; current && child.id !== root.id; child = current, current = current.parent) {
       if (FUNCTION_SCOPES.has(current.type)) return false;
       if (current.type === 'try_statement' && current.childForFieldName('body')?.id === child.id && current.childForFieldName('handler')) return false;
@@ -76,3 +81,15 @@ export function unguarded(root: SyntaxNode, types: readonly string[]): boolean {
   });
 }
 
+
+/** `await new Promise((resolve) => ...)` (parentheses allowed): the executor has one parameter, so no `reject`. */
+export function awaitsResolverOnly(awaited: SyntaxNode): boolean {
+  let created = awaited.namedChildren[0];
+  while (created?.type === 'parenthesized_expression') created = created.namedChildren[0];
+  if (created?.type !== 'new_expression' || created.childForFieldName('constructor')?.text !== 'Promise') return false;
+  const args = created.childForFieldName('arguments')?.namedChildren.filter((a) => a.type !== 'comment') ?? [];
+  const executor = args[0];
+  if (args.length !== 1 || !executor || (executor.type !== 'arrow_function' && executor.type !== 'function_expression')) return false;
+  if (executor.childForFieldName('parameter')) return true;
+  return (executor.childForFieldName('parameters')?.namedChildren.length ?? 2) === 1;
+}

@@ -97,7 +97,7 @@ export function perIterationConnections(loop: LoopFacts, model: FileModel, ctx?:
     if (boundNotConnected(c, loop) || connectsToItem(c, calls, loop)) return false;
     if (c.assignedTo !== undefined && sentOnChannel(loop, c.assignedTo, model)) return false;
     if (c.assignedTo !== undefined && pairedWithReceivedClient(loop, c, model)) return false;
-    if (c.assignedTo !== undefined && reconnectsOnClose(loop, c.assignedTo)) return false;
+    if (reconnectsOnClose(loop, c.assignedTo, c.node)) return false;
     return true;
   });
 }
@@ -110,10 +110,12 @@ const LISTENS = /^(on|once|addEventListener|addListener|prependListener|prependO
  * JavaScript: `function connect() { const socket = new WebSocket(url); const onClose = () => { ...;
  * setTimeout(() => connect(), 1000); }; socket.addEventListener('close', onClose); }`: the function reschedules
  * itself only from a listener of the new connection's own `close`/`error`/`end` event (`socket.on('close', ...)`,
- * `socket.onclose = ...`). The next connection is made after this one is gone: a reconnect, never more than one
- * live connection, not a connection per round.
+ * `socket.onclose = ...`), or from the `catch` of the `try` that made the connection (`try { client = await
+ * pool.connect(); } catch (err) { setTimeout(() => this.listen(), 5000); return; }`: the connect failed, there is
+ * nothing to reuse). The next connection is made after this one is gone or never came up: a reconnect, never more
+ * than one live connection, not a connection per round.
  */
-function reconnectsOnClose(loop: LoopFacts, name: string): boolean {
+function reconnectsOnClose(loop: LoopFacts, name: string | undefined, connect: SyntaxNode): boolean {
   if (loop.kind !== 'timeout-recursion') return false;
   const fn = loop.node;
   const self = fn.childForFieldName('name')?.text ?? (fn.parent?.type === 'variable_declarator' ? fn.parent.childForFieldName('name')?.text : undefined);
@@ -129,6 +131,19 @@ function reconnectsOnClose(loop: LoopFacts, name: string): boolean {
   const calls = fn.descendantsOfType('call_expression');
   const reschedules = calls.filter((c) => /^(setTimeout|setImmediate|process\.nextTick|queueMicrotask)$/.test(c.childForFieldName('function')?.text ?? '') && reenters(c.childForFieldName('arguments')?.namedChildren[0]));
   if (reschedules.length === 0) return false;
+  // The catch clauses of the tries (of this function, not a nested one) whose body holds the connect call.
+  const failedConnect = new Set<number>();
+  for (let child = connect, up = connect.parent; up && child.id !== fn.id; child = up, up = up.parent) {
+    if (up.type === 'arrow_function' || up.type === 'function_expression' || up.type === 'function_declaration' || up.type === 'method_definition') break;
+    const handler = up.type === 'try_statement' && up.childForFieldName('body')?.id === child.id ? up.childForFieldName('handler') : null;
+    if (handler) failedConnect.add(handler.id);
+  }
+  if (name === undefined) {
+    return failedConnect.size > 0 && reschedules.every((r) => {
+      for (let up = r.parent; up && up.id !== fn.id; up = up.parent) if (failedConnect.has(up.id)) return true;
+      return false;
+    });
+  }
   // The listeners of the connection's "gone" events: inline functions, or names bound to functions in this one.
   const listenerNodes = new Set<number>();
   const listenerNames = new Set<string>();
@@ -151,9 +166,9 @@ function reconnectsOnClose(loop: LoopFacts, name: string): boolean {
     if (value && listenerNames.has(d.childForFieldName('name')?.text ?? '') && (value.type === 'arrow_function' || value.type === 'function_expression' || value.type === 'function')) listenerNodes.add(value.id);
   }
   for (const d of fn.descendantsOfType('function_declaration')) if (listenerNames.has(d.childForFieldName('name')?.text ?? '')) listenerNodes.add(d.id);
-  if (listenerNodes.size === 0) return false;
+  if (listenerNodes.size === 0 && failedConnect.size === 0) return false;
   return reschedules.every((r) => {
-    for (let up = r.parent; up && up.id !== fn.id; up = up.parent) if (listenerNodes.has(up.id)) return true;
+    for (let up = r.parent; up && up.id !== fn.id; up = up.parent) if (listenerNodes.has(up.id) || failedConnect.has(up.id)) return true;
     return false;
   });
 }

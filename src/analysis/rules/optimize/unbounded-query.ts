@@ -30,7 +30,7 @@ import { headThenFirst, headThenTailOnLine, statementEnd } from '../../../core/l
 const STRING_PIECES: readonly string[] = ['string_content', 'string_fragment'];
 
 export const BOUNDED_CHAIN =
-  /\[\s*(?:\d+\s*)?:\s*\w+\s*\]|\[\s*\d+\s*\]|\.(limit|take|first|one|one_or_none|scalar|get|count|exists|latest|earliest|last|fetchone|fetchrow|fetchval|findOne|findUnique|findFirst|findByPk|aggregate|countDocuments|paginate)\s*\(|\btake\s*:|\blimit\s*:|\bLIMIT\b|\bFETCH\s+FIRST\b|\bTOP\s*\(?\d/i;
+  /\[\s*(?:\d+\s*)?:\s*\w+\s*\]|\[\s*\d+\s*\]|\.(limit|take|first|one|one_or_none|scalar|get|count|exists|latest|earliest|last|fetchone|fetchrow|fetchval|findOne|findUnique|findFirst|findByPk|aggregate|countDocuments|paginate)\s*\(|\btake\s*:|\blimit\s*:|\b(?:pageSize|page_size|perPage|per_page)\s*:|\bLIMIT\b|\bFETCH\s+FIRST\b|\bTOP\s*\(?\d/i;
 const AGGREGATE = /^\s*SELECT\s+(COUNT|MAX|MIN|SUM|AVG|EXISTS|1\b|NOW|CURRENT_)/i;
 const POINT_LOOKUP = /\bWHERE\s+[\w.]*\bid\s*=\s*(%s|\?|\$\d+|:\w+|\d+)\s*(;|$|\bFOR\b)/i;
 
@@ -86,6 +86,30 @@ const FUNCTION_SOURCE = /^\s*SELECT\b(?:(?!\bFROM\b)[^;])*\bFROM\s+[\w."]+\s*\(\
 /** A chain that reads everything: `.all()` at the end, `.find()`, `.find({})`, `.findMany()`, `.findAll()`. */
 export const FULL_SCAN = /\.all\(\)\s*$|\.find\(\s*(?:\{\s*\}\s*)?\)|\.findMany\(\s*\)|\.findAll\(\s*\)/;
 
+/**
+ * `Post.findAll(filter, { ...pagination, pageToken })` after `const pagination = { pageSize: 100 }`: an argument
+ * object spreads a name that the enclosing function (or the module) binds to an object literal holding a bound
+ * (`limit:`, `take:`, `pageSize:`), so every read is one page.
+ */
+function spreadsBound(root: SyntaxNode): boolean {
+  for (const spread of root.descendantsOfType('spread_element')) {
+    const name = spread.namedChildren[0];
+    if (name?.type !== 'identifier') continue;
+    for (let scope = spread.parent; scope; scope = scope.parent) {
+      if (scope.type !== 'statement_block' && scope.type !== 'program') continue;
+      const bound = scope.namedChildren
+        .filter((s) => s.type === 'lexical_declaration' || s.type === 'variable_declaration')
+        .flatMap((s) => s.namedChildren)
+        .find((d) => d.type === 'variable_declarator' && d.childForFieldName('name')?.text === name.text);
+      if (!bound) continue;
+      const value = bound.childForFieldName('value');
+      if (value?.type === 'object' && BOUNDED_CHAIN.test(value.text)) return true;
+      break;
+    }
+  }
+  return false;
+}
+
 export function unboundedReads(loop: LoopFacts, model: FileModel): Unbounded[] {
   const out: Unbounded[] = [];
   const seen = new Set<number>();
@@ -121,7 +145,7 @@ export function unboundedReads(loop: LoopFacts, model: FileModel): Unbounded[] {
       out.push({ call, root, sql: sql.sql, ...(sql.node ? { sqlNode: sql.node } : {}), fullScan: !/\bWHERE\b/i.test(sql.sql) });
       continue;
     }
-    if (!isOrmMany(spineOf(root)) || BOUNDED_CHAIN.test(chain)) continue;
+    if (!isOrmMany(spineOf(root)) || BOUNDED_CHAIN.test(chain) || spreadsBound(root)) continue;
     // the chain's value is iterated or materialised (not just passed to .count() etc., which BOUNDED_CHAIN covers)
     const fullScan = FULL_SCAN.test(chain) && !/filter|where|exclude/.test(chain);
     out.push({ call, root, fullScan });

@@ -9,7 +9,7 @@ import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { blockFix, fenceLanguage, replaceFix, rewriteLines } from '../../../fixes/lines.js';
 import { argumentsOf, calleeOf, classMethods, compact, descendants, displayCallee, enclosingClass, enclosingFunction, familyOf, handlerIsBroad, lineOf, methodOf, rootOf, sendsOnStatefulSocket } from '../lib/index.js';
 import { detectBraceFireAndForget } from './brace-fire-and-forget.js';
-import { catchesEverything, SETUP_FAILS, unguarded } from '../../facts/javascript-settles.js';
+import { awaitsResolverOnly, catchesEverything, SETUP_FAILS, unguarded } from '../../facts/javascript-settles.js';
 
 const GROUP_NAME = /^_*(tg|task_?group|taskgroup|group|nursery|tasks?_group|scope)$/i;
 
@@ -277,7 +277,8 @@ function awaitsNothing(fn: SyntaxNode): boolean {
  * `async loadKey(k) { if (loaded.has(k)) return; const p = this.readStored(k); pending[k] = p; const v = await p;
  * merge(k, v); }`: every `await` outside a catching try is of a call (or of a name the body bound to one, once) of a
  * function of the file that itself never rejects (`neverRejects`: the stored read catches every error and returns
- * null), nothing is thrown, and a `return` hands back no call but such a function's. The awaited work cannot reject,
+ * null), or of a promise whose executor takes no `reject` (bound to a name, or kept in a field: `holdsResolverOnly`),
+ * nothing is thrown, and a `return` hands back no call but such a function's. The awaited work cannot reject,
  * so neither can this promise: the catch one function down already holds the failure. The synchronous steps around
  * it count as for `awaitsOnlyInTries`.
  */
@@ -291,19 +292,54 @@ function awaitsOnlySettling(fn: SyntaxNode, ctx: RuleContext, seen: ReadonlySet<
   for (const d of body.descendantsOfType('variable_declarator')) {
     const id = d.childForFieldName('name');
     if (id?.type !== 'identifier' || insideFunction(d, body)) continue;
-    bound.set(id.text, settlingCall(d.childForFieldName('value')) ? (bound.get(id.text) ?? 0) + 1 : 2);
+    const value = d.childForFieldName('value');
+    bound.set(id.text, settlingCall(value) || (value !== null && resolverOnly(value)) ? (bound.get(id.text) ?? 0) + 1 : 2);
   }
   const reassigned = new Set(body.descendantsOfType(['assignment_expression', 'augmented_assignment_expression']).map((a) => a.childForFieldName('left')?.text ?? ''));
   const settlingName = (node: SyntaxNode | null | undefined) => node?.type === 'identifier' && bound.get(node.text) === 1 && !reassigned.has(node.text);
   const awaits = body.descendantsOfType('await_expression').filter((a) => !insideFunction(a, body) && !caughtWithin(a, body));
   if (awaits.length === 0) return false;
-  if (!awaits.every((a) => settlingCall(a.namedChildren[0]) || settlingName(a.namedChildren[0]))) return false;
+  const held = (node: SyntaxNode | null | undefined) => node !== null && node !== undefined && holdsResolverOnly(node, body, (n) => resolverOnly(n) || settlingName(n));
+  if (!awaits.every((a) => settlingCall(a.namedChildren[0]) || settlingName(a.namedChildren[0]) || held(a.namedChildren[0]))) return false;
   return body.descendantsOfType('return_statement').every((r) => {
     if (insideFunction(r, body)) return true;
     const value = r.namedChildren[0];
     const plain = (n: SyntaxNode) => n.descendantsOfType(['call_expression', 'new_expression']).length === 0;
     return !value || plain(value) || settlingCall(value) || (value.type === 'await_expression' && settlingCall(value.namedChildren[0]));
   });
+}
+
+/**
+ * `this.jobs[id].done = { promise: new Promise((res) => { finish = res; }) }; ...; await this.jobs[id].done.promise`:
+ * a deferred the function keeps in a field, built from a promise whose executor takes no `reject` (inline, or a name
+ * `fulfils` accepts: `{ resolve, promise: waiting }` after `let waiting = new Promise((res) => ...)`). Every
+ * assignment the function makes to that field (or to the awaited path itself) is such a promise, such an object, or
+ * `null`/`undefined`; it is settled by calling the resolver, never rejected.
+ */
+function holdsResolverOnly(awaited: SyntaxNode, body: SyntaxNode, fulfils: (node: SyntaxNode) => boolean): boolean {
+  if (awaited.type !== 'member_expression') return false;
+  const path = compact(awaited.text);
+  const owner = compact(awaited.childForFieldName('object')?.text ?? '');
+  const field = awaited.childForFieldName('property')?.text ?? '';
+  const empty = (n: SyntaxNode) => n.type === 'null' || n.type === 'undefined';
+  let built = 0;
+  for (const a of body.descendantsOfType('assignment_expression')) {
+    const left = compact(a.childForFieldName('left')?.text ?? '');
+    const right = a.childForFieldName('right');
+    if (!right || (left !== path && left !== owner)) continue;
+    if (empty(right)) continue;
+    if (left === path) {
+      if (!fulfils(right)) return false;
+      built++;
+      continue;
+    }
+    if (right.type !== 'object') return false;
+    const pair = right.namedChildren.find((p) => p.type === 'pair' && p.childForFieldName('key')?.text === field);
+    const value = pair?.childForFieldName('value');
+    if (!value || !fulfils(value)) return false;
+    built++;
+  }
+  return built > 0;
 }
 
 /**
@@ -480,7 +516,16 @@ function joinsResolvingPromises(thenCall: SyntaxNode): boolean {
   if (!scope) return false;
   const name = list.text;
   const declared = scope.descendantsOfType('variable_declarator').filter((d) => d.childForFieldName('name')?.text === name);
-  if (declared.length !== 1 || declared[0]!.childForFieldName('value')?.type !== 'array' || declared[0]!.childForFieldName('value')!.namedChildren.length > 0) return false;
+  // The list starts empty or with promises that cannot reject (`const racers = [timeoutPromise]`, the name bound once
+  // in the function to `new Promise((resolve) => ...)`).
+  const boundResolving = (e: SyntaxNode): boolean => {
+    if (e.type !== 'identifier') return false;
+    const bound = scope!.descendantsOfType('variable_declarator').filter((d) => d.childForFieldName('name')?.text === e.text);
+    const value = bound.length === 1 ? bound[0]!.childForFieldName('value') : null;
+    return value !== null && resolvingPromise(value) && !scope!.descendantsOfType('assignment_expression').some((a) => a.childForFieldName('left')?.text === e.text);
+  };
+  const start = declared.length === 1 ? declared[0]!.childForFieldName('value') : null;
+  if (start?.type !== 'array' || !start.namedChildren.every((e) => e.type === 'comment' || resolvingPromise(e) || boundResolving(e))) return false;
   if (scope.descendantsOfType(['assignment_expression', 'augmented_assignment_expression']).some((a) => a.childForFieldName('left')?.text === name)) return false;
   const uses = scope.descendantsOfType('identifier').filter((id) => id.text === name && id.parent?.type === 'member_expression' && id.parent.childForFieldName('object')?.id === id.id);
   const pushes = uses.map((id) => id.parent!.parent).filter((c): c is SyntaxNode => c?.type === 'call_expression' && /\.push$/.test(calleeOf(c)));
@@ -524,8 +569,12 @@ function timerRoot(thenCall: SyntaxNode, ctx: RuleContext): boolean {
   return kinds.length > 0 && kinds.every((k) => k === 'sleep');
 }
 
-/** `new Promise((resolve) => ...)` or `new Promise(readSensor)` with a file function of one parameter. */
+/**
+ * `new Promise((resolve) => ...)` or `new Promise(readSensor)` with a file function of one parameter, or a field
+ * that only ever holds such a promise (`resolvingField`).
+ */
 function resolvingPromise(node: SyntaxNode): boolean {
+  if (node.type === 'member_expression') return resolvingField(node);
   if (node.type !== 'new_expression' || node.childForFieldName('constructor')?.text !== 'Promise') return false;
   const args = node.childForFieldName('arguments')?.namedChildren;
   if (args?.length !== 1) return false;
@@ -544,6 +593,34 @@ function resolvingPromise(node: SyntaxNode): boolean {
   if (!executor || !ASYNC_CANDIDATE_TYPES.has(executor.type)) return false;
   if (executor.childForFieldName('parameter')) return true;
   return (executor.childForFieldName('parameters')?.namedChildren.length ?? 2) <= 1;
+}
+
+/**
+ * `client.drainPromise`, where every assignment of the file to a field of that name (`this.drainPromise = new
+ * Promise((resolve) => { this.drainResolve = resolve; })`, `... = null`) and every object-literal key of that name
+ * holds a promise whose executor takes no `reject`, or `null`/`undefined`: a deferred the file settles only by
+ * resolving it. Nothing of the file can make it reject.
+ */
+function resolvingField(node: SyntaxNode): boolean {
+  const field = node.childForFieldName('property')?.text;
+  if (!field || node.childForFieldName('property')?.type !== 'property_identifier') return false;
+  let root: SyntaxNode = node;
+  while (root.parent) root = root.parent;
+  // (One text search before the walk: most fields are never set to a promise built in the file.)
+  if (!/^[\w$]+$/.test(field) || !new RegExp(`\\b${field.replace(/\$/g, '\\$')}\\s*[=:]\\s*new\\s+Promise\\b`).test(root.text)) return false;
+  const empty = (n: SyntaxNode) => n.type === 'null' || n.type === 'undefined';
+  let built = 0;
+  for (const a of root.descendantsOfType(['assignment_expression', 'pair'])) {
+    const target = a.type === 'pair' ? a.childForFieldName('key') : a.childForFieldName('left');
+    const named = a.type === 'pair' ? target?.text === field : target?.type === 'member_expression' && target.childForFieldName('property')?.text === field;
+    if (!named) continue;
+    const value = a.childForFieldName(a.type === 'pair' ? 'value' : 'right');
+    if (!value || empty(value)) continue;
+    if (value.type !== 'new_expression' || !resolvingPromise(value)) return false;
+    built++;
+  }
+  // (`obj[field] = ...`, a destructuring or an `Object.assign` would escape this count: a name that common is no proof.)
+  return built > 0 && !root.descendantsOfType('augmented_assignment_expression').some((a) => a.childForFieldName('left')?.text.endsWith(`.${field}`));
 }
 
 /**
@@ -741,7 +818,8 @@ function asyncForEach(loop: LoopFacts, ctx: RuleContext): Detection | null {
  * An async callback whose promise cannot reject on awaited work: it awaits nothing (it runs to its end before
  * `forEach` moves on, like a plain callback), or every `await` sits in the body of a `try` with a `catch` in the
  * callback (a fan-out that handles each item's failure itself) or awaits a call that cannot reject (`settles`: a
- * retransmit whose send catches and logs its own failure). A promise that only settles is not lost work.
+ * retransmit whose send catches and logs its own failure) or a promise whose executor takes no `reject` (a pause
+ * before a staggered resubscribe). A promise that only settles is not lost work.
  */
 function cannotReject(callback: SyntaxNode, ctx: RuleContext): boolean {
   for (const node of ctx.model.descendants(callback, { skipFunctions: true })) {
@@ -749,6 +827,8 @@ function cannotReject(callback: SyntaxNode, ctx: RuleContext): boolean {
     if (!awaits) continue;
     // `await this.transport.sendRtp(packet)`: the awaited call itself cannot reject (`settles`).
     if (node.type === 'await_expression' && settles(node.namedChildren[0], ctx)) continue;
+    // `await new Promise((r) => setTimeout(r, 1000))`: a pause, or a wait for a callback, that has no `reject`.
+    if (node.type === 'await_expression' && awaitsResolverOnly(node)) continue;
     let caught = false;
     for (let child = node, up = node.parent; up && up.id !== callback.id; child = up, up = up.parent) {
       if (up.type === 'try_statement' && up.childForFieldName('body')?.id === child.id && up.childForFieldName('handler')) {

@@ -477,6 +477,96 @@ function drainedByEnclosingWhile(loop: LoopFacts, collection: string): boolean {
   return false;
 }
 
+/**
+ * `for (let i = 0; i < params.length; i++) if (params[i].name === param.name) params.splice(i, 1); params.push(param);`:
+ * the removal is of the elements whose key (`.name`, or the element itself) equals one value's, and every `push` or
+ * `unshift` onto the list in the file either comes right after such a loop in the same block and adds that value
+ * (remove, then add: the list holds each key once) or sits behind a check that the list does not hold it yet
+ * (`if (!list.includes(x))`, `if (list.some((y) => y.id === x.id)) return;`, `indexOf(x) === -1`). At most one element
+ * matches, so the element after it, which the walk skips, is never a second match. Any other way of filling the list
+ * (`list = other`, `splice(i, 0, x)`, a push of something else) leaves duplicates possible.
+ */
+function keptUniqueByKey(loop: LoopFacts, iterated: Iterated, removal: SyntaxNode): boolean {
+  const list = iterated.collection;
+  const element = iterated.index !== undefined ? `${list}[${iterated.index}]` : loop.loopVariables[0];
+  if (!element) return false;
+  // The `if` around the removal: `element<key> === value<key>`, the value not depending on the walk.
+  let test: SyntaxNode | undefined;
+  for (let up = removal.parent; up && up.id !== loop.node.id; up = up.parent) {
+    if (up.type === 'if_statement') { test = up.childForFieldName('condition') ?? undefined; break; }
+    if (up.type === 'binary_expression' && up.childForFieldName('operator')?.text === '&&') { test = up.childForFieldName('left') ?? undefined; break; }
+  }
+  while (test?.type === 'parenthesized_expression') test = test.namedChildren[0];
+  if (test?.type !== 'binary_expression' || !['===', '=='].includes(test.childForFieldName('operator')?.text ?? '')) return false;
+  const sides = [compact(test.childForFieldName('left')?.text ?? ''), compact(test.childForFieldName('right')?.text ?? '')];
+  const walk = [iterated.index, ...loop.loopVariables].filter((n): n is string => n !== undefined);
+  const mentionsWalk = (text: string) => walk.some((n) => new RegExp(`(^|[^\\w$.])${n.replace(/\$/g, '\\$')}($|[^\\w$])`).test(text));
+  const mine = sides.findIndex((side) => side === element || side.startsWith(`${element}.`));
+  if (mine < 0) return false;
+  const key = sides[mine]!.slice(element.length);
+  const other = sides[1 - mine]!;
+  if (mentionsWalk(other) || !other.endsWith(key)) return false;
+  const value = other.slice(0, other.length - key.length);
+  if (!/^[\w$.]+$/.test(value)) return false;
+  const root = rootOf(loop.node);
+  const escaped = list.replace(/[.$]/g, (c) => `\\${c}`);
+  const adds = root.descendantsOfType('call_expression').filter((c) => new RegExp(`^${escaped}\\.(push|unshift|splice)$`).test(compact(calleeOf(c))));
+  const pushes = adds.filter((c) => !/\.splice$/.test(calleeOf(c)));
+  if (pushes.length === 0 || adds.some((c) => /\.splice$/.test(calleeOf(c)) && (c.childForFieldName('arguments')?.namedChildren.length ?? 0) > 2)) return false;
+  // The list is only ever (re)bound to a fresh empty array.
+  for (const a of root.descendantsOfType('assignment_expression')) {
+    if (compact(a.childForFieldName('left')?.text ?? '') === list && a.childForFieldName('right')?.text.replace(/\s+/g, '') !== '[]') return false;
+  }
+  const loopStatement = loop.node.type === 'call_expression' ? loop.node.parent : loop.node;
+  return pushes.every((push) => {
+    const args = push.childForFieldName('arguments')?.namedChildren.filter((a) => a.type !== 'comment') ?? [];
+    if (args.length !== 1) return false;
+    const added = compact(args[0]!.text);
+    // Remove, then add the same value (or something made from it: `param.toSpec()`) in the block that ran the loop.
+    const statement = push.parent?.type === 'expression_statement' ? push.parent : undefined;
+    if (statement && loopStatement && statement.parent?.id === loopStatement.parent?.id && loopStatement.endIndex <= statement.startIndex && (added === value || added.startsWith(`${value}.`))) return true;
+    return absentBefore(push, list, added);
+  });
+}
+
+/**
+ * The `push` of `added` onto `list` runs only when the list does not hold it yet: under `if (!list.includes(x))`
+ * (`!list.some(...)`, `!list.find(...)`, `list.indexOf(x) === -1`, `list.findIndex(...) < 0`), or after `if
+ * (list.includes(x)) return;` (or `continue`; `indexOf(x) !== -1`, `>= 0`) in a block around it.
+ */
+function absentBefore(push: SyntaxNode, list: string, added: string): boolean {
+  const escaped = list.replace(/[.$[\]]/g, (c) => `\\${c}`);
+  const probe = `${escaped}\\.(?:includes|some|find)\\(`;
+  const position = `${escaped}\\.(?:indexOf|findIndex)\\([^)]*(?:\\([^)]*\\)[^)]*)*\\)`;
+  const mentions = (text: string) => text.includes(added.split('.')[0]!);
+  const absent = (cond: SyntaxNode | null | undefined): boolean => {
+    let text = compact(cond?.text ?? '').replace(/\s+/g, '');
+    if (text.startsWith('(') && text.endsWith(')')) text = text.slice(1, -1);
+    // (`!list.includes(x) && ready` still pushes only an absent value; `... || force` may push a present one.)
+    return mentions(text) && !text.includes('||') && (new RegExp(`^!${probe}`).test(text) || new RegExp(`^${position}(?:===?-1|<0)(?:&&|$)`).test(text));
+  };
+  const present = (cond: SyntaxNode | null | undefined): boolean => {
+    let text = compact(cond?.text ?? '').replace(/\s+/g, '');
+    if (text.startsWith('(') && text.endsWith(')')) text = text.slice(1, -1);
+    // (`if (list.includes(x) || stale) return;` leaves whenever the value is there; `... && stale` may not.)
+    return mentions(text) && !text.includes('&&') && (new RegExp(`^${probe}`).test(text) || new RegExp(`^${position}(?:!==?-1|>=0|>-1)(?:\\|\\||$)`).test(text));
+  };
+  for (let child = push, up = push.parent; up; child = up, up = up.parent) {
+    if (JS_FUNCTIONS.has(up.type)) break;
+    if (up.type === 'if_statement' && up.childForFieldName('consequence')?.id === child.id && absent(up.childForFieldName('condition'))) return true;
+    // `if (list.includes(x)) return;` (or `continue`) earlier in the same block.
+    if (up.type === 'statement_block') {
+      for (const s of up.namedChildren) {
+        if (s.endIndex > child.startIndex) break;
+        const only = s.type === 'if_statement' ? s.childForFieldName('consequence') : undefined;
+        const exit = only?.type === 'statement_block' ? only.namedChildren[only.namedChildren.length - 1] : only;
+        if (s.type === 'if_statement' && !s.childForFieldName('alternative') && (exit?.type === 'return_statement' || exit?.type === 'continue_statement') && present(s.childForFieldName('condition'))) return true;
+      }
+    }
+  }
+  return false;
+}
+
 type Variant = 'list-remove' | 'dict-size' | 'set-size' | 'shrink' | 'grow';
 
 /**
@@ -606,6 +696,7 @@ export const detectMutateWhileIterating: Detector = (loop, ctx) => {
     if (!variant) continue;
     // A list that shrinks skips an element, which a drain loop around it visits on its next pass.
     if ((variant === 'list-remove' || variant === 'shrink') && drainedByEnclosingWhile(loop, iterated.collection)) continue;
+    if (variant === 'list-remove' && family === 'js' && keptUniqueByKey(loop, iterated, node)) continue;
     let fix;
     if (!mutation.byIndex) {
       const copy = family === 'python' ? `list(${iterated.iterable.text})` : `[...${iterated.iterable.text}]`;
