@@ -82,9 +82,17 @@ export function unguarded(root: SyntaxNode, types: readonly string[]): boolean {
 }
 
 
-/** `await new Promise((resolve) => ...)` (parentheses allowed): the executor has one parameter, so no `reject`. */
+/** `await new Promise((resolve) => ...)` (parentheses allowed): the awaited promise takes no `reject`. */
 export function awaitsResolverOnly(awaited: SyntaxNode): boolean {
-  let created = awaited.namedChildren[0];
+  return resolverOnlyPromise(awaited.namedChildren[0]);
+}
+
+/**
+ * `new Promise((resolve) => ...)` (parentheses allowed): an executor written in place with one parameter, so it takes
+ * no `reject` and the promise fulfils with whatever the code hands `resolve`.
+ */
+export function resolverOnlyPromise(node: SyntaxNode | null | undefined): boolean {
+  let created = node;
   while (created?.type === 'parenthesized_expression') created = created.namedChildren[0];
   if (created?.type !== 'new_expression' || created.childForFieldName('constructor')?.text !== 'Promise') return false;
   const args = created.childForFieldName('arguments')?.namedChildren.filter((a) => a.type !== 'comment') ?? [];

@@ -9,7 +9,7 @@ import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { blockFix, fenceLanguage, replaceFix, rewriteLines } from '../../../fixes/lines.js';
 import { argumentsOf, calleeOf, classMethods, compact, descendants, displayCallee, enclosingClass, enclosingFunction, familyOf, handlerIsBroad, lineOf, methodOf, rootOf, sendsOnStatefulSocket } from '../lib/index.js';
 import { detectBraceFireAndForget } from './brace-fire-and-forget.js';
-import { awaitsResolverOnly, catchesEverything, SETUP_FAILS, unguarded } from '../../facts/javascript-settles.js';
+import { awaitsResolverOnly, catchesEverything, resolverOnlyPromise, SETUP_FAILS, unguarded } from '../../facts/javascript-settles.js';
 
 const GROUP_NAME = /^_*(tg|task_?group|taskgroup|group|nursery|tasks?_group|scope)$/i;
 
@@ -293,13 +293,13 @@ function awaitsOnlySettling(fn: SyntaxNode, ctx: RuleContext, seen: ReadonlySet<
     const id = d.childForFieldName('name');
     if (id?.type !== 'identifier' || insideFunction(d, body)) continue;
     const value = d.childForFieldName('value');
-    bound.set(id.text, settlingCall(value) || (value !== null && resolverOnly(value)) ? (bound.get(id.text) ?? 0) + 1 : 2);
+    bound.set(id.text, settlingCall(value) || (value !== null && resolverOnlyPromise(value)) ? (bound.get(id.text) ?? 0) + 1 : 2);
   }
   const reassigned = new Set(body.descendantsOfType(['assignment_expression', 'augmented_assignment_expression']).map((a) => a.childForFieldName('left')?.text ?? ''));
   const settlingName = (node: SyntaxNode | null | undefined) => node?.type === 'identifier' && bound.get(node.text) === 1 && !reassigned.has(node.text);
   const awaits = body.descendantsOfType('await_expression').filter((a) => !insideFunction(a, body) && !caughtWithin(a, body));
   if (awaits.length === 0) return false;
-  const held = (node: SyntaxNode | null | undefined) => node !== null && node !== undefined && holdsResolverOnly(node, body, (n) => resolverOnly(n) || settlingName(n));
+  const held = (node: SyntaxNode | null | undefined) => node !== null && node !== undefined && holdsResolverOnly(node, body, (n) => resolverOnlyPromise(n) || settlingName(n));
   if (!awaits.every((a) => settlingCall(a.namedChildren[0]) || settlingName(a.namedChildren[0]) || held(a.namedChildren[0]))) return false;
   return body.descendantsOfType('return_statement').every((r) => {
     if (insideFunction(r, body)) return true;
@@ -387,21 +387,13 @@ function resolvesOnly(fn: SyntaxNode): boolean {
   // `const check = () => new Promise((resolve) => { ... })`: an arrow whose expression body is that promise.
   let created: SyntaxNode | null | undefined = body;
   while (created?.type === 'parenthesized_expression') created = created.namedChildren[0];
-  if (body?.type !== 'statement_block') return fn.type === 'arrow_function' && created !== null && created !== undefined && resolverOnly(created);
+  if (body?.type !== 'statement_block') return fn.type === 'arrow_function' && created !== null && created !== undefined && resolverOnlyPromise(created);
   const statements = body.namedChildren.filter((s) => s.type !== 'comment');
   const last = statements[statements.length - 1];
   if (last?.type !== 'return_statement' || statements.slice(0, -1).some((s) => unguarded(s, SETUP_FAILS))) return false;
-  return last.namedChildren[0] !== undefined && resolverOnly(last.namedChildren[0]);
+  return last.namedChildren[0] !== undefined && resolverOnlyPromise(last.namedChildren[0]);
 }
 
-/** `new Promise((resolve) => ...)`: an executor of one parameter, which takes no `reject`. */
-function resolverOnly(created: SyntaxNode): boolean {
-  if (created?.type !== 'new_expression' || created.childForFieldName('constructor')?.text !== 'Promise') return false;
-  const executor = created.childForFieldName('arguments')?.namedChildren;
-  if (executor?.length !== 1 || !ASYNC_CANDIDATE_TYPES.has(executor[0]!.type)) return false;
-  if (executor[0]!.childForFieldName('parameter')) return true;
-  return executor[0]!.childForFieldName('parameters')?.namedChildren.length === 1;
-}
 
 /** The promise a `.then`/`.catch`/`.finally` chain starts from: `load(id)` of `load(id).then(a).catch(b)`. */
 function chainRoot(thenCall: SyntaxNode): SyntaxNode | null {
