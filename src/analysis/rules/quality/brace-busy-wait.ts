@@ -79,8 +79,8 @@ function goSelectSpin(loop: LoopFacts, ctx: RuleContext): Detection | null {
 /** Deliberate short spins: the JDK's and Go runtime's own idiom. */
 const SPIN_HINT = /^(Thread\.onSpinWait|runtime\.Gosched|LockSupport\.park\w*|Thread\.yield)$/;
 
-/** Calls that only read shared state: atomics, futures, thread and collection state. */
-const STATE_READ = /^(Load\w*|get|getAcquire|getOpaque|getPlain|getAsBoolean|getCount|getState|isDone|isAlive|isEmpty|isSet|size)$/;
+/** Calls that only read shared state: atomics, futures, thread, executor and collection state. */
+const STATE_READ = /^(Load\w*|get|getAcquire|getOpaque|getPlain|getAsBoolean|getCount|getState|isDone|isAlive|isEmpty|isSet|isTerminated|isShutdown|isCancelled|size)$/;
 
 
 /** A Java char or Go rune literal: `' '`, `')'`, `'\\n'`, `'\\u0020'`. */
