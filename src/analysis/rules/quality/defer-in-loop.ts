@@ -549,15 +549,23 @@ function releasedAtRoundEnd(defer: SyntaxNode, loop: LoopFacts): boolean {
   const call = defer.namedChild(0);
   if (call?.type !== 'call_expression' || call.childForFieldName('function')?.type === 'func_literal') return false;
   const key = call.text.replace(/\s+/g, '');
+  return reachedBeforeNextRound(defer, loop, (s) => statementCall(s)?.text.replace(/\s+/g, '') === key);
+}
+
+/**
+ * A statement of the loop body after the defer's own statement that `settles` accepts, with no `continue` of this loop
+ * on the way to it (in the rest of the defer's own statement, as for a defer under `if x != nil {`, or in the
+ * statements before it): every round that defers reaches it before going round.
+ */
+function reachedBeforeNextRound(defer: SyntaxNode, loop: LoopFacts, settles: (statement: SyntaxNode) => boolean): boolean {
   let top: SyntaxNode = defer;
   while (top.parent && top.parent.id !== loop.body.id) top = top.parent;
   if (top.parent?.id !== loop.body.id) return false;
-  // The rest of the defer's own statement (a defer under `if x != nil {`) may not go round either.
   for (let n: SyntaxNode = defer; n.id !== top.id; n = n.parent!) {
     for (let s = n.nextNamedSibling; s; s = s.nextNamedSibling) if (continuesLoop(s)) return false;
   }
   for (let s = top.nextNamedSibling; s; s = s.nextNamedSibling) {
-    if (statementCall(s)?.text.replace(/\s+/g, '') === key) return true;
+    if (settles(s)) return true;
     if (continuesLoop(s)) return false;
   }
   return false;
@@ -585,18 +593,7 @@ function drainedAtRoundEnd(defer: SyntaxNode, loop: LoopFacts): boolean {
     const left = binding?.type === 'short_var_declaration' || binding?.type === 'assignment_statement' ? binding.childForFieldName('left')?.namedChild(0) : undefined;
     return left?.type === 'identifier' && left.text === name;
   });
-  if (!fromQuery) return false;
-  let top: SyntaxNode = defer;
-  while (top.parent && top.parent.id !== loop.body.id) top = top.parent;
-  if (top.parent?.id !== loop.body.id) return false;
-  for (let n: SyntaxNode = defer; n.id !== top.id; n = n.parent!) {
-    for (let s = n.nextNamedSibling; s; s = s.nextNamedSibling) if (continuesLoop(s)) return false;
-  }
-  for (let s = top.nextNamedSibling; s; s = s.nextNamedSibling) {
-    if (drains(s, name)) return true;
-    if (continuesLoop(s)) return false;
-  }
-  return false;
+  return fromQuery && reachedBeforeNextRound(defer, loop, (s) => drains(s, name));
 }
 
 /** `for rows.Next() { ... }` (or `for i := 0; rows.Next(); i++`) left only at its end or by a `return`. */

@@ -539,15 +539,18 @@ function absentBefore(push: SyntaxNode, list: string, added: string): boolean {
   const probe = `${escaped}\\.(?:includes|some|find)\\(`;
   const position = `${escaped}\\.(?:indexOf|findIndex)\\([^)]*(?:\\([^)]*\\)[^)]*)*\\)`;
   const mentions = (text: string) => text.includes(added.split('.')[0]!);
+  /** The condition's text without spaces or its outer parentheses. */
+  const textOf = (cond: SyntaxNode | null | undefined): string => {
+    const text = compact(cond?.text ?? '').replace(/\s+/g, '');
+    return text.startsWith('(') && text.endsWith(')') ? text.slice(1, -1) : text;
+  };
   const absent = (cond: SyntaxNode | null | undefined): boolean => {
-    let text = compact(cond?.text ?? '').replace(/\s+/g, '');
-    if (text.startsWith('(') && text.endsWith(')')) text = text.slice(1, -1);
+    const text = textOf(cond);
     // (`!list.includes(x) && ready` still pushes only an absent value; `... || force` may push a present one.)
     return mentions(text) && !text.includes('||') && (new RegExp(`^!${probe}`).test(text) || new RegExp(`^${position}(?:===?-1|<0)(?:&&|$)`).test(text));
   };
   const present = (cond: SyntaxNode | null | undefined): boolean => {
-    let text = compact(cond?.text ?? '').replace(/\s+/g, '');
-    if (text.startsWith('(') && text.endsWith(')')) text = text.slice(1, -1);
+    const text = textOf(cond);
     // (`if (list.includes(x) || stale) return;` leaves whenever the value is there; `... && stale` may not.)
     return mentions(text) && !text.includes('&&') && (new RegExp(`^${probe}`).test(text) || new RegExp(`^${position}(?:!==?-1|>=0|>-1)(?:\\|\\||$)`).test(text));
   };
