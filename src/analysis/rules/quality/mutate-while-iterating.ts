@@ -26,7 +26,17 @@ interface Iterated {
   index?: string;
 }
 
-function pythonIterated(node: SyntaxNode): Iterated | undefined {
+/**
+ * Python 2 code: the file has a `print` or `exec` statement (`print "x"`, `print >>f, x`, `exec code`), which
+ * Python 3 cannot parse; tree-sitter reads them as their own node types. There `d.keys()`, `d.values()` and
+ * `d.items()` return new lists, not views, so `for k in d.keys(): del d[k]` walks a copy (the Python 2 idiom for
+ * exactly this). Asked only for a loop over a view, once per file.
+ */
+function isPython2(model: FileModel): boolean {
+  return model.memo('python2', () => model.root.descendantsOfType(['print_statement', 'exec_statement']).some((n) => !n.hasError));
+}
+
+function pythonIterated(node: SyntaxNode, model: FileModel): Iterated | undefined {
   if (node.type !== 'for_statement') return undefined;
   const right = node.childForFieldName('right');
   if (!right) return undefined;
@@ -37,7 +47,7 @@ function pythonIterated(node: SyntaxNode): Iterated | undefined {
     // A dict's views take no argument: `db.keys("autorestore/*")` (a store's keys matching a pattern, Redis's
     // `KEYS pattern`) returns a fresh list, not a view of what the loop then deletes from.
     if (/\.(keys|values|items)$/.test(callee) && (args.length > 0 || keywords.size > 0)) return undefined;
-    if (/\.(keys|values|items)$/.test(callee)) return { collection: callee.replace(/\.(keys|values|items)$/, ''), iterable: right, copied: false };
+    if (/\.(keys|values|items)$/.test(callee)) return { collection: callee.replace(/\.(keys|values|items)$/, ''), iterable: right, copied: isPython2(model) };
     if (callee === 'enumerate' && args[0] && (args[0].type === 'identifier' || args[0].type === 'attribute')) return { collection: compact(args[0].text), iterable: args[0], copied: false };
     if (callee === 'reversed') return undefined;
   }
@@ -628,7 +638,7 @@ export const detectMutateWhileIterating: Detector = (loop, ctx) => {
   if (loop.language === 'java') return detectJavaMutateWhileIterating(loop, ctx);
   if (loop.language === 'python' && expectsRuntimeError(loop)) return null;
   const family: Family = familyOf(loop.language);
-  const iterated = family === 'python' ? pythonIterated(loop.node) : jsIterated(loop);
+  const iterated = family === 'python' ? pythonIterated(loop.node, model) : jsIterated(loop);
   if (!iterated || iterated.copied) return null;
   // A class iterating itself defines its own iteration (CookieJar.clear(domain, path, name) is not dict.clear()).
   if (iterated.collection === 'self' || iterated.collection === 'this') return null;
