@@ -110,6 +110,43 @@ function spreadsBound(root: SyntaxNode): boolean {
   return false;
 }
 
+/** A lower-bound operator of a document/ORM filter: Mongo's `$gt`/`$gte`, Sequelize's `[Op.gt]`, Prisma's `gt:`. */
+const LOWER_BOUND_KEY = /^(?:['"]?\$gte?['"]?|\[Op\.gte?\]|gte?)$/;
+
+/**
+ * `find(last ? { timestamp: { $gte: last } } : {})` where the loop sets `last = docs.pop().timestamp` after each
+ * read: an incremental poll. Every read after the first asks only for rows at or past the last one seen (a
+ * high-water mark the loop itself advances), so the reads do not return the whole backlog on each poll. The filter is
+ * in the chain's arguments or a name the loop binds to it; the bound's value is a name or field the loop assigns.
+ */
+function readsPastHighWaterMark(root: SyntaxNode, loop: LoopFacts): boolean {
+  const assigned = new Set(
+    loop.node
+      .descendantsOfType('assignment_expression')
+      .map((a) => a.childForFieldName('left')?.text ?? '')
+      .filter((t) => t !== ''),
+  );
+  if (assigned.size === 0) return false;
+  const filters: SyntaxNode[] = [];
+  for (const args of root.descendantsOfType('arguments')) {
+    for (const arg of args.namedChildren) {
+      filters.push(arg);
+      if (arg.type !== 'identifier') continue;
+      for (const d of loop.node.descendantsOfType('variable_declarator')) {
+        const value = d.childForFieldName('value');
+        if (d.childForFieldName('name')?.text === arg.text && value) filters.push(value);
+      }
+    }
+  }
+  return filters.some((f) =>
+    [f, ...f.descendantsOfType('pair')].some((p) => {
+      if (p.type !== 'pair' || !LOWER_BOUND_KEY.test(p.childForFieldName('key')?.text ?? '')) return false;
+      const value = p.childForFieldName('value');
+      return (value?.type === 'identifier' || value?.type === 'member_expression') && assigned.has(value.text);
+    }),
+  );
+}
+
 export function unboundedReads(loop: LoopFacts, model: FileModel): Unbounded[] {
   const out: Unbounded[] = [];
   const seen = new Set<number>();
@@ -145,7 +182,7 @@ export function unboundedReads(loop: LoopFacts, model: FileModel): Unbounded[] {
       out.push({ call, root, sql: sql.sql, ...(sql.node ? { sqlNode: sql.node } : {}), fullScan: !/\bWHERE\b/i.test(sql.sql) });
       continue;
     }
-    if (!isOrmMany(spineOf(root)) || BOUNDED_CHAIN.test(chain) || spreadsBound(root)) continue;
+    if (!isOrmMany(spineOf(root)) || BOUNDED_CHAIN.test(chain) || spreadsBound(root) || readsPastHighWaterMark(root, loop)) continue;
     // the chain's value is iterated or materialised (not just passed to .count() etc., which BOUNDED_CHAIN covers)
     const fullScan = FULL_SCAN.test(chain) && !/filter|where|exclude/.test(chain);
     out.push({ call, root, fullScan });

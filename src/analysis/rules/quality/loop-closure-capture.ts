@@ -336,11 +336,37 @@ function sameOnEveryIteration(name: string, loop: LoopFacts, vars: ReadonlyMap<s
     if (d.type !== 'variable_declarator' || d.childForFieldName('name')?.text !== name) continue;
     const value = d.childForFieldName('value');
     if (!value) return false;
-    const constant = CONSTANT_VALUES.has(value.type) || (value.type === 'identifier' && value.text !== name && !vars.has(value.text) && !assigned.has(value.text));
+    const constant =
+      CONSTANT_VALUES.has(value.type) ||
+      (value.type === 'identifier' && value.text !== name && !vars.has(value.text) && !assigned.has(value.text)) ||
+      sameFunctionEveryIteration(value, loop, model);
     if (!constant) return false;
     declared = true;
   }
   return declared && !assigned.has(name);
+}
+
+/**
+ * `for (var i = 0; ...) { var launch = function (i) { ... launch(i) ... } }`: every iteration makes the same function
+ * expression, and a `var` world shares one function-scope environment, so the function objects differ only in the
+ * loop's per-iteration `let`/`const` bindings they could close over. When the function reads none of those (a `var`
+ * of the loop it reads, such as `i`, is its own parameter here, or the shared binding), a callback that calls the last
+ * iteration's function behaves exactly as if it called its own iteration's.
+ */
+function sameFunctionEveryIteration(value: SyntaxNode, loop: LoopFacts, model: FileModel): boolean {
+  if (value.type !== 'function_expression' && value.type !== 'arrow_function' && value.type !== 'function') return false;
+  const blockScoped = new Set<string>();
+  const head = loop.node.type === 'for_statement' ? loop.node.childForFieldName('initializer') : null;
+  const lexical = (d: SyntaxNode): void => {
+    if (d.type === 'lexical_declaration') for (const v of d.namedChildren) if (v.type === 'variable_declarator') for (const n of identifiersIn(v.childForFieldName('name'), model)) blockScoped.add(n);
+  };
+  if (head) lexical(head);
+  const kind = loop.node.type === 'for_in_statement' ? loop.node.childForFieldName('kind')?.text : undefined;
+  if (kind === 'let' || kind === 'const') for (const n of identifiersIn(loop.node.childForFieldName('left'), model)) blockScoped.add(n);
+  for (const d of descendants(loop.body, model, { skipFunctions: true })) lexical(d);
+  if (blockScoped.size === 0) return true;
+  const own = ownBindings(value, model);
+  return ![...descendants(value, model)].some((n) => n.type === 'identifier' && blockScoped.has(n.text) && !own.has(n.text));
 }
 
 /** Names the loop assigns anywhere, its callbacks included: `x = ...`, `x += ...`, `x++`, `for (x in ...)`. */

@@ -11,6 +11,7 @@ import {
   classMethods,
   clauseBlock,
   contains,
+  rootOf,
   descendants,
   enclosingClass,
   enclosingFunction,
@@ -330,6 +331,7 @@ export function findUnguardedCall(loop: LoopFacts, ctx: RuleContext): TreeCall |
       !settlesItself(call, ctx) &&
       !sendsOnOpenSocket(call, ctx) &&
       !heartbeatOfOpenSocket(call, loop, ctx) &&
+      !heartbeatAfterOpenTest(call, loop, ctx) &&
       !reportsThroughCallback(call, ctx),
   );
 }
@@ -418,6 +420,56 @@ function heartbeatOfOpenSocket(call: TreeCall, loop: LoopFacts, ctx: RuleContext
     if (ASYNC_SCOPES.has(up.type)) break;
   }
   return scope.descendantsOfType(['arrow_function', 'function_expression']).some((fn) => listensTo(fn, 'close') && fn.descendantsOfType('call_expression').some((c) => calleeOf(c) === 'clearInterval' && c.childForFieldName('arguments')?.namedChildren[0]?.text === handle));
+}
+
+/**
+ * `if (!ws || ws.readyState !== WebSocket.OPEN) return; ... this.beat = setInterval(() => { if (!this.ws) return;
+ * this.ws.send(ping); }, d)` with `onClose = () => { this.ws = null; clearInterval(this.beat); }`: a heartbeat
+ * started right after a test that the socket is OPEN, whose callback tests the socket before the send, and which the
+ * file's teardown stops in the same function that drops the socket. A socket never goes back to CONNECTING (the one
+ * state in which `send`, a method of the `sends_when_open` role, throws), and a new socket comes only after that
+ * teardown has stopped this timer; on a closing or closed socket the send reports to the socket's listeners.
+ */
+function heartbeatAfterOpenTest(call: TreeCall, loop: LoopFacts, ctx: RuleContext): boolean {
+  const receiver = call.receiver;
+  if (loop.kind !== 'interval' || familyOf(ctx.file.language) !== 'js' || !receiver || !ctx.kb.hasRole?.(ctx.file.language, call.method, 'sends_when_open')) return false;
+  const parent = loop.node.parent;
+  const handle = parent?.type === 'variable_declarator' ? parent.childForFieldName('name')?.text : parent?.type === 'assignment_expression' ? parent.childForFieldName('left')?.text : undefined;
+  if (!handle) return false;
+  const leaves = (s: SyntaxNode): boolean => {
+    if (s.type !== 'if_statement' || s.childForFieldName('alternative')) return false;
+    const consequence = s.childForFieldName('consequence');
+    const last = consequence?.type === 'statement_block' ? consequence.namedChildren[consequence.namedChildCount - 1] : consequence;
+    return last?.type === 'return_statement';
+  };
+  // The callback tests the socket before the send: an `if` around it, or an earlier `if (...) return;`, naming it.
+  let tested = false;
+  for (let child = call.node, up = call.node.parent; up && up.id !== loop.node.id && !tested; child = up, up = up.parent) {
+    if (up.type === 'if_statement' && up.childForFieldName('consequence')?.id === child.id && up.childForFieldName('condition')?.text.includes(receiver)) tested = true;
+    if (up.type === 'statement_block') tested = up.namedChildren.some((s) => s.endIndex <= child.startIndex && leaves(s) && (s.childForFieldName('condition')?.text.includes(receiver) ?? false));
+  }
+  if (!tested) return false;
+  // The interval starts after an OPEN test of the same socket in an enclosing block (`if (... readyState !== 1) return;`).
+  let opened = false;
+  for (let child = loop.node, up = loop.node.parent; up && !opened; child = up, up = up.parent) {
+    if (up.type === 'if_statement' && up.childForFieldName('consequence')?.id === child.id) {
+      const condition = up.childForFieldName('condition')?.text ?? '';
+      opened = condition.includes(`${receiver}.readyState`) && IS_OPEN.test(condition) && !condition.includes('||');
+    }
+    if (up.type === 'statement_block') {
+      opened = up.namedChildren.some((s) => {
+        const condition = s.childForFieldName('condition')?.text ?? '';
+        return s.endIndex <= child.startIndex && leaves(s) && condition.includes(`${receiver}.readyState`) && NOT_OPEN.test(condition) && !condition.includes('&&');
+      });
+    }
+  }
+  if (!opened) return false;
+  // A function of the file drops the socket (`receiver = null`) and stops this timer.
+  const root = rootOf(loop.node);
+  return root.descendantsOfType(['arrow_function', 'function_expression', 'function_declaration', 'method_definition']).some((fn) => {
+    const drops = fn.descendantsOfType('assignment_expression').some((a) => a.childForFieldName('left')?.text === receiver && /^(null|undefined)$/.test(a.childForFieldName('right')?.type ?? ''));
+    return drops && fn.descendantsOfType('call_expression').some((c) => calleeOf(c) === 'clearInterval' && c.childForFieldName('arguments')?.namedChildren[0]?.text === handle);
+  });
 }
 
 /**
