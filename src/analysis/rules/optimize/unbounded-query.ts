@@ -115,7 +115,7 @@ function spreadsBound(root: SyntaxNode): boolean {
 /**
  * `setup_curs.execute(q, args)` then `lag = setup_curs.fetchone()[0]`, or `cursor = db.execute(q)` then
  * `row = cursor.fetchone()` (Python): the statement right after the query reads one row from the cursor it ran on
- * (or the one it returned), and the round reads nothing else from it. The loop takes one row per query, as a
+ * (or the one it returned), and the round reads nothing more from it (no other fetch, no iteration). The loop takes one row per query, as a
  * `fetchone()` on the same chain does; the statement is not a scan the loop drains.
  */
 function readsOneRowNext(node: SyntaxNode, model: FileModel): boolean {
@@ -139,7 +139,7 @@ function readsOneRowNext(node: SyntaxNode, model: FileModel): boolean {
   // Nothing else of the round reads more rows from it (`fetchall`, `fetchmany`, iterating it).
   const block = statement.parent;
   const more = (s: SyntaxNode) =>
-    s.descendantsOfType('call').some((c) => { const f = c.childForFieldName('function'); return f?.type === 'attribute' && names.has(f.childForFieldName('object')?.text ?? '') && /^fetch(all|many)$/.test(f.childForFieldName('attribute')?.text ?? ''); }) ||
+    s.descendantsOfType('call').some((c) => { const f = c.childForFieldName('function'); return f?.type === 'attribute' && names.has(f.childForFieldName('object')?.text ?? '') && /^fetch(all|many|one)$/.test(f.childForFieldName('attribute')?.text ?? ''); }) ||
     [s, ...s.descendantsOfType('for_statement')].some((f) => f.type === 'for_statement' && names.has(f.childForFieldName('right')?.text ?? ''));
   return !(block?.namedChildren ?? []).some((s) => s.startIndex > next.startIndex && more(s));
 }
