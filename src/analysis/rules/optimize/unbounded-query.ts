@@ -81,7 +81,9 @@ function spine(text: string): string {
 export const DJANGO_OR_SQLALCHEMY = /\.objects\.(filter|all|exclude|order_by|select_for_update)\(|\.query\((?:(?!\.query\()[^)])*\)\.(filter|filter_by|all|order_by)\(/;
 
 /** The statement's only FROM source is a function called with at least one argument (no JOIN, no second source). */
-const FUNCTION_SOURCE = /^\s*SELECT\b(?:(?!\bFROM\b)[^;])*\bFROM\s+[\w."]+\s*\(\s*[^()\s][^()]*\)(?:\s+(?:AS\s+)?\w+)?\s*(?:;?\s*$|\b(?:ORDER|LIMIT|WHERE|GROUP)\b)(?![\s\S]*\bJOIN\b)/i;
+// The select list may hold parenthesised expressions with a FROM of their own (`extract(epoch from lag)`), up to
+// two levels deep; the FROM that counts is the first one outside them.
+const FUNCTION_SOURCE = /^\s*SELECT\b(?:\((?:[^()]|\((?:[^()]|\([^()]*\))*\))*\)|(?!\bFROM\b)[^;()])*\bFROM\s+[\w."]+\s*\(\s*[^()\s][^()]*\)(?:\s+(?:AS\s+)?\w+)?\s*(?:;?\s*$|\b(?:ORDER|LIMIT|WHERE|GROUP)\b)(?![\s\S]*\bJOIN\b)/i;
 
 /** A chain that reads everything: `.all()` at the end, `.find()`, `.find({})`, `.findMany()`, `.findAll()`. */
 export const FULL_SCAN = /\.all\(\)\s*$|\.find\(\s*(?:\{\s*\}\s*)?\)|\.findMany\(\s*\)|\.findAll\(\s*\)/;
@@ -147,6 +149,38 @@ function readsPastHighWaterMark(root: SyntaxNode, loop: LoopFacts): boolean {
   );
 }
 
+/**
+ * `setup_curs.execute(q, args)` then `lag = setup_curs.fetchone()[0]`, or `cursor = db.execute(q)` then
+ * `row = cursor.fetchone()` (Python): the statement right after the query reads one row from the cursor it ran on
+ * (or the one it returned), and the round reads nothing more from it (no other fetch, no iteration). The loop takes one row per query, as a
+ * `fetchone()` on the same chain does; the statement is not a scan the loop drains.
+ */
+function readsOneRowNext(node: SyntaxNode, model: FileModel): boolean {
+  if (model.language !== 'python') return false;
+  let statement: SyntaxNode | null = node;
+  while (statement && statement.type !== 'expression_statement') {
+    if (statement.type === 'block' || statement.type === 'module') return false;
+    statement = statement.parent;
+  }
+  if (!statement) return false;
+  const fn = node.childForFieldName('function');
+  const names = new Set<string>();
+  if (fn?.type === 'attribute') names.add(fn.childForFieldName('object')?.text ?? '');
+  const expr = statement.namedChildren[0];
+  if (expr?.type === 'assignment' && expr.childForFieldName('right')?.id === node.id && expr.childForFieldName('left')?.type === 'identifier') names.add(expr.childForFieldName('left')!.text);
+  names.delete('');
+  const next = statement.nextNamedSibling;
+  if (next?.type !== 'expression_statement' || names.size === 0) return false;
+  const reads = next.descendantsOfType('call').map((c) => c.childForFieldName('function')).filter((f): f is SyntaxNode => f?.type === 'attribute' && names.has(f.childForFieldName('object')?.text ?? ''));
+  if (!reads.some((f) => f.childForFieldName('attribute')?.text === 'fetchone')) return false;
+  // Nothing else of the round reads more rows from it (`fetchall`, `fetchmany`, iterating it).
+  const block = statement.parent;
+  const more = (s: SyntaxNode) =>
+    s.descendantsOfType('call').some((c) => { const f = c.childForFieldName('function'); return f?.type === 'attribute' && names.has(f.childForFieldName('object')?.text ?? '') && /^fetch(all|many|one)$/.test(f.childForFieldName('attribute')?.text ?? ''); }) ||
+    [s, ...s.descendantsOfType('for_statement')].some((f) => f.type === 'for_statement' && names.has(f.childForFieldName('right')?.text ?? ''));
+  return !(block?.namedChildren ?? []).some((s) => s.startIndex > next.startIndex && more(s));
+}
+
 export function unboundedReads(loop: LoopFacts, model: FileModel): Unbounded[] {
   const out: Unbounded[] = [];
   const seen = new Set<number>();
@@ -179,6 +213,7 @@ export function unboundedReads(loop: LoopFacts, model: FileModel): Unbounded[] {
       // consumer's next batch, one batch's events), the way a WHERE would. Not when it joins or lists a table too.
       if (whole !== undefined && FUNCTION_SOURCE.test(whole)) continue;
       if (/fetchone|fetchrow|fetchval|fetch_one|first\(/.test(chain)) continue;
+      if (readsOneRowNext(callNode(call), model)) continue;
       out.push({ call, root, sql: sql.sql, ...(sql.node ? { sqlNode: sql.node } : {}), fullScan: !/\bWHERE\b/i.test(sql.sql) });
       continue;
     }

@@ -277,6 +277,71 @@ function isAssignedTo(node: SyntaxNode): boolean {
 }
 const SHARING: readonly string[] = ['global_statement', 'nonlocal_statement'];
 
+/**
+ * `while True: if not queue: break` ... `try: job = queue.popleft() except IndexError: continue` (a consumer thread
+ * over a deque another consumer also drains): the loop's first statement leaves when the collection the take found
+ * empty is empty, so the `continue` after an empty take goes back to a test that ends the loop (or, when another
+ * party put an item in between, takes it). It goes round at most once more; it does not spin (Python).
+ */
+function exitsWhenEmptied(path: TreeCall[], loop: LoopFacts): boolean {
+  const first = loop.body.namedChildren.find((s) => s.type !== 'comment');
+  if (first?.type !== 'if_statement') return false;
+  const condition = first.childForFieldName('condition')?.text.replace(/\s+/g, '');
+  const leaves = (first.childForFieldName('consequence')?.namedChildren ?? []).filter((s) => s.type !== 'comment').pop();
+  if (!condition || (leaves?.type !== 'break_statement' && leaves?.type !== 'return_statement')) return false;
+  return path.some((call) => {
+    const r = call.receiver;
+    if (r === undefined) return false;
+    return [`not${r}`, `not(${r})`, `notlen(${r})`, `len(${r})==0`, `len(${r})<1`, `${r}.empty()`].includes(condition);
+  });
+}
+
+/** The text of a write target: `n` or a field path `self.max_len` (not an item, not a tuple). */
+function writtenTargets(nodes: SyntaxNode[]): Set<string> {
+  const out = new Set<string>();
+  for (const node of nodes) {
+    for (const w of [node, ...node.descendantsOfType(['assignment', 'augmented_assignment'])]) {
+      if (w.type !== 'assignment' && w.type !== 'augmented_assignment') continue;
+      const left = w.childForFieldName('left');
+      if (left && (left.type === 'identifier' || (left.type === 'attribute' && /^[\w.]+$/.test(left.text)))) out.add(left.text);
+    }
+  }
+  return out;
+}
+
+/**
+ * `if rsp.code == CANT_RETURN_THAT_MANY: self.max_len -= 1; continue` where the round starts with
+ * `req.length = self.max_len` and sends `req`: the way back round changes a value (a name or a field) that the call on
+ * the path sends, as an argument or through an object the loop fills from it before the call. The next round asks
+ * for something different (a size negotiation walking down to what the other side accepts); it is not a poll that
+ * asks the same question again at once (Python).
+ */
+function changesItsRequest(cont: SyntaxNode, path: TreeCall[], loop: LoopFacts): boolean {
+  const block = cont.parent;
+  if (!block) return false;
+  const before = block.namedChildren.filter((s) => s.endIndex <= cont.startIndex);
+  const changed = writtenTargets(before);
+  if (changed.size === 0) return false;
+  const reads = (node: SyntaxNode | null | undefined, name: string) =>
+    node !== null && node !== undefined && [node, ...node.descendantsOfType(['identifier', 'attribute'])].some((n) => n.text === name);
+  return path.some((call) => {
+    if (call.node.startIndex >= block.startIndex && call.node.endIndex <= block.endIndex) return false;
+    const args = call.node.childForFieldName('arguments');
+    if (!args) return false;
+    for (const name of changed) {
+      if (reads(args, name)) return true;
+      // `req.length = self.max_len` earlier in the round, then `send(req)`.
+      const fills = loop.body.descendantsOfType('assignment').filter((a) => a.endIndex <= call.node.startIndex && !(a.startIndex >= block.startIndex && a.endIndex <= block.endIndex) && reads(a.childForFieldName('right'), name));
+      for (const fill of fills) {
+        let root = fill.childForFieldName('left');
+        while (root?.type === 'attribute' || root?.type === 'subscript') root = root.childForFieldName(root.type === 'attribute' ? 'object' : 'value');
+        if (root?.type === 'identifier' && reads(args, root.text)) return true;
+      }
+    }
+    return false;
+  });
+}
+
 function spinOnFlag(loop: LoopFacts, ctx: RuleContext, family: Family): Detection | null {
   const { model } = ctx;
   if (loop.node.type !== 'while_statement' || isInfiniteHeader(loop)) return null;
@@ -431,6 +496,8 @@ export const detectBusyWait: Detector = (loop, ctx) => {
     if (advancesCursorToExit(nodes, exits)) continue;
     if (!handler && computesOverLocals(path, nodes, loop, family)) continue;
     if (!handler && walksWhatItChecks(path, nodes, family)) continue;
+    if (family === 'python' && exitsWhenEmptied(path, loop)) continue;
+    if (family === 'python' && changesItsRequest(cont, path, loop)) continue;
     const fix = nonBlockingGetFix(path, ctx, loop) ??
       blockFix(idleSleepBlock(loop, ctx, cont), { startLine: loop.startLine, endLine: loop.endLine }, {
         description: 'sleep before going round again',

@@ -174,6 +174,32 @@ function reportsThroughQueue(call: SyntaxNode, loop: LoopFacts): boolean {
   });
 }
 
+/**
+ * `asyncio.run_coroutine_threadsafe(track._queue.put(frame), loop)` (a decoder thread handing frames to the event
+ * loop) where every assignment of the file to that field (`self._queue = asyncio.Queue()`), or to that name, builds a
+ * queue of this process (the `in_process_queue` entry of `builds:` in rules/apis/python.yml) or sets it to `None`
+ * before one is built: an asyncio queue's `put` only waits for room and raises nothing but the cancellation of its
+ * own task. The dropped future holds no failure to lose (Python).
+ */
+function submitsQueuePut(call: SyntaxNode, ctx: RuleContext): boolean {
+  const work = argumentsOf(call).positional[0];
+  const fn = work?.type === 'call' ? work.childForFieldName('function') : undefined;
+  if (fn?.type !== 'attribute' || fn.childForFieldName('attribute')?.text !== 'put') return false;
+  const receiver = fn.childForFieldName('object');
+  const field = receiver?.type === 'attribute' ? receiver.childForFieldName('attribute')?.text : receiver?.type === 'identifier' ? receiver.text : undefined;
+  if (!receiver || !field) return false;
+  const sameTarget = (left: SyntaxNode | null) =>
+    left !== null && (receiver.type === 'attribute' ? left.type === 'attribute' && left.childForFieldName('attribute')?.text === field : left.type === 'identifier' && left.text === field);
+  const writes = rootOf(call).descendantsOfType('assignment').filter((a) => sameTarget(a.childForFieldName('left')));
+  // `self._queue: Optional[asyncio.Queue] = None` until a later method builds it: `None.put` would fail in the
+  // submitting thread, before anything is dropped.
+  const buildsQueue = (a: SyntaxNode) => {
+    const right = a.childForFieldName('right');
+    return right?.type === 'call' && ctx.kb.builds?.(ctx.file.language, right.childForFieldName('function')?.text ?? '', 'in_process_queue') === true;
+  };
+  return writes.some(buildsQueue) && writes.every((a) => buildsQueue(a) || a.childForFieldName('right')?.type === 'none');
+}
+
 /** The `def name` the call sees: in the innermost enclosing function's body first, then outwards to the module. */
 function nearestDefinition(from: SyntaxNode, name: string): SyntaxNode | undefined {
   for (let scope = from.parent; scope; scope = scope.parent) {
@@ -202,7 +228,7 @@ function pythonFindings(loop: LoopFacts, ctx: RuleContext): { statement: SyntaxN
     if (ownMethodWithoutHandle(receiver, methodOf(callee), loop, ctx)) continue;
     if (methodOf(callee) === 'submit' && !/executor|pool|ex$|^ex|client/i.test(receiver)) continue;
     if (methodOf(callee) === 'apply_async' && /pool/i.test(receiver) === false) continue;
-    if (submitsOnlyAWait(expr, ctx) || submitsSelfHandling(expr, ctx) || reportsThroughQueue(expr, loop)) continue;
+    if (submitsOnlyAWait(expr, ctx) || submitsSelfHandling(expr, ctx) || reportsThroughQueue(expr, loop) || submitsQueuePut(expr, ctx)) continue;
     out.push({ statement: node, call: expr, callee });
   }
   return out;

@@ -20,6 +20,7 @@ import {
   wholeLineText,
 } from '../../../fixes/lines.js';
 import {
+  argumentsOf,
   calleeOf,
   descendants,
   displayCallee,
@@ -360,6 +361,32 @@ function opensFake(statement: SyntaxNode, loop: LoopFacts, model: FileModel): bo
   });
 }
 
+/**
+ * `wmdb = self.get_database('wmdb', connstr=...)`, `curs = wmdb.cursor()` ... `self.close_database('wmdb')` in the
+ * same round (a script framework that keeps its connections by name): the cursor's connection comes from an owner's
+ * accessor, and the same owner releases it in the round by the key it was opened with (or by the connection itself),
+ * through a method whose name says it closes (the `closes` role: `close_database`, `release_conn`). Closing a DB-API
+ * connection closes its cursors, so the cursor does not outlive the round (Python).
+ */
+function connectionReleasedInRound(resource: Resource, loop: LoopFacts, ctx: RuleContext): boolean {
+  if (methodOf(resource.callee) !== 'cursor') return false;
+  const conn = resource.callee.slice(0, -'.cursor'.length);
+  if (!/^\w+$/.test(conn)) return false;
+  const calls = treeCalls(loop.body, ctx.model, { skipFunctions: true });
+  const opener = calls.find((c) => {
+    const assignment = c.node.parent;
+    return c.node.startIndex < resource.statement.startIndex && assignment?.type === 'assignment' && assignment.childForFieldName('left')?.text === conn && assignment.childForFieldName('right')?.id === c.node.id;
+  });
+  if (!opener?.receiver) return false;
+  const key = argumentsOf(opener.node).positional[0]?.text;
+  const closes = (method: string) => method.split('_').some((w) => ctx.kb.hasRole?.(ctx.file.language, w, 'closes') === true);
+  return calls.some((c) => {
+    if (c.node.startIndex < resource.statement.endIndex || c.receiver !== opener.receiver || !closes(c.method)) return false;
+    const args = argumentsOf(c.node).positional.map((a) => a.text);
+    return args.includes(conn) || (key !== undefined && args[0] === key);
+  });
+}
+
 export const detectResourceLeakInLoop: Detector = (loop, ctx) => {
   // A finite loop of the program's entry point (`main` over its arguments): what it leaks closes with the process, moments later.
   if (endsWithTheProgram(loop, ctx.file)) return null;
@@ -373,6 +400,7 @@ export const detectResourceLeakInLoop: Detector = (loop, ctx) => {
     // iteration (DB-API: closing the connection closes its cursors). The connection is what must be closed, and its
     // own leak, if any, is reported on it.
     if (family === 'python' && resources.some((p) => p !== resource && p.statement.startIndex < resource.statement.startIndex && resource.callee.startsWith(`${p.name}.`))) continue;
+    if (family === 'python' && connectionReleasedInRound(resource, loop, ctx)) continue;
     // `except OperationalError: conn = psycopg2.connect(dsn)` reconnects after a failure: it runs when the old
     // connection broke, not once per iteration, and the name is the loop's long-lived connection.
     if (inErrorHandler(resource.statement, loop)) continue;
