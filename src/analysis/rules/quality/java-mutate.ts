@@ -273,12 +273,30 @@ function replacesVisitedKey(call: SyntaxNode, loop: LoopFacts): boolean {
   const key = call.childForFieldName('arguments')?.namedChild(0)?.text.replace(/\s+/g, '');
   if (!key) return false;
   const item = loop.loopVariables[0];
+  if (accessOrdered(call)) return false;
   if (key === item || key === `${item}.getKey()`) return true;
-  // `Integer id = entry.getKey(); ... map.put(id, v)`
+  // `Integer id = entry.getKey(); ... map.put(id, v)`, `Node n = (Node) element; ... map.put(n, v)` over keySet().
+  const visited = new RegExp(`^(\\([\\w.<>?,\\[\\]]+\\))?${item}(\\.getKey\\(\\))?$`);
   for (const d of loop.body.descendantsOfType(['variable_declarator'])) {
-    if (d.childForFieldName('name')?.text === key && d.childForFieldName('value')?.text.replace(/\s+/g, '') === `${item}.getKey()`) return true;
+    if (d.childForFieldName('name')?.text === key && visited.test(d.childForFieldName('value')?.text.replace(/\s+/g, '') ?? '')) return true;
   }
   return false;
+}
+
+/**
+ * A LinkedHashMap made with `accessOrder` true (`new LinkedHashMap<>(16, 0.75f, true)`, an LRU cache) moves the key
+ * a `put` touches to the end: that is a structural change, and the next step throws. Read from the map's
+ * declarations and assignments in this file.
+ */
+function accessOrdered(call: SyntaxNode): boolean {
+  const map = call.childForFieldName('object')?.text.replace(/^this\./, '');
+  if (!map) return false;
+  const root = call.tree.rootNode;
+  return root.descendantsOfType(['variable_declarator', 'assignment_expression']).some((n) => {
+    const target = n.type === 'variable_declarator' ? n.childForFieldName('name')?.text : n.childForFieldName('left')?.text.replace(/^this\./, '');
+    const value = n.type === 'variable_declarator' ? n.childForFieldName('value') : n.childForFieldName('right');
+    return target === map && value?.type === 'object_creation_expression' && /LinkedHashMap/.test(value.childForFieldName('type')?.text ?? '') && value.childForFieldName('arguments')?.namedChild(2)?.text === 'true';
+  });
 }
 
 /** Mutators whose boolean result says whether the collection changed (`Collection.remove`, `Set.add`, ...). */
@@ -291,6 +309,7 @@ const EXITS = new Set(['return_statement', 'break_statement', 'throw_statement']
  * so the iterator is never advanced after a change.
  */
 function exitsWhenChanged(call: SyntaxNode, loop: LoopFacts): boolean {
+  if (removedThenLeaves(call, loop)) return true;
   if (!REPORTS_CHANGE.has(call.childForFieldName('name')?.text ?? '')) return false;
   let n: SyntaxNode = call;
   while (n.parent && (n.parent.type === 'parenthesized_expression' || (n.parent.type === 'binary_expression' && n.parent.childForFieldName('operator')?.text === '&&'))) n = n.parent;
@@ -298,6 +317,31 @@ function exitsWhenChanged(call: SyntaxNode, loop: LoopFacts): boolean {
   if (branch?.type !== 'if_statement' || branch.childForFieldName('condition')?.id !== n.id) return false;
   if (loop.node.startIndex > branch.startIndex || branch.endIndex > loop.node.endIndex) return false;
   const then = branch.childForFieldName('consequence');
+  const last = then?.type === 'block' ? then.namedChildren.filter((c) => !COMMENT_TYPES.has(c.type)).pop() : then;
+  return last !== undefined && last !== null && leavesForEach(last, loop);
+}
+
+/**
+ * `prop = props.remove(name); if (prop != null) break;`: `Map.remove(key)` returns the value it removed, so the map
+ * changed only when the result is non-null (a null value stored under the key aside), and then the loop is left.
+ */
+function removedThenLeaves(call: SyntaxNode, loop: LoopFacts): boolean {
+  if (call.childForFieldName('name')?.text !== 'remove' || call.childForFieldName('arguments')?.namedChildCount !== 1) return false;
+  const holder = call.parent;
+  let name: string | undefined;
+  let statement: SyntaxNode | null | undefined;
+  if (holder?.type === 'assignment_expression' && holder.childForFieldName('operator')?.text === '=' && holder.childForFieldName('left')?.type === 'identifier') {
+    name = holder.childForFieldName('left')!.text;
+    statement = holder.parent?.type === 'expression_statement' ? holder.parent : undefined;
+  } else if (holder?.type === 'variable_declarator') {
+    name = holder.childForFieldName('name')?.text;
+    statement = holder.parent?.type === 'local_variable_declaration' ? holder.parent : undefined;
+  }
+  const next = statement?.nextNamedSibling;
+  if (!name || next?.type !== 'if_statement') return false;
+  const condition = next.childForFieldName('condition')?.text.replace(/[\s()]/g, '');
+  if (condition !== `${name}!=null` && condition !== `null!=${name}`) return false;
+  const then = next.childForFieldName('consequence');
   const last = then?.type === 'block' ? then.namedChildren.filter((c) => !COMMENT_TYPES.has(c.type)).pop() : then;
   return last !== undefined && last !== null && leavesForEach(last, loop);
 }
