@@ -248,9 +248,15 @@ function fastutilFamily(collection: string, root: SyntaxNode, scope: SyntaxNode 
     const left = a.childForFieldName('left');
     return left?.text.replace(/^this\./, '') === name && a.childForFieldName('operator')?.text === '=';
   }).map((a) => a.childForFieldName('right'))];
+  // A value it does not construct (`byIndex.get(i)`) could be any implementation, unless the declared type is itself a
+  // fastutil interface (`Int2ObjectMap`): then the constructions seen say which family the code uses.
+  const fastutilType = new RegExp(`^${FASTUTIL_PREFIX}[A-Z]`).test(d.childForFieldName('type')?.text ?? '');
   for (const v of values) {
     if (!v) continue;
-    if (v.type !== 'object_creation_expression') return undefined;
+    if (v.type !== 'object_creation_expression') {
+      if (fastutilType) continue;
+      return undefined;
+    }
     made.push(v.childForFieldName('type')?.text ?? '');
   }
   const families = new Set((made.length > 0 ? made : [d.childForFieldName('type')?.text ?? '']).map(familyOf));
