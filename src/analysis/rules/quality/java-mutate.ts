@@ -212,9 +212,10 @@ function ownContainerClass(collection: string, root: SyntaxNode): boolean {
  * - `hash` (`IntOpenHashSet`, `Object2ObjectLinkedOpenHashMap`): a removal shifts entries between slots, so some are
  *   skipped or visited twice, and an addition may rehash the table under the iterator.
  * The family is read from the collection's type in this file: what its declaration or assignments construct, else
- * its declared type, when the file imports fastutil.
+ * its declared type, when the file imports fastutil; a fastutil interface alone (`Int2ObjectMap`) is `other`: no
+ * CME, and the message says the iterator does not detect the change.
  */
-type FastutilFamily = 'tree' | 'array' | 'hash';
+type FastutilFamily = 'tree' | 'array' | 'hash' | 'other';
 const FASTUTIL_PREFIX = '(?:Boolean|Byte|Char|Short|Int|Long|Float|Double|Object|Reference)(?:2(?:Boolean|Byte|Char|Short|Int|Long|Float|Double|Object|Reference))?';
 const FASTUTIL_FAMILY: [FastutilFamily, RegExp][] = [
   ['tree', new RegExp(`^${FASTUTIL_PREFIX}(?:AVL|RB)Tree(?:Set|Map)$`)],
@@ -260,7 +261,9 @@ function fastutilFamily(collection: string, root: SyntaxNode, scope: SyntaxNode 
     made.push(v.childForFieldName('type')?.text ?? '');
   }
   const families = new Set((made.length > 0 ? made : [d.childForFieldName('type')?.text ?? '']).map(familyOf));
-  return families.size === 1 ? [...families][0] : undefined;
+  if (families.size === 1 && !families.has(undefined)) return [...families][0];
+  // Only a fastutil interface is seen (a parameter `Int2ObjectMap<V> byIndex`): no CME, whatever the family.
+  return fastutilType && made.length === 0 ? 'other' : undefined;
 }
 
 /** `set.remove(x)` of the element `x` just visited (`map.remove(k)` over keySet, `map.remove(e.getKey())` over entrySet). */
