@@ -109,7 +109,14 @@ function wrappedArgument(call: CallFact, loop: LoopFacts): 'nothing' | { owner: 
   // `new Scanner(line.substring(i))`: a method of a `String` (a Scanner has no constructor for what else it returns).
   if (arg.type === 'method_invocation') {
     const of = arg.childForFieldName('object');
-    return scanner && of && (of.type === 'string_literal' || (of.type === 'identifier' && declaredTypeName(node, of.text) === 'String')) ? 'nothing' : undefined;
+    if (!scanner || !of) return undefined;
+    if (of.type === 'string_literal' || (of.type === 'identifier' && declaredTypeName(node, of.text) === 'String')) return 'nothing';
+    // `new Scanner(lines.nextLine())`, `new Scanner(reader.readLine())`, `new Scanner(sb.toString())`,
+    // `new Scanner(String.join(...))`: methods that return a String, whatever reads it.
+    const method = arg.childForFieldName('name')?.text ?? '';
+    if (of.type === 'identifier' && of.text === 'String') return 'nothing';
+    if (/^(nextLine|readLine|toString)$/.test(method) && (arg.childForFieldName('arguments')?.namedChildCount ?? 1) === 0) return 'nothing';
+    return undefined;
   }
   const name = arg.type === 'identifier' ? arg.text : arg.type === 'field_access' && arg.childForFieldName('object')?.type === 'this' ? arg.childForFieldName('field')?.text : undefined;
   if (!name) return undefined;

@@ -57,6 +57,7 @@ function declaredConcurrent(collection: string, root: SyntaxNode, scope: SyntaxN
       continue;
     }
     if (concurrentDeclaration(d, name)) return true;
+    if (d.type === 'field_declaration' && concurrentByAssignments(d, name, root)) return true;
     // A local or field that copies another collection's reference, or takes a view of it, shares its iterator.
     const declarator = d.childrenForFieldName('declarator').find((v) => v.childForFieldName('name')?.text === name);
     const value = declarator?.childForFieldName('value');
@@ -64,6 +65,47 @@ function declaredConcurrent(collection: string, root: SyntaxNode, scope: SyntaxN
     if (source && source !== name && declaredConcurrent(source, root, d.type === 'field_declaration' ? undefined : scope, depth + 1)) return true;
   }
   return false;
+}
+
+/**
+ * A private or final field with no initializer (or a concurrent one) whose every assignment in the file (at least one:
+ * `this.calls = new ConcurrentSkipListSet<>();` in the constructor) makes a concurrent collection. Such a field is
+ * assigned nowhere else, so its iterator is weakly consistent wherever the file iterates it.
+ */
+function concurrentByAssignments(d: SyntaxNode, name: string, root: SyntaxNode): boolean {
+  if (!/\b(private|final)\b/.test(d.namedChildren.find((c) => c.type === 'modifiers')?.text ?? '')) return false;
+  const declarator = d.childrenForFieldName('declarator').find((v) => v.childForFieldName('name')?.text === name);
+  const initial = declarator?.childForFieldName('value');
+  if (initial && !concurrentValue(initial, root)) return false;
+  const body = d.parent;
+  if (!body) return false;
+  const writes = body.descendantsOfType(['assignment_expression']).filter((a) => {
+    const left = a.childForFieldName('left');
+    if (!left) return false;
+    if (left.type === 'field_access') return left.childForFieldName('object')?.type === 'this' && left.childForFieldName('field')?.text === name;
+    if (left.type !== 'identifier' || left.text !== name) return false;
+    // A bare `name = ...` in a method with a local or parameter of that name writes the local.
+    const method = enclosingMethod(a);
+    return !method || !method.descendantsOfType(['local_variable_declaration', 'formal_parameter']).some((l) => declares(l, name));
+  });
+  if (writes.length === 0) return false;
+  return writes.every((a) => a.childForFieldName('operator')?.text === '=' && concurrentValue(a.childForFieldName('right'), root));
+}
+
+/** `new ConcurrentHashMap<>()`, a concurrent factory, or a method of the file whose every `return` makes one. */
+function concurrentValue(value: SyntaxNode | null | undefined, root: SyntaxNode, depth = 0): boolean {
+  if (!value) return false;
+  if (value.type === 'object_creation_expression') return CONCURRENT.test(value.childForFieldName('type')?.text ?? '');
+  if (concurrentFactory(value)) return true;
+  if (value.type !== 'method_invocation' || depth > 1) return false;
+  const object = value.childForFieldName('object');
+  if (object && object.type !== 'this') return false;
+  const method = value.childForFieldName('name')?.text;
+  const arity = value.childForFieldName('arguments')?.namedChildCount ?? -1;
+  const decls = root.descendantsOfType(['method_declaration']).filter((m) => m.childForFieldName('name')?.text === method && (m.childForFieldName('parameters')?.namedChildren.filter((c) => c.type === 'formal_parameter' || c.type === 'spread_parameter').length ?? -1) === arity);
+  if (decls.length !== 1) return false;
+  const returns = decls[0].descendantsOfType(['return_statement']).filter((r) => enclosingMethod(r) === decls[0]);
+  return returns.length > 0 && returns.every((r) => concurrentValue(r.namedChild(0), root, depth + 1));
 }
 
 function declares(d: SyntaxNode, name: string): boolean {
@@ -85,7 +127,7 @@ function concurrentDeclaration(d: SyntaxNode, name: string): boolean {
   const declarator = d.childrenForFieldName('declarator').find((v) => v.childForFieldName('name')?.text === name);
   const value = declarator?.childForFieldName('value');
   const created = value?.text ?? '';
-  return CONCURRENT.test(`${d.childForFieldName('type')?.text ?? ''} ${/^new\s/.test(created) ? created : ''}`) || concurrentFactory(value);
+  return CONCURRENT.test(`${d.childForFieldName('type')?.text ?? ''} ${/^new\s/.test(created) ? created : ''}`) || concurrentFactory(value) || (value?.type === 'method_invocation' && concurrentValue(value, d.tree.rootNode));
 }
 
 /**
@@ -160,18 +202,110 @@ function ownContainerClass(collection: string, root: SyntaxNode): boolean {
   return !COLLECTION_SUPER.test(supers);
 }
 
+/**
+ * fastutil's collections (`it.unimi.dsi.fastutil.*`) never throw ConcurrentModificationException: their iterators keep
+ * no modification count. What a change made outside the iterator does depends on the family:
+ * - `tree` (`IntAVLTreeSet`, `Object2IntRBTreeMap`): the iterator finds the next node inside `next()`, so removing the
+ *   element just returned is what its own `remove()` does; removing another element can leave it on a removed node;
+ * - `array` (`ObjectArrayList`, `IntArraySet`, `Int2ObjectArrayMap`): it walks by position, so a removal shifts the
+ *   rest left and the element after the removed one is skipped; an addition appends and is visited (a work list);
+ * - `hash` (`IntOpenHashSet`, `Object2ObjectLinkedOpenHashMap`): a removal shifts entries between slots, so some are
+ *   skipped or visited twice, and an addition may rehash the table under the iterator.
+ * The family is read from the collection's type in this file: what its declaration or assignments construct, else
+ * its declared type, when the file imports fastutil; a fastutil interface alone (`Int2ObjectMap`) is `other`: no
+ * CME, and the message says the iterator does not detect the change.
+ */
+type FastutilFamily = 'tree' | 'array' | 'hash' | 'other';
+const FASTUTIL_PREFIX = '(?:Boolean|Byte|Char|Short|Int|Long|Float|Double|Object|Reference)(?:2(?:Boolean|Byte|Char|Short|Int|Long|Float|Double|Object|Reference))?';
+const FASTUTIL_FAMILY: [FastutilFamily, RegExp][] = [
+  ['tree', new RegExp(`^${FASTUTIL_PREFIX}(?:AVL|RB)Tree(?:Set|Map)$`)],
+  ['array', new RegExp(`^${FASTUTIL_PREFIX}(?:Array(?:List|Set|Map)|BigArrayBigList)$`)],
+  ['hash', new RegExp(`^${FASTUTIL_PREFIX}(?:Linked)?Open(?:Custom)?HashB?(?:Set|Map)$`)],
+];
+
+function familyOf(type: string): FastutilFamily | undefined {
+  const bare = type.replace(/<[\s\S]*$/, '').replace(/^[\w.]*\./, '').trim();
+  return FASTUTIL_FAMILY.find(([, re]) => re.test(bare))?.[0];
+}
+
+function fastutilFamily(collection: string, root: SyntaxNode, scope: SyntaxNode | undefined): FastutilFamily | undefined {
+  if (!/\bit\.unimi\.dsi\.fastutil\b/.test(root.text.slice(0, 20000))) return undefined;
+  const name = collection.replace(/^this\./, '');
+  if (name.includes('.')) return undefined;
+  let decls: SyntaxNode[] = [];
+  for (let s = scope; s && decls.length === 0; s = enclosingMethod(s)) {
+    const own = s;
+    decls = own.descendantsOfType(['local_variable_declaration', 'formal_parameter']).filter((d) => declares(d, name) && enclosingMethod(d) === own);
+  }
+  const local = decls.length > 0;
+  if (!local) decls = root.descendantsOfType(['field_declaration']).filter((d) => declares(d, name));
+  if (decls.length !== 1) return undefined;
+  const d = decls[0];
+  // What is constructed into it: the initializer and every `name = new T(...)` of the declaration's scope.
+  const made: string[] = [];
+  const initial = d.type === 'formal_parameter' ? undefined : d.childrenForFieldName('declarator').find((v) => v.childForFieldName('name')?.text === name)?.childForFieldName('value');
+  const around = local ? enclosingMethod(d) : d.parent;
+  const values = [initial, ...(around?.descendantsOfType(['assignment_expression']) ?? []).filter((a) => {
+    const left = a.childForFieldName('left');
+    return left?.text.replace(/^this\./, '') === name && a.childForFieldName('operator')?.text === '=';
+  }).map((a) => a.childForFieldName('right'))];
+  // A value it does not construct (`byIndex.get(i)`) could be any implementation, unless the declared type is itself a
+  // fastutil interface (`Int2ObjectMap`): then the constructions seen say which family the code uses.
+  const fastutilType = new RegExp(`^${FASTUTIL_PREFIX}[A-Z]`).test(d.childForFieldName('type')?.text ?? '');
+  for (const v of values) {
+    if (!v) continue;
+    if (v.type !== 'object_creation_expression') {
+      if (fastutilType) continue;
+      return undefined;
+    }
+    made.push(v.childForFieldName('type')?.text ?? '');
+  }
+  const families = new Set((made.length > 0 ? made : [d.childForFieldName('type')?.text ?? '']).map(familyOf));
+  if (families.size === 1 && !families.has(undefined)) return [...families][0];
+  // Only a fastutil interface is seen (a parameter `Int2ObjectMap<V> byIndex`): no CME, whatever the family.
+  return fastutilType && made.length === 0 ? 'other' : undefined;
+}
+
+/** `set.remove(x)` of the element `x` just visited (`map.remove(k)` over keySet, `map.remove(e.getKey())` over entrySet). */
+function removesVisited(call: SyntaxNode, loop: LoopFacts): boolean {
+  if (call.childForFieldName('name')?.text !== 'remove') return false;
+  const args = call.childForFieldName('arguments');
+  if (args?.namedChildCount !== 1) return false;
+  const arg = args.namedChild(0)!.text.replace(/\s+/g, '');
+  const item = loop.loopVariables[0];
+  return arg === item || new RegExp(`^${item}\\.get\\w*Key\\(\\)$`).test(arg);
+}
+
 /** `map.put(key, v)` for the key being visited replaces a value: not a structural change, no exception. */
 function replacesVisitedKey(call: SyntaxNode, loop: LoopFacts): boolean {
   if (call.childForFieldName('name')?.text !== 'put') return false;
   const key = call.childForFieldName('arguments')?.namedChild(0)?.text.replace(/\s+/g, '');
   if (!key) return false;
   const item = loop.loopVariables[0];
+  if (accessOrdered(call)) return false;
   if (key === item || key === `${item}.getKey()`) return true;
-  // `Integer id = entry.getKey(); ... map.put(id, v)`
+  // `Integer id = entry.getKey(); ... map.put(id, v)`, `Node n = (Node) element; ... map.put(n, v)` over keySet().
+  const visited = new RegExp(`^(\\([\\w.<>?,\\[\\]]+\\))?${item}(\\.getKey\\(\\))?$`);
   for (const d of loop.body.descendantsOfType(['variable_declarator'])) {
-    if (d.childForFieldName('name')?.text === key && d.childForFieldName('value')?.text.replace(/\s+/g, '') === `${item}.getKey()`) return true;
+    if (d.childForFieldName('name')?.text === key && visited.test(d.childForFieldName('value')?.text.replace(/\s+/g, '') ?? '')) return true;
   }
   return false;
+}
+
+/**
+ * A LinkedHashMap made with `accessOrder` true (`new LinkedHashMap<>(16, 0.75f, true)`, an LRU cache) moves the key
+ * a `put` touches to the end: that is a structural change, and the next step throws. Read from the map's
+ * declarations and assignments in this file.
+ */
+function accessOrdered(call: SyntaxNode): boolean {
+  const map = call.childForFieldName('object')?.text.replace(/^this\./, '');
+  if (!map) return false;
+  const root = call.tree.rootNode;
+  return root.descendantsOfType(['variable_declarator', 'assignment_expression']).some((n) => {
+    const target = n.type === 'variable_declarator' ? n.childForFieldName('name')?.text : n.childForFieldName('left')?.text.replace(/^this\./, '');
+    const value = n.type === 'variable_declarator' ? n.childForFieldName('value') : n.childForFieldName('right');
+    return target === map && value?.type === 'object_creation_expression' && /LinkedHashMap/.test(value.childForFieldName('type')?.text ?? '') && value.childForFieldName('arguments')?.namedChild(2)?.text === 'true';
+  });
 }
 
 /** Mutators whose boolean result says whether the collection changed (`Collection.remove`, `Set.add`, ...). */
@@ -184,6 +318,7 @@ const EXITS = new Set(['return_statement', 'break_statement', 'throw_statement']
  * so the iterator is never advanced after a change.
  */
 function exitsWhenChanged(call: SyntaxNode, loop: LoopFacts): boolean {
+  if (removedThenLeaves(call, loop)) return true;
   if (!REPORTS_CHANGE.has(call.childForFieldName('name')?.text ?? '')) return false;
   let n: SyntaxNode = call;
   while (n.parent && (n.parent.type === 'parenthesized_expression' || (n.parent.type === 'binary_expression' && n.parent.childForFieldName('operator')?.text === '&&'))) n = n.parent;
@@ -191,6 +326,31 @@ function exitsWhenChanged(call: SyntaxNode, loop: LoopFacts): boolean {
   if (branch?.type !== 'if_statement' || branch.childForFieldName('condition')?.id !== n.id) return false;
   if (loop.node.startIndex > branch.startIndex || branch.endIndex > loop.node.endIndex) return false;
   const then = branch.childForFieldName('consequence');
+  const last = then?.type === 'block' ? then.namedChildren.filter((c) => !COMMENT_TYPES.has(c.type)).pop() : then;
+  return last !== undefined && last !== null && leavesForEach(last, loop);
+}
+
+/**
+ * `prop = props.remove(name); if (prop != null) break;`: `Map.remove(key)` returns the value it removed, so the map
+ * changed only when the result is non-null (a null value stored under the key aside), and then the loop is left.
+ */
+function removedThenLeaves(call: SyntaxNode, loop: LoopFacts): boolean {
+  if (call.childForFieldName('name')?.text !== 'remove' || call.childForFieldName('arguments')?.namedChildCount !== 1) return false;
+  const holder = call.parent;
+  let name: string | undefined;
+  let statement: SyntaxNode | null | undefined;
+  if (holder?.type === 'assignment_expression' && holder.childForFieldName('operator')?.text === '=' && holder.childForFieldName('left')?.type === 'identifier') {
+    name = holder.childForFieldName('left')!.text;
+    statement = holder.parent?.type === 'expression_statement' ? holder.parent : undefined;
+  } else if (holder?.type === 'variable_declarator') {
+    name = holder.childForFieldName('name')?.text;
+    statement = holder.parent?.type === 'local_variable_declaration' ? holder.parent : undefined;
+  }
+  const next = statement?.nextNamedSibling;
+  if (!name || next?.type !== 'if_statement') return false;
+  const condition = next.childForFieldName('condition')?.text.replace(/[\s()]/g, '');
+  if (condition !== `${name}!=null` && condition !== `null!=${name}`) return false;
+  const then = next.childForFieldName('consequence');
   const last = then?.type === 'block' ? then.namedChildren.filter((c) => !COMMENT_TYPES.has(c.type)).pop() : then;
   return last !== undefined && last !== null && leavesForEach(last, loop);
 }
@@ -262,8 +422,13 @@ export function detectJavaMutateWhileIterating(loop: LoopFacts, ctx: RuleContext
   }
   found.sort((a, b) => a.startIndex - b.startIndex);
   // A `break`/`return`/`throw` after the change (in its block or one around it): the iterator is never advanced again.
-  const hit = found.find((n) => !leavesOnSuccess(n, loop, { raises: true }) && !replacesVisitedKey(n, loop) && !exitsWhenChanged(n, loop) && !leavesOnFlag(n, loop));
-  if (!hit || declaredConcurrent(it.collection, loop.node.tree.rootNode, enclosingMethod(loop.node)) || ownContainerClass(it.collection, loop.node.tree.rootNode)) return null;
+  const root = loop.node.tree.rootNode;
+  const family = fastutilFamily(it.collection, root, enclosingMethod(loop.node));
+  const hit = found.find((n) => !leavesOnSuccess(n, loop, { raises: true }) && !replacesVisitedKey(n, loop) && !exitsWhenChanged(n, loop) && !leavesOnFlag(n, loop)
+    // fastutil: a tree's iterator survives removing the element it just returned; an array's visits what is appended.
+    && !(family === 'tree' && removesVisited(n, loop))
+    && !(family === 'array' && /^(add|addAll|put|putAll|putIfAbsent|computeIfAbsent|merge|clear)$/.test(n.childForFieldName('name')?.text ?? '')));
+  if (!hit || declaredConcurrent(it.collection, root, enclosingMethod(loop.node)) || ownContainerClass(it.collection, root)) return null;
   const operation = hit.childForFieldName('name')!.text;
   const copy = it.view && it.iterable.childForFieldName('name')?.text === 'entrySet' ? `new ArrayList<>(${it.iterable.text})` : `new ArrayList<>(${it.iterable.text})`;
   let fix;
@@ -280,7 +445,7 @@ export function detectJavaMutateWhileIterating(loop: LoopFacts, ctx: RuleContext
     {
       loop,
       line: hit.startPosition.row + 1,
-      variant: 'java',
+      variant: family === 'array' ? 'java-shift' : family ? 'java-unchecked' : 'java',
       data: { collection: it.collection, operation },
       confidence: 'high',
       ...(fix ? { fix } : {}),
