@@ -386,6 +386,7 @@ function keptForAfter(defer: SyntaxNode, loop: LoopFacts, ctx: RuleContext): boo
     if (wraps && left?.type === 'identifier') names.add(left.text);
   }
   if (handedToGoroutine(loop, derivedFrom(names, nodes), ctx)) return true;
+  if (installedByOwnMethod(loop, names, nodes)) return true;
   for (const n of nodes) {
     if (n.type === 'send_statement' && holds(n.childForFieldName('value'), names)) return true;
     if (n.type === 'call_expression' && handedToCWithOuter(n, names, loop)) return true;
@@ -397,6 +398,53 @@ function keptForAfter(defer: SyntaxNode, loop: LoopFacts, ctx: RuleContext): boo
       const left = n.childForFieldName('left')?.namedChild(0);
       const stored = left?.type === 'index_expression' || left?.type === 'selector_expression' || (left?.type === 'unary_expression' && left.childForFieldName('operator')?.text === '*');
       if (stored && holds(n.childForFieldName('right')?.namedChild(0), names)) return true;
+    }
+  }
+  return false;
+}
+
+/** A method's receiver: its name and its type as written without the pointer (`r` and `Runner` of `(r *Runner)`). */
+function receiverOf(method: SyntaxNode): { name: string; type: string } | undefined {
+  const param = method.childForFieldName('receiver')?.namedChildren.find((c) => c.type === 'parameter_declaration');
+  const name = param?.childForFieldName('name')?.text;
+  const type = param?.childForFieldName('type')?.text.replace(/^\*\s*/, '');
+  return name && type ? { name, type } : undefined;
+}
+
+/**
+ * `cls, err := r.redir(ctx, rd)` in a method of the same receiver, where this file's `redir` stores what it returns in
+ * a field of its receiver (`r.stdin = f; return f, nil`): the value is installed in the receiver's state (a
+ * redirection the command run after the loop reads), so the iteration keeps it for after the loop, as a store into a
+ * field in the loop body would. Closing it at the end of the round would pull it from under that state.
+ */
+function installedByOwnMethod(loop: LoopFacts, names: Set<string>, nodes: SyntaxNode[]): boolean {
+  let owner: SyntaxNode | null = loop.node.parent;
+  while (owner && !FUNCTIONS.has(owner.type)) owner = owner.parent;
+  const receiver = owner?.type === 'method_declaration' ? receiverOf(owner) : undefined;
+  if (!owner || !receiver) return false;
+  let root: SyntaxNode = owner;
+  while (root.parent) root = root.parent;
+  for (const n of nodes) {
+    if (n.type !== 'short_var_declaration' && n.type !== 'assignment_statement') continue;
+    const first = n.childForFieldName('left')?.namedChild(0);
+    const call = n.childForFieldName('right')?.namedChild(0);
+    const fn = call?.type === 'call_expression' ? call.childForFieldName('function') : undefined;
+    if (first?.type !== 'identifier' || !names.has(first.text) || fn?.type !== 'selector_expression' || fn.childForFieldName('operand')?.text !== receiver.name) continue;
+    const method = fn.childForFieldName('field')?.text;
+    for (const decl of root.namedChildren) {
+      if (decl.type !== 'method_declaration' || decl.childForFieldName('name')?.text !== method) continue;
+      const own = receiverOf(decl);
+      if (own?.type !== receiver.type) continue;
+      const body = decl.childForFieldName('body');
+      const returned = new Set(
+        (body?.descendantsOfType(['return_statement']) ?? []).map((r) => r.namedChild(0)?.namedChild(0) ?? null).filter((e): e is SyntaxNode => e?.type === 'identifier').map((e) => e.text),
+      );
+      const stores = (body?.descendantsOfType(['assignment_statement']) ?? []).some((a) => {
+        const lefts = a.childForFieldName('left')?.namedChildren ?? [];
+        const rights = a.childForFieldName('right')?.namedChildren ?? [];
+        return lefts.some((l, i) => l.type === 'selector_expression' && l.childForFieldName('operand')?.text === own.name && rights[i]?.type === 'identifier' && returned.has(rights[i]!.text));
+      });
+      if (stores) return true;
     }
   }
   return false;
