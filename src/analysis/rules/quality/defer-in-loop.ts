@@ -814,6 +814,46 @@ function sameLockEachRound(defer: SyntaxNode, loop: LoopFacts, ctx: RuleContext)
   return root === undefined || (!loop.assignments.some((a) => a.target === root) && !loop.loopVariables.includes(root));
 }
 
+/** A function's parameters: each name with its type as written without the pointer (`c` and `cli.Context`). */
+function parametersOf(fn: SyntaxNode): Array<{ name: string; type: string }> {
+  const out: Array<{ name: string; type: string }> = [];
+  for (const p of fn.childForFieldName('parameters')?.namedChildren ?? []) {
+    const type = p.childForFieldName('type')?.text.replace(/^\*\s*/, '') ?? '';
+    for (const n of p.childrenForFieldName('name')) out.push({ name: n.text, type });
+  }
+  return out;
+}
+
+/**
+ * `for _, arg := range flag.Args()` (`os.Args[1:]`, `c.Args()` of an urfave/cli Action's `c *cli.Context`, the `args`
+ * of a cobra `Run: func(cmd *cobra.Command, args []string)`: the `command_line` values and types of rules/apis/go.yml),
+ * not inside another loop: it goes round once per argument the person typed, in a command that ends with the process,
+ * like a finite loop of `main` (endsWithTheProgram). What it defers piles up only as far as that command line goes.
+ */
+function overCommandLine(loop: LoopFacts, ctx: RuleContext): boolean {
+  if (loop.parent || loop.infinite) return false;
+  let e = loop.node.namedChildren.find((c) => c.type === 'range_clause')?.childForFieldName('right') ?? null;
+  const bare = (call: SyntaxNode) => call.type === 'call_expression' && (call.childForFieldName('arguments')?.namedChildCount ?? 0) === 0;
+  // `os.Args[1:]` → `os.Args`; `c.Args().Slice()` → `c.Args`; `flag.Args()` → `flag.Args`.
+  for (let i = 0; e && i < 6; i++) {
+    if (e.type === 'slice_expression' || e.type === 'parenthesized_expression') e = e.childForFieldName('operand') ?? e.namedChild(0);
+    else if (bare(e)) e = e.childForFieldName('function');
+    else if (e.type === 'selector_expression' && bare(e.childForFieldName('operand')!)) e = e.childForFieldName('operand');
+    else break;
+  }
+  if (!e) return false;
+  const isCommandLine = (text: string) => ctx.kb.builds?.('go', text.replace(/\s+/g, ''), 'command_line') === true;
+  if (e.type === 'selector_expression' && isCommandLine(e.text)) return true;
+  let fn: SyntaxNode | null = loop.node.parent;
+  while (fn && !FUNCTIONS.has(fn.type)) fn = fn.parent;
+  if (!fn) return false;
+  const params = parametersOf(fn);
+  const handle = (name: string | undefined) => params.some((p) => p.name === name && isCommandLine(p.type));
+  if (e.type === 'selector_expression' && e.childForFieldName('field')?.text === 'Args') return handle(e.childForFieldName('operand')?.text);
+  if (e.type === 'identifier') return params.some((p) => p.name === e!.text && p.type.replace(/\s+/g, '') === '[]string') && params.some((p) => isCommandLine(p.type));
+  return false;
+}
+
 export function detectDeferInLoop(loop: LoopFacts, ctx: RuleContext): Detection[] | null {
   // A finite loop of `func main()`: what it defers runs when the program returns, when the process ends and every file
   // and connection closes anyway (a command's `-f` files, each kept open for the request sent after the loop).
@@ -822,8 +862,10 @@ export function detectDeferInLoop(loop: LoopFacts, ctx: RuleContext): Detection[
   // Asked only for a defer that passes every other test (most Go loops have none).
   let pathWalk: boolean | undefined;
   const walksPath = () => (pathWalk ??= walksPathComponents(loop, ctx.model));
+  let commandLine: boolean | undefined;
+  const typedArguments = () => (commandLine ??= overCommandLine(loop, ctx));
   const defers = ownDefers(loop).filter(
-    (d) => reportedHere(d, ctx) && !returnsRightAfter(d) && pilesUp(d, loop, ctx) && !leavesAfterDefer(d, loop) && !keptForAfter(d, loop, ctx) && !releasesCollectionItem(d, loop) && !cleanupOnFailure(d) && !releasedAtRoundEnd(d, loop) && !drainedAtRoundEnd(d, loop) && !freesCString(d, loop, ctx) && !goesRoundOnlyAfterFiring(d, loop) && !((walksPath() || tinyLiteralIterable(loop)) && !sameLockEachRound(d, loop, ctx)),
+    (d) => reportedHere(d, ctx) && (!typedArguments() || sameLockEachRound(d, loop, ctx)) && !returnsRightAfter(d) && pilesUp(d, loop, ctx) && !leavesAfterDefer(d, loop) && !keptForAfter(d, loop, ctx) && !releasesCollectionItem(d, loop) && !cleanupOnFailure(d) && !releasedAtRoundEnd(d, loop) && !drainedAtRoundEnd(d, loop) && !freesCString(d, loop, ctx) && !goesRoundOnlyAfterFiring(d, loop) && !((walksPath() || tinyLiteralIterable(loop)) && !sameLockEachRound(d, loop, ctx)),
   );
   if (defers.length === 0) return null;
   const fn = loop.functionName ?? 'the function';
