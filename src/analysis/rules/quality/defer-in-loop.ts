@@ -415,9 +415,12 @@ function receiverOf(method: SyntaxNode): { name: string; type: string } | undefi
  * `cls, err := r.redir(ctx, rd)` in a method of the same receiver, where this file's `redir` stores what it returns in
  * a field of its receiver (`r.stdin = f; return f, nil`): the value is installed in the receiver's state (a
  * redirection the command run after the loop reads), so the iteration keeps it for after the loop, as a store into a
- * field in the loop body would. Closing it at the end of the round would pull it from under that state.
+ * field in the loop body would. Closing it at the end of the round would pull it from under that state. Not in an
+ * endless loop: a reconnect loop (`for { c, err := s.connect(); defer c.Close(); ... }`) replaces the field each round,
+ * and the replaced values pile up.
  */
 function installedByOwnMethod(loop: LoopFacts, names: Set<string>, nodes: SyntaxNode[]): boolean {
+  if (loop.infinite) return false;
   let owner: SyntaxNode | null = loop.node.parent;
   while (owner && !FUNCTIONS.has(owner.type)) owner = owner.parent;
   const receiver = owner?.type === 'method_declaration' ? receiverOf(owner) : undefined;
