@@ -107,9 +107,10 @@ export type CallRole = (typeof CALL_ROLES)[number];
  * `terminal_input`, what the process's standard input gives (`sys.stdin.read()`): a loop that pumps it serves the
  * person at the terminal (or the pipe), which stops it with Ctrl-C or end of input, not a deploy;
  * `c_string`, a C copy of a Go string (cgo's `C.CString(s)`): a NUL-terminated name or path for one C call, bytes the
- * Go code had already.
+ * Go code had already; `command_line`, the process's command-line arguments (`os.Args`, `flag.Args`) and a command
+ * framework's handle that carries them (Go lists its type, `cli.Context`): as many as the person typed.
  */
-export const BUILT_VALUES = ['in_process_queue', 'in_process_database', 'plain_result', 'ui_events', 'protocol_client', 'terminal_input', 'c_string'] as const;
+export const BUILT_VALUES = ['in_process_queue', 'in_process_database', 'plain_result', 'ui_events', 'protocol_client', 'terminal_input', 'c_string', 'command_line'] as const;
 export type BuiltValue = (typeof BUILT_VALUES)[number];
 
 export interface KnowledgeBase {

@@ -326,14 +326,14 @@ function earlyExit(resource: Resource, close: SyntaxNode, loop: LoopFacts, testC
   // The declaring statement (`f, err := os.Open(p)`), wherever it sits (a select case, an if branch).
   const open = resource.call.node.parent?.parent;
   if (!open || open.type !== 'short_var_declaration') return undefined;
-  const errorCheck = openErrorCheck(open);
+  const errorChecks = openErrorChecks(open);
   // An if-initializer open (`if rows, err := ...; err == nil {`) keeps its error branch in the same statement.
   for (const n of loop.body.descendantsOfType(['continue_statement', 'break_statement', 'return_statement'])) {
     if (n.startIndex <= resource.call.node.endIndex || n.startIndex >= close.startIndex) continue;
     if (testCode && n.type === 'return_statement') continue;
     // `return f` (`return f, nil`, `return &conn{f}`): the caller takes the resource, nothing leaks on that path.
     if (n.type === 'return_statement' && returnsResource(n, resource.name, resource.close)) continue;
-    if (errorCheck && errorCheck.startIndex <= n.startIndex && n.endIndex <= errorCheck.endIndex) continue;
+    if (errorChecks.some((c) => c.startIndex <= n.startIndex && n.endIndex <= c.endIndex)) continue;
     let nested = false;
     for (let p = n.parent; p && p.id !== loop.body.id; p = p.parent) if (p.type === 'func_literal' || p.type === 'for_statement') nested = true;
     if (!nested) return n;
@@ -342,30 +342,54 @@ function earlyExit(resource: Resource, close: SyntaxNode, loop: LoopFacts, testC
 }
 
 /**
- * The open's own `if err != nil` check: the first `if` after the declaring statement that tests its error, with only
+ * The open's own error checks: the `if` statements after the declaring statement that test its error, with only
  * statements that do not name that error in between (`resp, err := c.Do(req); log.Print("sent"); if err != nil {`):
- * the error is still the open's, so the resource is nil on that branch. An open in an `if` initializer (`if f, err :=
- * os.Open(p); err != nil { return 1 } else { f.Close() }`) has its error branch in the same statement: the branch
- * the condition takes when the open failed (the consequence of `err != nil`, the else of `err == nil`).
+ * the error is still the open's, so the resource is nil on those branches. Besides `err != nil`, a test of what the
+ * error is (`os.IsNotExist(err)`, `errors.Is(err, fs.ErrNotExist)`, `isTransient(err)`: a call given the error first;
+ * `err == ErrGone`: a comparison with something other than nil) holds only when the open failed; the scan goes on past
+ * such a branch to the next check when the branch leaves the error alone (`if os.IsNotExist(err) { dir = parent;
+ * continue }; if err != nil { return err }`). An open in an `if` initializer (`if f, err := os.Open(p); err != nil {
+ * return 1 } else { f.Close() }`) has its error branch in the same statement: the branch the condition takes when the
+ * open failed (the consequence of `err != nil` or of such a test, the else of `err == nil`).
  */
-function openErrorCheck(open: SyntaxNode): SyntaxNode | undefined {
+function openErrorChecks(open: SyntaxNode): SyntaxNode[] {
   const declared = open.childForFieldName('left')?.namedChildren ?? [];
   const err = declared[declared.length - 1]?.text ?? '';
-  if (!/^err\w*$/.test(err)) return undefined;
+  if (!/^err\w*$/.test(err)) return [];
   const names = new RegExp(`\\b${err}\\b`);
   const owner = open.parent;
   if (owner?.type === 'if_statement' && owner.childForFieldName('initializer')?.id === open.id) {
-    const condition = owner.childForFieldName('condition')?.text.trim() ?? '';
-    if (new RegExp(`^${err}\\s*!=\\s*nil$`).test(condition)) return owner.childForFieldName('consequence') ?? undefined;
-    if (new RegExp(`^${err}\\s*==\\s*nil$`).test(condition)) return owner.childForFieldName('alternative') ?? undefined;
-    return undefined;
+    const condition = owner.childForFieldName('condition');
+    const text = condition?.text.trim() ?? '';
+    if (new RegExp(`^${err}\\s*!=\\s*nil$`).test(text) || testsWhatErrorIs(condition, err)) return [owner.childForFieldName('consequence')].filter((c): c is SyntaxNode => !!c);
+    if (new RegExp(`^${err}\\s*==\\s*nil$`).test(text)) return [owner.childForFieldName('alternative')].filter((c): c is SyntaxNode => !!c);
+    return [];
   }
+  const out: SyntaxNode[] = [];
   for (let n = open.nextNamedSibling; n; n = n.nextNamedSibling) {
     if (n.type === 'comment') continue;
-    if (n.type === 'if_statement' && new RegExp(`\\b${err}\\s*!=\\s*nil`).test(n.childForFieldName('condition')?.text ?? '')) return n;
-    if (names.test(n.text)) return undefined;
+    if (n.type === 'if_statement' && new RegExp(`\\b${err}\\s*!=\\s*nil`).test(n.childForFieldName('condition')?.text ?? '')) return [...out, n];
+    if (n.type === 'if_statement' && testsWhatErrorIs(n.childForFieldName('condition'), err)) {
+      out.push(n);
+      // A branch that assigns the error again (`err = retry()`) and falls through makes the next test about that.
+      if (new RegExp(`\\b${err}\\s*(:?=|,)`).test(n.childForFieldName('consequence')?.text ?? '') || n.childForFieldName('alternative')) return out;
+      continue;
+    }
+    if (names.test(n.text)) return out;
   }
-  return undefined;
+  return out;
+}
+
+/** `pred(err, ...)` (a call given the error first) or `err == X` for an X other than nil: true only for a failure. */
+function testsWhatErrorIs(condition: SyntaxNode | null | undefined, err: string): boolean {
+  let c = condition;
+  while (c?.type === 'parenthesized_expression') c = c.namedChild(0);
+  if (c?.type === 'call_expression') return c.childForFieldName('arguments')?.namedChild(0)?.text === err;
+  if (c?.type === 'binary_expression' && c.childForFieldName('operator')?.text === '==') {
+    const [l, r] = [c.childForFieldName('left')?.text, c.childForFieldName('right')?.text];
+    return (l === err && r !== 'nil' && r !== err) || (r === err && l !== 'nil' && l !== err);
+  }
+  return false;
 }
 
 /**

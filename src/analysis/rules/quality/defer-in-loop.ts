@@ -386,6 +386,7 @@ function keptForAfter(defer: SyntaxNode, loop: LoopFacts, ctx: RuleContext): boo
     if (wraps && left?.type === 'identifier') names.add(left.text);
   }
   if (handedToGoroutine(loop, derivedFrom(names, nodes), ctx)) return true;
+  if (installedByOwnMethod(loop, names, nodes)) return true;
   for (const n of nodes) {
     if (n.type === 'send_statement' && holds(n.childForFieldName('value'), names)) return true;
     if (n.type === 'call_expression' && handedToCWithOuter(n, names, loop)) return true;
@@ -397,6 +398,56 @@ function keptForAfter(defer: SyntaxNode, loop: LoopFacts, ctx: RuleContext): boo
       const left = n.childForFieldName('left')?.namedChild(0);
       const stored = left?.type === 'index_expression' || left?.type === 'selector_expression' || (left?.type === 'unary_expression' && left.childForFieldName('operator')?.text === '*');
       if (stored && holds(n.childForFieldName('right')?.namedChild(0), names)) return true;
+    }
+  }
+  return false;
+}
+
+/** A method's receiver: its name and its type as written without the pointer (`r` and `Runner` of `(r *Runner)`). */
+function receiverOf(method: SyntaxNode): { name: string; type: string } | undefined {
+  const param = method.childForFieldName('receiver')?.namedChildren.find((c) => c.type === 'parameter_declaration');
+  const name = param?.childForFieldName('name')?.text;
+  const type = param?.childForFieldName('type')?.text.replace(/^\*\s*/, '');
+  return name && type ? { name, type } : undefined;
+}
+
+/**
+ * `cls, err := r.redir(ctx, rd)` in a method of the same receiver, where this file's `redir` stores what it returns in
+ * a field of its receiver (`r.stdin = f; return f, nil`): the value is installed in the receiver's state (a
+ * redirection the command run after the loop reads), so the iteration keeps it for after the loop, as a store into a
+ * field in the loop body would. Closing it at the end of the round would pull it from under that state. Not in an
+ * endless loop: a reconnect loop (`for { c, err := s.connect(); defer c.Close(); ... }`) replaces the field each round,
+ * and the replaced values pile up.
+ */
+function installedByOwnMethod(loop: LoopFacts, names: Set<string>, nodes: SyntaxNode[]): boolean {
+  if (loop.infinite) return false;
+  let owner: SyntaxNode | null = loop.node.parent;
+  while (owner && !FUNCTIONS.has(owner.type)) owner = owner.parent;
+  const receiver = owner?.type === 'method_declaration' ? receiverOf(owner) : undefined;
+  if (!owner || !receiver) return false;
+  let root: SyntaxNode = owner;
+  while (root.parent) root = root.parent;
+  for (const n of nodes) {
+    if (n.type !== 'short_var_declaration' && n.type !== 'assignment_statement') continue;
+    const first = n.childForFieldName('left')?.namedChild(0);
+    const call = n.childForFieldName('right')?.namedChild(0);
+    const fn = call?.type === 'call_expression' ? call.childForFieldName('function') : undefined;
+    if (first?.type !== 'identifier' || !names.has(first.text) || fn?.type !== 'selector_expression' || fn.childForFieldName('operand')?.text !== receiver.name) continue;
+    const method = fn.childForFieldName('field')?.text;
+    for (const decl of root.namedChildren) {
+      if (decl.type !== 'method_declaration' || decl.childForFieldName('name')?.text !== method) continue;
+      const own = receiverOf(decl);
+      if (own?.type !== receiver.type) continue;
+      const body = decl.childForFieldName('body');
+      const returned = new Set(
+        (body?.descendantsOfType(['return_statement']) ?? []).map((r) => r.namedChild(0)?.namedChild(0) ?? null).filter((e): e is SyntaxNode => e?.type === 'identifier').map((e) => e.text),
+      );
+      const stores = (body?.descendantsOfType(['assignment_statement']) ?? []).some((a) => {
+        const lefts = a.childForFieldName('left')?.namedChildren ?? [];
+        const rights = a.childForFieldName('right')?.namedChildren ?? [];
+        return lefts.some((l, i) => l.type === 'selector_expression' && l.childForFieldName('operand')?.text === own.name && rights[i]?.type === 'identifier' && returned.has(rights[i]!.text));
+      });
+      if (stores) return true;
     }
   }
   return false;
@@ -766,6 +817,46 @@ function sameLockEachRound(defer: SyntaxNode, loop: LoopFacts, ctx: RuleContext)
   return root === undefined || (!loop.assignments.some((a) => a.target === root) && !loop.loopVariables.includes(root));
 }
 
+/** A function's parameters: each name with its type as written without the pointer (`c` and `cli.Context`). */
+function parametersOf(fn: SyntaxNode): Array<{ name: string; type: string }> {
+  const out: Array<{ name: string; type: string }> = [];
+  for (const p of fn.childForFieldName('parameters')?.namedChildren ?? []) {
+    const type = p.childForFieldName('type')?.text.replace(/^\*\s*/, '') ?? '';
+    for (const n of p.childrenForFieldName('name')) out.push({ name: n.text, type });
+  }
+  return out;
+}
+
+/**
+ * `for _, arg := range flag.Args()` (`os.Args[1:]`, `c.Args()` of an urfave/cli Action's `c *cli.Context`, the `args`
+ * of a cobra `Run: func(cmd *cobra.Command, args []string)`: the `command_line` values and types of rules/apis/go.yml),
+ * not inside another loop: it goes round once per argument the person typed, in a command that ends with the process,
+ * like a finite loop of `main` (endsWithTheProgram). What it defers piles up only as far as that command line goes.
+ */
+function overCommandLine(loop: LoopFacts, ctx: RuleContext): boolean {
+  if (loop.parent || loop.infinite) return false;
+  let e = loop.node.namedChildren.find((c) => c.type === 'range_clause')?.childForFieldName('right') ?? null;
+  const bare = (call: SyntaxNode) => call.type === 'call_expression' && (call.childForFieldName('arguments')?.namedChildCount ?? 0) === 0;
+  // `os.Args[1:]` → `os.Args`; `c.Args().Slice()` → `c.Args`; `flag.Args()` → `flag.Args`.
+  for (let i = 0; e && i < 6; i++) {
+    if (e.type === 'slice_expression' || e.type === 'parenthesized_expression') e = e.childForFieldName('operand') ?? e.namedChild(0);
+    else if (bare(e)) e = e.childForFieldName('function');
+    else if (e.type === 'selector_expression' && bare(e.childForFieldName('operand')!)) e = e.childForFieldName('operand');
+    else break;
+  }
+  if (!e) return false;
+  const isCommandLine = (text: string) => ctx.kb.builds?.('go', text.replace(/\s+/g, ''), 'command_line') === true;
+  if (e.type === 'selector_expression' && isCommandLine(e.text)) return true;
+  let fn: SyntaxNode | null = loop.node.parent;
+  while (fn && !FUNCTIONS.has(fn.type)) fn = fn.parent;
+  if (!fn) return false;
+  const params = parametersOf(fn);
+  const handle = (name: string | undefined) => params.some((p) => p.name === name && isCommandLine(p.type));
+  if (e.type === 'selector_expression' && e.childForFieldName('field')?.text === 'Args') return handle(e.childForFieldName('operand')?.text);
+  if (e.type === 'identifier') return params.some((p) => p.name === e!.text && p.type.replace(/\s+/g, '') === '[]string') && params.some((p) => isCommandLine(p.type));
+  return false;
+}
+
 export function detectDeferInLoop(loop: LoopFacts, ctx: RuleContext): Detection[] | null {
   // A finite loop of `func main()`: what it defers runs when the program returns, when the process ends and every file
   // and connection closes anyway (a command's `-f` files, each kept open for the request sent after the loop).
@@ -774,8 +865,10 @@ export function detectDeferInLoop(loop: LoopFacts, ctx: RuleContext): Detection[
   // Asked only for a defer that passes every other test (most Go loops have none).
   let pathWalk: boolean | undefined;
   const walksPath = () => (pathWalk ??= walksPathComponents(loop, ctx.model));
+  let commandLine: boolean | undefined;
+  const typedArguments = () => (commandLine ??= overCommandLine(loop, ctx));
   const defers = ownDefers(loop).filter(
-    (d) => reportedHere(d, ctx) && !returnsRightAfter(d) && pilesUp(d, loop, ctx) && !leavesAfterDefer(d, loop) && !keptForAfter(d, loop, ctx) && !releasesCollectionItem(d, loop) && !cleanupOnFailure(d) && !releasedAtRoundEnd(d, loop) && !drainedAtRoundEnd(d, loop) && !freesCString(d, loop, ctx) && !goesRoundOnlyAfterFiring(d, loop) && !((walksPath() || tinyLiteralIterable(loop)) && !sameLockEachRound(d, loop, ctx)),
+    (d) => reportedHere(d, ctx) && (!typedArguments() || sameLockEachRound(d, loop, ctx)) && !returnsRightAfter(d) && pilesUp(d, loop, ctx) && !leavesAfterDefer(d, loop) && !keptForAfter(d, loop, ctx) && !releasesCollectionItem(d, loop) && !cleanupOnFailure(d) && !releasedAtRoundEnd(d, loop) && !drainedAtRoundEnd(d, loop) && !freesCString(d, loop, ctx) && !goesRoundOnlyAfterFiring(d, loop) && !((walksPath() || tinyLiteralIterable(loop)) && !sameLockEachRound(d, loop, ctx)),
   );
   if (defers.length === 0) return null;
   const fn = loop.functionName ?? 'the function';
