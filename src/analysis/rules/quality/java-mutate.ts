@@ -186,6 +186,19 @@ function declaredType(collection: string, root: SyntaxNode): string | undefined 
   return undefined;
 }
 
+/**
+ * Whether `x.remove()` with no argument can be a change of the collection `x`: among java.util's collections only a
+ * Queue or Deque (LinkedList, ArrayDeque, PriorityQueue, ...) has a `remove()` that takes nothing (it takes the head).
+ * A name declared in this file with any other type is something else: a List or Set has no such method, and a
+ * class of the code's own that is its own iterator (`for (Point p : cursor) ... cursor.remove()`, an `Iterable`
+ * whose `iterator()` returns `this`) removes through the iteration, the `Iterator.remove()` idiom. A name whose
+ * declaration is not in the file may still be a queue.
+ */
+function queueOrUnknown(collection: string, root: SyntaxNode): boolean {
+  const type = declaredType(collection, root);
+  return type === undefined || type === 'var' || /Queue|Deque|LinkedList/.test(type);
+}
+
 const COLLECTION_SUPER = /\b(?:\w*Map|\w*List|\w*Set|\w*Collection|\w*Queue|\w*Deque|Iterable|Vector|Stack|Hashtable|Dictionary)\b/;
 
 /**
@@ -416,7 +429,7 @@ export function detectJavaMutateWhileIterating(loop: LoopFacts, ctx: RuleContext
     if (n.type === 'method_invocation') {
       const object = n.childForFieldName('object')?.text;
       const name = n.childForFieldName('name')?.text ?? '';
-      if (object === it.collection && MUTATORS.has(name)) found.push(n);
+      if (object === it.collection && MUTATORS.has(name) && !(name === 'remove' && n.childForFieldName('arguments')?.namedChildCount === 0 && !queueOrUnknown(it.collection, loop.node.tree.rootNode))) found.push(n);
     }
     for (let i = n.namedChildCount - 1; i >= 0; i--) stack.push(n.namedChild(i)!);
   }
