@@ -476,15 +476,40 @@ function isEnumerateIndex(name: string, loop: LoopFacts): boolean {
  * for every member to finish, a round-robin over iterators until all are exhausted). Only the skip is forgiven: a
  * set or dict still raises.
  */
-function drainedByEnclosingWhile(loop: LoopFacts, collection: string): boolean {
+function drainedByEnclosingWhile(loop: LoopFacts, collection: string, removal: SyntaxNode): boolean {
   if (loop.language !== 'python') return false;
   const escaped = collection.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const drains = new RegExp(`^(?:${escaped}|len\\(${escaped}\\)(?:>0|!=0)?)$`);
   for (let up = loop.node.parent; up; up = up.parent) {
     if (up.type === 'function_definition' || up.type === 'lambda' || up.type === 'class_definition') return false;
-    if (up.type === 'while_statement') return drains.test(compact(up.childForFieldName('condition')?.text ?? ''));
+    if (up.type === 'while_statement') {
+      const condition = up.childForFieldName('condition');
+      return drains.test(compact(condition?.text ?? '')) || countsRemovals(condition, removal, loop);
+    }
   }
   return false;
+}
+
+/**
+ * `while finished < total: for r in pending: ... pending.remove(r); finished += 1`: the `while` reads a counter that
+ * the removal's own block steps (`+= 1` / `-= 1`), so it goes round until every element has been removed and
+ * counted: one skipped after a removal is visited on the next pass, as in a `while pending:` drain. A counter stepped
+ * anywhere else (once per pass, after the `for`) says nothing about the elements.
+ */
+function countsRemovals(condition: SyntaxNode | null, removal: SyntaxNode, loop: LoopFacts): boolean {
+  if (!condition) return false;
+  const read = new Set(condition.descendantsOfType('identifier').map((n) => n.text));
+  if (condition.type === 'identifier') read.add(condition.text);
+  let statement: SyntaxNode | null = removal;
+  while (statement && statement.parent?.type !== 'block') statement = statement.parent;
+  const block = statement?.parent;
+  if (!block || block.startIndex < loop.body.startIndex) return false;
+  return block.namedChildren.some((s) => {
+    const step = s.type === 'expression_statement' ? s.namedChildren[0] : undefined;
+    if (step?.type !== 'augmented_assignment' || !/^[+-]=$/.test(step.childForFieldName('operator')?.text ?? '')) return false;
+    const target = step.childForFieldName('left');
+    return target?.type === 'identifier' && read.has(target.text) && step.childForFieldName('right')?.text === '1';
+  });
 }
 
 /**
@@ -708,7 +733,7 @@ export const detectMutateWhileIterating: Detector = (loop, ctx) => {
     const variant = variantFor(mutation.type, mutation.kind, family);
     if (!variant) continue;
     // A list that shrinks skips an element, which a drain loop around it visits on its next pass.
-    if ((variant === 'list-remove' || variant === 'shrink') && drainedByEnclosingWhile(loop, iterated.collection)) continue;
+    if ((variant === 'list-remove' || variant === 'shrink') && drainedByEnclosingWhile(loop, iterated.collection, node)) continue;
     if (variant === 'list-remove' && family === 'js' && keptUniqueByKey(loop, iterated, node)) continue;
     let fix;
     if (!mutation.byIndex) {
