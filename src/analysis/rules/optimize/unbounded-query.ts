@@ -129,15 +129,18 @@ function readsPastHighWaterMark(root: SyntaxNode, loop: LoopFacts): boolean {
       .filter((t) => t !== ''),
   );
   if (assigned.size === 0) return false;
+  // What the loop binds to each name (`const query = { ts: { $gte: last } }`), read once.
+  const bound = new Map<string, SyntaxNode[]>();
+  for (const d of loop.node.descendantsOfType('variable_declarator')) {
+    const name = d.childForFieldName('name')?.text;
+    const value = d.childForFieldName('value');
+    if (name && value) bound.set(name, [...(bound.get(name) ?? []), value]);
+  }
   const filters: SyntaxNode[] = [];
   for (const args of root.descendantsOfType('arguments')) {
     for (const arg of args.namedChildren) {
       filters.push(arg);
-      if (arg.type !== 'identifier') continue;
-      for (const d of loop.node.descendantsOfType('variable_declarator')) {
-        const value = d.childForFieldName('value');
-        if (d.childForFieldName('name')?.text === arg.text && value) filters.push(value);
-      }
+      if (arg.type === 'identifier') filters.push(...(bound.get(arg.text) ?? []));
     }
   }
   return filters.some((f) =>

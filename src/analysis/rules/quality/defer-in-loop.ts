@@ -18,13 +18,20 @@ import type { CostEstimate } from '../../../core/types.js';
 import { formatNumber } from '../../../cost/index.js';
 import { blockFix } from '../../../fixes/lines.js';
 import { closureFix } from './defer-closure.js';
-import { batchSize, endsWithTheProgram, tinyLiteralIterable } from '../lib/index.js';
+import { batchSize, endsWithTheProgram, rootOf, tinyLiteralIterable } from '../lib/index.js';
 import { scopeOf } from '../lib/syntax.js';
 import type { FileModel } from '../../model.js';
 import { loopLabel } from '../../facts/brace.js';
 import { GO_ROWS } from './brace-resource-leak.js';
 
 const FUNCTIONS = new Set(['func_literal', 'function_declaration', 'method_declaration']);
+
+/** The Go function (declaration, method or literal) whose body holds `node`. */
+function functionAround(node: SyntaxNode): SyntaxNode | null {
+  let fn = node.parent;
+  while (fn && !FUNCTIONS.has(fn.type)) fn = fn.parent;
+  return fn;
+}
 
 /**
  * A deferred call that releases what the code holds: a method of the `releases` role of rules/apis/go.yml (`c.Close`,
@@ -349,8 +356,7 @@ function handedToCWithOuter(call: SyntaxNode, names: Set<string>, loop: LoopFact
   if (!/^C\.\w+$/.test(call.childForFieldName('function')?.text ?? '')) return false;
   const args = call.childForFieldName('arguments')?.namedChildren ?? [];
   if (!args.some((a) => holds(unconverted(a), names))) return false;
-  let fn: SyntaxNode | null = loop.node.parent;
-  while (fn && !FUNCTIONS.has(fn.type)) fn = fn.parent;
+  const fn = functionAround(loop.node);
   const after = fn ? fn.text.slice(loop.node.endIndex - fn.startIndex) : '';
   const declaredInLoop = new Set(loop.loopVariables);
   for (const d of bodyNodes(loop, new Set(['short_var_declaration', 'var_spec']))) {
@@ -421,12 +427,10 @@ function receiverOf(method: SyntaxNode): { name: string; type: string } | undefi
  */
 function installedByOwnMethod(loop: LoopFacts, names: Set<string>, nodes: SyntaxNode[]): boolean {
   if (loop.infinite) return false;
-  let owner: SyntaxNode | null = loop.node.parent;
-  while (owner && !FUNCTIONS.has(owner.type)) owner = owner.parent;
+  const owner = functionAround(loop.node);
   const receiver = owner?.type === 'method_declaration' ? receiverOf(owner) : undefined;
   if (!owner || !receiver) return false;
-  let root: SyntaxNode = owner;
-  while (root.parent) root = root.parent;
+  const root = rootOf(owner);
   for (const n of nodes) {
     if (n.type !== 'short_var_declaration' && n.type !== 'assignment_statement') continue;
     const first = n.childForFieldName('left')?.namedChild(0);
@@ -471,8 +475,7 @@ function recordHandedToOuter(call: SyntaxNode, names: Set<string>, loop: LoopFac
     (d.childForFieldName('left') ?? d.childForFieldName('name') ?? d).namedChildren.some((c) => c.type === 'identifier' && c.text === receiver.text),
   );
   if (declaredInLoop) return false;
-  let owner: SyntaxNode | null = loop.node.parent;
-  while (owner && !FUNCTIONS.has(owner.type)) owner = owner.parent;
+  const owner = functionAround(loop.node);
   const after = owner ? owner.text.slice(loop.node.endIndex - owner.startIndex) : '';
   return new RegExp(`\\b${receiver.text}\\b`).test(after);
 }
@@ -675,8 +678,7 @@ function goAssignments(scope: SyntaxNode, name: string, before = Infinity): Synt
   const out: SyntaxNode[] = [];
   for (const n of scope.descendantsOfType(['short_var_declaration', 'assignment_statement', 'var_spec'])) {
     if (n.startIndex >= before) break;
-    let owner = n.parent;
-    while (owner && !FUNCTIONS.has(owner.type)) owner = owner.parent;
+    const owner = functionAround(n);
     if (owner && owner.id !== scope.id) continue;
     const left = n.childForFieldName('left') ?? n.childForFieldName('name');
     const right = n.childForFieldName('right') ?? n.childForFieldName('value');
@@ -847,8 +849,7 @@ function overCommandLine(loop: LoopFacts, ctx: RuleContext): boolean {
   if (!e) return false;
   const isCommandLine = (text: string) => ctx.kb.builds?.('go', text.replace(/\s+/g, ''), 'command_line') === true;
   if (e.type === 'selector_expression' && isCommandLine(e.text)) return true;
-  let fn: SyntaxNode | null = loop.node.parent;
-  while (fn && !FUNCTIONS.has(fn.type)) fn = fn.parent;
+  const fn = functionAround(loop.node);
   if (!fn) return false;
   const params = parametersOf(fn);
   const handle = (name: string | undefined) => params.some((p) => p.name === name && isCommandLine(p.type));

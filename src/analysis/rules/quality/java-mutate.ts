@@ -14,14 +14,14 @@ const MUTATORS = new Set(['remove', 'removeAll', 'removeIf', 'retainAll', 'clear
 const SCOPES = new Set(['lambda_expression', 'class_body', 'method_declaration']);
 const CONCURRENT = /Concurrent|CopyOnWrite|Blocking(Queue|Deque)|DelayQueue|TransferQueue|newKeySet/;
 
-function iterated(loop: LoopFacts): { collection: string; iterable: SyntaxNode; view: boolean } | undefined {
+function iterated(loop: LoopFacts): { collection: string; iterable: SyntaxNode } | undefined {
   if (loop.node.type !== 'enhanced_for_statement') return undefined;
   const value = loop.node.childForFieldName('value');
   if (!value) return undefined;
-  if (value.type === 'identifier' || value.type === 'field_access') return { collection: value.text, iterable: value, view: false };
+  if (value.type === 'identifier' || value.type === 'field_access') return { collection: value.text, iterable: value };
   if (value.type === 'method_invocation' && /^(keySet|values|entrySet)$/.test(value.childForFieldName('name')?.text ?? '') && (value.childForFieldName('arguments')?.namedChildCount ?? 0) === 0) {
     const object = value.childForFieldName('object');
-    if (object && (object.type === 'identifier' || object.type === 'field_access')) return { collection: object.text, iterable: value, view: true };
+    if (object && (object.type === 'identifier' || object.type === 'field_access')) return { collection: object.text, iterable: value };
   }
   return undefined;
 }
@@ -338,6 +338,11 @@ function exitsWhenChanged(call: SyntaxNode, loop: LoopFacts): boolean {
   const branch = n.parent;
   if (branch?.type !== 'if_statement' || branch.childForFieldName('condition')?.id !== n.id) return false;
   if (loop.node.startIndex > branch.startIndex || branch.endIndex > loop.node.endIndex) return false;
+  return consequenceLeaves(branch, loop);
+}
+
+/** The last statement of the `if`'s consequence (or the consequence itself) leaves the for-each. */
+function consequenceLeaves(branch: SyntaxNode, loop: LoopFacts): boolean {
   const then = branch.childForFieldName('consequence');
   const last = then?.type === 'block' ? then.namedChildren.filter((c) => !COMMENT_TYPES.has(c.type)).pop() : then;
   return last !== undefined && last !== null && leavesForEach(last, loop);
@@ -363,9 +368,7 @@ function removedThenLeaves(call: SyntaxNode, loop: LoopFacts): boolean {
   if (!name || next?.type !== 'if_statement') return false;
   const condition = next.childForFieldName('condition')?.text.replace(/[\s()]/g, '');
   if (condition !== `${name}!=null` && condition !== `null!=${name}`) return false;
-  const then = next.childForFieldName('consequence');
-  const last = then?.type === 'block' ? then.namedChildren.filter((c) => !COMMENT_TYPES.has(c.type)).pop() : then;
-  return last !== undefined && last !== null && leavesForEach(last, loop);
+  return consequenceLeaves(next, loop);
 }
 
 /** `return`, `throw`, `break` (labelled or not) or `continue outer;` naming a statement around the for-each. */
@@ -408,11 +411,7 @@ function leavesOnFlag(call: SyntaxNode, loop: LoopFacts): boolean {
   const resets = loop.body.descendantsOfType(['assignment_expression']).some((a) => flags.has(a.childForFieldName('left')?.text ?? '') && a.childForFieldName('right')?.text !== 'true');
   if (resets) return false;
   for (let next = top.nextNamedSibling; next; next = next.nextNamedSibling) {
-    if (next.type === 'if_statement' && flags.has(next.childForFieldName('condition')?.text.replace(/^\(\s*|\s*\)$/g, '') ?? '')) {
-      const then = next.childForFieldName('consequence');
-      const last = then?.type === 'block' ? then.namedChildren.filter((c) => !COMMENT_TYPES.has(c.type)).pop() : then;
-      if (last && leavesForEach(last, loop)) return true;
-    }
+    if (next.type === 'if_statement' && flags.has(next.childForFieldName('condition')?.text.replace(/^\(\s*|\s*\)$/g, '') ?? '') && consequenceLeaves(next, loop)) return true;
     if (next.type === 'continue_statement' || next.descendantsOfType(['continue_statement']).some((c) => c.namedChildCount === 0)) return false;
   }
   return false;
@@ -421,6 +420,7 @@ function leavesOnFlag(call: SyntaxNode, loop: LoopFacts): boolean {
 export function detectJavaMutateWhileIterating(loop: LoopFacts, ctx: RuleContext): Detection[] | null {
   const it = iterated(loop);
   if (!it) return null;
+  const root = loop.node.tree.rootNode;
   const stack: SyntaxNode[] = [loop.body];
   const found: SyntaxNode[] = [];
   while (stack.length > 0) {
@@ -429,13 +429,12 @@ export function detectJavaMutateWhileIterating(loop: LoopFacts, ctx: RuleContext
     if (n.type === 'method_invocation') {
       const object = n.childForFieldName('object')?.text;
       const name = n.childForFieldName('name')?.text ?? '';
-      if (object === it.collection && MUTATORS.has(name) && !(name === 'remove' && n.childForFieldName('arguments')?.namedChildCount === 0 && !queueOrUnknown(it.collection, loop.node.tree.rootNode))) found.push(n);
+      if (object === it.collection && MUTATORS.has(name) && !(name === 'remove' && n.childForFieldName('arguments')?.namedChildCount === 0 && !queueOrUnknown(it.collection, root))) found.push(n);
     }
     for (let i = n.namedChildCount - 1; i >= 0; i--) stack.push(n.namedChild(i)!);
   }
   found.sort((a, b) => a.startIndex - b.startIndex);
   // A `break`/`return`/`throw` after the change (in its block or one around it): the iterator is never advanced again.
-  const root = loop.node.tree.rootNode;
   const family = fastutilFamily(it.collection, root, enclosingMethod(loop.node));
   const hit = found.find((n) => !leavesOnSuccess(n, loop, { raises: true }) && !replacesVisitedKey(n, loop) && !exitsWhenChanged(n, loop) && !leavesOnFlag(n, loop)
     // fastutil: a tree's iterator survives removing the element it just returned; an array's visits what is appended.
@@ -443,7 +442,7 @@ export function detectJavaMutateWhileIterating(loop: LoopFacts, ctx: RuleContext
     && !(family === 'array' && /^(add|addAll|put|putAll|putIfAbsent|computeIfAbsent|merge|clear)$/.test(n.childForFieldName('name')?.text ?? '')));
   if (!hit || declaredConcurrent(it.collection, root, enclosingMethod(loop.node)) || ownContainerClass(it.collection, root)) return null;
   const operation = hit.childForFieldName('name')!.text;
-  const copy = it.view && it.iterable.childForFieldName('name')?.text === 'entrySet' ? `new ArrayList<>(${it.iterable.text})` : `new ArrayList<>(${it.iterable.text})`;
+  const copy = `new ArrayList<>(${it.iterable.text})`;
   let fix;
   try {
     fix = replaceFix(rewriteLines(ctx.file.source, [{ start: it.iterable.startIndex, end: it.iterable.endIndex, text: copy }]), {
