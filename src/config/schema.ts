@@ -58,6 +58,11 @@ const DEFAULTS = {
      * measured precision").
      */
     inline_severity: 'warning' as const,
+    /**
+     * From this many inline findings of one rule and variant in one file, post one comment on the first that lists
+     * the others (review/group.ts); 0 posts each on its own.
+     */
+    group_repeats: 3,
     summary: true,
   },
   summary: { enabled: true, day: 'monday' as const },
@@ -175,6 +180,7 @@ function buildSchemas(z: typeof Zod) {
         drafts: z.boolean().default(d.review.drafts),
         comment_on: z.enum(['added', 'context', 'file']).default(d.review.comment_on),
         inline_severity: severity.default(d.review.inline_severity),
+        group_repeats: z.number().int().min(0).max(100).default(d.review.group_repeats),
         summary: z.boolean().default(d.review.summary),
       })
       .default(d.review),
