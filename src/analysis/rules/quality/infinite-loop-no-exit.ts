@@ -11,6 +11,7 @@ import { displayCallee, enclosingClass, runsInProgramEntry, enclosingFunction, f
 import { findUnguardedCall, inProcessQueueGet, readsTerminal, relaysMessages, supervisedByCaller } from './unguarded-worker-loop.js';
 import { detectBraceNoExit, ITEM_KINDS } from './brace-worker.js';
 import { outerNamesUsed, workerName } from './worker-name.js';
+import { ignoredStop } from './owner-stop.js';
 
 
 /**
@@ -219,15 +220,18 @@ export const detectInfiniteLoopNoExit: Detector = (loop, ctx) => {
   // A loop that only looks and waits (stats files on a timer, prints, calls back into its caller) loses nothing when a
   // deploy kills it between two statements: a hint that nothing can end it, as for an idle goroutine.
   // Not one a thread of the file runs that is no daemon: the interpreter waits for that thread at exit, forever.
-  const idle = family === 'python' && holdsNoItem(loop, ctx) && !runByNonDaemonThread(loop);
+  // The loop's class can be stopped (`close()`, `stop()`, ...) but nothing that method does reaches the loop: after
+  // it returns the loop runs on. That is the finding reviewers kept; it outranks the idle hint.
+  const ignored = ignoredStop(loop);
+  const idle = !ignored && family === 'python' && holdsNoItem(loop, ctx) && !runByNonDaemonThread(loop);
   const purpose = workerName(loop, ctx.model);
   const { text: body, stops } = workerStepBody(loop, ctx.file.source);
   return {
     loop,
     line: lineOf(loop.node),
-    variant: idle ? 'idle' : family === 'python' ? 'default' : 'node',
+    variant: ignored ? 'ignores-stop' : idle ? 'idle' : family === 'python' ? 'default' : 'node',
     ...(idle ? { severity: 'info' as const } : {}),
-    data: { call: displayCallee(worker.callee) },
+    data: { call: displayCallee(worker.callee), ...(ignored ? { owner: ignored.owner, stop: ignored.stop } : {}) },
     confidence: 'high',
     fix: blockFix(guardedWorkerTemplate(loop.language, { name: purpose, ...(body ? { body, stops } : {}), async: loop.inAsyncFunction || loop.hasAwait, params: outerNamesUsed(loop, ctx.model) }), { startLine: loop.startLine, endLine: loop.endLine }, {
       description: 'stop flag set by SIGTERM/SIGINT',
