@@ -295,6 +295,7 @@ const KEY_DESCRIPTIONS: Record<string, string> = {
   'review.drafts': 'Review draft pull requests too.',
   'review.comment_on': 'Lines findings may anchor on: added, context (added + diff context) or file.',
   'review.inline_severity': 'Lowest severity posted as an inline comment (info, warning or error); findings below it are listed in the summary.',
+  'review.group_repeats': 'From this many inline findings of one rule and variant in one file, post one comment that lists them all (0: one comment each).',
   'review.summary': 'Post the summary comment.',
   summary: 'Weekly repository report (bots).',
   'summary.enabled': 'Open the weekly report issue.',

@@ -58,6 +58,11 @@ const DEFAULTS = {
      * measured precision").
      */
     inline_severity: 'warning' as const,
+    /**
+     * From this many inline findings of one rule and variant in one file, post one comment on the first that lists
+     * the others (review/group.ts); 0 posts each on its own.
+     */
+    group_repeats: 3,
     summary: true,
   },
   summary: { enabled: true, day: 'monday' as const },
@@ -69,7 +74,7 @@ const DEFAULTS = {
   /** Test code (globs) is reported only for these targets: a loop in a test runs a handful of times. */
   test_code: {
     paths: [
-      '**/test_*.py', '**/*_test.py', '**/*_tests.py', '**/conftest.py', '**/{test,tests,__tests__,idle_test,fixtures,__fixtures__,__mocks__,testing,testutil,testutils,testhelpers,testsuites,fuzz,bench,benchmark,benchmarks}/**',
+      '**/test_*.py', '**/*_test.py', '**/*_tests.py', '**/conftest.py', '**/{test,tests,__tests__,idle_test,fixtures,__fixtures__,__mocks__,testing,testutil,testutils,testhelpers,testsuites,fuzz,bench,benchmark,benchmarks,stress}/**',
       '**/*.{test,spec}.{js,jsx,mjs,cjs,ts,tsx,mts,cts}', '**/*_{test,spec}.{js,ts}',
       // Go tests and test data; Java's src/test/java is under test/ above.
       '**/*_test.go', '**/*_tests.go', '**/testdata/**',
@@ -81,7 +86,7 @@ const DEFAULTS = {
    * script is not production code (docs/engine.md, "Example code").
    */
   example_code: {
-    paths: ['**/{example,examples,_examples,demo,demos,tutorial,tutorials}/**', '**/*[-_]{example,examples}/**'],
+    paths: ['**/{example,examples,_examples,demo,demos,tutorial,tutorials}/**', '**/*[-_]{example,examples}/**', '**/{demo,example}.*'],
     severity: 'info' as (typeof SEVERITIES)[number],
   },
 };
@@ -175,6 +180,7 @@ function buildSchemas(z: typeof Zod) {
         drafts: z.boolean().default(d.review.drafts),
         comment_on: z.enum(['added', 'context', 'file']).default(d.review.comment_on),
         inline_severity: severity.default(d.review.inline_severity),
+        group_repeats: z.number().int().min(0).max(100).default(d.review.group_repeats),
         summary: z.boolean().default(d.review.summary),
       })
       .default(d.review),

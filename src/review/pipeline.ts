@@ -13,9 +13,10 @@ import { collectAndAnalyse, type ChangeSetAnalysis } from './collect.js';
 import { commentRange, oldLineOf, placeFindings } from './diff-filter.js';
 import type { DiffHunk } from './diff-view.js';
 import { assignKeys, compareFindings } from './rank.js';
+import { groupKey, groupRepeats } from './group.js';
 import { buildStatus } from './status.js';
 import { renderSummary } from './summary.js';
-import { stripHtmlComments } from '../core/linear-text.js';
+import { joinLines, stripHtmlComments } from '../core/linear-text.js';
 import { REVIEW_WRITE_WAIT_MS, writeHonouringRateLimit } from './rate-limited-write.js';
 
 export interface ReviewDeps {
@@ -44,6 +45,8 @@ export interface ReviewOutcome {
   alreadyCommented: number;
   markedFixed: number;
   inSummary: number;
+  /** Findings posted inside another finding's comment as repeats of it in the same file (`review.group_repeats`). */
+  grouped: number;
   conclusion: StatusConclusion;
 }
 
@@ -52,18 +55,19 @@ export function suggestionFlavor(platform: Platform): SuggestionSyntax | 'none' 
 }
 
 /** One inline comment: the engine's Markdown plus the hidden fingerprint that makes re-runs idempotent. */
-export function renderInlineComment(finding: Finding, key: string, hunks: DiffHunk[] | null, platform: Platform, config: CozeLoopConfig, repo = ''): InlineComment {
+export function renderInlineComment(finding: Finding, key: string, hunks: DiffHunk[] | null, platform: Platform, config: CozeLoopConfig, repo = '', extra = ''): InlineComment {
   const range = commentRange(finding, hunks);
   const markdown = renderFindingMarkdown(finding, {
     locale: config.locale,
     suggestion: range.suggestion ? suggestionFlavor(platform) : 'none',
     anchorLine: range.line,
   });
+  const body = extra ? `${markdown.trimEnd()}\n\n${extra.trimEnd()}` : markdown.trimEnd();
   const comment: InlineComment = {
     path: finding.path,
     line: range.line,
     // Last in the body, where quoted code cannot follow it: the platforms only read a marker there.
-    body: `${markdown.trimEnd()}\n\n${(platform.markers ?? UNSIGNED_MARKERS).write(repo, key)}`,
+    body: `${body}\n\n${(platform.markers ?? UNSIGNED_MARKERS).write(repo, key)}`,
     fingerprint: key,
   };
   if (range.startLine !== undefined) comment.startLine = range.startLine;
@@ -98,6 +102,17 @@ export function disappearedComments(existing: ExistingComment[], analysis: Chang
   return existing.filter(
     (c) => !c.resolved && c.path !== undefined && (gone.has(c.path) || (looked.has(c.path) && !currentKeys.has(c.fingerprint))),
   );
+}
+
+/** The most repeats a group comment lists one by one; the summary lists every finding anyway. */
+const MAX_REPEATS_LISTED = 20;
+
+/** The part of a group comment that lists the other findings of its rule and variant in the file. */
+export function repeatsSection(repeats: Finding[], locale: CozeLoopConfig['locale'], link: (finding: Finding) => string): string {
+  const lines = [t(locale, 'review.group.heading', { count: repeats.length }), ''];
+  for (const f of repeats.slice(0, MAX_REPEATS_LISTED)) lines.push(t(locale, 'review.group.item', { line: f.line, link: link(f), message: joinLines(f.message) }));
+  if (repeats.length > MAX_REPEATS_LISTED) lines.push(t(locale, 'review.group.more', { count: repeats.length - MAX_REPEATS_LISTED }));
+  return lines.join('\n');
 }
 
 /** Model refinement of the comments about to be posted; keeps each finding's key, never delays past its timeout. */
@@ -138,7 +153,8 @@ export async function runReview(platform: Platform, cr: ChangeRequestRef, config
 
   const existing = await platform.listBotComments(cr);
   const openKeys = new Set(existing.filter((c) => !c.resolved).map((c) => c.fingerprint));
-  const notCommented = placed.anchored.filter((f) => !openKeys.has(keyOf(f))).sort(compareFindings);
+  // A finding is commented by its own comment, or by an open comment of its group (group.ts).
+  const notCommented = placed.anchored.filter((f) => !openKeys.has(keyOf(f)) && !openKeys.has(groupKey(f))).sort(compareFindings);
   const alreadyCommented = placed.anchored.length - notCommented.length;
   // Findings below review.inline_severity (hints, by default) are listed in the summary, not posted on the diff.
   const inlineFloor = severityRank(config.review.inline_severity);
@@ -153,19 +169,28 @@ export async function runReview(platform: Platform, cr: ChangeRequestRef, config
   budget.annotationsTotal = placed.anchored.length + placed.unanchored.length;
   const annotationCount = Math.min(budget.annotationsTotal, limits.max_annotations);
   const reserved = 1 + costs.status(annotationCount);
-  const candidates = fresh.slice(0, config.max_comments);
+  // Repeats of one rule and variant in one file ride on the first one's comment (review.group_repeats).
+  const { heads, repeats } = groupRepeats(fresh, config.review.group_repeats ?? 0);
+  const withRepeats = (list: Finding[]) => list.flatMap((f) => [f, ...(repeats.get(f) ?? [])]);
+  const candidates = heads.slice(0, config.max_comments);
   let inlineCount = candidates.length;
   while (inlineCount > 0 && costs.review(inlineCount) + reserved > limits.max_api_writes) inlineCount -= 1;
-  budget.overWrites = candidates.length - inlineCount;
-  const overCap = [...candidates.slice(inlineCount), ...fresh.slice(config.max_comments)];
-  const inline = await refineInline(candidates.slice(0, inlineCount), changeSet.files, cr, config, deps, keys);
+  budget.overWrites = withRepeats(candidates.slice(inlineCount)).length;
+  const overCap = withRepeats([...candidates.slice(inlineCount), ...heads.slice(config.max_comments)]);
+  const chosen = candidates.slice(0, inlineCount);
+  const inline = await refineInline(chosen, changeSet.files, cr, config, deps, keys);
 
-  const byKey = new Map<string, Finding>();
-  const comments = inline.map((finding) => {
-    byKey.set(keyOf(finding), finding);
-    return renderInlineComment(finding, keyOf(finding), placed.hunks.get(finding.path) ?? null, platform, config, cr.repo);
+  const link = (f: Finding) => platform.permalink(cr.repo, cr.headSha, f.path, f.loop.startLine, f.loop.endLine);
+  const byKey = new Map<string, { finding: Finding; repeats: Finding[] }>();
+  const comments = inline.map((finding, i) => {
+    const others = repeats.get(chosen[i]!) ?? [];
+    const key = others.length > 0 ? groupKey(finding) : keyOf(finding);
+    byKey.set(key, { finding, repeats: others });
+    const extra = others.length > 0 ? repeatsSection(others, locale, link) : '';
+    return renderInlineComment(finding, key, placed.hunks.get(finding.path) ?? null, platform, config, cr.repo, extra);
   });
   let posted = 0;
+  let grouped = 0;
   const rejected: { finding: Finding; reason: string }[] = [];
   if (comments.length > 0) {
     const result = await platform.publishReview(cr, {
@@ -173,14 +198,15 @@ export async function runReview(platform: Platform, cr: ChangeRequestRef, config
       comments,
     });
     posted = result.posted.length;
+    for (const comment of result.posted) grouped += byKey.get(comment.fingerprint)?.repeats.length ?? 0;
     for (const { comment, reason } of result.rejected) {
-      const finding = byKey.get(comment.fingerprint);
-      if (finding) rejected.push({ finding, reason });
+      const entry = byKey.get(comment.fingerprint);
+      for (const finding of entry ? [entry.finding, ...entry.repeats] : []) rejected.push({ finding, reason });
     }
     if (platform.name !== 'local' && posted > 0) deps.metrics.commentsPosted(platform.name, posted);
   }
 
-  const currentKeys = new Set(allFindings.map(keyOf));
+  const currentKeys = new Set([...allFindings.map(keyOf), ...allFindings.map(groupKey)]);
   let markedFixed = 0;
   const gone = disappearedComments(existing, analysis, currentKeys, changeSet.removed);
   const markable = Math.max(0, Math.floor((limits.max_api_writes - reserved - costs.review(comments.length)) / costs.markFixed));
@@ -201,6 +227,7 @@ export async function runReview(platform: Platform, cr: ChangeRequestRef, config
     now: deps.now(),
     reported,
     posted,
+    grouped,
     alreadyCommented,
     markedFixed,
     unanchored: [...placed.unanchored].sort(compareFindings),
@@ -212,7 +239,7 @@ export async function runReview(platform: Platform, cr: ChangeRequestRef, config
     notes: analysis.notes,
     maxComments: config.max_comments,
     maxFileBytes: config.max_file_bytes,
-    link: (f) => platform.permalink(cr.repo, cr.headSha, f.path, f.loop.startLine, f.loop.endLine),
+    link,
     limits: (budget.annotationsShown = annotationCount, budget.lines()),
     reading: budget.readingLines(),
   });
@@ -237,6 +264,7 @@ export async function runReview(platform: Platform, cr: ChangeRequestRef, config
     alreadyCommented,
     markedFixed,
     inSummary: placed.unanchored.length + overCap.length + belowInline.length + rejected.length,
+    grouped,
     conclusion: status.conclusion,
   };
   log.info({ ...outcome, findings: reported.length, files: changeSet.files.length, skipped: changeSet.skipped.length + analysis.skipped.length }, 'review done');

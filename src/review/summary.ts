@@ -16,6 +16,8 @@ export interface SummaryInput {
   /** Every finding that belongs to this change (inline, already commented, or summarised). */
   reported: Finding[];
   posted: number;
+  /** Findings folded into another finding's comment as repeats in the same file (review/group.ts). */
+  grouped?: number;
   alreadyCommented: number;
   markedFixed: number;
   unanchored: Finding[];
@@ -121,6 +123,7 @@ export function renderSummary(input: SummaryInput): string {
   if (input.reported.length === 0) head.push(t(locale, 'review.summary.none'));
   else head.push(...totalsTable(locale, input.reported), ...savings(locale, input.reported));
   head.push('', t(locale, 'review.summary.inline', { posted: input.posted, already: input.alreadyCommented }));
+  if (input.grouped) head.push('', t(locale, 'review.summary.grouped', { count: input.grouped }));
   if (input.markedFixed > 0) head.push('', t(locale, 'review.summary.fixed', { count: input.markedFixed }));
   if (input.limits && input.limits.length > 0) head.push('', t(locale, 'review.summary.budget.heading'), ...input.limits);
   if (input.reading && input.reading.length > 0) head.push('', t(locale, 'review.summary.reading.heading'), ...input.reading);

@@ -21,6 +21,7 @@ const ALLOWED_LISTS = new Map<string, string>([
   ['brace-readability.ts:select,len,append', 'Go/Java keywords and built-ins a fresh loop variable must not be named'],
   ['brace-retry.ts:poll,pop,shift', "Java/Go collection, iterator and scanner advances (Queue.poll, Deque.pop, Iterator.next, Scanner.Scan): a loop that takes the next item walks items, it does not retry one"],
   ['ack-before-success.ts:loads,parse,decode', 'decoding steps, named in messages as not the real work'],
+  ['owner-stop.ts:close,shutdown,disconnect', "the names a class gives its own lifecycle methods (`close()`, `stop()`), read off the class under review, not calls of an API"],
 ]);
 
 /** `{a,b}x` → ax, bx (braces expanded; `*` kept). */

@@ -357,14 +357,21 @@ def sync_forever():
 
 // Example and demo programs (`example_code.paths`, docs/engine.md "Example code"): reported at most at `info`.
 describe('severity of example code', () => {
-  const KEEP_ALIVE = `async function main(client) {
+  // A demo's loop that stores what it receives (one that only pings is a hint anywhere: infinite-loop-no-exit's
+  // `transient` variant).
+  const KEEP_ALIVE = `async function main(client, db) {
   await client.subscribe('quotes');
   while (true) {
-    await client.ping();
+    try {
+      const quote = await client.nextQuote();
+      await db.query('INSERT INTO quotes (symbol, price) VALUES ($1, $2)', [quote.symbol, quote.price]);
+    } catch (err) {
+      console.error(err);
+    }
     await new Promise((resolve) => setTimeout(resolve, 10000));
   }
 }
-main(makeClient());
+main(makeClient(), makePool());
 `;
   const endless = (path: string, config: Record<string, unknown> = {}) =>
     analyzeSource({ path, content: KEEP_ALIVE }, configSchema().parse({ severity_threshold: 'info', ...config })).findings.filter((f) => f.ruleId === 'infinite-loop-no-exit');
@@ -372,11 +379,17 @@ main(makeClient());
   it('caps a finding in an examples folder at info, and says why and how to report it again', () => {
     const app = endless('src/quotes/listen.js');
     expect(app.map((f) => f.severity)).toEqual(['warning']);
-    for (const path of ['examples/node/quotes/listen.js', 'sdk/example/listen.js', 'openjpa-examples/jest/listen.js', 'docs/tutorials/listen.js', 'demo/listen.js']) {
+    for (const path of ['examples/node/quotes/listen.js', 'sdk/example/listen.js', 'openjpa-examples/jest/listen.js', 'docs/tutorials/listen.js', 'demo/listen.js', 'lib/demo.js', 'example.js']) {
       const example = endless(path);
       expect([path, example.map((f) => f.severity)]).toEqual([path, ['info']]);
       expect(example[0]!.explanation).toContain('`example_code: { paths: [] }`');
     }
+  });
+
+  it('reads load scripts under stress/ as test code, where the worker rules are quiet', () => {
+    expect(endless('stress/listen.js')).toEqual([]);
+    expect(endless('lib/stress/listen.js')).toEqual([]);
+    expect(endless('src/stressors/listen.js').map((f) => f.severity)).toEqual(['warning']);
   });
 
   it('reports examples like the rest when the repository says so, or at the severity it chooses', () => {

@@ -55,7 +55,7 @@ describe('parseConfig', () => {
     expect(config.cost.currency).toBe('EUR');
     expect(config.cost.db_query_ms).toBe(DEFAULT_CONFIG.cost.db_query_ms);
     expect(config.locale).toBe('zh-CN');
-    expect(config.review).toEqual({ drafts: false, comment_on: 'context', inline_severity: 'warning', summary: true });
+    expect(config.review).toEqual({ drafts: false, comment_on: 'context', inline_severity: 'warning', group_repeats: 3, summary: true });
   });
 
   it('names the file and the key path of a bad rule setting', () => {

@@ -23,7 +23,9 @@ const silent = { info() {}, warn() {}, error() {}, debug() {}, child: () => sile
 const deps = { logger: silent, metrics: noopMetrics, now: () => new Date('2026-12-05T08:00:00Z') };
 
 function config(limits: Partial<CozeLoopConfig['limits']> = {}): CozeLoopConfig {
-  return { ...DEFAULT_CONFIG, fail_on: 'none', limits: { ...DEFAULT_CONFIG.limits, ...limits } };
+  // One comment per finding: these tests count the writes of many findings of one rule in one file, which
+  // review.group_repeats would fold into one comment (test/review/group-repeats.test.ts).
+  return { ...DEFAULT_CONFIG, fail_on: 'none', review: { ...DEFAULT_CONFIG.review, group_repeats: 0 }, limits: { ...DEFAULT_CONFIG.limits, ...limits } };
 }
 
 /** Every call that creates or changes something on the host. */

@@ -11,6 +11,7 @@ import { displayCallee, enclosingClass, runsInProgramEntry, enclosingFunction, f
 import { findUnguardedCall, inProcessQueueGet, readsTerminal, relaysMessages, supervisedByCaller } from './unguarded-worker-loop.js';
 import { detectBraceNoExit, ITEM_KINDS } from './brace-worker.js';
 import { outerNamesUsed, workerName } from './worker-name.js';
+import { ignoredStop } from './owner-stop.js';
 
 
 /**
@@ -156,6 +157,9 @@ function drainsOwnQueue(loop: LoopFacts, ctx: RuleContext): boolean {
 /** Kinds that take or change something that outlives the process: a broker's message, a row. */
 const DURABLE_KINDS: readonly string[] = ['queue-pop', 'queue-ack', 'db-read', 'db-write', 'db-batch', 'db-commit'];
 
+/** Kinds that leave something half done when the process dies mid-iteration: a message taken, a row written. */
+const HELD_KINDS: readonly string[] = ['queue-pop', 'queue-ack', 'db-write', 'db-batch', 'db-commit'];
+
 /**
  * A daemon thread's loop that only accepts, spawns, sends or pushes (an accept loop handing each connection to its
  * own thread, a metrics pusher): killing it at exit loses at most what is in memory, which the author chose by
@@ -219,15 +223,22 @@ export const detectInfiniteLoopNoExit: Detector = (loop, ctx) => {
   // A loop that only looks and waits (stats files on a timer, prints, calls back into its caller) loses nothing when a
   // deploy kills it between two statements: a hint that nothing can end it, as for an idle goroutine.
   // Not one a thread of the file runs that is no daemon: the interpreter waits for that thread at exit, forever.
-  const idle = family === 'python' && holdsNoItem(loop, ctx) && !runByNonDaemonThread(loop);
+  // The loop's class can be stopped (`close()`, `stop()`, ...) but nothing that method does reaches the loop: after
+  // it returns the loop runs on. That is the finding reviewers kept; it outranks the idle hint.
+  const ignored = ignoredStop(loop);
+  const idle = !ignored && family === 'python' && holdsNoItem(loop, ctx) && !runByNonDaemonThread(loop);
+  // Nothing it holds outlives the process (no broker message taken, no row written): a kill loses at most the call
+  // in flight, and the generic "a deploy kills it mid-item" was what reviewers dismissed on held-out code. A hint;
+  // not in a thread of the file that is no daemon, which the interpreter waits for at exit, forever.
+  const transient = !ignored && !idle && !(family === 'python' && runByNonDaemonThread(loop)) && treeCalls(loop.body, ctx.model, { skipFunctions: true }).every((c) => !c.kinds.some((k) => HELD_KINDS.includes(k)));
   const purpose = workerName(loop, ctx.model);
   const { text: body, stops } = workerStepBody(loop, ctx.file.source);
   return {
     loop,
     line: lineOf(loop.node),
-    variant: idle ? 'idle' : family === 'python' ? 'default' : 'node',
+    variant: ignored ? 'ignores-stop' : idle ? 'idle' : transient ? 'transient' : family === 'python' ? 'default' : 'node',
     ...(idle ? { severity: 'info' as const } : {}),
-    data: { call: displayCallee(worker.callee) },
+    data: { call: displayCallee(worker.callee), ...(ignored ? { owner: ignored.owner, stop: ignored.stop } : {}) },
     confidence: 'high',
     fix: blockFix(guardedWorkerTemplate(loop.language, { name: purpose, ...(body ? { body, stops } : {}), async: loop.inAsyncFunction || loop.hasAwait, params: outerNamesUsed(loop, ctx.model) }), { startLine: loop.startLine, endLine: loop.endLine }, {
       description: 'stop flag set by SIGTERM/SIGINT',
