@@ -21,6 +21,7 @@ import {
   isLoopStatement,
   lineOf,
   returnsImmediately,
+  rootOf,
   runFlagCondition,
   statementsOf,
   type TreeCall,
@@ -205,6 +206,34 @@ function onlyPrivateLocals(condition: SyntaxNode, loop: LoopFacts): boolean {
   const shared = new Set(root.descendantsOfType(SHARING).flatMap((d) => d.descendantsOfType('identifier').map((n) => n.text)));
   return !names.some((n) => shared.has(n));
 }
+/**
+ * `while (!token) {}` where every name of the test is a `const` of the file (`const token = randomBytes(64)
+ * .toString('hex')`), with no member, element or call to read changing state through: a `const` is bound once, so
+ * nothing can flip the test while the loop waits, and the loop either never runs or never ends. Not a wait on a
+ * flag, whatever it is (the JavaScript twin of `onlyPrivateLocals`). A `let` or `var`, or a field of a `const`
+ * object (`while (!state.ready)`), can change and still fires.
+ */
+function onlyConstants(condition: SyntaxNode): boolean {
+  if (condition.descendantsOfType(['member_expression', 'subscript_expression', 'call_expression', 'await_expression', 'new_expression']).length > 0) return false;
+  const names = new Set(condition.descendantsOfType('identifier').map((n) => n.text));
+  if (names.size === 0) return false;
+  const root = rootOf(condition);
+  const bindings = (name: string) =>
+    root.descendantsOfType('identifier').filter((id) => id.text === name && id.parent !== null && isBinding(id));
+  return [...names].every((name) => {
+    const bound = bindings(name);
+    return bound.length === 1 && bound[0]!.parent!.type === 'variable_declarator' && bound[0]!.parent!.parent?.type === 'lexical_declaration' && bound[0]!.parent!.parent.children[0]?.text === 'const';
+  });
+}
+
+/** An identifier that binds its name: a declarator's name, a parameter, a function or class name, a catch or import binding. */
+function isBinding(id: SyntaxNode): boolean {
+  const parent = id.parent!;
+  if (parent.type === 'variable_declarator') return parent.childForFieldName('name')?.id === id.id;
+  if (['function_declaration', 'function_expression', 'class_declaration', 'generator_function_declaration'].includes(parent.type)) return parent.childForFieldName('name')?.id === id.id;
+  if (parent.type === 'catch_clause' || parent.type === 'arrow_function') return parent.childForFieldName('parameter')?.id === id.id;
+  return ['formal_parameters', 'required_parameter', 'optional_parameter', 'import_specifier', 'import_clause', 'namespace_import', 'assignment_pattern', 'array_pattern', 'rest_pattern'].includes(parent.type);
+}
 const SHARED_READS: readonly string[] = ['attribute', 'subscript', 'call', 'await'];
 const SUSPENDS: readonly string[] = ['yield', 'await', 'yield_expression', 'await_expression'];
 
@@ -364,6 +393,7 @@ function spinOnFlag(loop: LoopFacts, ctx: RuleContext, family: Family): Detectio
   // terminator), it does not wait for someone else to flip the state.
   if (conditionWrites(condition)) return null;
   if (family === 'python' && onlyPrivateLocals(condition, loop)) return null;
+  if (family === 'js' && onlyConstants(condition)) return null;
   return {
     loop,
     line: lineOf(loop.node),

@@ -700,6 +700,50 @@ function acksItself(call: SyntaxNode, kinds: readonly string[], loop: LoopFacts)
   return (call.childForFieldName('arguments')?.namedChildren.filter((a) => a.type !== 'comment').length ?? 0) === 0;
 }
 
+/**
+ * `next.ack()` where the file keeps a promise's `resolve` under that key (`new Promise((f) => waits.add({ ack: f,
+ * threshold }))`): every object-literal key and every field assignment of that name in the file (at least one)
+ * holds a parameter of a `new Promise(...)` executor, and no class or object of the file defines a method of that
+ * name. The call runs the resolver, which returns `undefined` and cannot fail; the API the name suggests (a broker
+ * message's `ack`) is not what the file calls. (A name the file never binds stays the API.)
+ */
+function calledResolver(call: SyntaxNode, method: string): boolean {
+  if (call.childForFieldName('function')?.type !== 'member_expression' || !/^[\w$]+$/.test(method)) return false;
+  const root = rootOf(call);
+  // (One text search before the walk: most files never keep a resolver under a key.)
+  if (!/\bnew\s+Promise\b/.test(root.text) || !new RegExp(`(^|[^\\w$])${method.replace(/\$/g, '\\$')}\\s*[:=,}]`).test(root.text)) return false;
+  const executorParameter = (value: SyntaxNode | null | undefined): boolean => {
+    if (value?.type !== 'identifier') return false;
+    for (let fn: SyntaxNode | null = value.parent; fn; fn = fn.parent) {
+      if (!ASYNC_CANDIDATE_TYPES.has(fn.type)) continue;
+      const params = fn.childForFieldName('parameter') ? [fn.childForFieldName('parameter')!] : (fn.childForFieldName('parameters')?.namedChildren ?? []);
+      if (!params.some((p) => p.text === value.text)) continue;
+      const owner = fn.parent?.parent;
+      return fn.parent?.type === 'arguments' && owner?.type === 'new_expression' && owner.childForFieldName('constructor')?.text === 'Promise';
+    }
+    return false;
+  };
+  let held = 0;
+  for (const n of root.descendantsOfType(['pair', 'shorthand_property_identifier', 'assignment_expression', 'method_definition', 'public_field_definition', 'field_definition'])) {
+    if (n.type === 'method_definition' || n.type === 'public_field_definition' || n.type === 'field_definition') {
+      if ((n.childForFieldName('name') ?? n.childForFieldName('property'))?.text === method) return false;
+      continue;
+    }
+    if (n.type === 'shorthand_property_identifier') {
+      if (n.text !== method) continue;
+      if (!executorParameter(n)) return false;
+      held++;
+      continue;
+    }
+    const target = n.type === 'pair' ? n.childForFieldName('key') : n.childForFieldName('left');
+    const named = n.type === 'pair' ? target?.text === method : target?.type === 'member_expression' && target.childForFieldName('property')?.text === method;
+    if (!named) continue;
+    if (!executorParameter(n.childForFieldName(n.type === 'pair' ? 'value' : 'right'))) return false;
+    held++;
+  }
+  return held > 0;
+}
+
 /** Kinds of work whose failure a dropped promise loses. */
 const DROPPED_IO: ReadonlySet<string> = new Set(['http', 'db-read', 'db-write', 'db-batch', 'db-commit', 'queue-ack', 'queue-publish', 'queue-pop', 'subprocess', 'connect']);
 
@@ -744,6 +788,7 @@ function jsFindings(loop: LoopFacts, ctx: RuleContext): JsFinding[] {
       classified.kinds.some((k) => k === 'http' || k === 'db-write' || k === 'queue-ack' || k === 'queue-publish' || k === 'db-read') &&
       ctx.kb.builds?.(loop.language, callee, 'plain_result') !== true &&
       !acksItself(expr, classified.kinds, loop) &&
+      !calledResolver(expr, method) &&
       !sendsOnStatefulSocket(expr, callee.slice(0, Math.max(0, callee.lastIndexOf('.'))), method, model);
     if (!isAsyncLocal && !isKnownAsyncIo) continue;
     // `this.emit('debug', ...)`: an event dispatch (`roles: dispatches_event`), called without `await` by

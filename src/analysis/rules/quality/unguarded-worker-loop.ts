@@ -647,6 +647,22 @@ export function readsTerminal(loop: LoopFacts, ctx: RuleContext): boolean {
   });
 }
 
+/**
+ * A script for a web page (`document.getElementById(...)`, `document.querySelector(...)` on the page's own global,
+ * with no `require`, `process`, `module.exports` or `node:` import, and no `typeof document` test that would make it
+ * code for both): a timer callback that throws there, or whose async callback rejects, is reported to the console
+ * (`window.onerror`, `unhandledrejection`) and the timer keeps firing. "An uncaught error crashes the process" is
+ * false in a browser; a loop that a rejection ends (`while (true) { await fetch(...) }`) still ends, and still fires.
+ */
+function browserScript(node: SyntaxNode): boolean {
+  const root = rootOf(node);
+  const text = root.text;
+  if (!/\bdocument\s*\.\s*(getElementById|getElementsBy\w+|querySelector(All)?|addEventListener|createElement|body)\b/.test(text)) return false;
+  if (/\brequire\s*\(|\bprocess\s*\.|\bmodule\.exports\b|\bexports\.|from\s*['"]node:|\btypeof\s+(document|window)\b/.test(text)) return false;
+  // (A name the file binds itself, `const document = parse(html)`, is not the page's.)
+  return !root.descendantsOfType('identifier').some((id) => id.text === 'document' && ['formal_parameters', 'required_parameter', 'variable_declarator', 'function_declaration', 'arrow_function'].includes(id.parent?.type ?? '') && id.parent?.childForFieldName('value')?.id !== id.id && id.parent?.childForFieldName('body')?.id !== id.id);
+}
+
 export const detectUnguardedWorkerLoop: Detector = (loop, ctx) => {
   if (isBraceLanguage(loop)) return detectBraceUnguardedWorker(loop, ctx);
   // Test code: a loop in a test that an exception ends fails the test, which is what a test is for; no deployed
@@ -656,6 +672,7 @@ export const detectUnguardedWorkerLoop: Detector = (loop, ctx) => {
   const unguarded = findUnguardedCall(loop, ctx);
   // (Asked only of a loop with an unguarded call: it walks the loop's calls and its class's methods.)
   if (!unguarded || readsTerminal(loop, ctx)) return null;
+  if (loop.kind === 'interval' && family === 'js' && browserScript(loop.node)) return null;
   // One comment for both problems of the same header: infinite-loop-no-exit defers to this one.
   // A loop that pumps standard input (`builds: terminal_input`) ends with its input or Ctrl-C: no deploy stops it
   // mid-item, so the message says nothing of a stop flag.
