@@ -5,7 +5,7 @@ import type { CozeLoopConfig } from '../../../config/schema.js';
 import type { Target } from '../../../core/types.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import type { RuleContext } from '../../rule-types.js';
-import { clauseBlock, familyOf, handlerIsBroad, isBlockingWait, rootOf, type TreeCall, treeCalls, triesAround, tryParts } from '../lib/index.js';
+import { clauseBlock, enclosingFunction, familyOf, handlerIsBroad, isBlockingWait, rootOf, type TreeCall, treeCalls, triesAround, tryParts } from '../lib/index.js';
 import { isInfiniteHeader, loopExits } from './shape.js';
 import { isEmptyHandler } from './guard.js';
 
@@ -70,12 +70,40 @@ export function clearsRunFlagOnError(loop: LoopFacts): boolean {
   );
 }
 
+/**
+ * JavaScript/TypeScript: `try { while (true) { const job = await this.queue.dequeue(); ... } } catch (e) { if (e
+ * instanceof QueueCancelledError) return; throw e; }`. The catch around the loop (in the same function) recognises the
+ * queue's cancellation (`instanceof` a class named `*Cancel*`/`*Abort*`, or `e.name === 'AbortError'`) and returns:
+ * the take's rejection is the consumer's designed stop, as Go and Java already leave queue fetches out. Only the take
+ * is excused in unguarded-worker-loop; any other call of the loop (a request) still fails the worker. For
+ * infinite-loop-no-exit the loop has a stop: its owner cancels the queue.
+ */
+export function cancelledAroundLoop(loop: LoopFacts): boolean {
+  const fn = enclosingFunction(loop.node, 'js');
+  for (let child: SyntaxNode = loop.node, up = loop.node.parent; up && up.id !== fn?.id; child = up, up = up.parent) {
+    if (up.type !== 'try_statement' || up.childForFieldName('body')?.id !== child.id) continue;
+    const handler = up.childForFieldName('handler');
+    const param = handler?.childForFieldName('parameter')?.text;
+    const block = handler?.childForFieldName('body');
+    if (!handler || !param || !block || !/^[A-Za-z_$][\w$]*$/.test(param)) continue;
+    const cancels = new RegExp(`^${param.replace(/\$/g, '\\$')}\\s*(?:instanceof\\s+[\\w$.]*(?:Cancel|Abort)[\\w$]*|\\??\\.name\\s*===?\\s*['"]AbortError['"])$`);
+    for (const test of block.descendantsOfType('if_statement')) {
+      const condition = test.childForFieldName('condition')?.text.replace(/^\(\s*|\s*\)$/g, '') ?? '';
+      const consequence = test.childForFieldName('consequence');
+      const leaves = consequence?.type === 'return_statement' || (consequence?.type === 'statement_block' && consequence.namedChildren.some((st) => st.type === 'return_statement'));
+      if (cancels.test(condition) && leaves && consequence?.descendantsOfType('throw_statement').length === 0) return true;
+    }
+  }
+  return false;
+}
+
 /** The call that makes an endless loop a worker, when nothing can stop it cleanly (infinite-loop-no-exit). */
 export function noExitWorkerCall(loop: LoopFacts, ctx: RuleContext): TreeCall | undefined {
   const { model } = ctx;
   if (!isInfiniteHeader(loop) || endsByDrainException(loop) || endsByNamedException(loop, ctx)) return undefined;
   const family = familyOf(loop.language);
   if (family === 'python' && loop.inAsyncFunction) return undefined;
+  if (family === 'js' && cancelledAroundLoop(loop) && treeCalls(loop.body, ctx.model, { skipFunctions: true }).some((c) => c.kinds.length > 0 && c.kinds.every((k) => k === 'queue-pop'))) return undefined;
   const exits = loopExits(loop);
   if (exits.breaks.length + exits.returns.length + exits.exitCalls.length + exits.yields.length > 0) return undefined;
   if (loop.fileHandlesSignals || SIGNAL_HANDLING.test(rootOf(loop.node).text)) return undefined;

@@ -29,7 +29,7 @@ import {
   workerStepBody,
 } from '../lib/index.js';
 import { hasSupervisor, isCallHandled, wrapBodyInTry } from './guard.js';
-import { clearsRunFlagOnError, endsByDrainException, noExitWorkerCall, ruleMayReport } from './overlap.js';
+import { cancelledAroundLoop, clearsRunFlagOnError, endsByDrainException, noExitWorkerCall, ruleMayReport } from './overlap.js';
 import { isInfiniteHeader, loopExits } from './shape.js';
 import { outerNamesUsed, workerName } from './worker-name.js';
 import { detectBraceUnguardedWorker, isBraceLanguage } from './brace-worker.js';
@@ -328,6 +328,7 @@ export function findUnguardedCall(loop: LoopFacts, ctx: RuleContext): TreeCall |
       !isCallHandled(call.node, loop.body) &&
       !(perItemTry && isFetchOrRecovery(call, perItemTry)) &&
       !inProcessQueueGet(call, loop, ctx) &&
+      !(family === 'js' && call.kinds.every((k) => k === 'queue-pop') && cancelledAroundLoop(loop)) &&
       !settlesItself(call, ctx) &&
       !sendsOnOpenSocket(call, ctx) &&
       !heartbeatOfOpenSocket(call, loop, ctx) &&
