@@ -289,9 +289,13 @@ function removesVisited(call: SyntaxNode, loop: LoopFacts): boolean {
   return arg === item || new RegExp(`^${item}\\.get\\w*Key\\(\\)$`).test(arg);
 }
 
-/** `map.put(key, v)` for the key being visited replaces a value: not a structural change, no exception. */
+/**
+ * `map.put(key, v)` for the key being visited replaces a value: not a structural change, no exception. So do
+ * `putIfAbsent(key, v)` and `computeIfAbsent(key, f)` for that key: it is present, so they add nothing (at most they
+ * set a null value). `merge` is not among them: its function may return null and remove the key.
+ */
 function replacesVisitedKey(call: SyntaxNode, loop: LoopFacts): boolean {
-  if (call.childForFieldName('name')?.text !== 'put') return false;
+  if (!/^(put|putIfAbsent|computeIfAbsent)$/.test(call.childForFieldName('name')?.text ?? '')) return false;
   const key = call.childForFieldName('arguments')?.namedChild(0)?.text.replace(/\s+/g, '');
   if (!key) return false;
   const item = loop.loopVariables[0];
