@@ -150,8 +150,25 @@ const DAEMON_MARK = /\bself\.daemon\s*=\s*True\b|\.setDaemon\(\s*True\s*\)|__ini
  */
 function drainsOwnQueue(loop: LoopFacts, ctx: RuleContext): boolean {
   const calls = treeCalls(loop.body, ctx.model, { skipFunctions: true });
-  const own = calls.filter((c) => inProcessQueueGet(c, loop, ctx));
+  const own = calls.filter((c) => inProcessQueueGet(c, loop, ctx) || takesFromOwnQueue(c, loop, ctx));
   return own.length > 0 && calls.every((c) => !c.kinds.includes('queue-pop') || own.includes(c));
+}
+
+/**
+ * `self.take_next()`, a method of the loop's own class whose only queue pops are blocking `get()`s on a queue of this
+ * process (`self.__queue = queue.LifoQueue(...)` in `__init__`): the take one call away, as the loop's own `get()` is.
+ */
+function takesFromOwnQueue(call: TreeCall, loop: LoopFacts, ctx: RuleContext): boolean {
+  if (call.receiver !== 'self' || !call.kinds.includes('queue-pop')) return false;
+  const fn = enclosingFunction(loop.node, 'python');
+  const cls = fn ? enclosingClass(fn) : null;
+  const method = cls?.childForFieldName('body')?.namedChildren
+    .map((n) => (n.type === 'decorated_definition' ? n.childForFieldName('definition') : n))
+    .find((n) => n?.type === 'function_definition' && n.childForFieldName('name')?.text === call.method);
+  const body = method?.childForFieldName('body');
+  if (!body) return false;
+  const pops = treeCalls(body, ctx.model, { skipFunctions: true }).filter((c) => c.kinds.includes('queue-pop'));
+  return pops.length > 0 && pops.every((c) => inProcessQueueGet(c, loop, ctx));
 }
 
 /** Kinds that take or change something that outlives the process: a broker's message, a row. */

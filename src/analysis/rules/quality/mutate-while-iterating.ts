@@ -36,6 +36,32 @@ function isPython2(model: FileModel): boolean {
   return model.memo('python2', () => model.root.descendantsOfType(['print_statement', 'exec_statement']).some((n) => !n.hasError));
 }
 
+/** Builtins that exist only in Python 2: Python 3 raises NameError where one is read and the file binds none of them. */
+const PY2_ONLY_BUILTINS: readonly string[] = ['unicode', 'basestring', 'unichr'];
+
+/**
+ * A change to a dict under a view loop (`for k, v in d.items():`) made only in a branch whose test reads a Python 2
+ * builtin the file never binds (`if type(key) == unicode: del d[key]`): on Python 3 the test raises NameError before
+ * the change, on Python 2 the view is a copied list. Code kept working on both, whose Python 2 branch is dead on 3.
+ */
+function python2OnlyBranch(node: SyntaxNode, loop: LoopFacts, iterated: Iterated, source: string): boolean {
+  if (!/\.(keys|values|items)\(\)$/.test(iterated.iterable.text)) return false;
+  for (let up = node.parent; up && up.id !== loop.body.id; up = up.parent) {
+    if (up.type !== 'if_statement' && up.type !== 'elif_clause') continue;
+    const condition = up.childForFieldName('condition');
+    const consequence = up.childForFieldName('consequence');
+    if (!condition || !consequence || node.startIndex < consequence.startIndex || node.endIndex > consequence.endIndex) continue;
+    const read = condition.descendantsOfType('identifier').map((n) => n.text);
+    if (PY2_ONLY_BUILTINS.some((name) => read.includes(name) && !boundInSource(name, source))) return true;
+  }
+  return false;
+}
+
+/** The file binds the name (a line `unicode = str`, `import ... unicode`, `as unicode`, `def`/`class unicode`, `global unicode`). */
+function boundInSource(name: string, source: string): boolean {
+  return new RegExp(`(^|\\n)[ \\t]*${name}[ \\t]*=[^=]|\\bas[ \\t]+${name}\\b|\\bimport\\b[^\\n]*\\b${name}\\b|\\b(def|class|global|nonlocal)[ \\t]+${name}\\b`).test(source);
+}
+
 function pythonIterated(node: SyntaxNode, model: FileModel): Iterated | undefined {
   if (node.type !== 'for_statement') return undefined;
   const right = node.childForFieldName('right');
@@ -729,6 +755,7 @@ export const detectMutateWhileIterating: Detector = (loop, ctx) => {
     // follows it in its block or one around it), the ordinary "remove the first match" idiom.
     // A ChainMap's views walk the fresh dict its `__iter__` builds: no change during the loop affects the walk.
     if (mutation?.type === 'snapshot') continue;
+    if (mutation && family === 'python' && python2OnlyBranch(node, loop, iterated, ctx.file.source)) continue;
     if (!mutation || leavesOnSuccess(node, loop, { raises: true }) || afterAwaitInAsyncCallback(node, loop) || leavesByFlag(node, loop) || reboundBefore(loop, iterated.collection, node, model)) continue;
     const variant = variantFor(mutation.type, mutation.kind, family);
     if (!variant) continue;

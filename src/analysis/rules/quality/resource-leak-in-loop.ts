@@ -61,7 +61,42 @@ interface Resource {
 
 /** What the call opens, by `resources:` of the API files (JS: `new X(...)` and awaited calls as such). */
 function opened(callee: string, call: SyntaxNode, ctx: RuleContext): ResourceOpen | undefined {
-  return ctx.kb.resourceOf?.(ctx.file.language, callee, { constructed: call.type === 'new_expression', awaited: call.parent?.type === 'await_expression' });
+  const how = { constructed: call.type === 'new_expression', awaited: call.parent?.type === 'await_expression' };
+  if (familyOf(ctx.file.language) === 'python' && /^[A-Za-z_]\w*$/.test(callee)) {
+    const bound = pythonBinding(callee, ctx);
+    if (bound === 'own') return undefined;
+    if (bound) return ctx.kb.resourceOf?.(ctx.file.language, bound, how) ?? ctx.kb.resourceOf?.(ctx.file.language, callee, how);
+  }
+  return ctx.kb.resourceOf?.(ctx.file.language, callee, how);
+}
+
+/**
+ * Python: what the file binds a bare name to. `'own'` when it is a class or function the file defines at module level,
+ * or a name imported from the file's own package (a relative import, or an absolute one whose first segment is a
+ * folder of the file's path: `from biomaj.session import Session` in `biomaj/bank.py`): the code's own class, which
+ * a bare `resources:` pattern written for a library's class (`{requests.,}Session`) does not describe. The dotted
+ * name (`requests.Session`) for a `from` import of another module; undefined when the file does not bind it.
+ */
+function pythonBinding(name: string, ctx: RuleContext): string | 'own' | undefined {
+  const root = ctx.model.root;
+  const folders = new Set(ctx.file.path.split(/[\\/]/).slice(0, -1));
+  let bound: string | undefined;
+  for (const top of root.namedChildren) {
+    const node = top.type === 'decorated_definition' ? top.childForFieldName('definition') ?? top : top;
+    if ((node.type === 'class_definition' || node.type === 'function_definition') && node.childForFieldName('name')?.text === name) return 'own';
+    if (node.type !== 'import_from_statement') continue;
+    const moduleName = node.childForFieldName('module_name');
+    const from = moduleName?.text ?? '';
+    for (const child of node.namedChildren) {
+      if (moduleName && child.id === moduleName.id) continue;
+      const original = child.type === 'aliased_import' ? child.childForFieldName('name')?.text : child.text;
+      const local = child.type === 'aliased_import' ? child.childForFieldName('alias')?.text : child.text;
+      if (local !== name || !original) continue;
+      if (from.startsWith('.') || folders.has(from.split('.')[0]!)) return 'own';
+      bound = `${from}.${original}`;
+    }
+  }
+  return bound;
 }
 
 /** Statements that can bind a resource, and `break`: the body's own, listed once per loop by the model. */
