@@ -36,6 +36,7 @@ import { isEmptyHandler } from './guard.js';
 import { outerNamesUsed, workerName, workerPurpose } from './worker-name.js';
 import { headThenTailOnLine } from '../../../core/linear-text.js';
 import { detectBraceBusyWait } from './brace-busy-wait.js';
+import { endsByDrainException } from './overlap.js';
 
 function ownContinues(body: SyntaxNode, model: FileModel): SyntaxNode[] {
   const out: SyntaxNode[] = [];
@@ -508,7 +509,8 @@ export const detectBusyWait: Detector = (loop, ctx) => {
   if (!isInfiniteHeader(loop) && !flagLoop) return null;
   const exits = loopExits(loop);
   if (exits.yields.length > 0) return null;
-  if (family === 'python' && drainsUntilEmpty(loop, ctx)) return null;
+  // A drain with non-blocking takes (`get(block=False)` under `try: ... except: pass`) ends when the queue is empty.
+  if (family === 'python' && (drainsUntilEmpty(loop, ctx) || endsByDrainException(loop))) return null;
   const calls = treeCalls(loop.body, ctx.model, { skipFunctions: true });
   const detections: Detection[] = [];
   for (const cont of ownContinues(loop.body, model)) {

@@ -25,8 +25,15 @@ const SIGNAL_HANDLING = /signal\.signal\s*\(|add_signal_handler\s*\(|process\.(o
  * to end by raising, so it is neither a worker that dies nor one that cannot stop.
  */
 export function endsByDrainException(loop: LoopFacts): boolean {
-  return triesAround(loop.node, familyOf(loop.language)).some((t) => t.namedChildren.some((h) => h.type === 'except_clause' && isEmptyHandler(h)));
+  const tries = triesAround(loop.node, familyOf(loop.language));
+  if (tries.some((t) => t.namedChildren.some((h) => h.type === 'except_clause' && isEmptyHandler(h)))) return true;
+  // `try: while True: cmd = q.get(block=False) ... except: pass`: a take that raises when the queue is empty, in a
+  // loop only a handler that swallows everything (`pass`) ends: the same drain, written with a bare except.
+  return NON_BLOCKING_TAKE.test(loop.body.text) && tries.some((t) => tryParts(t).handlers.some((h) => h.type === 'except_clause' && handlerIsBroad(h) && (clauseBlock(h)?.namedChildren ?? []).every((st) => st.type === 'comment' || st.type === 'pass_statement')));
 }
+
+/** A queue take that raises instead of waiting: `get(block=False)`, `get(False)`, `get_nowait()`. */
+const NON_BLOCKING_TAKE = /\.get_nowait\(\s*\)|\.get\(\s*(?:block\s*=\s*)?False\b/;
 
 /**
  * `try: while True: sock.recv(4096) except BlockingIOError: pass` / `except RunFinishedError: pass`: a handler
