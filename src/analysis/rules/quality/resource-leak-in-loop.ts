@@ -147,7 +147,9 @@ function usage(resource: Resource, loop: LoopFacts, ctx: RuleContext): Usage {
   const { family } = model;
   // The `closes` role, or the close method its `resources:` entry names (a repository's own `give_back`).
   const closes = (method: string) => method === resource.closeMethod || (ctx.kb.hasRole?.(ctx.file.language, method, 'closes') ?? false);
-  const scope = enclosingFunction(loop.node, family) ?? rootOf(loop.node);
+  // The function the open sits in: the loop's, or the callee's when the loop reaches it through a call
+  // (`setInterval(() => this.truncateLog())`, where `truncateLog` opens and closes the handle).
+  const scope = enclosingFunction(resource.statement, family) ?? enclosingFunction(loop.node, family) ?? rootOf(loop.node);
   const result: Usage = { managed: false, escapes: false, closeStatements: [] };
   for (const node of descendants(scope, model)) {
     if (node.endIndex <= resource.statement.startIndex) continue;
