@@ -30,17 +30,17 @@ export interface Grouped {
  * `fresh`, so the order of the comments is the order of their heads.
  */
 export function groupRepeats(fresh: Finding[], threshold: number): Grouped {
+  const keys = fresh.map(groupKey);
   const byKey = new Map<string, Finding[]>();
-  for (const finding of fresh) {
-    const key = groupKey(finding);
-    const members = byKey.get(key);
+  fresh.forEach((finding, i) => {
+    const members = byKey.get(keys[i]!);
     if (members) members.push(finding);
-    else byKey.set(key, [finding]);
-  }
+    else byKey.set(keys[i]!, [finding]);
+  });
   const heads: Finding[] = [];
   const repeats = new Map<Finding, Finding[]>();
-  for (const finding of fresh) {
-    const members = byKey.get(groupKey(finding))!;
+  for (const [i, finding] of fresh.entries()) {
+    const members = byKey.get(keys[i]!)!;
     if (threshold < 2 || members.length < threshold) {
       heads.push(finding);
       continue;

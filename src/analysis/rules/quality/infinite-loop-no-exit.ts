@@ -7,7 +7,7 @@ import { guardedWorkerTemplate } from '../../../fixes/templates.js';
 import { noExitWorkerCall, ruleMayReport } from './overlap.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import type { RuleContext } from '../../rule-types.js';
-import { displayCallee, enclosingClass, runsInProgramEntry, enclosingFunction, familyOf, lineOf, rootOf, type TreeCall, treeCalls, triesAround, tryParts, workerStepBody } from '../lib/index.js';
+import { classMethods, displayCallee, enclosingClass, runsInProgramEntry, enclosingFunction, familyOf, lineOf, rootOf, type TreeCall, treeCalls, triesAround, tryParts, workerStepBody } from '../lib/index.js';
 import { findUnguardedCall, inProcessQueueGet, readsTerminal, relaysMessages, supervisedByCaller } from './unguarded-worker-loop.js';
 import { detectBraceNoExit, ITEM_KINDS } from './brace-worker.js';
 import { outerNamesUsed, workerName } from './worker-name.js';
@@ -162,20 +162,18 @@ function takesFromOwnQueue(call: TreeCall, loop: LoopFacts, ctx: RuleContext): b
   if (call.receiver !== 'self' || !call.kinds.includes('queue-pop')) return false;
   const fn = enclosingFunction(loop.node, 'python');
   const cls = fn ? enclosingClass(fn) : null;
-  const method = cls?.childForFieldName('body')?.namedChildren
-    .map((n) => (n.type === 'decorated_definition' ? n.childForFieldName('definition') : n))
-    .find((n) => n?.type === 'function_definition' && n.childForFieldName('name')?.text === call.method);
+  const method = classMethods(cls).find((m) => m.childForFieldName('name')?.text === call.method);
   const body = method?.childForFieldName('body');
   if (!body) return false;
   const pops = treeCalls(body, ctx.model, { skipFunctions: true }).filter((c) => c.kinds.includes('queue-pop'));
   return pops.length > 0 && pops.every((c) => inProcessQueueGet(c, loop, ctx));
 }
 
-/** Kinds that take or change something that outlives the process: a broker's message, a row. */
-const DURABLE_KINDS: readonly string[] = ['queue-pop', 'queue-ack', 'db-read', 'db-write', 'db-batch', 'db-commit'];
-
 /** Kinds that leave something half done when the process dies mid-iteration: a message taken, a row written. */
 const HELD_KINDS: readonly string[] = ['queue-pop', 'queue-ack', 'db-write', 'db-batch', 'db-commit'];
+
+/** Kinds that take or change something that outlives the process: a broker's message, a row (read or written). */
+const DURABLE_KINDS: readonly string[] = [...HELD_KINDS, 'db-read'];
 
 /**
  * A daemon thread's loop that only accepts, spawns, sends or pushes (an accept loop handing each connection to its
@@ -243,11 +241,12 @@ export const detectInfiniteLoopNoExit: Detector = (loop, ctx) => {
   // The loop's class can be stopped (`close()`, `stop()`, ...) but nothing that method does reaches the loop: after
   // it returns the loop runs on. That is the finding reviewers kept; it outranks the idle hint.
   const ignored = ignoredStop(loop);
-  const idle = !ignored && family === 'python' && holdsNoItem(loop, ctx) && !runByNonDaemonThread(loop);
+  const nonDaemonThread = family === 'python' && runByNonDaemonThread(loop);
+  const idle = !ignored && family === 'python' && holdsNoItem(loop, ctx) && !nonDaemonThread;
   // Nothing it holds outlives the process (no broker message taken, no row written): a kill loses at most the call
   // in flight, and the generic "a deploy kills it mid-item" was what reviewers dismissed on held-out code. A hint;
   // not in a thread of the file that is no daemon, which the interpreter waits for at exit, forever.
-  const transient = !ignored && !idle && !(family === 'python' && runByNonDaemonThread(loop)) && treeCalls(loop.body, ctx.model, { skipFunctions: true }).every((c) => !c.kinds.some((k) => HELD_KINDS.includes(k)));
+  const transient = !ignored && !idle && !nonDaemonThread && treeCalls(loop.body, ctx.model, { skipFunctions: true }).every((c) => !c.kinds.some((k) => HELD_KINDS.includes(k)));
   const purpose = workerName(loop, ctx.model);
   const { text: body, stops } = workerStepBody(loop, ctx.file.source);
   return {

@@ -78,12 +78,21 @@ function opened(callee: string, call: SyntaxNode, ctx: RuleContext): ResourceOpe
  * name (`requests.Session`) for a `from` import of another module; undefined when the file does not bind it.
  */
 function pythonBinding(name: string, ctx: RuleContext): string | 'own' | undefined {
-  const root = ctx.model.root;
+  return ctx.model.memo('resource-leak:python-bindings', () => pythonBindings(ctx)).get(name);
+}
+
+/** The file's top-level bindings of bare names, read once per file (pythonBinding); a definition wins over an import. */
+function pythonBindings(ctx: RuleContext): Map<string, string | 'own'> {
   const folders = new Set(ctx.file.path.split(/[\\/]/).slice(0, -1));
-  let bound: string | undefined;
-  for (const top of root.namedChildren) {
+  const own = new Set<string>();
+  const bound = new Map<string, string | 'own'>();
+  for (const top of ctx.model.root.namedChildren) {
     const node = top.type === 'decorated_definition' ? top.childForFieldName('definition') ?? top : top;
-    if ((node.type === 'class_definition' || node.type === 'function_definition') && node.childForFieldName('name')?.text === name) return 'own';
+    if (node.type === 'class_definition' || node.type === 'function_definition') {
+      const name = node.childForFieldName('name')?.text;
+      if (name) own.add(name);
+      continue;
+    }
     if (node.type !== 'import_from_statement') continue;
     const moduleName = node.childForFieldName('module_name');
     const from = moduleName?.text ?? '';
@@ -91,11 +100,11 @@ function pythonBinding(name: string, ctx: RuleContext): string | 'own' | undefin
       if (moduleName && child.id === moduleName.id) continue;
       const original = child.type === 'aliased_import' ? child.childForFieldName('name')?.text : child.text;
       const local = child.type === 'aliased_import' ? child.childForFieldName('alias')?.text : child.text;
-      if (local !== name || !original) continue;
-      if (from.startsWith('.') || folders.has(from.split('.')[0]!)) return 'own';
-      bound = `${from}.${original}`;
+      if (!local || !original || bound.get(local) === 'own') continue;
+      bound.set(local, from.startsWith('.') || folders.has(from.split('.')[0]!) ? 'own' : `${from}.${original}`);
     }
   }
+  for (const name of own) bound.set(name, 'own');
   return bound;
 }
 
