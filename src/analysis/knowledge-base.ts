@@ -196,6 +196,11 @@ export interface ClassifyContext {
   goReceiverType?: () => string | undefined;
   /** Go: the `New…` call of another package that bound the receiver (`sql.NewAccessor`; see go-types goConstructorOf). */
   goConstructor?: () => string | undefined;
+  /**
+   * Where the call starts in its file (byte index): effect summaries resolve `self.m()` / `this.m()` to the method of
+   * the class the call sits in when two classes of the file define `m`.
+   */
+  at?: number;
 }
 
 /** How many arguments a call passes, for `min_args`: unknown, or a `*`/`**` splat (any number), counts as plenty. */

@@ -11,7 +11,7 @@ import { posix } from 'node:path';
 import type { CozeLoopConfig } from '../../config/schema.js';
 import type { Language } from '../../core/types.js';
 import type { CallKind, EffectStep } from '../facts.js';
-import type { Classification, KnowledgeBase } from '../knowledge-base.js';
+import type { Classification, ClassifiedBy, KnowledgeBase } from '../knowledge-base.js';
 import { languageForPath, parseWithBudget, releaseTree } from '../parse.js';
 import type { FlatTree } from '../flat-tree.js';
 import { buildFileTable, classifyFunction, classifyImported, CLIENT_RECEIVER, type FileTable, type TableFunction } from './table.js';
@@ -864,25 +864,53 @@ export class FileEffects implements KnowledgeBase {
   classify(language: Language, callee: string, context?: Parameters<KnowledgeBase['classify']>[2]): Classification {
     let direct = this.base.classify(language, callee, context);
     if (direct.kinds.length === 0) direct = classifyImported(this.base, language, this.table, callee.replace(/^await\s*/, ''), context) ?? direct;
+    const inClass = language === 'python' || language === 'javascript' || language === 'typescript' || language === 'tsx' ? this.enclosingMethod(callee, context?.at) : undefined;
     if (direct.kinds.length > 0 && language === 'python' && direct.by !== 'sql-hint') {
       // A name guess (`self.save_form` looks like a write) is weighed against the summary below, as for any callee.
-      const own = this.ownConstructor(callee) ?? (direct.by === 'guess' ? undefined : this.ownSelfMethod(callee) ?? this.ownUntypedCall(callee, direct));
+      const own = this.ownConstructor(callee) ?? (direct.by === 'guess' ? undefined : (inClass ? this.enclosingCall(callee, inClass) : this.ownSelfMethod(callee)) ?? this.ownUntypedCall(callee, direct));
       if (own) return own;
     }
     // (A PascalCase head also with no match here: the extractor would try it as an active-record model next.)
     if ((direct.kinds.length > 0 || /^[A-Z]/.test(callee)) && direct.by !== 'sql-hint' && (language === 'javascript' || language === 'typescript' || language === 'tsx')) {
       const catalogued = direct.kinds.length > 0 && direct.by !== 'guess';
+      if (inClass && !(direct.by === 'guess' && inClass.target.async === true)) return this.enclosingCall(callee, inClass, 'summary');
       const key = `${direct.by === 'guess' ? 'g' : catalogued ? 'k' : 'c'}${callee}`;
       if (!this.ownJs.has(key)) this.ownJs.set(key, this.ownJsMethod(callee, direct.by === 'guess', catalogued));
       const own = this.ownJs.get(key);
       if (own) return own;
     }
     if (direct.kinds.length > 0 && (direct.confidence === 'high' || direct.by === 'sql-hint')) return direct;
-    const summarised = (language === 'go' ? this.goTypedCall(callee, context) : undefined) ?? this.summarisedCall(callee);
+    const summarised = (language === 'go' ? this.goTypedCall(callee, context) : undefined) ?? this.summarisedCall(callee, inClass?.target, inClass?.key);
     if (summarised === null) return direct;
     // A function that provably does no I/O takes back a guess made from its name.
     if (summarised.kinds.length === 0) return direct.by === 'guess' || (summarised.opens && direct.kinds.length === 0) ? summarised : direct;
     return summarised;
+  }
+
+  /**
+   * `self.m()` / `this.m()` / `cls.m()` starting at byte `at` of this file: the method `m` of the class the call sits
+   * in, or (Python) of a base class the file defines, when that class has one. Two classes of a file often define the
+   * same name (a Redis backend and an in-memory one, a reader and a writer): the name alone resolves to neither, the
+   * call's place says which runs. Undefined when the place is not given or the class chain does not define `m` (the
+   * name-only rules of ownSelfMethod / ownJsMethod / ownMethod apply then).
+   */
+  private enclosingMethod(callee: string, at: number | undefined): { target: TableFunction; key: string } | undefined {
+    if (at === undefined) return undefined;
+    const match = /^(?:await\s*)?(?:self|this|cls)\.(#?[A-Za-z_$][\w$]*)$/.exec(callee);
+    if (!match) return undefined;
+    const table = this.table;
+    let inner: TableFunction | undefined;
+    for (const fn of table.functions) {
+      if (fn.className !== undefined && fn.startIndex <= at && at < fn.endIndex && (!inner || fn.startIndex > inner.startIndex)) inner = fn;
+    }
+    if (!inner) return undefined;
+    const target = classChainMethod(table, inner.className!, match[1]!, 0);
+    return target && target.abstract !== true ? { target, key: `${inner.className}\u0000${callee.replace(/^await\s*/, '')}` } : undefined;
+  }
+
+  /** The call of the enclosing class's own method (enclosingMethod): its summary, or an unknown call when it has none. */
+  private enclosingCall(callee: string, own: { target: TableFunction; key: string }, by?: ClassifiedBy): Classification {
+    return this.summarisedCall(callee, own.target, own.key) ?? { kinds: [], confidence: 'high', ...(by ? { by } : {}) };
   }
 
   /**
@@ -1590,4 +1618,16 @@ function fieldTypeOf(from: FileTable, className: string | undefined, field: stri
     if (t !== undefined) types.add(t);
   }
   return types.size === 1 ? [...types][0] : undefined;
+}
+
+/** Method `name` of class `cls` of the file, or of a base class the file defines (three levels at most). */
+function classChainMethod(table: FileTable, cls: string, name: string, depth: number): TableFunction | undefined {
+  const own = table.classes.get(cls)?.get(name);
+  if (own || depth >= 3) return own;
+  for (const base of table.bases?.get(cls) ?? []) {
+    if (base === cls || !table.classNames.has(base)) continue;
+    const inherited = classChainMethod(table, base, name, depth + 1);
+    if (inherited) return inherited;
+  }
+  return undefined;
 }

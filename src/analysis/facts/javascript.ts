@@ -944,7 +944,7 @@ class Extractor {
       const fn = n.childForFieldName(n.type === 'call_expression' ? 'function' : 'constructor');
       if (fn) {
         const callee = calleeText(fn);
-        const { kinds } = this.classify(callee, this.sqlOf(n), undefined);
+        const { kinds } = this.classify(callee, this.sqlOf(n), undefined, n.startIndex);
         if (kinds.includes('db-read') || kinds.includes('db-batch')) return { text, kind: 'query' };
         if (/^Array\.from$/.test(callee) || /^Object\.(keys|values|entries)$/.test(callee)) {
           const arg = n.childForFieldName('arguments')?.firstNamedChild;
@@ -1042,8 +1042,8 @@ class Extractor {
 
   // ---------------------------------------------------------------- calls
 
-  private classify(callee: string, sql: string | undefined, args: ArgFact[] | undefined): Classification {
-    const result = this.kb.classify(this.language, callee, { sql, args });
+  private classify(callee: string, sql: string | undefined, args: ArgFact[] | undefined, at?: number): Classification {
+    const result = this.kb.classify(this.language, callee, { sql, args, at });
     // (A static method of a class of this file, `RefStore.exists`, is what its summary says: no model read.)
     if (result.kinds.length > 0 || result.by === 'summary') return result;
     // Mongoose / Sequelize / TypeORM active-record models are PascalCase identifiers (`User.findOne`); the
@@ -1162,7 +1162,7 @@ class Extractor {
       confidence = 'high';
       sleepMs = promiseSleep;
     } else {
-      const classified = this.classify(ctorName, sql, args);
+      const classified = this.classify(ctorName, sql, args, node.startIndex);
       ({ kinds, confidence, via, opens } = classified);
       // A module alias of timers/promises (`promises_1.setTimeout`, `tp.setTimeout`) or a renamed import of its
       // setTimeout is the promise sleep whatever the catalogue's name patterns say.

@@ -559,7 +559,7 @@ function staticCall(node: SyntaxNode, ctx: FileContext, local: Map<string, strin
   const argList = node.childForFieldName('arguments');
   const args = argFacts(argList);
   const sqlText = sqlOfCall(node, ctx, local);
-  let classified = ctx.kb.classify('python', callee, { sql: sqlText, args });
+  let classified = ctx.kb.classify('python', callee, { sql: sqlText, args, at: node.startIndex });
   // `generators.append(self.client.issues_of(project))` where `issues_of` yields: the call makes a generator that
   // the code iterates later (after the loop, `itertools.chain(*generators)`); its I/O runs there, not here.
   if (classified.via && classified.kinds.length > 0 && storedUnconsumed(node) && ctx.kb.isGeneratorFunction?.('python', callee) === true) {

@@ -61,7 +61,7 @@ export function classifyTreeCall(node: SyntaxNode, model: FileModel): TreeCall {
   let by: string | undefined;
   const sql = stringValue(argumentsOf(node).positional[0]);
   try {
-    let result = kb.classify(language, callee, sql ? { sql } : undefined);
+    let result = kb.classify(language, callee, sql ? { sql, at: node.startIndex } : { at: node.startIndex });
     // Go: the receiver's declared type decides over receiver-name patterns (facts/go-types.ts).
     if (language === 'go' && ((result.kinds.length > 0 && (result.by === 'api' || result.by === 'guess')) || method === 'Do')) {
       const type = goReceiverType(node);

@@ -8,7 +8,7 @@ import { noExitWorkerCall, ruleMayReport } from './overlap.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import type { RuleContext } from '../../rule-types.js';
 import { classMethods, displayCallee, enclosingClass, runsInProgramEntry, enclosingFunction, familyOf, lineOf, rootOf, type TreeCall, treeCalls, triesAround, tryParts, workerStepBody } from '../lib/index.js';
-import { findUnguardedCall, inProcessQueueGet, readsTerminal, relaysMessages, supervisedByCaller } from './unguarded-worker-loop.js';
+import { acceptsClients, findUnguardedCall, inProcessQueueGet, readsTerminal, relaysMessages, supervisedByCaller } from './unguarded-worker-loop.js';
 import { detectBraceNoExit, ITEM_KINDS } from './brace-worker.js';
 import { outerNamesUsed, workerName } from './worker-name.js';
 import { ignoredStop } from './owner-stop.js';
@@ -192,24 +192,6 @@ function stoppedByInterrupt(loop: LoopFacts): boolean {
   return triesAround(loop.node, 'python').some((t) =>
     tryParts(t).handlers.some((handler) => handler.type === 'except_clause' && /\bKeyboardInterrupt\b/.test(handler.namedChildren.find((c) => c.type !== 'block')?.text ?? '')),
   );
-}
-
-/**
- * A server's accept loop (`conn, addr = sock.accept()`, the `accepts_client` role) that hands each client on (to a
- * thread, a handler object): stopped between two accepts it loses nothing, and a stop flag would not save the
- * clients already handed on, which live in their own threads. Its shutdown is the listener's close.
- */
-function acceptsClients(loop: LoopFacts, ctx: RuleContext): boolean {
-  const calls = treeCalls(loop.body, ctx.model, { skipFunctions: true });
-  const accept = calls.find((c) => ctx.kb.hasRole?.(loop.language, c.method, 'accepts_client') === true);
-  if (!accept) return false;
-  const statement = accept.node.parent;
-  const left = statement?.type === 'assignment' ? statement.childForFieldName('left') : undefined;
-  const names = left ? (left.type === 'identifier' ? [left.text] : left.namedChildren.filter((n) => n.type === 'identifier').map((n) => n.text)) : [];
-  // `Thread(target=pipe, args=(conn, upstream))`, `StreamSocket(conn)`: the client is handed to a task or to an
-  // object built for it (`str(conn)` or `log(conn)` is no hand-off).
-  const handsOn = (c: TreeCall) => c.kinds.includes('task-spawn') || /^[A-Z]/.test(c.method);
-  return calls.some((c) => c !== accept && handsOn(c) && (c.node.childForFieldName('arguments')?.descendantsOfType('identifier') ?? []).some((a) => names.includes(a.text) && a.parent?.type !== 'attribute'));
 }
 
 export const detectInfiniteLoopNoExit: Detector = (loop, ctx) => {

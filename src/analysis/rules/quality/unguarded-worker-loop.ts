@@ -321,7 +321,7 @@ export function findUnguardedCall(loop: LoopFacts, ctx: RuleContext): TreeCall |
   const perItemTry = firstCatchingTry(loop, model);
   return calls.find(
     (call) =>
-      call.kinds.some((k) => THROWING_KINDS.has(k)) &&
+      (call.kinds.some((k) => THROWING_KINDS.has(k)) || (family === 'python' && acceptsClient(call, ctx))) &&
       // JS: a call known only by a name guess (`requestMetric.set`, `transport.send`) is no evidence that the timer's
       // callback throws and crashes the process. (In Python the guesses held up: RLlib's `self.send_fn` is a request.)
       !(family === 'js' && call.confidence === 'low') &&
@@ -335,6 +335,33 @@ export function findUnguardedCall(loop: LoopFacts, ctx: RuleContext): TreeCall |
       !heartbeatAfterOpenTest(call, loop, ctx) &&
       !reportsThroughCallback(call, ctx),
   );
+}
+
+/**
+ * Python: `conn, addr = self.sock.accept()` (the `accepts_client` role of the API files) raises `OSError` when the
+ * process runs out of descriptors (EMFILE) or the kernel has no buffers: in a server's accept loop with no try, one
+ * busy minute ends the server for good. (Go's `net/http` sleeps and accepts again on such errors for this reason.)
+ */
+function acceptsClient(call: TreeCall, ctx: RuleContext): boolean {
+  return call.receiver !== undefined && ctx.kb.hasRole?.(ctx.file.language, call.method, 'accepts_client') === true;
+}
+
+/**
+ * A server's accept loop (`conn, addr = sock.accept()`, the `accepts_client` role) that hands each client on (to a
+ * thread, a handler object): stopped between two accepts it loses nothing, and a stop flag would not save the
+ * clients already handed on, which live in their own threads. Its shutdown is the listener's close.
+ */
+export function acceptsClients(loop: LoopFacts, ctx: RuleContext): boolean {
+  const calls = treeCalls(loop.body, ctx.model, { skipFunctions: true });
+  const accept = calls.find((c) => ctx.kb.hasRole?.(loop.language, c.method, 'accepts_client') === true);
+  if (!accept) return false;
+  const statement = accept.node.parent;
+  const left = statement?.type === 'assignment' ? statement.childForFieldName('left') : undefined;
+  const names = left ? (left.type === 'identifier' ? [left.text] : left.namedChildren.filter((n) => n.type === 'identifier').map((n) => n.text)) : [];
+  // `Thread(target=pipe, args=(conn, upstream))`, `StreamSocket(conn)`: the client is handed to a task or to an
+  // object built for it (`str(conn)` or `log(conn)` is no hand-off).
+  const handsOn = (c: TreeCall) => c.kinds.includes('task-spawn') || /^[A-Z]/.test(c.method);
+  return calls.some((c) => c !== accept && handsOn(c) && (c.node.childForFieldName('arguments')?.descendantsOfType('identifier') ?? []).some((a) => names.includes(a.text) && a.parent?.type !== 'attribute'));
 }
 
 /**
@@ -678,7 +705,8 @@ export const detectUnguardedWorkerLoop: Detector = (loop, ctx) => {
   // A loop that pumps standard input (`builds: terminal_input`) ends with its input or Ctrl-C: no deploy stops it
   // mid-item, so the message says nothing of a stop flag.
   const pumpsStdin = treeCalls(loop.body, ctx.model, { skipFunctions: true }).some((c) => ctx.kb.builds?.(loop.language, c.callee, 'terminal_input') === true);
-  const noStop = loop.kind !== 'interval' && !pumpsStdin && ruleMayReport(ctx.config, 'infinite-loop-no-exit', 'fix-bugs') && noExitWorkerCall(loop, ctx) !== undefined;
+  // An accept loop that hands each client on loses nothing to a deploy between two accepts (see acceptsClients).
+  const noStop = loop.kind !== 'interval' && !pumpsStdin && ruleMayReport(ctx.config, 'infinite-loop-no-exit', 'fix-bugs') && noExitWorkerCall(loop, ctx) !== undefined && !acceptsClients(loop, ctx);
   const purpose = workerName(loop, ctx.model);
   // The log line names the function the code is really in, whatever the worker would be called in a rewrite.
   let fix = wrapBodyInTry(loop, ctx.file.source, loop.functionName ?? purpose, ctx.model);
