@@ -12,7 +12,13 @@ import { COMMENT_TYPES, continuesOuter, leavesOnSuccess } from '../lib/index.js'
 
 const MUTATORS = new Set(['remove', 'removeAll', 'removeIf', 'retainAll', 'clear', 'add', 'addAll', 'put', 'putAll', 'putIfAbsent', 'computeIfAbsent', 'merge']);
 const SCOPES = new Set(['lambda_expression', 'class_body', 'method_declaration']);
+// `EnumSet` and `EnumMap` are no concurrent collections, but their iterators are weakly consistent too (their javadoc:
+// "will never throw ConcurrentModificationException"): an EnumSet's iterator walks a snapshot of its bit vector.
 const CONCURRENT = /Concurrent|CopyOnWrite|Blocking(Queue|Deque)|DelayQueue|TransferQueue|newKeySet/;
+/** A type (declared or constructed; never an argument's: `new HashSet<>(EnumSet.allOf(K.class))` is a HashSet). */
+const ENUM_COLLECTION = /^(java\.util\.)?Enum(Set|Map)\b/;
+/** `EnumSet.allOf(K.class)`, `EnumSet.noneOf(...)`, `EnumSet.of(...)`, `EnumSet.copyOf(...)`: an EnumSet. */
+const ENUM_SET_FACTORY = /^(allOf|noneOf|of|range|copyOf|complementOf)$/;
 
 function iterated(loop: LoopFacts): { collection: string; iterable: SyntaxNode } | undefined {
   if (loop.node.type !== 'enhanced_for_statement') return undefined;
@@ -53,7 +59,8 @@ function declaredConcurrent(collection: string, root: SyntaxNode, scope: SyntaxN
   const declarations = locals.length > 0 ? locals : root.descendantsOfType(['field_declaration']).filter((d) => declares(d, name));
   for (const d of declarations) {
     if (d.type === 'formal_parameter') {
-      if (CONCURRENT.test(d.childForFieldName('type')?.text ?? '') || everyCallerConcurrent(d, root, depth)) return true;
+      const type = d.childForFieldName('type')?.text ?? '';
+      if (CONCURRENT.test(type) || ENUM_COLLECTION.test(type) || everyCallerConcurrent(d, root, depth)) return true;
       continue;
     }
     if (concurrentDeclaration(d, name)) return true;
@@ -95,7 +102,7 @@ function concurrentByAssignments(d: SyntaxNode, name: string, root: SyntaxNode):
 /** `new ConcurrentHashMap<>()`, a concurrent factory, or a method of the file whose every `return` makes one. */
 function concurrentValue(value: SyntaxNode | null | undefined, root: SyntaxNode, depth = 0): boolean {
   if (!value) return false;
-  if (value.type === 'object_creation_expression') return CONCURRENT.test(value.childForFieldName('type')?.text ?? '');
+  if (value.type === 'object_creation_expression') return CONCURRENT.test(value.childForFieldName('type')?.text ?? '') || ENUM_COLLECTION.test(value.childForFieldName('type')?.text ?? '');
   if (concurrentFactory(value)) return true;
   if (value.type !== 'method_invocation' || depth > 1) return false;
   const object = value.childForFieldName('object');
@@ -127,11 +134,12 @@ function concurrentDeclaration(d: SyntaxNode, name: string): boolean {
   const declarator = d.childrenForFieldName('declarator').find((v) => v.childForFieldName('name')?.text === name);
   const value = declarator?.childForFieldName('value');
   const created = value?.text ?? '';
+  if (ENUM_COLLECTION.test(d.childForFieldName('type')?.text ?? '') || (value?.type === 'object_creation_expression' && ENUM_COLLECTION.test(value.childForFieldName('type')?.text ?? ''))) return true;
   return CONCURRENT.test(`${d.childForFieldName('type')?.text ?? ''} ${/^new\s/.test(created) ? created : ''}`) || concurrentFactory(value) || (value?.type === 'method_invocation' && concurrentValue(value, d.tree.rootNode));
 }
 
 /**
- * A factory that makes a concurrent collection: its own name says so (`Sets.newConcurrentHashSet()`,
+ * A factory that makes a concurrent collection (or an EnumSet: `EnumSet.allOf(K.class)`): its own name says so (`Sets.newConcurrentHashSet()`,
  * `ConcurrentHashMap.newKeySet()`, `Queues.newConcurrentLinkedQueue()`), or a set backed by a concurrent map
  * (`Collections.newSetFromMap(new ConcurrentHashMap<>())`). A factory that copies (`Lists.newArrayList(queue)`) does not
  * count, whatever its argument is.
@@ -140,6 +148,7 @@ function concurrentFactory(value: SyntaxNode | null | undefined): boolean {
   if (value?.type !== 'method_invocation') return false;
   const method = value.childForFieldName('name')?.text ?? '';
   if (CONCURRENT.test(method) || (method === 'newKeySet' && /Concurrent/.test(value.childForFieldName('object')?.text ?? ''))) return true;
+  if (ENUM_SET_FACTORY.test(method) && /^(java\.util\.)?EnumSet$/.test(value.childForFieldName('object')?.text ?? '')) return true;
   const arg = value.childForFieldName('arguments')?.namedChild(0);
   return method === 'newSetFromMap' && arg?.type === 'object_creation_expression' && CONCURRENT.test(arg.childForFieldName('type')?.text ?? '');
 }
