@@ -588,6 +588,46 @@ function timerRoot(thenCall: SyntaxNode, ctx: RuleContext): boolean {
 }
 
 /**
+ * The chain under the `.then(...)` starts with a call the API knowledge base says returns no promise
+ * (`builds: plain_result`): a Cypress command (`cy.then(...)`, `cy.wrap(x).its('y').then(...)`, `(u ? cy.getAuth(u) :
+ * cy.getAuth()).then(...)`) queues the callback in the test's command chain, whose errors fail the test; there is
+ * no promise and nothing to catch. Every branch of a conditional must start with such a call, and the chain's base
+ * name must be the global (not a parameter or local of the same name).
+ */
+function plainChainRoot(thenCall: SyntaxNode, ctx: RuleContext, language: LoopFacts['language']): boolean {
+  const starts = (node: SyntaxNode | null): boolean => {
+    while (node?.type === 'parenthesized_expression') node = node.namedChildren[0] ?? null;
+    if (!node) return false;
+    if (node.type === 'ternary_expression') {
+      const a = node.childForFieldName('consequence');
+      const b = node.childForFieldName('alternative');
+      return starts(a) && starts(b);
+    }
+    // Down the chain to its first call on a bare name: `cy.wrap(x).its('y')` -> `cy.wrap`.
+    let first: SyntaxNode | null = null;
+    let cur: SyntaxNode | null = node;
+    while (cur) {
+      if (cur.type === 'call_expression') {
+        const fn: SyntaxNode | null = cur.childForFieldName('function');
+        if (fn?.type === 'member_expression' && fn.childForFieldName('object')?.type === 'identifier') first = fn;
+        cur = fn;
+      } else if (cur.type === 'member_expression') {
+        const object: SyntaxNode | null = cur.childForFieldName('object');
+        if (object?.type === 'identifier' && !first) first = cur;
+        cur = object;
+      } else break;
+    }
+    if (cur?.type !== 'identifier' || !first) return false;
+    return ctx.kb.builds?.(language, first.text, 'plain_result') === true && !shadowed(cur.text, thenCall);
+  };
+  const fn = thenCall.childForFieldName('function');
+  const object = fn?.type === 'member_expression' ? fn.childForFieldName('object') : null;
+  // `cy.then(...)` itself.
+  if (object?.type === 'identifier') return ctx.kb.builds?.(language, fn!.text, 'plain_result') === true && !shadowed(object.text, thenCall);
+  return starts(object);
+}
+
+/**
  * `new Promise((resolve) => ...)` or `new Promise(readSensor)` with a file function of one parameter, or a field
  * that only ever holds such a promise (`resolvingField`).
  */
@@ -761,7 +801,7 @@ function jsFindings(loop: LoopFacts, ctx: RuleContext): JsFinding[] {
     const method = methodOf(callee);
     if (method === 'then') {
       if (thenIsPlainField(expr)) continue;
-      if (handlesRejection(expr) || chainHandlesRejection(expr) || settledRoot(expr) || joinsResolvingPromises(expr) || neverRejectingRoot(expr, ctx, loop) || timerRoot(expr, ctx) || rethrowsOutOfBand(expr)) continue;
+      if (handlesRejection(expr) || chainHandlesRejection(expr) || settledRoot(expr) || joinsResolvingPromises(expr) || neverRejectingRoot(expr, ctx, loop) || timerRoot(expr, ctx) || rethrowsOutOfBand(expr) || plainChainRoot(expr, ctx, loop.language)) continue;
       out.push({ statement: node, expression: expr, callee, variant: 'then' });
       continue;
     }

@@ -390,8 +390,24 @@ function assignedInLoop(loop: LoopFacts, model: FileModel): Set<string> {
  * The closure is made on the way out of the loop: it is part of a `return`/`throw` (`return load(x).then(cb)`) or one
  * runs right after it, so the loop never reaches another iteration that could change what it reads.
  */
-function madeOnTheWayOut(closure: SyntaxNode, loop: LoopFacts): boolean {
-  return successExits(closure, loop, { raises: true }).some((e) => e.always && (e.node.type === 'return_statement' || e.node.type === 'throw_statement'));
+function madeOnTheWayOut(closure: SyntaxNode, loop: LoopFacts, captured: readonly string[], model: FileModel): boolean {
+  return successExits(closure, loop, { raises: true }).some(
+    (e) => e.always && (e.node.type === 'return_statement' || e.node.type === 'throw_statement' || (e.node.type === 'break_statement' && lastValueAfterBreak(loop, captured, model))),
+  );
+}
+
+/**
+ * After a `break` that leaves the loop, the loop's `var`s keep the value the closure saw (`for (var key in fields)
+ * { if (key === name) { fields[key].check = () => valid(key); break; } }`), unless something runs the loop again or
+ * writes them: the loop is not inside another loop of the same function, and the function does not name them after
+ * the loop.
+ */
+function lastValueAfterBreak(loop: LoopFacts, captured: readonly string[], model: FileModel): boolean {
+  const scope = enclosingFunction(loop.node, 'js') ?? rootOf(loop.node);
+  for (let up = loop.node.parent; up && up.id !== scope.id; up = up.parent) {
+    if (['for_statement', 'for_in_statement', 'while_statement', 'do_statement'].includes(up.type)) return false;
+  }
+  return ![...descendants(scope, model)].some((n) => n.startIndex >= loop.node.endIndex && n.type === 'identifier' && captured.includes(n.text));
 }
 
 function varKeyword(declaration: SyntaxNode): SyntaxNode | undefined {
@@ -403,7 +419,9 @@ function jsDetections(loop: LoopFacts, source: string, model: FileModel): Detect
   // its `var`s are bound afresh on every call (function scope), unlike a `for` body's. So is a function that
   // schedules itself again (`function run(n) { var t = setTimeout(...); ... setTimeout(() => run(n + 1), d) }`):
   // each round is a new call.
-  if (loop.kind === 'callback-iteration' || loop.kind === 'timeout-recursion') return [];
+  // A `setInterval` callback too: a `var` declared in it belongs to that call (`setInterval(function () { var ds =
+  // find(); if (ds) { ready(() => use(ds)); clearInterval(t) } }, 10)`), each tick binds its own.
+  if (loop.kind === 'callback-iteration' || loop.kind === 'timeout-recursion' || loop.kind === 'interval') return [];
   const vars = new Map<string, SyntaxNode>();
   const node = loop.node;
   const init = node.type === 'for_statement' ? node.childForFieldName('initializer') : null;
@@ -434,7 +452,7 @@ function jsDetections(loop: LoopFacts, source: string, model: FileModel): Detect
     const used = loopBindingsRead(closure, vars, loop.body, model);
     const captured = [...vars.keys()].filter((v) => used.has(v) && !paramNames.has(v) && !reported.has(v) && !sameOnEveryIteration(v, loop, vars, (assigned ??= assignedInLoop(loop, model)), model));
     if (captured.length === 0 || !(isDeferred(closure, model) || collectedByArrayCallback(closure))) continue;
-    if (madeOnTheWayOut(closure, loop)) continue;
+    if (madeOnTheWayOut(closure, loop, captured, model)) continue;
     for (const v of captured) reported.add(v);
     // `let` is only a drop-in when nothing after the loop reads the variable.
     const scope = enclosingFunction(node, 'js') ?? rootOf(node);
