@@ -165,6 +165,8 @@ function typeOfValue(value: SyntaxNode | null | undefined): CollectionType {
       if (/^(dict|defaultdict|OrderedDict|Counter|WeakKeyDictionary|WeakValueDictionary)$/.test(callee)) return 'dict';
       if (/^(set|WeakSet)$/.test(callee)) return 'set';
       if (/^(list|sorted)$/.test(callee)) return 'list';
+      // `text.split(",")`, `out.splitlines()`, `re.findall(...)`: a new list of strings.
+      if (/^(split|rsplit|splitlines|findall)$/.test(callee) && value.type === 'call') return 'list';
       return CLASS_NAME.test(callee) ? 'object' : 'unknown';
     }
     default:
