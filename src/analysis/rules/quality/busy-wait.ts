@@ -563,6 +563,10 @@ export const detectBusyWait: Detector = (loop, ctx) => {
     if (family === 'python' && exitsWhenEmptied(path, loop)) continue;
     if (family === 'python' && changesItsRequest(cont, path, loop)) continue;
     if (family === 'python' && emptyValueLeaves(cont, loop)) continue;
+    // `if event is False: continue` then `if event is None: continue` after one poll: one spin of one poll, with one
+    // fix; the first `continue` carries it (Python).
+    const poll = path[path.length - 1];
+    if (family === 'python' && poll && detections.some((d) => d.data?.call === displayCallee(poll.callee))) continue;
     const fix = nonBlockingGetFix(path, ctx, loop) ??
       blockFix(idleSleepBlock(loop, ctx, cont), { startLine: loop.startLine, endLine: loop.endLine }, {
         description: 'sleep before going round again',
