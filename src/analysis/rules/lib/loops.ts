@@ -555,6 +555,72 @@ export function runsStatementList(loop: LoopFacts, call: CallFact): boolean {
   return first.string === undefined && positional.slice(1).some((a) => statementItem(loop, a.text.trim()));
 }
 
+/** The text before a table name in SQL: `FROM `, `INTO dc.`, `UPDATE "`, `JOIN `, `TABLE `. */
+const TABLE_SLOT = /\b(?:FROM|INTO|UPDATE|JOIN|TABLE)\s+(?:[\w"`]+\.)?["`]?$/i;
+/** What may follow a whole table name: a quote, a space, `(`, `,`, `;` or the end of the text. */
+const AFTER_TABLE = /^["`]?(?:[\s(,;'"]|$)/;
+const PERCENT_PLACEHOLDER = /%%|%(?:\(([^)]*)\))?[-#0 +]*\d*(?:\.\d+)?[sdrifx]/g;
+const FORMAT_PLACEHOLDER = /\{\{|\}\}|\{([^{}!:]*)(?:![rsa])?(?::[^{}]*)?\}/g;
+
+/**
+ * Python: the loop formats its item into the statement's table slot (`"DELETE FROM %s WHERE src=%%s" % table_name`,
+ * `"... FROM {} ...".format(t)`, `f'UPDATE "{t}" SET ...'`, also through a name the body assigns first): an admin
+ * command purging one key from every table that mentions it. Each round trip is a different statement on a different
+ * table, which no executemany or `IN (...)` folds. Only a whole table name counts: `archive_%s` is one table per
+ * item, and a value formatted into the WHERE clause is the same statement per row.
+ */
+export function formatsTableName(loop: LoopFacts, call: CallFact): boolean {
+  if (loop.language !== 'python') return false;
+  let sql: SyntaxNode | undefined = argumentNodes(callNode(call))[0];
+  if (sql?.type === 'identifier') {
+    const name = sql.text;
+    const set = loop.body.descendantsOfType('assignment').filter((a) => a.childForFieldName('left')?.text === name && a.startIndex < sql!.startIndex).pop();
+    sql = set?.childForFieldName('right') ?? undefined;
+  }
+  if (!sql) return false;
+  const reads = (n: SyntaxNode | null | undefined): boolean =>
+    n != null && loop.loopVariables.some((v) => new RegExp(`(?<![\\w.])${v.replace(/\$/g, '\\$')}(?!\\w)`).test(n.text));
+  const tableAt = (text: string, start: number, end: number): boolean => TABLE_SLOT.test(text.slice(0, start)) && AFTER_TABLE.test(text.slice(end));
+  if (sql.type === 'string') {
+    return sql.namedChildren.some((part) => part.type === 'interpolation' && tableAt(sql!.text, part.startIndex - sql!.startIndex, part.endIndex - sql!.startIndex) && reads(part));
+  }
+  if (sql.type === 'binary_operator' && sql.childForFieldName('operator')?.text === '%') {
+    const text = sql.childForFieldName('left');
+    const values = sql.childForFieldName('right');
+    if (text?.type !== 'string' || !values) return false;
+    const items = values.type === 'tuple' ? values.namedChildren : undefined;
+    let k = 0;
+    for (const m of text.text.matchAll(PERCENT_PLACEHOLDER)) {
+      if (m[0] === '%%') continue;
+      const at = k++;
+      if (!tableAt(text.text, m.index!, m.index! + m[0].length)) continue;
+      const value =
+        m[1] !== undefined
+          ? values.type === 'dictionary' ? values.namedChildren.find((p) => p.type === 'pair' && p.childForFieldName('key')?.text.slice(1, -1) === m[1])?.childForFieldName('value') : values
+          : items ? items[at] : at === 0 ? values : undefined;
+      if (reads(value)) return true;
+    }
+    return false;
+  }
+  if (sql.type === 'call') {
+    const fn = sql.childForFieldName('function');
+    const text = fn?.type === 'attribute' && fn.childForFieldName('attribute')?.text === 'format' ? fn.childForFieldName('object') : undefined;
+    if (text?.type !== 'string') return false;
+    const args = argumentNodes(sql);
+    const positional = args.filter((a) => a.type !== 'keyword_argument');
+    let k = 0;
+    for (const m of text.text.matchAll(FORMAT_PLACEHOLDER)) {
+      if (m[1] === undefined) continue;
+      const field = m[1].split(/[.[]/)[0]!;
+      const at = field === '' ? k++ : undefined;
+      if (!tableAt(text.text, m.index!, m.index! + m[0].length)) continue;
+      const value = at !== undefined ? positional[at] : /^\d+$/.test(field) ? positional[Number(field)] : args.find((a) => a.type === 'keyword_argument' && a.childForFieldName('name')?.text === field)?.childForFieldName('value');
+      if (reads(value)) return true;
+    }
+  }
+  return false;
+}
+
 /** `sql[i]`, `this._executors[i]`: the list and the index of an element read by a plain index. */
 function elementOf(text: string): { list: string; index: string } | undefined {
   const m = /^([\w$.]+)\[([\w$]+)\]$/.exec(text);
@@ -870,6 +936,7 @@ export function notPerRow(loop: LoopFacts, call: CallFact, kb?: RuleContext['kb'
     rewritesEachRowOnce(loop, call) ||
     schemaWork(loop, call) ||
     runsStatementList(loop, call) ||
+    formatsTableName(loop, call) ||
     runsPreparedStatement(loop, call, kb) ||
     runsItsOwnSqlText(loop, call, kb) ||
     batchedPerGroup(loop, call) ||

@@ -326,6 +326,38 @@ function exitsWhenEmptied(path: TreeCall[], loop: LoopFacts): boolean {
   });
 }
 
+/** `event is None`, `rc == -1`, `msg is False`: a test of a name against one constant value. */
+const SENTINEL_TEST = /^([\w.]+)\s*(?:is|==)\s*(None|False|True|-?\d+|""|''|b""|b'')$/;
+
+/**
+ * `event = self._win.poll()`, `if event is False: break`, `if event is None: continue`: the poll has two answers
+ * that are not work, and the loop leaves on one of them. That one is the empty queue; the `continue` on the other
+ * value goes on to the next queued event (one the pump consumed but does not translate), so it drains, it does not
+ * spin. Only when the result is assigned from a call in the loop and both tests compare it with a constant (Python).
+ */
+function emptyValueLeaves(cont: SyntaxNode, loop: LoopFacts): boolean {
+  let test: SyntaxNode | undefined;
+  for (let n = cont.parent; n && n.id !== loop.body.id; n = n.parent) {
+    if (n.type === 'if_statement') {
+      test = n;
+      break;
+    }
+  }
+  const mine = SENTINEL_TEST.exec(test?.childForFieldName('condition')?.text.trim() ?? '');
+  const then = test?.childForFieldName('consequence');
+  if (!test || !mine || !then || cont.startIndex < then.startIndex || cont.endIndex > then.endIndex) return false;
+  const [, name, value] = mine;
+  const assigned = loop.body.descendantsOfType('assignment').some((a) => a.childForFieldName('left')?.text === name && a.childForFieldName('right')?.type === 'call');
+  if (!assigned) return false;
+  return loop.body.descendantsOfType('if_statement').some((other) => {
+    if (other.id === test!.id) return false;
+    const theirs = SENTINEL_TEST.exec(other.childForFieldName('condition')?.text.trim() ?? '');
+    if (!theirs || theirs[1] !== name || theirs[2] === value) return false;
+    const last = (other.childForFieldName('consequence')?.namedChildren ?? []).filter((s) => s.type !== 'comment').pop();
+    return last?.type === 'break_statement' || last?.type === 'return_statement' || last?.type === 'raise_statement';
+  });
+}
+
 /** The text of a write target: `n` or a field path `self.max_len` (not an item, not a tuple). */
 function writtenTargets(nodes: SyntaxNode[]): Set<string> {
   const out = new Set<string>();
@@ -530,6 +562,11 @@ export const detectBusyWait: Detector = (loop, ctx) => {
     if (!handler && walksWhatItChecks(path, nodes, family)) continue;
     if (family === 'python' && exitsWhenEmptied(path, loop)) continue;
     if (family === 'python' && changesItsRequest(cont, path, loop)) continue;
+    if (family === 'python' && emptyValueLeaves(cont, loop)) continue;
+    // `if event is False: continue` then `if event is None: continue` after one poll: one spin of one poll, with one
+    // fix; the first `continue` carries it (Python).
+    const poll = path[path.length - 1];
+    if (family === 'python' && poll && detections.some((d) => d.data?.call === displayCallee(poll.callee))) continue;
     const fix = nonBlockingGetFix(path, ctx, loop) ??
       blockFix(idleSleepBlock(loop, ctx, cont), { startLine: loop.startLine, endLine: loop.endLine }, {
         description: 'sleep before going round again',

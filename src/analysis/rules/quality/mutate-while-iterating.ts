@@ -165,6 +165,8 @@ function typeOfValue(value: SyntaxNode | null | undefined): CollectionType {
       if (/^(dict|defaultdict|OrderedDict|Counter|WeakKeyDictionary|WeakValueDictionary)$/.test(callee)) return 'dict';
       if (/^(set|WeakSet)$/.test(callee)) return 'set';
       if (/^(list|sorted)$/.test(callee)) return 'list';
+      // `text.split(",")`, `out.splitlines()`, `re.findall(...)`: a new list of strings.
+      if (/^(split|rsplit|splitlines|findall)$/.test(callee) && value.type === 'call') return 'list';
       return CLASS_NAME.test(callee) ? 'object' : 'unknown';
     }
     default:
@@ -227,10 +229,14 @@ const BUILTIN_COLLECTION_METHODS: ReadonlySet<string> = new Set([
  * `def add_message(self, msg): ... msg.get_all(h) ... for h in msg.keys(): del msg[h]`: the function calls a method
  * on the collection that no dict, list or set has (`get_all`, `set_payload`, a tag file's `save()`), so it is an
  * instance of another class (an `email.message.Message`, whose `keys()` is a list of header names and whose
- * iteration walks a list that `del` replaces), not a dict.
+ * iteration walks a list that `del` replaces), not a dict. For `self.x`, the whole class is read: a container made by
+ * a factory (`self._artists = self._container_cls()`) whose class elsewhere calls `self._artists.on_changed(cb)` is
+ * an object of its own class, whose `__iter__` may walk a copy (pyheld34: glue's layer-artist container).
  */
 function callsForeignMethod(loop: LoopFacts, iterated: Iterated, model: FileModel): boolean {
-  const scope = enclosingFunction(loop.node, 'python');
+  // An attribute (`self._artists`) is the instance's: a foreign method called on it in any method of the class
+  // (`self._artists.on_changed(cb)` in `__init__`) says so as well as one in the loop's function.
+  const scope = (/^self\.\w+$/.test(iterated.collection) ? enclosingClass(loop.node) : undefined) ?? enclosingFunction(loop.node, 'python');
   if (!scope) return false;
   return descendants(scope, model).some((n) => {
     if (n.type !== 'call') return false;
