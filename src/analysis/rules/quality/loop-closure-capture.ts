@@ -158,6 +158,54 @@ function boundByEnclosingFunctions(closure: SyntaxNode, stop: SyntaxNode, model:
   return names;
 }
 
+/**
+ * `for name, value in attrs.items(): if name == "id": sha = Fixed(value); obj.sha = lambda: sha`: every binding of
+ * `sha` in the loop sits in the branch of an `if` that tests the dict's key for equality with a literal, not inside
+ * another loop. A dict (`.items()`, `.keys()`) yields each key once, so that branch runs on one iteration at most and
+ * the name never changes after a closure reads it (round 15: a test factory's fixed-sha lambda). A list of pairs may
+ * repeat the key and still counts.
+ */
+function boundForOneKey(name: string, loop: LoopFacts, model: FileModel): boolean {
+  if (loop.node.type !== 'for_statement') return false;
+  const iterable = loop.node.childForFieldName('right');
+  const fn = iterable?.type === 'call' ? iterable.childForFieldName('function') : undefined;
+  const method = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : undefined;
+  const left = loop.node.childForFieldName('left');
+  if (!left || (iterable?.childForFieldName('arguments')?.namedChildren.length ?? 1) !== 0) return false;
+  let key: string | undefined;
+  if (method === 'keys' && left.type === 'identifier') key = left.text;
+  else if (method === 'items' && (left.type === 'pattern_list' || left.type === 'tuple_pattern') && left.namedChildren[0]?.type === 'identifier') key = left.namedChildren[0].text;
+  if (key === undefined || key === name || identifiersIn(left, model).has(name)) return false;
+  const keyTest = (condition: SyntaxNode | null) => {
+    if (condition?.type !== 'comparison_operator' || condition.namedChildren.length !== 2) return false;
+    if (!condition.children.some((c) => c.type === '==')) return false;
+    const [a, b] = condition.namedChildren as [SyntaxNode, SyntaxNode];
+    const literal = (n: SyntaxNode) => n.type === 'string' || n.type === 'integer';
+    return (a.type === 'identifier' && a.text === key && literal(b)) || (b.type === 'identifier' && b.text === key && literal(a));
+  };
+  let bindings = 0;
+  for (const node of descendants(loop.body, model, { skipFunctions: true })) {
+    let target: SyntaxNode | null = null;
+    if (node.type === 'assignment' || node.type === 'augmented_assignment') target = node.childForFieldName('left');
+    else if (node.type === 'for_statement') target = node.childForFieldName('left');
+    else if (node.type === 'as_pattern') target = node.childForFieldName('alias');
+    else if (node.type === 'named_expression') target = node.childForFieldName('name');
+    if (!target) continue;
+    if (target.type === 'attribute' || target.type === 'subscript') continue;
+    const names = target.type === 'identifier' ? [target.text] : target.descendantsOfType('identifier').filter((id) => id.parent?.type !== 'attribute' && id.parent?.type !== 'subscript').map((id) => id.text);
+    if (!names.includes(name)) continue;
+    if (node.type !== 'assignment' || target.type !== 'identifier') return false;
+    bindings += 1;
+    let once = false;
+    for (let child = node, up = node.parent; up && up.id !== loop.body.id; child = up, up = up.parent) {
+      if (up.type === 'for_statement' || up.type === 'while_statement') return false;
+      if (up.type === 'block' && up.parent?.type === 'if_statement' && up.parent.childForFieldName('consequence')?.id === up.id && keyTest(up.parent.childForFieldName('condition'))) once = true;
+    }
+    if (!once) return false;
+  }
+  return bindings > 0;
+}
+
 function pythonDetections(loop: LoopFacts, source: string, model: FileModel): Detection[] {
   const left = loop.node.type === 'for_statement' ? loop.node.childForFieldName('left') : null;
   const loopVars = new Set([...(left ? identifiersIn(left, model) : []), ...(left ? namesBoundInBody(loop.body, model) : [])]);
@@ -172,7 +220,9 @@ function pythonDetections(loop: LoopFacts, source: string, model: FileModel): De
     const local = node.type === 'function_definition' ? namesBoundInBody(body, model) : new Set<string>();
     const used = namesReadIn(body, model);
     const rebound = boundByEnclosingFunctions(node, loop.body, model);
-    const captured = [...new Set([...loopVars, ...comprehension.names])].filter((v) => !params.names.has(v) && !local.has(v) && !rebound.has(v) && used.has(v));
+    const captured = [...new Set([...loopVars, ...comprehension.names])].filter(
+      (v) => !params.names.has(v) && !local.has(v) && !rebound.has(v) && used.has(v) && !boundForOneKey(v, loop, model),
+    );
     if (captured.length === 0) continue;
     let deferred = false;
     if (node.type === 'lambda') deferred = !isImmediatelyInvoked(node) && (comprehension.collected || (isDeferred(node, model) && !awaitedInIteration(node, loop, model)));
