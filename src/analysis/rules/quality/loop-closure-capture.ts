@@ -20,6 +20,40 @@ function isAwaited(node: SyntaxNode): boolean {
   return false;
 }
 
+/**
+ * `indent(rows, wrapfunc=lambda x: wrapper(x, width))` where `indent` is the file's only function of that name (not a
+ * method, not async, no `yield`) and, inside it, `wrapfunc` is only ever called: every use of the parameter is the
+ * function of a call, no lambda reads it, and a nested `def` that reads it is itself only ever called there. The
+ * closure runs before `indent` returns, with this iteration's values (round 14's taurus table printer). A function
+ * that stores, returns or passes the parameter on still defers it.
+ */
+function callsParameterDuringCall(call: SyntaxNode, parameter: string, model: FileModel): boolean {
+  const fn = call.childForFieldName('function');
+  if (model.language !== 'python' || fn?.type !== 'identifier') return false;
+  const defs = model.functions.filter((f) => f.name === fn.text && f.className === undefined);
+  if (defs.length !== 1 || defs[0]!.isAsync || defs[0]!.node.type !== 'function_definition') return false;
+  const def = defs[0]!.node;
+  if (!pythonParams(def).names.has(parameter)) return false;
+  const body = def.childForFieldName('body');
+  if (!body || body.descendantsOfType('yield').length > 0) return false;
+  const onlyCalled = (name: string, scope: SyntaxNode, skip?: SyntaxNode) =>
+    scope.descendantsOfType('identifier').every((id) => {
+      if (id.text !== name || (skip && id.startIndex >= skip.startIndex && id.endIndex <= skip.endIndex)) return true;
+      if (id.parent?.type === 'keyword_argument' && id.parent.childForFieldName('name')?.id === id.id) return true;
+      if (id.parent?.type === 'attribute' && id.parent.childForFieldName('attribute')?.id === id.id) return true;
+      return id.parent?.type === 'call' && id.parent.childForFieldName('function')?.id === id.id;
+    });
+  if (!onlyCalled(parameter, body)) return false;
+  for (const inner of body.descendantsOfType(['lambda', 'function_definition'])) {
+    const reads = inner.descendantsOfType('identifier').some((id) => id.text === parameter);
+    if (!reads) continue;
+    if (inner.type === 'lambda') return false;
+    const name = inner.childForFieldName('name');
+    if (!name || !onlyCalled(name.text, body, name)) return false;
+  }
+  return true;
+}
+
 /** The closure (or a reference to a def) is handed to something that calls it later, or stored. */
 function isDeferred(node: SyntaxNode, model: FileModel): boolean {
   let child = node;
@@ -31,7 +65,7 @@ function isDeferred(node: SyntaxNode, model: FileModel): boolean {
         const call = current.parent?.parent;
         // `subprocess.Popen(argv, preexec_fn=setup)`: a call that starts a process (the `subprocess` kind of
         // rules/apis/*.yml) runs the function in the child before it returns, with this iteration's values.
-        if (call && !isAwaited(call) && !model.call(call).kinds.includes('subprocess')) return true;
+        if (call && !isAwaited(call) && !model.call(call).kinds.includes('subprocess') && !callsParameterDuringCall(call, name, model)) return true;
       }
     }
     if (current.type === 'argument_list' || current.type === 'arguments') {
