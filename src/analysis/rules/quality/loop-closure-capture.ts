@@ -109,6 +109,43 @@ function awaitedInIteration(use: SyntaxNode, loop: LoopFacts, model: FileModel):
   return false;
 }
 
+/**
+ * `def worker(): ...; done.release()` started with `start_new_thread(worker, ())`, then `done.acquire()` as a later
+ * statement of the same block, before any statement that rebinds a name the def reads: the def's last statement
+ * signals the lock or event the loop then waits for (`acquire()` / `wait()` with no timeout), so every read it makes
+ * happens before the loop goes on (round 14's pydevd tracing hand-off). A wait with a timeout, or one after the
+ * rebinding, still counts.
+ */
+function handshakeBeforeRebind(def: SyntaxNode, use: SyntaxNode, captured: readonly string[]): boolean {
+  const statements = def.childForFieldName('body')?.namedChildren.filter((c) => c.type !== 'comment') ?? [];
+  const last = statements[statements.length - 1];
+  const signal = last?.type === 'expression_statement' ? last.namedChildren[0] : undefined;
+  const signalFn = signal?.type === 'call' ? signal.childForFieldName('function') : undefined;
+  const signalled = signalFn?.type === 'attribute' && ['release', 'set'].includes(signalFn.childForFieldName('attribute')?.text ?? '') ? signalFn.childForFieldName('object') : undefined;
+  if (signalled?.type !== 'identifier') return false;
+  let statement: SyntaxNode | null = use;
+  while (statement && statement.parent?.type !== 'block') statement = statement.parent;
+  if (!statement) return false;
+  const binds = (n: SyntaxNode) =>
+    n.descendantsOfType(['assignment', 'augmented_assignment']).some((a) => {
+      const left = a.childForFieldName('left');
+      return left !== null && (left.type === 'identifier' ? [left] : left.descendantsOfType('identifier')).some((id) => captured.includes(id.text));
+    }) || ((n.type === 'assignment' || n.type === 'augmented_assignment') && captured.includes(n.childForFieldName('left')?.text ?? ''));
+  if (binds(statement)) return false;
+  for (let next = statement.nextNamedSibling; next; next = next.nextNamedSibling) {
+    const expr = next.type === 'expression_statement' ? next.namedChildren[0] : undefined;
+    const fn = expr?.type === 'call' ? expr.childForFieldName('function') : undefined;
+    const waits =
+      fn?.type === 'attribute' &&
+      fn.childForFieldName('object')?.text === signalled.text &&
+      ['acquire', 'wait'].includes(fn.childForFieldName('attribute')?.text ?? '') &&
+      (expr!.childForFieldName('arguments')?.namedChildren.length ?? 0) === 0;
+    if (waits) return true;
+    if (binds(next)) return false;
+  }
+  return false;
+}
+
 function pythonParams(fn: SyntaxNode): { names: Set<string>; node: SyntaxNode | null; hasKwargs: boolean } {
   const params = fn.childForFieldName('parameters');
   const names = new Set<string>();
@@ -263,7 +300,7 @@ function pythonDetections(loop: LoopFacts, source: string, model: FileModel): De
     else {
       const name = node.childForFieldName('name')?.text;
       for (const use of descendants(loop.body, model)) {
-        if (use.type === 'identifier' && use.text === name && use.startIndex > node.endIndex && use.parent?.type !== 'call' && isDeferred(use, model) && !awaitedInIteration(use, loop, model)) deferred = true;
+        if (use.type === 'identifier' && use.text === name && use.startIndex > node.endIndex && use.parent?.type !== 'call' && isDeferred(use, model) && !awaitedInIteration(use, loop, model) && !handshakeBeforeRebind(node, use, captured)) deferred = true;
       }
     }
     if (!deferred) continue;
