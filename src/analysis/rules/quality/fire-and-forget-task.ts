@@ -47,6 +47,8 @@ function ownsItsTasks(receiver: string, from: SyntaxNode, ctx: RuleContext): boo
  * future to keep. Nothing is dropped. A method that returns its task (or is `async def`) still counts.
  */
 function ownMethodWithoutHandle(receiver: string, method: string, loop: LoopFacts, ctx: RuleContext): boolean {
+  const field = /^self\.([A-Za-z_]\w*)$/.exec(receiver)?.[1];
+  if (field !== undefined && ctx.kb.ownMethodReturnsValue) return ownFieldMethodWithoutHandle(field, method, loop, ctx);
   if (!/^[A-Za-z_]\w*$/.test(receiver) || !ctx.kb.ownMethodReturnsValue) return false;
   const scope = enclosingFunction(loop.node, 'python');
   if (!scope) return false;
@@ -69,6 +71,37 @@ function ownMethodWithoutHandle(receiver: string, method: string, loop: LoopFact
   }
   if (classes.size !== 1) return false;
   return ctx.kb.ownMethodReturnsValue('python', [...classes][0]!, method) === false;
+}
+
+/**
+ * `self.client.submit(src, dst, length)` where every assignment of the class to `self.client` builds one class of the
+ * code's own (`self.client = ADLTransferClient(...)`, also across an import) or passes on a parameter of the method
+ * that assigns it (`if client: self.client = client` beside that default: an injected stand-in for the same client),
+ * and that class's `submit` returns nothing: the call is that method, which only records the work, and there is no
+ * future to keep (Python; round 15's transfer front-ends). A field that is ever set to anything else, or whose own
+ * class returns a value from the method, still counts.
+ */
+function ownFieldMethodWithoutHandle(field: string, method: string, loop: LoopFacts, ctx: RuleContext): boolean {
+  const cls = enclosingClass(loop.node);
+  if (!cls) return false;
+  const classes = new Set<string>();
+  let writes = 0;
+  for (const assignment of cls.descendantsOfType('assignment')) {
+    const left = assignment.childForFieldName('left');
+    if (left?.type !== 'attribute' || left.text !== `self.${field}`) continue;
+    writes += 1;
+    const right = assignment.childForFieldName('right');
+    if (right?.type === 'call' && right.childForFieldName('function')?.type === 'identifier') {
+      classes.add(right.childForFieldName('function')!.text);
+      continue;
+    }
+    const fn = enclosingFunction(assignment, 'python');
+    const params = fn?.childForFieldName('parameters')?.namedChildren ?? [];
+    const isParam = right?.type === 'identifier' && params.some((p) => (p.type === 'identifier' ? p.text : (p.childForFieldName('name') ?? p.namedChildren[0])?.text) === right.text);
+    if (!isParam) return false;
+  }
+  if (writes === 0 || classes.size !== 1) return false;
+  return ctx.kb.ownMethodReturnsValue!('python', [...classes][0]!, method) === false;
 }
 
 /** A call that only waits or takes a lock (`sem.acquire`, `event.wait`, `time.sleep`): from the API files. */
@@ -143,7 +176,13 @@ function submitsSelfHandling(call: SyntaxNode, ctx: RuleContext): boolean {
   };
   const calls = ctx.model.calls(body, { skipFunctions: true });
   if (calls.length === 0) return false;
-  return calls.every((c) => c.kinds.includes('log') || caught(c.node) || bookkeeping(c)) && body.descendantsOfType('raise_statement').every((r) => inNested(r) || caught(r, false));
+  // `log.debug("done " + str(path))`: a call that only builds a log line's arguments is part of that log line.
+  const logLines = new Set(calls.filter((c) => c.kinds.includes('log')).map((c) => c.node.id));
+  const inLogLine = (node: SyntaxNode) => {
+    for (let up = node.parent; up && up.id !== def!.id; up = up.parent) if (logLines.has(up.id)) return true;
+    return false;
+  };
+  return calls.every((c) => c.kinds.includes('log') || caught(c.node) || bookkeeping(c) || inLogLine(c.node)) && body.descendantsOfType('raise_statement').every((r) => inNested(r) || caught(r, false));
 }
 
 /**

@@ -20,6 +20,40 @@ function isAwaited(node: SyntaxNode): boolean {
   return false;
 }
 
+/**
+ * `indent(rows, wrapfunc=lambda x: wrapper(x, width))` where `indent` is the file's only function of that name (not a
+ * method, not async, no `yield`) and, inside it, `wrapfunc` is only ever called: every use of the parameter is the
+ * function of a call, no lambda reads it, and a nested `def` that reads it is itself only ever called there. The
+ * closure runs before `indent` returns, with this iteration's values (round 14's taurus table printer). A function
+ * that stores, returns or passes the parameter on still defers it.
+ */
+function callsParameterDuringCall(call: SyntaxNode, parameter: string, model: FileModel): boolean {
+  const fn = call.childForFieldName('function');
+  if (model.language !== 'python' || fn?.type !== 'identifier') return false;
+  const defs = model.functions.filter((f) => f.name === fn.text && f.className === undefined);
+  if (defs.length !== 1 || defs[0]!.isAsync || defs[0]!.node.type !== 'function_definition') return false;
+  const def = defs[0]!.node;
+  if (!pythonParams(def).names.has(parameter)) return false;
+  const body = def.childForFieldName('body');
+  if (!body || body.descendantsOfType('yield').length > 0) return false;
+  const onlyCalled = (name: string, scope: SyntaxNode, skip?: SyntaxNode) =>
+    scope.descendantsOfType('identifier').every((id) => {
+      if (id.text !== name || (skip && id.startIndex >= skip.startIndex && id.endIndex <= skip.endIndex)) return true;
+      if (id.parent?.type === 'keyword_argument' && id.parent.childForFieldName('name')?.id === id.id) return true;
+      if (id.parent?.type === 'attribute' && id.parent.childForFieldName('attribute')?.id === id.id) return true;
+      return id.parent?.type === 'call' && id.parent.childForFieldName('function')?.id === id.id;
+    });
+  if (!onlyCalled(parameter, body)) return false;
+  for (const inner of body.descendantsOfType(['lambda', 'function_definition'])) {
+    const reads = inner.descendantsOfType('identifier').some((id) => id.text === parameter);
+    if (!reads) continue;
+    if (inner.type === 'lambda') return false;
+    const name = inner.childForFieldName('name');
+    if (!name || !onlyCalled(name.text, body, name)) return false;
+  }
+  return true;
+}
+
 /** The closure (or a reference to a def) is handed to something that calls it later, or stored. */
 function isDeferred(node: SyntaxNode, model: FileModel): boolean {
   let child = node;
@@ -31,7 +65,7 @@ function isDeferred(node: SyntaxNode, model: FileModel): boolean {
         const call = current.parent?.parent;
         // `subprocess.Popen(argv, preexec_fn=setup)`: a call that starts a process (the `subprocess` kind of
         // rules/apis/*.yml) runs the function in the child before it returns, with this iteration's values.
-        if (call && !isAwaited(call) && !model.call(call).kinds.includes('subprocess')) return true;
+        if (call && !isAwaited(call) && !model.call(call).kinds.includes('subprocess') && !callsParameterDuringCall(call, name, model)) return true;
       }
     }
     if (current.type === 'argument_list' || current.type === 'arguments') {
@@ -71,6 +105,43 @@ function awaitedInIteration(use: SyntaxNode, loop: LoopFacts, model: FileModel):
     // `t.join()`, `fut.result()`, `ev.wait()`: `waits.blocking` of rules/apis/*.yml; on the handle of async work,
     // `get` is the async result's blocking get.
     if (node.childForFieldName('attribute')?.text === 'get' || model.kb.waitOf?.(model.language, node.text) === 'blocking') return true;
+  }
+  return false;
+}
+
+/**
+ * `def worker(): ...; done.release()` started with `start_new_thread(worker, ())`, then `done.acquire()` as a later
+ * statement of the same block, before any statement that rebinds a name the def reads: the def's last statement
+ * signals the lock or event the loop then waits for (`acquire()` / `wait()` with no timeout), so every read it makes
+ * happens before the loop goes on (round 14's pydevd tracing hand-off). A wait with a timeout, or one after the
+ * rebinding, still counts.
+ */
+function handshakeBeforeRebind(def: SyntaxNode, use: SyntaxNode, captured: readonly string[]): boolean {
+  const statements = def.childForFieldName('body')?.namedChildren.filter((c) => c.type !== 'comment') ?? [];
+  const last = statements[statements.length - 1];
+  const signal = last?.type === 'expression_statement' ? last.namedChildren[0] : undefined;
+  const signalFn = signal?.type === 'call' ? signal.childForFieldName('function') : undefined;
+  const signalled = signalFn?.type === 'attribute' && ['release', 'set'].includes(signalFn.childForFieldName('attribute')?.text ?? '') ? signalFn.childForFieldName('object') : undefined;
+  if (signalled?.type !== 'identifier') return false;
+  let statement: SyntaxNode | null = use;
+  while (statement && statement.parent?.type !== 'block') statement = statement.parent;
+  if (!statement) return false;
+  const binds = (n: SyntaxNode) =>
+    n.descendantsOfType(['assignment', 'augmented_assignment']).some((a) => {
+      const left = a.childForFieldName('left');
+      return left !== null && (left.type === 'identifier' ? [left] : left.descendantsOfType('identifier')).some((id) => captured.includes(id.text));
+    }) || ((n.type === 'assignment' || n.type === 'augmented_assignment') && captured.includes(n.childForFieldName('left')?.text ?? ''));
+  if (binds(statement)) return false;
+  for (let next = statement.nextNamedSibling; next; next = next.nextNamedSibling) {
+    const expr = next.type === 'expression_statement' ? next.namedChildren[0] : undefined;
+    const fn = expr?.type === 'call' ? expr.childForFieldName('function') : undefined;
+    const waits =
+      fn?.type === 'attribute' &&
+      fn.childForFieldName('object')?.text === signalled.text &&
+      ['acquire', 'wait'].includes(fn.childForFieldName('attribute')?.text ?? '') &&
+      (expr!.childForFieldName('arguments')?.namedChildren.length ?? 0) === 0;
+    if (waits) return true;
+    if (binds(next)) return false;
   }
   return false;
 }
@@ -158,6 +229,54 @@ function boundByEnclosingFunctions(closure: SyntaxNode, stop: SyntaxNode, model:
   return names;
 }
 
+/**
+ * `for name, value in attrs.items(): if name == "id": sha = Fixed(value); obj.sha = lambda: sha`: every binding of
+ * `sha` in the loop sits in the branch of an `if` that tests the dict's key for equality with a literal, not inside
+ * another loop. A dict (`.items()`, `.keys()`) yields each key once, so that branch runs on one iteration at most and
+ * the name never changes after a closure reads it (round 15: a test factory's fixed-sha lambda). A list of pairs may
+ * repeat the key and still counts.
+ */
+function boundForOneKey(name: string, loop: LoopFacts, model: FileModel): boolean {
+  if (loop.node.type !== 'for_statement') return false;
+  const iterable = loop.node.childForFieldName('right');
+  const fn = iterable?.type === 'call' ? iterable.childForFieldName('function') : undefined;
+  const method = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : undefined;
+  const left = loop.node.childForFieldName('left');
+  if (!left || (iterable?.childForFieldName('arguments')?.namedChildren.length ?? 1) !== 0) return false;
+  let key: string | undefined;
+  if (method === 'keys' && left.type === 'identifier') key = left.text;
+  else if (method === 'items' && (left.type === 'pattern_list' || left.type === 'tuple_pattern') && left.namedChildren[0]?.type === 'identifier') key = left.namedChildren[0].text;
+  if (key === undefined || key === name || identifiersIn(left, model).has(name)) return false;
+  const keyTest = (condition: SyntaxNode | null) => {
+    if (condition?.type !== 'comparison_operator' || condition.namedChildren.length !== 2) return false;
+    if (!condition.children.some((c) => c.type === '==')) return false;
+    const [a, b] = condition.namedChildren as [SyntaxNode, SyntaxNode];
+    const literal = (n: SyntaxNode) => n.type === 'string' || n.type === 'integer';
+    return (a.type === 'identifier' && a.text === key && literal(b)) || (b.type === 'identifier' && b.text === key && literal(a));
+  };
+  let bindings = 0;
+  for (const node of descendants(loop.body, model, { skipFunctions: true })) {
+    let target: SyntaxNode | null = null;
+    if (node.type === 'assignment' || node.type === 'augmented_assignment') target = node.childForFieldName('left');
+    else if (node.type === 'for_statement') target = node.childForFieldName('left');
+    else if (node.type === 'as_pattern') target = node.childForFieldName('alias');
+    else if (node.type === 'named_expression') target = node.childForFieldName('name');
+    if (!target) continue;
+    if (target.type === 'attribute' || target.type === 'subscript') continue;
+    const names = target.type === 'identifier' ? [target.text] : target.descendantsOfType('identifier').filter((id) => id.parent?.type !== 'attribute' && id.parent?.type !== 'subscript').map((id) => id.text);
+    if (!names.includes(name)) continue;
+    if (node.type !== 'assignment' || target.type !== 'identifier') return false;
+    bindings += 1;
+    let once = false;
+    for (let child = node, up = node.parent; up && up.id !== loop.body.id; child = up, up = up.parent) {
+      if (up.type === 'for_statement' || up.type === 'while_statement') return false;
+      if (up.type === 'block' && up.parent?.type === 'if_statement' && up.parent.childForFieldName('consequence')?.id === up.id && keyTest(up.parent.childForFieldName('condition'))) once = true;
+    }
+    if (!once) return false;
+  }
+  return bindings > 0;
+}
+
 function pythonDetections(loop: LoopFacts, source: string, model: FileModel): Detection[] {
   const left = loop.node.type === 'for_statement' ? loop.node.childForFieldName('left') : null;
   const loopVars = new Set([...(left ? identifiersIn(left, model) : []), ...(left ? namesBoundInBody(loop.body, model) : [])]);
@@ -172,14 +291,16 @@ function pythonDetections(loop: LoopFacts, source: string, model: FileModel): De
     const local = node.type === 'function_definition' ? namesBoundInBody(body, model) : new Set<string>();
     const used = namesReadIn(body, model);
     const rebound = boundByEnclosingFunctions(node, loop.body, model);
-    const captured = [...new Set([...loopVars, ...comprehension.names])].filter((v) => !params.names.has(v) && !local.has(v) && !rebound.has(v) && used.has(v));
+    const captured = [...new Set([...loopVars, ...comprehension.names])].filter(
+      (v) => !params.names.has(v) && !local.has(v) && !rebound.has(v) && used.has(v) && !boundForOneKey(v, loop, model),
+    );
     if (captured.length === 0) continue;
     let deferred = false;
     if (node.type === 'lambda') deferred = !isImmediatelyInvoked(node) && (comprehension.collected || (isDeferred(node, model) && !awaitedInIteration(node, loop, model)));
     else {
       const name = node.childForFieldName('name')?.text;
       for (const use of descendants(loop.body, model)) {
-        if (use.type === 'identifier' && use.text === name && use.startIndex > node.endIndex && use.parent?.type !== 'call' && isDeferred(use, model) && !awaitedInIteration(use, loop, model)) deferred = true;
+        if (use.type === 'identifier' && use.text === name && use.startIndex > node.endIndex && use.parent?.type !== 'call' && isDeferred(use, model) && !awaitedInIteration(use, loop, model) && !handshakeBeforeRebind(node, use, captured)) deferred = true;
       }
     }
     if (!deferred) continue;
