@@ -13,6 +13,7 @@ import {
   contains,
   descendants,
   displayCallee,
+  enclosingClass,
   enclosingHandler,
   type Family,
   familyOf,
@@ -404,6 +405,35 @@ function changesItsRequest(cont: SyntaxNode, path: TreeCall[], loop: LoopFacts):
   });
 }
 
+/**
+ * Python: `while self.error != 0: continue` where the class defines `error` as a `@property` whose body calls
+ * something, or binds it in the class body to a call's result (`error = Instrument.measurement("TE?")`, a
+ * descriptor): reading the attribute runs that code (an instrument query that blocks on its reply), so each test
+ * waits and may change what the next one sees; it is a poll of its own, not a look at a flag another thread flips.
+ */
+function readsComputedAttribute(condition: SyntaxNode, loop: LoopFacts): boolean {
+  const cls = enclosingClass(loop.node);
+  const body = cls?.childForFieldName('body');
+  if (!body) return false;
+  const reads = [condition, ...condition.descendantsOfType('attribute')].filter(
+    (a) => a.type === 'attribute' && a.childForFieldName('object')?.text === 'self' && !(a.parent?.type === 'call' && a.parent.childForFieldName('function')?.id === a.id),
+  );
+  const names = new Set(reads.map((a) => a.childForFieldName('attribute')?.text ?? ''));
+  for (const statement of body.namedChildren) {
+    if (statement.type === 'expression_statement') {
+      const assignment = statement.namedChildren[0];
+      const left = assignment?.type === 'assignment' ? assignment.childForFieldName('left') : null;
+      if (left?.type === 'identifier' && names.has(left.text) && assignment!.childForFieldName('right')?.type === 'call') return true;
+    } else if (statement.type === 'decorated_definition') {
+      const definition = statement.childForFieldName('definition');
+      const name = definition?.childForFieldName('name')?.text ?? '';
+      const isProperty = statement.namedChildren.some((d) => d.type === 'decorator' && /^@(?:\w+\.)*property$/.test(d.text.trim()));
+      if (isProperty && names.has(name) && (definition?.childForFieldName('body')?.descendantsOfType('call').length ?? 0) > 0) return true;
+    }
+  }
+  return false;
+}
+
 function spinOnFlag(loop: LoopFacts, ctx: RuleContext, family: Family): Detection | null {
   const { model } = ctx;
   if (loop.node.type !== 'while_statement' || isInfiniteHeader(loop)) return null;
@@ -426,6 +456,7 @@ function spinOnFlag(loop: LoopFacts, ctx: RuleContext, family: Family): Detectio
   // terminator), it does not wait for someone else to flip the state.
   if (conditionWrites(condition)) return null;
   if (family === 'python' && onlyPrivateLocals(condition, loop)) return null;
+  if (family === 'python' && readsComputedAttribute(condition, loop)) return null;
   if (family === 'js' && onlyConstants(condition)) return null;
   return {
     loop,

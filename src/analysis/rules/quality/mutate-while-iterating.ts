@@ -597,6 +597,31 @@ function keptUniqueByKey(loop: LoopFacts, iterated: Iterated, removal: SyntaxNod
 }
 
 /**
+ * Python: `for i, w in enumerate(ws): if w is target: del ws[i]`: the whole body is one `if` that tests the element's
+ * identity against one object fixed for the walk, and removes it. The element the walk then skips is only ever
+ * looked at by that test, and it is the same object only if the list holds one object twice: nothing is lost. (A
+ * body that also does other work per element, an `else`, an `==` test, or `is None`, which several elements can
+ * pass, keeps the finding.)
+ */
+function removesOneObject(loop: LoopFacts, removal: SyntaxNode): boolean {
+  const statements = loop.body.namedChildren.filter((n) => n.type !== 'comment');
+  const test = statements.length === 1 ? statements[0]! : undefined;
+  if (test?.type !== 'if_statement' || test.namedChildren.some((c) => c.type === 'elif_clause' || c.type === 'else_clause')) return false;
+  if (removal.startIndex < test.startIndex || removal.endIndex > test.endIndex) return false;
+  const condition = test.childForFieldName('condition');
+  if (condition?.type !== 'comparison_operator') return false;
+  const sides = /^(.+?)\s+is\s+(?!not\b)(.+)$/s.exec(condition.text);
+  if (!sides) return false;
+  const [left, right] = [compact(sides[1]!), compact(sides[2]!)];
+  const walk = loop.loopVariables;
+  const mentionsWalk = (text: string) => walk.some((n) => new RegExp(`(^|[^\\w.])${n}($|[^\\w])`).test(text));
+  const element = (text: string) => walk.includes(text);
+  // One object named by the code (`var.watch_expr`), not a singleton many elements can be (`is None`).
+  const oneObject = (text: string) => /^[A-Za-z_][\w.]*$/.test(text) && !/^(?:None|True|False|Ellipsis|NotImplemented)$/.test(text) && !mentionsWalk(text);
+  return (element(left) && oneObject(right)) || (element(right) && oneObject(left));
+}
+
+/**
  * The `push` of `added` onto `list` runs only when the list does not hold it yet: under `if (!list.includes(x))`
  * (`!list.some(...)`, `!list.find(...)`, `list.indexOf(x) === -1`, `list.findIndex(...) < 0`), or after `if
  * (list.includes(x)) return;` (or `continue`; `indexOf(x) !== -1`, `>= 0`) in a block around it.
@@ -768,6 +793,7 @@ export const detectMutateWhileIterating: Detector = (loop, ctx) => {
     // A list that shrinks skips an element, which a drain loop around it visits on its next pass.
     if ((variant === 'list-remove' || variant === 'shrink') && drainedByEnclosingWhile(loop, iterated.collection, node)) continue;
     if (variant === 'list-remove' && family === 'js' && keptUniqueByKey(loop, iterated, node)) continue;
+    if (variant === 'list-remove' && family === 'python' && removesOneObject(loop, node)) continue;
     let fix;
     if (!mutation.byIndex) {
       const copy = family === 'python' ? `list(${iterated.iterable.text})` : `[...${iterated.iterable.text}]`;

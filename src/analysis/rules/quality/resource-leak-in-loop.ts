@@ -440,8 +440,11 @@ export const detectResourceLeakInLoop: Detector = (loop, ctx) => {
   const { model } = ctx;
   const family = familyOf(loop.language);
   const detections: Detection[] = [];
+  const reported: Resource[] = [];
   const resources = resourcesIn(loop, ctx);
   for (const resource of resources) {
+    // `if gz: fin = gzip.open(f) else: fin = open(f)`: one name, one missing `with`, one comment (on the first branch).
+    if (reported.some((r) => r.name === resource.name && inOtherBranch(r.statement, resource.statement))) continue;
     // `conn = psycopg2.connect(dsn); cur = conn.cursor()`: a cursor lives and dies with a connection opened in the same
     // iteration (DB-API: closing the connection closes its cursors). The connection is what must be closed, and its
     // own leak, if any, is reported on it.
@@ -473,6 +476,7 @@ export const detectResourceLeakInLoop: Detector = (loop, ctx) => {
         { startLine: lineOf(resource.statement), endLine: endLineOf(resource.statement) },
         { description: 'close on every path', safety: family === 'python' ? 'safe' : 'unsafe', language: fenceLanguage(loop.language) },
       );
+    reported.push(resource);
     detections.push({
       loop,
       line: lineOf(resource.statement),
@@ -485,3 +489,19 @@ export const detectResourceLeakInLoop: Detector = (loop, ctx) => {
   }
   return detections;
 };
+
+/** Whether `a` and `b` sit in different branches of one `if` (its body, an `elif`, an `else`): only one of them runs. */
+function inOtherBranch(a: SyntaxNode, b: SyntaxNode): boolean {
+  let common: SyntaxNode | null = a.parent;
+  while (common && !(common.startIndex <= b.startIndex && b.endIndex <= common.endIndex)) common = common.parent;
+  if (!common || common.type !== 'if_statement') return false;
+  const branchOf = (node: SyntaxNode): SyntaxNode => {
+    let child = node;
+    while (child.parent && child.parent.id !== common!.id) child = child.parent;
+    return child;
+  };
+  const condition = common.childForFieldName('condition');
+  const first = branchOf(a);
+  const second = branchOf(b);
+  return first.id !== second.id && first.id !== condition?.id && second.id !== condition?.id;
+}
