@@ -330,11 +330,28 @@ export function findUnguardedCall(loop: LoopFacts, ctx: RuleContext): TreeCall |
       !inProcessQueueGet(call, loop, ctx) &&
       !(family === 'js' && call.kinds.every((k) => k === 'queue-pop') && cancelledAroundLoop(loop)) &&
       !settlesItself(call, ctx) &&
+      !droppedAsyncCall(call, ctx) &&
       !sendsOnOpenSocket(call, ctx) &&
       !heartbeatOfOpenSocket(call, loop, ctx) &&
       !heartbeatAfterOpenTest(call, loop, ctx) &&
       !reportsThroughCallback(call, ctx),
   );
+}
+
+/**
+ * JS: `this.fetchStatus(vin);` as a statement of its own, where every function of this file by that name is `async`:
+ * an async function never throws to its caller, its failure is the promise it returns, and that promise is dropped
+ * here (fire-and-forget-task reports it). Nothing this call does can throw into the loop or the timer's callback,
+ * and a try around the body would not catch it (vw-connect's `updateStatus()` timer starting `getWcData()`).
+ */
+function droppedAsyncCall(call: TreeCall, ctx: RuleContext): boolean {
+  if (familyOf(ctx.file.language) !== 'js' || call.node.type !== 'call_expression') return false;
+  const statement = call.node.parent?.type === 'unary_expression' && call.node.parent.text.startsWith('void') ? call.node.parent.parent : call.node.parent;
+  if (statement?.type !== 'expression_statement') return false;
+  const name = call.callee.startsWith('this.') ? call.callee.slice(5) : call.callee;
+  if (!/^#?[A-Za-z_$][\w$]*$/.test(name)) return false;
+  const definitions = ctx.model.functions.filter((fn) => fn.name === name);
+  return definitions.length > 0 && definitions.every((fn) => fn.isAsync);
 }
 
 /**
