@@ -9,6 +9,7 @@ import type { FileFacts, LoopFacts, SyntaxNode } from './facts.js';
 import { extractGoFacts } from './facts/go.js';
 import { extractJavaFacts } from './facts/java.js';
 import { extractJavaScriptFacts } from './facts/javascript.js';
+import { bundledDependencyRanges } from './facts/javascript-bundle.js';
 import { LineIndex } from './facts/common.js';
 import { extractPythonFacts } from './facts/python.js';
 import { fingerprint } from './fingerprint.js';
@@ -282,7 +283,11 @@ export function isConstantFalseLoop(loop: LoopFacts): boolean {
 }
 
 function allLoops(facts: FileFacts): LoopFacts[] {
-  return facts.loops.some(isConstantFalseLoop) ? facts.loops.filter((loop) => !isConstantFalseLoop(loop)) : facts.loops;
+  const live = facts.loops.some(isConstantFalseLoop) ? facts.loops.filter((loop) => !isConstantFalseLoop(loop)) : facts.loops;
+  // JavaScript/TypeScript: a dependency's module inlined into an unminified bundle is not the project's code.
+  if (facts.language === 'python' || facts.language === 'go' || facts.language === 'java') return live;
+  const vendored = bundledDependencyRanges(facts.source);
+  return vendored.length === 0 ? live : live.filter((loop) => !vendored.some(([from, to]) => loop.startLine >= from && loop.startLine <= to));
 }
 
 const GO_BUILD_IGNORE = /^\/\/(?:go:build|\s*\+build)\s+ignore[ \t]*$/m;

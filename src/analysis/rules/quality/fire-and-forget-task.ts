@@ -365,7 +365,7 @@ function awaitsOnlySettling(fn: SyntaxNode, ctx: RuleContext, seen: ReadonlySet<
   const awaits = body.descendantsOfType('await_expression').filter((a) => !insideFunction(a, body) && !caughtWithin(a, body));
   if (awaits.length === 0) return false;
   const held = (node: SyntaxNode | null | undefined) => node !== null && node !== undefined && holdsResolverOnly(node, body, (n) => resolverOnlyPromise(n) || settlingName(n));
-  if (!awaits.every((a) => settlingCall(a.namedChildren[0]) || settlingName(a.namedChildren[0]) || held(a.namedChildren[0]))) return false;
+  if (!awaits.every((a) => settlingCall(a.namedChildren[0]) || settlingName(a.namedChildren[0]) || held(a.namedChildren[0]) || awaitsCaughtChain(a))) return false;
   return body.descendantsOfType('return_statement').every((r) => {
     if (insideFunction(r, body)) return true;
     const value = r.namedChildren[0];
@@ -427,6 +427,16 @@ function settles(node: SyntaxNode | null | undefined, ctx: RuleContext, seen: Re
   if (ctx.model.call(node).confidence === 'high') return false;
   const named = ctx.model.functions.filter((fn) => fn.name === method);
   return named.length > 0 && named.every((fn) => fn.isAsync || resolvesOnly(fn.node)) && neverRejects(method, ctx, seen);
+}
+
+/**
+ * `await axios.get(url).then(store).catch((error) => { this.log.error(error); })`: an awaited chain that ends in a
+ * settling `.catch` (caughtChain) cannot reject, whatever the request or the `then` callback does (vw-connect's
+ * `getSeatCupraStatus` polls its endpoints this way).
+ */
+function awaitsCaughtChain(awaited: SyntaxNode): boolean {
+  const operand = awaited.namedChildren[0];
+  return operand !== undefined && caughtChain(operand);
 }
 
 /** `node` sits in the body of a try (with a `catch`) under `root`. */

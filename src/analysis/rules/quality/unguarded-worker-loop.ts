@@ -328,6 +328,8 @@ export function findUnguardedCall(loop: LoopFacts, ctx: RuleContext): TreeCall |
     !inProcessQueueGet(call, loop, ctx) &&
     !(family === 'js' && call.kinds.every((k) => k === 'queue-pop') && cancelledAroundLoop(loop)) &&
     !settlesItself(call, ctx) &&
+    !droppedAsyncCall(call, ctx) &&
+    !failsIntoErrorListeners(call, ctx) &&
     !sendsOnOpenSocket(call, ctx) &&
     !heartbeatOfOpenSocket(call, loop, ctx) &&
     !heartbeatAfterOpenTest(call, loop, ctx) &&
@@ -338,6 +340,59 @@ export function findUnguardedCall(loop: LoopFacts, ctx: RuleContext): TreeCall |
   // An accept alone is no finding: reviewers dismissed accept-only loops (round 15, a forking RPC server) as a
   // failure that rarely happens.
   return calls.find((call) => call.node.startIndex < found.node.startIndex && acceptsClient(call, ctx) && unhandled(call)) ?? found;
+}
+
+/**
+ * JS: `this.fetchStatus(vin);` as a statement of its own, where every function of this file by that name is `async`:
+ * an async function never throws to its caller, its failure is the promise it returns, and that promise is dropped
+ * here (fire-and-forget-task reports it). Nothing this call does can throw into the loop or the timer's callback,
+ * and a try around the body would not catch it (vw-connect's `updateStatus()` timer starting `getWcData()`).
+ */
+function droppedAsyncCall(call: TreeCall, ctx: RuleContext): boolean {
+  if (familyOf(ctx.file.language) !== 'js' || call.node.type !== 'call_expression') return false;
+  const statement = call.node.parent?.type === 'unary_expression' && call.node.parent.text.startsWith('void') ? call.node.parent.parent : call.node.parent;
+  if (statement?.type !== 'expression_statement') return false;
+  const name = call.callee.startsWith('this.') ? call.callee.slice(5) : call.callee;
+  if (!/^#?[A-Za-z_$][\w$]*$/.test(name)) return false;
+  const definitions = ctx.model.functions.filter((fn) => fn.name === name);
+  return definitions.length > 0 && definitions.every((fn) => fn.isAsync);
+}
+
+/**
+ * JS: `this.connectWS()`, a plain (not async) function of this file whose every call that can fail keeps its result
+ * in a name that the same function gives an `'error'` listener: `const req = https.request(options); ...
+ * req.on('error', (err) => this.reconnectLater(err)); req.end();`. A request, a socket or a client made that way
+ * reports a failed connection to the listener, later; it does not throw into the timer that called the function
+ * (mercedesme's 30-minute WebSocket reconnect timer). Without the listener the emitter's error is still fatal, and the
+ * call still counts.
+ */
+function failsIntoErrorListeners(call: TreeCall, ctx: RuleContext): boolean {
+  if (familyOf(ctx.file.language) !== 'js') return false;
+  // The timer's callback is the method itself (`setInterval(() => this.connectWS(), ms)` is read through to its body).
+  if (errorListened(call.node)) return true;
+  const name = call.callee.startsWith('this.') ? call.callee.slice(5) : call.callee;
+  if (!/^#?[A-Za-z_$][\w$]*$/.test(name)) return false;
+  const definitions = ctx.model.functions.filter((fn) => fn.name === name);
+  if (definitions.length === 0 || definitions.some((fn) => fn.isAsync)) return false;
+  return definitions.every((fn) => {
+    const body = fn.node.childForFieldName('body');
+    if (body?.type !== 'statement_block') return false;
+    const risky = treeCalls(body, ctx.model, { skipFunctions: true }).filter((c) => c.kinds.some((k) => THROWING_KINDS.has(k)));
+    return risky.length > 0 && risky.every((c) => errorListened(c.node));
+  });
+}
+
+/** `const req = https.request(o)` (or `this.req = ...`) in a function whose body also calls `req.on('error', ...)`. */
+function errorListened(node: SyntaxNode): boolean {
+  const parent = node.parent;
+  const holder = parent?.type === 'variable_declarator' ? parent.childForFieldName('name') : parent?.type === 'assignment_expression' ? parent.childForFieldName('left') : null;
+  if (!holder || (holder.type !== 'identifier' && holder.type !== 'member_expression')) return false;
+  let scope: SyntaxNode | null = parent;
+  while (scope && !['function_declaration', 'method_definition', 'arrow_function', 'function_expression', 'function', 'generator_function_declaration'].includes(scope.type)) scope = scope.parent;
+  const body = scope?.childForFieldName('body');
+  if (!body) return false;
+  const target = holder.text.replace(/[.$]/g, (ch) => `\\${ch}`);
+  return new RegExp(`(?:^|[^\\w$.])${target}\\s*\\.\\s*(?:on|once|addListener)\\(\\s*['"]error['"]`).test(body.text);
 }
 
 /**
