@@ -624,6 +624,10 @@ export function isInProcessQueue(receiver: string, loop: Pick<LoopFacts, 'node'>
   };
   const moduleLevel = root.namedChildren.filter((s) => s.type === 'expression_statement').map((s) => s.namedChildren[0]).filter((n): n is SyntaxNode => n?.type === 'assignment');
   if (moduleLevel.some(builds)) return true;
+  // `Middleware.send_queue = queue.Queue(size)` in any function of the file, for a class the file defines: a class
+  // attribute is one object per process, like a module-level queue (a notifier's queue built once under a lock).
+  const classAttr = /^([A-Za-z_]\w*)\.\w+$/.exec(receiver);
+  if (classAttr && classAttr[1] !== 'self' && classAttr[1] !== 'cls' && root.namedChildren.some((n) => n.type === 'class_definition' && n.childForFieldName('name')?.text === classAttr[1]) && root.descendantsOfType('assignment').some(builds)) return true;
   if (!outer) return false;
   if (outer.descendantsOfType('assignment').some(builds) || outer.text.includes(`${receiver}.task_done(`)) return true;
   // `self._traces = queue.Queue(maxsize=4)` in `__init__`, drained by another method of the same class (or of a
