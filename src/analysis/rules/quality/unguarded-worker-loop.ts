@@ -315,7 +315,7 @@ function methodOfCallee(callee: string): string {
 /** The first call that can throw and ends the worker when it does, if the loop is a long-running one. */
 export function findUnguardedCall(loop: LoopFacts, ctx: RuleContext): TreeCall | undefined {
   const { model } = ctx;
-  if (!isLongRunning(loop) || hasSupervisor(loop) || supervisedByCaller(loop) || endsByDrainException(loop) || endsSessionOnError(loop, ctx) || clearsRunFlagOnError(loop) || relaysMessages(loop, ctx) || observedByItsTask(loop, ctx)) return undefined;
+  if (!isLongRunning(loop) || hasSupervisor(loop) || supervisedByCaller(loop) || endsByDrainException(loop) || endsSessionOnError(loop, ctx) || clearsRunFlagOnError(loop) || relaysMessages(loop, ctx) || observedByItsTask(loop, ctx) || servesAcceptedClient(loop, ctx)) return undefined;
   const family = familyOf(loop.language);
   const calls = treeCalls(loop.body, ctx.model, { skipFunctions: true });
   const perItemTry = firstCatchingTry(loop, model);
@@ -335,6 +335,54 @@ export function findUnguardedCall(loop: LoopFacts, ctx: RuleContext): TreeCall |
       !heartbeatAfterOpenTest(call, loop, ctx) &&
       !reportsThroughCallback(call, ctx),
   );
+}
+
+/**
+ * Python: the loop serves one accepted client. Its function runs on a thread the file builds per connection, right
+ * where it takes that connection (`conn, _ = self.listener.accept()`, the `accepts_client` role): the loop's thread
+ * class built with the connection (`FrameHandler(conn, ...).start()`, the loop in its `run`), or `Thread(target=
+ * self.session, args=(conn,))` naming the loop's function. An exception there ends that client's session (the
+ * client reconnects and the next accept builds a new handler), which is socketserver's per-connection design, not a
+ * worker stopped for good. A thread built once at start-up (a consumer of a broker) is still a worker.
+ */
+function servesAcceptedClient(loop: LoopFacts, ctx: RuleContext): boolean {
+  if (loop.language !== 'python') return false;
+  const fn = enclosingFunction(loop.node, 'python');
+  const name = fn?.childForFieldName('name')?.text;
+  if (!fn || !name) return false;
+  const cls = enclosingClass(fn);
+  const className = cls?.childForFieldName('name')?.text;
+  const root = rootOf(loop.node);
+  for (const accept of root.descendantsOfType('call')) {
+    const callee = accept.childForFieldName('function');
+    if (callee?.type !== 'attribute' || ctx.kb.hasRole?.('python', callee.childForFieldName('attribute')?.text ?? '', 'accepts_client') !== true) continue;
+    const statement = accept.parent;
+    if (statement?.type !== 'assignment' || statement.childForFieldName('right')?.id !== accept.id) continue;
+    const left = statement.childForFieldName('left');
+    const first = left?.type === 'identifier' ? left : left?.namedChildren.find((n) => n.type === 'identifier');
+    const conn = first?.text;
+    const scope = enclosingFunction(accept, 'python');
+    if (!conn || !scope) continue;
+    const passesConn = (args: SyntaxNode | null | undefined) => (args?.descendantsOfType('identifier') ?? []).some((a) => a.text === conn && a.parent?.type !== 'attribute' && a.parent?.childForFieldName('name')?.id !== a.id);
+    for (const build of scope.descendantsOfType('call')) {
+      if (build.startIndex < statement.endIndex) continue;
+      const built = build.childForFieldName('function')?.text ?? '';
+      const args = build.childForFieldName('arguments');
+      // The loop's own thread class, built with the connection; the loop is its `run`.
+      if (className !== undefined && name === 'run' && (built === className || built.endsWith(`.${className}`)) && passesConn(args)) return true;
+      // `Thread(target=self.session, args=(conn,))`: the loop's function, handed the connection.
+      if (!/(?:^|\.)Thread$/.test(built)) continue;
+      const kw = (key: string) => args?.namedChildren.find((a) => a.type === 'keyword_argument' && a.childForFieldName('name')?.text === key)?.childForFieldName('value');
+      const target = kw('target')?.text ?? '';
+      const sameFunction = className !== undefined ? target === `self.${name}` && enclosingClassName(build) === className : target === name;
+      if (sameFunction && passesConn(kw('args'))) return true;
+    }
+  }
+  return false;
+}
+
+function enclosingClassName(node: SyntaxNode): string | undefined {
+  return enclosingClass(node)?.childForFieldName('name')?.text;
 }
 
 /**
