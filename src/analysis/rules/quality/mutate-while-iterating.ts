@@ -469,6 +469,10 @@ function aheadOfCursor(index: string, node: SyntaxNode, loop: LoopFacts): boolea
   const right = loop.node.childForFieldName('right');
   if (right?.type !== 'call' || calleeOf(right) !== 'enumerate') return false;
   const cursor = loop.loopVariables[0];
+  // `for ln, line in enumerate(lines): ... del lines[ln + 1]` (or `lines.pop(ln + 1)`): the element removed is
+  // after the one being visited, and the next step visits the one after it; nothing left is skipped.
+  // (`enumerate(xs)` counts from 0, so the cursor is the position; a `start` would shift it.)
+  if (cursor && /^\w+$/.test(cursor) && right.childForFieldName('arguments')?.namedChildren.length === 1 && new RegExp(`^${cursor}\\+[1-9]\\d*$`).test(compact(index))) return true;
   if (!cursor || !/^\w+$/.test(cursor) || !/^\w+$/.test(index)) return false;
   for (let n = node.parent; n && n.id !== loop.node.id; n = n.parent) {
     if (n.type !== 'for_statement' || n.childForFieldName('left')?.text !== index) continue;
@@ -756,6 +760,7 @@ export const detectMutateWhileIterating: Detector = (loop, ctx) => {
       if ((method === 'setdefault' || (method === 'add' && args.length === 1)) && keyIsLoopVariable && family === 'python') continue;
       // `for i, x in enumerate(xs): xs.pop(i)` removes by position: a list, not a dict keyed by the loop variable.
       const byPosition = family === 'python' && args[0] !== undefined && isEnumerateIndex(args[0].text, loop);
+      if (family === 'python' && method === 'pop' && args.length === 1 && aheadOfCursor(args[0]!.text, node, loop)) continue;
       const type = declared() !== 'unknown' ? declared() : byPosition ? 'list' : typeOfMethod(method, keyIsLoopVariable);
       if (shrink.has(method)) {
         // `xs.pop()` on a list being iterated, `d.pop(k)`, `xs.splice(i, 1)`.

@@ -315,7 +315,7 @@ function methodOfCallee(callee: string): string {
 /** The first call that can throw and ends the worker when it does, if the loop is a long-running one. */
 export function findUnguardedCall(loop: LoopFacts, ctx: RuleContext): TreeCall | undefined {
   const { model } = ctx;
-  if (!isLongRunning(loop) || hasSupervisor(loop) || supervisedByCaller(loop) || endsByDrainException(loop) || endsSessionOnError(loop, ctx) || clearsRunFlagOnError(loop) || relaysMessages(loop, ctx) || observedByItsTask(loop, ctx)) return undefined;
+  if (!isLongRunning(loop) || hasSupervisor(loop) || supervisedByCaller(loop) || endsByDrainException(loop) || endsSessionOnError(loop, ctx) || clearsRunFlagOnError(loop) || relaysMessages(loop, ctx) || observedByItsTask(loop, ctx) || servesAcceptedClient(loop, ctx)) return undefined;
   const family = familyOf(loop.language);
   const calls = treeCalls(loop.body, ctx.model, { skipFunctions: true });
   const perItemTry = firstCatchingTry(loop, model);
@@ -393,6 +393,54 @@ function errorListened(node: SyntaxNode): boolean {
   if (!body) return false;
   const target = holder.text.replace(/[.$]/g, (ch) => `\\${ch}`);
   return new RegExp(`(?:^|[^\\w$.])${target}\\s*\\.\\s*(?:on|once|addListener)\\(\\s*['"]error['"]`).test(body.text);
+}
+
+/**
+ * Python: the loop serves one accepted client. Its function runs on a thread the file builds per connection, right
+ * where it takes that connection (`conn, _ = self.listener.accept()`, the `accepts_client` role): the loop's thread
+ * class built with the connection (`FrameHandler(conn, ...).start()`, the loop in its `run`), or `Thread(target=
+ * self.session, args=(conn,))` naming the loop's function. An exception there ends that client's session (the
+ * client reconnects and the next accept builds a new handler), which is socketserver's per-connection design, not a
+ * worker stopped for good. A thread built once at start-up (a consumer of a broker) is still a worker.
+ */
+function servesAcceptedClient(loop: LoopFacts, ctx: RuleContext): boolean {
+  if (loop.language !== 'python') return false;
+  const fn = enclosingFunction(loop.node, 'python');
+  const name = fn?.childForFieldName('name')?.text;
+  if (!fn || !name) return false;
+  const cls = enclosingClass(fn);
+  const className = cls?.childForFieldName('name')?.text;
+  const root = rootOf(loop.node);
+  for (const accept of root.descendantsOfType('call')) {
+    const callee = accept.childForFieldName('function');
+    if (callee?.type !== 'attribute' || ctx.kb.hasRole?.('python', callee.childForFieldName('attribute')?.text ?? '', 'accepts_client') !== true) continue;
+    const statement = accept.parent;
+    if (statement?.type !== 'assignment' || statement.childForFieldName('right')?.id !== accept.id) continue;
+    const left = statement.childForFieldName('left');
+    const first = left?.type === 'identifier' ? left : left?.namedChildren.find((n) => n.type === 'identifier');
+    const conn = first?.text;
+    const scope = enclosingFunction(accept, 'python');
+    if (!conn || !scope) continue;
+    const passesConn = (args: SyntaxNode | null | undefined) => (args?.descendantsOfType('identifier') ?? []).some((a) => a.text === conn && a.parent?.type !== 'attribute' && a.parent?.childForFieldName('name')?.id !== a.id);
+    for (const build of scope.descendantsOfType('call')) {
+      if (build.startIndex < statement.endIndex) continue;
+      const built = build.childForFieldName('function')?.text ?? '';
+      const args = build.childForFieldName('arguments');
+      // The loop's own thread class, built with the connection; the loop is its `run`.
+      if (className !== undefined && name === 'run' && (built === className || built.endsWith(`.${className}`)) && passesConn(args)) return true;
+      // `Thread(target=self.session, args=(conn,))`: the loop's function, handed the connection.
+      if (!/(?:^|\.)Thread$/.test(built)) continue;
+      const kw = (key: string) => args?.namedChildren.find((a) => a.type === 'keyword_argument' && a.childForFieldName('name')?.text === key)?.childForFieldName('value');
+      const target = kw('target')?.text ?? '';
+      const sameFunction = className !== undefined ? target === `self.${name}` && enclosingClassName(build) === className : target === name;
+      if (sameFunction && passesConn(kw('args'))) return true;
+    }
+  }
+  return false;
+}
+
+function enclosingClassName(node: SyntaxNode): string | undefined {
+  return enclosingClass(node)?.childForFieldName('name')?.text;
 }
 
 /**
@@ -682,6 +730,10 @@ export function isInProcessQueue(receiver: string, loop: Pick<LoopFacts, 'node'>
   };
   const moduleLevel = root.namedChildren.filter((s) => s.type === 'expression_statement').map((s) => s.namedChildren[0]).filter((n): n is SyntaxNode => n?.type === 'assignment');
   if (moduleLevel.some(builds)) return true;
+  // `Middleware.send_queue = queue.Queue(size)` in any function of the file, for a class the file defines: a class
+  // attribute is one object per process, like a module-level queue (a notifier's queue built once under a lock).
+  const classAttr = /^([A-Za-z_]\w*)\.\w+$/.exec(receiver);
+  if (classAttr && classAttr[1] !== 'self' && classAttr[1] !== 'cls' && root.namedChildren.some((n) => n.type === 'class_definition' && n.childForFieldName('name')?.text === classAttr[1]) && root.descendantsOfType('assignment').some(builds)) return true;
   if (!outer) return false;
   if (outer.descendantsOfType('assignment').some(builds) || outer.text.includes(`${receiver}.task_done(`)) return true;
   // `self._traces = queue.Queue(maxsize=4)` in `__init__`, drained by another method of the same class (or of a
