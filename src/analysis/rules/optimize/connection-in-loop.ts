@@ -138,6 +138,22 @@ function reconnectsOnClose(loop: LoopFacts, name: string | undefined, connect: S
     const handler = up.type === 'try_statement' && up.childForFieldName('body')?.id === child.id ? up.childForFieldName('handler') : null;
     if (handler) failedConnect.add(handler.id);
   }
+  // Node-style `amqp.connect(url, (err, conn) => { if (err) return setTimeout(retry, 1000); conn.on('close', ...) })`:
+  // the callback's `if (err)` branch is the failed connect, and its second parameter is the connection.
+  const callback = connect.childForFieldName('arguments')?.namedChildren.filter((a) => a.type !== 'comment').at(-1);
+  if (callback && (callback.type === 'arrow_function' || callback.type === 'function_expression' || callback.type === 'function')) {
+    const params = (callback.childForFieldName('parameters')?.namedChildren ?? []).filter((p) => p.type !== 'comment');
+    const err = params[0]?.type === 'identifier' ? params[0].text : params[0]?.childForFieldName('pattern')?.text;
+    const conn = params[1]?.type === 'identifier' ? params[1].text : params[1]?.childForFieldName('pattern')?.text;
+    if (err !== undefined && /^err(?:or)?$/i.test(err)) {
+      for (const test of callback.descendantsOfType('if_statement')) {
+        const condition = test.childForFieldName('condition')?.text.replace(/^\((.*)\)$/s, '$1').trim();
+        const consequence = test.childForFieldName('consequence');
+        if (consequence && (condition === err || condition === `${err} != null` || condition === `${err} !== null`)) failedConnect.add(consequence.id);
+      }
+      if (name === undefined && conn !== undefined && failedConnect.size > 0) name = conn;
+    }
+  }
   if (name === undefined) {
     return failedConnect.size > 0 && reschedules.every((r) => {
       for (let up = r.parent; up && up.id !== fn.id; up = up.parent) if (failedConnect.has(up.id)) return true;
