@@ -18,6 +18,15 @@ import type { FileModel } from '../../model.js';
 
 /** The call sits in the `try` part of a try statement, or under `with suppress(...)`, or has a `.catch()`, between it and `stop`. */
 export function isCallHandled(call: SyntaxNode, stop: SyntaxNode): boolean {
+  // JS: the call is itself the chain's `.catch(handler)` (`update(...).then(...).catch(log).finally(reset)`, where the
+  // model folds the chain into the call that starts it).
+  let own = call.type === 'call_expression' ? call.childForFieldName('function') : null;
+  // (A `.finally(...)` after the catch passes the settled result on.)
+  while (own?.type === 'member_expression' && own.childForFieldName('property')?.text === 'finally') {
+    const inner = own.childForFieldName('object');
+    own = inner?.type === 'call_expression' ? inner.childForFieldName('function') : null;
+  }
+  if (own?.type === 'member_expression' && own.childForFieldName('property')?.text === 'catch') return true;
   let child = call;
   let current = call.parent;
   while (current) {

@@ -762,7 +762,10 @@ export const detectMutateWhileIterating: Detector = (loop, ctx) => {
       const byPosition = family === 'python' && args[0] !== undefined && isEnumerateIndex(args[0].text, loop);
       if (family === 'python' && method === 'pop' && args.length === 1 && aheadOfCursor(args[0]!.text, node, loop)) continue;
       const type = declared() !== 'unknown' ? declared() : byPosition ? 'list' : typeOfMethod(method, keyIsLoopVariable);
-      if (shrink.has(method)) {
+      // `xs.splice(i + 1, 0, x)` takes nothing out: an insertion (what an array walk then visits), not a removal.
+      const inserts = method === 'splice' && args.length >= 3 && args[1]?.text === '0';
+      if (inserts) mutation = { kind: 'grow', byIndex: false, operation: callee, type };
+      else if (shrink.has(method)) {
         // `xs.pop()` on a list being iterated, `d.pop(k)`, `xs.splice(i, 1)`.
         const byIndex = method === 'splice' || (method === 'pop' && family === 'python' && args.length > 0 && /^\d+$|^i$|idx|index/.test(args[0]!.text));
         mutation = { kind: 'shrink', byIndex, operation: callee, type };
