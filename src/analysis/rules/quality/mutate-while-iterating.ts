@@ -62,11 +62,26 @@ function boundInSource(name: string, source: string): boolean {
   return new RegExp(`(^|\\n)[ \\t]*${name}[ \\t]*=[^=]|\\bas[ \\t]+${name}\\b|\\bimport\\b[^\\n]*\\b${name}\\b|\\b(def|class|global|nonlocal)[ \\t]+${name}\\b`).test(source);
 }
 
+/**
+ * `record['endpoints']`, `self.peaks[ele]`: one entry of a mapping or list, named by a literal key or a plain name
+ * (not a slice, which is a copy, nor a call's result): the loop walks the list stored there, and
+ * `record['endpoints'].remove(e)` changes that same list.
+ */
+function keyedEntry(node: SyntaxNode): boolean {
+  if (node.type !== 'subscript') return false;
+  const value = node.childForFieldName('value');
+  const keys = node.childrenForFieldName('subscript');
+  if (!value || keys.length !== 1) return false;
+  const key = keys[0]!;
+  if (key.type !== 'string' && key.type !== 'integer' && key.type !== 'identifier' && key.type !== 'attribute') return false;
+  return value.type === 'identifier' || value.type === 'attribute' || keyedEntry(value);
+}
+
 function pythonIterated(node: SyntaxNode, model: FileModel): Iterated | undefined {
   if (node.type !== 'for_statement') return undefined;
   const right = node.childForFieldName('right');
   if (!right) return undefined;
-  if (right.type === 'identifier' || right.type === 'attribute') return { collection: compact(right.text), iterable: right, copied: false };
+  if (right.type === 'identifier' || right.type === 'attribute' || keyedEntry(right)) return { collection: compact(right.text), iterable: right, copied: false };
   if (right.type === 'call') {
     const callee = calleeOf(right);
     const { positional: args, keywords } = argumentsOf(right);
@@ -74,7 +89,7 @@ function pythonIterated(node: SyntaxNode, model: FileModel): Iterated | undefine
     // `KEYS pattern`) returns a fresh list, not a view of what the loop then deletes from.
     if (/\.(keys|values|items)$/.test(callee) && (args.length > 0 || keywords.size > 0)) return undefined;
     if (/\.(keys|values|items)$/.test(callee)) return { collection: callee.replace(/\.(keys|values|items)$/, ''), iterable: right, copied: isPython2(model) };
-    if (callee === 'enumerate' && args[0] && (args[0].type === 'identifier' || args[0].type === 'attribute')) return { collection: compact(args[0].text), iterable: args[0], copied: false };
+    if (callee === 'enumerate' && args[0] && (args[0].type === 'identifier' || args[0].type === 'attribute' || keyedEntry(args[0]))) return { collection: compact(args[0].text), iterable: args[0], copied: false };
     if (callee === 'reversed') return undefined;
   }
   return undefined;
