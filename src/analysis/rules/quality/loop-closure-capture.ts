@@ -158,6 +158,14 @@ function pythonParams(fn: SyntaxNode): { names: Set<string>; node: SyntaxNode | 
   return { names, node: params, hasKwargs };
 }
 
+/** What a statement binds (Python): an assignment's left side, a `for` target, `with ... as x`, `(x := ...)`. */
+function bindingTarget(node: SyntaxNode): SyntaxNode | null {
+  if (node.type === 'assignment' || node.type === 'augmented_assignment' || node.type === 'for_statement') return node.childForFieldName('left');
+  if (node.type === 'as_pattern') return node.childForFieldName('alias');
+  if (node.type === 'named_expression') return node.childForFieldName('name');
+  return null;
+}
+
 /**
  * Names the loop body rebinds on every iteration (`y = x * 2`, `total += n`, an inner `for`'s target, `with ... as
  * f`): a closure that reads one later sees the last iteration's value, exactly as for the loop variable (the
@@ -167,11 +175,7 @@ function pythonParams(fn: SyntaxNode): { names: Set<string>; node: SyntaxNode | 
 function namesBoundInBody(body: SyntaxNode, model: FileModel): Set<string> {
   const names = new Set<string>();
   for (const node of descendants(body, model, { skipFunctions: true })) {
-    let target: SyntaxNode | null = null;
-    if (node.type === 'assignment' || node.type === 'augmented_assignment') target = node.childForFieldName('left');
-    else if (node.type === 'for_statement') target = node.childForFieldName('left');
-    else if (node.type === 'as_pattern') target = node.childForFieldName('alias');
-    else if (node.type === 'named_expression') target = node.childForFieldName('name');
+    const target = bindingTarget(node);
     if (!target) continue;
     if (target.type === 'identifier') names.add(target.text);
     else if (/pattern|tuple|list/.test(target.type)) for (const id of target.descendantsOfType('identifier')) if (id.parent?.type !== 'attribute' && id.parent?.type !== 'subscript') names.add(id.text);
@@ -256,11 +260,7 @@ function boundForOneKey(name: string, loop: LoopFacts, model: FileModel): boolea
   };
   let bindings = 0;
   for (const node of descendants(loop.body, model, { skipFunctions: true })) {
-    let target: SyntaxNode | null = null;
-    if (node.type === 'assignment' || node.type === 'augmented_assignment') target = node.childForFieldName('left');
-    else if (node.type === 'for_statement') target = node.childForFieldName('left');
-    else if (node.type === 'as_pattern') target = node.childForFieldName('alias');
-    else if (node.type === 'named_expression') target = node.childForFieldName('name');
+    const target = bindingTarget(node);
     if (!target) continue;
     if (target.type === 'attribute' || target.type === 'subscript') continue;
     const names = target.type === 'identifier' ? [target.text] : target.descendantsOfType('identifier').filter((id) => id.parent?.type !== 'attribute' && id.parent?.type !== 'subscript').map((id) => id.text);

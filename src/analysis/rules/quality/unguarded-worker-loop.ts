@@ -352,9 +352,7 @@ function droppedAsyncCall(call: TreeCall, ctx: RuleContext): boolean {
   if (familyOf(ctx.file.language) !== 'js' || call.node.type !== 'call_expression') return false;
   const statement = call.node.parent?.type === 'unary_expression' && call.node.parent.text.startsWith('void') ? call.node.parent.parent : call.node.parent;
   if (statement?.type !== 'expression_statement') return false;
-  const name = call.callee.startsWith('this.') ? call.callee.slice(5) : call.callee;
-  if (!/^#?[A-Za-z_$][\w$]*$/.test(name)) return false;
-  const definitions = ctx.model.functions.filter((fn) => fn.name === name);
+  const definitions = ownDefinitions(call, ctx);
   return definitions.length > 0 && definitions.every((fn) => fn.isAsync);
 }
 
@@ -370,9 +368,7 @@ function failsIntoErrorListeners(call: TreeCall, ctx: RuleContext): boolean {
   if (familyOf(ctx.file.language) !== 'js') return false;
   // The timer's callback is the method itself (`setInterval(() => this.connectWS(), ms)` is read through to its body).
   if (errorListened(call.node)) return true;
-  const name = call.callee.startsWith('this.') ? call.callee.slice(5) : call.callee;
-  if (!/^#?[A-Za-z_$][\w$]*$/.test(name)) return false;
-  const definitions = ctx.model.functions.filter((fn) => fn.name === name);
+  const definitions = ownDefinitions(call, ctx);
   if (definitions.length === 0 || definitions.some((fn) => fn.isAsync)) return false;
   return definitions.every((fn) => {
     const body = fn.node.childForFieldName('body');
@@ -380,6 +376,12 @@ function failsIntoErrorListeners(call: TreeCall, ctx: RuleContext): boolean {
     const risky = treeCalls(body, ctx.model, { skipFunctions: true }).filter((c) => c.kinds.some((k) => THROWING_KINDS.has(k)));
     return risky.length > 0 && risky.every((c) => errorListened(c.node));
   });
+}
+
+/** The file's functions a call `f(...)` / `this.f(...)` may run, by name (none for any other callee shape). */
+function ownDefinitions(call: TreeCall, ctx: RuleContext) {
+  const name = call.callee.startsWith('this.') ? call.callee.slice(5) : call.callee;
+  return /^#?[A-Za-z_$][\w$]*$/.test(name) ? ctx.model.functions.filter((fn) => fn.name === name) : [];
 }
 
 /** `const req = https.request(o)` (or `this.req = ...`) in a function whose body also calls `req.on('error', ...)`. */
@@ -408,8 +410,7 @@ function servesAcceptedClient(loop: LoopFacts, ctx: RuleContext): boolean {
   const fn = enclosingFunction(loop.node, 'python');
   const name = fn?.childForFieldName('name')?.text;
   if (!fn || !name) return false;
-  const cls = enclosingClass(fn);
-  const className = cls?.childForFieldName('name')?.text;
+  const className = enclosingClassName(fn);
   const root = rootOf(loop.node);
   for (const accept of root.descendantsOfType('call')) {
     const callee = accept.childForFieldName('function');
