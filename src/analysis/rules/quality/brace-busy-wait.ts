@@ -100,6 +100,9 @@ function emptySpin(loop: LoopFacts, ctx: RuleContext): Detection | null {
   // A call's result compared with a character literal (`while (buf.get() != ')');`, `while (in.read() > ' ');`) reads
   // the next character of a buffer or stream: each call moves on, a scan to a delimiter, not a wait on shared state.
   if (CHAR_LITERAL.test(loop.condition) && loop.calls.length > 0) return null;
+  // Go: `for <-busy {}` receives from a channel each round: the goroutine parks until a value comes (a responder that
+  // ends when `false` arrives), it does not spin.
+  if (loop.language === 'go' && condition && [condition, ...condition.descendantsOfType('unary_expression')].some((u) => u.type === 'unary_expression' && u.childForFieldName('operator')?.text === '<-')) return null;
   // The condition may itself wait (`while (!queue.offer(x, 1, SECONDS))`): only reads of shared state are a spin.
   if (!loop.calls.every((c) => STATE_READ.test(c.method) && !SPIN_HINT.test(c.callee))) return null;
   if (loop.language === 'java' && condition && publicationSpin(condition, loop.node)) return null;

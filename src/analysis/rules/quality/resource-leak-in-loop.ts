@@ -176,6 +176,9 @@ function usage(resource: Resource, loop: LoopFacts, ctx: RuleContext): Usage {
         else if (call.parent?.type === 'with_item' || (call.parent?.type === 'as_pattern' && call.parent.parent?.type === 'with_item')) result.managed = true;
         else if (closes(method)) result.closeStatements.push(call);
         else if (['append', 'add', 'push', 'put', 'insert', 'extend', 'setdefault', 'set'].includes(method)) result.escapes = true;
+        // `location = ZIPLocation(archive, dir)` / `new Reader(stream)`: a new object holds it, and closing it is
+        // that object's business now (a resource index keeps the archive to read members from it later).
+        else if (keepsIt(call, ctx)) result.escapes = true;
       }
       if (parent.type === 'return_statement' || parent.type === 'yield' || parent.type === 'yield_expression') result.escapes = true;
       // `return sock, port` / `yield meta, zf, path`: the tuple of a multi-value return or yield.
@@ -193,6 +196,52 @@ function usage(resource: Resource, loop: LoopFacts, ctx: RuleContext): Usage {
     }
   }
   return result;
+}
+
+/**
+ * A constructor of the file's own class whose object is kept: `location = ZIPLocation(archive, dir)` (Python: a
+ * class the file defines or imports from its own package), `new Session(socket)` (JS: a class of the file), bound
+ * or handed on rather than a statement of its own. A library's reader (`csv.DictReader(f)`) does not take the file.
+ */
+function keepsIt(call: SyntaxNode, ctx: RuleContext): boolean {
+  if (call.parent?.type === 'expression_statement') return false;
+  const callee = calleeOf(call);
+  if (call.type === 'new_expression') return /^[A-Z]\w*$/.test(callee) && ctx.model.classes.some((c) => c.name === callee);
+  return call.type === 'call' && /^_?[A-Z]\w*$/.test(callee) && pythonBinding(callee, ctx) === 'own';
+}
+
+/** Archive and compression wrappers that own what they are given only when it is a path. */
+const WRAPS_FILE_OBJECT = /(?:^|\.)(?:ZipFile|TarFile|GzipFile|BZ2File|LZMAFile)$|^tarfile\.open$/;
+const IN_MEMORY = /^(?:io\.)?(?:BytesIO|StringIO)$/;
+
+/**
+ * Python: `zipfile.ZipFile(io.BytesIO(blob))`, or over a name the function binds to an in-memory buffer or to an
+ * instance of the file's own class (`FileLike(data, name=...)`): a ZipFile given a file object does not own it and
+ * holds no descriptor of its own, so not closing it leaks nothing (what the buffer wraps is the caller's).
+ */
+function wrapsInMemory(resource: Resource, ctx: RuleContext): boolean {
+  if (!WRAPS_FILE_OBJECT.test(resource.callee)) return false;
+  const args = resource.call.childForFieldName('arguments')?.namedChildren.filter((a) => a.type !== 'comment') ?? [];
+  const keyword = args.find((a) => a.type === 'keyword_argument' && a.childForFieldName('name')?.text === 'fileobj')?.childForFieldName('value');
+  const given = keyword ?? args.find((a) => a.type !== 'keyword_argument');
+  if (!given) return false;
+  const memory = (value: SyntaxNode | null | undefined): boolean => {
+    if (value?.type !== 'call') return false;
+    const callee = calleeOf(value);
+    return IN_MEMORY.test(callee) || (/^[A-Z]\w*$/.test(callee) && pythonBinding(callee, ctx) === 'own');
+  };
+  if (memory(given)) return true;
+  if (given.type !== 'identifier') return false;
+  const scope = enclosingFunction(resource.statement, 'python');
+  if (!scope) return false;
+  // Every binding of the name in the function is such a value, and at least one is (a loop target counts as unknown).
+  let bound = 0;
+  for (const assignment of scope.descendantsOfType('assignment')) {
+    if (assignment.childForFieldName('left')?.text !== given.text) continue;
+    if (!memory(assignment.childForFieldName('right'))) return false;
+    bound++;
+  }
+  return bound > 0 && !scope.descendantsOfType(['for_statement', 'parameters']).some((n) => (n.type === 'parameters' ? n : n.childForFieldName('left'))?.descendantsOfType('identifier').some((id) => id.text === given.text));
 }
 
 function inFinally(node: SyntaxNode, stop: SyntaxNode): boolean {
@@ -455,6 +504,7 @@ export const detectResourceLeakInLoop: Detector = (loop, ctx) => {
     if (inErrorHandler(resource.statement, loop)) continue;
     const info = usage(resource, loop, ctx);
     if (info.managed || info.escapes || keptPastTheLoop(resource, loop, model) || leavesAfterOpening(resource, loop)) continue;
+    if (family === 'python' && wrapsInMemory(resource, ctx)) continue;
     if (info.closeStatements.some((c) => inFinally(c, enclosingFunction(loop.node, family) ?? rootOf(loop.node)))) continue;
     if (closedOnEveryError(resource.statement, info.closeStatements, loop.body)) continue;
     if (expectedToRaise(resource.statement, loop.body)) continue;
