@@ -89,15 +89,43 @@ export function awaitsResolverOnly(awaited: SyntaxNode): boolean {
 
 /**
  * `new Promise((resolve) => ...)` (parentheses allowed): an executor written in place with one parameter, so it takes
- * no `reject` and the promise fulfils with whatever the code hands `resolve`.
+ * no `reject` and the promise fulfils with whatever the code hands `resolve`. The constructor may be Bluebird's under
+ * the name the file binds it to (`var BbPromise = require('bluebird')`, `import Bluebird from 'bluebird'`): its
+ * executor settles the same way.
  */
 export function resolverOnlyPromise(node: SyntaxNode | null | undefined): boolean {
   let created = node;
   while (created?.type === 'parenthesized_expression') created = created.namedChildren[0];
-  if (created?.type !== 'new_expression' || created.childForFieldName('constructor')?.text !== 'Promise') return false;
+  if (created?.type !== 'new_expression') return false;
+  const constructor = created.childForFieldName('constructor');
+  if (constructor?.type !== 'identifier') return false;
   const args = created.childForFieldName('arguments')?.namedChildren.filter((a) => a.type !== 'comment') ?? [];
   const executor = args[0];
   if (args.length !== 1 || !executor || (executor.type !== 'arrow_function' && executor.type !== 'function_expression')) return false;
+  if (constructor.text !== 'Promise' && !bindsBluebird(created, constructor.text)) return false;
   if (executor.childForFieldName('parameter')) return true;
   return (executor.childForFieldName('parameters')?.namedChildren.length ?? 2) === 1;
+}
+
+const BLUEBIRD_REQUIRE = /^require\(\s*['"]bluebird['"]\s*\)$/;
+
+/**
+ * The file binds `name` to Bluebird's promise constructor, and only to it: every declarator of the name is
+ * `require('bluebird')`, or an import takes the module's default (or namespace) as `name`.
+ */
+function bindsBluebird(node: SyntaxNode, name: string): boolean {
+  let program: SyntaxNode = node;
+  while (program.parent) program = program.parent;
+  let bound = false;
+  for (const d of program.descendantsOfType('variable_declarator')) {
+    if (d.childForFieldName('name')?.text !== name) continue;
+    if (!BLUEBIRD_REQUIRE.test(d.childForFieldName('value')?.text ?? '')) return false;
+    bound = true;
+  }
+  for (const i of program.descendantsOfType('import_statement')) {
+    if (!/^['"]bluebird['"]$/.test(i.childForFieldName('source')?.text ?? '')) continue;
+    const clause = i.namedChildren.find((c) => c.type === 'import_clause');
+    if (clause?.namedChildren.some((c) => (c.type === 'identifier' && c.text === name) || (c.type === 'namespace_import' && c.namedChildren.some((n) => n.text === name)))) bound = true;
+  }
+  return bound;
 }

@@ -293,7 +293,7 @@ export function neverRejects(name: string, ctx: RuleContext, seen: ReadonlySet<s
   if (seen.has(name)) return false;
   const definitions = ctx.model.functions.filter((fn) => fn.name === name && (fn.isAsync || resolvesOnly(fn.node)));
   const inner = new Set([...seen, name]);
-  const settles = definitions.filter((fn) => resolvesOnly(fn.node) || catchesEverything(fn.node) || awaitsNothing(fn.node) || awaitsOnlySettling(fn.node, ctx, inner));
+  const settles = definitions.filter((fn) => resolvesOnly(fn.node) || catchesEverything(fn.node) || awaitsNothing(fn.node, ctx) || awaitsOnlySettling(fn.node, ctx, inner));
   // (A wrapper that hands on to another definition of the name, `await entry.realpath()`, settles when they do.)
   return settles.length > 0 && definitions.every((fn) => settles.includes(fn) || handsOnTo(fn.node, name, ctx));
 }
@@ -328,14 +328,43 @@ function handsOnTo(fn: SyntaxNode, name: string, ctx: RuleContext): boolean {
  * end in the call itself; its promise fulfils (a synchronous bug aside), so dropping it loses no failure. What it
  * starts without awaiting is judged where it is started.
  */
-function awaitsNothing(fn: SyntaxNode): boolean {
+function awaitsNothing(fn: SyntaxNode, ctx: RuleContext): boolean {
   const body = fn.childForFieldName('body');
   if (body?.type !== 'statement_block' || unguarded(body, ['throw_statement', 'await_expression'])) return false;
   // `for await (const x of source)` awaits too.
   if (body.descendantsOfType('for_in_statement').some((f) => !insideFunction(f, body) && f.children.some((c) => c.type === 'await'))) return false;
   return body
     .descendantsOfType('return_statement')
-    .every((r) => insideFunction(r, body) || r.descendantsOfType(['call_expression', 'new_expression']).length === 0);
+    .every((r) => insideFunction(r, body) || r.descendantsOfType(['call_expression', 'new_expression']).length === 0 || returnsPlainCall(r.namedChildren[0], ctx));
+}
+
+/**
+ * `async subscribeQuotes(sym) { return this.trackedSubscribe('quotes', sym, { sym }); }` where every function of the
+ * file named `trackedSubscribe` is plain (not async, no promise executor) and returns only values built without a
+ * call (`return true`, `return false`) or, in turn, such a call: the wrapper hands back a plain value, not a promise
+ * it would adopt, so it fulfils like any async function that awaits nothing. (A plain method that returns a call's
+ * result, `return fetch(url)`, may hand back a promise that rejects: it does not count.) Only `name(...)` and
+ * `this.name(...)`, the file's own functions; arguments that call nothing.
+ */
+function returnsPlainCall(value: SyntaxNode | undefined, ctx: RuleContext, seen: ReadonlySet<string> = new Set()): boolean {
+  if (value?.type !== 'call_expression' || ctx.file.language === 'python') return false;
+  const name = /^(?:this\.)?([A-Za-z_$][\w$]*)$/.exec(calleeOf(value))?.[1];
+  if (name === undefined || seen.has(name)) return false;
+  if (value.childForFieldName('arguments')?.descendantsOfType(['call_expression', 'new_expression', 'await_expression']).length) return false;
+  const definitions = ctx.model.functions.filter((f) => f.name === name);
+  const inner = new Set([...seen, name]);
+  return (
+    definitions.length > 0 &&
+    definitions.every((f) => {
+      if (f.isAsync || resolvesOnly(f.node) || f.node.children.some((c) => c.text === '*')) return false;
+      const body = f.node.childForFieldName('body');
+      // An arrow with an expression body returns that expression.
+      if (body?.type !== 'statement_block') return body !== null && body !== undefined && (body.descendantsOfType(['call_expression', 'new_expression']).length === 0 || returnsPlainCall(body, ctx, inner));
+      return body
+        .descendantsOfType('return_statement')
+        .every((r) => insideFunction(r, body) || r.descendantsOfType(['call_expression', 'new_expression']).length === 0 || returnsPlainCall(r.namedChildren[0], ctx, inner));
+    })
+  );
 }
 
 /**
