@@ -571,6 +571,31 @@ const FORMAT_PLACEHOLDER = /\{\{|\}\}|\{([^{}!:]*)(?:![rsa])?(?::[^{}]*)?\}/g;
  */
 export function formatsTableName(loop: LoopFacts, call: CallFact): boolean {
   if (loop.language !== 'python') return false;
+  if (tableSlotFilled(loop, call)) return true;
+  // Another statement of the loop puts the item in a table slot: the loop walks tables, and the body's other database
+  // calls (`SELECT LAST_INSERT_ID()` after `'INSERT INTO ' + key`) are that table's work, not a round trip per row.
+  return loop.calls.some(
+    (c) => c !== call && c.inInnerLoop === call.inInnerLoop && (c.kinds.includes('db-read') || c.kinds.includes('db-write')) && tableSlotFilled(loop, c),
+  );
+}
+
+/** The operands of a `+` chain in source order (`'SELECT id FROM ' + key + ' WHERE ...'`). */
+function concatenationParts(n: SyntaxNode): SyntaxNode[] {
+  if (n.type === 'parenthesized_expression' && n.namedChildCount === 1) return concatenationParts(n.namedChild(0)!);
+  if (n.type === 'binary_operator' && n.childForFieldName('operator')?.text === '+') {
+    return [...concatenationParts(n.childForFieldName('left')!), ...concatenationParts(n.childForFieldName('right')!)];
+  }
+  return [n];
+}
+
+/** A plain string literal's text without its prefix and quotes; undefined for an f-string or anything else. */
+function literalText(n: SyntaxNode): string | undefined {
+  if (n.type !== 'string' || n.namedChildren.some((c) => c.type === 'interpolation')) return undefined;
+  const m = /^[a-zA-Z]{0,2}("""|'''|"|')([\s\S]*)\1$/.exec(n.text);
+  return m ? m[2] : undefined;
+}
+
+function tableSlotFilled(loop: LoopFacts, call: CallFact): boolean {
   let sql: SyntaxNode | undefined = argumentNodes(callNode(call))[0];
   if (sql?.type === 'identifier') {
     const name = sql.text;
@@ -583,6 +608,16 @@ export function formatsTableName(loop: LoopFacts, call: CallFact): boolean {
   const tableAt = (text: string, start: number, end: number): boolean => TABLE_SLOT.test(text.slice(0, start)) && AFTER_TABLE.test(text.slice(end));
   if (sql.type === 'string') {
     return sql.namedChildren.some((part) => part.type === 'interpolation' && tableAt(sql!.text, part.startIndex - sql!.startIndex, part.endIndex - sql!.startIndex) && reads(part));
+  }
+  if (sql.type === 'binary_operator' && sql.childForFieldName('operator')?.text === '+') {
+    // `'DELETE FROM ' + key + ' WHERE id = %s'`: the item sits between a table slot and what may follow a table name.
+    const parts = concatenationParts(sql);
+    return parts.some((part, i) => {
+      if (literalText(part) !== undefined || !reads(part)) return false;
+      const before = i > 0 ? literalText(parts[i - 1]!) : undefined;
+      const after = i + 1 < parts.length ? literalText(parts[i + 1]!) : '';
+      return before !== undefined && after !== undefined && TABLE_SLOT.test(before) && AFTER_TABLE.test(after);
+    });
   }
   if (sql.type === 'binary_operator' && sql.childForFieldName('operator')?.text === '%') {
     const text = sql.childForFieldName('left');

@@ -121,21 +121,50 @@ function rollsBackPerItem(c: CallFact, loop: LoopFacts): boolean {
  * conflict), not once per item.
  */
 function retriesUntilCommitted(c: CallFact, loop: LoopFacts): boolean {
+  const names = new Set<string>();
+  const assigned = resultName(c, loop);
+  if (assigned !== undefined) names.add(assigned);
+  // Python: `result = session.execute(update(...).where(col == old)); session.commit(); if result.rowcount == 1:
+  // break`: a compare-and-set whose statement's own result says it matched (an ORM's `execute` of a built statement
+  // may be read as a query); the loop goes round again only after a
+  // conflict, so it commits once per attempt.
+  // Only a loop that counts attempts: `while`, or `for i in range(n)` whose counter nothing before the commit reads
+  // (a loop over rows that stops at the first unmatched update still commits once per row).
+  if (loop.language === 'python' && countsAttempts(c, loop)) {
+    for (const w of ownCalls(loop)) {
+      if (w.node.startIndex >= c.node.startIndex || !(hasKind(w, 'db-write') || hasKind(w, 'db-read'))) continue;
+      const name = resultName(w, loop);
+      if (name !== undefined) names.add(name);
+    }
+  }
+  if (names.size === 0) return false;
+  return successExits(callNode(c), loop).some((exit) => {
+    for (let up = exit.node.parent; up && up.id !== loop.body.id; up = up.parent) {
+      if (up.type !== 'if_statement') continue;
+      const condition = up.childForFieldName('condition');
+      return condition !== null && [condition, ...condition.descendantsOfType('identifier')].some((n) => n.type === 'identifier' && names.has(n.text)) && !/[!]|\bnot\b/.test(condition.text);
+    }
+    return false;
+  });
+}
+
+function countsAttempts(c: CallFact, loop: LoopFacts): boolean {
+  if (loop.node.type === 'while_statement') return true;
+  if (loop.node.type !== 'for_statement') return false;
+  const iterable = loop.node.childForFieldName('right');
+  if (iterable?.type !== 'call' || iterable.childForFieldName('function')?.text !== 'range') return false;
+  return !loop.body.descendantsOfType('identifier').some((n) => n.startIndex < c.node.startIndex && loop.loopVariables.includes(n.text));
+}
+
+/** The plain name a call's result is assigned to in the loop's body (`done = await tx.commit()`), if any. */
+function resultName(c: CallFact, loop: LoopFacts): string | undefined {
   let name: string | undefined;
   for (let up = callNode(c).parent; up && up.id !== loop.body.id && name === undefined; up = up.parent) {
     if (up.type === 'assignment_expression' || up.type === 'assignment') name = up.childForFieldName('left')?.text;
     else if (up.type === 'variable_declarator') name = up.childForFieldName('name')?.text;
     else if (up.type === 'expression_statement' || up.type === 'lexical_declaration' || up.type === 'variable_declaration') break;
   }
-  if (name === undefined || !/^[A-Za-z_$][\w$]*$/.test(name)) return false;
-  return successExits(callNode(c), loop).some((exit) => {
-    for (let up = exit.node.parent; up && up.id !== loop.body.id; up = up.parent) {
-      if (up.type !== 'if_statement') continue;
-      const condition = up.childForFieldName('condition');
-      return condition !== null && [condition, ...condition.descendantsOfType('identifier')].some((n) => n.type === 'identifier' && n.text === name) && !/[!]|\bnot\b/.test(condition.text);
-    }
-    return false;
-  });
+  return name !== undefined && /^[A-Za-z_$][\w$]*$/.test(name) ? name : undefined;
 }
 
 /**

@@ -304,6 +304,9 @@ function pythonDetections(loop: LoopFacts, source: string, model: FileModel): De
       }
     }
     if (!deferred) continue;
+    // Made on an iteration that always leaves the loop (`if name in cls.__dict__: orig = ...; def wrap(): ...; break`):
+    // a loop variable is function-scoped in Python, and nothing runs another iteration to change it.
+    if (madeOnTheWayOut(node, loop, captured, model)) continue;
     let fix;
     if (!params.hasKwargs) {
       const defaults = captured.map((v) => `${v}=${v}`).join(', ');
@@ -518,13 +521,14 @@ function madeOnTheWayOut(closure: SyntaxNode, loop: LoopFacts, captured: readonl
 }
 
 /**
- * After a `break` that leaves the loop, the loop's `var`s keep the value the closure saw (`for (var key in fields)
- * { if (key === name) { fields[key].check = () => valid(key); break; } }`), unless something runs the loop again or
+ * After a `break` that leaves the loop, the loop's `var`s (and Python's loop variables, function-scoped too) keep the
+ * value the closure saw (`for (var key in fields) { if (key === name) { fields[key].check = () => valid(key); break; } }`),
+ * unless something runs the loop again or
  * writes them: the loop is not inside another loop of the same function, and the function does not name them after
  * the loop.
  */
 function lastValueAfterBreak(loop: LoopFacts, captured: readonly string[], model: FileModel): boolean {
-  const scope = enclosingFunction(loop.node, 'js') ?? rootOf(loop.node);
+  const scope = enclosingFunction(loop.node, familyOf(loop.language)) ?? rootOf(loop.node);
   for (let up = loop.node.parent; up && up.id !== scope.id; up = up.parent) {
     if (['for_statement', 'for_in_statement', 'while_statement', 'do_statement'].includes(up.type)) return false;
   }
