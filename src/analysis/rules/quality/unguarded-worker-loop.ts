@@ -731,6 +731,13 @@ export function isInProcessQueue(receiver: string, loop: Pick<LoopFacts, 'node'>
   };
   const moduleLevel = root.namedChildren.filter((s) => s.type === 'expression_statement').map((s) => s.namedChildren[0]).filter((n): n is SyntaxNode => n?.type === 'assignment');
   if (moduleLevel.some(builds)) return true;
+  // `from .shared import dns_jobs` (or `shared.dns_jobs` after `from . import shared`) where that module of the code's
+  // own binds `dns_jobs = queue.Queue()` once: the same per-process object, built one file away (a daemon's queues kept
+  // in one module that every thread imports). Not when the function around the loop binds the name itself.
+  if (/^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)?$/.test(receiver) && !receiver.startsWith('self.') && !boundIn(outer, receiver.split('.')[0]!)) {
+    const built = ctx.kb.importedObject?.(ctx.file.language, receiver);
+    if (built !== undefined && ctx.kb.builds?.(ctx.file.language, built, 'in_process_queue') === true) return true;
+  }
   // `Middleware.send_queue = queue.Queue(size)` in any function of the file, for a class the file defines: a class
   // attribute is one object per process, like a module-level queue (a notifier's queue built once under a lock).
   const classAttr = /^([A-Za-z_]\w*)\.\w+$/.exec(receiver);
@@ -741,6 +748,14 @@ export function isInProcessQueue(receiver: string, loop: Pick<LoopFacts, 'node'>
   // class of the file that inherits that `__init__`).
   if (!receiver.startsWith('self.')) return false;
   return classAndFileBases(enclosingClass(outer), root).some((cls) => cls.descendantsOfType('assignment').some(builds));
+}
+
+/** `name` is a parameter of `fn` or assigned in it: a local that shadows the module's (or an imported) name. */
+function boundIn(fn: SyntaxNode | undefined, name: string): boolean {
+  if (!fn) return false;
+  const params = fn.childForFieldName('parameters')?.namedChildren ?? [];
+  if (params.some((p) => (p.type === 'identifier' ? p.text : (p.childForFieldName('name') ?? p.namedChildren[0])?.text) === name)) return true;
+  return fn.descendantsOfType('assignment').some((a) => a.childForFieldName('left')?.text === name);
 }
 
 /** A Python class and the base classes the same file defines (`class Source(StreamBase):`), nearest first. */
