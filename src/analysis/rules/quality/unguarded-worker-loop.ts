@@ -782,17 +782,64 @@ function probedFirst(call: TreeCall, loop: LoopFacts, ctx: RuleContext): boolean
   return false;
 }
 
+/** `os.system("clear")`, `subprocess.call(["tput", "reset"])`: a command that clears the terminal. */
+const CLEAR_COMMAND = /^(?:clear|cls|reset|tput\s+(?:reset|clear))$/;
+/** ANSI "erase display" (`\033[2J`) or "reset terminal" (`\033c`), however the escape is spelled in the literal. */
+const CLEAR_ESCAPE = /\\(?:033|x1b|x1B|u001b|u001B|e)(?:\[[0-3]?J|\[H\\(?:033|x1b|x1B|u001b|u001B|e)\[[0-3]?J|c)/;
+
+/** One call that clears the terminal: a clear command run through the shell, `click.clear()`, a printed escape. */
+function clearsScreen(call: SyntaxNode): boolean {
+  const fn = call.childForFieldName('function')?.text ?? '';
+  const first = call.childForFieldName('arguments')?.namedChildren[0];
+  if (fn === 'click.clear') return true;
+  if (!first) return false;
+  const literal = (n: SyntaxNode | undefined) => (n?.type === 'string' ? n.text.replace(/^[rbuRBU]*(['"]{1,3})([\s\S]*)\1$/, '$2').trim() : undefined);
+  if (/^(?:os\.system|subprocess\.(?:call|run|check_call|Popen))$/.test(fn)) {
+    const words = first.type === 'list' ? first.namedChildren.map(literal) : [literal(first)];
+    return words.every((w) => w !== undefined) && CLEAR_COMMAND.test(words.join(' '));
+  }
+  return (fn === 'print' || /(?:^|\.)write$/.test(fn)) && first.type === 'string' && CLEAR_ESCAPE.test(first.text);
+}
+
+/**
+ * The loop clears the person's screen every round (`os.system("clear")`, `click.clear()`, `print("\033[2J")`), directly
+ * or through a name the function around it or the module binds to such a lambda or function (`clear = lambda:
+ * os.system("tput reset")`): a `watch`-style terminal monitor someone runs and watches. An error there is printed to
+ * that person, who restarts it; no deploy stops it mid-item.
+ */
+function repaintsScreen(loop: LoopFacts, calls: TreeCall[]): boolean {
+  if (calls.some((c) => clearsScreen(c.node))) return true;
+  const root = rootOf(loop.node);
+  const fn = enclosingFunction(loop.node, 'python');
+  const scopes = fn ? [fn, root] : [root];
+  const clearer = (name: string): boolean =>
+    scopes.some((scope) =>
+      scope.descendantsOfType(['assignment', 'function_definition']).some((d) => {
+        if (d.type === 'assignment') {
+          const right = d.childForFieldName('right');
+          return d.childForFieldName('left')?.text === name && right?.type === 'lambda' && right.descendantsOfType('call').some(clearsScreen);
+        }
+        if (d.parent?.type !== 'module' && d.parent?.parent?.type !== 'module') return false;
+        const body = d.childForFieldName('body');
+        return d.childForFieldName('name')?.text === name && body !== null && body.namedChildren.length <= 2 && body.descendantsOfType('call').some(clearsScreen);
+      }),
+    );
+  return calls.some((c) => /^[A-Za-z_]\w*$/.test(c.callee) && clearer(c.callee));
+}
+
 /**
  * The loop reads what a person types (`roles: reads_terminal`: `input()`, a prompt session's `prompt`), directly or
  * through a method of its own class (`code = await self.prompt_for_code()`): an interactive session (a REPL, a
  * console), not a worker. An error there reaches the person at the keyboard, and no deploy stops it mid-item. The
- * same for a frame loop that pumps a window's event queue (`builds: ui_events`: `for event in pygame.event.get()`).
+ * same for a frame loop that pumps a window's event queue (`builds: ui_events`: `for event in pygame.event.get()`),
+ * and for a `watch`-style monitor that clears the person's screen every round (`repaintsScreen`).
  */
 export function readsTerminal(loop: LoopFacts, ctx: RuleContext): boolean {
   if (familyOf(loop.language) !== 'python') return false;
   const reads = (method: string) => ctx.kb.hasRole?.(loop.language, method, 'reads_terminal') === true;
   const calls = treeCalls(loop.node, ctx.model, { skipFunctions: true });
   if (calls.some((c) => reads(c.method) || ctx.kb.builds?.(loop.language, c.callee, 'ui_events') === true)) return true;
+  if (repaintsScreen(loop, calls)) return true;
   const methods = classMethods(enclosingClass(loop.node));
   return calls.some((c) => {
     if (c.callee !== `self.${c.method}`) return false;
