@@ -157,6 +157,12 @@ export interface KnowledgeBase {
    */
   importedNumber?(language: Language, name: string): number | undefined;
   /**
+   * Python: the constructor, as its module writes it, of a module-level object that the file imports from a module of
+   * the code's own (`dns_jobs` from `from .shared import dns_jobs` where shared.py has `dns_jobs = queue.Queue()` →
+   * `queue.Queue`; also `shared.dns_jobs` through `from . import shared`). Only a name that module binds once.
+   */
+  importedObject?(language: Language, name: string): string | undefined;
+  /**
    * Effect summaries (Python): for each module of the code's own that the file imports from, the modules it imports
    * (`from .sql_db import SqlDB` → `['os', 'queue', 'sqlite3', ...]`) and whether the in-process database connections
    * its functions open keep the driver's transactions (`transactional`) or may commit every statement (`autocommit`).

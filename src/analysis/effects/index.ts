@@ -827,6 +827,34 @@ export class FileEffects implements KnowledgeBase {
     return this.moduleNumber(this.table, module, attribute, 0);
   }
 
+  importedObject(language: Language, name: string): string | undefined {
+    if (language !== 'python' || this.table.language !== 'python') return undefined;
+    const match = /^([A-Za-z_]\w*)(?:\.([A-Za-z_]\w*))?$/.exec(name);
+    if (!match) return undefined;
+    const [, head, attribute] = match as unknown as [string, string, string | undefined];
+    const binding = this.table.imports.get(head);
+    if (!binding) return undefined;
+    if (attribute === undefined) return binding.name === undefined ? undefined : this.moduleObject(this.table, binding.module, binding.name, 0);
+    const module = binding.name === undefined ? binding.module : submoduleOf({ module: binding.module, name: binding.name });
+    return this.moduleObject(this.table, module, attribute, 0);
+  }
+
+  /** A module's `name = Cls(...)` (FileTable.moduleObjects), following one re-export (`from .queues import jobs`). */
+  private moduleObject(from: FileTable, module: string, name: string, hops: number): string | undefined {
+    if (hops > 1) return undefined;
+    for (const candidate of moduleCandidates(from.path, from.language, module)) {
+      if (candidate === from.path) continue;
+      if (!this.index.has(candidate)) continue;
+      const table = this.loadCounted(candidate, false);
+      if (!table) continue;
+      const built = table.moduleObjects?.get(name);
+      if (built !== undefined) return built;
+      const again = table.imports.get(name);
+      return again?.name !== undefined ? this.moduleObject(table, again.module, again.name, hops + 1) : undefined;
+    }
+    return undefined;
+  }
+
   private moduleNumber(from: FileTable, module: string, name: string, hops: number): number | undefined {
     if (hops > 1) return undefined;
     for (const candidate of moduleCandidates(from.path, from.language, module)) {

@@ -731,6 +731,13 @@ export function isInProcessQueue(receiver: string, loop: Pick<LoopFacts, 'node'>
   };
   const moduleLevel = root.namedChildren.filter((s) => s.type === 'expression_statement').map((s) => s.namedChildren[0]).filter((n): n is SyntaxNode => n?.type === 'assignment');
   if (moduleLevel.some(builds)) return true;
+  // `from .shared import dns_jobs` (or `shared.dns_jobs` after `from . import shared`) where that module of the code's
+  // own binds `dns_jobs = queue.Queue()` once: the same per-process object, built one file away (a daemon's queues kept
+  // in one module that every thread imports). Not when the function around the loop binds the name itself.
+  if (/^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)?$/.test(receiver) && !receiver.startsWith('self.') && !boundIn(outer, receiver.split('.')[0]!)) {
+    const built = ctx.kb.importedObject?.(ctx.file.language, receiver);
+    if (built !== undefined && ctx.kb.builds?.(ctx.file.language, built, 'in_process_queue') === true) return true;
+  }
   // `Middleware.send_queue = queue.Queue(size)` in any function of the file, for a class the file defines: a class
   // attribute is one object per process, like a module-level queue (a notifier's queue built once under a lock).
   const classAttr = /^([A-Za-z_]\w*)\.\w+$/.exec(receiver);
@@ -741,6 +748,14 @@ export function isInProcessQueue(receiver: string, loop: Pick<LoopFacts, 'node'>
   // class of the file that inherits that `__init__`).
   if (!receiver.startsWith('self.')) return false;
   return classAndFileBases(enclosingClass(outer), root).some((cls) => cls.descendantsOfType('assignment').some(builds));
+}
+
+/** `name` is a parameter of `fn` or assigned in it: a local that shadows the module's (or an imported) name. */
+function boundIn(fn: SyntaxNode | undefined, name: string): boolean {
+  if (!fn) return false;
+  const params = fn.childForFieldName('parameters')?.namedChildren ?? [];
+  if (params.some((p) => (p.type === 'identifier' ? p.text : (p.childForFieldName('name') ?? p.namedChildren[0])?.text) === name)) return true;
+  return fn.descendantsOfType('assignment').some((a) => a.childForFieldName('left')?.text === name);
 }
 
 /** A Python class and the base classes the same file defines (`class Source(StreamBase):`), nearest first. */
@@ -767,17 +782,64 @@ function probedFirst(call: TreeCall, loop: LoopFacts, ctx: RuleContext): boolean
   return false;
 }
 
+/** `os.system("clear")`, `subprocess.call(["tput", "reset"])`: a command that clears the terminal. */
+const CLEAR_COMMAND = /^(?:clear|cls|reset|tput\s+(?:reset|clear))$/;
+/** ANSI "erase display" (`\033[2J`) or "reset terminal" (`\033c`), however the escape is spelled in the literal. */
+const CLEAR_ESCAPE = /\\(?:033|x1b|x1B|u001b|u001B|e)(?:\[[0-3]?J|\[H\\(?:033|x1b|x1B|u001b|u001B|e)\[[0-3]?J|c)/;
+
+/** One call that clears the terminal: a clear command run through the shell, `click.clear()`, a printed escape. */
+function clearsScreen(call: SyntaxNode): boolean {
+  const fn = call.childForFieldName('function')?.text ?? '';
+  const first = call.childForFieldName('arguments')?.namedChildren[0];
+  if (fn === 'click.clear') return true;
+  if (!first) return false;
+  const literal = (n: SyntaxNode | undefined) => (n?.type === 'string' ? n.text.replace(/^[rbuRBU]*(['"]{1,3})([\s\S]*)\1$/, '$2').trim() : undefined);
+  if (/^(?:os\.system|subprocess\.(?:call|run|check_call|Popen))$/.test(fn)) {
+    const words = first.type === 'list' ? first.namedChildren.map(literal) : [literal(first)];
+    return words.every((w) => w !== undefined) && CLEAR_COMMAND.test(words.join(' '));
+  }
+  return (fn === 'print' || /(?:^|\.)write$/.test(fn)) && first.type === 'string' && CLEAR_ESCAPE.test(first.text);
+}
+
+/**
+ * The loop clears the person's screen every round (`os.system("clear")`, `click.clear()`, `print("\033[2J")`), directly
+ * or through a name the function around it or the module binds to such a lambda or function (`clear = lambda:
+ * os.system("tput reset")`): a `watch`-style terminal monitor someone runs and watches. An error there is printed to
+ * that person, who restarts it; no deploy stops it mid-item.
+ */
+function repaintsScreen(loop: LoopFacts, calls: TreeCall[]): boolean {
+  if (calls.some((c) => clearsScreen(c.node))) return true;
+  const root = rootOf(loop.node);
+  const fn = enclosingFunction(loop.node, 'python');
+  const scopes = fn ? [fn, root] : [root];
+  const clearer = (name: string): boolean =>
+    scopes.some((scope) =>
+      scope.descendantsOfType(['assignment', 'function_definition']).some((d) => {
+        if (d.type === 'assignment') {
+          const right = d.childForFieldName('right');
+          return d.childForFieldName('left')?.text === name && right?.type === 'lambda' && right.descendantsOfType('call').some(clearsScreen);
+        }
+        if (d.parent?.type !== 'module' && d.parent?.parent?.type !== 'module') return false;
+        const body = d.childForFieldName('body');
+        return d.childForFieldName('name')?.text === name && body !== null && body.namedChildren.length <= 2 && body.descendantsOfType('call').some(clearsScreen);
+      }),
+    );
+  return calls.some((c) => /^[A-Za-z_]\w*$/.test(c.callee) && clearer(c.callee));
+}
+
 /**
  * The loop reads what a person types (`roles: reads_terminal`: `input()`, a prompt session's `prompt`), directly or
  * through a method of its own class (`code = await self.prompt_for_code()`): an interactive session (a REPL, a
  * console), not a worker. An error there reaches the person at the keyboard, and no deploy stops it mid-item. The
- * same for a frame loop that pumps a window's event queue (`builds: ui_events`: `for event in pygame.event.get()`).
+ * same for a frame loop that pumps a window's event queue (`builds: ui_events`: `for event in pygame.event.get()`),
+ * and for a `watch`-style monitor that clears the person's screen every round (`repaintsScreen`).
  */
 export function readsTerminal(loop: LoopFacts, ctx: RuleContext): boolean {
   if (familyOf(loop.language) !== 'python') return false;
   const reads = (method: string) => ctx.kb.hasRole?.(loop.language, method, 'reads_terminal') === true;
   const calls = treeCalls(loop.node, ctx.model, { skipFunctions: true });
   if (calls.some((c) => reads(c.method) || ctx.kb.builds?.(loop.language, c.callee, 'ui_events') === true)) return true;
+  if (repaintsScreen(loop, calls)) return true;
   const methods = classMethods(enclosingClass(loop.node));
   return calls.some((c) => {
     if (c.callee !== `self.${c.method}`) return false;
