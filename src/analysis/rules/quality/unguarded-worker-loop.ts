@@ -531,15 +531,30 @@ function heartbeatOfOpenSocket(call: TreeCall, loop: LoopFacts, ctx: RuleContext
   if (loop.kind !== 'interval' || familyOf(ctx.file.language) !== 'js' || !receiver || !ctx.kb.hasRole?.(ctx.file.language, call.method, 'sends_when_open')) return false;
   const handle = loop.node.parent?.type === 'variable_declarator' ? loop.node.parent.childForFieldName('name')?.text : loop.node.parent?.type === 'assignment_expression' ? loop.node.parent.childForFieldName('left')?.text : undefined;
   if (!handle) return false;
-  // The listener of `event` on the receiver that `fn` is: `ws.onopen = fn`, `ws.on('open', fn)`, `ws.addEventListener('open', fn)`.
+  // `ws.on('open', x)`, `ws.addEventListener('open', x)`: the listener argument of a registration of `event` on the receiver.
+  const registered = (invoked: SyntaxNode | null | undefined, event: string): SyntaxNode | undefined => {
+    if (invoked?.type !== 'call_expression') return undefined;
+    const callee = calleeOf(invoked);
+    const args = invoked.childForFieldName('arguments')?.namedChildren ?? [];
+    const listens = callee.startsWith(`${receiver}.`) && /^(on|once|addEventListener|addListener)$/.test(callee.slice(receiver.length + 1));
+    return listens && /^['"`]/.test(args[0]?.text ?? '') && args[0]!.text.slice(1, -1) === event ? args[1] : undefined;
+  };
+  // The listener of `event` on the receiver that `fn` is: `ws.onopen = fn`, `ws.on('open', fn)`, `ws.addEventListener('open', fn)`,
+  // or, for a function bound to a name (`const start = () => {...}`, a method `start() {...}`), a registration of that
+  // name in the block that binds it or in the class (`ws.addEventListener('open', start)`, `ws.on('open', this.start)`).
   const listensTo = (fn: SyntaxNode, event: string): boolean => {
     const parent = fn.parent;
     if (parent?.type === 'assignment_expression') return parent.childForFieldName('left')?.text === `${receiver}.on${event}`;
-    const invoked = parent?.type === 'arguments' ? parent.parent : null;
-    const callee = invoked?.type === 'call_expression' ? calleeOf(invoked) : '';
-    const args = parent?.namedChildren ?? [];
-    const listens = callee.startsWith(`${receiver}.`) && /^(on|once|addEventListener|addListener)$/.test(callee.slice(receiver.length + 1));
-    return listens && /^['"`]/.test(args[0]?.text ?? '') && args[0]!.text.slice(1, -1) === event && args[1]?.id === fn.id;
+    if (parent?.type === 'arguments' && registered(parent.parent, event)?.id === fn.id) return true;
+    const bound = parent?.type === 'variable_declarator' && parent.childForFieldName('value')?.id === fn.id ? parent.childForFieldName('name') : null;
+    // (`start = () => {...}` as a class field is a method too.)
+    const field = parent?.type === 'public_field_definition' || parent?.type === 'field_definition' ? parent.childForFieldName('name') ?? parent.childForFieldName('property') : null;
+    const method = fn.type === 'method_definition' ? fn.childForFieldName('name') : field;
+    const name = bound?.type === 'identifier' ? bound.text : method ? `this.${method.text}` : undefined;
+    if (!name) return false;
+    let region: SyntaxNode | null = fn.type === 'method_definition' ? fn.parent : parent!.parent;
+    while (region && region.type !== 'statement_block' && region.type !== 'program' && region.type !== 'class_body') region = region.parent;
+    return (region?.descendantsOfType('call_expression') ?? []).some((c) => registered(c, event)?.text === name);
   };
   let opener: SyntaxNode | undefined;
   for (let up = loop.node.parent; up; up = up.parent) {
@@ -554,7 +569,7 @@ function heartbeatOfOpenSocket(call: TreeCall, loop: LoopFacts, ctx: RuleContext
     scope = up;
     if (ASYNC_SCOPES.has(up.type)) break;
   }
-  return scope.descendantsOfType(['arrow_function', 'function_expression']).some((fn) => listensTo(fn, 'close') && fn.descendantsOfType('call_expression').some((c) => calleeOf(c) === 'clearInterval' && c.childForFieldName('arguments')?.namedChildren[0]?.text === handle));
+  return scope.descendantsOfType(['arrow_function', 'function_expression', 'method_definition']).some((fn) => listensTo(fn, 'close') && fn.descendantsOfType('call_expression').some((c) => calleeOf(c) === 'clearInterval' && c.childForFieldName('arguments')?.namedChildren[0]?.text === handle));
 }
 
 /**
