@@ -43,6 +43,8 @@ export interface EffectStep {
   callee: string;
   path: string;
   line: number;
+  /** The call sits in a handled `try` (or `.catch` chain) of its function: what fails there stays there (TableCall.caught). */
+  caught?: boolean;
 }
 
 /**

@@ -149,7 +149,10 @@ export interface KnowledgeBase {
    * file or one it imports (`import { sendMail } from './mailer.js'`): a call of it returns a promise.
    */
   isAsyncFunction?(language: Language, callee: string): boolean;
-  /** JS/TS: the call resolves to a function of the code's own whose work is all caught and not rethrown (effect summaries). */
+  /**
+   * The call resolves to a function of the code's own whose work is all caught and not rethrown (JS/TS), or whose
+   * every chain to I/O that can fail runs through a handled `try` (JS/TS and Python; effect summaries).
+   */
   neverThrows?(language: Language, callee: string): boolean;
   /**
    * Python: the number an imported module-level constant holds (`POLL_INTERVAL` from `from app.settings import

@@ -40,6 +40,9 @@ export const SUMMARY_KINDS: ReadonlySet<CallKind> = new Set<CallKind>([
  * inside a helper says nothing about the caller's resources (the helper usually closes or keeps them); a
  * connection counts only when the helper opens and closes it (a connection per call).
  */
+/** Kinds whose call can fail with the I/O behind it (a refused connection, a failed query): not a sleep or a lock. */
+const FAILING_KINDS: ReadonlySet<CallKind> = new Set<CallKind>(['db-read', 'db-write', 'db-batch', 'db-commit', 'http', 'queue-pop', 'queue-ack', 'queue-publish', 'connect', 'subprocess', 'file-open']);
+
 const APPLIED_KINDS: ReadonlySet<CallKind> = new Set<CallKind>(['db-read', 'db-write', 'db-batch', 'db-commit', 'http', 'sleep', 'queue-pop', 'queue-ack', 'queue-publish', 'lock', 'connect', 'subprocess']);
 
 export interface EffectLimits {
@@ -181,9 +184,15 @@ interface Summary {
   effects: Map<CallKind, Effect>;
   /** Calls something that is neither resolved nor known to be harmless: an empty summary proves nothing. */
   opaque: boolean;
+  /**
+   * Outside a handled `try`, it awaits a call nobody resolved (JS/TS: `await this.extendObjectAsync(id)`), makes one
+   * known only by a name that suggests I/O (Python), or calls a function whose summary is exposed: a failure the
+   * summary cannot see may reach the caller (`neverThrows` then proves nothing).
+   */
+  exposed?: boolean;
 }
 
-const EMPTY_OPAQUE: Summary = { effects: new Map(), opaque: true };
+const EMPTY_OPAQUE: Summary = { effects: new Map(), opaque: true, exposed: true };
 
 /** Calls that never do I/O: builtins and the common methods of strings, lists, dicts, maps, arrays, promises. */
 const PURE_CALLS = new Set([
@@ -723,9 +732,19 @@ export class FileEffects implements KnowledgeBase {
    * (`TableFunction.guarded`): the call neither throws nor rejects.
    */
   neverThrows(language: Language, callee: string): boolean {
-    if (language !== 'javascript' && language !== 'typescript' && language !== 'tsx') return false;
+    const js = language === 'javascript' || language === 'typescript' || language === 'tsx';
+    if ((!js && language !== 'python') || language !== this.table.language) return false;
     const normalized = callee.replace(/^await\s*/, '');
-    return this.resolve(this.table, normalized, undefined, 0)?.guarded === true;
+    const target = this.resolve(this.table, normalized, undefined, 0);
+    if (!target) return false;
+    if (js && target.guarded === true) return true;
+    // Every chain to I/O that can fail runs through a call the function (or one it calls) makes in a handled `try`
+    // (`async function sendWebhook(state) { ...; try { const res = await fetch(url); ... } catch (err) { log(err) }
+    // return false; }`): the summary keeps an uncaught chain whenever one exists (`replaces`), so none is left.
+    const summary = this.summary(target, this.limits.max_depth - 1);
+    if (summary.exposed) return false;
+    const failing = [...summary.effects].filter(([kind]) => FAILING_KINDS.has(kind));
+    return failing.length > 0 && failing.every(([, effect]) => chainCaught(effect.steps));
   }
 
   doesNoIo(language: Language, callee: string): boolean {
@@ -1153,7 +1172,8 @@ export class FileEffects implements KnowledgeBase {
         if (kind === 'connect' && !effect.managed) opens = effect;
         if (kind === 'connect' && (!effect.managed || !talks)) continue;
         applied.push(kind);
-        if (!first || (kind !== 'sleep' && first === summary.effects.get('sleep'))) first = effect;
+        // (And a chain whose failure reaches the caller over one the function catches.)
+        if (!first || (kind !== 'sleep' && (first === summary.effects.get('sleep') || (chainCaught(first.steps) && !chainCaught(effect.steps))))) first = effect;
         if (kind === 'queue-pop') timeoutSeconds = effect.timeoutSeconds;
       }
       if (applied.length > 0 && first) {
@@ -1585,6 +1605,7 @@ export class FileEffects implements KnowledgeBase {
     this.inProgress.add(fn.key);
     const effects = new Map<CallKind, Effect>();
     let opaque = false;
+    let exposed = false;
     const table = this.tableOf(fn);
     if (fn.abstract) {
       // A method without a body does what its implementation does; Spring Data derives a repository interface's
@@ -1607,8 +1628,8 @@ export class FileEffects implements KnowledgeBase {
       const own = call.kinds.length > 0 && call.evidence && table?.language === 'python' ? this.ownUntypedMethod(table, call.callee) : undefined;
       if (call.kinds.length > 0 && call.evidence && !own) {
         for (const kind of call.kinds) {
-          if (!SUMMARY_KINDS.has(kind) || effects.has(kind) || (kind === 'db-commit' && call.commitOnRequest)) continue;
-          effects.set(kind, { steps: [{ callee: call.callee, path: fn.path, line: call.line }], sleepSeconds: call.sleepSeconds, timeoutSeconds: call.timeoutSeconds, managed: call.managed });
+          if (!SUMMARY_KINDS.has(kind) || !replaces(effects.get(kind), call.caught === true) || (kind === 'db-commit' && call.commitOnRequest)) continue;
+          effects.set(kind, { steps: [{ callee: call.callee, path: fn.path, line: call.line, ...(call.caught ? { caught: true } : {}) }], sleepSeconds: call.sleepSeconds, timeoutSeconds: call.timeoutSeconds, managed: call.managed });
         }
         continue;
       }
@@ -1616,25 +1637,45 @@ export class FileEffects implements KnowledgeBase {
       const target = own ? own.target : table ? this.resolve(table, call.callee, fn.className, 0, depth === 0, fn.receiver) : undefined;
       if (!target) {
         if (call.kinds.length === 0 && !isPure(call.callee)) opaque = true;
+        if (!call.caught && (call.kinds.length > 0 || (call.awaited && !isPure(call.callee)))) exposed = true;
         continue;
       }
       if (depth === 0) {
         // Past the depth bound: unknown, unless it is a function whose summary is being built (recursion).
-        if (!this.inProgress.has(target.key)) opaque = true;
+        if (!this.inProgress.has(target.key)) {
+          opaque = true;
+          // (JS/TS: a plain function past the bound can only throw synchronously, as any statement can.)
+          if (!call.caught && (table?.language === 'python' || call.awaited || target.async)) exposed = true;
+        }
         continue;
       }
       const inner = this.summary(target, depth - 1);
       if (inner.opaque) opaque = true;
+      if (inner.exposed && !call.caught) exposed = true;
       for (const [kind, effect] of inner.effects) {
-        if (effects.has(kind) || (kind === 'db-commit' && call.commitOnRequest)) continue;
-        effects.set(kind, { ...effect, steps: [{ callee: call.callee, path: fn.path, line: call.line }, ...effect.steps] });
+        if (!replaces(effects.get(kind), call.caught === true || chainCaught(effect.steps)) || (kind === 'db-commit' && call.commitOnRequest)) continue;
+        effects.set(kind, { ...effect, steps: [{ callee: call.callee, path: fn.path, line: call.line, ...(call.caught ? { caught: true } : {}) }, ...effect.steps] });
       }
     }
     this.inProgress.delete(fn.key);
-    const summary = { effects, opaque };
+    const summary = { effects, opaque, exposed };
     this.summaries.set(key, summary);
     return summary;
   }
+}
+
+/** A chain whose failure is caught on the way: one of its calls sits in a handled `try` (EffectStep.caught). */
+export function chainCaught(steps: readonly EffectStep[]): boolean {
+  return steps.some((s) => s.caught === true);
+}
+
+/**
+ * A summary keeps one chain per kind, the first in the body, unless that one is caught and this one is not: a message
+ * names a call whose failure reaches the caller (`parser()` runs `extendObject` uncaught, not the `exec` it wraps in
+ * a try), and a kind all of whose chains are caught shows that the function handles that failure itself.
+ */
+function replaces(kept: Effect | undefined, caught: boolean): boolean {
+  return kept === undefined || (!caught && chainCaught(kept.steps));
 }
 
 /** The type `field` holds in the caller's class, or (the class not known) in the one class of the file with that field. */

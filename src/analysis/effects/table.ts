@@ -11,7 +11,7 @@ import { CATALOG_SQL, compactCallee, evalNumber, looksLikeSql, methodOf } from '
 import { argFacts, popTimeoutSeconds } from '../facts/python.js';
 import { calleeText, fetchesInlineUrl, isPlainValue, isSqlFragment, sendsToPeer, stringValue, templateContent } from '../facts/javascript-syntax.js';
 import { MODEL_GLOBALS } from '../facts/javascript.js';
-import { catchesEverything } from '../facts/javascript-settles.js';
+import { catchesEverything, tryHandlesFailure } from '../facts/javascript-settles.js';
 import { stringLiteralText, type BraceFile } from '../facts/brace.js';
 import { goDurationSeconds } from '../facts/go.js';
 import { goTypeName, goReceiverType, goParameterType, goEnclosingParameterTypes } from '../facts/go-types.js';
@@ -40,6 +40,15 @@ export interface TableCall {
   timeoutSeconds?: number;
   /** Inside `with` / `async with` / `using`, or the function also closes what it opened. */
   managed: boolean;
+  /**
+   * Python and JS/TS: the call sits in the body of a `try` of its own function whose handler catches any failure and
+   * does not raise or throw again (Python: `except Exception`, `BaseException` or bare), or (JS/TS) in a promise
+   * chain that ends in such a `.catch(...)`: its failure stays in the function (effect summaries prefer a chain
+   * through an uncaught call, and a function whose every effect is caught never throws: `neverThrows`).
+   */
+  caught?: boolean;
+  /** JS/TS: the operand of `await` (an unresolved call awaited outside a handled `try` may reject into the caller). */
+  awaited?: boolean;
   /**
    * JS/TS: the methods that were handed a callback holding this call, between the call and its function
    * (`server.on('message', async (m) => ...)` → ['on']; promise chains left out): a method of the `keeps_callback`
@@ -160,10 +169,10 @@ export interface FileTable {
   starExports?: string[];
 }
 
-const PY_TYPES: readonly string[] = ['function_definition', 'class_definition', 'lambda', 'call', 'import_statement', 'import_from_statement', 'with_statement', 'yield', 'return_statement'];
+const PY_TYPES: readonly string[] = ['function_definition', 'class_definition', 'lambda', 'call', 'import_statement', 'import_from_statement', 'with_statement', 'yield', 'return_statement', 'try_statement'];
 const JS_FUNCTIONS = new Set(['function_declaration', 'generator_function_declaration', 'function_expression', 'function', 'generator_function', 'arrow_function', 'method_definition']);
 const JS_CLASSES = new Set(['class_declaration', 'class', 'abstract_class_declaration']);
-const JS_TYPES: readonly string[] = [...JS_FUNCTIONS, ...JS_CLASSES, 'call_expression', 'new_expression', 'import_statement', 'export_statement', 'variable_declarator', 'public_field_definition'];
+const JS_TYPES: readonly string[] = [...JS_FUNCTIONS, ...JS_CLASSES, 'call_expression', 'new_expression', 'import_statement', 'export_statement', 'variable_declarator', 'public_field_definition', 'try_statement'];
 const CLOSE_METHODS = new Set(['close', 'release', 'end', 'dispose', 'disconnect', 'quit', 'destroy']);
 /**
  * Method names that mean I/O only on the right receiver: `.get`, `.values`, `.query`, `.update`, `.send` are as
@@ -220,16 +229,63 @@ interface Scope {
   barrier?: boolean;
   /** Java: an anonymous class's body. */
   anonymous?: boolean;
+  /** The body of a `try` whose handler catches any failure and does not raise again (Python, JS/TS). */
+  caught?: { start: number; end: number };
+  /** JS/TS: an unnamed function (a callback): a `try` around it does not catch what it does later. */
+  boundary?: boolean;
 }
 
 /** A scope with every field, in one order: one object shape for the builders' hot reads (V8 deoptimised on several). */
 function newScope(end: number, fields: Omit<Scope, 'end'> = {}): Scope {
-  return { end, fn: fields.fn, className: fields.className, withItems: fields.withItems, detached: fields.detached, barrier: fields.barrier, anonymous: fields.anonymous };
+  return { end, fn: fields.fn, className: fields.className, withItems: fields.withItems, detached: fields.detached, barrier: fields.barrier, anonymous: fields.anonymous, caught: fields.caught, boundary: fields.boundary };
+}
+
+/** The call at `start` sits in a handled `try` body of its own function (see `Scope.caught`). */
+function caughtAt(stack: Scope[], start: number): boolean {
+  for (let i = stack.length - 1; i >= 0; i--) {
+    const s = stack[i]!;
+    if (s.caught && start >= s.caught.start && start < s.caught.end) return true;
+    if (s.fn || s.boundary) return false;
+  }
+  return false;
+}
+
+/** Python: `except:`, `except Exception`, `except (OSError, Exception) as e`, with no `raise` in the handler. */
+function pyHandlesFailure(tryNode: SyntaxNode): boolean {
+  return tryNode.namedChildren.some((handler) => {
+    if (handler.type !== 'except_clause') return false;
+    const typeNode = handler.namedChildren.find((c) => c.type !== 'block' && c.type !== 'comment');
+    const caughtType = typeNode?.type === 'as_pattern' ? (typeNode.namedChildren[0]?.text ?? '') : (typeNode?.text ?? '');
+    if (typeNode && !/\b(?:Base)?Exception\b/.test(caughtType)) return false;
+    return handler.descendantsOfType('raise_statement').length === 0;
+  });
+}
+
+/** JS/TS: `fetch(url).then(parse).catch((e) => log(e))`: the call heads a chain whose `.catch` handler does not throw. */
+function caughtByChain(call: SyntaxNode): boolean {
+  let current = call;
+  for (let hops = 0; hops < 8; hops++) {
+    const member = current.parent;
+    if (member?.type !== 'member_expression' || member.childForFieldName('object')?.id !== current.id) return false;
+    const next = member.parent;
+    if (next?.type !== 'call_expression' || next.childForFieldName('function')?.id !== member.id) return false;
+    const method = member.childForFieldName('property')?.text;
+    if (method === 'catch') {
+      const handler = next.childForFieldName('arguments')?.namedChildren.find((a) => a.type !== 'comment');
+      if (!handler) return false;
+      if (handler.type !== 'arrow_function' && handler.type !== 'function_expression' && handler.type !== 'function') return true;
+      const body = handler.childForFieldName('body');
+      return body !== null && body.descendantsOfType('throw_statement').length === 0 && !/\bPromise\.reject\b/.test(body.text);
+    }
+    if (method !== 'then' && method !== 'finally') return false;
+    current = next;
+  }
+  return false;
 }
 
 /** A table call with every field, in one order (see newScope). */
 function tableCall(callee: string, line: number, managed: boolean, name: string, sql: string | undefined, args: ArgFact[], more: RawExtras = NO_EXTRAS): TableCall {
-  return { callee, line, kinds: [], evidence: false, raw: { name, sql, args, argCount: more.argCount, positional: more.positional, firstNumber: more.firstNumber, notSleep: more.notSleep, ddl: more.ddl, notPop: more.notPop, notIo: more.notIo, type: more.type, handedUrl: more.handedUrl, paramType: more.paramType, scopeTypes: more.scopeTypes, itemReceiver: more.itemReceiver, receiverType: more.receiverType }, sleepSeconds: undefined, timeoutSeconds: undefined, managed, commitOnRequest: false, onCacheMiss: false };
+  return { callee, line, kinds: [], evidence: false, raw: { name, sql, args, argCount: more.argCount, positional: more.positional, firstNumber: more.firstNumber, notSleep: more.notSleep, ddl: more.ddl, notPop: more.notPop, notIo: more.notIo, type: more.type, handedUrl: more.handedUrl, paramType: more.paramType, scopeTypes: more.scopeTypes, itemReceiver: more.itemReceiver, receiverType: more.receiverType }, sleepSeconds: undefined, timeoutSeconds: undefined, managed, commitOnRequest: false, onCacheMiss: false, caught: false, awaited: false };
 }
 
 type RawExtras = Omit<NonNullable<TableCall['raw']>, 'name' | 'sql' | 'args'>;
@@ -607,6 +663,12 @@ function buildPython(table: FileTable, tree: FlatTree): void {
       case 'lambda':
         // A lambda's calls run when it is called, usually by the function that made it: they stay with it.
         break;
+      case 'try_statement': {
+        // Only inside a function: a module-level call belongs to no summary.
+        const body = node.childForFieldName('body');
+        if (body && enclosingFunction(stack) && pyHandlesFailure(node)) stack.push(newScope(node.endIndex, { caught: { start: body.startIndex, end: body.endIndex } }));
+        break;
+      }
       case 'with_statement': {
         const items = node.namedChildren.find((c) => c.type === 'with_clause');
         if (items) stack.push(newScope(node.endIndex, { withItems: { start: items.startIndex, end: items.endIndex } }));
@@ -649,6 +711,7 @@ function buildPython(table: FileTable, tree: FlatTree): void {
         if (schemaStatement(first) || chainedOnSchemaStatement(f)) call.raw!.ddl = true;
         if (/sleep|wait/i.test(method)) call.raw!.firstNumber = evalNumber(first, (n) => numbers.get(n)) ?? args.find((a) => a.name === 'seconds' || a.name === 'delay')?.number;
         if (pyFillsCache(node)) call.onCacheMiss = true;
+        if (caughtAt(stack, start)) call.caught = true;
         if (f.type === 'attribute' && f.childForFieldName('object')?.type === 'identifier' && boundByEnclosingIteration(node, f.childForFieldName('object')!.text)) call.raw!.itemReceiver = true;
         record(fn, call);
         if (fn.className !== undefined) ownField(table, fn.className, node, callee);
@@ -917,7 +980,7 @@ function buildJavaScript(table: FileTable, tree: FlatTree): void {
       const name = exported ?? (named ? jsFunctionName(node) : undefined);
       if (!name) {
         // Its calls belong to the enclosing named function, if any (a module-level callback is nobody's body).
-        stack.push(newScope(node.endIndex));
+        stack.push(newScope(node.endIndex, { boundary: true }));
         continue;
       }
       const inClass = scope && !scope.fn && scope.className !== undefined && (type === 'method_definition' || parentType === 'public_field_definition' || parentType === 'field_definition');
@@ -936,6 +999,11 @@ function buildJavaScript(table: FileTable, tree: FlatTree): void {
         (table.objectLiterals ??= new Set()).add(owner);
       }
       stack.push(newScope(node.endIndex, { fn }));
+      continue;
+    }
+    if (type === 'try_statement') {
+      const body = node.childForFieldName('body');
+      if (body && enclosingFunction(stack) && tryHandlesFailure(node)) stack.push(newScope(node.endIndex, { caught: { start: body.startIndex, end: body.endIndex } }));
       continue;
     }
     if (type === 'import_statement') {
@@ -975,6 +1043,8 @@ function buildJavaScript(table: FileTable, tree: FlatTree): void {
     // `fetch(`data:${type};base64,${b64}`)`: a data: or blob: URL is decoded in process, no request.
     if (!isNew && /(^|\.)fetch$/.test(name) && fetchesInlineUrl((argsNode?.namedChildren ?? []).filter((c) => c.type !== 'comment'))) call.raw!.notIo = true;
     if (!isNew && /commit/i.test(name) && inRequestBranch(node, 'commit')) call.commitOnRequest = true;
+    if (caughtAt(stack, start) || (!isNew && caughtByChain(node))) call.caught = true;
+    if (node.parent?.type === 'await_expression') call.awaited = true;
     record(fn, call);
     if (isNew && fn.className !== undefined) ownField(table, fn.className, node, callee);
   }

@@ -25,6 +25,16 @@ export function catchesEverything(fn: SyntaxNode): boolean {
 }
 
 /**
+ * A `try` whose `catch` reports and does not throw again (no `throw`, no unguarded `await` in the handler, no `throw`
+ * in the `finally`): a call in its body fails into the handler (effect summaries: `TableCall.caught`).
+ */
+export function tryHandlesFailure(tryNode: SyntaxNode): boolean {
+  const handler = tryNode.childForFieldName('handler');
+  const finalizer = tryNode.childForFieldName('finalizer');
+  return handler !== null && !unguarded(handler, HANDLER_FAILS) && !(finalizer && unguarded(finalizer, FINALLY_FAILS));
+}
+
+/**
  * The body's statements are tries that catch (their handlers and `finally` as above), invariant checks before the
  * first of them (`if (entry.kind !== 'packed') throw new Error(...)`: a bug in the caller, not a failure of the
  * work), and synchronous statements (no `await`, `throw` or value `return`) before, between and after them: every

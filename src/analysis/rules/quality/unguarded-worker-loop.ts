@@ -647,7 +647,8 @@ function testsOpen(callee: string, receiver: string, ctx: RuleContext): boolean 
  * reports (an `error` event, a callback) cannot end the worker; its I/O is guarded inside (see `neverRejects`).
  * Python: `send_telemetry(**kw)` / `self.flush()`, a function or method of this file whose every call that can
  * raise (I/O) sits in a `try` with a broad handler (`except Exception`, `except BaseException`, bare `except`) that
- * does not raise again: the failure is logged or dropped there, not in the worker.
+ * does not raise again: the failure is logged or dropped there, not in the worker. Either language: a callee whose
+ * every chain to I/O that can fail passes a handled `try`, in this file or an imported one (`neverThrows`).
  */
 function settlesItself(call: TreeCall, ctx: RuleContext): boolean {
   const family = familyOf(ctx.file.language);
@@ -655,7 +656,10 @@ function settlesItself(call: TreeCall, ctx: RuleContext): boolean {
     const name = call.callee.startsWith('self.') ? call.callee.slice(5) : call.callee;
     if (!/^[A-Za-z_]\w*$/.test(name)) return false;
     const definitions = ctx.model.functions.filter((fn) => fn.name === name);
-    return definitions.length > 0 && definitions.every((fn) => catchesEveryFailure(fn.node, ctx));
+    if (definitions.length > 0 && definitions.every((fn) => catchesEveryFailure(fn.node, ctx))) return true;
+    // A function of another module (or one whose I/O sits further down) whose every chain to I/O that can fail
+    // runs through a handled `try` (effect summaries: `neverThrows`).
+    return ctx.kb.neverThrows?.(ctx.file.language, call.callee) ?? false;
   }
   if (family !== 'js') return false;
   const name = call.callee.startsWith('this.') ? call.callee.slice(5) : call.callee;
