@@ -167,10 +167,16 @@ export function describeQueueContract(name: string, create: QueueFactory): void 
       const queue = await make({ observer, concurrency: 2 });
       let inFlight = 0;
       let peak = 0;
+      let started = 0;
       await queue.start({
         'github-review': async () => {
           inFlight += 1;
+          started += 1;
           peak = Math.max(peak, inFlight);
+          // Hold each job until a second one runs beside it (or 2 s pass, or it is the last): on a loaded machine a
+          // 40 ms job could end before the next enqueue reaches the worker, and the peak would say nothing.
+          const until = Date.now() + 2000;
+          while (inFlight < 2 && started < 8 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 5));
           await new Promise((resolve) => setTimeout(resolve, 40));
           inFlight -= 1;
         },

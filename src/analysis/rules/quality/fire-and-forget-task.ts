@@ -900,7 +900,11 @@ function jsFindings(loop: LoopFacts, ctx: RuleContext): JsFinding[] {
     // The call as the model classified it (once per file, with its SQL argument: `db.query("UPDATE ...")`).
     const classified = model.call(expr);
     // (Not one that returns at once with a plain value, `builds: plain_result`: amqplib's `channel.publish(...)`.)
+    // (Not a bare name the code binds itself: `const fetch = () => { fetching = true; ... }` is the module's helper,
+    // not the global `fetch`; an async one of the file is `isAsyncLocal`'s to judge.)
+    const ownBinding = /^[A-Za-z_$][\w$]*$/.test(callee) && (declaredAround(callee, expr) || shadowed(callee, expr));
     const isKnownAsyncIo =
+      !ownBinding &&
       (loop.inAsyncFunction || loop.hasAwait) &&
       classified.confidence === 'high' &&
       classified.kinds.some((k) => k === 'http' || k === 'db-write' || k === 'queue-ack' || k === 'queue-publish' || k === 'db-read') &&
@@ -926,6 +930,22 @@ function jsFindings(loop: LoopFacts, ctx: RuleContext): JsFinding[] {
     out.push({ statement: node, expression: expr, callee, variant: 'promise' });
   }
   return out;
+}
+
+/**
+ * A block or the module around `node` declares `name` itself (`const fetch = () => ...`, `function fetch() {}`,
+ * `let fetch`): the call runs that binding, not a global of the same name.
+ */
+function declaredAround(name: string, node: SyntaxNode): boolean {
+  for (let scope = node.parent; scope; scope = scope.parent) {
+    if (scope.type !== 'statement_block' && scope.type !== 'program') continue;
+    for (const statement of scope.namedChildren) {
+      if ((statement.type === 'function_declaration' || statement.type === 'generator_function_declaration') && statement.childForFieldName('name')?.text === name) return true;
+      if (statement.type !== 'lexical_declaration' && statement.type !== 'variable_declaration') continue;
+      if (statement.namedChildren.some((d) => d.type === 'variable_declarator' && d.childForFieldName('name')?.text === name)) return true;
+    }
+  }
+  return false;
 }
 
 const JS_CLASS_TYPES = new Set(['class_declaration', 'class', 'abstract_class_declaration']);

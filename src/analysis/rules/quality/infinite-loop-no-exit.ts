@@ -8,7 +8,7 @@ import { noExitWorkerCall, ruleMayReport } from './overlap.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import type { RuleContext } from '../../rule-types.js';
 import { classMethods, displayCallee, enclosingClass, runsInProgramEntry, enclosingFunction, familyOf, lineOf, rootOf, type TreeCall, treeCalls, triesAround, tryParts, workerStepBody } from '../lib/index.js';
-import { acceptsClients, findUnguardedCall, inProcessQueueGet, readsTerminal, relaysMessages, supervisedByCaller } from './unguarded-worker-loop.js';
+import { acceptsClients, findUnguardedCall, inProcessQueueGet, isInProcessQueue, readsTerminal, relaysMessages, supervisedByCaller } from './unguarded-worker-loop.js';
 import { detectBraceNoExit, ITEM_KINDS } from './brace-worker.js';
 import { outerNamesUsed, workerName } from './worker-name.js';
 import { ignoredStop } from './owner-stop.js';
@@ -150,7 +150,10 @@ const DAEMON_MARK = /\bself\.daemon\s*=\s*True\b|\.setDaemon\(\s*True\s*\)|__ini
  */
 function drainsOwnQueue(loop: LoopFacts, ctx: RuleContext): boolean {
   const calls = treeCalls(loop.body, ctx.model, { skipFunctions: true });
-  const own = calls.filter((c) => inProcessQueueGet(c, loop, ctx) || takesFromOwnQueue(c, loop, ctx));
+  // Any take from such a queue holds nothing durable, however it waits: `get(block=True)`, `get(timeout=5)`, the
+  // `get_nowait()` of a drain that empties it after failures (a boot tool's webhook thread).
+  const ownPop = (c: TreeCall) => c.receiver !== undefined && c.kinds.length > 0 && c.kinds.every((k) => k === 'queue-pop') && isInProcessQueue(c.receiver, loop, ctx);
+  const own = calls.filter((c) => inProcessQueueGet(c, loop, ctx) || takesFromOwnQueue(c, loop, ctx) || ownPop(c));
   return own.length > 0 && calls.every((c) => !c.kinds.includes('queue-pop') || own.includes(c));
 }
 

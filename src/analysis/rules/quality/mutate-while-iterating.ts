@@ -4,7 +4,7 @@
 // reported. Iterating a copy (`list(xs)`, `[...xs]`), a rebound name, or leaving the loop unconditionally after the
 // change are all fine.
 import type { FileModel } from '../../model.js';
-import type { Detection, Detector } from '../../rule-types.js';
+import type { Detection, Detector, RuleContext } from '../../rule-types.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { blockFix, fenceLanguage, replaceFix, rewriteLines } from '../../../fixes/lines.js';
 import { detectJavaMutateWhileIterating } from './java-mutate.js';
@@ -681,6 +681,26 @@ function absentBefore(push: SyntaxNode, list: string, added: string): boolean {
   return false;
 }
 
+const IMPORTS_LXML = /^[ \t]*(?:from[ \t]+lxml\b|import[ \t]+lxml\b)/m;
+const IMPORTS_ETREE = /^[ \t]*(?:from[ \t]+xml\.etree\b|import[ \t]+xml\.etree\b|from[ \t]+xml[ \t]+import[ \t]+etree\b)/m;
+
+/**
+ * Python: the file's elements are lxml's: it imports lxml and not the standard library's `xml.etree`, or (importing
+ * neither) a module of the code's own that it imports does (calibre's transforms get their trees from its `oeb.base`).
+ * lxml's `element.attrib` is a proxy whose iteration and `keys()`/`items()` copy the keys into a list first, so
+ * deleting attributes while walking it skips nothing and raises nothing; `xml.etree`'s `attrib` is a plain dict,
+ * which raises RuntimeError (pylab19: three calibre drops, round 15's "lxml element iteration").
+ */
+function lxmlElements(ctx: RuleContext): boolean {
+  return ctx.model.memo('mutate-while-iterating:lxml', () => {
+    const source = ctx.file.source;
+    if (IMPORTS_ETREE.test(source)) return false;
+    if (IMPORTS_LXML.test(source)) return true;
+    const modules = (ctx.kb.packageImports?.(ctx.file.language) ?? []).flatMap((p) => p.modules);
+    return modules.some((m) => m === 'lxml' || m.startsWith('lxml.')) && !modules.some((m) => m === 'xml.etree' || m.startsWith('xml.etree.'));
+  });
+}
+
 type Variant = 'list-remove' | 'dict-size' | 'set-size' | 'shrink' | 'grow';
 
 /**
@@ -743,6 +763,7 @@ export const detectMutateWhileIterating: Detector = (loop, ctx) => {
   if (!iterated || iterated.copied) return null;
   // A class iterating itself defines its own iteration (CookieJar.clear(domain, path, name) is not dict.clear()).
   if (iterated.collection === 'self' || iterated.collection === 'this') return null;
+  if (family === 'python' && /\.attrib$/.test(iterated.collection) && lxmlElements(ctx)) return null;
   const shrink = family === 'python' ? PY_SHRINK : JS_SHRINK;
   const grow = family === 'python' ? PY_GROW : JS_GROW;
   // The declared type (a walk of the enclosing scope, or of the file for `self.x`) only matters once the body
