@@ -515,8 +515,12 @@ function chainRoot(thenCall: SyntaxNode): SyntaxNode | null {
  * on `this`, or on the loop's own item (`entry.resolveLink()` over entries the file's class makes).
  */
 function neverRejectingRoot(thenCall: SyntaxNode, ctx: RuleContext, loop: LoopFacts): boolean {
-  const root = chainRoot(thenCall);
-  if (root?.type !== 'call_expression' || root.id === thenCall.id) return false;
+  const start = chainRoot(thenCall);
+  if (start === null || start.id === thenCall.id) return false;
+  // `const configPromise = fetchConfig(id); configPromise.then(apply)`: a name a `const` of an enclosing block binds
+  // to a call is that call's promise.
+  const root = start.type === 'identifier' ? constCallOf(start) : start;
+  if (root?.type !== 'call_expression') return false;
   const callee = calleeOf(root);
   const onItem = /^([A-Za-z_$][\w$]*)\.([A-Za-z_$][\w$]*)$/.exec(callee);
   if (onItem && loop.loopVariables.includes(onItem[1]!)) return neverRejects(onItem[2]!, ctx);
@@ -530,6 +534,25 @@ function neverRejectingRoot(thenCall: SyntaxNode, ctx: RuleContext, loop: LoopFa
   // own, `neverRejects`, or an imported one the effect summaries see fail only into a handled catch).
   const target = callee === name ? constAliasOf(name, root) : undefined;
   return target !== undefined && !shadowed(target, root) && (neverRejects(target, ctx) || (ctx.kb.neverThrows?.(ctx.file.language, target) ?? false));
+}
+
+/** The call a `const name = call(...)` of a block enclosing `use` binds `name` to (the nearest such block). */
+function constCallOf(use: SyntaxNode): SyntaxNode | undefined {
+  for (let scope = use.parent; scope; scope = scope.parent) {
+    if (scope.type !== 'statement_block' && scope.type !== 'program') continue;
+    for (const statement of scope.namedChildren) {
+      if (statement.type !== 'lexical_declaration' || statement.child(0)?.text !== 'const') continue;
+      const declarator = statement.namedChildren.find((d) => d.type === 'variable_declarator' && d.childForFieldName('name')?.text === use.text);
+      if (!declarator) continue;
+      const value = declarator.childForFieldName('value');
+      return value?.type === 'call_expression' ? value : undefined;
+    }
+    if (ASYNC_CANDIDATE_TYPES.has(scope.parent?.type ?? '')) {
+      const params = scope.parent!.childForFieldName('parameters') ?? scope.parent!.childForFieldName('parameter');
+      if (params?.descendantsOfType('identifier').some((id) => id.text === use.text)) return undefined;
+    }
+  }
+  return undefined;
 }
 
 /**
