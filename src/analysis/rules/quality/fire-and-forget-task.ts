@@ -515,13 +515,65 @@ function chainRoot(thenCall: SyntaxNode): SyntaxNode | null {
  * on `this`, or on the loop's own item (`entry.resolveLink()` over entries the file's class makes).
  */
 function neverRejectingRoot(thenCall: SyntaxNode, ctx: RuleContext, loop: LoopFacts): boolean {
-  const root = chainRoot(thenCall);
-  if (root?.type !== 'call_expression' || root.id === thenCall.id) return false;
+  const start = chainRoot(thenCall);
+  if (start === null || start.id === thenCall.id) return false;
+  // `const configPromise = fetchConfig(id); configPromise.then(apply)`: a name a `const` of an enclosing block binds
+  // to a call is that call's promise.
+  const root = start.type === 'identifier' ? constCallOf(start) : start;
+  if (root?.type !== 'call_expression') return false;
   const callee = calleeOf(root);
   const onItem = /^([A-Za-z_$][\w$]*)\.([A-Za-z_$][\w$]*)$/.exec(callee);
   if (onItem && loop.loopVariables.includes(onItem[1]!)) return neverRejects(onItem[2]!, ctx);
   const name = /^(?:this\.)?([A-Za-z_$][\w$]*)$/.exec(callee)?.[1];
-  return name !== undefined && (callee.startsWith('this.') || !shadowed(name, root)) && neverRejects(name, ctx);
+  if (name !== undefined && (callee.startsWith('this.') || !shadowed(name, root)) && neverRejects(name, ctx)) return true;
+  // An imported function (`import { loadSettings } from './settings'`) whose work the effect summaries see fail only
+  // into a handled catch (its body returns an async IIFE that catches everything and returns a default).
+  if (name !== undefined && callee === name && !shadowed(name, root) && (ctx.kb.neverThrows?.(ctx.file.language, name) ?? false)) return true;
+  // `const fetchConfig = fetchEmbedConfig; ... fetchConfig(id).then(apply)`: a bare name bound once, by a `const`
+  // of the file's top level, to another bare name calls that function; it settles when that one does (the file's
+  // own, `neverRejects`, or an imported one the effect summaries see fail only into a handled catch).
+  const target = callee === name ? constAliasOf(name, root) : undefined;
+  return target !== undefined && !shadowed(target, root) && (neverRejects(target, ctx) || (ctx.kb.neverThrows?.(ctx.file.language, target) ?? false));
+}
+
+/** The call a `const name = call(...)` of a block enclosing `use` binds `name` to (the nearest such block). */
+function constCallOf(use: SyntaxNode): SyntaxNode | undefined {
+  for (let scope = use.parent; scope; scope = scope.parent) {
+    if (scope.type !== 'statement_block' && scope.type !== 'program') continue;
+    for (const statement of scope.namedChildren) {
+      if (statement.type !== 'lexical_declaration' || statement.child(0)?.text !== 'const') continue;
+      const declarator = statement.namedChildren.find((d) => d.type === 'variable_declarator' && d.childForFieldName('name')?.text === use.text);
+      if (!declarator) continue;
+      const value = declarator.childForFieldName('value');
+      return value?.type === 'call_expression' ? value : undefined;
+    }
+    if (ASYNC_CANDIDATE_TYPES.has(scope.parent?.type ?? '')) {
+      const params = scope.parent!.childForFieldName('parameters') ?? scope.parent!.childForFieldName('parameter');
+      if (params?.descendantsOfType('identifier').some((id) => id.text === use.text)) return undefined;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The name a bare `name` stands for when the module binds it once, by `const name = other` at its top level (or in
+ * an `export const`), to another bare name: an alias (`const fetchConfig = fetchEmbedConfig`). Undefined when no
+ * such binding exists, when the name is bound anywhere else too (a parameter, a `let`, a function), or when it is
+ * shadowed between the call and the module.
+ */
+function constAliasOf(name: string, call: SyntaxNode): string | undefined {
+  let program: SyntaxNode | null = call;
+  while (program?.parent) program = program.parent;
+  if (program?.type !== 'program' || shadowed(name, call)) return undefined;
+  const declarators = program.descendantsOfType('variable_declarator').filter((d) => d.childForFieldName('name')?.text === name);
+  const functions = program.descendantsOfType(['function_declaration', 'generator_function_declaration']).filter((f) => f.childForFieldName('name')?.text === name);
+  if (declarators.length !== 1 || functions.length > 0) return undefined;
+  const only = declarators[0]!;
+  const declaration = only.parent;
+  const top = declaration?.parent?.type === 'export_statement' ? declaration.parent.parent : declaration?.parent;
+  if (declaration?.type !== 'lexical_declaration' || declaration.child(0)?.text !== 'const' || top?.type !== 'program') return undefined;
+  const value = only.childForFieldName('value');
+  return value?.type === 'identifier' && value.text !== name ? value.text : undefined;
 }
 
 /**
