@@ -309,6 +309,18 @@ function boundType(loop: LoopFacts, iterated: Iterated, model: FileModel): Colle
   return found;
 }
 
+/**
+ * Python `remove(row.iter)` / `remove(item.handle)`: the one argument is an attribute of a loop variable (the element
+ * being visited), not the element itself.
+ */
+function removesHandleOfElement(args: readonly SyntaxNode[], loop: LoopFacts): boolean {
+  if (args.length !== 1) return false;
+  const arg = args[0]!;
+  if (arg.type !== 'attribute') return false;
+  const object = arg.childForFieldName('object');
+  return object?.type === 'identifier' && loop.loopVariables.includes(object.text);
+}
+
 /** The method says what the collection is when its type is unknown: `add` is a set's, `append` a list's. */
 function typeOfMethod(method: string, keyIsLoopVariable: boolean): CollectionType {
   if (method === 'add' || method === 'discard') return 'set';
@@ -797,6 +809,11 @@ export const detectMutateWhileIterating: Detector = (loop, ctx) => {
       // `for i, x in enumerate(xs): xs.pop(i)` removes by position: a list, not a dict keyed by the loop variable.
       const byPosition = family === 'python' && args[0] !== undefined && isEnumerateIndex(args[0].text, loop);
       if (family === 'python' && method === 'pop' && args.length === 1 && aheadOfCursor(args[0]!.text, node, loop)) continue;
+      // `for row in store: store.remove(row.iter)`: the removal takes a handle the visited element carries, not the
+      // element. A list or set of those rows would raise ValueError (it holds the rows, not their handles), so the
+      // container is a model of its own class (a Gtk.ListStore from `builder.get_object(...)`, whose row iterator has
+      // already taken the next row's handle when the body runs), not a list that skips. Only when nothing says list.
+      if (family === 'python' && method === 'remove' && removesHandleOfElement(args, loop) && (declared() === 'unknown' || declared() === 'object')) continue;
       const type = declared() !== 'unknown' ? declared() : byPosition ? 'list' : typeOfMethod(method, keyIsLoopVariable);
       // `xs.splice(i + 1, 0, x)` takes nothing out: an insertion (what an array walk then visits), not a removal.
       const inserts = method === 'splice' && args.length >= 3 && args[1]?.text === '0';
