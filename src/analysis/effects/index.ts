@@ -831,60 +831,42 @@ export class FileEffects implements KnowledgeBase {
 
   importedNumber(language: Language, name: string): number | undefined {
     if (language !== 'python') return undefined;
-    const match = /^([A-Za-z_]\w*)(?:\.([A-Za-z_]\w*))?$/.exec(name);
-    if (!match) return undefined;
-    const [, head, attribute] = match as unknown as [string, string, string | undefined];
-    const binding = this.table.imports.get(head);
-    if (!binding) return undefined;
-    if (attribute === undefined) {
-      // `from app.settings import POLL_INTERVAL`: the constant itself (one re-export followed).
-      if (binding.name === undefined) return undefined;
-      return this.moduleNumber(this.table, binding.module, binding.name, 0);
-    }
-    // `import settings` / `from app import settings`: a constant of that module.
-    const module = binding.name === undefined ? binding.module : submoduleOf({ module: binding.module, name: binding.name });
-    return this.moduleNumber(this.table, module, attribute, 0);
+    return this.importedValue(name, (table, constant) => table.numbers?.get(constant));
   }
 
   importedObject(language: Language, name: string): string | undefined {
     if (language !== 'python' || this.table.language !== 'python') return undefined;
+    return this.importedValue(name, (table, object) => table.moduleObjects?.get(object));
+  }
+
+  /**
+   * What `read` finds for an imported name in the module that defines it: `from app.settings import POLL_INTERVAL`
+   * (the name itself), or `import settings` / `from app import settings` then `settings.POLL_INTERVAL` (a name of
+   * that module).
+   */
+  private importedValue<T>(name: string, read: (table: FileTable, name: string) => T | undefined): T | undefined {
     const match = /^([A-Za-z_]\w*)(?:\.([A-Za-z_]\w*))?$/.exec(name);
     if (!match) return undefined;
     const [, head, attribute] = match as unknown as [string, string, string | undefined];
     const binding = this.table.imports.get(head);
     if (!binding) return undefined;
-    if (attribute === undefined) return binding.name === undefined ? undefined : this.moduleObject(this.table, binding.module, binding.name, 0);
+    if (attribute === undefined) return binding.name === undefined ? undefined : this.moduleValue(this.table, binding.module, binding.name, 0, read);
     const module = binding.name === undefined ? binding.module : submoduleOf({ module: binding.module, name: binding.name });
-    return this.moduleObject(this.table, module, attribute, 0);
+    return this.moduleValue(this.table, module, attribute, 0, read);
   }
 
-  /** A module's `name = Cls(...)` (FileTable.moduleObjects), following one re-export (`from .queues import jobs`). */
-  private moduleObject(from: FileTable, module: string, name: string, hops: number): string | undefined {
+  /** What `read` finds for `name` in a module of the set (`numbers`, `moduleObjects`), following one re-export. */
+  private moduleValue<T>(from: FileTable, module: string, name: string, hops: number, read: (table: FileTable, name: string) => T | undefined): T | undefined {
     if (hops > 1) return undefined;
     for (const candidate of moduleCandidates(from.path, from.language, module)) {
       if (candidate === from.path) continue;
       if (!this.index.has(candidate)) continue;
       const table = this.loadCounted(candidate, false);
       if (!table) continue;
-      const built = table.moduleObjects?.get(name);
-      if (built !== undefined) return built;
-      const again = table.imports.get(name);
-      return again?.name !== undefined ? this.moduleObject(table, again.module, again.name, hops + 1) : undefined;
-    }
-    return undefined;
-  }
-
-  private moduleNumber(from: FileTable, module: string, name: string, hops: number): number | undefined {
-    if (hops > 1) return undefined;
-    for (const candidate of moduleCandidates(from.path, from.language, module)) {
-      if (candidate === from.path) continue;
-      if (!this.index.has(candidate)) continue;
-      const table = this.loadCounted(candidate, false);
-      if (!table) continue;
-      const value = table.numbers?.get(name);
+      const value = read(table, name);
       if (value !== undefined) return value;
       const again = table.imports.get(name);
-      return again?.name !== undefined ? this.moduleNumber(table, again.module, again.name, hops + 1) : undefined;
+      return again?.name !== undefined ? this.moduleValue(table, again.module, again.name, hops + 1, read) : undefined;
     }
     return undefined;
   }

@@ -8,7 +8,7 @@ import type { FlatTree } from '../flat-tree.js';
 import { classifyWithType, normalizeCallee, type Classification, type KnowledgeBase } from '../knowledge-base.js';
 import type { ArgFact } from '../facts.js';
 import { CATALOG_SQL, compactCallee, evalNumber, looksLikeSql, methodOf } from '../facts/common.js';
-import { argFacts, popTimeoutSeconds } from '../facts/python.js';
+import { argFacts, popTimeoutSeconds, pyTryHandlesFailure } from '../facts/python.js';
 import { calleeText, fetchesInlineUrl, isPlainValue, isSqlFragment, sendsToPeer, stringValue, templateContent } from '../facts/javascript-syntax.js';
 import { MODEL_GLOBALS } from '../facts/javascript.js';
 import { catchesEverything, tryHandlesFailure } from '../facts/javascript-settles.js';
@@ -248,17 +248,6 @@ function caughtAt(stack: Scope[], start: number): boolean {
     if (s.fn || s.boundary) return false;
   }
   return false;
-}
-
-/** Python: `except:`, `except Exception`, `except (OSError, Exception) as e`, with no `raise` in the handler. */
-function pyHandlesFailure(tryNode: SyntaxNode): boolean {
-  return tryNode.namedChildren.some((handler) => {
-    if (handler.type !== 'except_clause') return false;
-    const typeNode = handler.namedChildren.find((c) => c.type !== 'block' && c.type !== 'comment');
-    const caughtType = typeNode?.type === 'as_pattern' ? (typeNode.namedChildren[0]?.text ?? '') : (typeNode?.text ?? '');
-    if (typeNode && !/\b(?:Base)?Exception\b/.test(caughtType)) return false;
-    return handler.descendantsOfType('raise_statement').length === 0;
-  });
 }
 
 /** JS/TS: `fetch(url).then(parse).catch((e) => log(e))`: the call heads a chain whose `.catch` handler does not throw. */
@@ -666,7 +655,7 @@ function buildPython(table: FileTable, tree: FlatTree): void {
       case 'try_statement': {
         // Only inside a function: a module-level call belongs to no summary.
         const body = node.childForFieldName('body');
-        if (body && enclosingFunction(stack) && pyHandlesFailure(node)) stack.push(newScope(node.endIndex, { caught: { start: body.startIndex, end: body.endIndex } }));
+        if (body && enclosingFunction(stack) && pyTryHandlesFailure(node)) stack.push(newScope(node.endIndex, { caught: { start: body.startIndex, end: body.endIndex } }));
         break;
       }
       case 'with_statement': {

@@ -496,6 +496,21 @@ function assignedFromDbRead(name: string, loop: SyntaxNode, ctx: FileContext): b
   return false;
 }
 
+/**
+ * Python: a handler of the `try` catches any failure (`except:`, `except Exception`, `except (OSError, Exception) as
+ * e`, `BaseException`) and raises nothing again: what fails in the try's body stays there (effect summaries'
+ * `TableCall.caught`, unguarded-worker-loop's guarded helpers).
+ */
+export function pyTryHandlesFailure(tryNode: SyntaxNode): boolean {
+  return tryNode.namedChildren.some((handler) => {
+    if (handler.type !== 'except_clause') return false;
+    const typeNode = handler.namedChildren.find((c) => c.type !== 'block' && c.type !== 'comment');
+    const caughtType = typeNode?.type === 'as_pattern' ? (typeNode.namedChildren[0]?.text ?? '') : (typeNode?.text ?? '');
+    if (typeNode && !/\b(?:Base)?Exception\b/.test(caughtType)) return false;
+    return handler.descendantsOfType('raise_statement').length === 0;
+  });
+}
+
 export function argFacts(argList: SyntaxNode | null): ArgFact[] {
   if (!argList) return [];
   if (argList.type !== 'argument_list') return [newArgFact(clip(argList.text), undefined, undefined, undefined)];

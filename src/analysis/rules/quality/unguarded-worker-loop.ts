@@ -1,6 +1,7 @@
 // A long-running loop (while True, a stop-flag loop, a consumer iteration, setInterval) whose body does I/O that
 // can raise, with nothing catching it: the first bad message or network blip ends the worker for good. A try
 // inside the loop is the fix, not the problem; a supervisor loop that restarts it also counts.
+import { pyTryHandlesFailure } from '../../facts/python.js';
 import type { FileModel } from '../../model.js';
 import type { Detector, RuleContext } from '../../rule-types.js';
 import type { CallKind, LoopFacts, SyntaxNode } from '../../facts.js';
@@ -18,7 +19,6 @@ import {
   displayCallee,
   type Family,
   familyOf,
-  handlerIsBroad,
   isBlockingWait,
   lineOf,
   statementsOf,
@@ -671,7 +671,7 @@ function settlesItself(call: TreeCall, ctx: RuleContext): boolean {
 
 function catchesEveryFailure(fn: SyntaxNode, ctx: RuleContext): boolean {
   const body = fn.childForFieldName('body');
-  if (!body || !body.descendantsOfType('try_statement').some((t) => broadHandlerOf(t))) return false;
+  if (!body || !body.descendantsOfType('try_statement').some((t) => pyTryHandlesFailure(t))) return false;
   // The call the worker's summary names may be classified only through the summary (`get_session().head`); what
   // this function's own body shows as I/O must all be caught.
   const risky = treeCalls(body, ctx.model, { skipFunctions: true }).filter((c) => c.kinds.some((k) => THROWING_KINDS.has(k)));
@@ -679,7 +679,7 @@ function catchesEveryFailure(fn: SyntaxNode, ctx: RuleContext): boolean {
   // task.run() except Exception: log`), as a loop body may (`isFetchOrRecovery`): a failed take means the queue or
   // broker is gone, not that one item was bad. Only the first broad try among the body's own statements counts, and
   // only a take (`queue-pop`) before it; other I/O there (a request, a write) must still be caught.
-  const guard = statementsOf(body).find((s) => s.type === 'try_statement' && broadHandlerOf(s));
+  const guard = statementsOf(body).find((s) => s.type === 'try_statement' && pyTryHandlesFailure(s));
   return risky.every((c) => caughtBroadly(c.node, body) || (guard !== undefined && c.kinds.every((k) => k === 'queue-pop') && isFetchOrRecovery(c, guard)) || ownQueueTake(c, body, ctx));
 }
 
@@ -700,19 +700,10 @@ function ownQueueTake(call: TreeCall, body: SyntaxNode, ctx: RuleContext): boole
   return false;
 }
 
-/** A handler of `tryNode` that catches any failure (`except Exception`, `except BaseException`, bare) and does not raise. */
-function broadHandlerOf(tryNode: SyntaxNode): boolean {
-  return tryNode.namedChildren.some((handler) => {
-    if (handler.type !== 'except_clause' || !handlerIsBroad(handler)) return false;
-    const block = clauseBlock(handler);
-    return block !== undefined && block !== null && block.descendantsOfType('raise_statement').length === 0;
-  });
-}
-
 /** `node` sits in the body of a try (under `root`) with a broad handler that does not raise again. */
 function caughtBroadly(node: SyntaxNode, root: SyntaxNode): boolean {
   for (let child = node, up = node.parent; up && child.id !== root.id; child = up, up = up.parent) {
-    if (up.type === 'try_statement' && up.childForFieldName('body')?.id === child.id && broadHandlerOf(up)) return true;
+    if (up.type === 'try_statement' && up.childForFieldName('body')?.id === child.id && pyTryHandlesFailure(up)) return true;
   }
   return false;
 }
