@@ -175,6 +175,27 @@ function takesFromOwnQueue(call: TreeCall, loop: LoopFacts, ctx: RuleContext): b
 /** Kinds that leave something half done when the process dies mid-iteration: a message taken, a row written. */
 const HELD_KINDS: readonly string[] = ['queue-pop', 'queue-ack', 'db-write', 'db-batch', 'db-commit'];
 
+/**
+ * Python: a take that reads as a queue of this process: `get()` / `get_nowait()` on a queue's name (`self.jobs.get()`,
+ * `work_q.get()`), in the loop or as the last call of the chain of a function of the code's own (`self.take_next()`
+ * runs `self.__queue.get`). That is how `queue.Queue`, `multiprocessing.Queue` and `asyncio.Queue` are read; the
+ * catalogue's broker takes have names of their own (`blpop`, `receive_message`, `basic_get`, `xreadgroup`,
+ * `consumer.poll`), and a broker client whose take is a `get()` (kombu's `SimpleQueue`) acknowledges what it took, a
+ * `queue-ack` the loop still holds. What such a queue holds dies with the process wherever the loop is stopped.
+ */
+function memoryTake(call: TreeCall, loop: LoopFacts): boolean {
+  if (loop.language !== 'python' || !call.kinds.includes('queue-pop')) return false;
+  const fact = loop.calls.find((c) => c.line === call.line && c.callee === call.callee);
+  const steps = fact?.via ? (fact.via.byKind?.['queue-pop'] ?? fact.via.steps) : undefined;
+  const api = steps ? steps[steps.length - 1]?.callee : call.callee;
+  return api !== undefined && /(?:^|\.)get(?:_nowait)?$/.test(api);
+}
+
+/** The call leaves something half done when the process dies mid-iteration (HELD_KINDS; a memory take does not). */
+function holdsItem(call: TreeCall, loop: LoopFacts): boolean {
+  return call.kinds.some((k) => HELD_KINDS.includes(k) && !(k === 'queue-pop' && memoryTake(call, loop)));
+}
+
 /** Kinds that take or change something that outlives the process: a broker's message, a row (read or written). */
 const DURABLE_KINDS: readonly string[] = [...HELD_KINDS, 'db-read'];
 
@@ -231,15 +252,20 @@ export const detectInfiniteLoopNoExit: Detector = (loop, ctx) => {
   // Nothing it holds outlives the process (no broker message taken, no row written): a kill loses at most the call
   // in flight, and the generic "a deploy kills it mid-item" was what reviewers dismissed on held-out code. A hint;
   // not in a thread of the file that is no daemon, which the interpreter waits for at exit, forever.
-  const transient = !ignored && !idle && !nonDaemonThread && treeCalls(loop.body, ctx.model, { skipFunctions: true }).every((c) => !c.kinds.some((k) => HELD_KINDS.includes(k)));
+  const bodyCalls = treeCalls(loop.body, ctx.model, { skipFunctions: true });
+  const transient = !ignored && !idle && !nonDaemonThread && bodyCalls.every((c) => !holdsItem(c, loop));
+  // What it takes comes from a queue of this process (memoryTake): the queue's items die with the process however
+  // the loop is stopped. A hint, as `transient`, that names the take; reviewers dismissed the generic "a deploy kills
+  // it mid-item" on such loops (desktop services' request queues, daemons' DNS and database hand-offs).
+  const memoryQueue = transient ? bodyCalls.find((c) => memoryTake(c, loop)) : undefined;
   const purpose = workerName(loop, ctx.model);
   const { text: body, stops } = workerStepBody(loop, ctx.file.source);
   return {
     loop,
     line: lineOf(loop.node),
-    variant: ignored ? 'ignores-stop' : idle ? 'idle' : transient ? 'transient' : family === 'python' ? 'default' : 'node',
+    variant: ignored ? 'ignores-stop' : idle ? 'idle' : memoryQueue ? 'memory-queue' : transient ? 'transient' : family === 'python' ? 'default' : 'node',
     ...(idle ? { severity: 'info' as const } : {}),
-    data: { call: displayCallee(worker.callee), ...(ignored ? { owner: ignored.owner, stop: ignored.stop } : {}) },
+    data: { call: displayCallee((memoryQueue ?? worker).callee), ...(ignored ? { owner: ignored.owner, stop: ignored.stop } : {}) },
     confidence: 'high',
     fix: blockFix(guardedWorkerTemplate(loop.language, { name: purpose, ...(body ? { body, stops } : {}), async: loop.inAsyncFunction || loop.hasAwait, params: outerNamesUsed(loop, ctx.model) }), { startLine: loop.startLine, endLine: loop.endLine }, {
       description: 'stop flag set by SIGTERM/SIGINT',
