@@ -179,6 +179,10 @@ function usage(resource: Resource, loop: LoopFacts, ctx: RuleContext): Usage {
         // `location = ZIPLocation(archive, dir)` / `new Reader(stream)`: a new object holds it, and closing it is
         // that object's business now (a resource index keeps the archive to read members from it later).
         else if (keepsIt(call, ctx)) result.escapes = true;
+        // Python: `yield self.get_result(cur)` where `get_result` returns the cursor it was given (in its tuple), or
+        // `ctx = factory(context, stream)` with a callable looked up at run time whose object the function keeps
+        // (`handlers.append(ctx)`): the handle leaves with that result, and closing it here would break its reader.
+        else if (family === 'python' && (returnedByCallee(call, node, ctx) || keptByRuntimeFactory(call, scope))) result.escapes = true;
       }
       if (parent.type === 'return_statement' || parent.type === 'yield' || parent.type === 'yield_expression') result.escapes = true;
       // `return sock, port` / `yield meta, zf, path`: the tuple of a multi-value return or yield.
@@ -192,6 +196,8 @@ function usage(resource: Resource, loop: LoopFacts, ctx: RuleContext): Usage {
         const outer = parent.parent;
         const method = (parent.childForFieldName('attribute') ?? parent.childForFieldName('property'))?.text ?? '';
         if (outer && (outer.type === 'call' || outer.type === 'call_expression') && closes(method)) result.closeStatements.push(outer);
+        // Python: `data.file.close()` closes the file a `tempfile.NamedTemporaryFile` wrapper holds (its descriptor).
+        else if (family === 'python' && method === 'file' && outer?.type === 'attribute' && outer.childForFieldName('object')?.id === parent.id && closes(outer.childForFieldName('attribute')?.text ?? '') && outer.parent?.type === 'call') result.closeStatements.push(outer.parent);
       }
     }
   }
@@ -208,6 +214,86 @@ function keepsIt(call: SyntaxNode, ctx: RuleContext): boolean {
   const callee = calleeOf(call);
   if (call.type === 'new_expression') return /^[A-Z]\w*$/.test(callee) && ctx.model.classes.some((c) => c.name === callee);
   return call.type === 'call' && /^_?[A-Z]\w*$/.test(callee) && pythonBinding(callee, ctx) === 'own';
+}
+
+/** Value positions of a returned expression: the handle itself is what comes back (not `len(f)`, not `f.name`). */
+const PASSES_VALUE: ReadonlySet<string> = new Set(['tuple', 'expression_list', 'list', 'parenthesized_expression', 'conditional_expression']);
+
+/**
+ * Python: the handle is an argument of a call whose result leaves the function (`yield self.get_result(cur)`,
+ * `return wrap(f)`), and that callee, a function or method of this file, returns the parameter it received, alone
+ * or in a tuple (`return (title, cursor if cursor.description else None, headers, status)`). The caller reads the
+ * handle after the yield; it is not this loop's to close.
+ */
+function returnedByCallee(call: SyntaxNode, argument: SyntaxNode, ctx: RuleContext): boolean {
+  if (call.type !== 'call') return false;
+  let up = call.parent;
+  while (up && PASSES_VALUE.has(up.type)) up = up.parent;
+  if (!up || !['return_statement', 'yield'].includes(up.type)) return false;
+  const callee = calleeOf(call);
+  const name = /^(?:self\.)?(\w+)$/.exec(callee)?.[1];
+  if (!name) return false;
+  const args = call.childForFieldName('arguments')?.namedChildren.filter((a) => a.type !== 'comment') ?? [];
+  const index = args.findIndex((a) => a.id === argument.id);
+  if (index < 0 || args.slice(0, index + 1).some((a) => a.type === 'keyword_argument' || a.type === 'list_splat' || a.type === 'dictionary_splat')) return false;
+  const method = callee.startsWith('self.');
+  // `self.m(...)`: a method of the class the call sits in; `m(...)`: a function of the module.
+  let owner: SyntaxNode | null = call.parent;
+  while (owner && owner.type !== (method ? 'class_definition' : 'module')) owner = owner.parent;
+  if (!owner) return false;
+  // A definition directly in the class body (or the module), decorated or not.
+  const holder = method ? owner.childForFieldName('body') : owner;
+  const definitions = owner.descendantsOfType('function_definition').filter((d) => {
+    if (d.childForFieldName('name')?.text !== name) return false;
+    const parent = d.parent?.type === 'decorated_definition' ? d.parent.parent : d.parent;
+    return parent?.id === holder?.id;
+  });
+  if (definitions.length !== 1) return false;
+  const definition = definitions[0]!;
+  const parameters = (definition.childForFieldName('parameters')?.namedChildren ?? []).filter((p) => p.type !== 'comment');
+  const parameter = parameters[index + (method ? 1 : 0)];
+  if (parameter?.type !== 'identifier') return false;
+  return definition.descendantsOfType('return_statement').some((r) =>
+    r.descendantsOfType('identifier').some((id) => {
+      if (id.text !== parameter.text) return false;
+      let current: SyntaxNode | null = id.parent;
+      let child: SyntaxNode = id;
+      while (current && current.id !== r.id) {
+        if (!PASSES_VALUE.has(current.type)) return false;
+        if (current.type === 'conditional_expression' && current.namedChildren[1]?.id === child.id) return false;
+        child = current;
+        current = current.parent;
+      }
+      return current?.id === r.id;
+    }),
+  );
+}
+
+/**
+ * Python: `ctx = func(context, stream)` where `func` is bound in this function only from a lookup
+ * (`func = item['type'].func`: a handler class chosen by configuration), and the function then keeps `ctx`
+ * (`handlers.append(ctx)`, `self.handler = ctx`): the stream is that object's output now.
+ */
+function keptByRuntimeFactory(call: SyntaxNode, scope: SyntaxNode): boolean {
+  if (call.type !== 'call') return false;
+  const callee = call.childForFieldName('function');
+  const assignment = call.parent;
+  if (callee?.type !== 'identifier' || assignment?.type !== 'assignment') return false;
+  const result = assignment.childForFieldName('left');
+  if (result?.type !== 'identifier' || assignment.childForFieldName('right')?.id !== call.id) return false;
+  let lookups = 0;
+  for (const other of scope.descendantsOfType('assignment')) {
+    if (other.childForFieldName('left')?.text !== callee.text) continue;
+    if (!['attribute', 'subscript'].includes(other.childForFieldName('right')?.type ?? '')) return false;
+    lookups++;
+  }
+  if (lookups === 0 || scope.descendantsOfType(['parameters', 'for_statement', 'function_definition', 'import_from_statement']).some((n) => n.id !== scope.id && (n.type === 'function_definition' ? n.childForFieldName('name') : n.type === 'for_statement' ? n.childForFieldName('left') : n)?.descendantsOfType('identifier').some((id) => id.text === callee.text))) return false;
+  return scope.descendantsOfType('identifier').some((id) => {
+    if (id.text !== result.text || id.startIndex <= call.endIndex) return false;
+    const parent = id.parent;
+    if (parent?.type === 'argument_list') return /^(append|add|insert|extend|put|setdefault)$/.test(methodOf(calleeOf(parent.parent!)));
+    return parent?.type === 'assignment' && parent.childForFieldName('right')?.id === id.id && parent.childForFieldName('left')?.type !== 'identifier';
+  });
 }
 
 /** Archive and compression wrappers that own what they are given only when it is a path. */
