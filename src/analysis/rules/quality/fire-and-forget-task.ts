@@ -10,6 +10,7 @@ import { blockFix, fenceLanguage, replaceFix, rewriteLines } from '../../../fixe
 import { argumentsOf, calleeOf, classMethods, compact, descendants, displayCallee, enclosingClass, enclosingFunction, familyOf, handlerIsBroad, lineOf, methodOf, rootOf, sendsOnStatefulSocket } from '../lib/index.js';
 import { detectBraceFireAndForget } from './brace-fire-and-forget.js';
 import { awaitsResolverOnly, catchesEverything, resolverOnlyPromise, SETUP_FAILS, unguarded } from '../../facts/javascript-settles.js';
+import { isAsyncFunction } from '../../facts/javascript-syntax.js';
 
 const GROUP_NAME = /^_*(tg|task_?group|taskgroup|group|nursery|tasks?_group|scope)$/i;
 
@@ -484,18 +485,27 @@ function insideFunction(node: SyntaxNode, root: SyntaxNode): boolean {
 /**
  * The function ends in `return new Promise((resolve) => ...)`, after synchronous setup (no `await`, `throw` or other
  * `return`): its executor takes no `reject`, so the promise fulfils with whatever the code hands `resolve`, failures
- * included (`resolve([])` when the command fails, `resolve('timed out')`). Built never to reject.
+ * included (`resolve([])` when the command fails, `resolve('timed out')`). Built never to reject. An async function
+ * that returns that promise awaited (`return await new Promise(function (resolve) { ... })`, round 17's ioBroker
+ * admin download helper) fulfils the same way: the awaited promise cannot reject, so neither can the function's.
  */
 function resolvesOnly(fn: SyntaxNode): boolean {
   const body = fn.childForFieldName('body');
   // `const check = () => new Promise((resolve) => { ... })`: an arrow whose expression body is that promise.
-  let created: SyntaxNode | null | undefined = body;
-  while (created?.type === 'parenthesized_expression') created = created.namedChildren[0];
-  if (body?.type !== 'statement_block') return fn.type === 'arrow_function' && created !== null && created !== undefined && resolverOnlyPromise(created);
+  if (body?.type !== 'statement_block') return fn.type === 'arrow_function' && body !== null && body !== undefined && returnsResolverOnly(body, fn);
   const statements = body.namedChildren.filter((s) => s.type !== 'comment');
   const last = statements[statements.length - 1];
   if (last?.type !== 'return_statement' || statements.slice(0, -1).some((s) => unguarded(s, SETUP_FAILS))) return false;
-  return last.namedChildren[0] !== undefined && resolverOnlyPromise(last.namedChildren[0]);
+  return last.namedChildren[0] !== undefined && returnsResolverOnly(last.namedChildren[0], fn);
+}
+
+/** The returned value is a resolve-only promise, in parentheses or (in an async function) awaited. */
+function returnsResolverOnly(value: SyntaxNode, fn: SyntaxNode): boolean {
+  let created: SyntaxNode | null | undefined = value;
+  while (created?.type === 'parenthesized_expression') created = created.namedChildren[0];
+  if (created?.type === 'await_expression' && isAsyncFunction(fn)) created = created.namedChildren[0];
+  while (created?.type === 'parenthesized_expression') created = created.namedChildren[0];
+  return created !== null && created !== undefined && resolverOnlyPromise(created);
 }
 
 
