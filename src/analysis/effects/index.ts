@@ -637,8 +637,28 @@ export function moduleCandidates(fromPath: string, language: Language, module: s
     }
     return out.map(clean);
   }
+  const alias = /^[~@]\/(.+)$/.exec(module)?.[1];
+  if (alias !== undefined) {
+    // `import { markRead } from '~/api/markRead'` (or `@/`): a tsconfig/bundler path alias of the project's source
+    // root, which the set does not carry (no tsconfig is read). The innermost `src` folder the file sits in comes first,
+    // then the file's own folder and those above it: the index keeps the ones that exist.
+    const bases: string[] = [];
+    const src = /^(.*(?:^|\/)src)(?:\/|$)/.exec(dir)?.[1];
+    if (src !== undefined) bases.push(src);
+    for (let base = dir, i = 0; i < 6; i++) {
+      if (!bases.includes(base)) bases.push(base);
+      const up = posix.dirname(base);
+      if (up === base) break;
+      base = up;
+    }
+    return bases.flatMap((base) => jsStemCandidates(posix.join(base, alias))).map(clean);
+  }
   if (!module.startsWith('./') && !module.startsWith('../') && module !== '.' && module !== '..') return [];
-  const stem = posix.join(dir, module);
+  return jsStemCandidates(posix.join(dir, module)).map(clean);
+}
+
+/** The files a JavaScript/TypeScript import of `stem` may be (its own extension, the emitted name's source, an index). */
+function jsStemCandidates(stem: string): string[] {
   const out: string[] = [];
   const ext = posix.extname(stem);
   if (JS_EXTENSIONS.includes(ext)) {
@@ -652,7 +672,7 @@ export function moduleCandidates(fromPath: string, language: Language, module: s
     for (const e of JS_EXTENSIONS) out.push(`${stem}${e}`);
     for (const e of JS_EXTENSIONS) out.push(posix.join(stem, `index${e}`));
   }
-  return out.map(clean);
+  return out;
 }
 
 function clean(path: string): string {

@@ -449,7 +449,13 @@ function settles(node: SyntaxNode | null | undefined, ctx: RuleContext, seen: Re
   if (node?.type !== 'call_expression') return false;
   const callee = calleeOf(node);
   const name = /^(?:this\.)?([A-Za-z_$][\w$]*)$/.exec(callee)?.[1];
-  if (name !== undefined) return (callee.startsWith('this.') || !shadowed(name, node)) && neverRejects(name, ctx, seen);
+  if (name !== undefined) {
+    if (!callee.startsWith('this.') && shadowed(name, node)) return false;
+    if (neverRejects(name, ctx, seen)) return true;
+    // `await markRead(id)` where `markRead` is imported (no function of the file has the name): the effect
+    // summaries resolve it in its own module (`catch (e) { return false; }` around its request).
+    return callee === name && !ctx.model.functions.some((fn) => fn.name === name) && (ctx.kb.neverThrows?.(ctx.file.language, name) ?? false);
+  }
   if (!/^[\w$.#]+$/.test(callee)) return false;
   if (ctx.kb.neverThrows?.(ctx.file.language, callee)) return true;
   const method = methodOf(callee);
