@@ -43,6 +43,18 @@ const COMPOUND = new Set(['if_statement', 'for_statement', 'while_statement', 't
 const COMPREHENSIONS = new Set(['list_comprehension', 'set_comprehension', 'dictionary_comprehension', 'generator_expression']);
 const BROAD_EXCEPTIONS = /^(?:Exception|BaseException|builtins\.Exception)$/;
 const SIGNAL_REGISTRATION = /\bsignal\.signal\s*\(|\badd_signal_handler\s*\(|\bsignal\s*\(\s*(?:signal\.)?SIG(?:TERM|INT|HUP|QUIT)\b|\batexit\.register\s*\(/;
+/** `from signal import SIGTERM, signal` (or `*`): the file's bare `signal(...)` calls are the module's. */
+const IMPORTS_SIGNAL_FUNCTION = /^from[ \t]+signal[ \t]+import[ \t]+(?:\*|\(?[^\n]*\bsignal\b)/m;
+/** A bare `signal(sig, handler)` with any first argument (`for s in sig_list: signal(s, on_exit)`). */
+const BARE_SIGNAL_CALL = /(?<![.\w])signal\s*\(\s*[\w.]+\s*,\s*(?!SIG_DFL\b|signal\.SIG_DFL\b)[\w.]+\s*\)/;
+
+/** Where the file installs a handler for a shutdown signal (or an exit hook), if it does. */
+function signalRegistration(source: string): RegExpExecArray | null {
+  const direct = SIGNAL_REGISTRATION.exec(source);
+  if (direct) return direct;
+  // Only a file that imports the function reads a bare `signal(...)` as it: elsewhere it may be a local helper.
+  return IMPORTS_SIGNAL_FUNCTION.test(source) ? BARE_SIGNAL_CALL.exec(source) : null;
+}
 const NON_BLOCKING_POPS = new Set(['lpop', 'rpop', 'rpoplpush', 'lmove', 'spop', 'get_nowait', 'basic_get', 'get_message']);
 const REDIS_BLOCKING_POPS = new Set(['blpop', 'brpop', 'brpoplpush', 'blmove', 'bzpopmin', 'bzpopmax', 'blmpop']);
 const EXIT_CALLS = new Set(['sys.exit', 'os._exit', 'exit', 'quit']);
@@ -124,7 +136,7 @@ export interface ExtractOptions {
 
 export function extractPythonFacts(path: string, source: string, tree: FlatTree, kb: KnowledgeBase, options: ExtractOptions = {}): FileFacts {
   const root = tree.rootNode;
-  const signal = SIGNAL_REGISTRATION.exec(source);
+  const signal = signalRegistration(source);
   const ctx: FileContext = {
     path,
     source,

@@ -824,8 +824,10 @@ export const detectMutateWhileIterating: Detector = (loop, ctx) => {
         mutation = { kind: 'shrink', byIndex, operation: callee, type };
       } else if (grow.has(method)) mutation = { kind: 'grow', byIndex: false, operation: callee, type };
     } else if (family === 'python' && node.type === 'delete_statement') {
-      const target = node.namedChildren[0];
-      const targets = target?.type === 'expression_list' ? target.namedChildren : target ? [target] : [];
+      // `del(timers[src])` and `del (a[i], b[j])` are `del` statements too: the brackets only group the targets.
+      const bare = (t: SyntaxNode | undefined): SyntaxNode | undefined => (t?.type === 'parenthesized_expression' && t.namedChildren.length === 1 ? bare(t.namedChildren[0]) : t);
+      const target = bare(node.namedChildren[0]);
+      const targets = target?.type === 'expression_list' || target?.type === 'tuple' ? target.namedChildren.map(bare).filter((t): t is SyntaxNode => t !== undefined) : target ? [target] : [];
       const hit = targets.find((t) => t.type === 'subscript' && compact(t.childForFieldName('value')?.text ?? '') === iterated.collection);
       if (hit) {
         const index = hit.childForFieldName('subscript')?.text ?? '';
