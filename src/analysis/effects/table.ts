@@ -250,6 +250,9 @@ function caughtAt(stack: Scope[], start: number): boolean {
   return false;
 }
 
+/** Node's file stream factories (`fs.createReadStream`, a bare imported `createWriteStream`): see the JS walker. */
+const STREAM_FACTORY = /^(?:fs\.)?create(?:Read|Write)Stream$/;
+
 /** JS/TS: `fetch(url).then(parse).catch((e) => log(e))`: the call heads a chain whose `.catch` handler does not throw. */
 function caughtByChain(call: SyntaxNode): boolean {
   let current = call;
@@ -1033,6 +1036,10 @@ function buildJavaScript(table: FileTable, tree: FlatTree): void {
     if (!isNew && /(^|\.)fetch$/.test(name) && fetchesInlineUrl((argsNode?.namedChildren ?? []).filter((c) => c.type !== 'comment'))) call.raw!.notIo = true;
     if (!isNew && /commit/i.test(name) && inRequestBranch(node, 'commit')) call.commitOnRequest = true;
     if (caughtAt(stack, start) || (!isNew && caughtByChain(node))) call.caught = true;
+    // `fs.createReadStream(path)`: Node's stream factories open the file after the call returns and report ENOENT or
+    // EACCES as the stream's 'error' event (for whoever consumes the stream: a pipe, a form, a request body); the
+    // call itself does not throw into the function that makes it, so its failure stays off the caller's path.
+    if (!isNew && STREAM_FACTORY.test(name)) call.caught = true;
     if (node.parent?.type === 'await_expression') call.awaited = true;
     record(fn, call);
     if (isNew && fn.className !== undefined) ownField(table, fn.className, node, callee);

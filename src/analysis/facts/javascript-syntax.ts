@@ -322,6 +322,10 @@ const PROMISE_LINKS = new Set(['then', 'catch', 'finally']);
  * `const job = this.queue.dequeue();` in a function that is not async, the value never awaited, chained or
  * returned: the call hands back the item itself. A pop from an in-process structure (a priority queue, an array
  * wrapper), not from a broker, whose pop hands back a promise or takes a callback.
+ * In an async function too (`const task = this.pending.dequeue(); this.start(task);` in a scheduler loop): code that
+ * awaits elsewhere and leaves this one take un-awaited, never awaiting, chaining, returning or gathering its value
+ * (no `Promise.all([...])`, no array, spread or object literal holding it), uses the item itself, and has no
+ * promise whose rejection could reach the function. Not with a callback argument (`ch.get(queue, cb)`).
  */
 export function isPlainValue(call: SyntaxNode): boolean {
   let n = call;
@@ -336,12 +340,16 @@ export function isPlainValue(call: SyntaxNode): boolean {
   if (!name || !/^[A-Za-z_$][\w$]*$/.test(name)) return false;
   let fn = p!.parent;
   while (fn && !FUNCTION_TYPES.has(fn.type)) fn = fn.parent;
-  if (!fn || isAsyncFunction(fn) || fn.type === 'generator_function_declaration' || fn.type === 'generator_function') return false;
+  if (!fn || fn.type === 'generator_function_declaration' || fn.type === 'generator_function') return false;
+  const inAsync = isAsyncFunction(fn);
+  if (inAsync && (call.childForFieldName('arguments')?.namedChildren ?? []).some((a) => FUNCTION_TYPES.has(a.type))) return false;
   for (const use of (fn.childForFieldName('body') ?? fn).descendantsOfType('identifier')) {
     if (use.text !== name) continue;
     const parent = use.parent;
     if (parent?.type === 'return_statement' || parent?.type === 'await_expression' || parent?.type === 'arrow_function') return false;
     if (parent?.type === 'member_expression' && parent.childForFieldName('object')?.id === use.id && PROMISE_LINKS.has(parent.childForFieldName('property')?.text ?? '')) return false;
+    if (inAsync && (parent?.type === 'array' || parent?.type === 'spread_element' || parent?.type === 'shorthand_property_identifier' || parent?.type === 'pair' || parent?.type === 'yield_expression')) return false;
+    if (inAsync && parent?.type === 'arguments' && /^Promise\./.test(calleeText(parent.parent?.childForFieldName('function') ?? parent))) return false;
   }
   return true;
 }
