@@ -812,13 +812,27 @@ function clearsScreen(call: SyntaxNode): boolean {
 }
 
 /**
+ * `sys.stdout.write("\r" + status)`, `print(f"\r{done:.1f}%", end="")`: a status line the terminal rewrites in place
+ * (a carriage return first, not a raw string's backslash), what a console command that shows progress until Ctrl-C
+ * prints; a daemon's output goes to a log, where such a line means nothing.
+ */
+function rewritesLine(call: SyntaxNode): boolean {
+  const fn = call.childForFieldName('function')?.text ?? '';
+  if (!/^(?:print|sys\.std(?:out|err)\.write)$/.test(fn)) return false;
+  let first: SyntaxNode | null | undefined = call.childForFieldName('arguments')?.namedChildren[0];
+  while (first?.type === 'binary_operator') first = first.childForFieldName('left');
+  return first?.type === 'string' && /^[bBuUfF]{0,2}(['"]{1,3})\\r/.test(first.text);
+}
+
+/**
  * The loop clears the person's screen every round (`os.system("clear")`, `click.clear()`, `print("\033[2J")`), directly
  * or through a name the function around it or the module binds to such a lambda or function (`clear = lambda:
  * os.system("tput reset")`): a `watch`-style terminal monitor someone runs and watches. An error there is printed to
  * that person, who restarts it; no deploy stops it mid-item.
  */
 function repaintsScreen(loop: LoopFacts, calls: TreeCall[]): boolean {
-  if (calls.some((c) => clearsScreen(c.node))) return true;
+  // Or it rewrites a status line in place every round (rewritesLine): the same kind of monitor, one line tall.
+  if (calls.some((c) => clearsScreen(c.node) || rewritesLine(c.node))) return true;
   const root = rootOf(loop.node);
   const fn = enclosingFunction(loop.node, 'python');
   const scopes = fn ? [fn, root] : [root];
