@@ -70,11 +70,16 @@ export function enclosingClass(node: SyntaxNode): SyntaxNode | null {
   return cls;
 }
 
-/** The methods a Python class body defines, in order (a decorated one unwrapped). */
-export function classMethods(cls: SyntaxNode | null): SyntaxNode[] {
-  return (cls?.childForFieldName('body')?.namedChildren ?? [])
+/** The functions a Python block defines directly (a class body, a module), in order (a decorated one unwrapped). */
+export function blockFunctions(block: SyntaxNode | null | undefined): SyntaxNode[] {
+  return (block?.namedChildren ?? [])
     .map((d) => (d.type === 'decorated_definition' ? d.childForFieldName('definition') : d))
     .filter((d): d is SyntaxNode => d?.type === 'function_definition');
+}
+
+/** The methods a Python class body defines, in order (a decorated one unwrapped). */
+export function classMethods(cls: SyntaxNode | null): SyntaxNode[] {
+  return blockFunctions(cls?.childForFieldName('body'));
 }
 
 export function enclosingFunction(node: SyntaxNode, family: Family): SyntaxNode | undefined {

@@ -498,20 +498,19 @@ function insideFunction(node: SyntaxNode, root: SyntaxNode): boolean {
 function resolvesOnly(fn: SyntaxNode): boolean {
   const body = fn.childForFieldName('body');
   // `const check = () => new Promise((resolve) => { ... })`: an arrow whose expression body is that promise.
-  if (body?.type !== 'statement_block') return fn.type === 'arrow_function' && body !== null && body !== undefined && returnsResolverOnly(body, fn);
+  if (body?.type !== 'statement_block') return fn.type === 'arrow_function' && returnsResolverOnly(body, fn);
   const statements = body.namedChildren.filter((s) => s.type !== 'comment');
   const last = statements[statements.length - 1];
   if (last?.type !== 'return_statement' || statements.slice(0, -1).some((s) => unguarded(s, SETUP_FAILS))) return false;
-  return last.namedChildren[0] !== undefined && returnsResolverOnly(last.namedChildren[0], fn);
+  return returnsResolverOnly(last.namedChildren[0], fn);
 }
 
 /** The returned value is a resolve-only promise, in parentheses or (in an async function) awaited. */
-function returnsResolverOnly(value: SyntaxNode, fn: SyntaxNode): boolean {
-  let created: SyntaxNode | null | undefined = value;
-  while (created?.type === 'parenthesized_expression') created = created.namedChildren[0];
-  if (created?.type === 'await_expression' && isAsyncFunction(fn)) created = created.namedChildren[0];
-  while (created?.type === 'parenthesized_expression') created = created.namedChildren[0];
-  return created !== null && created !== undefined && resolverOnlyPromise(created);
+function returnsResolverOnly(value: SyntaxNode | null | undefined, fn: SyntaxNode): boolean {
+  let returned = value;
+  while (returned?.type === 'parenthesized_expression') returned = returned.namedChildren[0];
+  // resolverOnlyPromise strips the parentheses inside the `await` itself.
+  return resolverOnlyPromise(returned?.type === 'await_expression' && isAsyncFunction(fn) ? returned.namedChildren[0] : returned);
 }
 
 

@@ -21,9 +21,12 @@ import {
 } from '../../../fixes/lines.js';
 import {
   argumentsOf,
+  blockFunctions,
   calleeOf,
+  classMethods,
   descendants,
   displayCallee,
+  enclosingClass,
   enclosingFunction,
   endLineOf,
   type Family,
@@ -238,16 +241,7 @@ function returnedByCallee(call: SyntaxNode, argument: SyntaxNode, ctx: RuleConte
   if (index < 0 || args.slice(0, index + 1).some((a) => a.type === 'keyword_argument' || a.type === 'list_splat' || a.type === 'dictionary_splat')) return false;
   const method = callee.startsWith('self.');
   // `self.m(...)`: a method of the class the call sits in; `m(...)`: a function of the module.
-  let owner: SyntaxNode | null = call.parent;
-  while (owner && owner.type !== (method ? 'class_definition' : 'module')) owner = owner.parent;
-  if (!owner) return false;
-  // A definition directly in the class body (or the module), decorated or not.
-  const holder = method ? owner.childForFieldName('body') : owner;
-  const definitions = owner.descendantsOfType('function_definition').filter((d) => {
-    if (d.childForFieldName('name')?.text !== name) return false;
-    const parent = d.parent?.type === 'decorated_definition' ? d.parent.parent : d.parent;
-    return parent?.id === holder?.id;
-  });
+  const definitions = (method ? classMethods(enclosingClass(call)) : blockFunctions(rootOf(call))).filter((d) => d.childForFieldName('name')?.text === name);
   if (definitions.length !== 1) return false;
   const definition = definitions[0]!;
   const parameters = (definition.childForFieldName('parameters')?.namedChildren ?? []).filter((p) => p.type !== 'comment');
@@ -287,12 +281,21 @@ function keptByRuntimeFactory(call: SyntaxNode, scope: SyntaxNode): boolean {
     if (!['attribute', 'subscript'].includes(other.childForFieldName('right')?.type ?? '')) return false;
     lookups++;
   }
-  if (lookups === 0 || scope.descendantsOfType(['parameters', 'for_statement', 'function_definition', 'import_from_statement']).some((n) => n.id !== scope.id && (n.type === 'function_definition' ? n.childForFieldName('name') : n.type === 'for_statement' ? n.childForFieldName('left') : n)?.descendantsOfType('identifier').some((id) => id.text === callee.text))) return false;
+  if (lookups === 0 || boundOtherwise(scope, callee.text)) return false;
   return scope.descendantsOfType('identifier').some((id) => {
     if (id.text !== result.text || id.startIndex <= call.endIndex) return false;
     const parent = id.parent;
     if (parent?.type === 'argument_list') return /^(append|add|insert|extend|put|setdefault)$/.test(methodOf(calleeOf(parent.parent!)));
     return parent?.type === 'assignment' && parent.childForFieldName('right')?.id === id.id && parent.childForFieldName('left')?.type !== 'identifier';
+  });
+}
+
+/** `name` is also a parameter, a loop target, a nested function or an import in `scope`, not only a lookup's result. */
+function boundOtherwise(scope: SyntaxNode, name: string): boolean {
+  return scope.descendantsOfType(['parameters', 'for_statement', 'function_definition', 'import_from_statement']).some((n) => {
+    if (n.id === scope.id) return false;
+    const binder = n.type === 'function_definition' ? n.childForFieldName('name') : n.type === 'for_statement' ? n.childForFieldName('left') : n;
+    return binder?.descendantsOfType('identifier').some((id) => id.text === name) ?? false;
   });
 }
 
