@@ -165,6 +165,8 @@ export interface FileTable {
   numbers?: Map<string, number>;
   /** Interfaces declared in the file: their methods and (Java) the interfaces they extend, by simple name. */
   interfaces: Map<string, { methods: Set<string>; extends: string[]; line?: number }>;
+  /** While the table is built: the keys of its functions so far (addFunction's duplicate check, not a scan per function). */
+  functionKeys?: Set<string>;
   /** JS/TS: the modules a barrel re-exports whole (`export * from './utils-promise'`), as written, in order. */
   starExports?: string[];
 }
@@ -296,14 +298,10 @@ export function buildFileTable(path: string, language: Language, tree: FlatTree)
   return table;
 }
 
-/** The function keys of each table being built (addFunction's duplicate check, without a scan per function). */
-const tableKeys = new WeakMap<FileTable, Set<string>>();
-
 function addFunction(table: FileTable, name: string, className: string | undefined, node: SyntaxNode, nested: boolean): TableFunction {
   const qualified = className ? `${className}.${name}` : name;
   let key = `${table.path}#${qualified}`;
-  let keys = tableKeys.get(table);
-  if (!keys) tableKeys.set(table, (keys = new Set()));
+  const keys = (table.functionKeys ??= new Set());
   if (keys.has(key)) key = `${key}@${node.startPosition.row + 1}`;
   keys.add(key);
   const fn: TableFunction = {
@@ -334,6 +332,7 @@ function addFunction(table: FileTable, name: string, className: string | undefin
 
 /** Module-level functions by name; a nested function's name is used only when no other function has it. */
 function finishTable(table: FileTable): void {
+  delete table.functionKeys;
   const nestedNames = new Map<string, TableFunction | null>();
   for (const fn of table.functions) {
     if (fn.className) continue;
