@@ -647,7 +647,7 @@ static void close_queue(void *data) {
   bool running = !queue->closing;
   queue->closing = true;
   queue->stop = 1;
-  uv_cond_signal(&queue->more);
+  uv_cond_broadcast(&queue->more);
   uv_mutex_unlock(&queue->lock);
   if (running) uv_thread_join(&queue->thread);
   drop_queue(queue);
