@@ -8,6 +8,8 @@
 #include <sched.h>
 #endif
 #include <node_api.h>
+#include <stdbool.h>
+#include <uv.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +41,7 @@ typedef struct {
 // The last trees `parse` returned are kept for incremental re-parses of edited copies of them (proving that a
 // suggested fix leaves valid code): a ring of KEPT slots per environment, each freed by `release` or when its slot
 // is reused, so memory stays bounded while a few files are parsed ahead of the one being analysed.
-#define KEPT 8
+#define KEPT 24
 
 // Trees released by JavaScript wait in `released` until the next parse job takes them to its libuv thread and frees
 // them there (freeing a large tree takes a while, and each job queued wakes a thread: one wake-up per file instead of
@@ -51,12 +53,15 @@ typedef struct {
   int count;
 } TreeBatch;
 
+typedef struct ParseQueue ParseQueue;
+
 typedef struct {
   ParserSlot slots[8];
   TSTree *kept[KEPT];
   uint32_t kept_ids[KEPT];
   uint32_t next_kept_id;
   TreeBatch released;
+  ParseQueue *queue;  // parseAsync's queue (made at its first call, freed by its cleanup hook)
 } Parsers;
 
 static void free_batch(TreeBatch *batch) {
@@ -175,9 +180,14 @@ static uint64_t now_ns(void) {
   return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
+typedef struct {
+  uint64_t deadline;        // 0: none
+  const volatile int *stop;  // set by another thread to cancel the parse; NULL: none
+} ParseLimits;
+
 static bool past_deadline(TSParseState *state) {
-  const uint64_t *deadline = (const uint64_t *)state->payload;
-  return *deadline != 0 && now_ns() >= *deadline;
+  const ParseLimits *limits = (const ParseLimits *)state->payload;
+  return (limits->stop != NULL && *limits->stop) || (limits->deadline != 0 && now_ns() >= limits->deadline);
 }
 
 typedef struct {
@@ -331,15 +341,19 @@ static double timeout_arg(napi_env env, size_t argc, napi_value *argv, size_t in
 // Parses UTF-16 text (reusing the edited `old` tree when given: an incremental parse) with a timeout in
 // milliseconds from now; 0 means "already due" (the first progress check cancels, as with the binding's progress
 // callback), negative means none. NULL when the deadline passed.
-static TSTree *parse_text(TSParser *parser, const TSTree *old, const char16_t *text, size_t length, double timeout_ms) {
-  uint64_t deadline = timeout_ms >= 0 ? now_ns() + (uint64_t)(timeout_ms * 1e6) : 0;
-  TSParseOptions options = {.payload = &deadline, .progress_callback = past_deadline};
+static TSTree *parse_text_until(TSParser *parser, const TSTree *old, const char16_t *text, size_t length, double timeout_ms, const volatile int *stop) {
+  ParseLimits limits = {.deadline = timeout_ms >= 0 ? now_ns() + (uint64_t)(timeout_ms * 1e6) : 0, .stop = stop};
+  TSParseOptions options = {.payload = &limits, .progress_callback = past_deadline};
   Source source = {.bytes = (const char *)text, .length = (uint32_t)(length * 2)};
   TSInput input = {.payload = &source, .read = read_source, .encoding = TSInputEncodingUTF16LE, .decode = NULL};
   TSTree *tree = ts_parser_parse_with_options(parser, old, input, options);
   // A cancelled parse would otherwise resume on the next call with a different input.
   ts_parser_reset(parser);
   return tree;
+}
+
+static TSTree *parse_text(TSParser *parser, const TSTree *old, const char16_t *text, size_t length, double timeout_ms) {
+  return parse_text_until(parser, old, text, length, timeout_ms, NULL);
 }
 
 // The language of a (language, source, timeoutMs) call; NULL, with an exception pending, when it is not one.
@@ -465,8 +479,8 @@ static napi_value has_errors(napi_env env, napi_callback_info info) {
 // parse and the flattening done on a libuv worker thread (with a parser of its own), so that the JavaScript thread
 // analyses one file while the next ones are parsed.
 
-typedef struct {
-  napi_async_work work;
+typedef struct ParseJob {
+  struct ParseJob *next;  // in its queue (ParseQueue)
   napi_deferred deferred;
   const TSLanguage *language;
   char16_t *text;
@@ -514,10 +528,8 @@ static napi_value use_batch_scheduling(napi_env env, napi_callback_info info) {
   return result;
 }
 
-static void parse_job_execute(napi_env env, void *data) {
-  (void)env;
-  background_thread();
-  ParseJob *job = (ParseJob *)data;
+// Parses one job on the calling thread, with a parser of its own; `stop`, when set, cancels it.
+static void parse_job_run(ParseJob *job, const volatile int *stop) {
   free_batch(&job->to_free);
   TSParser *parser = ts_parser_new();
   if (!parser || !ts_parser_set_language(parser, job->language)) {
@@ -526,7 +538,7 @@ static void parse_job_execute(napi_env env, void *data) {
     return;
   }
   // The budget counts from when the parse starts, not from when the job was queued.
-  job->tree = parse_text(parser, NULL, job->text, job->length, job->timeout_ms);
+  job->tree = parse_text_until(parser, NULL, job->text, job->length, job->timeout_ms, stop);
   ts_parser_delete(parser);
   free(job->text);
   job->text = NULL;
@@ -541,10 +553,18 @@ static void parse_job_execute(napi_env env, void *data) {
   if (job->tree && job->table.capacity != job->table.count) compact(&job->table);
 }
 
-static void parse_job_complete(napi_env env, napi_status status, void *data) {
-  ParseJob *job = (ParseJob *)data;
+static void free_job(ParseJob *job) {
+  free(job->text);
+  free(job->table.data);
+  if (job->tree) ts_tree_delete(job->tree);
+  free_batch(&job->to_free);
+  free(job);
+}
+
+// Settles a parsed job's promise on the JavaScript thread and frees the job.
+static void settle_job(napi_env env, ParseJob *job) {
   napi_value value = NULL;
-  if (status != napi_ok || job->failed) {
+  if (job->failed) {
     napi_value message, error;
     napi_create_string_utf8(env, "coze-loop flat tree: parse failed", NAPI_AUTO_LENGTH, &message);
     napi_create_error(env, NULL, message, &error);
@@ -554,6 +574,7 @@ static void parse_job_complete(napi_env env, napi_status status, void *data) {
     napi_resolve_deferred(env, job->deferred, value);
   } else {
     value = flat_result(env, &job->table, job->tree, true);
+    job->tree = NULL;  // flat_result took the tree and the table
     if (value) {
       napi_resolve_deferred(env, job->deferred, value);
     } else {
@@ -562,10 +583,148 @@ static void parse_job_complete(napi_env env, napi_status status, void *data) {
       napi_reject_deferred(env, job->deferred, exception);
     }
   }
-  free(job->text);
-  free_batch(&job->to_free);  // when the job did not run
-  napi_delete_async_work(env, job->work);
-  free(job);
+  free_job(job);
+}
+
+// One environment's parses run one after another on a thread of its own (made at the environment's first
+// parseAsync), and each finished one is handed back to the JavaScript thread through a thread-safe function. Parsing
+// ahead then holds one core beside each JavaScript thread, not as many as the libuv pool has threads (four parses at
+// once took the CPU from the thread they were for), and a file's parse starts as soon as the one before it ends,
+// without waiting for the JavaScript thread to queue it. The thread is not libuv's: an environment that goes away (a
+// worker thread terminated by a deadline) does not wait for the parses still queued; its cleanup hook tells the
+// thread to stop after the parse at hand, and whichever of the two lets go of the queue last frees it.
+struct ParseQueue {
+  uv_mutex_t lock;
+  uv_cond_t more;
+  ParseJob *head, *tail;            // queued, not started
+  ParseJob *done_head, *done_tail;  // parsed, not yet settled
+  bool closing;                     // the environment is going away
+  volatile int stop;                // closing, read by the parse at hand without the lock
+  int refs;                         // the environment and the thread
+  uint32_t pending;                 // queued or parsed, not settled (JavaScript thread only)
+  napi_threadsafe_function wake;
+  uv_thread_t thread;
+};
+
+static void drop_queue(ParseQueue *queue) {
+  uv_mutex_lock(&queue->lock);
+  bool last = --queue->refs == 0;
+  uv_mutex_unlock(&queue->lock);
+  if (!last) return;
+  for (ParseJob *job = queue->head, *next; job; job = next) next = job->next, free_job(job);
+  for (ParseJob *job = queue->done_head, *next; job; job = next) next = job->next, free_job(job);
+  uv_cond_destroy(&queue->more);
+  uv_mutex_destroy(&queue->lock);
+  free(queue);
+}
+
+// Settles the parsed jobs (JavaScript thread). While any parse is unsettled the wake-up function keeps the event
+// loop alive, as a libuv request would; with none it lets the process exit.
+static void settle_done(napi_env env, ParseQueue *queue) {
+  uv_mutex_lock(&queue->lock);
+  ParseJob *job = queue->closing ? NULL : queue->done_head;
+  if (job) queue->done_head = queue->done_tail = NULL;
+  uv_mutex_unlock(&queue->lock);
+  for (ParseJob *next; job; job = next) {
+    next = job->next;
+    settle_job(env, job);
+    if (--queue->pending == 0) napi_unref_threadsafe_function(env, queue->wake);
+  }
+}
+
+static void wake_js(napi_env env, napi_value callback, void *context, void *data) {
+  (void)callback;
+  (void)data;
+  if (env) settle_done(env, (ParseQueue *)context);
+}
+
+// The environment is going away (registered after the thread-safe function, so it runs before that is torn down):
+// the parse at hand is cancelled and the thread is waited for, as the grammars' code and this module's may be
+// unloaded with the environment (a terminated worker thread's), and it calls nothing back.
+static void close_queue(void *data) {
+  ParseQueue *queue = (ParseQueue *)data;
+  uv_mutex_lock(&queue->lock);
+  bool running = !queue->closing;
+  queue->closing = true;
+  queue->stop = 1;
+  uv_cond_broadcast(&queue->more);
+  uv_mutex_unlock(&queue->lock);
+  if (running) uv_thread_join(&queue->thread);
+  drop_queue(queue);
+}
+
+static void parse_thread(void *data) {
+  ParseQueue *queue = (ParseQueue *)data;
+  for (;;) {
+    uv_mutex_lock(&queue->lock);
+    while (!queue->closing && !queue->head) uv_cond_wait(&queue->more, &queue->lock);
+    ParseJob *job = queue->closing ? NULL : queue->head;
+    if (job) {
+      queue->head = job->next;
+      if (!queue->head) queue->tail = NULL;
+    }
+    uv_mutex_unlock(&queue->lock);
+    if (!job) break;
+    job->next = NULL;
+    background_thread();
+    parse_job_run(job, &queue->stop);
+    uv_mutex_lock(&queue->lock);
+    if (queue->closing) {
+      uv_mutex_unlock(&queue->lock);
+      free_job(job);
+      break;
+    }
+    if (queue->done_tail) queue->done_tail->next = job;
+    else queue->done_head = job;
+    queue->done_tail = job;
+    napi_call_threadsafe_function(queue->wake, NULL, napi_tsfn_nonblocking);
+    uv_mutex_unlock(&queue->lock);
+  }
+  drop_queue(queue);
+}
+
+// This environment's parse queue and its thread, made at its first parseAsync; NULL (with an exception pending)
+// when they cannot be.
+static ParseQueue *queue_of(napi_env env, Parsers *parsers) {
+  if (parsers->queue) return parsers->queue;
+  ParseQueue *queue = calloc(1, sizeof(ParseQueue));
+  if (!queue) {
+    napi_throw_error(env, NULL, "coze-loop flat tree: out of memory");
+    return NULL;
+  }
+  if (uv_mutex_init(&queue->lock) != 0) {
+    free(queue);
+    napi_throw_error(env, NULL, "coze-loop flat tree: cannot make a lock");
+    return NULL;
+  }
+  if (uv_cond_init(&queue->more) != 0) {
+    uv_mutex_destroy(&queue->lock);
+    free(queue);
+    napi_throw_error(env, NULL, "coze-loop flat tree: cannot make a condition variable");
+    return NULL;
+  }
+  napi_value name;
+  if (napi_create_string_utf8(env, "coze-loop:parsed", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+      napi_create_threadsafe_function(env, NULL, NULL, name, 0, 1, NULL, NULL, queue, wake_js, &queue->wake) != napi_ok) {
+    uv_cond_destroy(&queue->more);
+    uv_mutex_destroy(&queue->lock);
+    free(queue);
+    napi_throw_error(env, NULL, "coze-loop flat tree: N-API call failed: napi_create_threadsafe_function");
+    return NULL;
+  }
+  napi_unref_threadsafe_function(env, queue->wake);
+  // One reference for the environment (dropped by close_queue), one for the thread (dropped as it ends).
+  queue->refs = 2;
+  if (uv_thread_create(&queue->thread, parse_thread, queue) != 0) {
+    queue->refs = 1;
+    queue->closing = true;  // kept, unused: parseAsync then fails at once (below)
+  }
+  if (napi_add_env_cleanup_hook(env, close_queue, queue) != napi_ok) {
+    napi_throw_error(env, NULL, "coze-loop flat tree: N-API call failed: napi_add_env_cleanup_hook");
+    return NULL;
+  }
+  parsers->queue = queue;
+  return queue;
 }
 
 static napi_value parse_async(napi_env env, napi_callback_info info) {
@@ -574,6 +733,17 @@ static napi_value parse_async(napi_env env, napi_callback_info info) {
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   const TSLanguage *language = language_of_call(env, argc, argv);
   if (!language) return NULL;
+  Parsers *parsers = parsers_of(env);
+  if (!parsers) {
+    napi_throw_error(env, NULL, "coze-loop flat tree: no instance data");
+    return NULL;
+  }
+  ParseQueue *queue = queue_of(env, parsers);
+  if (!queue) return NULL;
+  if (queue->closing) {
+    napi_throw_error(env, NULL, "coze-loop flat tree: no parse thread");
+    return NULL;
+  }
   ParseJob *job = calloc(1, sizeof(ParseJob));
   if (!job) {
     napi_throw_error(env, NULL, "coze-loop flat tree: out of memory");
@@ -587,19 +757,20 @@ static napi_value parse_async(napi_env env, napi_callback_info info) {
     return NULL;
   }
   napi_value promise;
-  CHECK(napi_create_promise(env, &job->deferred, &promise));
-  Parsers *parsers = parsers_of(env);
-  if (parsers) {
-    job->to_free = parsers->released;
-    parsers->released.count = 0;
-  }
-  if (queue_work(env, "coze-loop:parse", parse_job_execute, parse_job_complete, job, &job->work) != napi_ok) {
-    if (parsers) parsers->released = job->to_free;  // still to be freed by a later job
-    free(job->text);
-    free(job);
-    napi_throw_error(env, NULL, "coze-loop flat tree: N-API call failed: queue_work");
+  if (napi_create_promise(env, &job->deferred, &promise) != napi_ok) {
+    free_job(job);
+    napi_throw_error(env, NULL, "coze-loop flat tree: N-API call failed: napi_create_promise");
     return NULL;
   }
+  job->to_free = parsers->released;
+  parsers->released.count = 0;
+  if (queue->pending++ == 0) napi_ref_threadsafe_function(env, queue->wake);
+  uv_mutex_lock(&queue->lock);
+  if (queue->tail) queue->tail->next = job;
+  else queue->head = job;
+  queue->tail = job;
+  uv_cond_signal(&queue->more);
+  uv_mutex_unlock(&queue->lock);
   return promise;
 }
 

@@ -611,13 +611,21 @@ class DataKnowledgeBase implements KnowledgeBase {
     private readonly own: OwnApis = EMPTY_OWN,
   ) {}
 
+  /** waitOf's answers per language and callee (asked for every classified call of a file's loops). */
+  private readonly waits = new Map<Language, Map<string, WaitClass | null>>();
+
   waitOf(language: Language, callee: string): WaitClass | undefined {
     const base = this.bases.get(language);
     if (!base || callee.length > MAX_CALLEE_CHARS) return undefined;
+    let known = this.waits.get(language);
+    if (!known) this.waits.set(language, (known = new Map()));
+    const hit = known.get(callee);
+    if (hit !== undefined) return hit ?? undefined;
     const name = normalizeCallee(callee);
-    if (base.blocking.some((p) => p.re.test(name))) return 'blocking';
-    if (base.immediate.some((p) => p.re.test(name))) return 'immediate';
-    return undefined;
+    const wait = base.blocking.some((p) => p.re.test(name)) ? 'blocking' : base.immediate.some((p) => p.re.test(name)) ? 'immediate' : undefined;
+    if (known.size > 100_000) known.clear();
+    known.set(callee, wait ?? null);
+    return wait;
   }
 
   declaresRole(method: string, role: CallRole): boolean {
@@ -632,9 +640,11 @@ class DataKnowledgeBase implements KnowledgeBase {
     const base = this.bases.get(language);
     if (!base || callee.length > MAX_CALLEE_CHARS) return undefined;
     const constructed = how.constructed ?? false;
-    for (const r of [...this.own.resources, ...base.resources]) {
-      if (r.constructed !== constructed || (r.awaited && !how.awaited) || !r.re.test(callee)) continue;
-      return { close: r.close, closedByWith: r.closedByWith };
+    for (const list of [this.own.resources, base.resources]) {
+      for (const r of list) {
+        if (r.constructed !== constructed || (r.awaited && !how.awaited) || !r.re.test(callee)) continue;
+        return { close: r.close, closedByWith: r.closedByWith };
+      }
     }
     return undefined;
   }

@@ -143,9 +143,11 @@ function analyzeBatch(inputs: SourceInput[], config: CozeLoopConfig, engineOptio
 
 /**
  * Files whose parse may run ahead of the analysis on one JavaScript thread: while one file is analysed, the next
- * ones are parsed on libuv threads by the native reader. Small: each file in flight holds its text and its tree.
+ * ones are parsed, one after another, on one libuv thread by the native reader (its parse queue). Deep enough that a
+ * run of small files or one large file does not leave the analysis waiting (3 left the JavaScript thread asleep
+ * 0.8 s of a 6 s standard-library run, 12 about 0.05 s); bounded, as each file in flight holds its text and tree.
  */
-export const PARSE_AHEAD = 3;
+export const PARSE_AHEAD = 12;
 
 /** Runs `run` on each item in order, with at most `limit` of them unfinished at a time. */
 export async function forEachInWindow<T>(items: Iterable<T>, limit: number, run: (item: T) => Promise<void>): Promise<void> {

@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nativeAddon } from '../../src/analysis/flat-tree.js';
+import { grammarFor, parseWithBudget, parseWithBudgetAsync, releaseTree } from '../../src/analysis/parse.js';
 import { PROJECT_ROOT } from '../../src/core/i18n.js';
 
 const SCHED_BATCH = 3;
@@ -75,6 +76,69 @@ describe('parse threads', () => {
       expect(policiesOf(cliChild(dir))).toContain(SCHED_BATCH);
       expect(policiesOf(cliChild(dir), { COZE_LOOP_NO_BATCH: '1' })).not.toContain(SCHED_BATCH);
       expect(policiesOf(SERVICE)).not.toContain(SCHED_BATCH);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
+// parseAsync queues an environment's parses and runs them one after another on one libuv thread (native/flat_tree.c,
+// ParseQueue): each promise still gets its own file's tree, in any order of settling, and an environment that goes
+// away with parses still queued (a worker thread terminated by a deadline) takes nothing else down with it.
+describe('the parse queue', () => {
+  (nativeAddon() ? it : it.skip)('gives each of many parses queued at once the tree a synchronous parse gives', async () => {
+    const sources = Array.from({ length: 40 }, (_, i) => `def f${i}(rows):\n${'    for r in rows:\n        g(r, ' + i + ')\n'.repeat(1 + (i % 7))}`);
+    const trees = await Promise.all(sources.map((source) => parseWithBudgetAsync('python', source)));
+    for (const [i, tree] of trees.entries()) {
+      const sync = parseWithBudget('python', sources[i]!)!;
+      expect(tree?.source).toBe(sources[i]);
+      expect(tree?.count).toBe(sync.count);
+      expect(Array.from(tree!.symbol)).toEqual(Array.from(sync.symbol));
+      expect(Array.from(tree!.end)).toEqual(Array.from(sync.end));
+      releaseTree(sync);
+      releaseTree(tree!);
+    }
+    // A timed-out parse settles with no tree and does not hold up the ones queued behind it.
+    const big = 'x = [\n' + '    1,\n'.repeat(200_000) + ']\n';
+    const [late, after] = await Promise.all([parseWithBudgetAsync('python', big, { timeoutMs: 0 }), parseWithBudgetAsync('python', 'y = 2\n')]);
+    expect(late).toBeUndefined();
+    expect(after?.rootNode.type).toBe('module');
+    expect(grammarFor('python')).toBeDefined();
+  });
+
+  (RUNS ? it : it.skip)('survives a worker thread terminated with parses still queued', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'coze-loop-queue-'));
+    const parse = JSON.stringify(join(DIST, 'analysis', 'parse.js'));
+    try {
+      writeFileSync(
+        join(dir, 'worker.mjs'),
+        [
+          `const { parseWithBudgetAsync } = await import(${parse});`,
+          "const { parentPort } = await import('node:worker_threads');",
+          "const text = 'def f(rows):\\n' + '    for r in rows:\\n        g(r)\\n'.repeat(20000);",
+          "for (let i = 0; i < 50; i++) void parseWithBudgetAsync('python', text);",
+          "parentPort.postMessage('queued');",
+          'await new Promise(() => {});',
+        ].join('\n'),
+      );
+      writeFileSync(
+        join(dir, 'main.mjs'),
+        [
+          "import { Worker } from 'node:worker_threads';",
+          'for (let round = 0; round < 3; round++) {',
+          `  const worker = new Worker(${JSON.stringify(join(dir, 'worker.mjs'))});`,
+          "  await new Promise((resolve) => worker.once('message', resolve));",
+          '  await worker.terminate();',
+          '}',
+          `const { parseWithBudgetAsync } = await import(${parse});`,
+          "const tree = await parseWithBudgetAsync('python', 'for x in y:\\n    f(x)\\n');",
+          'console.log(JSON.stringify({ type: tree.rootNode.type }));',
+        ].join('\n'),
+      );
+      const child = spawnSync(process.execPath, [join(dir, 'main.mjs')], { encoding: 'utf8', timeout: 50_000 });
+      expect(child.stderr).toBe('');
+      expect(child.status).toBe(0);
+      expect(JSON.parse(child.stdout.trim().split('\n').pop()!)).toEqual({ type: 'module' });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { EffectIndex } from '../../src/analysis/effects/index.js';
 import { loadKnowledgeBase } from '../../src/analysis/knowledge-base.js';
-import { analyzeFilesPipelined, sortResult } from '../../src/cli/analyze-files.js';
+import { analyzeFilesPipelined, PARSE_AHEAD, sortResult } from '../../src/cli/analyze-files.js';
 import { DEFAULT_CONFIG } from '../../src/config/schema.js';
 import { recordingReader, tree } from './harness.js';
 
@@ -56,11 +56,13 @@ describe('a tree parsed for an import is handed to that file\'s own analysis', (
 
   it('analyses the imported file from the handed tree with the findings of a fresh parse', async () => {
     // The imports come after a definition, where the CLI's import scan (importsFirst) does not look: the files keep
-    // their order. a.py first: it loads helper.py for its summaries before helper.py, behind the parse-ahead window,
+    // their order. user00.py first: it loads helper.py for its summaries before helper.py, behind the parse-ahead window,
     // has its turn.
     const late = (i: number) => `def first():\n    return None\n\n${USER(i)}`;
-    const cwd = tree({ 'helper.py': LOOPING_HELPER, 'a.py': late(1), 'b.py': late(2), 'c.py': late(3), 'd.py': late(4) });
-    const files = ['a.py', 'b.py', 'c.py', 'd.py', 'helper.py'].map((path) => ({ path, absolute: join(cwd, path) }));
+    // More importers than the window holds, so that helper.py is still outside it when a.py needs its table.
+    const users = Array.from({ length: PARSE_AHEAD + 1 }, (_, i) => `user${String(i).padStart(2, '0')}.py`);
+    const cwd = tree({ 'helper.py': LOOPING_HELPER, ...Object.fromEntries(users.map((path, i) => [path, late(i + 1)])) });
+    const files = [...users, 'helper.py'].map((path) => ({ path, absolute: join(cwd, path) }));
     const kb = loadKnowledgeBase(DEFAULT_CONFIG);
     const handed: string[] = [];
     class CountingIndex extends EffectIndex {

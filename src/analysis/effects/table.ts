@@ -165,6 +165,8 @@ export interface FileTable {
   numbers?: Map<string, number>;
   /** Interfaces declared in the file: their methods and (Java) the interfaces they extend, by simple name. */
   interfaces: Map<string, { methods: Set<string>; extends: string[]; line?: number }>;
+  /** While the table is built: the keys of its functions so far (addFunction's duplicate check, not a scan per function). */
+  functionKeys?: Set<string>;
   /** JS/TS: the modules a barrel re-exports whole (`export * from './utils-promise'`), as written, in order. */
   starExports?: string[];
 }
@@ -299,7 +301,9 @@ export function buildFileTable(path: string, language: Language, tree: FlatTree)
 function addFunction(table: FileTable, name: string, className: string | undefined, node: SyntaxNode, nested: boolean): TableFunction {
   const qualified = className ? `${className}.${name}` : name;
   let key = `${table.path}#${qualified}`;
-  if (table.functions.some((f) => f.key === key)) key = `${key}@${node.startPosition.row + 1}`;
+  const keys = (table.functionKeys ??= new Set());
+  if (keys.has(key)) key = `${key}@${node.startPosition.row + 1}`;
+  keys.add(key);
   const fn: TableFunction = {
     key,
     path: table.path,
@@ -328,6 +332,7 @@ function addFunction(table: FileTable, name: string, className: string | undefin
 
 /** Module-level functions by name; a nested function's name is used only when no other function has it. */
 function finishTable(table: FileTable): void {
+  delete table.functionKeys;
   const nestedNames = new Map<string, TableFunction | null>();
   for (const fn of table.functions) {
     if (fn.className) continue;
@@ -612,6 +617,7 @@ function pythonModuleObjects(table: FileTable, tree: FlatTree): void {
 
 function buildPython(table: FileTable, tree: FlatTree): void {
   const stack: Scope[] = [];
+  const branches = new Map<number, boolean>();
   const numbers = pythonModuleNumbers(tree);
   if (numbers.size > 0) table.numbers = numbers;
   for (const node of tree.rootNode.descendantsOfType(PY_TYPES)) {
@@ -702,7 +708,7 @@ function buildPython(table: FileTable, tree: FlatTree): void {
         call.raw!.positional = !argNodes ? 1 : argNodes.filter((a) => a.type !== 'comment' && a.type !== 'keyword_argument' && a.type !== 'list_splat' && a.type !== 'dictionary_splat').length;
         if (schemaStatement(first) || chainedOnSchemaStatement(f)) call.raw!.ddl = true;
         if (/sleep|wait/i.test(method)) call.raw!.firstNumber = evalNumber(first, (n) => numbers.get(n)) ?? args.find((a) => a.name === 'seconds' || a.name === 'delay')?.number;
-        if (pyFillsCache(node)) call.onCacheMiss = true;
+        if (pyFillsCache(node, branches)) call.onCacheMiss = true;
         if (caughtAt(stack, start)) call.caught = true;
         if (f.type === 'attribute' && f.childForFieldName('object')?.type === 'identifier' && boundByEnclosingIteration(node, f.childForFieldName('object')!.text)) call.raw!.itemReceiver = true;
         record(fn, call);
@@ -728,33 +734,47 @@ const NOT_IN_TEST = /^[\w.]+\s+not\s+in\s+([\w.]+)$/;
  * memo: the mapping is an attribute, a module-level name, or a local read from one, `m = CACHE.setdefault(k, {})`;
  * stored into by subscript, or by `CACHE.update(rows)`/`CACHE.setdefault(k, v)`). The call then runs once per key, not once per call of the function. A local dict built in the call does not count.
  */
-function pyFillsCache(call: SyntaxNode): boolean {
+function pyFillsCache(call: SyntaxNode, branches: Map<number, boolean>): boolean {
   let child: SyntaxNode = call;
   for (let up = call.parent; up; child = up, up = up.parent) {
     if (up.type === 'function_definition' || up.type === 'lambda' || up.type === 'class_definition' || up.type === 'module') return false;
-    if (up.type !== 'if_statement' || up.childForFieldName('consequence')?.id !== child.id) continue;
-    const condition = (up.childForFieldName('condition')?.text ?? '').replace(/\s+/g, ' ').trim();
-    const missing = MISSING_TEST.exec(condition);
-    const tested = missing ? (missing[1] ?? missing[2])! : undefined;
-    const mapping = NOT_IN_TEST.exec(condition)?.[1];
-    if (tested === undefined && mapping === undefined) continue;
-    const fn = enclosingDef(up);
-    const stores = child.descendantsOfType('assignment').map((a) => a.childForFieldName('left')).filter((l): l is SyntaxNode => l !== null);
-    const fills = stores.some((left) => {
-      if (left.type === 'attribute' && tested !== undefined && left.text.replace(/\s+/g, '') === tested) return /^(?:self|cls)\./.test(tested);
-      if (left.type !== 'subscript') return false;
-      const target = left.childForFieldName('value')?.text.replace(/\s+/g, '') ?? '';
-      return (mapping === undefined || target === mapping) && outlivesCall(target, fn);
-    });
+    if (up.type !== 'if_statement') continue;
+    // Every call of a branch asks the same of it: answered once per branch (the calls of one build share `branches`).
+    let fills = branches.get(child.id);
+    if (fills === undefined) branches.set(child.id, (fills = branchFillsCache(up, child)));
     if (fills) return true;
-    // `if code not in _parents: cursor.execute(...); _parents.update(cursor)`: the lasting mapping filled in one call.
-    const filled = mapping ?? tested;
-    if (filled !== undefined && /^[\w.]+$/.test(filled) && outlivesCall(filled, fn) && child.descendantsOfType('call').some((c) => {
-      const f = c.childForFieldName('function');
-      return f?.type === 'attribute' && FILLS_MAPPING.test(f.childForFieldName('attribute')?.text ?? '') && f.childForFieldName('object')?.text.replace(/\s+/g, '') === filled;
-    })) return true;
   }
   return false;
+}
+
+/** `branch` is the consequence of `ifNode`, whose condition tests for a missing value, and it fills a lasting cache (pyFillsCache). */
+function branchFillsCache(ifNode: SyntaxNode, branch: SyntaxNode): boolean {
+  if (ifNode.childForFieldName('consequence')?.id !== branch.id) return false;
+  const condition = (ifNode.childForFieldName('condition')?.text ?? '').replace(/\s+/g, ' ').trim();
+  const missing = MISSING_TEST.exec(condition);
+  const tested = missing ? (missing[1] ?? missing[2])! : undefined;
+  const mapping = NOT_IN_TEST.exec(condition)?.[1];
+  if (tested === undefined && mapping === undefined) return false;
+  const fn = enclosingDef(ifNode);
+  const stores = branch.descendantsOfType('assignment').map((a) => a.childForFieldName('left')).filter((l): l is SyntaxNode => l !== null);
+  const fills = stores.some((left) => {
+    if (left.type === 'attribute' && tested !== undefined && left.text.replace(/\s+/g, '') === tested) return /^(?:self|cls)\./.test(tested);
+    if (left.type !== 'subscript') return false;
+    const target = left.childForFieldName('value')?.text.replace(/\s+/g, '') ?? '';
+    return (mapping === undefined || target === mapping) && outlivesCall(target, fn);
+  });
+  if (fills) return true;
+  // `if code not in _parents: cursor.execute(...); _parents.update(cursor)`: the lasting mapping filled in one call.
+  const filled = mapping ?? tested;
+  return (
+    filled !== undefined &&
+    /^[\w.]+$/.test(filled) &&
+    outlivesCall(filled, fn) &&
+    branch.descendantsOfType('call').some((c) => {
+      const f = c.childForFieldName('function');
+      return f?.type === 'attribute' && FILLS_MAPPING.test(f.childForFieldName('attribute')?.text ?? '') && f.childForFieldName('object')?.text.replace(/\s+/g, '') === filled;
+    })
+  );
 }
 
 /** Methods that store into a dict in place (pyFillsCache). */

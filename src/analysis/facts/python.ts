@@ -202,7 +202,15 @@ function pythonEntryScopes(root: SyntaxNode): SyntaxNode[] {
   if (guards.length === 0) return [];
   const out: SyntaxNode[] = [...guards];
   const inEntry = (n: SyntaxNode) => out.some((g) => g.startIndex <= n.startIndex && n.endIndex <= g.endIndex);
-  const calls = root.descendantsOfType('call');
+  // Calls of a bare name, by the name (one pass over the file's calls, not one per function).
+  const callsOf = new Map<string, SyntaxNode[]>();
+  for (const call of root.descendantsOfType('call')) {
+    const fn = call.childForFieldName('function');
+    if (fn?.type !== 'identifier') continue;
+    const list = callsOf.get(fn.text);
+    if (list) list.push(call);
+    else callsOf.set(fn.text, [call]);
+  }
   const functions = root.namedChildren
     .map((top) => (top.type === 'decorated_definition' ? top.childForFieldName('definition') : top))
     .filter((fn): fn is SyntaxNode => fn?.type === 'function_definition');
@@ -212,7 +220,7 @@ function pythonEntryScopes(root: SyntaxNode): SyntaxNode[] {
     for (const fn of functions) {
       if (out.includes(fn)) continue;
       const name = fn.childForFieldName('name')?.text;
-      const own = calls.filter((c) => c.childForFieldName('function')?.type === 'identifier' && c.childForFieldName('function')?.text === name);
+      const own = name === undefined ? [] : (callsOf.get(name) ?? []);
       if (own.length > 0 && own.every(inEntry)) {
         out.push(fn);
         added = true;
