@@ -359,6 +359,80 @@ function emptyValueLeaves(cont: SyntaxNode, loop: LoopFacts): boolean {
   });
 }
 
+/** `row is None`, `not row`, `row == None`, `len(rows) == 0`: a test that a name holds nothing. */
+const NOTHING_TEST = /^(?:not\s+([\w.]+)|([\w.]+)\s*(?:is|==)\s*None|not\s+len\(([\w.]+)\)|len\(([\w.]+)\)\s*(?:==\s*0|<\s*1))$/;
+
+/**
+ * `row = cur.fetchone()`, `if row is None: break`, then `if rowcount != 1: continue` after a compare-and-set update
+ * another worker won (a job claimed by someone else, a file another thread started uploading): the loop leaves on a
+ * statement of its own body, before the `continue`, when the take found nothing, so the `continue` comes only after a
+ * real item; the next round asks for the next one. A loop that drains until empty, not a poll that spins on nothing.
+ * The take is a call assigned to the tested name in the round (`fileID = row[0]` in a `for row in cur.execute(...)`
+ * counts), and the `continue`'s own block calls nothing on what it took from (`q.put(job); continue` puts the item
+ * back and takes it again at once: a spin on an item that is not ready). Python.
+ */
+function leavesWhenTakeEmpty(cont: SyntaxNode, loop: LoopFacts): boolean {
+  const body = loop.body;
+  let top: SyntaxNode | null = cont;
+  while (top && top.parent?.id !== body.id) top = top.parent;
+  if (!top || top.id === cont.id) return false;
+  const block = cont.parent;
+  const receiver = (call: SyntaxNode) => {
+    const fn = call.childForFieldName('function');
+    return fn?.type === 'attribute' ? (fn.childForFieldName('object')?.text ?? '') : '';
+  };
+  const earlier = body.namedChildren.filter((s) => s.endIndex <= top!.startIndex);
+  const ends = (b: SyntaxNode | null | undefined) => {
+    const last = (b?.namedChildren ?? []).filter((s) => s.type !== 'comment').pop();
+    return last?.type === 'break_statement' || last?.type === 'return_statement' || last?.type === 'raise_statement';
+  };
+  // The `continue`'s block calls something on the object the item came from (`jobs.put_nowait(job)` after
+  // `jobs.get_nowait()`): it gives the item back.
+  const putsBack = (takes: SyntaxNode[]) => {
+    const sources = new Set(takes.map(receiver).filter((r) => r !== ''));
+    return (block?.descendantsOfType('call') ?? []).some((c) => sources.has(receiver(c)));
+  };
+  const takenInto = (name: string, before: SyntaxNode) =>
+    earlier.some((s) =>
+      s.endIndex <= before.startIndex &&
+      [s, ...s.descendantsOfType('assignment')].some((a) => {
+        if (a.type !== 'assignment' || a.childForFieldName('left')?.text !== name) return false;
+        const right = a.childForFieldName('right');
+        const calls = right ? [right, ...right.descendantsOfType('call')].filter((c) => c.type === 'call') : [];
+        // `for row in cur.execute(...): fileID = row[0]`
+        for (let up = a.parent; up && up.id !== body.id; up = up.parent) {
+          if (up.type === 'for_statement' && up.childForFieldName('right')?.type === 'call') calls.push(up.childForFieldName('right')!);
+        }
+        return calls.length > 0 && !putsBack(calls);
+      }),
+    );
+  const tested = (s: SyntaxNode | null | undefined) => {
+    const m = NOTHING_TEST.exec(s?.childForFieldName('condition')?.text.trim() ?? '');
+    return m ? (m[1] ?? m[2] ?? m[3] ?? m[4]) : undefined;
+  };
+  // `if not running: break` ... `msg = r.lpop(k)`, `if msg is None: continue`: the `continue` tests another take for
+  // nothing, the spin this rule is for. Only a test of the same name (the claim re-read to see who won) or a test of
+  // something else (`rowcount != 1`, `item == 'skip'`) follows a real item.
+  let own: SyntaxNode | null = cont.parent;
+  while (own && own.id !== body.id && own.type !== 'if_statement') own = own.parent;
+  const contTest = own?.type === 'if_statement' ? tested(own) : undefined;
+  return earlier.some((s) => {
+    // `try: item = q.get_nowait()` / `except queue.Empty: break`, then `if item == SKIP: continue`.
+    if (s.type === 'try_statement') {
+      const { body: tryBody, handlers } = tryParts(s);
+      if (!tryBody || !handlers.some((h) => h.type === 'except_clause' && ends(h.namedChildren.find((c) => c.type === 'block')))) return false;
+      const takes = tryBody.namedChildren
+        .map((t) => (t.type === 'expression_statement' && t.namedChildren[0]?.type === 'assignment' ? t.namedChildren[0] : undefined))
+        .filter((a): a is SyntaxNode => a !== undefined && a.childForFieldName('right')?.type === 'call');
+      const taken = takes.map((a) => a.childForFieldName('left')?.text ?? '');
+      return taken.length > 0 && (contTest === undefined || taken.includes(contTest)) && !putsBack(takes.map((a) => a.childForFieldName('right')!));
+    }
+    if (s.type !== 'if_statement' || !ends(s.childForFieldName('consequence'))) return false;
+    const name = tested(s);
+    return name !== undefined && (contTest === undefined || contTest === name) && takenInto(name, s);
+  });
+}
+
 /** The text of a write target: `n` or a field path `self.max_len` (not an item, not a tuple). */
 function writtenTargets(nodes: SyntaxNode[]): Set<string> {
   const out = new Set<string>();
@@ -594,6 +668,7 @@ export const detectBusyWait: Detector = (loop, ctx) => {
     if (family === 'python' && exitsWhenEmptied(path, loop)) continue;
     if (family === 'python' && changesItsRequest(cont, path, loop)) continue;
     if (family === 'python' && emptyValueLeaves(cont, loop)) continue;
+    if (family === 'python' && leavesWhenTakeEmpty(cont, loop)) continue;
     // `if event is False: continue` then `if event is None: continue` after one poll: one spin of one poll, with one
     // fix; the first `continue` carries it (Python).
     const poll = path[path.length - 1];

@@ -211,7 +211,9 @@ function pythonCollectionType(loop: LoopFacts, iterated: Iterated, model: FileMo
   if (bound === 'snapshot') return bound;
   if (bound === 'object') return instanceOfDictClass(loop, iterated, model) ? 'dict' : 'object';
   if (bound === 'unknown' && callsForeignMethod(loop, iterated, model)) return 'object';
-  if (iterated.iterable.type === 'call' && /\.(keys|values|items)$/.test(calleeOf(iterated.iterable))) return 'dict';
+  const view = iterated.iterable.type === 'call' ? /\.(keys|values|items)$/.exec(calleeOf(iterated.iterable))?.[1] : undefined;
+  if (view !== undefined && bound === 'unknown' && notADict(loop, iterated, model, view)) return 'object';
+  if (view !== undefined) return 'dict';
   if (bound === 'unknown' && inheritedAttribute(loop, iterated, model)) return 'object';
   return bound;
 }
@@ -260,6 +262,29 @@ function callsForeignMethod(loop: LoopFacts, iterated: Iterated, model: FileMode
     if (dot < 0 || callee.slice(0, dot) !== iterated.collection) return false;
     const method = callee.slice(dot + 1);
     return !method.startsWith('__') && !BUILTIN_COLLECTION_METHODS.has(method);
+  });
+}
+
+/** Methods of Python's list and set that a dict does not have. */
+const NOT_DICT_METHODS: ReadonlySet<string> = new Set([...BUILTIN_COLLECTION_METHODS].filter((m) => !['keys', 'values', 'items', 'get', 'pop', 'popitem', 'setdefault', 'update', 'clear', 'copy', 'fromkeys'].includes(m)));
+
+/**
+ * `for name, path, xml in cache.items(): cache.add(name, path, xml)` on a container the code never binds (a value
+ * from another object's `get`, a factory's result): it has a view method, but a dict's `items()` yields pairs, not
+ * three names, and a dict has no `add`, `append` or `discard`. It is an object of the code's own class with its own
+ * `items()` and `add()` (a cache that re-stores the names it walks), not a dict whose size changes. Python.
+ */
+function notADict(loop: LoopFacts, iterated: Iterated, model: FileModel, view: string): boolean {
+  const left = loop.node.childForFieldName('left');
+  const names = left?.type === 'pattern_list' || left?.type === 'tuple_pattern' ? left.namedChildren.length : 1;
+  if (view === 'items' && names > 2) return true;
+  const scope = (/^self\.\w+$/.test(iterated.collection) ? enclosingClass(loop.node) : undefined) ?? enclosingFunction(loop.node, 'python');
+  if (!scope) return false;
+  return descendants(scope, model).some((n) => {
+    if (n.type !== 'call') return false;
+    const callee = compact(calleeOf(n));
+    const dot = callee.lastIndexOf('.');
+    return dot > 0 && callee.slice(0, dot) === iterated.collection && NOT_DICT_METHODS.has(callee.slice(dot + 1));
   });
 }
 
