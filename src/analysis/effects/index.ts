@@ -1054,10 +1054,18 @@ export class FileEffects implements KnowledgeBase {
    * may well wait for a transfer); a synchronous one waits for no reply.
    */
   private ownJsMethod(callee: string, guess: boolean, catalogued = false): Classification | undefined {
+    const unknown = (method: TableFunction | undefined): Classification | undefined => (guess && method?.async === true ? undefined : { kinds: [], confidence: 'high', by: 'summary' });
+    if (/^this\.#?[A-Za-z_$][\w$]*\.#?[A-Za-z_$][\w$]*$/.test(callee)) {
+      // `this.hub.send(...)` where the field holds an object of the code's own class (`this.hub = new Hub(url)`,
+      // `new hub_1.default(url)` of a compiled import, a typed field): that class's method runs, so its body, not the
+      // catalogue's `*.send` (a socket's), says what the call does. A method the class does not define itself (one
+      // inherited from a library base) leaves the catalogue's answer.
+      const target = this.resolve(this.table, callee, undefined, 0);
+      return target && target.abstract !== true ? this.summarisedCall(callee, target) ?? unknown(target) : undefined;
+    }
     const match = /^(this|[A-Z][\w$]*)\.(#?[A-Za-z_$][\w$]*)$/.exec(callee);
     if (!match) return undefined;
     const [, head, name] = match as unknown as [string, string, string];
-    const unknown = (method: TableFunction | undefined): Classification | undefined => (guess && method?.async === true ? undefined : { kinds: [], confidence: 'high', by: 'summary' });
     if (head !== 'this') {
       // `Util.exists(value)` where `const Util = require('./util')` (or `import * as Util`): the module's own
       // function runs, so its body, not the active-record guess a PascalCase head gets (`Util.exists`, a model's
@@ -1500,6 +1508,9 @@ export class FileEffects implements KnowledgeBase {
       const table = this.loadCounted(candidate, false);
       if (!table) continue;
       if (table.classNames.has(cls)) return table.classes.get(cls)?.get(name);
+      // `new hub_1.default(...)` of a compiled module (`exports.default = Hub`): the module's one class, as a
+      // default-imported function is the module's one top-level function (see `imported`).
+      if (cls === 'default' && from.language !== 'python') return table.classNames.size === 1 ? table.classes.get([...table.classNames][0]!)?.get(name) : undefined;
       const again = table.imports.get(cls);
       if (again?.name !== undefined && again.name !== 'default') return this.importedMethod(table, again.module, again.name, name, hops + 1);
       return undefined;

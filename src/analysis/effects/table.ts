@@ -868,7 +868,9 @@ function ownField(table: FileTable, className: string, call: SyntaxNode, callee:
   if (!left || assignment.childForFieldName('right')?.startIndex !== value.startIndex) return;
   const target = /^(?:self|this)\.([A-Za-z_$][\w$]*)$/.exec(left.text);
   const type = callee.replace(/^new /, '');
-  if (target && /^(?:[A-Za-z_$][\w$]*\.)?[A-Z][\w$]*$/.test(type)) addField(table, className, target[1]!, type);
+  // `this.hub = new hub_1.default(url)` (JS/TS): the default export of the module `hub_1` binds (see compiledInterop).
+  const compiledDefault = table.language !== 'python' && /^[A-Za-z_$][\w$]*\.default$/.test(type) && table.imports.get(type.slice(0, -8))?.name === undefined;
+  if (target && (compiledDefault || /^(?:[A-Za-z_$][\w$]*\.)?[A-Z][\w$]*$/.test(type))) addField(table, className, target[1]!, type);
 }
 
 function addField(table: FileTable, className: string, field: string, type: string): void {
@@ -1218,9 +1220,29 @@ function jsReExport(table: FileTable, node: SyntaxNode): void {
   if (node.children.some((c) => c.type === '*')) (table.starExports ??= []).push(module);
 }
 
-/** `const x = require('./x')`, `const { a, b: c } = require('./x')`. */
+/**
+ * TypeScript's CommonJS output wraps a module's `require` in an interop helper: `const x_1 = __importDefault(require(
+ * './x'))`, `__importStar(...)`, `tslib_1.__importDefault(...)` or `(0, tslib_1.__importStar)(...)`. The helper
+ * returns the module object (with `default` set for a module that has none), so the name binds the module as a bare
+ * `require` would; `x_1.default` is its default export. Anything else is returned as it is.
+ */
+function compiledInterop(value: SyntaxNode | null): SyntaxNode | null {
+  if (value?.type !== 'call_expression') return value;
+  let callee = value.childForFieldName('function');
+  // `(0, tslib_1.__importDefault)`: a parenthesised sequence whose last part is the helper.
+  if (callee?.type === 'parenthesized_expression') {
+    const inner = callee.namedChildren.find((c) => c.type !== 'comment');
+    callee = inner?.type === 'sequence_expression' ? inner.namedChildren[inner.namedChildren.length - 1] ?? null : inner ?? null;
+  }
+  const helper = callee?.type === 'member_expression' ? callee.childForFieldName('property')?.text : callee?.text;
+  if (helper !== '__importDefault' && helper !== '__importStar') return value;
+  const args = value.childForFieldName('arguments')?.namedChildren.filter((c) => c.type !== 'comment') ?? [];
+  return args.length === 1 ? args[0]! : value;
+}
+
+/** `const x = require('./x')`, `const { a, b: c } = require('./x')` (also through a compiler's interop helper). */
 function jsRequire(table: FileTable, node: SyntaxNode): void {
-  const value = node.childForFieldName('value');
+  const value = compiledInterop(node.childForFieldName('value'));
   if (!value || value.type !== 'call_expression' || value.childForFieldName('function')?.text !== 'require') return;
   const arg = value.childForFieldName('arguments')?.namedChildren.find((c) => c.type !== 'comment');
   const module = arg ? stringValue(arg) : undefined;

@@ -994,10 +994,33 @@ function jsFindings(loop: LoopFacts, ctx: RuleContext): JsFinding[] {
     const argNames = (expr.childForFieldName('arguments')?.namedChildren ?? []).map((a) => a.text);
     if ([callee.slice(0, Math.max(0, callee.lastIndexOf('.'))), ...argNames].some((t) => /^(pipeline|multi|batch|transaction|tx|trx|pipe)$|Pipeline$|Multi$|Batch$/i.test(t.replace(/^this\./, '')))) continue;
     if (expr.childForFieldName('arguments')?.namedChildren.some((a) => a.type === 'arrow_function' || a.type === 'function_expression')) continue;
+    if (leavesLoopNext(node, loop)) continue;
     out.push({ statement: node, expression: expr, callee, variant: 'promise' });
   }
   return out;
 }
+
+/**
+ * `this.close(); break;` (or `return;`): the statement right after the call leaves the loop, so the call runs once,
+ * on the way out, as code after the loop would; nothing is started per item and there is no back-pressure to lose
+ * (round 18: a Kafka consumer's fetch loop that closes itself when a newer member fences it off, where awaiting the
+ * close would wait for this very loop to end). Statement loops only: in a timer's or a `forEach` callback a `return`
+ * ends one round, not the loop. A `break` inside a `switch` leaves the switch, so the call still runs per item.
+ */
+function leavesLoopNext(statement: SyntaxNode, loop: LoopFacts): boolean {
+  if (!['for', 'for-each', 'while', 'do', 'for-await'].includes(loop.kind)) return false;
+  let next = statement.nextNamedSibling;
+  while (next?.type === 'comment') next = next.nextNamedSibling;
+  if (next?.type !== 'break_statement' && next?.type !== 'return_statement') return false;
+  if (next.type === 'break_statement' && next.namedChildren.some((c) => c.type === 'statement_identifier')) return false;
+  for (let up = statement.parent; up && up.id !== loop.node.id; up = up.parent) {
+    if (next.type === 'break_statement' && (up.type === 'switch_statement' || up.type === 'switch_case' || up.type === 'switch_default')) return false;
+    if (insideFunctionTypes.has(up.type)) return false;
+  }
+  return true;
+}
+
+const insideFunctionTypes = new Set(['function_declaration', 'function_expression', 'arrow_function', 'method_definition', 'generator_function_declaration', 'function']);
 
 /**
  * A block or the module around `node` declares `name` itself (`const fetch = () => ...`, `function fetch() {}`,
