@@ -333,6 +333,7 @@ export function findUnguardedCall(loop: LoopFacts, ctx: RuleContext): TreeCall |
     !sendsOnOpenSocket(call, ctx) &&
     !heartbeatOfOpenSocket(call, loop, ctx) &&
     !heartbeatAfterOpenTest(call, loop, ctx) &&
+    !datagramSendBeforeTeardown(call, loop, ctx) &&
     !reportsThroughCallback(call, ctx);
   const found = calls.find((call) => call.kinds.some((k) => THROWING_KINDS.has(k)) && unhandled(call));
   if (!found || family !== 'python') return found;
@@ -620,6 +621,46 @@ function heartbeatAfterOpenTest(call: TreeCall, loop: LoopFacts, ctx: RuleContex
     const drops = fn.descendantsOfType('assignment_expression').some((a) => a.childForFieldName('left')?.text === receiver && /^(null|undefined)$/.test(a.childForFieldName('right')?.type ?? ''));
     return drops && fn.descendantsOfType('call_expression').some((c) => calleeOf(c) === 'clearInterval' && c.childForFieldName('arguments')?.namedChildren[0]?.text === handle);
   });
+}
+
+/**
+ * `this.socket = opts.socket || dgram.createSocket('udp4'); this.socket.on('error', ...); this.timer =
+ * setInterval(() => this.resend(), ms)` with `destroy() { clearInterval(this.timer); this.socket.close(); }`: a
+ * datagram socket reports a failed send (a lookup error, an unreachable host, a full buffer) to the send's callback
+ * or as the socket's 'error' event, which the file listens for; `send` throws synchronously only on a closed socket,
+ * and every function of the file that closes this one first stops this timer. So the send cannot throw out of the
+ * timer (round 18, jsheld42: a DNS client's retransmit interval). A file that closes the socket and leaves the timer
+ * running is still reported: its next tick sends on a closed socket and throws.
+ */
+function datagramSendBeforeTeardown(call: TreeCall, loop: LoopFacts, ctx: RuleContext): boolean {
+  const receiver = call.receiver;
+  if (loop.kind !== 'interval' || familyOf(ctx.file.language) !== 'js' || !receiver || call.method !== 'send') return false;
+  const parent = loop.node.parent;
+  const handle = parent?.type === 'variable_declarator' ? parent.childForFieldName('name')?.text : parent?.type === 'assignment_expression' ? parent.childForFieldName('left')?.text : undefined;
+  if (!handle) return false;
+  const root = rootOf(loop.node);
+  if (!/(?:require\(\s*|\bfrom\s+)['"](?:node:)?dgram['"]/.test(root.text)) return false;
+  // The receiver holds a socket the file makes with `createSocket(...)` (an alternative `opts.socket || ...` included).
+  const made = root.descendantsOfType(['assignment_expression', 'variable_declarator']).some((a) => {
+    const left = a.type === 'variable_declarator' ? a.childForFieldName('name') : a.childForFieldName('left');
+    const right = a.type === 'variable_declarator' ? a.childForFieldName('value') : a.childForFieldName('right');
+    return left?.text === receiver && right !== null && right.descendantsOfType('call_expression').concat(right.type === 'call_expression' ? [right] : []).some((c) => /(?:^|\.)createSocket$/.test(calleeOf(c)));
+  });
+  if (!made) return false;
+  const target = receiver.replace(/[.$]/g, (ch) => `\\${ch}`);
+  if (!new RegExp(`(?:^|[^\\w$.])${target}\\s*\\.\\s*(?:on|once|addListener)\\(\\s*['"]error['"]`).test(root.text)) return false;
+  // Some function closes the socket, and each that does clears this timer too (in the timer's class, when it has one:
+  // another class's `this.socket` is another socket).
+  let region: SyntaxNode = root;
+  for (let up = loop.node.parent; up; up = up.parent) if (up.type === 'class_body') { region = up; break; }
+  const closers = region
+    .descendantsOfType(['arrow_function', 'function_expression', 'function_declaration', 'method_definition'])
+    .filter((fn) => fn.descendantsOfType('call_expression').some((c) => calleeOf(c) === `${receiver}.close`));
+  const innermost = closers.filter((fn) => !closers.some((other) => other.id !== fn.id && other.startIndex >= fn.startIndex && other.endIndex <= fn.endIndex));
+  return (
+    innermost.length > 0 &&
+    innermost.every((fn) => fn.descendantsOfType('call_expression').some((c) => calleeOf(c) === 'clearInterval' && c.childForFieldName('arguments')?.namedChildren[0]?.text === handle))
+  );
 }
 
 /**
