@@ -339,7 +339,7 @@ def sync_forever():
   });
 
   it('says it on the rule page and in the catalogue', () => {
-    expect(renderRuleDocs(getRule('resource-leak-in-loop')!, 'en')).toContain('`warning` (`info` for the `not-on-every-path` variant; `info` for the `java-not-on-every-path` variant)');
+    expect(renderRuleDocs(getRule('resource-leak-in-loop')!, 'en')).toContain('`warning` (`info` for the `not-on-every-path` variant; `info` for the `cursor` variant; `info` for the `java-not-on-every-path` variant)');
     expect(renderRuleDocs(getRule('defer-in-loop')!, 'zh-CN')).toContain('`default` 变体为 `info`');
   });
 

@@ -773,6 +773,13 @@ function expectsRuntimeError(loop: LoopFacts): boolean {
 }
 
 /** `splice(start, n, x1, ..., xn)`: a literal count and exactly that many inserted items, none spread. */
+/** A dict literal whose every key is a loop variable (`{tag: value}` in `for tag, value in d.items()`). */
+function updatesVisitedKeys(arg: SyntaxNode, loop: LoopFacts): boolean {
+  if (arg.type !== 'dictionary') return false;
+  const pairs = arg.namedChildren.filter((c) => c.type !== 'comment');
+  return pairs.length > 0 && pairs.every((p) => p.type === 'pair' && loop.loopVariables.includes(p.childForFieldName('key')?.text ?? ''));
+}
+
 function replacesInPlace(args: readonly SyntaxNode[]): boolean {
   const count = args[1]?.type === 'number' ? Number(args[1].text) : NaN;
   return Number.isInteger(count) && count > 0 && args.length - 2 === count && !args.some((a) => a.type === 'spread_element');
@@ -831,6 +838,8 @@ export const detectMutateWhileIterating: Detector = (loop, ctx) => {
       // `d.setdefault(k, ...)` for the key being visited does not add one; nor does `s.add(x)` of the element being
       // visited (`for g in groups: groups.add(g)`: a set already holds it).
       if ((method === 'setdefault' || (method === 'add' && args.length === 1)) && keyIsLoopVariable && family === 'python') continue;
+      // `d.update({k: joined})` for the key being visited replaces its value, like `d[k] = joined`: no key is added.
+      if (family === 'python' && method === 'update' && args.length === 1 && updatesVisitedKeys(args[0]!, loop)) continue;
       // `for i, x in enumerate(xs): xs.pop(i)` removes by position: a list, not a dict keyed by the loop variable.
       const byPosition = family === 'python' && args[0] !== undefined && isEnumerateIndex(args[0].text, loop);
       if (family === 'python' && method === 'pop' && args.length === 1 && aheadOfCursor(args[0]!.text, node, loop)) continue;

@@ -599,7 +599,10 @@ export const detectResourceLeakInLoop: Detector = (loop, ctx) => {
     if (expectedToRaise(resource.statement, loop.body)) continue;
     if (family === 'python' && ctx.testCode && opensFake(resource.statement, loop, model)) continue;
     if (info.closeStatements.length > 0 && !leaksPerIteration(resource, info.closeStatements, loop, family, ctx.model)) continue;
-    const variant = info.closeStatements.length > 0 ? 'not-on-every-path' : 'never-closed';
+    // A DB-API cursor of a connection opened before the loop (one of the round's own connection is skipped above):
+    // CPython frees it when the name is rebound, and a client-side cursor holds no server resource (graded `info`).
+    const cursor = family === 'python' && methodOf(resource.callee) === 'cursor';
+    const variant = info.closeStatements.length > 0 ? 'not-on-every-path' : cursor ? 'cursor' : 'never-closed';
     const sleep = treeCalls(loop.body, ctx.model, { skipFunctions: true, skipLoops: true })
       .map((c) => sleepOf(c, model))
       .find((s) => s?.seconds !== undefined);
