@@ -18,6 +18,7 @@ import {
   treeCalls,
 } from '../lib/index.js';
 import { detectBraceRace } from './brace-race.js';
+import { queueDetections } from './queue-drain-race.js';
 import { dropLookupSuffix, headThenLast, isLineTerminator, skipSpaces, trailingSpaceStart } from '../../../core/linear-text.js';
 
 const STATE_COLUMN = /^(status|state|stage|phase|processed|is_processed|claimed|claimed_by|locked|locked_by|picked|picked_at|done|sent|is_sent|processing)$/i;
@@ -196,5 +197,5 @@ function ormDetections(loop: LoopFacts, model: FileModel): Detection[] {
 export const detectCheckThenActRace: Detector = (loop, ctx) => {
   if (loop.language === 'go' || loop.language === 'java') return detectBraceRace(loop, ctx);
   const family = familyOf(loop.language);
-  return [...sqlDetections(loop, ctx, family), ...ormDetections(loop, ctx.model)];
+  return [...sqlDetections(loop, ctx, family), ...ormDetections(loop, ctx.model), ...queueDetections(loop, ctx)];
 };
