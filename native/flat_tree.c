@@ -43,9 +43,9 @@ typedef struct {
 // is reused, so memory stays bounded while a few files are parsed ahead of the one being analysed.
 #define KEPT 24
 
-// Trees released by JavaScript wait in `released` until the next parse job takes them to its libuv thread and frees
-// them there (freeing a large tree takes a while, and each job queued wakes a thread: one wake-up per file instead of
-// two). When RELEASED trees wait and no parse came, a job of their own frees them.
+// Trees released by JavaScript wait in `released` until the next parse job takes them to the parse thread, which frees
+// them before it parses (freeing a large tree takes a while; the JavaScript thread does not wait for it). When
+// RELEASED trees wait and no parse came, a job of their own frees them on a libuv thread.
 #define RELEASED 16
 
 typedef struct {
@@ -476,8 +476,8 @@ static napi_value has_errors(napi_env env, napi_callback_info info) {
 
 // ---- parsing off the JavaScript thread ----
 // parseAsync(language, source, timeoutMs) -> Promise<{ count, table, keptId } | null>: the same as `parse`, with the
-// parse and the flattening done on a libuv worker thread (with a parser of its own), so that the JavaScript thread
-// analyses one file while the next ones are parsed.
+// parse and the flattening done on the environment's parse thread (ParseQueue, below; with a parser of its own), so
+// that the JavaScript thread analyses one file while the next ones are parsed.
 
 typedef struct ParseJob {
   struct ParseJob *next;  // in its queue (ParseQueue)
@@ -493,10 +493,10 @@ typedef struct ParseJob {
 } ParseJob;
 
 // Parsing ahead must not take the CPU from the JavaScript thread that waits on nothing: on a machine with few cores
-// a libuv thread woken for a job used to preempt it (the queueing call then took milliseconds). When the process
-// asked for it (useBatchScheduling, called by the CLI only), a thread that runs these jobs is marked SCHED_BATCH
-// (Linux): same share of the CPU, but no preemption on wake-up. A service leaves it off: its libuv threads also do
-// file, DNS and crypto work for requests that wait on them.
+// a thread woken for a parse used to preempt it (the queueing call then took milliseconds). When the process asked
+// for it (useBatchScheduling, called by the CLI only), a thread that runs these jobs (a parse thread, or the libuv
+// thread of a job that frees released trees) is marked SCHED_BATCH (Linux): same share of the CPU, but no preemption
+// on wake-up. A service leaves it off: its libuv threads also do file, DNS and crypto work for requests.
 static volatile int batch_scheduling = 0;
 
 static void background_thread(void) {
@@ -510,8 +510,9 @@ static void background_thread(void) {
 #endif
 }
 
-// useBatchScheduling(on: boolean) -> boolean: from now on, libuv threads that run parse jobs are marked SCHED_BATCH
-// (process-wide: worker threads share the pool). Returns whether the platform has SCHED_BATCH.
+// useBatchScheduling(on: boolean) -> boolean: from now on, threads that run parse or free jobs are marked SCHED_BATCH
+// (process-wide: every environment's parse thread, and the libuv pool the worker threads share). Returns whether the
+// platform has SCHED_BATCH.
 static napi_value use_batch_scheduling(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -606,6 +607,13 @@ struct ParseQueue {
   uv_thread_t thread;
 };
 
+// Appends `job` to the list from `*head` to `*tail` (the caller holds the queue's lock).
+static void append_job(ParseJob **head, ParseJob **tail, ParseJob *job) {
+  if (*tail) (*tail)->next = job;
+  else *head = job;
+  *tail = job;
+}
+
 static void drop_queue(ParseQueue *queue) {
   uv_mutex_lock(&queue->lock);
   bool last = --queue->refs == 0;
@@ -674,9 +682,7 @@ static void parse_thread(void *data) {
       free_job(job);
       break;
     }
-    if (queue->done_tail) queue->done_tail->next = job;
-    else queue->done_head = job;
-    queue->done_tail = job;
+    append_job(&queue->done_head, &queue->done_tail, job);
     napi_call_threadsafe_function(queue->wake, NULL, napi_tsfn_nonblocking);
     uv_mutex_unlock(&queue->lock);
   }
@@ -766,9 +772,7 @@ static napi_value parse_async(napi_env env, napi_callback_info info) {
   parsers->released.count = 0;
   if (queue->pending++ == 0) napi_ref_threadsafe_function(env, queue->wake);
   uv_mutex_lock(&queue->lock);
-  if (queue->tail) queue->tail->next = job;
-  else queue->head = job;
-  queue->tail = job;
+  append_job(&queue->head, &queue->tail, job);
   uv_cond_signal(&queue->more);
   uv_mutex_unlock(&queue->lock);
   return promise;
@@ -794,7 +798,7 @@ static void delete_job_complete(napi_env env, napi_status status, void *data) {
 }
 
 // release(keptId): the analysis of a kept tree's file is over. The tree joins the released ones, which the next
-// parse job frees on its libuv thread; when RELEASED of them wait, a job of their own frees them.
+// parse job frees on the parse thread; when RELEASED of them wait, a job of their own frees them on a libuv thread.
 static napi_value release(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];

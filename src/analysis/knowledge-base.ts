@@ -599,6 +599,17 @@ interface NameMatch {
 
 const NO_MATCH: NameMatch = { kinds: [], sql: false, url: false, guesses: [], minArgs: 0, maxPositional: Number.POSITIVE_INFINITY, kindMaxPositional: [] };
 
+/** `compute()` for `key` in `language`, kept in `store` (cleared past 100,000 names, so a huge repository stays bounded). */
+function memoByLanguage<T>(store: Map<Language, Map<string, T>>, language: Language, key: string, compute: () => T): T {
+  let known = store.get(language);
+  if (!known) store.set(language, (known = new Map()));
+  if (known.has(key)) return known.get(key)!;
+  const value = compute();
+  if (known.size > 100_000) known.clear();
+  known.set(key, value);
+  return value;
+}
+
 class DataKnowledgeBase implements KnowledgeBase {
   // Pattern matching is cached per name (the same callees recur across a repository); the context-dependent part
   // (SQL text, URL-looking arguments) is cheap and computed per call.
@@ -617,15 +628,11 @@ class DataKnowledgeBase implements KnowledgeBase {
   waitOf(language: Language, callee: string): WaitClass | undefined {
     const base = this.bases.get(language);
     if (!base || callee.length > MAX_CALLEE_CHARS) return undefined;
-    let known = this.waits.get(language);
-    if (!known) this.waits.set(language, (known = new Map()));
-    const hit = known.get(callee);
-    if (hit !== undefined) return hit ?? undefined;
-    const name = normalizeCallee(callee);
-    const wait = base.blocking.some((p) => p.re.test(name)) ? 'blocking' : base.immediate.some((p) => p.re.test(name)) ? 'immediate' : undefined;
-    if (known.size > 100_000) known.clear();
-    known.set(callee, wait ?? null);
-    return wait;
+    const wait = memoByLanguage(this.waits, language, callee, () => {
+      const name = normalizeCallee(callee);
+      return base.blocking.some((p) => p.re.test(name)) ? 'blocking' : base.immediate.some((p) => p.re.test(name)) ? 'immediate' : null;
+    });
+    return wait ?? undefined;
   }
 
   declaresRole(method: string, role: CallRole): boolean {
@@ -718,17 +725,7 @@ class DataKnowledgeBase implements KnowledgeBase {
     // No API name is this long; a repository's `apis:` globs (at most 3 wildcards, see config/glob.ts) compile to
     // regexes that backtrack polynomially, so a callee built to be long (a 100 KB chain) is not matched at all.
     if (name.length > MAX_CALLEE_CHARS) return NO_MATCH;
-    let names = this.cache.get(language);
-    if (!names) {
-      names = new Map();
-      this.cache.set(language, names);
-    }
-    const hit = names.get(name);
-    if (hit) return hit;
-    const result = this.matchPatterns(this.bases.get(language), name);
-    if (names.size > 100_000) names.clear();
-    names.set(name, result);
-    return result;
+    return memoByLanguage(this.cache, language, name, () => this.matchPatterns(this.bases.get(language), name));
   }
 
   private matchPatterns(base: LanguageBase | undefined, name: string): NameMatch {

@@ -1,6 +1,6 @@
 // The parser boundary: every syntax tree the analysis sees comes from one of two readers behind one interface.
 //   native   the addon in native/ (src/analysis/flat-tree.ts finds it: a local build, or a prebuilt binary for this
-//            platform): parse and flatten in one call, optionally on a libuv thread;
+//            platform): parse and flatten in one call, optionally on a parse thread of its own;
 //   binding  the `tree-sitter` package's own parser, its tree copied into the same flat form (slower, same trees).
 // The native reader is used for a grammar only when the addon accepted that grammar at its first use (the capability
 // check: it can read the grammar's names and parse an empty text with it); a native call that throws for one file
@@ -269,9 +269,9 @@ export function useTreeReaders(readers: TreeReaders | undefined): TreeReaders | 
 }
 
 /**
- * For batch runs (the CLI) only: libuv threads that parse ahead run SCHED_BATCH on Linux from now on, so that a
- * woken parse thread does not preempt the JavaScript thread. A long-running service never calls this: its libuv
- * threads also do file, DNS and crypto work for requests. `COZE_LOOP_NO_BATCH=1` keeps the threads as they are.
+ * For batch runs (the CLI) only: the threads that parse ahead (and the libuv threads that free released trees) run
+ * SCHED_BATCH on Linux from now on, so that a woken parse thread does not preempt the JavaScript thread. A
+ * long-running service never calls this: its libuv threads also do file, DNS and crypto work for requests. `COZE_LOOP_NO_BATCH=1` keeps the threads as they are.
  * True when the threads will be marked.
  */
 export function useBatchSchedulingForParsing(env: NodeJS.ProcessEnv = process.env): boolean {

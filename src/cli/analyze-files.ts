@@ -143,7 +143,7 @@ function analyzeBatch(inputs: SourceInput[], config: CozeLoopConfig, engineOptio
 
 /**
  * Files whose parse may run ahead of the analysis on one JavaScript thread: while one file is analysed, the next
- * ones are parsed, one after another, on one libuv thread by the native reader (its parse queue). Deep enough that a
+ * ones are parsed, one after another, on the native reader's parse thread (its parse queue). Deep enough that a
  * run of small files or one large file does not leave the analysis waiting (3 left the JavaScript thread asleep
  * 0.8 s of a 6 s standard-library run, 12 about 0.05 s); bounded, as each file in flight holds its text and tree.
  */

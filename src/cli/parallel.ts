@@ -46,8 +46,8 @@ export function compiledWorkerUrl(): URL | undefined {
 }
 
 /**
- * JavaScript threads to analyse with. Each one keeps a parse running on a libuv thread while it analyses (the native
- * reader's parseAsync), so by default there is one JavaScript thread per two cores; without the native reader,
+ * JavaScript threads to analyse with. Each one keeps a parse running on its parse thread while it analyses (the
+ * native reader's parseAsync), so by default there is one JavaScript thread per two cores; without the native reader,
  * one per core.
  */
 export function threadCount(requested: number | undefined, env: NodeJS.ProcessEnv = process.env, cores = availableParallelism(), pipelined = nativeAddon() !== null): number {

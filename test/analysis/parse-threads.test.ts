@@ -1,4 +1,4 @@
-// The libuv threads that parse ahead run SCHED_BATCH on Linux in the CLI only (native/flat_tree.c, background_thread;
+// The threads that parse ahead run SCHED_BATCH on Linux in the CLI only (native/flat_tree.c, background_thread;
 // src/analysis/tree-reader.ts, useBatchSchedulingForParsing): there a woken parse thread must not preempt the
 // JavaScript thread. The service never asks for it: its libuv threads also do file, DNS and crypto work. Each case
 // runs the built code (dist/) in a child process and reads its threads' policies from /proc. Linux-only by nature;
@@ -27,7 +27,7 @@ const POLICIES = `
 
 const SOURCES = `const sources = Array.from({ length: 24 }, (_, i) => 'for x in y:\\n    f(x, ' + i + ')\\n');`;
 
-/** What the service does: warm the grammars, then analyse files (parses on libuv threads and trees freed there). */
+/** What the service does: warm the grammars, then analyse files (parses on the parse thread and trees freed there). */
 const SERVICE = `
   const { warmParsers, parseWithBudgetAsync, releaseTree } = await import(${JSON.stringify(join(DIST, 'analysis', 'parse.js'))});
   const { analyzeSource, analyzeSourceAsync } = await import(${JSON.stringify(join(DIST, 'analysis', 'engine.js'))});
@@ -82,7 +82,7 @@ describe('parse threads', () => {
   }, 60_000);
 });
 
-// parseAsync queues an environment's parses and runs them one after another on one libuv thread (native/flat_tree.c,
+// parseAsync queues an environment's parses and runs them one after another on a parse thread of its own (native/flat_tree.c,
 // ParseQueue): each promise still gets its own file's tree, in any order of settling, and an environment that goes
 // away with parses still queued (a worker thread terminated by a deadline) takes nothing else down with it.
 describe('the parse queue', () => {

@@ -8,9 +8,8 @@
 import type { FileModel } from '../../model.js';
 import type { Detection, RuleContext } from '../../rule-types.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
-import { calleeOf, descendants, enclosingFunction, lineOf } from '../lib/index.js';
+import { argumentsOf, calleeOf, descendants, enclosingFunction, isLoopStatement, lineOf } from '../lib/index.js';
 
-const LOOP_TYPES = new Set(['for_statement', 'while_statement']);
 const COMPREHENSIONS = new Set(['list_comprehension', 'generator_expression', 'set_comprehension', 'dictionary_comprehension']);
 
 /** `q.empty()` → `q` (whitespace removed), else undefined. */
@@ -34,16 +33,11 @@ function notEmptyCall(condition: SyntaxNode | null | undefined): SyntaxNode | un
 
 /** `q.get()` / `q.get(True)` / `q.get(block=True)`: a get that waits with no timeout. */
 function blockingGet(node: SyntaxNode, receiver: string): boolean {
-  if (node.type !== 'call' || calleeOf(node) !== `${receiver}.get`) return false;
-  const args = node.childForFieldName('arguments');
-  if (!args) return false;
-  const list = args.namedChildren.filter((a) => a.type !== 'comment');
-  if (list.length === 0) return true;
-  if (list.length > 1) return false;
-  const only = list[0]!;
-  if (only.type === 'true') return true;
-  if (only.type === 'keyword_argument') return only.childForFieldName('name')?.text === 'block' && only.childForFieldName('value')?.type === 'true';
-  return false;
+  if (node.type !== 'call' || calleeOf(node) !== `${receiver}.get` || !node.childForFieldName('arguments')) return false;
+  const { positional, keywords } = argumentsOf(node);
+  if (positional.length + keywords.size === 0) return true;
+  if (positional.length + keywords.size > 1) return false;
+  return (positional[0] ?? keywords.get('block'))?.type === 'true';
 }
 
 /** The first blocking `receiver.get()` under `root`, nested functions and loops not entered. */
@@ -75,7 +69,7 @@ function localQueue(receiver: string, fn: SyntaxNode, model: FileModel): boolean
 
 function repeated(node: SyntaxNode, stop: SyntaxNode): boolean {
   for (let p = node.parent; p && p.id !== stop.id; p = p.parent) {
-    if (LOOP_TYPES.has(p.type) || COMPREHENSIONS.has(p.type)) return true;
+    if (isLoopStatement(p, 'python') || COMPREHENSIONS.has(p.type)) return true;
   }
   return false;
 }
