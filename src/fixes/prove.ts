@@ -360,7 +360,11 @@ export function describeFailure(failure: ProofFailure): string {
 const DEFINITIONS = new Set([
   'function_definition', 'class_definition', 'decorated_definition',
   'function_declaration', 'generator_function_declaration', 'class_declaration', 'abstract_class_declaration',
+  'method_definition',
 ]);
+
+/** Statement lists the reduction descends into when a patch lies inside them (bodies of modules, functions, classes). */
+const CONTAINERS = new Set(['block', 'statement_block', 'class_body']);
 
 function isDefinition(node: SyntaxNode): boolean {
   if (DEFINITIONS.has(node.type)) return true;
@@ -368,24 +372,74 @@ function isDefinition(node: SyntaxNode): boolean {
   return declaration !== null && DEFINITIONS.has(declaration.type);
 }
 
+function definitionName(node: SyntaxNode): string | undefined {
+  const inner = node.type === 'export_statement' ? node.childForFieldName('declaration') : node.type === 'decorated_definition' ? node.childForFieldName('definition') : node;
+  return inner?.childForFieldName('name')?.text;
+}
+
 /**
- * The file as the proof re-runs it: top-level functions and classes that no patch touches are blanked line for line
+ * The file as the proof re-runs it: functions, classes and methods that no patch touches are blanked line for line
  * (line numbers stay put; module-level code, imports and the touched definitions stay), so proving a patch in a
- * 5,000-line module re-analyses one function, not the module. Only definitions that own their lines are blanked.
+ * 5,000-line module re-analyses one function, not the module. The reduction descends into what holds a patch (a
+ * class, a function, a module wrapped in a function expression) and blanks the untouched definitions there too.
+ * Kept: definitions that do not own their lines, and those whose name the patched lines or the patches mention (what
+ * they do can decide the findings the proof compares). A Python block keeps at least one statement.
  */
-export function reduceForProof(source: string, root: SyntaxNode, touched: Array<{ startLine: number; endLine: number }>): string {
+export function reduceForProof(source: string, root: SyntaxNode, touched: Array<{ startLine: number; endLine: number; code?: string }>): string {
   const lines = source.split('\n');
-  let blanked = false;
-  for (const statement of root.namedChildren) {
-    if (!isDefinition(statement)) continue;
-    const first = statement.startPosition.row + 1;
-    const last = statement.endPosition.row + 1;
-    if (touched.some((t) => t.startLine <= last && t.endLine >= first)) continue;
-    const before = (lines[first - 1] ?? '').slice(0, statement.startPosition.column);
-    const after = (lines[last - 1] ?? '').slice(statement.endPosition.column);
-    if (before.trim() !== '' || after.replace(/;/g, '').trim() !== '') continue;
-    for (let line = first; line <= last; line++) lines[line - 1] = lines[line - 1]!.endsWith('\r') ? '\r' : '';
-    blanked = true;
+  const mentioned = new Set<string>();
+  for (const t of touched) {
+    const text = [...lines.slice(t.startLine - 1, t.endLine), t.code ?? ''].join('\n');
+    for (const m of text.matchAll(/[A-Za-z_$][\w$]*/g)) mentioned.add(m[0]);
   }
+  const intersects = (node: SyntaxNode): boolean => {
+    const first = node.startPosition.row + 1;
+    const last = node.endPosition.row + 1;
+    return touched.some((t) => t.startLine <= last && t.endLine >= first);
+  };
+  const ownsLines = (node: SyntaxNode): boolean => {
+    const first = node.startPosition.row + 1;
+    const last = node.endPosition.row + 1;
+    const before = (lines[first - 1] ?? '').slice(0, node.startPosition.column);
+    const after = (lines[last - 1] ?? '').slice(node.endPosition.column);
+    return before.trim() === '' && after.replace(/;/g, '').trim() === '';
+  };
+  let blanked = false;
+  const reduce = (container: SyntaxNode, top: boolean): void => {
+    const blank: SyntaxNode[] = [];
+    let kept = 0;
+    for (const statement of container.namedChildren) {
+      if (intersects(statement)) {
+        if (statement.type !== 'comment') kept++;
+        for (const inner of containersWithin(statement, intersects)) reduce(inner, false);
+      } else if (isDefinition(statement) && ownsLines(statement) && !mentioned.has(definitionName(statement) ?? '')) {
+        blank.push(statement);
+      } else if (statement.type !== 'comment') {
+        kept++;
+      }
+    }
+    // An emptied Python block does not parse (a module, a JavaScript block or class body may be empty).
+    if (!top && kept === 0 && container.type === 'block') blank.pop();
+    for (const statement of blank) {
+      const first = statement.startPosition.row + 1;
+      const last = statement.endPosition.row + 1;
+      for (let line = first; line <= last; line++) lines[line - 1] = lines[line - 1]!.endsWith('\r') ? '\r' : '';
+      blanked = true;
+    }
+  };
+  reduce(root, true);
   return blanked ? lines.join('\n') : source;
+}
+
+/** The outermost statement lists inside `node` that hold a patch (not `node` itself). */
+function containersWithin(node: SyntaxNode, intersects: (node: SyntaxNode) => boolean): SyntaxNode[] {
+  const found: SyntaxNode[] = [];
+  const stack = [...node.namedChildren];
+  while (stack.length > 0) {
+    const child = stack.pop()!;
+    if (!intersects(child)) continue;
+    if (CONTAINERS.has(child.type)) found.push(child);
+    else stack.push(...child.namedChildren);
+  }
+  return found;
 }

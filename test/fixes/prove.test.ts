@@ -136,6 +136,36 @@ describe('the re-run reads only what the patches touch', () => {
     const reduced = reduceForProof(source, parseSource('python', source).rootNode, [{ startLine: 9, endLine: 9 }]);
     expect(reduced.split('\n')).toEqual(['import os', '', '', '', '', 'X = 2', '', 'def b(xs):', '    for x in xs:', '        pass', '']);
   });
+  it('descends into what holds a patch: untouched methods go, the ones the patched lines name stay', () => {
+    const source = [
+      'class Store:', //                      1
+      '    def load(self):', //                2
+      '        return 1', //                   3
+      '', //                                   4
+      '    def keep_me(self, x):', //          5
+      '        return x', //                   6
+      '', //                                   7
+      '    def run(self, xs):', //             8
+      '        for x in xs:', //               9
+      '            self.keep_me(x)', //        10
+      '',
+    ].join('\n');
+    const reduced = reduceForProof(source, parseSource('python', source).rootNode, [{ startLine: 9, endLine: 10 }]);
+    expect(reduced.split('\n')).toEqual(['class Store:', '', '', '', '    def keep_me(self, x):', '        return x', '', '    def run(self, xs):', '        for x in xs:', '            self.keep_me(x)', '']);
+  });
+  it('blanks functions inside a module wrapped in a function expression, and the result parses', () => {
+    const source = ['(function () {', '  function helper(a) {', '    return a + 1;', '  }', '  function run(xs) {', '    for (let i = 0; i < xs.length; i++) {', '      console.log(xs[i]);', '    }', '  }', '  module.exports = run;', '})();', ''].join('\n');
+    const reduced = reduceForProof(source, parseSource('javascript', source).rootNode, [{ startLine: 6, endLine: 8 }]);
+    expect(reduced.split('\n').slice(1, 4)).toEqual(['', '', '']);
+    expect(reduced.split('\n').slice(4, 10)).toEqual(source.split('\n').slice(4, 10));
+    expect(parseSource('javascript', reduced).rootNode.hasError).toBe(false);
+  });
+  it('never empties a Python block (a patch on a comment line of a class body keeps one method)', () => {
+    const source = ['class Store:', '    def a(self):', '        return 1', '    # the patch lands here', '    def b(self):', '        return 2', ''].join('\n');
+    const reduced = reduceForProof(source, parseSource('python', source).rootNode, [{ startLine: 4, endLine: 4 }]);
+    expect(parseSource('python', reduced).rootNode.hasError).toBe(false);
+    expect(reduced.split('\n').filter((line) => line.includes('def ')).length).toBe(1);
+  });
   // Three patches in one function, two of them overlapping (each builds a set before the same loop), beside a
   // definition no patch touches: they cannot be applied together, so each is proved on its own on the reduced file.
   // The outcome must be the one a proof of each patch on the whole file gives.
@@ -144,7 +174,33 @@ describe('the re-run reads only what the patches touch', () => {
 
 
 def unrelated(a):
-    return a + 1
+    total = 0
+    for step in range(a):
+        total += step * 2
+    return total + 1
+
+
+class Unrelated:
+    def first(self, rows):
+        out = []
+        for row in rows:
+            out.append(row.strip())
+        return out
+
+    def second(self, rows):
+        seen = {}
+        for row in rows:
+            seen[row] = len(row)
+        return seen
+
+    def third(self, rows):
+        return [row.lower() for row in rows if row]
+
+    def fourth(self, rows):
+        counts = {}
+        for row in rows:
+            counts[row] = counts.get(row, 0) + 1
+        return counts
 
 
 def compare(names, simple_keys, checked_keys):
@@ -163,7 +219,10 @@ def compare(names, simple_keys, checked_keys):
 `;
     const proved = analyse('app/cmp.py', source).filter((f) => f.ruleId === 'membership-in-loop');
     const unproved = analyse('app/cmp.py', source, false).filter((f) => f.ruleId === 'membership-in-loop');
-    expect(proved.map((f) => f.line)).toEqual([13, 15, 18]);
+    // The reduction this test is about: more than half of the file is blanked, so the reduced re-runs are taken.
+    const reduced = reduceForProof(source, parseSource('python', source).rootNode, unproved.map((f) => f.fix!));
+    expect(reduced.length * 2).toBeLessThan(source.length);
+    expect(proved.map((f) => f.line)).toEqual([39, 41, 44]);
     expect(proved.map((f) => f.fix?.kind)).toEqual(['replace', 'replace', 'block']);
     for (const [i, finding] of unproved.entries()) {
       const failure = prove('app/cmp.py', 'python', source, finding, {});
