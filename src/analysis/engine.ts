@@ -645,7 +645,7 @@ export function analyzeSource(input: SourceInput, config: CozeLoopConfig, option
  * scratch. With `keep` the tree is not released but returned with the result, as the base of later re-runs (the
  * caller releases it). Never throws.
  */
-function analyzeForProof(input: SourceInput, config: CozeLoopConfig, options: AnalyzeOptions, base: FlatTree | undefined, keep: boolean): { result: AnalysisResult; tree?: FlatTree } {
+function analyzeForProof(input: SourceInput, config: CozeLoopConfig, options: AnalyzeOptions, base: FlatTree | undefined, keep: boolean, parsed?: FlatTree): { result: AnalysisResult; tree?: FlatTree } {
   const outcome = prepareSource(input, config, options);
   if ('done' in outcome) return { result: outcome.done };
   const { prepared } = outcome;
@@ -653,7 +653,8 @@ function analyzeForProof(input: SourceInput, config: CozeLoopConfig, options: An
   let tree: FlatTree | undefined;
   try {
     const budget = { timeoutMs: prepared.budget };
-    tree = base ? parseAfterEdit(base, prepared.language, prepared.text, budget) : parseWithBudget(prepared.language, prepared.text, budget);
+    if (parsed?.source === prepared.text) tree = parsed;
+    else tree = base ? parseAfterEdit(base, prepared.language, prepared.text, budget) : parseWithBudget(prepared.language, prepared.text, budget);
   } catch (error) {
     return { result: failedFile(prepared.path, error) };
   }
@@ -766,11 +767,16 @@ function proveFixes(findings: Finding[], facts: FileFacts, config: CozeLoopConfi
   let reducedTree: FlatTree | undefined;
   // Proofs share the file's time budget: a re-run gets what is left of it, and one that runs out proves nothing.
   // `base` is the tree of the text `patched` was made from (the file's own, or the reduced file's).
+  // The patched whole files the static checks parsed, by text: a whole-file re-run of the same text reuses the tree.
+  const parsedPatches = new Map<string, FlatTree>();
+  const parsed = (tree: FlatTree): void => void parsedPatches.set(tree.source, tree);
   const rerun = (patched: string, base: FlatTree | undefined, keep = false): Finding[] | undefined => {
     const left = deadline - Date.now();
     if (left <= 0) return undefined;
     const proofOptions: AnalyzeOptions = { ...options, locale, proveFixes: false, findingsOnly: true, timeBudgetMs: left };
-    const { result, tree } = analyzeForProof({ path: facts.path, content: patched }, config, proofOptions, base, keep);
+    const ready = parsedPatches.get(patched);
+    parsedPatches.delete(patched);
+    const { result, tree } = analyzeForProof({ path: facts.path, content: patched }, config, proofOptions, base, keep, ready);
     if (tree) reducedTree = tree;
     return result.skipped.length > 0 || Date.now() > deadline ? undefined : result.findings;
   };
@@ -778,7 +784,7 @@ function proveFixes(findings: Finding[], facts: FileFacts, config: CozeLoopConfi
   const candidates: Finding[] = [];
   // The static checks of every patch the loop below proves, with one parse of the file patched with all of them.
   const patches = findings.filter((f) => f.fix?.kind === 'replace').slice(0, MAX_PROOFS_PER_FILE);
-  const passed = passedTogether(patches, { source: facts.source, language: facts.language, tree: facts.tree });
+  const passed = passedTogether(patches, { source: facts.source, language: facts.language, tree: facts.tree, parsed });
   for (const finding of findings) {
     const fix = finding.fix;
     if (!fix) continue;
@@ -795,7 +801,7 @@ function proveFixes(findings: Finding[], facts: FileFacts, config: CozeLoopConfi
       continue;
     }
     try {
-      const failure = passed.has(finding) ? undefined : staticChecks({ finding, source: facts.source, language: facts.language, tree: facts.tree });
+      const failure = passed.has(finding) ? undefined : staticChecks({ finding, source: facts.source, language: facts.language, tree: facts.tree, parsed });
       if (failure) finding.fix = asSketch(fix, describeFailure(failure));
       else candidates.push(finding);
     } catch (error) {

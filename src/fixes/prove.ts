@@ -28,6 +28,8 @@ export interface ProofInput {
   rerun: (patched: string) => Finding[] | undefined;
   /** Findings of the same rules on the unpatched file. */
   before: Finding[];
+  /** Handed each patched file's tree the static checks parsed (a re-run of the same text need not parse it again). */
+  parsed?: (tree: FlatTree) => void;
 }
 
 const PY_BUILTINS = new Set(
@@ -244,6 +246,7 @@ export function staticChecks(input: Omit<ProofInput, 'rerun' | 'before'>): Proof
   // One incremental parse from the file's own tree gives both the syntax check and the tree the checks below read.
   const tree = parseAfterEdit(input.tree, language, patched, { timeoutMs: 5_000 });
   if (!tree || tree.rootNode.hasError) return { check: 'parse' };
+  input.parsed?.(tree);
   const newLines = newLineCount(fix);
   const from = fix.startLine;
   const to = fix.startLine + Math.max(0, newLines - 1);
@@ -281,6 +284,7 @@ export function passedTogether(findings: readonly Finding[], input: Omit<ProofIn
   if (patched === undefined) return passed;
   const tree = parseAfterEdit(input.tree, language, patched, { timeoutMs: 5_000 });
   if (!tree || tree.rootNode.hasError) return passed;
+  input.parsed?.(tree);
   // Where each patch's lines land in the patched file: the patches above it moved them by the lines they added.
   const ranges = fixes.map((fix) => {
     const shift = fixes.reduce((sum, other) => (other.startLine < fix.startLine ? sum + newLineCount(other) - (other.endLine - other.startLine + 1) : sum), 0);
