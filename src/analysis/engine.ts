@@ -305,7 +305,7 @@ export function isGoToolProgram(path: string, source: string): boolean {
 /** `t *testing.T`, `b *testing.B`, `f *testing.F`, `tb testing.TB`: the handle `go test` gives a test. */
 const GO_TEST_HANDLE = /^\*?testing\.(?:T|B|F|TB)$/;
 /** A Go file that imports `testing`: only its functions can take a test's handle (inGoTestFunction). */
-const GO_IMPORTS_TESTING = /^\s*(?:import\s+)?"testing"\s*$/m;
+const GO_IMPORTS_TESTING = /^[ \t]*(?:import[ \t]+)?"testing"[ \t\r]*$/m;
 
 /**
  * Go: a loop in a function that takes a test's handle (`t *testing.T`, `tb testing.TB`), or in a closure inside one,
@@ -762,14 +762,14 @@ function runRules(
  * the patched file clear the finding and add none) or it becomes a sketch; a `block` fix is a sketch and never safe.
  */
 function proveFixes(findings: Finding[], facts: FileFacts, config: CozeLoopConfig, options: AnalyzeOptions, locale: Locale, deadline: number): void {
-  let proofs = 0;
-  // The tree of the reduced file (below), kept as the base of the re-runs patched from it.
+  const patches = findings.filter((f) => f.fix?.kind === 'replace').slice(0, MAX_PROOFS_PER_FILE);
+  // The tree of the reduced file (below), kept as the base of the checks and re-runs patched from it.
   let reducedTree: FlatTree | undefined;
-  // Proofs share the file's time budget: a re-run gets what is left of it, and one that runs out proves nothing.
-  // `base` is the tree of the text `patched` was made from (the file's own, or the reduced file's).
-  // The patched whole files the static checks parsed, by text: a whole-file re-run of the same text reuses the tree.
+  // The patched files the static checks parsed, by text: a re-run of the same text reuses the tree.
   const parsedPatches = new Map<string, FlatTree>();
   const parsed = (tree: FlatTree): void => void parsedPatches.set(tree.source, tree);
+  // Proofs share the file's time budget: a re-run gets what is left of it, and one that runs out proves nothing.
+  // `base` is the tree of the text `patched` was made from (the file's own, or the reduced file's).
   const rerun = (patched: string, base: FlatTree | undefined, keep = false): Finding[] | undefined => {
     const left = deadline - Date.now();
     if (left <= 0) return undefined;
@@ -781,50 +781,63 @@ function proveFixes(findings: Finding[], facts: FileFacts, config: CozeLoopConfi
     return result.skipped.length > 0 || Date.now() > deadline ? undefined : result.findings;
   };
   const outOfTime = (): boolean => Date.now() > deadline;
-  const candidates: Finding[] = [];
-  // The static checks of every patch the loop below proves, with one parse of the file patched with all of them.
-  const patches = findings.filter((f) => f.fix?.kind === 'replace').slice(0, MAX_PROOFS_PER_FILE);
-  const passed = passedTogether(patches, { source: facts.source, language: facts.language, tree: facts.tree, parsed });
-  for (const finding of findings) {
-    const fix = finding.fix;
-    if (!fix) continue;
-    if (fix.kind === 'block') {
-      if (fix.safety === 'safe') finding.fix = { ...fix, safety: 'unsafe' };
-      continue;
-    }
-    if (++proofs > MAX_PROOFS_PER_FILE) {
-      finding.fix = asSketch(fix, 'sketch: not proved, too many patches in this file');
-      continue;
-    }
-    if (outOfTime()) {
-      finding.fix = asSketch(fix, 'sketch: not proved, the file ran out of its time budget');
-      continue;
-    }
-    try {
-      const failure = passed.has(finding) ? undefined : staticChecks({ finding, source: facts.source, language: facts.language, tree: facts.tree, parsed });
-      if (failure) finding.fix = asSketch(fix, describeFailure(failure));
-      else candidates.push(finding);
-    } catch (error) {
-      finding.fix = asSketch(fix, `sketch: not proved (${error instanceof Error ? error.message : String(error)})`);
-    }
-  }
-  if (candidates.length === 0) return;
-  // One re-run with every patch applied proves them all when it clears every finding and adds none (the usual case),
-  // first on the file with the definitions no patch touches blanked out (compared with the same reduction unpatched,
-  // which must still hold every finding the patches target). Otherwise each patch is re-run on its own on that reduced
-  // file (patches that overlap, e.g. two sets built before the same loop, cannot be applied together); the ones that
-  // fail there are re-run with every patch on the whole file, then each on its own on the whole file, to find the
-  // ones at fault.
   try {
+    // The file with the definitions no patch touches or names blanked (reduceForProof). It is re-run twice (unpatched,
+    // patched), the whole file once (its findings are known): a reduction that keeps more than half of the text costs
+    // more than it saves (a bundle whose modules are function expressions), and the whole file is used instead.
+    let reduced: string | undefined;
+    let reducedBefore: Finding[] | undefined;
+    if (patches.length > 0) {
+      const text = reduceForProof(facts.source, facts.tree.rootNode as unknown as SyntaxNode, patches.map((f) => f.fix!));
+      if (text.length * 2 < facts.source.length) {
+        reduced = text;
+        reducedBefore = rerun(reduced, undefined, true);
+      }
+    }
+    // The static checks read the patched reduced file when there is one: the patched lines and every definition they
+    // name are kept, so a name is bound there exactly when it is bound in the whole file. Not when the file itself
+    // has syntax errors: a blanked definition may hold them, and the whole patched file must not parse then either.
+    const checked = reduced !== undefined && reducedTree && !facts.tree.rootNode.hasError
+      ? { source: reduced, language: facts.language, tree: reducedTree, parsed }
+      : { source: facts.source, language: facts.language, tree: facts.tree, parsed };
+    // The static checks of every patch, with one parse of the file patched with all of them.
+    const passed = passedTogether(patches, checked);
+    const candidates: Finding[] = [];
+    let proofs = 0;
+    for (const finding of findings) {
+      const fix = finding.fix;
+      if (!fix) continue;
+      if (fix.kind === 'block') {
+        if (fix.safety === 'safe') finding.fix = { ...fix, safety: 'unsafe' };
+        continue;
+      }
+      if (++proofs > MAX_PROOFS_PER_FILE) {
+        finding.fix = asSketch(fix, 'sketch: not proved, too many patches in this file');
+        continue;
+      }
+      if (outOfTime()) {
+        finding.fix = asSketch(fix, 'sketch: not proved, the file ran out of its time budget');
+        continue;
+      }
+      try {
+        const failure = passed.has(finding) ? undefined : staticChecks({ ...checked, finding });
+        if (failure) finding.fix = asSketch(fix, describeFailure(failure));
+        else candidates.push(finding);
+      } catch (error) {
+        finding.fix = asSketch(fix, `sketch: not proved (${error instanceof Error ? error.message : String(error)})`);
+      }
+    }
+    if (candidates.length === 0) return;
+    // One re-run with every patch applied proves them all when it clears every finding and adds none (the usual
+    // case), first on the reduced file (compared with the same reduction unpatched, which must still hold every
+    // finding the patches target). Otherwise each patch is re-run on its own on that reduced file (patches that
+    // overlap, e.g. two sets built before the same loop, cannot be applied together); the ones that fail there are
+    // re-run with every patch on the whole file, then each on its own on the whole file, to find the ones at fault.
     const fixes = candidates.map((f) => f.fix!);
-    const reduced = reduceForProof(facts.source, facts.tree.rootNode as unknown as SyntaxNode, fixes);
     let unproved = candidates;
-    // The reduced file is re-run twice (unpatched, patched), the whole file once (its findings are known): a reduction
-    // that keeps more than half of the text costs more than it saves (a bundle whose modules are function expressions).
-    if (reduced.length * 2 < facts.source.length) {
-      const reducedBefore = rerun(reduced, undefined, true);
-      const keys = new Set(reducedBefore?.map(provedKey));
-      if (reducedBefore && candidates.every((f) => keys.has(provedKey(f)))) {
+    if (reduced !== undefined && reducedBefore) {
+      const keys = new Set(reducedBefore.map(provedKey));
+      if (candidates.every((f) => keys.has(provedKey(f)))) {
         const patched = applyFixes(reduced, fixes);
         const after = patched !== undefined ? rerun(patched, reducedTree) : undefined;
         if (after && !compareFindings(reducedBefore, after, candidates)) return;

@@ -194,7 +194,7 @@ function unboundNames(tree: FlatTree, language: Language, ranges: readonly LineR
   }
   const out: ({ name: string; line: number } | undefined)[] = ranges.map(() => undefined);
   // `import *` and star-imported names cannot be checked: any unknown name may come from there.
-  const starImport = python ? /^\s*from\s+\S+\s+import\s+\*/m.test(tree.source) : false;
+  const starImport = python ? /^[ \t]*from[ \t]+\S+[ \t]+import[ \t]+\*/m.test(tree.source) : false;
   for (const { id, line, range } of reads) {
     if (out[range] !== undefined) continue;
     const candidates = (bindings.get(id.text) ?? []).filter((b) => ranges.length === 1 || [-1, range].includes(rangeAt(b.startPosition.row + 1)));

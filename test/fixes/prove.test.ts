@@ -166,6 +166,53 @@ describe('the re-run reads only what the patches touch', () => {
     expect(parseSource('python', reduced).rootNode.hasError).toBe(false);
     expect(reduced.split('\n').filter((line) => line.includes('def ')).length).toBe(1);
   });
+  // The static checks read the patched reduced file: a name the patch reads must be bound there exactly when it is
+  // bound in the whole file (the definitions the patched lines name are kept; the others bind nothing visible).
+  it('gives the static checks the same answer on the reduced file as on the whole file', () => {
+    const source = [
+      'import os', //                                         1
+      '', //                                                  2
+      'def helper(x):', //                                    3
+      '    return x * 2', //                                  4
+      '', //                                                  5
+      'def other(rows):', //                                  6
+      '    def inner(r):', //                                 7
+      '        return r', //                                  8
+      '    return [inner(r) for r in rows]', //               9
+      '', //                                                  10
+      'class Unrelated:', //                                  11
+      '    def a(self, rows):', //                            12
+      '        total = 0', //                                 13
+      '        for row in rows:', //                          14
+      '            total += len(row)', //                     15
+      '        return total', //                              16
+      '', //                                                  17
+      'def work(items):', //                                  18
+      '    out = []', //                                      19
+      '    for item in items:', //                            20
+      '        out.append(item)', //                          21
+      '    return out', //                                    22
+      '',
+    ].join('\n');
+    const tree = parseSource('python', source);
+    const finding = { ruleId: 'x', line: 21, message: 'm' } as Finding;
+    const cases: Array<[string, boolean]> = [
+      ['        out.append(helper(item))', true], // a top-level function the patch names: kept, bound
+      ['        out.append(inner(item))', false], // bound only inside another function
+      ['        out.append(made_up(item))', false], // bound nowhere
+      ['        out.append(os.path.basename(item))', true], // an import
+      ['        out.append(Unrelated)', true], // a class the patch names
+    ];
+    for (const [code, ok] of cases) {
+      const fix: Fix = { kind: 'replace', safety: 'safe', startLine: 21, endLine: 21, code, description: 'd' };
+      const reduced = reduceForProof(source, tree.rootNode, [fix]);
+      expect(reduced.length).toBeLessThan(source.length);
+      const whole = staticChecks({ finding: { ...finding, fix }, source, language: 'python', tree });
+      const onReduced = staticChecks({ finding: { ...finding, fix }, source: reduced, language: 'python', tree: parseSource('python', reduced) });
+      expect(onReduced).toEqual(whole);
+      expect(whole === undefined).toBe(ok);
+    }
+  });
   // Three patches in one function, two of them overlapping (each builds a set before the same loop), beside a
   // definition no patch touches: they cannot be applied together, so each is proved on its own on the reduced file.
   // The outcome must be the one a proof of each patch on the whole file gives.

@@ -18,7 +18,7 @@ import { conditionWrites } from '../lib/loops.js';
 const TEST_FILE = /_test\.go$|(^|\/)(src\/(test|jmh)\/java|testdata)\//;
 /** A JMH benchmark (its source set `src/jmh/java`, or any file importing the harness): a benchmark that spins on a
  *  latch or a counter instead of parking does it to keep the park and wake-up out of what it times. */
-const JMH_IMPORT = /^\s*import\s+(static\s+)?org\.openjdk\.jmh\./m;
+const JMH_IMPORT = /^[ \t]*import[ \t]+(static[ \t]+)?org\.openjdk\.jmh\./m;
 
 function meaningful(node: SyntaxNode): SyntaxNode[] {
   return node.namedChildren.filter((c) => !COMMENT_TYPES.has(c.type));
