@@ -288,6 +288,35 @@ function notADict(loop: LoopFacts, iterated: Iterated, model: FileModel, view: s
   });
 }
 
+/** Methods only a list has among Python's dict, list and set (a tuple or str has some of them, but no `remove`). */
+const LIST_ONLY_METHODS: ReadonlySet<string> = new Set(['append', 'extend', 'insert', 'index', 'sort', 'reverse']);
+/** Methods a set or dict has and a list does not. */
+const NOT_LIST_METHODS: ReadonlySet<string> = new Set([...BUILTIN_COLLECTION_METHODS].filter((m) => !['append', 'extend', 'insert', 'remove', 'index', 'count', 'sort', 'reverse', 'pop', 'clear', 'copy'].includes(m)));
+
+/**
+ * `def rewrite(ports): for port in ports: ... ports.remove(c) ... ports.insert(ports.index(port) + j, c)` on a
+ * name nothing binds to a literal (a parameter, a value from another call such as `settings.get_strv(...)`): the
+ * same scope (the function, or the class for `self.x`) calls a method on it that only a list has (`insert`,
+ * `index`, `append`, `extend`, `sort`, `reverse`) and none that a set or dict has and a list lacks (`add`, `keys`,
+ * `update`, ...). It is a list, so a removal skips the next element; it cannot raise "Set changed size" as the
+ * unknown-type message says. Python.
+ */
+function usedAsList(loop: LoopFacts, iterated: Iterated, model: FileModel): boolean {
+  const scope = (/^self\.\w+$/.test(iterated.collection) ? enclosingClass(loop.node) : undefined) ?? enclosingFunction(loop.node, 'python');
+  if (!scope) return false;
+  let listOnly = false;
+  for (const n of descendants(scope, model)) {
+    if (n.type !== 'call') continue;
+    const callee = compact(calleeOf(n));
+    const dot = callee.lastIndexOf('.');
+    if (dot <= 0 || callee.slice(0, dot) !== iterated.collection) continue;
+    const method = callee.slice(dot + 1);
+    if (NOT_LIST_METHODS.has(method)) return false;
+    if (LIST_ONLY_METHODS.has(method)) listOnly = true;
+  }
+  return listOnly;
+}
+
 /** `self._visible = Message(...)` where this file has `class Message(dict):`. */
 function instanceOfDictClass(loop: LoopFacts, iterated: Iterated, model: FileModel): boolean {
   const classes = new Set<string>();
@@ -848,7 +877,8 @@ export const detectMutateWhileIterating: Detector = (loop, ctx) => {
       // container is a model of its own class (a Gtk.ListStore from `builder.get_object(...)`, whose row iterator has
       // already taken the next row's handle when the body runs), not a list that skips. Only when nothing says list.
       if (family === 'python' && method === 'remove' && removesHandleOfElement(args, loop) && (declared() === 'unknown' || declared() === 'object')) continue;
-      const type = declared() !== 'unknown' ? declared() : byPosition ? 'list' : typeOfMethod(method, keyIsLoopVariable);
+      const byMethod = byPosition ? 'list' : typeOfMethod(method, keyIsLoopVariable);
+      const type = declared() !== 'unknown' ? declared() : byMethod === 'unknown' && family === 'python' && shrink.has(method) && usedAsList(loop, iterated, model) ? 'list' : byMethod;
       // `xs.splice(i + 1, 0, x)` takes nothing out: an insertion (what an array walk then visits), not a removal.
       const inserts = method === 'splice' && args.length >= 3 && args[1]?.text === '0';
       if (inserts) mutation = { kind: 'grow', byIndex: false, operation: callee, type };
@@ -869,7 +899,7 @@ export const detectMutateWhileIterating: Detector = (loop, ctx) => {
         // `for i, x in enumerate(xs): del xs[i]` deletes by position: a list, not a dict keyed by the loop variable.
         const byPosition = isEnumerateIndex(index, loop);
         const byKey = !byPosition && (loop.loopVariables.includes(index) || /\.(keys|items)\(\)$/.test(iterated.iterable.text));
-        const type = declared() !== 'unknown' ? declared() : byKey ? 'dict' : byPosition ? 'list' : 'unknown';
+        const type = declared() !== 'unknown' ? declared() : byKey ? 'dict' : byPosition || usedAsList(loop, iterated, model) ? 'list' : 'unknown';
         mutation = {
           kind: 'shrink',
           byIndex: !byKey && /^\d+$|^i$|idx|index/.test(index),
