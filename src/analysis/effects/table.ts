@@ -174,7 +174,7 @@ export interface FileTable {
 const PY_TYPES: readonly string[] = ['function_definition', 'class_definition', 'lambda', 'call', 'import_statement', 'import_from_statement', 'with_statement', 'yield', 'return_statement', 'try_statement'];
 const JS_FUNCTIONS = new Set(['function_declaration', 'generator_function_declaration', 'function_expression', 'function', 'generator_function', 'arrow_function', 'method_definition']);
 const JS_CLASSES = new Set(['class_declaration', 'class', 'abstract_class_declaration']);
-const JS_TYPES: readonly string[] = [...JS_FUNCTIONS, ...JS_CLASSES, 'call_expression', 'new_expression', 'import_statement', 'export_statement', 'variable_declarator', 'public_field_definition', 'try_statement'];
+const JS_TYPES: readonly string[] = [...JS_FUNCTIONS, ...JS_CLASSES, 'call_expression', 'new_expression', 'import_statement', 'export_statement', 'variable_declarator', 'public_field_definition', 'field_definition', 'try_statement'];
 const CLOSE_METHODS = new Set(['close', 'release', 'end', 'dispose', 'disconnect', 'quit', 'destroy']);
 /**
  * Method names that mean I/O only on the right receiver: `.get`, `.values`, `.query`, `.update`, `.send` are as
@@ -976,7 +976,7 @@ function buildJavaScript(table: FileTable, tree: FlatTree): void {
       stack.push(newScope(node.endIndex, { className: name ?? '<anonymous>' }));
       continue;
     }
-    if (type === 'public_field_definition') {
+    if (type === 'public_field_definition' || type === 'field_definition') {
       if (scope && !scope.fn && scope.className !== undefined) tsTypedFields(table, scope.className, node);
       continue;
     }
@@ -1122,12 +1122,24 @@ function tsTypeName(annotation: SyntaxNode | null | undefined): string | undefin
   return text !== undefined && /^[A-Z][\w$]*$/.test(text) ? text : undefined;
 }
 
-/** `private readonly repo: OutboxRepo;` in a class body, and `constructor(private readonly pool: Pool)`. */
+/**
+ * `private readonly repo: OutboxRepo;` in a class body, and `constructor(private readonly pool: Pool)`; and a field
+ * initialised where it is declared, `private requests = new RequestManager();` (TS) or `requests = new
+ * RequestManager();` (JS): it holds an object of that class, as `this.requests = new RequestManager()` in the
+ * constructor does (jsheld44: trpc-client's `this.requestManager.delete(...)`, a synchronous method of its own class,
+ * read as a repository's promise-returning delete). A declared type, when there is one, is recorded first.
+ */
 function tsTypedFields(table: FileTable, className: string, node: SyntaxNode): void {
-  if (node.type === 'public_field_definition') {
-    const name = node.childForFieldName('name');
+  if (node.type === 'public_field_definition' || node.type === 'field_definition') {
+    const name = node.childForFieldName('name') ?? node.childForFieldName('property');
+    if (name?.type !== 'property_identifier') return;
     const type = tsTypeName(node.childForFieldName('type'));
-    if (name?.type === 'property_identifier' && type) addField(table, className, name.text, type);
+    if (type) addField(table, className, name.text, type);
+    const value = node.childForFieldName('value');
+    if (value?.type !== 'new_expression') return;
+    const built = value.childForFieldName('constructor')?.text ?? '';
+    const compiledDefault = /^[A-Za-z_$][\w$]*\.default$/.test(built) && table.imports.get(built.slice(0, -8))?.name === undefined;
+    if (compiledDefault || /^(?:[A-Za-z_$][\w$]*\.)?[A-Z][\w$]*$/.test(built)) addField(table, className, name.text, built);
     return;
   }
   if (node.childForFieldName('name')?.text !== 'constructor') return;

@@ -593,13 +593,35 @@ function constAliasOf(name: string, call: SyntaxNode): string | undefined {
 
 /**
  * A bare `name(...)` calls an async function of the file: one declared as a function (an `async next()` method is
- * only reached as `obj.next()`), and not shadowed on the way up by a parameter or a variable holding something else
- * (`let next = null; ... next = resolve; ... next()` calls the stored callback).
+ * only reached as `obj.next()`) where the call can see it (at module level, or in a function around the call: a
+ * helper nested in another function is out of scope, and the name there is a global's, jslab21's web worker calling
+ * its synchronous `importScripts` beside an async `importScripts` nested in the window loader), and not shadowed on
+ * the way up by a parameter or a variable holding something else (`let next = null; ... next = resolve; ... next()`
+ * calls the stored callback).
  */
 function callsAsyncFunction(name: string, call: SyntaxNode, ctx: RuleContext): boolean {
   if (!ctx.model.asyncFunctionNames.has(name)) return false;
-  if (!ctx.model.functions.some((fn) => fn.isAsync && fn.name === name && fn.node.type !== 'method_definition')) return false;
+  if (!ctx.model.functions.some((fn) => fn.isAsync && fn.name === name && fn.node.type !== 'method_definition' && visibleFrom(fn.node, call))) return false;
   return !shadowed(name, call);
+}
+
+/** A function declared at module level (or in a class body), or in a function that holds `call`: the call sees its name. */
+function visibleFrom(fn: SyntaxNode, call: SyntaxNode): boolean {
+  const scope = enclosingFunction(fn, 'js');
+  return scope === undefined || (scope.startIndex <= call.startIndex && call.endIndex <= scope.endIndex);
+}
+
+/**
+ * A bare `name(...)` where every function of the file by that name is nested in a function that does not hold the
+ * call, and no import binds the name: the call cannot reach those helpers, so the effect summaries' answer (they fall
+ * back to a nested function whose name is unique in the file, not knowing where the call is) is not this call's. The
+ * name is a global's: jslab21's web worker calls its synchronous `importScripts` in a loop, beside an async
+ * `importScripts` nested in the window loader of the same file.
+ */
+function outOfScopeHelper(name: string, call: SyntaxNode, ctx: RuleContext): boolean {
+  const defs = ctx.model.functions.filter((fn) => fn.name === name && fn.node.type !== 'method_definition');
+  if (defs.length === 0 || defs.some((fn) => visibleFrom(fn.node, call))) return false;
+  return !rootOf(call).descendantsOfType('import_statement').some((s) => s.descendantsOfType('identifier').some((id) => id.text === name));
 }
 
 /**
@@ -960,7 +982,7 @@ function jsFindings(loop: LoopFacts, ctx: RuleContext): JsFinding[] {
       callee === `this.${method}`
         ? !ownSyncMethod(method, expr) && (asyncNames.has(method) || viaSummary)
         : /^[A-Za-z_$][\w$]*$/.test(callee)
-          ? callsAsyncFunction(callee, expr, ctx) || (viaSummary && !shadowed(callee, expr))
+          ? callsAsyncFunction(callee, expr, ctx) || (viaSummary && !shadowed(callee, expr) && !outOfScopeHelper(callee, expr, ctx))
           : asyncNames.has(bare) || viaSummary;
     // Only a known API: a name that merely suggests I/O (`webhooks.on(...)` looks like a webhook call) is too weak
     // to claim that a promise is dropped.
