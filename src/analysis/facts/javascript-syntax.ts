@@ -444,3 +444,40 @@ export function isSqlFragment(node: SyntaxNode): boolean {
   const call = args?.type === 'arguments' ? args.parent : null;
   return call?.type === 'call_expression' && call.childForFieldName('function')?.type === 'member_expression';
 }
+
+/** The methods of the built-in keyed collections: each runs in process and returns at once. */
+const COLLECTION_METHODS: ReadonlySet<string> = new Set(['get', 'set', 'has', 'delete', 'clear', 'add', 'forEach', 'keys', 'values', 'entries']);
+const COLLECTION_CLASSES: ReadonlySet<string> = new Set(['Map', 'Set', 'WeakMap', 'WeakSet']);
+
+/**
+ * `this._negotiatedCapabilities.delete(cap)` where every binding of that field in the file is `new Map()` (or `Set`,
+ * `WeakMap`, `WeakSet`): a method of a built-in collection, in process and synchronous, whatever a receiver-name
+ * pattern of the catalogue says (`*{got,Got}*.delete` is the got HTTP client's DELETE; "neGOTiated" is not). Asked
+ * only of calls the catalogue classified as I/O (rare), so the file is read each time, not cached. The collection's
+ * class must not be a name the file declares or imports itself.
+ */
+export function isBuiltinCollectionCall(root: SyntaxNode, receiver: string | undefined, method: string): boolean {
+  if (!COLLECTION_METHODS.has(method)) return false;
+  const field = /^this\.(#?[A-Za-z_$][\w$]*)$/.exec(receiver ?? '')?.[1];
+  if (field === undefined) return false;
+  let bound = false;
+  for (const n of root.descendantsOfType(['assignment_expression', 'field_definition', 'public_field_definition'])) {
+    let value: SyntaxNode | null;
+    if (n.type === 'assignment_expression') {
+      const left = n.childForFieldName('left');
+      if (left?.type !== 'member_expression' || left.childForFieldName('object')?.type !== 'this' || left.childForFieldName('property')?.text !== field) continue;
+      value = n.childForFieldName('right');
+    } else {
+      if ((n.childForFieldName('property') ?? n.childForFieldName('name'))?.text !== field) continue;
+      value = n.childForFieldName('value');
+      // `#pending;` / `pending: Map<string, X>;` with no initialiser binds nothing.
+      if (!value) continue;
+    }
+    const ctor = value?.type === 'new_expression' ? value.childForFieldName('constructor') : null;
+    if (ctor?.type !== 'identifier' || !COLLECTION_CLASSES.has(ctor.text)) return false;
+    bound = true;
+  }
+  if (!bound) return false;
+  // (A class, function or import of that name in the file is the code's own collection type.)
+  return !/\b(?:class|function)\s+(?:Map|Set|WeakMap|WeakSet)\b|\b(?:import|const|let|var)\s*\{[^}]*\b(?:Map|Set|WeakMap|WeakSet)\b[^}]*\}/.test(root.text);
+}

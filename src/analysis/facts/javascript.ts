@@ -45,6 +45,7 @@ import {
   requiredSource,
   isSqlFragment,
   fetchesInlineUrl,
+  isBuiltinCollectionCall,
   sendsToPeer,
   templateContent,
   unwrap,
@@ -1179,6 +1180,8 @@ class Extractor {
       if ((isNew && /Command$/.test(method)) || (tagged && node.parent?.type === 'arguments') || isSqlFragment(node)) kinds = [];
       // `fetch(`data:${type};base64,${b64}`)`: a data: or blob: URL is decoded in process, not requested.
       if (!isNew && !via && method === 'fetch' && fetchesInlineUrl(positional)) kinds = [];
+      // `this.pending.delete(id)` where the file binds `this.pending` only to `new Map()`: the collection's own method.
+      if (!isNew && !via && kinds.length > 0 && isBuiltinCollectionCall(this.tree.rootNode, receiver, method)) kinds = [];
     }
 
     const position = this.usage(node);

@@ -6,7 +6,7 @@
 import type { CallFact, CallKind, LoopFacts, SyntaxNode } from '../../facts.js';
 import type { FileModel, ModelCall } from '../../model.js';
 import { classifyWithType, elideBrackets } from '../../knowledge-base.js';
-import { bindsTimersPromises, fetchesInlineUrl, isPlainValue, isSqlFragment, sendsToPeer } from '../../facts/javascript-syntax.js';
+import { bindsTimersPromises, fetchesInlineUrl, isBuiltinCollectionCall, isPlainValue, isSqlFragment, sendsToPeer } from '../../facts/javascript-syntax.js';
 import { goReceiverType } from '../../facts/go-types.js';
 import { short } from './fixes.js';
 import {
@@ -94,6 +94,8 @@ export function classifyTreeCall(node: SyntaxNode, model: FileModel): TreeCall {
   if (method === 'fetch' && kinds.includes('http') && by === 'api' && isJsLanguage(language) && fetchesInlineUrl(argumentsOf(node).positional)) kinds = [];
   // `q.where(knex.raw('x = ?', [v]))`: a SQL fragment of the builder's statement, no query of its own.
   if (method === 'raw' && by !== 'summary' && isJsLanguage(language) && isSqlFragment(node)) kinds = [];
+  // `this.pending.delete(id)` where the file binds `this.pending` only to `new Map()`: the collection's own method.
+  if (kinds.length > 0 && by !== 'summary' && isJsLanguage(language) && isBuiltinCollectionCall(rootOf(node), receiver || undefined, method)) kinds = [];
   const parent = node.parent;
   const awaited = parent?.type === 'await_expression' || parent?.type === 'await';
   const call: TreeCall = { node, callee, method, receiver: receiver || undefined, line: lineOf(node), kinds, confidence, awaited };

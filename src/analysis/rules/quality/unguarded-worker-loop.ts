@@ -631,6 +631,11 @@ function heartbeatAfterOpenTest(call: TreeCall, loop: LoopFacts, ctx: RuleContex
  * and every function of the file that closes this one first stops this timer. So the send cannot throw out of the
  * timer (round 18, jsheld42: a DNS client's retransmit interval). A file that closes the socket and leaves the timer
  * running is still reported: its next tick sends on a closed socket and throws.
+ * A send that passes its own callback (`socket.send(msg, 0, msg.length, port, addr, noop)`) reports its failure
+ * there, not as an 'error' event, so it needs no listener; and a socket the file only ever makes itself (no handed-in
+ * `opts.socket`) that no function of the file closes or drops (`this.socket = null`) is open on every tick (round 19,
+ * jsheld45: an SSDP client's M-SEARCH interval). Dropping the socket counts as closing it: a later tick would call
+ * `send` on `null`.
  */
 function datagramSendBeforeTeardown(call: TreeCall, loop: LoopFacts, ctx: RuleContext): boolean {
   const receiver = call.receiver;
@@ -647,20 +652,51 @@ function datagramSendBeforeTeardown(call: TreeCall, loop: LoopFacts, ctx: RuleCo
     return left?.text === receiver && right !== null && right.descendantsOfType('call_expression').concat(right.type === 'call_expression' ? [right] : []).some((c) => /(?:^|\.)createSocket$/.test(calleeOf(c)));
   });
   if (!made) return false;
+  const ownCallback = passesCallback(call.node, root);
   const target = receiver.replace(/[.$]/g, (ch) => `\\${ch}`);
-  if (!new RegExp(`(?:^|[^\\w$.])${target}\\s*\\.\\s*(?:on|once|addListener)\\(\\s*['"]error['"]`).test(root.text)) return false;
+  if (!ownCallback && !new RegExp(`(?:^|[^\\w$.])${target}\\s*\\.\\s*(?:on|once|addListener)\\(\\s*['"]error['"]`).test(root.text)) return false;
   // Some function closes the socket, and each that does clears this timer too (in the timer's class, when it has one:
   // another class's `this.socket` is another socket).
   let region: SyntaxNode = root;
   for (let up = loop.node.parent; up; up = up.parent) if (up.type === 'class_body') { region = up; break; }
   const closers = region
     .descendantsOfType(['arrow_function', 'function_expression', 'function_declaration', 'method_definition'])
-    .filter((fn) => fn.descendantsOfType('call_expression').some((c) => calleeOf(c) === `${receiver}.close`));
+    .filter(
+      (fn) =>
+        fn.descendantsOfType('call_expression').some((c) => calleeOf(c) === `${receiver}.close`) ||
+        fn.descendantsOfType('assignment_expression').some((a) => a.childForFieldName('left')?.text === receiver && /^(null|undefined)$/.test(a.childForFieldName('right')?.type ?? '')),
+    );
   const innermost = closers.filter((fn) => !closers.some((other) => other.id !== fn.id && other.startIndex >= fn.startIndex && other.endIndex <= fn.endIndex));
+  // Never closed nor dropped: open on every tick, when the file alone makes it (every binding a bare `createSocket`).
+  if (innermost.length === 0) return ownCallback && onlyMadeHere(receiver, root);
   return (
     innermost.length > 0 &&
     innermost.every((fn) => fn.descendantsOfType('call_expression').some((c) => calleeOf(c) === 'clearInterval' && c.childForFieldName('arguments')?.namedChildren[0]?.text === handle))
   );
+}
+
+/** The call's last argument is a function: an inline one, or a name the file declares as a function. */
+function passesCallback(call: SyntaxNode, root: SyntaxNode): boolean {
+  const last = call.childForFieldName('arguments')?.namedChildren.filter((a) => a.type !== 'comment').at(-1);
+  if (!last) return false;
+  if (last.type === 'arrow_function' || last.type === 'function_expression' || last.type === 'function') return true;
+  if (last.type !== 'identifier') return false;
+  return root.descendantsOfType(['function_declaration', 'variable_declarator']).some((d) => {
+    if (d.childForFieldName('name')?.text !== last.text) return false;
+    if (d.type === 'function_declaration') return true;
+    const value = d.childForFieldName('value');
+    return value?.type === 'arrow_function' || value?.type === 'function_expression' || value?.type === 'function';
+  });
+}
+
+/** Every assignment to `receiver` in the file is a bare `createSocket(...)` call (or `null`): no socket handed in. */
+function onlyMadeHere(receiver: string, root: SyntaxNode): boolean {
+  return root.descendantsOfType(['assignment_expression', 'variable_declarator']).every((a) => {
+    const left = a.type === 'variable_declarator' ? a.childForFieldName('name') : a.childForFieldName('left');
+    if (left?.text !== receiver) return true;
+    const right = a.type === 'variable_declarator' ? a.childForFieldName('value') : a.childForFieldName('right');
+    return right !== null && (right.type === 'null' || right.type === 'undefined' || (right.type === 'call_expression' && /(?:^|\.)createSocket$/.test(calleeOf(right))));
+  });
 }
 
 /**
