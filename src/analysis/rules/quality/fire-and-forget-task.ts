@@ -980,7 +980,7 @@ function jsFindings(loop: LoopFacts, ctx: RuleContext): JsFinding[] {
     const viaSummary = ctx.kb.isAsyncFunction?.(loop.language, callee) ?? false;
     const isAsyncLocal =
       callee === `this.${method}`
-        ? !ownSyncMethod(method, expr) && (asyncNames.has(method) || viaSummary)
+        ? !ownSyncMethod(method, expr) && !callbackThis(expr) && (asyncNames.has(method) || viaSummary)
         : /^[A-Za-z_$][\w$]*$/.test(callee)
           ? callsAsyncFunction(callee, expr, ctx) || (viaSummary && !shadowed(callee, expr) && !outOfScopeHelper(callee, expr, ctx))
           : asyncNames.has(bare) || viaSummary;
@@ -1068,6 +1068,21 @@ const JS_CLASS_TYPES = new Set(['class_declaration', 'class', 'abstract_class_de
  * `var LivenessMonitor = class { ... }`) declares `async stop(...)`. A method the class only inherits is not decided
  * here.
  */
+/**
+ * `this` at `call` is whatever a callee chose: the nearest function around the call that binds its own `this` (a
+ * `function`, not an arrow) is handed as an argument to another call, not bound (`.bind(this)`) and not given `this`
+ * as a later argument (`forEach(fn, this)`). So `this.update(...)` there is not the class's `update`: jslab22's
+ * `traverse(tree).forEach(function (node) { this.update(value); })` calls traverse's synchronous node update (the
+ * class's own async `update()` was read instead).
+ */
+function callbackThis(call: SyntaxNode): boolean {
+  let fn: SyntaxNode | null = call.parent;
+  while (fn && fn.type !== 'function_expression' && fn.type !== 'function' && fn.type !== 'generator_function' && fn.type !== 'function_declaration' && fn.type !== 'method_definition') fn = fn.parent;
+  if (!fn || fn.type === 'function_declaration' || fn.type === 'method_definition' || fn.parent?.type !== 'arguments') return false;
+  const args = fn.parent.namedChildren;
+  return !args.slice(args.findIndex((a) => a.id === fn!.id) + 1).some((a) => a.type === 'this');
+}
+
 function ownSyncMethod(method: string, call: SyntaxNode): boolean {
   let cls: SyntaxNode | null = call.parent;
   for (; cls && !JS_CLASS_TYPES.has(cls.type); cls = cls.parent) {
