@@ -240,6 +240,9 @@ export function isBlockingWait(call: TreeCall, model: FileModel): boolean {
   if (call.wait === 'blocking') return true;
   if (family === 'python') {
     if (takesWithTimeout(call, args.keywords)) return true;
+    // A take given one fractional number, `q.pop(0.25)`: no list or deque takes a float index, so it is a timeout
+    // (a project's own queue whose `pop(block)` waits on a condition for that long, pylab22's pyzo channels).
+    if (TAKE_METHOD.test(call.method) && args.positional.length === 1 && args.keywords.size === 0 && /^\d*\.\d+$/.test(args.positional[0]!.text) && Number(args.positional[0]!.text) > 0) return true;
     if (method === 'get' && /queue|(^|_)q$|^q$|inbox|jobs|tasks|work/.test(receiver)) {
       const block = args.keywords.get('block') ?? args.positional[0];
       if (block?.type === 'false') return false;
