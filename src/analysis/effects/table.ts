@@ -11,7 +11,7 @@ import { CATALOG_SQL, compactCallee, evalNumber, looksLikeSql, methodOf } from '
 import { argFacts, popTimeoutSeconds, pyTryHandlesFailure } from '../facts/python.js';
 import { calleeText, fetchesInlineUrl, isPlainValue, isSqlFragment, sendsToPeer, stringValue, templateContent } from '../facts/javascript-syntax.js';
 import { MODEL_GLOBALS } from '../facts/javascript.js';
-import { catchesEverything, tryHandlesFailure } from '../facts/javascript-settles.js';
+import { catchesEverything, resolvesOnly, tryHandlesFailure } from '../facts/javascript-settles.js';
 import { stringLiteralText, type BraceFile } from '../facts/brace.js';
 import { goDurationSeconds } from '../facts/go.js';
 import { goTypeName, goReceiverType, goParameterType, goEnclosingParameterTypes } from '../facts/go-types.js';
@@ -93,6 +93,11 @@ export interface TableFunction {
    * synchronous setup (`catchesEverything`): a call of it neither throws nor rejects, whatever I/O its summary holds.
    */
   guarded?: boolean;
+  /**
+   * JavaScript/TypeScript: it returns `new Promise(executor)` after synchronous setup, and the executor takes no
+   * `reject` or never uses it (`resolvesOnly`): a call of it hands back a promise that cannot reject.
+   */
+  fulfils?: boolean;
   /** Python: its body yields: a call only makes the generator, the body runs as it is iterated. */
   generator?: boolean;
   /**
@@ -1005,6 +1010,7 @@ function buildJavaScript(table: FileTable, tree: FlatTree): void {
       const fn = addFunction(table, name, className, node, nested);
       if (node.children.some((c) => c.type === 'async')) fn.async = true;
       if (catchesEverything(node)) fn.guarded = true;
+      else if (resolvesOnly(node)) fn.fulfils = true;
       if (owner !== undefined && !inClass) {
         // (An object's shorthand method stays a module-level name too, as it was: `module.exports = { run() {} }`.)
         let methods = table.classes.get(owner);
