@@ -272,6 +272,10 @@ function caughtByChain(call: SyntaxNode): boolean {
     if (method === 'catch') {
       const handler = next.childForFieldName('arguments')?.namedChildren.find((a) => a.type !== 'comment');
       if (!handler) return false;
+      // `.catch(reject)` in `new Promise((resolve, reject) => ...)`: the failure goes on to the promise the function
+      // hands back, it is not handled.
+      const reject = executorReject(call);
+      if (reject !== undefined && (handler.type === 'identifier' ? handler.text === reject : handler.descendantsOfType('identifier').some((id) => id.text === reject))) return false;
       if (handler.type !== 'arrow_function' && handler.type !== 'function_expression' && handler.type !== 'function') return true;
       const body = handler.childForFieldName('body');
       return body !== null && body.descendantsOfType('throw_statement').length === 0 && !/\bPromise\.reject\b/.test(body.text);
@@ -280,6 +284,20 @@ function caughtByChain(call: SyntaxNode): boolean {
     current = next;
   }
   return false;
+}
+
+/**
+ * The name of the `reject` parameter of the promise executor `node` sits in (`new Promise((resolve, reject) => {
+ * ... })`, the nearest enclosing function being that executor), if any.
+ */
+function executorReject(node: SyntaxNode): string | undefined {
+  let fn: SyntaxNode | null = node.parent;
+  while (fn && fn.type !== 'arrow_function' && fn.type !== 'function_expression' && fn.type !== 'function' && fn.type !== 'function_declaration' && fn.type !== 'method_definition') fn = fn.parent;
+  if (!fn || fn.parent?.type !== 'arguments' || fn.parent.parent?.type !== 'new_expression') return undefined;
+  const params = fn.childForFieldName('parameters')?.namedChildren.filter((p) => p.type !== 'comment') ?? [];
+  const second = params[1];
+  const id = second?.type === 'identifier' ? second : second?.type === 'required_parameter' || second?.type === 'optional_parameter' ? second.childForFieldName('pattern') : null;
+  return id?.type === 'identifier' ? id.text : undefined;
 }
 
 /** A table call with every field, in one order (see newScope). */
