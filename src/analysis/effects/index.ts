@@ -757,7 +757,8 @@ export class FileEffects implements KnowledgeBase {
     const normalized = callee.replace(/^await\s*/, '');
     const target = this.resolve(this.table, normalized, undefined, 0);
     if (!target) return false;
-    if (js && target.guarded === true) return true;
+    // (Or it returns a promise whose executor never uses a `reject`: `TableFunction.fulfils`.)
+    if (js && (target.guarded === true || target.fulfils === true)) return true;
     // Every chain to I/O that can fail runs through a call the function (or one it calls) makes in a handled `try`
     // (`async function sendWebhook(state) { ...; try { const res = await fetch(url); ... } catch (err) { log(err) }
     // return false; }`): the summary keeps an uncaught chain whenever one exists (`replaces`), so none is left.

@@ -11,7 +11,7 @@ import { CATALOG_SQL, compactCallee, evalNumber, looksLikeSql, methodOf } from '
 import { argFacts, popTimeoutSeconds, pyTryHandlesFailure } from '../facts/python.js';
 import { calleeText, fetchesInlineUrl, isPlainValue, isSqlFragment, sendsToPeer, stringValue, templateContent } from '../facts/javascript-syntax.js';
 import { MODEL_GLOBALS } from '../facts/javascript.js';
-import { catchesEverything, tryHandlesFailure } from '../facts/javascript-settles.js';
+import { catchesEverything, resolvesOnly, tryHandlesFailure } from '../facts/javascript-settles.js';
 import { stringLiteralText, type BraceFile } from '../facts/brace.js';
 import { goDurationSeconds } from '../facts/go.js';
 import { goTypeName, goReceiverType, goParameterType, goEnclosingParameterTypes } from '../facts/go-types.js';
@@ -93,6 +93,11 @@ export interface TableFunction {
    * synchronous setup (`catchesEverything`): a call of it neither throws nor rejects, whatever I/O its summary holds.
    */
   guarded?: boolean;
+  /**
+   * JavaScript/TypeScript: it returns `new Promise(executor)` after synchronous setup, and the executor takes no
+   * `reject` or never uses it (`resolvesOnly`): a call of it hands back a promise that cannot reject.
+   */
+  fulfils?: boolean;
   /** Python: its body yields: a call only makes the generator, the body runs as it is iterated. */
   generator?: boolean;
   /**
@@ -267,6 +272,10 @@ function caughtByChain(call: SyntaxNode): boolean {
     if (method === 'catch') {
       const handler = next.childForFieldName('arguments')?.namedChildren.find((a) => a.type !== 'comment');
       if (!handler) return false;
+      // `.catch(reject)` in `new Promise((resolve, reject) => ...)`: the failure goes on to the promise the function
+      // hands back, it is not handled.
+      const reject = executorReject(call);
+      if (reject !== undefined && (handler.type === 'identifier' ? handler.text === reject : handler.descendantsOfType('identifier').some((id) => id.text === reject))) return false;
       if (handler.type !== 'arrow_function' && handler.type !== 'function_expression' && handler.type !== 'function') return true;
       const body = handler.childForFieldName('body');
       return body !== null && body.descendantsOfType('throw_statement').length === 0 && !/\bPromise\.reject\b/.test(body.text);
@@ -275,6 +284,20 @@ function caughtByChain(call: SyntaxNode): boolean {
     current = next;
   }
   return false;
+}
+
+/**
+ * The name of the `reject` parameter of the promise executor `node` sits in (`new Promise((resolve, reject) => {
+ * ... })`, the nearest enclosing function being that executor), if any.
+ */
+function executorReject(node: SyntaxNode): string | undefined {
+  let fn: SyntaxNode | null = node.parent;
+  while (fn && fn.type !== 'arrow_function' && fn.type !== 'function_expression' && fn.type !== 'function' && fn.type !== 'function_declaration' && fn.type !== 'method_definition') fn = fn.parent;
+  if (!fn || fn.parent?.type !== 'arguments' || fn.parent.parent?.type !== 'new_expression') return undefined;
+  const params = fn.childForFieldName('parameters')?.namedChildren.filter((p) => p.type !== 'comment') ?? [];
+  const second = params[1];
+  const id = second?.type === 'identifier' ? second : second?.type === 'required_parameter' || second?.type === 'optional_parameter' ? second.childForFieldName('pattern') : null;
+  return id?.type === 'identifier' ? id.text : undefined;
 }
 
 /** A table call with every field, in one order (see newScope). */
@@ -1005,6 +1028,7 @@ function buildJavaScript(table: FileTable, tree: FlatTree): void {
       const fn = addFunction(table, name, className, node, nested);
       if (node.children.some((c) => c.type === 'async')) fn.async = true;
       if (catchesEverything(node)) fn.guarded = true;
+      else if (resolvesOnly(node)) fn.fulfils = true;
       if (owner !== undefined && !inClass) {
         // (An object's shorthand method stays a module-level name too, as it was: `module.exports = { run() {} }`.)
         let methods = table.classes.get(owner);

@@ -2,6 +2,7 @@
 // throw again. Shared by fire-and-forget-task and unguarded-worker-loop (on the file's own functions) and by the effect
 // table (`TableFunction.guarded`, for functions of other files and of a field's class).
 import type { SyntaxNode } from '../facts.js';
+import { isAsyncFunction } from './javascript-syntax.js';
 
 const FUNCTION_SCOPES = new Set(['function_declaration', 'method_definition', 'arrow_function', 'function_expression']);
 
@@ -113,8 +114,48 @@ export function resolverOnlyPromise(node: SyntaxNode | null | undefined): boolea
   const executor = args[0];
   if (args.length !== 1 || !executor || (executor.type !== 'arrow_function' && executor.type !== 'function_expression')) return false;
   if (constructor.text !== 'Promise' && !bindsBluebird(created, constructor.text)) return false;
+  // `new Promise(async (resolve) => ...)`: an async executor's throw is lost, not a rejection, but the code is a bug
+  // of another kind; left to the general case.
+  if (isAsyncFunction(executor)) return false;
+  const body = executor.childForFieldName('body');
+  // A `throw` the executor runs itself (not in a callback, not in a try that catches) rejects the promise.
+  if (body?.type === 'statement_block' && unguarded(body, ['throw_statement'])) return false;
   if (executor.childForFieldName('parameter')) return true;
-  return (executor.childForFieldName('parameters')?.namedChildren.length ?? 2) === 1;
+  const params = executor.childForFieldName('parameters')?.namedChildren.filter((p) => p.type !== 'comment') ?? [];
+  if (params.length === 1) return true;
+  // `new Promise((resolve, reject) => { ...; rega.script(s).then((r) => resolve(r)); })`: the executor names a
+  // `reject` it never uses (no call, no hand-off such as `.on('error', reject)` or `.then(resolve, reject)`).
+  if (params.length !== 2) return false;
+  const reject = params[1]!.type === 'identifier' ? params[1]! : params[1]!.type === 'required_parameter' ? params[1]!.childForFieldName('pattern') : null;
+  if (reject?.type !== 'identifier' || !body) return false;
+  return !body.descendantsOfType('identifier').some((id) => id.text === reject.text) && !/\barguments\b/.test(body.text);
+}
+
+/**
+ * The function ends in `return new Promise((resolve) => ...)` (an executor that takes no `reject`, or never uses
+ * it: `resolverOnlyPromise`), after synchronous setup (no `await`, `throw` or other `return`): the promise fulfils
+ * with whatever the code hands `resolve`, failures included (`resolve([])` when the command fails, `resolve('timed
+ * out')`). Built never to reject. An async function that returns that promise awaited (`return await new
+ * Promise(function (resolve) { ... })`, round 17's ioBroker admin download helper) fulfils the same way: the awaited
+ * promise cannot reject, so neither can the function's. Shared by fire-and-forget-task (the file's own functions)
+ * and the effect table (`TableFunction.fulfils`, for functions of other files and of a field's class).
+ */
+export function resolvesOnly(fn: SyntaxNode): boolean {
+  const body = fn.childForFieldName('body');
+  // `const check = () => new Promise((resolve) => { ... })`: an arrow whose expression body is that promise.
+  if (body?.type !== 'statement_block') return fn.type === 'arrow_function' && returnsResolverOnly(body, fn);
+  const statements = body.namedChildren.filter((s) => s.type !== 'comment');
+  const last = statements[statements.length - 1];
+  if (last?.type !== 'return_statement' || statements.slice(0, -1).some((s) => unguarded(s, SETUP_FAILS))) return false;
+  return returnsResolverOnly(last.namedChildren[0], fn);
+}
+
+/** The returned value is a resolve-only promise, in parentheses or (in an async function) awaited. */
+function returnsResolverOnly(value: SyntaxNode | null | undefined, fn: SyntaxNode): boolean {
+  let returned = value;
+  while (returned?.type === 'parenthesized_expression') returned = returned.namedChildren[0];
+  // resolverOnlyPromise strips the parentheses inside the `await` itself.
+  return resolverOnlyPromise(returned?.type === 'await_expression' && isAsyncFunction(fn) ? returned.namedChildren[0] : returned);
 }
 
 const BLUEBIRD_REQUIRE = /^require\(\s*['"]bluebird['"]\s*\)$/;

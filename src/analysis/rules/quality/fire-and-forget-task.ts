@@ -9,8 +9,7 @@ import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { blockFix, fenceLanguage, replaceFix, rewriteLines } from '../../../fixes/lines.js';
 import { argumentsOf, calleeOf, classMethods, compact, descendants, displayCallee, enclosingClass, enclosingFunction, familyOf, handlerIsBroad, lineOf, methodOf, rootOf, sendsOnStatefulSocket } from '../lib/index.js';
 import { detectBraceFireAndForget } from './brace-fire-and-forget.js';
-import { awaitsResolverOnly, catchesEverything, resolverOnlyPromise, SETUP_FAILS, unguarded } from '../../facts/javascript-settles.js';
-import { isAsyncFunction } from '../../facts/javascript-syntax.js';
+import { awaitsResolverOnly, catchesEverything, resolverOnlyPromise, resolvesOnly, unguarded } from '../../facts/javascript-settles.js';
 
 const GROUP_NAME = /^_*(tg|task_?group|taskgroup|group|nursery|tasks?_group|scope)$/i;
 
@@ -488,32 +487,6 @@ function insideFunction(node: SyntaxNode, root: SyntaxNode): boolean {
   return false;
 }
 
-/**
- * The function ends in `return new Promise((resolve) => ...)`, after synchronous setup (no `await`, `throw` or other
- * `return`): its executor takes no `reject`, so the promise fulfils with whatever the code hands `resolve`, failures
- * included (`resolve([])` when the command fails, `resolve('timed out')`). Built never to reject. An async function
- * that returns that promise awaited (`return await new Promise(function (resolve) { ... })`, round 17's ioBroker
- * admin download helper) fulfils the same way: the awaited promise cannot reject, so neither can the function's.
- */
-function resolvesOnly(fn: SyntaxNode): boolean {
-  const body = fn.childForFieldName('body');
-  // `const check = () => new Promise((resolve) => { ... })`: an arrow whose expression body is that promise.
-  if (body?.type !== 'statement_block') return fn.type === 'arrow_function' && returnsResolverOnly(body, fn);
-  const statements = body.namedChildren.filter((s) => s.type !== 'comment');
-  const last = statements[statements.length - 1];
-  if (last?.type !== 'return_statement' || statements.slice(0, -1).some((s) => unguarded(s, SETUP_FAILS))) return false;
-  return returnsResolverOnly(last.namedChildren[0], fn);
-}
-
-/** The returned value is a resolve-only promise, in parentheses or (in an async function) awaited. */
-function returnsResolverOnly(value: SyntaxNode | null | undefined, fn: SyntaxNode): boolean {
-  let returned = value;
-  while (returned?.type === 'parenthesized_expression') returned = returned.namedChildren[0];
-  // resolverOnlyPromise strips the parentheses inside the `await` itself.
-  return resolverOnlyPromise(returned?.type === 'await_expression' && isAsyncFunction(fn) ? returned.namedChildren[0] : returned);
-}
-
-
 /** The promise a `.then`/`.catch`/`.finally` chain starts from: `load(id)` of `load(id).then(a).catch(b)`. */
 function chainRoot(thenCall: SyntaxNode): SyntaxNode | null {
   let root: SyntaxNode | null = thenCall;
@@ -544,6 +517,10 @@ function neverRejectingRoot(thenCall: SyntaxNode, ctx: RuleContext, loop: LoopFa
   // An imported function (`import { loadSettings } from './settings'`) whose work the effect summaries see fail only
   // into a handled catch (its body returns an async IIFE that catches everything and returns a default).
   if (name !== undefined && callee === name && !shadowed(name, root) && (ctx.kb.neverThrows?.(ctx.file.language, name) ?? false)) return true;
+  // `this.ccu.getValue(addr).then(apply)`: a method the effect summaries resolve through a field's class (or an
+  // imported module object) to one that never rejects (its work fails into a handled catch, or it returns a
+  // promise whose executor never uses `reject`). A name an API file knows is that API's call.
+  if (name === undefined && /^this\.[\w$#]+\.[\w$]+$|^[A-Za-z_$][\w$]*\.[\w$]+$/.test(callee) && ctx.model.call(root).confidence !== 'high' && (ctx.kb.neverThrows?.(ctx.file.language, callee) ?? false)) return true;
   // `const fetchConfig = fetchEmbedConfig; ... fetchConfig(id).then(apply)`: a bare name bound once, by a `const`
   // of the file's top level, to another bare name calls that function; it settles when that one does (the file's
   // own, `neverRejects`, or an imported one the effect summaries see fail only into a handled catch).
