@@ -204,7 +204,7 @@ describe('the re-run reads only what the patches touch', () => {
       ['        out.append(Unrelated)', true], // a class the patch names
     ];
     for (const [code, ok] of cases) {
-      const fix: Fix = { kind: 'replace', safety: 'safe', startLine: 21, endLine: 21, code, description: 'd' };
+      const fix: Fix = { kind: 'replace', safety: 'safe', startLine: 21, endLine: 21, code, description: 'd', language: 'python' };
       const reduced = reduceForProof(source, tree.rootNode, [fix]);
       expect(reduced.length).toBeLessThan(source.length);
       const whole = staticChecks({ finding: { ...finding, fix }, source, language: 'python', tree });
