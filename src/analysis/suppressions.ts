@@ -54,9 +54,11 @@ export function isSuppressed(suppressions: Map<number, string[]>, ruleId: string
 export function findPeerSuppressions(source: string, commentPrefix: '#' | '//'): Map<number, string[]> {
   const result = new Map<number, string[]>();
   const add = (line: number, codes: string) => {
+    // A plugin's rule also counts by its own name (`@typescript-eslint/no-floating-promises` is `no-floating-promises`).
     const list = codes
       .split(/[\s,]+/)
       .map((c) => c.trim().toLowerCase())
+      .flatMap((c) => (c.includes('/') ? [c, c.slice(c.lastIndexOf('/') + 1)] : [c]))
       .filter((c) => /^[a-z0-9][a-z0-9/-]*$/.test(c));
     if (list.length > 0) result.set(line, [...(result.get(line) ?? []), ...list]);
   };
