@@ -11,7 +11,7 @@ import { CATALOG_SQL, compactCallee, evalNumber, looksLikeSql, methodOf } from '
 import { argFacts, popTimeoutSeconds, pyTryHandlesFailure } from '../facts/python.js';
 import { calleeText, fetchesInlineUrl, isPlainValue, isSqlFragment, sendsToPeer, stringValue, templateContent } from '../facts/javascript-syntax.js';
 import { MODEL_GLOBALS } from '../facts/javascript.js';
-import { catchesEverything, resolvesOnly, tryHandlesFailure } from '../facts/javascript-settles.js';
+import { catchesEverything, rejectParameter, resolvesOnly, tryHandlesFailure } from '../facts/javascript-settles.js';
 import { stringLiteralText, type BraceFile } from '../facts/brace.js';
 import { goDurationSeconds } from '../facts/go.js';
 import { goTypeName, goReceiverType, goParameterType, goEnclosingParameterTypes } from '../facts/go-types.js';
@@ -294,10 +294,7 @@ function executorReject(node: SyntaxNode): string | undefined {
   let fn: SyntaxNode | null = node.parent;
   while (fn && fn.type !== 'arrow_function' && fn.type !== 'function_expression' && fn.type !== 'function' && fn.type !== 'function_declaration' && fn.type !== 'method_definition') fn = fn.parent;
   if (!fn || fn.parent?.type !== 'arguments' || fn.parent.parent?.type !== 'new_expression') return undefined;
-  const params = fn.childForFieldName('parameters')?.namedChildren.filter((p) => p.type !== 'comment') ?? [];
-  const second = params[1];
-  const id = second?.type === 'identifier' ? second : second?.type === 'required_parameter' || second?.type === 'optional_parameter' ? second.childForFieldName('pattern') : null;
-  return id?.type === 'identifier' ? id.text : undefined;
+  return rejectParameter(fn);
 }
 
 /** A table call with every field, in one order (see newScope). */

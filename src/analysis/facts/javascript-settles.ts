@@ -126,9 +126,16 @@ export function resolverOnlyPromise(node: SyntaxNode | null | undefined): boolea
   // `new Promise((resolve, reject) => { ...; rega.script(s).then((r) => resolve(r)); })`: the executor names a
   // `reject` it never uses (no call, no hand-off such as `.on('error', reject)` or `.then(resolve, reject)`).
   if (params.length !== 2) return false;
-  const reject = params[1]!.type === 'identifier' ? params[1]! : params[1]!.type === 'required_parameter' ? params[1]!.childForFieldName('pattern') : null;
-  if (reject?.type !== 'identifier' || !body) return false;
-  return !body.descendantsOfType('identifier').some((id) => id.text === reject.text) && !/\barguments\b/.test(body.text);
+  const reject = rejectParameter(executor);
+  if (reject === undefined || !body) return false;
+  return !body.descendantsOfType('identifier').some((id) => id.text === reject) && !/\barguments\b/.test(body.text);
+}
+
+/** The name of a promise executor's second parameter (`reject` of `(resolve, reject) => ...`, TypeScript's `reject: F` too). */
+export function rejectParameter(executor: SyntaxNode): string | undefined {
+  const second = executor.childForFieldName('parameters')?.namedChildren.filter((p) => p.type !== 'comment')[1];
+  const id = second?.type === 'identifier' ? second : second?.type === 'required_parameter' || second?.type === 'optional_parameter' ? second.childForFieldName('pattern') : null;
+  return id?.type === 'identifier' ? id.text : undefined;
 }
 
 /**

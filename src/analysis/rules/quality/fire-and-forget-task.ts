@@ -1040,12 +1040,6 @@ function declaredAround(name: string, node: SyntaxNode): boolean {
 const JS_CLASS_TYPES = new Set(['class_declaration', 'class', 'abstract_class_declaration']);
 
 /**
- * `this.stop()` in a class whose own body defines `stop()` without `async` (a method, or a field holding a plain
- * function): the call runs that method, whatever another class of the file (an esbuild bundle holds many, often as
- * `var LivenessMonitor = class { ... }`) declares `async stop(...)`. A method the class only inherits is not decided
- * here.
- */
-/**
  * `this` at `call` is whatever a callee chose: the nearest function around the call that binds its own `this` (a
  * `function`, not an arrow) is handed as an argument to another call, not bound (`.bind(this)`) and not given `this`
  * as a later argument (`forEach(fn, this)`). So `this.update(...)` there is not the class's `update`: jslab22's
@@ -1060,6 +1054,12 @@ function callbackThis(call: SyntaxNode): boolean {
   return !args.slice(args.findIndex((a) => a.id === fn!.id) + 1).some((a) => a.type === 'this');
 }
 
+/**
+ * `this.stop()` in a class whose own body defines `stop()` without `async` (a method, or a field holding a plain
+ * function): the call runs that method, whatever another class of the file (an esbuild bundle holds many, often as
+ * `var LivenessMonitor = class { ... }`) declares `async stop(...)`. A method the class only inherits is not decided
+ * here.
+ */
 function ownSyncMethod(method: string, call: SyntaxNode): boolean {
   let cls: SyntaxNode | null = call.parent;
   for (; cls && !JS_CLASS_TYPES.has(cls.type); cls = cls.parent) {

@@ -669,10 +669,7 @@ function datagramSendBeforeTeardown(call: TreeCall, loop: LoopFacts, ctx: RuleCo
   const innermost = closers.filter((fn) => !closers.some((other) => other.id !== fn.id && other.startIndex >= fn.startIndex && other.endIndex <= fn.endIndex));
   // Never closed nor dropped: open on every tick, when the file alone makes it (every binding a bare `createSocket`).
   if (innermost.length === 0) return ownCallback && onlyMadeHere(receiver, root);
-  return (
-    innermost.length > 0 &&
-    innermost.every((fn) => fn.descendantsOfType('call_expression').some((c) => calleeOf(c) === 'clearInterval' && c.childForFieldName('arguments')?.namedChildren[0]?.text === handle))
-  );
+  return innermost.every((fn) => fn.descendantsOfType('call_expression').some((c) => calleeOf(c) === 'clearInterval' && c.childForFieldName('arguments')?.namedChildren[0]?.text === handle));
 }
 
 /** The call's last argument is a function: an inline one, or a name the file declares as a function. */
