@@ -162,7 +162,73 @@ function returnsResolverOnly(value: SyntaxNode | null | undefined, fn: SyntaxNod
   let returned = value;
   while (returned?.type === 'parenthesized_expression') returned = returned.namedChildren[0];
   // resolverOnlyPromise strips the parentheses inside the `await` itself.
-  return resolverOnlyPromise(returned?.type === 'await_expression' && isAsyncFunction(fn) ? returned.namedChildren[0] : returned);
+  const promise = returned?.type === 'await_expression' && isAsyncFunction(fn) ? returned.namedChildren[0] : returned;
+  return resolverOnlyPromise(promise) || settlingJoin(promise);
+}
+
+/**
+ * `Promise.allSettled(ps)`, or the hand-written form of it, `Promise.all(ps.map((p) => Promise.resolve(p).then((v) =>
+ * ({ state: 'fulfilled', value: v }), (r) => ({ state: 'rejected', reason: r }))))`: a join whose every input is
+ * turned into a fulfilled one (each mapped to a chain that ends in a two-handler `.then` or in a `.catch`, whose
+ * rejection handler neither throws nor returns `Promise.reject`; the fulfilment handler of a two-handler `.then` builds
+ * a value and calls nothing). It cannot reject (round 20, jsheld49: a chat SDK's `allPromisesSettled` helper in
+ * utils.ts, the first link of a `.then` chain in another file).
+ */
+export function settlingJoin(node: SyntaxNode | null | undefined): boolean {
+  let join = node;
+  while (join?.type === 'parenthesized_expression') join = join.namedChildren[0];
+  if (join?.type !== 'call_expression') return false;
+  const callee = join.childForFieldName('function')?.text.replace(/\s+/g, '');
+  const args = join.childForFieldName('arguments')?.namedChildren.filter((a) => a.type !== 'comment') ?? [];
+  if (callee === 'Promise.allSettled') return args.length === 1;
+  if (callee !== 'Promise.all' || args.length !== 1 || args[0]!.type !== 'call_expression') return false;
+  const map = args[0]!;
+  const mapFn = map.childForFieldName('function');
+  if (mapFn?.type !== 'member_expression' || mapFn.childForFieldName('property')?.text !== 'map') return false;
+  const mapper = map.childForFieldName('arguments')?.namedChildren.filter((a) => a.type !== 'comment') ?? [];
+  if (mapper.length !== 1 || (mapper[0]!.type !== 'arrow_function' && mapper[0]!.type !== 'function_expression') || isAsyncFunction(mapper[0]!)) return false;
+  const body = mapper[0]!.childForFieldName('body');
+  let value: SyntaxNode | null | undefined = body;
+  if (body?.type === 'statement_block') {
+    const statements = body.namedChildren.filter((s) => s.type !== 'comment');
+    value = statements.length === 1 && statements[0]!.type === 'return_statement' ? statements[0]!.namedChildren[0] : undefined;
+  }
+  while (value?.type === 'parenthesized_expression') value = value.namedChildren[0];
+  return value?.type === 'call_expression' && settlingLink(value);
+}
+
+/** `x.then(onValue, onFailure)` or `x.catch(onFailure)` whose handlers cannot reject the chain they end. */
+function settlingLink(call: SyntaxNode): boolean {
+  const fn = call.childForFieldName('function');
+  if (fn?.type !== 'member_expression') return false;
+  const method = fn.childForFieldName('property')?.text;
+  const handlers = call.childForFieldName('arguments')?.namedChildren.filter((a) => a.type !== 'comment') ?? [];
+  if (!handlers.every((h) => h.type === 'arrow_function' || h.type === 'function_expression')) return false;
+  if (method === 'catch') return handlers.length === 1 && !rejectsOut(handlers[0]!);
+  if (method !== 'then' || handlers.length !== 2) return false;
+  const onValue = handlers[0]!;
+  return !rejectsOut(onValue) && !callsAnything(onValue) && !rejectsOut(handlers[1]!);
+}
+
+/** The handler throws, awaits, or returns `Promise.reject(...)` itself (nested functions not counted). */
+function rejectsOut(handler: SyntaxNode): boolean {
+  if (isAsyncFunction(handler)) return true;
+  const body = handler.childForFieldName('body');
+  if (!body) return true;
+  const walk = (n: SyntaxNode): boolean => {
+    if (n.type === 'throw_statement' || n.type === 'await_expression') return true;
+    if (n.type === 'call_expression' && n.childForFieldName('function')?.text.replace(/\s+/g, '') === 'Promise.reject') return true;
+    return n.namedChildren.some((c) => !FUNCTION_SCOPES.has(c.type) && walk(c));
+  };
+  return walk(body);
+}
+
+/** The handler calls or constructs something (which might throw) outside nested functions. */
+function callsAnything(handler: SyntaxNode): boolean {
+  const body = handler.childForFieldName('body');
+  if (!body) return true;
+  const walk = (n: SyntaxNode): boolean => (n.type === 'call_expression' || n.type === 'new_expression' ? true : n.namedChildren.some((c) => !FUNCTION_SCOPES.has(c.type) && walk(c)));
+  return walk(body);
 }
 
 const BLUEBIRD_REQUIRE = /^require\(\s*['"]bluebird['"]\s*\)$/;

@@ -557,10 +557,23 @@ function heartbeatOfOpenSocket(call: TreeCall, loop: LoopFacts, ctx: RuleContext
     while (region && region.type !== 'statement_block' && region.type !== 'program' && region.type !== 'class_body') region = region.parent;
     return (region?.descendantsOfType('call_expression') ?? []).some((c) => registered(c, event)?.text === name);
   };
+  // `wss.on('connection', (ws) => { ... })`: a server hands its `connection` listener a socket that has opened (the
+  // handshake is done), so the listener whose first parameter is the receiver opens it as well.
+  const acceptsOpen = (fn: SyntaxNode): boolean => {
+    const invoked = fn.parent?.type === 'arguments' ? fn.parent.parent : null;
+    if (invoked?.type !== 'call_expression') return false;
+    const args = invoked.childForFieldName('arguments')?.namedChildren ?? [];
+    const method = calleeOf(invoked).split('.').pop() ?? '';
+    if (!/^(on|once|addListener)$/.test(method) || args[1]?.id !== fn.id || !/^['"`]connection['"`]$/.test(args[0]?.text ?? '')) return false;
+    const params = fn.childForFieldName('parameters')?.namedChildren.filter((p) => p.type !== 'comment') ?? [];
+    const first = fn.childForFieldName('parameter') ?? params[0];
+    const name = first?.type === 'identifier' ? first.text : first?.childForFieldName('pattern')?.text;
+    return name === receiver;
+  };
   let opener: SyntaxNode | undefined;
   for (let up = loop.node.parent; up; up = up.parent) {
     if (!ASYNC_SCOPES.has(up.type)) continue;
-    if (listensTo(up, 'open')) opener = up;
+    if (listensTo(up, 'open') || acceptsOpen(up)) opener = up;
     break;
   }
   if (!opener) return false;
@@ -570,7 +583,20 @@ function heartbeatOfOpenSocket(call: TreeCall, loop: LoopFacts, ctx: RuleContext
     scope = up;
     if (ASYNC_SCOPES.has(up.type)) break;
   }
-  return scope.descendantsOfType(['arrow_function', 'function_expression', 'method_definition']).some((fn) => listensTo(fn, 'close') && fn.descendantsOfType('call_expression').some((c) => calleeOf(c) === 'clearInterval' && c.childForFieldName('arguments')?.namedChildren[0]?.text === handle));
+  const clears = (fn: SyntaxNode) => fn.descendantsOfType('call_expression').some((c) => calleeOf(c) === 'clearInterval' && c.childForFieldName('arguments')?.namedChildren[0]?.text === handle);
+  // (Or through a function bound once in that scope that clears it: `const onClose = () => { clearInterval(ping); ...
+  // }; ws.on('close', () => onClose());`.)
+  const clearers = new Set(
+    scope
+      .descendantsOfType('variable_declarator')
+      .filter((d) => {
+        const value = d.childForFieldName('value');
+        return (value?.type === 'arrow_function' || value?.type === 'function_expression') && clears(value);
+      })
+      .map((d) => d.childForFieldName('name')?.text),
+  );
+  const callsClearer = (fn: SyntaxNode) => fn.descendantsOfType('call_expression').some((c) => clearers.has(calleeOf(c)) && (c.childForFieldName('arguments')?.namedChildCount ?? 0) === 0);
+  return scope.descendantsOfType(['arrow_function', 'function_expression', 'method_definition']).some((fn) => listensTo(fn, 'close') && (clears(fn) || callsClearer(fn)));
 }
 
 /**
@@ -641,8 +667,8 @@ function datagramSendBeforeTeardown(call: TreeCall, loop: LoopFacts, ctx: RuleCo
   const receiver = call.receiver;
   if (loop.kind !== 'interval' || familyOf(ctx.file.language) !== 'js' || !receiver || call.method !== 'send') return false;
   const parent = loop.node.parent;
+  // (A timer kept in no name, `setInterval(check, 1000)`, is never stopped: only a socket open on every tick will do.)
   const handle = parent?.type === 'variable_declarator' ? parent.childForFieldName('name')?.text : parent?.type === 'assignment_expression' ? parent.childForFieldName('left')?.text : undefined;
-  if (!handle) return false;
   const root = rootOf(loop.node);
   if (!/(?:require\(\s*|\bfrom\s+)['"](?:node:)?dgram['"]/.test(root.text)) return false;
   // The receiver holds a socket the file makes with `createSocket(...)` (an alternative `opts.socket || ...` included).
@@ -669,6 +695,7 @@ function datagramSendBeforeTeardown(call: TreeCall, loop: LoopFacts, ctx: RuleCo
   const innermost = closers.filter((fn) => !closers.some((other) => other.id !== fn.id && other.startIndex >= fn.startIndex && other.endIndex <= fn.endIndex));
   // Never closed nor dropped: open on every tick, when the file alone makes it (every binding a bare `createSocket`).
   if (innermost.length === 0) return ownCallback && onlyMadeHere(receiver, root);
+  if (!handle) return false;
   return innermost.every((fn) => fn.descendantsOfType('call_expression').some((c) => calleeOf(c) === 'clearInterval' && c.childForFieldName('arguments')?.namedChildren[0]?.text === handle));
 }
 
