@@ -154,7 +154,39 @@ export function resolvesOnly(fn: SyntaxNode): boolean {
   const statements = body.namedChildren.filter((s) => s.type !== 'comment');
   const last = statements[statements.length - 1];
   if (last?.type !== 'return_statement' || statements.slice(0, -1).some((s) => unguarded(s, SETUP_FAILS))) return false;
-  return returnsResolverOnly(last.namedChildren[0], fn);
+  return returnsResolverOnly(last.namedChildren[0], fn) || returnsCachedResolverOnly(last.namedChildren[0], statements.slice(0, -1), fn);
+}
+
+/**
+ * `pending ??= new Promise((resolve) => log.shutdown(resolve)); return pending;` (also `=`, `||=`, or inside an
+ * `if (!pending)`): the function hands back a promise it keeps in a binding of the file, and every value the file
+ * ever puts in that binding is a resolve-only promise (or nothing: `let pending;`, `= null`). So what it returns
+ * fulfils, as `return new Promise((resolve) => ...)` does (jsprec20b: a bot platform's `shutdownLogger`, awaited by an
+ * async signal handler that then exits).
+ */
+function returnsCachedResolverOnly(value: SyntaxNode | null | undefined, setup: readonly SyntaxNode[], fn: SyntaxNode): boolean {
+  if (value?.type !== 'identifier') return false;
+  const name = value.text;
+  const params = fn.childForFieldName('parameter') ? [fn.childForFieldName('parameter')!] : (fn.childForFieldName('parameters')?.namedChildren ?? []);
+  if (params.some((p) => p.descendantsOfType('identifier').some((id) => id.text === name) || p.text === name)) return false;
+  let program: SyntaxNode = fn;
+  while (program.parent) program = program.parent;
+  let cachedHere = false;
+  for (const node of program.descendantsOfType(['assignment_expression', 'augmented_assignment_expression', 'variable_declarator', 'update_expression'])) {
+    if (node.type === 'update_expression') {
+      if (node.namedChildren.some((c) => c.type === 'identifier' && c.text === name)) return false;
+      continue;
+    }
+    const target = node.childForFieldName(node.type === 'variable_declarator' ? 'name' : 'left');
+    if (target?.type !== 'identifier' || target.text !== name) continue;
+    const assigned = node.childForFieldName(node.type === 'variable_declarator' ? 'value' : 'right');
+    if (node.type === 'variable_declarator' && (!assigned || assigned.type === 'null' || assigned.type === 'undefined')) continue;
+    if (node.type === 'assignment_expression' && (assigned?.type === 'null' || assigned?.type === 'undefined')) continue;
+    if (node.type === 'augmented_assignment_expression' && !['??=', '||='].includes(node.childForFieldName('operator')?.text ?? node.children[1]?.text ?? '')) return false;
+    if (!resolverOnlyPromise(assigned)) return false;
+    if (setup.some((s) => s.startIndex <= node.startIndex && node.endIndex <= s.endIndex)) cachedHere = true;
+  }
+  return cachedHere;
 }
 
 /** The returned value is a resolve-only promise, in parentheses or (in an async function) awaited. */
