@@ -18,11 +18,16 @@ export function catchesEverything(fn: SyntaxNode): boolean {
   const statements = body.namedChildren.filter((s) => s.type !== 'comment');
   const last = statements[statements.length - 1];
   if (last?.type !== 'try_statement') return awaitsOnlyInTries(statements);
-  if (statements.slice(0, -1).some((s) => !returnsPlainValue(s) && unguarded(s, SETUP_FAILS))) return false;
   const handler = last.childForFieldName('handler');
   const finalizer = last.childForFieldName('finalizer');
   if (!handler) return false;
-  return !unguarded(handler, HANDLER_FAILS) && !(finalizer && unguarded(finalizer, FINALLY_FAILS));
+  if (!statements.slice(0, -1).some((s) => !returnsPlainValue(s) && unguarded(s, SETUP_FAILS))) {
+    return !unguarded(handler, HANDLER_FAILS) && !(finalizer && unguarded(finalizer, FINALLY_FAILS));
+  }
+  // An earlier `try` whose handler returns (`catch (e) { await sleep(d); return setup(n + 1); }`) is no setup
+  // failure: the body is tries between synchronous statements (jsprec20b: a LISTEN client's reconnect, whose connect
+  // and LISTEN steps each sit in a try that backs off and tries again).
+  return awaitsOnlyInTries(statements);
 }
 
 /**
@@ -83,7 +88,7 @@ const FINALLY_FAILS: readonly string[] = ['throw_statement'];
 export function unguarded(root: SyntaxNode, types: readonly string[]): boolean {
   return root.descendantsOfType(types).some((node) => {
     if (node.type === 'return_statement' && node.namedChildCount === 0) return false;
-    if (node.type === 'await_expression' && awaitsResolverOnly(node)) return false;
+    if (node.type === 'await_expression' && (awaitsResolverOnly(node) || awaitsResolvingHelper(node))) return false;
     for (let child = node, current = node.parent; current && child.id !== root.id; child = current, current = current.parent) {
       if (FUNCTION_SCOPES.has(current.type)) return false;
       if (current.type === 'try_statement' && current.childForFieldName('body')?.id === child.id && current.childForFieldName('handler')) return false;
@@ -92,6 +97,56 @@ export function unguarded(root: SyntaxNode, types: readonly string[]): boolean {
   });
 }
 
+
+/**
+ * `await sleep(ms)` where every binding of `sleep` in the file is a function that only returns a resolve-only
+ * promise (`const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))`, `resolvesOnly`): the awaited
+ * promise cannot reject, like the `new Promise` written in place.
+ */
+function awaitsResolvingHelper(awaited: SyntaxNode): boolean {
+  const name = awaitedHelperName(awaited);
+  // (A helper that awaits itself, directly or through another, is not decided: the walk would not end.)
+  if (name === undefined || helpersInProgress.has(name)) return false;
+  helpersInProgress.add(name);
+  try {
+    return resolvingHelper(awaited, name);
+  } finally {
+    helpersInProgress.delete(name);
+  }
+}
+
+const helpersInProgress = new Set<string>();
+
+function awaitedHelperName(awaited: SyntaxNode): string | undefined {
+  let call = awaited.namedChildren[0];
+  while (call?.type === 'parenthesized_expression') call = call.namedChildren[0];
+  if (call?.type !== 'call_expression') return undefined;
+  const callee = call.childForFieldName('function');
+  return callee?.type === 'identifier' ? callee.text : undefined;
+}
+
+function resolvingHelper(awaited: SyntaxNode, name: string): boolean {
+  let call = awaited.namedChildren[0];
+  while (call?.type === 'parenthesized_expression') call = call.namedChildren[0];
+  if (call?.type !== 'call_expression') return false;
+  const callee = call.childForFieldName('function');
+  if (callee?.type !== 'identifier' || callee.text !== name) return false;
+  let program: SyntaxNode = awaited;
+  while (program.parent) program = program.parent;
+  let bound = 0;
+  for (const node of program.descendantsOfType(['function_declaration', 'variable_declarator', 'assignment_expression', 'formal_parameters', 'import_specifier'])) {
+    if (node.type === 'formal_parameters' || node.type === 'import_specifier') {
+      if (node.descendantsOfType('identifier').some((id) => id.text === name)) return false;
+      continue;
+    }
+    const target = node.childForFieldName(node.type === 'assignment_expression' ? 'left' : 'name');
+    if (target?.type !== 'identifier' || target.text !== name) continue;
+    const fn = node.type === 'function_declaration' ? node : node.childForFieldName(node.type === 'assignment_expression' ? 'right' : 'value');
+    if (!fn || !['function_declaration', 'arrow_function', 'function_expression', 'function'].includes(fn.type) || !resolvesOnly(fn)) return false;
+    bound++;
+  }
+  return bound > 0;
+}
 
 /** `await new Promise((resolve) => ...)` (parentheses allowed): the awaited promise takes no `reject`. */
 export function awaitsResolverOnly(awaited: SyntaxNode): boolean {
@@ -154,7 +209,39 @@ export function resolvesOnly(fn: SyntaxNode): boolean {
   const statements = body.namedChildren.filter((s) => s.type !== 'comment');
   const last = statements[statements.length - 1];
   if (last?.type !== 'return_statement' || statements.slice(0, -1).some((s) => unguarded(s, SETUP_FAILS))) return false;
-  return returnsResolverOnly(last.namedChildren[0], fn);
+  return returnsResolverOnly(last.namedChildren[0], fn) || returnsCachedResolverOnly(last.namedChildren[0], statements.slice(0, -1), fn);
+}
+
+/**
+ * `pending ??= new Promise((resolve) => log.shutdown(resolve)); return pending;` (also `=`, `||=`, or inside an
+ * `if (!pending)`): the function hands back a promise it keeps in a binding of the file, and every value the file
+ * ever puts in that binding is a resolve-only promise (or nothing: `let pending;`, `= null`). So what it returns
+ * fulfils, as `return new Promise((resolve) => ...)` does (jsprec20b: a bot platform's `shutdownLogger`, awaited by an
+ * async signal handler that then exits).
+ */
+function returnsCachedResolverOnly(value: SyntaxNode | null | undefined, setup: readonly SyntaxNode[], fn: SyntaxNode): boolean {
+  if (value?.type !== 'identifier') return false;
+  const name = value.text;
+  const params = fn.childForFieldName('parameter') ? [fn.childForFieldName('parameter')!] : (fn.childForFieldName('parameters')?.namedChildren ?? []);
+  if (params.some((p) => p.descendantsOfType('identifier').some((id) => id.text === name) || p.text === name)) return false;
+  let program: SyntaxNode = fn;
+  while (program.parent) program = program.parent;
+  let cachedHere = false;
+  for (const node of program.descendantsOfType(['assignment_expression', 'augmented_assignment_expression', 'variable_declarator', 'update_expression'])) {
+    if (node.type === 'update_expression') {
+      if (node.namedChildren.some((c) => c.type === 'identifier' && c.text === name)) return false;
+      continue;
+    }
+    const target = node.childForFieldName(node.type === 'variable_declarator' ? 'name' : 'left');
+    if (target?.type !== 'identifier' || target.text !== name) continue;
+    const assigned = node.childForFieldName(node.type === 'variable_declarator' ? 'value' : 'right');
+    if (node.type === 'variable_declarator' && (!assigned || assigned.type === 'null' || assigned.type === 'undefined')) continue;
+    if (node.type === 'assignment_expression' && (assigned?.type === 'null' || assigned?.type === 'undefined')) continue;
+    if (node.type === 'augmented_assignment_expression' && !['??=', '||='].includes(node.childForFieldName('operator')?.text ?? node.children[1]?.text ?? '')) return false;
+    if (!resolverOnlyPromise(assigned)) return false;
+    if (setup.some((s) => s.startIndex <= node.startIndex && node.endIndex <= s.endIndex)) cachedHere = true;
+  }
+  return cachedHere;
 }
 
 /** The returned value is a resolve-only promise, in parentheses or (in an async function) awaited. */

@@ -957,7 +957,7 @@ function jsFindings(loop: LoopFacts, ctx: RuleContext): JsFinding[] {
     const viaSummary = ctx.kb.isAsyncFunction?.(loop.language, callee) ?? false;
     const isAsyncLocal =
       callee === `this.${method}`
-        ? !ownSyncMethod(method, expr) && !callbackThis(expr) && (asyncNames.has(method) || viaSummary)
+        ? !ownSyncMethod(method, expr) && !callbackThis(expr) && !literalThisElsewhere(method, expr) && (asyncNames.has(method) || viaSummary)
         : /^[A-Za-z_$][\w$]*$/.test(callee)
           ? callsAsyncFunction(callee, expr, ctx) || (viaSummary && !shadowed(callee, expr) && !outOfScopeHelper(callee, expr, ctx))
           : asyncNames.has(bare) || viaSummary;
@@ -1052,6 +1052,48 @@ function callbackThis(call: SyntaxNode): boolean {
   if (!fn || fn.type === 'function_declaration' || fn.type === 'method_definition' || fn.parent?.type !== 'arguments') return false;
   const args = fn.parent.namedChildren;
   return !args.slice(args.findIndex((a) => a.id === fn!.id) + 1).some((a) => a.type === 'this');
+}
+
+/**
+ * `this.addLayer(l)` inside a method of an object literal (`Layer.extend({ initialize: function () { ... } })`,
+ * `const api = { run() { ... } }`): `this` is that object, or an instance of what a class system builds from it,
+ * never an instance of an unrelated `class` of the file. So the call is not the `async addLayer()` another class
+ * declares (jsprec20b: a map bundle where Leaflet's synchronous `Map.addLayer`, in `Evented.extend({...})`, was read
+ * as the map adapter class's async `addLayer`). Decided by the literal's own member of that name when it has one
+ * (async: reported; plain, returning no call: not), else the call is left out only when every async `method` of
+ * the file is a method of a class body and the literal is not mixed into a prototype (`X.prototype = {...}`,
+ * `Object.assign(X.prototype, {...})`), where `this` would be that class's instance.
+ */
+function literalThisElsewhere(method: string, call: SyntaxNode): boolean {
+  let fn: SyntaxNode | null = call.parent;
+  while (fn && !['function_expression', 'function', 'generator_function', 'function_declaration', 'generator_function_declaration', 'method_definition', 'class_body'].includes(fn.type)) fn = fn.parent;
+  if (!fn || fn.type === 'class_body') return false;
+  const literal = fn.type === 'method_definition' ? fn.parent : fn.parent?.type === 'pair' && fn.parent.childForFieldName('value')?.id === fn.id ? fn.parent.parent : null;
+  if (literal?.type !== 'object') return false;
+  const isAsync = (f: SyntaxNode | null | undefined) => !!f && f.children.some((c) => c.type === 'async');
+  const memberName = (m: SyntaxNode) => (m.type === 'method_definition' ? m.childForFieldName('name') : m.type === 'pair' ? m.childForFieldName('key') : null)?.text.replace(/^['"]|['"]$/g, '');
+  const own = literal.namedChildren.filter((m) => memberName(m) === method);
+  if (own.length > 0) {
+    return own.every((m) => {
+      const f = m.type === 'method_definition' ? m : m.childForFieldName('value');
+      if (!f || !['method_definition', 'function_expression', 'function', 'arrow_function'].includes(f.type) || isAsync(f) || f.children.some((c) => c.text === '*')) return false;
+      const body = f.childForFieldName('body');
+      if (body?.type !== 'statement_block') return false;
+      return body.descendantsOfType('return_statement').every((r) => insideFunction(r, body) || r.descendantsOfType(['call_expression', 'new_expression', 'await_expression']).length === 0);
+    });
+  }
+  // Mixed into a prototype: `this` is that constructor's instance, whose class may define the async method.
+  const holder = literal.parent;
+  if (holder?.type === 'assignment_expression' && /\.prototype$/.test(holder.childForFieldName('left')?.text ?? '')) return false;
+  if (holder?.type === 'arguments' && holder.namedChildren.some((a) => /\.prototype$/.test(a.text) || a.type === 'this')) return false;
+  let root: SyntaxNode = literal;
+  while (root.parent) root = root.parent;
+  const asyncDefinitions = root.descendantsOfType(['method_definition', 'pair', 'assignment_expression', 'variable_declarator', 'function_declaration']).filter((d) => {
+    if (d.type === 'method_definition' || d.type === 'function_declaration') return d.childForFieldName('name')?.text === method && isAsync(d);
+    const name = d.type === 'pair' ? d.childForFieldName('key')?.text.replace(/^['"]|['"]$/g, '') : d.type === 'variable_declarator' ? d.childForFieldName('name')?.text : d.childForFieldName('left')?.type === 'member_expression' ? d.childForFieldName('left')!.childForFieldName('property')?.text : undefined;
+    return name === method && isAsync(d.childForFieldName(d.type === 'pair' ? 'value' : d.type === 'variable_declarator' ? 'value' : 'right'));
+  });
+  return asyncDefinitions.length > 0 && asyncDefinitions.every((d) => d.type === 'method_definition' && d.parent?.type === 'class_body');
 }
 
 /**
