@@ -159,14 +159,37 @@ function screen(input: SourceInput, path: string, config: CozeLoopConfig, locale
   if (marker) return { skipped: { path, reason: 'generated', detail: t(locale, 'engine.skip.generated', { marker: marker[0] }) } };
   const averageLine = minifiedLineLength(path, text);
   if (averageLine !== undefined) return { skipped: { path, reason: 'generated', detail: t(locale, 'engine.skip.minified', { average: averageLine }) } };
+  const hash = hashedChunkName(path);
+  if (hash !== undefined) return { skipped: { path, reason: 'generated', detail: t(locale, 'engine.skip.hashed_chunk', { hash }) } };
   return { text };
 }
 
 /** Shipped JavaScript bundles (`*.min.js`, a package's `dist/` built into a few lines) carry no marker; they are told
- *  by their lines: hand-written code averages 30-40 characters a line, a minifier's output thousands. */
+ *  by their lines: hand-written code averages 30-40 characters a line, a minifier's output thousands. A small module
+ *  minified on its own (an AngularJS controller of 800 characters on one line) counts too: half a KiB on lines of
+ *  250 characters and more is no one's hand-written code. */
 const BUNDLE_PATH = /\.(?:js|mjs|cjs)$/;
-const MINIFIED_MIN_BYTES = 2048;
+const MINIFIED_MIN_BYTES = 512;
 const MINIFIED_AVERAGE_LINE = 250;
+
+/**
+ * A bundler's output chunk, told by the content hash in its name: Vite/Rollup's `assets/Camera-DRVdnhc9.js` (eight
+ * characters of base64url after the last `-`, in an `assets/` folder) and webpack's `main.3f2a9b1c.js` /
+ * `412.9c1e0f2ab7d4.chunk.js` (a hex hash of eight or more). Such files are built from sources elsewhere and often
+ * are not minified (a library build keeps its lines), so the line test misses them. A base64url hash is told from
+ * a hand-written name (`index-Settings.js`) by what random text has and a word rarely does: a digit, `_` or `-`,
+ * two capitals in a row, or three capitals.
+ */
+const VITE_CHUNK = /(?:^|\/)assets\/(?:[^/]+\/)*[^/]+-([A-Za-z0-9_-]{8})\.(?:js|mjs|cjs)$/;
+const HEX_CHUNK = /\.([0-9a-f]{8,32})(?:\.chunk)?\.(?:js|mjs|cjs)$/;
+
+/** The content hash of a bundler's chunk named by `path`, else undefined. */
+export function hashedChunkName(path: string): string | undefined {
+  const vite = VITE_CHUNK.exec(path)?.[1];
+  if (vite !== undefined && (/[0-9_-]/.test(vite) || /[A-Z]{2}/.test(vite) || (vite.match(/[A-Z]/g)?.length ?? 0) >= 3)) return vite;
+  const hex = HEX_CHUNK.exec(path)?.[1];
+  return hex !== undefined && /[0-9]/.test(hex) && /[a-f]/.test(hex) ? hex : undefined;
+}
 
 /** The average line length of a JavaScript file that looks minified, else undefined. */
 export function minifiedLineLength(path: string, text: string): number | undefined {

@@ -74,7 +74,7 @@ const DEFAULTS = {
   /** Test code (globs) is reported only for these targets: a loop in a test runs a handful of times. */
   test_code: {
     paths: [
-      '**/test_*.py', '**/*_test.py', '**/*_tests.py', '**/conftest.py', '**/{test,tests,__tests__,idle_test,fixtures,__fixtures__,__mocks__,testing,testutil,testutils,testhelpers,testsuites,fuzz,bench,benchmark,benchmarks,jmh,stress}/**',
+      '**/test_*.py', '**/*_test.py', '**/*_tests.py', '**/conftest.py', '**/{test,tests,__tests__,idle_test,fixtures,__fixtures__,__mocks__,mocks,testing,testutil,testutils,testhelpers,testsuites,fuzz,bench,benchmark,benchmarks,jmh,stress}/**',
       '**/*.{test,spec,cy}.{js,jsx,mjs,cjs,ts,tsx,mts,cts}', '**/*_{test,spec}.{js,ts}', '**/cypress/{e2e,integration,component,support}/**',
       // Go tests and test data; Java's src/test/java is under test/ above.
       '**/*_test.go', '**/*_tests.go', '**/testdata/**',

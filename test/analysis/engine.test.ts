@@ -27,11 +27,37 @@ describe('analyzeSource: screening bad input', () => {
     const minified = analyzeSource({ path: 'dist/app.js', content: bundle }, DEFAULT_CONFIG);
     expect(minified.findings).toEqual([]);
     expect(minified.skipped).toEqual([{ path: 'dist/app.js', reason: 'generated', detail: expect.stringMatching(/looks minified \(lines average \d+ characters\)/) }]);
-    // Only shipped JavaScript is judged by its lines: a small bundle, a TypeScript source and a Python file are read.
-    expect(analyzeSource({ path: 'app.js', content: bundle.slice(0, 2000) }, DEFAULT_CONFIG).filesAnalyzed).toBe(1);
+    // A small module minified on its own (one line of 800 characters) is a bundle too.
+    const small = analyzeSource({ path: 'ui/widget.js', content: bundle.slice(0, 800) }, DEFAULT_CONFIG);
+    expect(small.skipped).toEqual([{ path: 'ui/widget.js', reason: 'generated', detail: expect.stringMatching(/looks minified \(lines average 800 characters\)/) }]);
+    // Only shipped JavaScript is judged by its lines: a tiny file, a TypeScript source and a Python file are read.
+    expect(analyzeSource({ path: 'app.js', content: bundle.slice(0, 500) }, DEFAULT_CONFIG).filesAnalyzed).toBe(1);
     expect(analyzeSource({ path: 'app.ts', content: bundle }, DEFAULT_CONFIG).findings.map((f) => f.ruleId)).toContain('loop-closure-capture');
     const longPython = `ROWS = [${'1, '.repeat(2000)}]\n${INDEX_LOOP}`;
     expect(analyzeSource({ path: 'rows.py', content: longPython }, DEFAULT_CONFIG).filesAnalyzed).toBe(1);
+  });
+
+  it("skips a bundler's hash-named output chunk, and not a hand-written name like it", () => {
+    const source = ['export function poll(jobs) {', '  for (var i = 0; i < jobs.length; i++) {', '    setTimeout(function () { start(jobs[i]); }, 10);', '  }', '}', ''].join('\n');
+    for (const [path, hash] of [
+      ['widgets/material/assets/Camera-DRVdnhc9.js', 'DRVdnhc9'],
+      ['admin/custom/assets/index-yzltZz9D.js', 'yzltZz9D'],
+      ['admin/assets/js/LockIcon-CKXwa8oW.js', 'CKXwa8oW'],
+      ['admin/assets/BlindsBase--sA0klMx.js', '-sA0klMx'],
+      ['admin/assets/Html-nZzLAaeA.js', 'nZzLAaeA'],
+      ['public/static/js/main.3f2a9b1c.js', '3f2a9b1c'],
+      ['public/static/js/412.9c1e0f2ab7d4.chunk.js', '9c1e0f2ab7d4'],
+    ]) {
+      const result = analyzeSource({ path, content: source }, DEFAULT_CONFIG);
+      expect(result.findings).toEqual([]);
+      expect(result.skipped).toEqual([{ path, reason: 'generated', detail: `the file is a bundler's output chunk (content hash ${hash} in its name)` }]);
+    }
+    // Names a person writes: a word after the dash, a hyphenated name outside assets/, a hex-looking word, a TypeScript source.
+    for (const path of ['src/assets/index-Settings.js', 'src/assets/app-MyWidget.js', 'src/lib/retry-C4q9QC6p.js', 'src/jobs/poll.deadbeef.js', 'src/assets/Camera-DRVdnhc9.ts']) {
+      const result = analyzeSource({ path, content: source }, DEFAULT_CONFIG);
+      expect(result.filesAnalyzed).toBe(1);
+      expect(result.findings.map((f) => f.ruleId)).toContain('loop-closure-capture');
+    }
   });
 
   it('skips files over max_file_bytes, unknown languages and excluded paths', () => {

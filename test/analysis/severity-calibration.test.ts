@@ -392,6 +392,12 @@ main(makeClient(), makePool());
     expect(endless('src/stressors/listen.js').map((f) => f.severity)).toEqual(['warning']);
   });
 
+  it('reads mock servers and test doubles under mocks/ as test code (round 20: a mock dev server of a websocket addon)', () => {
+    expect(endless('server/mocks/listen.js')).toEqual([]);
+    expect(endless('src/__mocks__/listen.js')).toEqual([]);
+    expect(endless('src/mockserver/listen.js').map((f) => f.severity)).toEqual(['warning']);
+  });
+
   it('reports examples like the rest when the repository says so, or at the severity it chooses', () => {
     expect(endless('examples/listen.js', { example_code: { paths: [] } }).map((f) => f.severity)).toEqual(['warning']);
     expect(endless('examples/listen.js', { example_code: { severity: 'warning' } }).map((f) => f.severity)).toEqual(['warning']);
