@@ -99,9 +99,14 @@ function awaitedInIteration(use: SyntaxNode, loop: LoopFacts, model: FileModel):
   if (!call || assignment?.type !== 'assignment' || assignment.childForFieldName('right')?.id !== call.id) return false;
   const handle = assignment.childForFieldName('left');
   if (handle?.type !== 'identifier') return false;
+  // `p = multiprocessing.Process(target=lambda: work(i))` then `p.start()`: the child process gets a copy of the
+  // closure's cell as it is at `start()` (fork), or the closure cannot be sent at all (spawn, forkserver); either way
+  // it never reads a later iteration's value.
+  const forks = /(^|\.)Process$/.test(calleeOf(call)) && /^\s*(import\s+multiprocessing\b|from\s+multiprocessing\b)/m.test(model.source);
   for (const node of descendants(loop.body, model, { skipFunctions: true })) {
     if (node.startIndex <= assignment.endIndex || node.type !== 'attribute') continue;
     if (node.childForFieldName('object')?.text !== handle.text) continue;
+    if (forks && node.childForFieldName('attribute')?.text === 'start' && node.parent?.type === 'call') return true;
     // `t.join()`, `fut.result()`, `ev.wait()`: `waits.blocking` of rules/apis/*.yml; on the handle of async work,
     // `get` is the async result's blocking get.
     if (node.childForFieldName('attribute')?.text === 'get' || model.kb.waitOf?.(model.language, node.text) === 'blocking') return true;

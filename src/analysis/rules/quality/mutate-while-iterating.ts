@@ -334,8 +334,23 @@ function instanceOfDictClass(loop: LoopFacts, iterated: Iterated, model: FileMod
   });
 }
 
-/** The type from the last binding of the iterated name before the loop (for `self.x`, anywhere in the file). */
-function boundType(loop: LoopFacts, iterated: Iterated, model: FileModel): CollectionType {  const scope = iterated.collection.startsWith('self.') ? rootOf(loop.node) : (enclosingFunction(loop.node, 'python') ?? rootOf(loop.node));
+/**
+ * The type from the last binding of the iterated name before the loop. For `self.x`, the bindings in the class the
+ * loop sits in, and only when it has none, anywhere in the file: a subclass of the same file that binds the field to
+ * another type (`ExcludeList.__init__` sets a list, `ExcludeDict.__init__` a dict and overrides the method) does not
+ * decide what the base class's own method walks.
+ */
+function boundType(loop: LoopFacts, iterated: Iterated, model: FileModel): CollectionType {
+  if (iterated.collection.startsWith('self.')) {
+    const cls = enclosingClass(loop.node);
+    const own = cls ? boundTypeIn(cls, loop, iterated, model) : 'unknown';
+    if (own !== 'unknown') return own;
+  }
+  const scope = iterated.collection.startsWith('self.') ? rootOf(loop.node) : (enclosingFunction(loop.node, 'python') ?? rootOf(loop.node));
+  return boundTypeIn(scope, loop, iterated, model);
+}
+
+function boundTypeIn(scope: SyntaxNode, loop: LoopFacts, iterated: Iterated, model: FileModel): CollectionType {
   let found: CollectionType = 'unknown';
   for (const node of descendants(scope, model)) {
     if (node.startIndex >= loop.node.startIndex && !iterated.collection.startsWith('self.')) break;

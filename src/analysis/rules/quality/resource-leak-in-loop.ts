@@ -178,6 +178,9 @@ function usage(resource: Resource, loop: LoopFacts, ctx: RuleContext): Usage {
         // `with wrap_socket(s) as ss:` hands `s` to an object whose `with` closes both.
         else if (call.parent?.type === 'with_item' || (call.parent?.type === 'as_pattern' && call.parent.parent?.type === 'with_item')) result.managed = true;
         else if (closes(method)) result.closeStatements.push(call);
+        // Python: `self._shutdown(sock, addr)` where the class's own `_shutdown` closes the parameter it was given
+        // on every path (a statement of its body, or in its `finally`): the call is this loop's close.
+        else if (family === 'python' && closedByCallee(call, node, resource.closeMethod)) result.closeStatements.push(call);
         else if (['append', 'add', 'push', 'put', 'insert', 'extend', 'setdefault', 'set'].includes(method)) result.escapes = true;
         // `location = ZIPLocation(archive, dir)` / `new Reader(stream)`: a new object holds it, and closing it is
         // that object's business now (a resource index keeps the archive to read members from it later).
@@ -217,6 +220,47 @@ function keepsIt(call: SyntaxNode, ctx: RuleContext): boolean {
   const callee = calleeOf(call);
   if (call.type === 'new_expression') return /^[A-Z]\w*$/.test(callee) && ctx.model.classes.some((c) => c.name === callee);
   return call.type === 'call' && /^_?[A-Z]\w*$/.test(callee) && pythonBinding(callee, ctx) === 'own';
+}
+
+/**
+ * Python: the handle is a positional argument of a function of the module (`m(f)`) or a method of the enclosing class
+ * (`self.m(f)`), the only definition of that name, and that function calls `<parameter>.<close>()` as a statement
+ * reached on every path: directly in its body, or in a `finally` or `with` block there, not in a `try` body, an `if`,
+ * a loop or an `except`. A madVR-style announcer hands each datagram socket to `_shutdown`, which
+ * shuts it down in a try and closes it after.
+ */
+function closedByCallee(call: SyntaxNode, argument: SyntaxNode, closeMethod: string): boolean {
+  if (call.type !== 'call') return false;
+  const callee = calleeOf(call);
+  const name = /^(?:self\.)?(\w+)$/.exec(callee)?.[1];
+  if (!name) return false;
+  const args = call.childForFieldName('arguments')?.namedChildren.filter((a) => a.type !== 'comment') ?? [];
+  const index = args.findIndex((a) => a.id === argument.id);
+  if (index < 0 || args.slice(0, index + 1).some((a) => a.type === 'keyword_argument' || a.type === 'list_splat' || a.type === 'dictionary_splat')) return false;
+  const method = callee.startsWith('self.');
+  const definitions = (method ? classMethods(enclosingClass(call)) : blockFunctions(rootOf(call))).filter((d) => d.childForFieldName('name')?.text === name);
+  if (definitions.length !== 1) return false;
+  const definition = definitions[0]!;
+  const parameters = (definition.childForFieldName('parameters')?.namedChildren ?? []).filter((p) => p.type !== 'comment');
+  const parameter = parameters[index + (method ? 1 : 0)];
+  if (parameter?.type !== 'identifier') return false;
+  const body = definition.childForFieldName('body');
+  if (!body) return false;
+  const onEveryPath = (statement: SyntaxNode): boolean => {
+    for (let up = statement.parent; up; up = up.parent) {
+      if (up.id === body.id) return true;
+      // A block of the body, a `finally` or a `with`; not a `try` body (an earlier statement may raise past it), an
+      // `else`, an `except`, an `if` or a loop.
+      if (up.type === 'block' && !['finally_clause', 'with_statement'].includes(up.parent?.type ?? '')) return false;
+      if (!['block', 'try_statement', 'finally_clause', 'with_statement'].includes(up.type)) return false;
+    }
+    return false;
+  };
+  return body.descendantsOfType('call').some((c) => {
+    const target = c.childForFieldName('function');
+    if (target?.type !== 'attribute' || target.childForFieldName('object')?.text !== parameter.text || target.childForFieldName('attribute')?.text !== closeMethod) return false;
+    return c.parent?.type === 'expression_statement' && onEveryPath(c.parent);
+  });
 }
 
 /** Value positions of a returned expression: the handle itself is what comes back (not `len(f)`, not `f.name`). */
