@@ -160,7 +160,7 @@ def export(paths):
         except OSError:
             log.warning("skipped %s", path)
 `;
-  const PY_NEVER_CLOSED = 'def export(paths):\n    for path in paths:\n        out = open(path + ".bak", "w")\n        out.write(render(path))\n';
+  const PY_NEVER_CLOSED = 'def export(hosts):\n    for host in hosts:\n        out = socket.create_connection((host, 9100))\n        out.sendall(render(host))\n';
   const JAVA_SKIPPED_CLOSE = `
 class Export {
     void export(java.util.List<String> paths) {
@@ -339,7 +339,7 @@ def sync_forever():
   });
 
   it('says it on the rule page and in the catalogue', () => {
-    expect(renderRuleDocs(getRule('resource-leak-in-loop')!, 'en')).toContain('`warning` (`info` for the `not-on-every-path` variant; `info` for the `cursor` variant; `info` for the `java-not-on-every-path` variant)');
+    expect(renderRuleDocs(getRule('resource-leak-in-loop')!, 'en')).toContain('`warning` (`info` for the `not-on-every-path` variant; `info` for the `cursor` variant; `info` for the `rebound` variant; `info` for the `java-not-on-every-path` variant)');
     expect(renderRuleDocs(getRule('defer-in-loop')!, 'zh-CN')).toContain('`default` 变体为 `info`');
   });
 

@@ -646,7 +646,7 @@ export const detectResourceLeakInLoop: Detector = (loop, ctx) => {
     // A DB-API cursor of a connection opened before the loop (one of the round's own connection is skipped above):
     // CPython frees it when the name is rebound, and a client-side cursor holds no server resource (graded `info`).
     const cursor = family === 'python' && methodOf(resource.callee) === 'cursor';
-    const variant = info.closeStatements.length > 0 ? 'not-on-every-path' : cursor ? 'cursor' : 'never-closed';
+    const variant = info.closeStatements.length > 0 ? 'not-on-every-path' : cursor ? 'cursor' : family === 'python' && reboundFileHandle(resource, loop, ctx) ? 'rebound' : 'never-closed';
     const sleep = treeCalls(loop.body, ctx.model, { skipFunctions: true, skipLoops: true })
       .map((c) => sleepOf(c, model))
       .find((s) => s?.seconds !== undefined);
@@ -675,6 +675,25 @@ export const detectResourceLeakInLoop: Detector = (loop, ctx) => {
   }
   return detections;
 };
+
+/**
+ * Python files, archives and HTTP responses, by their opener (`resources:` of rules/apis/python.yml): what CPython's
+ * reference counting closes when the last name for it goes. Sockets, connections, sessions and cursors are not here.
+ */
+const PY_FILE_OPENERS = /^(?:(?:io|codecs|gzip|bz2|lzma|tarfile)\.)?open$|^(?:zipfile\.)?ZipFile$|^(?:(?:urllib\.)?request\.)?urlopen$|^(?:tempfile\.)?(?:NamedTemporaryFile|TemporaryFile)$/;
+
+/**
+ * Python: a file, archive or response opened into a plain local name in each round of a `for` loop and never closed
+ * (`f = open(path)`, `tf = tarfile.open(p)`, `resp = urlopen(url)`). The next round's assignment drops the last
+ * reference and CPython closes it there, so one handle is open at a time: a missing `with`, not a leak that piles up
+ * (graded `info`, see `variant_severity` in the rule file). A `while` loop (a worker that may hold it across a sleep)
+ * and anything else opened stay `never-closed`.
+ */
+function reboundFileHandle(resource: Resource, loop: LoopFacts, ctx: RuleContext): boolean {
+  if (loop.kind === 'while' || loop.infinite || !/^[A-Za-z_]\w*$/.test(resource.name)) return false;
+  const callee = /^[A-Za-z_]\w*$/.test(resource.callee) ? (pythonBinding(resource.callee, ctx) ?? resource.callee) : resource.callee;
+  return typeof callee === 'string' && callee !== 'own' && PY_FILE_OPENERS.test(callee);
+}
 
 /** Whether `a` and `b` sit in different branches of one `if` (its body, an `elif`, an `else`): only one of them runs. */
 function inOtherBranch(a: SyntaxNode, b: SyntaxNode): boolean {
