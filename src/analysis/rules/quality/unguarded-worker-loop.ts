@@ -34,6 +34,7 @@ import { isInfiniteHeader, loopExits } from './shape.js';
 import { outerNamesUsed, workerName } from './worker-name.js';
 import { detectBraceUnguardedWorker, isBraceLanguage } from './brace-worker.js';
 import { neverRejects } from './fire-and-forget-task.js';
+import { rejectingIntervalCall } from './interval-rejections.js';
 
 const THROWING_KINDS: ReadonlySet<CallKind> = new Set(['http', 'db-read', 'db-write', 'db-commit', 'db-batch', 'queue-pop', 'queue-ack', 'queue-publish', 'connect', 'file-open']);
 const STOP_FLAG = /\b(running|is_running|isRunning|keep_running|keepRunning|alive|active|stop\w*|shutdown\w*|is_set|aborted|should_\w+|shouldRun|exit\w*|terminat\w*|cancel\w*)\b/i;
@@ -319,10 +320,10 @@ export function findUnguardedCall(loop: LoopFacts, ctx: RuleContext): TreeCall |
   const family = familyOf(loop.language);
   const calls = treeCalls(loop.body, ctx.model, { skipFunctions: true });
   const perItemTry = firstCatchingTry(loop, model);
-  const unhandled = (call: TreeCall) =>
-    // JS: a call known only by a name guess (`requestMetric.set`, `transport.send`) is no evidence that the timer's
-    // callback throws and crashes the process. (In Python the guesses held up: RLlib's `self.send_fn` is a request.)
-    !(family === 'js' && call.confidence === 'low') &&
+  // JS: a call known only by a name guess (`requestMetric.set`, `transport.send`) is no evidence that the timer's
+  // callback throws and crashes the process. (In Python the guesses held up: RLlib's `self.send_fn` is a request.)
+  const unhandled = (call: TreeCall) => !(family === 'js' && call.confidence === 'low') && unhandledAny(call);
+  const unhandledAny = (call: TreeCall) =>
     !isCallHandled(call.node, loop.body) &&
     !(perItemTry && isFetchOrRecovery(call, perItemTry)) &&
     !inProcessQueueGet(call, loop, ctx) &&
@@ -335,7 +336,10 @@ export function findUnguardedCall(loop: LoopFacts, ctx: RuleContext): TreeCall |
     !heartbeatAfterOpenTest(call, loop, ctx) &&
     !datagramSendBeforeTeardown(call, loop, ctx) &&
     !reportsThroughCallback(call, ctx);
-  const found = calls.find((call) => call.kinds.some((k) => THROWING_KINDS.has(k)) && unhandled(call));
+  // JS: or an interval callback that awaits (or returns) a promise that can reject, of a call that is not recognised
+  // I/O: the code's own async function, another package's client (interval-rejections.ts). The await is the evidence
+  // a name guess lacks, so the low-confidence clause does not apply.
+  const found = calls.find((call) => call.kinds.some((k) => THROWING_KINDS.has(k)) && unhandled(call)) ?? (family === 'js' ? rejectingIntervalCall(loop, ctx, unhandledAny) : undefined);
   if (!found || family !== 'python') return found;
   // The message names the first call that can end the loop: an unguarded `accept()` before it (see acceptsClient).
   // An accept alone is no finding: reviewers dismissed accept-only loops (round 15, a forking RPC server) as a
