@@ -219,15 +219,26 @@ export function resolvesOnly(fn: SyntaxNode): boolean {
  * fulfils, as `return new Promise((resolve) => ...)` does (jsprec20b: a bot platform's `shutdownLogger`, awaited by an
  * async signal handler that then exits).
  */
+/** Nodes that store into a name (returnsCachedResolverOnly). */
+const STORE_TYPES = ['assignment_expression', 'augmented_assignment_expression', 'variable_declarator', 'update_expression'];
+
 function returnsCachedResolverOnly(value: SyntaxNode | null | undefined, setup: readonly SyntaxNode[], fn: SyntaxNode): boolean {
   if (value?.type !== 'identifier') return false;
   const name = value.text;
   const params = fn.childForFieldName('parameter') ? [fn.childForFieldName('parameter')!] : (fn.childForFieldName('parameters')?.namedChildren ?? []);
   if (params.some((p) => p.descendantsOfType('identifier').some((id) => id.text === name) || p.text === name)) return false;
+  // The function's own statements must store such a promise in the name before the whole file is read: most
+  // functions end in `return result;`, and reading every assignment of the file for each of them was quadratic (6 % of
+  // the analysis thread on bench's JavaScript tree).
+  const storesPromise = (node: SyntaxNode): boolean =>
+    node.type !== 'update_expression' &&
+    node.childForFieldName(node.type === 'variable_declarator' ? 'name' : 'left')?.text === name &&
+    resolverOnlyPromise(node.childForFieldName(node.type === 'variable_declarator' ? 'value' : 'right'));
+  if (!setup.some((s) => s.descendantsOfType(STORE_TYPES).some(storesPromise))) return false;
   let program: SyntaxNode = fn;
   while (program.parent) program = program.parent;
   let cachedHere = false;
-  for (const node of program.descendantsOfType(['assignment_expression', 'augmented_assignment_expression', 'variable_declarator', 'update_expression'])) {
+  for (const node of program.descendantsOfType(STORE_TYPES)) {
     if (node.type === 'update_expression') {
       if (node.namedChildren.some((c) => c.type === 'identifier' && c.text === name)) return false;
       continue;
