@@ -223,6 +223,27 @@ function keepsIt(call: SyntaxNode, ctx: RuleContext): boolean {
 }
 
 /**
+ * Python: the own function that receives `argument` of `call`, and the parameter it lands in: `m(f)` is the module's
+ * function `m`, `self.m(f)` a method of the class the call sits in; only the one definition of that name, and only a
+ * positional argument before any keyword or splat.
+ */
+function receivingParameter(call: SyntaxNode, argument: SyntaxNode): { definition: SyntaxNode; parameter: SyntaxNode } | undefined {
+  const callee = calleeOf(call);
+  const name = /^(?:self\.)?(\w+)$/.exec(callee)?.[1];
+  if (!name) return undefined;
+  const args = call.childForFieldName('arguments')?.namedChildren.filter((a) => a.type !== 'comment') ?? [];
+  const index = args.findIndex((a) => a.id === argument.id);
+  if (index < 0 || args.slice(0, index + 1).some((a) => a.type === 'keyword_argument' || a.type === 'list_splat' || a.type === 'dictionary_splat')) return undefined;
+  const method = callee.startsWith('self.');
+  const definitions = (method ? classMethods(enclosingClass(call)) : blockFunctions(rootOf(call))).filter((d) => d.childForFieldName('name')?.text === name);
+  if (definitions.length !== 1) return undefined;
+  const definition = definitions[0]!;
+  const parameters = (definition.childForFieldName('parameters')?.namedChildren ?? []).filter((p) => p.type !== 'comment');
+  const parameter = parameters[index + (method ? 1 : 0)];
+  return parameter?.type === 'identifier' ? { definition, parameter } : undefined;
+}
+
+/**
  * Python: the handle is a positional argument of a function of the module (`m(f)`) or a method of the enclosing class
  * (`self.m(f)`), the only definition of that name, and that function calls `<parameter>.<close>()` as a statement
  * reached on every path: directly in its body, or in a `finally` or `with` block there, not in a `try` body, an `if`,
@@ -231,19 +252,9 @@ function keepsIt(call: SyntaxNode, ctx: RuleContext): boolean {
  */
 function closedByCallee(call: SyntaxNode, argument: SyntaxNode, closeMethod: string): boolean {
   if (call.type !== 'call') return false;
-  const callee = calleeOf(call);
-  const name = /^(?:self\.)?(\w+)$/.exec(callee)?.[1];
-  if (!name) return false;
-  const args = call.childForFieldName('arguments')?.namedChildren.filter((a) => a.type !== 'comment') ?? [];
-  const index = args.findIndex((a) => a.id === argument.id);
-  if (index < 0 || args.slice(0, index + 1).some((a) => a.type === 'keyword_argument' || a.type === 'list_splat' || a.type === 'dictionary_splat')) return false;
-  const method = callee.startsWith('self.');
-  const definitions = (method ? classMethods(enclosingClass(call)) : blockFunctions(rootOf(call))).filter((d) => d.childForFieldName('name')?.text === name);
-  if (definitions.length !== 1) return false;
-  const definition = definitions[0]!;
-  const parameters = (definition.childForFieldName('parameters')?.namedChildren ?? []).filter((p) => p.type !== 'comment');
-  const parameter = parameters[index + (method ? 1 : 0)];
-  if (parameter?.type !== 'identifier') return false;
+  const received = receivingParameter(call, argument);
+  if (!received) return false;
+  const { definition, parameter } = received;
   const body = definition.childForFieldName('body');
   if (!body) return false;
   const onEveryPath = (statement: SyntaxNode): boolean => {
@@ -277,20 +288,9 @@ function returnedByCallee(call: SyntaxNode, argument: SyntaxNode, ctx: RuleConte
   let up = call.parent;
   while (up && PASSES_VALUE.has(up.type)) up = up.parent;
   if (!up || !['return_statement', 'yield'].includes(up.type)) return false;
-  const callee = calleeOf(call);
-  const name = /^(?:self\.)?(\w+)$/.exec(callee)?.[1];
-  if (!name) return false;
-  const args = call.childForFieldName('arguments')?.namedChildren.filter((a) => a.type !== 'comment') ?? [];
-  const index = args.findIndex((a) => a.id === argument.id);
-  if (index < 0 || args.slice(0, index + 1).some((a) => a.type === 'keyword_argument' || a.type === 'list_splat' || a.type === 'dictionary_splat')) return false;
-  const method = callee.startsWith('self.');
-  // `self.m(...)`: a method of the class the call sits in; `m(...)`: a function of the module.
-  const definitions = (method ? classMethods(enclosingClass(call)) : blockFunctions(rootOf(call))).filter((d) => d.childForFieldName('name')?.text === name);
-  if (definitions.length !== 1) return false;
-  const definition = definitions[0]!;
-  const parameters = (definition.childForFieldName('parameters')?.namedChildren ?? []).filter((p) => p.type !== 'comment');
-  const parameter = parameters[index + (method ? 1 : 0)];
-  if (parameter?.type !== 'identifier') return false;
+  const received = receivingParameter(call, argument);
+  if (!received) return false;
+  const { definition, parameter } = received;
   return definition.descendantsOfType('return_statement').some((r) =>
     r.descendantsOfType('identifier').some((id) => {
       if (id.text !== parameter.text) return false;
