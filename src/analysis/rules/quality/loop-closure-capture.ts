@@ -540,6 +540,76 @@ function lastValueAfterBreak(loop: LoopFacts, captured: readonly string[], model
   return ![...descendants(scope, model)].some((n) => n.startIndex >= loop.node.endIndex && n.type === 'identifier' && captured.includes(n.text));
 }
 
+/**
+ * The loop's `var`s that only its callbacks fill, from values that are the same on every iteration
+ * (`for (...) { var body = null; request.on('end', () => { body = JSON.parse(raw) }); all.then(() => use(body)) }`,
+ * where `raw` and `request` do not change from one iteration to the next): the loop body itself only resets them to a
+ * constant, and each assignment sits in a callback whose whole text, and the call it is handed to, reads no name the
+ * loop changes (its own `var`s other than these, its `let`/`const` bindings, the loop variable). Whichever
+ * iteration's callback runs last, every reader sees the same value, so there is no "value after the loop finished"
+ * to see. A callback filled from the iteration's own data (`fetch(urls[i]).then((r) => { out = r })`) is not in it.
+ */
+function filledByCallbacksAlike(loop: LoopFacts, vars: ReadonlyMap<string, SyntaxNode>, model: FileModel): Set<string> {
+  const loopBound = new Set<string>(vars.keys());
+  const head = loop.node.type === 'for_statement' ? loop.node.childForFieldName('initializer') : null;
+  if (head) for (const n of identifiersIn(head, model)) loopBound.add(n);
+  if (loop.node.type === 'for_in_statement') for (const n of identifiersIn(loop.node.childForFieldName('left'), model)) loopBound.add(n);
+  for (const d of descendants(loop.body, model, { skipFunctions: true })) {
+    if (d.type === 'lexical_declaration') for (const v of d.namedChildren) if (v.type === 'variable_declarator') for (const n of identifiersIn(v.childForFieldName('name'), model)) loopBound.add(n);
+  }
+  const candidates = new Set<string>();
+  for (const name of vars.keys()) {
+    let ok = true;
+    let declared = false;
+    for (const d of descendants(loop.body, model, { skipFunctions: true })) {
+      if (d.type === 'variable_declarator' && d.childForFieldName('name')?.text === name) {
+        const value = d.childForFieldName('value');
+        if (value && !CONSTANT_VALUES.has(value.type)) ok = false;
+        declared = true;
+      }
+    }
+    if (ok && declared) candidates.add(name);
+  }
+  // Where each candidate is written: outside a function of the loop body disqualifies it; inside one, the outermost
+  // such function and the call it is an argument of must read nothing the loop changes.
+  const writers = new Map<string, SyntaxNode[]>();
+  for (const d of descendants(loop.node, model)) {
+    const target =
+      d.type === 'assignment_expression' || d.type === 'augmented_assignment_expression'
+        ? d.childForFieldName('left')
+        : d.type === 'update_expression'
+          ? d.childForFieldName('argument')
+          : null;
+    if (!target || target.type !== 'identifier' || !candidates.has(target.text)) continue;
+    let outer: SyntaxNode | null = null;
+    for (let up = d.parent; up && up.id !== loop.body.id; up = up.parent) if (FUNCTION_TYPES.js.has(up.type)) outer = up;
+    if (!outer || !outer.parent || outer.parent.type !== 'arguments') {
+      candidates.delete(target.text);
+      continue;
+    }
+    const call = outer.parent.parent;
+    if (!call || (call.type !== 'call_expression' && call.type !== 'new_expression')) {
+      candidates.delete(target.text);
+      continue;
+    }
+    const list = writers.get(target.text) ?? [];
+    list.push(call);
+    writers.set(target.text, list);
+  }
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const name of [...candidates]) {
+      const varying = (n: SyntaxNode): boolean =>
+        (n.type === 'identifier' || n.type === 'shorthand_property_identifier') && loopBound.has(n.text) && !candidates.has(n.text);
+      if (!(writers.get(name) ?? []).every((call) => ![...descendants(call, model)].some(varying))) {
+        candidates.delete(name);
+        changed = true;
+      }
+    }
+  }
+  return candidates;
+}
+
 function varKeyword(declaration: SyntaxNode): SyntaxNode | undefined {
   return declaration.children.find((c) => c.type === 'var');
 }
@@ -571,6 +641,7 @@ function jsDetections(loop: LoopFacts, source: string, model: FileModel): Detect
   const out: Detection[] = [];
   const reported = new Set<string>();
   let assigned: Set<string> | undefined;
+  let alike: Set<string> | undefined;
   for (const closure of descendants(loop.body, model)) {
     if (closure.type !== 'arrow_function' && closure.type !== 'function_expression' && closure.type !== 'function') continue;
     // `(() => use(i))()` / `(function () { ... })()` / `.call(this)`: runs now, with this iteration's value.
@@ -580,8 +651,10 @@ function jsDetections(loop: LoopFacts, source: string, model: FileModel): Detect
     const body = closure.childForFieldName('body');
     if (!body) continue;
     const used = loopBindingsRead(closure, vars, loop.body, model);
-    const captured = [...vars.keys()].filter((v) => used.has(v) && !paramNames.has(v) && !reported.has(v) && !sameOnEveryIteration(v, loop, vars, (assigned ??= assignedInLoop(loop, model)), model));
+    let captured = [...vars.keys()].filter((v) => used.has(v) && !paramNames.has(v) && !reported.has(v) && !sameOnEveryIteration(v, loop, vars, (assigned ??= assignedInLoop(loop, model)), model));
     if (captured.length === 0 || !(isDeferred(closure, model) || collectedByArrayCallback(closure))) continue;
+    captured = captured.filter((v) => !(alike ??= filledByCallbacksAlike(loop, vars, model)).has(v));
+    if (captured.length === 0) continue;
     if (madeOnTheWayOut(closure, loop, captured, model)) continue;
     for (const v of captured) reported.add(v);
     // `let` is only a drop-in when nothing after the loop reads the variable.
