@@ -390,6 +390,20 @@ function removesHandleOfElement(args: readonly SyntaxNode[], loop: LoopFacts): b
   return object?.type === 'identifier' && loop.loopVariables.includes(object.text);
 }
 
+/** Methods of Python's list, set and dict that change the collection and return None. */
+const RETURNS_NONE = new Set(['add', 'discard', 'append', 'extend', 'insert', 'remove', 'clear', 'update']);
+
+/**
+ * The call's value is used: assigned, returned, passed on or called on; not a statement of its own, and not the
+ * `x in seen or seen.add(x)` idiom, whose None is only a truth value.
+ */
+function valueUsed(call: SyntaxNode): boolean {
+  let n: SyntaxNode = call;
+  while (n.parent?.type === 'parenthesized_expression') n = n.parent;
+  const parent = n.parent;
+  return parent !== null && !['expression_statement', 'boolean_operator', 'not_operator', 'conditional_expression'].includes(parent.type);
+}
+
 /** The method says what the collection is when its type is unknown: `add` is a set's, `append` a list's. */
 function typeOfMethod(method: string, keyIsLoopVariable: boolean): CollectionType {
   if (method === 'add' || method === 'discard') return 'set';
@@ -892,6 +906,11 @@ export const detectMutateWhileIterating: Detector = (loop, ctx) => {
       // container is a model of its own class (a Gtk.ListStore from `builder.get_object(...)`, whose row iterator has
       // already taken the next row's handle when the body runs), not a list that skips. Only when nothing says list.
       if (family === 'python' && method === 'remove' && removesHandleOfElement(args, loop) && (declared() === 'unknown' || declared() === 'object')) continue;
+      // Python's list and set `add`/`append`/`extend`/`insert`/`remove`/`discard`/`clear`/`update` return None. A call
+      // whose value the code uses (`group = node_list.add(Group())`, `node.add(child).set(...)`) is a method of another
+      // kind of container (an XML element that appends a child and returns it, an ORM or tree node), not a set or list
+      // of the builtins, when nothing binds the name to one (pyheld51: an SVG element walked while a child is added).
+      if (family === 'python' && RETURNS_NONE.has(method) && valueUsed(node) && declared() === 'unknown') continue;
       const byMethod = byPosition ? 'list' : typeOfMethod(method, keyIsLoopVariable);
       const type = declared() !== 'unknown' ? declared() : byMethod === 'unknown' && family === 'python' && shrink.has(method) && usedAsList(loop, iterated, model) ? 'list' : byMethod;
       // `xs.splice(i + 1, 0, x)` takes nothing out: an insertion (what an array walk then visits), not a removal.
