@@ -705,6 +705,8 @@ export class FileEffects implements KnowledgeBase {
   private readonly implementations = new Map<string, { iface: string; type: string }>();
 
   private tableValue: FileTable | undefined;
+  /** innermostMethod's index: the table's class methods by start, and the furthest end among each one and those before it. */
+  private methodsByStart: { methods: TableFunction[]; reach: number[] } | undefined;
 
   constructor(
     private readonly base: KnowledgeBase,
@@ -948,14 +950,40 @@ export class FileEffects implements KnowledgeBase {
     if (at === undefined) return undefined;
     const match = /^(?:await\s*)?(?:self|this|cls)\.(#?[A-Za-z_$][\w$]*)$/.exec(callee);
     if (!match) return undefined;
-    const table = this.table;
-    let inner: TableFunction | undefined;
-    for (const fn of table.functions) {
-      if (fn.className !== undefined && fn.startIndex <= at && at < fn.endIndex && (!inner || fn.startIndex > inner.startIndex)) inner = fn;
-    }
+    const inner = this.innermostMethod(at);
     if (!inner) return undefined;
-    const target = classChainMethod(table, inner.className!, match[1]!, 0);
+    const target = classChainMethod(this.table, inner.className!, match[1]!, 0);
     return target && target.abstract !== true ? { target, key: `${inner.className}\u0000${callee.replace(/^await\s*/, '')}` } : undefined;
+  }
+
+  /**
+   * The class method of this file that holds byte `at` and starts last (the innermost), or undefined. A binary search
+   * over the methods by start, then back while an earlier method may still reach `at`: each `this.m()` of a large file
+   * scanned every function of the file before.
+   */
+  private innermostMethod(at: number): TableFunction | undefined {
+    if (!this.methodsByStart) {
+      const methods = this.table.functions.filter((fn) => fn.className !== undefined).sort((a, b) => a.startIndex - b.startIndex);
+      const reach: number[] = [];
+      for (const [i, fn] of methods.entries()) reach.push(Math.max(fn.endIndex, i > 0 ? reach[i - 1]! : 0));
+      this.methodsByStart = { methods, reach };
+    }
+    const { methods, reach } = this.methodsByStart;
+    let lo = 0;
+    let hi = methods.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (methods[mid]!.startIndex <= at) lo = mid + 1;
+      else hi = mid;
+    }
+    // (Of two methods with the same start, the one the table lists first, as the scan this replaces chose.)
+    for (let i = lo - 1; i >= 0 && reach[i]! > at; i--) {
+      if (at >= methods[i]!.endIndex) continue;
+      let first = i;
+      for (let j = i - 1; j >= 0 && methods[j]!.startIndex === methods[i]!.startIndex; j--) if (at < methods[j]!.endIndex) first = j;
+      return methods[first];
+    }
+    return undefined;
   }
 
   /** The call of the enclosing class's own method (enclosingMethod): its summary, or an unknown call when it has none. */

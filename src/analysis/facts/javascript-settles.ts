@@ -88,12 +88,13 @@ const FINALLY_FAILS: readonly string[] = ['throw_statement'];
 export function unguarded(root: SyntaxNode, types: readonly string[]): boolean {
   return root.descendantsOfType(types).some((node) => {
     if (node.type === 'return_statement' && node.namedChildCount === 0) return false;
-    if (node.type === 'await_expression' && (awaitsResolverOnly(node) || awaitsResolvingHelper(node))) return false;
     for (let child = node, current = node.parent; current && child.id !== root.id; child = current, current = current.parent) {
       if (FUNCTION_SCOPES.has(current.type)) return false;
       if (current.type === 'try_statement' && current.childForFieldName('body')?.id === child.id && current.childForFieldName('handler')) return false;
     }
-    return true;
+    // (After the walk up: awaitsResolvingHelper reads every binding of the file, so it runs only for an await that
+    // nothing else guards.)
+    return !(node.type === 'await_expression' && (awaitsResolverOnly(node) || awaitsResolvingHelper(node)));
   });
 }
 
@@ -208,8 +209,11 @@ export function resolvesOnly(fn: SyntaxNode): boolean {
   if (body?.type !== 'statement_block') return fn.type === 'arrow_function' && returnsResolverOnly(body, fn);
   const statements = body.namedChildren.filter((s) => s.type !== 'comment');
   const last = statements[statements.length - 1];
-  if (last?.type !== 'return_statement' || statements.slice(0, -1).some((s) => unguarded(s, SETUP_FAILS))) return false;
-  return returnsResolverOnly(last.namedChildren[0], fn) || returnsCachedResolverOnly(last.namedChildren[0], statements.slice(0, -1), fn);
+  if (last?.type !== 'return_statement') return false;
+  // The returned value first: the setup's check reads the file's bindings for each helper it awaits.
+  const setup = statements.slice(0, -1);
+  if (!returnsResolverOnly(last.namedChildren[0], fn) && !returnsCachedResolverOnly(last.namedChildren[0], setup, fn)) return false;
+  return !setup.some((s) => unguarded(s, SETUP_FAILS));
 }
 
 /**
@@ -276,7 +280,11 @@ export function settlingJoin(node: SyntaxNode | null | undefined): boolean {
   let join = node;
   while (join?.type === 'parenthesized_expression') join = join.namedChildren[0];
   if (join?.type !== 'call_expression') return false;
-  const callee = join.childForFieldName('function')?.text.replace(/\s+/g, '');
+  // (The property first: the callee's text may be a whole function, `return (function () { ... })()`.)
+  const fn = join.childForFieldName('function');
+  const property = fn?.type === 'member_expression' ? fn.childForFieldName('property')?.text : undefined;
+  if (property !== 'all' && property !== 'allSettled') return false;
+  const callee = fn!.text.replace(/\s+/g, '');
   const args = join.childForFieldName('arguments')?.namedChildren.filter((a) => a.type !== 'comment') ?? [];
   if (callee === 'Promise.allSettled') return args.length === 1;
   if (callee !== 'Promise.all' || args.length !== 1 || args[0]!.type !== 'call_expression') return false;
