@@ -15,7 +15,7 @@ export interface IgnoredStop {
 }
 
 const PY_STOP = /^_?(?:stop|close|shutdown|disconnect|terminate|cancel|quit|halt|destroy|dispose)(?:_[a-z_]+)?$/;
-const JS_STOP = /^_?(?:stop|close|shutdown|disconnect|terminate|cancel|quit|halt|destroy|dispose)(?:[A-Z]\w*)?$/;
+export const JS_STOP = /^_?(?:stop|close|shutdown|disconnect|terminate|cancel|quit|halt|destroy|dispose)(?:[A-Z]\w*)?$/;
 
 interface ClassView {
   name: string;
