@@ -8,7 +8,7 @@
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import type { RuleContext } from '../../rule-types.js';
 import { rootOf } from '../lib/index.js';
-import { JS_STOP } from './owner-stop.js';
+import { JS_TEARDOWN } from './owner-stop.js';
 
 export interface TimerTeardown {
   owner: string;
@@ -54,6 +54,7 @@ function fileFunctions(root: SyntaxNode): Map<string, SyntaxNode[]> {
   const out = new Map<string, SyntaxNode[]>();
   const add = (name: string | undefined, fn: SyntaxNode | null | undefined) => {
     if (!name || !fn || !FUNCTION_TYPES.has(fn.type)) return;
+    name = name.replace(/^#/, '');
     const list = out.get(name) ?? [];
     list.push(fn);
     out.set(name, list);
@@ -162,12 +163,10 @@ function classTeardown(timer: SyntaxNode): Teardown | undefined {
   const name = cls.childForFieldName('name')?.text ?? 'class';
   let own: SyntaxNode | undefined;
   for (let n: SyntaxNode | null = timer; n && n.id !== body.id; n = n.parent) if (n.type === 'method_definition') own = n;
-  for (const m of body.namedChildren) {
-    if (m.type !== 'method_definition' || m.id === own?.id) continue;
-    const stop = m.childForFieldName('name')?.text ?? '';
-    if (JS_STOP.test(stop)) return { owner: name, stop, fn: m };
-  }
-  return undefined;
+  // Every teardown of the class (`close()` and `stop()`): the timer is stopped if any of them stops it.
+  const stops = body.namedChildren.filter((m) => m.type === 'method_definition' && m.id !== own?.id && JS_TEARDOWN.test(m.childForFieldName('name')?.text ?? ''));
+  if (stops.length === 0) return undefined;
+  return { owner: name, stop: stops[0].childForFieldName('name')?.text ?? 'stop', fn: stops[0], more: stops.slice(1) };
 }
 
 /** The timer call of the loop: the `setInterval`, or a re-scheduling `setTimeout` of the chain's function. */
@@ -265,6 +264,11 @@ export function timerIgnoresTeardown(loop: LoopFacts, ctx: RuleContext): TimerTe
   // Loop-side text: the chain's body and the functions of the file it calls, for flags and the objects it drives.
   const loopSide = bodyNode ? reach(bodyNode, fns, closes).bodies.map((b) => b.text).join('\n') : bodyText;
   const selfClears = /\bclear(?:Interval|Timeout)\s*\(/.test(bodyText);
+  const clearsHandle = (b: SyntaxNode) => b.descendantsOfType('call_expression').some((c) => /(?:^|\.)clear(?:Interval|Timeout)$/.test(calleeOf(c)) && handleTails.has(lastName(c.childForFieldName('arguments')?.namedChildren[0]?.text ?? '')));
+  // The callback (or what it calls in the file) clears its own handle: it ends by itself (a queue drain that stops when empty).
+  if (bodyNode && reach(bodyNode, fns, closes).bodies.some(clearsHandle)) return undefined;
+  // The handle is cleared somewhere in the file and the teardown closes a connection: the close event's cleanup may be what clears it.
+  if (root.descendantsOfType('call_expression').some((c) => /(?:^|\.)clear(?:Interval|Timeout)$/.test(calleeOf(c)) && handleTails.has(lastName(c.childForFieldName('arguments')?.namedChildren[0]?.text ?? ''))) && bodies.some((b) => b.descendantsOfType('call_expression').some((c) => c.childForFieldName('function')?.type === 'member_expression' && closes(calleeOf(c))))) return undefined;
   for (const b of bodies) {
     for (const call of b.descendantsOfType('call_expression')) {
       const callee = calleeOf(call);
