@@ -12,6 +12,7 @@ import { acceptsClients, findUnguardedCall, inProcessQueueGet, isInProcessQueue,
 import { detectBraceNoExit, ITEM_KINDS } from './brace-worker.js';
 import { outerNamesUsed, workerName } from './worker-name.js';
 import { ignoredStop } from './owner-stop.js';
+import { timerIgnoresTeardown } from './timer-teardown.js';
 
 
 /**
@@ -227,6 +228,13 @@ export const detectInfiniteLoopNoExit: Detector = (loop, ctx) => {
   // worker, so there is no deploy to stop it (the Go/Java detector says the same).
   if (ctx.testCode) return null;
   const family = familyOf(loop.language);
+  // A JS timer (setInterval, a setTimeout chain) whose component's teardown (Node-RED's `close`, ioBroker's
+  // `unload`, the class's own `stop()`) does not stop it: each redeploy or restart leaves one more running.
+  if (family === 'js' && (loop.kind === 'interval' || loop.kind === 'timeout-recursion')) {
+    const timer = timerIgnoresTeardown(loop, ctx);
+    if (!timer) return null;
+    return { loop, line: lineOf(loop.node), variant: 'ignores-stop', data: { call: timer.call, owner: timer.owner, stop: timer.stop }, confidence: 'high' };
+  }
   const worker = noExitWorkerCall(loop, ctx);
   if (!worker) return null;
   if (family === 'python' && holdsNoItem(loop, ctx) && (isDaemonThreadLoop(loop) || enclosingFunction(loop.node, family) === undefined || stoppedByInterrupt(loop))) return null;

@@ -16,6 +16,8 @@ export interface IgnoredStop {
 
 const PY_STOP = /^_?(?:stop|close|shutdown|disconnect|terminate|cancel|quit|halt|destroy|dispose)(?:_[a-z_]+)?$/;
 const JS_STOP = /^_?(?:stop|close|shutdown|disconnect|terminate|cancel|quit|halt|destroy|dispose)(?:[A-Z]\w*)?$/;
+/** A JS class's own teardown in its exact lifecycle name (timer-teardown.ts): `stopPolling()`, `cancel()` (an order's), `_stopEvent()` are not. */
+export const JS_TEARDOWN = /^(?:close|shutdown|disconnect|stop|destroy|dispose)$/;
 
 interface ClassView {
   name: string;
