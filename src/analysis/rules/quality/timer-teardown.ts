@@ -7,7 +7,7 @@
 // file cannot resolve whose name reads as a cleanup, or a chain that re-schedules only under a condition is skipped.
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import type { RuleContext } from '../../rule-types.js';
-import { rootOf } from '../lib/index.js';
+import { calleeOf, enclosingFunction, rootOf } from '../lib/index.js';
 import { JS_TEARDOWN } from './owner-stop.js';
 
 export interface TimerTeardown {
@@ -19,10 +19,6 @@ export interface TimerTeardown {
 const FUNCTION_TYPES = new Set(['function_declaration', 'function_expression', 'arrow_function', 'method_definition', 'generator_function_declaration', 'function']);
 const CLEANUP_NAME = /clear|stop|clean|teardown|dispose|destroy|reset|cancel|unsubscribe|unload|shutdown|close|kill|halt/i;
 
-function calleeOf(call: SyntaxNode): string {
-  return call.childForFieldName('function')?.text ?? '';
-}
-
 function lastName(text: string): string {
   const m = /([A-Za-z_$][\w$]*)\s*$/.exec(text.replace(/\[[^\]]*\]$/, ''));
   return m ? m[1] : text;
@@ -30,11 +26,6 @@ function lastName(text: string): string {
 
 function isTimerCall(call: SyntaxNode, name: 'setInterval' | 'setTimeout'): boolean {
   return new RegExp(`(?:^|\\.)${name}$`).test(calleeOf(call));
-}
-
-function enclosingFn(node: SyntaxNode): SyntaxNode | undefined {
-  for (let n = node.parent; n; n = n.parent) if (FUNCTION_TYPES.has(n.type)) return n;
-  return undefined;
 }
 
 function bodyOf(fn: SyntaxNode): SyntaxNode {
@@ -114,10 +105,10 @@ function selfNames(fn: SyntaxNode): Set<string> {
 
 /** `node.on('close', fn)` / `this.on('close', fn)` in the function that calls `RED.nodes.createNode` (all of them). */
 function nodeRedTeardown(timer: SyntaxNode): Teardown | undefined {
-  for (let fn = enclosingFn(timer); fn; fn = enclosingFn(fn)) {
+  for (let fn = enclosingFunction(timer, 'js'); fn; fn = enclosingFunction(fn, 'js')) {
     const body = bodyOf(fn);
     const calls = body.descendantsOfType('call_expression');
-    if (!calls.some((c) => /(?:^|\.)nodes\.createNode$/.test(calleeOf(c)) && enclosingFn(c)?.id === fn.id)) continue;
+    if (!calls.some((c) => /(?:^|\.)nodes\.createNode$/.test(calleeOf(c)) && enclosingFunction(c, 'js')?.id === fn.id)) continue;
     const self = selfNames(fn);
     const handlers: SyntaxNode[] = [];
     for (const c of calls) {
@@ -237,7 +228,7 @@ export function timerIgnoresTeardown(loop: LoopFacts, ctx: RuleContext): TimerTe
     const arg = lastName(c.childForFieldName('arguments')?.namedChildren[0]?.text ?? '');
     if (!handleTails.has(arg)) continue;
     // `clearInterval(logTimer); logTimer = setInterval(...)`: the next node's start clears the last one's timer.
-    if (timers.some((t) => enclosingFn(t)?.id === enclosingFn(c)?.id && c.endIndex <= t.startIndex)) return undefined;
+    if (timers.some((t) => enclosingFunction(t, 'js')?.id === enclosingFunction(c, 'js')?.id && c.endIndex <= t.startIndex)) return undefined;
     // `this.done(() => clearInterval(t))`: another hook of the framework the node registers on itself stops it.
     for (let n = c.parent; n; n = n.parent) {
       if (!FUNCTION_TYPES.has(n.type) || n.parent?.type !== 'arguments') continue;
