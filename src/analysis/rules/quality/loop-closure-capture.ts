@@ -502,17 +502,16 @@ function sameFunctionEveryIteration(value: SyntaxNode, loop: LoopFacts, model: F
 function assignedInLoop(loop: LoopFacts, model: FileModel): Set<string> {
   const names = new Set<string>();
   for (const d of descendants(loop.node, model)) {
-    const target =
-      d.type === 'assignment_expression' || d.type === 'augmented_assignment_expression'
-        ? d.childForFieldName('left')
-        : d.type === 'update_expression'
-          ? d.childForFieldName('argument')
-          : d.type === 'for_in_statement'
-            ? d.childForFieldName('left')
-            : null;
+    const target = d.type === 'for_in_statement' ? d.childForFieldName('left') : writtenTarget(d);
     if (target) names.add(target.text);
   }
   return names;
+}
+
+/** What a JavaScript assignment, compound assignment or `++`/`--` writes (null for any other node). */
+function writtenTarget(node: SyntaxNode): SyntaxNode | null {
+  if (node.type === 'assignment_expression' || node.type === 'augmented_assignment_expression') return node.childForFieldName('left');
+  return node.type === 'update_expression' ? node.childForFieldName('argument') : null;
 }
 
 /**
@@ -574,12 +573,7 @@ function filledByCallbacksAlike(loop: LoopFacts, vars: ReadonlyMap<string, Synta
   // such function and the call it is an argument of must read nothing the loop changes.
   const writers = new Map<string, SyntaxNode[]>();
   for (const d of descendants(loop.node, model)) {
-    const target =
-      d.type === 'assignment_expression' || d.type === 'augmented_assignment_expression'
-        ? d.childForFieldName('left')
-        : d.type === 'update_expression'
-          ? d.childForFieldName('argument')
-          : null;
+    const target = writtenTarget(d);
     if (!target || target.type !== 'identifier' || !candidates.has(target.text)) continue;
     let outer: SyntaxNode | null = null;
     for (let up = d.parent; up && up.id !== loop.body.id; up = up.parent) if (FUNCTION_TYPES.js.has(up.type)) outer = up;
