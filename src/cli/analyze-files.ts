@@ -73,6 +73,12 @@ export interface AnalyzeFilesOptions {
    * Default: a new index per call.
    */
   effects?: EffectIndex;
+  /**
+   * The files are the whole run, not one chunk of it: when their Python imports are all read, a file none of them
+   * imports is imported by no file of the run, and its table is kept only for its own analysis (see
+   * `EffectIndex.expectImported`). Chunks leave it unset (a later chunk on the same thread may import the file).
+   */
+  wholeRun?: boolean;
 }
 
 /**
@@ -295,8 +301,8 @@ export async function analyzeFilesPipelined(files: SourceFile[], options: Analyz
   engineOptions.effects?.expectAnalysis(files.map((file) => file.path));
   const ordered = importsFirst(files, options.maxFileBytes);
   // A file the others import keeps its table past its own analysis: their summaries do not parse it again.
-  // With every Python file's imports read, a file none of them imports keeps its table only for its own analysis.
-  const allRead = ordered.every((entry) => entry.importsRead === true || !entry.file.path.endsWith('.py'));
+  // With every Python file of the whole run read, a file none of them imports keeps its table only for its own analysis.
+  const allRead = options.wholeRun === true && ordered.every((entry) => entry.importsRead === true || !entry.file.path.endsWith('.py'));
   engineOptions.effects?.expectImported(ordered.filter((entry) => entry.imported).map((entry) => entry.file.path), allRead);
   // The analyses not finished yet, by file. A file whose parse finished first still waits for the analysis of the
   // files it imports in the same parse-ahead window: their tables come from their own trees, not from a second parse.
