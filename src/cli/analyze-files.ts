@@ -73,6 +73,12 @@ export interface AnalyzeFilesOptions {
    * Default: a new index per call.
    */
   effects?: EffectIndex;
+  /**
+   * The files are the whole run, not one chunk of it: when their Python imports are all read, a file none of them
+   * imports is imported by no file of the run, and its table is kept only for its own analysis (see
+   * `EffectIndex.expectImported`). Chunks leave it unset (a later chunk on the same thread may import the file).
+   */
+  wholeRun?: boolean;
 }
 
 /**
@@ -210,6 +216,8 @@ export interface OrderedFile {
   file: SourceFile;
   outcome?: ReadOutcome;
   imported?: boolean;
+  /** Python: its import lines were read (a file past ORDER_BYTES is not). */
+  importsRead?: boolean;
   /** The files of the run it imports that come before it in the order (cycles cut). */
   imports?: OrderedFile[];
 }
@@ -234,10 +242,14 @@ export function importsFirst(files: SourceFile[], maxBytes: number): OrderedFile
     if (!entry.file.path.endsWith('.py')) continue;
     const outcome = readSource(entry.file, maxBytes);
     entry.outcome = outcome;
-    if (!('input' in outcome)) continue;
+    if (!('input' in outcome)) {
+      entry.importsRead = true;
+      continue;
+    }
     const content = outcome.input.content;
     bytes += content.length;
     if (bytes > ORDER_BYTES) return entries;
+    entry.importsRead = true;
     // The module's head, up to its first top-level `def` or `class` (in its first 64 KiB): where its imports are.
     const text = moduleHead(content);
     const dir = posix.dirname(entry.file.path);
@@ -289,7 +301,9 @@ export async function analyzeFilesPipelined(files: SourceFile[], options: Analyz
   engineOptions.effects?.expectAnalysis(files.map((file) => file.path));
   const ordered = importsFirst(files, options.maxFileBytes);
   // A file the others import keeps its table past its own analysis: their summaries do not parse it again.
-  engineOptions.effects?.expectImported(ordered.filter((entry) => entry.imported).map((entry) => entry.file.path));
+  // With every Python file of the whole run read, a file none of them imports keeps its table only for its own analysis.
+  const allRead = options.wholeRun === true && ordered.every((entry) => entry.importsRead === true || !entry.file.path.endsWith('.py'));
+  engineOptions.effects?.expectImported(ordered.filter((entry) => entry.imported).map((entry) => entry.file.path), allRead);
   // The analyses not finished yet, by file. A file whose parse finished first still waits for the analysis of the
   // files it imports in the same parse-ahead window: their tables come from their own trees, not from a second parse.
   const analysing = new Map<OrderedFile, Promise<void>>();

@@ -58,7 +58,7 @@ export function threadCount(requested: number | undefined, env: NodeJS.ProcessEn
 }
 
 async function inProcess(files: SourceFile[], options: ParallelOptions): Promise<AnalysisResult> {
-  const shared: AnalyzeFilesOptions = { ...options, kb: loadKnowledgeBase(options.config) };
+  const shared: AnalyzeFilesOptions = { ...options, kb: loadKnowledgeBase(options.config), wholeRun: true };
   let done = 0;
   const result = await analyzeFilesPipelined(files, shared, () => {
     done++;

@@ -101,4 +101,34 @@ describe('importsFirst', () => {
     expect(kept.findings.some((f) => f.ruleId === 'serial-blocking-io')).toBe(true);
     expect(kept.findings).toEqual(without.findings);
   });
+
+  it('drops a table only when the files are the whole run, not one chunk of it', async () => {
+    // helper.py's own loop calls its own function, so its analysis builds its table; worker.py imports it.
+    const cwd = tree({
+      'helper.py': 'import requests\n\ndef fetch(url):\n    return requests.get(url, timeout=5).json()\n\ndef fetch_all(urls):\n    for url in urls:\n        fetch(url)\n',
+      'worker.py': 'from helper import fetch\n\ndef sync(urls):\n    out = []\n    for url in urls:\n        out.append(fetch(url))\n    return out\n',
+    });
+    const kb = loadKnowledgeBase(DEFAULT_CONFIG);
+    const options = { config: DEFAULT_CONFIG, locale: 'en' as const, maxFileBytes: 1_000_000, kb };
+    // Two chunks on one thread's index, helper.py first: its table must still be there for worker.py's summary.
+    const chunked = async (wholeRun: boolean) => {
+      const { reads, read } = recordingReader(cwd);
+      const effects = new EffectIndex(kb, read);
+      const first = await analyzeFilesPipelined(sourceFiles(cwd, ['helper.py']), { ...options, effects, wholeRun });
+      const kept = effects.isLoaded('helper.py');
+      const second = await analyzeFilesPipelined(sourceFiles(cwd, ['worker.py']), { ...options, effects, wholeRun });
+      return { reads, kept, findings: [...first.findings, ...second.findings] };
+    };
+    const asChunks = await chunked(false);
+    expect(asChunks.kept).toBe(true);
+    expect(asChunks.reads).toEqual([]);
+    // Told (wrongly) that one chunk is the whole run, the index drops helper.py's table and worker.py reads it again:
+    // the premise that the flag decides.
+    const asRun = await chunked(true);
+    expect(asRun.kept).toBe(false);
+    expect(asRun.reads).toContain('helper.py');
+    // The findings do not depend on it.
+    expect(asRun.findings).toEqual(asChunks.findings);
+    expect(asChunks.findings.some((f) => f.path === 'worker.py' && f.ruleId === 'serial-blocking-io')).toBe(true);
+  });
 });

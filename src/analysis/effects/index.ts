@@ -14,7 +14,7 @@ import type { CallKind, EffectStep } from '../facts.js';
 import type { Classification, ClassifiedBy, KnowledgeBase } from '../knowledge-base.js';
 import { languageForPath, parseWithBudget, releaseTree } from '../parse.js';
 import type { FlatTree } from '../flat-tree.js';
-import { buildFileTable, classifyFunction, classifyImported, CLIENT_RECEIVER, type FileTable, type TableFunction } from './table.js';
+import { buildFileTable, classifyFunction, classifyImported, CLIENT_RECEIVER, hasPendingCalls, materializeCalls, type FileTable, type TableFunction } from './table.js';
 import { goBuildExcludes } from './go-build.js';
 
 /** Kinds a summary collects (what a function does that costs a round trip, a wait or a resource). */
@@ -452,7 +452,10 @@ export class EffectIndex {
   tableFor(path: string, language: Language, tree: FlatTree): FileTable {
     const cached = this.tables.get(path);
     if (cached) return cached;
-    const table = buildFileTable(path, language, tree);
+    // When the run says which files import which (`expectImported`), a file no other file imports needs its table
+    // for its own analysis only: its calls' details are read as its summaries need them, and the table is dropped
+    // when that analysis ends (`keepTableForImporters`).
+    const table = buildFileTable(path, language, tree, this.importsKnown && !this.importedByRun.has(path));
     this.tables.set(path, table);
     this.readable.add(path);
     return table;
@@ -518,10 +521,18 @@ export class EffectIndex {
   /** Analysed files that other files of the run import (`expectImported`): their tables outlive their analysis. */
   private readonly importedByRun = new Set<string>();
 
-  /** These analysed files are imported by others of the run (the CLI reads the import lines of its Python files). */
-  expectImported(paths: Iterable<string>): void {
+  /**
+   * These analysed files are imported by others of the run (the CLI reads the import lines of its Python files).
+   * `complete`: every import of the run was read, so a file left out is imported by none (an import the scan missed
+   * only costs that file a second parse when a summary needs it).
+   */
+  expectImported(paths: Iterable<string>, complete = false): void {
     for (const path of paths) this.importedByRun.add(path);
+    if (complete) this.importsKnown = true;
   }
+
+  /** expectImported was told the whole run's imports. */
+  private importsKnown = false;
 
   /** Other files of the run import this one (`expectImported`). */
   isImportedByRun(path: string): boolean {
@@ -535,6 +546,13 @@ export class EffectIndex {
    * it from this tree when it needs it, `tableFor`). A table that cannot be built is left to `load`.
    */
   keepTableForImporters(path: string, language: Language, tree: FlatTree): void {
+    const built = this.tables.get(path);
+    // A table that read its calls on demand (no other file of the run imports this one) is dropped with the tree
+    // those calls point into; should a summary need the file after all, `load` reads and parses it again.
+    if (built && hasPendingCalls(built)) {
+      this.tables.delete(path);
+      return;
+    }
     if (!this.importedByRun.has(path) || this.tables.has(path)) return;
     try {
       this.tableFor(path, language, tree);
@@ -1658,6 +1676,7 @@ export class FileEffects implements KnowledgeBase {
       return derived;
     }
     const fields = fn.className !== undefined ? table?.fields.get(fn.className) : undefined;
+    if (table) materializeCalls(table, fn);
     classifyFunction(fn, table?.language ?? this.table.language, this.base, fields ? (field) => fields.get(field) : undefined, table, table?.language === 'go' ? (type) => this.ownGoType(table, type) : undefined);
     for (const call of fn.calls) {
       // A call that fills a lasting cache runs once per key: not what each call of `fn` does.

@@ -65,6 +65,12 @@ export interface TableCall {
    * `if action is MISSING: ...; CACHE[key] = action`): it runs once per key, not on every call.
    */
   onCacheMiss: boolean;
+  /**
+   * Python, in a table built with `lazyCalls`: the call node whose details (SQL text, argument counts, a sleep's
+   * number, the cache branch, the loop item receiver) are read only when its function is first classified
+   * (`materializeCalls`).
+   */
+  pending?: SyntaxNode;
 }
 
 export interface TableFunction {
@@ -174,6 +180,8 @@ export interface FileTable {
   functionKeys?: Set<string>;
   /** JS/TS: the modules a barrel re-exports whole (`export * from './utils-promise'`), as written, in order. */
   starExports?: string[];
+  /** Python, with `lazyCalls`: pyFillsCache's answers by branch, shared by the calls read later (`materializeCalls`). */
+  cacheBranches?: Map<number, boolean>;
 }
 
 const PY_TYPES: readonly string[] = ['function_definition', 'class_definition', 'lambda', 'call', 'import_statement', 'import_from_statement', 'with_statement', 'yield', 'return_statement', 'try_statement'];
@@ -299,16 +307,22 @@ function executorReject(node: SyntaxNode): string | undefined {
 
 /** A table call with every field, in one order (see newScope). */
 function tableCall(callee: string, line: number, managed: boolean, name: string, sql: string | undefined, args: ArgFact[], more: RawExtras = NO_EXTRAS): TableCall {
-  return { callee, line, kinds: [], evidence: false, raw: { name, sql, args, argCount: more.argCount, positional: more.positional, firstNumber: more.firstNumber, notSleep: more.notSleep, ddl: more.ddl, notPop: more.notPop, notIo: more.notIo, type: more.type, handedUrl: more.handedUrl, paramType: more.paramType, scopeTypes: more.scopeTypes, itemReceiver: more.itemReceiver, receiverType: more.receiverType }, sleepSeconds: undefined, timeoutSeconds: undefined, managed, commitOnRequest: false, onCacheMiss: false, caught: false, awaited: false };
+  return { callee, line, kinds: [], evidence: false, raw: { name, sql, args, argCount: more.argCount, positional: more.positional, firstNumber: more.firstNumber, notSleep: more.notSleep, ddl: more.ddl, notPop: more.notPop, notIo: more.notIo, type: more.type, handedUrl: more.handedUrl, paramType: more.paramType, scopeTypes: more.scopeTypes, itemReceiver: more.itemReceiver, receiverType: more.receiverType }, sleepSeconds: undefined, timeoutSeconds: undefined, managed, commitOnRequest: false, onCacheMiss: false, caught: false, awaited: false, pending: undefined };
 }
 
 type RawExtras = Omit<NonNullable<TableCall['raw']>, 'name' | 'sql' | 'args'>;
 const NO_EXTRAS: RawExtras = {};
 
-export function buildFileTable(path: string, language: Language, tree: FlatTree): FileTable {
+/**
+ * `lazyCalls` (Python): each call's details are read from its node when its function is first classified, not
+ * now. Most functions of a file are never summarised (on the standard library about one in eight is), so a table
+ * built for the file's own analysis reads them on demand; the caller then keeps the tree alive until the table is
+ * materialised (`materializeTable`) or dropped.
+ */
+export function buildFileTable(path: string, language: Language, tree: FlatTree, lazyCalls = false): FileTable {
   const table: FileTable = { path, language, functions: [], topLevel: new Map(), classes: new Map(), imports: new Map(), classNames: new Set(), receivers: new Map(), packageName: undefined, fields: new Map(), parameterTypes: undefined, bases: undefined, aliases: undefined, interfaces: new Map() };
   if (language === 'python') {
-    buildPython(table, tree);
+    buildPython(table, tree, lazyCalls);
     pythonAliases(table, tree);
   }
   else if (language === 'javascript' || language === 'typescript' || language === 'tsx') buildJavaScript(table, tree);
@@ -635,9 +649,10 @@ function pythonModuleObjects(table: FileTable, tree: FlatTree): void {
   }
 }
 
-function buildPython(table: FileTable, tree: FlatTree): void {
+function buildPython(table: FileTable, tree: FlatTree, lazyCalls: boolean): void {
   const stack: Scope[] = [];
   const branches = new Map<number, boolean>();
+  if (lazyCalls) table.cacheBranches = branches;
   const numbers = pythonModuleNumbers(tree);
   if (numbers.size > 0) table.numbers = numbers;
   for (const node of tree.rootNode.descendantsOfType(PY_TYPES)) {
@@ -711,26 +726,13 @@ function buildPython(table: FileTable, tree: FlatTree): void {
         const callee = compactCallee(f.text);
         if (node.parent?.type === 'assignment') assignedFrom(table, node, callee);
         if (!fn) break;
-        const argList = node.childForFieldName('arguments');
-        const method = methodOf(callee);
-        let sql: string | undefined;
-        // The argument nodes, read once (every call of the file comes through here).
-        const argNodes = argList?.type === 'argument_list' ? argList.namedChildren : undefined;
-        const first = argNodes?.find((a) => a.type !== 'comment' && a.type !== 'keyword_argument');
-        const literal = pyString(first);
-        if (literal !== undefined && looksLikeSql(literal)) sql = literal;
-        // Arguments matter to a few methods only (SQL in a variable, URL-looking requests, pop timeouts).
-        const args = ARG_METHODS.test(method) ? argFacts(argList) : [];
-        const call = tableCall(callee, node.startPosition.row + 1, insideWithItem(stack, start), callee, sql, args);
-        // A `*args`/`**kwargs` splat may hold any number: counted as enough for min_args.
-        call.raw!.argCount = !argNodes ? 1 : argNodes.some((a) => a.type === 'list_splat' || a.type === 'dictionary_splat') ? Number.POSITIVE_INFINITY : argNodes.length;
-        // Positional arguments, for max_positional: a `*args` splat may hold none, so it does not count.
-        call.raw!.positional = !argNodes ? 1 : argNodes.filter((a) => a.type !== 'comment' && a.type !== 'keyword_argument' && a.type !== 'list_splat' && a.type !== 'dictionary_splat').length;
-        if (schemaStatement(first) || chainedOnSchemaStatement(f)) call.raw!.ddl = true;
-        if (/sleep|wait/i.test(method)) call.raw!.firstNumber = evalNumber(first, (n) => numbers.get(n)) ?? args.find((a) => a.name === 'seconds' || a.name === 'delay')?.number;
-        if (pyFillsCache(node, branches)) call.onCacheMiss = true;
+        // Arguments matter to a few methods only (SQL in a variable, URL-looking requests, pop timeouts); read now, as
+        // ownLocalConnections reads a connect's arguments without classifying its function.
+        const args = ARG_METHODS.test(methodOf(callee)) ? argFacts(node.childForFieldName('arguments')) : [];
+        const call = tableCall(callee, node.startPosition.row + 1, insideWithItem(stack, start), callee, undefined, args);
         if (caughtAt(stack, start)) call.caught = true;
-        if (f.type === 'attribute' && f.childForFieldName('object')?.type === 'identifier' && boundByEnclosingIteration(node, f.childForFieldName('object')!.text)) call.raw!.itemReceiver = true;
+        if (lazyCalls) call.pending = node;
+        else pythonCallDetails(call, node, f, numbers, branches);
         record(fn, call);
         if (fn.className !== undefined) ownField(table, fn.className, node, callee);
         break;
@@ -740,6 +742,41 @@ function buildPython(table: FileTable, tree: FlatTree): void {
     }
   }
   pythonModuleObjects(table, tree);
+}
+
+/** Python: what classification reads of a call besides its name, from the call node (see TableCall.pending). */
+function pythonCallDetails(call: TableCall, node: SyntaxNode, f: SyntaxNode, numbers: ReadonlyMap<string, number> | undefined, branches: Map<number, boolean>): void {
+  const raw = call.raw!;
+  const method = methodOf(call.callee);
+  // The argument nodes, read once (every call of the file comes through here).
+  const argList = node.childForFieldName('arguments');
+  const argNodes = argList?.type === 'argument_list' ? argList.namedChildren : undefined;
+  const first = argNodes?.find((a) => a.type !== 'comment' && a.type !== 'keyword_argument');
+  const literal = pyString(first);
+  if (literal !== undefined && looksLikeSql(literal)) raw.sql = literal;
+  // A `*args`/`**kwargs` splat may hold any number: counted as enough for min_args.
+  raw.argCount = !argNodes ? 1 : argNodes.some((a) => a.type === 'list_splat' || a.type === 'dictionary_splat') ? Number.POSITIVE_INFINITY : argNodes.length;
+  // Positional arguments, for max_positional: a `*args` splat may hold none, so it does not count.
+  raw.positional = !argNodes ? 1 : argNodes.filter((a) => a.type !== 'comment' && a.type !== 'keyword_argument' && a.type !== 'list_splat' && a.type !== 'dictionary_splat').length;
+  if (schemaStatement(first) || chainedOnSchemaStatement(f)) raw.ddl = true;
+  if (/sleep|wait/i.test(method)) raw.firstNumber = evalNumber(first, (n) => numbers?.get(n)) ?? raw.args.find((a) => a.name === 'seconds' || a.name === 'delay')?.number;
+  if (pyFillsCache(node, branches)) call.onCacheMiss = true;
+  if (f.type === 'attribute' && f.childForFieldName('object')?.type === 'identifier' && boundByEnclosingIteration(node, f.childForFieldName('object')!.text)) raw.itemReceiver = true;
+}
+
+/** Reads the details of `fn`'s calls that a `lazyCalls` table left on their nodes (before classifyFunction). */
+export function materializeCalls(table: FileTable, fn: TableFunction): void {
+  for (const call of fn.calls) {
+    const node = call.pending;
+    if (!node) continue;
+    call.pending = undefined;
+    pythonCallDetails(call, node, node.childForFieldName('function')!, table.numbers, (table.cacheBranches ??= new Map()));
+  }
+}
+
+/** Whether some call of the table still waits for its details (its tree must stay alive until they are read). */
+export function hasPendingCalls(table: FileTable): boolean {
+  return table.functions.some((fn) => fn.calls.some((call) => call.pending !== undefined));
 }
 
 /** `not x`, `x is None`, `x is MISSING` (a sentinel constant), `x == None`: the tested name, when the test is for absence. */

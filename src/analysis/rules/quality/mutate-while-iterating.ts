@@ -736,6 +736,51 @@ function removesOneObject(loop: LoopFacts, removal: SyntaxNode): boolean {
 }
 
 /**
+ * Python: `for c in configs: if c["vrf"] == vrf: configs.remove(c)` (also `and`-joined `==` tests, `del xs[i]` in an
+ * `enumerate` walk): the whole body is one `if`, without `else`, that compares the element (or its field) with named
+ * values the walk does not change (a parameter, a field; not a literal), and removes it. The element the walk then skips is only ever looked at by that test: it
+ * is lost only when it equals the same value, a second match right behind the first. Whether two elements can match
+ * is a fact of the data the code does not state (one entry per VRF, one mapping per host: reviewers dismissed such
+ * findings as a rule), so they are reported at a lower severity (rule.yml `variant_severity`). A body that counts the
+ * matches (`found += 1`) expects several and keeps the full severity; identity tests are removesOneObject's.
+ */
+function removesEqualMatch(loop: LoopFacts, removal: SyntaxNode): boolean {
+  const statements = loop.body.namedChildren.filter((n) => n.type !== 'comment');
+  const test = statements.length === 1 ? statements[0]! : undefined;
+  if (test?.type !== 'if_statement' || test.namedChildren.some((c) => c.type === 'elif_clause' || c.type === 'else_clause')) return false;
+  if (removal.startIndex < test.startIndex || removal.endIndex > test.endIndex) return false;
+  const consequence = test.childForFieldName('consequence');
+  if (!consequence || consequence.descendantsOfType('augmented_assignment').length > 0) return false;
+  const walk = new Set(loop.loopVariables);
+  // Names the body assigns change from one element to the next, like the walk's own.
+  const changing = new Set(walk);
+  for (const a of loop.body.descendantsOfType('assignment')) {
+    const left = a.childForFieldName('left');
+    for (const target of left?.type === 'identifier' ? [left] : (left?.namedChildren ?? [])) if (target.type === 'identifier') changing.add(target.text);
+  }
+  const mentions = (side: SyntaxNode, names: ReadonlySet<string>) => (side.type === 'identifier' ? [side] : side.descendantsOfType('identifier')).some((id) => names.has(id.text));
+  const comparisons: SyntaxNode[] = [];
+  const collect = (node: SyntaxNode | null): boolean => {
+    while (node?.type === 'parenthesized_expression') node = node.namedChildren[0] ?? null;
+    if (!node) return false;
+    if (node.type === 'boolean_operator') return node.childForFieldName('operator')?.text === 'and' && collect(node.childForFieldName('left')) && collect(node.childForFieldName('right'));
+    if (node.type !== 'comparison_operator' || node.namedChildren.length !== 2) return false;
+    const [left, right] = node.namedChildren as [SyntaxNode, SyntaxNode];
+    if (node.text.slice(left.endIndex - node.startIndex, right.startIndex - node.startIndex).trim() !== '==') return false;
+    comparisons.push(node);
+    return true;
+  };
+  if (!collect(test.childForFieldName('condition'))) return false;
+  // Each test compares something of the element with a named value fixed for the walk (a parameter, a field): a
+  // literal (`status == "done"`, `is None`'s `== None`) is a category many elements can be in.
+  return comparisons.every((c) => {
+    const [left, right] = c.namedChildren as [SyntaxNode, SyntaxNode];
+    const fixed = (side: SyntaxNode) => (side.type === 'identifier' || side.type === 'attribute' || side.type === 'subscript') && !mentions(side, changing) && !/^(?:None|True|False)$/.test(side.text);
+    return (mentions(left, walk) && fixed(right)) || (mentions(right, walk) && fixed(left));
+  });
+}
+
+/**
  * The `push` of `added` onto `list` runs only when the list does not hold it yet: under `if (!list.includes(x))`
  * (`!list.some(...)`, `!list.find(...)`, `list.indexOf(x) === -1`, `list.findIndex(...) < 0`), or after `if
  * (list.includes(x)) return;` (or `continue`; `indexOf(x) !== -1`, `>= 0`) in a block around it.
@@ -796,7 +841,7 @@ function lxmlElements(ctx: RuleContext): boolean {
   });
 }
 
-type Variant = 'list-remove' | 'dict-size' | 'set-size' | 'shrink' | 'grow';
+type Variant = 'list-remove' | 'dict-size' | 'set-size' | 'shrink' | 'grow' | 'list-remove-match' | 'shrink-match';
 
 /**
  * What really happens, by collection type: a dict or set that changes size raises RuntimeError on the next step;
@@ -949,12 +994,13 @@ export const detectMutateWhileIterating: Detector = (loop, ctx) => {
     if (mutation?.type === 'snapshot') continue;
     if (mutation && family === 'python' && python2OnlyBranch(node, loop, iterated, ctx.file.source)) continue;
     if (!mutation || leavesOnSuccess(node, loop, { raises: true }) || afterAwaitInAsyncCallback(node, loop) || leavesByFlag(node, loop) || reboundBefore(loop, iterated.collection, node, model)) continue;
-    const variant = variantFor(mutation.type, mutation.kind, family);
+    let variant = variantFor(mutation.type, mutation.kind, family);
     if (!variant) continue;
     // A list that shrinks skips an element, which a drain loop around it visits on its next pass.
     if ((variant === 'list-remove' || variant === 'shrink') && drainedByEnclosingWhile(loop, iterated.collection, node)) continue;
     if (variant === 'list-remove' && family === 'js' && keptUniqueByKey(loop, iterated, node)) continue;
     if (variant === 'list-remove' && family === 'python' && removesOneObject(loop, node)) continue;
+    if ((variant === 'list-remove' || variant === 'shrink') && family === 'python' && removesEqualMatch(loop, node)) variant = variant === 'list-remove' ? 'list-remove-match' : 'shrink-match';
     let fix;
     if (!mutation.byIndex) {
       const copy = family === 'python' ? `list(${iterated.iterable.text})` : `[...${iterated.iterable.text}]`;
