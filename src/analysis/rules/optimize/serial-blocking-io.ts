@@ -65,6 +65,22 @@ function writesToOneStream(c: CallFact): boolean {
   return ORDERED_SEND.test(method) && ORDERED_STREAM.test(receiver);
 }
 
+/** Methods only a socket-like object has (`socket`, paramiko's `Channel`): a write of bytes onto one connection. */
+const SOCKET_WRITE = new Set(['sendall', 'sendmsg']);
+
+/**
+ * `sendall` on a socket the loop does not change: whatever the object is called (a device module's
+ * `conn.shell.shell.sendall(cmd)` typing commands into one interactive shell), its bytes go out on one connection in
+ * order, so the calls cannot run side by side. A socket picked or opened per item (`peers[name]`, `s = connect(host)`)
+ * is one connection per item and still reported.
+ */
+function writesToOneSocket(loop: LoopFacts, c: CallFact): boolean {
+  if (c.via !== undefined || c.receiver === undefined || !SOCKET_WRITE.has(c.method)) return false;
+  const varying = new Set([...loop.loopVariables, ...loop.assignments.map((a) => /^[A-Za-z_]\w*/.exec(a.target)?.[0] ?? '')]);
+  const names = c.receiver.match(/[A-Za-z_]\w*/g) ?? [];
+  return !c.receiver.includes('[') && !c.receiver.includes('(') && !names.some((n) => varying.has(n));
+}
+
 /** `async with session.get(url) as resp:` awaits the request on entry, as `await` would. */
 function isAsyncWithItem(node: SyntaxNode): boolean {
   const value = node.parent?.type === 'as_pattern' ? node.parent : node;
@@ -81,6 +97,7 @@ export function serialCalls(loop: LoopFacts, source: string): CallFact[] {
       hasKind(c, 'http') &&
       credible(c, source, 'http') &&
       !writesToOneStream(c) &&
+      !writesToOneSocket(loop, c) &&
       !isBatched(c) &&
       !hasKind(c, 'task-spawn', 'db-read', 'db-write', 'queue-pop') &&
       (py ? !loop.inAsyncFunction || c.awaited || isAsyncWithItem(c.node) : c.awaited) &&

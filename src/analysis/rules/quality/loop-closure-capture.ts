@@ -352,9 +352,32 @@ function namesReadIn(body: SyntaxNode, model: FileModel): Set<string> {
     const parent = n.parent;
     if (parent?.type === 'keyword_argument' && parent.childForFieldName('name')?.id === n.id) continue;
     if (parent?.type === 'attribute' && parent.childForFieldName('attribute')?.id === n.id) continue;
+    if (boundByComprehension(n, body)) continue;
     names.add(n.text);
   }
   return names;
+}
+
+/**
+ * The identifier is a comprehension's own variable: `lambda d: new_id not in [sd.id for sd in d.domains]` inside
+ * `for sd in names:` reads the comprehension's `sd`, which has its own scope in Python 3, not the loop's. The first
+ * iterable (`for x in sd`) is evaluated outside the comprehension and still reads the enclosing name.
+ */
+function boundByComprehension(id: SyntaxNode, stop: SyntaxNode): boolean {
+  let child = id;
+  for (let current = id.parent; current && current.id !== stop.id; current = current.parent) {
+    if (COMPREHENSIONS.has(current.type)) {
+      const clauses = current.namedChildren.filter((c) => c.type === 'for_in_clause');
+      const outsideScope = clauses[0]?.childForFieldName('right')?.id === child.id;
+      const binds = clauses.some((clause) => {
+        const target = clause.childForFieldName('left');
+        return target !== null && (target.type === 'identifier' ? [target] : target.descendantsOfType('identifier')).some((t) => t.text === id.text);
+      });
+      if (binds && !outsideScope) return true;
+    }
+    child = current;
+  }
+  return false;
 }
 
 function isImmediatelyInvoked(closure: SyntaxNode): boolean {
