@@ -949,12 +949,33 @@ export class FileEffects implements KnowledgeBase {
       const own = this.ownJs.get(key);
       if (own) return own;
     }
+    if (direct.by === 'api' && (language === 'javascript' || language === 'typescript' || language === 'tsx')) {
+      const local = this.localJsFunction(callee, context?.at);
+      if (local) return this.summarisedCall(callee, local, `${callee}\u0000${local.key}`) ?? { kinds: [], confidence: 'high', by: 'summary' };
+    }
     if (direct.kinds.length > 0 && (direct.confidence === 'high' || direct.by === 'sql-hint')) return direct;
     const summarised = (language === 'go' ? this.goTypedCall(callee, context) : undefined) ?? this.summarisedCall(callee, inClass?.target, inClass?.key);
     if (summarised === null) return direct;
     // A function that provably does no I/O takes back a guess made from its name.
     if (summarised.kinds.length === 0) return direct.by === 'guess' || (summarised.opens && direct.kinds.length === 0) ? summarised : direct;
     return summarised;
+  }
+
+  /**
+   * JS/TS: a bare `fetch(url)` where the file binds `fetch` to a function of its own that the call can see: a
+   * module-level `function fetch()` the file does not import over, or `var fetch = function fetch() {...}` declared
+   * inside a function that also holds the call (an RSS watcher's timer calling its local `fetch`, whose body catches
+   * the feed's failure). That function runs, not the global the catalogue names, so its body says what the call does.
+   */
+  private localJsFunction(callee: string, at: number | undefined): TableFunction | undefined {
+    if (at === undefined || !/^[A-Za-z_$][\w$]*$/.test(callee) || this.table.imports.has(callee)) return undefined;
+    const named = this.table.functions.filter((fn) => fn.name === callee && fn.binds === true);
+    const visible = named.filter((fn) =>
+      !fn.nested
+        ? true
+        : this.table.functions.some((outer) => outer !== fn && outer.startIndex <= fn.startIndex && fn.endIndex <= outer.endIndex && outer.startIndex <= at && at < outer.endIndex && !(fn.startIndex <= at && at < fn.endIndex)),
+    );
+    return visible.length === 1 ? visible[0] : undefined;
   }
 
   /**

@@ -95,6 +95,11 @@ export interface TableFunction {
   /** JavaScript/TypeScript: declared `async` (a call returns a promise). */
   async?: boolean;
   /**
+   * JavaScript/TypeScript: the name is a binding of its scope (`function fetch() {}`, `var fetch = function () {}`),
+   * so a bare `fetch(...)` the scope can see calls it (not an object's method or an `exports.fetch`).
+   */
+  binds?: boolean;
+  /**
    * JavaScript/TypeScript: its work sits in a `try` whose `catch` reports and does not throw again, after only
    * synchronous setup (`catchesEverything`): a call of it neither throws nor rejects, whatever I/O its summary holds.
    */
@@ -1018,6 +1023,10 @@ function jsFunctionName(node: SyntaxNode): string | undefined {
     return parent.childForFieldName('name')?.text ?? parent.childForFieldName('property')?.text;
   }
   if (parent.type === 'pair') return parent.childForFieldName('key')?.text;
+  if (parent.type === 'assignment_expression' && parent.childForFieldName('right')?.id === node.id) {
+    const left = parent.childForFieldName('left');
+    return left?.type === 'identifier' ? left.text : undefined;
+  }
   return undefined;
 }
 
@@ -1045,9 +1054,11 @@ function buildJavaScript(table: FileTable, tree: FlatTree): void {
       // `const shim = { msleep() {...}, fetchAll: async function () {...} }` at module level: methods of the object
       // `shim`, so `shim.fetchAll()` resolves to them (as `Class.m()` does).
       const owner = enclosingFunction(stack) ? undefined : objectLiteralOwner(node);
+      // `var fetch; fetch = function () {...}` inside a function (CoffeeScript's output): a local helper by that name.
+      const localAssignment = parentType === 'assignment_expression' && enclosingFunction(stack) !== undefined && node.parent?.childForFieldName('left')?.type === 'identifier' && node.parent.childForFieldName('right')?.id === node.id;
       const named = type === 'function_declaration' || type === 'generator_function_declaration' || type === 'method_definition' ||
         parentType === 'variable_declarator' || parentType === 'public_field_definition' || parentType === 'field_definition' ||
-        (parentType === 'pair' && owner !== undefined);
+        (parentType === 'pair' && owner !== undefined) || localAssignment;
       const name = exported ?? (named ? jsFunctionName(node) : undefined);
       if (!name) {
         // Its calls belong to the enclosing named function, if any (a module-level callback is nobody's body).
@@ -1061,6 +1072,7 @@ function buildJavaScript(table: FileTable, tree: FlatTree): void {
       annotatedParameters(table, node, 'javascript');
       const fn = addFunction(table, name, className, node, nested);
       if (node.children.some((c) => c.type === 'async')) fn.async = true;
+      if (!exported && className === undefined && (type === 'function_declaration' || type === 'generator_function_declaration' || parentType === 'variable_declarator' || localAssignment)) fn.binds = true;
       if (catchesEverything(node)) fn.guarded = true;
       else if (resolvesOnly(node)) fn.fulfils = true;
       if (owner !== undefined && !inClass) {

@@ -39,6 +39,22 @@ import { isInfiniteHeader } from './shape.js';
 import { isLongRunning } from './unguarded-worker-loop.js';
 import { detectBraceRetry } from './brace-retry.js';
 
+/**
+ * JS: `catch (err) { if (err.status === 429) { existing = await getPolicy(); continue; } throw err; }`: the handler
+ * ends by rethrowing, but an `if` before that goes round again for one kind of failure (a rate limit, a conflict).
+ * For that failure the loop retries, and at once unless the branch sleeps (a cloud CLI's IAM-policy update retried
+ * on 429 with no pause).
+ */
+function retriesOnCondition(block: SyntaxNode): boolean {
+  return statementsOf(block).some((s) => {
+    if (s.type !== 'if_statement') return false;
+    const consequence = s.childForFieldName('consequence');
+    if (!consequence) return false;
+    const last = consequence.type === 'statement_block' ? consequence.namedChildren[consequence.namedChildren.length - 1] : consequence;
+    return last?.type === 'continue_statement' && last.namedChildren.length === 0;
+  });
+}
+
 /** The body's own try statements, listed once per loop by the model (the facts' `loop.tries` also hold nested loops'). */
 const TRY_TYPES: ReadonlySet<string> = new Set(['try_statement']);
 
@@ -353,7 +369,7 @@ export const detectRetryWithoutBackoff: Detector = (loop, ctx) => {
       const handlerCalls = bodyCalls.filter((c) => c.node.startIndex >= handler.startIndex && c.node.endIndex <= handler.endIndex);
       const handlerSleep = handlerCalls.map((c) => sleepOf(c, model)).find((s) => s !== undefined);
       const handlerReraises = statementsOf(block).some((s) => s.type === 'raise_statement' || s.type === 'throw_statement' || s.type === 'return_statement' || s.type === 'break_statement');
-      if (handlerReraises) continue;
+      if (handlerReraises && !retriesOnCondition(block)) continue;
       if (catchesOnlyControlFlow(handler, ctx)) continue;
       if (family === 'python' && retransmitsAfterTimeout(handler, tryNode, loop, bodyCalls, ctx)) continue;
       if (failureFlagLeaves(block, tryNode, loop)) continue;
