@@ -88,10 +88,17 @@ function isWriteTarget(node: SyntaxNode, family: Family): boolean {
   return false;
 }
 
-/** `orders` → `order`, `self.entries` → `entry`, `data` → `data_item` / `dataItem`. */
+/**
+ * `orders` → `order`, `self.entries` → `entry`, `data` → `data_item` / `dataItem`; a constant's name is read as words
+ * (`RETRY_CODES` → `retry_code` / `retryCode`), not lowered at its first letter (`iGNORE_LISTItem`).
+ */
 export function elementName(collection: string, family: Family): string {
   const last = collection.split('.').pop() ?? collection;
-  const base = last.replace(/^_+/, '');
+  let base = last.replace(/^_+/, '');
+  if (/^[A-Z][A-Z0-9_]*$/.test(base) && /[A-Z]{2}/.test(base)) {
+    const words = base.toLowerCase().split('_').filter((w) => w !== '');
+    base = family === 'python' ? words.join('_') : words.map((w, i) => (i === 0 ? w : w[0]!.toUpperCase() + w.slice(1))).join('');
+  }
   let singular: string | undefined;
   if (/[^aeiou]ies$/i.test(base)) singular = base.slice(0, -3) + 'y';
   else if (/(ss|x|ch|sh|us)es$/i.test(base)) singular = base.slice(0, -2);
