@@ -70,10 +70,13 @@ export function successExits(node: SyntaxNode, loop: LoopFacts, options: ExitOpt
     if (up.id !== loop.body.id && SCOPE_FUNCTION_TYPES.has(up.type)) return [];
     // `return fn()`, `return await client.connect()`: its value is what leaves the loop.
     if (up.type === 'return_statement') out.push({ node: up, via: 'follows', always: true });
-    if (SEQUENCES.has(up.type)) {
+    // Python: `with closing(connect(path)) as conn: ... return rows`: once the items are entered, the body runs, as the
+    // statements after a statement do.
+    const withBody = up.type === 'with_statement' && child.type === 'with_clause' ? up.childForFieldName('body') : null;
+    if (SEQUENCES.has(up.type) || withBody) {
       // Once `child` has run, every statement after it in the sequence runs (until a `continue` of its own).
       const inSwitch = breakStaysInside(up, loop);
-      for (let next = child.nextNamedSibling; next; next = next.nextNamedSibling) {
+      for (let next = withBody ? withBody.firstNamedChild : child.nextNamedSibling; next; next = next.nextNamedSibling) {
         if (next.type === 'continue_statement') {
           // `continue outer;` names a loop around this one: it leaves this loop as surely as a `break`.
           if (continuesOuter(next, loop)) out.push({ node: next, via: 'follows', always: true });
@@ -90,7 +93,7 @@ export function successExits(node: SyntaxNode, loop: LoopFacts, options: ExitOpt
         if (loop.language === 'python') mayContinue ||= continuesIn(next);
         if (loop.language === 'go') out.push(...errNilBranch(child, next, inSwitch));
       }
-      for (let next = child.nextNamedSibling; next && !mayContinue; next = next.nextNamedSibling) if (next.type === 'continue_statement') mayContinue = true;
+      for (let next = withBody ? withBody.firstNamedChild : child.nextNamedSibling; next && !mayContinue; next = next.nextNamedSibling) if (next.type === 'continue_statement') mayContinue = true;
     } else if (up.type === 'try_statement' && up.childForFieldName('body')?.id === child.id) {
       const elseClause = up.namedChildren.find((c) => c.type === 'else_clause');
       const inSwitch = breakStaysInside(up, loop);

@@ -18,6 +18,7 @@ import {
   hasKind,
   hoistPoint,
   hoistStatement,
+  containsLeave,
   inErrorHandler,
   indentBlock,
   indentOf,
@@ -52,9 +53,8 @@ function returnsName(loop: LoopFacts, name: string, model: FileModel): boolean {
 
 const ASSIGNMENTS = new Set(['assignment']);
 
-/** A `return` in the loop's own body hands back a name assigned from a call on `name` (`port = s.getsockname()[1]`). */
-function returnsWhatItFound(loop: LoopFacts, name: string, model: FileModel): boolean {
-  if (loop.language !== 'python') return false;
+/** Python: names the loop's own body assigns from a call on `name` (`port = s.getsockname()[1]`, `status = s.connect_ex(a)`). */
+function assignedFromCallsOn(loop: LoopFacts, name: string, model: FileModel): Set<string> {
   const found = new Set<string>();
   walkOwnBody(loop, model, ASSIGNMENTS, (node) => {
     const left = node.childForFieldName('left');
@@ -63,7 +63,35 @@ function returnsWhatItFound(loop: LoopFacts, name: string, model: FileModel): bo
     const calls = right.type === 'call' ? [right, ...right.descendantsOfType('call')] : right.descendantsOfType('call');
     if (calls.some((call) => call.childForFieldName('function')?.text.startsWith(`${name}.`) === true)) found.add(left.text);
   });
-  return [...found].some((n) => returnsName(loop, n, model));
+  return found;
+}
+
+/** A `return` in the loop's own body hands back a name assigned from a call on `name` (`port = s.getsockname()[1]`). */
+function returnsWhatItFound(loop: LoopFacts, name: string, model: FileModel): boolean {
+  if (loop.language !== 'python') return false;
+  return [...assignedFromCallsOn(loop, name, model)].some((n) => returnsName(loop, n, model));
+}
+
+const IFS = new Set(['if_statement']);
+
+/**
+ * Python: `while True: s = socket.socket(); status = s.connect_ex(addr); if status != 0: break`: a probe. What the
+ * round's own connection answers (a name assigned from a call on it, or such a call in the test) decides whether the
+ * loop is left, so each round needs a new one: waiting for a port to come up or go down.
+ */
+function probesWith(loop: LoopFacts, name: string, model: FileModel): boolean {
+  if (loop.language !== 'python') return false;
+  const answers = assignedFromCallsOn(loop, name, model);
+  let probes = false;
+  walkOwnBody(loop, model, IFS, (node) => {
+    const condition = node.childForFieldName('condition');
+    const consequence = node.childForFieldName('consequence');
+    if (!condition || !consequence || probes) return;
+    const ids = condition.type === 'identifier' ? [condition] : condition.descendantsOfType('identifier');
+    const asks = ids.some((id) => answers.has(id.text)) || condition.descendantsOfType('call').some((call) => call.childForFieldName('function')?.text.startsWith(`${name}.`) === true);
+    if (asks && containsLeave(consequence, loop)) probes = true;
+  });
+  return probes;
 }
 
 export function perIterationConnections(loop: LoopFacts, model: FileModel, ctx?: RuleContext): CallFact[] {
@@ -89,6 +117,7 @@ export function perIterationConnections(loop: LoopFacts, model: FileModel, ctx?:
     // `s = socket.socket(); s.bind(("", port)); found = s.getsockname()[1]; s.close(); return found`: the same
     // search, leaving with what it learned through the connection (a free port) instead of the connection itself.
     if (c.assignedTo !== undefined && returnsWhatItFound(loop, c.assignedTo, model)) return false;
+    if (c.assignedTo !== undefined && probesWith(loop, c.assignedTo, model)) return false;
     // `while True: try: conn = connect(dsn); break` (or `else: break`), `await client.connect(); return client;`,
     // `return connect()`,
     // Go's `conn, err := net.Dial(...); if err == nil { conn.Close(); return true }`: the loop is left once the
