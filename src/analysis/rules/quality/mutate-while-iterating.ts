@@ -714,15 +714,11 @@ function keptUniqueByKey(loop: LoopFacts, iterated: Iterated, removal: SyntaxNod
  * Python: `for i, w in enumerate(ws): if w is target: del ws[i]`: the whole body is one `if` that tests the element's
  * identity against one object fixed for the walk, and removes it. The element the walk then skips is only ever
  * looked at by that test, and it is the same object only if the list holds one object twice: nothing is lost. (A
- * body that also does other work per element, an `else`, an `==` test, or `is None`, which several elements can
- * pass, keeps the finding.)
+ * body that also does other work per element, an `else`, or `is None`, which several elements can pass, keeps the
+ * finding; an `==` test is removesEqualMatch's.)
  */
 function removesOneObject(loop: LoopFacts, removal: SyntaxNode): boolean {
-  const statements = loop.body.namedChildren.filter((n) => n.type !== 'comment');
-  const test = statements.length === 1 ? statements[0]! : undefined;
-  if (test?.type !== 'if_statement' || test.namedChildren.some((c) => c.type === 'elif_clause' || c.type === 'else_clause')) return false;
-  if (removal.startIndex < test.startIndex || removal.endIndex > test.endIndex) return false;
-  const condition = test.childForFieldName('condition');
+  const condition = onlyTestAround(loop, removal)?.childForFieldName('condition');
   if (condition?.type !== 'comparison_operator') return false;
   const sides = /^(.+?)\s+is\s+(?!not\b)(.+)$/s.exec(condition.text);
   if (!sides) return false;
@@ -735,20 +731,27 @@ function removesOneObject(loop: LoopFacts, removal: SyntaxNode): boolean {
   return (element(left) && oneObject(right)) || (element(right) && oneObject(left));
 }
 
+/** The loop's whole body is one `if`, without `elif` or `else`, holding `removal`: that `if`. */
+function onlyTestAround(loop: LoopFacts, removal: SyntaxNode): SyntaxNode | undefined {
+  const statements = loop.body.namedChildren.filter((n) => n.type !== 'comment');
+  const test = statements.length === 1 ? statements[0]! : undefined;
+  if (test?.type !== 'if_statement' || test.namedChildren.some((c) => c.type === 'elif_clause' || c.type === 'else_clause')) return undefined;
+  return removal.startIndex < test.startIndex || removal.endIndex > test.endIndex ? undefined : test;
+}
+
 /**
  * Python: `for c in configs: if c["vrf"] == vrf: configs.remove(c)` (also `and`-joined `==` tests, `del xs[i]` in an
  * `enumerate` walk): the whole body is one `if`, without `else`, that compares the element (or its field) with named
- * values the walk does not change (a parameter, a field; not a literal), and removes it. The element the walk then skips is only ever looked at by that test: it
- * is lost only when it equals the same value, a second match right behind the first. Whether two elements can match
+ * values the walk does not change (a parameter, a field; not a literal), and removes it. The element the walk then
+ * skips is only ever looked at by that test: it is lost only when it equals the same value, a second match right
+ * behind the first. Whether two elements can match
  * is a fact of the data the code does not state (one entry per VRF, one mapping per host: reviewers dismissed such
  * findings as a rule), so they are reported at a lower severity (rule.yml `variant_severity`). A body that counts the
  * matches (`found += 1`) expects several and keeps the full severity; identity tests are removesOneObject's.
  */
 function removesEqualMatch(loop: LoopFacts, removal: SyntaxNode): boolean {
-  const statements = loop.body.namedChildren.filter((n) => n.type !== 'comment');
-  const test = statements.length === 1 ? statements[0]! : undefined;
-  if (test?.type !== 'if_statement' || test.namedChildren.some((c) => c.type === 'elif_clause' || c.type === 'else_clause')) return false;
-  if (removal.startIndex < test.startIndex || removal.endIndex > test.endIndex) return false;
+  const test = onlyTestAround(loop, removal);
+  if (!test) return false;
   const consequence = test.childForFieldName('consequence');
   if (!consequence || consequence.descendantsOfType('augmented_assignment').length > 0) return false;
   const walk = new Set(loop.loopVariables);
