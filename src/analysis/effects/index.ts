@@ -971,9 +971,8 @@ export class FileEffects implements KnowledgeBase {
     if (at === undefined || !/^[A-Za-z_$][\w$]*$/.test(callee) || this.table.imports.has(callee)) return undefined;
     const named = this.table.functions.filter((fn) => fn.name === callee && fn.binds === true);
     const visible = named.filter((fn) =>
-      !fn.nested
-        ? true
-        : this.table.functions.some((outer) => outer !== fn && outer.startIndex <= fn.startIndex && fn.endIndex <= outer.endIndex && outer.startIndex <= at && at < outer.endIndex && !(fn.startIndex <= at && at < fn.endIndex)),
+      !fn.nested ||
+      this.table.functions.some((outer) => outer !== fn && outer.startIndex <= fn.startIndex && fn.endIndex <= outer.endIndex && outer.startIndex <= at && at < outer.endIndex && !(fn.startIndex <= at && at < fn.endIndex)),
     );
     return visible.length === 1 ? visible[0] : undefined;
   }

@@ -321,8 +321,8 @@ const NO_EXTRAS: RawExtras = {};
 /**
  * `lazyCalls` (Python): each call's details are read from its node when its function is first classified, not
  * now. Most functions of a file are never summarised (on the standard library about one in eight is), so a table
- * built for the file's own analysis reads them on demand; the caller then keeps the tree alive until the table is
- * materialised (`materializeTable`) or dropped.
+ * built for the file's own analysis reads them on demand (`materializeCalls`); the table then holds the tree until it
+ * is dropped at the end of that analysis (`EffectIndex.keepTableForImporters`).
  */
 export function buildFileTable(path: string, language: Language, tree: FlatTree, lazyCalls = false): FileTable {
   const table: FileTable = { path, language, functions: [], topLevel: new Map(), classes: new Map(), imports: new Map(), classNames: new Set(), receivers: new Map(), packageName: undefined, fields: new Map(), parameterTypes: undefined, bases: undefined, aliases: undefined, interfaces: new Map() };

@@ -19,6 +19,7 @@ import {
   hoistPoint,
   hoistStatement,
   containsLeave,
+  identifiersIn,
   inErrorHandler,
   indentBlock,
   indentOf,
@@ -87,8 +88,7 @@ function probesWith(loop: LoopFacts, name: string, model: FileModel): boolean {
     const condition = node.childForFieldName('condition');
     const consequence = node.childForFieldName('consequence');
     if (!condition || !consequence || probes) return;
-    const ids = condition.type === 'identifier' ? [condition] : condition.descendantsOfType('identifier');
-    const asks = ids.some((id) => answers.has(id.text)) || condition.descendantsOfType('call').some((call) => call.childForFieldName('function')?.text.startsWith(`${name}.`) === true);
+    const asks = [...identifiersIn(condition, model)].some((n) => answers.has(n)) || condition.descendantsOfType('call').some((call) => call.childForFieldName('function')?.text.startsWith(`${name}.`) === true);
     if (asks && containsLeave(consequence, loop)) probes = true;
   });
   return probes;

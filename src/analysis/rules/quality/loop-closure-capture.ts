@@ -371,7 +371,7 @@ function boundByComprehension(id: SyntaxNode, stop: SyntaxNode): boolean {
       const outsideScope = clauses[0]?.childForFieldName('right')?.id === child.id;
       const binds = clauses.some((clause) => {
         const target = clause.childForFieldName('left');
-        return target !== null && (target.type === 'identifier' ? [target] : target.descendantsOfType('identifier')).some((t) => t.text === id.text);
+        return identifiersIn(target).has(id.text);
       });
       if (binds && !outsideScope) return true;
     }

@@ -8,7 +8,7 @@ import type { Detection, Detector, RuleContext } from '../../rule-types.js';
 import type { LoopFacts, SyntaxNode } from '../../facts.js';
 import { blockFix, fenceLanguage, replaceFix, rewriteLines } from '../../../fixes/lines.js';
 import { detectJavaMutateWhileIterating } from './java-mutate.js';
-import { argumentsOf, calleeOf, compact, descendants, enclosingClass, enclosingFunction, familyOf, leavesOnSuccess, lineOf, rootOf, type Family } from '../lib/index.js';
+import { argumentsOf, calleeOf, compact, descendants, enclosingClass, enclosingFunction, familyOf, identifiersIn, leavesOnSuccess, lineOf, rootOf, type Family } from '../lib/index.js';
 
 const PY_SHRINK = new Set(['remove', 'pop', 'clear', 'discard', 'popitem']);
 const PY_GROW = new Set(['append', 'extend', 'insert', 'add', 'update', 'setdefault']);
@@ -744,10 +744,10 @@ function onlyTestAround(loop: LoopFacts, removal: SyntaxNode): SyntaxNode | unde
  * `enumerate` walk): the whole body is one `if`, without `else`, that compares the element (or its field) with named
  * values the walk does not change (a parameter, a field; not a literal), and removes it. The element the walk then
  * skips is only ever looked at by that test: it is lost only when it equals the same value, a second match right
- * behind the first. Whether two elements can match
- * is a fact of the data the code does not state (one entry per VRF, one mapping per host: reviewers dismissed such
- * findings as a rule), so they are reported at a lower severity (rule.yml `variant_severity`). A body that counts the
- * matches (`found += 1`) expects several and keeps the full severity; identity tests are removesOneObject's.
+ * behind the first. Whether two elements can match is a fact of the data the code does not state (one entry per VRF,
+ * one mapping per host: reviewers dismissed such findings as a rule), so they are reported at a lower severity
+ * (rule.yml `variant_severity`). A body that counts the matches (`found += 1`) expects several and keeps the full
+ * severity; identity tests are removesOneObject's.
  */
 function removesEqualMatch(loop: LoopFacts, removal: SyntaxNode): boolean {
   const test = onlyTestAround(loop, removal);
@@ -761,7 +761,7 @@ function removesEqualMatch(loop: LoopFacts, removal: SyntaxNode): boolean {
     const left = a.childForFieldName('left');
     for (const target of left?.type === 'identifier' ? [left] : (left?.namedChildren ?? [])) if (target.type === 'identifier') changing.add(target.text);
   }
-  const mentions = (side: SyntaxNode, names: ReadonlySet<string>) => (side.type === 'identifier' ? [side] : side.descendantsOfType('identifier')).some((id) => names.has(id.text));
+  const mentions = (side: SyntaxNode, names: ReadonlySet<string>) => [...identifiersIn(side)].some((n) => names.has(n));
   const comparisons: SyntaxNode[] = [];
   const collect = (node: SyntaxNode | null): boolean => {
     while (node?.type === 'parenthesized_expression') node = node.namedChildren[0] ?? null;
